@@ -1,0 +1,361 @@
+package protocol
+
+import "github.com/parleychat/parley/shared/limits"
+
+// The command types. Visitor-only, agent-only and shared commands are listed in [commandTypes].
+const (
+	TypePing              Type = "ping"
+	TypeVisitorConnect    Type = "visitor.connect"
+	TypeAgentConnect      Type = "agent.connect"
+	TypeChatRequest       Type = "chat.request"
+	TypeResume            Type = "resume"
+	TypeSend              Type = "message.send"
+	TypeTyping            Type = "typing"
+	TypePreview           Type = "preview"
+	TypeClose             Type = "chat.close"
+	TypeFileSend          Type = "file.send"
+	TypeFieldSubmit       Type = "field.submit"
+	TypeSurveySubmit      Type = "survey.submit"
+	TypeTranscriptRequest Type = "transcript.request"
+	TypeLeaveMessage      Type = "leave.message"
+	TypeQueueInfoGet      Type = "queue.get"
+	TypeChatInfoGet       Type = "chat.get"
+	TypeOperatorsGet      Type = "operators.get"
+	TypeStatusSet         Type = "status.set"
+	TypeOfferAccept       Type = "offer.accept"
+	TypeOfferDecline      Type = "offer.decline"
+)
+
+// commandSpec says how to make a command's body and which roles may send it.
+type commandSpec struct {
+	new     func() CommandBody
+	visitor bool
+	agent   bool
+}
+
+func (s commandSpec) allows(r Role) bool {
+	return (r == RoleVisitor && s.visitor) || (r == RoleAgent && s.agent)
+}
+
+// commandTypes is the closed set of commands. A type not listed here is refused on decoding.
+var commandTypes = map[Type]commandSpec{
+	TypePing:              {func() CommandBody { return new(Ping) }, true, true},
+	TypeVisitorConnect:    {func() CommandBody { return new(VisitorConnect) }, true, false},
+	TypeAgentConnect:      {func() CommandBody { return new(AgentConnect) }, false, true},
+	TypeChatRequest:       {func() CommandBody { return new(ChatRequest) }, true, false},
+	TypeResume:            {func() CommandBody { return new(Resume) }, true, true},
+	TypeSend:              {func() CommandBody { return new(Send) }, true, true},
+	TypeTyping:            {func() CommandBody { return new(Typing) }, true, true},
+	TypePreview:           {func() CommandBody { return new(Preview) }, true, false},
+	TypeClose:             {func() CommandBody { return new(Close) }, true, true},
+	TypeFileSend:          {func() CommandBody { return new(FileSend) }, true, true},
+	TypeFieldSubmit:       {func() CommandBody { return new(FieldSubmit) }, true, false},
+	TypeSurveySubmit:      {func() CommandBody { return new(SurveySubmit) }, true, false},
+	TypeTranscriptRequest: {func() CommandBody { return new(TranscriptRequest) }, true, false},
+	TypeLeaveMessage:      {func() CommandBody { return new(LeaveMessage) }, true, false},
+	TypeQueueInfoGet:      {func() CommandBody { return new(QueueInfoGet) }, true, false},
+	TypeChatInfoGet:       {func() CommandBody { return new(ChatInfoGet) }, true, false},
+	TypeOperatorsGet:      {func() CommandBody { return new(OperatorsGet) }, true, false},
+	TypeStatusSet:         {func() CommandBody { return new(StatusSet) }, false, true},
+	TypeOfferAccept:       {func() CommandBody { return new(OfferAccept) }, false, true},
+	TypeOfferDecline:      {func() CommandBody { return new(OfferDecline) }, false, true},
+}
+
+// Ping keeps a connection alive through proxies and proves it works; it is acked.
+type Ping struct{}
+
+// CommandType implements [CommandBody].
+func (*Ping) CommandType() Type { return TypePing }
+
+// Validate implements [CommandBody].
+func (*Ping) Validate() error { return nil }
+
+// VisitorConnect opens a visitor connection on a connector (WhosOn Connect, MiCC
+// GetChatConfiguration). It must be the first command; it is answered by [Connected].
+type VisitorConnect struct {
+	// Connector is the connector's public hash (jtel Hash).
+	Connector string `json:"connector"`
+	// Lang is the visitor's preferred language (BCP 47, e.g. "de" or "fr-BE").
+	Lang string `json:"lang,omitempty"`
+	// Page is the URL of the page the widget is on; Referrer the page before it.
+	Page     string `json:"page,omitempty"`
+	Referrer string `json:"referrer,omitempty"`
+	// UserAgent is the browser's user agent, when the connection's own is not the visitor's.
+	UserAgent string `json:"user_agent,omitempty"`
+	// VisitorID is a tracking id kept by the client (WhosOn cookie session id).
+	VisitorID string `json:"visitor_id,omitempty"`
+	// TZOffset is the visitor's offset from UTC in minutes (MiCC TimeZoneOffset).
+	TZOffset int `json:"tz_offset,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*VisitorConnect) CommandType() Type { return TypeVisitorConnect }
+
+// Validate implements [CommandBody].
+func (c *VisitorConnect) Validate() error {
+	return firstErr(required("connector", c.Connector), checkRunes("connector", c.Connector, limits.IDRunes),
+		checkRunes("lang", c.Lang, 35), checkRunes("page", c.Page, limits.URLRunes),
+		checkRunes("referrer", c.Referrer, limits.URLRunes), checkRunes("user_agent", c.UserAgent, limits.UserAgentRunes),
+		checkRunes("visitor_id", c.VisitorID, limits.IDRunes))
+}
+
+// AgentConnect opens an agent connection. It must be the first command; it is answered by
+// [AgentReady]. Browsers authenticate with the session cookie the sign-in API set, which the
+// WebSocket handshake carries; other clients pass the token the sign-in API returned.
+type AgentConnect struct {
+	Token string `json:"token,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*AgentConnect) CommandType() Type { return TypeAgentConnect }
+
+// Validate implements [CommandBody].
+func (c *AgentConnect) Validate() error {
+	return checkRunes("token", c.Token, limits.TokenRunes)
+}
+
+// ChatRequest asks for a chat (WhosOn Hello, MiCC RequestChat, jtel initChat). The ack carries
+// the chat id and the visitor's resume token ([Ack.Chat], [Ack.Token]).
+type ChatRequest struct {
+	// Name is required for a public visitor (Znuny).
+	Name       string `json:"name"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	// Department and Operator narrow routing (WhosOn Hello); empty means any.
+	Department string `json:"department,omitempty"`
+	Operator   string `json:"operator,omitempty"`
+	Lang       string `json:"lang,omitempty"`
+	// Question is the visitor's first message (MiCC InitialMessage), stored as a visitor line.
+	Question string `json:"question,omitempty"`
+	// PData is identity data (jtel pdata: name, email, sender, receiver, userdata...).
+	PData map[string]string `json:"pdata,omitempty"`
+	// UData is free data for the agent and integrations (jtel udata, MiCC PrivateData).
+	UData map[string]string `json:"udata,omitempty"`
+	// Fields are pre-chat survey answers by field name (WhosOn pre-chat survey).
+	Fields map[string]string `json:"fields,omitempty"`
+	// Translate asks for translation into Lang (WhosOn Hello "translation required").
+	Translate bool `json:"translate,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*ChatRequest) CommandType() Type { return TypeChatRequest }
+
+// Validate implements [CommandBody].
+func (c *ChatRequest) Validate() error {
+	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.NameRunes),
+		checkRunes("email", c.Email, limits.EmailRunes), checkRunes("phone", c.Phone, limits.PhoneRunes),
+		checkRunes("customer_id", c.CustomerID, limits.IDRunes), checkRunes("department", c.Department, limits.NameRunes),
+		checkRunes("operator", c.Operator, limits.NameRunes), checkRunes("lang", c.Lang, 35),
+		checkRunes("question", c.Question, limits.MessageRunes),
+		checkData("pdata", c.PData), checkData("udata", c.UData), checkData("fields", c.Fields))
+}
+
+// Resume re-joins a chat after a reconnect and asks for every durable event after After. A
+// visitor proves the chat is theirs with the token from the chat request's ack; an agent's
+// session is proof enough. The server replays the missed events in order, then acks with the
+// chat's current sequence number, and from then on the chat's live events follow.
+type Resume struct {
+	inChat
+	Token string `json:"token,omitempty"`
+	After uint64 `json:"after"`
+}
+
+// CommandType implements [CommandBody].
+func (*Resume) CommandType() Type { return TypeResume }
+
+// Validate implements [CommandBody].
+func (c *Resume) Validate() error { return checkRunes("token", c.Token, limits.TokenRunes) }
+
+// Send sends a chat message (WhosOn Message, MiCC SendMessage). Its ack carries the sequence
+// number the message got; the message itself also comes back as a [Message] event.
+type Send struct {
+	inChat
+	Text string `json:"text"`
+	// HideLocal: a message posted by the host page that the visitor's own view does not show
+	// (MiCC postMessage hideLocal).
+	HideLocal bool `json:"hide_local,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*Send) CommandType() Type { return TypeSend }
+
+// Validate implements [CommandBody].
+func (c *Send) Validate() error { return CheckMessage(c.Text, 0) }
+
+// Typing says the sender started (On) or stopped typing (WhosOn StartTyping/StopTyping).
+type Typing struct {
+	inChat
+	On bool `json:"on"`
+}
+
+// CommandType implements [CommandBody].
+func (*Typing) CommandType() Type { return TypeTyping }
+
+// Validate implements [CommandBody].
+func (*Typing) Validate() error { return nil }
+
+// Preview carries what the visitor has typed so far, before sending (WhosOn Preview); only the
+// agents of the chat see it.
+type Preview struct {
+	inChat
+	Text string `json:"text"`
+}
+
+// CommandType implements [CommandBody].
+func (*Preview) CommandType() Type { return TypePreview }
+
+// Validate implements [CommandBody].
+func (c *Preview) Validate() error { return checkRunes("text", c.Text, limits.PreviewRunes) }
+
+// Close ends the chat (WhosOn Quit, MiCC LeaveChat, an agent's close).
+type Close struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*Close) CommandType() Type { return TypeClose }
+
+// Validate implements [CommandBody].
+func (*Close) Validate() error { return nil }
+
+// FileSend shares an uploaded file in the chat (WhosOn File, MiCC attachment).
+type FileSend struct {
+	inChat
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	Size        int64  `json:"size,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*FileSend) CommandType() Type { return TypeFileSend }
+
+// Validate implements [CommandBody].
+func (c *FileSend) Validate() error {
+	return firstErr(required("name", c.Name), checkRunes("name", c.Name, 255), required("url", c.URL),
+		checkRunes("url", c.URL, limits.URLRunes), checkRunes("content_type", c.ContentType, 255))
+}
+
+// FieldSubmit answers an agent's [FieldRequest] (WhosOn DynamicField).
+type FieldSubmit struct {
+	inChat
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// CommandType implements [CommandBody].
+func (*FieldSubmit) CommandType() Type { return TypeFieldSubmit }
+
+// Validate implements [CommandBody].
+func (c *FieldSubmit) Validate() error {
+	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.DataKeyRunes), checkRunes("value", c.Value, limits.DataValueRunes))
+}
+
+// SurveySubmit sends the post-chat survey answers (WhosOn PostChatSurvey).
+type SurveySubmit struct {
+	inChat
+	Fields map[string]string `json:"fields"`
+}
+
+// CommandType implements [CommandBody].
+func (*SurveySubmit) CommandType() Type { return TypeSurveySubmit }
+
+// Validate implements [CommandBody].
+func (c *SurveySubmit) Validate() error { return checkData("fields", c.Fields) }
+
+// TranscriptRequest asks for the transcript by e-mail (WhosOn Transcript).
+type TranscriptRequest struct {
+	inChat
+	Email string `json:"email"`
+}
+
+// CommandType implements [CommandBody].
+func (*TranscriptRequest) CommandType() Type { return TypeTranscriptRequest }
+
+// Validate implements [CommandBody].
+func (c *TranscriptRequest) Validate() error {
+	return firstErr(required("email", c.Email), checkRunes("email", c.Email, limits.EmailRunes))
+}
+
+// LeaveMessage leaves a message when no chat could be had (WhosOn LeaveMessage). The envelope's
+// chat may name the chat that was not accepted.
+type LeaveMessage struct {
+	Name       string `json:"name"`
+	Department string `json:"department,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Text       string `json:"text"`
+}
+
+// CommandType implements [CommandBody].
+func (*LeaveMessage) CommandType() Type { return TypeLeaveMessage }
+
+// Validate implements [CommandBody].
+func (c *LeaveMessage) Validate() error {
+	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.NameRunes),
+		checkRunes("department", c.Department, limits.NameRunes), checkRunes("email", c.Email, limits.EmailRunes),
+		checkRunes("phone", c.Phone, limits.PhoneRunes), CheckMessage(c.Text, 0))
+}
+
+// QueueInfoGet asks whether the connector is open and how long the wait is (MiCC
+// GetQueueInfo); answered by [QueueInfo].
+type QueueInfoGet struct{}
+
+// CommandType implements [CommandBody].
+func (*QueueInfoGet) CommandType() Type { return TypeQueueInfoGet }
+
+// Validate implements [CommandBody].
+func (*QueueInfoGet) Validate() error { return nil }
+
+// ChatInfoGet asks for a chat's state and queue position (MiCC GetChatInfo); answered by
+// [ChatInfo].
+type ChatInfoGet struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*ChatInfoGet) CommandType() Type { return TypeChatInfoGet }
+
+// Validate implements [CommandBody].
+func (*ChatInfoGet) Validate() error { return nil }
+
+// OperatorsGet asks for the connector's agents and their availability (WhosOn GetOperators);
+// answered by [Operators].
+type OperatorsGet struct{}
+
+// CommandType implements [CommandBody].
+func (*OperatorsGet) CommandType() Type { return TypeOperatorsGet }
+
+// Validate implements [CommandBody].
+func (*OperatorsGet) Validate() error { return nil }
+
+// StatusSet changes the agent's status to one of the tenant's statuses.
+type StatusSet struct {
+	Status int64 `json:"status"`
+}
+
+// CommandType implements [CommandBody].
+func (*StatusSet) CommandType() Type { return TypeStatusSet }
+
+// Validate implements [CommandBody].
+func (c *StatusSet) Validate() error {
+	if c.Status <= 0 {
+		return &Error{Code: CodeInvalid, Field: "status", Message: "status is required"}
+	}
+	return nil
+}
+
+// OfferAccept accepts an [Offer]; the agent joins the chat and receives its history.
+type OfferAccept struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*OfferAccept) CommandType() Type { return TypeOfferAccept }
+
+// Validate implements [CommandBody].
+func (*OfferAccept) Validate() error { return nil }
+
+// OfferDecline declines an [Offer]; the chat goes to another agent.
+type OfferDecline struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*OfferDecline) CommandType() Type { return TypeOfferDecline }
+
+// Validate implements [CommandBody].
+func (*OfferDecline) Validate() error { return nil }

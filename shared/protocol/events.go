@@ -1,0 +1,456 @@
+package protocol
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// The event types.
+const (
+	TypeAck          Type = "ack"
+	TypeError        Type = "error"
+	TypeConnected    Type = "connected"
+	TypeAgentReady   Type = "agent.ready"
+	TypeAgentStatus  Type = "agent.status"
+	TypeOffer        Type = "offer"
+	TypeOfferRevoked Type = "offer.revoked"
+	TypeChatOpened   Type = "chat.opened"
+	TypeChatState    Type = "chat.state"
+	TypeQueue        Type = "queue"
+	TypeMessage      Type = "message"
+	TypeJoined       Type = "joined"
+	TypeLeft         Type = "left"
+	TypeTypingEvent  Type = "typing"
+	TypePreviewEvent Type = "preview"
+	TypePresence     Type = "presence"
+	TypeWarning      Type = "warning"
+	TypeFieldSet     Type = "field.set"
+	TypeQueueInfo    Type = "queue.info"
+	TypeChatInfo     Type = "chat.info"
+	TypeOperators    Type = "operators"
+	TypeFieldRequest Type = "field.request"
+	TypeFileRequest  Type = "file.request"
+	TypeDisconnect   Type = "disconnect"
+)
+
+// eventTypes is the closed set of events.
+var eventTypes = map[Type]func() EventBody{
+	TypeAck:          func() EventBody { return new(Ack) },
+	TypeError:        func() EventBody { return new(Error) },
+	TypeConnected:    func() EventBody { return new(Connected) },
+	TypeAgentReady:   func() EventBody { return new(AgentReady) },
+	TypeAgentStatus:  func() EventBody { return new(AgentStatus) },
+	TypeOffer:        func() EventBody { return new(Offer) },
+	TypeOfferRevoked: func() EventBody { return new(OfferRevoked) },
+	TypeChatOpened:   func() EventBody { return new(ChatOpened) },
+	TypeChatState:    func() EventBody { return new(ChatState) },
+	TypeQueue:        func() EventBody { return new(Queue) },
+	TypeMessage:      func() EventBody { return new(Message) },
+	TypeJoined:       func() EventBody { return new(Joined) },
+	TypeLeft:         func() EventBody { return new(Left) },
+	TypeTypingEvent:  func() EventBody { return new(TypingEvent) },
+	TypePreviewEvent: func() EventBody { return new(PreviewEvent) },
+	TypePresence:     func() EventBody { return new(Presence) },
+	TypeWarning:      func() EventBody { return new(Warning) },
+	TypeFieldSet:     func() EventBody { return new(FieldSet) },
+	TypeQueueInfo:    func() EventBody { return new(QueueInfo) },
+	TypeChatInfo:     func() EventBody { return new(ChatInfo) },
+	TypeOperators:    func() EventBody { return new(Operators) },
+	TypeFieldRequest: func() EventBody { return new(FieldRequest) },
+	TypeFileRequest:  func() EventBody { return new(FileRequest) },
+	TypeDisconnect:   func() EventBody { return new(Disconnect) },
+}
+
+// Durable reports whether events of type t belong to a chat's replayable history and carry a
+// sequence number.
+func Durable(t Type) bool {
+	switch t {
+	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet:
+		return true
+	}
+	return false
+}
+
+// Ack answers a command that succeeded. Fields are set where the command produced them.
+type Ack struct {
+	// Chat and Token answer a chat request: the chat's id and the visitor's resume token.
+	Chat  string `json:"chat,omitempty"`
+	Token string `json:"token,omitempty"`
+	// Seq is the sequence number the command's event got (a sent message), or the chat's
+	// current sequence number (resume).
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*Ack) EventType() Type { return TypeAck }
+
+// ChatStatus is the state of a chat as clients see it (MiCC ChatState).
+type ChatStatus string
+
+// The chat states.
+const (
+	// StateQueued: waiting for an agent (offers to agents happen while queued).
+	StateQueued ChatStatus = "queued"
+	// StateActive: an agent handles the chat.
+	StateActive ChatStatus = "active"
+	// StateClosed: the chat has ended; Cause says why.
+	StateClosed ChatStatus = "closed"
+)
+
+// Cause says why a chat ended (MiCC TerminationCause, refined).
+type Cause string
+
+// The causes of a chat's end.
+const (
+	CauseVisitor      Cause = "visitor"        // the visitor closed it
+	CauseAgent        Cause = "agent"          // the agent closed it
+	CauseNoAgent      Cause = "no_agent"       // no agent found within the free agent search time
+	CauseVisitorGone  Cause = "visitor_gone"   // the visitor was away longer than the reconnect window
+	CauseOutOfService Cause = "out_of_service" // closed hours or switched out of service
+	CauseIdle         Cause = "idle"           // the visitor was idle past the idle timeout
+)
+
+// Connected answers [VisitorConnect]: what the widget needs to show the connector (WhosOn
+// connected, MiCC GetChatConfiguration and GetQueueInfo).
+type Connected struct {
+	// Session identifies this connection in logs and support requests.
+	Session string `json:"session"`
+	// Name and Title are the connector's (jtel master data).
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	// Lang is the language the texts were chosen for.
+	Lang string `json:"lang"`
+	// Open is false outside opening hours or when out of service (MiCC Open).
+	Open bool `json:"open"`
+	// Texts are the connector's message resources resolved for Lang (jtel keys:
+	// welcomeMessage, bye, noAgents, ...), with "$agent" left in for the client to fill.
+	Texts map[string]string `json:"texts"`
+	// MaxMessage is the longest message a visitor may send, in characters.
+	MaxMessage int `json:"max_message"`
+	// Preview says whether the visitor's typing is shown to agents (WhosOn OperatorPreview).
+	Preview bool `json:"preview"`
+	// EstimatedWait in seconds, -1 when unknown (MiCC EstimatedWaitTime).
+	EstimatedWait int `json:"estimated_wait"`
+	// PreChat and PostChat are the survey fields to ask before and after the chat.
+	PreChat  []SurveyField `json:"pre_chat,omitempty"`
+	PostChat []SurveyField `json:"post_chat,omitempty"`
+	// AllowedFileTypes lists the extensions a visitor may upload; empty means none.
+	AllowedFileTypes []string `json:"allowed_file_types,omitempty"`
+	// MaxAttachmentKB is the largest upload, 0 when uploads are off.
+	MaxAttachmentKB int `json:"max_attachment_kb,omitempty"`
+	// Widget holds the connector's widget options (position, hide agent name, ...), opaque here.
+	Widget json.RawMessage `json:"widget,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*Connected) EventType() Type { return TypeConnected }
+
+// SurveyField describes one pre-chat, post-chat or requested field, with the WhosOn field model.
+type SurveyField struct {
+	Name             string   `json:"name"`
+	Type             string   `json:"type"` // text, numeric, date, time, boolean, select, rating, company, email, name
+	Enabled          bool     `json:"enabled"`
+	Prompt           string   `json:"prompt"`
+	Length           int      `json:"length,omitempty"`
+	MultiLine        bool     `json:"multi_line,omitempty"`
+	Lines            int      `json:"lines,omitempty"`
+	Password         bool     `json:"password,omitempty"`
+	ChangeCase       int      `json:"change_case,omitempty"` // 0 none, 1 upper, 2 capitalize words, 3 lower
+	Mask             string   `json:"mask,omitempty"`        // regular expression
+	Default          string   `json:"default,omitempty"`
+	DefaultDateToday bool     `json:"default_date_today,omitempty"`
+	DefaultTimeToday bool     `json:"default_time_today,omitempty"`
+	SelectType       string   `json:"select_type,omitempty"` // select or radio
+	ValidateLow      int      `json:"validate_low"`          // -1: no lower limit
+	ValidateHigh     int      `json:"validate_high"`         // -1: no upper limit
+	Required         bool     `json:"required,omitempty"`
+	Options          []string `json:"options,omitempty"`
+	HTML5Type        string   `json:"html5_type,omitempty"`
+}
+
+// AgentReady answers [AgentConnect]: who the agent is, the tenant's statuses, the agent's open
+// chats (to resume) and pending offers.
+type AgentReady struct {
+	User     User          `json:"user"`
+	Statuses []Status      `json:"statuses"`
+	Status   int64         `json:"status"`
+	Chats    []ChatSummary `json:"chats"`
+	Offers   []Offer       `json:"offers"`
+}
+
+// EventType implements [EventBody].
+func (*AgentReady) EventType() Type { return TypeAgentReady }
+
+// User is the signed-in agent as the app shows them.
+type User struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Nickname string `json:"nickname,omitempty"`
+	Login    string `json:"login"`
+	Role     string `json:"role"`
+	Lang     string `json:"lang,omitempty"`
+	MaxChats int    `json:"max_chats"`
+}
+
+// Status is one of the tenant's agent statuses (jtel agent status).
+type Status struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Short      string `json:"short,omitempty"`
+	Color      string `json:"color,omitempty"`
+	Background string `json:"background,omitempty"`
+	AllowsChat bool   `json:"allows_chat"`
+	Settable   bool   `json:"settable"`
+}
+
+// AgentStatus tells an agent their status changed without their doing (auto-logoff after missed
+// offers, a supervisor) or confirms their own change on all their connections.
+type AgentStatus struct {
+	Status int64  `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*AgentStatus) EventType() Type { return TypeAgentStatus }
+
+// Offer proposes a chat to an agent, who accepts or declines before Expires.
+type Offer struct {
+	Chat        string    `json:"chat"`
+	ConnectorID int64     `json:"connector_id"`
+	Connector   string    `json:"connector"`
+	Visitor     string    `json:"visitor"`
+	Question    string    `json:"question,omitempty"`
+	Lang        string    `json:"lang,omitempty"`
+	Expires     time.Time `json:"expires"`
+}
+
+// EventType implements [EventBody].
+func (*Offer) EventType() Type { return TypeOffer }
+
+// OfferRevoked withdraws an offer: it timed out, the chat ended, or it went elsewhere.
+type OfferRevoked struct {
+	Reason string `json:"reason"`
+}
+
+// EventType implements [EventBody].
+func (*OfferRevoked) EventType() Type { return TypeOfferRevoked }
+
+// ChatOpened puts a chat on an agent's list (after accepting an offer); its history follows.
+type ChatOpened struct {
+	Chat ChatSummary `json:"chat"`
+}
+
+// EventType implements [EventBody].
+func (*ChatOpened) EventType() Type { return TypeChatOpened }
+
+// ChatSummary is a chat as an agent's list shows it, with the visitor's details.
+type ChatSummary struct {
+	ID          string      `json:"id"`
+	ConnectorID int64       `json:"connector_id"`
+	Connector   string      `json:"connector"`
+	State       ChatStatus  `json:"state"`
+	Visitor     VisitorInfo `json:"visitor"`
+	Seq         uint64      `json:"seq"`
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// VisitorInfo is what the agent knows of the visitor.
+type VisitorInfo struct {
+	Name       string            `json:"name"`
+	Email      string            `json:"email,omitempty"`
+	Phone      string            `json:"phone,omitempty"`
+	CustomerID string            `json:"customer_id,omitempty"`
+	Lang       string            `json:"lang,omitempty"`
+	Page       string            `json:"page,omitempty"`
+	Referrer   string            `json:"referrer,omitempty"`
+	UserAgent  string            `json:"user_agent,omitempty"`
+	PData      map[string]string `json:"pdata,omitempty"`
+	UData      map[string]string `json:"udata,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+}
+
+// ChatState records a change of the chat's state (durable). On close, Cause says why; the text
+// shown to the visitor (bye, byeNoAgent, outOfService) comes just before it as a system
+// [Message].
+type ChatState struct {
+	State ChatStatus `json:"state"`
+	Cause Cause      `json:"cause,omitempty"`
+	At    time.Time  `json:"at"`
+}
+
+// EventType implements [EventBody].
+func (*ChatState) EventType() Type { return TypeChatState }
+
+// Queue tells a waiting visitor their place (WhosOn queue; transient).
+type Queue struct {
+	Position int `json:"position"`
+	Of       int `json:"of"`
+	// EstimatedWait in seconds, -1 when unknown.
+	EstimatedWait int `json:"estimated_wait"`
+}
+
+// EventType implements [EventBody].
+func (*Queue) EventType() Type { return TypeQueue }
+
+// Message is a line of the chat (durable): from the visitor, an agent, or the system.
+type Message struct {
+	Role Role   `json:"role"` // visitor, agent, or system
+	Name string `json:"name,omitempty"`
+	Text string `json:"text"`
+	// Key names the text resource a system line came from (welcomeMessage, bye, ...), so a
+	// client may show it in its own style; Class is the WhosOn newline class.
+	Key   string `json:"key,omitempty"`
+	Class string `json:"class,omitempty"`
+	// ClientID is the id of the command that sent it, so the sender can match its own lines.
+	ClientID  string    `json:"client_id,omitempty"`
+	HideLocal bool      `json:"hide_local,omitempty"`
+	File      *File     `json:"file,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// RoleSystem marks lines the server writes (welcome, waiting, bye).
+const RoleSystem Role = "system"
+
+// EventType implements [EventBody].
+func (*Message) EventType() Type { return TypeMessage }
+
+// File is a shared file attached to a message.
+type File struct {
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	Size        int64  `json:"size,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// Joined says someone joined the chat (WhosOn operatorjoined, MiCC AgentJoined); durable.
+type Joined struct {
+	Role   Role   `json:"role"`
+	Name   string `json:"name"`
+	UserID int64  `json:"user_id,omitempty"`
+	Lang   string `json:"lang,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*Joined) EventType() Type { return TypeJoined }
+
+// Left says someone left the chat (MiCC AgentLeft); durable.
+type Left struct {
+	Role   Role   `json:"role"`
+	Name   string `json:"name"`
+	UserID int64  `json:"user_id,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*Left) EventType() Type { return TypeLeft }
+
+// TypingEvent says the other side started or stopped typing (transient).
+type TypingEvent struct {
+	Role Role   `json:"role"`
+	Name string `json:"name,omitempty"`
+	On   bool   `json:"on"`
+}
+
+// EventType implements [EventBody].
+func (*TypingEvent) EventType() Type { return TypeTypingEvent }
+
+// PreviewEvent shows agents what the visitor is typing (transient).
+type PreviewEvent struct {
+	Text string `json:"text"`
+}
+
+// EventType implements [EventBody].
+func (*PreviewEvent) EventType() Type { return TypePreviewEvent }
+
+// Presence says the other side's connection went away or came back (transient).
+type Presence struct {
+	Role   Role `json:"role"`
+	Online bool `json:"online"`
+}
+
+// EventType implements [EventBody].
+func (*Presence) EventType() Type { return TypePresence }
+
+// Warning tells an agent that the chat will end soon unless something happens (MiCC
+// AgentWarningCustomerDisconnectTimeoutSeconds); transient.
+type Warning struct {
+	Code string `json:"code"` // "visitor_away"
+	// Seconds until the chat is closed.
+	Seconds int `json:"seconds"`
+}
+
+// EventType implements [EventBody].
+func (*Warning) EventType() Type { return TypeWarning }
+
+// FieldSet records a field the visitor filled in during or after the chat (durable).
+type FieldSet struct {
+	Fields map[string]string `json:"fields"`
+	// Survey is "post" for post-chat survey answers, "" for a requested field.
+	Survey string `json:"survey,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*FieldSet) EventType() Type { return TypeFieldSet }
+
+// QueueInfo answers [QueueInfoGet] (MiCC GetQueueInfoResponse).
+type QueueInfo struct {
+	Open          bool `json:"open"`
+	Waiting       int  `json:"waiting"`
+	EstimatedWait int  `json:"estimated_wait"`
+}
+
+// EventType implements [EventBody].
+func (*QueueInfo) EventType() Type { return TypeQueueInfo }
+
+// ChatInfo answers [ChatInfoGet] (MiCC GetChatInfoResponse).
+type ChatInfo struct {
+	State         ChatStatus `json:"state"`
+	Position      int        `json:"position,omitempty"`
+	EstimatedWait int        `json:"estimated_wait"`
+}
+
+// EventType implements [EventBody].
+func (*ChatInfo) EventType() Type { return TypeChatInfo }
+
+// Operators answers [OperatorsGet] (WhosOn operators).
+type Operators struct {
+	Operators []Operator `json:"operators"`
+}
+
+// EventType implements [EventBody].
+func (*Operators) EventType() Type { return TypeOperators }
+
+// Operator is an agent as a visitor may see them.
+type Operator struct {
+	Name   string   `json:"name"`
+	Status string   `json:"status"`
+	Lang   string   `json:"lang,omitempty"`
+	Skills []string `json:"skills,omitempty"`
+}
+
+// FieldRequest asks the visitor to fill in a field (WhosOn requestfield); answered by
+// [FieldSubmit].
+type FieldRequest struct {
+	Field SurveyField `json:"field"`
+}
+
+// EventType implements [EventBody].
+func (*FieldRequest) EventType() Type { return TypeFieldRequest }
+
+// FileRequest asks the visitor to upload a file of the listed types (WhosOn requestfile).
+type FileRequest struct {
+	Types []string `json:"types"`
+}
+
+// EventType implements [EventBody].
+func (*FileRequest) EventType() Type { return TypeFileRequest }
+
+// Disconnect is the last frame before the server closes a connection; Reconnect says whether
+// to reconnect and resume (see [CloseCode]).
+type Disconnect struct {
+	Code      CloseCode `json:"code"`
+	Reason    string    `json:"reason"`
+	Reconnect bool      `json:"reconnect"`
+}
+
+// EventType implements [EventBody].
+func (*Disconnect) EventType() Type { return TypeDisconnect }

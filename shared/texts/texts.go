@@ -1,0 +1,133 @@
+// Package texts resolves the texts a visitor sees: a connector's message resources in the jtel
+// format ("key" and "key#lang" variants, with "$agent" for the agent's nickname), falling back
+// to Parley's defaults in English, German and French. It is shared by the server, which sends
+// resolved texts to the widget, and by the widget itself.
+package texts
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The connector message resource keys (jtel "Code" configuration).
+const (
+	NoAgents          = "noAgents"
+	OutOfService      = "outOfService"
+	AgentTyping       = "agentTyping"
+	Bye               = "bye"
+	ByeNoAgent        = "byeNoAgent"
+	WelcomeMessage    = "welcomeMessage"
+	EditorPlaceholder = "editorPlaceholder"
+)
+
+// Keys lists the connector resource keys in their documented order.
+var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder}
+
+// Languages are the languages Parley ships texts for; the first is the fallback.
+var Languages = []string{"en", "de", "fr"}
+
+// Resolve returns the text for key in lang: the connector's "key#lang" variant, then its variant
+// for the base language ("de" for "de-AT"), then its plain "key"; failing those Parley's default
+// for lang, then for its base language, then the English default. Unknown keys resolve to "".
+func Resolve(resources map[string]string, key, lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	base, _, _ := strings.Cut(lang, "-")
+	for _, k := range []string{key + "#" + lang, key + "#" + base, key} {
+		if v, ok := resources[k]; ok && strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	for _, l := range []string{lang, base, Languages[0]} {
+		if v, ok := defaults[key+"#"+l]; ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// ResolveAll returns every known key resolved for lang, as the widget receives them.
+func ResolveAll(resources map[string]string, lang string) map[string]string {
+	out := make(map[string]string, len(Keys))
+	for _, k := range Keys {
+		out[k] = Resolve(resources, k, lang)
+	}
+	return out
+}
+
+// WithAgent fills the "$agent" placeholder with the agent's nickname, or with fallback (the
+// user's id, as jtel does) when the nickname is empty.
+func WithAgent(text, nickname, fallback string) string {
+	if nickname == "" {
+		nickname = fallback
+	}
+	return strings.ReplaceAll(text, "$agent", nickname)
+}
+
+// Defaults returns Parley's default resources in the jtel format (keys with "#lang"), as the
+// admin pages show them beside a connector's own.
+func Defaults() map[string]string {
+	out := make(map[string]string, len(defaults))
+	for k, v := range defaults {
+		if strings.HasSuffix(k, "#"+Languages[0]) {
+			out[strings.TrimSuffix(k, "#"+Languages[0])] = v
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Check validates a connector's resources: every key must be a known key, optionally with a
+// "#lang" suffix of two to eight letters and an optional region. The error names the first
+// offending key, in sorted order, so the message is stable.
+func Check(resources map[string]string) error {
+	known := make(map[string]bool, len(Keys))
+	for _, k := range Keys {
+		known[k] = true
+	}
+	names := make([]string, 0, len(resources))
+	for k := range resources {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		key, lang, hasLang := strings.Cut(k, "#")
+		if !known[key] {
+			return fmt.Errorf("unknown text key %q (known keys: %s)", k, strings.Join(Keys, ", "))
+		}
+		if hasLang && !validLang(lang) {
+			return fmt.Errorf("text key %q has an invalid language %q (use e.g. de or fr-BE)", k, lang)
+		}
+	}
+	return nil
+}
+
+// validLang accepts "de", "fr-BE", "zh-Hant" style tags.
+func validLang(tag string) bool {
+	primary, region, _ := strings.Cut(tag, "-")
+	if len(primary) < 2 || len(primary) > 8 || (region != "" && (len(region) < 2 || len(region) > 8)) {
+		return false
+	}
+	for _, r := range primary + region {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Negotiate picks the best of the shipped [Languages] for a browser's preference list (an
+// Accept-Language header or navigator.languages joined by commas), falling back to English.
+func Negotiate(preferences string) string {
+	for _, part := range strings.Split(preferences, ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		for _, l := range Languages {
+			if base == l {
+				return l
+			}
+		}
+	}
+	return Languages[0]
+}
