@@ -3,7 +3,9 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/shared/limits"
 )
@@ -80,55 +82,102 @@ type inChat struct{}
 func (inChat) needsChat() {}
 
 // DecodeCommand parses one frame from a client of the given role. It refuses oversized frames,
-// malformed JSON, other protocol versions, unknown types, commands the role may not send, a
-// missing chat on chat commands and bodies that fail validation, each with an [*Error] whose
-// Code is stable. The returned error carries the command id whenever the frame had one, so the
-// answer can name it.
+// malformed JSON, other protocol versions, frames that are not valid UTF-8, unknown types,
+// commands the role may not send, a missing chat on chat commands and bodies that fail
+// validation, each with an [*Error] whose Code is stable (a field over its limit is
+// [CodeTooLarge], as the validators say). The returned error carries the command id whenever the
+// frame had a usable one, so the answer can name it.
 func DecodeCommand(frame []byte, role Role) (Command, error) {
 	if len(frame) > limits.FrameBytes {
 		return Command{}, &Error{Code: CodeTooLarge, Message: fmt.Sprintf("frame of %d bytes exceeds %d", len(frame), limits.FrameBytes)}
 	}
 	var env Envelope
-	if err := json.Unmarshal(frame, &env); err != nil {
-		return Command{}, &Error{Code: CodeBadJSON, Message: "frame is not a JSON envelope"}
+	if err := json.Unmarshal(frame, &env); err != nil || isNull(frame) {
+		return Command{}, envelopeError(err, usableID(env.ID))
 	}
-	fail := func(code Code, format string, args ...any) (Command, error) {
-		return Command{}, &Error{ID: env.ID, Code: code, Message: fmt.Sprintf(format, args...)}
+	id := usableID(env.ID) // the id errors echo: an id over its limit is never echoed
+	fail := func(code Code, field, format string, args ...any) (Command, error) {
+		return Command{}, &Error{ID: id, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 	}
 	if env.V != Version {
-		return fail(CodeBadVersion, "protocol version %d is not supported, this server speaks %d", env.V, Version)
+		return fail(CodeBadVersion, "v", "protocol version %d is not supported, this server speaks %d", env.V, Version)
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD instead of failing, so it is checked here.
+	if !utf8.Valid(frame) {
+		return fail(CodeInvalid, "", "frame is not valid UTF-8")
 	}
 	if err := checkRunes("id", env.ID, limits.IDRunes); err != nil {
-		return Command{ID: ""}, &Error{Code: CodeInvalid, Message: err.Error()}
+		return Command{}, withID(err, "")
 	}
 	if env.ID == "" {
-		return fail(CodeInvalid, "command id is required")
+		return fail(CodeInvalid, "id", "command id is required")
 	}
 	if err := checkRunes("chat", env.Chat, limits.IDRunes); err != nil {
-		return fail(CodeInvalid, "%v", err)
+		return Command{}, withID(err, id)
 	}
 	spec, ok := commandTypes[env.Type]
 	if !ok {
-		return fail(CodeUnknownType, "unknown command type %q", env.Type)
+		return fail(CodeUnknownType, "type", "unknown command type %q", env.Type)
 	}
 	if !spec.allows(role) {
-		return fail(CodeForbidden, "a %s may not send %q", role, env.Type)
+		return fail(CodeForbidden, "type", "a %s may not send %q", role, env.Type)
 	}
 	body := spec.new()
-	if len(env.Data) > 0 && !bytes.Equal(env.Data, []byte("null")) {
+	if len(env.Data) > 0 && !isNull(env.Data) {
 		dec := json.NewDecoder(bytes.NewReader(env.Data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(body); err != nil {
-			return fail(CodeInvalid, "data of %q: %v", env.Type, err)
+			var typeErr *json.UnmarshalTypeError
+			field := ""
+			if errors.As(err, &typeErr) {
+				field = typeErr.Field
+			}
+			return fail(CodeInvalid, field, "data of %q: %v", env.Type, err)
 		}
 	}
 	if _, scoped := body.(chatScoped); scoped && env.Chat == "" {
-		return fail(CodeInvalid, "%q needs a chat", env.Type)
+		return fail(CodeInvalid, "chat", "%q needs a chat", env.Type)
 	}
 	if err := body.Validate(); err != nil {
-		return fail(CodeInvalid, "%v", err)
+		return Command{}, withID(err, id)
 	}
 	return Command{ID: env.ID, Chat: env.Chat, Body: body}, nil
+}
+
+// isNull reports whether a JSON text is the literal null, which decodes into a struct without
+// error but is no envelope (or no body).
+func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
+
+// envelopeError describes a frame that is not a JSON envelope. A frame that is JSON but has an
+// envelope field of the wrong type may still have decoded a usable id, which id carries.
+func envelopeError(err error, id string) *Error {
+	e := &Error{ID: id, Code: CodeBadJSON, Message: "frame is not a JSON envelope"}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		e.Field = typeErr.Field
+		e.Message = fmt.Sprintf("envelope field %q has the wrong type", typeErr.Field)
+	}
+	return e
+}
+
+// usableID returns id when it may be echoed in an answer, "" otherwise.
+func usableID(id string) string {
+	if checkRunes("id", id, limits.IDRunes) != nil {
+		return ""
+	}
+	return id
+}
+
+// withID turns a validation error into an [*Error] answering the command id, keeping the
+// validator's code and field.
+func withID(err error, id string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.ID = id
+		return &c
+	}
+	return &Error{ID: id, Code: CodeInvalid, Message: err.Error()}
 }
 
 // EncodeCommand writes a command frame, as clients do.
@@ -160,7 +209,7 @@ func EncodeEvent(e Event) ([]byte, error) {
 // known event are tolerated so that the server can add information without breaking clients.
 func DecodeEvent(frame []byte) (Event, error) {
 	var env Envelope
-	if err := json.Unmarshal(frame, &env); err != nil {
+	if err := json.Unmarshal(frame, &env); err != nil || isNull(frame) {
 		return Event{}, &Error{Code: CodeBadJSON, Message: "frame is not a JSON envelope"}
 	}
 	if env.V != Version {
@@ -171,7 +220,7 @@ func DecodeEvent(frame []byte) (Event, error) {
 		return Event{}, &Error{Code: CodeUnknownType, Message: fmt.Sprintf("unknown event type %q", env.Type)}
 	}
 	body := newBody()
-	if len(env.Data) > 0 && !bytes.Equal(env.Data, []byte("null")) {
+	if len(env.Data) > 0 && !isNull(env.Data) {
 		if err := json.Unmarshal(env.Data, body); err != nil {
 			return Event{}, &Error{Code: CodeBadJSON, Message: fmt.Sprintf("data of %q: %v", env.Type, err)}
 		}

@@ -84,5 +84,16 @@ const (
 	CloseForbidden CloseCode = 4504
 )
 
-// Reconnect reports whether a client closed with this code should reconnect and resume.
-func (c CloseCode) Reconnect() bool { return c >= 4000 && c < 4500 }
+// Reconnect reports whether a client closed with this code should reconnect (with backoff) and
+// resume: Parley's codes from 4000 to 4499, and the standard WebSocket codes of a lost
+// connection or a server briefly unable to serve, which a browser reports when no Parley code
+// came: 1001 going away, 1006 closed without a close frame (network loss, proxy timeout), 1011
+// internal error, 1012 service restart, 1013 try again later and 1014 bad gateway. Every other
+// code, Parley's 4500 to 4999 included, means do not reconnect with the same credentials.
+func (c CloseCode) Reconnect() bool {
+	switch c {
+	case 1001, 1006, 1011, 1012, 1013, 1014:
+		return true
+	}
+	return c >= 4000 && c < 4500
+}

@@ -6,7 +6,9 @@ package texts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,24 +21,38 @@ const (
 	ByeNoAgent        = "byeNoAgent"
 	WelcomeMessage    = "welcomeMessage"
 	EditorPlaceholder = "editorPlaceholder"
+	// Waiting1 and Waiting2 are sent while a chat waits for an agent, WaitingFinal when the
+	// waiting limit is reached (WhosOn linewaiting1, linewaiting2, final).
+	Waiting1     = "waiting1"
+	Waiting2     = "waiting2"
+	WaitingFinal = "waitingFinal"
+	// QueueMessage is sent once a minute to a queued visitor; "$position" and "$of" are
+	// replaced (WhosOn queuemessage).
+	QueueMessage = "queueMessage"
 )
 
-// Keys lists the connector resource keys in their documented order.
-var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder}
+// Keys lists the connector resource keys: jtel's in their documented order, then Parley's
+// waiting and queue texts.
+var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder, Waiting1, Waiting2, WaitingFinal, QueueMessage}
 
 // Languages are the languages Parley ships texts for; the first is the fallback.
 var Languages = []string{"en", "de", "fr"}
 
 // Resolve returns the text for key in lang: the connector's "key#lang" variant, then its variant
 // for the base language ("de" for "de-AT"), then its plain "key"; failing those Parley's default
-// for lang, then for its base language, then the English default. Unknown keys resolve to "".
+// for lang, then for its base language, then the English default. Language tags match without
+// regard to case, as in BCP 47 ("bye#fr-BE" serves "fr-be"), and blank texts count as unset.
+// Unknown keys resolve to "".
 func Resolve(resources map[string]string, key, lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
 	base, _, _ := strings.Cut(lang, "-")
-	for _, k := range []string{key + "#" + lang, key + "#" + base, key} {
-		if v, ok := resources[k]; ok && strings.TrimSpace(v) != "" {
+	for _, l := range []string{lang, base} {
+		if v, ok := variant(resources, key, l); ok {
 			return v
 		}
+	}
+	if v, ok := resources[key]; ok && strings.TrimSpace(v) != "" {
+		return v
 	}
 	for _, l := range []string{lang, base, Languages[0]} {
 		if v, ok := defaults[key+"#"+l]; ok {
@@ -44,6 +60,26 @@ func Resolve(resources map[string]string, key, lang string) string {
 		}
 	}
 	return ""
+}
+
+// variant returns the connector's non-blank "key#lang" text, lang compared without regard to
+// case. Should two keys differ only in the case of their language, the smaller key wins, so the
+// answer does not depend on map order.
+func variant(resources map[string]string, key, lang string) (string, bool) {
+	if lang == "" {
+		return "", false
+	}
+	if v := resources[key+"#"+lang]; strings.TrimSpace(v) != "" {
+		return v, true
+	}
+	text, found := "", ""
+	for k, v := range resources {
+		name, l, ok := strings.Cut(k, "#")
+		if ok && name == key && strings.EqualFold(l, lang) && strings.TrimSpace(v) != "" && (found == "" || k < found) {
+			text, found = v, k
+		}
+	}
+	return text, found != ""
 }
 
 // ResolveAll returns every known key resolved for lang, as the widget receives them.
@@ -103,13 +139,19 @@ func Check(resources map[string]string) error {
 	return nil
 }
 
-// validLang accepts "de", "fr-BE", "zh-Hant" style tags.
+// validLang accepts "de", "fr-BE", "zh-Hant", "es-419" style tags: a primary language of two to
+// eight letters and an optional subtag of two to eight letters or digits.
 func validLang(tag string) bool {
-	primary, region, _ := strings.Cut(tag, "-")
-	if len(primary) < 2 || len(primary) > 8 || (region != "" && (len(region) < 2 || len(region) > 8)) {
+	primary, region, hasRegion := strings.Cut(tag, "-")
+	if len(primary) < 2 || len(primary) > 8 || (hasRegion && (len(region) < 2 || len(region) > 8)) {
 		return false
 	}
-	for _, r := range primary + region {
+	for _, r := range primary {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	for _, r := range region {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
 			return false
 		}
@@ -119,15 +161,28 @@ func validLang(tag string) bool {
 
 // Negotiate picks the best of the shipped [Languages] for a browser's preference list (an
 // Accept-Language header or navigator.languages joined by commas), falling back to English.
+// Quality values count as RFC 9110 says: the highest q wins, the earlier entry among equals,
+// and q=0 (or a malformed q) means "not this one".
 func Negotiate(preferences string) string {
+	best, bestQ := Languages[0], 0.0
 	for _, part := range strings.Split(preferences, ",") {
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		for _, l := range Languages {
-			if base == l {
-				return l
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		for _, param := range strings.Split(params, ";") {
+			name, value, ok := strings.Cut(strings.TrimSpace(param), "=")
+			if !ok || !strings.EqualFold(strings.TrimSpace(name), "q") {
+				continue
 			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err != nil || !(v >= 0 && v <= 1) {
+				v = 0
+			}
+			q = v
+		}
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if q > bestQ && slices.Contains(Languages, base) {
+			best, bestQ = base, q
 		}
 	}
-	return Languages[0]
+	return best
 }

@@ -1,0 +1,84 @@
+// Package acd is the automatic chat distribution engine: it decides which agent is
+// offered which chat, and when.
+//
+// # Shape
+//
+// The engine is pure: events in, decisions out. It does no I/O, starts no goroutines
+// and never reads the clock; every input carries its time. So it is deterministic (the
+// same events at the same times give the same decisions, whatever the map order), it
+// can be tested by simulation with a fake clock, and benchmarked alone. It is not safe
+// for concurrent use: the server owns one [Engine] from one goroutine, feeds it events
+// through [Engine.Apply], carries out the returned decisions in order, and sends a
+// [Tick] at [Engine.NextDeadline]. Every Apply first fires the timers already due, so
+// a late Tick costs precision, never correctness.
+//
+// After a restart (or when a node takes over the engine) the owner sends the
+// configuration ([ConnectorConfig], [GroupConfig], [AgentState]) and then one
+// [ChatRestored] per open chat; timers run from the stored request and accept times.
+//
+// # Routing
+//
+// A connector distributes into one ACD group; several connectors may share a group.
+// A group's queue holds its chats not yet accepted, ordered by connector priority
+// (higher first), then request time, then arrival. An agent may take a chat when they
+// are connected, their status allows chat, they have a free slot (offers count against
+// MaxChats until accepted, declined or lapsed), the connector is below MaxChatsAll,
+// they meet the skill requirements still in force, and they have not declined the chat
+// or let it lapse, unless nobody else staffed for it remains. Among the agents who may
+// take a chat, the group's [Strategy] picks one:
+//
+//   - longest_idle: the agent whose last offer (or becoming ready for chats, if later)
+//     lies furthest back; ties by agent ID.
+//   - least_busy: fewest chats relative to MaxChats; ties as longest_idle.
+//   - round_robin: the next agent by ID after the one the group offered to last.
+//
+// The core invariant, checked after every step of the simulation tests: once Apply
+// returns, no waiting chat is left that an agent with a free slot may take, and chats
+// are offered in queue order. The engine keeps it without scanning the queue on every
+// event: after each step it looks only at the agents that gained a slot and the chats
+// that became waiting (or, when something group-wide changed, at the group's agents
+// with a free slot); for an agent it walks its groups' per-connector waiting lists, in
+// which skill requirements depend only on a chat's age, so each list falls into a few
+// runs judged once each.
+//
+// An offer not accepted within ConnectWait is revoked and goes to the next agent; an
+// accepted chat without a first reply within AnswerTime goes back to the queue at its
+// original place. Both count as missed offers; MissedLimit misses in a row make the
+// engine ask for MissedStatus and stop offering to the agent. A decline is a choice,
+// not a miss. A chat no agent accepted within FreeAgentSearch of entering the queue
+// is closed with [CloseNoAgent]; a chat that comes back to the queue from an agent
+// (answer timeout, agent gone) starts a new search but keeps its place.
+//
+// # Estimated wait
+//
+// Each group keeps exponentially weighted moving averages (weight
+// Options.EWMAWeight for the newest sample) of handling time (accept to close) and of
+// waiting time (entering the queue to accept). For a chat with n chats ahead of it in
+// its group's queue, with C the summed MaxChats of the group's agents who are
+// connected and allow chat, and F their free slots:
+//
+//	need = n + 1 - F
+//	need <= 0                -> 0 (a slot is free for it)
+//	handling time H known    -> need × H / C (C slots each turn over every H on average)
+//	else waiting time W known -> W
+//	else, or C = 0            -> -1 (unknown)
+//
+// rounded to the second. [Engine.QueueInfo] applies it to a chat requested now, placed
+// after every queued chat of the same or higher priority.
+//
+// # Visitors' messages
+//
+// A chat entering the queue gets a [QueueUpdate] with its position at once; the
+// others in the group get theirs when position or length changed, coalesced to at most
+// one round per Options.QueueUpdateEvery (with ten thousand waiting chats every
+// arrival changes everyone's "of N"). While not accepted, a chat gets a [QueueMessage]
+// every Options.QueueMessageEvery and [WaitingMessage]s at Waiting1, Waiting2 and
+// Final after entering the queue (WhosOn's linewaiting1, linewaiting2, final).
+//
+// # Explain
+//
+// Each chat keeps a bounded decision log: every routing attempt, the agent chosen, and
+// up to Options.LogAgentsPerAttempt agents who were passed over with the reason ("at
+// capacity 3/3", "skill english 2 < 4", "declined earlier"). [Engine.Explain] returns
+// it, also for recently ended chats.
+package acd

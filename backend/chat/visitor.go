@@ -1,0 +1,524 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/limits"
+	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/texts"
+)
+
+// commandTimeout bounds the store work of one command.
+const commandTimeout = 10 * time.Second
+
+// visitorHandler runs visitor connections.
+type visitorHandler struct{ s *Service }
+
+// Open implements [realtime.Handler].
+func (h visitorHandler) Open(c *realtime.Conn) {
+	c.SetState(&connState{subs: make(map[string]*subscription)})
+}
+
+// Closed implements [realtime.Handler]: every chat the visitor followed starts its reconnect
+// window.
+func (h visitorHandler) Closed(c *realtime.Conn) {
+	for chatID, sub := range connOf(c).allSubs() {
+		ch := h.s.chatFor(chatID)
+		if ch == nil {
+			continue
+		}
+		ch.unsubscribe(sub)
+		if !ch.visitorOnline() {
+			ch.broadcast(&protocol.Presence{Role: protocol.RoleVisitor, Online: false}, toAgents)
+			h.s.visitorAway(ch)
+		}
+	}
+}
+
+// Frame implements [realtime.Handler].
+func (h visitorHandler) Frame(c *realtime.Conn, frame []byte) {
+	s := h.s
+	cmd, err := protocol.DecodeCommand(frame, protocol.RoleVisitor)
+	if err != nil {
+		c.SendEvent(s.errorOf(idOf(err), err))
+		return
+	}
+	cs := connOf(c)
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	if _, ok := cmd.Body.(*protocol.Ping); ok {
+		s.reply(c, cmd.ID, nil, nil)
+		return
+	}
+	if connect, ok := cmd.Body.(*protocol.VisitorConnect); ok {
+		s.visitorConnect(ctx, c, cmd.ID, connect)
+		return
+	}
+	if !cs.connected {
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeNotConnected, "send visitor.connect first"))
+		return
+	}
+	switch b := cmd.Body.(type) {
+	case *protocol.ChatRequest:
+		s.chatRequest(ctx, c, cmd.ID, b)
+	case *protocol.Resume:
+		s.visitorResume(ctx, c, cmd, b)
+	case *protocol.Send:
+		s.send(c, cmd.ID, cmd.Chat, protocol.RoleVisitor, 0, b)
+	case *protocol.Typing:
+		s.withVisitorChat(c, cmd, func(ch *liveChat) error {
+			ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleVisitor, Name: ch.rec.VisitorName, On: b.On}, toAgents)
+			return nil
+		})
+	case *protocol.Preview:
+		s.withVisitorChat(c, cmd, func(ch *liveChat) error {
+			ch.broadcast(&protocol.PreviewEvent{Text: b.Text}, toAgents)
+			return nil
+		})
+	case *protocol.Close:
+		if connOf(c).sub(cmd.Chat) == nil {
+			s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+			return
+		}
+		s.closeChat(cmd.Chat, protocol.CauseVisitor, func(err error) { s.reply(c, cmd.ID, nil, err) })
+	case *protocol.SurveySubmit:
+		s.fieldsSet(c, cmd, b.Fields, "post")
+	case *protocol.FieldSubmit:
+		s.fieldsSet(c, cmd, map[string]string{b.Name: b.Value}, "")
+	case *protocol.QueueInfoGet:
+		info := s.router.queueInfo(acd.ConnectorID(cs.connector.ID))
+		c.SendEvent(protocol.Event{ID: cmd.ID, Body: &protocol.QueueInfo{Open: info.Open, Waiting: info.Waiting, EstimatedWait: seconds(info.EstimatedWait)}})
+	case *protocol.ChatInfoGet:
+		s.chatInfo(ctx, c, cmd)
+	case *protocol.OperatorsGet:
+		s.operators(ctx, c, cmd.ID, cs.connector)
+	case *protocol.FileSend, *protocol.TranscriptRequest, *protocol.LeaveMessage:
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not offered by this server yet", cmd.Body.CommandType()))
+	default:
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
+	}
+}
+
+// idOf returns the command id a decoding error carries.
+func idOf(err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe.ID
+	}
+	return ""
+}
+
+func notInChat(chatID string) error {
+	return protocol.Errorf(protocol.CodeForbidden, "this connection is not in chat %q: resume it first", chatID)
+}
+
+// visitorConnect binds the connection to a connector.
+func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id string, b *protocol.VisitorConnect) {
+	cs := connOf(c)
+	if cs.connected {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeConflict, "already connected"))
+		return
+	}
+	conn, err := s.st.ConnectorByHash(ctx, b.Connector)
+	if errors.Is(err, store.ErrNotFound) {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeNotFound, "no connector has the hash %q; check the widget's data-connector", b.Connector))
+		c.Close(protocol.CloseUnknownConnector, "unknown connector")
+		return
+	}
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	if origin, ok := allowedOrigin(conn.AllowedOrigins, c.Origin(), c.Host(), b.Page); !ok {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeForbidden, "this chat may not be used on %s; the connector allows only %s", origin, strings.Join(conn.AllowedOrigins, ", ")))
+		c.Close(protocol.CloseUnknownConnector, "origin not allowed")
+		return
+	}
+	lang := texts.Negotiate(b.Lang)
+	cs.mu.Lock()
+	cs.connected = true
+	cs.session = newToken(12)
+	cs.connector = conn
+	cs.lang = b.Lang
+	if cs.lang == "" {
+		cs.lang = lang
+	}
+	cs.page, cs.referrer, cs.visitorID = b.Page, b.Referrer, b.VisitorID
+	cs.userAgent = b.UserAgent
+	if cs.userAgent == "" {
+		cs.userAgent = c.UserAgent()
+	}
+	session := cs.session
+	cs.mu.Unlock()
+	info := s.router.queueInfo(acd.ConnectorID(conn.ID))
+	c.SendEvent(protocol.Event{ID: id, Body: &protocol.Connected{
+		Session:       session,
+		Name:          conn.Name,
+		Title:         conn.Title,
+		Lang:          lang,
+		Open:          info.Open && !conn.OutOfService,
+		Texts:         texts.ResolveAll(conn.Texts, cs.lang),
+		MaxMessage:    limits.MessageRunes,
+		Preview:       true,
+		EstimatedWait: seconds(info.EstimatedWait),
+		Widget:        conn.Toolbox,
+	}})
+}
+
+// allowedOrigin checks the site a visitor chats from against the connector's allowed origins
+// (an empty list allows every site). A browser's Origin header names the site, unless the chat
+// runs in Parley's own frame, which then names the host page through the page URL.
+func allowedOrigin(allowed []string, origin, host, page string) (string, bool) {
+	if len(allowed) == 0 {
+		return origin, true
+	}
+	site := origin
+	if u, err := url.Parse(origin); origin == "" || (err == nil && u.Host == host) {
+		if p, err := url.Parse(page); err == nil && p.Scheme != "" && p.Host != "" {
+			site = p.Scheme + "://" + p.Host
+		} else if origin == "" {
+			// A client that is not a browser and names no page: nothing to check it by.
+			return "an unnamed site", false
+		}
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(strings.TrimRight(a, "/"), site) {
+			return site, true
+		}
+	}
+	return site, false
+}
+
+// chatRequest opens a chat, or answers a retried request with the first answer.
+func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, b *protocol.ChatRequest) {
+	cs := connOf(c)
+	cs.mu.Lock()
+	conn, session, lang := cs.connector, cs.session, cs.lang
+	page, referrer, ua, visitorID := cs.page, cs.referrer, cs.userAgent, cs.visitorID
+	cs.mu.Unlock()
+	key := "s/" + session + "/" + id
+	if visitorID != "" {
+		key = "v/" + visitorID + "/" + id
+	}
+	if b.Lang != "" {
+		lang = b.Lang
+	}
+	s.mu.Lock()
+	if r, ok := s.requests[key]; ok {
+		s.mu.Unlock()
+		if ch := s.chatFor(r.ack.Chat); ch != nil {
+			_, _ = s.subscribe(ctx, ch, c, protocol.RoleVisitor, 0, 0, true)
+		}
+		s.reply(c, id, &r.ack, nil)
+		return
+	}
+	s.mu.Unlock()
+	if conn.OutOfService || !s.router.queueInfo(acd.ConnectorID(conn.ID)).Open {
+		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeOutOfService, Message: texts.Resolve(conn.Texts, texts.OutOfService, lang)})
+		return
+	}
+	token := newToken(32)
+	now := time.Now().UTC()
+	rec := store.Chat{
+		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
+		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
+		Lang: texts.Negotiate(lang), VisitorTokenHash: hashToken(token), PData: b.PData, UData: b.UData, Fields: b.Fields,
+		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now,
+	}
+	ch := newLiveChat(rec, conn)
+	ack := protocol.Ack{Chat: rec.ID, Token: token}
+	s.mu.Lock()
+	s.chats[rec.ID] = ch
+	s.requests[key] = requestRecord{ack: ack, expires: now.Add(s.cfg.ReconnectWindow + time.Minute)}
+	s.mu.Unlock()
+	_, _ = s.subscribe(ctx, ch, c, protocol.RoleVisitor, 0, 0, false)
+
+	ch.mu.Lock()
+	s.emit(ch, &protocol.ChatState{State: protocol.StateQueued, At: now}, nil, true, nil)
+	s.emit(ch, systemLine(ch, texts.WelcomeMessage, "pagingmessage"), systemRow(ch, texts.WelcomeMessage), false, nil)
+	last := func(seq uint64, err error) {
+		if err != nil {
+			s.reply(c, id, nil, err)
+			return
+		}
+		s.reply(c, id, &ack, nil)
+		s.router.submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now})
+	}
+	if q := strings.TrimSpace(b.Question); q != "" {
+		msg := &protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: b.Question, Class: "linev", At: now}
+		s.emit(ch, msg, &store.Message{Role: string(protocol.RoleVisitor), Name: rec.VisitorName, Text: b.Question, At: now}, false, last)
+	} else {
+		s.emit(ch, &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}, nil, false, last)
+	}
+	ch.mu.Unlock()
+}
+
+// systemLine is a system message carrying one of the connector's texts.
+func systemLine(ch *liveChat, key, class string) *protocol.Message {
+	return &protocol.Message{Role: protocol.RoleSystem, Text: ch.text(key), Key: key, Class: class, At: time.Now().UTC()}
+}
+
+// systemRow is the stored row of a system line.
+func systemRow(ch *liveChat, key string) *store.Message {
+	return &store.Message{Role: string(protocol.RoleSystem), Text: ch.text(key), At: time.Now().UTC()}
+}
+
+// visitorResume re-attaches a visitor to their chat after a reconnect.
+func (s *Service) visitorResume(ctx context.Context, c *realtime.Conn, cmd protocol.Command, b *protocol.Resume) {
+	ch := s.chatFor(cmd.Chat)
+	var rec store.Chat
+	if ch != nil {
+		ch.mu.Lock()
+		rec = ch.rec
+		ch.mu.Unlock()
+	} else {
+		var err error
+		if rec, err = s.st.Chat(ctx, cmd.Chat); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				err = protocol.Errorf(protocol.CodeNotFound, "no chat %q", cmd.Chat)
+			}
+			s.reply(c, cmd.ID, nil, err)
+			return
+		}
+	}
+	if b.Token == "" || subtle.ConstantTimeCompare([]byte(hashToken(b.Token)), []byte(rec.VisitorTokenHash)) != 1 || rec.ConnectorID != connOf(c).connector.ID {
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match"))
+		return
+	}
+	if ch == nil {
+		// A closed chat: its history can still be read.
+		last := b.After
+		err := s.replay(ctx, cmd.Chat, b.After, func(seq uint64, frame []byte) { c.Send(frame); last = seq })
+		s.reply(c, cmd.ID, &protocol.Ack{Chat: cmd.Chat, Seq: last}, err)
+		return
+	}
+	last, err := s.subscribe(ctx, ch, c, protocol.RoleVisitor, 0, b.After, true)
+	if err != nil {
+		s.reply(c, cmd.ID, nil, err)
+		return
+	}
+	ch.mu.Lock()
+	wasAway := ch.visitorAway
+	ch.visitorAway = false
+	ch.stopTimers()
+	ch.mu.Unlock()
+	if wasAway {
+		ch.broadcast(&protocol.Presence{Role: protocol.RoleVisitor, Online: true}, toAgents)
+	}
+	s.reply(c, cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, nil)
+}
+
+// withVisitorChat runs f for a chat the connection follows, and answers the command.
+func (s *Service) withVisitorChat(c *realtime.Conn, cmd protocol.Command, f func(*liveChat) error) {
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil || connOf(c).sub(cmd.Chat) == nil {
+		s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	s.reply(c, cmd.ID, nil, f(ch))
+}
+
+// send adds a chat message from a visitor or agent, once per command id.
+func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, userID int64, b *protocol.Send) {
+	ch := s.chatFor(chatID)
+	if ch == nil || connOf(c).sub(chatID) == nil {
+		if ch == nil {
+			if _, err := s.st.Chat(context.Background(), chatID); err == nil {
+				s.reply(c, id, nil, protocol.Errorf(protocol.CodeConflict, "the chat has ended"))
+				return
+			}
+		}
+		s.reply(c, id, nil, notInChat(chatID))
+		return
+	}
+	key := string(role) + "/" + itoa(userID) + "/" + id
+	ch.mu.Lock()
+	if a, ok := ch.remembered(key); ok {
+		ch.mu.Unlock()
+		s.reply(c, id, &a, nil)
+		return
+	}
+	if ch.restored {
+		// Answers given before a restart are only in the store.
+		if m, err := s.st.MessageByClientID(context.Background(), chatID, string(role), userID, id); err == nil {
+			ch.mu.Unlock()
+			s.reply(c, id, &protocol.Ack{Seq: m.Seq}, nil)
+			return
+		}
+	}
+	if role == protocol.RoleAgent && ch.rec.AgentID != userID {
+		ch.mu.Unlock()
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agent handling the chat may write in it"))
+		return
+	}
+	name := ch.rec.VisitorName
+	class := "linev"
+	firstReply := false
+	now := time.Now().UTC()
+	if role == protocol.RoleAgent {
+		name, class = connOf(c).user.Nickname, "lineo"
+		if name == "" {
+			name = connOf(c).user.Name
+		}
+		if ch.rec.FirstReplyAt == nil {
+			ch.rec.FirstReplyAt = &now
+			firstReply = true
+		}
+	}
+	msg := &protocol.Message{Role: role, Name: name, Text: b.Text, Class: class, ClientID: id, HideLocal: b.HideLocal, At: now}
+	row := &store.Message{Role: string(role), UserID: userID, Name: name, Text: b.Text, ClientID: id, At: now}
+	s.emit(ch, msg, row, firstReply, func(seq uint64, err error) {
+		if err != nil {
+			s.reply(c, id, nil, err)
+			return
+		}
+		a := protocol.Ack{Seq: seq}
+		ch.mu.Lock()
+		ch.remember(key, a)
+		ch.mu.Unlock()
+		s.reply(c, id, &a, nil)
+		if firstReply {
+			s.router.submit(acd.FirstReply{Chat: acd.ChatID(chatID), Agent: acd.AgentID(userID)})
+		}
+	})
+	ch.mu.Unlock()
+	if role == protocol.RoleVisitor {
+		ch.broadcast(&protocol.PreviewEvent{Text: ""}, toAgents)
+	}
+}
+
+// fieldsSet records survey or requested field answers.
+func (s *Service) fieldsSet(c *realtime.Conn, cmd protocol.Command, fields map[string]string, survey string) {
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil || connOf(c).sub(cmd.Chat) == nil {
+		s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.rec.Fields == nil {
+		ch.rec.Fields = map[string]string{}
+	}
+	for k, v := range fields {
+		ch.rec.Fields[k] = v
+	}
+	s.emit(ch, &protocol.FieldSet{Fields: fields, Survey: survey}, nil, true, func(_ uint64, err error) { s.reply(c, cmd.ID, nil, err) })
+}
+
+// chatInfo answers MiCC's GetChatInfo.
+func (s *Service) chatInfo(ctx context.Context, c *realtime.Conn, cmd protocol.Command) {
+	if connOf(c).sub(cmd.Chat) == nil {
+		s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	info := protocol.ChatInfo{State: protocol.StateClosed, EstimatedWait: -1}
+	if ch := s.chatFor(cmd.Chat); ch != nil {
+		ch.mu.Lock()
+		info.State = protocol.ChatStatus(ch.rec.State)
+		ch.mu.Unlock()
+		if info.State != protocol.StateActive && info.State != protocol.StateClosed {
+			info.State = protocol.StateQueued
+		}
+		if ci, ok := s.router.chatInfo(acd.ChatID(cmd.Chat)); ok {
+			info.Position, info.EstimatedWait = ci.Position, seconds(ci.EstimatedWait)
+		}
+	}
+	c.SendEvent(protocol.Event{ID: cmd.ID, Chat: cmd.Chat, Body: &info})
+}
+
+// operators answers WhosOn's GetOperators with the agents of the connector's group.
+func (s *Service) operators(ctx context.Context, c *realtime.Conn, id string, conn store.Connector) {
+	users, err := s.st.AgentsOfGroup(ctx, conn.GroupID)
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	statuses, err := s.st.Statuses(ctx, conn.TenantID)
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	names := map[int64]string{}
+	for _, st := range statuses {
+		names[st.ID] = st.Name
+	}
+	out := &protocol.Operators{Operators: []protocol.Operator{}}
+	for _, u := range users {
+		if !u.Active {
+			continue
+		}
+		name := u.Nickname
+		if name == "" {
+			name = u.Name
+		}
+		status := names[u.StatusID]
+		if !s.agentConnected(u.ID) {
+			status = "Offline"
+		}
+		out.Operators = append(out.Operators, protocol.Operator{Name: name, Status: status, Lang: u.Lang})
+	}
+	c.SendEvent(protocol.Event{ID: id, Body: out})
+}
+
+// visitorAway starts a chat's reconnect window: the agent is warned before it ends, and when it
+// ends without the visitor back, the chat is closed.
+func (s *Service) visitorAway(ch *liveChat) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.rec.State == string(protocol.StateClosed) {
+		return
+	}
+	window := ch.connector.ReconnectWindow
+	if window <= 0 {
+		window = s.cfg.ReconnectWindow
+	}
+	warnAt := max(window-s.cfg.AgentWarning, 0)
+	ch.visitorAway = true
+	ch.stopTimers()
+	ch.warnTimer = time.AfterFunc(warnAt, func() {
+		ch.broadcast(&protocol.Warning{Code: "visitor_away", Seconds: int((window - warnAt) / time.Second)}, toAgents)
+	})
+	ch.closeTimer = time.AfterFunc(window, func() {
+		ch.mu.Lock()
+		away := ch.visitorAway
+		ch.mu.Unlock()
+		if away {
+			s.closeChat(ch.id, protocol.CauseVisitorGone, nil)
+		}
+	})
+}
+
+// seconds converts a wait to whole seconds, keeping -1 for "unknown".
+func seconds(d time.Duration) int {
+	if d < 0 {
+		return -1
+	}
+	return int((d + time.Second/2) / time.Second)
+}
+
+// newToken returns n random bytes, URL-safe base64 encoded.
+func newToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("chat: no randomness: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is how tokens are kept: their SHA-256, hex encoded.
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,150 @@
+// Package config is the server's one typed configuration: defaults, overridden by environment
+// variables, overridden by command-line flags, validated before anything starts so that a
+// mistake is reported at once in words that say how to fix it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// Addr is the listen address (PARLEY_ADDR, -addr; default ":8080").
+	Addr string
+	// DatabaseURL selects PostgreSQL (DATABASE_URL, -database-url); empty means the embedded
+	// SQLite database in DataDir.
+	DatabaseURL string
+	// DataDir holds the embedded SQLite file (PARLEY_DATA, -data; default "./data").
+	DataDir string
+	// WebDir holds the built web assets: widget and agent app (PARLEY_WEB, -web; default "./build").
+	WebDir string
+	// Demo seeds demo data into an empty database (PARLEY_DEMO, -demo; default true).
+	Demo bool
+	// ReconnectWindow is how long a visitor may be away before the chat closes
+	// (PARLEY_RECONNECT_WINDOW, -reconnect-window; default 60s).
+	ReconnectWindow time.Duration
+	// AgentWarning is how long before that the agent is warned (PARLEY_AGENT_WARNING,
+	// -agent-warning; default 20s).
+	AgentWarning time.Duration
+	// SessionTTL is how long an agent's sign-in lasts (PARLEY_SESSION_TTL, -session-ttl; 12h).
+	SessionTTL time.Duration
+	// ShutdownTimeout bounds a graceful shutdown (PARLEY_SHUTDOWN_TIMEOUT; 15s).
+	ShutdownTimeout time.Duration
+	// LogLevel is debug, info, warn or error (PARLEY_LOG_LEVEL, -log-level; info).
+	LogLevel string
+	// SecureCookies marks cookies Secure (PARLEY_SECURE_COOKIES; default false, set it behind TLS).
+	SecureCookies bool
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr: ":8080", DataDir: "./data", WebDir: "./build", Demo: true,
+		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
+		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
+	}
+}
+
+// Load builds the configuration from defaults, then the environment (getenv), then the flags
+// in args, and validates it.
+func Load(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(env string, dst *string) {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(env string, dst *time.Duration) {
+		if v := getenv(env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a duration (write e.g. 60s or 2m)", env, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	boolean := func(env string, dst *bool) {
+		switch strings.ToLower(getenv(env)) {
+		case "":
+		case "1", "true", "yes", "on":
+			*dst = true
+		case "0", "false", "no", "off":
+			*dst = false
+		default:
+			errs = append(errs, fmt.Errorf("%s=%q is not a boolean (write true or false)", env, getenv(env)))
+		}
+	}
+	str("PARLEY_ADDR", &c.Addr)
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("PARLEY_DATA", &c.DataDir)
+	str("PARLEY_WEB", &c.WebDir)
+	boolean("PARLEY_DEMO", &c.Demo)
+	dur("PARLEY_RECONNECT_WINDOW", &c.ReconnectWindow)
+	dur("PARLEY_AGENT_WARNING", &c.AgentWarning)
+	dur("PARLEY_SESSION_TTL", &c.SessionTTL)
+	dur("PARLEY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	str("PARLEY_LOG_LEVEL", &c.LogLevel)
+	boolean("PARLEY_SECURE_COOKIES", &c.SecureCookies)
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+
+	fs := flag.NewFlagSet("parley", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (PARLEY_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty uses the embedded SQLite (DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the embedded database (PARLEY_DATA)")
+	fs.StringVar(&c.WebDir, "web", c.WebDir, "directory of the built widget and agent app (PARLEY_WEB)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed demo data into an empty database (PARLEY_DEMO)")
+	fs.DurationVar(&c.ReconnectWindow, "reconnect-window", c.ReconnectWindow, "how long a visitor may be away before the chat closes (PARLEY_RECONNECT_WINDOW)")
+	fs.DurationVar(&c.AgentWarning, "agent-warning", c.AgentWarning, "warn the agent this long before that close (PARLEY_AGENT_WARNING)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an agent sign-in lasts (PARLEY_SESSION_TTL)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (all options are flags; see -h)", fs.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("listen address %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.Addr))
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, fmt.Errorf("DATABASE_URL must be a postgres:// URL (e.g. postgres://user@localhost:5432/parley)"))
+		}
+	} else if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("the data directory must not be empty when DATABASE_URL is not set"))
+	}
+	if c.ReconnectWindow < time.Second {
+		errs = append(errs, fmt.Errorf("reconnect window %s is too short (at least 1s)", c.ReconnectWindow))
+	}
+	if c.AgentWarning < 0 || c.AgentWarning >= c.ReconnectWindow {
+		errs = append(errs, fmt.Errorf("agent warning %s must be shorter than the reconnect window %s", c.AgentWarning, c.ReconnectWindow))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("session lifetime %s is too short (at least 1m)", c.SessionTTL))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadPrecedence(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.DatabaseURL != "" || !c.Demo || c.ReconnectWindow != time.Minute {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c, err = Load([]string{"-addr", ":9000"}, env(map[string]string{"PARLEY_ADDR": ":7000", "PARLEY_DATA": "/tmp/x", "PARLEY_RECONNECT_WINDOW": "90s"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9000" || c.DataDir != "/tmp/x" || c.ReconnectWindow != 90*time.Second {
+		t.Fatalf("flags over env over defaults: %+v", c)
+	}
+}
+
+func TestLoadErrorsSayWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"PARLEY_ADDR": "8080"}, nil, "not host:port"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, nil, "postgres:// URL"},
+		{map[string]string{"PARLEY_RECONNECT_WINDOW": "soon"}, nil, "not a duration"},
+		{map[string]string{"PARLEY_DEMO": "maybe"}, nil, "not a boolean"},
+		{nil, []string{"-agent-warning", "2m"}, "shorter than the reconnect window"},
+		{nil, []string{"-log-level", "loud"}, "log level"},
+		{nil, []string{"extra"}, "unexpected argument"},
+		{map[string]string{"PARLEY_DATA": " "}, nil, "data directory"},
+	} {
+		_, err := Load(tc.args, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("env %v args %v: got %v, want an error containing %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+// Package server assembles Parley's HTTP server: the Fiber app with health checks, the agent
+// API, the visitor and agent WebSocket endpoints, and the web apps; and it runs it with a
+// graceful shutdown that loses nothing that was acknowledged.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/parleychat/parley/backend/agentapi"
+	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Server is a running Parley server.
+type Server struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store *store.Store
+	chats *chat.Service
+	hub   *realtime.Hub
+	app   *fiber.App
+	ln    net.Listener
+	// Demo is the demo data seeded at this start, if any.
+	Demo *store.DemoSeed
+}
+
+// New opens the store (seeding demo data into an empty database when configured), starts the
+// chat service and builds the HTTP app. Call Serve, then Shutdown.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, store: st, hub: realtime.NewHub()}
+	if cfg.Demo {
+		seed, seeded, err := st.SeedDemo(ctx)
+		if err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("seed demo data: %w", err)
+		}
+		if seeded {
+			s.Demo = &seed
+			logDemo(log, seed)
+		}
+	}
+	s.chats, err = chat.New(ctx, st, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, Logger: log})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("start chat service: %w", err)
+	}
+	s.app = s.routes()
+	return s, nil
+}
+
+// logDemo prints the demo logins, marked so nobody mistakes them for real accounts.
+func logDemo(log *slog.Logger, seed store.DemoSeed) {
+	log.Warn("DEMO DATA created in an empty database: these demo accounts are for trying Parley out; change or remove them before real use",
+		"connector_hash", seed.ConnectorHash)
+	for _, u := range seed.Users {
+		log.Warn("DEMO account", "role", u.Role, "login", u.Login, "password", u.Password)
+	}
+}
+
+// Store returns the server's store, for tests and tools built on the server.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Chats returns the chat service.
+func (s *Server) Chats() *chat.Service { return s.chats }
+
+// App returns the Fiber app, so that further routes (web apps, admin pages) can be mounted
+// before Serve.
+func (s *Server) App() *fiber.App { return s.app }
+
+// routes builds the Fiber app.
+func (s *Server) routes() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "Parley",
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             1 << 20,
+		ErrorHandler:          s.errorHandler,
+	})
+	app.Use(recover.New())
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := s.store.Ping(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+		}
+		return c.SendString("ready")
+	})
+	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
+	app.Get("/ws/visitor", s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
+	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
+	return app
+}
+
+// sameOrigin allows a browser's agent connection only from Parley's own pages.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, host)
+}
+
+// errorHandler answers failed requests with a safe message and logs the cause.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return c.Status(fe.Code).SendString(fe.Message)
+	}
+	s.log.Error("request failed", "path", c.Path(), "err", err)
+	return c.Status(fiber.StatusInternalServerError).SendString("internal error")
+}
+
+// Listen binds the configured address (":0" picks a free port; see Addr).
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address, after Listen.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves HTTP on the listener until Shutdown.
+func (s *Server) Serve() error {
+	s.log.Info("serving", "addr", s.Addr(), "database", s.store.Dialect())
+	return s.app.Listener(s.ln)
+}
+
+// Shutdown stops accepting, tells every connected client to reconnect, stops the chat service,
+// flushes the group commit and closes the database, within ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	wait := 5 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		wait = max(time.Until(d)/2, 100*time.Millisecond)
+	}
+	s.hub.CloseAll(protocol.CloseShutdown, "server restarting", wait)
+	errs := []error{}
+	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.chats.Close()
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,225 @@
+// Package servertest runs a real Parley server for tests: on a random loopback port, with a
+// fresh embedded SQLite database (or PostgreSQL) and demo data, and connects protocol clients
+// to it the way the widget and the agent app do.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/pgtest"
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/server"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Env is a running test server.
+type Env struct {
+	// URL is the server's base URL (http://127.0.0.1:PORT).
+	URL string
+	// WS is the WebSocket base URL (ws://127.0.0.1:PORT).
+	WS     string
+	Server *server.Server
+	// Demo is the seeded demo data, with the generated passwords.
+	Demo store.DemoSeed
+	cfg  config.Config
+}
+
+// Options adjust the server.
+type Options struct {
+	// Postgres runs the server on a fresh PostgreSQL database instead of SQLite.
+	Postgres bool
+	// Configure may change the configuration before the server starts.
+	Configure func(*config.Config)
+	// Mount may add routes (web apps) before the server starts serving.
+	Mount func(*server.Server) error
+}
+
+// Start runs a server until the test ends.
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.WebDir = WebDir()
+	if opts.Postgres {
+		cfg.DatabaseURL = pgtest.URL(t)
+	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("PARLEY_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	if opts.Mount != nil {
+		if err := opts.Mount(srv); err != nil {
+			t.Fatalf("mount: %v", err)
+		}
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-served
+	})
+	env := &Env{URL: "http://" + srv.Addr(), WS: "ws://" + srv.Addr(), Server: srv, cfg: cfg}
+	if srv.Demo != nil {
+		env.Demo = *srv.Demo
+	}
+	return env
+}
+
+// WebDir finds the repository's build directory from a test's working directory.
+func WebDir() string {
+	dir, _ := os.Getwd()
+	for range 6 {
+		if _, err := os.Stat(dir + "/go.mod"); err == nil {
+			return dir + "/build"
+		}
+		dir += "/.."
+	}
+	return "build"
+}
+
+// testWriter sends server logs to the test log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// DemoUser returns a seeded account by role and position ("agent", 0 is the first agent).
+func (e *Env) DemoUser(t testing.TB, role string, n int) store.DemoUser {
+	t.Helper()
+	for _, u := range e.Demo.Users {
+		if u.Role == role {
+			if n == 0 {
+				return u
+			}
+			n--
+		}
+	}
+	t.Fatalf("no demo %s #%d", role, n)
+	return store.DemoUser{}
+}
+
+// Login signs in through the HTTP API and returns the session token.
+func (e *Env) Login(t testing.TB, login, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"login": login, "password": password})
+	resp, err := http.Post(e.URL+"/api/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login %s: %s %s", login, resp.Status, raw)
+	}
+	var out struct{ Token string }
+	if err := json.Unmarshal(raw, &out); err != nil || out.Token == "" {
+		t.Fatalf("login answer %s: %v", raw, err)
+	}
+	return out.Token
+}
+
+// Agent signs in the n-th demo agent, connects and sets a status that allows chat. It returns
+// the client and the agent.ready event.
+func (e *Env) Agent(t testing.TB, n int) (*protoclient.Client, *protocol.AgentReady) {
+	t.Helper()
+	u := e.DemoUser(t, "agent", n)
+	token := e.Login(t, u.Login, u.Password)
+	c, ready := e.AgentWithToken(t, token)
+	for _, st := range ready.Statuses {
+		if st.AllowsChat {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, err := c.Call(ctx, "", &protocol.StatusSet{Status: st.ID}); err != nil {
+				t.Fatalf("set status: %v", err)
+			}
+			if _, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentStatus); return ok }); err != nil {
+				t.Fatalf("status confirmation: %v", err)
+			}
+			return c, ready
+		}
+	}
+	t.Fatal("no status allows chat")
+	return nil, nil
+}
+
+// AgentWithToken connects an agent with a session token.
+func (e *Env) AgentWithToken(t testing.TB, token string) (*protoclient.Client, *protocol.AgentReady) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := protoclient.Dial(ctx, e.WS+"/ws/agent", protoclient.Options{IDPrefix: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Drop() })
+	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: token}); err != nil {
+		t.Fatalf("agent.connect: %v", err)
+	}
+	ev, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentReady); return ok })
+	if err != nil {
+		t.Fatalf("agent.ready: %v", err)
+	}
+	return c, ev.Body.(*protocol.AgentReady)
+}
+
+// Visitor connects a visitor to the demo connector.
+func (e *Env) Visitor(t testing.TB) (*protoclient.Client, *protocol.Connected) {
+	t.Helper()
+	return e.VisitorOn(t, e.Demo.ConnectorHash, nil)
+}
+
+// VisitorOn connects a visitor to a connector with optional handshake headers.
+func (e *Env) VisitorOn(t testing.TB, hash string, header http.Header) (*protoclient.Client, *protocol.Connected) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := protoclient.Dial(ctx, e.WS+"/ws/visitor", protoclient.Options{IDPrefix: "v", Header: header})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Drop() })
+	ev, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "https://shop.example/help"})
+	if err != nil {
+		t.Fatalf("visitor.connect: %v", err)
+	}
+	conn, ok := ev.Body.(*protocol.Connected)
+	if !ok {
+		t.Fatalf("visitor.connect answered with %T", ev.Body)
+	}
+	return c, conn
+}
+
+// String describes the environment in failures.
+func (e *Env) String() string { return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect()) }

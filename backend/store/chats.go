@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// stateClosed is the one chat state the store itself needs to know: it
+// separates open chats from history.
+const stateClosed = "closed"
+
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Chat returns the chat with the given id, or ErrNotFound.
+func (s *Store) Chat(ctx context.Context, id string) (Chat, error) {
+	var row chatRow
+	if err := s.r.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
+		return Chat{}, wrap("chat", err)
+	}
+	c, err := row.domain()
+	return c, wrap("chat", err)
+}
+
+// ChatsOpen lists the chats that are not closed, oldest first, so that the
+// chat service and the ACD can rebuild their state after a start or a
+// leader change. tenantID 0 lists the open chats of all tenants.
+func (s *Store) ChatsOpen(ctx context.Context, tenantID int64) ([]Chat, error) {
+	q := s.r.WithContext(ctx).Where("state <> ?", stateClosed)
+	if tenantID != 0 {
+		q = q.Where("tenant_id = ?", tenantID)
+	}
+	out, err := findChats(q.Order("created_at, id"))
+	return out, wrap("open chats", err)
+}
+
+// ChatsOfAgent lists the chats whose current (or, once closed, last) agent
+// is userID, oldest first; openOnly leaves out closed ones. It serves the
+// agent app's chat list after a reconnect.
+func (s *Store) ChatsOfAgent(ctx context.Context, userID int64, openOnly bool) ([]Chat, error) {
+	q := s.r.WithContext(ctx).Where("agent_id = ?", userID)
+	if openOnly {
+		q = q.Where("state <> ?", stateClosed)
+	}
+	out, err := findChats(q.Order("created_at, id"))
+	return out, wrap("chats of agent", err)
+}
+
+// ChatsOfVisitor lists a returning visitor's previous chats in a tenant,
+// newest first, at most limit (all when limit <= 0). A chat matches when its
+// visitor e-mail equals email (ignoring case) or its CustomerID equals
+// customerID; an empty argument matches nothing.
+func (s *Store) ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]Chat, error) {
+	key := emailKey(email)
+	if key == "" && customerID == "" {
+		return []Chat{}, nil
+	}
+	q := s.r.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	switch {
+	case key != "" && customerID != "":
+		q = q.Where("visitor_email_key = ? OR customer_id = ?", key, customerID)
+	case key != "":
+		q = q.Where("visitor_email_key = ?", key)
+	default:
+		q = q.Where("customer_id = ?", customerID)
+	}
+	q = q.Order("created_at DESC, id DESC")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	out, err := findChats(q)
+	return out, wrap("chats of visitor", err)
+}
+
+func findChats(q *gorm.DB) ([]Chat, error) {
+	var rows []chatRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Chat, len(rows))
+	for i, r := range rows {
+		c, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// EventsAfter returns the chat's events with Seq > afterSeq in order, at
+// most limit (all when limit <= 0): what a reconnecting client missed.
+func (s *Store) EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]Event, error) {
+	q := s.r.WithContext(ctx).Where("chat_id = ? AND seq > ?", chatID, afterSeq).Order("seq")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var rows []eventRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap("events after", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// Messages returns the chat's last limit messages (all when limit <= 0) in
+// order, for history and transcripts.
+func (s *Store) Messages(ctx context.Context, chatID string, limit int) ([]Message, error) {
+	q := s.r.WithContext(ctx).Where("chat_id = ?", chatID).Order("seq DESC")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var rows []messageRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap("messages", err)
+	}
+	slices.Reverse(rows)
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// MessageByClientID finds the message a sender already stored under a
+// client command id, so that a retried send is answered with the original
+// instead of being stored twice. ErrNotFound when there is none.
+func (s *Store) MessageByClientID(ctx context.Context, chatID, role string, userID int64, clientID string) (Message, error) {
+	if clientID == "" {
+		return Message{}, wrap("message by client id", ErrNotFound)
+	}
+	var row messageRow
+	err := s.r.WithContext(ctx).
+		Take(&row, "chat_id = ? AND role = ? AND user_id = ? AND client_id = ?", chatID, role, userID, clientID).Error
+	if err != nil {
+		return Message{}, wrap("message by client id", err)
+	}
+	return row.domain(), nil
+}
+
+// Participants lists everyone who took part in the chat, in joining order.
+func (s *Store) Participants(ctx context.Context, chatID string) ([]Participant, error) {
+	var rows []participantRow
+	if err := s.r.WithContext(ctx).Where("chat_id = ?", chatID).Order("joined_at, id").Find(&rows).Error; err != nil {
+		return nil, wrap("participants", err)
+	}
+	out := make([]Participant, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Tenant is one customer organisation; every configuration entity and chat
+// belongs to exactly one. TimeZone is used only for opening hours and
+// display: all stored times are UTC.
+type Tenant struct {
+	ID          int64
+	Name        string
+	TimeZone    string // IANA name; "UTC" when empty on create
+	DefaultLang string // "en" when empty on create
+	CreatedAt   time.Time
+}
+
+// The distribution strategies an ACD group may use.
+const (
+	StrategyLongestIdle = "longest_idle" // the agent idle longest gets the chat (default)
+	StrategyLeastBusy   = "least_busy"   // the agent with the fewest chats gets it
+	StrategyRoundRobin  = "round_robin"  // agents take turns
+)
+
+// ACDGroup is a set of agents among which a connector's chats are
+// distributed (jtel "ACD group").
+type ACDGroup struct {
+	ID       int64
+	TenantID int64
+	Name     string
+	Strategy string // one of the Strategy constants; StrategyLongestIdle when empty
+}
+
+// SkillRequirement is one of a connector's three skill rules (jtel "Skill n",
+// "Minimum Skill n", "Ignore skill n after timeout"). An empty Skill means
+// the slot is unused.
+type SkillRequirement struct {
+	Skill       string
+	Min         int
+	IgnoreAfter time.Duration // 0: never ignored
+}
+
+// Connector is an entry point for chats: one website widget (or WhatsApp
+// number) with its distribution settings and texts, after jtel's Chat
+// Connector. Widgets find it by its public Hash.
+type Connector struct {
+	ID       int64
+	TenantID int64
+	// Hash is the connector's public id, embedded in the widget snippet. It is
+	// assigned by CreateConnector and never changes.
+	Hash  string
+	Name  string
+	Title string
+
+	GroupID     int64 // ACD group; 0 = none
+	MaxChatsAll int   // simultaneous chats over all agents; 0 = unlimited
+	Priority    int   // higher is served first when connectors share a group
+
+	ConnectWait     time.Duration // time for an agent to open an offered chat (default 30s)
+	AnswerTime      time.Duration // time for an agent's first reply (default 120s)
+	FreeAgentSearch time.Duration // time to find any agent before giving up (default 300s)
+
+	Skills                    [3]SkillRequirement
+	IgnoreSkillsAfter         time.Duration // 0: never
+	IgnoreSkillsIfNoneSkilled bool
+
+	// AllowedOrigins lists the web origins whose pages may open visitor
+	// sockets for this connector. Empty allows any origin.
+	AllowedOrigins []string
+	// Texts are the connector's message resources in jtel form: "bye" is the
+	// default text, "bye#de" its German variant; "$agent" is replaced by the
+	// agent's nickname.
+	Texts        map[string]string
+	OutOfService bool
+	// OpeningHours and Toolbox are JSON documents owned by the code that
+	// interprets them (opening-hours rules, widget options); the store keeps
+	// them verbatim.
+	OpeningHours json.RawMessage
+	Toolbox      json.RawMessage
+	// ReconnectWindow is how long a disconnected visitor's chat waits for
+	// the visitor to come back (default 60s).
+	ReconnectWindow time.Duration
+
+	WhatsAppEnabled bool
+	WhatsAppAPIKey  string // TynTec API key
+	WhatsAppNumber  string // E.164
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Connector defaults applied by CreateConnector to zero durations.
+const (
+	DefaultConnectWait     = 30 * time.Second
+	DefaultAnswerTime      = 120 * time.Second
+	DefaultFreeAgentSearch = 300 * time.Second
+	DefaultReconnectWindow = 60 * time.Second
+)
+
+// The roles of a user, from most to least powerful.
+const (
+	RoleSuperAdmin = "superadmin" // all tenants; TenantID 0
+	RoleAdmin      = "admin"      // configures one tenant
+	RoleSupervisor = "supervisor" // watches and steers one tenant's agents
+	RoleAgent      = "agent"      // handles chats
+)
+
+// User is a person who logs in: an agent, supervisor or administrator.
+type User struct {
+	ID       int64
+	TenantID int64  // 0 only for super-admins
+	Login    string // unique, stored lower-cased
+	Name     string
+	Nickname string // shown to visitors ("$agent")
+	Email    string
+	Role     string // one of the Role constants
+	// PasswordHash is a backend/password hash. UpdateUser keeps the stored
+	// hash when this is empty.
+	PasswordHash string
+	MaxChats     int // simultaneous chats; 0 = none
+	Lang         string
+	Active       bool
+	// StatusID is the agent's current AgentStatus (0 = none). It is changed
+	// only by SetUserStatus, never by UpdateUser, so that an admin editing a
+	// user does not overwrite a status the agent just set.
+	StatusID  int64
+	Groups    []int64        // ACD group ids, ascending
+	Skills    map[string]int // skill name -> level
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AgentStatus is a presence state an agent can be in (jtel agent status);
+// AllowsChat says whether chats are distributed to agents in it.
+type AgentStatus struct {
+	ID              int64
+	TenantID        int64
+	Name            string
+	Short           string
+	FontColor       string
+	BackgroundColor string
+	AllowsChat      bool
+	AgentSettable   bool
+	Sort            int
+}
+
+// Session is a logged-in user's session as stored: only the SHA-256 of the
+// token, never the token itself.
+type Session struct {
+	TokenHash string
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Chat is one conversation between a visitor and the contact center, the
+// row the chat service rebuilds its state from. It is written through the
+// group commit (Write.Chat) as a whole-row upsert.
+type Chat struct {
+	ID          string // NewChatID
+	TenantID    int64
+	ConnectorID int64
+	State       string // "queued", "offered", "active" or "closed"
+
+	VisitorName      string
+	VisitorEmail     string
+	VisitorPhone     string
+	CustomerID       string
+	Lang             string
+	VisitorTokenHash string // HashToken of the visitor's resume token
+
+	PData  map[string]string // page data from the embed snippet (jtel pdata)
+	UData  map[string]string // user data from the embed snippet (jtel udata)
+	Fields map[string]string // survey fields
+
+	Page      string
+	Referrer  string
+	UserAgent string
+	IP        string
+
+	AgentID int64 // current agent; 0 none
+	// LastSeq is the highest event sequence number of the chat. The store
+	// keeps it up to date on every commit that writes an event, so after a
+	// restart new events continue from it.
+	LastSeq uint64
+
+	CreatedAt    time.Time
+	AcceptedAt   *time.Time
+	FirstReplyAt *time.Time
+	ClosedAt     *time.Time
+	CloseCause   string
+}
+
+// The participant roles of a chat.
+const (
+	ParticipantVisitor  = "visitor"
+	ParticipantAgent    = "agent"
+	ParticipantObserver = "observer"
+)
+
+// Participant records who took part in a chat and when, for transcripts,
+// reports and "who handled this" history.
+type Participant struct {
+	ID       int64 // assigned on first write
+	ChatID   string
+	Role     string // one of the Participant constants
+	UserID   int64  // 0 for the visitor
+	Name     string
+	JoinedAt time.Time
+	LeftAt   *time.Time
+}
+
+// Message is a chat line, kept in its own table so transcripts and history
+// are cheap to read without decoding events. It shares its Seq with the
+// Event that announced it.
+type Message struct {
+	ChatID string
+	Seq    uint64
+	Role   string // "visitor", "agent" or "system"
+	UserID int64
+	Name   string
+	Text   string
+	// ClientID is the id the sender chose for its command; a retried send
+	// with the same id is detected with MessageByClientID (and refused by the
+	// database) rather than stored twice.
+	ClientID string
+	At       time.Time
+}
+
+// Event is one durable chat event, the replay log a reconnecting client
+// reads with EventsAfter. (ChatID, Seq) is unique.
+type Event struct {
+	ChatID string
+	Seq    uint64
+	Type   string
+	Data   json.RawMessage
+	At     time.Time
+}

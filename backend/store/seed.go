@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// DemoSeed reports what SeedDemo created, so that the caller can print the
+// demo logins once, clearly marked as demo credentials.
+type DemoSeed struct {
+	TenantID      int64
+	GroupID       int64
+	ConnectorID   int64
+	ConnectorHash string
+	Users         []DemoUser
+}
+
+// DemoUser is one seeded login with its generated password.
+type DemoUser struct {
+	Login    string
+	Password string
+	Role     string
+}
+
+// demoTexts are the connector message resources of jtel's documented
+// example, verbatim for English (the unmarked default) and German, plus
+// French.
+var demoTexts = map[string]string{
+	"noAgents":             "Sorry, currently there are no agents available. Please try again later.",
+	"noAgents#de":          "Es tut uns leid, aber derzeit sind keine Agenten verfügbar. Bitte probieren Sie etwas später nochmal.",
+	"noAgents#fr":          "Désolé, aucun agent n'est disponible pour le moment. Veuillez réessayer plus tard.",
+	"outOfService":         "Sorry, but the service is not available at the moment.",
+	"outOfService#de":      "Es tut uns leid, aber der Service steht derzeit nicht zu Verfügung",
+	"outOfService#fr":      "Désolé, le service n'est pas disponible pour le moment.",
+	"agentTyping":          "Agent $agent is typing...",
+	"agentTyping#de":       "Agent $agent schreibt ...",
+	"agentTyping#fr":       "L'agent $agent écrit...",
+	"bye":                  "Thank you for using our service. Goodbye.",
+	"bye#de":               "Danke, dass Sie unseren Service genutzt haben. Auf Wiedersehen.",
+	"bye#fr":               "Merci d'avoir utilisé notre service. Au revoir.",
+	"byeNoAgent":           "Sorry, currently there are no agents available. Please try again later.",
+	"byeNoAgent#de":        "Es tut uns leid, aber derzeit sind keine Agenten verfügbar. Bitte probieren Sie etwas später nochmal.",
+	"byeNoAgent#fr":        "Désolé, aucun agent n'est disponible pour le moment. Veuillez réessayer plus tard.",
+	"welcomeMessage":       "Welcome!",
+	"welcomeMessage#de":    "Herzlich willkommen!.",
+	"welcomeMessage#fr":    "Bienvenue !",
+	"editorPlaceholder":    "Enter your message here.",
+	"editorPlaceholder#de": "Geben Sie Ihre Nachricht hier ein.",
+	"editorPlaceholder#fr": "Saisissez votre message ici.",
+}
+
+// SeedDemo fills an empty database with a ready-to-try demo: tenant "Demo
+// Company", group "Support", four agent statuses, the connector "Website
+// chat" (any origin allowed), an admin and two agents with random
+// passwords. It does nothing and returns false when any tenant exists, so it
+// is safe to call on every start.
+func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
+	var n int64
+	if err := s.r.WithContext(ctx).Model(&tenantRow{}).Count(&n).Error; err != nil {
+		return DemoSeed{}, false, wrap("seed demo", err)
+	}
+	if n > 0 {
+		return DemoSeed{}, false, nil
+	}
+
+	users := []struct {
+		user User
+		pw   string
+	}{
+		{user: User{Login: "admin@demo.parley", Name: "Demo Admin", Nickname: "Admin", Role: RoleAdmin, Lang: "en"}},
+		{user: User{Login: "anna@demo.parley", Name: "Anna Example", Nickname: "Anna", Role: RoleAgent, Lang: "en",
+			MaxChats: 3, Skills: map[string]int{"english": 5, "german": 3}}},
+		{user: User{Login: "ben@demo.parley", Name: "Ben Example", Nickname: "Ben", Role: RoleAgent, Lang: "en",
+			MaxChats: 3, Skills: map[string]int{"english": 4}}},
+	}
+	// Hash before the transaction: argon2 is slow on purpose, and the
+	// SQLite writer must not wait for it.
+	for i := range users {
+		users[i].pw = demoPassword()
+		h, err := s.hashPassword(users[i].pw)
+		if err != nil {
+			return DemoSeed{}, false, fmt.Errorf("store: seed demo: %w", err)
+		}
+		users[i].user.PasswordHash = h
+		users[i].user.Email = users[i].user.Login
+		users[i].user.Active = true
+	}
+
+	var seed DemoSeed
+	seeded := false
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == DialectPostgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+				return err
+			}
+		}
+		// Check again inside the transaction: another node may have won.
+		if err := tx.Model(&tenantRow{}).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		tenant, err := createTenant(tx, Tenant{Name: "Demo Company", TimeZone: "Europe/Berlin", DefaultLang: "en"})
+		if err != nil {
+			return err
+		}
+		group, err := createGroup(tx, ACDGroup{TenantID: tenant.ID, Name: "Support", Strategy: StrategyLongestIdle})
+		if err != nil {
+			return err
+		}
+		for i, st := range []AgentStatus{
+			{Name: "Available", Short: "Av", FontColor: "#ffffff", BackgroundColor: "#2e7d32", AllowsChat: true},
+			{Name: "Away", Short: "Aw", FontColor: "#000000", BackgroundColor: "#f9a825"},
+			{Name: "Pause", Short: "Pa", FontColor: "#ffffff", BackgroundColor: "#1565c0"},
+			{Name: "Offline", Short: "Of", FontColor: "#ffffff", BackgroundColor: "#616161"},
+		} {
+			st.TenantID, st.AgentSettable, st.Sort = tenant.ID, true, (i+1)*10
+			if _, err := createStatus(tx, st); err != nil {
+				return err
+			}
+		}
+		conn, err := createConnector(tx, Connector{
+			TenantID: tenant.ID, Name: "Website chat", Title: "Chat with us", GroupID: group.ID,
+			Texts: demoTexts,
+		})
+		if err != nil {
+			return err
+		}
+		seed = DemoSeed{TenantID: tenant.ID, GroupID: group.ID, ConnectorID: conn.ID, ConnectorHash: conn.Hash}
+		for _, du := range users {
+			u := du.user
+			u.TenantID = tenant.ID
+			if u.Role == RoleAgent {
+				u.Groups = []int64{group.ID}
+			}
+			if _, err := createUser(tx, u); err != nil {
+				return err
+			}
+			seed.Users = append(seed.Users, DemoUser{Login: u.Login, Password: du.pw, Role: u.Role})
+		}
+		seeded = true
+		return nil
+	})
+	if err != nil || !seeded {
+		return DemoSeed{}, false, wrap("seed demo", err)
+	}
+	return seed, true, nil
+}
+
+// demoAlphabet leaves out look-alike characters (0/o, 1/l/i) so the printed
+// passwords can be typed without doubt.
+const demoAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// demoPassword returns 16 random characters from demoAlphabet in groups of
+// four, e.g. "k7pq-3mzt-x9bd-h4wf" (about 79 bits).
+func demoPassword() string {
+	var b strings.Builder
+	max := big.NewInt(int64(len(demoAlphabet)))
+	for i := range 16 {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte('-')
+		}
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic("store: crypto/rand failed: " + err.Error())
+		}
+		b.WriteByte(demoAlphabet[n.Int64()])
+	}
+	return b.String()
+}

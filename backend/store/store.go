@@ -1,0 +1,319 @@
+// Package store is Parley's persistence layer: every durable fact (tenants,
+// connectors, users, sessions, chats and their event log) goes through it.
+//
+// It runs on PostgreSQL in production and on an embedded SQLite file by
+// default, through GORM. The GORM row types stay inside this package; callers
+// see only the plain domain structs declared here, so the rest of the server
+// never depends on column names, tags or the ORM.
+//
+// Chat events are written with group commit (see [Store.Enqueue]): writes that
+// arrive within a few milliseconds share one transaction, and each sender is
+// told only after that transaction has committed, so an acknowledgement
+// always means the data is on disk.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/password"
+
+	// Tenant time zones are validated here; the names must resolve even on
+	// hosts without a zoneinfo database (minimal containers).
+	_ "time/tzdata"
+)
+
+// Sentinel errors. Every error the store returns wraps one of these when it
+// applies, so callers can map them to HTTP statuses or protocol codes with
+// errors.Is and keep the wrapped cause for their logs.
+var (
+	// ErrNotFound: the requested row does not exist (or, for sessions, has expired).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique rule was broken (a login already taken, an
+	// event sequence number already used, a client command id already seen).
+	ErrConflict = errors.New("store: conflict")
+	// ErrInvalid: the input breaks a rule of the domain (a missing name, an
+	// unknown role, a reference to a row that does not exist).
+	ErrInvalid = errors.New("store: invalid")
+	// ErrClosed: the store has been closed; no more writes are accepted.
+	ErrClosed = errors.New("store: closed")
+)
+
+// The dialect names returned by [Store.Dialect].
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// Config says where the data lives and how the group commit behaves. It
+// exists so that main builds one validated value from flags and environment
+// and passes it to [Open]; nothing here is read from the environment.
+type Config struct {
+	// DatabaseURL selects PostgreSQL (postgres://...). Empty selects the
+	// embedded SQLite database in DataDir.
+	DatabaseURL string
+	// DataDir is the directory of the SQLite file parley.db; it is created if
+	// missing. Empty means "data" in the working directory.
+	DataDir string
+	// CommitWindow is how long the group committer gathers writes after the
+	// first one arrives before it commits them together. Zero means 2ms;
+	// a negative value commits whatever is queued without waiting.
+	CommitWindow time.Duration
+	// Logger receives the store's own warnings and slow-query reports. Nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the handle to the database. It is safe for concurrent use; create
+// one with [Open] and release it with [Store.Close].
+type Store struct {
+	dialect string
+	w       *gorm.DB // writes (for SQLite: the single writer connection)
+	r       *gorm.DB // reads (for SQLite: a pool of read-only connections)
+	log     *slog.Logger
+
+	// hashPassword hashes the demo passwords in SeedDemo; tests swap in a
+	// cheap one.
+	hashPassword func(string) (string, error)
+
+	gc        *committer
+	closeOnce sync.Once
+	closeErr  error
+}
+
+const (
+	sqliteFile        = "parley.db"
+	sqliteBusyTimeout = 10 * time.Second
+	sqliteReadConns   = 4
+	pgMaxOpenConns    = 16
+	slowQuery         = 500 * time.Millisecond
+	// migrationLockKey is the PostgreSQL advisory lock taken while migrating
+	// or seeding, so that several nodes starting together do it once.
+	migrationLockKey = 0x70_61_72_6c_65_79 // "parley"
+)
+
+// Open connects to the database described by cfg, migrates the schema to the
+// current version and starts the group committer. The returned store is
+// ready for use.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	window := cfg.CommitWindow
+	if window == 0 {
+		window = 2 * time.Millisecond
+	}
+	s := &Store{log: log, hashPassword: password.Hash}
+	gcfg := func() *gorm.Config {
+		return &gorm.Config{
+			Logger:                 gormLogger{log: log, slow: slowQuery},
+			NowFunc:                now,
+			TranslateError:         true,
+			SkipDefaultTransaction: true,
+		}
+	}
+	var err error
+	if cfg.DatabaseURL != "" {
+		err = s.openPostgres(ctx, cfg.DatabaseURL, gcfg())
+	} else {
+		err = s.openSQLite(ctx, cfg.DataDir, gcfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.closeDB()
+		return nil, err
+	}
+	s.gc = newCommitter(s, window, log)
+	return s, nil
+}
+
+func (s *Store) openPostgres(ctx context.Context, url string, gcfg *gorm.Config) error {
+	db, err := gorm.Open(postgres.Open(url), gcfg)
+	if err != nil {
+		return fmt.Errorf("store: open postgres: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("store: open postgres: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(pgMaxOpenConns)
+	sqlDB.SetMaxIdleConns(pgMaxOpenConns / 2)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return fmt.Errorf("store: ping postgres: %w", err)
+	}
+	s.dialect, s.w, s.r = DialectPostgres, db, db
+	return nil
+}
+
+// openSQLite opens two pools on the same file: one connection for all
+// writes (SQLite serialises writers anyway; one connection avoids busy
+// retries and lock upgrades) and a few read-only connections, which WAL mode
+// lets run alongside the writer.
+func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Config) error {
+	if dir == "" {
+		dir = "data"
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("store: create data dir: %w", err)
+	}
+	path := filepath.Join(dir, sqliteFile)
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", sqliteBusyTimeout.Milliseconds())
+	// synchronous(FULL): an acknowledged write survives a power cut, which is
+	// what the group commit promises; batching keeps the fsync cost small.
+	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	rdsn := path + "?" + common + "&_pragma=query_only(1)"
+
+	w, err := gorm.Open(sqlite.Open(wdsn), gcfg())
+	if err != nil {
+		return fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		_ = wdb.Close()
+		return fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+
+	r, err := gorm.Open(sqlite.Open(rdsn), gcfg())
+	if err != nil {
+		_ = wdb.Close()
+		return fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		_ = wdb.Close()
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	rdb.SetMaxOpenConns(sqliteReadConns)
+	rdb.SetMaxIdleConns(sqliteReadConns)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	s.dialect, s.w, s.r = DialectSQLite, w, r
+	return nil
+}
+
+// Dialect names the database in use: [DialectPostgres] or [DialectSQLite].
+// Readiness reports and the clustering code need to know.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers, for the /readyz probe.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range s.pools() {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return fmt.Errorf("store: ping: %w", err)
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close stops accepting writes, commits everything still queued (calling
+// each done callback), stops the committer and closes the database. It is
+// safe to call more than once. It must not be called from a done callback.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.gc.close()
+		s.closeErr = s.closeDB()
+	})
+	return s.closeErr
+}
+
+func (s *Store) pools() []*gorm.DB {
+	if s.r == s.w {
+		return []*gorm.DB{s.w}
+	}
+	return []*gorm.DB{s.w, s.r}
+}
+
+func (s *Store) closeDB() error {
+	var errs []error
+	// Close readers first so the writer's close can checkpoint the WAL.
+	pools := s.pools()
+	for i := len(pools) - 1; i >= 0; i-- {
+		sqlDB, err := pools[i].DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// now is the store's clock: UTC, at the microsecond precision both
+// databases keep, so a value read back equals the value written.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// normTime brings t to the stored form (UTC, microseconds).
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func normTimePtr(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	v := normTime(*t)
+	return &v
+}
+
+// randomString returns n random bytes from crypto/rand, base64url-encoded.
+func randomString(n int) string {
+	b := make([]byte, n)
+	// crypto/rand.Read never fails (it aborts the program if the kernel
+	// cannot supply randomness).
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewChatID returns a fresh random chat id: 20 URL-safe characters (120
+// bits). Chat ids are chosen by the chat service before the first write, so
+// they are generated here, next to the column they fill.
+func NewChatID() string { return randomString(15) }
+
+// NewToken returns a fresh secret token: 32 random bytes, base64url (43
+// characters). It is used for agent sessions and visitor resume tokens;
+// store only [HashToken] of it.
+func NewToken() string { return randomString(32) }
+
+// HashToken returns the hex SHA-256 of a raw token, the only form in which
+// tokens are stored (a database leak does not leak usable tokens, and the
+// tokens are long enough random values that a fast hash suffices).
+func HashToken(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}
