@@ -273,7 +273,7 @@ func readmeSections(t *testing.T) map[string]string {
 		for _, e := range eventExamples {
 			if e.To == a.to {
 				typ := e.Event.Body.EventType()
-				fmt.Fprintf(&b, "| [`%s`](#%s) | `%s` | %s | %s |\n", typ, anchor("evt", typ), goName(e.Event.Body), e.To, durability(typ))
+				fmt.Fprintf(&b, "| [`%s`](#%s) | `%s` | %s | %s |\n", typ, anchor("evt", typ), goName(e.Event.Body), plural(e.To), durability(typ))
 			}
 		}
 	}
@@ -285,7 +285,7 @@ func readmeSections(t *testing.T) map[string]string {
 			}
 			typ := e.Event.Body.EventType()
 			fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n#### `%s`\n\n", anchor("evt", typ), typ)
-			fmt.Fprintf(&b, "Go type `%s` · sent by the server to the %s · %s\n\n", goName(e.Event.Body), e.To, durability(typ))
+			fmt.Fprintf(&b, "Go type `%s` · sent to %s · %s\n\n", goName(e.Event.Body), plural(e.To), durability(typ))
 			fmt.Fprintf(&b, "%s\n\n```json\n%s\n```\n", pkg.markdown(pkg.typeDoc(t, goName(e.Event.Body)), anchors), indentJSON(t, exampleFrame(t, e.Event)))
 		}
 	}
@@ -313,6 +313,11 @@ func chatRule(body CommandBody) string {
 func isChatScoped(body CommandBody) bool {
 	_, ok := body.(chatScoped)
 	return ok
+}
+
+// plural names an event's audience: "visitors", "agents" or "visitors and agents".
+func plural(to string) string {
+	return strings.NewReplacer("visitor", "visitors", "agent", "agents").Replace(to)
 }
 
 func durability(typ Type) string {

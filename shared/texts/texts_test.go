@@ -1,6 +1,8 @@
 package texts
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,6 +114,28 @@ func TestDefaultsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultsKeepPlaceholders(t *testing.T) {
+	// Every translation has the same "$name" placeholders as the English text, so that filling
+	// them in works in every language.
+	for _, k := range Keys {
+		want := placeholders(defaults[k+"#en"])
+		for _, l := range Languages[1:] {
+			if got := placeholders(defaults[k+"#"+l]); !slices.Equal(got, want) {
+				t.Errorf("%s#%s has placeholders %v, English has %v", k, l, got, want)
+			}
+		}
+	}
+}
+
+// placeholders lists the sorted "$name" placeholders of a text.
+func placeholders(text string) []string {
+	out := placeholderRE.FindAllString(text, -1)
+	slices.Sort(out)
+	return out
+}
+
+var placeholderRE = regexp.MustCompile(`\$[A-Za-z]+`)
 
 func TestDefaults(t *testing.T) {
 	d := Defaults()
