@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only on PARLEY_PPROF_ADDR, for profiling
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,6 +36,10 @@ func run() error {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if addr := os.Getenv("PARLEY_PPROF_ADDR"); addr != "" {
+		// Profiling endpoints on their own listener, never on the public one.
+		go func() { log.Warn("pprof listener ended", "err", http.ListenAndServe(addr, nil)) }()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, cfg, log)

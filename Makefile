@@ -1,0 +1,104 @@
+# Parley's build. `make run` builds everything and serves http://localhost:8080 with the embedded
+# database and demo data; `make test` runs every test (CI calls it); `make help` lists targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+BUILD ?= build
+BIN := bin
+GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
+WASM_EXEC := $(GOROOT_WASM)/go_js_wasm_exec
+# Packages that compile into the browser: vetted and tested under GOOS=js GOARCH=wasm as well.
+WASM_PKGS := ./shared/...
+WEB := 
+WEB_SIZE :=
+WEB_TEST :=
+
+-include widget/build.mk
+-include agentui/build.mk
+ifneq ($(wildcard widget/build.mk),)
+WEB += widget
+WEB_SIZE += widget-size
+WEB_TEST += widget-test
+WASM_PKGS += ./widget/...
+endif
+ifneq ($(wildcard agentui/build.mk),)
+WEB += agentui
+WEB_SIZE += agentui-size
+WEB_TEST += agentui-test
+WASM_PKGS += ./agentui/...
+endif
+
+SERVER_SRC := $(shell find backend shared -name '*.go' -not -name '*_test.go') go.mod go.sum
+
+.PHONY: help build run test vet fmt-check unit wasm-test bench load size clean
+
+## help: list the targets
+help:
+	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+## build: the server, the load tool and the web apps
+build: $(BIN)/parley $(BIN)/parley-load $(WEB)
+
+$(BIN)/parley: $(SERVER_SRC)
+	$(GO) build -trimpath -o $@ ./backend/cmd/parley
+
+$(BIN)/parley-load: $(SERVER_SRC)
+	$(GO) build -trimpath -o $@ ./backend/cmd/parley-load
+
+## run: build and serve http://localhost:8080 (embedded SQLite in ./data, demo data on first start)
+run: build
+	PARLEY_WEB=$(BUILD) ./$(BIN)/parley
+
+## test: format and vet checks, then every test with the race detector, natively and under wasm
+test: fmt-check vet $(WEB) unit wasm-test
+
+## fmt-check: fail when a Go file is not gofmt-formatted
+fmt-check:
+	@out=$$(gofmt -l backend shared $(wildcard widget agentui)); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+## vet: go vet natively, and for the browser on the packages that run there
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+## unit: all Go tests natively with -race (store suite on SQLite and PostgreSQL, real servers, Chromium)
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## wasm-test: the browser packages' tests under GOOS=js GOARCH=wasm (node)
+wasm-test:
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(WASM_PKGS)
+
+## bench: Go benchmarks, the ACD decision latency, and a short load run on SQLite and PostgreSQL
+bench: $(BIN)/parley $(BIN)/parley-load
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
+	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 ./backend/acd/ | grep -E '^acd_decision_p99_us' || true
+	@$(MAKE) --no-print-directory load DB=sqlite
+	@$(MAKE) --no-print-directory load DB=postgres
+
+# The load run: a fresh server on a free port with a fresh database, then parley-load against it.
+LOAD_ARGS ?= -visitors 50 -agents 5 -messages 20
+PG_ADMIN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+## load: one load run against a fresh server (DB=sqlite or DB=postgres; LOAD_ARGS for parley-load)
+load: $(BIN)/parley $(BIN)/parley-load
+	@dir=$$(mktemp -d); port=$$(( 20000 + RANDOM % 20000 )); db=""; \
+	if [ "$(DB)" = postgres ]; then \
+	  name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
+	  db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
+	DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
+	for i in $$(seq 50); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
+	echo -n "load_$(DB) "; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir $(LOAD_ARGS); rc=$$?; \
+	kill $$pid; wait $$pid || true; \
+	if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
+	rm -rf $$dir; exit $$rc
+
+## size: the web apps' transfer sizes
+size: $(WEB_SIZE)
+
+## clean: remove build outputs (not ./data)
+clean:
+	rm -rf $(BIN) $(BUILD)

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// options are the command's flags.
+type options struct {
+	url                  string
+	visitors, agents     int
+	messages             int
+	interval, duration   time.Duration
+	rate                 float64
+	dataDir, databaseURL string
+	connector            string
+}
+
+// Result is the run's outcome, printed as one JSON line.
+type Result struct {
+	Chats      int     `json:"chats"`
+	Sent       int     `json:"sent"`
+	Delivered  int     `json:"delivered"`
+	Lost       int     `json:"lost"`
+	Duplicated int     `json:"duplicated"`
+	MsgsPerS   float64 `json:"msgs_per_s"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	OfferP50ms float64 `json:"offer_p50_ms"`
+	OfferP99ms float64 `json:"offer_p99_ms"`
+	Errors     int     `json:"errors"`
+}
+
+// JSON renders the result.
+func (r Result) JSON() string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// tally collects what agents received and what visitors sent, from many goroutines.
+type tally struct {
+	mu          sync.Mutex
+	sent        map[string]bool // "visitor/n" acked to the visitor
+	received    map[string]int
+	latencies   []time.Duration
+	requestedAt map[string]time.Time // chat id -> when its request was sent
+	offeredAt   map[string]time.Time // chat id -> when the first offer arrived
+	chats       int
+	errors      int
+	firstErr    error
+}
+
+func (t *tally) fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.errors++
+	if t.firstErr == nil {
+		t.firstErr = err
+	}
+}
+
+func run(ctx context.Context, o options) (Result, error) {
+	hash, logins, err := prepare(ctx, o)
+	if err != nil {
+		return Result{}, err
+	}
+	base, err := url.Parse(o.url)
+	if err != nil {
+		return Result{}, fmt.Errorf("-url: %w", err)
+	}
+	ws := "ws://" + base.Host
+	if base.Scheme == "https" {
+		ws = "wss://" + base.Host
+	}
+	t := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{}}
+
+	agentCtx, stopAgents := context.WithCancel(ctx)
+	defer stopAgents()
+	var agents sync.WaitGroup
+	ready := make(chan error, len(logins))
+	for _, l := range logins {
+		agents.Add(1)
+		go func() {
+			defer agents.Done()
+			runAgent(agentCtx, o.url, ws, l, t, ready)
+		}()
+	}
+	for range logins {
+		if err := <-ready; err != nil {
+			return Result{}, err
+		}
+	}
+
+	start := time.Now()
+	var visitors sync.WaitGroup
+	var pace *time.Ticker
+	if o.rate > 0 {
+		pace = time.NewTicker(time.Duration(float64(time.Second) / o.rate))
+		defer pace.Stop()
+	}
+	for i := range o.visitors {
+		if pace != nil {
+			select {
+			case <-pace.C:
+			case <-ctx.Done():
+			}
+		}
+		visitors.Add(1)
+		go func() {
+			defer visitors.Done()
+			if err := runVisitor(ctx, ws, hash, i, o, t); err != nil {
+				t.fail(err)
+			}
+		}()
+	}
+	visitors.Wait()
+	elapsed := time.Since(start)
+	// Give the last deliveries a moment, then stop the agents.
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		t.mu.Lock()
+		missing := 0
+		for k := range t.sent {
+			if t.received[k] == 0 {
+				missing++
+			}
+		}
+		t.mu.Unlock()
+		if missing == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopAgents()
+	agents.Wait()
+	return summarize(t, elapsed), nil
+}
+
+// summarize computes the result from the tally.
+func summarize(t *tally, elapsed time.Duration) Result {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := Result{Chats: t.chats, Sent: len(t.sent), Errors: t.errors}
+	for k, n := range t.received {
+		if n > 0 {
+			r.Delivered++
+		}
+		if n > 1 {
+			r.Duplicated += n - 1
+		}
+		_ = k
+	}
+	for k := range t.sent {
+		if t.received[k] == 0 {
+			r.Lost++
+		}
+	}
+	if elapsed > 0 {
+		r.MsgsPerS = round(float64(r.Delivered) / elapsed.Seconds())
+	}
+	r.P50ms, r.P99ms = percentiles(t.latencies)
+	var offers []time.Duration
+	for chat, at := range t.offeredAt {
+		if req, ok := t.requestedAt[chat]; ok {
+			offers = append(offers, at.Sub(req))
+		}
+	}
+	r.OfferP50ms, r.OfferP99ms = percentiles(offers)
+	return r
+}
+
+func percentiles(ds []time.Duration) (p50, p99 float64) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ds)
+	at := func(q float64) float64 {
+		i := int(q * float64(len(ds)-1))
+		return round(float64(ds[i]) / float64(time.Millisecond))
+	}
+	return at(0.50), at(0.99)
+}
+
+func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// runAgent signs in, becomes available, accepts every offer and records every visitor message.
+func runAgent(ctx context.Context, httpBase, ws string, l login, t *tally, ready chan<- error) {
+	token, err := signIn(ctx, httpBase, l)
+	if err != nil {
+		ready <- err
+		return
+	}
+	c, err := protoclient.Dial(ctx, ws+"/ws/agent", protoclient.Options{IDPrefix: "a" + strconv.FormatInt(l.id, 10) + "-"})
+	if err != nil {
+		ready <- err
+		return
+	}
+	defer c.Drop()
+	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: token}); err != nil {
+		ready <- fmt.Errorf("agent.connect: %w", err)
+		return
+	}
+	ev, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentReady); return ok })
+	if err != nil {
+		ready <- err
+		return
+	}
+	status := int64(0)
+	for _, s := range ev.Body.(*protocol.AgentReady).Statuses {
+		if s.AllowsChat && s.Settable {
+			status = s.ID
+			break
+		}
+	}
+	if status == 0 {
+		ready <- errors.New("the tenant has no agent status that allows chat")
+		return
+	}
+	if err := c.Send(ctx, c.NewID(), "", &protocol.StatusSet{Status: status}); err != nil {
+		ready <- err
+		return
+	}
+	if _, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentStatus); return ok }); err != nil {
+		ready <- err
+		return
+	}
+	ready <- nil
+	for {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				t.fail(fmt.Errorf("agent %s: %w", l.login, err))
+			}
+			return
+		}
+		switch b := ev.Body.(type) {
+		case *protocol.Offer:
+			t.mu.Lock()
+			if _, ok := t.offeredAt[ev.Chat]; !ok {
+				t.offeredAt[ev.Chat] = time.Now()
+			}
+			t.mu.Unlock()
+			if err := c.Send(ctx, c.NewID(), ev.Chat, &protocol.OfferAccept{}); err != nil {
+				t.fail(err)
+			}
+		case *protocol.Message:
+			if b.Role != protocol.RoleVisitor || !strings.HasPrefix(b.Text, "load ") {
+				continue
+			}
+			f := strings.Fields(b.Text)
+			if len(f) != 4 {
+				continue
+			}
+			nanos, _ := strconv.ParseInt(f[3], 10, 64)
+			t.mu.Lock()
+			key := f[1] + "/" + f[2]
+			t.received[key]++
+			if t.received[key] == 1 {
+				t.latencies = append(t.latencies, time.Since(time.Unix(0, nanos)))
+			}
+			t.mu.Unlock()
+		case *protocol.Error:
+			t.fail(fmt.Errorf("agent %s got error %s: %s", l.login, b.Code, b.Message))
+		}
+	}
+}
+
+// runVisitor asks for a chat, waits for the agent, sends its messages and closes the chat.
+func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally) error {
+	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "v" + strconv.Itoa(n) + "-"})
+	if err != nil {
+		return err
+	}
+	defer c.Drop()
+	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/"}); err != nil {
+		return fmt.Errorf("visitor.connect: %w", err)
+	}
+	requested := time.Now()
+	ack, err := c.Call(ctx, "", &protocol.ChatRequest{Name: "Load visitor " + strconv.Itoa(n)})
+	if err != nil {
+		return fmt.Errorf("chat.request: %w", err)
+	}
+	chatID := ack.Body.(*protocol.Ack).Chat
+	t.mu.Lock()
+	t.requestedAt[chatID] = requested
+	t.mu.Unlock()
+	if _, err := c.Await(ctx, func(ev protocol.Event) bool {
+		j, ok := ev.Body.(*protocol.Joined)
+		return ok && j.Role == protocol.RoleAgent
+	}); err != nil {
+		return fmt.Errorf("waiting for an agent: %w", err)
+	}
+	t.mu.Lock()
+	t.chats++
+	t.mu.Unlock()
+	go func() { // keep the event stream drained
+		for range c.Events() {
+		}
+	}()
+	for i := range o.messages {
+		text := fmt.Sprintf("load %d %d %d", n, i, time.Now().UnixNano())
+		if _, err := c.Call(ctx, chatID, &protocol.Send{Text: text}); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		t.mu.Lock()
+		t.sent[strconv.Itoa(n)+"/"+strconv.Itoa(i)] = true
+		t.mu.Unlock()
+		if o.interval > 0 {
+			select {
+			case <-time.After(o.interval):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	if _, err := c.Call(ctx, chatID, &protocol.Close{}); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// login is a prepared agent account.
+type login struct {
+	id              int64
+	login, password string
+}
+
+// signIn gets a session token from the server.
+func signIn(ctx context.Context, base string, l login) (string, error) {
+	body, _ := json.Marshal(map[string]string{"login": l.login, "password": l.password})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/login", strings.NewReader(string(body)))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("sign in %s: %w", l.login, err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return "", fmt.Errorf("sign in %s: %s", l.login, resp.Status)
+	}
+	return out.Token, nil
+}
+
+// prepare creates or refreshes the load agents in the server's database and finds the
+// connector.
+func prepare(ctx context.Context, o options) (string, []login, error) {
+	st, err := store.Open(ctx, store.Config{DatabaseURL: o.databaseURL, DataDir: o.dataDir})
+	if err != nil {
+		return "", nil, fmt.Errorf("open the server's database to prepare agents: %w", err)
+	}
+	defer st.Close()
+	tenants, err := st.Tenants(ctx)
+	if err != nil || len(tenants) == 0 {
+		return "", nil, fmt.Errorf("no tenant in the database (start the server with demo data first): %v", err)
+	}
+	tenant := tenants[0]
+	var conn store.Connector
+	if o.connector != "" {
+		if conn, err = st.ConnectorByHash(ctx, o.connector); err != nil {
+			return "", nil, fmt.Errorf("connector %q: %w", o.connector, err)
+		}
+	} else {
+		conns, err := st.Connectors(ctx, tenant.ID)
+		if err != nil || len(conns) == 0 {
+			return "", nil, fmt.Errorf("the tenant has no connector: %v", err)
+		}
+		conn = conns[0]
+	}
+	capacity := (o.visitors+o.agents-1)/o.agents + 1
+	hash, err := password.HashWithParams("load-agent", password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	if err != nil {
+		return "", nil, err
+	}
+	var out []login
+	for i := range o.agents {
+		name := fmt.Sprintf("load-agent-%d@load.parley", i+1)
+		u, err := st.UserByLogin(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			u, err = st.CreateUser(ctx, store.User{TenantID: conn.TenantID, Login: name, Name: fmt.Sprintf("Load Agent %d", i+1), Nickname: fmt.Sprintf("Load%d", i+1),
+				Role: "agent", PasswordHash: hash, MaxChats: capacity, Lang: "en", Active: true, Groups: []int64{conn.GroupID}})
+		} else if err == nil {
+			u.MaxChats, u.Active, u.PasswordHash = capacity, true, hash
+			if !slices.Contains(u.Groups, conn.GroupID) {
+				u.Groups = append(u.Groups, conn.GroupID)
+			}
+			u, err = st.UpdateUser(ctx, u)
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		out = append(out, login{id: u.ID, login: name, password: "load-agent"})
+	}
+	return conn.Hash, out, nil
+}
