@@ -222,4 +222,6 @@ func (e *Env) VisitorOn(t testing.TB, hash string, header http.Header) (*protocl
 }
 
 // String describes the environment in failures.
-func (e *Env) String() string { return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect()) }
+func (e *Env) String() string {
+	return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect())
+}
