@@ -112,6 +112,9 @@ func (s *Service) emit(ch *liveChat, body protocol.EventBody, msg *store.Message
 		if err != nil {
 			s.log.Error("commit chat event", "chat", ch.id, "seq", seq, "type", body.EventType(), "err", err)
 		} else {
+			if msg != nil {
+				s.messages.Add(1)
+			}
 			ch.subMu.Lock()
 			for sub := range ch.subs {
 				sub.deliver(seq, frame)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleychat/parley/backend/acd"
@@ -86,8 +87,9 @@ type Service struct {
 	agents   map[int64]*liveAgent
 	requests map[string]requestRecord // chat.request idempotency, by visitor session and command id
 
-	router *router
-	wg     sync.WaitGroup
+	router   *router
+	messages atomic.Uint64
+	wg       sync.WaitGroup
 	stop   chan struct{}
 	closed bool
 }
@@ -251,6 +253,38 @@ func (s *Service) ConnectorChanged(c store.Connector) {
 
 // GroupChanged makes a group's new strategy take effect at once.
 func (s *Service) GroupChanged(g store.ACDGroup) { s.router.submit(groupConfig(g)) }
+
+// Stats are the chat service's figures for monitoring.
+type Stats struct {
+	Open            int    // chats not closed
+	Waiting         int    // chats not yet handled by an agent
+	AgentsConnected int    // agents with a connection
+	Messages        uint64 // messages committed since start
+}
+
+// Stats reads the service's figures.
+func (s *Service) Stats() Stats {
+	s.mu.Lock()
+	chats := make([]*liveChat, 0, len(s.chats))
+	for _, ch := range s.chats {
+		chats = append(chats, ch)
+	}
+	st := Stats{Open: len(s.chats), Messages: s.messages.Load()}
+	for _, a := range s.agents {
+		if len(a.conns) > 0 {
+			st.AgentsConnected++
+		}
+	}
+	s.mu.Unlock()
+	for _, ch := range chats {
+		ch.mu.Lock()
+		if ch.rec.State != string(protocol.StateActive) && ch.rec.State != string(protocol.StateClosed) {
+			st.Waiting++
+		}
+		ch.mu.Unlock()
+	}
+	return st
+}
 
 // Visitors returns the realtime handler of the visitor endpoint.
 func (s *Service) Visitors() realtime.Handler { return visitorHandler{s} }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -502,6 +503,28 @@ func TestOriginCheck(t *testing.T) {
 	defer c.Drop()
 	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash}); !isCode(err, protocol.CodeForbidden) {
 		t.Fatalf("foreign origin: %v", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	agent, _ := env.Agent(t, 0)
+	visitor, _ := env.Visitor(t)
+	chatID, _ := startChat(t, ctx, visitor, agent, "Max")
+	if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "counted"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"parley_connections 2", "parley_chats_open 1", "parley_chats_waiting 0", "parley_agents_connected 1", "parley_messages_total 3", "parley_commit_writes_total"} {
+		if !strings.Contains(string(body), want+"\n") && !strings.Contains(string(body), want+" ") {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 }
 

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/parleychat/parley/backend/agentapi"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -106,6 +108,9 @@ func (s *Server) routes() *fiber.App {
 		}
 		return c.SendString("ready")
 	})
+	app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler(metrics.Sources{
+		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
+	})))
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
 	app.Get("/ws/visitor", s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))

@@ -1,0 +1,70 @@
+// Package metrics exposes Parley's operating figures to Prometheus: open connections, open and
+// waiting chats, messages, and the group commit's batches and latency. It reads them from the
+// parts that own them when scraped, so the hot paths only bump counters they keep anyway.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// Sources are the functions the collector reads at each scrape.
+type Sources struct {
+	Connections func() int64
+	Chats       func() chat.Stats
+	Commit      func() store.CommitStats
+}
+
+// Handler returns the /metrics handler with Parley's collector and Go's runtime collectors.
+func Handler(src Sources) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collector{src})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+var (
+	descConnections = prometheus.NewDesc("parley_connections", "Open WebSocket connections of visitors and agents.", nil, nil)
+	descChatsOpen   = prometheus.NewDesc("parley_chats_open", "Chats that are not closed.", nil, nil)
+	descChatsQueued = prometheus.NewDesc("parley_chats_waiting", "Chats waiting for an agent.", nil, nil)
+	descAgents      = prometheus.NewDesc("parley_agents_connected", "Agents with at least one connection.", nil, nil)
+	descMessages    = prometheus.NewDesc("parley_messages_total", "Chat messages committed, from visitors, agents and the system.", nil, nil)
+	descBatches     = prometheus.NewDesc("parley_commit_batches_total", "Group-commit transactions.", nil, nil)
+	descWrites      = prometheus.NewDesc("parley_commit_writes_total", "Writes committed by the group commit.", nil, nil)
+	descFailed      = prometheus.NewDesc("parley_commit_failed_total", "Writes the group commit could not store.", nil, nil)
+	descCommitTime  = prometheus.NewDesc("parley_commit_seconds_total", "Time spent in group-commit transactions; divide by batches for the mean latency.", nil, nil)
+	descQueued      = prometheus.NewDesc("parley_commit_queued", "Writes waiting for the group commit.", nil, nil)
+)
+
+// collector reads the sources at scrape time.
+type collector struct{ src Sources }
+
+// Describe implements prometheus.Collector.
+func (collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	counter := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v) }
+	gauge(descConnections, float64(c.src.Connections()))
+	st := c.src.Chats()
+	gauge(descChatsOpen, float64(st.Open))
+	gauge(descChatsQueued, float64(st.Waiting))
+	gauge(descAgents, float64(st.AgentsConnected))
+	counter(descMessages, float64(st.Messages))
+	cs := c.src.Commit()
+	counter(descBatches, float64(cs.Batches))
+	counter(descWrites, float64(cs.Writes))
+	counter(descFailed, float64(cs.Failed))
+	counter(descCommitTime, cs.CommitTime.Seconds())
+	gauge(descQueued, float64(cs.Queued))
+}
