@@ -13,8 +13,9 @@
 // a late Tick costs precision, never correctness.
 //
 // After a restart (or when a node takes over the engine) the owner sends the
-// configuration ([ConnectorConfig], [GroupConfig], [AgentState]) and then one
-// [ChatRestored] per open chat; timers run from the stored request and accept times.
+// configuration ([ConnectorConfig], [GroupConfig], [AgentState]), then one
+// [ChatRestored] per accepted chat, then one per waiting chat in queue order; timers
+// run from the stored request, search and accept times.
 //
 // # Routing
 //

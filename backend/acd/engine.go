@@ -14,6 +14,11 @@ type Options struct {
 	// "of N"; coalescing keeps both the engine and the visitors' sockets calm.
 	// 0 sends the updates at the end of every Apply.
 	QueueUpdateEvery time.Duration
+	// QueueUpdateBatch bounds the QueueUpdates of one group sent in one Apply; a
+	// longer round continues at the next Tick (NextDeadline is 1ns later), so events
+	// interleave with a round over ten thousand chats instead of waiting behind it.
+	// 0 = unbounded.
+	QueueUpdateBatch int
 	// QueueMessageEvery is the interval of QueueMessage while a chat waits (0 = never).
 	QueueMessageEvery time.Duration
 	// LogPerChat bounds the decision log of one chat; older entries are dropped.
@@ -32,6 +37,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		QueueUpdateEvery:    time.Second,
+		QueueUpdateBatch:    512,
 		QueueMessageEvery:   time.Minute,
 		LogPerChat:          200,
 		LogAgentsPerAttempt: 16,
@@ -55,6 +61,8 @@ type Engine struct {
 	timerSeq uint64 // creation order of timers, the tie-breaker of equal deadlines
 	timers   timerHeap
 	staffGen uint64 // bumped whenever staffing, skills or membership change (cache key)
+	staffed  int    // agents connected, allowing chat, MaxChats > 0
+	free     []*timer
 
 	dirtyAgents []*agent // agents that may have gained something to take
 	dirtyChats  []*chat  // chats that (re)entered the waiting state or gained eligibility
@@ -127,8 +135,9 @@ type group struct {
 	handle ewma // time from accept to close
 	wait   ewma // time from request to accept
 
-	queueDirty bool
-	lastFlush  time.Time
+	queueDirty bool      // positions changed since the current or last round began
+	round      int       // next queue index of the round in progress; -1 when none
+	lastFlush  time.Time // when the last round began
 	flushTimer *timer
 }
 
@@ -337,7 +346,7 @@ func (e *Engine) NextDeadline() (time.Time, bool) {
 func (e *Engine) group(id GroupID) *group {
 	g := e.groups[id]
 	if g == nil {
-		g = &group{id: id, strategy: LongestIdle}
+		g = &group{id: id, strategy: LongestIdle, round: -1}
 		e.groups[id] = g
 	}
 	return g
@@ -396,6 +405,9 @@ func (e *Engine) markQueue(g *group) {
 // detach takes the agent's contribution out of its groups (capacity sums and the
 // list of agents with a free slot) before it changes; attach puts it back after.
 func (e *Engine) detach(a *agent) {
+	if a.contribCap > 0 {
+		e.staffed--
+	}
 	for _, g := range a.groups {
 		g.capacity -= a.contribCap
 		g.free -= a.contribFree
@@ -410,6 +422,7 @@ func (e *Engine) attach(a *agent) {
 	if a.staffed() {
 		a.contribCap = a.maxChats
 		a.contribFree = max(0, a.maxChats-a.load)
+		e.staffed++
 	}
 	a.inAvail = a.available()
 	for _, g := range a.groups {

@@ -210,6 +210,9 @@ func (e *Engine) onChatRestored(now time.Time, ev ChatRestored) {
 	k := e.connector(ev.Connector)
 	c := e.newChat(ev.Chat, k, at)
 	if ev.Agent == 0 {
+		if s := requestTime(now, ev.SearchFrom); !ev.SearchFrom.IsZero() && s.After(at) {
+			c.searchStart = s
+		}
 		e.log(now, c, 0, evRestored, passReason{})
 		e.enterQueue(c)
 		e.scheduleChat(now, c, true)

@@ -8,7 +8,7 @@ import (
 // LogEntry is one line of a chat's decision log: what happened to the chat, or, for
 // a routing attempt, one agent who was considered and why they were passed over.
 type LogEntry struct {
-	At time.Time
+	At time.Time // in UTC
 	// Agent is the agent the entry is about; 0 for the chat as a whole.
 	Agent AgentID
 	// Event is what happened: requested, restored, no_agent, passed_over, offered,
@@ -59,9 +59,10 @@ var logEventNames = [...]string{
 	evMoreAgents:    "more_agents",
 }
 
-// logRecord is a LogEntry before formatting: routing stores numbers, Explain makes text.
+// logRecord is a LogEntry before formatting: routing stores numbers, Explain makes
+// text. It is kept small: a busy queue logs a few dozen of them per chat.
 type logRecord struct {
-	at    time.Time
+	at    int64 // Unix nanoseconds
 	agent AgentID
 	event logEvent
 	r     passReason
@@ -89,6 +90,10 @@ func (r passReason) String() string {
 		return fmt.Sprintf("connector at max chats all agents %d/%d", r.a, r.b)
 	case reasonNoGroup:
 		return "connector not configured"
+	case reasonGroupSize:
+		return fmt.Sprintf("no agent can take it: %d agents in group", r.a)
+	case reasonMoreAgents:
+		return fmt.Sprintf("%d more agents not listed", r.a)
 	}
 	return r.text
 }
@@ -102,7 +107,10 @@ func (e *Engine) log(now time.Time, c *chat, a AgentID, ev logEvent, r passReaso
 		drop := max(1, limit/4)
 		c.log = append(c.log[:0], c.log[drop:]...)
 	}
-	c.log = append(c.log, logRecord{at: now, agent: a, event: ev, r: r})
+	if c.log == nil {
+		c.log = make([]logRecord, 0, min(limit, 8+e.opts.LogAgentsPerAttempt*2))
+	}
+	c.log = append(c.log, logRecord{at: now.UnixNano(), agent: a, event: ev, r: r})
 }
 
 // logAttempt records one routing attempt for a chat: the agent chosen (if any), and
@@ -116,7 +124,7 @@ func (e *Engine) logAttempt(now time.Time, x *routeCtx, chosen *agent) {
 	if chosen != nil {
 		e.log(now, c, chosen.id, evOffered, passReason{text: string(x.g.strategy)})
 	} else {
-		e.log(now, c, 0, evNoAgent, passReason{text: fmt.Sprint(len(x.g.members), " agents in group")})
+		e.log(now, c, 0, evNoAgent, passReason{code: reasonGroupSize, a: int32(len(x.g.members))})
 	}
 	limit := e.opts.LogAgentsPerAttempt
 	listed := 0
@@ -153,7 +161,7 @@ func (e *Engine) logAttempt(now time.Time, x *routeCtx, chosen *agent) {
 		others--
 	}
 	if others > 0 {
-		e.log(now, c, 0, evMoreAgents, passReason{text: fmt.Sprint(others, " more agents not listed")})
+		e.log(now, c, 0, evMoreAgents, passReason{code: reasonMoreAgents, a: int32(others)})
 	}
 }
 
@@ -186,7 +194,7 @@ func (e *Engine) Explain(chat ChatID) []LogEntry {
 	}
 	out := make([]LogEntry, len(recs))
 	for i, r := range recs {
-		out[i] = LogEntry{At: r.at, Agent: r.agent, Event: logEventNames[r.event], Detail: r.r.String()}
+		out[i] = LogEntry{At: time.Unix(0, r.at).UTC(), Agent: r.agent, Event: logEventNames[r.event], Detail: r.r.String()}
 	}
 	return out
 }

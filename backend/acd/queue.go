@@ -66,8 +66,8 @@ func (e *Engine) announcePosition(now time.Time, c *chat) {
 	e.emit(QueueUpdate{Chat: c.id, Position: pos, Of: of, EstimatedWait: estimate(c.conn.group, pos-1)})
 }
 
-// flushQueues sends the QueueUpdates of groups whose queue changed, at most once per
-// Options.QueueUpdateEvery per group; a group that flushed recently gets a timer.
+// flushQueues sends the QueueUpdates of groups whose queue changed, at most one round
+// per Options.QueueUpdateEvery per group; a group that had a round recently gets a timer.
 func (e *Engine) flushQueues(now time.Time) {
 	if len(e.dirtyQueues) == 0 {
 		return
@@ -84,28 +84,50 @@ func (e *Engine) flushQueues(now time.Time) {
 		return 0
 	})
 	for _, g := range qs {
-		if !g.queueDirty {
-			continue
+		if g.queueDirty && g.round < 0 {
+			e.flushGroup(now, g)
 		}
-		if every := e.opts.QueueUpdateEvery; every > 0 && !g.lastFlush.IsZero() && now.Sub(g.lastFlush) < every {
-			e.setGroupTimer(g, g.lastFlush.Add(every))
-			continue
-		}
-		e.flushGroup(now, g)
 	}
 }
 
-// flushGroup sends a QueueUpdate to every chat of g whose position or queue length changed.
+// flushGroup starts or continues a round of QueueUpdates for g: one to every chat whose
+// position or queue length changed since it was last told. A round starts at most
+// once per Options.QueueUpdateEvery and sends at most Options.QueueUpdateBatch updates
+// per Apply. A chat told mid-round and moved again is caught by the next round.
 func (e *Engine) flushGroup(now time.Time, g *group) {
-	g.queueDirty = false
-	g.lastFlush = now
-	e.clearGroupTimer(g)
+	if g.round < 0 {
+		if !g.queueDirty {
+			return
+		}
+		if every := e.opts.QueueUpdateEvery; every > 0 && !g.lastFlush.IsZero() && now.Sub(g.lastFlush) < every {
+			e.setGroupTimer(g, g.lastFlush.Add(every))
+			return
+		}
+		g.queueDirty, g.lastFlush, g.round = false, now, 0
+	}
 	of := len(g.queue)
-	for i, c := range g.queue {
+	budget := e.opts.QueueUpdateBatch
+	if budget <= 0 {
+		budget = of
+	}
+	i := g.round
+	e.out = slices.Grow(e.out, min(budget, of-i))
+	for ; i < of && budget > 0; i++ {
+		c := g.queue[i]
 		if pos := i + 1; c.lastPos != pos || c.lastOf != of {
 			c.lastPos, c.lastOf = pos, of
 			e.emit(QueueUpdate{Chat: c.id, Position: pos, Of: of, EstimatedWait: estimate(g, i)})
+			budget--
 		}
+	}
+	if i < of {
+		g.round = i
+		e.setGroupTimer(g, now.Add(time.Nanosecond)) // the rest at the next Apply
+		return
+	}
+	g.round = -1
+	if g.queueDirty { // changed during the round
+		e.setGroupTimer(g, g.lastFlush.Add(e.opts.QueueUpdateEvery))
 	}
 }
 

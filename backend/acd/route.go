@@ -23,12 +23,14 @@ const (
 	reasonNotFirst
 	reasonConnectorFull
 	reasonNoGroup
+	reasonGroupSize  // a: members of the group
+	reasonMoreAgents // a: agents not listed
 )
 
 // passReason is a reason with its numbers; it is formatted only when Explain asks.
 type passReason struct {
 	code reasonCode
-	a, b int
+	a, b int32
 	text string
 }
 
@@ -132,13 +134,13 @@ func (e *Engine) why(a *agent, x *routeCtx) passReason {
 	case a.maxChats <= 0:
 		return passReason{code: reasonNoChats}
 	case a.load >= a.maxChats:
-		return passReason{code: reasonCapacity, a: a.load, b: a.maxChats}
+		return passReason{code: reasonCapacity, a: int32(a.load), b: int32(a.maxChats)}
 	}
 	if x.eff != 0 {
 		for i, s := range x.k.cfg.Skills {
 			if x.eff&(1<<i) != 0 {
 				if lvl := a.skills[s.Skill]; lvl < s.Min {
-					return passReason{code: reasonSkill, a: lvl, b: s.Min, text: s.Skill}
+					return passReason{code: reasonSkill, a: int32(lvl), b: int32(s.Min), text: s.Skill}
 				}
 			}
 		}
@@ -184,7 +186,7 @@ func (e *Engine) bestAgent(now time.Time, c *chat, logFail bool) *agent {
 	}
 	if x.k.full() {
 		if logFail {
-			e.log(now, c, 0, evNoAgent, passReason{code: reasonConnectorFull, a: x.k.load, b: x.k.cfg.MaxChatsAll})
+			e.log(now, c, 0, evNoAgent, passReason{code: reasonConnectorFull, a: int32(x.k.load), b: int32(x.k.cfg.MaxChatsAll)})
 		}
 		return nil
 	}

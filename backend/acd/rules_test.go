@@ -723,3 +723,45 @@ func TestYoungerChatWithIgnoredSkills(t *testing.T) {
 	h.wantExplain("old", 0, "") // "old" was looked at and passed over
 	h.wantState("old", Queued, 0)
 }
+
+func TestQueueUpdateRoundsAreBatched(t *testing.T) {
+	o := DefaultOptions()
+	o.QueueUpdateEvery = time.Second
+	o.QueueUpdateBatch = 100
+	e := NewWithOptions(o)
+	now := t0
+	e.Apply(now, ConnectorConfig{Connector: 1, Group: 10})
+	for i := range 250 {
+		e.Apply(now, ChatRequested{Chat: ChatID(fmt.Sprint(i)), Connector: 1})
+	}
+	now = now.Add(time.Second)
+	told := map[ChatID]QueueUpdate{}
+	applies := 0
+	for {
+		ds := e.Apply(now, Tick{})
+		applies++
+		if n := len(all[QueueUpdate](ds)); n > 100 {
+			t.Fatalf("%d updates in one Apply", n)
+		}
+		for _, q := range all[QueueUpdate](ds) {
+			told[q.Chat] = q
+		}
+		dl, ok := e.NextDeadline()
+		if !ok || dl.Sub(now) > time.Nanosecond {
+			break
+		}
+		now = dl
+		if applies > 10 {
+			t.Fatal("round does not end")
+		}
+	}
+	// Every chat but the last was told a stale "of"; all now know "of 250".
+	if applies != 3 || len(told) != 249 {
+		t.Fatalf("%d applies, %d chats told", applies, len(told))
+	}
+	for id, q := range told {
+		if q.Of != 250 {
+			t.Fatalf("%s told %+v", id, q)
+		}
+	}
+}

@@ -74,6 +74,9 @@ type sim struct {
 	agentPeak map[AgentID]int
 	trace     []string
 	failed    bool
+	// restoring is set while a restarted engine is being rebuilt: the engine does not
+	// know every chat yet, so positions and order are checked once it is done.
+	restoring bool
 }
 
 func runSim(t *testing.T, seed uint64) bool { return !playSim(t, seed).failed }
@@ -191,18 +194,23 @@ func (s *sim) randomAgent(id AgentID, groups int) AgentState {
 }
 
 func (s *sim) setup() {
+	big := s.r.IntN(4) == 0 // now and then a wider scenario
 	groups := 1 + s.r.IntN(2)
+	conns, agents := 1+s.r.IntN(3), 1+s.r.IntN(5)
+	if big {
+		groups, conns, agents = 1+s.r.IntN(3), 2+s.r.IntN(4), 4+s.r.IntN(8)
+	}
 	for g := range groups {
 		st := []Strategy{LongestIdle, LeastBusy, RoundRobin}[s.r.IntN(3)]
 		s.groups[GroupID(g+1)] = st
 		s.apply(fmt.Sprintf("group %d %s", g+1, st), GroupConfig{Group: GroupID(g + 1), Strategy: st})
 	}
-	for i := range 1 + s.r.IntN(3) {
+	for i := range conns {
 		c := s.randomConnector(ConnectorID(i+1), groups)
 		s.conns[c.Connector] = c
 		s.apply(fmt.Sprintf("connector %+v", c), c)
 	}
-	for i := range 1 + s.r.IntN(5) {
+	for i := range agents {
 		a := s.randomAgent(AgentID(i+1), groups)
 		s.agents[a.Agent] = a
 		s.apply(fmt.Sprintf("agent %+v", a), a)
@@ -250,7 +258,11 @@ func (s *sim) step() {
 		if r.IntN(20) == 0 {
 			k = 99
 		}
-		s.apply(fmt.Sprintf("request %s on %d", id, k), ChatRequested{Chat: id, Connector: k, RequestedAt: s.now})
+		at := s.now
+		if r.IntN(8) == 0 { // rebuilt after a restart: requested a little earlier
+			at = at.Add(-time.Duration(r.Int64N(int64(15 * time.Second))))
+		}
+		s.apply(fmt.Sprintf("request %s on %d at -%v", id, k, s.now.Sub(at)), ChatRequested{Chat: id, Connector: k, RequestedAt: at})
 	case x < 45:
 		if c := s.pick(Offered); c != nil {
 			s.apply(fmt.Sprintf("accept %s by %d", c.id, c.agent), OfferAccepted{Chat: c.id, Agent: c.agent})
@@ -295,12 +307,69 @@ func (s *sim) step() {
 		c := s.randomConnector(id, groups)
 		s.conns[id] = c
 		s.apply(fmt.Sprintf("connector %+v", c), c)
-	case x < 93:
+	case x < 94:
+		s.restart()
+	case x < 95:
 		g := GroupID(1 + r.IntN(groups))
 		st := []Strategy{LongestIdle, LeastBusy, RoundRobin}[r.IntN(3)]
 		s.groups[g] = st
 		s.apply(fmt.Sprintf("group %d %s", g, st), GroupConfig{Group: g, Strategy: st})
 	}
+}
+
+// restart replaces the engine with a new one rebuilt from the model, the way the
+// server rebuilds after a restart or a leader change: configuration, agents, then
+// accepted chats, then waiting ones. Pending offers, declines and missed counts are
+// not kept.
+func (s *sim) restart() {
+	s.trace = append(s.trace, fmt.Sprintf("+%v RESTART", s.now.Sub(t0)))
+	o := DefaultOptions()
+	o.QueueUpdateEvery = 0
+	o.LogPerChat = 40
+	s.e = NewWithOptions(o)
+	s.restoring = true
+	for g := range GroupID(len(s.groups)) {
+		s.apply("group", GroupConfig{Group: g + 1, Strategy: s.groups[g+1]})
+	}
+	for k := range ConnectorID(len(s.conns)) {
+		s.apply("connector", s.conns[k+1])
+	}
+	for id := range AgentID(len(s.agents)) {
+		s.apply("agent", s.agents[id+1])
+	}
+	chats := s.sortedChats()
+	for _, c := range chats {
+		c.declined = map[AgentID]bool{}
+		c.pos, c.of = 0, 0
+		// A rebuilt chat counts the waiting messages already due as sent.
+		k := s.conns[c.conn]
+		c.sent = map[WaitingWhich]bool{}
+		for w, d := range map[WaitingWhich]time.Duration{Waiting1: k.Waiting1, Waiting2: k.Waiting2, Final: k.Final} {
+			if d > 0 && !c.searchStart.Add(d).After(s.now) {
+				c.sent[w] = true
+			}
+		}
+		if c.state == Offered {
+			c.state, c.agent, c.expires = Queued, 0, time.Time{}
+		}
+	}
+	for _, accepted := range []bool{true, false} {
+		for _, c := range chats {
+			if (c.state == Queued) == accepted {
+				continue
+			}
+			ev := ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, SearchFrom: c.searchStart}
+			if accepted {
+				ev = ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, Agent: c.agent, AcceptedAt: c.acceptedAt}
+				if c.state == Handling {
+					ev.FirstReplyAt = c.acceptedAt
+				}
+			}
+			s.apply(fmt.Sprintf("restore %+v", ev), ev)
+		}
+	}
+	s.restoring = false
+	s.check()
 }
 
 // drain lets time run with nobody acting until only handled chats are left.
@@ -381,8 +450,14 @@ func (s *sim) before(ev Event) {
 		if !ok || k.OutOfService {
 			return // refused; checked on the decision
 		}
-		s.chats[ev.Chat] = &simChat{id: ev.Chat, seq: s.seq, conn: ev.Connector, requestedAt: s.now,
-			searchStart: s.now, declined: map[AgentID]bool{}, sent: map[WaitingWhich]bool{}}
+		c := &simChat{id: ev.Chat, seq: s.seq, conn: ev.Connector, requestedAt: ev.RequestedAt,
+			searchStart: ev.RequestedAt, declined: map[AgentID]bool{}, sent: map[WaitingWhich]bool{}}
+		for w, d := range map[WaitingWhich]time.Duration{Waiting1: k.Waiting1, Waiting2: k.Waiting2, Final: k.Final} {
+			if d > 0 && !c.searchStart.Add(d).After(s.now) {
+				c.sent[w] = true // already due when the request arrived: not repeated
+			}
+		}
+		s.chats[ev.Chat] = c
 	case OfferDeclined:
 		c := s.chats[ev.Chat]
 		c.declined[ev.Agent] = true
@@ -411,6 +486,9 @@ func (s *sim) decision(ev Event, d Decision) {
 			return
 		}
 		for _, o := range s.sortedChats() {
+			if s.restoring {
+				break // chats not restored yet are unknown to the engine
+			}
 			if o.state == Queued && o != c && s.orderLess(o, c) && s.whyNot(d.Agent, o) == "" {
 				s.fail("offer of %s to %d skips earlier chat %s the agent could take", d.Chat, d.Agent, o.id)
 				return
@@ -514,8 +592,7 @@ func (s *sim) decision(ev Event, d Decision) {
 			s.fail("queue update for %s not in the queue", d.Chat)
 			return
 		}
-		pos, of := s.position(c)
-		if d.Position != pos || d.Of != of {
+		if pos, of := s.position(c); (d.Position != pos || d.Of != of) && !s.restoring {
 			s.fail("queue update %+v, want %d of %d", d, pos, of)
 		}
 		if d.Position == c.pos && d.Of == c.of {
@@ -544,7 +621,7 @@ func (s *sim) decision(ev Event, d Decision) {
 
 // check verifies the invariants after an Apply.
 func (s *sim) check() {
-	if s.failed {
+	if s.failed || s.restoring {
 		return
 	}
 	loads := map[AgentID]int{}
@@ -591,6 +668,20 @@ func (s *sim) check() {
 			s.fail("agent %d has %d chats, max %d", id, loads[id], a.MaxChats)
 		}
 		s.agentPeak[id] = min(s.agentPeak[id], loads[id])
+	}
+	staffed, waiting := 0, 0
+	for _, a := range s.agents {
+		if s.staffed(a) {
+			staffed++
+		}
+	}
+	for _, c := range s.chats {
+		if c.state == Queued || c.state == Offered {
+			waiting++
+		}
+	}
+	if n := s.e.Counts(); n.Agents != staffed || n.Waiting != waiting || n.Chats != len(s.chats) {
+		s.fail("counts %+v, want %d staffed, %d waiting, %d chats", n, staffed, waiting, len(s.chats))
 	}
 	for _, c := range s.sortedChats() {
 		if c.state != Queued {

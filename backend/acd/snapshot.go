@@ -96,17 +96,11 @@ type Counts struct {
 	Agents  int // agents connected with a status that allows chat and MaxChats > 0
 }
 
-// Counts returns totals for metrics (waiting chats, staffed agents) without walking
-// the chats.
+// Counts returns totals for metrics; it walks only the connectors.
 func (e *Engine) Counts() Counts {
-	n := Counts{Chats: len(e.chats)}
+	n := Counts{Chats: len(e.chats), Agents: e.staffed}
 	for _, k := range e.connectors {
 		n.Waiting += k.unaccepted
-	}
-	for _, a := range e.agents {
-		if a.staffed() {
-			n.Agents++
-		}
 	}
 	return n
 }

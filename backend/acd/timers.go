@@ -74,20 +74,45 @@ func (e *Engine) setTimer(c *chat, kind timerKind, at time.Time) {
 		heap.Fix(&e.timers, t.idx)
 		return
 	}
-	t := &timer{at: at, seq: e.timerSeq, kind: kind, chat: c}
+	t := e.newTimer()
+	t.at, t.seq, t.kind, t.chat = at, e.timerSeq, kind, c
 	heap.Push(&e.timers, t)
 	c.timers[kind] = t
+}
+
+// newTimer reuses a timer that fired or was cleared: at ten thousand waiting chats
+// timers come and go on every event.
+func (e *Engine) newTimer() *timer {
+	if n := len(e.free); n > 0 {
+		t := e.free[n-1]
+		e.free = e.free[:n-1]
+		return t
+	}
+	return &timer{}
+}
+
+func (e *Engine) recycle(t *timer) {
+	*t = timer{idx: -1}
+	if len(e.free) < 1024 {
+		e.free = append(e.free, t)
+	}
 }
 
 func (e *Engine) clearTimer(c *chat, kind timerKind) {
 	if t := c.timers[kind]; t != nil {
 		heap.Remove(&e.timers, t.idx)
 		c.timers[kind] = nil
+		e.recycle(t)
 	}
 }
 
 func (e *Engine) setGroupTimer(g *group, at time.Time) {
-	if g.flushTimer != nil {
+	if t := g.flushTimer; t != nil {
+		if at.Before(t.at) {
+			e.timerSeq++
+			t.at, t.seq = at, e.timerSeq
+			heap.Fix(&e.timers, t.idx)
+		}
 		return
 	}
 	e.timerSeq++
@@ -109,15 +134,15 @@ func (e *Engine) clearGroupTimer(g *group) {
 func (e *Engine) runTimers(now time.Time) {
 	for len(e.timers) > 0 && !e.timers[0].at.After(now) {
 		t := heap.Pop(&e.timers).(*timer)
-		if t.group != nil {
-			t.group.flushTimer = nil
-			if t.group.queueDirty {
-				e.flushGroup(now, t.group)
-			}
+		if g := t.group; g != nil {
+			g.flushTimer = nil
+			e.flushGroup(now, g)
 			continue
 		}
-		t.chat.timers[t.kind] = nil
-		e.fire(now, t.chat, t.kind, t.at)
+		c, kind, at := t.chat, t.kind, t.at
+		c.timers[kind] = nil
+		e.recycle(t)
+		e.fire(now, c, kind, at)
 	}
 }
 

@@ -79,10 +79,11 @@ type ConnectorConfig struct {
 	// IgnoreSkillsIfNoneSkilled drops the skill requirements of a chat while no agent
 	// of the group who is connected and ready for chats meets them.
 	IgnoreSkillsIfNoneSkilled bool
-	// OutOfService refuses new chats with [RefusedOutOfService].
+	// OutOfService refuses new chats with [RefusedOutOfService]; chats already in
+	// the queue stay.
 	OutOfService bool
 	// Hours are the opening hours; outside them new chats are refused with
-	// [RefusedClosedHours]. Nil means always open. Do not modify a Schedule after
+	// [RefusedClosedHours] (chats already in the queue stay). Nil means always open. Do not modify a Schedule after
 	// handing it to the engine.
 	Hours *Schedule
 	// Waiting1, Waiting2 and Final are the times after the start of the search at
@@ -141,12 +142,19 @@ type ChatRequested struct {
 
 // ChatRestored rebuilds one chat when the engine starts (or a new leader takes over):
 // with Agent set it is an accepted chat that counts against that agent's and the
-// connector's capacity; with Agent 0 it is waiting and keeps its place and timers.
-// Restored chats are never refused.
+// connector's capacity; with Agent 0 it is waiting (an offer pending before the
+// restart is not restored: the chat is offered afresh) and keeps its place and timers.
+// Restored chats are never refused. Waiting messages whose time has passed count as
+// sent. Who declined the chat, and agents' missed-offer counts, start afresh.
+// Restore accepted chats before waiting ones, so that no waiting chat is offered into
+// a slot an accepted one holds.
 type ChatRestored struct {
-	Chat         ChatID
-	Connector    ConnectorID
-	RequestedAt  time.Time
+	Chat        ChatID
+	Connector   ConnectorID
+	RequestedAt time.Time
+	// SearchFrom is when the current search for an agent began, for a waiting chat
+	// that came back from an agent ([Requeued]); zero means RequestedAt.
+	SearchFrom   time.Time
 	Agent        AgentID
 	AcceptedAt   time.Time
 	FirstReplyAt time.Time

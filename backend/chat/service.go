@@ -90,8 +90,8 @@ type Service struct {
 	router   *router
 	messages atomic.Uint64
 	wg       sync.WaitGroup
-	stop   chan struct{}
-	closed bool
+	stop     chan struct{}
+	closed   bool
 }
 
 // requestRecord remembers the answer to a chat request for a retry after a reconnect.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,10 @@ const (
 	// queueCapacity bounds the queue of pending writes; when it is full,
 	// Enqueue blocks (backpressure) rather than dropping or growing.
 	queueCapacity = 4096
+	// insertChunk caps the rows of one multi-row INSERT, keeping a statement
+	// under both databases' bound-parameter limits (a chat row has 27
+	// columns) even when one Commit carries more than maxBatchWrites writes.
+	insertChunk = 256
 	// writeTimeout bounds one commit transaction.
 	writeTimeout = 15 * time.Second
 )
@@ -402,7 +407,7 @@ func (s *Store) applyUnits(units []*commitItem) error {
 		}
 		if len(chats) > 0 {
 			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).
-				Create(&chats).Error
+				CreateInBatches(&chats, insertChunk).Error
 			if err != nil {
 				return fmt.Errorf("chats: %w", err)
 			}
@@ -426,18 +431,20 @@ func (s *Store) applyUnits(units []*commitItem) error {
 			}
 		}
 		if len(msgs) > 0 {
-			if err := tx.Create(&msgs).Error; err != nil {
+			if err := tx.CreateInBatches(&msgs, insertChunk).Error; err != nil {
 				return fmt.Errorf("messages: %w", err)
 			}
 		}
 		if len(events) > 0 {
-			if err := tx.Create(&events).Error; err != nil {
+			if err := tx.CreateInBatches(&events, insertChunk).Error; err != nil {
 				return fmt.Errorf("events: %w", err)
 			}
 			const maxSeq = "(SELECT MAX(seq) FROM events WHERE events.chat_id = chats.id)"
-			err := tx.Exec("UPDATE chats SET last_seq = "+maxSeq+" WHERE id IN ? AND last_seq < "+maxSeq, eventChats).Error
-			if err != nil {
-				return fmt.Errorf("last seq: %w", err)
+			for ids := range slices.Chunk(eventChats, insertChunk) {
+				err := tx.Exec("UPDATE chats SET last_seq = "+maxSeq+" WHERE id IN ? AND last_seq < "+maxSeq, ids).Error
+				if err != nil {
+					return fmt.Errorf("last seq: %w", err)
+				}
 			}
 		}
 		return nil

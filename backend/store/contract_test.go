@@ -45,6 +45,7 @@ func runContract(t *testing.T, b backend) {
 		{"GroupCommitOrder", testGroupCommitOrder},
 		{"GroupCommitBadWrite", testGroupCommitBadWrite},
 		{"CommitAtomic", testCommitAtomic},
+		{"LargeCommit", testLargeCommit},
 		{"CloseFlushes", testCloseFlushes},
 		{"SeedDemo", testSeedDemo},
 	}
@@ -776,6 +777,32 @@ func testCommitAtomic(t *testing.T, b backend) {
 	}
 	if err := s.Commit(ctx); err != nil {
 		t.Fatalf("empty Commit: %v", err)
+	}
+}
+
+// testLargeCommit: one unit bigger than a batch, split over several
+// statements, still commits as a whole.
+func testLargeCommit(t *testing.T, b backend) {
+	s := openStore(t, b.newConfig(t))
+	ten := newTenant(t, s, "T")
+	const n = 3 * maxBatchWrites / 2
+	ws := make([]Write, n)
+	chats := make([]Chat, n)
+	for i := range ws {
+		chats[i] = Chat{ID: NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "queued"}
+		ws[i] = Write{Chat: &chats[i], Event: &Event{ChatID: chats[i].ID, Seq: 1, Type: "created"}}
+	}
+	if err := s.Commit(ctx, ws...); err != nil {
+		t.Fatal(err)
+	}
+	open := must[[]Chat](t)(s.ChatsOpen(ctx, ten.ID))
+	if len(open) != n {
+		t.Fatalf("%d chats, want %d", len(open), n)
+	}
+	for _, c := range open {
+		if c.LastSeq != 1 {
+			t.Fatalf("chat %s: LastSeq %d", c.ID, c.LastSeq)
+		}
 	}
 }
 
