@@ -156,8 +156,10 @@ func (s *Service) execute(ds []acd.Decision) {
 		case acd.Requeued:
 			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason))
 		case acd.QueueUpdate:
-			if ch := s.chatFor(string(d.Chat)); ch != nil {
-				ch.broadcast(&protocol.Queue{Position: d.Position, Of: d.Of, EstimatedWait: seconds(d.EstimatedWait)}, toVisitor)
+			s.queueUpdate(d)
+		case acd.QueueUpdates:
+			for _, u := range d.Updates {
+				s.queueUpdate(u)
 			}
 		case acd.QueueMessage:
 			s.queueMessage(string(d.Chat), d.Position, d.Of)
@@ -176,6 +178,13 @@ func (s *Service) execute(ds []acd.Decision) {
 				}
 			}()
 		}
+	}
+}
+
+// queueUpdate tells a waiting visitor their place and the estimated wait (transient).
+func (s *Service) queueUpdate(u acd.QueueUpdate) {
+	if ch := s.chatFor(string(u.Chat)); ch != nil {
+		ch.broadcast(&protocol.Queue{Position: u.Position, Of: u.Of, EstimatedWait: seconds(u.EstimatedWait)}, toVisitor)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,6 +172,7 @@ func (s *Service) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var restored []store.Chat
 	for _, t := range tenants {
 		groups, err := s.st.Groups(ctx, t.ID)
 		if err != nil {
@@ -190,33 +192,43 @@ func (s *Service) restore(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, rec := range open {
-			conn, err := s.st.Connector(ctx, rec.ConnectorID)
-			if err != nil {
-				return err
-			}
-			ch := newLiveChat(rec, conn)
-			last, err := s.lastSeq(ctx, rec.ID, rec.LastSeq)
-			if err != nil {
-				return err
-			}
-			ch.seq = last
-			ch.restored = true
-			s.chats[rec.ID] = ch
-			ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
-			if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
-				ev.Agent = acd.AgentID(rec.AgentID)
-				if rec.AcceptedAt != nil {
-					ev.AcceptedAt = *rec.AcceptedAt
-				}
-				if rec.FirstReplyAt != nil {
-					ev.FirstReplyAt = *rec.FirstReplyAt
-				}
-			}
-			s.router.submit(ev)
-			// Nobody is connected right after a start: the visitor has the reconnect window.
-			s.visitorAway(ch)
+		restored = append(restored, open...)
+	}
+	// The engine wants chats that hold an agent's capacity first, then the waiting ones in
+	// queue order, so that no waiting chat is offered into a slot an accepted one holds.
+	sort.SliceStable(restored, func(i, j int) bool {
+		ai, aj := restored[i].State == string(protocol.StateActive), restored[j].State == string(protocol.StateActive)
+		if ai != aj {
+			return ai
 		}
+		return restored[i].CreatedAt.Before(restored[j].CreatedAt)
+	})
+	for _, rec := range restored {
+		conn, err := s.st.Connector(ctx, rec.ConnectorID)
+		if err != nil {
+			return err
+		}
+		ch := newLiveChat(rec, conn)
+		last, err := s.lastSeq(ctx, rec.ID, rec.LastSeq)
+		if err != nil {
+			return err
+		}
+		ch.seq = last
+		ch.restored = true
+		s.chats[rec.ID] = ch
+		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
+		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
+			ev.Agent = acd.AgentID(rec.AgentID)
+			if rec.AcceptedAt != nil {
+				ev.AcceptedAt = *rec.AcceptedAt
+			}
+			if rec.FirstReplyAt != nil {
+				ev.FirstReplyAt = *rec.FirstReplyAt
+			}
+		}
+		s.router.submit(ev)
+		// Nobody is connected right after a start: the visitor has the reconnect window.
+		s.visitorAway(ch)
 	}
 	return nil
 }
@@ -253,6 +265,12 @@ func (s *Service) ConnectorChanged(c store.Connector) {
 
 // GroupChanged makes a group's new strategy take effect at once.
 func (s *Service) GroupChanged(g store.ACDGroup) { s.router.submit(groupConfig(g)) }
+
+// ConnectorOpen reports whether a connector takes chats now: in service and, by the routing
+// engine's schedule, within its opening hours.
+func (s *Service) ConnectorOpen(c store.Connector) bool {
+	return !c.OutOfService && s.router.queueInfo(acd.ConnectorID(c.ID)).Open
+}
 
 // Stats are the chat service's figures for monitoring.
 type Stats struct {

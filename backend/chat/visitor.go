@@ -8,11 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/limits"
@@ -179,26 +179,20 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 
 // allowedOrigin checks the site a visitor chats from against the connector's allowed origins
 // (an empty list allows every site). A browser's Origin header names the site, unless the chat
-// runs in Parley's own frame, which then names the host page through the page URL.
-func allowedOrigin(allowed []string, origin, host, page string) (string, bool) {
+// runs in Parley's own frame, whose origin is this server: then the frame names the host page
+// through the page URL (it checks that URL against what the browser reports).
+func allowedOrigin(allowed []string, browserOrigin, host, page string) (string, bool) {
 	if len(allowed) == 0 {
-		return origin, true
+		return browserOrigin, true
 	}
-	site := origin
-	if u, err := url.Parse(origin); origin == "" || (err == nil && u.Host == host) {
-		if p, err := url.Parse(page); err == nil && p.Scheme != "" && p.Host != "" {
-			site = p.Scheme + "://" + p.Host
-		} else if origin == "" {
-			// A client that is not a browser and names no page: nothing to check it by.
-			return "an unnamed site", false
-		}
+	site := origin.Of(browserOrigin)
+	if site == "" || strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(site, "https://"), "http://"), host) {
+		site = origin.Of(page)
 	}
-	for _, a := range allowed {
-		if strings.EqualFold(strings.TrimRight(a, "/"), site) {
-			return site, true
-		}
+	if site == "" {
+		return "an unnamed site", false
 	}
-	return site, false
+	return site, origin.Allowed(allowed, site)
 }
 
 // chatRequest opens a chat, or answers a retried request with the first answer.

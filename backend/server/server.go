@@ -23,6 +23,7 @@ import (
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -112,9 +113,47 @@ func (s *Server) routes() *fiber.App {
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
 	})))
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
+	if err := widgetsite.Register(app, widgetsite.Options{
+		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
+	}); err != nil {
+		// Register fails only on a wiring mistake, which tests catch.
+		panic(err)
+	}
 	app.Get("/ws/visitor", s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
+}
+
+// widgetConnectors answers the widget site's questions about connectors.
+type widgetConnectors struct{ s *Server }
+
+// WidgetConnector implements [widgetsite.Connectors].
+func (w widgetConnectors) WidgetConnector(ctx context.Context, hash string) (widgetsite.WidgetInfo, error) {
+	c, err := w.s.store.ConnectorByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return widgetsite.WidgetInfo{}, fmt.Errorf("%w: %s", widgetsite.ErrUnknownConnector, hash)
+	}
+	if err != nil {
+		return widgetsite.WidgetInfo{}, err
+	}
+	return widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: w.s.chats.ConnectorOpen(c), Title: c.Title}, nil
+}
+
+// demoConnectorHash names the connector the /demo page embeds: the first tenant's first
+// connector, while demo data is switched on.
+func (s *Server) demoConnectorHash(ctx context.Context) (string, error) {
+	if !s.cfg.Demo {
+		return "", errors.New("demo pages are off (PARLEY_DEMO=false)")
+	}
+	tenants, err := s.store.Tenants(ctx)
+	if err != nil || len(tenants) == 0 {
+		return "", fmt.Errorf("no tenant for the demo: %v", err)
+	}
+	conns, err := s.store.Connectors(ctx, tenants[0].ID)
+	if err != nil || len(conns) == 0 {
+		return "", fmt.Errorf("no connector for the demo: %v", err)
+	}
+	return conns[0].Hash, nil
 }
 
 // sameOrigin allows a browser's agent connection only from Parley's own pages.

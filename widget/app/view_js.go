@@ -1,0 +1,406 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"strconv"
+	"syscall/js"
+	"time"
+
+	"github.com/parleychat/parley/widget/chat"
+	"github.com/parleychat/parley/widget/uitext"
+)
+
+// view owns the panel's DOM. It is built once; render updates it from the model.
+type view struct {
+	a *app
+
+	root, title, status, btnEnd, btnMin, banner, queue  js.Value
+	confirm, confirmQ, btnYes, btnNo                    js.Value
+	loading, loadingText                                js.Value
+	form, welcome, nameLabel, name, qLabel, q, fieldErr js.Value
+	btnStart                                            js.Value
+	offline, offlineText, refused, refusedText          js.Value
+	chatView, log, typing, typingText                   js.Value
+	composer, notice, msgLabel, msg, btnSend, restart   js.Value
+	btnRestart                                          js.Value
+	rows                                                map[string]row
+	order                                               []string
+	lastPhase                                           chat.Phase
+	lastConfirm                                         bool
+	lang                                                string
+	sendTimeLabel                                       string
+}
+
+// row is one rendered transcript line and what it showed, to update it in place.
+type row struct {
+	li, status js.Value
+	sig        string
+}
+
+func newView(a *app) *view {
+	v := &view{a: a, rows: map[string]row{}, lastPhase: 255}
+	body := document.Get("body")
+	if old := document.Call("getElementById", "boot"); !old.IsNull() {
+		old.Call("remove")
+	}
+	v.root = el("div", "panel", "id", "app")
+
+	// Header: avatar, title, live status line, end and minimize buttons.
+	v.title = el("h1", "title", "id", "title")
+	v.status = el("p", "status", "id", "status", "role", "status", "aria-live", "polite")
+	v.btnEnd = el("button", "icon-btn", "type", "button", "id", "btn-end")
+	add(v.btnEnd, icon(iconEnd))
+	v.btnMin = el("button", "icon-btn", "type", "button", "id", "btn-min")
+	add(v.btnMin, icon(iconChevronDown))
+	avatar := add(el("div", "avatar", "aria-hidden", "true"), icon(iconChat))
+	header := add(el("header", "hd"), avatar, add(el("div", "hd-text"), v.title, v.status), v.btnEnd, v.btnMin)
+
+	v.queue = el("div", "queue", "id", "queue", "role", "status", "hidden", "")
+	v.banner = el("div", "banner", "role", "status", "hidden", "")
+	v.confirmQ = el("p", "", "id", "confirm-q")
+	v.btnYes = el("button", "btn btn-danger", "type", "button", "id", "btn-yes")
+	v.btnNo = el("button", "btn btn-ghost", "type", "button", "id", "btn-no")
+	v.confirm = add(el("div", "confirm", "role", "alertdialog", "aria-labelledby", "confirm-q", "hidden", ""),
+		v.confirmQ, add(el("div", "confirm-actions"), v.btnNo, v.btnYes))
+
+	v.loadingText = el("p", "")
+	v.loading = add(el("section", "center"), el("div", "spinner", "aria-hidden", "true"), v.loadingText)
+
+	// Pre-chat form: name (required) and the first question.
+	v.welcome = el("p", "welcome")
+	v.nameLabel = el("label", "", "for", "f-name")
+	v.name = el("input", "field", "id", "f-name", "name", "name", "autocomplete", "name", "required", "", "maxlength", "100", "aria-describedby", "f-err")
+	v.qLabel = el("label", "", "for", "f-q")
+	v.q = el("textarea", "field", "id", "f-q", "name", "question", "rows", "3")
+	v.fieldErr = el("p", "field-err", "id", "f-err", "role", "alert")
+	v.btnStart = el("button", "btn btn-primary", "type", "submit", "id", "btn-start")
+	v.form = add(el("form", "form", "id", "v-form", "novalidate", ""), v.welcome, v.nameLabel, v.name, v.qLabel, v.q, v.fieldErr, v.btnStart)
+
+	v.offlineText = el("p", "")
+	v.offline = add(el("section", "center notice-card", "id", "v-offline"), v.offlineText)
+	v.refusedText = el("p", "")
+	v.refused = add(el("section", "center notice-card error", "id", "v-refused"), v.refusedText)
+
+	v.log = el("ol", "log", "id", "log", "role", "log", "aria-live", "polite", "aria-relevant", "additions")
+	v.typingText = el("span", "")
+	v.typing = add(el("div", "typing", "id", "typing", "hidden", ""), add(el("span", "dots", "aria-hidden", "true"), el("i", ""), el("i", ""), el("i", "")), v.typingText)
+	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.typing)
+
+	main := add(el("main", "body"), v.loading, v.form, v.offline, v.refused, v.chatView)
+
+	v.notice = el("p", "notice", "id", "notice", "role", "alert")
+	v.msgLabel = el("label", "sr-only", "for", "msg")
+	v.msg = el("textarea", "msg", "id", "msg", "rows", "1")
+	v.btnSend = el("button", "send", "type", "submit", "id", "btn-send")
+	add(v.btnSend, icon(iconSend))
+	sendForm := add(el("form", "send-form", "id", "send-form"), v.msgLabel, v.msg, v.btnSend)
+	v.composer = add(el("footer", "composer", "id", "composer"), v.notice, sendForm)
+	v.btnRestart = el("button", "btn btn-primary", "type", "button", "id", "btn-restart")
+	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnRestart)
+
+	add(v.root, header, v.queue, v.banner, v.confirm, main, v.composer, v.restart)
+	add(body, v.root)
+	v.wire()
+	return v
+}
+
+// wire connects the controls to the model.
+func (v *view) wire() {
+	a := v.a
+	on(v.form, "submit", func(ev js.Value) {
+		ev.Call("preventDefault")
+		name, q := v.name.Get("value").String(), v.q.Get("value").String()
+		a.do(func() {
+			if a.m.StartChat(name, q, "") {
+				v.q.Set("value", "")
+			}
+		})
+	})
+	sendNow := func() {
+		txt := v.msg.Get("value").String()
+		a.do(func() {
+			if a.send(txt) {
+				v.msg.Set("value", "")
+				v.fit()
+			}
+		})
+	}
+	on(v.composer.Call("querySelector", "form"), "submit", func(ev js.Value) {
+		ev.Call("preventDefault")
+		sendNow()
+		v.msg.Call("focus")
+	})
+	on(v.msg, "keydown", func(ev js.Value) {
+		if ev.Get("key").String() == "Enter" && !ev.Get("shiftKey").Bool() && !ev.Get("isComposing").Bool() {
+			ev.Call("preventDefault")
+			sendNow()
+		}
+	})
+	on(v.msg, "input", func(js.Value) {
+		v.fit()
+		txt := v.msg.Get("value").String()
+		a.do(func() { a.m.Input(txt, time.Now()) })
+	})
+	on(v.btnEnd, "click", func(js.Value) { a.do(a.m.AskClose) })
+	on(v.btnNo, "click", func(js.Value) {
+		a.do(func() { a.m.CancelClose(); v.msg.Call("focus") })
+	})
+	on(v.btnYes, "click", func(js.Value) { a.do(a.m.Close) })
+	on(v.btnRestart, "click", func(js.Value) { a.do(a.m.NewChat) })
+	on(v.btnMin, "click", func(js.Value) {
+		a.do(func() { a.m.SetVisible(false) })
+		a.post(map[string]any{"parley": "minimize"})
+	})
+	on(document, "keydown", func(ev js.Value) {
+		if ev.Get("key").String() != "Escape" {
+			return
+		}
+		a.do(func() {
+			if a.m.ConfirmingClose {
+				a.m.CancelClose()
+				v.msg.Call("focus")
+				return
+			}
+			a.m.SetVisible(false)
+			a.post(map[string]any{"parley": "minimize"})
+		})
+	})
+	on(v.log, "click", func(ev js.Value) {
+		t := ev.Get("target")
+		if t.Get("tagName").String() != "BUTTON" {
+			return
+		}
+		id := jsString(t.Call("getAttribute", "data-retry"))
+		if id != "" {
+			a.do(func() { a.m.Retry(id, time.Now()) })
+		}
+	})
+}
+
+// fit grows the message box with its content, up to the CSS max-height.
+func (v *view) fit() {
+	s := v.msg.Get("style")
+	s.Set("height", "auto")
+	s.Set("height", strconv.Itoa(v.msg.Get("scrollHeight").Int()+2)+"px")
+}
+
+// focusDefault puts the focus where the visitor will type next.
+func (v *view) focusDefault() {
+	m := v.a.m
+	switch {
+	case m.ConfirmingClose:
+		v.btnNo.Call("focus")
+	case m.Phase == chat.PhaseForm:
+		if v.name.Get("value").String() == "" {
+			v.name.Call("focus")
+		} else {
+			v.q.Call("focus")
+		}
+	case m.Phase.InChat():
+		v.msg.Call("focus")
+	case m.Phase == chat.PhaseClosed:
+		v.btnRestart.Call("focus")
+	}
+}
+
+// render brings the DOM in line with the model.
+func (v *view) render() {
+	m := v.a.m
+	t := m.Texts()
+	if t.Lang != v.lang {
+		v.lang = t.Lang
+		document.Get("documentElement").Set("lang", t.Lang)
+		v.labels(t)
+	}
+	setText(v.title, m.Header())
+	setText(v.status, m.Status())
+
+	queue := m.QueueLine()
+	setText(v.queue, queue)
+	show(v.queue, queue != "")
+
+	// Connection banner.
+	banner := ""
+	switch m.Conn {
+	case chat.ConnRetrying:
+		banner = t.Get(uitext.Reconnecting)
+		if m.Attempts > 3 {
+			banner = t.Get(uitext.ConnectionProblems)
+		}
+	}
+	if m.Phase == chat.PhaseRefused {
+		banner = ""
+	}
+	setText(v.banner, banner)
+	show(v.banner, banner != "")
+
+	ph := m.Phase
+	show(v.loading, ph == chat.PhaseLoading)
+	show(v.form, ph == chat.PhaseForm)
+	show(v.offline, ph == chat.PhaseOffline)
+	show(v.refused, ph == chat.PhaseRefused)
+	show(v.chatView, ph.InChat() || ph == chat.PhaseClosed)
+	show(v.composer, ph.InChat())
+	show(v.restart, ph == chat.PhaseClosed)
+	show(v.btnEnd, ph.InChat())
+	show(v.confirm, m.ConfirmingClose)
+
+	setText(v.offlineText, m.OfflineText())
+	setText(v.refusedText, t.Get(m.RefusedKey))
+	if m.Name != "" && v.name.Get("value").String() == "" {
+		v.name.Set("value", m.Name)
+	}
+	setText(v.fieldErr, fieldError(m, t))
+	if m.FieldError != "" {
+		setAttr(v.name, "aria-invalid", "true")
+	} else {
+		setAttr(v.name, "aria-invalid", "false")
+	}
+	notice := ""
+	if m.Notice != "" {
+		notice = uitext.Fill(t.Get(m.Notice), "n", strconv.Itoa(len([]rune(v.msg.Get("value").String()))), "max", strconv.Itoa(m.MaxMessage()))
+	}
+	setText(v.notice, notice)
+	show(v.notice, notice != "")
+	if ph == chat.PhaseForm && m.Notice != "" {
+		setText(v.fieldErr, notice)
+	}
+
+	v.renderLog(m)
+	typing := m.TypingText()
+	setText(v.typingText, typing)
+	show(v.typing, typing != "")
+
+	// Focus follows the journey: into the form, into the message box, onto the question.
+	if ph != v.lastPhase || m.ConfirmingClose != v.lastConfirm {
+		first := v.lastPhase == 255
+		v.lastPhase, v.lastConfirm = ph, m.ConfirmingClose
+		if !first || m.Visible {
+			v.focusDefault()
+		}
+	}
+}
+
+func fieldError(m *chat.Model, t uitext.Texts) string {
+	if m.FieldError == "" {
+		return ""
+	}
+	return uitext.Fill(t.Get(m.FieldError), "n", "", "max", strconv.Itoa(m.MaxMessage()))
+}
+
+// labels sets the texts that change only with the language.
+func (v *view) labels(t uitext.Texts) {
+	m := v.a.m
+	setAttr(v.btnEnd, "aria-label", t.Get(uitext.CloseChat))
+	setAttr(v.btnEnd, "title", t.Get(uitext.CloseChat))
+	setAttr(v.btnMin, "aria-label", t.Get(uitext.Minimize))
+	setAttr(v.btnMin, "title", t.Get(uitext.Minimize))
+	setText(v.confirmQ, t.Get(uitext.ReallyClose))
+	setText(v.btnYes, t.Get(uitext.Yes))
+	setText(v.btnNo, t.Get(uitext.No))
+	setText(v.loadingText, t.Get(uitext.Loading))
+	setText(v.welcome, t.Get(uitext.WelcomeText))
+	setText(v.nameLabel, t.Get(uitext.EnterName)+" *")
+	setText(v.qLabel, t.Get(uitext.AskAQuestion))
+	setText(v.btnStart, t.Get(uitext.StartChat))
+	setText(v.msgLabel, m.Placeholder())
+	setAttr(v.msg, "placeholder", m.Placeholder())
+	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
+	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
+	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))
+	setText(v.btnRestart, t.Get(uitext.Restart))
+	setAttr(v.log, "aria-label", t.Get(uitext.ChatLog))
+	v.sendTimeLabel = t.Get(uitext.Sending)
+}
+
+// renderLog appends new transcript lines and updates changed ones in place; when the model's
+// list no longer starts like the rendered one (a new chat), it starts over.
+func (v *view) renderLog(m *chat.Model) {
+	items := m.Items
+	restart := len(items) < len(v.order)
+	for i := 0; !restart && i < len(v.order); i++ {
+		restart = items[i].ID != v.order[i]
+	}
+	if restart {
+		setText(v.log, "")
+		v.rows = map[string]row{}
+		v.order = v.order[:0]
+	}
+	nearBottom := v.log.Get("scrollHeight").Int()-v.log.Get("scrollTop").Int()-v.log.Get("clientHeight").Int() < 80
+	added := false
+	t := m.Texts()
+	for _, it := range items {
+		sig := it.Text + "|" + strconv.FormatBool(it.Pending) + strconv.FormatBool(it.Failed)
+		r, ok := v.rows[it.ID]
+		if ok && r.sig == sig {
+			continue
+		}
+		if !ok {
+			r = v.newRow(m, it)
+			v.order = append(v.order, it.ID)
+			add(v.log, r.li)
+			added = true
+		}
+		r.sig = sig
+		cls := "row " + kindClass(it.Kind)
+		if it.Pending {
+			cls += " pending"
+		}
+		if it.Failed {
+			cls += " failed"
+		}
+		r.li.Set("className", cls)
+		if !r.status.IsUndefined() {
+			switch {
+			case it.Failed:
+				setText(r.status, "")
+				add(r.status, text("span", "", t.Get(uitext.ErrorSending)+" "),
+					text("button", "link", t.Get(uitext.Retry), "type", "button", "data-retry", it.ID))
+			case it.Pending:
+				setText(r.status, t.Get(uitext.Sending))
+			default:
+				setText(r.status, "")
+			}
+		}
+		v.rows[it.ID] = r
+	}
+	if added && (nearBottom || restart || len(items) > 0 && items[len(items)-1].Kind == chat.ItemVisitor) {
+		v.log.Set("scrollTop", v.log.Get("scrollHeight"))
+	}
+}
+
+func kindClass(k chat.ItemKind) string {
+	switch k {
+	case chat.ItemVisitor:
+		return "me"
+	case chat.ItemAgent:
+		return "them"
+	case chat.ItemSystem:
+		return "sys"
+	}
+	return "note"
+}
+
+// newRow builds one line: sender and time above a balloon for people, a centred line for the
+// system. The time element carries the full date for readers and tooltips.
+func (v *view) newRow(m *chat.Model, it chat.Item) row {
+	li := el("li", "row "+kindClass(it.Kind))
+	r := row{li: li, status: js.Undefined()}
+	switch it.Kind {
+	case chat.ItemVisitor, chat.ItemAgent:
+		meta := el("div", "meta")
+		add(meta, text("span", "who", m.Sender(it)))
+		if c := m.Clock(it.At); c != "" {
+			add(meta, text("time", "when", c, "datetime", it.At.UTC().Format(time.RFC3339)))
+		}
+		add(li, meta, text("div", "bubble", it.Text))
+		if it.Kind == chat.ItemVisitor {
+			r.status = el("div", "state", "aria-live", "off")
+			add(li, r.status)
+		}
+	default:
+		add(li, text("div", "line", it.Text))
+	}
+	return r
+}

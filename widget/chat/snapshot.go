@@ -1,0 +1,135 @@
+package chat
+
+import (
+	"time"
+
+	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/widget/wire"
+)
+
+// MaxSavedItems bounds the transcript kept in browser storage; older lines are dropped and
+// the next page asks the server for the whole history instead.
+const MaxSavedItems = 300
+
+// ClosedMaxAge is how long an ended chat's transcript is still shown on the site's next pages.
+const ClosedMaxAge = 30 * time.Minute
+
+// snapshotVersion changes when the stored format does; an older record is ignored.
+const snapshotVersion = 1
+
+// Snapshot returns the session as JSON for browser storage, or nil when there is no chat to
+// keep. It holds the chat id, the resume token, the last sequence number, the transcript and
+// the unanswered commands, so that the next page shows the chat at once and loses nothing.
+func (m *Model) Snapshot(now time.Time) []byte {
+	if m.Chat == "" && len(m.outbox) == 0 {
+		return nil
+	}
+	w := wire.NewObject().Int("v", snapshotVersion).Int("saved", now.UnixMilli()).
+		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).
+		Str("phase", m.Phase.String()).Str("cause", string(m.Cause)).
+		Str("agent", m.Agent).Bool("joined", m.AgentJoined)
+	items := m.Items
+	seq := m.LastSeq
+	if len(items) > MaxSavedItems {
+		// Without the whole transcript, the next page replays everything from the server.
+		items, seq = nil, 0
+	}
+	w.Int("seq", int64(seq))
+	elems := make([][]byte, 0, len(items))
+	for _, it := range items {
+		elems = append(elems, wire.NewObject().Str("id", it.ID).Int("seq", int64(it.Seq)).
+			Int("k", int64(it.Kind)).Str("n", it.Name).Str("t", it.Text).Str("key", it.Key).
+			Int("at", it.At.UnixMilli()).Bool("p", it.Pending).Bool("f", it.Failed).Bytes())
+	}
+	w.Raw("items", wire.Array(elems))
+	outs := make([][]byte, 0, len(m.outbox))
+	for _, o := range m.outbox {
+		e := wire.NewObject().Str("id", o.cmd.ID)
+		switch b := o.cmd.Body.(type) {
+		case *protocol.Send:
+			e.Str("type", "send").Str("text", b.Text).Bool("hide", b.HideLocal)
+		case *protocol.Close:
+			e.Str("type", "close")
+		case *protocol.ChatRequest:
+			e.Str("type", "request").Str("name", b.Name).Str("email", b.Email).Str("lang", b.Lang).Str("q", b.Question)
+		default:
+			continue
+		}
+		outs = append(outs, e.Bytes())
+	}
+	w.Raw("out", wire.Array(outs))
+	return w.Bytes()
+}
+
+// Restore makes a model for a new page from a stored snapshot (nil or unreadable: a fresh
+// model). A snapshot older than maxAge is ignored: the server will have closed that chat.
+func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Model {
+	m := New(cfg)
+	if len(data) == 0 {
+		return m
+	}
+	v, err := wire.Parse(string(data))
+	if err != nil || v.Get("v").Int() != snapshotVersion {
+		return m
+	}
+	saved := time.UnixMilli(int64(v.Get("saved").Num()))
+	if maxAge > 0 && now.Sub(saved) > maxAge {
+		return m
+	}
+	if v.Get("phase").Str() == PhaseClosed.String() && now.Sub(saved) > ClosedMaxAge {
+		return m
+	}
+	m.Chat, m.Token, m.Name = v.Get("chat").Str(), v.Get("token").Str(), v.Get("name").Str()
+	m.LastSeq = uint64(v.Get("seq").Num())
+	m.Agent, m.AgentJoined = v.Get("agent").Str(), v.Get("joined").Bool()
+	m.Cause = protocol.Cause(v.Get("cause").Str())
+	switch v.Get("phase").Str() {
+	case PhaseRequesting.String():
+		m.Phase = PhaseRequesting
+	case PhaseQueued.String():
+		m.Phase = PhaseQueued
+	case PhaseActive.String():
+		m.Phase = PhaseActive
+	case PhaseClosed.String():
+		m.Phase = PhaseClosed
+	}
+	items := v.Get("items")
+	if m.LastSeq > 0 {
+		for i := 0; i < items.Len(); i++ {
+			e := items.Index(i)
+			m.Items = append(m.Items, Item{
+				ID: e.Get("id").Str(), Seq: uint64(e.Get("seq").Num()), Kind: ItemKind(e.Get("k").Int()),
+				Name: e.Get("n").Str(), Text: e.Get("t").Str(), Key: e.Get("key").Str(),
+				At: time.UnixMilli(int64(e.Get("at").Num())), Pending: e.Get("p").Bool(), Failed: e.Get("f").Bool(),
+			})
+		}
+	}
+	out := v.Get("out")
+	for i := 0; i < out.Len(); i++ {
+		e := out.Index(i)
+		id := e.Get("id").Str()
+		var body protocol.CommandBody
+		switch e.Get("type").Str() {
+		case "send":
+			body = &protocol.Send{Text: e.Get("text").Str(), HideLocal: e.Get("hide").Bool()}
+			if m.LastSeq == 0 && !e.Get("hide").Bool() {
+				// The transcript was not kept; show the unsent line again.
+				m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, Text: e.Get("text").Str(), At: now, Pending: true})
+			}
+		case "close":
+			body = &protocol.Close{}
+		case "request":
+			body = &protocol.ChatRequest{Name: e.Get("name").Str(), Email: e.Get("email").Str(), Lang: e.Get("lang").Str(),
+				Question: e.Get("q").Str(), PData: cfg.PData, UData: cfg.UData}
+		default:
+			continue
+		}
+		m.outbox = append(m.outbox, outCmd{cmd: protocol.Command{ID: id, Chat: m.Chat, Body: body}})
+	}
+	if m.Chat == "" && m.Phase != PhaseRequesting {
+		m.outbox = nil
+	}
+	// Later ids must not collide with restored ones even if the prefix repeats.
+	m.seqCounter = len(m.outbox) + int(m.LastSeq)
+	return m
+}

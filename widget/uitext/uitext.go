@@ -1,0 +1,199 @@
+// Package uitext holds the visitor widget's own interface strings (button labels, prompts,
+// status lines) in English, German and French, and looks texts up the way jtel message
+// resources work: "key#lang", then "key#base", then "key". A page's configuration and the
+// connector's resources may override any of them, so a site can reword the widget without a
+// new build; connector keys (bye, agentTyping, ...) fall back to the shared defaults.
+package uitext
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/parleychat/parley/shared/texts"
+)
+
+// The widget's interface text keys (MiCC toolbox resource names where one exists).
+const (
+	Title              = "title"
+	Loading            = "loading"
+	WelcomeText        = "welcomeText"
+	EnterName          = "enterName"
+	EnterEmail         = "enterEmail"
+	AskAQuestion       = "askAQuestion"
+	NameRequired       = "nameRequired"
+	StartChat          = "startChat"
+	Send               = "send"
+	SendTheMessage     = "sendTheMessage"
+	CloseChat          = "closeChat"
+	ReallyClose        = "reallyClose"
+	Yes                = "yes"
+	No                 = "no"
+	Minimize           = "minimize"
+	Restart            = "restart"
+	Reconnecting       = "reconnecting"
+	Offline            = "offline"
+	Online             = "online"
+	ChatRequested      = "chatRequested"
+	QueuePosition      = "queuePosition"
+	EstimatedWaitTime  = "estimatedWaitTime"
+	Minute             = "minute"
+	Minutes            = "minutes"
+	LessThanMinute     = "lessThanMinute"
+	NamedAgentJoined   = "namedAgentJoined"
+	AnonymousAgent     = "anonymousAgentJoined"
+	NamedAgentLeft     = "namedAgentLeft"
+	AnonymousLeft      = "anonymousAgentLeft"
+	AnonymousTyping    = "anonymousAgentTyping"
+	ChattingWith       = "chattingWith"
+	ChattingAnonymous  = "chattingAnonymous"
+	Terminated         = "terminated"
+	ChatUnavailable    = "chatUnavailable"
+	OriginRefused      = "originRefused"
+	UnknownConnector   = "unknownConnector"
+	ErrorOccurred      = "errorOccurred"
+	ErrorSending       = "errorSendingMessage"
+	ErrorRequesting    = "errorRequestingChat"
+	Sending            = "sending"
+	Retry              = "retry"
+	You                = "you"
+	Agent              = "agent"
+	NewMessageFrom     = "newMessageFrom"
+	ChatLog            = "chatLog"
+	MessageTooLong     = "messageTooLong"
+	SessionExpired     = "sessionExpired"
+	ConnectionProblems = "connectionProblems"
+)
+
+// defaults are the shipped interface texts by "key#lang".
+var defaults = map[string]string{
+	Title + "#en": "Chat with us", Title + "#de": "Chatten Sie mit uns", Title + "#fr": "Discutez avec nous",
+	Loading + "#en": "Loading chat…", Loading + "#de": "Chat wird geladen …", Loading + "#fr": "Chargement du chat…",
+	WelcomeText + "#en": "Hi there! Tell us your name and how we can help. An agent will be with you shortly.",
+	WelcomeText + "#de": "Hallo! Nennen Sie uns Ihren Namen und Ihr Anliegen. Gleich ist jemand für Sie da.",
+	WelcomeText + "#fr": "Bonjour ! Indiquez votre nom et votre question. Un conseiller vous répond dans un instant.",
+	EnterName + "#en":   "Your name", EnterName + "#de": "Ihr Name", EnterName + "#fr": "Votre nom",
+	EnterEmail + "#en": "E-mail (optional)", EnterEmail + "#de": "E-Mail (optional)", EnterEmail + "#fr": "E-mail (facultatif)",
+	AskAQuestion + "#en": "How can we help?", AskAQuestion + "#de": "Wie können wir helfen?", AskAQuestion + "#fr": "Comment pouvons-nous vous aider ?",
+	NameRequired + "#en": "Please enter your name.", NameRequired + "#de": "Bitte geben Sie Ihren Namen ein.", NameRequired + "#fr": "Veuillez saisir votre nom.",
+	StartChat + "#en": "Start chat", StartChat + "#de": "Chat starten", StartChat + "#fr": "Démarrer le chat",
+	Send + "#en": "Send", Send + "#de": "Senden", Send + "#fr": "Envoyer",
+	SendTheMessage + "#en": "Send the message", SendTheMessage + "#de": "Nachricht senden", SendTheMessage + "#fr": "Envoyer le message",
+	CloseChat + "#en": "End chat", CloseChat + "#de": "Chat beenden", CloseChat + "#fr": "Terminer le chat",
+	ReallyClose + "#en": "End this chat?", ReallyClose + "#de": "Diesen Chat beenden?", ReallyClose + "#fr": "Terminer cette conversation ?",
+	Yes + "#en": "Yes, end chat", Yes + "#de": "Ja, beenden", Yes + "#fr": "Oui, terminer",
+	No + "#en": "No, continue", No + "#de": "Nein, weiter", No + "#fr": "Non, continuer",
+	Minimize + "#en": "Minimize chat", Minimize + "#de": "Chat minimieren", Minimize + "#fr": "Réduire le chat",
+	Restart + "#en": "Start a new chat", Restart + "#de": "Neuen Chat starten", Restart + "#fr": "Nouvelle conversation",
+	Reconnecting + "#en": "Connection lost. Reconnecting…", Reconnecting + "#de": "Verbindung unterbrochen. Verbinde neu …", Reconnecting + "#fr": "Connexion perdue. Reconnexion…",
+	Offline + "#en": "We are offline", Offline + "#de": "Wir sind offline", Offline + "#fr": "Nous sommes hors ligne",
+	Online + "#en": "We usually reply in a few minutes", Online + "#de": "Wir antworten meist in wenigen Minuten", Online + "#fr": "Nous répondons en général en quelques minutes",
+	ChatRequested + "#en": "Waiting for an agent…", ChatRequested + "#de": "Warten auf einen Mitarbeiter …", ChatRequested + "#fr": "En attente d'un conseiller…",
+	QueuePosition + "#en": "You are number $n in the queue.", QueuePosition + "#de": "Sie sind an Position $n in der Warteschlange.", QueuePosition + "#fr": "Vous êtes en position $n dans la file d'attente.",
+	EstimatedWaitTime + "#en": "Estimated wait: $time", EstimatedWaitTime + "#de": "Geschätzte Wartezeit: $time", EstimatedWaitTime + "#fr": "Attente estimée : $time",
+	Minute + "#en": "about 1 minute", Minute + "#de": "etwa 1 Minute", Minute + "#fr": "environ 1 minute",
+	Minutes + "#en": "about $n minutes", Minutes + "#de": "etwa $n Minuten", Minutes + "#fr": "environ $n minutes",
+	LessThanMinute + "#en": "less than a minute", LessThanMinute + "#de": "weniger als eine Minute", LessThanMinute + "#fr": "moins d'une minute",
+	NamedAgentJoined + "#en": "$agent joined the chat", NamedAgentJoined + "#de": "$agent ist dem Chat beigetreten", NamedAgentJoined + "#fr": "$agent a rejoint la conversation",
+	AnonymousAgent + "#en": "An agent joined the chat", AnonymousAgent + "#de": "Ein Mitarbeiter ist dem Chat beigetreten", AnonymousAgent + "#fr": "Un conseiller a rejoint la conversation",
+	NamedAgentLeft + "#en": "$agent left the chat", NamedAgentLeft + "#de": "$agent hat den Chat verlassen", NamedAgentLeft + "#fr": "$agent a quitté la conversation",
+	AnonymousLeft + "#en": "The agent left the chat", AnonymousLeft + "#de": "Der Mitarbeiter hat den Chat verlassen", AnonymousLeft + "#fr": "Le conseiller a quitté la conversation",
+	AnonymousTyping + "#en": "The agent is typing…", AnonymousTyping + "#de": "Der Mitarbeiter schreibt …", AnonymousTyping + "#fr": "Le conseiller écrit…",
+	ChattingWith + "#en": "You are chatting with $agent", ChattingWith + "#de": "Sie chatten mit $agent", ChattingWith + "#fr": "Vous discutez avec $agent",
+	ChattingAnonymous + "#en": "You are chatting with an agent", ChattingAnonymous + "#de": "Sie chatten mit einem Mitarbeiter", ChattingAnonymous + "#fr": "Vous discutez avec un conseiller",
+	Terminated + "#en": "The chat has ended.", Terminated + "#de": "Der Chat wurde beendet.", Terminated + "#fr": "La conversation est terminée.",
+	ChatUnavailable + "#en": "Chat is not available right now.", ChatUnavailable + "#de": "Der Chat ist derzeit nicht verfügbar.", ChatUnavailable + "#fr": "Le chat n'est pas disponible pour le moment.",
+	OriginRefused + "#en":    "This chat cannot be used on this website. (The site's address is not allowed for this chat connector.)",
+	OriginRefused + "#de":    "Dieser Chat kann auf dieser Website nicht verwendet werden. (Die Adresse der Website ist für diesen Chat-Connector nicht freigegeben.)",
+	OriginRefused + "#fr":    "Ce chat ne peut pas être utilisé sur ce site. (L'adresse du site n'est pas autorisée pour ce connecteur de chat.)",
+	UnknownConnector + "#en": "This chat does not exist. Please check the connector code in the embed snippet.",
+	UnknownConnector + "#de": "Diesen Chat gibt es nicht. Bitte prüfen Sie den Connector-Code im Einbettungscode.",
+	UnknownConnector + "#fr": "Ce chat n'existe pas. Vérifiez le code du connecteur dans l'extrait d'intégration.",
+	ErrorOccurred + "#en":    "Something went wrong. Please try again.", ErrorOccurred + "#de": "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.", ErrorOccurred + "#fr": "Une erreur s'est produite. Veuillez réessayer.",
+	ErrorSending + "#en": "Not sent.", ErrorSending + "#de": "Nicht gesendet.", ErrorSending + "#fr": "Non envoyé.",
+	ErrorRequesting + "#en": "The chat could not be started. Please try again.", ErrorRequesting + "#de": "Der Chat konnte nicht gestartet werden. Bitte versuchen Sie es erneut.", ErrorRequesting + "#fr": "Le chat n'a pas pu démarrer. Veuillez réessayer.",
+	Sending + "#en": "Sending…", Sending + "#de": "Wird gesendet …", Sending + "#fr": "Envoi…",
+	Retry + "#en": "Retry", Retry + "#de": "Erneut versuchen", Retry + "#fr": "Réessayer",
+	You + "#en": "You", You + "#de": "Sie", You + "#fr": "Vous",
+	Agent + "#en": "Agent", Agent + "#de": "Mitarbeiter", Agent + "#fr": "Conseiller",
+	NewMessageFrom + "#en": "New message from $agent", NewMessageFrom + "#de": "Neue Nachricht von $agent", NewMessageFrom + "#fr": "Nouveau message de $agent",
+	ChatLog + "#en": "Chat messages", ChatLog + "#de": "Chatnachrichten", ChatLog + "#fr": "Messages du chat",
+	MessageTooLong + "#en": "Your message is too long ($n of $max characters).", MessageTooLong + "#de": "Ihre Nachricht ist zu lang ($n von $max Zeichen).", MessageTooLong + "#fr": "Votre message est trop long ($n sur $max caractères).",
+	SessionExpired + "#en": "Your previous chat has ended.", SessionExpired + "#de": "Ihr vorheriger Chat ist beendet.", SessionExpired + "#fr": "Votre conversation précédente est terminée.",
+	ConnectionProblems + "#en": "Cannot reach the chat server. Retrying…", ConnectionProblems + "#de": "Der Chat-Server ist nicht erreichbar. Neuer Versuch …", ConnectionProblems + "#fr": "Serveur de chat injoignable. Nouvel essai…",
+}
+
+// connectorKeys are the keys the server resolves per connector (shared/texts).
+var connectorKeys = map[string]bool{}
+
+func init() {
+	for _, k := range texts.Keys {
+		connectorKeys[k] = true
+	}
+}
+
+// Texts looks up texts for one language.
+type Texts struct {
+	// Lang is the visitor's language, e.g. "de" or "fr-BE".
+	Lang string
+	// Overrides are the page's own texts in the jtel format ("key", "key#lang").
+	Overrides map[string]string
+	// Connector are the connector's texts as the server resolved them for Lang.
+	Connector map[string]string
+}
+
+// Get returns the text for key: the page's override for the language, its base language or
+// any language; then the connector's; then the shipped default for the language, its base
+// language, or English.
+func (t Texts) Get(key string) string {
+	lang := strings.ToLower(t.Lang)
+	base, _, _ := strings.Cut(lang, "-")
+	for _, k := range [...]string{key + "#" + lang, key + "#" + base, key} {
+		if v := t.Overrides[k]; strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	if v := t.Connector[key]; strings.TrimSpace(v) != "" {
+		return v
+	}
+	if connectorKeys[key] {
+		return texts.Resolve(nil, key, lang)
+	}
+	for _, l := range [...]string{lang, base, texts.Languages[0]} {
+		if v, ok := defaults[key+"#"+l]; ok {
+			return v
+		}
+	}
+	return key
+}
+
+// Fill replaces "$name" placeholders with values, given as name, value pairs, in order: list
+// a longer name before a shorter one it starts with ("$max" before "$m").
+func Fill(text string, pairs ...string) string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		text = strings.ReplaceAll(text, "$"+pairs[i], pairs[i+1])
+	}
+	return text
+}
+
+// Wait formats an estimated wait in seconds as "about 3 minutes"; negative means unknown
+// and gives "".
+func (t Texts) Wait(seconds int) string {
+	switch {
+	case seconds < 0:
+		return ""
+	case seconds < 60:
+		return t.Get(LessThanMinute)
+	case seconds < 120:
+		return t.Get(Minute)
+	}
+	return Fill(t.Get(Minutes), "n", strconv.Itoa((seconds+30)/60))
+}
+
+// Defaults returns the shipped interface texts ("key#lang"), for documentation and tests.
+func Defaults() map[string]string {
+	out := make(map[string]string, len(defaults))
+	for k, v := range defaults {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package wire
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// ErrNotForVisitors is returned for a well-formed frame of a type a visitor never receives
+// (agent events); the widget ignores it.
+var ErrNotForVisitors = errors.New("wire: event type not handled by the widget")
+
+// ErrBadFrame is returned for a frame that is not a protocol envelope of this version.
+var ErrBadFrame = errors.New("wire: not a protocol envelope of this version")
+
+// DecodeEvent parses one server frame into a typed event.
+func DecodeEvent(frame string) (protocol.Event, error) {
+	root, err := Parse(frame)
+	if err != nil || root.Kind() != KindObject || root.Get("v").Int() != protocol.Version {
+		return protocol.Event{}, ErrBadFrame
+	}
+	ev := protocol.Event{ID: root.Get("id").Str(), Chat: root.Get("chat").Str(), Seq: uint64(root.Get("seq").Num())}
+	d := root.Get("data")
+	switch protocol.Type(root.Get("type").Str()) {
+	case protocol.TypeAck:
+		ev.Body = &protocol.Ack{Chat: d.Get("chat").Str(), Token: d.Get("token").Str(), Seq: uint64(d.Get("seq").Num())}
+	case protocol.TypeError:
+		ev.Body = &protocol.Error{ID: ev.ID, Code: protocol.Code(d.Get("code").Str()), Message: d.Get("message").Str(), Field: d.Get("field").Str()}
+	case protocol.TypeConnected:
+		c := &protocol.Connected{
+			Session: d.Get("session").Str(), Name: d.Get("name").Str(), Title: d.Get("title").Str(),
+			Lang: d.Get("lang").Str(), Open: d.Get("open").Bool(), Texts: d.Get("texts").StrMap(),
+			MaxMessage: d.Get("max_message").Int(), Preview: d.Get("preview").Bool(),
+			EstimatedWait: d.Get("estimated_wait").Int(), MaxAttachmentKB: d.Get("max_attachment_kb").Int(),
+		}
+		if w := d.Get("widget"); w.Kind() != KindNull {
+			c.Widget = []byte(w.Raw())
+		}
+		for i, n := 0, d.Get("allowed_file_types").Len(); i < n; i++ {
+			c.AllowedFileTypes = append(c.AllowedFileTypes, d.Get("allowed_file_types").Index(i).Str())
+		}
+		ev.Body = c
+	case protocol.TypeChatState:
+		ev.Body = &protocol.ChatState{State: protocol.ChatStatus(d.Get("state").Str()), Cause: protocol.Cause(d.Get("cause").Str()), At: parseTime(d.Get("at"))}
+	case protocol.TypeQueue:
+		ev.Body = &protocol.Queue{Position: d.Get("position").Int(), Of: d.Get("of").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
+	case protocol.TypeMessage:
+		m := &protocol.Message{
+			Role: protocol.Role(d.Get("role").Str()), Name: d.Get("name").Str(), Text: d.Get("text").Str(),
+			Key: d.Get("key").Str(), Class: d.Get("class").Str(), ClientID: d.Get("client_id").Str(),
+			HideLocal: d.Get("hide_local").Bool(), At: parseTime(d.Get("at")),
+		}
+		if f := d.Get("file"); f.Kind() == KindObject {
+			m.File = &protocol.File{Name: f.Get("name").Str(), URL: f.Get("url").Str(), Size: int64(f.Get("size").Num()), ContentType: f.Get("content_type").Str()}
+		}
+		ev.Body = m
+	case protocol.TypeJoined:
+		ev.Body = &protocol.Joined{Role: protocol.Role(d.Get("role").Str()), Name: d.Get("name").Str(), UserID: int64(d.Get("user_id").Num()), Lang: d.Get("lang").Str()}
+	case protocol.TypeLeft:
+		ev.Body = &protocol.Left{Role: protocol.Role(d.Get("role").Str()), Name: d.Get("name").Str(), UserID: int64(d.Get("user_id").Num())}
+	case protocol.TypeTypingEvent:
+		ev.Body = &protocol.TypingEvent{Role: protocol.Role(d.Get("role").Str()), Name: d.Get("name").Str(), On: d.Get("on").Bool()}
+	case protocol.TypePresence:
+		ev.Body = &protocol.Presence{Role: protocol.Role(d.Get("role").Str()), Online: d.Get("online").Bool()}
+	case protocol.TypeQueueInfo:
+		ev.Body = &protocol.QueueInfo{Open: d.Get("open").Bool(), Waiting: d.Get("waiting").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
+	case protocol.TypeChatInfo:
+		ev.Body = &protocol.ChatInfo{State: protocol.ChatStatus(d.Get("state").Str()), Position: d.Get("position").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
+	case protocol.TypeDisconnect:
+		ev.Body = &protocol.Disconnect{Code: protocol.CloseCode(d.Get("code").Int()), Reason: d.Get("reason").Str(), Reconnect: d.Get("reconnect").Bool()}
+	default:
+		return ev, ErrNotForVisitors
+	}
+	return ev, nil
+}
+
+// parseTime reads an RFC 3339 time; anything else is the zero time.
+func parseTime(v *Value) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v.Str())
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// EncodeCommand writes a visitor command frame, field for field as protocol.EncodeCommand
+// would. It returns ErrNotForVisitors for commands a visitor does not send.
+func EncodeCommand(c protocol.Command) (string, error) {
+	if c.Body == nil {
+		return "", ErrNotForVisitors
+	}
+	var d obj
+	d.open()
+	switch b := c.Body.(type) {
+	case *protocol.Ping, *protocol.Close, *protocol.QueueInfoGet, *protocol.ChatInfoGet:
+	case *protocol.VisitorConnect:
+		d.str("connector", b.Connector, false)
+		d.str("lang", b.Lang, true)
+		d.str("page", b.Page, true)
+		d.str("referrer", b.Referrer, true)
+		d.str("user_agent", b.UserAgent, true)
+		d.str("visitor_id", b.VisitorID, true)
+		d.num("tz_offset", int64(b.TZOffset), true)
+	case *protocol.ChatRequest:
+		d.str("name", b.Name, false)
+		d.str("email", b.Email, true)
+		d.str("phone", b.Phone, true)
+		d.str("customer_id", b.CustomerID, true)
+		d.str("department", b.Department, true)
+		d.str("operator", b.Operator, true)
+		d.str("lang", b.Lang, true)
+		d.str("question", b.Question, true)
+		d.strMap("pdata", b.PData)
+		d.strMap("udata", b.UData)
+		d.strMap("fields", b.Fields)
+		d.boolean("translate", b.Translate, true)
+	case *protocol.Resume:
+		d.str("token", b.Token, true)
+		d.num("after", int64(b.After), false)
+	case *protocol.Send:
+		d.str("text", b.Text, false)
+		d.boolean("hide_local", b.HideLocal, true)
+	case *protocol.Typing:
+		d.boolean("on", b.On, false)
+	case *protocol.Preview:
+		d.str("text", b.Text, false)
+	default:
+		return "", ErrNotForVisitors
+	}
+	d.close()
+	var e obj
+	e.open()
+	e.num("v", protocol.Version, false)
+	e.str("type", string(c.Body.CommandType()), false)
+	e.str("id", c.ID, true)
+	e.str("chat", c.Chat, true)
+	e.raw("data", d.b)
+	e.close()
+	return string(e.b), nil
+}
+
+// obj builds a JSON object member by member.
+type obj struct {
+	b []byte
+	n int
+}
+
+func (o *obj) open() { o.b = append(o.b, '{') }
+
+func (o *obj) close() { o.b = append(o.b, '}') }
+
+func (o *obj) key(k string) {
+	if o.n > 0 {
+		o.b = append(o.b, ',')
+	}
+	o.n++
+	o.b = appendString(o.b, k)
+	o.b = append(o.b, ':')
+}
+
+func (o *obj) str(k, v string, omitEmpty bool) {
+	if omitEmpty && v == "" {
+		return
+	}
+	o.key(k)
+	o.b = appendString(o.b, v)
+}
+
+func (o *obj) num(k string, v int64, omitEmpty bool) {
+	if omitEmpty && v == 0 {
+		return
+	}
+	o.key(k)
+	o.b = strconv.AppendInt(o.b, v, 10)
+}
+
+func (o *obj) boolean(k string, v, omitEmpty bool) {
+	if omitEmpty && !v {
+		return
+	}
+	o.key(k)
+	o.b = strconv.AppendBool(o.b, v)
+}
+
+func (o *obj) raw(k string, v []byte) {
+	o.key(k)
+	o.b = append(o.b, v...)
+}
+
+// strMap writes a map with sorted keys, as encoding/json does; an empty map is omitted.
+func (o *obj) strMap(k string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	var in obj
+	in.open()
+	for _, key := range keys {
+		in.str(key, m[key], false)
+	}
+	in.close()
+	o.raw(k, in.b)
+}
