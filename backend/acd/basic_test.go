@@ -14,7 +14,7 @@ func TestOfferGoesToFreeAgent(t *testing.T) {
 	if o := all[Offer](ds)[0]; !o.Expires.Equal(t0.Add(30 * time.Second)) {
 		t.Fatalf("expires %v", o.Expires)
 	}
-	if q := all[QueueUpdate](ds); len(q) != 1 || q[0].Position != 1 || q[0].Of != 1 {
+	if q := updates(ds); len(q) != 1 || q[0].Position != 1 || q[0].Of != 1 {
 		t.Fatalf("queue updates %+v", q)
 	}
 	h.wantState("c1", Offered, 7)
@@ -173,5 +173,46 @@ func TestRefused(t *testing.T) {
 	h.wantRouting(h.request("y", 1), Refused{Chat: "y", Reason: RefusedOutOfService})
 	if qi := h.e.QueueInfo(1, h.now); qi.Open {
 		t.Fatal("out of service connector open")
+	}
+}
+
+func TestDuplicateRequestIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.connector(1, 10)
+	h.request("a", 1)
+	if ds := h.request("a", 1); len(ds) != 0 {
+		t.Fatalf("duplicate request:\n%s", show(ds))
+	}
+}
+
+func TestUnsupportedEventPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a pointer event was accepted")
+		}
+	}()
+	New().Apply(t0, &ChatClosed{Chat: "x"})
+}
+
+func TestSnapshot(t *testing.T) {
+	h := newHarness(t)
+	h.connector(1, 10)
+	h.agent(2, 2, 10)
+	h.request("a", 1)
+	h.apply(OfferAccepted{Chat: "a", Agent: 2})
+	h.request("b", 1)
+	h.now = h.now.Add(time.Second)
+	h.request("c", 1)
+	h.now = h.now.Add(time.Second)
+	s := h.e.Snapshot(h.now)
+	if len(s.Agents) != 1 || s.Agents[0].Active != 1 || s.Agents[0].Offered != 1 || s.Agents[0].MaxChats != 2 {
+		t.Fatalf("agents %+v", s.Agents)
+	}
+	if len(s.Waiting) != 2 || s.Waiting[0].Chat != "b" || s.Waiting[0].State != Offered || s.Waiting[0].Agent != 2 ||
+		s.Waiting[1].Chat != "c" || s.Waiting[1].Position != 2 || s.Waiting[1].Waited != time.Second {
+		t.Fatalf("waiting %+v", s.Waiting)
+	}
+	if n := h.e.Counts(); n != (Counts{Chats: 3, Waiting: 2, Agents: 1}) {
+		t.Fatalf("counts %+v", n)
 	}
 }

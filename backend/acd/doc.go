@@ -59,10 +59,11 @@
 // connected and allow chat, and F their free slots:
 //
 //	need = n + 1 - F
-//	need <= 0                -> 0 (a slot is free for it)
-//	handling time H known    -> need × H / C (C slots each turn over every H on average)
-//	else waiting time W known -> W
-//	else, or C = 0            -> -1 (unknown)
+//	C = 0                      -> -1 (unknown: nobody is there to take it)
+//	need <= 0                  -> 0 (a slot is free for it)
+//	handling time H known      -> need × H / C (C slots each turn over every H on average)
+//	else waiting time W known  -> W
+//	else                       -> -1 (unknown)
 //
 // rounded to the second. [Engine.QueueInfo] applies it to a chat requested now, placed
 // after every queued chat of the same or higher priority.
@@ -70,9 +71,9 @@
 // # Visitors' messages
 //
 // A chat entering the queue gets a [QueueUpdate] with its position at once; the
-// others in the group get theirs when position or length changed, coalesced to at most
-// one round per Options.QueueUpdateEvery (with ten thousand waiting chats every
-// arrival changes everyone's "of N"). While not accepted, a chat gets a [QueueMessage]
+// others in the group get theirs when position or length changed, in [QueueUpdates]
+// rounds of at most one per Options.QueueUpdateEvery (with ten thousand waiting chats
+// every arrival changes everyone's "of N"). While not accepted, a chat gets a [QueueMessage]
 // every Options.QueueMessageEvery and [WaitingMessage]s at Waiting1, Waiting2 and
 // Final after entering the queue (WhosOn's linewaiting1, linewaiting2, final).
 //

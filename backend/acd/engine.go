@@ -8,14 +8,14 @@ import (
 
 // Options tune the engine. Start from [DefaultOptions]; every field is used as given.
 type Options struct {
-	// QueueUpdateEvery is the shortest interval between two rounds of QueueUpdate for
-	// a group's waiting chats (the chat that just entered the queue always learns its
-	// place at once). With thousands of waiting chats every arrival changes everyone's
-	// "of N"; coalescing keeps both the engine and the visitors' sockets calm.
+	// QueueUpdateEvery is the shortest interval between two [QueueUpdates] rounds
+	// of a group (the chat that just entered the queue always learns its place at
+	// once). With thousands of waiting chats every arrival changes everyone's "of N";
+	// coalescing keeps both the engine and the visitors' sockets calm.
 	// 0 sends the updates at the end of every Apply.
 	QueueUpdateEvery time.Duration
-	// QueueUpdateBatch bounds the QueueUpdates of one group sent in one Apply; a
-	// longer round continues at the next Tick (NextDeadline is 1ns later), so events
+	// QueueUpdateBatch bounds the updates of one group sent in one Apply; a longer
+	// round continues at the next Tick (NextDeadline is 1ns later), so events
 	// interleave with a round over ten thousand chats instead of waiting behind it.
 	// 0 = unbounded.
 	QueueUpdateBatch int
@@ -60,8 +60,9 @@ type Engine struct {
 	chatSeq  uint64 // creation order of chats, the last tie-breaker of queue order
 	timerSeq uint64 // creation order of timers, the tie-breaker of equal deadlines
 	timers   timerHeap
-	staffGen uint64 // bumped whenever staffing, skills or membership change (cache key)
-	staffed  int    // agents connected, allowing chat, MaxChats > 0
+	staffGen uint64         // bumped whenever staffing, skills or membership change (cache key)
+	staffed  int            // agents connected, allowing chat, MaxChats > 0
+	skillIDs map[string]int // skill names interned, so that checks index a slice
 	free     []*timer
 
 	dirtyAgents []*agent // agents that may have gained something to take
@@ -92,6 +93,7 @@ func NewWithOptions(o Options) *Engine {
 		agents:     make(map[AgentID]*agent),
 		chats:      make(map[ChatID]*chat),
 		finished:   make(map[ChatID][]logRecord),
+		skillIDs:   make(map[string]int),
 	}
 }
 
@@ -99,6 +101,7 @@ func NewWithOptions(o Options) *Engine {
 type connector struct {
 	id         ConnectorID
 	cfg        ConnectorConfig
+	skillIDs   [3]int // interned cfg.Skills[i].Skill
 	configured bool   // false for a placeholder made by ChatRestored before its config
 	group      *group // nil while not configured
 	thresholds []time.Duration
@@ -126,6 +129,7 @@ type group struct {
 	connectors []*connector // by priority (high first), then ID
 	members    []*agent     // by ID
 	avail      []*agent     // staffed members with a free slot, by ID
+	order      []*agent     // the same, best first by the strategy (see keyCmp)
 	queue      []*chat      // Queued and Offered chats in queue order
 	rrLast     AgentID      // round robin: the agent offered to last
 
@@ -145,7 +149,7 @@ type group struct {
 type agent struct {
 	id           AgentID
 	groups       []*group // by ID
-	skills       map[string]int
+	levels       []int    // skill level by interned skill ID
 	maxChats     int
 	allowsChat   bool
 	connected    bool
@@ -167,6 +171,23 @@ type agent struct {
 
 func (a *agent) staffed() bool   { return a.connected && a.allowsChat && a.maxChats > 0 }
 func (a *agent) available() bool { return a.staffed() && a.load < a.maxChats }
+
+func (a *agent) level(skill int) int {
+	if skill < len(a.levels) {
+		return a.levels[skill]
+	}
+	return 0
+}
+
+// skillID interns a skill name.
+func (e *Engine) skillID(name string) int {
+	id, ok := e.skillIDs[name]
+	if !ok {
+		id = len(e.skillIDs)
+		e.skillIDs[name] = id
+	}
+	return id
+}
 
 func (a *agent) inGroup(g *group) bool {
 	for _, x := range a.groups {
@@ -413,6 +434,9 @@ func (e *Engine) detach(a *agent) {
 		g.free -= a.contribFree
 		if a.inAvail {
 			g.avail = removeAgent(g.avail, a)
+			// Found by identity: the key may already have changed.
+			i := slices.Index(g.order, a)
+			g.order = slices.Delete(g.order, i, i+1)
 		}
 	}
 	a.inAvail, a.contribCap, a.contribFree = false, 0, 0
@@ -430,8 +454,28 @@ func (e *Engine) attach(a *agent) {
 		g.free += a.contribFree
 		if a.inAvail {
 			g.avail = insertAgent(g.avail, a)
+			i, _ := slices.BinarySearchFunc(g.order, a, g.keyCmp)
+			g.order = slices.Insert(g.order, i, a)
 		}
 	}
+}
+
+// keyCmp orders agents with a free slot by how much they should get the next chat
+// under the group's strategy: longest idle first (least busy: lowest load relative to
+// MaxChats first, then longest idle), ties by ID. Round robin uses avail instead.
+func (g *group) keyCmp(a, b *agent) int {
+	if g.strategy == LeastBusy {
+		if l, r := a.load*b.maxChats, b.load*a.maxChats; l != r {
+			if l < r {
+				return -1
+			}
+			return 1
+		}
+	}
+	if c := a.idleSince.Compare(b.idleSince); c != 0 {
+		return c
+	}
+	return agentCmp(a, b)
 }
 
 // changeLoad adds delta to the agent's load; an agent who gains a slot is routed again.
@@ -529,8 +573,10 @@ func (e *Engine) offer(now time.Time, c *chat, a *agent) {
 		e.setTimer(c, tOffer, c.expires)
 	}
 	a.chats[c.id] = c
+	e.detach(a)
 	a.idleSince = now
-	e.changeLoad(a, +1)
+	a.load++
+	e.attach(a)
 	e.changeConnLoad(k, +1)
 	if k.group != nil {
 		k.group.rrLast = a.id
@@ -556,13 +602,12 @@ func (e *Engine) unhook(c *chat) *agent {
 
 // backToWaiting returns an Offered chat to Queued after its offer ended.
 func (e *Engine) backToWaiting(c *chat, declinedBy *agent, lapsed bool) {
-	a := e.unhook(c)
+	e.unhook(c)
 	if declinedBy != nil {
 		if _, ok := c.declinedBy(declinedBy.id); !ok {
 			c.declined = append(c.declined, decline{agent: declinedBy.id, lapsed: lapsed})
 		}
 	}
-	_ = a
 	e.addWaiting(c)
 }
 
@@ -621,10 +666,10 @@ func (e *Engine) setAllowsChat(now time.Time, a *agent, allows bool) {
 	was := a.staffed()
 	e.detach(a)
 	a.allowsChat = allows
-	e.attach(a)
 	if !was && a.staffed() {
 		a.idleSince = now
 	}
+	e.attach(a)
 	e.staffingChanged(a.groups)
 	if !allows {
 		e.revokeOffers(now, a, RevokeAgentStatus)

@@ -11,6 +11,9 @@ func (e *Engine) onConnectorConfig(now time.Time, cfg ConnectorConfig) {
 	oldG := k.group
 	oldPrio := k.cfg.Priority
 	k.cfg = cfg
+	for i, s := range cfg.Skills {
+		k.skillIDs[i] = e.skillID(s.Skill)
+	}
 	k.thresholds = skillThresholds(cfg)
 	k.configured = true
 	g := e.group(cfg.Group)
@@ -86,6 +89,7 @@ func (e *Engine) onGroupConfig(ev GroupConfig) {
 	default:
 		g.strategy = LongestIdle
 	}
+	slices.SortFunc(g.order, g.keyCmp)
 }
 
 func (e *Engine) onAgentState(now time.Time, st AgentState) {
@@ -112,17 +116,23 @@ func (e *Engine) onAgentState(now time.Time, st AgentState) {
 		g.members = insertAgent(g.members, a)
 	}
 	a.groups = newGroups
-	a.skills = maps.Clone(st.Skills)
+	a.levels = a.levels[:0]
+	for _, name := range slices.Sorted(maps.Keys(st.Skills)) {
+		id := e.skillID(name)
+		for len(a.levels) <= id {
+			a.levels = append(a.levels, 0)
+		}
+		a.levels[id] = st.Skills[name]
+	}
 	a.maxChats = max(0, st.MaxChats)
 	a.allowsChat = st.AllowsChat
 	a.connected = st.Connected
 	a.missedLimit = st.MissedLimit
 	a.missedStatus = st.MissedStatus
-	e.attach(a)
-
 	if !wasStaffed && a.staffed() {
 		a.idleSince = now
 	}
+	e.attach(a)
 	e.staffingChanged(oldGroups, newGroups)
 	if wasAllows && !a.allowsChat {
 		e.revokeOffers(now, a, RevokeAgentStatus)

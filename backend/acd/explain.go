@@ -108,7 +108,8 @@ func (e *Engine) log(now time.Time, c *chat, a AgentID, ev logEvent, r passReaso
 		c.log = append(c.log[:0], c.log[drop:]...)
 	}
 	if c.log == nil {
-		c.log = make([]logRecord, 0, min(limit, 8+e.opts.LogAgentsPerAttempt*2))
+		// Room for the request and one routing attempt, the common case.
+		c.log = make([]logRecord, 0, min(limit, 4+e.opts.LogAgentsPerAttempt))
 	}
 	c.log = append(c.log, logRecord{at: now.UnixNano(), agent: a, event: ev, r: r})
 }

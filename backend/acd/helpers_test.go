@@ -64,12 +64,26 @@ func all[T Decision](ds []Decision) []T {
 	return out
 }
 
+// updates returns the queue position updates, single or in rounds, in order.
+func updates(ds []Decision) []QueueUpdate {
+	var out []QueueUpdate
+	for _, d := range ds {
+		switch d := d.(type) {
+		case QueueUpdate:
+			out = append(out, d)
+		case QueueUpdates:
+			out = append(out, d.Updates...)
+		}
+	}
+	return out
+}
+
 // routing returns the decisions other than queue position and message chatter.
 func routing(ds []Decision) []Decision {
 	var out []Decision
 	for _, d := range ds {
 		switch d.(type) {
-		case QueueUpdate, QueueMessage, WaitingMessage:
+		case QueueUpdate, QueueUpdates, QueueMessage, WaitingMessage:
 			continue
 		}
 		out = append(out, d)

@@ -90,7 +90,7 @@ func (e *Engine) flushQueues(now time.Time) {
 	}
 }
 
-// flushGroup starts or continues a round of QueueUpdates for g: one to every chat whose
+// flushGroup starts or continues a round of QueueUpdates for g: one for every chat whose
 // position or queue length changed since it was last told. A round starts at most
 // once per Options.QueueUpdateEvery and sends at most Options.QueueUpdateBatch updates
 // per Apply. A chat told mid-round and moved again is caught by the next round.
@@ -111,14 +111,20 @@ func (e *Engine) flushGroup(now time.Time, g *group) {
 		budget = of
 	}
 	i := g.round
-	e.out = slices.Grow(e.out, min(budget, of-i))
+	var ups []QueueUpdate
 	for ; i < of && budget > 0; i++ {
 		c := g.queue[i]
 		if pos := i + 1; c.lastPos != pos || c.lastOf != of {
+			if ups == nil {
+				ups = make([]QueueUpdate, 0, min(budget, of-i))
+			}
 			c.lastPos, c.lastOf = pos, of
-			e.emit(QueueUpdate{Chat: c.id, Position: pos, Of: of, EstimatedWait: estimate(g, i)})
+			ups = append(ups, QueueUpdate{Chat: c.id, Position: pos, Of: of, EstimatedWait: estimate(g, i)})
 			budget--
 		}
+	}
+	if len(ups) > 0 {
+		e.emit(QueueUpdates{Group: g.id, Updates: ups})
 	}
 	if i < of {
 		g.round = i

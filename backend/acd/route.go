@@ -62,7 +62,7 @@ func activeMask(k *connector, c *chat, now time.Time) uint8 {
 // satisfies reports whether a meets every requirement of k in mask.
 func satisfies(a *agent, k *connector, mask uint8) bool {
 	for i := range k.cfg.Skills {
-		if mask&(1<<i) != 0 && a.skills[k.cfg.Skills[i].Skill] < k.cfg.Skills[i].Min {
+		if mask&(1<<i) != 0 && a.level(k.skillIDs[i]) < k.cfg.Skills[i].Min {
 			return false
 		}
 	}
@@ -139,7 +139,7 @@ func (e *Engine) why(a *agent, x *routeCtx) passReason {
 	if x.eff != 0 {
 		for i, s := range x.k.cfg.Skills {
 			if x.eff&(1<<i) != 0 {
-				if lvl := a.skills[s.Skill]; lvl < s.Min {
+				if lvl := a.level(x.k.skillIDs[i]); lvl < s.Min {
 					return passReason{code: reasonSkill, a: int32(lvl), b: int32(s.Min), text: s.Skill}
 				}
 			}
@@ -152,26 +152,6 @@ func (e *Engine) why(a *agent, x *routeCtx) passReason {
 		return passReason{code: reasonDeclined}
 	}
 	return passReason{}
-}
-
-// better reports whether a should get the chat rather than b under g's strategy.
-func better(g *group, a, b *agent) bool {
-	switch g.strategy {
-	case RoundRobin:
-		ka, kb := a.id <= g.rrLast, b.id <= g.rrLast
-		if ka != kb {
-			return !ka
-		}
-		return a.id < b.id
-	case LeastBusy:
-		if l, r := a.load*b.maxChats, b.load*a.maxChats; l != r {
-			return l < r
-		}
-	}
-	if !a.idleSince.Equal(b.idleSince) {
-		return a.idleSince.Before(b.idleSince)
-	}
-	return a.id < b.id
 }
 
 // bestAgent picks the agent the chat should be offered to, or nil. It logs the
@@ -190,13 +170,23 @@ func (e *Engine) bestAgent(now time.Time, c *chat, logFail bool) *agent {
 		}
 		return nil
 	}
+	// Agents with a free slot are kept in strategy order: the first eligible wins.
 	var best *agent
-	for _, a := range x.g.avail {
-		if e.why(a, &x).code != reasonOK {
-			continue
+	if x.g.strategy == RoundRobin {
+		av := x.g.avail
+		start := sort.Search(len(av), func(i int) bool { return av[i].id > x.g.rrLast })
+		for j := range av {
+			if a := av[(start+j)%len(av)]; e.why(a, &x).code == reasonOK {
+				best = a
+				break
+			}
 		}
-		if best == nil || better(x.g, a, best) {
-			best = a
+	} else {
+		for _, a := range x.g.order {
+			if e.why(a, &x).code == reasonOK {
+				best = a
+				break
+			}
 		}
 	}
 	if best != nil || logFail {

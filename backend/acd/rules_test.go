@@ -2,6 +2,7 @@ package acd
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -441,7 +442,7 @@ func TestQueuePositionsAndMessages(t *testing.T) {
 	h.request("a", 1)
 	h.now = h.now.Add(10 * time.Second)
 	ds := h.request("b", 1)
-	if q := all[QueueUpdate](ds); len(q) != 2 || q[0] != (QueueUpdate{Chat: "b", Position: 2, Of: 2, EstimatedWait: -1}) ||
+	if q := updates(ds); len(q) != 2 || q[0] != (QueueUpdate{Chat: "b", Position: 2, Of: 2, EstimatedWait: -1}) ||
 		q[1].Chat != "a" || q[1].Position != 1 || q[1].Of != 2 {
 		t.Fatalf("updates %+v", q)
 	}
@@ -457,7 +458,7 @@ func TestQueuePositionsAndMessages(t *testing.T) {
 		t.Fatalf("queue messages %+v", q)
 	}
 	ds = h.apply(ChatClosed{Chat: "a"})
-	if q := all[QueueUpdate](ds); len(q) != 1 || q[0].Chat != "b" || q[0].Position != 1 || q[0].Of != 1 {
+	if q := updates(ds); len(q) != 1 || q[0].Chat != "b" || q[0].Position != 1 || q[0].Of != 1 {
 		t.Fatalf("updates after close %+v", q)
 	}
 	ds = h.advance(10 * time.Second) // b: 60s
@@ -478,7 +479,7 @@ func TestQueueUpdatesCoalesce(t *testing.T) {
 	e.Apply(now, ConnectorConfig{Connector: 1, Group: 10})
 	count := func(ds []Decision, chat ChatID) int {
 		n := 0
-		for _, q := range all[QueueUpdate](ds) {
+		for _, q := range updates(ds) {
 			if q.Chat == chat {
 				n++
 			}
@@ -503,7 +504,7 @@ func TestQueueUpdatesCoalesce(t *testing.T) {
 		t.Fatalf("flush due at %v", dl.Sub(t0))
 	}
 	ds := e.Apply(dl, Tick{})
-	if count(ds, "first") != 1 || all[QueueUpdate](ds)[0] != (QueueUpdate{Chat: "first", Position: 1, Of: 11, EstimatedWait: -1}) {
+	if count(ds, "first") != 1 || updates(ds)[0] != (QueueUpdate{Chat: "first", Position: 1, Of: 11, EstimatedWait: -1}) {
 		t.Fatalf("flush:\n%s", show(ds))
 	}
 }
@@ -740,10 +741,10 @@ func TestQueueUpdateRoundsAreBatched(t *testing.T) {
 	for {
 		ds := e.Apply(now, Tick{})
 		applies++
-		if n := len(all[QueueUpdate](ds)); n > 100 {
+		if n := len(updates(ds)); n > 100 {
 			t.Fatalf("%d updates in one Apply", n)
 		}
-		for _, q := range all[QueueUpdate](ds) {
+		for _, q := range updates(ds) {
 			told[q.Chat] = q
 		}
 		dl, ok := e.NextDeadline()
@@ -762,6 +763,71 @@ func TestQueueUpdateRoundsAreBatched(t *testing.T) {
 	for id, q := range told {
 		if q.Of != 250 {
 			t.Fatalf("%s told %+v", id, q)
+		}
+	}
+}
+
+// better is the strategies' definition, written out plainly: whether a should get the
+// next chat rather than b.
+func better(g *group, a, b *agent) bool {
+	switch g.strategy {
+	case RoundRobin:
+		ka, kb := a.id <= g.rrLast, b.id <= g.rrLast
+		if ka != kb {
+			return !ka
+		}
+		return a.id < b.id
+	case LeastBusy:
+		if l, r := a.load*b.maxChats, b.load*a.maxChats; l != r {
+			return l < r
+		}
+	}
+	if !a.idleSince.Equal(b.idleSince) {
+		return a.idleSince.Before(b.idleSince)
+	}
+	return a.id < b.id
+}
+
+// TestStrategyOrderMatchesDefinition checks the kept order of free agents against a
+// plain search for the best eligible agent, over random groups.
+func TestStrategyOrderMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for round := range 300 {
+		h := newHarness(t)
+		st := []Strategy{LongestIdle, LeastBusy, RoundRobin}[round%3]
+		h.apply(GroupConfig{Group: 10, Strategy: st})
+		h.connector(1, 10, func(c *ConnectorConfig) { c.Skills[0] = SkillReq{Skill: "en", Min: 1} })
+		for id := AgentID(1); id <= 12; id++ {
+			h.now = h.now.Add(time.Duration(r.IntN(3)) * time.Second)
+			h.apply(AgentState{Agent: id, Groups: []GroupID{10}, MaxChats: 1 + r.IntN(4), AllowsChat: r.IntN(6) > 0,
+				Connected: true, Skills: map[string]int{"en": r.IntN(3)}})
+		}
+		for i := range 40 {
+			h.now = h.now.Add(time.Duration(r.IntN(2)) * time.Second)
+			id := ChatID(fmt.Sprint(i))
+			// The reference choice, made before the chat exists.
+			g := h.e.groups[10]
+			c := &chat{id: id, conn: h.e.connectors[1], requestedAt: h.now}
+			x := h.e.newCtx(h.now, c)
+			var want *agent
+			for _, a := range g.members {
+				if h.e.why(a, &x).code == reasonOK && (want == nil || better(g, a, want)) {
+					want = a
+				}
+			}
+			var got AgentID
+			for _, o := range all[Offer](h.request(id, 1)) {
+				got = o.Agent
+			}
+			if want == nil && got != 0 || want != nil && want.id != got {
+				t.Fatalf("round %d (%s), chat %d: offered to %d, want %v", round, st, i, got, want)
+			}
+			if got != 0 && r.IntN(2) == 0 {
+				h.apply(OfferAccepted{Chat: id, Agent: got})
+				if r.IntN(2) == 0 {
+					h.apply(ChatClosed{Chat: id})
+				}
+			}
 		}
 	}
 }

@@ -25,7 +25,7 @@ func TestSimulation(t *testing.T) {
 	n := *simCount
 	if n == 0 {
 		n = 3000
-		if testing.Short() {
+		if testing.Short() || raceEnabled {
 			n = 300
 		}
 	}
@@ -586,6 +586,10 @@ func (s *sim) decision(ev Event, d Decision) {
 		}
 		a.AllowsChat = false
 		s.agents[d.Agent] = a
+	case QueueUpdates:
+		for _, u := range d.Updates {
+			s.decision(ev, u)
+		}
 	case QueueUpdate:
 		c := s.chats[d.Chat]
 		if c == nil || (c.state != Queued && c.state != Offered) {

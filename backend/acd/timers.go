@@ -121,13 +121,6 @@ func (e *Engine) setGroupTimer(g *group, at time.Time) {
 	g.flushTimer = t
 }
 
-func (e *Engine) clearGroupTimer(g *group) {
-	if t := g.flushTimer; t != nil {
-		heap.Remove(&e.timers, t.idx)
-		g.flushTimer = nil
-	}
-}
-
 // runTimers fires every timer due at or before now, in deadline order. Routing runs
 // once afterwards, so offers are judged against the state at now: with a late Tick,
 // a chat whose search time ran out is closed rather than offered first.

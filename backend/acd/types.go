@@ -275,14 +275,24 @@ type Requeued struct {
 }
 
 // QueueUpdate tells the visitor their place in the group's queue (1-based, of Of
-// chats not yet accepted). It is sent when the chat enters the queue and whenever
-// Position or Of changed, at most once per Options.QueueUpdateEvery for chats other
-// than the one that just entered. EstimatedWait is -1 when unknown.
+// chats not yet accepted). A chat gets one on its own when it enters the queue; after
+// that, updates come in [QueueUpdates] rounds. EstimatedWait is -1 when unknown.
 type QueueUpdate struct {
 	Chat          ChatID
 	Position      int
 	Of            int
 	EstimatedWait time.Duration
+}
+
+// QueueUpdates is one round of position updates for a group's queue: a [QueueUpdate]
+// for every chat whose position or queue length changed since it was last told, in
+// queue order. Rounds start at most once per Options.QueueUpdateEvery; a round over
+// more than Options.QueueUpdateBatch chats continues in the next Apply. One decision
+// carries the whole round because with thousands of waiting chats every arrival
+// changes everyone's "of N".
+type QueueUpdates struct {
+	Group   GroupID
+	Updates []QueueUpdate
 }
 
 // QueueMessage asks the owner to send the queue message ("position 3 of 10"); it
@@ -322,6 +332,7 @@ func (RevokeOffer) isDecision()    {}
 func (Assigned) isDecision()       {}
 func (Requeued) isDecision()       {}
 func (QueueUpdate) isDecision()    {}
+func (QueueUpdates) isDecision()   {}
 func (QueueMessage) isDecision()   {}
 func (WaitingMessage) isDecision() {}
 func (CloseNoAgent) isDecision()   {}

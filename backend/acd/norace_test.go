@@ -1,0 +1,5 @@
+//go:build !race
+
+package acd
+
+const raceEnabled = false
