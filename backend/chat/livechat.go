@@ -26,6 +26,7 @@ type liveChat struct {
 	rec         store.Chat
 	seq         uint64
 	offerTo     int64
+	agentName   string // display name of the agent handling the chat
 	acks        map[string]protocol.Ack
 	ackOrder    []string
 	warnTimer   *time.Timer

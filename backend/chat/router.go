@@ -274,6 +274,7 @@ func (s *Service) assign(chatID string, agentID int64) {
 		subs = append(subs, sub)
 	}
 	name := displayName(user)
+	ch.agentName = name
 	s.emit(ch, &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang}, nil, false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateActive, At: now}, nil, true, nil)
 	ch.mu.Unlock()
@@ -305,21 +306,13 @@ func (s *Service) requeue(chatID string, agentID int64, reason string) {
 	if ch == nil {
 		return
 	}
-	var user store.User
-	s.mu.Lock()
-	if a := s.agents[agentID]; a != nil {
-		user = a.user
-	}
-	s.mu.Unlock()
 	now := time.Now().UTC()
 	ch.mu.Lock()
 	ch.rec.State = string(protocol.StateQueued)
 	ch.rec.AgentID = 0
 	ch.rec.AcceptedAt, ch.rec.FirstReplyAt = nil, nil
-	name := displayName(user)
-	if user.ID == 0 {
-		name = ""
-	}
+	name := ch.agentName
+	ch.agentName = ""
 	s.emit(ch, &protocol.Left{Role: protocol.RoleAgent, Name: name, UserID: agentID}, nil, false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateQueued, Cause: protocol.Cause(reason), At: now}, nil, true, func(uint64, error) {
 		ch.unsubscribeAgent(agentID)

@@ -27,8 +27,9 @@ type Config struct {
 	WebDir string
 	// Demo seeds demo data into an empty database (PARLEY_DEMO, -demo; default true).
 	Demo bool
-	// ReconnectWindow is how long a visitor may be away before the chat closes
-	// (PARLEY_RECONNECT_WINDOW, -reconnect-window; default 60s).
+	// ReconnectWindow is how long a visitor may be away before the chat closes, and an agent
+	// before their offers and chats go to others (PARLEY_RECONNECT_WINDOW, -reconnect-window;
+	// default 60s).
 	ReconnectWindow time.Duration
 	// AgentWarning is how long before that the agent is warned (PARLEY_AGENT_WARNING,
 	// -agent-warning; default 20s).

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -93,5 +94,34 @@ func TestNoAgentWithinSearchTime(t *testing.T) {
 	}
 	if _, st2 := await[*protocol.ChatState](t, ctx, visitor); st2.State != protocol.StateClosed || st2.Cause != protocol.CauseNoAgent {
 		t.Fatalf("closed %+v", st2)
+	}
+}
+
+// An agent away longer than the reconnect window gives their chats back to the queue, and
+// another agent gets them.
+func TestAgentGoneRequeuesChats(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) {
+		c.ReconnectWindow, c.AgentWarning = 2*time.Second, time.Second
+	}})
+	ctx := ctxT(t)
+	anna, _ := env.Agent(t, 0)
+	visitor, _ := env.Visitor(t)
+	chatID, _ := startChat(t, ctx, visitor, anna, "Lotte")
+	ben, _ := env.Agent(t, 1)
+	anna.Drop()
+	ev, _ := await[*protocol.Offer](t, ctx, ben)
+	if ev.Chat != chatID {
+		t.Fatalf("ben got offer for %s", ev.Chat)
+	}
+	// The visitor saw Anna leave and the chat wait again.
+	_, left := await[*protocol.Left](t, ctx, visitor)
+	if left.Name != "Anna" {
+		t.Fatalf("left %+v", left)
+	}
+	if _, err := ben.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, j := await[*protocol.Joined](t, ctx, visitor); j.Name != "Ben" {
+		t.Fatalf("joined %+v", j)
 	}
 }

@@ -59,7 +59,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 			logDemo(log, seed)
 		}
 	}
-	s.chats, err = chat.New(ctx, st, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, Logger: log})
+	s.chats, err = chat.New(ctx, st, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow, Logger: log})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)

@@ -15,7 +15,7 @@ import (
 // a fixed count, e.g. -benchtime=20000x, so each database is set up once.
 func BenchmarkGroupCommit(b *testing.B) {
 	for _, be := range backends() {
-		for _, writers := range []int{1, 64, 512} {
+		for _, writers := range []int{1, 8, 64, 512} {
 			b.Run(fmt.Sprintf("%s/writers=%d", be.name, writers), func(b *testing.B) {
 				benchGroupCommit(b, be, writers)
 			})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,8 +27,8 @@ type Write struct {
 	// Message is stored with the same ChatID and Seq as Event.
 	Message *Message
 	// Chat is written as a whole row (insert or replace), e.g. on creation
-	// or a state change. Its LastSeq is then raised to the highest stored
-	// event seq if it is lower.
+	// or a state change. Whether or not it is present, the stored chat's
+	// LastSeq is raised to the highest event seq after every commit.
 	Chat *Chat
 	// Participant is inserted when its ID is 0 (the new ID is filled in
 	// before done is called) and replaced otherwise.
@@ -40,10 +41,6 @@ const (
 	// queueCapacity bounds the queue of pending writes; when it is full,
 	// Enqueue blocks (backpressure) rather than dropping or growing.
 	queueCapacity = 4096
-	// insertChunk caps the rows of one multi-row INSERT, keeping a statement
-	// under both databases' bound-parameter limits (a chat row has 27
-	// columns) even when one Commit carries more than maxBatchWrites writes.
-	insertChunk = 256
 	// writeTimeout bounds one commit transaction.
 	writeTimeout = 15 * time.Second
 )
@@ -187,11 +184,20 @@ func (c *committer) close() {
 // within the window (or until maxBatchWrites), commits them together, calls
 // their callbacks, and starts over. It returns once the queue is closed and
 // empty.
+//
+// The window adapts to the load. The number of units in the previous batch
+// estimates how many writers are active; gathering stops as soon as that
+// many have arrived (anything else already queued is taken too), and the
+// full window is waited only when fewer come. So a lone writer is committed
+// at once, writers in lock-step are committed as soon as all have arrived,
+// and only a drop in load costs one window. Writes that arrive during a
+// commit queue up and form the next batch in any case.
 func (c *committer) run() {
 	defer close(c.stopped)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	batch := make([]commitItem, 0, 64)
+	expect := 1
 	for {
 		first, ok := <-c.queue
 		if !ok {
@@ -200,10 +206,10 @@ func (c *committer) run() {
 		batch = append(batch[:0], first)
 		n := len(first.ws)
 		open := true
-		if c.window > 0 {
+		if c.window > 0 && expect > 1 {
 			timer.Reset(c.window)
 		gather:
-			for n < maxBatchWrites {
+			for n < maxBatchWrites && len(batch) < expect {
 				select {
 				case it, ok := <-c.queue:
 					if !ok {
@@ -217,23 +223,23 @@ func (c *committer) run() {
 				}
 			}
 			timer.Stop()
-		} else {
-		drain:
-			for n < maxBatchWrites {
-				select {
-				case it, ok := <-c.queue:
-					if !ok {
-						open = false
-						break drain
-					}
-					batch = append(batch, it)
-					n += len(it.ws)
-				default:
+		}
+	drain:
+		for open && n < maxBatchWrites {
+			select {
+			case it, ok := <-c.queue:
+				if !ok {
+					open = false
 					break drain
 				}
+				batch = append(batch, it)
+				n += len(it.ws)
+			default:
+				break drain
 			}
 		}
 		c.flush(batch)
+		expect = len(batch)
 		clear(batch) // drop references to the callers' structs
 		if !open {
 			return
@@ -359,6 +365,9 @@ func validateUnit(ws []Write) error {
 // applyUnits writes the units in one transaction, with one multi-row
 // statement per table where it can.
 func (s *Store) applyUnits(units []*commitItem) error {
+	if !hasWork(units) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 
@@ -407,7 +416,7 @@ func (s *Store) applyUnits(units []*commitItem) error {
 		}
 		if len(chats) > 0 {
 			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).
-				CreateInBatches(&chats, insertChunk).Error
+				CreateInBatches(&chats, s.rowsPerInsert(chatRow{})).Error
 			if err != nil {
 				return fmt.Errorf("chats: %w", err)
 			}
@@ -431,16 +440,16 @@ func (s *Store) applyUnits(units []*commitItem) error {
 			}
 		}
 		if len(msgs) > 0 {
-			if err := tx.CreateInBatches(&msgs, insertChunk).Error; err != nil {
+			if err := tx.CreateInBatches(&msgs, s.rowsPerInsert(messageRow{})).Error; err != nil {
 				return fmt.Errorf("messages: %w", err)
 			}
 		}
 		if len(events) > 0 {
-			if err := tx.CreateInBatches(&events, insertChunk).Error; err != nil {
+			if err := tx.CreateInBatches(&events, s.rowsPerInsert(eventRow{})).Error; err != nil {
 				return fmt.Errorf("events: %w", err)
 			}
 			const maxSeq = "(SELECT MAX(seq) FROM events WHERE events.chat_id = chats.id)"
-			for ids := range slices.Chunk(eventChats, insertChunk) {
+			for ids := range slices.Chunk(eventChats, s.paramsPerStatement()) {
 				err := tx.Exec("UPDATE chats SET last_seq = "+maxSeq+" WHERE id IN ? AND last_seq < "+maxSeq, ids).Error
 				if err != nil {
 					return fmt.Errorf("last seq: %w", err)
@@ -459,4 +468,32 @@ func (s *Store) applyUnits(units []*commitItem) error {
 		c.p.ID = c.id
 	}
 	return nil
+}
+
+func hasWork(units []*commitItem) bool {
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Event != nil || w.Message != nil || w.Chat != nil || w.Participant != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// paramsPerStatement is the budget of bound parameters for one statement.
+// PostgreSQL allows 65535. The SQLite driver matches parameters to
+// arguments in quadratic time, so there many small statements beat one big
+// one.
+func (s *Store) paramsPerStatement() int {
+	if s.dialect == DialectPostgres {
+		return 65535
+	}
+	return 1000
+}
+
+// rowsPerInsert is how many rows of row's type fit in one multi-row INSERT
+// (its field count overestimates its columns slightly, which is safe).
+func (s *Store) rowsPerInsert(row any) int {
+	return max(1, s.paramsPerStatement()/reflect.TypeOf(row).NumField())
 }

@@ -376,7 +376,14 @@ func testSessions(t *testing.T, b backend) {
 	if got := must[User](t)(s.SessionUser(ctx, tok)); got.ID != u.ID {
 		t.Fatalf("SessionUser = %d, want %d", got.ID, u.ID)
 	}
+	sess := must[Session](t)(s.Session(ctx, tok))
+	if sess.TokenHash != HashToken(tok) || sess.UserID != u.ID || sess.TokenHash == tok ||
+		sess.ExpiresAt.Sub(sess.CreatedAt) != time.Hour {
+		t.Fatalf("session %+v", sess)
+	}
 	_, err := s.SessionUser(ctx, tok+"x")
+	wantErr(t, err, ErrNotFound)
+	_, err = s.Session(ctx, tok+"x")
 	wantErr(t, err, ErrNotFound)
 	_, err = s.SessionUser(ctx, "")
 	wantErr(t, err, ErrNotFound)
@@ -384,6 +391,8 @@ func testSessions(t *testing.T, b backend) {
 	short := must[string](t)(s.CreateSession(ctx, u.ID, time.Millisecond))
 	time.Sleep(10 * time.Millisecond)
 	_, err = s.SessionUser(ctx, short)
+	wantErr(t, err, ErrNotFound)
+	_, err = s.Session(ctx, short)
 	wantErr(t, err, ErrNotFound)
 	if n := must[int64](t)(s.PurgeExpiredSessions(ctx)); n != 1 {
 		t.Fatalf("purged %d sessions, want 1", n)

@@ -25,20 +25,25 @@ var (
 	_ gorm.ParamsFilter = gormLogger{}
 )
 
+// LogMode is ignored: the slog handler decides what is shown.
 func (l gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
 
+// Info goes to debug: GORM's informational messages are not worth more.
 func (l gormLogger) Info(ctx context.Context, msg string, args ...any) {
 	l.log.DebugContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
+// Warn goes to warn.
 func (l gormLogger) Warn(ctx context.Context, msg string, args ...any) {
 	l.log.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
+// Error goes to error.
 func (l gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	l.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
 }
 
+// Trace reports failed queries at debug and slow ones at warn.
 func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
 	switch {

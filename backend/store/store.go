@@ -69,9 +69,11 @@ type Config struct {
 	// DataDir is the directory of the SQLite file parley.db; it is created if
 	// missing. Empty means "data" in the working directory.
 	DataDir string
-	// CommitWindow is how long the group committer gathers writes after the
-	// first one arrives before it commits them together. Zero means 2ms;
-	// a negative value commits whatever is queued without waiting.
+	// CommitWindow is the longest the group committer waits, after the first
+	// write of a batch, for more writes to commit with it. It waits only
+	// while writers are concurrent and stops as soon as the expected number
+	// has arrived (see the committer). Zero means 2ms; a negative value
+	// commits whatever is queued without waiting.
 	CommitWindow time.Duration
 	// Logger receives the store's own warnings and slow-query reports. Nil
 	// means slog.Default().

@@ -242,16 +242,13 @@ func (s *Store) usersWhere(ctx context.Context, join, where string, args ...any)
 
 // ---- sessions ----
 
-// sessionTokenBytes is the size of a session token's randomness.
-const sessionTokenBytes = 32
-
 // CreateSession starts a session for the user that lasts ttl and returns the
 // raw token for the cookie. Only the token's hash is stored.
 func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		return "", wrap("create session", invalid("session lifetime must be positive"))
 	}
-	raw := randomString(sessionTokenBytes)
+	raw := NewToken()
 	t := now()
 	row := sessionRow{TokenHash: HashToken(raw), UserID: userID, CreatedAt: t, ExpiresAt: normTime(t.Add(ttl))}
 	if err := s.w.WithContext(ctx).Create(&row).Error; err != nil {
@@ -270,6 +267,18 @@ func (s *Store) SessionUser(ctx context.Context, rawToken string) (User, error) 
 		"users.active = ? AND users.id = (SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
 		true, HashToken(rawToken), now())
 	return u, err
+}
+
+// Session returns the stored session of a raw token, so that the HTTP layer
+// can see when it expires (to renew the cookie in time). An unknown or
+// expired token is ErrNotFound.
+func (s *Store) Session(ctx context.Context, rawToken string) (Session, error) {
+	var row sessionRow
+	err := s.r.WithContext(ctx).Take(&row, "token_hash = ? AND expires_at > ?", HashToken(rawToken), now()).Error
+	if err != nil {
+		return Session{}, wrap("session", err)
+	}
+	return row.domain(), nil
 }
 
 // DeleteSession ends a session (logout). Deleting an unknown token is not an
