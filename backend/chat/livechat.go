@@ -86,7 +86,8 @@ func (ch *liveChat) stopTimers() {
 func (s *Service) emit(ch *liveChat, body protocol.EventBody, msg *store.Message, saveChat bool, after func(seq uint64, err error)) {
 	ch.seq++
 	seq := ch.seq
-	now := time.Now().UTC()
+	// Microseconds are what both databases keep, so the live frame equals the replayed one.
+	now := stamp()
 	data, err := json.Marshal(body)
 	if err != nil {
 		ch.seq--
@@ -281,3 +282,7 @@ func (s *Service) chatFor(id string) *liveChat {
 	defer s.mu.Unlock()
 	return s.chats[id]
 }
+
+// stamp is the time of an event as it is stored: UTC, to the microsecond both databases keep,
+// so that a live frame and its replay are identical.
+func stamp() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

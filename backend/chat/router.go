@@ -250,7 +250,7 @@ func (s *Service) assign(chatID string, agentID int64) {
 		return
 	}
 	conns := s.agentConns(agentID)
-	now := time.Now().UTC()
+	now := stamp()
 	ch.mu.Lock()
 	ch.offerTo = 0
 	ch.rec.State = string(protocol.StateActive)
@@ -306,7 +306,7 @@ func (s *Service) requeue(chatID string, agentID int64, reason string) {
 	if ch == nil {
 		return
 	}
-	now := time.Now().UTC()
+	now := stamp()
 	ch.mu.Lock()
 	ch.rec.State = string(protocol.StateQueued)
 	ch.rec.AgentID = 0
@@ -329,7 +329,7 @@ func (s *Service) queueMessage(chatID string, pos, of int) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	text := strings.NewReplacer("$position", strconv.Itoa(pos), "$of", strconv.Itoa(of)).Replace(ch.text(texts.QueueMessage))
-	now := time.Now().UTC()
+	now := stamp()
 	s.emit(ch, &protocol.Message{Role: protocol.RoleSystem, Text: text, Key: texts.QueueMessage, Class: "queuemessage", At: now},
 		&store.Message{Role: string(protocol.RoleSystem), Text: text, At: now}, false, nil)
 }
@@ -360,7 +360,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 		}
 		return
 	}
-	now := time.Now().UTC()
+	now := stamp()
 	ch.mu.Lock()
 	if ch.rec.State == string(protocol.StateClosed) {
 		ch.mu.Unlock()

@@ -224,7 +224,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		return
 	}
 	token := newToken(32)
-	now := time.Now().UTC()
+	now := stamp()
 	rec := store.Chat{
 		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
@@ -261,12 +261,12 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 
 // systemLine is a system message carrying one of the connector's texts.
 func systemLine(ch *liveChat, key, class string) *protocol.Message {
-	return &protocol.Message{Role: protocol.RoleSystem, Text: ch.text(key), Key: key, Class: class, At: time.Now().UTC()}
+	return &protocol.Message{Role: protocol.RoleSystem, Text: ch.text(key), Key: key, Class: class, At: stamp()}
 }
 
 // systemRow is the stored row of a system line.
 func systemRow(ch *liveChat, key string) *store.Message {
-	return &store.Message{Role: string(protocol.RoleSystem), Text: ch.text(key), At: time.Now().UTC()}
+	return &store.Message{Role: string(protocol.RoleSystem), Text: ch.text(key), At: stamp()}
 }
 
 // visitorResume re-attaches a visitor to their chat after a reconnect.
@@ -360,7 +360,7 @@ func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, 
 	name := ch.rec.VisitorName
 	class := "linev"
 	firstReply := false
-	now := time.Now().UTC()
+	now := stamp()
 	if role == protocol.RoleAgent {
 		name, class = connOf(c).user.Nickname, "lineo"
 		if name == "" {
