@@ -14,20 +14,17 @@ WASM_EXEC := $(GOROOT_WASM)/go_js_wasm_exec
 WASM_PKGS := ./shared/...
 WEB := 
 WEB_SIZE :=
-WEB_TEST :=
 
 -include widget/build.mk
 -include agentui/build.mk
 ifneq ($(wildcard widget/build.mk),)
 WEB += widget
 WEB_SIZE += widget-size
-WEB_TEST += widget-test
 WASM_PKGS += ./widget/...
 endif
 ifneq ($(wildcard agentui/build.mk),)
 WEB += agentui
 WEB_SIZE += agentui-size
-WEB_TEST += agentui-test
 WASM_PKGS += ./agentui/...
 endif
 

@@ -1,6 +1,8 @@
-// Package agentapi is the HTTP API of the agent app: sign-in, sign-out and who is signed in.
-// The session token is set as an HttpOnly cookie, which the agent WebSocket handshake carries,
-// and returned in the body for clients that are not browsers (the load tool, tests).
+// Package agentapi is the HTTP API of the agent app: sign-in, sign-out, who is signed in, and
+// the reads the app makes besides the WebSocket (a visitor's earlier chats). The session token
+// is set as an HttpOnly cookie, which the agent WebSocket handshake carries, and returned in the
+// body for clients that are not browsers (the load tool, tests). The JSON shapes are in
+// shared/api, which the app reads them with.
 package agentapi
 
 import (
@@ -16,6 +18,7 @@ import (
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -25,6 +28,11 @@ type Store interface {
 	CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error)
 	SessionUser(ctx context.Context, rawToken string) (store.User, error)
 	DeleteSession(ctx context.Context, rawToken string) error
+	User(ctx context.Context, id int64) (store.User, error)
+	Chat(ctx context.Context, id string) (store.Chat, error)
+	Connector(ctx context.Context, id int64) (store.Connector, error)
+	ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]store.Chat, error)
+	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 }
 
 // Options configure the API.
@@ -45,15 +53,16 @@ func Register(r fiber.Router, st Store, opts Options) {
 		opts.Logger = slog.Default()
 	}
 	h := handlers{st: st, opts: opts}
-	api := r.Group("/api")
-	api.Post("/login", limiter.New(limiter.Config{
+	g := r.Group("/api")
+	g.Post("/login", limiter.New(limiter.Config{
 		Max: opts.LoginsPerMinute, Expiration: time.Minute,
 		LimitReached: func(c *fiber.Ctx) error {
 			return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, "too many sign-in attempts; wait a minute and try again")
 		},
 	}), h.login)
-	api.Post("/logout", h.logout)
-	api.Get("/me", h.me)
+	g.Post("/logout", h.logout)
+	g.Get("/me", h.me)
+	g.Get("/chats/:id/previous", h.previous)
 }
 
 type handlers struct {
@@ -61,29 +70,12 @@ type handlers struct {
 	opts Options
 }
 
-// loginRequest is the sign-in form.
-type loginRequest struct {
-	Login    string `json:"login"`
-	Password string `json:"password"`
-}
-
-// loginResponse answers a successful sign-in.
-type loginResponse struct {
-	Token string        `json:"token"`
-	User  protocol.User `json:"user"`
-}
-
-// errorBody is the shape of every API error: a stable code and a message for people.
-type errorBody struct {
-	Error protocol.Error `json:"error"`
-}
-
 func apiError(c *fiber.Ctx, status int, code protocol.Code, msg string) error {
-	return c.Status(status).JSON(errorBody{Error: protocol.Error{Code: code, Message: msg}})
+	return c.Status(status).JSON(api.ErrorBody{Error: protocol.Error{Code: code, Message: msg}})
 }
 
 func (h handlers) login(c *fiber.Ctx) error {
-	var req loginRequest
+	var req api.LoginRequest
 	if err := c.BodyParser(&req); err != nil {
 		return apiError(c, fiber.StatusBadRequest, protocol.CodeBadJSON, "send JSON with login and password")
 	}
@@ -116,7 +108,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 		Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
 		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL),
 	})
-	return c.JSON(loginResponse{Token: token, User: WireUser(u)})
+	return c.JSON(api.LoginResponse{Token: token, User: WireUser(u)})
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
@@ -131,11 +123,94 @@ func (h handlers) logout(c *fiber.Ctx) error {
 }
 
 func (h handlers) me(c *fiber.Ctx) error {
-	u, err := h.st.SessionUser(c.UserContext(), sessionToken(c))
-	if err != nil || !u.Active {
-		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "not signed in")
+	u, ok := h.signedIn(c)
+	if !ok {
+		return nil
 	}
 	return c.JSON(WireUser(u))
+}
+
+// signedIn returns the user of the request's session, or answers 401.
+func (h handlers) signedIn(c *fiber.Ctx) (store.User, bool) {
+	u, err := h.st.SessionUser(c.UserContext(), sessionToken(c))
+	if err != nil || !u.Active {
+		_ = apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "not signed in")
+		return store.User{}, false
+	}
+	return u, true
+}
+
+// previous answers a visitor's earlier chats (by e-mail or customer id) with their last
+// messages, for an agent of the chat's tenant.
+func (h handlers) previous(c *fiber.Ctx) error {
+	u, ok := h.signedIn(c)
+	if !ok {
+		return nil
+	}
+	ctx := c.UserContext()
+	chatID := strings.Clone(c.Params("id"))
+	cur, err := h.st.Chat(ctx, chatID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cur.TenantID != u.TenantID) {
+		return apiError(c, fiber.StatusNotFound, protocol.CodeNotFound, "no such chat")
+	}
+	if err != nil {
+		h.opts.Logger.Error("previous chats", "err", err)
+		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")
+	}
+	out := api.Previous{Chats: []api.PreviousChat{}}
+	if cur.VisitorEmail == "" && cur.CustomerID == "" {
+		return c.JSON(out)
+	}
+	chats, err := h.st.ChatsOfVisitor(ctx, u.TenantID, cur.VisitorEmail, cur.CustomerID, 20)
+	if err != nil {
+		h.opts.Logger.Error("previous chats", "err", err)
+		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")
+	}
+	left := api.PreviousLimit
+	names := map[int64]string{}
+	connectors := map[int64]string{}
+	for _, ch := range chats {
+		if ch.ID == cur.ID || left <= 0 {
+			continue
+		}
+		msgs, err := h.st.Messages(ctx, ch.ID, left)
+		if err != nil {
+			h.opts.Logger.Error("previous chat messages", "chat", ch.ID, "err", err)
+			continue
+		}
+		pc := api.PreviousChat{ID: ch.ID, CreatedAt: ch.CreatedAt, Messages: make([]api.PreviousMessage, 0, len(msgs))}
+		if ch.ClosedAt != nil {
+			pc.ClosedAt = *ch.ClosedAt
+		}
+		if _, ok := connectors[ch.ConnectorID]; !ok {
+			if k, err := h.st.Connector(ctx, ch.ConnectorID); err == nil {
+				connectors[ch.ConnectorID] = k.Name
+			}
+		}
+		pc.Connector = connectors[ch.ConnectorID]
+		if ch.AgentID != 0 {
+			if _, ok := names[ch.AgentID]; !ok {
+				if a, err := h.st.User(ctx, ch.AgentID); err == nil {
+					names[ch.AgentID] = displayName(a)
+				}
+			}
+			pc.Agent = names[ch.AgentID]
+		}
+		for _, m := range msgs {
+			pc.Messages = append(pc.Messages, api.PreviousMessage{Role: protocol.Role(m.Role), Name: m.Name, Text: m.Text, At: m.At})
+		}
+		left -= len(msgs)
+		out.Chats = append(out.Chats, pc)
+	}
+	return c.JSON(out)
+}
+
+// displayName is how agents are named to others: nickname, else name.
+func displayName(u store.User) string {
+	if u.Nickname != "" {
+		return u.Nickname
+	}
+	return u.Name
 }
 
 // sessionToken reads the session from the cookie or a bearer token.

@@ -4,8 +4,6 @@ package agentsite_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,27 +15,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/agentsite"
 	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/servertest"
-	"github.com/parleychat/parley/backend/store"
-	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
 )
-
-// storeConnectors adapts the store to the widget site, as the server's main does.
-type storeConnectors struct{ st *store.Store }
-
-func (s storeConnectors) WidgetConnector(ctx context.Context, hash string) (widgetsite.WidgetInfo, error) {
-	c, err := s.st.ConnectorByHash(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
-		return widgetsite.WidgetInfo{}, fmt.Errorf("%w: %s", widgetsite.ErrUnknownConnector, hash)
-	}
-	if err != nil {
-		return widgetsite.WidgetInfo{}, err
-	}
-	return widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: !c.OutOfService, Title: c.Title}, nil
-}
 
 // chromiumPath finds Chromium; without it the test is skipped locally and fails in CI.
 func chromiumPath(t *testing.T) string {
@@ -77,26 +58,14 @@ func builtDir(t *testing.T) string {
 // testCanned is served at /api/canned only while the server has no such route of its own.
 const testCanned = `[{"id":1,"folder":"Greetings","title":"Welcome","text":"Hello $visitor, I am $agent. How can I help?"},{"id":2,"folder":"Orders","title":"Shipping time","text":"Orders ship within two working days."}]`
 
-// startSite runs the real server with the widget (for the visitor) and the agent app.
+// startSite runs the real server, which serves the widget (for the visitor) and the agent app.
 func startSite(t *testing.T) *servertest.Env {
-	dir := builtDir(t)
+	builtDir(t)
 	return servertest.Start(t, servertest.Options{Mount: func(s *server.Server) error {
-		if err := widgetsite.Register(s.App(), widgetsite.Options{
-			Dir: dir, Connectors: storeConnectors{s.Store()},
-			DemoConnectorHash: func(context.Context) (string, error) { return s.Demo.ConnectorHash, nil },
-		}); err != nil {
-			return err
-		}
-		if err := agentsite.Register(s.App(), agentsite.Options{Dir: dir}); err != nil {
-			return err
-		}
-		// Fallbacks for the API the server may not have yet; Fiber serves its own first.
+		// Canned responses come from the admin pages' store; until then the test serves two.
 		s.App().Get("/api/canned", func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 			return c.SendString(testCanned)
-		})
-		s.App().Get("/api/chats/:id/previous", func(c *fiber.Ctx) error {
-			return c.JSON(fiber.Map{"chats": []any{}})
 		})
 		return nil
 	}})

@@ -27,6 +27,7 @@ type liveChat struct {
 	seq         uint64
 	offerTo     int64
 	agentName   string // display name of the agent handling the chat
+	question    string // the visitor's first message, shown on offers
 	acks        map[string]protocol.Ack
 	ackOrder    []string
 	warnTimer   *time.Timer

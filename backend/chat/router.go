@@ -196,10 +196,8 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	}
 	ch.mu.Lock()
 	ch.offerTo = agentID
-	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName, Lang: ch.rec.Lang, Expires: expires.UTC()}
-	if q, ok := ch.rec.PData["question"]; ok {
-		o.Question = q
-	}
+	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
+		Question: ch.question, Lang: ch.rec.Lang, Expires: expires.UTC()}
 	ch.mu.Unlock()
 	s.mu.Lock()
 	a := s.agents[agentID]

@@ -232,6 +232,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
+	ch.question = strings.TrimSpace(b.Question)
 	ack := protocol.Ack{Chat: rec.ID, Token: token}
 	s.mu.Lock()
 	s.chats[rec.ID] = ch

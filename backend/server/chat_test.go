@@ -72,7 +72,7 @@ func startChat(t *testing.T, ctx context.Context, visitor, agent *protoclient.Cl
 		t.Fatalf("chat.request ack without chat or token: %+v", a)
 	}
 	offerEv, offer := await[*protocol.Offer](t, ctx, agent)
-	if offerEv.Chat != a.Chat || offer.Visitor != name || offer.Expires.Before(time.Now()) {
+	if offerEv.Chat != a.Chat || offer.Visitor != name || offer.Question != "Hello, I need help" || offer.Expires.Before(time.Now()) {
 		t.Fatalf("offer %+v for chat %s", offer, offerEv.Chat)
 	}
 	if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/parleychat/parley/backend/agentapi"
+	"github.com/parleychat/parley/backend/agentsite"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/metrics"
@@ -117,6 +118,9 @@ func (s *Server) routes() *fiber.App {
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
 		// Register fails only on a wiring mistake, which tests catch.
+		panic(err)
+	}
+	if err := agentsite.Register(app, agentsite.Options{Dir: s.cfg.WebDir, Logger: s.log}); err != nil {
 		panic(err)
 	}
 	app.Get("/ws/visitor", s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))

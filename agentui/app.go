@@ -1,0 +1,652 @@
+package agentui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/browser"
+	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// The actions components fire; [App] handles them.
+const (
+	// ActLogin signs in; value [desk.LoginRequest].
+	ActLogin = "agent/login"
+	// ActLogout signs out.
+	ActLogout = "agent/logout"
+	// ActStatus sets the agent's status; value int64.
+	ActStatus = "agent/status"
+	// ActAccept and ActDecline answer the offer of a chat; value the chat id.
+	ActAccept  = "agent/accept"
+	ActDecline = "agent/decline"
+	// ActSelect shows a chat; value the chat id.
+	ActSelect = "agent/select"
+	// ActSend sends a message; value [Draft].
+	ActSend = "agent/send"
+	// ActDraft reports what the agent is typing; value [Draft].
+	ActDraft = "agent/draft"
+	// ActClose closes a chat and ActDismiss removes a closed one; value the chat id.
+	ActClose   = "agent/close"
+	ActDismiss = "agent/dismiss"
+	// ActFilter narrows the lists to a connector; value int64 (0: all).
+	ActFilter = "agent/filter"
+	// ActNotifications answers the notification banner; value bool (true: ask the browser).
+	ActNotifications = "agent/notifications"
+	// ActReconnect reconnects after a terminal close (the session was opened elsewhere).
+	ActReconnect = "agent/reconnect"
+)
+
+// Draft is a chat's composer text, carried by [ActSend] and [ActDraft].
+type Draft struct {
+	Chat string
+	Text string
+}
+
+// The phases of the app.
+const (
+	phaseBoot   = iota // checking the session
+	phaseSignIn        // showing the sign-in form
+	phaseDesk          // signed in
+)
+
+// Storage keys. What the agent has read survives reloads in localStorage; commands waiting
+// for their ack survive a reload of this tab in sessionStorage.
+const (
+	keySeen    = "parley.agent.seen"
+	keyOutbox  = "parley.agent.outbox"
+	keyNoAsk   = "parley.agent.notifications.later"
+	pingEvery  = 25 * time.Second
+	staleAfter = 60 * time.Second
+	typingIdle = 4 * time.Second
+)
+
+// App is the root component: it owns the [desk.Desk], the connection and the timers.
+type App struct {
+	app.Compo
+
+	platform browser.Platform
+	desk     *desk.Desk
+	ctx      app.Context
+	mounted  bool
+
+	phase      int
+	signInErr  string
+	signingIn  bool
+	terminal   string // why the link stopped for good (replaced, forbidden)
+	token      string
+	sock       browser.Socket
+	gen        int
+	retryTimer bool
+	lastFrame  time.Time
+	lastSent   time.Time
+	now        time.Time
+
+	canned      []desk.Canned
+	cannedState string // "", "loading", "ready", or an error message
+	previous    map[string]*previousState
+	typing      map[string]time.Time // chats where the agent's typing is on: last keystroke
+	permission  string
+	askLater    bool
+	lastLines   int
+}
+
+// previousState is a chat's earlier chats, as loaded from the server.
+type previousState struct {
+	loading bool
+	err     string
+	data    desk.Previous
+}
+
+// New returns the app on the browser's platform.
+func New() *App { return NewWith(browser.New()) }
+
+// NewWith returns the app on a given platform; tests pass a fake.
+func NewWith(p browser.Platform) *App {
+	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, typing: map[string]time.Time{}}
+}
+
+// Desk exposes the state for tests and for the platform's callbacks.
+func (a *App) Desk() *desk.Desk { return a.desk }
+
+// newID makes a random command id, unique across reloads and tabs.
+func newID() string {
+	var b [9]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		n, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+		return fmt.Sprintf("a%x", n)
+	}
+	return "a" + hex.EncodeToString(b[:])
+}
+
+// OnMount starts the app in the browser.
+func (a *App) OnMount(ctx app.Context) { a.start(ctx) }
+
+// OnPreRender starts the app where go-app renders on the server: there the platform is inert
+// and the app stays a static shell; component tests pass a fake platform and run it natively.
+func (a *App) OnPreRender(ctx app.Context) { a.start(ctx) }
+
+// start registers the action handlers, watches focus and the network, restores what a
+// reload must keep, and checks the session.
+func (a *App) start(ctx app.Context) {
+	a.ctx = ctx
+	a.now = a.platform.Now()
+	if browser.IsInert(a.platform) {
+		return // prerendering on the server: a static shell
+	}
+	a.mounted = true
+	ctx.Handle(ActLogin, a.onLogin)
+	ctx.Handle(ActLogout, a.onLogout)
+	ctx.Handle(ActStatus, a.onStatus)
+	ctx.Handle(ActAccept, a.onAccept)
+	ctx.Handle(ActDecline, a.onDecline)
+	ctx.Handle(ActSelect, a.onSelect)
+	ctx.Handle(ActSend, a.onSend)
+	ctx.Handle(ActDraft, a.onDraft)
+	ctx.Handle(ActClose, a.onClose)
+	ctx.Handle(ActDismiss, a.onDismiss)
+	ctx.Handle(ActFilter, a.onFilter)
+	ctx.Handle(ActNotifications, a.onNotifications)
+	ctx.Handle(ActReconnect, func(ctx app.Context, _ app.Action) { a.terminal = ""; a.connect(ctx) })
+
+	a.restore(ctx)
+	a.permission = a.platform.Permission()
+	a.desk.SetFocused(a.platform.Focused())
+	a.platform.Watch(func(focused bool) {
+		ctx.Dispatch(func(ctx app.Context) {
+			a.desk.SetFocused(focused)
+			a.changed(ctx)
+		})
+	}, func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if a.phase == phaseDesk && a.sock == nil && a.terminal == "" {
+				a.connect(ctx) // the network is back: do not wait for the backoff
+			}
+		})
+	})
+	a.platform.Every(time.Second, func() { ctx.Dispatch(a.tick) })
+	a.checkSession(ctx)
+}
+
+// restore reads what the agent had read and the commands still unacked before a reload.
+func (a *App) restore(ctx app.Context) {
+	var seen map[string]uint64
+	if err := ctx.LocalStorage().Get(keySeen, &seen); err == nil && seen != nil {
+		a.desk.RestoreSeen(seen)
+	}
+	var frames []string
+	if err := ctx.SessionStorage().Get(keyOutbox, &frames); err == nil {
+		var cmds []protocol.Command
+		for _, f := range frames {
+			if c, err := protocol.DecodeCommand([]byte(f), protocol.RoleAgent); err == nil {
+				cmds = append(cmds, c)
+			}
+		}
+		a.desk.RestoreUnacked(cmds)
+	}
+	_ = ctx.LocalStorage().Get(keyNoAsk, &a.askLater)
+}
+
+// persist keeps what must survive a reload.
+func (a *App) persist(ctx app.Context) {
+	_ = ctx.LocalStorage().Set(keySeen, a.desk.Seen())
+	var frames []string
+	for _, c := range a.desk.Unacked() {
+		if f, err := protocol.EncodeCommand(c); err == nil {
+			frames = append(frames, string(f))
+		}
+	}
+	_ = ctx.SessionStorage().Set(keyOutbox, frames)
+}
+
+// changed runs after every state change: the tab's title and what survives a reload.
+func (a *App) changed(ctx app.Context) {
+	a.platform.SetTitle(a.desk.Title(AppName))
+	if a.phase == phaseDesk {
+		a.persist(ctx)
+	}
+	if c := a.desk.Current(); c != nil && len(c.Lines) != a.lastLines {
+		a.lastLines = len(c.Lines)
+		ctx.Defer(func(app.Context) { scrollToEnd("messages") })
+	}
+}
+
+// checkSession asks the server whether the session cookie is still good.
+func (a *App) checkSession(ctx app.Context) {
+	a.phase = phaseBoot
+	ctx.Async(func() {
+		status, body, err := a.platform.Fetch("GET", "/api/me", nil)
+		ctx.Dispatch(func(ctx app.Context) {
+			switch {
+			case err != nil || status >= 500:
+				// Offline or the server is restarting: keep trying, the shell is cached.
+				a.desk.Dropped()
+				a.platform.After(desk.Backoff(a.desk.Attempt, jitter()), func() { ctx.Dispatch(a.checkSession) })
+			case status == 200:
+				var u protocol.User
+				if json.Unmarshal(body, &u) == nil {
+					a.desk.User = u
+				}
+				a.phase = phaseDesk
+				a.connect(ctx)
+			default:
+				a.phase = phaseSignIn
+			}
+			a.changed(ctx)
+		})
+	})
+}
+
+// onLogin signs in with the form's login and password.
+func (a *App) onLogin(ctx app.Context, act app.Action) {
+	req, ok := act.Value.(desk.LoginRequest)
+	if !ok || a.signingIn {
+		return
+	}
+	if strings.TrimSpace(req.Login) == "" || req.Password == "" {
+		a.signInErr = "Enter your login and password."
+		return
+	}
+	a.signingIn, a.signInErr = true, ""
+	body, _ := json.Marshal(req)
+	ctx.Async(func() {
+		status, resp, err := a.platform.Fetch("POST", "/api/login", body)
+		ctx.Dispatch(func(ctx app.Context) {
+			a.signingIn = false
+			switch {
+			case err != nil:
+				a.signInErr = "The server cannot be reached. Check your connection and try again."
+			case status == 200:
+				var lr desk.LoginResponse
+				_ = json.Unmarshal(resp, &lr)
+				a.token, a.desk.User = lr.Token, lr.User
+				a.phase, a.terminal = phaseDesk, ""
+				a.connect(ctx)
+			case status == 401 || status == 400:
+				a.signInErr = apiMessage(resp, "The login or password is wrong.")
+			case status == 429:
+				a.signInErr = apiMessage(resp, "Too many attempts. Wait a minute and try again.")
+			default:
+				a.signInErr = apiMessage(resp, "Signing in failed. Try again in a moment.")
+			}
+			a.changed(ctx)
+		})
+	})
+}
+
+// apiMessage returns the message of an API error body, or fallback.
+func apiMessage(body []byte, fallback string) string {
+	var e desk.APIError
+	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+		return e.Error.Message
+	}
+	return fallback
+}
+
+// onLogout signs out: the socket closes, the session ends, nothing stays behind.
+func (a *App) onLogout(ctx app.Context, _ app.Action) {
+	a.signOut(ctx, "")
+	ctx.Async(func() { _, _, _ = a.platform.Fetch("POST", "/api/logout", []byte("{}")) })
+}
+
+// signOut forgets the session and shows the sign-in form with a reason.
+func (a *App) signOut(ctx app.Context, reason string) {
+	a.gen++ // ignore whatever the old socket still reports
+	if a.sock != nil {
+		a.sock.Close(desk.CloseNormal, "signed out")
+		a.sock = nil
+	}
+	a.desk.Reset()
+	a.token, a.canned, a.cannedState = "", nil, ""
+	a.previous = map[string]*previousState{}
+	a.phase, a.signInErr, a.terminal = phaseSignIn, reason, ""
+	ctx.LocalStorage().Del(keySeen)
+	ctx.SessionStorage().Del(keyOutbox)
+	a.platform.SetTitle(AppName)
+}
+
+// connect opens the agent socket; events of older sockets are ignored by generation.
+func (a *App) connect(ctx app.Context) {
+	if a.sock != nil {
+		return
+	}
+	a.gen++
+	gen := a.gen
+	a.desk.Connecting()
+	in := func(f func(ctx app.Context)) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if gen == a.gen {
+				f(ctx)
+				a.changed(ctx)
+			}
+		})
+	}
+	sock, err := a.platform.Dial("/ws/agent", browser.SocketEvents{
+		Open:    func() { in(a.opened) },
+		Message: func(frame []byte) { in(func(ctx app.Context) { a.received(ctx, frame) }) },
+		Close:   func(code int, reason string) { in(func(ctx app.Context) { a.closed(ctx, code, reason) }) },
+	})
+	if err != nil {
+		a.closed(ctx, desk.CloseAbnormal, err.Error())
+		return
+	}
+	a.sock = sock
+}
+
+// opened sends agent.connect on a new socket.
+func (a *App) opened(ctx app.Context) {
+	a.lastFrame = a.platform.Now()
+	a.write(a.desk.Connect(a.token))
+}
+
+// write sends a command frame on the socket.
+func (a *App) write(c protocol.Command) {
+	if a.sock == nil {
+		return
+	}
+	frame, err := protocol.EncodeCommand(c)
+	if err != nil {
+		return
+	}
+	if a.sock.Send(frame) == nil {
+		a.lastSent = a.platform.Now()
+	}
+}
+
+// send sends a command when the link is up; kept commands go out after the next agent.ready.
+func (a *App) send(c protocol.Command) {
+	if a.desk.Link == desk.LinkOnline {
+		a.write(c)
+	}
+}
+
+// received applies one server frame.
+func (a *App) received(ctx app.Context, frame []byte) {
+	now := a.platform.Now()
+	a.lastFrame = now
+	ev, err := protocol.DecodeEvent(frame)
+	if err != nil {
+		return // an event from a newer server: the update check reloads the app
+	}
+	alerts, cmds := a.desk.Apply(ev, now)
+	for _, c := range cmds {
+		a.write(c)
+	}
+	a.alert(ctx, alerts)
+	if _, ok := ev.Body.(*protocol.AgentReady); ok {
+		a.phase = phaseDesk
+		a.loadCanned(ctx)
+		a.loadPrevious(ctx, a.desk.Selected)
+	}
+	if _, ok := ev.Body.(*protocol.ChatOpened); ok {
+		a.loadPrevious(ctx, a.desk.Selected)
+	}
+}
+
+// closed decides what follows a closed socket.
+func (a *App) closed(ctx app.Context, code int, reason string) {
+	a.sock = nil
+	reconnect, signIn := desk.AfterClose(code)
+	switch {
+	case signIn:
+		a.signOut(ctx, "Your session has ended. Please sign in again.")
+	case reconnect:
+		a.desk.Dropped()
+		if !a.retryTimer {
+			a.retryTimer = true
+			a.platform.After(desk.Backoff(a.desk.Attempt, jitter()), func() {
+				ctx.Dispatch(func(ctx app.Context) {
+					a.retryTimer = false
+					if a.phase == phaseDesk && a.sock == nil && a.terminal == "" {
+						a.connect(ctx)
+						a.changed(ctx)
+					}
+				})
+			})
+		}
+	default:
+		a.desk.Link = desk.LinkOffline
+		a.terminal = closeText(code, reason)
+	}
+}
+
+// closeText explains a terminal close to the agent.
+func closeText(code int, reason string) string {
+	switch protocol.CloseCode(code) {
+	case protocol.CloseReplaced:
+		return "Parley was opened in another window or tab, so this one stopped receiving chats."
+	case protocol.CloseForbidden:
+		return "The server refused the connection from this network."
+	}
+	if reason != "" {
+		return "The connection was closed: " + reason
+	}
+	return "The connection was closed."
+}
+
+// jitter spreads reconnects of many agents.
+func jitter() float64 {
+	n, err := rand.Int(rand.Reader, big.NewInt(1000))
+	if err != nil {
+		return 0.5
+	}
+	return float64(n.Int64()) / 1000
+}
+
+// alert raises alerts through the platform.
+func (a *App) alert(ctx app.Context, alerts []desk.Alert) {
+	for _, al := range alerts {
+		switch al.Kind {
+		case desk.AlertOfferSound:
+			a.platform.Play(browser.SoundOffer)
+		case desk.AlertMessageSound:
+			a.platform.Play(browser.SoundMessage)
+		case desk.AlertNotify:
+			chat := al.Chat
+			a.platform.Notify(al.Tag, al.Title, al.Body, func() {
+				ctx.Dispatch(func(ctx app.Context) {
+					a.desk.Select(chat)
+					a.changed(ctx)
+				})
+			})
+		}
+	}
+}
+
+// tick runs every second: countdowns, ringing, heartbeats, typing timeouts.
+func (a *App) tick(ctx app.Context) {
+	now := a.platform.Now()
+	a.now = now
+	a.alert(ctx, a.desk.Tick(now))
+	if a.sock != nil && a.desk.Link == desk.LinkOnline {
+		if now.Sub(a.lastFrame) > staleAfter {
+			a.sock.Close(int(protocol.CloseStale), "no answer")
+		} else if now.Sub(a.lastSent) > pingEvery {
+			a.write(a.desk.Ping())
+		}
+	}
+	for chat, last := range a.typing {
+		if now.Sub(last) > typingIdle {
+			a.stopTyping(chat)
+		}
+	}
+	a.changed(ctx)
+}
+
+// stopTyping tells the visitor the agent stopped typing in chat.
+func (a *App) stopTyping(chat string) {
+	if _, on := a.typing[chat]; on {
+		delete(a.typing, chat)
+		a.send(a.desk.Typing(chat, false))
+	}
+}
+
+func (a *App) onStatus(ctx app.Context, act app.Action) {
+	if id, ok := act.Value.(int64); ok && id != a.desk.Status {
+		a.send(a.desk.SetStatus(id))
+		a.changed(ctx)
+	}
+}
+
+func (a *App) onAccept(ctx app.Context, act app.Action) {
+	if c, ok := a.desk.Accept(fmt.Sprint(act.Value)); ok {
+		a.send(c)
+		a.changed(ctx)
+	}
+}
+
+func (a *App) onDecline(ctx app.Context, act app.Action) {
+	if c, ok := a.desk.Decline(fmt.Sprint(act.Value)); ok {
+		a.send(c)
+		a.changed(ctx)
+	}
+}
+
+func (a *App) onSelect(ctx app.Context, act app.Action) {
+	id := fmt.Sprint(act.Value)
+	a.desk.Select(id)
+	a.loadPrevious(ctx, id)
+	a.changed(ctx)
+	ctx.Defer(func(app.Context) { focusElement("composer-text") })
+}
+
+func (a *App) onSend(ctx app.Context, act app.Action) {
+	d, ok := act.Value.(Draft)
+	if !ok {
+		return
+	}
+	c, err := a.desk.Send(d.Chat, d.Text, a.platform.Now())
+	if err != nil {
+		if pe, ok := err.(*protocol.Error); ok {
+			a.desk.Notice = pe.Message
+		}
+		return
+	}
+	delete(a.typing, d.Chat) // the message ends the typing on the visitor's side
+	a.send(c)
+	a.changed(ctx)
+}
+
+func (a *App) onDraft(ctx app.Context, act app.Action) {
+	d, ok := act.Value.(Draft)
+	if !ok {
+		return
+	}
+	a.desk.SetDraft(d.Chat, d.Text)
+	if strings.TrimSpace(d.Text) == "" {
+		a.stopTyping(d.Chat)
+		return
+	}
+	if _, on := a.typing[d.Chat]; !on {
+		a.send(a.desk.Typing(d.Chat, true))
+	}
+	a.typing[d.Chat] = a.platform.Now()
+	ctx.PreventUpdate() // keystrokes need no new frame of the whole desk
+}
+
+func (a *App) onClose(ctx app.Context, act app.Action) {
+	if c, ok := a.desk.Close(fmt.Sprint(act.Value)); ok {
+		a.stopTyping(c.Chat)
+		a.send(c)
+		a.changed(ctx)
+	}
+}
+
+func (a *App) onDismiss(ctx app.Context, act app.Action) {
+	id := fmt.Sprint(act.Value)
+	a.desk.Dismiss(id)
+	delete(a.previous, id)
+	a.changed(ctx)
+}
+
+func (a *App) onFilter(ctx app.Context, act app.Action) {
+	if id, ok := act.Value.(int64); ok {
+		a.desk.SetFilter(id)
+	}
+}
+
+func (a *App) onNotifications(ctx app.Context, act app.Action) {
+	if ask, _ := act.Value.(bool); ask {
+		a.platform.AskPermission(func(p string) {
+			ctx.Dispatch(func(app.Context) { a.permission = p })
+		})
+		return
+	}
+	a.askLater = true
+	_ = ctx.LocalStorage().Set(keyNoAsk, true)
+}
+
+// loadCanned fetches the tenant's canned responses once per sign-in.
+func (a *App) loadCanned(ctx app.Context) {
+	if a.cannedState == "loading" || a.cannedState == "ready" {
+		return
+	}
+	a.cannedState = "loading"
+	ctx.Async(func() {
+		status, body, err := a.platform.Fetch("GET", "/api/canned", nil)
+		ctx.Dispatch(func(app.Context) {
+			var list []desk.Canned
+			switch {
+			case err != nil:
+				a.cannedState = "Canned responses could not be loaded."
+			case status != 200:
+				a.cannedState = apiMessage(body, "Canned responses could not be loaded.")
+			case json.Unmarshal(body, &list) != nil:
+				a.cannedState = "Canned responses could not be read."
+			default:
+				a.canned, a.cannedState = list, "ready"
+			}
+		})
+	})
+}
+
+// loadPrevious fetches the earlier chats of the visitor of chat id, once.
+func (a *App) loadPrevious(ctx app.Context, id string) {
+	if id == "" || a.previous[id] != nil {
+		return
+	}
+	st := &previousState{loading: true}
+	a.previous[id] = st
+	ctx.Async(func() {
+		status, body, err := a.platform.Fetch("GET", "/api/chats/"+escapePath(id)+"/previous", nil)
+		ctx.Dispatch(func(app.Context) {
+			st.loading = false
+			var p desk.Previous
+			switch {
+			case err != nil:
+				st.err = "Earlier chats could not be loaded."
+				delete(a.previous, id) // try again next time the chat is shown
+			case status == 404:
+				// No earlier chats known.
+			case status != 200:
+				st.err = apiMessage(body, "Earlier chats could not be loaded.")
+			case json.Unmarshal(body, &p) != nil:
+				st.err = "Earlier chats could not be read."
+			default:
+				st.data = desk.Trim(p)
+			}
+		})
+	})
+}
+
+// escapePath keeps a chat id safe in a URL path.
+func escapePath(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			b.WriteRune(r)
+		} else {
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		}
+	}
+	return b.String()
+}

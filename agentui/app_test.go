@@ -1,0 +1,367 @@
+package agentui
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/browser"
+	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// fakePlatform is a browser for component tests: a fake clock, canned HTTP answers, a
+// socket whose frames the test reads and whose events the test injects.
+type fakePlatform struct {
+	mu       sync.Mutex
+	now      time.Time
+	http     map[string]fakeResponse
+	requests []string
+	sockets  []*fakeSocket
+	sounds   []browser.Sound
+	notes    []string
+	title    string
+	focused  bool
+	timers   []func()
+}
+
+type fakeResponse struct {
+	status int
+	body   string
+}
+
+type fakeSocket struct {
+	ev     browser.SocketEvents
+	sent   []string
+	closed int
+}
+
+func (s *fakeSocket) Send(frame []byte) error { s.sent = append(s.sent, string(frame)); return nil }
+func (s *fakeSocket) Close(code int, reason string) {
+	s.closed = code
+	if s.ev.Close != nil {
+		s.ev.Close(code, reason)
+	}
+}
+
+func newFake() *fakePlatform {
+	// Under wasm the storages are the shared browser ones: start each test clean.
+	for _, name := range []string{"localStorage", "sessionStorage"} {
+		if st := app.Window().Get(name); st.Truthy() {
+			st.Call("clear")
+		}
+	}
+	return &fakePlatform{now: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), http: map[string]fakeResponse{}, focused: true}
+}
+
+func (p *fakePlatform) Dial(path string, ev browser.SocketEvents) (browser.Socket, error) {
+	s := &fakeSocket{ev: ev}
+	p.sockets = append(p.sockets, s)
+	return s, nil
+}
+
+func (p *fakePlatform) Fetch(method, path string, body []byte) (int, []byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests = append(p.requests, method+" "+path)
+	if r, ok := p.http[method+" "+path]; ok {
+		return r.status, []byte(r.body), nil
+	}
+	return 404, []byte(`{"error":{"code":"not_found","message":"not found"}}`), nil
+}
+
+func (p *fakePlatform) Play(s browser.Sound) { p.sounds = append(p.sounds, s) }
+func (p *fakePlatform) Notify(tag, title, body string, onClick func()) {
+	p.notes = append(p.notes, tag+"|"+title+"|"+body)
+}
+func (p *fakePlatform) Permission() string              { return "default" }
+func (p *fakePlatform) AskPermission(done func(string)) { done("granted") }
+func (p *fakePlatform) SetTitle(t string)               { p.title = t }
+func (p *fakePlatform) Focused() bool                   { return p.focused }
+func (p *fakePlatform) Now() time.Time                  { return p.now }
+func (p *fakePlatform) After(d time.Duration, f func()) { p.timers = append(p.timers, f) }
+func (p *fakePlatform) Every(time.Duration, func())     {}
+func (p *fakePlatform) Watch(func(bool), func())        {}
+
+// socket returns the newest socket.
+func (p *fakePlatform) socket(t *testing.T) *fakeSocket {
+	t.Helper()
+	if len(p.sockets) == 0 {
+		t.Fatal("no socket was opened")
+	}
+	return p.sockets[len(p.sockets)-1]
+}
+
+// push sends a server event to the app.
+func push(t *testing.T, s *fakeSocket, e protocol.Event) {
+	t.Helper()
+	frame, err := protocol.EncodeEvent(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ev.Message(frame)
+}
+
+// commands decodes what the app sent on a socket.
+func commands(t *testing.T, s *fakeSocket) []protocol.Command {
+	t.Helper()
+	var out []protocol.Command
+	for _, f := range s.sent {
+		c, err := protocol.DecodeCommand([]byte(f), protocol.RoleAgent)
+		if err != nil {
+			t.Fatalf("bad frame %s: %v", f, err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+var testReady = &protocol.AgentReady{
+	User:     protocol.User{ID: 1, Name: "Anna Agent", Nickname: "Anna", Login: "anna", Role: "agent", MaxChats: 4},
+	Statuses: []protocol.Status{{ID: 1, Name: "Available", Color: "#2da44e", AllowsChat: true, Settable: true}, {ID: 2, Name: "Pause", Color: "#d4a72c", Settable: true}},
+	Status:   2,
+}
+
+// signedIn loads the app with a valid session and a ready connection.
+func signedIn(t *testing.T) (app.TestEngine, *App, *fakePlatform, *fakeSocket) {
+	t.Helper()
+	p := newFake()
+	p.http["GET /api/me"] = fakeResponse{200, `{"id":1,"name":"Anna Agent","login":"anna","role":"agent","max_chats":4}`}
+	p.http["GET /api/canned"] = fakeResponse{200, `[{"id":1,"folder":"Greetings","title":"Hello","text":"Hello $visitor, I am $agent."},{"id":2,"title":"Bye","text":"Goodbye!"}]`}
+	a := NewWith(p)
+	e := app.NewTestEngine()
+	if err := e.Load(a); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	s := p.socket(t)
+	s.ev.Open()
+	e.ConsumeAll()
+	if cmds := commands(t, s); len(cmds) != 1 || cmds[0].Body.CommandType() != protocol.TypeAgentConnect {
+		t.Fatalf("first command = %v", cmds)
+	}
+	push(t, s, protocol.Event{ID: commands(t, s)[0].ID, Body: testReady})
+	e.ConsumeAll()
+	return e, a, p, s
+}
+
+func TestSignInFormWhenNoSession(t *testing.T) {
+	p := newFake()
+	p.http["GET /api/me"] = fakeResponse{401, `{"error":{"code":"unauthorized","message":"sign in"}}`}
+	p.http["POST /api/login"] = fakeResponse{401, `{"error":{"code":"unauthorized","message":"The login or password is wrong."}}`}
+	a := NewWith(p)
+	e := app.NewTestEngine()
+	if err := e.Load(a); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	html := app.HTMLString(a)
+	if !strings.Contains(html, "Sign in to handle chats") || len(p.sockets) != 0 {
+		t.Fatalf("expected the sign-in form, got %s", html)
+	}
+	a.ctx.NewActionWithValue(ActLogin, desk.LoginRequest{Login: "anna", Password: "wrong"})
+	e.ConsumeAll()
+	if html := app.HTMLString(a); !strings.Contains(html, "The login or password is wrong.") {
+		t.Fatalf("no error shown: %s", html)
+	}
+	p.http["POST /api/login"] = fakeResponse{200, `{"token":"tok","user":{"id":1,"name":"Anna Agent","login":"anna","role":"agent","max_chats":4}}`}
+	a.ctx.NewActionWithValue(ActLogin, desk.LoginRequest{Login: "anna", Password: "right"})
+	e.ConsumeAll()
+	s := p.socket(t)
+	s.ev.Open()
+	e.ConsumeAll()
+	c := commands(t, s)[0].Body.(*protocol.AgentConnect)
+	if c.Token != "tok" {
+		t.Fatalf("connect token = %q", c.Token)
+	}
+}
+
+func TestOfferAcceptChatAndUnreadInTitle(t *testing.T) {
+	e, a, p, s := signedIn(t)
+	if html := app.HTMLString(a); !strings.Contains(html, "Your status does not receive chats") {
+		t.Fatal("pause must say that no chats come")
+	}
+	a.ctx.NewActionWithValue(ActStatus, int64(1))
+	e.ConsumeAll()
+	if a.desk.Status != 1 || !strings.Contains(s.sent[len(s.sent)-1], `"status.set"`) {
+		t.Fatalf("status not set: %v", s.sent[len(s.sent)-1])
+	}
+
+	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.Offer{Chat: "c1", ConnectorID: 1, Connector: "Shop", Visitor: "Vera <b>", Question: "Where is <i>my</i> order?", Expires: p.now.Add(30 * time.Second)}})
+	e.ConsumeAll()
+	html := app.HTMLString(a)
+	if !strings.Contains(html, "Where is &lt;i&gt;my&lt;/i&gt; order?") || strings.Contains(html, "<i>my</i>") {
+		t.Fatalf("visitor text must be escaped: %s", html)
+	}
+	if !strings.Contains(html, "0:30") || len(p.sounds) != 1 || p.title != "* 1 offer · Parley Agent" {
+		t.Fatalf("countdown/sound/title: sounds=%v title=%q", p.sounds, p.title)
+	}
+
+	a.ctx.NewActionWithValue(ActAccept, "c1")
+	e.ConsumeAll()
+	last := commands(t, s)[len(s.sent)-1]
+	if last.Body.CommandType() != protocol.TypeOfferAccept || last.Chat != "c1" {
+		t.Fatalf("accept = %+v", last)
+	}
+	sum := protocol.ChatSummary{ID: "c1", ConnectorID: 1, Connector: "Shop", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera", Email: "vera@example.com", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", PData: map[string]string{"customer": "42"}}, Seq: 1}
+	p.http["GET /api/chats/c1/previous"] = fakeResponse{200, `{"chats":[{"id":"old","connector":"Shop","created_at":"2025-02-01T09:00:00Z","messages":[{"role":"visitor","name":"Vera","text":"My parcel is late","at":"2025-02-01T09:00:00Z"}]}]}`}
+	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.ChatOpened{Chat: sum}})
+	push(t, s, protocol.Event{Chat: "c1", Seq: 1, Body: &protocol.Message{Role: protocol.RoleVisitor, Name: "Vera", Text: "Where is my order?", At: p.now}})
+	push(t, s, protocol.Event{ID: last.ID, Body: &protocol.Ack{}})
+	e.ConsumeAll()
+	html = app.HTMLString(a)
+	for _, want := range []string{"Where is my order?", "vera@example.com", "Chrome on Linux", "customer", "My parcel is late", "Close chat"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("pane lacks %q", want)
+		}
+	}
+
+	// A second chat: its message is unread, the title shows it, the tab blinks.
+	push(t, s, protocol.Event{Chat: "c2", Body: &protocol.ChatOpened{Chat: protocol.ChatSummary{ID: "c2", ConnectorID: 1, Connector: "Shop", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Otto"}}}})
+	push(t, s, protocol.Event{Chat: "c2", Seq: 1, Body: &protocol.Message{Role: protocol.RoleVisitor, Name: "Otto", Text: "Hello?", At: p.now}})
+	e.ConsumeAll()
+	if a.desk.Selected != "c1" || a.desk.Chat("c2").Unread != 1 || p.title != "* (1) Parley Agent" {
+		t.Fatalf("selected=%s unread=%d title=%q", a.desk.Selected, a.desk.Chat("c2").Unread, p.title)
+	}
+	if html := app.HTMLString(a); !strings.Contains(html, `class="tab blink"`) {
+		t.Fatal("the unread tab must blink")
+	}
+	if p.sounds[len(p.sounds)-1] != browser.SoundMessage {
+		t.Fatal("no chime for the unread message")
+	}
+	a.ctx.NewActionWithValue(ActSelect, "c2")
+	e.ConsumeAll()
+	if a.desk.TotalUnread() != 0 || p.title != "Parley Agent" {
+		t.Fatalf("after select: title %q", p.title)
+	}
+}
+
+func TestSendTypingCannedAndReconnect(t *testing.T) {
+	e, a, p, s := signedIn(t)
+	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.ChatOpened{Chat: protocol.ChatSummary{ID: "c1", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera"}}}})
+	e.ConsumeAll()
+	if a.cannedState != "ready" || len(a.canned) != 2 {
+		t.Fatalf("canned = %q %d", a.cannedState, len(a.canned))
+	}
+	a.ctx.NewActionWithValue(ActDraft, Draft{Chat: "c1", Text: "Hel"})
+	e.ConsumeAll()
+	if typ, ok := commands(t, s)[len(s.sent)-1].Body.(*protocol.Typing); !ok || !typ.On {
+		t.Fatalf("typing on not sent: %s", s.sent[len(s.sent)-1])
+	}
+	if got := desk.Fill(a.canned[0].Text, "Vera", "Anna"); got != "Hello Vera, I am Anna." {
+		t.Fatalf("fill = %q", got)
+	}
+	a.ctx.NewActionWithValue(ActSend, Draft{Chat: "c1", Text: "Hello Vera 🙂"})
+	e.ConsumeAll()
+	send := commands(t, s)[len(s.sent)-1]
+	if b, ok := send.Body.(*protocol.Send); !ok || b.Text != "Hello Vera 🙂" {
+		t.Fatalf("send = %s", s.sent[len(s.sent)-1])
+	}
+	if html := app.HTMLString(a); !strings.Contains(html, "Sending…") {
+		t.Fatal("the message must show as pending")
+	}
+
+	// The network drops before the echo: the app shows it, reconnects, resumes, re-sends.
+	s.ev.Close(desk.CloseAbnormal, "")
+	e.ConsumeAll()
+	if a.desk.Link != desk.LinkReconnecting || !strings.Contains(app.HTMLString(a), "Reconnecting") {
+		t.Fatal("no reconnecting state")
+	}
+	var outbox []string
+	if err := a.ctx.SessionStorage().Get(keyOutbox, &outbox); err != nil || len(outbox) != 1 {
+		t.Fatalf("outbox kept for a reload = %v %v", outbox, err)
+	}
+	if len(p.timers) == 0 {
+		t.Fatal("no reconnect scheduled")
+	}
+	p.timers[len(p.timers)-1]()
+	e.ConsumeAll()
+	s2 := p.socket(t)
+	if s2 == s {
+		t.Fatal("no new socket")
+	}
+	s2.ev.Open()
+	e.ConsumeAll()
+	ready := *testReady
+	ready.Chats = []protocol.ChatSummary{{ID: "c1", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera"}, Seq: 0}}
+	push(t, s2, protocol.Event{ID: commands(t, s2)[0].ID, Body: &ready})
+	e.ConsumeAll()
+	cmds := commands(t, s2)
+	if len(cmds) != 3 || cmds[1].Body.CommandType() != protocol.TypeResume || cmds[2].ID != send.ID {
+		var types []string
+		for _, c := range cmds {
+			types = append(types, string(c.Body.CommandType())+"#"+c.ID)
+		}
+		t.Fatalf("after reconnect sent %v, want connect, resume, the same message %s", types, send.ID)
+	}
+	echo := &protocol.Message{Role: protocol.RoleAgent, Name: "Anna", Text: "Hello Vera 🙂", ClientID: send.ID, At: p.now}
+	push(t, s2, protocol.Event{Chat: "c1", Seq: 1, Body: echo})
+	push(t, s2, protocol.Event{ID: send.ID, Body: &protocol.Ack{Seq: 1}})
+	e.ConsumeAll()
+	if html := app.HTMLString(a); strings.Contains(html, "Sending…") || strings.Count(html, "Hello Vera 🙂") != 1 {
+		t.Fatalf("the echo must replace the pending line once: %s", html)
+	}
+
+	// The session ends: back to the sign-in form.
+	s2.ev.Close(int(protocol.CloseUnauthorized), "expired")
+	e.ConsumeAll()
+	if html := app.HTMLString(a); !strings.Contains(html, "Your session has ended") {
+		t.Fatalf("no sign-in after 4502: %s", html)
+	}
+}
+
+func TestComposerKeepsDraftPerChat(t *testing.T) {
+	c := &Composer{Chat: "a", Draft: "draft of a"}
+	e := app.NewTestEngine()
+	if err := e.Load(c); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	if c.text != "draft of a" {
+		t.Fatalf("text = %q", c.text)
+	}
+	c.Chat, c.Draft = "b", ""
+	c.OnUpdate(app.Context{})
+	if c.text != "" || c.shown != "b" {
+		t.Fatalf("switching chats must take b's draft, got %q", c.text)
+	}
+	c.toggle("emoji")
+	if c.panel != "emoji" {
+		t.Fatal("emoji panel not open")
+	}
+	c.toggle("emoji")
+	if c.panel != "" {
+		t.Fatal("emoji panel not closed")
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for d, want := range map[time.Duration]string{30 * time.Second: "now", 4 * time.Minute: "4m", 65 * time.Minute: "1h 05m"} {
+		if got := since(d); got != want {
+			t.Errorf("since(%v) = %q", d, got)
+		}
+	}
+	if countdown(29500*time.Millisecond) != "0:30" || countdown(0) != "0:00" {
+		t.Error("countdown")
+	}
+	if color("red;background:url(x)", "#999") != "#999" || color("#1a7f37", "") != "#1a7f37" {
+		t.Error("color must refuse anything but a plain colour")
+	}
+	if safeURL("javascript:alert(1)") != "#" || safeURL("https://x/y") != "https://x/y" {
+		t.Error("safeURL")
+	}
+	if escapePath("a/b c") != "a%2Fb%20c" {
+		t.Error(escapePath("a/b c"))
+	}
+	if initials("vera maria lopez") != "VM" || initials(" ") != "?" {
+		t.Error("initials")
+	}
+	b, _ := json.Marshal(desk.LoginRequest{Login: "a", Password: "b"})
+	if string(b) != `{"login":"a","password":"b"}` {
+		t.Errorf("login body %s", b)
+	}
+}

@@ -1,0 +1,222 @@
+package agentui
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/limits"
+)
+
+// Emojis offered by the composer's picker: the ones agents use most in service chats.
+var Emojis = []string{
+	"🙂", "😊", "😀", "😉", "🙏", "👍", "👋", "👌", "🎉", "✅", "❤️", "⭐",
+	"😅", "🤔", "😔", "😮", "🙌", "💡", "📦", "📞", "✉️", "⏳", "🔒", "🚚",
+}
+
+// Composer is where the agent writes: Enter sends, Shift+Enter makes a new line; emoji and
+// canned responses are inserted at the cursor. It keeps its own text while the agent types
+// and reports it as a draft, so the text survives switching chats.
+type Composer struct {
+	app.Compo
+
+	// Chat is the chat written in; Draft is its kept text, taken when the chat changes.
+	Chat  string
+	Draft string
+	// Disabled is set when the chat has ended.
+	Disabled bool
+	// Canned are the tenant's canned responses; CannedState is "ready", "loading" or why
+	// they are missing.
+	Canned      []desk.Canned
+	CannedState string
+	// Visitor and Agent fill the placeholders of canned responses.
+	Visitor string
+	Agent   string
+
+	text   string
+	shown  string // the chat whose draft text holds
+	panel  string // "", "emoji" or "canned"
+	query  string
+	errMsg string
+}
+
+// OnInit takes the draft of the first chat.
+func (c *Composer) OnInit() { c.take() }
+
+// OnUpdate takes the draft when the parent shows another chat.
+func (c *Composer) OnUpdate(ctx app.Context) { c.take() }
+
+// take loads the draft of a newly shown chat.
+func (c *Composer) take() {
+	if c.shown != c.Chat {
+		c.shown, c.text, c.panel, c.query, c.errMsg = c.Chat, c.Draft, "", "", ""
+	}
+}
+
+// Render draws the composer.
+func (c *Composer) Render() app.UI {
+	canned := desk.SearchCanned(c.Canned, c.query)
+	return app.Div().Class("composer").Body(
+		app.Div().Class("composer-row").Body(
+			app.Div().Class("composer-tools").Body(
+				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
+					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Text("🙂").
+					OnClick(func(ctx app.Context, e app.Event) { c.toggle("emoji") }),
+				app.Button().ID("canned-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
+					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Text("❝").
+					OnClick(func(ctx app.Context, e app.Event) {
+						c.toggle("canned")
+						if c.panel == "canned" {
+							ctx.Defer(func(app.Context) { focusElement("canned-search") })
+						}
+					}),
+			),
+			app.Textarea().ID("composer-text").Class("composer-text").Rows(2).Disabled(c.Disabled).
+				Aria("label", "Message").
+				Placeholder(map[bool]string{true: "This chat has ended.", false: "Write a message. Enter sends, Shift+Enter adds a line."}[c.Disabled]).
+				Text(c.text).DataSet("enter-sends", true).
+				OnInput(c.onInput).
+				OnKeyDown(c.onKey),
+			app.Button().ID("send-button").Class("btn", "btn-primary").Type("button").Disabled(c.Disabled).Text("Send").
+				OnClick(func(ctx app.Context, e app.Event) { c.send(ctx) }),
+		),
+		app.If(c.panel == "emoji", func() app.UI {
+			return app.Div().Class("popover", "emoji-panel").Role("dialog").Aria("label", "Emoji").Body(
+				app.Range(Emojis).Slice(func(i int) app.UI {
+					e := Emojis[i]
+					return app.Button().Class("emoji").Type("button").Title("Insert %s", e).Text(e).
+						OnClick(func(ctx app.Context, ev app.Event) { c.insert(ctx, e) }, app.EventScope(e))
+				}),
+			)
+		}),
+		app.If(c.panel == "canned", func() app.UI {
+			return app.Div().Class("popover", "canned-panel").Role("dialog").Aria("label", "Canned responses").Body(
+				app.Input().ID("canned-search").Class("canned-search").Type("search").Placeholder("Search canned responses").
+					Aria("label", "Search canned responses").Value(c.query).AutoFocus(true).
+					OnInput(func(ctx app.Context, e app.Event) { c.query = ctx.JSSrc().Get("value").String() }).
+					OnKeyDown(c.onPanelKey),
+				app.If(c.CannedState != "ready" && c.CannedState != "", func() app.UI {
+					return app.P().Class("muted").Text(map[bool]string{true: "Loading…", false: c.CannedState}[c.CannedState == "loading"])
+				}),
+				app.If(c.CannedState == "ready" && len(canned) == 0, func() app.UI {
+					return app.P().Class("muted").Text("No canned response matches.")
+				}),
+				app.Ul().Class("canned-list").Body(
+					app.Range(canned).Slice(func(i int) app.UI {
+						r := canned[i]
+						return app.Li().Body(
+							app.Button().Class("canned").Type("button").
+								OnClick(func(ctx app.Context, e app.Event) {
+									c.insert(ctx, desk.Fill(r.Text, c.Visitor, c.Agent))
+								}, app.EventScope(r.ID)).Body(
+								app.Span().Class("canned-title").Body(
+									app.If(r.Folder != "", func() app.UI { return app.Span().Class("folder").Text(r.Folder) }),
+									app.Text(r.Title),
+								),
+								app.Span().Class("canned-text").Text(r.Text),
+							),
+						)
+					}),
+				),
+			)
+		}),
+		app.If(c.errMsg != "", func() app.UI { return app.P().Class("composer-error").Role("alert").Text(c.errMsg) }),
+	)
+}
+
+// toggle opens a panel, or closes it when it is open.
+func (c *Composer) toggle(panel string) {
+	if c.panel == panel {
+		c.panel = ""
+		return
+	}
+	c.panel, c.query = panel, ""
+}
+
+// onInput keeps the text and reports it as the chat's draft (which also drives the typing
+// notice to the visitor). The textarea already shows it, so nothing is redrawn.
+func (c *Composer) onInput(ctx app.Context, e app.Event) {
+	c.text = ctx.JSSrc().Get("value").String()
+	c.errMsg = ""
+	ctx.NewActionWithValue(ActDraft, Draft{Chat: c.Chat, Text: c.text})
+	ctx.PreventUpdate()
+}
+
+// onKey sends on Enter; Shift+Enter (and Enter while an input method composes) makes a new
+// line; Escape closes an open panel.
+func (c *Composer) onKey(ctx app.Context, e app.Event) {
+	switch e.Get("key").String() {
+	case "Enter":
+		if e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+			return
+		}
+		e.PreventDefault()
+		c.send(ctx)
+	case "Escape":
+		c.panel = ""
+	}
+}
+
+// onPanelKey closes the canned panel on Escape and inserts the only match on Enter.
+func (c *Composer) onPanelKey(ctx app.Context, e app.Event) {
+	switch e.Get("key").String() {
+	case "Escape":
+		c.panel = ""
+		ctx.Defer(func(app.Context) { focusElement("composer-text") })
+	case "Enter":
+		e.PreventDefault()
+		if m := desk.SearchCanned(c.Canned, c.query); len(m) > 0 {
+			c.insert(ctx, desk.Fill(m[0].Text, c.Visitor, c.Agent))
+		}
+	}
+}
+
+// send fires the message and empties the composer.
+func (c *Composer) send(ctx app.Context) {
+	text := strings.TrimRight(c.text, " \t\r\n")
+	if c.Disabled || strings.TrimSpace(text) == "" {
+		return
+	}
+	if n := len([]rune(text)); n > limits.MessageRunes {
+		c.errMsg = "The message is too long: " + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(limits.MessageRunes) + "."
+		return
+	}
+	ctx.NewActionWithValue(ActSend, Draft{Chat: c.Chat, Text: text})
+	c.text, c.panel = "", ""
+	if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
+		el.Set("value", "")
+	}
+}
+
+// insert puts s at the cursor of the textarea (at the end when there is none), closes the
+// panel and gives the focus back to the text.
+func (c *Composer) insert(ctx app.Context, s string) {
+	text := []uint16(utf16.Encode([]rune(c.text)))
+	pos := len(text)
+	if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
+		text = utf16.Encode([]rune(el.Get("value").String()))
+		if p := el.Get("selectionStart").Int(); p >= 0 && p <= len(text) {
+			pos = p
+		}
+	}
+	if strings.TrimSpace(string(utf16.Decode(text))) == "" {
+		text, pos = nil, 0 // a stray new line is no text to keep
+	}
+	ins := utf16.Encode([]rune(s))
+	out := make([]uint16, 0, len(text)+len(ins))
+	out = append(append(append(out, text[:pos]...), ins...), text[pos:]...)
+	c.text = string(utf16.Decode(out))
+	c.panel = ""
+	cursor := pos + len(ins)
+	ctx.NewActionWithValue(ActDraft, Draft{Chat: c.Chat, Text: c.text})
+	ctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
+			el.Set("value", c.text)
+			el.Call("focus")
+			el.Call("setSelectionRange", cursor, cursor)
+		}
+	})
+}

@@ -1,0 +1,226 @@
+package desk
+
+import (
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// outbox keeps the commands sent and not yet acknowledged, in the order they were made, so
+// that after a reconnect they are sent again with the same ids and the server applies each
+// once.
+type outbox struct {
+	cmds []protocol.Command
+}
+
+// add records a command.
+func (o *outbox) add(c protocol.Command) { o.cmds = append(o.cmds, c) }
+
+// done forgets the command with id and returns it.
+func (o *outbox) done(id string) (protocol.Command, bool) {
+	for i, c := range o.cmds {
+		if c.ID == id {
+			o.cmds = append(o.cmds[:i], o.cmds[i+1:]...)
+			return c, true
+		}
+	}
+	return protocol.Command{}, false
+}
+
+// all returns the waiting commands, oldest first.
+func (o *outbox) all() []protocol.Command {
+	return append([]protocol.Command(nil), o.cmds...)
+}
+
+// Unacked returns the commands still waiting for their ack, oldest first, for the app to keep
+// across a reload.
+func (d *Desk) Unacked() []protocol.Command { return d.outbox.all() }
+
+// RestoreUnacked puts back commands kept across a reload; they are re-sent after agent.ready.
+// Messages among them show again as pending lines once their chat is known.
+func (d *Desk) RestoreUnacked(cmds []protocol.Command) {
+	for _, c := range cmds {
+		d.outbox.done(c.ID) // keep one copy of a command restored twice
+		d.outbox.add(c)
+	}
+}
+
+// pendingLinesFor adds the pending lines of restored messages to a chat that just appeared.
+func (d *Desk) pendingLinesFor(c *Chat, now time.Time) {
+	for _, cmd := range d.outbox.cmds {
+		s, ok := cmd.Body.(*protocol.Send)
+		if !ok || cmd.Chat != c.ID {
+			continue
+		}
+		exists := false
+		for _, l := range c.Lines {
+			if l.ClientID == cmd.ID {
+				exists = true
+				break
+			}
+		}
+		if !exists {
+			c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: s.Text, At: now, ClientID: cmd.ID, Pending: true})
+		}
+	}
+}
+
+// agentName is the name the agent's own lines show.
+func (d *Desk) agentName() string {
+	if d.User.Nickname != "" {
+		return d.User.Nickname
+	}
+	return d.User.Name
+}
+
+// command makes a command with a fresh id and records it until its ack.
+func (d *Desk) command(chat string, body protocol.CommandBody) protocol.Command {
+	c := protocol.Command{ID: d.nextID(), Chat: chat, Body: body}
+	d.outbox.add(c)
+	return c
+}
+
+// Connect is the first command of every connection. It is not kept in the outbox: each
+// connection sends its own.
+func (d *Desk) Connect(token string) protocol.Command {
+	return protocol.Command{ID: d.nextID(), Body: &protocol.AgentConnect{Token: token}}
+}
+
+// Ping keeps the connection alive; it is not kept in the outbox either.
+func (d *Desk) Ping() protocol.Command {
+	return protocol.Command{ID: d.nextID(), Body: &protocol.Ping{}}
+}
+
+// Send sends text in chat id: the line shows at once as pending, the command waits for its
+// ack. It returns false with a reason when the text may not be sent.
+func (d *Desk) Send(id, text string, now time.Time) (protocol.Command, error) {
+	c := d.Chat(id)
+	if c == nil {
+		return protocol.Command{}, protocol.Errorf(protocol.CodeNotFound, "this chat is not open")
+	}
+	if c.Closed {
+		return protocol.Command{}, protocol.Errorf(protocol.CodeConflict, "this chat has ended")
+	}
+	text = strings.TrimRight(text, " \t\r\n")
+	if err := protocol.CheckMessage(text, 0); err != nil {
+		return protocol.Command{}, err
+	}
+	cmd := d.command(id, &protocol.Send{Text: text})
+	c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, At: now, ClientID: cmd.ID, Pending: true})
+	c.Draft = ""
+	c.LastReply = now
+	return cmd, nil
+}
+
+// Typing tells the visitor whether the agent is typing; it is transient and not re-sent.
+func (d *Desk) Typing(id string, on bool) protocol.Command {
+	return protocol.Command{ID: d.nextID(), Chat: id, Body: &protocol.Typing{On: on}}
+}
+
+// SetStatus asks for a status change; the desk shows it at once.
+func (d *Desk) SetStatus(status int64) protocol.Command {
+	d.Status = status
+	d.StatusReason = ""
+	return d.command("", &protocol.StatusSet{Status: status})
+}
+
+// Accept accepts the offer for chat id.
+func (d *Desk) Accept(id string) (protocol.Command, bool) {
+	return d.answer(id, &protocol.OfferAccept{})
+}
+
+// Decline declines the offer for chat id.
+func (d *Desk) Decline(id string) (protocol.Command, bool) {
+	return d.answer(id, &protocol.OfferDecline{})
+}
+
+// answer marks an offer answered and makes the command, unless it was answered already.
+func (d *Desk) answer(id string, body protocol.CommandBody) (protocol.Command, bool) {
+	for _, o := range d.Offers {
+		if o.Chat == id && !o.Answered {
+			o.Answered = true
+			return d.command(id, body), true
+		}
+	}
+	return protocol.Command{}, false
+}
+
+// Close ends chat id; the server sends the connector's bye text to the visitor.
+func (d *Desk) Close(id string) (protocol.Command, bool) {
+	c := d.Chat(id)
+	if c == nil || c.Closed {
+		return protocol.Command{}, false
+	}
+	return d.command(id, &protocol.Close{}), true
+}
+
+// ack settles the command id.
+func (d *Desk) ack(id string, a *protocol.Ack) {
+	cmd, ok := d.outbox.done(id)
+	if !ok {
+		for _, c := range d.Chats {
+			if c.Resuming == id && id != "" {
+				c.Resuming = ""
+			}
+		}
+		return
+	}
+	// A sent message stays pending until its message event, which carries its sequence
+	// number and time; a declined offer goes now.
+	if _, ok := cmd.Body.(*protocol.OfferDecline); ok {
+		d.removeOffer(cmd.Chat)
+	}
+	_ = a
+}
+
+// refused settles a command the server answered with an error.
+func (d *Desk) refused(id string, e *protocol.Error) {
+	cmd, ok := d.outbox.done(id)
+	if !ok {
+		for _, c := range d.Chats {
+			if c.Resuming == id && id != "" {
+				c.Resuming = ""
+			}
+		}
+		if e.Message != "" {
+			d.Notice = e.Message
+		}
+		return
+	}
+	switch cmd.Body.(type) {
+	case *protocol.Send:
+		if c := d.Chat(cmd.Chat); c != nil {
+			for i := range c.Lines {
+				if c.Lines[i].ClientID == id {
+					c.Lines[i].Pending, c.Lines[i].Failed, c.Lines[i].Error = false, true, e.Message
+				}
+			}
+		}
+		return
+	case *protocol.OfferAccept, *protocol.OfferDecline:
+		// The offer is gone (taken, expired): drop it.
+		d.removeOffer(cmd.Chat)
+	}
+	d.Notice = e.Message
+}
+
+// ReplaceText fills the placeholders of a canned response for chat id (see [Fill]).
+func (d *Desk) ReplaceText(id, text string) string {
+	visitor := ""
+	if c := d.Chat(id); c != nil {
+		visitor = c.Visitor.Name
+	}
+	return Fill(text, visitor, d.agentName())
+}
+
+// Fill fills the placeholders of a canned response: "$visitor" with the visitor's name (or
+// "there" when unknown) and "$agent" with the agent's nickname (jtel's placeholder), so one
+// text fits every chat.
+func Fill(text, visitor, agent string) string {
+	if strings.TrimSpace(visitor) == "" {
+		visitor = "there"
+	}
+	text = strings.ReplaceAll(text, "$visitor", visitor)
+	return strings.ReplaceAll(text, "$agent", agent)
+}

@@ -1,0 +1,501 @@
+package desk
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Link is the state of the agent's connection as the app shows it.
+type Link int
+
+// The link states.
+const (
+	// LinkOffline: not signed in, or signed out; nothing is connected.
+	LinkOffline Link = iota
+	// LinkConnecting: the first connection after sign-in or reload is being made.
+	LinkConnecting
+	// LinkOnline: connected and ready; commands flow.
+	LinkOnline
+	// LinkReconnecting: the connection dropped; the app retries and will resume every chat.
+	LinkReconnecting
+)
+
+// String names the link state for CSS classes and logs.
+func (l Link) String() string {
+	switch l {
+	case LinkConnecting:
+		return "connecting"
+	case LinkOnline:
+		return "online"
+	case LinkReconnecting:
+		return "reconnecting"
+	}
+	return "offline"
+}
+
+// Offer is a chat offered to the agent, with the local time it arrived.
+type Offer struct {
+	protocol.Offer
+	Received time.Time
+	// Answered is set when the agent accepted or declined and the ack is awaited, so the
+	// buttons are not pressed twice and the ringing stops at once.
+	Answered bool
+}
+
+// Remaining is the time left to answer at now, never negative.
+func (o *Offer) Remaining(now time.Time) time.Duration {
+	if d := o.Expires.Sub(now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Fraction is the share of the answer time that is left at now, from 1 down to 0, for the
+// countdown bar.
+func (o *Offer) Fraction(now time.Time) float64 {
+	total := o.Expires.Sub(o.Received)
+	if total <= 0 {
+		return 0
+	}
+	f := float64(o.Remaining(now)) / float64(total)
+	if f > 1 {
+		f = 1
+	}
+	return f
+}
+
+// LineKind says how a line of the conversation is shown.
+type LineKind int
+
+// The kinds of conversation lines.
+const (
+	// LineMessage is a chat message from the visitor, an agent or the system.
+	LineMessage LineKind = iota
+	// LineEvent is a notice about the chat: someone joined or left, it closed, a field was set.
+	LineEvent
+)
+
+// Line is one line of a chat's conversation.
+type Line struct {
+	Kind LineKind
+	Seq  uint64
+	Role protocol.Role
+	Name string
+	Text string
+	At   time.Time
+	// ClientID is the id of the command that sent an agent's message.
+	ClientID string
+	// Pending marks an agent's message that is sent but not yet confirmed; Failed one the server
+	// refused, with the reason in Error.
+	Pending bool
+	Failed  bool
+	Error   string
+	File    *protocol.File
+}
+
+// Chat is one of the agent's chats.
+type Chat struct {
+	protocol.ChatSummary
+	Lines []Line
+	// LastSeq is the highest durable sequence number applied: resume asks for what follows.
+	LastSeq uint64
+	// HistoryUntil is the sequence number the chat had when it was opened or resumed: durable
+	// events up to it are history and raise no alerts.
+	HistoryUntil uint64
+	// SeenSeq is the highest sequence number the agent has looked at; visitor messages after it
+	// are unread.
+	SeenSeq uint64
+	// Unread counts visitor messages after SeenSeq.
+	Unread int
+	// LastReply is when an agent last wrote; Opened when the chat came to this agent.
+	LastReply time.Time
+	Opened    time.Time
+	// VisitorTyping and Preview are the visitor's live typing state and text (sneak peek).
+	VisitorTyping bool
+	Preview       string
+	// VisitorOnline is false while the visitor's connection is away.
+	VisitorOnline bool
+	// WarningUntil is when the chat will be closed because the visitor is away (zero: none).
+	WarningUntil time.Time
+	// Closed is set when the chat ended; Cause says why.
+	Closed bool
+	Cause  protocol.Cause
+	// Draft is what the agent has typed and not sent.
+	Draft string
+	// Resuming is the id of the resume command in flight for this chat, if any.
+	Resuming string
+
+	lastVisitorText string
+}
+
+// SinceReply is the time since an agent last replied, or since the chat was opened when
+// nobody has replied yet (OneContact's session tab).
+func (c *Chat) SinceReply(now time.Time) time.Duration {
+	from := c.LastReply
+	if from.IsZero() {
+		from = c.Opened
+	}
+	if from.IsZero() || now.Before(from) {
+		return 0
+	}
+	return now.Sub(from)
+}
+
+// WaitingForReply reports whether the visitor wrote after the agent's last reply.
+func (c *Chat) WaitingForReply() bool {
+	for i := len(c.Lines) - 1; i >= 0; i-- {
+		l := c.Lines[i]
+		if l.Kind != LineMessage {
+			continue
+		}
+		switch l.Role {
+		case protocol.RoleVisitor:
+			return true
+		case protocol.RoleAgent:
+			return false
+		}
+	}
+	return false
+}
+
+// Title is the visitor's name, or a stand-in when the visitor gave none.
+func (c *Chat) Title() string {
+	if n := strings.TrimSpace(c.Visitor.Name); n != "" {
+		return n
+	}
+	return "Visitor"
+}
+
+// Presence is the availability colour class of the visitor in this chat, after Znuny's
+// participant colours: "active" (online), "away" (connection away or about to be closed),
+// "inactive" (queued, not yet accepted) and "gone" (closed).
+func (c *Chat) Presence() string {
+	switch {
+	case c.Closed:
+		return "gone"
+	case c.State == protocol.StateQueued:
+		return "inactive"
+	case !c.VisitorOnline || !c.WarningUntil.IsZero():
+		return "away"
+	}
+	return "active"
+}
+
+// Connector is a connector seen in offers or chats, for the filter.
+type Connector struct {
+	ID   int64
+	Name string
+}
+
+// Alert is something the app should do to get the agent's attention.
+type Alert struct {
+	Kind AlertKind
+	// Chat is the chat concerned.
+	Chat string
+	// Title and Body are for a browser notification; Tag makes a newer notification of the
+	// same chat replace the older one instead of stacking.
+	Title string
+	Body  string
+	Tag   string
+}
+
+// AlertKind says which alert to raise.
+type AlertKind int
+
+// The alert kinds.
+const (
+	// AlertOfferSound rings for an unanswered offer; it repeats until the offer is answered.
+	AlertOfferSound AlertKind = iota + 1
+	// AlertMessageSound chimes for a visitor message in a chat the agent is not looking at.
+	AlertMessageSound
+	// AlertNotify shows a browser notification (only when the app is not in front).
+	AlertNotify
+)
+
+// OfferRingEvery is how often an unanswered offer rings again.
+const OfferRingEvery = 4 * time.Second
+
+// previewRunes bounds the message preview in a notification.
+const previewRunes = 120
+
+// Desk is the whole state of the agent app. It is not safe for concurrent use: the UI calls
+// it on its one goroutine.
+type Desk struct {
+	Link Link
+	// Attempt counts reconnection attempts since the link was last online.
+	Attempt int
+	// SignedIn is true once the server accepted the agent's session.
+	SignedIn bool
+	User     protocol.User
+	Statuses []protocol.Status
+	Status   int64
+	// StatusReason explains a status change the agent did not make (auto-logoff, supervisor).
+	StatusReason string
+	Offers       []*Offer
+	Chats        []*Chat
+	// Selected is the chat shown in the chat pane.
+	Selected string
+	// Filter narrows offers and chats to one connector; zero shows all.
+	Filter int64
+	// Focused is true while the app's window is visible and has the focus.
+	Focused bool
+	// Notice is a message for the agent (a refused command, a disconnect reason).
+	Notice string
+
+	outbox   outbox
+	nextID   func() string
+	lastRing time.Time
+	seen     map[string]uint64
+}
+
+// New returns an empty desk. nextID makes command ids; they must be unique across reloads
+// (the app uses random ids), so that the server applies a retried command once.
+func New(nextID func() string) *Desk {
+	return &Desk{nextID: nextID, seen: map[string]uint64{}, Focused: true}
+}
+
+// Chat returns the chat with id, or nil.
+func (d *Desk) Chat(id string) *Chat {
+	for _, c := range d.Chats {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// Current returns the selected chat, or nil.
+func (d *Desk) Current() *Chat { return d.Chat(d.Selected) }
+
+// CurrentStatus returns the agent's status, or a zero Status when it is unknown.
+func (d *Desk) CurrentStatus() protocol.Status {
+	for _, s := range d.Statuses {
+		if s.ID == d.Status {
+			return s
+		}
+	}
+	return protocol.Status{}
+}
+
+// ReceivesOffers reports whether the agent's status allows chat, so that offers come.
+func (d *Desk) ReceivesOffers() bool { return d.CurrentStatus().AllowsChat }
+
+// VisibleOffers are the offers that pass the connector filter, oldest first.
+func (d *Desk) VisibleOffers() []*Offer {
+	out := make([]*Offer, 0, len(d.Offers))
+	for _, o := range d.Offers {
+		if d.Filter == 0 || o.ConnectorID == d.Filter {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// VisibleChats are the chats that pass the connector filter, in the order they came.
+func (d *Desk) VisibleChats() []*Chat {
+	out := make([]*Chat, 0, len(d.Chats))
+	for _, c := range d.Chats {
+		if d.Filter == 0 || c.ConnectorID == d.Filter {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Connectors lists the connectors of the current offers and chats, sorted by name.
+func (d *Desk) Connectors() []Connector {
+	seen := map[int64]string{}
+	for _, o := range d.Offers {
+		seen[o.ConnectorID] = o.Connector
+	}
+	for _, c := range d.Chats {
+		seen[c.ConnectorID] = c.Connector
+	}
+	if d.Filter != 0 {
+		if _, ok := seen[d.Filter]; !ok {
+			seen[d.Filter] = "#" + strconv.FormatInt(d.Filter, 10)
+		}
+	}
+	out := make([]Connector, 0, len(seen))
+	for id, name := range seen {
+		out = append(out, Connector{ID: id, Name: name})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// TotalUnread is the sum of unread visitor messages over all chats.
+func (d *Desk) TotalUnread() int {
+	n := 0
+	for _, c := range d.Chats {
+		n += c.Unread
+	}
+	return n
+}
+
+// PendingOffers counts offers not yet answered.
+func (d *Desk) PendingOffers() int {
+	n := 0
+	for _, o := range d.Offers {
+		if !o.Answered {
+			n++
+		}
+	}
+	return n
+}
+
+// Title is the browser tab's title: "*" when something needs the agent (OneContact), the
+// unread count in parentheses, then the app's name.
+func (d *Desk) Title(app string) string {
+	unread, offers := d.TotalUnread(), d.PendingOffers()
+	var b strings.Builder
+	if unread > 0 || offers > 0 {
+		b.WriteString("* ")
+	}
+	if unread > 0 {
+		b.WriteString("(" + strconv.Itoa(unread) + ") ")
+	}
+	if offers == 1 {
+		b.WriteString("1 offer · ")
+	} else if offers > 1 {
+		b.WriteString(strconv.Itoa(offers) + " offers · ")
+	}
+	b.WriteString(app)
+	return b.String()
+}
+
+// Select shows chat id in the chat pane; when the app is in front its messages count as read.
+func (d *Desk) Select(id string) {
+	if d.Chat(id) == nil {
+		return
+	}
+	d.Selected = id
+	d.markSeen()
+}
+
+// SetFocused records whether the app is in front; coming to the front marks the shown chat
+// as read.
+func (d *Desk) SetFocused(focused bool) {
+	d.Focused = focused
+	d.markSeen()
+}
+
+// SetFilter narrows the lists to one connector (zero: all). The selection stays.
+func (d *Desk) SetFilter(connector int64) { d.Filter = connector }
+
+// markSeen marks the shown chat read when the agent can see it.
+func (d *Desk) markSeen() {
+	c := d.Current()
+	if c == nil || !d.Focused {
+		return
+	}
+	if c.LastSeq > c.SeenSeq {
+		c.SeenSeq = c.LastSeq
+	}
+	c.Unread = 0
+	d.seen[c.ID] = c.SeenSeq
+}
+
+// Seen returns what the agent has read per chat, for the app to keep across reloads.
+func (d *Desk) Seen() map[string]uint64 {
+	out := make(map[string]uint64, len(d.Chats))
+	for _, c := range d.Chats {
+		if c.SeenSeq > 0 {
+			out[c.ID] = c.SeenSeq
+		}
+	}
+	return out
+}
+
+// RestoreSeen restores what the agent had read before a reload, so unread counts survive it.
+func (d *Desk) RestoreSeen(seen map[string]uint64) {
+	for id, seq := range seen {
+		if seq > d.seen[id] {
+			d.seen[id] = seq
+		}
+	}
+}
+
+// Dismiss removes a closed chat from the list.
+func (d *Desk) Dismiss(id string) {
+	c := d.Chat(id)
+	if c == nil || !c.Closed {
+		return
+	}
+	for i, x := range d.Chats {
+		if x.ID == id {
+			d.Chats = append(d.Chats[:i], d.Chats[i+1:]...)
+			break
+		}
+	}
+	delete(d.seen, id)
+	if d.Selected == id {
+		d.Selected = ""
+		if len(d.Chats) > 0 {
+			d.Select(d.Chats[0].ID)
+		}
+	}
+}
+
+// Reset forgets everything, as after signing out.
+func (d *Desk) Reset() {
+	*d = Desk{nextID: d.nextID, seen: map[string]uint64{}, Focused: d.Focused}
+}
+
+// SetDraft keeps what the agent typed in chat id.
+func (d *Desk) SetDraft(id, text string) {
+	if c := d.Chat(id); c != nil {
+		c.Draft = text
+	}
+}
+
+// removeOffer drops the offer for chat id, reporting whether there was one.
+func (d *Desk) removeOffer(chat string) bool {
+	for i, o := range d.Offers {
+		if o.Chat == chat {
+			d.Offers = append(d.Offers[:i], d.Offers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Tick advances the clock: expired offers go, and the ring repeats while offers wait.
+func (d *Desk) Tick(now time.Time) []Alert {
+	kept := d.Offers[:0]
+	for _, o := range d.Offers {
+		// A short grace period lets the server's revocation arrive first.
+		if !o.Expires.IsZero() && now.After(o.Expires.Add(2*time.Second)) {
+			continue
+		}
+		kept = append(kept, o)
+	}
+	for i := len(kept); i < len(d.Offers); i++ {
+		d.Offers[i] = nil
+	}
+	d.Offers = kept
+	if d.PendingOffers() > 0 && now.Sub(d.lastRing) >= OfferRingEvery {
+		d.lastRing = now
+		return []Alert{{Kind: AlertOfferSound}}
+	}
+	return nil
+}
+
+// truncate shortens s to n characters for a notification.
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,342 @@
+package desk
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Apply takes one event from the server, received at now, into the desk. It returns the
+// alerts to raise and the commands to send in answer (the resumes after agent.ready and the
+// commands to re-send after a reconnect).
+func (d *Desk) Apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Command) {
+	switch b := ev.Body.(type) {
+	case *protocol.AgentReady:
+		return nil, d.ready(b, now)
+	case *protocol.Ack:
+		d.ack(ev.ID, b)
+	case *protocol.Error:
+		d.refused(ev.ID, b)
+	case *protocol.AgentStatus:
+		d.Status = b.Status
+		d.StatusReason = b.Reason
+	case *protocol.Offer:
+		return d.offer(b, now), nil
+	case *protocol.OfferRevoked:
+		d.removeOffer(ev.Chat)
+	case *protocol.ChatOpened:
+		d.opened(b.Chat, now)
+	case *protocol.Message:
+		return d.message(ev, b, now), nil
+	case *protocol.Joined:
+		d.line(ev, Line{Kind: LineEvent, Role: b.Role, Name: b.Name, Text: b.Name + " joined the chat"}, now)
+	case *protocol.Left:
+		d.line(ev, Line{Kind: LineEvent, Role: b.Role, Name: b.Name, Text: b.Name + " left the chat"}, now)
+	case *protocol.FieldSet:
+		d.fieldSet(ev, b, now)
+	case *protocol.ChatState:
+		d.chatState(ev, b, now)
+	case *protocol.TypingEvent:
+		if c := d.Chat(ev.Chat); c != nil && b.Role == protocol.RoleVisitor {
+			c.VisitorTyping = b.On
+			if !b.On {
+				c.Preview = ""
+			}
+		}
+	case *protocol.PreviewEvent:
+		// A preview of the text just sent can arrive after the message itself: it is stale.
+		if c := d.Chat(ev.Chat); c != nil && (b.Text == "" || strings.TrimSpace(b.Text) != c.lastVisitorText) {
+			c.Preview = b.Text
+			c.VisitorTyping = strings.TrimSpace(b.Text) != ""
+		}
+	case *protocol.Presence:
+		if c := d.Chat(ev.Chat); c != nil && b.Role == protocol.RoleVisitor {
+			c.VisitorOnline = b.Online
+			if b.Online {
+				c.WarningUntil = time.Time{}
+			} else {
+				c.VisitorTyping, c.Preview = false, ""
+			}
+		}
+	case *protocol.Warning:
+		if c := d.Chat(ev.Chat); c != nil {
+			c.WarningUntil = now.Add(time.Duration(b.Seconds) * time.Second)
+		}
+	case *protocol.Disconnect:
+		if b.Reason != "" {
+			d.Notice = b.Reason
+		}
+	}
+	return nil, nil
+}
+
+// ready takes the agent's state after (re)connecting: it keeps what the app already shows,
+// adds what it does not know, marks chats that ended meanwhile, and returns the resumes
+// followed by every command still waiting for its ack.
+func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
+	d.SignedIn = true
+	d.Link = LinkOnline
+	d.Attempt = 0
+	d.User = r.User
+	d.Statuses = r.Statuses
+	d.Status = r.Status
+
+	// Offers: the server's list is the truth; keep local receive times for known ones.
+	old := map[string]*Offer{}
+	for _, o := range d.Offers {
+		old[o.Chat] = o
+	}
+	d.Offers = d.Offers[:0]
+	for _, o := range r.Offers {
+		no := &Offer{Offer: o, Received: now}
+		if prev, ok := old[o.Chat]; ok {
+			no.Received, no.Answered = prev.Received, prev.Answered
+		}
+		d.Offers = append(d.Offers, no)
+	}
+
+	open := map[string]bool{}
+	var cmds []protocol.Command
+	for _, s := range r.Chats {
+		open[s.ID] = true
+		c := d.Chat(s.ID)
+		if c == nil {
+			c = d.addChat(s, now)
+		} else {
+			c.ChatSummary.State = s.State
+			c.Visitor = s.Visitor
+		}
+		if s.Seq > c.HistoryUntil {
+			c.HistoryUntil = s.Seq
+		}
+		id := d.nextID()
+		c.Resuming = id
+		cmds = append(cmds, protocol.Command{ID: id, Chat: c.ID, Body: &protocol.Resume{After: c.LastSeq}})
+	}
+	for _, c := range d.Chats {
+		if !open[c.ID] && !c.Closed {
+			c.Closed = true
+			c.VisitorTyping, c.Preview = false, ""
+		}
+	}
+	if d.Selected == "" && len(d.Chats) > 0 {
+		d.Select(d.Chats[0].ID)
+	}
+	return append(cmds, d.outbox.all()...)
+}
+
+// addChat puts a chat on the agent's list.
+func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
+	c := &Chat{ChatSummary: s, Opened: now, VisitorOnline: true, HistoryUntil: s.Seq, SeenSeq: d.seen[s.ID]}
+	c.ChatSummary.Seq = 0
+	if !s.CreatedAt.IsZero() && s.CreatedAt.Before(now) {
+		c.Opened = s.CreatedAt
+	}
+	d.Chats = append(d.Chats, c)
+	d.pendingLinesFor(c, now)
+	return c
+}
+
+// opened takes a chat the agent accepted.
+func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
+	d.removeOffer(s.ID)
+	c := d.Chat(s.ID)
+	if c == nil {
+		c = d.addChat(s, now)
+		c.Opened = now
+	} else {
+		c.ChatSummary.State = s.State
+		c.Visitor = s.Visitor
+		c.Closed = false
+	}
+	// The agent just accepted this chat: what it already holds is read.
+	if s.Seq > c.SeenSeq {
+		c.SeenSeq = s.Seq
+		d.seen[c.ID] = s.Seq
+	}
+	if d.Selected == "" || d.Current() == nil || d.Current().Closed {
+		d.Select(c.ID)
+	}
+}
+
+// offer takes a new offer and rings.
+func (d *Desk) offer(o *protocol.Offer, now time.Time) []Alert {
+	for _, x := range d.Offers {
+		if x.Chat == o.Chat {
+			x.Offer = *o
+			return nil
+		}
+	}
+	d.Offers = append(d.Offers, &Offer{Offer: *o, Received: now})
+	d.lastRing = now
+	alerts := []Alert{{Kind: AlertOfferSound, Chat: o.Chat}}
+	if !d.Focused {
+		body := o.Connector
+		if q := strings.TrimSpace(o.Question); q != "" {
+			body = truncate(q, previewRunes)
+		}
+		alerts = append(alerts, Alert{Kind: AlertNotify, Chat: o.Chat, Tag: "offer-" + o.Chat,
+			Title: "Chat request from " + nameOr(o.Visitor), Body: body})
+	}
+	return alerts
+}
+
+// nameOr returns name, or "a visitor" when it is blank.
+func nameOr(name string) string {
+	if strings.TrimSpace(name) == "" {
+		return "a visitor"
+	}
+	return name
+}
+
+// durable applies the sequence bookkeeping of a durable event and reports whether it is new.
+func (d *Desk) durable(c *Chat, seq uint64) bool {
+	if seq == 0 {
+		return true
+	}
+	if seq <= c.LastSeq {
+		return false
+	}
+	c.LastSeq = seq
+	if d.Selected == c.ID && d.Focused {
+		c.SeenSeq = seq
+		d.seen[c.ID] = seq
+	}
+	return true
+}
+
+// line appends a notice line to a chat.
+func (d *Desk) line(ev protocol.Event, l Line, now time.Time) {
+	c := d.Chat(ev.Chat)
+	if c == nil || !d.durable(c, ev.Seq) {
+		return
+	}
+	l.Seq = ev.Seq
+	if l.At.IsZero() {
+		l.At = now
+	}
+	c.Lines = append(c.Lines, l)
+}
+
+// message appends a chat message and decides the alerts.
+func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []Alert {
+	c := d.Chat(ev.Chat)
+	if c == nil || !d.durable(c, ev.Seq) {
+		return nil
+	}
+	at := m.At
+	if at.IsZero() {
+		at = now
+	}
+	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File}
+	// The agent's own message replaces its pending line.
+	if m.ClientID != "" {
+		for i := range c.Lines {
+			if c.Lines[i].Pending && c.Lines[i].ClientID == m.ClientID {
+				c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
+				break
+			}
+		}
+		d.outbox.done(m.ClientID)
+	}
+	c.Lines = insertLine(c.Lines, l)
+	switch m.Role {
+	case protocol.RoleAgent:
+		if at.After(c.LastReply) {
+			c.LastReply = at
+		}
+	case protocol.RoleVisitor:
+		c.VisitorTyping, c.Preview = false, ""
+		c.lastVisitorText = strings.TrimSpace(m.Text)
+		if ev.Seq > c.SeenSeq {
+			c.Unread++
+		}
+		if ev.Seq > c.HistoryUntil && !(d.Focused && d.Selected == c.ID) {
+			alerts := []Alert{{Kind: AlertMessageSound, Chat: c.ID}}
+			if !d.Focused {
+				alerts = append(alerts, Alert{Kind: AlertNotify, Chat: c.ID, Tag: "chat-" + c.ID,
+					Title: c.Title(), Body: truncate(m.Text, previewRunes)})
+			}
+			return alerts
+		}
+	}
+	return nil
+}
+
+// insertLine keeps durable lines in sequence order with pending lines at the end.
+func insertLine(lines []Line, l Line) []Line {
+	i := len(lines)
+	for i > 0 && (lines[i-1].Pending || lines[i-1].Failed || (lines[i-1].Seq > l.Seq && l.Seq != 0)) {
+		i--
+	}
+	lines = append(lines, Line{})
+	copy(lines[i+1:], lines[i:])
+	lines[i] = l
+	return lines
+}
+
+// fieldSet records fields the visitor filled in.
+func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) {
+	c := d.Chat(ev.Chat)
+	if c == nil || !d.durable(c, ev.Seq) {
+		return
+	}
+	if c.Visitor.Fields == nil {
+		c.Visitor.Fields = map[string]string{}
+	}
+	keys := make([]string, 0, len(f.Fields))
+	for k, v := range f.Fields {
+		c.Visitor.Fields[k] = v
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	what := "The visitor filled in " + strings.Join(keys, ", ")
+	if f.Survey == "post" {
+		what = "The visitor answered the survey"
+	}
+	c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: what, At: now})
+}
+
+// chatState records a chat's state change; a closed chat stays on the list until dismissed.
+func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time) {
+	c := d.Chat(ev.Chat)
+	if c == nil {
+		d.removeOffer(ev.Chat)
+		return
+	}
+	if !d.durable(c, ev.Seq) {
+		return
+	}
+	c.ChatSummary.State = s.State
+	at := s.At
+	if at.IsZero() {
+		at = now
+	}
+	if s.State == protocol.StateClosed {
+		d.removeOffer(c.ID)
+		c.Closed, c.Cause = true, s.Cause
+		c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
+		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: closedText(s.Cause), At: at})
+	}
+}
+
+// closedText says why a chat ended, for the agent.
+func closedText(c protocol.Cause) string {
+	switch c {
+	case protocol.CauseVisitor:
+		return "The visitor closed the chat"
+	case protocol.CauseAgent:
+		return "The chat was closed by the agent"
+	case protocol.CauseVisitorGone:
+		return "The chat ended: the visitor was away too long"
+	case protocol.CauseIdle:
+		return "The chat ended: the visitor was idle"
+	case protocol.CauseOutOfService:
+		return "The chat ended: out of service"
+	case protocol.CauseNoAgent:
+		return "The chat ended: no agent was found"
+	}
+	return "The chat ended"
+}

@@ -1,0 +1,22 @@
+// Package agentui is the agent app: a go-app v10 progressive web app in which an agent
+// handles many chats at once (offers with a countdown, session tabs with unread counts,
+// conversation, composer, canned responses, visitor details, alerts, automatic reconnection
+// with resume).
+//
+// The components follow go-app's action style: components fire actions, the root [App]
+// handles them on the UI goroutine, does the I/O through a [browser.Platform] off it
+// (ctx.Async) and changes state only in ctx.Dispatch. All rules about chats live in the
+// plain-Go [desk] package. The package compiles for the server too, which prerenders the app
+// shell from the same components (see backend/agentsite).
+package agentui
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// AppName is the app's name in the tab title and the manifest.
+const AppName = "Parley Agent"
+
+// Routes registers the app's pages with go-app. The WASM main and the server that
+// prerenders the shell both call it, so both know the same component tree.
+func Routes() {
+	app.Route("/", func() app.Composer { return New() })
+}

@@ -1,0 +1,128 @@
+package agentui
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// since formats the time since the agent's last reply for a session tab: "now", "4m",
+// "1h 05m".
+func since(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%dh %02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// countdown formats the time left to answer an offer: "0:23".
+func countdown(d time.Duration) string {
+	s := int((d + time.Second - 1) / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// clock formats a message time: the hour today, the date and hour before.
+func clock(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("2 Jan 15:04")
+}
+
+// cssColor is the shape of a status colour the app accepts from the server.
+var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$`)
+
+// color returns c when it is a plain CSS colour, else fallback.
+func color(c, fallback string) string {
+	if cssColor.MatchString(c) {
+		return c
+	}
+	return fallback
+}
+
+// initials are the one or two letters of a name's avatar.
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(w) == 1 && len(out) > 0 {
+			continue // a lone "b" of "<b>" is no initial
+		}
+		out = append(out, []rune(strings.ToUpper(w))[0])
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+// scrollToEnd scrolls an element to its bottom (the conversation after a new line).
+func scrollToEnd(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Set("scrollTop", el.Get("scrollHeight"))
+	}
+}
+
+// focusElement moves the keyboard focus to an element.
+func focusElement(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
+}
+
+// browserName shortens a user agent to the browser and system a person recognises.
+func browserName(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	var b, sys string
+	switch {
+	case strings.Contains(ua, "Edg/"):
+		b = "Edge"
+	case strings.Contains(ua, "OPR/"):
+		b = "Opera"
+	case strings.Contains(ua, "Firefox/"):
+		b = "Firefox"
+	case strings.Contains(ua, "Chrome/") || strings.Contains(ua, "Chromium/"):
+		b = "Chrome"
+	case strings.Contains(ua, "Safari/"):
+		b = "Safari"
+	}
+	switch {
+	case strings.Contains(ua, "Android"):
+		sys = "Android"
+	case strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad"):
+		sys = "iOS"
+	case strings.Contains(ua, "Windows"):
+		sys = "Windows"
+	case strings.Contains(ua, "Mac OS X"):
+		sys = "macOS"
+	case strings.Contains(ua, "Linux"):
+		sys = "Linux"
+	}
+	switch {
+	case b != "" && sys != "":
+		return b + " on " + sys
+	case b != "":
+		return b
+	case sys != "":
+		return sys
+	}
+	if len(ua) > 60 {
+		return ua[:60] + "…"
+	}
+	return ua
+}

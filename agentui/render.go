@@ -1,0 +1,488 @@
+package agentui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Render draws the app. Visitor text is always put in as text nodes, never as HTML.
+func (a *App) Render() app.UI {
+	switch {
+	case !a.mounted:
+		return a.renderBoot("Starting…")
+	case a.phase == phaseBoot && a.desk.Link == desk.LinkOffline:
+		return a.renderBoot("Checking your session…")
+	case a.phase == phaseBoot:
+		return a.renderBoot("Waiting for the server… Parley retries by itself.")
+	case a.phase == phaseSignIn:
+		return app.Main().Class("signin-page").Body(
+			&SignIn{Error: a.signInErr, Busy: a.signingIn},
+		)
+	}
+	return app.Div().Class("shell", "state-"+a.desk.Link.String()).Body(
+		a.renderTopbar(),
+		a.renderBanners(),
+		app.Div().Class("desk").Body(
+			a.renderSidebar(),
+			a.renderPane(),
+			a.renderDetails(),
+		),
+	)
+}
+
+// renderBoot is the shell shown while starting (and what the server prerenders).
+func (a *App) renderBoot(text string) app.UI {
+	return app.Main().Class("boot").Body(
+		app.Div().Class("brand", "brand-large").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
+		app.P().Class("boot-text").Role("status").Text(text),
+	)
+}
+
+// renderTopbar shows the brand, the link state, the agent's status and the sign-out button.
+func (a *App) renderTopbar() app.UI {
+	d := a.desk
+	cur := d.CurrentStatus()
+	dot := color(cur.Color, "#8c959f")
+	name := d.User.Nickname
+	if name == "" {
+		name = d.User.Name
+	}
+	return app.Header().Class("topbar").Body(
+		app.Div().Class("brand").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
+		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
+		app.Div().Class("spacer"),
+		app.Label().Class("status").For("status-select").Body(
+			app.Span().Class("dot").Style("background", dot).Aria("hidden", true),
+			app.Span().Class("visually-hidden").Text("Your status"),
+			app.Select().ID("status-select").Class("status-select").Disabled(d.Link != desk.LinkOnline).
+				OnChange(func(ctx app.Context, e app.Event) {
+					id, err := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64)
+					if err == nil {
+						ctx.NewActionWithValue(ActStatus, id)
+					}
+				}).Body(
+				app.Range(d.Statuses).Slice(func(i int) app.UI {
+					s := d.Statuses[i]
+					label := s.Name
+					if !s.AllowsChat {
+						label += " (no chats)"
+					}
+					return app.Option().Value(s.ID).Selected(s.ID == d.Status).Disabled(!s.Settable && s.ID != d.Status).Text(label)
+				}),
+			),
+		),
+		app.Span().Class("user").Title("Signed in as %s", d.User.Login).Text(name),
+		app.Button().Class("btn", "btn-quiet").Type("button").Text("Sign out").
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActLogout) }),
+	)
+}
+
+// linkText names the link state for the agent.
+func linkText(l desk.Link) string {
+	switch l {
+	case desk.LinkOnline:
+		return "Connected"
+	case desk.LinkReconnecting:
+		return "Reconnecting…"
+	case desk.LinkConnecting:
+		return "Connecting…"
+	}
+	return "Offline"
+}
+
+// renderBanners shows what the agent must know now: a lost link, a notice, the
+// notification offer.
+func (a *App) renderBanners() app.UI {
+	d := a.desk
+	return app.Div().Class("banners").Body(
+		app.If(d.Link == desk.LinkReconnecting, func() app.UI {
+			return app.Div().Class("banner", "banner-warn").Role("status").Body(
+				app.Strong().Text("Connection lost. Reconnecting…"),
+				app.Text(" Your chats continue where they left off; nothing you send is lost."),
+			)
+		}),
+		app.If(a.terminal != "", func() app.UI {
+			return app.Div().Class("banner", "banner-error").Role("alert").Body(
+				app.Span().Text(a.terminal),
+				app.Button().Class("btn", "btn-small").Type("button").Text("Use this window").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActReconnect) }),
+			)
+		}),
+		app.If(d.Notice != "", func() app.UI {
+			return app.Div().Class("banner", "banner-info").Role("status").Body(
+				app.Span().Text(d.Notice),
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Dismiss").Text("×").
+					OnClick(func(ctx app.Context, e app.Event) { d.Notice = "" }),
+			)
+		}),
+		app.If(a.permission == "default" && !a.askLater, func() app.UI {
+			return app.Div().Class("banner", "banner-info").Body(
+				app.Span().Text("Get a notification when a visitor writes while Parley is in the background?"),
+				app.Button().Class("btn", "btn-small").Type("button").Text("Enable notifications").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActNotifications, true) }),
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text("Not now").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActNotifications, false) }),
+			)
+		}),
+	)
+}
+
+// renderSidebar shows the connector filter, the offers and the session tabs.
+func (a *App) renderSidebar() app.UI {
+	d := a.desk
+	offers, chats := d.VisibleOffers(), d.VisibleChats()
+	conns := d.Connectors()
+	return app.Aside().Class("sidebar").Aria("label", "Offers and chats").Body(
+		app.Div().Class("filter-box").Body(app.If(len(conns) > 1 || d.Filter != 0, func() app.UI {
+			return app.Label().Class("filter").Body(
+				app.Span().Text("Connector"),
+				app.Select().ID("connector-filter").OnChange(func(ctx app.Context, e app.Event) {
+					id, _ := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64)
+					ctx.NewActionWithValue(ActFilter, id)
+				}).Body(
+					app.Option().Value(0).Selected(d.Filter == 0).Text("All connectors"),
+					app.Range(conns).Slice(func(i int) app.UI {
+						return app.Option().Value(conns[i].ID).Selected(conns[i].ID == d.Filter).Text(conns[i].Name)
+					}),
+				),
+			)
+		})),
+		app.Section().Class("offers").Aria("label", "Chat requests").Body(
+			app.H2().Body(app.Text("Requests"), app.If(len(offers) > 0, func() app.UI {
+				return app.Span().Class("count").Text(len(offers))
+			})),
+			app.If(!d.ReceivesOffers() && d.Link == desk.LinkOnline, func() app.UI {
+				return app.P().Class("hint").Text("Your status does not receive chats. Choose a status such as Available to get requests.")
+			}),
+			app.If(len(offers) == 0 && d.ReceivesOffers(), func() app.UI {
+				return app.P().Class("empty").Text("No requests waiting.")
+			}),
+			app.Range(offers).Slice(func(i int) app.UI { return a.renderOffer(offers[i]) }),
+		),
+		app.Nav().Class("sessions").Aria("label", "My chats").Body(
+			app.H2().Body(app.Text("My chats"), app.If(len(chats) > 0, func() app.UI {
+				return app.Span().Class("count").Text(len(chats))
+			})),
+			app.If(len(chats) == 0, func() app.UI { return app.P().Class("empty").Text("No active chats.") }),
+			app.Ul().Class("tabs").Body(
+				app.Range(chats).Slice(func(i int) app.UI { return a.renderTab(chats[i]) }),
+			),
+		),
+	)
+}
+
+// renderOffer shows one request with its countdown and the Accept and Decline buttons.
+func (a *App) renderOffer(o *desk.Offer) app.UI {
+	left := o.Remaining(a.now)
+	urgent := left < 10e9
+	chat := o.Chat
+	return app.Article().Class("offer").ID("offer-"+chat).Aria("label", "Chat request from "+nameOf(o.Visitor)).Body(
+		app.Div().Class("offer-head").Body(
+			app.Strong().Class("offer-name").Text(nameOf(o.Visitor)),
+			app.Span().Class(when(urgent, "offer-time urgent", "offer-time")...).Title("Time left to answer").Text(countdown(left)),
+		),
+		app.Div().Class("offer-meta").Body(
+			app.Span().Text(o.Connector),
+			app.If(o.Lang != "", func() app.UI { return app.Span().Class("lang").Text(strings.ToUpper(o.Lang)) }),
+		),
+		app.If(strings.TrimSpace(o.Question) != "", func() app.UI {
+			return app.P().Class("offer-question").Text(o.Question)
+		}),
+		app.Div().Class("bar").Aria("hidden", true).Body(
+			app.Div().Class("bar-fill").Style("width", "%.0f%%", o.Fraction(a.now)*100),
+		),
+		app.Div().Class("offer-actions").Body(
+			app.Button().Class("btn", "btn-accept").Type("button").Disabled(o.Answered).Text("Accept").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActAccept, chat) }, app.EventScope(chat)),
+			app.Button().Class("btn", "btn-quiet").Type("button").Disabled(o.Answered).Text("Decline").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDecline, chat) }, app.EventScope(chat)),
+		),
+	)
+}
+
+// nameOf is a visitor's name or a stand-in.
+func nameOf(n string) string {
+	if strings.TrimSpace(n) == "" {
+		return "Visitor"
+	}
+	return n
+}
+
+// renderTab shows one session tab: presence dot, name, time since the last reply, unread badge.
+func (a *App) renderTab(c *desk.Chat) app.UI {
+	selected := c.ID == a.desk.Selected
+	id := c.ID
+	classes := []string{"tab"}
+	if selected {
+		classes = append(classes, "selected")
+	}
+	if c.Unread > 0 && !selected {
+		classes = append(classes, "blink")
+	}
+	if c.Closed {
+		classes = append(classes, "closed")
+	}
+	label := c.Title()
+	if c.Unread > 0 {
+		label += ", " + strconv.Itoa(c.Unread) + " unread"
+	}
+	waiting := c.WaitingForReply() && !c.Closed
+	return app.Li().Body(
+		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
+			app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
+			app.Span().Class("tab-text").Body(
+				app.Span().Class("tab-name").Text(c.Title()),
+				app.Span().Class("tab-meta").Text(c.Connector),
+			),
+			app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now))),
+			app.If(c.Unread > 0, func() app.UI {
+				return app.Span().Class("badge").Text(c.Unread)
+			}),
+		),
+	)
+}
+
+// presenceText explains a presence colour.
+func presenceText(p string) string {
+	switch p {
+	case "active":
+		return "Visitor online"
+	case "away":
+		return "Visitor away"
+	case "inactive":
+		return "Waiting"
+	}
+	return "Chat ended"
+}
+
+// renderPane shows the selected chat: header, conversation, typing and preview, composer.
+func (a *App) renderPane() app.UI {
+	c := a.desk.Current()
+	if c == nil {
+		return app.Section().Class("pane", "pane-empty").Body(
+			app.Div().Class("empty-pane").Body(
+				app.H2().Text("No chat selected"),
+				app.P().Text("Accept a request or pick a chat on the left. Press Enter to send, Shift+Enter for a new line."),
+			),
+		)
+	}
+	id := c.ID
+	return app.Section().Class("pane").Aria("label", "Chat with "+c.Title()).Body(
+		app.Header().Class("pane-head").Body(
+			app.Span().Class("avatar").Aria("hidden", true).Text(initials(c.Title())),
+			app.Div().Class("pane-title").Body(
+				app.H2().Body(
+					app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
+					app.Text(c.Title()),
+				),
+				app.Span().Class("pane-meta").Text(c.Connector+" · "+presenceText(c.Presence())),
+			),
+			app.Div().Class("spacer"),
+			app.If(!c.Closed, func() app.UI {
+				return app.Button().Class("btn", "btn-danger").Type("button").Text("Close chat").Title("End the chat; the visitor gets the goodbye text").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
+			}).Else(func() app.UI {
+				return app.Button().Class("btn").Type("button").Text("Remove from list").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
+			}),
+		),
+		app.Div().Class("pane-banners").Body(
+			app.If(!c.WarningUntil.IsZero() && !c.Closed, func() app.UI {
+				return app.Div().Class("banner", "banner-warn", "pane-banner").Role("status").
+					Text("The visitor is away. The chat closes in " + countdown(c.WarningUntil.Sub(a.now)) + " unless they come back.")
+			}),
+		),
+		app.Ol().ID("messages").Class("messages").Aria("live", "polite").Aria("label", "Conversation").Body(
+			app.Range(c.Lines).Slice(func(i int) app.UI { return a.renderLine(c.Lines[i]) }),
+		),
+		app.Div().Class("activity").Body(
+			app.If(c.VisitorTyping && c.Preview == "", func() app.UI {
+				return app.P().Class("typing").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(c.Title()+" is typing…"))
+			}),
+			app.If(c.Preview != "", func() app.UI {
+				return app.Div().Class("preview").Body(
+					app.Span().Class("preview-label").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(c.Title()+" is typing (not sent yet)")),
+					app.P().Class("preview-text").Text(c.Preview),
+				)
+			}),
+		),
+		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User)},
+	)
+}
+
+// agentName is the name the agent shows to visitors.
+func agentName(u protocol.User) string {
+	if u.Nickname != "" {
+		return u.Nickname
+	}
+	return u.Name
+}
+
+// renderLine shows one conversation line as a balloon (messages) or a centred notice.
+func (a *App) renderLine(l desk.Line) app.UI {
+	if l.Kind == desk.LineEvent {
+		return app.Li().Class("line", "notice").Body(
+			app.Span().Text(l.Text),
+			app.Time().Class("when").Text(clock(l.At, a.now)),
+		)
+	}
+	role := string(l.Role)
+	if role != string(protocol.RoleVisitor) && role != string(protocol.RoleAgent) {
+		role = "system"
+	}
+	classes := []string{"line", "msg", "from-" + role}
+	if l.Pending {
+		classes = append(classes, "pending")
+	}
+	if l.Failed {
+		classes = append(classes, "failed")
+	}
+	name := l.Name
+	if name == "" {
+		name = map[string]string{"visitor": "Visitor", "agent": "Agent", "system": "Parley"}[role]
+	}
+	return app.Li().Class(classes...).Body(
+		app.Div().Class("balloon").Body(
+			app.Div().Class("meta").Body(
+				app.Span().Class("who").Text(name),
+				app.Time().Class("when").Text(clock(l.At, a.now)),
+			),
+			app.Div().Class("text").Text(l.Text),
+			app.If(l.File != nil, func() app.UI {
+				return app.A().Class("file").Href(safeURL(l.File.URL)).Target("_blank").Rel("noopener noreferrer").Text(l.File.Name)
+			}),
+			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text("Sending…") }),
+			app.If(l.Failed, func() app.UI { return app.Div().Class("state").Text("Not sent: " + l.Error) }),
+		),
+	)
+}
+
+// safeURL lets only web links through to an href.
+func safeURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") {
+		return u
+	}
+	return "#"
+}
+
+// renderDetails shows the visitor's details and their earlier chats.
+func (a *App) renderDetails() app.UI {
+	c := a.desk.Current()
+	if c == nil {
+		return app.Aside().Class("details").Aria("label", "Visitor details")
+	}
+	v := c.Visitor
+	rows := []app.UI{
+		row("Name", v.Name), row("E-mail", v.Email), row("Phone", v.Phone), row("Customer", v.CustomerID),
+		row("Language", strings.ToUpper(v.Lang)), row("Browser", browserName(v.UserAgent)),
+	}
+	prev := a.previous[c.ID]
+	return app.Aside().Class("details").Aria("label", "Visitor details").Body(
+		app.H2().Text("Visitor"),
+		app.Dl().Class("facts").Body(rows...),
+		app.If(v.Page != "", func() app.UI {
+			return app.Div().Class("fact-block").Body(
+				app.H3().Text("Page"),
+				app.P().Class("url").Title(v.Page).Text(v.Page),
+				app.If(v.Referrer != "", func() app.UI {
+					return app.P().Class("url", "muted").Title(v.Referrer).Text("from " + v.Referrer)
+				}),
+			)
+		}),
+		dataBlock("Identity data (pdata)", v.PData),
+		dataBlock("Extra data (udata)", v.UData),
+		dataBlock("Form fields", v.Fields),
+		app.H2().Text("Earlier chats"),
+		a.renderPrevious(prev),
+	)
+}
+
+// row is one fact of the visitor, left out when empty.
+func row(k, v string) app.UI {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	return app.Div().Class("fact").Body(app.Dt().Text(k), app.Dd().Text(v))
+}
+
+// dataBlock shows a map of free data, sorted by key.
+func dataBlock(title string, m map[string]string) app.UI {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return app.Div().Class("fact-block").Body(
+		app.H3().Text(title),
+		app.Dl().Class("facts").Body(
+			app.Range(keys).Slice(func(i int) app.UI { return row(keys[i], m[keys[i]]) }),
+		),
+	)
+}
+
+// renderPrevious shows the last messages of the visitor's earlier chats.
+func (a *App) renderPrevious(p *previousState) app.UI {
+	switch {
+	case p == nil || p.loading:
+		return app.P().Class("muted").Text("Loading…")
+	case p.err != "":
+		return app.P().Class("muted").Text(p.err)
+	case len(p.data.Chats) == 0:
+		return app.P().Class("muted").Text("No earlier chats with this visitor.")
+	}
+	chats := p.data.Chats
+	return app.Div().Class("previous").Body(
+		app.Range(chats).Slice(func(i int) app.UI {
+			pc := chats[i]
+			label := clock(pc.CreatedAt, a.now)
+			if pc.Connector != "" {
+				label += " · " + pc.Connector
+			}
+			return app.Details().Class("prev-chat").Open(i == 0).Body(
+				app.Summary().Text(label+" · "+strconv.Itoa(len(pc.Messages))+" messages"),
+				app.Ol().Class("prev-lines").Body(
+					app.Range(pc.Messages).Slice(func(j int) app.UI {
+						m := pc.Messages[j]
+						return app.Li().Class("prev-line", "from-"+string(m.Role)).Body(
+							app.Span().Class("who").Text(nameOrRole(m.Name, m.Role)),
+							app.Time().Class("when").Text(clock(m.At, a.now)),
+							app.Div().Class("text").Text(m.Text),
+						)
+					}),
+				),
+			)
+		}),
+	)
+}
+
+// nameOrRole names a sender of an earlier chat.
+func nameOrRole(name string, r protocol.Role) string {
+	if name != "" {
+		return name
+	}
+	switch r {
+	case protocol.RoleVisitor:
+		return "Visitor"
+	case protocol.RoleAgent:
+		return "Agent"
+	}
+	return "Parley"
+}
+
+// when returns the space-separated classes yes or no, as Class arguments.
+func when(cond bool, yes, no string) []string {
+	if cond {
+		return strings.Fields(yes)
+	}
+	return strings.Fields(no)
+}
