@@ -49,7 +49,8 @@ type Error struct {
 }
 
 // Error implements error.
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+// It avoids fmt, which would otherwise be linked into the visitor widget.
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 // EventType implements [EventBody].
 func (*Error) EventType() Type { return TypeError }
