@@ -391,15 +391,31 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	s.router.submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
 }
 
-// connectorConfig turns a stored connector into the engine's settings.
-func connectorConfig(c store.Connector) acd.ConnectorConfig {
+// connectorConfig turns a stored connector into the engine's settings; loc is the tenant's
+// time zone, in which its opening hours are written.
+func connectorConfig(c store.Connector, loc *time.Location) acd.ConnectorConfig {
 	cfg := acd.ConnectorConfig{
 		Connector: acd.ConnectorID(c.ID), Group: acd.GroupID(c.GroupID), Priority: c.Priority, MaxChatsAll: c.MaxChatsAll,
 		ConnectWait: c.ConnectWait, AnswerTime: c.AnswerTime, FreeAgentSearch: c.FreeAgentSearch,
 		IgnoreSkillsAfter: c.IgnoreSkillsAfter, IgnoreSkillsIfNoneSkilled: c.IgnoreSkillsIfNoneSkilled, OutOfService: c.OutOfService,
+		Waiting1: c.Waiting1, Waiting2: c.Waiting2, Final: c.WaitingFinal,
 	}
 	for i, sk := range c.Skills {
 		cfg.Skills[i] = acd.SkillReq{Skill: sk.Skill, Min: sk.Min, IgnoreAfter: sk.IgnoreAfter}
+	}
+	// Hours were validated when saved; a document that no longer parses leaves the connector
+	// always open rather than closing it by surprise.
+	if hours, err := store.ParseOpeningHours(c.OpeningHours); err == nil && hours != nil {
+		sch := &acd.Schedule{Location: loc}
+		for day, ranges := range hours.Weekly() {
+			for _, r := range ranges {
+				sch.Weekly[day] = append(sch.Weekly[day], acd.Interval{Start: r.Start, End: r.End})
+			}
+		}
+		for _, d := range hours.ClosedDates() {
+			sch.Closed = append(sch.Closed, acd.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()})
+		}
+		cfg.Hours = sch
 	}
 	return cfg
 }
@@ -411,7 +427,8 @@ func groupConfig(g store.ACDGroup) acd.GroupConfig {
 
 // agentState turns a user and their status into the engine's view of the agent.
 func agentState(u store.User, statuses []store.AgentStatus, connected bool) acd.AgentState {
-	st := acd.AgentState{Agent: acd.AgentID(u.ID), Skills: u.Skills, MaxChats: u.MaxChats, Connected: connected && u.Active}
+	st := acd.AgentState{Agent: acd.AgentID(u.ID), Skills: u.Skills, MaxChats: u.MaxChats, Connected: connected && u.Active,
+		MissedLimit: u.MissedLimit, MissedStatus: u.MissedStatusID}
 	for _, g := range u.Groups {
 		st.Groups = append(st.Groups, acd.GroupID(g))
 	}

@@ -34,6 +34,7 @@ type Store interface {
 	Connector(ctx context.Context, id int64) (store.Connector, error)
 	Connectors(ctx context.Context, tenantID int64) ([]store.Connector, error)
 	Tenants(ctx context.Context) ([]store.Tenant, error)
+	Tenant(ctx context.Context, id int64) (store.Tenant, error)
 	Groups(ctx context.Context, tenantID int64) ([]store.ACDGroup, error)
 	Statuses(ctx context.Context, tenantID int64) ([]store.AgentStatus, error)
 	User(ctx context.Context, id int64) (store.User, error)
@@ -174,6 +175,7 @@ func (s *Service) restore(ctx context.Context) error {
 	}
 	var restored []store.Chat
 	for _, t := range tenants {
+		loc := location(t.TimeZone)
 		groups, err := s.st.Groups(ctx, t.ID)
 		if err != nil {
 			return err
@@ -186,7 +188,7 @@ func (s *Service) restore(ctx context.Context) error {
 			return err
 		}
 		for _, c := range conns {
-			s.router.submit(connectorConfig(c))
+			s.router.submit(connectorConfig(c, loc))
 		}
 		open, err := s.st.ChatsOpen(ctx, t.ID)
 		if err != nil {
@@ -252,8 +254,14 @@ func (s *Service) lastSeq(ctx context.Context, chatID string, from uint64) (uint
 }
 
 // ConnectorChanged makes a connector's new settings take effect at once, for new chats and
-// for the chats already open on it (texts, reconnect window, routing).
+// for the chats already open on it (texts, reconnect window, routing, opening hours).
 func (s *Service) ConnectorChanged(c store.Connector) {
+	loc := time.UTC
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	if t, err := s.st.Tenant(ctx, c.TenantID); err == nil {
+		loc = location(t.TimeZone)
+	}
 	s.mu.Lock()
 	for _, ch := range s.chats {
 		if ch.connector.ID == c.ID {
@@ -263,7 +271,27 @@ func (s *Service) ConnectorChanged(c store.Connector) {
 		}
 	}
 	s.mu.Unlock()
-	s.router.submit(connectorConfig(c))
+	s.router.submit(connectorConfig(c, loc))
+}
+
+// TenantChanged makes a tenant's new time zone apply to its connectors' opening hours.
+func (s *Service) TenantChanged(ctx context.Context, t store.Tenant) error {
+	conns, err := s.st.Connectors(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		s.router.submit(connectorConfig(c, location(t.TimeZone)))
+	}
+	return nil
+}
+
+// location loads a tenant's time zone; the store validated it, so failure means UTC.
+func location(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // GroupChanged makes a group's new strategy take effect at once.

@@ -125,3 +125,91 @@ func TestAgentGoneRequeuesChats(t *testing.T) {
 		t.Fatalf("joined %+v", j)
 	}
 }
+
+// Outside the opening hours a chat request is refused with the outOfService text, and the
+// widget learns the connector is closed.
+func TestOpeningHoursRefuse(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	st := env.Server.Store()
+	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Open only on a date long past: closed every day.
+	conn.OpeningHours = []byte(`{"days":{},"closed":["2001-01-01"]}`)
+	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	env.Server.Chats().ConnectorChanged(conn)
+	visitor, connected := env.Visitor(t)
+	if connected.Open {
+		t.Fatal("connected says open outside the opening hours")
+	}
+	_, err = visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Late"})
+	pe, ok := err.(*protocol.Error)
+	if !ok || pe.Code != protocol.CodeOutOfService || pe.Message != connected.Texts["outOfService"] {
+		t.Fatalf("request outside hours: %v", err)
+	}
+	ev, err := visitor.Call(ctx, "", &protocol.QueueInfoGet{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := ev.Body.(*protocol.QueueInfo); info.Open {
+		t.Fatalf("queue info %+v", info)
+	}
+}
+
+// A waiting visitor gets the waiting messages, and an agent who lets offers lapse is set to
+// the configured status (jtel auto-logoff).
+func TestWaitingMessagesAndMissedOffers(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	st := env.Server.Store()
+	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Waiting1, conn.Waiting2, conn.ConnectWait = time.Second, 0, time.Second
+	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	env.Server.Chats().ConnectorChanged(conn)
+	statuses, err := st.Statuses(ctx, conn.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var away int64
+	for _, s := range statuses {
+		if !s.AllowsChat {
+			away = s.ID
+			break
+		}
+	}
+	u, err := st.UserByLogin(ctx, env.DemoUser(t, "agent", 1).Login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.MissedLimit, u.MissedStatusID = 1, away
+	if _, err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	ben, _ := env.Agent(t, 1)
+	visitor, connected := env.Visitor(t)
+	if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Patient"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = await[*protocol.Offer](t, ctx, ben)
+	// Ben lets it lapse: his status changes to the configured one.
+	_, changed := await[*protocol.AgentStatus](t, ctx, ben)
+	if changed.Status != away || changed.Reason != "missed_offers" {
+		t.Fatalf("status change %+v", changed)
+	}
+	ev, err := visitor.Await(ctx, func(ev protocol.Event) bool { m, ok := ev.Body.(*protocol.Message); return ok && m.Key == "waiting1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := ev.Body.(*protocol.Message); m.Class != "lineo linewaiting1" || m.Text == "" || m.Role != protocol.RoleSystem {
+		t.Fatalf("waiting message %+v (texts %v)", m, connected.Texts["waiting1"])
+	}
+}

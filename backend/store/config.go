@@ -175,7 +175,8 @@ func prepareConnector(c Connector) (Connector, error) {
 		return c, invalid("connector name is empty")
 	case c.MaxChatsAll < 0:
 		return c, invalid("max chats must not be negative")
-	case c.ConnectWait < 0, c.AnswerTime < 0, c.FreeAgentSearch < 0, c.IgnoreSkillsAfter < 0, c.ReconnectWindow < 0:
+	case c.ConnectWait < 0, c.AnswerTime < 0, c.FreeAgentSearch < 0, c.IgnoreSkillsAfter < 0, c.ReconnectWindow < 0,
+		c.Waiting1 < 0, c.Waiting2 < 0, c.WaitingFinal < 0:
 		return c, invalid("timeouts must not be negative")
 	}
 	for i, sk := range c.Skills {

@@ -81,6 +81,10 @@ type Connector struct {
 	// ReconnectWindow is how long a disconnected visitor's chat waits for
 	// the visitor to come back (default 60s).
 	ReconnectWindow time.Duration
+	// Waiting1 and Waiting2 are how long after the request the two waiting messages go to a
+	// visitor still without an agent, WaitingFinal the final one (WhosOn linewaiting1,
+	// linewaiting2, final); 0 = never.
+	Waiting1, Waiting2, WaitingFinal time.Duration
 
 	WhatsAppEnabled bool
 	WhatsAppAPIKey  string // TynTec API key
@@ -119,8 +123,12 @@ type User struct {
 	// hash when this is empty.
 	PasswordHash string
 	MaxChats     int // simultaneous chats; 0 = none
-	Lang         string
-	Active       bool
+	// MissedLimit is how many offers in a row the agent may let lapse before their status is
+	// set to MissedStatusID (jtel auto-logoff "maximum missed - total"); 0 = never.
+	MissedLimit    int
+	MissedStatusID int64
+	Lang           string
+	Active         bool
 	// StatusID is the agent's current AgentStatus (0 = none). It is changed
 	// only by SetUserStatus, never by UpdateUser, so that an admin editing a
 	// user does not overwrite a status the agent just set.

@@ -73,6 +73,9 @@ type connectorRow struct {
 	OpeningHours              string
 	Toolbox                   string
 	ReconnectWindowSec        int64
+	Waiting1Sec               int64
+	Waiting2Sec               int64
+	WaitingFinalSec           int64
 	WhatsAppEnabled           bool   `gorm:"column:whatsapp_enabled"`
 	WhatsAppAPIKey            string `gorm:"column:whatsapp_api_key"`
 	WhatsAppNumber            string `gorm:"column:whatsapp_number"`
@@ -93,13 +96,16 @@ type userRow struct {
 	Role         string `gorm:"not null"`
 	PasswordHash string
 	MaxChats     int
-	Lang         string
-	Active       bool
-	StatusID     *int64     `gorm:"index"`
-	Status       *statusRow `gorm:"constraint:OnDelete:SET NULL"`
-	Skills       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	MissedLimit  int
+	// MissedStatusID is not a foreign key: a deleted status only switches the rule off.
+	MissedStatusID int64
+	Lang           string
+	Active         bool
+	StatusID       *int64     `gorm:"index"`
+	Status         *statusRow `gorm:"constraint:OnDelete:SET NULL"`
+	Skills         string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (userRow) TableName() string { return "users" }
@@ -200,6 +206,7 @@ func (eventRow) TableName() string { return "events" }
 var allRows = []any{
 	&tenantRow{}, &groupRow{}, &statusRow{}, &connectorRow{}, &userRow{},
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
+	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 }
 
 // migrate brings the schema up to date. On PostgreSQL it holds an advisory
@@ -340,7 +347,8 @@ func connectorToRow(c Connector) (connectorRow, error) {
 		AllowedOrigins: origins, Texts: texts, OutOfService: c.OutOfService,
 		OpeningHours: rawText(c.OpeningHours), Toolbox: rawText(c.Toolbox),
 		ReconnectWindowSec: seconds(c.ReconnectWindow),
-		WhatsAppEnabled:    c.WhatsAppEnabled, WhatsAppAPIKey: c.WhatsAppAPIKey, WhatsAppNumber: c.WhatsAppNumber,
+		Waiting1Sec:        seconds(c.Waiting1), Waiting2Sec: seconds(c.Waiting2), WaitingFinalSec: seconds(c.WaitingFinal),
+		WhatsAppEnabled: c.WhatsAppEnabled, WhatsAppAPIKey: c.WhatsAppAPIKey, WhatsAppNumber: c.WhatsAppNumber,
 		CreatedAt: normTime(c.CreatedAt), UpdatedAt: normTime(c.UpdatedAt),
 	}, nil
 }
@@ -354,6 +362,7 @@ func (r connectorRow) domain() (Connector, error) {
 		IgnoreSkillsIfNoneSkilled: r.IgnoreSkillsIfNoneSkilled, OutOfService: r.OutOfService,
 		OpeningHours: textRaw(r.OpeningHours), Toolbox: textRaw(r.Toolbox),
 		ReconnectWindow: duration(r.ReconnectWindowSec),
+		Waiting1:        duration(r.Waiting1Sec), Waiting2: duration(r.Waiting2Sec), WaitingFinal: duration(r.WaitingFinalSec),
 		WhatsAppEnabled: r.WhatsAppEnabled, WhatsAppAPIKey: r.WhatsAppAPIKey, WhatsAppNumber: r.WhatsAppNumber,
 		CreatedAt: normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
 	}
@@ -381,6 +390,7 @@ func userToRow(u User) (userRow, error) {
 	return userRow{
 		ID: u.ID, TenantID: idPtr(u.TenantID), Login: u.Login, Name: u.Name, Nickname: u.Nickname,
 		Email: u.Email, Role: u.Role, PasswordHash: u.PasswordHash, MaxChats: u.MaxChats, Lang: u.Lang,
+		MissedLimit: u.MissedLimit, MissedStatusID: u.MissedStatusID,
 		Active: u.Active, StatusID: idPtr(u.StatusID), Skills: skills,
 		CreatedAt: normTime(u.CreatedAt), UpdatedAt: normTime(u.UpdatedAt),
 	}, nil
@@ -391,6 +401,7 @@ func (r userRow) domain() (User, error) {
 	u := User{
 		ID: r.ID, TenantID: idVal(r.TenantID), Login: r.Login, Name: r.Name, Nickname: r.Nickname,
 		Email: r.Email, Role: r.Role, PasswordHash: r.PasswordHash, MaxChats: r.MaxChats, Lang: r.Lang,
+		MissedLimit: r.MissedLimit, MissedStatusID: r.MissedStatusID,
 		Active: r.Active, StatusID: idVal(r.StatusID),
 		CreatedAt: normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -124,7 +125,7 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		}
 		conn, err := createConnector(tx, Connector{
 			TenantID: tenant.ID, Name: "Website chat", Title: "Chat with us", GroupID: group.ID,
-			Texts: demoTexts,
+			Texts: demoTexts, Waiting1: 30 * time.Second, Waiting2: 90 * time.Second,
 		})
 		if err != nil {
 			return err

@@ -23,6 +23,10 @@ func prepareUser(u User) (User, error) {
 		return u, invalid("login contains white space")
 	case u.MaxChats < 0:
 		return u, invalid("max chats must not be negative")
+	case u.MissedLimit < 0:
+		return u, invalid("missed offers limit must not be negative")
+	case u.MissedLimit > 0 && u.MissedStatusID == 0:
+		return u, invalid("choose the status an agent gets after missing %d offers", u.MissedLimit)
 	}
 	switch u.Role {
 	case RoleSuperAdmin:
