@@ -1,0 +1,244 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestSettings runs the settings tables' contract on every backend.
+func TestSettings(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b.newConfig(t))
+			t.Run("SurveyFields", func(t *testing.T) { testSurveyFields(t, s) })
+			t.Run("CannedResponses", func(t *testing.T) { testCanned(t, s) })
+			t.Run("TenantSettings", func(t *testing.T) { testTenantSettings(t, s) })
+			t.Run("IPBlocks", func(t *testing.T) { testIPBlocks(t, s) })
+		})
+	}
+}
+
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != field || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want a FieldError on %s", err, field)
+	}
+}
+
+func testSurveyFields(t *testing.T, s *Store) {
+	ten := newTenant(t, s, "Surveys")
+	other := newTenant(t, s, "Other")
+	c := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Web"}))
+	foreign := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Foreign"}))
+
+	name := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat,
+		FieldName: "name", FieldType: "text", Prompt: "Your name", Required: true, Length: 100, ChangeCase: 3, ValidateLow: -1, ValidateHigh: -1}))
+	topic := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat, Sort: 2,
+		FieldName: "topic", FieldType: "select", Prompt: "Topic", SelectType: "radio", SelectOptions: []string{"Billing", " ", "Orders"},
+		DefaultValue: "Orders", ValidateLow: -1, ValidateHigh: -1}))
+	if !slices.Equal(topic.SelectOptions, []string{"Billing", "Orders"}) {
+		t.Fatalf("options = %q", topic.SelectOptions)
+	}
+	rating := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPostChat,
+		FieldName: "rating", FieldType: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}))
+	wantEqual(t, must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, SurveyPreChat)), []SurveyField{name, topic})
+	wantEqual(t, must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, "")), []SurveyField{name, topic, rating})
+
+	_, err := s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat, FieldName: "name", FieldType: "text", Prompt: "Again"})
+	wantErr(t, err, ErrConflict)
+	_, err = s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: foreign.ID, Kind: SurveyPreChat, FieldName: "x", FieldType: "text", Prompt: "X"})
+	wantErr(t, err, ErrInvalid)
+	for field, f := range map[string]SurveyField{
+		"FieldName":        {FieldName: "1bad", FieldType: "text", Prompt: "P"},
+		"FieldType":        {FieldName: "a", FieldType: "colour", Prompt: "P"},
+		"Prompt":           {FieldName: "a", FieldType: "text"},
+		"Mask":             {FieldName: "a", FieldType: "text", Prompt: "P", Mask: "("},
+		"ValidateHigh":     {FieldName: "a", FieldType: "numeric", Prompt: "P", ValidateLow: 5, ValidateHigh: 1},
+		"SelectOptions":    {FieldName: "a", FieldType: "select", Prompt: "P"},
+		"DefaultValue":     {FieldName: "a", FieldType: "select", Prompt: "P", SelectOptions: []string{"x"}, DefaultValue: "y"},
+		"ChangeCase":       {FieldName: "a", FieldType: "text", Prompt: "P", ChangeCase: 4},
+		"Lines":            {FieldName: "a", FieldType: "text", Prompt: "P", MultiLine: true},
+		"DefaultDateToday": {FieldName: "a", FieldType: "text", Prompt: "P", DefaultDateToday: true},
+	} {
+		f.TenantID, f.ConnectorID, f.Kind = ten.ID, c.ID, SurveyPreChat
+		_, err := s.CreateSurveyField(ctx, f)
+		wantField(t, err, field)
+	}
+
+	name.Prompt, name.Kind = "Full name", SurveyPostChat // Kind is kept
+	got := must[SurveyField](t)(s.UpdateSurveyField(ctx, name))
+	if got.Prompt != "Full name" || got.Kind != SurveyPreChat {
+		t.Fatalf("update: %+v", got)
+	}
+	name.TenantID = other.ID
+	_, err = s.UpdateSurveyField(ctx, name)
+	wantErr(t, err, ErrNotFound)
+	wantErr(t, s.DeleteSurveyField(ctx, other.ID, rating.ID), ErrNotFound)
+	if err := s.DeleteSurveyField(ctx, ten.ID, rating.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, SurveyPostChat))); n != 0 {
+		t.Fatalf("%d post-chat fields after delete", n)
+	}
+}
+
+func testCanned(t *testing.T, s *Store) {
+	ten := newTenant(t, s, "Canned")
+	other := newTenant(t, s, "Other")
+	billing := must[CannedFolder](t)(s.CreateCannedFolder(ctx, CannedFolder{TenantID: ten.ID, Name: "Billing"}))
+	refunds := must[CannedFolder](t)(s.CreateCannedFolder(ctx, CannedFolder{TenantID: ten.ID, ParentID: billing.ID, Name: "Refunds"}))
+	_, err := s.CreateCannedFolder(ctx, CannedFolder{TenantID: other.ID, ParentID: billing.ID, Name: "Sneaky"})
+	wantField(t, err, "ParentID")
+	_, err = s.CreateCannedFolder(ctx, CannedFolder{TenantID: ten.ID, Name: " "})
+	wantField(t, err, "Name")
+	// A folder cannot move below itself.
+	billing.ParentID = refunds.ID
+	_, err = s.UpdateCannedFolder(ctx, billing)
+	wantField(t, err, "ParentID")
+
+	hello := must[CannedResponse](t)(s.CreateCannedResponse(ctx, CannedResponse{TenantID: ten.ID, Title: "Hello", Text: "Hello, how can I help?"}))
+	refund := must[CannedResponse](t)(s.CreateCannedResponse(ctx, CannedResponse{TenantID: ten.ID, FolderID: refunds.ID, Title: "Refund time", Text: "Refunds take 5 days."}))
+	if refund.Path != "Billing / Refunds" || hello.Path != "" {
+		t.Fatalf("paths %q %q", refund.Path, hello.Path)
+	}
+	_, err = s.CreateCannedResponse(ctx, CannedResponse{TenantID: other.ID, FolderID: refunds.ID, Title: "x", Text: "y"})
+	wantField(t, err, "FolderID")
+	_, err = s.CreateCannedResponse(ctx, CannedResponse{TenantID: ten.ID, Title: "x"})
+	wantField(t, err, "Text")
+	must[CannedResponse](t)(s.CreateCannedResponse(ctx, CannedResponse{TenantID: other.ID, Title: "Theirs", Text: "Not ours"}))
+
+	all := must[[]CannedResponse](t)(s.CannedResponses(ctx, ten.ID))
+	wantEqual(t, all, []CannedResponse{hello, refund})
+
+	refund.Title, refund.FolderID = "Refunds", billing.ID
+	got := must[CannedResponse](t)(s.UpdateCannedResponse(ctx, refund))
+	if got.Path != "Billing" || got.Title != "Refunds" {
+		t.Fatalf("after move: %+v", got)
+	}
+	refund.TenantID = other.ID
+	_, err = s.UpdateCannedResponse(ctx, refund)
+	wantErr(t, err, ErrInvalid) // the folder is not theirs
+	wantErr(t, s.DeleteCannedResponse(ctx, other.ID, hello.ID), ErrNotFound)
+
+	folders, paths, err := s.CannedFolders(ctx, ten.ID)
+	if err != nil || len(folders) != 2 || paths[refunds.ID] != "Billing / Refunds" {
+		t.Fatalf("folders %+v %v %v", folders, paths, err)
+	}
+	// Deleting a folder takes its subfolders and responses with it, and nothing else.
+	wantErr(t, s.DeleteCannedFolder(ctx, other.ID, billing.ID), ErrNotFound)
+	if err := s.DeleteCannedFolder(ctx, ten.ID, billing.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, must[[]CannedResponse](t)(s.CannedResponses(ctx, ten.ID)), []CannedResponse{hello})
+	if n := len(must[[]CannedResponse](t)(s.CannedResponses(ctx, other.ID))); n != 1 {
+		t.Fatalf("other tenant has %d responses", n)
+	}
+}
+
+func testTenantSettings(t *testing.T, s *Store) {
+	ten := newTenant(t, s, "Policy")
+	def := must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID))
+	wantEqual(t, def, DefaultTenantSettings(ten.ID))
+	if def.MaxAttachmentKB != 5120 || !slices.Equal(def.RestrictedTypes, []string{"exe", "bat", "cmd", "com", "vbs"}) {
+		t.Fatalf("defaults: %+v", def)
+	}
+	saved := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024,
+		AllowedTypes: []string{".PDF", "png", "png"}, RestrictedTypes: nil, MaxChatsPerIP: 3}))
+	wantEqual(t, saved, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024, AllowedTypes: []string{"pdf", "png"}, MaxChatsPerIP: 3})
+	wantEqual(t, must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID)), saved)
+	if !saved.AllowsAttachment("a.PDF", 1000) || saved.AllowsAttachment("a.exe", 10) || saved.AllowsAttachment("a.pdf", 2<<20) {
+		t.Fatal("AllowsAttachment")
+	}
+	_, err := s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, AllowedTypes: []string{"exe"}, RestrictedTypes: []string{"exe"}})
+	wantField(t, err, "AllowedTypes")
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxChatsPerIP: -1})
+	wantField(t, err, "MaxChatsPerIP")
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: 99999})
+	wantErr(t, err, ErrInvalid)
+}
+
+func testIPBlocks(t *testing.T, s *Store) {
+	ten := newTenant(t, s, "Blocks")
+	other := newTenant(t, s, "Other")
+	one := must[IPBlock](t)(s.CreateIPBlock(ctx, IPBlock{TenantID: ten.ID, Prefix: " 203.0.113.7 ", Note: "spam"}))
+	rng := must[IPBlock](t)(s.CreateIPBlock(ctx, IPBlock{TenantID: ten.ID, Prefix: "198.51.100.77/24"}))
+	if one.Prefix != "203.0.113.7" || rng.Prefix != "198.51.100.0/24" {
+		t.Fatalf("prefixes %q %q", one.Prefix, rng.Prefix)
+	}
+	_, err := s.CreateIPBlock(ctx, IPBlock{TenantID: ten.ID, Prefix: "203.0.113.7/32"})
+	wantErr(t, err, ErrConflict)
+	_, err = s.CreateIPBlock(ctx, IPBlock{TenantID: ten.ID, Prefix: "not-an-ip"})
+	wantField(t, err, "Prefix")
+	wantEqual(t, must[[]IPBlock](t)(s.IPBlocks(ctx, ten.ID)), []IPBlock{one, rng})
+	for ip, want := range map[string]bool{"203.0.113.7": true, "198.51.100.200": true, "::ffff:198.51.100.1": true, "192.0.2.1": false, "junk": false} {
+		if got := must[bool](t)(s.IPBlocked(ctx, ten.ID, ip)); got != want {
+			t.Errorf("IPBlocked(%s) = %v", ip, got)
+		}
+	}
+	if must[bool](t)(s.IPBlocked(ctx, other.ID, "203.0.113.7")) {
+		t.Error("another tenant's blacklist applies")
+	}
+	wantErr(t, s.DeleteIPBlock(ctx, other.ID, one.ID), ErrNotFound)
+	if err := s.DeleteIPBlock(ctx, ten.ID, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	if must[bool](t)(s.IPBlocked(ctx, ten.ID, "203.0.113.7")) {
+		t.Error("still blocked after delete")
+	}
+}
+
+func TestOpeningHoursAndToolbox(t *testing.T) {
+	h, err := ParseOpeningHours(json.RawMessage(`{"days":{"mon":["13:30-17:00","08:00-12:30"],"sat":["10:00-24:00"]},"closed":["2026-12-25"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := h.Weekly()
+	if len(w[time.Monday]) != 2 || w[time.Monday][0] != (HourRange{8 * time.Hour, 12*time.Hour + 30*time.Minute}) ||
+		w[time.Saturday][0].End != 24*time.Hour || len(w[time.Sunday]) != 0 {
+		t.Fatalf("weekly %+v", w)
+	}
+	if d := h.ClosedDates(); len(d) != 1 || d[0].Month() != time.December || d[0].Day() != 25 {
+		t.Fatalf("closed %v", d)
+	}
+	if h, err := ParseOpeningHours(nil); h != nil || err != nil {
+		t.Fatalf("empty: %v %v", h, err)
+	}
+	for _, bad := range []string{
+		`{"days":{"monday":["09:00-17:00"]}}`, `{"days":{"mon":["9-17"]}}`, `{"days":{"mon":["17:00-09:00"]}}`,
+		`{"days":{"mon":["09:00-12:00","11:00-13:00"]}}`, `{"days":{"mon":["09:00-24:30"]}}`, `{"closed":["25.12.2026"]}`,
+		`{"weekly":{}}`, `{`,
+	} {
+		if _, err := ParseOpeningHours(json.RawMessage(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+
+	tb, err := ParseToolbox(nil)
+	if err != nil || tb != DefaultToolbox() {
+		t.Fatalf("default toolbox %+v %v", tb, err)
+	}
+	tb, err = ParseToolbox(json.RawMessage(`{"position":"center-left","hide_agent_name":true,"idle_timeout":600,"idle_warning":60,"max_message_length":2000}`))
+	if err != nil || tb.Position != "center-left" || !tb.HideAgentName || !tb.ShowWaitTime || tb.IdleTimeout != 600 {
+		t.Fatalf("toolbox %+v %v", tb, err)
+	}
+	back, err := ParseToolbox(tb.JSON())
+	if err != nil || back != tb {
+		t.Fatalf("round trip %+v %v", back, err)
+	}
+	for _, bad := range []string{`{"position":"middle"}`, `{"idle_warning":10}`, `{"idle_timeout":60,"idle_warning":60}`,
+		`{"max_message_length":5000}`, `{"colour":"red"}`} {
+		if _, err := ParseToolbox(json.RawMessage(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+	for in, want := range map[string]string{"2001:db8::1/32": "2001:db8::/32", "10.0.0.1/32": "10.0.0.1", "::ffff:10.0.0.1": "10.0.0.1"} {
+		if got, err := ParseIPPrefix(in); err != nil || got != want {
+			t.Errorf("ParseIPPrefix(%s) = %q, %v", in, got, err)
+		}
+	}
+}
