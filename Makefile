@@ -72,7 +72,7 @@ wasm-test:
 ## bench: Go benchmarks, the ACD decision latency, and a short load run on SQLite and PostgreSQL
 bench: $(BIN)/parley $(BIN)/parley-load
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
-	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 ./backend/acd/ | grep -E '^acd_decision_p99_us' || true
+	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 -v ./backend/acd/ | grep -E '^acd_decision_p99_us'
 	@$(MAKE) --no-print-directory load DB=sqlite
 	@$(MAKE) --no-print-directory load DB=postgres
 
