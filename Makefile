@@ -30,7 +30,7 @@ endif
 
 SERVER_SRC := $(shell find backend shared -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: help build run test vet fmt-check unit wasm-test bench load size clean
+.PHONY: help build run test vet fmt-check unit wasm-test bench load size templ clean
 
 ## help: list the targets
 help:
@@ -92,6 +92,10 @@ load: $(BIN)/parley $(BIN)/parley-load
 	kill $$pid; wait $$pid || true; \
 	if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
 	rm -rf $$dir; exit $$rc
+
+## templ: regenerate the admin pages' Go code from the .templ files (a test checks they are fresh)
+templ:
+	$(GO) run github.com/a-h/templ/cmd/templ@v0.3.977 generate -path backend/admin
 
 ## size: the web apps' transfer sizes
 size: $(WEB_SIZE)

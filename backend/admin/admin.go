@@ -1,0 +1,158 @@
+// Package admin is Parley's administration web interface: server-rendered pages (templ) under
+// /admin/ with which administrators configure a tenant completely — tenants, users and their
+// skills, agent statuses, ACD groups, connectors with every distribution setting, opening
+// hours and widget options, texts, surveys, canned responses, the attachment policy, the IP
+// blacklist and the embed code — and supervisors watch the live routing state.
+//
+// The pages work without JavaScript (plain forms, a meta refresh for the live overview); a
+// little script only adds a copy button. Every request is checked in two places: the role
+// (super-admin, tenant admin, supervisor, agent) and the tenant — an entity of another tenant
+// is reported as not found, so nobody learns that it exists. Every POST carries a CSRF token
+// tied to the session and is refused with 403 without it. Saved settings are handed to the
+// routing engine at once (see [Routing]), so no change needs a restart.
+package admin
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// Routing is what the admin pages need from the chat service: telling routing about saved
+// settings at once, and reading its live state for supervisors. *chat.Service implements it.
+type Routing interface {
+	ConnectorChanged(c store.Connector)
+	GroupChanged(g store.ACDGroup)
+	AgentChanged(u store.User)
+	Snapshot() acd.Snapshot
+	Explain(chatID string) []acd.LogEntry
+}
+
+// Options wire the admin pages to the rest of the server.
+type Options struct {
+	Store   *store.Store
+	Routing Routing
+	// SessionTTL is how long a sign-in lasts (the same sessions as the agent app).
+	SessionTTL time.Duration
+	// SecureCookies marks cookies Secure (serve over TLS).
+	SecureCookies bool
+	// LoginsPerMinute bounds sign-in attempts per client address (10).
+	LoginsPerMinute int
+	Logger          *slog.Logger
+	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
+	HashPassword func(string) (string, error)
+}
+
+// handlers holds what every page needs; one value serves all requests.
+type handlers struct {
+	st   *store.Store
+	rt   Routing
+	opts Options
+	log  *slog.Logger
+}
+
+// Register mounts the admin pages under /admin on r.
+func Register(r fiber.Router, opts Options) {
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.LoginsPerMinute <= 0 {
+		opts.LoginsPerMinute = 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.HashPassword == nil {
+		opts.HashPassword = password.Hash
+	}
+	h := &handlers{st: opts.Store, rt: opts.Routing, opts: opts, log: opts.Logger}
+
+	g := r.Group("/admin", h.securityHeaders)
+	g.Get("/static/:file", serveStatic)
+	g.Use(h.session, h.checkCSRF)
+
+	g.Get("/login", h.loginPage)
+	g.Post("/login", newLoginLimiter(opts.LoginsPerMinute, time.Minute).handler(func(c *fiber.Ctx) error {
+		return h.loginRefused(c, fiber.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
+	}), h.login)
+	g.Post("/logout", h.logout)
+	g.Get("/", h.home)
+
+	agent, sup, adm, super := h.need(roleAgent), h.need(roleSupervisor), h.need(roleAdmin), h.need(roleSuperAdmin)
+
+	g.Get("/profile", agent, h.profile)
+	g.Post("/profile", agent, h.profileSave)
+	g.Post("/profile/password", agent, h.profilePassword)
+
+	g.Get("/tenants", super, h.tenants)
+	g.Get("/tenants/new", super, h.tenantNew)
+	g.Post("/tenants/new", super, h.tenantCreate)
+	g.Get("/tenants/:id", adm, h.tenantEdit)
+	g.Post("/tenants/:id", adm, h.tenantSave)
+	g.Post("/switch-tenant", super, h.switchTenant)
+
+	g.Get("/users", sup, h.users)
+	g.Get("/users/new", adm, h.userNew)
+	g.Post("/users/new", adm, h.userCreate)
+	g.Get("/users/:id", adm, h.userEdit)
+	g.Post("/users/:id", adm, h.userSave)
+	g.Post("/users/:id/password", adm, h.userPassword)
+	g.Post("/users/:id/active", adm, h.userActive)
+
+	g.Get("/statuses", sup, h.statuses)
+	g.Get("/statuses/new", adm, h.statusNew)
+	g.Post("/statuses/new", adm, h.statusSave)
+	g.Get("/statuses/:id", adm, h.statusEdit)
+	g.Post("/statuses/:id", adm, h.statusSave)
+
+	g.Get("/groups", sup, h.groups)
+	g.Get("/groups/new", adm, h.groupNew)
+	g.Post("/groups/new", adm, h.groupSave)
+	g.Get("/groups/:id", adm, h.groupEdit)
+	g.Post("/groups/:id", adm, h.groupSave)
+
+	g.Get("/connectors", sup, h.connectors)
+	g.Get("/connectors/new", adm, h.connectorNew)
+	g.Post("/connectors/new", adm, h.connectorSave)
+	g.Get("/connectors/:id", adm, h.connectorEdit)
+	g.Post("/connectors/:id", adm, h.connectorSave)
+	g.Get("/connectors/:id/texts", adm, h.textsEdit)
+	g.Post("/connectors/:id/texts", adm, h.textsSave)
+	g.Get("/connectors/:id/embed", adm, h.embed)
+	g.Get("/connectors/:id/preview", adm, h.preview)
+	g.Get("/connectors/:id/surveys", adm, h.surveys)
+	g.Get("/connectors/:id/surveys/new", adm, h.surveyNew)
+	g.Post("/connectors/:id/surveys/new", adm, h.surveySave)
+	g.Get("/connectors/:id/surveys/:fid", adm, h.surveyEdit)
+	g.Post("/connectors/:id/surveys/:fid", adm, h.surveySave)
+	g.Post("/connectors/:id/surveys/:fid/delete", adm, h.surveyDelete)
+
+	g.Get("/canned", adm, h.canned)
+	g.Post("/canned/folders", adm, h.folderCreate)
+	g.Get("/canned/folders/:id", adm, h.folderEdit)
+	g.Post("/canned/folders/:id", adm, h.folderSave)
+	g.Post("/canned/folders/:id/delete", adm, h.folderDelete)
+	g.Post("/canned/responses", adm, h.responseCreate)
+	g.Get("/canned/responses/:id", adm, h.responseEdit)
+	g.Post("/canned/responses/:id", adm, h.responseSave)
+	g.Post("/canned/responses/:id/delete", adm, h.responseDelete)
+
+	g.Get("/attachments", adm, h.attachments)
+	g.Post("/attachments", adm, h.attachmentsSave)
+	g.Get("/security", adm, h.security)
+	g.Post("/security", adm, h.securitySave)
+	g.Post("/security/blocks", adm, h.blockCreate)
+	g.Post("/security/blocks/:id/delete", adm, h.blockDelete)
+
+	g.Get("/overview", sup, h.overview)
+	g.Get("/api/chats/:id/decisions", sup, h.decisions)
+
+	g.Use(func(c *fiber.Ctx) error {
+		return h.fail(c, fiber.StatusNotFound, "There is no such page. Use the menu on the left.")
+	})
+}

@@ -1,0 +1,482 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// fixture is a running server with one user of every role, a second tenant with its own
+// admin and connector, and a signed-in client per role.
+type fixture struct {
+	t       *testing.T
+	env     *servertest.Env
+	st      *store.Store
+	ids     map[string]string // path placeholders: {conn}, {otherConn}, ...
+	clients map[string]*client
+}
+
+// client is a browser stand-in: the session cookie and the page's CSRF token.
+type client struct {
+	base, cookie, csrf string
+}
+
+func newFixture(t *testing.T, pg bool) *fixture {
+	t.Helper()
+	env := servertest.Start(t, servertest.Options{Postgres: pg})
+	ctx := context.Background()
+	st := env.Server.Store()
+	fx := &fixture{t: t, env: env, st: st, ids: map[string]string{}, clients: map[string]*client{"": {base: env.URL}}}
+	demo := env.Demo
+	fx.ids["{conn}"] = fmt.Sprint(demo.ConnectorID)
+	fx.ids["{tenant}"] = fmt.Sprint(demo.TenantID)
+
+	other, err := st.CreateTenant(ctx, store.Tenant{Name: "Other Corp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oconn, err := st.CreateConnector(ctx, store.Connector{TenantID: other.ID, Name: "Their chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.ids["{otherTenant}"] = fmt.Sprint(other.ID)
+	fx.ids["{otherConn}"] = fmt.Sprint(oconn.ID)
+	hash, _ := password.HashWithParams("not-used-here-123", cheap)
+	mk := func(key string, u store.User) store.User {
+		u.Login, u.Name, u.PasswordHash, u.Active = key+"@test.parley", "Test "+key, hash, true
+		u, err := st.CreateUser(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	users := map[string]store.User{
+		"super":      mk("super", store.User{Role: store.RoleSuperAdmin}),
+		"supervisor": mk("supervisor", store.User{TenantID: demo.TenantID, Role: store.RoleSupervisor}),
+		"other":      mk("other", store.User{TenantID: other.ID, Role: store.RoleAdmin}),
+	}
+	fx.ids["{otherUser}"] = fmt.Sprint(users["other"].ID)
+	for _, du := range demo.Users {
+		u, err := st.UserByLogin(ctx, du.Login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case du.Role == store.RoleAdmin:
+			users["admin"] = u
+		case u.Nickname == "Anna":
+			users["agent"] = u
+			fx.ids["{anna}"] = fmt.Sprint(u.ID)
+		}
+	}
+	for key, u := range users {
+		token, err := st.CreateSession(ctx, u.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &client{base: env.URL, cookie: "parley_session=" + token}
+		page := c.do(t, "GET", "/admin/profile", nil, "")
+		m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("%s: no CSRF token on the profile page (%d)", key, page.status)
+		}
+		c.csrf = m[1]
+		fx.clients[key] = c
+	}
+	return fx
+}
+
+type response struct {
+	status   int
+	body     string
+	location string
+}
+
+// do sends a request without following redirects. token "" sends the client's CSRF token
+// with a form; "-" sends none.
+func (c *client) do(t *testing.T, method, path string, form url.Values, token string) response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		form = cloneValues(form)
+		switch token {
+		case "":
+			form.Set("_csrf", c.csrf)
+		case "-":
+		default:
+			form.Set("_csrf", token)
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.cookie != "" {
+		req.Header.Set("Cookie", c.cookie)
+	}
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 20 * time.Second}
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location")}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func (fx *fixture) expand(s string) string {
+	for k, v := range fx.ids {
+		s = strings.ReplaceAll(s, k, v)
+	}
+	return s
+}
+
+// scenario is one request and what must come of it.
+type scenario struct {
+	name    string
+	as      string // client key; "" is not signed in
+	method  string
+	path    string
+	form    url.Values
+	token   string // "" the session's, "-" none, else this value
+	status  int
+	want    []string // substrings of the body (or the Location for redirects)
+	notWant []string
+	after   func(t *testing.T, fx *fixture)
+}
+
+// connectorForm is a complete connector form as a browser would send it.
+func connectorForm(mod func(url.Values)) url.Values {
+	v := url.Values{
+		"name": {"Website chat"}, "title": {"Chat with us"}, "group_id": {"1"}, "max_chats_all": {"0"}, "priority": {"0"},
+		"connect_wait": {"30"}, "answer_time": {"120"}, "free_agent_search": {"300"}, "reconnect_window": {"60"},
+		"skill1": {""}, "skill1_min": {""}, "skill1_ignore": {""}, "ignore_skills_after": {"0"},
+		"position": {"bottom-right"}, "show_wait_time": {"on"}, "idle_timeout": {"0"}, "idle_warning": {"0"}, "max_message_length": {"0"},
+	}
+	if mod != nil {
+		mod(v)
+	}
+	return v
+}
+
+func scenarios() []scenario {
+	return []scenario{
+		// Sign-in and roles.
+		{name: "anonymous is sent to sign in", method: "GET", path: "/admin/connectors", status: 303, want: []string{"/admin/login?next="}},
+		{name: "sign-in page", method: "GET", path: "/admin/login", status: 200, want: []string{"<h1>Sign in</h1>", `name="_csrf"`}},
+		{name: "sign-in without the form token", method: "POST", path: "/admin/login", form: url.Values{"login": {"x"}, "password": {"y"}}, token: "-", status: 403, want: []string{"could not be accepted"}},
+		{name: "agent may not configure", as: "agent", method: "GET", path: "/admin/connectors", status: 403, want: []string{"may not open this page"}},
+		{name: "agent sees own profile", as: "agent", method: "GET", path: "/admin/profile", status: 200, want: []string{"Your profile", "Anna"}, notWant: []string{`href="/admin/connectors"`}},
+		{name: "supervisor reads connectors", as: "supervisor", method: "GET", path: "/admin/connectors", status: 200, want: []string{"Website chat"}, notWant: []string{"New connector"}},
+		{name: "supervisor may not edit", as: "supervisor", method: "GET", path: "/admin/connectors/{conn}", status: 403},
+		{name: "supervisor may not post", as: "supervisor", method: "POST", path: "/admin/groups/new", form: url.Values{"name": {"X"}, "strategy": {"round_robin"}}, status: 403},
+		{name: "supervisor live overview", as: "supervisor", method: "GET", path: "/admin/overview", status: 200, want: []string{`http-equiv="refresh"`, "Waiting chats"}},
+		{name: "admin home goes to connectors", as: "admin", method: "GET", path: "/admin/", status: 303, want: []string{"/admin/connectors"}},
+		{name: "admin may not list tenants", as: "admin", method: "GET", path: "/admin/tenants", status: 403},
+		// Tenant isolation: another tenant's rows do not exist for this admin.
+		{name: "foreign connector hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}", status: 404},
+		{name: "foreign connector not changed", as: "admin", method: "POST", path: "/admin/connectors/{otherConn}", form: connectorForm(nil), status: 404,
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{otherConn}")))
+				if c.Name != "Their chat" {
+					t.Fatalf("another tenant's connector changed: %q", c.Name)
+				}
+			}},
+		{name: "foreign texts hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}/texts", status: 404},
+		{name: "foreign user hidden", as: "admin", method: "GET", path: "/admin/users/{otherUser}", status: 404},
+		{name: "foreign user not deactivated", as: "admin", method: "POST", path: "/admin/users/{otherUser}/active", form: url.Values{"active": {"0"}}, status: 404},
+		{name: "foreign tenant hidden", as: "admin", method: "GET", path: "/admin/tenants/{otherTenant}", status: 404},
+		{name: "other admin sees only own connectors", as: "other", method: "GET", path: "/admin/connectors", status: 200, want: []string{"Their chat"}, notWant: []string{"Website chat"}},
+		{name: "super-admin lists tenants", as: "super", method: "GET", path: "/admin/tenants", status: 200, want: []string{"Demo Company", "Other Corp"}},
+		{name: "super-admin creates a tenant", as: "super", method: "POST", path: "/admin/tenants/new", form: url.Values{"name": {"Third"}, "time_zone": {"Europe/Vienna"}, "default_lang": {"de"}}, status: 303},
+		{name: "tenant time zone validated", as: "admin", method: "POST", path: "/admin/tenants/{tenant}", form: url.Values{"name": {"Demo Company"}, "time_zone": {"Mars/Base"}, "default_lang": {"en"}}, status: 422, want: []string{"Enter a time zone name", `value="Mars/Base"`}},
+		// CSRF.
+		{name: "post without token refused", as: "admin", method: "POST", path: "/admin/groups/new", form: url.Values{"name": {"Sneaky"}, "strategy": {"round_robin"}}, token: "-", status: 403, want: []string{"could not be accepted"}},
+		{name: "post with another session's token refused", as: "admin", method: "POST", path: "/admin/groups/new", form: url.Values{"name": {"Sneaky"}, "strategy": {"round_robin"}}, token: "AAAA", status: 403,
+			after: func(t *testing.T, fx *fixture) {
+				for _, g := range must(fx.st.Groups(context.Background(), id(fx, "{tenant}"))) {
+					if g.Name == "Sneaky" {
+						t.Fatal("a refused form was saved")
+					}
+				}
+			}},
+		// Validation keeps what was typed and says what is wrong, next to the field.
+		{name: "connector validation", as: "admin", method: "POST", path: "/admin/connectors/new",
+			form: connectorForm(func(v url.Values) {
+				v.Set("name", "")
+				v.Set("hours_enabled", "on")
+				v.Set("hours_mon", "9-17")
+				v.Set("whatsapp_enabled", "on")
+				v.Set("whatsapp_number", "030 1234")
+				v.Set("allowed_origins", "not a site")
+				v.Set("skill1", "English!")
+				v.Set("idle_timeout", "60")
+				v.Set("idle_warning", "90")
+				v.Set("title", "Typed <title>")
+			}), status: 422,
+			want: []string{"Enter a name", "is not like 09:00-17:00", "E.164", "is not a site origin", "Skill names are lower-case", "The warning must come before",
+				`value="9-17"`, `value="Typed &lt;title&gt;"`, `aria-invalid="true"`, "WhatsApp needs the TynTec API key"}},
+		{name: "texts: unknown key", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao", "goodbye": "x"}`}}, status: 422, want: []string{"Unknown text key &#34;goodbye&#34;", "goodbye"}},
+		{name: "texts: broken JSON", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {"{\n  \"bye\": \n}"}}, status: 422, want: []string{"broken at line 3"}},
+		{name: "texts: not a string", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": 3}`}}, status: 422, want: []string{"must be a text in quotes"}},
+		{name: "texts: defaults shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}/texts", status: 200, want: []string{"waitingFinal", "queueMessage", "Default (de)"}},
+		{name: "texts saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao $agent", "bye#de": "Tschüss", "queueMessage": "You are $position of $of"}`}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				if c.Texts["bye#de"] != "Tschüss" || len(c.Texts) != 3 {
+					t.Fatalf("texts %v", c.Texts)
+				}
+			}},
+		{name: "survey field validation", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
+			form:   url.Values{"kind": {"pre"}, "field_name": {"order_no"}, "field_type": {"text"}, "prompt": {"Order number"}, "mask": {"[0-9"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
+			status: 422, want: []string{"Not a valid regular expression", `value="[0-9"`}},
+		{name: "survey field saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
+			form:   url.Values{"kind": {"post"}, "field_name": {"rating"}, "field_type": {"rating"}, "prompt": {"How did we do?"}, "required": {"on"}, "select_type": {"select"}, "validate_low": {"1"}, "validate_high": {"5"}},
+			status: 303, after: func(t *testing.T, fx *fixture) {
+				fs := must(fx.st.SurveyFields(context.Background(), id(fx, "{conn}"), store.SurveyPostChat))
+				if len(fs) != 1 || fs[0].ValidateHigh != 5 || !fs[0].Required {
+					t.Fatalf("fields %+v", fs)
+				}
+			}},
+		{name: "canned folder", as: "admin", method: "POST", path: "/admin/canned/folders", form: url.Values{"name": {"Billing"}, "parent_id": {"0"}}, status: 303},
+		{name: "canned response needs text", as: "admin", method: "POST", path: "/admin/canned/responses", form: url.Values{"title": {"Hi"}, "folder_id": {"0"}}, status: 422, want: []string{"Enter the text", `value="Hi"`}},
+		{name: "canned response saved", as: "admin", method: "POST", path: "/admin/canned/responses", form: url.Values{"title": {"Hello"}, "text": {"Hello, how can I help?"}, "folder_id": {"0"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				rs := must(fx.st.CannedResponses(context.Background(), id(fx, "{tenant}")))
+				if len(rs) != 1 || rs[0].Title != "Hello" {
+					t.Fatalf("responses %+v", rs)
+				}
+			}},
+		{name: "attachment policy validated", as: "admin", method: "POST", path: "/admin/attachments", form: url.Values{"max_attachment_kb": {"5120"}, "allowed_types": {"pdf, exe"}, "restricted_types": {"exe"}}, status: 422, want: []string{"Exe is both allowed and restricted"}},
+		{name: "attachment policy defaults shown", as: "admin", method: "GET", path: "/admin/attachments", status: 200, want: []string{`value="5120"`, `value="exe, bat, cmd, com, vbs"`}},
+		{name: "ip block validated", as: "admin", method: "POST", path: "/admin/security/blocks", form: url.Values{"prefix": {"300.1.1.1"}}, status: 422, want: []string{"is not an IP address"}},
+		{name: "ip block saved", as: "admin", method: "POST", path: "/admin/security/blocks", form: url.Values{"prefix": {"203.0.113.0/24"}, "note": {"spam"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				if !must(fx.st.IPBlocked(context.Background(), id(fx, "{tenant}"), "203.0.113.9")) {
+					t.Fatal("not blocked")
+				}
+			}},
+		{name: "max chats per ip", as: "admin", method: "POST", path: "/admin/security", form: url.Values{"max_chats_per_ip": {"3"}}, status: 303},
+		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
+			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
+		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},
+		{name: "status colours validated", as: "admin", method: "POST", path: "/admin/statuses/new", form: url.Values{"name": {"Lunch"}, "font_color": {"white"}, "background_color": {"#123456"}}, status: 422, want: []string{"Enter a colour like #ffffff"}},
+		{name: "embed code", as: "admin", method: "GET", path: "/admin/connectors/{conn}/embed?position=top-left&color=%23ff0000", status: 200,
+			want: []string{"/widget.js&#34; data-connector=", `data-position=&#34;top-left&#34;`, "parleyConfig", "<iframe", "/preview?position=top-left"}},
+		{name: "embed preview", as: "admin", method: "GET", path: "/admin/connectors/{conn}/preview?lang=de", status: 200, want: []string{`src="/widget.js"`, `data-lang="de"`}},
+		{name: "decisions of a foreign chat", as: "supervisor", method: "GET", path: "/admin/api/chats/nochat/decisions", status: 404},
+		{name: "unknown page", as: "admin", method: "GET", path: "/admin/nothing", status: 404},
+		{name: "sign out", as: "agent", method: "POST", path: "/admin/logout", form: url.Values{}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				if r := fx.clients["agent"].do(t, "GET", "/admin/profile", nil, ""); r.status != 303 {
+					t.Fatalf("after sign-out: %d", r.status)
+				}
+			}},
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func id(fx *fixture, key string) int64 {
+	var n int64
+	fmt.Sscan(fx.ids[key], &n)
+	return n
+}
+
+// TestScenarios runs every page scenario against a real server on SQLite and on PostgreSQL.
+func TestScenarios(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		pg   bool
+	}{{"sqlite", false}, {"postgres", true}} {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			fx := newFixture(t, db.pg)
+			for _, sc := range scenarios() {
+				t.Run(sc.name, func(t *testing.T) {
+					r := fx.clients[sc.as].do(t, sc.method, fx.expand(sc.path), sc.form, sc.token)
+					text := r.body
+					if r.status == 303 {
+						text = r.location
+					}
+					if r.status != sc.status {
+						t.Fatalf("%s %s: status %d, want %d\n%s", sc.method, sc.path, r.status, sc.status, excerpt(text))
+					}
+					for _, w := range sc.want {
+						if !strings.Contains(text, fx.expand(w)) {
+							t.Errorf("missing %q in\n%s", w, excerpt(text))
+						}
+					}
+					for _, w := range sc.notWant {
+						if strings.Contains(text, w) {
+							t.Errorf("unexpected %q", w)
+						}
+					}
+					if sc.after != nil {
+						sc.after(t, fx)
+					}
+				})
+			}
+		})
+	}
+}
+
+func excerpt(s string) string {
+	if i := strings.Index(s, `class="error"`); i >= 0 {
+		s = s[max(0, i-300):]
+	} else if i := strings.Index(s, `<main`); i >= 0 {
+		s = s[i:]
+	}
+	if len(s) > 3000 {
+		s = s[:3000] + "…"
+	}
+	return s
+}
+
+// TestSignInRateLimited checks the real sign-in form and its per-address limit.
+func TestSignInRateLimited(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	admin := env.DemoUser(t, store.RoleAdmin, 0)
+	jar := &client{base: env.URL}
+	signIn := func(pw string) response {
+		page := jar.do(t, "GET", "/admin/login", nil, "")
+		m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("no token on the sign-in page")
+		}
+		jar.cookie = loginCookie(t, env.URL, m[1])
+		return jar.do(t, "POST", "/admin/login", url.Values{"login": {admin.Login}, "password": {pw}}, m[1])
+	}
+	if r := signIn("wrong password"); r.status != 401 || !strings.Contains(r.body, "wrong") || strings.Contains(r.body, "wrong password") {
+		t.Fatalf("wrong password: %d", r.status)
+	}
+	if r := signIn(admin.Password); r.status != 303 || r.location != "/admin/" {
+		t.Fatalf("sign-in: %d %s", r.status, r.location)
+	}
+	var last response
+	for range 10 {
+		last = signIn("wrong again")
+	}
+	if last.status != 429 || !strings.Contains(last.body, "Too many sign-in attempts") {
+		t.Fatalf("after 11 attempts: %d", last.status)
+	}
+}
+
+// loginCookie is the double-submit cookie the sign-in page set with token.
+func loginCookie(t *testing.T, base, token string) string {
+	return "parley_admin_login=" + token
+}
+
+// TestSavedChangeRoutesAtOnce saves a skill requirement on the connector and a skill on an
+// agent through the pages, and checks that routing follows each save at once, on both
+// databases, and that a supervisor can read why.
+func TestSavedChangeRoutesAtOnce(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		pg   bool
+	}{{"sqlite", false}, {"postgres", true}} {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			fx := newFixture(t, db.pg)
+			adm := fx.clients["admin"]
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+
+			// The connector now needs French, which nobody has.
+			r := adm.do(t, "POST", fx.expand("/admin/connectors/{conn}"), connectorForm(func(v url.Values) {
+				v.Set("group_id", fmt.Sprint(fx.env.Demo.GroupID))
+				v.Set("skill1", "french")
+				v.Set("skill1_min", "3")
+			}), "")
+			if r.status != 303 {
+				t.Fatalf("save connector: %d %s", r.status, excerpt(r.body))
+			}
+			anna, _ := fx.env.Agent(t, 0)
+			visitor, _ := fx.env.Visitor(t)
+			ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Véronique", Question: "Bonjour"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			chatID := ack.Body.(*protocol.Ack).Chat
+			if offer := awaitOffer(anna, 1500*time.Millisecond); offer != "" {
+				t.Fatalf("Anna got an offer for a French chat before she speaks French: %s", offer)
+			}
+
+			// Give Anna French on her user page: she gets the waiting chat at once.
+			u := must(fx.st.User(ctx, id(fx, "{anna}")))
+			form := url.Values{"login": {u.Login}, "name": {u.Name}, "nickname": {u.Nickname}, "email": {u.Email}, "role": {u.Role},
+				"max_chats": {"3"}, "lang": {"en"}, "groups": {fmt.Sprint(fx.env.Demo.GroupID)},
+				"skill_name": {"english", "german", "french"}, "skill_level": {"5", "3", "4"}}
+			if r := adm.do(t, "POST", fx.expand("/admin/users/{anna}"), form, ""); r.status != 303 {
+				t.Fatalf("save user: %d %s", r.status, excerpt(r.body))
+			}
+			if offer := awaitOffer(anna, 5*time.Second); offer != chatID {
+				t.Fatalf("after the save Anna got offer %q, want %q", offer, chatID)
+			}
+
+			// The supervisor sees the routing decisions of the chat.
+			r = fx.clients["supervisor"].do(t, "GET", "/admin/api/chats/"+chatID+"/decisions", nil, "")
+			var out struct {
+				Decisions []struct{ Event, Detail, AgentName string }
+			}
+			if err := json.Unmarshal([]byte(r.body), &out); err != nil || r.status != 200 {
+				t.Fatalf("decisions: %d %s", r.status, r.body)
+			}
+			events := []string{}
+			for _, d := range out.Decisions {
+				events = append(events, d.Event+" "+d.Detail)
+			}
+			joined := strings.Join(events, "; ")
+			if !strings.Contains(joined, "offered") || !strings.Contains(joined, "french") {
+				t.Errorf("decision log lacks the offer or the skill: %s", joined)
+			}
+			// Another tenant's admin cannot read it.
+			if r := fx.clients["other"].do(t, "GET", "/admin/api/chats/"+chatID+"/decisions", nil, ""); r.status != 404 {
+				t.Errorf("foreign tenant read decisions: %d", r.status)
+			}
+		})
+	}
+}
+
+// awaitOffer returns the chat of the first offer within d, "" if none came.
+func awaitOffer(c *protoclient.Client, d time.Duration) string {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	ev, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Offer); return ok })
+	if err != nil {
+		return ""
+	}
+	return ev.Chat
+}

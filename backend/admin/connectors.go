@@ -1,0 +1,449 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/origin"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/texts"
+)
+
+// e164RE is an international phone number: +, country code, up to 15 digits.
+var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// maxSeconds bounds every timeout field (one day).
+const maxSeconds = 86400
+
+// weekdayLabels name store.Weekdays for people, in the same order.
+var weekdayLabels = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+
+// weekOrder lists the weekdays Monday first, as the form shows them.
+var weekOrder = []int{1, 2, 3, 4, 5, 6, 0}
+
+var positionOptions = []option{
+	{"bottom-right", "Bottom right"}, {"bottom-left", "Bottom left"}, {"top-right", "Top right"},
+	{"top-left", "Top left"}, {"center-right", "Centre right"}, {"center-left", "Centre left"},
+}
+
+// connectorData is what the connector page shows besides the form.
+type connectorData struct {
+	Conn      store.Connector
+	Groups    []store.ACDGroup
+	HasAPIKey bool
+}
+
+func (h *handlers) connectors(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	s := current(c)
+	list, err := h.st.Connectors(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	groups, err := h.st.Groups(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, connectorsPage(h.page(c, "Connectors", "connectors"), list, groupNames(groups)))
+}
+
+// tenantConnector loads a connector of the current tenant; another tenant's is not found.
+func (h *handlers) tenantConnector(c *fiber.Ctx) (store.Connector, error) {
+	conn, err := h.st.Connector(c.UserContext(), paramID(c, "id"))
+	if err == nil && conn.TenantID != current(c).Tenant.ID {
+		err = store.ErrNotFound
+	}
+	return conn, err
+}
+
+func sec(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+
+// connectorForm fills the form from a saved connector.
+func connectorForm(conn store.Connector) *Form {
+	f := newForm(nil)
+	f.Set("name", conn.Name)
+	f.Set("title", conn.Title)
+	f.Set("group_id", i64(conn.GroupID))
+	f.Set("max_chats_all", itoa(conn.MaxChatsAll))
+	f.Set("priority", itoa(conn.Priority))
+	f.Set("connect_wait", sec(conn.ConnectWait))
+	f.Set("answer_time", sec(conn.AnswerTime))
+	f.Set("free_agent_search", sec(conn.FreeAgentSearch))
+	for i, sk := range conn.Skills {
+		n := itoa(i + 1)
+		f.Set("skill"+n, sk.Skill)
+		if sk.Skill != "" {
+			f.Set("skill"+n+"_min", itoa(sk.Min))
+			f.Set("skill"+n+"_ignore", sec(sk.IgnoreAfter))
+		}
+	}
+	f.Set("ignore_skills_after", sec(conn.IgnoreSkillsAfter))
+	f.SetBool("ignore_if_none_skilled", conn.IgnoreSkillsIfNoneSkilled)
+	f.Set("allowed_origins", strings.Join(conn.AllowedOrigins, "\n"))
+	f.SetBool("out_of_service", conn.OutOfService)
+	f.Set("reconnect_window", sec(conn.ReconnectWindow))
+
+	if hours, err := store.ParseOpeningHours(conn.OpeningHours); err == nil && hours != nil {
+		f.SetBool("hours_enabled", true)
+		for _, day := range store.Weekdays {
+			f.Set("hours_"+day, strings.Join(hours.Days[day], ", "))
+		}
+		f.Set("closed_dates", strings.Join(hours.Closed, "\n"))
+	}
+	tb, err := store.ParseToolbox(conn.Toolbox)
+	if err != nil {
+		tb = store.DefaultToolbox()
+	}
+	f.Set("position", tb.Position)
+	f.SetBool("show_wait_time", tb.ShowWaitTime)
+	f.SetBool("hide_agent_name", tb.HideAgentName)
+	f.Set("idle_timeout", itoa(tb.IdleTimeout))
+	f.Set("idle_warning", itoa(tb.IdleWarning))
+	f.Set("max_message_length", itoa(tb.MaxMessageLength))
+
+	f.SetBool("whatsapp_enabled", conn.WhatsAppEnabled)
+	f.Set("whatsapp_number", conn.WhatsAppNumber)
+	return f
+}
+
+func (h *handlers) connectorPage(c *fiber.Ctx, status int, conn store.Connector, f *Form) error {
+	groups, err := h.st.Groups(c.UserContext(), current(c).Tenant.ID)
+	if err != nil {
+		return err
+	}
+	title := "New connector"
+	if conn.ID != 0 {
+		title = conn.Name
+	}
+	p := h.page(c, title, "connectors")
+	p.Back, p.BackLabel = "/admin/connectors", "Connectors"
+	return render(c, status, connectorPage(p, connectorData{Conn: conn, Groups: groups, HasAPIKey: conn.WhatsAppAPIKey != ""}, f))
+}
+
+func (h *handlers) connectorNew(c *fiber.Ctx) error {
+	conn := store.Connector{ConnectWait: store.DefaultConnectWait, AnswerTime: store.DefaultAnswerTime,
+		FreeAgentSearch: store.DefaultFreeAgentSearch, ReconnectWindow: store.DefaultReconnectWindow}
+	if groups, err := h.st.Groups(c.UserContext(), current(c).Tenant.ID); err == nil && len(groups) > 0 {
+		conn.GroupID = groups[0].ID
+	}
+	f := connectorForm(conn)
+	f.Set("name", "")
+	return h.connectorPage(c, fiber.StatusOK, store.Connector{}, f)
+}
+
+func (h *handlers) connectorEdit(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	return h.connectorPage(c, fiber.StatusOK, conn, connectorForm(conn))
+}
+
+// seconds reads a timeout field in whole seconds.
+func (f *Form) seconds(name string, def time.Duration) time.Duration {
+	return time.Duration(f.Int(name, 0, maxSeconds, int(def/time.Second))) * time.Second
+}
+
+// parseConnector reads the connector form into conn (keeping what the form does not edit),
+// recording every problem next to its field.
+func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
+	conn.Name = strings.TrimSpace(f.Get("name"))
+	conn.Title = strings.TrimSpace(f.Get("title"))
+	if conn.Name == "" {
+		f.Errors["name"] = "Enter a name, e.g. Website chat."
+	} else if len([]rune(conn.Name)) > 100 {
+		f.Errors["name"] = "At most 100 characters."
+	}
+	if len([]rune(conn.Title)) > 100 {
+		f.Errors["title"] = "At most 100 characters."
+	}
+	gid, _ := strconv.ParseInt(f.Get("group_id"), 10, 64)
+	if gid != 0 && !slices.ContainsFunc(groups, func(g store.ACDGroup) bool { return g.ID == gid }) {
+		f.Errors["group_id"] = "Choose a group from the list."
+		gid = 0
+	}
+	conn.GroupID = gid
+	conn.MaxChatsAll = f.Int("max_chats_all", 0, 100000, 0)
+	conn.Priority = f.Int("priority", 0, 100, 0)
+	conn.ConnectWait = f.seconds("connect_wait", store.DefaultConnectWait)
+	conn.AnswerTime = f.seconds("answer_time", store.DefaultAnswerTime)
+	conn.FreeAgentSearch = f.seconds("free_agent_search", store.DefaultFreeAgentSearch)
+	for _, n := range []string{"connect_wait", "answer_time", "free_agent_search"} {
+		if f.Err(n) == "" && strings.TrimSpace(f.Get(n)) == "0" {
+			f.Errors[n] = "Enter at least 1 second."
+		}
+	}
+	for i := range conn.Skills {
+		n := "skill" + itoa(i+1)
+		name := strings.ToLower(strings.TrimSpace(f.Get(n)))
+		if name != "" && !skillRE.MatchString(name) {
+			f.Errors[n] = "Skill names are lower-case letters, digits, _ . or - (e.g. english)."
+		}
+		conn.Skills[i] = store.SkillRequirement{Skill: name, Min: f.Int(n+"_min", 0, 100, 0), IgnoreAfter: f.seconds(n+"_ignore", 0)}
+		if name == "" {
+			conn.Skills[i] = store.SkillRequirement{}
+		}
+	}
+	conn.IgnoreSkillsAfter = f.seconds("ignore_skills_after", 0)
+	conn.IgnoreSkillsIfNoneSkilled = f.Checked("ignore_if_none_skilled")
+	conn.OutOfService = f.Checked("out_of_service")
+	conn.ReconnectWindow = f.seconds("reconnect_window", store.DefaultReconnectWindow)
+	if f.Err("reconnect_window") == "" && conn.ReconnectWindow < 5*time.Second {
+		f.Errors["reconnect_window"] = "Enter at least 5 seconds."
+	}
+
+	conn.AllowedOrigins = nil
+	for _, o := range f.Lines("allowed_origins") {
+		n := origin.Of(o)
+		host := strings.TrimPrefix(strings.TrimPrefix(n, "https://"), "http://")
+		if n == "" || strings.ContainsAny(host, " ;'\"/") || strings.Contains(host[min(1, len(host)):], "*") {
+			f.Errors["allowed_origins"] = fmt.Sprintf("%q is not a site origin like https://shop.example.com or https://*.example.com.", o)
+			continue
+		}
+		if !slices.Contains(conn.AllowedOrigins, n) {
+			conn.AllowedOrigins = append(conn.AllowedOrigins, n)
+		}
+	}
+
+	// Opening hours.
+	conn.OpeningHours = nil
+	if f.Checked("hours_enabled") {
+		hours := store.OpeningHours{Days: map[string][]string{}}
+		for _, day := range store.Weekdays {
+			list := f.Lines("hours_" + day)
+			if _, err := store.ParseHourRanges(list); err != nil {
+				f.Errors["hours_"+day] = sentence(strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+				continue
+			}
+			if len(list) > 0 {
+				hours.Days[day] = list
+			}
+		}
+		for _, d := range f.Lines("closed_dates") {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				f.Errors["closed_dates"] = fmt.Sprintf("%q is not a date like 2026-12-25.", d)
+				continue
+			}
+			hours.Closed = append(hours.Closed, d)
+		}
+		sort.Strings(hours.Closed)
+		hours.Closed = slices.Compact(hours.Closed)
+		raw, _ := json.Marshal(hours)
+		conn.OpeningHours = raw
+	}
+
+	// Widget options.
+	tb := store.Toolbox{
+		Position: f.Get("position"), ShowWaitTime: f.Checked("show_wait_time"), HideAgentName: f.Checked("hide_agent_name"),
+		IdleTimeout: f.Int("idle_timeout", 0, maxSeconds, 0), IdleWarning: f.Int("idle_warning", 0, maxSeconds, 0),
+		MaxMessageLength: f.Int("max_message_length", 0, store.MaxMessageRunes, 0),
+	}
+	if !validOption(positionOptions, tb.Position) {
+		f.Errors["position"] = "Choose one of the six positions."
+	} else if err := tb.Validate(); err != nil && f.Err("idle_warning") == "" {
+		f.Errors["idle_warning"] = "The warning must come before the idle timeout (fewer seconds), and needs a timeout."
+	}
+	conn.Toolbox = tb.JSON()
+
+	// WhatsApp.
+	conn.WhatsAppEnabled = f.Checked("whatsapp_enabled")
+	conn.WhatsAppNumber = strings.ReplaceAll(strings.TrimSpace(f.Get("whatsapp_number")), " ", "")
+	if key := strings.TrimSpace(f.Get("whatsapp_api_key")); key != "" {
+		conn.WhatsAppAPIKey = key
+	} else if f.Checked("whatsapp_api_key_clear") {
+		conn.WhatsAppAPIKey = ""
+	}
+	f.Values.Del("whatsapp_api_key")
+	if conn.WhatsAppNumber != "" && !e164RE.MatchString(conn.WhatsAppNumber) {
+		f.Errors["whatsapp_number"] = "Enter the number in international E.164 form, e.g. +4930123456."
+	}
+	if conn.WhatsAppEnabled {
+		if conn.WhatsAppNumber == "" && f.Err("whatsapp_number") == "" {
+			f.Errors["whatsapp_number"] = "WhatsApp needs the number in E.164 form, e.g. +4930123456."
+		}
+		if conn.WhatsAppAPIKey == "" {
+			f.Errors["whatsapp_api_key"] = "WhatsApp needs the TynTec API key."
+		}
+	}
+}
+
+func (h *handlers) connectorSave(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	s := current(c)
+	conn := store.Connector{TenantID: s.Tenant.ID}
+	if c.Params("id") != "" {
+		var err error
+		if conn, err = h.tenantConnector(c); err != nil {
+			return h.notFound(c, err)
+		}
+	}
+	before := conn
+	groups, err := h.st.Groups(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	f := newForm(formValues(c))
+	parseConnector(f, &conn, groups)
+	if !f.OK() {
+		return h.connectorPage(c, fiber.StatusUnprocessableEntity, before, f)
+	}
+	if conn.ID == 0 {
+		conn, err = h.st.CreateConnector(ctx, conn)
+	} else {
+		conn, err = h.st.UpdateConnector(ctx, conn)
+	}
+	if err != nil {
+		if f.storeError(err) {
+			return h.connectorPage(c, fiber.StatusUnprocessableEntity, before, f)
+		}
+		return err
+	}
+	h.log.Info("connector saved", "by", s.User.ID, "connector", conn.ID)
+	h.rt.ConnectorChanged(conn)
+	return saved(c, "/admin/connectors/"+i64(conn.ID))
+}
+
+// ---- texts ----
+
+// textsData is what the texts page shows: the keys with Parley's defaults.
+type textsData struct {
+	Conn     store.Connector
+	Keys     []string
+	Langs    []string
+	Defaults map[string]string
+}
+
+// textsJSON renders a connector's resources as indented JSON, keys in jtel's order with
+// their language variants after each.
+func textsJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return "{\n}"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		base, _, _ := strings.Cut(k, "#")
+		if i := slices.Index(texts.Keys, base); i >= 0 {
+			return i
+		}
+		return len(texts.Keys)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if ri, rj := rank(keys[i]), rank(keys[j]); ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	for i, k := range keys {
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(m[k])
+		b.WriteString("  " + string(kb) + ": " + string(vb))
+		if i < len(keys)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// ParseTexts reads message resources in the jtel JSON form and validates them: broken JSON is
+// reported with its line and column, values must be strings, keys must be known (with an
+// optional #lang). It exists apart from the handler so that the rule is tested on its own.
+func ParseTexts(src string) (map[string]string, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, nil
+	}
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(src))
+	if err := dec.Decode(&raw); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(src, se.Offset)
+			return nil, fmt.Errorf("the JSON is broken at line %d, column %d: %s", line, col, se.Error())
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, errors.New("the texts must be one JSON object of \"key\": \"text\" pairs")
+		}
+		return nil, fmt.Errorf("the JSON is broken: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("the JSON has more after the closing }: send one object")
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, fmt.Errorf("the value of %q must be a text in quotes", k)
+		}
+		if len([]rune(s)) > store.MaxMessageRunes {
+			return nil, fmt.Errorf("the text of %q is longer than %d characters", k, store.MaxMessageRunes)
+		}
+		out[k] = s
+	}
+	if err := texts.Check(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(src string, off int64) (int, int) {
+	if off > int64(len(src)) {
+		off = int64(len(src))
+	}
+	before := src[:off]
+	line := strings.Count(before, "\n") + 1
+	col := len([]rune(before[strings.LastIndexByte(before, '\n')+1:]))
+	return line, max(col, 1)
+}
+
+func (h *handlers) textsPage(c *fiber.Ctx, status int, conn store.Connector, f *Form) error {
+	p := h.page(c, "Texts of "+conn.Name, "connectors")
+	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
+	return render(c, status, textsPage(p, textsData{Conn: conn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, f))
+}
+
+func (h *handlers) textsEdit(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	f := newForm(nil)
+	f.Set("texts", textsJSON(conn.Texts))
+	return h.textsPage(c, fiber.StatusOK, conn, f)
+}
+
+func (h *handlers) textsSave(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	f := newForm(formValues(c))
+	m, err := ParseTexts(f.Get("texts"))
+	if err != nil {
+		f.Errors["texts"] = sentence(err.Error())
+		return h.textsPage(c, fiber.StatusUnprocessableEntity, conn, f)
+	}
+	conn.Texts = m
+	if conn, err = h.st.UpdateConnector(c.UserContext(), conn); err != nil {
+		return err
+	}
+	h.rt.ConnectorChanged(conn)
+	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/texts")
+}

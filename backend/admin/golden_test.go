@@ -1,0 +1,134 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/texts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden HTML files in testdata/")
+
+// goldenPage is the frame every golden page is drawn in: a tenant admin of a fixed tenant.
+func goldenPage(title, active string) *Page {
+	return &Page{Title: title, Active: active, Level: roleAdmin, CSRF: "csrf-token",
+		User:   store.User{ID: 1, Name: "Demo Admin", Role: store.RoleAdmin, TenantID: 1},
+		Tenant: store.Tenant{ID: 1, Name: "Demo Company", TimeZone: "Europe/Berlin", DefaultLang: "en"}}
+}
+
+var goldenConn = store.Connector{
+	ID: 7, TenantID: 1, Hash: "AbCdEfGhIjKlMnOp", Name: "Website chat", Title: "Chat with us", GroupID: 2,
+	MaxChatsAll: 10, Priority: 2, ConnectWait: 30 * time.Second, AnswerTime: 120 * time.Second, FreeAgentSearch: 300 * time.Second,
+	Skills:         [3]store.SkillRequirement{{Skill: "german", Min: 3, IgnoreAfter: 60 * time.Second}},
+	AllowedOrigins: []string{"https://shop.example"}, ReconnectWindow: 60 * time.Second,
+	Texts:        map[string]string{"bye": "Goodbye, $agent here.", "bye#de": "Tschüss"},
+	OpeningHours: json.RawMessage(`{"days":{"mon":["08:00-12:30","13:30-17:00"]},"closed":["2026-12-25"]}`),
+	Toolbox:      json.RawMessage(`{"position":"bottom-left","show_wait_time":true,"hide_agent_name":false,"idle_timeout":600,"idle_warning":60}`),
+}
+
+var goldenGroups = []store.ACDGroup{{ID: 2, TenantID: 1, Name: "Support", Strategy: store.StrategyLongestIdle}}
+
+// TestGolden renders the main components with fixed data and compares them with the HTML in
+// testdata/, so that a change to a page is seen in review. Run with -update to accept one.
+func TestGolden(t *testing.T) {
+	invalid := connectorForm(goldenConn)
+	invalid.Set("hours_mon", "9-17")
+	invalid.Errors["hours_mon"] = "Interval \"9-17\" is not like 09:00-17:00."
+	invalid.Set("whatsapp_number", "0301234")
+	invalid.Errors["whatsapp_number"] = "Enter the number in international E.164 form, e.g. +4930123456."
+	badTexts := newForm(url.Values{"texts": {`{"bye": }`}})
+	badTexts.Errors["texts"] = "The JSON is broken at line 1, column 9: invalid character '}' looking for beginning of value."
+	at := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
+
+	cases := map[string]templ.Component{
+		"login":           loginPage(newForm(url.Values{"login": {"anna@example.com"}}), "login-token"),
+		"connector":       connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups, HasAPIKey: true}, connectorForm(goldenConn)),
+		"connector-error": connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups}, invalid),
+		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsData{Conn: goldenConn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, badTexts),
+		"users": usersPage(goldenPage("Users & agents", "users"), []store.User{
+			{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent, MaxChats: 3, Active: true, StatusID: 5, Groups: []int64{2}, Skills: map[string]int{"english": 5, "german": 3}},
+			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false},
+		}, map[int64]string{2: "Support"}, map[int64]string{5: "Available"}),
+		"overview": overviewPage(&Page{Title: "Live overview", Active: "overview", Level: roleSupervisor, Refresh: 5, CSRF: "csrf-token",
+			User: store.User{ID: 2, Name: "Sue Pervisor", Role: store.RoleSupervisor}, Tenant: store.Tenant{ID: 1, Name: "Demo Company"}},
+			overviewData{At: at,
+				Agents:  []agentRow{{Name: "Anna Example", Status: "Available", Connected: true, Ready: true, Active: 1, MaxChats: 3, Offered: 1}, {Name: "Ben Example", Status: "Away", Connected: true, MaxChats: 2, Idle: 95 * time.Second}},
+				Waiting: []waitingRow{{Chat: "chat1", Connector: "Website chat", Group: "Support", Position: 1, Of: 2, Waited: 42 * time.Second, Estimated: -1, Offered: "Anna Example"}}}),
+		"embed": embedPage(goldenPage("Embed code of Website chat", "connectors"),
+			embedData{Conn: goldenConn, Snippet: embedOptions{Position: "top-left", Color: "#ff0000"}.Snippet("https://chat.example", goldenConn.Hash), PreviewURL: "/admin/connectors/7/preview?position=top-left"},
+			newForm(url.Values{"position": {"top-left"}, "color": {"#ff0000"}})),
+	}
+	for name, comp := range cases {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := comp.Render(context.Background(), &b); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name+".html")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./backend/admin -run TestGolden -update)", err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s differs from the golden file; if the change is intended, run with -update and review the diff.\ngot:\n%s", path, b.String())
+			}
+		})
+	}
+}
+
+// TestParseTexts pins the texts page's rules: broken JSON with its position, unknown keys,
+// values that are not text.
+func TestParseTexts(t *testing.T) {
+	m, err := ParseTexts(`{"bye": "Ciao", "bye#fr-BE": "Salut", "waiting1": "Un instant"}`)
+	if err != nil || len(m) != 3 {
+		t.Fatalf("valid: %v %v", m, err)
+	}
+	if m, err := ParseTexts("  "); m != nil || err != nil {
+		t.Fatalf("empty: %v %v", m, err)
+	}
+	for src, want := range map[string]string{
+		"{\n\"bye\": \"x\",\n}":   "line 3, column 1",
+		`{"bye": 1}`:              `"bye" must be a text`,
+		`{"goodbye": "x"}`:        `unknown text key "goodbye"`,
+		`{"bye#1": "x"}`:          "invalid language",
+		`["bye"]`:                 "one JSON object",
+		`{"bye": "a"} {"x": "y"}`: "more after the closing",
+	} {
+		_, err := ParseTexts(src)
+		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("%q: err = %v, want %q", src, err, want)
+		}
+	}
+}
+
+func TestSnakeAndSnippet(t *testing.T) {
+	for in, want := range map[string]string{"MaxChatsPerIP": "max_chats_per_ip", "MaxAttachmentKB": "max_attachment_kb", "ParentID": "parent_id", "FieldName": "field_name", "Lines": "lines"} {
+		if got := snake(in); got != want {
+			t.Errorf("snake(%s) = %s", in, got)
+		}
+	}
+	got := embedOptions{Lang: "de", HideAgentName: "on"}.Snippet("https://chat.example", "H")
+	want := "<script>window.parleyConfig = {\"hideAgentName\":true};</script>\n<script src=\"https://chat.example/widget.js\" data-connector=\"H\" data-lang=\"de\" async></script>"
+	if got != want {
+		t.Errorf("snippet\n%s\nwant\n%s", got, want)
+	}
+}

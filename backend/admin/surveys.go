@@ -1,0 +1,179 @@
+package admin
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/store"
+)
+
+var (
+	kindOptions       = []option{{store.SurveyPreChat, "Pre-chat (before the chat starts)"}, {store.SurveyPostChat, "Post-chat (after it ends)"}}
+	fieldTypeOptions  = []option{{"text", "Text"}, {"numeric", "Number"}, {"date", "Date"}, {"time", "Time"}, {"boolean", "Yes / no"}, {"select", "Choice"}, {"rating", "Rating"}, {"company", "Company"}, {"email", "E-mail"}}
+	changeCaseOptions = []option{{"0", "Leave as typed"}, {"1", "UPPER CASE"}, {"2", "lower case"}, {"3", "Capitalise Each Word"}}
+	selectTypeOptions = []option{{"select", "Drop-down list"}, {"radio", "Radio buttons"}}
+)
+
+// surveysData is what the survey pages show.
+type surveysData struct {
+	Conn  store.Connector
+	Pre   []store.SurveyField
+	Post  []store.SurveyField
+	Field store.SurveyField // the field being edited; ID 0 for a new one
+}
+
+func (h *handlers) surveys(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	d := surveysData{Conn: conn}
+	if d.Pre, err = h.st.SurveyFields(c.UserContext(), conn.ID, store.SurveyPreChat); err != nil {
+		return err
+	}
+	if d.Post, err = h.st.SurveyFields(c.UserContext(), conn.ID, store.SurveyPostChat); err != nil {
+		return err
+	}
+	p := h.page(c, "Surveys of "+conn.Name, "connectors")
+	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
+	return render(c, fiber.StatusOK, surveysPage(p, d))
+}
+
+func surveyForm(sf store.SurveyField) *Form {
+	f := newForm(nil)
+	f.Set("kind", sf.Kind)
+	f.Set("field_name", sf.FieldName)
+	f.Set("field_type", sf.FieldType)
+	f.Set("prompt", sf.Prompt)
+	f.SetBool("required", sf.Required)
+	f.Set("sort", itoa(sf.Sort))
+	f.Set("length", itoa(sf.Length))
+	f.SetBool("multi_line", sf.MultiLine)
+	f.Set("lines", itoa(sf.Lines))
+	f.SetBool("password", sf.Password)
+	f.Set("change_case", itoa(sf.ChangeCase))
+	f.Set("mask", sf.Mask)
+	f.Set("default_value", sf.DefaultValue)
+	f.SetBool("default_date_today", sf.DefaultDateToday)
+	f.SetBool("default_time_today", sf.DefaultTimeToday)
+	f.Set("select_type", sf.SelectType)
+	f.Set("select_options", strings.Join(sf.SelectOptions, "\n"))
+	f.Set("validate_low", itoa(sf.ValidateLow))
+	f.Set("validate_high", itoa(sf.ValidateHigh))
+	return f
+}
+
+func (h *handlers) surveyPage(c *fiber.Ctx, status int, conn store.Connector, sf store.SurveyField, f *Form) error {
+	title := "New survey field"
+	if sf.ID != 0 {
+		title = "Survey field " + sf.FieldName
+	}
+	p := h.page(c, title, "connectors")
+	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID)+"/surveys", "Surveys of "+conn.Name
+	return render(c, status, surveyFieldPage(p, surveysData{Conn: conn, Field: sf}, f))
+}
+
+func (h *handlers) surveyNew(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	kind := c.Query("kind")
+	if kind != store.SurveyPostChat {
+		kind = store.SurveyPreChat
+	}
+	return h.surveyPage(c, fiber.StatusOK, conn, store.SurveyField{},
+		surveyForm(store.SurveyField{Kind: kind, FieldType: "text", SelectType: "select", Lines: 3, ValidateLow: -1, ValidateHigh: -1}))
+}
+
+// tenantField loads a survey field of the connector in the URL, which is the tenant's.
+func (h *handlers) tenantField(c *fiber.Ctx, conn store.Connector) (store.SurveyField, error) {
+	sf, err := h.st.SurveyField(c.UserContext(), conn.TenantID, paramID(c, "fid"))
+	if err == nil && sf.ConnectorID != conn.ID {
+		err = store.ErrNotFound
+	}
+	return sf, err
+}
+
+func (h *handlers) surveyEdit(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	sf, err := h.tenantField(c, conn)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	return h.surveyPage(c, fiber.StatusOK, conn, sf, surveyForm(sf))
+}
+
+func (h *handlers) surveySave(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	sf := store.SurveyField{TenantID: conn.TenantID, ConnectorID: conn.ID}
+	if c.Params("fid") != "" {
+		if sf, err = h.tenantField(c, conn); err != nil {
+			return h.notFound(c, err)
+		}
+	}
+	before := sf
+	f := newForm(formValues(c))
+	if sf.ID == 0 {
+		sf.Kind = f.Get("kind")
+	}
+	sf.FieldName, sf.FieldType, sf.Prompt = f.Get("field_name"), f.Get("field_type"), f.Get("prompt")
+	sf.Required, sf.MultiLine, sf.Password = f.Checked("required"), f.Checked("multi_line"), f.Checked("password")
+	sf.Sort = f.Int("sort", 0, 10000, 0)
+	sf.Length = f.Int("length", 0, store.MaxMessageRunes, 0)
+	sf.Lines = f.Int("lines", 0, 20, 0)
+	sf.ChangeCase = f.Int("change_case", 0, 3, 0)
+	sf.Mask = strings.TrimSpace(f.Get("mask"))
+	sf.DefaultValue = f.Get("default_value")
+	sf.DefaultDateToday, sf.DefaultTimeToday = f.Checked("default_date_today"), f.Checked("default_time_today")
+	sf.SelectType = f.Get("select_type")
+	sf.SelectOptions = strings.Split(strings.ReplaceAll(f.Get("select_options"), "\r", ""), "\n")
+	sf.ValidateLow = f.Int("validate_low", -1, 1000000000, -1)
+	sf.ValidateHigh = f.Int("validate_high", -1, 1000000000, -1)
+	if f.OK() {
+		if err := sf.Validate(); err != nil {
+			f.storeError(err)
+		}
+	}
+	if !f.OK() {
+		return h.surveyPage(c, fiber.StatusUnprocessableEntity, conn, before, f)
+	}
+	if sf.ID == 0 {
+		sf, err = h.st.CreateSurveyField(c.UserContext(), sf)
+	} else {
+		sf, err = h.st.UpdateSurveyField(c.UserContext(), sf)
+	}
+	if err != nil {
+		if f.storeError(err) {
+			if f.Message != "" && strings.Contains(f.Message, "clashes") {
+				f.Message = ""
+				f.Errors["field_name"] = "This survey already has a field with this name."
+			}
+			return h.surveyPage(c, fiber.StatusUnprocessableEntity, conn, before, f)
+		}
+		return err
+	}
+	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/surveys")
+}
+
+func (h *handlers) surveyDelete(c *fiber.Ctx) error {
+	conn, err := h.tenantConnector(c)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	sf, err := h.tenantField(c, conn)
+	if err != nil {
+		return h.notFound(c, err)
+	}
+	if err := h.st.DeleteSurveyField(c.UserContext(), conn.TenantID, sf.ID); err != nil {
+		return h.notFound(c, err)
+	}
+	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/surveys")
+}
