@@ -88,7 +88,7 @@ load: $(BIN)/parley $(BIN)/parley-load
 	  db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
 	DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
 	for i in $$(seq 50); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
-	echo -n "load_$(DB) "; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir $(LOAD_ARGS); rc=$$?; \
+	rc=0; echo -n "load_$(DB) "; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir $(LOAD_ARGS) || rc=$$?; \
 	kill $$pid; wait $$pid || true; \
 	if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
 	rm -rf $$dir; exit $$rc

@@ -13,6 +13,7 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -29,6 +30,7 @@ type Routing interface {
 	ConnectorChanged(c store.Connector)
 	GroupChanged(g store.ACDGroup)
 	AgentChanged(u store.User)
+	StatusesChanged(ctx context.Context, tenantID int64) error
 	Snapshot() acd.Snapshot
 	Explain(chatID string) []acd.LogEntry
 }

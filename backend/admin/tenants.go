@@ -224,6 +224,9 @@ func (h *handlers) statusSave(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	if err := h.rt.StatusesChanged(ctx, a.TenantID); err != nil {
+		h.log.Error("statuses changed", "tenant", a.TenantID, "err", err)
+	}
 	return saved(c, "/admin/statuses/"+i64(a.ID))
 }
 

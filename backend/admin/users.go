@@ -304,6 +304,10 @@ func (h *handlers) userPassword(c *fiber.Ctx) error {
 	if _, err := h.st.UpdateUser(c.UserContext(), u); err != nil {
 		return err
 	}
+	// The old password's sessions end with it.
+	if err := h.st.DeleteUserSessions(c.UserContext(), u.ID); err != nil {
+		return err
+	}
 	h.log.Info("admin reset a password", "by", current(c).User.ID, "user", u.ID)
 	return saved(c, "/admin/users/"+i64(u.ID))
 }
@@ -322,6 +326,11 @@ func (h *handlers) userActive(c *fiber.Ctx) error {
 	u.Active, u.PasswordHash = active, ""
 	if u, err = h.st.UpdateUser(c.UserContext(), u); err != nil {
 		return err
+	}
+	if !active {
+		if err := h.st.DeleteUserSessions(c.UserContext(), u.ID); err != nil {
+			return err
+		}
 	}
 	h.rt.AgentChanged(u)
 	return saved(c, "/admin/users/"+i64(u.ID))

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"time"
 
 	"github.com/parleychat/parley/backend/acd"
@@ -25,6 +26,24 @@ func (s *Service) AgentChanged(u store.User) {
 	u.StatusID = a.user.StatusID
 	a.user = u
 	s.router.submit(agentState(u, a.statuses, len(a.conns) > 0))
+}
+
+// StatusesChanged makes a tenant's edited agent statuses (allows chat, settable) apply at once
+// to its signed-in agents.
+func (s *Service) StatusesChanged(ctx context.Context, tenantID int64) error {
+	statuses, err := s.st.Statuses(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.agents {
+		if a.user.TenantID == tenantID {
+			a.statuses = statuses
+			s.router.submit(agentState(a.user, statuses, len(a.conns) > 0))
+		}
+	}
+	return nil
 }
 
 // Snapshot is the routing state for supervisors: agents with their load, waiting chats with

@@ -250,7 +250,7 @@ type SurveyField struct {
 	MultiLine  bool // text: a text area
 	Lines      int  // text area height
 	Password   bool // text: masked input
-	ChangeCase int  // 0 none, 1 upper, 2 lower, 3 capitalise words
+	ChangeCase int  // WhosOn: 0 none, 1 upper, 2 capitalise words, 3 lower
 	Mask       string
 
 	DefaultValue     string
@@ -311,7 +311,7 @@ func (f *SurveyField) Validate() error {
 	case f.MultiLine && (f.Lines < 1 || f.Lines > 20):
 		return fieldErr("Lines", "a multi-line field needs 1 to 20 lines")
 	case f.ChangeCase < 0 || f.ChangeCase > 3:
-		return fieldErr("ChangeCase", "choose none, upper, lower or capitalise")
+		return fieldErr("ChangeCase", "choose none, upper, capitalise or lower")
 	case f.SelectType != "select" && f.SelectType != "radio":
 		return fieldErr("SelectType", "choose a drop-down list or radio buttons")
 	case f.FieldType == "select" && len(f.SelectOptions) == 0:

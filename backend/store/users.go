@@ -292,6 +292,12 @@ func (s *Store) DeleteSession(ctx context.Context, rawToken string) error {
 	return wrap("delete session", err)
 }
 
+// DeleteUserSessions signs a user out everywhere: after a password reset or deactivation.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	err := s.w.WithContext(ctx).Where("user_id = ?", userID).Delete(&sessionRow{}).Error
+	return wrap("delete user sessions", err)
+}
+
 // PurgeExpiredSessions deletes sessions past their expiry and returns how
 // many; the server calls it now and then so the table does not grow.
 func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -96,7 +95,7 @@ func run(ctx context.Context, o options) (Result, error) {
 		agents.Add(1)
 		go func() {
 			defer agents.Done()
-			runAgent(agentCtx, o.url, ws, l, t, ready)
+			runAgent(agentCtx, ws, l, t, ready)
 		}()
 	}
 	for range logins {
@@ -198,19 +197,14 @@ func percentiles(ds []time.Duration) (p50, p99 float64) {
 func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
 // runAgent signs in, becomes available, accepts every offer and records every visitor message.
-func runAgent(ctx context.Context, httpBase, ws string, l login, t *tally, ready chan<- error) {
-	token, err := signIn(ctx, httpBase, l)
-	if err != nil {
-		ready <- err
-		return
-	}
+func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- error) {
 	c, err := protoclient.Dial(ctx, ws+"/ws/agent", protoclient.Options{IDPrefix: "a" + strconv.FormatInt(l.id, 10) + "-"})
 	if err != nil {
 		ready <- err
 		return
 	}
 	defer c.Drop()
-	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: token}); err != nil {
+	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: l.token}); err != nil {
 		ready <- fmt.Errorf("agent.connect: %w", err)
 		return
 	}
@@ -333,33 +327,15 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 	return nil
 }
 
-// login is a prepared agent account.
+// login is a prepared agent account with a session token.
 type login struct {
-	id              int64
-	login, password string
+	id    int64
+	login string
+	token string
 }
 
-// signIn gets a session token from the server.
-func signIn(ctx context.Context, base string, l login) (string, error) {
-	body, _ := json.Marshal(map[string]string{"login": l.login, "password": l.password})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/login", strings.NewReader(string(body)))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("sign in %s: %w", l.login, err)
-	}
-	defer resp.Body.Close()
-	var out struct{ Token string }
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
-		return "", fmt.Errorf("sign in %s: %s", l.login, resp.Status)
-	}
-	return out.Token, nil
-}
-
-// prepare creates or refreshes the load agents in the server's database and finds the
+// prepare creates or refreshes the load agents in the server's database, signs them in there
+// (so that the server's per-address sign-in limit does not throttle the run) and finds the
 // connector.
 func prepare(ctx context.Context, o options) (string, []login, error) {
 	st, err := store.Open(ctx, store.Config{DatabaseURL: o.databaseURL, DataDir: o.dataDir})
@@ -385,7 +361,8 @@ func prepare(ctx context.Context, o options) (string, []login, error) {
 		conn = conns[0]
 	}
 	capacity := (o.visitors+o.agents-1)/o.agents + 1
-	hash, err := password.HashWithParams("load-agent", password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	// Load agents sign in with sessions made here; their password is random and never used.
+	hash, err := password.HashWithParams(store.NewToken(), password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	if err != nil {
 		return "", nil, err
 	}
@@ -406,7 +383,11 @@ func prepare(ctx context.Context, o options) (string, []login, error) {
 		if err != nil {
 			return "", nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
-		out = append(out, login{id: u.ID, login: name, password: "load-agent"})
+		token, err := st.CreateSession(ctx, u.ID, o.duration+time.Hour)
+		if err != nil {
+			return "", nil, fmt.Errorf("sign in %s: %w", name, err)
+		}
+		out = append(out, login{id: u.ID, login: name, token: token})
 	}
 	return conn.Hash, out, nil
 }
