@@ -1,5 +1,5 @@
 // Package agentapi is the HTTP API of the agent app: sign-in, sign-out, who is signed in, and
-// the reads the app makes besides the WebSocket (a visitor's earlier chats). The session token
+// the reads the app makes besides the WebSocket (a visitor's earlier chats, canned responses). The session token
 // is set as an HttpOnly cookie, which the agent WebSocket handshake carries, and returned in the
 // body for clients that are not browsers (the load tool, tests). The JSON shapes are in
 // shared/api, which the app reads them with.
@@ -33,6 +33,7 @@ type Store interface {
 	Connector(ctx context.Context, id int64) (store.Connector, error)
 	ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]store.Chat, error)
 	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
+	CannedResponses(ctx context.Context, tenantID int64) ([]store.CannedResponse, error)
 }
 
 // Options configure the API.
@@ -63,6 +64,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	g.Post("/logout", h.logout)
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
+	g.Get("/canned", h.canned)
 }
 
 type handlers struct {
@@ -201,6 +203,25 @@ func (h handlers) previous(c *fiber.Ctx) error {
 		}
 		left -= len(msgs)
 		out.Chats = append(out.Chats, pc)
+	}
+	return c.JSON(out)
+}
+
+// canned answers the tenant's canned responses, with their folder paths, for the app's
+// searchable list.
+func (h handlers) canned(c *fiber.Ctx) error {
+	u, ok := h.signedIn(c)
+	if !ok {
+		return nil
+	}
+	list, err := h.st.CannedResponses(c.UserContext(), u.TenantID)
+	if err != nil {
+		h.opts.Logger.Error("canned responses", "err", err)
+		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read the canned responses; try again")
+	}
+	out := make([]api.Canned, 0, len(list))
+	for _, r := range list {
+		out = append(out, api.Canned{ID: r.ID, Folder: r.Path, Title: r.Title, Text: r.Text})
 	}
 	return c.JSON(out)
 }

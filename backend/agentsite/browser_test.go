@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -55,20 +54,26 @@ func builtDir(t *testing.T) string {
 	return dir
 }
 
-// testCanned is served at /api/canned only while the server has no such route of its own.
-const testCanned = `[{"id":1,"folder":"Greetings","title":"Welcome","text":"Hello $visitor, I am $agent. How can I help?"},{"id":2,"folder":"Orders","title":"Shipping time","text":"Orders ship within two working days."}]`
-
-// startSite runs the real server, which serves the widget (for the visitor) and the agent app.
+// startSite runs the real server, which serves the widget (for the visitor) and the agent app,
+// with two canned responses in folders, as an admin would create them.
 func startSite(t *testing.T) *servertest.Env {
 	builtDir(t)
-	return servertest.Start(t, servertest.Options{Mount: func(s *server.Server) error {
-		// Canned responses come from the admin pages' store; until then the test serves two.
-		s.App().Get("/api/canned", func(c *fiber.Ctx) error {
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			return c.SendString(testCanned)
-		})
-		return nil
-	}})
+	env := servertest.Start(t, servertest.Options{})
+	ctx := context.Background()
+	st := env.Server.Store()
+	for _, r := range []struct{ folder, title, text string }{
+		{"Greetings", "Welcome", "Hello $visitor, I am $agent. How can I help?"},
+		{"Orders", "Shipping time", "Orders ship within two working days."},
+	} {
+		f, err := st.CreateCannedFolder(ctx, store.CannedFolder{TenantID: env.Demo.TenantID, Name: r.folder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateCannedResponse(ctx, store.CannedResponse{TenantID: env.Demo.TenantID, FolderID: f.ID, Title: r.title, Text: r.text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return env
 }
 
 // browser is one Chromium with one tab, and the console messages it logged.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // connState is what the service keeps per connection.
@@ -19,6 +20,9 @@ type connState struct {
 	referrer  string
 	userAgent string
 	visitorID string
+	preChat   []protocol.SurveyField
+	postChat  []protocol.SurveyField
+	perIP     int // the tenant's limit of open chats from one address; 0 = none
 	// agent connections
 	user store.User
 

@@ -146,6 +146,25 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 		c.Close(protocol.CloseUnknownConnector, "origin not allowed")
 		return
 	}
+	if blocked, err := s.st.IPBlocked(ctx, conn.TenantID, c.IP()); err != nil {
+		s.reply(c, id, nil, err)
+		return
+	} else if blocked {
+		s.log.Info("blocked address refused", "connector", conn.ID, "ip", c.IP())
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeForbidden, "chat is not available from your network address"))
+		c.Close(protocol.CloseForbidden, "address blocked")
+		return
+	}
+	pre, post, err := s.surveys(ctx, conn.ID)
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	settings, err := s.st.TenantSettings(ctx, conn.TenantID)
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
 	lang := texts.Negotiate(b.Lang)
 	cs.mu.Lock()
 	cs.connected = true
@@ -157,6 +176,7 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 	}
 	cs.page, cs.referrer, cs.visitorID = b.Page, b.Referrer, b.VisitorID
 	cs.userAgent = b.UserAgent
+	cs.preChat, cs.postChat, cs.perIP = pre, post, settings.MaxChatsPerIP
 	if cs.userAgent == "" {
 		cs.userAgent = c.UserAgent()
 	}
@@ -173,8 +193,48 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 		MaxMessage:    limits.MessageRunes,
 		Preview:       true,
 		EstimatedWait: seconds(info.EstimatedWait),
+		PreChat:       pre,
+		PostChat:      post,
 		Widget:        conn.Toolbox,
 	}})
+}
+
+// surveys loads a connector's pre-chat and post-chat survey fields in the protocol's form.
+func (s *Service) surveys(ctx context.Context, connectorID int64) (pre, post []protocol.SurveyField, err error) {
+	for kind, dst := range map[string]*[]protocol.SurveyField{store.SurveyPreChat: &pre, store.SurveyPostChat: &post} {
+		fields, err := s.st.SurveyFields(ctx, connectorID, kind)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range fields {
+			*dst = append(*dst, protocol.SurveyField{
+				Name: f.FieldName, Type: f.FieldType, Enabled: true, Prompt: f.Prompt, Length: f.Length, MultiLine: f.MultiLine,
+				Lines: f.Lines, Password: f.Password, ChangeCase: f.ChangeCase, Mask: f.Mask, Default: f.DefaultValue,
+				DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday, SelectType: f.SelectType,
+				ValidateLow: f.ValidateLow, ValidateHigh: f.ValidateHigh, Required: f.Required, Options: f.SelectOptions,
+			})
+		}
+	}
+	return pre, post, nil
+}
+
+// openChatsFrom counts a tenant's open chats from one address, for the per-address limit.
+func (s *Service) openChatsFrom(tenantID int64, ip string) int {
+	s.mu.Lock()
+	chats := make([]*liveChat, 0, len(s.chats))
+	for _, ch := range s.chats {
+		chats = append(chats, ch)
+	}
+	s.mu.Unlock()
+	n := 0
+	for _, ch := range chats {
+		ch.mu.Lock()
+		if ch.rec.TenantID == tenantID && ch.rec.IP == ip && ch.rec.State != string(protocol.StateClosed) {
+			n++
+		}
+		ch.mu.Unlock()
+	}
+	return n
 }
 
 // allowedOrigin checks the site a visitor chats from against the connector's allowed origins
@@ -219,6 +279,10 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		return
 	}
 	s.mu.Unlock()
+	if limit := cs.perIP; limit > 0 && s.openChatsFrom(conn.TenantID, c.IP()) >= limit {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", limit))
+		return
+	}
 	if conn.OutOfService || !s.router.queueInfo(acd.ConnectorID(conn.ID)).Open {
 		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeOutOfService, Message: texts.Resolve(conn.Texts, texts.OutOfService, lang)})
 		return
