@@ -142,7 +142,11 @@ func (w widgetConnectors) WidgetConnector(ctx context.Context, hash string) (wid
 	if err != nil {
 		return widgetsite.WidgetInfo{}, err
 	}
-	return widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: w.s.chats.ConnectorOpen(c), Title: c.Title}, nil
+	info := widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: w.s.chats.ConnectorOpen(c), Title: c.Title}
+	if tb, err := store.ParseToolbox(c.Toolbox); err == nil {
+		info.Position = tb.Position
+	}
+	return info, nil
 }
 
 // demoConnectorHash names the connector the /demo page embeds: the first tenant's first
