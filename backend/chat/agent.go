@@ -32,27 +32,14 @@ func (h agentHandler) Open(c *realtime.Conn) {
 
 // Frame implements [realtime.Handler].
 func (h agentHandler) Frame(c *realtime.Conn, frame []byte) {
-	s := h.s
-	cmd, err := protocol.DecodeCommand(frame, protocol.RoleAgent)
-	if err != nil {
-		c.SendEvent(s.errorOf(idOf(err), err))
-		return
-	}
-	cs := connOf(c)
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	if _, ok := cmd.Body.(*protocol.Ping); ok {
-		s.reply(c, cmd.ID, nil, nil)
-		return
-	}
-	if b, ok := cmd.Body.(*protocol.AgentConnect); ok {
-		s.agentConnect(ctx, c, cmd.ID, b)
-		return
-	}
-	if !cs.connected {
-		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeNotConnected, "send agent.connect first"))
-		return
-	}
+	h.s.dispatch(c, frame, protocol.RoleAgent, func(ctx context.Context, cmd protocol.Command) {
+		h.s.agentConnect(ctx, c, cmd.ID, cmd.Body.(*protocol.AgentConnect))
+	}, func(ctx context.Context, cmd protocol.Command) { h.command(ctx, c, cmd) })
+}
+
+// command runs a command of a connected agent.
+func (h agentHandler) command(ctx context.Context, c *realtime.Conn, cmd protocol.Command) {
+	s, cs := h.s, connOf(c)
 	uid := cs.user.ID
 	switch b := cmd.Body.(type) {
 	case *protocol.StatusSet:

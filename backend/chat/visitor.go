@@ -49,27 +49,14 @@ func (h visitorHandler) Closed(c *realtime.Conn) {
 
 // Frame implements [realtime.Handler].
 func (h visitorHandler) Frame(c *realtime.Conn, frame []byte) {
-	s := h.s
-	cmd, err := protocol.DecodeCommand(frame, protocol.RoleVisitor)
-	if err != nil {
-		c.SendEvent(s.errorOf(idOf(err), err))
-		return
-	}
-	cs := connOf(c)
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	if _, ok := cmd.Body.(*protocol.Ping); ok {
-		s.reply(c, cmd.ID, nil, nil)
-		return
-	}
-	if connect, ok := cmd.Body.(*protocol.VisitorConnect); ok {
-		s.visitorConnect(ctx, c, cmd.ID, connect)
-		return
-	}
-	if !cs.connected {
-		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeNotConnected, "send visitor.connect first"))
-		return
-	}
+	h.s.dispatch(c, frame, protocol.RoleVisitor, func(ctx context.Context, cmd protocol.Command) {
+		h.s.visitorConnect(ctx, c, cmd.ID, cmd.Body.(*protocol.VisitorConnect))
+	}, func(ctx context.Context, cmd protocol.Command) { h.command(ctx, c, cmd) })
+}
+
+// command runs a command of a connected visitor.
+func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd protocol.Command) {
+	s, cs := h.s, connOf(c)
 	switch b := cmd.Body.(type) {
 	case *protocol.ChatRequest:
 		s.chatRequest(ctx, c, cmd.ID, b)
@@ -109,6 +96,32 @@ func (h visitorHandler) Frame(c *realtime.Conn, frame []byte) {
 	default:
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
+}
+
+// dispatch decodes a frame and answers it: pings at once, the connect command (the first a
+// connection must send) through connect, every other command through handle once connected.
+// Undecodable frames and commands before connecting get an error with a stable code.
+func (s *Service) dispatch(c *realtime.Conn, frame []byte, role protocol.Role, connect, handle func(context.Context, protocol.Command)) {
+	cmd, err := protocol.DecodeCommand(frame, role)
+	if err != nil {
+		c.SendEvent(s.errorOf(idOf(err), err))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	switch cmd.Body.(type) {
+	case *protocol.Ping:
+		s.reply(c, cmd.ID, nil, nil)
+		return
+	case *protocol.VisitorConnect, *protocol.AgentConnect:
+		connect(ctx, cmd)
+		return
+	}
+	if !connOf(c).connected {
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeNotConnected, "send %s.connect first", role))
+		return
+	}
+	handle(ctx, cmd)
 }
 
 // idOf returns the command id a decoding error carries.

@@ -13,6 +13,7 @@ import (
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -236,16 +237,7 @@ func TestDeclinedOfferGoesToNextAgent(t *testing.T) {
 func TestUnansweredOfferGoesToNextAgent(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
-	store := env.Server.Store()
-	conn, err := store.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.ConnectWait = time.Second
-	if _, err := store.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	env.ChangeConnector(t, func(conn *store.Connector) { conn.ConnectWait = time.Second })
 	anna, _ := env.Agent(t, 0)
 	ben, _ := env.Agent(t, 1)
 	visitor, _ := env.Visitor(t)
@@ -399,16 +391,7 @@ func TestVisitorAwayPastWindowClosesChat(t *testing.T) {
 	agent, _ := env.Agent(t, 0)
 	visitor, _ := env.Visitor(t)
 	chatID, _ := startChat(t, ctx, visitor, agent, "Gone")
-	store := env.Server.Store()
-	conn, _ := store.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if conn.ReconnectWindow != 60*time.Second {
-		t.Logf("connector reconnect window %s", conn.ReconnectWindow)
-	}
-	conn.ReconnectWindow = 2 * time.Second
-	if _, err := store.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	env.ChangeConnector(t, func(conn *store.Connector) { conn.ReconnectWindow = 2 * time.Second })
 	visitor.Drop()
 	_, w := await[*protocol.Warning](t, ctx, agent)
 	if w.Code != "visitor_away" || w.Seconds != 1 {
@@ -489,12 +472,7 @@ func TestBadInput(t *testing.T) {
 func TestOriginCheck(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
-	store := env.Server.Store()
-	conn, _ := store.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	conn.AllowedOrigins = []string{"https://shop.example"}
-	if _, err := store.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
+	env.ChangeConnector(t, func(conn *store.Connector) { conn.AllowedOrigins = []string{"https://shop.example"} })
 	// The demo visitor names https://shop.example/help as its page: allowed.
 	env.Visitor(t)
 	// A browser on another site is refused.

@@ -15,17 +15,10 @@ import (
 func TestSkillRequirementThenIgnoreTimeout(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
-	st := env.Server.Store()
-	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Anna speaks German (3), Ben does not.
-	conn.Skills[0] = store.SkillRequirement{Skill: "german", Min: 3, IgnoreAfter: 2 * time.Second}
-	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	env.ChangeConnector(t, func(conn *store.Connector) {
+		// Anna speaks German (3), Ben does not.
+		conn.Skills[0] = store.SkillRequirement{Skill: "german", Min: 3, IgnoreAfter: 2 * time.Second}
+	})
 	ben, _ := env.Agent(t, 1)
 	visitor, _ := env.Visitor(t)
 	requested := time.Now()
@@ -67,16 +60,9 @@ func TestSkillRequirementThenIgnoreTimeout(t *testing.T) {
 func TestNoAgentWithinSearchTime(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
-	st := env.Server.Store()
-	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.FreeAgentSearch = time.Second
-	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	env.ChangeConnector(t, func(conn *store.Connector) {
+		conn.FreeAgentSearch = time.Second
+	})
 	visitor, connected := env.Visitor(t)
 	if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Alone"}); err != nil {
 		t.Fatal(err)
@@ -131,22 +117,15 @@ func TestAgentGoneRequeuesChats(t *testing.T) {
 func TestOpeningHoursRefuse(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
-	st := env.Server.Store()
-	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Open only on a date long past: closed every day.
-	conn.OpeningHours = []byte(`{"days":{},"closed":["2001-01-01"]}`)
-	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	env.ChangeConnector(t, func(conn *store.Connector) {
+		// No opening hours on any weekday: closed.
+		conn.OpeningHours = []byte(`{"days":{},"closed":["2001-01-01"]}`)
+	})
 	visitor, connected := env.Visitor(t)
 	if connected.Open {
 		t.Fatal("connected says open outside the opening hours")
 	}
-	_, err = visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Late"})
+	_, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Late"})
 	pe, ok := err.(*protocol.Error)
 	if !ok || pe.Code != protocol.CodeOutOfService || pe.Message != connected.Texts["outOfService"] {
 		t.Fatalf("request outside hours: %v", err)
@@ -166,15 +145,9 @@ func TestWaitingMessagesAndMissedOffers(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
 	st := env.Server.Store()
-	conn, err := st.ConnectorByHash(ctx, env.Demo.ConnectorHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Waiting1, conn.Waiting2, conn.ConnectWait = time.Second, 0, time.Second
-	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	env.Server.Chats().ConnectorChanged(conn)
+	conn := env.ChangeConnector(t, func(conn *store.Connector) {
+		conn.Waiting1, conn.Waiting2, conn.ConnectWait = time.Second, 0, time.Second
+	})
 	statuses, err := st.Statuses(ctx, conn.TenantID)
 	if err != nil {
 		t.Fatal(err)

@@ -225,3 +225,22 @@ func (e *Env) VisitorOn(t testing.TB, hash string, header http.Header) (*protocl
 func (e *Env) String() string {
 	return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect())
 }
+
+// ChangeConnector changes the demo connector in the store and tells routing, as the admin
+// pages do after a save, and returns the saved connector.
+func (e *Env) ChangeConnector(t testing.TB, change func(*store.Connector)) store.Connector {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st := e.Server.Store()
+	conn, err := st.ConnectorByHash(ctx, e.Demo.ConnectorHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&conn)
+	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatalf("update connector: %v", err)
+	}
+	e.Server.Chats().ConnectorChanged(conn)
+	return conn
+}
