@@ -326,7 +326,6 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 			return
 		}
 		s.reply(c, id, &ack, nil)
-		s.router.submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now})
 	}
 	if q := strings.TrimSpace(b.Question); q != "" {
 		msg := &protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: b.Question, Class: "linev", At: now}
@@ -335,6 +334,10 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		s.emit(ch, &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}, nil, false, last)
 	}
 	ch.mu.Unlock()
+	// Routing starts now, not after the commit: an offer is not part of the chat's history,
+	// and everything an accept writes is queued behind the chat's first events, so the store
+	// sees them in order either way. The visitor's ack still waits for the commit.
+	s.router.submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now})
 }
 
 // systemLine is a system message carrying one of the connector's texts.
