@@ -32,6 +32,9 @@ type liveChat struct {
 	ackOrder    []string
 	warnTimer   *time.Timer
 	closeTimer  *time.Timer
+	idleWarn    *time.Timer
+	idleClose   *time.Timer
+	options     store.Toolbox // the connector's widget options, parsed
 	visitorAway bool
 	// restored is set for chats loaded from the store at start, whose earlier command answers
 	// are only in the store.
@@ -42,7 +45,16 @@ type liveChat struct {
 }
 
 func newLiveChat(rec store.Chat, conn store.Connector) *liveChat {
-	return &liveChat{id: rec.ID, connector: conn, rec: rec, seq: rec.LastSeq, acks: make(map[string]protocol.Ack), subs: make(map[*subscription]struct{})}
+	ch := &liveChat{id: rec.ID, rec: rec, seq: rec.LastSeq, acks: make(map[string]protocol.Ack), subs: make(map[*subscription]struct{})}
+	ch.setConnector(conn)
+	return ch
+}
+
+// setConnector takes a connector's (new) settings. Caller holds ch.mu or owns ch alone.
+func (ch *liveChat) setConnector(conn store.Connector) {
+	ch.connector = conn
+	// Options were validated when saved; unreadable ones fall back to the defaults.
+	ch.options, _ = store.ParseToolbox(conn.Toolbox)
 }
 
 // text resolves one of the connector's texts in the chat's language.
@@ -77,6 +89,17 @@ func (ch *liveChat) stopTimers() {
 	if ch.closeTimer != nil {
 		ch.closeTimer.Stop()
 		ch.closeTimer = nil
+	}
+	ch.stopIdle()
+}
+
+// stopIdle cancels the idle timers. Caller holds ch.mu.
+func (ch *liveChat) stopIdle() {
+	for _, t := range []**time.Timer{&ch.idleWarn, &ch.idleClose} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
 	}
 }
 

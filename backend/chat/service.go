@@ -267,11 +267,11 @@ func (s *Service) ConnectorChanged(c store.Connector) {
 	}
 	s.mu.Lock()
 	for _, ch := range s.chats {
-		if ch.connector.ID == c.ID {
-			ch.mu.Lock()
-			ch.connector = c
-			ch.mu.Unlock()
+		ch.mu.Lock()
+		if ch.rec.ConnectorID == c.ID {
+			ch.setConnector(c)
 		}
+		ch.mu.Unlock()
 	}
 	s.mu.Unlock()
 	s.router.submit(connectorConfig(c, loc))

@@ -8,8 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/origin"
@@ -66,7 +68,11 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 		s.send(c, cmd.ID, cmd.Chat, protocol.RoleVisitor, 0, b)
 	case *protocol.Typing:
 		s.withVisitorChat(c, cmd, func(ch *liveChat) error {
-			ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleVisitor, Name: ch.rec.VisitorName, On: b.On}, toAgents)
+			ch.mu.Lock()
+			name := ch.rec.VisitorName
+			s.visitorActive(ch)
+			ch.mu.Unlock()
+			ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleVisitor, Name: name, On: b.On}, toAgents)
 			return nil
 		})
 	case *protocol.Preview:
@@ -203,13 +209,22 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 		Lang:          lang,
 		Open:          info.Open && !conn.OutOfService,
 		Texts:         texts.ResolveAll(conn.Texts, cs.lang),
-		MaxMessage:    limits.MessageRunes,
+		MaxMessage:    maxMessage(conn),
 		Preview:       true,
 		EstimatedWait: seconds(info.EstimatedWait),
 		PreChat:       pre,
 		PostChat:      post,
 		Widget:        conn.Toolbox,
 	}})
+}
+
+// maxMessage is the longest message a connector's visitors may send: its own limit, never more
+// than the protocol's (MiCC MaxMessageLength).
+func maxMessage(conn store.Connector) int {
+	if tb, err := store.ParseToolbox(conn.Toolbox); err == nil && tb.MaxMessageLength > 0 && tb.MaxMessageLength < limits.MessageRunes {
+		return tb.MaxMessageLength
+	}
+	return limits.MessageRunes
 }
 
 // surveys loads a connector's pre-chat and post-chat survey fields in the protocol's form.
@@ -333,6 +348,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	} else {
 		s.emit(ch, &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}, nil, false, last)
 	}
+	s.visitorActive(ch)
 	ch.mu.Unlock()
 	// Routing starts now, not after the commit: an offer is not part of the chat's history,
 	// and everything an accept writes is queued behind the chat's first events, so the store
@@ -437,6 +453,14 @@ func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, 
 		ch.mu.Unlock()
 		s.reply(c, id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agent handling the chat may write in it"))
 		return
+	}
+	if max := ch.options.MaxMessageLength; role == protocol.RoleVisitor && max > 0 && utf8.RuneCountInString(b.Text) > max {
+		ch.mu.Unlock()
+		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeTooLarge, Field: "text", Message: "messages are limited to " + strconv.Itoa(max) + " characters here"})
+		return
+	}
+	if role == protocol.RoleVisitor {
+		s.visitorActive(ch)
 	}
 	name := ch.rec.VisitorName
 	class := "linev"
@@ -573,6 +597,32 @@ func (s *Service) visitorAway(ch *liveChat) {
 			s.closeChat(ch.id, protocol.CauseVisitorGone, nil)
 		}
 	})
+}
+
+// visitorActive restarts a chat's idle clock (MiCC IdleTimeout with WarningBeforeIdleTimeout):
+// a visitor who neither writes nor types for the connector's idle timeout has the chat closed,
+// after a warning line. Caller holds ch.mu.
+func (s *Service) visitorActive(ch *liveChat) {
+	ch.stopIdle()
+	timeout := time.Duration(ch.options.IdleTimeout) * time.Second
+	if timeout <= 0 || ch.rec.State == string(protocol.StateClosed) {
+		return
+	}
+	warning := min(time.Duration(ch.options.IdleWarning)*time.Second, timeout)
+	if warning > 0 {
+		ch.idleWarn = time.AfterFunc(timeout-warning, func() {
+			ch.mu.Lock()
+			defer ch.mu.Unlock()
+			if ch.rec.State == string(protocol.StateClosed) || ch.idleWarn == nil {
+				return
+			}
+			text := strings.ReplaceAll(ch.text(texts.IdleWarning), "$seconds", strconv.Itoa(int(warning/time.Second)))
+			now := stamp()
+			s.emit(ch, &protocol.Message{Role: protocol.RoleSystem, Text: text, Key: texts.IdleWarning, Class: "idlewarning", At: now},
+				&store.Message{Role: string(protocol.RoleSystem), Text: text, At: now}, false, nil)
+		})
+	}
+	ch.idleClose = time.AfterFunc(timeout, func() { s.closeChat(ch.id, protocol.CauseIdle, nil) })
 }
 
 // seconds converts a wait to whole seconds, keeping -1 for "unknown".

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +185,46 @@ func TestWaitingMessagesAndMissedOffers(t *testing.T) {
 	}
 	if m := ev.Body.(*protocol.Message); m.Class != "lineo linewaiting1" || m.Text == "" || m.Role != protocol.RoleSystem {
 		t.Fatalf("waiting message %+v (texts %v)", m, connected.Texts["waiting1"])
+	}
+}
+
+// The connector's widget options apply on the server: a visitor's message length limit, and
+// the idle timeout with its warning (MiCC IdleTimeout, WarningBeforeIdleTimeout).
+func TestToolboxLimits(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	env.ChangeConnector(t, func(conn *store.Connector) {
+		conn.Toolbox = []byte(`{"position":"bottom-left","idle_timeout":2,"idle_warning":1,"max_message_length":10}`)
+	})
+	agent, _ := env.Agent(t, 0)
+	visitor, connected := env.Visitor(t)
+	if connected.MaxMessage != 10 {
+		t.Fatalf("max message %d", connected.MaxMessage)
+	}
+	chatID, _ := startChat(t, ctx, visitor, agent, "Idle")
+	if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "eleven char"}); !isCode(err, protocol.CodeTooLarge) {
+		t.Fatalf("over the connector's limit: %v", err)
+	}
+	if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "ten chars!"}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := visitor.Await(ctx, func(ev protocol.Event) bool {
+		m, ok := ev.Body.(*protocol.Message)
+		return ok && m.Key == "idleWarning"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := ev.Body.(*protocol.Message); !strings.Contains(m.Text, "1 seconds") {
+		t.Fatalf("idle warning %q", m.Text)
+	}
+	for {
+		_, st := await[*protocol.ChatState](t, ctx, visitor)
+		if st.State == protocol.StateClosed {
+			if st.Cause != protocol.CauseIdle {
+				t.Fatalf("closed for %s", st.Cause)
+			}
+			break
+		}
 	}
 }

@@ -36,4 +36,7 @@ var defaults = map[string]string{
 	QueueMessage + "#en":      "Thank you for waiting. You are in position $position of $of.",
 	QueueMessage + "#de":      "Danke für Ihre Geduld. Sie sind an Position $position von $of.",
 	QueueMessage + "#fr":      "Merci de patienter. Vous êtes en position $position sur $of.",
+	IdleWarning + "#en":       "Are you still there? Without a message from you, this chat will close in $seconds seconds.",
+	IdleWarning + "#de":       "Sind Sie noch da? Ohne eine Nachricht von Ihnen wird dieser Chat in $seconds Sekunden beendet.",
+	IdleWarning + "#fr":       "Êtes-vous toujours là ? Sans message de votre part, ce chat se fermera dans $seconds secondes.",
 }

@@ -29,11 +29,14 @@ const (
 	// QueueMessage is sent once a minute to a queued visitor; "$position" and "$of" are
 	// replaced (WhosOn queuemessage).
 	QueueMessage = "queueMessage"
+	// IdleWarning is sent to a visitor who has been idle for a while, before the chat closes
+	// (MiCC WarningBeforeIdleTimeout); "$seconds" is replaced.
+	IdleWarning = "idleWarning"
 )
 
 // Keys lists the connector resource keys: jtel's in their documented order, then Parley's
-// waiting and queue texts.
-var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder, Waiting1, Waiting2, WaitingFinal, QueueMessage}
+// waiting, queue and idle texts.
+var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder, Waiting1, Waiting2, WaitingFinal, QueueMessage, IdleWarning}
 
 // Languages are the languages Parley ships texts for; the first is the fallback.
 var Languages = []string{"en", "de", "fr"}
