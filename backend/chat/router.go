@@ -276,6 +276,7 @@ func (s *Service) assign(chatID string, agentID int64) {
 	s.emit(ch, &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang}, nil, false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateActive, At: now}, nil, true, nil)
 	ch.mu.Unlock()
+	s.log.Info("chat assigned", "chat", chatID, "agent", agentID)
 	for _, sub := range subs {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
@@ -311,6 +312,7 @@ func (s *Service) requeue(chatID string, agentID int64, reason string) {
 	ch.rec.AcceptedAt, ch.rec.FirstReplyAt = nil, nil
 	name := ch.agentName
 	ch.agentName = ""
+	s.log.Info("chat requeued", "chat", chatID, "agent", agentID, "reason", reason)
 	s.emit(ch, &protocol.Left{Role: protocol.RoleAgent, Name: name, UserID: agentID}, nil, false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateQueued, Cause: protocol.Cause(reason), At: now}, nil, true, func(uint64, error) {
 		ch.unsubscribeAgent(agentID)
@@ -389,6 +391,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	})
 	ch.mu.Unlock()
 	s.router.submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
+	s.log.Info("chat closed", "chat", chatID, "cause", cause)
 }
 
 // connectorConfig turns a stored connector into the engine's settings; loc is the tenant's

@@ -354,6 +354,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	// and everything an accept writes is queued behind the chat's first events, so the store
 	// sees them in order either way. The visitor's ack still waits for the commit.
 	s.router.submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now})
+	s.log.Info("chat requested", "chat", rec.ID, "connector", conn.ID, "lang", rec.Lang)
 }
 
 // systemLine is a system message carrying one of the connector's texts.
