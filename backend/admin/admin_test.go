@@ -45,6 +45,12 @@ func newFixture(t *testing.T, pg bool) *fixture {
 	demo := env.Demo
 	fx.ids["{conn}"] = fmt.Sprint(demo.ConnectorID)
 	fx.ids["{tenant}"] = fmt.Sprint(demo.TenantID)
+	fx.ids["{group}"] = fmt.Sprint(demo.GroupID)
+	for _, s := range must(st.Statuses(ctx, demo.TenantID)) {
+		if s.Name == "Away" {
+			fx.ids["{away}"] = fmt.Sprint(s.ID)
+		}
+	}
 
 	other, err := st.CreateTenant(ctx, store.Tenant{Name: "Other Corp"})
 	if err != nil {
@@ -56,6 +62,11 @@ func newFixture(t *testing.T, pg bool) *fixture {
 	}
 	fx.ids["{otherTenant}"] = fmt.Sprint(other.ID)
 	fx.ids["{otherConn}"] = fmt.Sprint(oconn.ID)
+	ostatus, err := st.CreateStatus(ctx, store.AgentStatus{TenantID: other.ID, Name: "Their away", FontColor: "#000000", BackgroundColor: "#ffffff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.ids["{otherStatus}"] = fmt.Sprint(ostatus.ID)
 	hash, _ := password.HashWithParams("not-used-here-123", cheap)
 	mk := func(key string, u store.User) store.User {
 		u.Login, u.Name, u.PasswordHash, u.Active = key+"@test.parley", "Test "+key, hash, true
@@ -158,6 +169,20 @@ func (fx *fixture) expand(s string) string {
 	return s
 }
 
+// expandForm fills the path placeholders into form values (ids of this fixture's rows).
+func (fx *fixture) expandForm(form url.Values) url.Values {
+	if form == nil {
+		return nil
+	}
+	out := url.Values{}
+	for k, vs := range form {
+		for _, v := range vs {
+			out.Add(k, fx.expand(v))
+		}
+	}
+	return out
+}
+
 // scenario is one request and what must come of it.
 type scenario struct {
 	name    string
@@ -172,11 +197,25 @@ type scenario struct {
 	after   func(t *testing.T, fx *fixture)
 }
 
+// userForm is a complete form for a new agent as a browser would send it.
+func userForm(mod func(url.Values)) url.Values {
+	v := url.Values{
+		"name": {"Carla Example"}, "nickname": {"Carla"}, "login": {"carla@test.parley"}, "email": {""}, "lang": {"en"},
+		"password": {"long-enough-password"}, "role": {"agent"}, "max_chats": {"3"}, "groups": {"{group}"},
+		"skill_name": {"english", ""}, "skill_level": {"4", ""}, "missed_limit": {"0"}, "missed_status_id": {"0"},
+	}
+	if mod != nil {
+		mod(v)
+	}
+	return v
+}
+
 // connectorForm is a complete connector form as a browser would send it.
 func connectorForm(mod func(url.Values)) url.Values {
 	v := url.Values{
 		"name": {"Website chat"}, "title": {"Chat with us"}, "group_id": {"1"}, "max_chats_all": {"0"}, "priority": {"0"},
 		"connect_wait": {"30"}, "answer_time": {"120"}, "free_agent_search": {"300"}, "reconnect_window": {"60"},
+		"waiting1": {"30"}, "waiting2": {"90"}, "waiting_final": {"0"},
 		"skill1": {""}, "skill1_min": {""}, "skill1_ignore": {""}, "ignore_skills_after": {"0"},
 		"position": {"bottom-right"}, "show_wait_time": {"on"}, "idle_timeout": {"0"}, "idle_warning": {"0"}, "max_message_length": {"0"},
 	}
@@ -243,6 +282,69 @@ func scenarios() []scenario {
 			}), status: 422,
 			want: []string{"Enter a name", "is not like 09:00-17:00", "E.164", "is not a site origin", "Skill names are lower-case", "The warning must come before",
 				`value="9-17"`, `value="Typed &lt;title&gt;"`, `aria-invalid="true"`, "WhatsApp needs the TynTec API key"}},
+		// Waiting messages: saved on update and on create; out of order or negative is refused
+		// next to the field, with what was typed kept and nothing saved.
+		{name: "connector waiting messages saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("waiting1", "20")
+				v.Set("waiting2", "45")
+				v.Set("waiting_final", "240")
+			}), status: 303, want: []string{"/admin/connectors/{conn}?saved=1"},
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				if c.Waiting1 != 20*time.Second || c.Waiting2 != 45*time.Second || c.WaitingFinal != 240*time.Second {
+					t.Fatalf("waiting %v %v %v", c.Waiting1, c.Waiting2, c.WaitingFinal)
+				}
+			}},
+		{name: "connector waiting messages shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
+			want: []string{`name="waiting1" value="20"`, `name="waiting2" value="45"`, `name="waiting_final" value="240"`, "&#34;waitingFinal&#34;"}},
+		{name: "connector waiting messages out of order", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("waiting1", "90")
+				v.Set("waiting2", "60")
+				v.Set("waiting_final", "75")
+			}), status: 422,
+			want: []string{"The second waiting message must come after the first", "The final waiting message must come after the other two",
+				`name="waiting1" value="90"`, `name="waiting2" value="60"`, `name="waiting_final" value="75"`, "Please correct the 2 marked fields"},
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				if c.Waiting1 != 20*time.Second || c.Waiting2 != 45*time.Second || c.WaitingFinal != 240*time.Second {
+					t.Fatalf("a refused form changed the waiting messages: %v %v %v", c.Waiting1, c.Waiting2, c.WaitingFinal)
+				}
+			}},
+		{name: "connector final waiting message before the first", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("waiting1", "60")
+				v.Set("waiting2", "0")
+				v.Set("waiting_final", "30")
+			}), status: 422, want: []string{"The final waiting message must come after the other two", `name="waiting_final" value="30"`},
+			notWant: []string{"The second waiting message must come"}},
+		{name: "connector waiting message negative", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("waiting1", "-5")
+				v.Set("waiting2", "abc")
+			}), status: 422, want: []string{"Enter a whole number from 0 to 86400", `name="waiting1" value="-5"`, `name="waiting2" value="abc"`}},
+		{name: "new connector with waiting messages", as: "admin", method: "POST", path: "/admin/connectors/new",
+			form: connectorForm(func(v url.Values) {
+				v.Set("name", "Waiting shop")
+				v.Set("group_id", "{group}")
+				v.Set("waiting1", "0")
+				v.Set("waiting2", "50")
+				v.Set("waiting_final", "100")
+			}), status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				for _, c := range must(fx.st.Connectors(context.Background(), id(fx, "{tenant}"))) {
+					if c.Name == "Waiting shop" {
+						if c.Waiting1 != 0 || c.Waiting2 != 50*time.Second || c.WaitingFinal != 100*time.Second {
+							t.Fatalf("waiting %v %v %v", c.Waiting1, c.Waiting2, c.WaitingFinal)
+						}
+						return
+					}
+				}
+				t.Fatal("the new connector was not saved")
+			}},
 		{name: "texts: unknown key", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao", "goodbye": "x"}`}}, status: 422, want: []string{"Unknown text key &#34;goodbye&#34;", "goodbye"}},
 		{name: "texts: broken JSON", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {"{\n  \"bye\": \n}"}}, status: 422, want: []string{"broken at line 3"}},
 		{name: "texts: not a string", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": 3}`}}, status: 422, want: []string{"must be a text in quotes"}},
@@ -287,6 +389,64 @@ func scenarios() []scenario {
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
 		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},
+		// Automatic status after missed offers: saved on create and on update, a limit needs one
+		// of the tenant's own statuses.
+		{name: "user missed offers saved on create", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("missed_limit", "3")
+				v.Set("missed_status_id", "{away}")
+			}), status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				u := must(fx.st.UserByLogin(context.Background(), "carla@test.parley"))
+				if u.MissedLimit != 3 || fmt.Sprint(u.MissedStatusID) != fx.ids["{away}"] {
+					t.Fatalf("missed %d, status %d", u.MissedLimit, u.MissedStatusID)
+				}
+			}},
+		{name: "user missed offers saved on update", as: "admin", method: "POST", path: "/admin/users/{anna}",
+			form: userForm(func(v url.Values) {
+				v.Del("password")
+				v.Set("login", "anna@demo.parley")
+				v.Set("name", "Anna Example")
+				v.Set("nickname", "Anna")
+				v.Set("missed_limit", "2")
+				v.Set("missed_status_id", "{away}")
+			}), status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				u := must(fx.st.User(context.Background(), id(fx, "{anna}")))
+				if u.MissedLimit != 2 || fmt.Sprint(u.MissedStatusID) != fx.ids["{away}"] {
+					t.Fatalf("missed %d, status %d", u.MissedLimit, u.MissedStatusID)
+				}
+			}},
+		{name: "user missed offers shown", as: "admin", method: "GET", path: "/admin/users/{anna}", status: 200,
+			want: []string{`name="missed_limit" value="2"`, `<option value="{away}" selected>Away</option>`, `<option value="0">—</option>`}},
+		{name: "user missed offers need a status", as: "admin", method: "POST", path: "/admin/users/{anna}",
+			form: userForm(func(v url.Values) {
+				v.Del("password")
+				v.Set("login", "anna@demo.parley")
+				v.Set("nickname", "Annie")
+				v.Set("missed_limit", "4")
+				v.Set("missed_status_id", "0")
+			}), status: 422,
+			want: []string{"Choose the status the agent gets after 4 missed offers", `name="missed_limit" value="4"`, `value="Annie"`, `<option value="0" selected>—</option>`},
+			after: func(t *testing.T, fx *fixture) {
+				u := must(fx.st.User(context.Background(), id(fx, "{anna}")))
+				if u.MissedLimit != 2 || u.Nickname != "Anna" {
+					t.Fatalf("a refused form was saved: missed %d, nickname %q", u.MissedLimit, u.Nickname)
+				}
+			}},
+		{name: "user missed status of another tenant", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("login", "dora@test.parley")
+				v.Set("missed_limit", "1")
+				v.Set("missed_status_id", "{otherStatus}")
+			}), status: 422, want: []string{"Choose a status from the list", `name="missed_limit" value="1"`, `value="dora@test.parley"`}},
+		{name: "user missed limit negative", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("login", "dora@test.parley")
+				v.Set("missed_limit", "-1")
+				v.Set("missed_status_id", "{away}")
+			}), status: 422, want: []string{"Enter a whole number from 0 to 100", `name="missed_limit" value="-1"`, `<option value="{away}" selected>Away</option>`},
+			notWant: []string{"Choose the status"}},
 		{name: "status colours validated", as: "admin", method: "POST", path: "/admin/statuses/new", form: url.Values{"name": {"Lunch"}, "font_color": {"white"}, "background_color": {"#123456"}}, status: 422, want: []string{"Enter a colour like #ffffff"}},
 		{name: "embed code", as: "admin", method: "GET", path: "/admin/connectors/{conn}/embed?position=top-left&color=%23ff0000", status: 200,
 			want: []string{"/widget.js&#34; data-connector=", `data-position=&#34;top-left&#34;`, "parleyConfig", "<iframe", "/preview?position=top-left"}},
@@ -326,7 +486,7 @@ func TestScenarios(t *testing.T) {
 			fx := newFixture(t, db.pg)
 			for _, sc := range scenarios() {
 				t.Run(sc.name, func(t *testing.T) {
-					r := fx.clients[sc.as].do(t, sc.method, fx.expand(sc.path), sc.form, sc.token)
+					r := fx.clients[sc.as].do(t, sc.method, fx.expand(sc.path), fx.expandForm(sc.form), sc.token)
 					text := r.body
 					if r.status == 303 {
 						text = r.location

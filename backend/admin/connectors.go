@@ -92,6 +92,9 @@ func connectorForm(conn store.Connector) *Form {
 	f.Set("allowed_origins", strings.Join(conn.AllowedOrigins, "\n"))
 	f.SetBool("out_of_service", conn.OutOfService)
 	f.Set("reconnect_window", sec(conn.ReconnectWindow))
+	f.Set("waiting1", sec(conn.Waiting1))
+	f.Set("waiting2", sec(conn.Waiting2))
+	f.Set("waiting_final", sec(conn.WaitingFinal))
 
 	if hours, err := store.ParseOpeningHours(conn.OpeningHours); err == nil && hours != nil {
 		f.SetBool("hours_enabled", true)
@@ -201,6 +204,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 	if f.Err("reconnect_window") == "" && conn.ReconnectWindow < 5*time.Second {
 		f.Errors["reconnect_window"] = "Enter at least 5 seconds."
 	}
+	parseWaiting(f, conn)
 
 	conn.AllowedOrigins = nil
 	for _, o := range f.Lines("allowed_origins") {
@@ -274,6 +278,24 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		if conn.WhatsAppAPIKey == "" {
 			f.Errors["whatsapp_api_key"] = "WhatsApp needs the TynTec API key."
 		}
+	}
+}
+
+// parseWaiting reads the times of the waiting messages (0 = never): the second comes after
+// the first, the final one after both.
+func parseWaiting(f *Form, conn *store.Connector) {
+	conn.Waiting1 = f.seconds("waiting1", 0)
+	conn.Waiting2 = f.seconds("waiting2", 0)
+	conn.WaitingFinal = f.seconds("waiting_final", 0)
+	if f.Err("waiting1") != "" || f.Err("waiting2") != "" || f.Err("waiting_final") != "" {
+		return
+	}
+	w1, w2, final := conn.Waiting1, conn.Waiting2, conn.WaitingFinal
+	if w1 > 0 && w2 > 0 && w2 <= w1 {
+		f.Errors["waiting2"] = "The second waiting message must come after the first (more seconds), or enter 0."
+	}
+	if final > 0 && (final <= w1 || final <= w2) {
+		f.Errors["waiting_final"] = "The final waiting message must come after the other two (more seconds), or enter 0."
 	}
 }
 

@@ -31,12 +31,19 @@ var goldenConn = store.Connector{
 	MaxChatsAll: 10, Priority: 2, ConnectWait: 30 * time.Second, AnswerTime: 120 * time.Second, FreeAgentSearch: 300 * time.Second,
 	Skills:         [3]store.SkillRequirement{{Skill: "german", Min: 3, IgnoreAfter: 60 * time.Second}},
 	AllowedOrigins: []string{"https://shop.example"}, ReconnectWindow: 60 * time.Second,
+	Waiting1: 30 * time.Second, Waiting2: 90 * time.Second, WaitingFinal: 240 * time.Second,
 	Texts:        map[string]string{"bye": "Goodbye, $agent here.", "bye#de": "Tschüss"},
 	OpeningHours: json.RawMessage(`{"days":{"mon":["08:00-12:30","13:30-17:00"]},"closed":["2026-12-25"]}`),
 	Toolbox:      json.RawMessage(`{"position":"bottom-left","show_wait_time":true,"hide_agent_name":false,"idle_timeout":600,"idle_warning":60}`),
 }
 
 var goldenGroups = []store.ACDGroup{{ID: 2, TenantID: 1, Name: "Support", Strategy: store.StrategyLongestIdle}}
+
+var goldenStatuses = []store.AgentStatus{{ID: 5, TenantID: 1, Name: "Available", AllowsChat: true}, {ID: 6, TenantID: 1, Name: "Away"}}
+
+var goldenUser = store.User{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent,
+	MaxChats: 3, MissedLimit: 3, MissedStatusID: 6, Lang: "en", Active: true, StatusID: 5, Groups: []int64{2},
+	Skills: map[string]int{"english": 5, "german": 3}}
 
 // TestGolden renders the main components with fixed data and compares them with the HTML in
 // testdata/, so that a change to a page is seen in review. Run with -update to accept one.
@@ -46,6 +53,8 @@ func TestGolden(t *testing.T) {
 	invalid.Errors["hours_mon"] = "Interval \"9-17\" is not like 09:00-17:00."
 	invalid.Set("whatsapp_number", "0301234")
 	invalid.Errors["whatsapp_number"] = "Enter the number in international E.164 form, e.g. +4930123456."
+	invalid.Set("waiting2", "20")
+	invalid.Errors["waiting2"] = "The second waiting message must come after the first (more seconds), or enter 0."
 	badTexts := newForm(url.Values{"texts": {`{"bye": }`}})
 	badTexts.Errors["texts"] = "The JSON is broken at line 1, column 9: invalid character '}' looking for beginning of value."
 	at := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
@@ -59,6 +68,7 @@ func TestGolden(t *testing.T) {
 			{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent, MaxChats: 3, Active: true, StatusID: 5, Groups: []int64{2}, Skills: map[string]int{"english": 5, "german": 3}},
 			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false},
 		}, map[int64]string{2: "Support"}, map[int64]string{5: "Available"}),
+		"user": userPage(goldenPage("Anna Example", "users"), userData{User: goldenUser, Groups: goldenGroups, Statuses: goldenStatuses, Status: "Available"}, userForm(goldenUser)),
 		"overview": overviewPage(&Page{Title: "Live overview", Active: "overview", Level: roleSupervisor, Refresh: 5, CSRF: "csrf-token",
 			User: store.User{ID: 2, Name: "Sue Pervisor", Role: store.RoleSupervisor}, Tenant: store.Tenant{ID: 1, Name: "Demo Company"}},
 			overviewData{At: at,

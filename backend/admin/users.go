@@ -24,10 +24,14 @@ var (
 
 // userData is what the user pages show besides the form.
 type userData struct {
-	User   store.User // the saved user; ID 0 for a new one
-	Groups []store.ACDGroup
-	Status string // the agent's current status name
+	User     store.User // the saved user; ID 0 for a new one
+	Groups   []store.ACDGroup
+	Statuses []store.AgentStatus // the tenant's statuses, for the missed-offers rule
+	Status   string              // the agent's current status name
 }
+
+// maxMissedLimit bounds the missed offers in a row before the automatic status.
+const maxMissedLimit = 100
 
 // roleOptions are the roles a tenant's user may have.
 var roleOptions = []option{{store.RoleAgent, "Agent"}, {store.RoleSupervisor, "Supervisor"}, {store.RoleAdmin, "Administrator"}}
@@ -84,6 +88,8 @@ func userForm(u store.User) *Form {
 	f.Set("role", u.Role)
 	f.Set("max_chats", itoa(u.MaxChats))
 	f.Set("lang", u.Lang)
+	f.Set("missed_limit", itoa(u.MissedLimit))
+	f.Set("missed_status_id", i64(u.MissedStatusID))
 	for _, g := range u.Groups {
 		f.Values.Add("groups", i64(g))
 	}
@@ -106,7 +112,11 @@ func (h *handlers) userPage(c *fiber.Ctx, status int, u store.User, f *Form) err
 	if err != nil {
 		return err
 	}
-	d := userData{User: u, Groups: groups}
+	statuses, err := h.st.Statuses(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	d := userData{User: u, Groups: groups, Statuses: statuses}
 	if u.StatusID != 0 {
 		if st, err := h.st.Status(ctx, u.StatusID); err == nil {
 			d.Status = st.Name
@@ -129,6 +139,7 @@ func (h *handlers) userNew(c *fiber.Ctx) error {
 	f.Set("role", store.RoleAgent)
 	f.Set("max_chats", "3")
 	f.Set("lang", current(c).Tenant.DefaultLang)
+	f.Set("missed_limit", "0")
 	return h.userPage(c, fiber.StatusOK, store.User{}, f)
 }
 
@@ -141,7 +152,7 @@ func (h *handlers) userEdit(c *fiber.Ctx) error {
 }
 
 // parseUser reads the user form into u, recording every problem in f.
-func parseUser(f *Form, u *store.User, groups []store.ACDGroup) {
+func parseUser(f *Form, u *store.User, groups []store.ACDGroup, statuses []store.AgentStatus) {
 	u.Login = store.NormalizeLogin(f.Get("login"))
 	u.Name = strings.TrimSpace(f.Get("name"))
 	u.Nickname = strings.TrimSpace(f.Get("nickname"))
@@ -212,6 +223,21 @@ func parseUser(f *Form, u *store.User, groups []store.ACDGroup) {
 	if len(u.Skills) == 0 {
 		u.Skills = nil
 	}
+	parseMissed(f, u, statuses)
+}
+
+// parseMissed reads the automatic status after missed offers (jtel auto-logoff): a limit of 0
+// switches it off; otherwise the status must be one of the tenant's.
+func parseMissed(f *Form, u *store.User, statuses []store.AgentStatus) {
+	u.MissedLimit = f.Int("missed_limit", 0, maxMissedLimit, 0)
+	sid, _ := strconv.ParseInt(strings.TrimSpace(f.Get("missed_status_id")), 10, 64)
+	if sid != 0 && !slices.ContainsFunc(statuses, func(s store.AgentStatus) bool { return s.ID == sid }) {
+		f.Errors["missed_status_id"] = "Choose a status from the list."
+		sid = 0
+	} else if sid == 0 && u.MissedLimit > 0 {
+		f.Errors["missed_status_id"] = "Choose the status the agent gets after " + itoa(u.MissedLimit) + " missed " + plural(u.MissedLimit, "offer", "offers") + ", or set the limit to 0."
+	}
+	u.MissedStatusID = sid
 }
 
 func (h *handlers) userCreate(c *fiber.Ctx) error {
@@ -222,8 +248,12 @@ func (h *handlers) userCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	statuses, err := h.st.Statuses(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
 	u := store.User{TenantID: s.Tenant.ID, Active: true}
-	parseUser(f, &u, groups)
+	parseUser(f, &u, groups, statuses)
 	pw := f.Get("password")
 	f.Values.Del("password")
 	if len([]rune(pw)) < minPassword {
@@ -263,8 +293,12 @@ func (h *handlers) userSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	statuses, err := h.st.Statuses(ctx, s.Tenant.ID)
+	if err != nil {
+		return err
+	}
 	before := u
-	parseUser(f, &u, groups)
+	parseUser(f, &u, groups, statuses)
 	if u.ID == s.User.ID && u.Role != before.Role {
 		f.Errors["role"] = "You cannot change your own role; ask another administrator."
 	}
