@@ -10,7 +10,7 @@ import (
 
 var (
 	kindOptions       = []option{{store.SurveyPreChat, "Pre-chat (before the chat starts)"}, {store.SurveyPostChat, "Post-chat (after it ends)"}}
-	fieldTypeOptions  = []option{{"text", "Text"}, {"numeric", "Number"}, {"date", "Date"}, {"time", "Time"}, {"boolean", "Yes / no"}, {"select", "Choice"}, {"rating", "Rating"}, {"company", "Company"}, {"email", "E-mail"}}
+	fieldTypeOptions  = []option{{"text", "Text"}, {"numeric", "Number"}, {"date", "Date"}, {"time", "Time"}, {"boolean", "Yes / no"}, {"select", "Choice"}, {"rating", "Rating"}, {"company", "Company"}, {"email", "E-mail"}, {"name", "Visitor name (replaces the name field)"}}
 	changeCaseOptions = []option{{"0", "Leave as typed"}, {"1", "UPPER CASE"}, {"2", "Capitalise Each Word"}, {"3", "lower case"}}
 	selectTypeOptions = []option{{"select", "Drop-down list"}, {"radio", "Radio buttons"}}
 )

@@ -349,6 +349,9 @@ func (s *Service) waitingMessage(chatID string, which acd.WaitingWhich) {
 	s.emit(ch, systemLine(ch, key, "lineo "+string(which)), systemRow(ch, key), false, nil)
 }
 
+// closedLinger is how long a closed chat stays in memory after its close is committed.
+const closedLinger = 10 * time.Minute
+
 // closeChat ends a chat: the visitor gets the text for the cause (bye, byeNoAgent,
 // outOfService), the state becomes closed, the engine forgets it. Closing a closed chat
 // succeeds. done, if set, is called once the close is durable.
@@ -382,9 +385,13 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	ch.rec.CloseCause = string(cause)
 	s.emit(ch, systemLine(ch, key, "bye"), systemRow(ch, key), false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: now}, nil, true, func(_ uint64, err error) {
-		s.mu.Lock()
-		delete(s.chats, chatID)
-		s.mu.Unlock()
+		// A closed chat stays reachable for a while, for the post-chat survey and late
+		// readers; then only the store has it.
+		time.AfterFunc(closedLinger, func() {
+			s.mu.Lock()
+			delete(s.chats, chatID)
+			s.mu.Unlock()
+		})
 		if done != nil {
 			done(err)
 		}

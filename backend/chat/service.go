@@ -321,7 +321,7 @@ func (s *Service) Stats() Stats {
 	for _, ch := range s.chats {
 		chats = append(chats, ch)
 	}
-	st := Stats{Open: len(s.chats), Messages: s.messages.Load()}
+	st := Stats{Messages: s.messages.Load()}
 	for _, a := range s.agents {
 		if len(a.conns) > 0 {
 			st.AgentsConnected++
@@ -330,7 +330,12 @@ func (s *Service) Stats() Stats {
 	s.mu.Unlock()
 	for _, ch := range chats {
 		ch.mu.Lock()
-		if ch.rec.State != string(protocol.StateActive) && ch.rec.State != string(protocol.StateClosed) {
+		switch ch.rec.State {
+		case string(protocol.StateClosed):
+		case string(protocol.StateActive):
+			st.Open++
+		default:
+			st.Open++
 			st.Waiting++
 		}
 		ch.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 	"github.com/parleychat/parley/shared/texts"
 )
 
@@ -42,7 +43,10 @@ func (h visitorHandler) Closed(c *realtime.Conn) {
 			continue
 		}
 		ch.unsubscribe(sub)
-		if !ch.visitorOnline() {
+		ch.mu.Lock()
+		closed := ch.rec.State == string(protocol.StateClosed)
+		ch.mu.Unlock()
+		if !closed && !ch.visitorOnline() {
 			ch.broadcast(&protocol.Presence{Role: protocol.RoleVisitor, Online: false}, toAgents)
 			h.s.visitorAway(ch)
 		}
@@ -87,7 +91,15 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 		}
 		s.closeChat(cmd.Chat, protocol.CauseVisitor, func(err error) { s.reply(c, cmd.ID, nil, err) })
 	case *protocol.SurveySubmit:
-		s.fieldsSet(c, cmd, b.Fields, "post")
+		fields, err := survey.CheckAll(cs.postChat, b.Fields)
+		if err != nil {
+			if pe := survey.ToProtocol(err); pe != nil {
+				err = pe
+			}
+			s.reply(c, cmd.ID, nil, err)
+			return
+		}
+		s.fieldsSet(c, cmd, fields, "post")
 	case *protocol.FieldSubmit:
 		s.fieldsSet(c, cmd, map[string]string{b.Name: b.Value}, "")
 	case *protocol.QueueInfoGet:
@@ -288,7 +300,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	cs := connOf(c)
 	cs.mu.Lock()
 	conn, session, lang := cs.connector, cs.session, cs.lang
-	page, referrer, ua, visitorID := cs.page, cs.referrer, cs.userAgent, cs.visitorID
+	page, referrer, ua, visitorID, preChat := cs.page, cs.referrer, cs.userAgent, cs.visitorID, cs.preChat
 	cs.mu.Unlock()
 	key := "s/" + session + "/" + id
 	if visitorID != "" {
@@ -307,6 +319,14 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		return
 	}
 	s.mu.Unlock()
+	fields, err := survey.CheckAll(preChat, b.Fields)
+	if err != nil {
+		if pe := survey.ToProtocol(err); pe != nil {
+			err = pe
+		}
+		s.reply(c, id, nil, err)
+		return
+	}
 	if limit := cs.perIP; limit > 0 && s.openChatsFrom(conn.TenantID, c.IP()) >= limit {
 		s.reply(c, id, nil, protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", limit))
 		return
@@ -320,7 +340,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	rec := store.Chat{
 		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
-		Lang: texts.Negotiate(lang), VisitorTokenHash: hashToken(token), PData: b.PData, UData: b.UData, Fields: b.Fields,
+		Lang: texts.Negotiate(lang), VisitorTokenHash: hashToken(token), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
@@ -449,6 +469,11 @@ func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, 
 			s.reply(c, id, &protocol.Ack{Seq: m.Seq}, nil)
 			return
 		}
+	}
+	if ch.rec.State == string(protocol.StateClosed) {
+		ch.mu.Unlock()
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeConflict, "the chat has ended"))
+		return
 	}
 	if role == protocol.RoleAgent && ch.rec.AgentID != userID {
 		ch.mu.Unlock()

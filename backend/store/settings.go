@@ -229,8 +229,8 @@ const (
 	SurveyPostChat = "post"
 )
 
-// SurveyFieldTypes are WhosOn's survey field types.
-var SurveyFieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email"}
+// SurveyFieldTypes are WhosOn's survey field types; a "name" field takes the place of the visitor's name.
+var SurveyFieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name"}
 
 // SurveyField is one field of a connector's pre-chat or post-chat survey, with WhosOn's field
 // model. Validation limits (Length, ValidateLow/High) use -1 or 0 as "no limit" as WhosOn does.

@@ -235,10 +235,10 @@ func TestVisitorJourneyInChromium(t *testing.T) {
 		t.Errorf("start button says %q", got)
 	}
 	b.screenshot("2-form")
-	// Sending without a name is refused with a message.
+	// Sending without a name is refused with a message, and the focus goes back to the name.
 	b.do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
-	b.waitFor("the name is required", inFrame(`d.querySelector('#f-err').textContent.includes('name')`))
-	b.do(chromedp.KeyEvent("\t", chromedp.KeyModifiers(chromedp.ModifierShift)), chromedp.KeyEvent("\t", chromedp.KeyModifiers(chromedp.ModifierShift)))
+	b.waitFor("the name is required", inFrame(`d.querySelector('#f-err').textContent.includes('name') &&
+		d.querySelector('#f-name').getAttribute('aria-invalid') === 'true' && d.activeElement && d.activeElement.id === 'f-name'`))
 	b.do(chromedp.KeyEvent("Ann Visitor"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Where is my order?"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
 
 	// Waiting for an agent.

@@ -76,7 +76,7 @@ func (a *app) do(f func()) {
 // from the query. It also decides which origin embeds the frame.
 func readConfig() (chat.Config, string, string) {
 	loc := global.Get("location")
-	cfg := chat.Config{IDPrefix: strconv.FormatUint(rand.Uint64(), 36)}
+	cfg := chat.Config{IDPrefix: strconv.FormatUint(rand.Uint64(), 36), Mask: jsMask}
 	params := global.Get("URLSearchParams").New(loc.Get("search"))
 	cfg.Connector = jsString(params.Call("get", "c"))
 	frag := strings.TrimPrefix(loc.Get("hash").String(), "#")

@@ -7,6 +7,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 	"github.com/parleychat/parley/widget/chat"
 	"github.com/parleychat/parley/widget/uitext"
 )
@@ -24,12 +26,19 @@ type view struct {
 	chatView, log, typing, typingText                   js.Value
 	composer, notice, msgLabel, msg, btnSend, restart   js.Value
 	btnRestart                                          js.Value
+	postForm, postTitle, postIntro, postErr             js.Value
+	btnSurvey, btnSkip                                  js.Value
+	askForm, askHead, btnAsk, btnAskSkip                js.Value
+	pre, post, ask                                      *surveyForm
 	rows                                                map[string]row
 	order                                               []string
 	lastPhase                                           chat.Phase
 	lastConfirm                                         bool
 	lang                                                string
 	sendTimeLabel                                       string
+	// focusErr asks the next render to move the focus to the first refused answer.
+	focusErr bool
+	lastPost chat.PostState
 }
 
 // row is one rendered transcript line and what it showed, to update it in place.
@@ -76,6 +85,18 @@ func newView(a *app) *view {
 	v.fieldErr = el("p", "field-err", "id", "f-err", "role", "alert")
 	v.btnStart = el("button", "btn btn-primary", "type", "submit", "id", "btn-start")
 	v.form = add(el("form", "form", "id", "v-form", "novalidate", ""), v.welcome, v.nameLabel, v.name, v.qLabel, v.q, v.fieldErr, v.btnStart)
+	// The connector's pre-chat survey goes after the question.
+	v.pre = &surveyForm{prefix: "pre", parent: v.form, before: v.fieldErr}
+
+	// Post-chat survey, shown in place of the transcript once the chat has ended.
+	v.postTitle = el("strong", "")
+	v.postIntro = el("span", "")
+	v.postErr = el("p", "field-err", "id", "post-err", "role", "alert")
+	v.btnSurvey = el("button", "btn btn-primary", "type", "submit", "id", "btn-survey")
+	v.btnSkip = el("button", "btn btn-ghost", "type", "button", "id", "btn-skip")
+	v.postForm = add(el("form", "form", "id", "v-post", "novalidate", "", "aria-labelledby", "post-title"),
+		add(el("p", "welcome", "id", "post-title"), v.postTitle, el("br", ""), v.postIntro), v.postErr, v.btnSurvey, v.btnSkip)
+	v.post = &surveyForm{prefix: "post", parent: v.postForm, before: v.postErr}
 
 	v.offlineText = el("p", "")
 	v.offline = add(el("section", "center notice-card", "id", "v-offline"), v.offlineText)
@@ -85,9 +106,16 @@ func newView(a *app) *view {
 	v.log = el("ol", "log", "id", "log", "role", "log", "aria-live", "polite", "aria-relevant", "additions")
 	v.typingText = el("span", "")
 	v.typing = add(el("div", "typing", "id", "typing", "hidden", ""), add(el("span", "dots", "aria-hidden", "true"), el("i", ""), el("i", ""), el("i", "")), v.typingText)
-	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.typing)
+	// A field the agent asked for, under the conversation.
+	v.askHead = el("p", "ask-h", "id", "ask-h")
+	v.btnAsk = el("button", "btn btn-primary", "type", "submit", "id", "btn-ask")
+	v.btnAskSkip = el("button", "btn btn-ghost", "type", "button", "id", "btn-ask-skip")
+	askActions := add(el("div", "confirm-actions"), v.btnAskSkip, v.btnAsk)
+	v.askForm = add(el("form", "form ask", "id", "ask", "novalidate", "", "aria-labelledby", "ask-h", "hidden", ""), v.askHead, askActions)
+	v.ask = &surveyForm{prefix: "ask", parent: v.askForm, before: askActions}
+	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.typing)
 
-	main := add(el("main", "body"), v.loading, v.form, v.offline, v.refused, v.chatView)
+	main := add(el("main", "body"), v.loading, v.form, v.offline, v.refused, v.chatView, v.postForm)
 
 	v.notice = el("p", "notice", "id", "notice", "role", "alert")
 	v.msgLabel = el("label", "sr-only", "for", "msg")
@@ -110,12 +138,35 @@ func (v *view) wire() {
 	a := v.a
 	on(v.form, "submit", func(ev js.Value) {
 		ev.Call("preventDefault")
-		name, q := v.name.Get("value").String(), v.q.Get("value").String()
+		name, q, answers := v.name.Get("value").String(), v.q.Get("value").String(), v.pre.answers()
 		a.do(func() {
-			if a.m.StartChat(name, q, "") {
+			if a.m.StartChat(name, q, "", answers) {
 				v.q.Set("value", "")
+			} else {
+				v.focusErr = true
 			}
 		})
+	})
+	on(v.postForm, "submit", func(ev js.Value) {
+		ev.Call("preventDefault")
+		answers := v.post.answers()
+		a.do(func() { v.focusErr = !a.m.SubmitSurvey(answers) })
+	})
+	on(v.btnSkip, "click", func(js.Value) { a.do(a.m.SkipSurvey) })
+	for _, s := range []*surveyForm{v.pre, v.post, v.ask} {
+		s.watch(func(name string) { a.do(func() { a.m.Edited(name) }) })
+	}
+	on(v.askForm, "submit", func(ev js.Value) {
+		ev.Call("preventDefault")
+		answers := v.ask.answers()
+		a.do(func() {
+			if f := a.m.Asked(); f != nil {
+				v.focusErr = !a.m.SubmitAnswer(answers[f.Name])
+			}
+		})
+	})
+	on(v.btnAskSkip, "click", func(js.Value) {
+		a.do(func() { a.m.DismissAsk(); v.msg.Call("focus") })
 	})
 	sendNow := func() {
 		txt := v.msg.Get("value").String()
@@ -192,16 +243,95 @@ func (v *view) focusDefault() {
 	case m.ConfirmingClose:
 		v.btnNo.Call("focus")
 	case m.Phase == chat.PhaseForm:
-		if v.name.Get("value").String() == "" {
+		switch {
+		case !m.AsksName():
+			if !v.pre.focusFirst() {
+				v.q.Call("focus")
+			}
+		case v.name.Get("value").String() == "":
 			v.name.Call("focus")
-		} else {
+		default:
 			v.q.Call("focus")
 		}
 	case m.Phase.InChat():
 		v.msg.Call("focus")
 	case m.Phase == chat.PhaseClosed:
-		v.btnRestart.Call("focus")
+		if surveyShown(m) {
+			v.post.focusFirst()
+		} else {
+			v.btnRestart.Call("focus")
+		}
 	}
+}
+
+// surveyShown reports whether the post-chat survey takes the transcript's place.
+func surveyShown(m *chat.Model) bool {
+	return m.Phase == chat.PhaseClosed && (m.Post == chat.PostOpen || m.Post == chat.PostSending)
+}
+
+// focusInvalid moves the focus to the first refused answer of the form shown.
+func (v *view) focusInvalid() {
+	m := v.a.m
+	switch {
+	case m.Phase == chat.PhaseForm:
+		switch {
+		case m.FieldError == uitext.NameRequired && m.AsksName():
+			v.name.Call("focus")
+		case m.FieldError == uitext.MessageTooLong:
+			v.q.Call("focus")
+		default:
+			v.pre.focusFirstInvalid()
+		}
+	case surveyShown(m):
+		v.post.focusFirstInvalid()
+	case m.Asked() != nil:
+		v.ask.focusFirstInvalid()
+	}
+}
+
+// renderSurveys draws the pre-chat fields, the post-chat survey and the field the agent
+// asked for, with their messages.
+func (v *view) renderSurveys(m *chat.Model, t uitext.Texts) {
+	ph := m.Phase
+	if ph == chat.PhaseForm {
+		v.pre.sync(m.PreChat(), t, func(f protocol.SurveyField) string {
+			if f.Type == survey.TypeName && m.Name != "" {
+				return m.Name
+			}
+			return survey.Default(f, time.Now())
+		})
+		v.pre.showErrors(m.FieldMessage)
+	}
+	asksName := m.AsksName()
+	show(v.nameLabel, asksName)
+	show(v.name, asksName)
+	setAttr(v.name, "aria-invalid", strconv.FormatBool(m.FieldError == uitext.NameRequired))
+	setAttr(v.q, "aria-invalid", strconv.FormatBool(m.FieldError == uitext.MessageTooLong))
+
+	shown := surveyShown(m)
+	show(v.postForm, shown)
+	if shown {
+		v.post.sync(m.PostChat(), t, func(f protocol.SurveyField) string { return survey.Default(f, time.Now()) })
+		v.post.showErrors(m.FieldMessage)
+		setText(v.postErr, m.FormError())
+		v.btnSurvey.Set("disabled", m.Post == chat.PostSending)
+	}
+
+	var asked []protocol.SurveyField
+	if f := m.Asked(); f != nil && ph.InChat() {
+		asked = append(asked, *f)
+	}
+	show(v.askForm, asked != nil)
+	if v.ask.sync(asked, t, func(f protocol.SurveyField) string { return survey.Default(f, time.Now()) }) && asked != nil {
+		// A new request: answer it now, unless the visitor is in the middle of a message.
+		if v.msg.Get("value").String() == "" {
+			v.ask.focusFirst()
+		}
+		v.log.Set("scrollTop", v.log.Get("scrollHeight"))
+	}
+	v.ask.showErrors(m.FieldMessage)
+	v.btnAsk.Set("disabled", m.AnswerSending())
+	v.btnAskSkip.Set("disabled", m.AnswerSending())
 }
 
 // render brings the DOM in line with the model.
@@ -240,9 +370,9 @@ func (v *view) render() {
 	show(v.form, ph == chat.PhaseForm)
 	show(v.offline, ph == chat.PhaseOffline)
 	show(v.refused, ph == chat.PhaseRefused)
-	show(v.chatView, ph.InChat() || ph == chat.PhaseClosed)
+	show(v.chatView, ph.InChat() || (ph == chat.PhaseClosed && !surveyShown(m)))
 	show(v.composer, ph.InChat())
-	show(v.restart, ph == chat.PhaseClosed)
+	show(v.restart, ph == chat.PhaseClosed && !surveyShown(m))
 	show(v.btnEnd, ph.InChat())
 	show(v.confirm, m.ConfirmingClose)
 
@@ -251,42 +381,33 @@ func (v *view) render() {
 	if m.Name != "" && v.name.Get("value").String() == "" {
 		v.name.Set("value", m.Name)
 	}
-	setText(v.fieldErr, fieldError(m, t))
-	if m.FieldError != "" {
-		setAttr(v.name, "aria-invalid", "true")
-	} else {
-		setAttr(v.name, "aria-invalid", "false")
-	}
+	setText(v.fieldErr, m.FormError())
 	notice := ""
 	if m.Notice != "" {
 		notice = uitext.Fill(t.Get(m.Notice), "n", strconv.Itoa(len([]rune(v.msg.Get("value").String()))), "max", strconv.Itoa(m.MaxMessage()))
 	}
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
-	if ph == chat.PhaseForm && m.Notice != "" {
-		setText(v.fieldErr, notice)
-	}
+	v.renderSurveys(m, t)
 
 	v.renderLog(m)
 	typing := m.TypingText()
 	setText(v.typingText, typing)
 	show(v.typing, typing != "")
 
-	// Focus follows the journey: into the form, into the message box, onto the question.
-	if ph != v.lastPhase || m.ConfirmingClose != v.lastConfirm {
+	// Focus follows the journey: into the form, into the message box, onto the question, to
+	// the first refused answer.
+	if ph != v.lastPhase || m.ConfirmingClose != v.lastConfirm || m.Post != v.lastPost {
 		first := v.lastPhase == 255
-		v.lastPhase, v.lastConfirm = ph, m.ConfirmingClose
+		v.lastPhase, v.lastConfirm, v.lastPost = ph, m.ConfirmingClose, m.Post
 		if !first || m.Visible {
 			v.focusDefault()
 		}
 	}
-}
-
-func fieldError(m *chat.Model, t uitext.Texts) string {
-	if m.FieldError == "" {
-		return ""
+	if v.focusErr {
+		v.focusErr = false
+		v.focusInvalid()
 	}
-	return uitext.Fill(t.Get(m.FieldError), "n", "", "max", strconv.Itoa(m.MaxMessage()))
 }
 
 // labels sets the texts that change only with the language.
@@ -310,6 +431,13 @@ func (v *view) labels(t uitext.Texts) {
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))
 	setText(v.btnRestart, t.Get(uitext.Restart))
+	setText(v.postTitle, t.Get(uitext.PostChatTitle))
+	setText(v.postIntro, t.Get(uitext.PostChatIntro))
+	setText(v.btnSurvey, t.Get(uitext.SubmitSurvey))
+	setText(v.btnSkip, t.Get(uitext.Skip))
+	setText(v.askHead, t.Get(uitext.AgentAsks))
+	setText(v.btnAsk, t.Get(uitext.SendAnswer))
+	setText(v.btnAskSkip, t.Get(uitext.NotNow))
 	setAttr(v.log, "aria-label", t.Get(uitext.ChatLog))
 	v.sendTimeLabel = t.Get(uitext.Sending)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 	"github.com/parleychat/parley/shared/texts"
 	"github.com/parleychat/parley/widget/uitext"
 	"github.com/parleychat/parley/widget/wire"
@@ -38,7 +39,7 @@ type Phase uint8
 const (
 	// PhaseLoading: not connected yet, nothing known about the connector.
 	PhaseLoading Phase = iota
-	// PhaseForm: the pre-chat form (name, question).
+	// PhaseForm: the pre-chat form (name, question, the connector's pre-chat survey).
 	PhaseForm
 	// PhaseOffline: the connector is closed or out of service; no chat can start.
 	PhaseOffline
@@ -128,6 +129,10 @@ type Config struct {
 	Texts map[string]string
 	// IDPrefix makes command ids unique across page loads; a random string per load.
 	IDPrefix string
+	// Mask matches survey answers against their fields' masks. The widget passes the
+	// browser's RegExp, which costs nothing, where Go's regexp package would add about 100 KB;
+	// nil skips mask checks, which the server makes anyway.
+	Mask survey.MaskFunc
 }
 
 // outCmd is a durable command waiting for its answer.
@@ -178,6 +183,15 @@ type Model struct {
 	RefusedKey string
 	// Attempts counts failed connection attempts in a row, for the reconnect backoff.
 	Attempts int
+
+	// Post is the state of the ended chat's post-chat survey.
+	Post PostState
+	// Invalid says, by field name, why answers of the survey form shown were refused (see
+	// FieldMessage); nil when nothing was refused.
+	Invalid map[string]survey.Code
+	// Asks are the fields the agent asked the visitor to fill in; the first one is shown.
+	Asks       []protocol.SurveyField
+	askSending string
 
 	hideAgent, showWait bool
 	connectID, resumeID string
@@ -379,7 +393,7 @@ func (m *Model) Handle(ev protocol.Event, now time.Time) {
 	case *protocol.Connected:
 		m.connected(b)
 	case *protocol.Ack:
-		m.ack(ev.ID, b)
+		m.ack(ev.ID, b, now)
 	case *protocol.Error:
 		m.fail(ev.ID, b, now)
 	case *protocol.Disconnect:
@@ -401,6 +415,10 @@ func (m *Model) Handle(ev protocol.Event, now time.Time) {
 		if m.forThisChat(ev) && b.State == protocol.StateQueued {
 			m.Queue.Position, m.Queue.EstimatedWait = b.Position, b.EstimatedWait
 		}
+	case *protocol.FieldRequest:
+		if m.forThisChat(ev) && m.Phase.InChat() && b.Field.Name != "" {
+			m.ask(b.Field)
+		}
 	default:
 		if ev.Seq > 0 {
 			m.durable(ev, now)
@@ -419,7 +437,8 @@ func (m *Model) connected(c *protocol.Connected) {
 	if m.Phase == PhaseRefused {
 		return
 	}
-	if m.Chat != "" && m.Token != "" && m.Phase != PhaseClosed {
+	if m.Chat != "" && m.Token != "" && (m.Phase != PhaseClosed || m.waitsForChat()) {
+		// An ended chat is resumed only to deliver what waits for it (the post-chat survey).
 		m.resume()
 		return
 	}
@@ -428,6 +447,16 @@ func (m *Model) connected(c *protocol.Connected) {
 		m.Phase = m.idlePhase()
 	}
 	m.flush()
+}
+
+// waitsForChat reports whether a command about the chat waits in the outbox.
+func (m *Model) waitsForChat() bool {
+	for _, o := range m.outbox {
+		if _, isReq := o.cmd.Body.(*protocol.ChatRequest); !isReq {
+			return true
+		}
+	}
+	return false
 }
 
 // idlePhase is the screen without a chat: the form when the connector is open.
@@ -446,7 +475,7 @@ func (m *Model) resume() {
 	m.out = append(m.out, protocol.Command{ID: m.resumeID, Chat: m.Chat, Body: &protocol.Resume{Token: m.Token, After: m.LastSeq}})
 }
 
-func (m *Model) ack(id string, a *protocol.Ack) {
+func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 	if id == "" {
 		return
 	}
@@ -474,6 +503,10 @@ func (m *Model) ack(id string, a *protocol.Ack) {
 			m.Phase = PhaseQueued
 		}
 		m.flush()
+	case *protocol.SurveySubmit:
+		m.surveyAcked(now)
+	case *protocol.FieldSubmit:
+		m.answered(o.cmd.Body.(*protocol.FieldSubmit).Name, now)
 	case *protocol.Send:
 		if it := m.item(id); it != nil {
 			it.Pending = false
@@ -523,6 +556,16 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 		case protocol.CodeInternal, protocol.CodeRateLimited:
 			m.resumeAt = now.Add(resumeRetry)
 		default:
+			if m.Phase == PhaseClosed {
+				// An ended chat that cannot be reached any more: what waited for it is given
+				// up, the transcript stays.
+				m.outbox = nil
+				if m.Post == PostSending {
+					m.Post = PostSkipped
+				}
+				m.ready = true
+				return
+			}
 			// The chat is gone (ended long ago, token expired): start afresh.
 			m.reset()
 			m.Notice = uitext.SessionExpired
@@ -549,10 +592,24 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 			return
 		}
 		m.Phase = PhaseForm
-		if e.Field == "name" {
+		switch {
+		case e.Field == "name":
 			m.FieldError = uitext.NameRequired
-		} else {
+		case m.refusedByServer(e, m.PreChat(), o.cmd.Body.(*protocol.ChatRequest).Fields):
+		default:
 			m.Notice = uitext.ErrorRequesting
+		}
+	case *protocol.SurveySubmit:
+		m.Post = PostOpen
+		if !m.refusedByServer(e, m.PostChat(), o.cmd.Body.(*protocol.SurveySubmit).Fields) {
+			m.Notice = uitext.ErrorOccurred
+		}
+	case *protocol.FieldSubmit:
+		m.askSending = ""
+		b := o.cmd.Body.(*protocol.FieldSubmit)
+		refused := e.Code == protocol.CodeInvalid || e.Code == protocol.CodeTooLarge
+		if !refused || !m.refusedByServer(&protocol.Error{Field: "fields." + b.Name}, m.Asks, map[string]string{b.Name: b.Value}) {
+			m.Notice = uitext.ErrorOccurred
 		}
 	case *protocol.Send:
 		if it := m.item(id); it != nil {
@@ -684,20 +741,22 @@ func (m *Model) closed(cause protocol.Cause, now time.Time) {
 	m.ConfirmingClose = false
 	m.typingOn = false
 	m.Queue = protocol.Queue{}
+	m.Asks, m.askSending, m.Invalid = nil, "", nil
 	kept := m.outbox[:0]
 	for _, o := range m.outbox {
-		if _, ok := o.cmd.Body.(*protocol.Send); ok {
+		switch o.cmd.Body.(type) {
+		case *protocol.Send:
 			if it := m.item(o.cmd.ID); it != nil && it.Pending {
 				it.Pending, it.Failed = false, true
 			}
 			continue
-		}
-		if _, ok := o.cmd.Body.(*protocol.Close); ok {
+		case *protocol.Close, *protocol.FieldSubmit:
 			continue
 		}
 		kept = append(kept, o)
 	}
 	m.outbox = kept
+	m.openPostChat()
 	if n := len(m.Items); n > 0 && m.Items[n-1].Kind == ItemSystem {
 		return
 	}
@@ -723,31 +782,53 @@ func (m *Model) reset() {
 	m.ConfirmingClose = false
 	m.resumeID = ""
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
+	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
 }
 
-// StartChat requests a chat with the visitor's name (required) and optional question and
-// e-mail. It reports whether the request was accepted for sending.
-func (m *Model) StartChat(name, question, email string) bool {
+// StartChat requests a chat with the visitor's name (required), optional question and
+// e-mail, and the answers to the pre-chat survey by field name ([Model.PreChat]; a name-type
+// field's answer is the name, and an e-mail field's the e-mail when none is given). It reports
+// whether the request was accepted for sending; when not, FieldError names the problem with
+// the name or the question and Invalid the refused survey answers, all of them at once.
+func (m *Model) StartChat(name, question, email string, answers map[string]string) bool {
 	name = strings.TrimSpace(name)
 	question = strings.TrimSpace(question)
-	m.Notice, m.FieldError = "", ""
+	m.Notice, m.FieldError, m.Invalid = "", "", nil
 	if m.Phase != PhaseForm {
 		return false
 	}
-	if name == "" {
+	fields := m.PreChat()
+	nameAt := nameField(fields)
+	if nameAt < 0 && name == "" {
 		m.FieldError = uitext.NameRequired
+	} else if n := utf8.RuneCountInString(question); n > m.MaxMessage() {
+		m.FieldError = uitext.MessageTooLong
+	}
+	norm, err := m.checker().CheckAll(fields, answers)
+	if err != nil {
+		m.setInvalid(err)
+	}
+	if m.FieldError != "" || err != nil {
 		return false
+	}
+	if nameAt >= 0 {
+		name = norm[fields[nameAt].Name]
 	}
 	if utf8.RuneCountInString(name) > limits.NameRunes {
 		name = string([]rune(name)[:limits.NameRunes])
 	}
-	if n := utf8.RuneCountInString(question); n > m.MaxMessage() {
-		m.FieldError = uitext.MessageTooLong
-		return false
+	email = strings.TrimSpace(email)
+	for _, f := range fields {
+		if email == "" && survey.IsEmail(f) {
+			email = norm[f.Name]
+		}
 	}
 	m.reset()
 	m.Name = name
-	req := &protocol.ChatRequest{Name: name, Email: strings.TrimSpace(email), Lang: m.Texts().Lang, Question: question, UData: m.cfg.UData}
+	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.cfg.UData}
+	if len(norm) > 0 {
+		req.Fields = norm
+	}
 	if len(m.cfg.PData) > 0 {
 		req.PData = make(map[string]string, len(m.cfg.PData)+1)
 		for k, v := range m.cfg.PData {

@@ -74,7 +74,7 @@ func (h *harness) startChat() {
 	if h.m.Phase != PhaseForm {
 		h.t.Fatalf("phase %v, want form", h.m.Phase)
 	}
-	if !h.m.StartChat(" Ann ", "Where is my order?", "") {
+	if !h.m.StartChat(" Ann ", "Where is my order?", "", nil) {
 		h.t.Fatal("StartChat refused")
 	}
 	out := h.sent()
@@ -100,10 +100,10 @@ func TestJourney(t *testing.T) {
 		t.Errorf("loading status %q", got)
 	}
 	h.connect(open())
-	if h.m.StartChat("  ", "hi", "") || h.m.FieldError != "nameRequired" {
+	if h.m.StartChat("  ", "hi", "", nil) || h.m.FieldError != "nameRequired" {
 		t.Fatalf("blank name accepted (error %q)", h.m.FieldError)
 	}
-	h.m.StartChat("Ann", "Where is my order?", "")
+	h.m.StartChat("Ann", "Where is my order?", "", nil)
 	req := h.sent()[0]
 	if b := req.Body.(*protocol.ChatRequest); b.Email != "ann@example.com" || b.PData["userdata"] != "42" || b.Lang != "en" {
 		t.Errorf("pdata not carried: %+v", b)
@@ -270,7 +270,7 @@ func TestPreviewIsThrottled(t *testing.T) {
 	c := open()
 	c.Preview = false
 	h2.connect(c)
-	h2.m.StartChat("A", "", "")
+	h2.m.StartChat("A", "", "", nil)
 	req := h2.sent()[0]
 	h2.event("", 0, req.ID, &protocol.Ack{Chat: "c", Token: "t"})
 	h2.m.Input("secret", h2.now)
@@ -436,7 +436,7 @@ func TestOfflineConnector(t *testing.T) {
 	if h.m.Phase != PhaseOffline || h.m.OfflineText() != "Désolé, le service n'est pas disponible pour le moment." {
 		t.Fatalf("offline: %v %q", h.m.Phase, h.m.OfflineText())
 	}
-	if h.m.StartChat("A", "", "") {
+	if h.m.StartChat("A", "", "", nil) {
 		t.Error("chat started on a closed connector")
 	}
 }
@@ -451,7 +451,7 @@ func TestHiddenAgentNameAndGermanTexts(t *testing.T) {
 	if h.m.Status() != "Wir antworten meist in wenigen Minuten" {
 		t.Errorf("german status %q", h.m.Status())
 	}
-	h.m.StartChat("Anna", "", "")
+	h.m.StartChat("Anna", "", "", nil)
 	req := h.sent()[0]
 	h.event("", 0, req.ID, &protocol.Ack{Chat: "chat1", Token: "t"})
 	h.event("chat1", 0, "", &protocol.Queue{Position: 1, EstimatedWait: 60})

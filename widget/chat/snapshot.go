@@ -18,8 +18,9 @@ const ClosedMaxAge = 30 * time.Minute
 const snapshotVersion = 1
 
 // Snapshot returns the session as JSON for browser storage, or nil when there is no chat to
-// keep. It holds the chat id, the resume token, the last sequence number, the transcript and
-// the unanswered commands, so that the next page shows the chat at once and loses nothing.
+// keep. It holds the chat id, the resume token, the last sequence number, the transcript, the
+// unanswered commands, the fields the agent asked for and where the post-chat survey stands,
+// so that the next page shows the chat at once and loses nothing.
 func (m *Model) Snapshot(now time.Time) []byte {
 	if m.Chat == "" && len(m.outbox) == 0 {
 		return nil
@@ -27,7 +28,14 @@ func (m *Model) Snapshot(now time.Time) []byte {
 	w := wire.NewObject().Int("v", snapshotVersion).Int("saved", now.UnixMilli()).
 		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).
 		Str("phase", m.Phase.String()).Str("cause", string(m.Cause)).
-		Str("agent", m.Agent).Bool("joined", m.AgentJoined)
+		Str("agent", m.Agent).Bool("joined", m.AgentJoined).Str("post", m.Post.String())
+	if len(m.Asks) > 0 {
+		asks := make([][]byte, len(m.Asks))
+		for i, f := range m.Asks {
+			asks[i] = wire.SurveyFieldJSON(f)
+		}
+		w.Raw("asks", wire.Array(asks))
+	}
 	items := m.Items
 	seq := m.LastSeq
 	if len(items) > MaxSavedItems {
@@ -51,7 +59,11 @@ func (m *Model) Snapshot(now time.Time) []byte {
 		case *protocol.Close:
 			e.Str("type", "close")
 		case *protocol.ChatRequest:
-			e.Str("type", "request").Str("name", b.Name).Str("email", b.Email).Str("lang", b.Lang).Str("q", b.Question)
+			e.Str("type", "request").Str("name", b.Name).Str("email", b.Email).Str("lang", b.Lang).Str("q", b.Question).StrMap("fields", b.Fields)
+		case *protocol.SurveySubmit:
+			e.Str("type", "survey").StrMap("fields", b.Fields)
+		case *protocol.FieldSubmit:
+			e.Str("type", "field").Str("name", b.Name).Str("value", b.Value)
 		default:
 			continue
 		}
@@ -83,6 +95,10 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	m.LastSeq = uint64(v.Get("seq").Num())
 	m.Agent, m.AgentJoined = v.Get("agent").Str(), v.Get("joined").Bool()
 	m.Cause = protocol.Cause(v.Get("cause").Str())
+	m.Post = parsePost(v.Get("post").Str())
+	for i, asks := 0, v.Get("asks"); i < asks.Len(); i++ {
+		m.Asks = append(m.Asks, wire.ReadSurveyField(asks.Index(i)))
+	}
 	switch v.Get("phase").Str() {
 	case PhaseRequesting.String():
 		m.Phase = PhaseRequesting
@@ -120,7 +136,16 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 			body = &protocol.Close{}
 		case "request":
 			body = &protocol.ChatRequest{Name: e.Get("name").Str(), Email: e.Get("email").Str(), Lang: e.Get("lang").Str(),
-				Question: e.Get("q").Str(), PData: cfg.PData, UData: cfg.UData}
+				Question: e.Get("q").Str(), PData: cfg.PData, UData: cfg.UData, Fields: e.Get("fields").StrMap()}
+		case "survey":
+			fields := e.Get("fields").StrMap()
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			body = &protocol.SurveySubmit{Fields: fields}
+		case "field":
+			body = &protocol.FieldSubmit{Name: e.Get("name").Str(), Value: e.Get("value").Str()}
+			m.askSending = id
 		default:
 			continue
 		}
@@ -128,6 +153,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	}
 	if m.Chat == "" && m.Phase != PhaseRequesting {
 		m.outbox = nil
+		m.askSending = ""
 	}
 	// Later ids must not collide with restored ones even if the prefix repeats.
 	m.seqCounter = len(m.outbox) + int(m.LastSeq)

@@ -62,6 +62,34 @@ const (
 	MessageTooLong     = "messageTooLong"
 	SessionExpired     = "sessionExpired"
 	ConnectionProblems = "connectionProblems"
+
+	// Survey forms: the pre-chat fields, the post-chat survey, a field the agent asks for.
+	Choose          = "choose"
+	RatingStar      = "ratingStar"
+	PostChatTitle   = "postChatTitle"
+	PostChatIntro   = "postChatIntro"
+	SubmitSurvey    = "submitSurvey"
+	Skip            = "skip"
+	SurveyThanks    = "surveyThanks"
+	AgentAsks       = "agentAsks"
+	SendAnswer      = "sendAnswer"
+	NotNow          = "notNow"
+	FieldSent       = "fieldSent"
+	CheckTheFields  = "checkTheFields"
+	SurveyRequired  = "surveyRequired"
+	SurveyChoose    = "surveyChoose"
+	SurveyTick      = "surveyTick"
+	SurveyTooLong   = "surveyTooLong"
+	SurveyNumber    = "surveyNumber"
+	SurveyRange     = "surveyRange"
+	SurveyMin       = "surveyMin"
+	SurveyMax       = "surveyMax"
+	SurveyDate      = "surveyDate"
+	SurveyTime      = "surveyTime"
+	SurveyEmail     = "surveyEmail"
+	SurveyNotOption = "surveyNotOption"
+	SurveyFormat    = "surveyFormat"
+	SurveyInvalid   = "surveyInvalid"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -120,6 +148,33 @@ var defaults = map[string]string{
 	MessageTooLong + "#en": "Your message is too long ($n of $max characters).", MessageTooLong + "#de": "Ihre Nachricht ist zu lang ($n von $max Zeichen).", MessageTooLong + "#fr": "Votre message est trop long ($n sur $max caractères).",
 	SessionExpired + "#en": "Your previous chat has ended.", SessionExpired + "#de": "Ihr vorheriger Chat ist beendet.", SessionExpired + "#fr": "Votre conversation précédente est terminée.",
 	ConnectionProblems + "#en": "Cannot reach the chat server. Retrying…", ConnectionProblems + "#de": "Der Chat-Server ist nicht erreichbar. Neuer Versuch …", ConnectionProblems + "#fr": "Serveur de chat injoignable. Nouvel essai…",
+
+	Choose + "#en": "Please choose…", Choose + "#de": "Bitte wählen …", Choose + "#fr": "Veuillez choisir…",
+	RatingStar + "#en": "$n of $max stars", RatingStar + "#de": "$n von $max Sternen", RatingStar + "#fr": "$n sur $max étoiles",
+	PostChatTitle + "#en": "How did we do?", PostChatTitle + "#de": "Wie war der Chat?", PostChatTitle + "#fr": "Votre avis nous intéresse",
+	PostChatIntro + "#en": "Please answer a few questions about your chat.", PostChatIntro + "#de": "Bitte beantworten Sie ein paar Fragen zu Ihrem Chat.", PostChatIntro + "#fr": "Merci de répondre à quelques questions sur votre conversation.",
+	SubmitSurvey + "#en": "Send feedback", SubmitSurvey + "#de": "Feedback senden", SubmitSurvey + "#fr": "Envoyer mon avis",
+	Skip + "#en": "Skip", Skip + "#de": "Überspringen", Skip + "#fr": "Passer",
+	SurveyThanks + "#en": "Thank you for your feedback!", SurveyThanks + "#de": "Vielen Dank für Ihr Feedback!", SurveyThanks + "#fr": "Merci pour votre avis !",
+	AgentAsks + "#en": "The agent asks for this information:", AgentAsks + "#de": "Der Mitarbeiter bittet um diese Angabe:", AgentAsks + "#fr": "Le conseiller vous demande cette information :",
+	SendAnswer + "#en": "Send answer", SendAnswer + "#de": "Antwort senden", SendAnswer + "#fr": "Envoyer la réponse",
+	NotNow + "#en": "Not now", NotNow + "#de": "Jetzt nicht", NotNow + "#fr": "Pas maintenant",
+	FieldSent + "#en": "You answered: $field", FieldSent + "#de": "Sie haben geantwortet: $field", FieldSent + "#fr": "Vous avez répondu : $field",
+	CheckTheFields + "#en": "Please check the marked fields.", CheckTheFields + "#de": "Bitte prüfen Sie die markierten Felder.", CheckTheFields + "#fr": "Veuillez vérifier les champs signalés.",
+	SurveyRequired + "#en": "Please fill in this field.", SurveyRequired + "#de": "Bitte füllen Sie dieses Feld aus.", SurveyRequired + "#fr": "Veuillez remplir ce champ.",
+	SurveyChoose + "#en": "Please choose an answer.", SurveyChoose + "#de": "Bitte wählen Sie eine Antwort.", SurveyChoose + "#fr": "Veuillez choisir une réponse.",
+	SurveyTick + "#en": "Please tick this box to continue.", SurveyTick + "#de": "Bitte kreuzen Sie dieses Feld an, um fortzufahren.", SurveyTick + "#fr": "Veuillez cocher cette case pour continuer.",
+	SurveyTooLong + "#en": "Please use at most $max characters.", SurveyTooLong + "#de": "Bitte verwenden Sie höchstens $max Zeichen.", SurveyTooLong + "#fr": "Veuillez utiliser au maximum $max caractères.",
+	SurveyNumber + "#en": "Please enter a number.", SurveyNumber + "#de": "Bitte geben Sie eine Zahl ein.", SurveyNumber + "#fr": "Veuillez saisir un nombre.",
+	SurveyRange + "#en": "Please enter a number from $low to $high.", SurveyRange + "#de": "Bitte geben Sie eine Zahl von $low bis $high ein.", SurveyRange + "#fr": "Veuillez saisir un nombre entre $low et $high.",
+	SurveyMin + "#en": "Please enter $low or more.", SurveyMin + "#de": "Bitte geben Sie mindestens $low ein.", SurveyMin + "#fr": "Veuillez saisir au moins $low.",
+	SurveyMax + "#en": "Please enter $high or less.", SurveyMax + "#de": "Bitte geben Sie höchstens $high ein.", SurveyMax + "#fr": "Veuillez saisir au plus $high.",
+	SurveyDate + "#en": "Please enter a valid date.", SurveyDate + "#de": "Bitte geben Sie ein gültiges Datum ein.", SurveyDate + "#fr": "Veuillez saisir une date valide.",
+	SurveyTime + "#en": "Please enter a valid time (HH:MM).", SurveyTime + "#de": "Bitte geben Sie eine gültige Uhrzeit ein (HH:MM).", SurveyTime + "#fr": "Veuillez saisir une heure valide (HH:MM).",
+	SurveyEmail + "#en": "Please enter a valid e-mail address.", SurveyEmail + "#de": "Bitte geben Sie eine gültige E-Mail-Adresse ein.", SurveyEmail + "#fr": "Veuillez saisir une adresse e-mail valide.",
+	SurveyNotOption + "#en": "Please choose one of the options.", SurveyNotOption + "#de": "Bitte wählen Sie eine der Möglichkeiten.", SurveyNotOption + "#fr": "Veuillez choisir l'une des options.",
+	SurveyFormat + "#en": "Please check the format of your answer.", SurveyFormat + "#de": "Bitte prüfen Sie das Format Ihrer Angabe.", SurveyFormat + "#fr": "Veuillez vérifier le format de votre réponse.",
+	SurveyInvalid + "#en": "Please check this answer.", SurveyInvalid + "#de": "Bitte prüfen Sie diese Angabe.", SurveyInvalid + "#fr": "Veuillez vérifier cette réponse.",
 }
 
 // connectorKeys are the keys the server resolves per connector (shared/texts).

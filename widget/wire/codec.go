@@ -42,6 +42,8 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		for i, n := 0, d.Get("allowed_file_types").Len(); i < n; i++ {
 			c.AllowedFileTypes = append(c.AllowedFileTypes, d.Get("allowed_file_types").Index(i).Str())
 		}
+		c.PreChat = surveyFields(d.Get("pre_chat"))
+		c.PostChat = surveyFields(d.Get("post_chat"))
 		ev.Body = c
 	case protocol.TypeChatState:
 		ev.Body = &protocol.ChatState{State: protocol.ChatStatus(d.Get("state").Str()), Cause: protocol.Cause(d.Get("cause").Str()), At: parseTime(d.Get("at"))}
@@ -69,12 +71,75 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		ev.Body = &protocol.QueueInfo{Open: d.Get("open").Bool(), Waiting: d.Get("waiting").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
 	case protocol.TypeChatInfo:
 		ev.Body = &protocol.ChatInfo{State: protocol.ChatStatus(d.Get("state").Str()), Position: d.Get("position").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
+	case protocol.TypeFieldSet:
+		ev.Body = &protocol.FieldSet{Fields: d.Get("fields").StrMap(), Survey: d.Get("survey").Str()}
+	case protocol.TypeFieldRequest:
+		ev.Body = &protocol.FieldRequest{Field: ReadSurveyField(d.Get("field"))}
 	case protocol.TypeDisconnect:
 		ev.Body = &protocol.Disconnect{Code: protocol.CloseCode(d.Get("code").Int()), Reason: d.Get("reason").Str(), Reconnect: d.Get("reconnect").Bool()}
 	default:
 		return ev, ErrNotForVisitors
 	}
 	return ev, nil
+}
+
+// surveyFields reads an array of survey fields; none gives nil, as encoding/json does.
+func surveyFields(v *Value) []protocol.SurveyField {
+	var out []protocol.SurveyField
+	for i, n := 0, v.Len(); i < n; i++ {
+		out = append(out, ReadSurveyField(v.Index(i)))
+	}
+	return out
+}
+
+// ReadSurveyField reads a survey field as the protocol encodes it (and as [SurveyFieldJSON]
+// stores it).
+func ReadSurveyField(v *Value) protocol.SurveyField {
+	f := protocol.SurveyField{
+		Name: str(v, "name"), Type: str(v, "type"), Enabled: flag(v, "enabled"), Prompt: str(v, "prompt"),
+		Length: num(v, "length"), MultiLine: flag(v, "multi_line"), Lines: num(v, "lines"), Password: flag(v, "password"),
+		ChangeCase: num(v, "change_case"), Mask: str(v, "mask"), Default: str(v, "default"),
+		DefaultDateToday: flag(v, "default_date_today"), DefaultTimeToday: flag(v, "default_time_today"),
+		SelectType: str(v, "select_type"), ValidateLow: num(v, "validate_low"), ValidateHigh: num(v, "validate_high"),
+		Required: flag(v, "required"), HTML5Type: str(v, "html5_type"),
+	}
+	opts := v.Get("options")
+	for i, n := 0, opts.Len(); i < n; i++ {
+		f.Options = append(f.Options, opts.Index(i).Str())
+	}
+	return f
+}
+
+// str, num and flag read an object's member. They are kept out of line so that a reader of
+// many members stays small in the WebAssembly.
+//
+//go:noinline
+func str(v *Value, k string) string { return v.Get(k).Str() }
+
+//go:noinline
+func num(v *Value, k string) int { return v.Get(k).Int() }
+
+//go:noinline
+func flag(v *Value, k string) bool { return v.Get(k).Bool() }
+
+// SurveyFieldJSON writes a survey field for the widget's storage, in the protocol's member
+// names, so that [ReadSurveyField] reads it back.
+func SurveyFieldJSON(f protocol.SurveyField) []byte {
+	w := NewObject().Str("name", f.Name).Str("type", f.Type).Bool("enabled", f.Enabled).Str("prompt", f.Prompt).
+		Int("length", int64(f.Length)).Bool("multi_line", f.MultiLine).Int("lines", int64(f.Lines)).
+		Bool("password", f.Password).Int("change_case", int64(f.ChangeCase)).Str("mask", f.Mask).
+		Str("default", f.Default).Bool("default_date_today", f.DefaultDateToday).
+		Bool("default_time_today", f.DefaultTimeToday).Str("select_type", f.SelectType).
+		Int("validate_low", int64(f.ValidateLow)).Int("validate_high", int64(f.ValidateHigh)).
+		Bool("required", f.Required).Str("html5_type", f.HTML5Type)
+	if len(f.Options) > 0 {
+		opts := make([][]byte, len(f.Options))
+		for i, o := range f.Options {
+			opts[i] = appendString(nil, o)
+		}
+		w.Raw("options", Array(opts))
+	}
+	return w.Bytes()
 }
 
 // parseTime reads an RFC 3339 time; anything else is the zero time.
@@ -127,6 +192,18 @@ func EncodeCommand(c protocol.Command) (string, error) {
 		d.boolean("on", b.On, false)
 	case *protocol.Preview:
 		d.str("text", b.Text, false)
+	case *protocol.SurveySubmit:
+		switch {
+		case b.Fields == nil: // written as encoding/json does: the member is not optional
+			d.raw("fields", []byte("null"))
+		case len(b.Fields) == 0:
+			d.raw("fields", []byte("{}"))
+		default:
+			d.strMap("fields", b.Fields)
+		}
+	case *protocol.FieldSubmit:
+		d.str("name", b.Name, false)
+		d.str("value", b.Value, false)
 	default:
 		return "", ErrNotForVisitors
 	}

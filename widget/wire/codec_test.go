@@ -33,6 +33,31 @@ func visitorEvents() []protocol.Event {
 		{Body: &protocol.QueueInfo{Open: true, Waiting: 3, EstimatedWait: 30}},
 		{Chat: "ch1", Body: &protocol.ChatInfo{State: protocol.StateQueued, Position: 1, EstimatedWait: 10}},
 		{Body: &protocol.Disconnect{Code: protocol.CloseShutdown, Reason: "restart", Reconnect: true}},
+		{Body: &protocol.Connected{Session: "s2", Name: "Acme", Lang: "en", Texts: map[string]string{},
+			PreChat:  []protocol.SurveyField{surveyField(), {Name: "Min", Type: "text", Enabled: true, Prompt: "?"}},
+			PostChat: []protocol.SurveyField{{Name: "Rating", Type: "rating", Enabled: true, Prompt: "Rate us", ValidateLow: -1, ValidateHigh: 5}}}},
+		{Chat: "ch1", Seq: 5, Body: &protocol.FieldSet{Fields: map[string]string{"Order": "A1", "x": "<b>"}, Survey: "post"}},
+		{Chat: "ch1", Body: &protocol.FieldRequest{Field: surveyField()}},
+	}
+}
+
+// surveyField is a survey field with every member set.
+func surveyField() protocol.SurveyField {
+	return protocol.SurveyField{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "How did you find us? <b>", Length: 20,
+		MultiLine: true, Lines: 3, Password: true, ChangeCase: 2, Mask: `^\d+$`, Default: "Google", DefaultDateToday: true,
+		DefaultTimeToday: true, SelectType: "radio", ValidateLow: -1, ValidateHigh: 7, Required: true,
+		Options: []string{"Google", "LinkedIn \"Ad\"", "Zoë"}, HTML5Type: "text"}
+}
+
+func TestSurveyFieldStorageRoundTrip(t *testing.T) {
+	for _, f := range []protocol.SurveyField{surveyField(), {}, {Name: "n", ValidateLow: 0, ValidateHigh: -1}} {
+		v, err := Parse(string(SurveyFieldJSON(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ReadSurveyField(v); !reflect.DeepEqual(got, f) {
+			t.Errorf("round trip\n got %#v\nwant %#v", got, f)
+		}
 	}
 }
 
@@ -90,6 +115,12 @@ func visitorCommands() []protocol.Command {
 		{ID: "a9", Chat: "ch1", Body: &protocol.Close{}},
 		{ID: "b1", Body: &protocol.QueueInfoGet{}},
 		{ID: "b2", Chat: "ch1", Body: &protocol.ChatInfoGet{}},
+		{ID: "b3", Chat: "ch1", Body: &protocol.SurveySubmit{Fields: map[string]string{"Rating": "4", "Comment": "Zoë \"Z\" <b>"}}},
+		{ID: "b4", Chat: "ch1", Body: &protocol.SurveySubmit{Fields: map[string]string{}}},
+		{ID: "b5", Chat: "ch1", Body: &protocol.SurveySubmit{}},
+		{ID: "b6", Chat: "ch1", Body: &protocol.FieldSubmit{Name: "Order", Value: ""}},
+		{ID: "b7", Chat: "ch1", Body: &protocol.FieldSubmit{Name: "Order", Value: "A-1\n2"}},
+		{ID: "b8", Body: &protocol.ChatRequest{Name: "Ann", Fields: map[string]string{"FindMethod": "Google", "Mailing": "Y"}}},
 	}
 }
 

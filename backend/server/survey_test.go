@@ -1,0 +1,72 @@
+package server_test
+
+import (
+	"testing"
+
+	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// The connector's survey fields reach the visitor, pre-chat answers are checked and stored with
+// the chat, and the post-chat survey is accepted after the chat has ended.
+func TestSurveys(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	st := env.Server.Store()
+	for _, f := range []store.SurveyField{
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, FieldName: "Topic", FieldType: "select",
+			Prompt: "What is it about?", Required: true, SelectType: "select", SelectOptions: []string{"Order", "Invoice"}, ValidateLow: -1, ValidateHigh: -1},
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, FieldName: "Company", FieldType: "company",
+			Prompt: "Company", ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1},
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPostChat, FieldName: "Rating", FieldType: "rating",
+			Prompt: "How did we do?", ValidateLow: -1, ValidateHigh: 5},
+	} {
+		if _, err := st.CreateSurveyField(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agent, _ := env.Agent(t, 0)
+	visitor, connected := env.Visitor(t)
+	if len(connected.PreChat) != 2 || connected.PreChat[0].Name != "Topic" || len(connected.PostChat) != 1 {
+		t.Fatalf("surveys in connected: %+v / %+v", connected.PreChat, connected.PostChat)
+	}
+	// A required field left out, then a value that is not an option, are refused.
+	_, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Sue"})
+	if pe, ok := err.(*protocol.Error); !ok || pe.Code != protocol.CodeInvalid || pe.Field != "fields.Topic" {
+		t.Fatalf("missing required field: %v", err)
+	}
+	if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Sue", Fields: map[string]string{"Topic": "Weather"}}); !isCode(err, protocol.CodeInvalid) {
+		t.Fatalf("not an option: %v", err)
+	}
+	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Sue", Fields: map[string]string{"Topic": "Order", "Company": "acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID := ack.Body.(*protocol.Ack).Chat
+	ev, _ := await[*protocol.Offer](t, ctx, agent)
+	if _, err := agent.Call(ctx, ev.Chat, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	_, opened := await[*protocol.ChatOpened](t, ctx, agent)
+	if f := opened.Chat.Visitor.Fields; f["Topic"] != "Order" || f["Company"] != "ACME" {
+		t.Fatalf("fields the agent sees: %v", f)
+	}
+	if _, err := agent.Call(ctx, chatID, &protocol.Close{}); err != nil {
+		t.Fatal(err)
+	}
+	// After the end: the post-chat survey.
+	if _, err := visitor.Call(ctx, chatID, &protocol.SurveySubmit{Fields: map[string]string{"Rating": "9"}}); !isCode(err, protocol.CodeInvalid) {
+		t.Fatalf("rating out of range: %v", err)
+	}
+	if _, err := visitor.Call(ctx, chatID, &protocol.SurveySubmit{Fields: map[string]string{"Rating": "5"}}); err != nil {
+		t.Fatalf("post-chat survey: %v", err)
+	}
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Fields["Rating"] != "5" || rec.Fields["Topic"] != "Order" || rec.State != "closed" {
+		t.Fatalf("stored chat %+v", rec)
+	}
+}
