@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -18,7 +19,6 @@ import (
 // the agent ended the chat (refused when left empty, then acknowledged with thanks and stored
 // with the chat).
 func TestSurveysInChromium(t *testing.T) {
-	exe := chromiumPath(t)
 	env := startSite(t)
 	ctx := context.Background()
 	st := env.Server.Store()
@@ -36,38 +36,38 @@ func TestSurveysInChromium(t *testing.T) {
 		}
 	}
 	anna := agent(t, env)
-	b := newBrowser(t, exe, 1280, 800, chromedp.Flag("lang", "en-US"), chromedp.Flag("accept-lang", "en-US,en"))
-	b.do(chromedp.Navigate(env.URL + "/demo"))
-	b.waitFor("the launcher", `(() => { const h = document.querySelector('parley-chat'); return !!(h && h.shadowRoot.querySelector('button')); })()`)
-	b.clickJS("launcher", jsLauncher)
+	b := browsertest.New(t, browsertest.Options{Name: "widget", Lang: "en-US", AcceptLanguage: "en-US,en"})
+	b.Do(chromedp.Navigate(env.URL + "/demo"))
+	b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
+	b.Click(jsLauncher)
 
 	// The form asks for the name, the question, then the connector's question as a
 	// drop-down with nothing chosen.
-	b.waitFor("the pre-chat survey on the form", inFrame(`d.activeElement && d.activeElement.id === 'f-name' && d.querySelector('select#pre-0') !== null`))
-	if got := eval[string](b, jsFrameDoc+`.querySelector('label[for=pre-0]').textContent`); got != "How did you find us? *" {
+	b.WaitFor("the pre-chat survey on the form", inFrame(`d.activeElement && d.activeElement.id === 'f-name' && d.querySelector('select#pre-0') !== null`))
+	if got := browsertest.Eval[string](b, jsFrameDoc+`.querySelector('label[for=pre-0]').textContent`); got != "How did you find us? *" {
 		t.Errorf("survey label %q", got)
 	}
-	if got := eval[string](b, jsFrameDoc+`.querySelector('#pre-0').value`); got != "" {
+	if got := browsertest.Eval[string](b, jsFrameDoc+`.querySelector('#pre-0').value`); got != "" {
 		t.Errorf("the choice starts as %q", got)
 	}
 	// Name, question, past the empty choice to the button: refused, with the message tied to
 	// the field and the focus on it.
-	b.do(chromedp.KeyEvent("Ann Visitor"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Do you ship to Norway?"),
+	b.Do(chromedp.KeyEvent("Ann Visitor"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Do you ship to Norway?"),
 		chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
-	b.waitFor("the choice is required", inFrame(`d.querySelector('#pre-0-err').textContent === 'Please choose an answer.' &&
+	b.WaitFor("the choice is required", inFrame(`d.querySelector('#pre-0-err').textContent === 'Please choose an answer.' &&
 		d.querySelector('#pre-0').getAttribute('aria-invalid') === 'true' &&
 		d.querySelector('#pre-0').getAttribute('aria-describedby') === 'pre-0-err' && d.activeElement.id === 'pre-0'`))
-	if got := eval[string](b, jsFrameDoc+`.querySelector('#f-err').textContent`); got != "Please check the marked fields." {
+	if got := browsertest.Eval[string](b, jsFrameDoc+`.querySelector('#f-err').textContent`); got != "Please check the marked fields." {
 		t.Errorf("form error %q", got)
 	}
-	b.screenshot("survey-1-prechat-error")
+	b.Screenshot("survey-1-prechat-error")
 
 	// Choose by typing (the focus is on the drop-down), then send from the keyboard.
-	b.do(chromedp.KeyEvent("A"))
-	b.waitFor("the choice made", inFrame(`d.querySelector('#pre-0').value === 'A friend'`))
-	b.screenshot("survey-2-prechat-filled")
-	b.do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
-	b.waitFor("the chat requested", inFrame(`d.querySelector('#log').textContent.includes('Do you ship to Norway?')`))
+	b.Do(chromedp.KeyEvent("A"))
+	b.WaitFor("the choice made", inFrame(`d.querySelector('#pre-0').value === 'A friend'`))
+	b.Screenshot("survey-2-prechat-filled")
+	b.Do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
+	b.WaitFor("the chat requested", inFrame(`d.querySelector('#log').textContent.includes('Do you ship to Norway?')`))
 
 	// The agent sees the answer with the visitor.
 	_, offer := await[*protocol.Offer](t, anna, "the offer", nil)
@@ -77,33 +77,33 @@ func TestSurveysInChromium(t *testing.T) {
 	if got := opened.Chat.Visitor.Fields["FindMethod"]; got != "A friend" {
 		t.Errorf("the agent sees FindMethod %q (fields %v)", got, opened.Chat.Visitor.Fields)
 	}
-	b.waitFor("the agent joined", inFrame(`d.querySelector('#status').textContent.includes('Anna')`))
+	b.WaitFor("the agent joined", inFrame(`d.querySelector('#status').textContent.includes('Anna')`))
 
 	// The agent ends the chat: the post-chat survey takes the transcript's place, the focus
 	// on its first star.
 	call(t, anna, chatID, &protocol.Close{})
-	b.waitFor("the post-chat survey", inFrame(`!d.querySelector('#v-post').hidden && d.querySelector('#v-chat').hidden &&
+	b.WaitFor("the post-chat survey", inFrame(`!d.querySelector('#v-post').hidden && d.querySelector('#v-chat').hidden &&
 		d.querySelectorAll('#post-0 input[type=radio]').length === 5 && d.activeElement && d.activeElement.id === 'post-0-0'`))
-	if got := eval[string](b, jsFrameDoc+`.querySelector('#post-0-2').getAttribute('aria-label')`); got != "3 of 5 stars" {
+	if got := browsertest.Eval[string](b, jsFrameDoc+`.querySelector('#post-0-2').getAttribute('aria-label')`); got != "3 of 5 stars" {
 		t.Errorf("star label %q", got)
 	}
-	b.screenshot("survey-3-postchat")
+	b.Screenshot("survey-3-postchat")
 	// Sending without a rating is refused; then four stars from the keyboard, and send.
-	b.clickJS("send feedback", jsFrameDoc+`.querySelector('#btn-survey')`)
-	b.waitFor("the rating is required", inFrame(`d.querySelector('#post-0-err').textContent === 'Please choose an answer.' &&
+	b.Click(jsFrameDoc + `.querySelector('#btn-survey')`)
+	b.WaitFor("the rating is required", inFrame(`d.querySelector('#post-0-err').textContent === 'Please choose an answer.' &&
 		d.querySelector('#post-0').getAttribute('aria-invalid') === 'true' && d.activeElement.id === 'post-0-0'`))
-	b.screenshot("survey-4-postchat-error")
-	b.do(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
-	b.waitFor("four stars", inFrame(`d.querySelector('#post-0-3').checked`))
-	b.do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("Quick and kind."), chromedp.KeyEvent("\t"))
-	b.waitFor("the focus on the send button", inFrame(`d.activeElement.id === 'btn-survey'`))
-	b.screenshot("survey-5-postchat-filled")
-	b.do(chromedp.KeyEvent("\r"))
+	b.Screenshot("survey-4-postchat-error")
+	b.Do(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
+	b.WaitFor("four stars", inFrame(`d.querySelector('#post-0-3').checked`))
+	b.Do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("Quick and kind."), chromedp.KeyEvent("\t"))
+	b.WaitFor("the focus on the send button", inFrame(`d.activeElement.id === 'btn-survey'`))
+	b.Screenshot("survey-5-postchat-filled")
+	b.Do(chromedp.KeyEvent("\r"))
 
 	// Acknowledged: thanks in the transcript, and the answers are stored with the chat.
-	b.waitFor("the thank-you line", inFrame(`!d.querySelector('#v-chat').hidden && d.querySelector('#v-post').hidden &&
+	b.WaitFor("the thank-you line", inFrame(`!d.querySelector('#v-chat').hidden && d.querySelector('#v-post').hidden &&
 		d.querySelector('#log').textContent.includes('Thank you for your feedback!') && !d.querySelector('#restart').hidden`))
-	b.screenshot("survey-6-thanks")
+	b.Screenshot("survey-6-thanks")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := st.Chat(ctx, chatID)
@@ -115,7 +115,5 @@ func TestSurveysInChromium(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if errs := b.errors(); len(errs) > 0 {
-		t.Errorf("console errors: %q", errs)
-	}
+	b.AssertNoConsoleErrors()
 }
