@@ -134,9 +134,13 @@ type Connected struct {
 	// PreChat and PostChat are the survey fields to ask before and after the chat.
 	PreChat  []SurveyField `json:"pre_chat,omitempty"`
 	PostChat []SurveyField `json:"post_chat,omitempty"`
-	// AllowedFileTypes lists the extensions a visitor may upload; empty means none.
+	// AllowedFileTypes lists the file extensions a visitor may upload; empty means every type
+	// not in RestrictedFileTypes (MiCC AllowedAttachmentTypes, WhosOn AllowedFileTypes).
 	AllowedFileTypes []string `json:"allowed_file_types,omitempty"`
-	// MaxAttachmentKB is the largest upload, 0 when uploads are off.
+	// RestrictedFileTypes lists extensions that are refused when AllowedFileTypes is empty
+	// (MiCC RestrictedAttachmentTypes).
+	RestrictedFileTypes []string `json:"restricted_file_types,omitempty"`
+	// MaxAttachmentKB is the largest upload in KiB; 0 means uploads are off.
 	MaxAttachmentKB int `json:"max_attachment_kb,omitempty"`
 	// Widget holds the connector's widget options (position, hide agent name, ...), opaque here.
 	Widget json.RawMessage `json:"widget,omitempty"`
