@@ -233,7 +233,7 @@ func (h *handlers) attachmentsSave(c *fiber.Ctx) error {
 		return err
 	}
 	f := newForm(formValues(c))
-	t.MaxAttachmentKB = f.Int("max_attachment_kb", 0, 102400, store.DefaultMaxAttachmentKB)
+	t.MaxAttachmentKB = f.Int("max_attachment_kb", 0, store.MaxAttachmentKBLimit, store.DefaultMaxAttachmentKB)
 	t.AllowedTypes, t.RestrictedTypes = f.Lines("allowed_types"), f.Lines("restricted_types")
 	if f.OK() {
 		if _, err := h.st.SaveTenantSettings(ctx, t); err != nil && !f.storeError(err) {

@@ -535,7 +535,7 @@ func attachmentsPage(p *Page, f *Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = number(f, "max_attachment_kb", "Maximum size (KB)", "Largest file visitors and agents may send; 5120 KB = 5 MB; 0 = no attachments.", 0, 102400).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = number(f, "max_attachment_kb", "Maximum size (KB)", "Largest file visitors and agents may send; 5120 KB = 5 MB, at most 25600; 0 = no attachments.", 0, store.MaxAttachmentKBLimit).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -53,6 +53,8 @@ func (h agentHandler) command(ctx context.Context, c *realtime.Conn, cmd protoco
 		s.agentResume(ctx, c, cmd, b)
 	case *protocol.Send:
 		s.send(c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
+	case *protocol.FileSend:
+		s.sendFile(ctx, c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
 	case *protocol.Typing:
 		ch := s.chatFor(cmd.Chat)
 		if ch == nil || cs.sub(cmd.Chat) == nil {

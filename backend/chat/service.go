@@ -49,6 +49,7 @@ type Store interface {
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
+	FileInfo(ctx context.Context, id string) (store.File, error)
 }
 
 // Config holds the chat service's timing rules.

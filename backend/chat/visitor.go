@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
@@ -109,7 +110,9 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 		s.chatInfo(ctx, c, cmd)
 	case *protocol.OperatorsGet:
 		s.operators(ctx, c, cmd.ID, cs.connector)
-	case *protocol.FileSend, *protocol.TranscriptRequest, *protocol.LeaveMessage:
+	case *protocol.FileSend:
+		s.sendFile(ctx, c, cmd.ID, cmd.Chat, protocol.RoleVisitor, 0, b)
+	case *protocol.TranscriptRequest, *protocol.LeaveMessage:
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not offered by this server yet", cmd.Body.CommandType()))
 	default:
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
@@ -226,7 +229,11 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 		EstimatedWait: seconds(info.EstimatedWait),
 		PreChat:       pre,
 		PostChat:      post,
-		Widget:        conn.Toolbox,
+
+		AllowedFileTypes:    settings.AllowedTypes,
+		RestrictedFileTypes: settings.RestrictedTypes,
+		MaxAttachmentKB:     settings.MaxAttachmentKB,
+		Widget:              conn.Toolbox,
 	}})
 }
 
@@ -444,6 +451,27 @@ func (s *Service) withVisitorChat(c *realtime.Conn, cmd protocol.Command, f func
 
 // send adds a chat message from a visitor or agent, once per command id.
 func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, userID int64, b *protocol.Send) {
+	s.post(c, id, chatID, role, userID, b.Text, b.HideLocal, nil)
+}
+
+// sendFile shares a file the sender uploaded for this chat (see package attach).
+func (s *Service) sendFile(ctx context.Context, c *realtime.Conn, id, chatID string, role protocol.Role, userID int64, b *protocol.FileSend) {
+	fileID := attach.IDFromURL(b.URL)
+	f, err := s.st.FileInfo(ctx, fileID)
+	if fileID == "" || errors.Is(err, store.ErrNotFound) || (err == nil && (f.ChatID != chatID || f.Role != string(role) || f.UserID != userID)) {
+		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "url", Message: "upload the file to this chat first (POST /api/files) and send the link it returned"})
+		return
+	}
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	wire := attach.Wire(f)
+	s.post(c, id, chatID, role, userID, f.Name, false, &wire)
+}
+
+// post adds a chat message, or a shared file, from a visitor or agent, once per command id.
+func (s *Service) post(c *realtime.Conn, id, chatID string, role protocol.Role, userID int64, text string, hideLocal bool, file *protocol.File) {
 	ch := s.chatFor(chatID)
 	if ch == nil || connOf(c).sub(chatID) == nil {
 		if ch == nil {
@@ -480,7 +508,7 @@ func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, 
 		s.reply(c, id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agent handling the chat may write in it"))
 		return
 	}
-	if max := ch.options.MaxMessageLength; role == protocol.RoleVisitor && max > 0 && utf8.RuneCountInString(b.Text) > max {
+	if max := ch.options.MaxMessageLength; role == protocol.RoleVisitor && file == nil && max > 0 && utf8.RuneCountInString(text) > max {
 		ch.mu.Unlock()
 		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeTooLarge, Field: "text", Message: "messages are limited to " + strconv.Itoa(max) + " characters here"})
 		return
@@ -502,8 +530,8 @@ func (s *Service) send(c *realtime.Conn, id, chatID string, role protocol.Role, 
 			firstReply = true
 		}
 	}
-	msg := &protocol.Message{Role: role, Name: name, Text: b.Text, Class: class, ClientID: id, HideLocal: b.HideLocal, At: now}
-	row := &store.Message{Role: string(role), UserID: userID, Name: name, Text: b.Text, ClientID: id, At: now}
+	msg := &protocol.Message{Role: role, Name: name, Text: text, Class: class, ClientID: id, HideLocal: hideLocal, File: file, At: now}
+	row := &store.Message{Role: string(role), UserID: userID, Name: name, Text: text, ClientID: id, At: now}
 	s.emit(ch, msg, row, firstReply, func(seq uint64, err error) {
 		if err != nil {
 			s.reply(c, id, nil, err)

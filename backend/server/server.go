@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/backend/admin"
 	"github.com/parleychat/parley/backend/agentapi"
 	"github.com/parleychat/parley/backend/agentsite"
+	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/metrics"
@@ -97,8 +98,9 @@ func (s *Server) routes() *fiber.App {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             1 << 20,
-		ErrorHandler:          s.errorHandler,
+		// Uploads are the largest bodies; the attachment policy bounds them further.
+		BodyLimit:    maxUpload,
+		ErrorHandler: s.errorHandler,
 	})
 	app.Use(recover.New())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -114,6 +116,7 @@ func (s *Server) routes() *fiber.App {
 	app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler(metrics.Sources{
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
 	})))
+	attach.Register(app, s.store, s.log)
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
 	if err := widgetsite.Register(app, widgetsite.Options{
@@ -129,6 +132,10 @@ func (s *Server) routes() *fiber.App {
 	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
 }
+
+// maxUpload is the largest request body: a file at the highest attachment limit an admin can
+// set, with room for the multipart envelope.
+const maxUpload = 26 << 20
 
 // widgetConnectors answers the widget site's questions about connectors.
 type widgetConnectors struct{ s *Server }

@@ -207,6 +207,7 @@ var allRows = []any{
 	&tenantRow{}, &groupRow{}, &statusRow{}, &connectorRow{}, &userRow{},
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
+	&fileRow{},
 }
 
 // migrate brings the schema up to date. On PostgreSQL it holds an advisory

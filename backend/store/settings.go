@@ -707,6 +707,10 @@ func (s *Store) CannedResponses(ctx context.Context, tenantID int64) ([]CannedRe
 // Attachment policy defaults, after MiCC: 5 MB, any type except programs and scripts.
 const DefaultMaxAttachmentKB = 5120
 
+// MaxAttachmentKBLimit is the highest attachment limit an admin may set: files live in the
+// database and pass through memory whole, so they stay small (25 MB).
+const MaxAttachmentKBLimit = 25600
+
 // DefaultRestrictedTypes are the file extensions refused unless the admin says otherwise.
 var DefaultRestrictedTypes = []string{"exe", "bat", "cmd", "com", "vbs"}
 
@@ -767,8 +771,8 @@ func (t *TenantSettings) Validate() error {
 		}
 	}
 	switch {
-	case t.MaxAttachmentKB < 0 || t.MaxAttachmentKB > 100*1024:
-		return fieldErr("MaxAttachmentKB", "enter 0 (no attachments) to 102400 KB")
+	case t.MaxAttachmentKB < 0 || t.MaxAttachmentKB > MaxAttachmentKBLimit:
+		return fieldErr("MaxAttachmentKB", "enter 0 (no attachments) to 25600 KB")
 	case t.MaxChatsPerIP < 0 || t.MaxChatsPerIP > 1000:
 		return fieldErr("MaxChatsPerIP", "enter 0 (no limit) to 1000")
 	}
