@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +43,15 @@ type Config struct {
 	LogLevel string
 	// SecureCookies marks cookies Secure (PARLEY_SECURE_COOKIES; default false, set it behind TLS).
 	SecureCookies bool
+	// ProxyHeader names the header that carries the client's address behind a reverse proxy,
+	// e.g. X-Forwarded-For (PARLEY_PROXY_HEADER; empty: the connection's address). It is
+	// believed only from TrustedProxies (PARLEY_TRUSTED_PROXIES, comma-separated addresses or
+	// CIDR ranges), so per-address limits and blocks see the visitor, not the proxy.
+	ProxyHeader    string
+	TrustedProxies []string
+	// VisitorConnectsPerMinute bounds new visitor connections per address
+	// (PARLEY_VISITOR_CONNECTS_PER_MINUTE; default 120; 0 = no limit).
+	VisitorConnectsPerMinute int
 }
 
 // Default returns the configuration used when nothing is set.
@@ -50,6 +60,7 @@ func Default() Config {
 		Addr: ":8080", DataDir: "./data", WebDir: "./build", Demo: true,
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
+		VisitorConnectsPerMinute: 120,
 	}
 }
 
@@ -95,6 +106,21 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	dur("PARLEY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	str("PARLEY_LOG_LEVEL", &c.LogLevel)
 	boolean("PARLEY_SECURE_COOKIES", &c.SecureCookies)
+	str("PARLEY_PROXY_HEADER", &c.ProxyHeader)
+	if v := getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+	}
+	if v := getenv("PARLEY_VISITOR_CONNECTS_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PARLEY_VISITOR_CONNECTS_PER_MINUTE=%q is not a whole number", v))
+		}
+		c.VisitorConnectsPerMinute = n
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -141,6 +167,19 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("session lifetime %s is too short (at least 1m)", c.SessionTTL))
+	}
+	if c.VisitorConnectsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("visitor connects per minute must be 0 (no limit) or more, not %d", c.VisitorConnectsPerMinute))
+	}
+	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		errs = append(errs, errors.New("PARLEY_PROXY_HEADER needs PARLEY_TRUSTED_PROXIES: name the proxies whose header may be believed"))
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("trusted proxy %q is not an address or CIDR range", p))
+			}
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

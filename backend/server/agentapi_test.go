@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
@@ -136,5 +137,24 @@ func TestAddressLimits(t *testing.T) {
 	}
 	if code := c.CloseStatus(); int(code) != int(protocol.CloseForbidden) {
 		t.Fatalf("close code %d", code)
+	}
+}
+
+// New visitor connections are limited per address.
+func TestVisitorConnectLimit(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.VisitorConnectsPerMinute = 2 }})
+	ctx := ctxT(t)
+	for i := range 3 {
+		c, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{})
+		if i < 2 {
+			if err != nil {
+				t.Fatalf("connection %d: %v", i+1, err)
+			}
+			c.Drop()
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "429") {
+			t.Fatalf("third connection in a minute: %v", err)
+		}
 	}
 }

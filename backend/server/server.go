@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/parleychat/parley/backend/admin"
@@ -128,7 +129,13 @@ func (s *Server) routes() *fiber.App {
 	if err := agentsite.Register(app, agentsite.Options{Dir: s.cfg.WebDir, Logger: s.log}); err != nil {
 		panic(err)
 	}
-	app.Get("/ws/visitor", s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
+	visitorLimit := func(c *fiber.Ctx) error { return c.Next() }
+	if n := s.cfg.VisitorConnectsPerMinute; n > 0 {
+		visitorLimit = limiter.New(limiter.Config{Max: n, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
+			return c.Status(fiber.StatusTooManyRequests).SendString("too many chat connections from your address; try again in a minute")
+		}})
+	}
+	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
 }
