@@ -42,7 +42,20 @@ const (
 	ActNotifications = "agent/notifications"
 	// ActReconnect reconnects after a terminal close (the session was opened elsewhere).
 	ActReconnect = "agent/reconnect"
+	// ActRetryUpload tries a failed upload again and ActDismissUpload forgets it; value
+	// [FileRef] with the upload's id.
+	ActRetryUpload   = "agent/upload/retry"
+	ActDismissUpload = "agent/upload/dismiss"
+	// ActResendFile shares again a file the server refused to share; value [FileRef] with
+	// the failed line's command id.
+	ActResendFile = "agent/file/resend"
 )
+
+// FileRef names an upload or a file line of a chat, carried by the file actions.
+type FileRef struct {
+	Chat string
+	ID   string
+}
 
 // Draft is a chat's composer text, carried by [ActSend] and [ActDraft].
 type Draft struct {
@@ -96,6 +109,7 @@ type App struct {
 	permission  string
 	askLater    bool
 	lastLines   int
+	files       map[string]browser.File // the files of queued and failed uploads, by upload id
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -110,7 +124,7 @@ func New() *App { return NewWith(browser.New()) }
 
 // NewWith returns the app on a given platform; tests pass a fake.
 func NewWith(p browser.Platform) *App {
-	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, typing: map[string]time.Time{}}
+	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, typing: map[string]time.Time{}, files: map[string]browser.File{}}
 }
 
 // Desk exposes the state for tests and for the platform's callbacks.
@@ -155,6 +169,9 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActFilter, a.onFilter)
 	ctx.Handle(ActNotifications, a.onNotifications)
 	ctx.Handle(ActReconnect, func(ctx app.Context, _ app.Action) { a.terminal = ""; a.connect(ctx) })
+	ctx.Handle(ActRetryUpload, a.onRetryUpload)
+	ctx.Handle(ActDismissUpload, a.onDismissUpload)
+	ctx.Handle(ActResendFile, a.onResendFile)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -169,6 +186,12 @@ func (a *App) start(ctx app.Context) {
 			if a.phase == phaseDesk && a.sock == nil && a.terminal == "" {
 				a.connect(ctx) // the network is back: do not wait for the backoff
 			}
+		})
+	})
+	a.platform.WatchFiles(func(chat string, files []browser.File) {
+		ctx.Dispatch(func(ctx app.Context) {
+			a.attach(ctx, chat, files)
+			a.changed(ctx)
 		})
 	})
 	a.platform.Every(time.Second, func() { ctx.Dispatch(a.tick) })
@@ -306,6 +329,7 @@ func (a *App) signOut(ctx app.Context, reason string) {
 	a.desk.Reset()
 	a.token, a.canned, a.cannedState = "", nil, ""
 	a.previous = map[string]*previousState{}
+	a.files = map[string]browser.File{}
 	a.phase, a.signInErr, a.terminal = phaseSignIn, reason, ""
 	ctx.LocalStorage().Del(keySeen)
 	ctx.SessionStorage().Del(keyOutbox)
@@ -561,6 +585,11 @@ func (a *App) onClose(ctx app.Context, act app.Action) {
 
 func (a *App) onDismiss(ctx app.Context, act app.Action) {
 	id := fmt.Sprint(act.Value)
+	if c := a.desk.Chat(id); c != nil && c.Closed {
+		for _, u := range c.Uploads {
+			delete(a.files, u.ID)
+		}
+	}
 	a.desk.Dismiss(id)
 	delete(a.previous, id)
 	a.changed(ctx)

@@ -18,7 +18,7 @@ var Emojis = []string{
 }
 
 // Composer is where the agent writes: Enter sends, Shift+Enter makes a new line; emoji and
-// canned responses are inserted at the cursor. It keeps its own text while the agent types
+// canned responses are inserted at the cursor; the paper clip attaches files. It keeps its own text while the agent types
 // and reports it as a draft, so the text survives switching chats.
 type Composer struct {
 	app.Compo
@@ -73,6 +73,13 @@ func (c *Composer) Render() app.UI {
 							ctx.Defer(func(app.Context) { focusElement("canned-search") })
 						}
 					}),
+				// The file input itself takes the keyboard focus (Enter or Space opens the
+				// browser's file chooser); its label is the button the mouse sees. The platform
+				// reads the chosen files from the input marked data-attach.
+				app.Input().ID("file-input").Class("visually-hidden", "file-input").Type("file").Multiple(true).
+					Disabled(c.Disabled).DataSet("attach", c.Chat).Aria("label", "Attach files"),
+				app.Label().ID("attach-button").For("file-input").Class(when(c.Disabled, "btn btn-icon attach disabled", "btn btn-icon attach")...).
+					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Text("📎"),
 			),
 			app.Textarea().ID("composer-text").Class("composer-text").Rows(2).Disabled(c.Disabled).
 				Aria("label", "Message").

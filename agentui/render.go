@@ -274,7 +274,12 @@ func (a *App) renderPane() app.UI {
 		)
 	}
 	id := c.ID
-	return app.Section().Class("pane").Aria("label", "Chat with "+c.Title()).Body(
+	pane := app.Section().Class("pane").Aria("label", "Chat with "+c.Title())
+	if !c.Closed {
+		// Files dropped here are sent in this chat (the platform watches data-drop).
+		pane = pane.DataSet("drop", id).DataSet("drop-label", "Drop files to send them to "+c.Title())
+	}
+	return pane.Body(
 		app.Header().Class("pane-head").Body(
 			app.Span().Class("avatar").Aria("hidden", true).Text(initials(c.Title())),
 			app.Div().Class("pane-title").Body(
@@ -313,6 +318,7 @@ func (a *App) renderPane() app.UI {
 				)
 			}),
 		),
+		a.renderUploads(c),
 		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User)},
 	)
 }
@@ -354,22 +360,107 @@ func (a *App) renderLine(l desk.Line) app.UI {
 				app.Span().Class("who").Text(name),
 				app.Time().Class("when").Text(clock(l.At, a.now)),
 			),
-			app.Div().Class("text").Text(l.Text),
-			app.If(l.File != nil, func() app.UI {
-				return app.A().Class("file").Href(safeURL(l.File.URL)).Target("_blank").Rel("noopener noreferrer").Text(l.File.Name)
+			app.If(l.File == nil || strings.TrimSpace(l.Text) != "" && l.Text != l.File.Name, func() app.UI {
+				return app.Div().Class("text").Text(l.Text)
 			}),
+			app.If(l.File != nil, func() app.UI { return renderFile(l.File) }),
 			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text("Sending…") }),
-			app.If(l.Failed, func() app.UI { return app.Div().Class("state").Text("Not sent: " + l.Error) }),
+			app.If(l.Failed, func() app.UI {
+				chat, id := a.desk.Selected, l.ClientID
+				return app.Div().Class("state").Body(
+					app.Text("Not sent: "+l.Error),
+					app.If(l.File != nil, func() app.UI {
+						return app.Button().Class("btn", "btn-small", "btn-link").Type("button").Text("Retry").
+							OnClick(func(ctx app.Context, e app.Event) {
+								ctx.NewActionWithValue(ActResendFile, FileRef{Chat: chat, ID: id})
+							}, app.EventScope(id))
+					}),
+				)
+			}),
 		),
 	)
 }
 
-// safeURL lets only web links through to an href.
-func safeURL(u string) string {
-	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") {
-		return u
+// renderFile shows a shared file: an icon (a thumbnail for pictures), the name as a download
+// link and the size. Only the server's own file paths become links.
+func renderFile(f *protocol.File) app.UI {
+	href := desk.FileHref(f.URL)
+	body := []app.UI{
+		app.If(href != "" && desk.IsImage(f.ContentType), func() app.UI {
+			return app.Img().Class("thumb").Src(href).Alt("").Loading("lazy")
+		}).Else(func() app.UI {
+			return app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(f.ContentType))
+		}),
+		app.Span().Class("file-name").Text(f.Name),
 	}
-	return "#"
+	size := app.If(desk.FileSize(f.Size) != "", func() app.UI {
+		return app.Span().Class("file-size").Text(desk.FileSize(f.Size))
+	})
+	if href == "" {
+		return app.Div().Class("file", "file-unlinked").Title("This file cannot be opened from here").Body(append(body, size)...)
+	}
+	return app.Div().Class(when(desk.IsImage(f.ContentType), "file file-image", "file")...).Body(
+		app.A().Class("file-link").Href(href).Target("_blank").Rel("noopener").Download(f.Name).
+			Title("Download "+f.Name).Body(body...),
+		size,
+	)
+}
+
+// fileIcon is the icon of a file by its type.
+func fileIcon(contentType string) string {
+	switch {
+	case strings.HasPrefix(contentType, "image/"):
+		return "🖼️"
+	case strings.HasPrefix(contentType, "audio/"):
+		return "🎵"
+	case strings.HasPrefix(contentType, "video/"):
+		return "🎬"
+	case contentType == "application/pdf" || strings.HasPrefix(contentType, "text/"):
+		return "📄"
+	}
+	return "📎"
+}
+
+// renderUploads shows, next to the composer, the files on their way into the chat and those
+// that failed, with the server's reason, Retry (when it may help) and Remove.
+func (a *App) renderUploads(c *desk.Chat) app.UI {
+	if len(c.Uploads) == 0 {
+		return nil
+	}
+	chat := c.ID
+	return app.Ul().Class("uploads").Aria("label", "Files being sent").Body(
+		app.Range(c.Uploads).Slice(func(i int) app.UI {
+			u := c.Uploads[i]
+			ref := FileRef{Chat: chat, ID: u.ID}
+			size := ""
+			if s := desk.FileSize(u.Size); s != "" {
+				size = " (" + s + ")"
+			}
+			if !u.Failed {
+				text := "Waiting to send " + u.Name + size + "…"
+				if u.Busy {
+					text = "Sending " + u.Name + size + "…"
+				}
+				return app.Li().Class(when(u.Busy, "upload busy", "upload")...).Role("status").Body(
+					app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(u.ContentType)),
+					app.Span().Class("upload-text").Text(text),
+				)
+			}
+			return app.Li().Class("upload", "failed").Role("alert").Body(
+				app.Span().Class("file-icon").Aria("hidden", true).Text("⚠️"),
+				app.Span().Class("upload-text").Body(
+					app.Strong().Text(u.Name+" was not sent."),
+					app.Text(" "+u.Error),
+				),
+				app.If(u.Retry, func() app.UI {
+					return app.Button().Class("btn", "btn-small").Type("button").Text("Retry").
+						OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActRetryUpload, ref) }, app.EventScope(u.ID))
+				}),
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text("Remove").Aria("label", "Remove "+u.Name).
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismissUpload, ref) }, app.EventScope(u.ID)),
+			)
+		}),
+	)
 }
 
 // renderDetails shows the visitor's details and their earlier chats.

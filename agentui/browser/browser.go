@@ -1,5 +1,5 @@
-// Package browser is the agent app's window on the browser: the WebSocket, fetch, sound,
-// notifications, the tab's title and focus. The app sees the [Platform] interface, so that its
+// Package browser is the agent app's window on the browser: the WebSocket, fetch, file
+// uploads, sound, notifications, the tab's title and focus. The app sees the [Platform] interface, so that its
 // components run in go-app's test engine with a fake, and the real implementation, built only
 // for GOOS=js GOARCH=wasm, talks to the browser through syscall/js instead of linking a Go
 // WebSocket or HTTP client into the WASM binary.
@@ -45,6 +45,15 @@ type Platform interface {
 	// Fetch makes a same-origin HTTP request with a JSON body (nil for none) and returns the
 	// status and body. It blocks: call it from ctx.Async, never on the UI goroutine.
 	Fetch(method, path string, body []byte) (status int, resp []byte, err error)
+	// Upload posts a file as multipart/form-data to path on the page's own origin, with the
+	// text fields first and the file as the field "file", and returns the status and body. It
+	// blocks like Fetch.
+	Upload(path string, fields map[string]string, f File) (status int, resp []byte, err error)
+	// WatchFiles calls chosen with the files the agent picks in a file input marked
+	// data-attach, or drops on an element marked data-drop; the attribute's value names the
+	// chat. The callback runs on the browser's event loop. Files dragged anywhere else are
+	// refused, so that a stray drop does not open the file in place of the app.
+	WatchFiles(chosen func(chat string, files []File))
 	// Play plays an alert sound (quietly does nothing while the browser forbids audio).
 	Play(s Sound)
 	// Notify shows a notification; one with the same tag replaces the previous one. onClick
@@ -68,6 +77,16 @@ type Platform interface {
 	// Watch calls focus when the page gains or loses the focus or visibility, and online when
 	// the network comes back. The callbacks run on the browser's event loop.
 	Watch(focus func(bool), online func())
+}
+
+// File is a file the agent picked or dropped: its name, size in bytes and MIME type as the
+// browser reports them (the type may be empty), and the browser's own File object, which
+// [Platform.Upload] sends.
+type File struct {
+	Name string
+	Size int64
+	Type string
+	blob any
 }
 
 // ErrUnavailable is returned where there is no browser, as when rendering on the server.

@@ -5,6 +5,7 @@ package browser
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"syscall/js"
 	"time"
 )
@@ -133,6 +134,127 @@ func (w *web) Fetch(method, path string, body []byte) (int, []byte, error) {
 		return status, nil, err
 	}
 	return status, []byte(text.String()), nil
+}
+
+func (w *web) Upload(path string, fields map[string]string, f File) (int, []byte, error) {
+	blob, ok := f.blob.(js.Value)
+	if !ok || !blob.Truthy() {
+		return 0, nil, errors.New("browser: the file is gone")
+	}
+	form := js.Global().Get("FormData").New()
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		form.Call("append", k, fields[k])
+	}
+	form.Call("append", "file", blob, f.Name)
+	opts := map[string]any{"method": "POST", "credentials": "same-origin", "cache": "no-store",
+		"headers": map[string]any{"Accept": "application/json"}, "body": form}
+	resp, err := await(js.Global().Call("fetch", path, opts))
+	if err != nil {
+		return 0, nil, err
+	}
+	status := resp.Get("status").Int()
+	text, err := await(resp.Call("text"))
+	if err != nil {
+		return status, nil, err
+	}
+	return status, []byte(text.String()), nil
+}
+
+// files reads a browser FileList.
+func files(list js.Value) []File {
+	if !list.Truthy() {
+		return nil
+	}
+	out := make([]File, 0, list.Length())
+	for i := 0; i < list.Length(); i++ {
+		f := list.Index(i)
+		out = append(out, File{Name: f.Get("name").String(), Size: int64(f.Get("size").Float()), Type: f.Get("type").String(), blob: f})
+	}
+	return out
+}
+
+// WatchFiles listens on the document, in the capture phase: go-app runs its handlers after
+// the event, when a drop's files can no longer be read and its default can no longer be
+// prevented.
+func (w *web) WatchFiles(chosen func(chat string, files []File)) {
+	doc := js.Global().Get("document")
+	zone := func(e js.Value) js.Value {
+		t := e.Get("target")
+		if !t.Truthy() || t.Get("closest").Type() != js.TypeFunction {
+			return js.Null()
+		}
+		return t.Call("closest", "[data-drop]")
+	}
+	carriesFiles := func(e js.Value) bool {
+		dt := e.Get("dataTransfer")
+		return dt.Truthy() && dt.Get("types").Truthy() && dt.Get("types").Call("includes", "Files").Bool()
+	}
+	var clear js.Func
+	var current js.Value
+	clear = js.FuncOf(func(js.Value, []js.Value) any {
+		if current.Truthy() {
+			current.Get("dataset").Delete("dropping")
+			current = js.Undefined()
+		}
+		return nil
+	})
+	timer := js.Undefined()
+	doc.Call("addEventListener", "change", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		t := args[0].Get("target")
+		if !t.Truthy() || t.Get("type").String() != "file" || t.Get("dataset").Get("attach").IsUndefined() {
+			return nil
+		}
+		list := files(t.Get("files"))
+		chat := t.Get("dataset").Get("attach").String()
+		t.Set("value", "") // choosing the same file again fires change again
+		if len(list) > 0 {
+			chosen(chat, list)
+		}
+		return nil
+	}), true)
+	doc.Call("addEventListener", "dragover", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		e := args[0]
+		if !carriesFiles(e) {
+			return nil
+		}
+		e.Call("preventDefault")
+		z := zone(e)
+		if !z.Truthy() {
+			e.Get("dataTransfer").Set("dropEffect", "none")
+			return nil
+		}
+		e.Get("dataTransfer").Set("dropEffect", "copy")
+		if !z.Equal(current) {
+			clear.Invoke()
+			current = z
+			z.Get("dataset").Set("dropping", "")
+		}
+		// dragover repeats while the pointer stays; when it stops, the highlight goes.
+		if !timer.IsUndefined() {
+			js.Global().Call("clearTimeout", timer)
+		}
+		timer = js.Global().Call("setTimeout", clear, 300)
+		return nil
+	}), true)
+	doc.Call("addEventListener", "drop", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		e := args[0]
+		if !carriesFiles(e) {
+			return nil
+		}
+		e.Call("preventDefault")
+		clear.Invoke()
+		if z := zone(e); z.Truthy() {
+			if list := files(e.Get("dataTransfer").Get("files")); len(list) > 0 {
+				chosen(z.Get("dataset").Get("drop").String(), list)
+			}
+		}
+		return nil
+	}), true)
 }
 
 // await waits for a promise. It must not run on the browser's event loop.

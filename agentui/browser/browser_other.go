@@ -20,13 +20,17 @@ type inert struct{}
 
 func (inert) Dial(string, SocketEvents) (Socket, error)         { return nil, ErrUnavailable }
 func (inert) Fetch(string, string, []byte) (int, []byte, error) { return 0, nil, ErrUnavailable }
-func (inert) Play(Sound)                                        {}
-func (inert) Notify(string, string, string, func())             {}
-func (inert) Permission() string                                { return "unsupported" }
-func (inert) AskPermission(done func(string))                   { done("unsupported") }
-func (inert) SetTitle(string)                                   {}
-func (inert) Focused() bool                                     { return true }
-func (inert) Watch(func(bool), func())                          {}
-func (inert) Now() time.Time                                    { return time.Now() }
-func (inert) After(time.Duration, func())                       {}
-func (inert) Every(time.Duration, func())                       {}
+func (inert) Upload(string, map[string]string, File) (int, []byte, error) {
+	return 0, nil, ErrUnavailable
+}
+func (inert) WatchFiles(func(string, []File))       {}
+func (inert) Play(Sound)                            {}
+func (inert) Notify(string, string, string, func()) {}
+func (inert) Permission() string                    { return "unsupported" }
+func (inert) AskPermission(done func(string))       { done("unsupported") }
+func (inert) SetTitle(string)                       {}
+func (inert) Focused() bool                         { return true }
+func (inert) Watch(func(bool), func())              {}
+func (inert) Now() time.Time                        { return time.Now() }
+func (inert) After(time.Duration, func())           {}
+func (inert) Every(time.Duration, func())           {}

@@ -49,8 +49,17 @@ func (d *Desk) RestoreUnacked(cmds []protocol.Command) {
 // pendingLinesFor adds the pending lines of restored messages to a chat that just appeared.
 func (d *Desk) pendingLinesFor(c *Chat, now time.Time) {
 	for _, cmd := range d.outbox.cmds {
-		s, ok := cmd.Body.(*protocol.Send)
-		if !ok || cmd.Chat != c.ID {
+		var text string
+		var file *protocol.File
+		switch b := cmd.Body.(type) {
+		case *protocol.Send:
+			text = b.Text
+		case *protocol.FileSend:
+			file = &protocol.File{Name: b.Name, URL: b.URL, Size: b.Size, ContentType: b.ContentType}
+		default:
+			continue
+		}
+		if cmd.Chat != c.ID {
 			continue
 		}
 		exists := false
@@ -61,7 +70,7 @@ func (d *Desk) pendingLinesFor(c *Chat, now time.Time) {
 			}
 		}
 		if !exists {
-			c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: s.Text, At: now, ClientID: cmd.ID, Pending: true})
+			c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, File: file, At: now, ClientID: cmd.ID, Pending: true})
 		}
 	}
 }
@@ -168,10 +177,23 @@ func (d *Desk) ack(id string, a *protocol.Ack) {
 	}
 	// A sent message stays pending until its message event, which carries its sequence
 	// number and time; a declined offer goes now.
-	if _, ok := cmd.Body.(*protocol.OfferDecline); ok {
+	switch cmd.Body.(type) {
+	case *protocol.OfferDecline:
 		d.removeOffer(cmd.Chat)
+	case *protocol.FileSend:
+		// The ack says the file is in the chat. Its message event came first (events keep their
+		// order); should it have matched nothing, the pending line must not wait forever.
+		if c := d.Chat(cmd.Chat); c != nil {
+			for i := range c.Lines {
+				if c.Lines[i].ClientID == id && c.Lines[i].Pending {
+					if a.Seq > 0 && a.Seq <= c.LastSeq {
+						c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
+					}
+					break
+				}
+			}
+		}
 	}
-	_ = a
 }
 
 // refused settles a command the server answered with an error.
@@ -189,7 +211,7 @@ func (d *Desk) refused(id string, e *protocol.Error) {
 		return
 	}
 	switch cmd.Body.(type) {
-	case *protocol.Send:
+	case *protocol.Send, *protocol.FileSend:
 		if c := d.Chat(cmd.Chat); c != nil {
 			for i := range c.Lines {
 				if c.Lines[i].ClientID == id {

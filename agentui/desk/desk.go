@@ -119,6 +119,8 @@ type Chat struct {
 	Preview       string
 	// VisitorOnline is false while the visitor's connection is away.
 	VisitorOnline bool
+	// Uploads are the files chosen for this chat that are not yet in it.
+	Uploads []*Upload
 	// WarningUntil is when the chat will be closed because the visitor is away (zero: none).
 	WarningUntil time.Time
 	// Closed is set when the chat ended; Cause says why.

@@ -231,15 +231,19 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 		at = now
 	}
 	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File}
-	// The agent's own message replaces its pending line.
-	if m.ClientID != "" {
-		for i := range c.Lines {
-			if c.Lines[i].Pending && c.Lines[i].ClientID == m.ClientID {
+	// The agent's own message replaces its pending line; a shared file is also known by its
+	// URL, should the server not name the command.
+	if m.ClientID != "" || (m.File != nil && m.Role == protocol.RoleAgent) {
+		for i, p := range c.Lines {
+			if p.Pending && (m.ClientID != "" && p.ClientID == m.ClientID ||
+				m.ClientID == "" && m.File != nil && p.File != nil && p.File.URL == m.File.URL) {
 				c.Lines = append(c.Lines[:i], c.Lines[i+1:]...)
 				break
 			}
 		}
-		d.outbox.done(m.ClientID)
+		if m.ClientID != "" {
+			d.outbox.done(m.ClientID)
+		}
 	}
 	c.Lines = insertLine(c.Lines, l)
 	switch m.Role {
@@ -257,7 +261,7 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 			alerts := []Alert{{Kind: AlertMessageSound, Chat: c.ID}}
 			if !d.Focused {
 				alerts = append(alerts, Alert{Kind: AlertNotify, Chat: c.ID, Tag: "chat-" + c.ID,
-					Title: c.Title(), Body: truncate(m.Text, previewRunes)})
+					Title: c.Title(), Body: truncate(FileLabel(m.File, m.Text), previewRunes)})
 			}
 			return alerts
 		}

@@ -789,10 +789,11 @@ func (t TenantSettings) AllowsAttachment(name string, sizeBytes int64) bool {
 	if dot >= 0 {
 		ext = strings.ToLower(name[dot+1:])
 	}
-	if slices.Contains(t.RestrictedTypes, ext) {
-		return false
+	// As in MiCC, the restricted list is only checked when no allowed list is defined.
+	if len(t.AllowedTypes) > 0 {
+		return slices.Contains(t.AllowedTypes, ext)
 	}
-	return len(t.AllowedTypes) == 0 || slices.Contains(t.AllowedTypes, ext)
+	return !slices.Contains(t.RestrictedTypes, ext)
 }
 
 // TenantSettings returns the tenant's settings, or the defaults when none were saved.

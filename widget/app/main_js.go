@@ -36,11 +36,16 @@ type app struct {
 	hostOrigin string
 	lastPosted string
 	reconnect  *time.Timer
+	// origin is the Parley server's, which serves this frame and the shared files.
+	origin string
+	// files are the browser's File objects of the uploads under way or failed, by line id.
+	files map[string]js.Value
 }
 
 func main() {
 	cfg, ws, hostOrigin := readConfig()
-	a := &app{jobs: make(chan func(), 256), wsURL: ws, hostOrigin: hostOrigin, storageKey: "parley.chat." + cfg.Connector}
+	a := &app{jobs: make(chan func(), 256), wsURL: ws, hostOrigin: hostOrigin, storageKey: "parley.chat." + cfg.Connector,
+		origin: global.Get("location").Get("origin").String(), files: map[string]js.Value{}}
 	a.m = chat.Restore(cfg, []byte(storageGet(a.storageKey)), time.Now(), sessionMaxAge)
 	a.v = newView(a)
 	a.listenToHost()
@@ -219,8 +224,9 @@ func (a *app) connect() {
 	})
 }
 
-// flush sends what the model wants sent.
+// flush sends what the model wants sent, and starts the uploads it asks for.
 func (a *app) flush() {
+	a.startUploads()
 	out := a.m.Outgoing()
 	if len(out) == 0 {
 		return

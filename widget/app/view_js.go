@@ -25,7 +25,7 @@ type view struct {
 	offline, offlineText, refused, refusedText          js.Value
 	chatView, log, typing, typingText                   js.Value
 	composer, notice, msgLabel, msg, btnSend, restart   js.Value
-	btnRestart                                          js.Value
+	btnRestart, btnAttach, fileInput                    js.Value
 	postForm, postTitle, postIntro, postErr             js.Value
 	btnSurvey, btnSkip                                  js.Value
 	askForm, askHead, btnAsk, btnAskSkip                js.Value
@@ -43,8 +43,8 @@ type view struct {
 
 // row is one rendered transcript line and what it showed, to update it in place.
 type row struct {
-	li, status js.Value
-	sig        string
+	li, status, bubble js.Value
+	sig, fileSig       string
 }
 
 func newView(a *app) *view {
@@ -122,8 +122,12 @@ func newView(a *app) *view {
 	v.msg = el("textarea", "msg", "id", "msg", "rows", "1")
 	v.btnSend = el("button", "send", "type", "submit", "id", "btn-send")
 	add(v.btnSend, icon(iconSend))
-	sendForm := add(el("form", "send-form", "id", "send-form"), v.msgLabel, v.msg, v.btnSend)
-	v.composer = add(el("footer", "composer", "id", "composer"), v.notice, sendForm)
+	// The attach button opens the browser's file picker, an input kept out of sight.
+	v.btnAttach = el("button", "attach", "type", "button", "id", "btn-attach", "hidden", "")
+	add(v.btnAttach, icon(iconClip))
+	v.fileInput = el("input", "", "type", "file", "id", "f-file", "hidden", "", "tabindex", "-1", "aria-hidden", "true")
+	sendForm := add(el("form", "send-form", "id", "send-form"), v.btnAttach, v.msgLabel, v.msg, v.btnSend)
+	v.composer = add(el("footer", "composer", "id", "composer"), v.notice, sendForm, v.fileInput)
 	v.btnRestart = el("button", "btn btn-primary", "type", "button", "id", "btn-restart")
 	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnRestart)
 
@@ -192,6 +196,15 @@ func (v *view) wire() {
 		v.fit()
 		txt := v.msg.Get("value").String()
 		a.do(func() { a.m.Input(txt, time.Now()) })
+	})
+	// The picker must open within the click itself, not later on the UI goroutine.
+	on(v.btnAttach, "click", func(js.Value) { v.fileInput.Call("click") })
+	on(v.fileInput, "change", func(js.Value) {
+		files := v.fileInput.Get("files")
+		if files.Truthy() && files.Get("length").Int() > 0 {
+			a.pick(files.Index(0))
+		}
+		v.fileInput.Set("value", "") // the same file may be picked again
 	})
 	on(v.btnEnd, "click", func(js.Value) { a.do(a.m.AskClose) })
 	on(v.btnNo, "click", func(js.Value) {
@@ -382,10 +395,12 @@ func (v *view) render() {
 		v.name.Set("value", m.Name)
 	}
 	setText(v.fieldErr, m.FormError())
-	notice := ""
+	notice := m.FileNotice
 	if m.Notice != "" {
 		notice = uitext.Fill(t.Get(m.Notice), "n", strconv.Itoa(len([]rune(v.msg.Get("value").String()))), "max", strconv.Itoa(m.MaxMessage()))
 	}
+	show(v.btnAttach, m.CanAttach())
+	setAttr(v.fileInput, "accept", m.AcceptTypes())
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
 	v.renderSurveys(m, t)
@@ -430,6 +445,8 @@ func (v *view) labels(t uitext.Texts) {
 	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))
+	setAttr(v.btnAttach, "aria-label", t.Get(uitext.AttachFile))
+	setAttr(v.btnAttach, "title", t.Get(uitext.AttachFile))
 	setText(v.btnRestart, t.Get(uitext.Restart))
 	setText(v.postTitle, t.Get(uitext.PostChatTitle))
 	setText(v.postIntro, t.Get(uitext.PostChatIntro))
@@ -459,7 +476,12 @@ func (v *view) renderLog(m *chat.Model) {
 	added := false
 	t := m.Texts()
 	for _, it := range items {
-		sig := it.Text + "|" + strconv.FormatBool(it.Pending) + strconv.FormatBool(it.Failed)
+		sig := it.Text + "|" + strconv.FormatBool(it.Pending) + strconv.FormatBool(it.Failed) + strconv.Itoa(int(it.Upload))
+		fileSig := ""
+		if it.File != nil {
+			fileSig = it.File.URL + "|" + it.File.Name + "|" + strconv.FormatInt(it.File.Size, 10) + "|" + it.Text
+			sig += "|" + fileSig
+		}
 		r, ok := v.rows[it.ID]
 		if ok && r.sig == sig {
 			continue
@@ -478,13 +500,22 @@ func (v *view) renderLog(m *chat.Model) {
 		if it.Failed {
 			cls += " failed"
 		}
+		if it.Upload == chat.Uploading {
+			cls += " uploading"
+		}
 		r.li.Set("className", cls)
+		if it.File != nil && !r.bubble.IsUndefined() && fileSig != r.fileSig {
+			r.fileSig = fileSig
+			v.fillFile(r.bubble, m, it)
+		}
 		if !r.status.IsUndefined() {
 			switch {
 			case it.Failed:
 				setText(r.status, "")
 				add(r.status, text("span", "", t.Get(uitext.ErrorSending)+" "),
 					text("button", "link", t.Get(uitext.Retry), "type", "button", "data-retry", it.ID))
+			case it.Upload == chat.Uploading:
+				setText(r.status, m.UploadText(it))
 			case it.Pending:
 				setText(r.status, t.Get(uitext.Sending))
 			default:
@@ -514,7 +545,7 @@ func kindClass(k chat.ItemKind) string {
 // system. The time element carries the full date for readers and tooltips.
 func (v *view) newRow(m *chat.Model, it chat.Item) row {
 	li := el("li", "row "+kindClass(it.Kind))
-	r := row{li: li, status: js.Undefined()}
+	r := row{li: li, status: js.Undefined(), bubble: js.Undefined()}
 	switch it.Kind {
 	case chat.ItemVisitor, chat.ItemAgent:
 		meta := el("div", "meta")
@@ -522,7 +553,12 @@ func (v *view) newRow(m *chat.Model, it chat.Item) row {
 		if c := m.Clock(it.At); c != "" {
 			add(meta, text("time", "when", c, "datetime", it.At.UTC().Format(time.RFC3339)))
 		}
-		add(li, meta, text("div", "bubble", it.Text))
+		if it.File != nil {
+			r.bubble = el("div", "bubble file")
+		} else {
+			r.bubble = text("div", "bubble", it.Text)
+		}
+		add(li, meta, r.bubble)
 		if it.Kind == chat.ItemVisitor {
 			r.status = el("div", "state", "aria-live", "off")
 			add(li, r.status)
@@ -531,4 +567,35 @@ func (v *view) newRow(m *chat.Model, it chat.Item) row {
 		add(li, text("div", "line", it.Text))
 	}
 	return r
+}
+
+// fillFile draws a shared file in its balloon: a file icon, the name as a download link and
+// the size, with a small picture for images. Links are made only from the server's paths under
+// /files/, resolved against the server's origin; a line still uploading has none.
+func (v *view) fillFile(b js.Value, m *chat.Model, it chat.Item) {
+	setText(b, "")
+	f := it.File
+	href := ""
+	if p := chat.FilePath(f.URL); p != "" {
+		href = v.a.origin + p
+	}
+	link := func(class string, attrs ...string) js.Value {
+		return el("a", class, append([]string{"href", href, "target", "_blank", "rel", "noopener", "download", f.Name}, attrs...)...)
+	}
+	if href != "" && chat.IsImage(f) {
+		add(b, add(link("thumb", "tabindex", "-1", "aria-hidden", "true"), el("img", "", "src", href, "alt", "", "loading", "lazy")))
+	}
+	name := text("span", "fname", f.Name)
+	if href != "" {
+		name = link("fname")
+		name.Set("textContent", f.Name)
+	}
+	info := add(el("span", "finfo"), name)
+	if f.Size > 0 {
+		add(info, text("span", "fsize", m.Texts().Size(f.Size)))
+	}
+	add(b, add(el("span", "frow"), add(el("span", "ficon", "aria-hidden", "true"), icon(iconFile)), info))
+	if it.Text != "" && it.Text != f.Name {
+		add(b, text("span", "fnote", it.Text))
+	}
 }

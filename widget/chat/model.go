@@ -111,6 +111,10 @@ type Item struct {
 	// Pending: sent, not yet acknowledged. Failed: the server refused it.
 	Pending bool
 	Failed  bool
+	// File is the file the line shares; its URL is empty while it is being uploaded.
+	File *protocol.File
+	// Upload says where the visitor's upload of File stands.
+	Upload UploadState
 }
 
 // Config is what the page and the loader tell the widget.
@@ -177,6 +181,9 @@ type Model struct {
 	ConfirmingClose bool
 	// Notice is a uitext key of a problem to show (request failed, session expired); "" none.
 	Notice string
+	// FileNotice explains, in the visitor's language, why the file just picked was refused;
+	// "" none.
+	FileNotice string
 	// FieldError is a uitext key for the pre-chat form.
 	FieldError string
 	// RefusedKey is the uitext key explaining a refusal.
@@ -207,7 +214,8 @@ type Model struct {
 	lastPreviewAt time.Time
 	previewDue    bool
 
-	out []protocol.Command
+	out     []protocol.Command
+	uploads []string
 }
 
 // New makes a model for a page load with no stored session.
@@ -507,7 +515,7 @@ func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 		m.surveyAcked(now)
 	case *protocol.FieldSubmit:
 		m.answered(o.cmd.Body.(*protocol.FieldSubmit).Name, now)
-	case *protocol.Send:
+	case *protocol.Send, *protocol.FileSend:
 		if it := m.item(id); it != nil {
 			it.Pending = false
 			if it.Seq == 0 {
@@ -611,7 +619,7 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 		if !refused || !m.refusedByServer(&protocol.Error{Field: "fields." + b.Name}, m.Asks, map[string]string{b.Name: b.Value}) {
 			m.Notice = uitext.ErrorOccurred
 		}
-	case *protocol.Send:
+	case *protocol.Send, *protocol.FileSend:
 		if it := m.item(id); it != nil {
 			it.Pending, it.Failed = false, true
 		}
@@ -694,23 +702,24 @@ func (m *Model) message(seq uint64, b *protocol.Message) {
 		if b.HideLocal {
 			return
 		}
-		if b.ClientID != "" {
-			if it := m.item(b.ClientID); it != nil {
-				it.Seq, it.Pending, it.Failed, it.Text = seq, false, false, b.Text
-				if !b.At.IsZero() {
-					it.At = b.At
-				}
-				if i := m.outboxIndex(b.ClientID); i >= 0 {
-					m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
-				}
-				return
+		if it := m.ownLine(b); it != nil {
+			it.Seq, it.Pending, it.Failed, it.Text, it.Upload = seq, false, false, b.Text, UploadNone
+			if b.File != nil {
+				it.File = b.File
 			}
+			if !b.At.IsZero() {
+				it.At = b.At
+			}
+			if i := m.outboxIndex(it.ID); i >= 0 {
+				m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
+			}
+			return
 		}
 		name := b.Name
 		if name == "" {
 			name = m.Name
 		}
-		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemVisitor, Name: name, Text: b.Text, At: b.At})
+		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemVisitor, Name: name, Text: b.Text, File: b.File, At: b.At})
 	case protocol.RoleAgent:
 		m.AgentTyping = false
 		name := b.Name
@@ -722,13 +731,31 @@ func (m *Model) message(seq uint64, b *protocol.Message) {
 		if m.Phase == PhaseQueued {
 			m.Phase = PhaseActive
 		}
-		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemAgent, Name: name, Text: b.Text, At: b.At})
+		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemAgent, Name: name, Text: b.Text, File: b.File, At: b.At})
 		if !m.Visible {
 			m.Unread++
 		}
 	default:
 		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemSystem, Key: b.Key, Text: b.Text, At: b.At})
 	}
+}
+
+// ownLine finds the line a visitor's message event confirms: by the id of the command that sent
+// it, or for a file by its URL (a line whose file.send is still unconfirmed).
+func (m *Model) ownLine(b *protocol.Message) *Item {
+	if b.ClientID != "" {
+		if it := m.item(b.ClientID); it != nil {
+			return it
+		}
+	}
+	if b.File != nil && b.File.URL != "" {
+		for i := len(m.Items) - 1; i >= 0; i-- {
+			if it := &m.Items[i]; it.Seq == 0 && it.File != nil && it.File.URL == b.File.URL {
+				return it
+			}
+		}
+	}
+	return nil
 }
 
 // closed ends the chat. The server writes the goodbye text (bye, byeNoAgent, outOfService)
@@ -742,10 +769,17 @@ func (m *Model) closed(cause protocol.Cause, now time.Time) {
 	m.typingOn = false
 	m.Queue = protocol.Queue{}
 	m.Asks, m.askSending, m.Invalid = nil, "", nil
+	m.uploads = nil
+	for i := range m.Items {
+		if it := &m.Items[i]; it.Upload == Uploading {
+			// Too late for the chat; its answer, when it comes, is ignored.
+			it.Upload, it.Pending, it.Failed = UploadFailed, false, true
+		}
+	}
 	kept := m.outbox[:0]
 	for _, o := range m.outbox {
 		switch o.cmd.Body.(type) {
-		case *protocol.Send:
+		case *protocol.Send, *protocol.FileSend:
 			if it := m.item(o.cmd.ID); it != nil && it.Pending {
 				it.Pending, it.Failed = false, true
 			}
@@ -783,6 +817,7 @@ func (m *Model) reset() {
 	m.resumeID = ""
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
 	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
+	m.uploads, m.FileNotice = nil, ""
 }
 
 // StartChat requests a chat with the visitor's name (required), optional question and
@@ -847,7 +882,7 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 // postMessage). It reports whether the message was taken; a too long or empty one is not.
 func (m *Model) Send(text string, hideLocal bool, now time.Time) bool {
 	text = strings.TrimSpace(text)
-	m.Notice = ""
+	m.Notice, m.FileNotice = "", ""
 	if text == "" || !m.Phase.InChat() {
 		return false
 	}
@@ -872,6 +907,9 @@ func (m *Model) Retry(itemID string, now time.Time) bool {
 	it := m.item(itemID)
 	if it == nil || !it.Failed || !m.Phase.InChat() {
 		return false
+	}
+	if it.File != nil {
+		return m.retryFile(it)
 	}
 	text := it.Text
 	for i := range m.Items {

@@ -45,9 +45,16 @@ func (m *Model) Snapshot(now time.Time) []byte {
 	w.Int("seq", int64(seq))
 	elems := make([][]byte, 0, len(items))
 	for _, it := range items {
-		elems = append(elems, wire.NewObject().Str("id", it.ID).Int("seq", int64(it.Seq)).
+		if it.Upload != UploadNone {
+			continue // an upload does not outlive the page that holds the file
+		}
+		e := wire.NewObject().Str("id", it.ID).Int("seq", int64(it.Seq)).
 			Int("k", int64(it.Kind)).Str("n", it.Name).Str("t", it.Text).Str("key", it.Key).
-			Int("at", it.At.UnixMilli()).Bool("p", it.Pending).Bool("f", it.Failed).Bytes())
+			Int("at", it.At.UnixMilli()).Bool("p", it.Pending).Bool("f", it.Failed)
+		if it.File != nil {
+			e.Raw("file", fileJSON(*it.File))
+		}
+		elems = append(elems, e.Bytes())
 	}
 	w.Raw("items", wire.Array(elems))
 	outs := make([][]byte, 0, len(m.outbox))
@@ -64,6 +71,8 @@ func (m *Model) Snapshot(now time.Time) []byte {
 			e.Str("type", "survey").StrMap("fields", b.Fields)
 		case *protocol.FieldSubmit:
 			e.Str("type", "field").Str("name", b.Name).Str("value", b.Value)
+		case *protocol.FileSend:
+			e.Str("type", "file").Raw("file", fileJSON(protocol.File{Name: b.Name, URL: b.URL, Size: b.Size, ContentType: b.ContentType}))
 		default:
 			continue
 		}
@@ -117,6 +126,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 				ID: e.Get("id").Str(), Seq: uint64(e.Get("seq").Num()), Kind: ItemKind(e.Get("k").Int()),
 				Name: e.Get("n").Str(), Text: e.Get("t").Str(), Key: e.Get("key").Str(),
 				At: time.UnixMilli(int64(e.Get("at").Num())), Pending: e.Get("p").Bool(), Failed: e.Get("f").Bool(),
+				File: readFile(e.Get("file")),
 			})
 		}
 	}
@@ -146,6 +156,15 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 		case "field":
 			body = &protocol.FieldSubmit{Name: e.Get("name").Str(), Value: e.Get("value").Str()}
 			m.askSending = id
+		case "file":
+			f := readFile(e.Get("file"))
+			if f == nil {
+				continue
+			}
+			body = fileSend(f)
+			if m.LastSeq == 0 {
+				m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, File: f, At: now, Pending: true})
+			}
 		default:
 			continue
 		}
@@ -158,4 +177,17 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	// Later ids must not collide with restored ones even if the prefix repeats.
 	m.seqCounter = len(m.outbox) + int(m.LastSeq)
 	return m
+}
+
+// fileJSON writes a shared file for storage, in the protocol's member names.
+func fileJSON(f protocol.File) []byte {
+	return wire.NewObject().Str("name", f.Name).Str("url", f.URL).Int("size", f.Size).Str("content_type", f.ContentType).Bytes()
+}
+
+// readFile reads what fileJSON wrote; nil when there is no file.
+func readFile(v *wire.Value) *protocol.File {
+	if v.Kind() != wire.KindObject {
+		return nil
+	}
+	return &protocol.File{Name: v.Get("name").Str(), URL: v.Get("url").Str(), Size: int64(v.Get("size").Num()), ContentType: v.Get("content_type").Str()}
 }

@@ -90,6 +90,17 @@ const (
 	SurveyNotOption = "surveyNotOption"
 	SurveyFormat    = "surveyFormat"
 	SurveyInvalid   = "surveyInvalid"
+
+	// Files: the attach button, an upload on its way, the reasons a file is refused, sizes.
+	AttachFile       = "attachFile"
+	Uploading        = "uploading"
+	FileTypeRefused  = "fileTypeRefused"
+	FileNoType       = "fileNoType"
+	FileTypesAllowed = "fileTypesAllowed"
+	FileTooLarge     = "fileTooLarge"
+	FileFailed       = "fileFailed"
+	SizeKB           = "sizeKB"
+	SizeMB           = "sizeMB"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -175,6 +186,16 @@ var defaults = map[string]string{
 	SurveyNotOption + "#en": "Please choose one of the options.", SurveyNotOption + "#de": "Bitte wählen Sie eine der Möglichkeiten.", SurveyNotOption + "#fr": "Veuillez choisir l'une des options.",
 	SurveyFormat + "#en": "Please check the format of your answer.", SurveyFormat + "#de": "Bitte prüfen Sie das Format Ihrer Angabe.", SurveyFormat + "#fr": "Veuillez vérifier le format de votre réponse.",
 	SurveyInvalid + "#en": "Please check this answer.", SurveyInvalid + "#de": "Bitte prüfen Sie diese Angabe.", SurveyInvalid + "#fr": "Veuillez vérifier cette réponse.",
+
+	AttachFile + "#en": "Attach a file", AttachFile + "#de": "Datei anhängen", AttachFile + "#fr": "Joindre un fichier",
+	Uploading + "#en": "Sending $file…", Uploading + "#de": "$file wird gesendet …", Uploading + "#fr": "Envoi de $file…",
+	FileTypeRefused + "#en": "Files of type $type can't be sent here.", FileTypeRefused + "#de": "Dateien vom Typ $type können hier nicht gesendet werden.", FileTypeRefused + "#fr": "Les fichiers de type $type ne peuvent pas être envoyés ici.",
+	FileNoType + "#en": "Files without an extension can't be sent here.", FileNoType + "#de": "Dateien ohne Endung können hier nicht gesendet werden.", FileNoType + "#fr": "Les fichiers sans extension ne peuvent pas être envoyés ici.",
+	FileTypesAllowed + "#en": "You can send: $types.", FileTypesAllowed + "#de": "Erlaubt sind: $types.", FileTypesAllowed + "#fr": "Types acceptés : $types.",
+	FileTooLarge + "#en": "This file is larger than $max.", FileTooLarge + "#de": "Diese Datei ist größer als $max.", FileTooLarge + "#fr": "Ce fichier dépasse $max.",
+	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
+	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
+	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",
 }
 
 // connectorKeys are the keys the server resolves per connector (shared/texts).
@@ -242,6 +263,27 @@ func (t Texts) Wait(seconds int) string {
 		return t.Get(Minute)
 	}
 	return Fill(t.Get(Minutes), "n", strconv.Itoa((seconds+30)/60))
+}
+
+// Size formats a file size in bytes as "12 KB" or "1.5 MB" (KiB and MiB, as upload limits are
+// counted; a decimal comma outside English): at least 1 KB, one decimal below 10 MB.
+func (t Texts) Size(bytes int64) string {
+	const kib, mib = 1024, 1024 * 1024
+	if bytes < mib {
+		return Fill(t.Get(SizeKB), "n", strconv.FormatInt(max((bytes+kib-1)/kib, 1), 10))
+	}
+	tenths := (bytes*10 + mib/2) / mib
+	n := strconv.FormatInt(tenths/10, 10)
+	if d := tenths % 10; d != 0 && tenths < 100 {
+		sep := ","
+		if base, _, _ := strings.Cut(strings.ToLower(t.Lang), "-"); base == "en" || base == "" {
+			sep = "."
+		}
+		n += sep + strconv.FormatInt(d, 10)
+	} else if tenths >= 100 {
+		n = strconv.FormatInt((tenths+5)/10, 10)
+	}
+	return Fill(t.Get(SizeMB), "n", n)
 }
 
 // Defaults returns the shipped interface texts ("key#lang"), for documentation and tests.

@@ -51,3 +51,21 @@ func TestWait(t *testing.T) {
 		}
 	}
 }
+
+func TestSize(t *testing.T) {
+	en, de, fr := Texts{Lang: "en-GB"}, Texts{Lang: "de"}, Texts{Lang: "fr"}
+	for _, c := range []struct {
+		tx    Texts
+		bytes int64
+		want  string
+	}{
+		{en, 0, "1 KB"}, {en, 1, "1 KB"}, {en, 1024, "1 KB"}, {en, 1025, "2 KB"}, {en, 500 * 1024, "500 KB"},
+		{en, 1024*1024 - 1, "1024 KB"}, {en, 1024 * 1024, "1 MB"}, {en, 1536 * 1024, "1.5 MB"}, {de, 1536 * 1024, "1,5 MB"},
+		{fr, 1536 * 1024, "1,5 Mo"}, {fr, 12 * 1024, "12 Ko"}, {en, 5 * 1024 * 1024, "5 MB"}, {en, 12*1024*1024 + 400*1024, "12 MB"},
+		{en, 9*1024*1024 + 1000*1024, "10 MB"},
+	} {
+		if got := c.tx.Size(c.bytes); got != c.want {
+			t.Errorf("Size(%d) in %s = %q, want %q", c.bytes, c.tx.Lang, got, c.want)
+		}
+	}
+}

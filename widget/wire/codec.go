@@ -39,9 +39,8 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		if w := d.Get("widget"); w.Kind() != KindNull {
 			c.Widget = []byte(w.Raw())
 		}
-		for i, n := 0, d.Get("allowed_file_types").Len(); i < n; i++ {
-			c.AllowedFileTypes = append(c.AllowedFileTypes, d.Get("allowed_file_types").Index(i).Str())
-		}
+		c.AllowedFileTypes = strs(d.Get("allowed_file_types"))
+		c.RestrictedFileTypes = strs(d.Get("restricted_file_types"))
 		c.PreChat = surveyFields(d.Get("pre_chat"))
 		c.PostChat = surveyFields(d.Get("post_chat"))
 		ev.Body = c
@@ -83,6 +82,15 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 	return ev, nil
 }
 
+// strs reads an array of strings; none gives nil, as encoding/json does.
+func strs(v *Value) []string {
+	var out []string
+	for i, n := 0, v.Len(); i < n; i++ {
+		out = append(out, v.Index(i).Str())
+	}
+	return out
+}
+
 // surveyFields reads an array of survey fields; none gives nil, as encoding/json does.
 func surveyFields(v *Value) []protocol.SurveyField {
 	var out []protocol.SurveyField
@@ -103,10 +111,7 @@ func ReadSurveyField(v *Value) protocol.SurveyField {
 		SelectType: str(v, "select_type"), ValidateLow: num(v, "validate_low"), ValidateHigh: num(v, "validate_high"),
 		Required: flag(v, "required"), HTML5Type: str(v, "html5_type"),
 	}
-	opts := v.Get("options")
-	for i, n := 0, opts.Len(); i < n; i++ {
-		f.Options = append(f.Options, opts.Index(i).Str())
-	}
+	f.Options = strs(v.Get("options"))
 	return f
 }
 
@@ -204,6 +209,11 @@ func EncodeCommand(c protocol.Command) (string, error) {
 	case *protocol.FieldSubmit:
 		d.str("name", b.Name, false)
 		d.str("value", b.Value, false)
+	case *protocol.FileSend:
+		d.str("name", b.Name, false)
+		d.str("url", b.URL, false)
+		d.num("size", b.Size, true)
+		d.str("content_type", b.ContentType, true)
 	default:
 		return "", ErrNotForVisitors
 	}

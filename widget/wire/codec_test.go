@@ -19,7 +19,7 @@ func visitorEvents() []protocol.Event {
 		{ID: "c2", Body: &protocol.Error{Code: protocol.CodeInvalid, Message: "name is required", Field: "name"}},
 		{Body: &protocol.Connected{Session: "s1", Name: "Acme", Title: "Acme help", Lang: "de", Open: true,
 			Texts: map[string]string{"bye": "Tschüss <b>", "agentTyping": "Agent $agent schreibt ..."}, MaxMessage: 1000,
-			Preview: true, EstimatedWait: 90, AllowedFileTypes: []string{"png", "pdf"}, MaxAttachmentKB: 512,
+			Preview: true, EstimatedWait: 90, AllowedFileTypes: []string{"png", "pdf"}, RestrictedFileTypes: []string{"exe", ".BAT"}, MaxAttachmentKB: 512,
 			Widget: json.RawMessage(`{"position":"bottom-left","hide_agent_name":true}`)}},
 		{Chat: "ch1", Seq: 1, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseNoAgent, At: at}},
 		{Chat: "ch1", Body: &protocol.Queue{Position: 2, Of: 5, EstimatedWait: -1}},
@@ -121,6 +121,8 @@ func visitorCommands() []protocol.Command {
 		{ID: "b6", Chat: "ch1", Body: &protocol.FieldSubmit{Name: "Order", Value: ""}},
 		{ID: "b7", Chat: "ch1", Body: &protocol.FieldSubmit{Name: "Order", Value: "A-1\n2"}},
 		{ID: "b8", Body: &protocol.ChatRequest{Name: "Ann", Fields: map[string]string{"FindMethod": "Google", "Mailing": "Y"}}},
+		{ID: "b9", Chat: "ch1", Body: &protocol.FileSend{Name: "Zoë \"photo\".png", URL: "/files/f1/Zo%C3%AB.png", Size: 1234, ContentType: "image/png"}},
+		{ID: "c1", Chat: "ch1", Body: &protocol.FileSend{Name: "a", URL: "/files/f2/a"}},
 	}
 }
 
