@@ -309,9 +309,12 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	conn, session, lang := cs.connector, cs.session, cs.lang
 	page, referrer, ua, visitorID, preChat := cs.page, cs.referrer, cs.userAgent, cs.visitorID, cs.preChat
 	cs.mu.Unlock()
+	// A request repeated after a lost answer gets the first answer: within the connection's
+	// session, or across reconnects for the same visitor id from the same address and
+	// connector (the answer holds the chat token, so a visitor id alone is not enough).
 	key := "s/" + session + "/" + id
 	if visitorID != "" {
-		key = "v/" + visitorID + "/" + id
+		key = "v/" + strconv.FormatInt(conn.ID, 10) + "/" + c.IP() + "/" + visitorID + "/" + id
 	}
 	if b.Lang != "" {
 		lang = b.Lang

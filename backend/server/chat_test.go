@@ -523,3 +523,38 @@ func TestHealth(t *testing.T) {
 		}
 	}
 }
+
+// A chat request repeated on a new connection after a lost answer opens no second chat, for the
+// same visitor id.
+func TestRepeatedChatRequestAfterReconnect(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	connect := func() *protoclient.Client {
+		c, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Drop)
+		if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, VisitorID: "browser-7f3a"}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := connect()
+	a1, err := first.CallID(ctx, "req-1", "", &protocol.ChatRequest{Name: "Ute"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Drop()
+	second := connect()
+	a2, err := second.CallID(ctx, "req-1", "", &protocol.ChatRequest{Name: "Ute"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a1.Body.(*protocol.Ack).Chat != a2.Body.(*protocol.Ack).Chat {
+		t.Fatalf("second chat %s for a repeated request (first %s)", a2.Body.(*protocol.Ack).Chat, a1.Body.(*protocol.Ack).Chat)
+	}
+	if st := env.Server.Chats().Stats(); st.Open != 1 {
+		t.Fatalf("%d open chats", st.Open)
+	}
+}

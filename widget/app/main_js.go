@@ -81,7 +81,7 @@ func (a *app) do(f func()) {
 // from the query. It also decides which origin embeds the frame.
 func readConfig() (chat.Config, string, string) {
 	loc := global.Get("location")
-	cfg := chat.Config{IDPrefix: strconv.FormatUint(rand.Uint64(), 36), Mask: jsMask}
+	cfg := chat.Config{IDPrefix: strconv.FormatUint(rand.Uint64(), 36), Mask: jsMask, VisitorID: visitorID()}
 	params := global.Get("URLSearchParams").New(loc.Get("search"))
 	cfg.Connector = jsString(params.Call("get", "c"))
 	frag := strings.TrimPrefix(loc.Get("hash").String(), "#")
@@ -259,6 +259,17 @@ func (a *app) save() {
 		return
 	}
 	storageSet(a.storageKey, string(a.m.Snapshot(now)))
+}
+
+// visitorID returns this browser's visitor id, made once and kept in local storage.
+func visitorID() string {
+	const key = "parley.visitor"
+	if id := storageGet(key); id != "" {
+		return id
+	}
+	id := strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+	storageSet(key, id)
+	return id
 }
 
 func storage() js.Value {

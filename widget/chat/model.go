@@ -125,6 +125,9 @@ type Config struct {
 	Lang                      string
 	Page, Referrer, UserAgent string
 	TZOffset                  int
+	// VisitorID identifies this browser across pages and reconnects (WhosOn's visitor cookie),
+	// so that a chat request repeated after a lost answer opens no second chat.
+	VisitorID string
 	// PData is identity data (jtel pdata: name, email, ...); UData free data (jtel udata).
 	PData, UData map[string]string
 	// HideAgentName and ShowWaitTime override the connector's widget options when set.
@@ -312,7 +315,7 @@ func (m *Model) SocketOpened(now time.Time) {
 	m.connectID = m.nextID()
 	m.out = append(m.out[:0], protocol.Command{ID: m.connectID, Body: &protocol.VisitorConnect{
 		Connector: m.cfg.Connector, Lang: m.cfg.Lang, Page: m.cfg.Page, Referrer: m.cfg.Referrer,
-		UserAgent: m.cfg.UserAgent, TZOffset: m.cfg.TZOffset,
+		UserAgent: m.cfg.UserAgent, TZOffset: m.cfg.TZOffset, VisitorID: m.cfg.VisitorID,
 	}})
 }
 
