@@ -704,7 +704,8 @@ func (s *Store) CannedResponses(ctx context.Context, tenantID int64) ([]CannedRe
 
 // ---- attachment policy and security ----
 
-// Attachment policy defaults, after MiCC: 5 MB, any type except programs and scripts.
+// DefaultMaxAttachmentKB is the attachment size limit after MiCC: 5 MB; by default any type
+// except programs and scripts may be sent (see DefaultRestrictedTypes).
 const DefaultMaxAttachmentKB = 5120
 
 // MaxAttachmentKBLimit is the highest attachment limit an admin may set: files live in the
