@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/parleychat/parley/shared/limits"
+import (
+	"strings"
+
+	"github.com/parleychat/parley/shared/limits"
+)
 
 // The command types. Visitor-only, agent-only and shared commands are listed in [commandTypes].
 const (
@@ -276,8 +280,10 @@ func (c *TranscriptRequest) Validate() error {
 	return firstErr(required("email", c.Email), checkRunes("email", c.Email, limits.EmailRunes))
 }
 
-// LeaveMessage leaves a message when no chat could be had (WhosOn LeaveMessage). The envelope's
-// chat may name the chat that was not accepted.
+// LeaveMessage leaves a message when no chat could be had (WhosOn LeaveMessage): outside the
+// opening hours, or when no agent took the chat. The envelope's chat may name the chat that
+// was not accepted. The ack names the stored message ([Ack.Chat]); agents answer it later by
+// e-mail or phone, so one of the two is required.
 type LeaveMessage struct {
 	Name       string `json:"name"`
 	Department string `json:"department,omitempty"`
@@ -293,7 +299,15 @@ func (*LeaveMessage) CommandType() Type { return TypeLeaveMessage }
 func (c *LeaveMessage) Validate() error {
 	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.NameRunes),
 		checkRunes("department", c.Department, limits.NameRunes), checkRunes("email", c.Email, limits.EmailRunes),
-		checkRunes("phone", c.Phone, limits.PhoneRunes), CheckMessage(c.Text, 0))
+		checkRunes("phone", c.Phone, limits.PhoneRunes), CheckMessage(c.Text, 0), contactable(c.Email, c.Phone))
+}
+
+// contactable requires an e-mail address or a phone number to answer a left message by.
+func contactable(email, phone string) error {
+	if strings.TrimSpace(email) == "" && strings.TrimSpace(phone) == "" {
+		return &Error{Code: CodeInvalid, Field: "email", Message: "an e-mail address or a phone number is required"}
+	}
+	return nil
 }
 
 // QueueInfoGet asks whether the connector is open and how long the wait is (MiCC

@@ -142,6 +142,9 @@ type Connected struct {
 	RestrictedFileTypes []string `json:"restricted_file_types,omitempty"`
 	// MaxAttachmentKB is the largest upload in KiB; 0 means uploads are off.
 	MaxAttachmentKB int `json:"max_attachment_kb,omitempty"`
+	// LeaveMessage says the visitor may leave a message when no chat can be had
+	// (WhosOn LeaveMessageEnabled); see [LeaveMessage].
+	LeaveMessage bool `json:"leave_message,omitempty"`
 	// Widget holds the connector's widget options (position, hide agent name, ...), opaque here.
 	Widget json.RawMessage `json:"widget,omitempty"`
 }

@@ -116,8 +116,8 @@ func decodeCases() []decodeCase {
 		{name: "name of NameRunes runes", frame: req("name", strings.Repeat(eacute, limits.NameRunes))},
 		{name: "pdata at its limits", frame: req("pdata", data(limits.DataEntries, limits.DataKeyRunes, 10))},
 		{name: "udata value at its limit", frame: req("udata", data(1, 5, limits.DataValueRunes))},
-		{name: "leave.message naming a chat", frame: cmd(TypeLeaveMessage, "l1", "ch1", obj("name", "Thomas", "text", "Call me"))},
-		{name: "leave.message without a chat", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas", "text", "Call me"))},
+		{name: "leave.message naming a chat", frame: cmd(TypeLeaveMessage, "l1", "ch1", obj("name", "Thomas", "email", "t@example.com", "text", "Call me"))},
+		{name: "leave.message without a chat", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas", "phone", "+49 30 1234", "text", "Call me"))},
 		{name: "typing off", frame: cmd(TypeTyping, "t1", "ch1", obj("on", false))},
 		{name: "survey with no fields", frame: cmd(TypeSurveySubmit, "s1", "ch1", "")},
 
@@ -211,6 +211,7 @@ func decodeCases() []decodeCase {
 		{name: "null data for a body with required fields", frame: cmd(TypeChatRequest, "r1", "", "null"), code: CodeInvalid, id: "r1", field: "name"},
 		{name: "leave.message without name", frame: cmd(TypeLeaveMessage, "l1", "", obj("text", "Call me")), code: CodeInvalid, id: "l1", field: "name"},
 		{name: "leave.message without text", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas")), code: CodeInvalid, id: "l1", field: "text"},
+		{name: "leave.message without e-mail or phone", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas", "text", "Call me")), code: CodeInvalid, id: "l1", field: "email"},
 		{name: "file without name", frame: cmd(TypeFileSend, "f1", "ch1", obj("url", "https://x/y")), code: CodeInvalid, id: "f1", field: "name"},
 		{name: "file without url", frame: cmd(TypeFileSend, "f1", "ch1", obj("name", "a.pdf")), code: CodeInvalid, id: "f1", field: "url"},
 		{name: "field without name", frame: cmd(TypeFieldSubmit, "d1", "ch1", obj("value", "1")), code: CodeInvalid, id: "d1", field: "name"},
