@@ -152,6 +152,7 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/security/blocks/:id/delete", adm, h.blockDelete)
 
 	g.Get("/overview", sup, h.overview)
+	g.Get("/left", sup, h.leftMessages)
 	g.Get("/api/chats/:id/decisions", sup, h.decisions)
 
 	g.Use(func(c *fiber.Ctx) error {

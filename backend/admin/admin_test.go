@@ -217,7 +217,7 @@ func connectorForm(mod func(url.Values)) url.Values {
 		"connect_wait": {"30"}, "answer_time": {"120"}, "free_agent_search": {"300"}, "reconnect_window": {"60"},
 		"waiting1": {"30"}, "waiting2": {"90"}, "waiting_final": {"0"},
 		"skill1": {""}, "skill1_min": {""}, "skill1_ignore": {""}, "ignore_skills_after": {"0"},
-		"position": {"bottom-right"}, "show_wait_time": {"on"}, "idle_timeout": {"0"}, "idle_warning": {"0"}, "max_message_length": {"0"},
+		"position": {"bottom-right"}, "show_wait_time": {"on"}, "leave_message": {"on"}, "idle_timeout": {"0"}, "idle_warning": {"0"}, "max_message_length": {"0"},
 	}
 	if mod != nil {
 		mod(v)
@@ -237,6 +237,8 @@ func scenarios() []scenario {
 		{name: "supervisor may not edit", as: "supervisor", method: "GET", path: "/admin/connectors/{conn}", status: 403},
 		{name: "supervisor may not post", as: "supervisor", method: "POST", path: "/admin/groups/new", form: url.Values{"name": {"X"}, "strategy": {"round_robin"}}, status: 403},
 		{name: "supervisor live overview", as: "supervisor", method: "GET", path: "/admin/overview", status: 200, want: []string{`http-equiv="refresh"`, "Waiting chats"}},
+		{name: "supervisor left messages", as: "supervisor", method: "GET", path: "/admin/left", status: 200, want: []string{"<h1>Left messages</h1>", "No messages have been left."}},
+		{name: "agent may not read left messages", as: "agent", method: "GET", path: "/admin/left", status: 403},
 		{name: "admin home goes to connectors", as: "admin", method: "GET", path: "/admin/", status: 303, want: []string{"/admin/connectors"}},
 		{name: "admin may not list tenants", as: "admin", method: "GET", path: "/admin/tenants", status: 403},
 		// Tenant isolation: another tenant's rows do not exist for this admin.

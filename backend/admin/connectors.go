@@ -110,6 +110,7 @@ func connectorForm(conn store.Connector) *Form {
 	f.Set("position", tb.Position)
 	f.SetBool("show_wait_time", tb.ShowWaitTime)
 	f.SetBool("hide_agent_name", tb.HideAgentName)
+	f.SetBool("leave_message", tb.LeaveMessage)
 	f.Set("idle_timeout", itoa(tb.IdleTimeout))
 	f.Set("idle_warning", itoa(tb.IdleWarning))
 	f.Set("max_message_length", itoa(tb.MaxMessageLength))
@@ -249,7 +250,8 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 	// Widget options.
 	tb := store.Toolbox{
 		Position: f.Get("position"), ShowWaitTime: f.Checked("show_wait_time"), HideAgentName: f.Checked("hide_agent_name"),
-		IdleTimeout: f.Int("idle_timeout", 0, maxSeconds, 0), IdleWarning: f.Int("idle_warning", 0, maxSeconds, 0),
+		LeaveMessage: f.Checked("leave_message"),
+		IdleTimeout:  f.Int("idle_timeout", 0, maxSeconds, 0), IdleWarning: f.Int("idle_warning", 0, maxSeconds, 0),
 		MaxMessageLength: f.Int("max_message_length", 0, store.MaxMessageRunes, 0),
 	}
 	if !validOption(positionOptions, tb.Position) {

@@ -23,6 +23,7 @@ type connState struct {
 	preChat   []protocol.SurveyField
 	postChat  []protocol.SurveyField
 	perIP     int // the tenant's limit of open chats from one address; 0 = none
+	leftCount int // messages left on this connection, bounded against floods
 	// agent connections
 	user store.User
 

@@ -46,6 +46,7 @@ type Store interface {
 	EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
 	MessageByClientID(ctx context.Context, chatID, role string, userID int64, clientID string) (store.Message, error)
 	Enqueue(w store.Write, done func(error))
+	Commit(ctx context.Context, ws ...store.Write) error
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)

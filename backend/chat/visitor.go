@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -112,7 +113,9 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 		s.operators(ctx, c, cmd.ID, cs.connector)
 	case *protocol.FileSend:
 		s.sendFile(ctx, c, cmd.ID, cmd.Chat, protocol.RoleVisitor, 0, b)
-	case *protocol.TranscriptRequest, *protocol.LeaveMessage:
+	case *protocol.LeaveMessage:
+		s.leaveMessage(ctx, c, cmd.ID, cmd.Chat, b)
+	case *protocol.TranscriptRequest:
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not offered by this server yet", cmd.Body.CommandType()))
 	default:
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
@@ -233,6 +236,7 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 		AllowedFileTypes:    settings.AllowedTypes,
 		RestrictedFileTypes: settings.RestrictedTypes,
 		MaxAttachmentKB:     settings.MaxAttachmentKB,
+		LeaveMessage:        toolbox(conn).LeaveMessage,
 		Widget:              conn.Toolbox,
 	}})
 }
@@ -240,10 +244,79 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 // maxMessage is the longest message a connector's visitors may send: its own limit, never more
 // than the protocol's (MiCC MaxMessageLength).
 func maxMessage(conn store.Connector) int {
-	if tb, err := store.ParseToolbox(conn.Toolbox); err == nil && tb.MaxMessageLength > 0 && tb.MaxMessageLength < limits.MessageRunes {
+	if tb := toolbox(conn); tb.MaxMessageLength > 0 && tb.MaxMessageLength < limits.MessageRunes {
 		return tb.MaxMessageLength
 	}
 	return limits.MessageRunes
+}
+
+// toolbox reads a connector's widget options; options that no longer parse give the defaults.
+func toolbox(conn store.Connector) store.Toolbox {
+	if tb, err := store.ParseToolbox(conn.Toolbox); err == nil {
+		return tb
+	}
+	return store.DefaultToolbox()
+}
+
+// maxLeftPerConnection bounds the messages one connection may leave.
+const maxLeftPerConnection = 5
+
+// leaveMessage stores a message a visitor leaves when no chat can be had (WhosOn
+// LeaveMessage), as a closed chat with the message as its line, for agents to answer by
+// e-mail or phone.
+func (s *Service) leaveMessage(ctx context.Context, c *realtime.Conn, id, notAccepted string, b *protocol.LeaveMessage) {
+	cs := connOf(c)
+	cs.mu.Lock()
+	conn, lang, page, referrer, ua := cs.connector, cs.lang, cs.page, cs.referrer, cs.userAgent
+	cs.leftCount++
+	count := cs.leftCount
+	cs.mu.Unlock()
+	if !toolbox(conn).LeaveMessage {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeUnsupported, "messages cannot be left here"))
+		return
+	}
+	if count > maxLeftPerConnection {
+		s.reply(c, id, nil, protocol.Errorf(protocol.CodeRateLimited, "you have left %d messages already; we will get back to you", maxLeftPerConnection))
+		return
+	}
+	if max := maxMessage(conn); utf8.RuneCountInString(b.Text) > max {
+		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeTooLarge, Field: "text", Message: "messages are limited to " + strconv.Itoa(max) + " characters here"})
+		return
+	}
+	now := stamp()
+	rec := store.Chat{
+		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateClosed),
+		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, Lang: texts.Negotiate(lang),
+		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now, ClosedAt: &now,
+		CloseCause: store.CloseCauseLeftMessage, LastSeq: 2,
+	}
+	if b.Department != "" || notAccepted != "" {
+		rec.Fields = map[string]string{}
+		if b.Department != "" {
+			rec.Fields["department"] = b.Department
+		}
+		if notAccepted != "" {
+			rec.Fields["not_accepted_chat"] = notAccepted
+		}
+	}
+	msg := &protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: b.Text, Class: "linev", ClientID: id, At: now}
+	state := &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseLeftMessage, At: now}
+	msgData, err1 := json.Marshal(msg)
+	stateData, err2 := json.Marshal(state)
+	if err := errors.Join(err1, err2); err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	err := s.st.Commit(ctx,
+		store.Write{Chat: &rec, Event: &store.Event{ChatID: rec.ID, Seq: 1, Type: string(protocol.TypeMessage), Data: msgData, At: now},
+			Message: &store.Message{ChatID: rec.ID, Seq: 1, Role: string(protocol.RoleVisitor), Name: rec.VisitorName, Text: b.Text, ClientID: id, At: now}},
+		store.Write{Event: &store.Event{ChatID: rec.ID, Seq: 2, Type: string(protocol.TypeChatState), Data: stateData, At: now}})
+	if err != nil {
+		s.reply(c, id, nil, err)
+		return
+	}
+	s.log.Info("message left", "chat", rec.ID, "connector", conn.ID)
+	s.reply(c, id, &protocol.Ack{Chat: rec.ID}, nil)
 }
 
 // surveys loads a connector's pre-chat and post-chat survey fields in the protocol's form.

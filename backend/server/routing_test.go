@@ -228,3 +228,40 @@ func TestToolboxLimits(t *testing.T) {
 		}
 	}
 }
+
+// Outside service a visitor can leave a message; it is stored for the agents to answer.
+func TestLeaveMessage(t *testing.T) {
+	each(t, func(t *testing.T, opts servertest.Options) {
+		env := servertest.Start(t, opts)
+		ctx := ctxT(t)
+		env.ChangeConnector(t, func(conn *store.Connector) { conn.OutOfService = true })
+		visitor, connected := env.Visitor(t)
+		if connected.Open || !connected.LeaveMessage {
+			t.Fatalf("connected open=%v leave_message=%v", connected.Open, connected.LeaveMessage)
+		}
+		if _, err := visitor.Call(ctx, "", &protocol.LeaveMessage{Name: "Nora", Text: "Please call me"}); !isCode(err, protocol.CodeInvalid) {
+			t.Fatalf("without contact: %v", err)
+		}
+		ack, err := visitor.Call(ctx, "", &protocol.LeaveMessage{Name: "Nora", Email: "nora@example.com", Department: "Sales", Text: "Please call me about the offer."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, err := env.Server.Store().LeftMessages(ctx, env.Demo.TenantID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 1 || left[0].Chat.ID != ack.Body.(*protocol.Ack).Chat || left[0].Text != "Please call me about the offer." ||
+			left[0].Chat.VisitorEmail != "nora@example.com" || left[0].Chat.Fields["department"] != "Sales" || left[0].Chat.State != "closed" {
+			t.Fatalf("left messages %+v", left)
+		}
+		// A connector can switch it off.
+		env.ChangeConnector(t, func(conn *store.Connector) { conn.Toolbox = []byte(`{"leave_message":false}`) })
+		v2, c2 := env.Visitor(t)
+		if c2.LeaveMessage {
+			t.Fatal("leave_message still on")
+		}
+		if _, err := v2.Call(ctx, "", &protocol.LeaveMessage{Name: "Nora", Phone: "+49 30 1", Text: "x"}); !isCode(err, protocol.CodeUnsupported) {
+			t.Fatalf("switched off: %v", err)
+		}
+	})
+}

@@ -155,3 +155,40 @@ func (s *Store) Participants(ctx context.Context, chatID string) ([]Participant,
 	}
 	return out, nil
 }
+
+// CloseCauseLeftMessage marks a chat that is a message left by a visitor when no chat could
+// be had (WhosOn LeaveMessage): it is stored closed, with the message as its one line.
+const CloseCauseLeftMessage = "left_message"
+
+// LeftMessage is a message a visitor left, with the chat record that holds the visitor's
+// contact details.
+type LeftMessage struct {
+	Chat Chat
+	Text string
+}
+
+// LeftMessages returns a tenant's most recent left messages, newest first, for the people
+// who answer them.
+func (s *Store) LeftMessages(ctx context.Context, tenantID int64, limit int) ([]LeftMessage, error) {
+	q := s.r.WithContext(ctx).Where("tenant_id = ? AND close_cause = ?", tenantID, CloseCauseLeftMessage).Order("created_at DESC, id DESC")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	chats, err := findChats(q)
+	if err != nil {
+		return nil, wrap("left messages", err)
+	}
+	out := make([]LeftMessage, 0, len(chats))
+	for _, c := range chats {
+		msgs, err := s.Messages(ctx, c.ID, 1)
+		if err != nil {
+			return nil, err
+		}
+		lm := LeftMessage{Chat: c}
+		if len(msgs) > 0 {
+			lm.Text = msgs[0].Text
+		}
+		out = append(out, lm)
+	}
+	return out, nil
+}

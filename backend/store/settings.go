@@ -173,6 +173,8 @@ type Toolbox struct {
 	IdleTimeout      int    `json:"idle_timeout,omitempty"`       // seconds without activity before the chat closes
 	IdleWarning      int    `json:"idle_warning,omitempty"`       // seconds before that close the visitor is warned
 	MaxMessageLength int    `json:"max_message_length,omitempty"` // characters; 0 = the protocol's limit
+	// LeaveMessage lets visitors leave a message when no chat can be had (true when absent).
+	LeaveMessage bool `json:"leave_message"`
 }
 
 // MaxMessageRunes is the upper bound for Toolbox.MaxMessageLength (shared/limits.MessageRunes;
@@ -180,7 +182,9 @@ type Toolbox struct {
 const MaxMessageRunes = 4000
 
 // DefaultToolbox is what a connector without a toolbox document behaves like.
-func DefaultToolbox() Toolbox { return Toolbox{Position: ToolboxPositions[0], ShowWaitTime: true} }
+func DefaultToolbox() Toolbox {
+	return Toolbox{Position: ToolboxPositions[0], ShowWaitTime: true, LeaveMessage: true}
+}
 
 // ParseToolbox decodes and validates a connector's toolbox; an empty document gives
 // [DefaultToolbox]. Errors wrap ErrInvalid.

@@ -203,7 +203,9 @@ func TestOutOfServiceAndRefusedOrigin(t *testing.T) {
 	b.Do(chromedp.Navigate(env.URL + "/demo"))
 	b.WaitFor("the offline launcher", `(() => { const h = document.querySelector('parley-chat'); return !!(h && h.shadowRoot.querySelector('.d.off')); })()`)
 	b.Click(jsLauncher)
-	b.WaitFor("the out-of-service text", inFrame(`!d.querySelector('#v-offline').hidden && d.querySelector('#v-offline').textContent.includes("le service n'est pas disponible")`))
+	// The connector takes left messages: the text heads the form to leave one.
+	b.WaitFor("the out-of-service text", inFrame(`!d.querySelector('#v-leave').hidden && d.querySelector('#leave-oos').textContent.includes("le service n'est pas disponible") &&
+		d.querySelector('#btn-leave-send').textContent === 'Envoyer le message'`))
 	b.Screenshot("11-out-of-service-fr")
 	b.AssertNoConsoleErrors()
 

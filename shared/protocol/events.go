@@ -108,6 +108,7 @@ const (
 	CauseVisitorGone  Cause = "visitor_gone"   // the visitor was away longer than the reconnect window
 	CauseOutOfService Cause = "out_of_service" // closed hours or switched out of service
 	CauseIdle         Cause = "idle"           // the visitor was idle past the idle timeout
+	CauseLeftMessage  Cause = "left_message"   // not a chat: a message the visitor left
 )
 
 // Connected answers [VisitorConnect]: what the widget needs to show the connector (WhosOn
