@@ -55,6 +55,8 @@ func (h agentHandler) command(ctx context.Context, c *realtime.Conn, cmd protoco
 		s.send(c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
 	case *protocol.FileSend:
 		s.sendFile(ctx, c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
+	case *protocol.FieldAsk:
+		s.askField(c, cmd, uid, b)
 	case *protocol.Typing:
 		ch := s.chatFor(cmd.Chat)
 		if ch == nil || cs.sub(cmd.Chat) == nil {

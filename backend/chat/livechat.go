@@ -26,8 +26,9 @@ type liveChat struct {
 	rec         store.Chat
 	seq         uint64
 	offerTo     int64
-	agentName   string // display name of the agent handling the chat
-	question    string // the visitor's first message, shown on offers
+	agentName   string                          // display name of the agent handling the chat
+	question    string                          // the visitor's first message, shown on offers
+	asked       map[string]protocol.SurveyField // fields agents asked for, not yet answered
 	acks        map[string]protocol.Ack
 	ackOrder    []string
 	warnTimer   *time.Timer

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 		}
 		s.fieldsSet(c, cmd, fields, "post")
 	case *protocol.FieldSubmit:
-		s.fieldsSet(c, cmd, map[string]string{b.Name: b.Value}, "")
+		s.fieldSubmit(c, cmd, b)
 	case *protocol.QueueInfoGet:
 		info := s.router.queueInfo(acd.ConnectorID(cs.connector.ID))
 		c.SendEvent(protocol.Event{ID: cmd.ID, Body: &protocol.QueueInfo{Open: info.Open, Waiting: info.Waiting, EstimatedWait: seconds(info.EstimatedWait)}})
@@ -513,6 +514,7 @@ func (s *Service) visitorResume(ctx context.Context, c *realtime.Conn, cmd proto
 		ch.broadcast(&protocol.Presence{Role: protocol.RoleVisitor, Online: true}, toAgents)
 	}
 	s.reply(c, cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, nil)
+	s.resendAsked(ch, c)
 }
 
 // withVisitorChat runs f for a chat the connection follows, and answers the command.
@@ -644,6 +646,75 @@ func (s *Service) fieldsSet(c *realtime.Conn, cmd protocol.Command, fields map[s
 		ch.rec.Fields[k] = v
 	}
 	s.emit(ch, &protocol.FieldSet{Fields: fields, Survey: survey}, nil, true, func(_ uint64, err error) { s.reply(c, cmd.ID, nil, err) })
+}
+
+// fieldSubmit records the visitor's answer to a field an agent asked for, checked against that
+// field; an answer nobody asked for is kept as a free field, as WhosOn does.
+func (s *Service) fieldSubmit(c *realtime.Conn, cmd protocol.Command, b *protocol.FieldSubmit) {
+	value := b.Value
+	if ch := s.chatFor(cmd.Chat); ch != nil {
+		ch.mu.Lock()
+		f, asked := ch.asked[b.Name]
+		ch.mu.Unlock()
+		if asked {
+			if err := survey.Check(f, value); err != nil {
+				if pe := survey.ToProtocol(err); pe != nil {
+					err = pe
+				}
+				s.reply(c, cmd.ID, nil, err)
+				return
+			}
+			value = survey.Normalize(f, value)
+			ch.mu.Lock()
+			delete(ch.asked, b.Name)
+			ch.mu.Unlock()
+		}
+	}
+	s.fieldsSet(c, cmd, map[string]string{b.Name: value}, "")
+}
+
+// askField sends the visitor an agent's field request and remembers it until answered; a
+// visitor who reconnects gets the open requests again.
+func (s *Service) askField(c *realtime.Conn, cmd protocol.Command, uid int64, b *protocol.FieldAsk) {
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil || connOf(c).sub(cmd.Chat) == nil {
+		s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	f := b.Field
+	f.Enabled = true
+	ch.mu.Lock()
+	switch {
+	case ch.rec.AgentID != uid:
+		ch.mu.Unlock()
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only the agent handling the chat may ask the visitor"))
+		return
+	case ch.rec.State == string(protocol.StateClosed):
+		ch.mu.Unlock()
+		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "the chat has ended"))
+		return
+	}
+	if ch.asked == nil {
+		ch.asked = map[string]protocol.SurveyField{}
+	}
+	ch.asked[f.Name] = f
+	ch.mu.Unlock()
+	ch.broadcast(&protocol.FieldRequest{Field: f}, toVisitor)
+	s.reply(c, cmd.ID, nil, nil)
+}
+
+// resendAsked sends a reconnected visitor the fields agents asked for and are still open.
+func (s *Service) resendAsked(ch *liveChat, c *realtime.Conn) {
+	ch.mu.Lock()
+	open := make([]protocol.SurveyField, 0, len(ch.asked))
+	for _, f := range ch.asked {
+		open = append(open, f)
+	}
+	ch.mu.Unlock()
+	sort.Slice(open, func(i, j int) bool { return open[i].Name < open[j].Name })
+	for _, f := range open {
+		c.SendEvent(protocol.Event{Chat: ch.id, Body: &protocol.FieldRequest{Field: f}})
+	}
 }
 
 // chatInfo answers MiCC's GetChatInfo.

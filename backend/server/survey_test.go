@@ -70,3 +70,39 @@ func TestSurveys(t *testing.T) {
 		t.Fatalf("stored chat %+v", rec)
 	}
 }
+
+// An agent asks the visitor for a field during the chat (WhosOn requestfield): the answer is
+// checked against the field and reaches the agent; an open request survives a reconnect.
+func TestAgentAsksForField(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	agent, _ := env.Agent(t, 0)
+	visitor, _ := env.Visitor(t)
+	chatID, token := startChat(t, ctx, visitor, agent, "Olga")
+	field := protocol.SurveyField{Name: "OrderNumber", Type: "numeric", Prompt: "Your order number?", Required: true, ValidateLow: 1000, ValidateHigh: 9999}
+	if _, err := visitor.Call(ctx, chatID, &protocol.FieldAsk{Field: field}); !isCode(err, protocol.CodeForbidden) {
+		t.Fatalf("a visitor asking: %v", err)
+	}
+	if _, err := agent.Call(ctx, chatID, &protocol.FieldAsk{Field: field}); err != nil {
+		t.Fatal(err)
+	}
+	if _, req := await[*protocol.FieldRequest](t, ctx, visitor); req.Field.Name != "OrderNumber" || !req.Field.Enabled {
+		t.Fatalf("request %+v", req.Field)
+	}
+	// The request is still open after a reconnect.
+	visitor.Drop()
+	back, _ := env.Visitor(t)
+	if _, err := back.Call(ctx, chatID, &protocol.Resume{Token: token}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = await[*protocol.FieldRequest](t, ctx, back)
+	if _, err := back.Call(ctx, chatID, &protocol.FieldSubmit{Name: "OrderNumber", Value: "12"}); !isCode(err, protocol.CodeInvalid) {
+		t.Fatalf("out of range: %v", err)
+	}
+	if _, err := back.Call(ctx, chatID, &protocol.FieldSubmit{Name: "OrderNumber", Value: "4711"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, set := await[*protocol.FieldSet](t, ctx, agent); set.Fields["OrderNumber"] != "4711" {
+		t.Fatalf("field set %+v", set)
+	}
+}

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/parleychat/parley/shared/limits"
@@ -28,6 +29,7 @@ const (
 	TypeStatusSet         Type = "status.set"
 	TypeOfferAccept       Type = "offer.accept"
 	TypeOfferDecline      Type = "offer.decline"
+	TypeFieldAsk          Type = "field.ask"
 )
 
 // commandSpec says how to make a command's body and which roles may send it.
@@ -63,6 +65,7 @@ var commandTypes = map[Type]commandSpec{
 	TypeStatusSet:         {func() CommandBody { return new(StatusSet) }, false, true},
 	TypeOfferAccept:       {func() CommandBody { return new(OfferAccept) }, false, true},
 	TypeOfferDecline:      {func() CommandBody { return new(OfferDecline) }, false, true},
+	TypeFieldAsk:          {func() CommandBody { return new(FieldAsk) }, false, true},
 }
 
 // Ping keeps a connection alive through proxies and proves it works; it is acked.
@@ -373,3 +376,48 @@ func (*OfferDecline) CommandType() Type { return TypeOfferDecline }
 
 // Validate implements [CommandBody].
 func (*OfferDecline) Validate() error { return nil }
+
+// FieldAsk asks the visitor of a chat to fill in one field (WhosOn requestfield): the visitor
+// gets a [FieldRequest] and answers with [FieldSubmit], which the server checks against the
+// field; the answer joins the chat's fields as a [FieldSet].
+type FieldAsk struct {
+	inChat
+	Field SurveyField `json:"field"`
+}
+
+// CommandType implements [CommandBody].
+func (*FieldAsk) CommandType() Type { return TypeFieldAsk }
+
+// Validate implements [CommandBody]: a usable field name, a known type, a prompt, bounded
+// options.
+func (c *FieldAsk) Validate() error {
+	f := c.Field
+	if err := firstErr(required("field.name", f.Name), checkRunes("field.name", f.Name, limits.DataKeyRunes),
+		required("field.prompt", f.Prompt), checkRunes("field.prompt", f.Prompt, 200),
+		checkRunes("field.mask", f.Mask, 200), checkRunes("field.default", f.Default, limits.DataValueRunes)); err != nil {
+		return err
+	}
+	for i, r := range f.Name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || r == '_')) {
+			return &Error{Code: CodeInvalid, Field: "field.name", Message: "a field name starts with a letter and has only letters, digits and _"}
+		}
+	}
+	if !slices.Contains(FieldTypes, f.Type) {
+		return &Error{Code: CodeInvalid, Field: "field.type", Message: "field type must be one of " + strings.Join(FieldTypes, ", ")}
+	}
+	if len(f.Options) > limits.DataEntries {
+		return &Error{Code: CodeTooLarge, Field: "field.options", Message: "too many options"}
+	}
+	for _, o := range f.Options {
+		if err := checkRunes("field.options", o, 200); err != nil {
+			return err
+		}
+	}
+	if f.Type == "select" && len(f.Options) == 0 {
+		return &Error{Code: CodeInvalid, Field: "field.options", Message: "a choice field needs options"}
+	}
+	return nil
+}
+
+// FieldTypes are the survey field types of the WhosOn field model.
+var FieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name"}

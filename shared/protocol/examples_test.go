@@ -48,6 +48,7 @@ var commandExamples = []Command{
 	{ID: "a2", Body: &StatusSet{Status: 79}},
 	{ID: "a3", Chat: "ch_8ZqM2x", Body: &OfferAccept{}},
 	{ID: "a4", Chat: "ch_Rt5vN1", Body: &OfferDecline{}},
+	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
 // eventExample is an event together with the connections it goes to.

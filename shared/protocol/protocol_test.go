@@ -211,6 +211,9 @@ func decodeCases() []decodeCase {
 		{name: "null data for a body with required fields", frame: cmd(TypeChatRequest, "r1", "", "null"), code: CodeInvalid, id: "r1", field: "name"},
 		{name: "leave.message without name", frame: cmd(TypeLeaveMessage, "l1", "", obj("text", "Call me")), code: CodeInvalid, id: "l1", field: "name"},
 		{name: "leave.message without text", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas")), code: CodeInvalid, id: "l1", field: "text"},
+		{name: "field.ask without options for a choice", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "Topic", "type", "select", "prompt", "Topic?")))), code: CodeInvalid, id: "q1", field: "field.options"},
+		{name: "field.ask with a bad name", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "1x", "type", "text", "prompt", "X?")))), code: CodeInvalid, id: "q1", field: "field.name"},
+		{name: "field.ask with an unknown type", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "X", "type", "color", "prompt", "X?")))), code: CodeInvalid, id: "q1", field: "field.type"},
 		{name: "leave.message without e-mail or phone", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas", "text", "Call me")), code: CodeInvalid, id: "l1", field: "email"},
 		{name: "file without name", frame: cmd(TypeFileSend, "f1", "ch1", obj("url", "https://x/y")), code: CodeInvalid, id: "f1", field: "name"},
 		{name: "file without url", frame: cmd(TypeFileSend, "f1", "ch1", obj("name", "a.pdf")), code: CodeInvalid, id: "f1", field: "url"},
@@ -313,7 +316,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeVisitorConnect: "visitor", TypeChatRequest: "visitor", TypePreview: "visitor", TypeFieldSubmit: "visitor",
 		TypeSurveySubmit: "visitor", TypeTranscriptRequest: "visitor", TypeLeaveMessage: "visitor",
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
-		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent",
+		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
