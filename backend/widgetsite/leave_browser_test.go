@@ -142,7 +142,9 @@ func TestLeaveMessageAfterNoAgentInChromium(t *testing.T) {
 	b.Do(chromedp.KeyEvent("\r"))
 	b.WaitFor("the prefilled form", inFrame(`!d.querySelector('#v-leave').hidden && d.querySelector('#v-chat').hidden &&
 		d.querySelector('#leave-oos').hidden && d.querySelector('#l-name').value === 'Anna Besucherin' && d.activeElement.id === 'l-email'`))
-	b.Click(jsFrameDoc + `.querySelector('#btn-leave-cancel')`)
+	b.Do(chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+	b.WaitFor("the focus on the way back", inFrame(`d.activeElement.id === 'btn-leave-cancel'`))
+	b.Do(chromedp.KeyEvent("\r"))
 	b.WaitFor("the transcript again", inFrame(`d.querySelector('#v-leave').hidden && !d.querySelector('#v-chat').hidden && d.activeElement.id === 'btn-leave'`))
 	b.Do(chromedp.KeyEvent("\r"))
 	b.WaitFor("the form again", inFrame(`!d.querySelector('#v-leave').hidden && d.activeElement.id === 'l-email'`))

@@ -30,6 +30,8 @@ type view struct {
 	btnSurvey, btnSkip                                  js.Value
 	askForm, askHead, btnAsk, btnAskSkip                js.Value
 	pre, post, ask                                      *surveyForm
+	leave                                               *leaveView
+	btnLeave, offlineThanks                             js.Value
 	rows                                                map[string]row
 	order                                               []string
 	lastPhase                                           chat.Phase
@@ -37,8 +39,9 @@ type view struct {
 	lang                                                string
 	sendTimeLabel                                       string
 	// focusErr asks the next render to move the focus to the first refused answer.
-	focusErr bool
-	lastPost chat.PostState
+	focusErr  bool
+	lastPost  chat.PostState
+	lastLeave chat.LeaveState
 }
 
 // row is one rendered transcript line and what it showed, to update it in place.
@@ -99,7 +102,10 @@ func newView(a *app) *view {
 	v.post = &surveyForm{prefix: "post", parent: v.postForm, before: v.postErr}
 
 	v.offlineText = el("p", "")
-	v.offline = add(el("section", "center notice-card", "id", "v-offline"), v.offlineText)
+	v.offlineThanks = el("p", "thanks", "id", "leave-thanks", "role", "status", "tabindex", "-1", "hidden", "")
+	v.offline = add(el("section", "center notice-card", "id", "v-offline"), v.offlineText, v.offlineThanks)
+	// Leave a message: on a closed connector, or after a chat no agent took.
+	v.leave = newLeaveView()
 	v.refusedText = el("p", "")
 	v.refused = add(el("section", "center notice-card error", "id", "v-refused"), v.refusedText)
 
@@ -115,7 +121,7 @@ func newView(a *app) *view {
 	v.ask = &surveyForm{prefix: "ask", parent: v.askForm, before: askActions}
 	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.typing)
 
-	main := add(el("main", "body"), v.loading, v.form, v.offline, v.refused, v.chatView, v.postForm)
+	main := add(el("main", "body"), v.loading, v.form, v.offline, v.leave.form, v.refused, v.chatView, v.postForm)
 
 	v.notice = el("p", "notice", "id", "notice", "role", "alert")
 	v.msgLabel = el("label", "sr-only", "for", "msg")
@@ -129,7 +135,8 @@ func newView(a *app) *view {
 	sendForm := add(el("form", "send-form", "id", "send-form"), v.btnAttach, v.msgLabel, v.msg, v.btnSend)
 	v.composer = add(el("footer", "composer", "id", "composer"), v.notice, sendForm, v.fileInput)
 	v.btnRestart = el("button", "btn btn-primary", "type", "button", "id", "btn-restart")
-	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnRestart)
+	v.btnLeave = el("button", "btn btn-primary", "type", "button", "id", "btn-leave", "hidden", "")
+	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnLeave, v.btnRestart)
 
 	add(v.root, header, v.queue, v.banner, v.confirm, main, v.composer, v.restart)
 	add(body, v.root)
@@ -212,6 +219,8 @@ func (v *view) wire() {
 	})
 	on(v.btnYes, "click", func(js.Value) { a.do(a.m.Close) })
 	on(v.btnRestart, "click", func(js.Value) { a.do(a.m.NewChat) })
+	on(v.btnLeave, "click", func(js.Value) { a.do(a.m.OpenLeave) })
+	v.leave.wire(a)
 	on(v.btnMin, "click", func(js.Value) {
 		a.do(func() { a.m.SetVisible(false) })
 		a.post(map[string]any{"parley": "minimize"})
@@ -255,6 +264,12 @@ func (v *view) focusDefault() {
 	switch {
 	case m.ConfirmingClose:
 		v.btnNo.Call("focus")
+	case m.LeaveShown():
+		v.leave.focusFirst()
+	case m.Phase == chat.PhaseOffline:
+		if m.LeaveThanks() != "" {
+			v.offlineThanks.Call("focus")
+		}
 	case m.Phase == chat.PhaseForm:
 		switch {
 		case !m.AsksName():
@@ -269,9 +284,12 @@ func (v *view) focusDefault() {
 	case m.Phase.InChat():
 		v.msg.Call("focus")
 	case m.Phase == chat.PhaseClosed:
-		if surveyShown(m) {
+		switch {
+		case surveyShown(m):
 			v.post.focusFirst()
-		} else {
+		case m.LeaveOffered():
+			v.btnLeave.Call("focus")
+		default:
 			v.btnRestart.Call("focus")
 		}
 	}
@@ -286,6 +304,8 @@ func surveyShown(m *chat.Model) bool {
 func (v *view) focusInvalid() {
 	m := v.a.m
 	switch {
+	case m.LeaveShown():
+		v.leave.focusFirstInvalid(m)
 	case m.Phase == chat.PhaseForm:
 		switch {
 		case m.FieldError == uitext.NameRequired && m.AsksName():
@@ -379,17 +399,29 @@ func (v *view) render() {
 	show(v.banner, banner != "")
 
 	ph := m.Phase
+	leave := m.LeaveShown()
 	show(v.loading, ph == chat.PhaseLoading)
 	show(v.form, ph == chat.PhaseForm)
-	show(v.offline, ph == chat.PhaseOffline)
+	show(v.offline, ph == chat.PhaseOffline && !leave)
 	show(v.refused, ph == chat.PhaseRefused)
-	show(v.chatView, ph.InChat() || (ph == chat.PhaseClosed && !surveyShown(m)))
+	show(v.chatView, ph.InChat() || (ph == chat.PhaseClosed && !surveyShown(m) && !leave))
 	show(v.composer, ph.InChat())
-	show(v.restart, ph == chat.PhaseClosed && !surveyShown(m))
+	show(v.restart, ph == chat.PhaseClosed && !surveyShown(m) && !leave)
+	show(v.btnLeave, m.LeaveOffered())
+	// Offered a message, the new chat is the second choice.
+	restartClass := "btn btn-primary"
+	if m.LeaveOffered() {
+		restartClass = "btn btn-ghost"
+	}
+	setAttr(v.btnRestart, "class", restartClass)
 	show(v.btnEnd, ph.InChat())
 	show(v.confirm, m.ConfirmingClose)
 
 	setText(v.offlineText, m.OfflineText())
+	thanks := m.LeaveThanks()
+	setText(v.offlineThanks, thanks)
+	show(v.offlineThanks, thanks != "")
+	v.leave.render(m)
 	setText(v.refusedText, t.Get(m.RefusedKey))
 	if m.Name != "" && v.name.Get("value").String() == "" {
 		v.name.Set("value", m.Name)
@@ -412,7 +444,14 @@ func (v *view) render() {
 
 	// Focus follows the journey: into the form, into the message box, onto the question, to
 	// the first refused answer.
-	if ph != v.lastPhase || m.ConfirmingClose != v.lastConfirm || m.Post != v.lastPost {
+	// A message on its way keeps the focus where it is; refused, the focus goes to the first
+	// refused field.
+	leaveMoved := m.Leave != v.lastLeave && m.Leave != chat.LeaveSending
+	if v.lastLeave == chat.LeaveSending && m.Leave == chat.LeaveOpen {
+		leaveMoved, v.focusErr = false, true
+	}
+	v.lastLeave = m.Leave
+	if ph != v.lastPhase || m.ConfirmingClose != v.lastConfirm || m.Post != v.lastPost || leaveMoved {
 		first := v.lastPhase == 255
 		v.lastPhase, v.lastConfirm, v.lastPost = ph, m.ConfirmingClose, m.Post
 		if !first || m.Visible {
@@ -448,6 +487,8 @@ func (v *view) labels(t uitext.Texts) {
 	setAttr(v.btnAttach, "aria-label", t.Get(uitext.AttachFile))
 	setAttr(v.btnAttach, "title", t.Get(uitext.AttachFile))
 	setText(v.btnRestart, t.Get(uitext.Restart))
+	setText(v.btnLeave, t.Get(uitext.LeaveMessage))
+	v.leave.setLabels(t)
 	setText(v.postTitle, t.Get(uitext.PostChatTitle))
 	setText(v.postIntro, t.Get(uitext.PostChatIntro))
 	setText(v.btnSurvey, t.Get(uitext.SubmitSurvey))

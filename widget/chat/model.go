@@ -159,6 +159,7 @@ type Model struct {
 	Token   string
 	LastSeq uint64
 	Name    string
+	Email   string // given with the chat request, for a message left after it
 	Items   []Item
 	outbox  []outCmd
 
@@ -202,6 +203,19 @@ type Model struct {
 	// Asks are the fields the agent asked the visitor to fill in; the first one is shown.
 	Asks       []protocol.SurveyField
 	askSending string
+
+	// Leave is where the visitor is with leaving a message (leave.go).
+	Leave LeaveState
+	// LeaveErrs says, by field (LeaveName, ...), why the leave-a-message form was refused:
+	// the message to show next to the field, "" for a field marked without one of its own.
+	LeaveErrs map[string]string
+	// LeaveError is shown at the top of the form: a problem of the whole form, or a summary
+	// of the refused fields; "" none.
+	LeaveError string
+	// leaveCmd is the leave.message waiting for its answer; leaveSent says it went out on the
+	// current connection.
+	leaveCmd  *protocol.Command
+	leaveSent bool
 
 	hideAgent, showWait bool
 	connectID, resumeID string
@@ -282,6 +296,7 @@ func (m *Model) flush() {
 	if m.Conn != ConnUp || !m.ready {
 		return
 	}
+	m.flushLeave()
 	for i := range m.outbox {
 		o := &m.outbox[i]
 		if o.sent {
@@ -330,6 +345,7 @@ func (m *Model) SocketClosed(code int, now time.Time) bool {
 	for i := range m.outbox {
 		m.outbox[i].sent = false
 	}
+	m.leaveSent = false
 	if m.Conn == ConnStopped || m.Phase == PhaseRefused {
 		m.Conn = ConnStopped
 		return false
@@ -454,7 +470,8 @@ func (m *Model) connected(c *protocol.Connected) {
 		return
 	}
 	m.ready = true
-	if m.Phase == PhaseLoading || m.Phase == PhaseOffline || m.Phase == PhaseForm {
+	if m.Phase == PhaseLoading || m.Phase == PhaseForm || (m.Phase == PhaseOffline && m.Leave != LeaveSending) {
+		// A message on its way keeps its screen until it is answered.
 		m.Phase = m.idlePhase()
 	}
 	m.flush()
@@ -494,6 +511,9 @@ func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 		m.resumeID = ""
 		m.ready = true
 		m.flush()
+		return
+	}
+	if m.leaveAnswered(id, nil, now) {
 		return
 	}
 	i := m.outboxIndex(id)
@@ -584,6 +604,9 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 			m.Phase = m.idlePhase()
 			m.flush()
 		}
+		return
+	}
+	if id != "" && m.leaveAnswered(id, e, now) {
 		return
 	}
 	i := m.outboxIndex(id)
@@ -821,6 +844,9 @@ func (m *Model) reset() {
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
 	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
 	m.uploads, m.FileNotice = nil, ""
+	if m.Leave != LeaveSending {
+		m.Leave, m.LeaveErrs, m.LeaveError = LeaveNone, nil, ""
+	}
 }
 
 // StartChat requests a chat with the visitor's name (required), optional question and
@@ -876,6 +902,7 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 			req.Email = m.cfg.PData["email"]
 		}
 	}
+	m.Email = req.Email
 	m.Phase = PhaseRequesting
 	m.enqueue(protocol.Command{ID: m.nextID(), Body: req})
 	return true

@@ -26,7 +26,7 @@ func (m *Model) Snapshot(now time.Time) []byte {
 		return nil
 	}
 	w := wire.NewObject().Int("v", snapshotVersion).Int("saved", now.UnixMilli()).
-		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).
+		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).Str("email", m.Email).
 		Str("phase", m.Phase.String()).Str("cause", string(m.Cause)).
 		Str("agent", m.Agent).Bool("joined", m.AgentJoined).Str("post", m.Post.String())
 	if len(m.Asks) > 0 {
@@ -100,7 +100,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	if v.Get("phase").Str() == PhaseClosed.String() && now.Sub(saved) > ClosedMaxAge {
 		return m
 	}
-	m.Chat, m.Token, m.Name = v.Get("chat").Str(), v.Get("token").Str(), v.Get("name").Str()
+	m.Chat, m.Token, m.Name, m.Email = v.Get("chat").Str(), v.Get("token").Str(), v.Get("name").Str(), v.Get("email").Str()
 	m.LastSeq = uint64(v.Get("seq").Num())
 	m.Agent, m.AgentJoined = v.Get("agent").Str(), v.Get("joined").Bool()
 	m.Cause = protocol.Cause(v.Get("cause").Str())

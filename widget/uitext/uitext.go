@@ -101,6 +101,19 @@ const (
 	FileFailed       = "fileFailed"
 	SizeKB           = "sizeKB"
 	SizeMB           = "sizeMB"
+
+	// Leave a message: the button after a chat no agent took, the form, its checks, the thanks.
+	LeaveMessage         = "leaveMessage"
+	LeaveTitle           = "leaveTitle"
+	LeaveIntro           = "leaveIntro"
+	LeaveEmail           = "leaveEmail"
+	LeavePhone           = "leavePhone"
+	LeaveText            = "leaveText"
+	LeaveSend            = "leaveSend"
+	LeaveCancel          = "leaveCancel"
+	LeaveContactRequired = "leaveContactRequired"
+	LeaveTextRequired    = "leaveTextRequired"
+	LeaveThanks          = "leaveThanks"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -196,6 +209,22 @@ var defaults = map[string]string{
 	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
 	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
 	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",
+
+	LeaveMessage + "#en": "Leave a message", LeaveMessage + "#de": "Nachricht hinterlassen", LeaveMessage + "#fr": "Laisser un message",
+	LeaveTitle + "#en": "Leave us a message", LeaveTitle + "#de": "Hinterlassen Sie uns eine Nachricht", LeaveTitle + "#fr": "Laissez-nous un message",
+	LeaveIntro + "#en": "Tell us how to reach you, by e-mail or phone, and we will get back to you.",
+	LeaveIntro + "#de": "Sagen Sie uns, wie wir Sie per E-Mail oder Telefon erreichen, und wir melden uns bei Ihnen.",
+	LeaveIntro + "#fr": "Indiquez-nous comment vous joindre, par e-mail ou par téléphone, et nous reviendrons vers vous.",
+	LeaveEmail + "#en": "E-mail", LeaveEmail + "#de": "E-Mail", LeaveEmail + "#fr": "E-mail",
+	LeavePhone + "#en": "Phone", LeavePhone + "#de": "Telefon", LeavePhone + "#fr": "Téléphone",
+	LeaveText + "#en": "Your message", LeaveText + "#de": "Ihre Nachricht", LeaveText + "#fr": "Votre message",
+	LeaveSend + "#en": "Send message", LeaveSend + "#de": "Nachricht senden", LeaveSend + "#fr": "Envoyer le message",
+	LeaveCancel + "#en": "Back to the chat", LeaveCancel + "#de": "Zurück zum Chat", LeaveCancel + "#fr": "Retour à la conversation",
+	LeaveContactRequired + "#en": "Please enter an e-mail address or a phone number, so that we can reply.",
+	LeaveContactRequired + "#de": "Bitte geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir antworten können.",
+	LeaveContactRequired + "#fr": "Veuillez indiquer une adresse e-mail ou un numéro de téléphone pour que nous puissions vous répondre.",
+	LeaveTextRequired + "#en":    "Please enter your message.", LeaveTextRequired + "#de": "Bitte geben Sie Ihre Nachricht ein.", LeaveTextRequired + "#fr": "Veuillez saisir votre message.",
+	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
 }
 
 // connectorKeys are the keys the server resolves per connector (shared/texts).

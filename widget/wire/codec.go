@@ -35,6 +35,7 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 			Lang: d.Get("lang").Str(), Open: d.Get("open").Bool(), Texts: d.Get("texts").StrMap(),
 			MaxMessage: d.Get("max_message").Int(), Preview: d.Get("preview").Bool(),
 			EstimatedWait: d.Get("estimated_wait").Int(), MaxAttachmentKB: d.Get("max_attachment_kb").Int(),
+			LeaveMessage: d.Get("leave_message").Bool(),
 		}
 		if w := d.Get("widget"); w.Kind() != KindNull {
 			c.Widget = []byte(w.Raw())
@@ -214,6 +215,12 @@ func EncodeCommand(c protocol.Command) (string, error) {
 		d.str("url", b.URL, false)
 		d.num("size", b.Size, true)
 		d.str("content_type", b.ContentType, true)
+	case *protocol.LeaveMessage:
+		d.str("name", b.Name, false)
+		d.str("department", b.Department, true)
+		d.str("email", b.Email, true)
+		d.str("phone", b.Phone, true)
+		d.str("text", b.Text, false)
 	default:
 		return "", ErrNotForVisitors
 	}

@@ -19,7 +19,7 @@ func visitorEvents() []protocol.Event {
 		{ID: "c2", Body: &protocol.Error{Code: protocol.CodeInvalid, Message: "name is required", Field: "name"}},
 		{Body: &protocol.Connected{Session: "s1", Name: "Acme", Title: "Acme help", Lang: "de", Open: true,
 			Texts: map[string]string{"bye": "Tschüss <b>", "agentTyping": "Agent $agent schreibt ..."}, MaxMessage: 1000,
-			Preview: true, EstimatedWait: 90, AllowedFileTypes: []string{"png", "pdf"}, RestrictedFileTypes: []string{"exe", ".BAT"}, MaxAttachmentKB: 512,
+			Preview: true, EstimatedWait: 90, AllowedFileTypes: []string{"png", "pdf"}, RestrictedFileTypes: []string{"exe", ".BAT"}, MaxAttachmentKB: 512, LeaveMessage: true,
 			Widget: json.RawMessage(`{"position":"bottom-left","hide_agent_name":true}`)}},
 		{Chat: "ch1", Seq: 1, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseNoAgent, At: at}},
 		{Chat: "ch1", Body: &protocol.Queue{Position: 2, Of: 5, EstimatedWait: -1}},
@@ -123,6 +123,9 @@ func visitorCommands() []protocol.Command {
 		{ID: "b8", Body: &protocol.ChatRequest{Name: "Ann", Fields: map[string]string{"FindMethod": "Google", "Mailing": "Y"}}},
 		{ID: "b9", Chat: "ch1", Body: &protocol.FileSend{Name: "Zoë \"photo\".png", URL: "/files/f1/Zo%C3%AB.png", Size: 1234, ContentType: "image/png"}},
 		{ID: "c1", Chat: "ch1", Body: &protocol.FileSend{Name: "a", URL: "/files/f2/a"}},
+		{ID: "c2", Chat: "ch1", Body: &protocol.LeaveMessage{Name: "Zoë \"Z\"", Department: "Sales", Email: "z@example.com", Phone: "+49 30 1234", Text: "Call me\nback <b>😀"}},
+		{ID: "c3", Body: &protocol.LeaveMessage{Name: "Ann", Phone: "+32 2 555", Text: "Hi"}},
+		{ID: "c4", Body: &protocol.LeaveMessage{Name: "Ann", Email: "ann@example.com", Text: "Hi"}},
 	}
 }
 
