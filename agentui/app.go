@@ -49,6 +49,12 @@ const (
 	// ActResendFile shares again a file the server refused to share; value [FileRef] with
 	// the failed line's command id.
 	ActResendFile = "agent/file/resend"
+	// ActAskForm opens or closes the "Ask for…" card of a chat and moves the focus into it or
+	// back to its button; ActAskClose only closes it. Value the chat id.
+	ActAskForm  = "agent/ask/form"
+	ActAskClose = "agent/ask/close"
+	// ActAsk asks the visitor for a field; value [AskRequest].
+	ActAsk = "agent/ask"
 )
 
 // FileRef names an upload or a file line of a chat, carried by the file actions.
@@ -172,6 +178,9 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActRetryUpload, a.onRetryUpload)
 	ctx.Handle(ActDismissUpload, a.onDismissUpload)
 	ctx.Handle(ActResendFile, a.onResendFile)
+	ctx.Handle(ActAskForm, a.onAskForm)
+	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
+	ctx.Handle(ActAsk, a.onAsk)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -214,6 +223,10 @@ func (a *App) restore(ctx app.Context) {
 		}
 		a.desk.RestoreUnacked(cmds)
 	}
+	var asks map[string][]desk.Ask
+	if err := ctx.SessionStorage().Get(keyAsks, &asks); err == nil && asks != nil {
+		a.desk.RestoreAsks(asks)
+	}
 	_ = ctx.LocalStorage().Get(keyNoAsk, &a.askLater)
 }
 
@@ -227,6 +240,7 @@ func (a *App) persist(ctx app.Context) {
 		}
 	}
 	_ = ctx.SessionStorage().Set(keyOutbox, frames)
+	_ = ctx.SessionStorage().Set(keyAsks, a.desk.Asks())
 }
 
 // changed runs after every state change: the tab's title and what survives a reload.
@@ -333,6 +347,7 @@ func (a *App) signOut(ctx app.Context, reason string) {
 	a.phase, a.signInErr, a.terminal = phaseSignIn, reason, ""
 	ctx.LocalStorage().Del(keySeen)
 	ctx.SessionStorage().Del(keyOutbox)
+	ctx.SessionStorage().Del(keyAsks)
 	a.platform.SetTitle(AppName)
 }
 
@@ -399,7 +414,14 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	if err != nil {
 		return // an event from a newer server: the update check reloads the app
 	}
+	asking := false
+	if c := a.desk.Current(); c != nil {
+		asking = c.Form != nil
+	}
 	alerts, cmds := a.desk.Apply(ev, now)
+	if c := a.desk.Current(); asking && c != nil && c.Form == nil {
+		ctx.Defer(func(app.Context) { focusAfterAsk() }) // the card closed on the ack
+	}
 	for _, c := range cmds {
 		a.write(c)
 	}

@@ -346,11 +346,11 @@ func TestComposerKeepsDraftPerChat(t *testing.T) {
 	if c.text != "" || c.shown != "b" {
 		t.Fatalf("switching chats must take b's draft, got %q", c.text)
 	}
-	c.toggle("emoji")
+	c.toggle(app.Context{}, "emoji")
 	if c.panel != "emoji" {
 		t.Fatal("emoji panel not open")
 	}
-	c.toggle("emoji")
+	c.toggle(app.Context{}, "emoji")
 	if c.panel != "" {
 		t.Fatal("emoji panel not closed")
 	}

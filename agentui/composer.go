@@ -18,8 +18,9 @@ var Emojis = []string{
 }
 
 // Composer is where the agent writes: Enter sends, Shift+Enter makes a new line; emoji and
-// canned responses are inserted at the cursor; the paper clip attaches files. It keeps its own text while the agent types
-// and reports it as a draft, so the text survives switching chats.
+// canned responses are inserted at the cursor; the paper clip attaches files; "Ask for…" opens
+// the card that asks the visitor for a field (see [App.renderAsk]). It keeps its own text
+// while the agent types and reports it as a draft, so the text survives switching chats.
 type Composer struct {
 	app.Compo
 
@@ -35,6 +36,8 @@ type Composer struct {
 	// Visitor and Agent fill the placeholders of canned responses.
 	Visitor string
 	Agent   string
+	// Asking is set while the chat's "Ask for…" card is open.
+	Asking bool
 
 	text   string
 	shown  string // the chat whose draft text holds
@@ -64,11 +67,11 @@ func (c *Composer) Render() app.UI {
 			app.Div().Class("composer-tools").Body(
 				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
 					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Text("🙂").
-					OnClick(func(ctx app.Context, e app.Event) { c.toggle("emoji") }),
+					OnClick(func(ctx app.Context, e app.Event) { c.toggle(ctx, "emoji") }),
 				app.Button().ID("canned-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
 					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Text("❝").
 					OnClick(func(ctx app.Context, e app.Event) {
-						c.toggle("canned")
+						c.toggle(ctx, "canned")
 						if c.panel == "canned" {
 							ctx.Defer(func(app.Context) { focusElement("canned-search") })
 						}
@@ -80,6 +83,13 @@ func (c *Composer) Render() app.UI {
 					Disabled(c.Disabled).DataSet("attach", c.Chat).Aria("label", "Attach files"),
 				app.Label().ID("attach-button").For("file-input").Class(when(c.Disabled, "btn btn-icon attach disabled", "btn btn-icon attach")...).
 					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Text("📎"),
+				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(c.Disabled).
+					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title("Ask the visitor for an order number, an e-mail address or any other field").
+					Text("Ask for…").
+					OnClick(func(ctx app.Context, e app.Event) {
+						c.panel = ""
+						ctx.NewActionWithValue(ActAskForm, c.Chat)
+					}),
 			),
 			app.Textarea().ID("composer-text").Class("composer-text").Rows(2).Disabled(c.Disabled).
 				Aria("label", "Message").
@@ -134,13 +144,17 @@ func (c *Composer) Render() app.UI {
 	)
 }
 
-// toggle opens a panel, or closes it when it is open.
-func (c *Composer) toggle(panel string) {
+// toggle opens a panel, or closes it when it is open. An open "Ask for…" card closes, so
+// that the panel does not cover it.
+func (c *Composer) toggle(ctx app.Context, panel string) {
 	if c.panel == panel {
 		c.panel = ""
 		return
 	}
 	c.panel, c.query = panel, ""
+	if c.Asking {
+		ctx.NewActionWithValue(ActAskClose, c.Chat)
+	}
 }
 
 // onInput keeps the text and reports it as the chat's draft (which also drives the typing

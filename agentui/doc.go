@@ -1,7 +1,8 @@
 // Package agentui is the agent app: a go-app v10 progressive web app in which an agent
 // handles many chats at once (offers with a countdown, session tabs with unread counts,
-// conversation, composer, canned responses, file attachments, visitor details, alerts,
-// automatic reconnection with resume).
+// conversation, composer, canned responses, file attachments, asking the visitor for a field,
+// visitor details with the pre-chat, requested and post-chat fields, alerts, automatic
+// reconnection with resume).
 //
 // The components follow go-app's action style: components fire actions, the root [App]
 // handles them on the UI goroutine, does the I/O through a [browser.Platform] off it

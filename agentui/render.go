@@ -317,9 +317,13 @@ func (a *App) renderPane() app.UI {
 					app.P().Class("preview-text").Text(c.Preview),
 				)
 			}),
+			renderWaiting(c),
 		),
-		a.renderUploads(c),
-		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User)},
+		// The uploads and the "Ask for…" card come and go in slots that stay, so that the
+		// composer after them keeps its place in the tree and is updated, not mounted anew.
+		app.Div().Class("slot").Body(a.renderUploads(c)),
+		app.Div().Class("slot").Body(a.renderAsk(c)),
+		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil},
 	)
 }
 
@@ -489,7 +493,7 @@ func (a *App) renderDetails() app.UI {
 		}),
 		dataBlock("Identity data (pdata)", v.PData),
 		dataBlock("Extra data (udata)", v.UData),
-		dataBlock("Form fields", v.Fields),
+		renderFields(c),
 		app.H2().Text("Earlier chats"),
 		a.renderPrevious(prev),
 	)

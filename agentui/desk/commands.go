@@ -165,7 +165,7 @@ func (d *Desk) Close(id string) (protocol.Command, bool) {
 }
 
 // ack settles the command id.
-func (d *Desk) ack(id string, a *protocol.Ack) {
+func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) {
 	cmd, ok := d.outbox.done(id)
 	if !ok {
 		for _, c := range d.Chats {
@@ -177,9 +177,11 @@ func (d *Desk) ack(id string, a *protocol.Ack) {
 	}
 	// A sent message stays pending until its message event, which carries its sequence
 	// number and time; a declined offer goes now.
-	switch cmd.Body.(type) {
+	switch b := cmd.Body.(type) {
 	case *protocol.OfferDecline:
 		d.removeOffer(cmd.Chat)
+	case *protocol.FieldAsk:
+		d.askAcked(cmd, b, now)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -223,6 +225,10 @@ func (d *Desk) refused(id string, e *protocol.Error) {
 	case *protocol.OfferAccept, *protocol.OfferDecline:
 		// The offer is gone (taken, expired): drop it.
 		d.removeOffer(cmd.Chat)
+	case *protocol.FieldAsk:
+		if d.askRefused(cmd, e) {
+			return // the reason shows in the form
+		}
 	}
 	d.Notice = e.Message
 }

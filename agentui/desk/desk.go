@@ -130,8 +130,13 @@ type Chat struct {
 	Draft string
 	// Resuming is the id of the resume command in flight for this chat, if any.
 	Resuming string
+	// Asks are the fields the agent asked the visitor for, oldest first; Form is the open
+	// "Ask for…" form (nil: closed).
+	Asks []*Ask
+	Form *AskForm
 
 	lastVisitorText string
+	origin          map[string]FieldOrigin // how fields other than pre-chat ones came
 }
 
 // SinceReply is the time since an agent last replied, or since the chat was opened when
@@ -252,6 +257,7 @@ type Desk struct {
 	nextID   func() string
 	lastRing time.Time
 	seen     map[string]uint64
+	restored map[string][]Ask // requests kept across a reload, for chats not yet known
 }
 
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads

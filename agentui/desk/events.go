@@ -12,11 +12,20 @@ import (
 // alerts to raise and the commands to send in answer (the resumes after agent.ready and the
 // commands to re-send after a reconnect).
 func (d *Desk) Apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Command) {
+	alerts, cmds := d.apply(ev, now)
+	if c := d.Chat(ev.Chat); c != nil && ev.Seq > 0 {
+		c.placeAskLines()
+	}
+	return alerts, cmds
+}
+
+// apply is [Desk.Apply] without the bookkeeping common to durable events.
+func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Command) {
 	switch b := ev.Body.(type) {
 	case *protocol.AgentReady:
 		return nil, d.ready(b, now)
 	case *protocol.Ack:
-		d.ack(ev.ID, b)
+		d.ack(ev.ID, b, now)
 	case *protocol.Error:
 		d.refused(ev.ID, b)
 	case *protocol.AgentStatus:
@@ -136,6 +145,7 @@ func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
 	}
 	d.Chats = append(d.Chats, c)
 	d.pendingLinesFor(c, now)
+	d.takeRestored(c)
 	return c
 }
 
@@ -281,7 +291,8 @@ func insertLine(lines []Line, l Line) []Line {
 	return lines
 }
 
-// fieldSet records fields the visitor filled in.
+// fieldSet records fields the visitor filled in: answers to the agent's requests and
+// post-chat survey answers (feedback). Each field gets a line in the conversation.
 func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) {
 	c := d.Chat(ev.Chat)
 	if c == nil || !d.durable(c, ev.Seq) {
@@ -290,17 +301,33 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 	if c.Visitor.Fields == nil {
 		c.Visitor.Fields = map[string]string{}
 	}
+	if c.origin == nil {
+		c.origin = map[string]FieldOrigin{}
+	}
 	keys := make([]string, 0, len(f.Fields))
-	for k, v := range f.Fields {
-		c.Visitor.Fields[k] = v
+	for k := range f.Fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	what := "The visitor filled in " + strings.Join(keys, ", ")
-	if f.Survey == "post" {
-		what = "The visitor answered the survey"
+	for _, k := range keys {
+		v := f.Fields[k]
+		c.Visitor.Fields[k] = v
+		var text string
+		if f.Survey == "post" {
+			c.origin[k] = FieldFeedback
+			text = "Visitor feedback, " + k + ": " + v
+		} else {
+			c.origin[k] = FieldAsked
+			label, shown := k, v
+			if a := c.answered(k, v, ev.Seq); a != nil {
+				label, shown = a.Label(), ShowValue(a.Field, v)
+			} else if a := c.asked(k); a != nil {
+				label, shown = a.Label(), ShowValue(a.Field, v)
+			}
+			text = "Visitor answered " + label + ": " + shown
+		}
+		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: text, At: now})
 	}
-	c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: what, At: now})
 }
 
 // chatState records a chat's state change; a closed chat stays on the list until dismissed.
@@ -321,6 +348,7 @@ func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time
 	if s.State == protocol.StateClosed {
 		d.removeOffer(c.ID)
 		c.Closed, c.Cause = true, s.Cause
+		c.Form = nil
 		c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
 		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: closedText(s.Cause), At: at})
 	}
