@@ -441,6 +441,13 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	s.emit(ch, systemLine(ch, texts.WelcomeMessage, "pagingmessage"), systemRow(ch, texts.WelcomeMessage), false, nil)
 	last := func(seq uint64, err error) {
 		if err != nil {
+			// The chat never became durable: forget it everywhere, so that no agent is left
+			// with an offer for it; the visitor may retry with a new request.
+			s.mu.Lock()
+			delete(s.chats, rec.ID)
+			delete(s.requests, key)
+			s.mu.Unlock()
+			s.router.submit(acd.ChatClosed{Chat: acd.ChatID(rec.ID)})
 			s.reply(c, id, nil, err)
 			return
 		}
