@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
+	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
@@ -110,11 +111,11 @@ func (h handlers) login(c *fiber.Ctx) error {
 		Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
 		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL),
 	})
-	return c.JSON(api.LoginResponse{Token: token, User: WireUser(u)})
+	return c.JSON(api.LoginResponse{Token: token, User: chat.WireUser(u)})
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
-	if token := sessionToken(c); token != "" {
+	if token := realtime.SessionToken(c); token != "" {
 		if err := h.st.DeleteSession(c.UserContext(), token); err != nil {
 			h.opts.Logger.Error("delete session", "err", err)
 		}
@@ -129,12 +130,12 @@ func (h handlers) me(c *fiber.Ctx) error {
 	if !ok {
 		return nil
 	}
-	return c.JSON(WireUser(u))
+	return c.JSON(chat.WireUser(u))
 }
 
 // signedIn returns the user of the request's session, or answers 401.
 func (h handlers) signedIn(c *fiber.Ctx) (store.User, bool) {
-	u, err := h.st.SessionUser(c.UserContext(), sessionToken(c))
+	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
 	if err != nil || !u.Active {
 		_ = apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "not signed in")
 		return store.User{}, false
@@ -193,7 +194,7 @@ func (h handlers) previous(c *fiber.Ctx) error {
 		if ch.AgentID != 0 {
 			if _, ok := names[ch.AgentID]; !ok {
 				if a, err := h.st.User(ctx, ch.AgentID); err == nil {
-					names[ch.AgentID] = displayName(a)
+					names[ch.AgentID] = chat.DisplayName(a)
 				}
 			}
 			pc.Agent = names[ch.AgentID]
@@ -224,28 +225,4 @@ func (h handlers) canned(c *fiber.Ctx) error {
 		out = append(out, api.Canned{ID: r.ID, Folder: r.Path, Title: r.Title, Text: r.Text})
 	}
 	return c.JSON(out)
-}
-
-// displayName is how agents are named to others: nickname, else name.
-func displayName(u store.User) string {
-	if u.Nickname != "" {
-		return u.Nickname
-	}
-	return u.Name
-}
-
-// sessionToken reads the session from the cookie or a bearer token.
-func sessionToken(c *fiber.Ctx) string {
-	if v := c.Cookies(realtime.SessionCookie); v != "" {
-		return strings.Clone(v)
-	}
-	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
-		return strings.Clone(strings.TrimPrefix(auth, "Bearer "))
-	}
-	return ""
-}
-
-// WireUser is the user as the API and the protocol show them.
-func WireUser(u store.User) protocol.User {
-	return protocol.User{ID: u.ID, Name: u.Name, Nickname: u.Nickname, Login: u.Login, Role: u.Role, Lang: u.Lang, MaxChats: u.MaxChats}
 }

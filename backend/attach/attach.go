@@ -140,11 +140,7 @@ func (h handlers) caller(c *fiber.Ctx, rec store.Chat) (role string, userID int6
 		}
 		return "", 0, fiber.StatusUnauthorized, "the chat token does not match"
 	}
-	session := c.Cookies(realtime.SessionCookie)
-	if auth := c.Get(fiber.HeaderAuthorization); session == "" && strings.HasPrefix(auth, "Bearer ") {
-		session = strings.TrimPrefix(auth, "Bearer ")
-	}
-	u, err := h.st.SessionUser(c.UserContext(), strings.Clone(session))
+	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
 	if err != nil || !u.Active {
 		return "", 0, fiber.StatusUnauthorized, "sign in, or send the chat token"
 	}

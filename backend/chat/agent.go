@@ -63,7 +63,7 @@ func (h agentHandler) command(ctx context.Context, c *realtime.Conn, cmd protoco
 			s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
 			return
 		}
-		ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleAgent, Name: displayName(cs.user), On: b.On}, func(sub *subscription) bool {
+		ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleAgent, Name: DisplayName(cs.user), On: b.On}, func(sub *subscription) bool {
 			return sub.role == protocol.RoleVisitor || sub.userID != uid
 		})
 		s.reply(c, cmd.ID, nil, nil)
@@ -163,7 +163,7 @@ func (s *Service) agentConnect(ctx context.Context, c *realtime.Conn, id string,
 	s.mu.Unlock()
 	s.router.submit(agentState(user, statuses, true))
 
-	ready := &protocol.AgentReady{User: wireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID)}
+	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID)}
 	for _, st := range statuses {
 		ready.Statuses = append(ready.Statuses, wireStatus(st))
 	}
@@ -314,7 +314,9 @@ func (s *Service) agentConns(userID int64) []*realtime.Conn {
 	return out
 }
 
-func displayName(u store.User) string {
+// DisplayName is how an agent is named to visitors and colleagues: the nickname, else the
+// name, else the user id (as jtel fills $agent).
+func DisplayName(u store.User) string {
 	if u.Nickname != "" {
 		return u.Nickname
 	}
@@ -324,7 +326,8 @@ func displayName(u store.User) string {
 	return strconv.FormatInt(u.ID, 10)
 }
 
-func wireUser(u store.User) protocol.User {
+// WireUser is a user as the protocol and the agent API show them.
+func WireUser(u store.User) protocol.User {
 	return protocol.User{ID: u.ID, Name: u.Name, Nickname: u.Nickname, Login: u.Login, Role: u.Role, Lang: u.Lang, MaxChats: u.MaxChats}
 }
 

@@ -271,7 +271,7 @@ func (s *Service) assign(chatID string, agentID int64) {
 		c.SendEvent(protocol.Event{Chat: chatID, Body: &protocol.ChatOpened{Chat: sum}})
 		subs = append(subs, sub)
 	}
-	name := displayName(user)
+	name := DisplayName(user)
 	ch.agentName = name
 	s.emit(ch, &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang}, nil, false, nil)
 	s.emit(ch, &protocol.ChatState{State: protocol.StateActive, At: now}, nil, true, nil)

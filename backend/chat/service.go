@@ -226,7 +226,7 @@ func (s *Service) restore(ctx context.Context) error {
 		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
 		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
 			if u, err := s.st.User(ctx, rec.AgentID); err == nil {
-				ch.agentName = displayName(u)
+				ch.agentName = DisplayName(u)
 			}
 			ev.Agent = acd.AgentID(rec.AgentID)
 			if rec.AcceptedAt != nil {

@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -192,6 +193,18 @@ func newConn(ws *websocket.Conn, opts Options) *Conn {
 
 // SessionCookie is the name of the agent session cookie, which the WebSocket handshake carries.
 const SessionCookie = "parley_session"
+
+// SessionToken reads an HTTP request's session token from the session cookie or, for clients
+// that are not browsers, a bearer token.
+func SessionToken(c *fiber.Ctx) string {
+	if v := c.Cookies(SessionCookie); v != "" {
+		return strings.Clone(v)
+	}
+	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		return strings.Clone(strings.TrimPrefix(auth, "Bearer "))
+	}
+	return ""
+}
 
 // ID identifies the connection in logs.
 func (c *Conn) ID() string { return c.id }
