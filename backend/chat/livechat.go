@@ -131,8 +131,10 @@ func (s *Service) emit(ch *liveChat, body protocol.EventBody, msg *store.Message
 		rec := ch.rec
 		w.Chat = &rec
 	}
-	frame, encErr := protocol.EncodeEvent(protocol.Event{Chat: ch.id, Seq: seq, Body: body})
 	s.st.Enqueue(w, func(err error) {
+		// The store numbers events at commit; its number is the one that counts.
+		seq := w.Event.Seq
+		frame, encErr := protocol.EncodeEvent(protocol.Event{Chat: ch.id, Seq: seq, Body: body})
 		if err == nil && encErr != nil {
 			err = encErr
 		}

@@ -108,6 +108,25 @@ func (s *Store) EventsAfter(ctx context.Context, chatID string, afterSeq uint64,
 	return out, nil
 }
 
+// VisitorEventsAfter returns the chat's events the visitor may see with
+// VisitorSeq > afterSeq, in order, at most limit (all when limit <= 0): what
+// a reconnecting visitor missed.
+func (s *Store) VisitorEventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]Event, error) {
+	q := s.r.WithContext(ctx).Where("chat_id = ? AND visitor_seq > ?", chatID, afterSeq).Order("visitor_seq")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var rows []eventRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap("visitor events after", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
 // Messages returns the chat's last limit messages (all when limit <= 0) in
 // order, for history and transcripts.
 func (s *Store) Messages(ctx context.Context, chatID string, limit int) ([]Message, error) {

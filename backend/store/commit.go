@@ -7,28 +7,40 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 )
+
+// namer is gorm's default naming, which the store's rows use.
+var namer = schema.NamingStrategy{}
 
 // Write is one durable change to a chat, applied atomically within one
 // group-commit transaction: an event of the replay log, and optionally the
 // message it announces, the chat row in its new state and a participant
 // change. Any of the parts may be nil; they are applied in the order chat,
 // participant, message, event.
+//
+// The store numbers the events: in the transaction that writes them it
+// raises the chat's counters and gives each event the next Seq (and, unless
+// it is agents-only, the next VisitorSeq), in enqueue order. A transaction
+// that fails takes its numbers back with it, so a chat's sequences have no
+// holes whatever fails. After done(nil) the Event (and its Message) hold the
+// numbers they got.
 type Write struct {
-	// Event is appended to the chat's replay log; its Seq is chosen by the
-	// caller and must be new for the chat (ErrConflict otherwise).
+	// Event is appended to the chat's replay log.
 	Event *Event
-	// Message is stored with the same ChatID and Seq as Event.
+	// Message is stored with the Event's chat and Seq; it needs the Event.
 	Message *Message
 	// Chat is written as a whole row (insert or replace), e.g. on creation
-	// or a state change. Whether or not it is present, the stored chat's
-	// LastSeq is raised to the highest event seq after every commit.
+	// or a state change; its LastSeq and LastVisitorSeq are the store's and
+	// are not written from here.
 	Chat *Chat
 	// Participant is inserted when its ID is 0 (the new ID is filled in
 	// before done is called) and replaced otherwise.
@@ -38,19 +50,30 @@ type Write struct {
 const (
 	// maxBatchWrites caps the writes gathered into one transaction.
 	maxBatchWrites = 256
-	// queueCapacity bounds the queue of pending writes; when it is full,
-	// Enqueue blocks (backpressure) rather than dropping or growing.
-	queueCapacity = 4096
+	// highWater is the number of queued writes above which [Store.WaitRoom]
+	// makes senders wait. Enqueue itself never blocks: callers hold a chat's
+	// lock while they enqueue, and a committer that waited for one of them
+	// would deadlock.
+	highWater = 4096
 	// writeTimeout bounds one commit transaction.
 	writeTimeout = 15 * time.Second
+	// maxRetryWait is the longest pause between two attempts at a batch that
+	// failed for a reason that may pass (a lost connection, a busy database).
+	maxRetryWait = time.Second
 )
 
-// Enqueue queues w for the group committer and returns at once, unless the
-// queue is full, in which case it blocks until there is room. done (may be
-// nil) is called with the outcome after the transaction holding w has
-// committed or failed, from the committer goroutine, in enqueue order, so
-// callers can acknowledge and fan out in order. If the store is closed, done
-// is called at once, in the caller's goroutine, with ErrClosed.
+// Enqueue queues w for the group committer and returns at once; it never
+// blocks, so it may be called while holding a lock the committer's callbacks
+// take. Senders that can wait (a client's command) call [Store.WaitRoom]
+// first, before taking any lock, so that the queue stays bounded.
+//
+// done (may be nil) is called with the outcome after the transaction holding
+// w has committed or failed for good, from the committer goroutine, in
+// enqueue order, so callers can acknowledge and fan out in order. A failure
+// that may pass (a lost connection, a busy database) is retried until it
+// succeeds or the store shuts down; done sees only lasting failures. If the
+// store is closed, done is called at once, in the caller's goroutine, with
+// ErrClosed.
 //
 // Enqueue normalises the write in the caller's goroutine before queueing
 // it: zero timestamps (Event.At, Message.At, Chat.CreatedAt,
@@ -59,14 +82,21 @@ const (
 // read returns. After that the store reads the structs until done is called;
 // the caller must not change them meanwhile.
 //
-// done must be quick and must not call Commit, Enqueue or Close: the
-// committer waits for it.
+// done must be quick and must not call Commit or Close: the committer waits
+// for it. It may call Enqueue.
 func (s *Store) Enqueue(w Write, done func(error)) {
 	normalizeWrite(&w, now())
-	if err := s.gc.enqueue(context.Background(), commitItem{ws: []Write{w}, done: done}); err != nil && done != nil {
+	if err := s.gc.enqueue(commitItem{ws: []Write{w}, done: done}); err != nil && done != nil {
 		done(wrap("enqueue", err))
 	}
 }
+
+// WaitRoom waits until the commit queue is below its high-water mark, so
+// that a sender that can wait (a client's command) does not grow it without
+// bound while the database is slow or away. It returns ctx's error when ctx
+// ends first and ErrClosed once the store is closed. Call it without
+// holding locks.
+func (s *Store) WaitRoom(ctx context.Context) error { return s.gc.waitRoom(ctx) }
 
 // Commit queues the writes as one unit and waits until they are committed.
 // Unlike separate Enqueue calls, the writes of one Commit are applied all
@@ -76,6 +106,9 @@ func (s *Store) Commit(ctx context.Context, ws ...Write) error {
 	if len(ws) == 0 {
 		return nil
 	}
+	if err := s.gc.waitRoom(ctx); err != nil {
+		return wrap("commit", err)
+	}
 	t := now()
 	own := make([]Write, len(ws))
 	for i, w := range ws {
@@ -83,7 +116,7 @@ func (s *Store) Commit(ctx context.Context, ws ...Write) error {
 		own[i] = w
 	}
 	result := make(chan error, 1)
-	if err := s.gc.enqueue(ctx, commitItem{ws: own, done: func(err error) { result <- err }}); err != nil {
+	if err := s.gc.enqueue(commitItem{ws: own, done: func(err error) { result <- err }}); err != nil {
 		return wrap("commit", err)
 	}
 	select {
@@ -97,24 +130,29 @@ func (s *Store) Commit(ctx context.Context, ws ...Write) error {
 // CommitStats are counters of the group committer since Open, for metrics
 // (messages per second, commit latency, batch sizes).
 type CommitStats struct {
-	Batches    uint64        // transactions attempted, not counting one-by-one retries
+	Batches    uint64        // transactions attempted, not counting retries
 	Writes     uint64        // writes committed
 	Failed     uint64        // writes whose done got an error
 	Retried    uint64        // batches that failed and were retried one unit at a time
+	Attempts   uint64        // further attempts at a batch after a failure that may pass
 	CommitTime time.Duration // total time spent committing (divide by Batches for the mean)
-	Queued     int           // units waiting in the queue right now
+	Queued     int           // writes waiting in the queue right now
 }
 
 // CommitStats returns the group committer's counters.
 func (s *Store) CommitStats() CommitStats {
 	c := s.gc
+	c.mu.Lock()
+	queued := c.queued
+	c.mu.Unlock()
 	return CommitStats{
 		Batches:    c.batches.Load(),
 		Writes:     c.writes.Load(),
 		Failed:     c.failed.Load(),
 		Retried:    c.retried.Load(),
+		Attempts:   c.attempts.Load(),
 		CommitTime: time.Duration(c.commitNanos.Load()),
-		Queued:     len(c.queue),
+		Queued:     queued,
 	}
 }
 
@@ -131,15 +169,21 @@ type committer struct {
 	window time.Duration
 	log    *slog.Logger
 
-	// mu guards closed against concurrent senders: senders hold it shared
-	// while they send, close takes it exclusively, so the queue channel is
-	// never closed under a sender.
-	mu      sync.RWMutex
-	closed  bool
-	queue   chan commitItem
-	stopped chan struct{}
+	mu     sync.Mutex
+	queue  []commitItem // FIFO; the committer takes from the front
+	queued int          // writes in queue
+	closed bool
+	// room is closed while queued is below highWater; above it, a new open
+	// channel makes WaitRoom wait.
+	room chan struct{}
+	wake chan struct{} // capacity 1: "something was queued or closed"
+	// abort is closed when a shutdown's deadline passes: batches stop being
+	// retried and fail with ErrClosed.
+	abort     chan struct{}
+	abortOnce sync.Once
+	stopped   chan struct{}
 
-	batches, writes, failed, retried, commitNanos atomic.Uint64
+	batches, writes, failed, retried, attempts, commitNanos atomic.Uint64
 }
 
 func newCommitter(s *Store, window time.Duration, log *slog.Logger) *committer {
@@ -147,37 +191,135 @@ func newCommitter(s *Store, window time.Duration, log *slog.Logger) *committer {
 		s:       s,
 		window:  window,
 		log:     log,
-		queue:   make(chan commitItem, queueCapacity),
+		room:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+		abort:   make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	close(c.room)
 	go c.run()
 	return c
 }
 
-func (c *committer) enqueue(ctx context.Context, it commitItem) error {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+func (c *committer) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *committer) enqueue(it commitItem) error {
+	c.mu.Lock()
 	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.queue = append(c.queue, it)
+	c.queued += len(it.ws)
+	if c.queued >= highWater && isClosed(c.room) {
+		c.room = make(chan struct{})
+	}
+	c.mu.Unlock()
+	c.signal()
+	return nil
+}
+
+func (c *committer) waitRoom(ctx context.Context) error {
+	c.mu.Lock()
+	room, closed := c.room, c.closed
+	c.mu.Unlock()
+	if closed {
 		return ErrClosed
 	}
 	select {
-	case c.queue <- it:
+	case <-room:
 		return nil
+	case <-c.stopped:
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // close refuses new writes, lets the committer drain what is queued and
-// waits for it to stop.
-func (c *committer) close() {
+// waits for it to stop. When ctx ends first, batches still failing are no
+// longer retried: they fail with ErrClosed, and close returns once the
+// committer has called every callback.
+func (c *committer) close(ctx context.Context) {
 	c.mu.Lock()
-	if !c.closed {
-		c.closed = true
-		close(c.queue)
+	c.closed = true
+	c.mu.Unlock()
+	c.signal()
+	select {
+	case <-c.stopped:
+		return
+	case <-ctx.Done():
+	}
+	c.abortOnce.Do(func() { close(c.abort) })
+	<-c.stopped
+}
+
+// next waits for queued units and takes a batch of them: at least one, then
+// whatever arrives within the window while fewer than expect are there (see
+// run), up to maxBatchWrites writes. It returns nil once the queue is closed
+// and empty.
+func (c *committer) next(expect int, timer *time.Timer) []commitItem {
+	c.mu.Lock()
+	for len(c.queue) == 0 {
+		if c.closed {
+			c.mu.Unlock()
+			return nil
+		}
+		c.mu.Unlock()
+		<-c.wake
+		c.mu.Lock()
+	}
+	if c.window > 0 && expect > 1 && len(c.queue) < expect && !c.closed {
+		timer.Reset(c.window)
+	gather:
+		for len(c.queue) < expect && c.queued < maxBatchWrites && !c.closed {
+			c.mu.Unlock()
+			select {
+			case <-c.wake:
+				c.mu.Lock()
+			case <-timer.C:
+				c.mu.Lock()
+				break gather
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+	n, k := 0, 0
+	for k < len(c.queue) && (k == 0 || n+len(c.queue[k].ws) <= maxBatchWrites) {
+		n += len(c.queue[k].ws)
+		k++
+	}
+	batch := slices.Clone(c.queue[:k])
+	clear(c.queue[:k]) // drop references to the callers' structs
+	c.queue = c.queue[k:]
+	if len(c.queue) == 0 {
+		c.queue = nil
+	}
+	c.queued -= n
+	if c.queued < highWater && !isClosed(c.room) {
+		close(c.room)
 	}
 	c.mu.Unlock()
-	<-c.stopped
+	return batch
 }
 
 // run gathers writes: it waits for the first, then takes whatever arrives
@@ -196,60 +338,20 @@ func (c *committer) run() {
 	defer close(c.stopped)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	batch := make([]commitItem, 0, 64)
 	expect := 1
 	for {
-		first, ok := <-c.queue
-		if !ok {
+		batch := c.next(expect, timer)
+		if batch == nil {
 			return
-		}
-		batch = append(batch[:0], first)
-		n := len(first.ws)
-		open := true
-		if c.window > 0 && expect > 1 {
-			timer.Reset(c.window)
-		gather:
-			for n < maxBatchWrites && len(batch) < expect {
-				select {
-				case it, ok := <-c.queue:
-					if !ok {
-						open = false
-						break gather
-					}
-					batch = append(batch, it)
-					n += len(it.ws)
-				case <-timer.C:
-					break gather
-				}
-			}
-			timer.Stop()
-		}
-	drain:
-		for open && n < maxBatchWrites {
-			select {
-			case it, ok := <-c.queue:
-				if !ok {
-					open = false
-					break drain
-				}
-				batch = append(batch, it)
-				n += len(it.ws)
-			default:
-				break drain
-			}
 		}
 		c.flush(batch)
 		expect = len(batch)
-		clear(batch) // drop references to the callers' structs
-		if !open {
-			return
-		}
 	}
 }
 
-// flush commits a batch in one transaction; if that fails, it commits each
-// unit in its own transaction so that one bad write cannot fail the others.
-// Then it calls the callbacks in order.
+// flush commits a batch in one transaction; if that fails for good, it
+// commits each unit in its own transaction so that one bad write cannot fail
+// the others. Then it calls the callbacks in order.
 func (c *committer) flush(batch []commitItem) {
 	start := time.Now()
 	errs := make([]error, len(batch))
@@ -266,16 +368,18 @@ func (c *committer) flush(batch []commitItem) {
 		for k, i := range valid {
 			units[k] = &batch[i]
 		}
-		err := c.s.applyUnits(units)
+		err := c.apply(units)
 		switch {
 		case err == nil:
-		case len(units) == 1:
-			errs[valid[0]] = wrap("commit", err)
+		case len(units) == 1 || errors.Is(err, ErrClosed):
+			for _, i := range valid {
+				errs[i] = wrap("commit", err)
+			}
 		default:
 			c.retried.Add(1)
 			c.log.Warn("store: group commit failed, retrying writes one by one", "units", len(units), "err", err)
 			for k, u := range units {
-				errs[valid[k]] = wrap("commit", c.s.applyUnits([]*commitItem{u}))
+				errs[valid[k]] = wrap("commit", c.apply([]*commitItem{u}))
 			}
 		}
 		c.batches.Add(1)
@@ -290,6 +394,79 @@ func (c *committer) flush(batch []commitItem) {
 		if done := batch[i].done; done != nil {
 			done(errs[i])
 		}
+	}
+}
+
+// apply commits units in one transaction, trying again after failures that
+// may pass, until it succeeds, fails for good, or a shutdown gives up
+// (ErrClosed). When a commit's outcome is unknown (the connection broke
+// during COMMIT), it asks the database whether the transaction landed before
+// trying again, so nothing is written twice.
+func (c *committer) apply(units []*commitItem) error {
+	for attempt := 0; ; attempt++ {
+		res, err := c.s.applyUnits(units)
+		if err == nil {
+			res.publish()
+			return nil
+		}
+		var unknown *outcomeUnknown
+		if errors.As(err, &unknown) {
+			landed, cerr := c.landed(res)
+			if cerr == nil && landed {
+				res.publish()
+				return nil
+			}
+			if cerr != nil {
+				return cerr
+			}
+		} else if !transient(err) {
+			return err
+		}
+		if attempt == 0 || attempt%20 == 0 {
+			c.log.Warn("store: commit failed, retrying", "attempt", attempt+1, "units", len(units), "err", err)
+		}
+		c.attempts.Add(1)
+		if !c.pause(attempt) {
+			return fmt.Errorf("%w: gave up retrying at shutdown: %w", ErrClosed, err)
+		}
+	}
+}
+
+// landed finds out whether a transaction whose COMMIT broke off was applied,
+// by looking for its first event, retrying the question while the database
+// is unreachable. A transaction without events is idempotent to repeat.
+func (c *committer) landed(res *applied) (bool, error) {
+	if len(res.events) == 0 {
+		return false, nil
+	}
+	probe := res.events[0]
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		var n int64
+		err := c.s.w.WithContext(ctx).Model(&eventRow{}).
+			Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.row.ChatID, probe.row.Seq, probe.row.Type, probe.row.At).
+			Count(&n).Error
+		cancel()
+		if err == nil {
+			return n > 0, nil
+		}
+		if !c.pause(attempt) {
+			return false, fmt.Errorf("%w: gave up at shutdown: %w", ErrClosed, err)
+		}
+	}
+}
+
+// pause waits before the next attempt, growing from 10 ms to maxRetryWait;
+// it reports false when a shutdown gave up on retries.
+func (c *committer) pause(attempt int) bool {
+	d := min(10*time.Millisecond<<min(attempt, 10), maxRetryWait)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.abort:
+		return false
 	}
 }
 
@@ -324,27 +501,31 @@ func normalizeWrite(w *Write, t time.Time) {
 }
 
 // validateUnit rejects writes that cannot be right before they reach the
-// database, so they fail alone without costing the batch a retry.
+// database, so they fail alone without costing the batch a retry: missing
+// keys, and text no database may hold (NUL, invalid UTF-8), which
+// PostgreSQL refuses.
 func validateUnit(ws []Write) error {
 	for _, w := range ws {
 		if e := w.Event; e != nil {
 			switch {
 			case e.ChatID == "":
 				return invalid("event without chat id")
-			case e.Seq == 0:
-				return invalid("event seq must be at least 1")
 			case e.Type == "":
 				return invalid("event without type")
+			}
+			if err := storable("event", e.Type, string(e.Data)); err != nil {
+				return err
 			}
 		}
 		if m := w.Message; m != nil {
 			switch {
-			case m.ChatID == "":
-				return invalid("message without chat id")
-			case m.Seq == 0:
-				return invalid("message seq must be at least 1")
-			case w.Event != nil && (m.ChatID != w.Event.ChatID || m.Seq != w.Event.Seq):
-				return invalid("message and event differ in chat or seq")
+			case w.Event == nil:
+				return invalid("message without its event")
+			case m.ChatID != "" && m.ChatID != w.Event.ChatID:
+				return invalid("message and event differ in chat")
+			}
+			if err := storable("message", m.Role, m.Name, m.Text, m.ClientID); err != nil {
+				return err
 			}
 		}
 		if ch := w.Chat; ch != nil {
@@ -354,118 +535,297 @@ func validateUnit(ws []Write) error {
 			case ch.State == "":
 				return invalid("chat without state")
 			}
+			if err := storable("chat", ch.ID, ch.State, ch.VisitorName, ch.VisitorEmail, ch.VisitorPhone, ch.CustomerID,
+				ch.Lang, ch.VisitorTokenHash, ch.Page, ch.Referrer, ch.UserAgent, ch.IP, ch.CloseCause); err != nil {
+				return err
+			}
+			for _, m := range []map[string]string{ch.PData, ch.UData, ch.Fields} {
+				for k, v := range m {
+					if err := storable("chat", k, v); err != nil {
+						return err
+					}
+				}
+			}
 		}
-		if p := w.Participant; p != nil && (p.ChatID == "" || p.Role == "") {
-			return invalid("participant without chat id or role")
+		if p := w.Participant; p != nil {
+			if p.ChatID == "" || p.Role == "" {
+				return invalid("participant without chat id or role")
+			}
+			if err := storable("participant", p.Role, p.Name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+// storable checks that text can be stored in both databases.
+func storable(what string, texts ...string) error {
+	for _, s := range texts {
+		if strings.IndexByte(s, 0) >= 0 {
+			return invalid("%s text contains NUL (U+0000)", what)
+		}
+		if !utf8.ValidString(s) {
+			return invalid("%s text is not valid UTF-8", what)
+		}
+	}
+	return nil
+}
+
+// applied is what a transaction did, kept until it is known to have
+// committed: then the numbers and ids it assigned are given to the callers'
+// structs.
+type applied struct {
+	events []numbered
+	parts  []newParticipant
+}
+
+type numbered struct {
+	ev  *Event
+	msg *Message
+	row eventRow
+}
+
+type newParticipant struct {
+	p  *Participant
+	id int64
+}
+
+// publish hands the assigned numbers and ids to the writes.
+func (a *applied) publish() {
+	if a == nil {
+		return
+	}
+	for _, n := range a.events {
+		n.ev.Seq, n.ev.VisitorSeq, n.ev.AgentsOnly = n.row.Seq, n.row.VisitorSeq, n.row.VisitorSeq == 0
+		if n.msg != nil {
+			n.msg.ChatID, n.msg.Seq = n.row.ChatID, n.row.Seq
+		}
+	}
+	for _, p := range a.parts {
+		p.p.ID = p.id
+	}
+}
+
+// outcomeUnknown is a COMMIT that broke off: the transaction may or may not
+// have been applied.
+type outcomeUnknown struct{ err error }
+
+func (e *outcomeUnknown) Error() string { return "commit outcome unknown: " + e.err.Error() }
+func (e *outcomeUnknown) Unwrap() error { return e.err }
+
+// chatUpdateColumns are the chat columns a whole-row write replaces: all but
+// the key and the sequence counters, which only the numbering statement
+// changes.
+var chatUpdateColumns = func() []string {
+	var cols []string
+	t := reflect.TypeOf(chatRow{})
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct && f.Type.Elem() != reflect.TypeOf(time.Time{}) {
+			continue // a relation, not a column
+		}
+		switch f.Name {
+		case "ID", "LastSeq", "LastVisitorSeq":
+			continue
+		}
+		cols = append(cols, columnName(f))
+	}
+	return cols
+}()
+
+// columnName is the column gorm maps a field to.
+func columnName(f reflect.StructField) string {
+	for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
+		if name, ok := strings.CutPrefix(part, "column:"); ok {
+			return name
+		}
+	}
+	return namer.ColumnName("", f.Name)
+}
+
 // applyUnits writes the units in one transaction, with one multi-row
-// statement per table where it can.
-func (s *Store) applyUnits(units []*commitItem) error {
+// statement per table where it can, and numbers their events. The returned
+// result is valid when the error is nil or an *outcomeUnknown.
+func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
+	res := &applied{}
 	if !hasWork(units) {
-		return nil
+		return res, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 
-	type newParticipant struct {
-		p  *Participant
-		id int64
+	var (
+		chats     []chatRow
+		chatIndex = map[string]int{}
+		counts    = map[string]*seqCount{}
+		order     []string
+	)
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Chat != nil {
+				row, err := chatToRow(w.Chat)
+				if err != nil {
+					return nil, err
+				}
+				row.LastSeq, row.LastVisitorSeq = 0, 0
+				// The same chat twice in a batch: the later state wins (a
+				// multi-row upsert may not touch a row twice).
+				if i, ok := chatIndex[row.ID]; ok {
+					chats[i] = row
+				} else {
+					chatIndex[row.ID] = len(chats)
+					chats = append(chats, row)
+				}
+			}
+			if e := w.Event; e != nil {
+				n := counts[e.ChatID]
+				if n == nil {
+					n = &seqCount{}
+					counts[e.ChatID] = n
+					order = append(order, e.ChatID)
+				}
+				n.all++
+				if !e.AgentsOnly {
+					n.visitor++
+				}
+			}
+		}
 	}
-	var created []newParticipant
 
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var (
-			chats      []chatRow
-			chatIndex  = map[string]int{}
-			msgs       []messageRow
-			events     []eventRow
-			eventChats []string
-			seen       = map[string]bool{}
-		)
-		for _, u := range units {
-			for _, w := range u.ws {
-				if w.Chat != nil {
-					row, err := chatToRow(w.Chat)
-					if err != nil {
-						return err
-					}
-					// The same chat twice in a batch: the later state wins (a
-					// multi-row upsert may not touch a row twice).
-					if i, ok := chatIndex[row.ID]; ok {
-						chats[i] = row
-					} else {
-						chatIndex[row.ID] = len(chats)
-						chats = append(chats, row)
-					}
-				}
-				if w.Message != nil {
-					msgs = append(msgs, messageToRow(w.Message))
-				}
-				if w.Event != nil {
-					events = append(events, eventToRow(w.Event))
-					if !seen[w.Event.ChatID] {
-						seen[w.Event.ChatID] = true
-						eventChats = append(eventChats, w.Event.ChatID)
-					}
-				}
-			}
+	tx := s.w.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return nil, fmt.Errorf("begin: %w", tx.Error)
+	}
+	fail := func(what string, err error) (*applied, error) {
+		tx.Rollback()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s: commit timed out after %s: %w", what, writeTimeout, err)
 		}
-		if len(chats) > 0 {
-			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).
-				CreateInBatches(&chats, s.rowsPerInsert(chatRow{})).Error
-			if err != nil {
-				return fmt.Errorf("chats: %w", err)
-			}
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(chats) > 0 {
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(chatUpdateColumns)}).
+			CreateInBatches(&chats, s.rowsPerInsert(chatRow{})).Error
+		if err != nil {
+			return fail("chats", err)
 		}
-		for _, u := range units {
-			for _, w := range u.ws {
-				if w.Participant == nil {
-					continue
-				}
+	}
+	if err := s.number(tx, order, counts); err != nil {
+		return fail("numbering", err)
+	}
+	var (
+		msgs   []messageRow
+		events []eventRow
+	)
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Participant != nil {
 				row := participantToRow(w.Participant)
 				q := tx
 				if row.ID != 0 {
 					q = tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true})
 				}
 				if err := q.Create(&row).Error; err != nil {
-					return fmt.Errorf("participant: %w", err)
+					return fail("participant", err)
 				}
 				if w.Participant.ID == 0 {
-					created = append(created, newParticipant{w.Participant, row.ID})
+					res.parts = append(res.parts, newParticipant{w.Participant, row.ID})
 				}
 			}
-		}
-		if len(msgs) > 0 {
-			if err := tx.CreateInBatches(&msgs, s.rowsPerInsert(messageRow{})).Error; err != nil {
-				return fmt.Errorf("messages: %w", err)
+			e := w.Event
+			if e == nil {
+				continue
+			}
+			n := counts[e.ChatID]
+			n.nextAll++
+			row := eventToRow(e)
+			row.Seq, row.VisitorSeq = n.nextAll, 0
+			if !e.AgentsOnly {
+				n.nextVisitor++
+				row.VisitorSeq = n.nextVisitor
+			}
+			events = append(events, row)
+			res.events = append(res.events, numbered{ev: e, msg: w.Message, row: row})
+			if w.Message != nil {
+				m := messageToRow(w.Message)
+				m.ChatID, m.Seq = row.ChatID, row.Seq
+				msgs = append(msgs, m)
 			}
 		}
-		if len(events) > 0 {
-			if err := tx.CreateInBatches(&events, s.rowsPerInsert(eventRow{})).Error; err != nil {
-				return fmt.Errorf("events: %w", err)
-			}
-			const maxSeq = "(SELECT MAX(seq) FROM events WHERE events.chat_id = chats.id)"
-			for ids := range slices.Chunk(eventChats, s.paramsPerStatement()) {
-				err := tx.Exec("UPDATE chats SET last_seq = "+maxSeq+" WHERE id IN ? AND last_seq < "+maxSeq, ids).Error
-				if err != nil {
-					return fmt.Errorf("last seq: %w", err)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("commit timed out after %s: %w", writeTimeout, err)
-		}
-		return err
 	}
-	for _, c := range created {
-		c.p.ID = c.id
+	if len(msgs) > 0 {
+		if err := tx.CreateInBatches(&msgs, s.rowsPerInsert(messageRow{})).Error; err != nil {
+			return fail("messages", err)
+		}
+	}
+	if len(events) > 0 {
+		if err := tx.CreateInBatches(&events, s.rowsPerInsert(eventRow{})).Error; err != nil {
+			return fail("events", err)
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		if transient(err) {
+			return res, &outcomeUnknown{err}
+		}
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+// seqCount is one chat's share of a transaction: how many events it adds
+// (all, and those the visitor sees), and, once numbered, the numbers to give.
+type seqCount struct {
+	all, visitor         uint64
+	nextAll, nextVisitor uint64 // the last number given so far
+}
+
+// number raises the counters of every chat with events in the transaction
+// by their count, in one statement, and sets each seqCount to the number
+// before its first event. The row lock this takes orders writers of the same
+// chat, also across server processes on one PostgreSQL.
+func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount) error {
+	for ids := range slices.Chunk(order, max(1, s.paramsPerStatement()/3)) {
+		var sb strings.Builder
+		args := make([]any, 0, 3*len(ids))
+		sb.WriteString("WITH v(id, n, m) AS (VALUES ")
+		for i, id := range ids {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
+			args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
+		}
+		sb.WriteString(") UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m " +
+			"FROM v WHERE chats.id = v.id RETURNING chats.id, chats.last_seq, chats.last_visitor_seq")
+		rows, err := tx.Raw(sb.String(), args...).Rows()
+		if err != nil {
+			return err
+		}
+		found := 0
+		for rows.Next() {
+			var (
+				id            string
+				last, lastVis int64
+			)
+			if err := rows.Scan(&id, &last, &lastVis); err != nil {
+				rows.Close()
+				return err
+			}
+			n := counts[id]
+			if n == nil {
+				continue
+			}
+			n.nextAll = uint64(last) - n.all
+			n.nextVisitor = uint64(lastVis) - n.visitor
+			found++
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if found != len(ids) {
+			return invalid("an event names a chat that does not exist")
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -11,10 +12,10 @@ import (
 	"time"
 )
 
-// TestEnqueueBackpressure stalls the committer in a callback, fills the
-// queue, and checks that the next Enqueue blocks instead of dropping, and
-// that everything is committed once the committer moves again.
-func TestEnqueueBackpressure(t *testing.T) {
+// TestWaitRoom stalls the committer in a callback and fills the queue past
+// its high-water mark: Enqueue never blocks (callers hold locks), WaitRoom
+// waits until the committer has made room, and everything is committed.
+func TestWaitRoom(t *testing.T) {
 	s := openStore(t, sqliteConfig(t))
 	release := make(chan struct{})
 	var done atomic.Int64
@@ -24,11 +25,14 @@ func TestEnqueueBackpressure(t *testing.T) {
 	})
 	// Let the committer take the first unit and block in its callback.
 	deadline := time.Now().Add(5 * time.Second)
-	for len(s.gc.queue) != 0 || s.CommitStats().Batches == 0 {
+	for s.CommitStats().Queued != 0 || s.CommitStats().Batches == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("committer did not pick up the first write")
 		}
 		time.Sleep(time.Millisecond)
+	}
+	if err := s.WaitRoom(context.Background()); err != nil {
+		t.Fatalf("WaitRoom on an empty queue: %v", err)
 	}
 	count := func(err error) {
 		if err != nil {
@@ -36,29 +40,40 @@ func TestEnqueueBackpressure(t *testing.T) {
 		}
 		done.Add(1)
 	}
-	for range queueCapacity {
-		s.Enqueue(Write{}, count)
-	}
-	blocked := make(chan struct{})
+	enqueued := make(chan struct{})
 	go func() {
-		s.Enqueue(Write{}, count)
-		close(blocked)
+		for range highWater + 10 {
+			s.Enqueue(Write{}, count)
+		}
+		close(enqueued)
 	}()
 	select {
-	case <-blocked:
-		t.Fatal("Enqueue on a full queue returned")
-	case <-time.After(50 * time.Millisecond):
+	case <-enqueued:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Enqueue blocked on a full queue")
 	}
-	if q := s.CommitStats().Queued; q != queueCapacity {
-		t.Fatalf("queued = %d, want %d", q, queueCapacity)
+	if q := s.CommitStats().Queued; q != highWater+10 {
+		t.Fatalf("queued = %d, want %d", q, highWater+10)
+	}
+	waited := make(chan error)
+	go func() { waited <- s.WaitRoom(context.Background()) }()
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := s.WaitRoom(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitRoom over the high-water mark = %v, want a deadline", err)
 	}
 	close(release)
-	<-blocked
+	if err := <-waited; err != nil {
+		t.Fatalf("WaitRoom after the committer moved on: %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := done.Load(), int64(queueCapacity+2); got != want {
+	if got, want := done.Load(), int64(highWater+11); got != want {
 		t.Fatalf("%d callbacks, want %d", got, want)
+	}
+	if err := s.WaitRoom(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("WaitRoom after Close = %v", err)
 	}
 }
 

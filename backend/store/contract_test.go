@@ -42,6 +42,7 @@ func runContract(t *testing.T, b backend) {
 		{"ChatQueries", testChatQueries},
 		{"EventsAndMessages", testEventsAndMessages},
 		{"Participants", testParticipants},
+		{"Sequences", testSequences},
 		{"GroupCommitOrder", testGroupCommitOrder},
 		{"GroupCommitBadWrite", testGroupCommitBadWrite},
 		{"CommitAtomic", testCommitAtomic},
@@ -574,12 +575,96 @@ func testEventsAndMessages(t *testing.T, b backend) {
 	if err := s.Commit(ctx, agent, msgWrite(c.ID, 12, "x", ""), msgWrite(c.ID, 13, "y", "")); err != nil {
 		t.Fatal(err)
 	}
-	// A used seq is refused.
-	wantErr(t, s.Commit(ctx, Write{Event: &Event{ChatID: c.ID, Seq: 5, Type: "x"}}), ErrConflict)
+	// The store numbers events itself: a number the writer chose is ignored.
+	own := Write{Event: &Event{ChatID: c.ID, Seq: 5, VisitorSeq: 99, Type: "x"}}
+	if err := s.Commit(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	if own.Event.Seq != 14 || own.Event.VisitorSeq != 14 {
+		t.Fatalf("numbered %d/%d, want 14/14", own.Event.Seq, own.Event.VisitorSeq)
+	}
 	// An event for a chat that does not exist is refused.
-	wantErr(t, s.Commit(ctx, Write{Event: &Event{ChatID: "missing", Seq: 1, Type: "x"}}), ErrInvalid)
-	if got := must[Chat](t)(s.Chat(ctx, c.ID)); got.LastSeq != 13 {
-		t.Fatalf("LastSeq = %d, want 13", got.LastSeq)
+	wantErr(t, s.Commit(ctx, Write{Event: &Event{ChatID: "missing", Type: "x"}}), ErrInvalid)
+	// Text no database can hold is refused before it reaches one.
+	for _, w := range []Write{
+		msgWrite(c.ID, 0, "nul\x00inside", "n1"),
+		msgWrite(c.ID, 0, "bad \xff utf-8", "n2"),
+		{Chat: &Chat{ID: c.ID, State: "queued", VisitorName: "a\x00b"}},
+	} {
+		wantErr(t, s.Commit(ctx, w), ErrInvalid)
+	}
+	if got := must[Chat](t)(s.Chat(ctx, c.ID)); got.LastSeq != 14 {
+		t.Fatalf("LastSeq = %d, want 14", got.LastSeq)
+	}
+}
+
+// testSequences: the store numbers every event and, apart, the events the
+// visitor sees; failed writes in a batch take no number.
+func testSequences(t *testing.T, b backend) {
+	cfg := b.newConfig(t)
+	cfg.CommitWindow = 100 * time.Millisecond
+	s := openStore(t, cfg)
+	ten := newTenant(t, s, "T")
+	c1, c2 := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+	var ws []Write
+	for i := range 12 {
+		id := c1.ID
+		if i%2 == 1 {
+			id = c2.ID
+		}
+		switch i % 4 {
+		case 0, 1:
+			ws = append(ws, msgWrite(id, 0, fmt.Sprint(i), fmt.Sprint("c", i)))
+		case 2:
+			ws = append(ws, Write{Event: &Event{ChatID: id, Type: "note", AgentsOnly: true}})
+		case 3:
+			// A duplicate client id fails alone and takes no number.
+			ws = append(ws, msgWrite(id, 0, "dup", "c1"))
+		}
+	}
+	errs := make([]error, len(ws))
+	var wg sync.WaitGroup
+	wg.Add(len(ws))
+	for i, w := range ws {
+		s.Enqueue(w, func(err error) { errs[i] = err; wg.Done() })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%4 == 3) != (err != nil) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	for _, c := range []Chat{c1, c2} {
+		evs := must[[]Event](t)(s.EventsAfter(ctx, c.ID, 0, 0))
+		vis := must[[]Event](t)(s.VisitorEventsAfter(ctx, c.ID, 0, 0))
+		var v uint64
+		for i, e := range evs {
+			if e.Seq != uint64(i+1) {
+				t.Fatalf("seq %d at %d", e.Seq, i)
+			}
+			if e.AgentsOnly != (e.Type == "note") {
+				t.Fatalf("event %+v: agents-only wrong", e)
+			}
+			if !e.AgentsOnly {
+				v++
+				if e.VisitorSeq != v || vis[v-1].Seq != e.Seq || vis[v-1].VisitorSeq != v {
+					t.Fatalf("visitor numbering: %+v, visitor list %+v", e, vis)
+				}
+			}
+		}
+		if len(vis) != int(v) {
+			t.Fatalf("%d visitor events, want %d", len(vis), v)
+		}
+		wantEqual(t, len(must[[]Event](t)(s.VisitorEventsAfter(ctx, c.ID, 1, 1))), 1)
+	}
+	// The numbers reached the writers' structs.
+	for i, w := range ws {
+		if i%4 != 3 && w.Event.Seq == 0 {
+			t.Fatalf("write %d not numbered", i)
+		}
+		if w.Message != nil && i%4 != 3 && w.Message.Seq != w.Event.Seq {
+			t.Fatalf("message %d seq %d, event %d", i, w.Message.Seq, w.Event.Seq)
+		}
 	}
 }
 
@@ -718,7 +803,7 @@ func testGroupCommitBadWrite(t *testing.T, b backend) {
 	newC := Chat{ID: NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "queued"}
 	writes := []Write{
 		msgWrite(c.ID, 1, "ok 1", "a"),
-		msgWrite(c.ID, 1, "duplicate seq", "b"),               // conflicts with the first
+		msgWrite(c.ID, 2, "duplicate client id", "a"),         // conflicts with the first
 		{Event: &Event{ChatID: "missing", Seq: 1, Type: "x"}}, // no such chat
 		{Event: &Event{ChatID: c.ID, Seq: 9}},                 // no type: refused before the database
 		{Chat: &newC, Event: &Event{ChatID: newC.ID, Seq: 1, Type: "created"}},
@@ -747,8 +832,11 @@ func testGroupCommitBadWrite(t *testing.T, b backend) {
 		t.Errorf("batch was not retried: %+v", s.CommitStats())
 	}
 	msgs := must[[]Message](t)(s.Messages(ctx, c.ID, 0))
-	if len(msgs) != 2 || msgs[0].Text != "ok 1" || msgs[1].Text != "ok 2" {
-		t.Fatalf("messages = %+v", msgs)
+	if len(msgs) != 2 || msgs[0].Text != "ok 1" || msgs[1].Text != "ok 2" || msgs[0].Seq != 1 || msgs[1].Seq != 2 {
+		t.Fatalf("messages = %+v: the failed writes left a hole", msgs)
+	}
+	if got := must[Chat](t)(s.Chat(ctx, c.ID)); got.LastSeq != 2 {
+		t.Fatalf("LastSeq = %d, want 2", got.LastSeq)
 	}
 	if got := must[Chat](t)(s.Chat(ctx, newC.ID)); got.LastSeq != 1 {
 		t.Fatalf("new chat LastSeq = %d", got.LastSeq)
@@ -760,13 +848,13 @@ func testCommitAtomic(t *testing.T, b backend) {
 	s := openStore(t, b.newConfig(t))
 	ten := newTenant(t, s, "T")
 	c := newChat(t, s, ten.ID, nil)
-	if err := s.Commit(ctx, msgWrite(c.ID, 1, "one", "")); err != nil {
+	if err := s.Commit(ctx, msgWrite(c.ID, 1, "one", "one")); err != nil {
 		t.Fatal(err)
 	}
 	c.State = "closed"
 	err := s.Commit(ctx,
 		Write{Chat: &c, Event: &Event{ChatID: c.ID, Seq: 2, Type: "closed"}},
-		msgWrite(c.ID, 1, "dup", ""),
+		msgWrite(c.ID, 1, "dup", "one"),
 	)
 	wantErr(t, err, ErrConflict)
 	if got := must[Chat](t)(s.Chat(ctx, c.ID)); got.State != "queued" || got.LastSeq != 1 {

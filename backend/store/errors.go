@@ -3,7 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -29,4 +31,45 @@ func wrap(op string, err error) error {
 // invalid builds an ErrInvalid error with a human-readable reason.
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// transient reports whether a failed write may succeed when tried again: the
+// connection broke or was closed by the server (a restart, a failover,
+// pg_terminate_backend), the database was busy, a statement timed out, or a
+// serialization conflict. Broken rules (a duplicate key, a missing
+// reference, data a column cannot hold) are lasting.
+func transient(err error) bool {
+	if err == nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrClosed) {
+		return false
+	}
+	for _, lasting := range []error{gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated, gorm.ErrCheckConstraintViolated,
+		gorm.ErrInvalidField, gorm.ErrInvalidData, gorm.ErrInvalidValue, gorm.ErrUnsupportedDriver, gorm.ErrModelValueRequired} {
+		if errors.Is(err, lasting) {
+			return false
+		}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			strings.HasPrefix(pgErr.Code, "53"),               // insufficient resources
+			strings.HasPrefix(pgErr.Code, "57P"),              // admin shutdown, crash shutdown, cannot connect now
+			pgErr.Code == "40001", pgErr.Code == "40P01",      // serialization failure, deadlock
+			pgErr.Code == "55P03", pgErr.Code == "57014",      // lock not available, statement cancelled (timeout)
+			pgErr.Code == "25P03":                             // idle in transaction timeout
+			return true
+		}
+		return false
+	}
+	var liteErr interface{ Code() int }
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() & 0xff {
+		case 5, 6, 10: // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR
+			return true
+		}
+		return false
+	}
+	// What is left failed below SQL: a closed connection, a network error, a
+	// timeout, an unexpected EOF. Trying again on a fresh connection helps.
+	return true
 }

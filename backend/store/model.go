@@ -188,10 +188,12 @@ type Chat struct {
 	IP        string
 
 	AgentID int64 // current agent; 0 none
-	// LastSeq is the highest event sequence number of the chat. The store
-	// keeps it up to date on every commit that writes an event, so after a
-	// restart new events continue from it.
-	LastSeq uint64
+	// LastSeq is the highest event sequence number of the chat, and
+	// LastVisitorSeq the highest of the events the visitor may see. The store
+	// assigns both in the transaction that writes the events and ignores what
+	// a writer puts here, so a chat's sequences never have holes.
+	LastSeq        uint64
+	LastVisitorSeq uint64
 
 	CreatedAt    time.Time
 	AcceptedAt   *time.Time
@@ -200,11 +202,15 @@ type Chat struct {
 	CloseCause   string
 }
 
-// The participant roles of a chat.
+// The participant roles of a chat: the visitor; the agent who owns the chat;
+// further agents who write to the visitor; observers the visitor does not
+// see; supervisors watching (and able to take over).
 const (
-	ParticipantVisitor  = "visitor"
-	ParticipantAgent    = "agent"
-	ParticipantObserver = "observer"
+	ParticipantVisitor    = "visitor"
+	ParticipantOwner      = "owner"
+	ParticipantAgent      = "participant"
+	ParticipantObserver   = "observer"
+	ParticipantSupervisor = "supervisor"
 )
 
 // Participant records who took part in a chat and when, for transcripts,
@@ -238,10 +244,21 @@ type Message struct {
 
 // Event is one durable chat event, the replay log a reconnecting client
 // reads with EventsAfter. (ChatID, Seq) is unique.
+//
+// Sequence numbers are assigned by the store in the transaction that writes
+// the event (see [Write]): Seq counts every event of the chat (what agents
+// see), VisitorSeq only those the visitor may see, so each audience gets a
+// sequence without holes. Whatever a writer puts in them is ignored.
 type Event struct {
 	ChatID string
 	Seq    uint64
-	Type   string
-	Data   json.RawMessage
-	At     time.Time
+	// VisitorSeq is the event's number among the visitor's events; 0 for an
+	// agents-only event.
+	VisitorSeq uint64
+	// AgentsOnly keeps the event from the visitor (whispers, notes, observers
+	// joining). It is true on read exactly when VisitorSeq is 0.
+	AgentsOnly bool
+	Type       string
+	Data       json.RawMessage
+	At         time.Time
 }

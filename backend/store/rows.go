@@ -153,6 +153,7 @@ type chatRow struct {
 	IP               string `gorm:"column:ip"`
 	AgentID          int64  `gorm:"not null;index:ix_chats_agent_state,priority:1"`
 	LastSeq          uint64 `gorm:"not null"`
+	LastVisitorSeq   uint64 `gorm:"not null;default:0"`
 	CreatedAt        time.Time
 	AcceptedAt       *time.Time
 	FirstReplyAt     *time.Time
@@ -191,13 +192,16 @@ type messageRow struct {
 
 func (messageRow) TableName() string { return "messages" }
 
+// eventRow's second index serves the visitor's replay, which reads by
+// visitor_seq; agents-only events have visitor_seq 0.
 type eventRow struct {
-	ChatID string   `gorm:"primaryKey"`
-	Chat   *chatRow `gorm:"constraint:OnDelete:CASCADE"`
-	Seq    uint64   `gorm:"primaryKey;autoIncrement:false"`
-	Type   string   `gorm:"not null"`
-	Data   string
-	At     time.Time
+	ChatID     string   `gorm:"primaryKey;index:ix_events_visitor,priority:1"`
+	Chat       *chatRow `gorm:"constraint:OnDelete:CASCADE"`
+	Seq        uint64   `gorm:"primaryKey;autoIncrement:false"`
+	VisitorSeq uint64   `gorm:"not null;default:0;index:ix_events_visitor,priority:2"`
+	Type       string   `gorm:"not null"`
+	Data       string
+	At         time.Time
 }
 
 func (eventRow) TableName() string { return "events" }
@@ -435,7 +439,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		VisitorPhone: c.VisitorPhone, CustomerID: c.CustomerID, Lang: c.Lang, VisitorTokenHash: c.VisitorTokenHash,
 		PData: pdata, UData: udata, Fields: fields,
 		Page: c.Page, Referrer: c.Referrer, UserAgent: c.UserAgent, IP: c.IP,
-		AgentID: c.AgentID, LastSeq: c.LastSeq, CreatedAt: normTime(c.CreatedAt),
+		AgentID: c.AgentID, LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, CreatedAt: normTime(c.CreatedAt),
 		AcceptedAt: normTimePtr(c.AcceptedAt), FirstReplyAt: normTimePtr(c.FirstReplyAt),
 		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause,
 	}, nil
@@ -447,7 +451,7 @@ func (r chatRow) domain() (Chat, error) {
 		VisitorName: r.VisitorName, VisitorEmail: r.VisitorEmail, VisitorPhone: r.VisitorPhone,
 		CustomerID: r.CustomerID, Lang: r.Lang, VisitorTokenHash: r.VisitorTokenHash,
 		Page: r.Page, Referrer: r.Referrer, UserAgent: r.UserAgent, IP: r.IP,
-		AgentID: r.AgentID, LastSeq: r.LastSeq, CreatedAt: normTime(r.CreatedAt),
+		AgentID: r.AgentID, LastSeq: r.LastSeq, LastVisitorSeq: r.LastVisitorSeq, CreatedAt: normTime(r.CreatedAt),
 		AcceptedAt: normTimePtr(r.AcceptedAt), FirstReplyAt: normTimePtr(r.FirstReplyAt),
 		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause,
 	}
@@ -483,9 +487,10 @@ func (r messageRow) domain() Message {
 }
 
 func eventToRow(e *Event) eventRow {
-	return eventRow{ChatID: e.ChatID, Seq: e.Seq, Type: e.Type, Data: rawText(e.Data), At: normTime(e.At)}
+	return eventRow{ChatID: e.ChatID, Seq: e.Seq, VisitorSeq: e.VisitorSeq, Type: e.Type, Data: rawText(e.Data), At: normTime(e.At)}
 }
 
 func (r eventRow) domain() Event {
-	return Event{ChatID: r.ChatID, Seq: r.Seq, Type: r.Type, Data: textRaw(r.Data), At: normTime(r.At)}
+	return Event{ChatID: r.ChatID, Seq: r.Seq, VisitorSeq: r.VisitorSeq, AgentsOnly: r.VisitorSeq == 0,
+		Type: r.Type, Data: textRaw(r.Data), At: normTime(r.At)}
 }

@@ -239,9 +239,17 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close stops accepting writes, commits everything still queued (calling
 // each done callback), stops the committer and closes the database. It is
 // safe to call more than once. It must not be called from a done callback.
-func (s *Store) Close() error {
+// While the database is unreachable it keeps retrying; use [Store.Shutdown]
+// to bound the wait.
+func (s *Store) Close() error { return s.Shutdown(context.Background()) }
+
+// Shutdown is Close with a deadline: when ctx ends while writes are still
+// failing (the database is away), they are given up and their callbacks get
+// ErrClosed, so a shutdown honours its timeout. Nothing that was
+// acknowledged is lost: an acknowledgement always follows a commit.
+func (s *Store) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
-		s.gc.close()
+		s.gc.close(ctx)
 		s.closeErr = s.closeDB()
 	})
 	return s.closeErr
