@@ -30,6 +30,8 @@ const (
 	TypeOfferAccept       Type = "offer.accept"
 	TypeOfferDecline      Type = "offer.decline"
 	TypeFieldAsk          Type = "field.ask"
+	TypeChatJoin          Type = "chat.join"
+	TypeChatLeave         Type = "chat.leave"
 )
 
 // commandSpec says how to make a command's body and which roles may send it.
@@ -66,6 +68,8 @@ var commandTypes = map[Type]commandSpec{
 	TypeOfferAccept:       {func() CommandBody { return new(OfferAccept) }, false, true},
 	TypeOfferDecline:      {func() CommandBody { return new(OfferDecline) }, false, true},
 	TypeFieldAsk:          {func() CommandBody { return new(FieldAsk) }, false, true},
+	TypeChatJoin:          {func() CommandBody { return new(ChatJoin) }, false, true},
+	TypeChatLeave:         {func() CommandBody { return new(ChatLeave) }, false, true},
 }
 
 // Ping keeps a connection alive through proxies and proves it works; it is acked.
@@ -171,8 +175,11 @@ type Resume struct {
 // CommandType implements [CommandBody].
 func (*Resume) CommandType() Type { return TypeResume }
 
-// Validate implements [CommandBody].
-func (c *Resume) Validate() error { return checkRunes("token", c.Token, limits.TokenRunes) }
+// Validate implements [CommandBody]. After must be a number a browser can hold exactly
+// (below 2^53), as every sequence number is.
+func (c *Resume) Validate() error {
+	return firstErr(checkRunes("token", c.Token, limits.TokenRunes), checkSafe("after", c.After))
+}
 
 // Send sends a chat message (WhosOn Message, MiCC SendMessage). Its ack carries the sequence
 // number the message got; the message itself also comes back as a [Message] event.
@@ -356,7 +363,7 @@ func (c *StatusSet) Validate() error {
 	if c.Status <= 0 {
 		return &Error{Code: CodeInvalid, Field: "status", Message: "status is required"}
 	}
-	return nil
+	return checkSafe("status", uint64(c.Status))
 }
 
 // OfferAccept accepts an [Offer]; the agent joins the chat and receives its history.
@@ -421,3 +428,32 @@ func (c *FieldAsk) Validate() error {
 
 // FieldTypes are the survey field types of the WhosOn field model.
 var FieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name"}
+
+// ChatJoin adds the agent to a chat they do not own: as an observer, whom the visitor does not
+// see, or as a participant who writes to the visitor too. Supervisors and administrators may
+// join any chat of their tenant. The chat's history follows, as after [Resume].
+type ChatJoin struct {
+	inChat
+	As Part `json:"as"`
+}
+
+// CommandType implements [CommandBody].
+func (*ChatJoin) CommandType() Type { return TypeChatJoin }
+
+// Validate implements [CommandBody].
+func (c *ChatJoin) Validate() error {
+	switch c.As {
+	case PartObserver, PartParticipant:
+		return nil
+	}
+	return &Error{Code: CodeInvalid, Field: "as", Message: "join as \"observer\" or \"participant\""}
+}
+
+// ChatLeave takes an agent who joined a chat (not its owner) out of it.
+type ChatLeave struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*ChatLeave) CommandType() Type { return TypeChatLeave }
+
+// Validate implements [CommandBody].
+func (*ChatLeave) Validate() error { return nil }

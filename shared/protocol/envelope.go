@@ -106,6 +106,9 @@ func DecodeCommand(frame []byte, role Role) (Command, error) {
 	if !utf8.Valid(frame) {
 		return fail(CodeInvalid, "", "frame is not valid UTF-8")
 	}
+	if hasEscapedNUL(frame) {
+		return Command{}, withID(errNUL(""), id)
+	}
 	if err := checkRunes("id", env.ID, limits.IDRunes); err != nil {
 		return Command{}, withID(err, "")
 	}

@@ -34,6 +34,9 @@ const (
 	CodeRateLimited Code = "rate_limited"
 	// CodeUnsupported: the server knows the command but does not offer it (yet, or here).
 	CodeUnsupported Code = "unsupported"
+	// CodeBusy: the server cannot take the command now (it is catching up on writes); retry
+	// it with the same id after a short pause.
+	CodeBusy Code = "busy"
 	// CodeInternal: the server failed; the command may be retried with the same id.
 	CodeInternal Code = "internal"
 )
@@ -73,9 +76,15 @@ const (
 	CloseSlow CloseCode = 4001
 	// CloseStale: no frame arrived within the heartbeat window; reconnect and resume.
 	CloseStale CloseCode = 4002
+	// CloseRetry: the server could not go on serving the connection (say, the chat's history
+	// could not be read); reconnect and resume.
+	CloseRetry CloseCode = 4003
+	// CloseTooLarge: the client sent a frame over the hard limit (the standard WebSocket code
+	// 1009, "message too big"); do not send it again.
+	CloseTooLarge CloseCode = 1009
 	// CloseReplaced: the same agent connected elsewhere; this connection is no longer used.
 	CloseReplaced CloseCode = 4500
-	// CloseBadRequest: the client broke the protocol (say, commands before connecting).
+	// CloseBadRequest: the client broke the protocol (say, no connect command in time).
 	CloseBadRequest CloseCode = 4501
 	// CloseUnauthorized: the session token is invalid or expired; sign in again.
 	CloseUnauthorized CloseCode = 4502

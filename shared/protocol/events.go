@@ -260,6 +260,33 @@ type ChatSummary struct {
 	Visitor     VisitorInfo `json:"visitor"`
 	Seq         uint64      `json:"seq"`
 	CreatedAt   time.Time   `json:"created_at"`
+	// As is the receiving agent's part in the chat (owner when empty).
+	As Part `json:"as,omitempty"`
+	// Agents are the agents in the chat now, with their parts.
+	Agents []Participant `json:"agents,omitempty"`
+}
+
+// Part is an agent's part in a chat. The owner handles it (the ACD gave it to them); further
+// participants write to the visitor too; observers and supervisors read along unseen by the
+// visitor.
+type Part string
+
+// The parts an agent can have in a chat.
+const (
+	PartOwner       Part = "owner"
+	PartParticipant Part = "participant"
+	PartObserver    Part = "observer"
+	PartSupervisor  Part = "supervisor"
+)
+
+// Visible reports whether the visitor sees an agent in this part (joins, leaves, typing).
+func (p Part) Visible() bool { return p == PartOwner || p == PartParticipant || p == "" }
+
+// Participant is an agent in a chat.
+type Participant struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	As     Part   `json:"as"`
 }
 
 // VisitorInfo is what the agent knows of the visitor.
@@ -336,6 +363,8 @@ type Joined struct {
 	Name   string `json:"name"`
 	UserID int64  `json:"user_id,omitempty"`
 	Lang   string `json:"lang,omitempty"`
+	// As is an agent's part in the chat; joins of observers and supervisors reach agents only.
+	As Part `json:"as,omitempty"`
 }
 
 // EventType implements [EventBody].
@@ -346,6 +375,7 @@ type Left struct {
 	Role   Role   `json:"role"`
 	Name   string `json:"name"`
 	UserID int64  `json:"user_id,omitempty"`
+	As     Part   `json:"as,omitempty"`
 }
 
 // EventType implements [EventBody].

@@ -317,6 +317,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeSurveySubmit: "visitor", TypeTranscriptRequest: "visitor", TypeLeaveMessage: "visitor",
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
+		TypeChatJoin: "agent", TypeChatLeave: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -362,7 +363,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 	bodyless := map[Type]bool{
 		TypePing: true, TypeClose: true, TypeQueueInfoGet: true, TypeChatInfoGet: true, TypeOperatorsGet: true,
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
-		TypePreview: true, TypeSurveySubmit: true,
+		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
@@ -409,15 +410,50 @@ func TestDecodeCommandRefusesUnknownFields(t *testing.T) {
 	}
 }
 
+// TestDecodeCommandRefusesNULAndUnsafeNumbers: no text may hold NUL (databases refuse it), and
+// no number may be one a browser cannot hold exactly.
+func TestDecodeCommandRefusesNULAndUnsafeNumbers(t *testing.T) {
+	for _, c := range []struct {
+		frame, field string
+	}{
+		{cmd(TypeSend, "n1", "ch1", `{"text":"a\u0000b"}`), "text"},
+		{cmd(TypeChatRequest, "n2", "", `{"name":"\u0000"}`), "name"},
+		{cmd(TypeChatRequest, "n3", "", `{"pdata":{"k":"v\u0000"}}`), "pdata.k"},
+		{cmd(TypeChatRequest, "n4", "", `{"pdata":{"k\u0000":"v"}}`), "pdata.k\x00"},
+		{cmd(TypeTyping, "n5", "ch\u0000", `{}`), "chat"},
+		{cmd(TypePreview, "n6", "ch1", `{"text":"\\\u0000"}`), "text"},
+		{`{"v":1,"type":"ping","id":"n7","x\u0000":1}`, ""},
+		{cmd(TypeResume, "n8", "ch1", `{"after":9007199254740992}`), "after"},
+		{cmd(TypeResume, "n9", "ch1", `{"after":18446744073709551615}`), "after"},
+	} {
+		_, err := DecodeCommand([]byte(c.frame), RoleVisitor)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Code != CodeInvalid {
+			t.Errorf("%s: %v, want invalid", c.frame, err)
+			continue
+		}
+		if pe.Field != c.field && pe.Field != "" {
+			t.Errorf("%s: field %q, want %q", c.frame, pe.Field, c.field)
+		}
+	}
+	// An escaped backslash before "u0000" is text, not NUL.
+	if _, err := DecodeCommand([]byte(cmd(TypeSend, "ok", "ch1", `{"text":"C:\\u0000"}`)), RoleVisitor); err != nil {
+		t.Errorf("escaped backslash: %v", err)
+	}
+	if _, err := DecodeCommand([]byte(cmd(TypeStatusSet, "s", "", `{"status":9007199254740992}`)), RoleAgent); err == nil {
+		t.Error("status beyond 2^53 accepted")
+	}
+}
+
 func TestCommandRoundTrip(t *testing.T) {
 	// Every example, plus values at the edges of their types and limits.
 	extra := []Command{
 		{ID: "x1", Chat: "ch1", Body: &Send{Text: strings.Repeat(grin, limits.MessageRunes), HideLocal: true}},
-		{ID: "x2", Chat: "ch1", Body: &Send{Text: "<b>&amp;</b> \u2028\u2029 \"quoted\" \\ \x00\x1f\u007f tab\tnew\nline"}},
+		{ID: "x2", Chat: "ch1", Body: &Send{Text: "<b>&amp;</b> \u2028\u2029 \"quoted\" \\ \\u0000 \x01\x1f\u007f tab\tnew\nline"}},
 		{ID: strings.Repeat(grin, limits.IDRunes), Chat: strings.Repeat(eacute, limits.IDRunes), Body: &Close{}},
-		{ID: "x4", Chat: "ch1", Body: &Resume{After: math.MaxUint64}},
+		{ID: "x4", Chat: "ch1", Body: &Resume{After: MaxSafeInteger}},
 		{ID: "x5", Chat: "ch1", Body: &Typing{On: false}},
-		{ID: "x6", Body: &StatusSet{Status: math.MaxInt64}},
+		{ID: "x6", Body: &StatusSet{Status: MaxSafeInteger}},
 		{ID: "x7", Body: &VisitorConnect{Connector: "abc", TZOffset: -720}},
 		{ID: "x8", Body: &ChatRequest{Name: "T", Translate: true, PData: data(limits.DataEntries, limits.DataKeyRunes, 20)}},
 		{ID: "x9", Chat: "ch1", Body: &FileSend{Name: "a", URL: "b", Size: math.MaxInt64}},
