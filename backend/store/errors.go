@@ -52,11 +52,11 @@ func transient(err error) bool {
 	if errors.As(err, &pgErr) {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			strings.HasPrefix(pgErr.Code, "53"),               // insufficient resources
-			strings.HasPrefix(pgErr.Code, "57P"),              // admin shutdown, crash shutdown, cannot connect now
-			pgErr.Code == "40001", pgErr.Code == "40P01",      // serialization failure, deadlock
-			pgErr.Code == "55P03", pgErr.Code == "57014",      // lock not available, statement cancelled (timeout)
-			pgErr.Code == "25P03":                             // idle in transaction timeout
+			strings.HasPrefix(pgErr.Code, "53"),          // insufficient resources
+			strings.HasPrefix(pgErr.Code, "57P"),         // admin shutdown, crash shutdown, cannot connect now
+			pgErr.Code == "40001", pgErr.Code == "40P01", // serialization failure, deadlock
+			pgErr.Code == "55P03", pgErr.Code == "57014", // lock not available, statement cancelled (timeout)
+			pgErr.Code == "25P03": // idle in transaction timeout
 			return true
 		}
 		return false

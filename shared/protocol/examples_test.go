@@ -111,7 +111,7 @@ var eventExamples = []eventExample{
 		Status:   79,
 		Chats: []ChatSummary{{ID: "ch_8ZqM2x", ConnectorID: 3, Connector: "Website FR", State: StateActive, Visitor: exampleVisitor, Seq: 44, CreatedAt: exampleTime,
 			As: PartOwner, Agents: []Participant{{UserID: 17, Name: "Anna", As: PartOwner}, {UserID: 4, Name: "Sven", As: PartObserver}}}},
-		Offers:   []Offer{exampleOffer},
+		Offers: []Offer{exampleOffer},
 	}}},
 	{"agent", Event{Body: &AgentStatus{Status: 1, Reason: "three offers missed"}}},
 	{"agent", Event{Chat: "ch_Rt5vN1", Body: &exampleOffer}},
