@@ -194,11 +194,11 @@ func appliedMigrations(db *gorm.DB, dialect string, list []migration, log *slog.
 			if adopt {
 				missing, extra := baseline.diffNames(existing)
 				if len(missing) > 0 {
-					return fmt.Errorf("the database has Parley's tables but no %s, and lacks part of the baseline schema (%s); start the Parley release before versioned migrations on it once, so that it completes the schema, then this one",
-						migrationsTable, strings.Join(missing, ", "))
+					return fmt.Errorf("the database has tables named like Parley's but no %s, and lacks part of the baseline schema: %s; if an older Parley made it, start the last release without versioned migrations on it once, so that it completes the schema",
+						migrationsTable, listSome(missing, 12))
 				}
 				if len(extra) > 0 {
-					log.Warn("store: the existing schema has more than the baseline; leaving it as it is", "extra", strings.Join(extra, ", "))
+					log.Warn("store: the existing schema has more than the baseline; leaving it as it is", "extra", listSome(extra, 12))
 				}
 			}
 		}
@@ -207,17 +207,25 @@ func appliedMigrations(db *gorm.DB, dialect string, list []migration, log *slog.
 		}
 		if adopt {
 			applied = []appliedMigration{{Version: list[0].version, Name: list[0].name, AppliedAt: now()}}
-			if err := recordMigration(tx, applied[0]); err != nil {
-				return err
-			}
-			log.Info("store: existing schema recognised as migration 1", "name", list[0].name)
+			return recordMigration(tx, applied[0])
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", migrationsTable, err)
 	}
+	if len(applied) > 0 {
+		log.Info("store: existing schema recognised as migration 1", "name", list[0].name)
+	}
 	return applied, nil
+}
+
+// listSome joins the first n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 func recordMigration(tx *gorm.DB, a appliedMigration) error {
@@ -271,7 +279,6 @@ func applyMigration(db *gorm.DB, dialect string, m migration, log *slog.Logger) 
 		if err := db.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
-		defer db.Exec("PRAGMA foreign_keys = ON")
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := m.up(tx, dialect); err != nil {
@@ -291,6 +298,12 @@ func applyMigration(db *gorm.DB, dialect string, m migration, log *slog.Logger) 
 		}
 		return recordMigration(tx, appliedMigration{Version: m.version, Name: m.name, AppliedAt: now()})
 	})
+	if fkOff {
+		// The store relies on enforcement (cascading deletes): failing to restore it fails Open.
+		if ferr := db.Exec("PRAGMA foreign_keys = ON").Error; ferr != nil && err == nil {
+			return fmt.Errorf("migration %d (%s): turn foreign keys back on: %w", m.version, m.name, ferr)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w", m.version, m.name, m.version-1, err)
 	}
