@@ -1,19 +1,17 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// The row types below are the database schema. They never leave the
-// package: each has a conversion to and from its domain struct. Maps and
-// slices are JSON text columns (the same on SQLite and PostgreSQL);
-// durations are whole seconds. The pointer fields to other rows exist only
-// so that the migrator creates the foreign keys; they are never loaded.
+// The row types below map the tables that the migrations (migrations.go)
+// create; a change to one needs a migration. They never leave the package:
+// each has a conversion to and from its domain struct. Maps and slices are
+// JSON text columns (the same on SQLite and PostgreSQL); durations are whole
+// seconds. The pointer fields to other rows mirror the foreign keys; they
+// are never loaded.
 
 type tenantRow struct {
 	ID          int64  `gorm:"primaryKey"`
@@ -206,36 +204,14 @@ type eventRow struct {
 
 func (eventRow) TableName() string { return "events" }
 
-// allRows lists the tables in dependency order for the migrator.
+// allRows lists every row type. The schema comes from the migrations (migrations.go), not
+// from these structs; TestRowsMatchSchema uses the list to check that the migrations create
+// every column a struct declares.
 var allRows = []any{
 	&tenantRow{}, &groupRow{}, &statusRow{}, &connectorRow{}, &userRow{},
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 	&fileRow{},
-}
-
-// migrate brings the schema up to date. On PostgreSQL it holds an advisory
-// lock on one connection meanwhile, so nodes starting together migrate one
-// after the other.
-func (s *Store) migrate(ctx context.Context) error {
-	db := s.w.WithContext(ctx)
-	if s.dialect != DialectPostgres {
-		if err := db.AutoMigrate(allRows...); err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		return nil
-	}
-	err := db.Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockKey).Error; err != nil {
-			return err
-		}
-		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockKey)
-		return conn.AutoMigrate(allRows...)
-	})
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
 }
 
 // ---- conversions ----

@@ -15,10 +15,13 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/shared/limits"
 )
 
 // ---- opening hours ----
@@ -177,9 +180,9 @@ type Toolbox struct {
 	LeaveMessage bool `json:"leave_message"`
 }
 
-// MaxMessageRunes is the upper bound for Toolbox.MaxMessageLength (shared/limits.MessageRunes;
-// the store does not import shared code, so the value is repeated and a test keeps them equal).
-const MaxMessageRunes = 4000
+// MaxMessageRunes is the upper bound for Toolbox.MaxMessageLength, a survey field's Length and
+// a canned response: the protocol's longest chat message.
+const MaxMessageRunes = limits.MessageRunes
 
 // DefaultToolbox is what a connector without a toolbox document behaves like.
 func DefaultToolbox() Toolbox {
@@ -268,7 +271,9 @@ type SurveyField struct {
 	ValidateHigh int // largest allowed value; -1 = no limit
 }
 
-var fieldNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+// fieldNameRE: a field's name is the key of its answer in the chat's fields, so it is no
+// longer than a protocol map key.
+var fieldNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,` + strconv.Itoa(limits.DataKeyRunes-1) + `}$`)
 
 // FieldError is a validation failure of one named field of a settings value, so that forms
 // can show the message next to the field. It wraps ErrInvalid.
@@ -305,7 +310,7 @@ func (f *SurveyField) Validate() error {
 	case f.Kind != SurveyPreChat && f.Kind != SurveyPostChat:
 		return fieldErr("Kind", "choose pre-chat or post-chat")
 	case !fieldNameRE.MatchString(f.FieldName):
-		return fieldErr("FieldName", "use a letter, then letters, digits or _ (at most 64)")
+		return fieldErr("FieldName", "use a letter, then letters, digits or _ (at most %d)", limits.DataKeyRunes)
 	case !slices.Contains(SurveyFieldTypes, f.FieldType):
 		return fieldErr("FieldType", "choose one of %s", strings.Join(SurveyFieldTypes, ", "))
 	case f.Prompt == "":

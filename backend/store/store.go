@@ -10,6 +10,11 @@
 // arrive within a few milliseconds share one transaction, and each sender is
 // told only after that transaction has committed, so an acknowledgement
 // always means the data is on disk.
+//
+// The schema is versioned: [Open] applies the numbered migrations of
+// migrations.go that the database has not recorded yet, in order, and
+// refuses a database migrated by a newer release ([ErrSchemaTooNew]). The
+// comment on that list says how to add one.
 package store
 
 import (
@@ -110,7 +115,8 @@ const (
 
 // Open connects to the database described by cfg, migrates the schema to the
 // current version and starts the group committer. The returned store is
-// ready for use.
+// ready for use. A database at a newer schema version than this program
+// knows is refused with [ErrSchemaTooNew].
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	log := cfg.Logger
 	if log == nil {

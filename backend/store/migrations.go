@@ -1,0 +1,35 @@
+package store
+
+// The schema's history: every change to the tables is one numbered migration below, applied
+// once, in order, by [Open] (see migrate.go), so that upgrading a production database is
+// explicit and the schema never changes just because a row struct did.
+//
+// How to add a migration:
+//
+//  1. Append an entry with the next version number and a short name. Write its SQL inline
+//     with sqlUp (one script per dialect; statements end with ";" at the end of a line) or,
+//     for a long script, as migrations/NNNN_name.sqlite.sql and .postgres.sql read with
+//     sqlFiles. A step that must compute something can be a Go func instead:
+//     up: func(tx *gorm.DB, dialect string) error { ... }.
+//  2. Change the row struct (rows.go, settings_rows.go, files.go) to match. TestRowsMatchSchema
+//     fails when a struct has a column no migration creates.
+//  3. Run go test ./backend/store/ with PostgreSQL available: the fresh-database and
+//     upgrade tests apply the new step on both dialects.
+//
+// For example:
+//
+//	{version: 2, name: "participant visibility", up: sqlUp(
+//		`ALTER TABLE participants ADD COLUMN hidden numeric NOT NULL DEFAULT false;`,
+//		`ALTER TABLE participants ADD COLUMN hidden boolean NOT NULL DEFAULT false;`)},
+//
+// Rules: never change or renumber a migration that has been released (databases out there
+// have recorded it by version and name); write for both dialects (SQLite booleans are
+// numeric, times datetime, integer keys integer; PostgreSQL uses boolean, timestamptz,
+// bigint); a new NOT NULL column needs a DEFAULT so that existing rows get a value. Each step
+// runs in its own transaction, so a failing step leaves the database at the previous version.
+// SQLite cannot alter a column: copy the table into a new one, drop the old, rename the new
+// (https://sqlite.org/lang_altertable.html#otheralter), and set foreignKeysOff so that
+// dropping a table that others reference does not cascade into them.
+var migrations = []migration{
+	{version: 1, name: "baseline", up: sqlFiles("0001_baseline")},
+}
