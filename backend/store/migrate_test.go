@@ -194,6 +194,15 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 			wantEqual(t, types, []string{"state", "join", "message", "message"})
 			wantEqual(t, events[3].Data, json.RawMessage(`{"text":"Gern, worum geht's?"}`))
 			wantEqual(t, events[0].At, at)
+			// Every event from before the visitor's own numbering is the visitor's.
+			for i, e := range events {
+				if e.VisitorSeq != uint64(i+1) || e.AgentsOnly {
+					t.Fatalf("event %d: visitor seq %d, agents only %v", i, e.VisitorSeq, e.AgentsOnly)
+				}
+			}
+			if len(must[[]Event](t)(s.VisitorEventsAfter(ctx, legacyChatID, 2, 0))) != 2 || c.LastVisitorSeq != 4 {
+				t.Fatalf("visitor events after the upgrade: last %d", c.LastVisitorSeq)
+			}
 			msgs := must[[]Message](t)(s.Messages(ctx, legacyChatID, 0))
 			if len(msgs) != 2 || msgs[1].Text != "Gern, worum geht's?" || msgs[1].ClientID != "a-1" {
 				t.Fatalf("messages = %+v", msgs)
@@ -226,8 +235,8 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 			if got := must[[]Event](t)(s.EventsAfter(ctx, legacyChatID, 4, 0)); len(got) != 1 || got[0].Type != "message" {
 				t.Fatalf("new event = %+v", got)
 			}
-			if c := must[Chat](t)(s.Chat(ctx, legacyChatID)); c.LastSeq != 5 {
-				t.Fatalf("LastSeq = %d, want 5", c.LastSeq)
+			if c := must[Chat](t)(s.Chat(ctx, legacyChatID)); c.LastSeq != 5 || c.LastVisitorSeq != 5 || next.Event.VisitorSeq != 5 {
+				t.Fatalf("LastSeq = %d/%d, want 5/5", c.LastSeq, c.LastVisitorSeq)
 			}
 			dup := Write{Event: &Event{ChatID: legacyChatID, Seq: 6, Type: "message"},
 				Message: &Message{ChatID: legacyChatID, Seq: 6, Role: "visitor", Text: "again", ClientID: "v-1"}}

@@ -32,4 +32,17 @@ package store
 // dropping a table that others reference does not cascade into them.
 var migrations = []migration{
 	{version: 1, name: "baseline", up: sqlFiles("0001_baseline")},
+	// Events get a second number among the events the visitor sees, so that agents-only
+	// events leave no hole in the visitor's sequence. Every event so far was the visitor's.
+	{version: 2, name: "visitor sequence", up: sqlUp(
+		`ALTER TABLE chats ADD COLUMN last_visitor_seq integer NOT NULL DEFAULT 0;
+UPDATE chats SET last_visitor_seq = last_seq;
+ALTER TABLE events ADD COLUMN visitor_seq integer NOT NULL DEFAULT 0;
+UPDATE events SET visitor_seq = seq;
+CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`,
+		`ALTER TABLE chats ADD COLUMN last_visitor_seq bigint NOT NULL DEFAULT 0;
+UPDATE chats SET last_visitor_seq = last_seq;
+ALTER TABLE events ADD COLUMN visitor_seq bigint NOT NULL DEFAULT 0;
+UPDATE events SET visitor_seq = seq;
+CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 }
