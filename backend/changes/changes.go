@@ -96,15 +96,17 @@ type Bus interface {
 	// PublishSetting announces a committed settings change.
 	PublishSetting(Setting)
 	// SubscribeSettings calls f for every settings change published from now on, until
-	// cancel is called or the bus is closed. cancel may be called from f and more than once;
-	// after it returns no new call of f starts.
+	// cancel is called or the bus is closed. cancel does not wait for a call of f in
+	// progress, so it may be called from f, and more than once; after it returns, f gets no
+	// further change other than one whose delivery had already begun.
 	SubscribeSettings(f func(Setting)) (cancel func())
 	// PublishChat announces a committed chat event and returns after every chat subscriber
 	// has been called with it.
 	PublishChat(ChatEvent)
 	// SubscribeChats calls f for every chat event published from now on, until cancel is
-	// called or the bus is closed. cancel may be called from f and more than once; after it
-	// returns no new call of f starts.
+	// called or the bus is closed. cancel does not wait for a call of f in progress, so it may
+	// be called from f, and more than once; after it returns, f gets no further event other
+	// than one a publisher was already handing to it.
 	SubscribeChats(f func(ChatEvent)) (cancel func())
 	// Close stops all deliveries, drops changes not yet delivered and waits for the
 	// subscribers' goroutines to end. It must not be called from a subscriber's f.
