@@ -16,6 +16,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/schema"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // namer is gorm's default naming, which the store's rows use.
@@ -406,14 +408,14 @@ func (c *committer) apply(units []*commitItem) error {
 	for attempt := 0; ; attempt++ {
 		res, err := c.s.applyUnits(units)
 		if err == nil {
-			res.publish()
+			res.publish(c.s.pub)
 			return nil
 		}
 		var unknown *outcomeUnknown
 		if errors.As(err, &unknown) {
 			landed, cerr := c.landed(res)
 			if cerr == nil && landed {
-				res.publish()
+				res.publish(c.s.pub)
 				return nil
 			}
 			if cerr != nil {
@@ -581,9 +583,10 @@ type applied struct {
 }
 
 type numbered struct {
-	ev  *Event
-	msg *Message
-	row eventRow
+	ev     *Event
+	msg    *Message
+	row    eventRow
+	tenant int64
 }
 
 type newParticipant struct {
@@ -591,8 +594,9 @@ type newParticipant struct {
 	id int64
 }
 
-// publish hands the assigned numbers and ids to the writes.
-func (a *applied) publish() {
+// publish hands the assigned numbers and ids to the writes and announces
+// the committed events on pub (may be nil), in commit order.
+func (a *applied) publish(pub Publisher) {
 	if a == nil {
 		return
 	}
@@ -600,6 +604,10 @@ func (a *applied) publish() {
 		n.ev.Seq, n.ev.VisitorSeq, n.ev.AgentsOnly = n.row.Seq, n.row.VisitorSeq, n.row.VisitorSeq == 0
 		if n.msg != nil {
 			n.msg.ChatID, n.msg.Seq = n.row.ChatID, n.row.Seq
+		}
+		if pub != nil {
+			pub.PublishChat(changes.ChatEvent{ChatID: n.row.ChatID, TenantID: n.tenant, Seq: n.row.Seq, VisitorSeq: n.row.VisitorSeq,
+				Type: n.row.Type, Data: n.ev.Data, At: n.ev.At})
 		}
 	}
 	for _, p := range a.parts {
@@ -746,7 +754,7 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 				row.VisitorSeq = n.nextVisitor
 			}
 			events = append(events, row)
-			res.events = append(res.events, numbered{ev: e, msg: w.Message, row: row})
+			res.events = append(res.events, numbered{ev: e, msg: w.Message, row: row, tenant: n.tenant})
 			if w.Message != nil {
 				m := messageToRow(w.Message)
 				m.ChatID, m.Seq = row.ChatID, row.Seq
@@ -778,6 +786,7 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 type seqCount struct {
 	all, visitor         uint64
 	nextAll, nextVisitor uint64 // the last number given so far
+	tenant               int64  // the chat's tenant, for publishing
 }
 
 // number raises the counters of every chat with events in the transaction
@@ -797,7 +806,7 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 			args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
 		}
 		sb.WriteString(") UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m " +
-			"FROM v WHERE chats.id = v.id RETURNING chats.id, chats.last_seq, chats.last_visitor_seq")
+			"FROM v WHERE chats.id = v.id RETURNING chats.id, chats.last_seq, chats.last_visitor_seq, chats.tenant_id")
 		rows, err := tx.Raw(sb.String(), args...).Rows()
 		if err != nil {
 			return err
@@ -805,10 +814,10 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 		found := 0
 		for rows.Next() {
 			var (
-				id            string
-				last, lastVis int64
+				id                    string
+				last, lastVis, tenant int64
 			)
-			if err := rows.Scan(&id, &last, &lastVis); err != nil {
+			if err := rows.Scan(&id, &last, &lastVis, &tenant); err != nil {
 				rows.Close()
 				return err
 			}
@@ -818,6 +827,7 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 			}
 			n.nextAll = uint64(last) - n.all
 			n.nextVisitor = uint64(lastVis) - n.visitor
+			n.tenant = tenant
 			found++
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {

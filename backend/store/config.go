@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // ---- tenants ----
@@ -31,6 +33,7 @@ func prepareTenant(t Tenant) (Tenant, error) {
 // TimeZone and DefaultLang become "UTC" and "en".
 func (s *Store) CreateTenant(ctx context.Context, t Tenant) (Tenant, error) {
 	out, err := createTenant(s.w.WithContext(ctx), t)
+	err = s.published(err, changes.Setting{Kind: changes.KindTenant, TenantID: out.ID, ID: out.ID})
 	return out, wrap("create tenant", err)
 }
 
@@ -55,7 +58,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t Tenant) (Tenant, error) {
 	}
 	res := s.w.WithContext(ctx).Model(&tenantRow{}).Where("id = ?", t.ID).
 		Updates(map[string]any{"name": t.Name, "time_zone": t.TimeZone, "default_lang": t.DefaultLang})
-	if err := affected(res); err != nil {
+	if err := s.published(affected(res), changes.Setting{Kind: changes.KindTenant, TenantID: t.ID, ID: t.ID}); err != nil {
 		return Tenant{}, wrap("update tenant", err)
 	}
 	return s.Tenant(ctx, t.ID)
@@ -114,6 +117,7 @@ func prepareGroup(g ACDGroup) (ACDGroup, error) {
 // CreateGroup stores a new ACD group and returns it with its ID.
 func (s *Store) CreateGroup(ctx context.Context, g ACDGroup) (ACDGroup, error) {
 	out, err := createGroup(s.w.WithContext(ctx), g)
+	err = s.published(err, changes.Setting{Kind: changes.KindGroup, TenantID: out.TenantID, ID: out.ID})
 	return out, wrap("create group", err)
 }
 
@@ -136,9 +140,15 @@ func (s *Store) UpdateGroup(ctx context.Context, g ACDGroup) (ACDGroup, error) {
 	if err != nil {
 		return ACDGroup{}, wrap("update group", err)
 	}
-	res := s.w.WithContext(ctx).Model(&groupRow{}).Where("id = ?", g.ID).
-		Updates(map[string]any{"name": g.Name, "strategy": g.Strategy})
-	if err := affected(res); err != nil {
+	var cur groupRow
+	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Select("tenant_id").Take(&cur, "id = ?", g.ID).Error; err != nil {
+			return err
+		}
+		return tx.Model(&groupRow{}).Where("id = ?", g.ID).
+			Updates(map[string]any{"name": g.Name, "strategy": g.Strategy}).Error
+	})
+	if err := s.published(err, changes.Setting{Kind: changes.KindGroup, TenantID: cur.TenantID, ID: g.ID}); err != nil {
 		return ACDGroup{}, wrap("update group", err)
 	}
 	return s.Group(ctx, g.ID)
@@ -191,6 +201,7 @@ func prepareConnector(c Connector) (Connector, error) {
 // applies the default timeouts to zero durations.
 func (s *Store) CreateConnector(ctx context.Context, c Connector) (Connector, error) {
 	out, err := createConnector(s.w.WithContext(ctx), c)
+	err = s.published(err, changes.Setting{Kind: changes.KindConnector, TenantID: out.TenantID, ID: out.ID})
 	return out, wrap("create connector", err)
 }
 
@@ -244,8 +255,8 @@ func (s *Store) UpdateConnector(ctx context.Context, c Connector) (Connector, er
 	if err != nil {
 		return Connector{}, wrap("update connector", err)
 	}
+	var cur connectorRow
 	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur connectorRow
 		if err := tx.Select("tenant_id").Take(&cur, "id = ?", c.ID).Error; err != nil {
 			return err
 		}
@@ -255,7 +266,7 @@ func (s *Store) UpdateConnector(ctx context.Context, c Connector) (Connector, er
 		return tx.Model(&connectorRow{}).Where("id = ?", c.ID).
 			Select("*").Omit("id", "tenant_id", "hash", "created_at").Updates(&row).Error
 	})
-	if err != nil {
+	if err := s.published(err, changes.Setting{Kind: changes.KindConnector, TenantID: cur.TenantID, ID: c.ID}); err != nil {
 		return Connector{}, wrap("update connector", err)
 	}
 	return s.Connector(ctx, c.ID)
@@ -311,6 +322,7 @@ func prepareStatus(a AgentStatus) (AgentStatus, error) {
 // CreateStatus stores a new agent status and returns it with its ID.
 func (s *Store) CreateStatus(ctx context.Context, a AgentStatus) (AgentStatus, error) {
 	out, err := createStatus(s.w.WithContext(ctx), a)
+	err = s.published(err, changes.Setting{Kind: changes.KindStatus, TenantID: out.TenantID, ID: out.ID})
 	return out, wrap("create status", err)
 }
 
@@ -334,9 +346,14 @@ func (s *Store) UpdateStatus(ctx context.Context, a AgentStatus) (AgentStatus, e
 		return AgentStatus{}, wrap("update status", err)
 	}
 	row := statusToRow(a)
-	res := s.w.WithContext(ctx).Model(&statusRow{}).Where("id = ?", a.ID).
-		Select("*").Omit("id", "tenant_id").Updates(&row)
-	if err := affected(res); err != nil {
+	var cur statusRow
+	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Select("tenant_id").Take(&cur, "id = ?", a.ID).Error; err != nil {
+			return err
+		}
+		return tx.Model(&statusRow{}).Where("id = ?", a.ID).Select("*").Omit("id", "tenant_id").Updates(&row).Error
+	})
+	if err := s.published(err, changes.Setting{Kind: changes.KindStatus, TenantID: cur.TenantID, ID: a.ID}); err != nil {
 		return AgentStatus{}, wrap("update status", err)
 	}
 	return s.Status(ctx, a.ID)

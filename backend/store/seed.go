@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // DemoSeed reports what SeedDemo created, so that the caller can print the
@@ -94,6 +96,10 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 
 	var seed DemoSeed
 	seeded := false
+	var created []changes.Setting // published once the seed committed
+	made := func(kind changes.Kind, tenantID, id int64) {
+		created = append(created, changes.Setting{Kind: kind, TenantID: tenantID, ID: id})
+	}
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == DialectPostgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
@@ -108,10 +114,12 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		if err != nil {
 			return err
 		}
+		made(changes.KindTenant, tenant.ID, tenant.ID)
 		group, err := createGroup(tx, ACDGroup{TenantID: tenant.ID, Name: "Support", Strategy: StrategyLongestIdle})
 		if err != nil {
 			return err
 		}
+		made(changes.KindGroup, tenant.ID, group.ID)
 		for i, st := range []AgentStatus{
 			{Name: "Available", Short: "Av", FontColor: "#ffffff", BackgroundColor: "#2e7d32", AllowsChat: true},
 			{Name: "Away", Short: "Aw", FontColor: "#000000", BackgroundColor: "#f9a825"},
@@ -119,9 +127,11 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 			{Name: "Offline", Short: "Of", FontColor: "#ffffff", BackgroundColor: "#616161"},
 		} {
 			st.TenantID, st.AgentSettable, st.Sort = tenant.ID, true, (i+1)*10
-			if _, err := createStatus(tx, st); err != nil {
+			ns, err := createStatus(tx, st)
+			if err != nil {
 				return err
 			}
+			made(changes.KindStatus, tenant.ID, ns.ID)
 		}
 		conn, err := createConnector(tx, Connector{
 			TenantID: tenant.ID, Name: "Website chat", Title: "Chat with us", GroupID: group.ID,
@@ -130,6 +140,7 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		if err != nil {
 			return err
 		}
+		made(changes.KindConnector, tenant.ID, conn.ID)
 		seed = DemoSeed{TenantID: tenant.ID, GroupID: group.ID, ConnectorID: conn.ID, ConnectorHash: conn.Hash}
 		for _, du := range users {
 			u := du.user
@@ -137,9 +148,11 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 			if u.Role == RoleAgent {
 				u.Groups = []int64{group.ID}
 			}
-			if _, err := createUser(tx, u); err != nil {
+			nu, err := createUser(tx, u)
+			if err != nil {
 				return err
 			}
+			made(changes.KindUser, tenant.ID, nu.ID)
 			seed.Users = append(seed.Users, DemoUser{Login: u.Login, Password: du.pw, Role: u.Role})
 		}
 		seeded = true
@@ -148,6 +161,7 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 	if err != nil || !seeded {
 		return DemoSeed{}, false, wrap("seed demo", err)
 	}
+	_ = s.published(nil, created...)
 	return seed, true, nil
 }
 

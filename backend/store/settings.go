@@ -21,6 +21,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/shared/limits"
 )
 
@@ -372,6 +373,7 @@ func (s *Store) CreateSurveyField(ctx context.Context, f SurveyField) (SurveyFie
 		out, err = row.domain()
 		return err
 	})
+	err = s.published(err, changes.Setting{Kind: changes.KindSurvey, TenantID: f.TenantID, ID: f.ConnectorID})
 	return out, wrap("create survey field", err)
 }
 
@@ -392,7 +394,7 @@ func (s *Store) UpdateSurveyField(ctx context.Context, f SurveyField) (SurveyFie
 	}
 	res := s.w.WithContext(ctx).Model(&surveyFieldRow{}).Where("id = ? AND tenant_id = ?", f.ID, f.TenantID).
 		Select("*").Omit("id", "tenant_id", "connector_id", "kind").Updates(&row)
-	if err := affected(res); err != nil {
+	if err := s.published(affected(res), changes.Setting{Kind: changes.KindSurvey, TenantID: f.TenantID, ID: f.ConnectorID}); err != nil {
 		return SurveyField{}, wrap("update survey field", err)
 	}
 	return s.SurveyField(ctx, f.TenantID, f.ID)
@@ -432,8 +434,15 @@ func (s *Store) SurveyFields(ctx context.Context, connectorID int64, kind string
 
 // DeleteSurveyField removes a field of the tenant's surveys (ErrNotFound if there is none).
 func (s *Store) DeleteSurveyField(ctx context.Context, tenantID, id int64) error {
-	res := s.w.WithContext(ctx).Where("id = ? AND tenant_id = ?", id, tenantID).Delete(&surveyFieldRow{})
-	return wrap("delete survey field", affected(res))
+	var cur surveyFieldRow
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Select("connector_id").Take(&cur, "id = ? AND tenant_id = ?", id, tenantID).Error; err != nil {
+			return err
+		}
+		return affected(tx.Where("id = ? AND tenant_id = ?", id, tenantID).Delete(&surveyFieldRow{}))
+	})
+	err = s.published(err, changes.Setting{Kind: changes.KindSurvey, TenantID: tenantID, ID: cur.ConnectorID})
+	return wrap("delete survey field", err)
 }
 
 // ---- canned responses ----
@@ -478,6 +487,7 @@ func (s *Store) CreateCannedFolder(ctx context.Context, f CannedFolder) (CannedF
 		out = row.domain()
 		return nil
 	})
+	err = s.published(err, cannedChange(f.TenantID))
 	return out, wrap("create canned folder", err)
 }
 
@@ -518,7 +528,7 @@ func (s *Store) UpdateCannedFolder(ctx context.Context, f CannedFolder) (CannedF
 			Updates(map[string]any{"name": f.Name, "parent_id": idPtr(f.ParentID)})
 		return affected(res)
 	})
-	if err != nil {
+	if err := s.published(err, cannedChange(f.TenantID)); err != nil {
 		return CannedFolder{}, wrap("update canned folder", err)
 	}
 	return f, nil
@@ -546,6 +556,7 @@ func (s *Store) DeleteCannedFolder(ctx context.Context, tenantID, id int64) erro
 		}
 		return nil
 	})
+	err = s.published(err, cannedChange(tenantID))
 	return wrap("delete canned folder", err)
 }
 
@@ -638,7 +649,7 @@ func (s *Store) CreateCannedResponse(ctx context.Context, r CannedResponse) (Can
 		r.ID = row.ID
 		return nil
 	})
-	if err != nil {
+	if err := s.published(err, cannedChange(r.TenantID)); err != nil {
 		return CannedResponse{}, wrap("create canned response", err)
 	}
 	return s.CannedResponse(ctx, r.TenantID, r.ID)
@@ -658,7 +669,7 @@ func (s *Store) UpdateCannedResponse(ctx context.Context, r CannedResponse) (Can
 			Updates(map[string]any{"folder_id": idPtr(r.FolderID), "title": r.Title, "text": r.Text})
 		return affected(res)
 	})
-	if err != nil {
+	if err := s.published(err, cannedChange(r.TenantID)); err != nil {
 		return CannedResponse{}, wrap("update canned response", err)
 	}
 	return s.CannedResponse(ctx, r.TenantID, r.ID)
@@ -667,7 +678,13 @@ func (s *Store) UpdateCannedResponse(ctx context.Context, r CannedResponse) (Can
 // DeleteCannedResponse removes a response of the tenant.
 func (s *Store) DeleteCannedResponse(ctx context.Context, tenantID, id int64) error {
 	res := s.w.WithContext(ctx).Where("id = ? AND tenant_id = ?", id, tenantID).Delete(&cannedResponseRow{})
-	return wrap("delete canned response", affected(res))
+	return wrap("delete canned response", s.published(affected(res), cannedChange(tenantID)))
+}
+
+// cannedChange is the change of any canned response or folder: agents reload the tenant's
+// whole tree.
+func cannedChange(tenantID int64) changes.Setting {
+	return changes.Setting{Kind: changes.KindCanned, TenantID: tenantID}
 }
 
 // CannedResponse returns one response of the tenant with its folder path, or ErrNotFound.
@@ -839,7 +856,7 @@ func (s *Store) SaveTenantSettings(ctx context.Context, t TenantSettings) (Tenan
 		}
 		return tx.Save(&row).Error
 	})
-	if err != nil {
+	if err := s.published(err, changes.Setting{Kind: changes.KindTenantSettings, TenantID: t.TenantID}); err != nil {
 		return TenantSettings{}, wrap("save tenant settings", err)
 	}
 	return s.TenantSettings(ctx, t.TenantID)
@@ -888,7 +905,8 @@ func (s *Store) CreateIPBlock(ctx context.Context, b IPBlock) (IPBlock, error) {
 		return IPBlock{}, wrap("create ip block", fieldErr("Note", "at most 200 characters"))
 	}
 	row := ipBlockRow{TenantID: b.TenantID, Prefix: p, Note: b.Note, CreatedAt: now()}
-	if err := s.w.WithContext(ctx).Create(&row).Error; err != nil {
+	err = s.w.WithContext(ctx).Create(&row).Error
+	if err := s.published(err, ipBlocksChange(b.TenantID)); err != nil {
 		return IPBlock{}, wrap("create ip block", err)
 	}
 	return row.domain(), nil
@@ -910,7 +928,12 @@ func (s *Store) IPBlocks(ctx context.Context, tenantID int64) ([]IPBlock, error)
 // DeleteIPBlock removes an entry of the tenant's blacklist.
 func (s *Store) DeleteIPBlock(ctx context.Context, tenantID, id int64) error {
 	res := s.w.WithContext(ctx).Where("id = ? AND tenant_id = ?", id, tenantID).Delete(&ipBlockRow{})
-	return wrap("delete ip block", affected(res))
+	return wrap("delete ip block", s.published(affected(res), ipBlocksChange(tenantID)))
+}
+
+// ipBlocksChange is the change of a tenant's blacklist, which is checked as a whole.
+func ipBlocksChange(tenantID int64) changes.Setting {
+	return changes.Setting{Kind: changes.KindIPBlocks, TenantID: tenantID}
 }
 
 // IPBlocked reports whether a visitor address is on the tenant's blacklist; an address that

@@ -15,6 +15,10 @@
 // migrations.go that the database has not recorded yet, in order, and
 // refuses a database migrated by a newer release ([ErrSchemaTooNew]). The
 // comment on that list says how to add one.
+//
+// Every settings write announces its change on [Config.Changes] once its
+// transaction has committed (see backend/changes), so that whatever keeps
+// configuration in memory follows it; a write that fails announces nothing.
 package store
 
 import (
@@ -35,6 +39,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
+	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/password"
 
 	// Tenant time zones are validated here; the names must resolve even on
@@ -83,6 +88,19 @@ type Config struct {
 	// Logger receives the store's own warnings and slow-query reports. Nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// Changes, when set, is told of every settings write after its
+	// transaction committed (and never of one that failed), so that routing,
+	// caches and open pages follow the configuration without each caller
+	// remembering to tell them. Nil publishes nothing.
+	Changes Publisher
+}
+
+// Publisher receives the facts the store committed; [changes.Local] is one.
+// The store calls it on the goroutine that wrote, after the commit, and it
+// must not block.
+type Publisher interface {
+	PublishSetting(changes.Setting)
+	PublishChat(changes.ChatEvent)
 }
 
 // Store is the handle to the database. It is safe for concurrent use; create
@@ -92,6 +110,7 @@ type Store struct {
 	w       *gorm.DB // writes (for SQLite: the single writer connection)
 	r       *gorm.DB // reads (for SQLite: a pool of read-only connections)
 	log     *slog.Logger
+	pub     Publisher // nil: nobody listens
 
 	// hashPassword hashes the demo passwords in SeedDemo; tests swap in a
 	// cheap one.
@@ -126,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if window == 0 {
 		window = 2 * time.Millisecond
 	}
-	s := &Store{log: log, hashPassword: password.Hash}
+	s := &Store{log: log, pub: cfg.Changes, hashPassword: password.Hash}
 	gcfg := func() *gorm.Config {
 		return &gorm.Config{
 			Logger:                 gormLogger{log: log, slow: slowQuery},
@@ -259,6 +278,18 @@ func (s *Store) Shutdown(ctx context.Context) error {
 		s.closeErr = s.closeDB()
 	})
 	return s.closeErr
+}
+
+// published announces committed settings changes when err, the outcome of
+// their write, is nil, and returns err; call it only once the transaction
+// has ended.
+func (s *Store) published(err error, cs ...changes.Setting) error {
+	if err == nil && s.pub != nil {
+		for _, c := range cs {
+			s.pub.PublishSetting(c)
+		}
+	}
+	return err
 }
 
 func (s *Store) pools() []*gorm.DB {

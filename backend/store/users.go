@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // NormalizeLogin is the form in which logins are stored and looked up
@@ -64,6 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
 		out, err = createUser(tx, u)
 		return err
 	})
+	err = s.published(err, changes.Setting{Kind: changes.KindUser, TenantID: out.TenantID, ID: out.ID})
 	return out, wrap("create user", err)
 }
 
@@ -142,7 +145,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 		}
 		return setGroups(tx, u.ID, u.Groups)
 	})
-	if err != nil {
+	if err := s.published(err, changes.Setting{Kind: changes.KindUser, TenantID: u.TenantID, ID: u.ID}); err != nil {
 		return User{}, wrap("update user", err)
 	}
 	return s.User(ctx, u.ID)
@@ -151,8 +154,8 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 // SetUserStatus sets the agent's current status (0 clears it). The status
 // must belong to the user's tenant.
 func (s *Store) SetUserStatus(ctx context.Context, userID, statusID int64) error {
+	var cur userRow
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur userRow
 		if err := tx.Select("id", "tenant_id").Take(&cur, "id = ?", userID).Error; err != nil {
 			return err
 		}
@@ -162,6 +165,7 @@ func (s *Store) SetUserStatus(ctx context.Context, userID, statusID int64) error
 		return tx.Model(&userRow{}).Where("id = ?", userID).
 			Updates(map[string]any{"status_id": idPtr(statusID), "updated_at": now()}).Error
 	})
+	err = s.published(err, changes.Setting{Kind: changes.KindUser, TenantID: idVal(cur.TenantID), ID: userID})
 	return wrap("set user status", err)
 }
 
