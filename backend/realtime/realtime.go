@@ -1,10 +1,21 @@
 // Package realtime carries protocol frames between WebSocket clients and the chat service.
 //
 // It owns the transport and nothing else: one reader (the upgraded handler's goroutine) and one
-// writer goroutine per connection, a bounded send queue whose overflow cuts the slow client off
-// (it reconnects and resumes, so it loses nothing), heartbeats, and close codes that tell the
-// client whether to reconnect. The chat service sees a connection only through [Handler] and
-// [*Conn]'s small API, never Fiber.
+// writer goroutine per connection, heartbeats, close codes that tell the client whether to
+// reconnect, and flow control:
+//
+//   - a bounded send queue. [Conn.Send] never waits: a client whose queue is full is not
+//     reading and is cut off (it reconnects and resumes, so it loses nothing).
+//     [Conn.TrySend] reports a full queue instead, for fan-out that can fall back to reading
+//     history; [Conn.SendWait] waits for room, for replays, which thus go at the client's pace
+//     and stop when the connection ends.
+//   - transient frames (typing, previews, queue positions) are coalesced by key: only the
+//     latest of each waits, beside the queue, so a flood of them never fills it.
+//   - frames over the hard limit close the connection with [protocol.CloseTooLarge] after a
+//     [protocol.Disconnect] event; every cut-off is logged with its reason.
+//
+// The chat service sees a connection only through [Handler], [Session] and [*Conn]'s small
+// API, never Fiber.
 //
 // Server side it uses Fiber's WebSocket middleware (fasthttp), because coder/websocket's Accept
 // needs net/http hijacking, which a Fiber handler cannot give; both speak RFC 6455, so the Go
@@ -13,16 +24,18 @@
 package realtime
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
@@ -30,30 +43,32 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// Handler receives the life of connections on one endpoint. Frame is called from the
-// connection's reader goroutine, one frame at a time, in arrival order; Open before the first
-// Frame and Closed exactly once after the last.
-type Handler interface {
-	Open(c *Conn)
-	Frame(c *Conn, frame []byte)
-	Closed(c *Conn)
+// Session is what a service keeps for one connection: it receives the connection's frames,
+// one at a time in arrival order on the connection's reader goroutine, and hears once, after
+// the last frame, that the connection closed.
+type Session interface {
+	Frame(frame []byte)
+	Closed()
 }
+
+// Handler opens the service's session of a new connection, before its first frame.
+type Handler func(c *Conn) Session
 
 // Options tune an endpoint. Zero values take the defaults.
 type Options struct {
 	// Role is the protocol role of clients on the endpoint.
 	Role protocol.Role
-	// SendQueue is how many frames may wait for a slow client before it is cut off (256).
+	// SendQueue is how many frames may wait for a client (256).
 	SendQueue int
 	// PingInterval is how often the server pings (25 s); a connection that sends nothing,
 	// pongs included, for StaleAfter (60 s) is closed with [protocol.CloseStale].
 	PingInterval time.Duration
 	StaleAfter   time.Duration
-	// WriteTimeout bounds one frame's write (10 s).
+	// WriteTimeout bounds one frame's write (10 s): a client that takes longer is gone.
 	WriteTimeout time.Duration
-	// HardFrameLimit is the frame size at which the socket itself is closed (1 MiB); frames
-	// between [limits.FrameBytes] and it are answered with a too_large error and the
-	// connection stays up.
+	// HardFrameLimit is the frame size at which the connection is closed with
+	// [protocol.CloseTooLarge] (1 MiB); frames between [limits.FrameBytes] and it are answered
+	// with a too_large error and the connection stays up.
 	HardFrameLimit int64
 	// CheckOrigin decides whether a browser's Origin header may open a connection; nil allows all.
 	CheckOrigin func(origin, host string) bool
@@ -96,7 +111,7 @@ func NewHub() *Hub { return &Hub{conns: make(map[*Conn]struct{})} }
 func (h *Hub) Count() int64 { return h.count.Load() }
 
 // CloseAll closes every connection with code and reason and waits until their goroutines have
-// ended or ctx-like deadline passes.
+// ended or wait has passed.
 func (h *Hub) CloseAll(code protocol.CloseCode, reason string, wait time.Duration) {
 	h.mu.Lock()
 	conns := make([]*Conn, 0, len(h.conns))
@@ -109,9 +124,11 @@ func (h *Hub) CloseAll(code protocol.CloseCode, reason string, wait time.Duratio
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case <-done:
-	case <-time.After(wait):
+	case <-t.C:
 	}
 }
 
@@ -149,6 +166,9 @@ func (h *Hub) Handle(handler Handler, opts Options) fiber.Handler {
 	}
 }
 
+// ErrClosed is returned by [Conn.SendWait] once the connection is closing.
+var ErrClosed = errors.New("realtime: connection closed")
+
 // Conn is one client connection. Its methods are safe for concurrent use.
 type Conn struct {
 	id        string
@@ -167,8 +187,11 @@ type Conn struct {
 	closeCode protocol.CloseCode
 	reason    string
 
-	// state is the chat service's per-connection data, set once in Open.
-	state atomic.Value
+	// Transient frames wait here, the latest per key, until the writer takes them.
+	tmu       sync.Mutex
+	transient map[string][]byte
+	order     []string
+	kick      chan struct{}
 }
 
 func newConn(ws *websocket.Conn, opts Options) *Conn {
@@ -188,6 +211,7 @@ func newConn(ws *websocket.Conn, opts Options) *Conn {
 		ws:        ws,
 		out:       make(chan []byte, opts.SendQueue),
 		closed:    make(chan struct{}),
+		kick:      make(chan struct{}, 1),
 	}
 }
 
@@ -227,16 +251,20 @@ func (c *Conn) UserAgent() string { return c.userAgent }
 // Cookie returns a cookie of the handshake request; only the session cookie is kept.
 func (c *Conn) Cookie(name string) string { return c.cookies[name] }
 
-// SetState stores the chat service's data for this connection.
-func (c *Conn) SetState(v any) { c.state.Store(v) }
-
-// State returns what SetState stored, or nil.
-func (c *Conn) State() any { return c.state.Load() }
-
-// Send queues a frame for the writer without blocking. A client whose queue is full is too slow
-// to follow the chat: it is closed with [protocol.CloseSlow] (it will reconnect and resume) and
-// Send reports false, as it does once the connection is closing.
+// Send queues a frame for the writer without waiting. A client whose queue is full is too slow
+// to follow: it is closed with [protocol.CloseSlow] (it will reconnect and resume) and Send
+// reports false, as it does once the connection is closing.
 func (c *Conn) Send(frame []byte) bool {
+	if c.TrySend(frame) {
+		return true
+	}
+	c.Close(protocol.CloseSlow, "send queue full")
+	return false
+}
+
+// TrySend queues a frame if there is room and reports whether it did; a full queue leaves the
+// connection open, for callers that can deliver later another way (history).
+func (c *Conn) TrySend(frame []byte) bool {
 	select {
 	case <-c.closed:
 		return false
@@ -246,12 +274,67 @@ func (c *Conn) Send(frame []byte) bool {
 	case c.out <- frame:
 		return true
 	default:
-		c.Close(protocol.CloseSlow, "client too slow")
 		return false
 	}
 }
 
-// SendEvent encodes and queues an event; encoding failures are programming errors and logged.
+// SendWait queues a frame, waiting for room while the client reads. It returns [ErrClosed]
+// once the connection is closing and ctx's error when ctx ends first.
+func (c *Conn) SendWait(ctx context.Context, frame []byte) error {
+	select {
+	case <-c.closed:
+		return ErrClosed
+	default:
+	}
+	select {
+	case c.out <- frame:
+		return nil
+	case <-c.closed:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SendTransient hands the writer a frame that only its latest version matters of, under key:
+// a newer frame with the same key replaces one not yet written. Transient frames wait beside
+// the queue, so they never fill it.
+func (c *Conn) SendTransient(key string, frame []byte) {
+	select {
+	case <-c.closed:
+		return
+	default:
+	}
+	c.tmu.Lock()
+	if c.transient == nil {
+		c.transient = make(map[string][]byte)
+	}
+	if _, ok := c.transient[key]; !ok {
+		c.order = append(c.order, key)
+	}
+	c.transient[key] = frame
+	c.tmu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// takeTransient returns the waiting transient frames in the order their keys first came.
+func (c *Conn) takeTransient() [][]byte {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	out := make([][]byte, 0, len(c.order))
+	for _, k := range c.order {
+		out = append(out, c.transient[k])
+	}
+	clear(c.transient)
+	c.order = c.order[:0]
+	return out
+}
+
+// SendEvent encodes and queues an event with [Conn.Send]; encoding failures are programming
+// errors and logged.
 func (c *Conn) SendEvent(e protocol.Event) bool {
 	frame, err := protocol.EncodeEvent(e)
 	if err != nil {
@@ -261,22 +344,50 @@ func (c *Conn) SendEvent(e protocol.Event) bool {
 	return c.Send(frame)
 }
 
-// Close ends the connection: the writer sends what is queued, then a [protocol.Disconnect]
-// event and a close frame with code. Only the first call counts.
+// Close ends the connection: the writer sends what is queued (unless the client was too slow
+// for it), then a [protocol.Disconnect] event and a close frame with code. Only the first call
+// counts; it is logged with its reason.
 func (c *Conn) Close(code protocol.CloseCode, reason string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.reason = code, reason
 		close(c.closed)
+		level := slog.LevelInfo
+		switch code {
+		case protocol.CloseSlow, protocol.CloseTooLarge, protocol.CloseRetry, protocol.CloseBadRequest:
+			level = slog.LevelWarn
+		case protocol.CloseShutdown:
+			level = slog.LevelDebug
+		}
+		c.opts.Logger.Log(context.Background(), level, "connection closed", "conn", c.id, "role", c.role, "ip", c.ip, "code", int(code), "reason", reason)
 	})
 }
 
 // Done is closed when the connection starts closing.
 func (c *Conn) Done() <-chan struct{} { return c.closed }
 
+// errTooLarge marks a frame over the hard limit.
+var errTooLarge = errors.New("frame over the hard limit")
+
+// readFrame reads one frame of at most the hard limit.
+func (c *Conn) readFrame() (int, []byte, error) {
+	kind, r, err := c.ws.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, c.opts.HardFrameLimit+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if n > c.opts.HardFrameLimit {
+		return 0, nil, errTooLarge
+	}
+	return kind, buf.Bytes(), nil
+}
+
 // run is the reader loop; it starts the writer and returns when both have ended.
 func (c *Conn) run(handler Handler) {
 	ws := c.ws
-	ws.SetReadLimit(c.opts.HardFrameLimit)
 	_ = ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
 	ws.SetPongHandler(func(string) error {
 		return ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
@@ -286,12 +397,12 @@ func (c *Conn) run(handler Handler) {
 		defer close(writerDone)
 		c.writeLoop()
 	}()
-	handler.Open(c)
+	session := handler(c)
 	for {
-		kind, frame, err := ws.ReadMessage()
+		kind, frame, err := c.readFrame()
 		if err != nil {
-			if errors.Is(err, fws.ErrReadLimit) {
-				c.Close(protocol.CloseBadRequest, "frame too large")
+			if errors.Is(err, errTooLarge) {
+				c.Close(protocol.CloseTooLarge, "frame over the limit")
 			}
 			break
 		}
@@ -304,7 +415,7 @@ func (c *Conn) run(handler Handler) {
 			c.SendEvent(protocol.Event{Body: protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds %d", len(frame), limits.FrameBytes)})
 			continue
 		}
-		handler.Frame(c, frame)
+		session.Frame(frame)
 		select {
 		case <-c.closed:
 		default:
@@ -316,10 +427,11 @@ func (c *Conn) run(handler Handler) {
 	// with CloseStale is a no-op when someone closed first; it covers the plain read error.
 	c.Close(protocol.CloseStale, "connection lost")
 	<-writerDone
-	handler.Closed(c)
+	session.Closed()
 }
 
-// writeLoop sends queued frames and pings until the connection closes, then says goodbye.
+// writeLoop sends queued frames, transient frames and pings until the connection closes, then
+// says goodbye.
 func (c *Conn) writeLoop() {
 	ws := c.ws
 	ping := time.NewTicker(c.opts.PingInterval)
@@ -330,18 +442,27 @@ func (c *Conn) writeLoop() {
 		}
 		return ws.WriteMessage(kind, data)
 	}
+	fail := func(reason string) {
+		c.Close(protocol.CloseStale, reason)
+		c.stopReader()
+	}
 	for {
 		select {
 		case frame := <-c.out:
 			if err := write(websocket.TextMessage, frame); err != nil {
-				c.Close(protocol.CloseStale, "write failed")
-				_ = ws.Close()
+				fail("write failed")
 				return
+			}
+		case <-c.kick:
+			for _, frame := range c.takeTransient() {
+				if err := write(websocket.TextMessage, frame); err != nil {
+					fail("write failed")
+					return
+				}
 			}
 		case <-ping.C:
 			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.opts.WriteTimeout)); err != nil {
-				c.Close(protocol.CloseStale, "ping failed")
-				_ = ws.Close()
+				fail("ping failed")
 				return
 			}
 		case <-c.closed:
@@ -362,11 +483,19 @@ func (c *Conn) writeLoop() {
 				_ = write(websocket.TextMessage, frame)
 			}
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(c.closeCode), c.reason), time.Now().Add(time.Second))
-			// Closing the socket unblocks the reader if it is still waiting for a frame.
-			_ = ws.Close()
+			c.stopReader()
 			return
 		}
 	}
+}
+
+// stopReader wakes the reader if it is waiting for a frame and closes the socket. A deadline in
+// the past does the waking: closing a connection fasthttp hijacked does not close its socket
+// until the handler returns, so a reader blocked in Read would otherwise wait for its stale
+// timeout.
+func (c *Conn) stopReader() {
+	_ = c.ws.SetReadDeadline(time.Now())
+	_ = c.ws.Close()
 }
 
 // newID returns a random connection id.

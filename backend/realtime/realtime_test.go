@@ -2,7 +2,9 @@ package realtime_test
 
 import (
 	"context"
+	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,20 +36,31 @@ type handler struct {
 func newHandler() *handler {
 	return &handler{open: make(chan *realtime.Conn, 4), closed: make(chan *realtime.Conn, 4)}
 }
-func (h *handler) Open(c *realtime.Conn) { h.open <- c }
-func (h *handler) Frame(c *realtime.Conn, f []byte) {
-	h.mu.Lock()
-	h.frames = append(h.frames, string(f))
-	h.mu.Unlock()
-	c.Send(f)
-}
-func (h *handler) Closed(c *realtime.Conn) { h.closed <- c }
 
-func serve(t *testing.T, h realtime.Handler, opts realtime.Options) (string, *realtime.Hub) {
+// open is the realtime.Handler: it echoes every frame.
+func (h *handler) openSession(c *realtime.Conn) realtime.Session {
+	h.open <- c
+	return echo{h, c}
+}
+
+type echo struct {
+	h *handler
+	c *realtime.Conn
+}
+
+func (e echo) Frame(f []byte) {
+	e.h.mu.Lock()
+	e.h.frames = append(e.h.frames, string(f))
+	e.h.mu.Unlock()
+	e.c.Send(f)
+}
+func (e echo) Closed() { e.h.closed <- e.c }
+
+func serve(t *testing.T, h *handler, opts realtime.Options) (string, *realtime.Hub) {
 	t.Helper()
 	hub := realtime.NewHub()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/ws", hub.Handle(h, opts))
+	app.Get("/ws", hub.Handle(h.openSession, opts))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +159,8 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	<-h.closed
 }
 
-// A frame over the hard limit closes the socket; the server stays up for others.
+// A frame over the hard limit closes the socket with the documented code after a disconnect
+// event; the server stays up for others.
 func TestHugeFrameClosesConnection(t *testing.T) {
 	h := newHandler()
 	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleVisitor, HardFrameLimit: 200 << 10})
@@ -155,9 +169,22 @@ func TestHugeFrameClosesConnection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 300<<10)))
-	var err error
+	var (
+		err  error
+		got  []byte
+		last string
+	)
 	for err == nil {
-		_, _, err = c.Read(ctx)
+		_, got, err = c.Read(ctx)
+		if err == nil {
+			last = string(got)
+		}
+	}
+	if !strings.Contains(last, `"type":"disconnect"`) || !strings.Contains(last, `"code":1009`) || !strings.Contains(last, `"reconnect":false`) {
+		t.Fatalf("last frame before the close: %s", last)
+	}
+	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("close: %v", err)
 	}
 	<-h.closed
 	other := dial(t, url)
@@ -167,5 +194,110 @@ func TestHugeFrameClosesConnection(t *testing.T) {
 	}
 	if _, got, err := other.Read(ctx); err != nil || string(got) != `{}` {
 		t.Fatalf("second client: %q %v", got, err)
+	}
+}
+
+// TrySend reports a full queue without closing; SendWait waits for the client to read and
+// stops when the connection closes.
+func TestTrySendAndSendWait(t *testing.T) {
+	h := newHandler()
+	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 4})
+	c := dial(t, url)
+	conn := <-h.open
+	frame := []byte(`{"v":1,"type":"typing","data":{"pad":"` + strings.Repeat("x", 64<<10) + `"}}`)
+	for conn.TrySend(frame) {
+	}
+	select {
+	case <-conn.Done():
+		t.Fatal("a full queue closed the connection on TrySend")
+	default:
+	}
+	// A replay of 200 frames at the client's pace: the client reads them all.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sent := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			if err := conn.SendWait(ctx, []byte(`{"n":`+strconv.Itoa(i)+`}`)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	for n := 0; n < 200; {
+		_, got, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(string(got), `{"n":`) {
+			if want := `{"n":` + strconv.Itoa(n) + `}`; string(got) != want {
+				t.Fatalf("got %s, want %s", got, want)
+			}
+			n++
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	// A replay to a client that never reads stops when the connection closes.
+	for conn.TrySend(frame) {
+	}
+	go func() { sent <- conn.SendWait(ctx, frame) }()
+	start := time.Now()
+	conn.Close(protocol.CloseShutdown, "bye")
+	if err := <-sent; !errors.Is(err, realtime.ErrClosed) {
+		t.Fatalf("SendWait on a closed connection: %v", err)
+	}
+	// The reader must not wait for its stale timeout (60 s) once the server closed.
+	select {
+	case <-h.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection lingered after the server closed it")
+	}
+	t.Logf("closed in %v", time.Since(start))
+}
+
+// Transient frames are coalesced by key: a flood leaves the latest of each key, never fills
+// the queue and never cuts the client off.
+func TestTransientFramesCoalesce(t *testing.T) {
+	h := newHandler()
+	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 2})
+	c := dial(t, url)
+	conn := <-h.open
+	for i := range 100000 {
+		conn.SendTransient("typing/a", []byte(`{"a":`+strconv.Itoa(i)+`}`))
+		conn.SendTransient("typing/b", []byte(`{"b":`+strconv.Itoa(i)+`}`))
+	}
+	if !conn.Send([]byte(`{"end":1}`)) {
+		t.Fatal("the queue filled up")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var lastA, lastB string
+	frames := 0
+	for {
+		_, got, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames++
+		switch {
+		case strings.HasPrefix(string(got), `{"a":`):
+			lastA = string(got)
+		case strings.HasPrefix(string(got), `{"b":`):
+			lastB = string(got)
+		}
+		if lastA == `{"a":99999}` && lastB == `{"b":99999}` {
+			break
+		}
+	}
+	if frames > 100000 {
+		t.Fatalf("%d frames for 200000 transient sends: not coalesced", frames)
+	}
+	select {
+	case <-conn.Done():
+		t.Fatal("the flood cut the client off")
+	default:
 	}
 }

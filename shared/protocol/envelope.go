@@ -207,6 +207,15 @@ func EncodeEvent(e Event) ([]byte, error) {
 	return json.Marshal(Envelope{V: Version, Type: e.Body.EventType(), ID: e.ID, Chat: e.Chat, Seq: e.Seq, Data: data})
 }
 
+// EncodeStored writes the frame of a durable event kept as its type and JSON body (as the store
+// keeps them), without decoding the body.
+func EncodeStored(t Type, chat string, seq uint64, data json.RawMessage) ([]byte, error) {
+	if _, ok := eventTypes[t]; !ok {
+		return nil, fmt.Errorf("protocol: unknown event type %q", t)
+	}
+	return json.Marshal(Envelope{V: Version, Type: t, Chat: chat, Seq: seq, Data: data})
+}
+
 // DecodeEvent parses one server frame, as clients do. Unknown event types are refused with
 // [CodeUnknownType] so that a client notices it is older than the server; extra fields inside a
 // known event are tolerated so that the server can add information without breaking clients.

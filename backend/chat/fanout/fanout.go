@@ -1,0 +1,373 @@
+// Package fanout delivers a chat's events to the connections that follow it: durable events
+// after their commit, exactly once and in order, and transient ones (typing, previews, queue
+// places) as their latest state.
+//
+// Each subscription has a cursor: the last durable event its connection was given, counted in
+// its audience's sequence (agents see every event, the visitor only the events visible to
+// visitors, numbered apart by the store). A subscription is either live — committed events are
+// handed to the connection as they are published — or catching up — a goroutine pages through
+// the chat's history in the store, waiting for room in the connection's queue, until it has
+// reached what was published. A subscription starts catching up from the client's cursor (a
+// resume), and falls back to catching up whenever its connection's queue is full, so a client
+// that reads is never cut off for being slow and nothing waits in memory on its behalf: the
+// store holds the backlog. Catching up stops with the connection.
+//
+// Locks: each shard's mutex guards its chats' subscriber sets and their last published
+// numbers; each subscription's mutex guards its cursor and mode. A subscription's lock may be
+// held while taking its shard's lock, never the other way round. Nothing here waits on the
+// store or a connection while holding a lock.
+package fanout
+
+import (
+	"context"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Conn is what fan-out needs of a connection.
+type Conn interface {
+	// TrySend queues a frame if there is room.
+	TrySend(frame []byte) bool
+	// SendWait queues a frame, waiting for room; it fails once the connection closes.
+	SendWait(ctx context.Context, frame []byte) error
+	// SendTransient queues a frame of which only the latest per key matters.
+	SendTransient(key string, frame []byte)
+	// Close ends the connection with a code that tells the client what to do.
+	Close(code protocol.CloseCode, reason string)
+	// Done is closed when the connection closes.
+	Done() <-chan struct{}
+}
+
+// Audience says which of a chat's sequences a subscription follows.
+type Audience uint8
+
+// The audiences.
+const (
+	// Visitor sees the events visible to visitors, numbered by their VisitorSeq.
+	Visitor Audience = iota + 1
+	// Agents see every event, numbered by Seq.
+	Agents
+)
+
+// History reads a chat's stored events, for catching up.
+type History interface {
+	EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
+	VisitorEventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
+}
+
+// pageSize is how many events one history read returns while catching up.
+const pageSize = 256
+
+// historyTimeout bounds one history read.
+const historyTimeout = 15 * time.Second
+
+// Hub holds every chat's subscriptions. Create it with [New]; stop it with [Hub.Close].
+type Hub struct {
+	hist   History
+	log    *slog.Logger
+	seed   maphash.Seed
+	shards [64]shard
+
+	ctx    context.Context // ends on Close: catching up stops
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type shard struct {
+	mu    sync.Mutex
+	chats map[string]*entry
+}
+
+// entry is one chat's subscribers and the last numbers published for it. Guarded by its shard.
+type entry struct {
+	subs      map[*Sub]struct{}
+	seq, vseq uint64
+}
+
+// New makes a hub that catches subscribers up from hist.
+func New(hist History, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Hub{hist: hist, log: log, seed: maphash.MakeSeed()}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	for i := range h.shards {
+		h.shards[i].chats = make(map[string]*entry)
+	}
+	return h
+}
+
+// Close stops every catching-up goroutine and waits for them.
+func (h *Hub) Close() {
+	h.cancel()
+	h.wg.Wait()
+}
+
+func (h *Hub) shard(chatID string) *shard {
+	return &h.shards[maphash.String(h.seed, chatID)%uint64(len(h.shards))]
+}
+
+// Sub is one connection following one chat.
+type Sub struct {
+	hub  *Hub
+	chat string
+	conn Conn
+	aud  Audience
+	tag  any
+
+	mu       sync.Mutex
+	last     uint64 // the last durable event given to the connection
+	live     bool
+	catching bool // a goroutine is catching up
+	closed   bool
+}
+
+// Tag is what the subscriber attached (who follows: a role, a user), for [Hub.Transient]
+// filters and lookups.
+func (s *Sub) Tag() any { return s.tag }
+
+// Conn is the subscribed connection.
+func (s *Sub) Conn() Conn { return s.conn }
+
+// Chat is the chat followed.
+func (s *Sub) Chat() string { return s.chat }
+
+// Audience is the sequence the subscription follows.
+func (s *Sub) Audience() Audience { return s.aud }
+
+// Subscribe attaches conn to a chat for aud, with tag attached, and first gives it every
+// durable event after `after` from the store, at the client's pace; when it returns, the
+// subscription is live and the result is the last event given. It fails when ctx ends, the
+// connection closes or history cannot be read; the subscription is then removed.
+func (h *Hub) Subscribe(ctx context.Context, chatID string, conn Conn, aud Audience, after uint64, tag any) (*Sub, uint64, error) {
+	sub := &Sub{hub: h, chat: chatID, conn: conn, aud: aud, tag: tag, last: after, catching: true}
+	sh := h.shard(chatID)
+	sh.mu.Lock()
+	e := sh.chats[chatID]
+	if e == nil {
+		e = &entry{subs: make(map[*Sub]struct{})}
+		sh.chats[chatID] = e
+	}
+	e.subs[sub] = struct{}{}
+	sh.mu.Unlock()
+	if err := sub.catchUp(ctx); err != nil {
+		sub.Close()
+		return nil, 0, err
+	}
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub, sub.last, nil
+}
+
+// Close detaches the subscription; no more events reach its connection through it.
+func (s *Sub) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	sh := s.hub.shard(s.chat)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if e := sh.chats[s.chat]; e != nil {
+		delete(e.subs, s)
+		if len(e.subs) == 0 {
+			delete(sh.chats, s.chat)
+		}
+	}
+}
+
+// latest returns the last number published for the subscription's audience.
+func (s *Sub) latest() uint64 {
+	sh := s.hub.shard(s.chat)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.chats[s.chat]
+	if e == nil {
+		return 0
+	}
+	if s.aud == Visitor {
+		return e.vseq
+	}
+	return e.seq
+}
+
+// catchUp pages through history from the cursor until it reaches what was published, then
+// goes live. It runs with s.catching set and clears it.
+func (s *Sub) catchUp(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.hub.ctx, cancel)
+	defer stop()
+	go func() {
+		select {
+		case <-s.conn.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		s.mu.Lock()
+		from, closed := s.last, s.closed
+		s.mu.Unlock()
+		if closed {
+			return context.Canceled
+		}
+		page, err := s.page(ctx, from)
+		if err != nil {
+			s.mu.Lock()
+			s.catching = false
+			s.mu.Unlock()
+			return err
+		}
+		for _, ev := range page {
+			n := ev.Seq
+			if s.aud == Visitor {
+				n = ev.VisitorSeq
+			}
+			frame, err := protocol.EncodeStored(protocol.Type(ev.Type), s.chat, n, ev.Data)
+			if err != nil {
+				s.hub.log.Error("stored event cannot be sent", "chat", s.chat, "seq", ev.Seq, "err", err)
+			} else if err := s.conn.SendWait(ctx, frame); err != nil {
+				s.mu.Lock()
+				s.catching = false
+				s.mu.Unlock()
+				return err
+			}
+			s.mu.Lock()
+			s.last = n
+			s.mu.Unlock()
+		}
+		if len(page) == pageSize {
+			continue
+		}
+		// Caught up with the store; go live unless more was published meanwhile. The number
+		// is read under this subscription's lock, which Publish takes after raising it, so no
+		// event can fall between the two modes.
+		s.mu.Lock()
+		if s.last >= s.latest() {
+			s.live, s.catching = true, false
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Sub) page(ctx context.Context, after uint64) ([]store.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, historyTimeout)
+	defer cancel()
+	if s.aud == Visitor {
+		return s.hub.hist.VisitorEventsAfter(ctx, s.chat, after, pageSize)
+	}
+	return s.hub.hist.EventsAfter(ctx, s.chat, after, pageSize)
+}
+
+// Publish hands a committed event to the chat's live subscribers; subscriptions whose
+// connection has no room, or that are catching up, read it from the store instead. Events of a
+// chat must be published in commit order (the store's committer does).
+func (h *Hub) Publish(ev changes.ChatEvent) {
+	sh := h.shard(ev.ChatID)
+	sh.mu.Lock()
+	e := sh.chats[ev.ChatID]
+	if e == nil {
+		sh.mu.Unlock()
+		return
+	}
+	e.seq = max(e.seq, ev.Seq)
+	if ev.VisitorSeq != 0 {
+		e.vseq = max(e.vseq, ev.VisitorSeq)
+	}
+	subs := make([]*Sub, 0, len(e.subs))
+	for s := range e.subs {
+		subs = append(subs, s)
+	}
+	sh.mu.Unlock()
+	var frames [3][]byte // by audience, made once
+	for _, s := range subs {
+		n := ev.Seq
+		if s.aud == Visitor {
+			if ev.VisitorSeq == 0 {
+				continue
+			}
+			n = ev.VisitorSeq
+		}
+		if frames[s.aud] == nil {
+			f, err := protocol.EncodeStored(protocol.Type(ev.Type), ev.ChatID, n, ev.Data)
+			if err != nil {
+				h.log.Error("committed event cannot be sent", "chat", ev.ChatID, "seq", ev.Seq, "err", err)
+				return
+			}
+			frames[s.aud] = f
+		}
+		s.deliver(n, frames[s.aud])
+	}
+}
+
+// deliver gives a live subscription its next event, or starts it catching up.
+func (s *Sub) deliver(n uint64, frame []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.live || s.closed || n <= s.last {
+		return
+	}
+	if n == s.last+1 && s.conn.TrySend(frame) {
+		s.last = n
+		return
+	}
+	// No room (or, which cannot happen in commit order, a gap): the store has the event.
+	s.live, s.catching = false, true
+	s.hub.wg.Add(1)
+	go func() {
+		defer s.hub.wg.Done()
+		if err := s.catchUp(context.Background()); err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			select {
+			case <-s.conn.Done():
+			case <-s.hub.ctx.Done():
+			default:
+				if !closed {
+					s.hub.log.Warn("catching a connection up failed; it will reconnect and resume", "chat", s.chat, "err", err)
+					s.conn.Close(protocol.CloseRetry, "history unavailable")
+				}
+			}
+		}
+	}()
+}
+
+// Transient sends a transient event to the chat's subscribers for which to is true (all when
+// to is nil). Only the latest event per key waits for each connection.
+func (h *Hub) Transient(chatID, key string, body protocol.EventBody, to func(*Sub) bool) {
+	frame, err := protocol.EncodeEvent(protocol.Event{Chat: chatID, Body: body})
+	if err != nil {
+		h.log.Error("encode transient event", "chat", chatID, "type", body.EventType(), "err", err)
+		return
+	}
+	for _, s := range h.Subs(chatID) {
+		if to == nil || to(s) {
+			s.conn.SendTransient(chatID+"|"+key, frame)
+		}
+	}
+}
+
+// Subs returns the chat's subscriptions.
+func (h *Hub) Subs(chatID string) []*Sub {
+	sh := h.shard(chatID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.chats[chatID]
+	if e == nil {
+		return nil
+	}
+	out := make([]*Sub, 0, len(e.subs))
+	for s := range e.subs {
+		out = append(out, s)
+	}
+	return out
+}
