@@ -246,6 +246,9 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	if c == nil || !d.durable(c, ev.Seq) {
 		return nil
 	}
+	if m.File != nil {
+		m = shownFile(m)
+	}
 	at := m.At
 	if at.IsZero() {
 		at = now

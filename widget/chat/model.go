@@ -737,6 +737,9 @@ func (m *Model) notice(text string, now time.Time) {
 }
 
 func (m *Model) message(seq uint64, b *protocol.Message) {
+	if b.File != nil {
+		b = shownFile(b)
+	}
 	switch b.Role {
 	case protocol.RoleVisitor:
 		if b.HideLocal {
