@@ -425,6 +425,9 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	for _, c := range cmds {
 		a.write(c)
 	}
+	for _, l := range a.desk.Logs() {
+		app.Log("parley:", l)
+	}
 	a.alert(ctx, alerts)
 	if _, ok := ev.Body.(*protocol.AgentReady); ok {
 		a.phase = phaseDesk
@@ -511,6 +514,12 @@ func (a *App) tick(ctx app.Context) {
 	now := a.platform.Now()
 	a.now = now
 	a.alert(ctx, a.desk.Tick(now))
+	for _, c := range a.desk.Retries(now) {
+		a.write(c)
+	}
+	for _, l := range a.desk.Logs() {
+		app.Log("parley:", l)
+	}
 	if a.sock != nil && a.desk.Link == desk.LinkOnline {
 		if now.Sub(a.lastFrame) > staleAfter {
 			a.sock.Close(int(protocol.CloseStale), "no answer")

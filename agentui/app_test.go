@@ -331,6 +331,43 @@ func TestSendTypingCannedAndReconnect(t *testing.T) {
 	}
 }
 
+// A chat that went to another agent while the app was disconnected is resumed after the
+// reconnect, and the server's refusal shows it as no longer the agent's.
+func TestChatHandedOverWhileAway(t *testing.T) {
+	e, a, p, s := signedIn(t)
+	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.ChatOpened{Chat: protocol.ChatSummary{ID: "c1", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera"}, Seq: 1}}})
+	push(t, s, protocol.Event{Chat: "c1", Seq: 1, Body: &protocol.Message{Role: protocol.RoleVisitor, Name: "Vera", Text: "Hello?", At: p.now}})
+	e.ConsumeAll()
+	s.ev.Close(desk.CloseAbnormal, "")
+	e.ConsumeAll()
+	p.timers[len(p.timers)-1]()
+	e.ConsumeAll()
+	s2 := p.socket(t)
+	s2.ev.Open()
+	e.ConsumeAll()
+	push(t, s2, protocol.Event{ID: commands(t, s2)[0].ID, Body: testReady})
+	e.ConsumeAll()
+	cmds := commands(t, s2)
+	res, ok := cmds[len(cmds)-1].Body.(*protocol.Resume)
+	if !ok || cmds[len(cmds)-1].Chat != "c1" || res.After != 1 {
+		t.Fatalf("after agent.ready without c1 sent %v", s2.sent)
+	}
+	if html := app.HTMLString(a); !strings.Contains(html, "Close chat") {
+		t.Fatal("the chat ended before the server answered")
+	}
+	push(t, s2, protocol.Event{ID: cmds[len(cmds)-1].ID, Body: &protocol.Error{Code: protocol.CodeForbidden, Message: `you do not handle chat "c1"`}})
+	e.ConsumeAll()
+	html := app.HTMLString(a)
+	for _, want := range []string{"Hello?", "handed over or ended while you were disconnected", "Remove from list", "presence-gone"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the ended chat lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "Close chat") || strings.Contains(html, "you do not handle") {
+		t.Errorf("the chat still looks open, or the raw refusal shows: %s", html)
+	}
+}
+
 func TestComposerKeepsDraftPerChat(t *testing.T) {
 	c := &Composer{Chat: "a", Draft: "draft of a"}
 	e := app.NewTestEngine()

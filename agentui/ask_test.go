@@ -14,6 +14,7 @@ func TestAskVisitorForAPresetField(t *testing.T) {
 	e, a, _, s := signedIn(t)
 	sum := protocol.ChatSummary{ID: "c1", State: protocol.StateActive, Seq: 1, Visitor: protocol.VisitorInfo{Name: "Vera", Fields: map[string]string{"Company": "Acme"}}}
 	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.ChatOpened{Chat: sum}})
+	push(t, s, protocol.Event{Chat: "c1", Seq: 1, Body: &protocol.Message{Role: protocol.RoleSystem, Text: "Welcome!"}})
 	e.ConsumeAll()
 	html := app.HTMLString(a)
 	if !strings.Contains(html, `id="ask-button"`) || strings.Contains(html, `id="ask-card"`) || !strings.Contains(html, "Pre-chat form") {

@@ -164,16 +164,14 @@ func (d *Desk) Close(id string) (protocol.Command, bool) {
 	return d.command(id, &protocol.Close{}), true
 }
 
-// ack settles the command id.
-func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) {
+// ack settles the command id, and returns the alerts of events a resume's ack releases.
+func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 	cmd, ok := d.outbox.done(id)
 	if !ok {
-		for _, c := range d.Chats {
-			if c.Resuming == id && id != "" {
-				c.Resuming = ""
-			}
+		if c := d.resuming(id); c != nil {
+			return d.resumed(c, a.Seq, now)
 		}
-		return
+		return nil
 	}
 	// A sent message stays pending until its message event, which carries its sequence
 	// number and time; a declined offer goes now.
@@ -196,21 +194,21 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) {
 			}
 		}
 	}
+	return nil
 }
 
-// refused settles a command the server answered with an error.
-func (d *Desk) refused(id string, e *protocol.Error) {
+// refused settles a command the server answered with an error, and returns the alerts of
+// events a refused resume releases.
+func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 	cmd, ok := d.outbox.done(id)
 	if !ok {
-		for _, c := range d.Chats {
-			if c.Resuming == id && id != "" {
-				c.Resuming = ""
-			}
+		if c := d.resuming(id); c != nil {
+			return d.resumeRefused(c, e, now)
 		}
 		if e.Message != "" {
 			d.Notice = e.Message
 		}
-		return
+		return nil
 	}
 	switch cmd.Body.(type) {
 	case *protocol.Send, *protocol.FileSend:
@@ -221,16 +219,17 @@ func (d *Desk) refused(id string, e *protocol.Error) {
 				}
 			}
 		}
-		return
+		return nil
 	case *protocol.OfferAccept, *protocol.OfferDecline:
 		// The offer is gone (taken, expired): drop it.
 		d.removeOffer(cmd.Chat)
 	case *protocol.FieldAsk:
 		if d.askRefused(cmd, e) {
-			return // the reason shows in the form
+			return nil // the reason shows in the form
 		}
 	}
 	d.Notice = e.Message
+	return nil
 }
 
 // ReplaceText fills the placeholders of a canned response for chat id (see [Fill]).

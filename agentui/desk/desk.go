@@ -130,6 +130,13 @@ type Chat struct {
 	Draft string
 	// Resuming is the id of the resume command in flight for this chat, if any.
 	Resuming string
+	// held are durable events that came after a gap, in sequence order, waiting for the
+	// replay that fills it; retryAt is when to ask again after the server failed a resume;
+	// unlisted says the chat was open here but missing from the last agent.ready
+	// (sequence.go).
+	held     []protocol.Event
+	retryAt  time.Time
+	unlisted bool
 	// Asks are the fields the agent asked the visitor for, oldest first; Form is the open
 	// "Ask for…" form (nil: closed).
 	Asks []*Ask
@@ -258,6 +265,7 @@ type Desk struct {
 	lastRing time.Time
 	seen     map[string]uint64
 	restored map[string][]Ask // requests kept across a reload, for chats not yet known
+	logs     []string         // diagnostics for the browser's console, taken by Logs
 }
 
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads

@@ -1,8 +1,9 @@
 // Package desk is the agent app's state as plain Go: the agent, the tenant's statuses, pending
 // offers, open chats with their lines, the files on their way into them and the fields asked of
 // the visitor (the "Ask for…" form, its checks, the requests awaiting an answer), unread
-// counts, the browser tab's title, what to resume after a reconnect, which commands still wait
-// for their ack, and which alerts to raise.
+// counts, the browser tab's title, what to resume after a reconnect or a gap in a chat's
+// sequence (and how chats ended while the app was away), which commands still wait for their
+// ack, and which alerts to raise.
 //
 // It knows nothing of the browser or of go-app, so that every rule of the agent's desk is tested
 // natively and deterministically: events go in with the time they arrived, decisions come out.

@@ -12,11 +12,17 @@ import (
 // alerts to raise and the commands to send in answer (the resumes after agent.ready and the
 // commands to re-send after a reconnect).
 func (d *Desk) Apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Command) {
-	alerts, cmds := d.apply(ev, now)
 	if c := d.Chat(ev.Chat); c != nil && ev.Seq > 0 {
-		c.placeAskLines()
+		return d.sequenced(c, ev, now)
 	}
-	return alerts, cmds
+	return d.apply(ev, now)
+}
+
+// applyDurable applies a durable event of a known chat that follows the last one applied.
+func (d *Desk) applyDurable(c *Chat, ev protocol.Event, now time.Time) []Alert {
+	alerts, _ := d.apply(ev, now)
+	c.placeAskLines()
+	return alerts
 }
 
 // apply is [Desk.Apply] without the bookkeeping common to durable events.
@@ -25,9 +31,9 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.AgentReady:
 		return nil, d.ready(b, now)
 	case *protocol.Ack:
-		d.ack(ev.ID, b, now)
+		return d.ack(ev.ID, b, now), nil
 	case *protocol.Error:
-		d.refused(ev.ID, b)
+		return d.refused(ev.ID, b, now), nil
 	case *protocol.AgentStatus:
 		d.Status = b.Status
 		d.StatusReason = b.Reason
@@ -82,8 +88,9 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 }
 
 // ready takes the agent's state after (re)connecting: it keeps what the app already shows,
-// adds what it does not know, marks chats that ended meanwhile, and returns the resumes
-// followed by every command still waiting for its ack.
+// adds what it does not know, and returns the resumes, of the chats listed and of the open
+// chats no longer listed (to learn how they ended), followed by every command still waiting
+// for its ack.
 func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.SignedIn = true
 	d.Link = LinkOnline
@@ -120,14 +127,17 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 		if s.Seq > c.HistoryUntil {
 			c.HistoryUntil = s.Seq
 		}
-		id := d.nextID()
-		c.Resuming = id
-		cmds = append(cmds, protocol.Command{ID: id, Chat: c.ID, Body: &protocol.Resume{After: c.LastSeq}})
+		c.unlisted = false
+		cmds = append(cmds, d.resume(c))
 	}
 	for _, c := range d.Chats {
 		if !open[c.ID] && !c.Closed {
-			c.Closed = true
+			// The chat ended, or went to another agent, while the app was away. Its history
+			// after what the app has shows how (the server replays a closed chat to the agent
+			// who handled it); a refusal says it is someone else's now (see resumeRefused).
+			c.unlisted = true
 			c.VisitorTyping, c.Preview = false, ""
+			cmds = append(cmds, d.resume(c))
 		}
 	}
 	if d.Selected == "" && len(d.Chats) > 0 {
@@ -159,7 +169,7 @@ func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 	} else {
 		c.ChatSummary.State = s.State
 		c.Visitor = s.Visitor
-		c.Closed = false
+		c.Closed, c.unlisted = false, false
 	}
 	// The agent just accepted this chat: what it already holds is read.
 	if s.Seq > c.SeenSeq {
@@ -235,6 +245,9 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	c := d.Chat(ev.Chat)
 	if c == nil || !d.durable(c, ev.Seq) {
 		return nil
+	}
+	if m.File != nil {
+		m = shownFile(m)
 	}
 	at := m.At
 	if at.IsZero() {

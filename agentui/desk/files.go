@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -34,8 +35,9 @@ type Upload struct {
 	Retry  bool
 }
 
-// Attach queues a file the agent chose (picked or dropped) for chat id. It fails when the
-// chat is not open; the server judges the file's type and size.
+// Attach queues a file the agent chose (picked or dropped) for chat id, under its name cleaned
+// as the server will clean it (shared/filename). It fails when the chat is not open, or when
+// nothing of the name is left; the server judges the file's type and size.
 func (d *Desk) Attach(id, name string, size int64, contentType string) (*Upload, error) {
 	c := d.Chat(id)
 	if c == nil {
@@ -44,8 +46,8 @@ func (d *Desk) Attach(id, name string, size int64, contentType string) (*Upload,
 	if c.Closed {
 		return nil, protocol.Errorf(protocol.CodeConflict, "this chat has ended")
 	}
-	if strings.TrimSpace(name) == "" {
-		name = "file"
+	if name = filename.Clean(name); name == "" {
+		return nil, protocol.Errorf(protocol.CodeInvalid, "this file's name cannot be used; rename the file and try again")
 	}
 	u := &Upload{ID: d.nextID(), Chat: id, Name: name, Size: size, ContentType: contentType}
 	c.Uploads = append(c.Uploads, u)
@@ -197,6 +199,23 @@ func UploadAnswer(status int, body []byte, err error) (f protocol.File, reason s
 		reason = fallback
 	}
 	return protocol.File{}, reason, retry
+}
+
+// shownFile returns a file message as the conversation shows it: the file's name cleaned as
+// the server cleans names (shared/filename), so that a name stored before that cannot hide its
+// type behind bidi or control characters. The event stays as it was.
+func shownFile(m *protocol.Message) *protocol.Message {
+	clean := filename.Clean(m.File.Name)
+	if clean == m.File.Name || clean == "" {
+		return m
+	}
+	c, f := *m, *m.File
+	if c.Text == f.Name {
+		c.Text = clean
+	}
+	f.Name = clean
+	c.File = &f
+	return &c
 }
 
 // FileHref is the link of a shared file: only the server's own file paths ("/files/…")

@@ -14,9 +14,12 @@ func TestUploadQueueSharesFilesInOrder(t *testing.T) {
 	if _, err := d.Attach("nope", "x.pdf", 1, ""); err == nil {
 		t.Fatal("a file for an unknown chat must be refused")
 	}
-	u1, err := d.Attach("a", "report.pdf", 48213, "application/pdf")
-	if err != nil {
-		t.Fatal(err)
+	if _, err := d.Attach("a", "\u202e . .", 1, ""); err == nil {
+		t.Fatal("a file whose name cleans to nothing must be refused")
+	}
+	u1, err := d.Attach("a", "report.pdf. ", 48213, "application/pdf")
+	if err != nil || u1.Name != "report.pdf" {
+		t.Fatalf("attach: %+v %v", u1, err)
 	}
 	u2, _ := d.Attach("a", "photo.png", 2048, "image/png")
 	if next := d.NextUpload(); next != u1 || !u1.Busy {
@@ -115,6 +118,13 @@ func TestFileEchoWithoutClientIDAndRefusal(t *testing.T) {
 		}
 	}
 
+	// A name with a bidi override shows cleaned, so it cannot pass for another type.
+	d.Apply(protocol.Event{Chat: "a", Seq: 3, Body: &protocol.Message{Role: protocol.RoleVisitor, Text: "invoice\u202efdp.exe",
+		File: &protocol.File{Name: "invoice\u202efdp.exe", URL: "/files/4/x"}, At: t0}}, t0)
+	if l := c.Lines[len(c.Lines)-1]; l.File.Name != "invoicefdp.exe" || l.Text != "invoicefdp.exe" || FileLabel(l.File, l.Text) != "📎 invoicefdp.exe" {
+		t.Fatalf("shown as %+v", l)
+	}
+
 	// Files kept across a reload show as pending lines again.
 	d2 := newDesk()
 	d2.RestoreUnacked([]protocol.Command{{ID: "k1", Chat: "a", Body: &protocol.FileSend{Name: "c.pdf", URL: "/files/3/c.pdf"}}})
@@ -125,7 +135,7 @@ func TestFileEchoWithoutClientIDAndRefusal(t *testing.T) {
 
 	// A chat that ends fails what still waits.
 	u, _ = d.Attach("a", "late.txt", 1, "")
-	d.Apply(protocol.Event{Chat: "a", Seq: 3, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor}}, t0)
+	d.Apply(protocol.Event{Chat: "a", Seq: 4, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor}}, t0)
 	if d.NextUpload() != nil || !u.Failed || u.Retry {
 		t.Fatalf("upload in an ended chat = %+v", u)
 	}

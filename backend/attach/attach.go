@@ -22,6 +22,7 @@ import (
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
+	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -99,7 +100,12 @@ func (h handlers) upload(c *fiber.Ctx) error {
 		h.log.Error("upload: policy", "err", err)
 		return fail(c, fiber.StatusInternalServerError, protocol.CodeInternal, "the file could not be stored; try again")
 	}
-	name := path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+	// The name is cleaned before anything reads its type, so that "setup.exe." or
+	// "invoice\u202Efdp.exe" is judged, stored and shown as the program it is.
+	name := filename.Clean(fh.Filename)
+	if name == "" {
+		return fail(c, fiber.StatusBadRequest, protocol.CodeInvalid, "the file name cannot be used; rename the file and try again")
+	}
 	if policy.MaxAttachmentKB <= 0 {
 		return fail(c, fiber.StatusUnsupportedMediaType, protocol.CodeUnsupported, "files cannot be sent in this chat")
 	}
@@ -217,7 +223,7 @@ func inlineImage(ct string) bool {
 
 // typeRefusal explains which file types may be sent.
 func typeRefusal(name string, p store.TenantSettings) string {
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	ext := filename.Type(name)
 	if ext == "" {
 		ext = "(none)"
 	}

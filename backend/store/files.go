@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/shared/filename"
 )
 
 // File is a file shared in a chat (WhosOn File, MiCC attachment). Its ID is a random,
@@ -47,12 +48,14 @@ type fileRow struct {
 
 func (fileRow) TableName() string { return "files" }
 
-// CreateFile stores an uploaded file and returns it with its new ID.
+// CreateFile stores an uploaded file and returns it with its new ID. The name is stored
+// cleaned (shared/filename), so that no file is kept under a name that hides its type.
 func (s *Store) CreateFile(ctx context.Context, f File) (File, error) {
-	f.Name = strings.TrimSpace(f.Name)
+	given := f.Name
+	f.Name = filename.Clean(f.Name)
 	switch {
-	case f.Name == "" || strings.ContainsAny(f.Name, "/\\\x00"):
-		return File{}, wrap("create file", invalid("file name %q is not usable", f.Name))
+	case f.Name == "":
+		return File{}, wrap("create file", invalid("file name %q is not usable", given))
 	case f.ChatID == "" || f.TenantID == 0:
 		return File{}, wrap("create file", invalid("a file belongs to a chat"))
 	case int64(len(f.Data)) != f.Size:

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/limits"
 )
 
@@ -806,16 +807,14 @@ func (t *TenantSettings) Validate() error {
 	return nil
 }
 
-// AllowsAttachment reports whether a file of that name and size passes the policy.
+// AllowsAttachment reports whether a file of that name and size passes the policy. The type
+// is read from the cleaned name (shared/filename), as the visitor's widget reads it, so that
+// "setup.exe." counts as an exe.
 func (t TenantSettings) AllowsAttachment(name string, sizeBytes int64) bool {
 	if sizeBytes > int64(t.MaxAttachmentKB)*1024 {
 		return false
 	}
-	dot := strings.LastIndexByte(name, '.')
-	ext := ""
-	if dot >= 0 {
-		ext = strings.ToLower(name[dot+1:])
-	}
+	ext := filename.Type(name)
 	// As in MiCC, the restricted list is only checked when no allowed list is defined.
 	if len(t.AllowedTypes) > 0 {
 		return slices.Contains(t.AllowedTypes, ext)

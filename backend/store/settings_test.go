@@ -147,6 +147,15 @@ func testTenantSettings(t *testing.T, s *Store) {
 	if def.MaxAttachmentKB != 5120 || !slices.Equal(def.RestrictedTypes, []string{"exe", "bat", "cmd", "com", "vbs"}) {
 		t.Fatalf("defaults: %+v", def)
 	}
+	// The type is read from the cleaned name, as the widget reads it.
+	for _, name := range []string{"setup.exe", "setup.exe.", "setup.exe ", "setup.EXE. . ", "invoice\u202efdp.exe", "a.png\x00.exe"} {
+		if def.AllowsAttachment(name, 10) {
+			t.Errorf("%q passes the restricted list", name)
+		}
+	}
+	if !def.AllowsAttachment("photo\u202eexe.png", 10) || !def.AllowsAttachment("notes.txt. ", 10) {
+		t.Error("a harmless name is refused")
+	}
 	saved := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024,
 		AllowedTypes: []string{".PDF", "png", "png"}, RestrictedTypes: nil, MaxChatsPerIP: 3}))
 	wantEqual(t, saved, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024, AllowedTypes: []string{"pdf", "png"}, MaxChatsPerIP: 3})

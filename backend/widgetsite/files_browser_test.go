@@ -126,7 +126,7 @@ func agentUpload(t *testing.T, env *servertest.Env, chatID, name string, data []
 
 // TestFilesInChromium attaches files in a real browser against the real server: the attach
 // button appears once an agent joined, a type the connector refuses is refused in the widget
-// with its reason, a picture goes up, reaches the agent with the same bytes and shows as a
+// with its reason (also behind a trailing dot and space), a picture goes up, reaches the agent with the same bytes and shows as a
 // link with a thumbnail, the agent's file shows as a download link, and both replay after a
 // reload.
 func TestFilesInChromium(t *testing.T) {
@@ -153,7 +153,15 @@ func TestFilesInChromium(t *testing.T) {
 	b.WaitFor("the focus on the attach button", inFrame(`d.activeElement && d.activeElement.id === 'btn-attach'`))
 	b.Screenshot("file-1-attach-button")
 
-	// A program is refused in the widget, with the reason; nothing is uploaded.
+	// A program is refused in the widget, with the reason; nothing is uploaded. A trailing dot
+	// and space, which Windows ignores, do not hide its type.
+	renamed := filepath.Join(t.TempDir(), "renamed.exe. ")
+	if err := os.WriteFile(renamed, []byte("MZ not really a program"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	chooseFiles(b, renamed)
+	b.WaitFor("the refusal of renamed.exe. ", inFrame(`!d.querySelector('#notice').hidden && d.querySelector('#notice').textContent === "Files of type .exe can't be sent here."`))
+	b.Screenshot("file-2-refused-trailing-dot")
 	exe := filepath.Join(t.TempDir(), "setup.exe")
 	if err := os.WriteFile(exe, []byte("MZ not really a program"), 0o600); err != nil {
 		t.Fatal(err)

@@ -33,4 +33,6 @@ const (
 	FrameBytes = 64 << 10
 	// TokenRunes bounds session and chat tokens presented by clients.
 	TokenRunes = 256
+	// FileNameRunes bounds the name of a shared file, as most file systems do (255).
+	FileNameRunes = 255
 )

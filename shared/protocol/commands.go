@@ -245,7 +245,7 @@ func (*FileSend) CommandType() Type { return TypeFileSend }
 
 // Validate implements [CommandBody].
 func (c *FileSend) Validate() error {
-	return firstErr(required("name", c.Name), checkRunes("name", c.Name, 255), required("url", c.URL),
+	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.FileNameRunes), required("url", c.URL),
 		checkRunes("url", c.URL, limits.URLRunes), checkRunes("content_type", c.ContentType, 255))
 }
 

@@ -59,6 +59,9 @@ func main() {
 	a.render()
 	for job := range a.jobs {
 		job()
+		for _, l := range a.m.Logs() {
+			global.Get("console").Call("warn", "parley: "+l)
+		}
 		a.flush()
 		a.render()
 		a.save()

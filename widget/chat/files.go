@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/widget/uitext"
 )
@@ -40,20 +41,14 @@ const (
 	FileTypeRefused
 	// FileTooLarge: the file is larger than the connector allows.
 	FileTooLarge
+	// FileBadName: nothing usable is left of the file's name once cleaned (shared/filename).
+	FileBadName
 )
 
 // FileType returns a file name's extension in lower case without the dot ("photo.PNG" gives
-// "png"), or "" when it has none; as the server reads it, ".bashrc" is of type "bashrc".
-func FileType(name string) string {
-	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
-		name = name[i+1:]
-	}
-	i := strings.LastIndexByte(name, '.')
-	if i < 0 {
-		return ""
-	}
-	return strings.ToLower(name[i+1:])
-}
+// "png"), or "" when it has none. It reads the name cleaned as the server does
+// (shared/filename), so "setup.exe. " is of type "exe", and ".bashrc" of type "bashrc".
+func FileType(name string) string { return filename.Type(name) }
 
 // normType reads a configured file type the ways administrators write it: "png", ".PNG",
 // "*.png".
@@ -71,12 +66,16 @@ func listed(list []string, typ string) bool {
 	return false
 }
 
-// CheckFile checks a file against the connector's rules: uploads on (MaxAttachmentKB > 0), its
-// type allowed (case-insensitive; a non-empty allowed list wins over the restricted list) and
-// its size at most MaxAttachmentKB KiB. The server checks again.
+// CheckFile checks a file against the connector's rules: uploads on (MaxAttachmentKB > 0), a
+// name left once cleaned as the server cleans it (shared/filename), its type allowed
+// (case-insensitive; a non-empty allowed list wins over the restricted list) and its size at
+// most MaxAttachmentKB KiB. The server checks again.
 func CheckFile(c *protocol.Connected, name string, size int64) FileProblem {
 	if c == nil || c.MaxAttachmentKB <= 0 {
 		return FileOff
+	}
+	if filename.Clean(name) == "" {
+		return FileBadName
 	}
 	typ := FileType(name)
 	if len(allowedTypes(c)) > 0 {
@@ -145,6 +144,8 @@ func (m *Model) FileMessage(p FileProblem, name string) string {
 			kb = m.Info.MaxAttachmentKB
 		}
 		return uitext.Fill(t.Get(uitext.FileTooLarge), "max", t.Size(int64(kb)*1024))
+	case FileBadName:
+		return t.Get(uitext.FileBadName)
 	case FileOff:
 		return t.Get(uitext.FileFailed)
 	}
@@ -167,7 +168,7 @@ func (m *Model) Attach(name string, size int64, contentType string, now time.Tim
 	}
 	id := m.nextID()
 	m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, At: now, Pending: true, Upload: Uploading,
-		File: &protocol.File{Name: name, Size: size, ContentType: contentType}})
+		File: &protocol.File{Name: filename.Clean(name), Size: size, ContentType: contentType}})
 	m.uploads = append(m.uploads, id)
 	return id
 }
@@ -197,6 +198,23 @@ func (m *Model) Uploaded(id string, f protocol.File, now time.Time) {
 		return
 	}
 	m.shareFile(id, it.File)
+}
+
+// shownFile returns a file message as the transcript shows it: the file's name cleaned as the
+// server cleans names (shared/filename), so that a name stored before that, or sent by another
+// server, cannot hide its type behind bidi or control characters. The event stays as it was.
+func shownFile(b *protocol.Message) *protocol.Message {
+	clean := filename.Clean(b.File.Name)
+	if clean == b.File.Name || clean == "" {
+		return b
+	}
+	c, f := *b, *b.File
+	if c.Text == f.Name {
+		c.Text = clean
+	}
+	f.Name = clean
+	c.File = &f
+	return &c
 }
 
 // shareFile sends file.send for an uploaded file.

@@ -12,6 +12,9 @@ func TestFileType(t *testing.T) {
 	for name, want := range map[string]string{
 		"photo.PNG": "png", "archive.tar.gz": "gz", "README": "", ".bashrc": "bashrc", "dot.": "", `C:\fakepath\report.Pdf`: "pdf",
 		"dir.d/file": "", "": "",
+		// Read as the server reads it: Windows' trailing dots and spaces, bidi and control
+		// characters do not hide the type.
+		"renamed.exe ": "exe", "renamed.exe.": "exe", "renamed.EXE. . ": "exe", "invoice\u202efdp.exe": "exe", "a.png\x00.exe": "exe",
 	} {
 		if got := FileType(name); got != want {
 			t.Errorf("FileType(%q) = %q, want %q", name, got, want)
@@ -38,6 +41,14 @@ func TestCheckFile(t *testing.T) {
 		{restricted, "x.js", 10, FileTypeRefused},
 		{restricted, "README", 10, FileOK},
 		{restricted, "exe", 10, FileOK}, // a name, not a type
+		{restricted, "renamed.exe ", 10, FileTypeRefused},
+		{restricted, "renamed.exe.", 10, FileTypeRefused},
+		{restricted, "renamed.exe.   ", 10, FileTypeRefused},
+		{restricted, "run.bat . .", 10, FileTypeRefused},
+		{restricted, "invoice\u202efdp.exe", 10, FileTypeRefused},
+		{restricted, "\u202e . .", 10, FileBadName},
+		{allowed, "shot.png. ", 1, FileOK},
+		{allowed, "report\u202efdp.txt", 1, FileTypeRefused},
 		// The allowed list wins over the restricted one.
 		{allowed, "shot.png", 100 * kb, FileOK},
 		{allowed, "Report.PDF", 1, FileOK},
@@ -107,6 +118,12 @@ func TestAttachUploadAndShare(t *testing.T) {
 	if id := h.m.Attach("big.zip", 6*1024*1024, "", h.now); id != "" || h.m.FileNotice != "This file is larger than 5 MB." {
 		t.Fatalf("big: id %q notice %q", id, h.m.FileNotice)
 	}
+	if id := h.m.Attach("renamed.exe. ", 10, "", h.now); id != "" || h.m.FileNotice != "Files of type .exe can't be sent here." {
+		t.Fatalf("exe with a trailing dot: id %q notice %q", id, h.m.FileNotice)
+	}
+	if id := h.m.Attach("\u202e.", 10, "", h.now); id != "" || h.m.FileNotice != "This file's name can't be used. Please rename the file and try again." {
+		t.Fatalf("empty name: id %q notice %q", id, h.m.FileNotice)
+	}
 	if len(h.m.Items) != n || len(h.m.Uploads()) != 0 {
 		t.Fatal("a refused file reached the transcript")
 	}
@@ -150,6 +167,17 @@ func TestAttachUploadAndShare(t *testing.T) {
 	h.durable(&protocol.Message{Role: protocol.RoleAgent, Name: "Bea", Text: "invoice.pdf", File: &doc, At: h.now})
 	if it := h.m.Items[len(h.m.Items)-1]; it.Kind != ItemAgent || it.File == nil || *it.File != doc || h.m.Unread != 1 {
 		t.Fatalf("agent file %+v unread %d", it, h.m.Unread)
+	}
+	// A name with a bidi override shows cleaned, so it cannot pass for another type.
+	odd := protocol.File{Name: "invoice\u202efdp.exe", URL: "/files/f3/x", Size: 10}
+	h.durable(&protocol.Message{Role: protocol.RoleAgent, Name: "Bea", Text: odd.Name, File: &odd, At: h.now})
+	if it := h.m.Items[len(h.m.Items)-1]; it.File.Name != "invoicefdp.exe" || it.Text != "invoicefdp.exe" || odd.Name != "invoice\u202efdp.exe" {
+		t.Fatalf("shown as %q (%q)", it.File.Name, it.Text)
+	}
+	// The visitor's own file line shows its name cleaned while it uploads.
+	id = h.m.Attach("photo\u202egnp.png ", 10, "image/png", h.now)
+	if it := h.m.Items[len(h.m.Items)-1]; it.ID != id || it.File.Name != "photognp.png" {
+		t.Fatalf("uploading %+v", it)
 	}
 }
 

@@ -221,8 +221,13 @@ type Model struct {
 	connectID, resumeID string
 	ready               bool
 	resumeAt            time.Time
-	seqCounter          int
-	noticeCounter       int
+	// held are durable events that came after a gap, in sequence order, waiting for the
+	// replay that fills it (sequence.go).
+	held []protocol.Event
+	// logs are diagnostics for the browser's console, taken by Logs.
+	logs          []string
+	seqCounter    int
+	noticeCounter int
 
 	typingOn      bool
 	lastKey       time.Time
@@ -509,6 +514,7 @@ func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 	}
 	if id == m.resumeID {
 		m.resumeID = ""
+		m.resumed(a.Seq, now)
 		m.ready = true
 		m.flush()
 		return
@@ -590,7 +596,7 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 			if m.Phase == PhaseClosed {
 				// An ended chat that cannot be reached any more: what waited for it is given
 				// up, the transcript stays.
-				m.outbox = nil
+				m.outbox, m.held = nil, nil
 				if m.Post == PostSending {
 					m.Post = PostSkipped
 				}
@@ -652,7 +658,8 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 	}
 }
 
-// durable applies an event of the chat's history, once and in order.
+// durable applies an event of the chat's history, once and in order: an event already applied
+// is dropped, one after a gap waits in held for the replay that fills the gap (sequence.go).
 func (m *Model) durable(ev protocol.Event, now time.Time) {
 	if m.Chat == "" && m.Phase == PhaseRequesting && ev.Chat != "" {
 		// The chat's first events may overtake the request's ack.
@@ -664,14 +671,21 @@ func (m *Model) durable(ev protocol.Event, now time.Time) {
 	if ev.Seq <= m.LastSeq {
 		return // already applied (a replay overlapping what we had)
 	}
-	if ev.Seq > m.LastSeq+1 && m.Token != "" && m.LastSeq > 0 {
-		// A gap: something was missed. Ask for it; the replay brings this event too.
-		if m.resumeID == "" && m.Conn == ConnUp {
-			m.ready = false
-			m.resume()
+	if ev.Seq > m.LastSeq+1 {
+		if m.Token != "" && m.LastSeq > 0 {
+			// A gap: something was missed. Keep this event and ask for what came before it.
+			m.gap(ev)
+			return
 		}
-		return
+		// Nothing to resume with yet (the request's answer has not come): take it as it is.
+		m.logHole(m.LastSeq+1, ev.Seq-1)
 	}
+	m.apply(ev, now)
+	m.applyHeld(now)
+}
+
+// apply applies a durable event that follows the last one applied.
+func (m *Model) apply(ev protocol.Event, now time.Time) {
 	m.LastSeq = ev.Seq
 	switch b := ev.Body.(type) {
 	case *protocol.Message:
@@ -723,6 +737,9 @@ func (m *Model) notice(text string, now time.Time) {
 }
 
 func (m *Model) message(seq uint64, b *protocol.Message) {
+	if b.File != nil {
+		b = shownFile(b)
+	}
 	switch b.Role {
 	case protocol.RoleVisitor:
 		if b.HideLocal {
@@ -840,7 +857,7 @@ func (m *Model) reset() {
 	m.Queue = protocol.Queue{}
 	m.Cause = ""
 	m.ConfirmingClose = false
-	m.resumeID = ""
+	m.resumeID, m.resumeAt, m.held = "", time.Time{}, nil
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
 	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
 	m.uploads, m.FileNotice = nil, ""

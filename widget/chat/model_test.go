@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -536,5 +537,221 @@ func TestClosedChatIsForgottenAfterAWhile(t *testing.T) {
 	}
 	if m := Restore(Config{}, snap, h.now.Add(ClosedMaxAge+time.Minute), time.Hour); m.Chat != "" {
 		t.Fatal("old closed chat restored")
+	}
+}
+
+// agentLine is an agent's message.
+func agentLine(text string) *protocol.Message {
+	return &protocol.Message{Role: protocol.RoleAgent, Name: "Bea", Text: text, At: t0}
+}
+
+// transcript is the text of the transcript's lines from the server, in order.
+func (h *harness) transcript() string {
+	var out []string
+	for _, it := range h.m.Items {
+		if it.Seq > 0 {
+			out = append(out, it.Text)
+		}
+	}
+	return strings.Join(out, "|")
+}
+
+// resumes drains the outgoing commands and returns the resumes among them.
+func (h *harness) resumes() []protocol.Command {
+	var out []protocol.Command
+	for _, c := range h.sent() {
+		if _, ok := c.Body.(*protocol.Resume); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestGapFilledByReplay(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.event("chat1", 1, "", agentLine("one"))
+	// 2 and 3 went missing: 4 waits, and one resume asks for what follows 1.
+	h.event("chat1", 4, "", agentLine("four"))
+	res := h.resumes()
+	if len(res) != 1 || res[0].Body.(*protocol.Resume).After != 1 || h.transcript() != "one" {
+		t.Fatalf("after the gap: resumes %+v, transcript %q", res, h.transcript())
+	}
+	// A live event during the resume is held, and asks for nothing more.
+	h.event("chat1", 5, "", agentLine("five"))
+	if r := h.resumes(); len(r) != 0 || h.transcript() != "one" {
+		t.Fatalf("during the resume: resumes %+v, transcript %q", r, h.transcript())
+	}
+	// The replay fills the gap; what was held follows at once, and the replay's copies of it
+	// are dropped.
+	h.event("chat1", 2, "", agentLine("two"))
+	h.event("chat1", 3, "", agentLine("three"))
+	if got := h.transcript(); got != "one|two|three|four|five" {
+		t.Fatalf("after the replay: %q", got)
+	}
+	h.event("chat1", 4, "", agentLine("four"))
+	h.event("chat1", 5, "", agentLine("five"))
+	h.event("", 0, res[0].ID, &protocol.Ack{Chat: "chat1", Seq: 5})
+	if got := h.transcript(); got != "one|two|three|four|five" || h.m.LastSeq != 5 || len(h.m.Logs()) != 0 {
+		t.Fatalf("after the ack: %q, last %d", got, h.m.LastSeq)
+	}
+	// Commands wait while the resume is on its way, and go after its ack.
+	if !h.m.Send("thanks", false, h.now) {
+		t.Fatal("send refused after the resume")
+	}
+	if out := h.sent(); len(out) != 1 {
+		t.Fatalf("after the resume: sent %+v", out)
+	}
+}
+
+func TestGapTheReplayCannotFill(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.event("chat1", 1, "", agentLine("one"))
+	h.event("chat1", 3, "", agentLine("three")) // 2 does not exist on the server
+	res := h.resumes()
+	if len(res) != 1 {
+		t.Fatalf("resumes %+v", res)
+	}
+	// The replay brings 3 only, and the ack says 3 is the last: 2 is not coming.
+	h.event("chat1", 3, "", agentLine("three"))
+	h.event("", 0, res[0].ID, &protocol.Ack{Chat: "chat1", Seq: 3})
+	if got := h.transcript(); got != "one|three" || h.m.LastSeq != 3 {
+		t.Fatalf("after the ack: %q, last %d", got, h.m.LastSeq)
+	}
+	if logs := h.m.Logs(); len(logs) != 1 || !strings.Contains(logs[0], "events 2 to 2") {
+		t.Fatalf("logs %q", logs)
+	}
+	// Later events show at once, and the hole is never asked for again.
+	h.event("chat1", 4, "", agentLine("four"))
+	if got := h.transcript(); got != "one|three|four" || len(h.resumes()) != 0 {
+		t.Fatalf("later: %q", got)
+	}
+	// A hole at the end: the ack says the server sent up to 7, the replay brought nothing.
+	h.event("chat1", 6, "", agentLine("six"))
+	res = h.resumes()
+	if len(res) != 1 || res[0].Body.(*protocol.Resume).After != 4 {
+		t.Fatalf("second gap: %+v", res)
+	}
+	h.event("", 0, res[0].ID, &protocol.Ack{Chat: "chat1", Seq: 7})
+	h.event("chat1", 8, "", agentLine("eight"))
+	if got := h.transcript(); got != "one|three|four|six|eight" || h.m.LastSeq != 8 || len(h.resumes()) != 0 {
+		t.Fatalf("after a hole at the end: %q, last %d", got, h.m.LastSeq)
+	}
+	h.event("chat1", 9, "", &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseAgent})
+	if h.m.Phase != PhaseClosed {
+		t.Fatalf("the close after the holes was not applied: %v", h.m.Phase)
+	}
+}
+
+func TestRepeatedGapsAskOnceEach(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.event("chat1", 1, "", agentLine("1"))
+	h.event("chat1", 3, "", agentLine("3"))
+	first := h.resumes()
+	// More gaps while the resume is on its way ask for nothing more.
+	h.event("chat1", 6, "", agentLine("6"))
+	h.event("chat1", 9, "", agentLine("9"))
+	if r := h.resumes(); len(first) != 1 || len(r) != 0 {
+		t.Fatalf("resumes %d then %+v", len(first), r)
+	}
+	// The replay fills some of it; the ack settles the rest.
+	for _, seq := range []uint64{2, 3, 4, 6, 9} {
+		h.event("chat1", seq, "", agentLine(strconv.FormatUint(seq, 10)))
+	}
+	if got := h.transcript(); got != "1|2|3|4" {
+		t.Fatalf("before the ack: %q", got)
+	}
+	h.event("", 0, first[0].ID, &protocol.Ack{Chat: "chat1", Seq: 9})
+	if got := h.transcript(); got != "1|2|3|4|6|9" || h.m.LastSeq != 9 || len(h.m.Logs()) != 2 {
+		t.Fatalf("after the ack: %q, last %d", got, h.m.LastSeq)
+	}
+	// A new gap later is a new resume, again only one.
+	h.event("chat1", 11, "", agentLine("11"))
+	h.event("chat1", 13, "", agentLine("13"))
+	second := h.resumes()
+	if len(second) != 1 || second[0].Body.(*protocol.Resume).After != 9 {
+		t.Fatalf("second gap: %+v", second)
+	}
+	h.event("chat1", 10, "", agentLine("10"))
+	h.event("chat1", 12, "", agentLine("12"))
+	h.event("", 0, second[0].ID, &protocol.Ack{Chat: "chat1", Seq: 13})
+	if got := h.transcript(); got != "1|2|3|4|6|9|10|11|12|13" || len(h.m.Logs()) != 0 {
+		t.Fatalf("after the second resume: %q", got)
+	}
+	// A resume the server failed is tried again later, still once.
+	h.event("chat1", 15, "", agentLine("15"))
+	third := h.resumes()
+	h.event("", 0, third[0].ID, &protocol.Error{Code: protocol.CodeInternal, Message: "try again"})
+	h.event("chat1", 16, "", agentLine("16"))
+	if r := h.resumes(); len(r) != 0 {
+		t.Fatalf("resumed before the retry time: %+v", r)
+	}
+	h.advance(resumeRetry)
+	retry := h.resumes()
+	if len(retry) != 1 || retry[0].Body.(*protocol.Resume).After != 13 {
+		t.Fatalf("retry %+v", retry)
+	}
+	h.event("chat1", 14, "", agentLine("14"))
+	h.event("", 0, retry[0].ID, &protocol.Ack{Chat: "chat1", Seq: 16})
+	if got := h.transcript(); !strings.HasSuffix(got, "|13|14|15|16") || h.m.LastSeq != 16 {
+		t.Fatalf("after the retry: %q", got)
+	}
+}
+
+func TestOutOfOrderDuplicates(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.event("chat1", 1, "", agentLine("1"))
+	res := []protocol.Command{}
+	for _, seq := range []uint64{3, 2, 3, 2, 1, 5, 5, 4, 4, 3, 6} {
+		h.event("chat1", seq, "", agentLine(strconv.FormatUint(seq, 10)))
+		res = append(res, h.resumes()...)
+	}
+	if got := h.transcript(); got != "1|2|3|4|5|6" || h.m.LastSeq != 6 {
+		t.Fatalf("transcript %q, last %d", got, h.m.LastSeq)
+	}
+	// Two gaps (3 before 2, 5 before 4), each asked for once; their acks change nothing.
+	if len(res) != 1 {
+		t.Fatalf("resumes %+v", res)
+	}
+	h.event("", 0, res[0].ID, &protocol.Ack{Chat: "chat1", Seq: 6})
+	if got := h.transcript(); got != "1|2|3|4|5|6" || h.m.LastSeq != 6 || len(h.m.Logs()) != 0 {
+		t.Fatalf("after the ack: %q", got)
+	}
+	// The visitor's own line, confirmed twice and after a gap, stays one line where it was
+	// written.
+	h.m.Send("mine", false, h.now)
+	id := h.sent()[0].ID
+	own := &protocol.Message{Role: protocol.RoleVisitor, Name: "Ann", Text: "mine", ClientID: id}
+	h.event("chat1", 8, "", own)
+	h.event("chat1", 7, "", agentLine("7"))
+	h.event("chat1", 8, "", own)
+	if got := h.transcript(); got != "1|2|3|4|5|6|mine|7" || h.m.LastSeq != 8 {
+		t.Fatalf("own line: %q", got)
+	}
+}
+
+func TestGapDuringReconnectResume(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.event("chat1", 1, "", agentLine("1"))
+	h.m.SocketClosed(1006, h.now)
+	h.connect(open())
+	res := h.resumes()
+	if len(res) != 1 || res[0].Body.(*protocol.Resume).After != 1 {
+		t.Fatalf("resume %+v", res)
+	}
+	// The replay skips 3 (a hole on the server); that is no reason for a second resume.
+	h.event("chat1", 2, "", agentLine("2"))
+	h.event("chat1", 4, "", agentLine("4"))
+	if r := h.resumes(); len(r) != 0 {
+		t.Fatalf("second resume %+v", r)
+	}
+	h.event("", 0, res[0].ID, &protocol.Ack{Chat: "chat1", Seq: 4})
+	h.event("chat1", 5, "", agentLine("5"))
+	if got := h.transcript(); got != "1|2|4|5" || h.m.LastSeq != 5 {
+		t.Fatalf("transcript %q", got)
 	}
 }

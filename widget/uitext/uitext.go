@@ -98,6 +98,7 @@ const (
 	FileNoType       = "fileNoType"
 	FileTypesAllowed = "fileTypesAllowed"
 	FileTooLarge     = "fileTooLarge"
+	FileBadName      = "fileBadName"
 	FileFailed       = "fileFailed"
 	SizeKB           = "sizeKB"
 	SizeMB           = "sizeMB"
@@ -206,6 +207,7 @@ var defaults = map[string]string{
 	FileNoType + "#en": "Files without an extension can't be sent here.", FileNoType + "#de": "Dateien ohne Endung können hier nicht gesendet werden.", FileNoType + "#fr": "Les fichiers sans extension ne peuvent pas être envoyés ici.",
 	FileTypesAllowed + "#en": "You can send: $types.", FileTypesAllowed + "#de": "Erlaubt sind: $types.", FileTypesAllowed + "#fr": "Types acceptés : $types.",
 	FileTooLarge + "#en": "This file is larger than $max.", FileTooLarge + "#de": "Diese Datei ist größer als $max.", FileTooLarge + "#fr": "Ce fichier dépasse $max.",
+	FileBadName + "#en": "This file's name can't be used. Please rename the file and try again.", FileBadName + "#de": "Der Name dieser Datei kann nicht verwendet werden. Bitte benennen Sie die Datei um und versuchen Sie es erneut.", FileBadName + "#fr": "Le nom de ce fichier ne peut pas être utilisé. Veuillez renommer le fichier et réessayer.",
 	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
 	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
 	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",
