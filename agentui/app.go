@@ -437,6 +437,11 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	if _, ok := ev.Body.(*protocol.ChatOpened); ok {
 		a.loadPrevious(ctx, a.desk.Selected)
 	}
+	if ch, ok := ev.Body.(*protocol.SettingsChanged); ok && ch.Kind == "canned" && a.cannedState != "loading" {
+		// An administrator changed the canned responses: fetch them again.
+		a.cannedState = ""
+		a.loadCanned(ctx)
+	}
 }
 
 // closed decides what follows a closed socket.

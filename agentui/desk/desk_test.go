@@ -366,3 +366,17 @@ func TestAfterCloseAndBackoff(t *testing.T) {
 		t.Fatal("a drop after sign-in shows reconnecting and clears live typing")
 	}
 }
+
+// An administrator's edit of the statuses reaches the status menu without a reload.
+func TestStatusesChangeWhileSignedIn(t *testing.T) {
+	d := newDesk()
+	d.Apply(ready(), t0)
+	d.Apply(protocol.Event{Body: &protocol.SettingsChanged{Kind: "statuses", Statuses: []protocol.Status{{ID: 1, Name: "Online", AllowsChat: true, Settable: true}}}}, t0)
+	if len(d.Statuses) != 1 || d.Statuses[0].Name != "Online" {
+		t.Fatalf("statuses = %+v", d.Statuses)
+	}
+	d.Apply(protocol.Event{Body: &protocol.SettingsChanged{Kind: "canned"}}, t0)
+	if len(d.Statuses) != 1 {
+		t.Fatal("a canned change touched the statuses")
+	}
+}

@@ -37,6 +37,10 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.AgentStatus:
 		d.Status = b.Status
 		d.StatusReason = b.Reason
+	case *protocol.SettingsChanged:
+		if b.Kind == "statuses" && len(b.Statuses) > 0 {
+			d.Statuses = b.Statuses
+		}
 	case *protocol.Offer:
 		return d.offer(b, now), nil
 	case *protocol.OfferRevoked:

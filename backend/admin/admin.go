@@ -13,7 +13,6 @@
 package admin
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -24,13 +23,10 @@ import (
 	"github.com/parleychat/parley/backend/store"
 )
 
-// Routing is what the admin pages need from the chat service: telling routing about saved
-// settings at once, and reading its live state for supervisors. *chat.Service implements it.
+// Routing is what the admin pages need from the chat service: its live state, for
+// supervisors. (Saved settings reach routing through the change bus, not from here.)
+// *chat.Service implements it.
 type Routing interface {
-	ConnectorChanged(c store.Connector)
-	GroupChanged(g store.ACDGroup)
-	AgentChanged(u store.User)
-	StatusesChanged(ctx context.Context, tenantID int64) error
 	Snapshot() acd.Snapshot
 	Explain(chatID string) []acd.LogEntry
 }

@@ -215,6 +215,7 @@ func settingsForm(t store.TenantSettings) *Form {
 	f.Set("allowed_types", strings.Join(t.AllowedTypes, ", "))
 	f.Set("restricted_types", strings.Join(t.RestrictedTypes, ", "))
 	f.Set("max_chats_per_ip", itoa(t.MaxChatsPerIP))
+	f.Set("max_chats_per_visitor", itoa(t.MaxChatsPerVisitor))
 	return f
 }
 
@@ -270,6 +271,7 @@ func (h *handlers) securitySave(c *fiber.Ctx) error {
 	}
 	f := newForm(formValues(c))
 	t.MaxChatsPerIP = f.Int("max_chats_per_ip", 0, 1000, 0)
+	t.MaxChatsPerVisitor = f.Int("max_chats_per_visitor", 0, 100, 0)
 	if f.OK() {
 		if _, err := h.st.SaveTenantSettings(ctx, t); err != nil && !f.storeError(err) {
 			return err

@@ -333,7 +333,6 @@ func (h *handlers) connectorSave(c *fiber.Ctx) error {
 		return err
 	}
 	h.log.Info("connector saved", "by", s.User.ID, "connector", conn.ID)
-	h.rt.ConnectorChanged(conn)
 	return saved(c, "/admin/connectors/"+i64(conn.ID))
 }
 
@@ -468,6 +467,5 @@ func (h *handlers) textsSave(c *fiber.Ctx) error {
 	if conn, err = h.st.UpdateConnector(c.UserContext(), conn); err != nil {
 		return err
 	}
-	h.rt.ConnectorChanged(conn)
 	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/texts")
 }

@@ -224,9 +224,6 @@ func (h *handlers) statusSave(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := h.rt.StatusesChanged(ctx, a.TenantID); err != nil {
-		h.log.Error("statuses changed", "tenant", a.TenantID, "err", err)
-	}
 	return saved(c, "/admin/statuses/"+i64(a.ID))
 }
 
@@ -319,7 +316,6 @@ func (h *handlers) groupSave(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	h.rt.GroupChanged(g)
 	return saved(c, "/admin/groups/"+i64(g.ID))
 }
 

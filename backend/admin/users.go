@@ -277,7 +277,6 @@ func (h *handlers) userCreate(c *fiber.Ctx) error {
 		return err
 	}
 	h.log.Info("admin created user", "by", s.User.ID, "user", u.ID, "role", u.Role)
-	h.rt.AgentChanged(u)
 	return saved(c, "/admin/users/"+i64(u.ID))
 }
 
@@ -317,7 +316,6 @@ func (h *handlers) userSave(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	h.rt.AgentChanged(u)
 	return saved(c, "/admin/users/"+i64(u.ID))
 }
 
@@ -366,7 +364,6 @@ func (h *handlers) userActive(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	h.rt.AgentChanged(u)
 	return saved(c, "/admin/users/"+i64(u.ID))
 }
 
@@ -406,7 +403,6 @@ func (h *handlers) profileSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.rt.AgentChanged(u)
 	return saved(c, "/admin/profile")
 }
 

@@ -1,6 +1,7 @@
 package changes
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,9 @@ type settingSub struct {
 
 	mu      sync.Mutex
 	pending []Setting
+	queued  uint64        // changes ever queued (not counting coalesced ones)
+	handled uint64        // changes f has returned from
+	moved   chan struct{} // closed and replaced whenever handled grows
 }
 
 // PublishSetting queues s for every settings subscriber and returns at once.
@@ -97,7 +101,7 @@ func (l *Local) SubscribeSettings(f func(Setting)) (cancel func()) {
 	if l.closed.Load() {
 		return func() {}
 	}
-	s := &settingSub{f: f, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	s := &settingSub{f: f, wake: make(chan struct{}, 1), stop: make(chan struct{}), moved: make(chan struct{})}
 	l.settings = append(l.settings, s)
 	l.wg.Add(1)
 	go func() {
@@ -117,6 +121,7 @@ func (s *settingSub) push(c Setting) {
 	s.mu.Lock()
 	if n := len(s.pending); n == 0 || s.pending[n-1] != c {
 		s.pending = append(s.pending, c)
+		s.queued++
 	}
 	s.mu.Unlock()
 	select {
@@ -155,8 +160,42 @@ func (s *settingSub) run() {
 			default:
 			}
 			s.f(c)
+			s.mu.Lock()
+			s.handled++
+			close(s.moved)
+			s.moved = make(chan struct{})
+			s.mu.Unlock()
 		}
 	}
+}
+
+// Flush waits until every settings subscriber has handled every change published before the
+// call, or ctx ends (its error is returned). Tests use it to act after a save has taken effect.
+func (l *Local) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	subs := slices.Clone(l.settings)
+	l.mu.Unlock()
+	for _, s := range subs {
+		s.mu.Lock()
+		want := s.queued
+		s.mu.Unlock()
+		for {
+			s.mu.Lock()
+			done, moved := s.handled >= want, s.moved
+			s.mu.Unlock()
+			if done {
+				break
+			}
+			select {
+			case <-moved:
+			case <-s.stop:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
 }
 
 func (s *settingSub) halt() { s.once.Do(func() { close(s.stop) }) }

@@ -1,6 +1,7 @@
 package changes
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"sync"
@@ -343,5 +344,30 @@ func TestSettingsConcurrent(t *testing.T) {
 			}
 			next[c.TenantID]++
 		}
+	}
+}
+
+// TestFlush: Flush returns once every subscriber has handled what was published before it.
+func TestFlush(t *testing.T) {
+	l := NewLocal()
+	defer l.Close()
+	var handled atomic.Int64
+	release := make(chan struct{})
+	l.SubscribeSettings(func(Setting) { <-release; handled.Add(1) })
+	l.SubscribeSettings(func(Setting) { handled.Add(1) })
+	for i := range 3 {
+		l.PublishSetting(Setting{Kind: KindConnector, ID: int64(i)})
+	}
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := l.Flush(short); err == nil {
+		t.Fatal("Flush returned while a subscriber was still busy")
+	}
+	close(release)
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := handled.Load(); n != 6 {
+		t.Fatalf("%d handled after Flush, want 6", n)
 	}
 }

@@ -5,149 +5,124 @@ import (
 	"errors"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/parleychat/parley/backend/acd"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/chat/clock"
+	"github.com/parleychat/parley/backend/chat/fanout"
+	"github.com/parleychat/parley/backend/chat/routing"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// liveAgent is a signed-in agent with their connections. Guarded by Service.mu.
+// liveAgent is a signed-in agent (or one given the reconnect window after a restart) with
+// their sessions. Guarded by Service.mu.
 type liveAgent struct {
 	user      store.User
 	statuses  []store.AgentStatus
-	conns     map[*realtime.Conn]struct{}
+	conns     map[*Session]struct{}
 	offers    map[string]protocol.Offer
-	goneTimer *time.Timer
+	goneTimer clock.Timer
 }
 
-// agentHandler runs agent connections.
-type agentHandler struct{ s *Service }
-
-// Open implements [realtime.Handler].
-func (h agentHandler) Open(c *realtime.Conn) {
-	c.SetState(&connState{subs: make(map[string]*subscription)})
-}
-
-// Frame implements [realtime.Handler].
-func (h agentHandler) Frame(c *realtime.Conn, frame []byte) {
-	h.s.dispatch(c, frame, protocol.RoleAgent, func(ctx context.Context, cmd protocol.Command) {
-		h.s.agentConnect(ctx, c, cmd.ID, cmd.Body.(*protocol.AgentConnect))
-	}, func(ctx context.Context, cmd protocol.Command) { h.command(ctx, c, cmd) })
-}
-
-// command runs a command of a connected agent.
-func (h agentHandler) command(ctx context.Context, c *realtime.Conn, cmd protocol.Command) {
-	s, cs := h.s, connOf(c)
-	uid := cs.user.ID
+// agentCommand runs a command of a connected agent.
+func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
+	s := ss.s
+	uid := ss.userID()
 	switch b := cmd.Body.(type) {
 	case *protocol.StatusSet:
-		s.reply(c, cmd.ID, nil, s.setStatus(ctx, uid, b.Status, ""))
+		ss.reply(cmd.ID, nil, s.setStatus(ctx, uid, b.Status, ""))
 	case *protocol.OfferAccept:
-		s.reply(c, cmd.ID, nil, s.accept(cmd.Chat, uid))
+		ss.reply(cmd.ID, nil, s.accept(cmd.Chat, uid))
 	case *protocol.OfferDecline:
-		s.router.submit(acd.OfferDeclined{Chat: acd.ChatID(cmd.Chat), Agent: acd.AgentID(uid)})
-		s.reply(c, cmd.ID, nil, nil)
-	case *protocol.Resume:
-		s.agentResume(ctx, c, cmd, b)
-	case *protocol.Send:
-		s.send(c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
-	case *protocol.FileSend:
-		s.sendFile(ctx, c, cmd.ID, cmd.Chat, protocol.RoleAgent, uid, b)
-	case *protocol.FieldAsk:
-		s.askField(c, cmd, uid, b)
-	case *protocol.Typing:
-		ch := s.chatFor(cmd.Chat)
-		if ch == nil || cs.sub(cmd.Chat) == nil {
-			s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		if !s.offered(uid, cmd.Chat) {
+			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "chat %q is not offered to you", cmd.Chat))
 			return
 		}
-		ch.broadcast(&protocol.TypingEvent{Role: protocol.RoleAgent, Name: DisplayName(cs.user), On: b.On}, func(sub *subscription) bool {
-			return sub.role == protocol.RoleVisitor || sub.userID != uid
+		s.router.Submit(acd.OfferDeclined{Chat: acd.ChatID(cmd.Chat), Agent: acd.AgentID(uid)})
+		ss.reply(cmd.ID, nil, nil)
+	case *protocol.Resume:
+		ss.agentResume(ctx, cmd, b)
+	case *protocol.Send:
+		ss.post(ctx, cmd, b.Text, b.HideLocal, nil)
+	case *protocol.FileSend:
+		ss.sendFile(ctx, cmd, b)
+	case *protocol.FieldAsk:
+		ss.askField(cmd, uid, b)
+	case *protocol.Typing:
+		ss.inChat(cmd, func(ch *liveChat) error {
+			ch.mu.Lock()
+			m := ch.agents[uid]
+			ch.mu.Unlock()
+			if m == nil {
+				return notInChat(cmd.Chat)
+			}
+			// The visitor sees agents who write to them typing; agents see each other.
+			s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On}, func(sub *fanout.Sub) bool {
+				w := tagOf(sub)
+				return (w.role == protocol.RoleVisitor && m.part.Visible()) || (w.role == protocol.RoleAgent && w.userID != uid)
+			})
+			return nil
 		})
-		s.reply(c, cmd.ID, nil, nil)
 	case *protocol.Close:
 		ch := s.chatFor(cmd.Chat)
-		if ch == nil || cs.sub(cmd.Chat) == nil {
-			s.reply(c, cmd.ID, nil, notInChat(cmd.Chat))
+		if ch == nil || !ss.follows(cmd.Chat) {
+			ss.reply(cmd.ID, nil, notInChat(cmd.Chat))
 			return
 		}
-		s.closeChat(cmd.Chat, protocol.CauseAgent, func(err error) { s.reply(c, cmd.ID, nil, err) })
+		ch.mu.Lock()
+		may := ch.writes(uid)
+		ch.mu.Unlock()
+		if !may {
+			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents handling the chat may close it"))
+			return
+		}
+		s.closeChat(cmd.Chat, protocol.CauseAgent, func(err error) { ss.reply(cmd.ID, nil, err) })
+	case *protocol.ChatJoin:
+		ss.join(ctx, cmd, b.As)
+	case *protocol.ChatLeave:
+		ss.leave(ctx, cmd)
 	default:
-		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
-}
-
-// Closed implements [realtime.Handler]: an agent whose last connection went away has the
-// reconnect window to come back before their offers and chats go to others.
-func (h agentHandler) Closed(c *realtime.Conn) {
-	s := h.s
-	cs := connOf(c)
-	for chatID, sub := range cs.allSubs() {
-		if ch := s.chatFor(chatID); ch != nil {
-			ch.unsubscribe(sub)
-		}
-	}
-	if !cs.connected {
-		return
-	}
-	uid := cs.user.ID
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.agents[uid]
-	if a == nil {
-		return
-	}
-	delete(a.conns, c)
-	if len(a.conns) > 0 || s.closed {
-		return
-	}
-	s.router.submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
-	a.goneTimer = time.AfterFunc(s.cfg.AgentReconnectWindow, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if a := s.agents[uid]; a != nil && len(a.conns) == 0 {
-			delete(s.agents, uid)
-			s.router.submit(acd.AgentGone{Agent: acd.AgentID(uid)})
-		}
-	})
 }
 
 // agentConnect authenticates an agent connection and sends what the app needs to start.
-func (s *Service) agentConnect(ctx context.Context, c *realtime.Conn, id string, b *protocol.AgentConnect) {
-	cs := connOf(c)
-	if cs.connected {
-		s.reply(c, id, nil, protocol.Errorf(protocol.CodeConflict, "already connected"))
+func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.AgentConnect) {
+	s, c := ss.s, ss.c
+	ss.mu.Lock()
+	connected := ss.connected
+	ss.mu.Unlock()
+	if connected {
+		ss.reply(id, nil, protocol.Errorf(protocol.CodeConflict, "already connected"))
 		return
 	}
 	token := b.Token
 	if token == "" {
-		token = c.Cookie(realtime.SessionCookie)
+		token = c.Cookie(SessionCookie)
 	}
 	user, err := s.st.SessionUser(ctx, token)
 	if err != nil || !user.Active || user.TenantID == 0 {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.reply(c, id, nil, err)
+			ss.reply(id, nil, err)
 			return
 		}
-		s.reply(c, id, nil, protocol.Errorf(protocol.CodeUnauthorized, "the session is not valid; sign in again"))
+		ss.reply(id, nil, protocol.Errorf(protocol.CodeUnauthorized, "the session is not valid; sign in again"))
 		c.Close(protocol.CloseUnauthorized, "sign in again")
 		return
 	}
 	statuses, err := s.st.Statuses(ctx, user.TenantID)
 	if err != nil {
-		s.reply(c, id, nil, err)
+		ss.reply(id, nil, err)
 		return
 	}
-	cs.mu.Lock()
-	cs.connected, cs.user = true, user
-	cs.mu.Unlock()
+	ss.mu.Lock()
+	ss.connected, ss.user = true, user
+	ss.mu.Unlock()
 
 	s.mu.Lock()
 	a := s.agents[user.ID]
 	if a == nil {
-		a = &liveAgent{conns: map[*realtime.Conn]struct{}{}, offers: map[string]protocol.Offer{}}
+		a = &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}}
 		s.agents[user.ID] = a
 	}
 	if a.goneTimer != nil {
@@ -155,36 +130,67 @@ func (s *Service) agentConnect(ctx context.Context, c *realtime.Conn, id string,
 		a.goneTimer = nil
 	}
 	a.user, a.statuses = user, statuses
-	a.conns[c] = struct{}{}
+	a.conns[ss] = struct{}{}
 	offers := make([]protocol.Offer, 0, len(a.offers))
 	for _, o := range a.offers {
 		offers = append(offers, o)
 	}
 	s.mu.Unlock()
-	s.router.submit(agentState(user, statuses, true))
+	s.router.Submit(routing.AgentState(user, statuses, true))
 
 	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID)}
 	for _, st := range statuses {
 		ready.Statuses = append(ready.Statuses, wireStatus(st))
 	}
 	sort.Slice(ready.Offers, func(i, j int) bool { return ready.Offers[i].Expires.Before(ready.Offers[j].Expires) })
-	s.reply(c, id, nil, nil)
-	c.SendEvent(protocol.Event{Body: ready})
+	ss.reply(id, nil, nil)
+	ss.send(protocol.Event{Body: ready})
 }
 
-// chatsOf lists the open chats an agent handles.
-func (s *Service) chatsOf(userID int64) []protocol.ChatSummary {
+// agentLeft handles an agent session's end: an agent whose last connection went away has the
+// reconnect window to come back before their offers and chats go to others.
+func (s *Service) agentLeft(ss *Session) {
+	uid := ss.userID()
 	s.mu.Lock()
-	chats := make([]*liveChat, 0)
-	for _, ch := range s.chats {
-		chats = append(chats, ch)
+	defer s.mu.Unlock()
+	a := s.agents[uid]
+	if a == nil {
+		return
 	}
-	s.mu.Unlock()
+	delete(a.conns, ss)
+	if len(a.conns) > 0 || s.closed {
+		return
+	}
+	s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
+	s.startAgentGone(uid, a)
+}
+
+// startAgentGone starts an absent agent's reconnect window. Caller holds s.mu.
+func (s *Service) startAgentGone(uid int64, a *liveAgent) {
+	if a.goneTimer != nil {
+		a.goneTimer.Stop()
+	}
+	a.goneTimer = s.clk.AfterFunc(s.cfg.AgentReconnectWindow, func() {
+		s.mu.Lock()
+		gone := s.agents[uid] == a && len(a.conns) == 0
+		if gone {
+			delete(s.agents, uid)
+		}
+		s.mu.Unlock()
+		if gone {
+			s.log.Info("agent did not come back", "agent", uid)
+			s.router.Submit(acd.AgentGone{Agent: acd.AgentID(uid)})
+		}
+	})
+}
+
+// chatsOf lists the open chats an agent is in, oldest first.
+func (s *Service) chatsOf(uid int64) []protocol.ChatSummary {
 	out := []protocol.ChatSummary{}
-	for _, ch := range chats {
+	for _, ch := range s.chatList() {
 		ch.mu.Lock()
-		if ch.rec.AgentID == userID && ch.rec.State == string(protocol.StateActive) {
-			out = append(out, summary(ch))
+		if ch.agents[uid] != nil && !ch.closed() {
+			out = append(out, summary(ch, uid, ch.seq.Load()))
 		}
 		ch.mu.Unlock()
 	}
@@ -192,14 +198,16 @@ func (s *Service) chatsOf(userID int64) []protocol.ChatSummary {
 	return out
 }
 
-// summary describes a chat for an agent's list. Caller holds ch.mu.
-func summary(ch *liveChat) protocol.ChatSummary {
-	r := ch.rec
-	return protocol.ChatSummary{
-		ID: r.ID, ConnectorID: r.ConnectorID, Connector: ch.connector.Name, State: protocol.ChatStatus(r.State), Seq: ch.seq, CreatedAt: r.CreatedAt,
-		Visitor: protocol.VisitorInfo{Name: r.VisitorName, Email: r.VisitorEmail, Phone: r.VisitorPhone, CustomerID: r.CustomerID, Lang: r.Lang,
-			Page: r.Page, Referrer: r.Referrer, UserAgent: r.UserAgent, PData: r.PData, UData: r.UData, Fields: r.Fields},
+// offered reports whether a chat is offered to the agent now.
+func (s *Service) offered(uid int64, chatID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.agents[uid]
+	if a == nil {
+		return false
 	}
+	_, ok := a.offers[chatID]
+	return ok
 }
 
 // setStatus changes an agent's status, if the tenant has it and agents may set it (reason is
@@ -212,7 +220,7 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 		statuses = a.statuses
 	}
 	s.mu.Unlock()
-	if a == nil {
+	if a == nil || statuses == nil {
 		u, err := s.st.User(ctx, userID)
 		if err != nil {
 			return err
@@ -238,17 +246,17 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 	}
 	s.mu.Lock()
 	a = s.agents[userID]
-	var conns []*realtime.Conn
+	var conns []*Session
 	if a != nil {
 		a.user.StatusID = statusID
-		s.router.submit(agentState(a.user, a.statuses, len(a.conns) > 0))
+		s.router.Submit(routing.AgentState(a.user, a.statuses, len(a.conns) > 0))
 		for c := range a.conns {
 			conns = append(conns, c)
 		}
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.SendEvent(protocol.Event{Body: &protocol.AgentStatus{Status: statusID, Reason: reason}})
+		c.send(protocol.Event{Body: &protocol.AgentStatus{Status: statusID, Reason: reason}})
 	}
 	return nil
 }
@@ -256,8 +264,7 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 // accept asks the engine whether the offer still stands; the engine's Assigned decision then
 // joins the agent to the chat (see assign).
 func (s *Service) accept(chatID string, userID int64) error {
-	decisions := s.router.apply(acd.OfferAccepted{Chat: acd.ChatID(chatID), Agent: acd.AgentID(userID)})
-	for _, d := range decisions {
+	for _, d := range s.router.Apply(acd.OfferAccepted{Chat: acd.ChatID(chatID), Agent: acd.AgentID(userID)}) {
 		if a, ok := d.(acd.Assigned); ok && a.Chat == acd.ChatID(chatID) && a.Agent == acd.AgentID(userID) {
 			return nil
 		}
@@ -265,30 +272,217 @@ func (s *Service) accept(chatID string, userID int64) error {
 	return protocol.Errorf(protocol.CodeConflict, "the offer is no longer open")
 }
 
-// agentResume re-attaches an agent connection to a chat they handle.
-func (s *Service) agentResume(ctx context.Context, c *realtime.Conn, cmd protocol.Command, b *protocol.Resume) {
-	uid := connOf(c).user.ID
+// agentResume re-attaches an agent connection to a chat they are in, sending what they missed
+// first; a chat they handled that has ended (and left memory) can still be read.
+func (ss *Session) agentResume(ctx context.Context, cmd protocol.Command, b *protocol.Resume) {
+	s := ss.s
+	ss.mu.Lock()
+	user := ss.user
+	ss.mu.Unlock()
 	ch := s.chatFor(cmd.Chat)
 	if ch == nil {
 		rec, err := s.st.Chat(ctx, cmd.Chat)
-		if err != nil || rec.AgentID != uid || rec.TenantID != connOf(c).user.TenantID {
-			s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
+		if err != nil || rec.TenantID != user.TenantID || !s.tookPart(ctx, rec, user.ID) {
+			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
 			return
 		}
-		last := b.After
-		err = s.replay(ctx, cmd.Chat, b.After, func(seq uint64, frame []byte) { c.Send(frame); last = seq })
-		s.reply(c, cmd.ID, &protocol.Ack{Chat: cmd.Chat, Seq: last}, err)
+		last, err := ss.subscribe(ctx, cmd.Chat, fanout.Agents, b.After, who{role: protocol.RoleAgent, userID: user.ID, ss: ss})
+		if err == nil {
+			ss.unsubscribe(cmd.Chat)
+		}
+		ss.reply(cmd.ID, &protocol.Ack{Chat: cmd.Chat, Seq: last}, err)
 		return
 	}
 	ch.mu.Lock()
-	mine := ch.rec.AgentID == uid
+	member := ch.agents[user.ID] != nil
 	ch.mu.Unlock()
-	if !mine {
-		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
+	if !member {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
 		return
 	}
-	last, err := s.subscribe(ctx, ch, c, protocol.RoleAgent, uid, b.After, true)
-	s.reply(c, cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, err)
+	last, err := ss.subscribe(ctx, ch.id, fanout.Agents, b.After, who{role: protocol.RoleAgent, userID: user.ID, ss: ss})
+	ss.reply(cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, err)
+}
+
+// tookPart reports whether an agent was in a chat that has left memory: its last owner, or a
+// recorded participant.
+func (s *Service) tookPart(ctx context.Context, rec store.Chat, uid int64) bool {
+	if rec.AgentID == uid {
+		return true
+	}
+	ps, err := s.st.Participants(ctx, rec.ID)
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.UserID == uid && p.Role != store.ParticipantVisitor {
+			return true
+		}
+	}
+	return false
+}
+
+// join adds a supervisor or administrator to a chat of their tenant as an observer (unseen by
+// the visitor) or a participant; their app gets the chat and its history.
+func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.Part) {
+	s := ss.s
+	ss.mu.Lock()
+	user := ss.user
+	ss.mu.Unlock()
+	switch user.Role {
+	case store.RoleSupervisor, store.RoleAdmin, store.RoleSuperAdmin:
+	default:
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only supervisors and administrators may join chats they were not given"))
+		return
+	}
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	}
+	if err := s.waitRoom(ctx); err != nil {
+		ss.reply(cmd.ID, nil, err)
+		return
+	}
+	ch.mu.Lock()
+	switch {
+	case ch.rec.TenantID != user.TenantID:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	case ch.closed():
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, errChatEnded)
+		return
+	case ch.agents[user.ID] != nil && ch.agents[user.ID].part == as:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, nil) // already there, as asked: a retry
+		return
+	case ch.rec.AgentID == user.ID:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "you own this chat"))
+		return
+	}
+	now := s.stamp()
+	var es []emission
+	m := ch.agents[user.ID]
+	if m != nil {
+		// A change of part: leave as the old, join as the new.
+		left := now
+		m.row.LeftAt = &left
+		es = append(es, emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: m.name, UserID: user.ID, As: m.part}, part: m.row, agentsOnly: !m.part.Visible()})
+	}
+	m = &member{userID: user.ID, name: DisplayName(user), lang: user.Lang, part: as,
+		row: &store.Participant{ChatID: ch.id, Role: string(as), UserID: user.ID, Name: DisplayName(user), JoinedAt: now}}
+	ch.agents[user.ID] = m
+	es = append(es, emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: m.name, UserID: user.ID, Lang: user.Lang, As: as}, part: m.row, agentsOnly: !as.Visible()})
+	sum := summary(ch, user.ID, ch.seq.Load())
+	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.log.Info("agent joined a chat", "chat", ch.id, "agent", user.ID, "as", as)
+		}
+		ss.reply(cmd.ID, nil, err)
+	}, es...)
+	ch.mu.Unlock()
+	s.openFor(user.ID, ch.id, sum)
+}
+
+// leave takes an agent who joined a chat out of it; the owner hands a chat on by other means.
+func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
+	s := ss.s
+	uid := ss.userID()
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	}
+	if err := s.waitRoom(ctx); err != nil {
+		ss.reply(cmd.ID, nil, err)
+		return
+	}
+	ch.mu.Lock()
+	m := ch.agents[uid]
+	switch {
+	case m == nil:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, nil) // not there (any more): a retry
+		return
+	case uid == ch.rec.AgentID:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "you own this chat: close it, or wait for its transfer"))
+		return
+	}
+	delete(ch.agents, uid)
+	now := s.stamp()
+	m.row.LeftAt = &now
+	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.dropAgent(uid, ch.id)
+		}
+		ss.reply(cmd.ID, nil, err)
+	}, emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: m.name, UserID: uid, As: m.part}, part: m.row, agentsOnly: !m.part.Visible()})
+	ch.mu.Unlock()
+}
+
+// openFor puts a chat on every connection of an agent: chat.opened, then its history.
+func (s *Service) openFor(uid int64, chatID string, sum protocol.ChatSummary) {
+	for _, ss := range s.agentSessions(uid) {
+		ss.send(protocol.Event{Chat: chatID, Body: &protocol.ChatOpened{Chat: sum}})
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				select {
+				case <-s.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			if _, err := ss.subscribe(ctx, chatID, fanout.Agents, 0, who{role: protocol.RoleAgent, userID: uid, ss: ss}); err != nil {
+				s.log.Warn("chat history for an agent", "chat", chatID, "agent", uid, "err", err)
+			}
+		}()
+	}
+}
+
+// dropAgent takes a chat off every connection of an agent.
+func (s *Service) dropAgent(uid int64, chatID string) {
+	for _, ss := range s.agentSessions(uid) {
+		ss.unsubscribe(chatID)
+	}
+}
+
+// askField sends the visitor an agent's field request and remembers it until answered; a
+// visitor who reconnects gets the open requests again.
+func (ss *Session) askField(cmd protocol.Command, uid int64, b *protocol.FieldAsk) {
+	s := ss.s
+	ch := s.chatFor(cmd.Chat)
+	if ch == nil || !ss.follows(cmd.Chat) {
+		ss.reply(cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	f := b.Field
+	f.Enabled = true
+	ch.mu.Lock()
+	switch {
+	case !ch.writes(uid):
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents handling the chat may ask the visitor"))
+		return
+	case ch.closed():
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, errChatEnded)
+		return
+	}
+	if ch.asked == nil {
+		ch.asked = map[string]protocol.SurveyField{}
+	}
+	ch.asked[f.Name] = f
+	ch.mu.Unlock()
+	s.hub.Transient(ch.id, "field/"+f.Name, &protocol.FieldRequest{Field: f}, toVisitor)
+	ss.reply(cmd.ID, nil, nil)
 }
 
 // agentConnected reports whether an agent has a connection.
@@ -299,15 +493,15 @@ func (s *Service) agentConnected(userID int64) bool {
 	return a != nil && len(a.conns) > 0
 }
 
-// agentConns returns an agent's connections.
-func (s *Service) agentConns(userID int64) []*realtime.Conn {
+// agentSessions returns an agent's sessions.
+func (s *Service) agentSessions(userID int64) []*Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.agents[userID]
 	if a == nil {
 		return nil
 	}
-	out := make([]*realtime.Conn, 0, len(a.conns))
+	out := make([]*Session, 0, len(a.conns))
 	for c := range a.conns {
 		out = append(out, c)
 	}
@@ -334,5 +528,3 @@ func WireUser(u store.User) protocol.User {
 func wireStatus(st store.AgentStatus) protocol.Status {
 	return protocol.Status{ID: st.ID, Name: st.Name, Short: st.Short, Color: st.FontColor, Background: st.BackgroundColor, AllowsChat: st.AllowsChat, Settable: st.AgentSettable}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,16 +1,3 @@
-// Package chat is Parley's chat service: it runs the life of every chat between the realtime
-// connections of visitors and agents, the store and the ACD engine.
-//
-// It owns the rules of a conversation — who may say what in which chat, the texts a visitor
-// sees at each step, the reconnect window — and the guarantees of the protocol: a per-chat
-// sequence number for every durable event, acknowledgements and fan-out only after the group
-// commit has made an event durable, replay after reconnect without gaps or duplicates, and
-// commands retried with the same id applied once.
-//
-// Locking: each live chat has its own mutex, under which sequence numbers are assigned and
-// writes enqueued (so commit order is sequence order), and a separate subscriber mutex used by
-// the fan-out that runs after commit. Agents are guarded by the service's mutex. The ACD engine
-// is owned by one goroutine (see router.go); nothing waits on it while holding a chat's mutex.
 package chat
 
 import (
@@ -23,19 +10,24 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/acd"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/chat/clock"
+	"github.com/parleychat/parley/backend/chat/fanout"
+	"github.com/parleychat/parley/backend/chat/routing"
+	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
 // Store is what the chat service needs from persistence.
 type Store interface {
-	ConnectorByHash(ctx context.Context, hash string) (store.Connector, error)
-	Connector(ctx context.Context, id int64) (store.Connector, error)
-	Connectors(ctx context.Context, tenantID int64) ([]store.Connector, error)
+	fanout.History
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	Tenant(ctx context.Context, id int64) (store.Tenant, error)
+	Connector(ctx context.Context, id int64) (store.Connector, error)
+	Connectors(ctx context.Context, tenantID int64) ([]store.Connector, error)
 	Groups(ctx context.Context, tenantID int64) ([]store.ACDGroup, error)
+	Group(ctx context.Context, id int64) (store.ACDGroup, error)
 	Statuses(ctx context.Context, tenantID int64) ([]store.AgentStatus, error)
 	User(ctx context.Context, id int64) (store.User, error)
 	AgentsOfGroup(ctx context.Context, groupID int64) ([]store.User, error)
@@ -43,17 +35,34 @@ type Store interface {
 	SessionUser(ctx context.Context, rawToken string) (store.User, error)
 	Chat(ctx context.Context, id string) (store.Chat, error)
 	ChatsOpen(ctx context.Context, tenantID int64) ([]store.Chat, error)
-	EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
+	Participants(ctx context.Context, chatID string) ([]store.Participant, error)
 	MessageByClientID(ctx context.Context, chatID, role string, userID int64, clientID string) (store.Message, error)
 	Enqueue(w store.Write, done func(error))
-	Commit(ctx context.Context, ws ...store.Write) error
+	EnqueueAll(done func(error), ws ...store.Write)
+	WaitRoom(ctx context.Context) error
+	FileInfo(ctx context.Context, id string) (store.File, error)
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
-	FileInfo(ctx context.Context, id string) (store.File, error)
 }
 
-// Config holds the chat service's timing rules.
+// Settings is what the chat service reads of a tenant's configuration on every connect: held
+// in memory and kept fresh by the change bus (package settings).
+type Settings interface {
+	ConnectorByHash(ctx context.Context, hash string) (store.Connector, error)
+	Survey(ctx context.Context, connectorID int64) (settings.Survey, error)
+	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
+	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
+}
+
+// Bus is where committed changes arrive: settings changes (routing, open visitor pages and
+// agent apps follow them) and chat events (fan-out delivers them).
+type Bus interface {
+	SubscribeSettings(f func(changes.Setting)) (cancel func())
+	SubscribeChats(f func(changes.ChatEvent)) (cancel func())
+}
+
+// Config holds the chat service's rules of time and rate.
 type Config struct {
 	// ReconnectWindow is how long a visitor may be away before their chat is closed, when the
 	// connector sets none (MiCC CustomerDisconnectTimeoutSeconds, 60 s).
@@ -62,9 +71,18 @@ type Config struct {
 	// AgentWarningCustomerDisconnectTimeoutSeconds, 20 s).
 	AgentWarning time.Duration
 	// AgentReconnectWindow is how long an agent may be away before their offers are revoked
-	// and their chats go back to the queue (60 s).
+	// and their chats go back to the queue (60 s). After a restart every agent who had chats
+	// gets this long to come back.
 	AgentReconnectWindow time.Duration
-	Logger               *slog.Logger
+	// ConnectTimeout is how long a new connection may take to send its connect command (10 s).
+	ConnectTimeout time.Duration
+	// CommandRate and CommandBurst bound a connection's commands: CommandRate per second on
+	// average, CommandBurst at once (20 and 60). More are answered with rate_limited.
+	CommandRate  float64
+	CommandBurst int
+	// Clock is the service's time; nil is the wall clock.
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -77,61 +95,89 @@ func (c *Config) defaults() {
 	if c.AgentReconnectWindow <= 0 {
 		c.AgentReconnectWindow = 60 * time.Second
 	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 10 * time.Second
+	}
+	if c.CommandRate <= 0 {
+		c.CommandRate = 20
+	}
+	if c.CommandBurst <= 0 {
+		c.CommandBurst = 60
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 }
 
-// Service is the chat service. Create it with [New], feed it connections through
-// [Service.Visitors] and [Service.Agents], and stop it with [Service.Close].
+// commandTimeout bounds the store work of one command.
+const commandTimeout = 10 * time.Second
+
+// Service is the chat service. Create it with [New], open sessions for connections with
+// [Service.OpenVisitor] and [Service.OpenAgent], and stop it with [Service.Close].
 type Service struct {
 	st  Store
+	set Settings
 	cfg Config
 	log *slog.Logger
+	clk clock.Clock
+
+	hub    *fanout.Hub
+	router *routing.Router
+	unsub  []func()
 
 	mu       sync.Mutex
 	chats    map[string]*liveChat
 	agents   map[int64]*liveAgent
-	requests map[string]requestRecord // chat.request idempotency, by visitor session and command id
-
-	router   *router
-	messages atomic.Uint64
-	wg       sync.WaitGroup
-	stop     chan struct{}
+	sessions map[*Session]struct{}
+	requests map[string]requestRecord // chat.request answers, by visitor and command id
 	closed   bool
+
+	messages atomic.Uint64
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // requestRecord remembers the answer to a chat request for a retry after a reconnect.
 type requestRecord struct {
 	ack     protocol.Ack
+	hash    uint64
 	expires time.Time
 }
 
 // New builds the service and rebuilds the routing state from the store: connectors, groups and
-// every open chat, which keep their place in the queue and their timers.
-func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
+// every open chat, which keep their place in the queue and their timers. Agents who had chats
+// get the reconnect window to come back.
+func New(ctx context.Context, st Store, set Settings, bus Bus, cfg Config) (*Service, error) {
 	cfg.defaults()
 	s := &Service{
-		st:       st,
-		cfg:      cfg,
-		log:      cfg.Logger,
+		st: st, set: set, cfg: cfg, log: cfg.Logger, clk: cfg.Clock,
 		chats:    make(map[string]*liveChat),
 		agents:   make(map[int64]*liveAgent),
+		sessions: make(map[*Session]struct{}),
 		requests: make(map[string]requestRecord),
 		stop:     make(chan struct{}),
 	}
-	s.router = newRouter(s.execute, s.log)
+	s.hub = fanout.New(st, s.log)
+	s.router = routing.New(s.clk, s.execute, s.log)
+	s.unsub = append(s.unsub, bus.SubscribeChats(s.committed))
 	if err := s.restore(ctx); err != nil {
+		s.unsub[0]()
+		s.router.Close()
+		s.hub.Close()
 		return nil, err
 	}
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.router.run(s.stop) }()
+	s.unsub = append(s.unsub, bus.SubscribeSettings(s.settingChanged))
+	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.sweep() }()
 	return s, nil
 }
 
-// Close stops the router and the timers. Connections must have been closed before (the
-// server closes them with a reconnect code first); the store is flushed by its own Close.
+// Close stops the routing goroutine, the timers and fan-out. Connections should have been
+// closed before (the server closes them with a reconnect code first); the store is flushed by
+// its own Close.
 func (s *Service) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -139,17 +185,53 @@ func (s *Service) Close() {
 		return
 	}
 	s.closed = true
-	for _, ch := range s.chats {
-		ch.stopTimers()
-	}
+	chats := s.allChats()
 	for _, a := range s.agents {
 		if a.goneTimer != nil {
 			a.goneTimer.Stop()
 		}
 	}
 	s.mu.Unlock()
+	for _, ch := range chats {
+		ch.mu.Lock()
+		ch.stopTimers()
+		ch.mu.Unlock()
+	}
+	for _, f := range s.unsub {
+		f()
+	}
 	close(s.stop)
 	s.wg.Wait()
+	s.router.Close()
+	s.hub.Close()
+}
+
+// allChats lists the live chats. Caller holds s.mu.
+func (s *Service) allChats() []*liveChat {
+	out := make([]*liveChat, 0, len(s.chats))
+	for _, ch := range s.chats {
+		out = append(out, ch)
+	}
+	return out
+}
+
+// chatList lists the live chats.
+func (s *Service) chatList() []*liveChat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.allChats()
+}
+
+// committed receives every committed chat event from the bus, in commit order.
+func (s *Service) committed(ev changes.ChatEvent) {
+	if ev.Type == string(protocol.TypeMessage) {
+		s.messages.Add(1)
+	}
+	if ch := s.chatFor(ev.ChatID); ch != nil {
+		for cur := ch.seq.Load(); ev.Seq > cur && !ch.seq.CompareAndSwap(cur, ev.Seq); cur = ch.seq.Load() {
+		}
+	}
+	s.hub.Publish(ev)
 }
 
 // sweep forgets expired chat-request answers.
@@ -160,7 +242,8 @@ func (s *Service) sweep() {
 		select {
 		case <-s.stop:
 			return
-		case now := <-t.C:
+		case <-t.C:
+			now := s.clk.Now()
 			s.mu.Lock()
 			for k, r := range s.requests {
 				if now.After(r.expires) {
@@ -180,20 +263,20 @@ func (s *Service) restore(ctx context.Context) error {
 	}
 	var restored []store.Chat
 	for _, t := range tenants {
-		loc := location(t.TimeZone)
+		loc := routing.Location(t.TimeZone)
 		groups, err := s.st.Groups(ctx, t.ID)
 		if err != nil {
 			return err
 		}
 		for _, g := range groups {
-			s.router.submit(groupConfig(g))
+			s.router.Submit(routing.GroupConfig(g))
 		}
 		conns, err := s.st.Connectors(ctx, t.ID)
 		if err != nil {
 			return err
 		}
 		for _, c := range conns {
-			s.router.submit(connectorConfig(c, loc))
+			s.router.Submit(routing.ConnectorConfig(c, loc))
 		}
 		open, err := s.st.ChatsOpen(ctx, t.ID)
 		if err != nil {
@@ -210,24 +293,20 @@ func (s *Service) restore(ctx context.Context) error {
 		}
 		return restored[i].CreatedAt.Before(restored[j].CreatedAt)
 	})
+	absent := map[int64]bool{}
 	for _, rec := range restored {
 		conn, err := s.st.Connector(ctx, rec.ConnectorID)
 		if err != nil {
 			return err
 		}
 		ch := newLiveChat(rec, conn)
-		last, err := s.lastSeq(ctx, rec.ID, rec.LastSeq)
-		if err != nil {
+		ch.restored = true
+		if err := s.restoreParticipants(ctx, ch); err != nil {
 			return err
 		}
-		ch.seq = last
-		ch.restored = true
 		s.chats[rec.ID] = ch
 		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
 		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
-			if u, err := s.st.User(ctx, rec.AgentID); err == nil {
-				ch.agentName = DisplayName(u)
-			}
 			ev.Agent = acd.AgentID(rec.AgentID)
 			if rec.AcceptedAt != nil {
 				ev.AcceptedAt = *rec.AcceptedAt
@@ -235,78 +314,63 @@ func (s *Service) restore(ctx context.Context) error {
 			if rec.FirstReplyAt != nil {
 				ev.FirstReplyAt = *rec.FirstReplyAt
 			}
+			absent[rec.AgentID] = true
 		}
-		s.router.submit(ev)
+		s.router.Submit(ev)
 		// Nobody is connected right after a start: the visitor has the reconnect window.
 		s.visitorAway(ch)
 	}
+	// Nor is any agent: each one who had chats has the reconnect window to come back, as
+	// after a lost connection, before the chats go to others.
+	for uid := range absent {
+		a := &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}}
+		s.agents[uid] = a
+		s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
+		s.startAgentGone(uid, a)
+	}
 	return nil
 }
 
-// lastSeq finds a chat's last sequence number from its event log.
-func (s *Service) lastSeq(ctx context.Context, chatID string, from uint64) (uint64, error) {
-	last := from
-	for {
-		evs, err := s.st.EventsAfter(ctx, chatID, last, 1000)
-		if err != nil {
-			return 0, err
-		}
-		if len(evs) == 0 {
-			return last, nil
-		}
-		last = evs[len(evs)-1].Seq
-	}
-}
-
-// ConnectorChanged makes a connector's new settings take effect at once, for new chats and
-// for the chats already open on it (texts, reconnect window, routing, opening hours).
-func (s *Service) ConnectorChanged(c store.Connector) {
-	loc := time.UTC
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	if t, err := s.st.Tenant(ctx, c.TenantID); err == nil {
-		loc = location(t.TimeZone)
-	}
-	s.mu.Lock()
-	for _, ch := range s.chats {
-		ch.mu.Lock()
-		if ch.rec.ConnectorID == c.ID {
-			ch.setConnector(c)
-		}
-		ch.mu.Unlock()
-	}
-	s.mu.Unlock()
-	s.router.submit(connectorConfig(c, loc))
-}
-
-// TenantChanged makes a tenant's new time zone apply to its connectors' opening hours.
-func (s *Service) TenantChanged(ctx context.Context, t store.Tenant) error {
-	conns, err := s.st.Connectors(ctx, t.ID)
+// restoreParticipants loads the agents still in a restored chat.
+func (s *Service) restoreParticipants(ctx context.Context, ch *liveChat) error {
+	ps, err := s.st.Participants(ctx, ch.id)
 	if err != nil {
 		return err
 	}
-	for _, c := range conns {
-		s.router.submit(connectorConfig(c, location(t.TimeZone)))
+	for i := range ps {
+		p := ps[i]
+		if p.LeftAt != nil || p.Role == store.ParticipantVisitor {
+			if p.Role == store.ParticipantVisitor && p.LeftAt == nil {
+				ch.visitorRow = &p
+			}
+			continue
+		}
+		ch.agents[p.UserID] = &member{userID: p.UserID, name: p.Name, part: protocol.Part(p.Role), row: &p}
+	}
+	// Chats from before participants were recorded: the owner is the chat's agent.
+	if uid := ch.rec.AgentID; uid != 0 && ch.rec.State == string(protocol.StateActive) && ch.agents[uid] == nil {
+		name := ""
+		if u, err := s.st.User(ctx, uid); err == nil {
+			name = DisplayName(u)
+		}
+		ch.agents[uid] = &member{userID: uid, name: name, part: protocol.PartOwner}
 	}
 	return nil
 }
-
-// location loads a tenant's time zone; the store validated it, so failure means UTC.
-func location(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
-}
-
-// GroupChanged makes a group's new strategy take effect at once.
-func (s *Service) GroupChanged(g store.ACDGroup) { s.router.submit(groupConfig(g)) }
 
 // ConnectorOpen reports whether a connector takes chats now: in service and, by the routing
 // engine's schedule, within its opening hours.
 func (s *Service) ConnectorOpen(c store.Connector) bool {
-	return !c.OutOfService && s.router.queueInfo(acd.ConnectorID(c.ID)).Open
+	return !c.OutOfService && s.router.QueueInfo(acd.ConnectorID(c.ID)).Open
 }
+
+// Snapshot is the routing state for supervisors: agents with their load, waiting chats with
+// their wait, taken in one go on the routing goroutine.
+func (s *Service) Snapshot() acd.Snapshot { return s.router.Snapshot() }
+
+// Explain returns the routing decision log of a chat: which agents were considered and why
+// each was passed over.
+func (s *Service) Explain(chatID string) []acd.LogEntry { return s.router.Explain(acd.ChatID(chatID)) }
 
 // Stats are the chat service's figures for monitoring.
 type Stats struct {
@@ -319,10 +383,7 @@ type Stats struct {
 // Stats reads the service's figures.
 func (s *Service) Stats() Stats {
 	s.mu.Lock()
-	chats := make([]*liveChat, 0, len(s.chats))
-	for _, ch := range s.chats {
-		chats = append(chats, ch)
-	}
+	chats := s.allChats()
 	st := Stats{Messages: s.messages.Load()}
 	for _, a := range s.agents {
 		if len(a.conns) > 0 {
@@ -345,11 +406,12 @@ func (s *Service) Stats() Stats {
 	return st
 }
 
-// Visitors returns the realtime handler of the visitor endpoint.
-func (s *Service) Visitors() realtime.Handler { return visitorHandler{s} }
-
-// Agents returns the realtime handler of the agent endpoint.
-func (s *Service) Agents() realtime.Handler { return agentHandler{s} }
+// chatFor returns the live chat with that id.
+func (s *Service) chatFor(id string) *liveChat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chats[id]
+}
 
 // errorOf turns an internal error into the wire error the client sees, keeping causes private.
 func (s *Service) errorOf(id string, err error) protocol.Event {
@@ -358,21 +420,16 @@ func (s *Service) errorOf(id string, err error) protocol.Event {
 		cp := *pe
 		return protocol.Event{ID: id, Body: &cp}
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return protocol.Event{ID: id, Body: protocol.Errorf(protocol.CodeNotFound, "not found")}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrClosed):
+		return protocol.Event{ID: id, Body: protocol.Errorf(protocol.CodeBusy, "the server is busy; retry the command with the same id in a moment")}
 	}
 	s.log.Error("command failed", "id", id, "err", err)
 	return protocol.Event{ID: id, Body: protocol.Errorf(protocol.CodeInternal, "the server could not complete the command; retry it with the same id")}
 }
 
-// reply sends an ack or the error for a command.
-func (s *Service) reply(c *realtime.Conn, id string, ack *protocol.Ack, err error) {
-	if err != nil {
-		c.SendEvent(s.errorOf(id, err))
-		return
-	}
-	if ack == nil {
-		ack = &protocol.Ack{}
-	}
-	c.SendEvent(protocol.Event{ID: id, Body: ack})
-}
+// stamp is the time of an event as it is stored: UTC, to the microsecond both databases keep,
+// so that a live frame and its replay are identical.
+func (s *Service) stamp() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }

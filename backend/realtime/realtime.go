@@ -368,8 +368,10 @@ func (c *Conn) Done() <-chan struct{} { return c.closed }
 // errTooLarge marks a frame over the hard limit.
 var errTooLarge = errors.New("frame over the hard limit")
 
-// readFrame reads one frame of at most the hard limit.
+// readFrame reads one frame of at most the hard limit. The stale clock starts when reading
+// starts, so the time a long command (a replay) takes is not counted against the client.
 func (c *Conn) readFrame() (int, []byte, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
 	kind, r, err := c.ws.NextReader()
 	if err != nil {
 		return 0, nil, err
@@ -388,7 +390,6 @@ func (c *Conn) readFrame() (int, []byte, error) {
 // run is the reader loop; it starts the writer and returns when both have ended.
 func (c *Conn) run(handler Handler) {
 	ws := c.ws
-	_ = ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
 	ws.SetPongHandler(func(string) error {
 		return ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
 	})
@@ -406,7 +407,6 @@ func (c *Conn) run(handler Handler) {
 			}
 			break
 		}
-		_ = ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
 		if kind != websocket.TextMessage {
 			c.SendEvent(protocol.Event{Body: protocol.Errorf(protocol.CodeBadJSON, "frames must be JSON text")})
 			continue

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/parleychat/parley/backend/config"
@@ -469,20 +470,45 @@ func TestBadInput(t *testing.T) {
 	resp.Body.Close()
 }
 
+// TestOriginCheck: a restricted connector serves its sites, directly or through Parley's own
+// frame naming the host page, and refuses other sites, and pages that cannot prove theirs: a
+// sandboxed frame (Origin "null") or a client without an Origin, whatever page they claim.
 func TestOriginCheck(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
 	env.ChangeConnector(t, func(conn *store.Connector) { conn.AllowedOrigins = []string{"https://shop.example"} })
-	// The demo visitor names https://shop.example/help as its page: allowed.
-	env.Visitor(t)
-	// A browser on another site is refused.
-	c, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{Header: http.Header{"Origin": {"https://evil.example"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Drop()
-	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash}); !isCode(err, protocol.CodeForbidden) {
-		t.Fatalf("foreign origin: %v", err)
+	host := strings.TrimPrefix(env.URL, "http://")
+	for _, c := range []struct {
+		name, origin string
+		ok           bool
+	}{
+		{"the allowed site", "https://shop.example", true},
+		{"Parley's frame on the allowed site", "http://" + host, true},
+		{"another site", "https://evil.example", false},
+		{"a sandboxed frame", "null", false},
+		{"no origin", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			header := http.Header{}
+			if c.origin != "" {
+				header.Set("Origin", c.origin)
+			}
+			cl, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{Header: header})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Drop()
+			_, err = cl.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, Page: "https://shop.example/help"})
+			if c.ok != (err == nil) || (!c.ok && !isCode(err, protocol.CodeForbidden)) {
+				t.Fatalf("connect from %q: %v", c.origin, err)
+			}
+			if !c.ok {
+				<-cl.Done()
+				if cl.CloseStatus() != websocket.StatusCode(protocol.CloseUnknownConnector) {
+					t.Fatalf("closed with %v", cl.CloseStatus())
+				}
+			}
+		})
 	}
 }
 

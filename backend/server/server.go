@@ -22,10 +22,12 @@ import (
 	"github.com/parleychat/parley/backend/agentapi"
 	"github.com/parleychat/parley/backend/agentsite"
 	"github.com/parleychat/parley/backend/attach"
+	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
@@ -33,10 +35,12 @@ import (
 
 // Server is a running Parley server.
 type Server struct {
-	cfg   config.Config
-	log   *slog.Logger
-	store *store.Store
-	chats *chat.Service
+	cfg      config.Config
+	log      *slog.Logger
+	bus      *changes.Local
+	store    *store.Store
+	settings *settings.Cache
+	chats    *chat.Service
 	hub   *realtime.Hub
 	app   *fiber.App
 	ln    net.Listener
@@ -47,15 +51,18 @@ type Server struct {
 // New opens the store (seeding demo data into an empty database when configured), starts the
 // chat service and builds the HTTP app. Call Serve, then Shutdown.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	bus := changes.NewLocal()
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus})
 	if err != nil {
+		bus.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st, hub: realtime.NewHub()}
+	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub()}
 	if cfg.Demo {
 		seed, seeded, err := st.SeedDemo(ctx)
 		if err != nil {
 			_ = st.Close()
+			bus.Close()
 			return nil, fmt.Errorf("seed demo data: %w", err)
 		}
 		if seeded {
@@ -63,9 +70,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 			logDemo(log, seed)
 		}
 	}
-	s.chats, err = chat.New(ctx, st, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow, Logger: log})
+	s.settings = settings.New(st, bus)
+	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow, Logger: log})
 	if err != nil {
+		s.settings.Close()
 		_ = st.Close()
+		bus.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
 	s.app = s.routes()
@@ -83,6 +93,10 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 
 // Store returns the server's store, for tests and tools built on the server.
 func (s *Server) Store() *store.Store { return s.store }
+
+// SettingsApplied waits until every settings change committed before the call has reached the
+// chat service, the settings cache and everything else that follows them (tests use it).
+func (s *Server) SettingsApplied(ctx context.Context) error { return s.bus.Flush(ctx) }
 
 // Chats returns the chat service.
 func (s *Server) Chats() *chat.Service { return s.chats }
@@ -135,8 +149,10 @@ func (s *Server) routes() *fiber.App {
 			return c.Status(fiber.StatusTooManyRequests).SendString("too many chat connections from your address; try again in a minute")
 		}})
 	}
-	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
-	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
+	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
+	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
+	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
+	app.Get("/ws/agent", s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
 }
 
@@ -216,11 +232,12 @@ func (s *Server) Serve() error {
 }
 
 // Shutdown stops accepting, tells every connected client to reconnect, stops the chat service,
-// flushes the group commit and closes the database, within ctx's deadline.
+// flushes the group commit and closes the database, within ctx's deadline: writes still
+// failing when it passes (the database is away) are given up, never acknowledged.
 func (s *Server) Shutdown(ctx context.Context) error {
 	wait := 5 * time.Second
 	if d, ok := ctx.Deadline(); ok {
-		wait = max(time.Until(d)/2, 100*time.Millisecond)
+		wait = max(time.Until(d)/3, 100*time.Millisecond)
 	}
 	s.hub.CloseAll(protocol.CloseShutdown, "server restarting", wait)
 	errs := []error{}
@@ -228,8 +245,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	s.chats.Close()
-	if err := s.store.Close(); err != nil {
+	s.settings.Close()
+	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	s.bus.Close()
 	return errors.Join(errs...)
 }

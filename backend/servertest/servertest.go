@@ -226,8 +226,8 @@ func (e *Env) String() string {
 	return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect())
 }
 
-// ChangeConnector changes the demo connector in the store and tells routing, as the admin
-// pages do after a save, and returns the saved connector.
+// ChangeConnector changes the demo connector in the store, as the admin pages do, waits until
+// the change has reached routing and the settings cache, and returns the saved connector.
 func (e *Env) ChangeConnector(t testing.TB, change func(*store.Connector)) store.Connector {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -241,6 +241,8 @@ func (e *Env) ChangeConnector(t testing.TB, change func(*store.Connector)) store
 	if conn, err = st.UpdateConnector(ctx, conn); err != nil {
 		t.Fatalf("update connector: %v", err)
 	}
-	e.Server.Chats().ConnectorChanged(conn)
+	if err := e.Server.SettingsApplied(ctx); err != nil {
+		t.Fatalf("settings change not applied: %v", err)
+	}
 	return conn
 }

@@ -44,8 +44,9 @@ type Write struct {
 	// or a state change; its LastSeq and LastVisitorSeq are the store's and
 	// are not written from here.
 	Chat *Chat
-	// Participant is inserted when its ID is 0 (the new ID is filled in
-	// before done is called) and replaced otherwise.
+	// Participant records someone's part in the chat. It is keyed by chat,
+	// user and JoinedAt: the first write inserts it, later ones (the same
+	// person leaving) update its role, name and LeftAt. Its ID is not used.
 	Participant *Participant
 }
 
@@ -89,6 +90,20 @@ const (
 func (s *Store) Enqueue(w Write, done func(error)) {
 	normalizeWrite(&w, now())
 	if err := s.gc.enqueue(commitItem{ws: []Write{w}, done: done}); err != nil && done != nil {
+		done(wrap("enqueue", err))
+	}
+}
+
+// EnqueueAll is [Store.Enqueue] for several writes applied all or none, such as the first
+// events of a new chat together with its row.
+func (s *Store) EnqueueAll(done func(error), ws ...Write) {
+	t := now()
+	own := make([]Write, len(ws))
+	for i, w := range ws {
+		normalizeWrite(&w, t)
+		own[i] = w
+	}
+	if err := s.gc.enqueue(commitItem{ws: own, done: done}); err != nil && done != nil {
 		done(wrap("enqueue", err))
 	}
 }
@@ -579,7 +594,6 @@ func storable(what string, texts ...string) error {
 // structs.
 type applied struct {
 	events []numbered
-	parts  []newParticipant
 }
 
 type numbered struct {
@@ -587,11 +601,6 @@ type numbered struct {
 	msg    *Message
 	row    eventRow
 	tenant int64
-}
-
-type newParticipant struct {
-	p  *Participant
-	id int64
 }
 
 // publish hands the assigned numbers and ids to the writes and announces
@@ -609,9 +618,6 @@ func (a *applied) publish(pub Publisher) {
 			pub.PublishChat(changes.ChatEvent{ChatID: n.row.ChatID, TenantID: n.tenant, Seq: n.row.Seq, VisitorSeq: n.row.VisitorSeq,
 				Type: n.row.Type, Data: n.ev.Data, At: n.ev.At})
 		}
-	}
-	for _, p := range a.parts {
-		p.p.ID = p.id
 	}
 }
 
@@ -730,15 +736,13 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		for _, w := range u.ws {
 			if w.Participant != nil {
 				row := participantToRow(w.Participant)
-				q := tx
-				if row.ID != 0 {
-					q = tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true})
-				}
-				if err := q.Create(&row).Error; err != nil {
+				row.ID = 0
+				err := tx.Clauses(clause.OnConflict{
+					Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "joined_at"}},
+					DoUpdates: clause.AssignmentColumns([]string{"role", "name", "left_at"}),
+				}).Create(&row).Error
+				if err != nil {
 					return fail("participant", err)
-				}
-				if w.Participant.ID == 0 {
-					res.parts = append(res.parts, newParticipant{w.Participant, row.ID})
 				}
 			}
 			e := w.Event

@@ -672,27 +672,45 @@ func testParticipants(t *testing.T, b backend) {
 	s := openStore(t, b.newConfig(t))
 	ten := newTenant(t, s, "T")
 	c := newChat(t, s, ten.ID, nil)
-	v := &Participant{ChatID: c.ID, Role: ParticipantVisitor, Name: "Visitor"}
-	a := &Participant{ChatID: c.ID, Role: ParticipantAgent, UserID: 5, Name: "Anna", JoinedAt: time.Now().Add(time.Second)}
-	done := make(chan error, 2)
-	s.Enqueue(Write{Participant: v}, func(err error) { done <- err })
-	s.Enqueue(Write{Participant: a, Event: &Event{ChatID: c.ID, Seq: 1, Type: "joined"}}, func(err error) { done <- err })
-	for range 2 {
+	v := Participant{ChatID: c.ID, Role: ParticipantVisitor, Name: "Visitor", JoinedAt: time.Now()}
+	a := Participant{ChatID: c.ID, Role: ParticipantOwner, UserID: 5, Name: "Anna", JoinedAt: time.Now().Add(time.Second)}
+	done := make(chan error, 3)
+	s.Enqueue(Write{Participant: &v}, func(err error) { done <- err })
+	s.Enqueue(Write{Participant: &a, Event: &Event{ChatID: c.ID, Type: "joined"}}, func(err error) { done <- err })
+	// Leaving is written before the join is known to have committed: the same person and
+	// joining time make it an update of the same participation.
+	left := a
+	left.LeftAt = ptr(time.Now().Add(2 * time.Second))
+	s.Enqueue(Write{Participant: &left}, func(err error) { done <- err })
+	for range 3 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if v.ID == 0 || a.ID == 0 || v.ID == a.ID {
-		t.Fatalf("participant ids not assigned: %d, %d", v.ID, a.ID)
+	got := must[[]Participant](t)(s.Participants(ctx, c.ID))
+	if len(got) != 2 || got[0].ID == 0 || got[1].ID == got[0].ID {
+		t.Fatalf("participants %+v", got)
 	}
-	wantEqual(t, must[[]Participant](t)(s.Participants(ctx, c.ID)), []Participant{*v, *a})
-
-	a.LeftAt = ptr(time.Now().Add(2 * time.Second))
-	if err := s.Commit(ctx, Write{Participant: a}); err != nil {
+	for i := range got {
+		got[i].ID = 0
+	}
+	wantEqual(t, got, []Participant{normParticipant(v), normParticipant(left)})
+	// The same person joining again later is a new participation, in another part.
+	again := Participant{ChatID: c.ID, Role: ParticipantObserver, UserID: 5, Name: "Anna", JoinedAt: time.Now().Add(3 * time.Second)}
+	if err := s.Commit(ctx, Write{Participant: &again}); err != nil {
 		t.Fatal(err)
 	}
-	wantEqual(t, must[[]Participant](t)(s.Participants(ctx, c.ID)), []Participant{*v, *a})
+	if got := must[[]Participant](t)(s.Participants(ctx, c.ID)); len(got) != 3 || got[2].Role != ParticipantObserver || got[2].LeftAt != nil {
+		t.Fatalf("after joining again: %+v", got)
+	}
 	wantEqual(t, must[[]Participant](t)(s.Participants(ctx, "none")), []Participant{})
+}
+
+// normParticipant is p as it reads back: times in the stored form.
+func normParticipant(p Participant) Participant {
+	p.JoinedAt = normTime(p.JoinedAt)
+	p.LeftAt = normTimePtr(p.LeftAt)
+	return p
 }
 
 // testGroupCommitOrder: many concurrent writers; done callbacks come in

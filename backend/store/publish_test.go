@@ -28,6 +28,7 @@ var notSettings = map[string]string{
 	"PurgeExpiredSessions": "housekeeping of expired sign-ins",
 	"CreateFile":           "a file shared in a chat, not configuration",
 	"Enqueue":              "chat events, which travel as changes.ChatEvent from the group committer",
+	"EnqueueAll":           "chat events, which travel as changes.ChatEvent from the group committer",
 	"Commit":               "chat events, which travel as changes.ChatEvent from the group committer",
 }
 

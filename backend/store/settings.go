@@ -755,12 +755,22 @@ type TenantSettings struct {
 	RestrictedTypes []string
 	// MaxChatsPerIP bounds the chats open at once from one visitor address; 0 = no limit.
 	MaxChatsPerIP int
+	// MaxChatsPerVisitor bounds the chats one visitor (one browser) has open at once; 0 = no
+	// limit.
+	MaxChatsPerVisitor int
 }
+
+// The per-address and per-visitor limits of a tenant that saved no settings: enough for a
+// family or an office behind one address, too few for a flood.
+const (
+	DefaultMaxChatsPerIP      = 20
+	DefaultMaxChatsPerVisitor = 3
+)
 
 // DefaultTenantSettings are the settings of a tenant that saved none.
 func DefaultTenantSettings(tenantID int64) TenantSettings {
 	return TenantSettings{TenantID: tenantID, MaxAttachmentKB: DefaultMaxAttachmentKB,
-		RestrictedTypes: slices.Clone(DefaultRestrictedTypes)}
+		RestrictedTypes: slices.Clone(DefaultRestrictedTypes), MaxChatsPerIP: DefaultMaxChatsPerIP, MaxChatsPerVisitor: DefaultMaxChatsPerVisitor}
 }
 
 var extRE = regexp.MustCompile(`^[a-z0-9]{1,16}$`)
@@ -803,6 +813,8 @@ func (t *TenantSettings) Validate() error {
 		return fieldErr("MaxAttachmentKB", "enter 0 (no attachments) to 25600 KB")
 	case t.MaxChatsPerIP < 0 || t.MaxChatsPerIP > 1000:
 		return fieldErr("MaxChatsPerIP", "enter 0 (no limit) to 1000")
+	case t.MaxChatsPerVisitor < 0 || t.MaxChatsPerVisitor > 100:
+		return fieldErr("MaxChatsPerVisitor", "enter 0 (no limit) to 100")
 	}
 	return nil
 }

@@ -64,6 +64,9 @@ type tenantSettingsRow struct {
 	AllowedTypes    string
 	RestrictedTypes string
 	MaxChatsPerIP   int `gorm:"column:max_chats_per_ip"`
+	// MaxChatsPerVisitor is stored as given, 0 (no limit) too: no gorm default, which would
+	// replace a zero.
+	MaxChatsPerVisitor int `gorm:"not null"`
 }
 
 func (tenantSettingsRow) TableName() string { return "tenant_settings" }
@@ -120,11 +123,11 @@ func tenantSettingsToRow(t TenantSettings) (tenantSettingsRow, error) {
 		return tenantSettingsRow{}, err
 	}
 	return tenantSettingsRow{TenantID: t.TenantID, MaxAttachmentKB: t.MaxAttachmentKB, AllowedTypes: allowed,
-		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP}, nil
+		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor}, nil
 }
 
 func (r tenantSettingsRow) domain() (TenantSettings, error) {
-	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP}
+	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor}
 	if err := fromJSONText(r.AllowedTypes, &t.AllowedTypes); err != nil {
 		return t, err
 	}

@@ -157,8 +157,11 @@ func testTenantSettings(t *testing.T, s *Store) {
 		t.Error("a harmless name is refused")
 	}
 	saved := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024,
-		AllowedTypes: []string{".PDF", "png", "png"}, RestrictedTypes: nil, MaxChatsPerIP: 3}))
+		AllowedTypes: []string{".PDF", "png", "png"}, RestrictedTypes: nil, MaxChatsPerIP: 3, MaxChatsPerVisitor: 0}))
 	wantEqual(t, saved, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024, AllowedTypes: []string{"pdf", "png"}, MaxChatsPerIP: 3})
+	if def.MaxChatsPerIP != DefaultMaxChatsPerIP || def.MaxChatsPerVisitor != DefaultMaxChatsPerVisitor {
+		t.Fatalf("chats are not capped by default: %+v", def)
+	}
 	wantEqual(t, must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID)), saved)
 	if !saved.AllowsAttachment("a.PDF", 1000) || saved.AllowsAttachment("a.exe", 10) || saved.AllowsAttachment("a.pdf", 2<<20) {
 		t.Fatal("AllowsAttachment")
@@ -167,6 +170,8 @@ func testTenantSettings(t *testing.T, s *Store) {
 	wantField(t, err, "AllowedTypes")
 	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxChatsPerIP: -1})
 	wantField(t, err, "MaxChatsPerIP")
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxChatsPerVisitor: 101})
+	wantField(t, err, "MaxChatsPerVisitor")
 	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: 99999})
 	wantErr(t, err, ErrInvalid)
 }

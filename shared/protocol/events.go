@@ -31,6 +31,8 @@ const (
 	TypeFieldRequest Type = "field.request"
 	TypeFileRequest  Type = "file.request"
 	TypeDisconnect   Type = "disconnect"
+	TypeConfig       Type = "config"
+	TypeSettings     Type = "settings.changed"
 )
 
 // eventTypes is the closed set of events.
@@ -59,6 +61,8 @@ var eventTypes = map[Type]func() EventBody{
 	TypeFieldRequest: func() EventBody { return new(FieldRequest) },
 	TypeFileRequest:  func() EventBody { return new(FileRequest) },
 	TypeDisconnect:   func() EventBody { return new(Disconnect) },
+	TypeConfig:       func() EventBody { return new(Config) },
+	TypeSettings:     func() EventBody { return new(SettingsChanged) },
 }
 
 // Durable reports whether events of type t belong to a chat's replayable history and carry a
@@ -492,3 +496,24 @@ type Disconnect struct {
 
 // EventType implements [EventBody].
 func (*Disconnect) EventType() Type { return TypeDisconnect }
+
+// Config tells a connected visitor that the connector's settings changed (texts, survey fields,
+// file rules, widget options, opening): the same fields as [Connected], without a session.
+// Transient.
+type Config struct {
+	Connected
+}
+
+// EventType implements [EventBody].
+func (*Config) EventType() Type { return TypeConfig }
+
+// SettingsChanged tells an agent app that something it shows changed: the canned responses
+// (reload them) or the tenant's statuses (the new list is included). Transient.
+type SettingsChanged struct {
+	// Kind is "canned" or "statuses".
+	Kind     string   `json:"kind"`
+	Statuses []Status `json:"statuses,omitempty"`
+}
+
+// EventType implements [EventBody].
+func (*SettingsChanged) EventType() Type { return TypeSettings }

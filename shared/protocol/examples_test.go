@@ -119,6 +119,9 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &ChatOpened{Chat: ChatSummary{ID: "ch_8ZqM2x", ConnectorID: 3, Connector: "Website FR", State: StateActive, Visitor: exampleVisitor, Seq: 41, CreatedAt: exampleTime}}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &PreviewEvent{Text: "I would li"}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &Warning{Code: "visitor_away", Seconds: 20}}},
+	{"visitor", Event{Body: &Config{Connected: Connected{Name: "Website FR", Title: "Chattez avec nous", Lang: "fr", Open: false,
+		Texts: map[string]string{"welcomeMessage": "Bienvenue !"}, MaxMessage: 2000, Preview: true, EstimatedWait: -1, LeaveMessage: true}}}},
+	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 }
 
 // exampleFrame encodes an example, failing the test if it cannot.

@@ -424,6 +424,8 @@ func (m *Model) Handle(ev protocol.Event, now time.Time) {
 	switch b := ev.Body.(type) {
 	case *protocol.Connected:
 		m.connected(b)
+	case *protocol.Config:
+		m.reconfigured(b)
 	case *protocol.Ack:
 		m.ack(ev.ID, b, now)
 	case *protocol.Error:
@@ -480,6 +482,21 @@ func (m *Model) connected(c *protocol.Connected) {
 		m.Phase = m.idlePhase()
 	}
 	m.flush()
+}
+
+// reconfigured takes the connector's settings changed while connected (texts, survey fields,
+// file rules, options, opening): what the visitor sees next follows them.
+func (m *Model) reconfigured(c *protocol.Config) {
+	if m.Info == nil {
+		return
+	}
+	info := c.Connected
+	info.Session = m.Info.Session
+	m.Info = &info
+	m.applyOptions(info.Widget)
+	if m.ready && m.Chat == "" && (m.Phase == PhaseForm || m.Phase == PhaseOffline) {
+		m.Phase = m.idlePhase()
+	}
 }
 
 // waitsForChat reports whether a command about the chat waits in the outbox.

@@ -755,3 +755,22 @@ func TestGapDuringReconnectResume(t *testing.T) {
 		t.Fatalf("transcript %q", got)
 	}
 }
+
+// Settings saved while the widget is open reach it: the connector closing turns the form into
+// the offline screen, new texts show at once, and the session stays.
+func TestReconfiguredWhileOpen(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.connect(open())
+	closed := open()
+	closed.Open = false
+	closed.Session = ""
+	closed.Texts = map[string]string{"bye": "Au revoir"}
+	h.event("", 0, "", &protocol.Config{Connected: closed})
+	if h.m.Phase != PhaseOffline || h.m.Info.Session != "s" || h.m.Info.Texts["bye"] != "Au revoir" {
+		t.Fatalf("after config: phase %v, info %+v", h.m.Phase, h.m.Info)
+	}
+	h.event("", 0, "", &protocol.Config{Connected: open()})
+	if h.m.Phase != PhaseForm {
+		t.Fatalf("reopened: phase %v", h.m.Phase)
+	}
+}

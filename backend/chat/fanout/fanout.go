@@ -146,6 +146,20 @@ func (s *Sub) Audience() Audience { return s.aud }
 // subscription is live and the result is the last event given. It fails when ctx ends, the
 // connection closes or history cannot be read; the subscription is then removed.
 func (h *Hub) Subscribe(ctx context.Context, chatID string, conn Conn, aud Audience, after uint64, tag any) (*Sub, uint64, error) {
+	sub := h.Attach(chatID, conn, aud, after, tag)
+	last, err := sub.CatchUp(ctx)
+	if err != nil {
+		sub.Close()
+		return nil, 0, err
+	}
+	return sub, last, nil
+}
+
+// Attach registers a subscription whose cursor is `after`; events published from now on wait
+// for [Sub.CatchUp], which sends everything after the cursor and makes it live. Between the
+// two the owner can record the subscription, so that the connection counts as following the
+// chat while its history is on the way.
+func (h *Hub) Attach(chatID string, conn Conn, aud Audience, after uint64, tag any) *Sub {
 	sub := &Sub{hub: h, chat: chatID, conn: conn, aud: aud, tag: tag, last: after, catching: true}
 	sh := h.shard(chatID)
 	sh.mu.Lock()
@@ -156,13 +170,19 @@ func (h *Hub) Subscribe(ctx context.Context, chatID string, conn Conn, aud Audie
 	}
 	e.subs[sub] = struct{}{}
 	sh.mu.Unlock()
-	if err := sub.catchUp(ctx); err != nil {
-		sub.Close()
-		return nil, 0, err
+	return sub
+}
+
+// CatchUp sends an attached subscription every durable event after its cursor, at the
+// client's pace, then makes it live, and returns the last event given. It fails when ctx ends,
+// the connection closes, the subscription is closed or history cannot be read.
+func (s *Sub) CatchUp(ctx context.Context) (uint64, error) {
+	if err := s.catchUp(ctx); err != nil {
+		return 0, err
 	}
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return sub, sub.last, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, nil
 }
 
 // Close detaches the subscription; no more events reach its connection through it.

@@ -1,0 +1,285 @@
+package chat
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/texts"
+)
+
+// execute carries out the engine's decisions. It runs on the routing goroutine and must not
+// wait for it; it may take chats' locks, which nobody holds while waiting for routing.
+func (s *Service) execute(ds []acd.Decision) {
+	for _, d := range ds {
+		switch d := d.(type) {
+		case acd.Offer:
+			s.offer(string(d.Chat), int64(d.Agent), d.Expires)
+		case acd.RevokeOffer:
+			s.revoke(string(d.Chat), int64(d.Agent), string(d.Reason))
+		case acd.Assigned:
+			s.assign(string(d.Chat), int64(d.Agent))
+		case acd.Requeued:
+			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason))
+		case acd.QueueUpdate:
+			s.queueUpdate(d)
+		case acd.QueueUpdates:
+			for _, u := range d.Updates {
+				s.queueUpdate(u)
+			}
+		case acd.QueueMessage:
+			s.queueMessage(string(d.Chat), d.Position, d.Of)
+		case acd.WaitingMessage:
+			s.waitingMessage(string(d.Chat), d.Which)
+		case acd.CloseNoAgent:
+			s.closeChat(string(d.Chat), protocol.CauseNoAgent, nil)
+		case acd.Refused:
+			s.closeChat(string(d.Chat), protocol.CauseOutOfService, nil)
+		case acd.SetAgentStatus:
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+				defer cancel()
+				if err := s.setStatus(ctx, int64(d.Agent), d.Status, "missed_offers"); err != nil {
+					s.log.Error("auto status change", "agent", d.Agent, "err", err)
+				}
+			}()
+		}
+	}
+}
+
+// queueUpdate tells a waiting visitor their place and the estimated wait (transient).
+func (s *Service) queueUpdate(u acd.QueueUpdate) {
+	s.hub.Transient(string(u.Chat), "queue", &protocol.Queue{Position: u.Position, Of: u.Of, EstimatedWait: seconds(u.EstimatedWait)}, toVisitor)
+}
+
+// offer shows an agent a waiting chat.
+func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		return
+	}
+	ch.mu.Lock()
+	ch.offerTo = agentID
+	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
+		Question: ch.question, Lang: ch.rec.Lang, Expires: expires.UTC()}
+	ch.mu.Unlock()
+	s.mu.Lock()
+	if a := s.agents[agentID]; a != nil {
+		a.offers[chatID] = o
+	}
+	s.mu.Unlock()
+	for _, ss := range s.agentSessions(agentID) {
+		ss.send(protocol.Event{Chat: chatID, Body: &o})
+	}
+}
+
+// revoke withdraws an offer.
+func (s *Service) revoke(chatID string, agentID int64, reason string) {
+	if ch := s.chatFor(chatID); ch != nil {
+		ch.mu.Lock()
+		if ch.offerTo == agentID {
+			ch.offerTo = 0
+		}
+		ch.mu.Unlock()
+	}
+	s.mu.Lock()
+	if a := s.agents[agentID]; a != nil {
+		delete(a.offers, chatID)
+	}
+	s.mu.Unlock()
+	for _, ss := range s.agentSessions(agentID) {
+		ss.send(protocol.Event{Chat: chatID, Body: &protocol.OfferRevoked{Reason: reason}})
+	}
+}
+
+// assign makes the agent the chat's owner: the visitor sees them join, the agent's app opens
+// the chat and receives its history.
+func (s *Service) assign(chatID string, agentID int64) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		return
+	}
+	s.mu.Lock()
+	a := s.agents[agentID]
+	var user store.User
+	if a != nil {
+		delete(a.offers, chatID)
+		user = a.user
+	}
+	s.mu.Unlock()
+	if a == nil {
+		return
+	}
+	now := s.stamp()
+	name := DisplayName(user)
+	ch.mu.Lock()
+	ch.offerTo = 0
+	ch.rec.State = string(protocol.StateActive)
+	ch.rec.AgentID = agentID
+	ch.rec.AcceptedAt = &now
+	ch.rec.FirstReplyAt = nil
+	m := &member{userID: agentID, name: name, lang: user.Lang, part: protocol.PartOwner,
+		row: &store.Participant{ChatID: chatID, Role: store.ParticipantOwner, UserID: agentID, Name: name, JoinedAt: now}}
+	if old := ch.agents[agentID]; old != nil && old.row != nil {
+		// Someone who was reading along (a supervisor) takes the chat over.
+		old.row.LeftAt = &now
+		s.emit(ch, nil, emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: old.name, UserID: agentID, As: old.part}, part: old.row, agentsOnly: !old.part.Visible()})
+	}
+	ch.agents[agentID] = m
+	sum := summary(ch, agentID, ch.seq.Load())
+	sum.State = protocol.StateActive
+	s.emit(ch, nil,
+		emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang, As: protocol.PartOwner}, part: m.row},
+		emission{body: &protocol.ChatState{State: protocol.StateActive, At: now}, saveChat: true})
+	ch.mu.Unlock()
+	s.log.Info("chat assigned", "chat", chatID, "agent", agentID)
+	s.openFor(agentID, chatID, sum)
+}
+
+// requeue takes a chat back from its owner (answer time lapsed, agent gone) and queues it again.
+func (s *Service) requeue(chatID string, agentID int64, reason string) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		return
+	}
+	now := s.stamp()
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	ch.rec.State = string(protocol.StateQueued)
+	ch.rec.AgentID = 0
+	ch.rec.AcceptedAt, ch.rec.FirstReplyAt = nil, nil
+	name := ""
+	var row *store.Participant
+	if m := ch.agents[agentID]; m != nil {
+		name, row = m.name, m.row
+		delete(ch.agents, agentID)
+		if row != nil {
+			row.LeftAt = &now
+		}
+	}
+	s.log.Info("chat requeued", "chat", chatID, "agent", agentID, "reason", reason)
+	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.dropAgent(agentID, chatID)
+		}
+	},
+		emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: name, UserID: agentID, As: protocol.PartOwner}, part: row},
+		emission{body: &protocol.ChatState{State: protocol.StateQueued, Cause: protocol.Cause(reason), At: now}, saveChat: true})
+}
+
+// queueMessage tells a waiting visitor their place, once a minute (WhosOn queuemessage).
+func (s *Service) queueMessage(chatID string, pos, of int) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.closed() {
+		return
+	}
+	text := strings.NewReplacer("$position", strconv.Itoa(pos), "$of", strconv.Itoa(of)).Replace(ch.text(texts.QueueMessage))
+	s.emit(ch, nil, line(&protocol.Message{Role: protocol.RoleSystem, Text: text, Key: texts.QueueMessage, Class: "queuemessage", At: s.stamp()}, 0, ""))
+}
+
+// waitingMessage sends one of the waiting lines (WhosOn linewaiting1/2, final).
+func (s *Service) waitingMessage(chatID string, which acd.WaitingWhich) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		return
+	}
+	key := map[acd.WaitingWhich]string{acd.Waiting1: texts.Waiting1, acd.Waiting2: texts.Waiting2, acd.Final: texts.WaitingFinal}[which]
+	if key == "" {
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.closed() {
+		return
+	}
+	s.emit(ch, nil, s.systemLine(ch, key, "lineo "+string(which)))
+}
+
+// closedLinger is how long a closed chat stays in memory after its close is committed, for
+// the post-chat survey and late readers.
+const closedLinger = 10 * time.Minute
+
+// closeChat ends a chat: the visitor gets the text for the cause (bye, byeNoAgent,
+// outOfService), everyone in it leaves, the state becomes closed, routing forgets it. Closing
+// a closed chat succeeds. done, if set, is called once the close is durable.
+func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error)) {
+	ch := s.chatFor(chatID)
+	if ch == nil {
+		if done != nil {
+			done(nil)
+		}
+		return
+	}
+	now := s.stamp()
+	ch.mu.Lock()
+	if ch.closed() {
+		ch.mu.Unlock()
+		if done != nil {
+			done(nil)
+		}
+		return
+	}
+	ch.stopTimers()
+	key := texts.Bye
+	switch cause {
+	case protocol.CauseNoAgent:
+		key = texts.ByeNoAgent
+	case protocol.CauseOutOfService:
+		key = texts.OutOfService
+	}
+	ch.rec.State = string(protocol.StateClosed)
+	ch.rec.ClosedAt = &now
+	ch.rec.CloseCause = string(cause)
+	es := []emission{s.systemLine(ch, key, "bye")}
+	for _, m := range ch.agents {
+		if m.row != nil {
+			// The close says it all; the participants' records just end.
+			m.row.LeftAt = &now
+			es = append(es, emission{part: m.row})
+		}
+	}
+	es = append(es, emission{body: &protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: now}, saveChat: true, part: s.visitorLeaves(ch, now)})
+	s.emit(ch, func(_ []*store.Event, err error) {
+		s.clk.AfterFunc(closedLinger, func() { s.drop(chatID) })
+		if done != nil {
+			done(err)
+		}
+	}, es...)
+	ch.mu.Unlock()
+	s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
+	s.log.Info("chat closed", "chat", chatID, "cause", cause)
+}
+
+// visitorLeaves marks the visitor's participation ended. Caller holds ch.mu.
+func (s *Service) visitorLeaves(ch *liveChat, now time.Time) *store.Participant {
+	if ch.visitorRow == nil {
+		return nil
+	}
+	ch.visitorRow.LeftAt = &now
+	return ch.visitorRow
+}
+
+// drop forgets a closed chat: only the store has it now, and nobody follows it any more.
+func (s *Service) drop(chatID string) {
+	s.mu.Lock()
+	delete(s.chats, chatID)
+	s.mu.Unlock()
+	for _, sub := range s.hub.Subs(chatID) {
+		if w := tagOf(sub); w.ss != nil {
+			w.ss.unsubscribe(chatID)
+		} else {
+			sub.Close()
+		}
+	}
+}
