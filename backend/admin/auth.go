@@ -3,7 +3,6 @@ package admin
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 )
 
 // The roles as levels: a page names the least level it needs.
@@ -142,7 +142,7 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 	} else if c.Path() == "/admin/login" {
 		want = c.Cookies(loginCSRFCookie)
 	}
-	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if !token.Equal(got, want) {
 		return h.csrfRefused(c)
 	}
 	return c.Next()
@@ -209,10 +209,10 @@ func (h *handlers) loginPage(c *fiber.Ctx) error {
 
 // renderLogin shows the sign-in form with a fresh double-submit token.
 func (h *handlers) renderLogin(c *fiber.Ctx, status int, f *Form) error {
-	token := store.NewToken()
-	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/admin/login", HTTPOnly: true,
+	csrf := token.NewSecret()
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: csrf, Path: "/admin/login", HTTPOnly: true,
 		Secure: h.opts.SecureCookies, SameSite: fiber.CookieSameSiteStrictMode})
-	return render(c, status, loginPage(f, token))
+	return render(c, status, loginPage(f, csrf))
 }
 
 func (h *handlers) loginRefused(c *fiber.Ctx, status int, msg string) error {

@@ -13,8 +13,6 @@
 package realtime
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
@@ -26,6 +24,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -177,7 +176,7 @@ func newConn(ws *websocket.Conn, opts Options) *Conn {
 		cookies[SessionCookie] = v
 	}
 	return &Conn{
-		id:        newID(),
+		id:        token.New(9),
 		role:      opts.Role,
 		ip:        ws.IP(),
 		origin:    ws.Headers(fiber.HeaderOrigin),
@@ -367,11 +366,4 @@ func (c *Conn) writeLoop() {
 			return
 		}
 	}
-}
-
-// newID returns a random connection id.
-func newID() string {
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
