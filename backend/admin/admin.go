@@ -21,6 +21,7 @@ import (
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -52,10 +53,11 @@ type Options struct {
 
 // handlers holds what every page needs; one value serves all requests.
 type handlers struct {
-	st   *store.Store
-	rt   Routing
-	opts Options
-	log  *slog.Logger
+	st       *store.Store
+	rt       Routing
+	opts     Options
+	log      *slog.Logger
+	sessions session.Issuer
 }
 
 // Register mounts the admin pages under /admin on r.
@@ -72,7 +74,8 @@ func Register(r fiber.Router, opts Options) {
 	if opts.HashPassword == nil {
 		opts.HashPassword = password.Hash
 	}
-	h := &handlers{st: opts.Store, rt: opts.Routing, opts: opts, log: opts.Logger}
+	h := &handlers{st: opts.Store, rt: opts.Routing, opts: opts, log: opts.Logger,
+		sessions: session.Issuer{Store: opts.Store, TTL: opts.SessionTTL, Secure: opts.SecureCookies}}
 
 	g := r.Group("/admin", h.securityHeaders)
 	g.Get("/static/:file", serveStatic)

@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -100,7 +101,7 @@ func newFixture(t *testing.T, pg bool) *fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &client{base: env.URL, cookie: "parley_session=" + token}
+		c := &client{base: env.URL, cookie: session.Cookie + "=" + token}
 		page := c.do(t, "GET", "/admin/profile", nil, "")
 		m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page.body)
 		if m == nil {

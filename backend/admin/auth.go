@@ -13,7 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 )
@@ -93,7 +93,7 @@ func (h *handlers) securityHeaders(c *fiber.Ctx) error {
 
 // session loads the signed-in user, if any, and the tenant the pages work on.
 func (h *handlers) session(c *fiber.Ctx) error {
-	token := strings.Clone(c.Cookies(realtime.SessionCookie))
+	token := session.FromCookie(c)
 	if token == "" {
 		return c.Next()
 	}
@@ -252,25 +252,18 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		f.Message = "The login or password is wrong."
 		return h.renderLogin(c, fiber.StatusUnauthorized, f)
 	}
-	token, err := h.st.CreateSession(ctx, u.ID, h.opts.SessionTTL)
-	if err != nil {
+	if _, err := h.sessions.Start(c, u.ID); err != nil {
 		return err
 	}
 	h.log.Info("admin signed in", "user", u.ID, "role", u.Role)
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL)})
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: "", Path: "/admin/login", HTTPOnly: true, MaxAge: -1, Expires: time.Unix(0, 0)})
 	return c.Redirect(safeNext(f.Get("next")), fiber.StatusSeeOther)
 }
 
 func (h *handlers) logout(c *fiber.Ctx) error {
-	if s := current(c); s != nil {
-		if err := h.st.DeleteSession(c.UserContext(), s.Token); err != nil {
-			h.log.Error("admin sign-out", "err", err)
-		}
+	if err := h.sessions.End(c); err != nil {
+		h.log.Error("admin sign-out", "err", err)
 	}
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Unix(0, 0), MaxAge: -1})
 	return c.Redirect("/admin/login", fiber.StatusSeeOther)
 }
 

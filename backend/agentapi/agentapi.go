@@ -17,7 +17,7 @@ import (
 
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
@@ -54,7 +54,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := handlers{st: st, opts: opts}
+	h := handlers{st: st, opts: opts, sessions: session.Issuer{Store: st, TTL: opts.SessionTTL, Secure: opts.SecureCookies}}
 	g := r.Group("/api")
 	g.Post("/login", limiter.New(limiter.Config{
 		Max: opts.LoginsPerMinute, Expiration: time.Minute,
@@ -69,8 +69,9 @@ func Register(r fiber.Router, st Store, opts Options) {
 }
 
 type handlers struct {
-	st   Store
-	opts Options
+	st       Store
+	opts     Options
+	sessions session.Issuer
 }
 
 func apiError(c *fiber.Ctx, status int, code protocol.Code, msg string) error {
@@ -101,27 +102,19 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if !ok {
 		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "the login or password is wrong")
 	}
-	token, err := h.st.CreateSession(ctx, u.ID, h.opts.SessionTTL)
+	token, err := h.sessions.Start(c, u.ID)
 	if err != nil {
 		h.opts.Logger.Error("create session", "user", u.ID, "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "sign-in failed; try again")
 	}
 	h.opts.Logger.Info("signed in", "user", u.ID, "role", u.Role)
-	c.Cookie(&fiber.Cookie{
-		Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL),
-	})
 	return c.JSON(api.LoginResponse{Token: token, User: chat.WireUser(u)})
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
-	if token := realtime.SessionToken(c); token != "" {
-		if err := h.st.DeleteSession(c.UserContext(), token); err != nil {
-			h.opts.Logger.Error("delete session", "err", err)
-		}
+	if err := h.sessions.End(c); err != nil {
+		h.opts.Logger.Error("delete session", "err", err)
 	}
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Unix(0, 0), MaxAge: -1})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -135,7 +128,7 @@ func (h handlers) me(c *fiber.Ctx) error {
 
 // signedIn returns the user of the request's session, or answers 401.
 func (h handlers) signedIn(c *fiber.Ctx) (store.User, bool) {
-	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
+	u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
 	if err != nil || !u.Active {
 		_ = apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "not signed in")
 		return store.User{}, false

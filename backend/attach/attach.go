@@ -18,7 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/api"
@@ -140,7 +140,7 @@ func (h handlers) caller(c *fiber.Ctx, rec store.Chat) (role string, userID int6
 		}
 		return "", 0, fiber.StatusUnauthorized, "the chat token does not match"
 	}
-	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
+	u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
 	if err != nil || !u.Active {
 		return "", 0, fiber.StatusUnauthorized, "sign in, or send the chat token"
 	}

@@ -15,7 +15,6 @@ package realtime
 import (
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
@@ -172,8 +172,8 @@ type Conn struct {
 
 func newConn(ws *websocket.Conn, opts Options) *Conn {
 	cookies := map[string]string{}
-	if v := ws.Cookies(SessionCookie); v != "" {
-		cookies[SessionCookie] = v
+	if v := ws.Cookies(session.Cookie); v != "" {
+		cookies[session.Cookie] = v
 	}
 	return &Conn{
 		id:        token.New(9),
@@ -188,21 +188,6 @@ func newConn(ws *websocket.Conn, opts Options) *Conn {
 		out:       make(chan []byte, opts.SendQueue),
 		closed:    make(chan struct{}),
 	}
-}
-
-// SessionCookie is the name of the agent session cookie, which the WebSocket handshake carries.
-const SessionCookie = "parley_session"
-
-// SessionToken reads an HTTP request's session token from the session cookie or, for clients
-// that are not browsers, a bearer token.
-func SessionToken(c *fiber.Ctx) string {
-	if v := c.Cookies(SessionCookie); v != "" {
-		return strings.Clone(v)
-	}
-	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
-		return strings.Clone(strings.TrimPrefix(auth, "Bearer "))
-	}
-	return ""
 }
 
 // ID identifies the connection in logs.
