@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleychat/parley/backend/clientip"
 )
 
 // Config is the server's configuration.
@@ -43,10 +45,12 @@ type Config struct {
 	LogLevel string
 	// SecureCookies marks cookies Secure (PARLEY_SECURE_COOKIES; default false, set it behind TLS).
 	SecureCookies bool
-	// ProxyHeader names the header that carries the client's address behind a reverse proxy,
-	// e.g. X-Forwarded-For (PARLEY_PROXY_HEADER; empty: the connection's address). It is
-	// believed only from TrustedProxies (PARLEY_TRUSTED_PROXIES, comma-separated addresses or
-	// CIDR ranges), so per-address limits and blocks see the visitor, not the proxy.
+	// ProxyHeader names the header that carries the client's address behind a reverse proxy:
+	// X-Forwarded-For, X-Real-IP or Forwarded (PARLEY_PROXY_HEADER; empty: the connection's
+	// address). It is believed only from TrustedProxies (PARLEY_TRUSTED_PROXIES, comma-separated
+	// addresses or CIDR ranges), and of a list only the right-most address that is not a
+	// trusted proxy (package clientip), so per-address limits and blocks see the visitor, not
+	// the proxy. X-Forwarded-Proto and X-Forwarded-Host are believed from TrustedProxies only.
 	ProxyHeader    string
 	TrustedProxies []string
 	// VisitorConnectsPerMinute bounds new visitor connections per address
@@ -114,13 +118,17 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 			}
 		}
 	}
-	if v := getenv("PARLEY_VISITOR_CONNECTS_PER_MINUTE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("PARLEY_VISITOR_CONNECTS_PER_MINUTE=%q is not a whole number", v))
+	whole := func(env string, dst *int) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a whole number", env, v))
+				return
+			}
+			*dst = n
 		}
-		c.VisitorConnectsPerMinute = n
 	}
+	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -173,13 +181,8 @@ func (c Config) Validate() error {
 	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 		errs = append(errs, errors.New("PARLEY_PROXY_HEADER needs PARLEY_TRUSTED_PROXIES: name the proxies whose header may be believed"))
-	}
-	for _, p := range c.TrustedProxies {
-		if net.ParseIP(p) == nil {
-			if _, _, err := net.ParseCIDR(p); err != nil {
-				errs = append(errs, fmt.Errorf("trusted proxy %q is not an address or CIDR range", p))
-			}
-		}
+	} else if _, err := clientip.New(c.ProxyHeader, c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("PARLEY_PROXY_HEADER or PARLEY_TRUSTED_PROXIES: %w", err))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

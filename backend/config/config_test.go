@@ -44,6 +44,7 @@ func TestLoadErrorsSayWhatToDo(t *testing.T) {
 		{map[string]string{"PARLEY_PROXY_HEADER": "X-Forwarded-For", "PARLEY_TRUSTED_PROXIES": "10.0.0.1, nonsense"}, nil, "not an address"},
 		{map[string]string{"PARLEY_VISITOR_CONNECTS_PER_MINUTE": "many"}, nil, "not a whole number"},
 		{map[string]string{"PARLEY_VISITOR_CONNECTS_PER_MINUTE": "-1"}, nil, "0 (no limit) or more"},
+		{map[string]string{"PARLEY_PROXY_HEADER": "X Forwarded", "PARLEY_TRUSTED_PROXIES": "10.0.0.1"}, nil, "not a header name"},
 	} {
 		_, err := Load(tc.args, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
