@@ -56,6 +56,11 @@ type Config struct {
 	// VisitorConnectsPerMinute bounds new visitor connections per address
 	// (PARLEY_VISITOR_CONNECTS_PER_MINUTE; default 120; 0 = no limit).
 	VisitorConnectsPerMinute int
+	// AgentConnectsPerMinute bounds new agent app connections per address
+	// (PARLEY_AGENT_CONNECTS_PER_MINUTE; default 300; 0 = no limit). It is higher than the
+	// visitors' because a whole office often shares one address, and every agent reconnects
+	// after a server restart.
+	AgentConnectsPerMinute int
 }
 
 // Default returns the configuration used when nothing is set.
@@ -64,7 +69,7 @@ func Default() Config {
 		Addr: ":8080", DataDir: "./data", WebDir: "./build", Demo: true,
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
-		VisitorConnectsPerMinute: 120,
+		VisitorConnectsPerMinute: 120, AgentConnectsPerMinute: 300,
 	}
 }
 
@@ -129,6 +134,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		}
 	}
 	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
+	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -178,6 +184,9 @@ func (c Config) Validate() error {
 	}
 	if c.VisitorConnectsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("visitor connects per minute must be 0 (no limit) or more, not %d", c.VisitorConnectsPerMinute))
+	}
+	if c.AgentConnectsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("agent connects per minute must be 0 (no limit) or more, not %d", c.AgentConnectsPerMinute))
 	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 		errs = append(errs, errors.New("PARLEY_PROXY_HEADER needs PARLEY_TRUSTED_PROXIES: name the proxies whose header may be believed"))

@@ -45,10 +45,25 @@ func TestLoadErrorsSayWhatToDo(t *testing.T) {
 		{map[string]string{"PARLEY_VISITOR_CONNECTS_PER_MINUTE": "many"}, nil, "not a whole number"},
 		{map[string]string{"PARLEY_VISITOR_CONNECTS_PER_MINUTE": "-1"}, nil, "0 (no limit) or more"},
 		{map[string]string{"PARLEY_PROXY_HEADER": "X Forwarded", "PARLEY_TRUSTED_PROXIES": "10.0.0.1"}, nil, "not a header name"},
+		{map[string]string{"PARLEY_AGENT_CONNECTS_PER_MINUTE": "lots"}, nil, "PARLEY_AGENT_CONNECTS_PER_MINUTE=\"lots\" is not a whole number"},
+		{map[string]string{"PARLEY_AGENT_CONNECTS_PER_MINUTE": "-5"}, nil, "agent connects per minute must be 0 (no limit) or more"},
 	} {
 		_, err := Load(tc.args, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("env %v args %v: got %v, want an error containing %q", tc.env, tc.args, err, tc.want)
 		}
+	}
+}
+
+func TestAgentConnectLimit(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.VisitorConnectsPerMinute != 120 || c.AgentConnectsPerMinute != 300 {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c, err = Load(nil, env(map[string]string{"PARLEY_AGENT_CONNECTS_PER_MINUTE": "0"}), io.Discard); err != nil || c.AgentConnectsPerMinute != 0 {
+		t.Fatalf("no limit: %+v %v", c, err)
 	}
 }

@@ -14,11 +14,12 @@ import (
 
 // behindProxy configures the server as if this test (connecting from 127.0.0.1) were the
 // reverse proxy in front of it, or, with trusted naming another address, an untrusted client.
-func behindProxy(trusted string, visitorsPerMinute int) servertest.Options {
+func behindProxy(trusted string, visitorsPerMinute, agentsPerMinute int) servertest.Options {
 	return servertest.Options{Configure: func(c *config.Config) {
 		c.ProxyHeader = "X-Forwarded-For"
 		c.TrustedProxies = []string{trusted}
 		c.VisitorConnectsPerMinute = visitorsPerMinute
+		c.AgentConnectsPerMinute = agentsPerMinute
 	}}
 }
 
@@ -44,8 +45,8 @@ func dial(t *testing.T, env *servertest.Env, path, xff string) (limited bool) {
 // From a trusted proxy every client address has its own connect budget; what a client writes
 // into the header itself, and values that are not addresses, get it none of its own.
 func TestProxiedClientsHaveTheirOwnLimits(t *testing.T) {
-	env := servertest.Start(t, behindProxy("127.0.0.1", 2))
-	for _, path := range []string{"/ws/visitor"} {
+	env := servertest.Start(t, behindProxy("127.0.0.1", 2, 2))
+	for _, path := range []string{"/ws/visitor", "/ws/agent"} {
 		steps := []struct {
 			xff     string
 			limited bool
@@ -73,7 +74,7 @@ func TestProxiedClientsHaveTheirOwnLimits(t *testing.T) {
 
 // From an address that is not a trusted proxy the header is ignored.
 func TestUntrustedForwardedHeaderIgnored(t *testing.T) {
-	env := servertest.Start(t, behindProxy("10.9.9.9", 2))
+	env := servertest.Start(t, behindProxy("10.9.9.9", 2, 0))
 	for i, xff := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
 		if limited := dial(t, env, "/ws/visitor", xff); limited != (i == 2) {
 			t.Fatalf("connection %d (%s): limited %v", i+1, xff, limited)
@@ -84,7 +85,7 @@ func TestUntrustedForwardedHeaderIgnored(t *testing.T) {
 // The visitor's connection carries the forwarded address into the chat service: address blocks
 // see it, and the chat records it.
 func TestProxiedVisitorAddress(t *testing.T) {
-	env := servertest.Start(t, behindProxy("127.0.0.1", 0))
+	env := servertest.Start(t, behindProxy("127.0.0.1", 0, 0))
 	ctx := ctxT(t)
 	st := env.Server.Store()
 	if _, err := st.CreateIPBlock(ctx, store.IPBlock{TenantID: env.Demo.TenantID, Prefix: "198.51.100.0/24", Note: "test"}); err != nil {
@@ -106,5 +107,19 @@ func TestProxiedVisitorAddress(t *testing.T) {
 	rec, err := st.Chat(ctx, ack.Body.(*protocol.Ack).Chat)
 	if err != nil || rec.IP != "203.0.113.5" {
 		t.Fatalf("chat recorded address %q: %v", rec.IP, err)
+	}
+}
+
+// New agent app connections are limited per address, like the visitors'.
+func TestAgentConnectLimit(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.AgentConnectsPerMinute = 2 }})
+	for i := range 3 {
+		if limited := dial(t, env, "/ws/agent", ""); limited != (i == 2) {
+			t.Fatalf("agent connection %d: limited %v", i+1, limited)
+		}
+	}
+	// The visitors' budget is their own.
+	if dial(t, env, "/ws/visitor", "") {
+		t.Fatal("a visitor was refused for the agents' limit")
 	}
 }

@@ -142,8 +142,9 @@ func (s *Server) routes() *fiber.App {
 		panic(err)
 	}
 	visitorLimit := connectLimit(s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute")
+	agentLimit := connectLimit(s.cfg.AgentConnectsPerMinute, "too many agent app connections from your address; try again in a minute")
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(s.chats.Visitors(), realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
-	app.Get("/ws/agent", s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
+	app.Get("/ws/agent", agentLimit, s.hub.Handle(s.chats.Agents(), realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
 }
 
