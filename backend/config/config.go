@@ -61,6 +61,11 @@ type Config struct {
 	// visitors' because a whole office often shares one address, and every agent reconnects
 	// after a server restart.
 	AgentConnectsPerMinute int
+	// PprofAddr, when set, serves Go's profiling endpoints on this separate host:port
+	// (PARLEY_PPROF_ADDR, -pprof-addr), never on the public listener. They reveal the
+	// server's internals, so it should be a loopback address; [Config.Warnings] says so
+	// otherwise.
+	PprofAddr string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -135,6 +140,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	}
 	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
 	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
+	str("PARLEY_PPROF_ADDR", &c.PprofAddr)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -150,6 +156,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.DurationVar(&c.AgentWarning, "agent-warning", c.AgentWarning, "warn the agent this long before that close (PARLEY_AGENT_WARNING)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an agent sign-in lasts (PARLEY_SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiling endpoints on this separate host:port, e.g. 127.0.0.1:6060 (PARLEY_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -188,6 +195,13 @@ func (c Config) Validate() error {
 	if c.AgentConnectsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("agent connects per minute must be 0 (no limit) or more, not %d", c.AgentConnectsPerMinute))
 	}
+	if c.PprofAddr != "" {
+		if _, port, err := net.SplitHostPort(c.PprofAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("profiling address %q is not host:port (e.g. 127.0.0.1:6060)", c.PprofAddr))
+		} else if c.PprofAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("profiling address %q must differ from the listen address", c.PprofAddr))
+		}
+	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 		errs = append(errs, errors.New("PARLEY_PROXY_HEADER needs PARLEY_TRUSTED_PROXIES: name the proxies whose header may be believed"))
 	} else if _, err := clientip.New(c.ProxyHeader, c.TrustedProxies); err != nil {
@@ -199,4 +213,26 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log level %q is not one of debug, info, warn, error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// Warnings names settings that are allowed but probably a mistake, for the log at start.
+func (c Config) Warnings() []string {
+	var w []string
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		w = append(w, fmt.Sprintf("the profiling endpoints (PARLEY_PPROF_ADDR=%s) are reachable from other machines and reveal the server's internals; use a loopback address such as 127.0.0.1:6060", c.PprofAddr))
+	}
+	return w
+}
+
+// loopback reports whether a host:port listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
