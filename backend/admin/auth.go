@@ -12,8 +12,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 )
@@ -235,22 +235,19 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	if !f.OK() {
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, f)
 	}
-	ctx := c.UserContext()
-	u, err := h.st.UserByLogin(ctx, login)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	ok := false
-	if err == nil && u.Active {
-		ok, err = password.Verify(u.PasswordHash, pw)
-		if err != nil {
-			h.log.Error("admin sign-in: stored hash unreadable", "user", u.ID, "err", err)
-		}
-	}
-	if !ok {
+	u, err := h.opts.SignIn.SignIn(c.UserContext(), c.IP(), login, pw)
+	var limited *signin.LimitedError
+	switch {
+	case errors.As(err, &limited):
+		h.log.Info("admin sign-in refused", "ip", c.IP(), "reason", limited.Error())
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
+		return h.loginRefused(c, fiber.StatusTooManyRequests, sentence(limited.Error()))
+	case errors.Is(err, signin.ErrWrong):
 		h.log.Info("admin sign-in failed", "ip", c.IP())
-		f.Message = "The login or password is wrong."
+		f.Message = sentence(err.Error())
 		return h.renderLogin(c, fiber.StatusUnauthorized, f)
+	case err != nil:
+		return err
 	}
 	if _, err := h.sessions.Start(c, u.ID); err != nil {
 		return err

@@ -9,15 +9,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/parleychat/parley/backend/chat"
-	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
@@ -41,27 +41,23 @@ type Store interface {
 type Options struct {
 	SessionTTL    time.Duration
 	SecureCookies bool
-	// LoginsPerMinute bounds sign-in attempts per client address (10).
-	LoginsPerMinute int
-	Logger          *slog.Logger
+	// SignIn checks sign-ins; pass the server's one guard so that the admin pages share its
+	// budgets. Nil makes one for this API alone.
+	SignIn *signin.Guard
+	Logger *slog.Logger
 }
 
 // Register mounts the API under /api.
 func Register(r fiber.Router, st Store, opts Options) {
-	if opts.LoginsPerMinute <= 0 {
-		opts.LoginsPerMinute = 10
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.SignIn == nil {
+		opts.SignIn = signin.New(st, signin.Limits{}, opts.Logger)
+	}
 	h := handlers{st: st, opts: opts, sessions: session.Issuer{Store: st, TTL: opts.SessionTTL, Secure: opts.SecureCookies}}
 	g := r.Group("/api")
-	g.Post("/login", limiter.New(limiter.Config{
-		Max: opts.LoginsPerMinute, Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, "too many sign-in attempts; wait a minute and try again")
-		},
-	}), h.login)
+	g.Post("/login", h.login)
 	g.Post("/logout", h.logout)
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
@@ -86,21 +82,17 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if strings.TrimSpace(req.Login) == "" || req.Password == "" {
 		return apiError(c, fiber.StatusBadRequest, protocol.CodeInvalid, "login and password are required")
 	}
-	ctx := c.UserContext()
-	u, err := h.st.UserByLogin(ctx, req.Login)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		h.opts.Logger.Error("sign-in lookup", "err", err)
+	u, err := h.opts.SignIn.SignIn(c.UserContext(), c.IP(), req.Login, req.Password)
+	var limited *signin.LimitedError
+	switch {
+	case errors.As(err, &limited):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
+		return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, limited.Error())
+	case errors.Is(err, signin.ErrWrong):
+		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, err.Error())
+	case err != nil:
+		h.opts.Logger.Error("sign-in", "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "sign-in failed; try again")
-	}
-	ok := false
-	if err == nil && u.Active {
-		ok, err = password.Verify(u.PasswordHash, req.Password)
-		if err != nil {
-			h.opts.Logger.Error("password verify", "user", u.ID, "err", err)
-		}
-	}
-	if !ok {
-		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "the login or password is wrong")
 	}
 	token, err := h.sessions.Start(c, u.ID)
 	if err != nil {
