@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -123,7 +124,7 @@ func (s *Service) agentConnect(ctx context.Context, c *realtime.Conn, id string,
 	}
 	token := b.Token
 	if token == "" {
-		token = c.Cookie(realtime.SessionCookie)
+		token = c.Cookie(session.Cookie)
 	}
 	user, err := s.st.SessionUser(ctx, token)
 	if err != nil || !user.Active || user.TenantID == 0 {

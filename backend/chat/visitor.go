@@ -2,11 +2,6 @@ package chat
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"sort"
@@ -20,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/survey"
@@ -206,7 +202,7 @@ func (s *Service) visitorConnect(ctx context.Context, c *realtime.Conn, id strin
 	lang := texts.Negotiate(b.Lang)
 	cs.mu.Lock()
 	cs.connected = true
-	cs.session = newToken(12)
+	cs.session = token.New(12)
 	cs.connector = conn
 	cs.lang = b.Lang
 	if cs.lang == "" {
@@ -286,7 +282,7 @@ func (s *Service) leaveMessage(ctx context.Context, c *realtime.Conn, id, notAcc
 	}
 	now := stamp()
 	rec := store.Chat{
-		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateClosed),
+		ID: store.NewChatID(), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateClosed),
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, Lang: texts.Negotiate(lang),
 		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now, ClosedAt: &now,
 		CloseCause: store.CloseCauseLeftMessage, LastSeq: 2,
@@ -419,17 +415,17 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 		s.reply(c, id, nil, &protocol.Error{Code: protocol.CodeOutOfService, Message: texts.Resolve(conn.Texts, texts.OutOfService, lang)})
 		return
 	}
-	token := newToken(32)
+	secret := token.NewSecret()
 	now := stamp()
 	rec := store.Chat{
-		ID: newToken(15), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
+		ID: store.NewChatID(), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
-		Lang: texts.Negotiate(lang), VisitorTokenHash: hashToken(token), PData: b.PData, UData: b.UData, Fields: fields,
+		Lang: texts.Negotiate(lang), VisitorTokenHash: token.Hash(secret), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: page, Referrer: referrer, UserAgent: ua, IP: c.IP(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
 	ch.question = strings.TrimSpace(b.Question)
-	ack := protocol.Ack{Chat: rec.ID, Token: token}
+	ack := protocol.Ack{Chat: rec.ID, Token: secret}
 	s.mu.Lock()
 	s.chats[rec.ID] = ch
 	s.requests[key] = requestRecord{ack: ack, expires: now.Add(s.cfg.ReconnectWindow + time.Minute)}
@@ -496,7 +492,7 @@ func (s *Service) visitorResume(ctx context.Context, c *realtime.Conn, cmd proto
 			return
 		}
 	}
-	if b.Token == "" || subtle.ConstantTimeCompare([]byte(hashToken(b.Token)), []byte(rec.VisitorTokenHash)) != 1 || rec.ConnectorID != connOf(c).connector.ID {
+	if !token.Matches(b.Token, rec.VisitorTokenHash) || rec.ConnectorID != connOf(c).connector.ID {
 		s.reply(c, cmd.ID, nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match"))
 		return
 	}
@@ -839,19 +835,4 @@ func seconds(d time.Duration) int {
 		return -1
 	}
 	return int((d + time.Second/2) / time.Second)
-}
-
-// newToken returns n random bytes, URL-safe base64 encoded.
-func newToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("chat: no randomness: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// hashToken is how tokens are kept: their SHA-256, hex encoded.
-func hashToken(t string) string {
-	sum := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(sum[:])
 }
