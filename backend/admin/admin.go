@@ -20,6 +20,8 @@ import (
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -39,19 +41,21 @@ type Options struct {
 	SessionTTL time.Duration
 	// SecureCookies marks cookies Secure (serve over TLS).
 	SecureCookies bool
-	// LoginsPerMinute bounds sign-in attempts per client address (10).
-	LoginsPerMinute int
-	Logger          *slog.Logger
+	// SignIn checks sign-ins; pass the server's one guard so that the agent app's API shares
+	// its budgets. Nil makes one for the admin pages alone.
+	SignIn *signin.Guard
+	Logger *slog.Logger
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
 }
 
 // handlers holds what every page needs; one value serves all requests.
 type handlers struct {
-	st   *store.Store
-	rt   Routing
-	opts Options
-	log  *slog.Logger
+	st       *store.Store
+	rt       Routing
+	opts     Options
+	log      *slog.Logger
+	sessions session.Issuer
 }
 
 // Register mounts the admin pages under /admin on r.
@@ -59,25 +63,24 @@ func Register(r fiber.Router, opts Options) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	if opts.LoginsPerMinute <= 0 {
-		opts.LoginsPerMinute = 10
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.SignIn == nil {
+		opts.SignIn = signin.New(opts.Store, signin.Limits{}, opts.Logger)
 	}
 	if opts.HashPassword == nil {
 		opts.HashPassword = password.Hash
 	}
-	h := &handlers{st: opts.Store, rt: opts.Routing, opts: opts, log: opts.Logger}
+	h := &handlers{st: opts.Store, rt: opts.Routing, opts: opts, log: opts.Logger,
+		sessions: session.Issuer{Store: opts.Store, TTL: opts.SessionTTL, Secure: opts.SecureCookies}}
 
 	g := r.Group("/admin", h.securityHeaders)
 	g.Get("/static/:file", serveStatic)
 	g.Use(h.session, h.checkCSRF)
 
 	g.Get("/login", h.loginPage)
-	g.Post("/login", newLoginLimiter(opts.LoginsPerMinute, time.Minute).handler(func(c *fiber.Ctx) error {
-		return h.loginRefused(c, fiber.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
-	}), h.login)
+	g.Post("/login", h.login)
 	g.Post("/logout", h.logout)
 	g.Get("/", h.home)
 

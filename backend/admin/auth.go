@@ -3,7 +3,6 @@ package admin
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/url"
@@ -13,9 +12,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 )
 
 // The roles as levels: a page names the least level it needs.
@@ -93,7 +93,7 @@ func (h *handlers) securityHeaders(c *fiber.Ctx) error {
 
 // session loads the signed-in user, if any, and the tenant the pages work on.
 func (h *handlers) session(c *fiber.Ctx) error {
-	token := strings.Clone(c.Cookies(realtime.SessionCookie))
+	token := session.FromCookie(c)
 	if token == "" {
 		return c.Next()
 	}
@@ -142,7 +142,7 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 	} else if c.Path() == "/admin/login" {
 		want = c.Cookies(loginCSRFCookie)
 	}
-	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if !token.Equal(got, want) {
 		return h.csrfRefused(c)
 	}
 	return c.Next()
@@ -209,10 +209,10 @@ func (h *handlers) loginPage(c *fiber.Ctx) error {
 
 // renderLogin shows the sign-in form with a fresh double-submit token.
 func (h *handlers) renderLogin(c *fiber.Ctx, status int, f *Form) error {
-	token := store.NewToken()
-	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/admin/login", HTTPOnly: true,
+	csrf := token.NewSecret()
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: csrf, Path: "/admin/login", HTTPOnly: true,
 		Secure: h.opts.SecureCookies, SameSite: fiber.CookieSameSiteStrictMode})
-	return render(c, status, loginPage(f, token))
+	return render(c, status, loginPage(f, csrf))
 }
 
 func (h *handlers) loginRefused(c *fiber.Ctx, status int, msg string) error {
@@ -235,42 +235,32 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	if !f.OK() {
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, f)
 	}
-	ctx := c.UserContext()
-	u, err := h.st.UserByLogin(ctx, login)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	u, err := h.opts.SignIn.SignIn(c.UserContext(), c.IP(), login, pw)
+	var limited *signin.LimitedError
+	switch {
+	case errors.As(err, &limited):
+		h.log.Info("admin sign-in refused", "ip", c.IP(), "reason", limited.Error())
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
+		return h.loginRefused(c, fiber.StatusTooManyRequests, sentence(limited.Error()))
+	case errors.Is(err, signin.ErrWrong):
+		h.log.Info("admin sign-in failed", "ip", c.IP())
+		f.Message = sentence(err.Error())
+		return h.renderLogin(c, fiber.StatusUnauthorized, f)
+	case err != nil:
 		return err
 	}
-	ok := false
-	if err == nil && u.Active {
-		ok, err = password.Verify(u.PasswordHash, pw)
-		if err != nil {
-			h.log.Error("admin sign-in: stored hash unreadable", "user", u.ID, "err", err)
-		}
-	}
-	if !ok {
-		h.log.Info("admin sign-in failed", "ip", c.IP())
-		f.Message = "The login or password is wrong."
-		return h.renderLogin(c, fiber.StatusUnauthorized, f)
-	}
-	token, err := h.st.CreateSession(ctx, u.ID, h.opts.SessionTTL)
-	if err != nil {
+	if _, err := h.sessions.Start(c, u.ID); err != nil {
 		return err
 	}
 	h.log.Info("admin signed in", "user", u.ID, "role", u.Role)
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL)})
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: "", Path: "/admin/login", HTTPOnly: true, MaxAge: -1, Expires: time.Unix(0, 0)})
 	return c.Redirect(safeNext(f.Get("next")), fiber.StatusSeeOther)
 }
 
 func (h *handlers) logout(c *fiber.Ctx) error {
-	if s := current(c); s != nil {
-		if err := h.st.DeleteSession(c.UserContext(), s.Token); err != nil {
-			h.log.Error("admin sign-out", "err", err)
-		}
+	if err := h.sessions.End(c); err != nil {
+		h.log.Error("admin sign-out", "err", err)
 	}
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Unix(0, 0), MaxAge: -1})
 	return c.Redirect("/admin/login", fiber.StatusSeeOther)
 }
 

@@ -9,15 +9,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/parleychat/parley/backend/chat"
-	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
@@ -41,27 +41,23 @@ type Store interface {
 type Options struct {
 	SessionTTL    time.Duration
 	SecureCookies bool
-	// LoginsPerMinute bounds sign-in attempts per client address (10).
-	LoginsPerMinute int
-	Logger          *slog.Logger
+	// SignIn checks sign-ins; pass the server's one guard so that the admin pages share its
+	// budgets. Nil makes one for this API alone.
+	SignIn *signin.Guard
+	Logger *slog.Logger
 }
 
 // Register mounts the API under /api.
 func Register(r fiber.Router, st Store, opts Options) {
-	if opts.LoginsPerMinute <= 0 {
-		opts.LoginsPerMinute = 10
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := handlers{st: st, opts: opts}
+	if opts.SignIn == nil {
+		opts.SignIn = signin.New(st, signin.Limits{}, opts.Logger)
+	}
+	h := handlers{st: st, opts: opts, sessions: session.Issuer{Store: st, TTL: opts.SessionTTL, Secure: opts.SecureCookies}}
 	g := r.Group("/api")
-	g.Post("/login", limiter.New(limiter.Config{
-		Max: opts.LoginsPerMinute, Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, "too many sign-in attempts; wait a minute and try again")
-		},
-	}), h.login)
+	g.Post("/login", h.login)
 	g.Post("/logout", h.logout)
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
@@ -69,8 +65,9 @@ func Register(r fiber.Router, st Store, opts Options) {
 }
 
 type handlers struct {
-	st   Store
-	opts Options
+	st       Store
+	opts     Options
+	sessions session.Issuer
 }
 
 func apiError(c *fiber.Ctx, status int, code protocol.Code, msg string) error {
@@ -85,43 +82,31 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if strings.TrimSpace(req.Login) == "" || req.Password == "" {
 		return apiError(c, fiber.StatusBadRequest, protocol.CodeInvalid, "login and password are required")
 	}
-	ctx := c.UserContext()
-	u, err := h.st.UserByLogin(ctx, req.Login)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		h.opts.Logger.Error("sign-in lookup", "err", err)
+	u, err := h.opts.SignIn.SignIn(c.UserContext(), c.IP(), req.Login, req.Password)
+	var limited *signin.LimitedError
+	switch {
+	case errors.As(err, &limited):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
+		return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, limited.Error())
+	case errors.Is(err, signin.ErrWrong):
+		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, err.Error())
+	case err != nil:
+		h.opts.Logger.Error("sign-in", "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "sign-in failed; try again")
 	}
-	ok := false
-	if err == nil && u.Active {
-		ok, err = password.Verify(u.PasswordHash, req.Password)
-		if err != nil {
-			h.opts.Logger.Error("password verify", "user", u.ID, "err", err)
-		}
-	}
-	if !ok {
-		return apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "the login or password is wrong")
-	}
-	token, err := h.st.CreateSession(ctx, u.ID, h.opts.SessionTTL)
+	token, err := h.sessions.Start(c, u.ID)
 	if err != nil {
 		h.opts.Logger.Error("create session", "user", u.ID, "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "sign-in failed; try again")
 	}
 	h.opts.Logger.Info("signed in", "user", u.ID, "role", u.Role)
-	c.Cookie(&fiber.Cookie{
-		Name: realtime.SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(h.opts.SessionTTL),
-	})
 	return c.JSON(api.LoginResponse{Token: token, User: chat.WireUser(u)})
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
-	if token := realtime.SessionToken(c); token != "" {
-		if err := h.st.DeleteSession(c.UserContext(), token); err != nil {
-			h.opts.Logger.Error("delete session", "err", err)
-		}
+	if err := h.sessions.End(c); err != nil {
+		h.opts.Logger.Error("delete session", "err", err)
 	}
-	c.Cookie(&fiber.Cookie{Name: realtime.SessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.opts.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Unix(0, 0), MaxAge: -1})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -135,7 +120,7 @@ func (h handlers) me(c *fiber.Ctx) error {
 
 // signedIn returns the user of the request's session, or answers 401.
 func (h handlers) signedIn(c *fiber.Ctx) (store.User, bool) {
-	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
+	u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
 	if err != nil || !u.Active {
 		_ = apiError(c, fiber.StatusUnauthorized, protocol.CodeUnauthorized, "not signed in")
 		return store.User{}, false

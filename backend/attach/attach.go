@@ -6,7 +6,6 @@ package attach
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +18,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/protocol"
@@ -140,13 +140,13 @@ func (h handlers) upload(c *fiber.Ctx) error {
 // caller identifies who uploads: the chat's visitor by token, or the agent handling the chat
 // by session. A non-zero status refuses the upload with msg.
 func (h handlers) caller(c *fiber.Ctx, rec store.Chat) (role string, userID int64, status int, msg string) {
-	if token := c.Get(HeaderToken); token != "" {
-		if subtle.ConstantTimeCompare([]byte(store.HashToken(token)), []byte(rec.VisitorTokenHash)) == 1 {
+	if raw := c.Get(HeaderToken); raw != "" {
+		if token.Matches(raw, rec.VisitorTokenHash) {
 			return string(protocol.RoleVisitor), 0, 0, ""
 		}
 		return "", 0, fiber.StatusUnauthorized, "the chat token does not match"
 	}
-	u, err := h.st.SessionUser(c.UserContext(), realtime.SessionToken(c))
+	u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
 	if err != nil || !u.Active {
 		return "", 0, fiber.StatusUnauthorized, "sign in, or send the chat token"
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/parleychat/parley/backend/chat/clock"
 	"github.com/parleychat/parley/backend/chat/fanout"
 	"github.com/parleychat/parley/backend/chat/routing"
+	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -96,11 +97,11 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 		ss.reply(id, nil, protocol.Errorf(protocol.CodeConflict, "already connected"))
 		return
 	}
-	token := b.Token
-	if token == "" {
-		token = c.Cookie(SessionCookie)
+	raw := b.Token
+	if raw == "" {
+		raw = c.Cookie(session.Cookie)
 	}
-	user, err := s.st.SessionUser(ctx, token)
+	user, err := s.st.SessionUser(ctx, raw)
 	if err != nil || !user.Active || user.TenantID == 0 {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			ss.reply(id, nil, err)

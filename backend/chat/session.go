@@ -35,9 +35,6 @@ type Conn interface {
 	Cookie(name string) string
 }
 
-// SessionCookie is the name of the cookie in which browsers carry an agent's session.
-var SessionCookie = "parley_session"
-
 // Session is the service's side of one connection. It receives the connection's frames in
 // order (Frame) and its end (Closed).
 type Session struct {

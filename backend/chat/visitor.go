@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/chat/fanout"
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/survey"
@@ -139,7 +139,7 @@ func (ss *Session) visitorConnect(ctx context.Context, id string, b *protocol.Vi
 	ss.mu.Lock()
 	ss.connected = true
 	v := &ss.visitor
-	v.session = newToken(12)
+	v.session = token.New(12)
 	v.connector, v.survey, v.tenant = conn, sv, tenant
 	v.lang = b.Lang
 	if v.lang == "" {
@@ -293,18 +293,18 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, nil, err)
 		return
 	}
-	token := newToken(32)
+	secret := token.NewSecret()
 	now := s.stamp()
 	rec := store.Chat{
 		ID: store.NewChatID(), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
-		Lang: texts.Negotiate(lang), VisitorTokenHash: hashToken(token), PData: b.PData, UData: b.UData, Fields: fields,
+		Lang: texts.Negotiate(lang), VisitorTokenHash: token.Hash(secret), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: v.page, Referrer: v.referrer, UserAgent: v.userAgent, IP: c.IP(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
 	ch.question = strings.TrimSpace(b.Question)
 	ch.visitorKey = visitor
-	ack := protocol.Ack{Chat: rec.ID, Token: token}
+	ack := protocol.Ack{Chat: rec.ID, Token: secret}
 	s.mu.Lock()
 	s.chats[rec.ID] = ch
 	s.requests[key] = requestRecord{ack: ack, hash: hash, expires: now.Add(s.cfg.ReconnectWindow + time.Minute)}
@@ -388,7 +388,7 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 	ss.mu.Lock()
 	connectorID := ss.visitor.connector.ID
 	ss.mu.Unlock()
-	if b.Token == "" || subtle.ConstantTimeCompare([]byte(hashToken(b.Token)), []byte(rec.VisitorTokenHash)) != 1 || rec.ConnectorID != connectorID {
+	if !token.Matches(b.Token, rec.VisitorTokenHash) || rec.ConnectorID != connectorID {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match"))
 		return
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleychat/parley/backend/clientip"
 )
 
 // Config is the server's configuration.
@@ -43,15 +45,27 @@ type Config struct {
 	LogLevel string
 	// SecureCookies marks cookies Secure (PARLEY_SECURE_COOKIES; default false, set it behind TLS).
 	SecureCookies bool
-	// ProxyHeader names the header that carries the client's address behind a reverse proxy,
-	// e.g. X-Forwarded-For (PARLEY_PROXY_HEADER; empty: the connection's address). It is
-	// believed only from TrustedProxies (PARLEY_TRUSTED_PROXIES, comma-separated addresses or
-	// CIDR ranges), so per-address limits and blocks see the visitor, not the proxy.
+	// ProxyHeader names the header that carries the client's address behind a reverse proxy:
+	// X-Forwarded-For, X-Real-IP or Forwarded (PARLEY_PROXY_HEADER; empty: the connection's
+	// address). It is believed only from TrustedProxies (PARLEY_TRUSTED_PROXIES, comma-separated
+	// addresses or CIDR ranges), and of a list only the right-most address that is not a
+	// trusted proxy (package clientip), so per-address limits and blocks see the visitor, not
+	// the proxy. X-Forwarded-Proto and X-Forwarded-Host are believed from TrustedProxies only.
 	ProxyHeader    string
 	TrustedProxies []string
 	// VisitorConnectsPerMinute bounds new visitor connections per address
 	// (PARLEY_VISITOR_CONNECTS_PER_MINUTE; default 120; 0 = no limit).
 	VisitorConnectsPerMinute int
+	// AgentConnectsPerMinute bounds new agent app connections per address
+	// (PARLEY_AGENT_CONNECTS_PER_MINUTE; default 300; 0 = no limit). It is higher than the
+	// visitors' because a whole office often shares one address, and every agent reconnects
+	// after a server restart.
+	AgentConnectsPerMinute int
+	// PprofAddr, when set, serves Go's profiling endpoints on this separate host:port
+	// (PARLEY_PPROF_ADDR, -pprof-addr), never on the public listener. They reveal the
+	// server's internals, so it should be a loopback address; [Config.Warnings] says so
+	// otherwise.
+	PprofAddr string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -60,7 +74,7 @@ func Default() Config {
 		Addr: ":8080", DataDir: "./data", WebDir: "./build", Demo: true,
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
-		VisitorConnectsPerMinute: 120,
+		VisitorConnectsPerMinute: 120, AgentConnectsPerMinute: 300,
 	}
 }
 
@@ -114,13 +128,19 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 			}
 		}
 	}
-	if v := getenv("PARLEY_VISITOR_CONNECTS_PER_MINUTE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("PARLEY_VISITOR_CONNECTS_PER_MINUTE=%q is not a whole number", v))
+	whole := func(env string, dst *int) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a whole number", env, v))
+				return
+			}
+			*dst = n
 		}
-		c.VisitorConnectsPerMinute = n
 	}
+	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
+	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
+	str("PARLEY_PPROF_ADDR", &c.PprofAddr)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -136,6 +156,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.DurationVar(&c.AgentWarning, "agent-warning", c.AgentWarning, "warn the agent this long before that close (PARLEY_AGENT_WARNING)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an agent sign-in lasts (PARLEY_SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiling endpoints on this separate host:port, e.g. 127.0.0.1:6060 (PARLEY_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -171,15 +192,20 @@ func (c Config) Validate() error {
 	if c.VisitorConnectsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("visitor connects per minute must be 0 (no limit) or more, not %d", c.VisitorConnectsPerMinute))
 	}
+	if c.AgentConnectsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("agent connects per minute must be 0 (no limit) or more, not %d", c.AgentConnectsPerMinute))
+	}
+	if c.PprofAddr != "" {
+		if _, port, err := net.SplitHostPort(c.PprofAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("profiling address %q is not host:port (e.g. 127.0.0.1:6060)", c.PprofAddr))
+		} else if c.PprofAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("profiling address %q must differ from the listen address", c.PprofAddr))
+		}
+	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 		errs = append(errs, errors.New("PARLEY_PROXY_HEADER needs PARLEY_TRUSTED_PROXIES: name the proxies whose header may be believed"))
-	}
-	for _, p := range c.TrustedProxies {
-		if net.ParseIP(p) == nil {
-			if _, _, err := net.ParseCIDR(p); err != nil {
-				errs = append(errs, fmt.Errorf("trusted proxy %q is not an address or CIDR range", p))
-			}
-		}
+	} else if _, err := clientip.New(c.ProxyHeader, c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("PARLEY_PROXY_HEADER or PARLEY_TRUSTED_PROXIES: %w", err))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -187,4 +213,26 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log level %q is not one of debug, info, warn, error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// Warnings names settings that are allowed but probably a mistake, for the log at start.
+func (c Config) Warnings() []string {
+	var w []string
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		w = append(w, fmt.Sprintf("the profiling endpoints (PARLEY_PPROF_ADDR=%s) are reachable from other machines and reveal the server's internals; use a loopback address such as 127.0.0.1:6060", c.PprofAddr))
+	}
+	return w
+}
+
+// loopback reports whether a host:port listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

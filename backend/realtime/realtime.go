@@ -26,12 +26,9 @@ package realtime
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +36,8 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/session"
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -196,11 +195,11 @@ type Conn struct {
 
 func newConn(ws *websocket.Conn, opts Options) *Conn {
 	cookies := map[string]string{}
-	if v := ws.Cookies(SessionCookie); v != "" {
-		cookies[SessionCookie] = v
+	if v := ws.Cookies(session.Cookie); v != "" {
+		cookies[session.Cookie] = v
 	}
 	return &Conn{
-		id:        newID(),
+		id:        token.New(9),
 		role:      opts.Role,
 		ip:        ws.IP(),
 		origin:    ws.Headers(fiber.HeaderOrigin),
@@ -213,21 +212,6 @@ func newConn(ws *websocket.Conn, opts Options) *Conn {
 		closed:    make(chan struct{}),
 		kick:      make(chan struct{}, 1),
 	}
-}
-
-// SessionCookie is the name of the agent session cookie, which the WebSocket handshake carries.
-const SessionCookie = "parley_session"
-
-// SessionToken reads an HTTP request's session token from the session cookie or, for clients
-// that are not browsers, a bearer token.
-func SessionToken(c *fiber.Ctx) string {
-	if v := c.Cookies(SessionCookie); v != "" {
-		return strings.Clone(v)
-	}
-	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
-		return strings.Clone(strings.TrimPrefix(auth, "Bearer "))
-	}
-	return ""
 }
 
 // ID identifies the connection in logs.
@@ -496,11 +480,4 @@ func (c *Conn) writeLoop() {
 func (c *Conn) stopReader() {
 	_ = c.ws.SetReadDeadline(time.Now())
 	_ = c.ws.Close()
-}
-
-// newID returns a random connection id.
-func newID() string {
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

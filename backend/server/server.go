@@ -24,10 +24,12 @@ import (
 	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/clientip"
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/settings"
+	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
@@ -41,9 +43,11 @@ type Server struct {
 	store    *store.Store
 	settings *settings.Cache
 	chats    *chat.Service
-	hub   *realtime.Hub
-	app   *fiber.App
-	ln    net.Listener
+	hub      *realtime.Hub
+	app      *fiber.App
+	ln       net.Listener
+	// proxy finds the client's address behind trusted reverse proxies.
+	proxy *clientip.Resolver
 	// Demo is the demo data seeded at this start, if any.
 	Demo *store.DemoSeed
 }
@@ -57,7 +61,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		bus.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub()}
+	proxy, err := clientip.New(cfg.ProxyHeader, cfg.TrustedProxies)
+	if err != nil {
+		_ = st.Close()
+		bus.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy}
 	if cfg.Demo {
 		seed, seeded, err := st.SeedDemo(ctx)
 		if err != nil {
@@ -107,7 +117,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // routes builds the Fiber app.
 func (s *Server) routes() *fiber.App {
-	app := fiber.New(fiber.Config{
+	fcfg := fiber.Config{
 		AppName:               "Parley",
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
@@ -116,7 +126,11 @@ func (s *Server) routes() *fiber.App {
 		// Uploads are the largest bodies; the attachment policy bounds them further.
 		BodyLimit:    maxUpload,
 		ErrorHandler: s.errorHandler,
-	})
+	}
+	s.proxy.Configure(&fcfg)
+	app := fiber.New(fcfg)
+	// First of all, so that every c.IP() after it is the client's address.
+	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
@@ -132,8 +146,10 @@ func (s *Server) routes() *fiber.App {
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
 	})))
 	attach.Register(app, s.store, s.log)
-	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
-	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, Logger: s.log})
+	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
+	guard := signin.New(s.store, signin.Limits{}, s.log)
+	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log})
+	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
@@ -143,17 +159,28 @@ func (s *Server) routes() *fiber.App {
 	if err := agentsite.Register(app, agentsite.Options{Dir: s.cfg.WebDir, Logger: s.log}); err != nil {
 		panic(err)
 	}
-	visitorLimit := func(c *fiber.Ctx) error { return c.Next() }
-	if n := s.cfg.VisitorConnectsPerMinute; n > 0 {
-		visitorLimit = limiter.New(limiter.Config{Max: n, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
-			return c.Status(fiber.StatusTooManyRequests).SendString("too many chat connections from your address; try again in a minute")
-		}})
-	}
+	visitorLimit := connectLimit(s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute")
+	agentLimit := connectLimit(s.cfg.AgentConnectsPerMinute, "too many agent app connections from your address; try again in a minute")
 	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
 	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
-	app.Get("/ws/agent", s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
+	app.Get("/ws/agent", agentLimit, s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
+}
+
+// connectLimit bounds new WebSocket connections per client address (an IPv6 client's /64) and
+// minute, refusing the rest with 429 and msg; perMinute 0 means no limit.
+func connectLimit(perMinute int, msg string) fiber.Handler {
+	if perMinute <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max: perMinute, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return clientip.Bucket(c.IP()) },
+		LimitReached: func(c *fiber.Ctx) error {
+			return c.Status(fiber.StatusTooManyRequests).SendString(msg)
+		},
+	})
 }
 
 // maxUpload is the largest request body: a file at the highest attachment limit an admin can

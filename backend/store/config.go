@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/token"
 )
 
 // ---- tenants ----
@@ -230,7 +231,7 @@ func createConnector(db *gorm.DB, c Connector) (Connector, error) {
 	if err := sameTenant(db, &groupRow{}, "group", c.TenantID, c.GroupID); err != nil {
 		return c, err
 	}
-	c.ID, c.Hash = 0, randomString(connectorHashBytes)
+	c.ID, c.Hash = 0, token.New(connectorHashBytes)
 	c.CreatedAt = now()
 	c.UpdatedAt = c.CreatedAt
 	row, err := connectorToRow(c)

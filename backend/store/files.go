@@ -2,13 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/filename"
 )
 
@@ -61,11 +60,7 @@ func (s *Store) CreateFile(ctx context.Context, f File) (File, error) {
 	case int64(len(f.Data)) != f.Size:
 		return File{}, wrap("create file", invalid("file size %d does not match its %d bytes", f.Size, len(f.Data)))
 	}
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return File{}, wrap("create file", err)
-	}
-	f.ID = base64.RawURLEncoding.EncodeToString(id[:])
+	f.ID = token.New(16)
 	f.CreatedAt = now()
 	row := fileRow{ID: f.ID, TenantID: f.TenantID, ChatID: f.ChatID, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
 		Role: f.Role, UserID: f.UserID, Data: f.Data, CreatedAt: f.CreatedAt}

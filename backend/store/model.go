@@ -176,7 +176,7 @@ type Chat struct {
 	VisitorPhone     string
 	CustomerID       string
 	Lang             string
-	VisitorTokenHash string // HashToken of the visitor's resume token
+	VisitorTokenHash string // token.Hash of the visitor's resume token
 
 	PData  map[string]string // page data from the embed snippet (jtel pdata)
 	UData  map[string]string // user data from the embed snippet (jtel udata)

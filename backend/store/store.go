@@ -23,10 +23,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +37,7 @@ import (
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/token"
 
 	// Tenant time zones are validated here; the names must resolve even on
 	// hosts without a zoneinfo database (minimal containers).
@@ -338,29 +335,7 @@ func normTimePtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// randomString returns n random bytes from crypto/rand, base64url-encoded.
-func randomString(n int) string {
-	b := make([]byte, n)
-	// crypto/rand.Read never fails (it aborts the program if the kernel
-	// cannot supply randomness).
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // NewChatID returns a fresh random chat id: 20 URL-safe characters (120
 // bits). Chat ids are chosen by the chat service before the first write, so
-// they are generated here, next to the column they fill.
-func NewChatID() string { return randomString(15) }
-
-// NewToken returns a fresh secret token: 32 random bytes, base64url (43
-// characters). It is used for agent sessions and visitor resume tokens;
-// store only [HashToken] of it.
-func NewToken() string { return randomString(32) }
-
-// HashToken returns the hex SHA-256 of a raw token, the only form in which
-// tokens are stored (a database leak does not leak usable tokens, and the
-// tokens are long enough random values that a fast hash suffices).
-func HashToken(raw string) string {
-	sum := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(sum[:])
-}
+// they are named here, next to the column they fill.
+func NewChatID() string { return token.New(15) }

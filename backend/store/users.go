@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/token"
 )
 
 // NormalizeLogin is the form in which logins are stored and looked up
@@ -256,9 +257,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 	if ttl <= 0 {
 		return "", wrap("create session", invalid("session lifetime must be positive"))
 	}
-	raw := NewToken()
+	raw := token.NewSecret()
 	t := now()
-	row := sessionRow{TokenHash: HashToken(raw), UserID: userID, CreatedAt: t, ExpiresAt: normTime(t.Add(ttl))}
+	row := sessionRow{TokenHash: token.Hash(raw), UserID: userID, CreatedAt: t, ExpiresAt: normTime(t.Add(ttl))}
 	if err := s.w.WithContext(ctx).Create(&row).Error; err != nil {
 		return "", wrap("create session", err)
 	}
@@ -273,7 +274,7 @@ func (s *Store) SessionUser(ctx context.Context, rawToken string) (User, error) 
 	}
 	u, err := s.userWhere(ctx, "session user",
 		"users.active = ? AND users.id = (SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
-		true, HashToken(rawToken), now())
+		true, token.Hash(rawToken), now())
 	return u, err
 }
 
@@ -282,7 +283,7 @@ func (s *Store) SessionUser(ctx context.Context, rawToken string) (User, error) 
 // expired token is ErrNotFound.
 func (s *Store) Session(ctx context.Context, rawToken string) (Session, error) {
 	var row sessionRow
-	err := s.r.WithContext(ctx).Take(&row, "token_hash = ? AND expires_at > ?", HashToken(rawToken), now()).Error
+	err := s.r.WithContext(ctx).Take(&row, "token_hash = ? AND expires_at > ?", token.Hash(rawToken), now()).Error
 	if err != nil {
 		return Session{}, wrap("session", err)
 	}
@@ -292,7 +293,7 @@ func (s *Store) Session(ctx context.Context, rawToken string) (Session, error) {
 // DeleteSession ends a session (logout). Deleting an unknown token is not an
 // error, so logging out twice is harmless.
 func (s *Store) DeleteSession(ctx context.Context, rawToken string) error {
-	err := s.w.WithContext(ctx).Where("token_hash = ?", HashToken(rawToken)).Delete(&sessionRow{}).Error
+	err := s.w.WithContext(ctx).Where("token_hash = ?", token.Hash(rawToken)).Delete(&sessionRow{}).Error
 	return wrap("delete session", err)
 }
 

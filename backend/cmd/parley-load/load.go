@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -362,7 +363,7 @@ func prepare(ctx context.Context, o options) (string, []login, error) {
 	}
 	capacity := (o.visitors+o.agents-1)/o.agents + 1
 	// Load agents sign in with sessions made here; their password is random and never used.
-	hash, err := password.HashWithParams(store.NewToken(), password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	hash, err := password.HashWithParams(token.NewSecret(), password.Params{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	if err != nil {
 		return "", nil, err
 	}

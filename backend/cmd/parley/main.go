@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	_ "net/http/pprof" // served only on PARLEY_PPROF_ADDR, for profiling
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/server"
@@ -36,9 +38,15 @@ func run() error {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if addr := os.Getenv("PARLEY_PPROF_ADDR"); addr != "" {
-		// Profiling endpoints on their own listener, never on the public one.
-		go func() { log.Warn("pprof listener ended", "err", http.ListenAndServe(addr, nil)) }()
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	if cfg.PprofAddr != "" {
+		stop, err := serveProfiling(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -60,4 +68,28 @@ func run() error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return errors.Join(err, srv.Shutdown(sctx))
+}
+
+// serveProfiling serves Go's profiling endpoints (/debug/pprof/) on their own listener, never
+// on the public one, and returns the function that stops them. A busy or wrong address is
+// reported at start.
+func serveProfiling(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("profiling listener on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("profiling endpoints", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("profiling listener ended", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
 }
