@@ -425,23 +425,21 @@ func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
 	ch.mu.Unlock()
 }
 
-// openFor puts a chat on every connection of an agent: chat.opened, then its history.
+// openFor puts a chat on every connection of an agent: chat.opened, then its history. The
+// connections follow the chat at once; the history is sent on goroutines of their own, so
+// that routing never waits for a client.
 func (s *Service) openFor(uid int64, chatID string, sum protocol.ChatSummary) {
 	for _, ss := range s.agentSessions(uid) {
 		ss.send(protocol.Event{Chat: chatID, Body: &protocol.ChatOpened{Chat: sum}})
+		sub := ss.attach(chatID, fanout.Agents, 0, who{role: protocol.RoleAgent, userID: uid, ss: ss})
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			go func() {
-				select {
-				case <-s.stop:
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			if _, err := ss.subscribe(ctx, chatID, fanout.Agents, 0, who{role: protocol.RoleAgent, userID: uid, ss: ss}); err != nil {
+			stop := context.AfterFunc(s.ctx, cancel)
+			defer stop()
+			if _, err := ss.catchUp(ctx, sub); err != nil {
 				s.log.Warn("chat history for an agent", "chat", chatID, "agent", uid, "err", err)
 			}
 		}()

@@ -137,6 +137,8 @@ type Service struct {
 
 	messages atomic.Uint64
 	stop     chan struct{}
+	ctx      context.Context // ends when the service closes
+	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
 
@@ -160,10 +162,12 @@ func New(ctx context.Context, st Store, set Settings, bus Bus, cfg Config) (*Ser
 		requests: make(map[string]requestRecord),
 		stop:     make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hub = fanout.New(st, s.log)
 	s.router = routing.New(s.clk, s.execute, s.log)
 	s.unsub = append(s.unsub, bus.SubscribeChats(s.committed))
 	if err := s.restore(ctx); err != nil {
+		s.cancel()
 		s.unsub[0]()
 		s.router.Close()
 		s.hub.Close()
@@ -201,6 +205,7 @@ func (s *Service) Close() {
 		f()
 	}
 	close(s.stop)
+	s.cancel()
 	s.wg.Wait()
 	s.router.Close()
 	s.hub.Close()

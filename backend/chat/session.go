@@ -180,6 +180,11 @@ func (ss *Session) Closed() {
 // connection follows the chat from the start, while its history is on the way; a second
 // subscription of the same chat replaces the first.
 func (ss *Session) subscribe(ctx context.Context, chatID string, aud fanout.Audience, after uint64, w who) (uint64, error) {
+	return ss.catchUp(ctx, ss.attach(chatID, aud, after, w))
+}
+
+// attach records a subscription of the connection, replacing an earlier one of the chat.
+func (ss *Session) attach(chatID string, aud fanout.Audience, after uint64, w who) *fanout.Sub {
 	sub := ss.s.hub.Attach(chatID, ss.c, aud, after, w)
 	ss.mu.Lock()
 	old := ss.subs[chatID]
@@ -188,11 +193,16 @@ func (ss *Session) subscribe(ctx context.Context, chatID string, aud fanout.Audi
 	if old != nil {
 		old.Close()
 	}
+	return sub
+}
+
+// catchUp sends an attached subscription its history; on failure the subscription goes.
+func (ss *Session) catchUp(ctx context.Context, sub *fanout.Sub) (uint64, error) {
 	last, err := sub.CatchUp(ctx)
 	if err != nil {
 		ss.mu.Lock()
-		if ss.subs[chatID] == sub {
-			delete(ss.subs, chatID)
+		if ss.subs[sub.Chat()] == sub {
+			delete(ss.subs, sub.Chat())
 		}
 		ss.mu.Unlock()
 		sub.Close()

@@ -116,6 +116,7 @@ func TestAddressLimits(t *testing.T) {
 	if _, err := st.SaveTenantSettings(ctx, settings); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	v1, _ := env.Visitor(t)
 	if _, err := v1.Call(ctx, "", &protocol.ChatRequest{Name: "One"}); err != nil {
 		t.Fatal(err)
@@ -127,6 +128,7 @@ func TestAddressLimits(t *testing.T) {
 	if _, err := st.CreateIPBlock(ctx, store.IPBlock{TenantID: env.Demo.TenantID, Prefix: "127.0.0.0/8", Note: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	c, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{})
 	if err != nil {
 		t.Fatal(err)

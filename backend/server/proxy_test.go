@@ -91,6 +91,7 @@ func TestProxiedVisitorAddress(t *testing.T) {
 	if _, err := st.CreateIPBlock(ctx, store.IPBlock{TenantID: env.Demo.TenantID, Prefix: "198.51.100.0/24", Note: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	blocked, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{Header: http.Header{"X-Forwarded-For": {"198.51.100.5"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -168,6 +168,7 @@ func TestWaitingMessagesAndMissedOffers(t *testing.T) {
 	if _, err := st.UpdateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	ben, _ := env.Agent(t, 1)
 	visitor, connected := env.Visitor(t)
 	if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Patient"}); err != nil {

@@ -26,6 +26,7 @@ func TestSurveys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	env.Settled(t)
 	agent, _ := env.Agent(t, 0)
 	visitor, connected := env.Visitor(t)
 	if len(connected.PreChat) != 2 || connected.PreChat[0].Name != "Topic" || len(connected.PostChat) != 1 {

@@ -226,6 +226,17 @@ func (e *Env) String() string {
 	return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect())
 }
 
+// Settled waits until every settings change written so far has reached routing, the settings
+// cache and the open connections, as it does within milliseconds after a save.
+func (e *Env) Settled(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Server.SettingsApplied(ctx); err != nil {
+		t.Fatalf("settings changes not applied: %v", err)
+	}
+}
+
 // ChangeConnector changes the demo connector in the store, as the admin pages do, waits until
 // the change has reached routing and the settings cache, and returns the saved connector.
 func (e *Env) ChangeConnector(t testing.TB, change func(*store.Connector)) store.Connector {

@@ -45,18 +45,18 @@ type Write struct {
 	// are not written from here.
 	Chat *Chat
 	// Participant records someone's part in the chat. It is keyed by chat,
-	// user and JoinedAt: the first write inserts it, later ones (the same
-	// person leaving) update its role, name and LeftAt. Its ID is not used.
+	// user, role and JoinedAt: the first write inserts it, later ones (the
+	// same person leaving) update its name and LeftAt. Its ID is not used.
 	Participant *Participant
 }
 
 const (
 	// maxBatchWrites caps the writes gathered into one transaction.
 	maxBatchWrites = 256
-	// highWater is the number of queued writes above which [Store.WaitRoom]
-	// makes senders wait. Enqueue itself never blocks: callers hold a chat's
-	// lock while they enqueue, and a committer that waited for one of them
-	// would deadlock.
+	// highWater is the default number of queued writes above which
+	// [Store.WaitRoom] makes senders wait (Config.QueueLimit). Enqueue itself
+	// never blocks: callers hold a chat's lock while they enqueue, and a
+	// committer that waited for one of them would deadlock.
 	highWater = 4096
 	// writeTimeout bounds one commit transaction.
 	writeTimeout = 15 * time.Second
@@ -182,9 +182,10 @@ type commitItem struct {
 
 // committer owns the queue and the goroutine that drains it.
 type committer struct {
-	s      *Store
-	window time.Duration
-	log    *slog.Logger
+	s         *Store
+	window    time.Duration
+	highWater int
+	log       *slog.Logger
 
 	mu     sync.Mutex
 	queue  []commitItem // FIFO; the committer takes from the front
@@ -203,11 +204,15 @@ type committer struct {
 	batches, writes, failed, retried, attempts, commitNanos atomic.Uint64
 }
 
-func newCommitter(s *Store, window time.Duration, log *slog.Logger) *committer {
+func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *committer {
+	if limit <= 0 {
+		limit = highWater
+	}
 	c := &committer{
-		s:       s,
-		window:  window,
-		log:     log,
+		s:         s,
+		window:    window,
+		highWater: limit,
+		log:       log,
 		room:    make(chan struct{}),
 		wake:    make(chan struct{}, 1),
 		abort:   make(chan struct{}),
@@ -233,7 +238,7 @@ func (c *committer) enqueue(it commitItem) error {
 	}
 	c.queue = append(c.queue, it)
 	c.queued += len(it.ws)
-	if c.queued >= highWater && isClosed(c.room) {
+	if c.queued >= c.highWater && isClosed(c.room) {
 		c.room = make(chan struct{})
 	}
 	c.mu.Unlock()
@@ -332,7 +337,7 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 		c.queue = nil
 	}
 	c.queued -= n
-	if c.queued < highWater && !isClosed(c.room) {
+	if c.queued < c.highWater && !isClosed(c.room) {
 		close(c.room)
 	}
 	c.mu.Unlock()
@@ -738,8 +743,8 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 				row := participantToRow(w.Participant)
 				row.ID = 0
 				err := tx.Clauses(clause.OnConflict{
-					Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "joined_at"}},
-					DoUpdates: clause.AssignmentColumns([]string{"role", "name", "left_at"}),
+					Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "role"}, {Name: "joined_at"}},
+					DoUpdates: clause.AssignmentColumns([]string{"name", "left_at"}),
 				}).Create(&row).Error
 				if err != nil {
 					return fail("participant", err)

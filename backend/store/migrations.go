@@ -50,9 +50,10 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 	{version: 3, name: "chats per visitor", up: sqlUp(
 		`ALTER TABLE tenant_settings ADD COLUMN max_chats_per_visitor integer NOT NULL DEFAULT 3;`,
 		`ALTER TABLE tenant_settings ADD COLUMN max_chats_per_visitor bigint NOT NULL DEFAULT 3;`)},
-	// A participation is written when someone joins and again when they leave, keyed by who
-	// and when rather than by an id the database hands out after the first commit.
+	// A participation is written when someone joins and again when they leave, keyed by who,
+	// in which part and since when, rather than by an id the database hands out after the
+	// first commit.
 	{version: 4, name: "participant key", up: sqlUp(
-		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, joined_at);`,
-		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, joined_at);`)},
+		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, role, joined_at);`,
+		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, role, joined_at);`)},
 }

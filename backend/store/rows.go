@@ -161,16 +161,16 @@ type chatRow struct {
 
 func (chatRow) TableName() string { return "chats" }
 
-// participantRow is keyed, for writes, by chat, user and joining time: a
-// participation is inserted when someone joins and updated when they leave.
+// participantRow is keyed, for writes, by chat, user, role and joining time:
+// a participation is inserted when someone joins and updated when they leave.
 type participantRow struct {
 	ID       int64    `gorm:"primaryKey"`
 	ChatID   string   `gorm:"not null;index;uniqueIndex:ux_participants_key,priority:1"`
 	Chat     *chatRow `gorm:"constraint:OnDelete:CASCADE"`
-	Role     string   `gorm:"not null"`
+	Role     string   `gorm:"not null;uniqueIndex:ux_participants_key,priority:3"`
 	UserID   int64    `gorm:"uniqueIndex:ux_participants_key,priority:2"`
 	Name     string
-	JoinedAt time.Time `gorm:"uniqueIndex:ux_participants_key,priority:3"`
+	JoinedAt time.Time `gorm:"uniqueIndex:ux_participants_key,priority:4"`
 	LeftAt   *time.Time
 }
 

@@ -82,6 +82,10 @@ type Config struct {
 	// has arrived (see the committer). Zero means 2ms; a negative value
 	// commits whatever is queued without waiting.
 	CommitWindow time.Duration
+	// QueueLimit is the number of queued writes above which senders that can
+	// wait are made to (see [Store.WaitRoom]); zero means 4096. Tests shrink
+	// it to reach backpressure.
+	QueueLimit int
 	// Logger receives the store's own warnings and slow-query reports. Nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -164,7 +168,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.closeDB()
 		return nil, err
 	}
-	s.gc = newCommitter(s, window, log)
+	s.gc = newCommitter(s, window, cfg.QueueLimit, log)
 	return s, nil
 }
 

@@ -199,6 +199,7 @@ func TestOutOfServiceAndRefusedOrigin(t *testing.T) {
 	if _, err := st.UpdateConnector(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	b := browsertest.New(t, browsertest.Options{Name: "widget", Lang: "fr-FR", AcceptLanguage: "fr-FR,fr"})
 	b.Do(chromedp.Navigate(env.URL + "/demo"))
 	b.WaitFor("the offline launcher", `(() => { const h = document.querySelector('parley-chat'); return !!(h && h.shadowRoot.querySelector('.d.off')); })()`)
@@ -215,6 +216,7 @@ func TestOutOfServiceAndRefusedOrigin(t *testing.T) {
 	if _, err := st.UpdateConnector(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
+	env.Settled(t)
 	b2 := browsertest.New(t, browsertest.Options{Name: "widget"})
 	b2.Do(chromedp.Navigate(env.URL + "/demo"))
 	b2.WaitFor("the refusal in the console", `true`)

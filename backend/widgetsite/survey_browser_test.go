@@ -35,6 +35,7 @@ func TestSurveysInChromium(t *testing.T) {
 			t.Fatalf("create survey field %s: %v", f.FieldName, err)
 		}
 	}
+	env.Settled(t)
 	anna := agent(t, env)
 	b := browsertest.New(t, browsertest.Options{Name: "widget", Lang: "en-US", AcceptLanguage: "en-US,en"})
 	b.Do(chromedp.Navigate(env.URL + "/demo"))
