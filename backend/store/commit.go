@@ -213,10 +213,10 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 		window:    window,
 		highWater: limit,
 		log:       log,
-		room:    make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		abort:   make(chan struct{}),
-		stopped: make(chan struct{}),
+		room:      make(chan struct{}),
+		wake:      make(chan struct{}, 1),
+		abort:     make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	close(c.room)
 	go c.run()
