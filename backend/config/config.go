@@ -66,6 +66,16 @@ type Config struct {
 	// server's internals, so it should be a loopback address; [Config.Warnings] says so
 	// otherwise.
 	PprofAddr string
+	// ConnectTimeout is how long a new connection may take to say who it is (its connect
+	// command) before it is closed (PARLEY_CONNECT_TIMEOUT; default 10s).
+	ConnectTimeout time.Duration
+	// CommandsPerSecond and CommandBurst bound each connection's commands (PARLEY_COMMANDS_PER_SECOND,
+	// default 20; PARLEY_COMMAND_BURST, default 60); more are answered with rate_limited.
+	CommandsPerSecond int
+	CommandBurst      int
+	// CommitQueue is how many writes may wait for the database before clients' commands wait
+	// too, or are answered busy (PARLEY_COMMIT_QUEUE; default 4096).
+	CommitQueue int
 }
 
 // Default returns the configuration used when nothing is set.
@@ -75,6 +85,7 @@ func Default() Config {
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
 		VisitorConnectsPerMinute: 120, AgentConnectsPerMinute: 300,
+		ConnectTimeout: 10 * time.Second, CommandsPerSecond: 20, CommandBurst: 60, CommitQueue: 4096,
 	}
 }
 
@@ -141,6 +152,10 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
 	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
 	str("PARLEY_PPROF_ADDR", &c.PprofAddr)
+	dur("PARLEY_CONNECT_TIMEOUT", &c.ConnectTimeout)
+	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
+	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
+	whole("PARLEY_COMMIT_QUEUE", &c.CommitQueue)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -194,6 +209,15 @@ func (c Config) Validate() error {
 	}
 	if c.AgentConnectsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("agent connects per minute must be 0 (no limit) or more, not %d", c.AgentConnectsPerMinute))
+	}
+	if c.ConnectTimeout < 100*time.Millisecond || c.ConnectTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("connect timeout %s must be between 100ms and 5m", c.ConnectTimeout))
+	}
+	if c.CommandsPerSecond < 1 || c.CommandBurst < 1 {
+		errs = append(errs, fmt.Errorf("commands per second (%d) and command burst (%d) must be at least 1", c.CommandsPerSecond, c.CommandBurst))
+	}
+	if c.CommitQueue < 1 {
+		errs = append(errs, fmt.Errorf("commit queue %d must be at least 1 (4096 is the default)", c.CommitQueue))
 	}
 	if c.PprofAddr != "" {
 		if _, port, err := net.SplitHostPort(c.PprofAddr); err != nil || port == "" {

@@ -56,7 +56,7 @@ type Server struct {
 // chat service and builds the HTTP app. Call Serve, then Shutdown.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
 	bus := changes.NewLocal()
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus})
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus, QueueLimit: cfg.CommitQueue})
 	if err != nil {
 		bus.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -81,7 +81,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		}
 	}
 	s.settings = settings.New(st, bus)
-	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow, Logger: log})
+	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
+		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
+		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
+	})
 	if err != nil {
 		s.settings.Close()
 		_ = st.Close()

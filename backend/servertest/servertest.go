@@ -221,6 +221,10 @@ func (e *Env) VisitorOn(t testing.TB, hash string, header http.Header) (*protocl
 	return c, conn
 }
 
+// DatabaseURL is the PostgreSQL database the server uses ("" on SQLite), for tests that act
+// on the database from outside (terminating its connections).
+func (e *Env) DatabaseURL() string { return e.cfg.DatabaseURL }
+
 // String describes the environment in failures.
 func (e *Env) String() string {
 	return fmt.Sprintf("parley at %s (%s)", e.URL, e.Server.Store().Dialect())
