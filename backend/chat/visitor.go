@@ -92,7 +92,7 @@ func (h visitorHandler) command(ctx context.Context, c *realtime.Conn, cmd proto
 	case *protocol.SurveySubmit:
 		fields, err := survey.CheckAll(cs.postChat, b.Fields)
 		if err != nil {
-			if pe := survey.ToProtocol(err); pe != nil {
+			if pe := protocol.SurveyError(err); pe != nil {
 				err = pe
 			}
 			s.reply(c, cmd.ID, nil, err)
@@ -324,12 +324,7 @@ func (s *Service) surveys(ctx context.Context, connectorID int64) (pre, post []p
 			return nil, nil, err
 		}
 		for _, f := range fields {
-			*dst = append(*dst, protocol.SurveyField{
-				Name: f.FieldName, Type: f.FieldType, Enabled: true, Prompt: f.Prompt, Length: f.Length, MultiLine: f.MultiLine,
-				Lines: f.Lines, Password: f.Password, ChangeCase: f.ChangeCase, Mask: f.Mask, Default: f.DefaultValue,
-				DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday, SelectType: f.SelectType,
-				ValidateLow: f.ValidateLow, ValidateHigh: f.ValidateHigh, Required: f.Required, Options: f.SelectOptions,
-			})
+			*dst = append(*dst, f.Field)
 		}
 	}
 	return pre, post, nil
@@ -401,7 +396,7 @@ func (s *Service) chatRequest(ctx context.Context, c *realtime.Conn, id string, 
 	s.mu.Unlock()
 	fields, err := survey.CheckAll(preChat, b.Fields)
 	if err != nil {
-		if pe := survey.ToProtocol(err); pe != nil {
+		if pe := protocol.SurveyError(err); pe != nil {
 			err = pe
 		}
 		s.reply(c, id, nil, err)
@@ -661,7 +656,7 @@ func (s *Service) fieldSubmit(c *realtime.Conn, cmd protocol.Command, b *protoco
 		ch.mu.Unlock()
 		if asked {
 			if err := survey.Check(f, value); err != nil {
-				if pe := survey.ToProtocol(err); pe != nil {
+				if pe := protocol.SurveyError(err); pe != nil {
 					err = pe
 				}
 				s.reply(c, cmd.ID, nil, err)
