@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleychat/parley/agentui/browser"
 	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/backoff"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -104,6 +105,7 @@ type App struct {
 	sock       browser.Socket
 	gen        int
 	retryTimer bool
+	retry      backoff.Backoff // spaces out reconnection attempts
 	lastFrame  time.Time
 	lastSent   time.Time
 	now        time.Time
@@ -265,7 +267,7 @@ func (a *App) checkSession(ctx app.Context) {
 			case err != nil || status >= 500:
 				// Offline or the server is restarting: keep trying, the shell is cached.
 				a.desk.Dropped()
-				a.platform.After(desk.Backoff(a.desk.Attempt, jitter()), func() { ctx.Dispatch(a.checkSession) })
+				a.platform.After(a.retry.Failed(a.platform.Now(), jitter()), func() { ctx.Dispatch(a.checkSession) })
 			case status == 200:
 				var u protocol.User
 				if json.Unmarshal(body, &u) == nil {
@@ -382,6 +384,7 @@ func (a *App) connect(ctx app.Context) {
 // opened sends agent.connect on a new socket.
 func (a *App) opened(ctx app.Context) {
 	a.lastFrame = a.platform.Now()
+	a.retry.Connected(a.lastFrame)
 	a.write(a.desk.Connect(a.token))
 }
 
@@ -453,9 +456,10 @@ func (a *App) closed(ctx app.Context, code int, reason string) {
 		a.signOut(ctx, "Your session has ended. Please sign in again.")
 	case reconnect:
 		a.desk.Dropped()
+		wait := a.retry.Failed(a.platform.Now(), jitter())
 		if !a.retryTimer {
 			a.retryTimer = true
-			a.platform.After(desk.Backoff(a.desk.Attempt, jitter()), func() {
+			a.platform.After(wait, func() {
 				ctx.Dispatch(func(ctx app.Context) {
 					a.retryTimer = false
 					if a.phase == phaseDesk && a.sock == nil && a.terminal == "" {
@@ -485,13 +489,14 @@ func closeText(code int, reason string) string {
 	return "The connection was closed."
 }
 
-// jitter spreads reconnects of many agents.
+// jitter is the random draw that spreads the reconnects of many agents, from crypto/rand,
+// which the app has already for its command ids.
 func jitter() float64 {
-	n, err := rand.Int(rand.Reader, big.NewInt(1000))
-	if err != nil {
+	var b [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
 		return 0.5
 	}
-	return float64(n.Int64()) / 1000
+	return float64(uint16(b[0])|uint16(b[1])<<8) / (1 << 16)
 }
 
 // alert raises alerts through the platform.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // The agent asks the visitor for a field (WhosOn requestfield): the "Ask for…" button of the
@@ -188,7 +189,7 @@ func (a *App) renderAskForm(id string, f *desk.AskForm, busy bool) app.UI {
 					return app.Option().Value(t.Type).Selected(t.Type == f.Type).Text(t.Label)
 				}),
 			)),
-		app.If(f.Type == "select", func() app.UI {
+		app.If(f.Type == survey.TypeSelect, func() app.UI {
 			return askRow("ask-options wide", "Options, one per line", "", f.Errors[desk.AskOptions],
 				app.Textarea().ID("ask-options").Rows(3).Disabled(busy).Text(f.Options).
 					Aria("invalid", strconv.FormatBool(f.Errors[desk.AskOptions] != "")).Aria("describedby", "ask-options-note").OnInput(edit(desk.AskOptions)))

@@ -28,7 +28,7 @@ AGENT_INPUTS := $(AGENT_TMP)/app.wasm $(addprefix $(AGENT_TMP)/,$(AGENT_ASSETS))
 
 ifndef PRECOMPRESS_SRC
 PRECOMPRESS ?= $(BUILD)/bin/precompress
-PRECOMPRESS_SRC := $(shell find backend/cmd/precompress -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+PRECOMPRESS_SRC := $(shell find backend/cmd/precompress backend/assetpack -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 $(PRECOMPRESS): $(PRECOMPRESS_SRC)
 	@mkdir -p $(@D)
 	$(GO) build -trimpath -o $@ ./backend/cmd/precompress

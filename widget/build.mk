@@ -22,7 +22,7 @@ WIDGET_GOROOT := $(shell $(GO) env GOROOT)
 WIDGET_WASM_EXEC := $(WIDGET_GOROOT)/lib/wasm/wasm_exec.js
 WIDGET_GO_SRC := $(shell find widget shared -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 PRECOMPRESS := $(BUILD)/bin/precompress
-PRECOMPRESS_SRC := $(shell find backend/cmd/precompress -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+PRECOMPRESS_SRC := $(shell find backend/cmd/precompress backend/assetpack -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 WIDGET_INPUTS := $(WIDGET_TMP)/app.wasm $(WIDGET_TMP)/wasm_exec.js $(WIDGET_TMP)/widget.js
 
 .PHONY: widget widget-size widget-test widget-vet
@@ -56,10 +56,10 @@ widget-size: $(WIDGET_OUT)/manifest.json
 
 ## widget-vet: vet the widget natively and for the browser
 widget-vet:
-	$(GO) vet ./widget/... ./backend/widgetsite/... ./backend/cmd/precompress/...
+	$(GO) vet ./widget/... ./backend/widgetsite/... ./backend/cmd/precompress/... ./backend/assetpack/...
 	GOOS=js GOARCH=wasm $(GO) vet ./widget/...
 
 ## widget-test: unit tests natively and under wasm (node), then the Chromium tests
 widget-test: $(WIDGET_OUT)/manifest.json
 	GOOS=js GOARCH=wasm $(GO) test -exec="$(WIDGET_GOROOT)/lib/wasm/go_js_wasm_exec" ./widget/...
-	$(GO) test ./widget/... ./backend/cmd/precompress/... ./backend/widgetsite/...
+	$(GO) test ./widget/... ./backend/cmd/precompress/... ./backend/assetpack/... ./backend/widgetsite/...

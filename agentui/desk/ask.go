@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // The agent asks the visitor for a field (WhosOn requestfield): the desk keeps the "Ask for…"
@@ -34,20 +35,20 @@ type AnswerType struct {
 	Label string
 }
 
-// AnswerTypes are the answer types an agent picks from, in the order shown; Type is one of
-// protocol.FieldTypes.
+// AnswerTypes are the answer types an agent picks from, in the order shown: the types of the
+// survey model (survey.Types) that make sense to ask for during a chat.
 var AnswerTypes = []AnswerType{
-	{"text", "Text"},
-	{"numeric", "Number"},
-	{"date", "Date"},
-	{"email", "E-mail address"},
-	{"select", "Choice"},
-	{"boolean", "Yes / no"},
-	{"rating", "Rating (1 to 5 stars)"},
+	{survey.TypeText, "Text"},
+	{survey.TypeNumeric, "Number"},
+	{survey.TypeDate, "Date"},
+	{survey.TypeEmail, "E-mail address"},
+	{survey.TypeSelect, "Choice"},
+	{survey.TypeBoolean, "Yes / no"},
+	{survey.TypeRating, "Rating (1 to 5 stars)"},
 }
 
 // RatingStars is the scale of a rating the agent asks for.
-const RatingStars = 5
+const RatingStars = survey.DefaultStars
 
 // maxNameRunes bounds a field name derived from the prompt; the agent may type a longer one
 // up to limits.DataKeyRunes.
@@ -97,13 +98,13 @@ func (f *AskForm) Field() protocol.SurveyField {
 	sf := askField(strings.TrimSpace(f.Name), f.Type, strings.TrimSpace(f.Prompt))
 	sf.Required = f.Required
 	switch f.Type {
-	case "select":
+	case survey.TypeSelect:
 		sf.Options = OptionLines(f.Options)
-		sf.SelectType = "select"
+		sf.SelectType = survey.SelectDropDown
 		if len(sf.Options) <= 4 {
-			sf.SelectType = "radio"
+			sf.SelectType = survey.SelectRadio
 		}
-	case "rating":
+	case survey.TypeRating:
 		sf.ValidateHigh = RatingStars
 	}
 	return sf
@@ -138,13 +139,13 @@ func CheckField(f protocol.SurveyField) map[AskPart]string {
 		errs[AskName] = "Enter a field name."
 	case utf8.RuneCountInString(f.Name) > limits.DataKeyRunes:
 		errs[AskName] = "The field name is too long."
-	case !ValidFieldName(f.Name):
+	case !survey.ValidName(f.Name):
 		errs[AskName] = "Use letters and digits only, starting with a letter."
 	}
-	if !validType(f.Type) {
+	if !survey.KnownType(f.Type) {
 		errs[AskType] = "Choose an answer type."
 	}
-	if f.Type == "select" {
+	if f.Type == survey.TypeSelect {
 		switch {
 		case len(f.Options) == 0:
 			errs[AskOptions] = "Enter at least one option, one per line."
@@ -167,28 +168,6 @@ func CheckField(f protocol.SurveyField) map[AskPart]string {
 		return nil
 	}
 	return errs
-}
-
-func validType(t string) bool {
-	for _, x := range protocol.FieldTypes {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
-// ValidFieldName reports whether name may name a field: a letter, then letters, digits or _.
-func ValidFieldName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		if !(isLetter(r) || i > 0 && (r >= '0' && r <= '9' || r == '_')) {
-			return false
-		}
-	}
-	return true
 }
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
@@ -296,14 +275,14 @@ func (a *Ask) Label() string {
 // rating, the value itself otherwise.
 func ShowValue(f protocol.SurveyField, v string) string {
 	switch f.Type {
-	case "boolean":
+	case survey.TypeBoolean:
 		switch v {
-		case "Y":
+		case survey.Yes:
 			return "Yes"
-		case "N":
+		case survey.No:
 			return "No"
 		}
-	case "rating":
+	case survey.TypeRating:
 		high := f.ValidateHigh
 		if high <= 0 {
 			high = RatingStars
@@ -454,7 +433,7 @@ func (d *Desk) EditAsk(id string, part AskPart, value string) {
 		}
 	case AskType:
 		f.Type = value
-		if value == "select" || value == "boolean" || value == "rating" {
+		if value == survey.TypeSelect || value == survey.TypeBoolean || value == survey.TypeRating {
 			delete(f.Errors, AskOptions)
 		}
 	case AskOptions:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 func TestFieldNameFromPrompt(t *testing.T) {
@@ -25,13 +26,23 @@ func TestFieldNameFromPrompt(t *testing.T) {
 		if got != want {
 			t.Errorf("FieldName(%q) = %q, want %q", in, got, want)
 		}
-		if got != "" && !ValidFieldName(got) {
+		if got != "" && !survey.ValidName(got) {
 			t.Errorf("FieldName(%q) = %q is no valid name", in, got)
 		}
 	}
-	for _, bad := range []string{"", "1abc", "_a", "a-b", "a b", "Zoë"} {
-		if ValidFieldName(bad) {
-			t.Errorf("%q must not be a valid name", bad)
+}
+
+// The agent offers only types of the survey model, each once.
+func TestAnswerTypesAreModelTypes(t *testing.T) {
+	seen := map[string]bool{}
+	for _, at := range AnswerTypes {
+		if !survey.KnownType(at.Type) || seen[at.Type] || at.Label == "" {
+			t.Errorf("answer type %+v is not a labelled type of the survey model, once", at)
+		}
+		seen[at.Type] = true
+		f := (&AskForm{Prompt: "Question", Name: "Q", Type: at.Type, Options: "a\nb"}).Field()
+		if errs := CheckField(f); errs != nil {
+			t.Errorf("type %s: %v", at.Type, errs)
 		}
 	}
 }

@@ -240,8 +240,6 @@ const previewRunes = 120
 // it on its one goroutine.
 type Desk struct {
 	Link Link
-	// Attempt counts reconnection attempts since the link was last online.
-	Attempt int
 	// SignedIn is true once the server accepted the agent's session.
 	SignedIn bool
 	User     protocol.User

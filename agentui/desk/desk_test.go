@@ -333,7 +333,7 @@ func TestSinceReplyAndCanned(t *testing.T) {
 	}
 }
 
-func TestAfterCloseAndBackoff(t *testing.T) {
+func TestAfterClose(t *testing.T) {
 	for _, tc := range []struct {
 		code            int
 		reconnect, sign bool
@@ -342,17 +342,6 @@ func TestAfterCloseAndBackoff(t *testing.T) {
 		if r != tc.reconnect || s != tc.sign {
 			t.Errorf("AfterClose(%d) = %v %v", tc.code, r, s)
 		}
-	}
-	prev := time.Duration(0)
-	for n := 1; n < 12; n++ {
-		b := Backoff(n, 0)
-		if b < prev || b > 15*time.Second {
-			t.Fatalf("Backoff(%d) = %v after %v", n, b, prev)
-		}
-		prev = b
-	}
-	if Backoff(20, 0.99) > 19*time.Second {
-		t.Fatal("backoff jitter too large")
 	}
 	d := newDesk()
 	d.Dropped()

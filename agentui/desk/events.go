@@ -98,7 +98,6 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.SignedIn = true
 	d.Link = LinkOnline
-	d.Attempt = 0
 	d.User = r.User
 	d.Statuses = r.Statuses
 	d.Status = r.Status

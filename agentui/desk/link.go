@@ -1,10 +1,6 @@
 package desk
 
-import (
-	"time"
-
-	"github.com/parleychat/parley/shared/protocol"
-)
+import "github.com/parleychat/parley/shared/protocol"
 
 // Close codes a browser reports for closes the server did not choose (RFC 6455).
 const (
@@ -29,23 +25,6 @@ func AfterClose(code int) (reconnect, signIn bool) {
 	return true, false
 }
 
-// Backoff is the wait before reconnection attempt n (1 for the first): quick at first, then
-// doubling up to 15 seconds. jitter in [0,1) spreads many agents' reconnects after a server
-// restart.
-func Backoff(n int, jitter float64) time.Duration {
-	if n <= 1 {
-		return time.Duration(250+jitter*250) * time.Millisecond
-	}
-	d := 500 * time.Millisecond
-	for i := 2; i < n && d < 15*time.Second; i++ {
-		d *= 2
-	}
-	if d > 15*time.Second {
-		d = 15 * time.Second
-	}
-	return d + time.Duration(jitter*float64(d)/4)
-}
-
 // Dropped records that the connection is gone and will be retried.
 func (d *Desk) Dropped() {
 	if d.SignedIn {
@@ -53,7 +32,6 @@ func (d *Desk) Dropped() {
 	} else {
 		d.Link = LinkConnecting
 	}
-	d.Attempt++
 	for _, c := range d.Chats {
 		c.VisitorTyping, c.Preview = false, ""
 	}

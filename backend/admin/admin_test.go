@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -198,6 +200,16 @@ type scenario struct {
 	after   func(t *testing.T, fx *fixture)
 }
 
+// surveyTypeOptions are the options of the survey form's type list: every type of the survey
+// model with its label.
+func surveyTypeOptions() []string {
+	var out []string
+	for _, t := range survey.Types {
+		out = append(out, `<option value="`+t.Name+`"`, ">"+html.EscapeString(t.Label)+"</option>")
+	}
+	return out
+}
+
 // userForm is a complete form for a new agent as a browser would send it.
 func userForm(mod func(url.Values)) url.Values {
 	v := url.Values{
@@ -360,10 +372,15 @@ func scenarios() []scenario {
 				}
 			}},
 		{name: "survey field validation", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
-			form:   url.Values{"kind": {"pre"}, "field_name": {"order_no"}, "field_type": {"text"}, "prompt": {"Order number"}, "mask": {"[0-9"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
+			form:   url.Values{"kind": {"pre"}, "name": {"order_no"}, "type": {"text"}, "prompt": {"Order number"}, "mask": {"[0-9"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
 			status: 422, want: []string{"Not a valid regular expression", `value="[0-9"`}},
+		{name: "survey field: the name is checked next to its input", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
+			form:   url.Values{"kind": {"pre"}, "name": {"1bad"}, "type": {"text"}, "prompt": {"Order number"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
+			status: 422, want: []string{"Use a letter, then letters, digits or _ (at most 64).", `id="f-name-err"`, `value="1bad"`}},
+		{name: "survey form offers every field type", as: "admin", method: "GET", path: "/admin/connectors/{conn}/surveys/new", status: 200,
+			want: surveyTypeOptions()},
 		{name: "survey field saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
-			form:   url.Values{"kind": {"post"}, "field_name": {"rating"}, "field_type": {"rating"}, "prompt": {"How did we do?"}, "required": {"on"}, "select_type": {"select"}, "validate_low": {"1"}, "validate_high": {"5"}},
+			form:   url.Values{"kind": {"post"}, "name": {"rating"}, "type": {"rating"}, "prompt": {"How did we do?"}, "required": {"on"}, "select_type": {"select"}, "validate_low": {"1"}, "validate_high": {"5"}},
 			status: 303, after: func(t *testing.T, fx *fixture) {
 				fs := must(fx.st.SurveyFields(context.Background(), id(fx, "{conn}"), store.SurveyPostChat))
 				if len(fs) != 1 || fs[0].ValidateHigh != 5 || !fs[0].Required {

@@ -6,14 +6,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 var (
 	kindOptions       = []option{{store.SurveyPreChat, "Pre-chat (before the chat starts)"}, {store.SurveyPostChat, "Post-chat (after it ends)"}}
-	fieldTypeOptions  = []option{{"text", "Text"}, {"numeric", "Number"}, {"date", "Date"}, {"time", "Time"}, {"boolean", "Yes / no"}, {"select", "Choice"}, {"rating", "Rating"}, {"company", "Company"}, {"email", "E-mail"}, {"name", "Visitor name (replaces the name field)"}}
-	changeCaseOptions = []option{{"0", "Leave as typed"}, {"1", "UPPER CASE"}, {"2", "Capitalise Each Word"}, {"3", "lower case"}}
-	selectTypeOptions = []option{{"select", "Drop-down list"}, {"radio", "Radio buttons"}}
+	fieldTypeOptions  = typeOptions()
+	changeCaseOptions = []option{{itoa(survey.CaseNone), "Leave as typed"}, {itoa(survey.CaseUpper), "UPPER CASE"}, {itoa(survey.CaseCapitalize), "Capitalise Each Word"}, {itoa(survey.CaseLower), "lower case"}}
+	selectTypeOptions = []option{{survey.SelectDropDown, "Drop-down list"}, {survey.SelectRadio, "Radio buttons"}}
 )
+
+// typeOptions offers the survey model's field types, in its order and with its labels.
+func typeOptions() []option {
+	opts := make([]option, len(survey.Types))
+	for i, t := range survey.Types {
+		opts[i] = option{t.Name, t.Label}
+	}
+	return opts
+}
 
 // surveysData is what the survey pages show.
 type surveysData struct {
@@ -43,8 +53,8 @@ func (h *handlers) surveys(c *fiber.Ctx) error {
 func surveyForm(sf store.SurveyField) *Form {
 	f := newForm(nil)
 	f.Set("kind", sf.Kind)
-	f.Set("field_name", sf.FieldName)
-	f.Set("field_type", sf.FieldType)
+	f.Set("name", sf.Name)
+	f.Set("type", sf.Type)
 	f.Set("prompt", sf.Prompt)
 	f.SetBool("required", sf.Required)
 	f.Set("sort", itoa(sf.Sort))
@@ -54,11 +64,11 @@ func surveyForm(sf store.SurveyField) *Form {
 	f.SetBool("password", sf.Password)
 	f.Set("change_case", itoa(sf.ChangeCase))
 	f.Set("mask", sf.Mask)
-	f.Set("default_value", sf.DefaultValue)
+	f.Set("default", sf.Default)
 	f.SetBool("default_date_today", sf.DefaultDateToday)
 	f.SetBool("default_time_today", sf.DefaultTimeToday)
 	f.Set("select_type", sf.SelectType)
-	f.Set("select_options", strings.Join(sf.SelectOptions, "\n"))
+	f.Set("options", strings.Join(sf.Options, "\n"))
 	f.Set("validate_low", itoa(sf.ValidateLow))
 	f.Set("validate_high", itoa(sf.ValidateHigh))
 	return f
@@ -67,7 +77,7 @@ func surveyForm(sf store.SurveyField) *Form {
 func (h *handlers) surveyPage(c *fiber.Ctx, status int, conn store.Connector, sf store.SurveyField, f *Form) error {
 	title := "New survey field"
 	if sf.ID != 0 {
-		title = "Survey field " + sf.FieldName
+		title = "Survey field " + sf.Name
 	}
 	p := h.page(c, title, "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID)+"/surveys", "Surveys of "+conn.Name
@@ -84,7 +94,7 @@ func (h *handlers) surveyNew(c *fiber.Ctx) error {
 		kind = store.SurveyPreChat
 	}
 	return h.surveyPage(c, fiber.StatusOK, conn, store.SurveyField{},
-		surveyForm(store.SurveyField{Kind: kind, FieldType: "text", SelectType: "select", Lines: 3, ValidateLow: -1, ValidateHigh: -1}))
+		surveyForm(store.SurveyField{Kind: kind, Field: survey.Field{Type: survey.TypeText, SelectType: survey.SelectDropDown, Lines: 3, ValidateLow: -1, ValidateHigh: -1}}))
 }
 
 // tenantField loads a survey field of the connector in the URL, which is the tenant's.
@@ -124,17 +134,17 @@ func (h *handlers) surveySave(c *fiber.Ctx) error {
 	if sf.ID == 0 {
 		sf.Kind = f.Get("kind")
 	}
-	sf.FieldName, sf.FieldType, sf.Prompt = f.Get("field_name"), f.Get("field_type"), f.Get("prompt")
+	sf.Name, sf.Type, sf.Prompt = f.Get("name"), f.Get("type"), f.Get("prompt")
 	sf.Required, sf.MultiLine, sf.Password = f.Checked("required"), f.Checked("multi_line"), f.Checked("password")
 	sf.Sort = f.Int("sort", 0, 10000, 0)
 	sf.Length = f.Int("length", 0, store.MaxMessageRunes, 0)
-	sf.Lines = f.Int("lines", 0, 20, 0)
-	sf.ChangeCase = f.Int("change_case", 0, 3, 0)
+	sf.Lines = f.Int("lines", 0, survey.MaxLines, 0)
+	sf.ChangeCase = f.Int("change_case", survey.CaseNone, survey.CaseLower, survey.CaseNone)
 	sf.Mask = strings.TrimSpace(f.Get("mask"))
-	sf.DefaultValue = f.Get("default_value")
+	sf.Default = f.Get("default")
 	sf.DefaultDateToday, sf.DefaultTimeToday = f.Checked("default_date_today"), f.Checked("default_time_today")
 	sf.SelectType = f.Get("select_type")
-	sf.SelectOptions = strings.Split(strings.ReplaceAll(f.Get("select_options"), "\r", ""), "\n")
+	sf.Options = strings.Split(strings.ReplaceAll(f.Get("options"), "\r", ""), "\n")
 	sf.ValidateLow = f.Int("validate_low", -1, 1000000000, -1)
 	sf.ValidateHigh = f.Int("validate_high", -1, 1000000000, -1)
 	if f.OK() {
@@ -154,7 +164,7 @@ func (h *handlers) surveySave(c *fiber.Ctx) error {
 		if f.storeError(err) {
 			if f.Message != "" && strings.Contains(f.Message, "clashes") {
 				f.Message = ""
-				f.Errors["field_name"] = "This survey already has a field with this name."
+				f.Errors["name"] = "This survey already has a field with this name."
 			}
 			return h.surveyPage(c, fiber.StatusUnprocessableEntity, conn, before, f)
 		}

@@ -23,7 +23,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/parleychat/parley/agentui"
-	"github.com/parleychat/parley/backend/cmd/precompress/assetpack"
+	"github.com/parleychat/parley/backend/assetpack"
 )
 
 // Prefix is the path the agent app is served under.

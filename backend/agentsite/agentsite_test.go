@@ -14,7 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/cmd/precompress/assetpack"
+	"github.com/parleychat/parley/backend/assetpack"
 )
 
 // built makes a build directory with a packed fake app, as `make agentui` would.

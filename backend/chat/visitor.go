@@ -91,7 +91,7 @@ func toVisitor(sub *fanout.Sub) bool { return tagOf(sub).role == protocol.RoleVi
 
 // surveyError turns a survey check's error into the protocol's.
 func surveyError(err error) error {
-	if pe := survey.ToProtocol(err); pe != nil {
+	if pe := protocol.SurveyError(err); pe != nil {
 		return pe
 	}
 	return err
@@ -194,16 +194,11 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 	}
 }
 
-// wireFields gives survey fields in the protocol's form.
+// wireFields gives survey fields in the protocol's form: the stored field's own.
 func wireFields(fields []store.SurveyField) []protocol.SurveyField {
 	var out []protocol.SurveyField
 	for _, f := range fields {
-		out = append(out, protocol.SurveyField{
-			Name: f.FieldName, Type: f.FieldType, Enabled: true, Prompt: f.Prompt, Length: f.Length, MultiLine: f.MultiLine,
-			Lines: f.Lines, Password: f.Password, ChangeCase: f.ChangeCase, Mask: f.Mask, Default: f.DefaultValue,
-			DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday, SelectType: f.SelectType,
-			ValidateLow: f.ValidateLow, ValidateHigh: f.ValidateHigh, Required: f.Required, Options: f.SelectOptions,
-		})
+		out = append(out, f.Field)
 	}
 	return out
 }

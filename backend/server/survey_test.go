@@ -6,6 +6,7 @@ import (
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // The connector's survey fields reach the visitor, pre-chat answers are checked and stored with
@@ -15,12 +16,12 @@ func TestSurveys(t *testing.T) {
 	ctx := ctxT(t)
 	st := env.Server.Store()
 	for _, f := range []store.SurveyField{
-		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, FieldName: "Topic", FieldType: "select",
-			Prompt: "What is it about?", Required: true, SelectType: "select", SelectOptions: []string{"Order", "Invoice"}, ValidateLow: -1, ValidateHigh: -1},
-		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, FieldName: "Company", FieldType: "company",
-			Prompt: "Company", ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1},
-		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPostChat, FieldName: "Rating", FieldType: "rating",
-			Prompt: "How did we do?", ValidateLow: -1, ValidateHigh: 5},
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, Field: survey.Field{Name: "Topic", Type: "select",
+			Prompt: "What is it about?", Required: true, SelectType: "select", Options: []string{"Order", "Invoice"}, ValidateLow: -1, ValidateHigh: -1}},
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPreChat, Field: survey.Field{Name: "Company", Type: "company",
+			Prompt: "Company", ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}},
+		{TenantID: env.Demo.TenantID, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPostChat, Field: survey.Field{Name: "Rating", Type: "rating",
+			Prompt: "How did we do?", ValidateLow: -1, ValidateHigh: 5}},
 	} {
 		if _, err := st.CreateSurveyField(ctx, f); err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 func TestMain(m *testing.M) {
@@ -235,9 +236,9 @@ func TestReadsFromMemory(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		st, c := e.st, e.cache
 		pre := must(st.CreateSurveyField(ctx, store.SurveyField{TenantID: e.ten.ID, ConnectorID: e.conn.ID, Kind: store.SurveyPreChat,
-			FieldName: "name", FieldType: "text", Prompt: "Name", ValidateLow: -1, ValidateHigh: -1}))(t)
+			Field: survey.Field{Name: "name", Type: "text", Prompt: "Name", ValidateLow: -1, ValidateHigh: -1}}))(t)
 		post := must(st.CreateSurveyField(ctx, store.SurveyField{TenantID: e.ten.ID, ConnectorID: e.conn.ID, Kind: store.SurveyPostChat,
-			FieldName: "rating", FieldType: "rating", Prompt: "Rating", ValidateLow: 1, ValidateHigh: 5}))(t)
+			Field: survey.Field{Name: "rating", Type: "rating", Prompt: "Rating", ValidateLow: 1, ValidateHigh: 5}}))(t)
 		ts := store.DefaultTenantSettings(e.ten.ID)
 		ts.MaxChatsPerIP = 2
 		ts = must(st.SaveTenantSettings(ctx, ts))(t)
@@ -310,7 +311,7 @@ func TestSavesVisibleAfterDelivery(t *testing.T) {
 		wantEqual(t, must(c.Connector(ctx, conn.ID))(t), conn)
 
 		f := must(st.CreateSurveyField(ctx, store.SurveyField{TenantID: e.ten.ID, ConnectorID: conn.ID, Kind: store.SurveyPreChat,
-			FieldName: "email", FieldType: "email", Prompt: "E-mail", ValidateLow: -1, ValidateHigh: -1}))(t)
+			Field: survey.Field{Name: "email", Type: "email", Prompt: "E-mail", ValidateLow: -1, ValidateHigh: -1}}))(t)
 		e.settle(t)
 		wantEqual(t, must(c.Survey(ctx, conn.ID))(t), settings.Survey{Pre: []store.SurveyField{f}})
 		f.Prompt = "Your e-mail"

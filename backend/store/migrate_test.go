@@ -218,7 +218,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 			if !slices.Equal(con.AllowedOrigins, []string{"https://shop.example"}) || con.Texts["welcomeMessage"] != "Hallo!" {
 				t.Fatalf("connector = %+v", con)
 			}
-			if fs := must[[]SurveyField](t)(s.SurveyFields(ctx, con.ID, SurveyPreChat)); len(fs) != 1 || fs[0].FieldName != "order" {
+			if fs := must[[]SurveyField](t)(s.SurveyFields(ctx, con.ID, SurveyPreChat)); len(fs) != 1 || fs[0].Name != "order" {
 				t.Fatalf("survey fields = %+v", fs)
 			}
 			if blocked := must[bool](t)(s.IPBlocked(ctx, 1, "203.0.113.9")); !blocked {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // writeMethod is the rule that makes an exported method of *Store a write: its name starts with
@@ -105,7 +106,7 @@ func newPublishFixture(t *testing.T, b backend) *publishFixture {
 		Groups: []int64{f.grp.ID}}))
 	field := func(name string) SurveyField {
 		return must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: f.ten.ID, ConnectorID: f.conn.ID,
-			Kind: SurveyPreChat, FieldName: name, FieldType: "text", Prompt: "Your " + name, ValidateLow: -1, ValidateHigh: -1}))
+			Kind: SurveyPreChat, Field: survey.Field{Name: name, Type: "text", Prompt: "Your " + name, ValidateLow: -1, ValidateHigh: -1}}))
 	}
 	f.field, f.doomedField = field("name"), field("company")
 	f.folder = must[CannedFolder](t)(s.CreateCannedFolder(ctx, CannedFolder{TenantID: f.ten.ID, Name: "Greetings"}))
@@ -197,7 +198,7 @@ var settingWrites = []settingWrite{
 	}},
 	{"CreateSurveyField", func(t *testing.T, f *publishFixture) []changes.Setting {
 		must[SurveyField](t)(f.s.CreateSurveyField(ctx, SurveyField{TenantID: f.ten.ID, ConnectorID: f.conn.ID, Kind: SurveyPostChat,
-			FieldName: "rating", FieldType: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}))
+			Field: survey.Field{Name: "rating", Type: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}}))
 		return []changes.Setting{setting(changes.KindSurvey, f.ten.ID, f.conn.ID)}
 	}},
 	{"UpdateSurveyField", func(t *testing.T, f *publishFixture) []changes.Setting {

@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/limits"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // ---- opening hours ----
@@ -238,11 +238,10 @@ const (
 	SurveyPostChat = "post"
 )
 
-// SurveyFieldTypes are WhosOn's survey field types; a "name" field takes the place of the visitor's name.
-var SurveyFieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name"}
-
-// SurveyField is one field of a connector's pre-chat or post-chat survey, with WhosOn's field
-// model. Validation limits (Length, ValidateLow/High) use -1 or 0 as "no limit" as WhosOn does.
+// SurveyField is one field of a connector's pre-chat or post-chat survey: the field as the
+// visitor gets it (the WhosOn field model of package survey) and where it belongs. Enabled is
+// true on every read, since an unwanted field is deleted rather than disabled, and HTML5Type
+// is not kept (the admin pages do not set it).
 type SurveyField struct {
 	ID          int64
 	TenantID    int64
@@ -250,32 +249,8 @@ type SurveyField struct {
 	Kind        string // SurveyPreChat or SurveyPostChat
 	Sort        int
 
-	FieldName string // the key under which the answer is stored (chat Fields)
-	FieldType string // one of SurveyFieldTypes
-	Prompt    string // the label the visitor sees
-	Required  bool
-
-	Length     int  // maximum characters; 0 = no limit
-	MultiLine  bool // text: a text area
-	Lines      int  // text area height
-	Password   bool // text: masked input
-	ChangeCase int  // WhosOn: 0 none, 1 upper, 2 capitalise words, 3 lower
-	Mask       string
-
-	DefaultValue     string
-	DefaultDateToday bool
-	DefaultTimeToday bool
-
-	SelectType    string   // "select" or "radio", for FieldType "select"
-	SelectOptions []string // the choices, for FieldType "select"
-
-	ValidateLow  int // numeric/rating/date: smallest allowed value; -1 = no limit
-	ValidateHigh int // largest allowed value; -1 = no limit
+	survey.Field
 }
-
-// fieldNameRE: a field's name is the key of its answer in the chat's fields, so it is no
-// longer than a protocol map key.
-var fieldNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,` + strconv.Itoa(limits.DataKeyRunes-1) + `}$`)
 
 // FieldError is a validation failure of one named field of a settings value, so that forms
 // can show the message next to the field. It wraps ErrInvalid.
@@ -293,64 +268,22 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Validate checks a survey field against WhosOn's rules. The error is a *FieldError naming
-// the struct field at fault.
+// Validate tidies a survey field and checks it against WhosOn's rules (survey.CheckSettings)
+// and its kind. The error is a *FieldError naming the struct field at fault.
 func (f *SurveyField) Validate() error {
-	f.FieldName = strings.TrimSpace(f.FieldName)
-	f.Prompt = strings.TrimSpace(f.Prompt)
-	if f.SelectType == "" {
-		f.SelectType = "select"
-	}
-	clean := f.SelectOptions[:0:0]
-	for _, o := range f.SelectOptions {
-		if o = strings.TrimSpace(o); o != "" {
-			clean = append(clean, o)
-		}
-	}
-	f.SelectOptions = clean
-	switch {
-	case f.Kind != SurveyPreChat && f.Kind != SurveyPostChat:
+	err := survey.CheckSettings(&f.Field)
+	if f.Kind != SurveyPreChat && f.Kind != SurveyPostChat {
 		return fieldErr("Kind", "choose pre-chat or post-chat")
-	case !fieldNameRE.MatchString(f.FieldName):
-		return fieldErr("FieldName", "use a letter, then letters, digits or _ (at most %d)", limits.DataKeyRunes)
-	case !slices.Contains(SurveyFieldTypes, f.FieldType):
-		return fieldErr("FieldType", "choose one of %s", strings.Join(SurveyFieldTypes, ", "))
-	case f.Prompt == "":
-		return fieldErr("Prompt", "enter the question the visitor sees")
-	case f.Length < 0 || f.Length > MaxMessageRunes:
-		return fieldErr("Length", "enter 0 (no limit) to %d", MaxMessageRunes)
-	case f.MultiLine && (f.Lines < 1 || f.Lines > 20):
-		return fieldErr("Lines", "a multi-line field needs 1 to 20 lines")
-	case f.ChangeCase < 0 || f.ChangeCase > 3:
-		return fieldErr("ChangeCase", "choose none, upper, capitalise or lower")
-	case f.SelectType != "select" && f.SelectType != "radio":
-		return fieldErr("SelectType", "choose a drop-down list or radio buttons")
-	case f.FieldType == "select" && len(f.SelectOptions) == 0:
-		return fieldErr("SelectOptions", "a choice field needs at least one option")
-	case f.ValidateLow < -1 || f.ValidateHigh < -1:
-		return fieldErr("ValidateLow", "use -1 for no limit")
-	case f.ValidateLow >= 0 && f.ValidateHigh >= 0 && f.ValidateLow > f.ValidateHigh:
-		return fieldErr("ValidateHigh", "the highest value must not be below the lowest")
-	case f.DefaultDateToday && f.FieldType != "date":
-		return fieldErr("DefaultDateToday", "only a date field can default to today")
-	case f.DefaultTimeToday && f.FieldType != "time":
-		return fieldErr("DefaultTimeToday", "only a time field can default to now")
-	case len(f.Mask) > 500:
-		return fieldErr("Mask", "the pattern is too long")
 	}
-	if f.Mask != "" {
-		if _, err := regexp.Compile(f.Mask); err != nil {
-			return fieldErr("Mask", "not a valid regular expression: %v", err)
-		}
+	var se *survey.SettingError
+	if errors.As(err, &se) {
+		return &FieldError{Field: se.Setting, Message: se.Message}
 	}
-	if f.FieldType == "select" && f.DefaultValue != "" && !slices.Contains(f.SelectOptions, f.DefaultValue) {
-		return fieldErr("DefaultValue", "the default must be one of the options")
-	}
-	return nil
+	return err
 }
 
 // CreateSurveyField adds a field to a connector's survey. The connector must belong to
-// f.TenantID; FieldName must be unique within the survey (ErrConflict otherwise).
+// f.TenantID; Name must be unique within the survey (ErrConflict otherwise).
 func (s *Store) CreateSurveyField(ctx context.Context, f SurveyField) (SurveyField, error) {
 	if err := f.Validate(); err != nil {
 		return SurveyField{}, wrap("create survey field", err)

@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/parleychat/parley/shared/survey"
+)
 
 // The settings tables (surveys, canned responses, tenant settings, IP blacklist). Their row
 // types are listed in allRows (rows.go) after the tables they reference.
@@ -83,15 +87,15 @@ type ipBlockRow struct {
 func (ipBlockRow) TableName() string { return "ip_blocks" }
 
 func surveyFieldToRow(f SurveyField) (surveyFieldRow, error) {
-	opts, err := jsonText(f.SelectOptions, len(f.SelectOptions) == 0)
+	opts, err := jsonText(f.Options, len(f.Options) == 0)
 	if err != nil {
 		return surveyFieldRow{}, err
 	}
 	return surveyFieldRow{
 		ID: f.ID, TenantID: f.TenantID, ConnectorID: f.ConnectorID, Kind: f.Kind, Sort: f.Sort,
-		FieldName: f.FieldName, FieldType: f.FieldType, Prompt: f.Prompt, Required: f.Required,
+		FieldName: f.Name, FieldType: f.Type, Prompt: f.Prompt, Required: f.Required,
 		Length: f.Length, MultiLine: f.MultiLine, Lines: f.Lines, Password: f.Password, ChangeCase: f.ChangeCase,
-		Mask: f.Mask, DefaultValue: f.DefaultValue, DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday,
+		Mask: f.Mask, DefaultValue: f.Default, DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday,
 		SelectType: f.SelectType, SelectOptions: opts, ValidateLow: f.ValidateLow, ValidateHigh: f.ValidateHigh,
 	}, nil
 }
@@ -99,12 +103,14 @@ func surveyFieldToRow(f SurveyField) (surveyFieldRow, error) {
 func (r surveyFieldRow) domain() (SurveyField, error) {
 	f := SurveyField{
 		ID: r.ID, TenantID: r.TenantID, ConnectorID: r.ConnectorID, Kind: r.Kind, Sort: r.Sort,
-		FieldName: r.FieldName, FieldType: r.FieldType, Prompt: r.Prompt, Required: r.Required,
-		Length: r.Length, MultiLine: r.MultiLine, Lines: r.Lines, Password: r.Password, ChangeCase: r.ChangeCase,
-		Mask: r.Mask, DefaultValue: r.DefaultValue, DefaultDateToday: r.DefaultDateToday, DefaultTimeToday: r.DefaultTimeToday,
-		SelectType: r.SelectType, ValidateLow: r.ValidateLow, ValidateHigh: r.ValidateHigh,
+		Field: survey.Field{
+			Name: r.FieldName, Type: r.FieldType, Enabled: true, Prompt: r.Prompt, Required: r.Required,
+			Length: r.Length, MultiLine: r.MultiLine, Lines: r.Lines, Password: r.Password, ChangeCase: r.ChangeCase,
+			Mask: r.Mask, Default: r.DefaultValue, DefaultDateToday: r.DefaultDateToday, DefaultTimeToday: r.DefaultTimeToday,
+			SelectType: r.SelectType, ValidateLow: r.ValidateLow, ValidateHigh: r.ValidateHigh,
+		},
 	}
-	err := fromJSONText(r.SelectOptions, &f.SelectOptions)
+	err := fromJSONText(r.SelectOptions, &f.Options)
 	return f, err
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // TestSettings runs the settings tables' contract on every backend.
@@ -37,37 +39,56 @@ func testSurveyFields(t *testing.T, s *Store) {
 	foreign := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Foreign"}))
 
 	name := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat,
-		FieldName: "name", FieldType: "text", Prompt: "Your name", Required: true, Length: 100, ChangeCase: 3, ValidateLow: -1, ValidateHigh: -1}))
+		Field: survey.Field{Name: "name", Type: "text", Prompt: "Your name", Required: true, Length: 100, ChangeCase: 3, ValidateLow: -1, ValidateHigh: -1}}))
 	topic := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat, Sort: 2,
-		FieldName: "topic", FieldType: "select", Prompt: "Topic", SelectType: "radio", SelectOptions: []string{"Billing", " ", "Orders"},
-		DefaultValue: "Orders", ValidateLow: -1, ValidateHigh: -1}))
-	if !slices.Equal(topic.SelectOptions, []string{"Billing", "Orders"}) {
-		t.Fatalf("options = %q", topic.SelectOptions)
+		Field: survey.Field{Name: "topic", Type: "select", Prompt: "Topic", SelectType: "radio", Options: []string{"Billing", " ", "Orders"},
+			Default: "Orders", ValidateLow: -1, ValidateHigh: -1}}))
+	if !slices.Equal(topic.Options, []string{"Billing", "Orders"}) {
+		t.Fatalf("options = %q", topic.Options)
+	}
+	if !topic.Enabled {
+		t.Fatal("a stored field reads back disabled")
 	}
 	rating := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPostChat,
-		FieldName: "rating", FieldType: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}))
+		Field: survey.Field{Name: "rating", Type: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}}))
 	wantEqual(t, must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, SurveyPreChat)), []SurveyField{name, topic})
 	wantEqual(t, must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, "")), []SurveyField{name, topic, rating})
 
-	_, err := s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat, FieldName: "name", FieldType: "text", Prompt: "Again"})
+	_, err := s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPreChat, Field: survey.Field{Name: "name", Type: "text", Prompt: "Again"}})
 	wantErr(t, err, ErrConflict)
-	_, err = s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: foreign.ID, Kind: SurveyPreChat, FieldName: "x", FieldType: "text", Prompt: "X"})
+	_, err = s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: foreign.ID, Kind: SurveyPreChat, Field: survey.Field{Name: "x", Type: "text", Prompt: "X"}})
 	wantErr(t, err, ErrInvalid)
 	for field, f := range map[string]SurveyField{
-		"FieldName":        {FieldName: "1bad", FieldType: "text", Prompt: "P"},
-		"FieldType":        {FieldName: "a", FieldType: "colour", Prompt: "P"},
-		"Prompt":           {FieldName: "a", FieldType: "text"},
-		"Mask":             {FieldName: "a", FieldType: "text", Prompt: "P", Mask: "("},
-		"ValidateHigh":     {FieldName: "a", FieldType: "numeric", Prompt: "P", ValidateLow: 5, ValidateHigh: 1},
-		"SelectOptions":    {FieldName: "a", FieldType: "select", Prompt: "P"},
-		"DefaultValue":     {FieldName: "a", FieldType: "select", Prompt: "P", SelectOptions: []string{"x"}, DefaultValue: "y"},
-		"ChangeCase":       {FieldName: "a", FieldType: "text", Prompt: "P", ChangeCase: 4},
-		"Lines":            {FieldName: "a", FieldType: "text", Prompt: "P", MultiLine: true},
-		"DefaultDateToday": {FieldName: "a", FieldType: "text", Prompt: "P", DefaultDateToday: true},
+		"Kind":             {Kind: "during", Field: survey.Field{Name: "a", Type: "text", Prompt: "P"}},
+		"Name":             {Field: survey.Field{Name: "1bad", Type: "text", Prompt: "P"}},
+		"Type":             {Field: survey.Field{Name: "a", Type: "colour", Prompt: "P"}},
+		"Prompt":           {Field: survey.Field{Name: "a", Type: "text"}},
+		"Mask":             {Field: survey.Field{Name: "a", Type: "text", Prompt: "P", Mask: "("}},
+		"ValidateHigh":     {Field: survey.Field{Name: "a", Type: "numeric", Prompt: "P", ValidateLow: 5, ValidateHigh: 1}},
+		"Options":          {Field: survey.Field{Name: "a", Type: "select", Prompt: "P"}},
+		"Default":          {Field: survey.Field{Name: "a", Type: "select", Prompt: "P", Options: []string{"x"}, Default: "y"}},
+		"ChangeCase":       {Field: survey.Field{Name: "a", Type: "text", Prompt: "P", ChangeCase: 4}},
+		"Lines":            {Field: survey.Field{Name: "a", Type: "text", Prompt: "P", MultiLine: true}},
+		"DefaultDateToday": {Field: survey.Field{Name: "a", Type: "text", Prompt: "P", DefaultDateToday: true}},
 	} {
-		f.TenantID, f.ConnectorID, f.Kind = ten.ID, c.ID, SurveyPreChat
+		if f.Kind == "" {
+			f.Kind = SurveyPreChat
+		}
+		f.TenantID, f.ConnectorID = ten.ID, c.ID
 		_, err := s.CreateSurveyField(ctx, f)
 		wantField(t, err, field)
+	}
+
+	// Every type of the survey model can be stored, and reads back as written.
+	for i, ft := range survey.Types {
+		f := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: ten.ID, ConnectorID: c.ID, Kind: SurveyPostChat, Sort: 10 + i,
+			Field: survey.Field{Name: "t_" + ft.Name, Type: ft.Name, Prompt: ft.Label, Options: []string{"x"}, ValidateLow: -1, ValidateHigh: -1}}))
+		if got := must[SurveyField](t)(s.SurveyField(ctx, ten.ID, f.ID)); got.Type != ft.Name || !got.Enabled {
+			t.Fatalf("type %s reads back as %+v", ft.Name, got)
+		}
+		if err := s.DeleteSurveyField(ctx, ten.ID, f.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	name.Prompt, name.Kind = "Full name", SurveyPostChat // Kind is kept

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/cmd/precompress/assetpack"
+	"github.com/parleychat/parley/backend/assetpack"
 )
 
 // The logical names of the built files, as the manifest lists them.

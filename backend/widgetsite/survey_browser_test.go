@@ -11,6 +11,7 @@ import (
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // TestSurveysInChromium runs a connector's pre-chat and post-chat surveys in a real browser
@@ -23,16 +24,16 @@ func TestSurveysInChromium(t *testing.T) {
 	ctx := context.Background()
 	st := env.Server.Store()
 	for _, f := range []store.SurveyField{
-		{Kind: store.SurveyPreChat, FieldName: "FindMethod", FieldType: "select", Prompt: "How did you find us?", Required: true,
-			SelectType: "select", SelectOptions: []string{"Search engine", "A friend", "Advertising"}, ValidateLow: -1, ValidateHigh: -1},
-		{Kind: store.SurveyPostChat, FieldName: "Rating", FieldType: "rating", Prompt: "Please rate your chat experience", Required: true,
-			ValidateLow: -1, ValidateHigh: 5},
-		{Kind: store.SurveyPostChat, FieldName: "Comment", FieldType: "text", Prompt: "Anything we could do better?", MultiLine: true, Lines: 3,
-			Length: 500, ValidateLow: -1, ValidateHigh: -1},
+		{Kind: store.SurveyPreChat, Field: survey.Field{Name: "FindMethod", Type: "select", Prompt: "How did you find us?", Required: true,
+			SelectType: "select", Options: []string{"Search engine", "A friend", "Advertising"}, ValidateLow: -1, ValidateHigh: -1}},
+		{Kind: store.SurveyPostChat, Field: survey.Field{Name: "Rating", Type: "rating", Prompt: "Please rate your chat experience", Required: true,
+			ValidateLow: -1, ValidateHigh: 5}},
+		{Kind: store.SurveyPostChat, Field: survey.Field{Name: "Comment", Type: "text", Prompt: "Anything we could do better?", MultiLine: true, Lines: 3,
+			Length: 500, ValidateLow: -1, ValidateHigh: -1}},
 	} {
 		f.TenantID, f.ConnectorID = env.Demo.TenantID, env.Demo.ConnectorID
 		if _, err := st.CreateSurveyField(ctx, f); err != nil {
-			t.Fatalf("create survey field %s: %v", f.FieldName, err)
+			t.Fatalf("create survey field %s: %v", f.Name, err)
 		}
 	}
 	env.Settled(t)

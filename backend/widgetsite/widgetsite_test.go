@@ -11,7 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/cmd/precompress/assetpack"
+	"github.com/parleychat/parley/backend/assetpack"
 	"github.com/parleychat/parley/backend/widgetsite"
 )
 

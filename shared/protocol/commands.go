@@ -1,10 +1,10 @@
 package protocol
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/parleychat/parley/shared/limits"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // The command types. Visitor-only, agent-only and shared commands are listed in [commandTypes].
@@ -404,13 +404,11 @@ func (c *FieldAsk) Validate() error {
 		checkRunes("field.mask", f.Mask, 200), checkRunes("field.default", f.Default, limits.DataValueRunes)); err != nil {
 		return err
 	}
-	for i, r := range f.Name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || r == '_')) {
-			return &Error{Code: CodeInvalid, Field: "field.name", Message: "a field name starts with a letter and has only letters, digits and _"}
-		}
+	if !survey.ValidName(f.Name) {
+		return &Error{Code: CodeInvalid, Field: "field.name", Message: "a field name starts with a letter and has only letters, digits and _"}
 	}
-	if !slices.Contains(FieldTypes, f.Type) {
-		return &Error{Code: CodeInvalid, Field: "field.type", Message: "field type must be one of " + strings.Join(FieldTypes, ", ")}
+	if !survey.KnownType(f.Type) {
+		return &Error{Code: CodeInvalid, Field: "field.type", Message: "field type must be one of " + strings.Join(survey.TypeNames(), ", ")}
 	}
 	if len(f.Options) > limits.DataEntries {
 		return &Error{Code: CodeTooLarge, Field: "field.options", Message: "too many options"}
@@ -420,14 +418,11 @@ func (c *FieldAsk) Validate() error {
 			return err
 		}
 	}
-	if f.Type == "select" && len(f.Options) == 0 {
+	if f.Type == survey.TypeSelect && len(f.Options) == 0 {
 		return &Error{Code: CodeInvalid, Field: "field.options", Message: "a choice field needs options"}
 	}
 	return nil
 }
-
-// FieldTypes are the survey field types of the WhosOn field model.
-var FieldTypes = []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name"}
 
 // ChatJoin adds the agent to a chat they do not own: as an observer, whom the visitor does not
 // see, or as a participant who writes to the visitor too. Supervisors and administrators may

@@ -157,29 +157,6 @@ type Connected struct {
 // EventType implements [EventBody].
 func (*Connected) EventType() Type { return TypeConnected }
 
-// SurveyField describes one pre-chat, post-chat or requested field, with the WhosOn field model.
-type SurveyField struct {
-	Name             string   `json:"name"`
-	Type             string   `json:"type"` // text, numeric, date, time, boolean, select, rating, company, email, name
-	Enabled          bool     `json:"enabled"`
-	Prompt           string   `json:"prompt"`
-	Length           int      `json:"length,omitempty"`
-	MultiLine        bool     `json:"multi_line,omitempty"`
-	Lines            int      `json:"lines,omitempty"`
-	Password         bool     `json:"password,omitempty"`
-	ChangeCase       int      `json:"change_case,omitempty"` // 0 none, 1 upper, 2 capitalize words, 3 lower
-	Mask             string   `json:"mask,omitempty"`        // regular expression
-	Default          string   `json:"default,omitempty"`
-	DefaultDateToday bool     `json:"default_date_today,omitempty"`
-	DefaultTimeToday bool     `json:"default_time_today,omitempty"`
-	SelectType       string   `json:"select_type,omitempty"` // select or radio
-	ValidateLow      int      `json:"validate_low"`          // -1: no lower limit
-	ValidateHigh     int      `json:"validate_high"`         // -1: no upper limit
-	Required         bool     `json:"required,omitempty"`
-	Options          []string `json:"options,omitempty"`
-	HTML5Type        string   `json:"html5_type,omitempty"`
-}
-
 // AgentReady answers [AgentConnect]: who the agent is, the tenant's statuses, the agent's open
 // chats (to resume) and pending offers.
 type AgentReady struct {

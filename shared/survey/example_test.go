@@ -11,7 +11,7 @@ import (
 // stores what CheckAll returns; a refusal becomes the error event the widget shows next to
 // the field.
 func ExampleCheckAll() {
-	fields := []protocol.SurveyField{
+	fields := []survey.Field{
 		{Name: "Company", Type: "company", Enabled: true, Prompt: "Company", ChangeCase: survey.CaseCapitalize, ValidateLow: -1, ValidateHigh: -1},
 		{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "How did you find us?", Required: true,
 			Options: []string{"Google", "LinkedIn Ad"}, ValidateLow: -1, ValidateHigh: -1},
@@ -21,7 +21,7 @@ func ExampleCheckAll() {
 
 	_, err = survey.CheckAll(fields, map[string]string{"FindMethod": "Bing"})
 	fmt.Println(err)
-	pe := survey.ToProtocol(err)
+	pe := protocol.SurveyError(err)
 	fmt.Println(pe.Code, pe.Field)
 	// Output:
 	// map[Campaign:spring Company:Acme Gmbh FindMethod:Google] <nil>
@@ -32,7 +32,7 @@ func ExampleCheckAll() {
 // A client without Go's regular expression engine passes its own; the widget uses the
 // browser's RegExp. Without one, masks are left to the server.
 func ExampleChecker() {
-	order := protocol.SurveyField{Name: "Order", Type: "text", Enabled: true, Mask: `[A-Z]{2}\d{4}`, ChangeCase: survey.CaseUpper, ValidateLow: -1, ValidateHigh: -1}
+	order := survey.Field{Name: "Order", Type: "text", Enabled: true, Mask: `[A-Z]{2}\d{4}`, ChangeCase: survey.CaseUpper, ValidateLow: -1, ValidateHigh: -1}
 	fmt.Println(survey.Checker{}.Check(order, "x"))
 	fmt.Println(survey.Checker{Mask: survey.MatchMask}.Check(order, "x"))
 	fmt.Println(survey.Check(order, "ab1234"), survey.Normalize(order, "ab1234"))

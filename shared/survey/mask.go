@@ -8,10 +8,12 @@ import (
 // maskCacheSize bounds the compiled masks kept; connectors have a handful each.
 const maskCacheSize = 256
 
-var maskCache = struct {
+// maskCache holds compiled masks; its map is made on first use, so that a program that never
+// matches a mask (the browser apps) carries no initialization for it.
+var maskCache struct {
 	sync.Mutex
 	m map[string]*regexp.Regexp // nil value: the pattern does not compile
-}{m: map[string]*regexp.Regexp{}}
+}
 
 // MatchMask is the server's [MaskFunc]: Go's RE2 engine, which runs in time linear in the
 // input whatever the pattern, so an administrator's mask cannot stall the server. The whole
@@ -27,8 +29,8 @@ func MatchMask(pattern, value string) (match, valid bool) {
 			re, _ = regexp.Compile(`^(?:` + pattern + `)$`)
 		}
 		maskCache.Lock()
-		if len(maskCache.m) >= maskCacheSize {
-			clear(maskCache.m)
+		if maskCache.m == nil || len(maskCache.m) >= maskCacheSize {
+			maskCache.m = make(map[string]*regexp.Regexp)
 		}
 		maskCache.m[pattern] = re
 		maskCache.Unlock()

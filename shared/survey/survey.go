@@ -1,7 +1,9 @@
-// Package survey normalizes and validates the answers to pre-chat, post-chat and
-// agent-requested survey fields (the WhosOn field model in [protocol.SurveyField]), so that
-// the visitor widget refuses an answer for the same reason the server does, and both store the
-// same normalized value.
+// Package survey owns the survey-field model of Parley (WhosOn's: [Field] and the list of
+// field types, [Types]) and normalizes and validates the answers to pre-chat, post-chat and
+// agent-requested fields, so that the visitor widget refuses an answer for the same reason the
+// server does, and both store the same normalized value. The protocol, the store, the admin
+// pages, the widget and the agent app all take the model from here, so a field type or a
+// field setting is added in one place.
 //
 // It imports only the standard library and builds for GOOS=js GOARCH=wasm. The regular
 // expression engine is the one part too big for the widget (about 100 KB brotli), so mask
@@ -19,30 +21,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/shared/limits"
-	"github.com/parleychat/parley/shared/protocol"
-)
-
-// The field types of the WhosOn field model (protocol.SurveyField.Type). An unknown or empty
-// type is treated as text, so a field type added on the admin side degrades to a text input.
-const (
-	TypeText    = "text"
-	TypeNumeric = "numeric"
-	TypeDate    = "date"
-	TypeTime    = "time"
-	TypeBoolean = "boolean"
-	TypeSelect  = "select"
-	TypeRating  = "rating"
-	TypeCompany = "company"
-	TypeEmail   = "email"
-	TypeName    = "name"
-)
-
-// The ChangeCase values of the WhosOn field model.
-const (
-	CaseNone       = 0
-	CaseUpper      = 1
-	CaseCapitalize = 2
-	CaseLower      = 3
 )
 
 // Rating scales: a rating field's ValidateHigh is its number of stars; without one it has
@@ -130,34 +108,6 @@ func (e Errors) Of(field string) *FieldError {
 	return nil
 }
 
-// ToProtocol turns a refusal from [Check] or [CheckAll] into the error event a client gets:
-// code invalid (too_large for a too long answer or too many), Field "fields.<name>" as the
-// protocol names map entries, so that a client can put the message next to the field. It
-// returns nil for any other error.
-func ToProtocol(err error) *protocol.Error {
-	var fe *FieldError
-	switch e := err.(type) {
-	case *FieldError:
-		fe = e
-	case Errors:
-		if len(e) > 0 {
-			fe = e[0]
-		}
-	}
-	if fe == nil {
-		return nil
-	}
-	code := protocol.CodeInvalid
-	if fe.Code == CodeTooLong || fe.Code == CodeTooMany {
-		code = protocol.CodeTooLarge
-	}
-	field := "fields"
-	if fe.Field != "" {
-		field += "." + fe.Field
-	}
-	return &protocol.Error{Code: code, Field: field, Message: fe.Error()}
-}
-
 // MaskFunc reports whether value matches pattern as a whole (like HTML's pattern attribute:
 // the pattern is anchored at both ends). valid is false when pattern is not a regular
 // expression the engine understands; the mask is then ignored.
@@ -172,7 +122,7 @@ type Checker struct {
 
 // Check validates one answer (as [Normalize] would store it) with masks matched by Go's RE2
 // engine. The error is a *FieldError.
-func Check(f protocol.SurveyField, value string) error {
+func Check(f Field, value string) error {
 	// The checker is made here, not held in a variable, so that a program that never calls
 	// Check (the widget) does not link the regular expression engine.
 	return Checker{Mask: MatchMask}.Check(f, value)
@@ -180,7 +130,7 @@ func Check(f protocol.SurveyField, value string) error {
 
 // CheckAll validates a set of answers with masks matched by Go's RE2 engine; see
 // [Checker.CheckAll].
-func CheckAll(fields []protocol.SurveyField, answers map[string]string) (map[string]string, error) {
+func CheckAll(fields []Field, answers map[string]string) (map[string]string, error) {
 	return Checker{Mask: MatchMask}.CheckAll(fields, answers)
 }
 
@@ -188,7 +138,7 @@ func CheckAll(fields []protocol.SurveyField, answers map[string]string) (map[str
 // multi-line field and as spaces elsewhere, trimmed; then per type: booleans as "Y" or "N",
 // times as HH:MM, and text, name, company and e-mail answers in the field's ChangeCase.
 // Choices keep their case, since they must equal an option.
-func Normalize(f protocol.SurveyField, value string) string {
+func Normalize(f Field, value string) string {
 	v := value
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "\uFFFD")
@@ -264,7 +214,7 @@ func changeCase(v string, mode int) string {
 
 // MaxRunes is the longest answer the field takes, in characters: its Length when set, and
 // never more than a protocol map value may hold (limits.DataValueRunes).
-func MaxRunes(f protocol.SurveyField) int {
+func MaxRunes(f Field) int {
 	if f.Length > 0 && f.Length < limits.DataValueRunes {
 		return f.Length
 	}
@@ -274,7 +224,7 @@ func MaxRunes(f protocol.SurveyField) int {
 // Range returns the bounds a numeric or rating answer must keep, -1 for none: a numeric
 // field's ValidateLow and ValidateHigh (WhosOn's unset 0 and 0 mean no bounds), a rating's 1
 // to its number of stars. Other types have none.
-func Range(f protocol.SurveyField) (low, high int) {
+func Range(f Field) (low, high int) {
 	switch f.Type {
 	case TypeRating:
 		high = f.ValidateHigh
@@ -295,7 +245,7 @@ func Range(f protocol.SurveyField) (low, high int) {
 // Default is the value a form shows before the visitor types: today's date or the current
 // time (in now's time zone, so pass the visitor's local time) when the field asks for it,
 // else its DefaultValue normalized; "" when that is not one of a choice field's options.
-func Default(f protocol.SurveyField, now time.Time) string {
+func Default(f Field, now time.Time) string {
 	switch {
 	case f.Type == TypeDate && f.DefaultDateToday:
 		return now.Format(DateLayout)
@@ -309,7 +259,7 @@ func Default(f protocol.SurveyField, now time.Time) string {
 	return v
 }
 
-func isOption(f protocol.SurveyField, v string) bool {
+func isOption(f Field, v string) bool {
 	for _, o := range f.Options {
 		if strings.TrimSpace(o) == v {
 			return true
@@ -320,11 +270,11 @@ func isOption(f protocol.SurveyField, v string) bool {
 
 // IsEmail reports whether the field takes an e-mail address: type email, or a text field
 // whose HTML5Type is email (as WhosOn's transcript address field).
-func IsEmail(f protocol.SurveyField) bool {
+func IsEmail(f Field) bool {
 	return f.Type == TypeEmail || strings.EqualFold(f.HTML5Type, "email")
 }
 
-func fieldErr(f protocol.SurveyField, code Code, msg string) *FieldError {
+func fieldErr(f Field, code Code, msg string) *FieldError {
 	return &FieldError{Field: f.Name, Code: code, Message: msg}
 }
 
@@ -332,7 +282,7 @@ func fieldErr(f protocol.SurveyField, code Code, msg string) *FieldError {
 // this order: required (a required boolean must be "Y": a box to tick), length, the type's
 // format (number, rating, date, time, e-mail, choice, yes or no), the numeric range, and the
 // mask. An empty answer to a field that is not required passes. The error is a *FieldError.
-func (c Checker) Check(f protocol.SurveyField, value string) error {
+func (c Checker) Check(f Field, value string) error {
 	if fe := c.check(f, Normalize(f, value)); fe != nil {
 		return fe
 	}
@@ -340,7 +290,7 @@ func (c Checker) Check(f protocol.SurveyField, value string) error {
 }
 
 // check validates a normalized answer.
-func (c Checker) check(f protocol.SurveyField, v string) *FieldError {
+func (c Checker) check(f Field, v string) *FieldError {
 	if v == "" || (f.Type == TypeBoolean && f.Required && v == No) {
 		if f.Required {
 			return fieldErr(f, CodeRequired, "an answer is required")
@@ -479,7 +429,7 @@ func validEmail(v string) bool {
 // characters) and their values trimmed and bounded; the whole set may hold at most
 // limits.DataEntries answers. Empty answers are left out of the result. On error the map is
 // nil.
-func (c Checker) CheckAll(fields []protocol.SurveyField, answers map[string]string) (map[string]string, error) {
+func (c Checker) CheckAll(fields []Field, answers map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(answers))
 	known := make(map[string]bool, len(fields))
 	var errs Errors
@@ -497,7 +447,7 @@ func (c Checker) CheckAll(fields []protocol.SurveyField, answers map[string]stri
 			out[f.Name] = v
 		}
 	}
-	extra := protocol.SurveyField{Type: TypeText, MultiLine: true}
+	extra := Field{Type: TypeText, MultiLine: true}
 	for _, k := range sortedKeys(answers) {
 		if known[k] {
 			continue

@@ -8,37 +8,36 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/limits"
-	"github.com/parleychat/parley/shared/protocol"
 )
 
 // field makes an enabled field of a type with no limits set, as the admin pages store it.
-func field(typ string, opts ...func(*protocol.SurveyField)) protocol.SurveyField {
-	f := protocol.SurveyField{Name: "F", Type: typ, Enabled: true, Prompt: "?", ValidateLow: -1, ValidateHigh: -1}
+func field(typ string, opts ...func(*Field)) Field {
+	f := Field{Name: "F", Type: typ, Enabled: true, Prompt: "?", ValidateLow: -1, ValidateHigh: -1}
 	for _, o := range opts {
 		o(&f)
 	}
 	return f
 }
 
-func required(f *protocol.SurveyField) { f.Required = true }
+func required(f *Field) { f.Required = true }
 
 func TestNormalize(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		f    protocol.SurveyField
+		f    Field
 		in   string
 		want string
 	}{
 		{"trims", field("text"), "  Ann  ", "Ann"},
 		{"no change case", field("text"), "aNN", "aNN"},
-		{"upper", field("text", func(f *protocol.SurveyField) { f.ChangeCase = CaseUpper }), "ab12cd", "AB12CD"},
-		{"lower", field("email", func(f *protocol.SurveyField) { f.ChangeCase = CaseLower }), " Ann@Example.COM ", "ann@example.com"},
-		{"capitalize words", field("company", func(f *protocol.SurveyField) { f.ChangeCase = CaseCapitalize }), "acme GMBH and co", "Acme Gmbh And Co"},
-		{"capitalize hyphens and apostrophes", field("name", func(f *protocol.SurveyField) { f.ChangeCase = CaseCapitalize }), "jean-luc o'neil", "Jean-Luc O'neil"},
-		{"capitalize digits", field("text", func(f *protocol.SurveyField) { f.ChangeCase = CaseCapitalize }), "3rd floor, élise", "3rd Floor, Élise"},
-		{"choices keep case", field("select", func(f *protocol.SurveyField) { f.ChangeCase = CaseUpper }), " Google ", "Google"},
+		{"upper", field("text", func(f *Field) { f.ChangeCase = CaseUpper }), "ab12cd", "AB12CD"},
+		{"lower", field("email", func(f *Field) { f.ChangeCase = CaseLower }), " Ann@Example.COM ", "ann@example.com"},
+		{"capitalize words", field("company", func(f *Field) { f.ChangeCase = CaseCapitalize }), "acme GMBH and co", "Acme Gmbh And Co"},
+		{"capitalize hyphens and apostrophes", field("name", func(f *Field) { f.ChangeCase = CaseCapitalize }), "jean-luc o'neil", "Jean-Luc O'neil"},
+		{"capitalize digits", field("text", func(f *Field) { f.ChangeCase = CaseCapitalize }), "3rd floor, élise", "3rd Floor, Élise"},
+		{"choices keep case", field("select", func(f *Field) { f.ChangeCase = CaseUpper }), " Google ", "Google"},
 		{"single line joins lines", field("text"), "a\r\nb\nc\rd", "a b c d"},
-		{"multi line keeps lines", field("text", func(f *protocol.SurveyField) { f.MultiLine = true }), "a\r\nb\rc\n", "a\nb\nc"},
+		{"multi line keeps lines", field("text", func(f *Field) { f.MultiLine = true }), "a\r\nb\rc\n", "a\nb\nc"},
 		{"boolean Y", field("boolean"), "Y", "Y"},
 		{"boolean true", field("boolean"), "true", "Y"},
 		{"boolean yes", field("boolean"), " Yes ", "Y"},
@@ -50,7 +49,7 @@ func TestNormalize(t *testing.T) {
 		{"time padded", field("time"), "9:05", "09:05"},
 		{"time kept when bad", field("time"), "25:00", "25:00"},
 		{"invalid utf-8", field("text"), "a\xffb", "a\uFFFDb"},
-		{"unknown type is text", field("phone", func(f *protocol.SurveyField) { f.ChangeCase = CaseUpper }), "x", "X"},
+		{"unknown type is text", field("phone", func(f *Field) { f.ChangeCase = CaseUpper }), "x", "X"},
 	} {
 		if got := Normalize(tc.f, tc.in); got != tc.want {
 			t.Errorf("%s: Normalize(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
@@ -59,13 +58,13 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	numeric := func(low, high int) protocol.SurveyField {
-		return field("numeric", func(f *protocol.SurveyField) { f.ValidateLow, f.ValidateHigh = low, high })
+	numeric := func(low, high int) Field {
+		return field("numeric", func(f *Field) { f.ValidateLow, f.ValidateHigh = low, high })
 	}
-	choice := field("select", func(f *protocol.SurveyField) { f.Options = []string{"Google", "LinkedIn Ad", "Twitter Ad"} })
+	choice := field("select", func(f *Field) { f.Options = []string{"Google", "LinkedIn Ad", "Twitter Ad"} })
 	for _, tc := range []struct {
 		name string
-		f    protocol.SurveyField
+		f    Field
 		in   string
 		want Code // "" passes
 	}{
@@ -81,12 +80,12 @@ func TestCheck(t *testing.T) {
 		{"required boolean ticked", field("boolean", required), "true", ""},
 		{"optional boolean unticked", field("boolean"), "N", ""},
 		// length, in characters
-		{"length ok", field("text", func(f *protocol.SurveyField) { f.Length = 3 }), "äöü", ""},
-		{"too long", field("text", func(f *protocol.SurveyField) { f.Length = 3 }), "äöüß", CodeTooLong},
-		{"length after trim", field("text", func(f *protocol.SurveyField) { f.Length = 3 }), "  abc  ", ""},
+		{"length ok", field("text", func(f *Field) { f.Length = 3 }), "äöü", ""},
+		{"too long", field("text", func(f *Field) { f.Length = 3 }), "äöüß", CodeTooLong},
+		{"length after trim", field("text", func(f *Field) { f.Length = 3 }), "  abc  ", ""},
 		{"no limit is the protocol's", field("text"), strings.Repeat("x", limits.DataValueRunes), ""},
 		{"over the protocol's limit", field("text"), strings.Repeat("x", limits.DataValueRunes+1), CodeTooLong},
-		{"length over the protocol's", field("text", func(f *protocol.SurveyField) { f.Length = 5000 }), strings.Repeat("x", limits.DataValueRunes+1), CodeTooLong},
+		{"length over the protocol's", field("text", func(f *Field) { f.Length = 5000 }), strings.Repeat("x", limits.DataValueRunes+1), CodeTooLong},
 		// numbers
 		{"number", numeric(-1, -1), "42", ""},
 		{"negative decimal", numeric(-1, -1), "-3.5", ""},
@@ -117,9 +116,9 @@ func TestCheck(t *testing.T) {
 		{"rating 1", field("rating"), "1", ""},
 		{"rating 0", field("rating"), "0", CodeOutOfRange},
 		{"rating above default 5", field("rating"), "6", CodeOutOfRange},
-		{"rating of 10", field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 10 }), "10", ""},
-		{"rating capped", field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 100 }), "11", CodeOutOfRange},
-		{"rating of 3", field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 3 }), "4", CodeOutOfRange},
+		{"rating of 10", field("rating", func(f *Field) { f.ValidateHigh = 10 }), "10", ""},
+		{"rating capped", field("rating", func(f *Field) { f.ValidateHigh = 100 }), "11", CodeOutOfRange},
+		{"rating of 3", field("rating", func(f *Field) { f.ValidateHigh = 3 }), "4", CodeOutOfRange},
 		{"rating not whole", field("rating"), "4.5", CodeBadNumber},
 		{"rating word", field("rating"), "five", CodeBadNumber},
 		// dates and times
@@ -139,7 +138,7 @@ func TestCheck(t *testing.T) {
 		{"email", field("email"), "ann@example.com", ""},
 		{"email plus and subdomain", field("email"), "ann.b+chat@mail.example.co.uk", ""},
 		{"email idn", field("email"), "zoë@bücher.de", ""},
-		{"email html5 type", field("text", func(f *protocol.SurveyField) { f.HTML5Type = "email" }), "nope", CodeBadEmail},
+		{"email html5 type", field("text", func(f *Field) { f.HTML5Type = "email" }), "nope", CodeBadEmail},
 		{"email no at", field("email"), "ann.example.com", CodeBadEmail},
 		{"email two ats", field("email"), "a@b@example.com", CodeBadEmail},
 		{"email no local", field("email"), "@example.com", CodeBadEmail},
@@ -158,18 +157,18 @@ func TestCheck(t *testing.T) {
 		{"not an option", choice, "Bing", CodeNotAnOption},
 		{"option case", choice, "google", CodeNotAnOption},
 		{"no options", field("select"), "x", CodeNotAnOption},
-		{"radio", field("select", func(f *protocol.SurveyField) { f.SelectType = "radio"; f.Options = []string{"a", "b"} }), "b", ""},
+		{"radio", field("select", func(f *Field) { f.SelectType = "radio"; f.Options = []string{"a", "b"} }), "b", ""},
 		{"boolean word", field("boolean"), "maybe", CodeNotAnOption},
 		// masks
-		{"mask", field("text", func(f *protocol.SurveyField) { f.Mask = `[A-Z]{2}\d{4}` }), "AB1234", ""},
-		{"mask is anchored", field("text", func(f *protocol.SurveyField) { f.Mask = `\d{4}` }), "x12345", CodeMask},
-		{"mask after case change", field("text", func(f *protocol.SurveyField) { f.Mask = `[A-Z]+`; f.ChangeCase = CaseUpper }), "abc", ""},
-		{"mask alternation anchored", field("text", func(f *protocol.SurveyField) { f.Mask = `a|b` }), "ab", CodeMask},
-		{"mask cannot escape", field("text", func(f *protocol.SurveyField) { f.Mask = `a)|(b` }), "zzz", ""},
-		{"invalid mask is none", field("text", func(f *protocol.SurveyField) { f.Mask = `([` }), "anything", ""},
-		{"mask on numbers", field("numeric", func(f *protocol.SurveyField) { f.Mask = `\d+` }), "-3", CodeMask},
-		{"mask not on empty", field("text", func(f *protocol.SurveyField) { f.Mask = `\d+` }), "", ""},
-		{"mask not on choices", field("select", func(f *protocol.SurveyField) { f.Mask = `\d+`; f.Options = []string{"x"} }), "x", ""},
+		{"mask", field("text", func(f *Field) { f.Mask = `[A-Z]{2}\d{4}` }), "AB1234", ""},
+		{"mask is anchored", field("text", func(f *Field) { f.Mask = `\d{4}` }), "x12345", CodeMask},
+		{"mask after case change", field("text", func(f *Field) { f.Mask = `[A-Z]+`; f.ChangeCase = CaseUpper }), "abc", ""},
+		{"mask alternation anchored", field("text", func(f *Field) { f.Mask = `a|b` }), "ab", CodeMask},
+		{"mask cannot escape", field("text", func(f *Field) { f.Mask = `a)|(b` }), "zzz", ""},
+		{"invalid mask is none", field("text", func(f *Field) { f.Mask = `([` }), "anything", ""},
+		{"mask on numbers", field("numeric", func(f *Field) { f.Mask = `\d+` }), "-3", CodeMask},
+		{"mask not on empty", field("text", func(f *Field) { f.Mask = `\d+` }), "", ""},
+		{"mask not on choices", field("select", func(f *Field) { f.Mask = `\d+`; f.Options = []string{"x"} }), "x", ""},
 	} {
 		err := Check(tc.f, tc.in)
 		if tc.want == "" {
@@ -186,7 +185,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckerWithoutMaskSkipsMasks(t *testing.T) {
-	f := field("text", func(f *protocol.SurveyField) { f.Mask = `\d+` })
+	f := field("text", func(f *Field) { f.Mask = `\d+` })
 	if err := (Checker{}).Check(f, "abc"); err != nil {
 		t.Errorf("zero Checker checked the mask: %v", err)
 	}
@@ -240,20 +239,20 @@ func TestMatchMask(t *testing.T) {
 }
 
 func TestCheckAll(t *testing.T) {
-	fields := []protocol.SurveyField{
-		field("name", func(f *protocol.SurveyField) {
+	fields := []Field{
+		field("name", func(f *Field) {
 			f.Name = "VisitorName"
 			f.Required = true
 			f.ChangeCase = CaseCapitalize
 		}),
-		field("select", func(f *protocol.SurveyField) {
+		field("select", func(f *Field) {
 			f.Name = "FindMethod"
 			f.Required = true
 			f.Options = []string{"Google", "Friend"}
 		}),
-		field("boolean", func(f *protocol.SurveyField) { f.Name = "Mailing" }),
-		field("numeric", func(f *protocol.SurveyField) { f.Name = "Age"; f.ValidateLow = 18 }),
-		field("text", func(f *protocol.SurveyField) { f.Name = "Off"; f.Enabled = false; f.Required = true }),
+		field("boolean", func(f *Field) { f.Name = "Mailing" }),
+		field("numeric", func(f *Field) { f.Name = "Age"; f.ValidateLow = 18 }),
+		field("text", func(f *Field) { f.Name = "Off"; f.Enabled = false; f.Required = true }),
 	}
 	got, err := CheckAll(fields, map[string]string{
 		"VisitorName": " ann smith ", "FindMethod": "Friend", "Mailing": "true", "Age": "",
@@ -313,7 +312,7 @@ func TestCheckAll(t *testing.T) {
 		t.Errorf("long extra value: %v", err)
 	}
 	// A repeated field name is checked once.
-	twice := []protocol.SurveyField{fields[0], fields[0]}
+	twice := []Field{fields[0], fields[0]}
 	if _, err := CheckAll(twice, nil); !errors.As(err, &errs) || len(errs) != 1 {
 		t.Errorf("repeated field: %v", err)
 	}
@@ -323,39 +322,24 @@ func TestCheckAll(t *testing.T) {
 	}
 }
 
-func TestToProtocol(t *testing.T) {
-	_, err := CheckAll([]protocol.SurveyField{field("text", func(f *protocol.SurveyField) { f.Name = "Order"; f.Length = 2 })}, map[string]string{"Order": "abc"})
-	pe := ToProtocol(err)
-	if pe == nil || pe.Code != protocol.CodeTooLarge || pe.Field != "fields.Order" || !strings.Contains(pe.Message, "at most 2") {
-		t.Errorf("ToProtocol = %#v", pe)
-	}
-	pe = ToProtocol(Check(field("email", required), ""))
-	if pe == nil || pe.Code != protocol.CodeInvalid || pe.Field != "fields.F" {
-		t.Errorf("ToProtocol = %#v", pe)
-	}
-	if ToProtocol(errors.New("other")) != nil || ToProtocol(nil) != nil || ToProtocol(Errors{}) != nil {
-		t.Error("ToProtocol of a foreign error")
-	}
-}
-
 func TestDefault(t *testing.T) {
 	now := time.Date(2025, 3, 9, 8, 7, 6, 0, time.FixedZone("CET", 3600))
 	for _, tc := range []struct {
 		name string
-		f    protocol.SurveyField
+		f    Field
 		want string
 	}{
-		{"value", field("text", func(f *protocol.SurveyField) { f.Default = " hi " }), "hi"},
-		{"value in case", field("text", func(f *protocol.SurveyField) { f.Default = "hi"; f.ChangeCase = CaseUpper }), "HI"},
+		{"value", field("text", func(f *Field) { f.Default = " hi " }), "hi"},
+		{"value in case", field("text", func(f *Field) { f.Default = "hi"; f.ChangeCase = CaseUpper }), "HI"},
 		{"none", field("text"), ""},
-		{"today", field("date", func(f *protocol.SurveyField) { f.DefaultDateToday = true; f.Default = "2000-01-01" }), "2025-03-09"},
-		{"date value", field("date", func(f *protocol.SurveyField) { f.Default = "2000-01-01" }), "2000-01-01"},
-		{"now", field("time", func(f *protocol.SurveyField) { f.DefaultTimeToday = true }), "08:07"},
-		{"today only for dates", field("text", func(f *protocol.SurveyField) { f.DefaultDateToday = true }), ""},
-		{"boolean", field("boolean", func(f *protocol.SurveyField) { f.Default = "Y" }), "Y"},
-		{"boolean true", field("boolean", func(f *protocol.SurveyField) { f.Default = "true" }), "Y"},
-		{"option", field("select", func(f *protocol.SurveyField) { f.Default = "b"; f.Options = []string{"a", "b"} }), "b"},
-		{"not an option", field("select", func(f *protocol.SurveyField) { f.Default = "c"; f.Options = []string{"a", "b"} }), ""},
+		{"today", field("date", func(f *Field) { f.DefaultDateToday = true; f.Default = "2000-01-01" }), "2025-03-09"},
+		{"date value", field("date", func(f *Field) { f.Default = "2000-01-01" }), "2000-01-01"},
+		{"now", field("time", func(f *Field) { f.DefaultTimeToday = true }), "08:07"},
+		{"today only for dates", field("text", func(f *Field) { f.DefaultDateToday = true }), ""},
+		{"boolean", field("boolean", func(f *Field) { f.Default = "Y" }), "Y"},
+		{"boolean true", field("boolean", func(f *Field) { f.Default = "true" }), "Y"},
+		{"option", field("select", func(f *Field) { f.Default = "b"; f.Options = []string{"a", "b"} }), "b"},
+		{"not an option", field("select", func(f *Field) { f.Default = "c"; f.Options = []string{"a", "b"} }), ""},
 	} {
 		if got := Default(tc.f, now); got != tc.want {
 			t.Errorf("%s: Default = %q, want %q", tc.name, got, tc.want)
@@ -365,25 +349,25 @@ func TestDefault(t *testing.T) {
 
 func TestRangeAndMaxRunes(t *testing.T) {
 	for _, tc := range []struct {
-		f         protocol.SurveyField
+		f         Field
 		low, high int
 	}{
 		{field("rating"), 1, DefaultStars},
-		{field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 0 }), 1, DefaultStars},
-		{field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 7 }), 1, 7},
-		{field("rating", func(f *protocol.SurveyField) { f.ValidateHigh = 50 }), 1, MaxStars},
+		{field("rating", func(f *Field) { f.ValidateHigh = 0 }), 1, DefaultStars},
+		{field("rating", func(f *Field) { f.ValidateHigh = 7 }), 1, 7},
+		{field("rating", func(f *Field) { f.ValidateHigh = 50 }), 1, MaxStars},
 		{field("numeric"), -1, -1},
-		{field("numeric", func(f *protocol.SurveyField) { f.ValidateLow, f.ValidateHigh = 0, 0 }), -1, -1},
-		{field("numeric", func(f *protocol.SurveyField) { f.ValidateLow, f.ValidateHigh = 0, 9 }), 0, 9},
-		{field("numeric", func(f *protocol.SurveyField) { f.ValidateLow, f.ValidateHigh = -5, 9 }), -1, 9},
-		{field("text", func(f *protocol.SurveyField) { f.ValidateLow, f.ValidateHigh = 1, 9 }), -1, -1},
+		{field("numeric", func(f *Field) { f.ValidateLow, f.ValidateHigh = 0, 0 }), -1, -1},
+		{field("numeric", func(f *Field) { f.ValidateLow, f.ValidateHigh = 0, 9 }), 0, 9},
+		{field("numeric", func(f *Field) { f.ValidateLow, f.ValidateHigh = -5, 9 }), -1, 9},
+		{field("text", func(f *Field) { f.ValidateLow, f.ValidateHigh = 1, 9 }), -1, -1},
 	} {
 		if low, high := Range(tc.f); low != tc.low || high != tc.high {
 			t.Errorf("Range(%s %d..%d) = %d..%d, want %d..%d", tc.f.Type, tc.f.ValidateLow, tc.f.ValidateHigh, low, high, tc.low, tc.high)
 		}
 	}
-	if MaxRunes(field("text")) != limits.DataValueRunes || MaxRunes(field("text", func(f *protocol.SurveyField) { f.Length = 10 })) != 10 ||
-		MaxRunes(field("text", func(f *protocol.SurveyField) { f.Length = 5000 })) != limits.DataValueRunes {
+	if MaxRunes(field("text")) != limits.DataValueRunes || MaxRunes(field("text", func(f *Field) { f.Length = 10 })) != 10 ||
+		MaxRunes(field("text", func(f *Field) { f.Length = 5000 })) != limits.DataValueRunes {
 		t.Error("MaxRunes")
 	}
 }
@@ -391,14 +375,14 @@ func TestRangeAndMaxRunes(t *testing.T) {
 // FuzzCheck feeds arbitrary answers and field settings: Check never panics, Normalize is
 // idempotent and Check judges an answer as it would judge its normalized form.
 func FuzzCheck(f *testing.F) {
-	types := []string{"text", "numeric", "date", "time", "boolean", "select", "rating", "company", "email", "name", ""}
+	types := append(TypeNames(), "")
 	f.Add(0, "  Ann  ", 0, 0, -1, -1, "", false, false)
 	f.Add(1, "3.5", 0, 0, 1, 10, `\d+`, true, false)
 	f.Add(6, "4", 0, 0, -1, 5, "", true, false)
 	f.Add(8, "a@b.cd", 10, 3, -1, -1, `.*`, false, true)
 	f.Add(3, "9:5", 0, 2, 0, 0, `([`, false, false)
 	f.Fuzz(func(t *testing.T, typ int, value string, length, changeCase, low, high int, mask string, req, multi bool) {
-		fld := protocol.SurveyField{
+		fld := Field{
 			Name: "F", Type: types[uint(typ)%uint(len(types))], Enabled: true, Length: length, ChangeCase: changeCase,
 			ValidateLow: low, ValidateHigh: high, Mask: mask, Required: req, MultiLine: multi,
 			Options: []string{value, "x"}, Default: value,
@@ -417,7 +401,7 @@ func FuzzCheck(f *testing.F) {
 				t.Fatalf("Check(%q) = %#v", value, err)
 			}
 		}
-		out, err := CheckAll([]protocol.SurveyField{fld}, map[string]string{"F": value, value: value})
+		out, err := CheckAll([]Field{fld}, map[string]string{"F": value, value: value})
 		if err == nil && out["F"] != n {
 			t.Fatalf("CheckAll kept %q, Normalize gives %q", out["F"], n)
 		}

@@ -13,6 +13,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/parleychat/parley/shared/backoff"
 	"github.com/parleychat/parley/shared/texts"
 	"github.com/parleychat/parley/widget/chat"
 	"github.com/parleychat/parley/widget/wire"
@@ -35,7 +36,8 @@ type app struct {
 	savedAt    time.Time
 	hostOrigin string
 	lastPosted string
-	reconnect  *time.Timer
+	// retry spaces out the reconnection attempts.
+	retry backoff.Backoff
 	// origin is the Parley server's, which serves this frame and the shared files.
 	origin string
 	// files are the browser's File objects of the uploads under way or failed, by line id.
@@ -191,7 +193,9 @@ func (a *app) connect() {
 	on(ws, "open", func(js.Value) {
 		a.do(func() {
 			if a.ws.Equal(ws) {
-				a.m.SocketOpened(time.Now())
+				now := time.Now()
+				a.retry.Connected(now)
+				a.m.SocketOpened(now)
 			}
 		})
 	})
@@ -220,8 +224,7 @@ func (a *app) connect() {
 			}
 			a.ws = js.Undefined()
 			if a.m.SocketClosed(code, time.Now()) {
-				wait := chat.Backoff(a.m.Attempts, rand.Float64())
-				a.reconnect = time.AfterFunc(wait, func() { a.do(a.connect) })
+				time.AfterFunc(a.retry.Failed(time.Now(), rand.Float64()), func() { a.do(a.connect) })
 			}
 		})
 	})

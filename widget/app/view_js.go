@@ -388,7 +388,7 @@ func (v *view) render() {
 	switch m.Conn {
 	case chat.ConnRetrying:
 		banner = t.Get(uitext.Reconnecting)
-		if m.Attempts > 3 {
+		if v.a.retry.Failures() > 3 {
 			banner = t.Get(uitext.ConnectionProblems)
 		}
 	}

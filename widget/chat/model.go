@@ -192,9 +192,6 @@ type Model struct {
 	FieldError string
 	// RefusedKey is the uitext key explaining a refusal.
 	RefusedKey string
-	// Attempts counts failed connection attempts in a row, for the reconnect backoff.
-	Attempts int
-
 	// Post is the state of the ended chat's post-chat survey.
 	Post PostState
 	// Invalid says, by field name, why answers of the survey form shown were refused (see
@@ -342,7 +339,6 @@ func (m *Model) SocketOpened(now time.Time) {
 // SocketClosed is called when the WebSocket closes with a close code (0 when unknown). It
 // reports whether to reconnect.
 func (m *Model) SocketClosed(code int, now time.Time) bool {
-	wasUp := m.Conn == ConnUp && m.ready
 	m.ready = false
 	m.typingOn = false
 	m.AgentTyping = false
@@ -359,10 +355,6 @@ func (m *Model) SocketClosed(code int, now time.Time) bool {
 		m.stop(protocol.CloseCode(code))
 		return false
 	}
-	if wasUp {
-		m.Attempts = 0
-	}
-	m.Attempts++
 	m.Conn = ConnRetrying
 	return true
 }
@@ -384,18 +376,6 @@ func (m *Model) refuse(key string) {
 	m.Phase = PhaseRefused
 	m.RefusedKey = key
 	m.Conn = ConnStopped
-}
-
-// Backoff is the wait before reconnect attempt n (1, 2, ...): 0.5 s doubling to 15 s, plus
-// the caller's jitter fraction (0 to 1) of up to half of it, so that a restarted server is
-// not hit by every widget at once.
-func Backoff(attempt int, jitter float64) time.Duration {
-	d := 500 * time.Millisecond
-	for i := 1; i < attempt && d < 15*time.Second; i++ {
-		d *= 2
-	}
-	d = min(d, 15*time.Second)
-	return d + time.Duration(jitter*float64(d)/2)
 }
 
 // applyOptions merges the connector's widget options (JSON object, may be nil) with the page's.

@@ -515,18 +515,6 @@ func TestFailedSendCanBeRetried(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
-	for i, w := range want {
-		if got := Backoff(i+1, 0); got != w {
-			t.Errorf("Backoff(%d) = %v, want %v", i+1, got, w)
-		}
-	}
-	if got := Backoff(1, 1); got != 750*time.Millisecond {
-		t.Errorf("jitter: %v", got)
-	}
-}
-
 func TestClosedChatIsForgottenAfterAWhile(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.startChat()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // ErrNotForVisitors is returned for a well-formed frame of a type a visitor never receives
@@ -93,18 +94,18 @@ func strs(v *Value) []string {
 }
 
 // surveyFields reads an array of survey fields; none gives nil, as encoding/json does.
-func surveyFields(v *Value) []protocol.SurveyField {
-	var out []protocol.SurveyField
+func surveyFields(v *Value) []survey.Field {
+	var out []survey.Field
 	for i, n := 0, v.Len(); i < n; i++ {
 		out = append(out, ReadSurveyField(v.Index(i)))
 	}
 	return out
 }
 
-// ReadSurveyField reads a survey field as the protocol encodes it (and as [SurveyFieldJSON]
-// stores it).
-func ReadSurveyField(v *Value) protocol.SurveyField {
-	f := protocol.SurveyField{
+// ReadSurveyField reads a field of the survey model as the protocol encodes it (and as
+// [SurveyFieldJSON] stores it), member for member as encoding/json would.
+func ReadSurveyField(v *Value) survey.Field {
+	f := survey.Field{
 		Name: str(v, "name"), Type: str(v, "type"), Enabled: flag(v, "enabled"), Prompt: str(v, "prompt"),
 		Length: num(v, "length"), MultiLine: flag(v, "multi_line"), Lines: num(v, "lines"), Password: flag(v, "password"),
 		ChangeCase: num(v, "change_case"), Mask: str(v, "mask"), Default: str(v, "default"),
@@ -128,9 +129,9 @@ func num(v *Value, k string) int { return v.Get(k).Int() }
 //go:noinline
 func flag(v *Value, k string) bool { return v.Get(k).Bool() }
 
-// SurveyFieldJSON writes a survey field for the widget's storage, in the protocol's member
-// names, so that [ReadSurveyField] reads it back.
-func SurveyFieldJSON(f protocol.SurveyField) []byte {
+// SurveyFieldJSON writes a field of the survey model for the widget's storage, in the
+// protocol's member names, so that [ReadSurveyField] reads it back.
+func SurveyFieldJSON(f survey.Field) []byte {
 	w := NewObject().Str("name", f.Name).Str("type", f.Type).Bool("enabled", f.Enabled).Str("prompt", f.Prompt).
 		Int("length", int64(f.Length)).Bool("multi_line", f.MultiLine).Int("lines", int64(f.Lines)).
 		Bool("password", f.Password).Int("change_case", int64(f.ChangeCase)).Str("mask", f.Mask).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // at is a fixed time with sub-second precision, to check time round trips.
@@ -41,16 +42,45 @@ func visitorEvents() []protocol.Event {
 	}
 }
 
-// surveyField is a survey field with every member set.
-func surveyField() protocol.SurveyField {
-	return protocol.SurveyField{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "How did you find us? <b>", Length: 20,
+// surveyField is a field of the survey model with every member set (TestSurveyFieldSampleIsFull
+// keeps it so, so that a member added to the model is checked by the codec tests).
+func surveyField() survey.Field {
+	return survey.Field{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "How did you find us? <b>", Length: 20,
 		MultiLine: true, Lines: 3, Password: true, ChangeCase: 2, Mask: `^\d+$`, Default: "Google", DefaultDateToday: true,
 		DefaultTimeToday: true, SelectType: "radio", ValidateLow: -1, ValidateHigh: 7, Required: true,
 		Options: []string{"Google", "LinkedIn \"Ad\"", "Zoë"}, HTML5Type: "text"}
 }
 
+// A member added to the survey model must be added to the sample, and then to the codec,
+// whose round trip and comparison with the protocol's codec use the sample.
+func TestSurveyFieldSampleIsFull(t *testing.T) {
+	v := reflect.ValueOf(surveyField())
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Errorf("the sample survey field leaves %s unset", v.Type().Field(i).Name)
+		}
+	}
+	raw, err := json.Marshal(surveyField())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]any
+	if err := json.Unmarshal(raw, &members); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := Parse(string(SurveyFieldJSON(surveyField())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range members {
+		if stored.Get(k).Kind() == KindNull {
+			t.Errorf("SurveyFieldJSON leaves out %q", k)
+		}
+	}
+}
+
 func TestSurveyFieldStorageRoundTrip(t *testing.T) {
-	for _, f := range []protocol.SurveyField{surveyField(), {}, {Name: "n", ValidateLow: 0, ValidateHigh: -1}} {
+	for _, f := range []survey.Field{surveyField(), {}, {Name: "n", ValidateLow: 0, ValidateHigh: -1}} {
 		v, err := Parse(string(SurveyFieldJSON(f)))
 		if err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/parleychat/parley/backend/cmd/precompress/assetpack"
+	"github.com/parleychat/parley/backend/assetpack"
 )
 
 func main() {
