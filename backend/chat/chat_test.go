@@ -514,3 +514,95 @@ func TestBackpressureDoesNotDeadlock(t *testing.T) {
 		t.Fatal("shutdown hangs")
 	}
 }
+
+// Settings saved in the store reach whoever holds them, after their commit and without
+// anybody calling anything: routing (a tenant's time zone, opening hours), the visitor pages
+// already open (texts), the agent apps (canned responses, statuses), signed-in agents who are
+// deactivated, connections from an address that gets blocked.
+func TestSettingsReachWhoHoldsThem(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	settled := func() {
+		t.Helper()
+		if err := e.bus.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Monday 09:00 UTC is 10:00 in Berlin: open from 09:30.
+	conn := e.connector
+	conn.OpeningHours = []byte(`{"days":{"mon":["09:30-17:00"]}}`)
+	conn.Texts["welcomeMessage"] = "Welcome back!"
+	var err error
+	if conn, err = e.st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	if !e.svc.ConnectorOpen(conn) {
+		t.Fatal("closed at 10:00 in Berlin")
+	}
+	anna, _ := e.agent(0)
+	ben, _ := e.agent(1)
+	v := e.visitor()
+
+	// The tenant moves to UTC: 09:00 there, so the connector closes, and the page says so.
+	ten := e.tenant
+	ten.TimeZone = "UTC"
+	if _, err := e.st.UpdateTenant(ctx, ten); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	if e.svc.ConnectorOpen(conn) {
+		t.Fatal("the time zone change did not reach routing")
+	}
+	conn.Texts["welcomeMessage"] = "Hallo!"
+	if conn, err = e.st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	_, cfg := await[*protocol.Config](t, v.conn)
+	if cfg.Open || cfg.Texts["welcomeMessage"] != "Hallo!" {
+		t.Fatalf("config for the open page: open %v, texts %v", cfg.Open, cfg.Texts)
+	}
+
+	// Canned responses and statuses reach the agent apps.
+	if _, err := e.st.CreateCannedFolder(ctx, store.CannedFolder{TenantID: e.tenant.ID, Name: "Orders"}); err != nil {
+		t.Fatal(err)
+	}
+	st := e.available
+	st.Name = "Ready"
+	if _, err := e.st.UpdateStatus(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	kinds := map[string]bool{}
+	for len(kinds) < 2 {
+		_, ch := await[*protocol.SettingsChanged](t, anna.conn)
+		kinds[ch.Kind] = true
+		if ch.Kind == "statuses" && (len(ch.Statuses) != 2 || ch.Statuses[0].Name != "Ready") {
+			t.Fatalf("statuses %+v", ch.Statuses)
+		}
+	}
+
+	// Ben is deactivated: his connection closes.
+	u := e.agents[1]
+	u.Active = false
+	if _, err := e.st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	if !ben.closed() || protocol.CloseCode(ben.code.Load()) != protocol.CloseUnauthorized {
+		t.Fatalf("deactivated agent: closed %v, code %d", ben.closed(), ben.code.Load())
+	}
+
+	// The visitor's address is blocked: the page closes.
+	if _, err := e.st.CreateIPBlock(ctx, store.IPBlock{TenantID: e.tenant.ID, Prefix: "203.0.113.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	settled()
+	if !v.closed() || protocol.CloseCode(v.code.Load()) != protocol.CloseForbidden {
+		t.Fatalf("blocked visitor: closed %v, code %d", v.closed(), v.code.Load())
+	}
+	if anna.closed() {
+		t.Fatal("an agent was closed by a visitor block")
+	}
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"os"
 	"io"
 	"net/http"
 	"strings"
@@ -19,6 +20,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) != "" {
+		// Re-executed by a test as the server process it kills (see crash_test.go).
+		serveForCrashTest()
+		return
+	}
 	goleak.VerifyTestMain(m,
 		// Process-wide helpers of the libraries, started once and never stopped: fasthttp's
 		// date updater and idle-worker cleaner, the memory store of Fiber's limiter and

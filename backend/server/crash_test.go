@@ -1,0 +1,308 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/pgtest"
+	"github.com/parleychat/parley/backend/server"
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// TestKillNineLosesNothing runs the real server binary under load and kills it with SIGKILL in
+// the middle of writing, three times, on SQLite and PostgreSQL: after each restart every
+// message that was acknowledged is stored exactly once, no chat has a hole in its numbering,
+// and the visitors resume and go on.
+func TestKillNineLosesNothing(t *testing.T) {
+	bin, err := os.Executable() // this test binary, which serves when serveEnv is set
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			dir := t.TempDir()
+			dbURL := ""
+			if db == "postgres" {
+				dbURL = pgtest.URL(t)
+			}
+			srv := &crashServer{t: t, bin: bin, dir: dir, dbURL: dbURL}
+			srv.start()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			hash, tokens := srv.prepare(ctx)
+			type chatRef struct {
+				id, token string
+				acked     map[string]bool
+			}
+			const visitors = 12
+			chats := make([]*chatRef, visitors)
+			agent := srv.agent(ctx, tokens[0])
+			for i := range visitors {
+				v := srv.visitor(ctx, hash)
+				ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("K", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				a := ack.Body.(*protocol.Ack)
+				chats[i] = &chatRef{id: a.Chat, token: a.Token, acked: map[string]bool{}}
+				for {
+					ev, err := agent.Next(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == a.Chat {
+						break
+					}
+				}
+				if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {
+					t.Fatal(err)
+				}
+				v.Drop()
+			}
+			agent.Drop()
+			var mu sync.Mutex
+			for round := range 3 {
+				// Every visitor writes as fast as it is acknowledged until the server dies.
+				var wg sync.WaitGroup
+				for i, c := range chats {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
+						if err != nil {
+							return
+						}
+						defer v.Drop()
+						if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
+							return
+						}
+						if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
+							t.Errorf("round %d: resume %d: %v", round, i, err)
+							return
+						}
+						for k := 0; ; k++ {
+							id := fmt.Sprintf("r%d-%d", round, k)
+							if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
+								return // the server died (or said busy): only acked ones count
+							}
+							mu.Lock()
+							c.acked[id] = true
+							mu.Unlock()
+						}
+					}()
+				}
+				time.Sleep(time.Duration(700+300*round) * time.Millisecond)
+				srv.kill()
+				wg.Wait()
+				srv.start()
+				st := srv.store(ctx)
+				total := 0
+				for i, c := range chats {
+					msgs, err := st.Messages(ctx, c.id, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					count := map[string]int{}
+					for _, m := range msgs {
+						count[m.ClientID]++
+					}
+					for id := range c.acked {
+						if count[id] != 1 {
+							t.Fatalf("round %d, chat %d: acknowledged %s stored %d times", round, i, id, count[id])
+						}
+					}
+					for id, n := range count {
+						if n > 1 {
+							t.Fatalf("round %d, chat %d: %s stored %d times", round, i, id, n)
+						}
+					}
+					checkNumbering(t, st, c.id)
+					total += len(c.acked)
+				}
+				_ = st.Close()
+				t.Logf("round %d: %d messages acknowledged so far, all stored once", round, total)
+			}
+			srv.kill()
+		})
+	}
+}
+
+// serveEnv makes the test binary run the server instead of the tests, configured from the
+// environment like the parley command, so that a test can kill it as a process.
+const serveEnv = "PARLEY_TEST_SERVE"
+
+// serveForCrashTest is the server process of the crash test: the parley command's start, until
+// it is killed.
+func serveForCrashTest() {
+	cfg, err := config.Load(nil, os.Getenv, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(context.Background(), cfg, log)
+	if err == nil {
+		err = srv.Listen()
+	}
+	if err == nil {
+		err = srv.Serve()
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+// crashServer is the server run as a process of its own, so that it can be killed.
+type crashServer struct {
+	t        *testing.T
+	bin, dir string
+	dbURL    string
+	addr     string
+	cmd      *exec.Cmd
+	logs     bytes.Buffer
+}
+
+func (s *crashServer) ws() string { return "ws://" + s.addr }
+
+func (s *crashServer) start() {
+	s.t.Helper()
+	if s.addr == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.addr = ln.Addr().String()
+		ln.Close()
+	}
+	cmd := exec.Command(s.bin)
+	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR="+s.addr, "PARLEY_DATA="+s.dir, "DATABASE_URL="+s.dbURL, "PARLEY_LOG_LEVEL=warn",
+		"PARLEY_WEB="+filepath.Join(s.dir, "web"), "PARLEY_VISITOR_CONNECTS_PER_MINUTE=0", "PARLEY_AGENT_CONNECTS_PER_MINUTE=0",
+		"PARLEY_COMMANDS_PER_SECOND=100000", "PARLEY_COMMAND_BURST=100000")
+	cmd.Stdout, cmd.Stderr = &s.logs, &s.logs
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd = cmd
+	s.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + s.addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("the server did not become ready:\n%s", s.logs.String())
+}
+
+// kill sends SIGKILL: no shutdown, no flush.
+func (s *crashServer) kill() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+}
+
+// store opens the server's database from the test process, as the load tool does.
+func (s *crashServer) store(ctx context.Context) *store.Store {
+	s.t.Helper()
+	st, err := store.Open(ctx, store.Config{DatabaseURL: s.dbURL, DataDir: s.dir})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return st
+}
+
+// prepare gives the demo agents room for every chat and sessions, and lifts the open-chat caps
+// (every test visitor comes from one address); it returns the connector's hash and the tokens.
+func (s *crashServer) prepare(ctx context.Context) (string, []string) {
+	s.t.Helper()
+	st := s.store(ctx)
+	defer st.Close()
+	tenants, err := st.Tenants(ctx)
+	if err != nil || len(tenants) == 0 {
+		s.t.Fatalf("tenants: %v", err)
+	}
+	policy, err := st.TenantSettings(ctx, tenants[0].ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	policy.MaxChatsPerIP, policy.MaxChatsPerVisitor = 0, 0
+	if _, err := st.SaveTenantSettings(ctx, policy); err != nil {
+		s.t.Fatal(err)
+	}
+	conns, err := st.Connectors(ctx, tenants[0].ID)
+	if err != nil || len(conns) == 0 {
+		s.t.Fatalf("connectors: %v", err)
+	}
+	agents, err := st.AgentsOfGroup(ctx, conns[0].GroupID)
+	if err != nil || len(agents) == 0 {
+		s.t.Fatalf("agents: %v", err)
+	}
+	var tokens []string
+	for _, u := range agents {
+		u.MaxChats = 100
+		if _, err := st.UpdateUser(ctx, u); err != nil {
+			s.t.Fatal(err)
+		}
+		tok, err := st.CreateSession(ctx, u.ID, time.Hour)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	// The running server read nothing of these yet: it learns them on first use.
+	return conns[0].Hash, tokens
+}
+
+func (s *crashServer) visitor(ctx context.Context, hash string) *protoclient.Client {
+	s.t.Helper()
+	v, err := protoclient.Dial(ctx, s.ws()+"/ws/visitor", protoclient.Options{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
+		s.t.Fatal(err)
+	}
+	return v
+}
+
+func (s *crashServer) agent(ctx context.Context, token string) *protoclient.Client {
+	s.t.Helper()
+	a, err := protoclient.Dial(ctx, s.ws()+"/ws/agent", protoclient.Options{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := a.Call(ctx, "", &protocol.AgentConnect{Token: token}); err != nil {
+		s.t.Fatal(err)
+	}
+	for {
+		ev, err := a.Next(ctx)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if ready, ok := ev.Body.(*protocol.AgentReady); ok {
+			for _, st := range ready.Statuses {
+				if st.AllowsChat {
+					if _, err := a.Call(ctx, "", &protocol.StatusSet{Status: st.ID}); err != nil {
+						s.t.Fatal(err)
+					}
+					return a
+				}
+			}
+			s.t.Fatal("no status allows chat")
+		}
+	}
+}
