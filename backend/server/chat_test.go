@@ -2,9 +2,9 @@ package server_test
 
 import (
 	"context"
-	"os"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"

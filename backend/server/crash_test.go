@@ -16,8 +16,8 @@ import (
 
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/pgtest"
-	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
