@@ -98,8 +98,8 @@ func readAll(t *testing.T, ctx context.Context, c *protoclient.Client, chatID st
 	}
 }
 
-// A chat of 10,000 events resumes every time, for the visitor and for an agent app that
-// reloads and resumes from the start; the connections stay open.
+// A chat of 10,000 events resumes every time (twice each here), for the visitor and for an
+// agent app that reloads and resumes from the start; the connections stay open.
 func TestLongChatResumes(t *testing.T) {
 	each(t, func(t *testing.T, opts servertest.Options) {
 		env := servertest.Start(t, opts)
@@ -115,7 +115,7 @@ func TestLongChatResumes(t *testing.T) {
 		total := checkNumbering(t, st, chatID)
 		u := env.DemoUser(t, "agent", 0)
 		tok := env.Login(t, u.Login, u.Password)
-		for i := range 3 {
+		for i := range 2 {
 			v, _ := env.Visitor(t)
 			id := v.NewID()
 			if err := v.Send(ctx, id, chatID, &protocol.Resume{Token: token}); err != nil {
@@ -428,7 +428,7 @@ func TestReconnectStorm(t *testing.T) {
 		}
 		env.Settled(t)
 		agent, _ := env.Agent(t, 0)
-		const n = 150
+		const n = 60
 		type chatRef struct{ id, token string }
 		chats := make([]chatRef, n)
 		accepted := make(chan string, n)

@@ -28,6 +28,9 @@ type options struct {
 	rate                 float64
 	dataDir, databaseURL string
 	connector            string
+	// storm makes every visitor, once its chat is active, drop its connection at the same
+	// moment as all the others and come back: connect, resume, then send its messages.
+	storm bool
 }
 
 // Result is the run's outcome, printed as one JSON line.
@@ -42,7 +45,10 @@ type Result struct {
 	P99ms      float64 `json:"p99_ms"`
 	OfferP50ms float64 `json:"offer_p50_ms"`
 	OfferP99ms float64 `json:"offer_p99_ms"`
-	Errors     int     `json:"errors"`
+	// ResumeP50ms and ResumeP99ms time a storm's way back, from dialling to the resume's ack.
+	ResumeP50ms float64 `json:"resume_p50_ms,omitempty"`
+	ResumeP99ms float64 `json:"resume_p99_ms,omitempty"`
+	Errors      int     `json:"errors"`
 }
 
 // JSON renders the result.
@@ -59,6 +65,7 @@ type tally struct {
 	latencies   []time.Duration
 	requestedAt map[string]time.Time // chat id -> when its request was sent
 	offeredAt   map[string]time.Time // chat id -> when the first offer arrived
+	resumes     []time.Duration      // storm: dial to resume ack
 	chats       int
 	errors      int
 	firstErr    error
@@ -106,6 +113,7 @@ func run(ctx context.Context, o options) (Result, error) {
 	}
 
 	start := time.Now()
+	storm := newBarrier(o.visitors)
 	var visitors sync.WaitGroup
 	var pace *time.Ticker
 	if o.rate > 0 {
@@ -122,8 +130,12 @@ func run(ctx context.Context, o options) (Result, error) {
 		visitors.Add(1)
 		go func() {
 			defer visitors.Done()
-			if err := runVisitor(ctx, ws, hash, i, o, t); err != nil {
+			arrived := false
+			if err := runVisitor(ctx, ws, hash, i, o, t, storm, &arrived); err != nil {
 				t.fail(err)
+			}
+			if !arrived {
+				storm.arrive()
 			}
 		}()
 	}
@@ -180,6 +192,7 @@ func summarize(t *tally, elapsed time.Duration) Result {
 		}
 	}
 	r.OfferP50ms, r.OfferP99ms = percentiles(offers)
+	r.ResumeP50ms, r.ResumeP99ms = percentiles(t.resumes)
 	return r
 }
 
@@ -274,22 +287,51 @@ func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- er
 	}
 }
 
-// runVisitor asks for a chat, waits for the agent, sends its messages and closes the chat.
-func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally) error {
+// barrier lets every visitor of a storm go at the same moment: each arrives once, and all
+// are released when the last has.
+type barrier struct {
+	mu   sync.Mutex
+	left int
+	go_  chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{left: n, go_: make(chan struct{})} }
+
+func (b *barrier) arrive() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left--; b.left == 0 {
+		close(b.go_)
+	}
+}
+
+// connectVisitor dials and sends visitor.connect.
+func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.Client, error) {
 	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "v" + strconv.Itoa(n) + "-"})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/"}); err != nil {
+		c.Drop()
+		return nil, fmt.Errorf("visitor.connect: %w", err)
+	}
+	return c, nil
+}
+
+// runVisitor asks for a chat, waits for the agent, (in a storm, drops its connection with all
+// the others and resumes,) sends its messages and closes the chat.
+func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, storm *barrier, arrived *bool) error {
+	c, err := connectVisitor(ctx, ws, hash, n)
 	if err != nil {
 		return err
 	}
-	defer c.Drop()
-	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/"}); err != nil {
-		return fmt.Errorf("visitor.connect: %w", err)
-	}
+	defer func() { c.Drop() }()
 	requested := time.Now()
 	ack, err := c.Call(ctx, "", &protocol.ChatRequest{Name: "Load visitor " + strconv.Itoa(n)})
 	if err != nil {
 		return fmt.Errorf("chat.request: %w", err)
 	}
-	chatID := ack.Body.(*protocol.Ack).Chat
+	chatID, chatToken := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
 	t.mu.Lock()
 	t.requestedAt[chatID] = requested
 	t.mu.Unlock()
@@ -302,14 +344,44 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 	t.mu.Lock()
 	t.chats++
 	t.mu.Unlock()
+	if o.storm {
+		*arrived = true
+		storm.arrive()
+		select {
+		case <-storm.go_:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c.Drop()
+		back := time.Now()
+		if c, err = connectVisitor(ctx, ws, hash, n); err != nil {
+			return fmt.Errorf("storm: %w", err)
+		}
+		if _, err := c.Call(ctx, chatID, &protocol.Resume{Token: chatToken}); err != nil {
+			return fmt.Errorf("storm: resume: %w", err)
+		}
+		t.mu.Lock()
+		t.resumes = append(t.resumes, time.Since(back))
+		t.mu.Unlock()
+	}
 	go func() { // keep the event stream drained
 		for range c.Events() {
 		}
 	}()
 	for i := range o.messages {
 		text := fmt.Sprintf("load %d %d %d", n, i, time.Now().UnixNano())
-		if _, err := c.Call(ctx, chatID, &protocol.Send{Text: text}); err != nil {
-			return fmt.Errorf("send: %w", err)
+		id := c.NewID()
+		for {
+			_, err := c.CallID(ctx, id, chatID, &protocol.Send{Text: text})
+			var pe *protocol.Error
+			if errors.As(err, &pe) && pe.Code == protocol.CodeBusy {
+				time.Sleep(50 * time.Millisecond) // the server asks to retry: same id
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
+			break
 		}
 		t.mu.Lock()
 		t.sent[strconv.Itoa(n)+"/"+strconv.Itoa(i)] = true

@@ -29,6 +29,7 @@ func main() {
 	flag.StringVar(&o.dataDir, "data", "./data", "the server's embedded database directory, to prepare the load agents")
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the server's PostgreSQL URL instead of -data (DATABASE_URL)")
 	flag.StringVar(&o.connector, "connector", "", "connector hash (default: the first tenant's first connector)")
+	flag.BoolVar(&o.storm, "storm", false, "a reconnect storm: once every chat is active, all visitors drop and come back at once")
 	flag.Parse()
 	if o.visitors <= 0 || o.agents <= 0 || o.messages < 0 || o.duration <= 0 || o.rate < 0 {
 		fmt.Fprintln(os.Stderr, "parley-load: -visitors and -agents must be positive, -messages, -rate not negative, -duration positive")
