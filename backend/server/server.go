@@ -52,11 +52,24 @@ type Server struct {
 	Demo *store.DemoSeed
 }
 
+// Option adjusts how a server is built, beyond its configuration (tests).
+type Option func(*store.Config)
+
+// WithPasswordHasher hashes the demo accounts' passwords with f instead of the production
+// cost, for tests that start many servers.
+func WithPasswordHasher(f func(string) (string, error)) Option {
+	return func(c *store.Config) { c.HashPassword = f }
+}
+
 // New opens the store (seeding demo data into an empty database when configured), starts the
 // chat service and builds the HTTP app. Call Serve, then Shutdown.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	bus := changes.NewLocal()
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus, QueueLimit: cfg.CommitQueue})
+	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus, QueueLimit: cfg.CommitQueue}
+	for _, o := range opts {
+		o(&scfg)
+	}
+	st, err := store.Open(ctx, scfg)
 	if err != nil {
 		bus.Close()
 		return nil, fmt.Errorf("open database: %w", err)

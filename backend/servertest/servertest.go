@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/server"
@@ -66,7 +67,7 @@ func Start(t testing.TB, opts Options) *Env {
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := server.New(ctx, cfg, log)
+	srv, err := server.New(ctx, cfg, log, server.WithPasswordHasher(cheapHash))
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -93,6 +94,12 @@ func Start(t testing.TB, opts Options) *Env {
 		env.Demo = *srv.Demo
 	}
 	return env
+}
+
+// cheapHash hashes the demo passwords at a test's cost: the production parameters make every
+// server start take seconds under the race detector.
+func cheapHash(pw string) (string, error) {
+	return password.HashWithParams(pw, password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 }
 
 // WebDir finds the repository's build directory from a test's working directory.

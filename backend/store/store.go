@@ -82,6 +82,10 @@ type Config struct {
 	// has arrived (see the committer). Zero means 2ms; a negative value
 	// commits whatever is queued without waiting.
 	CommitWindow time.Duration
+	// HashPassword hashes the demo accounts' passwords in SeedDemo; nil means
+	// password.Hash. Tests pass a cheap one: the production cost makes every
+	// demo seed take seconds under the race detector.
+	HashPassword func(string) (string, error)
 	// QueueLimit is the number of queued writes above which senders that can
 	// wait are made to (see [Store.WaitRoom]); zero means 4096. Tests shrink
 	// it to reach backpressure.
@@ -147,6 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		window = 2 * time.Millisecond
 	}
 	s := &Store{log: log, pub: cfg.Changes, hashPassword: password.Hash}
+	if cfg.HashPassword != nil {
+		s.hashPassword = cfg.HashPassword
+	}
 	gcfg := func() *gorm.Config {
 		return &gorm.Config{
 			Logger:                 gormLogger{log: log, slow: slowQuery},
