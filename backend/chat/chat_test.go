@@ -437,7 +437,7 @@ func TestVisitorAwayWindow(t *testing.T) {
 		}
 	}
 	if st := e.svc.Stats(); st.Open != 0 {
-		t.Fatalf("the chat stayed open past the window: %+v", st)
+		t.Fatalf("the chat stayed open past the window: %+v\n%+v", st, e.svc.Explain(chatID))
 	}
 }
 

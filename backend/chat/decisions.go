@@ -65,6 +65,11 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 		return
 	}
 	ch.mu.Lock()
+	if ch.closed() {
+		// Routing decided before it learned of the close.
+		ch.mu.Unlock()
+		return
+	}
 	ch.offerTo = agentID
 	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
 		Question: ch.question, Lang: ch.rec.Lang, Expires: expires.UTC()}
@@ -119,6 +124,10 @@ func (s *Service) assign(chatID string, agentID int64) {
 	now := s.stamp()
 	name := DisplayName(user)
 	ch.mu.Lock()
+	if ch.closed() {
+		ch.mu.Unlock()
+		return
+	}
 	ch.offerTo = 0
 	ch.rec.State = string(protocol.StateActive)
 	ch.rec.AgentID = agentID
@@ -151,6 +160,9 @@ func (s *Service) requeue(chatID string, agentID int64, reason string) {
 	now := s.stamp()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	if ch.closed() {
+		return // routing decided before it learned of the close
+	}
 	ch.rec.State = string(protocol.StateQueued)
 	ch.rec.AgentID = 0
 	ch.rec.AcceptedAt, ch.rec.FirstReplyAt = nil, nil

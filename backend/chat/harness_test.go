@@ -425,30 +425,46 @@ func (cl *client) request(name, question string) (string, string) {
 	return a.Chat, a.Token
 }
 
-// take makes the agent accept the next offer of chatID.
+// take makes the agent accept the next offer of chatID. Events other than the offer, the
+// accept's answer and chat.opened stay for next (the chat's history may already be coming).
 func (cl *client) take(chatID string) {
 	cl.e.t.Helper()
-	for {
-		ev, _ := await[*protocol.Offer](cl.e.t, cl.conn)
-		if ev.Chat == chatID {
-			break
-		}
-	}
+	cl.find(func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		return ok && o.Chat == chatID
+	})
 	id := "acc" + chatID
 	cl.send(id, chatID, &protocol.OfferAccept{})
-	acked, opened := false, false
-	for !acked || !opened {
-		ev := cl.next(cl.e.t)
-		switch b := ev.Body.(type) {
-		case *protocol.ChatOpened:
-			opened = opened || b.Chat.ID == chatID
-		case *protocol.Error:
-			if ev.ID == id {
-				cl.e.t.Fatalf("accept: %s %s", b.Code, b.Message)
-			}
-		case *protocol.Ack:
-			acked = acked || ev.ID == id
+	if e, ok := answer(cl.e.t, cl.conn, id).Body.(*protocol.Error); ok {
+		cl.e.t.Fatalf("accept: %s %s", e.Code, e.Message)
+	}
+	cl.find(func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
+}
+
+// find returns the first event for which match is true, keeping the others for next.
+func (cl *client) find(match func(protocol.Event) bool) protocol.Event {
+	cl.e.t.Helper()
+	c := cl.conn
+	c.mu.Lock()
+	for i, ev := range c.backlog {
+		if match(ev) {
+			c.backlog = append(c.backlog[:i:i], c.backlog[i+1:]...)
+			c.mu.Unlock()
+			return ev
 		}
+	}
+	c.mu.Unlock()
+	for {
+		ev := c.read(cl.e.t)
+		if match(ev) {
+			return ev
+		}
+		c.mu.Lock()
+		c.backlog = append(c.backlog, ev)
+		c.mu.Unlock()
 	}
 }
 

@@ -542,11 +542,13 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 		}
 		waiters := p.waiters
 		ch.mu.Unlock()
+		if err == nil && firstReply {
+			// Before the answer, so that routing learns of the reply before anything the
+			// sender does next.
+			s.router.Submit(acd.FirstReply{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid)})
+		}
 		for _, w := range waiters {
 			w(a, err)
-		}
-		if err == nil && firstReply {
-			s.router.Submit(acd.FirstReply{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid)})
 		}
 	}, msg)
 	if ss.role == protocol.RoleVisitor {
