@@ -185,7 +185,12 @@ func (ss *Session) subscribe(ctx context.Context, chatID string, aud fanout.Audi
 
 // attach records a subscription of the connection, replacing an earlier one of the chat.
 func (ss *Session) attach(chatID string, aud fanout.Audience, after uint64, w who) *fanout.Sub {
-	sub := ss.s.hub.Attach(chatID, ss.c, aud, after, w)
+	return ss.record(ss.s.hub.Attach(chatID, ss.c, aud, after, w))
+}
+
+// record keeps a subscription as the connection's one for its chat.
+func (ss *Session) record(sub *fanout.Sub) *fanout.Sub {
+	chatID := sub.Chat()
 	ss.mu.Lock()
 	old := ss.subs[chatID]
 	ss.subs[chatID] = sub

@@ -304,11 +304,8 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	s.chats[rec.ID] = ch
 	s.requests[key] = requestRecord{ack: ack, hash: hash, expires: now.Add(s.cfg.ReconnectWindow + time.Minute)}
 	s.mu.Unlock()
-	if _, err := ss.subscribe(ctx, rec.ID, fanout.Visitor, 0, who{role: protocol.RoleVisitor, ss: ss}); err != nil {
-		s.forget(rec.ID, key)
-		ss.reply(id, nil, err)
-		return
-	}
+	// The chat has no events yet: the visitor follows it live from its first one.
+	ss.record(s.hub.AttachNew(rec.ID, ss.c, fanout.Visitor, who{role: protocol.RoleVisitor, ss: ss}))
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.visitorRow = &store.Participant{ChatID: rec.ID, Role: store.ParticipantVisitor, Name: rec.VisitorName, JoinedAt: now}

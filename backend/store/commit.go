@@ -734,20 +734,24 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		return fail("numbering", err)
 	}
 	var (
-		msgs   []messageRow
-		events []eventRow
+		msgs      []messageRow
+		events    []eventRow
+		parts     []participantRow
+		partIndex = map[participantKey]int{}
 	)
 	for _, u := range units {
 		for _, w := range u.ws {
 			if w.Participant != nil {
 				row := participantToRow(w.Participant)
 				row.ID = 0
-				err := tx.Clauses(clause.OnConflict{
-					Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "role"}, {Name: "joined_at"}},
-					DoUpdates: clause.AssignmentColumns([]string{"name", "left_at"}),
-				}).Create(&row).Error
-				if err != nil {
-					return fail("participant", err)
+				// The same participation twice in a batch (joined, then left): the later
+				// wins, as a multi-row upsert may not touch a row twice.
+				key := participantKey{row.ChatID, row.UserID, row.Role, row.JoinedAt.UnixMicro()}
+				if i, ok := partIndex[key]; ok {
+					parts[i] = row
+				} else {
+					partIndex[key] = len(parts)
+					parts = append(parts, row)
 				}
 			}
 			e := w.Event
@@ -771,6 +775,15 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			}
 		}
 	}
+	if len(parts) > 0 {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "role"}, {Name: "joined_at"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "left_at"}),
+		}).CreateInBatches(&parts, s.rowsPerInsert(participantRow{})).Error
+		if err != nil {
+			return fail("participants", err)
+		}
+	}
 	if len(msgs) > 0 {
 		if err := tx.CreateInBatches(&msgs, s.rowsPerInsert(messageRow{})).Error; err != nil {
 			return fail("messages", err)
@@ -788,6 +801,14 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return res, nil
+}
+
+// participantKey identifies a participation: who, in which part, since when.
+type participantKey struct {
+	chat   string
+	user   int64
+	role   string
+	joined int64
 }
 
 // seqCount is one chat's share of a transaction: how many events it adds

@@ -189,7 +189,9 @@ func (s *Store) openPostgres(ctx context.Context, url string, gcfg *gorm.Config)
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
 	sqlDB.SetMaxOpenConns(pgMaxOpenConns)
-	sqlDB.SetMaxIdleConns(pgMaxOpenConns / 2)
+	// Idle connections are kept: opening one costs PostgreSQL a process and the
+	// authentication, which under bursts of reads would churn.
+	sqlDB.SetMaxIdleConns(pgMaxOpenConns)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()

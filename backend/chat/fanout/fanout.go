@@ -173,6 +173,16 @@ func (h *Hub) Attach(chatID string, conn Conn, aud Audience, after uint64, tag a
 	return sub
 }
 
+// AttachNew registers a live subscription of a chat that has no events yet (it is being
+// created), so that no history read is needed: its first event will be the first published.
+func (h *Hub) AttachNew(chatID string, conn Conn, aud Audience, tag any) *Sub {
+	sub := h.Attach(chatID, conn, aud, 0, tag)
+	sub.mu.Lock()
+	sub.live, sub.catching = true, false
+	sub.mu.Unlock()
+	return sub
+}
+
 // CatchUp sends an attached subscription every durable event after its cursor, at the
 // client's pace, then makes it live, and returns the last event given. It fails when ctx ends,
 // the connection closes, the subscription is closed or history cannot be read.
