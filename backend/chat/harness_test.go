@@ -17,6 +17,7 @@ import (
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/chat/clock"
+	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -247,11 +248,21 @@ type env struct {
 	cmdID     atomic.Int64
 }
 
-// newEnv starts the service; change adjusts the chat configuration first.
-func newEnv(t *testing.T, change func(*chat.Config, *store.Config)) *env {
+// each runs a test on SQLite and on PostgreSQL.
+func each(t *testing.T, f func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, "sqlite") })
+	t.Run("postgres", func(t *testing.T) { f(t, "postgres") })
+}
+
+// newEnv starts the service on a fresh database of the kind named ("sqlite" or "postgres");
+// change adjusts the configuration first.
+func newEnv(t *testing.T, db string, change func(*chat.Config, *store.Config)) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFake(t0), tokens: map[int64]string{}}
 	e.cfg = store.Config{DataDir: t.TempDir(), Logger: logger()}
+	if db == "postgres" {
+		e.cfg.DatabaseURL = pgtest.URL(t)
+	}
 	e.ccfg = chat.Config{Clock: e.clk, Logger: logger(), CommandRate: 1000, CommandBurst: 1000}
 	if change != nil {
 		change(&e.ccfg, &e.cfg)

@@ -480,7 +480,11 @@ func TestBadInput(t *testing.T) {
 // frame naming the host page, and refuses other sites, and pages that cannot prove theirs: a
 // sandboxed frame (Origin "null") or a client without an Origin, whatever page they claim.
 func TestOriginCheck(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	each(t, func(t *testing.T, opts servertest.Options) { originCheck(t, opts) })
+}
+
+func originCheck(t *testing.T, opts servertest.Options) {
+	env := servertest.Start(t, opts)
 	ctx := ctxT(t)
 	env.ChangeConnector(t, func(conn *store.Connector) { conn.AllowedOrigins = []string{"https://shop.example"} })
 	host := strings.TrimPrefix(env.URL, "http://")

@@ -340,7 +340,11 @@ func TestNULRefused(t *testing.T) {
 
 // Numbers a browser cannot hold are refused as invalid, and the connection goes on.
 func TestHugeNumbersRefused(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	each(t, func(t *testing.T, opts servertest.Options) { hugeNumbers(t, opts) })
+}
+
+func hugeNumbers(t *testing.T, opts servertest.Options) {
+	env := servertest.Start(t, opts)
 	ctx := ctxT(t)
 	agent, _ := env.Agent(t, 0)
 	visitor, _ := env.Visitor(t)
@@ -358,7 +362,12 @@ func TestHugeNumbersRefused(t *testing.T) {
 // Sockets that never send their connect command are closed after the connect timeout; a
 // frame over the hard limit closes the connection with 1009 after a disconnect event.
 func TestSilentAndOversizedSockets(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.ConnectTimeout = 500 * time.Millisecond }})
+	each(t, func(t *testing.T, opts servertest.Options) { silentAndOversized(t, opts) })
+}
+
+func silentAndOversized(t *testing.T, opts servertest.Options) {
+	opts.Configure = func(c *config.Config) { c.ConnectTimeout = 500 * time.Millisecond }
+	env := servertest.Start(t, opts)
 	ctx := ctxT(t)
 	var silent []*protoclient.Client
 	for range 20 {
