@@ -57,10 +57,17 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 			if m == nil {
 				return notInChat(cmd.Chat)
 			}
-			// The visitor sees agents who write to them typing; agents see each other.
-			s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On}, func(sub *fanout.Sub) bool {
+			// The visitor sees agents who write to them typing (not an internal note); the
+			// other agents see everyone, so that two do not answer the visitor at once.
+			toVisitor := m.part.Visible() && !b.Internal
+			if toVisitor {
+				s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On}, func(sub *fanout.Sub) bool {
+					return tagOf(sub).role == protocol.RoleVisitor
+				})
+			}
+			s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On, UserID: uid, Internal: b.Internal}, func(sub *fanout.Sub) bool {
 				w := tagOf(sub)
-				return (w.role == protocol.RoleVisitor && m.part.Visible()) || (w.role == protocol.RoleAgent && w.userID != uid)
+				return w.role == protocol.RoleAgent && w.userID != uid
 			})
 			return nil
 		})

@@ -634,3 +634,75 @@ func TestSettingsReachWhoHoldsThem(t *testing.T) {
 		}
 	})
 }
+
+// Whispers: every agent in a chat — the owner, and an observer who may not write to the
+// visitor — writes internal notes that only agents see, stored as such; the visitor's numbering
+// has no hole for them, and the visitor is not told the agent is typing one.
+func TestWhispers(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		sven, _ := e.agent(2)
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "")
+		anna.take(chatID)
+		sven.call(chatID, &protocol.ChatJoin{As: protocol.PartObserver})
+		anna.call(chatID, &protocol.Send{Text: "she asked last week too", Internal: true})
+		sven.call(chatID, &protocol.Send{Text: "offer the refund", Internal: true})
+		sven.call(chatID, &protocol.Typing{On: true, Internal: true})
+		for _, ev := range v.takeTransient() {
+			if _, ok := ev.Body.(*protocol.TypingEvent); ok {
+				t.Fatalf("the visitor was told of an internal note being typed: %+v", ev.Body)
+			}
+		}
+		isTyping := func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.TypingEvent); return ok }
+		if typing := anna.find(isTyping).Body.(*protocol.TypingEvent); !typing.Internal || typing.UserID != e.agents[2].ID {
+			t.Fatalf("the owner was told %+v", typing)
+		}
+		anna.call(chatID, &protocol.Typing{On: true})
+		if typing := v.find(isTyping).Body.(*protocol.TypingEvent); !typing.On || typing.Name != "Anna" {
+			t.Fatalf("the visitor was told %+v", typing)
+		}
+		anna.call(chatID, &protocol.Send{Text: "Here is your refund."})
+		if c := code(v.callErr(chatID, &protocol.Send{Text: "psst", Internal: true})); c != protocol.CodeInvalid {
+			t.Fatalf("a visitor's internal note: %q", c)
+		}
+		anna.call(chatID, &protocol.Close{})
+		closed := func(ev protocol.Event) bool {
+			s, ok := ev.Body.(*protocol.ChatState)
+			return ok && s.State == protocol.StateClosed
+		}
+		var seen []string
+		for _, ev := range v.durable(chatID, closed) {
+			if m, ok := ev.Body.(*protocol.Message); ok {
+				seen = append(seen, m.Text)
+			}
+		}
+		if got := strings.Join(seen, "|"); got != "Welcome!|Here is your refund.|Goodbye." {
+			t.Fatalf("the visitor saw %s", got)
+		}
+		var notes []string
+		for _, ev := range anna.durable(chatID, closed) {
+			if m, ok := ev.Body.(*protocol.Message); ok && m.Internal {
+				notes = append(notes, m.Name+": "+m.Text)
+			}
+		}
+		if got := strings.Join(notes, "|"); got != "Anna: she asked last week too|Sven: offer the refund" {
+			t.Fatalf("the owner saw notes %s", got)
+		}
+		msgs, err := e.st.Messages(context.Background(), chatID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		internal := 0
+		for _, m := range msgs {
+			if m.Internal {
+				internal++
+			}
+		}
+		if internal != 2 {
+			t.Fatalf("%d internal messages stored", internal)
+		}
+		e.checkNumbering(chatID)
+	})
+}

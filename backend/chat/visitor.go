@@ -502,17 +502,30 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	name, class := ch.rec.VisitorName, "linev"
 	firstReply := false
 	now := s.stamp()
+	internal := false
+	if b, ok := cmd.Body.(*protocol.Send); ok {
+		internal = b.Internal
+	}
 	if ss.role == protocol.RoleAgent {
 		m := ch.agents[uid]
-		if m == nil || !m.part.Visible() {
-			ss.reply(id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents handling the chat may write in it"))
+		switch {
+		case m == nil:
+			ss.reply(id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents in the chat may write in it"))
+			return
+		case !internal && !m.part.Visible():
+			ss.reply(id, nil, protocol.Errorf(protocol.CodeForbidden, "as %s you may write internal notes only; join as a participant to write to the visitor", m.part))
 			return
 		}
 		name, class = m.name, "lineo"
-		if uid == ch.rec.AgentID && ch.rec.FirstReplyAt == nil {
+		if internal {
+			class = "internal"
+		} else if uid == ch.rec.AgentID && ch.rec.FirstReplyAt == nil {
 			ch.rec.FirstReplyAt = &now
 			firstReply = true
 		}
+	} else if internal {
+		ss.reply(id, nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "internal", Message: "only agents write internal notes"})
+		return
 	} else {
 		if max := ch.options.MaxMessageLength; file == nil && max > 0 && utf8.RuneCountInString(text) > max {
 			ss.reply(id, nil, &protocol.Error{Code: protocol.CodeTooLarge, Field: "text", Message: "messages are limited to " + strconv.Itoa(max) + " characters here"})
@@ -522,8 +535,10 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	}
 	p := &inflight{hash: hash, waiters: []func(*protocol.Ack, error){answer}}
 	ch.inflight[key] = p
-	msg := line(&protocol.Message{Role: ss.role, Name: name, Text: text, Class: class, ClientID: id, HideLocal: hideLocal, File: file, At: now}, uid, id)
+	msg := line(&protocol.Message{Role: ss.role, Name: name, Text: text, Class: class, ClientID: id, HideLocal: hideLocal, Internal: internal, File: file, At: now}, uid, id)
 	msg.saveChat = firstReply
+	msg.agentsOnly = internal
+	msg.message.Internal = internal
 	s.emit(ch, func(evs []*store.Event, err error) {
 		var a *protocol.Ack
 		ch.mu.Lock()

@@ -56,4 +56,8 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 	{version: 4, name: "participant key", up: sqlUp(
 		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, role, joined_at);`,
 		`CREATE UNIQUE INDEX ux_participants_key ON participants (chat_id, user_id, role, joined_at);`)},
+	// Agents write lines only agents see (whispers, internal notes).
+	{version: 5, name: "internal messages", up: sqlUp(
+		`ALTER TABLE messages ADD COLUMN internal numeric NOT NULL DEFAULT false;`,
+		`ALTER TABLE messages ADD COLUMN internal boolean NOT NULL DEFAULT false;`)},
 }

@@ -239,6 +239,9 @@ type Message struct {
 	// with the same id is detected with MessageByClientID (and refused by the
 	// database) rather than stored twice.
 	ClientID string
+	// Internal marks an agents-only line (a whisper, an internal note): never
+	// the visitor's, never in the visitor's transcript.
+	Internal bool
 	At       time.Time
 }
 

@@ -187,6 +187,7 @@ type messageRow struct {
 	Name     string
 	Text     string
 	ClientID string `gorm:"not null;uniqueIndex:ux_messages_client,priority:4,where:client_id <> ''"`
+	Internal bool   `gorm:"not null"`
 	At       time.Time
 }
 
@@ -456,12 +457,12 @@ func (r participantRow) domain() Participant {
 
 func messageToRow(m *Message) messageRow {
 	return messageRow{ChatID: m.ChatID, Seq: m.Seq, Role: m.Role, UserID: m.UserID, Name: m.Name,
-		Text: m.Text, ClientID: m.ClientID, At: normTime(m.At)}
+		Text: m.Text, ClientID: m.ClientID, Internal: m.Internal, At: normTime(m.At)}
 }
 
 func (r messageRow) domain() Message {
 	return Message{ChatID: r.ChatID, Seq: r.Seq, Role: r.Role, UserID: r.UserID, Name: r.Name,
-		Text: r.Text, ClientID: r.ClientID, At: normTime(r.At)}
+		Text: r.Text, ClientID: r.ClientID, Internal: r.Internal, At: normTime(r.At)}
 }
 
 func eventToRow(e *Event) eventRow {

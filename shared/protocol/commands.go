@@ -189,6 +189,10 @@ type Send struct {
 	// HideLocal: a message posted by the host page that the visitor's own view does not show
 	// (MiCC postMessage hideLocal).
 	HideLocal bool `json:"hide_local,omitempty"`
+	// Internal makes an agent's message a whisper, an internal note only agents see: never
+	// sent to the visitor, never in the visitor's transcript. Any agent in the chat may write
+	// one, observers and supervisors included; visitors may not.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // CommandType implements [CommandBody].
@@ -201,6 +205,8 @@ func (c *Send) Validate() error { return CheckMessage(c.Text, 0) }
 type Typing struct {
 	inChat
 	On bool `json:"on"`
+	// Internal says an agent is writing an internal note: only agents are told.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // CommandType implements [CommandBody].

@@ -318,10 +318,12 @@ type Message struct {
 	Key   string `json:"key,omitempty"`
 	Class string `json:"class,omitempty"`
 	// ClientID is the id of the command that sent it, so the sender can match its own lines.
-	ClientID  string    `json:"client_id,omitempty"`
-	HideLocal bool      `json:"hide_local,omitempty"`
-	File      *File     `json:"file,omitempty"`
-	At        time.Time `json:"at"`
+	ClientID  string `json:"client_id,omitempty"`
+	HideLocal bool   `json:"hide_local,omitempty"`
+	// Internal marks a whisper: an agent's note only agents see.
+	Internal bool      `json:"internal,omitempty"`
+	File     *File     `json:"file,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // RoleSystem marks lines the server writes (welcome, waiting, bye).
@@ -367,6 +369,10 @@ type TypingEvent struct {
 	Role Role   `json:"role"`
 	Name string `json:"name,omitempty"`
 	On   bool   `json:"on"`
+	// UserID names the agent typing, for the other agents of the chat (who else is writing
+	// to the visitor); Internal says it is an internal note, which the visitor is not told of.
+	UserID   int64 `json:"user_id,omitempty"`
+	Internal bool  `json:"internal,omitempty"`
 }
 
 // EventType implements [EventBody].
