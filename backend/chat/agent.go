@@ -22,6 +22,7 @@ type liveAgent struct {
 	statuses  []store.AgentStatus
 	conns     map[*Session]struct{}
 	offers    map[string]protocol.Offer
+	invites   map[string]protocol.Invitation // open invitations into chats, by chat
 	goneTimer clock.Timer
 }
 
@@ -89,6 +90,12 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.join(ctx, cmd, b.As)
 	case *protocol.ChatLeave:
 		ss.leave(ctx, cmd)
+	case *protocol.ChatInvite:
+		ss.invite(ctx, cmd, b)
+	case *protocol.InviteAccept:
+		ss.answerInvite(ctx, cmd, true)
+	case *protocol.InviteDecline:
+		ss.answerInvite(ctx, cmd, false)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -130,7 +137,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	s.mu.Lock()
 	a := s.agents[user.ID]
 	if a == nil {
-		a = &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}}
+		a = &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}, invites: map[string]protocol.Invitation{}}
 		s.agents[user.ID] = a
 	}
 	if a.goneTimer != nil {
@@ -143,10 +150,15 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	for _, o := range a.offers {
 		offers = append(offers, o)
 	}
+	var invites []protocol.Invitation
+	for _, inv := range a.invites {
+		invites = append(invites, inv)
+	}
 	s.mu.Unlock()
 	s.router.Submit(routing.AgentState(user, statuses, true))
 
-	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID)}
+	sort.Slice(invites, func(i, j int) bool { return invites[i].Expires.Before(invites[j].Expires) })
+	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID), Invitations: invites}
 	for _, st := range statuses {
 		ready.Statuses = append(ready.Statuses, wireStatus(st))
 	}
@@ -331,18 +343,13 @@ func (s *Service) tookPart(ctx context.Context, rec store.Chat, uid int64) bool 
 }
 
 // join adds a supervisor or administrator to a chat of their tenant as an observer (unseen by
-// the visitor) or a participant; their app gets the chat and its history.
+// the visitor) or a participant, or switches an agent already in the chat (invited) between
+// the two parts; a newcomer's app gets the chat and its history.
 func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.Part) {
 	s := ss.s
 	ss.mu.Lock()
 	user := ss.user
 	ss.mu.Unlock()
-	switch user.Role {
-	case store.RoleSupervisor, store.RoleAdmin, store.RoleSuperAdmin:
-	default:
-		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only supervisors and administrators may join chats they were not given"))
-		return
-	}
 	ch := s.chatFor(cmd.Chat)
 	if ch == nil {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
@@ -353,10 +360,16 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 		return
 	}
 	ch.mu.Lock()
+	_, member := ch.agents[user.ID]
+	supervises := user.Role == store.RoleSupervisor || user.Role == store.RoleAdmin || user.Role == store.RoleSuperAdmin
 	switch {
 	case ch.rec.TenantID != user.TenantID:
 		ch.mu.Unlock()
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	case !member && !supervises:
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only supervisors and administrators may join chats they were not given; ask to be invited"))
 		return
 	case ch.closed():
 		ch.mu.Unlock()
@@ -371,11 +384,28 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "you own this chat"))
 		return
 	}
+	es, sum, switched := s.addMember(ch, user, as)
+	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.log.Info("agent joined a chat", "chat", ch.id, "agent", user.ID, "as", as)
+		}
+		ss.reply(cmd.ID, nil, err)
+	}, es...)
+	ch.mu.Unlock()
+	if !switched {
+		s.openFor(user.ID, ch.id, sum)
+	}
+}
+
+// addMember puts an agent into a chat in a part, or moves them to another (leaving as the
+// old, joining as the new), and returns the writes, the chat as the agent's list shows it, and
+// whether they were in it already. Caller holds ch.mu.
+func (s *Service) addMember(ch *liveChat, user store.User, as protocol.Part) ([]emission, protocol.ChatSummary, bool) {
 	now := s.stamp()
 	var es []emission
 	m := ch.agents[user.ID]
-	if m != nil {
-		// A change of part: leave as the old, join as the new.
+	switched := m != nil
+	if m != nil && m.row != nil {
 		left := now
 		m.row.LeftAt = &left
 		es = append(es, emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: m.name, UserID: user.ID, As: m.part}, part: m.row, agentsOnly: !m.part.Visible()})
@@ -384,15 +414,7 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 		row: &store.Participant{ChatID: ch.id, Role: string(as), UserID: user.ID, Name: DisplayName(user), JoinedAt: now}}
 	ch.agents[user.ID] = m
 	es = append(es, emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: m.name, UserID: user.ID, Lang: user.Lang, As: as}, part: m.row, agentsOnly: !as.Visible()})
-	sum := summary(ch, user.ID, ch.seq.Load())
-	s.emit(ch, func(_ []*store.Event, err error) {
-		if err == nil {
-			s.log.Info("agent joined a chat", "chat", ch.id, "agent", user.ID, "as", as)
-		}
-		ss.reply(cmd.ID, nil, err)
-	}, es...)
-	ch.mu.Unlock()
-	s.openFor(user.ID, ch.id, sum)
+	return es, summary(ch, user.ID, ch.seq.Load()), switched
 }
 
 // leave takes an agent who joined a chat out of it; the owner hands a chat on by other means.

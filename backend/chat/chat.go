@@ -35,6 +35,7 @@ type liveChat struct {
 	offerTo    int64
 	question   string                          // the visitor's first message, shown on offers
 	asked      map[string]protocol.SurveyField // fields agents asked for, not yet answered
+	invited    map[int64]*pendingInvite        // agents invited who have not answered
 	acks       map[string]answered
 	ackOrder   []string
 	inflight   map[string]*inflight

@@ -706,3 +706,79 @@ func TestWhispers(t *testing.T) {
 		e.checkNumbering(chatID)
 	})
 }
+
+// Invitations: the owner invites a colleague as an observer; the colleague accepts, reads
+// along unseen, switches to participant and writes to the visitor. An invitation declined or
+// left unanswered past the connect wait ends for both agents; an open one is listed again when
+// the invited agent's app reconnects.
+func TestInvitations(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		ben, _ := e.agent(1)
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "")
+		anna.take(chatID)
+		benID, svenID := e.agents[1].ID, e.agents[2].ID
+		if c := code(anna.callErr(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartObserver})); c != protocol.CodeConflict {
+			t.Fatalf("inviting an agent who is not signed in: %q", c)
+		}
+		anna.call(chatID, &protocol.ChatInvite{UserID: benID, As: protocol.PartObserver})
+		inv := ben.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Invitation); return ok }).Body.(*protocol.Invitation)
+		if inv.Chat.ID != chatID || inv.From.Name != "Anna" || inv.As != protocol.PartObserver {
+			t.Fatalf("invitation %+v", inv)
+		}
+		// Ben's other window learns of it when it connects.
+		_, ready := e.agent(1)
+		if len(ready.Invitations) != 1 || ready.Invitations[0].Chat.ID != chatID {
+			t.Fatalf("agent.ready invitations %+v", ready.Invitations)
+		}
+		ben.call(chatID, &protocol.InviteAccept{})
+		opened := ben.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.ChatOpened); return ok }).Body.(*protocol.ChatOpened)
+		if opened.Chat.As != protocol.PartObserver {
+			t.Fatalf("chat.opened %+v", opened.Chat)
+		}
+		if c := code(ben.callErr(chatID, &protocol.InviteAccept{})); c != protocol.CodeConflict {
+			t.Fatalf("accepting twice: %q", c)
+		}
+		if c := code(ben.callErr(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartObserver})); c != protocol.CodeForbidden {
+			t.Fatalf("an observer invited: %q", c)
+		}
+		ben.call(chatID, &protocol.ChatJoin{As: protocol.PartParticipant})
+		ben.call(chatID, &protocol.Send{Text: "Ben here, I can help."})
+
+		// Declined and unanswered invitations end for both sides.
+		sven, _ := e.agent(2)
+		anna.call(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartParticipant})
+		sven.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Invitation); return ok })
+		sven.call(chatID, &protocol.InviteDecline{})
+		isEnded := func(reason string) func(protocol.Event) bool {
+			return func(ev protocol.Event) bool { e, ok := ev.Body.(*protocol.InviteEnded); return ok && e.Reason == reason }
+		}
+		anna.find(isEnded("declined"))
+		anna.call(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartParticipant})
+		e.clk.Advance(31 * time.Second) // the connector's connect wait
+		sven.find(isEnded("expired"))
+		anna.find(isEnded("expired"))
+
+		anna.call(chatID, &protocol.Close{})
+		var seen []string
+		for _, ev := range v.durable(chatID, func(ev protocol.Event) bool {
+			s, ok := ev.Body.(*protocol.ChatState)
+			return ok && s.State == protocol.StateClosed
+		}) {
+			switch b := ev.Body.(type) {
+			case *protocol.Joined:
+				seen = append(seen, "joined "+b.Name)
+			case *protocol.Left:
+				seen = append(seen, "left "+b.Name)
+			case *protocol.Message:
+				seen = append(seen, b.Text)
+			}
+		}
+		if got := strings.Join(seen, "|"); got != "Welcome!|joined Vera|joined Anna|joined Ben|Ben here, I can help.|Goodbye." {
+			t.Fatalf("the visitor saw %s", got)
+		}
+		e.checkNumbering(chatID)
+	})
+}

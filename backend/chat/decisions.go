@@ -268,7 +268,11 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 			done(err)
 		}
 	}, es...)
+	invites := takeInvites(ch)
 	ch.mu.Unlock()
+	for uid, inv := range invites {
+		s.inviteOver(chatID, uid, inv, "closed")
+	}
 	s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
 	s.log.Info("chat closed", "chat", chatID, "cause", cause)
 }

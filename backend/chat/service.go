@@ -328,7 +328,7 @@ func (s *Service) restore(ctx context.Context) error {
 	// Nor is any agent: each one who had chats has the reconnect window to come back, as
 	// after a lost connection, before the chats go to others.
 	for uid := range absent {
-		a := &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}}
+		a := &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}, invites: map[string]protocol.Invitation{}}
 		s.agents[uid] = a
 		s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
 		s.startAgentGone(uid, a)

@@ -32,6 +32,9 @@ const (
 	TypeFieldAsk          Type = "field.ask"
 	TypeChatJoin          Type = "chat.join"
 	TypeChatLeave         Type = "chat.leave"
+	TypeChatInvite        Type = "chat.invite"
+	TypeInviteAccept      Type = "invitation.accept"
+	TypeInviteDecline     Type = "invitation.decline"
 )
 
 // commandSpec says how to make a command's body and which roles may send it.
@@ -70,6 +73,9 @@ var commandTypes = map[Type]commandSpec{
 	TypeFieldAsk:          {func() CommandBody { return new(FieldAsk) }, false, true},
 	TypeChatJoin:          {func() CommandBody { return new(ChatJoin) }, false, true},
 	TypeChatLeave:         {func() CommandBody { return new(ChatLeave) }, false, true},
+	TypeChatInvite:        {func() CommandBody { return new(ChatInvite) }, false, true},
+	TypeInviteAccept:      {func() CommandBody { return new(InviteAccept) }, false, true},
+	TypeInviteDecline:     {func() CommandBody { return new(InviteDecline) }, false, true},
 }
 
 // Ping keeps a connection alive through proxies and proves it works; it is acked.
@@ -432,7 +438,8 @@ func (c *FieldAsk) Validate() error {
 
 // ChatJoin adds the agent to a chat they do not own: as an observer, whom the visitor does not
 // see, or as a participant who writes to the visitor too. Supervisors and administrators may
-// join any chat of their tenant. The chat's history follows, as after [Resume].
+// join any chat of their tenant; an agent already in a chat (invited) switches between the two
+// parts with it. The chat's history follows, as after [Resume].
 type ChatJoin struct {
 	inChat
 	As Part `json:"as"`
@@ -458,3 +465,44 @@ func (*ChatLeave) CommandType() Type { return TypeChatLeave }
 
 // Validate implements [CommandBody].
 func (*ChatLeave) Validate() error { return nil }
+
+// ChatInvite asks another agent of the tenant into the chat, as an observer or a participant
+// (Znuny "invite"). The agent gets an [Invitation] and joins by accepting it. Agents who write in
+// the chat and supervisors in it may invite.
+type ChatInvite struct {
+	inChat
+	UserID int64 `json:"user_id"`
+	As     Part  `json:"as"`
+}
+
+// CommandType implements [CommandBody].
+func (*ChatInvite) CommandType() Type { return TypeChatInvite }
+
+// Validate implements [CommandBody].
+func (c *ChatInvite) Validate() error {
+	if c.UserID <= 0 {
+		return &Error{Code: CodeInvalid, Field: "user_id", Message: "name the agent to invite"}
+	}
+	if err := checkSafe("user_id", uint64(c.UserID)); err != nil {
+		return err
+	}
+	return (&ChatJoin{As: c.As}).Validate()
+}
+
+// InviteAccept accepts an invitation: the agent joins the chat in the part offered.
+type InviteAccept struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*InviteAccept) CommandType() Type { return TypeInviteAccept }
+
+// Validate implements [CommandBody].
+func (*InviteAccept) Validate() error { return nil }
+
+// InviteDecline turns an invitation down; the agent who invited is told.
+type InviteDecline struct{ inChat }
+
+// CommandType implements [CommandBody].
+func (*InviteDecline) CommandType() Type { return TypeInviteDecline }
+
+// Validate implements [CommandBody].
+func (*InviteDecline) Validate() error { return nil }

@@ -33,6 +33,8 @@ const (
 	TypeDisconnect   Type = "disconnect"
 	TypeConfig       Type = "config"
 	TypeSettings     Type = "settings.changed"
+	TypeInvitation   Type = "invitation"
+	TypeInviteEnded  Type = "invitation.ended"
 )
 
 // eventTypes is the closed set of events.
@@ -63,6 +65,8 @@ var eventTypes = map[Type]func() EventBody{
 	TypeDisconnect:   func() EventBody { return new(Disconnect) },
 	TypeConfig:       func() EventBody { return new(Config) },
 	TypeSettings:     func() EventBody { return new(SettingsChanged) },
+	TypeInvitation:   func() EventBody { return new(Invitation) },
+	TypeInviteEnded:  func() EventBody { return new(InviteEnded) },
 }
 
 // Durable reports whether events of type t belong to a chat's replayable history and carry a
@@ -160,11 +164,13 @@ func (*Connected) EventType() Type { return TypeConnected }
 // AgentReady answers [AgentConnect]: who the agent is, the tenant's statuses, the agent's open
 // chats (to resume) and pending offers.
 type AgentReady struct {
-	User     User          `json:"user"`
-	Statuses []Status      `json:"statuses"`
-	Status   int64         `json:"status"`
-	Chats    []ChatSummary `json:"chats"`
-	Offers   []Offer       `json:"offers"`
+	// Invitations are the open invitations into other agents' chats.
+	Invitations []Invitation  `json:"invitations,omitempty"`
+	User        User          `json:"user"`
+	Statuses    []Status      `json:"statuses"`
+	Status      int64         `json:"status"`
+	Chats       []ChatSummary `json:"chats"`
+	Offers      []Offer       `json:"offers"`
 }
 
 // EventType implements [EventBody].
@@ -500,3 +506,26 @@ type SettingsChanged struct {
 
 // EventType implements [EventBody].
 func (*SettingsChanged) EventType() Type { return TypeSettings }
+
+// Invitation asks an agent into a chat, as [ChatInvite] did: the chat, who asks, in which part,
+// and until when. Transient; open invitations are listed again in [AgentReady].
+type Invitation struct {
+	Chat    ChatSummary `json:"chat"`
+	From    Participant `json:"from"`
+	As      Part        `json:"as"`
+	Expires time.Time   `json:"expires"`
+}
+
+// EventType implements [EventBody].
+func (*Invitation) EventType() Type { return TypeInvitation }
+
+// InviteEnded says an invitation is over before it was accepted, to the agent invited (it went
+// away) and to the agent who invited (they were turned down). Reason is "declined", "expired"
+// or "closed". Transient.
+type InviteEnded struct {
+	UserID int64  `json:"user_id"`
+	Reason string `json:"reason"`
+}
+
+// EventType implements [EventBody].
+func (*InviteEnded) EventType() Type { return TypeInviteEnded }

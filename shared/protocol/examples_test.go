@@ -50,6 +50,9 @@ var commandExamples = []Command{
 	{ID: "a4", Chat: "ch_Rt5vN1", Body: &OfferDecline{}},
 	{ID: "a10", Chat: "ch_8ZqM2x", Body: &ChatJoin{As: PartObserver}},
 	{ID: "a11", Chat: "ch_8ZqM2x", Body: &ChatLeave{}},
+	{ID: "a13", Chat: "ch_8ZqM2x", Body: &ChatInvite{UserID: 4, As: PartParticipant}},
+	{ID: "a14", Chat: "ch_8ZqM2x", Body: &InviteAccept{}},
+	{ID: "a15", Chat: "ch_8ZqM2x", Body: &InviteDecline{}},
 	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
@@ -121,6 +124,9 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &Warning{Code: "visitor_away", Seconds: 20}}},
 	{"visitor", Event{Body: &Config{Connected: Connected{Name: "Website FR", Title: "Chattez avec nous", Lang: "fr", Open: false,
 		Texts: map[string]string{"welcomeMessage": "Bienvenue !"}, MaxMessage: 2000, Preview: true, EstimatedWait: -1, LeaveMessage: true}}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Body: &Invitation{Chat: ChatSummary{ID: "ch_8ZqM2x", ConnectorID: 3, Connector: "Website FR", State: StateActive, Visitor: exampleVisitor, Seq: 44, CreatedAt: exampleTime},
+		From: Participant{UserID: 17, Name: "Anna", As: PartOwner}, As: PartParticipant, Expires: exampleTime.Add(time.Minute)}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Body: &InviteEnded{UserID: 4, Reason: "declined"}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 }
 
