@@ -753,7 +753,10 @@ func TestInvitations(t *testing.T) {
 		sven.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Invitation); return ok })
 		sven.call(chatID, &protocol.InviteDecline{})
 		isEnded := func(reason string) func(protocol.Event) bool {
-			return func(ev protocol.Event) bool { e, ok := ev.Body.(*protocol.InviteEnded); return ok && e.Reason == reason }
+			return func(ev protocol.Event) bool {
+				e, ok := ev.Body.(*protocol.InviteEnded)
+				return ok && e.Reason == reason
+			}
 		}
 		anna.find(isEnded("declined"))
 		anna.call(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartParticipant})
