@@ -97,10 +97,11 @@ func (o *Options) defaults() {
 
 // Hub knows every open connection, so that shutdown can tell each one to reconnect.
 type Hub struct {
-	mu    sync.Mutex
-	conns map[*Conn]struct{}
-	wg    sync.WaitGroup
-	count atomic.Int64
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	closing bool // set by CloseAll: connections that arrive later are refused
+	wg      sync.WaitGroup
+	count   atomic.Int64
 }
 
 // NewHub returns an empty hub.
@@ -113,6 +114,7 @@ func (h *Hub) Count() int64 { return h.count.Load() }
 // ended or wait has passed.
 func (h *Hub) CloseAll(code protocol.CloseCode, reason string, wait time.Duration) {
 	h.mu.Lock()
+	h.closing = true // no wg.Add after this: Wait below must not race with one
 	conns := make([]*Conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
@@ -138,6 +140,11 @@ func (h *Hub) Handle(handler Handler, opts Options) fiber.Handler {
 	upgrade := websocket.New(func(ws *websocket.Conn) {
 		c := newConn(ws, opts)
 		h.mu.Lock()
+		if h.closing {
+			h.mu.Unlock()
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(protocol.CloseShutdown), "server restarting"), time.Now().Add(time.Second))
+			return
+		}
 		h.conns[c] = struct{}{}
 		h.wg.Add(1)
 		h.mu.Unlock()

@@ -301,3 +301,36 @@ func TestTransientFramesCoalesce(t *testing.T) {
 	default:
 	}
 }
+
+// Connections that arrive while the hub closes everything are refused with the shutdown code,
+// and the hub's waiting does not race with their arrival.
+func TestConnectDuringShutdown(t *testing.T) {
+	h := newHandler()
+	h.open = make(chan *realtime.Conn, 64)
+	h.closed = make(chan *realtime.Conn, 64)
+	url, hub := serve(t, h, realtime.Options{Role: protocol.RoleVisitor})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, url, nil)
+			if err != nil {
+				return
+			}
+			defer c.CloseNow()
+			for {
+				if _, _, err := c.Read(ctx); err != nil {
+					if s := websocket.CloseStatus(err); s != -1 && s != websocket.StatusCode(protocol.CloseShutdown) {
+						t.Errorf("closed with %v", s)
+					}
+					return
+				}
+			}
+		}()
+	}
+	hub.CloseAll(protocol.CloseShutdown, "server restarting", 5*time.Second)
+	wg.Wait()
+}
