@@ -288,13 +288,34 @@ func (s *Sub) catchUp(ctx context.Context) error {
 	}
 }
 
+// page reads the next page of history, trying again a few times when the read fails (a
+// pooled database connection that a restart or failover killed fails once before the pool
+// replaces it).
 func (s *Sub) page(ctx context.Context, after uint64) ([]store.Event, error) {
 	ctx, cancel := context.WithTimeout(ctx, historyTimeout)
 	defer cancel()
-	if s.aud == Visitor {
-		return s.hub.hist.VisitorEventsAfter(ctx, s.chat, after, pageSize)
+	var err error
+	for attempt := range 4 {
+		if attempt > 0 {
+			t := time.NewTimer(time.Duration(attempt) * 50 * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+		}
+		var evs []store.Event
+		if s.aud == Visitor {
+			evs, err = s.hub.hist.VisitorEventsAfter(ctx, s.chat, after, pageSize)
+		} else {
+			evs, err = s.hub.hist.EventsAfter(ctx, s.chat, after, pageSize)
+		}
+		if err == nil || ctx.Err() != nil {
+			return evs, err
+		}
 	}
-	return s.hub.hist.EventsAfter(ctx, s.chat, after, pageSize)
+	return nil, err
 }
 
 // Publish hands a committed event to the chat's live subscribers; subscriptions whose
