@@ -75,18 +75,25 @@ func TestKillNineLosesNothing(t *testing.T) {
 			agent.Drop()
 			var mu sync.Mutex
 			for round := range 3 {
-				// Every visitor writes as fast as it is acknowledged until the server dies.
-				var wg sync.WaitGroup
+				// Every visitor comes back, then writes as fast as it is acknowledged until the
+				// server dies: the kill waits until each has had a message acknowledged in this
+				// round, so that it always falls in the middle of writing.
+				var wg, writing sync.WaitGroup
+				writing.Add(len(chats))
 				for i, c := range chats {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
+						once := sync.OnceFunc(writing.Done)
+						defer once()
 						v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
 						if err != nil {
+							t.Errorf("round %d: dial %d: %v", round, i, err)
 							return
 						}
 						defer v.Drop()
 						if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
+							t.Errorf("round %d: connect %d: %v", round, i, err)
 							return
 						}
 						if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
@@ -96,15 +103,17 @@ func TestKillNineLosesNothing(t *testing.T) {
 						for k := 0; ; k++ {
 							id := fmt.Sprintf("r%d-%d", round, k)
 							if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
-								return // the server died (or said busy): only acked ones count
+								return // the server died: only acknowledged ones count
 							}
 							mu.Lock()
 							c.acked[id] = true
 							mu.Unlock()
+							once()
 						}
 					}()
 				}
-				time.Sleep(time.Duration(700+300*round) * time.Millisecond)
+				writing.Wait()
+				time.Sleep(time.Duration(100+150*round) * time.Millisecond)
 				srv.kill()
 				wg.Wait()
 				srv.start()
