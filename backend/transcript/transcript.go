@@ -30,6 +30,7 @@ type Store interface {
 	Participants(ctx context.Context, chatID string) ([]store.Participant, error)
 	EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
+	User(ctx context.Context, id int64) (store.User, error)
 }
 
 // Transcript is a chat as its transcript shows it: plain values, read once by [Load], so that
@@ -61,8 +62,10 @@ type Visitor struct {
 }
 
 // Agent is a person who took part in the chat, with every part they had (owner, participant,
-// observer, supervisor) and when they first joined and last left (zero: still there).
+// observer, supervisor) and when they first joined and last left (zero: still there). Name is
+// their full name with the nickname the chat shows in brackets, when it differs.
 type Agent struct {
+	UserID int64
 	Name   string
 	Parts  []string
 	Joined time.Time
@@ -137,6 +140,11 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcrip
 		return Transcript{}, fmt.Errorf("transcript: participants: %w", err)
 	}
 	t.Agents = agents(parts)
+	for i, a := range t.Agents {
+		if u, err := st.User(ctx, a.UserID); err == nil && strings.TrimSpace(u.Name) != "" {
+			t.Agents[i].Name = fullName(u.Name, a.Name)
+		}
+	}
 	labels := map[string]Field{}
 	var order []string
 	for _, kind := range []string{store.SurveyPreChat, store.SurveyPostChat} {
@@ -224,7 +232,7 @@ func agents(parts []store.Participant) []Agent {
 		if !ok {
 			i = len(out)
 			index[p.UserID] = i
-			out = append(out, Agent{Name: p.Name, Joined: p.JoinedAt})
+			out = append(out, Agent{UserID: p.UserID, Name: p.Name, Joined: p.JoinedAt})
 		}
 		a := &out[i]
 		if p.Name != "" {
@@ -246,6 +254,16 @@ func agents(parts []store.Participant) []Agent {
 		out[i].Left = time.Time{}
 	}
 	return out
+}
+
+// fullName is a person's name with the nickname the chat showed in brackets, when they
+// differ.
+func fullName(name, nick string) string {
+	name, nick = strings.TrimSpace(name), strings.TrimSpace(nick)
+	if nick == "" || nick == name {
+		return name
+	}
+	return name + " (" + nick + ")"
 }
 
 // fields lists the chat's fields: those of its connector's surveys in the surveys' order,

@@ -59,6 +59,10 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		anna, err := st.CreateUser(ctx, store.User{TenantID: tenant.ID, Login: "anna@example.at", Name: "Anna Ärmel", Nickname: "Anna", Role: store.RoleAgent, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
 		conn, err := st.CreateConnector(ctx, store.Connector{TenantID: tenant.ID, Name: "Webshop"})
 		if err != nil {
 			t.Fatal(err)
@@ -82,14 +86,14 @@ func TestLoad(t *testing.T) {
 		ws := []store.Write{
 			{Chat: &c},
 			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantVisitor, Name: "Zoë Åberg", JoinedAt: at(0), LeftAt: &closed}},
-			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantOwner, UserID: 11, Name: "Anna", JoinedAt: at(10), LeftAt: &closed}},
-			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantObserver, UserID: 12, Name: "Sven", JoinedAt: at(100), LeftAt: &left}},
-			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantAgent, UserID: 12, Name: "Sven", JoinedAt: at(200), LeftAt: &left}},
+			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantOwner, UserID: anna.ID, Name: "Anna", JoinedAt: at(10), LeftAt: &closed}},
+			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantObserver, UserID: anna.ID + 100, Name: "Sven", JoinedAt: at(100), LeftAt: &left}},
+			{Participant: &store.Participant{ChatID: c.ID, Role: store.ParticipantAgent, UserID: anna.ID + 100, Name: "Sven", JoinedAt: at(200), LeftAt: &left}},
 			{Event: event(t, c.ID, &protocol.ChatState{State: protocol.StateQueued, At: at(0)}, false)},
 			{Event: event(t, c.ID, &protocol.Message{Role: protocol.RoleVisitor, Text: "Grüß Gott, wo bleibt meine Torte?", At: at(1)}, false)},
-			{Event: event(t, c.ID, &protocol.Joined{Role: protocol.RoleAgent, Name: "Anna", UserID: 11, As: protocol.PartOwner}, false)},
+			{Event: event(t, c.ID, &protocol.Joined{Role: protocol.RoleAgent, Name: "Anna", UserID: anna.ID, As: protocol.PartOwner}, false)},
 			{Event: event(t, c.ID, &protocol.ChatState{State: protocol.StateActive, At: at(10)}, false)},
-			{Event: event(t, c.ID, &protocol.Joined{Role: protocol.RoleAgent, Name: "Sven", UserID: 12, As: protocol.PartObserver}, true)},
+			{Event: event(t, c.ID, &protocol.Joined{Role: protocol.RoleAgent, Name: "Sven", UserID: anna.ID + 100, As: protocol.PartObserver}, true)},
 			{Event: event(t, c.ID, &protocol.Message{Role: protocol.RoleAgent, Name: "Sven", Text: "Flüstern: die Torte ist unterwegs", At: at(150)}, true)},
 			{Event: event(t, c.ID, &protocol.Message{Role: protocol.RoleAgent, Name: "Anna", Text: "Hier die Quittung", File: &protocol.File{Name: "Quittung.pdf", URL: "/files/x"}, At: at(300)}, false)},
 			{Event: event(t, c.ID, &protocol.FieldSet{Fields: map[string]string{"rating": "sehr"}, Survey: "post"}, false)},
@@ -113,15 +117,15 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("header: %+v", tr)
 		}
 		wantAgents := []Agent{
-			{Name: "Anna", Parts: []string{"owner"}, Joined: at(10), Left: closed},
-			{Name: "Sven", Parts: []string{"observer", "participant"}, Joined: at(100), Left: left},
+			{UserID: anna.ID, Name: "Anna Ärmel (Anna)", Parts: []string{"owner"}, Joined: at(10), Left: closed},
+			{UserID: anna.ID + 100, Name: "Sven", Parts: []string{"observer", "participant"}, Joined: at(100), Left: left},
 		}
 		if len(tr.Agents) != len(wantAgents) {
 			t.Fatalf("agents %+v", tr.Agents)
 		}
 		for i, a := range tr.Agents {
 			w := wantAgents[i]
-			if a.Name != w.Name || !slices.Equal(a.Parts, w.Parts) || !a.Joined.Equal(w.Joined) || !a.Left.Equal(w.Left) {
+			if a.UserID != w.UserID || a.Name != w.Name || !slices.Equal(a.Parts, w.Parts) || !a.Joined.Equal(w.Joined) || !a.Left.Equal(w.Left) {
 				t.Errorf("agent %d = %+v, want %+v", i, a, w)
 			}
 		}
