@@ -295,7 +295,7 @@ func lines(ev store.Event, labels map[string]Field, visitor string) []Line {
 	if err := json.Unmarshal(ev.Data, body); err != nil {
 		return nil
 	}
-	internal := ev.AgentsOnly || ev.VisitorSeq == 0
+	internal := ev.AgentsOnly // the store sets it exactly when the event has no visitor number
 	sys := func(at time.Time, text string) Line {
 		if at.IsZero() {
 			at = ev.At
