@@ -28,7 +28,7 @@ WEB_SIZE += agentui-size
 WASM_PKGS += ./agentui/...
 endif
 
-SERVER_SRC := $(shell find backend shared -name '*.go' -not -name '*_test.go') go.mod go.sum
+SERVER_SRC := $(shell find backend shared assets/fonts -name '*.go' -not -name '*_test.go') $(wildcard assets/fonts/*.ttf) go.mod go.sum
 
 .PHONY: help build run test vet fmt-check unit wasm-test bench load size templ clean
 
@@ -54,7 +54,7 @@ test: fmt-check vet $(WEB) unit wasm-test
 
 ## fmt-check: fail when a Go file is not gofmt-formatted
 fmt-check:
-	@out=$$(gofmt -l backend shared $(wildcard widget agentui)); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l backend shared $(wildcard widget agentui assets/fonts)); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
 ## vet: go vet natively, and for the browser on the packages that run there
 vet:

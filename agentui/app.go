@@ -118,6 +118,10 @@ type App struct {
 	askLater    bool
 	lastLines   int
 	files       map[string]browser.File // the files of queued and failed uploads, by upload id
+
+	// solo marks the window of one chat, only (window.go).
+	solo bool
+	only string
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -160,6 +164,7 @@ func (a *App) OnPreRender(ctx app.Context) { a.start(ctx) }
 func (a *App) start(ctx app.Context) {
 	a.ctx = ctx
 	a.now = a.platform.Now()
+	a.startSolo(ctx)
 	if browser.IsInert(a.platform) {
 		return // prerendering on the server: a static shell
 	}
@@ -247,7 +252,7 @@ func (a *App) persist(ctx app.Context) {
 
 // changed runs after every state change: the tab's title and what survives a reload.
 func (a *App) changed(ctx app.Context) {
-	a.platform.SetTitle(a.desk.Title(AppName))
+	a.platform.SetTitle(a.title())
 	if a.phase == phaseDesk {
 		a.persist(ctx)
 	}
@@ -422,6 +427,7 @@ func (a *App) received(ctx app.Context, frame []byte) {
 		asking = c.Form != nil
 	}
 	alerts, cmds := a.desk.Apply(ev, now)
+	a.keepSolo()
 	if c := a.desk.Current(); asking && c != nil && c.Form == nil {
 		ctx.Defer(func(app.Context) { focusAfterAsk() }) // the card closed on the ack
 	}
@@ -501,7 +507,7 @@ func jitter() float64 {
 
 // alert raises alerts through the platform.
 func (a *App) alert(ctx app.Context, alerts []desk.Alert) {
-	for _, al := range alerts {
+	for _, al := range a.soloAlerts(alerts) {
 		switch al.Kind {
 		case desk.AlertOfferSound:
 			a.platform.Play(browser.SoundOffer)

@@ -16,8 +16,10 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // AppName is the app's name in the tab title and the manifest.
 const AppName = "Parley Agent"
 
-// Routes registers the app's pages with go-app. The WASM main and the server that
-// prerenders the shell both call it, so both know the same component tree.
+// Routes registers the app's pages with go-app: the desk, and the window of one chat
+// (window.go). The WASM main and the server that prerenders the shell both call it, so both
+// know the same component tree.
 func Routes() {
 	app.Route("/", func() app.Composer { return New() })
+	app.RouteWithRegexp("^"+chatRoute+"[^/]+$", func() app.Composer { return NewChatWindow() })
 }

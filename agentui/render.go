@@ -24,6 +24,8 @@ func (a *App) Render() app.UI {
 		return app.Main().Class("signin-page").Body(
 			&SignIn{Error: a.signInErr, Busy: a.signingIn},
 		)
+	case a.solo:
+		return a.renderSolo()
 	}
 	return app.Div().Class("shell", "state-"+a.desk.Link.String()).Body(
 		a.renderTopbar(),
@@ -121,7 +123,7 @@ func (a *App) renderBanners() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { d.Notice = "" }),
 			)
 		}),
-		app.If(a.permission == "default" && !a.askLater, func() app.UI {
+		app.If(a.permission == "default" && !a.askLater && !a.solo, func() app.UI { // the main window asks
 			return app.Div().Class("banner", "banner-info").Body(
 				app.Span().Text("Get a notification when a visitor writes while Parley is in the background?"),
 				app.Button().Class("btn", "btn-small").Type("button").Text("Enable notifications").
@@ -297,6 +299,7 @@ func (a *App) renderPane() app.UI {
 				return app.Button().Class("btn").Type("button").Text("Remove from list").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
 			}),
+			a.renderChatActions(c),
 		),
 		app.Div().Class("pane-banners").Body(
 			app.If(!c.WarningUntil.IsZero() && !c.Closed, func() app.UI {

@@ -1,5 +1,6 @@
 // Package agentapi is the HTTP API of the agent app: sign-in, sign-out, who is signed in, and
-// the reads the app makes besides the WebSocket (a visitor's earlier chats, canned responses). The session token
+// the reads the app makes besides the WebSocket (a visitor's earlier chats, canned responses,
+// a chat's transcript as PDF). The session token
 // is set as an HttpOnly cookie, which the agent WebSocket handshake carries, and returned in the
 // body for clients that are not browsers (the load tool, tests). The JSON shapes are in
 // shared/api, which the app reads them with.
@@ -19,6 +20,7 @@ import (
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/transcript"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -35,6 +37,8 @@ type Store interface {
 	ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]store.Chat, error)
 	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 	CannedResponses(ctx context.Context, tenantID int64) ([]store.CannedResponse, error)
+	// The transcript reads the chat's tenant, participants, survey fields and events.
+	transcript.Store
 }
 
 // Options configure the API.
@@ -62,6 +66,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
 	g.Get("/canned", h.canned)
+	g.Get("/chats/:id/transcript.pdf", h.transcript)
 }
 
 type handlers struct {

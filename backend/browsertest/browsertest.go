@@ -148,7 +148,13 @@ func New(t testing.TB, opts Options) *Browser {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	messages := chromedp.Console(ctx)
+	b.keepConsole()
+	return b
+}
+
+// keepConsole records the tab's console messages until the tab goes.
+func (b *Browser) keepConsole() {
+	messages := chromedp.Console(b.ctx)
 	go func() {
 		for m, err := range messages {
 			if err != nil {
@@ -159,7 +165,6 @@ func New(t testing.TB, opts Options) *Browser {
 			b.mu.Unlock()
 		}
 	}()
-	return b
 }
 
 // Ctx is the tab's context, for chromedp actions the methods do not cover.

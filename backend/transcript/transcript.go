@@ -1,0 +1,418 @@
+// Package transcript turns a chat into a printable PDF transcript: a header with the chat's
+// data (connector, visitor, language, page, times, the agents who took part and their parts,
+// why it ended, the survey answers) and then every line in order with its sender and time in
+// the tenant's time zone, files by name, system lines set apart and agents-only lines
+// (whispers, internal notes, observers joining) marked "internal", so that a chat can be
+// filed, forwarded or printed outside Parley.
+//
+// [Load] reads a chat from the store into a [Transcript], which [Render] draws; [MayRead]
+// says who may have it. Text is set in the embedded DejaVu Sans (assets/fonts), so umlauts,
+// accents, Greek and Cyrillic print as written on any server.
+package transcript
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Store is what a transcript reads; *store.Store has it.
+type Store interface {
+	Tenant(ctx context.Context, id int64) (store.Tenant, error)
+	Connector(ctx context.Context, id int64) (store.Connector, error)
+	Participants(ctx context.Context, chatID string) ([]store.Participant, error)
+	EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error)
+	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
+	User(ctx context.Context, id int64) (store.User, error)
+}
+
+// Transcript is a chat as its transcript shows it: plain values, read once by [Load], so that
+// [Render] does no I/O and tests can draw any chat.
+type Transcript struct {
+	ChatID    string
+	Tenant    string
+	Connector string
+	Visitor   Visitor
+	Lang      string
+	Page      string
+	Started   time.Time
+	// Ended is zero while the chat is open.
+	Ended time.Time
+	// CloseCause says why the chat ended, in words; empty while open.
+	CloseCause string
+	Agents     []Agent
+	Fields     []Field
+	Lines      []Line
+	// Location is the tenant's time zone, in which every time is shown (UTC when nil).
+	Location *time.Location
+	// Printed is when the transcript was made, shown in the footer.
+	Printed time.Time
+}
+
+// Visitor is what the chat knows of its visitor.
+type Visitor struct {
+	Name, Email, Phone, CustomerID string
+}
+
+// Agent is a person who took part in the chat, with every part they had (owner, participant,
+// observer, supervisor) and when they first joined and last left (zero: still there). Name is
+// their full name with the nickname the chat shows in brackets, when it differs.
+type Agent struct {
+	UserID int64
+	Name   string
+	Parts  []string
+	Joined time.Time
+	Left   time.Time
+}
+
+// Field is a survey answer or a field the visitor filled in, with the label its survey gives
+// it and which survey it came from ("Pre-chat", "Post-chat" or "Other").
+type Field struct {
+	Survey string
+	Label  string
+	Value  string
+}
+
+// LineKind says how a line is drawn.
+type LineKind int
+
+// The kinds of lines.
+const (
+	// LineMessage is something the visitor or an agent wrote (or a file they shared).
+	LineMessage LineKind = iota
+	// LineSystem is a line of Parley's: texts the system sent, joins and leaves, state
+	// changes, fields filled in. It is set apart from what people wrote.
+	LineSystem
+)
+
+// Line is one line of the conversation.
+type Line struct {
+	Kind   LineKind
+	Role   protocol.Role
+	Sender string
+	At     time.Time
+	Text   string
+	// File is the name of a shared file, when the line carries one.
+	File string
+	// Internal marks a line the visitor never saw: a whisper, an internal note, an observer
+	// joining (the event is agents-only).
+	Internal bool
+}
+
+// eventPage is how many events Load reads at a time.
+const eventPage = 500
+
+// Load reads everything chat c's transcript shows: its tenant's name and time zone, its
+// connector, its participants, its survey fields and all its events in order. now is the
+// time the transcript is printed.
+func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcript, error) {
+	t := Transcript{
+		ChatID: c.ID, Lang: c.Lang, Page: c.Page, Started: c.CreatedAt, Printed: now,
+		Visitor:  Visitor{Name: c.VisitorName, Email: c.VisitorEmail, Phone: c.VisitorPhone, CustomerID: c.CustomerID},
+		Location: time.UTC,
+	}
+	tenant, err := st.Tenant(ctx, c.TenantID)
+	if err != nil {
+		return Transcript{}, fmt.Errorf("transcript: tenant: %w", err)
+	}
+	t.Tenant = tenant.Name
+	if loc, err := time.LoadLocation(tenant.TimeZone); err == nil && tenant.TimeZone != "" {
+		t.Location = loc
+	}
+	if k, err := st.Connector(ctx, c.ConnectorID); err == nil {
+		t.Connector = k.Name
+	} else {
+		t.Connector = fmt.Sprintf("connector %d", c.ConnectorID)
+	}
+	if c.ClosedAt != nil {
+		t.Ended = *c.ClosedAt
+		t.CloseCause = CauseText(protocol.Cause(c.CloseCause))
+	}
+	parts, err := st.Participants(ctx, c.ID)
+	if err != nil {
+		return Transcript{}, fmt.Errorf("transcript: participants: %w", err)
+	}
+	t.Agents = agents(parts)
+	for i, a := range t.Agents {
+		if u, err := st.User(ctx, a.UserID); err == nil && strings.TrimSpace(u.Name) != "" {
+			t.Agents[i].Name = fullName(u.Name, a.Name)
+		}
+	}
+	labels := map[string]Field{}
+	var order []string
+	for _, kind := range []string{store.SurveyPreChat, store.SurveyPostChat} {
+		fields, err := st.SurveyFields(ctx, c.ConnectorID, kind)
+		if err != nil {
+			return Transcript{}, fmt.Errorf("transcript: survey fields: %w", err)
+		}
+		for _, f := range fields {
+			if _, ok := labels[f.Name]; ok {
+				continue
+			}
+			label := strings.TrimSpace(f.Prompt)
+			if label == "" {
+				label = f.Name
+			}
+			labels[f.Name] = Field{Survey: surveyName(kind), Label: label}
+			order = append(order, f.Name)
+		}
+	}
+	t.Fields = fields(c.Fields, labels, order)
+	for after := uint64(0); ; {
+		evs, err := st.EventsAfter(ctx, c.ID, after, eventPage)
+		if err != nil {
+			return Transcript{}, fmt.Errorf("transcript: events: %w", err)
+		}
+		for _, ev := range evs {
+			t.Lines = append(t.Lines, lines(ev, labels, c.VisitorName)...)
+			after = ev.Seq
+		}
+		if len(evs) < eventPage {
+			break
+		}
+	}
+	return t, nil
+}
+
+// MayRead reports whether u may read chat c's transcript: an agent who took part in it (its
+// owner, or anyone in its participants), a supervisor or administrator of its tenant, or a
+// super-admin. Everyone else is told the chat does not exist.
+func MayRead(u store.User, c store.Chat, parts []store.Participant) bool {
+	if !u.Active {
+		return false
+	}
+	switch u.Role {
+	case store.RoleSuperAdmin:
+		return true
+	case store.RoleAdmin, store.RoleSupervisor:
+		if u.TenantID == c.TenantID {
+			return true
+		}
+	}
+	if u.TenantID != c.TenantID {
+		return false
+	}
+	if c.AgentID == u.ID {
+		return true
+	}
+	for _, p := range parts {
+		if p.UserID == u.ID && p.Role != store.ParticipantVisitor {
+			return true
+		}
+	}
+	return false
+}
+
+// surveyName names the survey a field kind belongs to.
+func surveyName(kind string) string {
+	if kind == store.SurveyPostChat {
+		return "Post-chat"
+	}
+	return "Pre-chat"
+}
+
+// agents gathers the participants who are not the visitor into one entry per person, in the
+// order they first joined; a person still in the chat in any part has not left.
+func agents(parts []store.Participant) []Agent {
+	var out []Agent
+	index := map[int64]int{}
+	open := map[int]bool{}
+	for _, p := range parts {
+		if p.Role == store.ParticipantVisitor {
+			continue
+		}
+		i, ok := index[p.UserID]
+		if !ok {
+			i = len(out)
+			index[p.UserID] = i
+			out = append(out, Agent{UserID: p.UserID, Name: p.Name, Joined: p.JoinedAt})
+		}
+		a := &out[i]
+		if p.Name != "" {
+			a.Name = p.Name
+		}
+		if !slices.Contains(a.Parts, p.Role) {
+			a.Parts = append(a.Parts, p.Role)
+		}
+		if p.JoinedAt.Before(a.Joined) {
+			a.Joined = p.JoinedAt
+		}
+		if p.LeftAt == nil {
+			open[i] = true
+		} else if p.LeftAt.After(a.Left) {
+			a.Left = *p.LeftAt
+		}
+	}
+	for i := range open {
+		out[i].Left = time.Time{}
+	}
+	return out
+}
+
+// fullName is a person's name with the nickname the chat showed in brackets, when they
+// differ.
+func fullName(name, nick string) string {
+	name, nick = strings.TrimSpace(name), strings.TrimSpace(nick)
+	if nick == "" || nick == name {
+		return name
+	}
+	return name + " (" + nick + ")"
+}
+
+// fields lists the chat's fields: those of its connector's surveys in the surveys' order,
+// then any others by name.
+func fields(values map[string]string, labels map[string]Field, order []string) []Field {
+	var out []Field
+	for _, name := range order {
+		if v, ok := values[name]; ok && strings.TrimSpace(v) != "" {
+			f := labels[name]
+			f.Value = v
+			out = append(out, f)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if _, ok := labels[name]; ok || strings.TrimSpace(values[name]) == "" {
+			continue
+		}
+		out = append(out, Field{Survey: "Other", Label: name, Value: values[name]})
+	}
+	return out
+}
+
+// lines turns one stored event into transcript lines (none for an event it does not show).
+func lines(ev store.Event, labels map[string]Field, visitor string) []Line {
+	body, ok := protocol.EventBodyFor(protocol.Type(ev.Type))
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(ev.Data, body); err != nil {
+		return nil
+	}
+	internal := ev.AgentsOnly // the store sets it exactly when the event has no visitor number
+	sys := func(at time.Time, text string) Line {
+		if at.IsZero() {
+			at = ev.At
+		}
+		return Line{Kind: LineSystem, Role: protocol.RoleSystem, Sender: "Parley", At: at, Text: text, Internal: internal}
+	}
+	switch b := body.(type) {
+	case *protocol.Message:
+		at := b.At
+		if at.IsZero() {
+			at = ev.At
+		}
+		l := Line{Kind: LineMessage, Role: b.Role, Sender: b.Name, At: at, Text: b.Text, Internal: internal}
+		if b.File != nil {
+			l.File = b.File.Name
+			if strings.TrimSpace(l.Text) == l.File {
+				l.Text = ""
+			}
+		}
+		switch b.Role {
+		case protocol.RoleVisitor:
+			if l.Sender == "" {
+				l.Sender = visitor
+			}
+			if strings.TrimSpace(l.Sender) == "" {
+				l.Sender = "Visitor"
+			}
+		case protocol.RoleAgent:
+			if l.Sender == "" {
+				l.Sender = "Agent"
+			}
+		default:
+			l.Kind, l.Role = LineSystem, protocol.RoleSystem
+			if l.Sender == "" {
+				l.Sender = "Parley"
+			}
+		}
+		return []Line{l}
+	case *protocol.Joined:
+		return []Line{sys(time.Time{}, who(b.Name, b.Role, visitor)+" joined the chat"+asPart(b.As))}
+	case *protocol.Left:
+		return []Line{sys(time.Time{}, who(b.Name, b.Role, visitor)+" left the chat"+asPart(b.As))}
+	case *protocol.ChatState:
+		switch b.State {
+		case protocol.StateQueued:
+			if b.Cause != "" {
+				return []Line{sys(b.At, "The chat went back to the queue ("+string(b.Cause)+")")}
+			}
+			return []Line{sys(b.At, "The chat is waiting for an agent")}
+		case protocol.StateActive:
+			return []Line{sys(b.At, "An agent accepted the chat")}
+		case protocol.StateClosed:
+			return []Line{sys(b.At, CauseText(b.Cause))}
+		}
+	case *protocol.FieldSet:
+		var out []Line
+		for _, name := range slices.Sorted(maps.Keys(b.Fields)) {
+			label := name
+			if f, ok := labels[name]; ok {
+				label = f.Label
+			}
+			text := "The visitor answered " + label + ": " + b.Fields[name]
+			if b.Survey == "post" {
+				text = "Post-chat survey, " + label + ": " + b.Fields[name]
+			}
+			out = append(out, sys(time.Time{}, text))
+		}
+		return out
+	}
+	return nil
+}
+
+// who names the person of a join or leave.
+func who(name string, role protocol.Role, visitor string) string {
+	switch {
+	case strings.TrimSpace(name) != "":
+		return name
+	case role == protocol.RoleVisitor && strings.TrimSpace(visitor) != "":
+		return visitor
+	case role == protocol.RoleVisitor:
+		return "The visitor"
+	}
+	return "An agent"
+}
+
+// asPart says in which part an agent joined or left, when it is not the usual one.
+func asPart(p protocol.Part) string {
+	switch p {
+	case protocol.PartParticipant:
+		return " as a participant"
+	case protocol.PartObserver:
+		return " as an observer"
+	case protocol.PartSupervisor:
+		return " as a supervisor"
+	}
+	return ""
+}
+
+// CauseText says in words why a chat ended.
+func CauseText(c protocol.Cause) string {
+	switch c {
+	case protocol.CauseVisitor:
+		return "The visitor closed the chat"
+	case protocol.CauseAgent:
+		return "The agent closed the chat"
+	case protocol.CauseNoAgent:
+		return "No agent was found in time"
+	case protocol.CauseVisitorGone:
+		return "The visitor was away too long"
+	case protocol.CauseOutOfService:
+		return "Out of service or outside opening hours"
+	case protocol.CauseIdle:
+		return "The visitor was idle too long"
+	case protocol.CauseLeftMessage:
+		return "The visitor left a message"
+	case "":
+		return "The chat ended"
+	}
+	return "The chat ended (" + string(c) + ")"
+}
