@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -245,11 +246,14 @@ func (a *App) persist(ctx app.Context) {
 	_ = ctx.SessionStorage().Set(keyAsks, a.desk.Asks())
 }
 
-// changed runs after every state change: the tab's title and what survives a reload.
+// changed runs after every state change: the tab's title, what survives a reload, and the
+// status the menu shows.
 func (a *App) changed(ctx app.Context) {
 	a.platform.SetTitle(a.desk.Title(AppName))
 	if a.phase == phaseDesk {
 		a.persist(ctx)
+		status := strconv.FormatInt(a.desk.CurrentStatus().ID, 10)
+		ctx.Defer(func(app.Context) { showValue("status-select", status) })
 	}
 	if c := a.desk.Current(); c != nil && len(c.Lines) != a.lastLines {
 		a.lastLines = len(c.Lines)

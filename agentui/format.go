@@ -76,6 +76,16 @@ func scrollToEnd(id string) {
 	}
 }
 
+// showValue makes a select show the option of value. go-app sets an option's selected
+// property only when its attribute changes, while a person's choice moves the browser's
+// selection without one; after the options change, the two can differ, and the menu would show
+// a status the agent is not in.
+func showValue(id, value string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != value {
+		el.Set("value", value)
+	}
+}
+
 // focusElement moves the keyboard focus to an element.
 func focusElement(id string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {

@@ -49,6 +49,7 @@ func (a *App) renderTopbar() app.UI {
 	d := a.desk
 	cur := d.CurrentStatus()
 	dot := color(cur.Color, "#8c959f")
+	menu := d.StatusMenu()
 	name := d.User.Nickname
 	if name == "" {
 		name = d.User.Name
@@ -67,13 +68,9 @@ func (a *App) renderTopbar() app.UI {
 						ctx.NewActionWithValue(ActStatus, id)
 					}
 				}).Body(
-				app.Range(d.Statuses).Slice(func(i int) app.UI {
-					s := d.Statuses[i]
-					label := s.Name
-					if !s.AllowsChat {
-						label += " (no chats)"
-					}
-					return app.Option().Value(s.ID).Selected(s.ID == d.Status).Disabled(!s.Settable && s.ID != d.Status).Text(label)
+				app.Range(menu).Slice(func(i int) app.UI {
+					o := menu[i]
+					return app.Option().Value(o.ID).Selected(o.Selected).Disabled(o.Disabled).Text(o.Label)
 				}),
 			),
 		),

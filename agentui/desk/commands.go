@@ -28,6 +28,16 @@ func (o *outbox) done(id string) (protocol.Command, bool) {
 	return protocol.Command{}, false
 }
 
+// has reports whether a command of type t waits for its ack.
+func (o *outbox) has(t protocol.Type) bool {
+	for _, c := range o.cmds {
+		if c.Body.CommandType() == t {
+			return true
+		}
+	}
+	return false
+}
+
 // all returns the waiting commands, oldest first.
 func (o *outbox) all() []protocol.Command {
 	return append([]protocol.Command(nil), o.cmds...)
@@ -223,6 +233,11 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 	case *protocol.OfferAccept, *protocol.OfferDecline:
 		// The offer is gone (taken, expired): drop it.
 		d.removeOffer(cmd.Chat)
+	case *protocol.StatusSet:
+		// The status stays what the server has, unless another change is on its way.
+		if !d.outbox.has(protocol.TypeStatusSet) {
+			d.Status = d.confirmed
+		}
 	case *protocol.FieldAsk:
 		if d.askRefused(cmd, e) {
 			return nil // the reason shows in the form

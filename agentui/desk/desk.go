@@ -244,7 +244,10 @@ type Desk struct {
 	SignedIn bool
 	User     protocol.User
 	Statuses []protocol.Status
-	Status   int64
+	// Status is the agent's status as the app shows it: a change the agent made shows at once,
+	// and goes back to the server's (confirmed) should the server refuse it.
+	Status    int64
+	confirmed int64
 	// StatusReason explains a status change the agent did not make (auto-logoff, supervisor).
 	StatusReason string
 	Offers       []*Offer

@@ -35,7 +35,7 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.Error:
 		return d.refused(ev.ID, b, now), nil
 	case *protocol.AgentStatus:
-		d.Status = b.Status
+		d.Status, d.confirmed = b.Status, b.Status
 		d.StatusReason = b.Reason
 	case *protocol.SettingsChanged:
 		if b.Kind == "statuses" && len(b.Statuses) > 0 {
@@ -100,7 +100,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.Link = LinkOnline
 	d.User = r.User
 	d.Statuses = r.Statuses
-	d.Status = r.Status
+	d.Status, d.confirmed = r.Status, r.Status
 
 	// Offers: the server's list is the truth; keep local receive times for known ones.
 	old := map[string]*Offer{}
