@@ -421,13 +421,17 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	if err != nil {
 		return // an event from a newer server: the update check reloads the app
 	}
-	asking := false
+	asking, shown := false, a.desk.Selected
 	if c := a.desk.Current(); c != nil {
 		asking = c.Form != nil
 	}
 	alerts, cmds := a.desk.Apply(ev, now)
 	if c := a.desk.Current(); asking && c != nil && c.Form == nil {
 		ctx.Defer(func(app.Context) { focusAfterAsk() }) // the card closed on the ack
+	}
+	if a.desk.Selected != shown && a.desk.Selected != "" {
+		// A chat the agent accepted opened: the next words are for that visitor.
+		ctx.Defer(func(app.Context) { focusElement("composer-text") })
 	}
 	for _, c := range cmds {
 		a.write(c)

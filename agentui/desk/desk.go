@@ -263,6 +263,7 @@ type Desk struct {
 
 	outbox   outbox
 	nextID   func() string
+	accepted map[string]bool // offers the agent accepted here whose chat is not yet open
 	lastRing time.Time
 	seen     map[string]uint64
 	restored map[string][]Ask // requests kept across a reload, for chats not yet known
@@ -272,7 +273,7 @@ type Desk struct {
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads
 // (the app uses random ids), so that the server applies a retried command once.
 func New(nextID func() string) *Desk {
-	return &Desk{nextID: nextID, seen: map[string]uint64{}, Focused: true}
+	return &Desk{nextID: nextID, seen: map[string]uint64{}, accepted: map[string]bool{}, Focused: true}
 }
 
 // Chat returns the chat with id, or nil.
@@ -465,7 +466,7 @@ func (d *Desk) Dismiss(id string) {
 
 // Reset forgets everything, as after signing out.
 func (d *Desk) Reset() {
-	*d = Desk{nextID: d.nextID, seen: map[string]uint64{}, Focused: d.Focused}
+	*d = Desk{nextID: d.nextID, seen: map[string]uint64{}, accepted: map[string]bool{}, Focused: d.Focused}
 }
 
 // SetDraft keeps what the agent typed in chat id.

@@ -132,6 +132,11 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 		}
 		c.unlisted = false
 		cmds = append(cmds, d.resume(c))
+		if d.accepted[s.ID] {
+			// Accepted before the connection dropped, and opened meanwhile.
+			delete(d.accepted, s.ID)
+			d.Select(s.ID)
+		}
 	}
 	for _, c := range d.Chats {
 		if !open[c.ID] && !c.Closed {
@@ -162,7 +167,8 @@ func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
 	return c
 }
 
-// opened takes a chat the agent accepted.
+// opened takes a chat the agent accepted, and shows it when the agent accepted it here or no
+// open chat is shown: the agent who just pressed Accept writes to that visitor next.
 func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 	d.removeOffer(s.ID)
 	c := d.Chat(s.ID)
@@ -179,7 +185,8 @@ func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 		c.SeenSeq = s.Seq
 		d.seen[c.ID] = s.Seq
 	}
-	if d.Selected == "" || d.Current() == nil || d.Current().Closed {
+	if d.accepted[c.ID] || d.Selected == "" || d.Current() == nil || d.Current().Closed {
+		delete(d.accepted, c.ID)
 		d.Select(c.ID)
 	}
 }
