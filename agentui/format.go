@@ -2,7 +2,6 @@ package agentui
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -38,17 +37,6 @@ func clock(t, now time.Time) string {
 		return t.Format("15:04")
 	}
 	return t.Format("2 Jan 15:04")
-}
-
-// cssColor is the shape of a status colour the app accepts from the server.
-var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$`)
-
-// color returns c when it is a plain CSS colour, else fallback.
-func color(c, fallback string) string {
-	if cssColor.MatchString(c) {
-		return c
-	}
-	return fallback
 }
 
 // initials are the one or two letters of a name's avatar.

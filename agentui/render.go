@@ -47,8 +47,7 @@ func (a *App) renderBoot(text string) app.UI {
 // renderTopbar shows the brand, the link state, the agent's status and the sign-out button.
 func (a *App) renderTopbar() app.UI {
 	d := a.desk
-	cur := d.CurrentStatus()
-	dot := color(cur.Color, "#8c959f")
+	dot, ring := desk.DotColor(d.CurrentStatus())
 	menu := d.StatusMenu()
 	name := d.User.Nickname
 	if name == "" {
@@ -59,7 +58,7 @@ func (a *App) renderTopbar() app.UI {
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
-			app.Span().Class("dot").Style("background", dot).Aria("hidden", true),
+			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),
 			app.Span().Class("visually-hidden").Text("Your status"),
 			app.Select().ID("status-select").Class("status-select").Disabled(d.Link != desk.LinkOnline).
 				OnChange(func(ctx app.Context, e app.Event) {

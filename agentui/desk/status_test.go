@@ -78,3 +78,29 @@ func TestStatusMenuShowsTheRealStatus(t *testing.T) {
 		t.Fatalf("menu with an unknown status = %q", got)
 	}
 }
+
+func TestDotColorIsTheBackgroundAndVisible(t *testing.T) {
+	for _, tc := range []struct {
+		s     protocol.Status
+		color string
+		ring  bool
+	}{
+		// The demo's Available: white text on green. The dot is green.
+		{protocol.Status{Color: "#ffffff", Background: "#2e7d32"}, "#2e7d32", false},
+		{protocol.Status{Color: "#000000", Background: "#1565c0"}, "#1565c0", false},
+		// Too light against the white bar: a ring shows it.
+		{protocol.Status{Color: "#000000", Background: "#f9a825"}, "#f9a825", true},
+		{protocol.Status{Background: "#ffffff"}, "#ffffff", true},
+		{protocol.Status{Background: "#FFF"}, "#FFF", true},
+		{protocol.Status{Background: "#767676"}, "#767676", false},
+		// No usable background: the neutral dot, never the font colour or injected CSS.
+		{protocol.Status{Color: "#ffffff"}, DotNeutral, false},
+		{protocol.Status{Background: "red;background:url(x)"}, DotNeutral, false},
+		{protocol.Status{Background: "#12345g"}, DotNeutral, false},
+		{protocol.Status{}, DotNeutral, false},
+	} {
+		if c, ring := DotColor(tc.s); c != tc.color || ring != tc.ring {
+			t.Errorf("DotColor(%+v) = %s, %v; want %s, %v", tc.s, c, ring, tc.color, tc.ring)
+		}
+	}
+}
