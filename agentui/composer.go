@@ -66,10 +66,10 @@ func (c *Composer) Render() app.UI {
 		app.Div().Class("composer-row").Body(
 			app.Div().Class("composer-tools").Body(
 				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Text("🙂").
+					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Body(icon(iconEmoji)).
 					OnClick(func(ctx app.Context, e app.Event) { c.toggle(ctx, "emoji") }),
 				app.Button().ID("canned-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Text("❝").
+					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Body(icon(iconCanned)).
 					OnClick(func(ctx app.Context, e app.Event) {
 						c.toggle(ctx, "canned")
 						if c.panel == "canned" {
@@ -82,7 +82,7 @@ func (c *Composer) Render() app.UI {
 				app.Input().ID("file-input").Class("visually-hidden", "file-input").Type("file").Multiple(true).
 					Disabled(c.Disabled).DataSet("attach", c.Chat).Aria("label", "Attach files"),
 				app.Label().ID("attach-button").For("file-input").Class(when(c.Disabled, "btn btn-icon attach disabled", "btn btn-icon attach")...).
-					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Text("📎"),
+					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Body(icon(iconClip)),
 				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(c.Disabled).
 					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title("Ask the visitor for an order number, an e-mail address or any other field").
 					Text("Ask for…").

@@ -389,7 +389,7 @@ func renderFile(f *protocol.File) app.UI {
 		app.If(href != "" && desk.IsImage(f.ContentType), func() app.UI {
 			return app.Img().Class("thumb").Src(href).Alt("").Loading("lazy")
 		}).Else(func() app.UI {
-			return app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(f.ContentType))
+			return app.Span().Class("file-icon").Body(icon(fileIcon(f.ContentType)))
 		}),
 		app.Span().Class("file-name").Text(f.Name),
 	}
@@ -406,19 +406,19 @@ func renderFile(f *protocol.File) app.UI {
 	)
 }
 
-// fileIcon is the icon of a file by its type.
+// fileIcon is the icon (path data) of a file by its type.
 func fileIcon(contentType string) string {
 	switch {
 	case strings.HasPrefix(contentType, "image/"):
-		return "🖼️"
+		return iconImage
 	case strings.HasPrefix(contentType, "audio/"):
-		return "🎵"
+		return iconAudio
 	case strings.HasPrefix(contentType, "video/"):
-		return "🎬"
+		return iconVideo
 	case contentType == "application/pdf" || strings.HasPrefix(contentType, "text/"):
-		return "📄"
+		return iconDocument
 	}
-	return "📎"
+	return iconClip
 }
 
 // renderUploads shows, next to the composer, the files on their way into the chat and those
@@ -442,12 +442,12 @@ func (a *App) renderUploads(c *desk.Chat) app.UI {
 					text = "Sending " + u.Name + size + "…"
 				}
 				return app.Li().Class(when(u.Busy, "upload busy", "upload")...).Role("status").Body(
-					app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(u.ContentType)),
+					app.Span().Class("file-icon").Body(icon(fileIcon(u.ContentType))),
 					app.Span().Class("upload-text").Text(text),
 				)
 			}
 			return app.Li().Class("upload", "failed").Role("alert").Body(
-				app.Span().Class("file-icon").Aria("hidden", true).Text("⚠️"),
+				app.Span().Class("file-icon").Body(icon(iconWarning)),
 				app.Span().Class("upload-text").Body(
 					app.Strong().Text(u.Name+" was not sent."),
 					app.Text(" "+u.Error),
