@@ -532,6 +532,9 @@ func (a *App) tick(ctx app.Context) {
 	now := a.platform.Now()
 	a.now = now
 	a.alert(ctx, a.desk.Tick(now))
+	for _, c := range a.desk.Expire(now) {
+		a.forget(c)
+	}
 	for _, c := range a.desk.Retries(now) {
 		a.write(c)
 	}
@@ -634,14 +637,22 @@ func (a *App) onClose(ctx app.Context, act app.Action) {
 
 func (a *App) onDismiss(ctx app.Context, act app.Action) {
 	id := fmt.Sprint(act.Value)
-	if c := a.desk.Chat(id); c != nil && c.Closed {
-		for _, u := range c.Uploads {
-			delete(a.files, u.ID)
-		}
+	c := a.desk.Chat(id)
+	if c == nil || !c.Closed {
+		return
 	}
 	a.desk.Dismiss(id)
-	delete(a.previous, id)
+	a.forget(c)
 	a.changed(ctx)
+}
+
+// forget drops what the app keeps for a chat that left the list: its earlier chats and the
+// files of its failed uploads.
+func (a *App) forget(c *desk.Chat) {
+	delete(a.previous, c.ID)
+	for _, u := range c.Uploads {
+		delete(a.files, u.ID)
+	}
 }
 
 func (a *App) onFilter(ctx app.Context, act app.Action) {

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -132,7 +133,7 @@ func (a *App) renderBanners() app.UI {
 // renderSidebar shows the connector filter, the offers and the session tabs.
 func (a *App) renderSidebar() app.UI {
 	d := a.desk
-	offers, chats := d.VisibleOffers(), d.VisibleChats()
+	offers, chats, ended := d.VisibleOffers(), d.VisibleChats(), d.VisibleEnded()
 	conns := d.Connectors()
 	return app.Aside().Class("sidebar").Aria("label", "Offers and chats").Body(
 		app.Div().Class("filter-box").Body(app.If(len(conns) > 1 || d.Filter != 0, func() app.UI {
@@ -170,6 +171,15 @@ func (a *App) renderSidebar() app.UI {
 				app.Range(chats).Slice(func(i int) app.UI { return a.renderTab(chats[i]) }),
 			),
 		),
+		app.If(len(ended) > 0, func() app.UI {
+			return app.Section().Class("ended").Aria("label", "Recently ended chats").Body(
+				app.H2().Body(app.Text("Recently ended"), app.Span().Class("count").Text(len(ended))),
+				app.P().Class("ended-hint").Text("Ended chats leave this list by themselves after "+strconv.Itoa(int(desk.EndedKeep/time.Minute))+" minutes."),
+				app.Ul().Class("tabs").Body(
+					app.Range(ended).Slice(func(i int) app.UI { return a.renderTab(ended[i]) }),
+				),
+			)
+		}),
 	)
 }
 
@@ -229,7 +239,7 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 		label += ", " + strconv.Itoa(c.Unread) + " unread"
 	}
 	waiting := c.WaitingForReply() && !c.Closed
-	return app.Li().Body(
+	return app.Li().Class("tab-item").Body(
 		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
 			app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
@@ -237,11 +247,17 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 				app.Span().Class("tab-name").Text(c.Title()),
 				app.Span().Class("tab-meta").Text(c.Connector),
 			),
-			app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now))),
+			app.If(!c.Closed, func() app.UI {
+				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now)))
+			}),
 			app.If(c.Unread > 0, func() app.UI {
 				return app.Span().Class("badge").Text(c.Unread)
 			}),
 		),
+		app.If(c.Closed, func() app.UI {
+			return app.Button().Class("tab-remove").Type("button").Aria("label", "Remove the chat with "+c.Title()+" from the list").Title("Remove from list").Text("×").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
+		}),
 	)
 }
 

@@ -179,6 +179,7 @@ func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 		c.ChatSummary.State = s.State
 		c.Visitor = s.Visitor
 		c.Closed, c.unlisted = false, false
+		c.EndedAt, c.lastShown = time.Time{}, time.Time{}
 	}
 	// The agent just accepted this chat: what it already holds is read.
 	if s.Seq > c.SeenSeq {
@@ -353,7 +354,8 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 	}
 }
 
-// chatState records a chat's state change; a closed chat stays on the list until dismissed.
+// chatState records a chat's state change; a closed chat moves to the recently ended ones (see
+// [Desk.Expire]).
 func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time) {
 	c := d.Chat(ev.Chat)
 	if c == nil {
@@ -370,7 +372,7 @@ func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time
 	}
 	if s.State == protocol.StateClosed {
 		d.removeOffer(c.ID)
-		c.Closed, c.Cause = true, s.Cause
+		c.Closed, c.Cause, c.EndedAt = true, s.Cause, now
 		c.Form = nil
 		c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
 		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: closedText(s.Cause), At: at})
