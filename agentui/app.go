@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,11 +251,14 @@ func (a *App) persist(ctx app.Context) {
 	_ = ctx.SessionStorage().Set(keyAsks, a.desk.Asks())
 }
 
-// changed runs after every state change: the tab's title and what survives a reload.
+// changed runs after every state change: the tab's title, what survives a reload, and the
+// status the menu shows.
 func (a *App) changed(ctx app.Context) {
 	a.platform.SetTitle(a.title())
 	if a.phase == phaseDesk {
 		a.persist(ctx)
+		status := strconv.FormatInt(a.desk.CurrentStatus().ID, 10)
+		ctx.Defer(func(app.Context) { showValue("status-select", status) })
 	}
 	if c := a.desk.Current(); c != nil && len(c.Lines) != a.lastLines {
 		a.lastLines = len(c.Lines)
@@ -422,7 +426,7 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	if err != nil {
 		return // an event from a newer server: the update check reloads the app
 	}
-	asking := false
+	asking, shown := false, a.desk.Selected
 	if c := a.desk.Current(); c != nil {
 		asking = c.Form != nil
 	}
@@ -430,6 +434,10 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	a.keepSolo()
 	if c := a.desk.Current(); asking && c != nil && c.Form == nil {
 		ctx.Defer(func(app.Context) { focusAfterAsk() }) // the card closed on the ack
+	}
+	if a.desk.Selected != shown && a.desk.Selected != "" {
+		// A chat the agent accepted opened: the next words are for that visitor.
+		ctx.Defer(func(app.Context) { focusElement("composer-text") })
 	}
 	for _, c := range cmds {
 		a.write(c)
@@ -530,6 +538,9 @@ func (a *App) tick(ctx app.Context) {
 	now := a.platform.Now()
 	a.now = now
 	a.alert(ctx, a.desk.Tick(now))
+	for _, c := range a.desk.Expire(now) {
+		a.forget(c)
+	}
 	for _, c := range a.desk.Retries(now) {
 		a.write(c)
 	}
@@ -632,14 +643,22 @@ func (a *App) onClose(ctx app.Context, act app.Action) {
 
 func (a *App) onDismiss(ctx app.Context, act app.Action) {
 	id := fmt.Sprint(act.Value)
-	if c := a.desk.Chat(id); c != nil && c.Closed {
-		for _, u := range c.Uploads {
-			delete(a.files, u.ID)
-		}
+	c := a.desk.Chat(id)
+	if c == nil || !c.Closed {
+		return
 	}
 	a.desk.Dismiss(id)
-	delete(a.previous, id)
+	a.forget(c)
 	a.changed(ctx)
+}
+
+// forget drops what the app keeps for a chat that left the list: its earlier chats and the
+// files of its failed uploads.
+func (a *App) forget(c *desk.Chat) {
+	delete(a.previous, c.ID)
+	for _, u := range c.Uploads {
+		delete(a.files, u.ID)
+	}
 }
 
 func (a *App) onFilter(ctx app.Context, act app.Action) {

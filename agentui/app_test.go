@@ -2,6 +2,7 @@ package agentui
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -139,12 +140,18 @@ func commands(t *testing.T, s *fakeSocket) []protocol.Command {
 
 var testReady = &protocol.AgentReady{
 	User:     protocol.User{ID: 1, Name: "Anna Agent", Nickname: "Anna", Login: "anna", Role: "agent", MaxChats: 4},
-	Statuses: []protocol.Status{{ID: 1, Name: "Available", Color: "#2da44e", AllowsChat: true, Settable: true}, {ID: 2, Name: "Pause", Color: "#d4a72c", Settable: true}},
+	Statuses: []protocol.Status{{ID: 1, Name: "Available", Color: "#ffffff", Background: "#1a7f37", AllowsChat: true, Settable: true}, {ID: 2, Name: "Pause", Color: "#000000", Background: "#f9e27d", Settable: true}},
 	Status:   2,
 }
 
 // signedIn loads the app with a valid session and a ready connection.
 func signedIn(t *testing.T) (app.TestEngine, *App, *fakePlatform, *fakeSocket) {
+	t.Helper()
+	return signedInWith(t, testReady)
+}
+
+// signedInWith is signedIn with the given agent.ready.
+func signedInWith(t *testing.T, ready *protocol.AgentReady) (app.TestEngine, *App, *fakePlatform, *fakeSocket) {
 	t.Helper()
 	p := newFake()
 	p.http["GET /api/me"] = fakeResponse{200, `{"id":1,"name":"Anna Agent","login":"anna","role":"agent","max_chats":4}`}
@@ -161,7 +168,7 @@ func signedIn(t *testing.T) (app.TestEngine, *App, *fakePlatform, *fakeSocket) {
 	if cmds := commands(t, s); len(cmds) != 1 || cmds[0].Body.CommandType() != protocol.TypeAgentConnect {
 		t.Fatalf("first command = %v", cmds)
 	}
-	push(t, s, protocol.Event{ID: commands(t, s)[0].ID, Body: testReady})
+	push(t, s, protocol.Event{ID: commands(t, s)[0].ID, Body: ready})
 	e.ConsumeAll()
 	return e, a, p, s
 }
@@ -402,9 +409,6 @@ func TestFormatting(t *testing.T) {
 	if countdown(29500*time.Millisecond) != "0:30" || countdown(0) != "0:00" {
 		t.Error("countdown")
 	}
-	if color("red;background:url(x)", "#999") != "#999" || color("#1a7f37", "") != "#1a7f37" {
-		t.Error("color must refuse anything but a plain colour")
-	}
 	if escapePath("a/b c") != "a%2Fb%20c" {
 		t.Error(escapePath("a/b c"))
 	}
@@ -414,5 +418,114 @@ func TestFormatting(t *testing.T) {
 	b, _ := json.Marshal(desk.LoginRequest{Login: "a", Password: "b"})
 	if string(b) != `{"login":"a","password":"b"}` {
 		t.Errorf("login body %s", b)
+	}
+}
+
+// shownStatus returns the texts of the status menu's selected options.
+func shownStatus(html string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<option([^>]*)>([^<]*)</option>`).FindAllStringSubmatch(between(html, `id="status-select"`, `</select>`), -1) {
+		if strings.Contains(m[1], "selected") && !strings.Contains(m[1], `selected="false"`) {
+			out = append(out, m[2])
+		}
+	}
+	return out
+}
+
+// tagWith returns the start tag that holds text ("" when absent).
+func tagWith(html, text string) string {
+	i := strings.Index(html, text)
+	if i < 0 {
+		return ""
+	}
+	start := strings.LastIndex(html[:i], "<")
+	end := strings.Index(html[i:], ">")
+	if start < 0 || end < 0 {
+		return ""
+	}
+	return html[start : i+end+1]
+}
+
+// between returns the part of s from the first from to the next to after it ("" when absent).
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, to); j >= 0 {
+		return s[:j]
+	}
+	return s
+}
+
+// A new agent without a status, as issue 10 found them: the menu says so and choosing sends
+// status.set; the dot takes the status's background; the toolbar draws its icons; accepting a
+// second request shows that chat; an ended chat moves to the recently ended ones and leaves
+// the list by itself.
+func TestNewAgentDesk(t *testing.T) {
+	ready := *testReady
+	ready.Status = 0
+	e, a, p, s := signedInWith(t, &ready)
+	html := app.HTMLString(a)
+	if got := shownStatus(html); len(got) != 1 || got[0] != "No status" {
+		t.Fatalf("the menu of an agent without a status shows %q: %s", got, between(html, `<select`, `</select>`))
+	}
+	a.ctx.NewActionWithValue(ActStatus, int64(1))
+	e.ConsumeAll()
+	if st, ok := commands(t, s)[len(s.sent)-1].Body.(*protocol.StatusSet); !ok || st.Status != 1 {
+		t.Fatalf("choosing Available sent %s", s.sent[len(s.sent)-1])
+	}
+	html = app.HTMLString(a)
+	if got := shownStatus(html); strings.Contains(html, "No status") || len(got) != 1 || got[0] != "Available" {
+		t.Fatalf("after choosing Available the menu shows %q", got)
+	}
+	if dot := tagWith(html, `status-dot`); !strings.Contains(dot, "#1a7f37") || strings.Contains(dot, "dot-ring") {
+		t.Fatalf("the Available dot is %s, want its background #1a7f37", dot)
+	}
+	a.ctx.NewActionWithValue(ActStatus, int64(2))
+	e.ConsumeAll()
+	if dot := tagWith(app.HTMLString(a), `status-dot`); !strings.Contains(dot, "#f9e27d") || !strings.Contains(dot, "dot-ring") {
+		t.Fatalf("the light Pause dot is %s, want a ring", dot)
+	}
+
+	// Vera's chat is open; Otto's request comes and is accepted.
+	push(t, s, protocol.Event{Chat: "c1", Body: &protocol.ChatOpened{Chat: protocol.ChatSummary{ID: "c1", ConnectorID: 1, Connector: "Shop", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera"}}}})
+	e.ConsumeAll()
+	html = app.HTMLString(a)
+	for _, id := range []string{`id="emoji-button"`, `id="canned-button"`, `id="attach-button"`} {
+		if b := between(html, id, "</"); !strings.Contains(b, "<svg") {
+			t.Errorf("%s draws no icon: %s", id, b)
+		}
+	}
+	if strings.ContainsAny(between(html, `class="composer-tools"`, `id="composer-text"`), "🙂📎❝") {
+		t.Error("the toolbar still writes emoji")
+	}
+	push(t, s, protocol.Event{Chat: "c2", Body: &protocol.Offer{Chat: "c2", ConnectorID: 1, Connector: "Shop", Visitor: "Otto", Expires: p.now.Add(30 * time.Second)}})
+	e.ConsumeAll()
+	a.ctx.NewActionWithValue(ActAccept, "c2")
+	e.ConsumeAll()
+	push(t, s, protocol.Event{Chat: "c2", Body: &protocol.ChatOpened{Chat: protocol.ChatSummary{ID: "c2", ConnectorID: 1, Connector: "Shop", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Otto"}}}})
+	e.ConsumeAll()
+	html = app.HTMLString(a)
+	if a.desk.Selected != "c2" || !strings.Contains(html, `aria-label="Chat with Otto"`) || !strings.Contains(html, `data-attach="c2"`) {
+		t.Fatalf("after accepting Otto the pane shows %q", a.desk.Selected)
+	}
+
+	// Vera ends her chat: it moves to the recently ended ones, and leaves the list by itself.
+	push(t, s, protocol.Event{Chat: "c1", Seq: 1, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor}})
+	e.ConsumeAll()
+	html = app.HTMLString(a)
+	if mine := between(html, `aria-label="My chats"`, `</nav>`); strings.Contains(mine, "Vera") || !strings.Contains(mine, "Otto") {
+		t.Fatalf("My chats: %s", mine)
+	}
+	if ended := between(html, `class="ended"`, `</section>`); !strings.Contains(ended, "Vera") || !strings.Contains(ended, "Remove the chat with Vera") {
+		t.Fatalf("recently ended: %s", ended)
+	}
+	p.now = p.now.Add(desk.EndedKeep + time.Second)
+	a.ctx.Dispatch(a.tick)
+	e.ConsumeAll()
+	if a.desk.Chat("c1") != nil || strings.Contains(app.HTMLString(a), "Recently ended") {
+		t.Fatal("the ended chat did not leave the list")
 	}
 }

@@ -104,7 +104,7 @@ func renderWaiting(c *desk.Chat) app.UI {
 				text = "Asking the visitor: " + w.Label() + "…"
 			}
 			return app.Li().Class("asked").Role("status").Body(
-				app.Span().Class("asked-icon").Aria("hidden", true).Text("⏳"),
+				app.Span().Class("asked-icon").Body(icon(iconHourglass)),
 				app.Text(text),
 			)
 		}),

@@ -3,7 +3,6 @@ package agentui
 import (
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -66,10 +65,10 @@ func (c *Composer) Render() app.UI {
 		app.Div().Class("composer-row").Body(
 			app.Div().Class("composer-tools").Body(
 				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Text("🙂").
+					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Body(icon(iconEmoji)).
 					OnClick(func(ctx app.Context, e app.Event) { c.toggle(ctx, "emoji") }),
 				app.Button().ID("canned-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Text("❝").
+					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Body(icon(iconCanned)).
 					OnClick(func(ctx app.Context, e app.Event) {
 						c.toggle(ctx, "canned")
 						if c.panel == "canned" {
@@ -82,7 +81,7 @@ func (c *Composer) Render() app.UI {
 				app.Input().ID("file-input").Class("visually-hidden", "file-input").Type("file").Multiple(true).
 					Disabled(c.Disabled).DataSet("attach", c.Chat).Aria("label", "Attach files"),
 				app.Label().ID("attach-button").For("file-input").Class(when(c.Disabled, "btn btn-icon attach disabled", "btn btn-icon attach")...).
-					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Text("📎"),
+					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Body(icon(iconClip)),
 				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(c.Disabled).
 					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title("Ask the visitor for an order number, an e-mail address or any other field").
 					Text("Ask for…").
@@ -105,7 +104,7 @@ func (c *Composer) Render() app.UI {
 				app.Range(Emojis).Slice(func(i int) app.UI {
 					e := Emojis[i]
 					return app.Button().Class("emoji").Type("button").Title("Insert %s", e).Text(e).
-						OnClick(func(ctx app.Context, ev app.Event) { c.insert(ctx, e) }, app.EventScope(e))
+						OnClick(func(ctx app.Context, ev app.Event) { c.insert(ctx, e, true) }, app.EventScope(e))
 				}),
 			)
 		}),
@@ -127,7 +126,7 @@ func (c *Composer) Render() app.UI {
 						return app.Li().Body(
 							app.Button().Class("canned").Type("button").
 								OnClick(func(ctx app.Context, e app.Event) {
-									c.insert(ctx, desk.Fill(r.Text, c.Visitor, c.Agent))
+									c.insert(ctx, desk.Fill(r.Text, c.Visitor, c.Agent), false)
 								}, app.EventScope(r.ID)).Body(
 								app.Span().Class("canned-title").Body(
 									app.If(r.Folder != "", func() app.UI { return app.Span().Class("folder").Text(r.Folder) }),
@@ -190,7 +189,7 @@ func (c *Composer) onPanelKey(ctx app.Context, e app.Event) {
 	case "Enter":
 		e.PreventDefault()
 		if m := desk.SearchCanned(c.Canned, c.query); len(m) > 0 {
-			c.insert(ctx, desk.Fill(m[0].Text, c.Visitor, c.Agent))
+			c.insert(ctx, desk.Fill(m[0].Text, c.Visitor, c.Agent), false)
 		}
 	}
 }
@@ -212,32 +211,27 @@ func (c *Composer) send(ctx app.Context) {
 	}
 }
 
-// insert puts s at the cursor of the textarea (at the end when there is none), closes the
-// panel and gives the focus back to the text.
-func (c *Composer) insert(ctx app.Context, s string) {
-	text := []uint16(utf16.Encode([]rune(c.text)))
-	pos := len(text)
-	if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
-		text = utf16.Encode([]rune(el.Get("value").String()))
-		if p := el.Get("selectionStart").Int(); p >= 0 && p <= len(text) {
-			pos = p
+// insert puts s at the cursor of the textarea (at the end when there is none), with a space
+// before an emoji that would stick to a word (see [desk.Insert]), closes the panel and gives
+// the focus back to the text. The text field is changed at once, not after the update: the
+// button or search field that called goes away with the panel, and go-app drops what an
+// element that is gone deferred.
+func (c *Composer) insert(ctx app.Context, s string, emoji bool) {
+	text, pos := c.text, -1
+	el := app.Window().GetElementByID("composer-text")
+	if el.Truthy() {
+		text = el.Get("value").String()
+		if p := el.Get("selectionStart"); p.Type() == app.TypeNumber {
+			pos = p.Int()
 		}
 	}
-	if strings.TrimSpace(string(utf16.Decode(text))) == "" {
-		text, pos = nil, 0 // a stray new line is no text to keep
-	}
-	ins := utf16.Encode([]rune(s))
-	out := make([]uint16, 0, len(text)+len(ins))
-	out = append(append(append(out, text[:pos]...), ins...), text[pos:]...)
-	c.text = string(utf16.Decode(out))
+	var cursor int
+	c.text, cursor = desk.Insert(text, pos, s, emoji)
 	c.panel = ""
-	cursor := pos + len(ins)
 	ctx.NewActionWithValue(ActDraft, Draft{Chat: c.Chat, Text: c.text})
-	ctx.Defer(func(app.Context) {
-		if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
-			el.Set("value", c.text)
-			el.Call("focus")
-			el.Call("setSelectionRange", cursor, cursor)
-		}
-	})
+	if el.Truthy() {
+		el.Set("value", c.text)
+		el.Call("focus")
+		el.Call("setSelectionRange", cursor, cursor)
+	}
 }

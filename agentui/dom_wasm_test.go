@@ -27,7 +27,10 @@ const domShim = `(() => {
     addEventListener(t, f) { (this.listeners[t] = this.listeners[t] || []).push(f); }
     removeEventListener(t, f) { const l = this.listeners[t] || []; const i = l.indexOf(f); if (i >= 0) l.splice(i, 1); }
     focus() {} scrollIntoView() {} setSelectionRange() {}
-    set innerHTML(v) { this.childNodes = []; } set innerText(v) { this.childNodes = []; }
+    // Raw HTML (the drawn icons) becomes one element of its root tag, enough to mount it.
+    set innerHTML(v) { this.childNodes = []; const m = /^\s*<([a-zA-Z][\w-]*)/.exec(String(v));
+      if (m) { const n = new Node(1, m[1]); n.outerHTML = String(v); this.appendChild(n); } }
+    set innerText(v) { this.childNodes = []; }
   }
   const storage = () => { const m = new Map(); return { getItem: k => m.has(k) ? m.get(k) : null,
     setItem: (k, v) => m.set(k, String(v)), removeItem: k => m.delete(k), clear: () => m.clear(),

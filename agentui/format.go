@@ -2,7 +2,6 @@ package agentui
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -40,17 +39,6 @@ func clock(t, now time.Time) string {
 	return t.Format("2 Jan 15:04")
 }
 
-// cssColor is the shape of a status colour the app accepts from the server.
-var cssColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$`)
-
-// color returns c when it is a plain CSS colour, else fallback.
-func color(c, fallback string) string {
-	if cssColor.MatchString(c) {
-		return c
-	}
-	return fallback
-}
-
 // initials are the one or two letters of a name's avatar.
 func initials(name string) string {
 	var out []rune
@@ -73,6 +61,16 @@ func initials(name string) string {
 func scrollToEnd(id string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Set("scrollTop", el.Get("scrollHeight"))
+	}
+}
+
+// showValue makes a select show the option of value. go-app sets an option's selected
+// property only when its attribute changes, while a person's choice moves the browser's
+// selection without one; after the options change, the two can differ, and the menu would show
+// a status the agent is not in.
+func showValue(id, value string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != value {
+		el.Set("value", value)
 	}
 }
 

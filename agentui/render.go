@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -49,8 +50,8 @@ func (a *App) renderBoot(text string) app.UI {
 // renderTopbar shows the brand, the link state, the agent's status and the sign-out button.
 func (a *App) renderTopbar() app.UI {
 	d := a.desk
-	cur := d.CurrentStatus()
-	dot := color(cur.Color, "#8c959f")
+	dot, ring := desk.DotColor(d.CurrentStatus())
+	menu := d.StatusMenu()
 	name := d.User.Nickname
 	if name == "" {
 		name = d.User.Name
@@ -60,7 +61,7 @@ func (a *App) renderTopbar() app.UI {
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
-			app.Span().Class("dot").Style("background", dot).Aria("hidden", true),
+			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),
 			app.Span().Class("visually-hidden").Text("Your status"),
 			app.Select().ID("status-select").Class("status-select").Disabled(d.Link != desk.LinkOnline).
 				OnChange(func(ctx app.Context, e app.Event) {
@@ -69,13 +70,9 @@ func (a *App) renderTopbar() app.UI {
 						ctx.NewActionWithValue(ActStatus, id)
 					}
 				}).Body(
-				app.Range(d.Statuses).Slice(func(i int) app.UI {
-					s := d.Statuses[i]
-					label := s.Name
-					if !s.AllowsChat {
-						label += " (no chats)"
-					}
-					return app.Option().Value(s.ID).Selected(s.ID == d.Status).Disabled(!s.Settable && s.ID != d.Status).Text(label)
+				app.Range(menu).Slice(func(i int) app.UI {
+					o := menu[i]
+					return app.Option().Value(o.ID).Selected(o.Selected).Disabled(o.Disabled).Text(o.Label)
 				}),
 			),
 		),
@@ -138,7 +135,7 @@ func (a *App) renderBanners() app.UI {
 // renderSidebar shows the connector filter, the offers and the session tabs.
 func (a *App) renderSidebar() app.UI {
 	d := a.desk
-	offers, chats := d.VisibleOffers(), d.VisibleChats()
+	offers, chats, ended := d.VisibleOffers(), d.VisibleChats(), d.VisibleEnded()
 	conns := d.Connectors()
 	return app.Aside().Class("sidebar").Aria("label", "Offers and chats").Body(
 		app.Div().Class("filter-box").Body(app.If(len(conns) > 1 || d.Filter != 0, func() app.UI {
@@ -176,6 +173,15 @@ func (a *App) renderSidebar() app.UI {
 				app.Range(chats).Slice(func(i int) app.UI { return a.renderTab(chats[i]) }),
 			),
 		),
+		app.If(len(ended) > 0, func() app.UI {
+			return app.Section().Class("ended").Aria("label", "Recently ended chats").Body(
+				app.H2().Body(app.Text("Recently ended"), app.Span().Class("count").Text(len(ended))),
+				app.P().Class("ended-hint").Text("Ended chats leave this list by themselves after "+strconv.Itoa(int(desk.EndedKeep/time.Minute))+" minutes."),
+				app.Ul().Class("tabs").Body(
+					app.Range(ended).Slice(func(i int) app.UI { return a.renderTab(ended[i]) }),
+				),
+			)
+		}),
 	)
 }
 
@@ -235,7 +241,7 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 		label += ", " + strconv.Itoa(c.Unread) + " unread"
 	}
 	waiting := c.WaitingForReply() && !c.Closed
-	return app.Li().Body(
+	return app.Li().Class("tab-item").Body(
 		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
 			app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
@@ -243,11 +249,17 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 				app.Span().Class("tab-name").Text(c.Title()),
 				app.Span().Class("tab-meta").Text(c.Connector),
 			),
-			app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now))),
+			app.If(!c.Closed, func() app.UI {
+				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now)))
+			}),
 			app.If(c.Unread > 0, func() app.UI {
 				return app.Span().Class("badge").Text(c.Unread)
 			}),
 		),
+		app.If(c.Closed, func() app.UI {
+			return app.Button().Class("tab-remove").Type("button").Aria("label", "Remove the chat with "+c.Title()+" from the list").Title("Remove from list").Text("×").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
+		}),
 	)
 }
 
@@ -396,7 +408,7 @@ func renderFile(f *protocol.File) app.UI {
 		app.If(href != "" && desk.IsImage(f.ContentType), func() app.UI {
 			return app.Img().Class("thumb").Src(href).Alt("").Loading("lazy")
 		}).Else(func() app.UI {
-			return app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(f.ContentType))
+			return app.Span().Class("file-icon").Body(icon(fileIcon(f.ContentType)))
 		}),
 		app.Span().Class("file-name").Text(f.Name),
 	}
@@ -413,19 +425,19 @@ func renderFile(f *protocol.File) app.UI {
 	)
 }
 
-// fileIcon is the icon of a file by its type.
+// fileIcon is the icon (path data) of a file by its type.
 func fileIcon(contentType string) string {
 	switch {
 	case strings.HasPrefix(contentType, "image/"):
-		return "🖼️"
+		return iconImage
 	case strings.HasPrefix(contentType, "audio/"):
-		return "🎵"
+		return iconAudio
 	case strings.HasPrefix(contentType, "video/"):
-		return "🎬"
+		return iconVideo
 	case contentType == "application/pdf" || strings.HasPrefix(contentType, "text/"):
-		return "📄"
+		return iconDocument
 	}
-	return "📎"
+	return iconClip
 }
 
 // renderUploads shows, next to the composer, the files on their way into the chat and those
@@ -449,12 +461,12 @@ func (a *App) renderUploads(c *desk.Chat) app.UI {
 					text = "Sending " + u.Name + size + "…"
 				}
 				return app.Li().Class(when(u.Busy, "upload busy", "upload")...).Role("status").Body(
-					app.Span().Class("file-icon").Aria("hidden", true).Text(fileIcon(u.ContentType)),
+					app.Span().Class("file-icon").Body(icon(fileIcon(u.ContentType))),
 					app.Span().Class("upload-text").Text(text),
 				)
 			}
 			return app.Li().Class("upload", "failed").Role("alert").Body(
-				app.Span().Class("file-icon").Aria("hidden", true).Text("⚠️"),
+				app.Span().Class("file-icon").Body(icon(iconWarning)),
 				app.Span().Class("upload-text").Body(
 					app.Strong().Text(u.Name+" was not sent."),
 					app.Text(" "+u.Error),

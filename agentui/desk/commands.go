@@ -28,6 +28,16 @@ func (o *outbox) done(id string) (protocol.Command, bool) {
 	return protocol.Command{}, false
 }
 
+// has reports whether a command of type t waits for its ack.
+func (o *outbox) has(t protocol.Type) bool {
+	for _, c := range o.cmds {
+		if c.Body.CommandType() == t {
+			return true
+		}
+	}
+	return false
+}
+
 // all returns the waiting commands, oldest first.
 func (o *outbox) all() []protocol.Command {
 	return append([]protocol.Command(nil), o.cmds...)
@@ -43,6 +53,9 @@ func (d *Desk) RestoreUnacked(cmds []protocol.Command) {
 	for _, c := range cmds {
 		d.outbox.done(c.ID) // keep one copy of a command restored twice
 		d.outbox.add(c)
+		if _, ok := c.Body.(*protocol.OfferAccept); ok {
+			d.accepted[c.Chat] = true
+		}
 	}
 }
 
@@ -134,9 +147,13 @@ func (d *Desk) SetStatus(status int64) protocol.Command {
 	return d.command("", &protocol.StatusSet{Status: status})
 }
 
-// Accept accepts the offer for chat id.
+// Accept accepts the offer for chat id; once the chat opens, it is the one shown.
 func (d *Desk) Accept(id string) (protocol.Command, bool) {
-	return d.answer(id, &protocol.OfferAccept{})
+	cmd, ok := d.answer(id, &protocol.OfferAccept{})
+	if ok {
+		d.accepted[id] = true
+	}
+	return cmd, ok
 }
 
 // Decline declines the offer for chat id.
@@ -223,6 +240,12 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 	case *protocol.OfferAccept, *protocol.OfferDecline:
 		// The offer is gone (taken, expired): drop it.
 		d.removeOffer(cmd.Chat)
+		delete(d.accepted, cmd.Chat)
+	case *protocol.StatusSet:
+		// The status stays what the server has, unless another change is on its way.
+		if !d.outbox.has(protocol.TypeStatusSet) {
+			d.Status = d.confirmed
+		}
 	case *protocol.FieldAsk:
 		if d.askRefused(cmd, e) {
 			return nil // the reason shows in the form

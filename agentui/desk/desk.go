@@ -123,9 +123,11 @@ type Chat struct {
 	Uploads []*Upload
 	// WarningUntil is when the chat will be closed because the visitor is away (zero: none).
 	WarningUntil time.Time
-	// Closed is set when the chat ended; Cause says why.
-	Closed bool
-	Cause  protocol.Cause
+	// Closed is set when the chat ended; Cause says why. EndedAt is when the app learnt it:
+	// the chat then waits among the recently ended ones until [Desk.Expire] takes it away.
+	Closed  bool
+	Cause   protocol.Cause
+	EndedAt time.Time
 	// Draft is what the agent has typed and not sent.
 	Draft string
 	// Resuming is the id of the resume command in flight for this chat, if any.
@@ -144,6 +146,7 @@ type Chat struct {
 
 	lastVisitorText string
 	origin          map[string]FieldOrigin // how fields other than pre-chat ones came
+	lastShown       time.Time              // the last tick at which the ended chat was shown
 }
 
 // SinceReply is the time since an agent last replied, or since the chat was opened when
@@ -244,7 +247,10 @@ type Desk struct {
 	SignedIn bool
 	User     protocol.User
 	Statuses []protocol.Status
-	Status   int64
+	// Status is the agent's status as the app shows it: a change the agent made shows at once,
+	// and goes back to the server's (confirmed) should the server refuse it.
+	Status    int64
+	confirmed int64
 	// StatusReason explains a status change the agent did not make (auto-logoff, supervisor).
 	StatusReason string
 	Offers       []*Offer
@@ -260,6 +266,7 @@ type Desk struct {
 
 	outbox   outbox
 	nextID   func() string
+	accepted map[string]bool // offers the agent accepted here whose chat is not yet open
 	lastRing time.Time
 	seen     map[string]uint64
 	restored map[string][]Ask // requests kept across a reload, for chats not yet known
@@ -269,7 +276,7 @@ type Desk struct {
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads
 // (the app uses random ids), so that the server applies a retried command once.
 func New(nextID func() string) *Desk {
-	return &Desk{nextID: nextID, seen: map[string]uint64{}, Focused: true}
+	return &Desk{nextID: nextID, seen: map[string]uint64{}, accepted: map[string]bool{}, Focused: true}
 }
 
 // Chat returns the chat with id, or nil.
@@ -309,15 +316,88 @@ func (d *Desk) VisibleOffers() []*Offer {
 	return out
 }
 
-// VisibleChats are the chats that pass the connector filter, in the order they came.
+// VisibleChats are the open chats that pass the connector filter, in the order they came
+// ("My chats").
 func (d *Desk) VisibleChats() []*Chat {
 	out := make([]*Chat, 0, len(d.Chats))
 	for _, c := range d.Chats {
-		if d.Filter == 0 || c.ConnectorID == d.Filter {
+		if !c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// VisibleEnded are the recently ended chats that pass the connector filter, the last to end
+// first. They stay readable for a while and leave by themselves (see [Desk.Expire]), so that
+// "My chats" holds only the chats that still need the agent.
+func (d *Desk) VisibleEnded() []*Chat {
+	var out []*Chat
+	for _, c := range d.Chats {
+		if c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
+			out = append(out, c)
+		}
+	}
+	lastEndedFirst(out)
+	return out
+}
+
+// lastEndedFirst orders ended chats by when they ended, the last first, keeping the list's
+// order among those that ended together (an insertion sort: the lists are short).
+func lastEndedFirst(cs []*Chat) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].EndedAt.After(cs[j-1].EndedAt); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// How long ended chats stay on the list, and how many at most.
+const (
+	// EndedKeep is how long an ended chat stays after it ended, or after the agent last had
+	// it open, whichever is later.
+	EndedKeep = 10 * time.Minute
+	// EndedMax is how many ended chats stay at most; older ones leave at once.
+	EndedMax = 5
+)
+
+// Expire takes off the list, at now, the ended chats the agent no longer needs, and returns
+// them so that the app forgets what it keeps for them: those ended more than [EndedKeep]
+// ago (or last shown that long ago) unless visitor messages in them are unread, and those
+// beyond the newest [EndedMax]. The chat on screen always stays. The app calls it on its clock
+// tick.
+func (d *Desk) Expire(now time.Time) []*Chat {
+	var ended []*Chat
+	for _, c := range d.Chats {
+		if c.Closed {
+			if c.EndedAt.IsZero() {
+				c.EndedAt = now
+			}
+			ended = append(ended, c)
+		}
+	}
+	if len(ended) == 0 {
+		return nil
+	}
+	lastEndedFirst(ended)
+	var gone []*Chat
+	for i, c := range ended {
+		if c.ID == d.Selected {
+			c.lastShown = now
+			continue
+		}
+		since := c.EndedAt
+		if c.lastShown.After(since) {
+			since = c.lastShown
+		}
+		if i >= EndedMax || (c.Unread == 0 && now.Sub(since) >= EndedKeep) {
+			gone = append(gone, c)
+		}
+	}
+	for _, c := range gone {
+		d.remove(c.ID)
+	}
+	return gone
 }
 
 // Connectors lists the connectors of the current offers and chats, sorted by name.
@@ -439,12 +519,24 @@ func (d *Desk) RestoreSeen(seen map[string]uint64) {
 	}
 }
 
-// Dismiss removes a closed chat from the list.
+// Dismiss removes a closed chat from the list at once; the pane then shows the first open
+// chat, if any.
 func (d *Desk) Dismiss(id string) {
 	c := d.Chat(id)
 	if c == nil || !c.Closed {
 		return
 	}
+	d.remove(id)
+	if d.Selected == id {
+		d.Selected = ""
+		if open := d.VisibleChats(); len(open) > 0 {
+			d.Select(open[0].ID)
+		}
+	}
+}
+
+// remove drops chat id from the list and forgets what the agent read in it.
+func (d *Desk) remove(id string) {
 	for i, x := range d.Chats {
 		if x.ID == id {
 			d.Chats = append(d.Chats[:i], d.Chats[i+1:]...)
@@ -452,17 +544,11 @@ func (d *Desk) Dismiss(id string) {
 		}
 	}
 	delete(d.seen, id)
-	if d.Selected == id {
-		d.Selected = ""
-		if len(d.Chats) > 0 {
-			d.Select(d.Chats[0].ID)
-		}
-	}
 }
 
 // Reset forgets everything, as after signing out.
 func (d *Desk) Reset() {
-	*d = Desk{nextID: d.nextID, seen: map[string]uint64{}, Focused: d.Focused}
+	*d = Desk{nextID: d.nextID, seen: map[string]uint64{}, accepted: map[string]bool{}, Focused: d.Focused}
 }
 
 // SetDraft keeps what the agent typed in chat id.

@@ -369,3 +369,62 @@ func TestStatusesChangeWhileSignedIn(t *testing.T) {
 		t.Fatal("a canned change touched the statuses")
 	}
 }
+
+// offerFor is an offer event for chat id.
+func offerFor(id string) protocol.Event {
+	return protocol.Event{Chat: id, Body: &protocol.Offer{Chat: id, ConnectorID: 1, Connector: "Shop", Visitor: "Vera " + id, Expires: t0.Add(30 * time.Second)}}
+}
+
+// Accepting an offer while another chat is open shows the accepted chat, so that what the
+// agent writes next goes to the new visitor; a chat opened without an accept here does not
+// take the pane away.
+func TestAcceptingAnOfferOpensItsChat(t *testing.T) {
+	d := newDesk()
+	d.Apply(ready(summary("a", 0)), t0)
+	if d.Selected != "a" {
+		t.Fatalf("selected = %q", d.Selected)
+	}
+	d.Apply(offerFor("b"), t0)
+	acc, _ := d.Accept("b")
+	d.Apply(protocol.Event{Chat: "b", Body: &protocol.ChatOpened{Chat: summary("b", 1)}}, t0)
+	d.Apply(protocol.Event{ID: acc.ID, Body: &protocol.Ack{}}, t0)
+	if d.Selected != "b" {
+		t.Fatalf("after accepting b the pane shows %q", d.Selected)
+	}
+	if cmd, err := d.Send(d.Selected, "Hello b", t0); err != nil || cmd.Chat != "b" {
+		t.Fatalf("the reply goes to %q (%v)", cmd.Chat, err)
+	}
+
+	// The ack may come before the chat opens.
+	d.Apply(offerFor("c"), t0)
+	acc, _ = d.Accept("c")
+	d.Apply(protocol.Event{ID: acc.ID, Body: &protocol.Ack{}}, t0)
+	d.Apply(protocol.Event{Chat: "c", Body: &protocol.ChatOpened{Chat: summary("c", 1)}}, t0)
+	if d.Selected != "c" {
+		t.Fatalf("after accepting c the pane shows %q", d.Selected)
+	}
+
+	// A chat that opens without an accept here (a supervisor's assignment) stays in the list.
+	d.Apply(protocol.Event{Chat: "d", Body: &protocol.ChatOpened{Chat: summary("d", 1)}}, t0)
+	if d.Selected != "c" || d.Chat("d") == nil {
+		t.Fatalf("a chat not accepted here took the pane: %q", d.Selected)
+	}
+
+	// A refused accept leaves nothing behind that would jump to the chat later.
+	d.Apply(offerFor("e"), t0)
+	acc, _ = d.Accept("e")
+	d.Apply(protocol.Event{ID: acc.ID, Body: &protocol.Error{Code: protocol.CodeConflict, Message: "the offer is no longer open"}}, t0)
+	d.Apply(protocol.Event{Chat: "e", Body: &protocol.ChatOpened{Chat: summary("e", 1)}}, t0)
+	if d.Selected != "c" {
+		t.Fatalf("a refused accept took the pane later: %q", d.Selected)
+	}
+
+	// Accepted just before the connection dropped: the chat is listed in agent.ready.
+	d.Apply(offerFor("f"), t0)
+	d.Accept("f")
+	d.Dropped()
+	d.Apply(ready(summary("a", 0), summary("b", 1), summary("c", 1), summary("d", 1), summary("e", 1), summary("f", 1)), t0)
+	if d.Selected != "f" {
+		t.Fatalf("after the reconnect the pane shows %q", d.Selected)
+	}
+}

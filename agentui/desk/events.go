@@ -35,7 +35,7 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.Error:
 		return d.refused(ev.ID, b, now), nil
 	case *protocol.AgentStatus:
-		d.Status = b.Status
+		d.Status, d.confirmed = b.Status, b.Status
 		d.StatusReason = b.Reason
 	case *protocol.SettingsChanged:
 		if b.Kind == "statuses" && len(b.Statuses) > 0 {
@@ -100,7 +100,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.Link = LinkOnline
 	d.User = r.User
 	d.Statuses = r.Statuses
-	d.Status = r.Status
+	d.Status, d.confirmed = r.Status, r.Status
 
 	// Offers: the server's list is the truth; keep local receive times for known ones.
 	old := map[string]*Offer{}
@@ -132,6 +132,11 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 		}
 		c.unlisted = false
 		cmds = append(cmds, d.resume(c))
+		if d.accepted[s.ID] {
+			// Accepted before the connection dropped, and opened meanwhile.
+			delete(d.accepted, s.ID)
+			d.Select(s.ID)
+		}
 	}
 	for _, c := range d.Chats {
 		if !open[c.ID] && !c.Closed {
@@ -162,7 +167,8 @@ func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
 	return c
 }
 
-// opened takes a chat the agent accepted.
+// opened takes a chat the agent accepted, and shows it when the agent accepted it here or no
+// open chat is shown: the agent who just pressed Accept writes to that visitor next.
 func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 	d.removeOffer(s.ID)
 	c := d.Chat(s.ID)
@@ -173,13 +179,15 @@ func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 		c.ChatSummary.State = s.State
 		c.Visitor = s.Visitor
 		c.Closed, c.unlisted = false, false
+		c.EndedAt, c.lastShown = time.Time{}, time.Time{}
 	}
 	// The agent just accepted this chat: what it already holds is read.
 	if s.Seq > c.SeenSeq {
 		c.SeenSeq = s.Seq
 		d.seen[c.ID] = s.Seq
 	}
-	if d.Selected == "" || d.Current() == nil || d.Current().Closed {
+	if d.accepted[c.ID] || d.Selected == "" || d.Current() == nil || d.Current().Closed {
+		delete(d.accepted, c.ID)
 		d.Select(c.ID)
 	}
 }
@@ -346,7 +354,8 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 	}
 }
 
-// chatState records a chat's state change; a closed chat stays on the list until dismissed.
+// chatState records a chat's state change; a closed chat moves to the recently ended ones (see
+// [Desk.Expire]).
 func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time) {
 	c := d.Chat(ev.Chat)
 	if c == nil {
@@ -363,7 +372,7 @@ func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time
 	}
 	if s.State == protocol.StateClosed {
 		d.removeOffer(c.ID)
-		c.Closed, c.Cause = true, s.Cause
+		c.Closed, c.Cause, c.EndedAt = true, s.Cause, now
 		c.Form = nil
 		c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
 		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: closedText(s.Cause), At: at})

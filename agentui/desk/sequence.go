@@ -165,7 +165,7 @@ func (d *Desk) resumeRefused(c *Chat, e *protocol.Error, now time.Time) []Alert 
 
 // endAway ends chat c in the app, with a line saying why.
 func (d *Desk) endAway(c *Chat, text string, now time.Time) {
-	c.Closed = true
+	c.Closed, c.EndedAt = true, now
 	c.Form = nil
 	c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
 	c.Lines = append(c.Lines, Line{Kind: LineEvent, Text: text, At: now})
