@@ -90,6 +90,8 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.join(ctx, cmd, b.As)
 	case *protocol.ChatLeave:
 		ss.leave(ctx, cmd)
+	case *protocol.ColleaguesGet:
+		ss.colleagues(ctx, cmd.ID)
 	case *protocol.ChatInvite:
 		ss.invite(ctx, cmd, b)
 	case *protocol.InviteAccept:
@@ -511,6 +513,49 @@ func (ss *Session) askField(cmd protocol.Command, uid int64, b *protocol.FieldAs
 	ch.mu.Unlock()
 	s.hub.Transient(ch.id, "field/"+f.Name, &protocol.FieldRequest{Field: f}, toVisitor)
 	ss.reply(cmd.ID, nil, nil)
+}
+
+// colleagues lists the tenant's other active agents, supervisors and administrators with
+// their presence and load, by name.
+func (ss *Session) colleagues(ctx context.Context, id string) {
+	s := ss.s
+	ss.mu.Lock()
+	me := ss.user
+	ss.mu.Unlock()
+	users, err := s.st.Users(ctx, me.TenantID)
+	if err != nil {
+		ss.reply(id, nil, err)
+		return
+	}
+	owned := map[int64]int{}
+	for _, ch := range s.chatList() {
+		ch.mu.Lock()
+		if !ch.closed() && ch.rec.AgentID != 0 {
+			owned[ch.rec.AgentID]++
+		}
+		ch.mu.Unlock()
+	}
+	out := &protocol.Colleagues{Agents: []protocol.Colleague{}}
+	s.mu.Lock()
+	for _, u := range users {
+		if u.ID == me.ID || !u.Active {
+			continue
+		}
+		switch u.Role {
+		case store.RoleAgent, store.RoleSupervisor, store.RoleAdmin:
+		default:
+			continue
+		}
+		c := protocol.Colleague{UserID: u.ID, Name: DisplayName(u), Role: u.Role, Status: u.StatusID, Chats: owned[u.ID], MaxChats: u.MaxChats}
+		if a := s.agents[u.ID]; a != nil {
+			c.Online = len(a.conns) > 0
+			c.Status = a.user.StatusID
+		}
+		out.Agents = append(out.Agents, c)
+	}
+	s.mu.Unlock()
+	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Name < out.Agents[j].Name })
+	ss.send(protocol.Event{ID: id, Body: out})
 }
 
 // agentConnected reports whether an agent has a connection.

@@ -720,6 +720,10 @@ func TestInvitations(t *testing.T) {
 		chatID, _ := v.request("Vera", "")
 		anna.take(chatID)
 		benID, svenID := e.agents[1].ID, e.agents[2].ID
+		list := anna.call("", &protocol.ColleaguesGet{}).Body.(*protocol.Colleagues)
+		if len(list.Agents) != 2 || list.Agents[0].Name != "Ben" || !list.Agents[0].Online || list.Agents[1].Name != "Sven" || list.Agents[1].Online {
+			t.Fatalf("colleagues %+v", list.Agents)
+		}
 		if c := code(anna.callErr(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartObserver})); c != protocol.CodeConflict {
 			t.Fatalf("inviting an agent who is not signed in: %q", c)
 		}

@@ -30,6 +30,7 @@ type Store interface {
 	Group(ctx context.Context, id int64) (store.ACDGroup, error)
 	Statuses(ctx context.Context, tenantID int64) ([]store.AgentStatus, error)
 	User(ctx context.Context, id int64) (store.User, error)
+	Users(ctx context.Context, tenantID int64) ([]store.User, error)
 	AgentsOfGroup(ctx context.Context, groupID int64) ([]store.User, error)
 	SetUserStatus(ctx context.Context, userID, statusID int64) error
 	SessionUser(ctx context.Context, rawToken string) (store.User, error)

@@ -35,6 +35,7 @@ const (
 	TypeSettings     Type = "settings.changed"
 	TypeInvitation   Type = "invitation"
 	TypeInviteEnded  Type = "invitation.ended"
+	TypeColleagues   Type = "colleagues"
 )
 
 // eventTypes is the closed set of events.
@@ -67,6 +68,7 @@ var eventTypes = map[Type]func() EventBody{
 	TypeSettings:     func() EventBody { return new(SettingsChanged) },
 	TypeInvitation:   func() EventBody { return new(Invitation) },
 	TypeInviteEnded:  func() EventBody { return new(InviteEnded) },
+	TypeColleagues:   func() EventBody { return new(Colleagues) },
 }
 
 // Durable reports whether events of type t belong to a chat's replayable history and carry a
@@ -529,3 +531,25 @@ type InviteEnded struct {
 
 // EventType implements [EventBody].
 func (*InviteEnded) EventType() Type { return TypeInviteEnded }
+
+// Colleagues answers [ColleaguesGet]: the tenant's active agents, supervisors and
+// administrators other than the asker, by name.
+type Colleagues struct {
+	Agents []Colleague `json:"agents"`
+}
+
+// EventType implements [EventBody].
+func (*Colleagues) EventType() Type { return TypeColleagues }
+
+// Colleague is another agent as the agent app lists them.
+type Colleague struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Role   string `json:"role"`
+	// Online says the colleague has the agent app open; Status is their status (0 none).
+	Online bool  `json:"online"`
+	Status int64 `json:"status,omitempty"`
+	// Chats is how many chats they own now, MaxChats how many they take at once.
+	Chats    int `json:"chats"`
+	MaxChats int `json:"max_chats"`
+}
