@@ -34,7 +34,7 @@ type Store interface {
 	User(ctx context.Context, id int64) (store.User, error)
 	Chat(ctx context.Context, id string) (store.Chat, error)
 	Connector(ctx context.Context, id int64) (store.Connector, error)
-	ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]store.Chat, error)
+	ChatsOfVisitor(ctx context.Context, tenantID int64, v store.Visitor, limit int) ([]store.Chat, error)
 	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 	CannedResponses(ctx context.Context, tenantID int64) ([]store.CannedResponse, error)
 	// The transcript reads the chat's tenant, participants, survey fields and events.
@@ -151,10 +151,10 @@ func (h handlers) previous(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")
 	}
 	out := api.Previous{Chats: []api.PreviousChat{}}
-	if cur.VisitorEmail == "" && cur.CustomerID == "" {
+	if cur.VisitorEmail == "" && cur.CustomerID == "" && cur.VisitorID == "" {
 		return c.JSON(out)
 	}
-	chats, err := h.st.ChatsOfVisitor(ctx, u.TenantID, cur.VisitorEmail, cur.CustomerID, 20)
+	chats, err := h.st.ChatsOfVisitor(ctx, u.TenantID, store.Visitor{Email: cur.VisitorEmail, CustomerID: cur.CustomerID, VisitorID: cur.VisitorID}, 20)
 	if err != nil {
 		h.opts.Logger.Error("previous chats", "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")

@@ -292,7 +292,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	now := s.stamp()
 	rec := store.Chat{
 		ID: store.NewChatID(), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateQueued),
-		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID,
+		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID, VisitorID: v.visitorID,
 		Lang: texts.Negotiate(lang), VisitorTokenHash: token.Hash(secret), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: v.page, Referrer: v.referrer, UserAgent: v.userAgent, IP: c.IP(), CreatedAt: now,
 	}
@@ -720,7 +720,7 @@ func (ss *Session) leaveMessage(ctx context.Context, id, notAccepted string, b *
 	now := s.stamp()
 	rec := store.Chat{
 		ID: store.NewChatID(), TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateClosed),
-		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, Lang: texts.Negotiate(v.lang),
+		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, VisitorID: v.visitorID, Lang: texts.Negotiate(v.lang),
 		Page: v.page, Referrer: v.referrer, UserAgent: v.userAgent, IP: c.IP(), CreatedAt: now, ClosedAt: &now,
 		CloseCause: store.CloseCauseLeftMessage,
 	}

@@ -160,3 +160,51 @@ func TestVisitorConnectLimit(t *testing.T) {
 		}
 	}
 }
+
+// A returning visitor who never gave an e-mail address is recognised by the id the widget keeps
+// in their browser: the agent sees their earlier chat.
+func TestEarlierChatsByBrowser(t *testing.T) {
+	each(t, func(t *testing.T, opts servertest.Options) {
+		env := servertest.Start(t, opts)
+		ctx := ctxT(t)
+		agent, _ := env.Agent(t, 0)
+		u := env.DemoUser(t, "agent", 0)
+		token := env.Login(t, u.Login, u.Password)
+		chatFrom := func(visitorID, question string) string {
+			// Command ids unique per page load, as the widget makes them.
+			v, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{IDPrefix: question + "-"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Drop()
+			if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, VisitorID: visitorID}); err != nil {
+				t.Fatal(err)
+			}
+			ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "Anonymous", Question: question})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := ack.Body.(*protocol.Ack).Chat
+			if _, err := v.Call(ctx, id, &protocol.Close{}); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		first := chatFrom("browser-42", "first visit")
+		chatFrom("browser-99", "someone else")
+		second := chatFrom("browser-42", "back again")
+		req, _ := http.NewRequest("GET", env.URL+"/api/chats/"+second+"/previous", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var prev api.Previous
+		if err := json.Unmarshal(body, &prev); err != nil || len(prev.Chats) != 1 || prev.Chats[0].ID != first {
+			t.Fatalf("previous %s: %v", body, err)
+		}
+		agent.Drop()
+	})
+}

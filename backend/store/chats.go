@@ -48,24 +48,34 @@ func (s *Store) ChatsOfAgent(ctx context.Context, userID int64, openOnly bool) (
 	return out, wrap("chats of agent", err)
 }
 
-// ChatsOfVisitor lists a returning visitor's previous chats in a tenant,
-// newest first, at most limit (all when limit <= 0). A chat matches when its
-// visitor e-mail equals email (ignoring case) or its CustomerID equals
-// customerID; an empty argument matches nothing.
-func (s *Store) ChatsOfVisitor(ctx context.Context, tenantID int64, email, customerID string, limit int) ([]Chat, error) {
-	key := emailKey(email)
-	if key == "" && customerID == "" {
+// Visitor names a returning visitor by what their chats may have recorded: an e-mail
+// address (compared without case), a customer id from the embedding page, and the id the
+// widget keeps in the visitor's browser.
+type Visitor struct {
+	Email, CustomerID, VisitorID string
+}
+
+// ChatsOfVisitor lists a returning visitor's previous chats in a tenant, newest first, at most
+// limit (all when limit <= 0). A chat matches when any of the visitor's non-empty keys equals
+// the chat's: its e-mail (ignoring case), its CustomerID or its VisitorID.
+func (s *Store) ChatsOfVisitor(ctx context.Context, tenantID int64, v Visitor, limit int) ([]Chat, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	if key := emailKey(v.Email); key != "" {
+		conds, args = append(conds, "visitor_email_key = ?"), append(args, key)
+	}
+	if v.CustomerID != "" {
+		conds, args = append(conds, "customer_id = ?"), append(args, v.CustomerID)
+	}
+	if v.VisitorID != "" {
+		conds, args = append(conds, "visitor_id = ?"), append(args, v.VisitorID)
+	}
+	if len(conds) == 0 {
 		return []Chat{}, nil
 	}
-	q := s.r.WithContext(ctx).Where("tenant_id = ?", tenantID)
-	switch {
-	case key != "" && customerID != "":
-		q = q.Where("visitor_email_key = ? OR customer_id = ?", key, customerID)
-	case key != "":
-		q = q.Where("visitor_email_key = ?", key)
-	default:
-		q = q.Where("customer_id = ?", customerID)
-	}
+	q := s.r.WithContext(ctx).Where("tenant_id = ?", tenantID).Where(strings.Join(conds, " OR "), args...)
 	q = q.Order("created_at DESC, id DESC")
 	if limit > 0 {
 		q = q.Limit(limit)

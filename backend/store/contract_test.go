@@ -476,7 +476,7 @@ func testChatQueries(t *testing.T, b backend) {
 	c2 := newChat(t, s, ten.ID, func(c *Chat) {
 		c.CreatedAt, c.State, c.AgentID, c.VisitorEmail = at(2), "active", 5, "jo@example.com"
 	})
-	c3 := newChat(t, s, ten.ID, func(c *Chat) { c.CreatedAt, c.State, c.CustomerID = at(3), "queued", "C1" })
+	c3 := newChat(t, s, ten.ID, func(c *Chat) { c.CreatedAt, c.State, c.CustomerID, c.VisitorID = at(3), "queued", "C1", "browser-7" })
 	c4 := newChat(t, s, other.ID, func(c *Chat) {
 		c.CreatedAt, c.State, c.AgentID, c.VisitorEmail = at(4), "offered", 6, "jo@example.com"
 	})
@@ -495,14 +495,18 @@ func testChatQueries(t *testing.T, b backend) {
 	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfAgent(ctx, 5, true))), []string{c2.ID})
 	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfAgent(ctx, 99, false))), nil)
 
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "JO@example.com", "", 0))), []string{c2.ID, c1.ID})
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "", "C1", 0))), []string{c3.ID, c1.ID})
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "jo@example.com", "C1", 0))), []string{c3.ID, c2.ID, c1.ID})
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "jo@example.com", "C1", 2))), []string{c3.ID, c2.ID})
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, other.ID, "jo@example.com", "", 0))), []string{c4.ID})
-	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "", "", 0))), nil)
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "JO@example.com", CustomerID: ""}, 0))), []string{c2.ID, c1.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "", CustomerID: "C1"}, 0))), []string{c3.ID, c1.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "jo@example.com", CustomerID: "C1"}, 0))), []string{c3.ID, c2.ID, c1.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "jo@example.com", CustomerID: "C1"}, 2))), []string{c3.ID, c2.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, other.ID, Visitor{Email: "jo@example.com", CustomerID: ""}, 0))), []string{c4.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "", CustomerID: ""}, 0))), nil)
+	// A returning visitor known only by the widget's id in their browser.
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{VisitorID: "browser-7"}, 0))), []string{c3.ID})
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, other.ID, Visitor{VisitorID: "browser-7"}, 0))), nil)
+	wantEqual(t, chatIDs(must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "jo@example.com", VisitorID: "browser-7"}, 0))), []string{c3.ID, c2.ID, c1.ID})
 	// Empty results are empty slices, never nil (they encode as [] in JSON).
-	if must[[]Chat](t)(s.ChatsOfAgent(ctx, 99, false)) == nil || must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, "", "", 0)) == nil ||
+	if must[[]Chat](t)(s.ChatsOfAgent(ctx, 99, false)) == nil || must[[]Chat](t)(s.ChatsOfVisitor(ctx, ten.ID, Visitor{Email: "", CustomerID: ""}, 0)) == nil ||
 		must[[]Event](t)(s.EventsAfter(ctx, "none", 0, 0)) == nil || must[[]Message](t)(s.Messages(ctx, "none", 0)) == nil ||
 		must[[]User](t)(s.AgentsOfGroup(ctx, 9999)) == nil || must[[]Connector](t)(s.Connectors(ctx, 9999)) == nil {
 		t.Fatal("an empty list came back nil")

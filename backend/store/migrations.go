@@ -60,4 +60,11 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 	{version: 5, name: "internal messages", up: sqlUp(
 		`ALTER TABLE messages ADD COLUMN internal numeric NOT NULL DEFAULT false;`,
 		`ALTER TABLE messages ADD COLUMN internal boolean NOT NULL DEFAULT false;`)},
+	// Chats record the widget's visitor id, by which a returning visitor's earlier chats are
+	// found without an e-mail address.
+	{version: 6, name: "chat visitor id", up: sqlUp(
+		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
+CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`,
+		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
+CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`)},
 }

@@ -171,10 +171,13 @@ type Chat struct {
 	ConnectorID int64
 	State       string // "queued", "offered", "active" or "closed"
 
-	VisitorName      string
-	VisitorEmail     string
-	VisitorPhone     string
-	CustomerID       string
+	VisitorName  string
+	VisitorEmail string
+	VisitorPhone string
+	CustomerID   string
+	// VisitorID is the id the widget keeps in the visitor's browser, so that a returning
+	// visitor's earlier chats are found without an e-mail address.
+	VisitorID        string
 	Lang             string
 	VisitorTokenHash string // token.Hash of the visitor's resume token
 

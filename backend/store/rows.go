@@ -131,7 +131,7 @@ func (sessionRow) TableName() string { return "sessions" }
 
 type chatRow struct {
 	ID               string     `gorm:"primaryKey"`
-	TenantID         int64      `gorm:"not null;index:ix_chats_tenant_state,priority:1;index:ix_chats_tenant_email,priority:1;index:ix_chats_tenant_customer,priority:1"`
+	TenantID         int64      `gorm:"not null;index:ix_chats_tenant_state,priority:1;index:ix_chats_tenant_email,priority:1;index:ix_chats_tenant_customer,priority:1;index:ix_chats_tenant_visitor,priority:1"`
 	Tenant           *tenantRow `gorm:"constraint:OnDelete:CASCADE"`
 	ConnectorID      int64      `gorm:"not null;index"`
 	State            string     `gorm:"not null;index:ix_chats_tenant_state,priority:2;index:ix_chats_agent_state,priority:2"`
@@ -140,6 +140,7 @@ type chatRow struct {
 	VisitorEmailKey  string `gorm:"index:ix_chats_tenant_email,priority:2"` // lower-cased VisitorEmail
 	VisitorPhone     string
 	CustomerID       string `gorm:"index:ix_chats_tenant_customer,priority:2"`
+	VisitorID        string `gorm:"not null;index:ix_chats_tenant_visitor,priority:2"`
 	Lang             string
 	VisitorTokenHash string
 	PData            string `gorm:"column:pdata"`
@@ -415,7 +416,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 	return chatRow{
 		ID: c.ID, TenantID: c.TenantID, ConnectorID: c.ConnectorID, State: c.State,
 		VisitorName: c.VisitorName, VisitorEmail: c.VisitorEmail, VisitorEmailKey: emailKey(c.VisitorEmail),
-		VisitorPhone: c.VisitorPhone, CustomerID: c.CustomerID, Lang: c.Lang, VisitorTokenHash: c.VisitorTokenHash,
+		VisitorPhone: c.VisitorPhone, CustomerID: c.CustomerID, VisitorID: c.VisitorID, Lang: c.Lang, VisitorTokenHash: c.VisitorTokenHash,
 		PData: pdata, UData: udata, Fields: fields,
 		Page: c.Page, Referrer: c.Referrer, UserAgent: c.UserAgent, IP: c.IP,
 		AgentID: c.AgentID, LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, CreatedAt: normTime(c.CreatedAt),
@@ -428,7 +429,7 @@ func (r chatRow) domain() (Chat, error) {
 	c := Chat{
 		ID: r.ID, TenantID: r.TenantID, ConnectorID: r.ConnectorID, State: r.State,
 		VisitorName: r.VisitorName, VisitorEmail: r.VisitorEmail, VisitorPhone: r.VisitorPhone,
-		CustomerID: r.CustomerID, Lang: r.Lang, VisitorTokenHash: r.VisitorTokenHash,
+		CustomerID: r.CustomerID, VisitorID: r.VisitorID, Lang: r.Lang, VisitorTokenHash: r.VisitorTokenHash,
 		Page: r.Page, Referrer: r.Referrer, UserAgent: r.UserAgent, IP: r.IP,
 		AgentID: r.AgentID, LastSeq: r.LastSeq, LastVisitorSeq: r.LastVisitorSeq, CreatedAt: normTime(r.CreatedAt),
 		AcceptedAt: normTimePtr(r.AcceptedAt), FirstReplyAt: normTimePtr(r.FirstReplyAt),
