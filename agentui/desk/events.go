@@ -55,6 +55,10 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		d.line(ev, Line{Kind: LineEvent, Role: b.Role, Name: b.Name, Text: b.Name + " left the chat"}, now)
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
+	case *protocol.VisitorPage:
+		if c := d.Chat(ev.Chat); c != nil {
+			c.Visitor.Page, c.Visitor.Referrer = b.Page, b.Referrer
+		}
 	case *protocol.ChatState:
 		d.chatState(ev, b, now)
 	case *protocol.TypingEvent:

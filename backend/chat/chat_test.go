@@ -789,3 +789,33 @@ func TestInvitations(t *testing.T) {
 		e.checkNumbering(chatID)
 	})
 }
+
+// A visitor who moves on to another page comes back on it: the agents see the new page (an
+// agents-only event, no hole for the visitor) and the chat records it.
+func TestVisitorMovesOn(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		v := e.visitor()
+		chatID, token := v.request("Vera", "")
+		anna.take(chatID)
+		v.Close(protocol.CloseStale, "next page")
+		v.ss.Closed()
+		c := newConn(64)
+		back := &client{conn: c, e: e, ss: e.svc.OpenVisitor(c)}
+		back.call("", &protocol.VisitorConnect{Connector: e.connector.Hash, Page: "https://shop.example/checkout", Referrer: "https://shop.example/"})
+		back.call(chatID, &protocol.Resume{Token: token})
+		page := anna.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.VisitorPage); return ok }).Body.(*protocol.VisitorPage)
+		if page.Page != "https://shop.example/checkout" {
+			t.Fatalf("visitor.page %+v", page)
+		}
+		rec, err := e.st.Chat(context.Background(), chatID)
+		if err != nil || rec.Page != "https://shop.example/checkout" {
+			t.Fatalf("chat page %q: %v", rec.Page, err)
+		}
+		// Resuming on the same page again says nothing new.
+		back.call(chatID, &protocol.Resume{Token: token})
+		back.call(chatID, &protocol.Send{Text: "still here"})
+		e.checkNumbering(chatID)
+	})
+}

@@ -395,12 +395,20 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 		ss.reply(cmd.ID, &protocol.Ack{Chat: cmd.Chat, Seq: last}, nil)
 		return
 	}
+	ss.mu.Lock()
+	page, referrer := ss.visitor.page, ss.visitor.referrer
+	ss.mu.Unlock()
 	ch.mu.Lock()
 	wasAway := ch.away
 	ch.away = false
 	ch.stopTimers()
 	if !ch.closed() {
 		s.visitorActive(ch)
+		if page != "" && page != ch.rec.Page {
+			// The visitor moved on to another page: the agents see where they are now.
+			ch.rec.Page, ch.rec.Referrer = page, referrer
+			s.emit(ch, nil, emission{body: &protocol.VisitorPage{Page: page, Referrer: referrer, At: s.stamp()}, saveChat: true, agentsOnly: true})
+		}
 	}
 	ch.mu.Unlock()
 	if wasAway {

@@ -36,6 +36,7 @@ const (
 	TypeInvitation   Type = "invitation"
 	TypeInviteEnded  Type = "invitation.ended"
 	TypeColleagues   Type = "colleagues"
+	TypeVisitorPage  Type = "visitor.page"
 )
 
 // eventTypes is the closed set of events.
@@ -69,13 +70,14 @@ var eventTypes = map[Type]func() EventBody{
 	TypeInvitation:   func() EventBody { return new(Invitation) },
 	TypeInviteEnded:  func() EventBody { return new(InviteEnded) },
 	TypeColleagues:   func() EventBody { return new(Colleagues) },
+	TypeVisitorPage:  func() EventBody { return new(VisitorPage) },
 }
 
 // Durable reports whether events of type t belong to a chat's replayable history and carry a
 // sequence number.
 func Durable(t Type) bool {
 	switch t {
-	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet:
+	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage:
 		return true
 	}
 	return false
@@ -553,3 +555,14 @@ type Colleague struct {
 	Chats    int `json:"chats"`
 	MaxChats int `json:"max_chats"`
 }
+
+// VisitorPage says the visitor is on another page of the site now (they moved on, and the
+// widget came back on the new page); durable, for agents only.
+type VisitorPage struct {
+	Page     string    `json:"page"`
+	Referrer string    `json:"referrer,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// EventType implements [EventBody].
+func (*VisitorPage) EventType() Type { return TypeVisitorPage }

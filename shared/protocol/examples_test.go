@@ -128,6 +128,7 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &Invitation{Chat: ChatSummary{ID: "ch_8ZqM2x", ConnectorID: 3, Connector: "Website FR", State: StateActive, Visitor: exampleVisitor, Seq: 44, CreatedAt: exampleTime},
 		From: Participant{UserID: 17, Name: "Anna", As: PartOwner}, As: PartParticipant, Expires: exampleTime.Add(time.Minute)}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &InviteEnded{UserID: 4, Reason: "declined"}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 45, Body: &VisitorPage{Page: "https://www.example.com/checkout", Referrer: "https://www.example.com/pricing", At: exampleTime}}},
 	{"agent", Event{Body: &Colleagues{Agents: []Colleague{{UserID: 4, Name: "Ben", Role: "agent", Online: true, Status: 79, Chats: 1, MaxChats: 3}}}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 }
