@@ -433,7 +433,7 @@ func TestAcceptingAnOfferOpensItsChat(t *testing.T) {
 func TestVisitorPageFollowsTheVisitor(t *testing.T) {
 	d := newDesk()
 	d.Apply(ready(summary("a", 3)), t0)
-	d.Apply(protocol.Event{Chat: "a", Seq: 4, Body: &protocol.VisitorPage{Page: "https://shop.example/checkout", At: t0}}, t0)
+	d.Apply(protocol.Event{Chat: "a", Seq: 1, Body: &protocol.VisitorPage{Page: "https://shop.example/checkout", At: t0}}, t0)
 	if got := d.Chat("a").Visitor.Page; got != "https://shop.example/checkout" {
 		t.Fatalf("page %q", got)
 	}
