@@ -395,6 +395,7 @@ func (c *Conn) run(handler Handler) {
 		if err != nil {
 			if errors.Is(err, errTooLarge) {
 				c.Close(protocol.CloseTooLarge, "frame over the limit")
+				c.drain()
 			}
 			break
 		}
@@ -474,10 +475,22 @@ func (c *Conn) writeLoop() {
 				_ = write(websocket.TextMessage, frame)
 			}
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(c.closeCode), c.reason), time.Now().Add(time.Second))
-			c.stopReader()
+			if c.closeCode != protocol.CloseTooLarge {
+				c.stopReader() // (a reader refusing a frame drains it and stops by itself)
+			}
 			return
 		}
 	}
+}
+
+// drain reads and drops what the client is still sending of a refused frame, for a moment and
+// up to a bound, then closes the socket: closing with unread data would reset the connection
+// and could lose the disconnect event and close frame on their way to the client.
+func (c *Conn) drain() {
+	nc := c.ws.UnderlyingConn()
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*c.opts.HardFrameLimit))
+	_ = c.ws.Close()
 }
 
 // stopReader wakes the reader if it is waiting for a frame and closes the socket. A deadline in
