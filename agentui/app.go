@@ -86,7 +86,6 @@ const (
 	keyNoAsk   = "parley.agent.notifications.later"
 	pingEvery  = 25 * time.Second
 	staleAfter = 60 * time.Second
-	typingIdle = 4 * time.Second
 )
 
 // App is the root component: it owns the [desk.Desk], the connection and the timers.
@@ -114,7 +113,6 @@ type App struct {
 	canned      []desk.Canned
 	cannedState string // "", "loading", "ready", or an error message
 	previous    map[string]*previousState
-	typing      map[string]time.Time // chats where the agent's typing is on: last keystroke
 	permission  string
 	askLater    bool
 	lastLines   int
@@ -137,7 +135,7 @@ func New() *App { return NewWith(browser.New()) }
 
 // NewWith returns the app on a given platform; tests pass a fake.
 func NewWith(p browser.Platform) *App {
-	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, typing: map[string]time.Time{}, files: map[string]browser.File{}}
+	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, files: map[string]browser.File{}}
 }
 
 // Desk exposes the state for tests and for the platform's callbacks.
@@ -554,19 +552,16 @@ func (a *App) tick(ctx app.Context) {
 			a.write(a.desk.Ping())
 		}
 	}
-	for chat, last := range a.typing {
-		if now.Sub(last) > typingIdle {
-			a.stopTyping(chat)
-		}
+	for _, c := range a.desk.TypingIdle(now) {
+		a.send(c)
 	}
 	a.changed(ctx)
 }
 
-// stopTyping tells the visitor the agent stopped typing in chat.
+// stopTyping tells the chat the agent stopped typing in it.
 func (a *App) stopTyping(chat string) {
-	if _, on := a.typing[chat]; on {
-		delete(a.typing, chat)
-		a.send(a.desk.Typing(chat, false))
+	for _, c := range a.desk.StopTyping(chat) {
+		a.send(c)
 	}
 }
 
@@ -611,8 +606,7 @@ func (a *App) onSend(ctx app.Context, act app.Action) {
 		}
 		return
 	}
-	delete(a.typing, d.Chat) // the message ends the typing on the visitor's side
-	a.send(c)
+	a.send(c) // the message ends the typing on every side
 	a.changed(ctx)
 }
 
@@ -622,14 +616,12 @@ func (a *App) onDraft(ctx app.Context, act app.Action) {
 		return
 	}
 	a.desk.SetDraft(d.Chat, d.Text)
+	for _, c := range a.desk.Typed(d.Chat, d.Text, a.platform.Now()) {
+		a.send(c)
+	}
 	if strings.TrimSpace(d.Text) == "" {
-		a.stopTyping(d.Chat)
 		return
 	}
-	if _, on := a.typing[d.Chat]; !on {
-		a.send(a.desk.Typing(d.Chat, true))
-	}
-	a.typing[d.Chat] = a.platform.Now()
 	ctx.PreventUpdate() // keystrokes need no new frame of the whole desk
 }
 
