@@ -57,6 +57,20 @@ const (
 	ActAskClose = "agent/ask/close"
 	// ActAsk asks the visitor for a field; value [AskRequest].
 	ActAsk = "agent/ask"
+	// ActNote switches a chat's composer between reply and internal note; value [NoteSwitch].
+	ActNote = "agent/note"
+	// ActInviteForm opens or closes a chat's "Invite a colleague" card, ActInviteClose only
+	// closes it; value the chat id. ActInvite sends the invitation; value [InviteRequest].
+	ActInviteForm  = "agent/invite/form"
+	ActInviteClose = "agent/invite/close"
+	ActInvite      = "agent/invite"
+	// ActInviteAccept and ActInviteDecline answer an invitation; value the chat id.
+	ActInviteAccept  = "agent/invite/accept"
+	ActInviteDecline = "agent/invite/decline"
+	// ActJoin switches the agent's part in a chat; value [JoinRequest]. ActLeave leaves a
+	// chat the agent joined; value the chat id.
+	ActJoin  = "agent/join"
+	ActLeave = "agent/leave"
 )
 
 // FileRef names an upload or a file line of a chat, carried by the file actions.
@@ -187,6 +201,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskForm, a.onAskForm)
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
+	a.handleTeam(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
