@@ -359,8 +359,8 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 			),
 			app.P().ID("invite-state").Class(when(!ready && state != "loading" && state != "", "ask-error", "muted")...).
 				Role("status").Text(inviteStateText(state, choices)),
-			app.FieldSet().Class("invite-parts").Body(
-				app.Legend().Text("As"),
+			app.Div().Class("invite-parts").Role("radiogroup").Aria("labelledby", "invite-as-label").Body(
+				app.Span().ID("invite-as-label").Class("invite-parts-label").Text("As"),
 				radio(protocol.PartObserver, "Observer", "reads along and writes internal notes; the visitor does not see them"),
 				radio(protocol.PartParticipant, "Participant", "writes to the visitor too"),
 			),
