@@ -166,10 +166,13 @@ type Typist struct {
 	Since time.Time
 }
 
-// TypistStale is how long another agent counts as typing without news; the app repeats its own
-// typing every [TypingRefresh] while the agent goes on typing.
+// How typing is kept alive: typing is transient, and a colleague whose connection went never
+// says that they stopped.
 const (
-	TypistStale   = 25 * time.Second
+	// TypistStale is how long another agent counts as typing without news of it.
+	TypistStale = 25 * time.Second
+	// TypingRefresh is how often the app says again that the agent is typing while they go on,
+	// well within TypistStale.
 	TypingRefresh = 10 * time.Second
 	// TypingIdle is how long after the last keystroke the agent stops counting as typing.
 	TypingIdle = 4 * time.Second
@@ -547,7 +550,9 @@ type Colleague struct {
 	MaxChats   int    `json:"max_chats,omitempty"`
 }
 
-// ColleaguesPath is the agent API's list of the tenant's agents with their presence.
+// ColleaguesPath is the agent API's list of the tenant's agents with their presence, a JSON
+// array of [Colleague]. The server does not serve it yet; until it does, the picker says that
+// no one can be invited from here.
 const ColleaguesPath = "/api/agents"
 
 // InviteChoice is a colleague in the invitation picker, with why they cannot be picked.
