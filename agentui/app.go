@@ -57,6 +57,20 @@ const (
 	ActAskClose = "agent/ask/close"
 	// ActAsk asks the visitor for a field; value [AskRequest].
 	ActAsk = "agent/ask"
+	// ActNote switches a chat's composer between reply and internal note; value [NoteSwitch].
+	ActNote = "agent/note"
+	// ActInviteForm opens or closes a chat's "Invite a colleague" card, ActInviteClose only
+	// closes it; value the chat id. ActInvite sends the invitation; value [InviteRequest].
+	ActInviteForm  = "agent/invite/form"
+	ActInviteClose = "agent/invite/close"
+	ActInvite      = "agent/invite"
+	// ActInviteAccept and ActInviteDecline answer an invitation; value the chat id.
+	ActInviteAccept  = "agent/invite/accept"
+	ActInviteDecline = "agent/invite/decline"
+	// ActJoin switches the agent's part in a chat; value [JoinRequest]. ActLeave leaves a
+	// chat the agent joined; value the chat id.
+	ActJoin  = "agent/join"
+	ActLeave = "agent/leave"
 )
 
 // FileRef names an upload or a file line of a chat, carried by the file actions.
@@ -86,7 +100,6 @@ const (
 	keyNoAsk   = "parley.agent.notifications.later"
 	pingEvery  = 25 * time.Second
 	staleAfter = 60 * time.Second
-	typingIdle = 4 * time.Second
 )
 
 // App is the root component: it owns the [desk.Desk], the connection and the timers.
@@ -114,7 +127,6 @@ type App struct {
 	canned      []desk.Canned
 	cannedState string // "", "loading", "ready", or an error message
 	previous    map[string]*previousState
-	typing      map[string]time.Time // chats where the agent's typing is on: last keystroke
 	permission  string
 	askLater    bool
 	lastLines   int
@@ -137,7 +149,7 @@ func New() *App { return NewWith(browser.New()) }
 
 // NewWith returns the app on a given platform; tests pass a fake.
 func NewWith(p browser.Platform) *App {
-	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, typing: map[string]time.Time{}, files: map[string]browser.File{}}
+	return &App{platform: p, desk: desk.New(newID), previous: map[string]*previousState{}, files: map[string]browser.File{}}
 }
 
 // Desk exposes the state for tests and for the platform's callbacks.
@@ -189,6 +201,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskForm, a.onAskForm)
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
+	a.handleTeam(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -554,19 +567,16 @@ func (a *App) tick(ctx app.Context) {
 			a.write(a.desk.Ping())
 		}
 	}
-	for chat, last := range a.typing {
-		if now.Sub(last) > typingIdle {
-			a.stopTyping(chat)
-		}
+	for _, c := range a.desk.TypingIdle(now) {
+		a.send(c)
 	}
 	a.changed(ctx)
 }
 
-// stopTyping tells the visitor the agent stopped typing in chat.
+// stopTyping tells the chat the agent stopped typing in it.
 func (a *App) stopTyping(chat string) {
-	if _, on := a.typing[chat]; on {
-		delete(a.typing, chat)
-		a.send(a.desk.Typing(chat, false))
+	for _, c := range a.desk.StopTyping(chat) {
+		a.send(c)
 	}
 }
 
@@ -611,8 +621,7 @@ func (a *App) onSend(ctx app.Context, act app.Action) {
 		}
 		return
 	}
-	delete(a.typing, d.Chat) // the message ends the typing on the visitor's side
-	a.send(c)
+	a.send(c) // the message ends the typing on every side
 	a.changed(ctx)
 }
 
@@ -622,14 +631,12 @@ func (a *App) onDraft(ctx app.Context, act app.Action) {
 		return
 	}
 	a.desk.SetDraft(d.Chat, d.Text)
+	for _, c := range a.desk.Typed(d.Chat, d.Text, a.platform.Now()) {
+		a.send(c)
+	}
 	if strings.TrimSpace(d.Text) == "" {
-		a.stopTyping(d.Chat)
 		return
 	}
-	if _, on := a.typing[d.Chat]; !on {
-		a.send(a.desk.Typing(d.Chat, true))
-	}
-	a.typing[d.Chat] = a.platform.Now()
 	ctx.PreventUpdate() // keystrokes need no new frame of the whole desk
 }
 

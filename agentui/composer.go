@@ -20,6 +20,11 @@ var Emojis = []string{
 // canned responses are inserted at the cursor; the paper clip attaches files; "Ask for…" opens
 // the card that asks the visitor for a field (see [App.renderAsk]). It keeps its own text
 // while the agent types and reports it as a draft, so the text survives switching chats.
+//
+// It writes either a reply to the visitor or an internal note, which only agents see: two
+// buttons above the text and Alt+N switch between them, and a note turns the whole composer
+// yellow with a label, so that nobody takes one for the other. Files and field requests
+// always reach the visitor, so they wait while a note is written.
 type Composer struct {
 	app.Compo
 
@@ -37,6 +42,10 @@ type Composer struct {
 	Agent   string
 	// Asking is set while the chat's "Ask for…" card is open.
 	Asking bool
+	// Note is set while the composer writes an internal note, which only agents see; CanReply
+	// says whether the agent may write to the visitor at all (an observer may not).
+	Note     bool
+	CanReply bool
 
 	text   string
 	shown  string // the chat whose draft text holds
@@ -61,7 +70,30 @@ func (c *Composer) take() {
 // Render draws the composer.
 func (c *Composer) Render() app.UI {
 	canned := desk.SearchCanned(c.Canned, c.query)
-	return app.Div().Class("composer").Body(
+	toVisitor := c.Disabled || c.Note // what goes only to the visitor waits
+	placeholder := "Write a message. Enter sends, Shift+Enter adds a line."
+	switch {
+	case c.Disabled:
+		placeholder = "This chat has ended."
+	case c.Note:
+		placeholder = "Write an internal note: only agents see it. Enter adds it."
+	}
+	return app.Div().Class(when(c.Note, "composer composer-note", "composer")...).Body(
+		app.Div().Class("composer-mode").Role("group").Aria("label", "Write").Body(
+			app.Button().ID("mode-reply").Class(when(!c.Note, "mode mode-reply selected", "mode mode-reply")...).Type("button").
+				Disabled(c.Disabled || !c.CanReply).Aria("pressed", strconv.FormatBool(!c.Note)).Aria("keyshortcuts", "Alt+N").
+				Title(map[bool]string{true: "Write to the visitor (Alt+N switches)", false: "You read along: switch to participant to write to the visitor"}[c.CanReply]).
+				Text("Reply to visitor").
+				OnClick(func(ctx app.Context, e app.Event) { c.setNote(ctx, false) }),
+			app.Button().ID("mode-note").Class(when(c.Note, "mode mode-note selected", "mode mode-note")...).Type("button").
+				Disabled(c.Disabled).Aria("pressed", strconv.FormatBool(c.Note)).Aria("keyshortcuts", "Alt+N").
+				Title("Write a note only agents see (Alt+N switches)").
+				Text("Internal note").
+				OnClick(func(ctx app.Context, e app.Event) { c.setNote(ctx, true) }),
+			app.If(c.Note, func() app.UI {
+				return app.Span().ID("note-hint").Class("note-hint").Text("Only agents see notes; the visitor does not.")
+			}),
+		),
 		app.Div().Class("composer-row").Body(
 			app.Div().Class("composer-tools").Body(
 				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
@@ -79,10 +111,10 @@ func (c *Composer) Render() app.UI {
 				// browser's file chooser); its label is the button the mouse sees. The platform
 				// reads the chosen files from the input marked data-attach.
 				app.Input().ID("file-input").Class("visually-hidden", "file-input").Type("file").Multiple(true).
-					Disabled(c.Disabled).DataSet("attach", c.Chat).Aria("label", "Attach files"),
-				app.Label().ID("attach-button").For("file-input").Class(when(c.Disabled, "btn btn-icon attach disabled", "btn btn-icon attach")...).
+					Disabled(toVisitor).DataSet("attach", c.Chat).Aria("label", "Attach files"),
+				app.Label().ID("attach-button").For("file-input").Class(when(toVisitor, "btn btn-icon attach disabled", "btn btn-icon attach")...).
 					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Body(icon(iconClip)),
-				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(c.Disabled).
+				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(toVisitor).
 					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title("Ask the visitor for an order number, an e-mail address or any other field").
 					Text("Ask for…").
 					OnClick(func(ctx app.Context, e app.Event) {
@@ -91,12 +123,14 @@ func (c *Composer) Render() app.UI {
 					}),
 			),
 			app.Textarea().ID("composer-text").Class("composer-text").Rows(2).Disabled(c.Disabled).
-				Aria("label", "Message").
-				Placeholder(map[bool]string{true: "This chat has ended.", false: "Write a message. Enter sends, Shift+Enter adds a line."}[c.Disabled]).
+				Aria("label", map[bool]string{true: "Internal note", false: "Message to the visitor"}[c.Note]).
+				Aria("describedby", map[bool]string{true: "note-hint", false: ""}[c.Note]).
+				Placeholder(placeholder).
 				Text(c.text).DataSet("enter-sends", true).
 				OnInput(c.onInput).
 				OnKeyDown(c.onKey),
-			app.Button().ID("send-button").Class("btn", "btn-primary").Type("button").Disabled(c.Disabled).Text("Send").
+			app.Button().ID("send-button").Class(when(c.Note, "btn btn-note", "btn btn-primary")...).Type("button").Disabled(c.Disabled).
+				Text(map[bool]string{true: "Add note", false: "Send"}[c.Note]).
 				OnClick(func(ctx app.Context, e app.Event) { c.send(ctx) }),
 		),
 		app.If(c.panel == "emoji", func() app.UI {
@@ -166,8 +200,14 @@ func (c *Composer) onInput(ctx app.Context, e app.Event) {
 }
 
 // onKey sends on Enter; Shift+Enter (and Enter while an input method composes) makes a new
-// line; Escape closes an open panel.
+// line; Escape closes an open panel; Alt+N switches between reply and note (by the key's
+// place, so that a keyboard on which Alt+N types a letter switches too).
 func (c *Composer) onKey(ctx app.Context, e app.Event) {
+	if e.Get("code").String() == "KeyN" && e.Get("altKey").Bool() && !e.Get("ctrlKey").Bool() && !e.Get("metaKey").Bool() {
+		e.PreventDefault()
+		c.setNote(ctx, !c.Note)
+		return
+	}
 	switch e.Get("key").String() {
 	case "Enter":
 		if e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
@@ -234,4 +274,17 @@ func (c *Composer) insert(ctx app.Context, s string, emoji bool) {
 		el.Call("focus")
 		el.Call("setSelectionRange", cursor, cursor)
 	}
+}
+
+// setNote switches between reply and note, keeping the text; an agent who may not write to the
+// visitor stays on notes.
+func (c *Composer) setNote(ctx app.Context, note bool) {
+	if c.Disabled || (!note && !c.CanReply) || note == c.Note {
+		return
+	}
+	text := c.text
+	if el := app.Window().GetElementByID("composer-text"); el.Truthy() {
+		text = el.Get("value").String()
+	}
+	ctx.NewActionWithValue(ActNote, NoteSwitch{Chat: c.Chat, On: note, Draft: text})
 }

@@ -152,6 +152,7 @@ func (a *App) renderSidebar() app.UI {
 				),
 			)
 		})),
+		a.renderInvites(),
 		app.Section().Class("offers").Aria("label", "Chat requests").Body(
 			app.H2().Body(app.Text("Requests"), app.If(len(offers) > 0, func() app.UI {
 				return app.Span().Class("count").Text(len(offers))
@@ -289,8 +290,9 @@ func (a *App) renderPane() app.UI {
 	}
 	id := c.ID
 	pane := app.Section().Class("pane").Aria("label", "Chat with "+c.Title())
-	if !c.Closed {
-		// Files dropped here are sent in this chat (the platform watches data-drop).
+	if !c.Closed && !c.Noting() {
+		// Files dropped here are sent in this chat (the platform watches data-drop); not
+		// while writing a note: a file always goes to the visitor.
 		pane = pane.DataSet("drop", id).DataSet("drop-label", "Drop files to send them to "+c.Title())
 	}
 	return pane.Body(
@@ -303,11 +305,13 @@ func (a *App) renderPane() app.UI {
 				),
 				app.Span().Class("pane-meta").Text(c.Connector+" · "+presenceText(c.Presence())),
 			),
+			a.renderTeam(c),
 			app.Div().Class("spacer"),
-			app.If(!c.Closed, func() app.UI {
+			app.If(!c.Closed && c.Part() == protocol.PartOwner, func() app.UI {
 				return app.Button().Class("btn", "btn-danger").Type("button").Text("Close chat").Title("End the chat; the visitor gets the goodbye text").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
-			}).Else(func() app.UI {
+			}),
+			app.If(c.Closed, func() app.UI {
 				return app.Button().Class("btn").Type("button").Text("Remove from list").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
 			}),
@@ -332,13 +336,16 @@ func (a *App) renderPane() app.UI {
 					app.P().Class("preview-text").Text(c.Preview),
 				)
 			}),
+			renderColleaguesTyping(c),
 			renderWaiting(c),
 		),
 		// The uploads and the "Ask for…" card come and go in slots that stay, so that the
 		// composer after them keeps its place in the tree and is updated, not mounted anew.
 		app.Div().Class("slot").Body(a.renderUploads(c)),
 		app.Div().Class("slot").Body(a.renderAsk(c)),
-		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil},
+		app.Div().Class("slot").Body(a.renderInvite(c)),
+		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
+			Note: c.Noting(), CanReply: c.Writes()},
 	)
 }
 
@@ -363,6 +370,9 @@ func (a *App) renderLine(l desk.Line) app.UI {
 		role = "system"
 	}
 	classes := []string{"line", "msg", "from-" + role}
+	if l.Internal {
+		classes = append(classes, "internal")
+	}
 	if l.Pending {
 		classes = append(classes, "pending")
 	}
@@ -376,6 +386,9 @@ func (a *App) renderLine(l desk.Line) app.UI {
 	return app.Li().Class(classes...).Body(
 		app.Div().Class("balloon").Body(
 			app.Div().Class("meta").Body(
+				app.If(l.Internal, func() app.UI {
+					return app.Span().Class("note-label").Title("Only agents see this; the visitor does not").Text("Internal note")
+				}),
 				app.Span().Class("who").Text(name),
 				app.Time().Class("when").Text(clock(l.At, a.now)),
 			),

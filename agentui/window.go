@@ -132,14 +132,17 @@ func (a *App) renderSolo() app.UI {
 	)
 }
 
-// renderChatActions are the chat's actions in its header: download its transcript as PDF
+// renderChatActions are the chat's actions in its header: those of working together (see
+// [App.renderTeamActions]), download its transcript as PDF
 // (a plain link: the browser sends the session cookie and saves the file under the name the
 // server gives; the download attribute, which must not be empty for go-app to keep it, also
 // keeps go-app's router from taking the click), and, in the main window, open the chat in a
 // window of its own.
 func (a *App) renderChatActions(c *desk.Chat) app.UI {
 	id := c.ID
+	team := a.renderTeamActions(c)
 	return app.Div().Class("chat-actions").Body(
+		app.Range(team).Slice(func(i int) app.UI { return team[i] }),
 		app.A().ID("transcript-link").Class("btn", "btn-small").Href(TranscriptPath(id)).Download("chat-"+id+".pdf").
 			Title("Download the transcript of this chat as a PDF file").Aria("label", "Download transcript (PDF)").
 			Text("Transcript (PDF)"),

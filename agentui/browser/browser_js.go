@@ -439,13 +439,18 @@ func (w *web) Watch(focus func(bool), online func()) {
 // guardDefaults cancels, synchronously, the browser defaults the app replaces: go-app runs
 // event handlers after the event has finished, too late for preventDefault. Enter in an
 // element marked data-enter-sends (without Shift, outside an input method's composition)
-// must not add a new line; a form marked data-prevent-submit must not navigate.
+// must not add a new line, nor Alt+N there (the composer's switch between reply and note)
+// type a letter or start a dead key; a form marked data-prevent-submit must not navigate.
 func guardDefaults(doc js.Value) {
 	doc.Call("addEventListener", "keydown", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		e := args[0]
 		t := e.Get("target")
-		if e.Get("key").String() == "Enter" && !e.Get("shiftKey").Bool() && !e.Get("isComposing").Bool() &&
-			t.Truthy() && t.Get("dataset").Truthy() && !t.Get("dataset").Get("enterSends").IsUndefined() {
+		if !t.Truthy() || !t.Get("dataset").Truthy() || t.Get("dataset").Get("enterSends").IsUndefined() {
+			return nil
+		}
+		enter := e.Get("key").String() == "Enter" && !e.Get("shiftKey").Bool() && !e.Get("isComposing").Bool()
+		note := e.Get("code").String() == "KeyN" && e.Get("altKey").Bool() && !e.Get("ctrlKey").Bool() && !e.Get("metaKey").Bool()
+		if enter || note {
 			e.Call("preventDefault")
 		}
 		return nil

@@ -64,9 +64,10 @@ func (d *Desk) pendingLinesFor(c *Chat, now time.Time) {
 	for _, cmd := range d.outbox.cmds {
 		var text string
 		var file *protocol.File
+		internal := false
 		switch b := cmd.Body.(type) {
 		case *protocol.Send:
-			text = b.Text
+			text, internal = b.Text, b.Internal
 		case *protocol.FileSend:
 			file = &protocol.File{Name: b.Name, URL: b.URL, Size: b.Size, ContentType: b.ContentType}
 		default:
@@ -83,7 +84,7 @@ func (d *Desk) pendingLinesFor(c *Chat, now time.Time) {
 			}
 		}
 		if !exists {
-			c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, File: file, At: now, ClientID: cmd.ID, Pending: true})
+			c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, File: file, At: now, ClientID: cmd.ID, Pending: true, Internal: internal})
 		}
 	}
 }
@@ -115,7 +116,8 @@ func (d *Desk) Ping() protocol.Command {
 }
 
 // Send sends text in chat id: the line shows at once as pending, the command waits for its
-// ack. It returns false with a reason when the text may not be sent.
+// ack. While the chat's composer writes notes (see [Chat.Noting]) it is an internal note,
+// which only agents see. It returns an error with the reason when the text may not be sent.
 func (d *Desk) Send(id, text string, now time.Time) (protocol.Command, error) {
 	c := d.Chat(id)
 	if c == nil {
@@ -128,16 +130,15 @@ func (d *Desk) Send(id, text string, now time.Time) (protocol.Command, error) {
 	if err := protocol.CheckMessage(text, 0); err != nil {
 		return protocol.Command{}, err
 	}
-	cmd := d.command(id, &protocol.Send{Text: text})
-	c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, At: now, ClientID: cmd.ID, Pending: true})
+	note := c.Noting()
+	cmd := d.command(id, &protocol.Send{Text: text, Internal: note})
+	c.Lines = append(c.Lines, Line{Kind: LineMessage, Role: protocol.RoleAgent, Name: d.agentName(), Text: text, At: now, ClientID: cmd.ID, Pending: true, Internal: note})
 	c.Draft = ""
-	c.LastReply = now
+	if !note {
+		c.LastReply = now
+	}
+	d.sentMessage(id)
 	return cmd, nil
-}
-
-// Typing tells the visitor whether the agent is typing; it is transient and not re-sent.
-func (d *Desk) Typing(id string, on bool) protocol.Command {
-	return protocol.Command{ID: d.nextID(), Chat: id, Body: &protocol.Typing{On: on}}
 }
 
 // SetStatus asks for a status change; the desk shows it at once.
@@ -197,6 +198,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.removeOffer(cmd.Chat)
 	case *protocol.FieldAsk:
 		d.askAcked(cmd, b, now)
+	case *protocol.InviteAccept, *protocol.InviteDecline, *protocol.ChatInvite, *protocol.ChatJoin, *protocol.ChatLeave:
+		d.teamAcked(cmd)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -250,6 +253,8 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 		if d.askRefused(cmd, e) {
 			return nil // the reason shows in the form
 		}
+	default:
+		d.teamRefused(cmd)
 	}
 	d.Notice = e.Message
 	return nil

@@ -95,6 +95,9 @@ type Line struct {
 	Failed  bool
 	Error   string
 	File    *protocol.File
+	// Internal marks an internal note: written by an agent for agents, never shown to the
+	// visitor.
+	Internal bool
 }
 
 // Chat is one of the agent's chats.
@@ -143,6 +146,19 @@ type Chat struct {
 	// "Ask for…" form (nil: closed).
 	Asks []*Ask
 	Form *AskForm
+	// Note is set while the composer writes internal notes rather than replies (see
+	// [Chat.Noting]).
+	Note bool
+	// Typing are the other agents typing in the chat (see [Chat.ColleaguesTyping]).
+	Typing []Typist
+	// Invited are the agent's invitations of colleagues that await an answer; InviteForm is
+	// the open "Invite a colleague" card (nil: closed).
+	Invited    []*SentInvite
+	InviteForm *InviteForm
+	// Switching is the part asked for until the server confirms; Leaving is set while the
+	// agent's leave awaits its ack.
+	Switching protocol.Part
+	Leaving   bool
 
 	lastVisitorText string
 	origin          map[string]FieldOrigin // how fields other than pre-chat ones came
@@ -166,7 +182,7 @@ func (c *Chat) SinceReply(now time.Time) time.Duration {
 func (c *Chat) WaitingForReply() bool {
 	for i := len(c.Lines) - 1; i >= 0; i-- {
 		l := c.Lines[i]
-		if l.Kind != LineMessage {
+		if l.Kind != LineMessage || l.Internal {
 			continue
 		}
 		switch l.Role {
@@ -254,7 +270,13 @@ type Desk struct {
 	// StatusReason explains a status change the agent did not make (auto-logoff, supervisor).
 	StatusReason string
 	Offers       []*Offer
-	Chats        []*Chat
+	// Invites are the open invitations into colleagues' chats.
+	Invites []*Invite
+	Chats   []*Chat
+	// Colleagues are the tenant's agents for the invitation picker, once loaded;
+	// ColleaguesState is "", "loading", "ready" or why they could not be had.
+	Colleagues      []Colleague
+	ColleaguesState string
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.
@@ -269,8 +291,9 @@ type Desk struct {
 	accepted map[string]bool // offers the agent accepted here whose chat is not yet open
 	lastRing time.Time
 	seen     map[string]uint64
-	restored map[string][]Ask // requests kept across a reload, for chats not yet known
-	logs     []string         // diagnostics for the browser's console, taken by Logs
+	restored map[string][]Ask      // requests kept across a reload, for chats not yet known
+	typing   map[string]*typingOut // the agent's own typing per chat (team.go)
+	logs     []string              // diagnostics for the browser's console, taken by Logs
 }
 
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads
@@ -450,9 +473,9 @@ func (d *Desk) PendingOffers() int {
 // Title is the browser tab's title: "*" when something needs the agent (OneContact), the
 // unread count in parentheses, then the app's name.
 func (d *Desk) Title(app string) string {
-	unread, offers := d.TotalUnread(), d.PendingOffers()
+	unread, offers, invites := d.TotalUnread(), d.PendingOffers(), d.PendingInvites()
 	var b strings.Builder
-	if unread > 0 || offers > 0 {
+	if unread > 0 || offers > 0 || invites > 0 {
 		b.WriteString("* ")
 	}
 	if unread > 0 {
@@ -462,6 +485,11 @@ func (d *Desk) Title(app string) string {
 		b.WriteString("1 offer · ")
 	} else if offers > 1 {
 		b.WriteString(strconv.Itoa(offers) + " offers · ")
+	}
+	if invites == 1 {
+		b.WriteString("1 invitation · ")
+	} else if invites > 1 {
+		b.WriteString(strconv.Itoa(invites) + " invitations · ")
 	}
 	b.WriteString(app)
 	return b.String()
@@ -569,7 +597,8 @@ func (d *Desk) removeOffer(chat string) bool {
 	return false
 }
 
-// Tick advances the clock: expired offers go, and the ring repeats while offers wait.
+// Tick advances the clock: expired offers and invitations go, colleagues' typing that was not
+// heard of again ends, and the ring repeats while offers wait.
 func (d *Desk) Tick(now time.Time) []Alert {
 	kept := d.Offers[:0]
 	for _, o := range d.Offers {
@@ -583,6 +612,8 @@ func (d *Desk) Tick(now time.Time) []Alert {
 		d.Offers[i] = nil
 	}
 	d.Offers = kept
+	d.expireInvites(now)
+	d.expireTypists(now)
 	if d.PendingOffers() > 0 && now.Sub(d.lastRing) >= OfferRingEvery {
 		d.lastRing = now
 		return []Alert{{Kind: AlertOfferSound}}

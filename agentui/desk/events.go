@@ -50,9 +50,13 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.Message:
 		return d.message(ev, b, now), nil
 	case *protocol.Joined:
-		d.line(ev, Line{Kind: LineEvent, Role: b.Role, Name: b.Name, Text: b.Name + " joined the chat"}, now)
+		d.joined(ev, b, now)
 	case *protocol.Left:
-		d.line(ev, Line{Kind: LineEvent, Role: b.Role, Name: b.Name, Text: b.Name + " left the chat"}, now)
+		d.left(ev, b, now)
+	case *protocol.Invitation:
+		return d.invitation(b, now), nil
+	case *protocol.InviteEnded:
+		d.inviteEnded(ev.Chat, b)
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:
@@ -67,6 +71,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 			if !b.On {
 				c.Preview = ""
 			}
+		} else if c != nil && b.Role == protocol.RoleAgent {
+			d.agentTyping(c, b, now)
 		}
 	case *protocol.PreviewEvent:
 		// A preview of the text just sent can arrive after the message itself: it is stale.
@@ -119,6 +125,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 		}
 		d.Offers = append(d.Offers, no)
 	}
+	d.readyInvites(r.Invitations, now)
 
 	open := map[string]bool{}
 	var cmds []protocol.Command
@@ -130,6 +137,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 		} else {
 			c.ChatSummary.State = s.State
 			c.Visitor = s.Visitor
+			c.As, c.Agents = s.As, s.Agents
 		}
 		if s.Seq > c.HistoryUntil {
 			c.HistoryUntil = s.Seq
@@ -175,6 +183,7 @@ func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
 // open chat is shown: the agent who just pressed Accept writes to that visitor next.
 func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 	d.removeOffer(s.ID)
+	d.removeInvite(s.ID)
 	c := d.Chat(s.ID)
 	if c == nil {
 		c = d.addChat(s, now)
@@ -182,6 +191,8 @@ func (d *Desk) opened(s protocol.ChatSummary, now time.Time) {
 	} else {
 		c.ChatSummary.State = s.State
 		c.Visitor = s.Visitor
+		c.As, c.Agents = s.As, s.Agents
+		c.Leaving, c.Switching = false, ""
 		c.Closed, c.unlisted = false, false
 		c.EndedAt, c.lastShown = time.Time{}, time.Time{}
 	}
@@ -268,7 +279,7 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	if at.IsZero() {
 		at = now
 	}
-	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File}
+	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File, Internal: m.Internal}
 	// The agent's own message replaces its pending line; a shared file is also known by its
 	// URL, should the server not name the command.
 	if m.ClientID != "" || (m.File != nil && m.Role == protocol.RoleAgent) {
@@ -286,8 +297,9 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	c.Lines = insertLine(c.Lines, l)
 	switch m.Role {
 	case protocol.RoleAgent:
-		if at.After(c.LastReply) {
-			c.LastReply = at
+		c.typistSent(m.Name)
+		if !m.Internal && at.After(c.LastReply) {
+			c.LastReply = at // a note is no reply to the visitor
 		}
 	case protocol.RoleVisitor:
 		c.VisitorTyping, c.Preview = false, ""
