@@ -134,8 +134,6 @@ func (a *App) loadColleagues(ctx app.Context) {
 			switch {
 			case err != nil:
 				a.desk.SetColleagues(nil, "Your colleagues could not be loaded. Check your connection and try again.")
-			case status == 404:
-				a.desk.SetColleagues(nil, "This server cannot list your colleagues yet, so no one can be invited from here.")
 			case status != 200:
 				a.desk.SetColleagues(nil, apiMessage(body, "Your colleagues could not be loaded."))
 			case json.Unmarshal(body, &list) != nil:
@@ -325,7 +323,9 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 			app.Span().Class("invite-part-text").Body(app.Strong().Text(title), app.Span().Class("muted").Text(note)),
 		)
 	}
-	ready := state == "ready"
+	// Reopened, the card keeps the list it had while it asks again: the agent can pick at
+	// once, and the server refuses whoever went offline meanwhile with a clear error.
+	ready := state == "ready" || (state == "loading" && len(a.desk.Colleagues) > 0)
 	return app.Section().ID("invite-card").Class("ask-card", "invite-card").Aria("labelledby", "invite-title").
 		OnKeyDown(func(ctx app.Context, e app.Event) {
 			if e.Get("key").String() == "Escape" {
@@ -358,7 +358,7 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 				),
 			),
 			app.P().ID("invite-state").Class(when(!ready && state != "loading" && state != "", "ask-error", "muted")...).
-				Role("status").Text(inviteStateText(state, choices)),
+				Role("status").Text(inviteStateText(state, len(a.desk.Colleagues) > 0, choices)),
 			app.Div().Class("invite-parts").Role("radiogroup").Aria("labelledby", "invite-as-label").Body(
 				app.Span().ID("invite-as-label").Class("invite-parts-label").Text("As"),
 				radio(protocol.PartObserver, "Observer", "reads along and writes internal notes; the visitor does not see them"),
@@ -375,12 +375,13 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 }
 
 // inviteStateText says what the picker holds, or why it is empty.
-func inviteStateText(state string, choices []desk.InviteChoice) string {
-	switch state {
-	case "", "loading":
+func inviteStateText(state string, had bool, choices []desk.InviteChoice) string {
+	switch {
+	case state == "loading" && had:
+		return "Checking who is signed in…"
+	case state == "" || state == "loading":
 		return "Loading your colleagues…"
-	case "ready":
-	default:
+	case state != "ready":
 		return state
 	}
 	online := 0

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -537,23 +538,11 @@ func (d *Desk) expireInvites(now time.Time) {
 }
 
 // Colleague is another agent of the tenant as the invitation picker lists them, from
-// [ColleaguesPath]. Online says whether they are signed in with the app connected: only they
-// can be invited. Status is the name of their status, Chats and MaxChats their load.
-type Colleague struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	Role       string `json:"role,omitempty"`
-	Online     bool   `json:"online"`
-	Status     string `json:"status,omitempty"`
-	AllowsChat bool   `json:"allows_chat,omitempty"`
-	Chats      int    `json:"chats"`
-	MaxChats   int    `json:"max_chats,omitempty"`
-}
+// [ColleaguesPath].
+type Colleague = api.Colleague
 
-// ColleaguesPath is the agent API's list of the tenant's agents with their presence, a JSON
-// array of [Colleague]. The server does not serve it yet; until it does, the picker says that
-// no one can be invited from here.
-const ColleaguesPath = "/api/agents"
+// ColleaguesPath is the agent API's list of the tenant's agents with their presence.
+const ColleaguesPath = api.ColleaguesPath
 
 // InviteChoice is a colleague in the invitation picker, with why they cannot be picked.
 type InviteChoice struct {

@@ -49,6 +49,15 @@ type Options struct {
 	// budgets. Nil makes one for this API alone.
 	SignIn *signin.Guard
 	Logger *slog.Logger
+	// Colleagues answers GET /api/agents from the live chat service (who is connected, in
+	// which status, with how many chats). Nil leaves the route unmounted.
+	Colleagues Colleagues
+}
+
+// Colleagues lists a signed-in agent's colleagues with their presence and load; the chat
+// service implements it, since presence lives there.
+type Colleagues interface {
+	Colleagues(ctx context.Context, me store.User) ([]api.Colleague, error)
 }
 
 // Register mounts the API under /api.
@@ -66,6 +75,9 @@ func Register(r fiber.Router, st Store, opts Options) {
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
 	g.Get("/canned", h.canned)
+	if opts.Colleagues != nil {
+		g.Get(strings.TrimPrefix(api.ColleaguesPath, "/api"), h.colleagues)
+	}
 	g.Get("/chats/:id/transcript.pdf", h.transcript)
 }
 
@@ -121,6 +133,21 @@ func (h handlers) me(c *fiber.Ctx) error {
 		return nil
 	}
 	return c.JSON(chat.WireUser(u))
+}
+
+// colleagues answers the signed-in agent's colleagues with their presence and load.
+func (h handlers) colleagues(c *fiber.Ctx) error {
+	u, ok := h.signedIn(c)
+	if !ok {
+		return nil
+	}
+	list, err := h.opts.Colleagues.Colleagues(c.UserContext(), u)
+	if err != nil {
+		h.opts.Logger.Error("list colleagues", "user", u.ID, "err", err)
+		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "your colleagues could not be listed; try again")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(list)
 }
 
 // signedIn returns the user of the request's session, or answers 401.

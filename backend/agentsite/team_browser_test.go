@@ -11,60 +11,12 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/backend/browsertest"
-	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/protoclient"
-	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/servertest"
-	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/shared/protocol"
 )
-
-// colleaguesStandIn answers GET /api/agents, the list of the tenant's agents with their
-// presence that the invitation picker reads, in the shape the app expects (desk.Colleague).
-// The server does not serve that list yet; this stand-in reads the same facts from the real
-// server (its users, statuses and the routing engine's view of who is connected), so that the
-// test drives the real invitation through the picker.
-func colleaguesStandIn(s *server.Server) func(*fiber.Ctx) error {
-	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		st := s.Store()
-		me, err := st.SessionUser(ctx, c.Cookies(session.Cookie))
-		if err != nil {
-			return c.SendStatus(fiber.StatusUnauthorized)
-		}
-		users, err := st.Users(ctx, me.TenantID)
-		if err != nil {
-			return err
-		}
-		statuses, err := st.Statuses(ctx, me.TenantID)
-		if err != nil {
-			return err
-		}
-		names := map[int64]string{}
-		for _, x := range statuses {
-			names[x.ID] = x.Name
-		}
-		load := map[int64]int{}
-		online := map[int64]bool{}
-		for _, a := range s.Chats().Snapshot().Agents {
-			online[int64(a.Agent)] = a.Connected
-			load[int64(a.Agent)] = a.Active
-		}
-		out := []desk.Colleague{}
-		for _, u := range users {
-			if !u.Active || u.ID == me.ID {
-				continue
-			}
-			out = append(out, desk.Colleague{ID: u.ID, Name: chat.DisplayName(u), Role: u.Role, Online: online[u.ID],
-				Status: names[u.StatusID], Chats: load[u.ID], MaxChats: u.MaxChats})
-		}
-		return c.JSON(out)
-	}
-}
 
 // visitorLog keeps every event a protocol visitor received, to show what it never saw.
 type visitorLog struct {
@@ -141,10 +93,7 @@ func message(s string) func(protocol.Event) bool {
 func TestAgentsTogetherInChromium(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	browsertest.RequireBuilt(t, "agent/manifest.json")
-	env := servertest.Start(t, servertest.Options{Mount: func(s *server.Server) error {
-		s.App().Get(desk.ColleaguesPath, colleaguesStandIn(s))
-		return nil
-	}})
+	env := servertest.Start(t, servertest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -286,7 +235,7 @@ func TestAgentsTogetherInChromium(t *testing.T) {
 
 	// Anna asks again, as a participant this time; Ben declines, and Anna is told.
 	anna.Click(`document.querySelector('#invite-button')`)
-	anna.WaitFor("Ben in the picker again", `[...document.querySelectorAll('#invite-who option')].some(o => o.textContent.startsWith('Ben — ') && !o.disabled)`)
+	anna.WaitFor("Ben in the picker again, the list fresh", `[...document.querySelectorAll('#invite-who option')].some(o => o.textContent.startsWith('Ben — ') && !o.disabled) && !document.querySelector('#invite-state').textContent.endsWith('…')`)
 	browsertest.Eval[bool](anna, `(() => { const s = document.querySelector('#invite-who');
 		s.value = [...s.options].find(o => o.textContent.startsWith('Ben')).value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 	anna.Click(`document.querySelector('#invite-as-participant')`)

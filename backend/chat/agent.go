@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/backend/chat/routing"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -90,8 +91,6 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.join(ctx, cmd, b.As)
 	case *protocol.ChatLeave:
 		ss.leave(ctx, cmd)
-	case *protocol.ColleaguesGet:
-		ss.colleagues(ctx, cmd.ID)
 	case *protocol.ChatInvite:
 		ss.invite(ctx, cmd, b)
 	case *protocol.InviteAccept:
@@ -515,27 +514,32 @@ func (ss *Session) askField(cmd protocol.Command, uid int64, b *protocol.FieldAs
 	ss.reply(cmd.ID, nil, nil)
 }
 
-// colleagues lists the tenant's other active agents, supervisors and administrators with
-// their presence and load, by name.
-func (ss *Session) colleagues(ctx context.Context, id string) {
-	s := ss.s
-	ss.mu.Lock()
-	me := ss.user
-	ss.mu.Unlock()
+// Colleagues lists the colleagues of agent me, the tenant's other active agents, supervisors
+// and administrators, by name, with their presence (connected or not, their status as this
+// service knows it) and how many open chats each owns: what the agent app's invitation and
+// transfer pickers offer (GET /api/agents).
+func (s *Service) Colleagues(ctx context.Context, me store.User) ([]api.Colleague, error) {
 	users, err := s.st.Users(ctx, me.TenantID)
 	if err != nil {
-		ss.reply(id, nil, err)
-		return
+		return nil, err
+	}
+	statuses, err := s.st.Statuses(ctx, me.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]store.AgentStatus, len(statuses))
+	for _, st := range statuses {
+		byID[st.ID] = st
 	}
 	owned := map[int64]int{}
 	for _, ch := range s.chatList() {
 		ch.mu.Lock()
-		if !ch.closed() && ch.rec.AgentID != 0 {
+		if !ch.closed() && ch.rec.TenantID == me.TenantID && ch.rec.AgentID != 0 {
 			owned[ch.rec.AgentID]++
 		}
 		ch.mu.Unlock()
 	}
-	out := &protocol.Colleagues{Agents: []protocol.Colleague{}}
+	out := []api.Colleague{}
 	s.mu.Lock()
 	for _, u := range users {
 		if u.ID == me.ID || !u.Active {
@@ -546,16 +550,20 @@ func (ss *Session) colleagues(ctx context.Context, id string) {
 		default:
 			continue
 		}
-		c := protocol.Colleague{UserID: u.ID, Name: DisplayName(u), Role: u.Role, Status: u.StatusID, Chats: owned[u.ID], MaxChats: u.MaxChats}
+		status := u.StatusID
+		c := api.Colleague{ID: u.ID, Name: DisplayName(u), Role: u.Role, Chats: owned[u.ID], MaxChats: u.MaxChats}
 		if a := s.agents[u.ID]; a != nil {
 			c.Online = len(a.conns) > 0
-			c.Status = a.user.StatusID
+			status = a.user.StatusID
 		}
-		out.Agents = append(out.Agents, c)
+		if st, ok := byID[status]; ok {
+			c.Status, c.AllowsChat = st.Name, st.AllowsChat
+		}
+		out = append(out, c)
 	}
 	s.mu.Unlock()
-	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Name < out.Agents[j].Name })
-	ss.send(protocol.Event{ID: id, Body: out})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // agentConnected reports whether an agent has a connection.

@@ -720,9 +720,16 @@ func TestInvitations(t *testing.T) {
 		chatID, _ := v.request("Vera", "")
 		anna.take(chatID)
 		benID, svenID := e.agents[1].ID, e.agents[2].ID
-		list := anna.call("", &protocol.ColleaguesGet{}).Body.(*protocol.Colleagues)
-		if len(list.Agents) != 2 || list.Agents[0].Name != "Ben" || !list.Agents[0].Online || list.Agents[1].Name != "Sven" || list.Agents[1].Online {
-			t.Fatalf("colleagues %+v", list.Agents)
+		list, err := e.svc.Colleagues(context.Background(), e.agents[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || list[0].Name != "Ben" || !list[0].Online || list[0].Status != e.available.Name || !list[0].AllowsChat ||
+			list[1].Name != "Sven" || list[1].Online || list[0].Chats != 0 {
+			t.Fatalf("colleagues %+v", list)
+		}
+		if mine, _ := e.svc.Colleagues(context.Background(), e.agents[1]); len(mine) != 2 || mine[0].Name != "Anna" || mine[0].Chats != 1 {
+			t.Fatalf("Ben's colleagues: %+v", mine)
 		}
 		if c := code(anna.callErr(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartObserver})); c != protocol.CodeConflict {
 			t.Fatalf("inviting an agent who is not signed in: %q", c)

@@ -81,6 +81,8 @@ func TestAgentAPI(t *testing.T) {
 			{"previous signed out", "GET", "/api/chats/" + second + "/previous", "", nil, 401, `"unauthorized"`},
 			{"previous unknown chat", "GET", "/api/chats/nope/previous", token, nil, 404, `"not_found"`},
 			{"previous", "GET", "/api/chats/" + second + "/previous", token, nil, 200, `"text":"about my order"`},
+			{"colleagues signed out", "GET", api.ColleaguesPath, "", nil, 401, `"unauthorized"`},
+			{"colleagues", "GET", api.ColleaguesPath, token, nil, 200, `"name":"Ben"`},
 		} {
 			status, body := do(tc.method, tc.path, tc.token, tc.body)
 			if status != tc.status || !strings.Contains(string(body), tc.contains) {
@@ -92,6 +94,23 @@ func TestAgentAPI(t *testing.T) {
 		var prev api.Previous
 		if err := json.Unmarshal(body, &prev); err != nil || len(prev.Chats) != 1 || prev.Chats[0].ID != first || prev.Chats[0].Agent != "Anna" {
 			t.Fatalf("previous %s: %v", body, err)
+		}
+		// Ben sees Anna connected, with her one open chat, and not himself.
+		ben := env.DemoUser(t, "agent", 1)
+		_, body = do("GET", api.ColleaguesPath, env.Login(t, ben.Login, ben.Password), nil)
+		var colleagues []api.Colleague
+		if err := json.Unmarshal(body, &colleagues); err != nil {
+			t.Fatalf("colleagues %s: %v", body, err)
+		}
+		seen := map[string]api.Colleague{}
+		for _, c := range colleagues {
+			seen[c.Name] = c
+		}
+		if a, ok := seen["Anna"]; !ok || !a.Online || a.Chats != 1 || a.Status == "" || !a.AllowsChat {
+			t.Errorf("Anna as Ben sees her: %+v (all: %s)", a, body)
+		}
+		if _, ok := seen["Ben"]; ok {
+			t.Errorf("Ben listed among his own colleagues: %s", body)
 		}
 		// Signing out ends the session.
 		if status, _ := do("POST", "/api/logout", token, map[string]string{}); status != 204 {

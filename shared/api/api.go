@@ -62,3 +62,24 @@ type PreviousMessage struct {
 
 // PreviousLimit is how many messages of earlier chats an agent sees (OneContact's history).
 const PreviousLimit = 50
+
+// ColleaguesPath is GET /api/agents: the signed-in agent's colleagues (the tenant's other
+// active agents, supervisors and administrators) with their presence and load, a JSON array of
+// [Colleague] sorted by name. The invitation and transfer pickers read it when they open, so
+// that whom they offer is current.
+const ColleaguesPath = "/api/agents"
+
+// Colleague is another agent of the tenant as the pickers list them. Online says whether they
+// have the agent app connected: only they can be invited or handed a chat. Status is the name
+// of their status and AllowsChat whether it receives chats; Chats is how many chats they own
+// now and MaxChats how many they take at once (0: no limit set).
+type Colleague struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Role       string `json:"role,omitempty"`
+	Online     bool   `json:"online"`
+	Status     string `json:"status,omitempty"`
+	AllowsChat bool   `json:"allows_chat,omitempty"`
+	Chats      int    `json:"chats"`
+	MaxChats   int    `json:"max_chats,omitempty"`
+}

@@ -35,7 +35,6 @@ const (
 	TypeChatInvite        Type = "chat.invite"
 	TypeInviteAccept      Type = "invitation.accept"
 	TypeInviteDecline     Type = "invitation.decline"
-	TypeColleaguesGet     Type = "colleagues.get"
 )
 
 // commandSpec says how to make a command's body and which roles may send it.
@@ -77,7 +76,6 @@ var commandTypes = map[Type]commandSpec{
 	TypeChatInvite:        {func() CommandBody { return new(ChatInvite) }, false, true},
 	TypeInviteAccept:      {func() CommandBody { return new(InviteAccept) }, false, true},
 	TypeInviteDecline:     {func() CommandBody { return new(InviteDecline) }, false, true},
-	TypeColleaguesGet:     {func() CommandBody { return new(ColleaguesGet) }, false, true},
 }
 
 // Ping keeps a connection alive through proxies and proves it works; it is acked.
@@ -508,14 +506,3 @@ func (*InviteDecline) CommandType() Type { return TypeInviteDecline }
 
 // Validate implements [CommandBody].
 func (*InviteDecline) Validate() error { return nil }
-
-// ColleaguesGet asks for the agents of the agent's tenant with their presence and load, for
-// choosing whom to invite into a chat (and, later, to transfer it to). It is answered by
-// [Colleagues].
-type ColleaguesGet struct{}
-
-// CommandType implements [CommandBody].
-func (*ColleaguesGet) CommandType() Type { return TypeColleaguesGet }
-
-// Validate implements [CommandBody].
-func (*ColleaguesGet) Validate() error { return nil }

@@ -35,7 +35,6 @@ const (
 	TypeSettings     Type = "settings.changed"
 	TypeInvitation   Type = "invitation"
 	TypeInviteEnded  Type = "invitation.ended"
-	TypeColleagues   Type = "colleagues"
 	TypeVisitorPage  Type = "visitor.page"
 )
 
@@ -69,7 +68,6 @@ var eventTypes = map[Type]func() EventBody{
 	TypeSettings:     func() EventBody { return new(SettingsChanged) },
 	TypeInvitation:   func() EventBody { return new(Invitation) },
 	TypeInviteEnded:  func() EventBody { return new(InviteEnded) },
-	TypeColleagues:   func() EventBody { return new(Colleagues) },
 	TypeVisitorPage:  func() EventBody { return new(VisitorPage) },
 }
 
@@ -523,9 +521,10 @@ type Invitation struct {
 // EventType implements [EventBody].
 func (*Invitation) EventType() Type { return TypeInvitation }
 
-// InviteEnded says an invitation is over before it was accepted, to the agent invited (it went
-// away) and to the agent who invited (they were turned down). Reason is "declined", "expired"
-// or "closed". Transient.
+// InviteEnded says an invitation is over, to the agent invited (its card goes, in every window)
+// and to the agent who invited. Reason is "accepted" (the joined event follows), "declined",
+// "expired" (not answered within the connector's connect wait) or "closed" (the chat ended).
+// Transient.
 type InviteEnded struct {
 	UserID int64  `json:"user_id"`
 	Reason string `json:"reason"`
@@ -533,28 +532,6 @@ type InviteEnded struct {
 
 // EventType implements [EventBody].
 func (*InviteEnded) EventType() Type { return TypeInviteEnded }
-
-// Colleagues answers [ColleaguesGet]: the tenant's active agents, supervisors and
-// administrators other than the asker, by name.
-type Colleagues struct {
-	Agents []Colleague `json:"agents"`
-}
-
-// EventType implements [EventBody].
-func (*Colleagues) EventType() Type { return TypeColleagues }
-
-// Colleague is another agent as the agent app lists them.
-type Colleague struct {
-	UserID int64  `json:"user_id"`
-	Name   string `json:"name"`
-	Role   string `json:"role"`
-	// Online says the colleague has the agent app open; Status is their status (0 none).
-	Online bool  `json:"online"`
-	Status int64 `json:"status,omitempty"`
-	// Chats is how many chats they own now, MaxChats how many they take at once.
-	Chats    int `json:"chats"`
-	MaxChats int `json:"max_chats"`
-}
 
 // VisitorPage says the visitor is on another page of the site now (they moved on, and the
 // widget came back on the new page); durable, for agents only.

@@ -53,7 +53,6 @@ var commandExamples = []Command{
 	{ID: "a13", Chat: "ch_8ZqM2x", Body: &ChatInvite{UserID: 4, As: PartParticipant}},
 	{ID: "a14", Chat: "ch_8ZqM2x", Body: &InviteAccept{}},
 	{ID: "a15", Chat: "ch_8ZqM2x", Body: &InviteDecline{}},
-	{ID: "a16", Body: &ColleaguesGet{}},
 	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
@@ -129,7 +128,6 @@ var eventExamples = []eventExample{
 		From: Participant{UserID: 17, Name: "Anna", As: PartOwner}, As: PartParticipant, Expires: exampleTime.Add(time.Minute)}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &InviteEnded{UserID: 4, Reason: "declined"}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 45, Body: &VisitorPage{Page: "https://www.example.com/checkout", Referrer: "https://www.example.com/pricing", At: exampleTime}}},
-	{"agent", Event{Body: &Colleagues{Agents: []Colleague{{UserID: 4, Name: "Ben", Role: "agent", Online: true, Status: 79, Chats: 1, MaxChats: 3}}}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 }
 
