@@ -53,6 +53,8 @@ var commandExamples = []Command{
 	{ID: "a13", Chat: "ch_8ZqM2x", Body: &ChatInvite{UserID: 4, As: PartParticipant}},
 	{ID: "a14", Chat: "ch_8ZqM2x", Body: &InviteAccept{}},
 	{ID: "a15", Chat: "ch_8ZqM2x", Body: &InviteDecline{}},
+	{ID: "a16", Body: &SuperviseWatch{}},
+	{ID: "a17", Chat: "ch_8ZqM2x", Body: &ChatTakeover{Owner: 17}},
 	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
@@ -129,7 +131,18 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &InviteEnded{UserID: 4, Reason: "declined"}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 45, Body: &VisitorPage{Page: "https://www.example.com/checkout", Referrer: "https://www.example.com/pricing", At: exampleTime}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
+	{"agent", Event{Body: &SuperviseList{Chats: []SupervisedChat{exampleSupervised}}}},
+	{"agent", Event{Body: &SuperviseUpdate{Chats: []SupervisedChat{{ID: "ch_Rt5vN1", Phase: PhaseOffered, ConnectorID: 3, Connector: "Website FR", GroupID: 2, Group: "Support",
+		OfferedTo: "Luc", Visitor: "Thomas Martin", Since: exampleTime, LastActivity: exampleTime}}, Gone: []string{"ch_Pq7wE4"}}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Body: &TakenOver{By: Participant{UserID: 4, Name: "Sven", As: PartOwner}}}},
 }
+
+// exampleSupervised is an active chat in the supervisors' list.
+var exampleSupervised = SupervisedChat{ID: "ch_8ZqM2x", Phase: PhaseActive, ConnectorID: 3, Connector: "Website FR", GroupID: 2, Group: "Support",
+	Owner: 17, OwnerName: "Anna", Agents: []Participant{{UserID: 17, Name: "Anna", As: PartOwner}}, Visitor: "Thomas Martin",
+	Since: exampleTime, Accepted: &exampleAccepted, LastActivity: exampleTime.Add(2 * time.Minute)}
+
+var exampleAccepted = exampleTime.Add(40 * time.Second)
 
 // exampleFrame encodes an example, failing the test if it cannot.
 func exampleFrame(tb testing.TB, v any) []byte {

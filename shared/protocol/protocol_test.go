@@ -318,6 +318,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
+		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -364,6 +365,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypePing: true, TypeClose: true, TypeQueueInfoGet: true, TypeChatInfoGet: true, TypeOperatorsGet: true,
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
+		TypeSuperviseWatch: true, TypeChatTakeover: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
