@@ -341,6 +341,8 @@ func (e *Engine) Apply(now time.Time, ev Event) []Decision {
 		e.onFirstReply(now, ev)
 	case ChatClosed:
 		e.onChatClosed(now, ev.Chat)
+	case Takeover:
+		e.onTakeover(now, ev)
 	case Tick, nil:
 	default:
 		panic(fmt.Sprintf("acd: unsupported event %T", ev))

@@ -38,6 +38,7 @@ const (
 	evClosed
 	evClosedNoAgent
 	evMoreAgents
+	evTakenOver
 )
 
 var logEventNames = [...]string{
@@ -57,6 +58,7 @@ var logEventNames = [...]string{
 	evClosed:        "closed",
 	evClosedNoAgent: "closed_no_agent",
 	evMoreAgents:    "more_agents",
+	evTakenOver:     "taken_over",
 }
 
 // logRecord is a LogEntry before formatting: routing stores numbers, Explain makes
