@@ -97,6 +97,10 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.answerInvite(ctx, cmd, true)
 	case *protocol.InviteDecline:
 		ss.answerInvite(ctx, cmd, false)
+	case *protocol.SuperviseWatch:
+		ss.watch(ctx, cmd, b)
+	case *protocol.ChatTakeover:
+		ss.takeover(ctx, cmd, b)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}

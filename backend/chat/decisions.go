@@ -23,6 +23,8 @@ func (s *Service) execute(ds []acd.Decision) {
 			s.revoke(string(d.Chat), int64(d.Agent), string(d.Reason))
 		case acd.Assigned:
 			s.assign(string(d.Chat), int64(d.Agent))
+		case acd.TakenOver:
+			s.takenOver(string(d.Chat), int64(d.Agent))
 		case acd.Requeued:
 			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason))
 		case acd.QueueUpdate:
@@ -82,6 +84,7 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	for _, ss := range s.agentSessions(agentID) {
 		ss.send(protocol.Event{Chat: chatID, Body: &o})
 	}
+	s.touched(chatID, time.Time{})
 }
 
 // revoke withdraws an offer.
@@ -101,6 +104,7 @@ func (s *Service) revoke(chatID string, agentID int64, reason string) {
 	for _, ss := range s.agentSessions(agentID) {
 		ss.send(protocol.Event{Chat: chatID, Body: &protocol.OfferRevoked{Reason: reason}})
 	}
+	s.touched(chatID, time.Time{})
 }
 
 // assign makes the agent the chat's owner: the visitor sees them join, the agent's app opens

@@ -136,6 +136,7 @@ type Service struct {
 	requests map[string]requestRecord // chat.request answers, by visitor and command id
 	closed   bool
 
+	sup      supervision // the supervisors' live lists
 	messages atomic.Uint64
 	stop     chan struct{}
 	ctx      context.Context // ends when the service closes
@@ -238,6 +239,7 @@ func (s *Service) committed(ev changes.ChatEvent) {
 		}
 	}
 	s.hub.Publish(ev)
+	s.touched(ev.ChatID, ev.At)
 }
 
 // sweep forgets expired chat-request answers.

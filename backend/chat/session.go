@@ -172,6 +172,7 @@ func (ss *Session) Closed() {
 		return
 	}
 	if connected {
+		s.unwatch(ss)
 		s.agentLeft(ss)
 	}
 }
