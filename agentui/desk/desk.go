@@ -293,6 +293,7 @@ type Desk struct {
 	seen     map[string]uint64
 	restored map[string][]Ask      // requests kept across a reload, for chats not yet known
 	typing   map[string]*typingOut // the agent's own typing per chat (team.go)
+	sup      supervision           // monitoring and the supervisors' list (supervise.go)
 	logs     []string              // diagnostics for the browser's console, taken by Logs
 }
 

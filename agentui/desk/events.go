@@ -12,10 +12,13 @@ import (
 // alerts to raise and the commands to send in answer (the resumes after agent.ready and the
 // commands to re-send after a reconnect).
 func (d *Desk) Apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Command) {
+	monitored := d.monitorAlerts(ev) // before: it tells new actions from history
 	if c := d.Chat(ev.Chat); c != nil && ev.Seq > 0 {
-		return d.sequenced(c, ev, now)
+		alerts, cmds := d.sequenced(c, ev, now)
+		return append(alerts, monitored...), cmds
 	}
-	return d.apply(ev, now)
+	alerts, cmds := d.apply(ev, now)
+	return append(alerts, monitored...), cmds
 }
 
 // applyDurable applies a durable event of a known chat that follows the last one applied.
@@ -57,6 +60,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.invitation(b, now), nil
 	case *protocol.InviteEnded:
 		d.inviteEnded(ev.Chat, b)
+	case *protocol.SuperviseList, *protocol.SuperviseUpdate, *protocol.TakenOver:
+		return d.superviseEvent(ev, now), nil
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:
