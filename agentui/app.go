@@ -135,6 +135,8 @@ type App struct {
 	// solo marks the window of one chat, only (window.go).
 	solo bool
 	only string
+	// supervising: the "All chats" view is shown (supervise.go).
+	supervising bool
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -202,6 +204,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
+	a.handleSupervise(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -249,11 +252,16 @@ func (a *App) restore(ctx app.Context) {
 		a.desk.RestoreAsks(asks)
 	}
 	_ = ctx.LocalStorage().Get(keyNoAsk, &a.askLater)
+	var monitors map[string]desk.Monitor
+	if err := ctx.LocalStorage().Get(keyMonitors, &monitors); err == nil && monitors != nil {
+		a.desk.RestoreMonitors(monitors)
+	}
 }
 
 // persist keeps what must survive a reload.
 func (a *App) persist(ctx app.Context) {
 	_ = ctx.LocalStorage().Set(keySeen, a.desk.Seen())
+	_ = ctx.LocalStorage().Set(keyMonitors, a.desk.Monitors())
 	var frames []string
 	for _, c := range a.desk.Unacked() {
 		if f, err := protocol.EncodeCommand(c); err == nil {
@@ -460,11 +468,13 @@ func (a *App) received(ctx app.Context, frame []byte) {
 	}
 	a.alert(ctx, alerts)
 	if _, ok := ev.Body.(*protocol.AgentReady); ok {
+		a.superviseReady()
 		a.phase = phaseDesk
 		a.loadCanned(ctx)
 		a.loadPrevious(ctx, a.desk.Selected)
 	}
 	if _, ok := ev.Body.(*protocol.ChatOpened); ok {
+		a.superviseOpened(ev)
 		a.loadPrevious(ctx, a.desk.Selected)
 	}
 	if ch, ok := ev.Body.(*protocol.SettingsChanged); ok && ch.Kind == "canned" && a.cannedState != "loading" {

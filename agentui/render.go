@@ -31,7 +31,8 @@ func (a *App) Render() app.UI {
 	return app.Div().Class("shell", "state-"+a.desk.Link.String()).Body(
 		a.renderTopbar(),
 		a.renderBanners(),
-		app.Div().Class("desk").Body(
+		a.renderSupervise(),
+		app.Div().Class("desk").Hidden(a.supervising).Body(
 			a.renderSidebar(),
 			a.renderPane(),
 			a.renderDetails(),
@@ -59,6 +60,7 @@ func (a *App) renderTopbar() app.UI {
 	return app.Header().Class("topbar").Body(
 		app.Div().Class("brand").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
+		a.renderSuperviseNav(),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
 			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),
