@@ -314,6 +314,37 @@ func (s *sim) step() {
 		st := []Strategy{LongestIdle, LeastBusy, RoundRobin}[r.IntN(3)]
 		s.groups[g] = st
 		s.apply(fmt.Sprintf("group %d %s", g, st), GroupConfig{Group: g, Strategy: st})
+	case x < 97:
+		s.takeover()
+	}
+}
+
+// simSupervisor is the supervisor who takes chats over: no groups, no capacity of their own.
+const simSupervisor AgentID = 500
+
+// takeover has the supervisor take a chat over, naming its owner as seen or, now and then, an
+// owner it no longer has; the engine must take exactly the takeovers whose owner is right.
+func (s *sim) takeover() {
+	c := s.pick(Queued, Offered, Accepted, Handling)
+	if c == nil {
+		return
+	}
+	from := AgentID(0)
+	if c.state == Accepted || c.state == Handling {
+		from = c.agent
+	}
+	if s.r.IntN(4) == 0 {
+		from = AgentID(s.r.IntN(len(s.agents) + 1)) // stale, or right by chance
+	}
+	prev := c.agent
+	want := ((c.state == Queued || c.state == Offered) && from == 0) ||
+		((c.state == Accepted || c.state == Handling) && c.agent == from && from != simSupervisor)
+	s.apply(fmt.Sprintf("takeover %s from %d", c.id, from), Takeover{Chat: c.id, Agent: simSupervisor, From: from})
+	if s.failed {
+		return
+	}
+	if got := prev != simSupervisor && c.agent == simSupervisor && c.state == Handling; got != want {
+		s.fail("takeover of %s from %d: taken %v, want %v", c.id, from, got, want)
 	}
 }
 
@@ -524,6 +555,10 @@ func (s *sim) decision(ev Event, d Decision) {
 				s.fail("agent_status revoke while status allows chat")
 			}
 		case RevokeClosed:
+		case RevokeTakenOver:
+			if _, ok := ev.(Takeover); !ok {
+				s.fail("taken_over revoke on %T", ev)
+			}
 		}
 		c.state, c.agent = Queued, 0
 		if cl, ok := ev.(ChatClosed); ok && cl.Chat == d.Chat {
@@ -538,6 +573,30 @@ func (s *sim) decision(ev Event, d Decision) {
 			return
 		}
 		c.state, c.acceptedAt = Accepted, s.now
+	case TakenOver:
+		tk, ok := ev.(Takeover)
+		c := s.chats[d.Chat]
+		switch {
+		case !ok || c == nil || tk.Chat != d.Chat || tk.Agent != d.Agent || d.From != tk.From:
+			s.fail("unexpected %+v", d)
+			return
+		case c.state == Queued && d.From == 0:
+			c.acceptedAt = s.now
+			// A takeover is no routing: it may take the connector over its limit, and
+			// nothing more of it is offered until it is below again.
+			n := 1
+			for _, o := range s.chats {
+				if o.conn == c.conn && o.state != Queued {
+					n++
+				}
+			}
+			s.connPeak[c.conn] = max(s.connPeak[c.conn], n)
+		case (c.state == Accepted || c.state == Handling) && c.agent == d.From && d.From != 0:
+		default:
+			s.fail("%+v of %s, %v with agent %d", d, d.Chat, c.state, c.agent)
+			return
+		}
+		c.state, c.agent = Handling, d.Agent
 	case Requeued:
 		c := s.chats[d.Chat]
 		if c == nil || (c.state != Accepted && c.state != Handling) || c.agent != d.FromAgent {

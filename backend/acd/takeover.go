@@ -7,7 +7,9 @@ import "time"
 // From is the agent the supervisor saw handling the chat, 0 for a waiting one; when the chat
 // has moved on since (someone else took it), nothing happens, so that of two supervisors taking
 // the same chat exactly one wins. The chat's load moves to the supervisor, whatever their free
-// capacity: taking over is a deliberate act, not routing. It is answered by [TakenOver].
+// capacity and the connector's MaxChatsAll: taking over is a deliberate act, not routing (while
+// a connector is over its limit, routing offers none of its chats). It is answered by
+// [TakenOver].
 type Takeover struct {
 	Chat  ChatID
 	Agent AgentID
