@@ -69,7 +69,6 @@ func TestSupervisorInChromium(t *testing.T) {
 	sup.Screenshot("1-all-chats")
 
 	// A second visitor waits (nobody else is available): the list shows it coming, live.
-	anna.Click(`document.querySelector('#status-select')`)
 	browsertest.Eval[bool](anna, `(() => { const s = document.querySelector('#status-select');
 		s.value = [...s.options].find(o => o.textContent.includes('Pause')).value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 	anna.WaitFor("Anna on pause", `!!document.querySelector('.hint')`)
@@ -125,7 +124,7 @@ func TestSupervisorInChromium(t *testing.T) {
 	sup.Click(`document.querySelector('#nav-supervise')`)
 	sup.WaitFor("the waiting chat", `!!document.querySelector('#sup-`+waiting+` .sup-takeover:not([disabled])')`)
 	sup.Click(`document.querySelector('#sup-` + waiting + ` .sup-takeover')`)
-	sup.WaitFor("the waiting chat, owned", agentHas("Hello?")+` && !document.querySelector('.desk').hidden`)
+	sup.WaitFor("the waiting chat, owned", agentHas("Hello?")+` && `+agentHas("You joined the chat")+` && !document.querySelector('.desk').hidden && !document.querySelector('.pane-meta').textContent.includes('Waiting')`)
 	if _, err := v2.Await(ctx, func(ev protocol.Event) bool {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Name == "Admin" && j.As == protocol.PartOwner
