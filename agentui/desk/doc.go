@@ -5,7 +5,8 @@
 // sequence (and how chats ended while the app was away), which commands still wait for their
 // ack, and which alerts to raise; and working on chats with colleagues: the agent's part in
 // each chat and who else is in it, internal notes, who else is typing, invitations sent and
-// received, switching parts and leaving.
+// received, switching parts and leaving; and each chat's monitoring switch, the supervisors'
+// live list of every chat, observing and taking chats over.
 //
 // It knows nothing of the browser or of go-app, so that every rule of the agent's desk is tested
 // natively and deterministically: events go in with the time they arrived, decisions come out.

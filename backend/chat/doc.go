@@ -16,6 +16,7 @@
 //   - chat.go: a live chat, its participants, writing its events, command idempotency;
 //   - visitor.go and agent.go: the commands of each role;
 //   - decisions.go: carrying out the routing engine's decisions (package routing runs it);
+//   - supervise.go: the supervisors' live list of every open chat and taking chats over;
 //   - timers.go: the reconnect window and the idle timeout;
 //   - changes.go: settings changes arriving from the change bus after their commit;
 //   - limits.go: the open-chat caps per visitor and per address.
@@ -29,7 +30,8 @@
 // liveChat's mu guards that chat's state, participants, timers and idempotency records, and is
 // held while the chat's writes are enqueued so that they reach the store in the order the rules
 // decided. Each Session's mu guards its connection's state. Locks are never nested except
-// Service.mu → liveChat.mu in read-only scans. Nothing waits on the store's commit queue or on
+// Service.mu → liveChat.mu in read-only scans, and the supervisors' lists' sendMu, held (first)
+// while a list or an update is built and queued (supervise.go). Nothing waits on the store's commit queue or on
 // the routing goroutine while holding any of them: enqueueing never blocks, a client's command
 // waits for room in the queue before it takes a lock, and the committer's callbacks, which
 // take a chat's lock, therefore never wait on a lock holder.
