@@ -359,3 +359,52 @@ func TestTakeoverRace(t *testing.T) {
 		}
 	})
 }
+
+// A takeover holds across a restart, and reaches an owner who was away: they come back without
+// the chat. A watcher whose connection closed gets nothing more.
+func TestTakeoverSurvivesRestartAndAbsence(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		sven, _ := e.agent(2)
+		watcher, _ := e.agent(2)
+		watch(t, watcher)
+		watcher.ss.Closed()
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "")
+		anna.take(chatID)
+		anna.ss.Closed() // Anna's connection drops: she has her reconnect window
+		sven.call(chatID, &protocol.ChatTakeover{Owner: e.agents[0].ID})
+		sven.call(chatID, &protocol.Send{Text: "Sven here."})
+		awaitText(t, v, "Sven here.")
+		stale := &list{rows: map[string]protocol.SupervisedChat{}, updates: map[string]int{}}
+		stale.until(t, e, watcher, "nothing", func(*list) bool { return true })
+		if len(stale.updates) != 0 {
+			t.Fatalf("a closed connection got updates: %+v", stale.updates)
+		}
+		_, back := e.agent(0)
+		for _, c := range back.Chats {
+			if c.ID == chatID {
+				t.Fatalf("Anna came back to the chat taken over: %+v", c)
+			}
+		}
+		e.restart()
+		_, ready := e.agent(2)
+		var found *protocol.ChatSummary
+		for i := range ready.Chats {
+			if ready.Chats[i].ID == chatID {
+				found = &ready.Chats[i]
+			}
+		}
+		if found == nil || found.As != protocol.PartOwner {
+			t.Fatalf("after the restart Sven has %+v", ready.Chats)
+		}
+		loads := map[int64]int{}
+		for _, a := range e.svc.Snapshot().Agents {
+			loads[int64(a.Agent)] = a.Active
+		}
+		if loads[e.agents[0].ID] != 0 || loads[e.agents[2].ID] != 1 {
+			t.Fatalf("loads after the restart: %+v", loads)
+		}
+	})
+}
