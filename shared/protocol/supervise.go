@@ -37,10 +37,11 @@ func (*SuperviseWatch) Validate() error { return nil }
 
 // ChatTakeover makes the supervisor sending it the chat's owner: of a waiting chat (it leaves
 // the queue, an offer to someone else is withdrawn) or of one another agent handles (that agent
-// is told with [TakenOver] and leaves the chat, which counts toward the supervisor's load from then on, no longer toward theirs). Owner is the
-// owner the supervisor saw (0: the chat was waiting): if someone else has taken the chat since,
-// the command is refused with conflict, so that of two supervisors taking the same chat at once
-// exactly one wins. Retried by the winner, it succeeds again.
+// is told with [TakenOver] and leaves the chat, which counts toward the supervisor's load from
+// then on, no longer toward theirs). Owner is the owner the supervisor saw (0: the chat was
+// waiting): if someone else has taken the chat since, the command is refused with conflict, so
+// that of two supervisors taking the same chat at once exactly one wins. Retried by the winner,
+// it succeeds again.
 type ChatTakeover struct {
 	inChat
 	Owner int64 `json:"owner,omitempty"`
