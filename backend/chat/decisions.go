@@ -295,6 +295,7 @@ func (s *Service) drop(chatID string) {
 	s.mu.Lock()
 	delete(s.chats, chatID)
 	s.mu.Unlock()
+	s.forgetSupervised(chatID)
 	for _, sub := range s.hub.Subs(chatID) {
 		if w := tagOf(sub); w.ss != nil {
 			w.ss.unsubscribe(chatID)

@@ -80,6 +80,15 @@ func (s *Service) touched(chatID string, at time.Time) {
 	}
 }
 
+// forgetSupervised forgets what the lists kept of a chat that left memory (it was reported
+// gone when it closed), so that the service keeps nothing per chat beyond the live ones.
+func (s *Service) forgetSupervised(chatID string) {
+	s.sup.mu.Lock()
+	delete(s.sup.last, chatID)
+	delete(s.sup.dirty, chatID)
+	s.sup.mu.Unlock()
+}
+
 // watch starts or stops a connection's list.
 func (ss *Session) watch(ctx context.Context, cmd protocol.Command, b *protocol.SuperviseWatch) {
 	s := ss.s
