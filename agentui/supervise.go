@@ -106,9 +106,13 @@ func (a *App) leaveSupervise() {
 func (a *App) superviseReady() {
 	if !a.desk.MaySupervise() {
 		a.supervising = false
-		return
 	}
-	if c, ok := a.desk.WatchAgain(); ok {
+	if a.supervising {
+		if c, ok := a.desk.WatchAgain(); ok {
+			a.write(c)
+		}
+	}
+	if c, ok := a.desk.StaleWatch(); ok {
 		a.write(c)
 	}
 }

@@ -213,6 +213,25 @@ func (d *Desk) WatchAgain() (protocol.Command, bool) {
 	return d.command("", &protocol.SuperviseWatch{}), true
 }
 
+// StaleWatch stops a list nobody looks at: a watch kept across a reload (with the commands
+// awaiting their ack) is sent again after agent.ready, but the view starts closed.
+func (d *Desk) StaleWatch() (protocol.Command, bool) {
+	if d.sup.watching {
+		return protocol.Command{}, false
+	}
+	stale := false
+	for _, c := range d.outbox.all() {
+		if w, ok := c.Body.(*protocol.SuperviseWatch); ok && !w.Off {
+			d.outbox.done(c.ID)
+			stale = true
+		}
+	}
+	if !stale {
+		return protocol.Command{}, false
+	}
+	return d.command("", &protocol.SuperviseWatch{Off: true}), true
+}
+
 // SupervisedLoaded reports whether the list has come.
 func (d *Desk) SupervisedLoaded() bool { return d.sup.loaded }
 

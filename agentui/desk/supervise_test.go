@@ -251,3 +251,32 @@ func TestChatTakenOverFromTheAgent(t *testing.T) {
 		t.Fatal("wrote in a chat taken over")
 	}
 }
+
+// A watch kept across a reload is stopped: the view starts closed.
+func TestStaleWatchAfterReload(t *testing.T) {
+	d := newDesk()
+	d.RestoreUnacked([]protocol.Command{{ID: "w1", Body: &protocol.SuperviseWatch{}}})
+	asSupervisor(d)
+	stop, ok := d.StaleWatch()
+	if !ok || !stop.Body.(*protocol.SuperviseWatch).Off {
+		t.Fatalf("no stop for the stale watch: %+v", stop)
+	}
+	for _, c := range d.Unacked() {
+		if w, ok := c.Body.(*protocol.SuperviseWatch); ok && !w.Off {
+			t.Fatal("the stale watch is still kept")
+		}
+	}
+	if _, again := d.StaleWatch(); again {
+		t.Fatal("stopped twice")
+	}
+	d.Apply(protocol.Event{Body: &protocol.SuperviseList{Chats: []protocol.SupervisedChat{{ID: "a"}}}}, t0)
+	if len(d.Supervised()) != 0 {
+		t.Fatal("a list nobody asked for is shown")
+	}
+	// A watch the agent asked for is no stale one.
+	acked(d, stop)
+	d.Watch()
+	if _, stale := d.StaleWatch(); stale {
+		t.Fatal("the agent's own watch was stopped")
+	}
+}
