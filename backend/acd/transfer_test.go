@@ -50,7 +50,7 @@ func TestTransferTimesOutAndOwnerKeepsChat(t *testing.T) {
 	h.agent(2, 2, 10)
 	h.wantRouting(h.apply(TransferRequested{Chat: "c1", By: 1, ToAgent: 2, Wait: 10 * time.Second}),
 		TransferOffer{Chat: "c1", Agent: 2, From: 1, Expires: t0.Add(10 * time.Second)})
-	h.wantRouting(h.advance(9*time.Second))
+	h.wantRouting(h.advance(9 * time.Second))
 	h.wantRouting(h.advance(time.Second),
 		RevokeOffer{Chat: "c1", Agent: 2, Reason: RevokeTimeout},
 		TransferFailed{Chat: "c1", Owner: 1, Reason: TransferTimeout})
