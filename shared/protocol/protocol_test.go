@@ -318,6 +318,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
+		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -364,6 +365,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypePing: true, TypeClose: true, TypeQueueInfoGet: true, TypeChatInfoGet: true, TypeOperatorsGet: true,
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
+		TypeTransferCancel: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
@@ -660,7 +662,8 @@ func TestDecodeEventErrors(t *testing.T) {
 }
 
 func TestDurable(t *testing.T) {
-	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true}
+	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true,
+		TypeTransfer: true}
 	for typ := range eventTypes {
 		if Durable(typ) != durable[typ] {
 			t.Errorf("Durable(%q) = %v, want %v", typ, Durable(typ), durable[typ])
