@@ -97,6 +97,10 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.answerInvite(ctx, cmd, true)
 	case *protocol.InviteDecline:
 		ss.answerInvite(ctx, cmd, false)
+	case *protocol.ChatTransfer:
+		ss.transfer(ctx, cmd, b)
+	case *protocol.TransferCancel:
+		ss.cancelTransfer(cmd)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -287,6 +291,9 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 func (s *Service) accept(chatID string, userID int64) error {
 	for _, d := range s.router.Apply(acd.OfferAccepted{Chat: acd.ChatID(chatID), Agent: acd.AgentID(userID)}) {
 		if a, ok := d.(acd.Assigned); ok && a.Chat == acd.ChatID(chatID) && a.Agent == acd.AgentID(userID) {
+			return nil
+		}
+		if t, ok := d.(acd.TransferDone); ok && t.Chat == acd.ChatID(chatID) && t.To == acd.AgentID(userID) {
 			return nil
 		}
 	}
