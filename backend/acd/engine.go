@@ -162,6 +162,7 @@ type agent struct {
 	load      int              // chats Offered, Accepted or Handling
 	chats     map[ChatID]*chat // those chats
 	xoffers   map[ChatID]*chat // transfers offered to the agent (counted in load)
+	parts     map[ChatID]*chat // chats the agent writes in as a participant (counted in load)
 	idleSince time.Time        // last offer, or becoming ready, whichever is later
 
 	// What attach last added to the groups, so detach can take it back.
@@ -222,7 +223,8 @@ type chat struct {
 	lastOf      int
 	dirty       bool
 	log         []logRecord
-	xfer        *xfer // a pending transfer (Accepted or Handling only)
+	xfer        *xfer              // a pending transfer (Accepted or Handling only)
+	parts       map[AgentID]*agent // participants beside the agent handling it
 }
 
 type decline struct {
@@ -349,6 +351,10 @@ func (e *Engine) Apply(now time.Time, ev Event) []Decision {
 		e.onTransferRequested(now, ev)
 	case TransferCanceled:
 		e.onTransferCanceled(now, ev)
+	case ParticipantJoined:
+		e.onParticipantJoined(ev)
+	case ParticipantLeft:
+		e.onParticipantLeft(ev)
 	case Tick, nil:
 	default:
 		panic(fmt.Sprintf("acd: unsupported event %T", ev))
@@ -643,6 +649,7 @@ func (e *Engine) requeue(now time.Time, c *chat, reason RequeueReason) {
 // forget removes a chat from the engine, whatever its state.
 func (e *Engine) forget(c *chat) {
 	e.failTransfer(e.now, c, TransferChatClosed)
+	e.releaseParts(c)
 	switch c.state {
 	case Queued, Offered:
 		e.leaveQueue(c)

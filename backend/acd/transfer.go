@@ -99,6 +99,7 @@ type xfer struct {
 	group    *group     // group or connector target: where candidates come from
 	conn     *connector // connector target: whose skills and capacity apply
 	offered  *agent     // the agent the chat is offered to now
+	slot     bool       // the offer took a slot of offered (not a participant of the chat already)
 	declined []AgentID
 	until    time.Time
 }
@@ -193,7 +194,9 @@ func (e *Engine) releaseXferOffer(c *chat, reason RevokeReason, tell bool) *agen
 	}
 	x.offered = nil
 	delete(a.xoffers, c.id)
-	e.changeLoad(a, -1)
+	if x.slot {
+		e.changeLoad(a, -1)
+	}
 	if tell {
 		e.emit(RevokeOffer{Chat: c.id, Agent: a.id, Reason: reason})
 	}
@@ -243,6 +246,15 @@ func (e *Engine) transferAccepted(now time.Time, c *chat, a *agent) {
 		c.conn.chats[c.id] = c
 		e.changeConnLoad(c.conn, +1)
 	}
+	if c.parts[a.id] != nil {
+		// A participant takes the chat over: one slot, not two.
+		if x.slot {
+			e.releasePart(c, a)
+		} else {
+			delete(c.parts, a.id)
+			delete(a.parts, c.id)
+		}
+	}
 	c.agent = a
 	a.chats[c.id] = c
 	a.missed = 0
@@ -277,7 +289,11 @@ func (e *Engine) dropAgentXfers(a *agent, reason RevokeReason) {
 // xferEligible reports whether a may be offered c's transfer now.
 func (e *Engine) xferEligible(now time.Time, c *chat, a *agent) bool {
 	x := c.xfer
-	if a == c.agent || !a.available() || slices.Contains(x.declined, a.id) {
+	if a == c.agent || slices.Contains(x.declined, a.id) {
+		return false
+	}
+	// A participant of the chat holds a slot for it already.
+	if !a.available() && (c.parts[a.id] == nil || !a.staffed()) {
 		return false
 	}
 	if x.conn != nil {
@@ -338,14 +354,16 @@ func (e *Engine) routeTransfers(now time.Time) {
 		if best == nil {
 			continue
 		}
-		x.offered = best
+		x.offered, x.slot = best, c.parts[best.id] == nil
 		if best.xoffers == nil {
 			best.xoffers = make(map[ChatID]*chat)
 		}
 		best.xoffers[c.id] = c
 		e.detach(best)
 		best.idleSince = now
-		best.load++
+		if x.slot {
+			best.load++
+		}
 		e.attach(best)
 		if x.group != nil {
 			x.group.rrLast = best.id

@@ -242,3 +242,49 @@ func TestTransferEndsWithChatAndOwner(t *testing.T) {
 		RevokeOffer{Chat: "c3", Agent: 2, Reason: RevokeReason(TransferWithdrawn)},
 		TransferFailed{Chat: "c3", Owner: 1, Reason: TransferWithdrawn})
 }
+
+func TestParticipantsUseCapacityObserversDoNot(t *testing.T) {
+	h := newHarness(t)
+	h.connector(1, 10)
+	h.agent(1, 2, 10)
+	h.accepted("c1", 1, 1)
+	h.apply(AgentState{Agent: 2, Groups: []GroupID{20}, MaxChats: 1, AllowsChat: true, Connected: true})
+	h.connector(2, 20)
+	// An observer (nothing is sent for them) leaves agent 2 free; as a participant they are full.
+	h.apply(ParticipantJoined{Chat: "c1", Agent: 2})
+	h.apply(ParticipantJoined{Chat: "c1", Agent: 2}) // told twice: one slot
+	if h.load(2) != 1 {
+		t.Fatalf("participant load %d", h.load(2))
+	}
+	h.wantRouting(h.request("c2", 2))
+	h.wantState("c2", Queued, 0)
+	// Becoming an observer again frees the slot: the waiting chat comes.
+	h.wantRouting(h.apply(ParticipantLeft{Chat: "c1", Agent: 2}), Offer{Chat: "c2", Agent: 2})
+	h.apply(OfferDeclined{Chat: "c2", Agent: 2})
+	h.apply(ChatClosed{Chat: "c2"})
+	if h.load(2) != 0 {
+		t.Fatalf("load %d", h.load(2))
+	}
+	// The owner never counts twice.
+	h.apply(ParticipantJoined{Chat: "c1", Agent: 1})
+	if h.load(1) != 1 {
+		t.Fatalf("owner load %d", h.load(1))
+	}
+
+	// A full participant can be handed the chat: their slot becomes the owner's.
+	h.apply(ParticipantJoined{Chat: "c1", Agent: 2})
+	h.wantRouting(h.apply(TransferRequested{Chat: "c1", By: 1, ToAgent: 2}), TransferOffer{Chat: "c1", Agent: 2, From: 1, Expires: h.now.Add(30 * time.Second)})
+	if h.load(2) != 1 {
+		t.Fatalf("load during the offer %d", h.load(2))
+	}
+	h.wantRouting(h.apply(OfferAccepted{Chat: "c1", Agent: 2}), TransferDone{Chat: "c1", From: 1, To: 2})
+	if h.load(1) != 0 || h.load(2) != 1 {
+		t.Fatalf("loads after the handover %d %d", h.load(1), h.load(2))
+	}
+	// The chat ends: every slot is free.
+	h.apply(ParticipantJoined{Chat: "c1", Agent: 1})
+	h.apply(ChatClosed{Chat: "c1"})
+	if h.load(1) != 0 || h.load(2) != 0 {
+		t.Fatalf("loads after the close %d %d", h.load(1), h.load(2))
+	}
+}
