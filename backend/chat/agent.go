@@ -413,6 +413,11 @@ func (s *Service) addMember(ch *liveChat, user store.User, as protocol.Part) ([]
 	var es []emission
 	m := ch.agents[user.ID]
 	switched := m != nil
+	var was protocol.Part
+	if m != nil {
+		was = m.part
+	}
+	s.countPart(ch.id, user.ID, was, as)
 	if m != nil && m.row != nil {
 		left := now
 		m.row.LeftAt = &left
@@ -451,6 +456,7 @@ func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
 		return
 	}
 	delete(ch.agents, uid)
+	s.countPart(ch.id, uid, m.part, "")
 	now := s.stamp()
 	m.row.LeftAt = &now
 	s.emit(ch, func(_ []*store.Event, err error) {

@@ -351,3 +351,75 @@ func TestTransferEdges(t *testing.T) {
 		}
 	})
 }
+
+// queuedNow lists the events a connection has received so far, without waiting.
+func (cl *client) queuedNow() []protocol.Event {
+	for {
+		select {
+		case f := <-cl.conn.out:
+			ev, err := protocol.DecodeEvent(f)
+			if err != nil {
+				cl.e.t.Fatal(err)
+			}
+			cl.conn.mu.Lock()
+			cl.conn.backlog = append(cl.conn.backlog, ev)
+			cl.conn.mu.Unlock()
+		default:
+			cl.conn.mu.Lock()
+			defer cl.conn.mu.Unlock()
+			return append([]protocol.Event(nil), cl.conn.backlog...)
+		}
+	}
+}
+
+// A participant writes to the visitor and takes a slot of their capacity; an observer does not.
+func TestParticipantUsesCapacity(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		ben := e.agents[1]
+		ben.MaxChats = 1
+		if _, err := e.st.UpdateUser(ctx, ben); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.bus.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		anna, _ := e.agent(0)
+		benc, _ := e.agent(1)
+		var pause int64
+		sts, _ := e.st.Statuses(ctx, e.tenant.ID)
+		for _, s := range sts {
+			if s.Name == "Pause" {
+				pause = s.ID
+			}
+		}
+		benc.call("", &protocol.StatusSet{Status: pause})
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "")
+		anna.take(chatID)
+		anna.call("", &protocol.StatusSet{Status: pause})
+		benc.call("", &protocol.StatusSet{Status: e.available.ID})
+		anna.call(chatID, &protocol.ChatInvite{UserID: ben.ID, As: protocol.PartParticipant})
+		benc.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Invitation); return ok })
+		benc.call(chatID, &protocol.InviteAccept{})
+
+		// Ben, a participant, is full: a new chat waits.
+		v2 := e.visitor()
+		chat2, _ := v2.request("Walter", "")
+		if info := v2.call(chat2, &protocol.ChatInfoGet{}).Body.(*protocol.ChatInfo); info.State != protocol.StateQueued {
+			t.Fatalf("chat info %+v", info)
+		}
+		for _, ev := range benc.queuedNow() {
+			if isOffer(chat2)(ev) {
+				t.Fatal("a full participant was offered a chat")
+			}
+		}
+		// As an observer he has room again: the chat is offered to him.
+		benc.call(chatID, &protocol.ChatJoin{As: protocol.PartObserver})
+		benc.find(isOffer(chat2))
+		// Back as a participant the offer's slot counts too; leaving frees it.
+		benc.call(chat2, &protocol.OfferAccept{})
+		benc.call(chatID, &protocol.ChatLeave{})
+	})
+}
