@@ -251,11 +251,11 @@ func TestTransferRefusals(t *testing.T) {
 				pause = s.ID
 			}
 		}
-		ben.call("", &protocol.StatusSet{Status: pause})
+		ben.status(pause)
 		if c := code(anna.callErr(chatID, &protocol.ChatTransfer{UserID: e.agents[1].ID})); c != protocol.CodeConflict {
 			t.Fatalf("to an agent on pause: %q", c)
 		}
-		ben.call("", &protocol.StatusSet{Status: e.available.ID})
+		ben.status(e.available.ID)
 		// A supervisor who is not in the chat may transfer it.
 		sven, _ := e.agent(2)
 		sven.call(chatID, &protocol.ChatTransfer{UserID: e.agents[1].ID, Note: "from the supervisor"})
@@ -265,8 +265,8 @@ func TestTransferRefusals(t *testing.T) {
 		}
 		// A queued chat has nobody to hand it on.
 		v2 := e.visitor()
-		anna.call("", &protocol.StatusSet{Status: pause})
-		ben.call("", &protocol.StatusSet{Status: pause})
+		anna.status(pause)
+		ben.status(pause)
 		queued, _ := v2.request("Walter", "")
 		if c := code(sven.callErr(queued, &protocol.ChatTransfer{UserID: e.agents[1].ID})); c != protocol.CodeConflict {
 			t.Fatalf("transfer of a queued chat: %q", c)
@@ -339,11 +339,11 @@ func TestTransferEdges(t *testing.T) {
 				pause = s.ID
 			}
 		}
-		ben.call("", &protocol.StatusSet{Status: pause})
+		ben.status(pause)
 		v3 := e.visitor()
 		chat3, _ := v3.request("Xavier", "")
 		anna.take(chat3)
-		ben.call("", &protocol.StatusSet{Status: e.available.ID})
+		ben.status(e.available.ID)
 		anna.call(chat3, &protocol.ChatTransfer{GroupID: e.group.ID})
 		ben.take(chat3)
 		if tr := anna.find(isTransfer(chat3, protocol.TransferAccepted)).Body.(*protocol.Transfer); tr.ToUserID != benID || tr.ToName != "Ben" || tr.ToGroupID != e.group.ID {
@@ -394,12 +394,12 @@ func TestParticipantUsesCapacity(t *testing.T) {
 				pause = s.ID
 			}
 		}
-		benc.call("", &protocol.StatusSet{Status: pause})
+		benc.status(pause)
 		v := e.visitor()
 		chatID, _ := v.request("Vera", "")
 		anna.take(chatID)
-		anna.call("", &protocol.StatusSet{Status: pause})
-		benc.call("", &protocol.StatusSet{Status: e.available.ID})
+		anna.status(pause)
+		benc.status(e.available.ID)
 		anna.call(chatID, &protocol.ChatInvite{UserID: ben.ID, As: protocol.PartParticipant})
 		benc.find(func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Invitation); return ok })
 		benc.call(chatID, &protocol.InviteAccept{})
@@ -422,4 +422,14 @@ func TestParticipantUsesCapacity(t *testing.T) {
 		benc.call(chat2, &protocol.OfferAccept{})
 		benc.call(chatID, &protocol.ChatLeave{})
 	})
+}
+
+// status sets the agent's status and waits until the change has reached every subscriber of
+// the settings bus, so that no late notice of an earlier status overtakes it.
+func (cl *client) status(id int64) {
+	cl.e.t.Helper()
+	cl.call("", &protocol.StatusSet{Status: id})
+	if err := cl.e.bus.Flush(context.Background()); err != nil {
+		cl.e.t.Fatal(err)
+	}
 }
