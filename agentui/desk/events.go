@@ -57,6 +57,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.invitation(b, now), nil
 	case *protocol.InviteEnded:
 		d.inviteEnded(ev.Chat, b)
+	case *protocol.Transfer:
+		d.transferEvent(ev, b, now)
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:
