@@ -200,7 +200,7 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.askAcked(cmd, b, now)
 	case *protocol.InviteAccept, *protocol.InviteDecline, *protocol.ChatInvite, *protocol.ChatJoin, *protocol.ChatLeave:
 		d.teamAcked(cmd)
-	case *protocol.ChatTransfer:
+	case *protocol.ChatTransfer, *protocol.TransferCancel:
 		d.transferAcked(cmd)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their

@@ -244,8 +244,15 @@ func (d *Desk) transferAcked(cmd protocol.Command) {
 	if c == nil {
 		return
 	}
-	if _, ok := cmd.Body.(*protocol.ChatTransfer); ok && c.Transfer != nil && c.Transfer.cmd == cmd.ID {
-		c.Transfer.Acked = true
+	switch cmd.Body.(type) {
+	case *protocol.ChatTransfer:
+		if c.Transfer != nil && c.Transfer.cmd == cmd.ID {
+			c.Transfer.Acked = true
+		}
+	case *protocol.TransferCancel:
+		// The server has no transfer of the chat under way (any more): its failed event, if
+		// one was under way, has come first; after a restart of the server none comes.
+		c.Transfer = nil
 	}
 }
 

@@ -92,8 +92,18 @@ func TestTransferCardAndOutcome(t *testing.T) {
 	d2.Apply(transferEv(1, protocol.Transfer{State: protocol.TransferPending, By: anna, ToName: "Ben"}), t0)
 	d2.Apply(transferEv(2, protocol.Transfer{State: protocol.TransferFailed, Reason: "timeout", By: anna, ToName: "Ben"}), t0)
 	d2.Apply(transferEv(3, protocol.Transfer{State: protocol.TransferPending, By: anna, ToGroupID: 10, ToName: "Support"}), t0)
-	if c2 := d2.Chat("a"); c2.Transfer == nil || c2.Transfer.ToName != "Support" || c2.TransferNotice != "" {
+	c2 := d2.Chat("a")
+	if c2.Transfer == nil || c2.Transfer.ToName != "Support" || c2.TransferNotice != "" {
 		t.Fatalf("after a reload %+v %q", c2.Transfer, c2.TransferNotice)
+	}
+	// The server restarted meanwhile and knows of no transfer: canceling clears it all the same.
+	cancel, ok := d2.CancelTransfer("a")
+	if !ok {
+		t.Fatal("the transfer under way cannot be canceled")
+	}
+	acked(d2, cancel)
+	if c2.Transfer != nil {
+		t.Fatalf("after the cancel's ack %+v", c2.Transfer)
 	}
 
 	// Handed on: the chat ends for the former owner.
