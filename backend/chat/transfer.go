@@ -15,6 +15,8 @@ type pendingTransfer struct {
 	key  string                // who asked with which command id, to know a retry
 	body protocol.ChatTransfer // what was asked, to tell a retry from a second transfer
 	wire protocol.Transfer     // the pending event, repeated in the outcome
+	// conn is the connector the chat moves to on a channel change (nil: it stays).
+	conn *store.Connector
 }
 
 // transferKey names a transfer command of one agent.
@@ -52,6 +54,7 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 	}
 	ev := acd.TransferRequested{Chat: acd.ChatID(ch.id)}
 	wire := protocol.Transfer{Note: b.Note}
+	var moveTo *store.Connector
 	switch {
 	case b.UserID > 0:
 		target, err := s.st.User(ctx, b.UserID)
@@ -97,6 +100,7 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 		}
 		ev.ToConnector = acd.ConnectorID(k.ID)
 		wire.ToConnectorID, wire.ToName = k.ID, k.Name
+		moveTo = &k
 	}
 	if err := s.waitRoom(ctx); err != nil {
 		ss.reply(cmd.ID, nil, err)
@@ -141,7 +145,7 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 	}
 	wire.State, wire.By, wire.At = protocol.TransferPending, by, s.stamp()
 	ev.By = acd.AgentID(ch.rec.AgentID)
-	ch.transfer = &pendingTransfer{key: key, body: *b, wire: wire}
+	ch.transfer = &pendingTransfer{key: key, body: *b, wire: wire, conn: moveTo}
 	ch.lastTransfer = key
 	s.emit(ch, func(_ []*store.Event, err error) { ss.reply(cmd.ID, nil, err) }, emission{body: &wire, agentsOnly: true})
 	ch.mu.Unlock()
@@ -259,8 +263,9 @@ func (s *Service) handOver(d acd.TransferDone) {
 		return
 	}
 	wire := protocol.Transfer{By: protocol.Participant{UserID: from, As: protocol.PartOwner}, ToUserID: to, ToName: name}
+	var moveTo *store.Connector
 	if pt := ch.transfer; pt != nil {
-		wire = pt.wire
+		wire, moveTo = pt.wire, pt.conn
 	}
 	ch.transfer = nil
 	wire.State, wire.Reason, wire.At = protocol.TransferAccepted, "", now
@@ -285,6 +290,12 @@ func (s *Service) handOver(d acd.TransferDone) {
 	m := &member{userID: to, name: name, lang: user.Lang, part: protocol.PartOwner,
 		row: &store.Participant{ChatID: chatID, Role: store.ParticipantOwner, UserID: to, Name: name, JoinedAt: now}}
 	ch.agents[to] = m
+	if moveTo != nil && moveTo.ID != ch.rec.ConnectorID {
+		// A channel change: the chat belongs to the other connector from now on, as the
+		// routing engine has it.
+		ch.rec.ConnectorID = moveTo.ID
+		ch.setConnector(*moveTo)
+	}
 	ch.rec.AgentID = to
 	ch.rec.AcceptedAt = &now
 	ch.rec.State = string(protocol.StateActive)

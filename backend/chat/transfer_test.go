@@ -349,6 +349,30 @@ func TestTransferEdges(t *testing.T) {
 		if tr := anna.find(isTransfer(chat3, protocol.TransferAccepted)).Body.(*protocol.Transfer); tr.ToUserID != benID || tr.ToName != "Ben" || tr.ToGroupID != e.group.ID {
 			t.Fatalf("accepted %+v", tr)
 		}
+
+		// To another connector (a channel change): the chat belongs to it once taken.
+		ctx := context.Background()
+		other, err := e.st.CreateConnector(ctx, store.Connector{TenantID: e.tenant.ID, Name: "Billing", GroupID: e.group.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.bus.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ben.call(chat3, &protocol.ChatTransfer{ConnectorID: other.ID, Note: "billing"})
+		o := anna.find(isOffer(chat3)).Body.(*protocol.Offer)
+		if o.Transfer == nil || o.Transfer.Note != "billing" || o.Transfer.From.Name != "Ben" {
+			t.Fatalf("offer %+v", o)
+		}
+		anna.call(chat3, &protocol.OfferAccept{})
+		ben.find(func(ev protocol.Event) bool {
+			tr, ok := ev.Body.(*protocol.Transfer)
+			return ok && ev.Chat == chat3 && tr.State == protocol.TransferAccepted && tr.ToConnectorID == other.ID
+		})
+		rec, err := e.st.Chat(ctx, chat3)
+		if err != nil || rec.ConnectorID != other.ID || rec.AgentID != e.agents[0].ID {
+			t.Fatalf("stored chat %+v %v", rec, err)
+		}
 	})
 }
 
