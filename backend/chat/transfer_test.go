@@ -165,7 +165,11 @@ func TestTransferTimesOut(t *testing.T) {
 		v := e.visitor()
 		chatID, _ := v.request("Vera", "")
 		anna.take(chatID)
-		anna.call(chatID, &protocol.ChatTransfer{UserID: e.agents[1].ID, Note: "please"})
+		first := &protocol.ChatTransfer{UserID: e.agents[1].ID, Note: "please"}
+		anna.send("first", chatID, first)
+		if c := code(answer(t, anna.conn, "first")); c != "" {
+			t.Fatalf("transfer: %q", c)
+		}
 		ben.find(isOffer(chatID))
 		e.clk.Advance(29 * time.Second)
 		anna.call(chatID, &protocol.Send{Text: "still mine"})
@@ -178,7 +182,17 @@ func TestTransferTimesOut(t *testing.T) {
 		if c := code(ben.callErr(chatID, &protocol.OfferAccept{})); c != protocol.CodeConflict {
 			t.Fatalf("a late accept: %q", c)
 		}
+		// A late retry of the command that started it starts nothing.
+		anna.send("first", chatID, first)
+		if c := code(answer(t, anna.conn, "first")); c != "" {
+			t.Fatalf("late retry: %q", c)
+		}
 		anna.call(chatID, &protocol.Send{Text: "still with me"})
+		for _, ev := range ben.queuedNow() {
+			if isOffer(chatID)(ev) {
+				t.Fatal("a late retry offered the chat again")
+			}
+		}
 		// A new transfer may start; the owner withdraws it.
 		anna.call(chatID, &protocol.ChatTransfer{UserID: e.agents[1].ID})
 		ben.find(isOffer(chatID))
