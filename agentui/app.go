@@ -205,6 +205,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
 	a.handleSupervise(ctx)
+	a.handleTransfer(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()

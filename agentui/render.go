@@ -205,6 +205,7 @@ func (a *App) renderOffer(o *desk.Offer) app.UI {
 		app.If(strings.TrimSpace(o.Question) != "", func() app.UI {
 			return app.P().Class("offer-question").Text(o.Question)
 		}),
+		renderOfferTransfer(o),
 		app.Div().Class("bar").Aria("hidden", true).Body(
 			app.Div().Class("bar-fill").Style("width", "%.0f%%", o.Fraction(a.now)*100),
 		),
@@ -324,6 +325,7 @@ func (a *App) renderPane() app.UI {
 				return app.Div().Class("banner", "banner-warn", "pane-banner").Role("status").
 					Text("The visitor is away. The chat closes in " + countdown(c.WarningUntil.Sub(a.now)) + " unless they come back.")
 			}),
+			a.renderTransferStatus(c),
 		),
 		app.Ol().ID("messages").Class("messages").Aria("live", "polite").Aria("label", "Conversation").Body(
 			app.Range(c.Lines).Slice(func(i int) app.UI { return a.renderLine(c.Lines[i]) }),
@@ -346,6 +348,7 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("slot").Body(a.renderUploads(c)),
 		app.Div().Class("slot").Body(a.renderAsk(c)),
 		app.Div().Class("slot").Body(a.renderInvite(c)),
+		app.Div().Class("slot").Body(a.renderTransfer(c)),
 		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
 			Note: c.Noting(), CanReply: c.Writes()},
 	)

@@ -145,6 +145,7 @@ func (a *App) renderChatActions(c *desk.Chat) app.UI {
 		a.renderTakeOver(c),
 		app.Range(team).Slice(func(i int) app.UI { return team[i] }),
 		a.renderMonitor(c),
+		a.renderTransferAction(c),
 		app.A().ID("transcript-link").Class("btn", "btn-small").Href(TranscriptPath(id)).Download("chat-"+id+".pdf").
 			Title("Download the transcript of this chat as a PDF file").Aria("label", "Download transcript (PDF)").
 			Text("Transcript (PDF)"),

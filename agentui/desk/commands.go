@@ -202,6 +202,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.teamAcked(cmd)
 	case *protocol.ChatTakeover, *protocol.SuperviseWatch:
 		d.superviseAnswered(cmd, nil)
+	case *protocol.ChatTransfer, *protocol.TransferCancel:
+		d.transferAcked(cmd)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -257,6 +259,9 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 		}
 	case *protocol.ChatTakeover, *protocol.SuperviseWatch:
 		d.superviseAnswered(cmd, e)
+	case *protocol.ChatTransfer:
+		d.transferRefused(cmd, e)
+		return nil // the reason shows in the card
 	default:
 		d.teamRefused(cmd)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -159,6 +160,11 @@ type Chat struct {
 	// agent's leave awaits its ack.
 	Switching protocol.Part
 	Leaving   bool
+	// Transfer is the transfer of the chat under way (nil: none); TransferForm the open
+	// "Transfer" card; TransferNotice the outcome of the last transfer that failed.
+	Transfer       *Transferring
+	TransferForm   *TransferForm
+	TransferNotice string
 
 	lastVisitorText string
 	origin          map[string]FieldOrigin // how fields other than pre-chat ones came
@@ -277,6 +283,10 @@ type Desk struct {
 	// ColleaguesState is "", "loading", "ready" or why they could not be had.
 	Colleagues      []Colleague
 	ColleaguesState string
+	// Targets are the tenant's groups and connectors for the transfer card, once loaded;
+	// TargetsState is "", "loading", "ready" or why they could not be had.
+	Targets      api.TransferTargets
+	TargetsState string
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.

@@ -62,6 +62,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		d.inviteEnded(ev.Chat, b)
 	case *protocol.SuperviseList, *protocol.SuperviseUpdate, *protocol.TakenOver:
 		return d.superviseEvent(ev, now), nil
+	case *protocol.Transfer:
+		d.transferEvent(ev, b, now)
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:

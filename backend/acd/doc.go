@@ -50,6 +50,23 @@
 // is closed with [CloseNoAgent]; a chat that comes back to the queue from an agent
 // (answer timeout, agent gone) starts a new search but keeps its place.
 //
+// # Transfers and participants
+//
+// An owner hands an accepted chat on with [TransferRequested]: to one agent (offered to
+// them only, whatever their groups), to a group (by its strategy) or to a connector (its
+// group, skills and MaxChatsAll, as a new chat of it). The chat stays the owner's, and
+// counts against the owner's capacity, until an agent accepts the [TransferOffer] (an
+// [OfferAccepted], as for any offer); the offer holds a slot of the agent offered, as offers
+// do. A transferred chat keeps its request time and priority, so it goes before waiting
+// chats requested after it and after those requested before it. It is never offered to its
+// owner. A decline moves a group's or connector's transfer to the next agent and ends one
+// to an agent; when nobody accepted within the wait (the connect wait of the connector whose
+// rules apply), [TransferFailed] tells the owner, who keeps the chat. A handover is
+// [TransferDone]; a channel change moves the chat to the other connector then.
+//
+// Agents who write to the visitor beside the owner ([ParticipantJoined]) take a slot of
+// their capacity as the chat's owner does; observers take none.
+//
 // # Estimated wait
 //
 // Each group keeps exponentially weighted moving averages (weight

@@ -56,6 +56,7 @@ type Engine struct {
 	groups     map[GroupID]*group
 	agents     map[AgentID]*agent
 	chats      map[ChatID]*chat
+	xfers      map[ChatID]*chat // chats with a pending transfer
 
 	chatSeq  uint64 // creation order of chats, the last tie-breaker of queue order
 	timerSeq uint64 // creation order of timers, the tie-breaker of equal deadlines
@@ -92,6 +93,7 @@ func NewWithOptions(o Options) *Engine {
 		groups:     make(map[GroupID]*group),
 		agents:     make(map[AgentID]*agent),
 		chats:      make(map[ChatID]*chat),
+		xfers:      make(map[ChatID]*chat),
 		finished:   make(map[ChatID][]logRecord),
 		skillIDs:   make(map[string]int),
 	}
@@ -159,6 +161,8 @@ type agent struct {
 	missed    int              // offers missed in a row
 	load      int              // chats Offered, Accepted or Handling
 	chats     map[ChatID]*chat // those chats
+	xoffers   map[ChatID]*chat // transfers offered to the agent (counted in load)
+	parts     map[ChatID]*chat // chats the agent writes in as a participant (counted in load)
 	idleSince time.Time        // last offer, or becoming ready, whichever is later
 
 	// What attach last added to the groups, so detach can take it back.
@@ -219,6 +223,8 @@ type chat struct {
 	lastOf      int
 	dirty       bool
 	log         []logRecord
+	xfer        *xfer              // a pending transfer (Accepted or Handling only)
+	parts       map[AgentID]*agent // participants beside the agent handling it
 }
 
 type decline struct {
@@ -343,12 +349,22 @@ func (e *Engine) Apply(now time.Time, ev Event) []Decision {
 		e.onChatClosed(now, ev.Chat)
 	case Takeover:
 		e.onTakeover(now, ev)
+	case TransferRequested:
+		e.onTransferRequested(now, ev)
+	case TransferCanceled:
+		e.onTransferCanceled(now, ev)
+	case ParticipantJoined:
+		e.onParticipantJoined(ev)
+	case ParticipantLeft:
+		e.onParticipantLeft(ev)
 	case Tick, nil:
 	default:
 		panic(fmt.Sprintf("acd: unsupported event %T", ev))
 	}
 	e.runTimers(now) // timers the event set in the past (rebuilt chats)
+	e.routeTransfers(now)
 	e.route(now)
+	e.routeTransfers(now) // agents no waiting chat could use
 	e.flushQueues(now)
 	out := e.out
 	e.out = nil
@@ -616,6 +632,7 @@ func (e *Engine) backToWaiting(c *chat, declinedBy *agent, lapsed bool) {
 // requeue returns an Accepted or Handling chat to the queue at its original place;
 // the search for an agent starts again.
 func (e *Engine) requeue(now time.Time, c *chat, reason RequeueReason) {
+	e.failTransfer(now, c, TransferRequeued)
 	a := e.unhook(c)
 	if reason == RequeueAnswerTimeout {
 		if _, ok := c.declinedBy(a.id); !ok {
@@ -633,6 +650,8 @@ func (e *Engine) requeue(now time.Time, c *chat, reason RequeueReason) {
 
 // forget removes a chat from the engine, whatever its state.
 func (e *Engine) forget(c *chat) {
+	e.failTransfer(e.now, c, TransferChatClosed)
+	e.releaseParts(c)
 	switch c.state {
 	case Queued, Offered:
 		e.leaveQueue(c)
@@ -682,6 +701,7 @@ func (e *Engine) setAllowsChat(now time.Time, a *agent, allows bool) {
 
 // revokeOffers withdraws all pending offers of a, in chat order.
 func (e *Engine) revokeOffers(now time.Time, a *agent, reason RevokeReason) {
+	e.dropAgentXfers(a, reason)
 	for _, c := range sortedChats(a.chats) {
 		if c.state != Offered {
 			continue

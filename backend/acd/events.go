@@ -160,6 +160,7 @@ func (e *Engine) onAgentGone(now time.Time, id AgentID) {
 	}
 	e.onAgentDisconnected(now, id)
 	a.missed = 0
+	e.dropAgentXfers(a, RevokeAgentGone)
 	for _, c := range sortedChats(a.chats) {
 		switch c.state {
 		case Offered:
@@ -251,6 +252,10 @@ func (e *Engine) onOfferAccepted(now time.Time, ev OfferAccepted) {
 	if c == nil {
 		return
 	}
+	if x := c.xfer; x != nil && x.offered != nil && x.offered.id == ev.Agent {
+		e.transferAccepted(now, c, x.offered)
+		return
+	}
 	if c.state != Offered || c.agent.id != ev.Agent {
 		e.log(now, c, ev.Agent, evLateAccept, passReason{})
 		return
@@ -272,6 +277,10 @@ func (e *Engine) onOfferAccepted(now time.Time, ev OfferAccepted) {
 
 func (e *Engine) onOfferDeclined(now time.Time, ev OfferDeclined) {
 	c := e.chats[ev.Chat]
+	if c != nil && c.xfer != nil && c.xfer.offered != nil && c.xfer.offered.id == ev.Agent {
+		e.transferDeclined(now, c, c.xfer.offered)
+		return
+	}
 	if c == nil || c.state != Offered || c.agent.id != ev.Agent {
 		return
 	}

@@ -58,6 +58,7 @@ func (e *Engine) onTakeover(now time.Time, ev Takeover) {
 		if c.agent == nil || c.agent.id != ev.From || c.agent == a {
 			return
 		}
+		e.failTransfer(now, c, TransferTakenOver) // the supervisor's word goes before a handover
 		from = e.unhook(c).id
 	default:
 		return

@@ -96,3 +96,35 @@ func TestTakeoverOfAnActiveChatMovesTheLoad(t *testing.T) {
 		t.Fatalf("takeover of a closed chat: %s", show(ds))
 	}
 }
+
+// A supervisor taking over a chat whose owner is transferring it ends the transfer: the offer
+// to the receiving agent is withdrawn and its slot freed, and a late accept of it gets nothing.
+func TestTakeoverEndsAPendingTransfer(t *testing.T) {
+	h := newHarness(t)
+	h.connector(1, 1)
+	h.agent(10, 2, 1)
+	h.accepted("c1", 1, 10)
+	h.agent(11, 2, 1)
+	h.apply(AgentState{Agent: 90, MaxChats: 0, Connected: true})
+	ds := h.apply(TransferRequested{Chat: "c1", By: 10, ToAgent: 11})
+	if len(all[TransferOffer](ds)) != 1 || h.slots(11) != 1 {
+		t.Fatalf("the transfer was not offered: %s", show(ds))
+	}
+	ds = h.apply(Takeover{Chat: "c1", Agent: 90, From: 10})
+	if got := all[TransferFailed](ds); len(got) != 1 || got[0].Reason != TransferTakenOver {
+		t.Fatalf("the transfer did not end with the takeover: %s", show(ds))
+	}
+	if got := all[RevokeOffer](ds); len(got) != 1 || got[0].Agent != 11 {
+		t.Fatalf("the transfer's offer was not withdrawn: %s", show(ds))
+	}
+	if got := all[TakenOver](ds); len(got) != 1 || got[0] != (TakenOver{Chat: "c1", Agent: 90, From: 10}) {
+		t.Fatalf("takeover: %s", show(ds))
+	}
+	if h.slots(11) != 0 || h.slots(10) != 0 || h.slots(90) != 1 {
+		t.Fatalf("slots after the takeover: %d %d %d", h.slots(10), h.slots(11), h.slots(90))
+	}
+	if ds := h.apply(OfferAccepted{Chat: "c1", Agent: 11}); len(all[Assigned](ds)) != 0 || len(all[TransferDone](ds)) != 0 {
+		t.Fatalf("a late accept of the withdrawn transfer: %s", show(ds))
+	}
+	h.wantState("c1", Handling, 90)
+}

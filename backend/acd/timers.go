@@ -18,6 +18,7 @@ const (
 	tFinal                     // final waiting message
 	tQueueMsg                  // the periodic queue message
 	tSkill                     // a skill requirement lapses
+	tTransfer                  // a pending transfer's wait ends
 	numChatTimers
 	tFlush = numChatTimers // a group's coalesced QueueUpdate round
 )
@@ -190,6 +191,8 @@ func (e *Engine) fire(now time.Time, c *chat, kind timerKind, at time.Time) {
 		if every := e.opts.QueueMessageEvery; every > 0 {
 			e.setTimer(c, tQueueMsg, nextBeat(at, now, every))
 		}
+	case tTransfer:
+		e.failTransfer(now, c, TransferTimeout)
 	case tSkill:
 		if c.state != Queued && c.state != Offered {
 			return

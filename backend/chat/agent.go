@@ -101,6 +101,10 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.watch(ctx, cmd, b)
 	case *protocol.ChatTakeover:
 		ss.takeover(ctx, cmd, b)
+	case *protocol.ChatTransfer:
+		ss.transfer(ctx, cmd, b)
+	case *protocol.TransferCancel:
+		ss.cancelTransfer(cmd)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -293,6 +297,9 @@ func (s *Service) accept(chatID string, userID int64) error {
 		if a, ok := d.(acd.Assigned); ok && a.Chat == acd.ChatID(chatID) && a.Agent == acd.AgentID(userID) {
 			return nil
 		}
+		if t, ok := d.(acd.TransferDone); ok && t.Chat == acd.ChatID(chatID) && t.To == acd.AgentID(userID) {
+			return nil
+		}
 	}
 	return protocol.Errorf(protocol.CodeConflict, "the offer is no longer open")
 }
@@ -410,6 +417,11 @@ func (s *Service) addMember(ch *liveChat, user store.User, as protocol.Part) ([]
 	var es []emission
 	m := ch.agents[user.ID]
 	switched := m != nil
+	var was protocol.Part
+	if m != nil {
+		was = m.part
+	}
+	s.countPart(ch.id, user.ID, was, as)
 	if m != nil && m.row != nil {
 		left := now
 		m.row.LeftAt = &left
@@ -448,6 +460,7 @@ func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
 		return
 	}
 	delete(ch.agents, uid)
+	s.countPart(ch.id, uid, m.part, "")
 	now := s.stamp()
 	m.row.LeftAt = &now
 	s.emit(ch, func(_ []*store.Event, err error) {

@@ -36,14 +36,17 @@ type liveChat struct {
 	question   string                          // the visitor's first message, shown on offers
 	asked      map[string]protocol.SurveyField // fields agents asked for, not yet answered
 	invited    map[int64]*pendingInvite        // agents invited who have not answered
-	acks       map[string]answered
-	ackOrder   []string
-	inflight   map[string]*inflight
-	warnTimer  clock.Timer
-	closeTimer clock.Timer
-	idleWarn   clock.Timer
-	idleClose  clock.Timer
-	away       bool // the visitor has no connection
+	transfer   *pendingTransfer                // a transfer under way
+	// lastTransfer is the key of the latest transfer command, so a late retry does nothing.
+	lastTransfer string
+	acks         map[string]answered
+	ackOrder     []string
+	inflight     map[string]*inflight
+	warnTimer    clock.Timer
+	closeTimer   clock.Timer
+	idleWarn     clock.Timer
+	idleClose    clock.Timer
+	away         bool // the visitor has no connection
 	// restored is set for chats loaded from the store at start, whose earlier command answers
 	// are only in the store.
 	restored bool

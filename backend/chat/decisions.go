@@ -27,6 +27,12 @@ func (s *Service) execute(ds []acd.Decision) {
 			s.takenOver(string(d.Chat), int64(d.Agent))
 		case acd.Requeued:
 			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason))
+		case acd.TransferOffer:
+			s.transferOffer(d)
+		case acd.TransferDone:
+			s.handOver(d)
+		case acd.TransferFailed:
+			s.transferFailed(d)
 		case acd.QueueUpdate:
 			s.queueUpdate(d)
 		case acd.QueueUpdates:

@@ -17,6 +17,8 @@
 //   - visitor.go and agent.go: the commands of each role;
 //   - decisions.go: carrying out the routing engine's decisions (package routing runs it);
 //   - supervise.go: the supervisors' live list of every open chat and taking chats over;
+//   - transfer.go: handing a chat to another agent, group or connector; capacity.go: the
+//     slots participants take in routing;
 //   - timers.go: the reconnect window and the idle timeout;
 //   - changes.go: settings changes arriving from the change bus after their commit;
 //   - limits.go: the open-chat caps per visitor and per address.

@@ -325,6 +325,7 @@ func (s *Service) restore(ctx context.Context) error {
 			absent[rec.AgentID] = true
 		}
 		s.router.Submit(ev)
+		s.countParts(ch)
 		// Nobody is connected right after a start: the visitor has the reconnect window.
 		s.visitorAway(ch)
 	}

@@ -350,6 +350,8 @@ func lines(ev store.Event, labels map[string]Field, visitor string) []Line {
 		case protocol.StateClosed:
 			return []Line{sys(b.At, CauseText(b.Cause))}
 		}
+	case *protocol.Transfer:
+		return transferLines(b, sys)
 	case *protocol.FieldSet:
 		var out []Line
 		for _, name := range slices.Sorted(maps.Keys(b.Fields)) {

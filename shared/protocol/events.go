@@ -75,7 +75,8 @@ var eventTypes = map[Type]func() EventBody{
 // sequence number.
 func Durable(t Type) bool {
 	switch t {
-	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage:
+	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage,
+		TypeTransfer:
 		return true
 	}
 	return false
@@ -219,6 +220,8 @@ type Offer struct {
 	Question    string    `json:"question,omitempty"`
 	Lang        string    `json:"lang,omitempty"`
 	Expires     time.Time `json:"expires"`
+	// Transfer is set when the chat is handed on by its owner rather than waiting in the queue.
+	Transfer *TransferInfo `json:"transfer,omitempty"`
 }
 
 // EventType implements [EventBody].

@@ -55,6 +55,8 @@ var commandExamples = []Command{
 	{ID: "a15", Chat: "ch_8ZqM2x", Body: &InviteDecline{}},
 	{ID: "a16", Body: &SuperviseWatch{}},
 	{ID: "a17", Chat: "ch_8ZqM2x", Body: &ChatTakeover{Owner: 17}},
+	{ID: "a18", Chat: "ch_8ZqM2x", Body: &ChatTransfer{UserID: 4, Note: "Wants a refund; order 12345 is already paid."}},
+	{ID: "a19", Chat: "ch_8ZqM2x", Body: &TransferCancel{}},
 	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
@@ -129,6 +131,8 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &Invitation{Chat: ChatSummary{ID: "ch_8ZqM2x", ConnectorID: 3, Connector: "Website FR", State: StateActive, Visitor: exampleVisitor, Seq: 44, CreatedAt: exampleTime},
 		From: Participant{UserID: 17, Name: "Anna", As: PartOwner}, As: PartParticipant, Expires: exampleTime.Add(time.Minute)}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &InviteEnded{UserID: 4, Reason: "declined"}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 46, Body: &Transfer{State: TransferPending, By: Participant{UserID: 17, Name: "Anna", As: PartOwner},
+		ToUserID: 4, ToName: "Sven", Note: "Wants a refund; order 12345 is already paid.", At: exampleTime}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 45, Body: &VisitorPage{Page: "https://www.example.com/checkout", Referrer: "https://www.example.com/pricing", At: exampleTime}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 	{"agent", Event{Body: &SuperviseList{Chats: []SupervisedChat{exampleSupervised}}}},

@@ -319,6 +319,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
 		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent",
+		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -366,6 +367,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
 		TypeSuperviseWatch: true, TypeChatTakeover: true,
+		TypeTransferCancel: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
@@ -662,7 +664,8 @@ func TestDecodeEventErrors(t *testing.T) {
 }
 
 func TestDurable(t *testing.T) {
-	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true}
+	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true,
+		TypeTransfer: true}
 	for typ := range eventTypes {
 		if Durable(typ) != durable[typ] {
 			t.Errorf("Durable(%q) = %v, want %v", typ, Durable(typ), durable[typ])
