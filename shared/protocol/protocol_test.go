@@ -364,6 +364,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypePing: true, TypeClose: true, TypeQueueInfoGet: true, TypeChatInfoGet: true, TypeOperatorsGet: true,
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
+		TypeActivity: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
