@@ -202,6 +202,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
+	a.handleDirect(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -209,6 +210,9 @@ func (a *App) start(ctx app.Context) {
 	a.platform.Watch(func(focused bool) {
 		ctx.Dispatch(func(ctx app.Context) {
 			a.desk.SetFocused(focused)
+			if focused {
+				a.activity()
+			}
 			a.changed(ctx)
 		})
 	}, func() {
@@ -570,6 +574,7 @@ func (a *App) tick(ctx app.Context) {
 	for _, c := range a.desk.TypingIdle(now) {
 		a.send(c)
 	}
+	a.directTick(ctx)
 	a.changed(ctx)
 }
 

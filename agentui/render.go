@@ -28,7 +28,8 @@ func (a *App) Render() app.UI {
 	case a.solo:
 		return a.renderSolo()
 	}
-	return app.Div().Class("shell", "state-"+a.desk.Link.String()).Body(
+	return app.Div().Class("shell", "state-"+a.desk.Link.String()).
+		On("keydown", func(app.Context, app.Event) { a.activity() }).On("pointerdown", func(app.Context, app.Event) { a.activity() }).Body(
 		a.renderTopbar(),
 		a.renderBanners(),
 		app.Div().Class("desk").Body(
@@ -183,6 +184,7 @@ func (a *App) renderSidebar() app.UI {
 				),
 			)
 		}),
+		a.renderColleagues(),
 	)
 }
 
@@ -307,7 +309,7 @@ func (a *App) renderPane() app.UI {
 			),
 			a.renderTeam(c),
 			app.Div().Class("spacer"),
-			app.If(!c.Closed && c.Part() == protocol.PartOwner, func() app.UI {
+			app.If(!c.Closed && (c.Part() == protocol.PartOwner || c.Direct()), func() app.UI {
 				return app.Button().Class("btn", "btn-danger").Type("button").Text("Close chat").Title("End the chat; the visitor gets the goodbye text").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
 			}),

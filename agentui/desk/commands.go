@@ -200,6 +200,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.askAcked(cmd, b, now)
 	case *protocol.InviteAccept, *protocol.InviteDecline, *protocol.ChatInvite, *protocol.ChatJoin, *protocol.ChatLeave:
 		d.teamAcked(cmd)
+	case *protocol.DirectStart:
+		d.directAcked(id, a)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -252,6 +254,10 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 	case *protocol.FieldAsk:
 		if d.askRefused(cmd, e) {
 			return nil // the reason shows in the form
+		}
+	case *protocol.DirectStart:
+		if d.directRefused(id, e) {
+			return nil // the reason shows in the card
 		}
 	default:
 		d.teamRefused(cmd)

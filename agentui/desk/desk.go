@@ -277,6 +277,8 @@ type Desk struct {
 	// ColleaguesState is "", "loading", "ready" or why they could not be had.
 	Colleagues      []Colleague
 	ColleaguesState string
+	// DirectForm is the open card for a first message to a colleague (direct.go).
+	DirectForm *DirectForm
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.
@@ -294,6 +296,11 @@ type Desk struct {
 	restored map[string][]Ask      // requests kept across a reload, for chats not yet known
 	typing   map[string]*typingOut // the agent's own typing per chat (team.go)
 	logs     []string              // diagnostics for the browser's console, taken by Logs
+	// lastActivity is when the agent's activity was last reported; colleaguesStale and
+	// colleaguesAt say when the colleagues panel is due to be read again (direct.go).
+	lastActivity    time.Time
+	colleaguesStale bool
+	colleaguesAt    time.Time
 }
 
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads

@@ -57,6 +57,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.invitation(b, now), nil
 	case *protocol.InviteEnded:
 		d.inviteEnded(ev.Chat, b)
+	case *protocol.ColleaguesChanged:
+		d.colleaguesStale = true
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:
@@ -301,6 +303,10 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 		if !m.Internal && at.After(c.LastReply) {
 			c.LastReply = at // a note is no reply to the visitor
 		}
+		if !c.Direct() || m.Name == d.agentName() {
+			break
+		}
+		fallthrough // a colleague writing in a chat with them is read like a visitor
 	case protocol.RoleVisitor:
 		c.VisitorTyping, c.Preview = false, ""
 		c.lastVisitorText = strings.TrimSpace(m.Text)
