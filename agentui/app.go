@@ -719,6 +719,9 @@ func (a *App) loadPrevious(ctx app.Context, id string) {
 	if id == "" || a.previous[id] != nil {
 		return
 	}
+	if c := a.desk.Chat(id); c != nil && c.Direct() {
+		return // a colleague has no earlier chats as a visitor
+	}
 	st := &previousState{loading: true}
 	a.previous[id] = st
 	ctx.Async(func() {

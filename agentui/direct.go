@@ -151,3 +151,42 @@ func directInviteText(inv *desk.Invite) app.UI {
 
 // isDirectInvite reports whether an invitation is a colleague's request for a chat.
 func isDirectInvite(inv *desk.Invite) bool { return inv.Chat.Kind == protocol.KindDirect }
+
+// fromColleague reports whether a line of the chat shown is the colleague's in a chat between
+// agents: it faces the agent's own lines, as a visitor's does.
+func (a *App) fromColleague(l desk.Line) bool {
+	c := a.desk.Current()
+	return c != nil && c.Direct() && l.Role == protocol.RoleAgent && l.Name != agentName(a.desk.User)
+}
+
+// tabMeta is the line under a chat's name: its connector, or that it is with a colleague.
+func tabMeta(c *desk.Chat) string {
+	if c.Direct() {
+		return "Colleague"
+	}
+	return c.Connector
+}
+
+// chatPresenceText explains a chat's presence colour; in a chat with a colleague, whether
+// they have accepted it (the document's "inactive" until then).
+func chatPresenceText(c *desk.Chat) string {
+	if !c.Direct() {
+		return presenceText(c.Presence())
+	}
+	switch c.Presence() {
+	case "inactive":
+		return "Waiting for " + c.Title() + " to accept"
+	case "gone":
+		return "Chat ended"
+	}
+	return "In the chat"
+}
+
+// renderDirectDetails is the details column of a chat with a colleague.
+func renderDirectDetails(c *desk.Chat) app.UI {
+	return app.Aside().Class("details").Aria("label", "Colleague").Body(
+		app.H2().Text("Colleague"),
+		app.Dl().Class("facts").Body(row("Name", c.Title()), row("Chat", chatPresenceText(c))),
+		app.P().Class("muted").Text("A chat between colleagues: no visitor sees it, and it does not count toward anyone's chats with visitors."),
+	)
+}

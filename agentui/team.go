@@ -193,6 +193,9 @@ func (a *App) renderInvites() app.UI {
 // renderTeam shows, in the chat's header, the agent's own part when they do not own the chat,
 // the other agents in it with theirs, and the invitations that await an answer.
 func (a *App) renderTeam(c *desk.Chat) app.UI {
+	if c.Direct() { // the two agents are the chat; its title names the colleague
+		return nil
+	}
 	others := c.Colleagues(a.desk.User.ID)
 	label := desk.PartLabel(c.Part())
 	if label == "" && len(others) == 0 && len(c.Invited) == 0 {

@@ -351,7 +351,7 @@ func (d *Desk) VisibleOffers() []*Offer {
 func (d *Desk) VisibleChats() []*Chat {
 	out := make([]*Chat, 0, len(d.Chats))
 	for _, c := range d.Chats {
-		if !c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
+		if !c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter || c.Direct()) {
 			out = append(out, c)
 		}
 	}
@@ -364,7 +364,7 @@ func (d *Desk) VisibleChats() []*Chat {
 func (d *Desk) VisibleEnded() []*Chat {
 	var out []*Chat
 	for _, c := range d.Chats {
-		if c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
+		if c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter || c.Direct()) {
 			out = append(out, c)
 		}
 	}
@@ -437,7 +437,9 @@ func (d *Desk) Connectors() []Connector {
 		seen[o.ConnectorID] = o.Connector
 	}
 	for _, c := range d.Chats {
-		seen[c.ConnectorID] = c.Connector
+		if !c.Direct() { // a chat with a colleague came through no connector
+			seen[c.ConnectorID] = c.Connector
+		}
 	}
 	if d.Filter != 0 {
 		if _, ok := seen[d.Filter]; !ok {
