@@ -2,7 +2,9 @@ package chat_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -451,5 +453,84 @@ func TestDirectChatRestart(t *testing.T) {
 			b, ok := ev.Body.(*protocol.InviteEnded)
 			return ok && ev.Chat == other && b.Reason == "expired"
 		})
+	})
+}
+
+// TestDirectChatRace: two agents asking each other at the same moment, and one agent's retry
+// from a second window racing the first, open one chat; the routing engine never counts it.
+func TestDirectChatRace(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		anna2, _ := e.agent(0)
+		ben, _ := e.agent(1)
+		annaID, benID := e.agents[0].ID, e.agents[1].ID
+		for round := range 4 {
+			ids := [3]string{"ra" + itoa(round), "rb" + itoa(round), "ra" + itoa(round)}
+			clients := [3]*client{anna, ben, anna2}
+			to := [3]int64{benID, annaID, benID}
+			var wg sync.WaitGroup
+			for i := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					clients[i].send(ids[i], "", &protocol.DirectStart{UserID: to[i], Text: "Now?"})
+				}()
+			}
+			wg.Wait()
+			var chats []string
+			for i, cl := range clients {
+				a, ok := answer(t, cl.conn, ids[i]).Body.(*protocol.Ack)
+				if !ok {
+					t.Fatalf("round %d: request %d refused", round, i)
+				}
+				chats = append(chats, a.Chat)
+			}
+			if chats[0] != chats[1] || chats[1] != chats[2] || chats[0] == "" {
+				t.Fatalf("round %d: the racing requests opened %v", round, chats)
+			}
+			for _, l := range e.svc.Snapshot().Agents {
+				if l.Active != 0 || l.Offered != 0 {
+					t.Fatalf("round %d: the routing engine counts %+v", round, l)
+				}
+			}
+			// Whoever asked first has the chat; the other has the request.
+			if code(anna.callErr(chats[0], &protocol.Close{})) != "" {
+				ben.call(chats[0], &protocol.Close{})
+			}
+		}
+		open, _ := e.st.ChatsOpen(context.Background(), e.tenant.ID)
+		if len(open) != 0 {
+			t.Fatalf("chats left open: %d", len(open))
+		}
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestDirectRequestSurvivesDisconnect: a colleague whose app drops while asked gets the request
+// again on coming back, even after their reconnect window; nobody can ask them meanwhile.
+func TestDirectRequestSurvivesDisconnect(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		ben, _ := e.agent(1)
+		chatID := startDirect(t, anna, e.agents[1].ID, "Are you there?")
+		invitationTo(ben, chatID)
+		ben.Close(protocol.CloseStale, "network")
+		ben.ss.Closed()
+		if c := code(anna.callErr("", &protocol.DirectStart{UserID: e.agents[1].ID, Text: "again"})); c != "" {
+			// The open chat between the two is named, whatever Ben's connection does.
+			t.Fatalf("asking again while Ben is away: %q", c)
+		}
+		sven, _ := e.agent(2)
+		if c := code(sven.callErr("", &protocol.DirectStart{UserID: e.agents[1].ID, Text: "hi"})); c != protocol.CodeConflict {
+			t.Fatalf("asking a colleague whose app is gone: %q", c)
+		}
+		e.clk.Advance(61 * time.Second) // past Ben's reconnect window, within the request's time
+		_, ready := e.agent(1)
+		if len(ready.Invitations) != 1 || ready.Invitations[0].Chat.ID != chatID {
+			t.Fatalf("Ben's invitations on coming back: %+v", ready.Invitations)
+		}
 	})
 }
