@@ -31,10 +31,24 @@ type directBook struct {
 	byCmd map[string]directAnswer // by sender and command id
 }
 
-// directAnswer is the chat a direct.start command opened, with the hash of its body.
+// directAnswer is the chat a direct.start command opened, with the hash of its body, kept
+// for retries until expires.
 type directAnswer struct {
-	chat string
-	hash uint64
+	chat    string
+	hash    uint64
+	expires time.Time
+}
+
+// directMemory is how long a direct.start answer is kept for a retry.
+const directMemory = 10 * time.Minute
+
+// sweep forgets the answers that expired by now. Caller holds Service.mu.
+func (b *directBook) sweep(now time.Time) {
+	for k, a := range b.byCmd {
+		if now.After(a.expires) {
+			delete(b.byCmd, k)
+		}
+	}
 }
 
 // isDirect reports whether the chat is between two agents.
@@ -92,7 +106,7 @@ func (ss *Session) directStart(ctx context.Context, cmd protocol.Command, b *pro
 	if s.direct.byCmd == nil {
 		s.direct.byCmd = map[string]directAnswer{}
 	}
-	s.direct.byCmd[key] = directAnswer{chat: rec.ID, hash: hash}
+	s.direct.byCmd[key] = directAnswer{chat: rec.ID, hash: hash, expires: s.clk.Now().Add(directMemory)}
 	s.chats[rec.ID] = ch
 	s.mu.Unlock()
 

@@ -257,6 +257,7 @@ func (s *Service) sweep() {
 					delete(s.requests, k)
 				}
 			}
+			s.direct.sweep(now)
 			s.mu.Unlock()
 		}
 	}
