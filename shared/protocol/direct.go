@@ -57,7 +57,7 @@ func (c *DirectStart) Validate() error {
 
 // Activity says the agent is at the app (typed, clicked, focused its window): colleagues see
 // them as away once the tenant's idle threshold passes without one. The app sends it at most
-// about once a minute; it is acked.
+// every few seconds; it is acked.
 type Activity struct{}
 
 // CommandType implements [CommandBody].
