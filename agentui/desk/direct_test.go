@@ -206,3 +206,15 @@ func TestDirectChatAndConnectorFilter(t *testing.T) {
 		t.Fatalf("visible with a filter: %+v", vs)
 	}
 }
+
+// A declined request ends the chat with the chat's own words, not a banner about invitations.
+func TestDirectRequestDeclined(t *testing.T) {
+	d := newDesk()
+	d.Apply(ready(directSummary("dm", protocol.StateQueued)), t0)
+	d.Apply(protocol.Event{Chat: "dm", Body: &protocol.InviteEnded{UserID: 4, Reason: "declined"}}, t0)
+	d.Apply(protocol.Event{Chat: "dm", Seq: 1, Body: &protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseDeclined, At: t0}}, t0)
+	c := d.Chat("dm")
+	if d.Notice != "" || !c.Closed || c.Lines[len(c.Lines)-1].Text != "The colleague declined the chat" {
+		t.Fatalf("notice %q closed %v lines %+v", d.Notice, c.Closed, c.Lines)
+	}
+}

@@ -416,6 +416,10 @@ func closedText(c protocol.Cause) string {
 		return "The chat ended: out of service"
 	case protocol.CauseNoAgent:
 		return "The chat ended: no agent was found"
+	case protocol.CauseDeclined:
+		return "The colleague declined the chat"
+	case protocol.CauseUnanswered:
+		return "The colleague did not answer in time"
 	}
 	return "The chat ended"
 }

@@ -87,6 +87,8 @@ func TestAgentToAgentChatInChromium(t *testing.T) {
 	anna.WaitFor("the chat with Ben, waiting", `!document.querySelector('#direct-card') && (() => { const t = document.querySelector('.tab.selected');
 		return !!t && t.textContent.includes('Ben') && !!t.querySelector('.presence-inactive'); })() && `+agentHas("order 4711"))
 
+	anna.Screenshot("direct-3b-waiting")
+
 	// Ben gets the request as a card and accepts it.
 	ben.WaitFor("the request card", `[...document.querySelectorAll('.invite')].some(c => c.textContent.includes('Anna wants to chat with you'))`)
 	chatID := strings.TrimPrefix(browsertest.Eval[string](ben, `document.querySelector('.invite').id`), "invite-")
@@ -118,6 +120,16 @@ func TestAgentToAgentChatInChromium(t *testing.T) {
 	// Ben closes the chat; Anna sees it end.
 	ben.Click(`document.querySelector('.pane-head .btn-danger')`)
 	anna.WaitFor("the chat ended", `[...document.querySelectorAll('.ended .tab')].some(t => t.textContent.includes('Ben'))`)
+
+	// A second request, which Ben declines: Anna is told in the chat, which ends.
+	anna.Click(`document.querySelector('#direct-` + strconv.FormatInt(benU.ID, 10) + `')`)
+	anna.WaitFor("the card again", `document.activeElement && document.activeElement.id === 'direct-text'`)
+	anna.Do(chromedp.KeyEvent("One more question?"))
+	pressEnter(t, anna)
+	ben.WaitFor("the second request", `[...document.querySelectorAll('.invite')].some(c => c.textContent.includes('Anna wants to chat with you'))`)
+	ben.Click(`document.querySelector('.invite .btn-quiet')`)
+	anna.WaitFor("told of the decline", agentHas("Ben declined the chat.")+` && `+agentHas("The colleague declined the chat"))
+	anna.Screenshot("direct-7-declined")
 	for _, b := range []*browsertest.Browser{anna, ben} {
 		b.AssertNoConsoleErrors("/api/me")
 	}
