@@ -206,6 +206,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleTeam(ctx)
 	a.handleSupervise(ctx)
 	a.handleTransfer(ctx)
+	a.handleDirect(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
@@ -213,6 +214,9 @@ func (a *App) start(ctx app.Context) {
 	a.platform.Watch(func(focused bool) {
 		ctx.Dispatch(func(ctx app.Context) {
 			a.desk.SetFocused(focused)
+			if focused {
+				a.activity()
+			}
 			a.changed(ctx)
 		})
 	}, func() {
@@ -581,6 +585,7 @@ func (a *App) tick(ctx app.Context) {
 	for _, c := range a.desk.TypingIdle(now) {
 		a.send(c)
 	}
+	a.directTick(ctx)
 	a.changed(ctx)
 }
 
@@ -724,6 +729,9 @@ func (a *App) loadCanned(ctx app.Context) {
 func (a *App) loadPrevious(ctx app.Context, id string) {
 	if id == "" || a.previous[id] != nil {
 		return
+	}
+	if c := a.desk.Chat(id); c != nil && c.Direct() {
+		return // a colleague has no earlier chats as a visitor
 	}
 	st := &previousState{loading: true}
 	a.previous[id] = st

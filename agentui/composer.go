@@ -46,6 +46,8 @@ type Composer struct {
 	// says whether the agent may write to the visitor at all (an observer may not).
 	Note     bool
 	CanReply bool
+	// Direct is set in a chat with a colleague: no visitor to reply to, ask or send files to.
+	Direct bool
 
 	text   string
 	shown  string // the chat whose draft text holds
@@ -78,7 +80,7 @@ func (c *Composer) Render() app.UI {
 	case c.Note:
 		placeholder = "Write an internal note: only agents see it. Enter adds it."
 	}
-	return app.Div().Class(when(c.Note, "composer composer-note", "composer")...).Body(
+	return app.Div().Class(append(when(c.Note, "composer composer-note", "composer"), when(c.Direct, "composer-direct", "")...)...).Body(
 		app.Div().Class("composer-mode").Role("group").Aria("label", "Write").Body(
 			app.Button().ID("mode-reply").Class(when(!c.Note, "mode mode-reply selected", "mode mode-reply")...).Type("button").
 				Disabled(c.Disabled || !c.CanReply).Aria("pressed", strconv.FormatBool(!c.Note)).Aria("keyshortcuts", "Alt+N").

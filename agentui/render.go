@@ -28,7 +28,8 @@ func (a *App) Render() app.UI {
 	case a.solo:
 		return a.renderSolo()
 	}
-	return app.Div().Class("shell", "state-"+a.desk.Link.String()).Body(
+	return app.Div().Class("shell", "state-"+a.desk.Link.String()).
+		On("keydown", func(app.Context, app.Event) { a.activity() }).On("pointerdown", func(app.Context, app.Event) { a.activity() }).Body(
 		a.renderTopbar(),
 		a.renderBanners(),
 		a.renderSupervise(),
@@ -185,6 +186,7 @@ func (a *App) renderSidebar() app.UI {
 				),
 			)
 		}),
+		a.renderColleagues(),
 	)
 }
 
@@ -248,10 +250,10 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 	return app.Li().Class("tab-item").Body(
 		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
-			app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
+			app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(c)),
 			app.Span().Class("tab-text").Body(
 				app.Span().Class("tab-name").Text(c.Title()),
-				app.Span().Class("tab-meta").Text(c.Connector),
+				app.Span().Class("tab-meta").Text(tabMeta(c)),
 			),
 			app.If(!c.Closed, func() app.UI {
 				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now)))
@@ -303,14 +305,14 @@ func (a *App) renderPane() app.UI {
 			app.Span().Class("avatar").Aria("hidden", true).Text(initials(c.Title())),
 			app.Div().Class("pane-title").Body(
 				app.H2().Body(
-					app.Span().Class("dot", "presence-"+c.Presence()).Title(presenceText(c.Presence())),
+					app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(c)),
 					app.Text(c.Title()),
 				),
-				app.Span().Class("pane-meta").Text(c.Connector+" · "+presenceText(c.Presence())),
+				app.Span().Class("pane-meta").Text(tabMeta(c)+" · "+chatPresenceText(c)),
 			),
 			a.renderTeam(c),
 			app.Div().Class("spacer"),
-			app.If(!c.Closed && c.Part() == protocol.PartOwner, func() app.UI {
+			app.If(!c.Closed && (c.Part() == protocol.PartOwner || c.Direct()), func() app.UI {
 				return app.Button().Class("btn", "btn-danger").Type("button").Text("Close chat").Title("End the chat; the visitor gets the goodbye text").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
 			}),
@@ -350,7 +352,7 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("slot").Body(a.renderInvite(c)),
 		app.Div().Class("slot").Body(a.renderTransfer(c)),
 		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
-			Note: c.Noting(), CanReply: c.Writes()},
+			Note: c.Noting(), CanReply: c.Writes(), Direct: c.Direct()},
 	)
 }
 
@@ -373,6 +375,9 @@ func (a *App) renderLine(l desk.Line) app.UI {
 	role := string(l.Role)
 	if role != string(protocol.RoleVisitor) && role != string(protocol.RoleAgent) {
 		role = "system"
+	}
+	if a.fromColleague(l) {
+		role = "colleague" // in a chat between agents, the other's lines face the agent's own
 	}
 	classes := []string{"line", "msg", "from-" + role}
 	if l.Internal {
@@ -505,6 +510,9 @@ func (a *App) renderDetails() app.UI {
 	c := a.desk.Current()
 	if c == nil {
 		return app.Aside().Class("details").Aria("label", "Visitor details")
+	}
+	if c.Direct() {
+		return renderDirectDetails(c)
 	}
 	v := c.Visitor
 	rows := []app.UI{

@@ -165,12 +165,14 @@ func (a *App) renderInvites() app.UI {
 					app.Strong().Class("offer-name").Text(inv.From.Name+" invites you"),
 					app.Span().Class(when(left < 10e9, "offer-time urgent", "offer-time")...).Title("Time left to answer").Text(countdown(left)),
 				),
-				app.P().Class("invite-what").Body(
-					app.Text("to the chat with "),
-					app.Strong().Text(visitor),
-					app.Text(" as "),
-					app.Span().Class("part", "part-"+string(inv.As)).Text(desk.PartName(inv.As)),
-				),
+				app.If(isDirectInvite(inv), func() app.UI { return directInviteText(inv) }).Else(func() app.UI {
+					return app.P().Class("invite-what").Body(
+						app.Text("to the chat with "),
+						app.Strong().Text(visitor),
+						app.Text(" as "),
+						app.Span().Class("part", "part-"+string(inv.As)).Text(desk.PartName(inv.As)),
+					)
+				}),
 				app.Div().Class("offer-meta").Body(app.Span().Text(inv.Chat.Connector)),
 				app.Div().Class("bar").Aria("hidden", true).Body(
 					app.Div().Class("bar-fill").Style("width", "%.0f%%", inv.Fraction(a.now)*100),
@@ -191,6 +193,9 @@ func (a *App) renderInvites() app.UI {
 // renderTeam shows, in the chat's header, the agent's own part when they do not own the chat,
 // the other agents in it with theirs, and the invitations that await an answer.
 func (a *App) renderTeam(c *desk.Chat) app.UI {
+	if c.Direct() { // the two agents are the chat; its title names the colleague
+		return nil
+	}
 	others := c.Colleagues(a.desk.User.ID)
 	label := desk.PartLabel(c.Part())
 	if label == "" && len(others) == 0 && len(c.Invited) == 0 {
@@ -250,7 +255,7 @@ func article(p protocol.Part) string {
 // renderTeamActions are the chat's actions for working together: invite a colleague; for an
 // agent who joined, switch between observer and participant, and leave.
 func (a *App) renderTeamActions(c *desk.Chat) []app.UI {
-	if c.Closed {
+	if c.Closed || c.Direct() { // two agents alone: Close chat ends it
 		return nil
 	}
 	id := c.ID

@@ -204,6 +204,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.superviseAnswered(cmd, nil)
 	case *protocol.ChatTransfer, *protocol.TransferCancel:
 		d.transferAcked(cmd)
+	case *protocol.DirectStart:
+		d.directAcked(id, a)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -262,6 +264,10 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 	case *protocol.ChatTransfer:
 		d.transferRefused(cmd, e)
 		return nil // the reason shows in the card
+	case *protocol.DirectStart:
+		if d.directRefused(id, e) {
+			return nil // the reason shows in the card
+		}
 	default:
 		d.teamRefused(cmd)
 	}

@@ -287,6 +287,8 @@ type Desk struct {
 	// TargetsState is "", "loading", "ready" or why they could not be had.
 	Targets      api.TransferTargets
 	TargetsState string
+	// DirectForm is the open card for a first message to a colleague (direct.go).
+	DirectForm *DirectForm
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.
@@ -305,6 +307,11 @@ type Desk struct {
 	typing   map[string]*typingOut // the agent's own typing per chat (team.go)
 	sup      supervision           // monitoring and the supervisors' list (supervise.go)
 	logs     []string              // diagnostics for the browser's console, taken by Logs
+	// lastActivity is when the agent's activity was last reported; colleaguesStale and
+	// colleaguesAt say when the colleagues panel is due to be read again (direct.go).
+	lastActivity    time.Time
+	colleaguesStale bool
+	colleaguesAt    time.Time
 }
 
 // New returns an empty desk. nextID makes command ids; they must be unique across reloads
@@ -355,7 +362,7 @@ func (d *Desk) VisibleOffers() []*Offer {
 func (d *Desk) VisibleChats() []*Chat {
 	out := make([]*Chat, 0, len(d.Chats))
 	for _, c := range d.Chats {
-		if !c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
+		if !c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter || c.Direct()) {
 			out = append(out, c)
 		}
 	}
@@ -368,7 +375,7 @@ func (d *Desk) VisibleChats() []*Chat {
 func (d *Desk) VisibleEnded() []*Chat {
 	var out []*Chat
 	for _, c := range d.Chats {
-		if c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter) {
+		if c.Closed && (d.Filter == 0 || c.ConnectorID == d.Filter || c.Direct()) {
 			out = append(out, c)
 		}
 	}
@@ -441,7 +448,9 @@ func (d *Desk) Connectors() []Connector {
 		seen[o.ConnectorID] = o.Connector
 	}
 	for _, c := range d.Chats {
-		seen[c.ConnectorID] = c.Connector
+		if !c.Direct() { // a chat with a colleague came through no connector
+			seen[c.ConnectorID] = c.Connector
+		}
 	}
 	if d.Filter != 0 {
 		if _, ok := seen[d.Filter]; !ok {

@@ -64,6 +64,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.superviseEvent(ev, now), nil
 	case *protocol.Transfer:
 		d.transferEvent(ev, b, now)
+	case *protocol.ColleaguesChanged:
+		d.colleaguesStale = true
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.VisitorPage:
@@ -308,6 +310,10 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 		if !m.Internal && at.After(c.LastReply) {
 			c.LastReply = at // a note is no reply to the visitor
 		}
+		if !c.Direct() || m.Name == d.agentName() {
+			break
+		}
+		fallthrough // a colleague writing in a chat with them is read like a visitor
 	case protocol.RoleVisitor:
 		c.VisitorTyping, c.Preview = false, ""
 		c.lastVisitorText = strings.TrimSpace(m.Text)
@@ -417,6 +423,10 @@ func closedText(c protocol.Cause) string {
 		return "The chat ended: out of service"
 	case protocol.CauseNoAgent:
 		return "The chat ended: no agent was found"
+	case protocol.CauseDeclined:
+		return "The colleague declined the chat"
+	case protocol.CauseUnanswered:
+		return "The colleague did not answer in time"
 	}
 	return "The chat ended"
 }

@@ -467,7 +467,7 @@ func (d *Desk) inviteEnded(chat string, b *protocol.InviteEnded) {
 		return
 	}
 	c := d.Chat(chat)
-	if c == nil {
+	if c == nil || c.Direct() { // a request for a chat between agents: the chat itself says how it went
 		return
 	}
 	name := "Your colleague"

@@ -406,6 +406,15 @@ func scenarios() []scenario {
 				}
 			}},
 		{name: "max chats per ip", as: "admin", method: "POST", path: "/admin/security", form: url.Values{"max_chats_per_ip": {"3"}}, status: 303},
+		// The idle threshold after which colleagues see an agent as away.
+		{name: "agent idle default shown", as: "admin", method: "GET", path: "/admin/security", status: 200, want: []string{`name="agent_idle_seconds"`, `value="300"`}},
+		{name: "agent idle validated", as: "admin", method: "POST", path: "/admin/security", form: url.Values{"agent_idle_seconds": {"5"}}, status: 422, want: []string{"from 10 to 86400"}},
+		{name: "agent idle saved", as: "admin", method: "POST", path: "/admin/security", form: url.Values{"agent_idle_seconds": {"45"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				if ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}"))); ts.AgentIdle != 45*time.Second {
+					t.Fatalf("idle threshold %v", ts.AgentIdle)
+				}
+			}},
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
 		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},

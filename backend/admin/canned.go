@@ -3,6 +3,7 @@ package admin
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -216,6 +217,7 @@ func settingsForm(t store.TenantSettings) *Form {
 	f.Set("restricted_types", strings.Join(t.RestrictedTypes, ", "))
 	f.Set("max_chats_per_ip", itoa(t.MaxChatsPerIP))
 	f.Set("max_chats_per_visitor", itoa(t.MaxChatsPerVisitor))
+	f.Set("agent_idle_seconds", itoa(int(agentIdle(t)/time.Second)))
 	return f
 }
 
@@ -272,6 +274,7 @@ func (h *handlers) securitySave(c *fiber.Ctx) error {
 	f := newForm(formValues(c))
 	t.MaxChatsPerIP = f.Int("max_chats_per_ip", 0, 1000, 0)
 	t.MaxChatsPerVisitor = f.Int("max_chats_per_visitor", 0, 100, 0)
+	t.AgentIdle = time.Duration(f.Int("agent_idle_seconds", 10, 86400, int(agentIdle(t)/time.Second))) * time.Second
 	if f.OK() {
 		if _, err := h.st.SaveTenantSettings(ctx, t); err != nil && !f.storeError(err) {
 			return err
@@ -310,4 +313,12 @@ func (h *handlers) blockDelete(c *fiber.Ctx) error {
 		return h.notFound(c, err)
 	}
 	return saved(c, "/admin/security")
+}
+
+// agentIdle is the tenant's idle threshold for agents, the default when none was saved.
+func agentIdle(t store.TenantSettings) time.Duration {
+	if t.AgentIdle <= 0 {
+		return store.DefaultAgentIdle
+	}
+	return t.AgentIdle
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/chat/clock"
@@ -25,6 +26,7 @@ type liveAgent struct {
 	offers    map[string]protocol.Offer
 	invites   map[string]protocol.Invitation // open invitations into chats, by chat
 	goneTimer clock.Timer
+	active    time.Time // last activity in the app, for colleagues (direct.go)
 }
 
 // agentCommand runs a command of a connected agent.
@@ -105,6 +107,10 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.transfer(ctx, cmd, b)
 	case *protocol.TransferCancel:
 		ss.cancelTransfer(cmd)
+	case *protocol.DirectStart:
+		ss.directStart(ctx, cmd, b)
+	case *protocol.Activity:
+		ss.activity(ctx, cmd)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -155,6 +161,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	}
 	a.user, a.statuses = user, statuses
 	a.conns[ss] = struct{}{}
+	a.active = s.clk.Now()
 	offers := make([]protocol.Offer, 0, len(a.offers))
 	for _, o := range a.offers {
 		offers = append(offers, o)
@@ -165,6 +172,8 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	}
 	s.mu.Unlock()
 	s.router.Submit(routing.AgentState(user, statuses, true))
+	s.colleaguesChanged(user.TenantID)
+	invites = append(invites, s.pendingDirect(user.ID, invites)...)
 
 	sort.Slice(invites, func(i, j int) bool { return invites[i].Expires.Before(invites[j].Expires) })
 	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID), Invitations: invites}
@@ -180,6 +189,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 // reconnect window to come back before their offers and chats go to others.
 func (s *Service) agentLeft(ss *Session) {
 	uid := ss.userID()
+	defer s.colleaguesChanged(ss.tenantID())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.agents[uid]
@@ -202,6 +212,7 @@ func (s *Service) startAgentGone(uid int64, a *liveAgent) {
 	a.goneTimer = s.clk.AfterFunc(s.cfg.AgentReconnectWindow, func() {
 		s.mu.Lock()
 		gone := s.agents[uid] == a && len(a.conns) == 0
+		tenant := a.user.TenantID
 		if gone {
 			delete(s.agents, uid)
 		}
@@ -209,6 +220,7 @@ func (s *Service) startAgentGone(uid int64, a *liveAgent) {
 		if gone {
 			s.log.Info("agent did not come back", "agent", uid)
 			s.router.Submit(acd.AgentGone{Agent: acd.AgentID(uid)})
+			s.colleaguesChanged(tenant)
 		}
 	})
 }
@@ -276,7 +288,9 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 	s.mu.Lock()
 	a = s.agents[userID]
 	var conns []*Session
+	var tenant int64
 	if a != nil {
+		tenant = a.user.TenantID
 		a.user.StatusID = statusID
 		s.router.Submit(routing.AgentState(a.user, a.statuses, len(a.conns) > 0))
 		for c := range a.conns {
@@ -286,6 +300,9 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.send(protocol.Event{Body: &protocol.AgentStatus{Status: statusID, Reason: reason}})
+	}
+	if tenant != 0 {
+		s.colleaguesChanged(tenant)
 	}
 	return nil
 }
@@ -379,6 +396,10 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 		ch.mu.Unlock()
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
 		return
+	case ch.isDirect():
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "a chat between two agents is theirs alone"))
+		return
 	case !member && !supervises:
 		ch.mu.Unlock()
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only supervisors and administrators may join chats they were not given; ask to be invited"))
@@ -438,6 +459,9 @@ func (s *Service) addMember(ch *liveChat, user store.User, as protocol.Part) ([]
 func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
 	s := ss.s
 	uid := ss.userID()
+	if ss.leaveDirect(cmd) {
+		return
+	}
 	ch := s.chatFor(cmd.Chat)
 	if ch == nil {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
@@ -548,6 +572,7 @@ func (s *Service) Colleagues(ctx context.Context, me store.User) ([]api.Colleagu
 	for _, st := range statuses {
 		byID[st.ID] = st
 	}
+	idle, now := s.idleThreshold(ctx, me.TenantID), s.clk.Now()
 	owned := map[int64]int{}
 	for _, ch := range s.chatList() {
 		ch.mu.Lock()
@@ -569,13 +594,17 @@ func (s *Service) Colleagues(ctx context.Context, me store.User) ([]api.Colleagu
 		}
 		status := u.StatusID
 		c := api.Colleague{ID: u.ID, Name: DisplayName(u), Role: u.Role, Chats: owned[u.ID], MaxChats: u.MaxChats}
+		var p Presence
 		if a := s.agents[u.ID]; a != nil {
 			c.Online = len(a.conns) > 0
 			status = a.user.StatusID
+			p = Presence{SignedIn: true, Connected: c.Online, LastActive: a.active}
 		}
 		if st, ok := byID[status]; ok {
 			c.Status, c.AllowsChat = st.Name, st.AllowsChat
 		}
+		p.AllowsChat = c.AllowsChat
+		c.Availability = Availability(p, now, idle)
 		out = append(out, c)
 	}
 	s.mu.Unlock()

@@ -176,7 +176,7 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 			s.log.Error("encode chat event", "chat", ch.id, "type", e.body.EventType(), "err", err)
 			continue
 		}
-		ev := &store.Event{ChatID: ch.id, Type: string(e.body.EventType()), Data: data, At: now, AgentsOnly: e.agentsOnly}
+		ev := &store.Event{ChatID: ch.id, Type: string(e.body.EventType()), Data: data, At: now, AgentsOnly: e.agentsOnly || ch.isDirect()}
 		w := store.Write{Event: ev, Message: e.message, Participant: part}
 		if e.message != nil {
 			e.message.ChatID = ch.id
@@ -225,6 +225,9 @@ func summary(ch *liveChat, uid int64, seq uint64) protocol.ChatSummary {
 		sum.Agents = append(sum.Agents, protocol.Participant{UserID: m.userID, Name: m.name, As: m.part})
 	}
 	sort.Slice(sum.Agents, func(i, j int) bool { return sum.Agents[i].UserID < sum.Agents[j].UserID })
+	if ch.isDirect() {
+		directSummary(ch, uid, &sum)
+	}
 	return sum
 }
 

@@ -264,6 +264,9 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	ch.rec.ClosedAt = &now
 	ch.rec.CloseCause = string(cause)
 	es := []emission{s.systemLine(ch, key, "bye")}
+	if ch.isDirect() {
+		es[0] = s.directCloseLine(ch, cause)
+	}
 	for _, m := range ch.agents {
 		if m.row != nil {
 			// The close says it all; the participants' records just end.
@@ -283,7 +286,9 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	for uid, inv := range invites {
 		s.inviteOver(chatID, uid, inv, "closed")
 	}
-	s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
+	if !ch.isDirect() { // the routing engine never had it
+		s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
+	}
 	s.log.Info("chat closed", "chat", chatID, "cause", cause)
 }
 

@@ -21,7 +21,9 @@
 //     slots participants take in routing;
 //   - timers.go: the reconnect window and the idle timeout;
 //   - changes.go: settings changes arriving from the change bus after their commit;
-//   - limits.go: the open-chat caps per visitor and per address.
+//   - limits.go: the open-chat caps per visitor and per address;
+//   - direct.go: chats between two agents, which routing never sees, and agents'
+//     availability to colleagues.
 //
 // Package fanout delivers events (history, live, transient), package routing owns the ACD
 // goroutine and package clock gives the time, so that the rules are tested with a fake

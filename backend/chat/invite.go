@@ -34,7 +34,12 @@ func (ss *Session) invite(ctx context.Context, cmd protocol.Command, b *protocol
 	supervises := user.Role == store.RoleSupervisor || user.Role == store.RoleAdmin || user.Role == store.RoleSuperAdmin
 	ch.mu.Lock()
 	me := ch.agents[user.ID]
+	direct := ch.isDirect()
 	ch.mu.Unlock()
+	if direct {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "a chat between two agents is theirs alone"))
+		return
+	}
 	if me == nil || (!me.part.Visible() && !supervises) {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents handling the chat and supervisors in it may invite"))
 		return
@@ -127,7 +132,9 @@ func (ss *Session) answerInvite(ctx context.Context, cmd protocol.Command, accep
 		ss.reply(cmd.ID, nil, nil)
 		return
 	}
+	started := s.directAccepting(ch)
 	es, sum, switched := s.addMember(ch, user, inv.as)
+	es = append(started, es...)
 	s.emit(ch, func(_ []*store.Event, err error) {
 		if err == nil {
 			s.log.Info("invitation accepted", "chat", ch.id, "agent", user.ID, "as", inv.as)
@@ -181,4 +188,5 @@ func (s *Service) inviteOver(chatID string, uid int64, inv *pendingInvite, reaso
 			t.send(ended)
 		}
 	}
+	s.directUnanswered(chatID, reason)
 }

@@ -134,6 +134,7 @@ type Service struct {
 	agents   map[int64]*liveAgent
 	sessions map[*Session]struct{}
 	requests map[string]requestRecord // chat.request answers, by visitor and command id
+	direct   directBook               // direct.start answers (direct.go)
 	closed   bool
 
 	sup      supervision // the supervisors' live lists
@@ -258,6 +259,7 @@ func (s *Service) sweep() {
 					delete(s.requests, k)
 				}
 			}
+			s.direct.sweep(now)
 			s.mu.Unlock()
 		}
 	}
@@ -303,9 +305,11 @@ func (s *Service) restore(ctx context.Context) error {
 	})
 	absent := map[int64]bool{}
 	for _, rec := range restored {
-		conn, err := s.st.Connector(ctx, rec.ConnectorID)
-		if err != nil {
-			return err
+		conn := store.Connector{TenantID: rec.TenantID} // an agents' chat has none
+		if rec.Kind != store.ChatDirect {
+			if conn, err = s.st.Connector(ctx, rec.ConnectorID); err != nil {
+				return err
+			}
 		}
 		ch := newLiveChat(rec, conn)
 		ch.restored = true
@@ -313,6 +317,10 @@ func (s *Service) restore(ctx context.Context) error {
 			return err
 		}
 		s.chats[rec.ID] = ch
+		if ch.isDirect() {
+			s.restoreDirect(ch)
+			continue
+		}
 		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
 		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
 			ev.Agent = acd.AgentID(rec.AgentID)
@@ -402,6 +410,10 @@ func (s *Service) Stats() Stats {
 	s.mu.Unlock()
 	for _, ch := range chats {
 		ch.mu.Lock()
+		if ch.isDirect() { // between agents: not the contact center's load
+			ch.mu.Unlock()
+			continue
+		}
 		switch ch.rec.State {
 		case string(protocol.StateClosed):
 		case string(protocol.StateActive):

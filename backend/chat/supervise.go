@@ -156,7 +156,7 @@ func (s *Service) unwatch(ss *Session) {
 // another tenant or one that has ended.
 func (s *Service) supervised(ch *liveChat, tenant int64) (protocol.SupervisedChat, bool) {
 	ch.mu.Lock()
-	if ch.rec.TenantID != tenant || ch.closed() {
+	if ch.rec.TenantID != tenant || ch.closed() || ch.isDirect() {
 		ch.mu.Unlock()
 		return protocol.SupervisedChat{}, false
 	}
@@ -275,11 +275,14 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 		return
 	}
 	ch.mu.Lock()
-	tenant, closed, owner := ch.rec.TenantID, ch.closed(), ch.rec.AgentID
+	tenant, closed, owner, direct := ch.rec.TenantID, ch.closed(), ch.rec.AgentID, ch.isDirect()
 	ch.mu.Unlock()
 	switch {
 	case tenant != user.TenantID:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	case direct:
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "a chat between colleagues cannot be taken over"))
 		return
 	case closed:
 		ss.reply(cmd.ID, nil, errChatEnded)

@@ -37,10 +37,14 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 		return
 	}
 	ch.mu.Lock()
-	tenant, owner := ch.rec.TenantID, ch.rec.AgentID
+	tenant, owner, direct := ch.rec.TenantID, ch.rec.AgentID, ch.isDirect()
 	ch.mu.Unlock()
 	if tenant != user.TenantID {
 		ss.reply(cmd.ID, nil, notInChat(cmd.Chat))
+		return
+	}
+	if direct {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "a chat between colleagues cannot be transferred"))
 		return
 	}
 	if owner != user.ID && !supervises(user) {

@@ -112,6 +112,10 @@ func TestAgentAPI(t *testing.T) {
 		if _, ok := seen["Ben"]; ok {
 			t.Errorf("Ben listed among his own colleagues: %s", body)
 		}
+		// With her availability for the colleagues panel: connected and just active.
+		if a := seen["Anna"]; a.Availability != protocol.AvailActive {
+			t.Errorf("Anna's availability %q (all: %s)", a.Availability, body)
+		}
 		// Signing out ends the session.
 		if status, _ := do("POST", "/api/logout", token, map[string]string{}); status != 204 {
 			t.Fatalf("logout %d", status)

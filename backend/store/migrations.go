@@ -67,4 +67,14 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`,
 		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`)},
+	// Agents chat with each other: a chat has a kind ("" for a visitor's chat, "direct" between
+	// two agents) and, for a direct chat, the colleague it was addressed to; a tenant sets after
+	// how long without activity a signed-in agent shows as away to colleagues.
+	{version: 7, name: "direct chats", up: sqlUp(
+		`ALTER TABLE chats ADD COLUMN kind text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN peer_id integer NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds integer NOT NULL DEFAULT 300;`,
+		`ALTER TABLE chats ADD COLUMN kind text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN peer_id bigint NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds bigint NOT NULL DEFAULT 300;`)},
 }

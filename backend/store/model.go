@@ -203,7 +203,17 @@ type Chat struct {
 	FirstReplyAt *time.Time
 	ClosedAt     *time.Time
 	CloseCause   string
+
+	// Kind is ChatDirect for a chat between two agents, empty for a visitor's chat. A direct
+	// chat has no visitor and no connector (ConnectorID 0) and no owner (AgentID 0): both
+	// agents are participants, PeerID is the one it was addressed to, and it counts toward
+	// nobody's visitor capacity.
+	Kind   string
+	PeerID int64
 }
+
+// ChatDirect is the Kind of a chat between two agents.
+const ChatDirect = "direct"
 
 // The participant roles of a chat: the visitor; the agent who owns the chat;
 // further agents who write to the visitor; observers the visitor does not

@@ -158,6 +158,8 @@ type chatRow struct {
 	FirstReplyAt     *time.Time
 	ClosedAt         *time.Time
 	CloseCause       string
+	Kind             string `gorm:"not null;default:''"`
+	PeerID           int64  `gorm:"not null;default:0"`
 }
 
 func (chatRow) TableName() string { return "chats" }
@@ -421,7 +423,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		Page: c.Page, Referrer: c.Referrer, UserAgent: c.UserAgent, IP: c.IP,
 		AgentID: c.AgentID, LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, CreatedAt: normTime(c.CreatedAt),
 		AcceptedAt: normTimePtr(c.AcceptedAt), FirstReplyAt: normTimePtr(c.FirstReplyAt),
-		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause,
+		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause, Kind: c.Kind, PeerID: c.PeerID,
 	}, nil
 }
 
@@ -433,7 +435,7 @@ func (r chatRow) domain() (Chat, error) {
 		Page: r.Page, Referrer: r.Referrer, UserAgent: r.UserAgent, IP: r.IP,
 		AgentID: r.AgentID, LastSeq: r.LastSeq, LastVisitorSeq: r.LastVisitorSeq, CreatedAt: normTime(r.CreatedAt),
 		AcceptedAt: normTimePtr(r.AcceptedAt), FirstReplyAt: normTimePtr(r.FirstReplyAt),
-		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause,
+		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause, Kind: r.Kind, PeerID: r.PeerID,
 	}
 	for _, f := range []struct {
 		text string

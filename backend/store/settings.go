@@ -691,6 +691,10 @@ type TenantSettings struct {
 	// MaxChatsPerVisitor bounds the chats one visitor (one browser) has open at once; 0 = no
 	// limit.
 	MaxChatsPerVisitor int
+	// AgentIdle is how long a signed-in agent may go without activity in the agent app before
+	// colleagues see them as away (Znuny ChatEngine::AgentOnlineThreshold); whole seconds,
+	// 10 s to 24 h.
+	AgentIdle time.Duration
 }
 
 // The per-address and per-visitor limits of a tenant that saved no settings: enough for a
@@ -698,12 +702,16 @@ type TenantSettings struct {
 const (
 	DefaultMaxChatsPerIP      = 20
 	DefaultMaxChatsPerVisitor = 3
+	// DefaultAgentIdle is the idle threshold of a tenant that set none: five minutes, long
+	// enough to read a chat or a ticket without touching the app.
+	DefaultAgentIdle = 5 * time.Minute
 )
 
 // DefaultTenantSettings are the settings of a tenant that saved none.
 func DefaultTenantSettings(tenantID int64) TenantSettings {
 	return TenantSettings{TenantID: tenantID, MaxAttachmentKB: DefaultMaxAttachmentKB,
-		RestrictedTypes: slices.Clone(DefaultRestrictedTypes), MaxChatsPerIP: DefaultMaxChatsPerIP, MaxChatsPerVisitor: DefaultMaxChatsPerVisitor}
+		RestrictedTypes: slices.Clone(DefaultRestrictedTypes), MaxChatsPerIP: DefaultMaxChatsPerIP, MaxChatsPerVisitor: DefaultMaxChatsPerVisitor,
+		AgentIdle: DefaultAgentIdle}
 }
 
 var extRE = regexp.MustCompile(`^[a-z0-9]{1,16}$`)
@@ -748,6 +756,8 @@ func (t *TenantSettings) Validate() error {
 		return fieldErr("MaxChatsPerIP", "enter 0 (no limit) to 1000")
 	case t.MaxChatsPerVisitor < 0 || t.MaxChatsPerVisitor > 100:
 		return fieldErr("MaxChatsPerVisitor", "enter 0 (no limit) to 100")
+	case t.AgentIdle != 0 && (t.AgentIdle < 10*time.Second || t.AgentIdle > 24*time.Hour || t.AgentIdle%time.Second != 0):
+		return fieldErr("AgentIdle", "enter 10 to 86400 seconds")
 	}
 	return nil
 }

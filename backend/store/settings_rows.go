@@ -71,6 +71,7 @@ type tenantSettingsRow struct {
 	// MaxChatsPerVisitor is stored as given, 0 (no limit) too: no gorm default, which would
 	// replace a zero.
 	MaxChatsPerVisitor int `gorm:"not null"`
+	AgentIdleSeconds   int `gorm:"not null"`
 }
 
 func (tenantSettingsRow) TableName() string { return "tenant_settings" }
@@ -129,11 +130,13 @@ func tenantSettingsToRow(t TenantSettings) (tenantSettingsRow, error) {
 		return tenantSettingsRow{}, err
 	}
 	return tenantSettingsRow{TenantID: t.TenantID, MaxAttachmentKB: t.MaxAttachmentKB, AllowedTypes: allowed,
-		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor}, nil
+		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor,
+		AgentIdleSeconds: int(t.AgentIdle / time.Second)}, nil
 }
 
 func (r tenantSettingsRow) domain() (TenantSettings, error) {
-	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor}
+	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor,
+		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second}
 	if err := fromJSONText(r.AllowedTypes, &t.AllowedTypes); err != nil {
 		return t, err
 	}

@@ -82,4 +82,6 @@ type Colleague struct {
 	AllowsChat bool   `json:"allows_chat,omitempty"`
 	Chats      int    `json:"chats"`
 	MaxChats   int    `json:"max_chats,omitempty"`
+	// Availability is the colleague's availability as the colleagues panel shows it.
+	Availability protocol.Availability `json:"availability,omitempty"`
 }

@@ -256,6 +256,8 @@ type ChatSummary struct {
 	As Part `json:"as,omitempty"`
 	// Agents are the agents in the chat now, with their parts.
 	Agents []Participant `json:"agents,omitempty"`
+	// Kind is KindDirect for a chat between two agents (direct.go), empty for a visitor's.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Part is an agent's part in a chat. The owner handles it (the ACD gave it to them); further

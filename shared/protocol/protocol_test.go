@@ -320,6 +320,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
 		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent",
 		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
+		TypeDirectStart: "agent", TypeActivity: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -368,6 +369,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
 		TypeSuperviseWatch: true, TypeChatTakeover: true,
 		TypeTransferCancel: true,
+		TypeActivity:       true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
