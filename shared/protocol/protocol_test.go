@@ -318,6 +318,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
+		TypeVisitorInvite: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
