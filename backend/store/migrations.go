@@ -67,4 +67,9 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`,
 		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`)},
+	// Connectors may report the visitors on their site to agents, who then start chats with
+	// them; off unless an admin switches it on.
+	{version: 7, name: "connector visitor presence", up: sqlUp(
+		`ALTER TABLE connectors ADD COLUMN visitor_presence numeric NOT NULL DEFAULT false;`,
+		`ALTER TABLE connectors ADD COLUMN visitor_presence boolean NOT NULL DEFAULT false;`)},
 }
