@@ -317,6 +317,9 @@ func scenarios() []scenario {
 			form: connectorForm(func(v url.Values) {
 				v.Set("group_id", "{group}")
 				v.Set("visitor_presence", "on")
+				v.Set("waiting1", "20")
+				v.Set("waiting2", "45")
+				v.Set("waiting_final", "240")
 			}), status: 303, want: []string{"/admin/connectors/{conn}?saved=1"},
 			after: func(t *testing.T, fx *fixture) {
 				if c := must(fx.st.Connector(context.Background(), id(fx, "{conn}"))); !c.VisitorPresence {
@@ -326,7 +329,12 @@ func scenarios() []scenario {
 		{name: "connector visitor presence shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
 			want: []string{`name="visitor_presence" value="on" checked`}},
 		{name: "connector visitor presence off", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
-			form: connectorForm(func(v url.Values) { v.Set("group_id", "{group}") }), status: 303,
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("waiting1", "20")
+				v.Set("waiting2", "45")
+				v.Set("waiting_final", "240")
+			}), status: 303,
 			after: func(t *testing.T, fx *fixture) {
 				if c := must(fx.st.Connector(context.Background(), id(fx, "{conn}"))); c.VisitorPresence {
 					t.Fatal("visitor presence not switched off")
