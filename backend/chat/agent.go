@@ -97,6 +97,8 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.answerInvite(ctx, cmd, true)
 	case *protocol.InviteDecline:
 		ss.answerInvite(ctx, cmd, false)
+	case *protocol.VisitorInvite:
+		ss.visitorInvite(ctx, cmd, b)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -166,6 +168,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	sort.Slice(ready.Offers, func(i, j int) bool { return ready.Offers[i].Expires.Before(ready.Offers[j].Expires) })
 	ss.reply(id, nil, nil)
 	ss.send(protocol.Event{Body: ready})
+	s.sendVisitors(ss, user.TenantID)
 }
 
 // agentLeft handles an agent session's end: an agent whose last connection went away has the

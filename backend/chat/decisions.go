@@ -273,6 +273,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	for uid, inv := range invites {
 		s.inviteOver(chatID, uid, inv, "closed")
 	}
+	s.proactiveClosed(chatID)
 	s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
 	s.log.Info("chat closed", "chat", chatID, "cause", cause)
 }
