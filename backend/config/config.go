@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/backend/presence"
+
 	"github.com/parleychat/parley/backend/clientip"
 )
 
@@ -37,6 +39,10 @@ type Config struct {
 	// AgentWarning is how long before that the agent is warned (PARLEY_AGENT_WARNING,
 	// -agent-warning; default 20s).
 	AgentWarning time.Duration
+	// Presence bounds the visitors online that loaders report for proactive chats (per address,
+	// per connector, idle time, the grace for an invited visitor's next page); zero values take
+	// package presence's defaults. Not read from the environment.
+	Presence presence.Limits
 	// SessionTTL is how long an agent's sign-in lasts (PARLEY_SESSION_TTL, -session-ttl; 12h).
 	SessionTTL time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (PARLEY_SHUTDOWN_TIMEOUT; 15s).
