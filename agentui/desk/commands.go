@@ -200,6 +200,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.askAcked(cmd, b, now)
 	case *protocol.InviteAccept, *protocol.InviteDecline, *protocol.ChatInvite, *protocol.ChatJoin, *protocol.ChatLeave:
 		d.teamAcked(cmd)
+	case *protocol.VisitorInvite:
+		d.proactiveAcked(cmd, a)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -253,6 +255,8 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 		if d.askRefused(cmd, e) {
 			return nil // the reason shows in the form
 		}
+	case *protocol.VisitorInvite:
+		d.proactiveRefused(cmd)
 	default:
 		d.teamRefused(cmd)
 	}

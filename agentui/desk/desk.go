@@ -277,6 +277,8 @@ type Desk struct {
 	// ColleaguesState is "", "loading", "ready" or why they could not be had.
 	Colleagues      []Colleague
 	ColleaguesState string
+	// Proactive is the visitors on the site now and the invitation being written (proactive.go).
+	Proactive Proactive
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.

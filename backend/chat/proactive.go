@@ -313,6 +313,7 @@ type proactiveInvite struct {
 	token string // the visitor's chat token, in the clear (the store keeps only its hash)
 	agent string
 	text  string
+	cmd   string // the visitor.invite command's id, for its retries
 }
 
 // visitorInvite starts a proactive chat with a visitor online: owned by the inviting agent,
@@ -345,6 +346,17 @@ func (ss *Session) visitorInvite(ctx context.Context, cmd protocol.Command, b *p
 		ss.reply(cmd.ID, nil, err)
 		return
 	}
+	// A retried command (the app re-sends what was not answered before a reconnect) gets the
+	// chat the first one started.
+	for _, ch := range s.invitedChats(b.Visitor) {
+		ch.mu.Lock()
+		same := ch.proactive != nil && ch.proactive.cmd == cmd.ID && ch.rec.AgentID == user.ID
+		ch.mu.Unlock()
+		if same {
+			ss.reply(cmd.ID, &protocol.Ack{Chat: ch.id}, nil)
+			return
+		}
+	}
 	chatID := store.NewChatID()
 	v, err := s.pro.reg.Invite(user.TenantID, b.Visitor, chatID)
 	if errors.Is(err, presence.ErrInvited) {
@@ -363,7 +375,7 @@ func (ss *Session) visitorInvite(ctx context.Context, cmd protocol.Command, b *p
 		VisitorTokenHash: token.Hash(secret), Page: v.Page, Referrer: v.Referrer, IP: ps.c.IP(), UserAgent: ps.c.UserAgent(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
-	ch.proactive = &proactiveInvite{token: secret, agent: name, text: strings.TrimSpace(b.Text)}
+	ch.proactive = &proactiveInvite{token: secret, agent: name, text: strings.TrimSpace(b.Text), cmd: cmd.ID}
 	ch.visitorKey = visitorKey(conn.ID, ps.c.IP(), v.VisitorID, chatID)
 	s.mu.Lock()
 	s.chats[chatID] = ch

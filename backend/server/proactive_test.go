@@ -119,11 +119,15 @@ func TestProactiveChatAnswered(t *testing.T) {
 		l.view(ctx, env, shop+"/checkout", "")
 		awaitOnline(t, ctx, ben, func(v []protocol.OnlineVisitor) bool { return len(v) == 1 && v[0].Page == shop+"/checkout" })
 
-		ack, err := anna.Call(ctx, "", &protocol.VisitorInvite{Visitor: v.ID, Text: "Hello! Can I help you check out?"})
+		ack, err := anna.CallID(ctx, "inv-1", "", &protocol.VisitorInvite{Visitor: v.ID, Text: "Hello! Can I help you check out?"})
 		if err != nil {
 			t.Fatalf("visitor.invite: %v", err)
 		}
 		chatID := ack.Body.(*protocol.Ack).Chat
+		// The same command retried (after a reconnect) gets the same chat.
+		if again, err := anna.CallID(ctx, "inv-1", "", &protocol.VisitorInvite{Visitor: v.ID, Text: "Hello! Can I help you check out?"}); err != nil || again.Body.(*protocol.Ack).Chat != chatID {
+			t.Fatalf("retried visitor.invite: %+v %v", again, err)
+		}
 		if _, err := ben.Call(ctx, "", &protocol.VisitorInvite{Visitor: v.ID, Text: "Me too"}); !isCode(err, protocol.CodeConflict) {
 			t.Fatalf("a second invitation of the same visitor: %v", err)
 		}
