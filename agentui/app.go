@@ -202,6 +202,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
+	a.handleProactive(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()
