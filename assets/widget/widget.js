@@ -215,10 +215,10 @@
   // Visitor presence: a socket of its own reports the page view and heartbeats, and brings an
   // agent's invitation, on which the chat (the WebAssembly) loads, showing the agent's message.
   function presence() {
-    var k = 'parley.v', vid, back = 1;
+    var k = 'parley.v', vid, back = true;
     try { vid = localStorage.getItem(k); } catch (e) { /* blocked */ }
     if (!vid) {
-      back = 0;
+      back = false;
       vid = Math.random().toString(36).slice(2) + Date.now().toString(36);
       try { localStorage.setItem(k, vid); } catch (e) { /* blocked */ }
     }
