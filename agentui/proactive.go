@@ -78,7 +78,9 @@ func (a *App) renderVisitors() app.UI {
 							return app.Span().Class("visitor-ref").Title(v.Referrer).Text("from " + hostOf(v.Referrer))
 						}),
 					),
-					app.If(v.Chat != "" || a.desk.Sending(id), func() app.UI {
+					app.If(v.InChat != "", func() app.UI {
+						return app.Span().Class("visitor-invited").Text("In a chat")
+					}).ElseIf(v.Chat != "" || a.desk.Sending(id), func() app.UI {
 						return app.Span().Class("visitor-invited").Role("status").Text("Invited, waiting for an answer")
 					}).Else(func() app.UI {
 						return app.Button().Class("btn", "btn-small").Type("button").ID("visitor-invite-"+id).

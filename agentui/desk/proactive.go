@@ -82,6 +82,9 @@ func (d *Desk) InviteVisitor() (protocol.Command, bool) {
 	case v == nil:
 		f.Error = "The visitor has left the site."
 		return protocol.Command{}, false
+	case v.InChat != "":
+		f.Error = "The visitor is in a chat already."
+		return protocol.Command{}, false
 	case v.Chat != "":
 		f.Error = "The visitor has been invited already."
 		return protocol.Command{}, false

@@ -67,7 +67,7 @@ func TestProactiveChatInChromium(t *testing.T) {
 	browsertest.Eval[bool](visitor, `(() => { document.querySelector('parley-chat').shadowRoot.querySelector('iframe').contentDocument.querySelector('#msg').focus(); return true; })()`)
 	visitor.Do(chromedp.KeyEvent("Yes please, something for my sister."), chromedp.KeyEvent("\r"))
 	anna.WaitFor("the visitor's answer", agentHas("something for my sister"))
-	anna.WaitFor("the invitation over", `!(document.querySelector('#visitors-online') || {textContent: ''}).textContent.includes('Invited')`)
+	anna.WaitFor("the invitation over", `(document.querySelector('#visitors-online') || {textContent: ''}).textContent.includes('In a chat') && !document.querySelector('#visitors-online .visitor button')`)
 	visitor.WaitFor("the answer in the widget", browsertest.InWidget(`d.querySelector('#log').textContent.includes('something for my sister')`))
 	anna.Screenshot("3-answered")
 	visitor.Screenshot("2-answered")

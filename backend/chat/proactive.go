@@ -427,19 +427,19 @@ func (s *Service) ownedChats(uid int64) int {
 }
 
 // proactiveAnswered ends the invitation into a chat once the visitor wrote in it: the chat
-// goes on as any other. Caller may hold ch.mu.
+// goes on as any other, and the visitor is listed as in it. Caller may hold ch.mu.
 func (s *Service) proactiveAnswered(chatID string) {
-	s.pro.reg.EndInvite(chatID)
+	s.pro.reg.Answered(chatID)
 }
 
 // proactiveClosed ends the invitation into a chat that closed (the agent closed it, or it was
 // dismissed or left), and tells the loader, which closes an invitation it still shows.
 func (s *Service) proactiveClosed(chatID string) {
-	v, ok := s.pro.reg.Invited(chatID)
-	if !ok {
+	v, invited := s.pro.reg.Invited(chatID)
+	s.pro.reg.EndInvite(chatID) // or the chat the visitor answered
+	if !invited {
 		return
 	}
-	s.pro.reg.EndInvite(chatID)
 	if ps := s.pro.conn(v.ID); ps != nil {
 		if frame, err := json.Marshal(protocol.PresenceInvite{T: "end", Chat: chatID}); err == nil {
 			ps.c.Send(frame)

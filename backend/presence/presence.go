@@ -83,6 +83,9 @@ type Visitor struct {
 	// Chat is the proactive chat the visitor was invited into, until they answer, dismiss or
 	// leave.
 	Chat string
+	// Talking is the proactive chat the visitor answered, while it is open: they are not
+	// invited again meanwhile.
+	Talking string
 	// goneAt is when the invited visitor's page went away (zero while connected).
 	goneAt time.Time
 }
@@ -102,6 +105,7 @@ type Registry struct {
 	byConn  map[int64]int
 	byAddr  map[addrKey]int
 	byChat  map[string]string // invited chat -> visitor id
+	byTalk  map[string]string // answered chat -> visitor id
 	tenants map[int64]map[string]*Visitor
 	dirty   map[int64]bool
 }
@@ -115,7 +119,7 @@ type addrKey struct {
 func New(lim Limits) *Registry {
 	lim.defaults()
 	return &Registry{lim: lim, byID: map[string]*Visitor{}, byConn: map[int64]int{}, byAddr: map[addrKey]int{},
-		byChat: map[string]string{}, tenants: map[int64]map[string]*Visitor{}, dirty: map[int64]bool{}}
+		byChat: map[string]string{}, byTalk: map[string]string{}, tenants: map[int64]map[string]*Visitor{}, dirty: map[int64]bool{}}
 }
 
 // Limits returns the limits in force, defaults applied.
@@ -208,7 +212,7 @@ func (r *Registry) Invite(tenantID int64, id, chat string) (Visitor, error) {
 	if v == nil || v.TenantID != tenantID || !v.goneAt.IsZero() {
 		return Visitor{}, ErrNotFound
 	}
-	if v.Chat != "" {
+	if v.Chat != "" || v.Talking != "" {
 		return Visitor{}, ErrInvited
 	}
 	v.Chat = chat
@@ -227,12 +231,43 @@ func (r *Registry) Invited(chat string) (Visitor, bool) {
 	return Visitor{}, false
 }
 
-// EndInvite ends the invitation into chat (answered, dismissed, closed): the visitor is listed
-// as any other again, or forgotten when their page is gone. It reports the visitor's id, and
-// false when there was no such open invitation (it ended already).
+// Answered ends the invitation into chat because the visitor wrote in it: the visitor is
+// listed as talking in that chat until it ends ([Registry.EndInvite]), and is not invited
+// again meanwhile. It reports false when the invitation was over already.
+func (r *Registry) Answered(chat string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.byChat[chat]
+	if !ok {
+		return false
+	}
+	delete(r.byChat, chat)
+	if v := r.byID[id]; v != nil {
+		v.Chat, v.Talking = "", chat
+		r.byTalk[chat] = id
+		r.dirty[v.TenantID] = true
+		if !v.goneAt.IsZero() {
+			r.remove(v)
+		}
+	}
+	return true
+}
+
+// EndInvite ends the invitation into chat, or the chat the visitor answered (dismissed,
+// closed): the visitor is listed as any other again, or forgotten when their page is gone. It
+// reports the visitor's id, and false when there was no such open invitation (it ended
+// already, or the visitor had answered it).
 func (r *Registry) EndInvite(chat string) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if id, ok := r.byTalk[chat]; ok {
+		delete(r.byTalk, chat)
+		if v := r.byID[id]; v != nil && v.Talking == chat {
+			v.Talking = ""
+			r.dirty[v.TenantID] = true
+		}
+		return id, false
+	}
 	id, ok := r.byChat[chat]
 	if !ok {
 		return "", false
@@ -303,6 +338,9 @@ func (r *Registry) DropConnector(connectorID int64) (ids []string, chats []strin
 // remove forgets v. Caller holds r.mu.
 func (r *Registry) remove(v *Visitor) {
 	delete(r.byID, v.ID)
+	if v.Talking != "" {
+		delete(r.byTalk, v.Talking)
+	}
 	ak := addrKey{v.TenantID, v.Address}
 	if r.byAddr[ak]--; r.byAddr[ak] <= 0 {
 		delete(r.byAddr, ak)
@@ -330,7 +368,7 @@ func (r *Registry) Online(tenantID int64) []protocol.OnlineVisitor {
 			continue
 		}
 		out = append(out, protocol.OnlineVisitor{ID: v.ID, Connector: v.ConnectorName, Page: v.Page, Title: v.Title,
-			Referrer: v.Referrer, Since: v.Since, Returning: v.Returning, Chat: v.Chat})
+			Referrer: v.Referrer, Since: v.Since, Returning: v.Returning, Chat: v.Chat, InChat: v.Talking})
 	}
 	slices.SortFunc(out, func(a, b protocol.OnlineVisitor) int {
 		if c := b.Since.Compare(a.Since); c != 0 {

@@ -122,9 +122,19 @@ func TestInvitationLifecycle(t *testing.T) {
 	if _, left := r.Sweep(t0.Add(time.Minute)); left != nil {
 		t.Fatalf("left %v while on the site", left)
 	}
-	// The visitor answers: the invitation is over, once.
-	if id, ok := r.EndInvite("ch1"); !ok || id != "a" {
-		t.Fatal("end invite")
+	// The visitor answers: the invitation is over, once; they are in the chat, not invited
+	// again, until it ends.
+	if !r.Answered("ch1") || r.Answered("ch1") {
+		t.Fatal("answered not once")
+	}
+	if on := r.Online(1); on[len(on)-1].Chat != "" || on[len(on)-1].InChat != "ch1" {
+		t.Fatalf("online %+v", on)
+	}
+	if _, err := r.Invite(1, "a", "ch2"); !errors.Is(err, ErrInvited) {
+		t.Fatalf("invited while in a chat: %v", err)
+	}
+	if _, ok := r.EndInvite("ch1"); ok {
+		t.Fatal("an answered invitation ended as open")
 	}
 	if _, ok := r.EndInvite("ch1"); ok {
 		t.Fatal("ended twice")

@@ -157,8 +157,11 @@ func TestProactiveChatAnswered(t *testing.T) {
 			t.Fatal(err)
 		}
 		awaitMessage(t, ctx, anna, "Yes, the coupon fails")
-		// Answered: the invitation is over, the visitor is listed as any other.
-		awaitOnline(t, ctx, ben, func(v []protocol.OnlineVisitor) bool { return len(v) == 1 && v[0].Chat == "" })
+		// Answered: the invitation is over, the visitor is listed in the chat and not invited again.
+		awaitOnline(t, ctx, ben, func(v []protocol.OnlineVisitor) bool { return len(v) == 1 && v[0].Chat == "" && v[0].InChat == chatID })
+		if _, err := ben.Call(ctx, "", &protocol.VisitorInvite{Visitor: v.ID, Text: "Me too"}); !isCode(err, protocol.CodeConflict) {
+			t.Fatalf("inviting a visitor in a chat: %v", err)
+		}
 		// The chat counts toward Anna's capacity, as any chat she handles: her colleagues see it.
 		benUser, err := env.Server.Store().UserByLogin(ctx, env.DemoUser(t, "agent", 1).Login)
 		if err != nil {
@@ -184,6 +187,7 @@ func TestProactiveChatAnswered(t *testing.T) {
 		if state.Cause != protocol.CauseAgent {
 			t.Fatalf("closed with %q", state.Cause)
 		}
+		awaitOnline(t, ctx, ben, func(v []protocol.OnlineVisitor) bool { return len(v) == 1 && v[0].InChat == "" })
 	})
 }
 

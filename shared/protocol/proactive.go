@@ -67,6 +67,8 @@ type OnlineVisitor struct {
 	Returning bool      `json:"returning,omitempty"`
 	// Chat is the proactive chat the visitor was invited into, while it waits for an answer.
 	Chat string `json:"chat,omitempty"`
+	// InChat is the proactive chat the visitor answered, while it is open.
+	InChat string `json:"in_chat,omitempty"`
 }
 
 // PresenceView is what the loader sends on /ws/presence, as JSON with short names: T "view"
