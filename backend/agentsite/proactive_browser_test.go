@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -73,4 +74,25 @@ func TestProactiveChatInChromium(t *testing.T) {
 	visitor.Screenshot("2-answered")
 	anna.AssertNoConsoleErrors("/api/me")
 	visitor.AssertNoConsoleErrors()
+}
+
+// TestProactiveInvitationDismissedInChromium: the visitor closes the chat the invitation opened
+// without answering; Anna's chat ends saying the visitor dismissed the invitation.
+func TestProactiveInvitationDismissedInChromium(t *testing.T) {
+	env := startSite(t)
+	env.ChangeConnector(t, func(c *store.Connector) { c.VisitorPresence = true })
+	anna := newBrowser(t, "proactive-dismiss-agent", 1280, 820)
+	signInReady(t, env, anna, 0)
+	visitor := newBrowser(t, "proactive-dismiss-visitor", 1100, 800)
+	visitor.Do(chromedp.Navigate(env.URL + "/demo"))
+	visitor.WaitFor("the launcher", browsertest.WidgetLauncherShown)
+	anna.WaitFor("the visitor online", `!!document.querySelector('#visitors-online .visitor button')`)
+	anna.Click(`document.querySelector('#visitors-online .visitor button')`)
+	anna.WaitFor("the invitation card", `document.activeElement && document.activeElement.id === 'visitor-invite-text'`)
+	anna.Click(`document.querySelector('#visitor-invite-send')`)
+	anna.WaitFor("the chat", agentHas(desk.DefaultInviteText))
+	visitor.WaitFor("the invitation in the widget", browsertest.InWidget(`d.querySelector('#log').textContent.includes(`+browsertest.JSQuote(desk.DefaultInviteText)+`)`))
+	visitor.Click(browsertest.WidgetLauncher)
+	anna.WaitFor("the dismissal", agentHas("The visitor dismissed the invitation"))
+	anna.Screenshot("1-dismissed")
 }
