@@ -94,5 +94,6 @@ func TestProactiveInvitationDismissedInChromium(t *testing.T) {
 	visitor.WaitFor("the invitation in the widget", browsertest.InWidget(`d.querySelector('#log').textContent.includes(`+browsertest.JSQuote(desk.DefaultInviteText)+`)`))
 	visitor.Click(browsertest.WidgetLauncher)
 	anna.WaitFor("the dismissal", agentHas("The visitor dismissed the invitation"))
+	anna.WaitFor("the visitor invitable again", `!!document.querySelector('#visitors-online .visitor button') && !document.querySelector('.visitor-invited')`)
 	anna.Screenshot("1-dismissed")
 }
