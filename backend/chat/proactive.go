@@ -146,9 +146,19 @@ type PresenceSession struct {
 }
 
 // OpenPresence starts the session of a loader's presence socket. Its first frame must be a
-// page view naming the connector.
+// page view naming the connector, within the connect timeout: a silent socket is not listed,
+// so no cap would bound it.
 func (s *Service) OpenPresence(c Conn) *PresenceSession {
-	return &PresenceSession{s: s, c: c, limit: rate.NewLimiter(presenceFrameRate, presenceFrameBurst)}
+	ps := &PresenceSession{s: s, c: c, limit: rate.NewLimiter(presenceFrameRate, presenceFrameBurst)}
+	s.clk.AfterFunc(s.cfg.ConnectTimeout, func() {
+		ps.mu.Lock()
+		joined := ps.id != ""
+		ps.mu.Unlock()
+		if !joined {
+			c.Close(protocol.CloseBadRequest, "no page view in time")
+		}
+	})
+	return ps
 }
 
 // Frame handles one frame of the loader.

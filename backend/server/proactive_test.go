@@ -298,6 +298,7 @@ func TestPresenceRefusals(t *testing.T) {
 		opts.Configure = func(c *config.Config) {
 			c.Presence = presence.Limits{PerAddress: 5}
 			c.VisitorConnectsPerMinute = 1000
+			c.ConnectTimeout = 2 * time.Second
 		}
 		env := servertest.Start(t, opts)
 		ctx := ctxT(t)
@@ -315,6 +316,14 @@ func TestPresenceRefusals(t *testing.T) {
 			}
 		}
 		view := protocol.PresenceView{T: "view", Connector: env.Demo.ConnectorHash, Page: shop + "/", VisitorID: "b"}
+		// A socket that says nothing is closed after the connect timeout.
+		silent, err := dialLoader(t, ctx, env, shop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := silent.closedWith(ctx); got != websocket.StatusCode(protocol.CloseBadRequest) {
+			t.Fatalf("a silent socket closed with %v", got)
+		}
 		// Off by default.
 		refused("presence off", shop, view, protocol.CloseUnknownConnector)
 		withPresence(env, t)
