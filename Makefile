@@ -86,7 +86,7 @@ load: $(BIN)/parley $(BIN)/parley-load
 	if [ "$(DB)" = postgres ]; then \
 	  name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
 	  db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
-	DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 \
+	DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 PARLEY_PRESENCE_PER_ADDRESS=1000000 PARLEY_PRESENCE_PER_CONNECTOR=1000000 \
 	  ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
 	for i in $$(seq 50); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
 	rc=0; echo -n "load_$(DB) "; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir $(LOAD_ARGS) || rc=$$?; \

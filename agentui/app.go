@@ -207,6 +207,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleSupervise(ctx)
 	a.handleTransfer(ctx)
 	a.handleDirect(ctx)
+	a.handleProactive(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()

@@ -177,6 +177,7 @@ func (a *App) renderSidebar() app.UI {
 				app.Range(chats).Slice(func(i int) app.UI { return a.renderTab(chats[i]) }),
 			),
 		),
+		a.renderVisitors(),
 		app.If(len(ended) > 0, func() app.UI {
 			return app.Section().Class("ended").Aria("label", "Recently ended chats").Body(
 				app.H2().Body(app.Text("Recently ended"), app.Span().Class("count").Text(len(ended))),

@@ -206,6 +206,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.transferAcked(cmd)
 	case *protocol.DirectStart:
 		d.directAcked(id, a)
+	case *protocol.VisitorInvite:
+		d.proactiveAcked(cmd, a)
 	case *protocol.FileSend:
 		// The ack says the file is in the chat. Its message event came first (events keep their
 		// order); should it have matched nothing, the pending line must not wait forever.
@@ -268,6 +270,8 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 		if d.directRefused(id, e) {
 			return nil // the reason shows in the card
 		}
+	case *protocol.VisitorInvite:
+		d.proactiveRefused(cmd)
 	default:
 		d.teamRefused(cmd)
 	}

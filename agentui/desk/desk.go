@@ -289,6 +289,8 @@ type Desk struct {
 	TargetsState string
 	// DirectForm is the open card for a first message to a colleague (direct.go).
 	DirectForm *DirectForm
+	// Proactive is the visitors on the site now and the invitation being written (proactive.go).
+	Proactive Proactive
 	// Selected is the chat shown in the chat pane.
 	Selected string
 	// Filter narrows offers and chats to one connector; zero shows all.

@@ -68,6 +68,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		d.colleaguesStale = true
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
+	case *protocol.VisitorsOnline:
+		d.onlineVisitors(b)
 	case *protocol.VisitorPage:
 		if c := d.Chat(ev.Chat); c != nil {
 			c.Visitor.Page, c.Visitor.Referrer = b.Page, b.Referrer
@@ -410,6 +412,9 @@ func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time
 
 // closedText says why a chat ended, for the agent.
 func closedText(c protocol.Cause) string {
+	if t := proactiveClosedText(c); t != "" {
+		return t
+	}
 	switch c {
 	case protocol.CauseVisitor:
 		return "The visitor closed the chat"

@@ -7,7 +7,7 @@
   var script = d.currentScript;
   var src = script && script.src ? new URL(script.src, location.href) : null;
   var origin = src ? src.origin : location.origin;
-  var cfg = {}, started = false, avail = true, title = '';
+  var cfg = {}, started = false, avail = true, title = '', inv = 0, pws;
   var host, root, btn, badge, dot, panel, frame, frameReady = false, pending = [];
   var st = { open: false, unread: 0, active: false };
   var POS = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center-left', 'center-right'];
@@ -144,7 +144,7 @@
     if (frame || !panel) return;
     var conf = {
       c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: cfg.pdata, udata: cfg.udata,
-      texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri
+      texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv
     };
     var q = '?c=' + encodeURIComponent(cfg.hash) + (cfg.wsUri ? '&ws=' + encodeURIComponent(cfg.wsUri) : '');
     frame = d.createElement('iframe');
@@ -170,6 +170,8 @@
 
   function close() {
     if (!btn) return;
+    if (inv && pws) pws.send('{"t":"dismiss"}');
+    inv = 0;
     var had = st.open;
     st.open = false;
     post({ parley: 'hide' });
@@ -210,6 +212,31 @@
     }
   });
 
+  // Visitor presence: a socket of its own reports the page view and heartbeats, and brings an
+  // agent's invitation, on which the chat (the WebAssembly) loads, showing the agent's message.
+  function presence() {
+    var k = 'parley.v', vid, back = true;
+    try { vid = localStorage.getItem(k); } catch (e) { /* blocked */ }
+    if (!vid) {
+      back = false;
+      vid = Math.random().toString(36).slice(2) + Date.now().toString(36);
+      try { localStorage.setItem(k, vid); } catch (e) { /* blocked */ }
+    }
+    pws = new WebSocket((cfg.wsUri || origin).replace(/^http/, 'ws') + '/ws/presence');
+    pws.onopen = function () {
+      pws.send(JSON.stringify({ t: 'view', c: cfg.hash, u: location.href, ti: d.title, r: d.referrer, v: vid, n: back }));
+      setInterval(function () { if (!d.hidden) pws.send('{"t":"hb"}'); }, 30000);
+    };
+    pws.onmessage = function (e) {
+      var m = JSON.parse(e.data);
+      if (m.t === 'invite') {
+        if (frame && !st.active) { panel.removeChild(frame); frame = null; frameReady = false; }
+        inv = { chat: m.chat, token: m.token };
+        open();
+      } else inv = 0;
+    };
+  }
+
   function start() {
     if (started || !cfg.hash) return;
     started = true;
@@ -235,6 +262,7 @@
             if (!cfg.position && r.j.position) cfg.position = r.j.position;
           }
           draw();
+          if (r && r.j.presence && w.WebSocket) presence();
           if (resume) {
             makeFrame();
             if (saved.o) open();

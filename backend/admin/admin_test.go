@@ -312,6 +312,34 @@ func scenarios() []scenario {
 					t.Fatalf("waiting %v %v %v", c.Waiting1, c.Waiting2, c.WaitingFinal)
 				}
 			}},
+		// Visitor presence is switched on and off by the checkbox.
+		{name: "connector visitor presence on", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("visitor_presence", "on")
+				v.Set("waiting1", "20")
+				v.Set("waiting2", "45")
+				v.Set("waiting_final", "240")
+			}), status: 303, want: []string{"/admin/connectors/{conn}?saved=1"},
+			after: func(t *testing.T, fx *fixture) {
+				if c := must(fx.st.Connector(context.Background(), id(fx, "{conn}"))); !c.VisitorPresence {
+					t.Fatal("visitor presence not saved")
+				}
+			}},
+		{name: "connector visitor presence shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
+			want: []string{`name="visitor_presence" value="on" checked`}},
+		{name: "connector visitor presence off", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("waiting1", "20")
+				v.Set("waiting2", "45")
+				v.Set("waiting_final", "240")
+			}), status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				if c := must(fx.st.Connector(context.Background(), id(fx, "{conn}"))); c.VisitorPresence {
+					t.Fatal("visitor presence not switched off")
+				}
+			}},
 		{name: "connector waiting messages shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
 			want: []string{`name="waiting1" value="20"`, `name="waiting2" value="45"`, `name="waiting_final" value="240"`, "&#34;waitingFinal&#34;"}},
 		{name: "connector waiting messages out of order", as: "admin", method: "POST", path: "/admin/connectors/{conn}",

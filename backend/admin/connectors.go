@@ -115,6 +115,7 @@ func connectorForm(conn store.Connector) *Form {
 	f.Set("idle_warning", itoa(tb.IdleWarning))
 	f.Set("max_message_length", itoa(tb.MaxMessageLength))
 
+	f.SetBool("visitor_presence", conn.VisitorPresence)
 	f.SetBool("whatsapp_enabled", conn.WhatsAppEnabled)
 	f.Set("whatsapp_number", conn.WhatsAppNumber)
 	return f
@@ -260,6 +261,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		f.Errors["idle_warning"] = "The warning must come before the idle timeout (fewer seconds), and needs a timeout."
 	}
 	conn.Toolbox = tb.JSON()
+	conn.VisitorPresence = f.Checked("visitor_presence")
 
 	// WhatsApp.
 	conn.WhatsAppEnabled = f.Checked("whatsapp_enabled")

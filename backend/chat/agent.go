@@ -111,6 +111,8 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.directStart(ctx, cmd, b)
 	case *protocol.Activity:
 		ss.activity(ctx, cmd)
+	case *protocol.VisitorInvite:
+		ss.visitorInvite(ctx, cmd, b)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
@@ -183,6 +185,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	sort.Slice(ready.Offers, func(i, j int) bool { return ready.Offers[i].Expires.Before(ready.Offers[j].Expires) })
 	ss.reply(id, nil, nil)
 	ss.send(protocol.Event{Body: ready})
+	s.sendVisitors(ss, user.TenantID)
 }
 
 // agentLeft handles an agent session's end: an agent whose last connection went away has the

@@ -50,6 +50,8 @@ type liveChat struct {
 	// restored is set for chats loaded from the store at start, whose earlier command answers
 	// are only in the store.
 	restored bool
+	// proactive is set for a chat an agent started with a visitor on the site (proactive.go).
+	proactive *proactiveInvite
 }
 
 // member is an agent in a chat.

@@ -286,6 +286,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 	for uid, inv := range invites {
 		s.inviteOver(chatID, uid, inv, "closed")
 	}
+	s.proactiveClosed(chatID)
 	if !ch.isDirect() { // the routing engine never had it
 		s.router.Submit(acd.ChatClosed{Chat: acd.ChatID(chatID)})
 	}

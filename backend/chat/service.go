@@ -81,6 +81,8 @@ type Config struct {
 	// average, CommandBurst at once (20 and 60). More are answered with rate_limited.
 	CommandRate  float64
 	CommandBurst int
+	// Presence bounds the visitors online that loaders report (proactive chats).
+	Presence PresenceLimits
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -138,6 +140,7 @@ type Service struct {
 	closed   bool
 
 	sup      supervision // the supervisors' live lists
+	pro      *proactive  // visitors online and proactive chats (proactive.go)
 	messages atomic.Uint64
 	stop     chan struct{}
 	ctx      context.Context // ends when the service closes
@@ -177,6 +180,7 @@ func New(ctx context.Context, st Store, set Settings, bus Bus, cfg Config) (*Ser
 		return nil, err
 	}
 	s.unsub = append(s.unsub, bus.SubscribeSettings(s.settingChanged))
+	s.startProactive(bus, cfg.Presence)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.sweep() }()
 	return s, nil

@@ -540,6 +540,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 			return
 		}
 		s.visitorActive(ch)
+		s.proactiveAnswered(ch.id)
 	}
 	p := &inflight{hash: hash, waiters: []func(*protocol.Ack, error){answer}}
 	ch.inflight[key] = p

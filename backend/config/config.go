@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/backend/presence"
+
 	"github.com/parleychat/parley/backend/clientip"
 )
 
@@ -37,6 +39,11 @@ type Config struct {
 	// AgentWarning is how long before that the agent is warned (PARLEY_AGENT_WARNING,
 	// -agent-warning; default 20s).
 	AgentWarning time.Duration
+	// Presence bounds the visitors online that loaders report for proactive chats (per address,
+	// per connector, idle time, the grace for an invited visitor's next page); zero values take
+	// package presence's defaults (PARLEY_PRESENCE_PER_ADDRESS, default 20, and
+	// PARLEY_PRESENCE_PER_CONNECTOR, default 500; the times are not configurable).
+	Presence presence.Limits
 	// SessionTTL is how long an agent's sign-in lasts (PARLEY_SESSION_TTL, -session-ttl; 12h).
 	SessionTTL time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (PARLEY_SHUTDOWN_TIMEOUT; 15s).
@@ -156,6 +163,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
 	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
 	whole("PARLEY_COMMIT_QUEUE", &c.CommitQueue)
+	whole("PARLEY_PRESENCE_PER_ADDRESS", &c.Presence.PerAddress)
+	whole("PARLEY_PRESENCE_PER_CONNECTOR", &c.Presence.PerConnector)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}

@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
+		Presence: cfg.Presence,
 	})
 	if err != nil {
 		s.settings.Close()
@@ -180,6 +181,11 @@ func (s *Server) routes() *fiber.App {
 	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
 	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
+	// The loaders' presence sockets (proactive chats) have their own connect budget, since a
+	// visitor opens one per page; each waits for few frames, so its send queue is short.
+	presenceLimit := connectLimit(s.cfg.VisitorConnectsPerMinute, "too many page views from your address; try again in a minute")
+	loaders := func(c *realtime.Conn) realtime.Session { return s.chats.OpenPresence(c) }
+	app.Get("/ws/presence", presenceLimit, s.hub.Handle(loaders, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log, SendQueue: 8}))
 	app.Get("/ws/agent", agentLimit, s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
 }
@@ -215,7 +221,7 @@ func (w widgetConnectors) WidgetConnector(ctx context.Context, hash string) (wid
 	if err != nil {
 		return widgetsite.WidgetInfo{}, err
 	}
-	info := widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: w.s.chats.ConnectorOpen(c), Title: c.Title}
+	info := widgetsite.WidgetInfo{AllowedOrigins: c.AllowedOrigins, Open: w.s.chats.ConnectorOpen(c), Title: c.Title, Presence: c.VisitorPresence}
 	if tb, err := store.ParseToolbox(c.Toolbox); err == nil {
 		info.Position = tb.Position
 	}

@@ -215,7 +215,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 				t.Fatalf("user = %+v", u)
 			}
 			con := must[Connector](t)(s.Connector(ctx, 1))
-			if !slices.Equal(con.AllowedOrigins, []string{"https://shop.example"}) || con.Texts["welcomeMessage"] != "Hallo!" {
+			if !slices.Equal(con.AllowedOrigins, []string{"https://shop.example"}) || con.Texts["welcomeMessage"] != "Hallo!" || con.VisitorPresence {
 				t.Fatalf("connector = %+v", con)
 			}
 			if fs := must[[]SurveyField](t)(s.SurveyFields(ctx, con.ID, SurveyPreChat)); len(fs) != 1 || fs[0].Name != "order" {

@@ -77,4 +77,9 @@ ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds integer NOT NULL DEFAU
 		`ALTER TABLE chats ADD COLUMN kind text NOT NULL DEFAULT '';
 ALTER TABLE chats ADD COLUMN peer_id bigint NOT NULL DEFAULT 0;
 ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds bigint NOT NULL DEFAULT 300;`)},
+	// Connectors may report the visitors on their site to agents, who then start chats with
+	// them; off unless an admin switches it on.
+	{version: 8, name: "connector visitor presence", up: sqlUp(
+		`ALTER TABLE connectors ADD COLUMN visitor_presence numeric NOT NULL DEFAULT false;`,
+		`ALTER TABLE connectors ADD COLUMN visitor_presence boolean NOT NULL DEFAULT false;`)},
 }

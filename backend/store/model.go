@@ -90,6 +90,10 @@ type Connector struct {
 	WhatsAppAPIKey  string // TynTec API key
 	WhatsAppNumber  string // E.164
 
+	// VisitorPresence lets the loader report the visitors on the site, whom agents then see and
+	// invite into a chat (proactive chats). Off by default: it opens a socket per page view.
+	VisitorPresence bool
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

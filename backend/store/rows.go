@@ -77,6 +77,7 @@ type connectorRow struct {
 	WhatsAppEnabled           bool   `gorm:"column:whatsapp_enabled"`
 	WhatsAppAPIKey            string `gorm:"column:whatsapp_api_key"`
 	WhatsAppNumber            string `gorm:"column:whatsapp_number"`
+	VisitorPresence           bool
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 }
@@ -336,7 +337,8 @@ func connectorToRow(c Connector) (connectorRow, error) {
 		ReconnectWindowSec: seconds(c.ReconnectWindow),
 		Waiting1Sec:        seconds(c.Waiting1), Waiting2Sec: seconds(c.Waiting2), WaitingFinalSec: seconds(c.WaitingFinal),
 		WhatsAppEnabled: c.WhatsAppEnabled, WhatsAppAPIKey: c.WhatsAppAPIKey, WhatsAppNumber: c.WhatsAppNumber,
-		CreatedAt: normTime(c.CreatedAt), UpdatedAt: normTime(c.UpdatedAt),
+		VisitorPresence: c.VisitorPresence,
+		CreatedAt:       normTime(c.CreatedAt), UpdatedAt: normTime(c.UpdatedAt),
 	}, nil
 }
 
@@ -351,7 +353,8 @@ func (r connectorRow) domain() (Connector, error) {
 		ReconnectWindow: duration(r.ReconnectWindowSec),
 		Waiting1:        duration(r.Waiting1Sec), Waiting2: duration(r.Waiting2Sec), WaitingFinal: duration(r.WaitingFinalSec),
 		WhatsAppEnabled: r.WhatsAppEnabled, WhatsAppAPIKey: r.WhatsAppAPIKey, WhatsAppNumber: r.WhatsAppNumber,
-		CreatedAt: normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
+		VisitorPresence: r.VisitorPresence,
+		CreatedAt:       normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
 	}
 	var skills [3]skillJSON
 	if err := fromJSONText(r.Skills, &skills); err != nil {

@@ -179,7 +179,7 @@ func (s *site) status(c *fiber.Ctx) error {
 			"error": "the website " + site + " is not allowed to use chat connector \"" + hash + "\"; add this origin to the connector's allowed origins",
 		})
 	}
-	return c.JSON(fiber.Map{"open": info.Open, "title": info.Title, "position": info.Position})
+	return c.JSON(fiber.Map{"open": info.Open, "title": info.Title, "position": info.Position, "presence": info.Presence})
 }
 
 // statusPreflight answers CORS preflights; the loader's plain GET does not need one, but a

@@ -32,6 +32,8 @@ type WidgetInfo struct {
 	// Position is the connector's default launcher position (one of the six MiCC positions),
 	// "" for the widget's default; the page's configuration wins.
 	Position string
+	// Presence says the loader reports page views on /ws/presence (proactive chats).
+	Presence bool
 }
 
 // Connectors looks connectors up by their public hash.

@@ -321,6 +321,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent",
 		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
 		TypeDirectStart: "agent", TypeActivity: "agent",
+		TypeVisitorInvite: "agent",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {

@@ -49,6 +49,7 @@ func main() {
 	a := &app{jobs: make(chan func(), 256), wsURL: ws, hostOrigin: hostOrigin, storageKey: "parley.chat." + cfg.Connector,
 		origin: global.Get("location").Get("origin").String(), files: map[string]js.Value{}}
 	a.m = chat.Restore(cfg, []byte(storageGet(a.storageKey)), time.Now(), sessionMaxAge)
+	a.m.Invited(readInvite())
 	a.v = newView(a)
 	a.listenToHost()
 	a.connect()

@@ -31,6 +31,8 @@ type options struct {
 	// storm makes every visitor, once its chat is active, drop its connection at the same
 	// moment as all the others and come back: connect, resume, then send its messages.
 	storm bool
+	// presence is how many loaders' presence sockets to hold through the run (presence.go).
+	presence int
 }
 
 // Result is the run's outcome, printed as one JSON line.
@@ -49,6 +51,7 @@ type Result struct {
 	ResumeP50ms float64 `json:"resume_p50_ms,omitempty"`
 	ResumeP99ms float64 `json:"resume_p99_ms,omitempty"`
 	Errors      int     `json:"errors"`
+	PresenceResult
 }
 
 // JSON renders the result.
@@ -92,6 +95,13 @@ func run(ctx context.Context, o options) (Result, error) {
 	ws := "ws://" + base.Host
 	if base.Scheme == "https" {
 		ws = "wss://" + base.Host
+	}
+	var pres *presenceSockets
+	if o.presence > 0 {
+		if pres, err = openPresence(ctx, base.Scheme+"://"+base.Host, ws, hash, o.presence); err != nil {
+			return Result{}, err
+		}
+		defer pres.close()
 	}
 	t := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{}}
 
@@ -159,7 +169,11 @@ func run(ctx context.Context, o options) (Result, error) {
 	}
 	stopAgents()
 	agents.Wait()
-	return summarize(t, elapsed), nil
+	r := summarize(t, elapsed)
+	if pres != nil {
+		r.PresenceResult = pres.res
+	}
+	return r, nil
 }
 
 // summarize computes the result from the tally.
@@ -440,6 +454,13 @@ func prepare(ctx context.Context, o options) (string, []login, error) {
 		return "", nil, err
 	}
 	policy.MaxChatsPerIP, policy.MaxChatsPerVisitor = 0, 0
+	if o.presence > 0 && !conn.VisitorPresence {
+		// The loaders' presence sockets need the connector's visitor presence.
+		conn.VisitorPresence = true
+		if conn, err = st.UpdateConnector(ctx, conn); err != nil {
+			return "", nil, fmt.Errorf("switch visitor presence on: %w", err)
+		}
+	}
 	if _, err := st.SaveTenantSettings(ctx, policy); err != nil {
 		return "", nil, fmt.Errorf("lift the open-chat caps: %w", err)
 	}

@@ -7,6 +7,10 @@
 // The agents are accounts in the server's database. The tool prepares them (load-agent-N in
 // the first tenant, member of the connector's group, with enough capacity) through the same
 // database the server uses: -data for the embedded SQLite directory, or DATABASE_URL.
+//
+// With -presence N it also holds N loaders' presence sockets (visitors on the site of a
+// connector with visitor presence, which it switches on) through the run, and reports the
+// server heap each one takes.
 package main
 
 import (
@@ -29,9 +33,10 @@ func main() {
 	flag.StringVar(&o.dataDir, "data", "./data", "the server's embedded database directory, to prepare the load agents")
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the server's PostgreSQL URL instead of -data (DATABASE_URL)")
 	flag.StringVar(&o.connector, "connector", "", "connector hash (default: the first tenant's first connector)")
+	flag.IntVar(&o.presence, "presence", 0, "loaders' presence sockets (visitors on the site, idle) to hold through the run; the result says the server heap each takes")
 	flag.BoolVar(&o.storm, "storm", false, "a reconnect storm: once every chat is active, all visitors drop and come back at once")
 	flag.Parse()
-	if o.visitors <= 0 || o.agents <= 0 || o.messages < 0 || o.duration <= 0 || o.rate < 0 {
+	if o.visitors <= 0 || o.agents <= 0 || o.messages < 0 || o.duration <= 0 || o.rate < 0 || o.presence < 0 {
 		fmt.Fprintln(os.Stderr, "parley-load: -visitors and -agents must be positive, -messages, -rate not negative, -duration positive")
 		os.Exit(2)
 	}
