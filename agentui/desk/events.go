@@ -121,7 +121,10 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.Link = LinkOnline
 	d.User = r.User
 	d.Statuses = r.Statuses
-	d.Status, d.confirmed = r.Status, r.Status
+	d.confirmed = r.Status
+	if !d.outbox.has(protocol.TypeStatusSet) { // a choice on its way stays shown: it is re-sent below
+		d.Status = r.Status
+	}
 
 	// Offers: the server's list is the truth; keep local receive times for known ones.
 	old := map[string]*Offer{}

@@ -104,3 +104,28 @@ func TestDotColorIsTheBackgroundAndVisible(t *testing.T) {
 		}
 	}
 }
+
+// A status chosen while the link drops stays shown across the reconnect's agent.ready, which
+// was made before the choice reached the server, and is sent again after it.
+func TestStatusChoiceSurvivesReconnect(t *testing.T) {
+	d := newDesk()
+	r := ready()
+	r.Body.(*protocol.AgentReady).Status = 0
+	d.Apply(r, t0)
+	d.SetStatus(1)
+	again := ready()
+	again.Body.(*protocol.AgentReady).Status = 0
+	_, cmds := d.Apply(again, t0)
+	if d.Status != 1 || !d.ReceivesOffers() {
+		t.Fatalf("the choice was lost on agent.ready: status %d", d.Status)
+	}
+	resent := false
+	for _, c := range cmds {
+		if b, ok := c.Body.(*protocol.StatusSet); ok && b.Status == 1 {
+			resent = true
+		}
+	}
+	if !resent {
+		t.Fatalf("the choice was not sent again: %+v", cmds)
+	}
+}

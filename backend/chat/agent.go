@@ -285,6 +285,8 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 	if reason == "" && !found.AgentSettable {
 		return protocol.Errorf(protocol.CodeForbidden, "status %q cannot be set by agents", found.Name)
 	}
+	s.userMu.Lock()
+	defer s.userMu.Unlock()
 	if err := s.st.SetUserStatus(ctx, userID, statusID); err != nil {
 		return err
 	}

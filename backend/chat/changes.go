@@ -166,6 +166,8 @@ func (s *Service) userChanged(ctx context.Context, c changes.Setting) error {
 	if a == nil {
 		return nil // not signed in: the engine learns the settings at the next sign-in
 	}
+	s.userMu.Lock()
+	defer s.userMu.Unlock()
 	u, err := s.st.User(ctx, c.ID)
 	if err != nil {
 		return err

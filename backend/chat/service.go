@@ -132,6 +132,10 @@ type Service struct {
 	unsub  []func()
 
 	mu       sync.Mutex
+	// userMu orders an agent's status writes (setStatus) with reloads of agents' user rows
+	// (userChanged): a reload that read the row before a status was written must not install
+	// the older status after it. Taken before mu, never inside it.
+	userMu sync.Mutex
 	chats    map[string]*liveChat
 	agents   map[int64]*liveAgent
 	sessions map[*Session]struct{}
