@@ -481,6 +481,7 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.btnStart, t.Get(uitext.StartChat))
 	setText(v.msgLabel, m.Placeholder())
 	setAttr(v.msg, "placeholder", m.Placeholder())
+	setAttr(v.q, "placeholder", m.Placeholder())
 	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))

@@ -877,6 +877,9 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	}
 	fields := m.PreChat()
 	nameAt := nameField(fields)
+	if name == "" {
+		name = m.PageName()
+	}
 	if nameAt < 0 && name == "" {
 		m.FieldError = uitext.NameRequired
 	} else if n := utf8.RuneCountInString(question); n > m.MaxMessage() {
