@@ -156,7 +156,10 @@ func TestDocumentChat(t *testing.T) {
 		if _, err := agent.Call(ctx, chatID, &protocol.Send{Text: "It ships today."}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Await(ctx, func(ev protocol.Event) bool { m, ok := ev.Body.(*protocol.Message); return ok && m.Text == "It ships today." }); err != nil {
+		if _, err := v.Await(ctx, func(ev protocol.Event) bool {
+			m, ok := ev.Body.(*protocol.Message)
+			return ok && m.Text == "It ships today."
+		}); err != nil {
 			t.Fatalf("the agent's answer: %v", err)
 		}
 		if _, err := agent.Call(ctx, chatID, &protocol.Close{}); err != nil {
