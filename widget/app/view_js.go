@@ -158,6 +158,15 @@ func (v *view) wire() {
 			}
 		})
 	})
+	// A visitor already named (by the page, jtel pdata, or by a survey field) has no name field:
+	// the question is the chat's editor, and Enter sends the first message, which opens the
+	// chat, as in the chat itself.
+	on(v.q, "keydown", func(ev js.Value) {
+		if v.name.Get("hidden").Bool() && ev.Get("key").String() == "Enter" && !ev.Get("shiftKey").Bool() && !ev.Get("isComposing").Bool() {
+			ev.Call("preventDefault")
+			v.form.Call("requestSubmit")
+		}
+	})
 	on(v.postForm, "submit", func(ev js.Value) {
 		ev.Call("preventDefault")
 		answers := v.post.answers()
