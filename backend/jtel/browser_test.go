@@ -236,3 +236,51 @@ func waitConsole(t *testing.T, b *browsertest.Browser, want string) {
 	}
 	t.Fatalf("no %q in the console: %q", want, b.Errors())
 }
+
+// BaseResourceURI and BaseWSURI name the server the chat talks to, whatever server chat.js
+// came from: here chat.js comes from 127.0.0.1 and both name the same Parley as localhost.
+// pdata and udata values that are not text reach the agent written out.
+func TestSnippetBaseURIsInChromium(t *testing.T) {
+	browsertest.ChromiumPath(t)
+	browsertest.RequireBuilt(t, "widget/manifest.json")
+	env := servertest.Start(t, servertest.Options{})
+	port := env.URL[strings.LastIndex(env.URL, ":")+1:]
+	other := "localhost:" + port
+	snippet := `<script src='` + env.URL + `/gui//chat.js'></script>
+<script>JTEL.initChat({Hash: '` + env.Demo.ConnectorHash + `', BaseWSURI: 'ws://` + other + `', BaseResourceURI: 'http://` + other + `/gui',
+  pdata: {name: 'John Doe', userdata: 123456, userdata2: true}, udata: {cart: {items: 2}}});</script>`
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body><h1>Shop</h1>` + snippet + `</body></html>`))
+	}))
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	anna := signIn(t, env)
+
+	b := browsertest.New(t, browsertest.Options{Name: "jtel", Lang: "en-US", AcceptLanguage: "en-US,en", Flags: []chromedp.ExecAllocatorOption{browsertest.SiteIsolation}})
+	b.Do(chromedp.Navigate(srv.URL))
+	b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
+	b.Click(browsertest.WidgetLauncher)
+	src := browsertest.Eval[string](b, `document.querySelector('parley-chat').shadowRoot.querySelector('iframe').src`)
+	if !strings.HasPrefix(src, "http://"+other+"/widget/frame?") || !strings.Contains(src, "ws=ws%3A%2F%2Flocalhost%3A"+port) {
+		t.Fatalf("the chat frame is %s, want it from BaseResourceURI's server talking to BaseWSURI", src)
+	}
+	f := b.Frame("jtel-frame", "http://"+other+"/widget/frame")
+	fwait(f, "the focused editor", `document.activeElement === document.querySelector('#f-q')`)
+	b.Do(chromedp.KeyEvent("Hi"), pressEnter)
+	offerEv, _ := agentAwait(t, anna, "the offer", func(_ protocol.Event, o *protocol.Offer) bool { return o.Visitor == "John Doe" })
+	agentCall(t, anna, offerEv.Chat, &protocol.OfferAccept{})
+	_, opened := agentAwait(t, anna, "chat.opened", func(_ protocol.Event, o *protocol.ChatOpened) bool { return o.Chat.ID == offerEv.Chat })
+	vi := opened.Chat.Visitor
+	if vi.PData["userdata"] != "123456" || vi.PData["userdata2"] != "true" || vi.UData["cart"] != `{"items":2}` {
+		t.Fatalf("the agent sees pdata %v udata %v", vi.PData, vi.UData)
+	}
+	fwait(f, "the agent joined", `document.querySelector('#log').textContent.includes('Anna')`)
+	shot(b, f, "6-base-uris")
+	b.AssertNoConsoleErrors()
+}
