@@ -122,7 +122,7 @@ func TestSnippetOnAnotherOriginInChromium(t *testing.T) {
 	f := b.Frame("jtel-frame", "/widget/frame")
 	fwait(f, "the editor with editorPlaceholder, focused, no name asked",
 		`(() => { const q = document.querySelector('#f-q'); return q.placeholder === 'Enter your message here.' &&
-			document.activeElement === q && document.querySelector('#f-name').hidden; })()`)
+			document.activeElement === q && document.querySelector('#f-name').hidden && document.querySelector('.welcome').hidden; })()`)
 	shot(b, f, "2-editor")
 
 	// The first message, sent with Enter, opens the event.

@@ -345,6 +345,9 @@ func (v *view) renderSurveys(m *chat.Model, t uitext.Texts) {
 		v.pre.showErrors(m.FieldMessage)
 	}
 	asksName := m.AsksName()
+	// The greeting asks for the name; a visitor the page named (jtel pdata) goes straight to
+	// the editor.
+	show(v.welcome, m.PageName() == "")
 	show(v.nameLabel, asksName)
 	show(v.name, asksName)
 	setAttr(v.name, "aria-invalid", strconv.FormatBool(m.FieldError == uitext.NameRequired))
