@@ -18,6 +18,14 @@
 //   - A snippet without Hash, or with a BaseWSURI that is not ws:// or wss://, writes the
 //     reason to the browser's console ("JTEL.initChat: …"); an unknown connector or a site
 //     the connector does not allow gets the widget loader's console message and no launcher.
+//   - A visitor named by pdata is not asked for a name: the chat opens on the editor, which
+//     shows the connector's editorPlaceholder, and the first message opens the chat, which
+//     gets welcomeMessage (just before the message, in Parley's order).
+//   - "No agent available" (noAgents) means that nobody who could take the chat is signed in
+//     at the request: no agent of the connector's ACD group connected in a status that allows
+//     chat with room for chats. Busy agents count as available, since the chat waits for them.
+//     The chat waits on after noAgents; the end of the free-agent search closes it with
+//     byeNoAgent (backend/chat, backend/acd).
 package jtel
 
 import (
