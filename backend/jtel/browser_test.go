@@ -239,7 +239,8 @@ func waitConsole(t *testing.T, b *browsertest.Browser, want string) {
 
 // BaseResourceURI and BaseWSURI name the server the chat talks to, whatever server chat.js
 // came from: here chat.js comes from 127.0.0.1 and both name the same Parley as localhost.
-// pdata and udata values that are not text reach the agent written out.
+// pdata and udata values that are not text reach the agent written out, and one longer than
+// the protocol allows arrives cut rather than costing the chat.
 func TestSnippetBaseURIsInChromium(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	browsertest.RequireBuilt(t, "widget/manifest.json")
@@ -248,7 +249,7 @@ func TestSnippetBaseURIsInChromium(t *testing.T) {
 	other := "localhost:" + port
 	snippet := `<script src='` + env.URL + `/gui//chat.js'></script>
 <script>JTEL.initChat({Hash: '` + env.Demo.ConnectorHash + `', BaseWSURI: 'ws://` + other + `', BaseResourceURI: 'http://` + other + `/gui',
-  pdata: {name: 'John Doe', userdata: 123456, userdata2: true}, udata: {cart: {items: 2}}});</script>`
+  pdata: {name: 'John Doe', userdata: 123456, userdata2: true, userdata3: 'x'.repeat(1200)}, udata: {cart: {items: 2}}});</script>`
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +278,8 @@ func TestSnippetBaseURIsInChromium(t *testing.T) {
 	agentCall(t, anna, offerEv.Chat, &protocol.OfferAccept{})
 	_, opened := agentAwait(t, anna, "chat.opened", func(_ protocol.Event, o *protocol.ChatOpened) bool { return o.Chat.ID == offerEv.Chat })
 	vi := opened.Chat.Visitor
-	if vi.PData["userdata"] != "123456" || vi.PData["userdata2"] != "true" || vi.UData["cart"] != `{"items":2}` {
+	if vi.PData["userdata"] != "123456" || vi.PData["userdata2"] != "true" || vi.UData["cart"] != `{"items":2}` ||
+		vi.PData["userdata3"] != strings.Repeat("x", 1000) {
 		t.Fatalf("the agent sees pdata %v udata %v", vi.PData, vi.UData)
 	}
 	fwait(f, "the agent joined", `document.querySelector('#log').textContent.includes('Anna')`)

@@ -221,6 +221,17 @@ func TestDocumentErrors(t *testing.T) {
 			t.Fatalf("chat state %+v", st)
 		}
 
+		// pdata the protocol cannot hold is refused, and no chat opens (the widget fits the
+		// page's data to the limits before it asks; other clients learn why here).
+		v3, _ := visitor(t, env, env.Demo.ConnectorHash, "en")
+		for _, pd := range []map[string]string{{"userdata": strings.Repeat("x", 1001)}, {"userdata": "a\x00b"}} {
+			_, err := v3.Call(ctx, "", &protocol.ChatRequest{Name: "John Doe", PData: pd})
+			var perr *protocol.Error
+			if !errors.As(err, &perr) || (perr.Code != protocol.CodeTooLarge && perr.Code != protocol.CodeInvalid) {
+				t.Fatalf("pdata %.20q answered %v", pd["userdata"], err)
+			}
+		}
+
 		// Out of service: the first message opens no event.
 		env.ChangeConnector(t, func(c *store.Connector) { c.OutOfService = true })
 		v2, _ := visitor(t, env, env.Demo.ConnectorHash, "en")

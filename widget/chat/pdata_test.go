@@ -1,9 +1,11 @@
 package chat
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -44,5 +46,40 @@ func TestPageNameEdges(t *testing.T) {
 	h = newHarness(t, Config{PData: map[string]string{"name": strings.Repeat("é", 500)}})
 	if n := len([]rune(h.m.PageName())); n == 0 || n >= 500 {
 		t.Fatalf("page name of %d runes", n)
+	}
+}
+
+// Oversized, broken or too many pdata and udata entries cost those entries, not the chat: the
+// request passes the protocol's own validation, and the console hears what was changed.
+func TestPageDataFitsTheLimits(t *testing.T) {
+	pdata := map[string]string{"name": "Jo\x00hn", "email": strings.Repeat("a", 300) + "@example.com",
+		"userdata": strings.Repeat("x", limits.DataValueRunes+5), "nul": "a\x00b", "bad": "a\xffb",
+		strings.Repeat("k", limits.DataKeyRunes+1): "long key", "": "empty key"}
+	udata := map[string]string{}
+	for i := range limits.DataEntries + 3 {
+		udata[fmt.Sprintf("f%03d", i)] = "v"
+	}
+	h := newHarness(t, Config{PData: pdata, UData: udata})
+	h.connect(open())
+	if !h.m.StartChat("", "Hi", "", nil) {
+		t.Fatalf("StartChat refused: %q", h.m.FieldError)
+	}
+	req := h.sent()[0].Body.(*protocol.ChatRequest)
+	if err := req.Validate(); err != nil {
+		t.Fatalf("the request does not validate: %v", err)
+	}
+	if req.Name != "John" || req.Email != "" || req.PData["nul"] != "ab" || req.PData["bad"] != "ab" ||
+		len([]rune(req.PData["userdata"])) != limits.DataValueRunes || len(req.PData) != 5 {
+		t.Fatalf("request %q %q pdata %v", req.Name, req.Email, req.PData)
+	}
+	if len(req.UData) != limits.DataEntries || req.UData["f000"] != "v" || req.UData[fmt.Sprintf("f%03d", limits.DataEntries)] != "" {
+		t.Fatalf("udata of %d entries", len(req.UData))
+	}
+	if logs := strings.Join(h.m.Logs(), "\n"); !strings.Contains(logs, "pdata.userdata is cut") || !strings.Contains(logs, "udata: only the first 50") {
+		t.Fatalf("logs %q", logs)
+	}
+	// The page's own maps are left as they were.
+	if pdata["nul"] != "a\x00b" {
+		t.Fatal("the page's pdata was changed")
 	}
 }
