@@ -14,7 +14,9 @@
 //     document, names the server the chat's files come from; only its origin counts, because
 //     Parley serves those files itself. Without it, the script's own server.
 //   - pdata and udata values reach the agent as text: numbers and booleans are written out,
-//     objects as JSON. pdata's name is the visitor's name and its email the visitor's e-mail.
+//     objects as JSON; the widget fits both to the protocol's limits, cutting what is too long
+//     rather than losing the chat. pdata's name is the visitor's name and its email the
+//     visitor's e-mail.
 //   - A snippet without Hash, or with a BaseWSURI that is not ws:// or wss://, writes the
 //     reason to the browser's console ("JTEL.initChat: …"); an unknown connector or a site
 //     the connector does not allow gets the widget loader's console message and no launcher.
