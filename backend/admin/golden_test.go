@@ -13,6 +13,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/texts"
 )
@@ -75,7 +76,7 @@ func TestGolden(t *testing.T) {
 				Agents:  []agentRow{{Name: "Anna Example", Status: "Available", Connected: true, Ready: true, Active: 1, MaxChats: 3, Offered: 1}, {Name: "Ben Example", Status: "Away", Connected: true, MaxChats: 2, Idle: 95 * time.Second}},
 				Waiting: []waitingRow{{Chat: "chat1", Connector: "Website chat", Group: "Support", Position: 1, Of: 2, Waited: 42 * time.Second, Estimated: -1, Offered: "Anna Example"}}}),
 		"embed": embedPage(goldenPage("Embed code of Website chat", "connectors"),
-			embedData{Conn: goldenConn, Snippet: embedOptions{Position: "top-left", Color: "#ff0000"}.Snippet("https://chat.example", goldenConn.Hash), PreviewURL: "/admin/connectors/7/preview?position=top-left"},
+			embedData{Conn: goldenConn, Snippet: embedOptions{Position: "top-left", Color: "#ff0000"}.Snippet("https://chat.example", goldenConn.Hash), JTel: jtel.Snippet("https://chat.example", goldenConn.Hash), PreviewURL: "/admin/connectors/7/preview?position=top-left"},
 			newForm(url.Values{"position": {"top-left"}, "color": {"#ff0000"}})),
 	}
 	for name, comp := range cases {

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -250,8 +251,11 @@ func (o embedOptions) Snippet(base, hash string) string {
 
 // embedData is what the embed page shows.
 type embedData struct {
-	Conn       store.Connector
-	Snippet    string
+	Conn    store.Connector
+	Snippet string
+	// JTel is the same connector's embed code in jtel's form (JTEL.initChat), for pages
+	// written for jtel.
+	JTel       string
 	PreviewURL string
 	// Blocked says that the connector's allowed origins leave out this server, so the
 	// preview cannot show the widget.
@@ -265,7 +269,7 @@ func (h *handlers) embed(c *fiber.Ctx) error {
 	}
 	o, f := readEmbedOptions(c, conn)
 	base := c.BaseURL()
-	d := embedData{Conn: conn, Snippet: o.Snippet(base, conn.Hash),
+	d := embedData{Conn: conn, Snippet: o.Snippet(base, conn.Hash), JTel: jtel.Snippet(base, conn.Hash),
 		PreviewURL: "/admin/connectors/" + i64(conn.ID) + "/preview?" + string(c.Request().URI().QueryString())}
 	if !origin.Allowed(conn.AllowedOrigins, base) {
 		d.Blocked = base

@@ -284,6 +284,8 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, nil, &protocol.Error{Code: protocol.CodeOutOfService, Message: texts.Resolve(conn.Texts, texts.OutOfService, lang)})
 		return
 	}
+	// Asked before any lock is taken: the routing goroutine is never waited on under one.
+	staffed := s.router.Staffed(acd.ConnectorID(conn.ID))
 	if err := s.waitRoom(ctx); err != nil {
 		ss.reply(id, nil, err)
 		return
@@ -317,6 +319,9 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		first = append(first, line(&protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: q, Class: "linev", At: now}, 0, ""))
 	} else {
 		first = append(first, emission{body: &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}})
+	}
+	if !staffed {
+		first = append(first, s.noAgentsLine(ch))
 	}
 	// The chat is routed once it exists in the store, so that no agent is ever offered a chat
 	// whose first write failed; a failed one is forgotten and the visitor may ask again.

@@ -26,6 +26,7 @@ import (
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/clientip"
 	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/settings"
@@ -91,6 +92,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		if seeded {
 			s.Demo = &seed
 			logDemo(log, seed)
+			log.Warn("DEMO jtel snippet: paste it into any web page to chat with the demo connector (docs/coming-from-jtel.md)",
+				"snippet", jtel.Snippet(jtel.BaseURL(cfg.Addr), seed.ConnectorHash))
 		}
 	}
 	s.settings = settings.New(st, bus)
@@ -173,6 +176,8 @@ func (s *Server) routes() *fiber.App {
 		// Register fails only on a wiring mistake, which tests catch.
 		panic(err)
 	}
+	// jtel's embed code: /gui//chat.js brings in the widget loader for JTEL.initChat.
+	jtel.Register(app)
 	if err := agentsite.Register(app, agentsite.Options{Dir: s.cfg.WebDir, Logger: s.log}); err != nil {
 		panic(err)
 	}

@@ -158,6 +158,15 @@ func (v *view) wire() {
 			}
 		})
 	})
+	// A visitor already named (by the page, jtel pdata, or by a survey field) has no name field:
+	// the question is the chat's editor, and Enter sends the first message, which opens the
+	// chat, as in the chat itself.
+	on(v.q, "keydown", func(ev js.Value) {
+		if v.name.Get("hidden").Bool() && ev.Get("key").String() == "Enter" && !ev.Get("shiftKey").Bool() && !ev.Get("isComposing").Bool() {
+			ev.Call("preventDefault")
+			v.form.Call("requestSubmit")
+		}
+	})
 	on(v.postForm, "submit", func(ev js.Value) {
 		ev.Call("preventDefault")
 		answers := v.post.answers()
@@ -336,6 +345,9 @@ func (v *view) renderSurveys(m *chat.Model, t uitext.Texts) {
 		v.pre.showErrors(m.FieldMessage)
 	}
 	asksName := m.AsksName()
+	// The greeting asks for the name; a visitor the page named (jtel pdata) goes straight to
+	// the editor.
+	show(v.welcome, m.PageName() == "")
 	show(v.nameLabel, asksName)
 	show(v.name, asksName)
 	setAttr(v.name, "aria-invalid", strconv.FormatBool(m.FieldError == uitext.NameRequired))
@@ -481,6 +493,7 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.btnStart, t.Get(uitext.StartChat))
 	setText(v.msgLabel, m.Placeholder())
 	setAttr(v.msg, "placeholder", m.Placeholder())
+	setAttr(v.q, "placeholder", m.Placeholder())
 	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))

@@ -877,6 +877,9 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	}
 	fields := m.PreChat()
 	nameAt := nameField(fields)
+	if name == "" {
+		name = m.PageName()
+	}
 	if nameAt < 0 && name == "" {
 		m.FieldError = uitext.NameRequired
 	} else if n := utf8.RuneCountInString(question); n > m.MaxMessage() {
@@ -903,17 +906,14 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	}
 	m.reset()
 	m.Name = name
-	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.cfg.UData}
+	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.fitData("udata", m.cfg.UData)}
 	if len(norm) > 0 {
 		req.Fields = norm
 	}
 	if len(m.cfg.PData) > 0 {
-		req.PData = make(map[string]string, len(m.cfg.PData)+1)
-		for k, v := range m.cfg.PData {
-			req.PData[k] = v
-		}
-		if req.Email == "" {
-			req.Email = m.cfg.PData["email"]
+		req.PData = m.fitData("pdata", m.cfg.PData)
+		if e := req.PData["email"]; req.Email == "" && utf8.RuneCountInString(e) <= limits.EmailRunes {
+			req.Email = e
 		}
 	}
 	m.Email = req.Email

@@ -99,8 +99,9 @@ func nameField(fields []protocol.SurveyField) int {
 }
 
 // AsksName reports whether the start form shows its own name field: not when the pre-chat
-// survey asks for the name itself, so that the visitor is not asked twice.
-func (m *Model) AsksName() bool { return nameField(m.PreChat()) < 0 }
+// survey asks for the name itself, or the page named the visitor ([Model.PageName]), so that
+// the visitor is not asked twice.
+func (m *Model) AsksName() bool { return nameField(m.PreChat()) < 0 && m.PageName() == "" }
 
 // PostChat returns the connector's enabled post-chat survey fields, in order.
 func (m *Model) PostChat() []protocol.SurveyField {
