@@ -67,4 +67,12 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`,
 		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`)},
+	{version: 7, name: "reserved 7", up: sqlUp(`SELECT 1;`, `SELECT 1;`)},
+	{version: 8, name: "reserved 8", up: sqlUp(`SELECT 1;`, `SELECT 1;`)},
+	// Tenants hold the credentials a WhosOn Chat API client connects with (package whoson).
+	{version: 9, name: "whoson credentials", up: sqlUp(
+		`ALTER TABLE tenant_settings ADD COLUMN whoson_auth text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`,
+		`ALTER TABLE tenant_settings ADD COLUMN whoson_auth text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`)},
 }

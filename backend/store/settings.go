@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 
@@ -691,6 +692,11 @@ type TenantSettings struct {
 	// MaxChatsPerVisitor bounds the chats one visitor (one browser) has open at once; 0 = no
 	// limit.
 	MaxChatsPerVisitor int
+	// WhosOnAuth and WhosOnAPIKey are what a WhosOn Chat API client must send with its Connect
+	// command (the server authentication string and the API key, package whoson); the API is
+	// closed to the tenant while either is empty.
+	WhosOnAuth   string
+	WhosOnAPIKey string
 }
 
 // The per-address and per-visitor limits of a tenant that saved no settings: enough for a
@@ -748,6 +754,13 @@ func (t *TenantSettings) Validate() error {
 		return fieldErr("MaxChatsPerIP", "enter 0 (no limit) to 1000")
 	case t.MaxChatsPerVisitor < 0 || t.MaxChatsPerVisitor > 100:
 		return fieldErr("MaxChatsPerVisitor", "enter 0 (no limit) to 100")
+	}
+	t.WhosOnAuth, t.WhosOnAPIKey = strings.TrimSpace(t.WhosOnAuth), strings.TrimSpace(t.WhosOnAPIKey)
+	switch {
+	case len(t.WhosOnAuth) > 200 || strings.ContainsFunc(t.WhosOnAuth, unicode.IsControl):
+		return fieldErr("WhosOnAuth", "enter at most 200 printable characters")
+	case len(t.WhosOnAPIKey) > 200 || strings.ContainsFunc(t.WhosOnAPIKey, unicode.IsControl):
+		return fieldErr("WhosOnAPIKey", "enter at most 200 printable characters")
 	}
 	return nil
 }
