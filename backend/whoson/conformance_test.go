@@ -187,9 +187,9 @@ func (c *wclient) closed(ctx context.Context) {
 // connectData is the part of the connected event the tests read.
 type connectData struct {
 	SessionID, Domain, SiteName, OpeningMessage, ClosingMessage, WebServicesURL, AllowedFileTypes, Lang string
-	OperatorPreview, LeaveMessageEnabled                                                             bool
-	GeoIP                                                                                            struct{ IPAddress string }
-	PreChatSurvey, PostChatSurvey                                                                    struct {
+	OperatorPreview, LeaveMessageEnabled                                                                bool
+	GeoIP                                                                                               struct{ IPAddress string }
+	PreChatSurvey, PostChatSurvey                                                                       struct {
 		Enabled bool
 		Fields  []map[string]any
 	}
@@ -304,7 +304,10 @@ func TestWhosOnWholeChat(t *testing.T) {
 
 		// Preview reaches the agent.
 		c.send("Preview", d.SessionID, w.Domain, "I would li")
-		if _, err := agent.Await(ctx, func(ev protocol.Event) bool { p, ok := ev.Body.(*protocol.PreviewEvent); return ok && p.Text == "I would li" }); err != nil {
+		if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
+			p, ok := ev.Body.(*protocol.PreviewEvent)
+			return ok && p.Text == "I would li"
+		}); err != nil {
 			t.Fatal(err)
 		}
 
