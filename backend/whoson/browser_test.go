@@ -59,7 +59,10 @@ func TestWhosOnClientInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Do(chromedp.KeyEvent("\r"))
-	if _, err := agent.Await(ctx, func(ev protocol.Event) bool { m, ok := ev.Body.(*protocol.Message); return ok && m.Text == "My order has not arrived" }); err != nil {
+	if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
+		m, ok := ev.Body.(*protocol.Message)
+		return ok && m.Text == "My order has not arrived"
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := agent.Call(ctx, offer.Chat, &protocol.Typing{On: true}); err != nil {
