@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
@@ -54,6 +55,10 @@ type connState struct {
 	session   string
 	visitorIP string
 	welcome   string // the paging message
+	// agents describe the site's operators (its connector's group, as at Connect) by user id
+	// and by the name visitors see.
+	agents map[int64]store.User
+	byName map[string]store.User
 }
 
 // chatState follows the current chat for the events that depend on its history.
@@ -207,8 +212,16 @@ func (c *client) connect(p []string) {
 	if visitorIP == "" {
 		visitorIP = c.rc.IP()
 	}
+	cs := connState{domain: normalDomain(param(p, 1)), site: s, visitorIP: visitorIP, agents: map[int64]store.User{}, byName: map[string]store.User{}}
+	if users, err := o.Directory.AgentsOfGroup(ctx, s.connector.GroupID); err == nil {
+		for _, u := range users {
+			cs.agents[u.ID], cs.byName[chat.DisplayName(u)] = u, u
+		}
+	} else {
+		o.Logger.Warn("whoson: the site's operators", "err", err)
+	}
 	c.mu.Lock()
-	c.conn = connState{domain: normalDomain(param(p, 1)), site: s, visitorIP: visitorIP}
+	c.conn = cs
 	c.mu.Unlock()
 	c.core = o.Chats.OpenVisitor(link{c})
 	c.native("", &protocol.VisitorConnect{

@@ -273,12 +273,26 @@ func TestWhosOnWholeChat(t *testing.T) {
 		joined := c.await(ctx, "operatorjoined")
 		var op map[string]any
 		_ = json.Unmarshal(joined.Data, &op)
-		if joined.uid() != uid || op["Name"] != "Anna" || op["IsBot"] != "False" || op["Status"] != "Online" {
+		if joined.uid() != uid || op["Name"] != "Anna" || op["IsBot"] != "False" || op["Status"] != "Online" || op["Email"] != "anna@demo.parley" ||
+			len(op["Skills"].([]any)) != 2 || op["Skills"].([]any)[0] != "english" {
 			t.Fatalf("operatorjoined %s", joined.Data)
 		}
 		for _, k := range []string{"Name", "Email", "Phone", "Dept", "Skills", "IsBot", "Status", "Lang"} {
 			if _, ok := op[k]; !ok {
 				t.Errorf("operatorjoined lacks %s", k)
+			}
+		}
+
+		// The operators: Anna online, Ben (not signed in) away.
+		c.send("GetOperators", d.SessionID, w.Domain)
+		opsEv := c.await(ctx, "operators")
+		var ops []map[string]any
+		if err := json.Unmarshal(opsEv.Data, &ops); err != nil || len(ops) != 2 || opsEv.uid() != uid {
+			t.Fatalf("operators %s (%s)", opsEv.Data, opsEv.uid())
+		}
+		for _, o := range ops {
+			if want := map[any]string{"Anna": "Online", "Ben": "Away"}[o["Name"]]; o["Status"] != want || o["Email"] == "" {
+				t.Errorf("operator %v, want status %s", o, want)
 			}
 		}
 

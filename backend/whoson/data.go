@@ -1,7 +1,10 @@
 package whoson
 
 import (
+	"sort"
 	"strings"
+
+	"github.com/parleychat/parley/backend/store"
 
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/texts"
@@ -34,17 +37,29 @@ const (
 	statusAway   = "Away"
 )
 
-// operators describes the connector's agents for the operators event.
-func operators(ops []protocol.Operator) []operator {
+// operators describes the connector's agents for the operators event, with what the users'
+// records add (by the name visitors see).
+func operators(ops []protocol.Operator, users map[string]store.User) []operator {
 	out := make([]operator, 0, len(ops))
 	for _, o := range ops {
-		skills := o.Skills
-		if skills == nil {
-			skills = []string{}
-		}
-		out = append(out, operator{Name: o.Name, Skills: skills, IsBot: "False", Status: Status(o.Status), Lang: o.Lang})
+		out = append(out, describe(o.Name, Status(o.Status), o.Lang, users[o.Name]))
 	}
 	return out
+}
+
+// describe is an operator as WhosOn shows one: the name and status the chat service gives,
+// with the user's e-mail address and skills (a zero user adds nothing). Parley's agents are
+// people, so IsBot is "False".
+func describe(name, status, lang string, u store.User) operator {
+	skills := make([]string, 0, len(u.Skills))
+	for s := range u.Skills {
+		skills = append(skills, s)
+	}
+	sort.Strings(skills)
+	if lang == "" {
+		lang = u.Lang
+	}
+	return operator{Name: name, Email: u.Email, Skills: skills, IsBot: "False", Status: status, Lang: lang}
 }
 
 // Status maps a Parley agent status name to one of the four WhosOn statuses by what the name

@@ -15,12 +15,14 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// Directory is what the adapter reads to find the site a Connect names: tenants, their
-// WhosOn credentials and their connectors (*store.Store provides it).
+// Directory is what the adapter reads to find the site a Connect names (tenants, their
+// WhosOn credentials and their connectors) and to describe its operators (the agents of the
+// connector's group). *store.Store provides it.
 type Directory interface {
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	Connectors(ctx context.Context, tenantID int64) ([]store.Connector, error)
+	AgentsOfGroup(ctx context.Context, groupID int64) ([]store.User, error)
 }
 
 // Options configure an [Endpoint]. Chats and Directory are required.

@@ -80,3 +80,16 @@ func TestWireHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusMapping(t *testing.T) {
+	for in, want := range map[string]string{
+		"Available": "Online", "Chat": "Online", "Online": "Online",
+		"Busy": "Busy", "On a call": "Busy", "Meeting": "Busy", "Do not disturb": "Busy",
+		"Pause": "Be Right Back", "Coffee break": "Be Right Back", "BRB": "Be Right Back", "Be right back": "Be Right Back",
+		"Away": "Away", "Offline": "Away", "": "Away", "Lunch": "Away",
+	} {
+		if got := Status(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}

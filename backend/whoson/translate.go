@@ -128,7 +128,7 @@ func (c *client) translate(frame []byte) [][]byte {
 		return [][]byte{encode("error", c.uid(), b.Message)}
 	case *protocol.Operators:
 		delete(c.pending, ev.ID)
-		return [][]byte{encode("operators", c.uid(), operators(b.Operators))}
+		return [][]byte{encode("operators", c.uid(), operators(b.Operators, c.conn.byName))}
 	case *protocol.Disconnect, *protocol.Config:
 		return nil
 	}
@@ -208,7 +208,7 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 			return nil
 		}
 		c.state.joined, c.state.position = true, 0
-		return [][]byte{encode("operatorjoined", u, operator{Name: b.Name, Skills: []string{}, IsBot: "False", Status: statusOnline, Lang: b.Lang})}
+		return [][]byte{encode("operatorjoined", u, describe(b.Name, statusOnline, b.Lang, c.conn.agents[b.UserID]))}
 	case *protocol.TypingEvent:
 		if b.Role != protocol.RoleAgent {
 			return nil
