@@ -360,6 +360,26 @@ func TestWhosOnWholeChat(t *testing.T) {
 			t.Fatalf("long message: %s %s", e.EventName, e.Data)
 		}
 
+		// The operator asks for a field: requestfield in the document's shape; DynamicField
+		// answers it, checked against the field.
+		if _, err := agent.Call(ctx, uid, &protocol.FieldAsk{Field: protocol.SurveyField{Name: "OrderNumber", Type: "numeric", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ValidateLow: 0, ValidateHigh: -1}}); err != nil {
+			t.Fatal(err)
+		}
+		rf := c.await(ctx, "requestfield")
+		var field map[string]any
+		_ = json.Unmarshal(rf.Data, &field)
+		if rf.uid() != uid || field["FieldName"] != "OrderNumber" || field["FieldType"] != "numeric" || field["Prompt"] != "Please enter the order number:" || field["Length"] != 10.0 {
+			t.Fatalf("requestfield %s", rf.Data)
+		}
+		c.send("DynamicField", d.SessionID, w.Domain, "OrderNumber", "twelve")
+		if e := c.await(ctx, "error"); e.uid() != uid {
+			t.Fatalf("invalid field value: %s", e.Data)
+		}
+		c.send("DynamicField", d.SessionID, w.Domain, "OrderNumber", "12345")
+		if _, err := agent.Await(ctx, func(ev protocol.Event) bool { f, ok := ev.Body.(*protocol.FieldSet); return ok && f.Fields["OrderNumber"] == "12345" }); err != nil {
+			t.Fatal(err)
+		}
+
 		// The operator ends the chat: quit. The post-chat survey is acknowledged.
 		if _, err := agent.Call(ctx, uid, &protocol.Close{}); err != nil {
 			t.Fatal(err)
