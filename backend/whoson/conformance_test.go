@@ -376,7 +376,10 @@ func TestWhosOnWholeChat(t *testing.T) {
 			t.Fatalf("invalid field value: %s", e.Data)
 		}
 		c.send("DynamicField", d.SessionID, w.Domain, "OrderNumber", "12345")
-		if _, err := agent.Await(ctx, func(ev protocol.Event) bool { f, ok := ev.Body.(*protocol.FieldSet); return ok && f.Fields["OrderNumber"] == "12345" }); err != nil {
+		if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
+			f, ok := ev.Body.(*protocol.FieldSet)
+			return ok && f.Fields["OrderNumber"] == "12345"
+		}); err != nil {
 			t.Fatal(err)
 		}
 
