@@ -576,11 +576,18 @@ func TestWhosOnNotAcceptedAndLeaveMessage(t *testing.T) {
 		env := servertest.Start(t, opts)
 		ctx := ctxT(t)
 		w := env.Demo.WhosOn
-		changeSite(t, env, func(c *store.Connector) { c.FreeAgentSearch = time.Second })
+		changeSite(t, env, func(c *store.Connector) { c.FreeAgentSearch = 5 * time.Second })
 		c := dialWhosOn(t, env.WS+"/whoson", nil)
 		d := connect(t, ctx, env, c)
 		c.send("Hello", "Thomas", w.Domain, "", "", d.SessionID, "", "1", "en", "false", "")
 		acc := c.await(ctx, "accepted")
+		// Waiting with nobody to take it: the queue position comes about once a second.
+		for range 2 {
+			q := c.awaitMatch(ctx, "queue", func(wevent) bool { return true })
+			if q.uid() != acc.uid() || q.text(t) != "1" {
+				t.Fatalf("queue %s %s", q.uid(), q.Data)
+			}
+		}
 		e := c.await(ctx, "notaccepted")
 		if e.uid() != acc.uid() || e.text(t) == "" {
 			t.Fatalf("no agent in time: %s %s", e.uid(), e.Data)
