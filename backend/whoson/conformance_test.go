@@ -501,6 +501,18 @@ func TestWhosOnInvalidCommands(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	ctx := ctxT(t)
 	c := dialWhosOn(t, env.WS+"/whoson", nil)
+	// A frame over the size limit and a binary frame are refused in WhosOn's words too; the
+	// transport does not count them.
+	c.raw(`{"Command":"Message","Parameters":["` + strings.Repeat("x", 70<<10) + `"]}`)
+	if e := c.next(ctx); e.EventName != "error" || e.ChatUid != nil {
+		t.Fatalf("huge frame answered %s", e.EventName)
+	}
+	if err := c.ws.Write(ctx, websocket.MessageBinary, []byte{0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if e := c.next(ctx); e.EventName != "error" {
+		t.Fatalf("binary frame answered %s", e.EventName)
+	}
 	for _, frame := range []string{`not json`, `{"Command":"Hello","Parameters":null}`, `{"Command":"Fly","Parameters":null}`, `{"Parameters":["x"]}`} {
 		c.raw(frame)
 		if e := c.next(ctx); e.EventName != "error" {
