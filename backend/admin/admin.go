@@ -149,6 +149,8 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/security", adm, h.securitySave)
 	g.Post("/security/blocks", adm, h.blockCreate)
 	g.Post("/security/blocks/:id/delete", adm, h.blockDelete)
+	g.Get("/whoson", adm, h.whoson)
+	g.Post("/whoson", adm, h.whosonSave)
 
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)

@@ -443,6 +443,16 @@ func scenarios() []scenario {
 					t.Fatalf("idle threshold %v", ts.AgentIdle)
 				}
 			}},
+		{name: "whoson credentials validated", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"bad\x01"}, "whos_on_api_key": {"k"}}, status: 422, want: []string{"Enter at most 200 printable characters", `id="f-whos_on_auth-err"`}},
+		{name: "whoson credentials saved", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {" myauthstring "}, "whos_on_api_key": {"abcdefg12345"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}")))
+				if ts.WhosOnAuth != "myauthstring" || ts.WhosOnAPIKey != "abcdefg12345" || ts.MaxAttachmentKB == 0 {
+					t.Fatalf("settings %+v", ts)
+				}
+			}},
+		{name: "whoson page shows them", as: "admin", method: "GET", path: "/admin/whoson", status: 200, want: []string{`value="myauthstring"`, "/whoson"}},
+		{name: "whoson page is for admins", as: "agent", method: "GET", path: "/admin/whoson", status: 403},
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
 		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},

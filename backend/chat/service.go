@@ -131,11 +131,11 @@ type Service struct {
 	router *routing.Router
 	unsub  []func()
 
-	mu       sync.Mutex
+	mu sync.Mutex
 	// userMu orders an agent's status writes (setStatus) with reloads of agents' user rows
 	// (userChanged): a reload that read the row before a status was written must not install
 	// the older status after it. Taken before mu, never inside it.
-	userMu sync.Mutex
+	userMu   sync.Mutex
 	chats    map[string]*liveChat
 	agents   map[int64]*liveAgent
 	sessions map[*Session]struct{}

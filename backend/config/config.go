@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -83,6 +84,14 @@ type Config struct {
 	// CommitQueue is how many writes may wait for the database before clients' commands wait
 	// too, or are answered busy (PARLEY_COMMIT_QUEUE; default 4096).
 	CommitQueue int
+	// WhosOnAddr, when set, serves the WhosOn Chat API (package whoson) at / on this separate
+	// host:port as well (PARLEY_WHOSON_ADDR, -whoson-addr), for clients written against a
+	// WhosOn server, whose own default port is 8009. The main listener serves it at /whoson.
+	WhosOnAddr string
+	// GeoIPDB is a MaxMind database file (GeoLite2-City or GeoIP2-City .mmdb) from which the
+	// WhosOn connected event's GeoIP object is filled (PARLEY_GEOIP_DB, -geoip-db); without
+	// one it carries the visitor's address alone.
+	GeoIPDB string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -165,6 +174,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_COMMIT_QUEUE", &c.CommitQueue)
 	whole("PARLEY_PRESENCE_PER_ADDRESS", &c.Presence.PerAddress)
 	whole("PARLEY_PRESENCE_PER_CONNECTOR", &c.Presence.PerConnector)
+	str("PARLEY_WHOSON_ADDR", &c.WhosOnAddr)
+	str("PARLEY_GEOIP_DB", &c.GeoIPDB)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -181,6 +192,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an agent sign-in lasts (PARLEY_SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiling endpoints on this separate host:port, e.g. 127.0.0.1:6060 (PARLEY_PPROF_ADDR)")
+	fs.StringVar(&c.WhosOnAddr, "whoson-addr", c.WhosOnAddr, "also serve the WhosOn Chat API at / on this separate host:port, e.g. :8009 (PARLEY_WHOSON_ADDR)")
+	fs.StringVar(&c.GeoIPDB, "geoip-db", c.GeoIPDB, "MaxMind city database (.mmdb) for the WhosOn GeoIP object (PARLEY_GEOIP_DB)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -233,6 +246,18 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("profiling address %q is not host:port (e.g. 127.0.0.1:6060)", c.PprofAddr))
 		} else if c.PprofAddr == c.Addr {
 			errs = append(errs, fmt.Errorf("profiling address %q must differ from the listen address", c.PprofAddr))
+		}
+	}
+	if c.WhosOnAddr != "" {
+		if _, port, err := net.SplitHostPort(c.WhosOnAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("WhosOn address %q is not host:port (e.g. :8009)", c.WhosOnAddr))
+		} else if c.WhosOnAddr == c.Addr || c.WhosOnAddr == c.PprofAddr {
+			errs = append(errs, fmt.Errorf("WhosOn address %q must differ from the listen and profiling addresses", c.WhosOnAddr))
+		}
+	}
+	if c.GeoIPDB != "" {
+		if st, err := os.Stat(c.GeoIPDB); err != nil || st.IsDir() {
+			errs = append(errs, fmt.Errorf("GeoIP database %q is not a readable file (PARLEY_GEOIP_DB names a MaxMind .mmdb file)", c.GeoIPDB))
 		}
 	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {

@@ -72,6 +72,12 @@ type Options struct {
 	// CheckOrigin decides whether a browser's Origin header may open a connection; nil allows all.
 	CheckOrigin func(origin, host string) bool
 	Logger      *slog.Logger
+	// Farewell and Refusal serve endpoints that speak another system's protocol (the
+	// compatibility adapters): Farewell gives the last frame before the close frame instead of
+	// the [protocol.Disconnect] event (nil: none), Refusal the answer to a frame the transport
+	// refuses (binary, over the size limit) instead of a protocol error event.
+	Farewell func(code protocol.CloseCode, reason string) []byte
+	Refusal  func(message string) []byte
 }
 
 func (o *Options) defaults() {
@@ -335,6 +341,15 @@ func (c *Conn) SendEvent(e protocol.Event) bool {
 	return c.Send(frame)
 }
 
+// refuse answers a frame the transport will not pass on, in the endpoint's protocol.
+func (c *Conn) refuse(e *protocol.Error) {
+	if c.opts.Refusal != nil {
+		c.Send(c.opts.Refusal(e.Message))
+		return
+	}
+	c.SendEvent(protocol.Event{Body: e})
+}
+
 // Close ends the connection: the writer sends what is queued (unless the client was too slow
 // for it), then a [protocol.Disconnect] event and a close frame with code. Only the first call
 // counts; it is logged with its reason.
@@ -400,11 +415,11 @@ func (c *Conn) run(handler Handler) {
 			break
 		}
 		if kind != websocket.TextMessage {
-			c.SendEvent(protocol.Event{Body: protocol.Errorf(protocol.CodeBadJSON, "frames must be JSON text")})
+			c.refuse(protocol.Errorf(protocol.CodeBadJSON, "frames must be JSON text"))
 			continue
 		}
 		if len(frame) > limits.FrameBytes {
-			c.SendEvent(protocol.Event{Body: protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds %d", len(frame), limits.FrameBytes)})
+			c.refuse(protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds %d", len(frame), limits.FrameBytes))
 			continue
 		}
 		session.Frame(frame)
@@ -471,7 +486,11 @@ func (c *Conn) writeLoop() {
 					}
 				}
 			}
-			if frame, err := protocol.EncodeEvent(protocol.Event{Body: &protocol.Disconnect{Code: c.closeCode, Reason: c.reason, Reconnect: c.closeCode.Reconnect()}}); err == nil {
+			if c.opts.Farewell != nil {
+				if frame := c.opts.Farewell(c.closeCode, c.reason); frame != nil {
+					_ = write(websocket.TextMessage, frame)
+				}
+			} else if frame, err := protocol.EncodeEvent(protocol.Event{Body: &protocol.Disconnect{Code: c.closeCode, Reason: c.reason, Reconnect: c.closeCode.Reconnect()}}); err == nil {
 				_ = write(websocket.TextMessage, frame)
 			}
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(c.closeCode), c.reason), time.Now().Add(time.Second))

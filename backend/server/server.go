@@ -51,6 +51,8 @@ type Server struct {
 	proxy *clientip.Resolver
 	// Demo is the demo data seeded at this start, if any.
 	Demo *store.DemoSeed
+	// whoson is the WhosOn Chat API (whoson.go).
+	whoson whosonPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -108,6 +110,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
+	if err := s.setupWhosOn(); err != nil {
+		s.chats.Close()
+		s.settings.Close()
+		_ = st.Close()
+		bus.Close()
+		return nil, err
+	}
 	s.app = s.routes()
 	return s, nil
 }
@@ -119,6 +128,7 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 	for _, u := range seed.Users {
 		log.Warn("DEMO account", "role", u.Role, "login", u.Login, "password", u.Password)
 	}
+	logDemoWhosOn(log, seed)
 }
 
 // Store returns the server's store, for tests and tools built on the server.
@@ -192,6 +202,7 @@ func (s *Server) routes() *fiber.App {
 	loaders := func(c *realtime.Conn) realtime.Session { return s.chats.OpenPresence(c) }
 	app.Get("/ws/presence", presenceLimit, s.hub.Handle(loaders, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log, SendQueue: 8}))
 	app.Get("/ws/agent", agentLimit, s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
+	s.mountWhosOn(app, "/whoson", visitorLimit)
 	return app
 }
 
@@ -273,6 +284,10 @@ func (s *Server) Listen() error {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
+	if err := s.listenWhosOn(); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	return nil
 }
 
@@ -282,6 +297,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Serve serves HTTP on the listener until Shutdown.
 func (s *Server) Serve() error {
 	s.log.Info("serving", "addr", s.Addr(), "database", s.store.Dialect())
+	s.serveWhosOn()
 	return s.app.Listener(s.ln)
 }
 
@@ -296,6 +312,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.hub.CloseAll(protocol.CloseShutdown, "server restarting", wait)
 	errs := []error{}
 	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.shutdownWhosOn(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	s.chats.Close()

@@ -82,4 +82,10 @@ ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds bigint NOT NULL DEFAUL
 	{version: 8, name: "connector visitor presence", up: sqlUp(
 		`ALTER TABLE connectors ADD COLUMN visitor_presence numeric NOT NULL DEFAULT false;`,
 		`ALTER TABLE connectors ADD COLUMN visitor_presence boolean NOT NULL DEFAULT false;`)},
+	// Tenants hold the credentials a WhosOn Chat API client connects with (package whoson).
+	{version: 9, name: "whoson credentials", up: sqlUp(
+		`ALTER TABLE tenant_settings ADD COLUMN whoson_auth text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`,
+		`ALTER TABLE tenant_settings ADD COLUMN whoson_auth text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`)},
 }

@@ -269,7 +269,8 @@ var settingWrites = []settingWrite{
 		for _, a := range must[[]AgentStatus](t)(s.Statuses(ctx, tid)) {
 			want = append(want, setting(changes.KindStatus, tid, a.ID))
 		}
-		want = append(want, setting(changes.KindConnector, tid, seed.ConnectorID))
+		want = append(want, setting(changes.KindConnector, tid, seed.ConnectorID),
+			setting(changes.KindConnector, tid, seed.WhosOn.ConnectorID), setting(changes.KindTenantSettings, tid, 0))
 		for _, u := range must[[]User](t)(s.Users(ctx, tid)) {
 			want = append(want, setting(changes.KindUser, tid, u.ID))
 		}

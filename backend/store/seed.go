@@ -21,7 +21,19 @@ type DemoSeed struct {
 	ConnectorID   int64
 	ConnectorHash string
 	Users         []DemoUser
+	// WhosOn is what a WhosOn Chat API client connects with: the tenant's authentication string
+	// and API key, and the domain of the demo's WhosOn site (a second connector).
+	WhosOn DemoWhosOn
 }
+
+// DemoWhosOn are the demo's WhosOn Chat API credentials (package whoson).
+type DemoWhosOn struct {
+	Auth, APIKey, Domain string
+	ConnectorID          int64
+}
+
+// demoWhosOnDomain is the site domain of the demo's WhosOn connector.
+const demoWhosOnDomain = "www.example.com"
 
 // DemoUser is one seeded login with its generated password.
 type DemoUser struct {
@@ -142,6 +154,28 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		}
 		made(changes.KindConnector, tenant.ID, conn.ID)
 		seed = DemoSeed{TenantID: tenant.ID, GroupID: group.ID, ConnectorID: conn.ID, ConnectorHash: conn.Hash}
+		// A WhosOn Chat API client names its site by domain: the demo has one, and the
+		// tenant's credentials to reach it.
+		site, err := createConnector(tx, Connector{
+			TenantID: tenant.ID, Name: "WhosOn site", Title: "Chat with us", GroupID: group.ID,
+			Texts: demoTexts, Waiting1: 30 * time.Second, Waiting2: 90 * time.Second,
+			AllowedOrigins: []string{"https://" + demoWhosOnDomain},
+		})
+		if err != nil {
+			return err
+		}
+		made(changes.KindConnector, tenant.ID, site.ID)
+		ts := DefaultTenantSettings(tenant.ID)
+		ts.WhosOnAuth, ts.WhosOnAPIKey = demoPassword(), demoPassword()
+		row, err := tenantSettingsToRow(ts)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		made(changes.KindTenantSettings, tenant.ID, 0)
+		seed.WhosOn = DemoWhosOn{Auth: ts.WhosOnAuth, APIKey: ts.WhosOnAPIKey, Domain: demoWhosOnDomain, ConnectorID: site.ID}
 		for _, du := range users {
 			u := du.user
 			u.TenantID = tenant.ID

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 
@@ -695,6 +696,11 @@ type TenantSettings struct {
 	// colleagues see them as away (Znuny ChatEngine::AgentOnlineThreshold); whole seconds,
 	// 10 s to 24 h.
 	AgentIdle time.Duration
+	// WhosOnAuth and WhosOnAPIKey are what a WhosOn Chat API client must send with its Connect
+	// command (the server authentication string and the API key, package whoson); the API is
+	// closed to the tenant while either is empty.
+	WhosOnAuth   string
+	WhosOnAPIKey string
 }
 
 // The per-address and per-visitor limits of a tenant that saved no settings: enough for a
@@ -758,6 +764,13 @@ func (t *TenantSettings) Validate() error {
 		return fieldErr("MaxChatsPerVisitor", "enter 0 (no limit) to 100")
 	case t.AgentIdle != 0 && (t.AgentIdle < 10*time.Second || t.AgentIdle > 24*time.Hour || t.AgentIdle%time.Second != 0):
 		return fieldErr("AgentIdle", "enter 10 to 86400 seconds")
+	}
+	t.WhosOnAuth, t.WhosOnAPIKey = strings.TrimSpace(t.WhosOnAuth), strings.TrimSpace(t.WhosOnAPIKey)
+	switch {
+	case len(t.WhosOnAuth) > 200 || strings.ContainsFunc(t.WhosOnAuth, unicode.IsControl):
+		return fieldErr("WhosOnAuth", "enter at most 200 printable characters")
+	case len(t.WhosOnAPIKey) > 200 || strings.ContainsFunc(t.WhosOnAPIKey, unicode.IsControl):
+		return fieldErr("WhosOnAPIKey", "enter at most 200 printable characters")
 	}
 	return nil
 }

@@ -70,8 +70,10 @@ type tenantSettingsRow struct {
 	MaxChatsPerIP   int `gorm:"column:max_chats_per_ip"`
 	// MaxChatsPerVisitor is stored as given, 0 (no limit) too: no gorm default, which would
 	// replace a zero.
-	MaxChatsPerVisitor int `gorm:"not null"`
-	AgentIdleSeconds   int `gorm:"not null"`
+	MaxChatsPerVisitor int    `gorm:"not null"`
+	AgentIdleSeconds   int    `gorm:"not null"`
+	WhosOnAuth         string `gorm:"column:whoson_auth;not null"`
+	WhosOnAPIKey       string `gorm:"column:whoson_api_key;not null"`
 }
 
 func (tenantSettingsRow) TableName() string { return "tenant_settings" }
@@ -131,12 +133,12 @@ func tenantSettingsToRow(t TenantSettings) (tenantSettingsRow, error) {
 	}
 	return tenantSettingsRow{TenantID: t.TenantID, MaxAttachmentKB: t.MaxAttachmentKB, AllowedTypes: allowed,
 		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor,
-		AgentIdleSeconds: int(t.AgentIdle / time.Second)}, nil
+		AgentIdleSeconds: int(t.AgentIdle / time.Second), WhosOnAuth: t.WhosOnAuth, WhosOnAPIKey: t.WhosOnAPIKey}, nil
 }
 
 func (r tenantSettingsRow) domain() (TenantSettings, error) {
 	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor,
-		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second}
+		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second, WhosOnAuth: r.WhosOnAuth, WhosOnAPIKey: r.WhosOnAPIKey}
 	if err := fromJSONText(r.AllowedTypes, &t.AllowedTypes); err != nil {
 		return t, err
 	}

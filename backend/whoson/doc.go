@@ -1,0 +1,47 @@
+// Package whoson speaks the WhosOn Chat API to visitor clients written against a WhosOn
+// server: JSON commands {"Command", "Parameters"} in, events {"EventName", "ChatUid", "Data"}
+// out, over a WebSocket at /whoson on the main listener and at / on the optional listener of
+// PARLEY_WHOSON_ADDR (WhosOn's own default port is 8009).
+//
+// It is a thin adapter, not a second chat: each WhosOn connection is a visitor connection of
+// the chat service (package chat) behind its Conn seam. Commands are translated into the
+// native protocol's commands (Connect → visitor.connect, Hello → chat.request, Message →
+// message.send, …) and the native events the service sends back into WhosOn events (ack of a
+// chat.request → accepted, message → newline, joined → operatorjoined, …). The rules of a
+// conversation, routing, limits and storage are the chat service's.
+//
+// Where the WhosOn document leaves room, the choices are those an existing client needs:
+//
+//   - Security. Connect's authentication string and API key are the tenant's WhosOn settings
+//     (admin pages, Settings), both required; the domain must be the host of one of the
+//     allowed origins of one of that tenant's connectors, and names that connector. Anything
+//     else gets the error event "Access Denied" and the socket is closed. Failed connects,
+//     undecodable frames and unknown or malformed commands count against the client's address
+//     ([Guard]); too many within a while block the address for a while, during which every
+//     Connect is denied. The tenant's address blacklist and its limit of open chats per
+//     address apply as to every visitor.
+//   - Addresses. Blocking and limits use the connection's address (the proxy header where the
+//     server is configured to trust one). The visitor address a client passes in Connect is
+//     used for the GeoIP object only: a client cannot choose the address it is judged by.
+//   - SessionID is the chat service's visitor session; commands naming another session or
+//     domain than the connection's are refused with an error event.
+//   - ChatUid is Parley's chat id. It is null on events before a chat exists, as in the
+//     document, and set on every event of a chat.
+//   - Hello always opens a new chat: a returning visitor (same cookie session id) who says
+//     Hello again never gets an old chat replayed. A Hello while a chat of the connection is
+//     still open is refused with an error event. A Hello the service cannot take (closed,
+//     out of service, too many chats from the address) is answered notaccepted with the
+//     reason.
+//   - A chat that finds no agent in time ends with notaccepted (queue timeout); a chat an
+//     agent or the server ends gets quit; a chat the visitor quit gets nothing more.
+//   - Message text is at most 4,000 characters. Parley does not translate: with
+//     <original></original> tags the line the agent sees is the text before the tags, and the
+//     original is dropped.
+//   - Operator lines are Markdown, converted to HTML (goldmark) and then restricted to a fixed
+//     set of tags (bluemonday, [AllowedTags]); visitor lines are escaped plain text.
+//   - The GeoIP object is filled from a MaxMind city database when PARLEY_GEOIP_DB names one,
+//     and carries the visitor's address alone otherwise.
+//
+// The connection's native events that have no WhosOn counterpart (presence, fields set,
+// agents leaving) are not passed on.
+package whoson
