@@ -1,5 +1,7 @@
 package store
 
+import "gorm.io/gorm"
+
 // The schema's history: every change to the tables is one numbered migration below, applied
 // once, in order, by [Open] (see migrate.go), so that upgrading a production database is
 // explicit and the schema never changes just because a row struct did.
@@ -67,4 +69,22 @@ CREATE INDEX ix_events_visitor ON events (chat_id, visitor_seq);`)},
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`,
 		`ALTER TABLE chats ADD COLUMN visitor_id text NOT NULL DEFAULT '';
 CREATE INDEX ix_chats_tenant_visitor ON chats (tenant_id, visitor_id);`)},
+	// Versions 7 to 9 are taken by other changes being merged; these no-op stand-ins keep the
+	// list counting until they arrive and replace them.
+	{version: 7, name: "reserved 7", up: func(*gorm.DB, string) error { return nil }},
+	{version: 8, name: "reserved 8", up: func(*gorm.DB, string) error { return nil }},
+	{version: 9, name: "reserved 9", up: func(*gorm.DB, string) error { return nil }},
+	// A connector may carry a MiCC Enterprise face: the MiCC tenant id and service group by
+	// which MiCC ChatService clients name it, and MiCC's customer settings.
+	{version: 10, name: "micc services", up: sqlUp(
+		`CREATE TABLE micc_services (connector_id integer PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+ tenant_id integer NOT NULL, micc_tenant integer NOT NULL, group_id integer NOT NULL, group_name text NOT NULL,
+ ignore_customer_details numeric NOT NULL DEFAULT false, reject_group_ids text NOT NULL DEFAULT '', from_priority text NOT NULL DEFAULT '');
+CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
+CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`,
+		`CREATE TABLE micc_services (connector_id bigint PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+ tenant_id bigint NOT NULL, micc_tenant bigint NOT NULL, group_id bigint NOT NULL, group_name text NOT NULL,
+ ignore_customer_details boolean NOT NULL DEFAULT false, reject_group_ids text NOT NULL DEFAULT '', from_priority text NOT NULL DEFAULT '');
+CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
+CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`)},
 }

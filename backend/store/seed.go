@@ -21,6 +21,8 @@ type DemoSeed struct {
 	ConnectorID   int64
 	ConnectorHash string
 	Users         []DemoUser
+	// MiCC is the demo connector's MiCC face, for trying the MiCC ChatService.
+	MiCC MiCCService
 }
 
 // DemoUser is one seeded login with its generated password.
@@ -142,6 +144,10 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		}
 		made(changes.KindConnector, tenant.ID, conn.ID)
 		seed = DemoSeed{TenantID: tenant.ID, GroupID: group.ID, ConnectorID: conn.ID, ConnectorHash: conn.Hash}
+		seed.MiCC = MiCCService{TenantID: tenant.ID, ConnectorID: conn.ID, MiCCTenant: MiCCDefaultTenant, GroupID: 1001, GroupName: "Sales"}
+		if err := setMiCCService(tx, seed.MiCC); err != nil {
+			return err
+		}
 		for _, du := range users {
 			u := du.user
 			u.TenantID = tenant.ID
