@@ -190,3 +190,17 @@ func (s *Store) MiCCServiceOf(ctx context.Context, tenantID, connectorID int64) 
 	}
 	return row.domain(), nil
 }
+
+// AllMiCCServices lists every connector's MiCC face, of every tenant (for the ChatService's
+// CORS answer, which comes before any request names a tenant).
+func (s *Store) AllMiCCServices(ctx context.Context) ([]MiCCService, error) {
+	var rows []miccServiceRow
+	if err := s.r.WithContext(ctx).Order("connector_id").Find(&rows).Error; err != nil {
+		return nil, wrap("micc services", err)
+	}
+	out := make([]MiCCService, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
