@@ -212,6 +212,7 @@ func (s *Server) routes() *fiber.App {
 	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
 	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
 	s.micc.Register(app)
+	s.micc.RegisterToolbox(app)
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	app.Get("/ws/agent", agentLimit, s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))
 	return app
