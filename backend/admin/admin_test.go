@@ -373,15 +373,21 @@ func scenarios() []scenario {
 		{name: "micc: invalid", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
 			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-5"}, "group_id": {""}, "group_name": {"Sales"}, "reject_group_ids": {"1, x"}, "from_priority": {"fax"}}, status: 422,
 			want: []string{"Enter a whole number from -1", "Enter the service group id.", "List service group ids as whole numbers"}},
+		{name: "micc: texts keep their placeholders", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "toolbox_texts": {`{"NamedAgentJoined#fr": "Un agent"}`}}, status: 422,
+			want: []string{"must keep the placeholder {0}"}},
+		{name: "micc: texts with an unknown name", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "toolbox_texts": {`{"Hello": "x"}`}}, status: 422,
+			want: []string{"is not a toolbox text name"}},
 		{name: "micc: bad From field", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
 			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "from_priority": {"fax"}}, status: 422,
 			want: []string{"FromPriority field &#34;fax&#34; is not one of phone, email, id"}},
 		{name: "micc: saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
 			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "ignore_customer_details": {"on"},
-				"reject_group_ids": {"7, 8"}, "from_priority": {"phone, ID"}}, status: 303,
+				"reject_group_ids": {"7, 8"}, "from_priority": {"phone, ID"}, "toolbox_texts": {`{"StartChat#fr-BE": "Commencer", "NamedAgentJoined": "{0} est là"}`}}, status: 303,
 			after: func(t *testing.T, fx *fixture) {
 				m := must(fx.st.MiCCServiceOf(context.Background(), must(fx.st.Connector(context.Background(), id(fx, "{conn}"))).TenantID, id(fx, "{conn}")))
-				if m.MiCCTenant != -1 || m.GroupID != 5 || m.GroupName != "Sales" || !m.IgnoreCustomerDetails || len(m.RejectGroupIDs) != 2 || strings.Join(m.FromPriority, ",") != "phone,id" {
+				if m.MiCCTenant != -1 || m.GroupID != 5 || m.GroupName != "Sales" || !m.IgnoreCustomerDetails || len(m.RejectGroupIDs) != 2 || strings.Join(m.FromPriority, ",") != "phone,id" || m.Texts["StartChat#fr-BE"] != "Commencer" {
 					t.Fatalf("saved %+v", m)
 				}
 			}},

@@ -1,12 +1,14 @@
 package admin
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/micc/toolboxtext"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -43,6 +45,10 @@ func (h *handlers) miccEdit(c *fiber.Ctx) error {
 		}
 		f.Set("reject_group_ids", strings.Join(ids, ", "))
 		f.Set("from_priority", strings.Join(m.FromPriority, ", "))
+		if len(m.Texts) > 0 {
+			b, _ := json.MarshalIndent(m.Texts, "", "  ")
+			f.Set("toolbox_texts", string(b))
+		}
 	}
 	return h.miccRender(c, fiber.StatusOK, conn, f)
 }
@@ -73,6 +79,13 @@ func (h *handlers) miccSave(c *fiber.Ctx) error {
 	}
 	for _, s := range f.Lines("from_priority") {
 		m.FromPriority = append(m.FromPriority, strings.ToLower(s))
+	}
+	if raw := strings.TrimSpace(f.Get("toolbox_texts")); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &m.Texts); err != nil {
+			f.Errors["toolbox_texts"] = "Write the texts as a JSON object of names and texts, e.g. {\"StartChat#fr\": \"Démarrer\"}."
+		} else if err := toolboxtext.Check(m.Texts); err != nil {
+			f.Errors["toolbox_texts"] = sentence(err.Error())
+		}
 	}
 	if f.Get("group_id") == "" {
 		f.Errors["group_id"] = "Enter the service group id."

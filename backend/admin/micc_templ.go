@@ -93,6 +93,10 @@ func miccPage(p *Page, conn store.Connector, f *Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = textarea(f, "toolbox_texts", "Toolbox texts (JSON)", "The stock toolbox's texts by Toolbox.resx name: \"StartChat\" is the default, \"StartChat#fr\" French, \"StartChat#fr-BE\" French for Belgium (then fr, then the default). Keep placeholders such as {0}. Names left out use Parley's texts.", 10, templ.Attributes{"class": "code", "spellcheck": "false"}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = submit("Save MiCC settings").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/micc/toolboxtext"
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -33,13 +34,14 @@ func (s *Service) toolbox(c *fiber.Ctx) error {
 	return c.Send(toolboxJS)
 }
 
-// group answers the toolbox: the connector hash of a service group, whether it is open and
-// the estimated wait, for pages of the connector's allowed origins.
+// group answers the toolbox: the connector hash of a service group, whether it is open, and
+// the toolbox texts set for the page's culture (lang) as the widget's text overrides, for
+// pages of the connector's allowed origins.
 func (s *Service) group(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	tenant := c.QueryInt("TenantID", store.MiCCDefaultTenant)
-	_, conn, err := s.service(ctx, &tenant, c.QueryInt("ServiceGroupID", 0), c.Query("ServiceGroupName"))
+	m, conn, err := s.service(ctx, &tenant, c.QueryInt("ServiceGroupID", 0), c.Query("ServiceGroupName"))
 	site := c.Get(fiber.HeaderOrigin)
 	if site != "" {
 		c.Set(fiber.HeaderAccessControlAllowOrigin, site)
@@ -53,7 +55,7 @@ func (s *Service) group(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusForbidden).JSON(Fault{Message: "the website " + site + " may not use this service group; add it to the connector's allowed origins", Code: string(protocol.CodeForbidden)})
 	}
 	info := s.o.Chats.ConnectorOpen(conn)
-	return c.JSON(fiber.Map{"Hash": conn.Hash, "Open": info})
+	return c.JSON(fiber.Map{"Hash": conn.Hash, "Open": info, "Texts": toolboxtext.ForWidget(m.Texts, c.Query("lang"))})
 }
 
 // sample is MiCC's sample page: the one line, and a customizePage naming the first service

@@ -43,7 +43,8 @@
     try { T.customizePage(); } catch (e) { if (w.console) console.error(e); }
     if (!c.ToolboxAvailable) return;
     var q = '?TenantID=' + encodeURIComponent(c.TenantID) + '&ServiceGroupID=' + encodeURIComponent(c.ServiceGroupID || 0) +
-      '&ServiceGroupName=' + encodeURIComponent(c.ServiceGroupName || '');
+      '&ServiceGroupName=' + encodeURIComponent(c.ServiceGroupName || '') +
+      '&lang=' + encodeURIComponent(navigator.language || '');
     fetch(origin + '/CustomerChat/Chat/Group' + q, { credentials: 'omit' })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (r) {
@@ -54,7 +55,7 @@
         if (!r.j.Open && !c.ShowWhenUnavailable) return;
         var allowed = c.PostedMessageAllowedOrigin === 'window.location.origin' ? location.origin : c.PostedMessageAllowedOrigin;
         w.parleyConfig = request({
-          hash: r.j.Hash, position: c.ToolboxPosition, postMessageOrigin: allowed,
+          hash: r.j.Hash, position: c.ToolboxPosition, postMessageOrigin: allowed, texts: r.j.Texts || {},
           beforeChat: function (cfg) {
             try { T.customizeRequest(); } catch (e) { if (w.console) console.error(e); }
             request(cfg);

@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/micc/toolboxtext"
 )
 
 // MiCCDefaultTenant is the MiCC tenant id of systems without tenants (MiCC's -1).
@@ -41,6 +43,9 @@ type MiCCService struct {
 	// FromPriority orders the fields shown as the customer's "From" (MiCC FromPriority:
 	// "phone", "email", "id"); empty means MiCC's default email, phone, id.
 	FromPriority []string
+	// Texts are the stock toolbox's texts under Toolbox.resx's resource names, "Name" for the
+	// default and "Name#fr" or "Name#fr-BE" per culture (package toolboxtext).
+	Texts map[string]string
 }
 
 // Validate checks the ids, the name and the FromPriority fields; it wraps ErrInvalid.
@@ -62,6 +67,9 @@ func (m MiCCService) Validate() error {
 		if id < 0 {
 			return invalid("service group ids to reject must not be negative")
 		}
+	}
+	if err := toolboxtext.Check(m.Texts); err != nil {
+		return invalid("toolbox texts: %v", err)
 	}
 	return nil
 }
@@ -92,6 +100,7 @@ type miccServiceRow struct {
 	IgnoreCustomerDetails bool
 	RejectGroupIDs        string `gorm:"column:reject_group_ids"`
 	FromPriority          string
+	Texts                 string
 }
 
 func (miccServiceRow) TableName() string { return "micc_services" }
@@ -103,6 +112,9 @@ func (r miccServiceRow) domain() MiCCService {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 			m.RejectGroupIDs = append(m.RejectGroupIDs, n)
 		}
+	}
+	if r.Texts != "" {
+		_ = json.Unmarshal([]byte(r.Texts), &m.Texts) // written by miccServiceToRow
 	}
 	for _, s := range strings.Split(r.FromPriority, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -117,7 +129,12 @@ func miccServiceToRow(m MiCCService) miccServiceRow {
 	for i, n := range m.RejectGroupIDs {
 		ids[i] = strconv.Itoa(n)
 	}
-	return miccServiceRow{ConnectorID: m.ConnectorID, TenantID: m.TenantID, MiCCTenant: m.MiCCTenant, GroupID: m.GroupID,
+	texts := ""
+	if len(m.Texts) > 0 {
+		b, _ := json.Marshal(m.Texts) // a map of strings always encodes
+		texts = string(b)
+	}
+	return miccServiceRow{Texts: texts, ConnectorID: m.ConnectorID, TenantID: m.TenantID, MiCCTenant: m.MiCCTenant, GroupID: m.GroupID,
 		GroupName: strings.TrimSpace(m.GroupName), IgnoreCustomerDetails: m.IgnoreCustomerDetails,
 		RejectGroupIDs: strings.Join(ids, ","), FromPriority: strings.Join(m.FromPriority, ",")}
 }

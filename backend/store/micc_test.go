@@ -18,8 +18,8 @@ func TestMiCCServices(t *testing.T) {
 			foreign := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Foreign"}))
 
 			got := must[MiCCService](t)(s.SetMiCCService(ctx, MiCCService{TenantID: ten.ID, ConnectorID: web.ID, MiCCTenant: -1, GroupID: 5,
-				GroupName: "Sales", RejectGroupIDs: []int{9}, FromPriority: []string{"phone", "email"}}))
-			if got.GroupName != "Sales" || len(got.RejectGroupIDs) != 1 || got.From("100", "a@b.c", "555") != "555" || got.From("100", "a@b.c", "") != "a@b.c" {
+				GroupName: "Sales", RejectGroupIDs: []int{9}, FromPriority: []string{"phone", "email"}, Texts: map[string]string{"Yes#fr-BE": "Oui"}}))
+			if got.GroupName != "Sales" || len(got.RejectGroupIDs) != 1 || got.From("100", "a@b.c", "555") != "555" || got.From("100", "a@b.c", "") != "a@b.c" || got.Texts["Yes#fr-BE"] != "Oui" {
 				t.Fatalf("set: %+v", got)
 			}
 			// again, changed: replaces
@@ -39,6 +39,7 @@ func TestMiCCServices(t *testing.T) {
 				{TenantID: ten.ID, ConnectorID: shop.ID, MiCCTenant: -1, GroupID: 8, GroupName: " "},
 				{TenantID: ten.ID, ConnectorID: shop.ID, MiCCTenant: -1, GroupID: 8, GroupName: "X", FromPriority: []string{"fax"}},
 				{TenantID: ten.ID, ConnectorID: 0, MiCCTenant: -1, GroupID: 8, GroupName: "X"},
+				{TenantID: ten.ID, ConnectorID: shop.ID, MiCCTenant: -1, GroupID: 8, GroupName: "X", Texts: map[string]string{"NamedAgentJoined": "joined"}},
 			} {
 				if _, err := s.SetMiCCService(ctx, bad); !errors.Is(err, ErrInvalid) {
 					t.Fatalf("%+v: %v, want invalid", bad, err)
