@@ -48,4 +48,12 @@
 //   - GetVersion answers "9.8.0.0", the release of the document.
 //   - PrivateData, SessionID, CustomerID and the FromPriority "From" reach the agent as the
 //     chat's free data (udata) "PrivateData", "SessionID" and "From".
+//
+// The stock toolbox (toolbox.go, toolbox.js) is the one-line script MiCC pages embed: it
+// defines Mitel.ChatToolbox (Config with MiCC's defaults, customizePage, customizeRequest),
+// asks /CustomerChat/Chat/Group which connector the Config's service group is, and loads
+// Parley's widget loader with the Config mapped onto the widget's configuration; the loader's
+// beforeChat hook runs customizeRequest just before the chat loads. Its texts keep
+// Toolbox.resx's resource names (package toolboxtext). docs/coming-from-micc.md lists which
+// Config properties take effect.
 package micc
