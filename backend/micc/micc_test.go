@@ -413,3 +413,51 @@ func uploadAsAgent(t *testing.T, env *servertest.Env, agent *protoclient.Client,
 	}
 	return f
 }
+
+// A closed group is no fault: RequestChat answers with a null ChatID and the group closed
+// message; GetQueueInfo says it is not open.
+func TestRequestChatGroupClosed(t *testing.T) {
+	each(t, func(t *testing.T, opts servertest.Options) {
+		env := servertest.Start(t, opts)
+		env.ChangeConnector(t, func(c *store.Connector) { c.OutOfService = true })
+		m := env.Demo.MiCC
+		q := call[micc.GetQueueInfoResponse](t, env.URL, "GetQueueInfo", map[string]any{"TenantID": m.MiCCTenant, "ServiceGroupID": m.GroupID})
+		if q.Open {
+			t.Fatalf("GetQueueInfo of a closed group: %+v", q)
+		}
+		status, body := post(t, env.URL, "RequestChat", map[string]any{"TenantID": m.MiCCTenant, "ServiceGroupID": m.GroupID, "CustomerName": "John"})
+		var r map[string]any
+		if err := json.Unmarshal(body, &r); err != nil || status != http.StatusOK {
+			t.Fatalf("RequestChat: %d %s", status, body)
+		}
+		if v, ok := r["ChatID"]; !ok || v != nil || r["Message"] == "" {
+			t.Fatalf("RequestChat of a closed group: %s", body)
+		}
+	})
+}
+
+// ServiceGroupIDsToReject and IgnoreCustomerDetails, set on the connector's MiCC face.
+func TestRejectedGroupAndIgnoredDetails(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	m := env.Demo.MiCC
+	m.IgnoreCustomerDetails = true
+	if _, err := env.Server.Store().SetMiCCService(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := env.Agent(t, 0)
+	chatID := requestChat(t, env, env.URL)
+	awaitT[*protocol.Offer](t, ctx, anna)
+	if _, err := anna.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	_, opened := awaitT[*protocol.ChatOpened](t, ctx, anna)
+	if v := opened.Chat.Visitor; v.Name != "Customer" || v.Email != "" || v.UData["PrivateData"] != "SomePrivateData" {
+		t.Fatalf("details not ignored: %+v", v)
+	}
+	m.RejectGroupIDs = []int{m.GroupID}
+	if _, err := env.Server.Store().SetMiCCService(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	fault(t, env.URL, "RequestChat", map[string]any{"TenantID": -1, "ServiceGroupID": m.GroupID}, http.StatusForbidden)
+}
