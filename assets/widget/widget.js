@@ -264,6 +264,8 @@
       start();
     },
     open: function () { open(); },
+    // available shows whether chat can be had now (a page that polls, as MiCC's toolbox does).
+    available: function (on) { avail = !!on; paint(); },
     close: function () { close(); },
     send: function (text, hideLocal) {
       makeFrame();

@@ -38,36 +38,56 @@
     return cfg;
   }
 
-  function start() {
-    T.started = true;
-    try { T.customizePage(); } catch (e) { if (w.console) console.error(e); }
-    if (!c.ToolboxAvailable) return;
-    var q = '?TenantID=' + encodeURIComponent(c.TenantID) + '&ServiceGroupID=' + encodeURIComponent(c.ServiceGroupID || 0) +
+  var loaded = false;
+  function query() {
+    return '?TenantID=' + encodeURIComponent(c.TenantID) + '&ServiceGroupID=' + encodeURIComponent(c.ServiceGroupID || 0) +
       '&ServiceGroupName=' + encodeURIComponent(c.ServiceGroupName || '') +
       '&lang=' + encodeURIComponent(navigator.language || '');
-    fetch(origin + '/CustomerChat/Chat/Group' + q, { credentials: 'omit' })
+  }
+  // check asks for the service group's state; the first answer that may be shown loads the
+  // widget, later ones set its availability. It repeats every StatePollInterval seconds.
+  function check() {
+    fetch(origin + '/CustomerChat/Chat/Group' + query(), { credentials: 'omit' })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (r) {
         if (!r.ok) {
           if (w.console) console.error('MiCC chat toolbox: ' + (r.j.Message || 'the service group cannot be used here'));
           return;
         }
-        if (!r.j.Open && !c.ShowWhenUnavailable) return;
-        var allowed = c.PostedMessageAllowedOrigin === 'window.location.origin' ? location.origin : c.PostedMessageAllowedOrigin;
-        w.parleyConfig = request({
-          hash: r.j.Hash, position: c.ToolboxPosition, postMessageOrigin: allowed, texts: r.j.Texts || {},
-          beforeChat: function (cfg) {
-            try { T.customizeRequest(); } catch (e) { if (w.console) console.error(e); }
-            request(cfg);
-          }
-        });
-        var s = d.createElement('script');
-        s.src = origin + '/widget.js';
-        s.async = true;
-        d.head.appendChild(s);
+        if (loaded) {
+          if (w.Parley && w.Parley.available) w.Parley.available(r.j.Open);
+        } else if (r.j.Open || c.ShowWhenUnavailable) {
+          load(r.j);
+        }
+        poll();
       }, function () {
         if (w.console) console.error('MiCC chat toolbox: the chat server cannot be reached');
+        poll();
       });
+  }
+  function poll() {
+    var s = +c.StatePollInterval;
+    if (s > 0) setTimeout(check, s * 1000);
+  }
+  function load(g) {
+    loaded = true;
+    var allowed = c.PostedMessageAllowedOrigin === 'window.location.origin' ? location.origin : c.PostedMessageAllowedOrigin;
+    w.parleyConfig = request({
+      hash: g.Hash, position: c.ToolboxPosition, postMessageOrigin: allowed, texts: g.Texts || {},
+      beforeChat: function (cfg) {
+        try { T.customizeRequest(); } catch (e) { if (w.console) console.error(e); }
+        request(cfg);
+      }
+    });
+    var s = d.createElement('script');
+    s.src = origin + '/widget.js';
+    s.async = true;
+    d.head.appendChild(s);
+  }
+  function start() {
+    T.started = true;
+    try { T.customizePage(); } catch (e) { if (w.console) console.error(e); }
+    if (c.ToolboxAvailable) check();
   }
   if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', start);
   else setTimeout(start, 0);

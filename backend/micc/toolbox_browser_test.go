@@ -85,3 +85,46 @@ window.addEventListener('message', function(e) { if (e.data && e.data.parley ===
 	b.Screenshot("2-chat")
 	b.AssertNoConsoleErrors()
 }
+
+// ShowWhenUnavailable false keeps the toolbox away while the group is closed; StatePollInterval
+// has it ask again, so that it appears when the group opens and shows when it closes again.
+func TestToolboxPollsGroupState(t *testing.T) {
+	browsertest.ChromiumPath(t)
+	browsertest.RequireBuilt(t, "widget/manifest.json")
+	env := servertest.Start(t, servertest.Options{})
+	var page string
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(site.Close)
+	siteOrigin := strings.Replace(site.URL, "127.0.0.1", "localhost", 1)
+	env.ChangeConnector(t, func(c *store.Connector) { c.AllowedOrigins = []string{siteOrigin}; c.OutOfService = true })
+	page = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+<script>
+var realFetch = window.fetch; window.groupChecks = 0;
+window.fetch = function(u) { if (String(u).indexOf('/CustomerChat/Chat/Group') >= 0) window.groupChecks++; return realFetch.apply(this, arguments); };
+</script>
+<script src="` + env.URL + `/CustomerChat/Chat/Toolbox"></script>
+<script>
+Mitel.ChatToolbox.customizePage = function() {
+  var c = Mitel.ChatToolbox.Config;
+  c.ServiceGroupID = ` + itoa(env.Demo.MiCC.GroupID) + `;
+  c.ShowWhenUnavailable = false;
+  c.StatePollInterval = 1;
+};
+</script></head><body><h1>Our shop</h1></body></html>`
+
+	b := browsertest.New(t, browsertest.Options{Name: "micc-toolbox-poll", Lang: "en-US", AcceptLanguage: "en-US,en"})
+	b.Do(chromedp.Navigate(siteOrigin + "/"))
+	b.WaitFor("two state checks", `window.groupChecks >= 2`)
+	if browsertest.Eval[bool](b, `!!document.querySelector('parley-chat')`) {
+		t.Fatal("the toolbox shows while the group is closed and ShowWhenUnavailable is false")
+	}
+	env.ChangeConnector(t, func(c *store.Connector) { c.OutOfService = false })
+	b.WaitFor("the launcher once the group opens", browsertest.WidgetLauncherShown)
+	env.ChangeConnector(t, func(c *store.Connector) { c.OutOfService = true })
+	b.WaitFor("the launcher offline once the group closes", browsertest.WidgetLauncher+`.getAttribute('aria-label').includes('offline')`)
+	b.Screenshot("1-offline")
+	b.AssertNoConsoleErrors()
+}
