@@ -37,8 +37,8 @@
 //     answer loses nothing. An unchanged MiCC client does not send After; for it, the events
 //     of an answer count as received once the answer was written, as in MiCC.
 //   - A chat whose client has stopped calling for [GoneAfter] is treated as the visitor
-//     leaving the page: its connection closes and the connector's reconnect window runs; a
-//     call within the window carries on the chat.
+//     leaving for good: its connection closes, the agent sees the customer go, the chat ends
+//     after the connector's reconnect window, and its ChatID is no longer known (404).
 //   - Requests without an Origin header come from a back end (MiCC's "typical scenario") and
 //     are not held to the connector's allowed origins, which only browsers can be held to.
 //     Browsers get CORS answers for the origins allowed by connectors with a MiCC face.
