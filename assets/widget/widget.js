@@ -142,6 +142,10 @@
   // fragment, which the browser does not send to the server.
   function makeFrame() {
     if (frame || !panel) return;
+    // The page's last word before the chat starts (MiCC's customizeRequest).
+    if (typeof cfg.beforeChat === 'function') {
+      try { cfg.beforeChat(cfg); } catch (e) { if (w.console) console.error(e); }
+    }
     var conf = {
       c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: cfg.pdata, udata: cfg.udata,
       texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv
@@ -288,6 +292,8 @@
       start();
     },
     open: function () { open(); },
+    // available shows whether chat can be had now (a page that polls, as MiCC's toolbox does).
+    available: function (on) { avail = !!on; paint(); },
     close: function () { close(); },
     send: function (text, hideLocal) {
       makeFrame();

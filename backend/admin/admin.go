@@ -125,6 +125,8 @@ func Register(r fiber.Router, opts Options) {
 	g.Get("/connectors/:id/texts", adm, h.textsEdit)
 	g.Post("/connectors/:id/texts", adm, h.textsSave)
 	g.Get("/connectors/:id/embed", adm, h.embed)
+	g.Get("/connectors/:id/micc", adm, h.miccEdit)
+	g.Post("/connectors/:id/micc", adm, h.miccSave)
 	g.Get("/connectors/:id/preview", adm, h.preview)
 	g.Get("/connectors/:id/surveys", adm, h.surveys)
 	g.Get("/connectors/:id/surveys/new", adm, h.surveyNew)

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -392,6 +393,39 @@ func scenarios() []scenario {
 		{name: "texts: broken JSON", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {"{\n  \"bye\": \n}"}}, status: 422, want: []string{"broken at line 3"}},
 		{name: "texts: not a string", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": 3}`}}, status: 422, want: []string{"must be a text in quotes"}},
 		{name: "texts: defaults shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}/texts", status: 200, want: []string{"waitingFinal", "queueMessage", "Default (de)"}},
+		// The MiCC face of a connector.
+		{name: "micc: form", as: "admin", method: "GET", path: "/admin/connectors/{conn}/micc", status: 200, want: []string{"MiCC tenant id", `name="group_name"`, "IgnoreCustomerDetails"}},
+		{name: "micc: foreign connector hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}/micc", status: 404},
+		{name: "micc: foreign connector not changed", as: "admin", method: "POST", path: "/admin/connectors/{otherConn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}}, status: 404},
+		{name: "micc: invalid", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-5"}, "group_id": {""}, "group_name": {"Sales"}, "reject_group_ids": {"1, x"}, "from_priority": {"fax"}}, status: 422,
+			want: []string{"Enter a whole number from -1", "Enter the service group id.", "List service group ids as whole numbers"}},
+		{name: "micc: texts keep their placeholders", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "toolbox_texts": {`{"NamedAgentJoined#fr": "Un agent"}`}}, status: 422,
+			want: []string{"must keep the placeholder {0}"}},
+		{name: "micc: texts with an unknown name", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "toolbox_texts": {`{"Hello": "x"}`}}, status: 422,
+			want: []string{"is not a toolbox text name"}},
+		{name: "micc: bad From field", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "from_priority": {"fax"}}, status: 422,
+			want: []string{"FromPriority field &#34;fax&#34; is not one of phone, email, id"}},
+		{name: "micc: saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc",
+			form: url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "ignore_customer_details": {"on"},
+				"reject_group_ids": {"7, 8"}, "from_priority": {"phone, ID"}, "toolbox_texts": {`{"StartChat#fr-BE": "Commencer", "NamedAgentJoined": "{0} est là"}`}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				m := must(fx.st.MiCCServiceOf(context.Background(), must(fx.st.Connector(context.Background(), id(fx, "{conn}"))).TenantID, id(fx, "{conn}")))
+				if m.MiCCTenant != -1 || m.GroupID != 5 || m.GroupName != "Sales" || !m.IgnoreCustomerDetails || len(m.RejectGroupIDs) != 2 || strings.Join(m.FromPriority, ",") != "phone,id" || m.Texts["StartChat#fr-BE"] != "Commencer" {
+					t.Fatalf("saved %+v", m)
+				}
+			}},
+		{name: "micc: switched off", as: "admin", method: "POST", path: "/admin/connectors/{conn}/micc", form: url.Values{}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				if _, err := fx.st.MiCCServiceOf(context.Background(), c.TenantID, c.ID); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("still there: %v", err)
+				}
+			}},
 		{name: "texts saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao $agent", "bye#de": "Tschüss", "queueMessage": "You are $position of $of"}`}}, status: 303,
 			after: func(t *testing.T, fx *fixture) {
 				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))

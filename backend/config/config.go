@@ -74,6 +74,11 @@ type Config struct {
 	// server's internals, so it should be a loopback address; [Config.Warnings] says so
 	// otherwise.
 	PprofAddr string
+	// MiCCAddr, when set, also serves the MiCC ChatService (POST /ChatService/<Method>) on this
+	// separate host:port (PARLEY_MICC_ADDR, -micc-addr), as MiCC's own service listens on port
+	// 12616, so that custom MiCC clients need only the host changed. The main listener serves
+	// it at the same paths either way.
+	MiCCAddr string
 	// ConnectTimeout is how long a new connection may take to say who it is (its connect
 	// command) before it is closed (PARLEY_CONNECT_TIMEOUT; default 10s).
 	ConnectTimeout time.Duration
@@ -168,6 +173,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_VISITOR_CONNECTS_PER_MINUTE", &c.VisitorConnectsPerMinute)
 	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
 	str("PARLEY_PPROF_ADDR", &c.PprofAddr)
+	str("PARLEY_MICC_ADDR", &c.MiCCAddr)
 	dur("PARLEY_CONNECT_TIMEOUT", &c.ConnectTimeout)
 	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
 	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
@@ -191,6 +197,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.DurationVar(&c.AgentWarning, "agent-warning", c.AgentWarning, "warn the agent this long before that close (PARLEY_AGENT_WARNING)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an agent sign-in lasts (PARLEY_SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.MiCCAddr, "micc-addr", c.MiCCAddr, "also serve the MiCC ChatService on this separate host:port, e.g. :12616 (PARLEY_MICC_ADDR)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiling endpoints on this separate host:port, e.g. 127.0.0.1:6060 (PARLEY_PPROF_ADDR)")
 	fs.StringVar(&c.WhosOnAddr, "whoson-addr", c.WhosOnAddr, "also serve the WhosOn Chat API at / on this separate host:port, e.g. :8009 (PARLEY_WHOSON_ADDR)")
 	fs.StringVar(&c.GeoIPDB, "geoip-db", c.GeoIPDB, "MaxMind city database (.mmdb) for the WhosOn GeoIP object (PARLEY_GEOIP_DB)")
@@ -258,6 +265,13 @@ func (c Config) Validate() error {
 	if c.GeoIPDB != "" {
 		if st, err := os.Stat(c.GeoIPDB); err != nil || st.IsDir() {
 			errs = append(errs, fmt.Errorf("GeoIP database %q is not a readable file (PARLEY_GEOIP_DB names a MaxMind .mmdb file)", c.GeoIPDB))
+		}
+	}
+	if c.MiCCAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MiCCAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("MiCC ChatService address %q is not host:port (e.g. :12616)", c.MiCCAddr))
+		} else if c.MiCCAddr == c.Addr || c.MiCCAddr == c.PprofAddr || c.MiCCAddr == c.WhosOnAddr {
+			errs = append(errs, fmt.Errorf("MiCC ChatService address %q must differ from the listen and profiling addresses", c.MiCCAddr))
 		}
 	}
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {

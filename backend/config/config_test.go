@@ -49,6 +49,8 @@ func TestLoadErrorsSayWhatToDo(t *testing.T) {
 		{map[string]string{"PARLEY_AGENT_CONNECTS_PER_MINUTE": "-5"}, nil, "agent connects per minute must be 0 (no limit) or more"},
 		{map[string]string{"PARLEY_PPROF_ADDR": "6060"}, nil, "profiling address \"6060\" is not host:port"},
 		{nil, []string{"-pprof-addr", "localhost"}, "not host:port"},
+		{nil, []string{"-micc-addr", "12616"}, "not host:port"},
+		{map[string]string{"PARLEY_MICC_ADDR": "127.0.0.1:7000"}, []string{"-addr", "127.0.0.1:7000"}, "must differ from the listen and profiling addresses"},
 		{nil, []string{"-addr", "127.0.0.1:7000", "-pprof-addr", "127.0.0.1:7000"}, "must differ from the listen address"},
 	} {
 		_, err := Load(tc.args, env(tc.env), io.Discard)

@@ -28,6 +28,7 @@ import (
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/metrics"
+	"github.com/parleychat/parley/backend/micc"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
@@ -47,6 +48,10 @@ type Server struct {
 	hub      *realtime.Hub
 	app      *fiber.App
 	ln       net.Listener
+	// micc is the MiCC ChatService; miccApp and miccLn its dedicated listener, if configured.
+	micc    *micc.Service
+	miccApp *fiber.App
+	miccLn  net.Listener
 	// proxy finds the client's address behind trusted reverse proxies.
 	proxy *clientip.Resolver
 	// Demo is the demo data seeded at this start, if any.
@@ -117,7 +122,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, err
 	}
+	s.micc = micc.New(micc.Options{Store: st, Chats: s.chats, Logger: log})
 	s.app = s.routes()
+	if cfg.MiCCAddr != "" {
+		s.miccApp = s.miccRoutes()
+	}
 	return s, nil
 }
 
@@ -129,6 +138,29 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 		log.Warn("DEMO account", "role", u.Role, "login", u.Login, "password", u.Password)
 	}
 	logDemoWhosOn(log, seed)
+	log.Warn("DEMO MiCC ChatService: POST /ChatService/RequestChat with these (on the main listener, and on PARLEY_MICC_ADDR when set)",
+		"TenantID", seed.MiCC.MiCCTenant, "ServiceGroupID", seed.MiCC.GroupID, "ServiceGroupName", seed.MiCC.GroupName)
+}
+
+// miccRoutes builds the app of the MiCC ChatService's dedicated listener.
+func (s *Server) miccRoutes() *fiber.App {
+	fcfg := fiber.Config{AppName: "Parley MiCC ChatService", DisableStartupMessage: true, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, BodyLimit: maxUpload, ErrorHandler: s.errorHandler}
+	s.proxy.Configure(&fcfg)
+	app := fiber.New(fcfg)
+	app.Use(s.proxy.Handler())
+	app.Use(recover.New())
+	s.micc.Register(app)
+	return app
+}
+
+// MiCCAddr is the bound address of the MiCC ChatService's dedicated listener, after Listen
+// ("" when none is configured).
+func (s *Server) MiCCAddr() string {
+	if s.miccLn == nil {
+		return ""
+	}
+	return s.miccLn.Addr().String()
 }
 
 // Store returns the server's store, for tests and tools built on the server.
@@ -195,6 +227,8 @@ func (s *Server) routes() *fiber.App {
 	agentLimit := connectLimit(s.cfg.AgentConnectsPerMinute, "too many agent app connections from your address; try again in a minute")
 	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
 	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
+	s.micc.Register(app)
+	s.micc.RegisterToolbox(app)
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	// The loaders' presence sockets (proactive chats) have their own connect budget, since a
 	// visitor opens one per page; each waits for few frames, so its send queue is short.
@@ -288,6 +322,12 @@ func (s *Server) Listen() error {
 		_ = ln.Close()
 		return err
 	}
+	if s.miccApp != nil {
+		if s.miccLn, err = net.Listen("tcp", s.cfg.MiCCAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (MiCC ChatService): %w", s.cfg.MiCCAddr, err)
+		}
+	}
 	return nil
 }
 
@@ -298,6 +338,14 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Serve() error {
 	s.log.Info("serving", "addr", s.Addr(), "database", s.store.Dialect())
 	s.serveWhosOn()
+	if s.miccLn != nil {
+		s.log.Info("serving the MiCC ChatService", "addr", s.MiCCAddr())
+		go func() {
+			if err := s.miccApp.Listener(s.miccLn); err != nil {
+				s.log.Error("MiCC ChatService listener", "err", err)
+			}
+		}()
+	}
 	return s.app.Listener(s.ln)
 }
 
@@ -310,12 +358,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		wait = max(time.Until(d)/3, 100*time.Millisecond)
 	}
 	s.hub.CloseAll(protocol.CloseShutdown, "server restarting", wait)
+	s.micc.Close()
 	errs := []error{}
 	if err := s.app.ShutdownWithContext(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if err := s.shutdownWhosOn(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if s.miccApp != nil {
+		if err := s.miccApp.ShutdownWithContext(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	s.chats.Close()
 	s.settings.Close()

@@ -88,4 +88,20 @@ ALTER TABLE tenant_settings ADD COLUMN agent_idle_seconds bigint NOT NULL DEFAUL
 ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`,
 		`ALTER TABLE tenant_settings ADD COLUMN whoson_auth text NOT NULL DEFAULT '';
 ALTER TABLE tenant_settings ADD COLUMN whoson_api_key text NOT NULL DEFAULT '';`)},
+	// A connector may carry a MiCC Enterprise face: the MiCC tenant id and service group by
+	// which MiCC ChatService clients name it, MiCC's customer settings and the stock toolbox's
+	// texts.
+	{version: 10, name: "micc services", up: sqlUp(
+		`CREATE TABLE micc_services (connector_id integer PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+ tenant_id integer NOT NULL, micc_tenant integer NOT NULL, group_id integer NOT NULL, group_name text NOT NULL,
+ ignore_customer_details numeric NOT NULL DEFAULT false, reject_group_ids text NOT NULL DEFAULT '', from_priority text NOT NULL DEFAULT '',
+ texts text NOT NULL DEFAULT '');
+CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
+CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`,
+		`CREATE TABLE micc_services (connector_id bigint PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+ tenant_id bigint NOT NULL, micc_tenant bigint NOT NULL, group_id bigint NOT NULL, group_name text NOT NULL,
+ ignore_customer_details boolean NOT NULL DEFAULT false, reject_group_ids text NOT NULL DEFAULT '', from_priority text NOT NULL DEFAULT '',
+ texts text NOT NULL DEFAULT '');
+CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
+CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`)},
 }

@@ -161,6 +161,18 @@ var settingWrites = []settingWrite{
 		c := must[Connector](t)(f.s.CreateConnector(ctx, Connector{TenantID: f.ten.ID, Name: "Shop"}))
 		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, c.ID)}
 	}},
+	{"SetMiCCService", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[MiCCService](t)(f.s.SetMiCCService(ctx, MiCCService{TenantID: f.ten.ID, ConnectorID: f.conn.ID, MiCCTenant: -1, GroupID: 7, GroupName: "Sales"}))
+		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, f.conn.ID)}
+	}},
+	{"DeleteMiCCService", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[MiCCService](t)(f.s.SetMiCCService(ctx, MiCCService{TenantID: f.ten.ID, ConnectorID: f.conn.ID, MiCCTenant: -1, GroupID: 8, GroupName: "Support"}))
+		f.rec.since(t) // the set's change is not this case's
+		if err := f.s.DeleteMiCCService(ctx, f.ten.ID, f.conn.ID); err != nil {
+			t.Fatal(err)
+		}
+		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, f.conn.ID)}
+	}},
 	{"UpdateConnector", func(t *testing.T, f *publishFixture) []changes.Setting {
 		c := f.conn
 		c.TenantID = 0

@@ -24,6 +24,8 @@ type DemoSeed struct {
 	// WhosOn is what a WhosOn Chat API client connects with: the tenant's authentication string
 	// and API key, and the domain of the demo's WhosOn site (a second connector).
 	WhosOn DemoWhosOn
+	// MiCC is the demo connector's MiCC face, for trying the MiCC ChatService.
+	MiCC MiCCService
 }
 
 // DemoWhosOn are the demo's WhosOn Chat API credentials (package whoson).
@@ -176,6 +178,10 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		}
 		made(changes.KindTenantSettings, tenant.ID, 0)
 		seed.WhosOn = DemoWhosOn{Auth: ts.WhosOnAuth, APIKey: ts.WhosOnAPIKey, Domain: demoWhosOnDomain, ConnectorID: site.ID}
+		seed.MiCC = MiCCService{TenantID: tenant.ID, ConnectorID: conn.ID, MiCCTenant: MiCCDefaultTenant, GroupID: 1001, GroupName: "Sales"}
+		if err := setMiCCService(tx, seed.MiCC); err != nil {
+			return err
+		}
 		for _, du := range users {
 			u := du.user
 			u.TenantID = tenant.ID
