@@ -152,7 +152,11 @@ func (r *renderer) header() {
 	r.font(false, 8.5, colMuted)
 	p.CellFormat(w*0.4, 8, r.clean(false, t.Tenant), "", 1, "R", false, 0, "")
 	r.font(false, 11, colText)
-	p.MultiCell(w, 5.5, r.clean(false, r.visitorName()+" · "+t.Connector), "", "L", false)
+	title := r.visitorName() + " · " + t.Connector
+	if t.Direct {
+		title = "Chat between colleagues"
+	}
+	p.MultiCell(w, 5.5, r.clean(false, title), "", "L", false)
 	r.font(false, 7.5, colMuted)
 	p.CellFormat(w, 4, "Chat "+r.clean(false, t.ChatID), "", 1, "L", false, 0, "")
 	p.Ln(1.5)
@@ -174,6 +178,9 @@ func (r *renderer) header() {
 	left := [][2]string{
 		{"Visitor", t.Visitor.Name}, {"E-mail", t.Visitor.Email}, {"Phone", t.Visitor.Phone},
 		{"Customer", t.Visitor.CustomerID}, {"Language", lang}, {"Connector", t.Connector},
+	}
+	if t.Direct {
+		left = [][2]string{{"Language", lang}}
 	}
 	right := [][2]string{
 		{"Started", r.when(t.Started)}, {"Ended", ended}, {"Duration", duration},
@@ -281,7 +288,11 @@ func (r *renderer) pageHeader() {
 	w := r.contentW()
 	p.SetXY(marginX, 9)
 	r.font(false, 7.5, colMuted)
-	head := "Chat transcript · " + r.visitorName() + " · " + r.t.Connector + " · " + r.t.Started.In(r.loc).Format("2 Jan 2006 15:04")
+	who := r.visitorName() + " · " + r.t.Connector
+	if r.t.Direct {
+		who = "between colleagues"
+	}
+	head := "Chat transcript · " + who + " · " + r.t.Started.In(r.loc).Format("2 Jan 2006 15:04")
 	p.CellFormat(w*0.75, 4, r.clean(false, head), "", 0, "L", false, 0, "")
 	p.CellFormat(w*0.25, 4, r.clean(false, r.t.ChatID), "", 1, "R", false, 0, "")
 	r.rule(13.6)

@@ -248,3 +248,14 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// A chat between two colleagues is headed as such: no visitor, no connector.
+func TestRenderDirect(t *testing.T) {
+	tr := sample()
+	tr.Direct, tr.Visitor, tr.Connector, tr.Fields = true, Visitor{}, "", nil
+	_, doc, lines := render(t, tr)
+	text := doc.Text()
+	if !strings.Contains(text, "Chat between colleagues") || strings.Contains(text, "Visitor") || strings.Contains(text, "Connector") {
+		t.Fatalf("a colleagues' chat reads:\n%s", strings.Join(lines, "\n"))
+	}
+}

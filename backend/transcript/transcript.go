@@ -40,9 +40,12 @@ type Transcript struct {
 	Tenant    string
 	Connector string
 	Visitor   Visitor
-	Lang      string
-	Page      string
-	Started   time.Time
+	// Direct marks a chat between two colleagues: it has no visitor and no connector, and
+	// its agents are the two colleagues.
+	Direct  bool
+	Lang    string
+	Page    string
+	Started time.Time
 	// Ended is zero while the chat is open.
 	Ended time.Time
 	// CloseCause says why the chat ended, in words; empty while open.
@@ -126,7 +129,9 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcrip
 	if loc, err := time.LoadLocation(tenant.TimeZone); err == nil && tenant.TimeZone != "" {
 		t.Location = loc
 	}
-	if k, err := st.Connector(ctx, c.ConnectorID); err == nil {
+	if t.Direct = c.Kind == store.ChatDirect; t.Direct {
+		t.Visitor = Visitor{}
+	} else if k, err := st.Connector(ctx, c.ConnectorID); err == nil {
 		t.Connector = k.Name
 	} else {
 		t.Connector = fmt.Sprintf("connector %d", c.ConnectorID)
