@@ -562,7 +562,8 @@ func (ss *Session) askField(cmd protocol.Command, uid int64, b *protocol.FieldAs
 
 // Colleagues lists the colleagues of agent me, the tenant's other active agents, supervisors
 // and administrators, by name, with their presence (connected or not, their status as this
-// service knows it) and how many open chats each owns: what the agent app's invitation and
+// service knows it) and how many open chats each holds a slot for (owned, or taking part in as
+// a participant, as routing counts them): what the agent app's invitation and
 // transfer pickers offer (GET /api/agents).
 func (s *Service) Colleagues(ctx context.Context, me store.User) ([]api.Colleague, error) {
 	users, err := s.st.Users(ctx, me.TenantID)
@@ -581,8 +582,15 @@ func (s *Service) Colleagues(ctx context.Context, me store.User) ([]api.Colleagu
 	owned := map[int64]int{}
 	for _, ch := range s.chatList() {
 		ch.mu.Lock()
-		if !ch.closed() && ch.rec.TenantID == me.TenantID && ch.rec.AgentID != 0 {
-			owned[ch.rec.AgentID]++
+		if !ch.closed() && ch.rec.TenantID == me.TenantID && !ch.isDirect() {
+			if ch.rec.AgentID != 0 {
+				owned[ch.rec.AgentID]++
+			}
+			for uid, m := range ch.agents { // participants hold a slot of their capacity too
+				if m.part == protocol.PartParticipant && uid != ch.rec.AgentID {
+					owned[uid]++
+				}
+			}
 		}
 		ch.mu.Unlock()
 	}

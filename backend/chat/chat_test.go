@@ -755,7 +755,22 @@ func TestInvitations(t *testing.T) {
 		if c := code(ben.callErr(chatID, &protocol.ChatInvite{UserID: svenID, As: protocol.PartObserver})); c != protocol.CodeForbidden {
 			t.Fatalf("an observer invited: %q", c)
 		}
+		benLoad := func() int {
+			list, _ := e.svc.Colleagues(context.Background(), e.agents[0])
+			for _, c := range list {
+				if c.ID == benID {
+					return c.Chats
+				}
+			}
+			return -1
+		}
+		if n := benLoad(); n != 0 {
+			t.Fatalf("an observer's load shown as %d", n)
+		}
 		ben.call(chatID, &protocol.ChatJoin{As: protocol.PartParticipant})
+		if n := benLoad(); n != 1 {
+			t.Fatalf("a participant's load shown as %d", n)
+		}
 		ben.call(chatID, &protocol.Send{Text: "Ben here, I can help."})
 
 		// Declined and unanswered invitations end for both sides.
