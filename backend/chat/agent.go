@@ -297,15 +297,22 @@ func (s *Service) setStatus(ctx context.Context, userID, statusID int64, reason 
 	if a != nil {
 		tenant = a.user.TenantID
 		a.user.StatusID = statusID
-		s.router.Submit(routing.AgentState(a.user, a.statuses, len(a.conns) > 0))
 		for c := range a.conns {
 			conns = append(conns, c)
 		}
 	}
 	s.mu.Unlock()
+	// The agent hears of the status before routing does, so that an offer it brings follows
+	// agent.status on the agent's connections. Routing then gets the agent's state as it is
+	// now, under mu like every other change of it (userMu keeps status changes in order).
 	for _, c := range conns {
 		c.send(protocol.Event{Body: &protocol.AgentStatus{Status: statusID, Reason: reason}})
 	}
+	s.mu.Lock()
+	if a = s.agents[userID]; a != nil {
+		s.router.Submit(routing.AgentState(a.user, a.statuses, len(a.conns) > 0))
+	}
+	s.mu.Unlock()
 	if tenant != 0 {
 		s.colleaguesChanged(tenant)
 	}

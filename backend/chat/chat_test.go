@@ -841,3 +841,44 @@ func TestVisitorMovesOn(t *testing.T) {
 		e.checkNumbering(chatID)
 	})
 }
+
+// An agent who makes themself available while a chat waits hears of the new status before the
+// offer it brings: a client that waits for agent.status must not skip the offer.
+func TestStatusBeforeTheOfferItBrings(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		var pause int64
+		statuses, _ := e.st.Statuses(ctx, e.tenant.ID)
+		for _, s := range statuses {
+			if !s.AllowsChat {
+				pause = s.ID
+			}
+		}
+		if err := e.st.SetUserStatus(ctx, e.agents[0].ID, pause); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.bus.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "Hello")
+		anna, _ := e.agent(0)
+		anna.call("", &protocol.StatusSet{Status: e.available.ID})
+		for {
+			ev := anna.conn.next(t)
+			switch b := ev.Body.(type) {
+			case *protocol.AgentStatus:
+				if b.Status != e.available.ID {
+					t.Fatalf("agent.status %+v", b)
+				}
+				if ev, _ := await[*protocol.Offer](t, anna.conn); ev.Chat != chatID {
+					t.Fatalf("offer of %s, want %s", ev.Chat, chatID)
+				}
+				return
+			case *protocol.Offer:
+				t.Fatalf("the offer of %s came before agent.status", ev.Chat)
+			}
+		}
+	})
+}
