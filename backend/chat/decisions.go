@@ -113,22 +113,27 @@ func (s *Service) revoke(chatID string, agentID int64, reason string) {
 	s.touched(chatID, time.Time{})
 }
 
+// newOwner finds chat chatID and the signed-in agent who is to own it (by assignment, transfer
+// or takeover), dropping the agent's offer of it; ok is false when either is gone.
+func (s *Service) newOwner(chatID string, agentID int64) (ch *liveChat, user store.User, ok bool) {
+	if ch = s.chatFor(chatID); ch == nil {
+		return nil, user, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.agents[agentID]
+	if a == nil {
+		return nil, user, false
+	}
+	delete(a.offers, chatID)
+	return ch, a.user, true
+}
+
 // assign makes the agent the chat's owner: the visitor sees them join, the agent's app opens
 // the chat and receives its history.
 func (s *Service) assign(chatID string, agentID int64) {
-	ch := s.chatFor(chatID)
-	if ch == nil {
-		return
-	}
-	s.mu.Lock()
-	a := s.agents[agentID]
-	var user store.User
-	if a != nil {
-		delete(a.offers, chatID)
-		user = a.user
-	}
-	s.mu.Unlock()
-	if a == nil {
+	ch, user, ok := s.newOwner(chatID, agentID)
+	if !ok {
 		return
 	}
 	now := s.stamp()

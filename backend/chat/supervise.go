@@ -316,19 +316,8 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 // takenOver carries out the engine's [acd.TakenOver]: the supervisor owns the chat, the
 // previous owner leaves it and is told, the visitor sees the supervisor join.
 func (s *Service) takenOver(chatID string, agentID int64) {
-	ch := s.chatFor(chatID)
-	if ch == nil {
-		return
-	}
-	s.mu.Lock()
-	a := s.agents[agentID]
-	var user store.User
-	if a != nil {
-		delete(a.offers, chatID)
-		user = a.user
-	}
-	s.mu.Unlock()
-	if a == nil {
+	ch, user, ok := s.newOwner(chatID, agentID)
+	if !ok {
 		return
 	}
 	now := s.stamp()

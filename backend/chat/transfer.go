@@ -239,19 +239,8 @@ func (s *Service) transferOffer(d acd.TransferOffer) {
 // whole history, the former owner's lets it go.
 func (s *Service) handOver(d acd.TransferDone) {
 	chatID, from, to := string(d.Chat), int64(d.From), int64(d.To)
-	ch := s.chatFor(chatID)
-	if ch == nil {
-		return
-	}
-	s.mu.Lock()
-	a := s.agents[to]
-	var user store.User
-	if a != nil {
-		delete(a.offers, chatID)
-		user = a.user
-	}
-	s.mu.Unlock()
-	if a == nil {
+	ch, user, ok := s.newOwner(chatID, to)
+	if !ok {
 		return
 	}
 	now := s.stamp()
