@@ -241,7 +241,7 @@ func TestWhosOnWholeChat(t *testing.T) {
 		var d connectData
 		_ = json.Unmarshal(e.Data, &d)
 		if d.SessionID == "" || d.Domain != "www.example.com" || d.SiteName != "WhosOn site" || d.GeoIP.IPAddress != "195.62.193.194" ||
-			!strings.HasSuffix(d.WebServicesURL, "/api/files") || d.Translation.Enabled || !d.LeaveMessageEnabled || !d.OperatorPreview {
+			!strings.HasSuffix(d.WebServicesURL, "/whoson/ws/") || d.Translation.Enabled || !d.LeaveMessageEnabled || !d.OperatorPreview {
 			t.Fatalf("connected data %s", e.Data)
 		}
 
