@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/whoson"
 )
@@ -64,6 +65,8 @@ func (s *Server) listenWhosOn() error {
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
 	s.mountWhosOnFiles(app)
+	// The links of shared files name the host the client connected to: they are served here too.
+	attach.Register(app, s.store, s.log)
 	s.mountWhosOn(app, "/", connectLimit(s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute"))
 	s.whoson.app, s.whoson.ln = app, ln
 	return nil

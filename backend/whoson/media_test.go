@@ -375,3 +375,55 @@ func TestWhosOnGetImage(t *testing.T) {
 		}
 	})
 }
+
+// The file endpoint refuses what is not an upload it can take, whatever the shape.
+func TestWhosOnUploadBadInput(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	agent, _ := env.Agent(t, 0)
+	c := dialWhosOn(t, env.WS+"/whoson", nil)
+	d := connect(t, ctx, env, c)
+	acceptChat(t, ctx, env, c, agent, d.SessionID)
+	ws := d.WebServicesURL + "DocumentWriteForSite"
+	jsonBody := func(v map[string]any) []byte { b, _ := json.Marshal(v); return b }
+
+	for _, tc := range []struct {
+		name, ctype string
+		body        []byte
+		status      int
+		want        string
+	}{
+		{"not base64", "application/json", jsonBody(map[string]any{"SessionID": d.SessionID, "FileName": "a.txt", "Data": "***"}), 400, "The file data is not base64"},
+		{"not an object", "application/json", []byte(`["a"]`), 400, "The body is not a JSON object"},
+		{"data not a string", "application/json", jsonBody(map[string]any{"SessionID": d.SessionID, "FileName": "a.txt", "Data": 12}), 400, "The file is empty or missing"},
+		{"no name", "application/json", jsonBody(map[string]any{"SessionID": d.SessionID, "Data": "aGk="}), 400, "Name the file (FileName) with its extension"},
+		{"NUL name", "application/json", jsonBody(map[string]any{"SessionID": d.SessionID, "FileName": "\x00\x00", "Data": "aGk="}), 400, "Name the file (FileName) with its extension"},
+		{"huge session", "application/json", jsonBody(map[string]any{"SessionID": strings.Repeat("s", 1<<20), "FileName": "a.txt", "Data": "aGk="}), 403, "Invalid session"},
+		{"plain text", "text/plain", []byte("hello"), 415, "Send the file as multipart/form-data"},
+		{"no content type", "", []byte("hello"), 415, "Send the file as multipart/form-data"},
+	} {
+		a := post(t, ws, tc.ctype, tc.body, nil)
+		if a.status != tc.status || !strings.Contains(a.body, tc.want) {
+			t.Errorf("%s: %d %s", tc.name, a.status, a.body)
+		}
+	}
+	// A name with NUL and control characters inside is stored cleaned, never as given.
+	a := post(t, ws, "application/json", jsonBody(map[string]any{"SessionID": d.SessionID, "FileName": "in\x00voice\u202e.txt", "Data": "aGk="}), nil)
+	var got struct{ D string }
+	if err := json.Unmarshal([]byte(a.body), &got); a.status != 200 || err != nil || strings.Contains(got.D, "%00") || strings.Contains(got.D, "%E2%80%AE") {
+		t.Fatalf("a name with NUL: %+v", a)
+	}
+	// Two file parts under names that say nothing: which one is meant is not guessed.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("SessionID", d.SessionID)
+	_ = mw.WriteField("FileName", "a.txt")
+	for _, n := range []string{"one", "two"} {
+		fw, _ := mw.CreateFormFile(n, "a.txt")
+		_, _ = fw.Write([]byte("x"))
+	}
+	_ = mw.Close()
+	if a := post(t, ws, mw.FormDataContentType(), buf.Bytes(), nil); a.status != 400 || a.body != "The file is empty or missing" {
+		t.Errorf("two file parts: %+v", a)
+	}
+}
