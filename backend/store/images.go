@@ -13,6 +13,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // ImageKind names one of a connector's images by the WhosOn GetImage type that asks for it.
@@ -116,8 +118,8 @@ func (r connectorImageRow) domain() ConnectorImage {
 }
 
 // SetConnectorImage gives a connector of img.TenantID the image of img.Kind, replacing an
-// earlier one. The bytes are checked with [CheckImage]; the content type is theirs, never the
-// caller's.
+// earlier one, and publishes the connector's change. The bytes are checked with [CheckImage];
+// the content type is theirs, never the caller's.
 func (s *Store) SetConnectorImage(ctx context.Context, img ConnectorImage) (ConnectorImage, error) {
 	if !img.Kind.Valid() {
 		return ConnectorImage{}, wrap("set connector image", invalid("image kind %d is not one of 1, 2, 5, 8", img.Kind))
@@ -140,6 +142,7 @@ func (s *Store) SetConnectorImage(ctx context.Context, img ConnectorImage) (Conn
 			DoUpdates: clause.AssignmentColumns([]string{"content_type", "data", "updated_at"}),
 		}).Create(&row).Error
 	})
+	err = s.published(err, changes.Setting{Kind: changes.KindConnector, TenantID: img.TenantID, ID: img.ConnectorID})
 	if err != nil {
 		return ConnectorImage{}, wrap("set connector image", err)
 	}
@@ -180,5 +183,5 @@ func (s *Store) DeleteConnectorImage(ctx context.Context, tenantID, connectorID 
 	if err == nil && res.RowsAffected == 0 {
 		err = ErrNotFound
 	}
-	return wrap("delete connector image", err)
+	return wrap("delete connector image", s.published(err, changes.Setting{Kind: changes.KindConnector, TenantID: tenantID, ID: connectorID}))
 }

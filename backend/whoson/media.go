@@ -84,9 +84,14 @@ func fileLinkPath(raw string) string {
 // fileLink is the HTML line of a file shared in the chat: a link to download it, opened in a
 // new window. Caller holds c.mu.
 func (c *client) fileLink(f *protocol.File) string {
+	return fileLine(c.e.o.PublicURL(c.rc.Host()), f)
+}
+
+// fileLine is the HTML of a link to a shared file; a link without a host gets base.
+func fileLine(base string, f *protocol.File) string {
 	href := f.URL
 	if strings.HasPrefix(href, "/") {
-		href = c.e.o.PublicURL(c.rc.Host()) + href
+		href = base + href
 	}
 	return `<a href="` + html.EscapeString(href) + `" target="_blank" rel="noopener noreferrer">` + html.EscapeString(f.Name) + `</a>`
 }
