@@ -426,4 +426,10 @@ func TestWhosOnUploadBadInput(t *testing.T) {
 	if a := post(t, ws, mw.FormDataContentType(), buf.Bytes(), nil); a.status != 400 || a.body != "The file is empty or missing" {
 		t.Errorf("two file parts: %+v", a)
 	}
+	// A form that accepts XML gets the answer of an ASMX HTTP POST.
+	form := "SessionID=" + d.SessionID + "&FileName=a.txt&Data=aGk%3D"
+	a = post(t, ws, "application/x-www-form-urlencoded", []byte(form), map[string]string{"Accept": "text/xml"})
+	if a.status != 200 || !strings.HasPrefix(a.ctype, "text/xml") || !regexp.MustCompile(`<string xmlns="http://tempuri.org/">http://[^<]+/files/[^<]+/a\.txt</string>$`).MatchString(a.body) {
+		t.Errorf("XML answer: %+v", a)
+	}
 }
