@@ -52,6 +52,8 @@ type liveChat struct {
 	restored bool
 	// proactive is set for a chat an agent started with a visitor on the site (proactive.go).
 	proactive *proactiveInvite
+	// previewOK says the visitor lets agents see their unsent text (writefirst.go).
+	previewOK bool
 }
 
 // member is an agent in a chat.
