@@ -18,7 +18,7 @@ import (
 // browserIn opens a Chromium that speaks lang ("de" or "fr").
 func browserIn(t *testing.T, name, lang string) *browsertest.Browser {
 	region := map[string]string{"de": "de-DE", "fr": "fr-FR"}[lang]
-	return browsertest.New(t, browsertest.Options{Name: name, Lang: region, AcceptLanguage: region + "," + lang,
+	return browsertest.New(t, browsertest.Options{Name: name, Lang: region, AcceptLanguage: region + "," + lang, ClickScroll: "center",
 		Flags: []chromedp.ExecAllocatorOption{chromedp.Env("LANGUAGE="+lang, "LANG="+strings.ReplaceAll(region, "-", "_")+".UTF-8")}})
 }
 
