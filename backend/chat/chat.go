@@ -54,6 +54,9 @@ type liveChat struct {
 	proactive *proactiveInvite
 	// previewOK says the visitor lets agents see their unsent text (writefirst.go).
 	previewOK bool
+	// detailsDue says a write-first chat still waits for the visitor's details; a chat
+	// restored without a name is taken as waiting too (writefirst.go).
+	detailsDue bool
 }
 
 // member is an agent in a chat.

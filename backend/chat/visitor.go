@@ -312,6 +312,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	ch.question = strings.TrimSpace(b.Question)
 	ch.visitorKey = visitor
 	ch.previewOK = b.PreviewConsent
+	ch.detailsDue = b.Later
 	ack := protocol.Ack{Chat: rec.ID, Token: secret}
 	s.mu.Lock()
 	s.chats[rec.ID] = ch

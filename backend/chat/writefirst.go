@@ -51,6 +51,11 @@ func (ss *Session) details(ctx context.Context, cmd protocol.Command, b *protoco
 		ss.reply(cmd.ID, nil, errChatEnded)
 		return
 	}
+	if !ch.detailsDue && ch.rec.VisitorName != "" {
+		// An ordinary chat took its details with the request; a write-first one takes them once.
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "this chat has its details already"))
+		return
+	}
 	if name == "" && ch.rec.VisitorName == "" {
 		ss.reply(cmd.ID, nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "name", Message: "name is required"})
 		return
@@ -61,6 +66,7 @@ func (ss *Session) details(ctx context.Context, cmd protocol.Command, b *protoco
 	for k, v := range fields {
 		ch.rec.Fields[k] = v
 	}
+	ch.detailsDue = false
 	if name != "" {
 		ch.rec.VisitorName = name
 		if ch.visitorRow != nil {

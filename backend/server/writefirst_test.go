@@ -154,6 +154,18 @@ func TestWriteFirstDetailsLater(t *testing.T) {
 		if rec.VisitorName != "Nina" || rec.VisitorEmail != "nina@example.com" || rec.Fields["Order"] != "4711" {
 			t.Fatalf("stored chat: name %q email %q fields %v", rec.VisitorName, rec.VisitorEmail, rec.Fields)
 		}
+		// Given once: the name does not change again, nor does an ordinary chat take any.
+		if _, err := visitor.Call(ctx, chatID, &protocol.DetailsSubmit{Name: "Mallory", Fields: map[string]string{"Order": "1"}}); !isCode(err, protocol.CodeConflict) {
+			t.Fatalf("details a second time: %v", err)
+		}
+		plain, _ := env.Visitor(t)
+		pack, err := plain.Call(ctx, "", &protocol.ChatRequest{Name: "Olga", Fields: map[string]string{"Order": "7"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plain.Call(ctx, pack.Body.(*protocol.Ack).Chat, &protocol.DetailsSubmit{Name: "Mallory", Fields: map[string]string{"Order": "1"}}); !isCode(err, protocol.CodeConflict) {
+			t.Fatalf("details for an ordinary chat: %v", err)
+		}
 		// Ended, the chat takes no more details.
 		if _, err := agent.Call(ctx, chatID, &protocol.Close{}); err != nil {
 			t.Fatal(err)
