@@ -295,6 +295,8 @@ func (v *view) focusDefault() {
 		default:
 			v.q.Call("focus")
 		}
+	case m.DetailsShown() && v.msg.Get("value").String() == "":
+		v.waiting.focusFirst(m)
 	case m.Phase.InChat():
 		v.msg.Call("focus")
 	case m.Phase == chat.PhaseClosed:

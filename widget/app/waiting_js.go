@@ -26,6 +26,7 @@ type waitingView struct {
 	btnDetails                                 js.Value
 	fields                                     *surveyForm
 	long, longText, btnLeave, btnWait          js.Value
+	msg                                        js.Value // the message box, to leave a writer be
 	// lastDetails is whether the details card showed at the last render, to focus it when it
 	// opens.
 	lastDetails bool
@@ -33,7 +34,7 @@ type waitingView struct {
 
 // newWaitingView builds the pieces, hidden, into the panel's composer, chat view and body.
 func newWaitingView(v *view, body js.Value) *waitingView {
-	w := &waitingView{}
+	w := &waitingView{msg: v.msg}
 	w.peekText = el("span", "", "id", "peek-text")
 	w.btnPeek = el("button", "link", "type", "button", "id", "btn-peek", "aria-describedby", "peek-text")
 	w.peek = add(el("p", "peek", "id", "peek", "hidden", ""), w.peekText, text("span", "", " "), w.btnPeek)
@@ -122,13 +123,10 @@ func (w *waitingView) render(m *chat.Model, t uitext.Texts) {
 		setAttr(w.name, "aria-invalid", strconv.FormatBool(m.FieldError == uitext.NameRequired))
 		setText(w.err, m.FormError())
 		w.btnDetails.Set("disabled", m.DetailsSending())
-		if !w.lastDetails {
-			// The card opens under the first message: the visitor goes on there.
-			if asksName {
-				w.name.Call("focus")
-			} else {
-				w.fields.focusFirst()
-			}
+		if !w.lastDetails && w.msg.Get("value").String() == "" {
+			// The card opens under the first message: the visitor goes on there, unless they
+			// are writing the next one.
+			w.focusFirst(m)
 		}
 	}
 	w.lastDetails = shown
@@ -147,6 +145,15 @@ func (w *waitingView) render(m *chat.Model, t uitext.Texts) {
 	case thanks != "":
 		setText(w.longText, thanks)
 	}
+}
+
+// focusFirst puts the focus on the card's first field.
+func (w *waitingView) focusFirst(m *chat.Model) {
+	if m.AsksName() {
+		w.name.Call("focus")
+		return
+	}
+	w.fields.focusFirst()
 }
 
 // focusInvalid moves the focus to the first refused detail.
