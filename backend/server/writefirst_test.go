@@ -30,19 +30,6 @@ func visitorIn(t *testing.T, env *servertest.Env, lang string) (*protoclient.Cli
 	return c, ev.Body.(*protocol.Connected)
 }
 
-// setToolbox changes the demo connector's widget options.
-func setToolbox(t *testing.T, env *servertest.Env, change func(*store.Toolbox)) {
-	t.Helper()
-	env.ChangeConnector(t, func(c *store.Connector) {
-		tb, err := store.ParseToolbox(c.Toolbox)
-		if err != nil {
-			t.Fatal(err)
-		}
-		change(&tb)
-		c.Toolbox = tb.JSON()
-	})
-}
-
 // The connector's title and texts follow the visitor's language ("title#lang"), and the demo's
 // German welcome has no stray full stop.
 func TestConnectorTitlePerLanguage(t *testing.T) {
@@ -92,7 +79,7 @@ func TestWriteFirstDetailsLater(t *testing.T) {
 		if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Question: "Where is my parcel?", Later: true}); !isField(err, protocol.CodeInvalid, "name") {
 			t.Fatalf("write-first request on a connector without it: %v", err)
 		}
-		setToolbox(t, env, func(tb *store.Toolbox) { tb.WriteFirst = true })
+		env.ChangeWidgetOptions(t, func(tb *store.Toolbox) { tb.WriteFirst = true })
 		visitor, _ = env.Visitor(t)
 		// A later request still needs a name unless it says later.
 		if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Question: "Where is my parcel?"}); !isField(err, protocol.CodeInvalid, "name") {
@@ -232,7 +219,7 @@ func TestPreviewNeedsConsent(t *testing.T) {
 		}
 		// The connector switches previews off: connected says so, and a consent made with the
 		// request does not bring them back.
-		setToolbox(t, env, func(tb *store.Toolbox) { tb.Preview = false })
+		env.ChangeWidgetOptions(t, func(tb *store.Toolbox) { tb.Preview = false })
 		visitor2, connected2 := env.Visitor(t)
 		if connected2.Preview {
 			t.Fatal("connected.preview on a connector without previews")
@@ -246,7 +233,7 @@ func TestPreviewNeedsConsent(t *testing.T) {
 		}
 		// The only preview the agent ever saw is the consented one: a consented preview of
 		// the first chat now is the next one the agent gets.
-		setToolbox(t, env, func(tb *store.Toolbox) { tb.Preview = true })
+		env.ChangeWidgetOptions(t, func(tb *store.Toolbox) { tb.Preview = true })
 		if _, err := visitor.Call(ctx, chatID, &protocol.PreviewConsent{On: true}); err != nil {
 			t.Fatal(err)
 		}

@@ -29,19 +29,6 @@ func openWidget(b *browsertest.Browser, env *servertest.Env) {
 	b.Click(jsLauncher)
 }
 
-// setWidgetOptions changes the demo connector's widget options.
-func setWidgetOptions(t *testing.T, env *servertest.Env, change func(*store.Toolbox)) {
-	t.Helper()
-	env.ChangeConnector(t, func(c *store.Connector) {
-		tb, err := store.ParseToolbox(c.Toolbox)
-		if err != nil {
-			t.Fatal(err)
-		}
-		change(&tb)
-		c.Toolbox = tb.JSON()
-	})
-}
-
 // fill sets a frame field's value as typing does (an input event follows).
 func fill(b *browsertest.Browser, id, value string) {
 	browsertest.Eval[any](b, `(() => { const e = `+jsFrameDoc+`.getElementById(`+jsQuote(id)+`); e.value = `+jsQuote(value)+`;
@@ -130,7 +117,7 @@ func TestWriteFirstInChromium(t *testing.T) {
 			ValidateLow: 1, ValidateHigh: 99999}}); err != nil {
 		t.Fatal(err)
 	}
-	setWidgetOptions(t, env, func(tb *store.Toolbox) { tb.WriteFirst = true })
+	env.ChangeWidgetOptions(t, func(tb *store.Toolbox) { tb.WriteFirst = true })
 	anna := agent(t, env)
 
 	b := browserIn(t, "writefirst-fr", "fr")
@@ -186,7 +173,7 @@ func TestLongWaitOffersAMessageInChromium(t *testing.T) {
 	if _, err := st.UpdateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	setWidgetOptions(t, env, func(tb *store.Toolbox) { tb.MaxWait = 1; tb.LeaveMessage = true })
+	env.ChangeWidgetOptions(t, func(tb *store.Toolbox) { tb.MaxWait = 1; tb.LeaveMessage = true })
 	anna := agent(t, env)
 	// A first chat waits a few seconds before Anna takes it: the queue's predicted wait is
 	// learned from it, and is longer than the one-second limit.

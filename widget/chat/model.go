@@ -912,18 +912,7 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	if m.FieldError != "" || err != nil {
 		return false
 	}
-	if nameAt >= 0 {
-		name = norm[fields[nameAt].Name]
-	}
-	if utf8.RuneCountInString(name) > limits.NameRunes {
-		name = string([]rune(name)[:limits.NameRunes])
-	}
-	email = strings.TrimSpace(email)
-	for _, f := range fields {
-		if email == "" && survey.IsEmail(f) {
-			email = norm[f.Name]
-		}
-	}
+	name, email = answeredIdentity(fields, norm, name, strings.TrimSpace(email))
 	m.reset()
 	m.Name = name
 	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.fitData("udata", m.cfg.UData),

@@ -113,24 +113,31 @@ func (m *Model) SubmitDetails(name string, answers map[string]string) bool {
 	if m.FieldError != "" || err != nil {
 		return false
 	}
-	if i := nameField(fields); i >= 0 {
-		name = norm[fields[i].Name]
-	}
-	if utf8.RuneCountInString(name) > limits.NameRunes {
-		name = string([]rune(name)[:limits.NameRunes])
-	}
-	email := ""
-	for _, f := range fields {
-		if email == "" && survey.IsEmail(f) {
-			email = norm[f.Name]
-		}
-	}
+	name, email := answeredIdentity(fields, norm, name, "")
 	b := &protocol.DetailsSubmit{Name: name, Email: email}
 	if len(norm) > 0 {
 		b.Fields = norm
 	}
 	m.enqueue(protocol.Command{ID: m.nextID(), Chat: m.Chat, Body: b})
 	return true
+}
+
+// answeredIdentity returns the visitor's name and e-mail address as a form gives them: a
+// name-type field's answer stands for the name (cut to the protocol's length), and the first
+// e-mail field's answer for an address not given otherwise.
+func answeredIdentity(fields []protocol.SurveyField, norm map[string]string, name, email string) (string, string) {
+	if i := nameField(fields); i >= 0 {
+		name = norm[fields[i].Name]
+	}
+	if utf8.RuneCountInString(name) > limits.NameRunes {
+		name = string([]rune(name)[:limits.NameRunes])
+	}
+	for _, f := range fields {
+		if email == "" && survey.IsEmail(f) {
+			email = norm[f.Name]
+		}
+	}
+	return name, email
 }
 
 // detailsAcked takes the server's yes to the details.
