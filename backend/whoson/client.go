@@ -259,9 +259,11 @@ func (c *client) helloCmd(p []string) {
 	c.chat, c.early, c.state = "", nil, chatState{}
 	c.queueGen++
 	c.mu.Unlock()
+	// WhosOn has no consent step for previews: a client sends them only where the connector
+	// shows them (OperatorPreview), and telling its visitor is that client's part.
 	c.native("", &protocol.ChatRequest{
 		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)),
-		Lang: strings.TrimSpace(param(p, 7)), Fields: fields,
+		Lang: strings.TrimSpace(param(p, 7)), Fields: fields, PreviewConsent: true,
 	}, kindHello)
 }
 
