@@ -42,6 +42,8 @@ type view struct {
 	focusErr  bool
 	lastPost  chat.PostState
 	lastLeave chat.LeaveState
+	// embed is what the page's options add (embed_js.go).
+	embed *embedView
 }
 
 // row is one rendered transcript line and what it showed, to update it in place.
@@ -137,6 +139,7 @@ func newView(a *app) *view {
 	v.btnRestart = el("button", "btn btn-primary", "type", "button", "id", "btn-restart")
 	v.btnLeave = el("button", "btn btn-primary", "type", "button", "id", "btn-leave", "hidden", "")
 	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnLeave, v.btnRestart)
+	v.embed = newEmbedView(v.restart)
 
 	add(v.root, header, v.queue, v.banner, v.confirm, main, v.composer, v.restart)
 	add(body, v.root)
@@ -448,6 +451,7 @@ func (v *view) render() {
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
 	v.renderSurveys(m, t)
+	v.embed.render(v, m, t)
 
 	v.renderLog(m)
 	typing := m.TypingText()

@@ -100,8 +100,16 @@ const (
 	FileTooLarge     = "fileTooLarge"
 	FileBadName      = "fileBadName"
 	FileFailed       = "fileFailed"
-	SizeKB           = "sizeKB"
-	SizeMB           = "sizeMB"
+
+	// Words a page or connector may add, empty unless set: the post-chat page's text and link
+	// (MiCC PostText, PostUrl, PostUrlText) and the end of a chat closed for idleness (MiCC
+	// SessionTimeout), which otherwise says Terminated.
+	PostText       = "postText"
+	PostURL        = "postUrl"
+	PostURLText    = "postUrlText"
+	SessionTimeout = "sessionTimeout"
+	SizeKB         = "sizeKB"
+	SizeMB         = "sizeMB"
 
 	// Leave a message: the button after a chat no agent took, the form, its checks, the thanks.
 	LeaveMessage         = "leaveMessage"
@@ -208,6 +216,10 @@ var defaults = map[string]string{
 	FileTypesAllowed + "#en": "You can send: $types.", FileTypesAllowed + "#de": "Erlaubt sind: $types.", FileTypesAllowed + "#fr": "Types acceptés : $types.",
 	FileTooLarge + "#en": "This file is larger than $max.", FileTooLarge + "#de": "Diese Datei ist größer als $max.", FileTooLarge + "#fr": "Ce fichier dépasse $max.",
 	FileBadName + "#en": "This file's name can't be used. Please rename the file and try again.", FileBadName + "#de": "Der Name dieser Datei kann nicht verwendet werden. Bitte benennen Sie die Datei um und versuchen Sie es erneut.", FileBadName + "#fr": "Le nom de ce fichier ne peut pas être utilisé. Veuillez renommer le fichier et réessayer.",
+	PostText + "#en": "", PostText + "#de": "", PostText + "#fr": "",
+	PostURL + "#en": "", PostURL + "#de": "", PostURL + "#fr": "",
+	PostURLText + "#en": "", PostURLText + "#de": "", PostURLText + "#fr": "",
+	SessionTimeout + "#en": "", SessionTimeout + "#de": "", SessionTimeout + "#fr": "",
 	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
 	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
 	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",

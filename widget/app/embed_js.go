@@ -1,0 +1,128 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"math"
+	"time"
+
+	"syscall/js"
+
+	"github.com/parleychat/parley/widget/chat"
+	"github.com/parleychat/parley/widget/uitext"
+	"github.com/parleychat/parley/widget/wire"
+)
+
+// maxEmbedNumber bounds the page's numbers before they become ints: anything larger means
+// "no lower limit" for lengths and sizes and about a month for a wait.
+const maxEmbedNumber = 1 << 30
+
+// readEmbed reads what the page asks beyond the connector's settings (the loader's "embed"
+// object, which MiCC's toolbox fills from its Config). Values of the wrong kind, negative or
+// absurd numbers and blank types are ignored: the page can only narrow, never break.
+func readEmbed(v *wire.Value) chat.EmbedOptions {
+	var o chat.EmbedOptions
+	if v.Kind() != wire.KindObject {
+		return o
+	}
+	if n, ok := embedNumber(v.Get("maxMessage")); ok && n > 0 {
+		o.Limits.MaxMessage = n
+	}
+	if n, ok := embedNumber(v.Get("maxAttachmentKB")); ok {
+		o.Limits.MaxAttachmentKB = &n
+	}
+	o.Limits.AllowedFileTypes = embedList(v.Get("allowedTypes"))
+	o.Limits.RestrictedFileTypes = embedList(v.Get("restrictedTypes"))
+	o.Question = v.Get("question").Str()
+	if b := v.Get("newChat"); b.Kind() == wire.KindBool {
+		o.NoNewChat = !b.Bool()
+	}
+	if n, ok := embedNumber(v.Get("newChatAfter")); ok && n > 0 {
+		o.NewChatAfter = time.Duration(n) * time.Second
+	}
+	return o
+}
+
+// embedNumber returns a non-negative whole number, clamped to maxEmbedNumber.
+func embedNumber(v *wire.Value) (int, bool) {
+	if v.Kind() != wire.KindNumber {
+		return 0, false
+	}
+	f := v.Num()
+	if f < 0 || math.IsNaN(f) {
+		return 0, false
+	}
+	return int(min(math.Floor(f), maxEmbedNumber)), true
+}
+
+// embedList returns the strings of a JSON array, ignoring anything else.
+func embedList(v *wire.Value) []string {
+	var out []string
+	for i := 0; i < v.Len(); i++ {
+		if s := v.Index(i).Str(); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// embedView is what the page's options add to the panel: the post-chat words and link
+// (MiCC PostText, PostUrl, PostUrlText) over the ended chat's buttons.
+type embedView struct {
+	post, postText, postLink js.Value
+	questionSet              bool
+}
+
+// newEmbedView adds the post-chat words to the ended chat's footer, before its buttons.
+func newEmbedView(restart js.Value) *embedView {
+	e := &embedView{}
+	e.postText = el("p", "post-text", "id", "post-text")
+	e.postLink = el("a", "post-link", "id", "post-link", "target", "_blank", "rel", "noopener")
+	e.post = add(el("div", "post-page", "id", "post-page", "hidden", ""), e.postText, e.postLink)
+	restart.Call("insertBefore", e.post, restart.Get("firstChild"))
+	return e
+}
+
+// render fills the question once from the page's, shows the post-chat words when the
+// connector's texts have them, and hides the new-chat button when the page wants none.
+func (e *embedView) render(v *view, m *chat.Model, t uitext.Texts) {
+	if !e.questionSet && m.Phase == chat.PhaseForm {
+		e.questionSet = true
+		if q := m.Question(); q != "" && v.q.Get("value").String() == "" {
+			v.q.Set("value", q)
+		}
+	}
+	text, url, label := t.Get(uitext.PostText), t.Get(uitext.PostURL), t.Get(uitext.PostURLText)
+	link := safeLink(url)
+	if label == "" {
+		label = link
+	}
+	setText(e.postText, text)
+	show(e.postText, text != "")
+	if link != "" {
+		setAttr(e.postLink, "href", link)
+	}
+	setText(e.postLink, label)
+	show(e.postLink, link != "")
+	show(e.post, m.Phase == chat.PhaseClosed && (text != "" || link != ""))
+	if !m.NewChatShown() {
+		show(v.btnRestart, false)
+	}
+}
+
+// safeLink returns an http(s) URL as the browser resolves it, or "" for anything else
+// (javascript:, data:, malformed), so that a configured link cannot run script.
+func safeLink(u string) string {
+	if u == "" {
+		return ""
+	}
+	var out string
+	func() {
+		defer func() { _ = recover() }() // new URL throws on a malformed string
+		p := global.Get("URL").New(u)
+		if s := p.Get("protocol").String(); s == "https:" || s == "http:" {
+			out = p.Get("href").String()
+		}
+	}()
+	return out
+}
