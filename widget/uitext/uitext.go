@@ -216,10 +216,6 @@ var defaults = map[string]string{
 	FileTypesAllowed + "#en": "You can send: $types.", FileTypesAllowed + "#de": "Erlaubt sind: $types.", FileTypesAllowed + "#fr": "Types acceptés : $types.",
 	FileTooLarge + "#en": "This file is larger than $max.", FileTooLarge + "#de": "Diese Datei ist größer als $max.", FileTooLarge + "#fr": "Ce fichier dépasse $max.",
 	FileBadName + "#en": "This file's name can't be used. Please rename the file and try again.", FileBadName + "#de": "Der Name dieser Datei kann nicht verwendet werden. Bitte benennen Sie die Datei um und versuchen Sie es erneut.", FileBadName + "#fr": "Le nom de ce fichier ne peut pas être utilisé. Veuillez renommer le fichier et réessayer.",
-	PostText + "#en": "", PostText + "#de": "", PostText + "#fr": "",
-	PostURL + "#en": "", PostURL + "#de": "", PostURL + "#fr": "",
-	PostURLText + "#en": "", PostURLText + "#de": "", PostURLText + "#fr": "",
-	SessionTimeout + "#en": "", SessionTimeout + "#de": "", SessionTimeout + "#fr": "",
 	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
 	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
 	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",
@@ -240,6 +236,10 @@ var defaults = map[string]string{
 	LeaveTextRequired + "#en":    "Please enter your message.", LeaveTextRequired + "#de": "Bitte geben Sie Ihre Nachricht ein.", LeaveTextRequired + "#fr": "Veuillez saisir votre message.",
 	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
 }
+
+// optional are the keys without a shipped text: what they add is shown only when a page or
+// connector words it.
+var optional = map[string]bool{PostText: true, PostURL: true, PostURLText: true, SessionTimeout: true}
 
 // connectorKeys are the keys the server resolves per connector (shared/texts).
 var connectorKeys = map[string]bool{}
@@ -276,6 +276,9 @@ func (t Texts) Get(key string) string {
 	}
 	if connectorKeys[key] {
 		return texts.Resolve(nil, key, lang)
+	}
+	if optional[key] {
+		return ""
 	}
 	for _, l := range [...]string{lang, base, texts.Languages[0]} {
 		if v, ok := defaults[key+"#"+l]; ok {
