@@ -447,6 +447,8 @@ func (v *view) render() {
 		notice = uitext.Fill(t.Get(m.Notice), "n", strconv.Itoa(len([]rune(v.msg.Get("value").String()))), "max", strconv.Itoa(m.MaxMessage()))
 	}
 	show(v.btnAttach, m.CanAttach())
+	// The limit is known once connected, and a settings change may move it.
+	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.fileInput, "accept", m.AcceptTypes())
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
@@ -498,7 +500,6 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.msgLabel, m.Placeholder())
 	setAttr(v.msg, "placeholder", m.Placeholder())
 	setAttr(v.q, "placeholder", m.Placeholder())
-	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))
 	setAttr(v.btnAttach, "aria-label", t.Get(uitext.AttachFile))
