@@ -3,10 +3,8 @@
 package main
 
 import (
-	"math"
-	"time"
-
 	"syscall/js"
+	"time"
 
 	"github.com/parleychat/parley/widget/chat"
 	"github.com/parleychat/parley/widget/uitext"
@@ -48,11 +46,11 @@ func embedNumber(v *wire.Value) (int, bool) {
 	if v.Kind() != wire.KindNumber {
 		return 0, false
 	}
-	f := v.Num()
-	if f < 0 || math.IsNaN(f) {
+	f := v.Num() // JSON has no NaN or infinity
+	if f < 0 {
 		return 0, false
 	}
-	return int(min(math.Floor(f), maxEmbedNumber)), true
+	return int(min(f, maxEmbedNumber)), true // a whole number: the conversion drops the fraction
 }
 
 // embedList returns the strings of a JSON array, ignoring anything else.
