@@ -4,65 +4,10 @@ package main
 
 import (
 	"syscall/js"
-	"time"
 
 	"github.com/parleychat/parley/widget/chat"
 	"github.com/parleychat/parley/widget/uitext"
-	"github.com/parleychat/parley/widget/wire"
 )
-
-// maxEmbedNumber bounds the page's numbers before they become ints: anything larger means
-// "no lower limit" for lengths and sizes and about a month for a wait.
-const maxEmbedNumber = 1 << 30
-
-// readEmbed reads what the page asks beyond the connector's settings (the loader's "embed"
-// object, which MiCC's toolbox fills from its Config). Values of the wrong kind, negative or
-// absurd numbers and blank types are ignored: the page can only narrow, never break.
-func readEmbed(v *wire.Value) chat.EmbedOptions {
-	var o chat.EmbedOptions
-	if v.Kind() != wire.KindObject {
-		return o
-	}
-	if n, ok := embedNumber(v.Get("maxMessage")); ok && n > 0 {
-		o.Limits.MaxMessage = n
-	}
-	if n, ok := embedNumber(v.Get("maxAttachmentKB")); ok {
-		o.Limits.MaxAttachmentKB = &n
-	}
-	o.Limits.AllowedFileTypes = embedList(v.Get("allowedTypes"))
-	o.Limits.RestrictedFileTypes = embedList(v.Get("restrictedTypes"))
-	o.Question = v.Get("question").Str()
-	if b := v.Get("newChat"); b.Kind() == wire.KindBool {
-		o.NoNewChat = !b.Bool()
-	}
-	if n, ok := embedNumber(v.Get("newChatAfter")); ok && n > 0 {
-		o.NewChatAfter = time.Duration(n) * time.Second
-	}
-	return o
-}
-
-// embedNumber returns a non-negative whole number, clamped to maxEmbedNumber.
-func embedNumber(v *wire.Value) (int, bool) {
-	if v.Kind() != wire.KindNumber {
-		return 0, false
-	}
-	f := v.Num() // JSON has no NaN or infinity
-	if f < 0 {
-		return 0, false
-	}
-	return int(min(f, maxEmbedNumber)), true // a whole number: the conversion drops the fraction
-}
-
-// embedList returns the strings of a JSON array, ignoring anything else.
-func embedList(v *wire.Value) []string {
-	var out []string
-	for i := 0; i < v.Len(); i++ {
-		if s := v.Index(i).Str(); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // embedView is what the page's options add to the panel: the post-chat words and link
 // (MiCC PostText, PostUrl, PostUrlText) over the ended chat's buttons.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/widget/wire"
 )
 
 // EmbedOptions are what an embedding page may ask of the widget beyond the connector's
@@ -21,6 +22,59 @@ type EmbedOptions struct {
 	// ended (MiCC TimeoutAfterConversation), unless the visitor is answering the post-chat
 	// survey or leaving a message.
 	NewChatAfter time.Duration
+}
+
+// maxEmbedNumber bounds the page's numbers before they become ints: anything larger means
+// "no lower limit" for lengths and sizes and about a month for a wait.
+const maxEmbedNumber = 1 << 30
+
+// ReadEmbed reads what the page asks beyond the connector's settings (the loader's "embed"
+// object, which MiCC's toolbox fills from its Config). Values of the wrong kind, negative or
+// absurd numbers and blank types are ignored: the page can only narrow, never break.
+func ReadEmbed(v *wire.Value) EmbedOptions {
+	var o EmbedOptions
+	if v.Kind() != wire.KindObject {
+		return o
+	}
+	if n, ok := embedNumber(v.Get("maxMessage")); ok && n > 0 {
+		o.Limits.MaxMessage = n
+	}
+	if n, ok := embedNumber(v.Get("maxAttachmentKB")); ok {
+		o.Limits.MaxAttachmentKB = &n
+	}
+	o.Limits.AllowedFileTypes = embedList(v.Get("allowedTypes"))
+	o.Limits.RestrictedFileTypes = embedList(v.Get("restrictedTypes"))
+	o.Question = v.Get("question").Str()
+	if b := v.Get("newChat"); b.Kind() == wire.KindBool {
+		o.NoNewChat = !b.Bool()
+	}
+	if n, ok := embedNumber(v.Get("newChatAfter")); ok && n > 0 {
+		o.NewChatAfter = time.Duration(n) * time.Second
+	}
+	return o
+}
+
+// embedNumber returns a non-negative whole number, clamped to maxEmbedNumber.
+func embedNumber(v *wire.Value) (int, bool) {
+	if v.Kind() != wire.KindNumber {
+		return 0, false
+	}
+	f := v.Num() // JSON has no NaN or infinity
+	if f < 0 {
+		return 0, false
+	}
+	return int(min(f, maxEmbedNumber)), true // a whole number: the conversion drops the fraction
+}
+
+// embedList returns the strings of a JSON array, ignoring anything else.
+func embedList(v *wire.Value) []string {
+	var out []string
+	for i := 0; i < v.Len(); i++ {
+		if s := v.Index(i).Str(); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // PageLimits tighten the connector's limits for one page; they never loosen them, and the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/widget/uitext"
+	"github.com/parleychat/parley/widget/wire"
 )
 
 func kb(n int) *int { return &n }
@@ -139,5 +140,50 @@ func TestSessionTimeoutText(t *testing.T) {
 	k.durable(&protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseIdle})
 	if got, want := k.m.Status(), k.m.Texts().Get(uitext.Terminated); got != want {
 		t.Fatalf("status without the text %q, want %q", got, want)
+	}
+}
+
+// A page's options are read leniently: wrong kinds, negative and absurd numbers, blanks and
+// anything but an object ask nothing, and never more than a page may ask.
+func TestReadEmbed(t *testing.T) {
+	parse := func(s string) EmbedOptions {
+		t.Helper()
+		v, err := wire.Parse(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		return ReadEmbed(v)
+	}
+	got := parse(`{"maxMessage":40.9,"maxAttachmentKB":0,"allowedTypes":["txt","",7,null,"pdf\u0000"],"restrictedTypes":"exe",
+		"question":"Hi","newChat":false,"newChatAfter":3}`)
+	if got.Limits.MaxMessage != 40 || got.Limits.MaxAttachmentKB == nil || *got.Limits.MaxAttachmentKB != 0 ||
+		!slices.Equal(got.Limits.AllowedFileTypes, []string{"txt", "pdf\x00"}) || got.Limits.RestrictedFileTypes != nil ||
+		got.Question != "Hi" || !got.NoNewChat || got.NewChatAfter != 3*time.Second {
+		t.Fatalf("%+v", got)
+	}
+	for _, s := range []string{`null`, `[]`, `"x"`, `7`, `{}`,
+		`{"maxMessage":-1,"maxAttachmentKB":-5,"newChatAfter":-3,"newChat":"no","question":5,"allowedTypes":{"a":"b"}}`,
+		`{"maxMessage":"40","maxAttachmentKB":"1","newChatAfter":"3","newChat":null}`} {
+		if got := parse(s); got.Limits.MaxMessage != 0 || got.Limits.MaxAttachmentKB != nil || got.NewChatAfter != 0 ||
+			got.NoNewChat || got.Question != "" || got.Limits.AllowedFileTypes != nil {
+			t.Errorf("%s asked %+v", s, got)
+		}
+	}
+	huge := parse(`{"maxMessage":1e300,"maxAttachmentKB":1e300,"newChatAfter":1e300}`)
+	if huge.Limits.MaxMessage != maxEmbedNumber || *huge.Limits.MaxAttachmentKB != maxEmbedNumber || huge.NewChatAfter != maxEmbedNumber*time.Second {
+		t.Fatalf("huge numbers: %+v", huge)
+	}
+	// Huge limits are no limits: the connector's stay.
+	if c := huge.Limits.Tighten(protocol.Connected{MaxMessage: 1000, MaxAttachmentKB: 100}); c.MaxMessage != 1000 || c.MaxAttachmentKB != 100 {
+		t.Fatalf("huge limits changed the connector's: %+v", c)
+	}
+	// A NUL in a type is a type no file has: nothing is let through by it.
+	types := PageLimits{AllowedFileTypes: got.Limits.AllowedFileTypes}
+	tight := types.Tighten(protocol.Connected{MaxAttachmentKB: 100})
+	if p := CheckFile(&tight, "a.pdf", 1); p != FileTypeRefused {
+		t.Fatalf("pdf let through by a type with a NUL: %d", p)
+	}
+	if p := CheckFile(&tight, "a.txt", 1); p != FileOK {
+		t.Fatalf("txt: %d", p)
 	}
 }
