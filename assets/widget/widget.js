@@ -122,6 +122,8 @@
     root.appendChild(btn);
     place(cfg.position);
     d.body.appendChild(host);
+    // The page's hook once the launcher and the panel are there (the MiCC toolbox's movable card).
+    if (typeof cfg.drawn === 'function') try { cfg.drawn(panel, root); } catch (e) { if (w.console) console.error(e); }
     paint();
   }
 
@@ -148,7 +150,8 @@
     }
     var conf = {
       c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: cfg.pdata, udata: cfg.udata,
-      texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv
+      texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv,
+      embed: cfg.embed
     };
     var q = '?c=' + encodeURIComponent(cfg.hash) + (cfg.wsUri ? '&ws=' + encodeURIComponent(cfg.wsUri) : '');
     frame = d.createElement('iframe');

@@ -79,6 +79,10 @@ type Config struct {
 	// 12616, so that custom MiCC clients need only the host changed. The main listener serves
 	// it at the same paths either way.
 	MiCCAddr string
+	// MiCCGoneAfter is how long a MiCC ChatService client may stop calling GetEvents before it
+	// counts as gone (MiCC's 60 s, the default). Tests shorten it to see a client go without
+	// waiting a minute; zero means the default.
+	MiCCGoneAfter time.Duration
 	// ConnectTimeout is how long a new connection may take to say who it is (its connect
 	// command) before it is closed (PARLEY_CONNECT_TIMEOUT; default 10s).
 	ConnectTimeout time.Duration
@@ -266,6 +270,9 @@ func (c Config) Validate() error {
 		if st, err := os.Stat(c.GeoIPDB); err != nil || st.IsDir() {
 			errs = append(errs, fmt.Errorf("GeoIP database %q is not a readable file (PARLEY_GEOIP_DB names a MaxMind .mmdb file)", c.GeoIPDB))
 		}
+	}
+	if c.MiCCGoneAfter < 0 {
+		errs = append(errs, fmt.Errorf("MiCC client silence %s is negative", c.MiCCGoneAfter))
 	}
 	if c.MiCCAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MiCCAddr); err != nil || port == "" {

@@ -36,7 +36,8 @@
 //     it processed) with GetEvents gets every event after it again, so a retry after a lost
 //     answer loses nothing. An unchanged MiCC client does not send After; for it, the events
 //     of an answer count as received once the answer was written, as in MiCC.
-//   - A chat whose client has stopped calling for [GoneAfter] is treated as the visitor
+//   - A chat whose client has stopped calling for [GoneAfter] ([Options.GoneAfter] when set;
+//     config MiCCGoneAfter) is treated as the visitor
 //     leaving for good: its connection closes, the agent sees the customer go, the chat ends
 //     after the connector's reconnect window, and its ChatID is no longer known (404).
 //   - Requests without an Origin header come from a back end (MiCC's "typical scenario") and

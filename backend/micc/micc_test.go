@@ -258,12 +258,7 @@ func TestChatServiceLeaveChat(t *testing.T) {
 		env := servertest.Start(t, opts)
 		ctx := ctxT(t)
 		agent, _ := env.Agent(t, 0)
-		chatID := requestChat(t, env, env.URL)
-		awaitT[*protocol.Offer](t, ctx, agent)
-		if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
-			t.Fatal(err)
-		}
-		events(t, env.URL, chatID, isState(1))
+		chatID, _ := handledChat(t, ctx, env, agent)
 		call[struct{}](t, env.URL, "LeaveChat", map[string]any{"ChatID": chatID})
 		if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
 			s, ok := ev.Body.(*protocol.ChatState)

@@ -37,7 +37,8 @@ const (
 	MaxPoll = 60 * time.Second
 	// MaxPollsPerAddress bounds the polls waiting at once from one client address.
 	MaxPollsPerAddress = 50
-	// GoneAfter is how long a chat's client may stay silent before it counts as gone.
+	// GoneAfter is how long a chat's client may stay silent before it counts as gone, unless
+	// [Options.GoneAfter] says otherwise.
 	GoneAfter = 60 * time.Second
 	// callTimeout bounds one command's round trip through the chat service.
 	callTimeout = 15 * time.Second
@@ -61,6 +62,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is the wall clock unless a test gives another.
 	Clock clock.Clock
+	// GoneAfter replaces [GoneAfter] when above zero, so that a test sees a silent client go
+	// without waiting a minute.
+	GoneAfter time.Duration
 }
 
 // Service is the MiCC ChatService: the chats its clients opened, by ChatID.
@@ -83,6 +87,9 @@ func New(o Options) *Service {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.GoneAfter <= 0 {
+		o.GoneAfter = GoneAfter
 	}
 	return &Service{o: o, chats: map[string]*pollConn{}, polls: map[string]int{}, stop: make(chan struct{})}
 }
@@ -383,7 +390,7 @@ func (s *Service) touch(p *pollConn) {
 	if p.goneAt != nil {
 		p.goneAt.Stop()
 	}
-	p.goneAt = s.o.Clock.AfterFunc(GoneAfter, func() {
+	p.goneAt = s.o.Clock.AfterFunc(s.o.GoneAfter, func() {
 		p.mu.Lock()
 		polling := p.poll != nil
 		p.mu.Unlock()

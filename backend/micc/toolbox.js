@@ -14,7 +14,7 @@
     TenantID: -1, ServiceGroupID: 0, ServiceGroupName: '', PrivateData: '', HideAgentName: false, ShowPostChat: true,
     TimeoutAfterConversation: 0, ToolboxPosition: 'center-right', IdleTimeout: 300, WarningBeforeIdleTimeout: 60,
     AllowMovingChatCard: true, InitialMessageToAgent: '', PostedMessageAllowedOrigin: 'window.location.origin',
-    MaxMessageLength: 0, MaxAttachmentSize: 5120, AllowedAttachmentTypes: [], RestrictedAttachmentTypes: []
+    MaxMessageLength: 0, MaxAttachmentSize: null, AllowedAttachmentTypes: [], RestrictedAttachmentTypes: []
   };
   var c = T.Config = T.Config || {};
   for (var k in defaults) if (!Object.prototype.hasOwnProperty.call(c, k)) c[k] = defaults[k];
@@ -35,7 +35,94 @@
     cfg.udata = udata;
     cfg.showWaitTime = !!c.ShowEstimatedWaitTime;
     cfg.hideAgentName = !!c.HideAgentName;
+    cfg.drawn = c.AllowMovingChatCard ? movable : null;
+    cfg.embed = embed();
     return cfg;
+  }
+
+  // embed maps the Config's own limits and chat-page options onto the widget's "embed"
+  // options. The limits only narrow the server's (0 or unset MaxMessageLength and an unset
+  // MaxAttachmentSize leave the server's; MaxAttachmentSize 0 turns uploads off).
+  function embed() {
+    var e = { question: c.InitialMessage ? String(c.InitialMessage) : '', newChat: c.ShowPostChat !== false };
+    if (+c.MaxMessageLength > 0) e.maxMessage = Math.floor(+c.MaxMessageLength);
+    if (c.MaxAttachmentSize !== null && c.MaxAttachmentSize !== '' && isFinite(+c.MaxAttachmentSize) && +c.MaxAttachmentSize >= 0) {
+      e.maxAttachmentKB = Math.floor(+c.MaxAttachmentSize);
+    }
+    e.allowedTypes = list(c.AllowedAttachmentTypes);
+    e.restrictedTypes = list(c.RestrictedAttachmentTypes);
+    if (e.newChat && +c.TimeoutAfterConversation > 0) e.newChatAfter = Math.floor(+c.TimeoutAfterConversation);
+    return e;
+  }
+  // list takes a JSON string array, or a string holding one (as the document writes it) or a
+  // comma-separated list.
+  function list(v) {
+    if (typeof v === 'string') {
+      try { v = JSON.parse(v); } catch (e) { v = v.split(','); }
+    }
+    if (!Array.isArray(v)) return [];
+    var out = [];
+    for (var i = 0; i < v.length; i++) if (typeof v[i] === 'string' && v[i].trim()) out.push(v[i].trim());
+    return out;
+  }
+
+  // movable lets the customer drag the chat card by a grip on its top edge, or move it with
+  // the arrow keys there (AllowMovingChatCard); the place is kept for the page session. The
+  // loader calls it with its panel once drawn. Styles are set through the CSSOM, which strict
+  // page CSPs allow.
+  function movable(panel) {
+    var g = d.createElement('div'), bar = d.createElement('span'), k = 'parley.card.' + c.TenantID + '.' + (c.ServiceGroupID || c.ServiceGroupName);
+    var label = { de: 'Chat verschieben', fr: 'Déplacer le chat' }[(navigator.language || '').slice(0, 2)] || 'Move the chat';
+    var sx, sy, ox, oy;
+    g.id = 'parley-grip';
+    g.tabIndex = 0;
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', label);
+    g.title = label;
+    var gs = g.style, bs = bar.style;
+    gs.position = 'absolute'; gs.top = '0'; gs.left = '50%'; gs.width = '64px'; gs.height = '16px'; gs.marginLeft = '-32px';
+    gs.cursor = 'move'; gs.touchAction = 'none'; gs.zIndex = '1'; gs.display = 'flex'; gs.alignItems = 'center'; gs.justifyContent = 'center';
+    bs.width = '36px'; bs.height = '4px'; bs.borderRadius = '2px'; bs.background = '#94a3b8';
+    g.appendChild(bar);
+    panel.appendChild(g);
+    function frame(on) {
+      // The chat frame runs in a process of its own: while it takes pointer events, the
+      // browser gives it the moves over it, capture or not.
+      var f = panel.querySelector('iframe');
+      if (f) f.style.pointerEvents = on ? '' : 'none';
+    }
+    function to(x, y, keep) {
+      x = Math.max(0, Math.min(x, w.innerWidth - panel.offsetWidth));
+      y = Math.max(0, Math.min(y, w.innerHeight - panel.offsetHeight));
+      var s = panel.style;
+      s.left = x + 'px'; s.top = y + 'px'; s.right = s.bottom = 'auto';
+      if (keep) try { sessionStorage.setItem(k, JSON.stringify([x, y])); } catch (e) { /* blocked */ }
+    }
+    g.addEventListener('pointerdown', function (e) {
+      var r = panel.getBoundingClientRect();
+      sx = e.clientX; sy = e.clientY; ox = r.left; oy = r.top;
+      g.setPointerCapture(e.pointerId);
+      frame(false);
+    });
+    g.addEventListener('pointermove', function (e) {
+      if (g.hasPointerCapture(e.pointerId)) to(ox + e.clientX - sx, oy + e.clientY - sy, false);
+    });
+    g.addEventListener('pointerup', function () {
+      var r = panel.getBoundingClientRect();
+      to(r.left, r.top, true);
+    });
+    g.addEventListener('lostpointercapture', function () { frame(true); });
+    g.addEventListener('keydown', function (e) {
+      var m = { ArrowLeft: [-16, 0], ArrowRight: [16, 0], ArrowUp: [0, -16], ArrowDown: [0, 16] }[e.key];
+      if (!m) return;
+      e.preventDefault();
+      var r = panel.getBoundingClientRect();
+      to(r.left + m[0], r.top + m[1], true);
+    });
+    try {
+      var p = JSON.parse(sessionStorage.getItem(k));
+      if (p) to(+p[0] || 0, +p[1] || 0, false);
+    } catch (e) { /* none kept */ }
   }
 
   var loaded = false;

@@ -1,9 +1,6 @@
 package micc_test
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -22,36 +19,18 @@ func TestToolboxInChromium(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	browsertest.RequireBuilt(t, "widget/manifest.json")
 	env := servertest.Start(t, servertest.Options{})
-	var page string
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(page))
-	}))
-	t.Cleanup(site.Close)
-	siteOrigin := strings.Replace(site.URL, "127.0.0.1", "localhost", 1)
-	env.ChangeConnector(t, func(c *store.Connector) { c.AllowedOrigins = []string{siteOrigin} })
-	page = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
-<script src="` + env.URL + `/CustomerChat/Chat/Toolbox"></script>
-<script>
-Mitel.ChatToolbox.customizePage = function() {
-  var c = Mitel.ChatToolbox.Config;
-  c.TenantID = -1;
-  c.ServiceGroupName = '` + env.Demo.MiCC.GroupName + `';
-  c.ToolboxPosition = 'bottom-left';
+	url := toolboxSite(t, env, `c.ToolboxPosition = 'bottom-left';
   c.PrivateData = 'cart-42';
-  window.pageHooks = (window.pageHooks || 0) + 1;
-};
-Mitel.ChatToolbox.customizeRequest = function() {
+  window.pageHooks = (window.pageHooks || 0) + 1;`, `Mitel.ChatToolbox.customizeRequest = function() {
   Mitel.ChatToolbox.Config.CustomerEmail = 'ann@example.com';
   window.requestHooks = (window.requestHooks || 0) + 1;
 };
-window.addEventListener('message', function(e) { if (e.data && e.data.parley === 'ready') window.frameReady = true; });
-</script></head><body><h1>Our shop</h1><p>Espresso machines and more.</p></body></html>`
+window.addEventListener('message', function(e) { if (e.data && e.data.parley === 'ready') window.frameReady = true; });`)
 	anna, _ := env.Agent(t, 0)
 	ctx := ctxT(t)
 
 	b := browsertest.New(t, browsertest.Options{Name: "micc-toolbox", Lang: "en-US", AcceptLanguage: "en-US,en"})
-	b.Do(chromedp.Navigate(siteOrigin + "/"))
+	b.Do(chromedp.Navigate(url))
 	b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
 	if got := browsertest.Eval[float64](b, `window.pageHooks || 0`); got != 1 {
 		t.Fatalf("customizePage ran %v times", got)
@@ -92,15 +71,9 @@ func TestToolboxPollsGroupState(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	browsertest.RequireBuilt(t, "widget/manifest.json")
 	env := servertest.Start(t, servertest.Options{})
-	var page string
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(page))
-	}))
-	t.Cleanup(site.Close)
-	siteOrigin := strings.Replace(site.URL, "127.0.0.1", "localhost", 1)
-	env.ChangeConnector(t, func(c *store.Connector) { c.AllowedOrigins = []string{siteOrigin}; c.OutOfService = true })
-	page = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+	env.ChangeConnector(t, func(c *store.Connector) { c.OutOfService = true })
+	siteOrigin, setPage := allowedSite(t, env)
+	setPage(`<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
 <script>
 var realFetch = window.fetch; window.groupChecks = 0;
 window.fetch = function(u) { if (String(u).indexOf('/CustomerChat/Chat/Group') >= 0) window.groupChecks++; return realFetch.apply(this, arguments); };
@@ -113,7 +86,7 @@ Mitel.ChatToolbox.customizePage = function() {
   c.ShowWhenUnavailable = false;
   c.StatePollInterval = 1;
 };
-</script></head><body><h1>Our shop</h1></body></html>`
+</script></head><body><h1>Our shop</h1></body></html>`)
 
 	b := browsertest.New(t, browsertest.Options{Name: "micc-toolbox-poll", Lang: "en-US", AcceptLanguage: "en-US,en"})
 	b.Do(chromedp.Navigate(siteOrigin + "/"))

@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, err
 	}
-	s.micc = micc.New(micc.Options{Store: st, Chats: s.chats, Logger: log})
+	s.micc = micc.New(micc.Options{Store: st, Chats: s.chats, Logger: log, GoneAfter: cfg.MiCCGoneAfter})
 	s.app = s.routes()
 	if cfg.MiCCAddr != "" {
 		s.miccApp = s.miccRoutes()

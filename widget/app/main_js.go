@@ -116,6 +116,7 @@ func readConfig() (chat.Config, string, string) {
 		x := b.Bool()
 		cfg.ShowWaitTime = &x
 	}
+	cfg.Embed = chat.ReadEmbed(v.Get("embed"))
 	nav := global.Get("navigator")
 	cfg.UserAgent = nav.Get("userAgent").String()
 	cfg.TZOffset = -global.Get("Date").New().Call("getTimezoneOffset").Int()

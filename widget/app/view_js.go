@@ -43,6 +43,8 @@ type view struct {
 	focusErr  bool
 	lastPost  chat.PostState
 	lastLeave chat.LeaveState
+	// embed is what the page's options add (embed_js.go).
+	embed *embedView
 }
 
 // row is one rendered transcript line and what it showed, to update it in place.
@@ -138,6 +140,7 @@ func newView(a *app) *view {
 	v.btnRestart = el("button", "btn btn-primary", "type", "button", "id", "btn-restart")
 	v.btnLeave = el("button", "btn btn-primary", "type", "button", "id", "btn-leave", "hidden", "")
 	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnLeave, v.btnRestart)
+	v.embed = newEmbedView(v.restart)
 
 	v.waiting = newWaitingView(v, main)
 	add(v.root, header, v.queue, v.banner, v.confirm, main, v.composer, v.restart)
@@ -452,11 +455,14 @@ func (v *view) render() {
 		notice = uitext.Fill(t.Get(m.Notice), "n", strconv.Itoa(len([]rune(v.msg.Get("value").String()))), "max", strconv.Itoa(m.MaxMessage()))
 	}
 	show(v.btnAttach, m.CanAttach())
+	// The limit is known once connected, and a settings change may move it.
+	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.fileInput, "accept", m.AcceptTypes())
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
 	v.renderSurveys(m, t)
 	v.waiting.render(m, t)
+	v.embed.render(v, m, t)
 
 	v.renderLog(m)
 	typing := m.TypingText()
@@ -503,7 +509,6 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.msgLabel, m.Placeholder())
 	setAttr(v.msg, "placeholder", m.Placeholder())
 	setAttr(v.q, "placeholder", m.Placeholder())
-	setAttr(v.msg, "maxlength", strconv.Itoa(m.MaxMessage()))
 	setAttr(v.btnSend, "aria-label", t.Get(uitext.Send))
 	setAttr(v.btnSend, "title", t.Get(uitext.SendTheMessage))
 	setAttr(v.btnAttach, "aria-label", t.Get(uitext.AttachFile))

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func (m *Model) FileMessage(p FileProblem, name string) string {
 		if m.Info != nil {
 			kb = m.Info.MaxAttachmentKB
 		}
-		return uitext.Fill(t.Get(uitext.FileTooLarge), "max", t.Size(int64(kb)*1024))
+		return uitext.Fill(t.Get(uitext.FileTooLarge), "max", t.Size(int64(kb)*1024), "kb", strconv.Itoa(kb))
 	case FileBadName:
 		return t.Get(uitext.FileBadName)
 	case FileOff:

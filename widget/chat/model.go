@@ -140,6 +140,8 @@ type Config struct {
 	// browser's RegExp, which costs nothing, where Go's regexp package would add about 100 KB;
 	// nil skips mask checks, which the server makes anyway.
 	Mask survey.MaskFunc
+	// Embed is what the embedding page asks beyond the connector's settings; zero asks nothing.
+	Embed EmbedOptions
 }
 
 // outCmd is a durable command waiting for its answer.
@@ -194,6 +196,9 @@ type Model struct {
 	RefusedKey string
 	// Post is the state of the ended chat's post-chat survey.
 	Post PostState
+	// endedAt is when a tick first saw the chat endedChat ended, for EmbedOptions.NewChatAfter.
+	endedAt   time.Time
+	endedChat string
 	// Invalid says, by field name, why answers of the survey form shown were refused (see
 	// FieldMessage); nil when nothing was refused.
 	Invalid map[string]survey.Code
@@ -457,7 +462,8 @@ func (m *Model) forThisChat(ev protocol.Event) bool {
 }
 
 func (m *Model) connected(c *protocol.Connected) {
-	m.Info = c
+	tight := m.cfg.Embed.Limits.Tighten(*c)
+	m.Info = &tight
 	m.applyOptions(c.Widget)
 	if m.Phase == PhaseRefused {
 		return
@@ -481,7 +487,7 @@ func (m *Model) reconfigured(c *protocol.Config) {
 	if m.Info == nil {
 		return
 	}
-	info := c.Connected
+	info := m.cfg.Embed.Limits.Tighten(c.Connected)
 	info.Session = m.Info.Session
 	m.Info = &info
 	m.applyOptions(info.Widget)
@@ -1034,6 +1040,7 @@ func (m *Model) Tick(now time.Time) {
 	if !m.resumeAt.IsZero() && !now.Before(m.resumeAt) && m.Conn == ConnUp && m.Chat != "" {
 		m.resume()
 	}
+	m.pageTick(now)
 }
 
 // AskClose shows the "end this chat?" question.

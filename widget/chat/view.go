@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/texts"
 	"github.com/parleychat/parley/widget/uitext"
 )
@@ -51,6 +52,9 @@ func (m *Model) Status() string {
 		}
 		return t.Get(uitext.ChattingAnonymous)
 	case PhaseClosed:
+		if s := t.Get(uitext.SessionTimeout); m.Cause == protocol.CauseIdle && s != "" {
+			return s
+		}
 		return t.Get(uitext.Terminated)
 	}
 	if m.Info != nil && m.Info.Open {

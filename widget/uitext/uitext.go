@@ -100,8 +100,16 @@ const (
 	FileTooLarge     = "fileTooLarge"
 	FileBadName      = "fileBadName"
 	FileFailed       = "fileFailed"
-	SizeKB           = "sizeKB"
-	SizeMB           = "sizeMB"
+
+	// Words a page or connector may add, empty unless set: the post-chat page's text and link
+	// (MiCC PostText, PostUrl, PostUrlText) and the end of a chat closed for idleness (MiCC
+	// SessionTimeout), which otherwise says Terminated.
+	PostText       = "postText"
+	PostURL        = "postUrl"
+	PostURLText    = "postUrlText"
+	SessionTimeout = "sessionTimeout"
+	SizeKB         = "sizeKB"
+	SizeMB         = "sizeMB"
 
 	// Leave a message: the button after a chat no agent took, the form, its checks, the thanks.
 	LeaveMessage         = "leaveMessage"
@@ -229,6 +237,10 @@ var defaults = map[string]string{
 	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
 }
 
+// optional are the keys without a shipped text: what they add is shown only when a page or
+// connector words it.
+var optional = map[string]bool{PostText: true, PostURL: true, PostURLText: true, SessionTimeout: true}
+
 // connectorKeys are the keys the server resolves per connector (shared/texts).
 var connectorKeys = map[string]bool{}
 
@@ -264,6 +276,9 @@ func (t Texts) Get(key string) string {
 	}
 	if connectorKeys[key] {
 		return texts.Resolve(nil, key, lang)
+	}
+	if optional[key] {
+		return ""
 	}
 	for _, l := range [...]string{lang, base, texts.Languages[0]} {
 		if v, ok := defaults[key+"#"+l]; ok {

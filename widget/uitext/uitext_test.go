@@ -69,3 +69,14 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// The optional texts say nothing until a page or connector words them.
+func TestOptionalTexts(t *testing.T) {
+	if got := (Texts{Lang: "de"}).Get(PostText); got != "" {
+		t.Fatalf("postText without words: %q", got)
+	}
+	tx := Texts{Lang: "de", Connector: map[string]string{PostURL: "https://example.com"}, Overrides: map[string]string{PostText + "#de": "Danke"}}
+	if tx.Get(PostText) != "Danke" || tx.Get(PostURL) != "https://example.com" {
+		t.Fatalf("%q %q", tx.Get(PostText), tx.Get(PostURL))
+	}
+}

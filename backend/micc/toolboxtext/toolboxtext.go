@@ -148,6 +148,10 @@ var widgetKeys = map[string][2]string{
 	"Restart": {"restart", ""}, "Send": {"send", ""}, "SendTheMessage": {"sendTheMessage", ""},
 	"StartChat": {"startChat", ""}, "Terminated": {"terminated", ""}, "Title": {"title", ""},
 	"TypeMessageHere": {"editorPlaceholder", ""}, "WelcomeText": {"welcomeText", ""}, "Yes": {"yes", ""},
+	"InvalidAttachmentType": {"fileTypeRefused", ""}, "MaxAttachmentSizeExceeded": {"fileTooLarge", "$kb"},
+	"UploadTheFile": {"attachFile", ""}, "UploadFailed": {"fileFailed", ""},
+	"PostText": {"postText", ""}, "PostUrl": {"postUrl", ""}, "PostUrlText": {"postUrlText", ""},
+	"SessionTimeout": {"sessionTimeout", ""},
 }
 
 // ForWidget turns resolved toolbox texts into the widget's text overrides: the widget's keys,

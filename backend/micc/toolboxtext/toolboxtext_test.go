@@ -42,3 +42,25 @@ func TestForWidget(t *testing.T) {
 		t.Fatalf("%v", got)
 	}
 }
+
+// The texts of the file, post-chat and timeout moments reach the widget under its keys.
+func TestForWidgetFilesAndPostChat(t *testing.T) {
+	got := ForWidget(map[string]string{
+		"MaxAttachmentSizeExceeded#de": "Höchstens {0} KB.", "InvalidAttachmentType": "Not this type.",
+		"UploadTheFile": "Attach", "UploadFailed": "Failed.", "PostText": "Thanks!",
+		"PostUrl": "https://shop.example.com/survey", "PostUrlText": "Tell us", "SessionTimeout": "Timed out.",
+	}, "de-AT")
+	want := map[string]string{
+		"fileTooLarge": "Höchstens $kb KB.", "fileTypeRefused": "Not this type.", "attachFile": "Attach",
+		"fileFailed": "Failed.", "postText": "Thanks!", "postUrl": "https://shop.example.com/survey",
+		"postUrlText": "Tell us", "sessionTimeout": "Timed out.",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+}
