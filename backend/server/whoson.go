@@ -34,7 +34,7 @@ func (s *Server) setupWhosOn() error {
 	}
 	s.whoson.locator = loc
 	s.whoson.endpoint = whoson.New(whoson.Options{
-		Chats: s.chats, Directory: s.store, Locator: loc, Logger: s.log,
+		Chats: s.chats, Directory: s.store, Locator: loc, Logger: s.log, Transcripts: s.mail.transcripts,
 		WebServicesURL: func(host string) string { return scheme + "://" + host + "/api/files" },
 	})
 	return nil

@@ -125,7 +125,9 @@ func (c *client) Frame(frame []byte) {
 		if c.checkSession(params, 0, 1) {
 			c.native("", &protocol.OperatorsGet{}, kindOperators)
 		}
-	case "transcript", "file", "getimage":
+	case "transcript":
+		c.transcriptCmd(params)
+	case "file", "getimage":
 		c.sendError("The " + name + " command is not available on this server")
 	default:
 		c.invalid("Unknown command")
