@@ -14,12 +14,8 @@ import (
 // event); an address that is not one, a chat that is not the connection's and a failure to
 // write the message are answered with an error event.
 func (c *client) transcriptCmd(p []string) {
-	if !c.checkSession(p, 1, 2) {
-		return
-	}
-	uid := param(p, 0)
-	if !c.ownChat(uid) {
-		c.sendError("Unknown chat")
+	uid, ok := c.namedChat(p)
+	if !ok {
 		return
 	}
 	if c.e.o.Transcripts == nil {

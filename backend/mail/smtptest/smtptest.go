@@ -61,6 +61,7 @@ type Server struct {
 	mu   sync.Mutex
 	got  []Received
 	srv  *smtp.Server
+	ln   net.Listener
 	addr string
 	done chan struct{}
 	// arrived is signalled on every accepted message.
@@ -104,7 +105,7 @@ func (s *Server) listen(addr string) {
 		srv.TLSConfig = s.o.TLS
 	}
 	s.mu.Lock()
-	s.srv, s.addr, s.done = srv, ln.Addr().String(), make(chan struct{})
+	s.srv, s.ln, s.addr, s.done = srv, ln, ln.Addr().String(), make(chan struct{})
 	done := s.done
 	s.mu.Unlock()
 	go func() {
@@ -133,13 +134,16 @@ func (s *Server) Addr() string {
 // Stop closes the listener and every connection; a stopped server refuses connections.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv, done := s.srv, s.done
+	srv, ln, done := s.srv, s.ln, s.done
 	s.srv = nil
 	s.mu.Unlock()
 	if srv == nil {
 		return
 	}
 	_ = srv.Close()
+	// Close only closes the listeners Serve has taken; one it has not taken yet is closed
+	// here, so that Serve returns at once.
+	_ = ln.Close()
 	<-done
 }
 
