@@ -3,9 +3,11 @@ package mail
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/backoff"
 )
 
@@ -55,5 +57,40 @@ func TestDefaultRetrySpansHours(t *testing.T) {
 	}
 	if total < 2*time.Hour || total > 6*time.Hour {
 		t.Errorf("the retries span %v", total)
+	}
+}
+
+// The settings refuse what would break a connection or a header: a port out of range, a host
+// with a port or a line break, an unknown TLS mode, a sender that is not one address, NUL.
+func TestMailSettingsValidate(t *testing.T) {
+	ok := store.MailSettings{TenantID: 1, Host: "smtp.example.com", Port: 587, TLS: store.MailTLSStartTLS, FromAddress: "chat@example.com"}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	off := store.DefaultMailSettings(1)
+	if err := off.Validate(); err != nil || off.Configured() {
+		t.Fatalf("an empty host is e-mail off: %v %v", err, off.Configured())
+	}
+	for name, mod := range map[string]func(m *store.MailSettings){
+		"port 0":          func(m *store.MailSettings) { m.Port = 0 },
+		"port too big":    func(m *store.MailSettings) { m.Port = 1 << 20 },
+		"host with port":  func(m *store.MailSettings) { m.Host = "smtp.example.com:25" },
+		"host with CRLF":  func(m *store.MailSettings) { m.Host = "smtp\r\n.example.com" },
+		"host with NUL":   func(m *store.MailSettings) { m.Host = "smtp\x00" },
+		"TLS mode":        func(m *store.MailSettings) { m.TLS = "ssl" },
+		"no sender":       func(m *store.MailSettings) { m.FromAddress = "" },
+		"two senders":     func(m *store.MailSettings) { m.FromAddress = "a@example.com,b@example.com" },
+		"sender header":   func(m *store.MailSettings) { m.FromAddress = "a@example.com\nBcc: x@example.com" },
+		"name header":     func(m *store.MailSettings) { m.FromName = "Acme\r\nBcc: x@example.com" },
+		"password NUL":    func(m *store.MailSettings) { m.Password = "a\x00b" },
+		"user name CRLF":  func(m *store.MailSettings) { m.Username = "a\r\nb" },
+		"huge from name":  func(m *store.MailSettings) { m.FromName = strings.Repeat("x", 101) },
+		"sender no local": func(m *store.MailSettings) { m.FromAddress = "@example.com" },
+	} {
+		m := ok
+		mod(&m)
+		if err := m.Validate(); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
