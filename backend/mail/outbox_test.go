@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -458,12 +459,20 @@ func TestTranscriptErrors(t *testing.T) {
 	if _, err := tr.Send(ctx, chatID, "zoe@example.test"); err != nil {
 		t.Fatal(err)
 	}
+	for i := 1; i < MaxTranscriptsPerChat; i++ {
+		if _, err := tr.Send(ctx, chatID, fmt.Sprintf("zoe%d@example.test", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tr.Send(ctx, chatID, "one.more@example.test"); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("a transcript past the bound: %v", err)
+	}
 	clk := newClock()
 	if _, err := worker(st, clk, SMTP{}).DeliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	l := logOf(t, st, ten.ID)
-	if len(l) != 1 || l[0].State != store.MailPending || l[0].LastError != ErrNotConfigured.Error() {
+	if len(l) != MaxTranscriptsPerChat || l[0].State != store.MailPending || l[0].LastError != ErrNotConfigured.Error() {
 		t.Fatalf("%+v", l)
 	}
 }

@@ -19,6 +19,7 @@ type TranscriptStore interface {
 	Chat(ctx context.Context, id string) (store.Chat, error)
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 	EnqueueChatMail(ctx context.Context, m store.OutboxMail, email string) (store.OutboxMail, error)
+	ChatMailCount(ctx context.Context, chatID, kind string) (int, error)
 }
 
 // LiveChats is told of a visitor e-mail address the store was given for a chat, so that a
@@ -44,7 +45,13 @@ var (
 	ErrBadAddress = errors.New("invalid e-mail address")
 	// ErrUnknownChat means there is no such chat (or it is a chat between colleagues).
 	ErrUnknownChat = errors.New("unknown chat")
+	// ErrTooMany means the chat's transcript was sent MaxTranscriptsPerChat times already.
+	ErrTooMany = errors.New("too many transcripts of this chat")
 )
+
+// MaxTranscriptsPerChat bounds the transcripts of one chat, so that a visitor cannot use a
+// chat to send mail to any number of addresses.
+const MaxTranscriptsPerChat = 5
 
 // KindTranscript marks a transcript in the outbox.
 const KindTranscript = "transcript"
@@ -65,6 +72,11 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	}
 	if err != nil {
 		return store.OutboxMail{}, err
+	}
+	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil {
+		return store.OutboxMail{}, err
+	} else if n >= MaxTranscriptsPerChat {
+		return store.OutboxMail{}, ErrTooMany
 	}
 	now := time.Now
 	if t.Now != nil {

@@ -343,6 +343,14 @@ func enqueueMail(tx *gorm.DB, m OutboxMail) (OutboxMail, error) {
 	return out, nil
 }
 
+// ChatMailCount counts the outbox messages of a kind written about a chat, whatever became of
+// them.
+func (s *Store) ChatMailCount(ctx context.Context, chatID, kind string) (int, error) {
+	var n int64
+	err := s.r.WithContext(ctx).Model(&outboxRow{}).Where("chat_id = ? AND kind = ?", chatID, kind).Count(&n).Error
+	return int(n), wrap("chat mail count", err)
+}
+
 // DueMail lists up to limit pending messages due at now, the longest due first, without
 // their attachments.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {

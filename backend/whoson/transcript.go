@@ -11,8 +11,9 @@ import (
 // transcriptCmd e-mails a chat's transcript: Chat Uid, Session ID, Domain, Visitor IP,
 // Visitor Email. Any chat of the connection may be named, open or ended; the address is also
 // recorded as the chat's visitor e-mail. Nothing answers success (the document names no
-// event); an address that is not one, a chat that is not the connection's and a failure to
-// write the message are answered with an error event.
+// event); an address that is not one, a chat that is not the connection's, a chat whose
+// transcript was sent mail.MaxTranscriptsPerChat times and a failure to write the message
+// are answered with an error event.
 func (c *client) transcriptCmd(p []string) {
 	uid, ok := c.namedChat(p)
 	if !ok {
@@ -31,6 +32,8 @@ func (c *client) transcriptCmd(p []string) {
 		c.sendError("Invalid email address")
 	case errors.Is(err, mail.ErrUnknownChat):
 		c.sendError("Unknown chat")
+	case errors.Is(err, mail.ErrTooMany):
+		c.sendError("The transcript of this chat was sent too often")
 	default:
 		c.e.o.Logger.Error("whoson transcript", "chat", uid, "err", err)
 		c.sendError("The transcript could not be sent; please try again")
