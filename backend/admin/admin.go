@@ -2,7 +2,8 @@
 // /admin/ with which administrators configure a tenant completely — tenants, users and their
 // skills, agent statuses, ACD groups, connectors with every distribution setting, opening
 // hours and widget options, texts, surveys, canned responses, the attachment policy, the IP
-// blacklist and the embed code — and supervisors watch the live routing state.
+// blacklist, e-mail (SMTP settings, a test message, the delivery log) and the embed code —
+// and supervisors watch the live routing state.
 //
 // The pages work without JavaScript (plain forms, a meta refresh for the live overview); a
 // little script only adds a copy button. Every request is checked in two places: the role
@@ -19,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
@@ -45,6 +47,9 @@ type Options struct {
 	// its budgets. Nil makes one for the admin pages alone.
 	SignIn *signin.Guard
 	Logger *slog.Logger
+	// MailSender sends the E-mail page's test messages; nil means mail.SMTP with its
+	// defaults. Tests pass one that trusts their server's certificate.
+	MailSender mail.Sender
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
 }
@@ -156,6 +161,10 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/security/blocks/:id/delete", adm, h.blockDelete)
 	g.Get("/whoson", adm, h.whoson)
 	g.Post("/whoson", adm, h.whosonSave)
+	g.Get("/mail", adm, h.mailSettings)
+	g.Post("/mail", adm, h.mailSave)
+	g.Post("/mail/test", adm, h.mailTest)
+	g.Get("/mail/log", adm, h.mailLog)
 
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)

@@ -84,6 +84,14 @@ func TestGolden(t *testing.T) {
 			embedData{Conn: goldenConn, Snippet: embedOptions{Position: "top-left", Color: "#ff0000"}.Snippet("https://chat.example", goldenConn.Hash), JTel: jtel.Snippet("https://chat.example", goldenConn.Hash), PreviewURL: "/admin/connectors/7/preview?position=top-left"},
 			newForm(url.Values{"position": {"top-left"}, "color": {"#ff0000"}})),
 	}
+	mailSet := store.MailSettings{TenantID: 1, Host: "smtp.example.com", Port: 587, TLS: store.MailTLSStartTLS, Username: "chat", Password: "secret", FromAddress: "chat@example.com", FromName: "Demo Company"}
+	sent := at.Add(time.Second)
+	cases["mail"] = mailPage(goldenPage("E-mail", "mail"), mailForm(mailSet), mailData{HasPassword: true, Test: &mailTestResult{To: "boss@example.com", Err: "dial tcp 192.0.2.1:587: connect: connection refused"}})
+	cases["mail-log"] = mailLogPage(goldenPage("E-mail delivery log", "maillog"), []store.OutboxMail{
+		{ID: 3, To: "zoe@example.com", Subject: "Transcript of your chat with Website chat on 2 Mar 2026", State: store.MailFailed, Attempts: 10, CreatedAt: at, NextAttemptAt: at, LastError: "535 5.7.8 Authentication credentials invalid"},
+		{ID: 2, To: "tom@example.com", Subject: "Transcript <b>2</b>", State: store.MailPending, Attempts: 1, CreatedAt: at, NextAttemptAt: at.Add(time.Minute), LastError: "dial tcp: connection refused"},
+		{ID: 1, To: "ann@example.com", Subject: "Parley test message", State: store.MailSent, Attempts: 1, CreatedAt: at, SentAt: sent},
+	}, time.UTC)
 	for name, comp := range cases {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer

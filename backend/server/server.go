@@ -58,6 +58,8 @@ type Server struct {
 	Demo *store.DemoSeed
 	// whoson is the WhosOn Chat API (whoson.go).
 	whoson whosonPart
+	// mail is the e-mail outbox (mail.go).
+	mail mailPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -115,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
+	s.setupMail()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -127,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if cfg.MiCCAddr != "" {
 		s.miccApp = s.miccRoutes()
 	}
+	s.startMail()
 	return s, nil
 }
 
@@ -374,6 +378,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.chats.Close()
 	s.settings.Close()
+	s.stopMail()
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}

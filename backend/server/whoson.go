@@ -35,7 +35,7 @@ func (s *Server) setupWhosOn() error {
 	}
 	s.whoson.locator = loc
 	s.whoson.endpoint = whoson.New(whoson.Options{
-		Chats: s.chats, Directory: s.store, Files: s.store, Locator: loc, Logger: s.log,
+		Chats: s.chats, Directory: s.store, Files: s.store, Locator: loc, Logger: s.log, Transcripts: s.mail.transcripts,
 		PublicURL: func(host string) string { return scheme + "://" + host },
 	})
 	return nil

@@ -115,4 +115,31 @@ CREATE INDEX ix_connector_images_tenant ON connector_images (tenant_id);`,
  kind bigint NOT NULL, tenant_id bigint NOT NULL, content_type text NOT NULL, data bytea NOT NULL, updated_at timestamptz NOT NULL,
  PRIMARY KEY (connector_id, kind));
 CREATE INDEX ix_connector_images_tenant ON connector_images (tenant_id);`)},
+	// Tenants send e-mail: their SMTP settings, and the outbox a message is written to before
+	// a worker delivers it (package mail), with its attachments.
+	{version: 12, name: "mail outbox", up: sqlUp(
+		`CREATE TABLE mail_settings (tenant_id integer PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+ host text NOT NULL DEFAULT '', port integer NOT NULL DEFAULT 587, tls_mode text NOT NULL DEFAULT 'starttls',
+ username text NOT NULL DEFAULT '', password text NOT NULL DEFAULT '', from_address text NOT NULL DEFAULT '', from_name text NOT NULL DEFAULT '');
+CREATE TABLE outbox (id integer PRIMARY KEY AUTOINCREMENT, tenant_id integer NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+ kind text NOT NULL DEFAULT '', chat_id text NOT NULL DEFAULT '', message_id text NOT NULL, to_address text NOT NULL, subject text NOT NULL, body text NOT NULL,
+ state text NOT NULL DEFAULT 'pending', attempts integer NOT NULL DEFAULT 0, next_attempt_at datetime NOT NULL, last_error text NOT NULL DEFAULT '',
+ created_at datetime NOT NULL, sent_at datetime);
+CREATE INDEX ix_outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX ix_outbox_tenant ON outbox (tenant_id, id);
+CREATE TABLE outbox_attachments (id integer PRIMARY KEY AUTOINCREMENT, outbox_id integer NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+ name text NOT NULL, content_type text NOT NULL, data blob NOT NULL);
+CREATE INDEX ix_outbox_attachments_outbox ON outbox_attachments (outbox_id);`,
+		`CREATE TABLE mail_settings (tenant_id bigint PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+ host text NOT NULL DEFAULT '', port bigint NOT NULL DEFAULT 587, tls_mode text NOT NULL DEFAULT 'starttls',
+ username text NOT NULL DEFAULT '', password text NOT NULL DEFAULT '', from_address text NOT NULL DEFAULT '', from_name text NOT NULL DEFAULT '');
+CREATE TABLE outbox (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+ kind text NOT NULL DEFAULT '', chat_id text NOT NULL DEFAULT '', message_id text NOT NULL, to_address text NOT NULL, subject text NOT NULL, body text NOT NULL,
+ state text NOT NULL DEFAULT 'pending', attempts bigint NOT NULL DEFAULT 0, next_attempt_at timestamptz NOT NULL, last_error text NOT NULL DEFAULT '',
+ created_at timestamptz NOT NULL, sent_at timestamptz);
+CREATE INDEX ix_outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX ix_outbox_tenant ON outbox (tenant_id, id);
+CREATE TABLE outbox_attachments (id bigserial PRIMARY KEY, outbox_id bigint NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+ name text NOT NULL, content_type text NOT NULL, data bytea NOT NULL);
+CREATE INDEX ix_outbox_attachments_outbox ON outbox_attachments (outbox_id);`)},
 }

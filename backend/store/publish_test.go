@@ -31,6 +31,9 @@ var notSettings = map[string]string{
 	"Enqueue":              "chat events, which travel as changes.ChatEvent from the group committer",
 	"EnqueueAll":           "chat events, which travel as changes.ChatEvent from the group committer",
 	"Commit":               "chat events, which travel as changes.ChatEvent from the group committer",
+	"EnqueueMail":          "an outbox message, not configuration",
+	"EnqueueChatMail":      "an outbox message and a chat's visitor address, not configuration",
+	"SaveMailSettings":     "nothing caches the SMTP settings: the outbox reads them at every attempt",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store

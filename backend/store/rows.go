@@ -218,7 +218,7 @@ var allRows = []any{
 	&tenantRow{}, &groupRow{}, &statusRow{}, &connectorRow{}, &userRow{},
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
-	&fileRow{}, &miccServiceRow{}, &connectorImageRow{},
+	&fileRow{}, &miccServiceRow{}, &connectorImageRow{}, &mailSettingsRow{}, &outboxRow{}, &outboxAttachmentRow{},
 }
 
 // ---- conversions ----

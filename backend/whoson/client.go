@@ -133,7 +133,7 @@ func (c *client) Frame(frame []byte) {
 	case "getimage":
 		c.imageCmd(params)
 	case "transcript":
-		c.sendError("The " + name + " command is not available on this server")
+		c.transcriptCmd(params)
 	default:
 		c.invalid("Unknown command")
 	}
@@ -303,12 +303,8 @@ func (c *client) quitCmd(p []string) {
 
 // surveyCmd sends the post-chat survey: Chat Uid, Session ID, Domain, Visitor IP, XML.
 func (c *client) surveyCmd(p []string) {
-	if !c.checkSession(p, 1, 2) {
-		return
-	}
-	uid := param(p, 0)
-	if !c.ownChat(uid) {
-		c.sendError("Unknown chat")
+	uid, ok := c.namedChat(p)
+	if !ok {
 		return
 	}
 	fields, err := parseFields(param(p, 4))
@@ -331,6 +327,20 @@ func (c *client) leaveCmd(p []string) {
 		return
 	}
 	c.native(uid, &protocol.LeaveMessage{Name: param(p, 4), Department: param(p, 5), Email: param(p, 6), Phone: param(p, 7), Text: param(p, 8)}, kindOther)
+}
+
+// namedChat checks a command that starts Chat Uid, Session ID, Domain: the session and domain
+// must be the connection's and the chat one of its chats, or the client hears why not.
+func (c *client) namedChat(p []string) (uid string, ok bool) {
+	if !c.checkSession(p, 1, 2) {
+		return "", false
+	}
+	uid = param(p, 0)
+	if !c.ownChat(uid) {
+		c.sendError("Unknown chat")
+		return "", false
+	}
+	return uid, true
 }
 
 // ownChat reports whether a chat uid is one of the connection's chats.

@@ -39,6 +39,12 @@
 //     original is dropped.
 //   - Operator lines are Markdown, converted to HTML (goldmark) and then restricted to a fixed
 //     set of tags (bluemonday, [AllowedTags]); visitor lines are escaped plain text.
+//   - Transcript e-mails the transcript of any chat of the connection, open or ended, through
+//     the tenant's outbox (package mail) and records the address as the chat's visitor
+//     e-mail. The document names no answer to success, so none is sent; a malformed address
+//     gets the error event "Invalid email address", a chat that is not the connection's
+//     "Unknown chat", another session or domain "Invalid session"; a chat's transcript is
+//     sent at most mail.MaxTranscriptsPerChat times.
 //   - The GeoIP object is filled from a MaxMind city database when PARLEY_GEOIP_DB names one,
 //     and carries the visitor's address alone otherwise.
 //   - Files. WebServicesURL names Parley's own file endpoint, /whoson/ws/ on the host the

@@ -27,6 +27,12 @@ type Directory interface {
 	ConnectorImage(ctx context.Context, connectorID int64, kind store.ImageKind) (store.ConnectorImage, error)
 }
 
+// TranscriptMailer e-mails a chat's transcript to an address and records the address with
+// the chat; *mail.Transcripts has it.
+type TranscriptMailer interface {
+	Send(ctx context.Context, chatID, to string) (store.OutboxMail, error)
+}
+
 // Options configure an [Endpoint]. Chats, Directory and Files are required.
 type Options struct {
 	Chats     *chat.Service
@@ -44,6 +50,9 @@ type Options struct {
 	// how often a waiting chat hears its queue position (1 s, as WhosOn).
 	ConnectTimeout time.Duration
 	QueueEvery     time.Duration
+	// Transcripts e-mails transcripts for the Transcript command; without it the command
+	// is answered as not available.
+	Transcripts TranscriptMailer
 	// Now is the clock the guard is judged by (time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger

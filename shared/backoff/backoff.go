@@ -27,13 +27,32 @@ const (
 
 // Delay is the wait before attempt n (1 for the first retry) when the random draw is r in
 // [0, 1): r = 0 waits the whole exponential delay, r near 1 about (1-Jitter) of it.
-func Delay(n int, r float64) time.Duration {
-	d := Initial
-	for i := 1; i < n && d < Max; i++ {
+func Delay(n int, r float64) time.Duration { return Reconnect.Delay(n, r) }
+
+// Policy is an exponential backoff: the wait before the n-th attempt in a row is Initial
+// doubled n-1 times, never more than Max, less a random share of up to Jitter of it. The
+// clients reconnect by [Reconnect]; the server's outbox retries deliveries by a slower one.
+type Policy struct {
+	Initial, Max time.Duration
+	Jitter       float64
+}
+
+// Reconnect is the clients' reconnect policy (the constants above).
+var Reconnect = Policy{Initial: Initial, Max: Max, Jitter: Jitter}
+
+// Delay is the wait before attempt n (1 for the first retry) when the random draw is r in
+// [0, 1): r = 0 waits the whole exponential delay, r near 1 about (1-p.Jitter) of it.
+func (p Policy) Delay(n int, r float64) time.Duration {
+	d := p.Initial
+	for i := 1; i < n && d < p.Max; i++ {
+		if d > p.Max/2 { // doubling would pass the cap (or overflow)
+			d = p.Max
+			break
+		}
 		d *= 2
 	}
-	if d > Max {
-		d = Max
+	if d > p.Max {
+		d = p.Max
 	}
 	if !(r > 0) { // also NaN
 		return d
@@ -41,7 +60,7 @@ func Delay(n int, r float64) time.Duration {
 	if r > 1 {
 		r = 1
 	}
-	return d - time.Duration(r*Jitter*float64(d))
+	return d - time.Duration(r*p.Jitter*float64(d))
 }
 
 // Backoff is one client's reconnection state. The zero value is ready to use; it is not safe

@@ -74,3 +74,22 @@ func TestBackoffUsesTheDraw(t *testing.T) {
 		t.Fatalf("wait = %v, outside [%v, %v]", got, Delay(2, 0)/2, Delay(2, 0))
 	}
 }
+
+// TestPolicyCapsWithoutOverflow pins a slow policy's schedule and that a huge attempt count
+// or cap neither overflows nor goes negative.
+func TestPolicyCapsWithoutOverflow(t *testing.T) {
+	p := Policy{Initial: 30 * time.Second, Max: time.Hour, Jitter: 0.2}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour}
+	for i, w := range want {
+		if got := p.Delay(i+1, 0); got != w {
+			t.Errorf("Delay(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	if got := p.Delay(1<<30, 0.999); got < 48*time.Minute || got > time.Hour {
+		t.Errorf("Delay(huge, 0.999) = %v, want within the jitter below the cap", got)
+	}
+	huge := Policy{Initial: time.Second, Max: time.Duration(1<<63 - 1)}
+	if got := huge.Delay(200, 0); got != huge.Max {
+		t.Errorf("Delay with an unbounded cap = %v, want the cap", got)
+	}
+}

@@ -1,0 +1,183 @@
+// Package mail sends Parley's e-mail: it owns the outbox worker that delivers what the store's
+// outbox holds over SMTP with each tenant's settings, the delivery policy (retries with
+// backoff, a bound, permanent errors), and the messages Parley writes (chat transcripts).
+//
+// Durability: a message is written to the outbox (a table) before anything is sent, in the
+// same transaction as what caused it, and the caller is answered after that commit. The
+// worker claims a due message by counting the attempt and moving its due time past the claim
+// period in one conditional update, sends it, then records the outcome. A process killed
+// between the claim and the record leaves the message to be tried again when the claim
+// lapses: a message the server accepted just before the kill is sent a second time, with the
+// same Message-ID (so mail clients that deduplicate show it once). Nothing written is lost;
+// at most an attempt is sent twice. Several workers (nodes) may run on one database: the
+// conditional claim gives each attempt to one of them.
+package mail
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/backend/store"
+)
+
+// Store is what the outbox worker reads and writes; *store.Store has it.
+type Store interface {
+	DueMail(ctx context.Context, now time.Time, limit int) ([]store.OutboxMail, error)
+	NextMailDue(ctx context.Context) (time.Time, bool, error)
+	ClaimMail(ctx context.Context, m store.OutboxMail, until time.Time) (store.OutboxMail, bool, error)
+	MailSent(ctx context.Context, id int64, at time.Time) error
+	MailAttemptFailed(ctx context.Context, id int64, errText string, next time.Time, giveUp bool) error
+	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
+}
+
+// Sender delivers one message with a tenant's settings; [SMTP] is the real one.
+type Sender interface {
+	Send(ctx context.Context, set store.MailSettings, m store.OutboxMail) error
+}
+
+// Options configure an [Outbox]. Store is required.
+type Options struct {
+	Store Store
+	// Sender delivers (an [SMTP] with defaults when nil).
+	Sender Sender
+	// Retry is the delivery policy ([DefaultRetry] when zero).
+	Retry Retry
+	// Poll is the longest the worker sleeps without looking at the outbox, so that messages
+	// other nodes wrote are seen (1 minute when zero).
+	Poll time.Duration
+	// Now is the clock (time.Now); Rand draws from [0, 1) to spread retries.
+	Now    func() time.Time
+	Rand   func() float64
+	Logger *slog.Logger
+}
+
+// Outbox is the worker that delivers the outbox.
+type Outbox struct {
+	o    Options
+	wake chan struct{}
+	mu   sync.Mutex // one delivery pass at a time
+}
+
+// batch is how many due messages one pass reads.
+const batch = 50
+
+// NewOutbox returns a worker; start it with Run.
+func NewOutbox(o Options) *Outbox {
+	if o.Sender == nil {
+		o.Sender = SMTP{}
+	}
+	if o.Retry.MaxAttempts == 0 {
+		o.Retry = DefaultRetry
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Outbox{o: o, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the worker that a message was written, so it delivers without waiting for its
+// next poll.
+func (w *Outbox) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due messages until ctx ends, sleeping until the next one is due, a Wake, or
+// the poll interval.
+func (w *Outbox) Run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-t.C:
+		}
+		if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			w.o.Logger.Error("mail outbox", "err", err)
+		}
+		wait := w.o.Poll
+		if at, ok, err := w.o.Store.NextMailDue(ctx); err == nil && ok {
+			wait = min(max(at.Sub(w.o.Now()), 10*time.Millisecond), w.o.Poll)
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(wait)
+	}
+}
+
+// DeliverDue makes one attempt at every message due now and returns how many it sent.
+func (w *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		due, err := w.o.Store.DueMail(ctx, w.o.Now(), batch)
+		if err != nil {
+			return sent, err
+		}
+		for _, m := range due {
+			ok, err := w.attempt(ctx, m)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
+		}
+		if len(due) < batch {
+			return sent, nil
+		}
+	}
+}
+
+// attempt claims m and tries to send it; ok is true when it was sent. err is an error of the
+// store, not of the delivery (that one is recorded with the message).
+func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err error) {
+	now := w.o.Now()
+	m, claimed, err := w.o.Store.ClaimMail(ctx, m, now.Add(w.o.Retry.Claim))
+	if err != nil || !claimed {
+		return false, err
+	}
+	sendErr := w.send(ctx, m)
+	if sendErr != nil && ctx.Err() != nil {
+		// Shutting down mid-attempt: the claim lapses and the message is tried again after the restart.
+		return false, ctx.Err()
+	}
+	// The outcome is recorded even when ctx ends meanwhile, so that an accepted message is
+	// not sent again.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if sendErr == nil {
+		return true, w.o.Store.MailSent(rec, m.ID, w.o.Now())
+	}
+	next, giveUp := w.o.Retry.After(m.Attempts, sendErr, w.o.Now(), w.o.Rand())
+	w.o.Logger.Warn("mail not delivered", "id", m.ID, "tenant", m.TenantID, "attempt", m.Attempts, "give_up", giveUp, "err", sendErr)
+	return false, w.o.Store.MailAttemptFailed(rec, m.ID, sendErr.Error(), next, giveUp)
+}
+
+func (w *Outbox) send(ctx context.Context, m store.OutboxMail) error {
+	set, err := w.o.Store.MailSettings(ctx, m.TenantID)
+	if err != nil {
+		return err
+	}
+	return w.o.Sender.Send(ctx, set, m)
+}

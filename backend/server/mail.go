@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+
+	"github.com/parleychat/parley/backend/mail"
+)
+
+// mailPart is the server's e-mail: the outbox worker and the transcripts it delivers.
+type mailPart struct {
+	outbox      *mail.Outbox
+	transcripts *mail.Transcripts
+	stop        context.CancelFunc
+	done        chan struct{}
+}
+
+// setupMail builds the outbox worker and the transcript sender; startMail runs the worker.
+func (s *Server) setupMail() {
+	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Logger: s.log})
+	s.mail.transcripts = &mail.Transcripts{Store: s.store, Outbox: s.mail.outbox, Chats: s.chats}
+}
+
+// startMail runs the outbox worker until stopMail: messages left pending by an earlier run
+// are delivered from the start.
+func (s *Server) startMail() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mail.stop, s.mail.done = cancel, make(chan struct{})
+	go func() {
+		defer close(s.mail.done)
+		s.mail.outbox.Run(ctx)
+	}()
+}
+
+// stopMail stops the worker and waits for it; an attempt it interrupts is tried again after
+// the next start.
+func (s *Server) stopMail() {
+	if s.mail.stop == nil {
+		return
+	}
+	s.mail.stop()
+	<-s.mail.done
+}
