@@ -104,4 +104,18 @@ CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_
  texts text NOT NULL DEFAULT '');
 CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
 CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`)},
+	// Users carry what WhosOn clients show of an operator (department, phone, whether a bot
+	// answers); chats keep the department and agent a visitor asked for, so that routing
+	// honours them after a restart.
+	{version: 13, name: "operator details and chat targets", up: sqlUp(
+		`ALTER TABLE users ADD COLUMN department text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN bot numeric NOT NULL DEFAULT false;
+ALTER TABLE chats ADD COLUMN target_department text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN target_agent_id integer NOT NULL DEFAULT 0;`,
+		`ALTER TABLE users ADD COLUMN department text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN bot boolean NOT NULL DEFAULT false;
+ALTER TABLE chats ADD COLUMN target_department text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN target_agent_id bigint NOT NULL DEFAULT 0;`)},
 }
