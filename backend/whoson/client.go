@@ -251,7 +251,7 @@ func (c *client) helloCmd(p []string) {
 	c.queueGen++
 	c.mu.Unlock()
 	c.native("", &protocol.ChatRequest{
-		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)),
+		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)), Operator: strings.TrimSpace(param(p, 3)),
 		Lang: strings.TrimSpace(param(p, 7)), Fields: fields,
 	}, kindHello)
 }

@@ -1,0 +1,142 @@
+package whoson_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// setOperator gives the demo user with that login a department, phone and bot flag.
+func setOperator(t *testing.T, env *servertest.Env, login, dept, phone string, bot bool) {
+	t.Helper()
+	ctx := ctxT(t)
+	st := env.Server.Store()
+	u, err := st.UserByLogin(ctx, login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Department, u.Phone, u.Bot, u.PasswordHash = dept, phone, bot, ""
+	if _, err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// firstOffer returns the chat of the next offer the agent gets.
+func firstOffer(t *testing.T, ctx context.Context, agent *protoclient.Client) string {
+	t.Helper()
+	ev, err := agent.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Offer); return ok })
+	if err != nil {
+		t.Fatalf("no offer: %v", err)
+	}
+	return ev.Chat
+}
+
+// hello connects a WhosOn visitor and says Hello with a department and operator name; it
+// returns the client and the first answer (accepted or notaccepted).
+func hello(t *testing.T, ctx context.Context, env *servertest.Env, dept, operator string) (*wclient, wevent) {
+	t.Helper()
+	c := dialWhosOn(t, env.WS+"/whoson", nil)
+	d := connect(t, ctx, env, c)
+	c.send("Hello", "Thomas", env.Demo.WhosOn.Domain, dept, operator, d.SessionID, "", "287-3883882", "en", "false", "")
+	return c, c.next(ctx)
+}
+
+// Hello's Department sends the chat only to agents of that department (or of none), its
+// Operator Name only to that agent; operators and operatorjoined show the department, phone
+// and bot flag the admin gave the users.
+func TestWhosOnHelloRouting(t *testing.T) {
+	each(t, func(t *testing.T, opts servertest.Options) {
+		env := servertest.Start(t, opts)
+		ctx := ctxT(t)
+		anna, ben := env.DemoUser(t, "agent", 0), env.DemoUser(t, "agent", 1)
+		setOperator(t, env, anna.Login, "Sales", "+441782822577", false)
+		setOperator(t, env, ben.Login, "Support", "+441782822578", true)
+		// The visitors of this test all come from one address.
+		st := env.Server.Store()
+		ts, err := st.TenantSettings(ctx, env.Demo.TenantID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.MaxChatsPerIP, ts.MaxChatsPerVisitor = 50, 50
+		if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		env.Settled(t)
+		annaC, _ := env.Agent(t, 0)
+		benC, _ := env.Agent(t, 1)
+
+		// By department, in another letter case: each chat reaches only its department's
+		// agent. Each agent's first offer is its department's chat: an offer of the other
+		// chat would have come first.
+		support, acc := hello(t, ctx, env, "SUPPORT", "")
+		if acc.EventName != "accepted" {
+			t.Fatalf("Hello for support: %s %s", acc.EventName, acc.Data)
+		}
+		if got := firstOffer(t, ctx, benC); got != acc.uid() {
+			t.Fatalf("Ben was offered %s, want the support chat %s", got, acc.uid())
+		}
+		_, accSales := hello(t, ctx, env, "sales", "")
+		if accSales.EventName != "accepted" {
+			t.Fatalf("Hello for sales: %s %s", accSales.EventName, accSales.Data)
+		}
+		if got := firstOffer(t, ctx, annaC); got != accSales.uid() {
+			t.Fatalf("Anna was offered %s, want the sales chat %s", got, accSales.uid())
+		}
+
+		// Ben takes the support chat: operatorjoined is full.
+		if _, err := benC.Call(ctx, acc.uid(), &protocol.OfferAccept{}); err != nil {
+			t.Fatal(err)
+		}
+		joined := support.await(ctx, "operatorjoined")
+		var op map[string]any
+		if err := json.Unmarshal(joined.Data, &op); err != nil {
+			t.Fatal(err)
+		}
+		if op["Name"] != "Ben" || op["Dept"] != "Support" || op["Phone"] != "+441782822578" || op["IsBot"] != "True" || op["Status"] != "Online" {
+			t.Fatalf("operatorjoined %s", joined.Data)
+		}
+
+		// By operator name, as operators names them and in another letter case: only that
+		// agent is offered the chat, although Ben is idle longer.
+		_, accAnna := hello(t, ctx, env, "", " anna ")
+		if accAnna.EventName != "accepted" {
+			t.Fatalf("Hello for Anna: %s %s", accAnna.EventName, accAnna.Data)
+		}
+		if got := firstOffer(t, ctx, annaC); got != accAnna.uid() {
+			t.Fatalf("Anna was offered %s, want %s", got, accAnna.uid())
+		}
+		_, accBen := hello(t, ctx, env, "", "Ben")
+		if accBen.EventName != "accepted" {
+			t.Fatalf("Hello for Ben: %s %s", accBen.EventName, accBen.Data)
+		}
+		if got := firstOffer(t, ctx, benC); got != accBen.uid() {
+			t.Fatalf("Ben was offered %s, want %s", got, accBen.uid())
+		}
+
+		// An operator name that is nobody's is not accepted.
+		_, none := hello(t, ctx, env, "", "Nobody Here")
+		if none.EventName != "notaccepted" || !strings.Contains(none.text(t), "Nobody Here") {
+			t.Fatalf("Hello for nobody: %s %s", none.EventName, none.Data)
+		}
+
+		// The operators list shows both with department, phone and bot flag.
+		c := dialWhosOn(t, env.WS+"/whoson", nil)
+		d := connect(t, ctx, env, c)
+		c.send("GetOperators", d.SessionID, env.Demo.WhosOn.Domain)
+		var ops []map[string]any
+		if err := json.Unmarshal(c.await(ctx, "operators").Data, &ops); err != nil || len(ops) != 2 {
+			t.Fatalf("operators: %v %v", ops, err)
+		}
+		for _, o := range ops {
+			want := map[string]any{"Anna": []any{"Sales", "+441782822577", "False"}, "Ben": []any{"Support", "+441782822578", "True"}}[o["Name"].(string)]
+			if w, _ := want.([]any); len(w) != 3 || o["Dept"] != w[0] || o["Phone"] != w[1] || o["IsBot"] != w[2] || o["Status"] != "Online" {
+				t.Errorf("operator %v", o)
+			}
+		}
+	})
+}
