@@ -46,6 +46,20 @@ func hello(t *testing.T, ctx context.Context, env *servertest.Env, dept, operato
 	return c, c.next(ctx)
 }
 
+// routedTo says Hello with a department and operator name and checks that it is accepted and
+// that the next offer the agent gets is this chat; it returns the client and the chat uid.
+func routedTo(t *testing.T, ctx context.Context, env *servertest.Env, dept, operator string, agent *protoclient.Client) (*wclient, string) {
+	t.Helper()
+	c, acc := hello(t, ctx, env, dept, operator)
+	if acc.EventName != "accepted" {
+		t.Fatalf("Hello for %q %q: %s %s", dept, operator, acc.EventName, acc.Data)
+	}
+	if got := firstOffer(t, ctx, agent); got != acc.uid() {
+		t.Fatalf("Hello for %q %q: the agent was offered %s, want %s", dept, operator, got, acc.uid())
+	}
+	return c, acc.uid()
+}
+
 // Hello's Department sends the chat only to agents of that department (or of none), its
 // Operator Name only to that agent; operators and operatorjoined show the department, phone
 // and bot flag the admin gave the users.
@@ -73,23 +87,11 @@ func TestWhosOnHelloRouting(t *testing.T) {
 		// By department, in another letter case: each chat reaches only its department's
 		// agent. Each agent's first offer is its department's chat: an offer of the other
 		// chat would have come first.
-		support, acc := hello(t, ctx, env, "SUPPORT", "")
-		if acc.EventName != "accepted" {
-			t.Fatalf("Hello for support: %s %s", acc.EventName, acc.Data)
-		}
-		if got := firstOffer(t, ctx, benC); got != acc.uid() {
-			t.Fatalf("Ben was offered %s, want the support chat %s", got, acc.uid())
-		}
-		_, accSales := hello(t, ctx, env, "sales", "")
-		if accSales.EventName != "accepted" {
-			t.Fatalf("Hello for sales: %s %s", accSales.EventName, accSales.Data)
-		}
-		if got := firstOffer(t, ctx, annaC); got != accSales.uid() {
-			t.Fatalf("Anna was offered %s, want the sales chat %s", got, accSales.uid())
-		}
+		support, supportUID := routedTo(t, ctx, env, "SUPPORT", "", benC)
+		routedTo(t, ctx, env, "sales", "", annaC)
 
 		// Ben takes the support chat: operatorjoined is full.
-		if _, err := benC.Call(ctx, acc.uid(), &protocol.OfferAccept{}); err != nil {
+		if _, err := benC.Call(ctx, supportUID, &protocol.OfferAccept{}); err != nil {
 			t.Fatal(err)
 		}
 		joined := support.await(ctx, "operatorjoined")
@@ -103,20 +105,8 @@ func TestWhosOnHelloRouting(t *testing.T) {
 
 		// By operator name, as operators names them and in another letter case: only that
 		// agent is offered the chat, although Ben is idle longer.
-		_, accAnna := hello(t, ctx, env, "", " anna ")
-		if accAnna.EventName != "accepted" {
-			t.Fatalf("Hello for Anna: %s %s", accAnna.EventName, accAnna.Data)
-		}
-		if got := firstOffer(t, ctx, annaC); got != accAnna.uid() {
-			t.Fatalf("Anna was offered %s, want %s", got, accAnna.uid())
-		}
-		_, accBen := hello(t, ctx, env, "", "Ben")
-		if accBen.EventName != "accepted" {
-			t.Fatalf("Hello for Ben: %s %s", accBen.EventName, accBen.Data)
-		}
-		if got := firstOffer(t, ctx, benC); got != accBen.uid() {
-			t.Fatalf("Ben was offered %s, want %s", got, accBen.uid())
-		}
+		routedTo(t, ctx, env, "", " anna ", annaC)
+		routedTo(t, ctx, env, "", "Ben", benC)
 
 		// An operator name that is nobody's is not accepted.
 		_, none := hello(t, ctx, env, "", "Nobody Here")
