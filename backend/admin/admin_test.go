@@ -526,7 +526,7 @@ func scenarios() []scenario {
 				v.Set("phone", "+441782822577")
 			}), status: 303},
 		{name: "user edit shows operator details", as: "admin", method: "GET", path: "/admin/users/{anna}", status: 200,
-			want: []string{`name="department" value="Sales"`, `name="phone" value="+441782822577"`, `name="bot" value="on" aria-describedby`},
+			want:    []string{`name="department" value="Sales"`, `name="phone" value="+441782822577"`, `name="bot" value="on" aria-describedby`},
 			notWant: []string{`name="bot" value="on" checked`}},
 		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},
 		// Automatic status after missed offers: saved on create and on update, a limit needs one
