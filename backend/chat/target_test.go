@@ -67,3 +67,26 @@ func TestTargetSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// A chat handed on by its operator no longer asks for them: the stored chat forgets the
+// operator with the handover (the department stays), as routing does.
+func TestTargetAgentDroppedOnHandover(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		ben, _ := e.agent(1)
+		v := e.visitor()
+		chatID := v.call("", &protocol.ChatRequest{Name: "Vera", Operator: "Anna", Department: "Support"}).Body.(*protocol.Ack).Chat
+		anna.take(chatID)
+		anna.call(chatID, &protocol.ChatTransfer{UserID: e.agents[1].ID})
+		ben.take(chatID)
+		e.restart()
+		got, err := e.st.Chat(context.Background(), chatID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.AgentID != e.agents[1].ID || got.TargetAgentID != 0 || got.TargetDepartment != "Support" {
+			t.Fatalf("stored chat: agent %d, target agent %d, department %q", got.AgentID, got.TargetAgentID, got.TargetDepartment)
+		}
+	})
+}
