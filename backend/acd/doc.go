@@ -59,7 +59,8 @@
 // available waits for them, within FreeAgentSearch, and ends as any other chat then; a
 // decline or a lapse brings it back to the same agent, as nobody else may take it. A
 // waiting targeted chat holds back no chat behind it that it does not concern. The target
-// is part of [ChatRequested] and [ChatRestored], so it survives a rebuild. Transfers: a
+// is part of [ChatRequested] and [ChatRestored], so it survives a rebuild; [Engine.Staffed]
+// counts only the agents a target admits. Transfers: a
 // transfer to an agent is the owner's choice and ignores the target; one to a group or
 // connector offers only to agents the department admits. Once a chat is handed over
 // (transfer or takeover), its target agent is dropped: should it come back to the queue,

@@ -90,3 +90,25 @@ func TestTargetAgentDroppedOnHandover(t *testing.T) {
 		}
 	})
 }
+
+// A chat asking for an operator who is not signed in is told there is nobody (noAgents), even
+// while colleagues are; it keeps waiting for them.
+func TestNoAgentsForTarget(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		e.agent(0)
+		for _, c := range []struct {
+			req  protocol.ChatRequest
+			want int
+		}{
+			{protocol.ChatRequest{Name: "Vera"}, 0},
+			{protocol.ChatRequest{Name: "Vic", Operator: "Anna"}, 0},
+			{protocol.ChatRequest{Name: "Val", Operator: "Ben"}, 1},
+		} {
+			chatID := e.visitor().call("", &c.req).Body.(*protocol.Ack).Chat
+			if got := e.storedKeys(chatID); count(got, "noAgents") != c.want {
+				t.Fatalf("chat for %q: system lines %q, want %d noAgents", c.req.Operator, got, c.want)
+			}
+		}
+	})
+}

@@ -290,7 +290,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		return
 	}
 	// Asked before any lock is taken: the routing goroutine is never waited on under one.
-	staffed := s.router.Staffed(acd.ConnectorID(conn.ID))
+	staffed := s.router.Staffed(acd.ConnectorID(conn.ID), target)
 	if err := s.waitRoom(ctx); err != nil {
 		ss.reply(id, nil, err)
 		return
