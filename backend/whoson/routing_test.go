@@ -108,10 +108,16 @@ func TestWhosOnHelloRouting(t *testing.T) {
 		routedTo(t, ctx, env, "", " anna ", annaC)
 		routedTo(t, ctx, env, "", "Ben", benC)
 
-		// An operator name that is nobody's is not accepted.
+		// An operator name that is nobody's is not accepted, nor a department or name with NUL
+		// or beyond 100 characters.
 		_, none := hello(t, ctx, env, "", "Nobody Here")
 		if none.EventName != "notaccepted" || !strings.Contains(none.text(t), "Nobody Here") {
 			t.Fatalf("Hello for nobody: %s %s", none.EventName, none.Data)
+		}
+		for _, bad := range [][2]string{{"Sa\x00les", ""}, {"", "An\x00na"}, {strings.Repeat("d", 101), ""}, {"", strings.Repeat("n", 101)}} {
+			if _, e := hello(t, ctx, env, bad[0], bad[1]); e.EventName != "notaccepted" {
+				t.Fatalf("Hello for %q %q: %s %s", bad[0], bad[1], e.EventName, e.Data)
+			}
 		}
 
 		// The operators list shows both with department, phone and bot flag.
