@@ -313,6 +313,33 @@ func scenarios() []scenario {
 					t.Fatalf("waiting %v %v %v", c.Waiting1, c.Waiting2, c.WaitingFinal)
 				}
 			}},
+		// The waiting options: write first, the sneak peek and the longest wait are saved;
+		// a wait out of range is refused next to its field and nothing is saved.
+		{name: "connector waiting options saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("write_first", "on")
+				v.Set("max_wait", "600")
+			}), status: 303, want: []string{"/admin/connectors/{conn}?saved=1"},
+			after: func(t *testing.T, fx *fixture) {
+				tb := must(store.ParseToolbox(must(fx.st.Connector(context.Background(), id(fx, "{conn}"))).Toolbox))
+				if !tb.WriteFirst || tb.MaxWait != 600 || tb.Preview {
+					t.Fatalf("toolbox %+v", tb)
+				}
+			}},
+		{name: "connector waiting options shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
+			want: []string{`name="write_first" value="on" checked`, `name="max_wait" value="600"`, "Sneak peek"}},
+		{name: "connector wait limit validated", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("preview", "on")
+				v.Set("max_wait", "86401")
+			}), status: 422, want: []string{`value="86401"`, `aria-invalid="true"`},
+			after: func(t *testing.T, fx *fixture) {
+				if tb := must(store.ParseToolbox(must(fx.st.Connector(context.Background(), id(fx, "{conn}"))).Toolbox)); tb.Preview || tb.MaxWait != 600 {
+					t.Fatalf("a refused form was saved: %+v", tb)
+				}
+			}},
 		// Visitor presence is switched on and off by the checkbox.
 		{name: "connector visitor presence on", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
 			form: connectorForm(func(v url.Values) {

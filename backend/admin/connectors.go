@@ -114,6 +114,9 @@ func connectorForm(conn store.Connector) *Form {
 	f.Set("idle_timeout", itoa(tb.IdleTimeout))
 	f.Set("idle_warning", itoa(tb.IdleWarning))
 	f.Set("max_message_length", itoa(tb.MaxMessageLength))
+	f.SetBool("write_first", tb.WriteFirst)
+	f.SetBool("preview", tb.Preview)
+	f.Set("max_wait", itoa(tb.MaxWait))
 
 	f.SetBool("visitor_presence", conn.VisitorPresence)
 	f.SetBool("whatsapp_enabled", conn.WhatsAppEnabled)
@@ -254,6 +257,8 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		LeaveMessage: f.Checked("leave_message"),
 		IdleTimeout:  f.Int("idle_timeout", 0, maxSeconds, 0), IdleWarning: f.Int("idle_warning", 0, maxSeconds, 0),
 		MaxMessageLength: f.Int("max_message_length", 0, store.MaxMessageRunes, 0),
+		WriteFirst:       f.Checked("write_first"), Preview: f.Checked("preview"),
+		MaxWait: f.Int("max_wait", 0, store.MaxWaitSeconds, 0),
 	}
 	if !validOption(positionOptions, tb.Position) {
 		f.Errors["position"] = "Choose one of the six positions."

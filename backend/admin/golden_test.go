@@ -60,7 +60,12 @@ func TestGolden(t *testing.T) {
 	badTexts.Errors["texts"] = "The JSON is broken at line 1, column 9: invalid character '}' looking for beginning of value."
 	at := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
 
+	badImage := newForm(nil)
+	badImage.Errors["image_2"] = "The file is not a PNG, JPEG or GIF image."
+	images := map[store.ImageKind]store.ConnectorImage{store.ImageLogo: {ConnectorID: 7, TenantID: 1, Kind: store.ImageLogo, ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n")}}
+
 	cases := map[string]templ.Component{
+		"images-error":    imagesPage(goldenPage("Images of Website chat", "connectors"), imagesData{Conn: goldenConn, Images: images}, badImage),
 		"login":           loginPage(newForm(url.Values{"login": {"anna@example.com"}}), "login-token"),
 		"connector":       connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups, HasAPIKey: true}, connectorForm(goldenConn)),
 		"connector-error": connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups}, invalid),

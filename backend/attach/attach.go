@@ -106,13 +106,12 @@ func (h handlers) upload(c *fiber.Ctx) error {
 	if name == "" {
 		return fail(c, fiber.StatusBadRequest, protocol.CodeInvalid, "the file name cannot be used; rename the file and try again")
 	}
-	if policy.MaxAttachmentKB <= 0 {
+	switch err := Check(policy, name, fh.Size); {
+	case errors.Is(err, ErrFilesOff):
 		return fail(c, fiber.StatusUnsupportedMediaType, protocol.CodeUnsupported, "files cannot be sent in this chat")
-	}
-	if fh.Size > int64(policy.MaxAttachmentKB)*1024 {
+	case errors.Is(err, ErrTooLarge):
 		return fail(c, fiber.StatusRequestEntityTooLarge, protocol.CodeTooLarge, fmt.Sprintf("the file is larger than %s", sizeText(int64(policy.MaxAttachmentKB)*1024)))
-	}
-	if !policy.AllowsAttachment(name, fh.Size) {
+	case errors.Is(err, ErrType):
 		return fail(c, fiber.StatusUnsupportedMediaType, protocol.CodeUnsupported, typeRefusal(name, policy))
 	}
 	f, err := fh.Open()
@@ -124,7 +123,7 @@ func (h handlers) upload(c *fiber.Ctx) error {
 	if err != nil || int64(len(data)) != fh.Size {
 		return fail(c, fiber.StatusBadRequest, protocol.CodeInvalid, "the file could not be read completely")
 	}
-	saved, err := h.st.CreateFile(ctx, store.File{TenantID: rec.TenantID, ChatID: rec.ID, Name: name, ContentType: contentType(name, data),
+	saved, err := h.st.CreateFile(ctx, store.File{TenantID: rec.TenantID, ChatID: rec.ID, Name: name, ContentType: ContentType(name, data),
 		Size: fh.Size, Role: role, UserID: userID, Data: data})
 	if errors.Is(err, store.ErrInvalid) {
 		return fail(c, fiber.StatusBadRequest, protocol.CodeInvalid, "the file name cannot be used")
@@ -197,9 +196,31 @@ func IDFromURL(u string) string {
 	return id
 }
 
-// contentType decides a file's type from its bytes, never from what the client claims; the
+// The refusals of [Check].
+var (
+	ErrFilesOff = errors.New("files cannot be sent under this policy")
+	ErrTooLarge = errors.New("the file is larger than the policy allows")
+	ErrType     = errors.New("files of this type cannot be sent")
+)
+
+// Check judges an upload of a cleaned file name and size by the tenant's attachment policy:
+// nil, or one of [ErrFilesOff], [ErrTooLarge], [ErrType]. Every way a file enters a chat
+// (this package's upload, the WhosOn and MiCC adapters) is judged by it.
+func Check(policy store.TenantSettings, name string, size int64) error {
+	switch {
+	case policy.MaxAttachmentKB <= 0:
+		return ErrFilesOff
+	case size > int64(policy.MaxAttachmentKB)*1024:
+		return ErrTooLarge
+	case !policy.AllowsAttachment(name, size):
+		return ErrType
+	}
+	return nil
+}
+
+// ContentType decides a file's type from its bytes, never from what the client claims; the
 // name only refines plain-text guesses.
-func contentType(name string, data []byte) string {
+func ContentType(name string, data []byte) string {
 	sniffed := http.DetectContentType(data)
 	if strings.HasPrefix(sniffed, "text/plain") || sniffed == "application/octet-stream" {
 		if byExt := mime.TypeByExtension(path.Ext(name)); byExt != "" && !strings.Contains(byExt, "html") && !strings.Contains(byExt, "javascript") && !strings.Contains(byExt, "svg") {

@@ -44,10 +44,11 @@ func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 			return nil
 		})
 	case *protocol.Preview:
-		ss.inChat(cmd, func(ch *liveChat) error {
-			s.hub.Transient(ch.id, "preview", &protocol.PreviewEvent{Text: b.Text}, toAgents)
-			return nil
-		})
+		ss.preview(cmd, b.Text)
+	case *protocol.PreviewConsent:
+		ss.previewConsent(cmd, b.On)
+	case *protocol.DetailsSubmit:
+		ss.details(ctx, cmd, b)
 	case *protocol.Close:
 		if !ss.follows(cmd.Chat) {
 			ss.reply(cmd.ID, nil, notInChat(cmd.Chat))
@@ -176,12 +177,12 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 	info := s.router.QueueInfo(acd.ConnectorID(conn.ID))
 	return &protocol.Connected{
 		Name:          conn.Name,
-		Title:         conn.Title,
+		Title:         connectorTitle(conn, v.lang),
 		Lang:          texts.Negotiate(v.lang),
 		Open:          info.Open && !conn.OutOfService,
 		Texts:         texts.ResolveAll(conn.Texts, v.lang),
 		MaxMessage:    maxMessage(conn),
-		Preview:       true,
+		Preview:       toolbox(conn).Preview,
 		EstimatedWait: seconds(info.EstimatedWait),
 		PreChat:       v.survey.pre,
 		PostChat:      v.survey.post,
@@ -271,7 +272,16 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		return
 	}
 	s.mu.Unlock()
-	fields, err := survey.CheckAll(v.survey.pre, b.Fields)
+	if b.Later && !toolbox(conn).WriteFirst {
+		ss.reply(id, nil, errWriteFirstOff)
+		return
+	}
+	pre := v.survey.pre
+	if b.Later {
+		// The answers come with details.submit, checked there; none are required now.
+		pre = optional(pre)
+	}
+	fields, err := survey.CheckAll(pre, b.Fields)
 	if err != nil {
 		ss.reply(id, nil, surveyError(err))
 		return
@@ -307,6 +317,8 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	ch := newLiveChat(rec, conn)
 	ch.question = strings.TrimSpace(b.Question)
 	ch.visitorKey = visitor
+	ch.previewOK = b.PreviewConsent
+	ch.detailsDue = b.Later
 	ack := protocol.Ack{Chat: rec.ID, Token: secret}
 	s.mu.Lock()
 	s.chats[rec.ID] = ch

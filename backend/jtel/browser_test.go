@@ -173,7 +173,7 @@ func TestSnippetGermanInChromium(t *testing.T) {
 		document.activeElement === document.querySelector('#f-q')`)
 	b.Do(chromedp.KeyEvent("Hallo"), pressEnter)
 	fwait(f, "welcomeMessage#de and noAgents#de", `(() => { const t = document.querySelector('#log').textContent;
-		return t.includes('Herzlich willkommen!.') && t.includes('Es tut uns leid, aber derzeit sind keine Agenten verfügbar.'); })()`)
+		return t.includes('Herzlich willkommen!') && t.includes('Es tut uns leid, aber derzeit sind keine Agenten verfügbar.'); })()`)
 	shot(b, f, "5-german")
 	b.AssertNoConsoleErrors()
 }

@@ -28,7 +28,7 @@ const (
 	docNoAgents   = "Sorry, currently there are no agents available. Please try again later."
 	docNoAgentsDE = "Es tut uns leid, aber derzeit sind keine Agenten verfügbar. Bitte probieren Sie etwas später nochmal."
 	docWelcome    = "Welcome!"
-	docWelcomeDE  = "Herzlich willkommen!."
+	docWelcomeDE  = "Herzlich willkommen!"
 	docBye        = "Thank you for using our service. Goodbye."
 	docOutOfSvc   = "Sorry, but the service is not available at the moment."
 )

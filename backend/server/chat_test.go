@@ -73,7 +73,8 @@ func awaitMessage(t *testing.T, ctx context.Context, c *protoclient.Client, text
 // startChat has a visitor ask for a chat and the agent accept it.
 func startChat(t *testing.T, ctx context.Context, visitor, agent *protoclient.Client, name string) (chatID, token string) {
 	t.Helper()
-	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: name, Email: strings.ToLower(name) + "@example.com", Question: "Hello, I need help", PData: map[string]string{"userdata": "42"}})
+	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: name, Email: strings.ToLower(name) + "@example.com", Question: "Hello, I need help", PData: map[string]string{"userdata": "42"},
+		PreviewConsent: true})
 	if err != nil {
 		t.Fatalf("chat.request: %v", err)
 	}

@@ -208,6 +208,7 @@ func (s *Server) routes() *fiber.App {
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
 	})))
 	attach.Register(app, s.store, s.log)
+	s.mountWhosOnFiles(app)
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats})

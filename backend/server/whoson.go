@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/whoson"
 )
@@ -34,8 +35,8 @@ func (s *Server) setupWhosOn() error {
 	}
 	s.whoson.locator = loc
 	s.whoson.endpoint = whoson.New(whoson.Options{
-		Chats: s.chats, Directory: s.store, Locator: loc, Logger: s.log,
-		WebServicesURL: func(host string) string { return scheme + "://" + host + "/api/files" },
+		Chats: s.chats, Directory: s.store, Files: s.store, Locator: loc, Logger: s.log,
+		PublicURL: func(host string) string { return scheme + "://" + host },
 	})
 	return nil
 }
@@ -44,6 +45,10 @@ func (s *Server) setupWhosOn() error {
 func (s *Server) mountWhosOn(app *fiber.App, path string, limit fiber.Handler) {
 	app.Get(path, limit, s.hub.Handle(s.whoson.endpoint.Handler(), s.whoson.endpoint.Transport()))
 }
+
+// mountWhosOnFiles serves the WhosOn file endpoint (the connected event's WebServicesURL) on
+// app; the dedicated listener serves it too, so that the URL works on either host.
+func (s *Server) mountWhosOnFiles(app *fiber.App) { s.whoson.endpoint.RegisterFiles(app) }
 
 // listenWhosOn binds the dedicated WhosOn listener, when one is configured.
 func (s *Server) listenWhosOn() error {
@@ -54,11 +59,14 @@ func (s *Server) listenWhosOn() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (PARLEY_WHOSON_ADDR): %w", s.cfg.WhosOnAddr, err)
 	}
-	fcfg := fiber.Config{AppName: "Parley WhosOn", DisableStartupMessage: true, ErrorHandler: s.errorHandler}
+	fcfg := fiber.Config{AppName: "Parley WhosOn", DisableStartupMessage: true, ErrorHandler: s.errorHandler, BodyLimit: maxUpload}
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
+	s.mountWhosOnFiles(app)
+	// The links of shared files name the host the client connected to: they are served here too.
+	attach.Register(app, s.store, s.log)
 	s.mountWhosOn(app, "/", connectLimit(s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute"))
 	s.whoson.app, s.whoson.ln = app, ln
 	return nil

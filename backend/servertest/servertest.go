@@ -268,3 +268,17 @@ func (e *Env) ChangeConnector(t testing.TB, change func(*store.Connector)) store
 	}
 	return conn
 }
+
+// ChangeWidgetOptions changes the demo connector's widget options (its toolbox) as the admin
+// pages do, and waits until the change has been applied.
+func (e *Env) ChangeWidgetOptions(t testing.TB, change func(*store.Toolbox)) store.Connector {
+	t.Helper()
+	return e.ChangeConnector(t, func(c *store.Connector) {
+		tb, err := store.ParseToolbox(c.Toolbox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&tb)
+		c.Toolbox = tb.JSON()
+	})
+}

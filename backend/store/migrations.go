@@ -104,6 +104,17 @@ CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_
  texts text NOT NULL DEFAULT '');
 CREATE INDEX ix_micc_services_tenant ON micc_services (tenant_id);
 CREATE UNIQUE INDEX ux_micc_services_group ON micc_services (micc_tenant, group_id);`)},
+	// A connector carries the images a WhosOn Chat API client asks for with GetImage (chat
+	// button available and not available, site logo, mobile logo), one per kind.
+	{version: 11, name: "connector images", up: sqlUp(
+		`CREATE TABLE connector_images (connector_id integer NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+ kind integer NOT NULL, tenant_id integer NOT NULL, content_type text NOT NULL, data blob NOT NULL, updated_at datetime NOT NULL,
+ PRIMARY KEY (connector_id, kind));
+CREATE INDEX ix_connector_images_tenant ON connector_images (tenant_id);`,
+		`CREATE TABLE connector_images (connector_id bigint NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+ kind bigint NOT NULL, tenant_id bigint NOT NULL, content_type text NOT NULL, data bytea NOT NULL, updated_at timestamptz NOT NULL,
+ PRIMARY KEY (connector_id, kind));
+CREATE INDEX ix_connector_images_tenant ON connector_images (tenant_id);`)},
 	// Users carry what WhosOn clients show of an operator (department, phone, whether a bot
 	// answers); chats keep the department and agent a visitor asked for, so that routing
 	// honours them after a restart.

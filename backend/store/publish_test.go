@@ -173,6 +173,18 @@ var settingWrites = []settingWrite{
 		}
 		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, f.conn.ID)}
 	}},
+	{"SetConnectorImage", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[ConnectorImage](t)(f.s.SetConnectorImage(ctx, ConnectorImage{TenantID: f.ten.ID, ConnectorID: f.conn.ID, Kind: ImageLogo, Data: pngImage(t, 2, 2)}))
+		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, f.conn.ID)}
+	}},
+	{"DeleteConnectorImage", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[ConnectorImage](t)(f.s.SetConnectorImage(ctx, ConnectorImage{TenantID: f.ten.ID, ConnectorID: f.conn.ID, Kind: ImageAvailable, Data: pngImage(t, 2, 2)}))
+		f.rec.since(t) // the set's change is not this case's
+		if err := f.s.DeleteConnectorImage(ctx, f.ten.ID, f.conn.ID, ImageAvailable); err != nil {
+			t.Fatal(err)
+		}
+		return []changes.Setting{setting(changes.KindConnector, f.ten.ID, f.conn.ID)}
+	}},
 	{"UpdateConnector", func(t *testing.T, f *publishFixture) []changes.Setting {
 		c := f.conn
 		c.TenantID = 0

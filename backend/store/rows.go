@@ -223,7 +223,7 @@ var allRows = []any{
 	&tenantRow{}, &groupRow{}, &statusRow{}, &connectorRow{}, &userRow{},
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
-	&fileRow{}, &miccServiceRow{},
+	&fileRow{}, &miccServiceRow{}, &connectorImageRow{},
 }
 
 // ---- conversions ----

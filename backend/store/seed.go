@@ -45,8 +45,9 @@ type DemoUser struct {
 }
 
 // demoTexts are the connector message resources of jtel's documented
-// example, verbatim for English (the unmarked default) and German, plus
-// French.
+// example for English (the unmarked default) and German (without the
+// example's stray full stop after "Herzlich willkommen!"), plus French, and
+// the connector's title in German and French.
 var demoTexts = map[string]string{
 	"noAgents":             "Sorry, currently there are no agents available. Please try again later.",
 	"noAgents#de":          "Es tut uns leid, aber derzeit sind keine Agenten verfügbar. Bitte probieren Sie etwas später nochmal.",
@@ -64,11 +65,13 @@ var demoTexts = map[string]string{
 	"byeNoAgent#de":        "Es tut uns leid, aber derzeit sind keine Agenten verfügbar. Bitte probieren Sie etwas später nochmal.",
 	"byeNoAgent#fr":        "Désolé, aucun agent n'est disponible pour le moment. Veuillez réessayer plus tard.",
 	"welcomeMessage":       "Welcome!",
-	"welcomeMessage#de":    "Herzlich willkommen!.",
+	"welcomeMessage#de":    "Herzlich willkommen!",
 	"welcomeMessage#fr":    "Bienvenue !",
 	"editorPlaceholder":    "Enter your message here.",
 	"editorPlaceholder#de": "Geben Sie Ihre Nachricht hier ein.",
 	"editorPlaceholder#fr": "Saisissez votre message ici.",
+	"title#de":             "Chatten Sie mit uns",
+	"title#fr":             "Discutez avec nous",
 }
 
 // SeedDemo fills an empty database with a ready-to-try demo: tenant "Demo

@@ -181,15 +181,27 @@ type Toolbox struct {
 	MaxMessageLength int    `json:"max_message_length,omitempty"` // characters; 0 = the protocol's limit
 	// LeaveMessage lets visitors leave a message when no chat can be had (true when absent).
 	LeaveMessage bool `json:"leave_message"`
+	// WriteFirst lets the visitor write at once and give name and pre-chat answers while
+	// waiting (protocol ChatRequest.Later).
+	WriteFirst bool `json:"write_first,omitempty"`
+	// MaxWait, in seconds, is the predicted wait above which the widget offers to leave a
+	// message before the visitor queues; 0 = never.
+	MaxWait int `json:"max_wait,omitempty"`
+	// Preview lets agents see what the visitor types before sending it, for visitors who
+	// agree (true when absent).
+	Preview bool `json:"preview"`
 }
 
 // MaxMessageRunes is the upper bound for Toolbox.MaxMessageLength, a survey field's Length and
 // a canned response: the protocol's longest chat message.
 const MaxMessageRunes = limits.MessageRunes
 
+// MaxWaitSeconds bounds Toolbox.MaxWait: a day.
+const MaxWaitSeconds = 86400
+
 // DefaultToolbox is what a connector without a toolbox document behaves like.
 func DefaultToolbox() Toolbox {
-	return Toolbox{Position: ToolboxPositions[0], ShowWaitTime: true, LeaveMessage: true}
+	return Toolbox{Position: ToolboxPositions[0], ShowWaitTime: true, LeaveMessage: true, Preview: true}
 }
 
 // ParseToolbox decodes and validates a connector's toolbox; an empty document gives
@@ -221,6 +233,8 @@ func (t Toolbox) Validate() error {
 		return invalid("the idle warning must come before the idle timeout")
 	case t.MaxMessageLength < 0 || t.MaxMessageLength > MaxMessageRunes:
 		return invalid("max message length must be between 0 and %d", MaxMessageRunes)
+	case t.MaxWait < 0 || t.MaxWait > MaxWaitSeconds:
+		return invalid("the longest wait before offering a message must be between 0 and %d seconds", MaxWaitSeconds)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -35,10 +38,15 @@ func TestWhosOnClientInChromium(t *testing.T) {
 		t.Fatal("the page must come from another origin")
 	}
 	w := env.Demo.WhosOn
+	logo := pngBytes(t, 40, 20)
+	if _, err := env.Server.Store().SetConnectorImage(ctx, store.ConnectorImage{TenantID: env.Demo.TenantID, ConnectorID: w.ConnectorID, Kind: store.ImageLogo, Data: logo}); err != nil {
+		t.Fatal(err)
+	}
 	q := url.Values{"server": {env.WS + "/whoson"}, "auth": {w.Auth}, "key": {w.APIKey}, "domain": {w.Domain}}
 	b := browsertest.New(t, browsertest.Options{Name: "whoson", Width: 700, Height: 640})
 	b.Do(chromedp.Navigate(site.URL + "/chat.html?" + q.Encode()))
 	b.WaitFor("connected", `document.querySelector('#site').textContent === 'WhosOn site'`)
+	b.WaitFor("site logo", `!document.querySelector('#logo').hidden && document.querySelector('#logo').naturalWidth === 40`)
 	b.Screenshot("1-connected")
 
 	b.Click(`document.querySelector('#name')`)
@@ -83,6 +91,21 @@ func TestWhosOnClientInChromium(t *testing.T) {
 	if href := browsertest.Eval[string](b, `document.querySelector('#log .lineo a').href`); href != "https://example.com/track" {
 		t.Fatalf("link %q", href)
 	}
+	// The visitor sends a file: uploaded from the page's origin to WebServicesURL, then File;
+	// the agent gets it and downloads the same bytes.
+	doc := filepath.Join(t.TempDir(), "receipt.txt")
+	if err := os.WriteFile(doc, []byte("receipt 4711"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{doc}))
+	fileEv, err := agent.Await(ctx, func(ev protocol.Event) bool { m, ok := ev.Body.(*protocol.Message); return ok && m.File != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := fileEv.Body.(*protocol.Message).File; f.Name != "receipt.txt" || string(download(t, env.URL+f.URL)) != "receipt 4711" {
+		t.Fatalf("the agent's file %+v", f)
+	}
+	b.WaitFor("file line", `document.querySelector('#log .linev a') && document.querySelector('#log .linev a').textContent === 'receipt.txt'`)
 	b.Screenshot("2-conversation")
 	if _, err := agent.Call(ctx, offer.Chat, &protocol.Close{}); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ const (
 	kindHello          // Hello → accepted or notaccepted
 	kindSurvey         // PostChatSurvey → acknowledged
 	kindOperators      // GetOperators → operators (the event itself answers)
+	kindFile           // File → nothing, or an error when the file is not the chat's
 )
 
 // client is one WhosOn connection: the adapter between its socket and its visitor session in
@@ -55,6 +56,8 @@ type connState struct {
 	session   string
 	visitorIP string
 	welcome   string // the paging message
+	lang      string // the site's language
+	fileTypes string // the connected event's AllowedFileTypes
 	// agents describe the site's operators (its connector's group, as at Connect) by user id
 	// and by the name visitors see.
 	agents map[int64]store.User
@@ -125,7 +128,11 @@ func (c *client) Frame(frame []byte) {
 		if c.checkSession(params, 0, 1) {
 			c.native("", &protocol.OperatorsGet{}, kindOperators)
 		}
-	case "transcript", "file", "getimage":
+	case "file":
+		c.fileCmd(params)
+	case "getimage":
+		c.imageCmd(params)
+	case "transcript":
 		c.sendError("The " + name + " command is not available on this server")
 	default:
 		c.invalid("Unknown command")
@@ -137,7 +144,9 @@ func (c *client) Closed() {
 	c.connectTimer.Stop()
 	c.mu.Lock()
 	c.queueGen++
+	session := c.conn.session
 	c.mu.Unlock()
+	c.e.delist(session, c)
 	if c.core != nil {
 		c.core.Closed()
 	}
@@ -250,9 +259,11 @@ func (c *client) helloCmd(p []string) {
 	c.chat, c.early, c.state = "", nil, chatState{}
 	c.queueGen++
 	c.mu.Unlock()
+	// WhosOn has no consent step for previews: a client sends them only where the connector
+	// shows them (OperatorPreview), and telling its visitor is that client's part.
 	c.native("", &protocol.ChatRequest{
 		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)), Operator: strings.TrimSpace(param(p, 3)),
-		Lang: strings.TrimSpace(param(p, 7)), Fields: fields,
+		Lang: strings.TrimSpace(param(p, 7)), Fields: fields, PreviewConsent: true,
 	}, kindHello)
 }
 

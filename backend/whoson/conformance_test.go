@@ -241,7 +241,7 @@ func TestWhosOnWholeChat(t *testing.T) {
 		var d connectData
 		_ = json.Unmarshal(e.Data, &d)
 		if d.SessionID == "" || d.Domain != "www.example.com" || d.SiteName != "WhosOn site" || d.GeoIP.IPAddress != "195.62.193.194" ||
-			!strings.HasSuffix(d.WebServicesURL, "/api/files") || d.Translation.Enabled || !d.LeaveMessageEnabled || !d.OperatorPreview {
+			!strings.HasSuffix(d.WebServicesURL, "/whoson/ws/") || d.Translation.Enabled || !d.LeaveMessageEnabled || !d.OperatorPreview {
 			t.Fatalf("connected data %s", e.Data)
 		}
 
@@ -676,8 +676,23 @@ func TestWhosOnDedicatedListener(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.WhosOnAddr = "127.0.0.1:0" }})
 	ctx := ctxT(t)
 	c := dialWhosOn(t, "ws://"+env.Server.WhosOnAddr()+"/", nil)
-	if d := connect(t, ctx, env, c); d.SessionID == "" {
+	d := connect(t, ctx, env, c)
+	if d.SessionID == "" {
 		t.Fatal("no session")
+	}
+	// The WebServicesURL names the host the client connected to, and the dedicated listener
+	// serves the file endpoint too.
+	if d.WebServicesURL != "http://"+env.Server.WhosOnAddr()+"/whoson/ws/" {
+		t.Fatalf("WebServicesURL %q", d.WebServicesURL)
+	}
+	agent, _ := env.Agent(t, 0)
+	acceptChat(t, ctx, env, c, agent, d.SessionID)
+	a := multipartUpload(t, d.WebServicesURL+"DocumentWriteForSite", d.SessionID, "note.txt", []byte("hello"))
+	if a.status != 200 || !strings.HasPrefix(a.body, "http://"+env.Server.WhosOnAddr()+"/files/") {
+		t.Fatalf("upload on the dedicated listener: %+v", a)
+	}
+	if string(download(t, a.body)) != "hello" {
+		t.Fatal("the dedicated listener serves other bytes")
 	}
 	_ = protoclient.Options{}
 }

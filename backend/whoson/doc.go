@@ -41,6 +41,27 @@
 //     set of tags (bluemonday, [AllowedTags]); visitor lines are escaped plain text.
 //   - The GeoIP object is filled from a MaxMind city database when PARLEY_GEOIP_DB names one,
 //     and carries the visitor's address alone otherwise.
+//   - Files. WebServicesURL names Parley's own file endpoint, /whoson/ws/ on the host the
+//     client connected to (both listeners serve it). WhosOn's DocumentWriteForSite is not
+//     published, so the endpoint takes a POST to that path or any path under it in every
+//     shape a client may send: multipart/form-data with the file as a file part, a form or a
+//     JSON object with the bytes in base64, or a SOAP 1.1/1.2 envelope whose method element
+//     holds the parameters. Parameter names are compared without regard to case: SessionID
+//     (or Session), Domain (optional), FileName (or Name; a file part's own name otherwise)
+//     and Data (or FileData, Document, Bytes, Base64, Content, File). The answer is the
+//     file's download URL, in the request's shape: a SOAP DocumentWriteForSiteResult, JSON
+//     {"d": URL, "URL": URL}, <string>URL</string> for a form that accepts XML, else plain
+//     text. The SessionID is the credential: the file belongs to that session's open chat,
+//     is judged by the tenant's attachment policy (package attach) and kept in the one file
+//     store. File then shares it; the chat service accepts only a file uploaded by this
+//     chat's visitor, so a URL of another chat's file, or a guessed one, is refused. A type
+//     the policy refuses, or any file while uploads are off, gets the document's error "You
+//     cannot upload files of this type.", on upload and on File.
+//   - Shared files reach the client as a newline (linev for the visitor's own, lineo for an
+//     operator's) whose Content is a link to the file, opened in a new window.
+//   - GetImage answers the connector's images of types 1, 2, 5 and 8 (set on the
+//     connector's Images page in the admin pages); an image not set has empty Ext and
+//     Base64. The image event's ChatUid is "" before a chat, as in the document.
 //
 // The connection's native events that have no WhosOn counterpart (presence, fields set,
 // agents leaving) are not passed on.

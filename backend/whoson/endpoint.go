@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley/backend/chat"
@@ -23,19 +24,22 @@ type Directory interface {
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	Connectors(ctx context.Context, tenantID int64) ([]store.Connector, error)
 	AgentsOfGroup(ctx context.Context, groupID int64) ([]store.User, error)
+	ConnectorImage(ctx context.Context, connectorID int64, kind store.ImageKind) (store.ConnectorImage, error)
 }
 
-// Options configure an [Endpoint]. Chats and Directory are required.
+// Options configure an [Endpoint]. Chats, Directory and Files are required.
 type Options struct {
 	Chats     *chat.Service
 	Directory Directory
+	Files     Files
 	// Guard blocks failing addresses (a [NewGuard] when nil); Locator fills GeoIP objects
 	// (the address alone when nil).
 	Guard   *Guard
 	Locator *Locator
-	// WebServicesURL gives the connected event's WebServicesURL for the host a client
-	// connected to: where files are uploaded (Parley's file endpoint).
-	WebServicesURL func(host string) string
+	// PublicURL is the server's address as clients reach it on a Host ("https://" + host
+	// by default): the connected event's WebServicesURL (where files are uploaded) and the
+	// links of files shared in a chat start with it.
+	PublicURL func(host string) string
 	// ConnectTimeout closes a socket that sends no valid Connect in time (10 s); QueueEvery is
 	// how often a waiting chat hears its queue position (1 s, as WhosOn).
 	ConnectTimeout time.Duration
@@ -47,7 +51,12 @@ type Options struct {
 
 // Endpoint serves the WhosOn Chat API: one per server, shared by the main listener's /whoson
 // and the dedicated listener's /.
-type Endpoint struct{ o Options }
+type Endpoint struct {
+	o Options
+
+	mu       sync.Mutex
+	sessions map[string]*client // the connected clients by SessionID, for the file endpoint
+}
 
 // New returns an endpoint.
 func New(o Options) *Endpoint {
@@ -57,8 +66,8 @@ func New(o Options) *Endpoint {
 	if o.Locator == nil {
 		o.Locator = &Locator{}
 	}
-	if o.WebServicesURL == nil {
-		o.WebServicesURL = func(host string) string { return "https://" + host + "/api/files" }
+	if o.PublicURL == nil {
+		o.PublicURL = func(host string) string { return "https://" + host }
 	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 10 * time.Second
@@ -72,7 +81,32 @@ func New(o Options) *Endpoint {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Endpoint{o: o}
+	return &Endpoint{o: o, sessions: map[string]*client{}}
+}
+
+// client is the connected client of a SessionID, nil when none is.
+func (e *Endpoint) client(session string) *client {
+	if session == "" {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sessions[session]
+}
+
+// enlist makes a connected client findable by its SessionID; delist forgets it.
+func (e *Endpoint) enlist(session string, c *client) {
+	e.mu.Lock()
+	e.sessions[session] = c
+	e.mu.Unlock()
+}
+
+func (e *Endpoint) delist(session string, c *client) {
+	e.mu.Lock()
+	if e.sessions[session] == c {
+		delete(e.sessions, session)
+	}
+	e.mu.Unlock()
 }
 
 // Handler opens the adapter's session of a new WebSocket connection.

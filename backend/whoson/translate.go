@@ -121,9 +121,14 @@ func (c *client) translate(frame []byte) [][]byte {
 	case *protocol.Error:
 		k := c.pending[ev.ID]
 		delete(c.pending, ev.ID)
-		if k == kindHello {
+		switch k {
+		case kindHello:
 			c.hello = false
 			return [][]byte{encode("notaccepted", nil, b.Message)}
+		case kindFile:
+			if b.Field == "url" {
+				return [][]byte{encode("error", c.uid(), fileNotUploaded)}
+			}
 		}
 		return [][]byte{encode("error", c.uid(), b.Message)}
 	case *protocol.Operators:
@@ -152,7 +157,10 @@ func (c *client) connected(b *protocol.Connected) []byte {
 	c.conn.session = b.Session
 	c.conn.welcome = b.Texts[texts.WelcomeMessage]
 	c.connectTimer.Stop()
-	return encode("connected", nil, describeSite(b, c.conn, c.e.o.Locator.Locate(c.conn.visitorIP), c.e.o.WebServicesURL(c.rc.Host())))
+	d := describeSite(b, c.conn, c.e.o.Locator.Locate(c.conn.visitorIP), c.e.o.PublicURL(c.rc.Host())+WebServicesPath)
+	c.conn.lang, c.conn.fileTypes = d.Lang, d.AllowedFileTypes
+	c.e.enlist(b.Session, c)
+	return encode("connected", nil, d)
 }
 
 // accepted answers Hello with the new chat, followed by the events that came before it.
@@ -184,12 +192,20 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 	case *protocol.Message:
 		switch b.Role {
 		case protocol.RoleVisitor:
-			return [][]byte{newline("linesays", visitorHTML(says(b.Name, "Visitor"))), newline("linev", visitorHTML(b.Text))}
+			text := visitorHTML(b.Text)
+			if b.File != nil {
+				text = c.fileLink(b.File)
+			}
+			return [][]byte{newline("linesays", visitorHTML(says(b.Name, "Visitor"))), newline("linev", text)}
 		case protocol.RoleAgent:
 			if b.Internal {
 				return nil
 			}
-			return [][]byte{newline("linesays", visitorHTML(says(b.Name, "Operator"))), newline("lineo", operatorHTML(b.Text))}
+			text := operatorHTML(b.Text)
+			if b.File != nil {
+				text = c.fileLink(b.File)
+			}
+			return [][]byte{newline("linesays", visitorHTML(says(b.Name, "Operator"))), newline("lineo", text)}
 		}
 		switch b.Class {
 		case "bye":
@@ -238,7 +254,11 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 	case *protocol.FieldRequest:
 		return [][]byte{encode("requestfield", u, surveyField(b.Field))}
 	case *protocol.FileRequest:
-		return [][]byte{encode("requestfile", u, strings.Join(b.Types, ", "))}
+		types := strings.Join(b.Types, ", ")
+		if len(b.Types) == 0 {
+			types = c.conn.fileTypes
+		}
+		return [][]byte{encode("requestfile", u, types)}
 	}
 	return nil
 }

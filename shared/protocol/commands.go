@@ -153,6 +153,12 @@ type ChatRequest struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	// Translate asks for translation into Lang (WhosOn Hello "translation required").
 	Translate bool `json:"translate,omitempty"`
+	// Later asks for the chat before the visitor's details: Name and the pre-chat answers
+	// follow in [DetailsSubmit]. Only a connector with "write_first" accepts it.
+	Later bool `json:"later,omitempty"`
+	// PreviewConsent says the visitor was told that agents see their unsent text and let
+	// them; without it the server drops the chat's previews (see [PreviewConsent]).
+	PreviewConsent bool `json:"preview_consent,omitempty"`
 }
 
 // CommandType implements [CommandBody].
@@ -160,7 +166,11 @@ func (*ChatRequest) CommandType() Type { return TypeChatRequest }
 
 // Validate implements [CommandBody].
 func (c *ChatRequest) Validate() error {
-	return firstErr(required("name", c.Name), checkRunes("name", c.Name, limits.NameRunes),
+	name := required("name", c.Name)
+	if c.Later {
+		name = nil
+	}
+	return firstErr(name, checkRunes("name", c.Name, limits.NameRunes),
 		checkRunes("email", c.Email, limits.EmailRunes), checkRunes("phone", c.Phone, limits.PhoneRunes),
 		checkRunes("customer_id", c.CustomerID, limits.IDRunes), checkRunes("department", c.Department, limits.NameRunes),
 		checkRunes("operator", c.Operator, limits.NameRunes), checkRunes("lang", c.Lang, 35),

@@ -422,8 +422,11 @@ func (*Warning) EventType() Type { return TypeWarning }
 // FieldSet records a field the visitor filled in during or after the chat (durable).
 type FieldSet struct {
 	Fields map[string]string `json:"fields"`
-	// Survey is "post" for post-chat survey answers, "" for a requested field.
+	// Survey is "post" for post-chat survey answers, "pre" for pre-chat answers given after a
+	// write-first request ([DetailsSubmit]), "" for a requested field.
 	Survey string `json:"survey,omitempty"`
+	// Name is the visitor's name given with pre-chat answers after the request; "" unchanged.
+	Name string `json:"name,omitempty"`
 }
 
 // EventType implements [EventBody].

@@ -322,6 +322,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
 		TypeDirectStart: "agent", TypeActivity: "agent",
 		TypeVisitorInvite: "agent",
+		TypeDetailsSubmit: "visitor", TypePreviewConsent: "visitor",
 	}
 	for typ, spec := range commandTypes {
 		if got := senders(spec); got != want[typ] {
@@ -371,6 +372,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypeSuperviseWatch: true, TypeChatTakeover: true,
 		TypeTransferCancel: true,
 		TypeActivity:       true,
+		TypeDetailsSubmit:  true, TypePreviewConsent: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor

@@ -32,11 +32,14 @@ const (
 	// IdleWarning is sent to a visitor who has been idle for a while, before the chat closes
 	// (MiCC WarningBeforeIdleTimeout); "$seconds" is replaced.
 	IdleWarning = "idleWarning"
+	// Title heads the widget; "title#lang" variants give the connector's title per language,
+	// ahead of the connector's one master-data title.
+	Title = "title"
 )
 
 // Keys lists the connector resource keys: jtel's in their documented order, then Parley's
 // waiting, queue and idle texts.
-var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder, Waiting1, Waiting2, WaitingFinal, QueueMessage, IdleWarning}
+var Keys = []string{NoAgents, OutOfService, AgentTyping, Bye, ByeNoAgent, WelcomeMessage, EditorPlaceholder, Waiting1, Waiting2, WaitingFinal, QueueMessage, IdleWarning, Title}
 
 // Languages are the languages Parley ships texts for; the first is the fallback.
 var Languages = []string{"en", "de", "fr"}
@@ -63,6 +66,22 @@ func Resolve(resources map[string]string, key, lang string) string {
 		}
 	}
 	return ""
+}
+
+// Own returns the connector's own text for key in lang, without Parley's defaults: its
+// "key#lang" variant, its base language's, then its plain "key"; ok is false when it has none.
+func Own(resources map[string]string, key, lang string) (text string, ok bool) {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	base, _, _ := strings.Cut(lang, "-")
+	for _, l := range []string{lang, base} {
+		if v, ok := variant(resources, key, l); ok {
+			return v, true
+		}
+	}
+	if v := resources[key]; strings.TrimSpace(v) != "" {
+		return v, true
+	}
+	return "", false
 }
 
 // variant returns the connector's non-blank "key#lang" text, lang compared without regard to

@@ -383,5 +383,8 @@ func (a *app) render() { a.v.render() }
 
 // send is the composer's action.
 func (a *app) send(textValue string) bool {
+	if a.m.WritingFirst() {
+		return a.m.StartWriting(textValue)
+	}
 	return a.m.Send(textValue, false, time.Now())
 }

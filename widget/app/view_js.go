@@ -31,6 +31,7 @@ type view struct {
 	askForm, askHead, btnAsk, btnAskSkip                js.Value
 	pre, post, ask                                      *surveyForm
 	leave                                               *leaveView
+	waiting                                             *waitingView
 	btnLeave, offlineThanks                             js.Value
 	rows                                                map[string]row
 	order                                               []string
@@ -138,6 +139,7 @@ func newView(a *app) *view {
 	v.btnLeave = el("button", "btn btn-primary", "type", "button", "id", "btn-leave", "hidden", "")
 	v.restart = add(el("footer", "composer", "id", "restart", "hidden", ""), v.btnLeave, v.btnRestart)
 
+	v.waiting = newWaitingView(v, main)
 	add(v.root, header, v.queue, v.banner, v.confirm, main, v.composer, v.restart)
 	add(body, v.root)
 	v.wire()
@@ -230,6 +232,7 @@ func (v *view) wire() {
 	on(v.btnRestart, "click", func(js.Value) { a.do(a.m.NewChat) })
 	on(v.btnLeave, "click", func(js.Value) { a.do(a.m.OpenLeave) })
 	v.leave.wire(a)
+	v.waiting.wire(a, v)
 	on(v.btnMin, "click", func(js.Value) {
 		a.do(func() { a.m.SetVisible(false) })
 		a.post(map[string]any{"parley": "minimize"})
@@ -279,6 +282,8 @@ func (v *view) focusDefault() {
 		if m.LeaveThanks() != "" {
 			v.offlineThanks.Call("focus")
 		}
+	case m.WritingFirst():
+		v.msg.Call("focus")
 	case m.Phase == chat.PhaseForm:
 		switch {
 		case !m.AsksName():
@@ -290,6 +295,8 @@ func (v *view) focusDefault() {
 		default:
 			v.q.Call("focus")
 		}
+	case m.DetailsShown() && v.msg.Get("value").String() == "":
+		v.waiting.focusFirst(m)
 	case m.Phase.InChat():
 		v.msg.Call("focus")
 	case m.Phase == chat.PhaseClosed:
@@ -413,11 +420,12 @@ func (v *view) render() {
 	ph := m.Phase
 	leave := m.LeaveShown()
 	show(v.loading, ph == chat.PhaseLoading)
-	show(v.form, ph == chat.PhaseForm)
+	writing := m.WritingFirst()
+	show(v.form, ph == chat.PhaseForm && !writing && !leave)
 	show(v.offline, ph == chat.PhaseOffline && !leave)
 	show(v.refused, ph == chat.PhaseRefused)
-	show(v.chatView, ph.InChat() || (ph == chat.PhaseClosed && !surveyShown(m) && !leave))
-	show(v.composer, ph.InChat())
+	show(v.chatView, ph.InChat() || writing && !leave || (ph == chat.PhaseClosed && !surveyShown(m) && !leave))
+	show(v.composer, ph.InChat() || writing && !leave)
 	show(v.restart, ph == chat.PhaseClosed && !surveyShown(m) && !leave)
 	show(v.btnLeave, m.LeaveOffered())
 	// Offered a message, the new chat is the second choice.
@@ -448,6 +456,7 @@ func (v *view) render() {
 	setText(v.notice, notice)
 	show(v.notice, notice != "")
 	v.renderSurveys(m, t)
+	v.waiting.render(m, t)
 
 	v.renderLog(m)
 	typing := m.TypingText()
@@ -502,6 +511,7 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.btnRestart, t.Get(uitext.Restart))
 	setText(v.btnLeave, t.Get(uitext.LeaveMessage))
 	v.leave.setLabels(t)
+	v.waiting.labels(t)
 	setText(v.postTitle, t.Get(uitext.PostChatTitle))
 	setText(v.postIntro, t.Get(uitext.PostChatIntro))
 	setText(v.btnSurvey, t.Get(uitext.SubmitSurvey))

@@ -69,6 +69,9 @@ func (m *Model) LeaveShown() bool {
 		return false
 	}
 	switch m.Phase {
+	case PhaseForm:
+		// Opened from the long-wait offer (longwait.go).
+		return m.Leave == LeaveOpen || m.Leave == LeaveSending
 	case PhaseOffline:
 		return m.Leave != LeaveSent
 	case PhaseClosed:
@@ -95,9 +98,12 @@ func (m *Model) OpenLeave() {
 
 // CancelLeave closes a form opened from the button, back to the transcript.
 func (m *Model) CancelLeave() {
-	if m.Leave == LeaveOpen && m.Phase == PhaseClosed {
+	if m.Leave == LeaveOpen && (m.Phase == PhaseClosed || m.Phase == PhaseForm) {
 		m.Leave = LeaveNone
 		m.LeaveErrs, m.LeaveError = nil, ""
+		if m.Phase == PhaseForm {
+			m.waitAnyway = true // back from the long-wait offer: the visitor chose to wait
+		}
 	}
 }
 

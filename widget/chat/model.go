@@ -214,6 +214,15 @@ type Model struct {
 	leaveCmd  *protocol.Command
 	leaveSent bool
 
+	// DetailsDue says a write-first chat still waits for the visitor's details (writefirst.go).
+	DetailsDue bool
+	// PreviewOff says the visitor turned the sneak peek off (peek.go).
+	PreviewOff bool
+	// waitAnyway says the visitor chose to queue despite a long wait; polledAt is when the
+	// estimate was last asked for (longwait.go).
+	waitAnyway bool
+	polledAt   time.Time
+
 	hideAgent, showWait bool
 	connectID, resumeID string
 	ready               bool
@@ -425,6 +434,8 @@ func (m *Model) Handle(ev protocol.Event, now time.Time) {
 				m.Agent = b.Name
 			}
 		}
+	case *protocol.QueueInfo:
+		m.queueInfo(b)
 	case *protocol.ChatInfo:
 		if m.forThisChat(ev) && b.State == protocol.StateQueued {
 			m.Queue.Position, m.Queue.EstimatedWait = b.Position, b.EstimatedWait
@@ -536,7 +547,12 @@ func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 		if m.Phase == PhaseRequesting {
 			m.Phase = PhaseQueued
 		}
+		if req := o.cmd.Body.(*protocol.ChatRequest); req.PreviewConsent != m.PreviewOn() {
+			m.tellConsent() // the visitor changed their mind while the request was on its way
+		}
 		m.flush()
+	case *protocol.DetailsSubmit:
+		m.detailsAcked(o.cmd.Body.(*protocol.DetailsSubmit))
 	case *protocol.SurveySubmit:
 		m.surveyAcked(now)
 	case *protocol.FieldSubmit:
@@ -636,6 +652,8 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 		default:
 			m.Notice = uitext.ErrorRequesting
 		}
+	case *protocol.DetailsSubmit:
+		m.detailsRefused(e, o.cmd.Body.(*protocol.DetailsSubmit))
 	case *protocol.SurveySubmit:
 		m.Post = PostOpen
 		if !m.refusedByServer(e, m.PostChat(), o.cmd.Body.(*protocol.SurveySubmit).Fields) {
@@ -809,6 +827,7 @@ func (m *Model) closed(cause protocol.Cause, now time.Time) {
 	m.typingOn = false
 	m.Queue = protocol.Queue{}
 	m.Asks, m.askSending, m.Invalid = nil, "", nil
+	m.DetailsDue = false
 	m.uploads = nil
 	for i := range m.Items {
 		if it := &m.Items[i]; it.Upload == Uploading {
@@ -824,7 +843,7 @@ func (m *Model) closed(cause protocol.Cause, now time.Time) {
 				it.Pending, it.Failed = false, true
 			}
 			continue
-		case *protocol.Close, *protocol.FieldSubmit:
+		case *protocol.Close, *protocol.FieldSubmit, *protocol.DetailsSubmit:
 			continue
 		}
 		kept = append(kept, o)
@@ -857,6 +876,7 @@ func (m *Model) reset() {
 	m.resumeID, m.resumeAt, m.held = "", time.Time{}, nil
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
 	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
+	m.DetailsDue = false
 	m.uploads, m.FileNotice = nil, ""
 	if m.Leave != LeaveSending {
 		m.Leave, m.LeaveErrs, m.LeaveError = LeaveNone, nil, ""
@@ -892,21 +912,11 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	if m.FieldError != "" || err != nil {
 		return false
 	}
-	if nameAt >= 0 {
-		name = norm[fields[nameAt].Name]
-	}
-	if utf8.RuneCountInString(name) > limits.NameRunes {
-		name = string([]rune(name)[:limits.NameRunes])
-	}
-	email = strings.TrimSpace(email)
-	for _, f := range fields {
-		if email == "" && survey.IsEmail(f) {
-			email = norm[f.Name]
-		}
-	}
+	name, email = answeredIdentity(fields, norm, name, strings.TrimSpace(email))
 	m.reset()
 	m.Name = name
-	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.fitData("udata", m.cfg.UData)}
+	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.fitData("udata", m.cfg.UData),
+		PreviewConsent: m.PreviewOn()}
 	if len(norm) > 0 {
 		req.Fields = norm
 	}
@@ -982,7 +992,7 @@ func (m *Model) Input(text string, now time.Time) {
 			m.push(protocol.Command{ID: m.nextID(), Chat: m.Chat, Body: &protocol.Typing{On: true}})
 		}
 	}
-	if m.Info == nil || !m.Info.Preview || text == m.lastPreview {
+	if !m.PreviewOn() || text == m.lastPreview {
 		m.previewDue = false
 		return
 	}
@@ -1017,9 +1027,10 @@ func (m *Model) Tick(now time.Time) {
 	if m.typingOn && now.Sub(m.lastKey) >= TypingIdle {
 		m.stopTyping()
 	}
-	if m.previewDue && now.Sub(m.lastPreviewAt) >= PreviewEvery && m.Phase.InChat() {
+	if m.previewDue && now.Sub(m.lastPreviewAt) >= PreviewEvery && m.Phase.InChat() && m.PreviewOn() {
 		m.sendPreview(now)
 	}
+	m.pollQueue(now)
 	if !m.resumeAt.IsZero() && !now.Before(m.resumeAt) && m.Conn == ConnUp && m.Chat != "" {
 		m.resume()
 	}

@@ -28,7 +28,8 @@ func (m *Model) Snapshot(now time.Time) []byte {
 	w := wire.NewObject().Int("v", snapshotVersion).Int("saved", now.UnixMilli()).
 		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).Str("email", m.Email).
 		Str("phase", m.Phase.String()).Str("cause", string(m.Cause)).
-		Str("agent", m.Agent).Bool("joined", m.AgentJoined).Str("post", m.Post.String())
+		Str("agent", m.Agent).Bool("joined", m.AgentJoined).Str("post", m.Post.String()).
+		Bool("details", m.DetailsDue).Bool("nopeek", m.PreviewOff)
 	if len(m.Asks) > 0 {
 		asks := make([][]byte, len(m.Asks))
 		for i, f := range m.Asks {
@@ -66,7 +67,10 @@ func (m *Model) Snapshot(now time.Time) []byte {
 		case *protocol.Close:
 			e.Str("type", "close")
 		case *protocol.ChatRequest:
-			e.Str("type", "request").Str("name", b.Name).Str("email", b.Email).Str("lang", b.Lang).Str("q", b.Question).StrMap("fields", b.Fields)
+			e.Str("type", "request").Str("name", b.Name).Str("email", b.Email).Str("lang", b.Lang).Str("q", b.Question).StrMap("fields", b.Fields).
+				Bool("later", b.Later).Bool("peek", b.PreviewConsent)
+		case *protocol.DetailsSubmit:
+			e.Str("type", "details").Str("name", b.Name).Str("email", b.Email).StrMap("fields", b.Fields)
 		case *protocol.SurveySubmit:
 			e.Str("type", "survey").StrMap("fields", b.Fields)
 		case *protocol.FieldSubmit:
@@ -105,6 +109,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	m.Agent, m.AgentJoined = v.Get("agent").Str(), v.Get("joined").Bool()
 	m.Cause = protocol.Cause(v.Get("cause").Str())
 	m.Post = parsePost(v.Get("post").Str())
+	m.DetailsDue, m.PreviewOff = v.Get("details").Bool(), v.Get("nopeek").Bool()
 	for i, asks := 0, v.Get("asks"); i < asks.Len(); i++ {
 		m.Asks = append(m.Asks, wire.ReadSurveyField(asks.Index(i)))
 	}
@@ -146,7 +151,10 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 			body = &protocol.Close{}
 		case "request":
 			body = &protocol.ChatRequest{Name: e.Get("name").Str(), Email: e.Get("email").Str(), Lang: e.Get("lang").Str(),
-				Question: e.Get("q").Str(), PData: cfg.PData, UData: cfg.UData, Fields: e.Get("fields").StrMap()}
+				Question: e.Get("q").Str(), PData: cfg.PData, UData: cfg.UData, Fields: e.Get("fields").StrMap(),
+				Later: e.Get("later").Bool(), PreviewConsent: e.Get("peek").Bool()}
+		case "details":
+			body = &protocol.DetailsSubmit{Name: e.Get("name").Str(), Email: e.Get("email").Str(), Fields: e.Get("fields").StrMap()}
 		case "survey":
 			fields := e.Get("fields").StrMap()
 			if fields == nil {

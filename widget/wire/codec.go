@@ -73,7 +73,7 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 	case protocol.TypeChatInfo:
 		ev.Body = &protocol.ChatInfo{State: protocol.ChatStatus(d.Get("state").Str()), Position: d.Get("position").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
 	case protocol.TypeFieldSet:
-		ev.Body = &protocol.FieldSet{Fields: d.Get("fields").StrMap(), Survey: d.Get("survey").Str()}
+		ev.Body = &protocol.FieldSet{Fields: d.Get("fields").StrMap(), Survey: d.Get("survey").Str(), Name: d.Get("name").Str()}
 	case protocol.TypeFieldRequest:
 		ev.Body = &protocol.FieldRequest{Field: ReadSurveyField(d.Get("field"))}
 	case protocol.TypeDisconnect:
@@ -189,6 +189,8 @@ func EncodeCommand(c protocol.Command) (string, error) {
 		d.strMap("udata", b.UData)
 		d.strMap("fields", b.Fields)
 		d.boolean("translate", b.Translate, true)
+		d.boolean("later", b.Later, true)
+		d.boolean("preview_consent", b.PreviewConsent, true)
 	case *protocol.Resume:
 		d.str("token", b.Token, true)
 		d.num("after", int64(b.After), false)
@@ -208,6 +210,12 @@ func EncodeCommand(c protocol.Command) (string, error) {
 		default:
 			d.strMap("fields", b.Fields)
 		}
+	case *protocol.DetailsSubmit:
+		d.str("name", b.Name, true)
+		d.str("email", b.Email, true)
+		d.strMap("fields", b.Fields)
+	case *protocol.PreviewConsent:
+		d.boolean("on", b.On, false)
 	case *protocol.FieldSubmit:
 		d.str("name", b.Name, false)
 		d.str("value", b.Value, false)

@@ -38,6 +38,7 @@ func visitorEvents() []protocol.Event {
 			PreChat:  []protocol.SurveyField{surveyField(), {Name: "Min", Type: "text", Enabled: true, Prompt: "?"}},
 			PostChat: []protocol.SurveyField{{Name: "Rating", Type: "rating", Enabled: true, Prompt: "Rate us", ValidateLow: -1, ValidateHigh: 5}}}},
 		{Chat: "ch1", Seq: 5, Body: &protocol.FieldSet{Fields: map[string]string{"Order": "A1", "x": "<b>"}, Survey: "post"}},
+		{Chat: "ch1", Seq: 6, Body: &protocol.FieldSet{Fields: map[string]string{"Order": "4711"}, Survey: "pre", Name: "Zoë"}},
 		{Chat: "ch1", Body: &protocol.FieldRequest{Field: surveyField()}},
 	}
 }
@@ -156,6 +157,11 @@ func visitorCommands() []protocol.Command {
 		{ID: "c2", Chat: "ch1", Body: &protocol.LeaveMessage{Name: "Zoë \"Z\"", Department: "Sales", Email: "z@example.com", Phone: "+49 30 1234", Text: "Call me\nback <b>😀"}},
 		{ID: "c3", Body: &protocol.LeaveMessage{Name: "Ann", Phone: "+32 2 555", Text: "Hi"}},
 		{ID: "c4", Body: &protocol.LeaveMessage{Name: "Ann", Email: "ann@example.com", Text: "Hi"}},
+		{ID: "c5", Body: &protocol.ChatRequest{Question: "Où est mon colis ?", Later: true, PreviewConsent: true}},
+		{ID: "c6", Chat: "ch1", Body: &protocol.DetailsSubmit{Name: "Zoë \"Z\"", Email: "z@example.com", Fields: map[string]string{"Order": "4711", "b": "<b>"}}},
+		{ID: "c7", Chat: "ch1", Body: &protocol.DetailsSubmit{}},
+		{ID: "c8", Chat: "ch1", Body: &protocol.PreviewConsent{On: false}},
+		{ID: "c9", Chat: "ch1", Body: &protocol.PreviewConsent{On: true}},
 	}
 }
 
