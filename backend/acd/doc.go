@@ -50,6 +50,22 @@
 // is closed with [CloseNoAgent]; a chat that comes back to the queue from an agent
 // (answer timeout, agent gone) starts a new search but keeps its place.
 //
+// # Targets
+//
+// A chat may carry a [Target] (WhosOn Hello's Department and Operator Name): a department
+// offers it only to agents of that department, compared ignoring case, or of none; an
+// agent offers it only to that agent. A target narrows who may take the chat and never
+// widens it: group, skills, capacity and status still apply. A chat whose agent is not
+// available waits for them, within FreeAgentSearch, and ends as any other chat then; a
+// decline or a lapse brings it back to the same agent, as nobody else may take it. A
+// waiting targeted chat holds back no chat behind it that it does not concern. The target
+// is part of [ChatRequested] and [ChatRestored], so it survives a rebuild; [Engine.Staffed]
+// counts only the agents a target admits. Transfers: a
+// transfer to an agent is the owner's choice and ignores the target; one to a group or
+// connector offers only to agents the department admits. Once a chat is handed over
+// (transfer or takeover), its target agent is dropped: should it come back to the queue,
+// it goes by department only.
+//
 // # Transfers and participants
 //
 // An owner hands an accepted chat on with [TransferRequested]: to one agent (offered to

@@ -3,6 +3,7 @@ package acd
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -110,6 +111,7 @@ type connector struct {
 
 	waiting         []*chat // Queued chats, in queue order
 	declinedWaiting int     // Queued chats that someone declined or let lapse
+	targetedWaiting int     // Queued chats with a Target
 	load            int     // chats Offered, Accepted or Handling (MaxChatsAll)
 	unaccepted      int     // chats Queued or Offered
 	chats           map[ChatID]*chat
@@ -157,6 +159,7 @@ type agent struct {
 	connected    bool
 	missedLimit  int
 	missedStatus int64
+	dept         string
 
 	missed    int              // offers missed in a row
 	load      int              // chats Offered, Accepted or Handling
@@ -225,6 +228,24 @@ type chat struct {
 	log         []logRecord
 	xfer        *xfer              // a pending transfer (Accepted or Handling only)
 	parts       map[AgentID]*agent // participants beside the agent handling it
+	target      Target
+}
+
+// targeted reports whether the chat narrows who may take it.
+func (c *chat) targeted() bool { return c.target != Target{} }
+
+// admits reports whether the chat's target lets a take it.
+func (c *chat) admits(a *agent) bool {
+	if c.target.Agent != 0 && a.id != c.target.Agent {
+		return false
+	}
+	return deptAdmits(c.target.Department, a)
+}
+
+// deptAdmits reports whether an agent may take a chat asking for department dept: an
+// agent of that department or of none.
+func deptAdmits(dept string, a *agent) bool {
+	return dept == "" || a.dept == "" || strings.EqualFold(dept, a.dept)
 }
 
 type decline struct {
@@ -524,7 +545,7 @@ func (e *Engine) staffingChanged(groups ...[]*group) {
 	for _, gs := range groups {
 		for _, g := range gs {
 			for _, k := range g.connectors {
-				if len(k.waiting) > 0 && (k.cfg.IgnoreSkillsIfNoneSkilled || k.declinedWaiting > 0) {
+				if len(k.waiting) > 0 && (k.cfg.IgnoreSkillsIfNoneSkilled || k.declinedWaiting > 0 || k.targetedWaiting > 0) {
 					e.markGroup(g)
 					break
 				}
@@ -568,6 +589,9 @@ func (e *Engine) addWaiting(c *chat) {
 	if len(c.declined) > 0 {
 		k.declinedWaiting++
 	}
+	if c.targeted() {
+		k.targetedWaiting++
+	}
 	e.markChat(c)
 }
 
@@ -576,6 +600,9 @@ func (e *Engine) removeWaiting(c *chat) {
 	k.waiting = removeChat(k.waiting, c)
 	if len(c.declined) > 0 {
 		k.declinedWaiting--
+	}
+	if c.targeted() {
+		k.targetedWaiting--
 	}
 }
 

@@ -3,6 +3,7 @@ package acd
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -129,6 +130,7 @@ func (e *Engine) onAgentState(now time.Time, st AgentState) {
 	a.connected = st.Connected
 	a.missedLimit = st.MissedLimit
 	a.missedStatus = st.MissedStatus
+	a.dept = strings.TrimSpace(st.Department)
 	if !wasStaffed && a.staffed() {
 		a.idleSince = now
 	}
@@ -182,6 +184,16 @@ func (e *Engine) newChat(id ChatID, k *connector, at time.Time) *chat {
 	return c
 }
 
+// cleanTarget trims the department; a negative agent ID names nobody and is treated as
+// none, as IDs are positive.
+func cleanTarget(t Target) Target {
+	t.Department = strings.TrimSpace(t.Department)
+	if t.Agent < 0 {
+		t.Agent = 0
+	}
+	return t
+}
+
 func requestTime(now, at time.Time) time.Time {
 	if at.IsZero() || at.After(now) {
 		return now
@@ -207,6 +219,7 @@ func (e *Engine) onChatRequested(now time.Time, ev ChatRequested) {
 		return
 	}
 	c := e.newChat(ev.Chat, k, at)
+	c.target = cleanTarget(ev.Target)
 	e.log(now, c, 0, evRequested, passReason{})
 	e.enterQueue(c)
 	e.scheduleChat(now, c, true)
@@ -220,6 +233,7 @@ func (e *Engine) onChatRestored(now time.Time, ev ChatRestored) {
 	at := requestTime(now, ev.RequestedAt)
 	k := e.connector(ev.Connector)
 	c := e.newChat(ev.Chat, k, at)
+	c.target = cleanTarget(ev.Target)
 	if ev.Agent == 0 {
 		if s := requestTime(now, ev.SearchFrom); !ev.SearchFrom.IsZero() && s.After(at) {
 			c.searchStart = s

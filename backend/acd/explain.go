@@ -92,6 +92,10 @@ func (r passReason) String() string {
 		return fmt.Sprintf("connector at max chats all agents %d/%d", r.a, r.b)
 	case reasonNoGroup:
 		return "connector not configured"
+	case reasonNotOperator:
+		return "not the agent the chat asks for"
+	case reasonDepartment:
+		return "department " + r.text + " is not the one the chat asks for"
 	case reasonGroupSize:
 		return fmt.Sprintf("no agent can take it: %d agents in group", r.a)
 	case reasonMoreAgents:

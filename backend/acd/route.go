@@ -23,8 +23,10 @@ const (
 	reasonNotFirst
 	reasonConnectorFull
 	reasonNoGroup
-	reasonGroupSize  // a: members of the group
-	reasonMoreAgents // a: agents not listed
+	reasonNotOperator // the chat asks for another agent
+	reasonDepartment  // the chat asks for another department
+	reasonGroupSize   // a: members of the group
+	reasonMoreAgents  // a: agents not listed
 )
 
 // passReason is a reason with its numbers; it is formatted only when Explain asks.
@@ -108,6 +110,16 @@ func (e *Engine) newCtx(now time.Time, c *chat) routeCtx {
 // matter: a declined chat waits for a busy colleague rather than bouncing back to the
 // agent who turned it down; only when nobody else is staffed for it does it go back.
 func (e *Engine) othersCanTake(x *routeCtx) bool {
+	if x.other < 0 && x.c.targeted() {
+		// Counted afresh: targeted chats are few, and the count depends on the target.
+		x.other = 0
+		for _, a := range x.g.members {
+			if _, declined := x.c.declinedBy(a.id); !declined && a.staffed() && x.c.admits(a) && satisfies(a, x.k, x.eff) {
+				x.other = 1
+				break
+			}
+		}
+	}
 	if x.other < 0 {
 		n := e.qualified(x.k, x.eff)
 		for _, d := range x.c.declined {
@@ -126,7 +138,11 @@ func (e *Engine) othersCanTake(x *routeCtx) bool {
 // why returns why agent a (a member of the chat's group) cannot take the chat now,
 // or reasonOK.
 func (e *Engine) why(a *agent, x *routeCtx) passReason {
-	switch {
+	switch t := x.c.target; {
+	case t.Agent != 0 && a.id != t.Agent:
+		return passReason{code: reasonNotOperator}
+	case !deptAdmits(t.Department, a):
+		return passReason{code: reasonDepartment, text: a.dept}
 	case !a.connected:
 		return passReason{code: reasonNotConnected}
 	case !a.allowsChat:
@@ -172,7 +188,11 @@ func (e *Engine) bestAgent(now time.Time, c *chat, logFail bool) *agent {
 	}
 	// Agents with a free slot are kept in strategy order: the first eligible wins.
 	var best *agent
-	if x.g.strategy == RoundRobin {
+	if id := c.target.Agent; id != 0 {
+		if a := e.agents[id]; a != nil && a.inAvail && a.inGroup(x.g) && e.why(a, &x).code == reasonOK {
+			best = a
+		}
+	} else if x.g.strategy == RoundRobin {
 		av := x.g.avail
 		start := sort.Search(len(av), func(i int) bool { return av[i].id > x.g.rrLast })
 		for j := range av {
@@ -220,7 +240,8 @@ func (e *Engine) firstFor(now time.Time, a *agent) *chat {
 
 // firstIn returns the first waiting chat of k that a can take. Within a connector the
 // skill requirements only depend on a chat's age, so the waiting list falls into at
-// most a handful of runs with the same requirements; each run is judged once.
+// most a handful of runs with the same requirements; each run is judged once. Only
+// while some chats of k were declined or carry a [Target] is a run walked chat by chat.
 func (e *Engine) firstIn(now time.Time, a *agent, k *connector) *chat {
 	w := k.waiting
 	for i := 0; i < len(w); {
@@ -228,11 +249,14 @@ func (e *Engine) firstIn(now time.Time, a *agent, k *connector) *chat {
 		end := phaseEnd(now, k, w, i)
 		eff := e.effective(k, mask)
 		if satisfies(a, k, eff) {
-			if k.declinedWaiting == 0 {
+			if k.declinedWaiting == 0 && k.targetedWaiting == 0 {
 				return w[i]
 			}
 			for j := i; j < end; j++ {
 				c := w[j]
+				if !c.admits(a) {
+					continue
+				}
 				if _, ok := c.declinedBy(a.id); !ok {
 					return c
 				}

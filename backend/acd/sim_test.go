@@ -55,6 +55,7 @@ type simChat struct {
 	declined    map[AgentID]bool
 	pos, of     int
 	sent        map[WaitingWhich]bool
+	target      Target
 }
 
 type sim struct {
@@ -190,7 +191,23 @@ func (s *sim) randomAgent(id AgentID, groups int) AgentState {
 		a.MissedLimit = 1 + r.IntN(3)
 		a.MissedStatus = 99
 	}
+	a.Department = simDepts[r.IntN(len(simDepts))]
 	return a
+}
+
+// simDepts are the agents' departments ("" = none) and, in another letter case, what chats ask for.
+var simDepts = []string{"", "", "sales", "Support"}
+
+// randomTarget narrows a chat now and then: to a department, to an agent (who may not exist), or both.
+func (s *sim) randomTarget() Target {
+	var t Target
+	if s.r.IntN(4) == 0 {
+		t.Department = []string{"SALES", "support", "billing"}[s.r.IntN(3)]
+	}
+	if s.r.IntN(6) == 0 {
+		t.Agent = AgentID(1 + s.r.IntN(len(s.agents)+1))
+	}
+	return t
 }
 
 func (s *sim) setup() {
@@ -262,7 +279,8 @@ func (s *sim) step() {
 		if r.IntN(8) == 0 { // rebuilt after a restart: requested a little earlier
 			at = at.Add(-time.Duration(r.Int64N(int64(15 * time.Second))))
 		}
-		s.apply(fmt.Sprintf("request %s on %d at -%v", id, k, s.now.Sub(at)), ChatRequested{Chat: id, Connector: k, RequestedAt: at})
+		tg := s.randomTarget()
+		s.apply(fmt.Sprintf("request %s on %d at -%v for %+v", id, k, s.now.Sub(at), tg), ChatRequested{Chat: id, Connector: k, RequestedAt: at, Target: tg})
 	case x < 45:
 		if c := s.pick(Offered); c != nil {
 			s.apply(fmt.Sprintf("accept %s by %d", c.id, c.agent), OfferAccepted{Chat: c.id, Agent: c.agent})
@@ -389,9 +407,9 @@ func (s *sim) restart() {
 			if (c.state == Queued) == accepted {
 				continue
 			}
-			ev := ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, SearchFrom: c.searchStart}
+			ev := ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, SearchFrom: c.searchStart, Target: c.target}
 			if accepted {
-				ev = ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, Agent: c.agent, AcceptedAt: c.acceptedAt}
+				ev = ChatRestored{Chat: c.id, Connector: c.conn, RequestedAt: c.requestedAt, Agent: c.agent, AcceptedAt: c.acceptedAt, Target: c.target}
 				if c.state == Handling {
 					ev.FirstReplyAt = c.acceptedAt
 				}
@@ -482,7 +500,7 @@ func (s *sim) before(ev Event) {
 			return // refused; checked on the decision
 		}
 		c := &simChat{id: ev.Chat, seq: s.seq, conn: ev.Connector, requestedAt: ev.RequestedAt,
-			searchStart: ev.RequestedAt, declined: map[AgentID]bool{}, sent: map[WaitingWhich]bool{}}
+			searchStart: ev.RequestedAt, declined: map[AgentID]bool{}, sent: map[WaitingWhich]bool{}, target: ev.Target}
 		for w, d := range map[WaitingWhich]time.Duration{Waiting1: k.Waiting1, Waiting2: k.Waiting2, Final: k.Final} {
 			if d > 0 && !c.searchStart.Add(d).After(s.now) {
 				c.sent[w] = true // already due when the request arrived: not repeated
@@ -576,6 +594,9 @@ func (s *sim) decision(ev Event, d Decision) {
 	case TakenOver:
 		tk, ok := ev.(Takeover)
 		c := s.chats[d.Chat]
+		if c != nil {
+			c.target.Agent = 0 // the supervisor's now, whoever it was asked for
+		}
 		switch {
 		case !ok || c == nil || tk.Chat != d.Chat || tk.Agent != d.Agent || d.From != tk.From:
 			s.fail("unexpected %+v", d)
@@ -801,6 +822,13 @@ func (s *sim) whyNot(id AgentID, c *simChat) string {
 	if !slices.Contains(a.Groups, k.Group) {
 		return "not in group"
 	}
+	admits := func(b AgentState) bool {
+		return (c.target.Agent == 0 || c.target.Agent == b.Agent) &&
+			(c.target.Department == "" || b.Department == "" || strings.EqualFold(c.target.Department, b.Department))
+	}
+	if !admits(a) {
+		return "not the target"
+	}
 	if !s.staffed(a) {
 		return "not staffed"
 	}
@@ -851,7 +879,7 @@ func (s *sim) whyNot(id AgentID, c *simChat) string {
 	}
 	if c.declined[id] {
 		for b := range staffedIn {
-			if _, ok := s.meets(b, k, active); ok && !c.declined[b.Agent] {
+			if _, ok := s.meets(b, k, active); ok && !c.declined[b.Agent] && admits(b) {
 				return "declined, others staffed"
 			}
 		}

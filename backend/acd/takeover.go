@@ -71,6 +71,7 @@ func (e *Engine) onTakeover(now time.Time, ev Takeover) {
 	}
 	c.agent = a
 	a.chats[c.id] = c
+	c.target.Agent = 0 // as after a transfer: the chat is the supervisor's now
 	e.changeLoad(a, +1)
 	e.changeConnLoad(c.conn, +1)
 	c.state = Handling

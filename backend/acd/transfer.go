@@ -260,6 +260,7 @@ func (e *Engine) transferAccepted(now time.Time, c *chat, a *agent) {
 	c.agent = a
 	a.chats[c.id] = c
 	a.missed = 0
+	c.target.Agent = 0 // handed on: should it come back to the queue, anyone may take it
 	if c.state == Accepted {
 		c.acceptedAt = now // the new owner's answer time starts now
 	}
@@ -296,6 +297,11 @@ func (e *Engine) xferEligible(now time.Time, c *chat, a *agent) bool {
 	}
 	// A participant of the chat holds a slot for it already.
 	if !a.available() && (c.parts[a.id] == nil || !a.staffed()) {
+		return false
+	}
+	// A group or connector is asked for anyone; the department the visitor asked for still
+	// applies there. An agent named by the owner is the owner's choice and is offered it.
+	if x.toAgent == nil && !deptAdmits(c.target.Department, a) {
 		return false
 	}
 	if x.conn != nil {

@@ -119,6 +119,9 @@ type AgentState struct {
 	MissedLimit int
 	// MissedStatus is the status set by [SetAgentStatus] at MissedLimit.
 	MissedStatus int64
+	// Department is the agent's department ("" = none): a chat asking for a department
+	// goes to agents of that department (compared ignoring case) and to agents of none.
+	Department string
 }
 
 // AgentDisconnected reports that an agent's connection dropped. The agent gets no new
@@ -138,6 +141,19 @@ type ChatRequested struct {
 	Chat        ChatID
 	Connector   ConnectorID
 	RequestedAt time.Time
+	// Target narrows who may take the chat (WhosOn Hello's Department and Operator Name).
+	Target Target
+}
+
+// Target narrows the agents a chat may be offered to, beyond its connector's group and
+// skill requirements; it never widens them. The zero Target narrows nothing.
+type Target struct {
+	// Department offers the chat only to agents of that department (ignoring case) or of
+	// none ("" = any department).
+	Department string
+	// Agent offers the chat only to that agent (0 = any agent). An agent who is not
+	// available is waited for, within the connector's free agent search time.
+	Agent AgentID
 }
 
 // ChatRestored rebuilds one chat when the engine starts (or a new leader takes over):
@@ -158,6 +174,9 @@ type ChatRestored struct {
 	Agent        AgentID
 	AcceptedAt   time.Time
 	FirstReplyAt time.Time
+	// Target is the chat's target as requested; the owner drops Target.Agent when the
+	// chat was handed on to someone else (see [TransferDone]).
+	Target Target
 }
 
 // OfferAccepted is an agent accepting a pending offer. If the offer is no longer

@@ -516,6 +516,45 @@ func scenarios() []scenario {
 		{name: "whoson page is for admins", as: "agent", method: "GET", path: "/admin/whoson", status: 403},
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
+		// What WhosOn clients show of an operator: department, phone, bot flag; one line each.
+		{name: "user operator details validated", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("department", "Sa\x00les")
+				v.Set("phone", "call me maybe")
+			}), status: 422, want: []string{`id="f-department-err"`, "without control characters", `id="f-phone-err"`, "Enter a phone number"}},
+		{name: "user operator details bounded", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("department", strings.Repeat("d", 101))
+				v.Set("phone", strings.Repeat("1", 41))
+			}), status: 422, want: []string{"At most 100 characters.", "At most 40 characters."}},
+		{name: "user operator details saved", as: "admin", method: "POST", path: "/admin/users/new",
+			form: userForm(func(v url.Values) {
+				v.Set("login", "bot@test.parley")
+				v.Set("name", "Help Bot")
+				v.Set("department", " Technical Support ")
+				v.Set("phone", "+44 (1782) 822-577")
+				v.Set("bot", "on")
+			}), status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				u := must(fx.st.UserByLogin(context.Background(), "bot@test.parley"))
+				if u.Department != "Technical Support" || u.Phone != "+44 (1782) 822-577" || !u.Bot {
+					t.Fatalf("user %+v", u)
+				}
+			}},
+		{name: "user list shows operator details", as: "admin", method: "GET", path: "/admin/users", status: 200,
+			want: []string{"<th scope=\"col\">Department</th>", "<td>Technical Support</td>", "<td>+44 (1782) 822-577</td>", `<span class="badge">bot</span>`, "english 4"}},
+		{name: "user operator details saved on update", as: "admin", method: "POST", path: "/admin/users/{anna}",
+			form: userForm(func(v url.Values) {
+				v.Del("password")
+				v.Set("login", "anna@demo.parley")
+				v.Set("name", "Anna Example")
+				v.Set("nickname", "Anna")
+				v.Set("department", "Sales")
+				v.Set("phone", "+441782822577")
+			}), status: 303},
+		{name: "user edit shows operator details", as: "admin", method: "GET", path: "/admin/users/{anna}", status: 200,
+			want:    []string{`name="department" value="Sales"`, `name="phone" value="+441782822577"`, `name="bot" value="on" aria-describedby`},
+			notWant: []string{`name="bot" value="on" checked`}},
 		{name: "user cannot become super-admin", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"boss"}, "name": {"Boss"}, "role": {"superadmin"}, "password": {"long-enough-password"}}, status: 422, want: []string{"Choose a role"}},
 		// Automatic status after missed offers: saved on create and on update, a limit needs one
 		// of the tenant's own statuses.

@@ -44,7 +44,7 @@ var goldenStatuses = []store.AgentStatus{{ID: 5, TenantID: 1, Name: "Available",
 
 var goldenUser = store.User{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent,
 	MaxChats: 3, MissedLimit: 3, MissedStatusID: 6, Lang: "en", Active: true, StatusID: 5, Groups: []int64{2},
-	Skills: map[string]int{"english": 5, "german": 3}}
+	Skills: map[string]int{"english": 5, "german": 3}, Department: "Support", Phone: "+441782822577"}
 
 // TestGolden renders the main components with fixed data and compares them with the HTML in
 // testdata/, so that a change to a page is seen in review. Run with -update to accept one.
@@ -72,7 +72,8 @@ func TestGolden(t *testing.T) {
 		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsData{Conn: goldenConn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, badTexts),
 		"users": usersPage(goldenPage("Users & agents", "users"), []store.User{
 			{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent, MaxChats: 3, Active: true, StatusID: 5, Groups: []int64{2}, Skills: map[string]int{"english": 5, "german": 3}},
-			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false},
+			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false,
+				Department: "Sales & <i>Support</i>", Phone: "+44 1782 822577", Bot: true},
 		}, map[int64]string{2: "Support"}, map[int64]string{5: "Available"}),
 		"user": userPage(goldenPage("Anna Example", "users"), userData{User: goldenUser, Groups: goldenGroups, Statuses: goldenStatuses, Status: "Available"}, userForm(goldenUser)),
 		"overview": overviewPage(&Page{Title: "Live overview", Active: "overview", Level: roleSupervisor, Refresh: 5, CSRF: "csrf-token",

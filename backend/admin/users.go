@@ -7,11 +7,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/password"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/limits"
 )
 
 // minPassword is the shortest password the admin pages accept.
@@ -20,7 +23,20 @@ const minPassword = 10
 var (
 	skillRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,31}$`)
 	langRE  = regexp.MustCompile(`^[a-z]{2,8}(-[A-Za-z0-9]{2,8})?$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9 ()./-]*[0-9][0-9 ()./-]*$`)
 )
+
+// lineError says what is wrong with a one-line text field of at most max characters (one
+// that visitors see, such as a department), or "" when nothing is.
+func lineError(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+		return "Use plain text on one line, without control characters."
+	case utf8.RuneCountInString(s) > max:
+		return "At most " + itoa(max) + " characters."
+	}
+	return ""
+}
 
 // userData is what the user pages show besides the form.
 type userData struct {
@@ -85,6 +101,9 @@ func userForm(u store.User) *Form {
 	f.Set("name", u.Name)
 	f.Set("nickname", u.Nickname)
 	f.Set("email", u.Email)
+	f.Set("phone", u.Phone)
+	f.Set("department", u.Department)
+	f.SetBool("bot", u.Bot)
 	f.Set("role", u.Role)
 	f.Set("max_chats", itoa(u.MaxChats))
 	f.Set("lang", u.Lang)
@@ -158,6 +177,9 @@ func parseUser(f *Form, u *store.User, groups []store.ACDGroup, statuses []store
 	u.Nickname = strings.TrimSpace(f.Get("nickname"))
 	u.Email = strings.TrimSpace(f.Get("email"))
 	u.Lang = strings.TrimSpace(f.Get("lang"))
+	u.Phone = strings.TrimSpace(f.Get("phone"))
+	u.Department = strings.TrimSpace(f.Get("department"))
+	u.Bot = f.Checked("bot")
 	switch {
 	case u.Login == "":
 		f.Errors["login"] = "Enter a login (an e-mail address works well)."
@@ -179,6 +201,14 @@ func parseUser(f *Form, u *store.User, groups []store.ACDGroup, statuses []store
 	}
 	if u.Lang != "" && !langRE.MatchString(u.Lang) {
 		f.Errors["lang"] = "Enter a language code like en, de or fr-BE."
+	}
+	if msg := lineError(u.Phone, limits.PhoneRunes); msg != "" {
+		f.Errors["phone"] = msg
+	} else if u.Phone != "" && !phoneRE.MatchString(u.Phone) {
+		f.Errors["phone"] = "Enter a phone number of digits, spaces and + ( ) - / . like +44 1782 822577, or leave it empty."
+	}
+	if msg := lineError(u.Department, limits.NameRunes); msg != "" {
+		f.Errors["department"] = msg
 	}
 	role := f.Get("role")
 	if !slices.ContainsFunc(roleOptions, func(o option) bool { return o.Value == role }) {

@@ -329,7 +329,8 @@ func (s *Service) restore(ctx context.Context) error {
 			s.restoreDirect(ch)
 			continue
 		}
-		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt}
+		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt,
+			Target: acd.Target{Department: rec.TargetDepartment, Agent: acd.AgentID(rec.TargetAgentID)}}
 		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
 			ev.Agent = acd.AgentID(rec.AgentID)
 			if rec.AcceptedAt != nil {

@@ -347,6 +347,7 @@ func (s *Service) takenOver(chatID string, agentID int64) {
 	ch.agents[agentID] = m
 	ch.offerTo = 0
 	ch.rec.AgentID = agentID
+	ch.rec.TargetAgentID = 0 // taken over, as the engine drops it (acd Targets)
 	waited := ch.rec.State != string(protocol.StateActive)
 	// The chat's row records the new owner with the join, or with the state when it waited.
 	es = append(es, emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang, As: protocol.PartOwner}, part: m.row, saveChat: !waited})

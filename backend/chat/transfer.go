@@ -285,6 +285,7 @@ func (s *Service) handOver(d acd.TransferDone) {
 		ch.setConnector(*moveTo)
 	}
 	ch.rec.AgentID = to
+	ch.rec.TargetAgentID = 0 // handed on, as the engine drops it (acd Targets)
 	ch.rec.AcceptedAt = &now
 	ch.rec.State = string(protocol.StateActive)
 	es = append(es,

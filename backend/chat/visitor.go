@@ -286,6 +286,11 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, nil, surveyError(err))
 		return
 	}
+	target, err := s.chatTarget(ctx, conn, b)
+	if err != nil {
+		ss.reply(id, nil, err)
+		return
+	}
 	if err := s.checkOpenChats(conn.TenantID, v.tenant, visitor, c.IP()); err != nil {
 		ss.reply(id, nil, err)
 		return
@@ -295,7 +300,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		return
 	}
 	// Asked before any lock is taken: the routing goroutine is never waited on under one.
-	staffed := s.router.Staffed(acd.ConnectorID(conn.ID))
+	staffed := s.router.Staffed(acd.ConnectorID(conn.ID), target)
 	if err := s.waitRoom(ctx); err != nil {
 		ss.reply(id, nil, err)
 		return
@@ -307,6 +312,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		VisitorName: strings.TrimSpace(b.Name), VisitorEmail: b.Email, VisitorPhone: b.Phone, CustomerID: b.CustomerID, VisitorID: v.visitorID,
 		Lang: texts.Negotiate(lang), VisitorTokenHash: token.Hash(secret), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: v.page, Referrer: v.referrer, UserAgent: v.userAgent, IP: c.IP(), CreatedAt: now,
+		TargetDepartment: target.Department, TargetAgentID: int64(target.Agent),
 	}
 	ch := newLiveChat(rec, conn)
 	ch.question = strings.TrimSpace(b.Question)
@@ -344,11 +350,34 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 			ss.reply(id, nil, err)
 			return
 		}
-		s.router.Submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now})
+		s.router.Submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now, Target: target})
 		s.log.Info("chat requested", "chat", rec.ID, "connector", conn.ID, "lang", rec.Lang)
 		ss.reply(id, &ack, nil)
 	}, first...)
 	s.visitorActive(ch)
+}
+
+// chatTarget reads the department and operator a chat request asks for (WhosOn Hello). The
+// operator is named as the operators list names agents (DisplayName, ignoring case and
+// surrounding spaces), among the active agents of the connector's group; a name that is
+// nobody's is refused, as no agent could ever take the chat.
+func (s *Service) chatTarget(ctx context.Context, conn store.Connector, b *protocol.ChatRequest) (acd.Target, error) {
+	t := acd.Target{Department: strings.TrimSpace(b.Department)}
+	name := strings.TrimSpace(b.Operator)
+	if name == "" {
+		return t, nil
+	}
+	users, err := s.st.AgentsOfGroup(ctx, conn.GroupID)
+	if err != nil {
+		return t, err
+	}
+	for _, u := range users {
+		if u.Active && strings.EqualFold(strings.TrimSpace(DisplayName(u)), name) {
+			t.Agent = acd.AgentID(u.ID)
+			return t, nil
+		}
+	}
+	return t, &protocol.Error{Code: protocol.CodeNotFound, Field: "operator", Message: "No operator called " + name + " takes chats here; ask for another, or for none."}
 }
 
 // forget drops a chat that never became durable, and its request's answer.

@@ -281,7 +281,8 @@ func testUsers(t *testing.T, b backend) {
 
 	in := User{TenantID: ten.ID, Login: " Anna@Example.COM ", Name: "Anna A", Nickname: "Anna", Email: "anna@example.com",
 		Role: RoleAgent, PasswordHash: "$argon2id$x", MaxChats: 3, Lang: "de", Active: true,
-		Groups: []int64{g2.ID, g1.ID, g2.ID}, Skills: map[string]int{"english": 5, "german": 3}}
+		Groups: []int64{g2.ID, g1.ID, g2.ID}, Skills: map[string]int{"english": 5, "german": 3},
+		Department: "Sales", Phone: "+44 1782 822577", Bot: true}
 	anna := must[User](t)(s.CreateUser(ctx, in))
 	want := in
 	want.ID, want.Login, want.Groups = anna.ID, "anna@example.com", []int64{g1.ID, g2.ID}
@@ -1005,7 +1006,7 @@ func testSeedDemo(t *testing.T, b backend) {
 	for k, v := range map[string]string{
 		"agentTyping":       "Agent $agent is typing...",
 		"agentTyping#de":    "Agent $agent schreibt ...",
-		"welcomeMessage#de": "Herzlich willkommen!.",
+		"welcomeMessage#de": "Herzlich willkommen!",
 		"bye":               "Thank you for using our service. Goodbye.",
 	} {
 		if conn.Texts[k] != v {

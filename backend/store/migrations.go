@@ -142,4 +142,18 @@ CREATE INDEX ix_outbox_tenant ON outbox (tenant_id, id);
 CREATE TABLE outbox_attachments (id bigserial PRIMARY KEY, outbox_id bigint NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
  name text NOT NULL, content_type text NOT NULL, data bytea NOT NULL);
 CREATE INDEX ix_outbox_attachments_outbox ON outbox_attachments (outbox_id);`)},
+	// Users carry what WhosOn clients show of an operator (department, phone, whether a bot
+	// answers); chats keep the department and agent a visitor asked for, so that routing
+	// honours them after a restart.
+	{version: 13, name: "operator details and chat targets", up: sqlUp(
+		`ALTER TABLE users ADD COLUMN department text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN bot numeric NOT NULL DEFAULT false;
+ALTER TABLE chats ADD COLUMN target_department text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN target_agent_id integer NOT NULL DEFAULT 0;`,
+		`ALTER TABLE users ADD COLUMN department text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN phone text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN bot boolean NOT NULL DEFAULT false;
+ALTER TABLE chats ADD COLUMN target_department text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN target_agent_id bigint NOT NULL DEFAULT 0;`)},
 }

@@ -136,9 +136,16 @@ type User struct {
 	// StatusID is the agent's current AgentStatus (0 = none). It is changed
 	// only by SetUserStatus, never by UpdateUser, so that an admin editing a
 	// user does not overwrite a status the agent just set.
-	StatusID  int64
-	Groups    []int64        // ACD group ids, ascending
-	Skills    map[string]int // skill name -> level
+	StatusID int64
+	Groups   []int64        // ACD group ids, ascending
+	Skills   map[string]int // skill name -> level
+	// Department narrows routing: a chat asking for a department goes to agents of it and
+	// to agents of none (WhosOn Hello). Phone is shown to visitors with it (WhosOn
+	// operators, operatorjoined).
+	Department string
+	Phone      string
+	// Bot marks a user whose chats a bot answers through the agent API (WhosOn IsBot).
+	Bot       bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -214,6 +221,11 @@ type Chat struct {
 	// nobody's visitor capacity.
 	Kind   string
 	PeerID int64
+	// TargetDepartment and TargetAgentID narrow who may take the chat, as the visitor asked
+	// (WhosOn Hello's Department and Operator Name): kept so that routing rebuilt after a
+	// restart honours them. Empty and 0 narrow nothing.
+	TargetDepartment string
+	TargetAgentID    int64
 }
 
 // ChatDirect is the Kind of a chat between two agents.

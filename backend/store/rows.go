@@ -103,6 +103,9 @@ type userRow struct {
 	StatusID       *int64     `gorm:"index"`
 	Status         *statusRow `gorm:"constraint:OnDelete:SET NULL"`
 	Skills         string
+	Department     string `gorm:"not null;default:''"`
+	Phone          string `gorm:"not null;default:''"`
+	Bot            bool   `gorm:"not null;default:false"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -161,6 +164,8 @@ type chatRow struct {
 	CloseCause       string
 	Kind             string `gorm:"not null;default:''"`
 	PeerID           int64  `gorm:"not null;default:0"`
+	TargetDepartment string `gorm:"not null;default:''"`
+	TargetAgentID    int64  `gorm:"not null;default:0"`
 }
 
 func (chatRow) TableName() string { return "chats" }
@@ -382,6 +387,7 @@ func userToRow(u User) (userRow, error) {
 		Email: u.Email, Role: u.Role, PasswordHash: u.PasswordHash, MaxChats: u.MaxChats, Lang: u.Lang,
 		MissedLimit: u.MissedLimit, MissedStatusID: u.MissedStatusID,
 		Active: u.Active, StatusID: idPtr(u.StatusID), Skills: skills,
+		Department: u.Department, Phone: u.Phone, Bot: u.Bot,
 		CreatedAt: normTime(u.CreatedAt), UpdatedAt: normTime(u.UpdatedAt),
 	}, nil
 }
@@ -393,6 +399,7 @@ func (r userRow) domain() (User, error) {
 		Email: r.Email, Role: r.Role, PasswordHash: r.PasswordHash, MaxChats: r.MaxChats, Lang: r.Lang,
 		MissedLimit: r.MissedLimit, MissedStatusID: r.MissedStatusID,
 		Active: r.Active, StatusID: idVal(r.StatusID),
+		Department: r.Department, Phone: r.Phone, Bot: r.Bot,
 		CreatedAt: normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
 	}
 	if err := fromJSONText(r.Skills, &u.Skills); err != nil {
@@ -427,6 +434,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		AgentID: c.AgentID, LastSeq: c.LastSeq, LastVisitorSeq: c.LastVisitorSeq, CreatedAt: normTime(c.CreatedAt),
 		AcceptedAt: normTimePtr(c.AcceptedAt), FirstReplyAt: normTimePtr(c.FirstReplyAt),
 		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause, Kind: c.Kind, PeerID: c.PeerID,
+		TargetDepartment: c.TargetDepartment, TargetAgentID: c.TargetAgentID,
 	}, nil
 }
 
@@ -439,6 +447,7 @@ func (r chatRow) domain() (Chat, error) {
 		AgentID: r.AgentID, LastSeq: r.LastSeq, LastVisitorSeq: r.LastVisitorSeq, CreatedAt: normTime(r.CreatedAt),
 		AcceptedAt: normTimePtr(r.AcceptedAt), FirstReplyAt: normTimePtr(r.FirstReplyAt),
 		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause, Kind: r.Kind, PeerID: r.PeerID,
+		TargetDepartment: r.TargetDepartment, TargetAgentID: r.TargetAgentID,
 	}
 	for _, f := range []struct {
 		text string

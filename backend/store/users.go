@@ -5,11 +5,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/token"
+	"github.com/parleychat/parley/shared/limits"
 )
 
 // NormalizeLogin is the form in which logins are stored and looked up
@@ -30,6 +33,10 @@ func prepareUser(u User) (User, error) {
 		return u, invalid("missed offers limit must not be negative")
 	case u.MissedLimit > 0 && u.MissedStatusID == 0:
 		return u, invalid("choose the status an agent gets after missing %d offers", u.MissedLimit)
+	case !lineText(u.Department, limits.NameRunes):
+		return u, invalid("a department is one line of at most %d characters", limits.NameRunes)
+	case !lineText(u.Phone, limits.PhoneRunes):
+		return u, invalid("a phone number is one line of at most %d characters", limits.PhoneRunes)
 	}
 	switch u.Role {
 	case RoleSuperAdmin:
@@ -45,6 +52,15 @@ func prepareUser(u User) (User, error) {
 	}
 	u.Groups = normIDs(u.Groups)
 	return u, nil
+}
+
+// lineText reports whether s is valid UTF-8 of at most max characters without control
+// characters (NUL, line breaks), as one-line fields shown to visitors must be.
+func lineText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // normIDs sorts and de-duplicates ids, dropping zeros; empty becomes nil.

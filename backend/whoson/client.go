@@ -262,7 +262,7 @@ func (c *client) helloCmd(p []string) {
 	// WhosOn has no consent step for previews: a client sends them only where the connector
 	// shows them (OperatorPreview), and telling its visitor is that client's part.
 	c.native("", &protocol.ChatRequest{
-		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)),
+		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)), Operator: strings.TrimSpace(param(p, 3)),
 		Lang: strings.TrimSpace(param(p, 7)), Fields: fields, PreviewConsent: true,
 	}, kindHello)
 }

@@ -48,8 +48,8 @@ func operators(ops []protocol.Operator, users map[string]store.User) []operator 
 }
 
 // describe is an operator as WhosOn shows one: the name and status the chat service gives,
-// with the user's e-mail address and skills (a zero user adds nothing). Parley's agents are
-// people, so IsBot is "False".
+// with the user's e-mail address, phone, department, skill names and bot flag (a zero user
+// adds nothing and is no bot).
 func describe(name, status, lang string, u store.User) operator {
 	skills := make([]string, 0, len(u.Skills))
 	for s := range u.Skills {
@@ -59,7 +59,11 @@ func describe(name, status, lang string, u store.User) operator {
 	if lang == "" {
 		lang = u.Lang
 	}
-	return operator{Name: name, Email: u.Email, Skills: skills, IsBot: "False", Status: status, Lang: lang}
+	bot := "False"
+	if u.Bot {
+		bot = "True"
+	}
+	return operator{Name: name, Email: u.Email, Phone: u.Phone, Dept: u.Department, Skills: skills, IsBot: bot, Status: status, Lang: lang}
 }
 
 // Status maps a Parley agent status name to one of the four WhosOn statuses by what the name

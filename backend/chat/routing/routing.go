@@ -239,7 +239,7 @@ func GroupConfig(g store.ACDGroup) acd.GroupConfig {
 // AgentState turns a user and their status into the engine's view of the agent.
 func AgentState(u store.User, statuses []store.AgentStatus, connected bool) acd.AgentState {
 	st := acd.AgentState{Agent: acd.AgentID(u.ID), Skills: u.Skills, MaxChats: u.MaxChats, Connected: connected && u.Active,
-		MissedLimit: u.MissedLimit, MissedStatus: u.MissedStatusID}
+		MissedLimit: u.MissedLimit, MissedStatus: u.MissedStatusID, Department: u.Department}
 	for _, g := range u.Groups {
 		st.Groups = append(st.Groups, acd.GroupID(g))
 	}
