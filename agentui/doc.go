@@ -16,6 +16,9 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // AppName is the app's name in the tab title and the manifest.
 const AppName = "Parley Agent"
 
+// AppBrand names the lines the system writes into a conversation.
+const AppBrand = "Parley"
+
 // Routes registers the app's pages with go-app: the desk, and the window of one chat
 // (window.go). The WASM main and the server that prerenders the shell both call it, so both
 // know the same component tree.

@@ -193,7 +193,7 @@ func (d *Desk) Transfer(id string, kind TransferKind, target int64, note string)
 		c.TransferForm.Error = map[TransferKind]string{ToAgent: "Choose a colleague who can take the chat.",
 			ToGroup: "Choose a group.", ToConnector: "Choose a connector that is in service."}[kind]
 		if c.TransferForm.Error == "" {
-			c.TransferForm.Error = "Choose where to transfer the chat."
+			c.TransferForm.Error = d.Msg.T("Choose where to transfer the chat.")
 		}
 		return protocol.Command{}, false
 	}
@@ -291,20 +291,18 @@ func (d *Desk) transferEvent(ev protocol.Event, b *protocol.Transfer, now time.T
 	live := ev.Seq == 0 || ev.Seq > c.HistoryUntil
 	to := b.ToName
 	if to == "" {
-		to = "another agent"
-	}
-	by := b.By.Name
-	if b.By.UserID == d.User.ID && d.User.ID != 0 {
-		by = "You"
+		to = d.Msg.T("another agent")
 	}
 	var text string
-	switch b.State {
-	case protocol.TransferPending:
-		text = by + " asked to transfer the chat to " + to
-	case protocol.TransferAccepted:
-		text = "The chat was transferred to " + to
+	switch {
+	case b.State == protocol.TransferPending && b.By.UserID == d.User.ID && d.User.ID != 0:
+		text = d.Msg.T("You asked to transfer the chat to {0}", to)
+	case b.State == protocol.TransferPending:
+		text = d.Msg.T("{0} asked to transfer the chat to {1}", b.By.Name, to)
+	case b.State == protocol.TransferAccepted:
+		text = d.Msg.T("The chat was transferred to {0}", to)
 	default:
-		text = "The transfer to " + to + " failed: " + failReason(b.Reason)
+		text = d.Msg.T("The transfer to {0} failed: {1}", to, failReason(b.Reason))
 	}
 	at := b.At
 	if at.IsZero() {
@@ -316,7 +314,7 @@ func (d *Desk) transferEvent(ev protocol.Event, b *protocol.Transfer, now time.T
 	}
 	if b.State == protocol.TransferPending && b.Note != "" {
 		c.Lines = append(c.Lines, Line{Kind: LineMessage, Seq: ev.Seq, Role: protocol.RoleAgent, Name: b.By.Name,
-			Text: "Note for " + to + ": " + b.Note, At: at, Internal: true})
+			Text: d.Msg.T("Note for {0}: {1}", to, b.Note), At: at, Internal: true})
 	}
 	switch b.State {
 	case protocol.TransferPending:
