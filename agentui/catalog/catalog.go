@@ -53,6 +53,17 @@ func Match(prefs ...string) string {
 	return "en"
 }
 
+// Translations returns a copy of a language's table (English message to translation; empty
+// for English), so that a browser test can check that a page in that language shows none of
+// the English messages the language translates.
+func Translations(lang string) map[string]string {
+	out := make(map[string]string, len(tables[lang]))
+	for k, v := range tables[lang] {
+		out[k] = v
+	}
+	return out
+}
+
 // Printer turns messages, numbers and dates into one language. The zero Printer speaks
 // English.
 type Printer struct {
