@@ -93,10 +93,13 @@ func TestAgentAppInGermanAndFrenchInChromium(t *testing.T) {
 	de.Do(chromedp.KeyEvent(anna.Login), chromedp.KeyEvent("\t"), chromedp.KeyEvent(anna.Password), chromedp.KeyEvent("\r"))
 	de.WaitFor("the desk in German", `document.querySelector('.link') && document.querySelector('.link').textContent === 'Verbunden' && document.documentElement.lang === 'de'`)
 	de.WaitFor("the status menu", `!document.querySelector('#status-select').disabled`)
-	browsertest.Eval[bool](de, `(() => { const s = document.querySelector('#status-select');
-		const o = [...s.options].find(o => !o.textContent.includes('(keine Chats)') && !o.disabled);
-		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
-	de.WaitFor("the available status", `!document.querySelector('.hint') && document.querySelector('.offers .empty').textContent === 'Keine wartenden Anfragen.'`)
+	// Choose the first status that takes chats, again while the menu still shows none (a
+	// choice made while the desk redraws in the agent's language can be drawn over).
+	de.WaitFor("the available status", `(() => { const s = document.querySelector('#status-select');
+		if (s.value === '0') { const o = [...s.options].find(o => !o.textContent.includes('(keine Chats)') && !o.disabled);
+			s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); }
+		return !document.querySelector('.hint') && document.querySelector('.offers .empty') !== null &&
+			document.querySelector('.offers .empty').textContent === 'Keine wartenden Anfragen.'; })()`)
 
 	visitor, _ := env.Visitor(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
