@@ -2,7 +2,7 @@
 // handles many chats at once (offers with a countdown, session tabs with unread counts,
 // conversation, composer, canned responses, file attachments, asking the visitor for a field,
 // visitor details with the pre-chat, requested and post-chat fields, alerts, automatic
-// reconnection with resume).
+// reconnection with resume), in English, German or French (see [catalog]).
 //
 // The components follow go-app's action style: components fire actions, the root [App]
 // handles them on the UI goroutine, does the I/O through a [browser.Platform] off it
