@@ -530,7 +530,7 @@ func (a *App) closed(ctx app.Context, code int, reason string) {
 	reconnect, signIn := desk.AfterClose(code)
 	switch {
 	case signIn:
-		a.signOut(ctx, "Your session has ended. Please sign in again.")
+		a.signOut(ctx, a.desk.Msg.T("Your session has ended. Please sign in again."))
 	case reconnect:
 		a.desk.Dropped()
 		wait := a.retry.Failed(a.platform.Now(), jitter())

@@ -142,7 +142,7 @@ func (a *App) renderAsk(c *desk.Chat) app.UI {
 			app.Range(desk.Presets).Slice(func(i int) app.UI {
 				p := desk.Presets[i]
 				return app.Button().ID("ask-preset-"+strconv.Itoa(i)).Class("btn", "btn-small", "ask-preset").Type("button").
-					Disabled(busy).Title("Ask for the "+lower(p.Prompt)).Text(p.Prompt).
+					Disabled(busy).Title(t.T("Ask for: {0}", p.Prompt)).Text(p.Prompt).
 					OnClick(func(ctx app.Context, e app.Event) {
 						ctx.NewActionWithValue(ActAsk, AskRequest{Chat: id, Field: &p})
 					}, app.EventScope(p.Name))
@@ -249,17 +249,6 @@ func askRow(id, label, hint, errMsg string, input app.UI) app.UI {
 		input,
 		note,
 	)
-}
-
-// lower makes the first letter of a label lower case, for a sentence ("the order number").
-func lower(s string) string {
-	if s == "" || s[0] < 'A' || s[0] > 'Z' {
-		return s
-	}
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
-		return s // an abbreviation
-	}
-	return string(s[0]+'a'-'A') + s[1:]
 }
 
 // renderFields shows the visitor's fields in the details panel: the pre-chat form, the fields

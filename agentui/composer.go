@@ -248,7 +248,7 @@ func (c *Composer) send(ctx app.Context) {
 		return
 	}
 	if n := len([]rune(text)); n > limits.MessageRunes {
-		c.errMsg = "The message is too long: " + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(limits.MessageRunes) + "."
+		c.errMsg = c.Msg.T("The message is too long: {0} characters, at most {1}.", c.Msg.Int(int64(n)), c.Msg.Int(int64(limits.MessageRunes)))
 		return
 	}
 	ctx.NewActionWithValue(ActSend, Draft{Chat: c.Chat, Text: text})

@@ -98,7 +98,7 @@ func (a *App) renderVisitors() app.UI {
 // renderVisitorForm is the invitation card: the first message, Send and Cancel.
 func (a *App) renderVisitorForm(f *desk.VisitorForm, page string) app.UI {
 	t := a.desk.Msg
-	return app.Form().ID("visitor-invite-card").Class("visitor-card").Aria("label", "Invite the visitor on "+page).
+	return app.Form().ID("visitor-invite-card").Class("visitor-card").Aria("label", t.T("Invite the visitor on {0}", page)).
 		OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
 			ctx.NewAction(ActVisitorInvite)

@@ -222,7 +222,7 @@ func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActObserve, id) }, app.EventScope(id)),
 			app.Button().Class("btn", "btn-small", "btn-primary", "sup-takeover").Type("button").Disabled(!d.MayTakeOver(id)).
 				Aria("label", "Take over the chat with "+visitor).Title(t.T("Make this chat yours; its agent is told and leaves it")).
-				Text(either(d.Taking(id), "Taking over…", "Take over")).
+				Text(either(d.Taking(id), t.T("Taking over…"), t.T("Take over"))).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTakeOver, id) }, app.EventScope(id)),
 		)),
 	)
@@ -253,7 +253,7 @@ func (a *App) renderTakeOver(c *desk.Chat) app.UI {
 	id := c.ID
 	return app.Button().ID("takeover-button").Class("btn", "btn-small", "btn-primary").Type("button").Disabled(!a.desk.MayTakeOver(id)).
 		Title(t.T("Make this chat yours; its agent is told and leaves it")).
-		Text(either(a.desk.Taking(id), "Taking over…", "Take over")).
+		Text(either(a.desk.Taking(id), t.T("Taking over…"), t.T("Take over"))).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTakeOver, id) }, app.EventScope(id))
 }
 

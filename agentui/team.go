@@ -135,11 +135,11 @@ func (a *App) loadColleagues(ctx app.Context) {
 			var list []desk.Colleague
 			switch {
 			case err != nil:
-				a.desk.SetColleagues(nil, "Your colleagues could not be loaded. Check your connection and try again.")
+				a.desk.SetColleagues(nil, t.T("Your colleagues could not be loaded. Check your connection and try again."))
 			case status != 200:
 				a.desk.SetColleagues(nil, apiMessage(body, t.T("Your colleagues could not be loaded.")))
 			case json.Unmarshal(body, &list) != nil:
-				a.desk.SetColleagues(nil, "Your colleagues could not be read.")
+				a.desk.SetColleagues(nil, t.T("Your colleagues could not be read."))
 			default:
 				a.desk.SetColleagues(list, "")
 			}

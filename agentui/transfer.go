@@ -144,7 +144,7 @@ func (a *App) renderTransferStatus(c *desk.Chat) app.UI {
 		}
 		return app.Div().ID("transfer-status").Class("banner", "banner-info", "pane-banner", "transfer-status").Role("status").Body(
 			app.Span().Class("typing-dots").Aria("hidden", true),
-			app.Span().Text("Transferring to "+to+"… The chat stays yours, and you can write, until "+to+" accepts."),
+			app.Span().Text(t.T("Transferring to {0}… The chat stays yours, and you can write, until {0} accepts.", to)),
 			app.If(c.Transfer.Acked && c.Part() != "", func() app.UI {
 				return app.Button().ID("transfer-cancel").Class("btn", "btn-small", "btn-quiet").Type("button").Text(t.T("Cancel transfer")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTransferCancel, id) }, app.EventScope(id))
@@ -230,9 +230,9 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 			}).Body(
 			app.Div().Class("invite-parts", "transfer-kinds").Role("radiogroup").Aria("labelledby", "transfer-kind-label").Body(
 				app.Span().ID("transfer-kind-label").Class("invite-parts-label").Text(t.T("To")),
-				radio(desk.ToAgent, "A colleague"),
-				radio(desk.ToGroup, "A group"),
-				radio(desk.ToConnector, "Another connector"),
+				radio(desk.ToAgent, t.T("A colleague")),
+				radio(desk.ToGroup, t.T("A group")),
+				radio(desk.ToConnector, t.T("Another connector")),
 			),
 			app.Label().Class("invite-row").For("transfer-target").Body(
 				app.Span().Text(what),

@@ -64,7 +64,7 @@ func (d *Desk) NextUpload() *Upload {
 				return nil
 			case u.Failed:
 			case c.Closed:
-				u.Failed, u.Error = true, "This chat has ended."
+				u.Failed, u.Error = true, d.Msg.T("This chat has ended.")
 			case next == nil:
 				next = u
 			}

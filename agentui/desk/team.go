@@ -489,7 +489,7 @@ func (d *Desk) inviteEnded(chat string, b *protocol.InviteEnded) {
 	case "expired":
 		d.Notice = name + " did not answer your invitation to the chat with " + c.Title() + " in time."
 	case "closed":
-		d.Notice = "Your invitation of " + name + " ended: the chat with " + c.Title() + " closed."
+		d.Notice = d.Msg.T("Your invitation of {0} ended: the chat with {1} closed.", name, c.Title())
 	case "accepted":
 		d.Notice = name + " accepted your invitation to the chat with " + c.Title() + "."
 	}
