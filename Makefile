@@ -1,5 +1,9 @@
 # Parley's build. `make run` builds everything and serves http://localhost:8080 with the embedded
 # database and demo data; `make test` runs every test (CI calls it); `make help` lists targets.
+#
+# `make build` (and so `make run`) builds the server, the load tool and the two web apps side by
+# side, JOBS at a time (default: the number of cores), and only what changed: every output lists
+# all it is made from, so a second `make build` does nothing.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -28,7 +32,11 @@ WEB_SIZE += agentui-size
 WASM_PKGS += ./agentui/...
 endif
 
-SERVER_SRC := $(shell find backend shared assets/fonts -name '*.go' -not -name '*_test.go') $(wildcard assets/fonts/*.ttf) go.mod go.sum
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The server is made of its Go code, what it embeds (styles, scripts, pages, migrations, fonts) and
+# the two apps' Go code (it prerenders the agent app and checks the widget's texts): every file of
+# those trees but tests and their data.
+SERVER_SRC := $(shell find backend shared agentui widget assets/fonts -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum
 
 .PHONY: help build run test vet fmt-check unit wasm-test bench load size templ clean
 
@@ -36,8 +44,12 @@ SERVER_SRC := $(shell find backend shared assets/fonts -name '*.go' -not -name '
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-## build: the server, the load tool and the web apps
-build: $(BIN)/parley $(BIN)/parley-load $(WEB)
+## build: the server, the load tool and the web apps, in parallel (JOBS=n), only what changed
+build:
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target build-all
+
+.PHONY: build-all
+build-all: $(BIN)/parley $(BIN)/parley-load $(WEB)
 
 $(BIN)/parley: $(SERVER_SRC)
 	$(GO) build -trimpath -o $@ ./backend/cmd/parley
@@ -45,9 +57,25 @@ $(BIN)/parley: $(SERVER_SRC)
 $(BIN)/parley-load: $(SERVER_SRC)
 	$(GO) build -trimpath -o $@ ./backend/cmd/parley-load
 
-## run: build and serve http://localhost:8080 (embedded SQLite in ./data, demo data on first start)
+## run: build and serve http://localhost:8080 (embedded SQLite in ./data, demo data on first start);
+## prints the pages to open and the demo logins once the server answers
 run: build
-	PARLEY_WEB=$(BUILD) ./$(BIN)/parley
+	@data=$${PARLEY_DATA:-./data}; addr=$${PARLEY_ADDR:-:8080}; host=$${addr%:*}; port=$${addr##*:}; \
+	case "$$host" in ""|0.0.0.0|"[::]") host=localhost;; esac; url=http://$$host:$$port; \
+	mkdir -p "$$data"; log="$$data/parley-run.log"; \
+	PARLEY_WEB=$(BUILD) ./$(BIN)/parley 2> >(tee "$$log" >&2) & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' INT TERM; \
+	until curl -sf -o /dev/null "$$url/readyz"; do kill -0 $$pid 2>/dev/null || { wait $$pid; exit 1; }; sleep 0.2; done; \
+	if grep -q 'msg="DEMO account"' "$$log"; then \
+	  sed -n 's/.*msg="DEMO account" role=\([^ ]*\) login=\([^ ]*\) password=\([^ ]*\).*/\1 \2 \3/p' "$$log" >"$$data/demo-logins.txt"; fi; \
+	{ echo; echo "Parley is ready:"; \
+	  echo "  $$url/demo     a shop page with the chat widget (the visitor's side)"; \
+	  echo "  $$url/agent/   the agent app"; \
+	  echo "  $$url/admin/   the settings pages"; \
+	  if [ -s "$$data/demo-logins.txt" ]; then echo "Demo logins (made on the first start; for trying Parley out only):"; \
+	    while read -r role login pass; do printf '  %-11s %-26s %s\n' "$$role" "$$login" "$$pass"; done <"$$data/demo-logins.txt"; fi; \
+	  echo "Stop with Ctrl+C."; echo; } >&2; \
+	wait $$pid
 
 ## test: format and vet checks, then every test with the race detector, natively and under wasm
 test: fmt-check vet $(WEB) unit wasm-test

@@ -13,6 +13,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/parleychat/parley/agentui/browser"
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/backoff"
 	"github.com/parleychat/parley/shared/protocol"
@@ -71,6 +72,9 @@ const (
 	// chat the agent joined; value the chat id.
 	ActJoin  = "agent/join"
 	ActLeave = "agent/leave"
+	// ActLang chooses the app's language; value the language ("en", "de", "fr"), or "" to
+	// follow the agent's setting and the browser.
+	ActLang = "agent/lang"
 )
 
 // FileRef names an upload or a file line of a chat, carried by the file actions.
@@ -98,6 +102,7 @@ const (
 	keySeen    = "parley.agent.seen"
 	keyOutbox  = "parley.agent.outbox"
 	keyNoAsk   = "parley.agent.notifications.later"
+	keyLang    = "parley.agent.lang"
 	pingEvery  = 25 * time.Second
 	staleAfter = 60 * time.Second
 )
@@ -129,6 +134,8 @@ type App struct {
 	previous    map[string]*previousState
 	permission  string
 	askLater    bool
+	langSet     bool
+	langChoice  string // the language chosen in the app; "" follows the setting and the browser
 	lastLines   int
 	files       map[string]browser.File // the files of queued and failed uploads, by upload id
 
@@ -185,6 +192,7 @@ func (a *App) start(ctx app.Context) {
 	}
 	a.mounted = true
 	ctx.Handle(ActLogin, a.onLogin)
+	ctx.Handle(ActLang, a.onLang)
 	ctx.Handle(ActLogout, a.onLogout)
 	ctx.Handle(ActStatus, a.onStatus)
 	ctx.Handle(ActAccept, a.onAccept)
@@ -258,6 +266,8 @@ func (a *App) restore(ctx app.Context) {
 		a.desk.RestoreAsks(asks)
 	}
 	_ = ctx.LocalStorage().Get(keyNoAsk, &a.askLater)
+	_ = ctx.LocalStorage().Get(keyLang, &a.langChoice)
+	a.applyLang()
 	var monitors map[string]desk.Monitor
 	if err := ctx.LocalStorage().Get(keyMonitors, &monitors); err == nil && monitors != nil {
 		a.desk.RestoreMonitors(monitors)
@@ -281,6 +291,7 @@ func (a *App) persist(ctx app.Context) {
 // changed runs after every state change: the tab's title, what survives a reload, and the
 // status the menu shows.
 func (a *App) changed(ctx app.Context) {
+	a.applyLang()
 	a.platform.SetTitle(a.title())
 	if a.phase == phaseDesk {
 		a.persist(ctx)
@@ -291,6 +302,28 @@ func (a *App) changed(ctx app.Context) {
 		a.lastLines = len(c.Lines)
 		ctx.Defer(func(app.Context) { scrollToEnd("messages") })
 	}
+}
+
+// applyLang speaks the language the agent chose in the app, else their language setting on
+// the server, else the browser's. Everything drawn from now on follows; the lines already in a
+// conversation keep the language they were written in.
+func (a *App) applyLang() {
+	lang := catalog.Match(append([]string{a.langChoice, a.desk.User.Lang}, a.platform.Languages()...)...)
+	if lang != a.desk.Msg.Lang() || !a.langSet {
+		a.desk.Msg, a.langSet = catalog.For(lang), true
+		a.platform.SetLang(lang)
+	}
+}
+
+// onLang switches the app's language at once and keeps the choice on this device.
+func (a *App) onLang(ctx app.Context, act app.Action) {
+	lang, _ := act.Value.(string)
+	if lang != "" {
+		lang = catalog.Match(lang)
+	}
+	a.langChoice = lang
+	_ = ctx.LocalStorage().Set(keyLang, lang)
+	a.changed(ctx)
 }
 
 // checkSession asks the server whether the session cookie is still good.
@@ -321,12 +354,13 @@ func (a *App) checkSession(ctx app.Context) {
 
 // onLogin signs in with the form's login and password.
 func (a *App) onLogin(ctx app.Context, act app.Action) {
+	t := a.desk.Msg
 	req, ok := act.Value.(desk.LoginRequest)
 	if !ok || a.signingIn {
 		return
 	}
 	if strings.TrimSpace(req.Login) == "" || req.Password == "" {
-		a.signInErr = "Enter your login and password."
+		a.signInErr = t.T("Enter your login and password.")
 		return
 	}
 	a.signingIn, a.signInErr = true, ""
@@ -337,7 +371,7 @@ func (a *App) onLogin(ctx app.Context, act app.Action) {
 			a.signingIn = false
 			switch {
 			case err != nil:
-				a.signInErr = "The server cannot be reached. Check your connection and try again."
+				a.signInErr = t.T("The server cannot be reached. Check your connection and try again.")
 			case status == 200:
 				var lr desk.LoginResponse
 				_ = json.Unmarshal(resp, &lr)
@@ -345,11 +379,11 @@ func (a *App) onLogin(ctx app.Context, act app.Action) {
 				a.phase, a.terminal = phaseDesk, ""
 				a.connect(ctx)
 			case status == 401 || status == 400:
-				a.signInErr = apiMessage(resp, "The login or password is wrong.")
+				a.signInErr = apiMessage(resp, t.T("The login or password is wrong."))
 			case status == 429:
-				a.signInErr = apiMessage(resp, "Too many attempts. Wait a minute and try again.")
+				a.signInErr = apiMessage(resp, t.T("Too many attempts. Wait a minute and try again."))
 			default:
-				a.signInErr = apiMessage(resp, "Signing in failed. Try again in a moment.")
+				a.signInErr = apiMessage(resp, t.T("Signing in failed. Try again in a moment."))
 			}
 			a.changed(ctx)
 		})
@@ -496,7 +530,7 @@ func (a *App) closed(ctx app.Context, code int, reason string) {
 	reconnect, signIn := desk.AfterClose(code)
 	switch {
 	case signIn:
-		a.signOut(ctx, "Your session has ended. Please sign in again.")
+		a.signOut(ctx, a.desk.Msg.T("Your session has ended. Please sign in again."))
 	case reconnect:
 		a.desk.Dropped()
 		wait := a.retry.Failed(a.platform.Now(), jitter())
@@ -514,22 +548,22 @@ func (a *App) closed(ctx app.Context, code int, reason string) {
 		}
 	default:
 		a.desk.Link = desk.LinkOffline
-		a.terminal = closeText(code, reason)
+		a.terminal = closeText(a.desk.Msg, code, reason)
 	}
 }
 
 // closeText explains a terminal close to the agent.
-func closeText(code int, reason string) string {
+func closeText(t catalog.Printer, code int, reason string) string {
 	switch protocol.CloseCode(code) {
 	case protocol.CloseReplaced:
-		return "Parley was opened in another window or tab, so this one stopped receiving chats."
+		return t.T("Parley was opened in another window or tab, so this one stopped receiving chats.")
 	case protocol.CloseForbidden:
-		return "The server refused the connection from this network."
+		return t.T("The server refused the connection from this network.")
 	}
 	if reason != "" {
-		return "The connection was closed: " + reason
+		return t.T("The connection was closed: {0}", reason)
 	}
-	return "The connection was closed."
+	return t.T("The connection was closed.")
 }
 
 // jitter is the random draw that spreads the reconnects of many agents, from crypto/rand,
@@ -704,6 +738,7 @@ func (a *App) onNotifications(ctx app.Context, act app.Action) {
 
 // loadCanned fetches the tenant's canned responses once per sign-in.
 func (a *App) loadCanned(ctx app.Context) {
+	t := a.desk.Msg
 	if a.cannedState == "loading" || a.cannedState == "ready" {
 		return
 	}
@@ -714,11 +749,11 @@ func (a *App) loadCanned(ctx app.Context) {
 			var list []desk.Canned
 			switch {
 			case err != nil:
-				a.cannedState = "Canned responses could not be loaded."
+				a.cannedState = t.T("Canned responses could not be loaded.")
 			case status != 200:
-				a.cannedState = apiMessage(body, "Canned responses could not be loaded.")
+				a.cannedState = apiMessage(body, t.T("Canned responses could not be loaded."))
 			case json.Unmarshal(body, &list) != nil:
-				a.cannedState = "Canned responses could not be read."
+				a.cannedState = t.T("Canned responses could not be read.")
 			default:
 				a.canned, a.cannedState = list, "ready"
 			}
@@ -728,6 +763,7 @@ func (a *App) loadCanned(ctx app.Context) {
 
 // loadPrevious fetches the earlier chats of the visitor of chat id, once.
 func (a *App) loadPrevious(ctx app.Context, id string) {
+	t := a.desk.Msg
 	if id == "" || a.previous[id] != nil {
 		return
 	}
@@ -743,14 +779,14 @@ func (a *App) loadPrevious(ctx app.Context, id string) {
 			var p desk.Previous
 			switch {
 			case err != nil:
-				st.err = "Earlier chats could not be loaded."
+				st.err = t.T("Earlier chats could not be loaded.")
 				delete(a.previous, id) // try again next time the chat is shown
 			case status == 404:
 				// No earlier chats known.
 			case status != 200:
-				st.err = apiMessage(body, "Earlier chats could not be loaded.")
+				st.err = apiMessage(body, t.T("Earlier chats could not be loaded."))
 			case json.Unmarshal(body, &p) != nil:
-				st.err = "Earlier chats could not be read."
+				st.err = t.T("Earlier chats could not be read.")
 			default:
 				st.data = desk.Trim(p)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/parleychat/parley/agentui/browser"
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -29,6 +30,7 @@ type fakePlatform struct {
 	sounds   []browser.Sound
 	notes    []string
 	title    string
+	langs    []string
 	focused  bool
 	timers   []func()
 }
@@ -99,6 +101,8 @@ func (p *fakePlatform) Notify(tag, title, body string, onClick func()) {
 func (p *fakePlatform) Permission() string              { return "default" }
 func (p *fakePlatform) AskPermission(done func(string)) { done("granted") }
 func (p *fakePlatform) SetTitle(t string)               { p.title = t }
+func (p *fakePlatform) Languages() []string             { return p.langs }
+func (p *fakePlatform) SetLang(string)                  {}
 func (p *fakePlatform) Focused() bool                   { return p.focused }
 func (p *fakePlatform) Now() time.Time                  { return p.now }
 func (p *fakePlatform) After(d time.Duration, f func()) { p.timers = append(p.timers, f) }
@@ -402,7 +406,7 @@ func TestComposerKeepsDraftPerChat(t *testing.T) {
 
 func TestFormatting(t *testing.T) {
 	for d, want := range map[time.Duration]string{30 * time.Second: "now", 4 * time.Minute: "4m", 65 * time.Minute: "1h 05m"} {
-		if got := since(d); got != want {
+		if got := since(catalog.Printer{}, d); got != want {
 			t.Errorf("since(%v) = %q", d, got)
 		}
 	}

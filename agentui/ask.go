@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/survey"
@@ -91,17 +92,17 @@ func focusAfterAsk() {
 }
 
 // renderWaiting lists the requests the visitor has not answered yet.
-func renderWaiting(c *desk.Chat) app.UI {
+func renderWaiting(t catalog.Printer, c *desk.Chat) app.UI {
 	waiting := c.Waiting()
 	if len(waiting) == 0 {
 		return nil
 	}
-	return app.Ul().Class("asked-waiting").Aria("label", "Requests to the visitor").Body(
+	return app.Ul().Class("asked-waiting").Aria("label", t.T("Requests to the visitor")).Body(
 		app.Range(waiting).Slice(func(i int) app.UI {
 			w := waiting[i]
-			text := "Waiting for the visitor's answer: " + w.Label()
+			text := t.T("Waiting for the visitor's answer: {0}", w.Label())
 			if !w.Acked {
-				text = "Asking the visitor: " + w.Label() + "…"
+				text = t.T("Asking the visitor: {0}…", w.Label())
 			}
 			return app.Li().Class("asked").Role("status").Body(
 				app.Span().Class("asked-icon").Body(icon(iconHourglass)),
@@ -115,6 +116,7 @@ func renderWaiting(c *desk.Chat) app.UI {
 // custom field with its prompt, name, answer type, options and whether an answer is required.
 // Escape closes it.
 func (a *App) renderAsk(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	f := c.Form
 	if f == nil {
 		return nil
@@ -129,24 +131,24 @@ func (a *App) renderAsk(c *desk.Chat) app.UI {
 			}
 		}).Body(
 		app.Div().Class("ask-head").Body(
-			app.H3().ID("ask-title").Text("Ask the visitor for…"),
-			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Close").Title("Close (Esc)").Text("×").
+			app.H3().ID("ask-title").Text(t.T("Ask the visitor for…")),
+			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Close")).Title(t.T("Close (Esc)")).Text("×").
 				Disabled(busy).OnClick(func(ctx app.Context, e app.Event) { a.closeAsk(id) }),
 		),
 		app.If(f.Errors[desk.AskGeneral] != "", func() app.UI {
 			return app.P().Class("ask-error").Role("alert").Text(f.Errors[desk.AskGeneral])
 		}),
-		app.Div().Class("ask-presets").Role("group").Aria("label", "Quick requests").Body(
+		app.Div().Class("ask-presets").Role("group").Aria("label", t.T("Quick requests")).Body(
 			app.Range(desk.Presets).Slice(func(i int) app.UI {
 				p := desk.Presets[i]
 				return app.Button().ID("ask-preset-"+strconv.Itoa(i)).Class("btn", "btn-small", "ask-preset").Type("button").
-					Disabled(busy).Title("Ask for the "+lower(p.Prompt)).Text(p.Prompt).
+					Disabled(busy).Title(t.T("Ask for: {0}", p.Prompt)).Text(p.Prompt).
 					OnClick(func(ctx app.Context, e app.Event) {
 						ctx.NewActionWithValue(ActAsk, AskRequest{Chat: id, Field: &p})
 					}, app.EventScope(p.Name))
 			}),
 			app.Button().ID("ask-custom").Class(when(f.Custom, "btn btn-small ask-preset selected", "btn btn-small ask-preset")...).Type("button").
-				Disabled(busy).Aria("expanded", strconv.FormatBool(f.Custom)).Aria("controls", "ask-form").Text("Custom…").
+				Disabled(busy).Aria("expanded", strconv.FormatBool(f.Custom)).Aria("controls", "ask-form").Text(t.T("Custom…")).
 				OnClick(func(ctx app.Context, e app.Event) {
 					a.desk.ChooseCustom(id)
 					ctx.Defer(func(app.Context) { focusElement("ask-prompt") })
@@ -154,13 +156,14 @@ func (a *App) renderAsk(c *desk.Chat) app.UI {
 		),
 		app.If(f.Custom, func() app.UI { return a.renderAskForm(id, f, busy) }),
 		app.If(busy, func() app.UI {
-			return app.P().Class("ask-busy").Role("status").Text("Asking the visitor…")
+			return app.P().Class("ask-busy").Role("status").Text(t.T("Asking the visitor…"))
 		}),
 	)
 }
 
 // renderAskForm is the custom field's form.
 func (a *App) renderAskForm(id string, f *desk.AskForm, busy bool) app.UI {
+	t := a.desk.Msg
 	edit := func(part desk.AskPart) app.EventHandler {
 		return func(ctx app.Context, e app.Event) {
 			v := ctx.JSSrc().Get("value").String()
@@ -175,35 +178,56 @@ func (a *App) renderAskForm(id string, f *desk.AskForm, busy bool) app.UI {
 			e.PreventDefault()
 			ctx.NewActionWithValue(ActAsk, AskRequest{Chat: id})
 		}).Body(
-		askRow("ask-prompt", "Question for the visitor", "What the visitor reads, e.g. “Your order number”.", f.Errors[desk.AskPrompt],
+		askRow("ask-prompt", t.T("Question for the visitor"), t.T("What the visitor reads, e.g. “Your order number”."), f.Errors[desk.AskPrompt],
 			app.Input().ID("ask-prompt").Type("text").Value(f.Prompt).MaxLength(200).Disabled(busy).AutoComplete(false).
 				Aria("invalid", strconv.FormatBool(f.Errors[desk.AskPrompt] != "")).Aria("describedby", "ask-prompt-note").OnInput(edit(desk.AskPrompt))),
-		askRow("ask-name", "Field name", "Letters and digits, starting with a letter; made from the question until you change it.", f.Errors[desk.AskName],
+		askRow("ask-name", t.T("Field name"), t.T("Letters and digits, starting with a letter; made from the question until you change it."), f.Errors[desk.AskName],
 			app.Input().ID("ask-name").Type("text").Value(f.Name).MaxLength(64).Disabled(busy).AutoComplete(false).Spellcheck(false).
 				Aria("invalid", strconv.FormatBool(f.Errors[desk.AskName] != "")).Aria("describedby", "ask-name-note").OnInput(edit(desk.AskName))),
-		askRow("ask-type", "Answer type", "", f.Errors[desk.AskType],
+		askRow("ask-type", t.T("Answer type"), "", f.Errors[desk.AskType],
 			app.Select().ID("ask-type").Disabled(busy).Aria("invalid", strconv.FormatBool(f.Errors[desk.AskType] != "")).Aria("describedby", "ask-type-note").
 				OnChange(edit(desk.AskType)).Body(
 				app.Range(desk.AnswerTypes).Slice(func(i int) app.UI {
-					t := desk.AnswerTypes[i]
-					return app.Option().Value(t.Type).Selected(t.Type == f.Type).Text(t.Label)
+					at := desk.AnswerTypes[i]
+					return app.Option().Value(at.Type).Selected(at.Type == f.Type).Text(answerTypeLabel(t, at.Type, at.Label))
 				}),
 			)),
 		app.If(f.Type == survey.TypeSelect, func() app.UI {
-			return askRow("ask-options wide", "Options, one per line", "", f.Errors[desk.AskOptions],
+			return askRow("ask-options wide", t.T("Options, one per line"), "", f.Errors[desk.AskOptions],
 				app.Textarea().ID("ask-options").Rows(3).Disabled(busy).Text(f.Options).
 					Aria("invalid", strconv.FormatBool(f.Errors[desk.AskOptions] != "")).Aria("describedby", "ask-options-note").OnInput(edit(desk.AskOptions)))
 		}),
 		app.Label().Class("ask-check").Body(
 			app.Input().ID("ask-required").Type("checkbox").Checked(f.Required).Disabled(busy).OnChange(edit(desk.AskRequired)),
-			app.Text("The visitor must answer"),
+			app.Text(t.T("The visitor must answer")),
 		),
 		app.Div().Class("ask-actions").Body(
-			app.Button().ID("ask-send").Class("btn", "btn-primary").Type("submit").Disabled(busy).Text("Ask the visitor"),
-			app.Button().Class("btn", "btn-quiet").Type("button").Disabled(busy).Text("Cancel").
+			app.Button().ID("ask-send").Class("btn", "btn-primary").Type("submit").Disabled(busy).Text(t.T("Ask the visitor")),
+			app.Button().Class("btn", "btn-quiet").Type("button").Disabled(busy).Text(t.T("Cancel")).
 				OnClick(func(ctx app.Context, e app.Event) { a.closeAsk(id) }),
 		),
 	)
+}
+
+// answerTypeLabel names an answer type of the "Ask for…" form in the agent's language.
+func answerTypeLabel(t catalog.Printer, typ, label string) string {
+	switch typ {
+	case survey.TypeText:
+		return t.T("Text")
+	case survey.TypeNumeric:
+		return t.T("Number")
+	case survey.TypeDate:
+		return t.T("Date")
+	case survey.TypeEmail:
+		return t.T("E-mail address")
+	case survey.TypeSelect:
+		return t.T("Choice")
+	case survey.TypeBoolean:
+		return t.T("Yes / no")
+	case survey.TypeRating:
+		return t.T("Rating (1 to 5 stars)")
+	}
+	return label
 }
 
 // askRow is one input of the form with its label and, below it, its error or its hint.
@@ -227,20 +251,9 @@ func askRow(id, label, hint, errMsg string, input app.UI) app.UI {
 	)
 }
 
-// lower makes the first letter of a label lower case, for a sentence ("the order number").
-func lower(s string) string {
-	if s == "" || s[0] < 'A' || s[0] > 'Z' {
-		return s
-	}
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
-		return s // an abbreviation
-	}
-	return string(s[0]+'a'-'A') + s[1:]
-}
-
 // renderFields shows the visitor's fields in the details panel: the pre-chat form, the fields
 // asked for in the chat (with those still waiting) and the post-chat survey as feedback.
-func renderFields(c *desk.Chat) app.UI {
+func renderFields(t catalog.Printer, c *desk.Chat) app.UI {
 	block := func(title, class string, entries []desk.FieldEntry) app.UI {
 		if len(entries) == 0 {
 			return nil
@@ -251,7 +264,7 @@ func renderFields(c *desk.Chat) app.UI {
 				app.Range(entries).Slice(func(i int) app.UI {
 					e := entries[i]
 					if e.Waiting {
-						return app.Div().Class("fact", "waiting").Title(e.Name).Body(app.Dt().Text(e.Label), app.Dd().Text("waiting for the answer…"))
+						return app.Div().Class("fact", "waiting").Title(e.Name).Body(app.Dt().Text(e.Label), app.Dd().Text(t.T("waiting for the answer…")))
 					}
 					return app.Div().Class("fact").Title(e.Name).Body(app.Dt().Text(e.Label), app.Dd().Text(e.Value))
 				}),
@@ -259,8 +272,8 @@ func renderFields(c *desk.Chat) app.UI {
 		)
 	}
 	return app.Div().Class("fields").Body(
-		block("Pre-chat form", "fields-prechat", c.Fields(desk.FieldPreChat)),
-		block("Asked in this chat", "fields-asked", c.Fields(desk.FieldAsked)),
-		block("Feedback (post-chat survey)", "fields-feedback", c.Fields(desk.FieldFeedback)),
+		block(t.T("Pre-chat form"), "fields-prechat", c.Fields(desk.FieldPreChat)),
+		block(t.T("Asked in this chat"), "fields-asked", c.Fields(desk.FieldAsked)),
+		block(t.T("Feedback (post-chat survey)"), "fields-feedback", c.Fields(desk.FieldFeedback)),
 	)
 }

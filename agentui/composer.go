@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/limits"
 )
@@ -27,6 +28,9 @@ var Emojis = []string{
 // always reach the visitor, so they wait while a note is written.
 type Composer struct {
 	app.Compo
+
+	// Msg speaks the agent's language.
+	Msg catalog.Printer
 
 	// Chat is the chat written in; Draft is its kept text, taken when the chat changes.
 	Chat  string
@@ -71,38 +75,39 @@ func (c *Composer) take() {
 
 // Render draws the composer.
 func (c *Composer) Render() app.UI {
+	t := c.Msg
 	canned := desk.SearchCanned(c.Canned, c.query)
 	toVisitor := c.Disabled || c.Note // what goes only to the visitor waits
-	placeholder := "Write a message. Enter sends, Shift+Enter adds a line."
+	placeholder := t.T("Write a message. Enter sends, Shift+Enter adds a line.")
 	switch {
 	case c.Disabled:
-		placeholder = "This chat has ended."
+		placeholder = t.T("This chat has ended.")
 	case c.Note:
-		placeholder = "Write an internal note: only agents see it. Enter adds it."
+		placeholder = t.T("Write an internal note: only agents see it. Enter adds it.")
 	}
 	return app.Div().Class(append(when(c.Note, "composer composer-note", "composer"), when(c.Direct, "composer-direct", "")...)...).Body(
-		app.Div().Class("composer-mode").Role("group").Aria("label", "Write").Body(
+		app.Div().Class("composer-mode").Role("group").Aria("label", t.T("Write")).Body(
 			app.Button().ID("mode-reply").Class(when(!c.Note, "mode mode-reply selected", "mode mode-reply")...).Type("button").
 				Disabled(c.Disabled || !c.CanReply).Aria("pressed", strconv.FormatBool(!c.Note)).Aria("keyshortcuts", "Alt+N").
-				Title(map[bool]string{true: "Write to the visitor (Alt+N switches)", false: "You read along: switch to participant to write to the visitor"}[c.CanReply]).
-				Text("Reply to visitor").
+				Title(map[bool]string{true: t.T("Write to the visitor (Alt+N switches)"), false: t.T("You read along: switch to participant to write to the visitor")}[c.CanReply]).
+				Text(t.T("Reply to visitor")).
 				OnClick(func(ctx app.Context, e app.Event) { c.setNote(ctx, false) }),
 			app.Button().ID("mode-note").Class(when(c.Note, "mode mode-note selected", "mode mode-note")...).Type("button").
 				Disabled(c.Disabled).Aria("pressed", strconv.FormatBool(c.Note)).Aria("keyshortcuts", "Alt+N").
-				Title("Write a note only agents see (Alt+N switches)").
-				Text("Internal note").
+				Title(t.T("Write a note only agents see (Alt+N switches)")).
+				Text(t.T("Internal note")).
 				OnClick(func(ctx app.Context, e app.Event) { c.setNote(ctx, true) }),
 			app.If(c.Note, func() app.UI {
-				return app.Span().ID("note-hint").Class("note-hint").Text("Only agents see notes; the visitor does not.")
+				return app.Span().ID("note-hint").Class("note-hint").Text(t.T("Only agents see notes; the visitor does not."))
 			}),
 		),
 		app.Div().Class("composer-row").Body(
 			app.Div().Class("composer-tools").Body(
 				app.Button().ID("emoji-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert emoji").Aria("expanded", c.panel == "emoji").Title("Emoji").Body(icon(iconEmoji)).
+					Aria("label", t.T("Insert emoji")).Aria("expanded", c.panel == "emoji").Title(t.T("Emoji")).Body(icon(iconEmoji)).
 					OnClick(func(ctx app.Context, e app.Event) { c.toggle(ctx, "emoji") }),
 				app.Button().ID("canned-button").Class("btn", "btn-icon").Type("button").Disabled(c.Disabled).
-					Aria("label", "Insert canned response").Aria("expanded", c.panel == "canned").Title("Canned responses").Body(icon(iconCanned)).
+					Aria("label", t.T("Insert canned response")).Aria("expanded", c.panel == "canned").Title(t.T("Canned responses")).Body(icon(iconCanned)).
 					OnClick(func(ctx app.Context, e app.Event) {
 						c.toggle(ctx, "canned")
 						if c.panel == "canned" {
@@ -113,48 +118,48 @@ func (c *Composer) Render() app.UI {
 				// browser's file chooser); its label is the button the mouse sees. The platform
 				// reads the chosen files from the input marked data-attach.
 				app.Input().ID("file-input").Class("visually-hidden", "file-input").Type("file").Multiple(true).
-					Disabled(toVisitor).DataSet("attach", c.Chat).Aria("label", "Attach files"),
+					Disabled(toVisitor).DataSet("attach", c.Chat).Aria("label", t.T("Attach files")),
 				app.Label().ID("attach-button").For("file-input").Class(when(toVisitor, "btn btn-icon attach disabled", "btn btn-icon attach")...).
-					Title("Attach files (or drop them on the chat)").Aria("hidden", true).Body(icon(iconClip)),
+					Title(t.T("Attach files (or drop them on the chat)")).Aria("hidden", true).Body(icon(iconClip)),
 				app.Button().ID("ask-button").Class("btn", "btn-tool").Type("button").Disabled(toVisitor).
-					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title("Ask the visitor for an order number, an e-mail address or any other field").
-					Text("Ask for…").
+					Aria("expanded", strconv.FormatBool(c.Asking)).Aria("controls", "ask-card").Title(t.T("Ask the visitor for an order number, an e-mail address or any other field")).
+					Text(t.T("Ask for…")).
 					OnClick(func(ctx app.Context, e app.Event) {
 						c.panel = ""
 						ctx.NewActionWithValue(ActAskForm, c.Chat)
 					}),
 			),
 			app.Textarea().ID("composer-text").Class("composer-text").Rows(2).Disabled(c.Disabled).
-				Aria("label", map[bool]string{true: "Internal note", false: "Message to the visitor"}[c.Note]).
+				Aria("label", map[bool]string{true: t.T("Internal note"), false: t.T("Message to the visitor")}[c.Note]).
 				Aria("describedby", map[bool]string{true: "note-hint", false: ""}[c.Note]).
 				Placeholder(placeholder).
 				Text(c.text).DataSet("enter-sends", true).
 				OnInput(c.onInput).
 				OnKeyDown(c.onKey),
 			app.Button().ID("send-button").Class(when(c.Note, "btn btn-note", "btn btn-primary")...).Type("button").Disabled(c.Disabled).
-				Text(map[bool]string{true: "Add note", false: "Send"}[c.Note]).
+				Text(map[bool]string{true: t.T("Add note"), false: t.T("Send")}[c.Note]).
 				OnClick(func(ctx app.Context, e app.Event) { c.send(ctx) }),
 		),
 		app.If(c.panel == "emoji", func() app.UI {
-			return app.Div().Class("popover", "emoji-panel").Role("dialog").Aria("label", "Emoji").Body(
+			return app.Div().Class("popover", "emoji-panel").Role("dialog").Aria("label", t.T("Emoji")).Body(
 				app.Range(Emojis).Slice(func(i int) app.UI {
 					e := Emojis[i]
-					return app.Button().Class("emoji").Type("button").Title("Insert %s", e).Text(e).
+					return app.Button().Class("emoji").Type("button").Title(t.T("Insert {0}", e)).Text(e).
 						OnClick(func(ctx app.Context, ev app.Event) { c.insert(ctx, e, true) }, app.EventScope(e))
 				}),
 			)
 		}),
 		app.If(c.panel == "canned", func() app.UI {
-			return app.Div().Class("popover", "canned-panel").Role("dialog").Aria("label", "Canned responses").Body(
-				app.Input().ID("canned-search").Class("canned-search").Type("search").Placeholder("Search canned responses").
-					Aria("label", "Search canned responses").Value(c.query).AutoFocus(true).
+			return app.Div().Class("popover", "canned-panel").Role("dialog").Aria("label", t.T("Canned responses")).Body(
+				app.Input().ID("canned-search").Class("canned-search").Type("search").Placeholder(t.T("Search canned responses")).
+					Aria("label", t.T("Search canned responses")).Value(c.query).AutoFocus(true).
 					OnInput(func(ctx app.Context, e app.Event) { c.query = ctx.JSSrc().Get("value").String() }).
 					OnKeyDown(c.onPanelKey),
 				app.If(c.CannedState != "ready" && c.CannedState != "", func() app.UI {
 					return app.P().Class("muted").Text(map[bool]string{true: "Loading…", false: c.CannedState}[c.CannedState == "loading"])
 				}),
 				app.If(c.CannedState == "ready" && len(canned) == 0, func() app.UI {
-					return app.P().Class("muted").Text("No canned response matches.")
+					return app.P().Class("muted").Text(t.T("No canned response matches."))
 				}),
 				app.Ul().Class("canned-list").Body(
 					app.Range(canned).Slice(func(i int) app.UI {
@@ -243,7 +248,7 @@ func (c *Composer) send(ctx app.Context) {
 		return
 	}
 	if n := len([]rune(text)); n > limits.MessageRunes {
-		c.errMsg = "The message is too long: " + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(limits.MessageRunes) + "."
+		c.errMsg = c.Msg.T("The message is too long: {0} characters, at most {1}.", c.Msg.Int(int64(n)), c.Msg.Int(int64(limits.MessageRunes)))
 		return
 	}
 	ctx.NewActionWithValue(ActSend, Draft{Chat: c.Chat, Text: text})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -69,15 +70,16 @@ func (a *App) directTick(ctx app.Context) {
 // renderColleagues is the colleagues panel: each colleague with the availability dot, its
 // word, and the chat button (to the open chat with them, if there is one).
 func (a *App) renderColleagues() app.UI {
+	t := a.desk.Msg
 	contacts := a.desk.DirectContacts()
 	state := a.desk.ColleaguesState
-	return app.Section().ID("colleagues").Class("colleagues").Aria("label", "Colleagues").Body(
-		app.H2().Body(app.Text("Colleagues")),
+	return app.Section().ID("colleagues").Class("colleagues").Aria("label", t.T("Colleagues")).Body(
+		app.H2().Body(app.Text(t.T("Colleagues"))),
 		app.If(len(contacts) == 0, func() app.UI {
-			text := "No colleagues to show."
+			text := t.T("No colleagues to show.")
 			switch {
 			case state == "" || state == "loading":
-				text = "Loading your colleagues…"
+				text = t.T("Loading your colleagues…")
 			case state != "ready":
 				text = state
 			}
@@ -92,11 +94,12 @@ func (a *App) renderColleagues() app.UI {
 
 // renderContact is one colleague of the panel.
 func (a *App) renderContact(c desk.DirectContact) app.UI {
+	t := a.desk.Msg
 	uid := strconv.FormatInt(c.ID, 10)
-	label := desk.AvailabilityLabel(c.Availability)
-	button := "Chat with " + c.Name
+	label := desk.AvailabilityLabel(t, c.Availability)
+	button := t.T("Chat with {0}", c.Name)
 	if c.Chat != "" {
-		button = "Show the chat with " + c.Name
+		button = t.T("Show the chat with {0}", c.Name)
 	}
 	return app.Li().ID("colleague-"+uid).Class("colleague", "avail-"+string(c.Availability)).DataSet("availability", string(c.Availability)).Body(
 		app.Span().Class("dot", "avail-dot", "avail-dot-"+string(c.Availability)).Aria("hidden", true),
@@ -114,6 +117,7 @@ func (a *App) renderContact(c desk.DirectContact) app.UI {
 // renderDirectForm is the first-message card: the text, Send and Cancel; Escape cancels.
 func (a *App) renderDirectForm() app.UI {
 	f := a.desk.DirectForm
+	t := a.desk.Msg
 	if f == nil {
 		return nil
 	}
@@ -127,9 +131,9 @@ func (a *App) renderDirectForm() app.UI {
 				ctx.NewAction(ActDirectClose)
 			}
 		}).Body(
-		app.H3().ID("direct-title").Text("Message to "+f.Name),
-		app.Textarea().ID("direct-text").Class("direct-text").Rows(3).Aria("label", "First message to "+f.Name).
-			Placeholder("Write your first message; "+f.Name+" accepts the chat to answer").Text(f.Text).
+		app.H3().ID("direct-title").Text(t.T("Message to {0}", f.Name)),
+		app.Textarea().ID("direct-text").Class("direct-text").Rows(3).Aria("label", t.T("First message to {0}", f.Name)).
+			Placeholder(t.T("Write your first message; {0} accepts the chat to answer", f.Name)).Text(f.Text).
 			OnKeyDown(func(ctx app.Context, e app.Event) {
 				if e.Get("key").String() == "Enter" && !e.Get("shiftKey").Bool() {
 					send(ctx, e)
@@ -137,16 +141,16 @@ func (a *App) renderDirectForm() app.UI {
 			}),
 		app.If(f.Error != "", func() app.UI { return app.P().ID("direct-error").Class("form-error").Role("alert").Text(f.Error) }),
 		app.Div().Class("ask-actions").Body(
-			app.Button().ID("direct-send").Class("btn", "btn-primary", "btn-small").Type("submit").Disabled(f.Sending != "").Text("Send request"),
-			app.Button().Class("btn", "btn-quiet", "btn-small").Type("button").Text("Cancel").
+			app.Button().ID("direct-send").Class("btn", "btn-primary", "btn-small").Type("submit").Disabled(f.Sending != "").Text(t.T("Send request")),
+			app.Button().Class("btn", "btn-quiet", "btn-small").Type("button").Text(t.T("Cancel")).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActDirectClose) }),
 		),
 	)
 }
 
 // directInviteText is what an invitation card says of a request for a chat between agents.
-func directInviteText(inv *desk.Invite) app.UI {
-	return app.P().Class("invite-what").Text(inv.From.Name + " wants to chat with you.")
+func directInviteText(t catalog.Printer, inv *desk.Invite) app.UI {
+	return app.P().Class("invite-what").Text(t.T("{0} wants to chat with you.", inv.From.Name))
 }
 
 // isDirectInvite reports whether an invitation is a colleague's request for a chat.
@@ -160,33 +164,33 @@ func (a *App) fromColleague(l desk.Line) bool {
 }
 
 // tabMeta is the line under a chat's name: its connector, or that it is with a colleague.
-func tabMeta(c *desk.Chat) string {
+func tabMeta(t catalog.Printer, c *desk.Chat) string {
 	if c.Direct() {
-		return "Colleague"
+		return t.T("Colleague")
 	}
 	return c.Connector
 }
 
 // chatPresenceText explains a chat's presence colour; in a chat with a colleague, whether
 // they have accepted it (the document's "inactive" until then).
-func chatPresenceText(c *desk.Chat) string {
+func chatPresenceText(t catalog.Printer, c *desk.Chat) string {
 	if !c.Direct() {
-		return presenceText(c.Presence())
+		return presenceText(t, c.Presence())
 	}
 	switch c.Presence() {
 	case "inactive":
-		return "Waiting for " + c.Title() + " to accept"
+		return t.T("Waiting for {0} to accept", c.Title())
 	case "gone":
-		return "Chat ended"
+		return t.T("Chat ended")
 	}
-	return "In the chat"
+	return t.T("In the chat")
 }
 
 // renderDirectDetails is the details column of a chat with a colleague.
-func renderDirectDetails(c *desk.Chat) app.UI {
-	return app.Aside().Class("details").Aria("label", "Colleague").Body(
-		app.H2().Text("Colleague"),
-		app.Dl().Class("facts").Body(row("Name", c.Title()), row("Chat", chatPresenceText(c))),
-		app.P().Class("muted").Text("A chat between colleagues: no visitor sees it, and it does not count toward anyone's chats with visitors."),
+func renderDirectDetails(t catalog.Printer, c *desk.Chat) app.UI {
+	return app.Aside().Class("details").Aria("label", t.T("Colleague")).Body(
+		app.H2().Text(t.T("Colleague")),
+		app.Dl().Class("facts").Body(row(t.T("Name"), c.Title()), row(t.T("Chat"), chatPresenceText(t, c))),
+		app.P().Class("muted").Text(t.T("A chat between colleagues: no visitor sees it, and it does not count toward anyone's chats with visitors.")),
 	)
 }

@@ -33,7 +33,7 @@ func (a *App) pump(ctx app.Context) {
 	}
 	f, ok := a.files[u.ID]
 	if !ok {
-		a.desk.UploadFailed(u.Chat, u.ID, "The file is no longer available. Choose it again.", false)
+		a.desk.UploadFailed(u.Chat, u.ID, a.desk.Msg.T("The file is no longer available. Choose it again."), false)
 		a.pump(ctx)
 		return
 	}

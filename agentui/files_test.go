@@ -92,7 +92,7 @@ func TestAttachUploadShareAndFileLines(t *testing.T) {
 	html = app.HTMLString(a)
 	// go-app writes attributes in no fixed order.
 	img, _, _ := strings.Cut(html[max(strings.Index(html, "<img "), 0):], ">")
-	if !strings.Contains(img, `class="thumb"`) || !strings.Contains(img, `src="/files/f3/photo.png"`) || !strings.Contains(html, "2.0 KB") || !strings.Contains(html, "evil.html") {
+	if !strings.Contains(img, `class="thumb"`) || !strings.Contains(img, `src="/files/f3/photo.png"`) || !strings.Contains(html, "2 KB") || !strings.Contains(html, "evil.html") {
 		t.Fatalf("visitor files: %s", html)
 	}
 	if strings.Contains(html, "javascript:") {

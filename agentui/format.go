@@ -2,41 +2,32 @@ package agentui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/catalog"
 )
 
 // since formats the time since the agent's last reply for a session tab: "now", "4m",
-// "1h 05m".
-func since(d time.Duration) string {
+// "1h 05m" in English.
+func since(t catalog.Printer, d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return "now"
+		return t.T("now")
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
+		return t.T("{0}m", strconv.Itoa(int(d/time.Minute)))
 	}
-	return fmt.Sprintf("%dh %02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	return t.T("{0}h {1}m", strconv.Itoa(int(d/time.Hour)), fmt.Sprintf("%02d", int(d%time.Hour/time.Minute)))
 }
 
 // countdown formats the time left to answer an offer: "0:23".
 func countdown(d time.Duration) string {
 	s := int((d + time.Second - 1) / time.Second)
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-// clock formats a message time: the hour today, the date and hour before.
-func clock(t, now time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	t, now = t.Local(), now.Local()
-	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
-		return t.Format("15:04")
-	}
-	return t.Format("2 Jan 15:04")
 }
 
 // initials are the one or two letters of a name's avatar.
@@ -82,7 +73,7 @@ func focusElement(id string) {
 }
 
 // browserName shortens a user agent to the browser and system a person recognises.
-func browserName(ua string) string {
+func browserName(t catalog.Printer, ua string) string {
 	if ua == "" {
 		return ""
 	}
@@ -113,7 +104,7 @@ func browserName(ua string) string {
 	}
 	switch {
 	case b != "" && sys != "":
-		return b + " on " + sys
+		return t.T("{0} on {1}", b, sys)
 	case b != "":
 		return b
 	case sys != "":

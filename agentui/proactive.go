@@ -48,14 +48,15 @@ func (a *App) handleProactive(ctx app.Context) {
 // renderVisitors lists the visitors on the site now, each with an Invite button, and the card
 // of the invitation being written.
 func (a *App) renderVisitors() app.UI {
+	t := a.desk.Msg
 	vs := a.desk.Proactive.Visitors
 	form := a.desk.Proactive.Form
-	return app.Section().ID("visitors-online").Class("visitors").Aria("label", "Visitors on the site").Body(
-		app.H2().Body(app.Text("On the site"), app.If(len(vs) > 0, func() app.UI {
+	return app.Section().ID("visitors-online").Class("visitors").Aria("label", t.T("Visitors on the site")).Body(
+		app.H2().Body(app.Text(t.T("On the site")), app.If(len(vs) > 0, func() app.UI {
 			return app.Span().Class("count").Text(len(vs))
 		})),
 		app.If(len(vs) == 0, func() app.UI {
-			return app.P().Class("empty").Text("Nobody on the site right now.")
+			return app.P().Class("empty").Text(t.T("Nobody on the site right now."))
 		}),
 		app.Ul().Class("visitor-list").Body(
 			app.Range(vs).Slice(func(i int) app.UI {
@@ -79,12 +80,12 @@ func (a *App) renderVisitors() app.UI {
 						}),
 					),
 					app.If(v.InChat != "", func() app.UI {
-						return app.Span().Class("visitor-invited").Text("In a chat")
+						return app.Span().Class("visitor-invited").Text(t.T("In a chat"))
 					}).ElseIf(v.Chat != "" || a.desk.Sending(id), func() app.UI {
-						return app.Span().Class("visitor-invited").Role("status").Text("Invited, waiting for an answer")
+						return app.Span().Class("visitor-invited").Role("status").Text(t.T("Invited, waiting for an answer"))
 					}).Else(func() app.UI {
 						return app.Button().Class("btn", "btn-small").Type("button").ID("visitor-invite-"+id).
-							Aria("expanded", fmt.Sprint(open)).Aria("label", "Invite the visitor on "+page+" to a chat").Text("Invite").
+							Aria("expanded", fmt.Sprint(open)).Aria("label", "Invite the visitor on "+page+" to a chat").Text(t.T("Invite")).
 							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActVisitorForm, id) }, app.EventScope(id))
 					}),
 					app.If(open, func() app.UI { return a.renderVisitorForm(form, page) }),
@@ -96,12 +97,13 @@ func (a *App) renderVisitors() app.UI {
 
 // renderVisitorForm is the invitation card: the first message, Send and Cancel.
 func (a *App) renderVisitorForm(f *desk.VisitorForm, page string) app.UI {
-	return app.Form().ID("visitor-invite-card").Class("visitor-card").Aria("label", "Invite the visitor on "+page).
+	t := a.desk.Msg
+	return app.Form().ID("visitor-invite-card").Class("visitor-card").Aria("label", t.T("Invite the visitor on {0}", page)).
 		OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
 			ctx.NewAction(ActVisitorInvite)
 		}).Body(
-		app.Label().For("visitor-invite-text").Text("First message"),
+		app.Label().For("visitor-invite-text").Text(t.T("First message")),
 		app.Textarea().ID("visitor-invite-text").Rows(2).Text(f.Text).
 			Aria("invalid", fmt.Sprint(f.Error != "")).Aria("describedby", "visitor-invite-error").
 			OnInput(func(ctx app.Context, e app.Event) { a.desk.EditVisitorForm(ctx.JSSrc().Get("value").String()) }).
@@ -114,8 +116,8 @@ func (a *App) renderVisitorForm(f *desk.VisitorForm, page string) app.UI {
 			return app.P().ID("visitor-invite-error").Class("form-error").Role("alert").Text(f.Error)
 		}),
 		app.Div().Class("visitor-card-actions").Body(
-			app.Button().ID("visitor-invite-send").Class("btn", "btn-accept", "btn-small").Type("submit").Text("Start chat"),
-			app.Button().Class("btn", "btn-quiet", "btn-small").Type("button").Text("Cancel").
+			app.Button().ID("visitor-invite-send").Class("btn", "btn-accept", "btn-small").Type("submit").Text(t.T("Start chat")),
+			app.Button().Class("btn", "btn-quiet", "btn-small").Type("button").Text(t.T("Cancel")).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActVisitorClose) }),
 		),
 	)

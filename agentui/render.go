@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -16,14 +17,14 @@ import (
 func (a *App) Render() app.UI {
 	switch {
 	case !a.mounted:
-		return a.renderBoot("Starting…")
+		return a.renderBoot(a.desk.Msg.T("Starting…"))
 	case a.phase == phaseBoot && a.desk.Link == desk.LinkOffline:
-		return a.renderBoot("Checking your session…")
+		return a.renderBoot(a.desk.Msg.T("Checking your session…"))
 	case a.phase == phaseBoot:
-		return a.renderBoot("Waiting for the server… Parley retries by itself.")
+		return a.renderBoot(a.desk.Msg.T("Waiting for the server… Parley retries by itself."))
 	case a.phase == phaseSignIn:
 		return app.Main().Class("signin-page").Body(
-			&SignIn{Error: a.signInErr, Busy: a.signingIn},
+			&SignIn{Msg: a.desk.Msg, Error: a.signInErr, Busy: a.signingIn},
 		)
 	case a.solo:
 		return a.renderSolo()
@@ -52,6 +53,7 @@ func (a *App) renderBoot(text string) app.UI {
 // renderTopbar shows the brand, the link state, the agent's status and the sign-out button.
 func (a *App) renderTopbar() app.UI {
 	d := a.desk
+	t := d.Msg
 	dot, ring := desk.DotColor(d.CurrentStatus())
 	menu := d.StatusMenu()
 	name := d.User.Nickname
@@ -60,12 +62,12 @@ func (a *App) renderTopbar() app.UI {
 	}
 	return app.Header().Class("topbar").Body(
 		app.Div().Class("brand").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
-		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
+		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(t, d.Link)),
 		a.renderSuperviseNav(),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
 			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),
-			app.Span().Class("visually-hidden").Text("Your status"),
+			app.Span().Class("visually-hidden").Text(t.T("Your status")),
 			app.Select().ID("status-select").Class("status-select").Disabled(d.Link != desk.LinkOnline).
 				OnChange(func(ctx app.Context, e app.Event) {
 					id, err := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64)
@@ -79,56 +81,65 @@ func (a *App) renderTopbar() app.UI {
 				}),
 			),
 		),
-		app.Span().Class("user").Title("Signed in as %s", d.User.Login).Text(name),
-		app.Button().Class("btn", "btn-quiet").Type("button").Text("Sign out").
+		app.Span().Class("user").Title(t.T("Signed in as {0}", d.User.Login)).Text(name),
+		app.Select().ID("lang-select").Class("lang-select").Aria("label", t.T("Language")).Title(t.T("Language")).
+			OnChange(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActLang, ctx.JSSrc().Get("value").String()) }).Body(
+			app.Option().Value("").Selected(a.langChoice == "").Text(t.T("Automatic")),
+			app.Range(catalog.Languages).Slice(func(i int) app.UI {
+				l := catalog.Languages[i]
+				return app.Option().Value(l).Lang(l).Selected(a.langChoice == l).Text(catalog.Name(l))
+			}),
+		),
+		app.Button().Class("btn", "btn-quiet").Type("button").Text(t.T("Sign out")).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActLogout) }),
 	)
 }
 
 // linkText names the link state for the agent.
-func linkText(l desk.Link) string {
+func linkText(t catalog.Printer, l desk.Link) string {
 	switch l {
 	case desk.LinkOnline:
-		return "Connected"
+		return t.T("Connected")
 	case desk.LinkReconnecting:
-		return "Reconnecting…"
+		return t.T("Reconnecting…")
 	case desk.LinkConnecting:
-		return "Connecting…"
+		return t.T("Connecting…")
 	}
-	return "Offline"
+	return t.T("Offline")
 }
 
 // renderBanners shows what the agent must know now: a lost link, a notice, the
 // notification offer.
 func (a *App) renderBanners() app.UI {
 	d := a.desk
+	t := d.Msg
 	return app.Div().Class("banners").Body(
 		app.If(d.Link == desk.LinkReconnecting, func() app.UI {
 			return app.Div().Class("banner", "banner-warn").Role("status").Body(
-				app.Strong().Text("Connection lost. Reconnecting…"),
-				app.Text(" Your chats continue where they left off; nothing you send is lost."),
+				app.Strong().Text(t.T("Connection lost. Reconnecting…")),
+				app.Text(" "+t.T("Your chats continue where they left off; nothing you send is lost.")),
 			)
 		}),
 		app.If(a.terminal != "", func() app.UI {
 			return app.Div().Class("banner", "banner-error").Role("alert").Body(
 				app.Span().Text(a.terminal),
-				app.Button().Class("btn", "btn-small").Type("button").Text("Use this window").
+				app.Button().Class("btn", "btn-small").Type("button").Text(t.T("Use this window")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(ActReconnect) }),
 			)
 		}),
 		app.If(d.Notice != "", func() app.UI {
 			return app.Div().Class("banner", "banner-info").Role("status").Body(
 				app.Span().Text(d.Notice),
-				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Dismiss").Text("×").
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Dismiss")).Text("×").
 					OnClick(func(ctx app.Context, e app.Event) { d.Notice = "" }),
 			)
 		}),
 		app.If(a.permission == "default" && !a.askLater && !a.solo, func() app.UI { // the main window asks
 			return app.Div().Class("banner", "banner-info").Body(
-				app.Span().Text("Get a notification when a visitor writes while Parley is in the background?"),
-				app.Button().Class("btn", "btn-small").Type("button").Text("Enable notifications").
+				app.Span().Text(t.T("Get a notification when a visitor writes while Parley is in the background?")),
+				app.Button().Class("btn", "btn-small").Type("button").Text(t.T("Enable notifications")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActNotifications, true) }),
-				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text("Not now").
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text(t.T("Not now")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActNotifications, false) }),
 			)
 		}),
@@ -138,17 +149,18 @@ func (a *App) renderBanners() app.UI {
 // renderSidebar shows the connector filter, the offers and the session tabs.
 func (a *App) renderSidebar() app.UI {
 	d := a.desk
+	t := d.Msg
 	offers, chats, ended := d.VisibleOffers(), d.VisibleChats(), d.VisibleEnded()
 	conns := d.Connectors()
-	return app.Aside().Class("sidebar").Aria("label", "Offers and chats").Body(
+	return app.Aside().Class("sidebar").Aria("label", t.T("Offers and chats")).Body(
 		app.Div().Class("filter-box").Body(app.If(len(conns) > 1 || d.Filter != 0, func() app.UI {
 			return app.Label().Class("filter").Body(
-				app.Span().Text("Connector"),
+				app.Span().Text(t.T("Connector")),
 				app.Select().ID("connector-filter").OnChange(func(ctx app.Context, e app.Event) {
 					id, _ := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64)
 					ctx.NewActionWithValue(ActFilter, id)
 				}).Body(
-					app.Option().Value(0).Selected(d.Filter == 0).Text("All connectors"),
+					app.Option().Value(0).Selected(d.Filter == 0).Text(t.T("All connectors")),
 					app.Range(conns).Slice(func(i int) app.UI {
 						return app.Option().Value(conns[i].ID).Selected(conns[i].ID == d.Filter).Text(conns[i].Name)
 					}),
@@ -156,32 +168,32 @@ func (a *App) renderSidebar() app.UI {
 			)
 		})),
 		a.renderInvites(),
-		app.Section().Class("offers").Aria("label", "Chat requests").Body(
-			app.H2().Body(app.Text("Requests"), app.If(len(offers) > 0, func() app.UI {
-				return app.Span().Class("count").Text(len(offers))
+		app.Section().Class("offers").Aria("label", t.T("Chat requests")).Body(
+			app.H2().Body(app.Text(t.T("Requests")), app.If(len(offers) > 0, func() app.UI {
+				return app.Span().Class("count").Text(t.Int(int64(len(offers))))
 			})),
 			app.If(!d.ReceivesOffers() && d.Link == desk.LinkOnline, func() app.UI {
-				return app.P().Class("hint").Text("Your status does not receive chats. Choose a status such as Available to get requests.")
+				return app.P().Class("hint").Text(t.T("Your status does not receive chats. Choose a status such as Available to get requests."))
 			}),
 			app.If(len(offers) == 0 && d.ReceivesOffers(), func() app.UI {
-				return app.P().Class("empty").Text("No requests waiting.")
+				return app.P().Class("empty").Text(t.T("No requests waiting."))
 			}),
 			app.Range(offers).Slice(func(i int) app.UI { return a.renderOffer(offers[i]) }),
 		),
-		app.Nav().Class("sessions").Aria("label", "My chats").Body(
-			app.H2().Body(app.Text("My chats"), app.If(len(chats) > 0, func() app.UI {
-				return app.Span().Class("count").Text(len(chats))
+		app.Nav().Class("sessions").Aria("label", t.T("My chats")).Body(
+			app.H2().Body(app.Text(t.T("My chats")), app.If(len(chats) > 0, func() app.UI {
+				return app.Span().Class("count").Text(t.Int(int64(len(chats))))
 			})),
-			app.If(len(chats) == 0, func() app.UI { return app.P().Class("empty").Text("No active chats.") }),
+			app.If(len(chats) == 0, func() app.UI { return app.P().Class("empty").Text(t.T("No active chats.")) }),
 			app.Ul().Class("tabs").Body(
 				app.Range(chats).Slice(func(i int) app.UI { return a.renderTab(chats[i]) }),
 			),
 		),
 		a.renderVisitors(),
 		app.If(len(ended) > 0, func() app.UI {
-			return app.Section().Class("ended").Aria("label", "Recently ended chats").Body(
-				app.H2().Body(app.Text("Recently ended"), app.Span().Class("count").Text(len(ended))),
-				app.P().Class("ended-hint").Text("Ended chats leave this list by themselves after "+strconv.Itoa(int(desk.EndedKeep/time.Minute))+" minutes."),
+			return app.Section().Class("ended").Aria("label", t.T("Recently ended chats")).Body(
+				app.H2().Body(app.Text(t.T("Recently ended")), app.Span().Class("count").Text(t.Int(int64(len(ended))))),
+				app.P().Class("ended-hint").Text(t.N("Ended chats leave this list by themselves after {0} minute.", "Ended chats leave this list by themselves after {0} minutes.", int(desk.EndedKeep/time.Minute))),
 				app.Ul().Class("tabs").Body(
 					app.Range(ended).Slice(func(i int) app.UI { return a.renderTab(ended[i]) }),
 				),
@@ -193,13 +205,14 @@ func (a *App) renderSidebar() app.UI {
 
 // renderOffer shows one request with its countdown and the Accept and Decline buttons.
 func (a *App) renderOffer(o *desk.Offer) app.UI {
+	t := a.desk.Msg
 	left := o.Remaining(a.now)
 	urgent := left < 10e9
 	chat := o.Chat
-	return app.Article().Class("offer").ID("offer-"+chat).Aria("label", "Chat request from "+nameOf(o.Visitor)).Body(
+	return app.Article().Class("offer").ID("offer-"+chat).Aria("label", t.T("Chat request from {0}", nameOf(t, o.Visitor))).Body(
 		app.Div().Class("offer-head").Body(
-			app.Strong().Class("offer-name").Text(nameOf(o.Visitor)),
-			app.Span().Class(when(urgent, "offer-time urgent", "offer-time")...).Title("Time left to answer").Text(countdown(left)),
+			app.Strong().Class("offer-name").Text(nameOf(t, o.Visitor)),
+			app.Span().Class(when(urgent, "offer-time urgent", "offer-time")...).Title(t.T("Time left to answer")).Text(countdown(left)),
 		),
 		app.Div().Class("offer-meta").Body(
 			app.Span().Text(o.Connector),
@@ -208,29 +221,30 @@ func (a *App) renderOffer(o *desk.Offer) app.UI {
 		app.If(strings.TrimSpace(o.Question) != "", func() app.UI {
 			return app.P().Class("offer-question").Text(o.Question)
 		}),
-		renderOfferTransfer(o),
+		renderOfferTransfer(t, o),
 		app.Div().Class("bar").Aria("hidden", true).Body(
 			app.Div().Class("bar-fill").Style("width", "%.0f%%", o.Fraction(a.now)*100),
 		),
 		app.Div().Class("offer-actions").Body(
-			app.Button().Class("btn", "btn-accept").Type("button").Disabled(o.Answered).Text("Accept").
+			app.Button().Class("btn", "btn-accept").Type("button").Disabled(o.Answered).Text(t.T("Accept")).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActAccept, chat) }, app.EventScope(chat)),
-			app.Button().Class("btn", "btn-quiet").Type("button").Disabled(o.Answered).Text("Decline").
+			app.Button().Class("btn", "btn-quiet").Type("button").Disabled(o.Answered).Text(t.T("Decline")).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDecline, chat) }, app.EventScope(chat)),
 		),
 	)
 }
 
 // nameOf is a visitor's name or a stand-in.
-func nameOf(n string) string {
+func nameOf(t catalog.Printer, n string) string {
 	if strings.TrimSpace(n) == "" {
-		return "Visitor"
+		return t.T("Visitor")
 	}
 	return n
 }
 
 // renderTab shows one session tab: presence dot, name, time since the last reply, unread badge.
 func (a *App) renderTab(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	selected := c.ID == a.desk.Selected
 	id := c.ID
 	classes := []string{"tab"}
@@ -245,80 +259,81 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 	}
 	label := c.Title()
 	if c.Unread > 0 {
-		label += ", " + strconv.Itoa(c.Unread) + " unread"
+		label = t.N("{1}, {0} unread", "{1}, {0} unread", c.Unread, label)
 	}
 	waiting := c.WaitingForReply() && !c.Closed
 	return app.Li().Class("tab-item").Body(
 		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
-			app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(c)),
+			app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(t, c)),
 			app.Span().Class("tab-text").Body(
 				app.Span().Class("tab-name").Text(c.Title()),
-				app.Span().Class("tab-meta").Text(tabMeta(c)),
+				app.Span().Class("tab-meta").Text(tabMeta(t, c)),
 			),
 			app.If(!c.Closed, func() app.UI {
-				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title("Time since your last reply").Text(since(c.SinceReply(a.now)))
+				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title(t.T("Time since your last reply")).Text(since(t, c.SinceReply(a.now)))
 			}),
 			app.If(c.Unread > 0, func() app.UI {
-				return app.Span().Class("badge").Text(c.Unread)
+				return app.Span().Class("badge").Text(t.Int(int64(c.Unread)))
 			}),
 		),
 		app.If(c.Closed, func() app.UI {
-			return app.Button().Class("tab-remove").Type("button").Aria("label", "Remove the chat with "+c.Title()+" from the list").Title("Remove from list").Text("×").
+			return app.Button().Class("tab-remove").Type("button").Aria("label", t.T("Remove the chat with {0} from the list", c.Title())).Title(t.T("Remove from list")).Text("×").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
 		}),
 	)
 }
 
 // presenceText explains a presence colour.
-func presenceText(p string) string {
+func presenceText(t catalog.Printer, p string) string {
 	switch p {
 	case "active":
-		return "Visitor online"
+		return t.T("Visitor online")
 	case "away":
-		return "Visitor away"
+		return t.T("Visitor away")
 	case "inactive":
-		return "Waiting"
+		return t.T("Waiting")
 	}
-	return "Chat ended"
+	return t.T("Chat ended")
 }
 
 // renderPane shows the selected chat: header, conversation, typing and preview, composer.
 func (a *App) renderPane() app.UI {
 	c := a.desk.Current()
+	t := a.desk.Msg
 	if c == nil {
 		return app.Section().Class("pane", "pane-empty").Body(
 			app.Div().Class("empty-pane").Body(
-				app.H2().Text("No chat selected"),
-				app.P().Text("Accept a request or pick a chat on the left. Press Enter to send, Shift+Enter for a new line."),
+				app.H2().Text(t.T("No chat selected")),
+				app.P().Text(t.T("Accept a request or pick a chat on the left. Press Enter to send, Shift+Enter for a new line.")),
 			),
 		)
 	}
 	id := c.ID
-	pane := app.Section().Class("pane").Aria("label", "Chat with "+c.Title())
+	pane := app.Section().Class("pane").Aria("label", t.T("Chat with {0}", c.Title()))
 	if !c.Closed && !c.Noting() {
 		// Files dropped here are sent in this chat (the platform watches data-drop); not
 		// while writing a note: a file always goes to the visitor.
-		pane = pane.DataSet("drop", id).DataSet("drop-label", "Drop files to send them to "+c.Title())
+		pane = pane.DataSet("drop", id).DataSet("drop-label", t.T("Drop files to send them to {0}", c.Title()))
 	}
 	return pane.Body(
 		app.Header().Class("pane-head").Body(
 			app.Span().Class("avatar").Aria("hidden", true).Text(initials(c.Title())),
 			app.Div().Class("pane-title").Body(
 				app.H2().Body(
-					app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(c)),
+					app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(t, c)),
 					app.Text(c.Title()),
 				),
-				app.Span().Class("pane-meta").Text(tabMeta(c)+" · "+chatPresenceText(c)),
+				app.Span().Class("pane-meta").Text(tabMeta(t, c)+" · "+chatPresenceText(t, c)),
 			),
 			a.renderTeam(c),
 			app.Div().Class("spacer"),
 			app.If(!c.Closed && (c.Part() == protocol.PartOwner || c.Direct()), func() app.UI {
-				return app.Button().Class("btn", "btn-danger").Type("button").Text("Close chat").Title("End the chat; the visitor gets the goodbye text").
+				return app.Button().Class("btn", "btn-danger").Type("button").Text(t.T("Close chat")).Title(t.T("End the chat; the visitor gets the goodbye text")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
 			}),
 			app.If(c.Closed, func() app.UI {
-				return app.Button().Class("btn").Type("button").Text("Remove from list").
+				return app.Button().Class("btn").Type("button").Text(t.T("Remove from list")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismiss, id) }, app.EventScope(id))
 			}),
 			a.renderChatActions(c),
@@ -326,25 +341,25 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("pane-banners").Body(
 			app.If(!c.WarningUntil.IsZero() && !c.Closed, func() app.UI {
 				return app.Div().Class("banner", "banner-warn", "pane-banner").Role("status").
-					Text("The visitor is away. The chat closes in " + countdown(c.WarningUntil.Sub(a.now)) + " unless they come back.")
+					Text(t.T("The visitor is away. The chat closes in {0} unless they come back.", countdown(c.WarningUntil.Sub(a.now))))
 			}),
 			a.renderTransferStatus(c),
 		),
-		app.Ol().ID("messages").Class("messages").Aria("live", "polite").Aria("label", "Conversation").Body(
+		app.Ol().ID("messages").Class("messages").Aria("live", "polite").Aria("label", t.T("Conversation")).Body(
 			app.Range(c.Lines).Slice(func(i int) app.UI { return a.renderLine(c.Lines[i]) }),
 		),
 		app.Div().Class("activity").Body(
 			app.If(c.VisitorTyping && c.Preview == "", func() app.UI {
-				return app.P().Class("typing").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(c.Title()+" is typing…"))
+				return app.P().Class("typing").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(t.T("{0} is typing…", c.Title())))
 			}),
 			app.If(c.Preview != "", func() app.UI {
 				return app.Div().Class("preview").Body(
-					app.Span().Class("preview-label").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(c.Title()+" is typing (not sent yet)")),
+					app.Span().Class("preview-label").Body(app.Span().Class("typing-dots").Aria("hidden", true), app.Text(t.T("{0} is typing (not sent yet)", c.Title()))),
 					app.P().Class("preview-text").Text(c.Preview),
 				)
 			}),
-			renderColleaguesTyping(c),
-			renderWaiting(c),
+			renderColleaguesTyping(t, c),
+			renderWaiting(t, c),
 		),
 		// The uploads and the "Ask for…" card come and go in slots that stay, so that the
 		// composer after them keeps its place in the tree and is updated, not mounted anew.
@@ -352,7 +367,7 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("slot").Body(a.renderAsk(c)),
 		app.Div().Class("slot").Body(a.renderInvite(c)),
 		app.Div().Class("slot").Body(a.renderTransfer(c)),
-		&Composer{Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
+		&Composer{Msg: t, Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
 			Note: c.Noting(), CanReply: c.Writes(), Direct: c.Direct()},
 	)
 }
@@ -367,10 +382,11 @@ func agentName(u protocol.User) string {
 
 // renderLine shows one conversation line as a balloon (messages) or a centred notice.
 func (a *App) renderLine(l desk.Line) app.UI {
+	t := a.desk.Msg
 	if l.Kind == desk.LineEvent {
 		return app.Li().Class("line", "notice").Body(
 			app.Span().Text(l.Text),
-			app.Time().Class("when").Text(clock(l.At, a.now)),
+			app.Time().Class("when").Text(t.Clock(l.At, a.now)),
 		)
 	}
 	role := string(l.Role)
@@ -392,28 +408,28 @@ func (a *App) renderLine(l desk.Line) app.UI {
 	}
 	name := l.Name
 	if name == "" {
-		name = map[string]string{"visitor": "Visitor", "agent": "Agent", "system": "Parley"}[role]
+		name = map[string]string{"visitor": t.T("Visitor"), "agent": t.T("Agent"), "system": AppBrand}[role]
 	}
 	return app.Li().Class(classes...).Body(
 		app.Div().Class("balloon").Body(
 			app.Div().Class("meta").Body(
 				app.If(l.Internal, func() app.UI {
-					return app.Span().Class("note-label").Title("Only agents see this; the visitor does not").Text("Internal note")
+					return app.Span().Class("note-label").Title(t.T("Only agents see this; the visitor does not")).Text(t.T("Internal note"))
 				}),
 				app.Span().Class("who").Text(name),
-				app.Time().Class("when").Text(clock(l.At, a.now)),
+				app.Time().Class("when").Text(t.Clock(l.At, a.now)),
 			),
 			app.If(l.File == nil || strings.TrimSpace(l.Text) != "" && l.Text != l.File.Name, func() app.UI {
 				return app.Div().Class("text").Text(l.Text)
 			}),
-			app.If(l.File != nil, func() app.UI { return renderFile(l.File) }),
-			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text("Sending…") }),
+			app.If(l.File != nil, func() app.UI { return renderFile(t, l.File) }),
+			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text(t.T("Sending…")) }),
 			app.If(l.Failed, func() app.UI {
 				chat, id := a.desk.Selected, l.ClientID
 				return app.Div().Class("state").Body(
-					app.Text("Not sent: "+l.Error),
+					app.Text(t.T("Not sent: {0}", l.Error)),
 					app.If(l.File != nil, func() app.UI {
-						return app.Button().Class("btn", "btn-small", "btn-link").Type("button").Text("Retry").
+						return app.Button().Class("btn", "btn-small", "btn-link").Type("button").Text(t.T("Retry")).
 							OnClick(func(ctx app.Context, e app.Event) {
 								ctx.NewActionWithValue(ActResendFile, FileRef{Chat: chat, ID: id})
 							}, app.EventScope(id))
@@ -426,7 +442,7 @@ func (a *App) renderLine(l desk.Line) app.UI {
 
 // renderFile shows a shared file: an icon (a thumbnail for pictures), the name as a download
 // link and the size. Only the server's own file paths become links.
-func renderFile(f *protocol.File) app.UI {
+func renderFile(t catalog.Printer, f *protocol.File) app.UI {
 	href := desk.FileHref(f.URL)
 	body := []app.UI{
 		app.If(href != "" && desk.IsImage(f.ContentType), func() app.UI {
@@ -436,15 +452,15 @@ func renderFile(f *protocol.File) app.UI {
 		}),
 		app.Span().Class("file-name").Text(f.Name),
 	}
-	size := app.If(desk.FileSize(f.Size) != "", func() app.UI {
-		return app.Span().Class("file-size").Text(desk.FileSize(f.Size))
+	size := app.If(t.Size(f.Size) != "", func() app.UI {
+		return app.Span().Class("file-size").Text(t.Size(f.Size))
 	})
 	if href == "" {
-		return app.Div().Class("file", "file-unlinked").Title("This file cannot be opened from here").Body(append(body, size)...)
+		return app.Div().Class("file", "file-unlinked").Title(t.T("This file cannot be opened from here")).Body(append(body, size)...)
 	}
 	return app.Div().Class(when(desk.IsImage(f.ContentType), "file file-image", "file")...).Body(
 		app.A().Class("file-link").Href(href).Target("_blank").Rel("noopener").Download(f.Name).
-			Title("Download "+f.Name).Body(body...),
+			Title(t.T("Download {0}", f.Name)).Body(body...),
 		size,
 	)
 }
@@ -467,22 +483,23 @@ func fileIcon(contentType string) string {
 // renderUploads shows, next to the composer, the files on their way into the chat and those
 // that failed, with the server's reason, Retry (when it may help) and Remove.
 func (a *App) renderUploads(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	if len(c.Uploads) == 0 {
 		return nil
 	}
 	chat := c.ID
-	return app.Ul().Class("uploads").Aria("label", "Files being sent").Body(
+	return app.Ul().Class("uploads").Aria("label", t.T("Files being sent")).Body(
 		app.Range(c.Uploads).Slice(func(i int) app.UI {
 			u := c.Uploads[i]
 			ref := FileRef{Chat: chat, ID: u.ID}
 			size := ""
-			if s := desk.FileSize(u.Size); s != "" {
+			if s := t.Size(u.Size); s != "" {
 				size = " (" + s + ")"
 			}
 			if !u.Failed {
-				text := "Waiting to send " + u.Name + size + "…"
+				text := t.T("Waiting to send {0}{1}…", u.Name, size)
 				if u.Busy {
-					text = "Sending " + u.Name + size + "…"
+					text = t.T("Sending {0}{1}…", u.Name, size)
 				}
 				return app.Li().Class(when(u.Busy, "upload busy", "upload")...).Role("status").Body(
 					app.Span().Class("file-icon").Body(icon(fileIcon(u.ContentType))),
@@ -492,14 +509,14 @@ func (a *App) renderUploads(c *desk.Chat) app.UI {
 			return app.Li().Class("upload", "failed").Role("alert").Body(
 				app.Span().Class("file-icon").Body(icon(iconWarning)),
 				app.Span().Class("upload-text").Body(
-					app.Strong().Text(u.Name+" was not sent."),
+					app.Strong().Text(t.T("{0} was not sent.", u.Name)),
 					app.Text(" "+u.Error),
 				),
 				app.If(u.Retry, func() app.UI {
-					return app.Button().Class("btn", "btn-small").Type("button").Text("Retry").
+					return app.Button().Class("btn", "btn-small").Type("button").Text(t.T("Retry")).
 						OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActRetryUpload, ref) }, app.EventScope(u.ID))
 				}),
-				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text("Remove").Aria("label", "Remove "+u.Name).
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Text(t.T("Remove")).Aria("label", t.T("Remove {0}", u.Name)).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActDismissUpload, ref) }, app.EventScope(u.ID)),
 			)
 		}),
@@ -509,34 +526,35 @@ func (a *App) renderUploads(c *desk.Chat) app.UI {
 // renderDetails shows the visitor's details and their earlier chats.
 func (a *App) renderDetails() app.UI {
 	c := a.desk.Current()
+	t := a.desk.Msg
 	if c == nil {
-		return app.Aside().Class("details").Aria("label", "Visitor details")
+		return app.Aside().Class("details").Aria("label", t.T("Visitor details"))
 	}
 	if c.Direct() {
-		return renderDirectDetails(c)
+		return renderDirectDetails(t, c)
 	}
 	v := c.Visitor
 	rows := []app.UI{
-		row("Name", v.Name), row("E-mail", v.Email), row("Phone", v.Phone), row("Customer", v.CustomerID),
-		row("Language", strings.ToUpper(v.Lang)), row("Browser", browserName(v.UserAgent)),
+		row(t.T("Name"), v.Name), row(t.T("E-mail"), v.Email), row(t.T("Phone"), v.Phone), row(t.T("Customer"), v.CustomerID),
+		row(t.T("Language"), strings.ToUpper(v.Lang)), row(t.T("Browser"), browserName(t, v.UserAgent)),
 	}
 	prev := a.previous[c.ID]
-	return app.Aside().Class("details").Aria("label", "Visitor details").Body(
-		app.H2().Text("Visitor"),
+	return app.Aside().Class("details").Aria("label", t.T("Visitor details")).Body(
+		app.H2().Text(t.T("Visitor")),
 		app.Dl().Class("facts").Body(rows...),
 		app.If(v.Page != "", func() app.UI {
 			return app.Div().Class("fact-block").Body(
-				app.H3().Text("Page"),
+				app.H3().Text(t.T("Page")),
 				app.P().Class("url").Title(v.Page).Text(v.Page),
 				app.If(v.Referrer != "", func() app.UI {
-					return app.P().Class("url", "muted").Title(v.Referrer).Text("from " + v.Referrer)
+					return app.P().Class("url", "muted").Title(v.Referrer).Text(t.T("from {0}", v.Referrer))
 				}),
 			)
 		}),
-		dataBlock("Identity data (pdata)", v.PData),
-		dataBlock("Extra data (udata)", v.UData),
-		renderFields(c),
-		app.H2().Text("Earlier chats"),
+		dataBlock(t.T("Identity data (pdata)"), v.PData),
+		dataBlock(t.T("Extra data (udata)"), v.UData),
+		renderFields(t, c),
+		app.H2().Text(t.T("Earlier chats")),
 		a.renderPrevious(prev),
 	)
 }
@@ -569,30 +587,31 @@ func dataBlock(title string, m map[string]string) app.UI {
 
 // renderPrevious shows the last messages of the visitor's earlier chats.
 func (a *App) renderPrevious(p *previousState) app.UI {
+	t := a.desk.Msg
 	switch {
 	case p == nil || p.loading:
-		return app.P().Class("muted").Text("Loading…")
+		return app.P().Class("muted").Text(t.T("Loading…"))
 	case p.err != "":
 		return app.P().Class("muted").Text(p.err)
 	case len(p.data.Chats) == 0:
-		return app.P().Class("muted").Text("No earlier chats with this visitor.")
+		return app.P().Class("muted").Text(t.T("No earlier chats with this visitor."))
 	}
 	chats := p.data.Chats
 	return app.Div().Class("previous").Body(
 		app.Range(chats).Slice(func(i int) app.UI {
 			pc := chats[i]
-			label := clock(pc.CreatedAt, a.now)
+			label := t.Clock(pc.CreatedAt, a.now)
 			if pc.Connector != "" {
 				label += " · " + pc.Connector
 			}
 			return app.Details().Class("prev-chat").Open(i == 0).Body(
-				app.Summary().Text(label+" · "+strconv.Itoa(len(pc.Messages))+" messages"),
+				app.Summary().Text(label+" · "+t.N("{0} message", "{0} messages", len(pc.Messages))),
 				app.Ol().Class("prev-lines").Body(
 					app.Range(pc.Messages).Slice(func(j int) app.UI {
 						m := pc.Messages[j]
 						return app.Li().Class("prev-line", "from-"+string(m.Role)).Body(
-							app.Span().Class("who").Text(nameOrRole(m.Name, m.Role)),
-							app.Time().Class("when").Text(clock(m.At, a.now)),
+							app.Span().Class("who").Text(nameOrRole(t, m.Name, m.Role)),
+							app.Time().Class("when").Text(t.Clock(m.At, a.now)),
 							app.Div().Class("text").Text(m.Text),
 						)
 					}),
@@ -603,17 +622,17 @@ func (a *App) renderPrevious(p *previousState) app.UI {
 }
 
 // nameOrRole names a sender of an earlier chat.
-func nameOrRole(name string, r protocol.Role) string {
+func nameOrRole(t catalog.Printer, name string, r protocol.Role) string {
 	if name != "" {
 		return name
 	}
 	switch r {
 	case protocol.RoleVisitor:
-		return "Visitor"
+		return t.T("Visitor")
 	case protocol.RoleAgent:
-		return "Agent"
+		return t.T("Agent")
 	}
-	return "Parley"
+	return AppBrand
 }
 
 // when returns the space-separated classes yes or no, as Class arguments.

@@ -127,22 +127,24 @@ func (a *App) superviseOpened(ev protocol.Event) {
 // renderSuperviseNav is the top bar's switch between the agent's own chats and all chats,
 // for supervisors and administrators only.
 func (a *App) renderSuperviseNav() app.UI {
+	t := a.desk.Msg
 	if !a.desk.MaySupervise() {
 		return nil
 	}
 	open := a.supervising
-	return app.Nav().Class("views").Aria("label", "Views").Body(
+	return app.Nav().Class("views").Aria("label", t.T("Views")).Body(
 		app.Button().ID("nav-desk").Class(when(!open, "btn btn-small view-tab view-current", "btn btn-small view-tab")...).Type("button").
-			Aria("pressed", fmt.Sprint(!open)).Text("My chats").
+			Aria("pressed", fmt.Sprint(!open)).Text(t.T("My chats")).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSupervise, false) }),
 		app.Button().ID("nav-supervise").Class(when(open, "btn btn-small view-tab view-current", "btn btn-small view-tab")...).Type("button").
-			Aria("pressed", fmt.Sprint(open)).Title("Every open chat of your team, live").Text("All chats").
+			Aria("pressed", fmt.Sprint(open)).Title(t.T("Every open chat of your team, live")).Text(t.T("All chats")).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSupervise, true) }),
 	)
 }
 
 // renderSupervise is the "All chats" view: nil while the desk is shown.
 func (a *App) renderSupervise() app.UI {
+	t := a.desk.Msg
 	if !a.supervising {
 		return nil
 	}
@@ -157,23 +159,23 @@ func (a *App) renderSupervise() app.UI {
 	summary := fmt.Sprintf("%d open, %d waiting for an agent", len(rows), waiting)
 	return app.Main().ID("supervise").Class("supervise").Aria("labelledby", "supervise-title").Body(
 		app.Div().Class("supervise-head").Body(
-			app.H2().ID("supervise-title").TabIndex(-1).Text("All open chats"),
+			app.H2().ID("supervise-title").TabIndex(-1).Text(t.T("All open chats")),
 			app.Span().Class("supervise-count").Role("status").Aria("live", "polite").Text(either(d.SupervisedLoaded(), summary, "Loading…")),
 		),
 		app.If(d.SupervisedLoaded() && len(rows) == 0, func() app.UI {
-			return app.P().Class("supervise-empty").Text("No open chats right now. New ones appear here as they come.")
+			return app.P().Class("supervise-empty").Text(t.T("No open chats right now. New ones appear here as they come."))
 		}),
 		app.If(len(rows) > 0, func() app.UI {
 			return app.Table().ID("supervise-table").Class("supervise-table").Body(
-				app.Caption().Class("visually-hidden").Text("Every open chat of your team, waiting ones first"),
+				app.Caption().Class("visually-hidden").Text(t.T("Every open chat of your team, waiting ones first")),
 				app.THead().Body(app.Tr().Body(
-					app.Th().Scope("col").Text("Visitor"),
-					app.Th().Scope("col").Text("State"),
-					app.Th().Scope("col").Text("Connector · group"),
-					app.Th().Scope("col").Text("Agents"),
-					app.Th().Scope("col").Text("Waited"),
-					app.Th().Scope("col").Text("Last activity"),
-					app.Th().Scope("col").Body(app.Span().Class("visually-hidden").Text("Actions")),
+					app.Th().Scope("col").Text(t.T("Visitor")),
+					app.Th().Scope("col").Text(t.T("State")),
+					app.Th().Scope("col").Text(t.T("Connector · group")),
+					app.Th().Scope("col").Text(t.T("Agents")),
+					app.Th().Scope("col").Text(t.T("Waited")),
+					app.Th().Scope("col").Text(t.T("Last activity")),
+					app.Th().Scope("col").Body(app.Span().Class("visually-hidden").Text(t.T("Actions"))),
 				)),
 				app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI { return a.renderSupervised(rows[i]) })),
 			)
@@ -183,6 +185,7 @@ func (a *App) renderSupervise() app.UI {
 
 // renderSupervised is one chat of the list.
 func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
+	t := a.desk.Msg
 	d := a.desk
 	id := r.ID
 	visitor := r.Visitor
@@ -197,29 +200,29 @@ func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
 	for _, p := range r.Agents {
 		n := p.Name
 		if p.As != protocol.PartOwner {
-			n += " (" + desk.PartName(p.As) + ")"
+			n += " (" + desk.PartName(a.desk.Msg, p.As) + ")"
 		}
 		agents = append(agents, n)
 	}
 	mine := d.Chat(id) != nil && !d.Chat(id).Closed
-	openLabel := "Open as observer"
+	openLabel := t.T("Open as observer")
 	if mine {
 		openLabel = "Show"
 	}
 	return app.Tr().ID("sup-"+id).Class("sup-row", "sup-"+r.Phase).DataSet("chat", id).Body(
 		app.Th().Scope("row").Class("sup-visitor").Text(visitor),
-		app.Td().Body(app.Span().Class("phase", "phase-"+r.Phase).Text(desk.PhaseText(r))),
+		app.Td().Body(app.Span().Class("phase", "phase-"+r.Phase).Text(desk.PhaseText(a.desk.Msg, r))),
 		app.Td().Text(where),
 		app.Td().Class("sup-agents").Text(either(len(agents) > 0, strings.Join(agents, ", "), "—")),
 		app.Td().Class("sup-waited").Text(countdown(desk.Waited(r, a.now))),
-		app.Td().Class("sup-activity").Text(since(a.now.Sub(r.LastActivity))),
+		app.Td().Class("sup-activity").Text(since(a.desk.Msg, a.now.Sub(r.LastActivity))),
 		app.Td().Class("sup-actions").Body(app.Div().Class("sup-buttons").Body(
 			app.Button().Class("btn", "btn-small", "sup-observe").Type("button").
 				Aria("label", openLabel+": chat with "+visitor).Text(openLabel).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActObserve, id) }, app.EventScope(id)),
 			app.Button().Class("btn", "btn-small", "btn-primary", "sup-takeover").Type("button").Disabled(!d.MayTakeOver(id)).
-				Aria("label", "Take over the chat with "+visitor).Title("Make this chat yours; its agent is told and leaves it").
-				Text(either(d.Taking(id), "Taking over…", "Take over")).
+				Aria("label", "Take over the chat with "+visitor).Title(t.T("Make this chat yours; its agent is told and leaves it")).
+				Text(either(d.Taking(id), t.T("Taking over…"), t.T("Take over"))).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTakeOver, id) }, app.EventScope(id)),
 		)),
 	)
@@ -243,13 +246,14 @@ func (a *App) renderMonitor(c *desk.Chat) app.UI {
 
 // renderTakeOver is the take-over button in the header of a chat a supervisor reads along.
 func (a *App) renderTakeOver(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	if c.Closed || c.Part() == protocol.PartOwner || !a.desk.MaySupervise() {
 		return nil
 	}
 	id := c.ID
 	return app.Button().ID("takeover-button").Class("btn", "btn-small", "btn-primary").Type("button").Disabled(!a.desk.MayTakeOver(id)).
-		Title("Make this chat yours; its agent is told and leaves it").
-		Text(either(a.desk.Taking(id), "Taking over…", "Take over")).
+		Title(t.T("Make this chat yours; its agent is told and leaves it")).
+		Text(either(a.desk.Taking(id), t.T("Taking over…"), t.T("Take over"))).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTakeOver, id) }, app.EventScope(id))
 }
 

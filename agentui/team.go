@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -123,6 +124,7 @@ func (a *App) onInvite(ctx app.Context, act app.Action) {
 
 // loadColleagues fetches the tenant's agents with their presence for the invitation picker.
 func (a *App) loadColleagues(ctx app.Context) {
+	t := a.desk.Msg
 	if a.desk.ColleaguesState == "loading" {
 		return
 	}
@@ -133,11 +135,11 @@ func (a *App) loadColleagues(ctx app.Context) {
 			var list []desk.Colleague
 			switch {
 			case err != nil:
-				a.desk.SetColleagues(nil, "Your colleagues could not be loaded. Check your connection and try again.")
+				a.desk.SetColleagues(nil, t.T("Your colleagues could not be loaded. Check your connection and try again."))
 			case status != 200:
-				a.desk.SetColleagues(nil, apiMessage(body, "Your colleagues could not be loaded."))
+				a.desk.SetColleagues(nil, apiMessage(body, t.T("Your colleagues could not be loaded.")))
 			case json.Unmarshal(body, &list) != nil:
-				a.desk.SetColleagues(nil, "Your colleagues could not be read.")
+				a.desk.SetColleagues(nil, t.T("Your colleagues could not be read."))
 			default:
 				a.desk.SetColleagues(list, "")
 			}
@@ -149,28 +151,29 @@ func (a *App) loadColleagues(ctx app.Context) {
 // renderInvites shows the invitations into colleagues' chats, each like an offer: who
 // invites, with which visitor, in which part, the time left, Accept and Decline.
 func (a *App) renderInvites() app.UI {
+	t := a.desk.Msg
 	invites := a.desk.Invites
 	if len(invites) == 0 {
 		return nil
 	}
-	return app.Section().Class("invites").Aria("label", "Invitations").Body(
-		app.H2().Body(app.Text("Invitations"), app.Span().Class("count").Text(len(invites))),
+	return app.Section().Class("invites").Aria("label", t.T("Invitations")).Body(
+		app.H2().Body(app.Text(t.T("Invitations")), app.Span().Class("count").Text(t.Int(int64(len(invites))))),
 		app.Range(invites).Slice(func(i int) app.UI {
 			inv := invites[i]
 			chat := inv.ChatID()
 			left := inv.Remaining(a.now)
-			visitor := nameOf(inv.Chat.Visitor.Name)
-			return app.Article().Class("offer", "invite").ID("invite-"+chat).Aria("label", inv.From.Name+" invites you to the chat with "+visitor).Body(
+			visitor := nameOf(t, inv.Chat.Visitor.Name)
+			return app.Article().Class("offer", "invite").ID("invite-"+chat).Aria("label", t.T("{0} invites you to the chat with {1}", inv.From.Name, visitor)).Body(
 				app.Div().Class("offer-head").Body(
-					app.Strong().Class("offer-name").Text(inv.From.Name+" invites you"),
-					app.Span().Class(when(left < 10e9, "offer-time urgent", "offer-time")...).Title("Time left to answer").Text(countdown(left)),
+					app.Strong().Class("offer-name").Text(t.T("{0} invites you", inv.From.Name)),
+					app.Span().Class(when(left < 10e9, "offer-time urgent", "offer-time")...).Title(t.T("Time left to answer")).Text(countdown(left)),
 				),
-				app.If(isDirectInvite(inv), func() app.UI { return directInviteText(inv) }).Else(func() app.UI {
+				app.If(isDirectInvite(inv), func() app.UI { return directInviteText(t, inv) }).Else(func() app.UI {
 					return app.P().Class("invite-what").Body(
-						app.Text("to the chat with "),
+						app.Text(t.T("to the chat with ")),
 						app.Strong().Text(visitor),
-						app.Text(" as "),
-						app.Span().Class("part", "part-"+string(inv.As)).Text(desk.PartName(inv.As)),
+						app.Text(t.T(" as ")),
+						app.Span().Class("part", "part-"+string(inv.As)).Text(desk.PartName(a.desk.Msg, inv.As)),
 					)
 				}),
 				app.Div().Class("offer-meta").Body(app.Span().Text(inv.Chat.Connector)),
@@ -178,11 +181,11 @@ func (a *App) renderInvites() app.UI {
 					app.Div().Class("bar-fill").Style("width", "%.0f%%", inv.Fraction(a.now)*100),
 				),
 				app.Div().Class("offer-actions").Body(
-					app.Button().Class("btn", "btn-accept").Type("button").Disabled(inv.Answered).Text("Accept").
-						Aria("label", "Accept the invitation to the chat with "+visitor).
+					app.Button().Class("btn", "btn-accept").Type("button").Disabled(inv.Answered).Text(t.T("Accept")).
+						Aria("label", t.T("Accept the invitation to the chat with {0}", visitor)).
 						OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActInviteAccept, chat) }, app.EventScope(chat)),
-					app.Button().Class("btn", "btn-quiet").Type("button").Disabled(inv.Answered).Text("Decline").
-						Aria("label", "Decline the invitation to the chat with "+visitor).
+					app.Button().Class("btn", "btn-quiet").Type("button").Disabled(inv.Answered).Text(t.T("Decline")).
+						Aria("label", t.T("Decline the invitation to the chat with {0}", visitor)).
 						OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActInviteDecline, chat) }, app.EventScope(chat)),
 				),
 			)
@@ -193,36 +196,37 @@ func (a *App) renderInvites() app.UI {
 // renderTeam shows, in the chat's header, the agent's own part when they do not own the chat,
 // the other agents in it with theirs, and the invitations that await an answer.
 func (a *App) renderTeam(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	if c.Direct() { // the two agents are the chat; its title names the colleague
 		return nil
 	}
 	others := c.Colleagues(a.desk.User.ID)
-	label := desk.PartLabel(c.Part())
+	label := desk.PartLabel(t, c.Part())
 	if label == "" && len(others) == 0 && len(c.Invited) == 0 {
 		return nil
 	}
 	return app.Div().ID("chat-team").Class("team").Body(
 		app.If(label != "", func() app.UI {
 			return app.Span().ID("my-part").Class("part", "part-"+string(c.Part()), "my-part").
-				Title(partHelp(c.Part())).Text(label)
+				Title(partHelp(t, c.Part())).Text(label)
 		}),
 		app.If(len(others) > 0, func() app.UI {
-			return app.Ul().Class("team-list").Aria("label", "Agents in this chat").Body(
+			return app.Ul().Class("team-list").Aria("label", t.T("Agents in this chat")).Body(
 				app.Range(others).Slice(func(i int) app.UI {
 					p := others[i]
-					return app.Li().Class("agent-chip").Title(p.Name+" is "+article(p.As)+" in this chat").Body(
+					return app.Li().Class("agent-chip").Title(partOf(t, p.Name, p.As)).Body(
 						app.Span().Class("avatar", "avatar-small").Aria("hidden", true).Text(initials(p.Name)),
 						app.Span().Class("agent-name").Text(p.Name),
-						app.Span().Class("part", "part-"+string(p.As)).Text(desk.PartName(p.As)),
+						app.Span().Class("part", "part-"+string(p.As)).Text(desk.PartName(t, p.As)),
 					)
 				}),
 			)
 		}),
 		app.Range(c.Invited).Slice(func(i int) app.UI {
 			s := c.Invited[i]
-			text := "Inviting " + s.Name + "…"
+			text := t.T("Inviting {0}…", s.Name)
 			if s.Acked {
-				text = s.Name + " invited as " + desk.PartName(s.As) + ", waiting for an answer"
+				text = t.T("{0} invited as {1}, waiting for an answer", s.Name, desk.PartName(t, s.As))
 			}
 			return app.Span().Class("invited").Role("status").Text(text)
 		}),
@@ -230,31 +234,36 @@ func (a *App) renderTeam(c *desk.Chat) app.UI {
 }
 
 // partHelp explains the agent's own part.
-func partHelp(p protocol.Part) string {
+func partHelp(t catalog.Printer, p protocol.Part) string {
 	switch p {
 	case protocol.PartObserver:
-		return "You read along; the visitor does not see you. You can write internal notes."
+		return t.T("You read along; the visitor does not see you. You can write internal notes.")
 	case protocol.PartParticipant:
-		return "You write to the visitor beside the chat's owner."
+		return t.T("You write to the visitor beside the chat's owner.")
 	case protocol.PartSupervisor:
-		return "You supervise this chat; the visitor does not see you."
+		return t.T("You supervise this chat; the visitor does not see you.")
 	}
 	return ""
 }
 
-// article names a part with its article ("an observer").
-func article(p protocol.Part) string {
-	n := desk.PartName(p)
-	switch n {
-	case "owner", "observer":
-		return "an " + n
+// partOf says what part a colleague has in the chat, as a whole sentence so that each
+// language words it its own way.
+func partOf(t catalog.Printer, name string, p protocol.Part) string {
+	switch p {
+	case protocol.PartObserver:
+		return t.T("{0} is an observer in this chat", name)
+	case protocol.PartParticipant:
+		return t.T("{0} is a participant in this chat", name)
+	case protocol.PartSupervisor:
+		return t.T("{0} is a supervisor in this chat", name)
 	}
-	return "a " + n
+	return t.T("{0} owns this chat", name)
 }
 
 // renderTeamActions are the chat's actions for working together: invite a colleague; for an
 // agent who joined, switch between observer and participant, and leave.
 func (a *App) renderTeamActions(c *desk.Chat) []app.UI {
+	t := a.desk.Msg
 	if c.Closed || c.Direct() { // two agents alone: Close chat ends it
 		return nil
 	}
@@ -263,7 +272,7 @@ func (a *App) renderTeamActions(c *desk.Chat) []app.UI {
 	if a.desk.MayInvite(c) {
 		out = append(out, app.Button().ID("invite-button").Class("btn", "btn-small").Type("button").
 			Aria("expanded", strconv.FormatBool(c.InviteForm != nil)).Aria("controls", "invite-card").
-			Title("Ask a colleague into this chat, to read along or to help").Text("Invite a colleague").
+			Title(t.T("Ask a colleague into this chat, to read along or to help")).Text(t.T("Invite a colleague")).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActInviteForm, id) }, app.EventScope(id)))
 	}
 	part := c.Part()
@@ -273,20 +282,20 @@ func (a *App) renderTeamActions(c *desk.Chat) []app.UI {
 	busy := c.Switching != "" || c.Leaving
 	if part != protocol.PartParticipant {
 		out = append(out, app.Button().ID("join-participant").Class("btn", "btn-small").Type("button").Disabled(busy).
-			Title("Write to the visitor too; the visitor sees you join").Text("Switch to participant").
+			Title(t.T("Write to the visitor too; the visitor sees you join")).Text(t.T("Switch to participant")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewActionWithValue(ActJoin, JoinRequest{Chat: id, As: protocol.PartParticipant})
 			}, app.EventScope(id)))
 	}
 	if part != protocol.PartObserver {
 		out = append(out, app.Button().ID("join-observer").Class("btn", "btn-small").Type("button").Disabled(busy).
-			Title("Only read along and write internal notes; the visitor no longer sees you").Text("Switch to observer").
+			Title(t.T("Only read along and write internal notes; the visitor no longer sees you")).Text(t.T("Switch to observer")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewActionWithValue(ActJoin, JoinRequest{Chat: id, As: protocol.PartObserver})
 			}, app.EventScope(id)))
 	}
 	out = append(out, app.Button().ID("leave-button").Class("btn", "btn-small").Type("button").Disabled(busy).
-		Title("Leave this chat; its owner goes on with it").Text("Leave chat").
+		Title(t.T("Leave this chat; its owner goes on with it")).Text(t.T("Leave chat")).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActLeave, id) }, app.EventScope(id)))
 	return out
 }
@@ -295,6 +304,7 @@ func (a *App) renderTeamActions(c *desk.Chat) []app.UI {
 // cannot be invited are listed with the reason, not offered), the part, Invite and Cancel.
 // Escape closes it.
 func (a *App) renderInvite(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	f := c.InviteForm
 	if f == nil {
 		return nil
@@ -339,8 +349,8 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 			}
 		}).Body(
 		app.Div().Class("ask-head").Body(
-			app.H3().ID("invite-title").Text("Invite a colleague"),
-			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Close").Title("Close (Esc)").Text("×").
+			app.H3().ID("invite-title").Text(t.T("Invite a colleague")),
+			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Close")).Title(t.T("Close (Esc)")).Text("×").
 				OnClick(func(ctx app.Context, e app.Event) { a.closeInvite(id) }),
 		),
 		app.Form().ID("invite-form").Class("invite-form").NoValidate(true).DataSet("prevent-submit", true).
@@ -350,11 +360,11 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 				ctx.NewActionWithValue(ActInvite, InviteRequest{Chat: id, Who: w, As: p})
 			}).Body(
 			app.Label().Class("invite-row").For("invite-who").Body(
-				app.Span().Text("Colleague"),
+				app.Span().Text(t.T("Colleague")),
 				app.Select().ID("invite-who").Aria("describedby", "invite-state").
 					OnChange(func(ctx app.Context, e app.Event) { w, p := pick(ctx); a.desk.EditInvite(id, w, p) }).Body(
 					app.If(!ready || len(choices) == 0, func() app.UI {
-						return app.Option().Value(0).Text(map[bool]string{true: "Loading your colleagues…", false: "Nobody to invite"}[state == "loading" || state == ""])
+						return app.Option().Value(0).Text(map[bool]string{true: t.T("Loading your colleagues…"), false: t.T("Nobody to invite")}[state == "loading" || state == ""])
 					}),
 					app.Range(choices).Slice(func(i int) app.UI {
 						ch := choices[i]
@@ -363,16 +373,16 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 				),
 			),
 			app.P().ID("invite-state").Class(when(!ready && state != "loading" && state != "", "ask-error", "muted")...).
-				Role("status").Text(inviteStateText(state, len(a.desk.Colleagues) > 0, choices)),
+				Role("status").Text(inviteStateText(t, state, len(a.desk.Colleagues) > 0, choices)),
 			app.Div().Class("invite-parts").Role("radiogroup").Aria("labelledby", "invite-as-label").Body(
-				app.Span().ID("invite-as-label").Class("invite-parts-label").Text("As"),
+				app.Span().ID("invite-as-label").Class("invite-parts-label").Text(t.T("As")),
 				radio(protocol.PartObserver, "Observer", "reads along and writes internal notes; the visitor does not see them"),
 				radio(protocol.PartParticipant, "Participant", "writes to the visitor too"),
 			),
 			app.If(f.Error != "", func() app.UI { return app.P().Class("ask-error").Role("alert").Text(f.Error) }),
 			app.Div().Class("ask-actions").Body(
-				app.Button().ID("invite-send").Class("btn", "btn-primary").Type("submit").Disabled(!ready).Text("Invite"),
-				app.Button().Class("btn", "btn-quiet").Type("button").Text("Cancel").
+				app.Button().ID("invite-send").Class("btn", "btn-primary").Type("submit").Disabled(!ready).Text(t.T("Invite")),
+				app.Button().Class("btn", "btn-quiet").Type("button").Text(t.T("Cancel")).
 					OnClick(func(ctx app.Context, e app.Event) { a.closeInvite(id) }),
 			),
 		),
@@ -380,12 +390,12 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 }
 
 // inviteStateText says what the picker holds, or why it is empty.
-func inviteStateText(state string, had bool, choices []desk.InviteChoice) string {
+func inviteStateText(t catalog.Printer, state string, had bool, choices []desk.InviteChoice) string {
 	switch {
 	case state == "loading" && had:
-		return "Checking who is signed in…"
+		return t.T("Checking who is signed in…")
 	case state == "" || state == "loading":
-		return "Loading your colleagues…"
+		return t.T("Loading your colleagues…")
 	case state != "ready":
 		return state
 	}
@@ -397,16 +407,16 @@ func inviteStateText(state string, had bool, choices []desk.InviteChoice) string
 	}
 	switch {
 	case len(choices) == 0:
-		return "Your organisation has no other agents."
+		return t.T("Your organisation has no other agents.")
 	case online == 0:
-		return "None of your colleagues can be invited now: only those signed in can."
+		return t.T("None of your colleagues can be invited now: only those signed in can.")
 	}
-	return "Only colleagues who are signed in can be invited."
+	return t.T("Only colleagues who are signed in can be invited.")
 }
 
 // renderColleaguesTyping says who else is writing in the chat; a colleague writing to the
 // visitor stands out, so that two agents do not answer at once.
-func renderColleaguesTyping(c *desk.Chat) app.UI {
+func renderColleaguesTyping(t catalog.Printer, c *desk.Chat) app.UI {
 	text, replying := c.ColleaguesTyping()
 	if text == "" {
 		return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/shared/api"
 )
@@ -91,6 +92,7 @@ func (a *App) onTransfer(ctx app.Context, act app.Action) {
 
 // loadTargets fetches the tenant's groups and connectors for the transfer card.
 func (a *App) loadTargets(ctx app.Context) {
+	t := a.desk.Msg
 	if a.desk.TargetsState == "loading" {
 		return
 	}
@@ -98,16 +100,16 @@ func (a *App) loadTargets(ctx app.Context) {
 	ctx.Async(func() {
 		status, body, err := a.platform.Fetch("GET", desk.TargetsPath, nil)
 		ctx.Dispatch(func(ctx app.Context) {
-			var t api.TransferTargets
+			var got api.TransferTargets
 			switch {
 			case err != nil:
-				a.desk.SetTargets(t, "The groups and connectors could not be loaded. Check your connection and try again.")
+				a.desk.SetTargets(got, t.T("The groups and connectors could not be loaded. Check your connection and try again."))
 			case status != 200:
-				a.desk.SetTargets(t, apiMessage(body, "The groups and connectors could not be loaded."))
-			case json.Unmarshal(body, &t) != nil:
-				a.desk.SetTargets(t, "The groups and connectors could not be read.")
+				a.desk.SetTargets(got, apiMessage(body, t.T("The groups and connectors could not be loaded.")))
+			case json.Unmarshal(body, &got) != nil:
+				a.desk.SetTargets(got, t.T("The groups and connectors could not be read."))
 			default:
-				a.desk.SetTargets(t, "")
+				a.desk.SetTargets(got, "")
 			}
 			a.changed(ctx)
 		})
@@ -116,19 +118,21 @@ func (a *App) loadTargets(ctx app.Context) {
 
 // renderTransferAction is the chat header's "Transfer" button, for the owner and supervisors.
 func (a *App) renderTransferAction(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	if !a.desk.MayTransfer(c) {
 		return nil
 	}
 	id := c.ID
 	return app.Button().ID("transfer-button").Class("btn", "btn-small").Type("button").Disabled(c.Transfer != nil).
 		Aria("expanded", strconv.FormatBool(c.TransferForm != nil)).Aria("controls", "transfer-card").
-		Title("Hand this chat to a colleague, a group or another connector").Text("Transfer").
+		Title(t.T("Hand this chat to a colleague, a group or another connector")).Text(t.T("Transfer")).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTransferForm, id) }, app.EventScope(id))
 }
 
 // renderTransferStatus says above the conversation that a transfer is under way (with Cancel)
 // or how the last one failed (with Dismiss).
 func (a *App) renderTransferStatus(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	id := c.ID
 	switch {
 	case c.Closed:
@@ -140,16 +144,16 @@ func (a *App) renderTransferStatus(c *desk.Chat) app.UI {
 		}
 		return app.Div().ID("transfer-status").Class("banner", "banner-info", "pane-banner", "transfer-status").Role("status").Body(
 			app.Span().Class("typing-dots").Aria("hidden", true),
-			app.Span().Text("Transferring to "+to+"… The chat stays yours, and you can write, until "+to+" accepts."),
+			app.Span().Text(t.T("Transferring to {0}… The chat stays yours, and you can write, until {0} accepts.", to)),
 			app.If(c.Transfer.Acked && c.Part() != "", func() app.UI {
-				return app.Button().ID("transfer-cancel").Class("btn", "btn-small", "btn-quiet").Type("button").Text("Cancel transfer").
+				return app.Button().ID("transfer-cancel").Class("btn", "btn-small", "btn-quiet").Type("button").Text(t.T("Cancel transfer")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTransferCancel, id) }, app.EventScope(id))
 			}),
 		)
 	case c.TransferNotice != "":
 		return app.Div().ID("transfer-notice").Class("banner", "banner-warn", "pane-banner").Role("alert").Body(
 			app.Span().Text(c.TransferNotice),
-			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Dismiss").Title("Dismiss").Text("×").
+			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Dismiss")).Title(t.T("Dismiss")).Text("×").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTransferDismiss, id) }, app.EventScope(id)),
 		)
 	}
@@ -160,6 +164,7 @@ func (a *App) renderTransferStatus(c *desk.Chat) app.UI {
 // colleague, a group, a connector), which one (those who cannot take it are listed with the
 // reason, not offered), a note for the receiving agent, Transfer and Cancel. Escape closes it.
 func (a *App) renderTransfer(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	f := c.TransferForm
 	if f == nil {
 		return nil
@@ -213,8 +218,8 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 			}
 		}).Body(
 		app.Div().Class("ask-head").Body(
-			app.H3().ID("transfer-title").Text("Transfer the chat"),
-			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", "Close").Title("Close (Esc)").Text("×").
+			app.H3().ID("transfer-title").Text(t.T("Transfer the chat")),
+			app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Close")).Title(t.T("Close (Esc)")).Text("×").
 				OnClick(func(ctx app.Context, e app.Event) { a.closeTransfer(id) }),
 		),
 		app.Form().ID("transfer-form").Class("invite-form").NoValidate(true).DataSet("prevent-submit", true).
@@ -224,17 +229,17 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 				ctx.NewActionWithValue(ActTransfer, TransferRequest{Chat: id, Kind: k, Target: t, Note: note})
 			}).Body(
 			app.Div().Class("invite-parts", "transfer-kinds").Role("radiogroup").Aria("labelledby", "transfer-kind-label").Body(
-				app.Span().ID("transfer-kind-label").Class("invite-parts-label").Text("To"),
-				radio(desk.ToAgent, "A colleague"),
-				radio(desk.ToGroup, "A group"),
-				radio(desk.ToConnector, "Another connector"),
+				app.Span().ID("transfer-kind-label").Class("invite-parts-label").Text(t.T("To")),
+				radio(desk.ToAgent, t.T("A colleague")),
+				radio(desk.ToGroup, t.T("A group")),
+				radio(desk.ToConnector, t.T("Another connector")),
 			),
 			app.Label().Class("invite-row").For("transfer-target").Body(
 				app.Span().Text(what),
 				app.Select().ID("transfer-target").Aria("describedby", "transfer-state").
 					OnChange(func(ctx app.Context, e app.Event) { k, t, note := read(); a.desk.EditTransfer(id, k, t, note) }).Body(
 					app.If(!ready || len(choices) == 0, func() app.UI {
-						return app.Option().Value(0).Text(map[bool]string{true: "Loading…", false: "Nothing to choose"}[state == "loading" || state == ""])
+						return app.Option().Value(0).Text(map[bool]string{true: t.T("Loading…"), false: t.T("Nothing to choose")}[state == "loading" || state == ""])
 					}),
 					app.Range(choices).Slice(func(i int) app.UI {
 						ch := choices[i]
@@ -243,16 +248,16 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 				),
 			),
 			app.P().ID("transfer-state").Class(when(!ready && state != "loading" && state != "", "ask-error", "muted")...).
-				Role("status").Text(transferStateText(kind, state, choices)),
+				Role("status").Text(transferStateText(t, kind, state, choices)),
 			app.Label().Class("invite-row").For("transfer-note").Body(
-				app.Span().Text("Note for the agent who takes it (optional; the visitor does not see it)"),
+				app.Span().Text(t.T("Note for the agent who takes it (optional; the visitor does not see it)")),
 				app.Textarea().ID("transfer-note").Class("transfer-note").Rows(2).MaxLength(4000).Text(f.Note).
 					OnInput(func(ctx app.Context, e app.Event) { k, t, note := read(); a.desk.EditTransfer(id, k, t, note) }),
 			),
 			app.If(f.Error != "", func() app.UI { return app.P().Class("ask-error").Role("alert").Text(f.Error) }),
 			app.Div().Class("ask-actions").Body(
-				app.Button().ID("transfer-send").Class("btn", "btn-primary").Type("submit").Disabled(!ready).Text("Transfer"),
-				app.Button().Class("btn", "btn-quiet").Type("button").Text("Cancel").
+				app.Button().ID("transfer-send").Class("btn", "btn-primary").Type("submit").Disabled(!ready).Text(t.T("Transfer")),
+				app.Button().Class("btn", "btn-quiet").Type("button").Text(t.T("Cancel")).
 					OnClick(func(ctx app.Context, e app.Event) { a.closeTransfer(id) }),
 			),
 		),
@@ -260,11 +265,11 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 }
 
 // transferStateText says what the picker holds, or why it is empty.
-func transferStateText(kind desk.TransferKind, state string, choices []desk.TransferChoice) string {
+func transferStateText(t catalog.Printer, kind desk.TransferKind, state string, choices []desk.TransferChoice) string {
 	switch {
 	case state == "" || state == "loading":
 		if len(choices) > 0 {
-			return "Checking who can take it…"
+			return t.T("Checking who can take it…")
 		}
 		return "Loading…"
 	case state != "ready":
@@ -278,26 +283,26 @@ func transferStateText(kind desk.TransferKind, state string, choices []desk.Tran
 	}
 	switch {
 	case kind == desk.ToAgent && free == 0:
-		return "None of your colleagues can take the chat now: only those signed in, in a status that takes chats and with a free slot can."
+		return t.T("None of your colleagues can take the chat now: only those signed in, in a status that takes chats and with a free slot can.")
 	case kind == desk.ToAgent:
-		return "The chat stays yours until your colleague accepts; if nobody does in time, it stays with you."
+		return t.T("The chat stays yours until your colleague accepts; if nobody does in time, it stays with you.")
 	case free == 0:
-		return "There is nothing to choose here."
+		return t.T("There is nothing to choose here.")
 	}
-	return "The chat is offered by the target's rules and keeps its place; it stays yours until someone accepts."
+	return t.T("The chat is offered by the target's rules and keeps its place; it stays yours until someone accepts.")
 }
 
 // renderOfferTransfer shows, on an offer that is a transfer, who hands the chat on and their
 // note.
-func renderOfferTransfer(o *desk.Offer) app.UI {
+func renderOfferTransfer(t catalog.Printer, o *desk.Offer) app.UI {
 	if o.Transfer == nil {
 		return nil
 	}
 	return app.Div().Class("offer-transfer").Body(
-		app.P().Class("offer-from").Text("Transferred by "+o.Transfer.From.Name),
+		app.P().Class("offer-from").Text(t.T("Transferred by {0}", o.Transfer.From.Name)),
 		app.If(o.Transfer.Note != "", func() app.UI {
 			return app.P().Class("offer-note").Body(
-				app.Span().Class("note-label").Title("Only agents see this; the visitor does not").Text("Note"),
+				app.Span().Class("note-label").Title(t.T("Only agents see this; the visitor does not")).Text(t.T("Note")),
 				app.Text(" "+o.Transfer.Note),
 			)
 		}),

@@ -105,6 +105,7 @@ func (a *App) title() string {
 
 // renderSolo draws a chat window: a slim top bar, the banners and the chat's pane.
 func (a *App) renderSolo() app.UI {
+	t := a.desk.Msg
 	d := a.desk
 	var pane app.UI
 	switch c := d.Chat(a.only); {
@@ -112,20 +113,20 @@ func (a *App) renderSolo() app.UI {
 		pane = a.renderPane()
 	case d.Link == desk.LinkOnline:
 		pane = app.Section().Class("pane", "pane-empty").Body(app.Div().Class("empty-pane").Body(
-			app.H2().Text("This chat is not open for you"),
-			app.P().Text("It may have ended or gone to another agent. You can close this window."),
+			app.H2().Text(t.T("This chat is not open for you")),
+			app.P().Text(t.T("It may have ended or gone to another agent. You can close this window.")),
 		))
 	default:
 		pane = app.Section().Class("pane", "pane-empty").Body(app.Div().Class("empty-pane").Body(
-			app.P().Role("status").Text("Loading the chat…"),
+			app.P().Role("status").Text(t.T("Loading the chat…")),
 		))
 	}
 	return app.Div().Class("shell", "shell-solo", "state-"+d.Link.String()).Body(
 		app.Header().Class("topbar").Body(
 			app.Div().Class("brand").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
-			app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(d.Link)),
+			app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(t, d.Link)),
 			app.Div().Class("spacer"),
-			app.Span().Class("user").Title("Signed in as %s", d.User.Login).Text(agentName(d.User)),
+			app.Span().Class("user").Title(t.T("Signed in as {0}", d.User.Login)).Text(agentName(d.User)),
 		),
 		a.renderBanners(),
 		app.Div().Class("desk", "desk-solo").Body(pane),
@@ -139,6 +140,7 @@ func (a *App) renderSolo() app.UI {
 // keeps go-app's router from taking the click), and, in the main window, open the chat in a
 // window of its own.
 func (a *App) renderChatActions(c *desk.Chat) app.UI {
+	t := a.desk.Msg
 	id := c.ID
 	team := a.renderTeamActions(c)
 	return app.Div().Class("chat-actions").Body(
@@ -147,12 +149,12 @@ func (a *App) renderChatActions(c *desk.Chat) app.UI {
 		a.renderMonitor(c),
 		a.renderTransferAction(c),
 		app.A().ID("transcript-link").Class("btn", "btn-small").Href(TranscriptPath(id)).Download("chat-"+id+".pdf").
-			Title("Download the transcript of this chat as a PDF file").Aria("label", "Download transcript (PDF)").
-			Text("Transcript (PDF)"),
+			Title(t.T("Download the transcript of this chat as a PDF file")).Aria("label", t.T("Download transcript (PDF)")).
+			Text(t.T("Transcript (PDF)")),
 		app.If(!a.solo && !c.Closed, func() app.UI {
 			return app.Button().ID("chat-window-button").Class("btn", "btn-small").Type("button").
-				Title("Open this chat in its own window, to keep it beside this one").Aria("label", "Open in its own window").
-				Text("Own window").
+				Title(t.T("Open this chat in its own window, to keep it beside this one")).Aria("label", t.T("Open in its own window")).
+				Text(t.T("Own window")).
 				OnClick(func(ctx app.Context, e app.Event) { openChatWindow(id) }, app.EventScope(id))
 		}),
 	)

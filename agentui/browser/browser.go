@@ -66,6 +66,11 @@ type Platform interface {
 	AskPermission(done func(string))
 	// SetTitle sets the tab's title.
 	SetTitle(title string)
+	// Languages are the browser's preferred languages, most wanted first (BCP 47 tags).
+	Languages() []string
+	// SetLang sets the page's language (the lang attribute of <html>), so that screen readers
+	// and hyphenation follow the app's.
+	SetLang(lang string)
 	// Focused reports whether the page is visible and has the focus.
 	Focused() bool
 	// Now is the current time (a fake clock in tests).

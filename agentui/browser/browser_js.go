@@ -399,6 +399,27 @@ func (w *web) SetTitle(title string) {
 	}
 }
 
+func (w *web) Languages() []string {
+	nav := js.Global().Get("navigator")
+	var out []string
+	if l := nav.Get("languages"); l.Truthy() {
+		for i := 0; i < l.Length(); i++ {
+			out = append(out, l.Index(i).String())
+		}
+	}
+	if l := nav.Get("language"); len(out) == 0 && l.Truthy() {
+		out = append(out, l.String())
+	}
+	return out
+}
+
+func (w *web) SetLang(lang string) {
+	el := js.Global().Get("document").Get("documentElement")
+	if el.Call("getAttribute", "lang").String() != lang {
+		el.Call("setAttribute", "lang", lang)
+	}
+}
+
 func (w *web) Focused() bool {
 	doc := js.Global().Get("document")
 	return doc.Get("visibilityState").String() == "visible" && doc.Call("hasFocus").Bool()

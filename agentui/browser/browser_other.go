@@ -29,6 +29,8 @@ func (inert) Notify(string, string, string, func()) {}
 func (inert) Permission() string                    { return "unsupported" }
 func (inert) AskPermission(done func(string))       { done("unsupported") }
 func (inert) SetTitle(string)                       {}
+func (inert) Languages() []string                   { return nil }
+func (inert) SetLang(string)                        {}
 func (inert) Focused() bool                         { return true }
 func (inert) Watch(func(bool), func())              {}
 func (inert) Now() time.Time                        { return time.Now() }

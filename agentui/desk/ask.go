@@ -478,7 +478,7 @@ func (d *Desk) Ask(id string, f protocol.SurveyField, now time.Time) (protocol.C
 	}
 	f.Enabled = true
 	if c.Closed {
-		form.Errors = map[AskPart]string{AskGeneral: "This chat has ended."}
+		form.Errors = map[AskPart]string{AskGeneral: d.Msg.T("This chat has ended.")}
 		return protocol.Command{}, false
 	}
 	if errs := CheckField(f); errs != nil {
@@ -553,7 +553,7 @@ func (c *Chat) placeAskLines() {
 		for p < len(c.Lines) && c.Lines[p].Seq == 0 && c.Lines[p].Kind == LineEvent {
 			p++ // after the lines of earlier requests
 		}
-		l := Line{Kind: LineEvent, Text: "Asked the visitor: " + strings.TrimSpace(a.Field.Prompt), At: a.At}
+		l := Line{Kind: LineEvent, Text: c.msgT("Asked the visitor: {0}", strings.TrimSpace(a.Field.Prompt)), At: a.At}
 		c.Lines = append(c.Lines, Line{})
 		copy(c.Lines[p+1:], c.Lines[p:])
 		c.Lines[p] = l

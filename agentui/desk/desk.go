@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -104,6 +105,8 @@ type Line struct {
 // Chat is one of the agent's chats.
 type Chat struct {
 	protocol.ChatSummary
+	// msg is the desk's printer, so that a chat names its visitor in the agent's language.
+	msg   *catalog.Printer
 	Lines []Line
 	// LastSeq is the highest durable sequence number applied: resume asks for what follows.
 	LastSeq uint64
@@ -206,7 +209,15 @@ func (c *Chat) Title() string {
 	if n := strings.TrimSpace(c.Visitor.Name); n != "" {
 		return n
 	}
-	return "Visitor"
+	return c.msgT("Visitor")
+}
+
+// msgT translates a message in the desk's language (English for a chat made outside a desk).
+func (c *Chat) msgT(msg string, args ...string) string {
+	if c.msg == nil {
+		return catalog.Printer{}.T(msg, args...)
+	}
+	return c.msg.T(msg, args...)
 }
 
 // Presence is the availability colour class of the visitor in this chat, after Znuny's
@@ -264,6 +275,9 @@ const previewRunes = 120
 // Desk is the whole state of the agent app. It is not safe for concurrent use: the UI calls
 // it on its one goroutine.
 type Desk struct {
+	// Msg speaks the agent's language: the texts the desk writes (conversation notices, form
+	// errors, notifications) go through it, and the UI reads it to draw in the same language.
+	Msg  catalog.Printer
 	Link Link
 	// SignedIn is true once the server accepted the agent's session.
 	SignedIn bool

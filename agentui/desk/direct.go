@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -28,18 +29,18 @@ func (c *Chat) Direct() bool { return c.Kind == protocol.KindDirect }
 
 // AvailabilityLabel names an availability for people, so that the colour is never the only
 // sign of it.
-func AvailabilityLabel(a protocol.Availability) string {
+func AvailabilityLabel(t catalog.Printer, a protocol.Availability) string {
 	switch a {
 	case protocol.AvailActive:
-		return "Active"
+		return t.T("Active")
 	case protocol.AvailAway:
-		return "Away"
+		return t.T("Away")
 	case protocol.AvailInactive:
-		return "Inactive"
+		return t.T("Inactive")
 	case protocol.AvailUnavailable:
-		return "Unavailable"
+		return t.T("Unavailable")
 	}
-	return "Signed out"
+	return t.T("Signed out")
 }
 
 // availabilityRank orders the panel: the reachable first.
@@ -148,7 +149,7 @@ func (d *Desk) StartDirect(text string) (protocol.Command, bool) {
 	}
 	f.Text = text
 	if strings.TrimSpace(text) == "" {
-		f.Error = "Write a first message."
+		f.Error = d.Msg.T("Write a first message.")
 		return protocol.Command{}, false
 	}
 	body := &protocol.DirectStart{UserID: f.UserID, Text: text}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -26,14 +27,14 @@ func TestDirectContactsOrderAndLabels(t *testing.T) {
 	d.SetColleagues(colleagues(), "")
 	var got []string
 	for _, c := range d.DirectContacts() {
-		got = append(got, c.Name+":"+AvailabilityLabel(c.Availability)+":"+map[bool]string{true: "chat", false: "-"}[c.CanChat])
+		got = append(got, c.Name+":"+AvailabilityLabel(catalog.Printer{}, c.Availability)+":"+map[bool]string{true: "chat", false: "-"}[c.CanChat])
 	}
 	want := "Carla:Active:chat Old:Active:chat Ben:Away:chat Dora:Unavailable:chat Emil:Inactive:- Zoe:Signed out:-"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("contacts\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 	for _, a := range []protocol.Availability{protocol.AvailActive, protocol.AvailAway, protocol.AvailInactive, protocol.AvailUnavailable, protocol.AvailSignedOut, ""} {
-		if AvailabilityLabel(a) == "" {
+		if AvailabilityLabel(catalog.Printer{}, a) == "" {
 			t.Errorf("no label for %q", a)
 		}
 	}

@@ -182,7 +182,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 
 // addChat puts a chat on the agent's list.
 func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
-	c := &Chat{ChatSummary: s, Opened: now, VisitorOnline: true, HistoryUntil: s.Seq, SeenSeq: d.seen[s.ID]}
+	c := &Chat{msg: &d.Msg, ChatSummary: s, Opened: now, VisitorOnline: true, HistoryUntil: s.Seq, SeenSeq: d.seen[s.ID]}
 	c.ChatSummary.Seq = 0
 	if !s.CreatedAt.IsZero() && s.CreatedAt.Before(now) {
 		c.Opened = s.CreatedAt
@@ -238,15 +238,15 @@ func (d *Desk) offer(o *protocol.Offer, now time.Time) []Alert {
 			body = truncate(q, previewRunes)
 		}
 		alerts = append(alerts, Alert{Kind: AlertNotify, Chat: o.Chat, Tag: "offer-" + o.Chat,
-			Title: "Chat request from " + nameOr(o.Visitor), Body: body})
+			Title: d.Msg.T("Chat request from {0}", d.nameOr(o.Visitor)), Body: body})
 	}
 	return alerts
 }
 
 // nameOr returns name, or "a visitor" when it is blank.
-func nameOr(name string) string {
+func (d *Desk) nameOr(name string) string {
 	if strings.TrimSpace(name) == "" {
-		return "a visitor"
+		return d.Msg.T("a visitor")
 	}
 	return name
 }
@@ -373,7 +373,7 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 		var text string
 		if f.Survey == "post" {
 			c.origin[k] = FieldFeedback
-			text = "Visitor feedback, " + k + ": " + v
+			text = d.Msg.T("Visitor feedback, {0}: {1}", k, v)
 		} else {
 			c.origin[k] = FieldAsked
 			label, shown := k, v
@@ -382,7 +382,7 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 			} else if a := c.asked(k); a != nil {
 				label, shown = a.Label(), ShowValue(a.Field, v)
 			}
-			text = "Visitor answered " + label + ": " + shown
+			text = d.Msg.T("Visitor answered {0}: {1}", label, shown)
 		}
 		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: text, At: now})
 	}
@@ -409,32 +409,33 @@ func (d *Desk) chatState(ev protocol.Event, s *protocol.ChatState, now time.Time
 		c.Closed, c.Cause, c.EndedAt = true, s.Cause, now
 		c.Form = nil
 		c.VisitorTyping, c.Preview, c.WarningUntil = false, "", time.Time{}
-		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: closedText(s.Cause), At: at})
+		c.Lines = append(c.Lines, Line{Kind: LineEvent, Seq: ev.Seq, Text: d.closedText(s.Cause), At: at})
 	}
 }
 
 // closedText says why a chat ended, for the agent.
-func closedText(c protocol.Cause) string {
-	if t := proactiveClosedText(c); t != "" {
+func (d *Desk) closedText(c protocol.Cause) string {
+	t := d.Msg
+	if t := d.proactiveClosedText(c); t != "" {
 		return t
 	}
 	switch c {
 	case protocol.CauseVisitor:
-		return "The visitor closed the chat"
+		return t.T("The visitor closed the chat")
 	case protocol.CauseAgent:
-		return "The chat was closed by the agent"
+		return t.T("The chat was closed by the agent")
 	case protocol.CauseVisitorGone:
-		return "The chat ended: the visitor was away too long"
+		return t.T("The chat ended: the visitor was away too long")
 	case protocol.CauseIdle:
-		return "The chat ended: the visitor was idle"
+		return t.T("The chat ended: the visitor was idle")
 	case protocol.CauseOutOfService:
-		return "The chat ended: out of service"
+		return t.T("The chat ended: out of service")
 	case protocol.CauseNoAgent:
-		return "The chat ended: no agent was found"
+		return t.T("The chat ended: no agent was found")
 	case protocol.CauseDeclined:
-		return "The colleague declined the chat"
+		return t.T("The colleague declined the chat")
 	case protocol.CauseUnanswered:
-		return "The colleague did not answer in time"
+		return t.T("The colleague did not answer in time")
 	}
-	return "The chat ended"
+	return t.T("The chat ended")
 }

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -65,7 +64,7 @@ func (d *Desk) NextUpload() *Upload {
 				return nil
 			case u.Failed:
 			case c.Closed:
-				u.Failed, u.Error = true, "This chat has ended."
+				u.Failed, u.Error = true, d.Msg.T("This chat has ended.")
 			case next == nil:
 				next = u
 			}
@@ -241,23 +240,6 @@ func IsImage(contentType string) bool {
 		return true
 	}
 	return false
-}
-
-// FileSize formats a file's size for people: "820 B", "4.2 KB", "310 KB", "1.6 MB"; unknown
-// (zero or less) is "".
-func FileSize(n int64) string {
-	const kb, mb = 1024, 1024 * 1024
-	switch {
-	case n <= 0:
-		return ""
-	case n < kb:
-		return strconv.FormatInt(n, 10) + " B"
-	case n < 10*kb:
-		return strconv.FormatFloat(float64(n)/kb, 'f', 1, 64) + " KB"
-	case n < mb:
-		return strconv.FormatInt((n+kb/2)/kb, 10) + " KB"
-	}
-	return strconv.FormatFloat(float64(n)/mb, 'f', 1, 64) + " MB"
 }
 
 // FileLabel is how a file message reads where only text fits (a notification, a preview):

@@ -77,16 +77,16 @@ func (d *Desk) InviteVisitor() (protocol.Command, bool) {
 	v := d.OnlineVisitor(f.Visitor)
 	switch {
 	case strings.TrimSpace(f.Text) == "":
-		f.Error = "Write the first message."
+		f.Error = d.Msg.T("Write the first message.")
 		return protocol.Command{}, false
 	case v == nil:
-		f.Error = "The visitor has left the site."
+		f.Error = d.Msg.T("The visitor has left the site.")
 		return protocol.Command{}, false
 	case v.InChat != "":
-		f.Error = "The visitor is in a chat already."
+		f.Error = d.Msg.T("The visitor is in a chat already.")
 		return protocol.Command{}, false
 	case v.Chat != "":
-		f.Error = "The visitor has been invited already."
+		f.Error = d.Msg.T("The visitor has been invited already.")
 		return protocol.Command{}, false
 	}
 	cmd := d.command("", &protocol.VisitorInvite{Visitor: f.Visitor, Text: strings.TrimSpace(f.Text)})
@@ -135,12 +135,12 @@ func TimeOnSite(since, now time.Time) string {
 
 // proactiveClosedText says why a proactive chat ended before the visitor answered; "" for
 // other causes.
-func proactiveClosedText(c protocol.Cause) string {
+func (d *Desk) proactiveClosedText(c protocol.Cause) string {
 	switch c {
 	case protocol.CauseDismissed:
-		return "The visitor dismissed the invitation"
+		return d.Msg.T("The visitor dismissed the invitation")
 	case protocol.CauseVisitorLeft:
-		return "The visitor left the site without answering"
+		return d.Msg.T("The visitor left the site without answering")
 	}
 	return ""
 }

@@ -65,7 +65,7 @@ func TestInviteVisitorOnline(t *testing.T) {
 // A proactive chat that ends unanswered says why.
 func TestProactiveChatEndsUnanswered(t *testing.T) {
 	for cause, want := range map[protocol.Cause]string{protocol.CauseDismissed: "dismissed the invitation", protocol.CauseVisitorLeft: "left the site"} {
-		if got := closedText(cause); !strings.Contains(got, want) {
+		if got := New(nil).closedText(cause); !strings.Contains(got, want) {
 			t.Fatalf("%s: %q", cause, got)
 		}
 	}

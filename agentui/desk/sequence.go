@@ -28,15 +28,6 @@ const resumeRetry = 3 * time.Second
 // replay brings the ones dropped beyond the bound again.
 const maxHeld = 500
 
-// The lines that end a chat the app learns was no longer the agent's.
-const (
-	// LineHandedOver: the server refused the resume; the chat is someone else's or gone.
-	LineHandedOver = "This chat was handed over or ended while you were disconnected; it is no longer yours."
-	// LineEndedAway: the history came without a close, yet the server no longer counts the
-	// chat among the agent's.
-	LineEndedAway = "This chat ended while you were disconnected."
-)
-
 // resume makes the resume of chat c after its last applied event and marks it in flight.
 func (d *Desk) resume(c *Chat) protocol.Command {
 	id := d.nextID()
@@ -137,7 +128,9 @@ func (d *Desk) resumed(c *Chat, last uint64, now time.Time) []Alert {
 	c.Resuming = ""
 	alerts := d.acceptHoles(c, last, now)
 	if c.unlisted && !c.Closed {
-		d.endAway(c, LineEndedAway, now)
+		// The history came without a close, yet the server no longer counts the chat among the
+		// agent's.
+		d.endAway(c, d.Msg.T("This chat ended while you were disconnected."), now)
 	}
 	c.unlisted = false
 	return alerts
@@ -153,7 +146,8 @@ func (d *Desk) resumeRefused(c *Chat, e *protocol.Error, now time.Time) []Alert 
 	case protocol.CodeForbidden, protocol.CodeNotFound, protocol.CodeUnauthorized:
 		alerts := d.acceptHoles(c, 0, now)
 		if !c.Closed {
-			d.endAway(c, LineHandedOver, now)
+			// The server refused the resume: the chat is someone else's or gone.
+			d.endAway(c, d.Msg.T("This chat was handed over or ended while you were disconnected; it is no longer yours."), now)
 		}
 		c.unlisted = false
 		return alerts

@@ -220,7 +220,7 @@ func TestChatClosedWhileAwayShowsItsEnd(t *testing.T) {
 	}
 	// b: another agent has it now; the server refuses, and the chat ends here saying so.
 	d.Apply(protocol.Event{ID: by["b"].ID, Body: &protocol.Error{Code: protocol.CodeForbidden, Message: `you do not handle chat "b"`}}, t0)
-	if c := d.Chat("b"); !c.Closed || texts(d, "b") != "1|"+LineHandedOver || d.Notice != "" {
+	if c := d.Chat("b"); !c.Closed || texts(d, "b") != "1|This chat was handed over or ended while you were disconnected; it is no longer yours." || d.Notice != "" {
 		t.Fatalf("b: closed %v, lines %q, notice %q", c.Closed, texts(d, "b"), d.Notice)
 	}
 	if _, err := d.Send("b", "hello?", t0); err == nil {
@@ -228,7 +228,7 @@ func TestChatClosedWhileAwayShowsItsEnd(t *testing.T) {
 	}
 	// c: the history came without a close, yet the chat is not the agent's any more.
 	d.Apply(protocol.Event{ID: by["c"].ID, Body: &protocol.Ack{Chat: "c", Seq: 1}}, t0)
-	if c := d.Chat("c"); !c.Closed || texts(d, "c") != "1|"+LineEndedAway {
+	if c := d.Chat("c"); !c.Closed || texts(d, "c") != "1|This chat ended while you were disconnected." {
 		t.Fatalf("c: closed %v, lines %q", c.Closed, texts(d, "c"))
 	}
 	// e is still the agent's: it stays open. Closed chats can be removed from the list.

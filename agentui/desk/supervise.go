@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -126,11 +127,11 @@ func (d *Desk) monitorAlerts(ev protocol.Event) []Alert {
 	case *protocol.Message:
 		switch {
 		case b.Role == protocol.RoleVisitor:
-			visitor, body = true, nameOr(b.Name)+": "+FileLabel(b.File, b.Text)
+			visitor, body = true, d.nameOr(b.Name)+": "+FileLabel(b.File, b.Text)
 		case b.Role == protocol.RoleAgent && !d.mine(b):
 			body = b.Name + ": " + FileLabel(b.File, b.Text)
 			if b.Internal {
-				body = b.Name + " (note): " + b.Text
+				body = d.Msg.T("{0} (note): {1}", b.Name, b.Text)
 			}
 		default:
 			return nil
@@ -139,24 +140,24 @@ func (d *Desk) monitorAlerts(ev protocol.Event) []Alert {
 		if b.Role == protocol.RoleAgent && b.UserID == d.User.ID {
 			return nil
 		}
-		visitor, body = b.Role == protocol.RoleVisitor, nameOr(b.Name)+" joined the chat"
+		visitor, body = b.Role == protocol.RoleVisitor, d.Msg.T("{0} joined the chat", d.nameOr(b.Name))
 	case *protocol.Left:
 		if b.Role == protocol.RoleAgent && b.UserID == d.User.ID {
 			return nil
 		}
-		visitor, body = b.Role == protocol.RoleVisitor, nameOr(b.Name)+" left the chat"
+		visitor, body = b.Role == protocol.RoleVisitor, d.Msg.T("{0} left the chat", d.nameOr(b.Name))
 	case *protocol.ChatState:
 		if b.State != protocol.StateClosed {
 			return nil
 		}
-		visitor, body = true, closedText(b.Cause)
+		visitor, body = true, d.closedText(b.Cause)
 	default:
 		return nil
 	}
 	if !visitor && m != MonitorAll {
 		return nil
 	}
-	return []Alert{{Kind: AlertNotify, Chat: c.ID, Tag: "monitor-" + c.ID, Title: c.Title() + " (monitored)", Body: truncate(body, previewRunes)}}
+	return []Alert{{Kind: AlertNotify, Chat: c.ID, Tag: "monitor-" + c.ID, Title: d.Msg.T("{0} (monitored)", c.Title()), Body: truncate(body, previewRunes)}}
 }
 
 // mine reports whether an agent's message is the agent's own (sent here, or in another window
@@ -268,14 +269,17 @@ func Waited(r protocol.SupervisedChat, now time.Time) time.Duration {
 }
 
 // PhaseText names a chat's phase in the list.
-func PhaseText(r protocol.SupervisedChat) string {
+func PhaseText(t catalog.Printer, r protocol.SupervisedChat) string {
 	switch r.Phase {
 	case protocol.PhaseOffered:
-		return "Offered to " + nameOr(r.OfferedTo)
+		if strings.TrimSpace(r.OfferedTo) == "" {
+			return t.T("Offered to a visitor")
+		}
+		return t.T("Offered to {0}", r.OfferedTo)
 	case protocol.PhaseActive:
-		return "Active"
+		return t.T("Active")
 	}
-	return "Waiting"
+	return t.T("Waiting")
 }
 
 // Observe opens a chat of the list as an observer, unseen by the visitor; a chat the agent is
@@ -359,10 +363,10 @@ func (d *Desk) superviseEvent(ev protocol.Event, now time.Time) []Alert {
 		if c == nil || c.Closed {
 			return nil
 		}
-		text := nameOr(b.By.Name) + " took this chat over; it is no longer yours."
+		text := d.Msg.T("{0} took this chat over; it is no longer yours.", d.nameOr(b.By.Name))
 		d.endAway(c, text, now)
 		c.Agents = nil
-		d.Notice = nameOr(b.By.Name) + " took over your chat with " + c.Title() + "."
+		d.Notice = d.Msg.T("{0} took over your chat with {1}.", d.nameOr(b.By.Name), c.Title())
 		return []Alert{{Kind: AlertNotify, Chat: c.ID, Tag: "chat-" + c.ID, Title: c.Title(), Body: text}}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -179,7 +180,7 @@ func TestSupervisorsList(t *testing.T) {
 	if w := Waited(wait, t0.Add(3*time.Minute)); w != 2*time.Minute {
 		t.Fatalf("a waiting chat waited %v", w)
 	}
-	if PhaseText(protocol.SupervisedChat{Phase: protocol.PhaseOffered, OfferedTo: "Ben"}) != "Offered to Ben" {
+	if PhaseText(catalog.Printer{}, protocol.SupervisedChat{Phase: protocol.PhaseOffered, OfferedTo: "Ben"}) != "Offered to Ben" {
 		t.Fatal("offered phase")
 	}
 	// Observing opens the chat and shows it.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -33,22 +34,29 @@ func (c *Chat) Noting() bool { return c.Note || !c.Writes() }
 
 // PartLabel says in a word what the agent does in a chat they do not own ("Observing"), for
 // the chat's header and tab; the owner's chats need no label.
-func PartLabel(p protocol.Part) string {
+func PartLabel(t catalog.Printer, p protocol.Part) string {
 	switch p {
 	case protocol.PartObserver:
-		return "Observing"
+		return t.T("Observing")
 	case protocol.PartParticipant:
-		return "Participating"
+		return t.T("Participating")
 	case protocol.PartSupervisor:
-		return "Supervising"
+		return t.T("Supervising")
 	}
 	return ""
 }
 
 // PartName names a part for people ("observer").
-func PartName(p protocol.Part) string {
-	if p == "" {
-		return string(protocol.PartOwner)
+func PartName(t catalog.Printer, p protocol.Part) string {
+	switch p {
+	case "", protocol.PartOwner:
+		return t.T("owner")
+	case protocol.PartObserver:
+		return t.T("observer")
+	case protocol.PartParticipant:
+		return t.T("participant")
+	case protocol.PartSupervisor:
+		return t.T("supervisor")
 	}
 	return string(p)
 }
@@ -94,14 +102,14 @@ func (c *Chat) dropAgent(uid int64) {
 }
 
 // partText is how a join names a part, after the agent's name.
-func partText(p protocol.Part) string {
+func partText(t catalog.Printer, p protocol.Part) string {
 	switch p {
 	case protocol.PartObserver:
-		return " as an observer (the visitor does not see this)"
+		return t.T(" as an observer (the visitor does not see this)")
 	case protocol.PartParticipant:
-		return " as a participant"
+		return t.T(" as a participant")
 	case protocol.PartSupervisor:
-		return " as a supervisor (the visitor does not see this)"
+		return t.T(" as a supervisor (the visitor does not see this)")
 	}
 	return ""
 }
@@ -114,15 +122,15 @@ func (d *Desk) joined(ev protocol.Event, b *protocol.Joined, now time.Time) {
 	if c == nil {
 		return
 	}
-	name, text := b.Name, b.Name+" joined the chat"
+	name, text := b.Name, d.Msg.T("{0} joined the chat", b.Name)
 	if b.Role == protocol.RoleAgent && b.UserID != 0 {
 		as := b.As
 		if as == "" {
 			as = protocol.PartOwner
 		}
-		text += partText(as)
+		text += partText(d.Msg, as)
 		if b.UserID == d.User.ID && d.User.ID != 0 {
-			text = "You joined the chat" + partText(as)
+			text = d.Msg.T("You joined the chat") + partText(d.Msg, as)
 			if ev.Seq == 0 || ev.Seq > c.LastSeq {
 				c.As = as
 				c.Switching = ""
@@ -148,7 +156,7 @@ func (d *Desk) left(ev protocol.Event, b *protocol.Left, now time.Time) {
 			text += " (" + string(b.As) + ")"
 		}
 		if b.UserID == d.User.ID && d.User.ID != 0 {
-			text = "You left the chat"
+			text = d.Msg.T("You left the chat")
 		}
 		if ev.Seq == 0 || ev.Seq > c.LastSeq {
 			c.dropAgent(b.UserID)
@@ -190,7 +198,7 @@ func (d *Desk) agentTyping(c *Chat, b *protocol.TypingEvent, now time.Time) {
 	}
 	name := b.Name
 	if name == "" {
-		name = "A colleague"
+		name = d.Msg.T("A colleague")
 	}
 	for i := range c.Typing {
 		if c.Typing[i].UserID == b.UserID {
@@ -426,8 +434,8 @@ func (d *Desk) invitation(b *protocol.Invitation, now time.Time) []Alert {
 	alerts := []Alert{{Kind: AlertOfferSound, Chat: b.Chat.ID}}
 	if !d.Focused {
 		alerts = append(alerts, Alert{Kind: AlertNotify, Chat: b.Chat.ID, Tag: "invite-" + b.Chat.ID,
-			Title: nameOr(b.From.Name) + " invites you to a chat",
-			Body:  "With " + nameOr(b.Chat.Visitor.Name) + ", as " + PartName(b.As)})
+			Title: d.Msg.T("{0} invites you to a chat", d.nameOr(b.From.Name)),
+			Body:  d.Msg.T("With {0}, as {1}", d.nameOr(b.Chat.Visitor.Name), PartName(d.Msg, b.As))})
 	}
 	return alerts
 }
@@ -470,7 +478,7 @@ func (d *Desk) inviteEnded(chat string, b *protocol.InviteEnded) {
 	if c == nil || c.Direct() { // a request for a chat between agents: the chat itself says how it went
 		return
 	}
-	name := "Your colleague"
+	name := d.Msg.T("Your colleague")
 	if s := c.sent(b.UserID); s != nil {
 		name = s.Name
 	}
@@ -481,7 +489,7 @@ func (d *Desk) inviteEnded(chat string, b *protocol.InviteEnded) {
 	case "expired":
 		d.Notice = name + " did not answer your invitation to the chat with " + c.Title() + " in time."
 	case "closed":
-		d.Notice = "Your invitation of " + name + " ended: the chat with " + c.Title() + " closed."
+		d.Notice = d.Msg.T("Your invitation of {0} ended: the chat with {1} closed.", name, c.Title())
 	case "accepted":
 		d.Notice = name + " accepted your invitation to the chat with " + c.Title() + "."
 	}
@@ -712,7 +720,7 @@ func (d *Desk) Invite(id string, who int64, as protocol.Part) (protocol.Command,
 			c.InviteForm = &InviteForm{As: as}
 		}
 		c.InviteForm.Who, c.InviteForm.As = who, as
-		c.InviteForm.Error = "Choose a colleague who is online."
+		c.InviteForm.Error = d.Msg.T("Choose a colleague who is online.")
 		return protocol.Command{}, false
 	}
 	if as != protocol.PartParticipant {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -86,8 +87,8 @@ func TestAnObserverWritesOnlyNotes(t *testing.T) {
 	s.As, s.Agents = protocol.PartObserver, []protocol.Participant{{UserID: 4, Name: "Ben", As: protocol.PartOwner}, {UserID: 7, Name: "Anna", As: protocol.PartObserver}}
 	d.Apply(protocol.Event{Chat: "a", Body: &protocol.ChatOpened{Chat: s}}, t0)
 	c := d.Chat("a")
-	if c.Writes() || !c.Noting() || PartLabel(c.Part()) != "Observing" {
-		t.Fatalf("observer: writes %v noting %v label %q", c.Writes(), c.Noting(), PartLabel(c.Part()))
+	if c.Writes() || !c.Noting() || PartLabel(catalog.Printer{}, c.Part()) != "Observing" {
+		t.Fatalf("observer: writes %v noting %v label %q", c.Writes(), c.Noting(), PartLabel(catalog.Printer{}, c.Part()))
 	}
 	d.SetNote("a", false, "", t0)
 	if !c.Noting() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -190,10 +191,10 @@ func (d *Desk) Transfer(id string, kind TransferKind, target int64, note string)
 			c.TransferForm = &TransferForm{}
 		}
 		c.TransferForm.Kind, c.TransferForm.Target, c.TransferForm.Note = kind, target, note
-		c.TransferForm.Error = map[TransferKind]string{ToAgent: "Choose a colleague who can take the chat.",
-			ToGroup: "Choose a group.", ToConnector: "Choose a connector that is in service."}[kind]
+		c.TransferForm.Error = map[TransferKind]string{ToAgent: d.Msg.T("Choose a colleague who can take the chat."),
+			ToGroup: d.Msg.T("Choose a group."), ToConnector: d.Msg.T("Choose a connector that is in service.")}[kind]
 		if c.TransferForm.Error == "" {
-			c.TransferForm.Error = "Choose where to transfer the chat."
+			c.TransferForm.Error = d.Msg.T("Choose where to transfer the chat.")
 		}
 		return protocol.Command{}, false
 	}
@@ -291,20 +292,18 @@ func (d *Desk) transferEvent(ev protocol.Event, b *protocol.Transfer, now time.T
 	live := ev.Seq == 0 || ev.Seq > c.HistoryUntil
 	to := b.ToName
 	if to == "" {
-		to = "another agent"
-	}
-	by := b.By.Name
-	if b.By.UserID == d.User.ID && d.User.ID != 0 {
-		by = "You"
+		to = d.Msg.T("another agent")
 	}
 	var text string
-	switch b.State {
-	case protocol.TransferPending:
-		text = by + " asked to transfer the chat to " + to
-	case protocol.TransferAccepted:
-		text = "The chat was transferred to " + to
+	switch {
+	case b.State == protocol.TransferPending && b.By.UserID == d.User.ID && d.User.ID != 0:
+		text = d.Msg.T("You asked to transfer the chat to {0}", to)
+	case b.State == protocol.TransferPending:
+		text = d.Msg.T("{0} asked to transfer the chat to {1}", b.By.Name, to)
+	case b.State == protocol.TransferAccepted:
+		text = d.Msg.T("The chat was transferred to {0}", to)
 	default:
-		text = "The transfer to " + to + " failed: " + failReason(b.Reason)
+		text = d.Msg.T("The transfer to {0} failed: {1}", to, failReason(d.Msg, b.Reason))
 	}
 	at := b.At
 	if at.IsZero() {
@@ -316,7 +315,7 @@ func (d *Desk) transferEvent(ev protocol.Event, b *protocol.Transfer, now time.T
 	}
 	if b.State == protocol.TransferPending && b.Note != "" {
 		c.Lines = append(c.Lines, Line{Kind: LineMessage, Seq: ev.Seq, Role: protocol.RoleAgent, Name: b.By.Name,
-			Text: "Note for " + to + ": " + b.Note, At: at, Internal: true})
+			Text: d.Msg.T("Note for {0}: {1}", to, b.Note), At: at, Internal: true})
 	}
 	switch b.State {
 	case protocol.TransferPending:
@@ -339,39 +338,39 @@ func (d *Desk) transferEvent(ev protocol.Event, b *protocol.Transfer, now time.T
 	default:
 		c.Transfer = nil
 		if live && c.Part() == protocol.PartOwner {
-			c.TransferNotice = failNotice(b.Reason, to)
+			c.TransferNotice = failNotice(d.Msg, b.Reason, to)
 		}
 	}
 }
 
 // failReason says in words why a transfer failed.
-func failReason(r string) string {
+func failReason(t catalog.Printer, r string) string {
 	switch r {
 	case "timeout":
-		return "nobody accepted in time"
+		return t.T("nobody accepted in time")
 	case "declined":
-		return "declined"
+		return t.T("declined")
 	case "canceled":
-		return "withdrawn"
+		return t.T("withdrawn")
 	case "closed":
-		return "the chat ended"
+		return t.T("the chat ended")
 	case "requeued":
-		return "the chat went back to the queue"
+		return t.T("the chat went back to the queue")
 	case "taken_over":
-		return "a supervisor took the chat over"
+		return t.T("a supervisor took the chat over")
 	}
 	return r
 }
 
 // failNotice tells the owner how a transfer ended, and that the chat is still theirs.
-func failNotice(r, to string) string {
+func failNotice(t catalog.Printer, r, to string) string {
 	switch r {
 	case "timeout":
-		return "Nobody accepted the transfer in time; the chat stays with you."
+		return t.T("Nobody accepted the transfer in time; the chat stays with you.")
 	case "declined":
-		return to + " declined the transfer; the chat stays with you."
+		return t.T("{0} declined the transfer; the chat stays with you.", to)
 	case "canceled":
-		return "The transfer was withdrawn; the chat stays with you."
+		return t.T("The transfer was withdrawn; the chat stays with you.")
 	}
-	return "The transfer failed (" + failReason(r) + "); the chat stays with you."
+	return t.T("The transfer failed ({0}); the chat stays with you.", failReason(t, r))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/shared/numfmt"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -194,7 +195,7 @@ func TestFilesInChromium(t *testing.T) {
 	b.WaitFor("the file in the transcript", inFrame(`(() => { const a = `+fileLink+`; const li = a && a.closest('li');
 		return a && !li.classList.contains('pending') && !li.classList.contains('uploading') &&
 			a.href === location.origin + `+jsQuote(msg.File.URL)+` && a.target === '_blank' && a.rel === 'noopener' &&
-			a.getAttribute('download') === 'photo.png' && li.querySelector('.fsize').textContent === '1 KB' &&
+			a.getAttribute('download') === 'photo.png' && li.querySelector('.fsize').textContent === `+jsQuote(numfmt.Size("en", int64(len(picBytes))))+` &&
 			li.querySelector('.thumb img') && li.querySelector('.thumb img').naturalWidth === 160; })()`))
 	b.Screenshot("file-4-sent")
 
@@ -203,7 +204,7 @@ func TestFilesInChromium(t *testing.T) {
 	call(t, anna, chatID, &protocol.FileSend{Name: doc.Name, URL: doc.URL, Size: doc.Size, ContentType: doc.ContentType})
 	agentLink := `[...d.querySelectorAll('#log .them .bubble.file a.fname')].find(a => a.textContent === 'Order 1234.pdf')`
 	b.WaitFor("the agent's file", inFrame(`(() => { const a = `+agentLink+`; return a && a.href === location.origin + `+jsQuote(doc.URL)+
-		` && !a.closest('li').querySelector('.thumb') && a.closest('li').querySelector('.fsize').textContent === '3 KB'; })()`))
+		` && !a.closest('li').querySelector('.thumb') && a.closest('li').querySelector('.fsize').textContent === '2.9 KB'; })()`)) // 3,009 bytes
 	b.Screenshot("file-5-agent-file")
 	if n := browsertest.Eval[int](b, jsFrameDoc+`.querySelectorAll('#log a:not([href^="'+location.origin+'/files/"])').length`); n != 0 {
 		t.Errorf("%d links in the transcript that are not the server's files", n)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parleychat/parley/shared/numfmt"
 	"github.com/parleychat/parley/shared/texts"
 )
 
@@ -108,8 +109,6 @@ const (
 	PostURL        = "postUrl"
 	PostURLText    = "postUrlText"
 	SessionTimeout = "sessionTimeout"
-	SizeKB         = "sizeKB"
-	SizeMB         = "sizeMB"
 
 	// Leave a message: the button after a chat no agent took, the form, its checks, the thanks.
 	LeaveMessage         = "leaveMessage"
@@ -217,8 +216,6 @@ var defaults = map[string]string{
 	FileTooLarge + "#en": "This file is larger than $max.", FileTooLarge + "#de": "Diese Datei ist größer als $max.", FileTooLarge + "#fr": "Ce fichier dépasse $max.",
 	FileBadName + "#en": "This file's name can't be used. Please rename the file and try again.", FileBadName + "#de": "Der Name dieser Datei kann nicht verwendet werden. Bitte benennen Sie die Datei um und versuchen Sie es erneut.", FileBadName + "#fr": "Le nom de ce fichier ne peut pas être utilisé. Veuillez renommer le fichier et réessayer.",
 	FileFailed + "#en": "The file could not be sent. Please try again.", FileFailed + "#de": "Die Datei konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", FileFailed + "#fr": "Le fichier n'a pas pu être envoyé. Veuillez réessayer.",
-	SizeKB + "#en": "$n KB", SizeKB + "#de": "$n KB", SizeKB + "#fr": "$n Ko",
-	SizeMB + "#en": "$n MB", SizeMB + "#de": "$n MB", SizeMB + "#fr": "$n Mo",
 
 	LeaveMessage + "#en": "Leave a message", LeaveMessage + "#de": "Nachricht hinterlassen", LeaveMessage + "#fr": "Laisser un message",
 	LeaveTitle + "#en": "Leave us a message", LeaveTitle + "#de": "Hinterlassen Sie uns eine Nachricht", LeaveTitle + "#fr": "Laissez-nous un message",
@@ -311,26 +308,9 @@ func (t Texts) Wait(seconds int) string {
 	return Fill(t.Get(Minutes), "n", strconv.Itoa((seconds+30)/60))
 }
 
-// Size formats a file size in bytes as "12 KB" or "1.5 MB" (KiB and MiB, as upload limits are
-// counted; a decimal comma outside English): at least 1 KB, one decimal below 10 MB.
-func (t Texts) Size(bytes int64) string {
-	const kib, mib = 1024, 1024 * 1024
-	if bytes < mib {
-		return Fill(t.Get(SizeKB), "n", strconv.FormatInt(max((bytes+kib-1)/kib, 1), 10))
-	}
-	tenths := (bytes*10 + mib/2) / mib
-	n := strconv.FormatInt(tenths/10, 10)
-	if d := tenths % 10; d != 0 && tenths < 100 {
-		sep := ","
-		if base, _, _ := strings.Cut(strings.ToLower(t.Lang), "-"); base == "en" || base == "" {
-			sep = "."
-		}
-		n += sep + strconv.FormatInt(d, 10)
-	} else if tenths >= 100 {
-		n = strconv.FormatInt((tenths+5)/10, 10)
-	}
-	return Fill(t.Get(SizeMB), "n", n)
-}
+// Size formats a file size in bytes for the texts' language with the formatter the agent app
+// uses too (shared/numfmt): "820 B", "1.3 KB", "1,5 Mo".
+func (t Texts) Size(bytes int64) string { return numfmt.Size(t.Lang, bytes) }
 
 // Defaults returns the shipped interface texts ("key#lang"), for documentation and tests.
 func Defaults() map[string]string {
