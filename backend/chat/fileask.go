@@ -77,7 +77,7 @@ func (ss *Session) askFile(ctx context.Context, cmd protocol.Command, uid int64,
 		for _, w := range waiters {
 			w(a, err)
 		}
-	}, emission{body: &protocol.FileRequest{Types: types, Name: ch.agents[uid].name}})
+	}, emission{body: &protocol.FileRequest{Types: types, Name: ch.agents[uid].name, At: s.stamp()}})
 }
 
 // askedTypes normalises the types an agent asks for (lower case, no dot, each once) and checks

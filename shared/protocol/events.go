@@ -478,10 +478,11 @@ func (*FieldRequest) EventType() Type { return TypeFieldRequest }
 // answered by [FileSend]. It is an event of the chat's history, so a visitor who resumes sees
 // it again and every agent of the chat sees that it was asked. Types are lower-case extensions
 // without the dot; none means any type the tenant's attachment policy allows. Name is the
-// agent who asked, as the visitor sees them on their messages.
+// agent who asked, as the visitor sees them on their messages; At is when.
 type FileRequest struct {
-	Types []string `json:"types"`
-	Name  string   `json:"name,omitempty"`
+	Types []string  `json:"types"`
+	Name  string    `json:"name,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // EventType implements [EventBody].

@@ -105,7 +105,7 @@ var eventExamples = []eventExample{
 		{Name: "Luc Dubois", Status: "busy", Lang: "fr"},
 	}}}},
 	{"visitor", Event{Chat: "ch_8ZqM2x", Body: &FieldRequest{Field: exampleSurveyField}}},
-	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 12, Body: &FileRequest{Types: []string{"pdf", "doc"}, Name: "Anna"}}},
+	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 12, Body: &FileRequest{Types: []string{"pdf", "doc"}, Name: "Anna", At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 40, Body: &ChatState{State: StateActive, At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 42, Body: &Message{Role: RoleVisitor, Name: "Thomas Martin", Text: "Could you please help me with the installation?", ClientID: "c8", At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 41, Body: &Joined{Role: RoleAgent, Name: "Anna", UserID: 17, Lang: "de", As: PartOwner}}},
