@@ -155,6 +155,7 @@ func (a *App) renderAsk(c *desk.Chat) app.UI {
 				}),
 		),
 		app.If(f.Custom, func() app.UI { return a.renderAskForm(id, f, busy) }),
+		a.renderAskFile(id, f, busy),
 		app.If(busy, func() app.UI {
 			return app.P().Class("ask-busy").Role("status").Text(t.T("Asking the visitor…"))
 		}),

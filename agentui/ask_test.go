@@ -25,7 +25,8 @@ func TestAskVisitorForAPresetField(t *testing.T) {
 	e.ConsumeAll()
 	html = app.HTMLString(a)
 	// Attribute order in go-app's HTML is not fixed, so each attribute is looked for alone.
-	for _, want := range []string{`id="ask-card"`, "Order number", "E-mail address", "Phone number", "Customer number", "Custom…", `aria-expanded`, `aria-controls="ask-card"`} {
+	for _, want := range []string{`id="ask-card"`, "Order number", "E-mail address", "Phone number", "Customer number", "Custom…", `aria-expanded`, `aria-controls="ask-card"`,
+		`id="ask-file-types"`, `id="ask-file"`, "Ask for a file", `aria-describedby="ask-file-types-note"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the card lacks %q", want)
 		}

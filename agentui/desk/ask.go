@@ -27,6 +27,8 @@ const (
 	AskType     AskPart = "type"
 	AskOptions  AskPart = "options"
 	AskRequired AskPart = "required"
+	// AskFileTypes is the file types of a request for a file (fileask.go).
+	AskFileTypes AskPart = "file-types"
 )
 
 // AnswerType is an answer type the form offers, with its label.
@@ -89,8 +91,12 @@ type AskForm struct {
 	NameEdited bool
 	// Errors are the messages to show next to the inputs, by part.
 	Errors map[AskPart]string
-	// Sending is the id of the field.ask awaiting its ack; the form waits and then closes.
+	// Sending is the id of the field.ask (or file.ask) awaiting its ack; the form waits and
+	// then closes.
 	Sending string
+	// FileTypes are the file types of a request for a file, as the agent typed them
+	// ("pdf, png"); none asks for any type the site takes.
+	FileTypes string
 }
 
 // Field is the field the form describes, as field.ask sends it.
@@ -440,6 +446,8 @@ func (d *Desk) EditAsk(id string, part AskPart, value string) {
 		f.Options = value
 	case AskRequired:
 		f.Required = value != "" && value != "false"
+	case AskFileTypes:
+		f.FileTypes = value
 	}
 	delete(f.Errors, part)
 	delete(f.Errors, AskGeneral)

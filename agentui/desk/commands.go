@@ -198,6 +198,8 @@ func (d *Desk) ack(id string, a *protocol.Ack, now time.Time) []Alert {
 		d.removeOffer(cmd.Chat)
 	case *protocol.FieldAsk:
 		d.askAcked(cmd, b, now)
+	case *protocol.FileAsk:
+		d.fileAskAcked(cmd)
 	case *protocol.InviteAccept, *protocol.InviteDecline, *protocol.ChatInvite, *protocol.ChatJoin, *protocol.ChatLeave:
 		d.teamAcked(cmd)
 	case *protocol.ChatTakeover, *protocol.SuperviseWatch:
@@ -259,6 +261,10 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 		}
 	case *protocol.FieldAsk:
 		if d.askRefused(cmd, e) {
+			return nil // the reason shows in the form
+		}
+	case *protocol.FileAsk:
+		if d.fileAskRefused(cmd, e) {
 			return nil // the reason shows in the form
 		}
 	case *protocol.ChatTakeover, *protocol.SuperviseWatch:

@@ -68,6 +68,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		d.colleaguesStale = true
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
+	case *protocol.FileRequest:
+		d.line(ev, Line{Kind: LineEvent, Role: protocol.RoleAgent, Name: b.Name, Text: FileAskedText(b)}, now)
 	case *protocol.VisitorsOnline:
 		d.onlineVisitors(b)
 	case *protocol.VisitorPage:

@@ -53,6 +53,8 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.sendFile(ctx, cmd, b)
 	case *protocol.FieldAsk:
 		ss.askField(cmd, uid, b)
+	case *protocol.FileAsk:
+		ss.askFile(ctx, cmd, uid, b)
 	case *protocol.Typing:
 		ss.inChat(cmd, func(ch *liveChat) error {
 			ch.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,6 +197,10 @@ func (p *pollConn) translate(ev protocol.Event) {
 			m.Attachment = fileRef(attach.IDFromURL(b.File.URL)) // read when answered
 		}
 		p.add(MessageReceived, m)
+	case *protocol.FileRequest:
+		// MiCC has no event for it: the client shows a system message, as it shows the
+		// system's other lines, and the customer answers with SendMessage's Attachment.
+		p.add(MessageReceived, &MessageReceivedEvent{ChatID: id, Name: b.Name, Message: fileRequestText(b.Types), System: true, TimeStamp: DateTime(b.At)})
 	case *protocol.Joined:
 		if b.Role == protocol.RoleAgent && b.As != "observer" && b.As != "supervisor" {
 			p.agents[b.UserID] = b.Name
@@ -235,6 +240,14 @@ func (p *pollConn) translate(ev protocol.Event) {
 		p.state = d.State
 		p.add(ChatStateEvent, d)
 	}
+}
+
+// fileRequestText is the system message of an agent's file request.
+func fileRequestText(types []string) string {
+	if len(types) == 0 {
+		return "Please send a file."
+	}
+	return "Please send a file (" + strings.Join(types, ", ") + ")."
 }
 
 // fileRef marks an attachment still to be read from the store: its file id, as bytes.

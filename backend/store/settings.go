@@ -796,7 +796,12 @@ func (t TenantSettings) AllowsAttachment(name string, sizeBytes int64) bool {
 	if sizeBytes > int64(t.MaxAttachmentKB)*1024 {
 		return false
 	}
-	ext := filename.Type(name)
+	return t.AllowsType(filename.Type(name))
+}
+
+// AllowsType reports whether files of an extension (lower case, no dot) pass the policy's
+// type lists, whatever their size: what an agent may ask a visitor to upload.
+func (t TenantSettings) AllowsType(ext string) bool {
 	// As in MiCC, the restricted list is only checked when no allowed list is defined.
 	if len(t.AllowedTypes) > 0 {
 		return slices.Contains(t.AllowedTypes, ext)

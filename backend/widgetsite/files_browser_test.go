@@ -133,12 +133,7 @@ func agentUpload(t *testing.T, env *servertest.Env, chatID, name string, data []
 func TestFilesInChromium(t *testing.T) {
 	env := startSite(t)
 	anna := agent(t, env)
-	b := browsertest.New(t, browsertest.Options{Name: "widget", Lang: "en-US", AcceptLanguage: "en-US,en"})
-	b.Do(chromedp.Navigate(env.URL + "/demo"))
-	b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
-	b.Click(jsLauncher)
-	b.WaitFor("the pre-chat form", inFrame(`d.activeElement && d.activeElement.id === 'f-name'`))
-	b.Do(chromedp.KeyEvent("Ann Visitor"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("I have a photo of the damage."), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
+	b := openChat(t, env, "I have a photo of the damage.")
 	b.WaitFor("the question in the transcript", inFrame(`d.querySelector('#log').textContent.includes('photo of the damage')`))
 	if hidden := browsertest.Eval[bool](b, jsFrameDoc+`.querySelector('#btn-attach').hidden`); !hidden {
 		t.Error("the attach button shows before an agent joined")

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/parleychat/parley/shared/limits"
@@ -30,6 +31,7 @@ const (
 	TypeOfferAccept       Type = "offer.accept"
 	TypeOfferDecline      Type = "offer.decline"
 	TypeFieldAsk          Type = "field.ask"
+	TypeFileAsk           Type = "file.ask"
 	TypeChatJoin          Type = "chat.join"
 	TypeChatLeave         Type = "chat.leave"
 	TypeChatInvite        Type = "chat.invite"
@@ -71,6 +73,7 @@ var commandTypes = map[Type]commandSpec{
 	TypeOfferAccept:       {func() CommandBody { return new(OfferAccept) }, false, true},
 	TypeOfferDecline:      {func() CommandBody { return new(OfferDecline) }, false, true},
 	TypeFieldAsk:          {func() CommandBody { return new(FieldAsk) }, false, true},
+	TypeFileAsk:           {func() CommandBody { return new(FileAsk) }, false, true},
 	TypeChatJoin:          {func() CommandBody { return new(ChatJoin) }, false, true},
 	TypeChatLeave:         {func() CommandBody { return new(ChatLeave) }, false, true},
 	TypeChatInvite:        {func() CommandBody { return new(ChatInvite) }, false, true},
@@ -444,6 +447,54 @@ func (c *FieldAsk) Validate() error {
 		return &Error{Code: CodeInvalid, Field: "field.options", Message: "a choice field needs options"}
 	}
 	return nil
+}
+
+// FileAsk asks the visitor of a chat to upload a file (WhosOn requestfile): the chat gets a
+// [FileRequest] in its history, which the visitor answers with [FileSend]. Types are file
+// extensions ("pdf", ".PDF" and "Pdf" are the same); the server refuses a type the tenant's
+// attachment policy refuses, and without types asks for what the policy allows.
+type FileAsk struct {
+	inChat
+	Types []string `json:"types,omitempty"`
+}
+
+// CommandType implements [CommandBody].
+func (*FileAsk) CommandType() Type { return TypeFileAsk }
+
+// MaxFileAskTypes bounds the extensions one [FileAsk] may list; MaxExtensionRunes bounds one
+// extension (without its dot), as the tenant's attachment policy does.
+const (
+	MaxFileAskTypes   = 20
+	MaxExtensionRunes = 16
+)
+
+// Validate implements [CommandBody]: at most [MaxFileAskTypes] extensions, each of ASCII
+// letters and digits only (one leading dot allowed), at most [MaxExtensionRunes] long.
+func (c *FileAsk) Validate() error {
+	if len(c.Types) > MaxFileAskTypes {
+		return &Error{Code: CodeTooLarge, Field: "types", Message: fmt.Sprintf("at most %d file types may be asked for", MaxFileAskTypes)}
+	}
+	for _, t := range c.Types {
+		if !ValidExtension(t) {
+			return &Error{Code: CodeInvalid, Field: "types", Message: fmt.Sprintf("file types are extensions like pdf: letters and digits, at most %d", MaxExtensionRunes)}
+		}
+	}
+	return nil
+}
+
+// ValidExtension reports whether s names a file type as [FileAsk] takes it: one optional
+// leading dot, then 1 to [MaxExtensionRunes] ASCII letters and digits.
+func ValidExtension(s string) bool {
+	s = strings.TrimPrefix(s, ".")
+	if s == "" || len(s) > MaxExtensionRunes {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // ChatJoin adds the agent to a chat they do not own: as an observer, whom the visitor does not

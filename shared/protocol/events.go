@@ -76,7 +76,7 @@ var eventTypes = map[Type]func() EventBody{
 func Durable(t Type) bool {
 	switch t {
 	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage,
-		TypeTransfer:
+		TypeTransfer, TypeFileRequest:
 		return true
 	}
 	return false
@@ -477,9 +477,15 @@ type FieldRequest struct {
 // EventType implements [EventBody].
 func (*FieldRequest) EventType() Type { return TypeFieldRequest }
 
-// FileRequest asks the visitor to upload a file of the listed types (WhosOn requestfile).
+// FileRequest asks the visitor to upload a file of the listed types (WhosOn requestfile),
+// answered by [FileSend]. It is an event of the chat's history, so a visitor who resumes sees
+// it again and every agent of the chat sees that it was asked. Types are lower-case extensions
+// without the dot; none means any type the tenant's attachment policy allows. Name is the
+// agent who asked, as the visitor sees them on their messages; At is when.
 type FileRequest struct {
-	Types []string `json:"types"`
+	Types []string  `json:"types"`
+	Name  string    `json:"name,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // EventType implements [EventBody].

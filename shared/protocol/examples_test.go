@@ -57,6 +57,7 @@ var commandExamples = []Command{
 	{ID: "a17", Chat: "ch_8ZqM2x", Body: &ChatTakeover{Owner: 17}},
 	{ID: "a18", Chat: "ch_8ZqM2x", Body: &ChatTransfer{UserID: 4, Note: "Wants a refund; order 12345 is already paid."}},
 	{ID: "a19", Chat: "ch_8ZqM2x", Body: &TransferCancel{}},
+	{ID: "a20", Chat: "ch_Rt5vN1", Body: &FileAsk{Types: []string{"pdf", "doc"}}},
 	{ID: "a9", Chat: "ch_Rt5vN1", Body: &FieldAsk{Field: SurveyField{Name: "OrderNumber", Type: "text", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ChangeCase: 1, ValidateLow: -1, ValidateHigh: -1}}},
 }
 
@@ -104,7 +105,7 @@ var eventExamples = []eventExample{
 		{Name: "Luc Dubois", Status: "busy", Lang: "fr"},
 	}}}},
 	{"visitor", Event{Chat: "ch_8ZqM2x", Body: &FieldRequest{Field: exampleSurveyField}}},
-	{"visitor", Event{Chat: "ch_8ZqM2x", Body: &FileRequest{Types: []string{"pdf", "doc"}}}},
+	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 12, Body: &FileRequest{Types: []string{"pdf", "doc"}, Name: "Anna", At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 40, Body: &ChatState{State: StateActive, At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 42, Body: &Message{Role: RoleVisitor, Name: "Thomas Martin", Text: "Could you please help me with the installation?", ClientID: "c8", At: exampleTime}}},
 	{"visitor and agent", Event{Chat: "ch_8ZqM2x", Seq: 41, Body: &Joined{Role: RoleAgent, Name: "Anna", UserID: 17, Lang: "de", As: PartOwner}}},

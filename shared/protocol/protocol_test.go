@@ -213,6 +213,11 @@ func decodeCases() []decodeCase {
 		{name: "leave.message without text", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas")), code: CodeInvalid, id: "l1", field: "text"},
 		{name: "field.ask without options for a choice", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "Topic", "type", "select", "prompt", "Topic?")))), code: CodeInvalid, id: "q1", field: "field.options"},
 		{name: "field.ask with a bad name", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "1x", "type", "text", "prompt", "X?")))), code: CodeInvalid, id: "q1", field: "field.name"},
+		{name: "file.ask with a path", role: RoleAgent, frame: cmd(TypeFileAsk, "q1", "ch1", obj("types", []string{"pdf", "../x"})), code: CodeInvalid, id: "q1", field: "types"},
+		{name: "file.ask with an empty type", role: RoleAgent, frame: cmd(TypeFileAsk, "q1", "ch1", obj("types", []string{""})), code: CodeInvalid, id: "q1", field: "types"},
+		{name: "file.ask with a long type", role: RoleAgent, frame: cmd(TypeFileAsk, "q1", "ch1", obj("types", []string{"abcdefghijklmnopq"})), code: CodeInvalid, id: "q1", field: "types"},
+		{name: "file.ask with too many types", role: RoleAgent, frame: cmd(TypeFileAsk, "q1", "ch1", obj("types", strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u", ","))), code: CodeTooLarge, id: "q1", field: "types"},
+		{name: "file.ask with a non-ASCII type", role: RoleAgent, frame: cmd(TypeFileAsk, "q1", "ch1", obj("types", []string{"pdé"})), code: CodeInvalid, id: "q1", field: "types"},
 		{name: "field.ask with an unknown type", role: RoleAgent, frame: cmd(TypeFieldAsk, "q1", "ch1", obj("field", json.RawMessage(obj("name", "X", "type", "color", "prompt", "X?")))), code: CodeInvalid, id: "q1", field: "field.type"},
 		{name: "leave.message without e-mail or phone", frame: cmd(TypeLeaveMessage, "l1", "", obj("name", "Thomas", "text", "Call me")), code: CodeInvalid, id: "l1", field: "email"},
 		{name: "file without name", frame: cmd(TypeFileSend, "f1", "ch1", obj("url", "https://x/y")), code: CodeInvalid, id: "f1", field: "name"},
@@ -316,7 +321,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeVisitorConnect: "visitor", TypeChatRequest: "visitor", TypePreview: "visitor", TypeFieldSubmit: "visitor",
 		TypeSurveySubmit: "visitor", TypeTranscriptRequest: "visitor", TypeLeaveMessage: "visitor",
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
-		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent",
+		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent", TypeFileAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
 		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent",
 		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
@@ -372,7 +377,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypeSuperviseWatch: true, TypeChatTakeover: true,
 		TypeTransferCancel: true,
 		TypeActivity:       true,
-		TypeDetailsSubmit:  true, TypePreviewConsent: true,
+		TypeDetailsSubmit:  true, TypePreviewConsent: true, TypeFileAsk: true,
 	}
 	for typ, spec := range commandTypes {
 		role := RoleVisitor
@@ -670,7 +675,7 @@ func TestDecodeEventErrors(t *testing.T) {
 
 func TestDurable(t *testing.T) {
 	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true,
-		TypeTransfer: true}
+		TypeTransfer: true, TypeFileRequest: true}
 	for typ := range eventTypes {
 		if Durable(typ) != durable[typ] {
 			t.Errorf("Durable(%q) = %v, want %v", typ, Durable(typ), durable[typ])

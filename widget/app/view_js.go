@@ -30,6 +30,7 @@ type view struct {
 	btnSurvey, btnSkip                                  js.Value
 	askForm, askHead, btnAsk, btnAskSkip                js.Value
 	pre, post, ask                                      *surveyForm
+	fileAsk                                             *fileAskView
 	leave                                               *leaveView
 	waiting                                             *waitingView
 	btnLeave, offlineThanks                             js.Value
@@ -122,7 +123,8 @@ func newView(a *app) *view {
 	askActions := add(el("div", "confirm-actions"), v.btnAskSkip, v.btnAsk)
 	v.askForm = add(el("form", "form ask", "id", "ask", "novalidate", "", "aria-labelledby", "ask-h", "hidden", ""), v.askHead, askActions)
 	v.ask = &surveyForm{prefix: "ask", parent: v.askForm, before: askActions}
-	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.typing)
+	v.fileAsk = newFileAskView()
+	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.fileAsk.box, v.typing)
 
 	main := add(el("main", "body"), v.loading, v.form, v.offline, v.leave.form, v.refused, v.chatView, v.postForm)
 
@@ -190,6 +192,7 @@ func (v *view) wire() {
 			}
 		})
 	})
+	v.fileAsk.wire(a, v)
 	on(v.btnAskSkip, "click", func(js.Value) {
 		a.do(func() { a.m.DismissAsk(); v.msg.Call("focus") })
 	})
@@ -463,6 +466,7 @@ func (v *view) render() {
 	v.renderSurveys(m, t)
 	v.waiting.render(m, t)
 	v.embed.render(v, m, t)
+	v.fileAsk.render(v)
 
 	v.renderLog(m)
 	typing := m.TypingText()
@@ -524,6 +528,7 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.askHead, t.Get(uitext.AgentAsks))
 	setText(v.btnAsk, t.Get(uitext.SendAnswer))
 	setText(v.btnAskSkip, t.Get(uitext.NotNow))
+	v.fileAsk.labels(t)
 	setAttr(v.log, "aria-label", t.Get(uitext.ChatLog))
 	v.sendTimeLabel = t.Get(uitext.Sending)
 }

@@ -171,6 +171,7 @@ func (m *Model) Attach(name string, size int64, contentType string, now time.Tim
 	m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, At: now, Pending: true, Upload: Uploading,
 		File: &protocol.File{Name: filename.Clean(name), Size: size, ContentType: contentType}})
 	m.uploads = append(m.uploads, id)
+	m.FileAsk = nil // the file answers the agent's request, if there was one
 	return id
 }
 

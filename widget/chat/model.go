@@ -202,6 +202,8 @@ type Model struct {
 	// Invalid says, by field name, why answers of the survey form shown were refused (see
 	// FieldMessage); nil when nothing was refused.
 	Invalid map[string]survey.Code
+	// FileAsk is the agent's open request for a file (fileask.go), or nil.
+	FileAsk *protocol.FileRequest
 	// Asks are the fields the agent asked the visitor to fill in; the first one is shown.
 	Asks       []protocol.SurveyField
 	askSending string
@@ -711,6 +713,11 @@ func (m *Model) apply(ev protocol.Event, now time.Time) {
 	switch b := ev.Body.(type) {
 	case *protocol.Message:
 		m.message(ev.Seq, b)
+		if b.Role == protocol.RoleVisitor && b.File != nil {
+			m.FileAsk = nil // answered
+		}
+	case *protocol.FileRequest:
+		m.FileAsk = b
 	case *protocol.Joined:
 		if b.Role != protocol.RoleAgent {
 			return

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strings"
 	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
@@ -36,6 +37,10 @@ func (m *Model) Snapshot(now time.Time) []byte {
 			asks[i] = wire.SurveyFieldJSON(f)
 		}
 		w.Raw("asks", wire.Array(asks))
+	}
+	if m.FileAsk != nil {
+		// Types are extensions of letters and digits: a comma never occurs in one.
+		w.Bool("file_asked", true).Str("file_types", strings.Join(m.FileAsk.Types, ","))
 	}
 	items := m.Items
 	seq := m.LastSeq
@@ -112,6 +117,12 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	m.DetailsDue, m.PreviewOff = v.Get("details").Bool(), v.Get("nopeek").Bool()
 	for i, asks := 0, v.Get("asks"); i < asks.Len(); i++ {
 		m.Asks = append(m.Asks, wire.ReadSurveyField(asks.Index(i)))
+	}
+	if v.Get("file_asked").Bool() {
+		m.FileAsk = &protocol.FileRequest{}
+		if ts := v.Get("file_types").Str(); ts != "" {
+			m.FileAsk.Types = strings.Split(ts, ",")
+		}
 	}
 	switch v.Get("phase").Str() {
 	case PhaseRequesting.String():

@@ -75,6 +75,7 @@ const (
 	AgentAsks       = "agentAsks"
 	SendAnswer      = "sendAnswer"
 	NotNow          = "notNow"
+	AgentAsksFile   = "agentAsksFile"
 	FieldSent       = "fieldSent"
 	CheckTheFields  = "checkTheFields"
 	SurveyRequired  = "surveyRequired"
@@ -191,6 +192,7 @@ var defaults = map[string]string{
 	AgentAsks + "#en": "The agent asks for this information:", AgentAsks + "#de": "Der Mitarbeiter bittet um diese Angabe:", AgentAsks + "#fr": "Le conseiller vous demande cette information :",
 	SendAnswer + "#en": "Send answer", SendAnswer + "#de": "Antwort senden", SendAnswer + "#fr": "Envoyer la réponse",
 	NotNow + "#en": "Not now", NotNow + "#de": "Jetzt nicht", NotNow + "#fr": "Pas maintenant",
+	AgentAsksFile + "#en": "The agent asks you to send a file.", AgentAsksFile + "#de": "Der Mitarbeiter bittet Sie, eine Datei zu senden.", AgentAsksFile + "#fr": "Le conseiller vous demande d'envoyer un fichier.",
 	FieldSent + "#en": "You answered: $field", FieldSent + "#de": "Sie haben geantwortet: $field", FieldSent + "#fr": "Vous avez répondu : $field",
 	CheckTheFields + "#en": "Please check the marked fields.", CheckTheFields + "#de": "Bitte prüfen Sie die markierten Felder.", CheckTheFields + "#fr": "Veuillez vérifier les champs signalés.",
 	SurveyRequired + "#en": "Please fill in this field.", SurveyRequired + "#de": "Bitte füllen Sie dieses Feld aus.", SurveyRequired + "#fr": "Veuillez remplir ce champ.",

@@ -74,6 +74,8 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		ev.Body = &protocol.ChatInfo{State: protocol.ChatStatus(d.Get("state").Str()), Position: d.Get("position").Int(), EstimatedWait: d.Get("estimated_wait").Int()}
 	case protocol.TypeFieldSet:
 		ev.Body = &protocol.FieldSet{Fields: d.Get("fields").StrMap(), Survey: d.Get("survey").Str(), Name: d.Get("name").Str()}
+	case protocol.TypeFileRequest:
+		ev.Body = &protocol.FileRequest{Types: strs(d.Get("types")), Name: d.Get("name").Str(), At: parseTime(d.Get("at"))}
 	case protocol.TypeFieldRequest:
 		ev.Body = &protocol.FieldRequest{Field: ReadSurveyField(d.Get("field"))}
 	case protocol.TypeDisconnect:
