@@ -13,6 +13,7 @@ import (
 // conversation when the server recorded it; a refusal (a type the site does not take) shows
 // under the types.
 func (a *App) renderAskFile(id string, f *desk.AskForm, busy bool) app.UI {
+	t := a.desk.Msg
 	errMsg := f.Errors[desk.AskFileTypes]
 	return app.Form().ID("ask-file-form").Class("ask-form").NoValidate(true).
 		OnSubmit(func(ctx app.Context, e app.Event) {
@@ -24,14 +25,14 @@ func (a *App) renderAskFile(id string, f *desk.AskForm, busy bool) app.UI {
 			}
 			a.changed(ctx)
 		}).Body(
-		askRow("ask-file-types", desk.TextFileTypes, desk.TextFileTypesHint, errMsg,
+		askRow("ask-file-types", t.T("File types"), t.T("Optional, e.g. pdf, png; none for any type the site takes"), errMsg,
 			app.Input().ID("ask-file-types").Type("text").Value(f.FileTypes).MaxLength(200).Disabled(busy).AutoComplete(false).Spellcheck(false).
 				Aria("invalid", strconv.FormatBool(errMsg != "")).Aria("describedby", "ask-file-types-note").
 				OnInput(func(ctx app.Context, e app.Event) {
 					a.desk.EditAsk(id, desk.AskFileTypes, ctx.JSSrc().Get("value").String())
 				})),
 		app.Div().Class("ask-actions").Body(
-			app.Button().ID("ask-file").Class("btn", "btn-primary").Type("submit").Disabled(busy).Text(desk.TextAskFile),
+			app.Button().ID("ask-file").Class("btn", "btn-primary").Type("submit").Disabled(busy).Text(t.T("Ask for a file")),
 		),
 	)
 }

@@ -341,4 +341,10 @@ var de = map[string]string{
 	"{0}h {1}m":                                       "{0} Std. {1} Min.",
 	"{0}m":                                            "{0} Min.",
 	"{1}, {0} unread":                                 "{1}, {0} ungelesen",
+	"An agent":                                        "Ein Agent",
+	"Ask for a file":                                  "Um eine Datei bitten",
+	"File types":                                      "Dateitypen",
+	"Optional, e.g. pdf, png; none for any type the site takes":  "Optional, z. B. pdf, png; leer für jeden Typ, den die Website annimmt",
+	"{0} asked the visitor for a file (any type the site takes)": "{0} hat den Besucher um eine Datei gebeten (jeder Typ, den die Website annimmt)",
+	"{0} asked the visitor for a file: {1}":                      "{0} hat den Besucher um eine Datei gebeten: {1}",
 }

@@ -341,4 +341,10 @@ var fr = map[string]string{
 	"{0}h {1}m":                                       "{0} h {1} min",
 	"{0}m":                                            "{0} min",
 	"{1}, {0} unread":                                 "{1}, {0} non lu(s)",
+	"An agent":                                        "Un agent",
+	"Ask for a file":                                  "Demander un fichier",
+	"File types":                                      "Types de fichier",
+	"Optional, e.g. pdf, png; none for any type the site takes":  "Facultatif, p. ex. pdf, png ; vide pour tout type accepté par le site",
+	"{0} asked the visitor for a file (any type the site takes)": "{0} a demandé un fichier au visiteur (tout type accepté par le site)",
+	"{0} asked the visitor for a file: {1}":                      "{0} a demandé un fichier au visiteur : {1}",
 }

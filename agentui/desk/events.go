@@ -69,7 +69,7 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 	case *protocol.FieldSet:
 		d.fieldSet(ev, b, now)
 	case *protocol.FileRequest:
-		d.line(ev, Line{Kind: LineEvent, Role: protocol.RoleAgent, Name: b.Name, Text: FileAskedText(b)}, now)
+		d.line(ev, Line{Kind: LineEvent, Role: protocol.RoleAgent, Name: b.Name, Text: d.fileAskedText(b)}, now)
 	case *protocol.VisitorsOnline:
 		d.onlineVisitors(b)
 	case *protocol.VisitorPage:

@@ -10,31 +10,21 @@ import (
 // card, with optional file types; the server records the request in the chat's history
 // (file.request), where every agent of the chat sees it as a line.
 
-// The agent app's texts of a request for a file, together in one place: the card's button,
-// the types' label and hint (the app's view shows them), and the conversation's line.
-const (
-	TextAskFile          = "Ask for a file"
-	TextFileTypes        = "File types"
-	TextFileTypesHint    = "Optional, e.g. pdf, png; none for any type the site takes"
-	textFileAsked        = " asked the visitor for a file"
-	textFileAskedAnyType = " (any type the site takes)"
-)
-
 // FileTypes reads the types an agent typed: separated by commas or spaces, dots allowed.
 func FileTypes(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' })
 }
 
-// FileAskedText is the conversation's line for a request for a file.
-func FileAskedText(b *protocol.FileRequest) string {
+// fileAskedText is the conversation's line for a request for a file, in the desk's language.
+func (d *Desk) fileAskedText(b *protocol.FileRequest) string {
 	name := b.Name
 	if name == "" {
-		name = "An agent"
+		name = d.Msg.T("An agent")
 	}
 	if len(b.Types) == 0 {
-		return name + textFileAsked + textFileAskedAnyType
+		return d.Msg.T("{0} asked the visitor for a file (any type the site takes)", name)
 	}
-	return name + textFileAsked + ": " + strings.Join(b.Types, ", ")
+	return d.Msg.T("{0} asked the visitor for a file: {1}", name, strings.Join(b.Types, ", "))
 }
 
 // AskFile asks the visitor of a chat for a file of the types in the chat's "Ask for…" card.
@@ -47,7 +37,7 @@ func (d *Desk) AskFile(chatID string) (protocol.Command, bool) {
 	}
 	form := c.Form
 	if c.Closed {
-		form.Errors = map[AskPart]string{AskGeneral: "This chat has ended."}
+		form.Errors = map[AskPart]string{AskGeneral: d.Msg.T("This chat has ended.")}
 		return protocol.Command{}, false
 	}
 	body := &protocol.FileAsk{Types: FileTypes(form.FileTypes)}
