@@ -137,6 +137,10 @@ type App struct {
 	langSet     bool
 	langChoice  string // the language chosen in the app; "" follows the setting and the browser
 	lastLines   int
+	// shownStatus is the status the menu was last set to show, so that the menu is set again
+	// only when the status changes: a redraw (the clock's tick, a new language) between an
+	// agent's pick and its change handler must not put the old status back under the handler.
+	shownStatus string
 	files       map[string]browser.File // the files of queued and failed uploads, by upload id
 
 	// solo marks the window of one chat, only (window.go).
@@ -295,8 +299,10 @@ func (a *App) changed(ctx app.Context) {
 	a.platform.SetTitle(a.title())
 	if a.phase == phaseDesk {
 		a.persist(ctx)
-		status := strconv.FormatInt(a.desk.CurrentStatus().ID, 10)
-		ctx.Defer(func(app.Context) { showValue("status-select", status) })
+		if status := strconv.FormatInt(a.desk.CurrentStatus().ID, 10); status != a.shownStatus {
+			a.shownStatus = status
+			ctx.Defer(func(app.Context) { showValue("status-select", status) })
+		}
 	}
 	if c := a.desk.Current(); c != nil && len(c.Lines) != a.lastLines {
 		a.lastLines = len(c.Lines)

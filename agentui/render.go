@@ -77,7 +77,7 @@ func (a *App) renderTopbar() app.UI {
 				}).Body(
 				app.Range(menu).Slice(func(i int) app.UI {
 					o := menu[i]
-					return app.Option().Value(o.ID).Selected(o.Selected).Disabled(o.Disabled).Text(o.Label)
+					return app.Option().Value(o.ID).DataSet("chats", o.Chats).Selected(o.Selected).Disabled(o.Disabled).Text(o.Label)
 				}),
 			),
 		),

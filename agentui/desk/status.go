@@ -16,6 +16,8 @@ type StatusOption struct {
 	// Selected marks the agent's status; Disabled an entry the agent may not choose.
 	Selected bool
 	Disabled bool
+	// Chats marks a status in which chats are offered.
+	Chats bool
 }
 
 // StatusMenu is the status menu: the tenant's statuses with the agent's own selected, led by a
@@ -33,7 +35,7 @@ func (d *Desk) StatusMenu() []StatusOption {
 		if !s.AllowsChat {
 			label = d.Msg.T("{0} (no chats)", s.Name)
 		}
-		out = append(out, StatusOption{ID: s.ID, Label: label, Selected: s.ID == cur.ID && cur.ID != 0, Disabled: !s.Settable && s.ID != cur.ID})
+		out = append(out, StatusOption{ID: s.ID, Label: label, Selected: s.ID == cur.ID && cur.ID != 0, Disabled: !s.Settable && s.ID != cur.ID, Chats: s.AllowsChat})
 	}
 	return out
 }

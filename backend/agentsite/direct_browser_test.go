@@ -66,9 +66,9 @@ func TestAgentToAgentChatInChromium(t *testing.T) {
 	env.Settled(t)
 
 	anna := newBrowser(t, "direct-anna", 1280, 860)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	ben := newBrowser(t, "direct-ben", 1280, 860)
-	signInReady(t, env, ben, 1)
+	signIn(t, env, ben, 1)
 
 	// Ben is active, then away: he does not touch his app for the idle threshold.
 	anna.WaitFor("Ben active", colleagueIs(benU.ID, protocol.AvailActive, "Active"))

@@ -36,11 +36,7 @@ func signIn(t *testing.T, env *servertest.Env, agent *browsertest.Browser, n int
 	agent.Click(`document.querySelector('#signin-login')`)
 	agent.Do(chromedp.KeyEvent(u.Login), chromedp.KeyEvent("\t"), chromedp.KeyEvent(u.Password), chromedp.KeyEvent("\r"))
 	agent.WaitFor("the desk", `!!document.querySelector('.topbar') && document.querySelector('.link').textContent === 'Connected'`)
-	agent.WaitFor("the status menu", `!document.querySelector('#status-select').disabled`)
-	browsertest.Eval[bool](agent, `(() => { const s = document.querySelector('#status-select');
-		const o = [...s.options].find(o => !o.textContent.includes('(no chats)') && !o.disabled);
-		s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
-	agent.WaitFor("the available status", `!document.querySelector('.hint') && document.querySelector('.offers .empty') !== null`)
+	agent.TakeChats()
 }
 
 // awaitFile waits for a message event with a file from role in the visitor's chat.

@@ -25,7 +25,7 @@ func TestProactiveChatInChromium(t *testing.T) {
 	env := startSite(t)
 	env.ChangeConnector(t, func(c *store.Connector) { c.VisitorPresence = true })
 	anna := newBrowser(t, "proactive-agent", 1280, 820)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	anna.WaitFor("the empty visitors list", `(document.querySelector('#visitors-online') || {textContent: ''}).textContent.includes('Nobody on the site')`)
 
 	visitor := newBrowser(t, "proactive-visitor", 1100, 800)
@@ -82,7 +82,7 @@ func TestProactiveInvitationDismissedInChromium(t *testing.T) {
 	env := startSite(t)
 	env.ChangeConnector(t, func(c *store.Connector) { c.VisitorPresence = true })
 	anna := newBrowser(t, "proactive-dismiss-agent", 1280, 820)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	visitor := newBrowser(t, "proactive-dismiss-visitor", 1100, 800)
 	visitor.Do(chromedp.Navigate(env.URL + "/demo"))
 	visitor.WaitFor("the launcher", browsertest.WidgetLauncherShown)

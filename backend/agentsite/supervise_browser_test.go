@@ -40,7 +40,7 @@ func TestSupervisorInChromium(t *testing.T) {
 	defer cancel()
 
 	anna := newBrowser(t, "supervise-anna", 1280, 820)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	if browsertest.Eval[bool](anna, `!!document.querySelector('#nav-supervise')`) {
 		t.Fatal("an agent is offered the supervisors' view")
 	}

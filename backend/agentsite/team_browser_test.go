@@ -51,31 +51,6 @@ func pressEnter(t *testing.T, b *browsertest.Browser) {
 	}
 }
 
-// signInReady signs demo agent n in and makes them available, choosing the status again
-// should the first choice be lost: a status menu redrawn by the app's clock tick between the
-// scripted choice and its handler shows the old status again, and the handler reads that.
-func signInReady(t *testing.T, env *servertest.Env, b *browsertest.Browser, n int) {
-	t.Helper()
-	u := env.DemoUser(t, "agent", n)
-	b.Do(chromedp.Navigate(env.URL + "/agent/"))
-	b.WaitFor("the sign-in form", `!!document.querySelector('#signin-login')`)
-	b.Click(`document.querySelector('#signin-login')`)
-	b.Do(chromedp.KeyEvent(u.Login), chromedp.KeyEvent("\t"), chromedp.KeyEvent(u.Password), chromedp.KeyEvent("\r"))
-	b.WaitFor("the desk", `!!document.querySelector('.topbar') && document.querySelector('.link').textContent === 'Connected'`)
-	const available = `!document.querySelector('.hint') && document.querySelector('.offers .empty') !== null`
-	for range 5 {
-		browsertest.Eval[bool](b, `(() => { const s = document.querySelector('#status-select');
-			const o = [...s.options].find(o => !o.textContent.includes('(no chats)') && !o.disabled);
-			s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
-		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if browsertest.Eval[bool](b, available) {
-				return
-			}
-		}
-	}
-	t.Fatal("the agent's status did not become one that receives chats")
-}
-
 // message matches a message whose text contains s.
 func message(s string) func(protocol.Event) bool {
 	return func(ev protocol.Event) bool {
@@ -98,7 +73,7 @@ func TestAgentsTogetherInChromium(t *testing.T) {
 	defer cancel()
 
 	anna := newBrowser(t, "team-anna", 1280, 820)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	visitor, _ := env.Visitor(t)
 	var seen visitorLog
 	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Vera Visitor", Question: "My parcel never came."})
@@ -115,7 +90,7 @@ func TestAgentsTogetherInChromium(t *testing.T) {
 
 	// Ben signs in once Anna has the chat (the chat goes to her, not him).
 	ben := newBrowser(t, "team-ben", 1280, 820)
-	signInReady(t, env, ben, 1)
+	signIn(t, env, ben, 1)
 
 	// Anna invites Ben as an observer through the picker.
 	anna.Click(`document.querySelector('#invite-button')`)

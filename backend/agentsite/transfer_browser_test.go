@@ -31,7 +31,7 @@ func TestTransferInChromium(t *testing.T) {
 	defer cancel()
 
 	anna := newBrowser(t, "transfer-anna", 1280, 820)
-	signInReady(t, env, anna, 0)
+	signIn(t, env, anna, 0)
 	visitor, _ := env.Visitor(t)
 	var seen visitorLog
 	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Vera Visitor", Question: "My invoice is wrong."})
@@ -43,7 +43,7 @@ func TestTransferInChromium(t *testing.T) {
 	anna.Click(`document.querySelector('.offer .btn-accept')`)
 	anna.WaitFor("the conversation", agentHas("My invoice is wrong."))
 	ben := newBrowser(t, "transfer-ben", 1280, 820)
-	signInReady(t, env, ben, 1)
+	signIn(t, env, ben, 1)
 
 	// Anna opens the card: Ben is listed with his status and free capacity.
 	anna.Click(`document.querySelector('#transfer-button')`)
