@@ -158,7 +158,7 @@ const maxWaiting = 256
 func (c *client) inOrder(frames [][]byte) [][]byte {
 	job := c.job
 	c.job = nil
-	if job == nil && len(c.outq) == 0 {
+	if job == nil && !c.draining {
 		return frames
 	}
 	for _, f := range frames {

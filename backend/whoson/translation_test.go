@@ -85,6 +85,17 @@ func TestWhosOnTranslation(t *testing.T) {
 		lt.Down(false)
 		say(t, ctx, agent, uid, "Here it is")
 		wantLines(t, ctx, c, "linesays:Anna says:", "lineo:Here it is", "linet:[fr] Here it is")
+		// Lines wait for the translation of an earlier operator line: a linet always
+		// follows its line.
+		release := lt.Hold()
+		t.Cleanup(release)
+		say(t, ctx, agent, uid, "First")
+		wantLines(t, ctx, c, "linesays:Anna says:", "lineo:First")
+		c.send("Message", d.SessionID, w.Domain, "Thanks<original>Merci</original>")
+		agentGets(t, ctx, agent, "Thanks\n\nOriginal: Merci")
+		say(t, ctx, agent, uid, "Second")
+		release()
+		wantLines(t, ctx, c, "linet:[fr] First", "linesays:Thomas says:", "linev:Merci", "linesays:Anna says:", "lineo:Second", "linet:[fr] Second")
 		for _, r := range lt.Calls() {
 			if r.APIKey != "tenant-key" || r.Format != "text" {
 				t.Fatalf("request %+v", r)

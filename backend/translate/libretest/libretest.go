@@ -23,6 +23,7 @@ type Server struct {
 	mu      sync.Mutex
 	phrases map[string]string // "target\x00text" → translation
 	down    bool
+	hold    chan struct{}
 	calls   []Request
 }
 
@@ -75,6 +76,24 @@ func (s *Server) Down(down bool) {
 	s.down = down
 }
 
+// Hold makes /translate wait until release is called (or the request ends), for tests of
+// what happens meanwhile.
+func (s *Server) Hold() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.hold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.hold = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
 // Calls returns the /translate requests received so far.
 func (s *Server) Calls() []Request {
 	s.mu.Lock()
@@ -96,6 +115,16 @@ func (s *Server) failing(w http.ResponseWriter) bool {
 }
 
 func (s *Server) translate(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if s.failing(w) {
 		return
 	}
