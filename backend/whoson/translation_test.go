@@ -3,6 +3,8 @@ package whoson_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -112,6 +114,20 @@ func TestWhosOnTranslation(t *testing.T) {
 			v.send("Message", dv.SessionID, w.Domain, "Je cherche un livre")
 			agentGets(t, ctx, agent, "Je cherche un livre")
 			wantLines(t, ctx, v, "linesays:Anna says:", "lineo:How can I help?", "linesays:Vera says:", "linev:Je cherche un livre")
+		}
+
+		// The failures are counted where operators watch.
+		resp, err := http.Get(env.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		// The calls the service refused while down never reached its record.
+		for _, want := range []string{fmt.Sprintf("parley_translations_total %d\n", len(lt.Calls())+2), "parley_translation_failures_total 2\n"} {
+			if !strings.Contains(string(body), want) {
+				t.Fatalf("metrics lack %q", want)
+			}
 		}
 	})
 }
