@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 )
 
 // Sources are the functions the collector reads at each scrape.
@@ -19,6 +20,8 @@ type Sources struct {
 	Connections func() int64
 	Chats       func() chat.Stats
 	Commit      func() store.CommitStats
+	// Translations are the chat translator's calls and failures (none reported when nil).
+	Translations func() translate.Stats
 }
 
 // Handler returns the /metrics handler with Parley's collector and Go's runtime collectors.
@@ -29,16 +32,18 @@ func Handler(src Sources) http.Handler {
 }
 
 var (
-	descConnections = prometheus.NewDesc("parley_connections", "Open WebSocket connections of visitors and agents.", nil, nil)
-	descChatsOpen   = prometheus.NewDesc("parley_chats_open", "Chats that are not closed.", nil, nil)
-	descChatsQueued = prometheus.NewDesc("parley_chats_waiting", "Chats waiting for an agent.", nil, nil)
-	descAgents      = prometheus.NewDesc("parley_agents_connected", "Agents with at least one connection.", nil, nil)
-	descMessages    = prometheus.NewDesc("parley_messages_total", "Chat messages committed, from visitors, agents and the system.", nil, nil)
-	descBatches     = prometheus.NewDesc("parley_commit_batches_total", "Group-commit transactions.", nil, nil)
-	descWrites      = prometheus.NewDesc("parley_commit_writes_total", "Writes committed by the group commit.", nil, nil)
-	descFailed      = prometheus.NewDesc("parley_commit_failed_total", "Writes the group commit could not store.", nil, nil)
-	descCommitTime  = prometheus.NewDesc("parley_commit_seconds_total", "Time spent in group-commit transactions; divide by batches for the mean latency.", nil, nil)
-	descQueued      = prometheus.NewDesc("parley_commit_queued", "Writes waiting for the group commit.", nil, nil)
+	descConnections       = prometheus.NewDesc("parley_connections", "Open WebSocket connections of visitors and agents.", nil, nil)
+	descChatsOpen         = prometheus.NewDesc("parley_chats_open", "Chats that are not closed.", nil, nil)
+	descChatsQueued       = prometheus.NewDesc("parley_chats_waiting", "Chats waiting for an agent.", nil, nil)
+	descAgents            = prometheus.NewDesc("parley_agents_connected", "Agents with at least one connection.", nil, nil)
+	descMessages          = prometheus.NewDesc("parley_messages_total", "Chat messages committed, from visitors, agents and the system.", nil, nil)
+	descBatches           = prometheus.NewDesc("parley_commit_batches_total", "Group-commit transactions.", nil, nil)
+	descWrites            = prometheus.NewDesc("parley_commit_writes_total", "Writes committed by the group commit.", nil, nil)
+	descFailed            = prometheus.NewDesc("parley_commit_failed_total", "Writes the group commit could not store.", nil, nil)
+	descCommitTime        = prometheus.NewDesc("parley_commit_seconds_total", "Time spent in group-commit transactions; divide by batches for the mean latency.", nil, nil)
+	descQueued            = prometheus.NewDesc("parley_commit_queued", "Writes waiting for the group commit.", nil, nil)
+	descTranslations      = prometheus.NewDesc("parley_translations_total", "Calls to translation services.", nil, nil)
+	descTranslationErrors = prometheus.NewDesc("parley_translation_failures_total", "Calls to translation services that failed: the line went untranslated.", nil, nil)
 )
 
 // collector reads the sources at scrape time.
@@ -46,7 +51,7 @@ type collector struct{ src Sources }
 
 // Describe implements prometheus.Collector.
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued} {
+	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors} {
 		ch <- d
 	}
 }
@@ -69,4 +74,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descFailed, float64(cs.Failed))
 	counter(descCommitTime, cs.CommitTime.Seconds())
 	gauge(descQueued, float64(cs.Queued))
+	if c.src.Translations != nil {
+		ts := c.src.Translations()
+		counter(descTranslations, float64(ts.Calls))
+		counter(descTranslationErrors, float64(ts.Failures))
+	}
 }

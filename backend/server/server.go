@@ -209,7 +209,7 @@ func (s *Server) routes() *fiber.App {
 		return c.SendString("ready")
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler(metrics.Sources{
-		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats,
+		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats, Translations: s.whoson.translator.Stats,
 	})))
 	attach.Register(app, s.store, s.log)
 	s.mountWhosOnFiles(app)

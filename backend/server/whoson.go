@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/whoson"
 )
 
@@ -19,8 +20,10 @@ import (
 type whosonPart struct {
 	endpoint *whoson.Endpoint
 	locator  *whoson.Locator
-	app      *fiber.App
-	ln       net.Listener
+	// translator translates WhosOn chats; /metrics reports its calls and failures.
+	translator *translate.Client
+	app        *fiber.App
+	ln         net.Listener
 }
 
 // setupWhosOn builds the WhosOn endpoint on the chat service; it runs before routes.
@@ -34,9 +37,11 @@ func (s *Server) setupWhosOn() error {
 		scheme = "https"
 	}
 	s.whoson.locator = loc
+	s.whoson.translator = &translate.Client{}
 	s.whoson.endpoint = whoson.New(whoson.Options{
 		Chats: s.chats, Directory: s.store, Files: s.store, Locator: loc, Logger: s.log, Transcripts: s.mail.transcripts,
-		PublicURL: func(host string) string { return scheme + "://" + host },
+		PublicURL:  func(host string) string { return scheme + "://" + host },
+		Translator: s.whoson.translator,
 	})
 	return nil
 }

@@ -156,4 +156,15 @@ ALTER TABLE users ADD COLUMN phone text NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN bot boolean NOT NULL DEFAULT false;
 ALTER TABLE chats ADD COLUMN target_department text NOT NULL DEFAULT '';
 ALTER TABLE chats ADD COLUMN target_agent_id bigint NOT NULL DEFAULT 0;`)},
+	// A tenant may translate chats between visitors and agents of different languages
+	// through a LibreTranslate service (package translate); off for every existing tenant.
+	{version: 14, name: "translation settings", up: sqlUp(
+		`ALTER TABLE tenant_settings ADD COLUMN translate_enabled numeric NOT NULL DEFAULT false;
+ALTER TABLE tenant_settings ADD COLUMN translate_url text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN translate_api_key text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT '';`,
+		`ALTER TABLE tenant_settings ADD COLUMN translate_enabled boolean NOT NULL DEFAULT false;
+ALTER TABLE tenant_settings ADD COLUMN translate_url text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN translate_api_key text NOT NULL DEFAULT '';
+ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT '';`)},
 }

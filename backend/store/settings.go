@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -715,6 +716,15 @@ type TenantSettings struct {
 	// closed to the tenant while either is empty.
 	WhosOnAuth   string
 	WhosOnAPIKey string
+	// TranslateEnabled turns on the translation of chats whose visitor speaks another language
+	// than the agent, through the LibreTranslate service at TranslateURL (http or https)
+	// with TranslateAPIKey (empty when the service wants none; never shown back by the admin
+	// pages). TranslateLanguages are the languages offered to visitors (ISO 639-1 codes,
+	// lower case); the tenant's default language is offered too.
+	TranslateEnabled   bool
+	TranslateURL       string
+	TranslateAPIKey    string
+	TranslateLanguages []string
 }
 
 // The per-address and per-visitor limits of a tenant that saved no settings: enough for a
@@ -785,6 +795,44 @@ func (t *TenantSettings) Validate() error {
 		return fieldErr("WhosOnAuth", "enter at most 200 printable characters")
 	case len(t.WhosOnAPIKey) > 200 || strings.ContainsFunc(t.WhosOnAPIKey, unicode.IsControl):
 		return fieldErr("WhosOnAPIKey", "enter at most 200 printable characters")
+	}
+	return t.validateTranslation()
+}
+
+var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// validateTranslation checks and normalises the translation settings.
+func (t *TenantSettings) validateTranslation() error {
+	t.TranslateURL, t.TranslateAPIKey = strings.TrimSpace(t.TranslateURL), strings.TrimSpace(t.TranslateAPIKey)
+	if t.TranslateURL != "" {
+		u, err := url.Parse(t.TranslateURL)
+		if err != nil || len(t.TranslateURL) > 500 || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsFunc(t.TranslateURL, unicode.IsControl) {
+			return fieldErr("TranslateURL", "enter an http or https address like https://translate.example.com")
+		}
+	}
+	if len(t.TranslateAPIKey) > 200 || strings.ContainsFunc(t.TranslateAPIKey, unicode.IsControl) {
+		return fieldErr("TranslateAPIKey", "enter at most 200 printable characters")
+	}
+	var langs []string
+	for _, l := range t.TranslateLanguages {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if l == "" {
+			continue
+		}
+		if !langRE.MatchString(l) {
+			return fieldErr("TranslateLanguages", "%q is not a language code like fr", l)
+		}
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
+	}
+	if len(langs) > 50 {
+		return fieldErr("TranslateLanguages", "enter at most 50 languages")
+	}
+	t.TranslateLanguages = langs
+	if t.TranslateEnabled && t.TranslateURL == "" {
+		return fieldErr("TranslateURL", "enter the translation service's address to turn translation on")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"time"
 
 	"github.com/parleychat/parley/shared/survey"
@@ -74,6 +75,10 @@ type tenantSettingsRow struct {
 	AgentIdleSeconds   int    `gorm:"not null"`
 	WhosOnAuth         string `gorm:"column:whoson_auth;not null"`
 	WhosOnAPIKey       string `gorm:"column:whoson_api_key;not null"`
+	TranslateEnabled   bool   `gorm:"not null"`
+	TranslateURL       string `gorm:"column:translate_url;not null"`
+	TranslateAPIKey    string `gorm:"column:translate_api_key;not null"`
+	TranslateLanguages string `gorm:"not null"` // comma-separated codes
 }
 
 func (tenantSettingsRow) TableName() string { return "tenant_settings" }
@@ -133,12 +138,18 @@ func tenantSettingsToRow(t TenantSettings) (tenantSettingsRow, error) {
 	}
 	return tenantSettingsRow{TenantID: t.TenantID, MaxAttachmentKB: t.MaxAttachmentKB, AllowedTypes: allowed,
 		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor,
-		AgentIdleSeconds: int(t.AgentIdle / time.Second), WhosOnAuth: t.WhosOnAuth, WhosOnAPIKey: t.WhosOnAPIKey}, nil
+		AgentIdleSeconds: int(t.AgentIdle / time.Second), WhosOnAuth: t.WhosOnAuth, WhosOnAPIKey: t.WhosOnAPIKey,
+		TranslateEnabled: t.TranslateEnabled, TranslateURL: t.TranslateURL, TranslateAPIKey: t.TranslateAPIKey,
+		TranslateLanguages: strings.Join(t.TranslateLanguages, ",")}, nil
 }
 
 func (r tenantSettingsRow) domain() (TenantSettings, error) {
 	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor,
-		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second, WhosOnAuth: r.WhosOnAuth, WhosOnAPIKey: r.WhosOnAPIKey}
+		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second, WhosOnAuth: r.WhosOnAuth, WhosOnAPIKey: r.WhosOnAPIKey,
+		TranslateEnabled: r.TranslateEnabled, TranslateURL: r.TranslateURL, TranslateAPIKey: r.TranslateAPIKey}
+	if r.TranslateLanguages != "" {
+		t.TranslateLanguages = strings.Split(r.TranslateLanguages, ",")
+	}
 	if err := fromJSONText(r.AllowedTypes, &t.AllowedTypes); err != nil {
 		return t, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,6 +196,31 @@ func testTenantSettings(t *testing.T, s *Store) {
 	wantField(t, err, "MaxChatsPerVisitor")
 	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: 99999})
 	wantErr(t, err, ErrInvalid)
+
+	tr := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateEnabled: true,
+		TranslateURL: " https://translate.example.com/lt ", TranslateAPIKey: " k ", TranslateLanguages: []string{" FR", "de", "fr", ""}}))
+	wantEqual(t, tr, TenantSettings{TenantID: ten.ID, TranslateEnabled: true, TranslateURL: "https://translate.example.com/lt",
+		TranslateAPIKey: "k", TranslateLanguages: []string{"fr", "de"}})
+	wantEqual(t, must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID)), tr)
+	for _, bad := range []TenantSettings{
+		{TranslateURL: "ftp://translate.example.com"},
+		{TranslateURL: "javascript:alert(1)"},
+		{TranslateURL: "https://"},
+		{TranslateURL: "https://user:pw@translate.example.com"},
+		{TranslateURL: "https://translate.example.com/\x00"},
+		{TranslateURL: "https://translate.example.com/" + strings.Repeat("a", 500)},
+		{TranslateEnabled: true},
+	} {
+		bad.TenantID = ten.ID
+		_, err = s.SaveTenantSettings(ctx, bad)
+		wantField(t, err, "TranslateURL")
+	}
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateAPIKey: "a\x00b"})
+	wantField(t, err, "TranslateAPIKey")
+	for _, langs := range [][]string{{"french"}, {"f1"}, {"fr,de"}, {"fr\x00"}} {
+		_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateLanguages: langs})
+		wantField(t, err, "TranslateLanguages")
+	}
 }
 
 func testIPBlocks(t *testing.T, s *Store) {

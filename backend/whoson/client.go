@@ -46,6 +46,12 @@ type client struct {
 	early    [][]byte // events of the chat that came before Hello's answer, in order
 	state    chatState
 	queueGen int // ends the queue ticker of an earlier chat
+	// job is the translation the event being turned into frames asks for (an operator line's
+	// linet); outq holds frames that wait, in order, behind a translation, sent by the
+	// drain goroutine while draining.
+	job      *lineJob
+	outq     []outItem
+	draining bool
 }
 
 // connState is what Connect established.
@@ -71,6 +77,11 @@ type chatState struct {
 	closed   bool
 	position int    // last queue position, 0 when not queued
 	bye      string // the closing text that came before the close
+	// translate says the visitor asked for translation (Hello) into visitorLang; agentLang is
+	// the language of the operator who joined (the site's until one does).
+	translate   bool
+	visitorLang string
+	agentLang   string
 }
 
 func (e *Endpoint) open(rc *realtime.Conn) *client {
@@ -256,14 +267,17 @@ func (c *client) helloCmd(p []string) {
 		return
 	}
 	c.hello = true
-	c.chat, c.early, c.state = "", nil, chatState{}
+	lang := strings.TrimSpace(param(p, 7))
+	c.chat, c.early = "", nil
+	c.state = chatState{translate: c.conn.site.translation != nil && strings.EqualFold(strings.TrimSpace(param(p, 8)), "true"),
+		visitorLang: baseLang(lang), agentLang: baseLang(c.conn.lang)}
 	c.queueGen++
 	c.mu.Unlock()
 	// WhosOn has no consent step for previews: a client sends them only where the connector
 	// shows them (OperatorPreview), and telling its visitor is that client's part.
 	c.native("", &protocol.ChatRequest{
 		Name: strings.TrimSpace(param(p, 0)), Department: strings.TrimSpace(param(p, 2)), Operator: strings.TrimSpace(param(p, 3)),
-		Lang: strings.TrimSpace(param(p, 7)), Fields: fields, PreviewConsent: true,
+		Lang: lang, Fields: fields, PreviewConsent: true, Translate: strings.EqualFold(strings.TrimSpace(param(p, 8)), "true"),
 	}, kindHello)
 }
 
@@ -277,12 +291,12 @@ func (c *client) messageCmd(p []string) {
 		c.sendError("The message is too long: at most " + strconv.Itoa(limits.MessageRunes) + " characters")
 		return
 	}
-	line, _ := splitOriginal(text)
+	line, original := splitOriginal(text)
 	if strings.TrimSpace(line) == "" {
 		c.sendError("The message is empty")
 		return
 	}
-	c.inChat(&protocol.Send{Text: line}, kindOther)
+	c.inChat(&protocol.Send{Text: c.forAgent(line, original)}, kindOther)
 }
 
 // quitCmd ends the chat from the visitor's side: Session ID, Domain.

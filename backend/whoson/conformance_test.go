@@ -193,7 +193,11 @@ type connectData struct {
 		Enabled bool
 		Fields  []map[string]any
 	}
-	Translation struct{ Enabled bool }
+	Translation struct {
+		Enabled         bool
+		DefaultLanguage string
+		Languages       []struct{ ISO2, DisplayAs string }
+	}
 }
 
 // connect sends Connect with the demo's credentials and returns the connected event's data.
@@ -325,19 +329,20 @@ func TestWhosOnWholeChat(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// A visitor message: echoed as linesays + linev, delivered to the agent; the
-		// <original> part is not the line.
+		// A visitor message: echoed as linesays + linev, delivered to the agent; the line
+		// before the <original> tags is the agent's, followed by the original, which the
+		// visitor's echo shows (what the visitor wrote).
 		c.send("Message", d.SessionID, w.Domain, "Could you <b>help</b>?<original>Pouvez-vous m'aider ?</original>")
 		says := c.awaitMatch(ctx, "newline", func(e wevent) bool { return e.line(t).Classname == "linesays" })
 		if says.line(t).Content != "Thomas says:" || says.uid() != uid {
 			t.Fatalf("linesays %s", says.Data)
 		}
-		if l := c.next(ctx).line(t); l != (line{"linev", "Could you &lt;b&gt;help&lt;/b&gt;?"}) {
+		if l := c.next(ctx).line(t); l != (line{"linev", "Pouvez-vous m&#39;aider ?"}) {
 			t.Fatalf("linev %+v", l)
 		}
 		if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
 			m, ok := ev.Body.(*protocol.Message)
-			return ok && m.Text == "Could you <b>help</b>?"
+			return ok && m.Text == "Could you <b>help</b>?\n\nOriginal: Pouvez-vous m'aider ?"
 		}); err != nil {
 			t.Fatal(err)
 		}

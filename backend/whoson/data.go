@@ -166,8 +166,7 @@ func surveyOf(fields []protocol.SurveyField) surveyBlock {
 	return out
 }
 
-// translation is the connected event's Translation object. Parley does not translate chats,
-// so it is always disabled, with the site's language.
+// translation is the connected event's Translation object: see translationOptions.
 type translation struct {
 	Enabled              bool       `json:"Enabled"`
 	DefaultLanguage      string     `json:"DefaultLanguage"`
@@ -230,7 +229,7 @@ func describeSite(b *protocol.Connected, cs connState, geo GeoIP, webServices st
 		Layout: "standard", Color: "office", Lang: b.Lang, Height: 550, Width: 470,
 		OperatorPreview: b.Preview, WebServicesURL: webServices, GeoIP: geo, AllowedFileTypes: files,
 		PreChatSurvey: surveyOf(b.PreChat), PostChatSurvey: surveyOf(b.PostChat),
-		Translation:         translation{DefaultLanguage: b.Lang, Languages: []language{}},
+		Translation:         translationOptions(cs.site.translation, b.Lang),
 		LeaveMessageEnabled: b.LeaveMessage, ServerBuild: ServerBuild,
 	}
 }

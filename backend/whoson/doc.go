@@ -34,9 +34,10 @@
 //     reason.
 //   - A chat that finds no agent in time ends with notaccepted (queue timeout); a chat an
 //     agent or the server ends gets quit; a chat the visitor quit gets nothing more.
-//   - Message text is at most 4,000 characters. Parley does not translate: with
-//     <original></original> tags the line the agent sees is the text before the tags, and the
-//     original is dropped.
+//   - Message text is at most 4,000 characters. A tenant with translation on translates
+//     chats whose visitor asked for it in another language than the agent's (translation.go):
+//     operator lines get a linet line, visitor lines reach the agent translated with their
+//     original; a line with <original></original> tags is not translated again.
 //   - Operator lines are Markdown, converted to HTML (goldmark) and then restricted to a fixed
 //     set of tags (bluemonday, [AllowedTags]); visitor lines are escaped plain text.
 //   - Transcript e-mails the transcript of any chat of the connection, open or ended, through

@@ -13,6 +13,7 @@ import (
 	"github.com/parleychat/parley/backend/clientip"
 	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	// Transcripts e-mails transcripts for the Transcript command; without it the command
 	// is answered as not available.
 	Transcripts TranscriptMailer
+	// Translator translates chats of tenants that turned translation on (a zero
+	// translate.Client when nil).
+	Translator *translate.Client
 	// Now is the clock the guard is judged by (time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -71,6 +75,9 @@ type Endpoint struct {
 func New(o Options) *Endpoint {
 	if o.Guard == nil {
 		o.Guard = NewGuard()
+	}
+	if o.Translator == nil {
+		o.Translator = &translate.Client{}
 	}
 	if o.Locator == nil {
 		o.Locator = &Locator{}
@@ -141,6 +148,8 @@ const accessDenied = "Access Denied"
 type site struct {
 	connector store.Connector
 	origin    string // the connector's allowed origin that matched the domain
+	// translation is the tenant's translation service, when it has translation on.
+	translation *tenantTranslation
 }
 
 // findSite finds the connector of a domain among the tenants whose WhosOn credentials match.
@@ -168,7 +177,7 @@ func (e *Endpoint) findSite(ctx context.Context, auth, key, domain string) (site
 		for _, c := range conns {
 			for _, o := range c.AllowedOrigins {
 				if siteMatches(o, domain) {
-					return site{connector: c, origin: o}, true, nil
+					return site{connector: c, origin: o, translation: translationOf(ts)}, true, nil
 				}
 			}
 		}

@@ -96,18 +96,7 @@ func acceptChat(t *testing.T, ctx context.Context, env *servertest.Env, c *wclie
 	t.Helper()
 	w := env.Demo.WhosOn
 	c.send("Hello", "Thomas", w.Domain, "", "", session, "", "287-3882882", "en", "false", "")
-	uid := c.await(ctx, "accepted").uid()
-	if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
-		o, ok := ev.Body.(*protocol.Offer)
-		return ok && ev.Chat == uid && o != nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Call(ctx, uid, &protocol.OfferAccept{}); err != nil {
-		t.Fatal(err)
-	}
-	c.await(ctx, "operatorjoined")
-	return uid
+	return pickUp(t, ctx, c, agent)
 }
 
 var hrefRE = regexp.MustCompile(`^<a href="([^"]+)" target="_blank" rel="noopener noreferrer">([^<]+)</a>$`)

@@ -19,7 +19,7 @@ func (l link) Send(frame []byte) bool {
 	c := l.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, f := range c.translate(frame) {
+	for _, f := range c.inOrder(c.translate(frame)) {
 		if !c.rc.Send(f) {
 			return false
 		}
@@ -33,7 +33,11 @@ func (l link) TrySend(frame []byte) bool {
 	c := l.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, f := range c.translate(frame) {
+	out, ok := c.inOrderTry(c.translate(frame))
+	if !ok {
+		return false
+	}
+	for _, f := range out {
 		if !c.rc.TrySend(f) {
 			return false
 		}
@@ -45,7 +49,7 @@ func (l link) TrySend(frame []byte) bool {
 func (l link) SendWait(ctx context.Context, frame []byte) error {
 	c := l.c
 	c.mu.Lock()
-	out := c.translate(frame)
+	out := c.inOrder(c.translate(frame))
 	c.mu.Unlock()
 	for _, f := range out {
 		if err := c.rc.SendWait(ctx, f); err != nil {
@@ -192,7 +196,7 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 	case *protocol.Message:
 		switch b.Role {
 		case protocol.RoleVisitor:
-			text := visitorHTML(b.Text)
+			text := visitorHTML(ownLine(b.Text))
 			if b.File != nil {
 				text = c.fileLink(b.File)
 			}
@@ -204,6 +208,9 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 			text := operatorHTML(b.Text)
 			if b.File != nil {
 				text = c.fileLink(b.File)
+			}
+			if b.File == nil && c.translating() {
+				c.job = &lineJob{text: b.Text, from: c.state.agentLang, to: c.state.visitorLang}
 			}
 			return [][]byte{newline("linesays", visitorHTML(says(b.Name, "Operator"))), newline("lineo", text)}
 		}
@@ -224,6 +231,9 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 			return nil
 		}
 		c.state.joined, c.state.position = true, 0
+		if l := baseLang(b.Lang); l != "" {
+			c.state.agentLang = l
+		}
 		return [][]byte{encode("operatorjoined", u, describe(b.Name, statusOnline, b.Lang, c.conn.agents[b.UserID]))}
 	case *protocol.TypingEvent:
 		if b.Role != protocol.RoleAgent {
