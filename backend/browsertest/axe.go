@@ -145,9 +145,9 @@ const activeJS = `(() => { let e = document.activeElement;
 	} })()`
 
 // FocusedIs is a JavaScript condition that is true when the element with the keyboard focus
-// (see activeJS) matches the CSS selector, for WaitFor in a keyboard journey.
+// (see activeJS) has it and matches the CSS selector, for WaitFor in a keyboard journey.
 func FocusedIs(selector string) string {
-	return `(() => { const e = ` + activeJS + `; return !!e && e.matches(` + JSQuote(selector) + `); })()`
+	return `(() => { const e = ` + activeJS + `; return !!e && e.matches(':focus') && e.matches(` + JSQuote(selector) + `); })()`
 }
 
 // AssertFocusVisible fails the test (without stopping it) unless the element with the keyboard
@@ -178,6 +178,12 @@ func (b *Browser) AssertFocusVisible(what string) string {
 // selector, as a keyboard user moves through a page, and fails the test when it never does.
 func (b *Browser) TabTo(selector string, limit int) {
 	b.t.Helper()
+	// A headless tab never has the window's focus, so that an autofocused field would not
+	// match :focus; emulating the focus makes the page behave as the one a person uses.
+	b.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+		return err
+	}))
 	for i := 0; i < limit; i++ {
 		if Eval[bool](b, FocusedIs(selector)) {
 			return
