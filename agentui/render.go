@@ -263,18 +263,22 @@ func (a *App) renderTab(c *desk.Chat) app.UI {
 	}
 	waiting := c.WaitingForReply() && !c.Closed
 	return app.Li().Class("tab-item").Body(
-		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("label", label).Aria("current", selected).
+		// The button is named by what it shows (an aria-label would hide the rest from a
+		// screen reader and differ from what a voice user says); with unread lines, the name
+		// is read with the count instead of the name and the bare number.
+		app.Button().ID("tab-"+id).Class(classes...).Type("button").Aria("current", selected).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActSelect, id) }, app.EventScope(id)).Body(
 			app.Span().Class("dot", "presence-"+c.Presence()).Title(chatPresenceText(t, c)),
 			app.Span().Class("tab-text").Body(
-				app.Span().Class("tab-name").Text(c.Title()),
+				app.Span().Class("tab-name").Aria("hidden", c.Unread > 0).Text(c.Title()),
+				app.If(c.Unread > 0, func() app.UI { return app.Span().Class("visually-hidden").Text(label) }),
 				app.Span().Class("tab-meta").Text(tabMeta(t, c)),
 			),
 			app.If(!c.Closed, func() app.UI {
 				return app.Span().Class(when(waiting, "tab-since waiting", "tab-since")...).Title(t.T("Time since your last reply")).Text(since(t, c.SinceReply(a.now)))
 			}),
 			app.If(c.Unread > 0, func() app.UI {
-				return app.Span().Class("badge").Text(t.Int(int64(c.Unread)))
+				return app.Span().Class("badge").Aria("hidden", true).Text(t.Int(int64(c.Unread)))
 			}),
 		),
 		app.If(c.Closed, func() app.UI {

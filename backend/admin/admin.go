@@ -5,8 +5,9 @@
 // blacklist, e-mail (SMTP settings, a test message, the delivery log) and the embed code —
 // and supervisors watch the live routing state.
 //
-// The pages work without JavaScript (plain forms, a meta refresh for the live overview); a
-// little script only adds a copy button. Every request is checked in two places: the role
+// The pages work without JavaScript (plain forms); a little script only adds copy buttons
+// and updates the live overview in place, with a button to pause it (a reload would take the
+// focus away every few seconds). Every request is checked in two places: the role
 // (super-admin, tenant admin, supervisor, agent) and the tenant — an entity of another tenant
 // is reported as not found, so nobody learns that it exists. Every POST carries a CSRF token
 // tied to the session and is refused with 403 without it. Saved settings are handed to the

@@ -250,7 +250,7 @@ func scenarios() []scenario {
 		{name: "supervisor reads connectors", as: "supervisor", method: "GET", path: "/admin/connectors", status: 200, want: []string{"Website chat"}, notWant: []string{"New connector"}},
 		{name: "supervisor may not edit", as: "supervisor", method: "GET", path: "/admin/connectors/{conn}", status: 403},
 		{name: "supervisor may not post", as: "supervisor", method: "POST", path: "/admin/groups/new", form: url.Values{"name": {"X"}, "strategy": {"round_robin"}}, status: 403},
-		{name: "supervisor live overview", as: "supervisor", method: "GET", path: "/admin/overview", status: 200, want: []string{`http-equiv="refresh"`, "Waiting chats"}},
+		{name: "supervisor live overview", as: "supervisor", method: "GET", path: "/admin/overview", status: 200, want: []string{`data-refresh="5"`, "Waiting chats"}},
 		{name: "supervisor left messages", as: "supervisor", method: "GET", path: "/admin/left", status: 200, want: []string{"<h1>Left messages</h1>", "No messages have been left."}},
 		{name: "agent may not read left messages", as: "agent", method: "GET", path: "/admin/left", status: 403},
 		{name: "admin home goes to connectors", as: "admin", method: "GET", path: "/admin/", status: 303, want: []string{"/admin/connectors"}},

@@ -18,7 +18,7 @@ import (
 	"github.com/parleychat/parley/backend/store"
 )
 
-// overviewRefresh is how often the live overview reloads itself.
+// overviewRefresh is how often the live overview updates itself (admin.js).
 const overviewRefresh = 5
 
 // agentRow is one agent of the live overview.

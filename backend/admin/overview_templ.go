@@ -58,7 +58,7 @@ func overviewPage(p *Page, d overviewData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " UTC; this page refreshes every 5 seconds.</p><div class=\"stats\"><p class=\"stat\"><strong>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " UTC; this page updates itself every 5 seconds. <button type=\"button\" class=\"small\" id=\"refresh-toggle\" data-refresh-toggle aria-pressed=\"false\" hidden>Pause updates</button></p><div class=\"stats\"><p class=\"stat\"><strong>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

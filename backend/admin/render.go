@@ -48,7 +48,8 @@ type Page struct {
 	Tenants []store.Tenant
 	CSRF    string
 	Flash   string
-	// Refresh reloads the page after this many seconds (the live overview).
+	// Refresh makes admin.js update the main content every this many seconds (the live
+	// overview), which a person can pause.
 	Refresh int
 	// Back links to the parent page ("" for none).
 	Back, BackLabel string

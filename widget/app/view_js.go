@@ -113,7 +113,9 @@ func newView(a *app) *view {
 	v.refusedText = el("p", "")
 	v.refused = add(el("section", "center notice-card error", "id", "v-refused"), v.refusedText)
 
-	v.log = el("ol", "log", "id", "log", "role", "log", "aria-live", "polite", "aria-relevant", "additions")
+	// The transcript stays a list (a screen reader says how many lines it holds and moves
+	// between them) and announces each new line politely: role=log would hide the list.
+	v.log = el("ol", "log", "id", "log", "aria-live", "polite", "aria-relevant", "additions")
 	v.typingText = el("span", "")
 	v.typing = add(el("div", "typing", "id", "typing", "hidden", ""), add(el("span", "dots", "aria-hidden", "true"), el("i", ""), el("i", ""), el("i", "")), v.typingText)
 	// A field the agent asked for, under the conversation.
