@@ -15,6 +15,7 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -53,7 +54,14 @@ type Options struct {
 	MailSender mail.Sender
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
+	// Applied waits until the changes saved so far have reached routing, the caches and open
+	// clients (the server's SettingsApplied). A save answers only after it, for at most
+	// appliedWait, so that what an admin sees saved is what routing does; nil skips the wait.
+	Applied func(context.Context) error
 }
+
+// appliedWait bounds how long a save waits for its change to be applied everywhere.
+const appliedWait = 2 * time.Second
 
 // handlers holds what every page needs; one value serves all requests.
 type handlers struct {
@@ -83,7 +91,7 @@ func Register(r fiber.Router, opts Options) {
 
 	g := r.Group("/admin", h.securityHeaders)
 	g.Get("/static/:file", serveStatic)
-	g.Use(h.session, h.checkCSRF)
+	g.Use(h.session, h.checkCSRF, h.applied)
 
 	g.Get("/login", h.loginPage)
 	g.Post("/login", h.login)
@@ -174,4 +182,17 @@ func Register(r fiber.Router, opts Options) {
 	g.Use(func(c *fiber.Ctx) error {
 		return h.fail(c, fiber.StatusNotFound, "There is no such page. Use the menu on the left.")
 	})
+}
+
+// applied answers a POST only once what it changed has been applied (see [Options.Applied]).
+func (h *handlers) applied(c *fiber.Ctx) error {
+	err := c.Next()
+	if c.Method() == fiber.MethodPost && h.opts.Applied != nil {
+		ctx, cancel := context.WithTimeout(c.UserContext(), appliedWait)
+		defer cancel()
+		if werr := h.opts.Applied(ctx); werr != nil {
+			h.log.Warn("admin: a saved change was not applied everywhere in time", "path", c.Path(), "err", werr)
+		}
+	}
+	return err
 }

@@ -31,9 +31,7 @@ func TestAgentAppAccessibleInChromium(t *testing.T) {
 	b.AssertFocusVisible("the login field")
 	b.Do(chromedp.KeyEvent(anna.Login), chromedp.KeyEvent("\t"), chromedp.KeyEvent(anna.Password), chromedp.KeyEvent("\r"))
 	b.WaitFor("the desk", `!!document.querySelector('.topbar') && document.querySelector('.link').textContent === 'Connected'`)
-	status := browsertest.Eval[string](b, `(() => { const o = [...document.querySelectorAll('#status-select option')].find(o => !o.textContent.includes('(no chats)') && !o.disabled); return o ? o.value : ''; })()`)
-	browsertest.Eval[bool](b, `(() => { const s = document.querySelector('#status-select'); s.value = `+browsertest.JSQuote(status)+`; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
-	b.WaitFor("the available status", `!document.querySelector('.hint') && document.querySelector('.offers .empty') !== null`)
+	b.TakeChats()
 	b.AssertAccessible("desk")
 
 	// A visitor asks; the agent tabs to Accept and presses Enter.
