@@ -179,6 +179,7 @@ func (a *App) renderSidebar() app.UI {
 				return app.P().Class("empty").Text(t.T("No requests waiting."))
 			}),
 			app.Range(offers).Slice(func(i int) app.UI { return a.renderOffer(offers[i]) }),
+			app.P().ID("offer-announce").Class("visually-hidden").Role("status").Aria("live", "assertive").Text(d.OfferAnnouncement()),
 		),
 		app.Nav().Class("sessions").Aria("label", t.T("My chats")).Body(
 			app.H2().Body(app.Text(t.T("My chats")), app.If(len(chats) > 0, func() app.UI {

@@ -373,6 +373,23 @@ func (d *Desk) VisibleOffers() []*Offer {
 	return out
 }
 
+// OfferAnnouncement is what a screen reader announces of the chat requests: the newest
+// unanswered visible request ("Chat request from Vera"), or "" when there is none. It changes
+// only when a newer request comes (the countdown is not in it), so a live region holding it
+// speaks once per request.
+func (d *Desk) OfferAnnouncement() string {
+	var newest *Offer
+	for _, o := range d.VisibleOffers() {
+		if !o.Answered && (newest == nil || o.Received.After(newest.Received)) {
+			newest = o
+		}
+	}
+	if newest == nil {
+		return ""
+	}
+	return d.Msg.T("Chat request from {0}", d.nameOr(newest.Visitor))
+}
+
 // VisibleChats are the open chats that pass the connector filter, in the order they came
 // ("My chats").
 func (d *Desk) VisibleChats() []*Chat {

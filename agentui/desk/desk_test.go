@@ -438,3 +438,31 @@ func TestVisitorPageFollowsTheVisitor(t *testing.T) {
 		t.Fatalf("page %q", got)
 	}
 }
+
+// A new chat request is announced once, by the visitor's name; answering it ends the
+// announcement, and a second request is announced in its turn.
+func TestOfferAnnouncement(t *testing.T) {
+	d := newDesk()
+	d.Apply(ready(), t0)
+	if got := d.OfferAnnouncement(); got != "" {
+		t.Fatalf("announcement without requests = %q", got)
+	}
+	d.Apply(protocol.Event{Chat: "a", Body: &protocol.Offer{Chat: "a", ConnectorID: 1, Connector: "Shop", Visitor: "Vera", Expires: t0.Add(30 * time.Second)}}, t0)
+	if got := d.OfferAnnouncement(); got != "Chat request from Vera" {
+		t.Fatalf("announcement = %q", got)
+	}
+	d.Tick(t0.Add(5 * time.Second))
+	if got := d.OfferAnnouncement(); got != "Chat request from Vera" {
+		t.Fatalf("the countdown changed the announcement: %q", got)
+	}
+	d.Apply(protocol.Event{Chat: "b", Body: &protocol.Offer{Chat: "b", ConnectorID: 1, Connector: "Shop", Expires: t0.Add(40 * time.Second)}}, t0.Add(10*time.Second))
+	if got := d.OfferAnnouncement(); got != "Chat request from a visitor" {
+		t.Fatalf("announcement of the newer request = %q", got)
+	}
+	if _, ok := d.Accept("b"); !ok {
+		t.Fatal("accept b")
+	}
+	if got := d.OfferAnnouncement(); got != "Chat request from Vera" {
+		t.Fatalf("announcement after answering the newer request = %q", got)
+	}
+}

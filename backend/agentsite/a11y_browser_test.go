@@ -44,6 +44,9 @@ func TestAgentAppAccessibleInChromium(t *testing.T) {
 	}
 	chatID := req.Body.(*protocol.Ack).Chat
 	b.WaitFor("the offer", `!!document.querySelector('.offer .btn-accept')`)
+	// The request is announced by a live region, once: the countdown is not in it.
+	b.WaitFor("the request announced", `(() => { const r = document.querySelector('#offer-announce');
+		return r && r.getAttribute('aria-live') === 'assertive' && r.textContent === 'Chat request from Kim Keyboard'; })()`)
 	b.AssertStill("the ringing offer")
 	b.TabTo(".offer .btn-accept", 60)
 	b.AssertFocusVisible("the accept button")
