@@ -82,7 +82,9 @@ func Start(t testing.TB, opts Options) *Env {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// A server that held many long polls can take over 10 s to shut down on a loaded
+		// machine (the MiCC per-address test's 50 waiting GetEvents); 30 s bounds a hang.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
