@@ -202,8 +202,14 @@ func TestChatServiceConversation(t *testing.T) {
 		awaitMsg(t, ctx, agent, "Where is my order?")
 		call[struct{}](t, base, "SendMessage", map[string]any{"ChatID": chatID, "Message": "order.txt", "Attachment": []byte("order 42")})
 		_, m := awaitT[*protocol.Message](t, ctx, agent)
-		if m.File == nil || m.File.Name != "order.txt" {
+		if m.File == nil || m.File.Name != "order.txt" || m.File.ContentType != "text/plain; charset=utf-8" {
 			t.Fatalf("attachment reached the agent as %+v", m)
+		}
+		// The type comes from the bytes, as for every other upload: a page disguised as text
+		// is never served as HTML.
+		call[struct{}](t, base, "SendMessage", map[string]any{"ChatID": chatID, "Message": "notes.txt", "Attachment": []byte("<html><script>alert(1)</script>")})
+		if _, m = awaitT[*protocol.Message](t, ctx, agent); m.File == nil || strings.Contains(m.File.ContentType, "html") {
+			t.Fatalf("an HTML attachment reached the agent as %+v", m.File)
 		}
 
 		// agent → customer

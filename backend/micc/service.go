@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -453,20 +452,18 @@ func (s *Service) sendMessage(ctx context.Context, _ *fiber.Ctx, r SendChatMessa
 		return err
 	}
 	name := filename.Clean(r.Message)
-	switch {
-	case name == "":
+	if name == "" {
 		return faultf(fiber.StatusBadRequest, protocol.CodeInvalid, "Message must hold the attachment's file name")
-	case policy.MaxAttachmentKB <= 0:
+	}
+	switch err := attach.Check(policy, name, int64(len(r.Attachment))); {
+	case errors.Is(err, attach.ErrFilesOff):
 		return faultf(fiber.StatusUnsupportedMediaType, protocol.CodeUnsupported, "attachments cannot be sent in this chat")
-	case len(r.Attachment) > policy.MaxAttachmentKB*1024:
+	case errors.Is(err, attach.ErrTooLarge):
 		return faultf(fiber.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "the attachment is larger than %d KB", policy.MaxAttachmentKB)
-	case !policy.AllowsAttachment(name, int64(len(r.Attachment))):
+	case err != nil:
 		return faultf(fiber.StatusUnsupportedMediaType, protocol.CodeUnsupported, "attachments of type %q cannot be sent", filename.Type(name))
 	}
-	ct := http.DetectContentType(r.Attachment)
-	if strings.Contains(ct, "html") {
-		ct = "text/plain; charset=utf-8"
-	}
+	ct := attach.ContentType(name, r.Attachment)
 	f, err := s.o.Store.CreateFile(ctx, store.File{TenantID: conn.TenantID, ChatID: r.ChatID, Name: name, ContentType: ct,
 		Size: int64(len(r.Attachment)), Role: string(protocol.RoleVisitor), Data: r.Attachment})
 	if err != nil {
