@@ -84,7 +84,9 @@ func fullChat(t *testing.T, s *Store, tenantID int64, mod func(*Chat)) Chat {
 }
 
 func closedAt(at time.Time, cause string) func(*Chat) {
-	return func(c *Chat) { c.State, c.ClosedAt, c.CloseCause, c.CreatedAt = "closed", &at, cause, at.Add(-time.Hour) }
+	return func(c *Chat) {
+		c.State, c.ClosedAt, c.CloseCause, c.CreatedAt = "closed", &at, cause, at.Add(-time.Hour)
+	}
 }
 
 func testPurgeExpiredChats(t *testing.T, b backend) {
