@@ -26,9 +26,10 @@ var identityKinds = []option{{privacy.KindEmail, "E-mail address"}, {privacy.Kin
 func (h *handlers) privacyPage(c *fiber.Ctx, status int, rf, qf *Form, d privacyData) error {
 	p := h.page(c, "Privacy and retention", "privacy")
 	if n := c.Query("erased"); n != "" {
-		p.Flash = "Erased " + n + " chats and left messages with everything in them."
-		if k := c.Query("kept"); k != "" && k != "0" {
-			p.Flash += " " + k + " open chats were kept: erase again once they have closed."
+		erased, _ := strconv.Atoi(n)
+		p.Flash = "Erased " + countOf(erased, "chat or left message", "chats and left messages") + " with everything in them."
+		if k, _ := strconv.Atoi(c.Query("kept")); k > 0 {
+			p.Flash += " " + countOf(k, "open chat was", "open chats were") + " kept: erase again once closed."
 		}
 	}
 	return render(c, status, privacyPage(p, rf, qf, d))
@@ -172,4 +173,12 @@ func kindLabel(kind string) string {
 		return "customer id"
 	}
 	return "e-mail address"
+}
+
+// countOf says "1 thing" or "n things".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
