@@ -27,7 +27,8 @@ type Options struct {
 	// Jitter spreads rounds: the first waits up to Jitter, each later one Interval plus or
 	// minus half of it (10 minutes), so that servers started together do not purge together.
 	Jitter time.Duration
-	// Batch is the most chats or audit entries one transaction deletes (200).
+	// Batch is the most chats or audit entries one transaction deletes (50: about 35 ms of
+	// the SQLite writer for chats of ten lines and a file, see store.BenchmarkPurgeBatch).
 	Batch int
 	// Pause is the rest between two batches (50 ms), which gives chats the database's
 	// writer; negative means none.
@@ -69,7 +70,7 @@ func New(o Options) *Worker {
 		o.Jitter = 10 * time.Minute
 	}
 	if o.Batch <= 0 {
-		o.Batch = 200
+		o.Batch = 50
 	}
 	if o.Pause == 0 {
 		o.Pause = 50 * time.Millisecond
