@@ -91,7 +91,7 @@ func Register(r fiber.Router, opts Options) {
 
 	g := r.Group("/admin", h.securityHeaders)
 	g.Get("/static/:file", serveStatic)
-	g.Use(h.session, h.checkCSRF, h.applied)
+	g.Use(h.session, h.checkCSRF, h.auditMiddleware(), h.applied)
 
 	g.Get("/login", h.loginPage)
 	g.Post("/login", h.login)
@@ -174,6 +174,11 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/mail", adm, h.mailSave)
 	g.Post("/mail/test", adm, h.mailTest)
 	g.Get("/mail/log", adm, h.mailLog)
+	g.Get("/audit", adm, h.auditLog)
+	g.Get("/privacy", adm, h.privacy)
+	g.Post("/privacy/retention", adm, h.retentionSave)
+	g.Post("/privacy/export", adm, h.privacyExport)
+	g.Post("/privacy/erase", adm, h.privacyErase)
 
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)

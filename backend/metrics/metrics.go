@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/retention"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/translate"
 )
@@ -22,6 +23,8 @@ type Sources struct {
 	Commit      func() store.CommitStats
 	// Translations are the chat translator's calls and failures (none reported when nil).
 	Translations func() translate.Stats
+	// Retention is what the retention worker deleted (none reported when nil).
+	Retention func() retention.Stats
 }
 
 // Handler returns the /metrics handler with Parley's collector and Go's runtime collectors.
@@ -44,6 +47,10 @@ var (
 	descQueued            = prometheus.NewDesc("parley_commit_queued", "Writes waiting for the group commit.", nil, nil)
 	descTranslations      = prometheus.NewDesc("parley_translations_total", "Calls to translation services.", nil, nil)
 	descTranslationErrors = prometheus.NewDesc("parley_translation_failures_total", "Calls to translation services that failed: the line went untranslated.", nil, nil)
+	descRetentionDeleted  = prometheus.NewDesc("parley_retention_deleted_total", "Rows the retention worker deleted because the tenant's policy expired them, by kind.", []string{"kind"}, nil)
+	descRetentionBytes    = prometheus.NewDesc("parley_retention_file_bytes_total", "Bytes of chat files the retention worker deleted.", nil, nil)
+	descRetentionRounds   = prometheus.NewDesc("parley_retention_rounds_total", "Rounds of the retention worker.", nil, nil)
+	descRetentionFailures = prometheus.NewDesc("parley_retention_failures_total", "Retention tasks that failed (tried again in the next round).", nil, nil)
 )
 
 // collector reads the sources at scrape time.
@@ -51,7 +58,8 @@ type collector struct{ src Sources }
 
 // Describe implements prometheus.Collector.
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors} {
+	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors,
+		descRetentionDeleted, descRetentionBytes, descRetentionRounds, descRetentionFailures} {
 		ch <- d
 	}
 }
@@ -78,5 +86,15 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ts := c.src.Translations()
 		counter(descTranslations, float64(ts.Calls))
 		counter(descTranslationErrors, float64(ts.Failures))
+	}
+	if c.src.Retention != nil {
+		rs := c.src.Retention()
+		for kind, n := range map[string]int64{"chats": rs.Chats, "left_messages": rs.LeftMessages, "messages": rs.Messages,
+			"files": rs.Files, "outbox": rs.Outbox, "audit_entries": rs.AuditEntries} {
+			ch <- prometheus.MustNewConstMetric(descRetentionDeleted, prometheus.CounterValue, float64(n), kind)
+		}
+		counter(descRetentionBytes, float64(rs.FileBytes))
+		counter(descRetentionRounds, float64(rs.Rounds))
+		counter(descRetentionFailures, float64(rs.Failures))
 	}
 }

@@ -60,6 +60,8 @@ type Server struct {
 	whoson whosonPart
 	// mail is the e-mail outbox (mail.go).
 	mail mailPart
+	// retention deletes expired data (retention.go).
+	retention retentionPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -131,6 +133,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		s.miccApp = s.miccRoutes()
 	}
 	s.startMail()
+	s.startRetention()
 	return s, nil
 }
 
@@ -210,6 +213,7 @@ func (s *Server) routes() *fiber.App {
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler(metrics.Sources{
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats, Translations: s.whoson.translator.Stats,
+		Retention: s.retentionStats,
 	})))
 	attach.Register(app, s.store, s.log)
 	s.mountWhosOnFiles(app)
@@ -379,6 +383,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.chats.Close()
 	s.settings.Close()
 	s.stopMail()
+	s.stopRetention()
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -167,4 +167,29 @@ ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT
 ALTER TABLE tenant_settings ADD COLUMN translate_url text NOT NULL DEFAULT '';
 ALTER TABLE tenant_settings ADD COLUMN translate_api_key text NOT NULL DEFAULT '';
 ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT '';`)},
+	// Tenants keep chats, left messages and the admin audit log only as long as they choose
+	// (package retention), and every state-changing admin request is recorded in the audit
+	// log (package audit). A tenant without a policy row keeps chats forever and audit
+	// entries for 365 days.
+	{version: 18, name: "retention and audit log", up: sqlUp(
+		`CREATE TABLE retention_policies (tenant_id integer PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+ chat_days integer NOT NULL DEFAULT 0, left_message_days integer NOT NULL DEFAULT 0, audit_days integer NOT NULL DEFAULT 365,
+ updated_at datetime NOT NULL);
+CREATE TABLE audit_log (id integer PRIMARY KEY AUTOINCREMENT, tenant_id integer NOT NULL DEFAULT 0, at datetime NOT NULL,
+ user_id integer NOT NULL DEFAULT 0, user_login text NOT NULL DEFAULT '', user_role text NOT NULL DEFAULT '',
+ action text NOT NULL, target text NOT NULL DEFAULT '', summary text NOT NULL DEFAULT '', outcome integer NOT NULL DEFAULT 0,
+ ip text NOT NULL DEFAULT '');
+CREATE INDEX ix_audit_log_tenant_at ON audit_log (tenant_id, at);
+CREATE INDEX ix_audit_log_at ON audit_log (at);
+CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'closed';`,
+		`CREATE TABLE retention_policies (tenant_id bigint PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+ chat_days bigint NOT NULL DEFAULT 0, left_message_days bigint NOT NULL DEFAULT 0, audit_days bigint NOT NULL DEFAULT 365,
+ updated_at timestamptz NOT NULL);
+CREATE TABLE audit_log (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL DEFAULT 0, at timestamptz NOT NULL,
+ user_id bigint NOT NULL DEFAULT 0, user_login text NOT NULL DEFAULT '', user_role text NOT NULL DEFAULT '',
+ action text NOT NULL, target text NOT NULL DEFAULT '', summary text NOT NULL DEFAULT '', outcome bigint NOT NULL DEFAULT 0,
+ ip text NOT NULL DEFAULT '');
+CREATE INDEX ix_audit_log_tenant_at ON audit_log (tenant_id, at);
+CREATE INDEX ix_audit_log_at ON audit_log (at);
+CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'closed';`)},
 }

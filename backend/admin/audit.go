@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/audit"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// auditPageSize is how many audit entries one page lists.
+const auditPageSize = 50
+
+// auditMiddleware records every state-changing admin request (package audit); the sign-in
+// form is left out, as the sign-in guard logs its attempts.
+func (h *handlers) auditMiddleware() fiber.Handler {
+	return audit.Middleware(audit.Options{Recorder: h.st, Prefix: "/admin/", Skip: []string{"/admin/login"}, Logger: h.log,
+		Who: func(c *fiber.Ctx) audit.Actor {
+			s := current(c)
+			if s == nil {
+				return audit.Actor{}
+			}
+			return audit.Actor{TenantID: s.Tenant.ID, UserID: s.User.ID, Login: s.User.Login, Role: s.User.Role}
+		}})
+}
+
+// auditData is what the audit log page shows.
+type auditData struct {
+	Entries []store.AuditEntry
+	Users   []option
+	Actions []option
+	// Next links to the following (older) page, "" on the last.
+	Next string
+}
+
+// auditLog lists the tenant's audit entries, newest first, filtered by date range (UTC days,
+// both included), user and action, a page at a time.
+func (h *handlers) auditLog(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	tid := current(c).Tenant.ID
+	f := newForm(url.Values{})
+	for _, k := range []string{"from", "to", "user", "action", "before"} {
+		if v := strings.TrimSpace(c.Query(k)); v != "" {
+			f.Set(k, v)
+		}
+	}
+	q := store.AuditQuery{TenantID: tid, Action: f.Get("action"), Limit: auditPageSize}
+	q.From = f.day("from")
+	if to := f.day("to"); !to.IsZero() {
+		q.To = to.AddDate(0, 0, 1)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
+		f.Errors["to"] = "The end date must not be before the start date."
+	}
+	q.UserID = int64(f.Int("user", 0, 1<<53, 0))
+	q.BeforeID = int64(f.Int("before", 0, 1<<53, 0))
+	d := auditData{}
+	if f.OK() {
+		var err error
+		if d.Entries, err = h.st.AuditLog(ctx, q); err != nil {
+			return err
+		}
+	}
+	users, err := h.st.Users(ctx, tid)
+	if err != nil {
+		return err
+	}
+	d.Users = []option{{"", "Everyone"}}
+	for _, u := range users {
+		d.Users = append(d.Users, option{strconv.FormatInt(u.ID, 10), u.Name + " (" + u.Login + ")"})
+	}
+	actions, err := h.st.AuditActions(ctx, tid)
+	if err != nil {
+		return err
+	}
+	d.Actions = []option{{"", "All actions"}}
+	for _, a := range actions {
+		d.Actions = append(d.Actions, option{a, actionLabel(a)})
+	}
+	if len(d.Entries) == auditPageSize {
+		next := url.Values{}
+		for _, k := range []string{"from", "to", "user", "action"} {
+			if v := f.Get(k); v != "" {
+				next.Set(k, v)
+			}
+		}
+		next.Set("before", strconv.FormatInt(d.Entries[len(d.Entries)-1].ID, 10))
+		d.Next = "/admin/audit?" + next.Encode()
+	}
+	status := fiber.StatusOK
+	if !f.OK() {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return render(c, status, auditPage(h.page(c, "Audit log", "audit"), f, d))
+}
+
+// day parses a date field (YYYY-MM-DD, UTC), recording an error; empty is the zero time.
+func (f *Form) day(name string) time.Time {
+	s := f.Get(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
+		f.Errors[name] = "Enter a date as YYYY-MM-DD."
+		return time.Time{}
+	}
+	return t
+}
+
+// actionLabel shows an action as its path with the method: "POST users/:id/password".
+func actionLabel(a string) string { return a }
+
+// auditOutcome says in words how a recorded request ended.
+func auditOutcome(code int) string {
+	switch {
+	case code == 0:
+		return "Did not finish"
+	case code < 400:
+		return "Done"
+	case code == fiber.StatusForbidden:
+		return "Refused (not allowed)"
+	case code == fiber.StatusNotFound:
+		return "Not found"
+	case code < 500:
+		return "Rejected (" + strconv.Itoa(code) + ")"
+	}
+	return "Failed (" + strconv.Itoa(code) + ")"
+}
+
+// auditWhen formats an entry's time in UTC, as the filter's dates are.
+func auditWhen(t time.Time) string { return mailWhen(t, time.UTC) }

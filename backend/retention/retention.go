@@ -1,0 +1,57 @@
+// Package retention deletes what a tenant chose not to keep: closed chats, left messages and
+// audit log entries older than the periods of its policy (store.RetentionPolicy). Personal
+// data kept longer than needed is a liability, and a contact center has to be able to say
+// how long it keeps it.
+//
+// Plan is the pure part: from the policies and the time it lists what to delete. The Worker
+// runs a plan on a schedule (hourly by default, jittered so that several servers do not start
+// together), deleting in small batches with a pause between them, so that no batch holds the
+// database's write lock for long: on SQLite the chats' group commit shares the one writer.
+// Every deletion is idempotent and re-checks that a chat is still closed, so two servers
+// running it at once do no harm.
+//
+// Adding another kind of data (contacts without chats, say) is one more Kind: a case in Plan
+// for its period and one in Worker.purge for the store call that deletes a batch of it.
+package retention
+
+import (
+	"time"
+
+	"github.com/parleychat/parley/backend/store"
+)
+
+// Kind names a kind of data a policy ages out.
+type Kind string
+
+// The kinds of data, in the order a round deletes them.
+const (
+	Chats        Kind = "chats"
+	LeftMessages Kind = "left_messages"
+	AuditEntries Kind = "audit_entries"
+)
+
+// Task is one kind of a tenant's data to delete: everything of it older than Before.
+type Task struct {
+	TenantID int64
+	Kind     Kind
+	Before   time.Time
+}
+
+// Plan lists the tasks the policies call for at now: one per tenant and kind whose period is
+// not 0 (keep forever). Periods count whole days back from now.
+func Plan(policies []store.RetentionPolicy, now time.Time) []Task {
+	var out []Task
+	for _, p := range policies {
+		for _, k := range []struct {
+			kind Kind
+			days int
+		}{{Chats, p.ChatDays}, {LeftMessages, p.LeftMessageDays}, {AuditEntries, p.AuditDays}} {
+			if k.days <= 0 {
+				continue
+			}
+			days := min(k.days, store.MaxRetentionDays)
+			out = append(out, Task{TenantID: p.TenantID, Kind: k.kind, Before: now.UTC().Add(-time.Duration(days) * 24 * time.Hour)})
+		}
+	}
+	return out
+}

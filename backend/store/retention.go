@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// RetentionPolicy is how long a tenant keeps what its visitors and admins leave behind. It
+// exists because a contact center may keep personal data only as long as it needs it: the
+// store deletes what is older on the retention worker's schedule (package retention).
+type RetentionPolicy struct {
+	TenantID int64
+	// ChatDays deletes closed chats (with their messages, events, files, participants,
+	// survey answers and e-mail outbox rows) this many days after they closed; 0 keeps them.
+	ChatDays int
+	// LeftMessageDays does the same for messages visitors left; 0 keeps them.
+	LeftMessageDays int
+	// AuditDays deletes audit log entries older than this; 0 keeps them.
+	AuditDays int
+	UpdatedAt time.Time
+}
+
+// Retention limits.
+const (
+	// DefaultAuditDays is how long the audit log is kept when a tenant set nothing: a year,
+	// long enough to answer "who changed this" in a yearly review.
+	DefaultAuditDays = 365
+	// MaxRetentionDays bounds every period (100 years), so that adding it to a time cannot
+	// overflow.
+	MaxRetentionDays = 36500
+)
+
+// DefaultRetentionPolicy is the policy of a tenant that has not chosen one: chats and left
+// messages are kept, the audit log for DefaultAuditDays.
+func DefaultRetentionPolicy(tenantID int64) RetentionPolicy {
+	return RetentionPolicy{TenantID: tenantID, AuditDays: DefaultAuditDays}
+}
+
+// Validate checks that every period is between 0 and MaxRetentionDays.
+func (p *RetentionPolicy) Validate() error {
+	for _, d := range []struct {
+		what string
+		days int
+	}{{"chats", p.ChatDays}, {"left messages", p.LeftMessageDays}, {"audit log", p.AuditDays}} {
+		if d.days < 0 || d.days > MaxRetentionDays {
+			return invalid("the period for %s must be between 0 (keep) and %d days", d.what, MaxRetentionDays)
+		}
+	}
+	return nil
+}
+
+type retentionRow struct {
+	TenantID int64      `gorm:"primaryKey;autoIncrement:false"`
+	Tenant   *tenantRow `gorm:"constraint:OnDelete:CASCADE"`
+	// No gorm defaults: 0 ("keep") must be written, not replaced by the column's default.
+	ChatDays        int       `gorm:"not null"`
+	LeftMessageDays int       `gorm:"not null"`
+	AuditDays       int       `gorm:"not null"`
+	UpdatedAt       time.Time `gorm:"not null"`
+}
+
+func (retentionRow) TableName() string { return "retention_policies" }
+
+func (r retentionRow) domain() RetentionPolicy {
+	return RetentionPolicy{TenantID: r.TenantID, ChatDays: r.ChatDays, LeftMessageDays: r.LeftMessageDays, AuditDays: r.AuditDays,
+		UpdatedAt: normTime(r.UpdatedAt)}
+}
+
+func init() { allRows = append(allRows, &retentionRow{}, &auditRow{}) }
+
+// RetentionPolicy returns the tenant's policy, or the default one when it has not saved any.
+func (s *Store) RetentionPolicy(ctx context.Context, tenantID int64) (RetentionPolicy, error) {
+	var row retentionRow
+	err := s.r.WithContext(ctx).Take(&row, "tenant_id = ?", tenantID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return DefaultRetentionPolicy(tenantID), nil
+	}
+	if err != nil {
+		return RetentionPolicy{}, wrap("retention policy", err)
+	}
+	return row.domain(), nil
+}
+
+// SaveRetentionPolicy validates and stores a tenant's policy.
+func (s *Store) SaveRetentionPolicy(ctx context.Context, p RetentionPolicy) (RetentionPolicy, error) {
+	if err := p.Validate(); err != nil {
+		return RetentionPolicy{}, wrap("save retention policy", err)
+	}
+	row := retentionRow{TenantID: p.TenantID, ChatDays: p.ChatDays, LeftMessageDays: p.LeftMessageDays, AuditDays: p.AuditDays, UpdatedAt: now()}
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&tenantRow{}).Where("id = ?", p.TenantID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return invalid("tenant %d does not exist", p.TenantID)
+		}
+		return tx.Save(&row).Error
+	})
+	if err != nil {
+		return RetentionPolicy{}, wrap("save retention policy", err)
+	}
+	return row.domain(), nil
+}
+
+// RetentionPolicies returns every tenant's policy (the default for tenants without one), for
+// the retention worker's round.
+func (s *Store) RetentionPolicies(ctx context.Context) ([]RetentionPolicy, error) {
+	var ids []int64
+	if err := s.r.WithContext(ctx).Model(&tenantRow{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, wrap("retention policies", err)
+	}
+	var rows []retentionRow
+	if err := s.r.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, wrap("retention policies", err)
+	}
+	saved := make(map[int64]RetentionPolicy, len(rows))
+	for _, r := range rows {
+		saved[r.TenantID] = r.domain()
+	}
+	out := make([]RetentionPolicy, len(ids))
+	for i, id := range ids {
+		p, ok := saved[id]
+		if !ok {
+			p = DefaultRetentionPolicy(id)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// ExpiredChats selects one batch of a tenant's closed chats to delete.
+type ExpiredChats struct {
+	TenantID int64
+	// LeftMessages selects messages visitors left instead of chats.
+	LeftMessages bool
+	// ClosedBefore: chats that closed before this time.
+	ClosedBefore time.Time
+	// Limit caps the chats of the batch (at most MaxPurgeBatch; 0 means 200).
+	Limit int
+}
+
+// MaxPurgeBatch bounds one deleting transaction, so that it never holds the database's
+// write lock for long: on SQLite the chats' group commit waits for it.
+const MaxPurgeBatch = 1000
+
+// Purged counts what one deletion removed.
+type Purged struct {
+	Chats    int
+	Messages int
+	Events   int
+	Files    int
+	// FileBytes is the size of the removed files' contents.
+	FileBytes int64
+	Outbox    int
+}
+
+// Add sums two counts.
+func (p Purged) Add(q Purged) Purged {
+	return Purged{Chats: p.Chats + q.Chats, Messages: p.Messages + q.Messages, Events: p.Events + q.Events,
+		Files: p.Files + q.Files, FileBytes: p.FileBytes + q.FileBytes, Outbox: p.Outbox + q.Outbox}
+}
+
+// PurgeExpiredChats deletes one batch of the tenant's chats that closed before q.ClosedBefore,
+// oldest first, in one short transaction, with everything that belongs to them. Fewer chats
+// than the limit means nothing is left to delete. Open chats are never selected, and a chat
+// is deleted only if it is still closed when the deleting statement runs. Two servers may run
+// it at once: on PostgreSQL they take different chats (SKIP LOCKED), and a chat already gone
+// counts nowhere.
+func (s *Store) PurgeExpiredChats(ctx context.Context, q ExpiredChats) (Purged, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	limit = min(limit, MaxPurgeBatch)
+	before := normTime(q.ClosedBefore)
+	var out Purged
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sel := tx.Model(&chatRow{}).Where("tenant_id = ? AND state = ? AND closed_at < ?", q.TenantID, stateClosed, before)
+		if q.LeftMessages {
+			sel = sel.Where("close_cause = ?", CloseCauseLeftMessage)
+		} else {
+			sel = sel.Where("(close_cause <> ? OR close_cause IS NULL)", CloseCauseLeftMessage)
+		}
+		sel = sel.Order("closed_at").Limit(limit)
+		if s.dialect == DialectPostgres {
+			sel = sel.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var ids []string
+		if err := sel.Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = purgeChats(tx, q.TenantID, ids)
+		return err
+	})
+	if err != nil {
+		return Purged{}, wrap("purge expired chats", err)
+	}
+	return out, nil
+}
+
+// purgeChats deletes the tenant's closed chats among ids and everything that belongs to them,
+// inside tx. The dependent rows are deleted explicitly (rather than left to ON DELETE
+// CASCADE) so that the counts are exact and triggers on them (full-text indexes) run.
+func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
+	var out Purged
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// Only chats that are still closed; a chat that was reopened meanwhile keeps its rows.
+	if err := tx.Model(&chatRow{}).Where("tenant_id = ? AND state = ? AND id IN ?", tenantID, stateClosed, ids).Pluck("id", &ids).Error; err != nil {
+		return out, err
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var fb struct{ N int64 }
+	if err := tx.Model(&fileRow{}).Select("COALESCE(SUM(size), 0) AS n").Where("chat_id IN ?", ids).Scan(&fb).Error; err != nil {
+		return out, err
+	}
+	out.FileBytes = fb.N
+	var participants int
+	steps := []struct {
+		n     *int
+		model any
+		where string
+		args  []any
+	}{
+		{&out.Files, &fileRow{}, "chat_id IN ?", []any{ids}},
+		{&out.Messages, &messageRow{}, "chat_id IN ?", []any{ids}},
+		{&out.Events, &eventRow{}, "chat_id IN ?", []any{ids}},
+		{&participants, &participantRow{}, "chat_id IN ?", []any{ids}},
+		{&out.Outbox, &outboxRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&out.Chats, &chatRow{}, "tenant_id = ? AND state = ? AND id IN ?", []any{tenantID, stateClosed, ids}},
+	}
+	for _, st := range steps {
+		res := tx.Where(st.where, st.args...).Delete(st.model)
+		if res.Error != nil {
+			return Purged{}, res.Error
+		}
+		*st.n = int(res.RowsAffected)
+	}
+	return out, nil
+}
