@@ -255,4 +255,3 @@ func TestTextsTenantIsolation(t *testing.T) {
 		})
 	}
 }
-
