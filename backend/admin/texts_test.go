@@ -40,114 +40,118 @@ func wantIn(t *testing.T, body string, want ...string) {
 	}
 }
 
+// onBothDatabases runs test with a fixture on SQLite and, in parallel, on PostgreSQL.
+func onBothDatabases(t *testing.T, test func(t *testing.T, fx *fixture)) {
+	for _, pg := range []bool{false, true} {
+		name := map[bool]string{false: "sqlite", true: "postgres"}[pg]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newFixture(t, pg))
+		})
+	}
+}
+
 // TestTextsForm saves, overrides, resets and refuses connector texts through the real form, on
 // SQLite and on PostgreSQL.
 func TestTextsForm(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		pg   bool
-	}{{"sqlite", false}, {"postgres", true}} {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			fx := newFixture(t, db.pg)
-			admin := fx.clients["admin"]
-			const page = "/admin/connectors/{conn}/texts"
+	onBothDatabases(t, func(t *testing.T, fx *fixture) {
+		admin := fx.clients["admin"]
+		const page = "/admin/connectors/{conn}/texts"
 
-			// The form shows a cell per text and language, the demo's own texts as values and
-			// the defaults as placeholders.
-			r := admin.do(t, "GET", fx.expand(page), nil, "")
-			if r.status != 200 {
-				t.Fatalf("GET: %d", r.status)
-			}
-			wantIn(t, r.body, `name="t.bye.de"`, `name="t.title.fr"`, `name="t.bye"`, "Any language", "German (de)",
-				`<label class="sr-only" for="t-agentTyping-de">Agent typing, German (de)</label>`,
-				`placeholder="Vous êtes mis en relation avec un autre agent."`, `placeholder="Chat with us"`, "Thank you for using our service. Goodbye.</textarea>",
-				"Placeholders: <code>$agent</code>", `data-rules="{`, "Download the texts as JSON")
+		// The form shows a cell per text and language, the demo's own texts as values and
+		// the defaults as placeholders.
+		r := admin.do(t, "GET", fx.expand(page), nil, "")
+		if r.status != 200 {
+			t.Fatalf("GET: %d", r.status)
+		}
+		wantIn(t, r.body, `name="t.bye.de"`, `name="t.title.fr"`, `name="t.bye"`, "Any language", "German (de)",
+			`<label class="sr-only" for="t-agentTyping-de">Agent typing, German (de)</label>`,
+			`placeholder="Vous êtes mis en relation avec un autre agent."`, `placeholder="Chat with us"`, "Thank you for using our service. Goodbye.</textarea>",
+			"Placeholders: <code>$agent</code>", `data-rules="{`, "Download the texts as JSON")
 
-			// Saving writes only what differs from what visitors would read anyway.
-			form := url.Values{"lang": {"en", "de", "fr"},
-				"t.title.de":          {"Sprich mit uns"},
-				"t.bye.de":            {texts.Resolve(nil, texts.Bye, "de")},
-				"t.bye.fr":            {"  Salut !\r\nÀ bientôt  "},
-				"t.agentTyping.de":    {"$agent tippt …"},
-				"t.queueMessage":      {"Position $position of $of"},
-				"t.welcomeMessage.en": {texts.Resolve(nil, texts.WelcomeMessage, "en")},
-				"t.nokey.de":          {"ignored"},
-			}
-			fx.postTexts(t, page, form, 303)
-			want := map[string]string{"title#de": "Sprich mit uns", "bye#fr": "Salut !\nÀ bientôt", "agentTyping#de": "$agent tippt …", "queueMessage": "Position $position of $of"}
-			if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, want) {
-				t.Fatalf("saved %v, want %v", got, want)
-			}
-			r = admin.do(t, "GET", fx.expand(page)+"?saved=1", nil, "")
-			wantIn(t, r.body, "Saved.", ">Sprich mit uns</textarea>", `placeholder="Position $position of $of"`)
+		// Saving writes only what differs from what visitors would read anyway.
+		form := url.Values{"lang": {"en", "de", "fr"},
+			"t.title.de":          {"Sprich mit uns"},
+			"t.bye.de":            {texts.Resolve(nil, texts.Bye, "de")},
+			"t.bye.fr":            {"  Salut !\r\nÀ bientôt  "},
+			"t.agentTyping.de":    {"$agent tippt …"},
+			"t.queueMessage":      {"Position $position of $of"},
+			"t.welcomeMessage.en": {texts.Resolve(nil, texts.WelcomeMessage, "en")},
+			"t.nokey.de":          {"ignored"},
+		}
+		fx.postTexts(t, page, form, 303)
+		want := map[string]string{"title#de": "Sprich mit uns", "bye#fr": "Salut !\nÀ bientôt", "agentTyping#de": "$agent tippt …", "queueMessage": "Position $position of $of"}
+		if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, want) {
+			t.Fatalf("saved %v, want %v", got, want)
+		}
+		r = admin.do(t, "GET", fx.expand(page)+"?saved=1", nil, "")
+		wantIn(t, r.body, "Saved.", ">Sprich mit uns</textarea>", `placeholder="Position $position of $of"`)
 
-			// Resetting a cell (sending it empty) removes its override.
-			form.Set("t.bye.fr", "")
-			fx.postTexts(t, page, form, 303)
-			if got := fx.textsOf(t, "{conn}"); got["bye#fr"] != "" || got["title#de"] != "Sprich mit uns" {
-				t.Fatalf("after the reset: %v", got)
-			}
+		// Resetting a cell (sending it empty) removes its override.
+		form.Set("t.bye.fr", "")
+		fx.postTexts(t, page, form, 303)
+		if got := fx.textsOf(t, "{conn}"); got["bye#fr"] != "" || got["title#de"] != "Sprich mit uns" {
+			t.Fatalf("after the reset: %v", got)
+		}
 
-			// Problems come back next to their cells, with what was typed, and nothing is saved.
-			before := fx.textsOf(t, "{conn}")
-			for _, tc := range []struct {
-				cell, value, id, msg string
-			}{
-				{"t.agentTyping.de", "Jemand tippt", "t-agentTyping-de", "Keep the placeholder $agent: it is where the value goes."},
-				{"t.agentTyping.de", "$Agent tippt", "t-agentTyping-de", "$Agent is not filled in here; use $agent."},
-				{"t.bye.de", "Tschüss von $agent", "t-bye-de", "$agent is not filled in here; this text takes no placeholders."},
-				{"t.bye", "Bye from $AgentName$", "t-bye-", "$AgentName$ is not filled in here"},
-				{"t.queueMessage.fr", "Vous êtes {0} sur $of", "t-queueMessage-fr", "{0} is not filled in here; use $position, $of. Keep the placeholder $position"},
-				{"t.bye.de", "Tsch\x00üss", "t-bye-de", "NUL character"},
-				{"t.title.fr", strings.Repeat("x", 201), "t-title-fr", "At most 200 characters."},
-				{"t.title.fr", "Deux\nlignes", "t-title-fr", "remove the line break"},
-				{"t.bye.de", strings.Repeat("ü", 4001), "t-bye-de", "At most 4000 characters."},
-			} {
-				bad := cloneValues(form)
-				bad.Set(tc.cell, tc.value)
-				r := fx.postTexts(t, page, bad, 422)
-				wantIn(t, r.body, `<p class="error" id="`+tc.id+`-err">`, tc.msg, `id="`+tc.id+`"`, `aria-invalid="true"`, "Please correct the 1 marked field")
-				if !strings.Contains(tc.value, "\x00") && len(tc.value) < 100 {
-					wantIn(t, r.body, strings.ReplaceAll(strings.ReplaceAll(tc.value, "'", "&#39;"), "$AgentName$", "$AgentName$")+"</textarea>")
-				}
-				if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, before) {
-					t.Fatalf("%s refused but saved: %v", tc.cell, got)
-				}
+		// Problems come back next to their cells, with what was typed, and nothing is saved.
+		before := fx.textsOf(t, "{conn}")
+		for _, tc := range []struct {
+			cell, value, id, msg string
+		}{
+			{"t.agentTyping.de", "Jemand tippt", "t-agentTyping-de", "Keep the placeholder $agent: it is where the value goes."},
+			{"t.agentTyping.de", "$Agent tippt", "t-agentTyping-de", "$Agent is not filled in here; use $agent."},
+			{"t.bye.de", "Tschüss von $agent", "t-bye-de", "$agent is not filled in here; this text takes no placeholders."},
+			{"t.bye", "Bye from $AgentName$", "t-bye-", "$AgentName$ is not filled in here"},
+			{"t.queueMessage.fr", "Vous êtes {0} sur $of", "t-queueMessage-fr", "{0} is not filled in here; use $position, $of. Keep the placeholder $position"},
+			{"t.bye.de", "Tsch\x00üss", "t-bye-de", "NUL character"},
+			{"t.title.fr", strings.Repeat("x", 201), "t-title-fr", "At most 200 characters."},
+			{"t.title.fr", "Deux\nlignes", "t-title-fr", "remove the line break"},
+			{"t.bye.de", strings.Repeat("ü", 4001), "t-bye-de", "At most 4000 characters."},
+		} {
+			bad := cloneValues(form)
+			bad.Set(tc.cell, tc.value)
+			r := fx.postTexts(t, page, bad, 422)
+			wantIn(t, r.body, `<p class="error" id="`+tc.id+`-err">`, tc.msg, `id="`+tc.id+`"`, `aria-invalid="true"`, "Please correct the 1 marked field")
+			if !strings.Contains(tc.value, "\x00") && len(tc.value) < 100 {
+				wantIn(t, r.body, strings.ReplaceAll(strings.ReplaceAll(tc.value, "'", "&#39;"), "$AgentName$", "$AgentName$")+"</textarea>")
 			}
-
-			// A language column: added without saving, kept while typing, saved with its texts.
-			add := cloneValues(form)
-			add.Set("action", "add-lang")
-			add.Set("new_lang", "it")
-			add.Set("t.bye.de", "Tschö")
-			r = fx.postTexts(t, page, add, 200)
-			wantIn(t, r.body, `name="lang" value="it"`, `name="t.bye.it"`, ">Tschö</textarea>", "<th scope=\"col\">it</th>")
 			if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, before) {
-				t.Fatalf("adding a column saved: %v", got)
+				t.Fatalf("%s refused but saved: %v", tc.cell, got)
 			}
-			for _, bad := range []struct{ lang, msg string }{
-				{"", "Enter a language code"},
-				{"x'; DROP TABLE connectors; --", "is not a language code"},
-				{"de", "There is a column for de already."},
-				{"DE", "There is a column for DE already."},
-			} {
-				add.Set("new_lang", bad.lang)
-				r = fx.postTexts(t, page, add, 422)
-				wantIn(t, r.body, bad.msg)
-			}
-			form.Set("lang", "it")
-			form.Add("lang", "not a tag")
-			form.Set("t.bye.it", "Ciao")
-			form.Set("t.bye.not a tag", "lost")
-			fx.postTexts(t, page, form, 303)
-			if got := fx.textsOf(t, "{conn}"); got["bye#it"] != "Ciao" || len(got) != 4 {
-				t.Fatalf("with Italian: %v", got)
-			}
-			r = admin.do(t, "GET", fx.expand(page), nil, "")
-			wantIn(t, r.body, `name="t.bye.it"`, ">Ciao</textarea>")
-		})
-	}
+		}
+
+		// A language column: added without saving, kept while typing, saved with its texts.
+		add := cloneValues(form)
+		add.Set("action", "add-lang")
+		add.Set("new_lang", "it")
+		add.Set("t.bye.de", "Tschö")
+		r = fx.postTexts(t, page, add, 200)
+		wantIn(t, r.body, `name="lang" value="it"`, `name="t.bye.it"`, ">Tschö</textarea>", "<th scope=\"col\">it</th>")
+		if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, before) {
+			t.Fatalf("adding a column saved: %v", got)
+		}
+		for _, bad := range []struct{ lang, msg string }{
+			{"", "Enter a language code"},
+			{"x'; DROP TABLE connectors; --", "is not a language code"},
+			{"de", "There is a column for de already."},
+			{"DE", "There is a column for DE already."},
+		} {
+			add.Set("new_lang", bad.lang)
+			r = fx.postTexts(t, page, add, 422)
+			wantIn(t, r.body, bad.msg)
+		}
+		form.Set("lang", "it")
+		form.Add("lang", "not a tag")
+		form.Set("t.bye.it", "Ciao")
+		form.Set("t.bye.not a tag", "lost")
+		fx.postTexts(t, page, form, 303)
+		if got := fx.textsOf(t, "{conn}"); got["bye#it"] != "Ciao" || len(got) != 4 {
+			t.Fatalf("with Italian: %v", got)
+		}
+		r = admin.do(t, "GET", fx.expand(page), nil, "")
+		wantIn(t, r.body, `name="t.bye.it"`, ">Ciao</textarea>")
+	})
 }
 
 // TestTextsImportExport keeps the JSON format: what is exported imports again, broken JSON
@@ -206,52 +210,45 @@ func TestTextsImportExport(t *testing.T) {
 // TestTextsTenantIsolation: an admin of one tenant can neither read nor change another
 // tenant's connector texts, by any of the texts routes.
 func TestTextsTenantIsolation(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		pg   bool
-	}{{"sqlite", false}, {"postgres", true}} {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			fx := newFixture(t, db.pg)
-			ctx := context.Background()
-			theirs := must(fx.st.Connector(ctx, id(fx, "{otherConn}")))
-			theirs.Texts = map[string]string{"bye#de": "Geheim"}
-			if _, err := fx.st.UpdateConnector(ctx, theirs); err != nil {
-				t.Fatal(err)
+	onBothDatabases(t, func(t *testing.T, fx *fixture) {
+		ctx := context.Background()
+		theirs := must(fx.st.Connector(ctx, id(fx, "{otherConn}")))
+		theirs.Texts = map[string]string{"bye#de": "Geheim"}
+		if _, err := fx.st.UpdateConnector(ctx, theirs); err != nil {
+			t.Fatal(err)
+		}
+		ours := fx.textsOf(t, "{conn}")
+		for _, tc := range []struct {
+			as, method, path string
+			form             url.Values
+		}{
+			{"admin", "GET", "/admin/connectors/{otherConn}/texts", nil},
+			{"admin", "GET", "/admin/connectors/{otherConn}/texts/export", nil},
+			{"admin", "POST", "/admin/connectors/{otherConn}/texts", url.Values{"t.bye.de": {"Hijacked"}}},
+			{"admin", "POST", "/admin/connectors/{otherConn}/texts", url.Values{"action": {"add-lang"}, "new_lang": {"it"}}},
+			{"admin", "POST", "/admin/connectors/{otherConn}/texts/import", url.Values{"json": {`{"bye": "Hijacked"}`}}},
+			{"other", "GET", "/admin/connectors/{conn}/texts", nil},
+			{"other", "GET", "/admin/connectors/{conn}/texts/export", nil},
+			{"other", "POST", "/admin/connectors/{conn}/texts", url.Values{"t.bye.de": {"Hijacked"}}},
+			{"other", "POST", "/admin/connectors/{conn}/texts/import", url.Values{"json": {`{"bye": "Hijacked"}`}}},
+		} {
+			r := fx.clients[tc.as].do(t, tc.method, fx.expand(tc.path), tc.form, "")
+			if r.status != 404 {
+				t.Errorf("%s %s %s: %d, want 404", tc.as, tc.method, tc.path, r.status)
 			}
-			ours := fx.textsOf(t, "{conn}")
-			for _, tc := range []struct {
-				as, method, path string
-				form             url.Values
-			}{
-				{"admin", "GET", "/admin/connectors/{otherConn}/texts", nil},
-				{"admin", "GET", "/admin/connectors/{otherConn}/texts/export", nil},
-				{"admin", "POST", "/admin/connectors/{otherConn}/texts", url.Values{"t.bye.de": {"Hijacked"}}},
-				{"admin", "POST", "/admin/connectors/{otherConn}/texts", url.Values{"action": {"add-lang"}, "new_lang": {"it"}}},
-				{"admin", "POST", "/admin/connectors/{otherConn}/texts/import", url.Values{"json": {`{"bye": "Hijacked"}`}}},
-				{"other", "GET", "/admin/connectors/{conn}/texts", nil},
-				{"other", "GET", "/admin/connectors/{conn}/texts/export", nil},
-				{"other", "POST", "/admin/connectors/{conn}/texts", url.Values{"t.bye.de": {"Hijacked"}}},
-				{"other", "POST", "/admin/connectors/{conn}/texts/import", url.Values{"json": {`{"bye": "Hijacked"}`}}},
-			} {
-				r := fx.clients[tc.as].do(t, tc.method, fx.expand(tc.path), tc.form, "")
-				if r.status != 404 {
-					t.Errorf("%s %s %s: %d, want 404", tc.as, tc.method, tc.path, r.status)
-				}
-				if strings.Contains(r.body, "Geheim") || strings.Contains(r.body, "Thank you for using our service") && tc.as == "other" {
-					t.Errorf("%s %s %s shows the other tenant's texts", tc.as, tc.method, tc.path)
-				}
+			if strings.Contains(r.body, "Geheim") || strings.Contains(r.body, "Thank you for using our service") && tc.as == "other" {
+				t.Errorf("%s %s %s shows the other tenant's texts", tc.as, tc.method, tc.path)
 			}
-			// Agents cannot reach the texts at all.
-			if r := fx.clients["agent"].do(t, "GET", fx.expand("/admin/connectors/{conn}/texts"), nil, ""); r.status == 200 {
-				t.Errorf("an agent reads the texts")
-			}
-			if got := must(fx.st.Connector(ctx, theirs.ID)).Texts; !maps.Equal(got, map[string]string{"bye#de": "Geheim"}) {
-				t.Errorf("their texts changed: %v", got)
-			}
-			if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, ours) {
-				t.Errorf("our texts changed: %v", got)
-			}
-		})
-	}
+		}
+		// Agents cannot reach the texts at all.
+		if r := fx.clients["agent"].do(t, "GET", fx.expand("/admin/connectors/{conn}/texts"), nil, ""); r.status == 200 {
+			t.Errorf("an agent reads the texts")
+		}
+		if got := must(fx.st.Connector(ctx, theirs.ID)).Texts; !maps.Equal(got, map[string]string{"bye#de": "Geheim"}) {
+			t.Errorf("their texts changed: %v", got)
+		}
+		if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, ours) {
+			t.Errorf("our texts changed: %v", got)
+		}
+	})
 }
