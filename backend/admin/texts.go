@@ -163,7 +163,7 @@ func textRules(conn store.Connector) string {
 	messages["missing"] = strings.ReplaceAll(texts.Problem{Kind: texts.ProblemMissing, Placeholder: mark}.Error(), mark, "{p}")
 	b, _ := json.Marshal(map[string]any{
 		"pattern": texts.PlaceholderPattern, "keys": keys, "messages": messages, "title": conn.Title,
-		"samples": map[string]string{"$agent": "Anna", "$position": "2", "$of": "5", "$seconds": "60"},
+		"samples": previewSamples,
 	})
 	return string(b)
 }

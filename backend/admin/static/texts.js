@@ -85,7 +85,7 @@
     widget.setAttribute('lang', lang);
     widget.querySelectorAll('[data-preview]').forEach(function (el) {
       var text = resolve(el.getAttribute('data-preview'), lang);
-      Object.keys(rules.samples).forEach(function (p) { text = text.split(p).join(rules.samples[p]); });
+      rules.keys[el.getAttribute('data-preview')].allowed.forEach(function (p) { text = text.split(p).join(rules.samples[p]); });
       el.textContent = text;
     });
   }
@@ -118,6 +118,16 @@
       bad[0].focus();
     }
   });
+  // Enter in the language code adds the column, as its button does, instead of saving.
+  var newLang = document.getElementById('f-new_lang');
+  var addLang = form.querySelector('button[name=action][value=add-lang]');
+  if (newLang && addLang) {
+    newLang.addEventListener('keydown', function (ev) {
+      if (ev.key !== 'Enter') return;
+      ev.preventDefault();
+      addLang.click();
+    });
+  }
   if (langSelect) langSelect.addEventListener('change', preview);
   cells.forEach(function (c) {
     var reset = c.parentNode.querySelector('button[data-reset]');
