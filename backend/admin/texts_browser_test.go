@@ -94,11 +94,21 @@ func TestTextsInChromium(t *testing.T) {
 	typeInto(b, "t-bye-de", "Tschüss!")
 	b.WaitFor("no problem left", `document.querySelectorAll('td.invalid').length === 0`)
 
+	// Enter in the language code adds a column, keeping what was typed.
+	typeInto(b, "f-new_lang", "it")
+	b.Do(chromedp.KeyEvent("\r"))
+	b.WaitFor("the Italian column", `!!document.getElementById('t-welcomeMessage-it') && document.readyState === 'complete'`)
+	if got := browsertest.Eval[string](b, `document.getElementById('t-title-de').value`); got != "Sprich mit uns" {
+		t.Fatalf("adding a column lost the typed title: %q", got)
+	}
+	typeInto(b, "t-welcomeMessage-it", "Benvenuto!")
+	b.Screenshot("italian-column")
+
 	b.Click(`document.querySelector('.texts-actions button[type=submit]')`)
 	b.WaitFor("the saved texts", `location.search.includes('saved=1') && document.readyState === 'complete'`)
 	b.Screenshot("saved")
 	saved := must(st.Connector(context.Background(), conn.ID)).Texts
-	if saved["title#de"] != "Sprich mit uns" || saved["bye#de"] != "Tschüss!" || saved["agentTyping#de"] != "" || saved["queueMessage#de"] != "Sie sind Nummer $position von $of." {
+	if saved["title#de"] != "Sprich mit uns" || saved["bye#de"] != "Tschüss!" || saved["agentTyping#de"] != "" || saved["queueMessage#de"] != "Sie sind Nummer $position von $of." || saved["welcomeMessage#it"] != "Benvenuto!" {
 		t.Fatalf("saved %v", saved)
 	}
 

@@ -109,8 +109,10 @@
     c.focus();
     if (status) status.textContent = 'Reset to the default. Save to keep the change.';
   });
+  var addingLang = false;
   form.addEventListener('submit', function (ev) {
     if (ev.submitter && ev.submitter.name === 'action') return; // adding a language column
+    if (addingLang) { ev.preventDefault(); return; } // the Enter that added it, sent again as a key press
     var bad = cells.filter(function (c) { return !check(c); });
     if (bad.length) {
       ev.preventDefault();
@@ -125,6 +127,7 @@
     newLang.addEventListener('keydown', function (ev) {
       if (ev.key !== 'Enter') return;
       ev.preventDefault();
+      addingLang = true;
       addLang.click();
     });
   }
