@@ -134,14 +134,15 @@ func CheckText(key, lang, text string) []Problem {
 	}
 	allowed := fills[key]
 	var seen []string
-	for _, p := range placeholderFinder.FindAllString(text, -1) {
+	found := placeholderFinder.FindAllString(text, -1)
+	for _, p := range found {
 		if !slices.Contains(allowed, p) && !slices.Contains(seen, p) {
 			seen = append(seen, p)
 			out = append(out, Problem{Kind: ProblemUnknown, Placeholder: p, Allowed: slices.Clone(allowed)})
 		}
 	}
 	for _, p := range Required(key, lang) {
-		if !slices.Contains(placeholderFinder.FindAllString(text, -1), p) {
+		if !slices.Contains(found, p) {
 			out = append(out, Problem{Kind: ProblemMissing, Placeholder: p})
 		}
 	}

@@ -178,3 +178,25 @@ func TestCell(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSaveCheck measures what saving a full texts form costs the server: every cell of
+// every key in Parley's three languages, "any language" and an extra one checked, then reduced
+// to the overrides that matter.
+func BenchmarkSaveCheck(b *testing.B) {
+	cells := map[string]string{}
+	for _, k := range Keys {
+		cells[k] = Resolve(nil, k, "en")
+		for _, l := range append(slices.Clone(Languages), "it") {
+			cells[k+"#"+l] = Resolve(nil, k, l) + " (edited)"
+		}
+	}
+	for b.Loop() {
+		for k, v := range cells {
+			key, lang, _ := strings.Cut(k, "#")
+			if len(CheckText(key, lang, v)) > 0 {
+				b.Fatal(k)
+			}
+		}
+		_ = Minimal(cells)
+	}
+}
