@@ -248,7 +248,7 @@ func (h *handlers) textsSave(c *fiber.Ctx) error {
 	if !f.OK() {
 		return h.textsPage(c, fiber.StatusUnprocessableEntity, conn, langs, f, false)
 	}
-	conn.Texts = texts.Minimal(cells)
+	conn.Texts = texts.Minimal(cells, conn.Title)
 	if conn, err = h.st.UpdateConnector(c.UserContext(), conn); err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (h *handlers) textsImport(c *fiber.Ctx) error {
 		f.Errors["json"] = sentence(err.Error())
 	}
 	if f.OK() {
-		m = texts.Minimal(m)
+		m = texts.Minimal(m, conn.Title)
 		if langs := texts.LanguagesOf(m); len(langs) > texts.MaxLanguages {
 			f.Errors["json"] = fmt.Sprintf("The texts are in %d languages; a connector has texts for at most %d.", len(langs), texts.MaxLanguages)
 		}

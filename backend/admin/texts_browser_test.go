@@ -108,7 +108,8 @@ func TestTextsInChromium(t *testing.T) {
 	b.WaitFor("the saved texts", `location.search.includes('saved=1') && document.readyState === 'complete'`)
 	b.Screenshot("saved")
 	saved := must(st.Connector(context.Background(), conn.ID)).Texts
-	if saved["title#de"] != "Sprich mit uns" || saved["bye#de"] != "Tschüss!" || saved["agentTyping#de"] != "" || saved["queueMessage#de"] != "Sie sind Nummer $position von $of." || saved["welcomeMessage#it"] != "Benvenuto!" {
+	if saved["title#de"] != "Sprich mit uns" || saved["bye#de"] != "Tschüss!" || saved["agentTyping#de"] != "" || saved["queueMessage#de"] != "Sie sind Nummer $position von $of." || saved["welcomeMessage#it"] != "Benvenuto!" ||
+		saved["title#fr"] != "Discutez avec nous" {
 		t.Fatalf("saved %v", saved)
 	}
 

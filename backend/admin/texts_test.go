@@ -72,6 +72,7 @@ func TestTextsForm(t *testing.T) {
 		// Saving writes only what differs from what visitors would read anyway.
 		form := url.Values{"lang": {"en", "de", "fr"},
 			"t.title.de":          {"Sprich mit uns"},
+			"t.title.fr":          {texts.Resolve(nil, texts.Title, "fr")}, // kept: the master title would replace it
 			"t.bye.de":            {texts.Resolve(nil, texts.Bye, "de")},
 			"t.bye.fr":            {"  Salut !\r\nÀ bientôt  "},
 			"t.agentTyping.de":    {"$agent tippt …"},
@@ -80,7 +81,7 @@ func TestTextsForm(t *testing.T) {
 			"t.nokey.de":          {"ignored"},
 		}
 		fx.postTexts(t, page, form, 303)
-		want := map[string]string{"title#de": "Sprich mit uns", "bye#fr": "Salut !\nÀ bientôt", "agentTyping#de": "$agent tippt …", "queueMessage": "Position $position of $of"}
+		want := map[string]string{"title#de": "Sprich mit uns", "title#fr": "Discutez avec nous", "bye#fr": "Salut !\nÀ bientôt", "agentTyping#de": "$agent tippt …", "queueMessage": "Position $position of $of"}
 		if got := fx.textsOf(t, "{conn}"); !maps.Equal(got, want) {
 			t.Fatalf("saved %v, want %v", got, want)
 		}
@@ -146,7 +147,7 @@ func TestTextsForm(t *testing.T) {
 		form.Set("t.bye.it", "Ciao")
 		form.Set("t.bye.not a tag", "lost")
 		fx.postTexts(t, page, form, 303)
-		if got := fx.textsOf(t, "{conn}"); got["bye#it"] != "Ciao" || len(got) != 4 {
+		if got := fx.textsOf(t, "{conn}"); got["bye#it"] != "Ciao" || len(got) != 5 {
 			t.Fatalf("with Italian: %v", got)
 		}
 		r = admin.do(t, "GET", fx.expand(page), nil, "")

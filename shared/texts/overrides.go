@@ -42,10 +42,12 @@ func Cell(resources map[string]string, key, lang string) string {
 
 // Minimal returns resources without what changes nothing a visitor sees: blank texts, and
 // language texts equal to what the visitor would get without them (Parley's default, or the
-// connector's plain text, or the text of the base language for a region). Texts are stored
-// with line breaks as "\n" and without surrounding white space, so that saving a form writes
-// only the real overrides.
-func Minimal(resources map[string]string) map[string]string {
+// connector's plain text, or the text of the base language for a region). title is the
+// connector's one master-data title, which a visitor sees before Parley's default title, so a
+// "title#fr" equal to the French default is kept when the master title would replace it.
+// Texts are stored with line breaks as "\n" and without surrounding white space, so that
+// saving a form writes only the real overrides.
+func Minimal(resources map[string]string, title string) map[string]string {
 	out := make(map[string]string, len(resources))
 	for k, v := range resources {
 		v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
@@ -71,9 +73,21 @@ func Minimal(resources map[string]string) map[string]string {
 		key, lang, _ := strings.Cut(k, "#")
 		v := out[k]
 		delete(out, k)
-		if Resolve(out, key, lang) != v {
+		if resolveWithTitle(out, key, lang, title) != v {
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// resolveWithTitle is [Resolve], but for the title key the connector's master-data title
+// (when set) comes after its own texts and before Parley's default, as the widget shows it.
+func resolveWithTitle(resources map[string]string, key, lang, title string) string {
+	if key == Title && strings.TrimSpace(title) != "" {
+		if v, ok := Own(resources, key, lang); ok {
+			return v
+		}
+		return title
+	}
+	return Resolve(resources, key, lang)
 }

@@ -134,13 +134,13 @@ func TestMinimal(t *testing.T) {
 		IdleWarning + "#it":    "Ancora $seconds secondi",
 	}
 	for i := 0; i < 20; i++ {
-		got := Minimal(in)
+		got := Minimal(in, "")
 		if !maps.Equal(got, want) {
 			t.Fatalf("Minimal =\n%v\nwant\n%v", got, want)
 		}
 	}
 	// What a visitor reads is the same before and after, in every language.
-	got := Minimal(in)
+	got := Minimal(in, "")
 	for _, k := range Keys {
 		for _, l := range []string{"en", "de", "de-AT", "fr", "fr-BE", "fr-CA", "it", "es", ""} {
 			before := strings.TrimSpace(strings.ReplaceAll(Resolve(in, k, l), "\r\n", "\n"))
@@ -149,8 +149,17 @@ func TestMinimal(t *testing.T) {
 			}
 		}
 	}
-	if len(Minimal(nil)) != 0 {
+	if len(Minimal(nil, "Support")) != 0 {
 		t.Error("Minimal(nil) is not empty")
+	}
+	// With a master-data title, a title equal to Parley's default is an override (it replaces
+	// the master title), and one equal to the master title is not.
+	titles := map[string]string{Title + "#fr": defaults[Title+"#fr"], Title + "#de": "Support", Title + "#it": "Chat"}
+	if got, want := Minimal(titles, "Support"), map[string]string{Title + "#fr": defaults[Title+"#fr"], Title + "#it": "Chat"}; !maps.Equal(got, want) {
+		t.Errorf("Minimal with a master title = %v, want %v", got, want)
+	}
+	if got, want := Minimal(titles, ""), map[string]string{Title + "#de": "Support", Title + "#it": "Chat"}; !maps.Equal(got, want) {
+		t.Errorf("Minimal without a master title = %v, want %v", got, want)
 	}
 }
 
@@ -197,6 +206,6 @@ func BenchmarkSaveCheck(b *testing.B) {
 				b.Fatal(k)
 			}
 		}
-		_ = Minimal(cells)
+		_ = Minimal(cells, "Support")
 	}
 }
