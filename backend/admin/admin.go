@@ -138,6 +138,8 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/connectors/:id", adm, h.connectorSave)
 	g.Get("/connectors/:id/texts", adm, h.textsEdit)
 	g.Post("/connectors/:id/texts", adm, h.textsSave)
+	g.Get("/connectors/:id/texts/export", adm, h.textsExport)
+	g.Post("/connectors/:id/texts/import", adm, h.textsImport)
 	g.Get("/connectors/:id/embed", adm, h.embed)
 	g.Get("/connectors/:id/micc", adm, h.miccEdit)
 	g.Post("/connectors/:id/micc", adm, h.miccSave)

@@ -416,10 +416,6 @@ func scenarios() []scenario {
 				}
 				t.Fatal("the new connector was not saved")
 			}},
-		{name: "texts: unknown key", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao", "goodbye": "x"}`}}, status: 422, want: []string{"Unknown text key &#34;goodbye&#34;", "goodbye"}},
-		{name: "texts: broken JSON", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {"{\n  \"bye\": \n}"}}, status: 422, want: []string{"broken at line 3"}},
-		{name: "texts: not a string", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": 3}`}}, status: 422, want: []string{"must be a text in quotes"}},
-		{name: "texts: defaults shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}/texts", status: 200, want: []string{"waitingFinal", "queueMessage", "Default (de)"}},
 		// The MiCC face of a connector.
 		{name: "micc: form", as: "admin", method: "GET", path: "/admin/connectors/{conn}/micc", status: 200, want: []string{"MiCC tenant id", `name="group_name"`, "IgnoreCustomerDetails"}},
 		{name: "micc: foreign connector hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}/micc", status: 404},
@@ -451,13 +447,6 @@ func scenarios() []scenario {
 				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
 				if _, err := fx.st.MiCCServiceOf(context.Background(), c.TenantID, c.ID); !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("still there: %v", err)
-				}
-			}},
-		{name: "texts saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/texts", form: url.Values{"texts": {`{"bye": "Ciao $agent", "bye#de": "Tschüss", "queueMessage": "You are $position of $of"}`}}, status: 303,
-			after: func(t *testing.T, fx *fixture) {
-				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
-				if c.Texts["bye#de"] != "Tschüss" || len(c.Texts) != 3 {
-					t.Fatalf("texts %v", c.Texts)
 				}
 			}},
 		{name: "survey field validation", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",

@@ -135,7 +135,7 @@ func TestAdminInChromium(t *testing.T) {
 		{"overview", "/admin/overview", "Waiting chats"},
 		{"users", "/admin/users", "Anna Example"},
 		{"user", "/admin/users/" + fmt.Sprint(userID(t, env, "anna@demo.parley")), "Skills with levels"},
-		{"texts", connPath + "/texts", "Parley's defaults"},
+		{"texts", connPath + "/texts", "Any language"},
 		{"survey-field", connPath + "/surveys/new", "Choices"},
 		{"statuses", "/admin/statuses", "Available"},
 		{"canned", "/admin/canned", "New folder"},

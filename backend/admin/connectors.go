@@ -1,9 +1,7 @@
 package admin
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/store"
-	"github.com/parleychat/parley/shared/texts"
 )
 
 // e164RE is an international phone number: +, country code, up to 15 digits.
@@ -341,138 +338,4 @@ func (h *handlers) connectorSave(c *fiber.Ctx) error {
 	}
 	h.log.Info("connector saved", "by", s.User.ID, "connector", conn.ID)
 	return saved(c, "/admin/connectors/"+i64(conn.ID))
-}
-
-// ---- texts ----
-
-// textsData is what the texts page shows: the keys with Parley's defaults.
-type textsData struct {
-	Conn     store.Connector
-	Keys     []string
-	Langs    []string
-	Defaults map[string]string
-}
-
-// textsJSON renders a connector's resources as indented JSON, keys in jtel's order with
-// their language variants after each.
-func textsJSON(m map[string]string) string {
-	if len(m) == 0 {
-		return "{\n}"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	rank := func(k string) int {
-		base, _, _ := strings.Cut(k, "#")
-		if i := slices.Index(texts.Keys, base); i >= 0 {
-			return i
-		}
-		return len(texts.Keys)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if ri, rj := rank(keys[i]), rank(keys[j]); ri != rj {
-			return ri < rj
-		}
-		return keys[i] < keys[j]
-	})
-	var b bytes.Buffer
-	b.WriteString("{\n")
-	for i, k := range keys {
-		kb, _ := json.Marshal(k)
-		vb, _ := json.Marshal(m[k])
-		b.WriteString("  " + string(kb) + ": " + string(vb))
-		if i < len(keys)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString("}")
-	return b.String()
-}
-
-// ParseTexts reads message resources in the jtel JSON form and validates them: broken JSON is
-// reported with its line and column, values must be strings, keys must be known (with an
-// optional #lang). It exists apart from the handler so that the rule is tested on its own.
-func ParseTexts(src string) (map[string]string, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, nil
-	}
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(strings.NewReader(src))
-	if err := dec.Decode(&raw); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col := lineCol(src, se.Offset)
-			return nil, fmt.Errorf("the JSON is broken at line %d, column %d: %s", line, col, se.Error())
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, errors.New("the texts must be one JSON object of \"key\": \"text\" pairs")
-		}
-		return nil, fmt.Errorf("the JSON is broken: %v", err)
-	}
-	if dec.More() {
-		return nil, errors.New("the JSON has more after the closing }: send one object")
-	}
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Errorf("the value of %q must be a text in quotes", k)
-		}
-		if len([]rune(s)) > store.MaxMessageRunes {
-			return nil, fmt.Errorf("the text of %q is longer than %d characters", k, store.MaxMessageRunes)
-		}
-		out[k] = s
-	}
-	if err := texts.Check(out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// lineCol turns a byte offset into a 1-based line and column.
-func lineCol(src string, off int64) (int, int) {
-	if off > int64(len(src)) {
-		off = int64(len(src))
-	}
-	before := src[:off]
-	line := strings.Count(before, "\n") + 1
-	col := len([]rune(before[strings.LastIndexByte(before, '\n')+1:]))
-	return line, max(col, 1)
-}
-
-func (h *handlers) textsPage(c *fiber.Ctx, status int, conn store.Connector, f *Form) error {
-	p := h.page(c, "Texts of "+conn.Name, "connectors")
-	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
-	return render(c, status, textsPage(p, textsData{Conn: conn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, f))
-}
-
-func (h *handlers) textsEdit(c *fiber.Ctx) error {
-	conn, err := h.tenantConnector(c)
-	if err != nil {
-		return h.notFound(c, err)
-	}
-	f := newForm(nil)
-	f.Set("texts", textsJSON(conn.Texts))
-	return h.textsPage(c, fiber.StatusOK, conn, f)
-}
-
-func (h *handlers) textsSave(c *fiber.Ctx) error {
-	conn, err := h.tenantConnector(c)
-	if err != nil {
-		return h.notFound(c, err)
-	}
-	f := newForm(formValues(c))
-	m, err := ParseTexts(f.Get("texts"))
-	if err != nil {
-		f.Errors["texts"] = sentence(err.Error())
-		return h.textsPage(c, fiber.StatusUnprocessableEntity, conn, f)
-	}
-	conn.Texts = m
-	if conn, err = h.st.UpdateConnector(c.UserContext(), conn); err != nil {
-		return err
-	}
-	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/texts")
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,8 +57,12 @@ func TestGolden(t *testing.T) {
 	invalid.Errors["whatsapp_number"] = "Enter the number in international E.164 form, e.g. +4930123456."
 	invalid.Set("waiting2", "20")
 	invalid.Errors["waiting2"] = "The second waiting message must come after the first (more seconds), or enter 0."
-	badTexts := newForm(url.Values{"texts": {`{"bye": }`}})
-	badTexts.Errors["texts"] = "The JSON is broken at line 1, column 9: invalid character '}' looking for beginning of value."
+	textLangs := append(slices.Clone(texts.Languages), "it")
+	badTexts := textsForm(goldenConn, textLangs)
+	badTexts.Set("t.agentTyping.de", "Agent $Agent schreibt")
+	badTexts.Errors["t.agentTyping.de"] = "$Agent is not filled in here; use $agent. Keep the placeholder $agent: it is where the value goes."
+	badTexts.Set("json", `{"bye": }`)
+	badTexts.Errors["json"] = "The JSON is broken at line 1, column 9: invalid character '}' looking for beginning of value."
 	at := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
 
 	badImage := newForm(nil)
@@ -69,7 +74,7 @@ func TestGolden(t *testing.T) {
 		"login":           loginPage(newForm(url.Values{"login": {"anna@example.com"}}), "login-token"),
 		"connector":       connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups, HasAPIKey: true}, connectorForm(goldenConn)),
 		"connector-error": connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups}, invalid),
-		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsData{Conn: goldenConn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, badTexts),
+		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsDataOf(goldenConn, textLangs, true), badTexts),
 		"users": usersPage(goldenPage("Users & agents", "users"), []store.User{
 			{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent, MaxChats: 3, Active: true, StatusID: 5, Groups: []int64{2}, Skills: map[string]int{"english": 5, "german": 3}},
 			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false,
@@ -127,8 +132,8 @@ func TestParseTexts(t *testing.T) {
 	if err != nil || len(m) != 3 {
 		t.Fatalf("valid: %v %v", m, err)
 	}
-	if m, err := ParseTexts("  "); m != nil || err != nil {
-		t.Fatalf("empty: %v %v", m, err)
+	if m, err := ParseTexts("{}"); len(m) != 0 || err != nil {
+		t.Fatalf("empty object: %v %v", m, err)
 	}
 	for src, want := range map[string]string{
 		"{\n\"bye\": \"x\",\n}":   "line 3, column 1",
@@ -137,6 +142,9 @@ func TestParseTexts(t *testing.T) {
 		`{"bye#1": "x"}`:          "invalid language",
 		`["bye"]`:                 "one JSON object",
 		`{"bye": "a"} {"x": "y"}`: "more after the closing",
+		"  ":                      "paste a JSON object",
+		"null":                    "one JSON object",
+		`"bye"`:                   "one JSON object",
 	} {
 		_, err := ParseTexts(src)
 		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {

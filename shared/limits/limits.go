@@ -35,4 +35,7 @@ const (
 	TokenRunes = 256
 	// FileNameRunes bounds the name of a shared file, as most file systems do (255).
 	FileNameRunes = 255
+	// LabelRunes bounds a one-line text of the widget a connector sets: its heading, the hint in
+	// the message box. Longer ones would not fit the widget's width.
+	LabelRunes = 200
 )

@@ -7,7 +7,7 @@ func TestLimitsArePositive(t *testing.T) {
 		"MessageRunes": MessageRunes, "PreviewRunes": PreviewRunes, "NameRunes": NameRunes, "EmailRunes": EmailRunes,
 		"PhoneRunes": PhoneRunes, "IDRunes": IDRunes, "URLRunes": URLRunes, "UserAgentRunes": UserAgentRunes,
 		"DataEntries": DataEntries, "DataKeyRunes": DataKeyRunes, "DataValueRunes": DataValueRunes,
-		"FrameBytes": FrameBytes, "TokenRunes": TokenRunes, "FileNameRunes": FileNameRunes,
+		"FrameBytes": FrameBytes, "TokenRunes": TokenRunes, "FileNameRunes": FileNameRunes, "LabelRunes": LabelRunes,
 	} {
 		if v <= 0 {
 			t.Errorf("%s = %d", name, v)
