@@ -63,7 +63,9 @@ func fakeBuild(t *testing.T) (string, *assetpack.Manifest) {
 func newApp(t *testing.T, dir string) *fiber.App {
 	app := fiber.New()
 	err := widgetsite.Register(app, widgetsite.Options{Dir: dir, Connectors: fakeConnectors{},
-		DemoConnectorHash: func(_ context.Context, lang string) (string, error) { return map[string]string{"en": "demo", "de": "demo-de"}[lang], nil }})
+		DemoConnectorHash: func(_ context.Context, lang string) (string, error) {
+			return map[string]string{"en": "demo", "de": "demo-de"}[lang], nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
