@@ -160,7 +160,7 @@ var de = map[string]string{
 	"Only colleagues who are signed in can be invited.":                        "Nur angemeldete Kollegen können eingeladen werden.",
 	"Only read along and write internal notes; the visitor no longer sees you": "Nur mitlesen und interne Notizen schreiben; der Besucher sieht Sie nicht mehr",
 	"Open as observer":       "Als Beobachter öffnen",
-	"Open in its own window": "In eigenem Fenster öffnen",
+	"Open in its own window": "Eigenes Fenster öffnen",
 	"Open this chat in its own window, to keep it beside this one": "Diesen Chat in einem eigenen Fenster öffnen, um ihn neben diesem zu behalten",
 	"Options, one per line": "Optionen, eine pro Zeile",
 	"Own window":            "Eigenes Fenster",

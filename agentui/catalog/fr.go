@@ -160,7 +160,7 @@ var fr = map[string]string{
 	"Only colleagues who are signed in can be invited.":                        "Seuls les collègues connectés peuvent être invités.",
 	"Only read along and write internal notes; the visitor no longer sees you": "Seulement suivre et écrire des notes internes ; le visiteur ne vous voit plus",
 	"Open as observer":       "Ouvrir en observateur",
-	"Open in its own window": "Ouvrir dans sa propre fenêtre",
+	"Open in its own window": "Ouvrir en fenêtre séparée",
 	"Open this chat in its own window, to keep it beside this one": "Ouvrir ce chat dans sa propre fenêtre, pour le garder à côté de celle-ci",
 	"Options, one per line": "Options, une par ligne",
 	"Own window":            "Fenêtre séparée",
