@@ -70,6 +70,7 @@ run: build
 	  sed -n 's/.*msg="DEMO account" role=\([^ ]*\) login=\([^ ]*\) password=\([^ ]*\).*/\1 \2 \3/p' "$$log" >"$$data/demo-logins.txt"; fi; \
 	{ echo; echo "Parley is ready:"; \
 	  echo "  $$url/demo     a shop page with the chat widget (the visitor's side)"; \
+	  echo "  $$url/demo/de  the same shop in German: pre-chat questions, a rating after the chat"; \
 	  echo "  $$url/agent/   the agent app"; \
 	  echo "  $$url/admin/   the settings pages"; \
 	  if [ -s "$$data/demo-logins.txt" ]; then echo "Demo logins (made on the first start; for trying Parley out only):"; \

@@ -140,9 +140,10 @@ func (a *App) renderAsk(c *desk.Chat) app.UI {
 		}),
 		app.Div().Class("ask-presets").Role("group").Aria("label", t.T("Quick requests")).Body(
 			app.Range(desk.Presets).Slice(func(i int) app.UI {
-				p := desk.Presets[i]
+				p := a.desk.PresetFor(id, desk.Presets[i])
+				label := desk.PresetPrompt(t, &p)
 				return app.Button().ID("ask-preset-"+strconv.Itoa(i)).Class("btn", "btn-small", "ask-preset").Type("button").
-					Disabled(busy).Title(t.T("Ask for: {0}", p.Prompt)).Text(p.Prompt).
+					Disabled(busy).Title(t.T("Ask for: {0}", label)).Text(label).
 					OnClick(func(ctx app.Context, e app.Event) {
 						ctx.NewActionWithValue(ActAsk, AskRequest{Chat: id, Field: &p})
 					}, app.EventScope(p.Name))

@@ -156,7 +156,7 @@ func (c *Composer) Render() app.UI {
 					OnInput(func(ctx app.Context, e app.Event) { c.query = ctx.JSSrc().Get("value").String() }).
 					OnKeyDown(c.onPanelKey),
 				app.If(c.CannedState != "ready" && c.CannedState != "", func() app.UI {
-					return app.P().Class("muted").Text(map[bool]string{true: "Loading…", false: c.CannedState}[c.CannedState == "loading"])
+					return app.P().Class("muted").Text(map[bool]string{true: c.Msg.T("Loading…"), false: c.CannedState}[c.CannedState == "loading"])
 				}),
 				app.If(c.CannedState == "ready" && len(canned) == 0, func() app.UI {
 					return app.P().Class("muted").Text(t.T("No canned response matches."))

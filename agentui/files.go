@@ -44,7 +44,7 @@ func (a *App) pump(ctx app.Context) {
 			if a.phase != phaseDesk {
 				return // signed out meanwhile; the upload went with the desk
 			}
-			file, reason, retry := desk.UploadAnswer(status, body, err)
+			file, reason, retry := desk.UploadAnswer(a.desk.Msg, status, body, err)
 			if reason != "" {
 				a.desk.UploadFailed(chat, id, reason, retry)
 			} else {

@@ -64,19 +64,19 @@ func (a *App) renderVisitors() app.UI {
 				id := v.ID
 				page := pageLabel(v.Title, v.Page)
 				open := form != nil && form.Visitor == id
-				kind := "New"
+				kind, kindText := "new", t.T("New")
 				if v.Returning {
-					kind = "Returning"
+					kind, kindText = "returning", t.T("Returning")
 				}
 				return app.Li().Class("visitor").ID("visitor-"+id).Body(
 					app.Div().Class("visitor-head").Body(
 						app.Strong().Class("visitor-page").Title(v.Page).Text(page),
-						app.Span().Class("visitor-kind", "visitor-"+strings.ToLower(kind)).Text(kind),
+						app.Span().Class("visitor-kind", "visitor-"+kind).Text(kindText),
 					),
 					app.Div().Class("visitor-meta").Body(
-						app.Span().Class("visitor-time").Text(desk.TimeOnSite(v.Since, a.now)+" on site"),
+						app.Span().Class("visitor-time").Text(desk.TimeOnSite(t, v.Since, a.now)),
 						app.If(v.Referrer != "", func() app.UI {
-							return app.Span().Class("visitor-ref").Title(v.Referrer).Text("from " + hostOf(v.Referrer))
+							return app.Span().Class("visitor-ref").Title(v.Referrer).Text(t.T("from {0}", hostOf(v.Referrer)))
 						}),
 					),
 					app.If(v.InChat != "", func() app.UI {
@@ -85,7 +85,7 @@ func (a *App) renderVisitors() app.UI {
 						return app.Span().Class("visitor-invited").Role("status").Text(t.T("Invited, waiting for an answer"))
 					}).Else(func() app.UI {
 						return app.Button().Class("btn", "btn-small").Type("button").ID("visitor-invite-"+id).
-							Aria("expanded", fmt.Sprint(open)).Aria("label", "Invite the visitor on "+page+" to a chat").Text(t.T("Invite")).
+							Aria("expanded", fmt.Sprint(open)).Aria("label", t.T("Invite the visitor on {0} to a chat", page)).Text(t.T("Invite")).
 							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActVisitorForm, id) }, app.EventScope(id))
 					}),
 					app.If(open, func() app.UI { return a.renderVisitorForm(form, page) }),

@@ -350,7 +350,7 @@ func (a *App) renderPane() app.UI {
 			}),
 			a.renderTransferStatus(c),
 		),
-		app.Ol().ID("messages").Class("messages").Aria("live", "polite").Aria("label", t.T("Conversation")).Body(
+		app.Ol().ID("messages").Class("messages").TabIndex(0).Aria("live", "polite").Aria("label", t.T("Conversation")).Body(
 			app.Range(c.Lines).Slice(func(i int) app.UI { return a.renderLine(c.Lines[i]) }),
 		),
 		app.Div().Class("activity").Body(

@@ -160,7 +160,7 @@ func (a *App) renderSupervise() app.UI {
 	return app.Main().ID("supervise").Class("supervise").Aria("labelledby", "supervise-title").Body(
 		app.Div().Class("supervise-head").Body(
 			app.H2().ID("supervise-title").TabIndex(-1).Text(t.T("All open chats")),
-			app.Span().Class("supervise-count").Role("status").Aria("live", "polite").Text(either(d.SupervisedLoaded(), summary, "Loading…")),
+			app.Span().Class("supervise-count").Role("status").Aria("live", "polite").Text(either(d.SupervisedLoaded(), summary, t.T("Loading…"))),
 		),
 		app.If(d.SupervisedLoaded() && len(rows) == 0, func() app.UI {
 			return app.P().Class("supervise-empty").Text(t.T("No open chats right now. New ones appear here as they come."))
@@ -190,7 +190,7 @@ func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
 	id := r.ID
 	visitor := r.Visitor
 	if strings.TrimSpace(visitor) == "" {
-		visitor = "Visitor"
+		visitor = t.T("Visitor")
 	}
 	where := r.Connector
 	if r.Group != "" {
@@ -205,9 +205,9 @@ func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
 		agents = append(agents, n)
 	}
 	mine := d.Chat(id) != nil && !d.Chat(id).Closed
-	openLabel := t.T("Open as observer")
+	openLabel, openName := t.T("Open as observer"), t.T("Open the chat with {0} as observer", visitor)
 	if mine {
-		openLabel = "Show"
+		openLabel, openName = t.T("Show"), t.T("Show the chat with {0}", visitor)
 	}
 	return app.Tr().ID("sup-"+id).Class("sup-row", "sup-"+r.Phase).DataSet("chat", id).Body(
 		app.Th().Scope("row").Class("sup-visitor").Text(visitor),
@@ -218,10 +218,10 @@ func (a *App) renderSupervised(r protocol.SupervisedChat) app.UI {
 		app.Td().Class("sup-activity").Text(since(a.desk.Msg, a.now.Sub(r.LastActivity))),
 		app.Td().Class("sup-actions").Body(app.Div().Class("sup-buttons").Body(
 			app.Button().Class("btn", "btn-small", "sup-observe").Type("button").
-				Aria("label", openLabel+": chat with "+visitor).Text(openLabel).
+				Aria("label", openName).Text(openLabel).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActObserve, id) }, app.EventScope(id)),
 			app.Button().Class("btn", "btn-small", "btn-primary", "sup-takeover").Type("button").Disabled(!d.MayTakeOver(id)).
-				Aria("label", "Take over the chat with "+visitor).Title(t.T("Make this chat yours; its agent is told and leaves it")).
+				Aria("label", t.T("Take over the chat with {0}", visitor)).Title(t.T("Make this chat yours; its agent is told and leaves it")).
 				Text(either(d.Taking(id), t.T("Taking over…"), t.T("Take over"))).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActTakeOver, id) }, app.EventScope(id)),
 		)),
@@ -238,8 +238,8 @@ func (a *App) renderMonitor(c *desk.Chat) app.UI {
 	m := a.desk.Monitoring(id)
 	d := map[desk.Monitor]string{desk.MonitorOff: iconMonitorOff, desk.MonitorVisitor: iconMonitorVisitor, desk.MonitorAll: iconMonitorAll}[m]
 	return app.Button().ID("monitor-button").Class("btn", "btn-small", "btn-icon", "monitor", "monitor-"+m.String()).Type("button").
-		Aria("label", m.Label()+". Change monitoring").
-		Title(m.Label()+"; next: "+strings.ToLower(m.Next().Label()[:1])+m.Next().Label()[1:]).
+		Aria("label", m.Switch(a.desk.Msg)).
+		Title(m.Hint(a.desk.Msg)).
 		Body(icon(d)).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActMonitor, id) }, app.EventScope(id))
 }

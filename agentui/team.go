@@ -376,8 +376,8 @@ func (a *App) renderInvite(c *desk.Chat) app.UI {
 				Role("status").Text(inviteStateText(t, state, len(a.desk.Colleagues) > 0, choices)),
 			app.Div().Class("invite-parts").Role("radiogroup").Aria("labelledby", "invite-as-label").Body(
 				app.Span().ID("invite-as-label").Class("invite-parts-label").Text(t.T("As")),
-				radio(protocol.PartObserver, "Observer", "reads along and writes internal notes; the visitor does not see them"),
-				radio(protocol.PartParticipant, "Participant", "writes to the visitor too"),
+				radio(protocol.PartObserver, t.T("Observer"), t.T("reads along and writes internal notes; the visitor does not see them")),
+				radio(protocol.PartParticipant, t.T("Participant"), t.T("writes to the visitor too")),
 			),
 			app.If(f.Error != "", func() app.UI { return app.P().Class("ask-error").Role("alert").Text(f.Error) }),
 			app.Div().Class("ask-actions").Body(

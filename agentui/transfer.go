@@ -140,7 +140,7 @@ func (a *App) renderTransferStatus(c *desk.Chat) app.UI {
 	case c.Transfer != nil:
 		to := c.Transfer.ToName
 		if to == "" {
-			to = "another agent"
+			to = t.T("another agent")
 		}
 		return app.Div().ID("transfer-status").Class("banner", "banner-info", "pane-banner", "transfer-status").Role("status").Body(
 			app.Span().Class("typing-dots").Aria("hidden", true),
@@ -209,7 +209,7 @@ func (a *App) renderTransfer(c *desk.Chat) app.UI {
 			app.Span().Class("invite-part-text").Body(app.Strong().Text(title)),
 		)
 	}
-	what := map[desk.TransferKind]string{desk.ToAgent: "Colleague", desk.ToGroup: "Group", desk.ToConnector: "Connector"}[kind]
+	what := map[desk.TransferKind]string{desk.ToAgent: t.T("Colleague"), desk.ToGroup: t.T("Group"), desk.ToConnector: t.T("Connector")}[kind]
 	return app.Section().ID("transfer-card").Class("ask-card", "transfer-card").Aria("labelledby", "transfer-title").
 		OnKeyDown(func(ctx app.Context, e app.Event) {
 			if e.Get("key").String() == "Escape" {
@@ -271,7 +271,7 @@ func transferStateText(t catalog.Printer, kind desk.TransferKind, state string, 
 		if len(choices) > 0 {
 			return t.T("Checking who can take it…")
 		}
-		return "Loading…"
+		return t.T("Loading…")
 	case state != "ready":
 		return state
 	}

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"sort"
 	"strconv"
 	"strings"
@@ -132,42 +134,43 @@ func OptionLines(s string) []string {
 
 // CheckField checks a field before it is asked for, with the rules of field.ask, and returns
 // a message for each part that is wrong (none when the field may be sent).
-func CheckField(f protocol.SurveyField) map[AskPart]string {
+// The messages are in the agent's language.
+func CheckField(t catalog.Printer, f protocol.SurveyField) map[AskPart]string {
 	errs := map[AskPart]string{}
 	switch n := utf8.RuneCountInString(f.Prompt); {
 	case strings.TrimSpace(f.Prompt) == "":
-		errs[AskPrompt] = "Enter what the visitor is asked."
+		errs[AskPrompt] = t.T("Enter what the visitor is asked.")
 	case n > 200:
-		errs[AskPrompt] = "The question is too long: at most 200 characters."
+		errs[AskPrompt] = t.T("The question is too long: at most {0} characters.", "200")
 	}
 	switch {
 	case f.Name == "":
-		errs[AskName] = "Enter a field name."
+		errs[AskName] = t.T("Enter a field name.")
 	case utf8.RuneCountInString(f.Name) > limits.DataKeyRunes:
-		errs[AskName] = "The field name is too long."
+		errs[AskName] = t.T("The field name is too long.")
 	case !survey.ValidName(f.Name):
-		errs[AskName] = "Use letters and digits only, starting with a letter."
+		errs[AskName] = t.T("Use letters and digits only, starting with a letter.")
 	}
 	if !survey.KnownType(f.Type) {
-		errs[AskType] = "Choose an answer type."
+		errs[AskType] = t.T("Choose an answer type.")
 	}
 	if f.Type == survey.TypeSelect {
 		switch {
 		case len(f.Options) == 0:
-			errs[AskOptions] = "Enter at least one option, one per line."
+			errs[AskOptions] = t.T("Enter at least one option, one per line.")
 		case len(f.Options) > limits.DataEntries:
-			errs[AskOptions] = "Too many options."
+			errs[AskOptions] = t.T("Too many options.")
 		}
 		for _, o := range f.Options {
 			if utf8.RuneCountInString(o) > 200 {
-				errs[AskOptions] = "An option is too long: at most 200 characters."
+				errs[AskOptions] = t.T("An option is too long: at most {0} characters.", "200")
 			}
 		}
 	}
 	if len(errs) == 0 {
 		// The protocol's own check is the last word, so that nothing it refuses is sent.
 		if err := (&protocol.FieldAsk{Field: f}).Validate(); err != nil {
-			errs[partOf(err)] = errText(err)
+			errs[partOf(err)] = errText(t, err)
 		}
 	}
 	if len(errs) == 0 {
@@ -239,13 +242,13 @@ func partOf(err error) AskPart {
 }
 
 // errText is an error's message for the agent, starting with a capital letter.
-func errText(err error) string {
+func errText(t catalog.Printer, err error) string {
 	msg := err.Error()
 	if pe, ok := err.(*protocol.Error); ok {
 		msg = pe.Message
 	}
 	if msg == "" {
-		return "The visitor could not be asked."
+		return t.T("The visitor could not be asked.")
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	return strings.ToUpper(string(r)) + msg[size:]
@@ -279,14 +282,14 @@ func (a *Ask) Label() string {
 
 // ShowValue is an answer as the agent reads it: yes or no for a yes/no field, stars for a
 // rating, the value itself otherwise.
-func ShowValue(f protocol.SurveyField, v string) string {
+func ShowValue(t catalog.Printer, f protocol.SurveyField, v string) string {
 	switch f.Type {
 	case survey.TypeBoolean:
 		switch v {
 		case survey.Yes:
-			return "Yes"
+			return t.T("Yes")
 		case survey.No:
-			return "No"
+			return t.T("No")
 		}
 	case survey.TypeRating:
 		high := f.ValidateHigh
@@ -294,7 +297,7 @@ func ShowValue(f protocol.SurveyField, v string) string {
 			high = RatingStars
 		}
 		if v != "" {
-			return v + " of " + strconv.Itoa(high) + " stars"
+			return t.T("{0} of {1} stars", v, strconv.Itoa(high))
 		}
 	}
 	return v
@@ -358,7 +361,7 @@ func (c *Chat) Fields(origin FieldOrigin) []FieldEntry {
 		e := FieldEntry{Name: k, Label: k, Value: v}
 		if origin == FieldAsked {
 			if a := c.asked(k); a != nil {
-				e.Label, e.Value = a.Label(), ShowValue(a.Field, v)
+				e.Label, e.Value = a.Label(), ShowValue(c.printer(), a.Field, v)
 			}
 		}
 		out = append(out, e)
@@ -489,7 +492,7 @@ func (d *Desk) Ask(id string, f protocol.SurveyField, now time.Time) (protocol.C
 		form.Errors = map[AskPart]string{AskGeneral: d.Msg.T("This chat has ended.")}
 		return protocol.Command{}, false
 	}
-	if errs := CheckField(f); errs != nil {
+	if errs := CheckField(d.Msg, f); errs != nil {
 		if !form.Custom {
 			// A preset is fine by construction; should it not be, say so in the form.
 			for _, p := range []AskPart{AskGeneral, AskPrompt, AskName, AskType, AskOptions} {
@@ -590,7 +593,7 @@ func (d *Desk) askRefused(cmd protocol.Command, e *protocol.Error) bool {
 	if !c.Form.Custom {
 		part = AskGeneral
 	}
-	c.Form.Errors = map[AskPart]string{part: errText(e)}
+	c.Form.Errors = map[AskPart]string{part: errText(d.Msg, e)}
 	return true
 }
 

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +43,7 @@ func TestAnswerTypesAreModelTypes(t *testing.T) {
 		}
 		seen[at.Type] = true
 		f := (&AskForm{Prompt: "Question", Name: "Q", Type: at.Type, Options: "a\nb"}).Field()
-		if errs := CheckField(f); errs != nil {
+		if errs := CheckField(catalog.Printer{}, f); errs != nil {
 			t.Errorf("type %s: %v", at.Type, errs)
 		}
 	}
@@ -49,33 +51,33 @@ func TestAnswerTypesAreModelTypes(t *testing.T) {
 
 func TestCheckFieldFollowsTheProtocol(t *testing.T) {
 	ok := askField("OrderNumber", "text", "Order number")
-	if errs := CheckField(ok); errs != nil {
+	if errs := CheckField(catalog.Printer{}, ok); errs != nil {
 		t.Fatalf("a good field refused: %v", errs)
 	}
 	for _, p := range Presets {
-		if errs := CheckField(p); errs != nil {
+		if errs := CheckField(catalog.Printer{}, p); errs != nil {
 			t.Errorf("preset %s refused: %v", p.Name, errs)
 		}
 	}
 	bad := ok
 	bad.Prompt, bad.Name, bad.Type = " ", "1st", "colour"
-	errs := CheckField(bad)
+	errs := CheckField(catalog.Printer{}, bad)
 	if errs[AskPrompt] == "" || errs[AskName] == "" || errs[AskType] == "" || len(errs) != 3 {
 		t.Fatalf("every wrong part must have its message: %v", errs)
 	}
 	choice := ok
 	choice.Type = "select"
-	if errs := CheckField(choice); errs[AskOptions] == "" {
+	if errs := CheckField(catalog.Printer{}, choice); errs[AskOptions] == "" {
 		t.Fatalf("a choice without options: %v", errs)
 	}
 	long := ok
 	long.Prompt = strings.Repeat("x", 201)
-	if errs := CheckField(long); errs[AskPrompt] == "" {
+	if errs := CheckField(catalog.Printer{}, long); errs[AskPrompt] == "" {
 		t.Fatalf("a long prompt: %v", errs)
 	}
 	// Whatever CheckField takes, the protocol takes too.
 	for _, f := range []protocol.SurveyField{ok, choice, long, bad} {
-		if CheckField(f) == nil {
+		if CheckField(catalog.Printer{}, f) == nil {
 			if err := (&protocol.FieldAsk{Field: f}).Validate(); err != nil {
 				t.Errorf("%+v passed the form but not the protocol: %v", f, err)
 			}
@@ -135,7 +137,7 @@ func TestAskFormBuildsTheField(t *testing.T) {
 		t.Fatal("the form changed while sending")
 	}
 	rating := &AskForm{Prompt: "Rate us", Name: "Rating", Type: "rating"}
-	if rf := rating.Field(); rf.ValidateHigh != RatingStars || CheckField(rf) != nil {
+	if rf := rating.Field(); rf.ValidateHigh != RatingStars || CheckField(catalog.Printer{}, rf) != nil {
 		t.Fatalf("rating %+v", rf)
 	}
 }
@@ -290,8 +292,8 @@ func TestAsksSurviveReconnectAndReload(t *testing.T) {
 }
 
 func TestShowValue(t *testing.T) {
-	if ShowValue(protocol.SurveyField{Type: "boolean"}, "N") != "No" || ShowValue(protocol.SurveyField{Type: "rating"}, "4") != "4 of 5 stars" ||
-		ShowValue(protocol.SurveyField{Type: "text"}, "Y") != "Y" {
+	if ShowValue(catalog.Printer{}, protocol.SurveyField{Type: "boolean"}, "N") != "No" || ShowValue(catalog.Printer{}, protocol.SurveyField{Type: "rating"}, "4") != "4 of 5 stars" ||
+		ShowValue(catalog.Printer{}, protocol.SurveyField{Type: "text"}, "Y") != "Y" {
 		t.Fatal("ShowValue")
 	}
 	if (&Ask{Field: protocol.SurveyField{Name: "N", Prompt: "Your order number? "}}).Label() != "Your order number" {

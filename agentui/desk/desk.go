@@ -214,10 +214,15 @@ func (c *Chat) Title() string {
 
 // msgT translates a message in the desk's language (English for a chat made outside a desk).
 func (c *Chat) msgT(msg string, args ...string) string {
+	return c.printer().T(msg, args...)
+}
+
+// printer speaks the desk's language (English for a chat made outside a desk).
+func (c *Chat) printer() catalog.Printer {
 	if c.msg == nil {
-		return catalog.Printer{}.T(msg, args...)
+		return catalog.Printer{}
 	}
-	return c.msg.T(msg, args...)
+	return *c.msg
 }
 
 // Presence is the availability colour class of the visitor in this chat, after Znuny's
@@ -534,15 +539,11 @@ func (d *Desk) Title(app string) string {
 	if unread > 0 {
 		b.WriteString("(" + strconv.Itoa(unread) + ") ")
 	}
-	if offers == 1 {
-		b.WriteString("1 offer · ")
-	} else if offers > 1 {
-		b.WriteString(strconv.Itoa(offers) + " offers · ")
+	if offers > 0 {
+		b.WriteString(d.Msg.N("{0} offer", "{0} offers", offers) + " · ")
 	}
-	if invites == 1 {
-		b.WriteString("1 invitation · ")
-	} else if invites > 1 {
-		b.WriteString(strconv.Itoa(invites) + " invitations · ")
+	if invites > 0 {
+		b.WriteString(d.Msg.N("{0} invitation", "{0} invitations", invites) + " · ")
 	}
 	b.WriteString(app)
 	return b.String()

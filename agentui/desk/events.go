@@ -358,6 +358,7 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 	if c == nil || !d.durable(c, ev.Seq) {
 		return
 	}
+	c.visitorDetails(d.Msg, ev.Seq, f, now)
 	if c.Visitor.Fields == nil {
 		c.Visitor.Fields = map[string]string{}
 	}
@@ -380,9 +381,9 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 			c.origin[k] = FieldAsked
 			label, shown := k, v
 			if a := c.answered(k, v, ev.Seq); a != nil {
-				label, shown = a.Label(), ShowValue(a.Field, v)
+				label, shown = a.Label(), ShowValue(d.Msg, a.Field, v)
 			} else if a := c.asked(k); a != nil {
-				label, shown = a.Label(), ShowValue(a.Field, v)
+				label, shown = a.Label(), ShowValue(d.Msg, a.Field, v)
 			}
 			text = d.Msg.T("Visitor answered {0}: {1}", label, shown)
 		}

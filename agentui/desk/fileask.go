@@ -42,7 +42,7 @@ func (d *Desk) AskFile(chatID string) (protocol.Command, bool) {
 	}
 	body := &protocol.FileAsk{Types: FileTypes(form.FileTypes)}
 	if err := body.Validate(); err != nil {
-		form.Errors = map[AskPart]string{AskFileTypes: errText(err)}
+		form.Errors = map[AskPart]string{AskFileTypes: errText(d.Msg, err)}
 		return protocol.Command{}, false
 	}
 	cmd := d.command(chatID, body)
@@ -65,6 +65,6 @@ func (d *Desk) fileAskRefused(cmd protocol.Command, e *protocol.Error) bool {
 		return false
 	}
 	c.Form.Sending = ""
-	c.Form.Errors = map[AskPart]string{AskFileTypes: errText(e)}
+	c.Form.Errors = map[AskPart]string{AskFileTypes: errText(d.Msg, e)}
 	return true
 }

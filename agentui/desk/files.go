@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"encoding/json"
 	"strings"
 	"time"
@@ -165,13 +167,15 @@ func (d *Desk) ResendFile(chat, clientID string, now time.Time) (protocol.Comman
 
 // UploadAnswer reads the server's answer to an upload: the file on success, else the reason
 // to show next to the composer and whether trying again may help. err is a network failure.
-func UploadAnswer(status int, body []byte, err error) (f protocol.File, reason string, retry bool) {
+// The reason is in the agent's language: the server's own message where it gave one (it
+// explains the policy at fault), else a fallback that says what to do.
+func UploadAnswer(t catalog.Printer, status int, body []byte, err error) (f protocol.File, reason string, retry bool) {
 	switch {
 	case err != nil:
-		return f, "The server cannot be reached. Check your connection and try again.", true
+		return f, t.T("The server cannot be reached. Check your connection and try again."), true
 	case status == 200 || status == 201:
 		if json.Unmarshal(body, &f) != nil || f.URL == "" {
-			return protocol.File{}, "The server's answer could not be read.", true
+			return protocol.File{}, t.T("The server's answer could not be read."), true
 		}
 		return f, "", false
 	}
@@ -179,18 +183,18 @@ func UploadAnswer(status int, body []byte, err error) (f protocol.File, reason s
 	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
 		reason = sentence(e.Error.Message)
 	}
-	fallback := "The upload failed. Try again in a moment."
+	fallback := t.T("The upload failed. Try again in a moment.")
 	switch status {
 	case 413:
-		fallback = "The file is too large."
+		fallback = t.T("The file is too large.")
 	case 415:
-		fallback = "This type of file may not be sent."
+		fallback = t.T("This type of file may not be sent.")
 	case 401:
-		fallback = "Your session has ended. Please sign in again."
+		fallback = t.T("Your session has ended. Please sign in again.")
 	case 403, 404:
-		fallback = "You may not send files in this chat."
+		fallback = t.T("You may not send files in this chat.")
 	case 409:
-		fallback = "This chat has ended."
+		fallback = t.T("This chat has ended.")
 	default:
 		retry = true
 	}

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"errors"
 	"strings"
 	"testing"
@@ -48,7 +50,7 @@ func TestUploadQueueSharesFilesInOrder(t *testing.T) {
 	if d.NextUpload() != u2 {
 		t.Fatal("the second upload is next")
 	}
-	f, reason, retry := UploadAnswer(415, []byte(`{"error":{"code":"unsupported","message":"Files of type .png are not allowed. Allowed: pdf."}}`), nil)
+	f, reason, retry := UploadAnswer(catalog.Printer{}, 415, []byte(`{"error":{"code":"unsupported","message":"Files of type .png are not allowed. Allowed: pdf."}}`), nil)
 	if f.URL != "" || retry || !strings.Contains(reason, "Allowed: pdf") {
 		t.Fatalf("415 answer = %q %v", reason, retry)
 	}
@@ -160,7 +162,7 @@ func TestVisitorFileCountsAndNotifies(t *testing.T) {
 }
 
 func TestUploadAnswerAndFileHelpers(t *testing.T) {
-	f, reason, _ := UploadAnswer(201, []byte(`{"name":"a.pdf","url":"/files/1/a.pdf","size":10,"content_type":"application/pdf"}`), nil)
+	f, reason, _ := UploadAnswer(catalog.Printer{}, 201, []byte(`{"name":"a.pdf","url":"/files/1/a.pdf","size":10,"content_type":"application/pdf"}`), nil)
 	if f.URL != "/files/1/a.pdf" || reason != "" {
 		t.Fatalf("201 = %+v %q", f, reason)
 	}
@@ -178,9 +180,9 @@ func TestUploadAnswerAndFileHelpers(t *testing.T) {
 		{0, ``, errors.New("offline"), true, "cannot be reached"},
 		{201, `{}`, nil, true, "could not be read"},
 	} {
-		_, reason, retry := UploadAnswer(tc.status, []byte(tc.body), tc.err)
+		_, reason, retry := UploadAnswer(catalog.Printer{}, tc.status, []byte(tc.body), tc.err)
 		if retry != tc.retry || !strings.Contains(reason, tc.want) {
-			t.Errorf("UploadAnswer(%d) = %q %v", tc.status, reason, retry)
+			t.Errorf("UploadAnswer(catalog.Printer{}, %d) = %q %v", tc.status, reason, retry)
 		}
 	}
 	for u, want := range map[string]string{

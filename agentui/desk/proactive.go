@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +32,8 @@ type VisitorForm struct {
 	Error   string
 }
 
-// DefaultInviteText is the first message proposed for an invitation.
-const DefaultInviteText = "Hello! Can I help you?"
+// DefaultInviteText is the first message proposed for an invitation, in the agent's language.
+func DefaultInviteText(t catalog.Printer) string { return t.T("Hello! Can I help you?") }
 
 // onlineVisitors takes the server's new list.
 func (d *Desk) onlineVisitors(b *protocol.VisitorsOnline) {
@@ -53,7 +55,7 @@ func (d *Desk) OpenVisitorForm(id string) {
 	if d.OnlineVisitor(id) == nil {
 		return
 	}
-	d.Proactive.Form = &VisitorForm{Visitor: id, Text: DefaultInviteText}
+	d.Proactive.Form = &VisitorForm{Visitor: id, Text: DefaultInviteText(d.Msg)}
 }
 
 // CloseVisitorForm closes the invitation card.
@@ -121,16 +123,16 @@ func (d *Desk) proactiveRefused(cmd protocol.Command) {
 	delete(d.Proactive.sending, cmd.ID)
 }
 
-// TimeOnSite says how long a visitor has been on the site, for the list ("4 min").
-func TimeOnSite(since, now time.Time) string {
+// TimeOnSite says how long a visitor has been on the site, for the list ("on site for 4 min").
+func TimeOnSite(t catalog.Printer, since, now time.Time) string {
 	d := now.Sub(since)
 	switch {
 	case since.IsZero() || d < time.Minute:
-		return "just now"
+		return t.T("on site since just now")
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min"
+		return t.T("on site for {0} min", strconv.Itoa(int(d/time.Minute)))
 	}
-	return strconv.Itoa(int(d/time.Hour)) + " h " + strconv.Itoa(int(d%time.Hour/time.Minute)) + " min"
+	return t.T("on site for {0} h {1} min", strconv.Itoa(int(d/time.Hour)), strconv.Itoa(int(d%time.Hour/time.Minute)))
 }
 
 // proactiveClosedText says why a proactive chat ended before the visitor answered; "" for

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"github.com/parleychat/parley/agentui/catalog"
+
 	"strings"
 	"testing"
 	"time"
@@ -69,10 +71,10 @@ func TestProactiveChatEndsUnanswered(t *testing.T) {
 			t.Fatalf("%s: %q", cause, got)
 		}
 	}
-	if got := TimeOnSite(t0, t0.Add(75*time.Minute)); got != "1 h 15 min" {
+	if got := TimeOnSite(catalog.Printer{}, t0, t0.Add(75*time.Minute)); got != "on site for 1 h 15 min" {
 		t.Fatal(got)
 	}
-	if got := TimeOnSite(t0, t0.Add(4*time.Minute)); got != "4 min" {
+	if got := TimeOnSite(catalog.Printer{}, t0, t0.Add(4*time.Minute)); got != "on site for 4 min" {
 		t.Fatal(got)
 	}
 }

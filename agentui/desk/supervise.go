@@ -43,14 +43,36 @@ const (
 func (m Monitor) Next() Monitor { return (m + 1) % 3 }
 
 // Label says what the setting does, for the switch's label.
-func (m Monitor) Label() string {
+func (m Monitor) Label(t catalog.Printer) string {
 	switch m {
 	case MonitorVisitor:
-		return "Monitoring the visitor's activity"
+		return t.T("Monitoring the visitor's activity")
 	case MonitorAll:
-		return "Monitoring all actions"
+		return t.T("Monitoring all actions")
 	}
-	return "Not monitored"
+	return t.T("Not monitored")
+}
+
+// Switch is the switch's accessible name: the setting and that activating it changes it.
+func (m Monitor) Switch(t catalog.Printer) string {
+	switch m {
+	case MonitorVisitor:
+		return t.T("Monitoring the visitor's activity. Change monitoring")
+	case MonitorAll:
+		return t.T("Monitoring all actions. Change monitoring")
+	}
+	return t.T("Not monitored. Change monitoring")
+}
+
+// Hint is the switch's tooltip: the setting, then the one activating it goes to.
+func (m Monitor) Hint(t catalog.Printer) string {
+	switch m {
+	case MonitorVisitor:
+		return t.T("Monitoring the visitor's activity; next: monitoring all actions")
+	case MonitorAll:
+		return t.T("Monitoring all actions; next: not monitored")
+	}
+	return t.T("Not monitored; next: monitoring the visitor's activity")
 }
 
 // String names the setting for CSS classes.

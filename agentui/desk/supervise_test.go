@@ -78,7 +78,7 @@ func TestMonitoringNotifiesTheMatchingActions(t *testing.T) {
 			d.SetMonitoring("a", set.m)
 			got := monitored(func() []Alert { as, _ := d.Apply(tc.ev(3), t0); return as }())
 			if (len(got) == 1) != set.want || len(got) > 1 {
-				t.Errorf("%s under %q: %+v", tc.name, set.m.Label(), got)
+				t.Errorf("%s under %q: %+v", tc.name, set.m.Label(catalog.Printer{}), got)
 				continue
 			}
 			if set.want && (got[0].Body != tc.title || got[0].Chat != "a" || got[0].Title != "Vera a (monitored)") {

@@ -150,10 +150,13 @@ func (d *Desk) left(ev protocol.Event, b *protocol.Left, now time.Time) {
 	if c == nil {
 		return
 	}
-	text := b.Name + " left the chat"
+	text := d.Msg.T("{0} left the chat", b.Name)
 	if b.Role == protocol.RoleAgent && b.UserID != 0 {
-		if b.As == protocol.PartObserver || b.As == protocol.PartSupervisor {
-			text += " (" + string(b.As) + ")"
+		switch b.As {
+		case protocol.PartObserver:
+			text = d.Msg.T("{0} left the chat (observer)", b.Name)
+		case protocol.PartSupervisor:
+			text = d.Msg.T("{0} left the chat (supervisor)", b.Name)
 		}
 		if b.UserID == d.User.ID && d.User.ID != 0 {
 			text = d.Msg.T("You left the chat")
@@ -235,6 +238,7 @@ func (c *Chat) typistSent(name string) {
 // nobody is. Replies come first: they are what two agents must not do at once. Collision
 // reports whether someone else is writing to the visitor while this agent does too.
 func (c *Chat) ColleaguesTyping() (text string, replying bool) {
+	t := c.printer()
 	var replies, notes []string
 	for _, t := range c.Typing {
 		if t.Note {
@@ -245,14 +249,18 @@ func (c *Chat) ColleaguesTyping() (text string, replying bool) {
 	}
 	var parts []string
 	if len(replies) > 0 {
-		parts = append(parts, joinNames(replies)+typingVerb(len(replies))+" a reply to the visitor")
-	}
-	if len(notes) > 0 {
-		what := " an internal note"
-		if len(notes) > 1 {
-			what = " internal notes"
+		if len(replies) == 1 {
+			parts = append(parts, t.T("{0} is typing a reply to the visitor", replies[0]))
+		} else {
+			parts = append(parts, t.T("{0} are typing a reply to the visitor", joinNames(t, replies)))
 		}
-		parts = append(parts, joinNames(notes)+typingVerb(len(notes))+what)
+	}
+	switch len(notes) {
+	case 0:
+	case 1:
+		parts = append(parts, t.T("{0} is typing an internal note", notes[0]))
+	default:
+		parts = append(parts, t.T("{0} are typing internal notes", joinNames(t, notes)))
 	}
 	if len(parts) == 0 {
 		return "", false
@@ -260,23 +268,15 @@ func (c *Chat) ColleaguesTyping() (text string, replying bool) {
 	return strings.Join(parts, "; ") + "…", len(replies) > 0
 }
 
-// typingVerb agrees the verb with the number of names.
-func typingVerb(n int) string {
-	if n == 1 {
-		return " is typing"
-	}
-	return " are typing"
-}
-
 // joinNames lists names as people write them: "Ben", "Ben and Carla", "Ben, Carla and Dora".
-func joinNames(names []string) string {
+func joinNames(t catalog.Printer, names []string) string {
 	switch len(names) {
 	case 0:
 		return ""
 	case 1:
 		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return t.T("{0} and {1}", strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // expireTypists forgets typing not heard of for [TypistStale].
@@ -485,13 +485,13 @@ func (d *Desk) inviteEnded(chat string, b *protocol.InviteEnded) {
 	c.dropSent(b.UserID)
 	switch b.Reason {
 	case "declined":
-		d.Notice = name + " declined your invitation to the chat with " + c.Title() + "."
+		d.Notice = d.Msg.T("{0} declined your invitation to the chat with {1}.", name, c.Title())
 	case "expired":
-		d.Notice = name + " did not answer your invitation to the chat with " + c.Title() + " in time."
+		d.Notice = d.Msg.T("{0} did not answer your invitation to the chat with {1} in time.", name, c.Title())
 	case "closed":
 		d.Notice = d.Msg.T("Your invitation of {0} ended: the chat with {1} closed.", name, c.Title())
 	case "accepted":
-		d.Notice = name + " accepted your invitation to the chat with " + c.Title() + "."
+		d.Notice = d.Msg.T("{0} accepted your invitation to the chat with {1}.", name, c.Title())
 	}
 }
 
@@ -557,6 +557,8 @@ type InviteChoice struct {
 	Colleague
 	// Why is set when the colleague cannot be invited: offline, in the chat, invited already.
 	Why string
+	// Detail is the colleague's status and load, in the agent's language.
+	Detail string
 }
 
 // Label is the choice as the picker shows it: name, status and load, or why not.
@@ -566,13 +568,8 @@ func (c InviteChoice) Label() string {
 	switch {
 	case c.Why != "":
 		b.WriteString(" — " + c.Why)
-	default:
-		if c.Status != "" {
-			b.WriteString(" — " + c.Status)
-		}
-		if c.MaxChats > 0 {
-			b.WriteString(", " + strconv.Itoa(c.Chats) + "/" + strconv.Itoa(c.MaxChats) + " chats")
-		}
+	case c.Detail != "":
+		b.WriteString(" — " + c.Detail)
 	}
 	return b.String()
 }
@@ -589,11 +586,17 @@ func (d *Desk) InviteChoices(id string) []InviteChoice {
 		ch := InviteChoice{Colleague: col}
 		switch {
 		case c != nil && c.has(col.ID):
-			ch.Why = "in this chat"
+			ch.Why = d.Msg.T("in this chat")
 		case c != nil && c.sent(col.ID) != nil:
-			ch.Why = "invited"
+			ch.Why = d.Msg.T("invited")
 		case !col.Online:
-			ch.Why = "offline"
+			ch.Why = d.Msg.T("offline")
+		case col.Status != "" && col.MaxChats > 0:
+			ch.Detail = d.Msg.T("{0}, {1}/{2} chats", col.Status, strconv.Itoa(col.Chats), strconv.Itoa(col.MaxChats))
+		case col.MaxChats > 0:
+			ch.Detail = d.Msg.T("{0}/{1} chats", strconv.Itoa(col.Chats), strconv.Itoa(col.MaxChats))
+		default:
+			ch.Detail = col.Status
 		}
 		out = append(out, ch)
 	}

@@ -127,7 +127,7 @@ func (d *Desk) TransferChoices(id string, kind TransferKind) []TransferChoice {
 		for _, k := range d.Targets.Connectors {
 			ch := TransferChoice{ID: k.ID, Name: k.Name}
 			if !k.Open {
-				ch.Why = "out of service"
+				ch.Why = d.Msg.T("out of service")
 			}
 			out = append(out, ch)
 		}
@@ -140,15 +140,15 @@ func (d *Desk) TransferChoices(id string, kind TransferKind) []TransferChoice {
 			free := col.MaxChats - col.Chats
 			switch {
 			case !col.Online:
-				ch.Why = "offline"
+				ch.Why = d.Msg.T("offline")
 			case !col.AllowsChat:
-				ch.Why = col.Status + ", takes no chats"
+				ch.Why = d.Msg.T("{0}, takes no chats", col.Status)
 			case col.MaxChats <= 0:
-				ch.Why = "takes no chats"
+				ch.Why = d.Msg.T("takes no chats")
 			case free <= 0:
-				ch.Why = "no free capacity (" + strconv.Itoa(col.Chats) + "/" + strconv.Itoa(col.MaxChats) + " chats)"
+				ch.Why = d.Msg.T("no free capacity ({0}/{1} chats)", strconv.Itoa(col.Chats), strconv.Itoa(col.MaxChats))
 			default:
-				ch.Detail = col.Status + ", " + strconv.Itoa(free) + " of " + strconv.Itoa(col.MaxChats) + " free"
+				ch.Detail = d.Msg.T("{0}, {1} of {2} free", col.Status, strconv.Itoa(free), strconv.Itoa(col.MaxChats))
 			}
 			out = append(out, ch)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/store"
@@ -90,8 +91,8 @@ func TestProactiveInvitationDismissedInChromium(t *testing.T) {
 	anna.Click(`document.querySelector('#visitors-online .visitor button')`)
 	anna.WaitFor("the invitation card", `document.activeElement && document.activeElement.id === 'visitor-invite-text'`)
 	anna.Click(`document.querySelector('#visitor-invite-send')`)
-	anna.WaitFor("the chat", agentHas(desk.DefaultInviteText))
-	visitor.WaitFor("the invitation in the widget", browsertest.InWidget(`d.querySelector('#log').textContent.includes(`+browsertest.JSQuote(desk.DefaultInviteText)+`)`))
+	anna.WaitFor("the chat", agentHas(desk.DefaultInviteText(catalog.Printer{})))
+	visitor.WaitFor("the invitation in the widget", browsertest.InWidget(`d.querySelector('#log').textContent.includes(`+browsertest.JSQuote(desk.DefaultInviteText(catalog.Printer{}))+`)`))
 	visitor.Click(browsertest.WidgetLauncher)
 	anna.WaitFor("the dismissal", agentHas("The visitor dismissed the invitation"))
 	anna.WaitFor("the visitor invitable again", `!!document.querySelector('#visitors-online .visitor button') && !document.querySelector('.visitor-invited')`)

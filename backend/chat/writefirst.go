@@ -73,11 +73,39 @@ func (ss *Session) details(ctx context.Context, cmd protocol.Command, b *protoco
 			ch.visitorRow.Name = name
 		}
 	}
-	if e := strings.TrimSpace(b.Email); e != "" {
-		ch.rec.VisitorEmail = e
+	email := strings.TrimSpace(b.Email)
+	if email != "" {
+		ch.rec.VisitorEmail = email
 	}
-	s.emit(ch, func(_ []*store.Event, err error) { ss.reply(cmd.ID, nil, err) },
-		emission{body: &protocol.FieldSet{Fields: fields, Survey: "pre", Name: name}, saveChat: true})
+	offerTo := ch.offerTo
+	s.emit(ch, func(_ []*store.Event, err error) {
+		ss.reply(cmd.ID, nil, err)
+		if err == nil && name != "" && offerTo != 0 {
+			// The agent being offered the chat sees who asks, not the nameless first request.
+			s.renameOffer(cmd.Chat, offerTo, name)
+		}
+	}, emission{body: &protocol.FieldSet{Fields: fields, Survey: "pre", Name: name, Email: email}, saveChat: true})
+}
+
+// renameOffer gives an agent's pending offer of a chat the visitor's name given after the
+// request, and sends the offer again: the agent app replaces the offer it shows, without
+// ringing twice.
+func (s *Service) renameOffer(chatID string, agentID int64, name string) {
+	s.mu.Lock()
+	o, ok := protocol.Offer{}, false
+	if a := s.agents[agentID]; a != nil {
+		if o, ok = a.offers[chatID]; ok {
+			o.Visitor = name
+			a.offers[chatID] = o
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	for _, ss := range s.agentSessions(agentID) {
+		ss.send(protocol.Event{Chat: chatID, Body: &o})
+	}
 }
 
 // previewConsent records whether the chat's visitor lets agents see unsent text.

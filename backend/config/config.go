@@ -33,6 +33,10 @@ type Config struct {
 	WebDir string
 	// Demo seeds demo data into an empty database (PARLEY_DEMO, -demo; default true).
 	Demo bool
+	// DemoBaseOnly seeds the demo's base without its showcase (store.SeedDemoBase): tests that
+	// count what the demo tenant holds set it, so that the showcase may grow. Not read from
+	// the environment.
+	DemoBaseOnly bool
 	// ReconnectWindow is how long a visitor may be away before the chat closes, and an agent
 	// before their offers and chats go to others (PARLEY_RECONNECT_WINDOW, -reconnect-window;
 	// default 60s).

@@ -94,7 +94,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy}
 	if cfg.Demo {
-		seed, seeded, err := st.SeedDemo(ctx)
+		seedDemo := st.SeedDemo
+		if cfg.DemoBaseOnly {
+			seedDemo = st.SeedDemoBase
+		}
+		seed, seeded, err := seedDemo(ctx)
 		if err != nil {
 			_ = st.Close()
 			bus.Close()
@@ -143,6 +147,10 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 		"connector_hash", seed.ConnectorHash)
 	for _, u := range seed.Users {
 		log.Warn("DEMO account", "role", u.Role, "login", u.Login, "password", u.Password)
+	}
+	if sc := seed.Showcase; sc.GermanConnectorHash != "" {
+		log.Warn("DEMO German connector: /demo/de embeds it; it asks name, e-mail and topic before the chat and for a rating after it",
+			"connector_hash", sc.GermanConnectorHash, "canned_folders", strings.Join(sc.CannedFolders, ", "))
 	}
 	logDemoWhosOn(log, seed)
 	log.Warn("DEMO MiCC ChatService: POST /ChatService/RequestChat with these (on the main listener, and on PARLEY_MICC_ADDR when set)",
@@ -287,9 +295,9 @@ func (w widgetConnectors) WidgetConnector(ctx context.Context, hash string) (wid
 	return info, nil
 }
 
-// demoConnectorHash names the connector the /demo page embeds: the first tenant's first
-// connector, while demo data is switched on.
-func (s *Server) demoConnectorHash(ctx context.Context) (string, error) {
+// demoConnectorHash names the connector a demo page embeds, while demo data is switched on:
+// the first tenant's first connector for English, its German demo connector for German.
+func (s *Server) demoConnectorHash(ctx context.Context, lang string) (string, error) {
 	if !s.cfg.Demo {
 		return "", errors.New("demo pages are off (PARLEY_DEMO=false)")
 	}
@@ -300,6 +308,14 @@ func (s *Server) demoConnectorHash(ctx context.Context) (string, error) {
 	conns, err := s.store.Connectors(ctx, tenants[0].ID)
 	if err != nil || len(conns) == 0 {
 		return "", fmt.Errorf("no connector for the demo: %v", err)
+	}
+	if lang == "de" {
+		for _, c := range conns {
+			if c.Name == store.DemoGermanConnectorName {
+				return c.Hash, nil
+			}
+		}
+		return "", fmt.Errorf("no connector %q: the demo data was made without its German connector", store.DemoGermanConnectorName)
 	}
 	return conns[0].Hash, nil
 }

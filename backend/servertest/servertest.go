@@ -54,6 +54,9 @@ func Start(t testing.TB, opts Options) *Env {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.WebDir = WebDir()
+	// The demo's base: tests count what the demo tenant holds; a test of the showcase turns it
+	// back on in Configure.
+	cfg.DemoBaseOnly = true
 	if opts.Postgres {
 		cfg.DatabaseURL = pgtest.URL(t)
 	}

@@ -50,6 +50,7 @@ func runContract(t *testing.T, b backend) {
 		{"LargeCommit", testLargeCommit},
 		{"CloseFlushes", testCloseFlushes},
 		{"SeedDemo", testSeedDemo},
+		{"SeedDemoBase", testSeedDemoBase},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, b) })
@@ -975,18 +976,54 @@ func testCloseFlushes(t *testing.T, b backend) {
 	}
 }
 
+// testSeedDemoBase checks the demo's base, which tests that count the tenant's settings start
+// from.
+func testSeedDemoBase(t *testing.T, b backend) {
+	s := openStore(t, b.newConfig(t))
+	seed, ok, err := s.SeedDemoBase(ctx)
+	if err != nil || !ok {
+		t.Fatalf("SeedDemoBase = %v, %v", ok, err)
+	}
+	checkDemoBase(t, s, seed, false)
+	if seed.Showcase.GermanConnectorID != 0 || len(must[[]Connector](t)(s.Connectors(ctx, seed.TenantID))) != 2 {
+		t.Fatalf("the base has a showcase: %+v", seed.Showcase)
+	}
+	if n := len(must[[]CannedResponse](t)(s.CannedResponses(ctx, seed.TenantID))); n != 0 {
+		t.Fatalf("the base has %d canned responses", n)
+	}
+	if _, again, err := s.SeedDemo(ctx); err != nil || again {
+		t.Fatalf("SeedDemo after SeedDemoBase = %v, %v", again, err)
+	}
+}
+
+// testSeedDemo checks the whole demo: the base, then every feature of the showcase
+// (checkShowcase in seed_test.go).
 func testSeedDemo(t *testing.T, b backend) {
 	s := openStore(t, b.newConfig(t))
 	seed, ok, err := s.SeedDemo(ctx)
 	if err != nil || !ok {
 		t.Fatalf("SeedDemo = %v, %v", ok, err)
 	}
+	checkDemoBase(t, s, seed, true)
+	checkShowcase(t, s, seed)
+	again, ok, err := s.SeedDemo(ctx)
+	if err != nil || ok || again.TenantID != 0 {
+		t.Fatalf("second SeedDemo = %+v, %v, %v", again, ok, err)
+	}
+	if n := len(must[[]Tenant](t)(s.Tenants(ctx))); n != 1 {
+		t.Fatalf("%d tenants after second seed", n)
+	}
+}
+
+// checkDemoBase checks what the base seeds; showcase says the showcase was seeded too.
+func checkDemoBase(t *testing.T, s *Store, seed DemoSeed, showcase bool) {
+	t.Helper()
 	ten := must[Tenant](t)(s.Tenant(ctx, seed.TenantID))
 	if ten.Name != "Demo Company" || ten.TimeZone != "Europe/Berlin" || ten.DefaultLang != "en" {
 		t.Fatalf("tenant: %+v", ten)
 	}
 	groups := must[[]ACDGroup](t)(s.Groups(ctx, ten.ID))
-	if len(groups) != 1 || groups[0].Name != "Support" || groups[0].Strategy != StrategyLongestIdle || groups[0].ID != seed.GroupID {
+	if len(groups) != map[bool]int{false: 1, true: 2}[showcase] || groups[0].Name != "Support" || groups[0].Strategy != StrategyLongestIdle || groups[0].ID != seed.GroupID {
 		t.Fatalf("groups: %+v", groups)
 	}
 	sts := must[[]AgentStatus](t)(s.Statuses(ctx, ten.ID))
@@ -1021,7 +1058,7 @@ func testSeedDemo(t *testing.T, b backend) {
 		}
 	}
 
-	if len(seed.Users) != 3 {
+	if len(seed.Users) != map[bool]int{false: 3, true: 6}[showcase] {
 		t.Fatalf("users: %+v", seed.Users)
 	}
 	for _, du := range seed.Users {
@@ -1037,20 +1074,12 @@ func testSeedDemo(t *testing.T, b backend) {
 		}
 	}
 	agents := must[[]User](t)(s.AgentsOfGroup(ctx, seed.GroupID))
-	if len(agents) != 2 || agents[0].Nickname != "Anna" || agents[1].Nickname != "Ben" ||
+	if len(agents) != map[bool]int{false: 2, true: 3}[showcase] || agents[0].Nickname != "Anna" || agents[1].Nickname != "Ben" ||
 		agents[0].MaxChats != 3 || agents[0].Skills["german"] != 3 || agents[1].Skills["english"] != 4 {
 		t.Fatalf("agents: %+v", agents)
 	}
 	admin := must[User](t)(s.UserByLogin(ctx, "admin@demo.parley"))
 	if admin.Role != RoleAdmin || admin.TenantID != ten.ID {
 		t.Fatalf("admin: %+v", admin)
-	}
-
-	again, ok, err := s.SeedDemo(ctx)
-	if err != nil || ok || again.TenantID != 0 {
-		t.Fatalf("second SeedDemo = %+v, %v, %v", again, ok, err)
-	}
-	if n := len(must[[]Tenant](t)(s.Tenants(ctx))); n != 1 {
-		t.Fatalf("%d tenants after second seed", n)
 	}
 }

@@ -296,8 +296,11 @@ var settingWrites = []settingWrite{
 		for _, a := range must[[]AgentStatus](t)(s.Statuses(ctx, tid)) {
 			want = append(want, setting(changes.KindStatus, tid, a.ID))
 		}
+		sc := seed.Showcase
 		want = append(want, setting(changes.KindConnector, tid, seed.ConnectorID),
-			setting(changes.KindConnector, tid, seed.WhosOn.ConnectorID), setting(changes.KindTenantSettings, tid, 0))
+			setting(changes.KindConnector, tid, seed.WhosOn.ConnectorID), setting(changes.KindTenantSettings, tid, 0),
+			setting(changes.KindGroup, tid, sc.GermanGroupID), setting(changes.KindConnector, tid, sc.GermanConnectorID),
+			setting(changes.KindSurvey, tid, sc.GermanConnectorID), setting(changes.KindCanned, tid, 0))
 		for _, u := range must[[]User](t)(s.Users(ctx, tid)) {
 			want = append(want, setting(changes.KindUser, tid, u.ID))
 		}

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +29,8 @@ type DemoSeed struct {
 	WhosOn DemoWhosOn
 	// MiCC is the demo connector's MiCC face, for trying the MiCC ChatService.
 	MiCC MiCCService
+	// Showcase is what SeedDemo adds beyond the base (zero after SeedDemoBase).
+	Showcase DemoShowcase
 }
 
 // DemoWhosOn are the demo's WhosOn Chat API credentials (package whoson).
@@ -74,12 +79,23 @@ var demoTexts = map[string]string{
 	"title#fr":             "Discutez avec nous",
 }
 
-// SeedDemo fills an empty database with a ready-to-try demo: tenant "Demo
-// Company", group "Support", four agent statuses, the connector "Website
-// chat" (any origin allowed), an admin and two agents with random
-// passwords. It does nothing and returns false when any tenant exists, so it
-// is safe to call on every start.
+// SeedDemo fills an empty database with a ready-to-try demo: the base of SeedDemoBase and the
+// showcase (seed_showcase.go): a German connector with a pre-chat survey and a post-chat
+// rating, canned responses in folders, more agents and a supervisor. It does nothing and
+// returns false when any tenant exists, so it is safe to call on every start.
 func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
+	return s.seedDemo(ctx, true)
+}
+
+// SeedDemoBase fills an empty database with the demo's base: tenant "Demo Company", group
+// "Support", four agent statuses, the connector "Website chat" (any origin allowed), the
+// WhosOn site, an admin and two agents with random passwords. Tests that count what the
+// tenant holds start from it. Like SeedDemo, it does nothing when any tenant exists.
+func (s *Store) SeedDemoBase(ctx context.Context) (DemoSeed, bool, error) {
+	return s.seedDemo(ctx, false)
+}
+
+func (s *Store) seedDemo(ctx context.Context, showcase bool) (DemoSeed, bool, error) {
 	var n int64
 	if err := s.r.WithContext(ctx).Model(&tenantRow{}).Count(&n).Error; err != nil {
 		return DemoSeed{}, false, wrap("seed demo", err)
@@ -98,17 +114,34 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		{user: User{Login: "ben@demo.parley", Name: "Ben Example", Nickname: "Ben", Role: RoleAgent, Lang: "en",
 			MaxChats: 3, Skills: map[string]int{"english": 4}}},
 	}
+	if showcase {
+		for _, u := range demoShowcaseUsers {
+			users = append(users, struct {
+				user User
+				pw   string
+			}{user: u})
+		}
+	}
 	// Hash before the transaction: argon2 is slow on purpose, and the
-	// SQLite writer must not wait for it.
+	// SQLite writer must not wait for it. The accounts are hashed side by
+	// side, as many at once as there are processors.
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i := range users {
 		users[i].pw = demoPassword()
-		h, err := s.hashPassword(users[i].pw)
-		if err != nil {
-			return DemoSeed{}, false, fmt.Errorf("store: seed demo: %w", err)
-		}
-		users[i].user.PasswordHash = h
 		users[i].user.Email = users[i].user.Login
 		users[i].user.Active = true
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			users[i].user.PasswordHash, errs[i] = s.hashPassword(users[i].pw)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return DemoSeed{}, false, fmt.Errorf("store: seed demo: %w", err)
 	}
 
 	var seed DemoSeed
@@ -185,10 +218,21 @@ func (s *Store) SeedDemo(ctx context.Context) (DemoSeed, bool, error) {
 		if err := setMiCCService(tx, seed.MiCC); err != nil {
 			return err
 		}
+		if showcase {
+			if seed.Showcase, err = seedShowcase(tx, tenant.ID, group.ID, made); err != nil {
+				return err
+			}
+		}
 		for _, du := range users {
 			u := du.user
 			u.TenantID = tenant.ID
-			if u.Role == RoleAgent {
+			switch {
+			case u.Groups != nil:
+				u.Groups = showcaseGroups(u.Groups, group.ID, seed.Showcase.GermanGroupID)
+			case u.Role == RoleAgent && showcase && u.Skills["german"] > 0:
+				// Anna speaks German too: she serves both connectors.
+				u.Groups = []int64{group.ID, seed.Showcase.GermanGroupID}
+			case u.Role == RoleAgent:
 				u.Groups = []int64{group.ID}
 			}
 			nu, err := createUser(tx, u)

@@ -193,9 +193,13 @@ func (s *site) statusPreflight(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// demo serves the pretend company's pages, embedding the widget with the demo connector.
+// demo serves the pretend company's pages in English (/demo, /demo/shop) and German
+// (/demo/de, /demo/de/shop), embedding the widget of the connector of the page's language.
 func (s *site) demo(c *fiber.Ctx) error {
-	page := c.Params("page")
+	lang, page := "", c.Params("page")
+	if strings.HasPrefix(c.Path(), "/demo/de") {
+		lang = "de"
+	}
 	if page != "" && page != "shop" {
 		return c.Status(fiber.StatusNotFound).SendString("no such demo page")
 	}
@@ -205,19 +209,20 @@ func (s *site) demo(c *fiber.Ctx) error {
 	if _, ok := s.files.entry(nameLoader); !ok {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(notBuilt)
 	}
-	hash, err := s.opts.DemoConnectorHash(c.UserContext())
+	hash, err := s.opts.DemoConnectorHash(c.UserContext(), demoCopies[lang].Lang)
 	if err != nil || hash == "" {
-		s.opts.Logger.Error("demo connector unavailable", "err", err)
+		s.opts.Logger.Error("demo connector unavailable", "lang", demoCopies[lang].Lang, "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("the demo connector is not set up yet: start the server with its demo data")
 	}
 	loader := c.BaseURL() + "/widget.js"
-	title := "Home"
+	words := demoCopies[lang]
+	title := words.Home
 	if page == "shop" {
-		title = "Shop"
+		title = words.Shop
 	}
 	var buf bytes.Buffer
 	err = demoTmpl.Execute(&buf, map[string]any{
-		"Hash": hash, "LoaderURL": loader, "Shop": page == "shop", "PageTitle": title,
+		"Hash": hash, "LoaderURL": loader, "Shop": page == "shop", "PageTitle": title, "T": words,
 		"Snippet": `<script src="` + loader + `" data-connector="` + hash + `" async></script>`,
 	})
 	if err != nil {

@@ -51,8 +51,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Connectors looks up connectors for the frame's CSP, the status call and the origin check.
 	Connectors Connectors
-	// DemoConnectorHash returns the demo connector's hash for /demo; nil disables the demo.
-	DemoConnectorHash func(ctx context.Context) (string, error)
+	// DemoConnectorHash returns the hash of the demo connector of a language ("en" for /demo,
+	// "de" for /demo/de); nil disables the demo.
+	DemoConnectorHash func(ctx context.Context, lang string) (string, error)
 }
 
 // Register adds the widget routes to r:
@@ -61,7 +62,8 @@ type Options struct {
 //	GET /widget/frame?c=HASH  the chat frame page, framable only by the connector's origins
 //	GET /widget/status?c=HASH launcher status (open, title) for allowed origins (CORS)
 //	GET /widget/<hashed file> wasm and scripts, cached for a year (immutable)
-//	GET /demo, /demo/pricing  the demo company pages with the one-line snippet
+//	GET /demo, /demo/shop     the demo company pages with the one-line snippet
+//	GET /demo/de, /demo/de/shop  the same in German, with the German connector
 func Register(r fiber.Router, opts Options) error {
 	if opts.Connectors == nil {
 		return errors.New("widgetsite: Options.Connectors is required")
@@ -79,6 +81,8 @@ func Register(r fiber.Router, opts Options) error {
 	r.Options("/widget/status", s.statusPreflight)
 	r.Get("/widget/:file", s.static)
 	r.Get("/demo", s.demo)
+	r.Get("/demo/de", s.demo)
+	r.Get("/demo/de/:page", s.demo)
 	r.Get("/demo/:page", s.demo)
 	return nil
 }

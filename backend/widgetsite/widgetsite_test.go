@@ -63,7 +63,9 @@ func fakeBuild(t *testing.T) (string, *assetpack.Manifest) {
 func newApp(t *testing.T, dir string) *fiber.App {
 	app := fiber.New()
 	err := widgetsite.Register(app, widgetsite.Options{Dir: dir, Connectors: fakeConnectors{},
-		DemoConnectorHash: func(context.Context) (string, error) { return "demo", nil }})
+		DemoConnectorHash: func(_ context.Context, lang string) (string, error) {
+			return map[string]string{"en": "demo", "de": "demo-de"}[lang], nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,5 +200,10 @@ func TestDemoPage(t *testing.T) {
 		{name: "home", path: "/demo", status: 200, body: []string{`data-connector="demo" async></script>`, "/widget.js"}},
 		{name: "shop", path: "/demo/shop", status: 200, body: []string{"Our beans", `data-connector="demo"`}},
 		{name: "other", path: "/demo/admin", status: 404},
+		{name: "english links to german", path: "/demo", status: 200, body: []string{`<html lang="en">`, `href="/demo/de"`, "Deutsch"}},
+		{name: "german home", path: "/demo/de", status: 200,
+			body: []string{`<html lang="de">`, `data-connector="demo-de" data-lang="de" async></script>`, "Kaffee in kleinen Chargen", `href="/demo"`, "English"}},
+		{name: "german shop", path: "/demo/de/shop", status: 200, body: []string{"Unsere Bohnen", `data-connector="demo-de"`, `href="/demo/de/shop#visit"`}},
+		{name: "german other", path: "/demo/de/admin", status: 404},
 	})
 }

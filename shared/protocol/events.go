@@ -427,6 +427,8 @@ type FieldSet struct {
 	Survey string `json:"survey,omitempty"`
 	// Name is the visitor's name given with pre-chat answers after the request; "" unchanged.
 	Name string `json:"name,omitempty"`
+	// Email is the visitor's e-mail address given with them; "" unchanged.
+	Email string `json:"email,omitempty"`
 }
 
 // EventType implements [EventBody].

@@ -114,8 +114,9 @@ func newView(a *app) *view {
 	v.refused = add(el("section", "center notice-card error", "id", "v-refused"), v.refusedText)
 
 	// The transcript stays a list (a screen reader says how many lines it holds and moves
-	// between them) and announces each new line politely: role=log would hide the list.
-	v.log = el("ol", "log", "id", "log", "aria-live", "polite", "aria-relevant", "additions")
+	// between them) and announces each new line politely: role=log would hide the list. It
+	// takes the focus, so that a long transcript scrolls from the keyboard too.
+	v.log = el("ol", "log", "id", "log", "aria-live", "polite", "aria-relevant", "additions", "tabindex", "0")
 	v.typingText = el("span", "")
 	v.typing = add(el("div", "typing", "id", "typing", "hidden", ""), add(el("span", "dots", "aria-hidden", "true"), el("i", ""), el("i", ""), el("i", "")), v.typingText)
 	// A field the agent asked for, under the conversation.
