@@ -167,4 +167,7 @@ ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT
 ALTER TABLE tenant_settings ADD COLUMN translate_url text NOT NULL DEFAULT '';
 ALTER TABLE tenant_settings ADD COLUMN translate_api_key text NOT NULL DEFAULT '';
 ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT '';`)},
+	// Messages are found by their words (the archive's search): SQLite keeps an FTS5 index,
+	// PostgreSQL a tsvector per message in its chat's language; chats are listed newest first.
+	{version: 15, name: "message search", up: sqlFiles("0015_search")},
 }
