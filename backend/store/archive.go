@@ -154,8 +154,8 @@ func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Ch
 
 // searchRow is one matching message as the search query reads it.
 type searchRow struct {
-	RID int64 `gorm:"column:rid"`
-	messageRow
+	RID int64      `gorm:"column:rid"`
+	Msg messageRow `gorm:"embedded"`
 }
 
 // SearchMessages finds the messages of the chats f selects that contain every one of terms
@@ -218,9 +218,9 @@ WHERE messages_fts MATCH ? AND ` + where
 	ids := make([]string, 0, len(rows))
 	seen := map[string]bool{}
 	for _, r := range rows {
-		if !seen[r.ChatID] {
-			seen[r.ChatID] = true
-			ids = append(ids, r.ChatID)
+		if !seen[r.Msg.ChatID] {
+			seen[r.Msg.ChatID] = true
+			ids = append(ids, r.Msg.ChatID)
 		}
 	}
 	chats, err := findChats(db.Where("id IN ? AND tenant_id = ?", ids, f.TenantID))
@@ -233,11 +233,11 @@ WHERE messages_fts MATCH ? AND ` + where
 	}
 	out := make([]SearchHit, 0, len(rows))
 	for _, r := range rows {
-		c, ok := byID[r.ChatID]
+		c, ok := byID[r.Msg.ChatID]
 		if !ok {
 			continue // deleted between the two reads
 		}
-		m := r.messageRow.domain()
+		m := r.Msg.domain()
 		next := strconv.FormatInt(r.RID, 10)
 		if s.dialect == DialectPostgres {
 			next = m.At.UTC().Format(time.RFC3339Nano) + "|" + m.ChatID + "|" + strconv.FormatUint(m.Seq, 10)
