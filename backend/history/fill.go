@@ -93,5 +93,8 @@ func Generate(ctx context.Context, st *store.Store, cfg Config, opt Options, pro
 	if err != nil {
 		return setup, err
 	}
-	return setup, Fill(ctx, st, p, 2000, progress)
+	if err := Fill(ctx, st, p, 2000, progress); err != nil {
+		return setup, err
+	}
+	return setup, st.Analyze(ctx)
 }
