@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/browsertest"
+	"github.com/parleychat/parley/backend/history"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -33,41 +34,26 @@ func importChats(t *testing.T, st *store.Store, chats ...archiveChat) {
 	var h store.History
 	for _, ac := range chats {
 		c := ac.chat
-		var seq, vseq uint64
-		add := func(typ protocol.Type, body any, at time.Time, agentsOnly bool) uint64 {
-			data, err := json.Marshal(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			seq++
-			ev := store.Event{ChatID: c.ID, Seq: seq, Type: string(typ), Data: data, At: at, AgentsOnly: agentsOnly}
-			if !agentsOnly {
-				vseq++
-				ev.VisitorSeq = vseq
-			}
-			h.Events = append(h.Events, ev)
-			return seq
-		}
+		conv := history.NewConversation(&h, c.ID)
 		at := c.CreatedAt
-		add(protocol.TypeChatState, protocol.ChatState{State: protocol.StateQueued, At: at}, at, false)
+		conv.Event(&protocol.ChatState{State: protocol.StateQueued, At: at}, at, false)
 		at = at.Add(20 * time.Second)
-		add(protocol.TypeChatState, protocol.ChatState{State: protocol.StateActive, At: at}, at, false)
+		conv.Event(&protocol.ChatState{State: protocol.StateActive, At: at}, at, false)
 		for _, l := range ac.lines {
 			at = at.Add(30 * time.Second)
 			m := protocol.Message{Role: l.role, Name: l.name, Text: l.text, Internal: l.internal, At: at}
 			if l.file != "" {
 				m.File = &protocol.File{Name: l.file, URL: "/files/x"}
 			}
-			s := add(protocol.TypeMessage, m, at, l.internal)
-			h.Messages = append(h.Messages, store.Message{ChatID: c.ID, Seq: s, Role: string(l.role), Name: l.name, Text: l.text, Internal: l.internal, At: at})
+			conv.Message(m, 0)
 		}
 		if c.State == "closed" {
 			at = at.Add(time.Minute)
-			add(protocol.TypeFieldSet, protocol.FieldSet{Survey: "post", Fields: map[string]string{"rating": "5"}}, at, false)
-			add(protocol.TypeChatState, protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseAgent, At: at}, at, false)
+			conv.Event(&protocol.FieldSet{Survey: "post", Fields: map[string]string{"rating": "5"}}, at, false)
+			conv.Event(&protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseAgent, At: at}, at, false)
 			c.ClosedAt, c.CloseCause = &at, string(protocol.CauseAgent)
 		}
-		c.LastSeq, c.LastVisitorSeq = seq, vseq
+		c.LastSeq, c.LastVisitorSeq = conv.Numbers()
 		h.Chats = append(h.Chats, c)
 	}
 	if err := st.ImportHistory(context.Background(), h); err != nil {

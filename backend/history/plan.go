@@ -2,7 +2,6 @@ package history
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -152,28 +151,17 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	if p.rng.Float64() < 0.6 {
 		c.VisitorEmail = fmt.Sprintf("%s.%s%d@example.com", lower(first), lower(last), p.rng.IntN(100))
 	}
-	var seq, vseq uint64
-	event := func(typ protocol.Type, body any, at time.Time, agentsOnly bool) uint64 {
-		data, _ := json.Marshal(body)
-		seq++
-		ev := store.Event{ChatID: c.ID, Seq: seq, Type: string(typ), Data: data, At: at, AgentsOnly: agentsOnly}
-		if !agentsOnly {
-			vseq++
-			ev.VisitorSeq = vseq
-		}
-		h.Events = append(h.Events, ev)
-		return seq
-	}
+	conv := NewConversation(h, c.ID)
 	h.Participants = append(h.Participants, store.Participant{ChatID: c.ID, Role: store.ParticipantVisitor, Name: c.VisitorName, JoinedAt: at})
-	event(protocol.TypeChatState, protocol.ChatState{State: protocol.StateQueued, At: at}, at, false)
+	conv.Event(&protocol.ChatState{State: protocol.StateQueued, At: at}, at, false)
 	// The wait: mostly short, with a long tail.
 	wait := time.Duration(math.Min(p.rng.ExpFloat64()*25, 900) * float64(time.Second))
 	if p.rng.Float64() < abandonShare {
 		end := at.Add(wait + time.Duration(p.rng.IntN(60))*time.Second)
 		c.ClosedAt, c.CloseCause = &end, string(protocol.CauseVisitor)
 		h.Participants[len(h.Participants)-1].LeftAt = &end
-		event(protocol.TypeChatState, protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor, At: end}, end, false)
-		c.LastSeq, c.LastVisitorSeq = seq, vseq
+		conv.Event(&protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor, At: end}, end, false)
+		c.LastSeq, c.LastVisitorSeq = conv.Numbers()
 		h.Chats = append(h.Chats, c)
 		return
 	}
@@ -181,7 +169,7 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	accepted := at.Add(wait)
 	c.AgentID, c.AcceptedAt = agent.ID, &accepted
 	h.Participants = append(h.Participants, store.Participant{ChatID: c.ID, Role: store.ParticipantOwner, UserID: agent.ID, Name: agent.Name, JoinedAt: accepted})
-	event(protocol.TypeChatState, protocol.ChatState{State: protocol.StateActive, At: accepted}, accepted, false)
+	conv.Event(&protocol.ChatState{State: protocol.StateActive, At: accepted}, accepted, false)
 	// Conversation length: around the average, at least two lines.
 	n := max(2, int(math.Round(p.msgsPerChat*(0.4+1.2*p.rng.Float64()))))
 	now := accepted
@@ -200,8 +188,7 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 		if p.rng.Float64() < 0.3 {
 			text += " " + lines[p.rng.IntN(len(lines))]
 		}
-		s := event(protocol.TypeMessage, protocol.Message{Role: role, Name: name, Text: text, Internal: internal, At: now}, now, internal)
-		h.Messages = append(h.Messages, store.Message{ChatID: c.ID, Seq: s, Role: string(role), UserID: uid, Name: name, Text: text, Internal: internal, At: now})
+		conv.Message(protocol.Message{Role: role, Name: name, Text: text, Internal: internal, At: now}, uid)
 		if role == protocol.RoleAgent && !internal && c.FirstReplyAt == nil {
 			fr := now
 			c.FirstReplyAt = &fr
@@ -214,14 +201,14 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	}
 	if p.rng.Float64() < 0.4 {
 		c.Fields = map[string]string{"rating": fmt.Sprint(ratings[p.rng.IntN(len(ratings))])}
-		event(protocol.TypeFieldSet, protocol.FieldSet{Survey: "post", Fields: c.Fields}, end, false)
+		conv.Event(&protocol.FieldSet{Survey: "post", Fields: c.Fields}, end, false)
 	}
 	c.ClosedAt, c.CloseCause = &end, string(cause)
 	for i := range h.Participants[len(h.Participants)-2:] {
 		h.Participants[len(h.Participants)-2+i].LeftAt = &end
 	}
-	event(protocol.TypeChatState, protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: end}, end, false)
-	c.LastSeq, c.LastVisitorSeq = seq, vseq
+	conv.Event(&protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: end}, end, false)
+	c.LastSeq, c.LastVisitorSeq = conv.Numbers()
 	h.Chats = append(h.Chats, c)
 }
 
