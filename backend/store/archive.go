@@ -152,6 +152,10 @@ func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Ch
 	}
 }
 
+// pgDenseMatches is the number of matching messages from which PostgreSQL's search reads
+// messages newest first instead of fetching every match through the word index.
+const pgDenseMatches = 3000
+
 // searchRow is one matching message as the search query reads it.
 type searchRow struct {
 	RID int64      `gorm:"column:rid"`
@@ -178,10 +182,26 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 	db := s.r.WithContext(ctx)
 	if s.dialect == DialectPostgres {
 		text := strings.Join(stripPrefixMarks(terms), " ")
+		const tsq = `(plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?))`
+		// The planner cannot tell a rare word from a common one, so the search asks the word
+		// index first how many messages match (up to a bound): few are fetched through the
+		// index and sorted; many are found faster by reading messages newest first.
+		var matches int64
+		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, pgDenseMatches).Scan(&matches).Error; err != nil {
+			return nil, wrap("search", err)
+		}
+		from := `messages m`
+		if matches < pgDenseMatches {
+			from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
+		}
 		sql := `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
-FROM messages m JOIN chats c ON c.id = m.chat_id
-WHERE m.search @@ (plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?)) AND ` + where
-		a := append([]any{text, text, text, text}, args...)
+FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
+WHERE m.search @@ ` + tsq + ` AND ` + where
+		var a []any
+		if matches < pgDenseMatches {
+			a = append(a, text, text, text, text) // the index's query in FROM
+		}
+		a = append(append(a, text, text, text, text), args...)
 		if after != "" {
 			at, chatID, seq, err := parsePGCursor(after)
 			if err != nil {
