@@ -98,10 +98,13 @@ unit:
 wasm-test:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(WASM_PKGS)
 
-## bench: Go benchmarks, the ACD decision latency, and a short load run on SQLite and PostgreSQL
+## bench: Go benchmarks, the ACD decision latency, the archive search latency over 100,000 generated
+## chats (made once, kept in build/bench-history and a PostgreSQL database), and a short load run on
+## SQLite and PostgreSQL
 bench: $(BIN)/parley $(BIN)/parley-load
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
 	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 -v ./backend/acd/ | grep -E '^acd_decision_p99_us'
+	ARCHIVE_REPORT=1 $(GO) test -run 'TestSearchLatencyReport' -count=1 -timeout 60m -v ./backend/archive/ | grep -E '^search_p95_ms_'
 	@$(MAKE) --no-print-directory load DB=sqlite
 	@$(MAKE) --no-print-directory load DB=postgres
 

@@ -41,7 +41,7 @@ func auditPage(p *Page, f *Form, d auditData) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"hint\">Every change made in these pages: who made it, when, what they submitted (passwords, keys and other secrets are never recorded) and how it ended. Entries are kept as long as the privacy settings say.</p><form method=\"get\" action=\"/admin/audit\" class=\"panel filters\" novalidate><h2>Filter</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"hint\">Every change made in these pages: who made it, when, what they submitted (passwords, keys and other secrets are never recorded) and how it ended. Entries are kept as long as the privacy settings say.</p><form method=\"get\" action=\"/admin/audit\" class=\"panel filters audit-filters\" novalidate><h2>Filter</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -79,6 +79,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 		g.Get(strings.TrimPrefix(api.ColleaguesPath, "/api"), h.colleagues)
 	}
 	g.Get("/chats/:id/transcript.pdf", h.transcript)
+	h.registerArchive(g)
 	if ts, ok := st.(targetStore); ok {
 		g.Get(strings.TrimPrefix(api.TransferTargetsPath, "/api"), h.transferTargets(ts))
 	}

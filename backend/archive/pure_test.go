@@ -1,0 +1,158 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/store"
+)
+
+func TestTerms(t *testing.T) {
+	for q, want := range map[string]string{
+		`Delivery`:                      "delivery",
+		`"delivery" NEAR(parcel, 2)`:    "delivery near parcel 2",
+		`deliv* *`:                      "deliv*",
+		"a\x00b":                        "a b",
+		`'; DROP TABLE messages; --`:    "drop table messages",
+		`Bestellung bestellung`:         "bestellung",
+		`Café-Crème`:                    "café crème",
+		"\xff\xfeok":                    "ok",
+		strings.Repeat("x", 100) + " y": strings.Repeat("x", 64) + " y",
+	} {
+		got, err := Terms(q)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("Terms(%q) = %q, %v; want %q", q, got, err, want)
+		}
+	}
+	for q, want := range map[string]error{
+		"":                          ErrNoWords,
+		`" * ( ) : ^`:               ErrNoWords,
+		strings.Repeat("x", 501):    ErrQueryTooLong,
+		strings.Repeat("w1 ", 13):   nil, // one word repeated
+		"a b c d e f g h i j k l m": ErrTooManyWords,
+	} {
+		if _, err := Terms(q); !errors.Is(err, want) {
+			t.Errorf("Terms(%.20q) error %v, want %v", q, err, want)
+		}
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	got := Snippet(`<script>alert("x")</script> your Delivery & the délivery`, []string{"delivery"})
+	want := `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; your <mark>Delivery</mark> &amp; the <mark>délivery</mark>`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// A long message is cut around the first match, at word boundaries.
+	long := strings.Repeat("filler words here ", 30) + "the parcel arrived " + strings.Repeat("more text after ", 30)
+	s := Snippet(long, []string{"parcel"})
+	if !strings.HasPrefix(s, "…") || !strings.HasSuffix(s, "…") || !strings.Contains(s, "<mark>parcel</mark>") || len([]rune(s)) > SnippetRunes+30 {
+		t.Errorf("long snippet %q", s)
+	}
+	// Prefix terms mark whole words; no match shows the start.
+	if s := Snippet("Orders ordered", []string{"order*"}); s != "<mark>Orders</mark> <mark>ordered</mark>" {
+		t.Errorf("prefix %q", s)
+	}
+	if s := Snippet("bad \xff byte", []string{"byte"}); !strings.Contains(s, "<mark>byte</mark>") || !strings.Contains(s, "\uFFFD") {
+		t.Errorf("invalid utf-8 %q", s)
+	}
+}
+
+func TestParseFilter(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	v := url.Values{"from": {"2026-03-01"}, "to": {"2026-03-31"}, "connector": {"3", "4"}, "group": {"7"}, "agent": {""},
+		"state": {"closed"}, "visitor": {" anna\x00 "}, "q": {"delivery"}}
+	f, err := ParseFilter(v, 9, berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Filter.TenantID != 9 || !f.Filter.From.Equal(time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC)) ||
+		!f.Filter.To.Equal(time.Date(2026, 3, 31, 22, 0, 0, 0, time.UTC)) || len(f.Filter.ConnectorIDs) != 2 ||
+		f.Filter.GroupID != 7 || f.Filter.AgentID != 0 || f.Filter.Visitor != "anna" || f.Query != "delivery" {
+		t.Fatalf("%+v", f)
+	}
+	if got := f.Values().Encode(); got != "connector=3&connector=4&from=2026-03-01&group=7&q=delivery&state=closed&to=2026-03-31&visitor=anna" {
+		t.Errorf("values %s", got)
+	}
+	for field, bad := range map[string]url.Values{
+		"from":      {"from": {"yesterday"}},
+		"to":        {"from": {"2026-03-02"}, "to": {"2026-03-01"}},
+		"connector": {"connector": {"1 OR 1=1"}},
+		"group":     {"group": {"-3"}},
+		"agent":     {"agent": {"99999999999999999999"}},
+		"state":     {"state": {"deleted"}},
+		"visitor":   {"visitor": {strings.Repeat("v", 201)}},
+	} {
+		var fe *FilterError
+		if _, err := ParseFilter(bad, 1, nil); !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v", field, err)
+		}
+	}
+	for _, c := range []string{"%%%", "bm90IGEgY3Vyc29y", Cursor(store.Chat{ID: ""})} {
+		if _, err := ParseCursor(c); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("cursor %q: %v", c, err)
+		}
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	c, err := ParseCursor(Cursor(store.Chat{ID: "abc", CreatedAt: at}))
+	if err != nil || c.ID != "abc" || !c.CreatedAt.Equal(at) {
+		t.Fatalf("round trip %+v %v", c, err)
+	}
+}
+
+func TestScopeFor(t *testing.T) {
+	if ScopeFor(store.User{ID: 1, Role: store.RoleAdmin}) != nil {
+		t.Error("an admin sees everything")
+	}
+	if s := ScopeFor(store.User{ID: 2, Role: store.RoleSupervisor, Groups: []int64{5}}); s == nil || s.UserID != 2 || len(s.GroupIDs) != 1 {
+		t.Errorf("supervisor %+v", s)
+	}
+	if s := ScopeFor(store.User{ID: 3, Role: store.RoleAgent, Groups: []int64{5}}); s == nil || s.UserID != 3 || len(s.GroupIDs) != 0 {
+		t.Errorf("agent %+v", s)
+	}
+}
+
+func TestExport(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	acc, end := at.Add(30*time.Second), at.Add(5*time.Minute)
+	chats := []store.Chat{
+		{ID: "c1", State: "closed", ConnectorID: 1, AgentID: 2, VisitorName: "=HYPERLINK(\"x\")", VisitorEmail: "a@b.c", CreatedAt: at, AcceptedAt: &acc, ClosedAt: &end, CloseCause: "agent"},
+		{ID: "c2", State: "queued", ConnectorID: 9, VisitorName: "Zoé, \"quoted\"\nline", CreatedAt: at},
+	}
+	each := func(fn func(store.Chat) error) error {
+		for _, c := range chats {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	n := Names{Connectors: map[int64]string{1: "Website"}, Agents: map[int64]string{2: "Ben"}}
+	var csvOut bytes.Buffer
+	if err := WriteCSV(&csvOut, each, n); err != nil {
+		t.Fatal(err)
+	}
+	want := "id,started,ended,state,connector,agent,visitor_name,visitor_email,lang,wait_seconds,first_reply_seconds,close_cause\n" +
+		"c1,2026-01-02T03:04:05Z,2026-01-02T03:09:05Z,closed,Website,Ben,\"'=HYPERLINK(\"\"x\"\")\",a@b.c,,30,-1,agent\n" +
+		"c2,2026-01-02T03:04:05Z,,queued,9,,\"Zoé, \"\"quoted\"\"\nline\",,,-1,-1,\n"
+	if csvOut.String() != want {
+		t.Errorf("csv\n%s\nwant\n%s", csvOut.String(), want)
+	}
+	var jsonOut bytes.Buffer
+	if err := WriteJSON(&jsonOut, each, n); err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	if err := json.Unmarshal(jsonOut.Bytes(), &rows); err != nil || len(rows) != 2 || rows[0].WaitSeconds != 30 || rows[1].Connector != "9" {
+		t.Fatalf("json %s: %v", jsonOut.String(), err)
+	}
+	var empty bytes.Buffer
+	if err := WriteJSON(&empty, func(func(store.Chat) error) error { return nil }, n); err != nil || strings.TrimSpace(empty.String()) != "[]" {
+		t.Fatalf("empty json %q %v", empty.String(), err)
+	}
+}

@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ArchiveFilter selects a tenant's chats for the archive (the admin pages' chat list, the
+// agent app's history, the exports and the search). It is plain data, so that a new filter
+// (a tag, an outcome, a contact) is one field here and one condition in conditions. Every
+// list and search is confined to TenantID: no filter reaches another tenant's chats.
+type ArchiveFilter struct {
+	TenantID int64
+	// From and To bound when a chat started: From <= created_at < To; zero is no bound.
+	From, To time.Time
+	// ConnectorIDs, when not empty, keeps the chats of these connectors.
+	ConnectorIDs []int64
+	// GroupID keeps the chats that came in through a connector of this ACD group.
+	GroupID int64
+	// AgentID keeps the chats this agent took part in (as owner or participant).
+	AgentID int64
+	// States, when not empty, keeps the chats in these states ("queued", "active", "closed", …).
+	States []string
+	// Visitor keeps the chats whose visitor's name or e-mail address contains it, ignoring
+	// case; it is matched literally (% and _ are not wildcards).
+	Visitor string
+	// Scope, when set, narrows the list to what one agent may see (see [ArchiveScope]).
+	Scope *ArchiveScope
+}
+
+// ArchiveScope is what an agent may see of the archive: the chats they took part in and the
+// chats of the ACD groups listed (those their role lets them oversee). A zero UserID with
+// no groups sees nothing.
+type ArchiveScope struct {
+	UserID   int64
+	GroupIDs []int64
+}
+
+// ArchiveCursor is where the next page of a chat list starts: after the chat last shown,
+// newest first. Its zero value starts at the newest chat. Paging by the last key rather than
+// by an offset keeps page 5,000 as fast as page 1.
+type ArchiveCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// IsZero reports whether the cursor starts at the newest chat.
+func (c ArchiveCursor) IsZero() bool { return c.ID == "" && c.CreatedAt.IsZero() }
+
+// SearchHit is one message that matched a search, with the chat it belongs to.
+type SearchHit struct {
+	Message Message
+	Chat    Chat
+	// Next is the cursor that continues a search after this hit (see [Store.SearchMessages]).
+	Next string
+}
+
+// isSearchIndexTable reports whether a table belongs to SQLite's full-text index of
+// messages (the virtual table and its shadow tables), which no row type maps.
+func isSearchIndexTable(name string) bool {
+	return name == "messages_fts" || strings.HasPrefix(name, "messages_fts_")
+}
+
+// conditions is f as a WHERE clause over the chats table aliased c, with its arguments.
+func (f ArchiveFilter) conditions() (string, []any) {
+	w := []string{"c.tenant_id = ?"}
+	args := []any{f.TenantID}
+	if !f.From.IsZero() {
+		w, args = append(w, "c.created_at >= ?"), append(args, normTime(f.From))
+	}
+	if !f.To.IsZero() {
+		w, args = append(w, "c.created_at < ?"), append(args, normTime(f.To))
+	}
+	if len(f.ConnectorIDs) > 0 {
+		w, args = append(w, "c.connector_id IN ?"), append(args, f.ConnectorIDs)
+	}
+	if f.GroupID != 0 {
+		w, args = append(w, "c.connector_id IN (SELECT k.id FROM connectors k WHERE k.group_id = ? AND k.tenant_id = ?)"), append(args, f.GroupID, f.TenantID)
+	}
+	if f.AgentID != 0 {
+		w = append(w, "(c.agent_id = ? OR EXISTS (SELECT 1 FROM participants p WHERE p.chat_id = c.id AND p.user_id = ? AND p.role <> 'visitor'))")
+		args = append(args, f.AgentID, f.AgentID)
+	}
+	if len(f.States) > 0 {
+		w, args = append(w, "c.state IN ?"), append(args, f.States)
+	}
+	if v := strings.TrimSpace(f.Visitor); v != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(v)) + "%"
+		w = append(w, `(lower(c.visitor_name) LIKE ? ESCAPE '\' OR c.visitor_email_key LIKE ? ESCAPE '\')`)
+		args = append(args, pattern, pattern)
+	}
+	if s := f.Scope; s != nil {
+		own := "(c.agent_id = ? OR EXISTS (SELECT 1 FROM participants p WHERE p.chat_id = c.id AND p.user_id = ? AND p.role <> 'visitor'))"
+		if len(s.GroupIDs) > 0 {
+			w = append(w, "("+own+" OR c.connector_id IN (SELECT k.id FROM connectors k WHERE k.group_id IN ? AND k.tenant_id = ?))")
+			args = append(args, s.UserID, s.UserID, s.GroupIDs, f.TenantID)
+		} else {
+			w = append(w, own)
+			args = append(args, s.UserID, s.UserID)
+		}
+	}
+	return strings.Join(w, " AND "), args
+}
+
+// likeEscaper makes a user's text match literally inside a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ArchiveChats lists the chats f selects, newest first, at most limit of them (1..1000),
+// starting after the cursor. The next page starts after the last chat returned.
+func (s *Store) ArchiveChats(ctx context.Context, f ArchiveFilter, after ArchiveCursor, limit int) ([]Chat, error) {
+	if f.TenantID == 0 {
+		return nil, fmt.Errorf("store: archive: %w: no tenant", ErrInvalid)
+	}
+	limit = max(1, min(limit, 1000))
+	where, args := f.conditions()
+	if !after.IsZero() {
+		at := normTime(after.CreatedAt)
+		where += " AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))"
+		args = append(args, at, at, after.ID)
+	}
+	q := s.r.WithContext(ctx).Table("chats AS c").Where(where, args...).Order("c.created_at DESC, c.id DESC").Limit(limit)
+	out, err := findChats(q)
+	return out, wrap("archive", err)
+}
+
+// EachArchiveChat calls fn with every chat f selects, newest first, reading a page at a time,
+// so that an export of a year of chats streams without holding them. It stops at fn's first
+// error and returns it.
+func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Chat) error) error {
+	var after ArchiveCursor
+	const page = 500
+	for {
+		chats, err := s.ArchiveChats(ctx, f, after, page)
+		if err != nil {
+			return err
+		}
+		for _, c := range chats {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(chats) < page {
+			return nil
+		}
+		last := chats[len(chats)-1]
+		after = ArchiveCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+}
+
+// pgDenseMatches is the number of matching messages from which PostgreSQL's search reads
+// messages newest first instead of fetching every match through the word index.
+const pgDenseMatches = 3000
+
+// searchRow is one matching message as the search query reads it.
+type searchRow struct {
+	RID int64      `gorm:"column:rid"`
+	Msg messageRow `gorm:"embedded"`
+}
+
+// SearchMessages finds the messages of the chats f selects that contain every one of terms
+// (words; a term ending in "*" matches as a prefix on SQLite), newest first, at most limit
+// (1..200), continuing after the cursor a previous hit's Next gave ("" for the first page).
+// Terms must be words as [archive.Terms] makes them: letters and digits only. SQLite matches
+// through its FTS5 index with accents and case folded; PostgreSQL through each message's
+// tsvector, stemmed in its chat's language, against the words stemmed in English, German and
+// French and taken as written. An empty terms list finds nothing.
+func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []string, after string, limit int) ([]SearchHit, error) {
+	if f.TenantID == 0 {
+		return nil, fmt.Errorf("store: search: %w: no tenant", ErrInvalid)
+	}
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	limit = max(1, min(limit, 200))
+	where, args := f.conditions()
+	var q *gorm.DB
+	db := s.r.WithContext(ctx)
+	if s.dialect == DialectPostgres {
+		text := strings.Join(stripPrefixMarks(terms), " ")
+		const tsq = `(plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?))`
+		// The planner cannot tell a rare word from a common one, so the search asks the word
+		// index first how many messages match (up to a bound): few are fetched through the
+		// index and sorted; many are found faster by reading messages newest first.
+		var matches int64
+		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, pgDenseMatches).Scan(&matches).Error; err != nil {
+			return nil, wrap("search", err)
+		}
+		from := `messages m`
+		if matches < pgDenseMatches {
+			from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
+		}
+		sql := `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
+WHERE m.search @@ ` + tsq + ` AND ` + where
+		var a []any
+		if matches < pgDenseMatches {
+			a = append(a, text, text, text, text) // the index's query in FROM
+		}
+		a = append(append(a, text, text, text, text), args...)
+		if after != "" {
+			at, chatID, seq, err := parsePGCursor(after)
+			if err != nil {
+				return nil, err
+			}
+			sql += " AND (m.at, m.chat_id, m.seq) < (?, ?, ?)"
+			a = append(a, at, chatID, seq)
+		}
+		sql += " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?"
+		q = db.Raw(sql, append(a, limit)...)
+	} else {
+		sql := `SELECT messages_fts.rowid AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid CROSS JOIN chats c ON c.id = m.chat_id
+WHERE messages_fts MATCH ? AND ` + where
+		a := append([]any{ftsQuery(terms)}, args...)
+		if after != "" {
+			rid, err := strconv.ParseInt(after, 10, 64)
+			if err != nil || rid <= 0 {
+				return nil, fmt.Errorf("store: search: %w: bad cursor", ErrInvalid)
+			}
+			sql += " AND messages_fts.rowid < ?"
+			a = append(a, rid)
+		}
+		sql += " ORDER BY messages_fts.rowid DESC LIMIT ?"
+		q = db.Raw(sql, append(a, limit)...)
+	}
+	var rows []searchRow
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, wrap("search", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(rows))
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.Msg.ChatID] {
+			seen[r.Msg.ChatID] = true
+			ids = append(ids, r.Msg.ChatID)
+		}
+	}
+	chats, err := findChats(db.Where("id IN ? AND tenant_id = ?", ids, f.TenantID))
+	if err != nil {
+		return nil, wrap("search chats", err)
+	}
+	byID := make(map[string]Chat, len(chats))
+	for _, c := range chats {
+		byID[c.ID] = c
+	}
+	out := make([]SearchHit, 0, len(rows))
+	for _, r := range rows {
+		c, ok := byID[r.Msg.ChatID]
+		if !ok {
+			continue // deleted between the two reads
+		}
+		m := r.Msg.domain()
+		next := strconv.FormatInt(r.RID, 10)
+		if s.dialect == DialectPostgres {
+			next = m.At.UTC().Format(time.RFC3339Nano) + "|" + m.ChatID + "|" + strconv.FormatUint(m.Seq, 10)
+		}
+		out = append(out, SearchHit{Message: m, Chat: c, Next: next})
+	}
+	return out, nil
+}
+
+// ftsQuery is terms as an FTS5 query: each term a quoted string (so that no word is read
+// as an operator such as NEAR, AND or a column name), all of them required; a term ending
+// in "*" is a prefix.
+func ftsQuery(terms []string) string {
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		prefix := strings.HasSuffix(t, "*")
+		t = strings.TrimRight(t, "*")
+		if t == "" {
+			continue
+		}
+		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		if prefix {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " ")
+}
+
+// stripPrefixMarks drops the "*" of prefix terms, which PostgreSQL's plain queries do not have.
+func stripPrefixMarks(terms []string) []string {
+	out := make([]string, 0, len(terms))
+	for _, t := range terms {
+		if t = strings.TrimRight(t, "*"); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// parsePGCursor reads the cursor of a PostgreSQL search hit: time|chat|seq.
+func parsePGCursor(s string) (time.Time, string, uint64, error) {
+	bad := fmt.Errorf("store: search: %w: bad cursor", ErrInvalid)
+	parts := strings.Split(s, "|")
+	if len(parts) != 3 {
+		return time.Time{}, "", 0, bad
+	}
+	at, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil {
+		return time.Time{}, "", 0, bad
+	}
+	seq, err := strconv.ParseUint(parts[2], 10, 63)
+	if err != nil {
+		return time.Time{}, "", 0, bad
+	}
+	return at, parts[1], seq, nil
+}

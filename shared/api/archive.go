@@ -1,0 +1,60 @@
+package api
+
+import "time"
+
+// The agent app's history: an agent's own chats (and, for supervisors, their groups'),
+// newest first, searchable, each with its transcript.
+const (
+	// ArchivePath lists chats (GET, query: q, from, to, state, visitor, after) as an [Archive].
+	ArchivePath = "/api/archive"
+	// ArchiveChatPath + chat id answers one chat's transcript as an [ArchiveTranscript].
+	ArchiveChatPath = "/api/archive/"
+)
+
+// Archive is one page of the history: chats when no search was given, otherwise the
+// messages that matched. Next is the "after" value of the following page ("" on the last).
+type Archive struct {
+	Chats []ArchiveChat `json:"chats"`
+	Hits  []ArchiveHit  `json:"hits"`
+	Next  string        `json:"next,omitempty"`
+}
+
+// ArchiveChat is a chat as the history lists it.
+type ArchiveChat struct {
+	ID        string    `json:"id"`
+	Visitor   string    `json:"visitor"`
+	Email     string    `json:"email,omitempty"`
+	Connector string    `json:"connector,omitempty"`
+	Agent     string    `json:"agent,omitempty"`
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+	ClosedAt  time.Time `json:"closed_at,omitempty"`
+}
+
+// ArchiveHit is a message that matched a search. Snippet is HTML: the message's text around
+// the match, escaped, with the matching words in <mark>; nothing else in it is markup.
+type ArchiveHit struct {
+	Chat     ArchiveChat `json:"chat"`
+	Name     string      `json:"name,omitempty"`
+	At       time.Time   `json:"at"`
+	Internal bool        `json:"internal,omitempty"`
+	Snippet  string      `json:"snippet"`
+}
+
+// ArchiveTranscript is everything that happened in one chat, in order.
+type ArchiveTranscript struct {
+	Chat  ArchiveChat   `json:"chat"`
+	Lines []ArchiveLine `json:"lines"`
+}
+
+// ArchiveLine is one line of a transcript. System marks Parley's own lines (joins, state
+// changes, survey answers); Internal lines were seen by agents only.
+type ArchiveLine struct {
+	Sender   string    `json:"sender"`
+	Role     string    `json:"role"`
+	At       time.Time `json:"at"`
+	Text     string    `json:"text,omitempty"`
+	File     string    `json:"file,omitempty"`
+	System   bool      `json:"system,omitempty"`
+	Internal bool      `json:"internal,omitempty"`
+}
