@@ -123,6 +123,9 @@ type Store struct {
 
 	gc        *committer
 	closeOnce sync.Once
+	// linked maps an open chat's id to the identity key it was last linked to its contact
+	// with (contacts.go).
+	linked sync.Map
 	closeErr  error
 }
 
