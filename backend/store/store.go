@@ -125,8 +125,8 @@ type Store struct {
 	closeOnce sync.Once
 	// linked maps an open chat's id to the identity key it was last linked to its contact
 	// with (contacts.go).
-	linked sync.Map
-	closeErr  error
+	linked   sync.Map
+	closeErr error
 }
 
 const (
