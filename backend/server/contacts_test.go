@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/contact"
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
@@ -32,22 +31,7 @@ func TestContactsEndToEnd(t *testing.T) {
 		u := env.DemoUser(t, "agent", 0)
 		token := env.Login(t, u.Login, u.Password)
 		chatFrom := func(visitorID string, req protocol.ChatRequest) string {
-			v, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{IDPrefix: visitorID + req.Question + "-"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer v.Drop()
-			if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, VisitorID: visitorID}); err != nil {
-				t.Fatal(err)
-			}
-			ack, err := v.Call(ctx, "", &req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := ack.Body.(*protocol.Ack).Chat
-			if _, err := v.Call(ctx, id, &protocol.Close{}); err != nil {
-				t.Fatal(err)
-			}
+			_, id := env.VisitorChat(t, visitorID, req, true)
 			return id
 		}
 		// linkOf waits until the store linked the chat (it does so right after the commit).
