@@ -130,3 +130,21 @@ func (a *App) saveContact(ctx app.Context, p *previousState, id int64) {
 		})
 	})
 }
+
+// withoutSignature leaves out the user id's signature, which says nothing to an agent: the
+// contact panel shows whether it was valid.
+func withoutSignature(pdata map[string]string) map[string]string {
+	if _, ok := pdata[pdataUserHash]; !ok {
+		return pdata
+	}
+	out := make(map[string]string, len(pdata))
+	for k, v := range pdata {
+		if k != pdataUserHash {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// pdataUserHash is the pdata key of the signature (backend/contact.PDataUserHash).
+const pdataUserHash = "user_hash"

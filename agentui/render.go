@@ -556,7 +556,7 @@ func (a *App) renderDetails() app.UI {
 				}),
 			)
 		}),
-		dataBlock(t.T("Identity data (pdata)"), v.PData),
+		dataBlock(t.T("Identity data (pdata)"), withoutSignature(v.PData)),
 		dataBlock(t.T("Extra data (udata)"), v.UData),
 		renderFields(t, c),
 		a.renderVisitorContact(prev),

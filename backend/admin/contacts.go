@@ -254,3 +254,30 @@ func identitySnippet(d identityData) string {
   };
 </script>`
 }
+
+// mergeLine says in one sentence what a merge did: which contact, by whom or why, and the
+// identities it brought.
+func mergeLine(m store.ContactMerge, users map[int64]string) string {
+	var b strings.Builder
+	b.WriteString("contact no. " + i64(m.MergedID))
+	if m.MergedName != "" {
+		b.WriteString(" (" + m.MergedName + ")")
+	}
+	switch n := users[m.ByUserID]; {
+	case m.ByUserID == 0:
+		b.WriteString(" was merged automatically: " + m.Reason)
+	case n != "":
+		b.WriteString(" was merged by " + n)
+	default:
+		b.WriteString(" was merged by user " + i64(m.ByUserID))
+	}
+	for k, i := range m.Identities {
+		if k == 0 {
+			b.WriteString(", bringing ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(kindLabel(i.Kind) + " " + i.Value)
+	}
+	return b.String() + "."
+}
