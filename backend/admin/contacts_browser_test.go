@@ -29,18 +29,7 @@ func TestContactsInChromium(t *testing.T) {
 	env.VisitorChat(t, "browser-2", protocol.ChatRequest{Name: "Ann Lee", Email: "ann@example.com", Question: "Where is my order?"}, true)
 	_, third := env.VisitorChat(t, "browser-1", protocol.ChatRequest{Name: "Ann", Email: "ann@example.com", Question: "Back again"}, true)
 	_, bobChat := env.VisitorChat(t, "browser-9", protocol.ChatRequest{Name: "Bob Ray", Email: "bob@example.com", Question: "Hello"}, true)
-	waitLinked := func(chatID string) store.ChatContact {
-		for {
-			if l, err := st.ChatContact(ctx, env.Demo.TenantID, chatID); err == nil {
-				return l
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("chat %s not linked", chatID)
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}
+	waitLinked := func(chatID string) store.ChatContact { return env.ChatContact(t, chatID) }
 	ann := waitLinked(third)
 	waitLinked(first)
 	bob := waitLinked(bobChat)

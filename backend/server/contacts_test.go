@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/parleychat/parley/backend/contact"
 	"github.com/parleychat/parley/backend/servertest"
@@ -34,21 +33,7 @@ func TestContactsEndToEnd(t *testing.T) {
 			_, id := env.VisitorChat(t, visitorID, req, true)
 			return id
 		}
-		// linkOf waits until the store linked the chat (it does so right after the commit).
-		linkOf := func(chatID string) store.ChatContact {
-			t.Helper()
-			for {
-				l, err := st.ChatContact(ctx, env.Demo.TenantID, chatID)
-				if err == nil {
-					return l
-				}
-				select {
-				case <-ctx.Done():
-					t.Fatalf("chat %s was never linked to a contact: %v", chatID, err)
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
-		}
+		linkOf := func(chatID string) store.ChatContact { return env.ChatContact(t, chatID) }
 		do := func(method, path string, body []byte, contentType string) (int, []byte) {
 			t.Helper()
 			req, _ := http.NewRequestWithContext(ctx, method, env.URL+path, bytes.NewReader(body))

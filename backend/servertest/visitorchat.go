@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -41,4 +42,23 @@ func (e *Env) VisitorChat(t testing.TB, visitorID string, req protocol.ChatReque
 		}
 	}
 	return c, id
+}
+
+// ChatContact waits until the store linked the demo tenant's chat to its contact (it does so
+// right after the chat's commit) and returns the link.
+func (e *Env) ChatContact(t testing.TB, chatID string) store.ChatContact {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		l, err := e.Server.Store().ChatContact(ctx, e.Demo.TenantID, chatID)
+		if err == nil {
+			return l
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("chat %s was never linked to a contact: %v", chatID, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
