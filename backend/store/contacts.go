@@ -197,6 +197,13 @@ func (s *Store) linkChats(chats []Chat) {
 // by the rules of package contact. The store calls it after each commit of a chat whose
 // identities changed; it is safe to call at any time and again.
 func (s *Store) LinkChat(ctx context.Context, c Chat) error {
+	// Most writes of a chat change its state, not what it says about its visitor: those cost
+	// no reading at all.
+	raw := strings.Join([]string{c.VisitorID, c.VisitorEmail, c.VisitorPhone, c.CustomerID, c.PData[contact.PDataUserID],
+		c.PData[contact.PDataUserHash], c.PData[contact.PDataJtelUser], c.PData["email"]}, "\x00")
+	if k, ok := s.linked.Load(c.ID); ok && k == raw {
+		return nil
+	}
 	secret, err := s.IdentitySecret(ctx, c.ConnectorID)
 	if err != nil {
 		return err
@@ -207,12 +214,9 @@ func (s *Store) LinkChat(ctx context.Context, c Chat) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if k, ok := s.linked.Load(c.ID); ok && k == key {
-		return nil
-	}
 	var cur contactChatRow
 	if err := s.r.WithContext(ctx).Take(&cur, "chat_id = ?", c.ID).Error; err == nil && cur.IdentKey == key {
-		s.remember(c, key)
+		s.remember(c, raw)
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
@@ -220,7 +224,7 @@ func (s *Store) LinkChat(ctx context.Context, c Chat) error {
 		// Two nodes racing past the tenant lock cannot happen; a unique clash still says
 		// someone else just wrote the same identity: read again and decide again.
 		if err == nil {
-			s.remember(c, key)
+			s.remember(c, raw)
 		}
 		if err == nil || !errors.Is(err, gorm.ErrDuplicatedKey) || attempt == 2 {
 			return wrap("link chat to contact", err)
@@ -228,8 +232,8 @@ func (s *Store) LinkChat(ctx context.Context, c Chat) error {
 	}
 }
 
-// remember keeps the identity key a chat was linked with while it is open, so that its many
-// writes (state changes, each committed whole) cost no reading.
+// remember keeps what a chat said about its visitor when it was linked, while it is open, so
+// that its many writes (state changes, each committed whole) cost no reading.
 func (s *Store) remember(c Chat, key string) {
 	if c.State == stateClosed {
 		s.linked.Delete(c.ID)

@@ -123,8 +123,8 @@ type Store struct {
 
 	gc        *committer
 	closeOnce sync.Once
-	// linked maps an open chat's id to the identity key it was last linked to its contact
-	// with (contacts.go).
+	// linked maps an open chat's id to what it said about its visitor when it was last
+	// linked to its contact (contacts.go).
 	linked   sync.Map
 	closeErr error
 }
