@@ -82,6 +82,13 @@ func testContactLinkAndMerge(t *testing.T, b backend) {
 	if again.ContactID != c.ID {
 		t.Fatal("a returning Alice is not Alice")
 	}
+	// A message Alice left when nobody was there is on her timeline as such.
+	left := linked(t, s, ten.ID, k.ID, func(c *Chat) {
+		c.VisitorEmail, c.State, c.CloseCause = "alice@example.com", stateClosed, CloseCauseLeftMessage
+	})
+	if tl := must[[]TimelineEntry](t)(s.ContactTimeline(ctx, ten.ID, c.ID, 0)); len(tl) != 5 || !tl[0].Left || tl[0].Chat.ID != left.ChatID {
+		t.Fatalf("timeline with a left message: %+v", tl)
+	}
 	// A shared browser: Bob on Alice's browser is not Alice.
 	bob := linked(t, s, ten.ID, k.ID, func(c *Chat) { c.VisitorID = "v1"; c.VisitorEmail = "bob@example.com" })
 	if bob.ContactID == c.ID {
@@ -96,8 +103,8 @@ func testContactLinkAndMerge(t *testing.T, b backend) {
 	if len(merges) != 2 || merges[0].ByUserID != 7 || merges[0].MergedID != bob.ContactID {
 		t.Fatalf("merges after manual merge %+v", merges)
 	}
-	if n := len(must[[]TimelineEntry](t)(s.ContactTimeline(ctx, ten.ID, c.ID, 0))); n != 5 {
-		t.Fatalf("timeline after manual merge has %d chats, want 5", n)
+	if n := len(must[[]TimelineEntry](t)(s.ContactTimeline(ctx, ten.ID, c.ID, 0))); n != 6 {
+		t.Fatalf("timeline after manual merge has %d chats, want 6", n)
 	}
 }
 
@@ -258,5 +265,48 @@ func testContactEditAndSearch(t *testing.T, b backend) {
 			t.Errorf("search %q: %d contacts, want %d", q, p.Total, want)
 		}
 	}
-	_ = time.Second
+}
+
+// BenchmarkLinkChat measures linking a new chat to its contact on SQLite: every other chat
+// shares a browser with the one before under another e-mail address (found, kept apart).
+// Run with: go test ./backend/store/ -run '^$' -bench LinkChat
+func BenchmarkLinkChat(b *testing.B) {
+	s := openStore(b, sqliteConfig(b))
+	ten, err := s.CreateTenant(ctx, Tenant{Name: "T"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	chats := make([]Chat, b.N)
+	for i := range chats {
+		chats[i] = Chat{ID: NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "queued", CreatedAt: now().Add(time.Duration(i) * time.Millisecond),
+			VisitorID: fmt.Sprintf("v%d", i/2), VisitorEmail: fmt.Sprintf("p%d@example.com", i)}
+	}
+	for i := range chats {
+		if err := s.Commit(ctx, Write{Chat: &chats[i]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The committer links them as they are written: wait for that, then start from no contacts.
+	for {
+		var n int64
+		if err := s.r.Model(&contactChatRow{}).Count(&n).Error; err != nil {
+			b.Fatal(err)
+		}
+		if n == int64(len(chats)) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, table := range []string{"contact_chats", "contact_identities", "contact_merges", "contacts"} {
+		if err := s.w.Exec("DELETE FROM " + table).Error; err != nil {
+			b.Fatal(err)
+		}
+	}
+	s.linked.Clear()
+	b.ResetTimer()
+	for i := range chats {
+		if err := s.LinkChat(ctx, chats[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
