@@ -148,14 +148,8 @@
     if (typeof cfg.beforeChat === 'function') {
       try { cfg.beforeChat(cfg); } catch (e) { if (w.console) console.error(e); }
     }
-    // A signed user id (identity verification) travels in pdata, where the server checks it.
-    var pdata = cfg.pdata;
-    if (cfg.userId) {
-      pdata = {};
-      for (var k in cfg.pdata || {}) pdata[k] = cfg.pdata[k];
-      pdata.user_id = String(cfg.userId);
-      pdata.user_hash = String(cfg.userHash || '');
-    }
+    // A signed user id goes in pdata; the server checks it.
+    var pdata = cfg.userId ? Object.assign({}, cfg.pdata, {user_id: '' + cfg.userId, user_hash: '' + (cfg.userHash || '')}) : cfg.pdata;
     var conf = {
       c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: pdata, udata: cfg.udata,
       texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv,
