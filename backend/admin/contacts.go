@@ -245,14 +245,14 @@ func contactName(k store.Contact) string {
 
 // identitySnippet is the embed example with a signed user id.
 func identitySnippet(d identityData) string {
-	return `<script src="` + d.Base + `/widget.js" data-connector="` + d.Conn.Hash + `" async></script>
-<script>
+	return `<script>
   window.parleyConfig = {
     hash: '` + d.Conn.Hash + `',
     userId: '4711',               // the signed-in user's id
     userHash: '<HMAC made on your server>'
   };
-</script>`
+</script>
+<script src="` + d.Base + `/widget.js" data-connector="` + d.Conn.Hash + `" async></script>`
 }
 
 // mergeLine says in one sentence what a merge did: which contact, by whom or why, and the
