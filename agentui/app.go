@@ -155,6 +155,8 @@ type previousState struct {
 	loading bool
 	err     string
 	data    desk.Previous
+	// contact is the contact panel's editing state (contact.go).
+	contact contactEdit
 }
 
 // New returns the app on the browser's platform.

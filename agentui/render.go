@@ -556,9 +556,10 @@ func (a *App) renderDetails() app.UI {
 				}),
 			)
 		}),
-		dataBlock(t.T("Identity data (pdata)"), v.PData),
+		dataBlock(t.T("Identity data (pdata)"), withoutSignature(v.PData)),
 		dataBlock(t.T("Extra data (udata)"), v.UData),
 		renderFields(t, c),
+		a.renderVisitorContact(prev),
 		app.H2().Text(t.T("Earlier chats")),
 		a.renderPrevious(prev),
 	)

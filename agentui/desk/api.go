@@ -24,7 +24,7 @@ const PreviousLimit = api.PreviousLimit
 // Trim keeps the newest PreviousLimit messages over all chats, in case a server sends more.
 func Trim(p Previous) Previous {
 	left := PreviousLimit
-	out := Previous{}
+	out := Previous{Contact: p.Contact}
 	for _, c := range p.Chats { // newest chat first
 		if left <= 0 {
 			break

@@ -148,8 +148,10 @@
     if (typeof cfg.beforeChat === 'function') {
       try { cfg.beforeChat(cfg); } catch (e) { if (w.console) console.error(e); }
     }
+    // A signed user id goes in pdata; the server checks it.
+    var pdata = cfg.userId ? Object.assign({}, cfg.pdata, {user_id: '' + cfg.userId, user_hash: '' + (cfg.userHash || '')}) : cfg.pdata;
     var conf = {
-      c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: cfg.pdata, udata: cfg.udata,
+      c: cfg.hash, page: location.href, ref: d.referrer, lang: cfg.lang, pdata: pdata, udata: cfg.udata,
       texts: cfg.texts, showWaitTime: cfg.showWaitTime, hideAgentName: cfg.hideAgentName, ws: cfg.wsUri, inv: inv,
       embed: cfg.embed
     };

@@ -185,6 +185,7 @@ func Register(r fiber.Router, opts Options) {
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)
 	h.registerArchive(g, sup)
+	h.contactRoutes(g, sup, adm)
 	g.Get("/api/chats/:id/decisions", sup, h.decisions)
 
 	g.Use(func(c *fiber.Ctx) error {

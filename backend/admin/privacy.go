@@ -94,7 +94,7 @@ func (h *handlers) privacyExport(c *fiber.Ctx) error {
 			return err
 		}
 		if len(recs) == 0 {
-			qf.Message = "Nothing is stored under this " + kindLabel(id.Kind) + ": no chats or left messages were found."
+			qf.Message = "Nothing is stored under this " + privacyKindLabel(id.Kind) + ": no chats or left messages were found."
 		}
 	}
 	if !qf.OK() {
@@ -151,7 +151,7 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 			}
 		}
 		if len(chats) == 0 {
-			qf.Message = "Nothing is stored under this " + kindLabel(qf.Get("kind")) + ": no chats or left messages were found."
+			qf.Message = "Nothing is stored under this " + privacyKindLabel(qf.Get("kind")) + ": no chats or left messages were found."
 			return h.privacyPage(c, fiber.StatusUnprocessableEntity, retentionForm(pol), qf, d)
 		}
 		return h.privacyPage(c, fiber.StatusOK, retentionForm(pol), qf, d)
@@ -164,8 +164,8 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 	return c.Redirect("/admin/privacy?erased="+strconv.Itoa(er.Chats)+"&kept="+strconv.Itoa(er.OpenKept), fiber.StatusSeeOther)
 }
 
-// kindLabel names an identity kind in a sentence.
-func kindLabel(kind string) string {
+// privacyKindLabel names an identity kind in a sentence.
+func privacyKindLabel(kind string) string {
 	switch kind {
 	case privacy.KindVisitorID:
 		return "visitor id"

@@ -39,6 +39,8 @@ type Store interface {
 	CannedResponses(ctx context.Context, tenantID int64) ([]store.CannedResponse, error)
 	// The transcript reads the chat's tenant, participants, survey fields and events.
 	transcript.Store
+	// The contact panel reads and edits the chat's contact.
+	ContactStore
 }
 
 // Options configure the API.
@@ -74,6 +76,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	g.Post("/logout", h.logout)
 	g.Get("/me", h.me)
 	g.Get("/chats/:id/previous", h.previous)
+	g.Post("/contacts/:id", h.contactSave)
 	g.Get("/canned", h.canned)
 	if opts.Colleagues != nil {
 		g.Get(strings.TrimPrefix(api.ColleaguesPath, "/api"), h.colleagues)
@@ -164,7 +167,7 @@ func (h handlers) signedIn(c *fiber.Ctx) (store.User, bool) {
 	return u, true
 }
 
-// previous answers a visitor's earlier chats (by e-mail or customer id) with their last
+// previous answers a visitor's contact and earlier chats (its timeline) with their last
 // messages, for an agent of the chat's tenant.
 func (h handlers) previous(c *fiber.Ctx) error {
 	u, ok := h.signedIn(c)
@@ -182,10 +185,14 @@ func (h handlers) previous(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")
 	}
 	out := api.Previous{Chats: []api.PreviousChat{}}
-	if cur.VisitorEmail == "" && cur.CustomerID == "" && cur.VisitorID == "" {
-		return c.JSON(out)
+	info, chats, err := h.contactTimeline(ctx, cur)
+	out.Contact = info
+	if err == nil && info == nil {
+		if cur.VisitorEmail == "" && cur.CustomerID == "" && cur.VisitorID == "" {
+			return c.JSON(out)
+		}
+		chats, err = h.st.ChatsOfVisitor(ctx, u.TenantID, store.Visitor{Email: cur.VisitorEmail, CustomerID: cur.CustomerID, VisitorID: cur.VisitorID}, 20)
 	}
-	chats, err := h.st.ChatsOfVisitor(ctx, u.TenantID, store.Visitor{Email: cur.VisitorEmail, CustomerID: cur.CustomerID, VisitorID: cur.VisitorID}, 20)
 	if err != nil {
 		h.opts.Logger.Error("previous chats", "err", err)
 		return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "could not read earlier chats; try again")

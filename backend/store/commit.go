@@ -407,6 +407,7 @@ func (c *committer) flush(batch []commitItem) {
 		c.batches.Add(1)
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))
+	defer c.s.linkChats(committedChats(batch, errs))
 	for i := range batch {
 		if errs[i] != nil {
 			c.failed.Add(uint64(len(batch[i].ws)))

@@ -170,6 +170,10 @@ ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT
 	// Messages are found by their words (the archive's search): SQLite keeps an FTS5 index,
 	// PostgreSQL a tsvector per message in its chat's language; chats are listed newest first.
 	{version: 15, name: "message search", up: sqlFiles("0015_search")},
+	// Contacts: one per customer, found by the identities chats carry (package contact), the
+	// link of each chat to its contact, the record of merges, and each connector's secret for
+	// signed user ids.
+	{version: 16, name: "contacts", up: sqlFiles("0016_contacts")},
 	// Tenants keep chats, left messages and the admin audit log only as long as they choose
 	// (package retention), and every state-changing admin request is recorded in the audit
 	// log (package audit). A tenant without a policy row keeps chats forever and audit

@@ -36,6 +36,7 @@ var notSettings = map[string]string{
 	"EnqueueMail":          "an outbox message, not configuration",
 	"EnqueueChatMail":      "an outbox message and a chat's visitor address, not configuration",
 	"SaveMailSettings":     "nothing caches the SMTP settings: the outbox reads them at every attempt",
+	"UpdateContact":        "a customer's record, not configuration: nothing caches contacts",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store

@@ -123,7 +123,10 @@ type Store struct {
 
 	gc        *committer
 	closeOnce sync.Once
-	closeErr  error
+	// linked maps an open chat's id to what it said about its visitor when it was last
+	// linked to its contact (contacts.go).
+	linked   sync.Map
+	closeErr error
 }
 
 const (

@@ -35,11 +35,12 @@ type Canned struct {
 	Text   string `json:"text"`
 }
 
-// Previous is the answer of GET /api/chats/{id}/previous: the visitor's earlier chats (found
-// by e-mail or customer id), newest first, holding together at most the last PreviousLimit
-// messages.
+// Previous is the answer of GET /api/chats/{id}/previous: the visitor's contact and earlier
+// chats (its timeline; without a contact yet, found by e-mail, customer id or visitor id),
+// newest first, holding together at most the last PreviousLimit messages.
 type Previous struct {
-	Chats []PreviousChat `json:"chats"`
+	Contact *ContactInfo   `json:"contact,omitempty"`
+	Chats   []PreviousChat `json:"chats"`
 }
 
 // PreviousChat is one earlier chat of the same visitor.
