@@ -26,7 +26,7 @@ var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 const maxSeconds = 86400
 
 // weekdayLabels name store.Weekdays for people, in the same order.
-var weekdayLabels = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+var weekdayLabels = [7]string{msgKey("Sunday"), msgKey("Monday"), msgKey("Tuesday"), msgKey("Wednesday"), msgKey("Thursday"), msgKey("Friday"), msgKey("Saturday")}
 
 // weekOrder lists the weekdays Monday first, as the form shows them.
 var weekOrder = []int{1, 2, 3, 4, 5, 6, 0}
@@ -129,7 +129,7 @@ func (h *handlers) connectorPage(c *fiber.Ctx, status int, conn store.Connector,
 	if err != nil {
 		return err
 	}
-	title := "New connector"
+	title := msgKey("New connector")
 	if conn.ID != 0 {
 		title = conn.Name
 	}
@@ -216,7 +216,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		n := origin.Of(o)
 		host := strings.TrimPrefix(strings.TrimPrefix(n, "https://"), "http://")
 		if n == "" || strings.ContainsAny(host, " ;'\"/") || strings.Contains(host[min(1, len(host)):], "*") {
-			f.Errors["allowed_origins"] = fmt.Sprintf("%q is not a site origin like https://shop.example.com or https://*.example.com.", o)
+			f.errorf("allowed_origins", "{0} is not a site origin like https://shop.example.com or https://*.example.com.", strconv.Quote(o))
 			continue
 		}
 		if !slices.Contains(conn.AllowedOrigins, n) {
@@ -240,7 +240,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		}
 		for _, d := range f.Lines("closed_dates") {
 			if _, err := time.Parse(time.DateOnly, d); err != nil {
-				f.Errors["closed_dates"] = fmt.Sprintf("%q is not a date like 2026-12-25.", d)
+				f.errorf("closed_dates", "{0} is not a date like 2026-12-25.", strconv.Quote(d))
 				continue
 			}
 			hours.Closed = append(hours.Closed, d)
@@ -444,7 +444,7 @@ func lineCol(src string, off int64) (int, int) {
 }
 
 func (h *handlers) textsPage(c *fiber.Ctx, status int, conn store.Connector, f *Form) error {
-	p := h.page(c, "Texts of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "Texts of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, status, textsPage(p, textsData{Conn: conn, Keys: texts.Keys, Langs: texts.Languages, Defaults: texts.Defaults()}, f))
 }
