@@ -22,7 +22,7 @@ import (
 var messageArgs = map[string][]int{
 	"tr": {1}, "T": {0}, "trn": {1, 2}, "N": {0, 1}, "msgKey": {0}, "errorf": {1},
 	"input": {2, 3}, "number": {2, 3}, "textarea": {2, 3}, "checkbox": {2, 3}, "selectField": {2, 3},
-	"submit": {0}, "yesNo": {1, 2}, "surveyTable": {2, 3}, "page": {1}, "fail": {2},
+	"submit": {0}, "yesNo": {1, 2}, "fieldHelp": {2}, "surveyTable": {2, 3}, "page": {1}, "fail": {2},
 }
 
 // literalOnly are the functions whose messages must be string literals: the others take
