@@ -323,7 +323,8 @@ func (a *App) applyLang() {
 	}
 }
 
-// onLang switches the app's language at once and keeps the choice on this device.
+// onLang switches the app's language at once, keeps the choice on this device and, for a
+// language (not "Automatic"), as the agent's setting on the server.
 func (a *App) onLang(ctx app.Context, act app.Action) {
 	lang, _ := act.Value.(string)
 	if lang != "" {
@@ -332,6 +333,7 @@ func (a *App) onLang(ctx app.Context, act app.Action) {
 	a.langChoice = lang
 	_ = ctx.LocalStorage().Set(keyLang, lang)
 	a.changed(ctx)
+	a.saveLang(ctx, lang)
 }
 
 // checkSession asks the server whether the session cookie is still good.

@@ -13,9 +13,9 @@
 package catalog
 
 import (
-	"strings"
 	"time"
 
+	"github.com/parleychat/parley/shared/i18n"
 	"github.com/parleychat/parley/shared/numfmt"
 )
 
@@ -40,18 +40,7 @@ var tables = map[string]map[string]string{"de": de, "fr": fr}
 // Match picks the app's language from preferences in order (the agent's choice, their
 // setting on the server, the browser's languages; BCP 47 tags such as "de-AT"): the first
 // the app speaks, else English.
-func Match(prefs ...string) string {
-	for _, p := range prefs {
-		b, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(p)), "-")
-		b, _, _ = strings.Cut(b, "_")
-		for _, l := range Languages {
-			if b == l {
-				return l
-			}
-		}
-	}
-	return "en"
-}
+func Match(prefs ...string) string { return i18n.Match(Languages, prefs...) }
 
 // Translations returns a copy of a language's table (English message to translation; empty
 // for English), so that a browser test can check that a page in that language shows none of
@@ -99,7 +88,7 @@ func (p Printer) T(msg string, args ...string) string {
 // "{1}" on. French uses the singular for 0 and 1, English and German for 1 only.
 func (p Printer) N(one, other string, n int, args ...string) string {
 	msg := other
-	if n == 1 || (p.Lang() == "fr" && n == 0) {
+	if i18n.One(p.Lang(), int64(n)) {
 		msg = one
 	}
 	if s, ok := p.m[msg]; ok {
@@ -108,28 +97,8 @@ func (p Printer) N(one, other string, n int, args ...string) string {
 	return fill(msg, append([]string{p.Int(int64(n))}, args...))
 }
 
-// fill replaces "{i}" with args[i].
-func fill(msg string, args []string) string {
-	if len(args) == 0 || !strings.Contains(msg, "{") {
-		return msg
-	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(msg, '{')
-		if i < 0 || i+2 >= len(msg) || msg[i+2] != '}' || msg[i+1] < '0' || msg[i+1] > '9' || int(msg[i+1]-'0') >= len(args) {
-			if i < 0 {
-				b.WriteString(msg)
-				return b.String()
-			}
-			b.WriteString(msg[:i+1])
-			msg = msg[i+1:]
-			continue
-		}
-		b.WriteString(msg[:i])
-		b.WriteString(args[msg[i+1]-'0'])
-		msg = msg[i+3:]
-	}
-}
+// fill replaces "{i}" with args[i] (see [i18n.Fill]).
+func fill(msg string, args []string) string { return i18n.Fill(msg, args) }
 
 // Int formats a count with the language's digit grouping.
 func (p Printer) Int(n int64) string { return numfmt.Int(p.Lang(), n) }

@@ -91,7 +91,7 @@ func Register(r fiber.Router, opts Options) {
 
 	g := r.Group("/admin", h.securityHeaders)
 	g.Get("/static/:file", serveStatic)
-	g.Use(h.session, h.checkCSRF, h.auditMiddleware(), h.applied)
+	g.Use(h.session, h.language, h.checkCSRF, h.auditMiddleware(), h.applied)
 
 	g.Get("/login", h.loginPage)
 	g.Post("/login", h.login)
@@ -100,6 +100,7 @@ func Register(r fiber.Router, opts Options) {
 
 	agent, sup, adm, super := h.need(roleAgent), h.need(roleSupervisor), h.need(roleAdmin), h.need(roleSuperAdmin)
 
+	g.Post("/lang", agent, h.langSave)
 	g.Get("/profile", agent, h.profile)
 	g.Post("/profile", agent, h.profileSave)
 	g.Post("/profile/password", agent, h.profilePassword)

@@ -148,14 +148,7 @@ func (c *client) do(t *testing.T, method, path string, form url.Values, token st
 	if c.cookie != "" {
 		req.Header.Set("Cookie", c.cookie)
 	}
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 20 * time.Second}
-	resp, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location")}
+	return send(t, req)
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -133,4 +134,4 @@ func auditOutcome(code int) string {
 }
 
 // auditWhen formats an entry's time in UTC, as the filter's dates are.
-func auditWhen(t time.Time) string { return mailWhen(t, time.UTC) }
+func auditWhen(ctx context.Context, t time.Time) string { return mailWhenIn(ctx, t, time.UTC) }

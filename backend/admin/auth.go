@@ -166,7 +166,7 @@ func (h *handlers) need(level int) fiber.Handler {
 			return c.Redirect("/admin/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 		}
 		if s.Level < level {
-			return h.fail(c, fiber.StatusForbidden, "Your role ("+s.User.Role+") may not open this page. Ask an administrator if you need it.")
+			return h.fail(c, fiber.StatusForbidden, tr(c.UserContext(), "Your role ({0}) may not open this page. Ask an administrator if you need it.", roleName(c.UserContext(), s.User.Role)))
 		}
 		if level >= roleSupervisor && level < roleSuperAdmin && s.Tenant.ID == 0 {
 			return h.fail(c, fiber.StatusConflict, "There is no tenant yet. Create one under Tenants first.")
@@ -241,10 +241,10 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	case errors.As(err, &limited):
 		h.log.Info("admin sign-in refused", "ip", c.IP(), "reason", limited.Error())
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
-		return h.loginRefused(c, fiber.StatusTooManyRequests, sentence(limited.Error()))
+		return h.loginRefused(c, fiber.StatusTooManyRequests, limitedMessage(c.UserContext(), limited))
 	case errors.Is(err, signin.ErrWrong):
 		h.log.Info("admin sign-in failed", "ip", c.IP())
-		f.Message = sentence(err.Error())
+		f.Message = msgKey("The login or password is wrong.")
 		return h.renderLogin(c, fiber.StatusUnauthorized, f)
 	case err != nil:
 		return err

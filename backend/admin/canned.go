@@ -98,7 +98,7 @@ func (h *handlers) tenantFolder(c *fiber.Ctx, d cannedData) (store.CannedFolder,
 }
 
 func (h *handlers) folderPage(c *fiber.Ctx, status int, d cannedData, f *Form) error {
-	p := h.page(c, "Folder "+d.Folder.Name, "canned")
+	p := h.page(c, tr(c.UserContext(), "Folder {0}", d.Folder.Name), "canned")
 	p.Back, p.BackLabel = "/admin/canned", "Canned responses"
 	return render(c, status, folderPage(p, d, f))
 }

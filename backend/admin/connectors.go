@@ -2,7 +2,6 @@ package admin
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,7 +22,7 @@ var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 const maxSeconds = 86400
 
 // weekdayLabels name store.Weekdays for people, in the same order.
-var weekdayLabels = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+var weekdayLabels = [7]string{msgKey("Sunday"), msgKey("Monday"), msgKey("Tuesday"), msgKey("Wednesday"), msgKey("Thursday"), msgKey("Friday"), msgKey("Saturday")}
 
 // weekOrder lists the weekdays Monday first, as the form shows them.
 var weekOrder = []int{1, 2, 3, 4, 5, 6, 0}
@@ -126,7 +125,7 @@ func (h *handlers) connectorPage(c *fiber.Ctx, status int, conn store.Connector,
 	if err != nil {
 		return err
 	}
-	title := "New connector"
+	title := msgKey("New connector")
 	if conn.ID != 0 {
 		title = conn.Name
 	}
@@ -213,7 +212,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		n := origin.Of(o)
 		host := strings.TrimPrefix(strings.TrimPrefix(n, "https://"), "http://")
 		if n == "" || strings.ContainsAny(host, " ;'\"/") || strings.Contains(host[min(1, len(host)):], "*") {
-			f.Errors["allowed_origins"] = fmt.Sprintf("%q is not a site origin like https://shop.example.com or https://*.example.com.", o)
+			f.errorf("allowed_origins", "{0} is not a site origin like https://shop.example.com or https://*.example.com.", strconv.Quote(o))
 			continue
 		}
 		if !slices.Contains(conn.AllowedOrigins, n) {
@@ -237,7 +236,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		}
 		for _, d := range f.Lines("closed_dates") {
 			if _, err := time.Parse(time.DateOnly, d); err != nil {
-				f.Errors["closed_dates"] = fmt.Sprintf("%q is not a date like 2026-12-25.", d)
+				f.errorf("closed_dates", "{0} is not a date like 2026-12-25.", strconv.Quote(d))
 				continue
 			}
 			hours.Closed = append(hours.Closed, d)

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/texts"
@@ -98,10 +100,20 @@ func TestGolden(t *testing.T) {
 		{ID: 2, To: "tom@example.com", Subject: "Transcript <b>2</b>", State: store.MailPending, Attempts: 1, CreatedAt: at, NextAttemptAt: at.Add(time.Minute), LastError: "dial tcp: connection refused"},
 		{ID: 1, To: "ann@example.com", Subject: "Parley test message", State: store.MailSent, Attempts: 1, CreatedAt: at, SentAt: sent},
 	}, time.UTC)
+	// The same pages in German and French: the frame, labels, errors, dates and counts.
+	for _, lang := range []string{"de", "fr"} {
+		for _, name := range []string{"connector-error", "user", "overview", "mail-log"} {
+			cases[name+"-"+lang] = cases[name]
+		}
+	}
 	for name, comp := range cases {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := comp.Render(context.Background(), &b); err != nil {
+			ctx := context.Background()
+			if i := strings.LastIndexByte(name, '-'); i > 0 && (name[i+1:] == "de" || name[i+1:] == "fr") {
+				ctx = adminmsg.With(ctx, adminmsg.For(name[i+1:]))
+			}
+			if err := comp.Render(ctx, &b); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", name+".html")

@@ -33,7 +33,7 @@ func (h *handlers) imagesRender(c *fiber.Ctx, status int, conn store.Connector, 
 	if err != nil {
 		return err
 	}
-	p := h.page(c, "Images of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "Images of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, status, imagesPage(p, imagesData{Conn: conn, Images: imgs}, f))
 }
@@ -87,19 +87,19 @@ func (h *handlers) imageUpload(c *fiber.Ctx) error {
 func readImage(c *fiber.Ctx, field string) ([]byte, string) {
 	fh, err := c.FormFile(field)
 	if err != nil || fh.Size == 0 {
-		return nil, "Choose an image file."
+		return nil, msgKey("Choose an image file.")
 	}
 	if fh.Size > store.MaxImageBytes {
-		return nil, "The image is larger than 256 KB; make it smaller."
+		return nil, msgKey("The image is larger than 256 KB; make it smaller.")
 	}
 	r, err := fh.Open()
 	if err != nil {
-		return nil, "The file could not be read; try again."
+		return nil, msgKey("The file could not be read; try again.")
 	}
 	defer r.Close()
 	data, err := io.ReadAll(io.LimitReader(r, store.MaxImageBytes+1))
 	if err != nil {
-		return nil, "The file could not be read; try again."
+		return nil, msgKey("The file could not be read; try again.")
 	}
 	return data, ""
 }

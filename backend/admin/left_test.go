@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -24,7 +25,7 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, want := range []string{"2026-11-20 18:05 UTC", "Nora &lt;b&gt;N&lt;/b&gt;", "Sales", `href="mailto:nora@example.com"`, `href="tel:+49 30 1234"`,
+	for _, want := range []string{"20 Nov 2026, 18:05 UTC", "Nora &lt;b&gt;N&lt;/b&gt;", "Sales", `href="mailto:nora@example.com"`, `href="tel:+49 30 1234"`,
 		"Website chat", "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Please call me."} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
@@ -32,5 +33,17 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 	}
 	if strings.Contains(html, "<script>alert") {
 		t.Error("visitor text rendered as HTML")
+	}
+
+	// In German, the page and its date speak German; the visitor's words stay as written.
+	buf.Reset()
+	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}).Render(adminmsg.With(context.Background(), adminmsg.For("de")), &buf); err != nil {
+		t.Fatal(err)
+	}
+	html = buf.String()
+	for _, want := range []string{`<html lang="de">`, "20. Nov. 2026, 18:05 UTC", "Hinterlassene Nachrichten", "Eingegangen", "Please call me."} {
+		if !strings.Contains(html, want) {
+			t.Errorf("German page lacks %q", want)
+		}
 	}
 }

@@ -141,11 +141,3 @@ func (h *handlers) mailLog(c *fiber.Ctx) error {
 	}
 	return render(c, fiber.StatusOK, mailLogPage(h.page(c, "E-mail delivery log", "maillog"), list, time.UTC))
 }
-
-// mailWhen formats a time of the delivery log, "" for none.
-func mailWhen(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
-}

@@ -15,7 +15,7 @@ import (
 // The MiCC tab of a connector: its MiCC Enterprise face (see package micc).
 
 func (h *handlers) miccRender(c *fiber.Ctx, status int, conn store.Connector, f *Form) error {
-	p := h.page(c, "MiCC settings of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "MiCC settings of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, status, miccPage(p, conn, f))
 }

@@ -274,7 +274,7 @@ func (h *handlers) embed(c *fiber.Ctx) error {
 	if !origin.Allowed(conn.AllowedOrigins, base) {
 		d.Blocked = base
 	}
-	p := h.page(c, "Embed code of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "Embed code of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, fiber.StatusOK, embedPage(p, d, f))
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"mime"
@@ -12,7 +13,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/i18n"
 )
 
 // render is the one way a page reaches the browser: a templ component written straight into
@@ -53,32 +56,36 @@ type Page struct {
 	Refresh int
 	// Back links to the parent page ("" for none).
 	Back, BackLabel string
+	// Path is the page's address, where the language menu comes back to.
+	Path string
 }
 
 // page builds the layout data for the signed-in user.
 func (h *handlers) page(c *fiber.Ctx, title, active string) *Page {
-	p := &Page{Title: title, Active: active}
+	p := &Page{Title: shown(c.UserContext(), title), Active: active, Path: c.OriginalURL()}
 	if s := current(c); s != nil {
 		p.User, p.Level, p.Tenant, p.Tenants, p.CSRF = s.User, s.Level, s.Tenant, s.Tenants, s.CSRF
 	}
 	if c.Query("saved") != "" {
-		p.Flash = "Saved. The change is in effect now."
+		p.Flash = tr(c.UserContext(), "Saved. The change is in effect now.")
 	}
 	return p
 }
 
 // fail renders an error page with a message that says what to do.
 func (h *handlers) fail(c *fiber.Ctx, status int, msg string) error {
-	title := "Not allowed"
+	title := msgKey("Not allowed")
 	switch status {
 	case fiber.StatusNotFound:
-		title = "Not found"
+		title = msgKey("Not found")
 	case fiber.StatusConflict:
-		title = "Not possible yet"
+		title = msgKey("Not possible yet")
+	case fiber.StatusUnprocessableEntity:
+		title = msgKey("Not possible")
 	case fiber.StatusInternalServerError:
-		title = "Something went wrong"
+		title = msgKey("Something went wrong")
 	}
-	return render(c, status, errorPage(h.page(c, title, ""), msg))
+	return render(c, status, errorPage(h.page(c, title, ""), shown(c.UserContext(), msg)))
 }
 
 // notFound turns a store lookup failure into a 404 page (a row of another tenant counts as
@@ -111,9 +118,12 @@ func saved(c *fiber.Ctx, to string) error {
 // Form holds what the admin typed and what is wrong with it, so a refused form comes back
 // exactly as it was sent with a message next to each faulty field.
 type Form struct {
-	Values  url.Values
+	Values url.Values
+	// Errors holds each faulty field's message, in English with numbered placeholders
+	// filled from args (see errorf); the page translates it where it shows it.
 	Errors  map[string]string
 	Message string // a problem not tied to one field
+	args    map[string][]string
 }
 
 func newForm(v url.Values) *Form {
@@ -142,8 +152,30 @@ func (f *Form) Has(name, value string) bool {
 	return false
 }
 
-// Err returns the message for a field, "" when it is fine.
-func (f *Form) Err(name string) string { return f.Errors[name] }
+// Err returns the message for a field in English, "" when it is fine.
+func (f *Form) Err(name string) string { return i18n.Fill(f.Errors[name], f.args[name]) }
+
+// ErrIn returns the message for a field in the language of the request ctx belongs to.
+func (f *Form) ErrIn(ctx context.Context, name string) string {
+	if f.Errors[name] == "" {
+		return ""
+	}
+	return adminmsg.T(ctx, f.Errors[name], f.args[name]...)
+}
+
+// errorf sets a field's message, an English string literal whose placeholders "{0}"...
+// args fill, translated where the page shows it.
+func (f *Form) errorf(name, msg string, args ...string) {
+	f.Errors[name] = msg
+	if f.args == nil {
+		f.args = map[string][]string{}
+	}
+	if len(args) > 0 {
+		f.args[name] = args
+	} else {
+		delete(f.args, name)
+	}
+}
 
 // OK reports whether no problem was found.
 func (f *Form) OK() bool { return len(f.Errors) == 0 && f.Message == "" }
@@ -169,7 +201,7 @@ func (f *Form) Int(name string, lo, hi, def int) int {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		f.Errors[name] = "Enter a whole number from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + "."
+		f.errorf(name, "Enter a whole number from {0} to {1}.", strconv.Itoa(lo), strconv.Itoa(hi))
 		return def
 	}
 	return n

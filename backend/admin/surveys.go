@@ -45,7 +45,7 @@ func (h *handlers) surveys(c *fiber.Ctx) error {
 	if d.Post, err = h.st.SurveyFields(c.UserContext(), conn.ID, store.SurveyPostChat); err != nil {
 		return err
 	}
-	p := h.page(c, "Surveys of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "Surveys of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, fiber.StatusOK, surveysPage(p, d))
 }
@@ -75,12 +75,12 @@ func surveyForm(sf store.SurveyField) *Form {
 }
 
 func (h *handlers) surveyPage(c *fiber.Ctx, status int, conn store.Connector, sf store.SurveyField, f *Form) error {
-	title := "New survey field"
+	title := msgKey("New survey field")
 	if sf.ID != 0 {
-		title = "Survey field " + sf.Name
+		title = tr(c.UserContext(), "Survey field {0}", sf.Name)
 	}
 	p := h.page(c, title, "connectors")
-	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID)+"/surveys", "Surveys of "+conn.Name
+	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID)+"/surveys", tr(c.UserContext(), "Surveys of {0}", conn.Name)
 	return render(c, status, surveyFieldPage(p, surveysData{Conn: conn, Field: sf}, f))
 }
 

@@ -41,7 +41,7 @@ func tenantForm(t store.Tenant) *Form {
 }
 
 func (h *handlers) tenantPage(c *fiber.Ctx, status int, t store.Tenant, f *Form) error {
-	title, active := "New tenant", "tenants"
+	title, active := msgKey("New tenant"), "tenants"
 	if t.ID != 0 {
 		title = t.Name
 		if current(c).Level < roleSuperAdmin {
@@ -152,7 +152,7 @@ func statusForm(a store.AgentStatus) *Form {
 }
 
 func (h *handlers) statusPage(c *fiber.Ctx, status int, a store.AgentStatus, f *Form) error {
-	title := "New agent status"
+	title := msgKey("New agent status")
 	if a.ID != 0 {
 		title = a.Name
 	}
@@ -250,7 +250,7 @@ func (h *handlers) groups(c *fiber.Ctx) error {
 }
 
 func (h *handlers) groupPage(c *fiber.Ctx, status int, g store.ACDGroup, f *Form) error {
-	title := "New ACD group"
+	title := msgKey("New ACD group")
 	if g.ID != 0 {
 		title = g.Name
 	}

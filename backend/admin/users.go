@@ -26,16 +26,18 @@ var (
 	phoneRE = regexp.MustCompile(`^\+?[0-9 ()./-]*[0-9][0-9 ()./-]*$`)
 )
 
-// lineError says what is wrong with a one-line text field of at most max characters (one
-// that visitors see, such as a department), or "" when nothing is.
-func lineError(s string, max int) string {
+// lineFail puts a message on a one-line text field of at most max characters (one that
+// WhosOn clients show in a single line) when the text is not that, and reports whether it did.
+func lineFail(f *Form, name, s string, max int) bool {
 	switch {
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
-		return "Use plain text on one line, without control characters."
+		f.errorf(name, "Use plain text on one line, without control characters.")
 	case utf8.RuneCountInString(s) > max:
-		return "At most " + itoa(max) + " characters."
+		f.errorf(name, "At most {0} characters.", itoa(max))
+	default:
+		return false
 	}
-	return ""
+	return true
 }
 
 // userData is what the user pages show besides the form.
@@ -141,7 +143,7 @@ func (h *handlers) userPage(c *fiber.Ctx, status int, u store.User, f *Form) err
 			d.Status = st.Name
 		}
 	}
-	title := "New user"
+	title := msgKey("New user")
 	if u.ID != 0 {
 		title = u.Name
 		if title == "" {
@@ -202,14 +204,10 @@ func parseUser(f *Form, u *store.User, groups []store.ACDGroup, statuses []store
 	if u.Lang != "" && !langRE.MatchString(u.Lang) {
 		f.Errors["lang"] = "Enter a language code like en, de or fr-BE."
 	}
-	if msg := lineError(u.Phone, limits.PhoneRunes); msg != "" {
-		f.Errors["phone"] = msg
-	} else if u.Phone != "" && !phoneRE.MatchString(u.Phone) {
+	if !lineFail(f, "phone", u.Phone, limits.PhoneRunes) && u.Phone != "" && !phoneRE.MatchString(u.Phone) {
 		f.Errors["phone"] = "Enter a phone number of digits, spaces and + ( ) - / . like +44 1782 822577, or leave it empty."
 	}
-	if msg := lineError(u.Department, limits.NameRunes); msg != "" {
-		f.Errors["department"] = msg
-	}
+	lineFail(f, "department", u.Department, limits.NameRunes)
 	role := f.Get("role")
 	if !slices.ContainsFunc(roleOptions, func(o option) bool { return o.Value == role }) {
 		f.Errors["role"] = "Choose a role."
@@ -246,7 +244,7 @@ func parseUser(f *Form, u *store.User, groups []store.ACDGroup, statuses []store
 			continue
 		}
 		if _, dup := u.Skills[n]; dup {
-			f.Errors["skills"] = "The skill " + n + " is listed twice."
+			f.errorf("skills", "The skill {0} is listed twice.", n)
 		}
 		u.Skills[n] = level
 	}
@@ -265,7 +263,11 @@ func parseMissed(f *Form, u *store.User, statuses []store.AgentStatus) {
 		f.Errors["missed_status_id"] = "Choose a status from the list."
 		sid = 0
 	} else if sid == 0 && u.MissedLimit > 0 {
-		f.Errors["missed_status_id"] = "Choose the status the agent gets after " + itoa(u.MissedLimit) + " missed " + plural(u.MissedLimit, "offer", "offers") + ", or set the limit to 0."
+		if u.MissedLimit == 1 {
+			f.errorf("missed_status_id", "Choose the status the agent gets after 1 missed offer, or set the limit to 0.")
+		} else {
+			f.errorf("missed_status_id", "Choose the status the agent gets after {0} missed offers, or set the limit to 0.", itoa(u.MissedLimit))
+		}
 	}
 	u.MissedStatusID = sid
 }
@@ -287,7 +289,7 @@ func (h *handlers) userCreate(c *fiber.Ctx) error {
 	pw := f.Get("password")
 	f.Values.Del("password")
 	if len([]rune(pw)) < minPassword {
-		f.Errors["password"] = "Choose a password of at least " + itoa(minPassword) + " characters."
+		f.errorf("password", "Choose a password of at least {0} characters.", itoa(minPassword))
 	}
 	if !f.OK() {
 		return h.userPage(c, fiber.StatusUnprocessableEntity, store.User{}, f)
@@ -357,7 +359,7 @@ func (h *handlers) userPassword(c *fiber.Ctx) error {
 	pw := c.FormValue("new_password")
 	if len([]rune(pw)) < minPassword {
 		f := userForm(u)
-		f.Errors["new_password"] = "Choose a password of at least " + itoa(minPassword) + " characters."
+		f.errorf("new_password", "Choose a password of at least {0} characters.", itoa(minPassword))
 		return h.userPage(c, fiber.StatusUnprocessableEntity, u, f)
 	}
 	if u.PasswordHash, err = h.opts.HashPassword(pw); err != nil {
@@ -444,7 +446,7 @@ func (h *handlers) profilePassword(c *fiber.Ctx) error {
 		pf.Errors["current_password"] = "This is not your current password."
 	}
 	if len([]rune(pw)) < minPassword {
-		pf.Errors["new_password"] = "Choose a password of at least " + itoa(minPassword) + " characters."
+		pf.errorf("new_password", "Choose a password of at least {0} characters.", itoa(minPassword))
 	} else if pw != again {
 		pf.Errors["confirm_password"] = "The two new passwords differ."
 	}

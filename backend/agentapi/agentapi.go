@@ -86,6 +86,9 @@ func Register(r fiber.Router, st Store, opts Options) {
 	if ts, ok := st.(targetStore); ok {
 		g.Get(strings.TrimPrefix(api.TransferTargetsPath, "/api"), h.transferTargets(ts))
 	}
+	if ls, ok := st.(langStore); ok {
+		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
+	}
 }
 
 type handlers struct {

@@ -226,6 +226,12 @@ var settingWrites = []settingWrite{
 		}
 		return []changes.Setting{setting(changes.KindUser, f.ten.ID, f.user.ID)}
 	}},
+	{"SetUserLang", func(t *testing.T, f *publishFixture) []changes.Setting {
+		if err := f.s.SetUserLang(ctx, f.user.ID, "fr-BE"); err != nil {
+			t.Fatal(err)
+		}
+		return []changes.Setting{setting(changes.KindUser, f.ten.ID, f.user.ID)}
+	}},
 	{"CreateSurveyField", func(t *testing.T, f *publishFixture) []changes.Setting {
 		must[SurveyField](t)(f.s.CreateSurveyField(ctx, SurveyField{TenantID: f.ten.ID, ConnectorID: f.conn.ID, Kind: SurveyPostChat,
 			Field: survey.Field{Name: "rating", Type: "rating", Prompt: "How did we do?", ValidateLow: 1, ValidateHigh: 5}}))

@@ -1,6 +1,8 @@
 /* Parley admin: progressive enhancements only; every page works without this script. */
 (function () {
   'use strict';
+  // The page's language gives the script its words: <body data-msg-NAME>.
+  var msg = function (name, en) { return document.body.getAttribute('data-msg-' + name) || en; };
   // Copy buttons: <button data-copy="ID"> copies the text of element ID.
   document.querySelectorAll('button[data-copy]').forEach(function (btn) {
     var src = document.getElementById(btn.getAttribute('data-copy'));
@@ -9,9 +11,9 @@
     var note = btn.parentNode.querySelector('.copied');
     btn.addEventListener('click', function () {
       navigator.clipboard.writeText(src.textContent).then(function () {
-        if (note) note.textContent = 'Copied.';
+        if (note) note.textContent = msg('copied', 'Copied.');
       }, function () {
-        if (note) note.textContent = 'Copying failed: select the text and copy it by hand.';
+        if (note) note.textContent = msg('copy-failed', 'Copying failed: select the text and copy it by hand.');
       });
     });
   });
@@ -27,7 +29,7 @@
       if (!btn) return;
       btn.hidden = false;
       btn.setAttribute('aria-pressed', paused ? 'true' : 'false');
-      btn.textContent = paused ? 'Resume updates' : 'Pause updates';
+      btn.textContent = paused ? msg('resume', 'Resume updates') : msg('pause', 'Pause updates');
     };
     document.addEventListener('click', function (ev) {
       if (!ev.target.closest || !ev.target.closest('button[data-refresh-toggle]')) return;
