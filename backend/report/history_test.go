@@ -21,7 +21,9 @@ type db struct {
 
 func databases() []db {
 	return []db{
-		{"sqlite", func(tb testing.TB) *store.Store { return openStore(tb, store.Config{DataDir: tb.TempDir(), Logger: quiet()}) }},
+		{"sqlite", func(tb testing.TB) *store.Store {
+			return openStore(tb, store.Config{DataDir: tb.TempDir(), Logger: quiet()})
+		}},
 		{"postgres", func(tb testing.TB) *store.Store {
 			return openStore(tb, store.Config{DatabaseURL: pgtest.URL(tb), Logger: quiet()})
 		}},

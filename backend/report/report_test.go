@@ -11,7 +11,9 @@ import (
 )
 
 // berlin builds an instant from a UTC wall clock, for readable test data.
-func utc(y int, mo time.Month, d, h, mi, s int) time.Time { return time.Date(y, mo, d, h, mi, s, 0, time.UTC) }
+func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+}
 
 // history fills tenant "acme" (Europe/Berlin) with chats around the switch to summer time on
 // Sunday 29 March 2026 (02:00 CET becomes 03:00 CEST, 01:00 UTC), and a foreign tenant with
