@@ -178,6 +178,7 @@ func Register(r fiber.Router, opts Options) {
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)
 	g.Get("/api/chats/:id/decisions", sup, h.decisions)
+	h.registerReports(g, sup, adm)
 
 	g.Use(func(c *fiber.Ctx) error {
 		return h.fail(c, fiber.StatusNotFound, "There is no such page. Use the menu on the left.")

@@ -149,6 +149,17 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	return r, nil
 }
 
+// Summarize computes only the counts of f: the wallboard asks for them every few seconds.
+func (d *DB) Summarize(ctx context.Context, f Filter) (Summary, error) {
+	if err := f.Check(); err != nil {
+		return Summary{}, err
+	}
+	f.From, f.To = f.From.UTC(), f.To.UTC()
+	var r Report
+	err := d.summary(ctx, f, &r)
+	return r.Summary, err
+}
+
 // base is the chats of the filter, as a CTE named base, and its arguments.
 func (d *DB) base(f Filter) (string, []any) {
 	var b strings.Builder
@@ -341,6 +352,9 @@ SELECT `+c.String()+` AS b, COUNT(*) FROM x GROUP BY 1`)
 // names are used in a JSON path.
 var ratingField = regexp.MustCompile(`^[A-Za-z0-9_ -]{1,64}$`)
 
+// noRating is the rating of every chat of a tenant without a rating field.
+const noRating = "CAST(NULL AS integer)"
+
 // rating is the SQL of a chat's rating (an integer 1..10, or NULL) from the tenant's post-chat
 // rating fields, and its arguments.
 func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) {
@@ -371,7 +385,7 @@ func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) 
 		return "", nil, err
 	}
 	if len(parts) == 0 {
-		return "NULL", nil, nil
+		return noRating, nil, nil
 	}
 	v := "COALESCE(" + strings.Join(parts, ", ") + ", '')"
 	if len(parts) == 1 {
@@ -409,7 +423,7 @@ GROUP BY x.agent_id ORDER BY 3 DESC, 2, 1`, append(rargs, f.TenantID)...)
 
 func (d *DB) ratings(ctx context.Context, f Filter, r *Report) error {
 	rating, rargs, err := d.rating(ctx, f.TenantID)
-	if err != nil || rating == "NULL" {
+	if err != nil || rating == noRating {
 		return err
 	}
 	rows, err := d.query(ctx, f, `, x AS (SELECT `+rating+` AS rt FROM base)
