@@ -11,7 +11,7 @@ import (
 
 // Chart sizes in SVG user units; the SVG scales to the width of its panel.
 const (
-	chartW, chartH         = 720, 260
+	chartW, chartH         = 560, 260
 	chartLeft, chartBottom = 48, 40
 	chartTop, chartRight   = 12, 12
 )
@@ -41,7 +41,7 @@ type barChart struct {
 	Empty           bool
 }
 
-// newBarChart lays out bars for names and values; at most about 24 axis labels are shown,
+// newBarChart lays out bars for names and values; at most about 12 axis labels are shown,
 // so that a year of days stays readable.
 func newBarChart(id, title, desc, unit, csv string, names []string, values []float64, format func(float64) string) barChart {
 	c := barChart{ID: id, Title: title, Desc: desc, Unit: unit, CSV: csv}
@@ -55,8 +55,8 @@ func newBarChart(id, title, desc, unit, csv string, names []string, values []flo
 	plotH := float64(chartH - chartTop - chartBottom)
 	n := len(values)
 	every := 1
-	if n > 24 {
-		every = (n + 23) / 24
+	if n > 12 {
+		every = (n + 11) / 12
 	}
 	for i, v := range values {
 		slot := plotW / float64(max(n, 1))
