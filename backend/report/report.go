@@ -3,11 +3,13 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -141,10 +143,25 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	steps := []func(context.Context, Filter, *Report) error{
 		d.summary, d.waits, d.histogram, d.agents, d.concurrency, d.ratings, d.tags, d.outcomes, d.heatmap,
 	}
-	for _, step := range steps {
-		if err := step(ctx, f, &r); err != nil {
-			return Report{}, err
+	// The steps fill different fields of r. On PostgreSQL they run side by side on the pool's
+	// connections; SQLite, in process, measured slower so (its queries compete for the same
+	// cores), and runs them one after the other.
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		if d.dialect != Postgres {
+			errs[i] = step(ctx, f, &r)
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(ctx, f, &r)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Report{}, err
 	}
 	return r, nil
 }
@@ -507,9 +524,9 @@ func (d *DB) concurrency(ctx context.Context, f Filter, r *Report) error {
 	rows, err := d.query(ctx, f, `, ev AS (
  SELECT accepted_at AS t, 1 AS d FROM base WHERE accepted_at IS NOT NULL
  UNION ALL SELECT closed_at AS t, -1 AS d FROM base WHERE accepted_at IS NOT NULL AND closed_at IS NOT NULL),
-run AS (SELECT t, SUM(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n, `+bucket("t")+` AS b FROM ev),
-last AS (SELECT b, n, ROW_NUMBER() OVER (PARTITION BY b ORDER BY t DESC) AS k FROM run)
-SELECT run.b, MAX(run.n), (SELECT l.n FROM last l WHERE l.b = run.b AND l.k = 1) FROM run GROUP BY run.b ORDER BY run.b`, start, size)
+run AS (SELECT t, d, SUM(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n, `+bucket("t")+` AS b FROM ev),
+ranked AS (SELECT b, n, ROW_NUMBER() OVER (PARTITION BY b ORDER BY t DESC, d DESC) AS k FROM run)
+SELECT b, MAX(n), MAX(CASE WHEN k = 1 THEN n END) FROM ranked GROUP BY b ORDER BY b`, start, size)
 	if err != nil {
 		return err
 	}

@@ -138,7 +138,7 @@ func Fill(ctx context.Context, st *store.Store, o Options) (int, error) {
 			return o.Chats, err
 		}
 	}
-	return o.Chats, nil
+	return o.Chats, st.Analyze(ctx)
 }
 
 // ratings are drawn from this list: most visitors who rate are content.
