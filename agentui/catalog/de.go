@@ -347,4 +347,8 @@ var de = map[string]string{
 	"Optional, e.g. pdf, png; none for any type the site takes":  "Optional, z. B. pdf, png; leer für jeden Typ, den die Website annimmt",
 	"{0} asked the visitor for a file (any type the site takes)": "{0} hat den Besucher um eine Datei gebeten (jeder Typ, den die Website annimmt)",
 	"{0} asked the visitor for a file: {1}":                      "{0} hat den Besucher um eine Datei gebeten: {1}",
+	"Tags":                                                       "Schlagwörter",
+	"Outcome":                                                    "Ergebnis",
+	"No outcome":                                                 "Kein Ergebnis",
+	"Pick an outcome to close this chat.":                        "Wählen Sie ein Ergebnis, um diesen Chat zu beenden.",
 }

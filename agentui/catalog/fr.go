@@ -347,4 +347,8 @@ var fr = map[string]string{
 	"Optional, e.g. pdf, png; none for any type the site takes":  "Facultatif, p. ex. pdf, png ; vide pour tout type accepté par le site",
 	"{0} asked the visitor for a file (any type the site takes)": "{0} a demandé un fichier au visiteur (tout type accepté par le site)",
 	"{0} asked the visitor for a file: {1}":                      "{0} a demandé un fichier au visiteur : {1}",
+	"Tags":                                                       "Étiquettes",
+	"Outcome":                                                    "Résultat",
+	"No outcome":                                                 "Aucun résultat",
+	"Pick an outcome to close this chat.":                        "Choisissez un résultat pour fermer ce chat.",
 }
