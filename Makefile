@@ -105,8 +105,12 @@ bench: $(BIN)/parley $(BIN)/parley-load
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
 	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 -v ./backend/acd/ | grep -E '^acd_decision_p99_us'
 	ARCHIVE_REPORT=1 $(GO) test -run 'TestSearchLatencyReport' -count=1 -timeout 60m -v ./backend/archive/ | grep -E '^search_p95_ms_'
+	REPORT_BENCH=1 $(GO) test -run 'TestReportLatencyReport' -count=1 -timeout 60m -v ./backend/report/ -report.chats=$(REPORT_CHATS) | grep -E '^report_max_ms_'
 	@$(MAKE) --no-print-directory load DB=sqlite
 	@$(MAKE) --no-print-directory load DB=postgres
+
+# The report benchmark's generated history: chats over a year, on SQLite and on PostgreSQL.
+REPORT_CHATS ?= 100000
 
 # The load run: a fresh server on a free port with a fresh database, then parley-load against it.
 LOAD_ARGS ?= -visitors 50 -agents 5 -messages 20

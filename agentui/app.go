@@ -222,6 +222,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleTransfer(ctx)
 	a.handleDirect(ctx)
 	a.handleProactive(ctx)
+	a.handleClassify(ctx)
 
 	a.restore(ctx)
 	a.permission = a.platform.Permission()

@@ -335,6 +335,7 @@ func (a *App) renderPane() app.UI {
 			app.Div().Class("spacer"),
 			app.If(!c.Closed && (c.Part() == protocol.PartOwner || c.Direct()), func() app.UI {
 				return app.Button().Class("btn", "btn-danger").Type("button").Text(t.T("Close chat")).Title(t.T("End the chat; the visitor gets the goodbye text")).
+					Disabled(!a.desk.Labels.CanClose(id)).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActClose, id) }, app.EventScope(id))
 			}),
 			app.If(c.Closed, func() app.UI {
@@ -343,6 +344,7 @@ func (a *App) renderPane() app.UI {
 			}),
 			a.renderChatActions(c),
 		),
+		app.If(a.hasLabels(c), func() app.UI { return a.renderClassify(c) }),
 		app.Div().Class("pane-banners").Body(
 			app.If(!c.WarningUntil.IsZero() && !c.Closed, func() app.UI {
 				return app.Div().Class("banner", "banner-warn", "pane-banner").Role("status").

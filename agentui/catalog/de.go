@@ -417,4 +417,8 @@ var de = map[string]string{
 	"{0}, {1} of {2} free":                                             "{0}, {1} von {2} frei",
 	"{0}, {1}/{2} chats":                                               "{0}, {1}/{2} Chats",
 	"{0}/{1} chats":                                                    "{0}/{1} Chats",
+	"Tags":                                                             "Schlagwörter",
+	"Outcome":                                                          "Ergebnis",
+	"No outcome":                                                       "Kein Ergebnis",
+	"Pick an outcome to close this chat.":                              "Wählen Sie ein Ergebnis, um diesen Chat zu beenden.",
 }

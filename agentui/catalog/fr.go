@@ -417,4 +417,8 @@ var fr = map[string]string{
 	"{0}, {1} of {2} free":                                             "{0}, {1} sur {2} libres",
 	"{0}, {1}/{2} chats":                                               "{0}, {1}/{2} chats",
 	"{0}/{1} chats":                                                    "{0}/{1} chats",
+	"Tags":                                                             "Étiquettes",
+	"Outcome":                                                          "Résultat",
+	"No outcome":                                                       "Aucun résultat",
+	"Pick an outcome to close this chat.":                              "Choisissez un résultat pour fermer ce chat.",
 }

@@ -176,10 +176,10 @@ func (d *Desk) answer(id string, body protocol.CommandBody) (protocol.Command, b
 // Close ends chat id; the server sends the connector's bye text to the visitor.
 func (d *Desk) Close(id string) (protocol.Command, bool) {
 	c := d.Chat(id)
-	if c == nil || c.Closed {
+	if c == nil || c.Closed || !d.Labels.CanClose(id) {
 		return protocol.Command{}, false
 	}
-	return d.command(id, &protocol.Close{}), true
+	return d.command(id, &protocol.Close{Outcome: d.Labels.Outcome(id)}), true
 }
 
 // ack settles the command id, and returns the alerts of events a resume's ack releases.

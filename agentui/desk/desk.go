@@ -295,6 +295,8 @@ type Desk struct {
 	// StatusReason explains a status change the agent did not make (auto-logoff, supervisor).
 	StatusReason string
 	Offers       []*Offer
+	// Labels are the tenant's tags and outcomes and what the agent picked (classify.go).
+	Labels Labels
 	// Invites are the open invitations into colleagues' chats.
 	Invites []*Invite
 	Chats   []*Chat

@@ -123,6 +123,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.Link = LinkOnline
 	d.User = r.User
 	d.Statuses = r.Statuses
+	d.Labels.setLists(r)
 	d.confirmed = r.Status
 	if !d.outbox.has(protocol.TypeStatusSet) { // a choice on its way stays shown: it is re-sent below
 		d.Status = r.Status

@@ -188,6 +188,7 @@ func Register(r fiber.Router, opts Options) {
 	h.registerArchive(g, sup)
 	h.contactRoutes(g, sup, adm)
 	g.Get("/api/chats/:id/decisions", sup, h.decisions)
+	h.registerReports(g, sup, adm)
 
 	g.Use(func(c *fiber.Ctx) error {
 		return h.fail(c, fiber.StatusNotFound, "There is no such page. Use the menu on the left.")

@@ -78,19 +78,9 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 			return nil
 		})
 	case *protocol.Close:
-		ch := s.chatFor(cmd.Chat)
-		if ch == nil || !ss.follows(cmd.Chat) {
-			ss.reply(cmd.ID, nil, notInChat(cmd.Chat))
-			return
-		}
-		ch.mu.Lock()
-		may := ch.writes(uid)
-		ch.mu.Unlock()
-		if !may {
-			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents handling the chat may close it"))
-			return
-		}
-		s.closeChat(cmd.Chat, protocol.CauseAgent, func(err error) { ss.reply(cmd.ID, nil, err) })
+		ss.agentClose(ctx, cmd, b)
+	case *protocol.ChatTags:
+		ss.chatTags(ctx, cmd, b)
 	case *protocol.ChatJoin:
 		ss.join(ctx, cmd, b.As)
 	case *protocol.ChatLeave:
@@ -183,6 +173,9 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID), Invitations: invites}
 	for _, st := range statuses {
 		ready.Statuses = append(ready.Statuses, wireStatus(st))
+	}
+	if err := s.classifyLists(ctx, user.TenantID, ready); err != nil {
+		s.log.Warn("agent start: tag and outcome lists", "agent", user.ID, "err", err)
 	}
 	sort.Slice(ready.Offers, func(i, j int) bool { return ready.Offers[i].Expires.Before(ready.Offers[j].Expires) })
 	ss.reply(id, nil, nil)

@@ -79,6 +79,11 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 		return
 	}
 	ch.offerTo = agentID
+	if ch.rec.OfferedAt == nil {
+		// Kept in the chat row from its next write (answer or close), for reports.
+		at := s.stamp()
+		ch.rec.OfferedAt = &at
+	}
 	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
 		Question: ch.question, Lang: ch.rec.Lang, Expires: expires.UTC()}
 	ch.mu.Unlock()
@@ -99,6 +104,9 @@ func (s *Service) revoke(chatID string, agentID int64, reason string) {
 		ch.mu.Lock()
 		if ch.offerTo == agentID {
 			ch.offerTo = 0
+		}
+		if reason == string(acd.RevokeTimeout) {
+			ch.rec.MissedOffers++
 		}
 		ch.mu.Unlock()
 	}

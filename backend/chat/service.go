@@ -45,6 +45,7 @@ type Store interface {
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
+	Classifier
 }
 
 // Settings is what the chat service reads of a tenant's configuration on every connect: held

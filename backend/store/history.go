@@ -71,10 +71,3 @@ func (s *Store) ImportHistory(ctx context.Context, h History) error {
 	}
 	return wrap("import history", tx.Commit().Error)
 }
-
-// Analyze refreshes the query planner's statistics of every table. After a bulk import the
-// planner would otherwise go on believing the tables small, and scan where an index serves
-// (the search, for one, picks between its word index and reading newest first by them).
-func (s *Store) Analyze(ctx context.Context) error {
-	return wrap("analyze", s.w.WithContext(ctx).Exec("ANALYZE").Error)
-}

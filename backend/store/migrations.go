@@ -174,6 +174,8 @@ ALTER TABLE tenant_settings ADD COLUMN translate_languages text NOT NULL DEFAULT
 	// link of each chat to its contact, the record of merges, and each connector's secret for
 	// signed user ids.
 	{version: 16, name: "contacts", up: sqlFiles("0016_contacts")},
+	// Tags, outcomes and what reports need (package report).
+	reportsMigration,
 	// Tenants keep chats, left messages and the admin audit log only as long as they choose
 	// (package retention), and every state-changing admin request is recorded in the audit
 	// log (package audit). A tenant without a policy row keeps chats forever and audit

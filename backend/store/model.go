@@ -226,6 +226,13 @@ type Chat struct {
 	// restart honours them. Empty and 0 narrow nothing.
 	TargetDepartment string
 	TargetAgentID    int64
+	// OutcomeID is the outcome the agent picked from the tenant's list when closing (0 none),
+	// a report dimension.
+	OutcomeID int64
+	// OfferedAt is when routing first offered the chat to an agent and MissedOffers how many
+	// offers ran out untaken: reports count a chat offered but never answered as missed.
+	OfferedAt    *time.Time
+	MissedOffers int
 }
 
 // ChatDirect is the Kind of a chat between two agents.

@@ -166,6 +166,9 @@ type chatRow struct {
 	PeerID           int64  `gorm:"not null;default:0"`
 	TargetDepartment string `gorm:"not null;default:''"`
 	TargetAgentID    int64  `gorm:"not null;default:0"`
+	OutcomeID        int64  `gorm:"not null;default:0"`
+	OfferedAt        *time.Time
+	MissedOffers     int `gorm:"not null;default:0"`
 }
 
 func (chatRow) TableName() string { return "chats" }
@@ -224,6 +227,7 @@ var allRows = []any{
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 	&fileRow{}, &miccServiceRow{}, &connectorImageRow{}, &mailSettingsRow{}, &outboxRow{}, &outboxAttachmentRow{},
+	&tagRow{}, &outcomeRow{}, &chatTagRow{}, &reportSettingsRow{},
 }
 
 // ---- conversions ----
@@ -435,6 +439,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		AcceptedAt: normTimePtr(c.AcceptedAt), FirstReplyAt: normTimePtr(c.FirstReplyAt),
 		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause, Kind: c.Kind, PeerID: c.PeerID,
 		TargetDepartment: c.TargetDepartment, TargetAgentID: c.TargetAgentID,
+		OutcomeID: c.OutcomeID, OfferedAt: normTimePtr(c.OfferedAt), MissedOffers: c.MissedOffers,
 	}, nil
 }
 
@@ -448,6 +453,7 @@ func (r chatRow) domain() (Chat, error) {
 		AcceptedAt: normTimePtr(r.AcceptedAt), FirstReplyAt: normTimePtr(r.FirstReplyAt),
 		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause, Kind: r.Kind, PeerID: r.PeerID,
 		TargetDepartment: r.TargetDepartment, TargetAgentID: r.TargetAgentID,
+		OutcomeID: r.OutcomeID, OfferedAt: normTimePtr(r.OfferedAt), MissedOffers: r.MissedOffers,
 	}
 	for _, f := range []struct {
 		text string

@@ -247,14 +247,19 @@ func (*Preview) CommandType() Type { return TypePreview }
 // Validate implements [CommandBody].
 func (c *Preview) Validate() error { return checkRunes("text", c.Text, limits.PreviewRunes) }
 
-// Close ends the chat (WhosOn Quit, MiCC LeaveChat, an agent's close).
-type Close struct{ inChat }
+// Close ends the chat (WhosOn Quit, MiCC LeaveChat, an agent's close). An agent names the
+// chat's outcome from the tenant's list (0: none); where the tenant requires one, a close
+// without it is refused with invalid (field "outcome"). A visitor's close carries none.
+type Close struct {
+	inChat
+	Outcome int64 `json:"outcome,omitempty"`
+}
 
 // CommandType implements [CommandBody].
 func (*Close) CommandType() Type { return TypeClose }
 
 // Validate implements [CommandBody].
-func (*Close) Validate() error { return nil }
+func (c *Close) Validate() error { return validOutcome(c.Outcome) }
 
 // FileSend shares an uploaded file in the chat (WhosOn File, MiCC attachment).
 type FileSend struct {

@@ -174,6 +174,11 @@ type AgentReady struct {
 	Status      int64         `json:"status"`
 	Chats       []ChatSummary `json:"chats"`
 	Offers      []Offer       `json:"offers"`
+	// Tags and Outcomes are the tenant's lists for classifying chats ([ChatTags],
+	// [Close.Outcome]); OutcomeRequired says that a close needs an outcome.
+	Tags            []Label `json:"tags,omitempty"`
+	Outcomes        []Label `json:"outcomes,omitempty"`
+	OutcomeRequired bool    `json:"outcome_required,omitempty"`
 }
 
 // EventType implements [EventBody].

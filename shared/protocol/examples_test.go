@@ -55,6 +55,7 @@ var commandExamples = []Command{
 	{ID: "a15", Chat: "ch_8ZqM2x", Body: &InviteDecline{}},
 	{ID: "a16", Body: &SuperviseWatch{}},
 	{ID: "a17", Chat: "ch_8ZqM2x", Body: &ChatTakeover{Owner: 17}},
+	{ID: "a31", Chat: "ch_8ZqM2x", Body: &ChatTags{Tags: []int64{3, 7}}},
 	{ID: "a18", Chat: "ch_8ZqM2x", Body: &ChatTransfer{UserID: 4, Note: "Wants a refund; order 12345 is already paid."}},
 	{ID: "a19", Chat: "ch_8ZqM2x", Body: &TransferCancel{}},
 	{ID: "a20", Chat: "ch_Rt5vN1", Body: &FileAsk{Types: []string{"pdf", "doc"}}},
