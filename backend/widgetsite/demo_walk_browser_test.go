@@ -160,7 +160,7 @@ func TestGermanDemoWalkInChromium(t *testing.T) {
 func TestFrenchDemoWalkInChromium(t *testing.T) {
 	runDemoWalk(t, demoWalk{
 		lang: "fr", locale: "fr-FR", path: "/demo", heading: "coffee",
-		formReady: `d.querySelector('#f-name') !== null && d.querySelector('#f-q') !== null && d.querySelector('#btn-start').textContent.trim() !== 'Start chat'`,
+		formReady: `!d.querySelector('#v-form').hidden && d.activeElement && d.activeElement.id === 'f-name' && d.querySelector('#btn-start').textContent.trim() !== 'Start chat'`,
 		fill: `set(d.querySelector('#f-name'), 'Camille Exemple');
 			set(d.querySelector('#f-q'), 'Quelle mouture pour ma cafetière filtre ?');`,
 		question: "mouture", agent: 3, connector: "Website chat", visitor: "Camille Exemple",
