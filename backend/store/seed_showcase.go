@@ -12,7 +12,7 @@ import (
 // This file is the demo's showcase: what SeedDemo adds to the base demo so that a newcomer
 // finds every feature to try on the first start: a German connector beside the English one,
 // with a pre-chat survey (name, e-mail, a topic) and a post-chat rating; canned responses in
-// folders, in English and German; agents with different languages, skills and groups, and a
+// folders, in English, German and French; agents with different languages, skills and groups, and a
 // supervisor. Tests that count what a tenant holds start from the base alone
 // (SeedDemoBase), so that the showcase can grow without changing them.
 
@@ -86,7 +86,8 @@ var demoSurvey = []SurveyField{
 }
 
 // demoCanned are the showcase's canned responses by folder, each folder with answers in
-// English and German, so that an agent of either language finds theirs by searching.
+// English, German and French, so that an agent of any of the demo's languages (David
+// answers in French) finds theirs by searching.
 var demoCanned = []struct {
 	folder    string
 	responses [][2]string // title, text
@@ -98,6 +99,9 @@ var demoCanned = []struct {
 		{"Begrüßung", "Guten Tag und danke, dass Sie Northwind Kaffee kontaktieren! Wie kann ich Ihnen heute helfen?"},
 		{"Einen Moment bitte", "Vielen Dank für Ihre Geduld: Ich sehe mir das gleich an und melde mich sofort wieder."},
 		{"Verabschiedung", "Vielen Dank für das Gespräch. Einen schönen Tag noch und viel Freude mit Ihrem Kaffee!"},
+		{"Bienvenue", "Bonjour et merci d'avoir contacté Northwind Café ! Comment puis-je vous aider aujourd'hui ?"},
+		{"Un instant, s'il vous plaît", "Merci de votre patience : je regarde cela et je reviens vers vous tout de suite."},
+		{"Au revoir", "Merci pour cet échange. Excellente journée, et savourez bien votre café !"},
 	}},
 	{"Billing", [][2]string{
 		{"Invoice copy", "I have sent a copy of your invoice to the e-mail address of your order. It should arrive within a few minutes."},
@@ -106,6 +110,9 @@ var demoCanned = []struct {
 		{"Rechnungskopie", "Ich habe Ihnen eine Kopie der Rechnung an die E-Mail-Adresse Ihrer Bestellung geschickt. Sie sollte in wenigen Minuten ankommen."},
 		{"Zahlungsarten", "Sie können per Kreditkarte, PayPal, SEPA-Lastschrift und als Geschäftskunde auf Rechnung bezahlen."},
 		{"Erstattung", "Ihre Erstattung ist veranlasst. Je nach Bank ist der Betrag in 3 bis 5 Werktagen auf Ihrem Konto."},
+		{"Copie de facture", "Je vous ai envoyé une copie de la facture à l'adresse e-mail de votre commande. Elle devrait arriver d'ici quelques minutes."},
+		{"Moyens de paiement", "Nous acceptons la carte bancaire, PayPal, le prélèvement SEPA et, pour les professionnels, le paiement sur facture."},
+		{"Remboursement", "Votre remboursement est lancé. Selon votre banque, le montant arrive sur votre compte sous 3 à 5 jours ouvrés."},
 	}},
 	{"Technical", [][2]string{
 		{"Grind size", "For a filter machine use a medium grind; for espresso a fine one, finer than table salt."},
@@ -114,6 +121,9 @@ var demoCanned = []struct {
 		{"Mahlgrad", "Für die Filtermaschine empfehlen wir einen mittleren Mahlgrad, für Espresso einen feinen, feiner als Speisesalz."},
 		{"Entkalken", "Entkalken Sie Ihre Maschine alle 4 bis 6 Wochen mit Zitronensäure: Das hält den Geschmack rein und die Maschine gesund."},
 		{"Foto senden", "Könnten Sie mir ein Foto der Anzeige Ihrer Maschine schicken? Nutzen Sie dafür die Büroklammer neben dem Nachrichtenfeld."},
+		{"Mouture", "Pour une cafetière filtre, nous conseillons une mouture moyenne ; pour un espresso, une mouture fine, plus fine que le sel de table."},
+		{"Détartrage", "Détartrez votre machine toutes les 4 à 6 semaines à l'acide citrique : le goût reste pur et la machine en bonne santé."},
+		{"Envoyer une photo", "Pourriez-vous m'envoyer une photo de l'écran de votre machine ? Utilisez le trombone à côté du champ de message."},
 	}},
 }
 

@@ -69,7 +69,7 @@ func checkShowcase(t *testing.T, s *Store, seed DemoSeed) {
 		}
 	}
 
-	// Canned responses: each folder has several, in English and in German.
+	// Canned responses: each folder has several, in English, German and French.
 	folders, _ := must2[[]CannedFolder, map[int64]string](t)(s.CannedFolders(ctx, seed.TenantID))
 	var names []string
 	for _, f := range folders {
@@ -84,11 +84,12 @@ func checkShowcase(t *testing.T, s *Store, seed DemoSeed) {
 			t.Errorf("canned %q: %q", r.Title, r.Text)
 		}
 	}
-	for folder, pair := range map[string][2]string{
-		"Greetings": {"Welcome", "Begrüßung"}, "Billing": {"Invoice copy", "Rechnungskopie"}, "Technical": {"Descaling", "Entkalken"},
+	for folder, trio := range map[string][3]string{
+		"Greetings": {"Welcome", "Begrüßung", "Bienvenue"}, "Billing": {"Invoice copy", "Rechnungskopie", "Copie de facture"},
+		"Technical": {"Descaling", "Entkalken", "Détartrage"},
 	} {
 		titles := byFolder[folder]
-		if len(titles) < 6 || !slices.Contains(titles, pair[0]) || !slices.Contains(titles, pair[1]) {
+		if len(titles) < 9 || !slices.Contains(titles, trio[0]) || !slices.Contains(titles, trio[1]) || !slices.Contains(titles, trio[2]) {
 			t.Errorf("folder %s: %q", folder, titles)
 		}
 	}
