@@ -37,6 +37,12 @@ var notSettings = map[string]string{
 	"EnqueueChatMail":      "an outbox message and a chat's visitor address, not configuration",
 	"SaveMailSettings":     "nothing caches the SMTP settings: the outbox reads them at every attempt",
 	"UpdateContact":        "a customer's record, not configuration: nothing caches contacts",
+	"SaveLabel":            "nothing caches tag and outcome lists: closing, tagging and an agent's start read them",
+	"DeleteLabel":          "nothing caches tag and outcome lists: closing, tagging and an agent's start read them",
+	"SaveReportSettings":   "nothing caches the report settings: closing and an agent's start read them",
+	"SetChatTags":          "a chat's tags, not configuration",
+	"SetChatOutcome":       "a chat's outcome, not configuration",
+	"SeedDemoBase":         "the demo data, written once into an empty database before anything caches it",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store
