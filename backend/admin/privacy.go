@@ -163,4 +163,3 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 	h.log.Info("admin: visitor data erased", "tenant", s.Tenant.ID, "user", s.User.ID, "chats", er.Chats, "open_kept", er.OpenKept)
 	return c.Redirect("/admin/privacy?erased="+strconv.Itoa(er.Chats)+"&kept="+strconv.Itoa(er.OpenKept), fiber.StatusSeeOther)
 }
-
