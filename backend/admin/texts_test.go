@@ -113,7 +113,7 @@ func TestTextsForm(t *testing.T) {
 			bad := cloneValues(form)
 			bad.Set(tc.cell, tc.value)
 			r := fx.postTexts(t, page, bad, 422)
-			wantIn(t, r.body, `<p class="error" id="`+tc.id+`-err">`, tc.msg, `id="`+tc.id+`"`, `aria-invalid="true"`, "Please correct the 1 marked field")
+			wantIn(t, r.body, `<p class="error" id="`+tc.id+`-err">`, tc.msg, `id="`+tc.id+`"`, `aria-invalid="true"`, "Please correct the marked field below.")
 			if !strings.Contains(tc.value, "\x00") && len(tc.value) < 100 {
 				wantIn(t, r.body, strings.ReplaceAll(strings.ReplaceAll(tc.value, "'", "&#39;"), "$AgentName$", "$AgentName$")+"</textarea>")
 			}
