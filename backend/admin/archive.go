@@ -211,14 +211,15 @@ func (h *handlers) archiveExport(c *fiber.Ctx) error {
 // archiveChat shows one chat's transcript: its data, then every line in order, agents-only
 // lines marked.
 func (h *handlers) archiveChat(c *fiber.Ctx) error {
-	tr, ok, err := h.archiveTranscript(c)
+	ts, ok, err := h.archiveTranscript(c)
 	if !ok || err != nil {
 		return err
 	}
-	p := h.page(c, "Chat with "+visitorLabel(tr), "chats")
+	ctx := c.UserContext()
+	p := h.page(c, tr(ctx, "Chat with {0}", visitorLabel(ctx, ts)), "chats")
 	p.Back, p.BackLabel = "/admin/chats", "Chats"
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return render(c, fiber.StatusOK, archiveChatPage(p, tr))
+	return render(c, fiber.StatusOK, archiveChatPage(p, ts))
 }
 
 // archivePDF answers the chat's transcript as the same PDF the agent app and e-mail give.
@@ -250,46 +251,4 @@ func (h *handlers) archiveTranscript(c *fiber.Ctx) (transcript.Transcript, bool,
 	}
 	tr, err := transcript.Load(ctx, h.st, ch, time.Now())
 	return tr, err == nil, err
-}
-
-// visitorLabel names a transcript's visitor for a title.
-func visitorLabel(tr transcript.Transcript) string {
-	if strings.TrimSpace(tr.Visitor.Name) != "" {
-		return tr.Visitor.Name
-	}
-	if tr.Direct {
-		return "a colleague"
-	}
-	return "a visitor"
-}
-
-// chatTime is a time in the tenant's zone, to the minute.
-func chatTime(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(loc).Format("2006-01-02 15:04")
-}
-
-// waitText is how long a chat waited for an agent, in words.
-func waitText(ch store.Chat) string {
-	if ch.AcceptedAt == nil {
-		return "—"
-	}
-	return ch.AcceptedAt.Sub(ch.CreatedAt).Round(time.Second).String()
-}
-
-// stateLabel is a chat state in words.
-func stateLabel(s string) string {
-	switch s {
-	case "queued":
-		return "Waiting"
-	case "offered":
-		return "Offered"
-	case "active":
-		return "Active"
-	case "closed":
-		return "Closed"
-	}
-	return s
 }

@@ -116,22 +116,5 @@ func (f *Form) day(name string) time.Time {
 // actionLabel shows an action as its path with the method: "POST users/:id/password".
 func actionLabel(a string) string { return a }
 
-// auditOutcome says in words how a recorded request ended.
-func auditOutcome(code int) string {
-	switch {
-	case code == 0:
-		return "Did not finish"
-	case code < 400:
-		return "Done"
-	case code == fiber.StatusForbidden:
-		return "Refused (not allowed)"
-	case code == fiber.StatusNotFound:
-		return "Not found"
-	case code < 500:
-		return "Rejected (" + strconv.Itoa(code) + ")"
-	}
-	return "Failed (" + strconv.Itoa(code) + ")"
-}
-
 // auditWhen formats an entry's time in UTC, as the filter's dates are.
 func auditWhen(ctx context.Context, t time.Time) string { return mailWhenIn(ctx, t, time.UTC) }

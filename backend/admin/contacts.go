@@ -118,7 +118,7 @@ func (h *handlers) contactPageFor(c *fiber.Ctx, status int, edited url.Values, f
 	}
 	title := k.Name
 	if title == "" {
-		title = "Contact " + i64(k.ID)
+		title = tr(c.UserContext(), "Contact {0}", i64(k.ID))
 	}
 	p := h.page(c, title, "contacts")
 	p.Back, p.BackLabel = "/admin/contacts", "Contacts"
@@ -167,7 +167,7 @@ func (h *handlers) contactMerge(c *fiber.Ctx) error {
 		if _, e := h.st.Contact(c.UserContext(), s.Tenant.ID, into); e != nil {
 			return h.notFound(c, e)
 		}
-		f.Errors["other"] = "There is no contact " + i64(from) + ". Check the number in the contact list."
+		f.errorf("other", "There is no contact {0}. Check the number in the contact list.", i64(from))
 	case errors.Is(err, store.ErrConflict):
 		f.Errors["other"] = "Both contacts have a verified user id, and they differ: they are two people and cannot be merged."
 	case errors.Is(err, store.ErrInvalid):
@@ -176,25 +176,6 @@ func (h *handlers) contactMerge(c *fiber.Ctx) error {
 		return err
 	}
 	return h.contactPageFor(c, fiber.StatusUnprocessableEntity, nil, f)
-}
-
-// kindLabel names an identity kind for people.
-func kindLabel(k contact.Kind) string {
-	switch k {
-	case contact.KindUser:
-		return "User id"
-	case contact.KindClaimedUser:
-		return "User id (unverified)"
-	case contact.KindEmail:
-		return "E-mail"
-	case contact.KindCustomer:
-		return "Customer id"
-	case contact.KindPhone:
-		return "Phone"
-	case contact.KindVisitor:
-		return "Browser (visitor id)"
-	}
-	return string(k)
 }
 
 // chatLink is where a chat's transcript is shown.
@@ -216,7 +197,7 @@ func (h *handlers) identity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := h.page(c, "Identity verification of "+conn.Name, "connectors")
+	p := h.page(c, tr(c.UserContext(), "Identity verification of {0}", conn.Name), "connectors")
 	p.Back, p.BackLabel = "/admin/connectors/"+i64(conn.ID), conn.Name
 	return render(c, fiber.StatusOK, identityPage(p, identityData{Conn: conn, Secret: secret, Base: c.BaseURL()}))
 }
@@ -232,17 +213,6 @@ func (h *handlers) identityRegenerate(c *fiber.Ctx) error {
 	return saved(c, "/admin/connectors/"+i64(conn.ID)+"/identity")
 }
 
-// contactName is how a contact is named in lists.
-func contactName(k store.Contact) string {
-	if k.Name != "" {
-		return k.Name
-	}
-	if k.Email != "" {
-		return k.Email
-	}
-	return "Visitor " + i64(k.ID)
-}
-
 // identitySnippet is the embed example with a signed user id.
 func identitySnippet(d identityData) string {
 	return `<script>
@@ -253,31 +223,4 @@ func identitySnippet(d identityData) string {
   };
 </script>
 <script src="` + d.Base + `/widget.js" data-connector="` + d.Conn.Hash + `" async></script>`
-}
-
-// mergeLine says in one sentence what a merge did: which contact, by whom or why, and the
-// identities it brought.
-func mergeLine(m store.ContactMerge, users map[int64]string) string {
-	var b strings.Builder
-	b.WriteString("contact no. " + i64(m.MergedID))
-	if m.MergedName != "" {
-		b.WriteString(" (" + m.MergedName + ")")
-	}
-	switch n := users[m.ByUserID]; {
-	case m.ByUserID == 0:
-		b.WriteString(" was merged automatically: " + m.Reason)
-	case n != "":
-		b.WriteString(" was merged by " + n)
-	default:
-		b.WriteString(" was merged by user " + i64(m.ByUserID))
-	}
-	for k, i := range m.Identities {
-		if k == 0 {
-			b.WriteString(", bringing ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(kindLabel(i.Kind) + " " + i.Value)
-	}
-	return b.String() + "."
 }

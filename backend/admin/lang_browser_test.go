@@ -3,12 +3,14 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // englishLeft is a script that lists the English messages the page shows in its text,
@@ -91,8 +93,11 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 			if err := st.SetUserLang(context.Background(), u.ID, ""); err != nil {
 				t.Fatal(err)
 			}
+			// A finished chat, for the archive's transcript and search and a contact's page.
+			_, chatID := env.VisitorChat(t, "lang-browser", protocol.ChatRequest{Name: "Ann Lee", Email: "ann@example.com", Question: "Do you ship to Norway?"}, true)
+			contactID := env.ChatContact(t, chatID).ContactID
 			b := browsertest.New(t, browsertest.Options{Name: "admin-" + c.lang, Width: 1360, Height: 900, Lang: c.browserLang, AcceptLanguage: c.accept,
-				WaitAcrossNavigation: true, FullPage: true})
+				WaitAcrossNavigation: true, ClickScroll: "center", FullPage: true})
 
 			open(t, b, env.URL+"/admin/")
 			b.WaitFor("the sign-in form", `!!document.getElementById('f-login')`)
@@ -126,7 +131,10 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 			user := ""
 			pages := append([]string{}, nav...)
 			pages = append(pages, conn, conn+"/surveys", conn+"/surveys/new?kind=pre", conn+"/embed", conn+"/micc", conn+"/images",
-				"/admin/connectors/new", "/admin/users/new", "/admin/statuses/new", "/admin/groups/new", "/admin/no-such-page")
+				"/admin/connectors/new", "/admin/users/new", "/admin/statuses/new", "/admin/groups/new", "/admin/no-such-page",
+				conn+"/identity", "/admin/chats/"+chatID, "/admin/chats?q=Norway", "/admin/chats?q=Norway+nowhere", "/admin/chats?from=someday",
+				"/admin/contacts/"+strconv.FormatInt(contactID, 10), "/admin/contacts?q=nobody", "/admin/audit?from=someday",
+				"/admin/reports?from=2026-03-02&to=2026-03-01")
 			for _, path := range pages {
 				open(t, b, env.URL+path)
 				name := strings.Trim(strings.NewReplacer("/admin/", "", "/", "-", "?", "-", "=", "-").Replace(path), "-")
@@ -152,7 +160,7 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 				t.Errorf("the pause button says %q, want %q", got, want)
 			}
 			// The refused sign-in, the missing page and the refused form answer with their status.
-			b.AssertNoConsoleErrors("status of 401", "status of 404", "status of 422")
+			b.AssertNoConsoleErrors("status of 400", "status of 401", "status of 404", "status of 422")
 		})
 	}
 }

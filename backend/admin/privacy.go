@@ -27,9 +27,9 @@ func (h *handlers) privacyPage(c *fiber.Ctx, status int, rf, qf *Form, d privacy
 	p := h.page(c, "Privacy and retention", "privacy")
 	if n := c.Query("erased"); n != "" {
 		erased, _ := strconv.Atoi(n)
-		p.Flash = "Erased " + countOf(erased, "chat or left message", "chats and left messages") + " with everything in them."
+		p.Flash = trn(c.UserContext(), "Erased {0} chat or left message with everything in it.", "Erased {0} chats and left messages with everything in them.", erased)
 		if k, _ := strconv.Atoi(c.Query("kept")); k > 0 {
-			p.Flash += " " + countOf(k, "open chat was", "open chats were") + " kept: erase again once closed."
+			p.Flash += " " + trn(c.UserContext(), "{0} open chat was kept: erase again once it is closed.", "{0} open chats were kept: erase again once they are closed.", k)
 		}
 	}
 	return render(c, status, privacyPage(p, rf, qf, d))
@@ -94,7 +94,7 @@ func (h *handlers) privacyExport(c *fiber.Ctx) error {
 			return err
 		}
 		if len(recs) == 0 {
-			qf.Message = "Nothing is stored under this " + privacyKindLabel(id.Kind) + ": no chats or left messages were found."
+			qf.Message = privacyNothing(c.UserContext(), id.Kind)
 		}
 	}
 	if !qf.OK() {
@@ -151,7 +151,7 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 			}
 		}
 		if len(chats) == 0 {
-			qf.Message = "Nothing is stored under this " + privacyKindLabel(qf.Get("kind")) + ": no chats or left messages were found."
+			qf.Message = privacyNothing(c.UserContext(), qf.Get("kind"))
 			return h.privacyPage(c, fiber.StatusUnprocessableEntity, retentionForm(pol), qf, d)
 		}
 		return h.privacyPage(c, fiber.StatusOK, retentionForm(pol), qf, d)
@@ -162,23 +162,4 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 	}
 	h.log.Info("admin: visitor data erased", "tenant", s.Tenant.ID, "user", s.User.ID, "chats", er.Chats, "open_kept", er.OpenKept)
 	return c.Redirect("/admin/privacy?erased="+strconv.Itoa(er.Chats)+"&kept="+strconv.Itoa(er.OpenKept), fiber.StatusSeeOther)
-}
-
-// privacyKindLabel names an identity kind in a sentence.
-func privacyKindLabel(kind string) string {
-	switch kind {
-	case privacy.KindVisitorID:
-		return "visitor id"
-	case privacy.KindCustomerID:
-		return "customer id"
-	}
-	return "e-mail address"
-}
-
-// countOf says "1 thing" or "n things".
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
