@@ -324,8 +324,9 @@ func (a *App) applyLang() {
 	}
 }
 
-// onLang switches the app's language at once, keeps the choice on this device and, for a
-// language (not "Automatic"), as the agent's setting on the server.
+// onLang switches the app's language at once, keeps the choice on this device and as the
+// agent's setting on the server. "Automatic" clears the setting, so that the app (and the
+// admin pages) follow the browser's languages again, here and on every other device.
 func (a *App) onLang(ctx app.Context, act app.Action) {
 	lang, _ := act.Value.(string)
 	if lang != "" {
@@ -333,8 +334,12 @@ func (a *App) onLang(ctx app.Context, act app.Action) {
 	}
 	a.langChoice = lang
 	_ = ctx.LocalStorage().Set(keyLang, lang)
+	prev := a.desk.User.Lang
+	if lang == "" {
+		a.desk.User.Lang = ""
+	}
 	a.changed(ctx)
-	a.saveLang(ctx, lang)
+	a.saveLang(ctx, lang, prev)
 }
 
 // checkSession asks the server whether the session cookie is still good.

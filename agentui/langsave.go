@@ -9,11 +9,11 @@ import (
 )
 
 // saveLang keeps a language chosen in the menu as the agent's setting (User.Lang), which the
-// admin pages follow too and the app reads at the next sign-in on any device. "Automatic"
-// ("") leaves the setting as it is; a failed save changes nothing on this device, where the
-// choice is kept anyway.
-func (a *App) saveLang(ctx app.Context, lang string) {
-	if lang == "" || a.phase != phaseDesk || lang == a.desk.User.Lang {
+// admin pages follow too and the app reads at the next sign-in on any device; "Automatic"
+// ("") clears it. prev is the setting before the choice: nothing is sent when it is
+// unchanged. A failed save changes nothing on this device, where the choice is kept anyway.
+func (a *App) saveLang(ctx app.Context, lang, prev string) {
+	if a.phase != phaseDesk || lang == prev {
 		return
 	}
 	body, _ := json.Marshal(api.LangRequest{Lang: lang})

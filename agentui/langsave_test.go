@@ -6,7 +6,8 @@ import (
 )
 
 // A language chosen in the menu is saved as the agent's setting on the server; "Automatic"
-// and the language already set are not sent.
+// clears it, so that the browser's languages apply again; the language already set is not
+// sent again.
 func TestLanguageChoiceSavedOnServer(t *testing.T) {
 	ready := *testReady
 	ready.User.Lang = "de"
@@ -41,7 +42,14 @@ func TestLanguageChoiceSavedOnServer(t *testing.T) {
 	}
 	a.ctx.NewActionWithValue(ActLang, "")
 	e.ConsumeAll()
-	if count() != 1 {
-		t.Error("Automatic was sent to the server")
+	a.ctx.Async(func() {})
+	e.ConsumeAll()
+	if count() != 2 || a.desk.User.Lang != "" {
+		t.Errorf("Automatic did not clear the setting: %d saves, setting %q", count(), a.desk.User.Lang)
+	}
+	a.ctx.NewActionWithValue(ActLang, "")
+	e.ConsumeAll()
+	if count() != 2 {
+		t.Error("Automatic was sent again with no setting left to clear")
 	}
 }
