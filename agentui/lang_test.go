@@ -5,10 +5,13 @@ import (
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/parleychat/parley/agentui/catalog"
 )
 
 // The app speaks the browser's language on the sign-in form, the agent's setting once signed
-// in, and the language chosen in its menu above both, at once.
+// in, and the language chosen in its menu above both, at once; "Automatic" clears the setting
+// and the browser's languages apply again.
 func TestLanguageFromBrowserSettingAndMenu(t *testing.T) {
 	p := newFake()
 	p.langs = []string{"es-ES", "fr-CH", "de"}
@@ -37,7 +40,7 @@ func TestLanguageFromBrowserSettingAndMenu(t *testing.T) {
 	}
 	a.ctx.NewActionWithValue(ActLang, "")
 	e.ConsumeAll()
-	if a.Desk().Msg.Lang() != "de" {
-		t.Fatalf("back to the setting: %s", a.Desk().Msg.Lang())
+	if want := catalog.Match(a.platform.Languages()...); a.Desk().Msg.Lang() != want || a.Desk().User.Lang != "" {
+		t.Fatalf("Automatic: speaking %s with the setting %q, want the browser's %s and no setting", a.Desk().Msg.Lang(), a.Desk().User.Lang, want)
 	}
 }
