@@ -29,7 +29,7 @@ window.addEventListener('message', function(e) { if (e.data && e.data.parley ===
 	anna, _ := env.Agent(t, 0)
 	ctx := ctxT(t)
 
-	b := browsertest.New(t, browsertest.Options{Name: "micc-toolbox", Lang: "en-US", AcceptLanguage: "en-US,en"})
+	b := browsertest.New(t, browsertest.Options{Name: "micc-toolbox", Lang: "en-US", AcceptLanguage: "en-US,en", Flags: []chromedp.ExecAllocatorOption{browsertest.SiteIsolation}})
 	b.Do(chromedp.Navigate(url))
 	b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
 	if got := browsertest.Eval[float64](b, `window.pageHooks || 0`); got != 1 {
@@ -44,7 +44,11 @@ window.addEventListener('message', function(e) { if (e.data && e.data.parley ===
 	b.Screenshot("1-launcher")
 	b.Click(browsertest.WidgetLauncher)
 	b.WaitFor("customizeRequest before the chat", `window.requestHooks === 1`)
-	b.WaitFor("the chat frame", `window.frameReady === true && document.activeElement && document.activeElement.tagName === 'PARLEY-CHAT'`)
+	b.WaitFor("the chat frame", `window.frameReady === true`)
+	// The frame is of Parley's origin, not the page's: only its own target can tell where its
+	// focus is, and keys typed before the name field has it would go astray.
+	f := b.Frame("micc-toolbox-frame", "/widget/frame")
+	f.WaitFor("the name field focused", tryJS(`document.activeElement.id === 'f-name'`))
 	b.Do(chromedp.KeyEvent("Ann Visitor"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Do you ship to Belgium?"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"))
 	offerEv, offer := awaitT[*protocol.Offer](t, ctx, anna)
 	if offer.Question != "Do you ship to Belgium?" {
