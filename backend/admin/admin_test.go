@@ -19,6 +19,7 @@ import (
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/survey"
 )
@@ -521,6 +522,18 @@ func scenarios() []scenario {
 					t.Fatalf("settings %+v", ts)
 				}
 			}},
+		{name: "DeepL needs a key", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_provider": {"deepl"}},
+			status: 422, want: []string{`id="f-translate_api_key-err"`}},
+		{name: "unknown translation service refused", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_provider": {"babelfish"}},
+			status: 422, want: []string{`id="f-translate_provider-err"`}},
+		{name: "translation through DeepL saved", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_provider": {"deepl"}, "translate_api_key": {"deepl-key:fx"}},
+			status: 303, after: func(t *testing.T, fx *fixture) {
+				ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}")))
+				if !ts.TranslateEnabled || ts.TranslateProvider != translate.DeepL || ts.TranslateURL != "" || ts.TranslateAPIKey != "deepl-key:fx" {
+					t.Fatalf("settings %+v", ts)
+				}
+			}},
+		{name: "DeepL shown as the service", as: "admin", method: "GET", path: "/admin/whoson", status: 200, want: []string{`<option value="deepl" selected>DeepL</option>`}, notWant: []string{"deepl-key:fx"}},
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
 		// What WhosOn clients show of an operator: department, phone, bot flag; one line each.

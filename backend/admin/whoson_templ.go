@@ -8,7 +8,7 @@ package admin
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-func whosonPage(p *Page, f *Form, endpoint string, hasTranslateKey bool) templ.Component {
+func whosonPage(p *Page, f *Form, endpoint string, hasTranslateKey bool, providers []option) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -109,9 +109,9 @@ func whosonPage(p *Page, f *Form, endpoint string, hasTranslateKey bool) templ.C
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var6 string
-			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "Chats whose visitor asks for translation in another language than the operator's are translated through a LibreTranslate service: operator lines reach the visitor with their translation, visitor lines reach the agent translated, with the original."))
+			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "Chats whose visitor asks for translation in another language than the operator's are translated through a LibreTranslate or DeepL service: operator lines reach the visitor with their translation, visitor lines reach the agent translated, with the original."))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `whoson.templ`, Line: 16, Col: 264}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `whoson.templ`, Line: 16, Col: 273}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -125,7 +125,11 @@ func whosonPage(p *Page, f *Form, endpoint string, hasTranslateKey bool) templ.C
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = input(f, "translate_url", "Service address", "The LibreTranslate server, e.g. https://translate.example.com.", templ.Attributes{"type": "url", "autocomplete": "off", "spellcheck": "false"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField(f, "translate_provider", "Service", "", providers).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = input(f, "translate_url", "Service address", "The LibreTranslate server, e.g. https://translate.example.com. For DeepL leave it empty: DeepL's own address is used, the free one for a key ending in :fx.", templ.Attributes{"type": "url", "autocomplete": "off", "spellcheck": "false"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -143,7 +147,7 @@ func whosonPage(p *Page, f *Form, endpoint string, hasTranslateKey bool) templ.C
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = input(f, "translate_api_key", "Service API key", "Leave empty when the service needs none.", templ.Attributes{"type": "password", "autocomplete": "new-password"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = input(f, "translate_api_key", "Service API key", "DeepL always needs one; leave empty when a LibreTranslate service needs none.", templ.Attributes{"type": "password", "autocomplete": "new-password"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

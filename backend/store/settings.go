@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/filename"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/survey"
@@ -717,11 +718,13 @@ type TenantSettings struct {
 	WhosOnAuth   string
 	WhosOnAPIKey string
 	// TranslateEnabled turns on the translation of chats whose visitor speaks another language
-	// than the agent, through the LibreTranslate service at TranslateURL (http or https)
-	// with TranslateAPIKey (empty when the service wants none; never shown back by the admin
-	// pages). TranslateLanguages are the languages offered to visitors (ISO 639-1 codes,
+	// than the agent, through the service of TranslateProvider's API (LibreTranslate or DeepL,
+	// package translate) at TranslateURL (http or https; DeepL's own address when empty) with
+	// TranslateAPIKey (empty when a LibreTranslate service wants none; never shown back by the
+	// admin pages). TranslateLanguages are the languages offered to visitors (ISO 639-1 codes,
 	// lower case); the tenant's default language is offered too.
 	TranslateEnabled   bool
+	TranslateProvider  translate.Provider
 	TranslateURL       string
 	TranslateAPIKey    string
 	TranslateLanguages []string
@@ -741,7 +744,7 @@ const (
 func DefaultTenantSettings(tenantID int64) TenantSettings {
 	return TenantSettings{TenantID: tenantID, MaxAttachmentKB: DefaultMaxAttachmentKB,
 		RestrictedTypes: slices.Clone(DefaultRestrictedTypes), MaxChatsPerIP: DefaultMaxChatsPerIP, MaxChatsPerVisitor: DefaultMaxChatsPerVisitor,
-		AgentIdle: DefaultAgentIdle}
+		AgentIdle: DefaultAgentIdle, TranslateProvider: translate.LibreTranslate}
 }
 
 var extRE = regexp.MustCompile(`^[a-z0-9]{1,16}$`)
@@ -804,6 +807,12 @@ var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
 // validateTranslation checks and normalises the translation settings.
 func (t *TenantSettings) validateTranslation() error {
 	t.TranslateURL, t.TranslateAPIKey = strings.TrimSpace(t.TranslateURL), strings.TrimSpace(t.TranslateAPIKey)
+	if t.TranslateProvider == "" {
+		t.TranslateProvider = translate.LibreTranslate
+	}
+	if !t.TranslateProvider.Valid() {
+		return fieldErr("TranslateProvider", "choose LibreTranslate or DeepL")
+	}
 	if t.TranslateURL != "" {
 		u, err := url.Parse(t.TranslateURL)
 		if err != nil || len(t.TranslateURL) > 500 || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
@@ -831,8 +840,11 @@ func (t *TenantSettings) validateTranslation() error {
 		return fieldErr("TranslateLanguages", "enter at most 50 languages")
 	}
 	t.TranslateLanguages = langs
-	if t.TranslateEnabled && t.TranslateURL == "" {
+	if t.TranslateEnabled && t.TranslateURL == "" && t.TranslateProvider.NeedsURL() {
 		return fieldErr("TranslateURL", "enter the translation service's address to turn translation on")
+	}
+	if t.TranslateEnabled && t.TranslateAPIKey == "" && t.TranslateProvider.NeedsKey() {
+		return fieldErr("TranslateAPIKey", "enter the service's API key to turn translation on")
 	}
 	return nil
 }

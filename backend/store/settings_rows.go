@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/survey"
 )
 
@@ -76,6 +77,7 @@ type tenantSettingsRow struct {
 	WhosOnAuth         string `gorm:"column:whoson_auth;not null"`
 	WhosOnAPIKey       string `gorm:"column:whoson_api_key;not null"`
 	TranslateEnabled   bool   `gorm:"not null"`
+	TranslateProvider  string `gorm:"not null"`
 	TranslateURL       string `gorm:"column:translate_url;not null"`
 	TranslateAPIKey    string `gorm:"column:translate_api_key;not null"`
 	TranslateLanguages string `gorm:"not null"` // comma-separated codes
@@ -139,14 +141,15 @@ func tenantSettingsToRow(t TenantSettings) (tenantSettingsRow, error) {
 	return tenantSettingsRow{TenantID: t.TenantID, MaxAttachmentKB: t.MaxAttachmentKB, AllowedTypes: allowed,
 		RestrictedTypes: restricted, MaxChatsPerIP: t.MaxChatsPerIP, MaxChatsPerVisitor: t.MaxChatsPerVisitor,
 		AgentIdleSeconds: int(t.AgentIdle / time.Second), WhosOnAuth: t.WhosOnAuth, WhosOnAPIKey: t.WhosOnAPIKey,
-		TranslateEnabled: t.TranslateEnabled, TranslateURL: t.TranslateURL, TranslateAPIKey: t.TranslateAPIKey,
-		TranslateLanguages: strings.Join(t.TranslateLanguages, ",")}, nil
+		TranslateEnabled: t.TranslateEnabled, TranslateProvider: string(t.TranslateProvider), TranslateURL: t.TranslateURL,
+		TranslateAPIKey: t.TranslateAPIKey, TranslateLanguages: strings.Join(t.TranslateLanguages, ",")}, nil
 }
 
 func (r tenantSettingsRow) domain() (TenantSettings, error) {
 	t := TenantSettings{TenantID: r.TenantID, MaxAttachmentKB: r.MaxAttachmentKB, MaxChatsPerIP: r.MaxChatsPerIP, MaxChatsPerVisitor: r.MaxChatsPerVisitor,
 		AgentIdle: time.Duration(r.AgentIdleSeconds) * time.Second, WhosOnAuth: r.WhosOnAuth, WhosOnAPIKey: r.WhosOnAPIKey,
-		TranslateEnabled: r.TranslateEnabled, TranslateURL: r.TranslateURL, TranslateAPIKey: r.TranslateAPIKey}
+		TranslateEnabled: r.TranslateEnabled, TranslateProvider: translate.Provider(r.TranslateProvider), TranslateURL: r.TranslateURL,
+		TranslateAPIKey: r.TranslateAPIKey}
 	if r.TranslateLanguages != "" {
 		t.TranslateLanguages = strings.Split(r.TranslateLanguages, ",")
 	}

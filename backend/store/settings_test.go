@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/survey"
 )
 
@@ -180,7 +181,7 @@ func testTenantSettings(t *testing.T, s *Store) {
 	}
 	saved := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024,
 		AllowedTypes: []string{".PDF", "png", "png"}, RestrictedTypes: nil, MaxChatsPerIP: 3, MaxChatsPerVisitor: 0}))
-	wantEqual(t, saved, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024, AllowedTypes: []string{"pdf", "png"}, MaxChatsPerIP: 3})
+	wantEqual(t, saved, TenantSettings{TenantID: ten.ID, MaxAttachmentKB: 1024, AllowedTypes: []string{"pdf", "png"}, MaxChatsPerIP: 3, TranslateProvider: translate.LibreTranslate})
 	if def.MaxChatsPerIP != DefaultMaxChatsPerIP || def.MaxChatsPerVisitor != DefaultMaxChatsPerVisitor {
 		t.Fatalf("chats are not capped by default: %+v", def)
 	}
@@ -199,8 +200,8 @@ func testTenantSettings(t *testing.T, s *Store) {
 
 	tr := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateEnabled: true,
 		TranslateURL: " https://translate.example.com/lt ", TranslateAPIKey: " k ", TranslateLanguages: []string{" FR", "de", "fr", ""}}))
-	wantEqual(t, tr, TenantSettings{TenantID: ten.ID, TranslateEnabled: true, TranslateURL: "https://translate.example.com/lt",
-		TranslateAPIKey: "k", TranslateLanguages: []string{"fr", "de"}})
+	wantEqual(t, tr, TenantSettings{TenantID: ten.ID, TranslateEnabled: true, TranslateProvider: translate.LibreTranslate,
+		TranslateURL: "https://translate.example.com/lt", TranslateAPIKey: "k", TranslateLanguages: []string{"fr", "de"}})
 	wantEqual(t, must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID)), tr)
 	for _, bad := range []TenantSettings{
 		{TranslateURL: "ftp://translate.example.com"},
@@ -221,6 +222,19 @@ func testTenantSettings(t *testing.T, s *Store) {
 		_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateLanguages: langs})
 		wantField(t, err, "TranslateLanguages")
 	}
+
+	// DeepL has an address of its own but wants a key; a provider Parley does not speak is
+	// refused.
+	dl := must[TenantSettings](t)(s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateEnabled: true,
+		TranslateProvider: translate.DeepL, TranslateAPIKey: "abc:fx"}))
+	wantEqual(t, must[TenantSettings](t)(s.TenantSettings(ctx, ten.ID)), dl)
+	if dl.TranslateProvider != translate.DeepL || dl.TranslateURL != "" {
+		t.Fatalf("DeepL settings = %+v", dl)
+	}
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateEnabled: true, TranslateProvider: translate.DeepL})
+	wantField(t, err, "TranslateAPIKey")
+	_, err = s.SaveTenantSettings(ctx, TenantSettings{TenantID: ten.ID, TranslateProvider: "babelfish"})
+	wantField(t, err, "TranslateProvider")
 }
 
 func testIPBlocks(t *testing.T, s *Store) {

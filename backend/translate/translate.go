@@ -1,8 +1,10 @@
-// Package translate translates chat lines through a LibreTranslate service (the open, self-hostable
-// HTTP API: POST /translate, GET /languages), so that a visitor and an agent who speak different
-// languages can chat. It owns only the call: timeouts, size limits and the service's errors. It
-// keeps no cache: every line is translated once, where it is sent, and a failure is returned for
-// the caller to send the line untranslated.
+// Package translate translates chat lines through a tenant's translation service, so that a
+// visitor and an agent who speak different languages can chat. Two APIs are spoken, each as its
+// provider documents it: LibreTranslate (the open, self-hostable service: POST /translate,
+// GET /languages) and DeepL (POST /v2/translate, GET /v2/languages). The package owns only the
+// call: timeouts, size limits, language codes and the service's errors. It keeps no cache: every
+// line is translated once, where it is sent, and a failure is returned for the caller to send
+// the line untranslated.
 package translate
 
 import (
@@ -41,8 +43,10 @@ var (
 	ErrBadText = errors.New("translate: text is not valid UTF-8 or holds NUL")
 	// ErrBadResponse is a service answer that is not the documented JSON.
 	ErrBadResponse = errors.New("translate: malformed response")
-	// ErrNoService is a Service without a URL.
+	// ErrNoService is a Service without a URL where its provider needs one.
 	ErrNoService = errors.New("translate: no service URL")
+	// ErrNoProvider is a Service whose provider Parley does not speak.
+	ErrNoProvider = errors.New("translate: unknown provider")
 )
 
 // ServiceError is an error the service reported: its HTTP status and its "error" text.
@@ -55,17 +59,55 @@ func (e *ServiceError) Error() string {
 	return fmt.Sprintf("translate: service answered %d: %s", e.Status, e.Message)
 }
 
-// Service is one tenant's translation service: where it is and the key it wants.
+// Provider names a translation API. A tenant picks one; the zero value is LibreTranslate, the
+// API every tenant spoke before there was a choice.
+type Provider string
+
+// The providers Parley speaks.
+const (
+	// LibreTranslate is the open, self-hostable service (libretranslate.com and its mirrors):
+	// its URL is required, its key optional.
+	LibreTranslate Provider = "libretranslate"
+	// DeepL is DeepL's API: its key is required, its URL optional (DeepL's own, chosen by the
+	// key: free keys end in ":fx" and go to api-free.deepl.com).
+	DeepL Provider = "deepl"
+)
+
+// Providers lists the providers in the order an admin page offers them.
+var Providers = []Provider{LibreTranslate, DeepL}
+
+// Valid says p is a provider Parley speaks ("" counts as LibreTranslate).
+func (p Provider) Valid() bool { return p == "" || p == LibreTranslate || p == DeepL }
+
+// Name is the provider as its makers write it, for admin pages and logs.
+func (p Provider) Name() string {
+	if p == DeepL {
+		return "DeepL"
+	}
+	return "LibreTranslate"
+}
+
+// NeedsURL says the provider has no address of its own, so a tenant must give one.
+func (p Provider) NeedsURL() bool { return p != DeepL }
+
+// NeedsKey says the provider refuses every call without an API key.
+func (p Provider) NeedsKey() bool { return p == DeepL }
+
+// Service is one tenant's translation service: which API, where it is and the key it wants.
 type Service struct {
-	// URL is the service's base address, e.g. "https://translate.example.com" (the
-	// endpoints are URL+"/translate" and URL+"/languages").
+	// Provider is the API the service speaks (LibreTranslate when empty).
+	Provider Provider
+	// URL is the service's base address, e.g. "https://translate.example.com" (LibreTranslate's
+	// endpoints are URL+"/translate" and URL+"/languages"; DeepL's URL+"/v2/...", DeepL's own
+	// address when empty).
 	URL string
-	// APIKey is sent as api_key when not empty.
+	// APIKey is the service's key: LibreTranslate's api_key when not empty, DeepL's
+	// DeepL-Auth-Key.
 	APIKey string
 }
 
-// Language is one language the service translates: its code (ISO 639-1 where there is one)
-// and its English name.
+// Language is one language the service translates: its code (ISO 639-1 where there is one,
+// lower case) and its English name.
 type Language struct {
 	Code    string   `json:"code"`
 	Name    string   `json:"name"`
@@ -93,9 +135,27 @@ func (c *Client) Stats() Stats {
 	return Stats{Calls: c.calls.Load(), Failures: c.failures.Load()}
 }
 
+// api is one provider's way of asking for a translation and for the language list.
+type api interface {
+	translate(ctx context.Context, c *Client, s Service, text, source, target string, html bool) (string, error)
+	languages(ctx context.Context, c *Client, s Service) ([]Language, error)
+}
+
+// apiOf is the provider's API; an unknown provider is refused.
+func apiOf(p Provider) (api, error) {
+	switch p {
+	case "", LibreTranslate:
+		return libreTranslate{}, nil
+	case DeepL:
+		return deepL{}, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoProvider, string(p))
+}
+
 // Translate translates text from source to target ("auto" as source lets the service detect
-// it); html says the text is HTML whose tags the service must keep. An empty text is returned
-// as it is without a call.
+// it); html says the text is HTML whose tags the service must keep. Languages are ISO 639-1
+// codes, optionally with a region ("pt-br"); each provider gets them in its own spelling. An
+// empty text is returned as it is without a call.
 func (c *Client) Translate(ctx context.Context, s Service, text, source, target string, html bool) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return text, nil
@@ -106,56 +166,40 @@ func (c *Client) Translate(ctx context.Context, s Service, text, source, target 
 	if utf8.RuneCountInString(text) > MaxText {
 		return "", ErrTooLong
 	}
-	format := "text"
-	if html {
-		format = "html"
-	}
-	body, _ := json.Marshal(translateRequest{Q: text, Source: source, Target: target, Format: format, APIKey: s.APIKey})
-	var out struct {
-		TranslatedText *string `json:"translatedText"`
-	}
-	if err := c.call(ctx, s, http.MethodPost, "/translate", body, &out); err != nil {
+	a, err := apiOf(s.Provider)
+	if err != nil {
 		return "", err
 	}
-	if out.TranslatedText == nil {
-		c.failures.Add(1)
-		return "", fmt.Errorf("%w: no translatedText", ErrBadResponse)
-	}
-	return *out.TranslatedText, nil
+	return a.translate(ctx, c, s, text, source, target, html)
 }
 
-type translateRequest struct {
-	Q      string `json:"q"`
-	Source string `json:"source"`
-	Target string `json:"target"`
-	Format string `json:"format"`
-	APIKey string `json:"api_key,omitempty"`
-}
-
-// Languages lists the languages the service translates.
+// Languages lists the languages the service translates into.
 func (c *Client) Languages(ctx context.Context, s Service) ([]Language, error) {
-	var out []Language
-	if err := c.call(ctx, s, http.MethodGet, "/languages", nil, &out); err != nil {
+	a, err := apiOf(s.Provider)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return a.languages(ctx, c, s)
+}
+
+// request is one HTTP call to a service.
+type request struct {
+	method, url string
+	header      http.Header
+	body        []byte
+	// errorText reads the service's error message out of an error answer's body ("" when
+	// there is none).
+	errorText func([]byte) string
 }
 
 // call makes one request and decodes its JSON answer into out, counting it.
-func (c *Client) call(ctx context.Context, s Service, method, path string, body []byte, out any) (err error) {
+func (c *Client) call(ctx context.Context, r request, out any) (err error) {
 	c.calls.Add(1)
 	defer func() {
 		if err != nil {
 			c.failures.Add(1)
 		}
 	}()
-	if s.URL == "" {
-		return ErrNoService
-	}
-	u, err := url.JoinPath(s.URL, path)
-	if err != nil {
-		return fmt.Errorf("translate: service URL: %w", err)
-	}
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -163,15 +207,18 @@ func (c *Client) call(ctx context.Context, s Service, method, path string, body 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	if r.body != nil {
+		rd = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url, rd)
 	if err != nil {
 		return fmt.Errorf("translate: %w", err)
 	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	hc := c.HTTP
@@ -191,16 +238,49 @@ func (c *Client) call(ctx context.Context, s Service, method, path string, body 
 		return fmt.Errorf("%w: larger than %d bytes", ErrBadResponse, maxResponse)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
+		msg := ""
+		if r.errorText != nil {
+			msg = r.errorText(data)
 		}
-		if json.Unmarshal(data, &e) != nil || e.Error == "" {
-			e.Error = http.StatusText(resp.StatusCode)
+		if msg == "" {
+			msg = http.StatusText(resp.StatusCode)
 		}
-		return &ServiceError{Status: resp.StatusCode, Message: e.Error}
+		return &ServiceError{Status: resp.StatusCode, Message: msg}
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
 	return nil
+}
+
+// endpoint joins a service's base address and an endpoint's path.
+func endpoint(base, path string) (string, error) {
+	if base == "" {
+		return "", ErrNoService
+	}
+	u, err := url.JoinPath(base, path)
+	if err != nil {
+		return "", fmt.Errorf("translate: service URL: %w", err)
+	}
+	return u, nil
+}
+
+// jsonField reads one string field of a JSON object, "" when there is none.
+func jsonField(data []byte, field string) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m[field], &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// count records a call that failed before it reached the service (no address, say), so that
+// the stats show a misconfigured service as failing.
+func (c *Client) count(error) {
+	c.calls.Add(1)
+	c.failures.Add(1)
 }

@@ -32,10 +32,11 @@ type tenantTranslation struct {
 
 // translationOf is the tenant's translation, nil when it is off.
 func translationOf(ts store.TenantSettings) *tenantTranslation {
-	if !ts.TranslateEnabled || ts.TranslateURL == "" {
+	if !ts.TranslateEnabled || (ts.TranslateURL == "" && ts.TranslateProvider.NeedsURL()) {
 		return nil
 	}
-	return &tenantTranslation{service: translate.Service{URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey}, languages: ts.TranslateLanguages}
+	return &tenantTranslation{service: translate.Service{Provider: ts.TranslateProvider, URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey},
+		languages: ts.TranslateLanguages}
 }
 
 // translationOptions is the connected event's Translation object for a site.

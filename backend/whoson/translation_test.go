@@ -10,6 +10,8 @@ import (
 
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/translate"
+	"github.com/parleychat/parley/backend/translate/deepltest"
 	"github.com/parleychat/parley/backend/translate/libretest"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -185,5 +187,45 @@ func wantLines(t *testing.T, ctx context.Context, c *wclient, want ...string) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A tenant whose service is DeepL's API translates the same way: the operator's line goes to
+// DeepL with the key in its header and DeepL's spelling of the languages, and the visitor's
+// line reaches the agent translated into English (DeepL's British English), with the original.
+func TestWhosOnTranslationDeepL(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx := ctxT(t)
+	w := env.Demo.WhosOn
+	dl := deepltest.New("deepl-key:fx")
+	t.Cleanup(dl.Close)
+	dl.Phrase("FR", "How can I help?", "Comment puis-je vous aider ?")
+	dl.Phrase("EN-GB", "Je cherche un livre", "I am looking for a book")
+	st := env.Server.Store()
+	ts, err := st.TenantSettings(ctx, env.Demo.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.TranslateEnabled, ts.TranslateProvider, ts.TranslateURL, ts.TranslateAPIKey = true, translate.DeepL, dl.URL, "deepl-key:fx"
+	if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	env.Settled(t)
+
+	agent, _ := env.Agent(t, 0)
+	c := dialWhosOn(t, env.WS+"/whoson", nil)
+	d := connect(t, ctx, env, c)
+	if !d.Translation.Enabled {
+		t.Fatalf("connected Translation %+v", d.Translation)
+	}
+	c.send("Hello", "Thomas", w.Domain, "", "", d.SessionID, "", "287-3882882", "fr-FR", "true", "")
+	uid := pickUp(t, ctx, c, agent)
+	say(t, ctx, agent, uid, "How can I help?")
+	wantLines(t, ctx, c, "linesays:Anna says:", "lineo:How can I help?", "linet:Comment puis-je vous aider ?")
+	c.send("Message", d.SessionID, w.Domain, "Je cherche un livre")
+	agentGets(t, ctx, agent, "I am looking for a book\n\nOriginal: Je cherche un livre")
+	calls := dl.Calls()
+	if len(calls) != 2 || calls[0].TargetLang != "FR" || calls[1].TargetLang != "EN-GB" {
+		t.Fatalf("DeepL requests %+v", calls)
 	}
 }
