@@ -201,4 +201,6 @@ CREATE TABLE audit_log (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL DEFA
 CREATE INDEX ix_audit_log_tenant_at ON audit_log (tenant_id, at);
 CREATE INDEX ix_audit_log_at ON audit_log (at);
 CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'closed';`)},
+	surveyHold,
+	webhooksMigration,
 }
