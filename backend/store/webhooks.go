@@ -8,7 +8,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -328,8 +327,12 @@ func writeWebhooks(tx *gorm.DB, events []numbered) error {
 func (s *Store) EnqueueWebhookTest(ctx context.Context, tenantID, endpointID int64, eventID string, body []byte) (WebhookDelivery, error) {
 	var row webhookDeliveryRow
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := sameTenant(tx, &webhookEndpointRow{}, "webhook endpoint", tenantID, endpointID); err != nil {
+		var n int64
+		if err := tx.Model(&webhookEndpointRow{}).Where("id = ? AND tenant_id = ?", endpointID, tenantID).Count(&n).Error; err != nil {
 			return err
+		}
+		if n == 0 {
+			return ErrNotFound
 		}
 		t := now()
 		row = webhookDeliveryRow{TenantID: tenantID, EndpointID: endpointID, EventID: eventID, Kind: hookevent.Test, Body: string(body),
@@ -486,8 +489,5 @@ func (s *Store) WebhookLog(ctx context.Context, tenantID int64, f WebhookLogFilt
 func (s *Store) WebhookDeliveryByID(ctx context.Context, tenantID, id int64) (WebhookDelivery, error) {
 	var r webhookDeliveryRow
 	err := s.r.WithContext(ctx).Where("id = ? AND tenant_id = ?", id, tenantID).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return WebhookDelivery{}, wrap("webhook delivery", ErrNotFound)
-	}
 	return r.domain(), wrap("webhook delivery", err)
 }
