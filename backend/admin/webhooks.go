@@ -86,7 +86,9 @@ func (h *handlers) webhookEditPage(c *fiber.Ctx, status int, f *Form) error {
 
 func (h *handlers) webhookEdit(c *fiber.Ctx) error { return h.webhookEditPage(c, fiber.StatusOK, nil) }
 
-func (h *handlers) webhooks(c *fiber.Ctx) error { return h.webhooksPage(c, fiber.StatusOK, webhooksData{}) }
+func (h *handlers) webhooks(c *fiber.Ctx) error {
+	return h.webhooksPage(c, fiber.StatusOK, webhooksData{})
+}
 
 // endpointFrom reads an endpoint's form and checks its address; f carries what is wrong.
 func (h *handlers) endpointFrom(c *fiber.Ctx, f *Form) store.WebhookEndpoint {
@@ -105,7 +107,9 @@ func (h *handlers) endpointFrom(c *fiber.Ctx, f *Form) store.WebhookEndpoint {
 	return e
 }
 
-func (h *handlers) webhooksPrivate() bool { return h.opts.Webhooks != nil && h.opts.Webhooks.AllowPrivate() }
+func (h *handlers) webhooksPrivate() bool {
+	return h.opts.Webhooks != nil && h.opts.Webhooks.AllowPrivate()
+}
 
 func (h *handlers) webhookCreate(c *fiber.Ctx) error {
 	f := newForm(formValues(c))
