@@ -27,6 +27,7 @@ import (
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/webhook"
 )
 
 // Routing is what the admin pages need from the chat service: its live state, for
@@ -52,6 +53,10 @@ type Options struct {
 	// MailSender sends the E-mail page's test messages; nil means mail.SMTP with its
 	// defaults. Tests pass one that trusts their server's certificate.
 	MailSender mail.Sender
+	// Webhooks delivers the webhooks the pages send tests and replays of (woken at once), and
+	// says whether endpoints may reach private addresses; nil refuses them and leaves
+	// delivery to the next poll of whichever worker runs.
+	Webhooks *webhook.Worker
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
 	// Applied waits until the changes saved so far have reached routing, the caches and open
@@ -177,6 +182,15 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/mail", adm, h.mailSave)
 	g.Post("/mail/test", adm, h.mailTest)
 	g.Get("/mail/log", adm, h.mailLog)
+	g.Get("/webhooks", adm, h.webhooks)
+	g.Post("/webhooks", adm, h.webhookCreate)
+	g.Get("/webhooks/log", adm, h.webhookLog)
+	g.Post("/webhooks/log/:id/replay", adm, h.webhookReplay)
+	g.Get("/webhooks/:id", adm, h.webhookEdit)
+	g.Post("/webhooks/:id", adm, h.webhookSave)
+	g.Post("/webhooks/:id/test", adm, h.webhookTest)
+	g.Post("/webhooks/:id/secret", adm, h.webhookSecret)
+	g.Post("/webhooks/:id/delete", adm, h.webhookDelete)
 	g.Get("/audit", adm, h.auditLog)
 	g.Get("/privacy", adm, h.privacy)
 	g.Post("/privacy/retention", adm, h.retentionSave)

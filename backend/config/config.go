@@ -78,6 +78,11 @@ type Config struct {
 	// server's internals, so it should be a loopback address; [Config.Warnings] says so
 	// otherwise.
 	PprofAddr string
+	// WebhookAllowPrivate lets tenants' webhook endpoints reach loopback, private and
+	// link-local addresses (PARLEY_WEBHOOK_ALLOW_PRIVATE; default false). Off, an endpoint
+	// aimed at the server's own networks is refused, so that an admin of one tenant cannot
+	// make Parley call internal services; turn it on when receivers run on your network.
+	WebhookAllowPrivate bool
 	// MiCCAddr, when set, also serves the MiCC ChatService (POST /ChatService/<Method>) on this
 	// separate host:port (PARLEY_MICC_ADDR, -micc-addr), as MiCC's own service listens on port
 	// 12616, so that custom MiCC clients need only the host changed. The main listener serves
@@ -160,6 +165,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	dur("PARLEY_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	str("PARLEY_LOG_LEVEL", &c.LogLevel)
 	boolean("PARLEY_SECURE_COOKIES", &c.SecureCookies)
+	boolean("PARLEY_WEBHOOK_ALLOW_PRIVATE", &c.WebhookAllowPrivate)
 	str("PARLEY_PROXY_HEADER", &c.ProxyHeader)
 	if v := getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
 		for _, p := range strings.Split(v, ",") {

@@ -17,9 +17,9 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
 
+	"github.com/parleychat/parley/backend/outbox"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -56,13 +56,9 @@ type Options struct {
 
 // Outbox is the worker that delivers the outbox.
 type Outbox struct {
-	o    Options
-	wake chan struct{}
-	mu   sync.Mutex // one delivery pass at a time
+	o Options
+	w *outbox.Worker[store.OutboxMail]
 }
-
-// batch is how many due messages one pass reads.
-const batch = 50
 
 // NewOutbox returns a worker; start it with Run.
 func NewOutbox(o Options) *Outbox {
@@ -84,70 +80,22 @@ func NewOutbox(o Options) *Outbox {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Outbox{o: o, wake: make(chan struct{}, 1)}
+	b := &Outbox{o: o}
+	b.w = outbox.New(outbox.Queue[store.OutboxMail]{Name: "mail outbox", Due: o.Store.DueMail, NextDue: o.Store.NextMailDue,
+		Attempt: b.attempt, Poll: o.Poll, Now: o.Now, Logger: o.Logger})
+	return b
 }
 
 // Wake tells the worker that a message was written, so it delivers without waiting for its
 // next poll.
-func (w *Outbox) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Outbox) Wake() { w.w.Wake() }
 
 // Run delivers due messages until ctx ends, sleeping until the next one is due, a Wake, or
 // the poll interval.
-func (w *Outbox) Run(ctx context.Context) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.wake:
-		case <-t.C:
-		}
-		if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			w.o.Logger.Error("mail outbox", "err", err)
-		}
-		wait := w.o.Poll
-		if at, ok, err := w.o.Store.NextMailDue(ctx); err == nil && ok {
-			wait = min(max(at.Sub(w.o.Now()), 10*time.Millisecond), w.o.Poll)
-		}
-		if !t.Stop() {
-			select {
-			case <-t.C:
-			default:
-			}
-		}
-		t.Reset(wait)
-	}
-}
+func (w *Outbox) Run(ctx context.Context) { w.w.Run(ctx) }
 
 // DeliverDue makes one attempt at every message due now and returns how many it sent.
-func (w *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for {
-		due, err := w.o.Store.DueMail(ctx, w.o.Now(), batch)
-		if err != nil {
-			return sent, err
-		}
-		for _, m := range due {
-			ok, err := w.attempt(ctx, m)
-			if err != nil {
-				return sent, err
-			}
-			if ok {
-				sent++
-			}
-		}
-		if len(due) < batch {
-			return sent, nil
-		}
-	}
-}
+func (w *Outbox) DeliverDue(ctx context.Context) (sent int, err error) { return w.w.DeliverDue(ctx) }
 
 // attempt claims m and tries to send it; ok is true when it was sent. err is an error of the
 // store, not of the delivery (that one is recorded with the message).
@@ -169,7 +117,7 @@ func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err 
 	if sendErr == nil {
 		return true, w.o.Store.MailSent(rec, m.ID, w.o.Now())
 	}
-	next, giveUp := w.o.Retry.After(m.Attempts, sendErr, w.o.Now(), w.o.Rand())
+	next, giveUp := w.o.Retry.After(m.Attempts, Permanent(sendErr), w.o.Now(), w.o.Rand())
 	w.o.Logger.Warn("mail not delivered", "id", m.ID, "tenant", m.TenantID, "attempt", m.Attempts, "give_up", giveUp, "err", sendErr)
 	return false, w.o.Store.MailAttemptFailed(rec, m.ID, sendErr.Error(), next, giveUp)
 }

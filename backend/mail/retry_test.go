@@ -18,22 +18,22 @@ func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	down := errors.New("dial tcp 127.0.0.1:25: connect: connection refused")
 	for attempt, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute} {
-		next, giveUp := r.After(attempt, down, now, 0)
+		next, giveUp := r.After(attempt, Permanent(down), now, 0)
 		if giveUp || !next.Equal(now.Add(want)) {
 			t.Errorf("After(%d) = %v, %v; want %v later", attempt, next, giveUp, want)
 		}
 	}
-	if next, giveUp := r.After(2, down, now, 0.5); giveUp || !next.Equal(now.Add(54*time.Second)) {
+	if next, giveUp := r.After(2, Permanent(down), now, 0.5); giveUp || !next.Equal(now.Add(54*time.Second)) {
 		t.Errorf("the draw takes off its share of the delay: %v", next.Sub(now))
 	}
-	if _, giveUp := r.After(4, down, now, 0); !giveUp {
+	if _, giveUp := r.After(4, Permanent(down), now, 0); !giveUp {
 		t.Error("the last attempt's failure must give up")
 	}
-	if _, giveUp := r.After(99, down, now, 0); !giveUp {
+	if _, giveUp := r.After(99, Permanent(down), now, 0); !giveUp {
 		t.Error("attempts past the bound must give up")
 	}
 	bad := fmt.Errorf("build: %w", errUnbuildable)
-	if _, giveUp := r.After(1, bad, now, 0); !giveUp {
+	if _, giveUp := r.After(1, Permanent(bad), now, 0); !giveUp {
 		t.Error("a message that cannot be built is given up at once")
 	}
 	if Permanent(nil) || Permanent(down) || Permanent(ErrNotConfigured) {
@@ -46,7 +46,7 @@ func TestDefaultRetrySpansHours(t *testing.T) {
 	var total time.Duration
 	now := time.Unix(0, 0)
 	for a := 1; ; a++ {
-		next, giveUp := DefaultRetry.After(a, errors.New("down"), now, 0)
+		next, giveUp := DefaultRetry.After(a, Permanent(errors.New("down")), now, 0)
 		if giveUp {
 			if a != DefaultRetry.MaxAttempts {
 				t.Fatalf("gave up after %d attempts, want %d", a, DefaultRetry.MaxAttempts)

@@ -179,8 +179,10 @@ type crashServer struct {
 	bin, dir string
 	dbURL    string
 	addr     string
-	cmd      *exec.Cmd
-	logs     bytes.Buffer
+	// env is more of the server's environment.
+	env  []string
+	cmd  *exec.Cmd
+	logs bytes.Buffer
 }
 
 func (s *crashServer) ws() string { return "ws://" + s.addr }
@@ -199,6 +201,7 @@ func (s *crashServer) start() {
 	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR="+s.addr, "PARLEY_DATA="+s.dir, "DATABASE_URL="+s.dbURL, "PARLEY_LOG_LEVEL=warn",
 		"PARLEY_WEB="+filepath.Join(s.dir, "web"), "PARLEY_VISITOR_CONNECTS_PER_MINUTE=0", "PARLEY_AGENT_CONNECTS_PER_MINUTE=0",
 		"PARLEY_COMMANDS_PER_SECOND=100000", "PARLEY_COMMAND_BURST=100000")
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = &s.logs, &s.logs
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)

@@ -60,6 +60,8 @@ type Server struct {
 	whoson whosonPart
 	// mail is the e-mail outbox (mail.go).
 	mail mailPart
+	// webhooks delivers the tenants' webhooks (webhooks.go).
+	webhooks webhookPart
 	// retention deletes expired data (retention.go).
 	retention retentionPart
 }
@@ -124,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
 	s.setupMail()
+	s.setupWebhooks()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -137,6 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		s.miccApp = s.miccRoutes()
 	}
 	s.startMail()
+	s.startWebhooks()
 	s.startRetention()
 	return s, nil
 }
@@ -228,7 +232,8 @@ func (s *Server) routes() *fiber.App {
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats})
-	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied})
+	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied,
+		Webhooks: s.webhooks.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
@@ -399,6 +404,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.chats.Close()
 	s.settings.Close()
 	s.stopMail()
+	s.stopWebhooks()
 	s.stopRetention()
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -795,6 +795,9 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			return fail("events", err)
 		}
 	}
+	if err := writeWebhooks(tx, res.events); err != nil {
+		return fail("webhooks", err)
+	}
 	if err := tx.Commit().Error; err != nil {
 		if transient(err) {
 			return res, &outcomeUnknown{err}

@@ -201,9 +201,10 @@ CREATE TABLE audit_log (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL DEFA
 CREATE INDEX ix_audit_log_tenant_at ON audit_log (tenant_id, at);
 CREATE INDEX ix_audit_log_at ON audit_log (at);
 CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'closed';`)},
+	webhooksMigration,
 	// A tenant's translation service speaks LibreTranslate's API or DeepL's (package
 	// translate); every existing service is a LibreTranslate one.
-	{version: 19, name: "translation provider", up: sqlUp(
+	{version: 21, name: "translation provider", up: sqlUp(
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`,
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`)},
 }
