@@ -74,7 +74,8 @@ func (s *Service) connectorChanged(ctx context.Context, c changes.Setting) error
 	return s.reconfigureVisitors(ctx, func(v *visitorState) bool { return v.connector.ID == conn.ID })
 }
 
-// tenantChanged applies a tenant's time zone to its connectors' opening hours.
+// tenantChanged applies a tenant's time zone to its connectors' opening hours, and its
+// default language to the survey texts of its visitor pages.
 func (s *Service) tenantChanged(ctx context.Context, tenantID int64) error {
 	t, err := s.st.Tenant(ctx, tenantID)
 	if err != nil {
@@ -87,7 +88,7 @@ func (s *Service) tenantChanged(ctx context.Context, tenantID int64) error {
 	for _, c := range conns {
 		s.router.Submit(routing.ConnectorConfig(c, routing.Location(t.TimeZone)))
 	}
-	return nil
+	return s.reconfigureVisitors(ctx, func(v *visitorState) bool { return v.connector.TenantID == tenantID })
 }
 
 // reconfigureVisitors reloads the connector, survey and policies of the visitor sessions that
@@ -154,7 +155,11 @@ func (s *Service) storeSettings(ctx context.Context, conn store.Connector) (surv
 	if err != nil {
 		return surveys{}, store.TenantSettings{}, err
 	}
-	return surveys{pre: wireFields(pre), post: wireFields(post)}, tenant, nil
+	t, err := s.st.Tenant(ctx, conn.TenantID)
+	if err != nil {
+		return surveys{}, store.TenantSettings{}, err
+	}
+	return surveys{pre: wireFields(pre), post: wireFields(post), fallback: t.DefaultLang}, tenant, nil
 }
 
 // userChanged makes an agent's new settings (capacity, groups, skills, active, status) take

@@ -54,6 +54,7 @@ type Settings interface {
 	ConnectorByHash(ctx context.Context, hash string) (store.Connector, error)
 	Survey(ctx context.Context, connectorID int64) (settings.Survey, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
+	Tenant(ctx context.Context, id int64) (store.Tenant, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
 }
 

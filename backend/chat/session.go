@@ -68,8 +68,13 @@ type visitorState struct {
 	left      int // messages left on this connection, bounded against floods
 }
 
-// surveys are a connector's survey fields in the protocol's form.
-type surveys struct{ pre, post []protocol.SurveyField }
+// surveys are a connector's survey fields in the protocol's form, with every language's
+// texts, and the language a visitor reads when the fields have no texts in theirs (the
+// tenant's default language).
+type surveys struct {
+	pre, post []protocol.SurveyField
+	fallback  string
+}
 
 // OpenVisitor starts the session of a visitor connection.
 func (s *Service) OpenVisitor(c Conn) *Session { return s.open(c, protocol.RoleVisitor) }

@@ -166,7 +166,11 @@ func (s *Service) connectorSettings(ctx context.Context, conn store.Connector) (
 	if err != nil {
 		return surveys{}, store.TenantSettings{}, err
 	}
-	return surveys{pre: wireFields(sv.Pre), post: wireFields(sv.Post)}, tenant, nil
+	t, err := s.set.Tenant(ctx, conn.TenantID)
+	if err != nil {
+		return surveys{}, store.TenantSettings{}, err
+	}
+	return surveys{pre: wireFields(sv.Pre), post: wireFields(sv.Post), fallback: t.DefaultLang}, tenant, nil
 }
 
 // connectedEvent describes the connector to the visitor, as the answer to visitor.connect and
@@ -184,8 +188,8 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 		MaxMessage:    maxMessage(conn),
 		Preview:       toolbox(conn).Preview,
 		EstimatedWait: seconds(info.EstimatedWait),
-		PreChat:       v.survey.pre,
-		PostChat:      v.survey.post,
+		PreChat:       localized(v.survey.pre, v.lang, v.survey.fallback),
+		PostChat:      localized(v.survey.post, v.lang, v.survey.fallback),
 
 		AllowedFileTypes:    v.tenant.AllowedTypes,
 		RestrictedFileTypes: v.tenant.RestrictedTypes,
@@ -200,6 +204,17 @@ func wireFields(fields []store.SurveyField) []protocol.SurveyField {
 	var out []protocol.SurveyField
 	for _, f := range fields {
 		out = append(out, f.Field)
+	}
+	return out
+}
+
+// localized gives survey fields as a visitor of lang reads them (survey.Localize): the
+// prompts and option labels of their language, else of the fallback language, else the
+// fields' own; the answers' values are the same in every language.
+func localized(fields []protocol.SurveyField, lang, fallback string) []protocol.SurveyField {
+	var out []protocol.SurveyField
+	for _, f := range fields {
+		out = append(out, survey.Localize(f, lang, fallback))
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/parleychat/parley/shared/survey"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -218,7 +220,10 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 			if !slices.Equal(con.AllowedOrigins, []string{"https://shop.example"}) || con.Texts["welcomeMessage"] != "Hallo!" || con.VisitorPresence {
 				t.Fatalf("connector = %+v", con)
 			}
-			if fs := must[[]SurveyField](t)(s.SurveyFields(ctx, con.ID, SurveyPreChat)); len(fs) != 1 || fs[0].Name != "order" {
+			// A field from before survey texts keeps its prompt, has no other language and
+			// reads the same to every visitor.
+			if fs := must[[]SurveyField](t)(s.SurveyFields(ctx, con.ID, SurveyPreChat)); len(fs) != 1 || fs[0].Name != "order" ||
+				fs[0].Prompt != "Order number" || fs[0].Texts != nil || survey.Localize(fs[0].Field, "de", "fr").Prompt != "Order number" {
 				t.Fatalf("survey fields = %+v", fs)
 			}
 			if blocked := must[bool](t)(s.IPBlocked(ctx, 1, "203.0.113.9")); !blocked {

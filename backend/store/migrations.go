@@ -201,6 +201,12 @@ CREATE TABLE audit_log (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL DEFA
 CREATE INDEX ix_audit_log_tenant_at ON audit_log (tenant_id, at);
 CREATE INDEX ix_audit_log_at ON audit_log (at);
 CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'closed';`)},
+	// Survey fields speak every language: a field keeps its prompt and options as its base
+	// texts and gets the prompt and option labels of other languages as JSON (survey.Text by
+	// language tag). Existing fields have none and read as before.
+	{version: 19, name: "survey texts", up: sqlUp(
+		`ALTER TABLE survey_fields ADD COLUMN texts text NOT NULL DEFAULT '';`,
+		`ALTER TABLE survey_fields ADD COLUMN texts text NOT NULL DEFAULT '';`)},
 	webhooksMigration,
 	// A tenant's translation service speaks LibreTranslate's API or DeepL's (package
 	// translate); every existing service is a LibreTranslate one.

@@ -70,19 +70,52 @@ func demoTextsDE() map[string]string {
 }
 
 // demoSurvey is the German connector's pre-chat survey (name, e-mail, a topic) and post-chat
-// rating, in German like the connector.
+// rating: German as its base texts, like the connector's, and in English, German and French
+// for the visitors of each (the topic's answers are stored by the German option, whatever the
+// visitor read).
 var demoSurvey = []SurveyField{
 	{Kind: SurveyPreChat, Sort: 10, Field: survey.Field{Name: "Name", Type: survey.TypeName, Prompt: "Ihr Name",
-		Required: true, Length: 60, ValidateLow: -1, ValidateHigh: -1}},
+		Required: true, Length: 60, ValidateLow: -1, ValidateHigh: -1,
+		Texts: demoTexts3("Your name", "Ihr Name", "Votre nom")}},
 	{Kind: SurveyPreChat, Sort: 20, Field: survey.Field{Name: "Email", Type: survey.TypeEmail, Prompt: "Ihre E-Mail-Adresse (für das Protokoll)",
-		Length: 120, ValidateLow: -1, ValidateHigh: -1}},
+		Length: 120, ValidateLow: -1, ValidateHigh: -1,
+		Texts: demoTexts3("Your e-mail address (for the transcript)", "Ihre E-Mail-Adresse (für das Protokoll)", "Votre adresse e-mail (pour la transcription)")}},
 	{Kind: SurveyPreChat, Sort: 30, Field: survey.Field{Name: "Thema", Type: survey.TypeSelect, Prompt: "Worum geht es?",
 		Required: true, SelectType: survey.SelectDropDown, ValidateLow: -1, ValidateHigh: -1,
-		Options: []string{"Bestellung und Versand", "Rechnung und Zahlung", "Kaffeemaschine und Zubereitung", "Etwas anderes"}}},
+		Options: []string{"Bestellung und Versand", "Rechnung und Zahlung", "Kaffeemaschine und Zubereitung", "Etwas anderes"},
+		Texts:   demoTopicTexts()}},
 	{Kind: SurveyPostChat, Sort: 10, Field: survey.Field{Name: "Bewertung", Type: survey.TypeRating, Prompt: "Wie zufrieden waren Sie mit dem Chat?",
-		ValidateLow: 1, ValidateHigh: 5}},
+		ValidateLow: 1, ValidateHigh: 5,
+		Texts: demoTexts3("How satisfied were you with the chat?", "Wie zufrieden waren Sie mit dem Chat?", "Êtes-vous satisfait(e) de ce chat ?")}},
 	{Kind: SurveyPostChat, Sort: 20, Field: survey.Field{Name: "Kommentar", Type: survey.TypeText, Prompt: "Möchten Sie uns noch etwas sagen?",
-		MultiLine: true, Lines: 3, Length: 500, ValidateLow: -1, ValidateHigh: -1}},
+		MultiLine: true, Lines: 3, Length: 500, ValidateLow: -1, ValidateHigh: -1,
+		Texts: demoTexts3("Is there anything else you would like to tell us?", "Möchten Sie uns noch etwas sagen?", "Souhaitez-vous nous dire autre chose ?")}},
+}
+
+// demoTexts3 gives a demo field's prompt in English, German and French.
+func demoTexts3(en, de, fr string) map[string]survey.Text {
+	return map[string]survey.Text{"en": {Prompt: en}, "de": {Prompt: de}, "fr": {Prompt: fr}}
+}
+
+// demoTopicTexts are the topic's prompt and option labels in English, German and French, by
+// the German option values.
+func demoTopicTexts() map[string]survey.Text {
+	t := demoTexts3("What is it about?", "Worum geht es?", "De quoi s'agit-il ?")
+	labels := map[string][3]string{
+		"Bestellung und Versand":         {"Orders and shipping", "Bestellung und Versand", "Commande et livraison"},
+		"Rechnung und Zahlung":           {"Invoices and payment", "Rechnung und Zahlung", "Facture et paiement"},
+		"Kaffeemaschine und Zubereitung": {"Coffee machine and brewing", "Kaffeemaschine und Zubereitung", "Machine à café et préparation"},
+		"Etwas anderes":                  {"Something else", "Etwas anderes", "Autre chose"},
+	}
+	for i, lang := range []string{"en", "de", "fr"} {
+		text := t[lang]
+		text.Options = map[string]string{}
+		for value, l := range labels {
+			text.Options[value] = l[i]
+		}
+		t[lang] = text
+	}
+	return t
 }
 
 // demoCanned are the showcase's canned responses by folder, each folder with answers in

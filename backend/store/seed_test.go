@@ -60,6 +60,17 @@ func checkShowcase(t *testing.T, s *Store, seed DemoSeed) {
 		t.Errorf("pre-chat survey %+v", pre)
 	}
 	post := must[[]SurveyField](t)(s.SurveyFields(ctx, de.ID, SurveyPostChat))
+	// Every field speaks the demo's three languages; the topic's options are read in each but
+	// answered by their German values.
+	for _, f := range append(slices.Clone(pre), post...) {
+		if langs := survey.Languages(f.Field); !slices.Equal(langs, []string{"de", "en", "fr"}) {
+			t.Errorf("field %s has texts in %q", f.Name, langs)
+		}
+	}
+	topic := survey.Localize(types[survey.TypeSelect], "fr", "en")
+	if topic.Prompt != "De quoi s'agit-il ?" || len(topic.Labels) != len(topic.Options) || topic.Labels[0] != "Commande et livraison" || topic.Options[0] != "Bestellung und Versand" {
+		t.Errorf("the topic for a French visitor: %q %q %q", topic.Prompt, topic.Options, topic.Labels)
+	}
 	if len(post) == 0 || post[0].Type != survey.TypeRating || post[0].ValidateHigh != 5 {
 		t.Errorf("post-chat survey %+v", post)
 	}

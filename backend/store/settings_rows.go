@@ -36,6 +36,9 @@ type surveyFieldRow struct {
 	SelectOptions    string
 	ValidateLow      int
 	ValidateHigh     int
+	// Texts are the field's prompt and option labels in other languages (survey.Field.Texts)
+	// as JSON; "" for none.
+	Texts string `gorm:"not null"`
 }
 
 func (surveyFieldRow) TableName() string { return "survey_fields" }
@@ -101,12 +104,17 @@ func surveyFieldToRow(f SurveyField) (surveyFieldRow, error) {
 	if err != nil {
 		return surveyFieldRow{}, err
 	}
+	langs, err := mapText(f.Texts)
+	if err != nil {
+		return surveyFieldRow{}, err
+	}
 	return surveyFieldRow{
 		ID: f.ID, TenantID: f.TenantID, ConnectorID: f.ConnectorID, Kind: f.Kind, Sort: f.Sort,
 		FieldName: f.Name, FieldType: f.Type, Prompt: f.Prompt, Required: f.Required,
 		Length: f.Length, MultiLine: f.MultiLine, Lines: f.Lines, Password: f.Password, ChangeCase: f.ChangeCase,
 		Mask: f.Mask, DefaultValue: f.Default, DefaultDateToday: f.DefaultDateToday, DefaultTimeToday: f.DefaultTimeToday,
 		SelectType: f.SelectType, SelectOptions: opts, ValidateLow: f.ValidateLow, ValidateHigh: f.ValidateHigh,
+		Texts: langs,
 	}, nil
 }
 
@@ -120,7 +128,10 @@ func (r surveyFieldRow) domain() (SurveyField, error) {
 			SelectType: r.SelectType, ValidateLow: r.ValidateLow, ValidateHigh: r.ValidateHigh,
 		},
 	}
-	err := fromJSONText(r.SelectOptions, &f.Options)
+	if err := fromJSONText(r.SelectOptions, &f.Options); err != nil {
+		return f, err
+	}
+	err := fromJSONText(r.Texts, &f.Texts)
 	return f, err
 }
 

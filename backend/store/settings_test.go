@@ -93,6 +93,8 @@ func testSurveyFields(t *testing.T, s *Store) {
 		}
 	}
 
+	testSurveyTexts(t, s, ten.ID, c.ID)
+
 	name.Prompt, name.Kind = "Full name", SurveyPostChat // Kind is kept
 	got := must[SurveyField](t)(s.UpdateSurveyField(ctx, name))
 	if got.Prompt != "Full name" || got.Kind != SurveyPreChat {
@@ -107,6 +109,52 @@ func testSurveyFields(t *testing.T, s *Store) {
 	}
 	if n := len(must[[]SurveyField](t)(s.SurveyFields(ctx, c.ID, SurveyPostChat))); n != 0 {
 		t.Fatalf("%d post-chat fields after delete", n)
+	}
+}
+
+// testSurveyTexts: a field's texts in other languages are tidied, kept and read back, updated
+// and refused with the setting "Texts" when one cannot be kept.
+func testSurveyTexts(t *testing.T, s *Store, tenantID, connID int64) {
+	huge := strings.Repeat("é", survey.MaxTextRunes)
+	f := must[SurveyField](t)(s.CreateSurveyField(ctx, SurveyField{TenantID: tenantID, ConnectorID: connID, Kind: SurveyPreChat, Sort: 5,
+		Field: survey.Field{Name: "thema", Type: "select", Prompt: "Worum geht es?", Options: []string{"Bestellung", "Rechnung"}, ValidateLow: -1, ValidateHigh: -1,
+			Texts: map[string]survey.Text{
+				"EN":    {Prompt: " What is it about? ", Options: map[string]string{"Bestellung": "Order", "Rechnung": "Invoice", "Gone": "x"}},
+				"fr":    {Prompt: "De quoi s'agit-il ?", Options: map[string]string{"Rechnung": huge}},
+				"it":    {Prompt: " "},
+				"zh-TW": {Prompt: "什麼事？"},
+			}}}))
+	want := map[string]survey.Text{
+		"en":    {Prompt: "What is it about?", Options: map[string]string{"Bestellung": "Order", "Rechnung": "Invoice"}},
+		"fr":    {Prompt: "De quoi s'agit-il ?", Options: map[string]string{"Rechnung": huge}},
+		"zh-tw": {Prompt: "什麼事？"},
+	}
+	wantEqual(t, f.Texts, want)
+	got := must[SurveyField](t)(s.SurveyField(ctx, tenantID, f.ID))
+	wantEqual(t, got.Texts, want)
+	if l := survey.Localize(got.Field, "fr-CH", "en"); l.Prompt != "De quoi s'agit-il ?" || !slices.Equal(l.Labels, []string{"Order", huge}) {
+		t.Fatalf("a Swiss French visitor reads %q %q", l.Prompt, l.Labels)
+	}
+
+	got.Texts["de"] = survey.Text{Prompt: "Worum geht es?"}
+	delete(got.Texts, "zh-tw")
+	got = must[SurveyField](t)(s.UpdateSurveyField(ctx, got))
+	if langs := survey.Languages(got.Field); !slices.Equal(langs, []string{"de", "en", "fr"}) {
+		t.Fatalf("languages after the update: %q", langs)
+	}
+	for _, texts := range []map[string]survey.Text{
+		{"de": {Prompt: "NUL \x00"}},
+		{"de": {Options: map[string]string{"Rechnung": huge + "!"}}},
+		{"de_DE": {Prompt: "p"}},
+	} {
+		bad := got
+		bad.Texts = texts
+		_, err := s.UpdateSurveyField(ctx, bad)
+		wantField(t, err, "Texts")
+	}
+	wantEqual(t, must[SurveyField](t)(s.SurveyField(ctx, tenantID, f.ID)).Texts, got.Texts)
+	if err := s.DeleteSurveyField(ctx, tenantID, f.ID); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -143,7 +143,13 @@ type Connected struct {
 	Preview bool `json:"preview"`
 	// EstimatedWait in seconds, -1 when unknown (MiCC EstimatedWaitTime).
 	EstimatedWait int `json:"estimated_wait"`
-	// PreChat and PostChat are the survey fields to ask before and after the chat.
+	// PreChat and PostChat are the survey fields to ask before and after the chat, as the
+	// visitor reads them (survey.Localize): each field's prompt in the visitor's language,
+	// else in the tenant's default language, else its base text, and in labels the options'
+	// labels chosen the same way, in the order of options. A client shows the labels and
+	// answers with the options' values, which are the same in every language; a client that
+	// knows nothing of labels shows the values. The fields' texts of other languages are not
+	// sent.
 	PreChat  []SurveyField `json:"pre_chat,omitempty"`
 	PostChat []SurveyField `json:"post_chat,omitempty"`
 	// AllowedFileTypes lists the file extensions a visitor may upload; empty means every type

@@ -94,7 +94,7 @@ var eventExamples = []eventExample{
 		MaxMessage: 4000, Preview: true, EstimatedWait: 45,
 		PreChat: []SurveyField{{Name: "Company", Type: "company", Enabled: true, Prompt: "Votre société :", Length: 200, ChangeCase: 2, ValidateLow: -1, ValidateHigh: -1, HTML5Type: "text"}},
 		PostChat: []SurveyField{{Name: "Rating", Type: "rating", Enabled: true, Prompt: "Votre note :", ValidateLow: 1, ValidateHigh: 5, HTML5Type: "range"},
-			{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "Comment nous avez-vous trouvés ?", SelectType: "radio", ValidateLow: -1, ValidateHigh: -1, Options: []string{"Google", "LinkedIn"}}},
+			{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "Comment nous avez-vous trouvés ?", SelectType: "radio", ValidateLow: -1, ValidateHigh: -1, Options: []string{"Google", "LinkedIn", "Friend"}, Labels: []string{"Google", "LinkedIn", "Un ami"}}},
 		AllowedFileTypes: []string{"pdf", "jpg", "png"}, RestrictedFileTypes: []string{"exe", "bat"}, MaxAttachmentKB: 5120, LeaveMessage: true,
 		Widget: json.RawMessage(`{"position":"bottom-right"}`),
 	}}},

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,8 +50,18 @@ type Field struct {
 	ValidateHigh int `json:"validate_high"`
 	// Required refuses an empty answer (and an unticked yes/no box).
 	Required bool `json:"required,omitempty"`
-	// Options are a choice field's choices.
+	// Options are a choice field's choices: the values answers are stored by, and their
+	// labels in the field's base language.
 	Options []string `json:"options,omitempty"`
+	// Texts are the field's prompt and option labels in other languages, by language tag
+	// ("de", "fr-BE"); see [Text]. The administrators' fields have them; [Localize] resolves
+	// them for one visitor, so the protocol's events carry Prompt and Labels instead.
+	Texts map[string]Text `json:"texts,omitempty"`
+	// Labels are the options as the visitor reads them, in the order of Options, when
+	// [Localize] found a label that differs from its value; a client shows an option with
+	// [Label] and answers with its value. A client that knows nothing of labels shows the
+	// values, as before.
+	Labels []string `json:"labels,omitempty"`
 	// HTML5Type is the HTML input type a client should use ("tel", "email", "range"), where
 	// the field's type alone does not say.
 	HTML5Type string `json:"html5_type,omitempty"`
@@ -170,7 +181,9 @@ func settingErr(setting, msg string) error { return &SettingError{Setting: setti
 // CheckSettings tidies a field definition, as an administrator's form gives it, and checks it
 // against WhosOn's rules. It trims the name and the prompt, drops blank options and makes a
 // choice field a drop-down list unless it asks for radio buttons; then the first setting
-// that is wrong, in the order of the form, is returned as a *SettingError. Masks are
+// that is wrong, in the order of the form, is returned as a *SettingError; the texts of other
+// languages are tidied by [TidyTexts] and their first problem of [CheckTexts] is a
+// *SettingError of the setting "Texts". Masks are
 // compiled with Go's RE2 engine, so only the server calls it. It is a function rather than a
 // method of Field so that the browser apps, whose UI libraries look methods up by reflection,
 // do not link it.
@@ -187,6 +200,8 @@ func CheckSettings(f *Field) error {
 		}
 	}
 	f.Options = clean
+	TidyTexts(f)
+	f.Labels = nil
 	switch {
 	case !ValidName(f.Name):
 		return settingErr("Name", "use a letter, then letters, digits or _ (at most "+strconv.Itoa(limits.DataKeyRunes)+")")
@@ -194,6 +209,8 @@ func CheckSettings(f *Field) error {
 		return settingErr("Type", "choose one of "+strings.Join(TypeNames(), ", "))
 	case f.Prompt == "":
 		return settingErr("Prompt", "enter the question the visitor sees")
+	case textCode(f.Prompt) != "":
+		return settingErr("Prompt", "use at most "+strconv.Itoa(MaxTextRunes)+" characters on one line")
 	case f.Length < 0 || f.Length > limits.MessageRunes:
 		return settingErr("Length", "enter 0 (no limit) to "+strconv.Itoa(limits.MessageRunes))
 	case f.MultiLine && (f.Lines < 1 || f.Lines > MaxLines):
@@ -204,6 +221,8 @@ func CheckSettings(f *Field) error {
 		return settingErr("SelectType", "choose a drop-down list or radio buttons")
 	case f.Type == TypeSelect && len(f.Options) == 0:
 		return settingErr("Options", "a choice field needs at least one option")
+	case slices.ContainsFunc(f.Options, func(o string) bool { return textCode(o) != "" }):
+		return settingErr("Options", "an option may have at most "+strconv.Itoa(MaxTextRunes)+" characters, without control characters")
 	case f.ValidateLow < -1 || f.ValidateHigh < -1:
 		return settingErr("ValidateLow", "use -1 for no limit")
 	case f.ValidateLow >= 0 && f.ValidateHigh >= 0 && f.ValidateLow > f.ValidateHigh:
@@ -222,6 +241,9 @@ func CheckSettings(f *Field) error {
 	}
 	if f.Type == TypeSelect && f.Default != "" && !isOption(*f, f.Default) {
 		return settingErr("Default", "the default must be one of the options")
+	}
+	if problems := CheckTexts(*f); len(problems) > 0 {
+		return settingErr("Texts", problems[0].Error())
 	}
 	return nil
 }

@@ -179,7 +179,10 @@ func newFieldView(id string, f protocol.SurveyField, t uitext.Texts, value strin
 
 	case f.Type == survey.TypeRating || (f.Type == survey.TypeSelect && f.SelectType == "radio"):
 		captionID := id + "-cap"
-		class, values, labels := "opts", f.Options, f.Options
+		class, values, labels := "opts", f.Options, make([]string, len(f.Options))
+		for i := range f.Options {
+			labels[i] = survey.Label(f, i)
+		}
 		rating := f.Type == survey.TypeRating
 		if rating {
 			class, values, labels = "stars", nil, nil
@@ -207,8 +210,8 @@ func newFieldView(id string, f protocol.SurveyField, t uitext.Texts, value strin
 	case f.Type == survey.TypeSelect:
 		sel := el("select", "field", append(attrs, "name", f.Name)...)
 		add(sel, text("option", "", t.Get(uitext.Choose), "value", ""))
-		for _, o := range f.Options {
-			opt := text("option", "", o, "value", o)
+		for i, o := range f.Options {
+			opt := text("option", "", survey.Label(f, i), "value", o)
 			opt.Set("selected", o == value)
 			add(sel, opt)
 		}

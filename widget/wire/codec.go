@@ -116,6 +116,14 @@ func ReadSurveyField(v *Value) survey.Field {
 		Required: flag(v, "required"), HTML5Type: str(v, "html5_type"),
 	}
 	f.Options = strs(v.Get("options"))
+	f.Labels = strs(v.Get("labels"))
+	if t := v.Get("texts"); t.Kind() == KindObject {
+		f.Texts = map[string]survey.Text{}
+		for _, lang := range t.Keys() {
+			l := t.Get(lang)
+			f.Texts[lang] = survey.Text{Prompt: str(l, "prompt"), Options: l.Get("options").StrMap()}
+		}
+	}
 	return f
 }
 
@@ -141,14 +149,28 @@ func SurveyFieldJSON(f survey.Field) []byte {
 		Bool("default_time_today", f.DefaultTimeToday).Str("select_type", f.SelectType).
 		Int("validate_low", int64(f.ValidateLow)).Int("validate_high", int64(f.ValidateHigh)).
 		Bool("required", f.Required).Str("html5_type", f.HTML5Type)
-	if len(f.Options) > 0 {
-		opts := make([][]byte, len(f.Options))
-		for i, o := range f.Options {
-			opts[i] = appendString(nil, o)
+	strArray(w, "options", f.Options)
+	strArray(w, "labels", f.Labels)
+	if len(f.Texts) > 0 {
+		texts := NewObject()
+		for _, lang := range survey.Languages(f) {
+			t := f.Texts[lang]
+			texts.Raw(lang, NewObject().Str("prompt", t.Prompt).StrMap("options", t.Options).Bytes())
 		}
-		w.Raw("options", Array(opts))
+		w.Raw("texts", texts.Bytes())
 	}
 	return w.Bytes()
+}
+
+// strArray writes a non-empty list of strings as an array member.
+func strArray(w *Object, k string, list []string) {
+	if len(list) > 0 {
+		elems := make([][]byte, len(list))
+		for i, s := range list {
+			elems[i] = appendString(nil, s)
+		}
+		w.Raw(k, Array(elems))
+	}
 }
 
 // parseTime reads an RFC 3339 time; anything else is the zero time.

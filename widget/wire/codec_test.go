@@ -49,7 +49,8 @@ func surveyField() survey.Field {
 	return survey.Field{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "How did you find us? <b>", Length: 20,
 		MultiLine: true, Lines: 3, Password: true, ChangeCase: 2, Mask: `^\d+$`, Default: "Google", DefaultDateToday: true,
 		DefaultTimeToday: true, SelectType: "radio", ValidateLow: -1, ValidateHigh: 7, Required: true,
-		Options: []string{"Google", "LinkedIn \"Ad\"", "Zoë"}, HTML5Type: "text"}
+		Options: []string{"Google", "LinkedIn \"Ad\"", "Zoë"}, HTML5Type: "text", Labels: []string{"Google", "LinkedIn-Anzeige", "Zoë"},
+		Texts: map[string]survey.Text{"de": {Prompt: "Wie haben Sie uns gefunden?", Options: map[string]string{"LinkedIn \"Ad\"": "LinkedIn-Anzeige"}}, "fr-BE": {Prompt: "\"Comment\" ?"}}}
 }
 
 // A member added to the survey model must be added to the sample, and then to the codec,
