@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/contact"
 	"github.com/parleychat/parley/backend/privacy"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -21,7 +22,14 @@ type privacyData struct {
 	Confirm     bool
 }
 
-var identityKinds = []option{{privacy.KindEmail, "E-mail address"}, {privacy.KindVisitorID, "Visitor id (from the widget)"}, {privacy.KindCustomerID, "Customer id"}}
+// identityKinds are the kinds a privacy request may name, labelled as the contact pages label them.
+var identityKinds = func() []option {
+	out := make([]option, len(privacy.Kinds))
+	for i, k := range privacy.Kinds {
+		out[i] = option{Value: string(k), Label: identityKindNames[k]}
+	}
+	return out
+}()
 
 func (h *handlers) privacyPage(c *fiber.Ctx, status int, rf, qf *Form, d privacyData) error {
 	p := h.page(c, "Privacy and retention", "privacy")
@@ -41,7 +49,7 @@ func (h *handlers) privacy(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qf := newForm(url.Values{"kind": {privacy.KindEmail}})
+	qf := newForm(url.Values{"kind": {string(contact.KindEmail)}})
 	return h.privacyPage(c, fiber.StatusOK, retentionForm(pol), qf, privacyData{})
 }
 
@@ -64,14 +72,14 @@ func (h *handlers) retentionSave(c *fiber.Ctx) error {
 		}
 	}
 	if !f.OK() {
-		return h.privacyPage(c, fiber.StatusUnprocessableEntity, f, newForm(url.Values{"kind": {privacy.KindEmail}}), privacyData{})
+		return h.privacyPage(c, fiber.StatusUnprocessableEntity, f, newForm(url.Values{"kind": {string(contact.KindEmail)}}), privacyData{})
 	}
 	return saved(c, "/admin/privacy")
 }
 
 // identity reads the visitor a request is about, recording what is wrong on the form.
 func identity(f *Form) (privacy.Identity, store.Visitor, bool) {
-	id := privacy.Identity{Kind: f.Get("kind"), Value: f.Get("value")}
+	id := privacy.Identity{Kind: contact.Kind(f.Get("kind")), Value: f.Get("value")}
 	v, err := id.Visitor()
 	if err != nil {
 		f.Errors["value"] = sentence(err.Error())
@@ -140,7 +148,7 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 		return h.privacyPage(c, fiber.StatusUnprocessableEntity, retentionForm(pol), qf, privacyData{})
 	}
 	if qf.Get("confirm") != "yes" {
-		chats, err := h.st.ChatsOfVisitor(ctx, s.Tenant.ID, v, 0)
+		chats, err := h.st.ChatsOfPerson(ctx, s.Tenant.ID, v)
 		if err != nil {
 			return err
 		}
@@ -151,7 +159,7 @@ func (h *handlers) privacyErase(c *fiber.Ctx) error {
 			}
 		}
 		if len(chats) == 0 {
-			qf.Message = privacyNothing(c.UserContext(), qf.Get("kind"))
+			qf.Message = privacyNothing(c.UserContext(), contact.Kind(qf.Get("kind")))
 			return h.privacyPage(c, fiber.StatusUnprocessableEntity, retentionForm(pol), qf, d)
 		}
 		return h.privacyPage(c, fiber.StatusOK, retentionForm(pol), qf, d)

@@ -157,7 +157,7 @@ func testPrivacyRequests(t *testing.T, fx *fixture) {
 		t.Fatalf("export = %+v", exp)
 	}
 	// ZIP by visitor id: both of Jo's chats with their files, nothing of Sam or the other tenant.
-	r = admin.do(t, "POST", "/admin/privacy/export", url.Values{"kind": {"visitor_id"}, "value": {"v-1"}, "format": {"zip"}}, "")
+	r = admin.do(t, "POST", "/admin/privacy/export", url.Values{"kind": {"visitor"}, "value": {"v-1"}, "format": {"zip"}}, "")
 	zr, err := zip.NewReader(bytes.NewReader([]byte(r.body)), int64(len(r.body)))
 	if err != nil {
 		t.Fatalf("zip: %v (%d)", err, r.status)
@@ -179,8 +179,8 @@ func testPrivacyRequests(t *testing.T, fx *fixture) {
 		{"kind": {"email"}, "value": {""}},
 		{"kind": {"ssn"}, "value": {"x"}},
 		{"kind": {"email"}, "value": {strings.Repeat("a", 5000)}},
-		{"kind": {"customer_id"}, "value": {"' OR 1=1 --"}},
-		{"kind": {"visitor_id"}, "value": {"%"}},
+		{"kind": {"customer"}, "value": {"' OR 1=1 --"}},
+		{"kind": {"visitor"}, "value": {"%"}},
 	} {
 		if r := admin.do(t, "POST", "/admin/privacy/export", bad, ""); r.status != 422 {
 			t.Errorf("export %v: %d", bad, r.status)
@@ -188,14 +188,14 @@ func testPrivacyRequests(t *testing.T, fx *fixture) {
 	}
 
 	// Erase asks first, then deletes Jo's chats in this tenant only.
-	r = admin.do(t, "POST", "/admin/privacy/erase", url.Values{"kind": {"visitor_id"}, "value": {"v-1"}}, "")
+	r = admin.do(t, "POST", "/admin/privacy/erase", url.Values{"kind": {"visitor"}, "value": {"v-1"}}, "")
 	if r.status != 200 || !strings.Contains(r.body, "Erase permanently") || !strings.Contains(r.body, "2 closed chats") {
 		t.Fatalf("erase confirmation: %d %s", r.status, excerpt(r.body))
 	}
 	if _, err := fx.st.Chat(ctx, jo1.ID); err != nil {
 		t.Fatal("erased before confirmation")
 	}
-	r = admin.do(t, "POST", "/admin/privacy/erase", url.Values{"kind": {"visitor_id"}, "value": {"v-1"}, "confirm": {"yes"}}, "")
+	r = admin.do(t, "POST", "/admin/privacy/erase", url.Values{"kind": {"visitor"}, "value": {"v-1"}, "confirm": {"yes"}}, "")
 	if r.status != 303 || !strings.Contains(r.location, "erased=2") {
 		t.Fatalf("erase: %d %s", r.status, r.location)
 	}

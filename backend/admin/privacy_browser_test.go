@@ -94,7 +94,7 @@ func TestPrivacyAndAuditInChromium(t *testing.T) {
 
 	// Erase asks first, saying how much goes.
 	open(t, b, env.URL+"/admin/privacy")
-	fill(t, b, map[string]string{"f-kind": "visitor_id", "f-value": "v-jo"})
+	fill(t, b, map[string]string{"f-kind": "visitor", "f-value": "v-jo"})
 	b.Click(`document.querySelector('button[formaction="/admin/privacy/erase"]')`)
 	b.WaitFor("the confirmation", `!!document.querySelector('.confirm button.danger')`)
 	b.AssertAccessible("erase-confirm")

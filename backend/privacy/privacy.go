@@ -15,23 +15,22 @@ import (
 	"io"
 	"time"
 
+	"github.com/parleychat/parley/backend/contact"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/filename"
 )
 
-// Identity names the visitor of a request. Exactly one kind is used.
+// Identity names the visitor of a request, by one identity of package contact: an e-mail
+// address (contact.KindEmail), the widget's visitor id (contact.KindVisitor) or a customer id
+// (contact.KindCustomer), the kinds [Kinds] lists.
 type Identity struct {
-	// Kind is "email", "visitor_id" or "customer_id".
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
+	Kind  contact.Kind `json:"kind"`
+	Value string       `json:"value"`
 }
 
-// The identity kinds.
-const (
-	KindEmail      = "email"
-	KindVisitorID  = "visitor_id"
-	KindCustomerID = "customer_id"
-)
+// Kinds are the identity kinds a request may name, in the order forms offer them: those a
+// visitor can tell about themselves. A user id is the host page's, and the host answers for it.
+var Kinds = []contact.Kind{contact.KindEmail, contact.KindVisitor, contact.KindCustomer}
 
 // maxIdentity bounds an identity's value.
 const maxIdentity = 320
@@ -46,11 +45,11 @@ func (id Identity) Visitor() (store.Visitor, error) {
 		return store.Visitor{}, fmt.Errorf("the value is too long (at most %d characters)", maxIdentity)
 	}
 	switch id.Kind {
-	case KindEmail:
+	case contact.KindEmail:
 		return store.Visitor{Email: id.Value}, nil
-	case KindVisitorID:
+	case contact.KindVisitor:
 		return store.Visitor{VisitorID: id.Value}, nil
-	case KindCustomerID:
+	case contact.KindCustomer:
 		return store.Visitor{CustomerID: id.Value}, nil
 	}
 	return store.Visitor{}, fmt.Errorf("choose what the value is: an e-mail address, a visitor id or a customer id")

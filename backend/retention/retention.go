@@ -10,7 +10,11 @@
 // Every deletion is idempotent and re-checks that a chat is still closed, so two servers
 // running it at once do no harm.
 //
-// Adding another kind of data (contacts without chats, say) is one more Kind: a case in Plan
+// Contacts (package contact) live as long as their chats: once every chat of a contact is
+// gone, the contact, its identities and merge records go too, when it was last seen and
+// changed longer ago than the longer of the chat and left-message periods.
+//
+// Adding another kind of data is one more Kind: a case in Plan
 // for its period and one in Worker.purge for the store call that deletes a batch of it.
 package retention
 
@@ -27,6 +31,7 @@ type Kind string
 const (
 	Chats        Kind = "chats"
 	LeftMessages Kind = "left_messages"
+	Contacts     Kind = "contacts"
 	AuditEntries Kind = "audit_entries"
 )
 
@@ -45,7 +50,7 @@ func Plan(policies []store.RetentionPolicy, now time.Time) []Task {
 		for _, k := range []struct {
 			kind Kind
 			days int
-		}{{Chats, p.ChatDays}, {LeftMessages, p.LeftMessageDays}, {AuditEntries, p.AuditDays}} {
+		}{{Chats, p.ChatDays}, {LeftMessages, p.LeftMessageDays}, {Contacts, contactDays(p)}, {AuditEntries, p.AuditDays}} {
 			if k.days <= 0 {
 				continue
 			}
@@ -54,4 +59,13 @@ func Plan(policies []store.RetentionPolicy, now time.Time) []Task {
 		}
 	}
 	return out
+}
+
+// contactDays is how long a contact without chats is kept: the longer of the periods of the
+// chats that made it, 0 (keep) when both keep.
+func contactDays(p store.RetentionPolicy) int {
+	if p.ChatDays <= 0 && p.LeftMessageDays <= 0 {
+		return 0
+	}
+	return max(p.ChatDays, p.LeftMessageDays)
 }

@@ -15,6 +15,7 @@ type Store interface {
 	RetentionPolicies(ctx context.Context) ([]store.RetentionPolicy, error)
 	PurgeExpiredChats(ctx context.Context, q store.ExpiredChats) (store.Purged, error)
 	PurgeAudit(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error)
+	PurgeOrphanContacts(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error)
 }
 
 // Options configure a Worker. Zero values take the defaults named.
@@ -46,6 +47,7 @@ type Stats struct {
 	Files        int64
 	FileBytes    int64
 	Outbox       int64
+	Contacts     int64
 	AuditEntries int64
 	// LastRound is when the last round ended (zero before the first).
 	LastRound time.Time
@@ -134,9 +136,9 @@ func (w *Worker) Round(ctx context.Context) (Stats, error) {
 	}
 	total.Rounds, total.LastRound = 1, w.o.Clock()
 	w.count(total)
-	if total.Chats+total.LeftMessages+total.AuditEntries > 0 {
+	if total.Chats+total.LeftMessages+total.Contacts+total.AuditEntries > 0 {
 		w.o.Logger.Info("retention: expired data deleted", "chats", total.Chats, "left_messages", total.LeftMessages,
-			"files", total.Files, "audit_entries", total.AuditEntries)
+			"files", total.Files, "contacts", total.Contacts, "audit_entries", total.AuditEntries)
 	}
 	return total, first
 }
@@ -163,6 +165,12 @@ func (w *Worker) purge(ctx context.Context, task Task) (Stats, error) {
 			st.Files += int64(p.Files)
 			st.FileBytes += p.FileBytes
 			st.Outbox += int64(p.Outbox)
+		case Contacts:
+			var err error
+			if n, err = w.o.Store.PurgeOrphanContacts(ctx, task.TenantID, task.Before, w.o.Batch); err != nil {
+				return st, err
+			}
+			st.Contacts += int64(n)
 		case AuditEntries:
 			var err error
 			if n, err = w.o.Store.PurgeAudit(ctx, task.TenantID, task.Before, w.o.Batch); err != nil {
@@ -207,5 +215,5 @@ func (w *Worker) count(s Stats) {
 func add(a, b Stats) Stats {
 	return Stats{Rounds: a.Rounds + b.Rounds, Failures: a.Failures + b.Failures, Chats: a.Chats + b.Chats, LeftMessages: a.LeftMessages + b.LeftMessages,
 		Messages: a.Messages + b.Messages, Files: a.Files + b.Files, FileBytes: a.FileBytes + b.FileBytes, Outbox: a.Outbox + b.Outbox,
-		AuditEntries: a.AuditEntries + b.AuditEntries, LastRound: b.LastRound}
+		Contacts: a.Contacts + b.Contacts, AuditEntries: a.AuditEntries + b.AuditEntries, LastRound: b.LastRound}
 }

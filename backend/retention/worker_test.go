@@ -41,8 +41,10 @@ func TestPlan(t *testing.T) {
 	}, now)
 	want := []Task{
 		{TenantID: 1, Kind: Chats, Before: now.AddDate(0, 0, -30)},
+		{TenantID: 1, Kind: Contacts, Before: now.AddDate(0, 0, -30)},
 		{TenantID: 1, Kind: AuditEntries, Before: now.AddDate(0, 0, -365)},
 		{TenantID: 3, Kind: LeftMessages, Before: now.Add(-store.MaxRetentionDays * 24 * time.Hour)},
+		{TenantID: 3, Kind: Contacts, Before: now.Add(-store.MaxRetentionDays * 24 * time.Hour)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("plan = %+v", got)
@@ -138,6 +140,70 @@ func TestRound(t *testing.T) {
 			}
 			if s := w.Stats(); s.Rounds != 2 || s.Chats != 7 || !s.LastRound.Equal(now) {
 				t.Fatalf("stats = %+v", s)
+			}
+		})
+	}
+}
+
+// TestRoundContacts: a round deletes the contacts whose every chat it deleted, and keeps those
+// with a chat left and those of a tenant that keeps its chats.
+func TestRoundContacts(t *testing.T) {
+	for _, dialect := range []string{store.DialectSQLite, store.DialectPostgres} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := open(t, dialect)
+			now := time.Now().UTC()
+			var tenants [2]int64
+			for i := range tenants {
+				ten, err := st.CreateTenant(ctx, store.Tenant{Name: string(rune('A' + i))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tenants[i] = ten.ID
+			}
+			if _, err := st.SaveRetentionPolicy(ctx, store.RetentionPolicy{TenantID: tenants[0], ChatDays: 30, LeftMessageDays: 7}); err != nil {
+				t.Fatal(err)
+			}
+			old := now.AddDate(0, 0, -40)
+			mk := func(tenant int64, email string, closed *time.Time) int64 {
+				c := store.Chat{ID: store.NewChatID(), TenantID: tenant, ConnectorID: 1, State: "active", VisitorEmail: email, CreatedAt: old}
+				if closed != nil {
+					c.State, c.ClosedAt = "closed", closed
+				}
+				if err := st.Commit(ctx, store.Write{Chat: &c}); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.LinkChat(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+				l, err := st.ChatContact(ctx, tenant, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l.ContactID
+			}
+			gone := mk(tenants[0], "gone@example.com", &old)
+			mk(tenants[0], "gone@example.com", &old)
+			open := mk(tenants[0], "open@example.com", nil)
+			mk(tenants[0], "open@example.com", &old)
+			foreign := mk(tenants[1], "gone@example.com", &old)
+			// The contacts were made now: a clock a period ahead sees them as old.
+			w := New(Options{Store: st, Clock: func() time.Time { return now.AddDate(0, 0, 31) }, Batch: 1, Pause: -1, Logger: quiet})
+			got, err := w.Round(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Chats != 3 || got.Contacts != 1 {
+				t.Fatalf("round = %+v", got)
+			}
+			if _, err := st.Contact(ctx, tenants[0], gone); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("contact without chats: %v", err)
+			}
+			for _, k := range []struct{ tenant, id int64 }{{tenants[0], open}, {tenants[1], foreign}} {
+				if _, err := st.Contact(ctx, k.tenant, k.id); err != nil {
+					t.Fatalf("contact %d: %v", k.id, err)
+				}
 			}
 		})
 	}

@@ -68,3 +68,47 @@ func benchGroupCommit(b *testing.B, be backend, writers int) {
 		b.ReportMetric(float64((after.CommitTime-before.CommitTime)/time.Duration(batches))/1e6, "ms/batch")
 	}
 }
+
+// BenchmarkNewChats measures new visitor chats committed per second when concurrent writers
+// each wait for their own commit, every chat with a visitor id and an e-mail address of its
+// own, so that each makes a new contact. Linking runs beside the committer; the figure says
+// how much of the committer's time new chats cost. Run it with a fixed count, e.g.
+// -benchtime=2000x.
+func BenchmarkNewChats(b *testing.B) {
+	for _, be := range backends() {
+		for _, writers := range []int{1, 16} {
+			b.Run(fmt.Sprintf("%s/writers=%d", be.name, writers), func(b *testing.B) {
+				ctx := context.Background()
+				s := openStore(b, be.newConfig(b))
+				ten, err := s.CreateTenant(ctx, Tenant{Name: "Bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				for range writers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							c := Chat{ID: NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "queued",
+								VisitorID: fmt.Sprintf("v%d", i), VisitorEmail: fmt.Sprintf("p%d@example.com", i)}
+							if err := s.Commit(ctx, Write{Chat: &c, Event: &Event{ChatID: c.ID, Type: "chat.created"}}); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "chats/s")
+			})
+		}
+	}
+}

@@ -407,7 +407,11 @@ func (c *committer) flush(batch []commitItem) {
 		c.batches.Add(1)
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))
-	defer c.s.linkChats(committedChats(batch, errs))
+	// Linking the chats to their contacts takes reads and a transaction of its own: the
+	// linker does it on its goroutine, and the committer goes on with the next batch. The
+	// chats are queued before anyone hears of the commit, so an acknowledged chat is one the
+	// linker knows of.
+	c.s.lk.enqueue(committedChats(batch, errs))
 	for i := range batch {
 		if errs[i] != nil {
 			c.failed.Add(uint64(len(batch[i].ws)))

@@ -177,25 +177,9 @@ func (s *Store) RegenerateIdentitySecret(ctx context.Context, tenantID, connecto
 
 // ---- linking chats ----
 
-// linkChats links each committed visitor chat whose identities changed to its contact. A chat
-// that cannot be linked is logged and left for its next write: the chat itself is committed.
-func (s *Store) linkChats(chats []Chat) {
-	for _, c := range chats {
-		if c.Kind != "" || c.TenantID == 0 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		err := s.LinkChat(ctx, c)
-		cancel()
-		if err != nil {
-			s.log.Error("store: contact of chat", "chat", c.ID, "err", err)
-		}
-	}
-}
-
 // LinkChat links a chat to the contact its identities lead to, creating or merging contacts
-// by the rules of package contact. The store calls it after each commit of a chat whose
-// identities changed; it is safe to call at any time and again.
+// by the rules of package contact. The store's linker calls it after each commit of a chat,
+// off the group committer's goroutine (linking.go); it is safe to call at any time and again.
 func (s *Store) LinkChat(ctx context.Context, c Chat) error {
 	// Most writes of a chat change its state, not what it says about its visitor: those cost
 	// no reading at all.

@@ -286,7 +286,7 @@ func BenchmarkLinkChat(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	// The committer links them as they are written: wait for that, then start from no contacts.
+	// The linker links them as they are written: wait for that, then start from no contacts.
 	for {
 		var n int64
 		if err := s.r.Model(&contactChatRow{}).Count(&n).Error; err != nil {

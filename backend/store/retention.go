@@ -247,3 +247,60 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 	}
 	return out, nil
 }
+
+// PurgeOrphanContacts deletes one batch of the tenant's contacts that have no chat left (their
+// chats expired or were erased) and were last seen and last changed before the given time,
+// with their identities and merge records, in one short transaction. It returns how many
+// contacts it deleted; fewer than limit (at most MaxPurgeBatch) means none is left. A contact
+// that got a chat meanwhile is kept: the deleting statement checks again.
+func (s *Store) PurgeOrphanContacts(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	limit = min(limit, MaxPurgeBatch)
+	before = normTime(before)
+	n := 0
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockTenantContacts(tx, tenantID); err != nil {
+			return err
+		}
+		var ids []int64
+		if err := tx.Model(&contactRow{}).
+			Where("tenant_id = ? AND last_seen_at < ? AND updated_at < ?", tenantID, before, before).
+			Where("NOT EXISTS (SELECT 1 FROM contact_chats WHERE contact_chats.contact_id = contacts.id)").
+			Order("last_seen_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		var err error
+		n, err = deleteContacts(tx, tenantID, ids)
+		return err
+	})
+	if err != nil {
+		return 0, wrap("purge orphan contacts", err)
+	}
+	return n, nil
+}
+
+// deleteContacts deletes the tenant's contacts among ids that have no chat, with their
+// identities and merge records, inside tx, and returns how many it deleted. The dependent rows
+// are deleted explicitly, as purgeChats does.
+func deleteContacts(tx *gorm.DB, tenantID int64, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if err := tx.Model(&contactRow{}).Where("tenant_id = ? AND id IN ?", tenantID, ids).
+		Where("NOT EXISTS (SELECT 1 FROM contact_chats WHERE contact_chats.contact_id = contacts.id)").
+		Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	for _, m := range []any{&contactIdentityRow{}, &contactMergeRow{}} {
+		if err := tx.Where("tenant_id = ? AND contact_id IN ?", tenantID, ids).Delete(m).Error; err != nil {
+			return 0, err
+		}
+	}
+	res := tx.Where("tenant_id = ? AND id IN ?", tenantID, ids).Delete(&contactRow{})
+	return int(res.RowsAffected), res.Error
+}

@@ -18,6 +18,8 @@ func TestRetention(t *testing.T) {
 				{"PurgeExpiredChats", testPurgeExpiredChats},
 				{"Audit", testAuditLog},
 				{"VisitorRecordsAndErase", testVisitorRecordsAndErase},
+				{"OrphanContacts", testOrphanContacts},
+				{"EraseContact", testEraseContact},
 			} {
 				t.Run(c.name, func(t *testing.T) { c.fn(t, b) })
 			}
@@ -278,4 +280,99 @@ func init() {
 	notSettings["SaveRetentionPolicy"] = "nothing caches the retention periods: the retention worker reads them at every round"
 	notSettings["PurgeExpiredChats"] = "deletes closed chats, which nothing in memory holds (only open chats are)"
 	notSettings["PurgeAudit"] = "deletes old audit entries, not configuration"
+	notSettings["PurgeOrphanContacts"] = "deletes contacts without chats, which nothing in memory holds"
+}
+
+// closedOld makes a chat closed two days ago, created an hour before.
+func closedOld(c *Chat) {
+	old := now().Add(-48 * time.Hour)
+	c.State, c.ClosedAt, c.CreatedAt, c.CloseCause = stateClosed, &old, old.Add(-time.Hour), "visitor"
+}
+
+func testOrphanContacts(t *testing.T, b backend) {
+	s, a, k := contactFixture(t, b)
+	other := newTenant(t, s, "B")
+	ko := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Web"}))
+	// Someone with an address, an anonymous chat, then that browser with the address: one
+	// contact with a merge.
+	linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorEmail = "old@example.com"; closedOld(c) })
+	anon := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorID = "v1"; closedOld(c) })
+	gone := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorID = "v1"; c.VisitorEmail = "old@example.com"; closedOld(c) })
+	if len(must[[]ContactMerge](t)(s.ContactMerges(ctx, a.ID, gone.ContactID))) != 1 || anon.ContactID == gone.ContactID {
+		t.Fatal("the fixture wants a merged contact")
+	}
+	open := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorEmail = "open@example.com"; c.CreatedAt = now().Add(-72 * time.Hour) })
+	foreign := linked(t, s, other.ID, ko.ID, func(c *Chat) { c.VisitorEmail = "old@example.com"; closedOld(c) })
+	// A contact with chats is no orphan, however old.
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, a.ID, now().Add(time.Minute), 100)), 0)
+	p := must[Purged](t)(s.PurgeExpiredChats(ctx, ExpiredChats{TenantID: a.ID, ClosedBefore: now().Add(-24 * time.Hour)}))
+	wantEqual(t, p.Chats, 3)
+	// Seen within the period: kept.
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, a.ID, now().Add(-72*time.Hour), 100)), 0)
+	must[Contact](t)(s.Contact(ctx, a.ID, gone.ContactID))
+	// Older than the period: the contact goes with its identities and merges.
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, a.ID, now().Add(time.Minute), 100)), 1)
+	_, err := s.Contact(ctx, a.ID, gone.ContactID)
+	wantErr(t, err, ErrNotFound)
+	for _, m := range []any{&contactIdentityRow{}, &contactMergeRow{}} {
+		if n := count(t, s, m, "contact_id = ?", gone.ContactID); n != 0 {
+			t.Fatalf("%T rows of the purged contact: %d", m, n)
+		}
+	}
+	must[Contact](t)(s.Contact(ctx, a.ID, open.ContactID))
+	must[Contact](t)(s.Contact(ctx, other.ID, foreign.ContactID))
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, a.ID, now().Add(time.Minute), 100)), 0)
+	// Another tenant's orphans are not this tenant's to purge.
+	wantEqual(t, must[Purged](t)(s.PurgeExpiredChats(ctx, ExpiredChats{TenantID: other.ID, ClosedBefore: now()})).Chats, 1)
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, a.ID, now().Add(time.Minute), 100)), 0)
+	wantEqual(t, must[int](t)(s.PurgeOrphanContacts(ctx, other.ID, now().Add(time.Minute), 100)), 1)
+}
+
+// Erasing a person deletes their contact: its chats (also those that did not carry the
+// address asked about), the contact row, its identities and merges.
+func testEraseContact(t *testing.T, b backend) {
+	s, a, k := contactFixture(t, b)
+	other := newTenant(t, s, "B")
+	ko := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Web"}))
+	early := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorID = "v9"; closedOld(c) })
+	eve := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorID = "v9"; c.VisitorEmail = "eve@example.com"; closedOld(c) })
+	foreign := linked(t, s, other.ID, ko.ID, func(c *Chat) { c.VisitorEmail = "eve@example.com"; closedOld(c) })
+	fay := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorEmail = "fay@example.com" })
+
+	chats := must[[]Chat](t)(s.ChatsOfPerson(ctx, a.ID, Visitor{Email: "EVE@example.com"}))
+	wantEqual(t, len(chats), 2)
+	er := must[Erased](t)(s.EraseVisitor(ctx, a.ID, Visitor{Email: "EVE@example.com"}))
+	if er.Chats != 2 || er.Contacts != 1 || er.OpenKept != 0 {
+		t.Fatalf("erased %+v", er)
+	}
+	for _, id := range []string{early.ChatID, eve.ChatID} {
+		_, err := s.Chat(ctx, id)
+		wantErr(t, err, ErrNotFound)
+	}
+	_, err := s.Contact(ctx, a.ID, eve.ContactID)
+	wantErr(t, err, ErrNotFound)
+	for _, m := range []any{&contactIdentityRow{}, &contactMergeRow{}} {
+		if n := count(t, s, m, "contact_id = ?", eve.ContactID); n != 0 {
+			t.Fatalf("%T rows of the erased contact: %d", m, n)
+		}
+	}
+	if n := count(t, s, &contactIdentityRow{}, "tenant_id = ? AND value = ?", a.ID, "eve@example.com"); n != 0 {
+		t.Fatalf("the erased address is still an identity %d times", n)
+	}
+	must[Contact](t)(s.Contact(ctx, other.ID, foreign.ContactID))
+	must[Chat](t)(s.Chat(ctx, foreign.ChatID))
+	// A person with an open chat keeps the contact until they are erased again.
+	er = must[Erased](t)(s.EraseVisitor(ctx, a.ID, Visitor{Email: "fay@example.com"}))
+	if er.OpenKept != 1 || er.Contacts != 0 {
+		t.Fatalf("erased %+v", er)
+	}
+	must[Contact](t)(s.Contact(ctx, a.ID, fay.ContactID))
+	// A visitor id names a browser: the chats that carried it go, and contacts left without one.
+	v := linked(t, s, a.ID, k.ID, func(c *Chat) { c.VisitorID = "shared"; closedOld(c) })
+	er = must[Erased](t)(s.EraseVisitor(ctx, a.ID, Visitor{VisitorID: "shared"}))
+	if er.Chats != 1 || er.Contacts != 1 {
+		t.Fatalf("erased %+v", er)
+	}
+	_, err = s.Contact(ctx, a.ID, v.ContactID)
+	wantErr(t, err, ErrNotFound)
 }

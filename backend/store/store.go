@@ -93,6 +93,10 @@ type Config struct {
 	// Logger receives the store's own warnings and slow-query reports. Nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// LinkQueue is the number of committed chats that may wait for their contact link (see
+	// linking.go); zero means 4096. A chat that finds it full is linked by the next sweep.
+	// Tests shrink it to fill it.
+	LinkQueue int
 	// Changes, when set, is told of every settings write after its
 	// transaction committed (and never of one that failed), so that routing,
 	// caches and open pages follow the configuration without each caller
@@ -122,6 +126,7 @@ type Store struct {
 	hashPassword func(string) (string, error)
 
 	gc        *committer
+	lk        *linker
 	closeOnce sync.Once
 	// linked maps an open chat's id to what it said about its visitor when it was last
 	// linked to its contact (contacts.go).
@@ -178,6 +183,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.closeDB()
 		return nil, err
 	}
+	s.lk = newLinker(s, cfg.LinkQueue)
 	s.gc = newCommitter(s, window, cfg.QueueLimit, log)
 	return s, nil
 }
@@ -275,7 +281,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close stops accepting writes, commits everything still queued (calling
-// each done callback), stops the committer and closes the database. It is
+// each done callback), stops the committer, links the chats waiting for their
+// contact (for a few seconds at most: the next Open's sweep links the rest)
+// and closes the database. It is
 // safe to call more than once. It must not be called from a done callback.
 // While the database is unreachable it keeps retrying; use [Store.Shutdown]
 // to bound the wait.
@@ -288,6 +296,9 @@ func (s *Store) Close() error { return s.Shutdown(context.Background()) }
 func (s *Store) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.gc.close(ctx)
+		drain, cancel := context.WithTimeout(ctx, linkDrain)
+		s.lk.close(drain)
+		cancel()
 		s.closeErr = s.closeDB()
 	})
 	return s.closeErr
