@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -127,6 +128,8 @@ type Store struct {
 	// linked to its contact (contacts.go).
 	linked   sync.Map
 	closeErr error
+	// bulk is set while [Store.BulkHistory] runs: the import then keeps the session's pragmas.
+	bulk atomic.Bool
 }
 
 const (
