@@ -182,7 +182,10 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	if p.rng.Float64() < 0.3 {
 		lang = languages[p.rng.IntN(len(languages))]
 	}
-	bank := phrases[lang]
+	bank, ok := phrases[lang]
+	if !ok { // a tenant of another language: its visitors write English
+		lang, bank = "en", phrases["en"]
+	}
 	seen := p.visitors[t.ID]
 	var v visitor
 	if len(seen) > 0 && p.rng.Float64() < returnShare {
