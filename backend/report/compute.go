@@ -23,11 +23,12 @@ type Row struct {
 	MissedOffers int
 	OutcomeID    int64
 	Rating       int // 0: not rated
+	Tags         []int64
 }
 
-// Names are the tenant's agent and outcome names a report shows next to their ids.
+// Names are the tenant's agent, outcome and tag names a report shows next to their ids.
 type Names struct {
-	Agents, Outcomes map[int64]string
+	Agents, Outcomes, Tags map[int64]string
 }
 
 // Causes of a chat's close the summary sorts by.
@@ -40,7 +41,7 @@ var (
 	causesNoAnswer = []string{"no_agent", "out_of_service"}
 )
 
-// Compute is every figure of a report but the tags from the filter's chats: pure, so that the
+// Compute is every figure of a report from the filter's chats: pure, so that the
 // same rows give the same report on either database. f must have passed [Filter.Check].
 func Compute(f Filter, rows []Row, names Names) Report {
 	r := Report{Filter: f, Summary: summarize(f, rows)}
@@ -52,8 +53,11 @@ func Compute(f Filter, rows []Row, names Names) Report {
 	}
 	agents := map[int64]*agentSum{}
 	ratings := map[int]int{}
-	outcomes := map[int64]int{}
+	outcomes, tags := map[int64]int{}, map[int64]int{}
 	for _, c := range rows {
+		for _, t := range c.Tags {
+			tags[t]++
+		}
 		if c.Rating > 0 {
 			ratings[c.Rating]++
 		}
@@ -116,6 +120,13 @@ func Compute(f Filter, rows []Row, names Names) Report {
 		r.Outcomes = append(r.Outcomes, Count{ID: id, Name: name, Count: n})
 	}
 	sortCounts(r.Outcomes)
+	for id, n := range tags {
+		// A tag deleted since went with its chats' tags (the database cascades).
+		if name, ok := names.Tags[id]; ok {
+			r.Tags = append(r.Tags, Count{ID: id, Name: name, Count: n})
+		}
+	}
+	sortCounts(r.Tags)
 	r.Step, r.Concurrency = concurrency(f, rows)
 	return r
 }

@@ -4,9 +4,9 @@
 // outcomes and a weekday × hour heatmap — on SQLite and PostgreSQL.
 //
 // The database selects the filter's chats (through the tenant's index by request time) and
-// hands over a few columns of each in one pass; [Compute], pure Go, derives every figure from
-// them. One pass over a year of chats costs less than the eleven aggregate queries it
-// replaced (on SQLite each one read the year again), the percentiles are exact on both
-// databases, and the local weekday and hour come from Go's time zone database on both alike.
-// Only the tags, a join, are counted in SQL.
+// hands over a few columns of each in one pass, and the tenant's tags on chats in another;
+// [Compute], pure Go, derives every figure from them. One pass over a year of chats costs
+// less than the eleven aggregate queries it replaced (on SQLite each one read the year
+// again), the percentiles are exact on both databases, and the local weekday and hour come
+// from Go's time zone database on both alike.
 package report

@@ -3,12 +3,10 @@ package report
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -133,32 +131,17 @@ type Report struct {
 }
 
 // Run computes the report for f: the filter's chats are read in one pass (a few columns
-// each) and every figure but the tags is computed from them by [Compute]; the tags are
-// counted by the database, beside them on PostgreSQL.
+// each), the tenant's tags on chats in another, and [Compute] derives every figure from them.
 func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	if err := f.Check(); err != nil {
 		return Report{}, err
 	}
 	f.From, f.To = f.From.UTC(), f.To.UTC()
-	var tags []Count
-	var tagErr error
-	var wg sync.WaitGroup
-	count := func() { tags, tagErr = d.tags(ctx, f) }
-	if d.dialect == Postgres {
-		wg.Add(1)
-		go func() { defer wg.Done(); count() }()
-	}
 	rows, names, err := d.load(ctx, f, true)
-	wg.Wait()
-	if d.dialect != Postgres && err == nil {
-		count()
-	}
-	if err := errors.Join(err, tagErr); err != nil {
+	if err != nil {
 		return Report{}, err
 	}
-	r := Compute(f, rows, names)
-	r.Tags = tags
-	return r, nil
+	return Compute(f, rows, names), nil
 }
 
 // Summarize computes only the counts of f: the wallboard asks for them every few seconds.
@@ -176,7 +159,7 @@ func (d *DB) Summarize(ctx context.Context, f Filter) (Summary, error) {
 
 // load reads the filter's chats as [Row]s and, when full, the tenant's names and ratings.
 func (d *DB) load(ctx context.Context, f Filter, full bool) ([]Row, Names, error) {
-	names := Names{Agents: map[int64]string{}, Outcomes: map[int64]string{}}
+	names := Names{Agents: map[int64]string{}, Outcomes: map[int64]string{}, Tags: map[int64]string{}}
 	rating, rargs := noRating, []any(nil)
 	if full {
 		var err error
@@ -186,24 +169,30 @@ func (d *DB) load(ctx context.Context, f Filter, full bool) ([]Row, Names, error
 		for _, n := range []struct {
 			into map[int64]string
 			sql  string
-		}{{names.Agents, `SELECT id, name FROM users WHERE tenant_id = ?`}, {names.Outcomes, `SELECT id, name FROM outcomes WHERE tenant_id = ?`}} {
+		}{{names.Agents, `SELECT id, name FROM users WHERE tenant_id = ?`}, {names.Outcomes, `SELECT id, name FROM outcomes WHERE tenant_id = ?`},
+			{names.Tags, `SELECT id, name FROM tags WHERE tenant_id = ?`}} {
 			if err := d.names(ctx, n.into, n.sql, f.TenantID); err != nil {
 				return nil, names, err
 			}
 		}
 	}
 	rows, err := d.query(ctx, f, `
-SELECT agent_id, state, COALESCE(close_cause, ''), created_at, accepted_at, first_reply_at, closed_at, offered_at, missed_offers, outcome_id, `+rating+`
+SELECT id, agent_id, state, COALESCE(close_cause, ''), created_at, accepted_at, first_reply_at, closed_at, offered_at, missed_offers, outcome_id, `+rating+`
 FROM base`, rargs...)
 	if err != nil {
 		return nil, names, err
 	}
 	defer rows.Close()
 	var out []Row
+	var index map[string]int // a chat's place in out, for its tags
+	if full {
+		index = map[string]int{}
+	}
 	for rows.Next() {
 		var c Row
+		var id string
 		var created, accepted, reply, closed, offered, rt any
-		if err := rows.Scan(&c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
+		if err := rows.Scan(&id, &c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
 			return nil, names, fmt.Errorf("report: chats: %w", err)
 		}
 		at, err := timeOf(created)
@@ -222,9 +211,36 @@ FROM base`, rargs...)
 		if n, ok := rt.(int64); ok && n >= 1 && n <= 10 {
 			c.Rating = int(n)
 		}
+		if index != nil {
+			index[id] = len(out)
+		}
 		out = append(out, c)
 	}
-	return out, names, rows.Err()
+	if err := rows.Err(); err != nil || !full {
+		return out, names, err
+	}
+	return out, names, d.chatTags(ctx, f.TenantID, out, index)
+}
+
+// chatTags adds to each chat of rows (index: by chat id) its tags, from the tenant's tags on
+// chats: reading them all in one pass costs less than looking each chat's up.
+func (d *DB) chatTags(ctx context.Context, tenantID int64, rows []Row, index map[string]int) error {
+	q, err := d.db.QueryContext(ctx, d.rebind(`SELECT chat_id, tag_id FROM chat_tags WHERE tenant_id = ?`), tenantID)
+	if err != nil {
+		return fmt.Errorf("report: tags: %w", err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var chat string
+		var tag int64
+		if err := q.Scan(&chat, &tag); err != nil {
+			return fmt.Errorf("report: tags: %w", err)
+		}
+		if i, ok := index[chat]; ok {
+			rows[i].Tags = append(rows[i].Tags, tag)
+		}
+	}
+	return q.Err()
 }
 
 // names reads (id, name) pairs into m.
@@ -376,26 +392,6 @@ func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) 
 		return `(CASE WHEN ` + v + ` ~ '^(10|[1-9])$' THEN CAST(` + v + ` AS integer) END)`, append(args, args...), nil
 	}
 	return `(CASE WHEN CAST(` + v + ` AS TEXT) IN ('1','2','3','4','5','6','7','8','9','10') THEN CAST(` + v + ` AS INTEGER) END)`, append(args, args...), nil
-}
-
-// tags counts the filter's chats by tag.
-func (d *DB) tags(ctx context.Context, f Filter) ([]Count, error) {
-	rows, err := d.query(ctx, f, `
-SELECT t.id, t.name, COUNT(*) FROM base JOIN chat_tags ct ON ct.chat_id = base.id JOIN tags t ON t.id = ct.tag_id AND t.tenant_id = ?
-GROUP BY t.id, t.name ORDER BY 3 DESC, 2`, f.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Count
-	for rows.Next() {
-		var c Count
-		if err := rows.Scan(&c.ID, &c.Name, &c.Count); err != nil {
-			return nil, fmt.Errorf("report: tags: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // DeletedOutcome names, in a report, the outcome of chats whose outcome was deleted since.
