@@ -24,7 +24,6 @@ var writeMethod = regexp.MustCompile(`^(Create|Update|Delete|Set|Add|Remove|Repl
 var notSettings = map[string]string{
 	"ArchiveChats":         "reads the chat archive; writes nothing",
 	"ImportHistory":        "writes closed chat history in bulk, which no configuration or open page follows",
-	"BulkHistory":          "sets indexes aside around a history import into a database nobody else uses",
 	"CommitStats":          "reads the group committer's counters; writes nothing",
 	"CreateSession":        "a sign-in, not configuration",
 	"DeleteSession":        "a sign-out, not configuration",
