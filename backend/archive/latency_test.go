@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/parleychat/parley/backend/archive"
 	"github.com/parleychat/parley/backend/history/benchdb"
-	"github.com/parleychat/parley/backend/pgtest"
 )
 
 // The search latency report (make bench): with ARCHIVE_REPORT=1 it fills a database with
@@ -35,14 +33,7 @@ func TestSearchLatencyReport(t *testing.T) {
 		chats = n
 	}
 	ctx := context.Background()
-	cache := os.Getenv("ARCHIVE_CACHE")
-	if cache == "" {
-		cache = filepath.Join("..", "..", "build", "bench-history")
-	}
-	admin := os.Getenv("PARLEY_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = pgtest.DefaultURL
-	}
+	cache, admin := benchdb.Places()
 	for _, db := range []string{"sqlite", "postgres"} {
 		url := ""
 		if db == "postgres" {

@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/backend/history/benchdb"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/report"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -28,14 +26,7 @@ func TestReportLatencyReport(t *testing.T) {
 	if os.Getenv("REPORT_BENCH") == "" {
 		t.Skip("set REPORT_BENCH=1 (make bench) to measure report latency over generated history")
 	}
-	cache := os.Getenv("ARCHIVE_CACHE")
-	if cache == "" {
-		cache = filepath.Join("..", "..", "build", "bench-history")
-	}
-	admin := os.Getenv("PARLEY_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = pgtest.DefaultURL
-	}
+	cache, admin := benchdb.Places()
 	spec := benchdb.Standard(*reportChats)
 	for _, d := range []struct{ name, url string }{{"sqlite", ""}, {"postgres", admin}} {
 		t.Run(d.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleychat/parley/backend/history"
+	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -120,4 +121,18 @@ func Open(ctx context.Context, spec Spec, cacheDir, adminURL string, log func(st
 func Standard(chats int) Spec {
 	return Spec{Config: history.Config{Tenants: 3, AgentsPerTenant: 20, ConnectorsPerTenant: 2},
 		Options: history.Options{Seed: 1, Chats: chats, Messages: chats * 10, End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}}
+}
+
+// Places are where a benchmark of a package two levels below the repository's root keeps
+// its histories: SQLite's under ARCHIVE_CACHE (default build/bench-history), PostgreSQL's on
+// the test server (PARLEY_TEST_DATABASE_URL, default the local one).
+func Places() (cacheDir, adminURL string) {
+	cacheDir, adminURL = os.Getenv("ARCHIVE_CACHE"), os.Getenv("PARLEY_TEST_DATABASE_URL")
+	if cacheDir == "" {
+		cacheDir = filepath.Join("..", "..", "build", "bench-history")
+	}
+	if adminURL == "" {
+		adminURL = pgtest.DefaultURL
+	}
+	return cacheDir, adminURL
 }
