@@ -98,18 +98,19 @@ unit:
 wasm-test:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(WASM_PKGS)
 
-## bench: Go benchmarks, the ACD decision latency, the archive search latency over 100,000 generated
-## chats (made once, kept in build/bench-history and a PostgreSQL database), and a short load run on
-## SQLite and PostgreSQL
+## bench: Go benchmarks, the ACD decision latency, the archive search and report latencies over
+## REPORT_CHATS generated chats (100,000; made once, kept in build/bench-history and a PostgreSQL
+## database), and a short load run on SQLite and PostgreSQL
 bench: $(BIN)/parley $(BIN)/parley-load
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
 	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 -v ./backend/acd/ | grep -E '^acd_decision_p99_us'
-	ARCHIVE_REPORT=1 $(GO) test -run 'TestSearchLatencyReport' -count=1 -timeout 60m -v ./backend/archive/ | grep -E '^search_p95_ms_'
+	ARCHIVE_REPORT=1 ARCHIVE_CHATS=$(REPORT_CHATS) $(GO) test -run 'TestSearchLatencyReport' -count=1 -timeout 60m -v ./backend/archive/ | grep -E '^search_p95_ms_'
 	REPORT_BENCH=1 $(GO) test -run 'TestReportLatencyReport' -count=1 -timeout 60m -v ./backend/report/ -report.chats=$(REPORT_CHATS) | grep -E '^report_max_ms_'
 	@$(MAKE) --no-print-directory load DB=sqlite
 	@$(MAKE) --no-print-directory load DB=postgres
 
-# The report benchmark's generated history: chats over a year, on SQLite and on PostgreSQL.
+# The generated history the search and report benchmarks share: chats over a year (ten
+# messages each), made on the first run and kept (backend/history/benchdb).
 REPORT_CHATS ?= 100000
 
 # The load run: a fresh server on a free port with a fresh database, then parley-load against it.

@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/backend/browsertest"
-	"github.com/parleychat/parley/backend/report/reporttest"
+	"github.com/parleychat/parley/backend/history"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -28,27 +28,27 @@ func TestReportsInChromium(t *testing.T) {
 	st := env.Server.Store()
 	tid := env.Demo.TenantID
 	tenant := must(st.Tenant(ctx, tid))
-	loc, err := time.LoadLocation(tenant.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	var tags, outcomes []int64
+	ts := history.TenantSetup{ID: tid, Lang: tenant.DefaultLang, Connectors: []int64{env.Demo.ConnectorID}}
 	for _, n := range []string{"Billing", "Delivery", "Returns", "Bug report"} {
-		tags = append(tags, must(st.SaveLabel(ctx, store.LabelTag, store.Label{TenantID: tid, Name: n})))
+		ts.Tags = append(ts.Tags, must(st.SaveLabel(ctx, store.LabelTag, store.Label{TenantID: tid, Name: n})))
 	}
 	for _, n := range []string{"Solved", "Sale", "Escalated"} {
-		outcomes = append(outcomes, must(st.SaveLabel(ctx, store.LabelOutcome, store.Label{TenantID: tid, Name: n})))
+		ts.Outcomes = append(ts.Outcomes, must(st.SaveLabel(ctx, store.LabelOutcome, store.Label{TenantID: tid, Name: n})))
 	}
 	_ = must(st.CreateSurveyField(ctx, store.SurveyField{TenantID: tid, ConnectorID: env.Demo.ConnectorID, Kind: store.SurveyPostChat,
-		Field: survey.Field{Name: "stars", Type: survey.TypeRating, Prompt: "How did we do?", ValidateLow: -1, ValidateHigh: 5}}))
-	var agents []int64
+		Field: survey.Field{Name: history.RatingField, Type: survey.TypeRating, Prompt: "How did we do?", ValidateLow: -1, ValidateHigh: 5}}))
 	for _, u := range env.Demo.Users {
 		if u.Role == store.RoleAgent {
-			agents = append(agents, must(st.UserByLogin(ctx, u.Login)).ID)
+			a := must(st.UserByLogin(ctx, u.Login))
+			ts.Agents = append(ts.Agents, history.Agent{ID: a.ID, Name: a.Name})
 		}
 	}
-	if _, err := reporttest.Fill(ctx, st, reporttest.Options{TenantID: tid, Connectors: []int64{env.Demo.ConnectorID}, Agents: agents,
-		Tags: tags, Outcomes: outcomes, RatingField: "stars", Chats: 1500, Days: 14, End: time.Now(), Loc: loc, Seed: 7}); err != nil {
+	plan, err := history.NewPlan(history.Options{Seed: 7, Chats: 1500, Messages: 6000, Days: 14, End: time.Now(), Contacts: -1},
+		history.Setup{Tenants: []history.TenantSetup{ts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := history.Fill(ctx, st, plan, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -84,10 +84,10 @@ func TestReportsInChromium(t *testing.T) {
 	// Narrow to a tag with the keyboard: focus the tag list, pick, submit with Enter.
 	b.TabTo("#f-tag", 60)
 	b.AssertFocusVisible("the tag filter")
-	fill(t, b, map[string]string{"f-tag": i64s(tags[0])})
+	fill(t, b, map[string]string{"f-tag": i64s(ts.Tags[0])})
 	b.TabTo(`form[action="/admin/reports"] button[type=submit]`, 10)
 	b.Do(chromedp.KeyEvent("\r"))
-	b.WaitFor("the tagged report", `location.search.includes('tag=`+i64s(tags[0])+`') && document.readyState === 'complete' && !!document.querySelector('figure.chart')`)
+	b.WaitFor("the tagged report", `location.search.includes('tag=`+i64s(ts.Tags[0])+`') && document.readyState === 'complete' && !!document.querySelector('figure.chart')`)
 	tagged := browsertest.Eval[string](b, `document.querySelector('.stats .stat strong').textContent`)
 	if tagged == requested {
 		t.Errorf("filtering by a tag kept all %s chats", tagged)

@@ -96,3 +96,21 @@ var (
 		"Lefèvre", "Brown", "Hoffmann", "Moreau", "Wilson", "Schulz", "Laurent", "Evans", "Koch", "Roux"}
 	pages = []string{"", "checkout", "account", "orders", "returns", "help/shipping", "products/jacket", "products/printer", "cart"}
 )
+
+// RatingField is the name of the post-chat rating field of every generated connector; the
+// plan's ratings are its answers.
+const RatingField = "rating"
+
+// tagNames and outcomeNames are the tenants' tag and outcome lists, in the tenant's language.
+var (
+	tagNames = map[string][]string{
+		"en": {"Billing", "Delivery", "Returns", "Bug", "Complaint"},
+		"de": {"Rechnung", "Lieferung", "Retoure", "Fehler", "Beschwerde"},
+		"fr": {"Facturation", "Livraison", "Retour", "Bogue", "Réclamation"},
+	}
+	outcomeNames = map[string][]string{
+		"en": {"Solved", "Sold", "Escalated", "No solution"},
+		"de": {"Gelöst", "Verkauft", "Weitergeleitet", "Keine Lösung"},
+		"fr": {"Résolu", "Vendu", "Transmis", "Sans solution"},
+	}
+)

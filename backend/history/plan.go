@@ -23,6 +23,10 @@ type Options struct {
 	End time.Time
 	// Days is how far back the history goes; 0 means 365.
 	Days int
+	// Contacts is how many chats are linked to contacts, as the store links live chats (a
+	// tenth of those merged with another visitor's contact by an agent); 0 means one chat in
+	// ten up to 1,000, -1 none. Linking goes chat by chat, so it is kept to a sample.
+	Contacts int
 }
 
 // Setup is the configuration the chats belong to, made before the plan: per tenant, its
@@ -37,6 +41,22 @@ type TenantSetup struct {
 	Lang       string
 	Connectors []int64
 	Agents     []Agent
+	// Tags and Outcomes are the tenant's lists (may be empty): answered chats get an outcome
+	// mostly and a tag or two often.
+	Tags, Outcomes []int64
+}
+
+// ContactPlan is one step of linking chats to contacts: Chats are linked in turn, and when
+// Merge is set their two contacts are then merged by agent By.
+type ContactPlan struct {
+	Chats []store.Chat
+	Merge bool
+	By    int64
+}
+
+// visitor is someone who chats, so that returning visitors come back under the same id.
+type visitor struct {
+	id, name, email string
 }
 
 // Agent is an agent as the plan names them in chats.
@@ -55,6 +75,12 @@ type Plan struct {
 	next   int
 	// msgsPerChat is the average length of an answered conversation.
 	msgsPerChat float64
+	// visitors are each tenant's visitors so far, some of whom come back.
+	visitors map[int64][]visitor
+	// contacts are the linking steps planned so far; contactEvery picks their chats.
+	contacts     []ContactPlan
+	contactEvery int
+	contactLeft  int
 }
 
 // NewPlan prepares the plan: it draws every chat's start time (weekdays busier than weekends,
@@ -74,7 +100,16 @@ func NewPlan(opt Options, setup Setup) (*Plan, error) {
 	if opt.End.IsZero() {
 		return nil, fmt.Errorf("history: no end time")
 	}
-	p := &Plan{opt: opt, setup: setup, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15))}
+	p := &Plan{opt: opt, setup: setup, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)), visitors: map[int64][]visitor{}}
+	switch {
+	case opt.Contacts == 0:
+		p.contactLeft = min(1000, max(1, opt.Chats/10))
+	case opt.Contacts > 0:
+		p.contactLeft = min(opt.Contacts, opt.Chats)
+	}
+	if p.contactLeft > 0 {
+		p.contactEvery = max(1, opt.Chats/p.contactLeft)
+	}
 	answered := float64(opt.Chats) * (1 - abandonShare)
 	p.msgsPerChat = max(1, float64(opt.Messages)/answered)
 	start := opt.End.AddDate(0, 0, -opt.Days).Truncate(24 * time.Hour)
@@ -112,6 +147,12 @@ func (p *Plan) startTime(from time.Time) time.Time {
 	}
 }
 
+// returnShare is the part of chats from a visitor who chatted before.
+const returnShare = 0.25
+
+// Contacts are the contact links planned so far (all of them once [Plan.Done]).
+func (p *Plan) Contacts() []ContactPlan { return p.contacts }
+
 // Done reports whether every chat has been planned.
 func (p *Plan) Done() bool { return p.next >= len(p.starts) }
 
@@ -141,16 +182,28 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	if p.rng.Float64() < 0.3 {
 		lang = languages[p.rng.IntN(len(languages))]
 	}
-	bank := phrases[lang]
-	first, last := firstNames[p.rng.IntN(len(firstNames))], lastNames[p.rng.IntN(len(lastNames))]
+	bank, ok := phrases[lang]
+	if !ok { // a tenant of another language: its visitors write English
+		lang, bank = "en", phrases["en"]
+	}
+	seen := p.visitors[t.ID]
+	var v visitor
+	if len(seen) > 0 && p.rng.Float64() < returnShare {
+		v = seen[p.rng.IntN(len(seen))]
+	} else {
+		first, last := firstNames[p.rng.IntN(len(firstNames))], lastNames[p.rng.IntN(len(lastNames))]
+		v = visitor{id: fmt.Sprintf("v%x", p.rng.Uint64()), name: first + " " + last}
+		if p.rng.Float64() < 0.6 {
+			v.email = fmt.Sprintf("%s.%s%d@example.com", lower(first), lower(last), p.rng.IntN(100))
+		}
+		p.visitors[t.ID] = append(seen, v)
+	}
 	c := store.Chat{
 		ID: p.chatID(), TenantID: t.ID, ConnectorID: t.Connectors[p.rng.IntN(len(t.Connectors))],
-		State: "closed", VisitorName: first + " " + last, Lang: lang, CreatedAt: at,
-		VisitorID: fmt.Sprintf("v%x", p.rng.Uint64()), Page: "https://shop.example.com/" + pages[p.rng.IntN(len(pages))],
+		State: "closed", VisitorName: v.name, VisitorEmail: v.email, Lang: lang, CreatedAt: at,
+		VisitorID: v.id, Page: "https://shop.example.com/" + pages[p.rng.IntN(len(pages))],
 	}
-	if p.rng.Float64() < 0.6 {
-		c.VisitorEmail = fmt.Sprintf("%s.%s%d@example.com", lower(first), lower(last), p.rng.IntN(100))
-	}
+	defer func() { p.contact(c) }()
 	conv := NewConversation(h, c.ID)
 	h.Participants = append(h.Participants, store.Participant{ChatID: c.ID, Role: store.ParticipantVisitor, Name: c.VisitorName, JoinedAt: at})
 	conv.Event(&protocol.ChatState{State: protocol.StateQueued, At: at}, at, false)
@@ -200,8 +253,18 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 		cause = protocol.CauseVisitor
 	}
 	if p.rng.Float64() < 0.4 {
-		c.Fields = map[string]string{"rating": fmt.Sprint(ratings[p.rng.IntN(len(ratings))])}
+		c.Fields = map[string]string{RatingField: fmt.Sprint(ratings[p.rng.IntN(len(ratings))])}
 		conv.Event(&protocol.FieldSet{Survey: "post", Fields: c.Fields}, end, false)
+	}
+	if len(t.Outcomes) > 0 && p.rng.Float64() < 0.8 {
+		c.OutcomeID = t.Outcomes[p.rng.IntN(len(t.Outcomes))]
+	}
+	if len(t.Tags) > 0 && p.rng.Float64() < 0.2 {
+		first := p.rng.IntN(len(t.Tags))
+		h.Tags = append(h.Tags, store.ChatTag{ChatID: c.ID, TagID: t.Tags[first], AddedBy: agent.ID, AddedAt: end})
+		if second := p.rng.IntN(len(t.Tags)); second != first && p.rng.Float64() < 0.3 {
+			h.Tags = append(h.Tags, store.ChatTag{ChatID: c.ID, TagID: t.Tags[second], AddedBy: agent.ID, AddedAt: end})
+		}
 	}
 	c.ClosedAt, c.CloseCause = &end, string(cause)
 	for i := range h.Participants[len(h.Participants)-2:] {
@@ -210,6 +273,27 @@ func (p *Plan) chat(h *store.History, at time.Time) {
 	conv.Event(&protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: end}, end, false)
 	c.LastSeq, c.LastVisitorSeq = conv.Numbers()
 	h.Chats = append(h.Chats, c)
+}
+
+// contact plans the linking of chat c when it is one of the sample: every tenth linked
+// chat is merged with the one linked before it in the same tenant, as an agent who sees that
+// two visitors are one person merges them.
+func (p *Plan) contact(c store.Chat) {
+	if p.contactLeft == 0 || p.next%p.contactEvery != 0 {
+		return
+	}
+	p.contactLeft--
+	step := ContactPlan{Chats: []store.Chat{c}}
+	if len(p.contacts)%10 == 9 {
+		for i := len(p.contacts) - 1; i >= 0; i-- {
+			prev := p.contacts[i].Chats[0]
+			if prev.TenantID == c.TenantID && prev.VisitorID != c.VisitorID {
+				step = ContactPlan{Chats: []store.Chat{prev, c}, Merge: true, By: c.AgentID}
+				break
+			}
+		}
+	}
+	p.contacts = append(p.contacts, step)
 }
 
 // ratings are drawn from this list, so that good ratings are the most common.

@@ -8,7 +8,7 @@ import (
 
 func testSetup() Setup {
 	return Setup{Tenants: []TenantSetup{
-		{ID: 1, Lang: "en", Connectors: []int64{10, 11}, Agents: []Agent{{1, "Ann"}, {2, "Bob"}}},
+		{ID: 1, Lang: "en", Connectors: []int64{10, 11}, Agents: []Agent{{1, "Ann"}, {2, "Bob"}}, Tags: []int64{100, 101}, Outcomes: []int64{110}},
 		{ID: 2, Lang: "de", Connectors: []int64{20}, Agents: []Agent{{3, "Cem"}}},
 	}}
 }
@@ -79,6 +79,49 @@ func TestPlan(t *testing.T) {
 		if seen[id] != n {
 			t.Fatalf("chat %s: LastSeq %d, last event %d", id, n, seen[id])
 		}
+	}
+	// Tags and outcomes come from the chat's own tenant, on answered chats; visitors come back.
+	tenantOf := map[string]int64{}
+	visits := map[string]int{}
+	outcomes := 0
+	for _, c := range h1.Chats {
+		tenantOf[c.ID] = c.TenantID
+		visits[c.VisitorID]++
+		if c.OutcomeID != 0 {
+			outcomes++
+			if c.TenantID != 1 || c.OutcomeID != 110 || c.AgentID == 0 {
+				t.Fatalf("chat %s of tenant %d: outcome %d", c.ID, c.TenantID, c.OutcomeID)
+			}
+		}
+	}
+	for _, tg := range h1.Tags {
+		if tenantOf[tg.ChatID] != 1 || (tg.TagID != 100 && tg.TagID != 101) || tg.AddedBy == 0 {
+			t.Fatalf("tag %+v", tg)
+		}
+	}
+	returning := 0
+	for _, n := range visits {
+		if n > 1 {
+			returning++
+		}
+	}
+	if outcomes < 500 || len(h1.Tags) < 100 || returning < 100 {
+		t.Errorf("%d outcomes, %d tags, %d returning visitors in 3000 chats", outcomes, len(h1.Tags), returning)
+	}
+	// A sample of the chats is linked to contacts, a tenth of the steps merging two visitors
+	// of one tenant.
+	cs := p1.Contacts()
+	merges := 0
+	for _, c := range cs {
+		if c.Merge {
+			merges++
+			if len(c.Chats) != 2 || c.Chats[0].TenantID != c.Chats[1].TenantID || c.Chats[0].VisitorID == c.Chats[1].VisitorID {
+				t.Fatalf("merge of %+v", c.Chats)
+			}
+		}
+	}
+	if len(cs) != 300 || merges < 20 {
+		t.Errorf("%d contact steps, %d merges; want 300, about 30", len(cs), merges)
 	}
 	if _, err := NewPlan(Options{Chats: 1, End: end}, Setup{}); err == nil {
 		t.Error("a plan without tenants")

@@ -156,6 +156,10 @@ func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Ch
 // messages newest first instead of fetching every match through the word index.
 const pgDenseMatches = 3000
 
+// pgFewChats is the number of chats a filter keeps below which PostgreSQL's search of a
+// common word reads the messages of those chats instead of all messages newest first.
+const pgFewChats = 2000
+
 // searchRow is one matching message as the search query reads it.
 type searchRow struct {
 	RID int64      `gorm:"column:rid"`
@@ -190,18 +194,35 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, pgDenseMatches).Scan(&matches).Error; err != nil {
 			return nil, wrap("search", err)
 		}
-		from := `messages m`
-		if matches < pgDenseMatches {
-			from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
+		// A common word with a narrow chat filter (a visitor, an agent, a few days) is found
+		// fastest from the other side: the few chats the filter keeps, then their messages.
+		few := false
+		if matches >= pgDenseMatches && where != "c.tenant_id = ?" {
+			var chats int64
+			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM chats c WHERE `+where+` LIMIT ?) x`, append(args, pgFewChats)...).Scan(&chats).Error; err != nil {
+				return nil, wrap("search", err)
+			}
+			few = chats < pgFewChats
 		}
-		sql := `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+		var sql string
+		var a []any
+		switch {
+		case few:
+			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c JOIN messages m ON m.chat_id = c.id
+WHERE m.search @@ ` + tsq
+			a = append(append(a, args...), text, text, text, text)
+		default:
+			from := `messages m`
+			if matches < pgDenseMatches {
+				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
+				a = append(a, text, text, text, text) // the index's query in FROM
+			}
+			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
 FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
 WHERE m.search @@ ` + tsq + ` AND ` + where
-		var a []any
-		if matches < pgDenseMatches {
-			a = append(a, text, text, text, text) // the index's query in FROM
+			a = append(append(a, text, text, text, text), args...)
 		}
-		a = append(append(a, text, text, text, text), args...)
 		if after != "" {
 			at, chatID, seq, err := parsePGCursor(after)
 			if err != nil {

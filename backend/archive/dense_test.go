@@ -1,0 +1,96 @@
+package archive_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/history"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// A word thousands of messages contain, searched with and without a narrow chat filter (a
+// visitor, an agent), on both databases: PostgreSQL then reads the messages newest first, or
+// starts from the filter's few chats, instead of going through the word index. Every way
+// must find exactly the filter's share of the unfiltered hits, in the same order, page after
+// page.
+func TestSearchCommonWordWithNarrowFilter(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.open(t)
+			setup, err := history.MakeSetup(ctx, st, history.Config{Tenants: 1, AgentsPerTenant: 20, ConnectorsPerTenant: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := history.NewPlan(history.Options{Seed: 3, Chats: 4000, Messages: 40000, End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Contacts: -1}, setup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := history.Fill(ctx, st, p, 0, nil); err != nil {
+				t.Fatal(err)
+			}
+			tenant := setup.Tenants[0]
+			all := searchAll(t, st, store.ArchiveFilter{TenantID: tenant.ID}, "order")
+			if len(all) < 3000 {
+				t.Fatalf("%d messages say order: too few to search a common word", len(all))
+			}
+			agent := tenant.Agents[3].ID
+			for name, c := range map[string]struct {
+				f    store.ArchiveFilter
+				keep func(store.SearchHit) bool
+			}{
+				"visitor": {store.ArchiveFilter{TenantID: tenant.ID, Visitor: "müller"},
+					func(h store.SearchHit) bool { return strings.Contains(strings.ToLower(h.Chat.VisitorName), "müller") }},
+				"agent": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent},
+					func(h store.SearchHit) bool { return h.Chat.AgentID == agent }},
+				"agent and month": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent, From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
+					func(h store.SearchHit) bool {
+						return h.Chat.AgentID == agent && h.Chat.CreatedAt.Month() == time.June && h.Chat.CreatedAt.Year() == 2026
+					}},
+			} {
+				var want []string
+				for _, h := range all {
+					if c.keep(h) {
+						want = append(want, key(h))
+					}
+				}
+				if len(want) == 0 {
+					t.Fatalf("%s: the history has nothing to find", name)
+				}
+				var got []string
+				for _, h := range searchAll(t, st, c.f, "order") {
+					got = append(got, key(h))
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: %d hits, want %d (first %v, want %v)", name, len(got), len(want), first(got), first(want))
+				}
+			}
+		})
+	}
+}
+
+// searchAll pages through every hit of word under f, 200 at a time.
+func searchAll(t *testing.T, st *store.Store, f store.ArchiveFilter, word string) []store.SearchHit {
+	t.Helper()
+	var out []store.SearchHit
+	after := ""
+	for {
+		hits, err := st.SearchMessages(context.Background(), f, []string{word}, after, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, hits...)
+		if len(hits) < 200 {
+			return out
+		}
+		after = hits[len(hits)-1].Next
+	}
+}
+
+func key(h store.SearchHit) string { return fmt.Sprintf("%s/%d", h.Message.ChatID, h.Message.Seq) }
+
+func first(s []string) []string { return s[:min(3, len(s))] }
