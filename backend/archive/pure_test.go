@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,18 +81,46 @@ func TestParseFilter(t *testing.T) {
 		t.Errorf("values %s", got)
 	}
 	for field, bad := range map[string]url.Values{
-		"from":      {"from": {"yesterday"}},
-		"to":        {"from": {"2026-03-02"}, "to": {"2026-03-01"}},
-		"connector": {"connector": {"1 OR 1=1"}},
-		"group":     {"group": {"-3"}},
-		"agent":     {"agent": {"99999999999999999999"}},
-		"state":     {"state": {"deleted"}},
-		"visitor":   {"visitor": {strings.Repeat("v", 201)}},
+		"from":       {"from": {"yesterday"}},
+		"to":         {"from": {"2026-03-02"}, "to": {"2026-03-01"}},
+		"connector":  {"connector": {"1 OR 1=1"}},
+		"group":      {"group": {"-3"}},
+		"agent":      {"agent": {"99999999999999999999"}},
+		"state":      {"state": {"deleted"}},
+		"visitor":    {"visitor": {strings.Repeat("v", 201)}},
+		"rating_min": {"rating_min": {"0"}},
+		"rating_max": {"rating_max": {"11"}},
+		"tag":        {"tag": {"1", "9223372036854775808"}},
+		"outcome":    {"outcome": {"2\x003"}},
+		"contact":    {"contact": {"-1"}},
 	} {
 		var fe *FilterError
 		if _, err := ParseFilter(bad, 1, nil); !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s: %v", field, err)
 		}
+	}
+	// Ratings, tags, outcomes and a contact: read, repeats dropped, written back the same.
+	f, err = ParseFilter(url.Values{"rating_min": {"1"}, "rating_max": {" 2"}, "tag": {"5", "", "6", "5"}, "outcome": {"8"},
+		"contact": {"12"}}, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Filter.RatingMin != 1 || f.Filter.RatingMax != 2 || len(f.Filter.TagIDs) != 2 || f.Filter.OutcomeIDs[0] != 8 || f.Filter.ContactID != 12 {
+		t.Fatalf("%+v", f.Filter)
+	}
+	if got := f.Values().Encode(); got != "contact=12&outcome=8&rating_max=2&rating_min=1&tag=5&tag=6" {
+		t.Errorf("values %s", got)
+	}
+	var fe *FilterError
+	if _, err := ParseFilter(url.Values{"rating_min": {"4"}, "rating_max": {"2"}}, 1, nil); !errors.As(err, &fe) || fe.Field != "rating_max" {
+		t.Errorf("rating range upside down: %v", err)
+	}
+	many := make([]string, maxListIDs+1)
+	for i := range many {
+		many[i] = strconv.Itoa(i + 1)
+	}
+	if _, err := ParseFilter(url.Values{"tag": many}, 1, nil); !errors.As(err, &fe) || fe.Field != "tag" {
+		t.Errorf("%d tags: %v", len(many), err)
 	}
 	for _, c := range []string{"%%%", "bm90IGEgY3Vyc29y", Cursor(store.Chat{ID: ""})} {
 		if _, err := ParseCursor(c); !errors.Is(err, ErrBadCursor) {
