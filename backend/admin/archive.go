@@ -3,6 +3,7 @@ package admin
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
@@ -43,6 +44,10 @@ type archiveData struct {
 	Groups   []store.ACDGroup
 	Agents   []store.User
 	Conns    []store.Connector
+	Tags     []store.Label
+	Outcomes []store.Label
+	// Contact names the contact the list is narrowed to, when it is.
+	Contact  string
 	Location *time.Location
 }
 
@@ -67,6 +72,13 @@ func (h *handlers) archiveList(c *fiber.Ctx) error {
 	}
 	form, err := archive.ParseFilter(queryValues(c), tenant.ID, d.Location)
 	d.Form = form
+	if id := form.Filter.ContactID; id != 0 && err == nil {
+		// Another tenant's contact or a merged-away one lists no chats under a plain number.
+		d.Contact = "#" + i64(id)
+		if k, cerr := h.st.Contact(ctx, tenant.ID, id); cerr == nil {
+			d.Contact = cmp.Or(k.Name, k.Email, d.Contact)
+		}
+	}
 	var fe *archive.FilterError
 	switch {
 	case errors.As(err, &fe):
@@ -151,6 +163,12 @@ func (h *handlers) archiveLookups(c *fiber.Ctx) (archiveData, error) {
 		return d, err
 	}
 	if d.Agents, err = h.st.Users(ctx, tenant.ID); err != nil {
+		return d, err
+	}
+	if d.Tags, err = h.st.Labels(ctx, store.LabelTag, tenant.ID); err != nil {
+		return d, err
+	}
+	if d.Outcomes, err = h.st.Labels(ctx, store.LabelOutcome, tenant.ID); err != nil {
 		return d, err
 	}
 	for _, k := range d.Conns {
