@@ -83,6 +83,7 @@ var archiveErrors = []string{
 	msgKey("Choose tags from the list."),
 	msgKey("Choose an outcome from the list."),
 	msgKey("Open the list from a contact's page."),
+	msgKey("The outcome is picked when the chat is closed."),
 	msgKey("The search is too long: use at most 500 characters."),
 	msgKey("Type at least one word (letters or digits) to search for."),
 	msgKey("The search has too many words: use at most 12."),

@@ -278,6 +278,10 @@ var dePages = map[string]string{
 	"Choose tags from the list.":                                  "Wählen Sie Tags aus der Liste.",
 	"Choose an outcome from the list.":                            "Wählen Sie ein Ergebnis aus der Liste.",
 	"Open the list from a contact's page.":                        "Öffnen Sie die Liste von der Seite eines Kontakts aus.",
+	"Tags and outcome":                                            "Tags und Ergebnis",
+	"No outcome":                                                  "Kein Ergebnis",
+	"Deleted outcome":                                             "Gelöschtes Ergebnis",
+	"The outcome is picked when the chat is closed.":              "Das Ergebnis wird beim Beenden des Chats gewählt.",
 }
 
 func init() {

@@ -278,6 +278,10 @@ var frPages = map[string]string{
 	"Choose tags from the list.":                                  "Choisissez des étiquettes dans la liste.",
 	"Choose an outcome from the list.":                            "Choisissez un résultat dans la liste.",
 	"Open the list from a contact's page.":                        "Ouvrez la liste depuis la page d'un contact.",
+	"Tags and outcome":                                            "Étiquettes et résultat",
+	"No outcome":                                                  "Aucun résultat",
+	"Deleted outcome":                                             "Résultat supprimé",
+	"The outcome is picked when the chat is closed.":              "Le résultat est choisi à la clôture du chat.",
 }
 
 func init() {
