@@ -245,6 +245,30 @@ func ParseSearchCursor(s string) (string, error) {
 	return string(b), nil
 }
 
+// InScope reports whether chat ch, with its participants and the ACD group of its connector,
+// is within what scope lets its holder see (nil: everything of the tenant): the same rule
+// the store applies to lists, for opening one chat by its id.
+func InScope(scope *store.ArchiveScope, ch store.Chat, parts []store.Participant, group int64) bool {
+	if scope == nil {
+		return true
+	}
+	if scope.UserID != 0 && TookPart(scope.UserID, ch, parts) {
+		return true
+	}
+	return group != 0 && slices.Contains(scope.GroupIDs, group)
+}
+
+// TookPart reports whether user took part in ch as an agent: its owner, or a participant
+// other than the visitor.
+func TookPart(user int64, ch store.Chat, parts []store.Participant) bool {
+	if ch.AgentID == user {
+		return true
+	}
+	return slices.ContainsFunc(parts, func(p store.Participant) bool {
+		return p.UserID == user && p.Role != store.ParticipantVisitor
+	})
+}
+
 // ScopeFor is what user u may see of their tenant's archive in the agent app: an
 // administrator everything (nil), a supervisor their own chats and those of their ACD
 // groups, an agent only the chats they took part in.

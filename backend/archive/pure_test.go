@@ -185,3 +185,65 @@ func TestExport(t *testing.T) {
 		t.Fatalf("empty json %q %v", empty.String(), err)
 	}
 }
+
+func TestRelabel(t *testing.T) {
+	tags := []store.Label{{ID: 1, Name: "billing"}, {ID: 2, Name: "bug"}}
+	outcomes := []store.Label{{ID: 5, Name: "solved"}}
+	closed := store.Chat{ID: "c", State: "closed", OutcomeID: 9} // 9: an outcome since deleted
+	open := store.Chat{ID: "o", State: "active"}
+	for name, c := range map[string]struct {
+		form  url.Values
+		chat  store.Chat
+		field string // "" accepted
+	}{
+		"tags and outcome":        {url.Values{"tag": {"1", "2"}, "outcome": {"5"}}, closed, ""},
+		"keeps a deleted outcome": {url.Values{"tag": {"1"}, "outcome": {"9"}}, closed, ""},
+		"clears":                  {url.Values{"outcome": {"0"}}, closed, ""},
+		"open chat, tags only":    {url.Values{"tag": {"2"}}, open, ""},
+		"open chat, outcome":      {url.Values{"outcome": {"5"}}, open, "outcome"},
+		"open chat, no outcome":   {url.Values{"outcome": {"0"}}, open, ""},
+		"foreign tag":             {url.Values{"tag": {"1", "77"}}, closed, "tag"},
+		"foreign outcome":         {url.Values{"outcome": {"77"}}, closed, "outcome"},
+		"huge tag":                {url.Values{"tag": {"99999999999999999999"}}, closed, "tag"},
+		"NUL outcome":             {url.Values{"outcome": {"5\x00"}}, closed, "outcome"},
+	} {
+		r, err := ParseRelabel(c.form)
+		if err == nil {
+			err = r.Check(c.chat, tags, outcomes)
+		}
+		var fe *FilterError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+			t.Errorf("%s: %v, want an error about %s", name, err, c.field)
+		}
+	}
+	if r, _ := ParseRelabel(url.Values{"tag": {"1"}}); !r.KeepOutcome {
+		t.Error("a form without an outcome field changes the outcome")
+	}
+}
+
+func TestInScope(t *testing.T) {
+	ch := store.Chat{ID: "c", AgentID: 3}
+	parts := []store.Participant{{UserID: 4, Role: store.ParticipantAgent}, {UserID: 5, Role: store.ParticipantVisitor}}
+	for name, c := range map[string]struct {
+		scope *store.ArchiveScope
+		group int64
+		want  bool
+	}{
+		"administrator":        {nil, 0, true},
+		"owner":                {&store.ArchiveScope{UserID: 3}, 0, true},
+		"participant":          {&store.ArchiveScope{UserID: 4}, 0, true},
+		"visitor id clash":     {&store.ArchiveScope{UserID: 5}, 0, false},
+		"stranger":             {&store.ArchiveScope{UserID: 6}, 7, false},
+		"supervisor of group":  {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{7}}, 7, true},
+		"supervisor elsewhere": {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{8}}, 7, false},
+		"no group":             {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{8}}, 0, false},
+		"nobody":               {&store.ArchiveScope{}, 0, false},
+	} {
+		if got := InScope(c.scope, ch, parts, c.group); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+	}
+}
