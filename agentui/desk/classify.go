@@ -21,9 +21,15 @@ type choice struct {
 	outcome int64
 }
 
-// setLists takes the lists of an agent.ready, keeping the agent's choices.
-func (l *Labels) setLists(r *protocol.AgentReady) {
-	l.Tags, l.Outcomes, l.OutcomeRequired = r.Tags, r.Outcomes, r.OutcomeRequired
+// setLists takes the tenant's lists, from an agent.ready or as an admin changed them, keeping
+// the agent's choices except an outcome no longer in the list, which could not close a chat.
+func (l *Labels) setLists(tags, outcomes []protocol.Label, required bool) {
+	l.Tags, l.Outcomes, l.OutcomeRequired = tags, outcomes, required
+	for _, c := range l.chosen {
+		if c.outcome != 0 && !slices.ContainsFunc(outcomes, func(o protocol.Label) bool { return o.ID == c.outcome }) {
+			c.outcome = 0
+		}
+	}
 }
 
 func (l *Labels) of(chat string) *choice {

@@ -54,3 +54,32 @@ func TestTagsAndOutcome(t *testing.T) {
 		t.Fatalf("close = %v %+v", ok, c)
 	}
 }
+
+// TestLabelsChangeLive: an admin's new lists replace the old ones at once; the tags picked
+// stay, an outcome taken off the list is dropped, and the outcome rule follows.
+func TestLabelsChangeLive(t *testing.T) {
+	d := newDesk()
+	ev := ready(protocol.ChatSummary{ID: "ch1", State: protocol.StateActive, Visitor: protocol.VisitorInfo{Name: "Vera"}})
+	r := ev.Body.(*protocol.AgentReady)
+	r.Tags = []protocol.Label{{ID: 3, Name: "Billing"}}
+	r.Outcomes = []protocol.Label{{ID: 5, Name: "Sold"}, {ID: 6, Name: "Lost"}}
+	d.Apply(ev, t0)
+	d.ToggleTag("ch1", 3)
+	d.SetOutcome("ch1", 5)
+	d.Apply(protocol.Event{Body: &protocol.SettingsChanged{Kind: "labels", Tags: []protocol.Label{{ID: 3, Name: "Invoices"}, {ID: 8, Name: "Bug"}},
+		Outcomes: []protocol.Label{{ID: 6, Name: "Lost"}}, OutcomeRequired: true}}, t0)
+	if len(d.Labels.Tags) != 2 || d.Labels.Tags[0].Name != "Invoices" || len(d.Labels.Outcomes) != 1 || !d.Labels.OutcomeRequired {
+		t.Fatalf("labels = %+v", d.Labels)
+	}
+	if !d.Labels.HasTag("ch1", 3) || d.Labels.Outcome("ch1") != 0 || d.Labels.CanClose("ch1") {
+		t.Fatalf("choices after the change: tag %v outcome %d", d.Labels.HasTag("ch1", 3), d.Labels.Outcome("ch1"))
+	}
+	if _, ok := d.ToggleTag("ch1", 8); !ok {
+		t.Fatal("a tag added by the admin cannot be picked")
+	}
+	// Another settings change leaves the lists alone.
+	d.Apply(protocol.Event{Body: &protocol.SettingsChanged{Kind: "canned"}}, t0)
+	if len(d.Labels.Tags) != 2 {
+		t.Fatalf("canned change touched the lists: %+v", d.Labels)
+	}
+}

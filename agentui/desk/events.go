@@ -44,6 +44,9 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		if b.Kind == "statuses" && len(b.Statuses) > 0 {
 			d.Statuses = b.Statuses
 		}
+		if b.Kind == "labels" {
+			d.Labels.setLists(b.Tags, b.Outcomes, b.OutcomeRequired)
+		}
 	case *protocol.Offer:
 		return d.offer(b, now), nil
 	case *protocol.OfferRevoked:
@@ -123,7 +126,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.Link = LinkOnline
 	d.User = r.User
 	d.Statuses = r.Statuses
-	d.Labels.setLists(r)
+	d.Labels.setLists(r.Tags, r.Outcomes, r.OutcomeRequired)
 	d.confirmed = r.Status
 	if !d.outbox.has(protocol.TypeStatusSet) { // a choice on its way stays shown: it is re-sent below
 		d.Status = r.Status

@@ -3,6 +3,7 @@ package admin
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
@@ -27,6 +28,7 @@ func (h *handlers) registerArchive(g fiber.Router, sup fiber.Handler) {
 	g.Get("/chats/export.json", sup, h.archiveExport)
 	g.Get("/chats/:id/transcript.pdf", sup, h.archivePDF)
 	g.Get("/chats/:id", sup, h.archiveChat)
+	g.Post("/chats/:id/labels", sup, h.archiveRelabel)
 }
 
 // archiveData is what the chat list page shows.
@@ -43,6 +45,10 @@ type archiveData struct {
 	Groups   []store.ACDGroup
 	Agents   []store.User
 	Conns    []store.Connector
+	Tags     []store.Label
+	Outcomes []store.Label
+	// Contact names the contact the list is narrowed to, when it is.
+	Contact  string
 	Location *time.Location
 }
 
@@ -67,6 +73,13 @@ func (h *handlers) archiveList(c *fiber.Ctx) error {
 	}
 	form, err := archive.ParseFilter(queryValues(c), tenant.ID, d.Location)
 	d.Form = form
+	if id := form.Filter.ContactID; id != 0 && err == nil {
+		// Another tenant's contact or a merged-away one lists no chats under a plain number.
+		d.Contact = "#" + i64(id)
+		if k, cerr := h.st.Contact(ctx, tenant.ID, id); cerr == nil {
+			d.Contact = cmp.Or(k.Name, k.Email, d.Contact)
+		}
+	}
 	var fe *archive.FilterError
 	switch {
 	case errors.As(err, &fe):
@@ -153,6 +166,12 @@ func (h *handlers) archiveLookups(c *fiber.Ctx) (archiveData, error) {
 	if d.Agents, err = h.st.Users(ctx, tenant.ID); err != nil {
 		return d, err
 	}
+	if d.Tags, err = h.st.Labels(ctx, store.LabelTag, tenant.ID); err != nil {
+		return d, err
+	}
+	if d.Outcomes, err = h.st.Labels(ctx, store.LabelOutcome, tenant.ID); err != nil {
+		return d, err
+	}
 	for _, k := range d.Conns {
 		d.Names.Connectors[k.ID] = k.Name
 	}
@@ -208,18 +227,71 @@ func (h *handlers) archiveExport(c *fiber.Ctx) error {
 	return nil
 }
 
-// archiveChat shows one chat's transcript: its data, then every line in order, agents-only
-// lines marked.
+// archiveChat shows one chat's transcript: its data, its tags and outcome (which may be
+// changed there), then every line in order, agents-only lines marked.
 func (h *handlers) archiveChat(c *fiber.Ctx) error {
-	ts, ok, err := h.archiveTranscript(c)
+	return h.archiveChatWith(c, fiber.StatusOK, "")
+}
+
+// archiveChatWith is the transcript page with the relabelling refused for reason (or none).
+func (h *handlers) archiveChatWith(c *fiber.Ctx, status int, reason string) error {
+	ch, ok, err := h.tenantChat(c)
 	if !ok || err != nil {
 		return err
 	}
 	ctx := c.UserContext()
+	ts, err := transcript.Load(ctx, h.st, ch, time.Now())
+	if err != nil {
+		return err
+	}
+	d := chatLabels{Chat: ch, Error: reason}
+	if d.Tags, err = h.st.Labels(ctx, store.LabelTag, ch.TenantID); err != nil {
+		return err
+	}
+	if d.Outcomes, err = h.st.Labels(ctx, store.LabelOutcome, ch.TenantID); err != nil {
+		return err
+	}
+	if d.On, err = h.st.ChatTags(ctx, ch.TenantID, ch.ID); err != nil {
+		return err
+	}
 	p := h.page(c, tr(ctx, "Chat with {0}", visitorLabel(ctx, ts)), "chats")
 	p.Back, p.BackLabel = "/admin/chats", "Chats"
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return render(c, fiber.StatusOK, archiveChatPage(p, ts))
+	return render(c, status, archiveChatPage(p, ts, d))
+}
+
+// chatLabels is a chat's classification as its transcript page shows and changes it.
+type chatLabels struct {
+	Chat     store.Chat
+	Tags     []store.Label
+	Outcomes []store.Label
+	On       []int64 // the chat's tags
+	Error    string  // a refused change, in words
+}
+
+// archiveRelabel changes a chat's tags and, once it is closed, its outcome; the admin audit
+// log records who did (package audit).
+func (h *handlers) archiveRelabel(c *fiber.Ctx) error {
+	ch, ok, err := h.tenantChat(c)
+	if !ok || err != nil {
+		return err
+	}
+	r, err := archive.ParseRelabel(formValues(c))
+	if err == nil {
+		err = r.Apply(c.UserContext(), h.st, ch, current(c).User.ID, time.Now())
+	}
+	var fe *archive.FilterError
+	if errors.As(err, &fe) || errors.Is(err, store.ErrNotFound) {
+		msg := "choose tags from the list"
+		if fe != nil {
+			msg = fe.Message
+		}
+		return h.archiveChatWith(c, fiber.StatusUnprocessableEntity, msg)
+	}
+	if err != nil {
+		return err
+	}
+	return saved(c, "/admin/chats/"+ch.ID)
 }
 
 // archivePDF answers the chat's transcript as the same PDF the agent app and e-mail give.
@@ -238,17 +310,26 @@ func (h *handlers) archivePDF(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-// archiveTranscript loads the chat named in the path, when it is the current tenant's; any
-// other chat is answered as not found (ok false, the response written).
+// archiveTranscript loads the transcript of the chat named in the path, when it is the
+// current tenant's; any other chat is answered as not found (ok false, the response written).
 func (h *handlers) archiveTranscript(c *fiber.Ctx) (transcript.Transcript, bool, error) {
-	ctx := c.UserContext()
-	ch, err := h.st.Chat(ctx, strings.Clone(c.Params("id")))
+	ch, ok, err := h.tenantChat(c)
+	if !ok || err != nil {
+		return transcript.Transcript{}, false, err
+	}
+	tr, err := transcript.Load(c.UserContext(), h.st, ch, time.Now())
+	return tr, err == nil, err
+}
+
+// tenantChat loads the chat named in the path, when it is the current tenant's; any other
+// chat is answered as not found (ok false, the response written).
+func (h *handlers) tenantChat(c *fiber.Ctx) (store.Chat, bool, error) {
+	ch, err := h.st.Chat(c.UserContext(), strings.Clone(c.Params("id")))
 	if err == nil && ch.TenantID != current(c).Tenant.ID {
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		return transcript.Transcript{}, false, h.notFound(c, err)
+		return store.Chat{}, false, h.notFound(c, err)
 	}
-	tr, err := transcript.Load(ctx, h.st, ch, time.Now())
-	return tr, err == nil, err
+	return ch, true, nil
 }

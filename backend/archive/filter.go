@@ -40,9 +40,12 @@ type Form struct {
 
 // ParseFilter reads a list's filters for tenantID from query parameters: from and to (dates,
 // YYYY-MM-DD, in loc; to includes its whole day), connector (repeatable), group, agent,
-// state (repeatable), visitor (part of a name or e-mail address), q (the search) and after
-// (the page cursor, checked later). A value that cannot be read is a *FilterError naming
-// the field.
+// state (repeatable), visitor (part of a name or e-mail address), rating_min and rating_max
+// (1 to 10 stars, either may be left out: "rated 2 or lower" is rating_max=2), tag and
+// outcome (ids, repeatable, any of them), contact (an id), q (the search) and after (the
+// page cursor, checked later). A value that cannot be read is a *FilterError naming the
+// field. Ids are not checked against the tenant's lists here: the store confines every
+// filter to the tenant, so another tenant's id finds nothing.
 func ParseFilter(v url.Values, tenantID int64, loc *time.Location) (Form, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -66,17 +69,10 @@ func ParseFilter(v url.Values, tenantID int64, loc *time.Location) (Form, error)
 	if !f.Filter.From.IsZero() && !f.Filter.To.IsZero() && !f.Filter.From.Before(f.Filter.To) {
 		return f, &FilterError{"to", "the last day is before the first"}
 	}
-	for _, s := range v["connector"] {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return f, &FilterError{"connector", "choose a connector from the list"}
-		}
-		f.Filter.ConnectorIDs = append(f.Filter.ConnectorIDs, id)
-	}
 	var err error
+	if f.Filter.ConnectorIDs, err = idList(v["connector"]); err != nil {
+		return f, &FilterError{"connector", "choose a connector from the list"}
+	}
 	if f.Filter.GroupID, err = optionalID(v.Get("group")); err != nil {
 		return f, &FilterError{"group", "choose a group from the list"}
 	}
@@ -96,6 +92,24 @@ func ParseFilter(v url.Values, tenantID int64, loc *time.Location) (Form, error)
 	if len(f.Filter.Visitor) > 200 {
 		return f, &FilterError{"visitor", "use at most 200 characters"}
 	}
+	if f.Filter.RatingMin, err = rating(v.Get("rating_min")); err != nil {
+		return f, &FilterError{"rating_min", "choose a rating from 1 to 10"}
+	}
+	if f.Filter.RatingMax, err = rating(v.Get("rating_max")); err != nil {
+		return f, &FilterError{"rating_max", "choose a rating from 1 to 10"}
+	}
+	if f.Filter.RatingMin > 0 && f.Filter.RatingMax > 0 && f.Filter.RatingMin > f.Filter.RatingMax {
+		return f, &FilterError{"rating_max", "the highest rating is below the lowest"}
+	}
+	if f.Filter.TagIDs, err = idList(v["tag"]); err != nil {
+		return f, &FilterError{"tag", "choose tags from the list"}
+	}
+	if f.Filter.OutcomeIDs, err = idList(v["outcome"]); err != nil {
+		return f, &FilterError{"outcome", "choose an outcome from the list"}
+	}
+	if f.Filter.ContactID, err = optionalID(v.Get("contact")); err != nil {
+		return f, &FilterError{"contact", "open the list from a contact's page"}
+	}
 	f.Query = strings.TrimSpace(v.Get("q"))
 	f.After = v.Get("after")
 	return f, nil
@@ -111,6 +125,43 @@ func optionalID(s string) (int64, error) {
 		return 0, fmt.Errorf("bad id %q", s)
 	}
 	return id, nil
+}
+
+// maxListIDs bounds how many ids one repeatable filter takes: more than any list a tenant
+// keeps, few enough for one query.
+const maxListIDs = 200
+
+// idList reads a repeatable id field: positive ids, empty values skipped, repeats dropped.
+func idList(vals []string) ([]int64, error) {
+	var out []int64
+	for _, s := range vals {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("bad id %q", s)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+		if len(out) > maxListIDs {
+			return nil, fmt.Errorf("more than %d ids", maxListIDs)
+		}
+	}
+	return out, nil
+}
+
+// rating reads a rating bound: empty (0) or 1..[store.MaxRating].
+func rating(s string) (int, error) {
+	if s = strings.TrimSpace(s); s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > store.MaxRating {
+		return 0, fmt.Errorf("bad rating %q", s)
+	}
+	return n, nil
 }
 
 // Values is the form as query parameters, without the cursor: the link of its first page.
@@ -136,6 +187,21 @@ func (f Form) Values() url.Values {
 		v.Add("state", s)
 	}
 	set("visitor", f.Filter.Visitor)
+	if f.Filter.RatingMin > 0 {
+		v.Set("rating_min", strconv.Itoa(f.Filter.RatingMin))
+	}
+	if f.Filter.RatingMax > 0 {
+		v.Set("rating_max", strconv.Itoa(f.Filter.RatingMax))
+	}
+	for _, id := range f.Filter.TagIDs {
+		v.Add("tag", strconv.FormatInt(id, 10))
+	}
+	for _, id := range f.Filter.OutcomeIDs {
+		v.Add("outcome", strconv.FormatInt(id, 10))
+	}
+	if f.Filter.ContactID != 0 {
+		v.Set("contact", strconv.FormatInt(f.Filter.ContactID, 10))
+	}
 	set("q", f.Query)
 	return v
 }
@@ -177,6 +243,30 @@ func ParseSearchCursor(s string) (string, error) {
 		return "", ErrBadCursor
 	}
 	return string(b), nil
+}
+
+// InScope reports whether chat ch, with its participants and the ACD group of its connector,
+// is within what scope lets its holder see (nil: everything of the tenant): the same rule
+// the store applies to lists, for opening one chat by its id.
+func InScope(scope *store.ArchiveScope, ch store.Chat, parts []store.Participant, group int64) bool {
+	if scope == nil {
+		return true
+	}
+	if scope.UserID != 0 && TookPart(scope.UserID, ch, parts) {
+		return true
+	}
+	return group != 0 && slices.Contains(scope.GroupIDs, group)
+}
+
+// TookPart reports whether user took part in ch as an agent: its owner, or a participant
+// other than the visitor.
+func TookPart(user int64, ch store.Chat, parts []store.Participant) bool {
+	if ch.AgentID == user {
+		return true
+	}
+	return slices.ContainsFunc(parts, func(p store.Participant) bool {
+		return p.UserID == user && p.Role != store.ParticipantVisitor
+	})
 }
 
 // ScopeFor is what user u may see of their tenant's archive in the agent app: an

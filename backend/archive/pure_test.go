@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,18 +81,46 @@ func TestParseFilter(t *testing.T) {
 		t.Errorf("values %s", got)
 	}
 	for field, bad := range map[string]url.Values{
-		"from":      {"from": {"yesterday"}},
-		"to":        {"from": {"2026-03-02"}, "to": {"2026-03-01"}},
-		"connector": {"connector": {"1 OR 1=1"}},
-		"group":     {"group": {"-3"}},
-		"agent":     {"agent": {"99999999999999999999"}},
-		"state":     {"state": {"deleted"}},
-		"visitor":   {"visitor": {strings.Repeat("v", 201)}},
+		"from":       {"from": {"yesterday"}},
+		"to":         {"from": {"2026-03-02"}, "to": {"2026-03-01"}},
+		"connector":  {"connector": {"1 OR 1=1"}},
+		"group":      {"group": {"-3"}},
+		"agent":      {"agent": {"99999999999999999999"}},
+		"state":      {"state": {"deleted"}},
+		"visitor":    {"visitor": {strings.Repeat("v", 201)}},
+		"rating_min": {"rating_min": {"0"}},
+		"rating_max": {"rating_max": {"11"}},
+		"tag":        {"tag": {"1", "9223372036854775808"}},
+		"outcome":    {"outcome": {"2\x003"}},
+		"contact":    {"contact": {"-1"}},
 	} {
 		var fe *FilterError
 		if _, err := ParseFilter(bad, 1, nil); !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s: %v", field, err)
 		}
+	}
+	// Ratings, tags, outcomes and a contact: read, repeats dropped, written back the same.
+	f, err = ParseFilter(url.Values{"rating_min": {"1"}, "rating_max": {" 2"}, "tag": {"5", "", "6", "5"}, "outcome": {"8"},
+		"contact": {"12"}}, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Filter.RatingMin != 1 || f.Filter.RatingMax != 2 || len(f.Filter.TagIDs) != 2 || f.Filter.OutcomeIDs[0] != 8 || f.Filter.ContactID != 12 {
+		t.Fatalf("%+v", f.Filter)
+	}
+	if got := f.Values().Encode(); got != "contact=12&outcome=8&rating_max=2&rating_min=1&tag=5&tag=6" {
+		t.Errorf("values %s", got)
+	}
+	var fe *FilterError
+	if _, err := ParseFilter(url.Values{"rating_min": {"4"}, "rating_max": {"2"}}, 1, nil); !errors.As(err, &fe) || fe.Field != "rating_max" {
+		t.Errorf("rating range upside down: %v", err)
+	}
+	many := make([]string, maxListIDs+1)
+	for i := range many {
+		many[i] = strconv.Itoa(i + 1)
+	}
+	if _, err := ParseFilter(url.Values{"tag": many}, 1, nil); !errors.As(err, &fe) || fe.Field != "tag" {
+		t.Errorf("%d tags: %v", len(many), err)
 	}
 	for _, c := range []string{"%%%", "bm90IGEgY3Vyc29y", Cursor(store.Chat{ID: ""})} {
 		if _, err := ParseCursor(c); !errors.Is(err, ErrBadCursor) {
@@ -154,5 +183,67 @@ func TestExport(t *testing.T) {
 	var empty bytes.Buffer
 	if err := WriteJSON(&empty, func(func(store.Chat) error) error { return nil }, n); err != nil || strings.TrimSpace(empty.String()) != "[]" {
 		t.Fatalf("empty json %q %v", empty.String(), err)
+	}
+}
+
+func TestRelabel(t *testing.T) {
+	tags := []store.Label{{ID: 1, Name: "billing"}, {ID: 2, Name: "bug"}}
+	outcomes := []store.Label{{ID: 5, Name: "solved"}}
+	closed := store.Chat{ID: "c", State: "closed", OutcomeID: 9} // 9: an outcome since deleted
+	open := store.Chat{ID: "o", State: "active"}
+	for name, c := range map[string]struct {
+		form  url.Values
+		chat  store.Chat
+		field string // "" accepted
+	}{
+		"tags and outcome":        {url.Values{"tag": {"1", "2"}, "outcome": {"5"}}, closed, ""},
+		"keeps a deleted outcome": {url.Values{"tag": {"1"}, "outcome": {"9"}}, closed, ""},
+		"clears":                  {url.Values{"outcome": {"0"}}, closed, ""},
+		"open chat, tags only":    {url.Values{"tag": {"2"}}, open, ""},
+		"open chat, outcome":      {url.Values{"outcome": {"5"}}, open, "outcome"},
+		"open chat, no outcome":   {url.Values{"outcome": {"0"}}, open, ""},
+		"foreign tag":             {url.Values{"tag": {"1", "77"}}, closed, "tag"},
+		"foreign outcome":         {url.Values{"outcome": {"77"}}, closed, "outcome"},
+		"huge tag":                {url.Values{"tag": {"99999999999999999999"}}, closed, "tag"},
+		"NUL outcome":             {url.Values{"outcome": {"5\x00"}}, closed, "outcome"},
+	} {
+		r, err := ParseRelabel(c.form)
+		if err == nil {
+			err = r.Check(c.chat, tags, outcomes)
+		}
+		var fe *FilterError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+			t.Errorf("%s: %v, want an error about %s", name, err, c.field)
+		}
+	}
+	if r, _ := ParseRelabel(url.Values{"tag": {"1"}}); !r.KeepOutcome {
+		t.Error("a form without an outcome field changes the outcome")
+	}
+}
+
+func TestInScope(t *testing.T) {
+	ch := store.Chat{ID: "c", AgentID: 3}
+	parts := []store.Participant{{UserID: 4, Role: store.ParticipantAgent}, {UserID: 5, Role: store.ParticipantVisitor}}
+	for name, c := range map[string]struct {
+		scope *store.ArchiveScope
+		group int64
+		want  bool
+	}{
+		"administrator":        {nil, 0, true},
+		"owner":                {&store.ArchiveScope{UserID: 3}, 0, true},
+		"participant":          {&store.ArchiveScope{UserID: 4}, 0, true},
+		"visitor id clash":     {&store.ArchiveScope{UserID: 5}, 0, false},
+		"stranger":             {&store.ArchiveScope{UserID: 6}, 7, false},
+		"supervisor of group":  {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{7}}, 7, true},
+		"supervisor elsewhere": {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{8}}, 7, false},
+		"no group":             {&store.ArchiveScope{UserID: 6, GroupIDs: []int64{8}}, 0, false},
+		"nobody":               {&store.ArchiveScope{}, 0, false},
+	} {
+		if got := InScope(c.scope, ch, parts, c.group); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
 	}
 }

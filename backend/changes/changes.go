@@ -48,6 +48,9 @@ const (
 	KindCanned Kind = "canned"
 	// KindIPBlocks: the tenant's blocked addresses. ID is 0.
 	KindIPBlocks Kind = "ip_blocks"
+	// KindLabels: the tenant's tag or outcome list, or whether closing a chat requires an
+	// outcome. ID is 0: agents get both lists whole.
+	KindLabels Kind = "labels"
 )
 
 // Setting says that one configuration entity of a tenant changed and its transaction

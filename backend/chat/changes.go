@@ -42,6 +42,8 @@ func (s *Service) settingChanged(c changes.Setting) {
 		s.toAgentsOf(c.TenantID, "canned", &protocol.SettingsChanged{Kind: "canned"})
 	case changes.KindIPBlocks:
 		err = s.blocksChanged(ctx, c.TenantID)
+	case changes.KindLabels:
+		err = s.labelsChanged(ctx, c.TenantID)
 	}
 	if err != nil {
 		s.log.Error("settings change not applied", "kind", c.Kind, "tenant", c.TenantID, "id", c.ID, "err", err)

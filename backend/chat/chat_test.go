@@ -600,14 +600,28 @@ func TestSettingsReachWhoHoldsThem(t *testing.T) {
 		if _, err := e.st.UpdateStatus(ctx, st); err != nil {
 			t.Fatal(err)
 		}
+		// So do the tag and outcome lists and the outcome rule, whole, without reconnecting.
+		if _, err := e.st.SaveLabel(ctx, store.LabelTag, store.Label{TenantID: e.tenant.ID, Name: "billing"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.SaveLabel(ctx, store.LabelOutcome, store.Label{TenantID: e.tenant.ID, Name: "solved"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.SaveReportSettings(ctx, store.ReportSettings{TenantID: e.tenant.ID, OutcomeRequired: true, AnswerTarget: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
 		settled()
 		kinds := map[string]bool{}
-		for len(kinds) < 2 {
+		for len(kinds) < 3 {
 			_, ch := await[*protocol.SettingsChanged](t, anna.conn)
-			kinds[ch.Kind] = true
 			if ch.Kind == "statuses" && (len(ch.Statuses) != 2 || ch.Statuses[0].Name != "Ready") {
 				t.Fatalf("statuses %+v", ch.Statuses)
 			}
+			if ch.Kind == "labels" && !(len(ch.Tags) == 1 && ch.Tags[0].Name == "billing" && len(ch.Outcomes) == 1 &&
+				ch.Outcomes[0].Name == "solved" && ch.OutcomeRequired) {
+				continue // an earlier state, replaced by the last one
+			}
+			kinds[ch.Kind] = true
 		}
 
 		// Ben is deactivated: his connection closes.

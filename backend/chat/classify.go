@@ -101,6 +101,17 @@ func (ss *Session) chatTags(ctx context.Context, cmd protocol.Command, b *protoc
 	ss.reply(cmd.ID, nil, s.st.SetChatTags(ctx, tenant, cmd.Chat, b.Tags, uid, s.stamp()))
 }
 
+// labelsChanged shows a tenant's signed-in agents its new tag and outcome lists.
+func (s *Service) labelsChanged(ctx context.Context, tenantID int64) error {
+	var ready protocol.AgentReady
+	if err := s.classifyLists(ctx, tenantID, &ready); err != nil {
+		return err
+	}
+	s.toAgentsOf(tenantID, "labels", &protocol.SettingsChanged{Kind: "labels", Tags: ready.Tags, Outcomes: ready.Outcomes,
+		OutcomeRequired: ready.OutcomeRequired})
+	return nil
+}
+
 // classifyLists puts the tenant's tag and outcome lists into an agent's start event.
 func (s *Service) classifyLists(ctx context.Context, tenantID int64, ready *protocol.AgentReady) error {
 	rs, err := s.st.ReportSettingsOf(ctx, tenantID)

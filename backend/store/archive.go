@@ -29,9 +29,24 @@ type ArchiveFilter struct {
 	// Visitor keeps the chats whose visitor's name or e-mail address contains it, ignoring
 	// case; it is matched literally (% and _ are not wildcards).
 	Visitor string
+	// RatingMin and RatingMax keep the chats whose visitor gave a rating (in one of the
+	// tenant's post-chat rating fields) within RatingMin..RatingMax; 0 is no bound, and
+	// either bound set leaves out the chats without a rating. "Rated 2 or lower" is
+	// RatingMax 2.
+	RatingMin, RatingMax int
+	// TagIDs, when not empty, keeps the chats carrying any of these tags of the tenant.
+	TagIDs []int64
+	// OutcomeIDs, when not empty, keeps the chats closed with any of these outcomes.
+	OutcomeIDs []int64
+	// ContactID keeps the chats of this contact of the tenant.
+	ContactID int64
 	// Scope, when set, narrows the list to what one agent may see (see [ArchiveScope]).
 	Scope *ArchiveScope
 }
+
+// MaxRating is the highest rating a rating filter asks for: a rating field has at most ten
+// stars.
+const MaxRating = 10
 
 // ArchiveScope is what an agent may see of the archive: the chats they took part in and the
 // chats of the ACD groups listed (those their role lets them oversee). A zero UserID with
@@ -66,8 +81,9 @@ func isSearchIndexTable(name string) bool {
 	return name == "messages_fts" || strings.HasPrefix(name, "messages_fts_")
 }
 
-// conditions is f as a WHERE clause over the chats table aliased c, with its arguments.
-func (f ArchiveFilter) conditions() (string, []any) {
+// conditions is f as a WHERE clause over the chats table aliased c, with its arguments, in
+// the SQL of dialect.
+func (f ArchiveFilter) conditions(dialect string) (string, []any) {
 	w := []string{"c.tenant_id = ?"}
 	args := []any{f.TenantID}
 	if !f.From.IsZero() {
@@ -94,6 +110,39 @@ func (f ArchiveFilter) conditions() (string, []any) {
 		w = append(w, `(lower(c.visitor_name) LIKE ? ESCAPE '\' OR c.visitor_email_key LIKE ? ESCAPE '\')`)
 		args = append(args, pattern, pattern)
 	}
+	if f.RatingMin > 0 || f.RatingMax > 0 {
+		// A rating is an answer of the post-chat survey, kept in the chat's fields under the
+		// name of one of the tenant's rating fields; the answers in range are listed as text,
+		// which is how they are stored.
+		lo, hi := max(1, f.RatingMin), MaxRating
+		if f.RatingMax > 0 {
+			hi = min(hi, f.RatingMax)
+		}
+		values := []string{}
+		for r := lo; r <= hi; r++ {
+			values = append(values, strconv.Itoa(r))
+		}
+		if len(values) == 0 {
+			values = append(values, "none") // an empty range: nothing matches
+		}
+		each := "json_each(CASE WHEN json_valid(c.fields) THEN c.fields END)"
+		if dialect == DialectPostgres {
+			each = "jsonb_each_text(CASE WHEN c.fields LIKE '{%' THEN c.fields::jsonb END)"
+		}
+		w = append(w, "EXISTS (SELECT 1 FROM "+each+" j WHERE j.value IN ? AND j.key IN (SELECT r.field_name FROM survey_fields r WHERE r.tenant_id = c.tenant_id AND r.kind = 'post' AND r.field_type = 'rating'))")
+		args = append(args, values)
+	}
+	if len(f.TagIDs) > 0 {
+		w = append(w, "EXISTS (SELECT 1 FROM chat_tags t WHERE t.chat_id = c.id AND t.tag_id IN ? AND t.tenant_id = c.tenant_id)")
+		args = append(args, f.TagIDs)
+	}
+	if len(f.OutcomeIDs) > 0 {
+		w, args = append(w, "c.outcome_id IN ?"), append(args, f.OutcomeIDs)
+	}
+	if f.ContactID != 0 {
+		w = append(w, "c.id IN (SELECT cc.chat_id FROM contact_chats cc WHERE cc.contact_id = ? AND cc.tenant_id = ?)")
+		args = append(args, f.ContactID, f.TenantID)
+	}
 	if s := f.Scope; s != nil {
 		own := "(c.agent_id = ? OR EXISTS (SELECT 1 FROM participants p WHERE p.chat_id = c.id AND p.user_id = ? AND p.role <> 'visitor'))"
 		if len(s.GroupIDs) > 0 {
@@ -117,7 +166,7 @@ func (s *Store) ArchiveChats(ctx context.Context, f ArchiveFilter, after Archive
 		return nil, fmt.Errorf("store: archive: %w: no tenant", ErrInvalid)
 	}
 	limit = max(1, min(limit, 1000))
-	where, args := f.conditions()
+	where, args := f.conditions(s.dialect)
 	if !after.IsZero() {
 		at := normTime(after.CreatedAt)
 		where += " AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))"
@@ -181,7 +230,7 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		return nil, nil
 	}
 	limit = max(1, min(limit, 200))
-	where, args := f.conditions()
+	where, args := f.conditions(s.dialect)
 	var q *gorm.DB
 	db := s.r.WithContext(ctx)
 	if s.dialect == DialectPostgres {

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/changes"
 	"gorm.io/gorm/clause"
 )
 
@@ -164,6 +166,7 @@ func (s *Store) SaveLabel(ctx context.Context, kind LabelKind, l Label) (int64, 
 			Updates(map[string]any{"name": row.Name, "sort": row.Sort})
 		return affected(res)
 	})
+	err = s.published(err, changes.Setting{Kind: changes.KindLabels, TenantID: row.TenantID})
 	if err != nil {
 		return 0, wrap("save label", err)
 	}
@@ -178,7 +181,8 @@ func (s *Store) DeleteLabel(ctx context.Context, kind LabelKind, tenantID, id in
 		return invalid("unknown list %q", kind)
 	}
 	res := s.w.WithContext(ctx).Table(string(kind)).Where("id = ? AND tenant_id = ?", id, tenantID).Delete(&labelRow{})
-	return wrap("delete label", affected(res))
+	err := s.published(affected(res), changes.Setting{Kind: changes.KindLabels, TenantID: tenantID})
+	return wrap("delete label", err)
 }
 
 // ReportSettingsOf returns a tenant's report settings, the defaults when it never saved any.
@@ -201,6 +205,7 @@ func (s *Store) SaveReportSettings(ctx context.Context, rs ReportSettings) error
 	}
 	row := reportSettingsRow{TenantID: rs.TenantID, OutcomeRequired: rs.OutcomeRequired, AnswerTargetSec: seconds(rs.AnswerTarget)}
 	err := s.w.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "tenant_id"}}, UpdateAll: true}).Create(&row).Error
+	err = s.published(err, changes.Setting{Kind: changes.KindLabels, TenantID: rs.TenantID})
 	return wrap("save report settings", err)
 }
 

@@ -42,9 +42,6 @@ var notSettings = map[string]string{
 	"ResetWebhookSecret":    "nothing caches webhook secrets: every delivery attempt reads its endpoint's",
 	"EnqueueWebhookTest":    "a webhook delivery, not configuration",
 	"UpdateContact":         "a customer's record, not configuration: nothing caches contacts",
-	"SaveLabel":             "nothing caches tag and outcome lists: closing, tagging and an agent's start read them",
-	"DeleteLabel":           "nothing caches tag and outcome lists: closing, tagging and an agent's start read them",
-	"SaveReportSettings":    "nothing caches the report settings: closing and an agent's start read them",
 	"SetChatTags":           "a chat's tags, not configuration",
 	"SetChatOutcome":        "a chat's outcome, not configuration",
 	"SeedDemoBase":          "the demo data, written once into an empty database before anything caches it",
@@ -259,6 +256,24 @@ var settingWrites = []settingWrite{
 			t.Fatal(err)
 		}
 		return []changes.Setting{setting(changes.KindSurvey, f.ten.ID, f.conn.ID)}
+	}},
+	{"SaveLabel", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[int64](t)(f.s.SaveLabel(ctx, LabelTag, Label{TenantID: f.ten.ID, Name: "billing"}))
+		return []changes.Setting{setting(changes.KindLabels, f.ten.ID, 0)}
+	}},
+	{"DeleteLabel", func(t *testing.T, f *publishFixture) []changes.Setting {
+		id := must[int64](t)(f.s.SaveLabel(ctx, LabelOutcome, Label{TenantID: f.ten.ID, Name: "solved"}))
+		f.rec.since(t) // the save's change is not this case's
+		if err := f.s.DeleteLabel(ctx, LabelOutcome, f.ten.ID, id); err != nil {
+			t.Fatal(err)
+		}
+		return []changes.Setting{setting(changes.KindLabels, f.ten.ID, 0)}
+	}},
+	{"SaveReportSettings", func(t *testing.T, f *publishFixture) []changes.Setting {
+		if err := f.s.SaveReportSettings(ctx, ReportSettings{TenantID: f.ten.ID, OutcomeRequired: true, AnswerTarget: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		return []changes.Setting{setting(changes.KindLabels, f.ten.ID, 0)}
 	}},
 	{"CreateCannedFolder", func(t *testing.T, f *publishFixture) []changes.Setting {
 		must[CannedFolder](t)(f.s.CreateCannedFolder(ctx, CannedFolder{TenantID: f.ten.ID, ParentID: f.folder.ID, Name: "Evening"}))

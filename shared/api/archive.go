@@ -5,10 +5,16 @@ import "time"
 // The agent app's history: an agent's own chats (and, for supervisors, their groups'),
 // newest first, searchable, each with its transcript.
 const (
-	// ArchivePath lists chats (GET, query: q, from, to, state, visitor, after) as an [Archive].
+	// ArchivePath lists chats (GET, query: q, from, to, state, visitor, rating_min,
+	// rating_max, tag, outcome, contact, after) as an [Archive].
 	ArchivePath = "/api/archive"
-	// ArchiveChatPath + chat id answers one chat's transcript as an [ArchiveTranscript].
+	// ArchiveChatPath + chat id answers one chat's transcript as an [ArchiveTranscript];
+	// ArchiveChatPath + chat id + [ArchiveLabelsSuffix] changes its tags and outcome (POST, a
+	// form: tag repeated, outcome; no outcome field leaves the outcome as it is), answering
+	// 204.
 	ArchiveChatPath = "/api/archive/"
+	// ArchiveLabelsSuffix: see [ArchiveChatPath].
+	ArchiveLabelsSuffix = "/labels"
 )
 
 // Archive is one page of the history: chats when no search was given, otherwise the
@@ -45,6 +51,11 @@ type ArchiveHit struct {
 type ArchiveTranscript struct {
 	Chat  ArchiveChat   `json:"chat"`
 	Lines []ArchiveLine `json:"lines"`
+	// Tags are the ids of the chat's tags and Outcome its outcome (0 none), from the lists of
+	// the agent's start event; MayRelabel says whether the user may change them.
+	Tags       []int64 `json:"tags,omitempty"`
+	Outcome    int64   `json:"outcome,omitempty"`
+	MayRelabel bool    `json:"may_relabel,omitempty"`
 }
 
 // ArchiveLine is one line of a transcript. System marks Parley's own lines (joins, state

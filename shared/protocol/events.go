@@ -526,11 +526,16 @@ type Config struct {
 func (*Config) EventType() Type { return TypeConfig }
 
 // SettingsChanged tells an agent app that something it shows changed: the canned responses
-// (reload them) or the tenant's statuses (the new list is included). Transient.
+// (reload them), the tenant's statuses (the new list is included) or its tag and outcome
+// lists (both new lists and whether an outcome is required are included). Transient.
 type SettingsChanged struct {
-	// Kind is "canned" or "statuses".
+	// Kind is "canned", "statuses" or "labels".
 	Kind     string   `json:"kind"`
 	Statuses []Status `json:"statuses,omitempty"`
+	// Tags and Outcomes are the tenant's lists, as in [AgentReady], when Kind is "labels".
+	Tags            []Label `json:"tags,omitempty"`
+	Outcomes        []Label `json:"outcomes,omitempty"`
+	OutcomeRequired bool    `json:"outcome_required,omitempty"`
 }
 
 // EventType implements [EventBody].

@@ -269,6 +269,19 @@ var dePages = map[string]string{
 	"{0} was merged by user {1}":                                  "{0} wurde von Benutzer {1} zusammengeführt",
 	"{0} was merged by {1}":                                       "{0} wurde von {1} zusammengeführt",
 	"{0}, bringing {1}":                                           "{0} und brachte {1} mit",
+	"Lowest rating":                                               "Niedrigste Bewertung",
+	"Highest rating":                                              "Höchste Bewertung",
+	"Any":                                                         "Beliebig",
+	"Chats with any of the chosen tags.":                          "Chats mit mindestens einem der gewählten Tags.",
+	"Choose a rating from 1 to 10.":                               "Wählen Sie eine Bewertung von 1 bis 10.",
+	"The highest rating is below the lowest.":                     "Die höchste Bewertung liegt unter der niedrigsten.",
+	"Choose tags from the list.":                                  "Wählen Sie Tags aus der Liste.",
+	"Choose an outcome from the list.":                            "Wählen Sie ein Ergebnis aus der Liste.",
+	"Open the list from a contact's page.":                        "Öffnen Sie die Liste von der Seite eines Kontakts aus.",
+	"Tags and outcome":                                            "Tags und Ergebnis",
+	"No outcome":                                                  "Kein Ergebnis",
+	"Deleted outcome":                                             "Gelöschtes Ergebnis",
+	"The outcome is picked when the chat is closed.":              "Das Ergebnis wird beim Beenden des Chats gewählt.",
 }
 
 func init() {

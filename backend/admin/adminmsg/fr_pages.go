@@ -269,6 +269,19 @@ var frPages = map[string]string{
 	"{0} was merged by user {1}":                                  "{0} a été fusionné par l'utilisateur {1}",
 	"{0} was merged by {1}":                                       "{0} a été fusionné par {1}",
 	"{0}, bringing {1}":                                           "{0}, apportant {1}",
+	"Lowest rating":                                               "Note la plus basse",
+	"Highest rating":                                              "Note la plus haute",
+	"Any":                                                         "Toutes",
+	"Chats with any of the chosen tags.":                          "Chats portant au moins une des étiquettes choisies.",
+	"Choose a rating from 1 to 10.":                               "Choisissez une note de 1 à 10.",
+	"The highest rating is below the lowest.":                     "La note la plus haute est inférieure à la plus basse.",
+	"Choose tags from the list.":                                  "Choisissez des étiquettes dans la liste.",
+	"Choose an outcome from the list.":                            "Choisissez un résultat dans la liste.",
+	"Open the list from a contact's page.":                        "Ouvrez la liste depuis la page d'un contact.",
+	"Tags and outcome":                                            "Étiquettes et résultat",
+	"No outcome":                                                  "Aucun résultat",
+	"Deleted outcome":                                             "Résultat supprimé",
+	"The outcome is picked when the chat is closed.":              "Le résultat est choisi à la clôture du chat.",
 }
 
 func init() {
