@@ -351,7 +351,7 @@ func (h *handlers) textsImport(c *fiber.Ctx) error {
 	if !f.OK() {
 		langs := texts.LanguagesOf(conn.Texts)
 		form := textsForm(conn, langs)
-		form.Errors, form.Values["json"] = f.Errors, []string{f.Get("json")}
+		form.Errors, form.args, form.Values["json"] = f.Errors, f.args, []string{f.Get("json")}
 		return h.textsPage(c, fiber.StatusUnprocessableEntity, conn, langs, form, true)
 	}
 	conn.Texts = m

@@ -235,3 +235,35 @@ func TestPrinter(t *testing.T) {
 		t.Errorf("no printer = %q", got)
 	}
 }
+
+// TestWeek pins each language's weekday names and the day its week starts on.
+func TestWeek(t *testing.T) {
+	at := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC) // a Monday
+	for _, c := range []struct{ lang, first, monday, short, dayMonth string }{
+		{"en", "Sunday", "Monday", "Mon", "2 Mar"},
+		{"de", "Montag", "Montag", "Mo.", "2. März"},
+		{"fr", "lundi", "lundi", "lun.", "2 mars"},
+	} {
+		p := For(c.lang)
+		week := p.Week()
+		if got := p.Weekday(week[0]); got != c.first {
+			t.Errorf("%s: the week starts on %q, want %q", c.lang, got, c.first)
+		}
+		seen := map[time.Weekday]bool{}
+		for _, d := range week {
+			seen[d] = true
+		}
+		if len(seen) != 7 {
+			t.Errorf("%s: the week has %d different days", c.lang, len(seen))
+		}
+		if got := p.Weekday(at.Weekday()); got != c.monday {
+			t.Errorf("%s Weekday = %q, want %q", c.lang, got, c.monday)
+		}
+		if got := p.ShortWeekday(at.Weekday()); got != c.short {
+			t.Errorf("%s ShortWeekday = %q, want %q", c.lang, got, c.short)
+		}
+		if got := p.DayMonth(at); got != c.dayMonth {
+			t.Errorf("%s DayMonth = %q, want %q", c.lang, got, c.dayMonth)
+		}
+	}
+}
