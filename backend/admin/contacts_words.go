@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/parleychat/parley/backend/contact"
 	"github.com/parleychat/parley/backend/store"
@@ -37,15 +36,6 @@ func contactName(ctx context.Context, k store.Contact) string {
 		return k.Email
 	}
 	return tr(ctx, "Visitor {0}", i64(k.ID))
-}
-
-// utcTime is a stored moment as day and time of the request's language, in UTC and saying
-// so, for pages that are not tied to one tenant's zone.
-func utcTime(ctx context.Context, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return tr(ctx, "{0} UTC", printerOf(ctx).DateTime(t.UTC()))
 }
 
 // mergeLine says in one sentence of the request's language what a merge did: which

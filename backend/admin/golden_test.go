@@ -76,7 +76,7 @@ func TestGolden(t *testing.T) {
 		"login":           loginPage(newForm(url.Values{"login": {"anna@example.com"}}), "login-token"),
 		"connector":       connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups, HasAPIKey: true}, connectorForm(goldenConn)),
 		"connector-error": connectorPage(goldenPage("Website chat", "connectors"), connectorData{Conn: goldenConn, Groups: goldenGroups}, invalid),
-		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsDataOf(goldenConn, textLangs, true), badTexts),
+		"texts-error":     textsPage(goldenPage("Texts of Website chat", "connectors"), textsDataOf(context.Background(), goldenConn, textLangs, true), badTexts),
 		"users": usersPage(goldenPage("Users & agents", "users"), []store.User{
 			{ID: 3, TenantID: 1, Login: "anna@demo", Name: "Anna Example", Nickname: "Anna", Role: store.RoleAgent, MaxChats: 3, Active: true, StatusID: 5, Groups: []int64{2}, Skills: map[string]int{"english": 5, "german": 3}},
 			{ID: 4, TenantID: 1, Login: "ben@demo", Name: "Ben <b>Example</b>", Role: store.RoleAgent, MaxChats: 2, Active: false,
@@ -150,11 +150,11 @@ func TestParseTexts(t *testing.T) {
 	for src, want := range map[string]string{
 		"{\n\"bye\": \"x\",\n}":   "line 3, column 1",
 		`{"bye": 1}`:              `"bye" must be a text`,
-		`{"goodbye": "x"}`:        `unknown text key "goodbye"`,
+		`{"goodbye": "x"}`:        `Unknown text key "goodbye"`,
 		`{"bye#1": "x"}`:          "invalid language",
 		`["bye"]`:                 "one JSON object",
 		`{"bye": "a"} {"x": "y"}`: "more after the closing",
-		"  ":                      "paste a JSON object",
+		"  ":                      "Paste a JSON object",
 		"null":                    "one JSON object",
 		`"bye"`:                   "one JSON object",
 	} {

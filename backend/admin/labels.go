@@ -28,14 +28,6 @@ func labelKind(c *fiber.Ctx) (store.LabelKind, bool) {
 	return "", false
 }
 
-// labelKindName is how the page names one entry of a list.
-func labelKindName(k store.LabelKind) string {
-	if k == store.LabelOutcome {
-		return "outcome"
-	}
-	return "tag"
-}
-
 func (h *handlers) labelsData(c *fiber.Ctx) (labelsData, error) {
 	ctx := c.UserContext()
 	tid := current(c).Tenant.ID
@@ -112,11 +104,14 @@ func (h *handlers) labelWrite(c *fiber.Ctx, id int64) error {
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return h.notFound(c, err)
+		case errors.Is(err, store.ErrConflict) && kind == store.LabelOutcome:
+			f.errorf("name", "There is already an outcome with this name.")
 		case errors.Is(err, store.ErrConflict):
-			f.Errors["name"] = "There is already a " + labelKindName(kind) + " with this name."
+			f.errorf("name", "There is already a tag with this name.")
 		case err != nil && f.storeError(err):
-			if f.Message != "" {
-				f.Errors["name"], f.Message = f.Message, ""
+			if msg := f.Message; msg != "" {
+				f.errorf("name", msg, f.messageArgs...)
+				f.Message = ""
 			}
 		case err != nil:
 			return err

@@ -45,7 +45,11 @@ func (h *handlers) language(c *fiber.Ctx) error {
 		userLang = s.User.Lang
 	}
 	lang := adminmsg.Pick(userLang, c.Get(fiber.HeaderAcceptLanguage))
-	c.SetUserContext(adminmsg.With(c.UserContext(), adminmsg.For(lang)))
+	ctx := adminmsg.With(c.UserContext(), adminmsg.For(lang))
+	if s := current(c); s != nil {
+		ctx = withZone(ctx, tenantLoc(s.Tenant))
+	}
+	c.SetUserContext(ctx)
 	c.Vary(fiber.HeaderAcceptLanguage)
 	return c.Next()
 }
@@ -106,6 +110,34 @@ func limitedMessage(ctx context.Context, e *signin.LimitedError) string {
 		return tr(ctx, "Too many wrong passwords for this login: it is locked, try again in {0}.", wait)
 	}
 	return tr(ctx, "Too many sign-in attempts from your address: try again in {0}.", wait)
+}
+
+// zoneKey keys the time zone a request's pages show times in.
+type zoneKey struct{}
+
+// withZone returns ctx carrying the zone the pages show times in: the time zone of the
+// tenant the admin works in (Tenant settings), which reports, the chat archive, the
+// wallboard and the e-mail log count their days in too, so that a time on one page matches
+// the same moment on another.
+func withZone(ctx context.Context, loc *time.Location) context.Context {
+	return context.WithValue(ctx, zoneKey{}, loc)
+}
+
+// zoneOf is the zone the request's pages show times in; UTC when none was set.
+func zoneOf(ctx context.Context) *time.Location {
+	if loc, ok := ctx.Value(zoneKey{}).(*time.Location); ok && loc != nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// localTime is a stored moment as day and time of the request's language, in the zone the
+// pages show times in; a zero time is "".
+func localTime(ctx context.Context, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return printerOf(ctx).DateTime(t.In(zoneOf(ctx)))
 }
 
 // printerOf is the printer of the request ctx belongs to, for numbers and dates in templ

@@ -130,7 +130,7 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 			conn := browsertest.Eval[string](b, `document.querySelector('main table a[href^="/admin/connectors/"]').getAttribute('href')`)
 			user := ""
 			pages := append([]string{}, nav...)
-			pages = append(pages, conn, conn+"/surveys", conn+"/surveys/new?kind=pre", conn+"/embed", conn+"/micc", conn+"/images",
+			pages = append(pages, conn, conn+"/texts", conn+"/surveys", conn+"/surveys/new?kind=pre", conn+"/embed", conn+"/micc", conn+"/images",
 				"/admin/connectors/new", "/admin/users/new", "/admin/statuses/new", "/admin/groups/new", "/admin/no-such-page",
 				conn+"/identity", "/admin/chats/"+chatID, "/admin/chats?q=Norway", "/admin/chats?q=Norway+nowhere", "/admin/chats?from=someday",
 				"/admin/contacts/"+strconv.FormatInt(contactID, 10), "/admin/contacts?q=nobody", "/admin/audit?from=someday",
@@ -159,6 +159,21 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 			if got := browsertest.Eval[string](b, `document.querySelector('#refresh-toggle').textContent`); got != want {
 				t.Errorf("the pause button says %q, want %q", got, want)
 			}
+			// The texts editor's script marks a broken text, and refuses the save, in the
+			// language.
+			open(t, b, env.URL+conn+"/texts")
+			browsertest.Eval[bool](b, `(() => { const e = document.getElementById('t-bye-de'); e.value = 'Tschüss $nobody';
+				e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+			b.WaitFor("the marked text", `!document.getElementById('t-bye-de-err').hidden`)
+			browsertest.Eval[bool](b, `(document.querySelector('#texts-form button.primary').click(), true)`)
+			want = adminmsg.For(c.lang).T("One text has a problem; it is marked.")
+			b.WaitFor("the refused save", `document.getElementById('texts-status').textContent === `+strconv.Quote(want))
+			if got, want := browsertest.Eval[string](b, `document.getElementById('t-bye-de-err').textContent`),
+				adminmsg.For(c.lang).T("{0} is not filled in here; this text takes no placeholders.", "$nobody"); got != want {
+				t.Errorf("the broken text is marked %q, want %q", got, want)
+			}
+			checkPage(t, b, c.lang, "texts-marked")
+
 			// The refused sign-in, the missing page and the refused form answer with their status.
 			b.AssertNoConsoleErrors("status of 400", "status of 401", "status of 404", "status of 422")
 		})

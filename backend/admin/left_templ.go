@@ -167,9 +167,9 @@ func leftMessagesPage(p *Page, left []store.LeftMessage, connectors map[int64]st
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var11 string
-					templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "{0} UTC", printerOf(ctx).DateTime(m.Chat.CreatedAt.UTC())))
+					templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(localTime(ctx, m.Chat.CreatedAt))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `left.templ`, Line: 18, Col: 81}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `left.templ`, Line: 18, Col: 46}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 					if templ_7745c5c3_Err != nil {

@@ -25,7 +25,7 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, want := range []string{"20 Nov 2026, 18:05 UTC", "Nora &lt;b&gt;N&lt;/b&gt;", "Sales", `href="mailto:nora@example.com"`, `href="tel:+49 30 1234"`,
+	for _, want := range []string{"20 Nov 2026, 18:05", "Nora &lt;b&gt;N&lt;/b&gt;", "Sales", `href="mailto:nora@example.com"`, `href="tel:+49 30 1234"`,
 		"Website chat", "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Please call me."} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
@@ -35,13 +35,19 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 		t.Error("visitor text rendered as HTML")
 	}
 
-	// In German, the page and its date speak German; the visitor's words stay as written.
+	// In German, the page and its date speak German, the time in the tenant's zone; the
+	// visitor's words stay as written.
 	buf.Reset()
-	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}).Render(adminmsg.With(context.Background(), adminmsg.For("de")), &buf); err != nil {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := withZone(adminmsg.With(context.Background(), adminmsg.For("de")), berlin)
+	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}).Render(ctx, &buf); err != nil {
 		t.Fatal(err)
 	}
 	html = buf.String()
-	for _, want := range []string{`<html lang="de">`, "20. Nov. 2026, 18:05 UTC", "Hinterlassene Nachrichten", "Eingegangen", "Please call me."} {
+	for _, want := range []string{`<html lang="de">`, "20. Nov. 2026, 19:05", "Hinterlassene Nachrichten", "Eingegangen", "Please call me."} {
 		if !strings.Contains(html, want) {
 			t.Errorf("German page lacks %q", want)
 		}

@@ -122,8 +122,10 @@ type Form struct {
 	// Errors holds each faulty field's message, in English with numbered placeholders
 	// filled from args (see errorf); the page translates it where it shows it.
 	Errors  map[string]string
-	Message string // a problem not tied to one field
+	Message string // a problem not tied to one field, in English (see MessageIn)
 	args    map[string][]string
+	// messageArgs fill the placeholders of Message.
+	messageArgs []string
 }
 
 func newForm(v url.Values) *Form {
@@ -161,6 +163,14 @@ func (f *Form) ErrIn(ctx context.Context, name string) string {
 		return ""
 	}
 	return adminmsg.T(ctx, f.Errors[name], f.args[name]...)
+}
+
+// MessageIn returns the form's message in the language of the request ctx belongs to.
+func (f *Form) MessageIn(ctx context.Context) string {
+	if f.Message == "" {
+		return ""
+	}
+	return adminmsg.T(ctx, f.Message, f.messageArgs...)
 }
 
 // errorf sets a field's message, an English string literal whose placeholders "{0}"...
@@ -219,12 +229,16 @@ func (f *Form) Lines(name string) []string {
 }
 
 // storeError puts a store validation error next to its field (the store's *FieldError names
-// the struct field; forms use its snake_case name), or at the top of the form.
+// the struct field; forms use its snake_case name), or at the top of the form. A
+// *store.RuleError is shown in the page's language; its messages are in the catalogue.
 func (f *Form) storeError(err error) bool {
 	var fe *store.FieldError
+	var re *store.RuleError
 	switch {
 	case errors.As(err, &fe):
 		f.Errors[snake(fe.Field)] = sentence(fe.Message)
+	case errors.As(err, &re):
+		f.Message, f.messageArgs = re.Message, re.Args
 	case errors.Is(err, store.ErrConflict):
 		f.Message = "This clashes with an existing entry (a name or login that must be unique is taken)."
 	case errors.Is(err, store.ErrInvalid):

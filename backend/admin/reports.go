@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -200,7 +202,7 @@ func (h *handlers) runReport(c *fiber.Ctx) (reportData, error) {
 	}
 	d.Ran = true
 	d.Agents = d.Report.Agents
-	d.Charts, d.Heat = reportCharts(d)
+	d.Charts, d.Heat = reportCharts(c.UserContext(), d)
 	return d, nil
 }
 
@@ -216,44 +218,53 @@ func (h *handlers) reports(c *fiber.Ctx) error {
 	return render(c, status, reportsPage(h.page(c, "Reports", "reports"), d))
 }
 
-// reportCharts lays out the report's charts, each with its CSV link.
-func reportCharts(d reportData) ([]barChart, heatmap) {
+// reportCharts lays out the report's charts, each with its CSV link, in the request's
+// language: titles, descriptions, axis labels and the heatmap's weekdays in the language's
+// order.
+func reportCharts(ctx context.Context, d reportData) ([]barChart, heatmap) {
 	r := d.Report
+	p := printerOf(ctx)
+	count := func(v float64) string { return p.Int(int64(math.Round(v))) }
+	chats := tr(ctx, "Chats")
 	csvLink := func(name string) string { return "/admin/reports/" + name + ".csv?" + d.Query }
 	var names []string
 	var vals []float64
 	for _, b := range r.WaitHistogram {
 		names, vals = append(names, b.Label()), append(vals, float64(b.Count))
 	}
-	waits := newBarChart("chart-waits", "Waiting time of answered chats",
-		fmt.Sprintf("Answered chats by how long the visitor waited. Median %s s, 90th percentile %s s.", f1(r.Wait.P50), f1(r.Wait.P90)),
-		"Chats", csvLink("waits"), names, vals, f0)
+	waits := newBarChart("chart-waits", tr(ctx, "Waiting time of answered chats"),
+		tr(ctx, "Answered chats by how long the visitor waited. Median {0} s, 90th percentile {1} s.", decimalIn(ctx, r.Wait.P50), decimalIn(ctx, r.Wait.P90)),
+		chats, csvLink("waits"), names, vals, count)
 
 	names, vals = nil, nil
-	layout := "Jan 2"
-	if r.Step < 24*time.Hour {
-		layout = "Mon 15:04"
+	hourly := r.Step < 24*time.Hour
+	for _, pt := range r.Concurrency {
+		at := pt.At.In(d.Loc)
+		label := p.DayMonth(at)
+		if hourly {
+			label = p.ShortWeekday(at.Weekday()) + " " + p.Time(at, false)
+		}
+		names, vals = append(names, label), append(vals, float64(pt.Max))
 	}
-	for _, p := range r.Concurrency {
-		names, vals = append(names, p.At.In(d.Loc).Format(layout)), append(vals, float64(p.Max))
+	concDesc := tr(ctx, "The most chats agents handled at once in each day of the range.")
+	if hourly {
+		concDesc = tr(ctx, "The most chats agents handled at once in each hour of the range.")
 	}
-	conc := newBarChart("chart-concurrency", "Chats at the same time",
-		"The most chats agents handled at once in each "+map[bool]string{true: "hour", false: "day"}[r.Step < 24*time.Hour]+" of the range.",
-		"Chats", csvLink("concurrency"), names, vals, f0)
+	conc := newBarChart("chart-concurrency", tr(ctx, "Chats at the same time"), concDesc, chats, csvLink("concurrency"), names, vals, count)
 
 	names, vals = nil, nil
 	for _, a := range r.Agents {
 		names, vals = append(names, orDash(a.Name)), append(vals, float64(a.Answered))
 	}
-	agents := newBarChart("chart-agents", "Chats per agent", "Answered chats by the agent who handled them last.",
-		"Chats", csvLink("agents"), names, vals, f0)
+	agents := newBarChart("chart-agents", tr(ctx, "Chats per agent"), tr(ctx, "Answered chats by the agent who handled them last."),
+		chats, csvLink("agents"), names, vals, count)
 
 	names, vals = nil, nil
 	for _, c := range r.Ratings {
 		names, vals = append(names, c.Name+" ★"), append(vals, float64(c.Count))
 	}
-	ratings := newBarChart("chart-ratings", "Post-chat ratings", "Chats by the rating the visitor gave after the chat.",
-		"Chats", csvLink("ratings"), names, vals, f0)
+	ratings := newBarChart("chart-ratings", tr(ctx, "Post-chat ratings"), tr(ctx, "Chats by the rating the visitor gave after the chat."),
+		chats, csvLink("ratings"), names, vals, count)
 
 	counts := func(id, title, desc, csvName string, cs []report.Count) barChart {
 		var names []string
@@ -261,13 +272,13 @@ func reportCharts(d reportData) ([]barChart, heatmap) {
 		for _, c := range cs {
 			names, vals = append(names, c.Name), append(vals, float64(c.Count))
 		}
-		return newBarChart(id, title, desc, "Chats", csvLink(csvName), names, vals, f0)
+		return newBarChart(id, title, desc, chats, csvLink(csvName), names, vals, count)
 	}
-	tags := counts("chart-tags", "Tags", "Chats by the tags agents put on them; a chat may have several.", "tags", r.Tags)
-	outcomes := counts("chart-outcomes", "Outcomes", "Chats by the outcome picked when they were closed.", "outcomes", r.Outcomes)
+	tags := counts("chart-tags", tr(ctx, "Tags"), tr(ctx, "Chats by the tags agents put on them; a chat may have several."), "tags", r.Tags)
+	outcomes := counts("chart-outcomes", tr(ctx, "Outcomes"), tr(ctx, "Chats by the outcome picked when they were closed."), "outcomes", r.Outcomes)
 
-	heat := newHeatmap("chart-heatmap", "Requests by weekday and hour",
-		"Chats requested in each hour of each weekday, in the tenant's time zone ("+d.Loc.String()+"). Darker cells had more.",
+	heat := newHeatmap(p, "chart-heatmap", tr(ctx, "Requests by weekday and hour"),
+		tr(ctx, "Chats requested in each hour of each weekday, in the tenant's time zone ({0}). Darker cells had more.", d.Loc.String()),
 		csvLink("heatmap"), r.Heatmap)
 	return []barChart{waits, conc, agents, ratings, tags, outcomes}, heat
 }
@@ -332,9 +343,9 @@ func (h *handlers) reportCSV(c *fiber.Ctx) error {
 		}
 	case "heatmap":
 		rows = [][]string{{"weekday", "hour", "chats"}}
-		for _, wd := range weekdays {
+		for _, wd := range isoWeek {
 			for hour := 0; hour < 24; hour++ {
-				rows = append(rows, []string{dayNames[wd], itoa(hour), itoa(r.Heatmap[wd][hour])})
+				rows = append(rows, []string{wd.String(), itoa(hour), itoa(r.Heatmap[wd][hour])})
 			}
 		}
 	default:

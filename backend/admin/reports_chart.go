@@ -3,6 +3,9 @@ package admin
 import (
 	"math"
 	"strconv"
+	"time"
+
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 )
 
 // The report charts are SVG drawn here, on the server: the geometry is computed in Go and
@@ -95,38 +98,38 @@ func niceCeil(v float64) float64 {
 
 // heatCell is one hour of one weekday in the heatmap.
 type heatCell struct {
-	X, Y    float64
-	Count   int
-	Fill    string
-	Dark    bool // the count is written in white
-	Weekday string
-	Hour    int
+	X, Y  float64
+	Count int
+	Fill  string
+	Dark  bool   // the count is written in white
+	Title string // the cell's tooltip: "Monday 9:00: 12 chats"
 }
 
 // heatmap is the weekday × hour grid.
 type heatmap struct {
 	ID, Title, Desc, CSV string
-	Rows                 [7][]heatCell // Monday first
-	Days                 [7]string
+	Rows                 [7][]heatCell // in the language's week order
+	Days, ShortDays      [7]string
 	Max                  int
 }
 
 const heatCellW, heatCellH, heatLeft, heatTop = 28, 26, 44, 22
 
-// weekdays in the order the heatmap shows them, Monday first, as indexes of time.Weekday.
-var weekdays = [7]int{1, 2, 3, 4, 5, 6, 0}
+// isoWeek is the order of the heatmap's CSV rows, Monday first, whatever the language: the
+// file is data for other programs.
+var isoWeek = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 
-var dayNames = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
-
-func newHeatmap(id, title, desc, csv string, counts [7][24]int) heatmap {
+// newHeatmap lays out counts (by time.Weekday and hour) with p's weekday names, in p's week
+// order.
+func newHeatmap(p adminmsg.Printer, id, title, desc, csv string, counts [7][24]int) heatmap {
 	h := heatmap{ID: id, Title: title, Desc: desc, CSV: csv}
 	for _, row := range counts {
 		for _, n := range row {
 			h.Max = max(h.Max, n)
 		}
 	}
-	for r, wd := range weekdays {
-		h.Days[r] = dayNames[wd]
+	for r, wd := range p.Week() {
+		h.Days[r], h.ShortDays[r] = p.Weekday(wd), p.ShortWeekday(wd)
 		for hour := 0; hour < 24; hour++ {
 			n := counts[wd][hour]
 			share := 0.0
@@ -134,7 +137,8 @@ func newHeatmap(id, title, desc, csv string, counts [7][24]int) heatmap {
 				share = float64(n) / float64(h.Max)
 			}
 			h.Rows[r] = append(h.Rows[r], heatCell{X: float64(heatLeft + hour*heatCellW), Y: float64(heatTop + r*heatCellH),
-				Count: n, Fill: heatColor(share), Dark: share > 0.5, Weekday: dayNames[wd], Hour: hour})
+				Count: n, Fill: heatColor(share), Dark: share > 0.5,
+				Title: h.Days[r] + " " + p.Time(time.Date(2000, 1, 1, hour, 0, 0, 0, time.UTC), false) + ": " + p.N("{0} chat", "{0} chats", n)})
 		}
 	}
 	return h

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -43,7 +44,7 @@ func TestTextRulesForTheScript(t *testing.T) {
 		Messages map[string]string
 		Title    string
 	}
-	if err := json.Unmarshal([]byte(textRules(store.Connector{Title: "Support"})), &rules); err != nil {
+	if err := json.Unmarshal([]byte(textRules(context.Background(), store.Connector{Title: "Support"})), &rules); err != nil {
 		t.Fatal(err)
 	}
 	if rules.Pattern != texts.PlaceholderPattern || rules.Title != "Support" || len(rules.Keys) != len(texts.Keys) {

@@ -108,7 +108,7 @@ func TestTextsForm(t *testing.T) {
 			{"t.bye.de", "Tsch\x00üss", "t-bye-de", "NUL character"},
 			{"t.title.fr", strings.Repeat("x", 201), "t-title-fr", "At most 200 characters."},
 			{"t.title.fr", "Deux\nlignes", "t-title-fr", "remove the line break"},
-			{"t.bye.de", strings.Repeat("ü", 4001), "t-bye-de", "At most 4000 characters."},
+			{"t.bye.de", strings.Repeat("ü", 4001), "t-bye-de", "At most 4,000 characters."},
 		} {
 			bad := cloneValues(form)
 			bad.Set(tc.cell, tc.value)

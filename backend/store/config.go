@@ -16,7 +16,7 @@ import (
 func prepareTenant(t Tenant) (Tenant, error) {
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" {
-		return t, invalid("tenant name is empty")
+		return t, rule("Enter the tenant's name.")
 	}
 	if t.TimeZone == "" {
 		t.TimeZone = "UTC"
@@ -103,7 +103,7 @@ func affected(res *gorm.DB) error {
 func prepareGroup(g ACDGroup) (ACDGroup, error) {
 	g.Name = strings.TrimSpace(g.Name)
 	if g.Name == "" {
-		return g, invalid("group name is empty")
+		return g, rule("Enter the group's name.")
 	}
 	switch g.Strategy {
 	case "":
@@ -183,12 +183,12 @@ func prepareConnector(c Connector) (Connector, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	switch {
 	case c.Name == "":
-		return c, invalid("connector name is empty")
+		return c, rule("Enter the connector's name.")
 	case c.MaxChatsAll < 0:
-		return c, invalid("max chats must not be negative")
+		return c, rule("The most chats must not be negative.")
 	case c.ConnectWait < 0, c.AnswerTime < 0, c.FreeAgentSearch < 0, c.IgnoreSkillsAfter < 0, c.ReconnectWindow < 0,
 		c.Waiting1 < 0, c.Waiting2 < 0, c.WaitingFinal < 0:
-		return c, invalid("timeouts must not be negative")
+		return c, rule("Timeouts must not be negative.")
 	}
 	for i, sk := range c.Skills {
 		if sk.IgnoreAfter < 0 || sk.Min < 0 {
@@ -315,7 +315,7 @@ func (s *Store) Connectors(ctx context.Context, tenantID int64) ([]Connector, er
 func prepareStatus(a AgentStatus) (AgentStatus, error) {
 	a.Name = strings.TrimSpace(a.Name)
 	if a.Name == "" {
-		return a, invalid("status name is empty")
+		return a, rule("Enter the status's name.")
 	}
 	return a, nil
 }

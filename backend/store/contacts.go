@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -442,7 +443,7 @@ func mergeTx(tx *gorm.DB, tenantID, into, from, byUser int64, reason string) err
 // Two contacts with different verified user ids are different people: ErrConflict.
 func (s *Store) MergeContacts(ctx context.Context, tenantID, into, from, byUser int64) error {
 	if into == from {
-		return wrap("merge contacts", invalid("a contact cannot be merged with itself"))
+		return wrap("merge contacts", rule("A contact cannot be merged with itself."))
 	}
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockTenantContacts(tx, tenantID); err != nil {
@@ -542,11 +543,11 @@ func (s *Store) UpdateContact(ctx context.Context, c Contact) (Contact, error) {
 	}
 	for _, f := range []string{c.Name, c.Email, c.Phone, c.Company} {
 		if len([]rune(f)) > ContactFieldRunes {
-			return Contact{}, wrap("update contact", invalid("a contact field is longer than %d characters", ContactFieldRunes))
+			return Contact{}, wrap("update contact", rule("A contact field is longer than {0} characters.", strconv.Itoa(ContactFieldRunes)))
 		}
 	}
 	if len([]rune(c.Notes)) > ContactNotesRunes {
-		return Contact{}, wrap("update contact", invalid("the notes are longer than %d characters", ContactNotesRunes))
+		return Contact{}, wrap("update contact", rule("The notes are longer than {0} characters.", strconv.Itoa(ContactNotesRunes)))
 	}
 	res := s.w.WithContext(ctx).Model(&contactRow{}).Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).
 		Updates(map[string]any{"name": c.Name, "email": c.Email, "phone": c.Phone, "company": c.Company, "notes": c.Notes, "updated_at": now()})

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/shared/i18n"
 )
 
 // wrap turns a database error into the store's error vocabulary, keeping
@@ -32,6 +34,23 @@ func wrap(op string, err error) error {
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
+
+// RuleError is a broken rule of the domain, told to a person: Message is an English
+// sentence with numbered placeholders ("{0}") that Args fill. The admin pages keep the
+// message in their catalogue and show it in the reader's language, so Message is a fixed
+// text and never holds a value. It wraps ErrInvalid.
+type RuleError struct {
+	Message string
+	Args    []string
+}
+
+func (e *RuleError) Error() string { return ErrInvalid.Error() + ": " + i18n.Fill(e.Message, e.Args) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *RuleError) Unwrap() error { return ErrInvalid }
+
+// rule builds a RuleError from a message literal and the values of its placeholders.
+func rule(msg string, args ...string) error { return &RuleError{Message: msg, Args: args} }
 
 // transient reports whether a failed write may succeed when tried again: the
 // connection broke or was closed by the server (a restart, a failover,

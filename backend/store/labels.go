@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,11 +132,11 @@ func cleanLabelName(name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	switch {
 	case name == "":
-		return "", invalid("a name is required")
+		return "", rule("A name is required.")
 	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
-		return "", invalid("the name has characters that cannot be shown")
+		return "", rule("The name has characters that cannot be shown.")
 	case utf8.RuneCountInString(name) > MaxLabelName:
-		return "", invalid("the name is longer than %d characters", MaxLabelName)
+		return "", rule("The name is longer than {0} characters.", strconv.Itoa(MaxLabelName))
 	}
 	return name, nil
 }
@@ -158,7 +159,7 @@ func (s *Store) SaveLabel(ctx context.Context, kind LabelKind, l Label) (int64, 
 				return err
 			}
 			if n >= MaxLabels {
-				return invalid("a list holds at most %d entries", MaxLabels)
+				return rule("A list holds at most {0} entries.", strconv.Itoa(MaxLabels))
 			}
 			return tx.Table(string(kind)).Create(&row).Error
 		}
@@ -201,7 +202,7 @@ func (s *Store) ReportSettingsOf(ctx context.Context, tenantID int64) (ReportSet
 // SaveReportSettings stores a tenant's report settings.
 func (s *Store) SaveReportSettings(ctx context.Context, rs ReportSettings) error {
 	if rs.AnswerTarget < time.Second || rs.AnswerTarget > MaxAnswerTarget {
-		return wrap("save report settings", invalid("the answer target must be between 1 second and %d hours", int(MaxAnswerTarget/time.Hour)))
+		return wrap("save report settings", rule("The answer target must be between 1 second and {0} hours.", strconv.Itoa(int(MaxAnswerTarget/time.Hour))))
 	}
 	row := reportSettingsRow{TenantID: rs.TenantID, OutcomeRequired: rs.OutcomeRequired, AnswerTargetSec: seconds(rs.AnswerTarget)}
 	err := s.w.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "tenant_id"}}, UpdateAll: true}).Create(&row).Error

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,12 +43,15 @@ func DefaultRetentionPolicy(tenantID int64) RetentionPolicy {
 
 // Validate checks that every period is between 0 and MaxRetentionDays.
 func (p *RetentionPolicy) Validate() error {
+	limit := strconv.Itoa(MaxRetentionDays)
 	for _, d := range []struct {
-		what string
 		days int
-	}{{"chats", p.ChatDays}, {"left messages", p.LeftMessageDays}, {"audit log", p.AuditDays}} {
+		err  error
+	}{{p.ChatDays, rule("Keep chats: the period must be between 0 (keep) and {0} days.", limit)},
+		{p.LeftMessageDays, rule("Keep left messages: the period must be between 0 (keep) and {0} days.", limit)},
+		{p.AuditDays, rule("Keep the audit log: the period must be between 0 (keep) and {0} days.", limit)}} {
 		if d.days < 0 || d.days > MaxRetentionDays {
-			return invalid("the period for %s must be between 0 (keep) and %d days", d.what, MaxRetentionDays)
+			return d.err
 		}
 	}
 	return nil

@@ -123,6 +123,43 @@ func (p Printer) Date(t time.Time) string {
 	return day + " " + mon + " " + year
 }
 
+// days are the weekday names, Sunday first as time.Weekday counts, full and short.
+var days = map[string][7]string{
+	"en": {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+	"de": {"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
+	"fr": {"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
+}
+
+var shortDays = map[string][7]string{
+	"en": {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
+	"de": {"So.", "Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa."},
+	"fr": {"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."},
+}
+
+// Weekday names a day of the week: "Monday", "Montag", "lundi".
+func (p Printer) Weekday(d time.Weekday) string { return days[p.Lang()][d] }
+
+// ShortWeekday abbreviates a day of the week for axis labels: "Mon", "Mo.", "lun.".
+func (p Printer) ShortWeekday(d time.Weekday) string { return shortDays[p.Lang()][d] }
+
+// Week lists the days of the week in the order the language's calendars show them: Sunday
+// first in English (as in the United States), Monday first in German and French (ISO 8601).
+func (p Printer) Week() [7]time.Weekday {
+	if p.Lang() == "en" {
+		return [7]time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	}
+	return [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+}
+
+// DayMonth formats a day without its year, for axis labels: "2 Mar", "2. März", "2 mars".
+func (p Printer) DayMonth(t time.Time) string {
+	day, mon := strconv.Itoa(t.Day()), months[p.Lang()][t.Month()-1]
+	if p.Lang() == "de" {
+		return day + ". " + mon
+	}
+	return day + " " + mon
+}
+
 // Time formats a time of day on the 24-hour clock, with seconds when asked.
 func (p Printer) Time(t time.Time, seconds bool) string {
 	if seconds {

@@ -22,13 +22,17 @@ import (
 var messageArgs = map[string][]int{
 	"tr": {1}, "T": {0}, "trn": {1, 2}, "N": {0, 1}, "msgKey": {0}, "errorf": {1},
 	"input": {2, 3}, "number": {2, 3}, "textarea": {2, 3}, "checkbox": {2, 3}, "selectField": {2, 3},
-	"submit": {0}, "yesNo": {1, 2}, "fieldHelp": {2}, "surveyTable": {2, 3}, "page": {1}, "fail": {2},
+	"submit": {0}, "yesNo": {1, 2}, "fieldHelp": {2}, "surveyTable": {2, 3}, "page": {1}, "fail": {2}, "textsErr": {0},
 }
+
+// storeMessages names, for the store, the function that builds a *store.RuleError: the admin
+// pages show its message in the reader's language, so the store's rules are messages too.
+var storeMessages = map[string][]int{"rule": {0}}
 
 // literalOnly are the functions whose messages must be string literals: the others take
 // names and values too, which are shown as they are (the catalogue's own forwarding calls
 // T and N with what it was given).
-var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true}
+var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true, "textsErr": true, "rule": true}
 
 // messages finds every message (a text with a letter in it) the admin pages name: the arguments of messageArgs, the
 // labels of option and navItem literals, and the English texts set on a form (Errors,
@@ -61,7 +65,15 @@ func messages(t *testing.T) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range files {
+	storeFiles, err := filepath.Glob("../../store/*.go")
+	if err != nil || len(storeFiles) == 0 {
+		t.Fatalf("the store's files: %v", err)
+	}
+	for _, path := range append(files, storeFiles...) {
+		args, inStore := messageArgs, strings.Contains(path, "/store/")
+		if inStore {
+			args = storeMessages
+		}
 		if strings.HasSuffix(path, "_test.go") {
 			continue
 		}
@@ -71,9 +83,6 @@ func messages(t *testing.T) map[string][]string {
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
-			case *ast.FuncDecl:
-				// The connector texts editor is another page's, with its own wording.
-				return n.Name.Name != "textsPage"
 			case *ast.CallExpr:
 				name := ""
 				switch fn := n.Fun.(type) {
@@ -82,12 +91,15 @@ func messages(t *testing.T) map[string][]string {
 				case *ast.SelectorExpr:
 					name = fn.Sel.Name
 				}
-				for _, i := range messageArgs[name] {
+				for _, i := range args[name] {
 					if i < len(n.Args) {
 						add(fset, n.Args[i], literalOnly[name], name)
 					}
 				}
 			case *ast.CompositeLit:
+				if inStore {
+					return true
+				}
 				typ := ""
 				switch tt := n.Type.(type) {
 				case *ast.Ident:
@@ -110,6 +122,9 @@ func messages(t *testing.T) map[string][]string {
 					}
 				}
 			case *ast.AssignStmt:
+				if inStore {
+					return true
+				}
 				for i, lhs := range n.Lhs {
 					if i >= len(n.Rhs) {
 						break
@@ -236,5 +251,37 @@ func TestPrinter(t *testing.T) {
 	}
 	if got := T(nil, "Sign out"); got != "Sign out" { //nolint:staticcheck // a nil context speaks English
 		t.Errorf("no printer = %q", got)
+	}
+}
+
+// TestWeek pins each language's weekday names and the day its week starts on.
+func TestWeek(t *testing.T) {
+	at := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC) // a Monday
+	for _, c := range []struct{ lang, first, monday, short, dayMonth string }{
+		{"en", "Sunday", "Monday", "Mon", "2 Mar"},
+		{"de", "Montag", "Montag", "Mo.", "2. März"},
+		{"fr", "lundi", "lundi", "lun.", "2 mars"},
+	} {
+		p := For(c.lang)
+		week := p.Week()
+		if got := p.Weekday(week[0]); got != c.first {
+			t.Errorf("%s: the week starts on %q, want %q", c.lang, got, c.first)
+		}
+		seen := map[time.Weekday]bool{}
+		for _, d := range week {
+			seen[d] = true
+		}
+		if len(seen) != 7 {
+			t.Errorf("%s: the week has %d different days", c.lang, len(seen))
+		}
+		if got := p.Weekday(at.Weekday()); got != c.monday {
+			t.Errorf("%s Weekday = %q, want %q", c.lang, got, c.monday)
+		}
+		if got := p.ShortWeekday(at.Weekday()); got != c.short {
+			t.Errorf("%s ShortWeekday = %q, want %q", c.lang, got, c.short)
+		}
+		if got := p.DayMonth(at); got != c.dayMonth {
+			t.Errorf("%s DayMonth = %q, want %q", c.lang, got, c.dayMonth)
+		}
 	}
 }

@@ -12,6 +12,8 @@
   var status = document.getElementById('texts-status');
   var langSelect = document.getElementById('preview-lang');
   var widget = document.getElementById('mock-widget');
+  // The page's language gives the script its words: <form data-msg-NAME>.
+  var msg = function (name, en) { return form.getAttribute('data-msg-' + name) || en; };
 
   function cell(key, lang) {
     for (var i = 0; i < cells.length; i++) {
@@ -107,7 +109,7 @@
     c.value = '';
     c.dispatchEvent(new Event('input', {bubbles: true}));
     c.focus();
-    if (status) status.textContent = 'Reset to the default. Save to keep the change.';
+    if (status) status.textContent = msg('reset', 'Reset to the default. Save to keep the change.');
   });
   var addingLang = false;
   form.addEventListener('submit', function (ev) {
@@ -116,7 +118,7 @@
     var bad = cells.filter(function (c) { return !check(c); });
     if (bad.length) {
       ev.preventDefault();
-      if (status) status.textContent = bad.length === 1 ? 'One text has a problem; it is marked.' : bad.length + ' texts have problems; they are marked.';
+      if (status) status.textContent = bad.length === 1 ? msg('one-problem', 'One text has a problem; it is marked.') : msg('problems', '{0} texts have problems; they are marked.').split('{0}').join(String(bad.length));
       bad[0].focus();
     }
   });
