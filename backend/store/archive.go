@@ -202,11 +202,13 @@ func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Ch
 }
 
 // pgDenseMatches is the number of matching messages from which PostgreSQL's search reads
-// messages newest first instead of fetching every match through the word index.
+// messages newest first instead of fetching every match through the word index, unless
+// Config.SearchDenseMatches says otherwise.
 const pgDenseMatches = 3000
 
 // pgFewChats is the number of chats a filter keeps below which PostgreSQL's search of a
-// common word reads the messages of those chats instead of all messages newest first.
+// common word reads the messages of those chats instead of all messages newest first, unless
+// Config.SearchFewChats says otherwise.
 const pgFewChats = 2000
 
 // searchRow is one matching message as the search query reads it.
@@ -240,18 +242,18 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		// index first how many messages match (up to a bound): few are fetched through the
 		// index and sorted; many are found faster by reading messages newest first.
 		var matches int64
-		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, pgDenseMatches).Scan(&matches).Error; err != nil {
+		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, s.denseMatches).Scan(&matches).Error; err != nil {
 			return nil, wrap("search", err)
 		}
 		// A common word with a narrow chat filter (a visitor, an agent, a few days) is found
 		// fastest from the other side: the few chats the filter keeps, then their messages.
 		few := false
-		if matches >= pgDenseMatches && where != "c.tenant_id = ?" {
+		if matches >= int64(s.denseMatches) && where != "c.tenant_id = ?" {
 			var chats int64
-			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM chats c WHERE `+where+` LIMIT ?) x`, append(args, pgFewChats)...).Scan(&chats).Error; err != nil {
+			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM chats c WHERE `+where+` LIMIT ?) x`, append(args, s.fewChats)...).Scan(&chats).Error; err != nil {
 				return nil, wrap("search", err)
 			}
-			few = chats < pgFewChats
+			few = chats < int64(s.fewChats)
 		}
 		var sql string
 		var a []any
@@ -263,7 +265,7 @@ WHERE m.search @@ ` + tsq
 			a = append(append(a, args...), text, text, text, text)
 		default:
 			from := `messages m`
-			if matches < pgDenseMatches {
+			if matches < int64(s.denseMatches) {
 				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
 				a = append(a, text, text, text, text) // the index's query in FROM
 			}

@@ -98,6 +98,11 @@ type Config struct {
 	// linking.go); zero means 4096. A chat that finds it full is linked by the next sweep.
 	// Tests shrink it to fill it.
 	LinkQueue int
+	// SearchDenseMatches and SearchFewChats choose PostgreSQL's plan for a search (see
+	// [Store.SearchMessages]): from SearchDenseMatches matching messages (zero means 3000)
+	// a word counts as common, and a filter keeping fewer than SearchFewChats chats (zero
+	// means 2000) as narrow. Tests lower them to try every plan on a small history.
+	SearchDenseMatches, SearchFewChats int
 	// Changes, when set, is told of every settings write after its
 	// transaction committed (and never of one that failed), so that routing,
 	// caches and open pages follow the configuration without each caller
@@ -125,6 +130,9 @@ type Store struct {
 	// hashPassword hashes the demo passwords in SeedDemo; tests swap in a
 	// cheap one.
 	hashPassword func(string) (string, error)
+
+	// denseMatches and fewChats are Config.SearchDenseMatches and SearchFewChats.
+	denseMatches, fewChats int
 
 	gc        *committer
 	lk        *linker
@@ -161,7 +169,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if window == 0 {
 		window = 2 * time.Millisecond
 	}
-	s := &Store{log: log, pub: cfg.Changes, hashPassword: password.Hash}
+	s := &Store{log: log, pub: cfg.Changes, hashPassword: password.Hash, denseMatches: pgDenseMatches, fewChats: pgFewChats}
+	if cfg.SearchDenseMatches > 0 {
+		s.denseMatches = cfg.SearchDenseMatches
+	}
+	if cfg.SearchFewChats > 0 {
+		s.fewChats = cfg.SearchFewChats
+	}
 	if cfg.HashPassword != nil {
 		s.hashPassword = cfg.HashPassword
 	}
