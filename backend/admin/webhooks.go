@@ -232,12 +232,13 @@ func (h *handlers) webhookReplay(c *fiber.Ctx) error {
 	return saved(c, "/admin/webhooks/log?endpoint="+i64(d.EndpointID))
 }
 
-// latency shows how long an attempt took; nothing when it got no answer.
-func latency(d store.WebhookDelivery) string {
+// response shows the last attempt's status and how long the answer took; nothing when it got
+// no answer.
+func response(d store.WebhookDelivery) string {
 	if d.ResponseCode == 0 {
 		return ""
 	}
-	return strconv.FormatInt(d.Latency.Milliseconds(), 10) + " ms"
+	return strconv.Itoa(d.ResponseCode) + " · " + strconv.FormatInt(d.Latency.Milliseconds(), 10) + " ms"
 }
 
 // webhookBadge is the badge class of a delivery's state.

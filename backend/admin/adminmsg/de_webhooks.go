@@ -25,7 +25,6 @@ var deWebhooks = map[string]string{
 	"Event":                     "Ereignis",
 	"Events":                    "Ereignisse",
 	"Failed":                    "Fehlgeschlagen",
-	"Latency":                   "Antwortzeit",
 	"Make a new secret":         "Neues Geheimnis erzeugen",
 	"Message in a chat":         "Nachricht in einem Chat",
 	"Message left":              "Hinterlassene Nachricht",

@@ -25,7 +25,6 @@ var frWebhooks = map[string]string{
 	"Event":                     "Événement",
 	"Events":                    "Événements",
 	"Failed":                    "Échoué",
-	"Latency":                   "Temps de réponse",
 	"Make a new secret":         "Créer un nouveau secret",
 	"Message in a chat":         "Message dans un chat",
 	"Message left":              "Message laissé",
