@@ -223,9 +223,13 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 	return c
 }
 
-func (c *committer) signal() {
+func (c *committer) signal() { poke(c.wake) }
+
+// poke tells the goroutine waiting on wake (a channel of capacity 1) that there is something to
+// do, without blocking: a signal already pending says the same.
+func poke(wake chan struct{}) {
 	select {
-	case c.wake <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
 }
