@@ -143,7 +143,12 @@ func testPrivacyRequests(t *testing.T, fx *fixture) {
 	visitorChat(t, fx.st, tenant, "sam@example.com", "v-2", "Sam's own chat")
 	foreign := visitorChat(t, fx.st, otherTenant, "jo@example.com", "v-1", "Jo at another company")
 
-	// JSON by e-mail: exactly Jo's first chat (the second has no address).
+	// JSON by e-mail: Jo's chats, also the second, which has no address but is Jo's contact's.
+	for _, c := range []store.Chat{jo1, jo2} {
+		if err := fx.st.LinkChat(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r := admin.do(t, "POST", "/admin/privacy/export", url.Values{"kind": {"email"}, "value": {"jo@example.com"}, "format": {"json"}}, "")
 	if r.status != 200 {
 		t.Fatalf("export: %d %s", r.status, excerpt(r.body))
@@ -152,7 +157,7 @@ func testPrivacyRequests(t *testing.T, fx *fixture) {
 	if err := json.Unmarshal([]byte(r.body), &exp); err != nil {
 		t.Fatal(err)
 	}
-	if len(exp.Chats) != 1 || exp.Chats[0].ID != jo1.ID || exp.Chats[0].Messages[0].Text != "first chat of Jo" ||
+	if len(exp.Chats) != 2 || exp.Chats[0].ID != jo1.ID || exp.Chats[1].ID != jo2.ID || exp.Chats[0].Messages[0].Text != "first chat of Jo" ||
 		exp.Chats[0].SurveyAnswers["rating"] != "4" || len(exp.Chats[0].Files) != 1 {
 		t.Fatalf("export = %+v", exp)
 	}

@@ -112,3 +112,19 @@ func BenchmarkNewChats(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinkEnqueue measures what a new chat costs the group committer for its contact:
+// handing it to the linker (compare BenchmarkLinkChat, the linking itself, which the committer
+// did before the linker existed).
+func BenchmarkLinkEnqueue(b *testing.B) {
+	l := &linker{s: &Store{}, limit: b.N + 1, pending: map[string]Chat{}, wake: make(chan struct{}, 1)}
+	chats := make([]Chat, b.N)
+	for i := range chats {
+		chats[i] = Chat{ID: NewChatID(), TenantID: 1, ConnectorID: 1, State: "queued", VisitorID: fmt.Sprintf("v%d", i),
+			VisitorEmail: fmt.Sprintf("p%d@example.com", i), PData: map[string]string{"user_id": "u"}}
+	}
+	b.ResetTimer()
+	for i := range chats {
+		l.enqueue(chats[i : i+1])
+	}
+}

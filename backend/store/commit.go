@@ -223,9 +223,13 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 	return c
 }
 
-func (c *committer) signal() {
+func (c *committer) signal() { poke(c.wake) }
+
+// poke tells the goroutine waiting on wake (a channel of capacity 1) that there is something to
+// do, without blocking: a signal already pending says the same.
+func poke(wake chan struct{}) {
 	select {
-	case c.wake <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
 }
@@ -469,10 +473,21 @@ func (c *committer) landed(res *applied) (bool, error) {
 	probe := res.events[0]
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		var n int64
-		err := c.s.w.WithContext(ctx).Model(&eventRow{}).
-			Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.row.ChatID, probe.row.Seq, probe.row.Type, probe.row.At).
-			Count(&n).Error
+		var (
+			n   int64
+			err error
+		)
+		if c.s.dialect == DialectPostgres {
+			// The server may still be committing when the question arrives on another
+			// connection (a warm pool answers at once): the transaction's numbering holds the
+			// chat row's lock until it has ended, so waiting for that lock waits for the outcome.
+			err = c.s.w.WithContext(ctx).Exec("SELECT 1 FROM chats WHERE id = ? FOR SHARE", probe.row.ChatID).Error
+		}
+		if err == nil {
+			err = c.s.w.WithContext(ctx).Model(&eventRow{}).
+				Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.row.ChatID, probe.row.Seq, probe.row.Type, probe.row.At).
+				Count(&n).Error
+		}
 		cancel()
 		if err == nil {
 			return n > 0, nil

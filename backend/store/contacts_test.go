@@ -22,6 +22,12 @@ func TestContacts(t *testing.T) {
 				{"TenantIsolation", testContactTenantIsolation},
 				{"Verification", testContactVerification},
 				{"EditAndSearch", testContactEditAndSearch},
+				{"LinksAfterCommit", testLinkerLinksAfterCommit},
+				{"LatestIdentitiesWin", testLinkerLatestIdentitiesWin},
+				{"FloodDropsAndSweeps", testLinkerFlood},
+				{"CloseWhileLinking", testLinkerCloseWhileLinking},
+				{"SweepAfterKill", testLinkerSweepAfterKill},
+				{"TwoTenants", testLinkerTwoTenants},
 			} {
 				t.Run(c.name, func(t *testing.T) { c.fn(t, b) })
 			}

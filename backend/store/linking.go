@@ -91,12 +91,7 @@ func newLinker(s *Store, limit int) *linker {
 	return l
 }
 
-func (l *linker) signal() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-}
+func (l *linker) signal() { poke(l.wake) }
 
 // enqueue queues committed chats for linking and returns at once; the committer calls it. A
 // chat already queued is replaced by its newer state; a new chat that does not fit is dropped

@@ -10,26 +10,7 @@ import (
 	"github.com/parleychat/parley/backend/contact"
 )
 
-func TestLinker(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			for _, c := range []struct {
-				name string
-				fn   func(t *testing.T, b backend)
-			}{
-				{"LinksAfterCommit", testLinkerLinksAfterCommit},
-				{"LatestIdentitiesWin", testLinkerLatestIdentitiesWin},
-				{"FloodDropsAndSweeps", testLinkerFlood},
-				{"CloseWhileLinking", testLinkerCloseWhileLinking},
-				{"SweepAfterKill", testLinkerSweepAfterKill},
-				{"TwoTenants", testLinkerTwoTenants},
-			} {
-				t.Run(c.name, func(t *testing.T) { c.fn(t, b) })
-			}
-		})
-	}
-}
+// The linker's cases run in TestContacts.
 
 // settle waits until the linker has nothing queued, is not linking and has no sweep wanted or
 // under way.
@@ -51,11 +32,16 @@ func settle(t *testing.T, s *Store) {
 	}
 }
 
-// noSweepGap lets a dropped link be swept at once, for tests.
-func noSweepGap(s *Store) {
+// smallQueue opens a store whose link queue holds n chats and whose linker sweeps as soon as
+// a link was dropped.
+func smallQueue(t *testing.T, b backend, n int) *Store {
+	cfg := b.newConfig(t)
+	cfg.LinkQueue = n
+	s := openStore(t, cfg)
 	s.lk.mu.Lock()
 	s.lk.gap = 0
 	s.lk.mu.Unlock()
+	return s
 }
 
 // visitorChats commits n new chats of the tenant at once, each with its own e-mail address
@@ -172,10 +158,7 @@ func testLinkerLatestIdentitiesWin(t *testing.T, b backend) {
 // A flood of new chats overflows a small queue: the chats that did not fit are counted and
 // linked by the sweep, and the committer never waited for any of it.
 func testLinkerFlood(t *testing.T, b backend) {
-	cfg := b.newConfig(t)
-	cfg.LinkQueue = 3
-	s := openStore(t, cfg)
-	noSweepGap(s)
+	s := smallQueue(t, b, 3)
 	ten := newTenant(t, s, "T")
 	k := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Web"}))
 	settle(t, s)
@@ -250,10 +233,7 @@ func testLinkerSweepAfterKill(t *testing.T, b backend) {
 // Chats of two tenants with the same addresses, flooding a small queue, end as contacts of
 // their own tenant each.
 func testLinkerTwoTenants(t *testing.T, b backend) {
-	cfg := b.newConfig(t)
-	cfg.LinkQueue = 5
-	s := openStore(t, cfg)
-	noSweepGap(s)
+	s := smallQueue(t, b, 5)
 	var ids [2]int64
 	var chats [2][]Chat
 	var wg sync.WaitGroup
