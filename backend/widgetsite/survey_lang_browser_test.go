@@ -13,28 +13,39 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// TestSurveyInTheVisitorsLanguageInChromium opens the German demo connector's widget in a
-// German and in a French browser: each reads the pre-chat survey's prompts and the topic's
-// options in its own language, while the options' values stay the German ones; the French
-// visitor's choice reaches the agent as that value.
+// TestSurveyInTheVisitorsLanguageInChromium opens the German demo connector's widget on the
+// German demo page and, with the French snippet, on a French shop's page: each visitor reads the pre-chat
+// survey's prompts and the topic's options in their language, while the options' values stay
+// the German ones; the French visitor's choice reaches the agent as that value.
 func TestSurveyInTheVisitorsLanguageInChromium(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	browsertest.RequireBuilt(t, "widget/manifest.json")
 	env := servertest.Start(t, servertest.Options{Configure: func(c *config.Config) { c.DemoBaseOnly = false }})
 	values := []string{"", "Bestellung und Versand", "Rechnung und Zahlung", "Kaffeemaschine und Zubereitung", "Etwas anderes"}
 	for _, c := range []struct {
-		lang, locale      string
-		name, email, more string
-		topic             string
-		options           []string
+		lang, locale, page string
+		name, email, more  string
+		topic              string
+		options            []string
 	}{
-		{"de", "de-DE", "Ihr Name *", "Ihre E-Mail-Adresse (für das Protokoll)", "Worum geht es? *", "Worum geht es?",
+		{"de", "de-DE", env.URL + "/demo/de", "Ihr Name *", "Ihre E-Mail-Adresse (für das Protokoll)", "Worum geht es? *", "Worum geht es?",
 			[]string{"Bitte wählen", "Bestellung und Versand", "Rechnung und Zahlung", "Kaffeemaschine und Zubereitung", "Etwas anderes"}},
-		{"fr", "fr-FR", "Votre nom *", "Votre adresse e-mail (pour la transcription)", "De quoi s'agit-il ? *", "De quoi s'agit-il ?",
+		{"fr", "fr-FR", "", "Votre nom *", "Votre adresse e-mail (pour la transcription)", "De quoi s'agit-il ? *", "De quoi s'agit-il ?",
 			[]string{"", "Commande et livraison", "Facture et paiement", "Machine à café et préparation", "Autre chose"}},
 	} {
 		b := browsertest.New(t, browsertest.Options{Name: "survey-lang-" + c.lang, Width: 1200, Height: 860, Lang: c.locale, AcceptLanguage: c.locale + "," + c.lang})
-		b.Do(chromedp.Navigate(env.URL + "/demo/de"))
+		if c.page != "" {
+			b.Do(chromedp.Navigate(c.page))
+		} else {
+			// A French shop page of the server's own origin (so that the test can look into the
+			// widget's frame), embedding the German connector with the French snippet.
+			b.Do(chromedp.Navigate(env.URL + "/demo/boutique"))
+			browsertest.Eval[bool](b, `(() => { document.documentElement.lang = 'fr'; document.title = 'Boutique';
+				document.body.innerHTML = '<main><h1>Boutique</h1></main>';
+				const s = document.createElement('script'); s.src = '/widget.js';
+				s.setAttribute('data-connector', `+jsQuote(env.Demo.Showcase.GermanConnectorHash)+`); s.setAttribute('data-lang', 'fr');
+				document.body.appendChild(s); return true; })()`)
+		}
 		b.WaitFor("the launcher", browsertest.WidgetLauncherShown)
 		b.Click(jsLauncher)
 		b.WaitFor("the pre-chat survey in "+c.lang, inFrame(`d.documentElement.lang === `+jsQuote(c.lang)+` && d.querySelector('select#pre-2') !== null`))
