@@ -97,6 +97,6 @@ func TestHistoryInChromium(t *testing.T) {
 	browsertest.Eval[bool](agent, `(() => { const q = document.querySelector('#history-q'); q.value = ''; q.dispatchEvent(new Event('change', {bubbles: true}));
 		const s = document.querySelector('#history-tag'); s.value = '`+strconv.FormatInt(billing, 10)+`'; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 	agent.Click(`document.querySelector('#history-find')`)
-	agent.WaitFor("the tagged chat only", `document.querySelectorAll('#history-list .history-item').length === 1 && document.querySelector('#history-list .history-visitor').textContent === 'Zoe Zebra'`)
+	agent.WaitFor("the tagged chat only", `!document.querySelector('#history-list .history-hit') && document.querySelectorAll('#history-list .history-item').length === 1 && document.querySelector('#history-list .history-visitor').textContent === 'Zoe Zebra'`)
 	agent.Screenshot("4-tag")
 }
