@@ -148,6 +148,8 @@ type App struct {
 	only string
 	// supervising: the "All chats" view is shown (supervise.go).
 	supervising bool
+	// history is the History view (history.go).
+	history historyState
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -219,6 +221,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
 	a.handleSupervise(ctx)
+	a.handleHistory(ctx)
 	a.handleTransfer(ctx)
 	a.handleDirect(ctx)
 	a.handleProactive(ctx)

@@ -34,7 +34,8 @@ func (a *App) Render() app.UI {
 		a.renderTopbar(),
 		a.renderBanners(),
 		a.renderSupervise(),
-		app.Div().Class("desk").Hidden(a.supervising).Body(
+		a.renderHistory(),
+		app.Div().Class("desk").Hidden(a.supervising || a.history.open).Body(
 			a.renderSidebar(),
 			a.renderPane(),
 			a.renderDetails(),
@@ -64,6 +65,7 @@ func (a *App) renderTopbar() app.UI {
 		app.Div().Class("brand").Body(app.Span().Class("brand-mark").Aria("hidden", true), app.Text(AppName)),
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(t, d.Link)),
 		a.renderSuperviseNav(),
+		a.renderHistoryNav(),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
 			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),

@@ -79,6 +79,9 @@ func (a *App) showSupervise(ctx app.Context, open bool) {
 	if open && !a.desk.MaySupervise() {
 		return
 	}
+	if open {
+		a.history.open = false
+	}
 	if !open {
 		a.leaveSupervise()
 	} else if a.supervising = true; !a.desk.Watching() {
