@@ -147,6 +147,11 @@ func (r *Router) run() {
 		jobs := r.queue
 		r.queue = nil
 		r.mu.Unlock()
+		type answer struct {
+			to chan []acd.Decision
+			ds []acd.Decision
+		}
+		var answers []answer
 		for _, j := range jobs {
 			var ds []acd.Decision
 			if j.query != nil {
@@ -156,10 +161,15 @@ func (r *Router) run() {
 				r.execute(ds)
 			}
 			if j.reply != nil {
-				j.reply <- ds
+				answers = append(answers, answer{j.reply, ds})
 			}
 		}
+		// The timer is set before anyone waiting hears back, so that a caller who then moves
+		// the clock (a test's fake one) finds it armed at the engine's deadline.
 		r.arm()
+		for _, a := range answers {
+			a.to <- a.ds
+		}
 		select {
 		case <-r.stop:
 			r.mu.Lock()
