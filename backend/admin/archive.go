@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/backend/archive"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // archivePage is how many chats or search hits one page of the archive shows.
@@ -178,7 +179,30 @@ func (h *handlers) archiveLookups(c *fiber.Ctx) (archiveData, error) {
 	for _, u := range d.Agents {
 		d.Names.Agents[u.ID] = u.Name
 	}
+	d.Names.Tags, d.Names.Outcomes = labelNames(d.Tags), labelNames(d.Outcomes)
+	d.Names.RatingFields = map[int64][]string{}
+	for _, k := range d.Conns {
+		post, err := h.st.SurveyFields(ctx, k.ID, store.SurveyPostChat)
+		if err != nil {
+			return d, err
+		}
+		for _, f := range post {
+			if f.Type == survey.TypeRating {
+				d.Names.RatingFields[k.ID] = append(d.Names.RatingFields[k.ID], f.Name)
+			}
+		}
+	}
+	d.Names.ChatTags = func(chatID string) ([]int64, error) { return h.st.ChatTags(ctx, tenant.ID, chatID) }
 	return d, nil
+}
+
+// labelNames maps each label's id to its name.
+func labelNames(ls []store.Label) map[int64]string {
+	m := make(map[int64]string, len(ls))
+	for _, l := range ls {
+		m[l.ID] = l.Name
+	}
+	return m
 }
 
 // archiveExport streams the filtered list as CSV or JSON, every chat of it, a page at a time

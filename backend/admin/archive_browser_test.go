@@ -189,8 +189,17 @@ func TestArchiveInChromium(t *testing.T) {
 	if code, typ, body := get("/admin/chats/archive-chat-anna/transcript.pdf"); code != 200 || typ != "application/pdf" || !strings.HasPrefix(body, "%PDF") {
 		t.Errorf("PDF: %d %s", code, typ)
 	}
+	// The exports name a chat's tags.
+	tag, err := st.SaveLabel(ctx, store.LabelTag, store.Label{TenantID: demo.TenantID, Name: "parcel lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetChatTags(ctx, demo.TenantID, "archive-chat-anna", []int64{tag}, 0, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	code, typ, body := get("/admin/chats/export.csv?visitor=anna")
-	if code != 200 || !strings.HasPrefix(typ, "text/csv") || !strings.Contains(body, "archive-chat-anna") || strings.Contains(body, "archive-chat-carl") || strings.Contains(body, "other") {
+	if code != 200 || !strings.HasPrefix(typ, "text/csv") || !strings.Contains(body, "archive-chat-anna") || strings.Contains(body, "archive-chat-carl") || strings.Contains(body, "other") ||
+		!strings.Contains(body, ",outcome,tags,rating\n") || !strings.Contains(body, ",parcel lost,") {
 		t.Errorf("CSV: %d %s\n%s", code, typ, body)
 	}
 	code, _, body = get("/admin/chats/export.json")

@@ -16,6 +16,22 @@ import (
 type Names struct {
 	Connectors map[int64]string
 	Agents     map[int64]string
+	// Outcomes and Tags name the tenant's outcomes and tags.
+	Outcomes map[int64]string
+	Tags     map[int64]string
+	// RatingFields are the names of each connector's post-chat rating fields: a chat's rating
+	// is its answer to the first of them it answered.
+	RatingFields map[int64][]string
+	// ChatTags reads the ids of a chat's tags; nil exports no tags.
+	ChatTags func(chatID string) ([]int64, error)
+}
+
+// tagsOf reads chat c's tags for an export row.
+func (n Names) tagsOf(c store.Chat) ([]int64, error) {
+	if n.ChatTags == nil {
+		return nil, nil
+	}
+	return n.ChatTags(c.ID)
 }
 
 // Row is one chat as an export writes it: the same fields, in the same order, for CSV and
@@ -33,14 +49,20 @@ type Row struct {
 	WaitSeconds       int64  `json:"wait_seconds"`
 	FirstReplySeconds int64  `json:"first_reply_seconds"`
 	CloseCause        string `json:"close_cause"`
+	Outcome           string `json:"outcome"`
+	// Tags are the names of the chat's tags, in the order of their ids; the CSV joins them
+	// with "; ".
+	Tags []string `json:"tags"`
+	// Rating is the visitor's answer to the post-chat rating, "" when there is none.
+	Rating string `json:"rating"`
 }
 
 // csvHeader names Row's columns in the CSV.
 var csvHeader = []string{"id", "started", "ended", "state", "connector", "agent", "visitor_name",
-	"visitor_email", "lang", "wait_seconds", "first_reply_seconds", "close_cause"}
+	"visitor_email", "lang", "wait_seconds", "first_reply_seconds", "close_cause", "outcome", "tags", "rating"}
 
-// RowOf is chat c as an export row.
-func RowOf(c store.Chat, n Names) Row {
+// RowOf is chat c, with the tags of tagIDs, as an export row.
+func RowOf(c store.Chat, tagIDs []int64, n Names) Row {
 	r := Row{ID: c.ID, Started: stamp(c.CreatedAt), State: c.State, VisitorName: c.VisitorName,
 		VisitorEmail: c.VisitorEmail, Lang: c.Lang, CloseCause: c.CloseCause, WaitSeconds: -1, FirstReplySeconds: -1}
 	if c.ClosedAt != nil {
@@ -55,6 +77,19 @@ func RowOf(c store.Chat, n Names) Row {
 	}
 	if c.FirstReplyAt != nil {
 		r.FirstReplySeconds = int64(c.FirstReplyAt.Sub(c.CreatedAt) / time.Second)
+	}
+	if c.OutcomeID != 0 {
+		r.Outcome = name(n.Outcomes, c.OutcomeID)
+	}
+	r.Tags = make([]string, len(tagIDs))
+	for i, id := range tagIDs {
+		r.Tags[i] = name(n.Tags, id)
+	}
+	for _, f := range n.RatingFields[c.ConnectorID] {
+		if v := c.Fields[f]; v != "" {
+			r.Rating = v
+			break
+		}
 	}
 	return r
 }
@@ -81,9 +116,14 @@ func WriteCSV(w io.Writer, each Each, n Names) error {
 		return err
 	}
 	err := each(func(c store.Chat) error {
-		r := RowOf(c, n)
+		tags, err := n.tagsOf(c)
+		if err != nil {
+			return err
+		}
+		r := RowOf(c, tags, n)
 		rec := []string{r.ID, r.Started, r.Ended, r.State, r.Connector, r.Agent, r.VisitorName,
-			r.VisitorEmail, r.Lang, strconv.FormatInt(r.WaitSeconds, 10), strconv.FormatInt(r.FirstReplySeconds, 10), r.CloseCause}
+			r.VisitorEmail, r.Lang, strconv.FormatInt(r.WaitSeconds, 10), strconv.FormatInt(r.FirstReplySeconds, 10), r.CloseCause,
+			r.Outcome, strings.Join(r.Tags, "; "), r.Rating}
 		for i, s := range rec {
 			rec[i] = defuse(s)
 		}
@@ -125,7 +165,11 @@ func WriteJSON(w io.Writer, each Each, n Names) error {
 			}
 		}
 		first = false
-		return enc.Encode(RowOf(c, n))
+		tags, err := n.tagsOf(c)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(RowOf(c, tags, n))
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -150,7 +151,8 @@ func TestExport(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	acc, end := at.Add(30*time.Second), at.Add(5*time.Minute)
 	chats := []store.Chat{
-		{ID: "c1", State: "closed", ConnectorID: 1, AgentID: 2, VisitorName: "=HYPERLINK(\"x\")", VisitorEmail: "a@b.c", CreatedAt: at, AcceptedAt: &acc, ClosedAt: &end, CloseCause: "agent"},
+		{ID: "c1", State: "closed", ConnectorID: 1, AgentID: 2, VisitorName: "=HYPERLINK(\"x\")", VisitorEmail: "a@b.c", CreatedAt: at, AcceptedAt: &acc, ClosedAt: &end, CloseCause: "agent",
+			OutcomeID: 5, Fields: map[string]string{"topic": "billing", "stars": "4"}},
 		{ID: "c2", State: "queued", ConnectorID: 9, VisitorName: "Zoé, \"quoted\"\nline", CreatedAt: at},
 	}
 	each := func(fn func(store.Chat) error) error {
@@ -161,14 +163,22 @@ func TestExport(t *testing.T) {
 		}
 		return nil
 	}
-	n := Names{Connectors: map[int64]string{1: "Website"}, Agents: map[int64]string{2: "Ben"}}
+	n := Names{Connectors: map[int64]string{1: "Website"}, Agents: map[int64]string{2: "Ben"},
+		Outcomes: map[int64]string{5: "solved"}, Tags: map[int64]string{1: "billing", 2: "=bug"},
+		RatingFields: map[int64][]string{1: {"score", "stars"}, 9: {"topic"}},
+		ChatTags: func(id string) ([]int64, error) {
+			if id == "c1" {
+				return []int64{1, 2, 7}, nil // 7: a tag since deleted
+			}
+			return nil, nil
+		}}
 	var csvOut bytes.Buffer
 	if err := WriteCSV(&csvOut, each, n); err != nil {
 		t.Fatal(err)
 	}
-	want := "id,started,ended,state,connector,agent,visitor_name,visitor_email,lang,wait_seconds,first_reply_seconds,close_cause\n" +
-		"c1,2026-01-02T03:04:05Z,2026-01-02T03:09:05Z,closed,Website,Ben,\"'=HYPERLINK(\"\"x\"\")\",a@b.c,,30,-1,agent\n" +
-		"c2,2026-01-02T03:04:05Z,,queued,9,,\"Zoé, \"\"quoted\"\"\nline\",,,-1,-1,\n"
+	want := "id,started,ended,state,connector,agent,visitor_name,visitor_email,lang,wait_seconds,first_reply_seconds,close_cause,outcome,tags,rating\n" +
+		"c1,2026-01-02T03:04:05Z,2026-01-02T03:09:05Z,closed,Website,Ben,\"'=HYPERLINK(\"\"x\"\")\",a@b.c,,30,-1,agent,solved,billing; =bug; 7,4\n" +
+		"c2,2026-01-02T03:04:05Z,,queued,9,,\"Zoé, \"\"quoted\"\"\nline\",,,-1,-1,,,,\n"
 	if csvOut.String() != want {
 		t.Errorf("csv\n%s\nwant\n%s", csvOut.String(), want)
 	}
@@ -177,8 +187,18 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows []Row
-	if err := json.Unmarshal(jsonOut.Bytes(), &rows); err != nil || len(rows) != 2 || rows[0].WaitSeconds != 30 || rows[1].Connector != "9" {
+	if err := json.Unmarshal(jsonOut.Bytes(), &rows); err != nil || len(rows) != 2 || rows[0].WaitSeconds != 30 || rows[1].Connector != "9" ||
+		rows[0].Outcome != "solved" || strings.Join(rows[0].Tags, "|") != "billing|=bug|7" || rows[0].Rating != "4" || rows[1].Tags == nil {
 		t.Fatalf("json %s: %v", jsonOut.String(), err)
+	}
+	// A chat's tags that cannot be read stop the export with the error.
+	broken := n
+	broken.ChatTags = func(string) ([]int64, error) { return nil, errors.New("database gone") }
+	if err := WriteCSV(io.Discard, each, broken); err == nil || err.Error() != "database gone" {
+		t.Fatalf("csv with unreadable tags: %v", err)
+	}
+	if err := WriteJSON(io.Discard, each, broken); err == nil {
+		t.Fatal("json with unreadable tags: no error")
 	}
 	var empty bytes.Buffer
 	if err := WriteJSON(&empty, func(func(store.Chat) error) error { return nil }, n); err != nil || strings.TrimSpace(empty.String()) != "[]" {
