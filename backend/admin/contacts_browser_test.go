@@ -85,6 +85,12 @@ func TestContactsInChromium(t *testing.T) {
 	b.AssertAccessible("contact-merged")
 	b.Screenshot("3-merged")
 
+	// From the timeline to the chat list, filtered to the contact: its four chats only.
+	b.Click(`document.querySelector('a[href^="/admin/chats?contact="]')`)
+	b.WaitFor("the contact's chats listed", `document.readyState === 'complete' && location.pathname === '/admin/chats' &&
+		document.querySelectorAll('table.list tbody tr').length === 4`)
+	open(t, b, env.URL+"/admin/contacts/"+strconv.FormatInt(ann.ContactID, 10))
+
 	// The connector's identity page: create the secret, shown with the embed example.
 	open(t, b, env.URL+"/admin/connectors/"+strconv.FormatInt(env.Demo.ConnectorID, 10)+"/identity")
 	b.WaitFor("no secret yet", `document.querySelector('main').textContent.includes('no identity secret yet')`)
