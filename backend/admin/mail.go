@@ -139,5 +139,5 @@ func (h *handlers) mailLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, mailLogPage(h.page(c, "E-mail delivery log", "maillog"), list, time.UTC))
+	return render(c, fiber.StatusOK, mailLogPage(h.page(c, "E-mail delivery log", "maillog"), list, zoneOf(c.UserContext())))
 }

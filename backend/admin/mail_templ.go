@@ -312,9 +312,9 @@ func mailLogPage(p *Page, list []store.OutboxMail, loc *time.Location) templ.Com
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var14 string
-			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "The newest e-mail messages of this tenant and how their delivery went. A pending message is tried again at its next attempt; a failed one was given up, with the last error. Times are UTC."))
+			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "The newest e-mail messages of this tenant and how their delivery went. A pending message is tried again at its next attempt; a failed one was given up, with the last error."))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `mail.templ`, Line: 55, Col: 218}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `mail.templ`, Line: 55, Col: 203}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {

@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -219,7 +218,7 @@ func (h *handlers) webhookLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, webhookLogPage(h.page(c, "Webhook delivery log", "webhooklog"), webhookLogData{List: list, Endpoints: eps, Filter: f}, time.UTC))
+	return render(c, fiber.StatusOK, webhookLogPage(h.page(c, "Webhook delivery log", "webhooklog"), webhookLogData{List: list, Endpoints: eps, Filter: f}, zoneOf(c.UserContext())))
 }
 
 // webhookReplay sends a delivery again, as a new entry of the log.

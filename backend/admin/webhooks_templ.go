@@ -898,9 +898,9 @@ func webhookLogPage(p *Page, d webhookLogData, loc *time.Location) templ.Compone
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var50 string
-			templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "The newest webhook deliveries of this tenant and how they went. A pending delivery is tried again at its next attempt; a failed one was given up, with the last error. A replay sends the same body with the same id again. Times are UTC."))
+			templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "The newest webhook deliveries of this tenant and how they went. A pending delivery is tried again at its next attempt; a failed one was given up, with the last error. A replay sends the same body with the same id again."))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `webhooks.templ`, Line: 115, Col: 265}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `webhooks.templ`, Line: 115, Col: 250}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var50))
 			if templ_7745c5c3_Err != nil {
