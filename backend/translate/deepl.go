@@ -72,9 +72,8 @@ func deepLSource(lang string) string {
 }
 
 func (deepL) translate(ctx context.Context, c *Client, s Service, text, source, target string, html bool) (string, error) {
-	u, err := endpoint(deepLBase(s), "/v2/translate")
+	u, err := c.endpoint(deepLBase(s), "/v2/translate")
 	if err != nil {
-		c.count(err)
 		return "", err
 	}
 	req := deepLRequest{Text: []string{text}, SourceLang: deepLSource(source), TargetLang: deepLTarget(target)}
@@ -101,9 +100,8 @@ func (deepL) translate(ctx context.Context, c *Client, s Service, text, source, 
 // languages lists DeepL's target languages under Parley's codes: lower case, one entry per
 // language ("EN-GB" and "EN-US" are both English, "en").
 func (deepL) languages(ctx context.Context, c *Client, s Service) ([]Language, error) {
-	u, err := endpoint(deepLBase(s), "/v2/languages")
+	u, err := c.endpoint(deepLBase(s), "/v2/languages")
 	if err != nil {
-		c.count(err)
 		return nil, err
 	}
 	var in []struct {

@@ -22,9 +22,8 @@ type libreRequest struct {
 func libreError(data []byte) string { return jsonField(data, "error") }
 
 func (libreTranslate) translate(ctx context.Context, c *Client, s Service, text, source, target string, html bool) (string, error) {
-	u, err := endpoint(s.URL, "/translate")
+	u, err := c.endpoint(s.URL, "/translate")
 	if err != nil {
-		c.count(err)
 		return "", err
 	}
 	format := "text"
@@ -46,9 +45,8 @@ func (libreTranslate) translate(ctx context.Context, c *Client, s Service, text,
 }
 
 func (libreTranslate) languages(ctx context.Context, c *Client, s Service) ([]Language, error) {
-	u, err := endpoint(s.URL, "/languages")
+	u, err := c.endpoint(s.URL, "/languages")
 	if err != nil {
-		c.count(err)
 		return nil, err
 	}
 	var out []Language

@@ -253,13 +253,18 @@ func (c *Client) call(ctx context.Context, r request, out any) (err error) {
 	return nil
 }
 
-// endpoint joins a service's base address and an endpoint's path.
-func endpoint(base, path string) (string, error) {
+// endpoint joins a service's base address and an endpoint's path. A service without a usable
+// address counts as a failed call, so that the stats show a misconfigured service as failing.
+func (c *Client) endpoint(base, path string) (string, error) {
 	if base == "" {
+		c.calls.Add(1)
+		c.failures.Add(1)
 		return "", ErrNoService
 	}
 	u, err := url.JoinPath(base, path)
 	if err != nil {
+		c.calls.Add(1)
+		c.failures.Add(1)
 		return "", fmt.Errorf("translate: service URL: %w", err)
 	}
 	return u, nil
@@ -276,11 +281,4 @@ func jsonField(data []byte, field string) string {
 		return ""
 	}
 	return s
-}
-
-// count records a call that failed before it reached the service (no address, say), so that
-// the stats show a misconfigured service as failing.
-func (c *Client) count(error) {
-	c.calls.Add(1)
-	c.failures.Add(1)
 }
