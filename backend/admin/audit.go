@@ -38,8 +38,9 @@ type auditData struct {
 	Next string
 }
 
-// auditLog lists the tenant's audit entries, newest first, filtered by date range (UTC days,
-// both included), user and action, a page at a time.
+// auditLog lists the tenant's audit entries, newest first, filtered by date range (days of
+// the tenant's time zone, both included, as every other page counts its days), user and
+// action, a page at a time.
 func (h *handlers) auditLog(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	tid := current(c).Tenant.ID
@@ -50,10 +51,12 @@ func (h *handlers) auditLog(c *fiber.Ctx) error {
 		}
 	}
 	q := store.AuditQuery{TenantID: tid, Action: f.Get("action"), Limit: auditPageSize}
-	q.From = f.day("from")
-	if to := f.day("to"); !to.IsZero() {
-		q.To = to.AddDate(0, 0, 1)
+	loc := zoneOf(ctx)
+	q.From = f.day("from", loc)
+	if to := f.day("to", loc); !to.IsZero() {
+		q.To = to.AddDate(0, 0, 1).UTC() // the next midnight there, a DST change counted
 	}
+	q.From = q.From.UTC()
 	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
 		f.Errors["to"] = "The end date must not be before the start date."
 	}
@@ -99,13 +102,14 @@ func (h *handlers) auditLog(c *fiber.Ctx) error {
 	return render(c, status, auditPage(h.page(c, "Audit log", "audit"), f, d))
 }
 
-// day parses a date field (YYYY-MM-DD, UTC), recording an error; empty is the zero time.
-func (f *Form) day(name string) time.Time {
+// day parses a date field (YYYY-MM-DD) as the start of that day in loc, recording an error;
+// empty is the zero time.
+func (f *Form) day(name string, loc *time.Location) time.Time {
 	s := f.Get(name)
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
 		f.Errors[name] = "Enter a date as YYYY-MM-DD."
 		return time.Time{}
@@ -116,5 +120,6 @@ func (f *Form) day(name string) time.Time {
 // actionLabel shows an action as its path with the method: "POST users/:id/password".
 func actionLabel(a string) string { return a }
 
-// auditWhen formats an entry's time in UTC, as the filter's dates are.
-func auditWhen(ctx context.Context, t time.Time) string { return mailWhenIn(ctx, t, time.UTC) }
+// auditWhen formats an entry's time in the tenant's time zone, in which the filter's dates
+// are read too.
+func auditWhen(ctx context.Context, t time.Time) string { return mailWhenIn(ctx, t, zoneOf(ctx)) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/privacy"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -244,5 +245,44 @@ func testRetentionForm(t *testing.T, fx *fixture) {
 	}
 	if o := must(fx.st.RetentionPolicy(ctx, id(fx, "{otherTenant}"))); o != store.DefaultRetentionPolicy(o.TenantID) {
 		t.Fatalf("other tenant's policy changed: %+v", o)
+	}
+}
+
+// TestAuditLogInTheTenantsZone: the audit log shows its times in the tenant's time zone and
+// reads its filter's days there too. Of the two zones, one is on another calendar day than
+// UTC at any hour, so reading the days as UTC days fails the test whenever it runs.
+func TestAuditLogInTheTenantsZone(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, false)
+	admin := fx.clients["admin"]
+	tenant := must(fx.st.Tenant(ctx, id(fx, "{tenant}")))
+	if r := admin.do(t, "POST", "/admin/attachments", url.Values{"max_attachment_kb": {"2048"}, "allowed_types": {"pdf"}}, ""); r.status >= 400 {
+		t.Fatalf("attachments: %d %s", r.status, excerpt(r.body))
+	}
+	entries := must(fx.st.AuditLog(ctx, store.AuditQuery{TenantID: tenant.ID, Limit: 10}))
+	if len(entries) != 1 {
+		t.Fatalf("entries: %+v", entries)
+	}
+	at := entries[0].At
+	for _, zone := range []string{"Pacific/Kiritimati", "Pacific/Pago_Pago"} {
+		loc := must(time.LoadLocation(zone))
+		tenant.TimeZone = zone
+		tenant = must(fx.st.UpdateTenant(ctx, tenant))
+		local := at.In(loc)
+		day := local.Format(time.DateOnly)
+		page := admin.do(t, "GET", "/admin/audit?from="+day+"&to="+day, nil, "")
+		if page.status != 200 || !strings.Contains(page.body, "max_attachment_kb=2048") {
+			t.Fatalf("%s: the entry is not on its local day %s: %d %s", zone, day, page.status, excerpt(page.body))
+		}
+		p := adminmsg.For("en")
+		if when := p.Date(local) + " " + p.Time(local, true); !strings.Contains(page.body, when) {
+			t.Errorf("%s: the page does not show the local time %q: %s", zone, when, excerpt(page.body))
+		}
+		for _, other := range []time.Time{local.AddDate(0, 0, -1), local.AddDate(0, 0, 1)} {
+			d := other.Format(time.DateOnly)
+			if r := admin.do(t, "GET", "/admin/audit?from="+d+"&to="+d, nil, ""); strings.Contains(r.body, "max_attachment_kb=2048") {
+				t.Errorf("%s: the entry of %s is listed on %s", zone, day, d)
+			}
+		}
 	}
 }

@@ -19,11 +19,30 @@ var (
 	selectTypeOptions = []option{{survey.SelectDropDown, "Drop-down list"}, {survey.SelectRadio, "Radio buttons"}}
 )
 
+// typeLabels name the survey model's field types for the catalogue, which translates them
+// where the form shows them; a type added to survey.Types without one shows its own label.
+var typeLabels = map[string]string{
+	survey.TypeText:    msgKey("Text"),
+	survey.TypeNumeric: msgKey("Number"),
+	survey.TypeDate:    msgKey("Date"),
+	survey.TypeTime:    msgKey("Time"),
+	survey.TypeBoolean: msgKey("Yes / no"),
+	survey.TypeSelect:  msgKey("Choice"),
+	survey.TypeRating:  msgKey("Rating"),
+	survey.TypeCompany: msgKey("Company"),
+	survey.TypeEmail:   msgKey("E-mail"),
+	survey.TypeName:    msgKey("Visitor name (replaces the name field)"),
+}
+
 // typeOptions offers the survey model's field types, in its order and with its labels.
 func typeOptions() []option {
 	opts := make([]option, len(survey.Types))
 	for i, t := range survey.Types {
-		opts[i] = option{t.Name, t.Label}
+		label, ok := typeLabels[t.Name]
+		if !ok {
+			label = t.Label
+		}
+		opts[i] = option{t.Name, label}
 	}
 	return opts
 }

@@ -4,6 +4,13 @@ package adminmsg
 // de.go so that the editor's wording can be reviewed together; init adds them to the German
 // table.
 var deSurveys = map[string]string{
+	"Number":                                 "Zahl",
+	"Date":                                   "Datum",
+	"Time":                                   "Uhrzeit",
+	"Yes / no":                               "Ja / nein",
+	"Choice":                                 "Auswahl",
+	"Rating":                                 "Bewertung",
+	"Visitor name (replaces the name field)": "Name des Besuchers (ersetzt das Namensfeld)",
 	"A column for one more language, e.g. it, es or fr-BE. Columns left empty go away when you save.": "Eine Spalte für eine weitere Sprache, z. B. it, es oder fr-BE. Leere Spalten verschwinden beim Speichern.",
 	"A field has texts in at most {0} languages.":                                                     "Ein Feld hat Texte in höchstens {0} Sprachen.",
 	"Add language": "Sprache hinzufügen",

@@ -4,6 +4,13 @@ package adminmsg
 // fr.go so that the editor's wording can be reviewed together; init adds them to the French
 // table.
 var frSurveys = map[string]string{
+	"Number":                                 "Nombre",
+	"Date":                                   "Date",
+	"Time":                                   "Heure",
+	"Yes / no":                               "Oui / non",
+	"Choice":                                 "Choix",
+	"Rating":                                 "Note",
+	"Visitor name (replaces the name field)": "Nom du visiteur (remplace le champ du nom)",
 	"A column for one more language, e.g. it, es or fr-BE. Columns left empty go away when you save.": "Une colonne pour une langue de plus, par ex. it, es ou fr-BE. Les colonnes laissées vides disparaissent à l'enregistrement.",
 	"A field has texts in at most {0} languages.":                                                     "Un champ a des textes dans {0} langues au plus.",
 	"Add language": "Ajouter la langue",
