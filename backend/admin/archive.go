@@ -264,7 +264,7 @@ func (h *handlers) archiveChatWith(c *fiber.Ctx, status int, reason string) erro
 		return err
 	}
 	ctx := c.UserContext()
-	ts, err := transcript.Load(ctx, h.st, ch, time.Now())
+	ts, err := transcript.Load(ctx, h.st, ch, time.Now(), printerOf(ctx).Lang())
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,7 @@ func (h *handlers) archiveTranscript(c *fiber.Ctx) (transcript.Transcript, bool,
 	if !ok || err != nil {
 		return transcript.Transcript{}, false, err
 	}
-	tr, err := transcript.Load(c.UserContext(), h.st, ch, time.Now())
+	tr, err := transcript.Load(c.UserContext(), h.st, ch, time.Now(), printerOf(c.UserContext()).Lang())
 	return tr, err == nil, err
 }
 

@@ -175,7 +175,7 @@ func (h handlers) archiveChat(c *fiber.Ctx, as ArchiveStore) error {
 	if !ok || err != nil {
 		return err
 	}
-	tr, err := transcript.Load(ctx, h.st, ch, time.Now())
+	tr, err := transcript.Load(ctx, h.st, ch, time.Now(), readerLang(c, u))
 	if err != nil {
 		return h.archiveFailed(c, err)
 	}
@@ -184,6 +184,7 @@ func (h handlers) archiveChat(c *fiber.Ctx, as ArchiveStore) error {
 		return h.archiveFailed(c, err)
 	}
 	out := api.ArchiveTranscript{Chat: archiveChatOf(ch, names), Lines: make([]api.ArchiveLine, 0, len(tr.Lines)), Outcome: ch.OutcomeID,
+		ConnectorID: ch.ConnectorID, Fields: ch.Fields,
 		MayRelabel: u.Role == store.RoleAdmin || u.Role == store.RoleSuperAdmin || archive.TookPart(u.ID, ch, parts)}
 	if rs, ok := h.st.(relabelStore); ok {
 		if out.Tags, err = rs.ChatTags(ctx, ch.TenantID, ch.ID); err != nil {

@@ -43,7 +43,7 @@ func (h handlers) transcript(c *fiber.Ctx) error {
 	if !transcript.MayRead(u, ch, parts) {
 		return notFound()
 	}
-	tr, err := transcript.Load(ctx, h.st, ch, time.Now())
+	tr, err := transcript.Load(ctx, h.st, ch, time.Now(), readerLang(c, u))
 	if err != nil {
 		return failed(err)
 	}
@@ -73,4 +73,16 @@ func filename(tr transcript.Transcript) string {
 		return -1
 	}, tr.ChatID)
 	return "chat-" + tr.Started.In(loc).Format("2006-01-02") + "-" + id + ".pdf"
+}
+
+// readerLang is the language a transcript's survey answers are labelled in for u: their
+// language setting, which the agent app follows, else the first language the browser asks
+// for, as the app falls back to the browser's.
+func readerLang(c *fiber.Ctx, u store.User) string {
+	if l := strings.TrimSpace(u.Lang); l != "" {
+		return l
+	}
+	first, _, _ := strings.Cut(c.Get(fiber.HeaderAcceptLanguage), ",")
+	first, _, _ = strings.Cut(first, ";")
+	return strings.TrimSpace(first)
 }

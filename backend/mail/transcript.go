@@ -82,7 +82,7 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	if t.Now != nil {
 		now = t.Now
 	}
-	tr, err := transcript.Load(ctx, t.Store, ch, now())
+	tr, err := transcript.Load(ctx, t.Store, ch, now(), ch.Lang) // in the visitor's language
 	if err != nil {
 		return store.OutboxMail{}, err
 	}

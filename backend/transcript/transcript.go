@@ -21,6 +21,7 @@ import (
 
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
+	"github.com/parleychat/parley/shared/survey"
 )
 
 // Store is what a transcript reads; *store.Store has it.
@@ -83,6 +84,20 @@ type Field struct {
 	Value  string
 }
 
+// known is a field of the connector's surveys: its row with the label in the reader's
+// language, and its definition, by which an answer reads in that language.
+type known struct {
+	Field
+	def      survey.Field
+	reader   string
+	fallback string
+}
+
+// shown is a stored answer of the field as the transcript's reader reads it.
+func (k known) shown(value string) string {
+	return survey.AnswerIn(k.def, value, k.reader, k.fallback)
+}
+
 // LineKind says how a line is drawn.
 type LineKind int
 
@@ -114,8 +129,12 @@ const eventPage = 500
 
 // Load reads everything chat c's transcript shows: its tenant's name and time zone, its
 // connector, its participants, its survey fields and all its events in order. now is the
-// time the transcript is printed.
-func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcript, error) {
+// time the transcript is printed. reader is the language of whoever reads it (an admin's or
+// agent's setting, the visitor's language for a transcript mailed to them): survey answers
+// are labelled with their field's prompt in that language, and a choice with its option's
+// label there, falling back as survey.Localize does to the tenant's default language and
+// then the field's base text.
+func Load(ctx context.Context, st Store, c store.Chat, now time.Time, reader string) (Transcript, error) {
 	t := Transcript{
 		ChatID: c.ID, Lang: c.Lang, Page: c.Page, Started: c.CreatedAt, Printed: now,
 		Visitor:  Visitor{Name: c.VisitorName, Email: c.VisitorEmail, Phone: c.VisitorPhone, CustomerID: c.CustomerID},
@@ -150,7 +169,7 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcrip
 			t.Agents[i].Name = fullName(u.Name, a.Name)
 		}
 	}
-	labels := map[string]Field{}
+	labels := map[string]known{}
 	var order []string
 	for _, kind := range []string{store.SurveyPreChat, store.SurveyPostChat} {
 		fields, err := st.SurveyFields(ctx, c.ConnectorID, kind)
@@ -161,11 +180,11 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time) (Transcrip
 			if _, ok := labels[f.Name]; ok {
 				continue
 			}
-			label := strings.TrimSpace(f.Prompt)
+			label := strings.TrimSpace(survey.Localize(f.Field, reader, tenant.DefaultLang).Prompt)
 			if label == "" {
 				label = f.Name
 			}
-			labels[f.Name] = Field{Survey: surveyName(kind), Label: label}
+			labels[f.Name] = known{Field: Field{Survey: surveyName(kind), Label: label}, def: f.Field, reader: reader, fallback: tenant.DefaultLang}
 			order = append(order, f.Name)
 		}
 	}
@@ -273,12 +292,13 @@ func fullName(name, nick string) string {
 
 // fields lists the chat's fields: those of its connector's surveys in the surveys' order,
 // then any others by name.
-func fields(values map[string]string, labels map[string]Field, order []string) []Field {
+func fields(values map[string]string, labels map[string]known, order []string) []Field {
 	var out []Field
 	for _, name := range order {
 		if v, ok := values[name]; ok && strings.TrimSpace(v) != "" {
-			f := labels[name]
-			f.Value = v
+			k := labels[name]
+			f := k.Field
+			f.Value = k.shown(v)
 			out = append(out, f)
 		}
 	}
@@ -292,7 +312,7 @@ func fields(values map[string]string, labels map[string]Field, order []string) [
 }
 
 // lines turns one stored event into transcript lines (none for an event it does not show).
-func lines(ev store.Event, labels map[string]Field, visitor string) []Line {
+func lines(ev store.Event, labels map[string]known, visitor string) []Line {
 	body, ok := protocol.EventBodyFor(protocol.Type(ev.Type))
 	if !ok {
 		return nil
@@ -360,13 +380,13 @@ func lines(ev store.Event, labels map[string]Field, visitor string) []Line {
 	case *protocol.FieldSet:
 		var out []Line
 		for _, name := range slices.Sorted(maps.Keys(b.Fields)) {
-			label := name
+			label, value := name, b.Fields[name]
 			if f, ok := labels[name]; ok {
-				label = f.Label
+				label, value = f.Label, f.shown(value)
 			}
-			text := "The visitor answered " + label + ": " + b.Fields[name]
+			text := "The visitor answered " + label + ": " + value
 			if b.Survey == "post" {
-				text = "Post-chat survey, " + label + ": " + b.Fields[name]
+				text = "Post-chat survey, " + label + ": " + value
 			}
 			out = append(out, sys(time.Time{}, text))
 		}

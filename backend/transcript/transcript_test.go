@@ -107,7 +107,7 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		printed := at(3600)
-		tr, err := Load(ctx, st, rec, printed)
+		tr, err := Load(ctx, st, rec, printed, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec, _ = st.Chat(ctx, c.ID)
-		tr, err = Load(ctx, st, rec, printed)
+		tr, err = Load(ctx, st, rec, printed, "")
 		if err != nil || !tr.Ended.IsZero() || tr.CloseCause != "" || len(tr.Lines) != 0 {
 			t.Fatalf("open chat: %+v, %v", tr, err)
 		}
@@ -207,7 +207,7 @@ func TestLoadLongChat(t *testing.T) {
 		if err := st.Commit(ctx, ws...); err != nil {
 			t.Fatal(err)
 		}
-		tr, err := Load(ctx, st, c, time.Now())
+		tr, err := Load(ctx, st, c, time.Now(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,4 +246,69 @@ func TestMayRead(t *testing.T) {
 			t.Errorf("%s: MayRead = %v, want %v", tc.name, got, tc.ok)
 		}
 	}
+}
+
+// Load labels survey answers in the reader's language on both databases: the prompt and a
+// choice's option label of that language, its base language's for a regional tag, the
+// tenant's default language's for a language the field has no texts in, and the base texts
+// when neither has any; an answer that is no longer an option stays as stored.
+func TestLoadInTheReadersLanguage(t *testing.T) {
+	each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tenant, err := st.CreateTenant(ctx, store.Tenant{Name: "T", DefaultLang: "de"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, _ := st.CreateConnector(ctx, store.Connector{TenantID: tenant.ID, Name: "K"})
+		topic := survey.Field{Name: "topic", Type: survey.TypeSelect, Enabled: true, Prompt: "Topic", Options: []string{"billing", "delivery"},
+			ValidateLow: -1, ValidateHigh: -1, Texts: map[string]survey.Text{
+				"de": {Prompt: "Thema", Options: map[string]string{"billing": "Rechnung", "delivery": "Lieferung"}},
+				"fr": {Prompt: "Sujet", Options: map[string]string{"billing": "Facturation"}},
+			}}
+		mood := survey.Field{Name: "mood", Type: survey.TypeSelect, Enabled: true, Prompt: "Mood", Options: []string{"good", "bad"},
+			ValidateLow: -1, ValidateHigh: -1, Texts: map[string]survey.Text{"fr": {Prompt: "Humeur", Options: map[string]string{"good": "Bien"}}}}
+		for _, f := range []store.SurveyField{
+			{TenantID: tenant.ID, ConnectorID: conn.ID, Kind: store.SurveyPreChat, Sort: 1, Field: topic},
+			{TenantID: tenant.ID, ConnectorID: conn.ID, Kind: store.SurveyPostChat, Sort: 1, Field: mood},
+		} {
+			if _, err := st.CreateSurveyField(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := store.Chat{ID: store.NewChatID(), TenantID: tenant.ID, ConnectorID: conn.ID, State: "active", Lang: "fr", CreatedAt: time.Now(),
+			Fields: map[string]string{"topic": "billing", "mood": "good"}}
+		if err := st.Commit(ctx, store.Write{Chat: &c},
+			store.Write{Event: event(t, c.ID, &protocol.FieldSet{Fields: map[string]string{"topic": "delivery"}, Survey: "pre"}, false)},
+			store.Write{Event: event(t, c.ID, &protocol.FieldSet{Fields: map[string]string{"mood": "bad"}, Survey: "post"}, false)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			reader string
+			fields []Field
+			lines  []string
+		}{
+			{"de", []Field{{"Pre-chat", "Thema", "Rechnung"}, {"Post-chat", "Mood", "good"}},
+				[]string{"The visitor answered Thema: Lieferung", "Post-chat survey, Mood: bad"}},
+			{"fr-BE", []Field{{"Pre-chat", "Sujet", "Facturation"}, {"Post-chat", "Humeur", "Bien"}},
+				// A label missing in French falls back to the tenant's German one.
+				[]string{"The visitor answered Sujet: Lieferung", "Post-chat survey, Humeur: bad"}},
+			{"en", []Field{{"Pre-chat", "Thema", "Rechnung"}, {"Post-chat", "Mood", "good"}},
+				[]string{"The visitor answered Thema: Lieferung", "Post-chat survey, Mood: bad"}},
+		} {
+			tr, err := Load(ctx, st, c, time.Now(), tc.reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(tr.Fields, tc.fields) {
+				t.Errorf("%s: fields %+v, want %+v", tc.reader, tr.Fields, tc.fields)
+			}
+			var got []string
+			for _, l := range tr.Lines {
+				got = append(got, l.Text)
+			}
+			if !slices.Equal(got, tc.lines) {
+				t.Errorf("%s: lines %q, want %q", tc.reader, got, tc.lines)
+			}
+		}
+	})
 }
