@@ -306,6 +306,7 @@ func (a *App) renderHistoryChat() app.UI {
 			outcome = l.Name
 		}
 	}
+	answers := a.desk.Surveys.Answers(t, c.ConnectorID, c.Fields)
 	return app.Section().ID("history-chat").Class("history-chat").Aria("labelledby", "history-chat-title").Body(
 		back,
 		app.H2().ID("history-chat-title").TabIndex(-1).Text(t.T("Chat with {0}", historyVisitor(a, c.Chat))),
@@ -314,6 +315,7 @@ func (a *App) renderHistoryChat() app.UI {
 			row(t.T("Agent"), c.Chat.Agent),
 			row(t.T("Tags"), joinNames(tags)),
 			row(t.T("Outcome"), outcome),
+			app.Range(answers).Slice(func(i int) app.UI { return row(answers[i].Label, answers[i].Value) }),
 		),
 		app.Ol().Class("history-transcript").Body(lines...),
 	)

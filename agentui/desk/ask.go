@@ -359,10 +359,13 @@ func (c *Chat) Fields(origin FieldOrigin) []FieldEntry {
 			continue
 		}
 		e := FieldEntry{Name: k, Label: k, Value: v}
-		if origin == FieldAsked {
+		switch {
+		case origin == FieldAsked:
 			if a := c.asked(k); a != nil {
 				e.Label, e.Value = a.Label(), ShowValue(c.printer(), a.Field, v)
 			}
+		case c.surveys != nil:
+			e.Label, e.Value = c.surveys.Answer(c.printer(), c.ConnectorID, k, v, origin == FieldFeedback)
 		}
 		out = append(out, e)
 	}

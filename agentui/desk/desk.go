@@ -106,8 +106,11 @@ type Line struct {
 type Chat struct {
 	protocol.ChatSummary
 	// msg is the desk's printer, so that a chat names its visitor in the agent's language.
-	msg   *catalog.Printer
-	Lines []Line
+	msg *catalog.Printer
+	// surveys are the desk's survey fields, so that a chat shows answers in the agent's
+	// language (nil for a chat made outside a desk).
+	surveys *Surveys
+	Lines   []Line
 	// LastSeq is the highest durable sequence number applied: resume asks for what follows.
 	LastSeq uint64
 	// HistoryUntil is the sequence number the chat had when it was opened or resumed: durable
@@ -297,6 +300,8 @@ type Desk struct {
 	Offers       []*Offer
 	// Labels are the tenant's tags and outcomes and what the agent picked (classify.go).
 	Labels Labels
+	// Surveys are the tenant's survey fields, by which answers are shown (surveys.go).
+	Surveys Surveys
 	// Invites are the open invitations into colleagues' chats.
 	Invites []*Invite
 	Chats   []*Chat

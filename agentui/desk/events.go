@@ -47,6 +47,9 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		if b.Kind == "labels" {
 			d.Labels.setLists(b.Tags, b.Outcomes, b.OutcomeRequired)
 		}
+		if b.Kind == "surveys" {
+			d.Surveys.set(b.Surveys, b.SurveyLang)
+		}
 	case *protocol.Offer:
 		return d.offer(b, now), nil
 	case *protocol.OfferRevoked:
@@ -127,6 +130,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 	d.User = r.User
 	d.Statuses = r.Statuses
 	d.Labels.setLists(r.Tags, r.Outcomes, r.OutcomeRequired)
+	d.Surveys.set(r.Surveys, r.SurveyLang)
 	d.confirmed = r.Status
 	if !d.outbox.has(protocol.TypeStatusSet) { // a choice on its way stays shown: it is re-sent below
 		d.Status = r.Status
@@ -188,7 +192,7 @@ func (d *Desk) ready(r *protocol.AgentReady, now time.Time) []protocol.Command {
 
 // addChat puts a chat on the agent's list.
 func (d *Desk) addChat(s protocol.ChatSummary, now time.Time) *Chat {
-	c := &Chat{msg: &d.Msg, ChatSummary: s, Opened: now, VisitorOnline: true, HistoryUntil: s.Seq, SeenSeq: d.seen[s.ID]}
+	c := &Chat{msg: &d.Msg, surveys: &d.Surveys, ChatSummary: s, Opened: now, VisitorOnline: true, HistoryUntil: s.Seq, SeenSeq: d.seen[s.ID]}
 	c.ChatSummary.Seq = 0
 	if !s.CreatedAt.IsZero() && s.CreatedAt.Before(now) {
 		c.Opened = s.CreatedAt
@@ -378,10 +382,16 @@ func (d *Desk) fieldSet(ev protocol.Event, f *protocol.FieldSet, now time.Time) 
 		v := f.Fields[k]
 		c.Visitor.Fields[k] = v
 		var text string
-		if f.Survey == "post" {
+		switch f.Survey {
+		case "post":
 			c.origin[k] = FieldFeedback
-			text = d.Msg.T("Visitor feedback, {0}: {1}", k, v)
-		} else {
+			label, shown := d.Surveys.Answer(d.Msg, c.ConnectorID, k, v, true)
+			text = d.Msg.T("Visitor feedback, {0}: {1}", label, shown)
+		case "pre":
+			c.origin[k] = FieldPreChat
+			label, shown := d.Surveys.Answer(d.Msg, c.ConnectorID, k, v, false)
+			text = d.Msg.T("Visitor answered {0}: {1}", label, shown)
+		default:
 			c.origin[k] = FieldAsked
 			label, shown := k, v
 			if a := c.answered(k, v, ev.Seq); a != nil {

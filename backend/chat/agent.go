@@ -177,6 +177,9 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	if err := s.classifyLists(ctx, user.TenantID, ready); err != nil {
 		s.log.Warn("agent start: tag and outcome lists", "agent", user.ID, "err", err)
 	}
+	if err := s.surveyLists(ctx, user.TenantID, ready); err != nil {
+		s.log.Warn("agent start: survey fields", "agent", user.ID, "err", err)
+	}
 	sort.Slice(ready.Offers, func(i, j int) bool { return ready.Offers[i].Expires.Before(ready.Offers[j].Expires) })
 	ss.reply(id, nil, nil)
 	ss.send(protocol.Event{Body: ready})

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat/routing"
@@ -21,11 +22,12 @@ func (s *Service) settingChanged(c changes.Setting) {
 	case changes.KindConnector:
 		err = s.connectorChanged(ctx, c)
 	case changes.KindSurvey:
-		err = s.reconfigureVisitors(ctx, func(v *visitorState) bool { return v.connector.ID == c.ID })
+		err = errors.Join(s.reconfigureVisitors(ctx, func(v *visitorState) bool { return v.connector.ID == c.ID }),
+			s.surveysChanged(ctx, c.TenantID))
 	case changes.KindTenantSettings:
 		err = s.reconfigureVisitors(ctx, func(v *visitorState) bool { return v.connector.TenantID == c.TenantID })
 	case changes.KindTenant:
-		err = s.tenantChanged(ctx, c.TenantID)
+		err = errors.Join(s.tenantChanged(ctx, c.TenantID), s.surveysChanged(ctx, c.TenantID))
 	case changes.KindGroup:
 		if c.Deleted {
 			return

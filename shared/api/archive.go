@@ -56,6 +56,11 @@ type ArchiveTranscript struct {
 	Tags       []int64 `json:"tags,omitempty"`
 	Outcome    int64   `json:"outcome,omitempty"`
 	MayRelabel bool    `json:"may_relabel,omitempty"`
+	// ConnectorID is the chat's connector and Fields the visitor's stored answers by field
+	// name, which the app shows with the connector's survey fields of its start event in the
+	// agent's language (protocol.AgentReady.Surveys).
+	ConnectorID int64             `json:"connector_id,omitempty"`
+	Fields      map[string]string `json:"fields,omitempty"`
 }
 
 // ArchiveLine is one line of a transcript. System marks Parley's own lines (joins, state

@@ -171,7 +171,10 @@ type Connected struct {
 func (*Connected) EventType() Type { return TypeConnected }
 
 // AgentReady answers [AgentConnect]: who the agent is, the tenant's statuses, the agent's open
-// chats (to resume) and pending offers.
+// chats (to resume) and pending offers, the tenant's tag and outcome lists, and its
+// connectors' survey fields in every language, by which the app shows a visitor's answers in
+// the agent's own language (Surveys; an older server sends none and the app shows the stored
+// values).
 type AgentReady struct {
 	// Invitations are the open invitations into other agents' chats.
 	Invitations []Invitation  `json:"invitations,omitempty"`
@@ -185,10 +188,27 @@ type AgentReady struct {
 	Tags            []Label `json:"tags,omitempty"`
 	Outcomes        []Label `json:"outcomes,omitempty"`
 	OutcomeRequired bool    `json:"outcome_required,omitempty"`
+	// Surveys are the survey fields of the tenant's connectors with their texts in every
+	// language, and SurveyLang the tenant's default language, so that the app shows a
+	// visitor's answers in its own language: each field's prompt and a choice's option label
+	// picked with survey.Localize and survey.AnswerIn (the agent's language, then SurveyLang,
+	// then the field's base text). The app resolves them itself because only it knows the
+	// language it shows, which follows the browser when the agent chose none. An app built
+	// before ignores them and shows field names and stored values, as it did.
+	Surveys    []ConnectorSurvey `json:"surveys,omitempty"`
+	SurveyLang string            `json:"survey_lang,omitempty"`
 }
 
 // EventType implements [EventBody].
 func (*AgentReady) EventType() Type { return TypeAgentReady }
+
+// ConnectorSurvey is one connector's pre-chat and post-chat survey fields as the
+// administrators saved them, texts of every language included ([AgentReady.Surveys]).
+type ConnectorSurvey struct {
+	ConnectorID int64         `json:"connector_id"`
+	PreChat     []SurveyField `json:"pre_chat,omitempty"`
+	PostChat    []SurveyField `json:"post_chat,omitempty"`
+}
 
 // User is the signed-in agent as the app shows them.
 type User struct {
@@ -526,16 +546,20 @@ type Config struct {
 func (*Config) EventType() Type { return TypeConfig }
 
 // SettingsChanged tells an agent app that something it shows changed: the canned responses
-// (reload them), the tenant's statuses (the new list is included) or its tag and outcome
-// lists (both new lists and whether an outcome is required are included). Transient.
+// (reload them), the tenant's statuses (the new list is included), its tag and outcome
+// lists (both new lists and whether an outcome is required are included) or its connectors'
+// survey fields (all of them and the default language, as in [AgentReady]). Transient.
 type SettingsChanged struct {
-	// Kind is "canned", "statuses" or "labels".
+	// Kind is "canned", "statuses", "labels" or "surveys".
 	Kind     string   `json:"kind"`
 	Statuses []Status `json:"statuses,omitempty"`
 	// Tags and Outcomes are the tenant's lists, as in [AgentReady], when Kind is "labels".
 	Tags            []Label `json:"tags,omitempty"`
 	Outcomes        []Label `json:"outcomes,omitempty"`
 	OutcomeRequired bool    `json:"outcome_required,omitempty"`
+	// Surveys and SurveyLang replace those of [AgentReady] when Kind is "surveys".
+	Surveys    []ConnectorSurvey `json:"surveys,omitempty"`
+	SurveyLang string            `json:"survey_lang,omitempty"`
 }
 
 // EventType implements [EventBody].
