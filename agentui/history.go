@@ -3,11 +3,13 @@ package agentui
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/parleychat/parley/shared/api"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // historyState is the History view: the agent's past and open chats as the server lets them
@@ -26,6 +28,23 @@ type historyState struct {
 	chat     *api.ArchiveTranscript
 	chatErr  string
 	chatLoad bool
+	// labels is the form changing the opened chat's tags and outcome.
+	labels labelsForm
+}
+
+// labelsForm is what the agent picked in the opened chat's tags and outcome form, and how
+// its last save went.
+type labelsForm struct {
+	tags    []int64 // the tags ticked
+	outcome int64   // the outcome chosen, 0 none
+	saving  bool
+	saved   bool   // the last save was taken
+	err     string // why the last save failed
+}
+
+// labelsFormOf is the form for a transcript as the server sent it.
+func labelsFormOf(tr *api.ArchiveTranscript) labelsForm {
+	return labelsForm{tags: slices.Clone(tr.Tags), outcome: tr.Outcome}
 }
 
 // The History view's actions, handled with the app's context: the element that asked (a
@@ -116,8 +135,73 @@ func (a *App) openHistoryChat(ctx app.Context, id string) {
 				h.chatErr = apiMessage(body, t.T("This chat could not be opened."))
 			default:
 				h.chat = &tr
+				h.labels = labelsFormOf(&tr)
 			}
 			ctx.Defer(func(app.Context) { focusElement("history-chat-title") })
+		})
+	})
+}
+
+// relabelBody is the form the server reads a relabelling from: tag repeated, for the tags
+// still on the tenant's list, and outcome, sent only for a closed chat (the server leaves an
+// open chat's outcome to the agent who closes it).
+func relabelBody(f labelsForm, tags []protocol.Label, closed bool) []byte {
+	v := url.Values{}
+	for _, id := range f.tags {
+		if slices.ContainsFunc(tags, func(l protocol.Label) bool { return l.ID == id }) {
+			v.Add("tag", strconv.FormatInt(id, 10))
+		}
+	}
+	if closed {
+		v.Set("outcome", strconv.FormatInt(f.outcome, 10))
+	}
+	return []byte(v.Encode())
+}
+
+// saveHistoryLabels sends the opened chat's tags and outcome as the form has them.
+func (a *App) saveHistoryLabels(ctx app.Context) {
+	h := &a.history
+	if h.chat == nil || h.labels.saving {
+		return
+	}
+	t := a.desk.Msg
+	tr := h.chat
+	body := relabelBody(h.labels, a.desk.Labels.Tags, tr.Chat.State == "closed")
+	h.labels.saving, h.labels.saved, h.labels.err = true, false, ""
+	ctx.Async(func() {
+		status, _, err := a.platform.Fetch("POST", api.ArchiveChatPath+url.PathEscape(tr.Chat.ID)+api.ArchiveLabelsSuffix, body)
+		ctx.Dispatch(func(app.Context) {
+			f := &h.labels
+			f.saving = false
+			if h.chat != tr {
+				return // another chat was opened meanwhile
+			}
+			switch {
+			case err != nil:
+				f.err = t.T("The tags and outcome could not be saved. Check your connection and try again.")
+			case status == 403:
+				f.err = t.T("Only an administrator or an agent who handled this chat may change its tags and outcome.")
+			case status == 400:
+				// The lists changed under the form (a tag or outcome was deleted): the form
+				// shows the new lists already.
+				f.err = t.T("Choose the tags and outcome from the lists as they are now, then save again.")
+			case status == 404:
+				f.err = t.T("This chat could not be opened.")
+			case status != 204 && status != 200:
+				f.err = t.T("The tags and outcome could not be saved. Check your connection and try again.")
+			default:
+				sent, _ := url.ParseQuery(string(body))
+				tr.Tags = tr.Tags[:0]
+				for _, v := range sent["tag"] {
+					if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+						tr.Tags = append(tr.Tags, id)
+					}
+				}
+				if _, ok := sent["outcome"]; ok {
+					tr.Outcome = f.outcome
+				}
+				f.saved = true
+			}
 		})
 	})
 }
@@ -317,7 +401,83 @@ func (a *App) renderHistoryChat() app.UI {
 			row(t.T("Outcome"), outcome),
 			app.Range(answers).Slice(func(i int) app.UI { return row(answers[i].Label, answers[i].Value) }),
 		),
+		a.renderHistoryLabels(),
 		app.Ol().Class("history-transcript").Body(lines...),
+	)
+}
+
+// renderHistoryLabels is the form changing the opened chat's tags and (once it is closed)
+// its outcome, from the tenant's lists as they are now: nil when the server says the agent
+// may not change them (only an administrator or an agent who handled the chat may) or the
+// tenant has no lists.
+func (a *App) renderHistoryLabels() app.UI {
+	h := &a.history
+	c, f := h.chat, &h.labels
+	t := a.desk.Msg
+	lists := a.desk.Labels
+	closed := c.Chat.State == "closed"
+	if !c.MayRelabel || (len(lists.Tags) == 0 && (!closed || len(lists.Outcomes) == 0)) {
+		return nil
+	}
+	edited := func(ctx app.Context) { f.saved, f.err = false, "" }
+	var checks []app.UI
+	for _, l := range lists.Tags {
+		id := l.ID
+		box := "history-tag-" + strconv.FormatInt(id, 10)
+		checks = append(checks, app.Label().For(box).Class("check").Body(
+			app.Input().ID(box).Type("checkbox").Name("tag").Value(strconv.FormatInt(id, 10)).Checked(slices.Contains(f.tags, id)).
+				OnChange(func(ctx app.Context, _ app.Event) {
+					f.tags = slices.DeleteFunc(f.tags, func(x int64) bool { return x == id })
+					if ctx.JSSrc().Get("checked").Bool() {
+						f.tags = append(f.tags, id)
+					}
+					edited(ctx)
+				}),
+			app.Text(" "+l.Name),
+		))
+	}
+	var outcome app.UI
+	if closed && len(lists.Outcomes) > 0 {
+		options := []app.UI{app.Option().Value("0").Selected(f.outcome == 0).Text(t.T("No outcome"))}
+		if f.outcome != 0 && !slices.ContainsFunc(lists.Outcomes, func(o protocol.Label) bool { return o.ID == f.outcome }) {
+			options = append(options, app.Option().Value(strconv.FormatInt(f.outcome, 10)).Selected(true).Text(t.T("Deleted outcome")))
+		}
+		for _, o := range lists.Outcomes {
+			options = append(options, app.Option().Value(strconv.FormatInt(o.ID, 10)).Selected(f.outcome == o.ID).Text(o.Name))
+		}
+		outcome = app.Div().Class("history-field").Body(
+			app.Label().For("history-outcome-edit").Text(t.T("Outcome")),
+			app.Select().ID("history-outcome-edit").Name("outcome").OnChange(func(ctx app.Context, _ app.Event) {
+				if id, err := strconv.ParseInt(ctx.JSSrc().Get("value").String(), 10, 64); err == nil {
+					f.outcome = id
+				}
+				edited(ctx)
+			}).Body(options...),
+		)
+	}
+	var feedback app.UI
+	switch {
+	case f.err != "":
+		feedback = app.P().ID("history-labels-status").Class("error").Role("alert").Text(f.err)
+	case f.saving:
+		feedback = app.P().ID("history-labels-status").Class("muted").Role("status").Text(t.T("Saving…"))
+	case f.saved:
+		feedback = app.P().ID("history-labels-status").Class("ok").Role("status").Text(t.T("The tags and outcome are saved."))
+	default:
+		feedback = app.P().ID("history-labels-status").Role("status")
+	}
+	return app.Form().ID("history-labels").Class("history-labels").Aria("labelledby", "history-labels-title").NoValidate(true).
+		OnSubmit(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			a.saveHistoryLabels(ctx)
+		}).Body(
+		app.H3().ID("history-labels-title").Text(t.T("Tags and outcome")),
+		app.If(len(checks) > 0, func() app.UI {
+			return app.FieldSet().Class("checks").Body(append([]app.UI{app.Legend().Text(t.T("Tags"))}, checks...)...)
+		}),
+		outcome,
+		app.Button().ID("history-labels-save").Class("btn", "btn-primary").Type("submit").Aria("busy", strconv.FormatBool(f.saving)).Text(t.T("Save")),
+		feedback,
 	)
 }
 

@@ -192,7 +192,7 @@ func (h *handlers) archiveLookups(c *fiber.Ctx) (archiveData, error) {
 			}
 		}
 	}
-	d.Names.ChatTags = func(chatID string) ([]int64, error) { return h.st.ChatTags(ctx, tenant.ID, chatID) }
+	d.Names.ChatTags = func(chatIDs []string) (map[string][]int64, error) { return h.st.TagsOfChats(ctx, tenant.ID, chatIDs) }
 	return d, nil
 }
 
@@ -234,7 +234,7 @@ func (h *handlers) archiveExport(c *fiber.Ctx) error {
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		each := func(fn func(store.Chat) error) error { return st.EachArchiveChat(ctx, filter, fn) }
+		each := func(fn func([]store.Chat) error) error { return st.EachArchivePage(ctx, filter, fn) }
 		var err error
 		if asJSON {
 			err = archive.WriteJSON(w, each, names)

@@ -22,16 +22,22 @@ type Names struct {
 	// RatingFields are the names of each connector's post-chat rating fields: a chat's rating
 	// is its answer to the first of them it answered.
 	RatingFields map[int64][]string
-	// ChatTags reads the ids of a chat's tags; nil exports no tags.
-	ChatTags func(chatID string) ([]int64, error)
+	// ChatTags reads the ids of the tags of a page of chats at once, by chat id (the store's
+	// TagsOfChats is one); nil exports no tags.
+	ChatTags func(chatIDs []string) (map[string][]int64, error)
 }
 
-// tagsOf reads chat c's tags for an export row.
-func (n Names) tagsOf(c store.Chat) ([]int64, error) {
-	if n.ChatTags == nil {
+// tagsOf reads the tags of a page of chats for its export rows: one read per page, not per
+// chat.
+func (n Names) tagsOf(page []store.Chat) (map[string][]int64, error) {
+	if n.ChatTags == nil || len(page) == 0 {
 		return nil, nil
 	}
-	return n.ChatTags(c.ID)
+	ids := make([]string, len(page))
+	for i, c := range page {
+		ids[i] = c.ID
+	}
+	return n.ChatTags(ids)
 }
 
 // Row is one chat as an export writes it: the same fields, in the same order, for CSV and
@@ -103,9 +109,25 @@ func name(m map[int64]string, id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-// Each hands every chat of a list to fn in order and stops at fn's first error; the store's
-// EachArchiveChat is one.
-type Each func(fn func(store.Chat) error) error
+// Each hands every chat of a list to fn in order, a page at a time, and stops at fn's first
+// error; the store's EachArchivePage is one.
+type Each func(fn func(page []store.Chat) error) error
+
+// eachRow hands every chat each yields to fn with its tags, read a page at a time.
+func eachRow(each Each, n Names, fn func(c store.Chat, tags []int64) error) error {
+	return each(func(page []store.Chat) error {
+		tags, err := n.tagsOf(page)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if err := fn(c, tags[c.ID]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // WriteCSV streams the chats each yields to w as CSV with a header line, one chat at a time.
 // Cells that a spreadsheet would run as a formula (starting with =, +, - or @) are prefixed
@@ -115,11 +137,7 @@ func WriteCSV(w io.Writer, each Each, n Names) error {
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	err := each(func(c store.Chat) error {
-		tags, err := n.tagsOf(c)
-		if err != nil {
-			return err
-		}
+	err := eachRow(each, n, func(c store.Chat, tags []int64) error {
 		r := RowOf(c, tags, n)
 		rec := []string{r.ID, r.Started, r.Ended, r.State, r.Connector, r.Agent, r.VisitorName,
 			r.VisitorEmail, r.Lang, strconv.FormatInt(r.WaitSeconds, 10), strconv.FormatInt(r.FirstReplySeconds, 10), r.CloseCause,
@@ -158,17 +176,13 @@ func WriteJSON(w io.Writer, each Each, n Names) error {
 	}
 	first := true
 	enc := json.NewEncoder(w)
-	err := each(func(c store.Chat) error {
+	err := eachRow(each, n, func(c store.Chat, tags []int64) error {
 		if !first {
 			if _, err := io.WriteString(w, ","); err != nil {
 				return err
 			}
 		}
 		first = false
-		tags, err := n.tagsOf(c)
-		if err != nil {
-			return err
-		}
 		return enc.Encode(RowOf(c, tags, n))
 	})
 	if err != nil {

@@ -155,9 +155,10 @@ func TestExport(t *testing.T) {
 			OutcomeID: 5, Fields: map[string]string{"topic": "billing", "stars": "4"}},
 		{ID: "c2", State: "queued", ConnectorID: 9, VisitorName: "Zoé, \"quoted\"\nline", CreatedAt: at},
 	}
-	each := func(fn func(store.Chat) error) error {
-		for _, c := range chats {
-			if err := fn(c); err != nil {
+	each := func(fn func([]store.Chat) error) error {
+		// Two pages: each is read for its tags once.
+		for _, page := range [][]store.Chat{chats[:1], chats[1:]} {
+			if err := fn(page); err != nil {
 				return err
 			}
 		}
@@ -166,9 +167,12 @@ func TestExport(t *testing.T) {
 	n := Names{Connectors: map[int64]string{1: "Website"}, Agents: map[int64]string{2: "Ben"},
 		Outcomes: map[int64]string{5: "solved"}, Tags: map[int64]string{1: "billing", 2: "=bug"},
 		RatingFields: map[int64][]string{1: {"score", "stars"}, 9: {"topic"}},
-		ChatTags: func(id string) ([]int64, error) {
-			if id == "c1" {
-				return []int64{1, 2, 7}, nil // 7: a tag since deleted
+		ChatTags: func(ids []string) (map[string][]int64, error) {
+			if len(ids) != 1 {
+				t.Errorf("tags read for %v, want a page of one chat", ids)
+			}
+			if ids[0] == "c1" {
+				return map[string][]int64{"c1": {1, 2, 7}}, nil // 7: a tag since deleted
 			}
 			return nil, nil
 		}}
@@ -193,7 +197,7 @@ func TestExport(t *testing.T) {
 	}
 	// A chat's tags that cannot be read stop the export with the error.
 	broken := n
-	broken.ChatTags = func(string) ([]int64, error) { return nil, errors.New("database gone") }
+	broken.ChatTags = func([]string) (map[string][]int64, error) { return nil, errors.New("database gone") }
 	if err := WriteCSV(io.Discard, each, broken); err == nil || err.Error() != "database gone" {
 		t.Fatalf("csv with unreadable tags: %v", err)
 	}
@@ -201,7 +205,7 @@ func TestExport(t *testing.T) {
 		t.Fatal("json with unreadable tags: no error")
 	}
 	var empty bytes.Buffer
-	if err := WriteJSON(&empty, func(func(store.Chat) error) error { return nil }, n); err != nil || strings.TrimSpace(empty.String()) != "[]" {
+	if err := WriteJSON(&empty, func(func([]store.Chat) error) error { return nil }, n); err != nil || strings.TrimSpace(empty.String()) != "[]" {
 		t.Fatalf("empty json %q %v", empty.String(), err)
 	}
 }

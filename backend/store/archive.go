@@ -177,19 +177,20 @@ func (s *Store) ArchiveChats(ctx context.Context, f ArchiveFilter, after Archive
 	return out, wrap("archive", err)
 }
 
-// EachArchiveChat calls fn with every chat f selects, newest first, reading a page at a time,
-// so that an export of a year of chats streams without holding them. It stops at fn's first
-// error and returns it.
-func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Chat) error) error {
+// EachArchivePage calls fn with every chat f selects, newest first, a page at a time (up to
+// ArchivePage chats), so that an export of a year of chats streams without holding them and
+// reads what it adds to each chat (tags) once per page. It stops at fn's first error and
+// returns it.
+func (s *Store) EachArchivePage(ctx context.Context, f ArchiveFilter, fn func([]Chat) error) error {
 	var after ArchiveCursor
-	const page = 500
+	const page = ArchivePage
 	for {
 		chats, err := s.ArchiveChats(ctx, f, after, page)
 		if err != nil {
 			return err
 		}
-		for _, c := range chats {
-			if err := fn(c); err != nil {
+		if len(chats) > 0 {
+			if err := fn(chats); err != nil {
 				return err
 			}
 		}
@@ -200,6 +201,9 @@ func (s *Store) EachArchiveChat(ctx context.Context, f ArchiveFilter, fn func(Ch
 		after = ArchiveCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 	}
 }
+
+// ArchivePage is the number of chats EachArchivePage reads at once.
+const ArchivePage = 500
 
 // pgDenseMatches is the number of matching messages from which PostgreSQL's search reads
 // messages newest first instead of fetching every match through the word index, unless

@@ -27,6 +27,8 @@ func TestContacts(t *testing.T) {
 				{"FloodDropsAndSweeps", testLinkerFlood},
 				{"CloseWhileLinking", testLinkerCloseWhileLinking},
 				{"SweepAfterKill", testLinkerSweepAfterKill},
+				{"ClosedChangeAfterKill", testLinkerClosedChangeAfterKill},
+				{"ClosedChangeDropped", testLinkerClosedChangeDropped},
 				{"TwoTenants", testLinkerTwoTenants},
 			} {
 				t.Run(c.name, func(t *testing.T) { c.fn(t, b) })

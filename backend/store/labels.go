@@ -217,6 +217,29 @@ func (s *Store) ChatTags(ctx context.Context, tenantID int64, chatID string) ([]
 	return ids, wrap("chat tags", err)
 }
 
+// TagsOfChats returns the ids of the tags on each of the tenant's chats chatIDs, in ascending
+// order, by chat id (a chat without tags is missing), in one read: an export's page of chats
+// costs one query, not one per chat. Other tenants' chats have no tags here.
+func (s *Store) TagsOfChats(ctx context.Context, tenantID int64, chatIDs []string) (map[string][]int64, error) {
+	out := make(map[string][]int64)
+	if len(chatIDs) == 0 {
+		return out, nil
+	}
+	if len(chatIDs) > ArchivePage {
+		return nil, wrap("tags of chats", invalid("too many chats"))
+	}
+	var rows []chatTagRow
+	err := s.r.WithContext(ctx).Model(&chatTagRow{}).Select("chat_id", "tag_id").
+		Where("tenant_id = ? AND chat_id IN ?", tenantID, chatIDs).Order("chat_id, tag_id").Find(&rows).Error
+	if err != nil {
+		return nil, wrap("tags of chats", err)
+	}
+	for _, r := range rows {
+		out[r.ChatID] = append(out[r.ChatID], r.TagID)
+	}
+	return out, nil
+}
+
 // SetChatTags makes tagIDs the tags of a chat of the tenant, by user by, at. Every id must be
 // one of the tenant's tags and the chat the tenant's: a foreign tenant's chat or tag is
 // ErrNotFound.

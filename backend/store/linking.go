@@ -21,6 +21,14 @@ import (
 // no link (and every open chat, whose identities may have changed) and links them. It runs at
 // Open, in bounded batches between queued chats, so it also closes the gap a killed process
 // leaves (a chat committed, its link not yet written) and backfills chats older than contacts.
+//
+// A closed chat that is linked already may still wait for its last link: its visitor gave an
+// address with the closing write, and that link was lost with the process or the full queue.
+// Checking every closed chat at every Open would read the whole history, so the sweep checks
+// again the closed chats whose close is recent: at Open, those closed within relinkWindow of
+// the newest close in the database (the last moments of the previous process, however long
+// ago it stopped); after a drop or failure, those closed within relinkWindow of it. Checking a
+// chat whose link is current reads its link and writes nothing.
 
 const (
 	// linkQueueLimit is the default number of chats waiting for their link
@@ -35,6 +43,10 @@ const (
 	// sweepGap is the least time between the end of one sweep and the start of the next that a
 	// dropped or failed link asks for, so that a database that is away is not swept in a loop.
 	sweepGap = 10 * time.Second
+	// relinkWindow is how long before a lost link (the newest close at Open, a drop or a
+	// failure while running) a sweep looks for closed chats whose link may be out of date.
+	// Chats wait in the queue for seconds, not hours.
+	relinkWindow = time.Hour
 )
 
 // LinkStats are counters of the contact linker since Open, for metrics and logs.
@@ -70,6 +82,11 @@ type linker struct {
 	sweeping bool      // a sweep is under way
 	busy     bool      // the worker is linking a chat it took or sweeping a step
 	sweptAt  time.Time // when the last sweep ended
+	// recheck is the earliest close the next sweep checks again in closed, linked chats
+	// (zero: none, unless anchored); anchored asks it to start from the newest close in the
+	// database, as the first sweep after Open does.
+	recheck  time.Time
+	anchored bool
 	gap      time.Duration
 	wake     chan struct{} // capacity 1: "something was queued, wanted or closed"
 	stopped  chan struct{}
@@ -85,7 +102,7 @@ func newLinker(s *Store, limit int) *linker {
 		limit = linkQueueLimit
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &linker{s: s, limit: limit, pending: map[string]Chat{}, sweep: true, gap: sweepGap,
+	l := &linker{s: s, limit: limit, pending: map[string]Chat{}, sweep: true, anchored: true, gap: sweepGap,
 		wake: make(chan struct{}, 1), stopped: make(chan struct{}), ctx: ctx, cancel: cancel}
 	go l.run()
 	return l
@@ -120,7 +137,7 @@ func (l *linker) enqueue(chats []Chat) {
 	}
 	warn := false
 	if dropped > 0 {
-		l.sweep = true
+		l.wantSweep()
 		if t := time.Now(); t.Sub(l.dropWarn) > time.Minute {
 			l.dropWarn, warn = t, true
 		}
@@ -133,6 +150,15 @@ func (l *linker) enqueue(chats []Chat) {
 		}
 	}
 	l.signal()
+}
+
+// wantSweep asks for a sweep that also checks again the chats closed within relinkWindow of
+// now; l.mu must be held.
+func (l *linker) wantSweep() {
+	l.sweep = true
+	if from := time.Now().Add(-relinkWindow); l.recheck.IsZero() || from.Before(l.recheck) {
+		l.recheck = from
+	}
 }
 
 // linkable is the part of a chat linking reads, with its own copy of the page data: the
@@ -162,7 +188,7 @@ func (l *linker) close(ctx context.Context) {
 
 // next takes the next queued chat. Without one it reports whether a sweep step is due, and
 // how long to wait otherwise. ok is false once the linker is closed and drained.
-func (l *linker) next() (c Chat, sweep bool, wait time.Duration, ok bool) {
+func (l *linker) next() (c Chat, sweep *sweeper, wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.busy = false
@@ -176,23 +202,24 @@ func (l *linker) next() (c Chat, sweep bool, wait time.Duration, ok bool) {
 		c = l.pending[id]
 		delete(l.pending, id)
 		l.busy = true
-		return c, false, 0, true
+		return c, nil, 0, true
 	}
 	if l.closed {
-		return Chat{}, false, 0, false
+		return Chat{}, nil, 0, false
 	}
 	if l.sweeping {
 		l.busy = true
-		return Chat{}, true, 0, true
+		return Chat{}, &sweeper{}, 0, true
 	}
 	if l.sweep {
 		if d := l.gap - time.Since(l.sweptAt); !l.sweptAt.IsZero() && d > 0 {
-			return Chat{}, false, d, true
+			return Chat{}, nil, d, true
 		}
-		l.sweep, l.sweeping, l.busy = false, true, true
-		return Chat{}, true, 0, true
+		sw := &sweeper{recheck: l.recheck, anchor: l.anchored}
+		l.sweep, l.sweeping, l.busy, l.recheck, l.anchored = false, true, true, time.Time{}, false
+		return Chat{}, sw, 0, true
 	}
-	return Chat{}, false, -1, true
+	return Chat{}, nil, -1, true
 }
 
 // queued reports whether a chat waits in the queue.
@@ -217,9 +244,9 @@ func (l *linker) run() {
 			return
 		case c.ID != "":
 			l.link(c)
-		case sweep:
+		case sweep != nil:
 			if sw == nil {
-				sw = &sweeper{}
+				sw = sweep
 			}
 			if sw.step(l) {
 				sw = nil
@@ -257,7 +284,7 @@ func (l *linker) link(c Chat) bool {
 		if l.ctx.Err() == nil {
 			l.s.log.Error("store: contact of chat", "chat", c.ID, "err", err)
 			l.mu.Lock()
-			l.sweep = true
+			l.wantSweep()
 			l.mu.Unlock()
 		}
 		return false
@@ -269,19 +296,39 @@ func (l *linker) link(c Chat) bool {
 // sweeper walks the chats in id order, a batch per step, and links those that need it.
 type sweeper struct {
 	after string // the last chat id read
+	// recheck is the earliest close of the closed, linked chats this sweep checks again (zero:
+	// none); anchor moves it back to relinkWindow before the newest close in the database.
+	recheck time.Time
+	anchor  bool
 }
 
 // step reads and links one batch; it reports true when the walk is done (or failed: the
 // failure asks for another sweep after the gap).
 func (sw *sweeper) step(l *linker) bool {
 	ctx, cancel := context.WithTimeout(l.ctx, writeTimeout)
-	chats, err := l.s.chatsToLink(ctx, sw.after, sweepBatch)
+	var err error
+	if sw.anchor {
+		var newest time.Time
+		if newest, err = l.s.newestClose(ctx); err == nil {
+			sw.anchor = false
+			if from := newest.Add(-relinkWindow); !newest.IsZero() && (sw.recheck.IsZero() || from.Before(sw.recheck)) {
+				sw.recheck = from
+			}
+		}
+	}
+	var chats []Chat
+	if err == nil {
+		chats, err = l.s.chatsToLink(ctx, sw.after, sw.recheck, sweepBatch)
+	}
 	cancel()
 	if err != nil {
 		if l.ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 			l.s.log.Warn("store: contact sweep failed; it is tried again later", "err", err)
 			l.mu.Lock()
-			l.sweep = true
+			l.wantSweep()
+			if sw.anchor {
+				l.anchored = true
+			}
 			l.mu.Unlock()
 		}
 		return true
@@ -304,15 +351,32 @@ func (sw *sweeper) step(l *linker) bool {
 
 // chatsToLink reads, in id order after the given id, up to limit visitor chats that carry
 // something to know their visitor by and have no contact link, or are still open (their
-// identities may have changed since they were linked).
-func (s *Store) chatsToLink(ctx context.Context, after string, limit int) ([]Chat, error) {
+// identities may have changed since they were linked), or were closed at recheck or later
+// (zero: none of those), whose closing write may not have been linked.
+func (s *Store) chatsToLink(ctx context.Context, after string, recheck time.Time, limit int) ([]Chat, error) {
 	q := s.r.WithContext(ctx).Model(&chatRow{}).Select("chats.*").
 		Joins("LEFT JOIN contact_chats ON contact_chats.chat_id = chats.id").
-		Where("chats.id > ? AND chats.kind = '' AND chats.tenant_id <> 0", after).
-		Where("contact_chats.chat_id IS NULL OR chats.state <> ?", stateClosed).
+		Where("chats.id > ? AND chats.kind = '' AND chats.tenant_id <> 0", after)
+	if recheck.IsZero() {
+		q = q.Where("contact_chats.chat_id IS NULL OR chats.state <> ?", stateClosed)
+	} else {
+		q = q.Where("contact_chats.chat_id IS NULL OR chats.state <> ? OR chats.closed_at >= ?", stateClosed, recheck.UTC())
+	}
+	q = q.
 		Where("chats.visitor_id <> '' OR chats.visitor_email <> '' OR chats.visitor_phone <> '' OR chats.customer_id <> '' OR " +
 			"(chats.pdata IS NOT NULL AND chats.pdata <> '')").
 		Order("chats.id").Limit(limit)
 	out, err := findChats(q)
 	return out, wrap("chats to link", err)
+}
+
+// newestClose is the latest close of any chat, zero when none is closed.
+func (s *Store) newestClose(ctx context.Context) (time.Time, error) {
+	var at []time.Time
+	err := s.r.WithContext(ctx).Model(&chatRow{}).Where("state = ? AND closed_at IS NOT NULL", stateClosed).
+		Order("closed_at DESC").Limit(1).Pluck("closed_at", &at).Error
+	if err != nil || len(at) == 0 {
+		return time.Time{}, wrap("newest close", err)
+	}
+	return at[0], nil
 }

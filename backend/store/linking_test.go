@@ -259,3 +259,82 @@ func testLinkerTwoTenants(t *testing.T, b backend) {
 		}
 	}
 }
+
+// linkedThenClosed commits an open chat with first@example.com, waits for its link, and
+// returns it closed at closedAt with second@example.com, not yet committed.
+func linkedThenClosed(t *testing.T, s *Store, tenantID, connectorID int64, closedAt time.Time) Chat {
+	t.Helper()
+	c := newChat(t, s, tenantID, func(c *Chat) {
+		c.ConnectorID, c.VisitorID, c.VisitorEmail, c.State = connectorID, "v-closing", "first@example.com", "active"
+	})
+	settle(t, s)
+	if got := contactEmail(t, s, tenantID, c.ID); got != "first@example.com" {
+		t.Fatalf("open chat linked to %q", got)
+	}
+	c.VisitorEmail, c.State, c.ClosedAt = "second@example.com", stateClosed, ptr(closedAt.UTC())
+	return c
+}
+
+// A chat whose visitor gives a new address with the closing write, and a process killed
+// before that link (here: a stopped linker): the chat is linked already, to its old contact,
+// so only the recheck of recent closes finds it. The close lies days back (the server was
+// down that long): the window starts from the newest close, not from the clock.
+func testLinkerClosedChangeAfterKill(t *testing.T, b backend) {
+	cfg := b.newConfig(t)
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten := newTenant(t, s, "T")
+	k := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Web"}))
+	old := newChat(t, s, ten.ID, func(c *Chat) {
+		c.ConnectorID, c.VisitorEmail, c.State, c.ClosedAt = k.ID, "old@example.com", stateClosed, ptr(now().Add(-10*24*time.Hour))
+	})
+	c := linkedThenClosed(t, s, ten.ID, k.ID, now().Add(-72*time.Hour))
+	s.lk.close(ctx)
+	if err := s.Commit(ctx, Write{Chat: &c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := contactEmail(t, s, ten.ID, c.ID); got != "first@example.com" {
+		t.Fatalf("a stopped linker linked the closed chat to %q", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, cfg)
+	settle(t, s)
+	if got := contactEmail(t, s, ten.ID, c.ID); got != "second@example.com" {
+		t.Fatalf("after the restart the closed chat is linked to %q, want second@example.com (%+v)", got, s.LinkStats())
+	}
+	if got := contactEmail(t, s, ten.ID, old.ID); got != "old@example.com" {
+		t.Fatalf("the old chat is linked to %q", got)
+	}
+	// The chat closed ten days ago lies outside the window: checked once it had no link, not
+	// again after the restart.
+	if st := s.LinkStats(); st.Swept != 1 {
+		t.Fatalf("the sweep after the restart linked %d chats, want 1: %+v", st.Swept, st)
+	}
+}
+
+// The same change dropped by a full queue while the process runs: the sweep the drop asks
+// for checks again the chats closed lately and links it.
+func testLinkerClosedChangeDropped(t *testing.T, b backend) {
+	s := smallQueue(t, b, 4)
+	ten := newTenant(t, s, "T")
+	k := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Web"}))
+	settle(t, s)
+	c := linkedThenClosed(t, s, ten.ID, k.ID, now())
+	s.lk.mu.Lock()
+	s.lk.limit = 0 // full: every chat is dropped
+	s.lk.mu.Unlock()
+	if err := s.Commit(ctx, Write{Chat: &c}); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, s)
+	if st := s.LinkStats(); st.Dropped == 0 {
+		t.Fatalf("nothing was dropped: %+v", st)
+	}
+	if got := contactEmail(t, s, ten.ID, c.ID); got != "second@example.com" {
+		t.Fatalf("the dropped closed chat is linked to %q, want second@example.com (%+v)", got, s.LinkStats())
+	}
+}
