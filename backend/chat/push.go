@@ -15,7 +15,9 @@ type Pusher interface {
 	Notify(n push.Notice) bool
 }
 
-// pushOffer tells an agent with no live connection of an offer, until it expires.
+// pushOffer tells an agent with no live connection of an offer, until it expires. Routing
+// offers chats to connected agents only, so this pushes the offers that were ringing when the
+// app closed, and one made in the moment it closed.
 func (s *Service) pushOffer(agentID int64, o protocol.Offer) {
 	if s.cfg.Push == nil || s.agentConnected(agentID) {
 		return
