@@ -79,3 +79,12 @@ func (s *Server) pushKeys() agentapi.PushKeys {
 	}
 	return s.push.sender
 }
+
+// PushPublicKey is the VAPID public key the agent app subscribes with ("" when pushes are
+// off).
+func (s *Server) PushPublicKey() string {
+	if s.push.sender == nil {
+		return ""
+	}
+	return s.push.sender.PublicKey()
+}
