@@ -107,9 +107,7 @@ func TestOfferIsPushedEncrypted(t *testing.T) {
 			if got[0].Key != f.keys.Public || got[0].Subject != "mailto:ops@example.com" {
 				t.Fatalf("signed with %q as %q, want %q", got[0].Key, got[0].Subject, f.keys.Public)
 			}
-			if s := f.sender.Stats(); s.Sent != 1 {
-				t.Fatalf("stats %+v", s)
-			}
+			waitStats(t, f.sender, func(s push.Stats) bool { return s.Sent == 1 })
 		})
 	}
 }
@@ -140,9 +138,7 @@ func TestGoneSubscriptionIsRemoved(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if s := f.sender.Stats(); s.Removed != 1 || s.Sent != 0 {
-				t.Fatalf("stats %+v", s)
-			}
+			waitStats(t, f.sender, func(s push.Stats) bool { return s.Removed == 1 && s.Sent == 0 })
 			got, _ := f.svc.Received()
 			var p push.Payload
 			if err := json.Unmarshal(got[0].Plain, &p); err != nil || p.Title != "a visitor" || p.Tag != "chat-c-2" || got[0].Urgency != "normal" {
