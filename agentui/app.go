@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/agentui/browser"
 	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/backoff"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -133,6 +134,8 @@ type App struct {
 	cannedState string // "", "loading", "ready", or an error message
 	previous    map[string]*previousState
 	permission  string
+	pushErr     string // why notifications while the app is closed could not be switched on
+	openChat    string // the chat a clicked notification asked for, until it is in the list
 	askLater    bool
 	langSet     bool
 	langChoice  string // the language chosen in the app; "" follows the setting and the browser
@@ -251,6 +254,13 @@ func (a *App) start(ctx app.Context) {
 			a.changed(ctx)
 		})
 	})
+	a.platform.WatchOpen(func(chat string) {
+		ctx.Dispatch(func(ctx app.Context) {
+			a.openChat = chat
+			a.openPending()
+			a.changed(ctx)
+		})
+	})
 	a.platform.Every(time.Second, func() { ctx.Dispatch(a.tick) })
 	a.checkSession(ctx)
 }
@@ -301,6 +311,7 @@ func (a *App) persist(ctx app.Context) {
 // changed runs after every state change: the tab's title, what survives a reload, and the
 // status the menu shows.
 func (a *App) changed(ctx app.Context) {
+	a.openPending()
 	a.applyLang()
 	a.platform.SetTitle(a.title())
 	if a.phase == phaseDesk {
@@ -363,6 +374,7 @@ func (a *App) checkSession(ctx app.Context) {
 				}
 				a.phase = phaseDesk
 				a.connect(ctx)
+				a.syncPush(ctx)
 			default:
 				a.phase = phaseSignIn
 			}
@@ -397,6 +409,7 @@ func (a *App) onLogin(ctx app.Context, act app.Action) {
 				a.token, a.desk.User = lr.Token, lr.User
 				a.phase, a.terminal = phaseDesk, ""
 				a.connect(ctx)
+				a.syncPush(ctx)
 			case status == 401 || status == 400:
 				a.signInErr = apiMessage(resp, t.T("The login or password is wrong."))
 			case status == 429:
@@ -421,7 +434,11 @@ func apiMessage(body []byte, fallback string) string {
 // onLogout signs out: the socket closes, the session ends, nothing stays behind.
 func (a *App) onLogout(ctx app.Context, _ app.Action) {
 	a.signOut(ctx, "")
-	ctx.Async(func() { _, _, _ = a.platform.Fetch("POST", "/api/logout", []byte("{}")) })
+	ctx.Async(func() {
+		// This browser's push subscription ends with the session: no pushes after sign-out.
+		body, _ := json.Marshal(api.LogoutRequest{PushEndpoint: a.platform.PushUnsubscribe()})
+		_, _, _ = a.platform.Fetch("POST", "/api/logout", body)
+	})
 }
 
 // signOut forgets the session and shows the sign-in form with a reason.
@@ -747,7 +764,10 @@ func (a *App) onFilter(ctx app.Context, act app.Action) {
 func (a *App) onNotifications(ctx app.Context, act app.Action) {
 	if ask, _ := act.Value.(bool); ask {
 		a.platform.AskPermission(func(p string) {
-			ctx.Dispatch(func(app.Context) { a.permission = p })
+			ctx.Dispatch(func(ctx app.Context) {
+				a.permission = p
+				a.syncPush(ctx)
+			})
 		})
 		return
 	}

@@ -33,6 +33,9 @@ type fakePlatform struct {
 	langs    []string
 	focused  bool
 	timers   []func()
+	perm     string   // the notification permission ("default" when empty)
+	pushKeys []string // the keys PushSubscribe was called with
+	open     func(chat string)
 }
 
 type fakeResponse struct {
@@ -98,9 +101,22 @@ func (p *fakePlatform) Play(s browser.Sound)                           { p.sound
 func (p *fakePlatform) Notify(tag, title, body string, onClick func()) {
 	p.notes = append(p.notes, tag+"|"+title+"|"+body)
 }
-func (p *fakePlatform) Permission() string              { return "default" }
+func (p *fakePlatform) Permission() string {
+	if p.perm == "" {
+		return "default"
+	}
+	return p.perm
+}
 func (p *fakePlatform) AskPermission(done func(string)) { done("granted") }
 func (p *fakePlatform) SetTitle(t string)               { p.title = t }
+func (p *fakePlatform) PushSubscribe(key string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pushKeys = append(p.pushKeys, key)
+	return []byte(`{"endpoint":"https://push.example/1","keys":{"p256dh":"BP","auth":"au"}}`), nil
+}
+func (p *fakePlatform) PushUnsubscribe() string         { return "https://push.example/1" }
+func (p *fakePlatform) WatchOpen(open func(string))     { p.open = open }
 func (p *fakePlatform) Languages() []string             { return p.langs }
 func (p *fakePlatform) SetLang(string)                  {}
 func (p *fakePlatform) Focused() bool                   { return p.focused }

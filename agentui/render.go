@@ -136,6 +136,13 @@ func (a *App) renderBanners() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { d.Notice = "" }),
 			)
 		}),
+		app.If(a.pushErr != "", func() app.UI {
+			return app.Div().Class("banner", "banner-warn").Role("status").Body(
+				app.Span().Text(a.pushErr),
+				app.Button().Class("btn", "btn-small", "btn-quiet").Type("button").Aria("label", t.T("Dismiss")).Text("×").
+					OnClick(func(ctx app.Context, e app.Event) { a.pushErr = "" }),
+			)
+		}),
 		app.If(a.permission == "default" && !a.askLater && !a.solo, func() app.UI { // the main window asks
 			return app.Div().Class("banner", "banner-info").Body(
 				app.Span().Text(t.T("Get a notification when a visitor writes while Parley is in the background?")),

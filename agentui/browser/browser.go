@@ -64,6 +64,18 @@ type Platform interface {
 	Permission() string
 	// AskPermission asks for the notification permission; done gets the answer.
 	AskPermission(done func(string))
+	// PushSubscribe subscribes this browser to Web Push through the app's service worker with
+	// the server's VAPID public key (unpadded base64url) and returns the subscription as
+	// PushSubscription.toJSON() gives it. A subscription made with another key is replaced. It
+	// blocks like Fetch.
+	PushSubscribe(key string) ([]byte, error)
+	// PushUnsubscribe ends this browser's push subscription and returns its endpoint ("" when
+	// there was none). It blocks like Fetch.
+	PushUnsubscribe() string
+	// WatchOpen calls open with the chat a clicked push notification asks to show: once at
+	// start for the page's ?chat= address, and for every click while the app is open. The
+	// callback runs on the browser's event loop.
+	WatchOpen(open func(chat string))
 	// SetTitle sets the tab's title.
 	SetTitle(title string)
 	// Languages are the browser's preferred languages, most wanted first (BCP 47 tags).

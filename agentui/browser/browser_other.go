@@ -28,6 +28,9 @@ func (inert) Play(Sound)                            {}
 func (inert) Notify(string, string, string, func()) {}
 func (inert) Permission() string                    { return "unsupported" }
 func (inert) AskPermission(done func(string))       { done("unsupported") }
+func (inert) PushSubscribe(string) ([]byte, error)  { return nil, ErrUnavailable }
+func (inert) PushUnsubscribe() string               { return "" }
+func (inert) WatchOpen(func(string))                {}
 func (inert) SetTitle(string)                       {}
 func (inert) Languages() []string                   { return nil }
 func (inert) SetLang(string)                        {}

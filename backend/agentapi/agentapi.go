@@ -54,6 +54,8 @@ type Options struct {
 	// Colleagues answers GET /api/agents from the live chat service (who is connected, in
 	// which status, with how many chats). Nil leaves the route unmounted.
 	Colleagues Colleagues
+	// Push gives the VAPID public key of Web Push; nil leaves the push routes unmounted.
+	Push PushKeys
 }
 
 // Colleagues lists a signed-in agent's colleagues with their presence and load; the chat
@@ -86,6 +88,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	if ts, ok := st.(targetStore); ok {
 		g.Get(strings.TrimPrefix(api.TransferTargetsPath, "/api"), h.transferTargets(ts))
 	}
+	h.registerPush(g)
 	if ls, ok := st.(langStore); ok {
 		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
 	}
@@ -131,6 +134,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
+	h.forgetPush(c)
 	if err := h.sessions.End(c); err != nil {
 		h.opts.Logger.Error("delete session", "err", err)
 	}

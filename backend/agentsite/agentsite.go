@@ -71,6 +71,10 @@ func Register(r fiber.Router, opts Options) error {
 		log.Warn("agent app not built; /agent/ will say so", "dir", opts.Dir, "err", err)
 	}
 	routesOnce.Do(agentui.Routes)
+	worker, err := workerTemplate()
+	if err != nil {
+		return err
+	}
 
 	h := &app.Handler{
 		Name:            agentui.AppName,
@@ -91,8 +95,9 @@ func Register(r fiber.Router, opts Options) error {
 		Resources: prefixed(Prefix),
 		Version:   files.version(),
 		// The progress bar counts decompressed bytes, so it needs the identity size.
-		WasmContentLength: files.wasmSize(),
-		RawHeaders:        []string{`<meta name="referrer" content="same-origin">`},
+		WasmContentLength:     files.wasmSize(),
+		RawHeaders:            []string{`<meta name="referrer" content="same-origin">`},
+		ServiceWorkerTemplate: worker,
 	}
 	page := http.StripPrefix(Prefix, h)
 	pageHandler := adaptor.HTTPHandler(page)

@@ -191,6 +191,13 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 func (s *Service) agentLeft(ss *Session) {
 	uid := ss.userID()
 	defer s.colleaguesChanged(ss.tenantID())
+	// The offers still ringing when the app closes are pushed (after mu is released).
+	var ringing []protocol.Offer
+	defer func() {
+		for _, o := range ringing {
+			s.pushOffer(uid, o)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.agents[uid]
@@ -203,6 +210,11 @@ func (s *Service) agentLeft(ss *Session) {
 	}
 	s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
 	s.startAgentGone(uid, a)
+	if s.cfg.Push != nil {
+		for _, o := range a.offers {
+			ringing = append(ringing, o)
+		}
+	}
 }
 
 // startAgentGone starts an absent agent's reconnect window. Caller holds s.mu.

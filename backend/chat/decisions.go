@@ -95,6 +95,7 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	for _, ss := range s.agentSessions(agentID) {
 		ss.send(protocol.Event{Chat: chatID, Body: &o})
 	}
+	s.pushOffer(agentID, o)
 	s.touched(chatID, time.Time{})
 }
 

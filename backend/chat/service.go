@@ -85,6 +85,9 @@ type Config struct {
 	CommandBurst int
 	// Presence bounds the visitors online that loaders report (proactive chats).
 	Presence PresenceLimits
+	// Push notifies agents whose app is closed of offers and visitor messages; nil sends
+	// no pushes.
+	Push Pusher
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -251,6 +254,7 @@ func (s *Service) committed(ev changes.ChatEvent) {
 	}
 	s.hub.Publish(ev)
 	s.touched(ev.ChatID, ev.At)
+	s.pushMessage(ev)
 }
 
 // sweep forgets expired chat-request answers.

@@ -110,6 +110,16 @@ type Config struct {
 	// WhosOn connected event's GeoIP object is filled (PARLEY_GEOIP_DB, -geoip-db); without
 	// one it carries the visitor's address alone.
 	GeoIPDB string
+	// VAPIDPublicKey and VAPIDPrivateKey are the Web Push key pair (PARLEY_VAPID_PUBLIC_KEY,
+	// PARLEY_VAPID_PRIVATE_KEY; unpadded base64url, as web-push tools print them). Unset, the
+	// server makes a pair at its first start and keeps it in the database. VAPIDSubject is the
+	// contact push services are given (PARLEY_VAPID_SUBJECT: a mailto: or https: address;
+	// default mailto:parley@localhost).
+	VAPIDPublicKey  string
+	VAPIDPrivateKey string
+	VAPIDSubject    string
+	// PushOff sends no Web Push notifications (PARLEY_PUSH_OFF).
+	PushOff bool
 }
 
 // Default returns the configuration used when nothing is set.
@@ -196,6 +206,16 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_PRESENCE_PER_CONNECTOR", &c.Presence.PerConnector)
 	str("PARLEY_WHOSON_ADDR", &c.WhosOnAddr)
 	str("PARLEY_GEOIP_DB", &c.GeoIPDB)
+	str("PARLEY_VAPID_PUBLIC_KEY", &c.VAPIDPublicKey)
+	str("PARLEY_VAPID_PRIVATE_KEY", &c.VAPIDPrivateKey)
+	str("PARLEY_VAPID_SUBJECT", &c.VAPIDSubject)
+	boolean("PARLEY_PUSH_OFF", &c.PushOff)
+	if (c.VAPIDPublicKey == "") != (c.VAPIDPrivateKey == "") {
+		errs = append(errs, errors.New("set both PARLEY_VAPID_PUBLIC_KEY and PARLEY_VAPID_PRIVATE_KEY, or neither"))
+	}
+	if v := c.VAPIDSubject; v != "" && !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
+		errs = append(errs, fmt.Errorf("PARLEY_VAPID_SUBJECT=%q is not a mailto: or https:// address", v))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}

@@ -64,6 +64,8 @@ type Server struct {
 	webhooks webhookPart
 	// retention deletes expired data (retention.go).
 	retention retentionPart
+	// push sends Web Push notifications to agents whose app is closed (push.go).
+	push pushPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -113,11 +115,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 				"snippet", jtel.Snippet(jtel.BaseURL(cfg.Addr), seed.ConnectorHash))
 		}
 	}
+	if err := s.setupPush(ctx); err != nil {
+		_ = st.Close()
+		bus.Close()
+		return nil, err
+	}
+	var pusher chat.Pusher
+	if p := s.pusher(); p != nil {
+		pusher = p
+	}
 	s.settings = settings.New(st, bus)
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
-		Presence: cfg.Presence,
+		Presence: cfg.Presence, Push: pusher,
 	})
 	if err != nil {
 		s.settings.Close()
@@ -142,6 +153,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.startMail()
 	s.startWebhooks()
 	s.startRetention()
+	s.startPush()
 	return s, nil
 }
 
@@ -231,7 +243,7 @@ func (s *Server) routes() *fiber.App {
 	s.mountWhosOnFiles(app)
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
-	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats})
+	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats, Push: s.pushKeys()})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied,
 		Webhooks: s.webhooks.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{
@@ -406,6 +418,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopMail()
 	s.stopWebhooks()
 	s.stopRetention()
+	s.stopPush()
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -23,7 +23,9 @@ var ErrSchemaTooNew = errors.New("store: database schema is newer than this prog
 
 // migration is one step of the schema's history (the list is in migrations.go).
 type migration struct {
-	// version numbers the steps 1, 2, 3, … in the order they are applied.
+	// version numbers the steps in the order they are applied, increasing from 1. Each change
+	// to the schema is given its number when it is planned, so a list may skip the numbers of
+	// changes that are not in this build yet.
 	version int
 	// name says what the step does; it is recorded with the version, and a database that
 	// recorded another name for a version is refused (it was migrated by a diverging build).
@@ -140,8 +142,8 @@ func (s *Store) migrate(ctx context.Context) error {
 // its own transaction together with its row in migrationsTable.
 func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logger) error {
 	for i, m := range list {
-		if m.version != i+1 || m.name == "" || m.up == nil {
-			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions count 1, 2, 3, … and each has a name and an up step", i, m.version, m.name)
+		if (i == 0 && m.version != 1) || (i > 0 && m.version <= list[i-1].version) || m.name == "" || m.up == nil {
+			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions start at 1 and increase, and each has a name and an up step", i, m.version, m.name)
 		}
 	}
 	applied, err := appliedMigrations(db, dialect, list, log)
@@ -151,19 +153,27 @@ func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logg
 	if n := len(applied); n > len(list) {
 		last := applied[n-1]
 		return fmt.Errorf("%w: the database is at version %d (%q, applied %s) but this program knows versions up to %d; run the Parley release that upgraded it, or restore a backup taken before that upgrade",
-			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), len(list))
+			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), latestVersion(list))
 	}
 	for i, a := range applied {
 		if a.Version != list[i].version || a.Name != list[i].name {
 			return fmt.Errorf("the database recorded migration %d %q where this program has %d %q: it was migrated by a different build", a.Version, a.Name, list[i].version, list[i].name)
 		}
 	}
-	for _, m := range list[len(applied):] {
-		if err := applyMigration(db, dialect, m, log); err != nil {
+	for i := len(applied); i < len(list); i++ {
+		if err := applyMigration(db, dialect, list[i], latestVersion(list[:i]), log); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// latestVersion is the version of the last step of list, 0 for none.
+func latestVersion(list []migration) int {
+	if len(list) == 0 {
+		return 0
+	}
+	return list[len(list)-1].version
 }
 
 // appliedMigrations reads migrationsTable, creating it first if needed. A database without
@@ -271,8 +281,9 @@ func baselineSchema(tx *gorm.DB, dialect string, baseline migration) (dbSchema, 
 	return describeSchema(mem, dialect)
 }
 
-// applyMigration runs one step and records it, in one transaction, and logs it.
-func applyMigration(db *gorm.DB, dialect string, m migration, log *slog.Logger) error {
+// applyMigration runs one step and records it, in one transaction, and logs it; prev is the
+// version the database is at before it.
+func applyMigration(db *gorm.DB, dialect string, m migration, prev int, log *slog.Logger) error {
 	start := time.Now()
 	fkOff := m.foreignKeysOff && dialect == DialectSQLite
 	if fkOff {
@@ -305,7 +316,7 @@ func applyMigration(db *gorm.DB, dialect string, m migration, log *slog.Logger) 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w", m.version, m.name, m.version-1, err)
+		return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w", m.version, m.name, prev, err)
 	}
 	log.Info("store: schema migrated", "version", m.version, "name", m.name, "took", time.Since(start).Round(time.Millisecond))
 	return nil
