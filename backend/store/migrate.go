@@ -23,7 +23,8 @@ var ErrSchemaTooNew = errors.New("store: database schema is newer than this prog
 
 // migration is one step of the schema's history (the list is in migrations.go).
 type migration struct {
-	// version numbers the steps 1, 2, 3, … in the order they are applied.
+	// version numbers the steps in the order they are applied, from 1 upwards. Numbers are
+	// handed out to changes made side by side, so the list of one build may skip some.
 	version int
 	// name says what the step does; it is recorded with the version, and a database that
 	// recorded another name for a version is refused (it was migrated by a diverging build).
@@ -139,10 +140,12 @@ func (s *Store) migrate(ctx context.Context) error {
 // runMigrations applies the steps of list that db has not recorded yet, in order, each in
 // its own transaction together with its row in migrationsTable.
 func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logger) error {
+	prev := 0
 	for i, m := range list {
-		if m.version != i+1 || m.name == "" || m.up == nil {
-			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions count 1, 2, 3, … and each has a name and an up step", i, m.version, m.name)
+		if m.version <= prev || m.name == "" || m.up == nil {
+			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions increase from 1 and each has a name and an up step", i, m.version, m.name)
 		}
+		prev = m.version
 	}
 	applied, err := appliedMigrations(db, dialect, list, log)
 	if err != nil {
@@ -151,7 +154,7 @@ func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logg
 	if n := len(applied); n > len(list) {
 		last := applied[n-1]
 		return fmt.Errorf("%w: the database is at version %d (%q, applied %s) but this program knows versions up to %d; run the Parley release that upgraded it, or restore a backup taken before that upgrade",
-			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), len(list))
+			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), list[len(list)-1].version)
 	}
 	for i, a := range applied {
 		if a.Version != list[i].version || a.Name != list[i].name {
@@ -305,7 +308,7 @@ func applyMigration(db *gorm.DB, dialect string, m migration, log *slog.Logger) 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w", m.version, m.name, m.version-1, err)
+		return fmt.Errorf("migration %d (%s) failed, the database stays at the version before it: %w", m.version, m.name, err)
 	}
 	log.Info("store: schema migrated", "version", m.version, "name", m.name, "took", time.Since(start).Round(time.Millisecond))
 	return nil
