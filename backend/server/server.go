@@ -33,6 +33,7 @@ import (
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -64,6 +65,8 @@ type Server struct {
 	webhooks webhookPart
 	// retention deletes expired data (retention.go).
 	retention retentionPart
+	// tyntec carries WhatsApp chats (tyntec.go).
+	tyntec tyntecPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -117,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
-		Presence: cfg.Presence,
+		Presence: cfg.Presence, AgentLineCheck: tyntec.Guard(st, nil),
 	})
 	if err != nil {
 		s.settings.Close()
@@ -127,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.setupMail()
 	s.setupWebhooks()
+	s.setupTynTec()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -141,6 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.startMail()
 	s.startWebhooks()
+	s.startTynTec()
 	s.startRetention()
 	return s, nil
 }
@@ -228,6 +233,7 @@ func (s *Server) routes() *fiber.App {
 		Retention: s.retentionStats,
 	})))
 	attach.Register(app, s.store, s.log)
+	s.tyntec.bridge.Register(app)
 	s.mountWhosOnFiles(app)
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
@@ -401,6 +407,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	s.stopTynTec()
 	s.chats.Close()
 	s.settings.Close()
 	s.stopMail()
