@@ -451,4 +451,5 @@ var de = map[string]string{
 	"Your past and open chats":                                              "Ihre vergangenen und offenen Chats",
 	"internal":                                                              "intern",
 	"{0} or lower":                                                          "{0} oder niedriger",
+	"The customer last wrote on WhatsApp more than 24 hours ago, so free text cannot reach them. Send an approved template instead: /template name parameter | parameter": "Der Kunde hat vor mehr als 24 Stunden zuletzt auf WhatsApp geschrieben, daher erreicht ihn kein freier Text. Senden Sie stattdessen eine freigegebene Vorlage: /template Name Parameter | Parameter",
 }

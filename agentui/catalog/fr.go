@@ -451,4 +451,5 @@ var fr = map[string]string{
 	"Your past and open chats":                                              "Vos chats passés et en cours",
 	"internal":                                                              "interne",
 	"{0} or lower":                                                          "{0} ou moins",
+	"The customer last wrote on WhatsApp more than 24 hours ago, so free text cannot reach them. Send an approved template instead: /template name parameter | parameter": "Le client a écrit sur WhatsApp pour la dernière fois il y a plus de 24 heures : un texte libre ne lui parviendra pas. Envoyez plutôt un modèle approuvé : /template nom paramètre | paramètre",
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -464,5 +465,19 @@ func TestOfferAnnouncement(t *testing.T) {
 	}
 	if got := d.OfferAnnouncement(); got != "Chat request from Vera" {
 		t.Fatalf("announcement after answering the newer request = %q", got)
+	}
+}
+
+// TestWindowClosedExplainedInTheAgentsLanguage: a line refused by WhatsApp's 24-hour rule
+// says why and what to do instead, in the agent's language, not the server's English.
+func TestWindowClosedExplainedInTheAgentsLanguage(t *testing.T) {
+	d := newDesk()
+	d.Msg = catalog.For("de")
+	d.Apply(ready(summary("a", 0)), t0)
+	cmd, _ := d.Send("a", "Sorry for the wait", t0)
+	d.Apply(protocol.Event{ID: cmd.ID, Body: &protocol.Error{Code: protocol.CodeWindowClosed, Message: "the customer last wrote more than 24 hours ago"}}, t0)
+	l := d.Chat("a").Lines[0]
+	if !l.Failed || !strings.Contains(l.Error, "24 Stunden") || !strings.Contains(l.Error, "/template") {
+		t.Fatalf("line = %+v", l)
 	}
 }

@@ -292,6 +292,30 @@ func scenarios() []scenario {
 			}), status: 422,
 			want: []string{"Enter a name", "is not like 09:00-17:00", "E.164", "is not a site origin", "Skill names are lower-case", "The warning must come before",
 				`value="9-17"`, `value="Typed &lt;title&gt;"`, `aria-invalid="true"`, "WhatsApp needs the TynTec API key"}},
+		// WhatsApp: the approved templates are saved, the webhook URL with the connector's
+		// secret is shown once WhatsApp is on, and a template line that is not "name language"
+		// is refused next to its field with nothing saved.
+		{name: "connector whatsapp templates saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("whatsapp_enabled", "on")
+				v.Set("whatsapp_api_key", "key-1")
+				v.Set("whatsapp_number", "+4930123456")
+				v.Set("whatsapp_templates", "order_update de\r\nwelcome_back en_US")
+			}), status: 303, want: []string{"/admin/connectors/{conn}?saved=1"},
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				if c.WhatsAppTemplates != "order_update de\nwelcome_back en_US" || c.WhatsAppSecret == "" {
+					t.Fatalf("templates %q secret %q", c.WhatsAppTemplates, c.WhatsAppSecret)
+				}
+			}},
+		{name: "connector whatsapp webhook shown", as: "admin", method: "GET", path: "/admin/connectors/{conn}", status: 200,
+			want: []string{`id="tyntec-webhook"`, "/tyntec/", "welcome_back en_US"}},
+		{name: "connector whatsapp templates validated", as: "admin", method: "POST", path: "/admin/connectors/{conn}",
+			form: connectorForm(func(v url.Values) {
+				v.Set("group_id", "{group}")
+				v.Set("whatsapp_templates", "order update in German")
+			}), status: 422, want: []string{"Write one template a line", "order update in German"}},
 		// Waiting messages: saved on update and on create; out of order or negative is refused
 		// next to the field, with what was typed kept and nothing saved.
 		{name: "connector waiting messages saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleychat/parley/backend/origin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/tyntec"
 )
 
 // e164RE is an international phone number: +, country code, up to 15 digits.
@@ -37,6 +38,9 @@ type connectorData struct {
 	Conn      store.Connector
 	Groups    []store.ACDGroup
 	HasAPIKey bool
+	// WebhookURL is where TynTec is to send the connector's WhatsApp messages and status
+	// reports; "" until WhatsApp was switched on.
+	WebhookURL string
 }
 
 func (h *handlers) connectors(c *fiber.Ctx) error {
@@ -117,6 +121,7 @@ func connectorForm(conn store.Connector) *Form {
 	f.SetBool("visitor_presence", conn.VisitorPresence)
 	f.SetBool("whatsapp_enabled", conn.WhatsAppEnabled)
 	f.Set("whatsapp_number", conn.WhatsAppNumber)
+	f.Set("whatsapp_templates", conn.WhatsAppTemplates)
 	return f
 }
 
@@ -131,7 +136,11 @@ func (h *handlers) connectorPage(c *fiber.Ctx, status int, conn store.Connector,
 	}
 	p := h.page(c, title, "connectors")
 	p.Back, p.BackLabel = "/admin/connectors", "Connectors"
-	return render(c, status, connectorPage(p, connectorData{Conn: conn, Groups: groups, HasAPIKey: conn.WhatsAppAPIKey != ""}, f))
+	d := connectorData{Conn: conn, Groups: groups, HasAPIKey: conn.WhatsAppAPIKey != ""}
+	if conn.WhatsAppSecret != "" && conn.Hash != "" {
+		d.WebhookURL = tyntec.WebhookURL(c.BaseURL(), conn)
+	}
+	return render(c, status, connectorPage(p, d, f))
 }
 
 func (h *handlers) connectorNew(c *fiber.Ctx) error {
@@ -283,6 +292,10 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		if conn.WhatsAppAPIKey == "" {
 			f.Errors["whatsapp_api_key"] = "WhatsApp needs the TynTec API key."
 		}
+	}
+	conn.WhatsAppTemplates = strings.TrimSpace(strings.ReplaceAll(f.Get("whatsapp_templates"), "\r\n", "\n"))
+	if _, err := tyntec.ParseTemplates(conn.WhatsAppTemplates); err != nil {
+		f.Errors["whatsapp_templates"] = "Write one template a line: its name and the language WhatsApp approved it in, e.g. \"order_update de\"."
 	}
 }
 

@@ -48,8 +48,14 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 	case *protocol.Resume:
 		ss.agentResume(ctx, cmd, b)
 	case *protocol.Send:
+		if !b.Internal && !ss.lineAllowed(ctx, cmd, b.Text, false) {
+			return
+		}
 		ss.post(ctx, cmd, b.Text, b.HideLocal, nil)
 	case *protocol.FileSend:
+		if !ss.lineAllowed(ctx, cmd, b.Name, true) {
+			return
+		}
 		ss.sendFile(ctx, cmd, b)
 	case *protocol.FieldAsk:
 		ss.askField(cmd, uid, b)
@@ -111,6 +117,20 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 }
 
 // agentConnect authenticates an agent connection and sends what the app needs to start.
+// lineAllowed runs the service's AgentLineCheck on an agent's line to the visitor and
+// answers the command with its refusal.
+func (ss *Session) lineAllowed(ctx context.Context, cmd protocol.Command, text string, file bool) bool {
+	check := ss.s.cfg.AgentLineCheck
+	if check == nil || !ss.follows(cmd.Chat) {
+		return true // a chat the agent is not in is refused by the command itself
+	}
+	if err := check(ctx, cmd.Chat, text, file); err != nil {
+		ss.reply(cmd.ID, nil, err)
+		return false
+	}
+	return true
+}
+
 func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.AgentConnect) {
 	s, c := ss.s, ss.c
 	ss.mu.Lock()

@@ -88,6 +88,10 @@ type Config struct {
 	// Push notifies agents whose app is closed of offers and visitor messages; nil sends
 	// no pushes.
 	Push Pusher
+	// AgentLineCheck, when set, checks an agent's line to the visitor (a message or a file,
+	// not an internal note) before it is written; an error, a *protocol.Error, refuses it.
+	// Channels with rules of their own use it (WhatsApp's 24-hour rule, package tyntec).
+	AgentLineCheck func(ctx context.Context, chatID, text string, file bool) error
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger

@@ -92,6 +92,14 @@ type Config struct {
 	// counts as gone (MiCC's 60 s, the default). Tests shorten it to see a client go without
 	// waiting a minute; zero means the default.
 	MiCCGoneAfter time.Duration
+	// TynTecURL is the root of TynTec's API that WhatsApp messages go to and media come from
+	// (PARLEY_TYNTEC_URL; default https://api.tyntec.com). Tests point it at a local stand-in.
+	TynTecURL string
+	// PublicURL is the address customers and services reach this server at, e.g.
+	// https://chat.example.com (PARLEY_PUBLIC_URL): the admin pages show connectors' TynTec
+	// webhook URLs under it, and agents' files go to WhatsApp as links under it. Unset,
+	// WhatsApp takes no files from agents.
+	PublicURL string
 	// ConnectTimeout is how long a new connection may take to say who it is (its connect
 	// command) before it is closed (PARLEY_CONNECT_TIMEOUT; default 10s).
 	ConnectTimeout time.Duration
@@ -198,6 +206,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	whole("PARLEY_AGENT_CONNECTS_PER_MINUTE", &c.AgentConnectsPerMinute)
 	str("PARLEY_PPROF_ADDR", &c.PprofAddr)
 	str("PARLEY_MICC_ADDR", &c.MiCCAddr)
+	str("PARLEY_TYNTEC_URL", &c.TynTecURL)
+	str("PARLEY_PUBLIC_URL", &c.PublicURL)
 	dur("PARLEY_CONNECT_TIMEOUT", &c.ConnectTimeout)
 	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
 	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
@@ -299,6 +309,11 @@ func (c Config) Validate() error {
 	if c.GeoIPDB != "" {
 		if st, err := os.Stat(c.GeoIPDB); err != nil || st.IsDir() {
 			errs = append(errs, fmt.Errorf("GeoIP database %q is not a readable file (PARLEY_GEOIP_DB names a MaxMind .mmdb file)", c.GeoIPDB))
+		}
+	}
+	for name, v := range map[string]string{"PARLEY_TYNTEC_URL": c.TynTecURL, "PARLEY_PUBLIC_URL": c.PublicURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "") {
+			errs = append(errs, fmt.Errorf("%s %q is not an http or https URL like https://chat.example.com", name, v))
 		}
 	}
 	if c.MiCCGoneAfter < 0 {

@@ -33,6 +33,7 @@ import (
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -66,6 +67,8 @@ type Server struct {
 	retention retentionPart
 	// push sends Web Push notifications to agents whose app is closed (push.go).
 	push pushPart
+	// tyntec carries WhatsApp chats (tyntec.go).
+	tyntec tyntecPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -128,7 +131,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
-		Presence: cfg.Presence, Push: pusher,
+		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil),
 	})
 	if err != nil {
 		s.settings.Close()
@@ -138,6 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.setupMail()
 	s.setupWebhooks()
+	s.setupTynTec()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -152,6 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.startMail()
 	s.startWebhooks()
+	s.startTynTec()
 	s.startRetention()
 	s.startPush()
 	return s, nil
@@ -240,6 +245,7 @@ func (s *Server) routes() *fiber.App {
 		Retention: s.retentionStats,
 	})))
 	attach.Register(app, s.store, s.log)
+	s.tyntec.bridge.Register(app)
 	s.mountWhosOnFiles(app)
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
@@ -413,6 +419,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	s.stopTynTec()
 	s.chats.Close()
 	s.settings.Close()
 	s.stopMail()

@@ -195,6 +195,9 @@ func prepareConnector(c Connector) (Connector, error) {
 			return c, invalid("skill %d: negative minimum or timeout", i+1)
 		}
 	}
+	if c.WhatsAppEnabled && c.WhatsAppSecret == "" {
+		c.WhatsAppSecret = token.New(24)
+	}
 	return c, nil
 }
 

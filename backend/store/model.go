@@ -89,6 +89,12 @@ type Connector struct {
 	WhatsAppEnabled bool
 	WhatsAppAPIKey  string // TynTec API key
 	WhatsAppNumber  string // E.164
+	// WhatsAppSecret authenticates TynTec's webhook calls: it is part of the URL TynTec is
+	// given (package tyntec). The store makes one when WhatsApp is switched on without one.
+	WhatsAppSecret string
+	// WhatsAppTemplates lists the approved templates agents may send when the 24-hour window
+	// is closed, one a line: "name language" (package tyntec parses them).
+	WhatsAppTemplates string
 
 	// VisitorPresence lets the loader report the visitors on the site, whom agents then see and
 	// invite into a chat (proactive chats). Off by default: it opens a socket per page view.

@@ -77,6 +77,8 @@ type connectorRow struct {
 	WhatsAppEnabled           bool   `gorm:"column:whatsapp_enabled"`
 	WhatsAppAPIKey            string `gorm:"column:whatsapp_api_key"`
 	WhatsAppNumber            string `gorm:"column:whatsapp_number"`
+	WhatsAppSecret            string `gorm:"column:whatsapp_secret"`
+	WhatsAppTemplates         string `gorm:"column:whatsapp_templates"`
 	VisitorPresence           bool
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
@@ -228,6 +230,7 @@ var allRows = []any{
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 	&fileRow{}, &miccServiceRow{}, &connectorImageRow{}, &mailSettingsRow{}, &outboxRow{}, &outboxAttachmentRow{},
 	&tagRow{}, &outcomeRow{}, &chatTagRow{}, &reportSettingsRow{}, &webhookEndpointRow{}, &webhookDeliveryRow{},
+	&whatsappChatRow{}, &whatsappOutRow{}, &whatsappInboundRow{},
 }
 
 // ---- conversions ----
@@ -346,6 +349,7 @@ func connectorToRow(c Connector) (connectorRow, error) {
 		ReconnectWindowSec: seconds(c.ReconnectWindow),
 		Waiting1Sec:        seconds(c.Waiting1), Waiting2Sec: seconds(c.Waiting2), WaitingFinalSec: seconds(c.WaitingFinal),
 		WhatsAppEnabled: c.WhatsAppEnabled, WhatsAppAPIKey: c.WhatsAppAPIKey, WhatsAppNumber: c.WhatsAppNumber,
+		WhatsAppSecret: c.WhatsAppSecret, WhatsAppTemplates: c.WhatsAppTemplates,
 		VisitorPresence: c.VisitorPresence,
 		CreatedAt:       normTime(c.CreatedAt), UpdatedAt: normTime(c.UpdatedAt),
 	}, nil
@@ -362,6 +366,7 @@ func (r connectorRow) domain() (Connector, error) {
 		ReconnectWindow: duration(r.ReconnectWindowSec),
 		Waiting1:        duration(r.Waiting1Sec), Waiting2: duration(r.Waiting2Sec), WaitingFinal: duration(r.WaitingFinalSec),
 		WhatsAppEnabled: r.WhatsAppEnabled, WhatsAppAPIKey: r.WhatsAppAPIKey, WhatsAppNumber: r.WhatsAppNumber,
+		WhatsAppSecret: r.WhatsAppSecret, WhatsAppTemplates: r.WhatsAppTemplates,
 		VisitorPresence: r.VisitorPresence,
 		CreatedAt:       normTime(r.CreatedAt), UpdatedAt: normTime(r.UpdatedAt),
 	}

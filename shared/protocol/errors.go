@@ -39,6 +39,10 @@ const (
 	CodeBusy Code = "busy"
 	// CodeInternal: the server failed; the command may be retried with the same id.
 	CodeInternal Code = "internal"
+	// CodeWindowClosed: the chat's channel takes no free text from agents now (WhatsApp's
+	// 24-hour rule: the customer last wrote more than 24 hours ago); an approved template
+	// may be sent instead.
+	CodeWindowClosed Code = "window_closed"
 )
 
 // Error is the body of an "error" event and the error type returned by the decoders. ID names

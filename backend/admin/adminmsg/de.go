@@ -562,4 +562,8 @@ var de = map[string]string{
 	"{0} · Parley admin": "{0} · Parley-Verwaltung",
 	"— none —":           "— keine —",
 	"— top level —":      "— oberste Ebene —",
+	"Approved templates": "Freigegebene Vorlagen",
+	"One a line: the template's name and the language WhatsApp approved it in, e.g. order_update de. When the customer last wrote more than 24 hours ago, agents can only send these: /template name parameter | parameter": "Eine pro Zeile: der Name der Vorlage und die Sprache, in der WhatsApp sie freigegeben hat, z. B. order_update de. Hat der Kunde vor mehr als 24 Stunden zuletzt geschrieben, können Agenten nur diese senden: /template Name Parameter | Parameter",
+	"TynTec webhook URL, for inbound messages and status reports (keep it secret):":                           "TynTec-Webhook-URL für eingehende Nachrichten und Statusmeldungen (geheim halten):",
+	"Write one template a line: its name and the language WhatsApp approved it in, e.g. \"order_update de\".": "Schreiben Sie eine Vorlage pro Zeile: ihren Namen und die Sprache, in der WhatsApp sie freigegeben hat, z. B. „order_update de“.",
 }

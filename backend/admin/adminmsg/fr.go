@@ -562,4 +562,8 @@ var fr = map[string]string{
 	"{0} · Parley admin": "{0} · Administration Parley",
 	"— none —":           "— aucun —",
 	"— top level —":      "— premier niveau —",
+	"Approved templates": "Modèles approuvés",
+	"One a line: the template's name and the language WhatsApp approved it in, e.g. order_update de. When the customer last wrote more than 24 hours ago, agents can only send these: /template name parameter | parameter": "Un par ligne : le nom du modèle et la langue dans laquelle WhatsApp l'a approuvé, p. ex. order_update fr. Si le client a écrit pour la dernière fois il y a plus de 24 heures, les agents ne peuvent envoyer que ceux-ci : /template nom paramètre | paramètre",
+	"TynTec webhook URL, for inbound messages and status reports (keep it secret):":                           "URL du webhook TynTec, pour les messages entrants et les rapports d'état (à garder secrète) :",
+	"Write one template a line: its name and the language WhatsApp approved it in, e.g. \"order_update de\".": "Écrivez un modèle par ligne : son nom et la langue dans laquelle WhatsApp l'a approuvé, p. ex. « order_update fr ».",
 }

@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/tyntec"
+)
+
+// tyntecPart carries WhatsApp chats through TynTec: the webhook bridge and the outbox worker,
+// woken by every committed chat event (the lines they wrote to the outbox).
+type tyntecPart struct {
+	bridge *tyntec.Bridge
+	worker *tyntec.Worker
+	stop   context.CancelFunc
+	done   chan struct{}
+	unsub  func()
+}
+
+// setupTynTec builds the bridge and the worker; startTynTec runs the worker.
+func (s *Server) setupTynTec() {
+	client := tyntec.NewClient(s.cfg.TynTecURL)
+	s.tyntec.bridge = tyntec.NewBridge(tyntec.Options{Store: s.store, Chats: s.chats, Client: client, Logger: s.log})
+	s.tyntec.worker = tyntec.NewWorker(tyntec.WorkerOptions{Store: s.store, Client: client, PublicURL: s.cfg.PublicURL, Logger: s.log})
+}
+
+// startTynTec runs the worker until stopTynTec: lines left pending by an earlier run (a
+// crash, a kill) are sent from the start.
+func (s *Server) startTynTec() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.tyntec.stop, s.tyntec.done = cancel, make(chan struct{})
+	s.tyntec.unsub = s.bus.SubscribeChats(func(changes.ChatEvent) { s.tyntec.worker.Wake() })
+	go func() {
+		defer close(s.tyntec.done)
+		s.tyntec.worker.Run(ctx)
+	}()
+}
+
+// stopTynTec ends the customers' connections and stops the worker; an attempt it interrupts
+// is tried again after the next start.
+func (s *Server) stopTynTec() {
+	if s.tyntec.stop == nil {
+		return
+	}
+	s.tyntec.bridge.Close()
+	s.tyntec.unsub()
+	s.tyntec.stop()
+	<-s.tyntec.done
+}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestWhatsApp runs the WhatsApp store on both databases: agent lines of WhatsApp chats reach
+// the outbox in their own commit (and only those), inbound ids are applied once, claims are
+// exclusive, and delivery states only move forward.
+func TestWhatsApp(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "Acme")
+			conn := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Shop", WhatsAppEnabled: true,
+				WhatsAppAPIKey: "key", WhatsAppNumber: "+4930123456", WhatsAppTemplates: "order_update de"}))
+			if len(conn.WhatsAppSecret) < 20 || conn.WhatsAppTemplates != "order_update de" {
+				t.Fatalf("switching WhatsApp on made no webhook secret or lost the templates: %+v", conn)
+			}
+			wa := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+			web := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+			if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: wa.ID, TenantID: ten.ID, ConnectorID: conn.ID, Phone: "+491701234567"}); err != nil {
+				t.Fatal(err)
+			}
+			wantErr(t, s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: web.ID}), ErrInvalid)
+
+			line := func(chat, role string, internal bool, text string) Write {
+				data, _ := json.Marshal(map[string]any{"role": role, "text": text, "internal": internal})
+				return Write{Event: &Event{ChatID: chat, Type: "message", Data: data, AgentsOnly: internal}}
+			}
+			if err := s.Commit(ctx, line(wa.ID, "visitor", false, "hello"), line(wa.ID, "agent", false, "hi there"),
+				line(wa.ID, "agent", true, "a whisper"), line(web.ID, "agent", false, "web line")); err != nil {
+				t.Fatal(err)
+			}
+			due := must[[]WhatsAppOut](t)(s.DueWhatsApp(ctx, time.Now().Add(time.Second), 10))
+			if len(due) != 1 || due[0].ChatID != wa.ID || due[0].Phone != "+491701234567" || due[0].State != WhatsAppPending {
+				t.Fatalf("due = %+v, want only the agent's public line of the WhatsApp chat", due)
+			}
+			if at, ok, err := s.NextWhatsAppDue(ctx); err != nil || !ok || at.After(time.Now()) {
+				t.Fatalf("NextWhatsAppDue = %v %v %v", at, ok, err)
+			}
+			claimed, ok, err := s.ClaimWhatsApp(ctx, due[0], time.Now().Add(time.Minute))
+			if err != nil || !ok || string(claimed.Body) == "" || claimed.Attempts != 1 {
+				t.Fatalf("claim = %+v %v %v", claimed, ok, err)
+			}
+			if _, again, err := s.ClaimWhatsApp(ctx, due[0], time.Now().Add(time.Minute)); err != nil || again {
+				t.Fatalf("a second claim of the same attempt succeeded: %v %v", again, err)
+			}
+			var body struct{ Text string }
+			if err := json.Unmarshal(claimed.Body, &body); err != nil || body.Text != "hi there" {
+				t.Fatalf("body = %s", claimed.Body)
+			}
+			if err := s.WhatsAppAttempted(ctx, claimed.ID, time.Now(), WhatsAppAttempt{MessageID: "m-1"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range []struct {
+				status  string
+				changed bool
+				want    string
+			}{{WhatsAppDelivered, true, WhatsAppDelivered}, {WhatsAppRead, true, WhatsAppRead}, {WhatsAppDelivered, false, WhatsAppRead}} {
+				l, changed, err := s.WhatsAppStatus(ctx, conn.ID, "m-1", st.status)
+				if err != nil || changed != st.changed || l.Status != st.want || l.ChatID != wa.ID {
+					t.Fatalf("status %s: %+v changed=%v err=%v", st.status, l, changed, err)
+				}
+			}
+			if _, _, err := s.WhatsAppStatus(ctx, conn.ID, "unknown", WhatsAppRead); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("status of an unknown message: %v", err)
+			}
+			if _, _, err := s.WhatsAppStatus(ctx, conn.ID, "m-1", "bogus\x00"); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("bogus status: %v", err)
+			}
+			lines := must[[]WhatsAppOut](t)(s.WhatsAppLines(ctx, wa.ID))
+			if len(lines) != 1 || lines[0].State != WhatsAppSent || lines[0].Status != WhatsAppRead || lines[0].SentAt == nil {
+				t.Fatalf("lines = %+v", lines)
+			}
+
+			for i, want := range []bool{true, false} {
+				if fresh, err := s.FirstWhatsAppInbound(ctx, conn.ID, "in-1"); err != nil || fresh != want {
+					t.Fatalf("inbound %d: fresh=%v err=%v", i, fresh, err)
+				}
+			}
+			if err := s.ForgetWhatsAppInbound(ctx, conn.ID, "in-1"); err != nil {
+				t.Fatal(err)
+			}
+			if fresh, _ := s.FirstWhatsAppInbound(ctx, conn.ID, "in-1"); !fresh {
+				t.Fatal("a forgotten inbound id is not new again")
+			}
+
+			later := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+			if err := s.WhatsAppCustomerWrote(ctx, wa.ID, later); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.WhatsAppCustomerWrote(ctx, wa.ID, later.Add(-2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			got := must[WhatsAppChat](t)(s.LatestWhatsAppChat(ctx, conn.ID, "+491701234567"))
+			if got.ChatID != wa.ID || !got.LastInbound.Equal(later) {
+				t.Fatalf("latest = %+v, want last inbound %v (never moved back)", got, later)
+			}
+			if _, err := s.WhatsAppChat(ctx, web.ID); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("web chat as WhatsApp: %v", err)
+			}
+		})
+	}
+}

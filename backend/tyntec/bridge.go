@@ -1,0 +1,335 @@
+package tyntec
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/attach"
+	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/token"
+	"github.com/parleychat/parley/shared/filename"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Store is what the bridge reads and writes itself.
+type Store interface {
+	ConnectorByHash(ctx context.Context, hash string) (store.Connector, error)
+	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
+	CreateFile(ctx context.Context, f store.File) (store.File, error)
+	CreateWhatsAppChat(ctx context.Context, c store.WhatsAppChat) error
+	WhatsAppCustomerWrote(ctx context.Context, chatID string, at time.Time) error
+	FirstWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) (bool, error)
+	ForgetWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) error
+	WhatsAppStatus(ctx context.Context, connectorID int64, messageID, status string) (store.WhatsAppOut, bool, error)
+}
+
+// Options wire the bridge.
+type Options struct {
+	Store  Store
+	Chats  *chat.Service
+	Client *Client
+	Logger *slog.Logger
+	// Now is the clock (time.Now unless a test gives another).
+	Now func() time.Time
+	// OnStatus hears of a line whose delivery state changed.
+	OnStatus func(store.WhatsAppOut)
+}
+
+// Bridge takes TynTec's webhook calls into chats.
+type Bridge struct {
+	o Options
+
+	mu    sync.Mutex
+	convs map[string]*waConn // by connector id and number
+	// opening serialises the messages of one number, so that two arriving at once open one chat.
+	opening map[string]*sync.Mutex
+}
+
+// NewBridge builds the bridge; mount it with Register.
+func NewBridge(o Options) *Bridge {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Bridge{o: o, convs: map[string]*waConn{}, opening: map[string]*sync.Mutex{}}
+}
+
+// WebhookPath is where TynTec calls a connector: the connector's hash and its secret.
+const WebhookPath = "/tyntec/:hash/:secret"
+
+// WebhookURL is the webhook URL of a connector on a server reached at base.
+func WebhookURL(base string, c store.Connector) string {
+	return strings.TrimRight(base, "/") + "/tyntec/" + c.Hash + "/" + c.WhatsAppSecret
+}
+
+// Register mounts the webhook.
+func (b *Bridge) Register(r fiber.Router) { r.Post(WebhookPath, b.handle) }
+
+// Close ends every WhatsApp customer's connection (at shutdown); their chats carry on after
+// a restart when the customer writes again.
+func (b *Bridge) Close() {
+	b.mu.Lock()
+	convs := make([]*waConn, 0, len(b.convs))
+	for _, c := range b.convs {
+		convs = append(convs, c)
+	}
+	b.mu.Unlock()
+	for _, c := range convs {
+		c.Close(protocol.CloseShutdown, "server stopping")
+	}
+}
+
+// callTimeout bounds the work of one webhook call.
+const callTimeout = 20 * time.Second
+
+func (b *Bridge) handle(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), callTimeout)
+	defer cancel()
+	conn, err := b.o.Store.ConnectorByHash(ctx, strings.Clone(c.Params("hash")))
+	if errors.Is(err, store.ErrNotFound) {
+		return c.Status(fiber.StatusNotFound).SendString("no such webhook")
+	}
+	if err != nil {
+		return err
+	}
+	if !conn.WhatsAppEnabled || conn.WhatsAppSecret == "" ||
+		subtle.ConstantTimeCompare([]byte(c.Params("secret")), []byte(conn.WhatsAppSecret)) != 1 {
+		return c.Status(fiber.StatusNotFound).SendString("no such webhook")
+	}
+	e, err := ParseEvent(c.Body())
+	if err != nil {
+		return c.Status(fiber.StatusBadRequest).SendString(err.Error())
+	}
+	if e.Event != EventMoMessage {
+		return b.status(ctx, c, conn, e)
+	}
+	fresh, err := b.o.Store.FirstWhatsAppInbound(ctx, conn.ID, e.MessageID)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return c.SendStatus(fiber.StatusOK) // a retry of a message already applied
+	}
+	if err := b.apply(ctx, conn, e); err != nil {
+		// Forget the id, so that TynTec's retry applies the message.
+		if ferr := b.o.Store.ForgetWhatsAppInbound(context.WithoutCancel(ctx), conn.ID, e.MessageID); ferr != nil {
+			b.o.Logger.Error("tyntec: forget inbound id", "err", ferr)
+		}
+		b.o.Logger.Warn("tyntec: inbound message not applied; TynTec will retry", "connector", conn.ID, "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("the message could not be applied; retry")
+	}
+	return c.SendStatus(fiber.StatusOK)
+}
+
+// status applies a status report.
+func (b *Bridge) status(ctx context.Context, c *fiber.Ctx, conn store.Connector, e Event) error {
+	state, ok := Status(e)
+	if !ok {
+		return c.SendStatus(fiber.StatusOK)
+	}
+	line, changed, err := b.o.Store.WhatsAppStatus(ctx, conn.ID, e.MessageID, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return c.SendStatus(fiber.StatusOK) // not a message Parley sent (or one deleted since)
+	}
+	if err != nil {
+		return err
+	}
+	if changed && b.o.OnStatus != nil {
+		b.o.OnStatus(line)
+	}
+	return c.SendStatus(fiber.StatusOK)
+}
+
+// apply writes a customer's message into their chat, opening one when they have none.
+func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) error {
+	phone, _ := Phone(e.From)
+	key := fmt.Sprint(conn.ID, "/", phone)
+	b.mu.Lock()
+	lock := b.opening[key]
+	if lock == nil {
+		lock = &sync.Mutex{}
+		b.opening[key] = lock
+	}
+	b.mu.Unlock()
+	lock.Lock()
+	defer lock.Unlock()
+	// When the customer wrote: TynTec's timestamp, never in the future.
+	at := e.Timestamp
+	if at.IsZero() || at.After(b.o.Now()) {
+		at = b.o.Now()
+	}
+	p, err := b.conv(ctx, conn, key, phone, e, at)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	chatID := p.chatID
+	p.mu.Unlock()
+	for _, l := range Lines(*e.Content) {
+		if l.Media != nil {
+			if err := b.media(ctx, conn, p, chatID, l.Media); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, part := range chunks(l.Text, store.MaxMessageRunes) {
+			if _, err := p.call(ctx, chatID, &protocol.Send{Text: part}); err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
+		}
+	}
+	return b.o.Store.WhatsAppCustomerWrote(ctx, chatID, at)
+}
+
+// conv returns the customer's live connection, opening a chat for them when they have none.
+func (b *Bridge) conv(ctx context.Context, conn store.Connector, key, phone string, e Event, at time.Time) (*waConn, error) {
+	b.mu.Lock()
+	p := b.convs[key]
+	b.mu.Unlock()
+	if p != nil {
+		select {
+		case <-p.done:
+		default:
+			return p, nil
+		}
+	}
+	origin := ""
+	if len(conn.AllowedOrigins) > 0 {
+		origin = conn.AllowedOrigins[0]
+	}
+	p = newConn("whatsapp-"+token.New(8), origin, nil)
+	p.onClosed = func() {
+		b.mu.Lock()
+		if b.convs[key] == p {
+			delete(b.convs, key)
+		}
+		b.mu.Unlock()
+	}
+	p.session = b.o.Chats.OpenVisitor(p)
+	ev, err := p.call(ctx, "", &protocol.VisitorConnect{Connector: conn.Hash, VisitorID: "whatsapp:" + phone, UserAgent: p.UserAgent()})
+	if err != nil {
+		p.Close(protocol.CloseShutdown, "connect failed")
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if connected, _ := ev.Body.(*protocol.Connected); connected == nil || !connected.Open {
+		p.Close(protocol.CloseShutdown, "closed")
+		return nil, errors.New("the connector takes no chats now")
+	}
+	name := phone
+	if e.WhatsApp != nil && strings.TrimSpace(e.WhatsApp.SenderName) != "" {
+		name = truncate(strings.TrimSpace(e.WhatsApp.SenderName), 100)
+	}
+	ack, err := p.call(ctx, "", &protocol.ChatRequest{Name: name, Phone: phone, UData: map[string]string{"Channel": "WhatsApp"}})
+	if err != nil {
+		p.Close(protocol.CloseShutdown, "request failed")
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	a, _ := ack.Body.(*protocol.Ack)
+	if a == nil || a.Chat == "" {
+		p.Close(protocol.CloseShutdown, "request failed")
+		return nil, errors.New("chat.request acked without a chat")
+	}
+	p.mu.Lock()
+	p.chatID = a.Chat
+	p.mu.Unlock()
+	if err := b.o.Store.CreateWhatsAppChat(ctx, store.WhatsAppChat{ChatID: a.Chat, TenantID: conn.TenantID, ConnectorID: conn.ID, Phone: phone,
+		LastInbound: at}); err != nil {
+		p.Close(protocol.CloseShutdown, "not recorded")
+		return nil, err
+	}
+	b.mu.Lock()
+	b.convs[key] = p
+	b.mu.Unlock()
+	b.o.Logger.Info("tyntec: WhatsApp chat opened", "connector", conn.ID, "chat", a.Chat)
+	return p, nil
+}
+
+// media fetches a customer's media from TynTec, stores it as a Parley file and shares it in
+// the chat.
+func (b *Bridge) media(ctx context.Context, conn store.Connector, p *waConn, chatID string, m *InboundMedia) error {
+	policy, err := b.o.Store.TenantSettings(ctx, conn.TenantID)
+	if err != nil {
+		return err
+	}
+	max := int64(policy.MaxAttachmentKB) * 1024
+	if max <= 0 {
+		max = 16 << 20
+	}
+	data, ct, name, err := b.o.Client.Media(ctx, conn.WhatsAppAPIKey, m.URL, max)
+	if err != nil {
+		if Permanent(err) {
+			// Media that cannot be fetched (too large, gone) must not block the customer's
+			// other lines: say what came instead.
+			_, serr := p.call(ctx, chatID, &protocol.Send{Text: "[" + mediaKind(m) + "]"})
+			return serr
+		}
+		return fmt.Errorf("fetch media: %w", err)
+	}
+	if name == "" {
+		name = m.Filename
+	}
+	name = filename.Clean(name)
+	if name == "" {
+		name = mediaKind(m) + extension(ct)
+	}
+	if ct == "" {
+		ct = attach.ContentType(name, data)
+	}
+	f, err := b.o.Store.CreateFile(ctx, store.File{TenantID: conn.TenantID, ChatID: chatID, Name: name, ContentType: ct,
+		Size: int64(len(data)), Role: string(protocol.RoleVisitor), Data: data})
+	if err != nil {
+		return err
+	}
+	w := attach.Wire(f)
+	_, err = p.call(ctx, chatID, &protocol.FileSend{Name: w.Name, URL: w.URL, Size: w.Size, ContentType: w.ContentType})
+	return err
+}
+
+func mediaKind(m *InboundMedia) string {
+	if k := filename.Clean(m.Type); k != "" {
+		return k
+	}
+	return "media"
+}
+
+func extension(contentType string) string {
+	if exts, err := mime.ExtensionsByType(contentType); err == nil && len(exts) > 0 {
+		return exts[0]
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// chunks cuts text into pieces of at most n runes: WhatsApp allows longer messages than a
+// chat line.
+func chunks(text string, n int) []string {
+	r := []rune(strings.ToValidUTF8(strings.ReplaceAll(text, "\x00", ""), "\uFFFD"))
+	var out []string
+	for len(r) > n {
+		out = append(out, string(r[:n]))
+		r = r[n:]
+	}
+	if strings.TrimSpace(string(r)) != "" {
+		out = append(out, string(r))
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+// Package tyntectest runs a local stand-in for TynTec's Conversations API, for tests: it
+// accepts POST /conversations/v3/messages with the right apikey header (recording each message
+// and answering 202 with a messageId, or with failures a test queues), serves media under
+// /conversations/v3/media/{id}, and calls a webhook with TynTec's event payloads.
+package tyntectest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/backend/tyntec"
+)
+
+// Server is the stand-in.
+type Server struct {
+	*httptest.Server
+	// APIKey is the key it accepts.
+	APIKey string
+
+	mu       sync.Mutex
+	messages []tyntec.MessageRequest
+	ids      []string
+	fail     []int // statuses to answer the next sends with
+	media    map[string]mediaFile
+	next     int
+	arrived  chan struct{}
+}
+
+type mediaFile struct {
+	data        []byte
+	contentType string
+}
+
+// New starts a stand-in that accepts apiKey; it stops when the test ends (Close).
+func New(apiKey string) *Server {
+	s := &Server{APIKey: apiKey, media: map[string]mediaFile{}, arrived: make(chan struct{}, 1000)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /conversations/v3/messages", s.send)
+	mux.HandleFunc("GET /conversations/v3/media/{id}", s.getMedia)
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+func (s *Server) problem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(tyntec.Problem{Status: status, Title: http.StatusText(status), Detail: detail})
+}
+
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("apikey") != s.APIKey {
+		s.problem(w, http.StatusUnauthorized, "invalid apikey")
+		return
+	}
+	var m tyntec.MessageRequest
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil || m.Channel != tyntec.ChannelWhatsApp || m.To == "" || m.From == "" {
+		s.problem(w, http.StatusBadRequest, "malformed message")
+		return
+	}
+	s.mu.Lock()
+	if len(s.fail) > 0 {
+		st := s.fail[0]
+		s.fail = s.fail[1:]
+		s.mu.Unlock()
+		s.problem(w, st, "queued failure")
+		return
+	}
+	s.next++
+	id := fmt.Sprintf("msg-%04d", s.next)
+	s.messages = append(s.messages, m)
+	s.ids = append(s.ids, id)
+	s.mu.Unlock()
+	s.arrived <- struct{}{}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_ = json.NewEncoder(w).Encode(tyntec.MessageResponse{MessageID: id})
+}
+
+func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("apikey") != s.APIKey {
+		s.problem(w, http.StatusUnauthorized, "invalid apikey")
+		return
+	}
+	s.mu.Lock()
+	f, ok := s.media[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok {
+		s.problem(w, http.StatusNotFound, "no such media")
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
+	_, _ = w.Write(f.data)
+}
+
+// FailNext makes the next sends answer with these statuses, in order.
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	s.fail = append(s.fail, statuses...)
+	s.mu.Unlock()
+}
+
+// AddMedia serves data as media id and returns its URL.
+func (s *Server) AddMedia(id, contentType string, data []byte) string {
+	s.mu.Lock()
+	s.media[id] = mediaFile{data: data, contentType: contentType}
+	s.mu.Unlock()
+	return s.URL + "/conversations/v3/media/" + id
+}
+
+// Messages returns the accepted messages and their ids, in order.
+func (s *Server) Messages() ([]tyntec.MessageRequest, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tyntec.MessageRequest(nil), s.messages...), append([]string(nil), s.ids...)
+}
+
+// WaitMessages waits until n messages were accepted in all, or the timeout passes.
+func (s *Server) WaitMessages(n int, timeout time.Duration) []tyntec.MessageRequest {
+	deadline := time.After(timeout)
+	for {
+		if m, _ := s.Messages(); len(m) >= n {
+			return m
+		}
+		select {
+		case <-s.arrived:
+		case <-deadline:
+			m, _ := s.Messages()
+			return m
+		}
+	}
+}
+
+// Post calls a webhook URL with an event as TynTec does and returns the status.
+func Post(url string, e tyntec.Event) (int, string, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return resp.StatusCode, string(b), nil
+}
+
+// Text is an inbound text message event.
+func Text(id, from, to, text string, at time.Time) tyntec.Event {
+	return tyntec.Event{Event: tyntec.EventMoMessage, MessageID: id, Channel: tyntec.ChannelWhatsApp, From: from, To: to, Timestamp: at,
+		Content: &tyntec.Content{ContentType: tyntec.ContentText, Text: text}, WhatsApp: &tyntec.WhatsAppInfo{SenderName: "Erika"}}
+}
+
+// Image is an inbound image event with a caption.
+func Image(id, from, to, url, caption string, at time.Time) tyntec.Event {
+	return tyntec.Event{Event: tyntec.EventMoMessage, MessageID: id, Channel: tyntec.ChannelWhatsApp, From: from, To: to, Timestamp: at,
+		Content: &tyntec.Content{ContentType: tyntec.ContentMedia, Media: &tyntec.InboundMedia{Type: "image", URL: url, Caption: caption}}}
+}
+
+// Status is a status event of an outbound message ("delivered", "seen", "failed").
+func Status(messageID, status string, at time.Time) tyntec.Event {
+	return tyntec.Event{Event: tyntec.EventStatusPrefix + status, MessageID: messageID, Channel: tyntec.ChannelWhatsApp, Status: status, Timestamp: at}
+}
