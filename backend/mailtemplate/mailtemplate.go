@@ -237,3 +237,20 @@ var policy = func() *bluemonday.Policy {
 // handlers, forms, frames) and keeps the formatting mail clients show. The identifiers are
 // text to the sanitiser and survive it.
 func SanitizeHTML(tmpl string) string { return policy.Sanitize(tmpl) }
+
+var (
+	textPolicy = bluemonday.StrictPolicy()
+	breaks     = strings.NewReplacer("</p>", "</p>\n", "<br>", "<br>\n", "<br/>", "<br/>\n", "<br />", "<br />\n", "</tr>", "</tr>\n",
+		"</div>", "</div>\n", "</h1>", "</h1>\n", "</h2>", "</h2>\n", "</h3>", "</h3>\n", "</li>", "</li>\n")
+)
+
+// PlainText is the text of an HTML template, for the text part sent beside the HTML one:
+// tags removed, a line break after each block.
+func PlainText(htmlTmpl string) string {
+	s := html.UnescapeString(textPolicy.Sanitize(breaks.Replace(htmlTmpl)))
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
