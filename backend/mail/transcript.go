@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // TranscriptStore is what sending a transcript reads and writes; *store.Store has it.
@@ -251,4 +253,42 @@ func TranscriptText(t transcript.Transcript) string {
 	b.WriteString(TranscriptLines(t))
 	b.WriteString("\nThe transcript is attached as a PDF.\n")
 	return b.String()
+}
+
+// RequestTranscript sends chat chatID's transcript to email for a visitor or an agent who
+// asked for it; errors that are theirs to correct are *protocol.Error (package chat's
+// TranscriptMailer).
+func (t *Transcripts) RequestTranscript(ctx context.Context, chatID, email string) error {
+	_, err := t.Send(ctx, chatID, email)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrBadAddress):
+		return &protocol.Error{Code: protocol.CodeInvalid, Field: "email", Message: "enter one e-mail address like name@example.com"}
+	case errors.Is(err, ErrUnknownChat):
+		return protocol.Errorf(protocol.CodeNotFound, "no chat %q", chatID)
+	case errors.Is(err, ErrTooMany):
+		return protocol.Errorf(protocol.CodeRateLimited, "this chat's transcript was sent %d times already", MaxTranscriptsPerChat)
+	}
+	return err
+}
+
+// ChatClosed sends the transcript of chat chatID, which just closed, to its visitor's known
+// e-mail address when its connector sends transcripts automatically and none was sent yet.
+// Failures are logged: the close itself is done.
+func (t *Transcripts) ChatClosed(ctx context.Context, chatID string) {
+	ch, err := t.Store.Chat(ctx, chatID)
+	if err != nil || ch.ConnectorID == 0 || ch.VisitorEmail == "" || ch.Kind == store.ChatDirect {
+		return
+	}
+	tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID)
+	if err != nil || !tm.AutoSend {
+		return
+	}
+	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil || n > 0 {
+		return
+	}
+	if _, err := t.Send(ctx, ch.ID, ch.VisitorEmail); err != nil {
+		slog.Warn("automatic transcript not sent", "chat", ch.ID, "err", err)
+	}
 }

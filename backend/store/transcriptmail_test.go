@@ -25,7 +25,7 @@ func TestTranscriptMail(t *testing.T) {
 				t.Fatalf("defaults = %+v", def)
 			}
 			want := TranscriptMail{ConnectorID: k.ID, TenantID: ten.ID, Subject: " Chat Conversation with $Agent$ ", HTML: true,
-				Template: `<p onclick="x()">Dear $Customer.Name$,</p><script>alert(1)</script>$Transcript$`,
+				Template:    `<p onclick="x()">Dear $Customer.Name$,</p><script>alert(1)</script>$Transcript$`,
 				FromAddress: "chat@company.example", FromName: "Company chat", AutoSend: true, OpenOnClose: true}
 			got := must[TranscriptMail](t)(s.SaveTranscriptMail(ctx, want))
 			if got.Subject != "Chat Conversation with $Agent$" || !got.HTML || !got.AutoSend || !got.OpenOnClose ||
