@@ -22,7 +22,8 @@ type transcriptMailData struct {
 	Conn store.Connector
 	// TenantSender is the tenant's sender, used when the connector names none.
 	TenantSender string
-	// Subject, Text and HTML are the preview; HTML is empty for a text template.
+	// Subject, Text and HTML are the preview; HTML is empty for a text template. HTML is
+	// shown as it is: its template was sanitised and its values escaped (transcriptPreview).
 	Subject, Text, HTML string
 }
 

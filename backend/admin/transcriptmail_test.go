@@ -33,7 +33,7 @@ func TestTranscriptMailPage(t *testing.T) {
 		t.Fatalf("stored %+v %v", tm, err)
 	}
 	r := admin.do(t, "GET", path+"?saved=1", nil, "")
-	for _, want := range []string{"Chat Conversation with Anna Berg", "Dear Zoë Weber,", "srcdoc=", "Where is my order?"} {
+	for _, want := range []string{"Chat Conversation with Anna Berg", "Dear Zoë Weber,", `class="mail-preview mail-html"`, "Where is my order?"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("preview lacks %q", want)
 		}
