@@ -142,6 +142,8 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/connectors/new", adm, h.connectorSave)
 	g.Get("/connectors/:id", adm, h.connectorEdit)
 	g.Post("/connectors/:id", adm, h.connectorSave)
+	g.Get("/connectors/:id/transcript", adm, h.transcriptMailEdit)
+	g.Post("/connectors/:id/transcript", adm, h.transcriptMailSave)
 	g.Get("/connectors/:id/texts", adm, h.textsEdit)
 	g.Post("/connectors/:id/texts", adm, h.textsSave)
 	g.Get("/connectors/:id/texts/export", adm, h.textsExport)

@@ -155,6 +155,7 @@ type Service struct {
 	sup      supervision // the supervisors' live lists
 	pro      *proactive  // visitors online and proactive chats (proactive.go)
 	messages atomic.Uint64
+	mailer   transcriptMailer // transcript e-mails (transcriptmail.go)
 	stop     chan struct{}
 	ctx      context.Context // ends when the service closes
 	cancel   context.CancelFunc

@@ -65,6 +65,9 @@ func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 			return
 		}
 		ss.fieldsSet(ctx, cmd, fields, "post")
+		if ss.follows(cmd.Chat) {
+			s.surveyTranscript(cmd.Chat, post, fields)
+		}
 	case *protocol.FieldSubmit:
 		ss.fieldSubmit(ctx, cmd, b)
 	case *protocol.QueueInfoGet:
@@ -80,7 +83,7 @@ func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 	case *protocol.LeaveMessage:
 		ss.leaveMessage(ctx, cmd.ID, cmd.Chat, b)
 	case *protocol.TranscriptRequest:
-		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not offered by this server yet", cmd.Body.CommandType()))
+		ss.transcriptRequest(ctx, cmd, b)
 	default:
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}

@@ -84,12 +84,17 @@ func (s SMTP) client(set store.MailSettings) (*gomail.Client, error) {
 	return c, nil
 }
 
-// build turns an outbox message into a MIME message: text body, attachments, the fixed
-// Message-ID, the date it was written.
+// build turns an outbox message into a MIME message: text body (with its HTML alternative),
+// attachments, the fixed Message-ID, the date it was written, and the message's own sender
+// when it has one.
 func build(set store.MailSettings, m store.OutboxMail) (*gomail.Msg, error) {
 	msg := gomail.NewMsg()
-	if err := msg.FromFormat(set.FromName, set.FromAddress); err != nil {
-		return nil, fmt.Errorf("%w: sender %q: %w", errUnbuildable, set.FromAddress, err)
+	fromName, fromAddr := set.FromName, set.FromAddress
+	if m.FromAddress != "" {
+		fromName, fromAddr = m.FromName, m.FromAddress
+	}
+	if err := msg.FromFormat(fromName, fromAddr); err != nil {
+		return nil, fmt.Errorf("%w: sender %q: %w", errUnbuildable, fromAddr, err)
 	}
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("%w: recipient %q: %w", errUnbuildable, m.To, err)
@@ -98,6 +103,9 @@ func build(set store.MailSettings, m store.OutboxMail) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(m.MessageID)
 	msg.SetDateWithValue(m.CreatedAt)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.HTMLBody != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTMLBody)
+	}
 	for _, a := range m.Attachments {
 		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType)))
 	}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/parleychat/parley/backend/mailtemplate"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // TranscriptStore is what sending a transcript reads and writes; *store.Store has it.
@@ -20,6 +23,7 @@ type TranscriptStore interface {
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 	EnqueueChatMail(ctx context.Context, m store.OutboxMail, email string) (store.OutboxMail, error)
 	ChatMailCount(ctx context.Context, chatID, kind string) (int, error)
+	TranscriptMail(ctx context.Context, connectorID int64) (store.TranscriptMail, error)
 }
 
 // LiveChats is told of a visitor e-mail address the store was given for a chat, so that a
@@ -86,6 +90,7 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	if err != nil {
 		return store.OutboxMail{}, err
 	}
+	owner := ownerOf(ch, tr)
 	tr = ForVisitor(tr)
 	var pdf bytes.Buffer
 	if err := transcript.Render(&pdf, tr); err != nil {
@@ -95,14 +100,15 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	if err != nil {
 		return store.OutboxMail{}, err
 	}
+	msg, err := t.compose(ctx, ch, tr, owner, set, to, now())
+	if err != nil {
+		return store.OutboxMail{}, err
+	}
+	msg.Attachments = []store.MailAttachment{{Name: "transcript-" + ch.ID + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}}
 	if t.Chats != nil {
 		t.Chats.NoteVisitorEmail(ch.ID, to)
 	}
-	m, err := t.Store.EnqueueChatMail(ctx, store.OutboxMail{
-		TenantID: ch.TenantID, Kind: KindTranscript, ChatID: ch.ID, MessageID: NewMessageID(set), To: to,
-		Subject: TranscriptSubject(tr), Body: TranscriptText(tr),
-		Attachments: []store.MailAttachment{{Name: "transcript-" + ch.ID + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}},
-	}, to)
+	m, err := t.Store.EnqueueChatMail(ctx, msg, to)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.OutboxMail{}, ErrUnknownChat
 	}
@@ -113,6 +119,74 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 		t.Outbox.Wake()
 	}
 	return m, nil
+}
+
+// compose writes the message of chat ch's transcript tr to to, with its connector's subject,
+// template and sender (Parley's defaults where the connector has none), without attachments.
+func (t *Transcripts) compose(ctx context.Context, ch store.Chat, tr transcript.Transcript, owner int64, set store.MailSettings, to string, now time.Time) (store.OutboxMail, error) {
+	var tm store.TranscriptMail
+	if ch.ConnectorID != 0 {
+		var err error
+		if tm, err = t.Store.TranscriptMail(ctx, ch.ConnectorID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.OutboxMail{}, err
+		}
+	}
+	from := set
+	if tm.FromAddress != "" {
+		from.FromAddress, from.FromName = tm.FromAddress, tm.FromName
+	} else if tm.FromName != "" {
+		from.FromName = tm.FromName
+	}
+	var agent store.User
+	if owner != 0 {
+		if u, err := t.Store.User(ctx, owner); err == nil {
+			agent = u
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return store.OutboxMail{}, err
+		}
+	}
+	if tr.Visitor.Email == "" {
+		tr.Visitor.Email = to
+	}
+	vals := TranscriptValues(tr, agent, from.FromAddress, now)
+	m := store.OutboxMail{TenantID: ch.TenantID, Kind: KindTranscript, ChatID: ch.ID, MessageID: NewMessageID(from), To: to,
+		Subject: TranscriptSubject(tr), Body: TranscriptText(tr)}
+	if tm.FromAddress != "" || tm.FromName != "" {
+		m.FromAddress, m.FromName = from.FromAddress, from.FromName
+	}
+	if tm.Subject != "" {
+		m.Subject = mailtemplate.RenderSubject(tm.Subject, vals)
+	}
+	if tm.Template != "" {
+		if tm.HTML {
+			vals[mailtemplate.Transcript] = TranscriptHTML(tr)
+			m.HTMLBody = mailtemplate.Render(tm.Template, vals, true)
+			vals[mailtemplate.Transcript] = TranscriptLines(tr)
+			m.Body = mailtemplate.Render(mailtemplate.PlainText(tm.Template), vals, false)
+		} else {
+			m.Body = mailtemplate.Render(tm.Template, vals, false)
+		}
+	}
+	return m, nil
+}
+
+// ownerOf is the agent a transcript names: the chat's agent, or else the first agent who
+// owned it. It needs the agents' transcript, before ForVisitor.
+func ownerOf(ch store.Chat, tr transcript.Transcript) int64 {
+	if ch.AgentID != 0 {
+		return ch.AgentID
+	}
+	for _, a := range tr.Agents {
+		for _, p := range a.Parts {
+			if p == store.ParticipantOwner {
+				return a.UserID
+			}
+		}
+	}
+	if len(tr.Agents) > 0 {
+		return tr.Agents[0].UserID
+	}
+	return 0
 }
 
 // NewMessageID is a fresh Message-ID (without angle brackets) in the domain of the tenant's
@@ -176,19 +250,45 @@ func TranscriptText(t transcript.Transcript) string {
 		b.WriteString("\n")
 	}
 	b.WriteString("Chat:    " + t.ChatID + "\n\n")
-	for _, l := range t.Lines {
-		at := l.At.In(loc).Format("15:04")
-		text := l.Text
-		if l.File != "" {
-			text = strings.TrimSpace(text + " [file: " + l.File + "]")
-		}
-		text = strings.ReplaceAll(text, "\n", "\n        ")
-		if l.Kind == transcript.LineSystem || l.Sender == "" {
-			fmt.Fprintf(&b, "[%s] * %s\n", at, text)
-			continue
-		}
-		fmt.Fprintf(&b, "[%s] %s: %s\n", at, l.Sender, text)
-	}
+	b.WriteString(TranscriptLines(t))
 	b.WriteString("\nThe transcript is attached as a PDF.\n")
 	return b.String()
+}
+
+// RequestTranscript sends chat chatID's transcript to email for a visitor or an agent who
+// asked for it; errors that are theirs to correct are *protocol.Error (package chat's
+// TranscriptMailer).
+func (t *Transcripts) RequestTranscript(ctx context.Context, chatID, email string) error {
+	_, err := t.Send(ctx, chatID, email)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrBadAddress):
+		return &protocol.Error{Code: protocol.CodeInvalid, Field: "email", Message: "enter one e-mail address like name@example.com"}
+	case errors.Is(err, ErrUnknownChat):
+		return protocol.Errorf(protocol.CodeNotFound, "no chat %q", chatID)
+	case errors.Is(err, ErrTooMany):
+		return protocol.Errorf(protocol.CodeRateLimited, "this chat's transcript was sent %d times already", MaxTranscriptsPerChat)
+	}
+	return err
+}
+
+// ChatClosed sends the transcript of chat chatID, which just closed, to its visitor's known
+// e-mail address when its connector sends transcripts automatically and none was sent yet.
+// Failures are logged: the close itself is done.
+func (t *Transcripts) ChatClosed(ctx context.Context, chatID string) {
+	ch, err := t.Store.Chat(ctx, chatID)
+	if err != nil || ch.ConnectorID == 0 || ch.VisitorEmail == "" || ch.Kind == store.ChatDirect {
+		return
+	}
+	tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID)
+	if err != nil || !tm.AutoSend {
+		return
+	}
+	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil || n > 0 {
+		return
+	}
+	if _, err := t.Send(ctx, ch.ID, ch.VisitorEmail); err != nil {
+		slog.Warn("automatic transcript not sent", "chat", ch.ID, "err", err)
+	}
 }

@@ -14,10 +14,12 @@ type mailPart struct {
 	done        chan struct{}
 }
 
-// setupMail builds the outbox worker and the transcript sender; startMail runs the worker.
+// setupMail builds the outbox worker and the transcript sender, which the chat service uses
+// for visitors' requests and automatic transcripts; startMail runs the worker.
 func (s *Server) setupMail() {
 	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Logger: s.log})
 	s.mail.transcripts = &mail.Transcripts{Store: s.store, Outbox: s.mail.outbox, Chats: s.chats}
+	s.chats.SetTranscriptMailer(s.mail.transcripts)
 }
 
 // startMail runs the outbox worker until stopMail: messages left pending by an earlier run

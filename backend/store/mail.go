@@ -188,6 +188,11 @@ type OutboxMail struct {
 	To        string
 	Subject   string
 	Body      string
+	// HTMLBody, when set, is the HTML alternative of Body (a transcript with an HTML template).
+	HTMLBody string
+	// FromAddress and FromName, when set, replace the tenant's sender (a connector's own).
+	FromAddress string
+	FromName    string
 	// Attachments are read by ClaimMail only; lists leave them out.
 	Attachments []MailAttachment
 	State       string
@@ -228,6 +233,12 @@ func (m *OutboxMail) Validate() error {
 		return invalid("the subject must be text of at most %d characters", MailSubjectRunes)
 	case !utf8.ValidString(m.Body) || strings.ContainsRune(m.Body, 0) || len(m.Body) > MailBodyBytes:
 		return invalid("the body must be text of at most %d bytes", MailBodyBytes)
+	case !utf8.ValidString(m.HTMLBody) || strings.ContainsRune(m.HTMLBody, 0) || len(m.HTMLBody) > MailBodyBytes:
+		return invalid("the HTML body must be text of at most %d bytes", MailBodyBytes)
+	case strings.ContainsAny(m.FromName, "\r\n\x00") || !utf8.ValidString(m.FromName):
+		return invalid("the sender name must be one line")
+	case m.FromAddress != "" && CheckMailAddress(m.FromAddress) != nil:
+		return invalid("the sender %q is not an e-mail address", m.FromAddress)
 	case m.MessageID == "" || strings.ContainsAny(m.MessageID, "\r\n\x00 "):
 		return invalid("a message needs a Message-ID")
 	}
@@ -254,6 +265,9 @@ type outboxRow struct {
 	ToAddress     string     `gorm:"not null"`
 	Subject       string     `gorm:"not null"`
 	Body          string     `gorm:"not null"`
+	HTMLBody      string     `gorm:"column:html_body;not null"`
+	FromAddress   string     `gorm:"not null"`
+	FromName      string     `gorm:"not null"`
 	State         string     `gorm:"not null"`
 	Attempts      int        `gorm:"not null"`
 	NextAttemptAt time.Time  `gorm:"not null"`
@@ -277,7 +291,7 @@ func (outboxAttachmentRow) TableName() string { return "outbox_attachments" }
 
 func (r outboxRow) domain() OutboxMail {
 	m := OutboxMail{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, ChatID: r.ChatID, MessageID: r.MessageID, To: r.ToAddress,
-		Subject: r.Subject, Body: r.Body, State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
+		Subject: r.Subject, Body: r.Body, HTMLBody: r.HTMLBody, FromAddress: r.FromAddress, FromName: r.FromName, State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
 		LastError: r.LastError, CreatedAt: normTime(r.CreatedAt)}
 	if r.SentAt != nil {
 		m.SentAt = normTime(*r.SentAt)
@@ -325,7 +339,7 @@ func enqueueMail(tx *gorm.DB, m OutboxMail) (OutboxMail, error) {
 	}
 	t := now()
 	row := outboxRow{TenantID: m.TenantID, Kind: m.Kind, ChatID: m.ChatID, MessageID: m.MessageID, ToAddress: m.To,
-		Subject: m.Subject, Body: m.Body, State: MailPending, NextAttemptAt: t, CreatedAt: t}
+		Subject: m.Subject, Body: m.Body, HTMLBody: m.HTMLBody, FromAddress: m.FromAddress, FromName: m.FromName, State: MailPending, NextAttemptAt: t, CreatedAt: t}
 	if err := tx.Create(&row).Error; err != nil {
 		return OutboxMail{}, err
 	}

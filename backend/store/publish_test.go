@@ -36,6 +36,7 @@ var notSettings = map[string]string{
 	"EnqueueMail":           "an outbox message, not configuration",
 	"EnqueueChatMail":       "an outbox message and a chat's visitor address, not configuration",
 	"SaveMailSettings":      "nothing caches the SMTP settings: the outbox reads them at every attempt",
+	"SaveTranscriptMail":    "nothing caches a connector's transcript e-mail: every transcript and chat close reads it",
 	"CreateWebhookEndpoint": "nothing caches webhook endpoints: every commit of chat events reads them",
 	"UpdateWebhookEndpoint": "nothing caches webhook endpoints: every commit of chat events reads them",
 	"DeleteWebhookEndpoint": "nothing caches webhook endpoints: every commit of chat events reads them",
