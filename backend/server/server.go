@@ -62,6 +62,8 @@ type Server struct {
 	mail mailPart
 	// webhooks delivers the tenants' webhooks (webhooks.go).
 	webhooks webhookPart
+	// exports sends the connectors' chat report exports (reportexport.go).
+	exports reportExportPart
 	// retention deletes expired data (retention.go).
 	retention retentionPart
 }
@@ -127,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.setupMail()
 	s.setupWebhooks()
+	s.setupReportExports()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -141,6 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.startMail()
 	s.startWebhooks()
+	s.startReportExports()
 	s.startRetention()
 	return s, nil
 }
@@ -233,7 +237,7 @@ func (s *Server) routes() *fiber.App {
 	guard := signin.New(s.store, signin.Limits{}, s.log)
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied,
-		Webhooks: s.webhooks.worker})
+		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
@@ -405,6 +409,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.settings.Close()
 	s.stopMail()
 	s.stopWebhooks()
+	s.stopReportExports()
 	s.stopRetention()
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -817,6 +817,9 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	if err := writeWebhooks(tx, res.events); err != nil {
 		return fail("webhooks", err)
 	}
+	if err := writeReportExports(tx, res.events); err != nil {
+		return fail("report exports", err)
+	}
 	if err := tx.Commit().Error; err != nil {
 		if transient(err) {
 			return res, &outcomeUnknown{err}

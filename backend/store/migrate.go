@@ -139,9 +139,11 @@ func (s *Store) migrate(ctx context.Context) error {
 // runMigrations applies the steps of list that db has not recorded yet, in order, each in
 // its own transaction together with its row in migrationsTable.
 func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logger) error {
+	// Versions are handed out ahead of the changes that use them, so a build may lack one
+	// that another change holds: the list increases, and is applied and compared in order.
 	for i, m := range list {
-		if m.version != i+1 || m.name == "" || m.up == nil {
-			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions count 1, 2, 3, … and each has a name and an up step", i, m.version, m.name)
+		if m.version <= 0 || (i > 0 && m.version <= list[i-1].version) || m.name == "" || m.up == nil {
+			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions increase from 1 and each has a name and an up step", i, m.version, m.name)
 		}
 	}
 	applied, err := appliedMigrations(db, dialect, list, log)
@@ -151,7 +153,7 @@ func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logg
 	if n := len(applied); n > len(list) {
 		last := applied[n-1]
 		return fmt.Errorf("%w: the database is at version %d (%q, applied %s) but this program knows versions up to %d; run the Parley release that upgraded it, or restore a backup taken before that upgrade",
-			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), len(list))
+			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), list[len(list)-1].version)
 	}
 	for i, a := range applied {
 		if a.Version != list[i].version || a.Name != list[i].name {
