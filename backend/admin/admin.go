@@ -24,6 +24,7 @@ import (
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/password"
+	"github.com/parleychat/parley/backend/reportexport"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
@@ -57,6 +58,9 @@ type Options struct {
 	// says whether endpoints may reach private addresses; nil refuses them and leaves
 	// delivery to the next poll of whichever worker runs.
 	Webhooks *webhook.Worker
+	// ReportExports sends the chat report exports the pages send tests and replays of (woken
+	// at once), and says whether their URLs may reach private addresses; nil refuses them.
+	ReportExports *reportexport.Worker
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
 	// Applied waits until the changes saved so far have reached routing, the caches and open
@@ -144,6 +148,11 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/connectors/:id", adm, h.connectorSave)
 	g.Get("/connectors/:id/transcript", adm, h.transcriptMailEdit)
 	g.Post("/connectors/:id/transcript", adm, h.transcriptMailSave)
+	g.Get("/connectors/:id/export", adm, h.exportEdit)
+	g.Post("/connectors/:id/export", adm, h.exportSave)
+	g.Post("/connectors/:id/export/test", adm, h.exportTest)
+	g.Get("/exports/log", adm, h.exportLog)
+	g.Post("/exports/log/:id/replay", adm, h.exportReplay)
 	g.Get("/connectors/:id/texts", adm, h.textsEdit)
 	g.Post("/connectors/:id/texts", adm, h.textsSave)
 	g.Get("/connectors/:id/texts/export", adm, h.textsExport)

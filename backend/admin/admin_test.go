@@ -434,6 +434,40 @@ func scenarios() []scenario {
 				}
 				t.Fatal("the new connector was not saved")
 			}},
+		// The chat report export of a connector (jtel's REST settings).
+		{name: "export: form with the document's defaults", as: "admin", method: "GET", path: "/admin/connectors/{conn}/export", status: 200,
+			want: []string{`name="token_url"`, "$tokenResponse.body.JSON.access_token", "&lt;chatReport&gt;", "Send a test export", "$chat.udata.&lt;key&gt;"}},
+		{name: "export: foreign connector hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}/export", status: 404},
+		{name: "export: foreign connector not changed", as: "admin", method: "POST", path: "/admin/connectors/{otherConn}/export",
+			form: url.Values{"export_url": {"https://93.184.216.34/x"}}, status: 404},
+		{name: "export: unknown placeholder", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export",
+			form: url.Values{"enabled": {"on"}, "export_url": {"https://93.184.216.34/x"}, "export_body": {`{"a":"$chat.nmae"}`}}, status: 422,
+			want: []string{"$chat.nmae is not a placeholder"}},
+		{name: "export: token response without a token post", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export",
+			form: url.Values{"export_url": {"https://93.184.216.34/x"}, "export_header": {"Authorization: Bearer $tokenResponse.body.JSON.access_token"}}, status: 422,
+			want: []string{"$tokenResponse needs a token post"}},
+		{name: "export: broken XML template", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export",
+			form: url.Values{"export_url": {"https://93.184.216.34/x"}, "xml_template": {"<a><b>$report.bytes</a>"}}, status: 422,
+			want: []string{"not well-formed XML"}},
+		{name: "export: private address refused", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export",
+			form: url.Values{"enabled": {"on"}, "export_url": {"http://127.0.0.1:9/x"}}, status: 422,
+			want: []string{"PARLEY_WEBHOOK_ALLOW_PRIVATE"}},
+		{name: "export: saved", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export",
+			form: url.Values{"enabled": {"on"}, "token_url": {"https://93.184.216.34/token"}, "token_header": {"Cache-Control: no-cache Authorization: Basic XX"},
+				"token_body": {"grant_type=client_credentials"}, "export_url": {"https://93.184.216.34/export"},
+				"export_header": {"Content-Type: application/json Authorization: Bearer $tokenResponse.body.JSON.access_token"},
+				"export_body":   {`{"CustomerNumber": "$chatConnector.id", "XMLCodedData": "$xmlTemplate.encoded.base64"}`},
+				"xml_template":  {"<chatReport><Size>$report.bytes</Size></chatReport>"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				c := must(fx.st.Connector(context.Background(), id(fx, "{conn}")))
+				set, found, err := fx.st.ReportExport(context.Background(), c.TenantID, c.ID)
+				if err != nil || !found || !set.Enabled || set.TokenURL != "https://93.184.216.34/token" || !strings.Contains(set.ExportHeader, "$tokenResponse") {
+					t.Fatalf("saved %+v %v %v", set, found, err)
+				}
+			}},
+		{name: "export: test written", as: "admin", method: "POST", path: "/admin/connectors/{conn}/export/test", form: url.Values{}, status: 303},
+		{name: "export: log", as: "admin", method: "GET", path: "/admin/exports/log", status: 200, want: []string{"Report export log"}},
+		{name: "export: supervisor may not", as: "supervisor", method: "GET", path: "/admin/connectors/{conn}/export", status: 403},
 		// The MiCC face of a connector.
 		{name: "micc: form", as: "admin", method: "GET", path: "/admin/connectors/{conn}/micc", status: 200, want: []string{"MiCC tenant id", `name="group_name"`, "IgnoreCustomerDetails"}},
 		{name: "micc: foreign connector hidden", as: "admin", method: "GET", path: "/admin/connectors/{otherConn}/micc", status: 404},

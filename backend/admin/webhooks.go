@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/egress"
 	"github.com/parleychat/parley/backend/hookevent"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/webhook"
@@ -96,8 +97,8 @@ func (h *handlers) endpointFrom(c *fiber.Ctx, f *Form) store.WebhookEndpoint {
 		f.storeError(err)
 		return e
 	}
-	if err := webhook.CheckURL(c.UserContext(), e.URL, h.webhooksPrivate()); err != nil {
-		if errors.Is(err, webhook.ErrForbiddenAddress) {
+	if err := egress.CheckURL(c.UserContext(), e.URL, h.webhooksPrivate()); err != nil {
+		if errors.Is(err, egress.ErrForbiddenAddress) {
 			f.errorf("url", "This address belongs to a private or local network, which webhooks may not call. Ask the operator to allow it (PARLEY_WEBHOOK_ALLOW_PRIVATE) if the receiver runs there.")
 		} else {
 			f.errorf("url", "The host name cannot be resolved.")

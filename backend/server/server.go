@@ -63,6 +63,8 @@ type Server struct {
 	mail mailPart
 	// webhooks delivers the tenants' webhooks (webhooks.go).
 	webhooks webhookPart
+	// exports sends the connectors' chat report exports (reportexport.go).
+	exports reportExportPart
 	// retention deletes expired data (retention.go).
 	retention retentionPart
 	// push sends Web Push notifications to agents whose app is closed (push.go).
@@ -142,6 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.setupMail()
 	s.setupWebhooks()
 	s.setupTynTec()
+	s.setupReportExports()
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
@@ -157,6 +160,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.startMail()
 	s.startWebhooks()
 	s.startTynTec()
+	s.startReportExports()
 	s.startRetention()
 	s.startPush()
 	return s, nil
@@ -251,7 +255,7 @@ func (s *Server) routes() *fiber.App {
 	guard := signin.New(s.store, signin.Limits{}, s.log)
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats, Push: s.pushKeys()})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied,
-		Webhooks: s.webhooks.worker})
+		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
@@ -424,6 +428,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.settings.Close()
 	s.stopMail()
 	s.stopWebhooks()
+	s.stopReportExports()
 	s.stopRetention()
 	s.stopPush()
 	if err := s.store.Shutdown(ctx); err != nil {

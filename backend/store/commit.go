@@ -819,6 +819,8 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	}
 	if err := writeWhatsApp(tx, res.events); err != nil {
 		return fail("whatsapp", err)
+	if err := writeReportExports(tx, res.events); err != nil {
+		return fail("report exports", err)
 	}
 	if err := tx.Commit().Error; err != nil {
 		if transient(err) {

@@ -428,6 +428,14 @@ type WebhookAttempt struct {
 
 // WebhookAttempted records the outcome of an attempt at delivery id made at at.
 func (s *Store) WebhookAttempted(ctx context.Context, id int64, at time.Time, a WebhookAttempt) error {
+	return wrap("webhook attempted", s.w.WithContext(ctx).Model(&webhookDeliveryRow{}).Where("id = ?", id).Updates(a.updates(at)).Error)
+}
+
+// updates are the column changes that record attempt a, made at at, of an outbox row with
+// webhook-like columns (webhook deliveries, report exports): the answer and, by the
+// outcome, delivered, failed or the next attempt. The error is kept to 2,000 bytes of
+// valid UTF-8 without NUL.
+func (a WebhookAttempt) updates(at time.Time) map[string]any {
 	errText := a.Err
 	if n := 2000; len(errText) > n {
 		errText = strings.ToValidUTF8(errText[:n], "") + "…"
@@ -442,7 +450,7 @@ func (s *Store) WebhookAttempted(ctx context.Context, id int64, at time.Time, a 
 	default:
 		u["next_attempt_at"] = normTime(a.Next)
 	}
-	return wrap("webhook attempted", s.w.WithContext(ctx).Model(&webhookDeliveryRow{}).Where("id = ?", id).Updates(u).Error)
+	return u
 }
 
 // WebhookLogFilter narrows the delivery log; zero fields do not filter.

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/parleychat/parley/backend/egress"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -22,8 +20,6 @@ const (
 	DefaultTimeout = 10 * time.Second
 	// ResponseBytes is as much of an answer's body as is read; the rest is not.
 	ResponseBytes = 64 << 10
-	// errorBodyRunes is as much of a refusal's body as the log keeps.
-	errorBodyRunes = 300
 )
 
 // Client posts deliveries to their endpoints: no proxy, no redirects followed, forbidden
@@ -40,21 +36,7 @@ func NewClient(allowPrivate bool, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	d := &net.Dialer{Timeout: timeout, Control: dialControl(allowPrivate)}
-	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would connect for us, past the address check
-		DialContext:           d.DialContext,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-	return &Client{
-		hc: &http.Client{Transport: tr, Timeout: timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		now: time.Now,
-	}
+	return &Client{hc: egress.NewClient(allowPrivate, timeout), now: time.Now}
 }
 
 // Result is the outcome of one attempt.
@@ -87,8 +69,8 @@ func (c *Client) Deliver(ctx context.Context, d store.WebhookDelivery) Result {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		res := Result{Latency: time.Since(start), Err: err}
-		if errors.Is(err, ErrForbiddenAddress) {
-			res.Err = permanent{ErrForbiddenAddress}
+		if errors.Is(err, egress.ErrForbiddenAddress) {
+			res.Err = permanent{egress.ErrForbiddenAddress}
 		}
 		return res
 	}
@@ -100,19 +82,9 @@ func (c *Client) Deliver(ctx context.Context, d store.WebhookDelivery) Result {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		res.Err = fmt.Errorf("%w (HTTP %d to %q)", ErrRedirect, resp.StatusCode, resp.Header.Get("Location"))
 	default:
-		res.Err = fmt.Errorf("the receiver answered HTTP %d: %s", resp.StatusCode, snippet(head))
+		res.Err = fmt.Errorf("the receiver answered HTTP %d: %s", resp.StatusCode, egress.Snippet(head))
 	}
 	return res
-}
-
-// snippet is the start of an answer's body as one line of text, for the log.
-func snippet(b []byte) string {
-	s := strings.ToValidUTF8(string(b), "?")
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > errorBodyRunes {
-		s = string([]rune(s)[:errorBodyRunes]) + "…"
-	}
-	return s
 }
 
 // permanent marks an error that trying again cannot mend.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/egress"
 	"github.com/parleychat/parley/backend/store"
 )
 
@@ -26,7 +27,7 @@ func TestClientRefusesPrivateAddresses(t *testing.T) {
 	c := NewClient(false, time.Second)
 	for _, u := range []string{srv.URL, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)} {
 		res := c.Deliver(context.Background(), delivery(u))
-		if !errors.Is(res.Err, ErrForbiddenAddress) || !Permanent(res.Err) {
+		if !errors.Is(res.Err, egress.ErrForbiddenAddress) || !Permanent(res.Err) {
 			t.Errorf("%s: %v", u, res.Err)
 		}
 	}

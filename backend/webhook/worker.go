@@ -11,7 +11,7 @@
 // the conditional claim gives each attempt to one of them.
 //
 // Safety: endpoints may not point at the server's own networks unless the operator allows
-// it (see [ErrForbiddenAddress]); redirects are not followed; an attempt is bounded in time
+// it (see [egress.ErrForbiddenAddress]); redirects are not followed; an attempt is bounded in time
 // and in the answer read.
 package webhook
 

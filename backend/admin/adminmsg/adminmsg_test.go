@@ -29,10 +29,14 @@ var messageArgs = map[string][]int{
 // pages show its message in the reader's language, so the store's rules are messages too.
 var storeMessages = map[string][]int{"rule": {0}}
 
+// exportMessages are the calls of package reportexport whose argument is a message the admin
+// pages show: its setting errors.
+var exportMessages = map[string][]int{"settingErr": {1}}
+
 // literalOnly are the functions whose messages must be string literals: the others take
 // names and values too, which are shown as they are (the catalogue's own forwarding calls
 // T and N with what it was given).
-var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true, "textsErr": true, "rule": true}
+var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true, "textsErr": true, "rule": true, "settingErr": true}
 
 // messages finds every message (a text with a letter in it) the admin pages name: the arguments of messageArgs, the
 // labels of option and navItem literals, and the English texts set on a form (Errors,
@@ -69,10 +73,16 @@ func messages(t *testing.T) map[string][]string {
 	if err != nil || len(storeFiles) == 0 {
 		t.Fatalf("the store's files: %v", err)
 	}
-	for _, path := range append(files, storeFiles...) {
-		args, inStore := messageArgs, strings.Contains(path, "/store/")
-		if inStore {
+	exportFiles, err := filepath.Glob("../../reportexport/*.go")
+	if err != nil || len(exportFiles) == 0 {
+		t.Fatalf("the report export's files: %v", err)
+	}
+	for _, path := range append(append(files, storeFiles...), exportFiles...) {
+		args, inStore := messageArgs, strings.Contains(path, "/store/") || strings.Contains(path, "/reportexport/")
+		if strings.Contains(path, "/store/") {
 			args = storeMessages
+		} else if inStore {
+			args = exportMessages
 		}
 		if strings.HasSuffix(path, "_test.go") {
 			continue
