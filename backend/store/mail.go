@@ -185,9 +185,13 @@ type OutboxMail struct {
 	// MessageID is the Message-ID header, fixed when the message is written, so that a message
 	// sent again after a crash carries the same one.
 	MessageID string
-	To        string
-	Subject   string
-	Body      string
+	// InReplyTo and References thread the message under earlier ones (the headers of the same
+	// names, Message-IDs without angle brackets); empty for a message that starts a thread.
+	InReplyTo  string
+	References []string
+	To         string
+	Subject    string
+	Body       string
 	// Attachments are read by ClaimMail only; lists leave them out.
 	Attachments []MailAttachment
 	State       string
@@ -228,8 +232,15 @@ func (m *OutboxMail) Validate() error {
 		return invalid("the subject must be text of at most %d characters", MailSubjectRunes)
 	case !utf8.ValidString(m.Body) || strings.ContainsRune(m.Body, 0) || len(m.Body) > MailBodyBytes:
 		return invalid("the body must be text of at most %d bytes", MailBodyBytes)
-	case m.MessageID == "" || strings.ContainsAny(m.MessageID, "\r\n\x00 "):
+	case m.MessageID == "" || strings.ContainsAny(m.MessageID, "\r\n\x00 <>"):
 		return invalid("a message needs a Message-ID")
+	case strings.ContainsAny(m.InReplyTo, "\r\n\x00 <>"):
+		return invalid("In-Reply-To must be one Message-ID")
+	}
+	for _, r := range m.References {
+		if r == "" || strings.ContainsAny(r, "\r\n\x00 <>") {
+			return invalid("References must be Message-IDs")
+		}
 	}
 	total := 0
 	for _, a := range m.Attachments {
@@ -251,6 +262,8 @@ type outboxRow struct {
 	Kind          string     `gorm:"not null"`
 	ChatID        string     `gorm:"not null"`
 	MessageID     string     `gorm:"not null"`
+	InReplyTo     string     `gorm:"not null"`
+	ThreadRefs    string     `gorm:"not null"`
 	ToAddress     string     `gorm:"not null"`
 	Subject       string     `gorm:"not null"`
 	Body          string     `gorm:"not null"`
@@ -276,7 +289,8 @@ type outboxAttachmentRow struct {
 func (outboxAttachmentRow) TableName() string { return "outbox_attachments" }
 
 func (r outboxRow) domain() OutboxMail {
-	m := OutboxMail{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, ChatID: r.ChatID, MessageID: r.MessageID, To: r.ToAddress,
+	m := OutboxMail{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, ChatID: r.ChatID, MessageID: r.MessageID, InReplyTo: r.InReplyTo,
+		References: strings.Fields(r.ThreadRefs), To: r.ToAddress,
 		Subject: r.Subject, Body: r.Body, State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
 		LastError: r.LastError, CreatedAt: normTime(r.CreatedAt)}
 	if r.SentAt != nil {
@@ -324,7 +338,8 @@ func enqueueMail(tx *gorm.DB, m OutboxMail) (OutboxMail, error) {
 		return OutboxMail{}, err
 	}
 	t := now()
-	row := outboxRow{TenantID: m.TenantID, Kind: m.Kind, ChatID: m.ChatID, MessageID: m.MessageID, ToAddress: m.To,
+	row := outboxRow{TenantID: m.TenantID, Kind: m.Kind, ChatID: m.ChatID, MessageID: m.MessageID, InReplyTo: m.InReplyTo,
+		ThreadRefs: strings.Join(m.References, " "), ToAddress: m.To,
 		Subject: m.Subject, Body: m.Body, State: MailPending, NextAttemptAt: t, CreatedAt: t}
 	if err := tx.Create(&row).Error; err != nil {
 		return OutboxMail{}, err

@@ -140,8 +140,8 @@ func (s *Store) migrate(ctx context.Context) error {
 // its own transaction together with its row in migrationsTable.
 func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logger) error {
 	for i, m := range list {
-		if m.version != i+1 || m.name == "" || m.up == nil {
-			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions count 1, 2, 3, … and each has a name and an up step", i, m.version, m.name)
+		if m.version <= 0 || (i > 0 && m.version <= list[i-1].version) || m.name == "" || m.up == nil {
+			return fmt.Errorf("migration list entry %d (version %d, %q) is malformed: versions rise (numbers reserved for other changes may be missing) and each has a name and an up step", i, m.version, m.name)
 		}
 	}
 	applied, err := appliedMigrations(db, dialect, list, log)
@@ -151,7 +151,7 @@ func runMigrations(db *gorm.DB, dialect string, list []migration, log *slog.Logg
 	if n := len(applied); n > len(list) {
 		last := applied[n-1]
 		return fmt.Errorf("%w: the database is at version %d (%q, applied %s) but this program knows versions up to %d; run the Parley release that upgraded it, or restore a backup taken before that upgrade",
-			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), len(list))
+			ErrSchemaTooNew, last.Version, last.Name, last.AppliedAt.Format(time.DateTime), list[len(list)-1].version)
 	}
 	for i, a := range applied {
 		if a.Version != list[i].version || a.Name != list[i].name {

@@ -346,13 +346,13 @@ func TestSchemaTooNew(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw := rawDB(t, cfg)
-			future := appliedMigration{Version: len(migrations) + 1, Name: "from the future", AppliedAt: now()}
+			future := appliedMigration{Version: migrations[len(migrations)-1].version + 1, Name: "from the future", AppliedAt: now()}
 			if err := recordMigration(raw, future); err != nil {
 				t.Fatal(err)
 			}
 			_, err := Open(ctx, cfg)
 			wantErr(t, err, ErrSchemaTooNew)
-			for _, want := range []string{fmt.Sprintf("version %d", future.Version), `"from the future"`, fmt.Sprintf("up to %d", len(migrations))} {
+			for _, want := range []string{fmt.Sprintf("version %d", future.Version), `"from the future"`, fmt.Sprintf("up to %d", migrations[len(migrations)-1].version)} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %s", err, want)
 				}
@@ -390,7 +390,7 @@ func TestFailingMigration(t *testing.T) {
 			cfg, log := withLog(b.newConfig(t))
 			s := openStore(t, cfg)
 			ten := newTenant(t, s, "Before")
-			next := len(migrations) + 1
+			next := migrations[len(migrations)-1].version + 1
 			broken := append(slices.Clone(migrations), migration{version: next, name: "half done", up: sqlUp(
 				"ALTER TABLE tenants ADD COLUMN motto text;\nCREATE TABLE extra (id integer PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);",
 				"ALTER TABLE tenants ADD COLUMN motto text;\nCREATE TABLE extra (id integer PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);")})
@@ -444,7 +444,7 @@ INSERT INTO tenants_new (id, name, default_lang, created_at) SELECT id, name, de
 DROP TABLE tenants;
 ALTER TABLE tenants_new RENAME TO tenants;`
 	}
-	next := len(migrations) + 1
+	next := migrations[len(migrations)-1].version + 1
 	bad := append(slices.Clone(migrations), migration{version: next, name: "rebuild tenants", foreignKeysOff: true, up: sqlUp(rebuild("WHERE 0"), "")})
 	err := runMigrations(s.w, s.dialect, bad, s.log)
 	if err == nil || !strings.Contains(err.Error(), "break foreign keys") {
