@@ -98,7 +98,6 @@ func LeftNoticeText(conn store.Connector, ch store.Chat, text, base string) stri
 	b.WriteString(quote(text))
 	base = strings.TrimRight(base, "/")
 	b.WriteString("\n\nAnswer it by e-mail in the admin pages:\n" + base + "/admin/left#left-" + ch.ID + "\n")
-	b.WriteString("or in the agent app:\n" + base + "/agent/left#left-" + ch.ID + "\n")
 	if ch.VisitorEmail == "" {
 		b.WriteString("\nThe visitor left no e-mail address.\n")
 	}
