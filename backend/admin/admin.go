@@ -61,6 +61,9 @@ type Options struct {
 	// ReportExports sends the chat report exports the pages send tests and replays of (woken
 	// at once), and says whether their URLs may reach private addresses; nil refuses them.
 	ReportExports *reportexport.Worker
+	// Left sends the replies to left messages (and wakes the outbox); nil writes them for
+	// the outbox's next poll.
+	Left *mail.Left
 	// HashPassword hashes new passwords; nil means password.Hash. Tests pass a cheap one.
 	HashPassword func(string) (string, error)
 	// Applied waits until the changes saved so far have reached routing, the caches and open
@@ -210,6 +213,7 @@ func Register(r fiber.Router, opts Options) {
 
 	g.Get("/overview", sup, h.overview)
 	g.Get("/left", sup, h.leftMessages)
+	g.Post("/left/:id/reply", sup, h.leftReply)
 	h.registerArchive(g, sup)
 	h.contactRoutes(g, sup, adm)
 	g.Get("/api/chats/:id/decisions", sup, h.decisions)

@@ -21,7 +21,7 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 	}}
 	var buf bytes.Buffer
 	p := &Page{Title: "Left messages", Active: "left", Level: roleSupervisor}
-	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}).Render(context.Background(), &buf); err != nil {
+	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}, nil).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()
@@ -43,7 +43,7 @@ func TestLeftMessagesPageShowsMessagesAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := withZone(adminmsg.With(context.Background(), adminmsg.For("de")), berlin)
-	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}).Render(ctx, &buf); err != nil {
+	if err := leftMessagesPage(p, left, map[int64]string{7: "Website chat"}, nil).Render(ctx, &buf); err != nil {
 		t.Fatal(err)
 	}
 	html = buf.String()

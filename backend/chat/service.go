@@ -140,6 +140,10 @@ type Service struct {
 	router *routing.Router
 	unsub  []func()
 
+	// leftNotifier and publicURL e-mail the notices of left messages (leftnotice.go).
+	leftNotifier LeftNotifier
+	publicURL    func(host string) string
+
 	mu sync.Mutex
 	// userMu orders an agent's status writes (setStatus) with reloads of agents' user rows
 	// (userChanged): a reload that read the row before a status was written must not install

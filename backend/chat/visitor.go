@@ -814,11 +814,12 @@ func (ss *Session) leaveMessage(ctx context.Context, id, notAccepted string, b *
 		ss.reply(id, nil, err)
 		return
 	}
+	notices := s.leftNotices(ctx, conn, rec, b.Text, c.Host())
 	done := make(chan error, 1)
-	s.st.EnqueueAll(func(err error) { done <- err },
-		store.Write{Chat: &rec, Event: &store.Event{ChatID: rec.ID, Type: string(protocol.TypeMessage), Data: msgData, At: now},
+	s.st.EnqueueAll(func(err error) { done <- err }, append([]store.Write{
+		{Chat: &rec, Event: &store.Event{ChatID: rec.ID, Type: string(protocol.TypeMessage), Data: msgData, At: now},
 			Message: &store.Message{ChatID: rec.ID, Role: string(protocol.RoleVisitor), Name: rec.VisitorName, Text: b.Text, ClientID: id, At: now}},
-		store.Write{Event: &store.Event{ChatID: rec.ID, Type: string(protocol.TypeChatState), Data: stateData, At: now}})
+		{Event: &store.Event{ChatID: rec.ID, Type: string(protocol.TypeChatState), Data: stateData, At: now}}}, notices...)...)
 	select {
 	case err := <-done:
 		if err != nil {
@@ -828,6 +829,9 @@ func (ss *Session) leaveMessage(ctx context.Context, id, notAccepted string, b *
 	case <-ctx.Done():
 		ss.reply(id, nil, ctx.Err())
 		return
+	}
+	if len(notices) > 0 {
+		s.leftNotifier.Wake()
 	}
 	s.log.Info("message left", "chat", rec.ID, "connector", conn.ID)
 	ss.reply(id, &protocol.Ack{Chat: rec.ID}, nil)

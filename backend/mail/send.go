@@ -101,6 +101,7 @@ func build(set store.MailSettings, m store.OutboxMail) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(m.MessageID)
+	thread(msg, m)
 	msg.SetDateWithValue(m.CreatedAt)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	if m.HTMLBody != "" {

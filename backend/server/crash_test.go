@@ -208,7 +208,7 @@ func (s *crashServer) start() {
 	}
 	s.cmd = cmd
 	s.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second) // a loaded machine may take long to start
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get("http://" + s.addr + "/readyz"); err == nil {
 			resp.Body.Close()

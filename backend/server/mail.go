@@ -10,8 +10,10 @@ import (
 type mailPart struct {
 	outbox      *mail.Outbox
 	transcripts *mail.Transcripts
-	stop        context.CancelFunc
-	done        chan struct{}
+	// left notifies groups of left messages and sends the replies to them.
+	left *mail.Left
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // setupMail builds the outbox worker and the transcript sender, which the chat service uses
@@ -20,6 +22,12 @@ func (s *Server) setupMail() {
 	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Logger: s.log})
 	s.mail.transcripts = &mail.Transcripts{Store: s.store, Outbox: s.mail.outbox, Chats: s.chats}
 	s.chats.SetTranscriptMailer(s.mail.transcripts)
+	s.mail.left = &mail.Left{Store: s.store, Outbox: s.mail.outbox}
+	scheme := "http"
+	if s.cfg.SecureCookies {
+		scheme = "https"
+	}
+	s.chats.NotifyLeft(s.mail.left, func(host string) string { return scheme + "://" + host })
 }
 
 // startMail runs the outbox worker until stopMail: messages left pending by an earlier run

@@ -194,6 +194,8 @@ const CloseCauseLeftMessage = "left_message"
 type LeftMessage struct {
 	Chat Chat
 	Text string
+	// Replies are the e-mail answers sent to the visitor, oldest first.
+	Replies []LeftReply
 }
 
 // LeftMessages returns a tenant's most recent left messages, newest first, for the people
@@ -219,5 +221,5 @@ func (s *Store) LeftMessages(ctx context.Context, tenantID int64, limit int) ([]
 		}
 		out = append(out, lm)
 	}
-	return out, nil
+	return out, s.withLeftReplies(ctx, out)
 }

@@ -48,6 +48,9 @@ type Write struct {
 	// user, role and JoinedAt: the first write inserts it, later ones (the
 	// same person leaving) update its name and LeftAt. Its ID is not used.
 	Participant *Participant
+	// Mail is written to the e-mail outbox in the same transaction (a group's notice of a
+	// message a visitor left), so that what caused it and the message are kept together.
+	Mail *OutboxMail
 }
 
 const (
@@ -589,6 +592,11 @@ func validateUnit(ws []Write) error {
 				}
 			}
 		}
+		if m := w.Mail; m != nil {
+			if err := m.Validate(); err != nil {
+				return err
+			}
+		}
 		if p := w.Participant; p != nil {
 			if p.ChatID == "" || p.Role == "" {
 				return invalid("participant without chat id or role")
@@ -819,8 +827,18 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	}
 	if err := writeWhatsApp(tx, res.events); err != nil {
 		return fail("whatsapp", err)
+	}
 	if err := writeReportExports(tx, res.events); err != nil {
 		return fail("report exports", err)
+	}
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Mail != nil {
+				if _, err := enqueueMail(tx, *w.Mail); err != nil {
+					return fail("mail", err)
+				}
+			}
+		}
 	}
 	if err := tx.Commit().Error; err != nil {
 		if transient(err) {
@@ -901,7 +919,7 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 func hasWork(units []*commitItem) bool {
 	for _, u := range units {
 		for _, w := range u.ws {
-			if w.Event != nil || w.Message != nil || w.Chat != nil || w.Participant != nil {
+			if w.Event != nil || w.Message != nil || w.Chat != nil || w.Participant != nil || w.Mail != nil {
 				return true
 			}
 		}

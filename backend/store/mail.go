@@ -185,6 +185,10 @@ type OutboxMail struct {
 	// MessageID is the Message-ID header, fixed when the message is written, so that a message
 	// sent again after a crash carries the same one.
 	MessageID string
+	// InReplyTo and References thread the message under earlier ones (the headers of the same
+	// names, Message-IDs without angle brackets); empty for a message that starts a thread.
+	InReplyTo  string
+	References []string
 	To        string
 	Subject   string
 	Body      string
@@ -239,8 +243,15 @@ func (m *OutboxMail) Validate() error {
 		return invalid("the sender name must be one line")
 	case m.FromAddress != "" && CheckMailAddress(m.FromAddress) != nil:
 		return invalid("the sender %q is not an e-mail address", m.FromAddress)
-	case m.MessageID == "" || strings.ContainsAny(m.MessageID, "\r\n\x00 "):
+	case m.MessageID == "" || strings.ContainsAny(m.MessageID, "\r\n\x00 <>"):
 		return invalid("a message needs a Message-ID")
+	case strings.ContainsAny(m.InReplyTo, "\r\n\x00 <>"):
+		return invalid("In-Reply-To must be one Message-ID")
+	}
+	for _, r := range m.References {
+		if r == "" || strings.ContainsAny(r, "\r\n\x00 <>") {
+			return invalid("References must be Message-IDs")
+		}
 	}
 	total := 0
 	for _, a := range m.Attachments {
@@ -262,6 +273,8 @@ type outboxRow struct {
 	Kind          string     `gorm:"not null"`
 	ChatID        string     `gorm:"not null"`
 	MessageID     string     `gorm:"not null"`
+	InReplyTo     string     `gorm:"not null"`
+	ThreadRefs    string     `gorm:"not null"`
 	ToAddress     string     `gorm:"not null"`
 	Subject       string     `gorm:"not null"`
 	Body          string     `gorm:"not null"`
@@ -290,7 +303,8 @@ type outboxAttachmentRow struct {
 func (outboxAttachmentRow) TableName() string { return "outbox_attachments" }
 
 func (r outboxRow) domain() OutboxMail {
-	m := OutboxMail{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, ChatID: r.ChatID, MessageID: r.MessageID, To: r.ToAddress,
+	m := OutboxMail{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, ChatID: r.ChatID, MessageID: r.MessageID, InReplyTo: r.InReplyTo,
+		References: strings.Fields(r.ThreadRefs), To: r.ToAddress,
 		Subject: r.Subject, Body: r.Body, HTMLBody: r.HTMLBody, FromAddress: r.FromAddress, FromName: r.FromName, State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
 		LastError: r.LastError, CreatedAt: normTime(r.CreatedAt)}
 	if r.SentAt != nil {
@@ -338,7 +352,8 @@ func enqueueMail(tx *gorm.DB, m OutboxMail) (OutboxMail, error) {
 		return OutboxMail{}, err
 	}
 	t := now()
-	row := outboxRow{TenantID: m.TenantID, Kind: m.Kind, ChatID: m.ChatID, MessageID: m.MessageID, ToAddress: m.To,
+	row := outboxRow{TenantID: m.TenantID, Kind: m.Kind, ChatID: m.ChatID, MessageID: m.MessageID, InReplyTo: m.InReplyTo,
+		ThreadRefs: strings.Join(m.References, " "), ToAddress: m.To,
 		Subject: m.Subject, Body: m.Body, HTMLBody: m.HTMLBody, FromAddress: m.FromAddress, FromName: m.FromName, State: MailPending, NextAttemptAt: t, CreatedAt: t}
 	if err := tx.Create(&row).Error; err != nil {
 		return OutboxMail{}, err
