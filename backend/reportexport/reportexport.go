@@ -213,7 +213,8 @@ func (w *Worker) values(ctx context.Context, d store.ExportDelivery) (*Values, e
 			return nil, err
 		}
 	}
-	tr, err := transcript.Load(ctx, w.o.Store, ch, w.o.Now())
+	// The report goes to the tenant's own system: its answers read in the tenant's language.
+	tr, err := transcript.Load(ctx, w.o.Store, ch, w.o.Now(), "")
 	if err != nil {
 		return nil, err
 	}
