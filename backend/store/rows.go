@@ -227,7 +227,7 @@ var allRows = []any{
 	&userGroupRow{}, &sessionRow{}, &chatRow{}, &participantRow{}, &messageRow{}, &eventRow{},
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 	&fileRow{}, &miccServiceRow{}, &connectorImageRow{}, &mailSettingsRow{}, &outboxRow{}, &outboxAttachmentRow{},
-	&tagRow{}, &outcomeRow{}, &chatTagRow{}, &reportSettingsRow{}, &webhookEndpointRow{}, &webhookDeliveryRow{},
+	&tagRow{}, &outcomeRow{}, &chatTagRow{}, &reportSettingsRow{}, &webhookEndpointRow{}, &webhookDeliveryRow{}, &apiTokenRow{},
 }
 
 // ---- conversions ----
