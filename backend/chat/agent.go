@@ -442,7 +442,8 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 		ch.mu.Unlock()
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "a chat between two agents is theirs alone"))
 		return
-	case !member && !supervises:
+	case !member && !supervises && !(user.Bot && as == protocol.PartParticipant):
+		// A bot user joins chats it is told about (webhooks) to answer them (WhosOn IsBot).
 		ch.mu.Unlock()
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "only supervisors and administrators may join chats they were not given; ask to be invited"))
 		return

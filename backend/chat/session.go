@@ -52,6 +52,10 @@ type Session struct {
 	visitor visitorState
 	// agent connections
 	user store.User
+	// headless marks a command run without a connection ([Service.Act]): it follows every
+	// chat, the commands' own rules deciding who may do what, and onReply takes its answer.
+	headless bool
+	onReply  func(*protocol.Ack, error)
 }
 
 // visitorState is what a visitor connection learned at connect.
@@ -233,7 +237,7 @@ func (ss *Session) sub(chatID string) *fanout.Sub {
 }
 
 // follows reports whether the connection follows a chat.
-func (ss *Session) follows(chatID string) bool { return ss.sub(chatID) != nil }
+func (ss *Session) follows(chatID string) bool { return ss.headless || ss.sub(chatID) != nil }
 
 // unsubscribe detaches the connection from a chat.
 func (ss *Session) unsubscribe(chatID string) {
@@ -261,6 +265,10 @@ func tagOf(sub *fanout.Sub) who {
 
 // reply sends an ack (ack may be nil) or the error for a command.
 func (ss *Session) reply(id string, ack *protocol.Ack, err error) {
+	if ss.onReply != nil {
+		ss.onReply(ack, err)
+		return
+	}
 	if err != nil {
 		ss.send(ss.s.errorOf(id, err))
 		return

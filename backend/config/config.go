@@ -83,6 +83,9 @@ type Config struct {
 	// aimed at the server's own networks is refused, so that an admin of one tenant cannot
 	// make Parley call internal services; turn it on when receivers run on your network.
 	WebhookAllowPrivate bool
+	// APIRequestsPerMinute bounds each REST API token's requests (PARLEY_API_REQUESTS_PER_MINUTE,
+	// default 600, with bursts of a tenth of it); more are answered 429 with Retry-After.
+	APIRequestsPerMinute int
 	// MiCCAddr, when set, also serves the MiCC ChatService (POST /ChatService/<Method>) on this
 	// separate host:port (PARLEY_MICC_ADDR, -micc-addr), as MiCC's own service listens on port
 	// 12616, so that custom MiCC clients need only the host changed. The main listener serves
@@ -137,7 +140,7 @@ func Default() Config {
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
 		VisitorConnectsPerMinute: 120, AgentConnectsPerMinute: 300,
-		ConnectTimeout: 10 * time.Second, CommandsPerSecond: 20, CommandBurst: 60, CommitQueue: 4096,
+		ConnectTimeout: 10 * time.Second, CommandsPerSecond: 20, CommandBurst: 60, CommitQueue: 4096, APIRequestsPerMinute: 600,
 	}
 }
 
@@ -211,6 +214,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	dur("PARLEY_CONNECT_TIMEOUT", &c.ConnectTimeout)
 	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
 	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
+	whole("PARLEY_API_REQUESTS_PER_MINUTE", &c.APIRequestsPerMinute)
 	whole("PARLEY_COMMIT_QUEUE", &c.CommitQueue)
 	whole("PARLEY_PRESENCE_PER_ADDRESS", &c.Presence.PerAddress)
 	whole("PARLEY_PRESENCE_PER_CONNECTOR", &c.Presence.PerConnector)
@@ -285,6 +289,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConnectTimeout < 100*time.Millisecond || c.ConnectTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("connect timeout %s must be between 100ms and 5m", c.ConnectTimeout))
+	}
+	if c.APIRequestsPerMinute < 1 {
+		errs = append(errs, fmt.Errorf("API requests per minute (%d) must be at least 1", c.APIRequestsPerMinute))
 	}
 	if c.CommandsPerSecond < 1 || c.CommandBurst < 1 {
 		errs = append(errs, fmt.Errorf("commands per second (%d) and command burst (%d) must be at least 1", c.CommandsPerSecond, c.CommandBurst))

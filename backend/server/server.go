@@ -30,6 +30,7 @@ import (
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/micc"
 	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/backend/restapi"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
@@ -253,6 +254,8 @@ func (s *Server) routes() *fiber.App {
 	s.mountWhosOnFiles(app)
 	// One guard for both sign-in doors, so that they share the per-address and per-login budgets.
 	guard := signin.New(s.store, signin.Limits{}, s.log)
+	restapi.Register(app, restapi.Options{Store: s.store, Chats: s.chats, PerMinute: s.cfg.APIRequestsPerMinute,
+		Burst: max(1, s.cfg.APIRequestsPerMinute/10), Logger: s.log})
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats, Push: s.pushKeys()})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied, Left: s.mail.left,
 		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker})

@@ -213,4 +213,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	{version: 21, name: "translation provider", up: sqlUp(
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`,
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`)},
+	apiTokensMigration,
 }

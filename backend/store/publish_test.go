@@ -48,6 +48,9 @@ var notSettings = map[string]string{
 	"SetChatOutcome":          "a chat's outcome, not configuration",
 	"SeedDemoBase":            "the demo data, written once into an empty database before anything caches it",
 	"SaveTranscriptMail":      "nothing caches a connector's transcript e-mail: every transcript and chat close reads it",
+	"CreateAPIToken":          "nothing caches API tokens: every API request reads its token",
+	"RevokeAPIToken":          "nothing caches API tokens: every API request reads its token",
+	"TouchAPIToken":           "a token's last use, not configuration",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store

@@ -230,7 +230,7 @@ var allRows = []any{
 	&surveyFieldRow{}, &cannedFolderRow{}, &cannedResponseRow{}, &tenantSettingsRow{}, &ipBlockRow{},
 	&fileRow{}, &miccServiceRow{}, &connectorImageRow{}, &mailSettingsRow{}, &outboxRow{}, &outboxAttachmentRow{},
 	&tagRow{}, &outcomeRow{}, &chatTagRow{}, &reportSettingsRow{}, &webhookEndpointRow{}, &webhookDeliveryRow{},
-	&whatsappChatRow{}, &whatsappOutRow{}, &whatsappInboundRow{},
+	&whatsappChatRow{}, &whatsappOutRow{}, &whatsappInboundRow{}, &apiTokenRow{},
 }
 
 // ---- conversions ----

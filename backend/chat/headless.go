@@ -1,0 +1,88 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Act runs one command of an agent or a bot user that has no connection, such as a REST API
+// client, through the same rules as the agent app's commands: it is answered only once its
+// writes are committed, a retry with the same command id gets the first answer, and what it
+// writes reaches the visitor and the agents live. Only the commands that act on a chat from
+// outside are taken: sending a message, closing, transferring and joining. A bot user
+// (store.User.Bot) that is not in the chat joins it as a participant before it writes, as
+// WhosOn's bot operators take part in chats.
+func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error) {
+	if user.TenantID == 0 || !user.Active {
+		return nil, protocol.Errorf(protocol.CodeForbidden, "the user is not an active user of a tenant")
+	}
+	switch cmd.Body.(type) {
+	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin:
+	default:
+		return nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not taken from outside a connection", cmd.Body.CommandType())
+	}
+	ch := s.chatFor(cmd.Chat)
+	if ch != nil {
+		ch.mu.Lock()
+		_, member := ch.agents[user.ID]
+		foreign := ch.rec.TenantID != user.TenantID
+		ch.mu.Unlock()
+		if foreign {
+			ch = nil
+		} else if _, send := cmd.Body.(*protocol.Send); send && !member && user.Bot {
+			if _, err := s.Act(ctx, user, protocol.Command{ID: cmd.ID + "/join", Chat: cmd.Chat, Body: &protocol.ChatJoin{As: protocol.PartParticipant}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if ch == nil {
+		if rec, err := s.st.Chat(ctx, cmd.Chat); err == nil && rec.TenantID == user.TenantID {
+			return nil, errChatEnded
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		return nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat)
+	}
+	type answer struct {
+		ack *protocol.Ack
+		err error
+	}
+	done := make(chan answer, 1)
+	ss := &Session{s: s, c: headlessConn{}, role: protocol.RoleAgent, connected: true, user: user, headless: true,
+		onReply: func(ack *protocol.Ack, err error) {
+			select {
+			case done <- answer{ack, err}:
+			default:
+			}
+		}}
+	ss.agentCommand(ctx, cmd)
+	select {
+	case a := <-done:
+		if a.err != nil {
+			return nil, s.errorOf(cmd.ID, a.err).Body.(*protocol.Error)
+		}
+		return a.ack, nil
+	case <-ctx.Done():
+		return nil, protocol.Errorf(protocol.CodeBusy, "the command was not answered in time; retry it with the same id")
+	}
+}
+
+// headlessConn is the connection of a command run by [Service.Act]: it has nobody to send
+// events to, since the command's answer is returned and its events reach the chat's others.
+type headlessConn struct{}
+
+func (headlessConn) TrySend([]byte) bool                    { return true }
+func (headlessConn) SendWait(context.Context, []byte) error { return nil }
+func (headlessConn) SendTransient(string, []byte)           {}
+func (headlessConn) Close(protocol.CloseCode, string)       {}
+func (headlessConn) Done() <-chan struct{}                  { return nil }
+func (headlessConn) Send([]byte) bool                       { return true }
+func (headlessConn) ID() string                             { return "headless" }
+func (headlessConn) IP() string                             { return "" }
+func (headlessConn) Origin() string                         { return "" }
+func (headlessConn) Host() string                           { return "" }
+func (headlessConn) UserAgent() string                      { return "" }
+func (headlessConn) Cookie(string) string                   { return "" }
