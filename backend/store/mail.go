@@ -189,9 +189,9 @@ type OutboxMail struct {
 	// names, Message-IDs without angle brackets); empty for a message that starts a thread.
 	InReplyTo  string
 	References []string
-	To        string
-	Subject   string
-	Body      string
+	To         string
+	Subject    string
+	Body       string
 	// HTMLBody, when set, is the HTML alternative of Body (a transcript with an HTML template).
 	HTMLBody string
 	// FromAddress and FromName, when set, replace the tenant's sender (a connector's own).
