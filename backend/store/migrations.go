@@ -214,4 +214,10 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`,
 		`ALTER TABLE tenant_settings ADD COLUMN translate_provider text NOT NULL DEFAULT 'libretranslate';`)},
 	apiTokensMigration,
+	reportExportMigration,
+	transcriptMailMigration,
+	leftMailMigration,
+	// Agents get Web Push notifications (package push): the VAPID keys and the subscriptions.
+	pushMigration,
+	whatsappMigration,
 }
