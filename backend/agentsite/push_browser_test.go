@@ -15,7 +15,6 @@ import (
 
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/push/pushtest"
-	"github.com/parleychat/parley/shared/protocol"
 )
 
 // fakePushManager stands in for the browser's push service, which headless Chromium reaches
