@@ -54,7 +54,7 @@ func TestSurveyAnswersInTheAgentsLanguageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Camille Exemple", Question: "Ma facture est-elle partie ?",
-		Fields: map[string]string{"Thema": "Rechnung und Zahlung"}}); err != nil {
+		Fields: map[string]string{"Name": "Camille Exemple", "Thema": "Rechnung und Zahlung"}}); err != nil {
 		t.Fatal(err)
 	}
 	b.WaitFor("the offer", `!!document.querySelector('.offer .btn-accept')`)
