@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"sort"
 	"strconv"
@@ -198,7 +199,12 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 		evs = append(evs, ev)
 	}
 	s.st.EnqueueAll(func(err error) {
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrClosed):
+			// A timer that fired while the server shut down: the chat stays as it was and is
+			// taken up after the next start.
+			s.log.Debug("chat events not written: the store is closed", "chat", ch.id, "events", len(evs))
+		case err != nil:
 			s.log.Error("commit chat events", "chat", ch.id, "events", len(evs), "err", err)
 		}
 		if done != nil {

@@ -131,7 +131,22 @@ func (a *api) serve(c *fiber.Ctx, r route) error {
 		a.o.Logger.Warn("api token last use", "token", tok.ID, "err", err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return r.handle(a, c, caller{token: tok, user: user})
+	if err := r.handle(a, c, caller{token: tok, user: user}); !errors.Is(err, errAnswered) {
+		return err
+	}
+	return nil
+}
+
+// errAnswered stops a handler whose helper has answered the request already (with a problem).
+var errAnswered = errors.New("restapi: answered")
+
+// answered turns a helper's answer into errAnswered, so that the handler stops there: problem
+// returns nil once the answer is written, and nil would let the handler go on.
+func answered(err error) error {
+	if err != nil {
+		return err
+	}
+	return errAnswered
 }
 
 // caller is who a request acts as.

@@ -115,8 +115,8 @@ func limit(c *fiber.Ctx) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxLimit {
-		return 0, problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, "limit must be a number from 1 to 100",
-			FieldProblem{Field: "limit", Message: "a number from 1 to 100"})
+		return 0, answered(problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, "limit must be a number from 1 to 100",
+			FieldProblem{Field: "limit", Message: "a number from 1 to 100"}))
 	}
 	return n, nil
 }
@@ -127,7 +127,7 @@ func filterOf(c *fiber.Ctx, who caller) (archive.Form, url.Values, error) {
 	form, err := archive.ParseFilter(v, who.token.TenantID, time.UTC)
 	var fe *archive.FilterError
 	if errors.As(err, &fe) {
-		return form, v, problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, fe.Error(), FieldProblem{Field: fe.Field, Message: fe.Message})
+		return form, v, answered(problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, fe.Error(), FieldProblem{Field: fe.Field, Message: fe.Message}))
 	}
 	form.Filter.Scope = archive.ScopeFor(who.user)
 	return form, v, err
@@ -252,12 +252,12 @@ func (a *api) getTranscript(c *fiber.Ctx, who caller) error {
 // readJSON decodes a JSON body into v, answering the problem when it cannot.
 func readJSON(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-		return problem(c, fiber.StatusUnsupportedMediaType, protocol.CodeBadJSON, "send the body as application/json")
+		return answered(problem(c, fiber.StatusUnsupportedMediaType, protocol.CodeBadJSON, "send the body as application/json"))
 	}
 	d := json.NewDecoder(strings.NewReader(string(c.Body())))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return problem(c, fiber.StatusUnprocessableEntity, protocol.CodeBadJSON, "the body could not be read: "+err.Error())
+		return answered(problem(c, fiber.StatusUnprocessableEntity, protocol.CodeBadJSON, "the body could not be read: "+err.Error()))
 	}
 	return nil
 }
@@ -272,8 +272,8 @@ func commandID(c *fiber.Ctx, id string) (string, error) {
 		return "api-" + token.New(12), nil
 	}
 	if len(id) > 100 || strings.ContainsAny(id, "\x00\r\n") {
-		return "", problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, "the id must be one line of at most 100 characters",
-			FieldProblem{Field: "id", Message: "one line of at most 100 characters"})
+		return "", answered(problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, "the id must be one line of at most 100 characters",
+			FieldProblem{Field: "id", Message: "one line of at most 100 characters"}))
 	}
 	return "api-" + id, nil
 }
