@@ -231,8 +231,11 @@ func testConnectors(t *testing.T, b backend) {
 	if c.Hash == "ignored" || !hashRE.MatchString(c.Hash) || c.Hash == minimal.Hash {
 		t.Fatalf("hash not assigned: %q", c.Hash)
 	}
+	if len(c.WhatsAppSecret) < 24 {
+		t.Fatalf("a connector taking WhatsApp got the webhook secret %q, want a made one", c.WhatsAppSecret)
+	}
 	want := full
-	want.ID, want.Hash, want.CreatedAt, want.UpdatedAt = c.ID, c.Hash, c.CreatedAt, c.UpdatedAt
+	want.ID, want.Hash, want.CreatedAt, want.UpdatedAt, want.WhatsAppSecret = c.ID, c.Hash, c.CreatedAt, c.UpdatedAt, c.WhatsAppSecret
 	wantEqual(t, c, want)
 	wantEqual(t, must[Connector](t)(s.Connector(ctx, c.ID)), want)
 	wantEqual(t, must[Connector](t)(s.ConnectorByHash(ctx, c.Hash)), want)

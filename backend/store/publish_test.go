@@ -22,6 +22,9 @@ var writeMethod = regexp.MustCompile(`^(Create|Update|Delete|Set|Add|Remove|Repl
 
 // notSettings are the methods the rule catches that change no configuration, and why.
 var notSettings = map[string]string{
+	"CreateWhatsAppChat":      "a WhatsApp conversation's chat, not configuration",
+	"SavePushSubscription":    "an agent's browser subscription, not configuration: every push reads the subscriptions",
+	"DeletePushSubscription":  "an agent's browser subscription, not configuration: every push reads the subscriptions",
 	"ArchiveChats":            "reads the chat archive; writes nothing",
 	"ImportHistory":           "writes closed chat history in bulk, which no configuration or open page follows",
 	"CommitStats":             "reads the group committer's counters; writes nothing",

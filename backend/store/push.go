@@ -53,6 +53,8 @@ type pushKeyRow struct {
 
 func (pushKeyRow) TableName() string { return "push_keys" }
 
+func init() { allRows = append(allRows, &pushKeyRow{}, &pushSubscriptionRow{}) }
+
 // EnsureVAPIDKeys returns the installation's VAPID keys, storing the pair gen makes when there
 // is none yet. Several servers starting at once agree on the first pair stored.
 func (s *Store) EnsureVAPIDKeys(ctx context.Context, gen func() (VAPIDKeys, error)) (VAPIDKeys, error) {
