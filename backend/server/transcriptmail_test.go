@@ -35,6 +35,14 @@ func TestTranscriptRequestAndAutoSend(t *testing.T) {
 		chatID, _ := startChat(t, ctx, visitor, agent, "Thomas")
 		awaitMessage(t, ctx, visitor, "Hello, I need help")
 
+		// The transcript names the chat's agent: wait until the accept is stored.
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+			if ch, err := st.Chat(ctx, chatID); err == nil && ch.AgentID != 0 {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("the chat's agent was not stored: %+v %v", ch, err)
+			}
+		}
 		var pe *protocol.Error
 		if _, err := visitor.Call(ctx, chatID, &protocol.TranscriptRequest{Email: "not an address"}); !errors.As(err, &pe) || pe.Code != protocol.CodeInvalid || pe.Field != "email" {
 			t.Fatalf("bad address: %v", err)
