@@ -85,10 +85,12 @@ test: fmt-check vet $(WEB) unit wasm-test
 fmt-check:
 	@out=$$(gofmt -l backend shared $(wildcard widget agentui assets/fonts)); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-## vet: go vet natively, and for the browser on the packages that run there
+## vet: go vet natively, and for the browser on the packages that run there. Native vet builds
+## with -race and the browser's with -trimpath, as `unit` and the web apps build, so that the
+## packages are compiled once for both (on a fresh machine this halves the compile work)
 vet:
-	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+	$(GO) vet -race ./...
+	GOOS=js GOARCH=wasm $(GO) vet -trimpath $(WASM_PKGS)
 
 ## unit: all Go tests natively with -race (store suite on SQLite and PostgreSQL, real servers, Chromium)
 unit:
@@ -96,7 +98,7 @@ unit:
 
 ## wasm-test: the browser packages' tests under GOOS=js GOARCH=wasm (node)
 wasm-test:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(GO) test -trimpath -count=1 -exec="$(WASM_EXEC)" $(WASM_PKGS)
 
 ## bench: Go benchmarks, the ACD decision latency, the archive search and report latencies over
 ## REPORT_CHATS generated chats (100,000; made once, kept in build/bench-history and a PostgreSQL
