@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
@@ -47,7 +48,10 @@ func (h handlers) registerPush(g fiber.Router) {
 		var fe *store.FieldError
 		switch {
 		case errors.As(err, &fe):
-			return apiError(c, fiber.StatusBadRequest, protocol.CodeInvalid, fe.Error())
+			// The app shows the message as it is, so it comes in the agent's language; the
+			// store's messages are kept in the admin pages' catalogue.
+			msg := adminmsg.For(adminmsg.Pick(u.Lang, c.Get(fiber.HeaderAcceptLanguage))).T(fe.Message, fe.Args...)
+			return c.Status(fiber.StatusBadRequest).JSON(api.ErrorBody{Error: protocol.Error{Code: protocol.CodeInvalid, Message: msg, Field: fe.Field}})
 		case err != nil:
 			h.opts.Logger.Error("save push subscription", "user", u.ID, "err", err)
 			return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "notifications could not be switched on; try again")
