@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // get fetches a page as a browser whose languages are acceptLanguage.
@@ -202,6 +206,49 @@ func TestStoreErrorsInTheUsersLanguage(t *testing.T) {
 					t.Errorf("%s %s lacks %q: %s", lang, p.path, w, excerpt(r.body))
 				}
 			}
+		}
+	}
+}
+
+// TestTranscriptInTheAdminsLanguage opens a closed chat's transcript as a German and as a
+// French admin: its system lines and close cause are in the admin's language, whatever the
+// visitor spoke; what the visitor wrote stays as written.
+func TestTranscriptInTheAdminsLanguage(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	c := visitorChat(t, fx.st, id(fx, "{tenant}"), "jo@example.com", "v-lang", "Hallo zusammen")
+	at := time.Now().Add(-30 * time.Minute)
+	for _, b := range []protocol.EventBody{
+		&protocol.ChatState{State: protocol.StateActive, At: at},
+		&protocol.Message{Role: protocol.RoleVisitor, Name: "Jo", Text: "Where is my parcel?", At: at},
+		&protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor, At: at.Add(time.Minute)},
+	} {
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.st.Commit(ctx, store.Write{Event: &store.Event{ChatID: c.ID, Type: string(b.EventType()), Data: data}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for lang, want := range map[string][]string{
+		"de": {"Ein Agent hat den Chat angenommen", "Der Besucher hat den Chat beendet", "Where is my parcel?"},
+		"fr": {"Un agent a accepté le chat", "Le visiteur a fermé le chat", "Where is my parcel?"},
+	} {
+		if err := fx.st.SetUserLang(ctx, id(fx, "{admin}"), lang); err != nil {
+			t.Fatal(err)
+		}
+		r := fx.clients["admin"].do(t, "GET", "/admin/chats/"+c.ID, nil, "")
+		if r.status != 200 {
+			t.Fatalf("%s: status %d", lang, r.status)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.body, html.EscapeString(w)) {
+				t.Errorf("%s: the transcript lacks %q: %s", lang, w, excerpt(r.body))
+			}
+		}
+		if strings.Contains(r.body, "An agent accepted the chat") {
+			t.Errorf("%s: the transcript's system lines are still English", lang)
 		}
 	}
 }
