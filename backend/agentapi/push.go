@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
@@ -48,9 +47,8 @@ func (h handlers) registerPush(g fiber.Router) {
 		var fe *store.FieldError
 		switch {
 		case errors.As(err, &fe):
-			// The app shows the message as it is, so it comes in the agent's language; the
-			// store's messages are kept in the admin pages' catalogue.
-			msg := adminmsg.For(adminmsg.Pick(u.Lang, c.Get(fiber.HeaderAcceptLanguage))).T(fe.Message, fe.Args...)
+			// The app shows the message as it is: in the agent's language.
+			msg := userText(c, u, fe.Message, fe.Args...)
 			return c.Status(fiber.StatusBadRequest).JSON(api.ErrorBody{Error: protocol.Error{Code: protocol.CodeInvalid, Message: msg, Field: fe.Field}})
 		case err != nil:
 			h.opts.Logger.Error("save push subscription", "user", u.ID, "err", err)
