@@ -410,12 +410,14 @@ func (a *App) onLogin(ctx app.Context, act app.Action) {
 				a.phase, a.terminal = phaseDesk, ""
 				a.connect(ctx)
 				a.syncPush(ctx)
+			// The server's own words are English (the agent is not known yet): the app says
+			// it in its language.
 			case status == 401 || status == 400:
-				a.signInErr = apiMessage(resp, t.T("The login or password is wrong."))
+				a.signInErr = t.T("The login or password is wrong.")
 			case status == 429:
-				a.signInErr = apiMessage(resp, t.T("Too many attempts. Wait a minute and try again."))
+				a.signInErr = t.T("Too many attempts. Wait a minute and try again.")
 			default:
-				a.signInErr = apiMessage(resp, t.T("Signing in failed. Try again in a moment."))
+				a.signInErr = t.T("Signing in failed. Try again in a moment.")
 			}
 			a.changed(ctx)
 		})

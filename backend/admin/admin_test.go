@@ -95,6 +95,7 @@ func newFixture(t *testing.T, pg bool) *fixture {
 		switch {
 		case du.Role == store.RoleAdmin:
 			users["admin"] = u
+			fx.ids["{admin}"] = fmt.Sprint(u.ID)
 		case u.Nickname == "Anna":
 			users["agent"] = u
 			fx.ids["{anna}"] = fmt.Sprint(u.ID)
@@ -503,7 +504,7 @@ func scenarios() []scenario {
 			}},
 		{name: "survey field validation", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
 			form:   url.Values{"kind": {"pre"}, "name": {"order_no"}, "type": {"text"}, "prompt": {"Order number"}, "mask": {"[0-9"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
-			status: 422, want: []string{"Not a valid regular expression", `value="[0-9"`}},
+			status: 422, want: []string{"This is not a regular expression Parley understands", `value="[0-9"`}},
 		{name: "survey field: the name is checked next to its input", as: "admin", method: "POST", path: "/admin/connectors/{conn}/surveys/new",
 			form:   url.Values{"kind": {"pre"}, "name": {"1bad"}, "type": {"text"}, "prompt": {"Order number"}, "select_type": {"select"}, "validate_low": {"-1"}, "validate_high": {"-1"}},
 			status: 422, want: []string{"Use a letter, then letters, digits or _ (at most 64).", `id="f-name-err"`, `value="1bad"`}},
@@ -526,7 +527,7 @@ func scenarios() []scenario {
 					t.Fatalf("responses %+v", rs)
 				}
 			}},
-		{name: "attachment policy validated", as: "admin", method: "POST", path: "/admin/attachments", form: url.Values{"max_attachment_kb": {"5120"}, "allowed_types": {"pdf, exe"}, "restricted_types": {"exe"}}, status: 422, want: []string{"Exe is both allowed and restricted"}},
+		{name: "attachment policy validated", as: "admin", method: "POST", path: "/admin/attachments", form: url.Values{"max_attachment_kb": {"5120"}, "allowed_types": {"pdf, exe"}, "restricted_types": {"exe"}}, status: 422, want: []string{"exe is both allowed and restricted."}},
 		{name: "attachment policy defaults shown", as: "admin", method: "GET", path: "/admin/attachments", status: 200, want: []string{`value="5120"`, `value="exe, bat, cmd, com, vbs"`}},
 		{name: "ip block validated", as: "admin", method: "POST", path: "/admin/security/blocks", form: url.Values{"prefix": {"300.1.1.1"}}, status: 422, want: []string{"is not an IP address"}},
 		{name: "ip block saved", as: "admin", method: "POST", path: "/admin/security/blocks", form: url.Values{"prefix": {"203.0.113.0/24"}, "note": {"spam"}}, status: 303,

@@ -236,7 +236,9 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 		for _, day := range store.Weekdays {
 			list := f.Lines("hours_" + day)
 			if _, err := store.ParseHourRanges(list); err != nil {
-				f.Errors["hours_"+day] = sentence(strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+				if !f.ruleError("hours_"+day, err) {
+					f.errorf("hours_"+day, "Write one interval like 09:00-17:00 per line.")
+				}
 				continue
 			}
 			if len(list) > 0 {

@@ -74,7 +74,8 @@ func (h *handlers) imageUpload(c *fiber.Ctx) error {
 		case err == nil:
 			return saved(c, "/admin/connectors/"+i64(conn.ID)+"/images")
 		case errors.As(err, &fe):
-			msg = sentence(fe.Message)
+			f.errorf(field, fe.Message, fe.Args...)
+			return h.imagesRender(c, fiber.StatusUnprocessableEntity, conn, f)
 		default:
 			return err
 		}

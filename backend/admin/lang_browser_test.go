@@ -152,6 +152,17 @@ func TestAdminInGermanAndFrenchInChromium(t *testing.T) {
 			b.WaitFor("the refused form", `document.readyState === 'complete' && !!document.querySelector('.error-box')`)
 			checkPage(t, b, c.lang, "user-refused")
 
+			// A form the store refuses: its field error (a shared check's rule) in the language.
+			open(t, b, env.URL+"/admin/mail")
+			fill(t, b, map[string]string{"f-host": "smtp.example.com", "f-port": "587", "f-from_address": "nobody"})
+			browsertest.Eval[bool](b, `(document.querySelector('form[action="/admin/mail"] button[type=submit]').click(), true)`)
+			b.WaitFor("the refused mail settings", `document.readyState === 'complete' && !!document.getElementById('f-from_address-err')`)
+			if got, want := browsertest.Eval[string](b, `document.getElementById('f-from_address-err').textContent`),
+				adminmsg.For(c.lang).T("\"{0}\" is not an e-mail address.", "nobody"); got != want || got == "\"nobody\" is not an e-mail address." {
+				t.Errorf("the refused sender address is marked %q, want %q", got, want)
+			}
+			checkPage(t, b, c.lang, "mail-refused")
+
 			// The overview's pause button speaks the language too.
 			open(t, b, env.URL+"/admin/overview")
 			b.WaitFor("the pause button", `!document.querySelector('#refresh-toggle').hidden`)

@@ -2,12 +2,17 @@ package admin_test
 
 import (
 	"context"
+	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // get fetches a page as a browser whose languages are acceptLanguage.
@@ -152,6 +157,98 @@ func TestFormErrorsInTheUsersLanguage(t *testing.T) {
 	for _, want := range []string{"Bitte korrigieren Sie die 2 markierten Felder unten.", "Das ist nicht Ihr aktuelles Passwort.", "Wählen Sie ein Passwort mit mindestens 10 Zeichen."} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("the refused form lacks %q: %d %s", want, r.status, excerpt(r.body))
+		}
+	}
+}
+
+// TestStoreErrorsInTheUsersLanguage posts forms the store refuses (a *store.FieldError, a
+// *store.RuleError of a shared check, a toolbox text, an opening-hours interval) as a German
+// and as a French admin: each message comes in the admin's language, next to its field.
+func TestStoreErrorsInTheUsersLanguage(t *testing.T) {
+	fx := newFixture(t, false)
+	admin := fx.clients["admin"]
+	posts := []struct {
+		path string
+		form url.Values
+		de   []string
+		fr   []string
+	}{
+		{"/admin/attachments", url.Values{"max_attachment_kb": {"5120"}, "allowed_types": {"pdf, exe"}, "restricted_types": {"exe"}},
+			[]string{"exe ist zugleich erlaubt und gesperrt.", `id="f-allowed_types-err"`}, []string{"exe est à la fois autorisé et interdit."}},
+		{"/admin/attachments", url.Values{"max_attachment_kb": {"5120"}, "allowed_types": {"p.d.f"}},
+			[]string{"„p.d.f“ ist keine Dateiendung wie pdf."}, []string{"« p.d.f » n'est pas une extension de fichier comme pdf."}},
+		{"/admin/mail", url.Values{"host": {"smtp.example.com"}, "port": {"587"}, "tls": {"starttls"}, "from_address": {"nobody"}},
+			[]string{"„nobody“ ist keine E-Mail-Adresse.", `id="f-from_address-err"`}, []string{"« nobody » n'est pas une adresse e-mail."}},
+		{"/admin/mail", url.Values{"host": {"smtp.example.com:25"}, "port": {"587"}, "tls": {"starttls"}, "from_address": {"a@example.com"}},
+			[]string{"Geben Sie einen Hostnamen oder eine Adresse ein, ohne Port."}, []string{"Saisissez un nom d'hôte ou une adresse, sans port."}},
+		{"/admin/connectors/{conn}/micc", url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "toolbox_texts": {`{"Hello": "x"}`}},
+			[]string{"„Hello“ ist kein Name eines Toolbox-Texts"}, []string{"« Hello » n'est pas un nom de texte de la toolbox"}},
+		{"/admin/connectors/{conn}/micc", url.Values{"enabled": {"on"}, "micc_tenant": {"-1"}, "group_id": {"5"}, "group_name": {"Sales"}, "from_priority": {"fax"}},
+			[]string{"Das FromPriority-Feld „fax“ ist keines von phone, email, id."}, []string{"Le champ FromPriority « fax » n'est pas l'un de phone, email, id."}},
+		{"/admin/connectors/new", connectorForm(func(v url.Values) { v.Set("hours_enabled", "on"); v.Set("hours_mon", "17:00-09:00") }),
+			[]string{"Der Zeitraum „17:00-09:00“ endet, bevor er beginnt.", `id="f-hours_mon-err"`}, []string{"La plage « 17:00-09:00 » se termine avant de commencer."}},
+	}
+	for _, lang := range []string{"de", "fr"} {
+		if err := fx.st.SetUserLang(context.Background(), id(fx, "{admin}"), lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range posts {
+			r := admin.do(t, "POST", fx.expand(p.path), p.form, "")
+			want := p.de
+			if lang == "fr" {
+				want = p.fr
+			}
+			if r.status != 422 {
+				t.Errorf("%s %s: status %d, want 422", lang, p.path, r.status)
+			}
+			for _, w := range want {
+				if !strings.Contains(r.body, w) && !strings.Contains(r.body, html.EscapeString(w)) {
+					t.Errorf("%s %s lacks %q: %s", lang, p.path, w, excerpt(r.body))
+				}
+			}
+		}
+	}
+}
+
+// TestTranscriptInTheAdminsLanguage opens a closed chat's transcript as a German and as a
+// French admin: its system lines and close cause are in the admin's language, whatever the
+// visitor spoke; what the visitor wrote stays as written.
+func TestTranscriptInTheAdminsLanguage(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	c := visitorChat(t, fx.st, id(fx, "{tenant}"), "jo@example.com", "v-lang", "Hallo zusammen")
+	at := time.Now().Add(-30 * time.Minute)
+	for _, b := range []protocol.EventBody{
+		&protocol.ChatState{State: protocol.StateActive, At: at},
+		&protocol.Message{Role: protocol.RoleVisitor, Name: "Jo", Text: "Where is my parcel?", At: at},
+		&protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor, At: at.Add(time.Minute)},
+	} {
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.st.Commit(ctx, store.Write{Event: &store.Event{ChatID: c.ID, Type: string(b.EventType()), Data: data}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for lang, want := range map[string][]string{
+		"de": {"Ein Agent hat den Chat angenommen", "Der Besucher hat den Chat beendet", "Where is my parcel?"},
+		"fr": {"Un agent a accepté le chat", "Le visiteur a fermé le chat", "Where is my parcel?"},
+	} {
+		if err := fx.st.SetUserLang(ctx, id(fx, "{admin}"), lang); err != nil {
+			t.Fatal(err)
+		}
+		r := fx.clients["admin"].do(t, "GET", "/admin/chats/"+c.ID, nil, "")
+		if r.status != 200 {
+			t.Fatalf("%s: status %d", lang, r.status)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.body, html.EscapeString(w)) {
+				t.Errorf("%s: the transcript lacks %q: %s", lang, w, excerpt(r.body))
+			}
+		}
+		if strings.Contains(r.body, "An agent accepted the chat") {
+			t.Errorf("%s: the transcript's system lines are still English", lang)
 		}
 	}
 }

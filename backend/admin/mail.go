@@ -2,11 +2,13 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -102,8 +104,11 @@ func (h *handlers) mailTest(c *fiber.Ctx) error {
 	}
 	to := strings.TrimSpace(c.FormValue("test_to"))
 	res := &mailTestResult{To: to}
-	if err := store.CheckMailAddress(to); err != nil {
-		res.Err = sentence(err.Error())
+	var re *store.RuleError
+	if err := store.CheckMailAddress(to); errors.As(err, &re) {
+		res.Err = adminmsg.T(ctx, re.Message, re.Args...)
+	} else if err != nil {
+		res.Err = err.Error()
 	} else {
 		tctx, cancel := context.WithTimeout(ctx, mailTestTimeout)
 		defer cancel()

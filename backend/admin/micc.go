@@ -80,11 +80,14 @@ func (h *handlers) miccSave(c *fiber.Ctx) error {
 	for _, s := range f.Lines("from_priority") {
 		m.FromPriority = append(m.FromPriority, strings.ToLower(s))
 	}
+	var ce *toolboxtext.CheckError
 	if raw := strings.TrimSpace(f.Get("toolbox_texts")); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &m.Texts); err != nil {
 			f.Errors["toolbox_texts"] = "Write the texts as a JSON object of names and texts, e.g. {\"StartChat#fr\": \"Démarrer\"}."
-		} else if err := toolboxtext.Check(m.Texts); err != nil {
-			f.Errors["toolbox_texts"] = sentence(err.Error())
+		} else if err := toolboxtext.Check(m.Texts); errors.As(err, &ce) {
+			f.errorf("toolbox_texts", ce.Message, ce.Args...)
+		} else if err != nil {
+			return err
 		}
 	}
 	if f.Get("group_id") == "" {

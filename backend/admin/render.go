@@ -230,13 +230,14 @@ func (f *Form) Lines(name string) []string {
 
 // storeError puts a store validation error next to its field (the store's *FieldError names
 // the struct field; forms use its snake_case name), or at the top of the form. A
-// *store.RuleError is shown in the page's language; its messages are in the catalogue.
+// *store.FieldError and a *store.RuleError are shown in the page's language; their messages
+// are in the catalogue.
 func (f *Form) storeError(err error) bool {
 	var fe *store.FieldError
 	var re *store.RuleError
 	switch {
 	case errors.As(err, &fe):
-		f.Errors[snake(fe.Field)] = sentence(fe.Message)
+		f.errorf(snake(fe.Field), fe.Message, fe.Args...)
 	case errors.As(err, &re):
 		f.Message, f.messageArgs = re.Message, re.Args
 	case errors.Is(err, store.ErrConflict):
@@ -250,6 +251,17 @@ func (f *Form) storeError(err error) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// ruleError puts a *store.RuleError next to a field, in the page's language, and reports
+// whether err was one.
+func (f *Form) ruleError(name string, err error) bool {
+	var re *store.RuleError
+	if !errors.As(err, &re) {
+		return false
+	}
+	f.errorf(name, re.Message, re.Args...)
 	return true
 }
 

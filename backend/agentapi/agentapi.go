@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
@@ -102,6 +103,13 @@ type handlers struct {
 
 func apiError(c *fiber.Ctx, status int, code protocol.Code, msg string) error {
 	return c.Status(status).JSON(api.ErrorBody{Error: protocol.Error{Code: code, Message: msg}})
+}
+
+// userText is a store's message (a *store.FieldError's or *store.RuleError's literal and
+// arguments) in u's language: their setting, else their browser's. The store's messages are
+// kept in the admin pages' catalogue, which speaks the agent app's languages.
+func userText(c *fiber.Ctx, u store.User, msg string, args ...string) string {
+	return adminmsg.For(adminmsg.Pick(u.Lang, c.Get(fiber.HeaderAcceptLanguage))).T(msg, args...)
 }
 
 func (h handlers) login(c *fiber.Ctx) error {

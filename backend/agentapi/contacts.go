@@ -74,9 +74,13 @@ func (h handlers) contactSave(c *fiber.Ctx) error {
 	}
 	k, err := h.st.UpdateContact(c.UserContext(), store.Contact{ID: id, TenantID: u.TenantID, Name: e.Name, Email: e.Email,
 		Phone: e.Phone, Company: e.Company, Notes: e.Notes})
+	var re *store.RuleError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return apiError(c, fiber.StatusNotFound, protocol.CodeNotFound, "no such contact")
+	case errors.As(err, &re):
+		// The app shows the message as it is: in the agent's language.
+		return apiError(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, userText(c, u, re.Message, re.Args...))
 	case errors.Is(err, store.ErrInvalid):
 		return apiError(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, "the contact was not saved: a field is too long or holds characters that cannot be stored")
 	case err != nil:

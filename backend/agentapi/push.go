@@ -47,7 +47,9 @@ func (h handlers) registerPush(g fiber.Router) {
 		var fe *store.FieldError
 		switch {
 		case errors.As(err, &fe):
-			return apiError(c, fiber.StatusBadRequest, protocol.CodeInvalid, fe.Error())
+			// The app shows the message as it is: in the agent's language.
+			msg := userText(c, u, fe.Message, fe.Args...)
+			return c.Status(fiber.StatusBadRequest).JSON(api.ErrorBody{Error: protocol.Error{Code: protocol.CodeInvalid, Message: msg, Field: fe.Field}})
 		case err != nil:
 			h.opts.Logger.Error("save push subscription", "user", u.ID, "err", err)
 			return apiError(c, fiber.StatusInternalServerError, protocol.CodeInternal, "notifications could not be switched on; try again")

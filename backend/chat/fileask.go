@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -88,7 +89,10 @@ func askedTypes(asked []string, policy store.TenantSettings) ([]string, error) {
 		return nil, protocol.Errorf(protocol.CodeForbidden, "this site does not take files from visitors")
 	}
 	types, err := store.NormalizeExtensions(asked)
-	if err != nil {
+	var re *store.RuleError
+	if errors.As(err, &re) {
+		return nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "types", Message: re.Text()}
+	} else if err != nil {
 		return nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "types", Message: err.Error()}
 	}
 	if len(types) == 0 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/mail/smtptest"
+	"github.com/parleychat/parley/backend/pdftext"
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/backoff"
@@ -180,6 +181,12 @@ func TestTranscriptOverSTARTTLS(t *testing.T) {
 // whisper, and returns its id.
 func storeChat(t *testing.T, st *store.Store, tenantID int64) string {
 	t.Helper()
+	return storeChatIn(t, st, tenantID, "")
+}
+
+// storeChatIn is storeChat with the visitor's language lang.
+func storeChatIn(t *testing.T, st *store.Store, tenantID int64, lang string) string {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := st.CreateConnector(ctx, store.Connector{TenantID: tenantID, Name: "Webshop"})
 	if err != nil {
@@ -187,7 +194,7 @@ func storeChat(t *testing.T, st *store.Store, tenantID int64) string {
 	}
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	closed := start.Add(10 * time.Minute)
-	c := store.Chat{ID: store.NewChatID(), TenantID: tenantID, ConnectorID: conn.ID, State: "closed", VisitorName: "Zoë",
+	c := store.Chat{ID: store.NewChatID(), TenantID: tenantID, ConnectorID: conn.ID, State: "closed", VisitorName: "Zoë", Lang: lang,
 		CreatedAt: start, ClosedAt: &closed, CloseCause: string(protocol.CauseVisitor)}
 	ev := func(body protocol.EventBody, agentsOnly bool) store.Write {
 		data, err := json.Marshal(body)
@@ -205,6 +212,64 @@ func storeChat(t *testing.T, st *store.Store, tenantID int64) string {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// A transcript mailed to a German or French visitor speaks their language: the subject, the
+// body's headings and system lines, and the PDF's headings; what people wrote stays as written.
+func TestTranscriptInTheVisitorsLanguage(t *testing.T) {
+	each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		srv := smtptest.Start(t, smtptest.Options{})
+		ten := tenantWith(t, st, srv, store.MailSettings{})
+		clk := newClock()
+		ob := worker(st, clk, SMTP{Timeout: 5 * time.Second})
+		tr := &Transcripts{Store: st, Outbox: ob, Now: clk.Now}
+		for i, c := range []struct {
+			lang, subject string
+			body, pdf     []string
+		}{
+			{"de-AT", "Protokoll Ihres Chats mit Webshop am ", []string{"Beginn: ", "Ende: ", "Der Besucher hat den Chat beendet", "Zoë: Wo bleibt meine Torte?", "Das Protokoll ist als PDF angehängt."},
+				[]string{"Chatprotokoll", "Gesprächsverlauf", "Der Besucher hat den Chat beendet", "Wo bleibt meine Torte?"}},
+			{"fr", "Transcription de votre chat avec Webshop du ", []string{"Début : ", "Fin : ", "Le visiteur a fermé le chat", "Zoë: Wo bleibt meine Torte?", "La transcription est jointe en PDF."},
+				[]string{"Transcription du chat", "Le visiteur a fermé le chat", "Wo bleibt meine Torte?"}},
+		} {
+			chatID := storeChatIn(t, st, ten.ID, c.lang)
+			if _, err := tr.Send(ctx, chatID, "zoe@example.test"); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := ob.DeliverDue(ctx); err != nil || n != 1 {
+				t.Fatalf("DeliverDue = %d, %v", n, err)
+			}
+			p, err := smtptest.Parse(srv.Wait(i+1, 10*time.Second)[i].Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := p.Subject(); !strings.HasPrefix(s, c.subject) {
+				t.Errorf("%s: subject %q, want %q…", c.lang, s, c.subject)
+			}
+			for _, want := range c.body {
+				if !strings.Contains(p.Text, want) {
+					t.Errorf("%s: body lacks %q:\n%s", c.lang, want, p.Text)
+				}
+			}
+			if strings.Contains(p.Text, "Started:") || strings.Contains(p.Text, "The visitor closed") {
+				t.Errorf("%s: the body is still English:\n%s", c.lang, p.Text)
+			}
+			pdf, ok := p.Attachment("transcript-" + chatID + ".pdf")
+			if !ok {
+				t.Fatalf("%s: no PDF", c.lang)
+			}
+			doc, err := pdftext.Read(pdf.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range c.pdf {
+				if !strings.Contains(doc.Text(), want) {
+					t.Errorf("%s: the PDF lacks %q", c.lang, want)
+				}
+			}
+		}
+	})
 }
 
 // A server that is down fails the attempt, which is kept with its error and retried after

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/backend/mailtemplate"
 	"github.com/parleychat/parley/backend/store"
@@ -212,46 +213,43 @@ func ForVisitor(t transcript.Transcript) transcript.Transcript {
 	return t
 }
 
-// TranscriptSubject is the subject of a transcript e-mail.
+// TranscriptSubject is the subject of a transcript e-mail, in the transcript's language.
 func TranscriptSubject(t transcript.Transcript) string {
-	loc := t.Location
-	if loc == nil {
-		loc = time.UTC
-	}
 	who := t.Tenant
 	if t.Connector != "" {
 		who = t.Connector
 	}
-	return fmt.Sprintf("Transcript of your chat with %s on %s", who, t.Started.In(loc).Format("2 Jan 2006"))
+	return transcript.Say(t.Reader, "Transcript of your chat with {0} on {1}", who, t.Date(t.Started))
 }
 
-// TranscriptText is the plain-text body of a transcript e-mail: the chat's data, then every
-// line with its time and sender.
+// TranscriptText is the plain-text body of a transcript e-mail, in the transcript's language:
+// the chat's data, then every line with its time and sender.
 func TranscriptText(t transcript.Transcript) string {
-	loc := t.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	lang := t.Reader
 	var b strings.Builder
-	b.WriteString("Transcript of your chat")
 	if t.Connector != "" {
-		b.WriteString(" with " + t.Connector)
+		b.WriteString(transcript.Say(lang, "Transcript of your chat with {0}", t.Connector))
+	} else {
+		b.WriteString(transcript.Say(lang, "Transcript of your chat"))
 	}
 	if t.Tenant != "" {
 		b.WriteString(" (" + t.Tenant + ")")
 	}
 	b.WriteString("\n\n")
-	fmt.Fprintf(&b, "Started: %s\n", t.Started.In(loc).Format("2 Jan 2006 15:04 MST"))
+	started, ended, chat := transcript.Say(lang, "Started:"), transcript.Say(lang, "Ended:"), transcript.Say(lang, "Chat:")
+	width := max(utf8.RuneCountInString(started), utf8.RuneCountInString(ended), utf8.RuneCountInString(chat)) + 1
+	label := func(s string) string { return s + strings.Repeat(" ", width-utf8.RuneCountInString(s)) }
+	b.WriteString(label(started) + t.DateTime(t.Started) + "\n")
 	if !t.Ended.IsZero() {
-		fmt.Fprintf(&b, "Ended:   %s", t.Ended.In(loc).Format("2 Jan 2006 15:04 MST"))
+		b.WriteString(label(ended) + t.DateTime(t.Ended))
 		if t.CloseCause != "" {
 			b.WriteString(" (" + t.CloseCause + ")")
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("Chat:    " + t.ChatID + "\n\n")
+	b.WriteString(label(chat) + t.ChatID + "\n\n")
 	b.WriteString(TranscriptLines(t))
-	b.WriteString("\nThe transcript is attached as a PDF.\n")
+	b.WriteString("\n" + transcript.Say(lang, "The transcript is attached as a PDF.") + "\n")
 	return b.String()
 }
 

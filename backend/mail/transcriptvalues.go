@@ -89,7 +89,7 @@ func TranscriptLines(t transcript.Transcript) string {
 		at := l.At.In(loc).Format("15:04")
 		text := l.Text
 		if l.File != "" {
-			text = strings.TrimSpace(text + " [file: " + l.File + "]")
+			text = strings.TrimSpace(text + " [" + transcript.Say(t.Reader, "file: {0}", l.File) + "]")
 		}
 		text = strings.ReplaceAll(text, "\n", "\n        ")
 		if l.Kind == transcript.LineSystem || l.Sender == "" {

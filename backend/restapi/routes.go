@@ -416,7 +416,7 @@ func (a *api) updateContact(c *fiber.Ctx, who caller) error {
 	var fe *store.FieldError
 	switch {
 	case errors.As(err, &fe):
-		return problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, fe.Message, FieldProblem{Field: fe.Field, Message: fe.Message})
+		return problem(c, fiber.StatusUnprocessableEntity, protocol.CodeInvalid, fe.Text(), FieldProblem{Field: fe.Field, Message: fe.Text()})
 	case errors.Is(err, store.ErrNotFound):
 		return problem(c, fiber.StatusNotFound, protocol.CodeNotFound, "no such contact")
 	case errors.Is(err, store.ErrInvalid):

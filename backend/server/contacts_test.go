@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parleychat/parley/backend/contact"
@@ -108,6 +109,23 @@ func TestContactsEndToEnd(t *testing.T) {
 		bad, _ := json.Marshal(api.ContactEdit{Name: "a\x00b"})
 		if status, _ := do("POST", "/api/contacts/"+i64s(cid), bad, "application/json"); status != 422 {
 			t.Fatalf("NUL in a name: %d", status)
+		}
+		// A broken rule of the store comes in the agent's language, as the app shows it.
+		me, err := st.UserByLogin(ctx, u.Login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetUserLang(ctx, me.ID, "de"); err != nil {
+			t.Fatal(err)
+		}
+		long, _ := json.Marshal(api.ContactEdit{Name: "Ann Smith", Notes: strings.Repeat("n", store.ContactNotesRunes+1)})
+		var refusal api.ErrorBody
+		if status, body := do("POST", "/api/contacts/"+i64s(cid), long, "application/json"); status != 422 || json.Unmarshal(body, &refusal) != nil ||
+			refusal.Error.Message != "Die Notizen sind länger als "+strconv.Itoa(store.ContactNotesRunes)+" Zeichen." {
+			t.Fatalf("notes too long: %d %s", status, body)
+		}
+		if err := st.SetUserLang(ctx, me.ID, ""); err != nil {
+			t.Fatal(err)
 		}
 		if p := previous(c); p.Contact.Name != "Ann Smith" || p.Contact.Company != "ACME" {
 			t.Fatalf("after edit: %+v", p.Contact)

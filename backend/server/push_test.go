@@ -66,6 +66,20 @@ func testWebPush(t *testing.T, env *servertest.Env) {
 			t.Fatalf("PUT %s: %d %s", bad, status, raw)
 		}
 	}
+	// The app shows the refusal as it is: it comes in the agent's language.
+	for lang, want := range map[string]string{"de": "Der Endpunkt muss mit https:// beginnen.", "fr": "Le point de terminaison doit commencer par https://."} {
+		if err := env.Server.Store().SetUserLang(ctx, me.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+		status, raw := call("PUT", api.PushSubscriptionPath, []byte(`{"endpoint":"http://p.example/x","keys":{"p256dh":"a","auth":"b"}}`))
+		var body api.ErrorBody
+		if status != 400 || json.Unmarshal(raw, &body) != nil || body.Error.Message != want || body.Error.Field != "endpoint" {
+			t.Errorf("%s: refused subscription answered %d %s, want the message %q", lang, status, raw, want)
+		}
+	}
+	if err := env.Server.Store().SetUserLang(ctx, me.ID, ""); err != nil {
+		t.Fatal(err)
+	}
 	if status, raw := call("PUT", api.PushSubscriptionPath, svc.JSON()); status != 204 {
 		t.Fatalf("PUT subscription: %d %s", status, raw)
 	}

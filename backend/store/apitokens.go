@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,11 +64,11 @@ func (t *APIToken) Validate() error {
 	t.Name = strings.TrimSpace(t.Name)
 	switch {
 	case t.Name == "":
-		return fieldErr("Name", "enter a name that says who uses the token")
+		return fieldErr("Name", "Enter a name that says who uses the token.")
 	case !utf8.ValidString(t.Name) || utf8.RuneCountInString(t.Name) > APITokenNameRunes || strings.ContainsAny(t.Name, "\x00\r\n"):
-		return fieldErr("Name", "the name must be one line of at most %d characters", APITokenNameRunes)
+		return fieldErr("Name", "The name must be one line of at most {0} characters.", strconv.Itoa(APITokenNameRunes))
 	case t.UserID <= 0:
-		return fieldErr("UserID", "choose the user the token acts as")
+		return fieldErr("UserID", "Choose the user the token acts as.")
 	}
 	var scopes []string
 	for _, sc := range APIScopes {
@@ -77,11 +78,11 @@ func (t *APIToken) Validate() error {
 	}
 	for _, sc := range t.Scopes {
 		if !slices.Contains(APIScopes, sc) {
-			return fieldErr("Scopes", "%q is not a scope", sc)
+			return fieldErr("Scopes", "\"{0}\" is not a scope.", string(sc))
 		}
 	}
 	if len(scopes) == 0 {
-		return fieldErr("Scopes", "choose at least one scope")
+		return fieldErr("Scopes", "Choose at least one scope.")
 	}
 	t.Scopes = scopes
 	return nil
@@ -140,7 +141,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, strin
 		var u userRow
 		err := tx.Where("id = ? AND tenant_id = ?", t.UserID, t.TenantID).Take(&u).Error
 		if err == gorm.ErrRecordNotFound || (err == nil && !u.Active) {
-			return fieldErr("UserID", "choose an active user of this tenant")
+			return fieldErr("UserID", "Choose an active user of this tenant.")
 		}
 		if err != nil {
 			return err

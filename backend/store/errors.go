@@ -44,7 +44,10 @@ type RuleError struct {
 	Args    []string
 }
 
-func (e *RuleError) Error() string { return ErrInvalid.Error() + ": " + i18n.Fill(e.Message, e.Args) }
+func (e *RuleError) Error() string { return ErrInvalid.Error() + ": " + e.Text() }
+
+// Text is the English message with its placeholders filled.
+func (e *RuleError) Text() string { return i18n.Fill(e.Message, e.Args) }
 
 // Unwrap makes errors.Is(err, ErrInvalid) hold.
 func (e *RuleError) Unwrap() error { return ErrInvalid }

@@ -85,17 +85,17 @@ func (i ConnectorImage) Ext() string {
 // can carry scripts and links, and clients may put it into their pages as markup.
 func CheckImage(data []byte) (contentType string, err error) {
 	if len(data) == 0 {
-		return "", fieldErr("image", "choose an image file")
+		return "", fieldErr("image", "Choose an image file.")
 	}
 	if len(data) > MaxImageBytes {
-		return "", fieldErr("image", "the image is larger than 256 KB; make it smaller")
+		return "", fieldErr("image", "The image is larger than 256 KB; make it smaller.")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return "", fieldErr("image", "the file is not a PNG, JPEG or GIF image")
+		return "", fieldErr("image", "The file is not a PNG, JPEG or GIF image.")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
-		return "", fieldErr("image", "the image must be at most 4096 pixels wide and high")
+		return "", fieldErr("image", "The image must be at most 4096 pixels wide and high.")
 	}
 	return "image/" + format, nil
 }

@@ -61,44 +61,44 @@ func (m *MailSettings) Validate() error {
 	m.FromName = strings.TrimSpace(m.FromName)
 	switch {
 	case strings.ContainsAny(m.Host, " \t\r\n\x00/:@") || len(m.Host) > 253:
-		return fieldErr("Host", "enter a host name or address, without a port")
+		return fieldErr("Host", "Enter a host name or address, without a port.")
 	case m.Port < 1 || m.Port > 65535:
-		return fieldErr("Port", "the port is a number from 1 to 65535")
+		return fieldErr("Port", "The port is a number from 1 to 65535.")
 	case m.TLS != MailTLSNone && m.TLS != MailTLSStartTLS && m.TLS != MailTLSImplicit:
-		return fieldErr("TLS", "choose none, STARTTLS or TLS")
+		return fieldErr("TLS", "Choose none, STARTTLS or TLS.")
 	case strings.ContainsAny(m.Username, "\r\n\x00") || len(m.Username) > 320:
-		return fieldErr("Username", "the user name must be one line of at most 320 characters")
+		return fieldErr("Username", "The user name must be one line of at most 320 characters.")
 	case strings.ContainsAny(m.Password, "\r\n\x00") || len(m.Password) > 1000:
-		return fieldErr("Password", "the password must be one line of at most 1000 characters")
+		return fieldErr("Password", "The password must be one line of at most 1000 characters.")
 	case m.Host != "" && m.FromAddress == "":
-		return fieldErr("FromAddress", "enter the sender address")
+		return fieldErr("FromAddress", "Enter the sender address.")
 	case strings.ContainsAny(m.FromName, "\r\n\x00") || utf8.RuneCountInString(m.FromName) > 100:
-		return fieldErr("FromName", "the sender name must be one line of at most 100 characters")
+		return fieldErr("FromName", "The sender name must be one line of at most 100 characters.")
 	}
 	if m.FromAddress != "" {
 		if err := CheckMailAddress(m.FromAddress); err != nil {
-			return fieldErr("FromAddress", "%v", err)
+			return fieldRule("FromAddress", err)
 		}
 	}
 	return nil
 }
 
 // CheckMailAddress checks that s is one bare e-mail address (name@domain, no display name,
-// no line breaks), as a recipient or sender must be.
+// no line breaks), as a recipient or sender must be. The error is a *RuleError.
 func CheckMailAddress(s string) error {
 	if s == "" {
-		return errors.New("the e-mail address is empty")
+		return rule("Enter an e-mail address.")
 	}
 	if len(s) > 254 || strings.ContainsAny(s, "\r\n\x00<>, ") {
-		return fmt.Errorf("%q is not an e-mail address", s)
+		return rule("\"{0}\" is not an e-mail address.", s)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return fmt.Errorf("%q is not an e-mail address", s)
+		return rule("\"{0}\" is not an e-mail address.", s)
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.HasPrefix(s[at+1:], ".") || strings.HasSuffix(s, ".") {
-		return fmt.Errorf("%q is not an e-mail address", s)
+		return rule("\"{0}\" is not an e-mail address.", s)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,23 +53,26 @@ type MiCCService struct {
 func (m MiCCService) Validate() error {
 	switch {
 	case m.MiCCTenant < -1:
-		return invalid("the MiCC tenant id must be -1 (no tenants) or a tenant id")
+		return rule("The MiCC tenant id must be -1 (no tenants) or a tenant id.")
 	case m.GroupID <= 0:
-		return invalid("the service group id must be a positive number")
+		return rule("The service group id must be a positive number.")
 	case strings.TrimSpace(m.GroupName) == "" || len([]rune(m.GroupName)) > 100:
-		return invalid("the service group needs a name of at most 100 characters")
+		return rule("The service group needs a name of at most 100 characters.")
 	}
 	for _, f := range m.FromPriority {
 		if !slices.Contains(MiCCFromFields, f) {
-			return invalid("FromPriority field %q is not one of phone, email, id", f)
+			return rule("The FromPriority field \"{0}\" is not one of phone, email, id.", f)
 		}
 	}
 	for _, id := range m.RejectGroupIDs {
 		if id < 0 {
-			return invalid("service group ids to reject must not be negative")
+			return rule("Service group ids to reject must not be negative.")
 		}
 	}
-	if err := toolboxtext.Check(m.Texts); err != nil {
+	var ce *toolboxtext.CheckError
+	if err := toolboxtext.Check(m.Texts); errors.As(err, &ce) {
+		return rule(ce.Message, ce.Args...)
+	} else if err != nil {
 		return invalid("toolbox texts: %v", err)
 	}
 	return nil

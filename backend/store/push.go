@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,17 +103,17 @@ func (p *PushSubscription) Validate() error {
 	u, err := url.Parse(p.Endpoint)
 	switch {
 	case p.Endpoint == "":
-		return fieldErr("endpoint", "the subscription has no endpoint")
+		return fieldErr("endpoint", "The subscription has no endpoint.")
 	case len(p.Endpoint) > PushEndpointBytes || strings.ContainsAny(p.Endpoint, " \t\r\n\x00"):
-		return fieldErr("endpoint", "the endpoint must be one line of at most %d characters", PushEndpointBytes)
+		return fieldErr("endpoint", "The endpoint must be one line of at most {0} characters.", strconv.Itoa(PushEndpointBytes))
 	case err != nil || u.Host == "" || u.User != nil:
-		return fieldErr("endpoint", "the endpoint is not an address")
+		return fieldErr("endpoint", "The endpoint is not an address.")
 	case u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u.Hostname())):
-		return fieldErr("endpoint", "the endpoint must start with https://")
+		return fieldErr("endpoint", "The endpoint must start with https://.")
 	}
 	for _, k := range []struct{ name, v string }{{"p256dh", p.P256dh}, {"auth", p.Auth}} {
 		if k.v == "" || len(k.v) > PushKeyBytes || strings.Trim(k.v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=") != "" {
-			return fieldErr(k.name, "the key %s must be base64url of at most %d characters", k.name, PushKeyBytes)
+			return fieldErr(k.name, "The key {0} must be base64url of at most {1} characters.", k.name, strconv.Itoa(PushKeyBytes))
 		}
 	}
 	return nil
@@ -148,7 +149,7 @@ func (s *Store) SavePushSubscription(ctx context.Context, p PushSubscription) (P
 		return PushSubscription{}, err
 	}
 	if p.UserID == 0 || p.TenantID == 0 {
-		return PushSubscription{}, fieldErr("user", "the subscription has no agent")
+		return PushSubscription{}, fieldErr("user", "The subscription has no agent.")
 	}
 	t := now()
 	row := pushSubscriptionRow{TenantID: p.TenantID, UserID: p.UserID, Endpoint: p.Endpoint, P256dh: p.P256dh, Auth: p.Auth, CreatedAt: t, UpdatedAt: t}

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -25,6 +26,7 @@ import (
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/filename"
+	"github.com/parleychat/parley/shared/i18n"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/survey"
 )
@@ -77,7 +79,7 @@ func ParseOpeningHours(raw json.RawMessage) (*OpeningHours, error) {
 func (h OpeningHours) Validate() error {
 	for day, list := range h.Days {
 		if !slices.Contains(Weekdays[:], day) {
-			return invalid("unknown weekday %q (use %s)", day, strings.Join(Weekdays[:], ", "))
+			return rule("\"{0}\" is not a weekday; use {1}.", day, strings.Join(Weekdays[:], ", "))
 		}
 		if _, err := ParseHourRanges(list); err != nil {
 			return fmt.Errorf("%w (%s)", err, day)
@@ -85,7 +87,7 @@ func (h OpeningHours) Validate() error {
 	}
 	for _, d := range h.Closed {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return invalid("closed date %q is not a date like 2026-12-25", d)
+			return rule("The closed date \"{0}\" is not a date like 2026-12-25.", d)
 		}
 	}
 	return nil
@@ -98,22 +100,22 @@ func ParseHourRanges(list []string) ([]HourRange, error) {
 	for _, s := range list {
 		a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
 		if !ok {
-			return nil, invalid("interval %q is not like 09:00-17:00", s)
+			return nil, rule("The interval \"{0}\" is not like 09:00-17:00.", s)
 		}
 		start, err1 := clock(strings.TrimSpace(a))
 		end, err2 := clock(strings.TrimSpace(b))
 		if err1 != nil || err2 != nil {
-			return nil, invalid("interval %q is not like 09:00-17:00", s)
+			return nil, rule("The interval \"{0}\" is not like 09:00-17:00.", s)
 		}
 		if end <= start {
-			return nil, invalid("interval %q ends before it starts", s)
+			return nil, rule("The interval \"{0}\" ends before it starts.", s)
 		}
 		out = append(out, HourRange{Start: start, End: end})
 	}
 	slices.SortFunc(out, func(x, y HourRange) int { return int(x.Start - y.Start) })
 	for i := 1; i < len(out); i++ {
 		if out[i].Start < out[i-1].End {
-			return nil, invalid("intervals %s and %s overlap", formatRange(out[i-1]), formatRange(out[i]))
+			return nil, rule("The intervals {0} and {1} overlap.", formatRange(out[i-1]), formatRange(out[i]))
 		}
 	}
 	return out, nil
@@ -270,19 +272,38 @@ type SurveyField struct {
 }
 
 // FieldError is a validation failure of one named field of a settings value, so that forms
-// can show the message next to the field. It wraps ErrInvalid.
+// can show the message next to the field. Message is an English sentence with numbered
+// placeholders ("{0}") that Args fill, as in RuleError: the admin pages and the agent API keep
+// it in their catalogue and show it in the reader's language, so Message is a fixed text and
+// never holds a value. It wraps ErrInvalid.
 type FieldError struct {
 	Field   string
 	Message string
+	Args    []string
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// Error is the field and the English message with its placeholders filled.
+func (e *FieldError) Error() string { return e.Field + ": " + e.Text() }
+
+// Text is the English message with its placeholders filled.
+func (e *FieldError) Text() string { return i18n.Fill(e.Message, e.Args) }
 
 // Unwrap makes errors.Is(err, ErrInvalid) hold.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// fieldErr builds a FieldError from a message literal and the values of its placeholders.
+func fieldErr(field, msg string, args ...string) error {
+	return &FieldError{Field: field, Message: msg, Args: args}
+}
+
+// fieldRule puts a RuleError (of a check shared with callers outside a form, such as
+// CheckMailAddress) on a field; another error is returned as it is.
+func fieldRule(field string, err error) error {
+	var re *RuleError
+	if errors.As(err, &re) {
+		return &FieldError{Field: field, Message: re.Message, Args: re.Args}
+	}
+	return err
 }
 
 // Validate tidies a survey field and checks it against WhosOn's rules (survey.CheckSettings)
@@ -290,11 +311,11 @@ func fieldErr(field, format string, args ...any) error {
 func (f *SurveyField) Validate() error {
 	err := survey.CheckSettings(&f.Field)
 	if f.Kind != SurveyPreChat && f.Kind != SurveyPostChat {
-		return fieldErr("Kind", "choose pre-chat or post-chat")
+		return fieldErr("Kind", "Choose pre-chat or post-chat.")
 	}
 	var se *survey.SettingError
 	if errors.As(err, &se) {
-		return &FieldError{Field: se.Setting, Message: se.Message}
+		return &FieldError{Field: se.Setting, Message: se.Message, Args: se.Args}
 	}
 	return err
 }
@@ -424,7 +445,7 @@ const maxFolderDepth = 8
 func (s *Store) CreateCannedFolder(ctx context.Context, f CannedFolder) (CannedFolder, error) {
 	f.Name = strings.TrimSpace(f.Name)
 	if f.Name == "" {
-		return CannedFolder{}, wrap("create canned folder", fieldErr("Name", "enter a folder name"))
+		return CannedFolder{}, wrap("create canned folder", fieldErr("Name", "Enter a folder name."))
 	}
 	var out CannedFolder
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -448,15 +469,15 @@ func (s *Store) checkParent(tx *gorm.DB, tenantID, id, parent int64) error {
 	depth := 1
 	for p := parent; p != 0; depth++ {
 		if p == id {
-			return fieldErr("ParentID", "a folder cannot be moved into itself")
+			return fieldErr("ParentID", "A folder cannot be moved into itself.")
 		}
 		if depth >= maxFolderDepth {
-			return fieldErr("ParentID", "folders nest at most %d deep", maxFolderDepth)
+			return fieldErr("ParentID", "Folders nest at most {0} deep.", strconv.Itoa(maxFolderDepth))
 		}
 		var row cannedFolderRow
 		if err := tx.Take(&row, "id = ? AND tenant_id = ?", p, tenantID).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fieldErr("ParentID", "the parent folder does not exist")
+				return fieldErr("ParentID", "The parent folder does not exist.")
 			}
 			return err
 		}
@@ -469,7 +490,7 @@ func (s *Store) checkParent(tx *gorm.DB, tenantID, id, parent int64) error {
 func (s *Store) UpdateCannedFolder(ctx context.Context, f CannedFolder) (CannedFolder, error) {
 	f.Name = strings.TrimSpace(f.Name)
 	if f.Name == "" {
-		return CannedFolder{}, wrap("update canned folder", fieldErr("Name", "enter a folder name"))
+		return CannedFolder{}, wrap("update canned folder", fieldErr("Name", "Enter a folder name."))
 	}
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.checkParent(tx, f.TenantID, f.ID, f.ParentID); err != nil {
@@ -574,11 +595,11 @@ func prepareCanned(r CannedResponse) (CannedResponse, error) {
 	r.Title = strings.TrimSpace(r.Title)
 	switch {
 	case r.Title == "":
-		return r, fieldErr("Title", "enter a title")
+		return r, fieldErr("Title", "Enter a title.")
 	case strings.TrimSpace(r.Text) == "":
-		return r, fieldErr("Text", "enter the text of the response")
+		return r, fieldErr("Text", "Enter the text of the response.")
 	case len([]rune(r.Text)) > MaxMessageRunes:
-		return r, fieldErr("Text", "at most %d characters (one chat message)", MaxMessageRunes)
+		return r, fieldErr("Text", "Use at most {0} characters (one chat message).", strconv.Itoa(MaxMessageRunes))
 	}
 	return r, nil
 }
@@ -591,7 +612,7 @@ func (s *Store) CreateCannedResponse(ctx context.Context, r CannedResponse) (Can
 	}
 	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := sameTenant(tx, &cannedFolderRow{}, "folder", r.TenantID, r.FolderID); err != nil {
-			return fieldErr("FolderID", "the folder does not exist")
+			return fieldErr("FolderID", "The folder does not exist.")
 		}
 		row := cannedResponseRow{TenantID: r.TenantID, FolderID: idPtr(r.FolderID), Title: r.Title, Text: r.Text}
 		if err := tx.Create(&row).Error; err != nil {
@@ -614,7 +635,7 @@ func (s *Store) UpdateCannedResponse(ctx context.Context, r CannedResponse) (Can
 	}
 	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := sameTenant(tx, &cannedFolderRow{}, "folder", r.TenantID, r.FolderID); err != nil {
-			return fieldErr("FolderID", "the folder does not exist")
+			return fieldErr("FolderID", "The folder does not exist.")
 		}
 		res := tx.Model(&cannedResponseRow{}).Where("id = ? AND tenant_id = ?", r.ID, r.TenantID).
 			Updates(map[string]any{"folder_id": idPtr(r.FolderID), "title": r.Title, "text": r.Text})
@@ -759,7 +780,7 @@ func NormalizeExtensions(list []string) ([]string, error) {
 			continue
 		}
 		if !extRE.MatchString(e) {
-			return nil, fmt.Errorf("%q is not a file extension like pdf", e)
+			return nil, rule("\"{0}\" is not a file extension like pdf.", e)
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
@@ -772,32 +793,32 @@ func NormalizeExtensions(list []string) ([]string, error) {
 func (t *TenantSettings) Validate() error {
 	var err error
 	if t.AllowedTypes, err = NormalizeExtensions(t.AllowedTypes); err != nil {
-		return fieldErr("AllowedTypes", "%v", err)
+		return fieldRule("AllowedTypes", err)
 	}
 	if t.RestrictedTypes, err = NormalizeExtensions(t.RestrictedTypes); err != nil {
-		return fieldErr("RestrictedTypes", "%v", err)
+		return fieldRule("RestrictedTypes", err)
 	}
 	for _, a := range t.AllowedTypes {
 		if slices.Contains(t.RestrictedTypes, a) {
-			return fieldErr("AllowedTypes", "%s is both allowed and restricted", a)
+			return fieldErr("AllowedTypes", "{0} is both allowed and restricted.", a)
 		}
 	}
 	switch {
 	case t.MaxAttachmentKB < 0 || t.MaxAttachmentKB > MaxAttachmentKBLimit:
-		return fieldErr("MaxAttachmentKB", "enter 0 (no attachments) to 25600 KB")
+		return fieldErr("MaxAttachmentKB", "Enter 0 (no attachments) to 25600 KB.")
 	case t.MaxChatsPerIP < 0 || t.MaxChatsPerIP > 1000:
-		return fieldErr("MaxChatsPerIP", "enter 0 (no limit) to 1000")
+		return fieldErr("MaxChatsPerIP", "Enter 0 (no limit) to 1000.")
 	case t.MaxChatsPerVisitor < 0 || t.MaxChatsPerVisitor > 100:
-		return fieldErr("MaxChatsPerVisitor", "enter 0 (no limit) to 100")
+		return fieldErr("MaxChatsPerVisitor", "Enter 0 (no limit) to 100.")
 	case t.AgentIdle != 0 && (t.AgentIdle < 10*time.Second || t.AgentIdle > 24*time.Hour || t.AgentIdle%time.Second != 0):
-		return fieldErr("AgentIdle", "enter 10 to 86400 seconds")
+		return fieldErr("AgentIdle", "Enter 10 to 86400 seconds.")
 	}
 	t.WhosOnAuth, t.WhosOnAPIKey = strings.TrimSpace(t.WhosOnAuth), strings.TrimSpace(t.WhosOnAPIKey)
 	switch {
 	case len(t.WhosOnAuth) > 200 || strings.ContainsFunc(t.WhosOnAuth, unicode.IsControl):
-		return fieldErr("WhosOnAuth", "enter at most 200 printable characters")
+		return fieldErr("WhosOnAuth", "Enter at most 200 printable characters.")
 	case len(t.WhosOnAPIKey) > 200 || strings.ContainsFunc(t.WhosOnAPIKey, unicode.IsControl):
-		return fieldErr("WhosOnAPIKey", "enter at most 200 printable characters")
+		return fieldErr("WhosOnAPIKey", "Enter at most 200 printable characters.")
 	}
 	return t.validateTranslation()
 }
@@ -811,17 +832,17 @@ func (t *TenantSettings) validateTranslation() error {
 		t.TranslateProvider = translate.LibreTranslate
 	}
 	if !t.TranslateProvider.Valid() {
-		return fieldErr("TranslateProvider", "choose LibreTranslate or DeepL")
+		return fieldErr("TranslateProvider", "Choose LibreTranslate or DeepL.")
 	}
 	if t.TranslateURL != "" {
 		u, err := url.Parse(t.TranslateURL)
 		if err != nil || len(t.TranslateURL) > 500 || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsFunc(t.TranslateURL, unicode.IsControl) {
-			return fieldErr("TranslateURL", "enter an http or https address like https://translate.example.com")
+			return fieldErr("TranslateURL", "Enter an http or https address like https://translate.example.com.")
 		}
 	}
 	if len(t.TranslateAPIKey) > 200 || strings.ContainsFunc(t.TranslateAPIKey, unicode.IsControl) {
-		return fieldErr("TranslateAPIKey", "enter at most 200 printable characters")
+		return fieldErr("TranslateAPIKey", "Enter at most 200 printable characters.")
 	}
 	var langs []string
 	for _, l := range t.TranslateLanguages {
@@ -830,21 +851,21 @@ func (t *TenantSettings) validateTranslation() error {
 			continue
 		}
 		if !langRE.MatchString(l) {
-			return fieldErr("TranslateLanguages", "%q is not a language code like fr", l)
+			return fieldErr("TranslateLanguages", "\"{0}\" is not a language code like fr.", l)
 		}
 		if !slices.Contains(langs, l) {
 			langs = append(langs, l)
 		}
 	}
 	if len(langs) > 50 {
-		return fieldErr("TranslateLanguages", "enter at most 50 languages")
+		return fieldErr("TranslateLanguages", "Enter at most 50 languages.")
 	}
 	t.TranslateLanguages = langs
 	if t.TranslateEnabled && t.TranslateURL == "" && t.TranslateProvider.NeedsURL() {
-		return fieldErr("TranslateURL", "enter the translation service's address to turn translation on")
+		return fieldErr("TranslateURL", "Enter the translation service's address to turn translation on.")
 	}
 	if t.TranslateEnabled && t.TranslateAPIKey == "" && t.TranslateProvider.NeedsKey() {
-		return fieldErr("TranslateAPIKey", "enter the service's API key to turn translation on")
+		return fieldErr("TranslateAPIKey", "Enter the service's API key to turn translation on.")
 	}
 	return nil
 }
@@ -919,13 +940,14 @@ type IPBlock struct {
 }
 
 // ParseIPPrefix accepts an address or a CIDR range and returns its canonical form
-// ("203.0.113.0/24", "2001:db8::/32", a single address without /32).
+// ("203.0.113.0/24", "2001:db8::/32", a single address without /32). The error is a
+// *RuleError.
 func ParseIPPrefix(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return "", fmt.Errorf("%q is not an address range like 203.0.113.0/24", s)
+			return "", rule("\"{0}\" is not an address range like 203.0.113.0/24.", s)
 		}
 		p = p.Masked()
 		if p.IsSingleIP() {
@@ -935,7 +957,7 @@ func ParseIPPrefix(s string) (string, error) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return "", fmt.Errorf("%q is not an IP address like 203.0.113.7", s)
+		return "", rule("\"{0}\" is not an IP address like 203.0.113.7.", s)
 	}
 	return a.Unmap().String(), nil
 }
@@ -944,11 +966,11 @@ func ParseIPPrefix(s string) (string, error) {
 func (s *Store) CreateIPBlock(ctx context.Context, b IPBlock) (IPBlock, error) {
 	p, err := ParseIPPrefix(b.Prefix)
 	if err != nil {
-		return IPBlock{}, wrap("create ip block", fieldErr("Prefix", "%v", err))
+		return IPBlock{}, wrap("create ip block", fieldRule("Prefix", err))
 	}
 	b.Note = strings.TrimSpace(b.Note)
 	if len(b.Note) > 200 {
-		return IPBlock{}, wrap("create ip block", fieldErr("Note", "at most 200 characters"))
+		return IPBlock{}, wrap("create ip block", fieldErr("Note", "Use at most 200 characters."))
 	}
 	row := ipBlockRow{TenantID: b.TenantID, Prefix: p, Note: b.Note, CreatedAt: now()}
 	err = s.w.WithContext(ctx).Create(&row).Error

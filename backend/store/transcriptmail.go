@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,23 +48,38 @@ func (t *TranscriptMail) Validate() error {
 	t.FromAddress = strings.TrimSpace(t.FromAddress)
 	t.FromName = strings.TrimSpace(t.FromName)
 	if err := mailtemplate.Check(t.Subject, true); err != nil {
-		return fieldErr("Subject", "%v", err)
+		return templateErr("Subject", err)
 	}
 	if err := mailtemplate.Check(t.Template, false); err != nil {
-		return fieldErr("Template", "%v", err)
+		return templateErr("Template", err)
 	}
 	if t.HTML && t.Template != "" {
 		t.Template = mailtemplate.SanitizeHTML(t.Template)
 	}
 	if t.FromAddress != "" {
 		if err := CheckMailAddress(t.FromAddress); err != nil {
-			return fieldErr("FromAddress", "%v", err)
+			return fieldRule("FromAddress", err)
 		}
 	}
 	if strings.ContainsAny(t.FromName, "\r\n\x00") || !utf8.ValidString(t.FromName) || utf8.RuneCountInString(t.FromName) > 100 {
-		return fieldErr("FromName", "the sender name must be one line of at most 100 characters")
+		return fieldErr("FromName", "The sender name must be one line of at most 100 characters.")
 	}
 	return nil
+}
+
+// templateErr tells what mailtemplate.Check found wrong with the subject or the template as a
+// *FieldError.
+func templateErr(field string, err error) error {
+	var unknown *mailtemplate.UnknownError
+	switch {
+	case errors.As(err, &unknown):
+		return fieldErr(field, "${0}$ is not a placeholder; use one of {1}.", unknown.Name, "$"+strings.Join(mailtemplate.Identifiers, "$, $")+"$")
+	case errors.Is(err, mailtemplate.ErrNotInSubject):
+		return fieldErr(field, "$Transcript$ belongs in the template, not in the subject.")
+	case field == "Subject":
+		return fieldErr(field, "The subject must be one line of at most {0} characters, without NUL characters.", strconv.Itoa(mailtemplate.MaxSubjectRunes))
+	}
+	return fieldErr(field, "The template must be UTF-8 text of at most {0} KB, without NUL characters.", strconv.Itoa(mailtemplate.MaxTemplateBytes>>10))
 }
 
 type transcriptMailRow struct {

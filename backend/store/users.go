@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -24,19 +25,19 @@ func prepareUser(u User) (User, error) {
 	u.Login = NormalizeLogin(u.Login)
 	switch {
 	case u.Login == "":
-		return u, invalid("login is empty")
+		return u, rule("Enter a login.")
 	case strings.ContainsAny(u.Login, " \t\r\n"):
-		return u, invalid("login contains white space")
+		return u, rule("A login cannot contain spaces.")
 	case u.MaxChats < 0:
-		return u, invalid("max chats must not be negative")
+		return u, rule("The most chats must not be negative.")
 	case u.MissedLimit < 0:
-		return u, invalid("missed offers limit must not be negative")
+		return u, rule("The limit of missed offers must not be negative.")
 	case u.MissedLimit > 0 && u.MissedStatusID == 0:
-		return u, invalid("choose the status an agent gets after missing %d offers", u.MissedLimit)
+		return u, rule("Choose the status an agent gets after missing {0} offers.", strconv.Itoa(u.MissedLimit))
 	case !lineText(u.Department, limits.NameRunes):
-		return u, invalid("a department is one line of at most %d characters", limits.NameRunes)
+		return u, rule("A department is one line of at most {0} characters.", strconv.Itoa(limits.NameRunes))
 	case !lineText(u.Phone, limits.PhoneRunes):
-		return u, invalid("a phone number is one line of at most %d characters", limits.PhoneRunes)
+		return u, rule("A phone number is one line of at most {0} characters.", strconv.Itoa(limits.PhoneRunes))
 	}
 	switch u.Role {
 	case RoleSuperAdmin:

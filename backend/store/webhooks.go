@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,19 +49,19 @@ func (e *WebhookEndpoint) Validate() error {
 	u, err := url.Parse(e.URL)
 	switch {
 	case e.URL == "":
-		return fieldErr("URL", "enter the address that receives the events")
+		return fieldErr("URL", "Enter the address that receives the events.")
 	case len(e.URL) > WebhookURLBytes || strings.ContainsAny(e.URL, " \t\r\n\x00"):
-		return fieldErr("URL", "the address must be one line of at most %d characters", WebhookURLBytes)
+		return fieldErr("URL", "The address must be one line of at most {0} characters.", strconv.Itoa(WebhookURLBytes))
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "":
-		return fieldErr("URL", "enter an address starting with https:// and a host name")
+		return fieldErr("URL", "Enter an address starting with https:// and a host name.")
 	case u.User != nil || u.Fragment != "":
-		return fieldErr("URL", "the address may not hold a user name, a password or a #fragment")
+		return fieldErr("URL", "The address may not hold a user name, a password or a #fragment.")
 	}
 	seen := map[string]bool{}
 	events := e.Events[:0:0]
 	for _, k := range e.Events {
 		if !hookevent.Known(k) {
-			return fieldErr("Events", "%q is not an event", k)
+			return fieldErr("Events", "\"{0}\" is not an event.", string(k))
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -68,7 +69,7 @@ func (e *WebhookEndpoint) Validate() error {
 		}
 	}
 	if len(events) == 0 {
-		return fieldErr("Events", "choose at least one event")
+		return fieldErr("Events", "Choose at least one event.")
 	}
 	e.Events = events
 	return nil

@@ -3,6 +3,7 @@ package transcript
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,8 @@ var (
 	colFile     = rgb{0x0b, 0x55, 0xa8}
 )
 
-// InternalMark is the word that marks a line the visitor never saw.
+// InternalMark is the word that marks a line the visitor never saw, in English; the
+// transcript writes it in its reader's language.
 const InternalMark = "internal"
 
 // Render writes t as a PDF to w: the header with the chat's data on the first page, then the
@@ -57,7 +59,7 @@ func Render(w io.Writer, t Transcript) error {
 	p.SetAutoPageBreak(true, marginBottom)
 	p.SetCellMargin(0)
 	p.AliasNbPages("{nb}")
-	title := "Chat transcript: " + r.visitorName() + ", " + t.Started.In(loc).Format("2 Jan 2006")
+	title := r.say("Chat transcript: {0}, {1}", r.visitorName(), r.date(t.Started, layoutDate))
 	p.SetTitle(faces.regular.clean(title), true)
 	p.SetSubject(faces.regular.clean(t.Connector+", chat "+t.ChatID), true)
 	p.SetCreator("Parley", true)
@@ -125,7 +127,16 @@ func (r *renderer) visitorName() string {
 	if n := strings.TrimSpace(r.t.Visitor.Name); n != "" {
 		return n
 	}
-	return "Visitor"
+	return r.say("Visitor")
+}
+
+// say is a message of the transcript in its reader's language.
+func (r *renderer) say(msg string, args ...string) string { return say(r.t.Reader, msg, args...) }
+
+// date formats a time in the tenant's zone with a layout of layouts, in the reader's
+// language.
+func (r *renderer) date(t time.Time, layout string) string {
+	return formatIn(r.t.Reader, t.In(r.loc), layout)
 }
 
 // when formats a time in full in the tenant's zone.
@@ -133,7 +144,7 @@ func (r *renderer) when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(r.loc).Format("Mon 2 Jan 2006, 15:04:05 MST")
+	return r.date(t, layoutFull)
 }
 
 // rule draws a horizontal line across the content at y.
@@ -148,17 +159,17 @@ func (r *renderer) header() {
 	p, t := r.pdf, r.t
 	w := r.contentW()
 	r.font(true, 17, colAccent)
-	p.CellFormat(w*0.6, 8, "Chat transcript", "", 0, "L", false, 0, "")
+	p.CellFormat(w*0.6, 8, r.clean(true, r.say("Chat transcript")), "", 0, "L", false, 0, "")
 	r.font(false, 8.5, colMuted)
 	p.CellFormat(w*0.4, 8, r.clean(false, t.Tenant), "", 1, "R", false, 0, "")
 	r.font(false, 11, colText)
 	title := r.visitorName() + " · " + t.Connector
 	if t.Direct {
-		title = "Chat between colleagues"
+		title = r.say("Chat between colleagues")
 	}
 	p.MultiCell(w, 5.5, r.clean(false, title), "", "L", false)
 	r.font(false, 7.5, colMuted)
-	p.CellFormat(w, 4, "Chat "+r.clean(false, t.ChatID), "", 1, "L", false, 0, "")
+	p.CellFormat(w, 4, r.clean(false, r.say("Chat {0}", t.ChatID)), "", 1, "L", false, 0, "")
 	p.Ln(1.5)
 	r.rule(p.GetY())
 	p.Ln(2.5)
@@ -169,42 +180,42 @@ func (r *renderer) header() {
 	case !t.Ended.IsZero():
 		duration = span(t.Ended.Sub(t.Started))
 	default:
-		ended = "still open"
+		ended = r.say("still open")
 		if !t.Printed.IsZero() {
-			duration = span(t.Printed.Sub(t.Started)) + " so far"
+			duration = r.say("{0} so far", span(t.Printed.Sub(t.Started)))
 		}
 	}
 	lang := strings.ToUpper(t.Lang)
 	left := [][2]string{
-		{"Visitor", t.Visitor.Name}, {"E-mail", t.Visitor.Email}, {"Phone", t.Visitor.Phone},
-		{"Customer", t.Visitor.CustomerID}, {"Language", lang}, {"Connector", t.Connector},
+		{r.say("Visitor"), t.Visitor.Name}, {r.say("E-mail"), t.Visitor.Email}, {r.say("Phone"), t.Visitor.Phone},
+		{r.say("Customer"), t.Visitor.CustomerID}, {r.say("Language"), lang}, {r.say("Connector"), t.Connector},
 	}
 	if t.Direct {
-		left = [][2]string{{"Language", lang}}
+		left = [][2]string{{r.say("Language"), lang}}
 	}
 	right := [][2]string{
-		{"Started", r.when(t.Started)}, {"Ended", ended}, {"Duration", duration},
-		{"Close cause", t.CloseCause}, {"Time zone", r.loc.String()},
+		{r.say("Started"), r.when(t.Started)}, {r.say("Ended"), ended}, {r.say("Duration"), duration},
+		{r.say("Close cause"), t.CloseCause}, {r.say("Time zone"), r.loc.String()},
 	}
 	half := (w - 6) / 2
 	y0 := p.GetY()
 	yl := r.facts(marginX, y0, half, left)
 	yr := r.facts(marginX+half+6, y0, half, right)
 	p.SetY(max(yl, yr))
-	r.facts(marginX, p.GetY(), w, [][2]string{{"Page", t.Page}})
+	r.facts(marginX, p.GetY(), w, [][2]string{{r.say("Page"), t.Page}})
 
 	if len(t.Agents) > 0 {
 		rows := make([][2]string, 0, len(t.Agents))
 		for i, a := range t.Agents {
 			label := ""
 			if i == 0 {
-				label = "Agents"
+				label = r.say("Agents")
 			}
 			text := a.Name + " — " + strings.Join(a.Parts, ", ") + " · " + r.clock(a.Joined, t.Started)
 			if !a.Left.IsZero() {
 				text += "–" + r.clock(a.Left, t.Started)
 			} else {
-				text += ", still in the chat"
+				text = r.say("{0}, still in the chat", text)
 			}
 			rows = append(rows, [2]string{label, text})
 		}
@@ -225,7 +236,7 @@ func (r *renderer) header() {
 	r.rule(p.GetY())
 	p.Ln(3)
 	r.font(true, 10.5, colText)
-	p.CellFormat(w, 6, "Conversation", "", 1, "L", false, 0, "")
+	p.CellFormat(w, 6, r.clean(true, r.say("Conversation")), "", 1, "L", false, 0, "")
 	p.Ln(1)
 }
 
@@ -258,7 +269,7 @@ func (r *renderer) clock(t, ref time.Time) string {
 	}
 	lt, lr := t.In(r.loc), ref.In(r.loc)
 	if lt.YearDay() != lr.YearDay() || lt.Year() != lr.Year() {
-		return lt.Format("2 Jan 15:04:05")
+		return r.date(t, layoutDayTime)
 	}
 	return lt.Format("15:04:05")
 }
@@ -290,9 +301,9 @@ func (r *renderer) pageHeader() {
 	r.font(false, 7.5, colMuted)
 	who := r.visitorName() + " · " + r.t.Connector
 	if r.t.Direct {
-		who = "between colleagues"
+		who = r.say("between colleagues")
 	}
-	head := "Chat transcript · " + who + " · " + r.t.Started.In(r.loc).Format("2 Jan 2006 15:04")
+	head := r.say("Chat transcript") + " · " + who + " · " + r.date(r.t.Started, layoutDateTime)
 	p.CellFormat(w*0.75, 4, r.clean(false, head), "", 0, "L", false, 0, "")
 	p.CellFormat(w*0.25, 4, r.clean(false, r.t.ChatID), "", 1, "R", false, 0, "")
 	r.rule(13.6)
@@ -302,7 +313,7 @@ func (r *renderer) pageHeader() {
 		p.CellFormat(timeW, lineH, l.At.In(r.loc).Format("15:04:05"), "", 0, "L", false, 0, "")
 		if l.Kind != LineSystem {
 			r.font(false, 8, colMuted)
-			p.CellFormat(senderW, lineH, r.fit(false, l.Sender+" (cont.)", senderW-1), "", 0, "L", false, 0, "")
+			p.CellFormat(senderW, lineH, r.fit(false, r.say("{0} (cont.)", l.Sender), senderW-1), "", 0, "L", false, 0, "")
 		}
 	}
 	p.SetXY(marginX, marginTop)
@@ -314,8 +325,8 @@ func (r *renderer) footer(printed time.Time) {
 	w := r.contentW()
 	p.SetXY(marginX, -12)
 	r.font(false, 7.5, colMuted)
-	p.CellFormat(w*0.7, 4, "Printed "+printed.In(r.loc).Format("2 Jan 2006, 15:04 MST")+" by Parley", "", 0, "L", false, 0, "")
-	p.CellFormat(w*0.3, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "R", false, 0, "")
+	p.CellFormat(w*0.7, 4, r.clean(false, r.say("Printed {0} by Parley", r.date(printed, layoutPrinted))), "", 0, "L", false, 0, "")
+	p.CellFormat(w*0.3, 4, r.clean(false, r.say("Page {0} of {1}", strconv.Itoa(p.PageNo()), "{nb}")), "", 0, "R", false, 0, "")
 }
 
 // conversation draws every line, with the date between lines of different days.
@@ -323,7 +334,7 @@ func (r *renderer) conversation() {
 	p := r.pdf
 	if len(r.t.Lines) == 0 {
 		r.font(false, 9, colMuted)
-		p.CellFormat(r.contentW(), lineH, "Nothing was written in this chat.", "", 1, "L", false, 0, "")
+		p.CellFormat(r.contentW(), lineH, r.clean(false, r.say("Nothing was written in this chat.")), "", 1, "L", false, 0, "")
 		return
 	}
 	day := r.t.Started.In(r.loc).Format("2006-01-02")
@@ -332,7 +343,7 @@ func (r *renderer) conversation() {
 			day = d
 			r.keep(2 * lineH)
 			r.font(true, 8, colMuted)
-			p.CellFormat(r.contentW(), lineH+1, l.At.In(r.loc).Format("Monday, 2 January 2006"), "", 1, "C", false, 0, "")
+			p.CellFormat(r.contentW(), lineH+1, r.clean(true, r.date(l.At, layoutDay)), "", 1, "C", false, 0, "")
 		}
 		r.line(l)
 	}
@@ -356,7 +367,7 @@ func (r *renderer) line(l Line) {
 	sys := l.Kind == LineSystem
 	text := r.clean(false, l.Text)
 	if strings.TrimSpace(text) == "" && l.File == "" {
-		text = "(empty)"
+		text = r.say("(empty)")
 	}
 	size := 9.5
 	if sys {
@@ -393,9 +404,10 @@ func (r *renderer) line(l Line) {
 		if !sys {
 			tagY = y + lineH + 0.2
 		}
-		tagW := p.GetStringWidth(InternalMark) + 2.4
+		mark := r.clean(true, r.say("internal"))
+		tagW := p.GetStringWidth(mark) + 2.4
 		p.SetXY(marginX+timeW, tagY)
-		p.CellFormat(tagW, 3.4, InternalMark, "", 0, "C", true, 0, "")
+		p.CellFormat(tagW, 3.4, mark, "", 0, "C", true, 0, "")
 		below = max(below, tagY+3.6)
 	}
 
@@ -416,7 +428,7 @@ func (r *renderer) line(l Line) {
 	}
 	if l.File != "" {
 		r.font(false, 9, colFile)
-		p.MultiCell(textW, lineH, "File: "+r.clean(false, l.File), "", "L", l.Internal)
+		p.MultiCell(textW, lineH, r.clean(false, r.say("File: {0}", l.File)), "", "L", l.Internal)
 	}
 	if p.PageNo() == page {
 		p.SetY(max(p.GetY(), below))

@@ -18,7 +18,7 @@ func sample() Transcript {
 		ChatID: "c_7f3a9b2e", Tenant: "Demo Company", Connector: "Website chat",
 		Visitor: Visitor{Name: "Jürgen Größe", Email: "jurgen@example.de", Phone: "+49 30 1234567"},
 		Lang:    "de", Page: "https://shop.example.de/bestellung/übersicht?id=4711&ref=newsletter-märz-2025",
-		Started: start, Ended: at(1930), CloseCause: CauseText(protocol.CauseAgent),
+		Started: start, Ended: at(1930), CloseCause: CauseText("en", protocol.CauseAgent),
 		Agents: []Agent{
 			{Name: "Anna Example", Parts: []string{"owner"}, Joined: at(20), Left: at(1930)},
 			{Name: "Sören Supervisor", Parts: []string{"observer", "participant"}, Joined: at(300), Left: at(900)},
@@ -49,7 +49,7 @@ func sample() Transcript {
 	t.Lines = append(t.Lines,
 		Line{Kind: LineMessage, Role: protocol.RoleAgent, Sender: "Anna", At: at(1800), Text: "Der Link: https://shop.example.de/sendungsverfolgung/" + strings.Repeat("0123456789", 14) + "\n\n" + strings.Repeat("Über die Sendungsverfolgung sehen Sie jederzeit, wo Ihr Paket ist. ", 70)},
 		Line{Kind: LineMessage, Role: protocol.RoleAgent, Sender: "Anna Example with a name far too long for its column", At: at(1850), Text: "Internal note: customer is a VIP.", Internal: true},
-		Line{Kind: LineSystem, Sender: "Parley", At: at(1930), Text: CauseText(protocol.CauseAgent)},
+		Line{Kind: LineSystem, Sender: "Parley", At: at(1930), Text: CauseText("en", protocol.CauseAgent)},
 		Line{Kind: LineMessage, Role: protocol.RoleVisitor, Sender: "Jürgen Größe", At: start.Add(26 * time.Hour), Text: "Danke, das Paket ist da!"},
 	)
 	return t

@@ -58,6 +58,9 @@ type Transcript struct {
 	Location *time.Location
 	// Printed is when the transcript was made, shown in the footer.
 	Printed time.Time
+	// Reader is the language of the transcript's own words (one of Languages): its system
+	// lines, headings, labels and dates. Empty is English.
+	Reader string
 }
 
 // Visitor is what the chat knows of its visitor.
@@ -135,8 +138,9 @@ const eventPage = 500
 // label there, falling back as survey.Localize does to the tenant's default language and
 // then the field's base text.
 func Load(ctx context.Context, st Store, c store.Chat, now time.Time, reader string) (Transcript, error) {
+	lang := Language(reader)
 	t := Transcript{
-		ChatID: c.ID, Lang: c.Lang, Page: c.Page, Started: c.CreatedAt, Printed: now,
+		ChatID: c.ID, Lang: c.Lang, Page: c.Page, Started: c.CreatedAt, Printed: now, Reader: lang,
 		Visitor:  Visitor{Name: c.VisitorName, Email: c.VisitorEmail, Phone: c.VisitorPhone, CustomerID: c.CustomerID},
 		Location: time.UTC,
 	}
@@ -157,13 +161,13 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time, reader str
 	}
 	if c.ClosedAt != nil {
 		t.Ended = *c.ClosedAt
-		t.CloseCause = CauseText(protocol.Cause(c.CloseCause))
+		t.CloseCause = CauseText(lang, protocol.Cause(c.CloseCause))
 	}
 	parts, err := st.Participants(ctx, c.ID)
 	if err != nil {
 		return Transcript{}, fmt.Errorf("transcript: participants: %w", err)
 	}
-	t.Agents = agents(parts)
+	t.Agents = agents(parts, lang)
 	for i, a := range t.Agents {
 		if u, err := st.User(ctx, a.UserID); err == nil && strings.TrimSpace(u.Name) != "" {
 			t.Agents[i].Name = fullName(u.Name, a.Name)
@@ -184,18 +188,18 @@ func Load(ctx context.Context, st Store, c store.Chat, now time.Time, reader str
 			if label == "" {
 				label = f.Name
 			}
-			labels[f.Name] = known{Field: Field{Survey: surveyName(kind), Label: label}, def: f.Field, reader: reader, fallback: tenant.DefaultLang}
+			labels[f.Name] = known{Field: Field{Survey: surveyName(lang, kind), Label: label}, def: f.Field, reader: reader, fallback: tenant.DefaultLang}
 			order = append(order, f.Name)
 		}
 	}
-	t.Fields = fields(c.Fields, labels, order)
+	t.Fields = fields(c.Fields, labels, order, lang)
 	for after := uint64(0); ; {
 		evs, err := st.EventsAfter(ctx, c.ID, after, eventPage)
 		if err != nil {
 			return Transcript{}, fmt.Errorf("transcript: events: %w", err)
 		}
 		for _, ev := range evs {
-			t.Lines = append(t.Lines, lines(ev, labels, c.VisitorName)...)
+			t.Lines = append(t.Lines, lines(ev, labels, c.VisitorName, lang)...)
 			after = ev.Seq
 		}
 		if len(evs) < eventPage {
@@ -235,16 +239,17 @@ func MayRead(u store.User, c store.Chat, parts []store.Participant) bool {
 }
 
 // surveyName names the survey a field kind belongs to.
-func surveyName(kind string) string {
+func surveyName(lang, kind string) string {
 	if kind == store.SurveyPostChat {
-		return "Post-chat"
+		return say(lang, "Post-chat")
 	}
-	return "Pre-chat"
+	return say(lang, "Pre-chat")
 }
 
 // agents gathers the participants who are not the visitor into one entry per person, in the
-// order they first joined; a person still in the chat in any part has not left.
-func agents(parts []store.Participant) []Agent {
+// order they first joined, their parts named in lang; a person still in the chat in any part
+// has not left.
+func agents(parts []store.Participant, lang string) []Agent {
 	var out []Agent
 	index := map[int64]int{}
 	open := map[int]bool{}
@@ -262,8 +267,8 @@ func agents(parts []store.Participant) []Agent {
 		if p.Name != "" {
 			a.Name = p.Name
 		}
-		if !slices.Contains(a.Parts, p.Role) {
-			a.Parts = append(a.Parts, p.Role)
+		if part := partName(lang, p.Role); !slices.Contains(a.Parts, part) {
+			a.Parts = append(a.Parts, part)
 		}
 		if p.JoinedAt.Before(a.Joined) {
 			a.Joined = p.JoinedAt
@@ -292,7 +297,7 @@ func fullName(name, nick string) string {
 
 // fields lists the chat's fields: those of its connector's surveys in the surveys' order,
 // then any others by name.
-func fields(values map[string]string, labels map[string]known, order []string) []Field {
+func fields(values map[string]string, labels map[string]known, order []string, lang string) []Field {
 	var out []Field
 	for _, name := range order {
 		if v, ok := values[name]; ok && strings.TrimSpace(v) != "" {
@@ -306,13 +311,14 @@ func fields(values map[string]string, labels map[string]known, order []string) [
 		if _, ok := labels[name]; ok || strings.TrimSpace(values[name]) == "" {
 			continue
 		}
-		out = append(out, Field{Survey: "Other", Label: name, Value: values[name]})
+		out = append(out, Field{Survey: say(lang, "Other"), Label: name, Value: values[name]})
 	}
 	return out
 }
 
-// lines turns one stored event into transcript lines (none for an event it does not show).
-func lines(ev store.Event, labels map[string]known, visitor string) []Line {
+// lines turns one stored event into transcript lines (none for an event it does not show),
+// Parley's words in lang.
+func lines(ev store.Event, labels map[string]known, visitor, lang string) []Line {
 	body, ok := protocol.EventBodyFor(protocol.Type(ev.Type))
 	if !ok {
 		return nil
@@ -346,11 +352,11 @@ func lines(ev store.Event, labels map[string]known, visitor string) []Line {
 				l.Sender = visitor
 			}
 			if strings.TrimSpace(l.Sender) == "" {
-				l.Sender = "Visitor"
+				l.Sender = say(lang, "Visitor")
 			}
 		case protocol.RoleAgent:
 			if l.Sender == "" {
-				l.Sender = "Agent"
+				l.Sender = say(lang, "Agent")
 			}
 		default:
 			l.Kind, l.Role = LineSystem, protocol.RoleSystem
@@ -360,23 +366,23 @@ func lines(ev store.Event, labels map[string]known, visitor string) []Line {
 		}
 		return []Line{l}
 	case *protocol.Joined:
-		return []Line{sys(time.Time{}, who(b.Name, b.Role, visitor)+" joined the chat"+asPart(b.As))}
+		return []Line{sys(time.Time{}, joined(lang, who(lang, b.Name, b.Role, visitor), b.As))}
 	case *protocol.Left:
-		return []Line{sys(time.Time{}, who(b.Name, b.Role, visitor)+" left the chat"+asPart(b.As))}
+		return []Line{sys(time.Time{}, left(lang, who(lang, b.Name, b.Role, visitor), b.As))}
 	case *protocol.ChatState:
 		switch b.State {
 		case protocol.StateQueued:
 			if b.Cause != "" {
-				return []Line{sys(b.At, "The chat went back to the queue ("+string(b.Cause)+")")}
+				return []Line{sys(b.At, say(lang, "The chat went back to the queue ({0})", string(b.Cause)))}
 			}
-			return []Line{sys(b.At, "The chat is waiting for an agent")}
+			return []Line{sys(b.At, say(lang, "The chat is waiting for an agent"))}
 		case protocol.StateActive:
-			return []Line{sys(b.At, "An agent accepted the chat")}
+			return []Line{sys(b.At, say(lang, "An agent accepted the chat"))}
 		case protocol.StateClosed:
-			return []Line{sys(b.At, CauseText(b.Cause))}
+			return []Line{sys(b.At, CauseText(lang, b.Cause))}
 		}
 	case *protocol.Transfer:
-		return transferLines(b, sys)
+		return transferLines(b, sys, lang)
 	case *protocol.FieldSet:
 		var out []Line
 		for _, name := range slices.Sorted(maps.Keys(b.Fields)) {
@@ -384,9 +390,9 @@ func lines(ev store.Event, labels map[string]known, visitor string) []Line {
 			if f, ok := labels[name]; ok {
 				label, value = f.Label, f.shown(value)
 			}
-			text := "The visitor answered " + label + ": " + value
+			text := say(lang, "The visitor answered {0}: {1}", label, value)
 			if b.Survey == "post" {
-				text = "Post-chat survey, " + label + ": " + value
+				text = say(lang, "Post-chat survey, {0}: {1}", label, value)
 			}
 			out = append(out, sys(time.Time{}, text))
 		}
@@ -396,50 +402,78 @@ func lines(ev store.Event, labels map[string]known, visitor string) []Line {
 }
 
 // who names the person of a join or leave.
-func who(name string, role protocol.Role, visitor string) string {
+func who(lang, name string, role protocol.Role, visitor string) string {
 	switch {
 	case strings.TrimSpace(name) != "":
 		return name
 	case role == protocol.RoleVisitor && strings.TrimSpace(visitor) != "":
 		return visitor
 	case role == protocol.RoleVisitor:
-		return "The visitor"
+		return say(lang, "The visitor")
 	}
-	return "An agent"
+	return say(lang, "An agent")
 }
 
-// asPart says in which part an agent joined or left, when it is not the usual one.
-func asPart(p protocol.Part) string {
+// joined says that someone joined, and in which part when it is not the usual one.
+func joined(lang, who string, p protocol.Part) string {
 	switch p {
 	case protocol.PartParticipant:
-		return " as a participant"
+		return say(lang, "{0} joined the chat as a participant", who)
 	case protocol.PartObserver:
-		return " as an observer"
+		return say(lang, "{0} joined the chat as an observer", who)
 	case protocol.PartSupervisor:
-		return " as a supervisor"
+		return say(lang, "{0} joined the chat as a supervisor", who)
 	}
-	return ""
+	return say(lang, "{0} joined the chat", who)
 }
 
-// CauseText says in words why a chat ended.
-func CauseText(c protocol.Cause) string {
+// left says that someone left, and in which part when it is not the usual one.
+func left(lang, who string, p protocol.Part) string {
+	switch p {
+	case protocol.PartParticipant:
+		return say(lang, "{0} left the chat as a participant", who)
+	case protocol.PartObserver:
+		return say(lang, "{0} left the chat as an observer", who)
+	case protocol.PartSupervisor:
+		return say(lang, "{0} left the chat as a supervisor", who)
+	}
+	return say(lang, "{0} left the chat", who)
+}
+
+// partName names a participant's part (store.Participant*) in lang.
+func partName(lang, role string) string {
+	switch role {
+	case store.ParticipantOwner:
+		return say(lang, "owner")
+	case store.ParticipantAgent:
+		return say(lang, "participant")
+	case store.ParticipantObserver:
+		return say(lang, "observer")
+	case store.ParticipantSupervisor:
+		return say(lang, "supervisor")
+	}
+	return role
+}
+
+// CauseText says in words, in lang (one of Languages), why a chat ended.
+func CauseText(lang string, c protocol.Cause) string {
 	switch c {
 	case protocol.CauseVisitor:
-		return "The visitor closed the chat"
+		return say(lang, "The visitor closed the chat")
 	case protocol.CauseAgent:
-		return "The agent closed the chat"
+		return say(lang, "The agent closed the chat")
 	case protocol.CauseNoAgent:
-		return "No agent was found in time"
+		return say(lang, "No agent was found in time")
 	case protocol.CauseVisitorGone:
-		return "The visitor was away too long"
+		return say(lang, "The visitor was away too long")
 	case protocol.CauseOutOfService:
-		return "Out of service or outside opening hours"
+		return say(lang, "Out of service or outside opening hours")
 	case protocol.CauseIdle:
-		return "The visitor was idle too long"
+		return say(lang, "The visitor was idle too long")
 	case protocol.CauseLeftMessage:
-		return "The visitor left a message"
+		return say(lang, "The visitor left a message")
 	case "":
-		return "The chat ended"
+		return say(lang, "The chat ended")
 	}
-	return "The chat ended (" + string(c) + ")"
+	return say(lang, "The chat ended ({0})", string(c))
 }

@@ -287,11 +287,11 @@ func TestLoadInTheReadersLanguage(t *testing.T) {
 			fields []Field
 			lines  []string
 		}{
-			{"de", []Field{{"Pre-chat", "Thema", "Rechnung"}, {"Post-chat", "Mood", "good"}},
-				[]string{"The visitor answered Thema: Lieferung", "Post-chat survey, Mood: bad"}},
-			{"fr-BE", []Field{{"Pre-chat", "Sujet", "Facturation"}, {"Post-chat", "Humeur", "Bien"}},
+			{"de", []Field{{"Vor dem Chat", "Thema", "Rechnung"}, {"Nach dem Chat", "Mood", "good"}},
+				[]string{"Antwort des Besuchers auf Thema: Lieferung", "Umfrage nach dem Chat, Mood: bad"}},
+			{"fr-BE", []Field{{"Avant le chat", "Sujet", "Facturation"}, {"Après le chat", "Humeur", "Bien"}},
 				// A label missing in French falls back to the tenant's German one.
-				[]string{"The visitor answered Sujet: Lieferung", "Post-chat survey, Humeur: bad"}},
+				[]string{"Réponse du visiteur à Sujet : Lieferung", "Enquête après le chat, Humeur : bad"}},
 			{"en", []Field{{"Pre-chat", "Thema", "Rechnung"}, {"Post-chat", "Mood", "good"}},
 				[]string{"The visitor answered Thema: Lieferung", "Post-chat survey, Mood: bad"}},
 		} {

@@ -20,7 +20,7 @@ func TestTransferLines(t *testing.T) {
 		{State: protocol.TransferAccepted, By: protocol.Participant{Name: "Anna"}, ToName: "Carla", At: at},
 	} {
 		data, _ := json.Marshal(&b)
-		for _, l := range lines(store.Event{Type: string(protocol.TypeTransfer), Data: data, AgentsOnly: true, At: at}, nil, "Vera") {
+		for _, l := range lines(store.Event{Type: string(protocol.TypeTransfer), Data: data, AgentsOnly: true, At: at}, nil, "Vera", "en") {
 			if !l.Internal || l.Kind != LineSystem || !l.At.Equal(at) {
 				t.Errorf("line %+v", l)
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parleychat/parley/shared/i18n"
 	"github.com/parleychat/parley/shared/limits"
 )
 
@@ -167,16 +168,21 @@ func ValidName(name string) bool {
 
 // SettingError is a field definition an administrator got wrong: the setting at fault (the
 // name of the [Field] member, such as "Options") and what to write instead, so that a form
-// can put the message next to its input.
+// can put the message next to its input. Message is an English sentence whose numbered
+// placeholders ("{0}") Args fill; it is a fixed text, so that the admin pages can show it in
+// the reader's language.
 type SettingError struct {
 	Setting string
 	Message string
+	Args    []string
 }
 
-// Error implements error as "setting: message".
-func (e *SettingError) Error() string { return e.Setting + ": " + e.Message }
+// Error implements error as "setting: message" with the placeholders filled.
+func (e *SettingError) Error() string { return e.Setting + ": " + i18n.Fill(e.Message, e.Args) }
 
-func settingErr(setting, msg string) error { return &SettingError{Setting: setting, Message: msg} }
+func settingErr(setting, msg string, args ...string) error {
+	return &SettingError{Setting: setting, Message: msg, Args: args}
+}
 
 // CheckSettings tidies a field definition, as an administrator's form gives it, and checks it
 // against WhosOn's rules. It trims the name and the prompt, drops blank options and makes a
@@ -204,46 +210,46 @@ func CheckSettings(f *Field) error {
 	f.Labels = nil
 	switch {
 	case !ValidName(f.Name):
-		return settingErr("Name", "use a letter, then letters, digits or _ (at most "+strconv.Itoa(limits.DataKeyRunes)+")")
+		return settingErr("Name", "Use a letter, then letters, digits or _ (at most {0}).", strconv.Itoa(limits.DataKeyRunes))
 	case !KnownType(f.Type):
-		return settingErr("Type", "choose one of "+strings.Join(TypeNames(), ", "))
+		return settingErr("Type", "Choose one of {0}.", strings.Join(TypeNames(), ", "))
 	case f.Prompt == "":
-		return settingErr("Prompt", "enter the question the visitor sees")
+		return settingErr("Prompt", "Enter the question the visitor sees.")
 	case textCode(f.Prompt) != "":
-		return settingErr("Prompt", "use at most "+strconv.Itoa(MaxTextRunes)+" characters on one line")
+		return settingErr("Prompt", "Use at most {0} characters on one line.", strconv.Itoa(MaxTextRunes))
 	case f.Length < 0 || f.Length > limits.MessageRunes:
-		return settingErr("Length", "enter 0 (no limit) to "+strconv.Itoa(limits.MessageRunes))
+		return settingErr("Length", "Enter 0 (no limit) to {0}.", strconv.Itoa(limits.MessageRunes))
 	case f.MultiLine && (f.Lines < 1 || f.Lines > MaxLines):
-		return settingErr("Lines", "a multi-line field needs 1 to "+strconv.Itoa(MaxLines)+" lines")
+		return settingErr("Lines", "A multi-line field needs 1 to {0} lines.", strconv.Itoa(MaxLines))
 	case f.ChangeCase < CaseNone || f.ChangeCase > CaseLower:
-		return settingErr("ChangeCase", "choose none, upper, capitalise or lower")
+		return settingErr("ChangeCase", "Choose none, upper, capitalise or lower.")
 	case f.SelectType != SelectDropDown && f.SelectType != SelectRadio:
-		return settingErr("SelectType", "choose a drop-down list or radio buttons")
+		return settingErr("SelectType", "Choose a drop-down list or radio buttons.")
 	case f.Type == TypeSelect && len(f.Options) == 0:
-		return settingErr("Options", "a choice field needs at least one option")
+		return settingErr("Options", "A choice field needs at least one option.")
 	case slices.ContainsFunc(f.Options, func(o string) bool { return textCode(o) != "" }):
-		return settingErr("Options", "an option may have at most "+strconv.Itoa(MaxTextRunes)+" characters, without control characters")
+		return settingErr("Options", "An option may have at most {0} characters, without control characters.", strconv.Itoa(MaxTextRunes))
 	case f.ValidateLow < -1 || f.ValidateHigh < -1:
-		return settingErr("ValidateLow", "use -1 for no limit")
+		return settingErr("ValidateLow", "Use -1 for no limit.")
 	case f.ValidateLow >= 0 && f.ValidateHigh >= 0 && f.ValidateLow > f.ValidateHigh:
-		return settingErr("ValidateHigh", "the highest value must not be below the lowest")
+		return settingErr("ValidateHigh", "The highest value must not be below the lowest.")
 	case f.DefaultDateToday && f.Type != TypeDate:
-		return settingErr("DefaultDateToday", "only a date field can default to today")
+		return settingErr("DefaultDateToday", "Only a date field can default to today.")
 	case f.DefaultTimeToday && f.Type != TypeTime:
-		return settingErr("DefaultTimeToday", "only a time field can default to now")
+		return settingErr("DefaultTimeToday", "Only a time field can default to now.")
 	case len(f.Mask) > MaxMaskBytes:
-		return settingErr("Mask", "the pattern is too long")
+		return settingErr("Mask", "The pattern is too long.")
 	}
 	if f.Mask != "" {
 		if _, err := regexp.Compile(f.Mask); err != nil {
-			return settingErr("Mask", "not a valid regular expression: "+err.Error())
+			return settingErr("Mask", "This is not a regular expression Parley understands (RE2 syntax).")
 		}
 	}
 	if f.Type == TypeSelect && f.Default != "" && !isOption(*f, f.Default) {
-		return settingErr("Default", "the default must be one of the options")
+		return settingErr("Default", "The default must be one of the options.")
 	}
 	if problems := CheckTexts(*f); len(problems) > 0 {
-		return settingErr("Texts", problems[0].Error())
+		return settingErr("Texts", "The texts in {0} cannot be kept: use a language code like it, es or fr-BE, and one line of at most {1} characters each.", problems[0].Lang, strconv.Itoa(MaxTextRunes))
 	}
 	return nil
 }

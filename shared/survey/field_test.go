@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleychat/parley/shared/i18n"
 	"github.com/parleychat/parley/shared/limits"
 )
 
@@ -125,7 +126,7 @@ func TestCheckSettingsTidiesAndChecks(t *testing.T) {
 	} {
 		err := CheckSettings(&f)
 		se, ok := err.(*SettingError)
-		if !ok || se.Setting != setting || se.Message == "" || err.Error() != setting+": "+se.Message {
+		if !ok || se.Setting != setting || se.Message == "" || err.Error() != setting+": "+i18n.Fill(se.Message, se.Args) {
 			t.Errorf("%s: err = %v", setting, err)
 		}
 	}

@@ -25,9 +25,14 @@ var messageArgs = map[string][]int{
 	"submit": {0}, "yesNo": {1, 2}, "fieldHelp": {2}, "surveyTable": {2, 3}, "page": {1}, "fail": {2}, "textsErr": {0},
 }
 
-// storeMessages names, for the store, the function that builds a *store.RuleError: the admin
-// pages show its message in the reader's language, so the store's rules are messages too.
-var storeMessages = map[string][]int{"rule": {0}}
+// storeMessages names, for the store, the functions that build a *store.RuleError and a
+// *store.FieldError: the admin pages show their messages in the reader's language, so the
+// store's rules are messages too.
+var storeMessages = map[string][]int{"rule": {0}, "fieldErr": {1}}
+
+// checkMessages are the same for the checks whose errors the store and the admin pages pass
+// on (checkDirs: a survey field's settings, MiCC's toolbox texts).
+var checkMessages = map[string][]int{"settingErr": {1}, "checkErr": {0}}
 
 // exportMessages are the calls of package reportexport whose argument is a message the admin
 // pages show: its setting errors.
@@ -36,7 +41,8 @@ var exportMessages = map[string][]int{"settingErr": {1}}
 // literalOnly are the functions whose messages must be string literals: the others take
 // names and values too, which are shown as they are (the catalogue's own forwarding calls
 // T and N with what it was given).
-var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true, "textsErr": true, "rule": true, "settingErr": true}
+var literalOnly = map[string]bool{"tr": true, "trn": true, "msgKey": true, "errorf": true, "textsErr": true, "rule": true, "settingErr": true,
+	"fieldErr": true, "checkErr": true}
 
 // messages finds every message (a text with a letter in it) the admin pages name: the arguments of messageArgs, the
 // labels of option and navItem literals, and the English texts set on a form (Errors,
@@ -51,6 +57,9 @@ func messages(t *testing.T) map[string][]string {
 			if strict {
 				if id, ok := e.(*ast.Ident); ok && (id.Name == "msg" || id.Name == "one" || id.Name == "other") {
 					return
+				}
+				if sel, ok := e.(*ast.SelectorExpr); ok && sel.Sel.Name == "Message" {
+					return // another error's message, collected where that error is built
 				}
 				t.Errorf("%s: the message of %s is not a string literal", fset.Position(e.Pos()), what)
 			}
@@ -77,10 +86,12 @@ func messages(t *testing.T) map[string][]string {
 	if err != nil || len(exportFiles) == 0 {
 		t.Fatalf("the report export's files: %v", err)
 	}
-	for _, path := range append(append(files, storeFiles...), exportFiles...) {
-		args, inStore := messageArgs, strings.Contains(path, "/store/") || strings.Contains(path, "/reportexport/")
+	for _, path := range append(append(append(files, storeFiles...), exportFiles...), checkFiles(t)...) {
+		args, inStore := messageArgs, strings.Contains(path, "/store/") || strings.Contains(path, "/reportexport/") || isCheckFile(path)
 		if strings.Contains(path, "/store/") {
 			args = storeMessages
+		} else if isCheckFile(path) {
+			args = checkMessages
 		} else if inStore {
 			args = exportMessages
 		}

@@ -7,10 +7,12 @@
 package toolboxtext
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/parleychat/parley/shared/i18n"
 )
 
 // Defaults are the texts of Toolbox.resx, in English, by resource name.
@@ -83,24 +85,43 @@ var placeholderRE = regexp.MustCompile(`\{[0-9]\}`)
 // MaxRunes bounds one text.
 const MaxRunes = 1000
 
+// CheckError is what Check found wrong, told to a person: Message is an English sentence
+// whose numbered placeholders ("{0}") Args fill, a fixed text that the admin pages show in the
+// reader's language.
+type CheckError struct {
+	Message string
+	Args    []string
+}
+
+// Error is the English message with its placeholders filled.
+func (e *CheckError) Error() string { return i18n.Fill(e.Message, e.Args) }
+
+func checkErr(msg string, args ...string) error { return &CheckError{Message: msg, Args: args} }
+
 // Check validates an administrator's texts: keys are "Name" or "Name#culture" (ISO 639
 // language, optionally with an ISO 3166 region: "fr", "fr-BE"), and every text keeps the
-// placeholders of its default.
+// placeholders of its default. The error is a *CheckError.
 func Check(m map[string]string) error {
-	for k, v := range m {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the same texts always give the same first problem
+	for _, k := range keys {
+		v := m[k]
 		name, culture, has := strings.Cut(k, "#")
 		def, ok := Defaults[name]
 		switch {
 		case !ok:
-			return fmt.Errorf("%q is not a toolbox text name (%s, …)", name, strings.Join(Names()[:3], ", "))
+			return checkErr("\"{0}\" is not a toolbox text name ({1}, …).", name, strings.Join(Names()[:3], ", "))
 		case has && !cultureRE.MatchString(culture):
-			return fmt.Errorf("%q: the culture must look like fr or fr-BE", k)
+			return checkErr("\"{0}\": the culture must look like fr or fr-BE.", k)
 		case len([]rune(v)) > MaxRunes:
-			return fmt.Errorf("%q is longer than %d characters", k, MaxRunes)
+			return checkErr("\"{0}\" is longer than {1} characters.", k, strconv.Itoa(MaxRunes))
 		}
 		for _, p := range placeholderRE.FindAllString(def, -1) {
 			if !strings.Contains(v, p) {
-				return fmt.Errorf("%q must keep the placeholder %s", k, p)
+				return checkErr("\"{0}\" must keep the placeholder {1}.", k, p)
 			}
 		}
 	}
