@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -23,6 +22,8 @@ type TranscriptStore interface {
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 	EnqueueChatMail(ctx context.Context, m store.OutboxMail, email string) (store.OutboxMail, error)
 	ChatMailCount(ctx context.Context, chatID, kind string) (int, error)
+	// Sync waits until the writes queued before it are committed.
+	Sync(ctx context.Context) error
 	TranscriptMail(ctx context.Context, connectorID int64) (store.TranscriptMail, error)
 }
 
@@ -82,6 +83,38 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	} else if n >= MaxTranscriptsPerChat {
 		return store.OutboxMail{}, ErrTooMany
 	}
+	msg, err := t.message(ctx, ch, to)
+	if err != nil {
+		return store.OutboxMail{}, err
+	}
+	if t.Chats != nil {
+		t.Chats.NoteVisitorEmail(ch.ID, to)
+	}
+	m, err := t.Store.EnqueueChatMail(ctx, msg, to)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.OutboxMail{}, ErrUnknownChat
+	}
+	if err != nil {
+		return store.OutboxMail{}, err
+	}
+	if t.Outbox != nil {
+		t.Outbox.Wake()
+	}
+	return m, nil
+}
+
+// message is the complete transcript e-mail of chat ch to to, its PDF attached. It reads
+// what the store committed: the writes queued before the call (an agent's accept a moment
+// ago) are waited for, so that the transcript names them.
+func (t *Transcripts) message(ctx context.Context, ch store.Chat, to string) (store.OutboxMail, error) {
+	if err := t.Store.Sync(ctx); err != nil {
+		return store.OutboxMail{}, err
+	}
+	if fresh, err := t.Store.Chat(ctx, ch.ID); err == nil {
+		ch = fresh
+	} else {
+		return store.OutboxMail{}, err
+	}
 	now := time.Now
 	if t.Now != nil {
 		now = t.Now
@@ -105,20 +138,22 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 		return store.OutboxMail{}, err
 	}
 	msg.Attachments = []store.MailAttachment{{Name: "transcript-" + ch.ID + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}}
-	if t.Chats != nil {
-		t.Chats.NoteVisitorEmail(ch.ID, to)
-	}
-	m, err := t.Store.EnqueueChatMail(ctx, msg, to)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.OutboxMail{}, ErrUnknownChat
-	}
+	return msg, nil
+}
+
+// Compose writes the content of outbox message m, a transcript stored without one when its
+// chat closed (store.MailComposing); the outbox worker calls it at the first attempt.
+func (t *Transcripts) Compose(ctx context.Context, m store.OutboxMail) (store.OutboxMail, error) {
+	ch, err := t.Store.Chat(ctx, m.ChatID)
 	if err != nil {
 		return store.OutboxMail{}, err
 	}
-	if t.Outbox != nil {
-		t.Outbox.Wake()
+	msg, err := t.message(ctx, ch, m.To)
+	if err != nil {
+		return store.OutboxMail{}, err
 	}
-	return m, nil
+	msg.ID = m.ID
+	return msg, nil
 }
 
 // compose writes the message of chat ch's transcript tr to to, with its connector's subject,
@@ -271,24 +306,4 @@ func (t *Transcripts) RequestTranscript(ctx context.Context, chatID, email strin
 		return protocol.Errorf(protocol.CodeRateLimited, "this chat's transcript was sent %d times already", MaxTranscriptsPerChat)
 	}
 	return err
-}
-
-// ChatClosed sends the transcript of chat chatID, which just closed, to its visitor's known
-// e-mail address when its connector sends transcripts automatically and none was sent yet.
-// Failures are logged: the close itself is done.
-func (t *Transcripts) ChatClosed(ctx context.Context, chatID string) {
-	ch, err := t.Store.Chat(ctx, chatID)
-	if err != nil || ch.ConnectorID == 0 || ch.VisitorEmail == "" || ch.Kind == store.ChatDirect {
-		return
-	}
-	tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID)
-	if err != nil || !tm.AutoSend {
-		return
-	}
-	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil || n > 0 {
-		return
-	}
-	if _, err := t.Send(ctx, ch.ID, ch.VisitorEmail); err != nil {
-		slog.Warn("automatic transcript not sent", "chat", ch.ID, "err", err)
-	}
 }
