@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/backend/mailtemplate"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -50,6 +52,8 @@ var (
 	ErrBadAddress = errors.New("invalid e-mail address")
 	// ErrUnknownChat means there is no such chat (or it is a chat between colleagues).
 	ErrUnknownChat = errors.New("unknown chat")
+	// ErrBadSubject means an agent's subject is not one line of at most store.MailSubjectRunes.
+	ErrBadSubject = errors.New("invalid subject")
 	// ErrTooMany means the chat's transcript was sent MaxTranscriptsPerChat times already.
 	ErrTooMany = errors.New("too many transcripts of this chat")
 )
@@ -67,6 +71,49 @@ const KindTranscript = "transcript"
 // internal notes) are left out of both. It returns once the message is stored; the outbox
 // delivers it.
 func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.OutboxMail, error) {
+	return t.send(ctx, chatID, to, "", false)
+}
+
+// SendAs is [Transcripts.Send] for an agent, who may give the subject (empty: the
+// connector's). The agent's right to the chat is the caller's to check. The address is not
+// recorded as the visitor's: an agent may send the transcript to anyone.
+func (t *Transcripts) SendAs(ctx context.Context, chatID, to, subject string) (store.OutboxMail, error) {
+	subject = strings.TrimSpace(subject)
+	if utf8.RuneCountInString(subject) > store.MailSubjectRunes || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n\x00") {
+		return store.OutboxMail{}, ErrBadSubject
+	}
+	return t.send(ctx, chatID, to, subject, true)
+}
+
+// Draft is what prefills an agent's transcript e-mail of chat chatID: the visitor's address
+// when known, the connector's subject with the chat's values, whether the form opens when
+// the chat closes, and whether the tenant can send e-mail at all.
+func (t *Transcripts) Draft(ctx context.Context, chatID string) (api.TranscriptDraft, error) {
+	ch, err := t.Store.Chat(ctx, chatID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ch.Kind == store.ChatDirect) {
+		return api.TranscriptDraft{}, ErrUnknownChat
+	}
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	msg, err := t.message(ctx, ch, ch.VisitorEmail)
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	set, err := t.Store.MailSettings(ctx, ch.TenantID)
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	d := api.TranscriptDraft{To: ch.VisitorEmail, Subject: msg.Subject, Available: set.Configured()}
+	if ch.ConnectorID != 0 {
+		if tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID); err == nil {
+			d.OpenOnClose = tm.OpenOnClose
+		}
+	}
+	return d, nil
+}
+
+func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agent bool) (store.OutboxMail, error) {
 	to = strings.TrimSpace(to)
 	if err := store.CheckMailAddress(to); err != nil {
 		return store.OutboxMail{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
@@ -87,10 +134,16 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 	if err != nil {
 		return store.OutboxMail{}, err
 	}
-	if t.Chats != nil {
+	if subject != "" {
+		msg.Subject = subject
+	}
+	visitor := to
+	if agent {
+		visitor = ""
+	} else if t.Chats != nil {
 		t.Chats.NoteVisitorEmail(ch.ID, to)
 	}
-	m, err := t.Store.EnqueueChatMail(ctx, msg, to)
+	m, err := t.Store.EnqueueChatMail(ctx, msg, visitor)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.OutboxMail{}, ErrUnknownChat
 	}
