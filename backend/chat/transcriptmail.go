@@ -13,6 +13,9 @@ import (
 type TranscriptMailer interface {
 	// RequestTranscript e-mails chat chatID's transcript to email.
 	RequestTranscript(ctx context.Context, chatID, email string) error
+	// Offered reports whether tenant tenantID can send e-mail, so that the widget offers
+	// the transcript.
+	Offered(ctx context.Context, tenantID int64) bool
 }
 
 // transcriptMailer is the service's mailer, set once the server has built it (the mailer
@@ -68,4 +71,10 @@ func (s *Service) surveyTranscript(chatID string, post []survey.Field, answers m
 			return
 		}
 	}
+}
+
+// transcriptOffered reports whether visitors of tenant tenantID may ask for the transcript.
+func (s *Service) transcriptOffered(ctx context.Context, tenantID int64) bool {
+	m := s.transcriptMailer()
+	return m != nil && m.Offered(ctx, tenantID)
 }

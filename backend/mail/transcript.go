@@ -343,6 +343,13 @@ func TranscriptText(t transcript.Transcript) string {
 	return b.String()
 }
 
+// Offered reports whether tenant tenantID has an SMTP server configured: without one the
+// widget does not offer the transcript.
+func (t *Transcripts) Offered(ctx context.Context, tenantID int64) bool {
+	set, err := t.Store.MailSettings(ctx, tenantID)
+	return err == nil && set.Configured()
+}
+
 // RequestTranscript sends chat chatID's transcript to email for a visitor or an agent who
 // asked for it; errors that are theirs to correct are *protocol.Error (package chat's
 // TranscriptMailer).
