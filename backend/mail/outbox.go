@@ -15,6 +15,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -50,8 +51,8 @@ type Options struct {
 	Store Store
 	// Sender delivers (an [SMTP] with defaults when nil).
 	Sender Sender
-	// Composer writes the messages stored without content; without one they wait (they
-	// are left to a node that has one).
+	// Composer writes the messages stored without content; without one their attempts fail
+	// (and are retried).
 	Composer Composer
 	// Retry is the delivery policy ([DefaultRetry] when zero).
 	Retry Retry
@@ -111,9 +112,6 @@ func (w *Outbox) DeliverDue(ctx context.Context) (sent int, err error) { return 
 // store, not of the delivery (that one is recorded with the message).
 func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err error) {
 	now := w.o.Now()
-	if m.State == store.MailComposing && w.o.Composer == nil {
-		return false, nil
-	}
 	m, claimed, err := w.o.Store.ClaimMail(ctx, m, now.Add(w.o.Retry.Claim))
 	if err != nil || !claimed {
 		return false, err
@@ -147,6 +145,9 @@ func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err 
 // compose writes the content of claimed message m and returns it pending, or a zero message
 // when another worker composed it first. A failure is the attempt's: it is retried.
 func (w *Outbox) compose(ctx context.Context, m store.OutboxMail) (store.OutboxMail, error) {
+	if w.o.Composer == nil {
+		return m, errors.New("this worker cannot compose the message")
+	}
 	full, err := w.o.Composer.Compose(ctx, m)
 	if err != nil {
 		return m, err
