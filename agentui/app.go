@@ -146,6 +146,9 @@ type App struct {
 	shownStatus string
 	files       map[string]browser.File // the files of queued and failed uploads, by upload id
 
+	// mail is the open transcript e-mail card (transcriptmail.go).
+	mail *mailCard
+
 	// solo marks the window of one chat, only (window.go).
 	solo bool
 	only string
@@ -226,6 +229,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleSupervise(ctx)
 	a.handleHistory(ctx)
 	a.handleTransfer(ctx)
+	a.handleTranscriptMail(ctx)
 	a.handleDirect(ctx)
 	a.handleProactive(ctx)
 	a.handleClassify(ctx)
@@ -733,6 +737,7 @@ func (a *App) onClose(ctx app.Context, act app.Action) {
 	if c, ok := a.desk.Close(fmt.Sprint(act.Value)); ok {
 		a.stopTyping(c.Chat)
 		a.send(c)
+		a.chatClosedByMe(ctx, c.Chat)
 		a.changed(ctx)
 	}
 }

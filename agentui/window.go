@@ -148,6 +148,7 @@ func (a *App) renderChatActions(c *desk.Chat) app.UI {
 		app.Range(team).Slice(func(i int) app.UI { return team[i] }),
 		a.renderMonitor(c),
 		a.renderTransferAction(c),
+		a.renderMailAction(c),
 		app.A().ID("transcript-link").Class("btn", "btn-small").Href(TranscriptPath(id)).Download("chat-"+id+".pdf").
 			Title(t.T("Download the transcript of this chat as a PDF file")).Aria("label", t.T("Download transcript (PDF)")).
 			Text(t.T("Transcript (PDF)")),

@@ -165,6 +165,8 @@ var mailStates = map[string]string{
 	store.MailPending: msgKey("pending"),
 	store.MailSent:    msgKey("sent"),
 	store.MailFailed:  msgKey("failed"),
+	// A transcript written at a close and not yet composed waits like a pending message.
+	store.MailComposing: msgKey("pending"),
 }
 
 // mailState names an outbox state in the request's language.

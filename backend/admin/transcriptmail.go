@@ -35,6 +35,7 @@ func transcriptMailForm(t store.TranscriptMail) *Form {
 	f.Set("from_address", t.FromAddress)
 	f.Set("from_name", t.FromName)
 	f.SetBool("auto_send", t.AutoSend)
+	f.SetBool("open_on_close", t.OpenOnClose)
 	return f
 }
 
@@ -109,7 +110,8 @@ func (h *handlers) transcriptMailSave(c *fiber.Ctx) error {
 	f := newForm(formValues(c))
 	t := store.TranscriptMail{ConnectorID: conn.ID, TenantID: conn.TenantID, Subject: f.Get("subject"),
 		Template: strings.ReplaceAll(f.Get("template"), "\r\n", "\n"), HTML: f.Checked("html"),
-		FromAddress: f.Get("from_address"), FromName: f.Get("from_name"), AutoSend: f.Checked("auto_send")}
+		FromAddress: f.Get("from_address"), FromName: f.Get("from_name"), AutoSend: f.Checked("auto_send"),
+		OpenOnClose: f.Checked("open_on_close")}
 	if _, err := h.st.SaveTranscriptMail(c.UserContext(), t); err != nil {
 		if !f.storeError(err) {
 			return err

@@ -23,13 +23,13 @@ func TestTranscriptMailPage(t *testing.T) {
 	if r := admin.do(t, "POST", path, form, ""); r.status != 422 || !strings.Contains(r.body, `id="f-subject-err"`) || !strings.Contains(r.body, "$Agnet$") {
 		t.Fatalf("typo: %d\n%s", r.status, r.body)
 	}
-	form = url.Values{"subject": {"Chat Conversation with $Agent$"}, "html": {"on"}, "auto_send": {"on"}, "from_address": {"web@demo.test"},
+	form = url.Values{"subject": {"Chat Conversation with $Agent$"}, "html": {"on"}, "auto_send": {"on"}, "open_on_close": {"on"}, "from_address": {"web@demo.test"},
 		"template": {`<p>Dear $Customer.Name$,</p><script>alert(1)</script>$Transcript$`}}
 	if r := admin.do(t, "POST", path, form, ""); r.status != 303 {
 		t.Fatalf("save: %d\n%s", r.status, r.body)
 	}
 	tm, err := fx.st.TranscriptMail(ctx, fx.env.Demo.ConnectorID)
-	if err != nil || !tm.HTML || !tm.AutoSend || tm.FromAddress != "web@demo.test" || strings.Contains(tm.Template, "<script") {
+	if err != nil || !tm.HTML || !tm.AutoSend || !tm.OpenOnClose || tm.FromAddress != "web@demo.test" || strings.Contains(tm.Template, "<script") {
 		t.Fatalf("stored %+v %v", tm, err)
 	}
 	r := admin.do(t, "GET", path+"?saved=1", nil, "")

@@ -57,6 +57,9 @@ type Options struct {
 	Colleagues Colleagues
 	// Push gives the VAPID public key of Web Push; nil leaves the push routes unmounted.
 	Push PushKeys
+	// TranscriptMail drafts and sends transcript e-mails (api.TranscriptMailPath); nil
+	// leaves the route unmounted.
+	TranscriptMail TranscriptMailer
 }
 
 // Colleagues lists a signed-in agent's colleagues with their presence and load; the chat
@@ -90,6 +93,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 		g.Get(strings.TrimPrefix(api.TransferTargetsPath, "/api"), h.transferTargets(ts))
 	}
 	h.registerPush(g)
+	h.registerTranscriptMail(g)
 	if ls, ok := st.(langStore); ok {
 		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
 	}

@@ -163,7 +163,7 @@ func (s *Service) storeSettings(ctx context.Context, conn store.Connector) (surv
 	if err != nil {
 		return surveys{}, store.TenantSettings{}, err
 	}
-	return surveys{pre: wireFields(pre), post: wireFields(post), fallback: t.DefaultLang}, tenant, nil
+	return surveys{pre: wireFields(pre), post: wireFields(post), fallback: t.DefaultLang, transcript: s.transcriptOffered(ctx, conn.TenantID)}, tenant, nil
 }
 
 // userChanged makes an agent's new settings (capacity, groups, skills, active, status) take

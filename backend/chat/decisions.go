@@ -289,12 +289,8 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 		}
 	}
 	es = append(es, emission{body: &protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: now}, saveChat: true, part: s.visitorLeaves(ch, now)})
-	direct := ch.isDirect()
 	s.emit(ch, func(_ []*store.Event, err error) {
 		s.clk.AfterFunc(closedLinger, func() { s.drop(chatID) })
-		if err == nil && !direct && cause != protocol.CauseLeftMessage {
-			s.closedTranscript(chatID)
-		}
 		if done != nil {
 			done(err)
 		}

@@ -78,6 +78,8 @@ type visitorState struct {
 type surveys struct {
 	pre, post []protocol.SurveyField
 	fallback  string
+	// transcript: the visitor may ask for the transcript by e-mail (the tenant can send).
+	transcript bool
 }
 
 // OpenVisitor starts the session of a visitor connection.

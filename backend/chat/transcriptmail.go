@@ -13,8 +13,9 @@ import (
 type TranscriptMailer interface {
 	// RequestTranscript e-mails chat chatID's transcript to email.
 	RequestTranscript(ctx context.Context, chatID, email string) error
-	// ChatClosed sends the transcript of a chat that just closed when its connector says so.
-	ChatClosed(ctx context.Context, chatID string)
+	// Offered reports whether tenant tenantID can send e-mail, so that the widget offers
+	// the transcript.
+	Offered(ctx context.Context, tenantID int64) bool
 }
 
 // transcriptMailer is the service's mailer, set once the server has built it (the mailer
@@ -24,8 +25,8 @@ type transcriptMailer struct {
 }
 
 // SetTranscriptMailer lets visitors ask for transcripts (transcript.request and the post-chat
-// survey's e-mail field) and sends them on close when a connector says so. Without it the
-// request is answered as unsupported.
+// survey's e-mail field). Without it the request is answered as unsupported. (Automatic
+// transcripts on close are written by the store in the close's transaction.)
 func (s *Service) SetTranscriptMailer(m TranscriptMailer) { s.mailer.m.Store(&m) }
 
 func (s *Service) transcriptMailer() TranscriptMailer {
@@ -72,17 +73,8 @@ func (s *Service) surveyTranscript(chatID string, post []survey.Field, answers m
 	}
 }
 
-// closedTranscript lets the mailer send a closed chat's transcript, off the close's path.
-func (s *Service) closedTranscript(chatID string) {
+// transcriptOffered reports whether visitors of tenant tenantID may ask for the transcript.
+func (s *Service) transcriptOffered(ctx context.Context, tenantID int64) bool {
 	m := s.transcriptMailer()
-	if m == nil {
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
-		defer cancel()
-		m.ChatClosed(ctx, chatID)
-	}()
+	return m != nil && m.Offered(ctx, tenantID)
 }

@@ -173,7 +173,7 @@ func (s *Service) connectorSettings(ctx context.Context, conn store.Connector) (
 	if err != nil {
 		return surveys{}, store.TenantSettings{}, err
 	}
-	return surveys{pre: wireFields(sv.Pre), post: wireFields(sv.Post), fallback: t.DefaultLang}, tenant, nil
+	return surveys{pre: wireFields(sv.Pre), post: wireFields(sv.Post), fallback: t.DefaultLang, transcript: s.transcriptOffered(ctx, conn.TenantID)}, tenant, nil
 }
 
 // connectedEvent describes the connector to the visitor, as the answer to visitor.connect and
@@ -198,6 +198,7 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 		RestrictedFileTypes: v.tenant.RestrictedTypes,
 		MaxAttachmentKB:     v.tenant.MaxAttachmentKB,
 		LeaveMessage:        toolbox(conn).LeaveMessage,
+		Transcript:          v.survey.transcript,
 		Widget:              conn.Toolbox,
 	}
 }

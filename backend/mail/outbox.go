@@ -15,6 +15,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -31,6 +32,13 @@ type Store interface {
 	MailSent(ctx context.Context, id int64, at time.Time) error
 	MailAttemptFailed(ctx context.Context, id int64, errText string, next time.Time, giveUp bool) error
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
+	ComposedMail(ctx context.Context, m store.OutboxMail) (store.OutboxMail, bool, error)
+}
+
+// Composer writes the content of a message stored before it had one (store.MailComposing: a
+// transcript sent automatically on close); [Transcripts] is one.
+type Composer interface {
+	Compose(ctx context.Context, m store.OutboxMail) (store.OutboxMail, error)
 }
 
 // Sender delivers one message with a tenant's settings; [SMTP] is the real one.
@@ -43,6 +51,9 @@ type Options struct {
 	Store Store
 	// Sender delivers (an [SMTP] with defaults when nil).
 	Sender Sender
+	// Composer writes the messages stored without content; without one their attempts fail
+	// (and are retried).
+	Composer Composer
 	// Retry is the delivery policy ([DefaultRetry] when zero).
 	Retry Retry
 	// Poll is the longest the worker sleeps without looking at the outbox, so that messages
@@ -105,7 +116,16 @@ func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err 
 	if err != nil || !claimed {
 		return false, err
 	}
-	sendErr := w.send(ctx, m)
+	var sendErr error
+	if m.State == store.MailComposing {
+		m, sendErr = w.compose(ctx, m)
+		if sendErr == nil && m.ID == 0 {
+			return false, nil // composed by another worker meanwhile
+		}
+	}
+	if sendErr == nil {
+		sendErr = w.send(ctx, m)
+	}
 	if sendErr != nil && ctx.Err() != nil {
 		// Shutting down mid-attempt: the claim lapses and the message is tried again after the restart.
 		return false, ctx.Err()
@@ -120,6 +140,28 @@ func (w *Outbox) attempt(ctx context.Context, m store.OutboxMail) (ok bool, err 
 	next, giveUp := w.o.Retry.After(m.Attempts, Permanent(sendErr), w.o.Now(), w.o.Rand())
 	w.o.Logger.Warn("mail not delivered", "id", m.ID, "tenant", m.TenantID, "attempt", m.Attempts, "give_up", giveUp, "err", sendErr)
 	return false, w.o.Store.MailAttemptFailed(rec, m.ID, sendErr.Error(), next, giveUp)
+}
+
+// compose writes the content of claimed message m and returns it pending, or a zero message
+// when another worker composed it first. A failure is the attempt's: it is retried.
+func (w *Outbox) compose(ctx context.Context, m store.OutboxMail) (store.OutboxMail, error) {
+	if w.o.Composer == nil {
+		return m, errors.New("this worker cannot compose the message")
+	}
+	full, err := w.o.Composer.Compose(ctx, m)
+	if err != nil {
+		return m, err
+	}
+	full.ID = m.ID
+	c, ok, err := w.o.Store.ComposedMail(ctx, full)
+	if err != nil {
+		return m, err
+	}
+	if !ok {
+		return store.OutboxMail{}, nil
+	}
+	c.Attempts = m.Attempts
+	return c, nil
 }
 
 func (w *Outbox) send(ctx context.Context, m store.OutboxMail) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +13,7 @@ import (
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -24,6 +24,8 @@ type TranscriptStore interface {
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 	EnqueueChatMail(ctx context.Context, m store.OutboxMail, email string) (store.OutboxMail, error)
 	ChatMailCount(ctx context.Context, chatID, kind string) (int, error)
+	// Sync waits until the writes queued before it are committed.
+	Sync(ctx context.Context) error
 	TranscriptMail(ctx context.Context, connectorID int64) (store.TranscriptMail, error)
 }
 
@@ -50,6 +52,8 @@ var (
 	ErrBadAddress = errors.New("invalid e-mail address")
 	// ErrUnknownChat means there is no such chat (or it is a chat between colleagues).
 	ErrUnknownChat = errors.New("unknown chat")
+	// ErrBadSubject means an agent's subject is not one line of at most store.MailSubjectRunes.
+	ErrBadSubject = errors.New("invalid subject")
 	// ErrTooMany means the chat's transcript was sent MaxTranscriptsPerChat times already.
 	ErrTooMany = errors.New("too many transcripts of this chat")
 )
@@ -67,6 +71,49 @@ const KindTranscript = "transcript"
 // internal notes) are left out of both. It returns once the message is stored; the outbox
 // delivers it.
 func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.OutboxMail, error) {
+	return t.send(ctx, chatID, to, "", false)
+}
+
+// SendAs is [Transcripts.Send] for an agent, who may give the subject (empty: the
+// connector's). The agent's right to the chat is the caller's to check. The address is not
+// recorded as the visitor's: an agent may send the transcript to anyone.
+func (t *Transcripts) SendAs(ctx context.Context, chatID, to, subject string) (store.OutboxMail, error) {
+	subject = strings.TrimSpace(subject)
+	if utf8.RuneCountInString(subject) > store.MailSubjectRunes || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n\x00") {
+		return store.OutboxMail{}, ErrBadSubject
+	}
+	return t.send(ctx, chatID, to, subject, true)
+}
+
+// Draft is what prefills an agent's transcript e-mail of chat chatID: the visitor's address
+// when known, the connector's subject with the chat's values, whether the form opens when
+// the chat closes, and whether the tenant can send e-mail at all.
+func (t *Transcripts) Draft(ctx context.Context, chatID string) (api.TranscriptDraft, error) {
+	ch, err := t.Store.Chat(ctx, chatID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ch.Kind == store.ChatDirect) {
+		return api.TranscriptDraft{}, ErrUnknownChat
+	}
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	msg, err := t.message(ctx, ch, ch.VisitorEmail)
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	set, err := t.Store.MailSettings(ctx, ch.TenantID)
+	if err != nil {
+		return api.TranscriptDraft{}, err
+	}
+	d := api.TranscriptDraft{To: ch.VisitorEmail, Subject: msg.Subject, Available: set.Configured()}
+	if ch.ConnectorID != 0 {
+		if tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID); err == nil {
+			d.OpenOnClose = tm.OpenOnClose
+		}
+	}
+	return d, nil
+}
+
+func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agent bool) (store.OutboxMail, error) {
 	to = strings.TrimSpace(to)
 	if err := store.CheckMailAddress(to); err != nil {
 		return store.OutboxMail{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
@@ -82,6 +129,44 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 		return store.OutboxMail{}, err
 	} else if n >= MaxTranscriptsPerChat {
 		return store.OutboxMail{}, ErrTooMany
+	}
+	msg, err := t.message(ctx, ch, to)
+	if err != nil {
+		return store.OutboxMail{}, err
+	}
+	if subject != "" {
+		msg.Subject = subject
+	}
+	visitor := to
+	if agent {
+		visitor = ""
+	} else if t.Chats != nil {
+		t.Chats.NoteVisitorEmail(ch.ID, to)
+	}
+	m, err := t.Store.EnqueueChatMail(ctx, msg, visitor)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.OutboxMail{}, ErrUnknownChat
+	}
+	if err != nil {
+		return store.OutboxMail{}, err
+	}
+	if t.Outbox != nil {
+		t.Outbox.Wake()
+	}
+	return m, nil
+}
+
+// message is the complete transcript e-mail of chat ch to to, its PDF attached. It reads
+// what the store committed: the writes queued before the call (an agent's accept a moment
+// ago) are waited for, so that the transcript names them.
+func (t *Transcripts) message(ctx context.Context, ch store.Chat, to string) (store.OutboxMail, error) {
+	if err := t.Store.Sync(ctx); err != nil {
+		return store.OutboxMail{}, err
+	}
+	if fresh, err := t.Store.Chat(ctx, ch.ID); err == nil {
+		ch = fresh
+	} else {
+		return store.OutboxMail{}, err
 	}
 	now := time.Now
 	if t.Now != nil {
@@ -106,20 +191,22 @@ func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.Outbox
 		return store.OutboxMail{}, err
 	}
 	msg.Attachments = []store.MailAttachment{{Name: "transcript-" + ch.ID + ".pdf", ContentType: "application/pdf", Data: pdf.Bytes()}}
-	if t.Chats != nil {
-		t.Chats.NoteVisitorEmail(ch.ID, to)
-	}
-	m, err := t.Store.EnqueueChatMail(ctx, msg, to)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.OutboxMail{}, ErrUnknownChat
-	}
+	return msg, nil
+}
+
+// Compose writes the content of outbox message m, a transcript stored without one when its
+// chat closed (store.MailComposing); the outbox worker calls it at the first attempt.
+func (t *Transcripts) Compose(ctx context.Context, m store.OutboxMail) (store.OutboxMail, error) {
+	ch, err := t.Store.Chat(ctx, m.ChatID)
 	if err != nil {
 		return store.OutboxMail{}, err
 	}
-	if t.Outbox != nil {
-		t.Outbox.Wake()
+	msg, err := t.message(ctx, ch, m.To)
+	if err != nil {
+		return store.OutboxMail{}, err
 	}
-	return m, nil
+	msg.ID = m.ID
+	return msg, nil
 }
 
 // compose writes the message of chat ch's transcript tr to to, with its connector's subject,
@@ -253,6 +340,13 @@ func TranscriptText(t transcript.Transcript) string {
 	return b.String()
 }
 
+// Offered reports whether tenant tenantID has an SMTP server configured: without one the
+// widget does not offer the transcript.
+func (t *Transcripts) Offered(ctx context.Context, tenantID int64) bool {
+	set, err := t.Store.MailSettings(ctx, tenantID)
+	return err == nil && set.Configured()
+}
+
 // RequestTranscript sends chat chatID's transcript to email for a visitor or an agent who
 // asked for it; errors that are theirs to correct are *protocol.Error (package chat's
 // TranscriptMailer).
@@ -269,24 +363,4 @@ func (t *Transcripts) RequestTranscript(ctx context.Context, chatID, email strin
 		return protocol.Errorf(protocol.CodeRateLimited, "this chat's transcript was sent %d times already", MaxTranscriptsPerChat)
 	}
 	return err
-}
-
-// ChatClosed sends the transcript of chat chatID, which just closed, to its visitor's known
-// e-mail address when its connector sends transcripts automatically and none was sent yet.
-// Failures are logged: the close itself is done.
-func (t *Transcripts) ChatClosed(ctx context.Context, chatID string) {
-	ch, err := t.Store.Chat(ctx, chatID)
-	if err != nil || ch.ConnectorID == 0 || ch.VisitorEmail == "" || ch.Kind == store.ChatDirect {
-		return
-	}
-	tm, err := t.Store.TranscriptMail(ctx, ch.ConnectorID)
-	if err != nil || !tm.AutoSend {
-		return
-	}
-	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil || n > 0 {
-		return
-	}
-	if _, err := t.Send(ctx, ch.ID, ch.VisitorEmail); err != nil {
-		slog.Warn("automatic transcript not sent", "chat", ch.ID, "err", err)
-	}
 }

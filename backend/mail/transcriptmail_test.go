@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/parleychat/parley/backend/mailtemplate"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/transcript"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // A connector's HTML template, subject and sender reach the real SMTP server: every
@@ -121,4 +123,53 @@ func TestTranscriptValues(t *testing.T) {
 	if v := TranscriptValues(tr, store.User{}, "", tr.Started); v[mailtemplate.Date] != "04/03/2026" {
 		t.Errorf("French date %q", v[mailtemplate.Date])
 	}
+}
+
+// A chat closed on a connector that sends transcripts automatically leaves, from its close's
+// transaction, a message to compose. A worker that cannot compose fails the attempt (and
+// retries; it does not spin); one with the transcripts composes it at its next attempt and
+// delivers it with the PDF, to the address the chat knows, once.
+func TestAutoTranscriptComposedByTheOutbox(t *testing.T) {
+	each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		srv := smtptest.Start(t, smtptest.Options{})
+		ten := tenantWith(t, st, srv, store.MailSettings{})
+		conn, err := st.CreateConnector(ctx, store.Connector{TenantID: ten.ID, Name: "Webshop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SaveTranscriptMail(ctx, store.TranscriptMail{ConnectorID: conn.ID, TenantID: ten.ID, AutoSend: true,
+			Subject: "Ihr Chat, $Customer$"}); err != nil {
+			t.Fatal(err)
+		}
+		c := store.Chat{ID: store.NewChatID(), TenantID: ten.ID, ConnectorID: conn.ID, State: "closed", VisitorName: "Zoë", VisitorEmail: "zoe@example.com",
+			CloseCause: string(protocol.CauseVisitor)}
+		data, _ := json.Marshal(protocol.ChatState{State: protocol.StateClosed, Cause: protocol.CauseVisitor})
+		if err := st.Commit(ctx, store.Write{Chat: &c, Event: &store.Event{ChatID: c.ID, Type: string(protocol.TypeChatState), Data: data}}); err != nil {
+			t.Fatal(err)
+		}
+		clk := newClock()
+		if n, err := worker(st, clk, SMTP{}).DeliverDue(ctx); err != nil || n != 0 {
+			t.Fatalf("without a composer: %d sent, %v", n, err)
+		}
+		if l := logOf(t, st, ten.ID); len(l) != 1 || l[0].State != store.MailComposing || l[0].Attempts != 1 || l[0].LastError == "" {
+			t.Fatalf("log %+v", l)
+		}
+		clk.Add(time.Hour)
+		w := NewOutbox(Options{Store: st, Composer: &Transcripts{Store: st}, Retry: testRetry, Now: clk.Now, Rand: func() float64 { return 0 }, Logger: quiet})
+		if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("with a composer: %d sent, %v %+v", n, err, logOf(t, st, ten.ID))
+		}
+		got := srv.Messages()
+		if len(got) != 1 || got[0].To[0] != "zoe@example.com" {
+			t.Fatalf("received %+v", got)
+		}
+		p, err := smtptest.Parse(got[0].Data)
+		if _, ok := p.Attachment("transcript-" + c.ID + ".pdf"); err != nil || p.Subject() != "Ihr Chat, Zoë" || !ok {
+			t.Fatalf("subject %q, pdf %v, %v", p.Subject(), ok, err)
+		}
+		if n, err := w.DeliverDue(ctx); err != nil || n != 0 || len(srv.Messages()) != 1 {
+			t.Fatalf("sent again: %d %v", n, err)
+		}
+	})
 }

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 
+	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/mail"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // mailPart is the server's e-mail: the outbox worker and the transcripts it delivers.
@@ -11,16 +13,18 @@ type mailPart struct {
 	outbox      *mail.Outbox
 	transcripts *mail.Transcripts
 	// left notifies groups of left messages and sends the replies to them.
-	left *mail.Left
-	stop context.CancelFunc
-	done chan struct{}
+	left  *mail.Left
+	stop  context.CancelFunc
+	done  chan struct{}
+	unsub func()
 }
 
 // setupMail builds the outbox worker and the transcript sender, which the chat service uses
 // for visitors' requests and automatic transcripts; startMail runs the worker.
 func (s *Server) setupMail() {
-	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Logger: s.log})
-	s.mail.transcripts = &mail.Transcripts{Store: s.store, Outbox: s.mail.outbox, Chats: s.chats}
+	s.mail.transcripts = &mail.Transcripts{Store: s.store, Chats: s.chats}
+	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Composer: s.mail.transcripts, Logger: s.log})
+	s.mail.transcripts.Outbox = s.mail.outbox
 	s.chats.SetTranscriptMailer(s.mail.transcripts)
 	s.mail.left = &mail.Left{Store: s.store, Outbox: s.mail.outbox}
 	scheme := "http"
@@ -35,6 +39,12 @@ func (s *Server) setupMail() {
 func (s *Server) startMail() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mail.stop, s.mail.done = cancel, make(chan struct{})
+	// A close may have written an automatic transcript in its transaction.
+	s.mail.unsub = s.bus.SubscribeChats(func(e changes.ChatEvent) {
+		if protocol.Type(e.Type) == protocol.TypeChatState {
+			s.mail.outbox.Wake()
+		}
+	})
 	go func() {
 		defer close(s.mail.done)
 		s.mail.outbox.Run(ctx)
@@ -47,6 +57,7 @@ func (s *Server) stopMail() {
 	if s.mail.stop == nil {
 		return
 	}
+	s.mail.unsub()
 	s.mail.stop()
 	<-s.mail.done
 }

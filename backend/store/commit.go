@@ -147,6 +147,23 @@ func (s *Store) Commit(ctx context.Context, ws ...Write) error {
 	}
 }
 
+// Sync waits until every write queued before it is committed (or failed for good), so that
+// a reader that follows sees what was acknowledged or is about to be: a transcript asked for
+// a moment after an agent accepted names the agent. It returns ctx's error when ctx ends
+// first and ErrClosed once the store is closed.
+func (s *Store) Sync(ctx context.Context) error {
+	result := make(chan error, 1)
+	if err := s.gc.enqueue(commitItem{done: func(error) { result <- nil }}); err != nil {
+		return wrap("sync", err)
+	}
+	select {
+	case err := <-result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // CommitStats are counters of the group committer since Open, for metrics
 // (messages per second, commit latency, batch sizes).
 type CommitStats struct {
@@ -830,6 +847,9 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	}
 	if err := writeReportExports(tx, res.events); err != nil {
 		return fail("report exports", err)
+	}
+	if err := writeAutoTranscripts(tx, res.events); err != nil {
+		return fail("automatic transcripts", err)
 	}
 	for _, u := range units {
 		for _, w := range u.ws {

@@ -380,11 +380,11 @@ func (s *Store) ChatMailCount(ctx context.Context, chatID, kind string) (int, er
 	return int(n), wrap("chat mail count", err)
 }
 
-// DueMail lists up to limit pending messages due at now, the longest due first, without
+// DueMail lists up to limit pending (or composing) messages due at now, the longest due first, without
 // their attachments.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
 	var rows []outboxRow
-	err := s.r.WithContext(ctx).Where("state = ? AND next_attempt_at <= ?", MailPending, normTime(now)).
+	err := s.r.WithContext(ctx).Where("state IN ? AND next_attempt_at <= ?", []string{MailPending, MailComposing}, normTime(now)).
 		Order("next_attempt_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, wrap("due mail", err)
@@ -396,10 +396,10 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]Outbox
 	return out, nil
 }
 
-// NextMailDue is when the earliest pending message is due; ok is false when none is pending.
+// NextMailDue is when the earliest pending (or composing) message is due; ok is false when none is pending.
 func (s *Store) NextMailDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var rows []outboxRow
-	err = s.r.WithContext(ctx).Select("next_attempt_at").Where("state = ?", MailPending).
+	err = s.r.WithContext(ctx).Select("next_attempt_at").Where("state IN ?", []string{MailPending, MailComposing}).
 		Order("next_attempt_at").Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return time.Time{}, false, wrap("next mail due", err)
@@ -414,7 +414,7 @@ func (s *Store) NextMailDue(ctx context.Context) (at time.Time, ok bool, err err
 // comes with its attachments.
 func (s *Store) ClaimMail(ctx context.Context, m OutboxMail, until time.Time) (claimed OutboxMail, ok bool, err error) {
 	db := s.w.WithContext(ctx)
-	res := db.Model(&outboxRow{}).Where("id = ? AND state = ? AND attempts = ?", m.ID, MailPending, m.Attempts).
+	res := db.Model(&outboxRow{}).Where("id = ? AND state IN ? AND attempts = ?", m.ID, []string{MailPending, MailComposing}, m.Attempts).
 		Updates(map[string]any{"attempts": m.Attempts + 1, "next_attempt_at": normTime(until)})
 	if res.Error != nil {
 		return OutboxMail{}, false, wrap("claim mail", res.Error)

@@ -28,6 +28,7 @@ var notSettings = map[string]string{
 	"ArchiveChats":            "reads the chat archive; writes nothing",
 	"ImportHistory":           "writes closed chat history in bulk, which no configuration or open page follows",
 	"CommitStats":             "reads the group committer's counters; writes nothing",
+	"Sync":                    "waits for the queued chat writes; writes nothing of its own",
 	"CreateSession":           "a sign-in, not configuration",
 	"DeleteSession":           "a sign-out, not configuration",
 	"DeleteUserSessions":      "sign-outs, not configuration (deactivating a user publishes through UpdateUser)",

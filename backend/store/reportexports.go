@@ -201,17 +201,7 @@ func (s *Store) ReportExportFor(ctx context.Context, connectorID int64) (set Rep
 // chat that closed in events and whose connector exports reports. It reads the settings
 // only when a chat closed, so the transaction of a batch without closes is unchanged.
 func writeReportExports(tx *gorm.DB, events []numbered) error {
-	var closed []string
-	for _, n := range events {
-		if protocol.Type(n.row.Type) != protocol.TypeChatState || n.tenant == 0 {
-			continue
-		}
-		var st protocol.ChatState
-		if json.Unmarshal(n.ev.Data, &st) != nil || st.State != protocol.StateClosed || slices.Contains(closed, n.row.ChatID) {
-			continue
-		}
-		closed = append(closed, n.row.ChatID)
-	}
+	closed := closedChats(events)
 	if len(closed) == 0 {
 		return nil
 	}
@@ -247,6 +237,22 @@ func writeReportExports(tx *gorm.DB, events []numbered) error {
 		return nil
 	}
 	return tx.CreateInBatches(&out, 100).Error
+}
+
+// closedChats lists the chats that closed in events, each once.
+func closedChats(events []numbered) []string {
+	var closed []string
+	for _, n := range events {
+		if protocol.Type(n.row.Type) != protocol.TypeChatState || n.tenant == 0 {
+			continue
+		}
+		var st protocol.ChatState
+		if json.Unmarshal(n.ev.Data, &st) != nil || st.State != protocol.StateClosed || slices.Contains(closed, n.row.ChatID) {
+			continue
+		}
+		closed = append(closed, n.row.ChatID)
+	}
+	return closed
 }
 
 // EnqueueReportExportTest writes a test export of a tenant's connector, due at once, and

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/mailtemplate"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // TranscriptMail is a connector's transcript e-mail. The zero value (no row saved) is Parley's
@@ -160,3 +162,111 @@ ALTER TABLE outbox ADD COLUMN from_name text NOT NULL DEFAULT '';`,
 ALTER TABLE outbox ADD COLUMN html_body text NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN from_address text NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN from_name text NOT NULL DEFAULT '';`)}
+
+// MailComposing is the state of an outbox message written before its content: an automatic
+// transcript, written in the transaction that closes its chat (so that a crash after the
+// close cannot lose it), and composed by the outbox worker at its first attempt
+// ([Store.ComposedMail]), after which it is pending like any other message.
+const MailComposing = "composing"
+
+// writeAutoTranscripts writes, in the group committer's transaction tx, the transcript
+// e-mail of every chat that closed in events whose connector sends transcripts
+// automatically, whose visitor's e-mail address is known, and that has no transcript yet (a
+// chat closed because its visitor left a message has none).
+// The message is addressed but empty (MailComposing): the transcript is rendered when it is
+// sent. Batches without closes read nothing.
+func writeAutoTranscripts(tx *gorm.DB, events []numbered) error {
+	closed := closedChats(events)
+	if len(closed) == 0 {
+		return nil
+	}
+	var chats []struct {
+		ID           string
+		TenantID     int64
+		ConnectorID  int64
+		VisitorEmail string
+	}
+	if err := tx.Model(&chatRow{}).Select("id, tenant_id, connector_id, visitor_email").
+		Where("id IN ? AND connector_id <> 0 AND visitor_email <> '' AND kind <> ? AND COALESCE(close_cause, '') <> ?", closed, ChatDirect, string(protocol.CauseLeftMessage)).Find(&chats).Error; err != nil {
+		return err
+	}
+	if len(chats) == 0 {
+		return nil
+	}
+	var conns, ids []int64
+	var chatIDs []string
+	for _, c := range chats {
+		if !slices.Contains(conns, c.ConnectorID) {
+			conns = append(conns, c.ConnectorID)
+		}
+		chatIDs = append(chatIDs, c.ID)
+	}
+	if err := tx.Model(&transcriptMailRow{}).Where("connector_id IN ? AND auto_send = ?", conns, true).Pluck("connector_id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var sent []string
+	if err := tx.Model(&outboxRow{}).Where("chat_id IN ? AND kind = ?", chatIDs, KindTranscriptMail).Distinct().Pluck("chat_id", &sent).Error; err != nil {
+		return err
+	}
+	t := now()
+	var out []outboxRow
+	for _, c := range chats {
+		if slices.Contains(ids, c.ConnectorID) && !slices.Contains(sent, c.ID) && CheckMailAddress(c.VisitorEmail) == nil {
+			out = append(out, outboxRow{TenantID: c.TenantID, Kind: KindTranscriptMail, ChatID: c.ID, ToAddress: c.VisitorEmail,
+				State: MailComposing, NextAttemptAt: t, CreatedAt: t})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(&out, 100).Error
+}
+
+// KindTranscriptMail is the outbox kind of a transcript (package mail's KindTranscript).
+const KindTranscriptMail = "transcript"
+
+// ComposedMail gives message m, claimed while MailComposing, its content (subject, bodies,
+// sender, Message-ID, attachments; m.To is kept as written) and makes it pending, in one
+// transaction. ok is false when the message was composed already (by another worker).
+func (s *Store) ComposedMail(ctx context.Context, m OutboxMail) (composed OutboxMail, ok bool, err error) {
+	var row outboxRow
+	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", m.ID).Take(&row).Error; err != nil {
+			return err
+		}
+		if row.State != MailComposing {
+			return nil
+		}
+		m.To, m.TenantID, m.Kind, m.ChatID = row.ToAddress, row.TenantID, row.Kind, row.ChatID
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		res := tx.Model(&outboxRow{}).Where("id = ? AND state = ?", m.ID, MailComposing).Updates(map[string]any{
+			"message_id": m.MessageID, "in_reply_to": m.InReplyTo, "thread_refs": strings.Join(m.References, " "),
+			"subject": m.Subject, "body": m.Body, "html_body": m.HTMLBody, "from_address": m.FromAddress, "from_name": m.FromName,
+			"state": MailPending})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		for _, a := range m.Attachments {
+			ar := outboxAttachmentRow{OutboxID: m.ID, Name: a.Name, ContentType: a.ContentType, Data: a.Data}
+			if ar.Data == nil {
+				ar.Data = []byte{}
+			}
+			if err := tx.Create(&ar).Error; err != nil {
+				return err
+			}
+		}
+		ok = true
+		return tx.Where("id = ?", m.ID).Take(&row).Error
+	})
+	if err != nil || !ok {
+		return OutboxMail{}, false, wrap("composed mail", err)
+	}
+	composed = row.domain()
+	composed.Attachments = m.Attachments
+	return composed, true, nil
+}

@@ -163,6 +163,9 @@ type Connected struct {
 	// LeaveMessage says the visitor may leave a message when no chat can be had
 	// (WhosOn LeaveMessageEnabled); see [LeaveMessage].
 	LeaveMessage bool `json:"leave_message,omitempty"`
+	// Transcript says the visitor may ask for the chat's transcript by e-mail
+	// ([TranscriptRequest]): the tenant can send e-mail (WhosOn Transcript).
+	Transcript bool `json:"transcript,omitempty"`
 	// Widget holds the connector's widget options (position, hide agent name, ...), opaque here.
 	Widget json.RawMessage `json:"widget,omitempty"`
 }

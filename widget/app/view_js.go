@@ -34,12 +34,14 @@ type view struct {
 	leave                                               *leaveView
 	waiting                                             *waitingView
 	btnLeave, offlineThanks                             js.Value
-	rows                                                map[string]row
-	order                                               []string
-	lastPhase                                           chat.Phase
-	lastConfirm                                         bool
-	lang                                                string
-	sendTimeLabel                                       string
+	// transcript is "Send me the transcript" under the conversation.
+	transcript    *transcriptView
+	rows          map[string]row
+	order         []string
+	lastPhase     chat.Phase
+	lastConfirm   bool
+	lang          string
+	sendTimeLabel string
 	// focusErr asks the next render to move the focus to the first refused answer.
 	focusErr  bool
 	lastPost  chat.PostState
@@ -127,7 +129,8 @@ func newView(a *app) *view {
 	v.askForm = add(el("form", "form ask", "id", "ask", "novalidate", "", "aria-labelledby", "ask-h", "hidden", ""), v.askHead, askActions)
 	v.ask = &surveyForm{prefix: "ask", parent: v.askForm, before: askActions}
 	v.fileAsk = newFileAskView()
-	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.fileAsk.box, v.typing)
+	v.transcript = newTranscriptView()
+	v.chatView = add(el("section", "chat", "id", "v-chat"), v.log, v.askForm, v.fileAsk.box, v.typing, v.transcript.box)
 
 	main := add(el("main", "body"), v.loading, v.form, v.offline, v.leave.form, v.refused, v.chatView, v.postForm)
 
@@ -241,6 +244,7 @@ func (v *view) wire() {
 	on(v.btnRestart, "click", func(js.Value) { a.do(a.m.NewChat) })
 	on(v.btnLeave, "click", func(js.Value) { a.do(a.m.OpenLeave) })
 	v.leave.wire(a)
+	v.transcript.wire(a)
 	v.waiting.wire(a, v)
 	on(v.btnMin, "click", func(js.Value) {
 		a.do(func() { a.m.SetVisible(false) })
@@ -451,6 +455,7 @@ func (v *view) render() {
 	setText(v.offlineThanks, thanks)
 	show(v.offlineThanks, thanks != "")
 	v.leave.render(m)
+	v.transcript.render(m)
 	setText(v.refusedText, t.Get(m.RefusedKey))
 	if m.Name != "" && v.name.Get("value").String() == "" {
 		v.name.Set("value", m.Name)
@@ -523,6 +528,7 @@ func (v *view) labels(t uitext.Texts) {
 	setText(v.btnRestart, t.Get(uitext.Restart))
 	setText(v.btnLeave, t.Get(uitext.LeaveMessage))
 	v.leave.setLabels(t)
+	v.transcript.setLabels(t)
 	v.waiting.labels(t)
 	setText(v.postTitle, t.Get(uitext.PostChatTitle))
 	setText(v.postIntro, t.Get(uitext.PostChatIntro))

@@ -208,6 +208,9 @@ type Model struct {
 	Asks       []protocol.SurveyField
 	askSending string
 
+	// The visitor's request for the transcript by e-mail (transcript.go).
+	transcriptState
+
 	// Leave is where the visitor is with leaving a message (leave.go).
 	Leave LeaveState
 	// LeaveErrs says, by field (LeaveName, ...), why the leave-a-message form was refused:
@@ -563,6 +566,8 @@ func (m *Model) ack(id string, a *protocol.Ack, now time.Time) {
 		m.detailsAcked(o.cmd.Body.(*protocol.DetailsSubmit))
 	case *protocol.SurveySubmit:
 		m.surveyAcked(now)
+	case *protocol.TranscriptRequest:
+		m.transcriptAnswered(nil)
 	case *protocol.FieldSubmit:
 		m.answered(o.cmd.Body.(*protocol.FieldSubmit).Name, now)
 	case *protocol.Send, *protocol.FileSend:
@@ -667,6 +672,8 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 		if !m.refusedByServer(e, m.PostChat(), o.cmd.Body.(*protocol.SurveySubmit).Fields) {
 			m.Notice = uitext.ErrorOccurred
 		}
+	case *protocol.TranscriptRequest:
+		m.transcriptAnswered(e)
 	case *protocol.FieldSubmit:
 		m.askSending = ""
 		b := o.cmd.Body.(*protocol.FieldSubmit)
@@ -890,6 +897,7 @@ func (m *Model) reset() {
 	m.typingOn, m.draft, m.lastPreview, m.previewDue = false, "", "", false
 	m.Post, m.Invalid, m.Asks, m.askSending = PostNone, nil, nil, ""
 	m.DetailsDue = false
+	m.transcriptState = transcriptState{}
 	m.uploads, m.FileNotice = nil, ""
 	if m.Leave != LeaveSending {
 		m.Leave, m.LeaveErrs, m.LeaveError = LeaveNone, nil, ""

@@ -123,6 +123,15 @@ const (
 	LeaveContactRequired = "leaveContactRequired"
 	LeaveTextRequired    = "leaveTextRequired"
 	LeaveThanks          = "leaveThanks"
+
+	// "Send me the transcript" (WhosOn Transcript).
+	TranscriptButton = "transcriptButton"
+	TranscriptEmail  = "transcriptEmail"
+	TranscriptSend   = "transcriptSend"
+	TranscriptCancel = "transcriptCancel"
+	TranscriptSent   = "transcriptSent"
+	TranscriptLimit  = "transcriptLimit"
+	TranscriptFailed = "transcriptFailed"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -234,6 +243,13 @@ var defaults = map[string]string{
 	LeaveContactRequired + "#fr": "Veuillez indiquer une adresse e-mail ou un numéro de téléphone pour que nous puissions vous répondre.",
 	LeaveTextRequired + "#en":    "Please enter your message.", LeaveTextRequired + "#de": "Bitte geben Sie Ihre Nachricht ein.", LeaveTextRequired + "#fr": "Veuillez saisir votre message.",
 	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
+	TranscriptButton + "#en": "Send me the transcript", TranscriptButton + "#de": "Chatverlauf per E-Mail senden", TranscriptButton + "#fr": "Recevoir la conversation par e-mail",
+	TranscriptEmail + "#en": "Your e-mail address", TranscriptEmail + "#de": "Ihre E-Mail-Adresse", TranscriptEmail + "#fr": "Votre adresse e-mail",
+	TranscriptSend + "#en": "Send transcript", TranscriptSend + "#de": "Verlauf senden", TranscriptSend + "#fr": "Envoyer la conversation",
+	TranscriptCancel + "#en": "Cancel", TranscriptCancel + "#de": "Abbrechen", TranscriptCancel + "#fr": "Annuler",
+	TranscriptSent + "#en": "The transcript was sent to $email.", TranscriptSent + "#de": "Der Chatverlauf wurde an $email gesendet.", TranscriptSent + "#fr": "La conversation a été envoyée à $email.",
+	TranscriptLimit + "#en": "The transcript of this chat cannot be sent any more times.", TranscriptLimit + "#de": "Der Verlauf dieses Chats kann nicht noch öfter gesendet werden.", TranscriptLimit + "#fr": "La conversation ne peut plus être envoyée davantage.",
+	TranscriptFailed + "#en": "The transcript could not be sent. Please try again.", TranscriptFailed + "#de": "Der Chatverlauf konnte nicht gesendet werden. Bitte versuchen Sie es erneut.", TranscriptFailed + "#fr": "La conversation n'a pas pu être envoyée. Veuillez réessayer.",
 }
 
 // optional are the keys without a shipped text: what they add is shown only when a page or

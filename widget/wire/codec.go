@@ -37,6 +37,7 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 			MaxMessage: d.Get("max_message").Int(), Preview: d.Get("preview").Bool(),
 			EstimatedWait: d.Get("estimated_wait").Int(), MaxAttachmentKB: d.Get("max_attachment_kb").Int(),
 			LeaveMessage: d.Get("leave_message").Bool(),
+			Transcript:   d.Get("transcript").Bool(),
 		}
 		if w := d.Get("widget"); w.Kind() != KindNull {
 			c.Widget = []byte(w.Raw())
@@ -248,6 +249,8 @@ func EncodeCommand(c protocol.Command) (string, error) {
 		d.str("url", b.URL, false)
 		d.num("size", b.Size, true)
 		d.str("content_type", b.ContentType, true)
+	case *protocol.TranscriptRequest:
+		d.str("email", b.Email, false)
 	case *protocol.LeaveMessage:
 		d.str("name", b.Name, false)
 		d.str("department", b.Department, true)

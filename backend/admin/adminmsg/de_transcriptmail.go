@@ -16,6 +16,8 @@ var deTranscriptMail = map[string]string{
 	"Transcript e-mail of {0}":                               "Protokoll-E-Mail von {0}",
 	"Transcript e-mail":                                      "Protokoll-E-Mail",
 	"Visitors get the transcript of their chat by e-mail when they ask for it, when they give their address in the post-chat survey, or automatically. The PDF transcript is always attached. Leave the subject or the template empty for Parley's own.": "Besucher erhalten das Protokoll ihres Chats per E-Mail, wenn sie danach fragen, wenn sie ihre Adresse in der Umfrage nach dem Chat angeben, oder automatisch. Das PDF-Protokoll ist immer angehängt. Betreff oder Vorlage leer lassen, um die von Parley zu verwenden.",
+	"Open the transcript e-mail form when an agent closes a chat":                                       "Das Formular für die Protokoll-E-Mail öffnen, wenn ein Agent einen Chat beendet",
+	"Prefilled with the visitor's address and this subject; the agent can edit it, send it or skip it.": "Vorausgefüllt mit der Adresse des Besuchers und diesem Betreff; der Agent kann es ändern, senden oder überspringen.",
 }
 
 func init() {

@@ -16,6 +16,8 @@ var frTranscriptMail = map[string]string{
 	"Transcript e-mail of {0}":                               "E-mail de transcription de {0}",
 	"Transcript e-mail":                                      "E-mail de transcription",
 	"Visitors get the transcript of their chat by e-mail when they ask for it, when they give their address in the post-chat survey, or automatically. The PDF transcript is always attached. Leave the subject or the template empty for Parley's own.": "Les visiteurs reçoivent la transcription de leur chat par e-mail quand ils la demandent, quand ils donnent leur adresse dans l'enquête de fin de chat, ou automatiquement. La transcription PDF est toujours jointe. Laisser l'objet ou le modèle vide pour ceux de Parley.",
+	"Open the transcript e-mail form when an agent closes a chat":                                       "Ouvrir le formulaire d'e-mail de transcription quand un agent termine un chat",
+	"Prefilled with the visitor's address and this subject; the agent can edit it, send it or skip it.": "Prérempli avec l'adresse du visiteur et cet objet ; l'agent peut le modifier, l'envoyer ou l'ignorer.",
 }
 
 func init() {

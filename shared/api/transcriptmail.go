@@ -1,0 +1,35 @@
+package api
+
+import "net/url"
+
+// TranscriptMailPath is the agent API's transcript e-mail of chat id (MiCC's "transcript
+// e-mail"): GET answers a [TranscriptDraft] to prefill the form, POST sends a
+// [TranscriptMailRequest] and answers a [TranscriptMailSent]. Only agents who took part in
+// the chat and the tenant's supervisors may use it.
+func TranscriptMailPath(id string) string {
+	return "/api/chats/" + url.PathEscape(id) + "/transcript-mail"
+}
+
+// TranscriptDraft prefills the agent's transcript e-mail form.
+type TranscriptDraft struct {
+	// To is the visitor's e-mail address when the chat knows it.
+	To string `json:"to"`
+	// Subject is the connector's subject with the chat's values filled in.
+	Subject string `json:"subject"`
+	// OpenOnClose says the form opens by itself when the agent closes the chat (the
+	// connector's "Open transcript e-mail on close").
+	OpenOnClose bool `json:"open_on_close"`
+	// Available is false when the tenant has no SMTP server configured: nothing can be sent.
+	Available bool `json:"available"`
+}
+
+// TranscriptMailRequest sends the transcript to To with Subject (empty: the connector's).
+type TranscriptMailRequest struct {
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+}
+
+// TranscriptMailSent says the transcript was written to the outbox for To.
+type TranscriptMailSent struct {
+	To string `json:"to"`
+}
