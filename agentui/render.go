@@ -434,12 +434,16 @@ func (a *App) renderLine(l desk.Line) app.UI {
 				}),
 				app.Span().Class("who").Text(name),
 				app.Time().Class("when").Text(t.Clock(l.At, a.now)),
+				app.If(l.Delivery != "", func() app.UI { return renderDelivery(t, l.Delivery) }),
 			),
 			app.If(l.File == nil || strings.TrimSpace(l.Text) != "" && l.Text != l.File.Name, func() app.UI {
 				return app.Div().Class("text").Text(l.Text)
 			}),
 			app.If(l.File != nil, func() app.UI { return renderFile(t, l.File) }),
 			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text(t.T("Sending…")) }),
+			app.If(l.Delivery == protocol.DeliveryFailed, func() app.UI {
+				return app.Div().Class("state", "delivery-failed").Attr("role", "status").Text(deliveryFailedText(t, l.DeliveryReason))
+			}),
 			app.If(l.Failed, func() app.UI {
 				chat, id := a.desk.Selected, l.ClientID
 				return app.Div().Class("state").Body(
@@ -454,6 +458,36 @@ func (a *App) renderLine(l desk.Line) app.UI {
 			}),
 		),
 	)
+}
+
+// renderDelivery shows what became of an agent's line on the customer's channel as ticks,
+// as the customer's messenger does (one: sent, two: delivered, two coloured: read, a mark:
+// failed), named for screen readers and in the tooltip.
+func renderDelivery(t catalog.Printer, state string) app.UI {
+	label, ticks := "", ""
+	switch state {
+	case protocol.DeliverySent:
+		label, ticks = t.T("Sent to WhatsApp"), "✓"
+	case protocol.DeliveryDelivered:
+		label, ticks = t.T("Delivered on WhatsApp"), "✓✓"
+	case protocol.DeliveryRead:
+		label, ticks = t.T("Read on WhatsApp"), "✓✓"
+	case protocol.DeliveryFailed:
+		label, ticks = t.T("Not delivered on WhatsApp"), "!"
+	default:
+		return app.Span()
+	}
+	return app.Span().Class("delivery", "delivery-"+state).Attr("role", "img").Aria("label", label).Title(label).Body(
+		app.Span().Aria("hidden", "true").Text(ticks))
+}
+
+// deliveryFailedText says that a line did not reach the customer, and why when the channel
+// said.
+func deliveryFailedText(t catalog.Printer, reason string) string {
+	if strings.TrimSpace(reason) == "" {
+		return t.T("Not delivered on WhatsApp: the customer did not get this message.")
+	}
+	return t.T("Not delivered on WhatsApp: {0}", reason)
 }
 
 // renderFile shows a shared file: an icon (a thumbnail for pictures), the name as a download

@@ -100,6 +100,11 @@ type Line struct {
 	// Internal marks an internal note: written by an agent for agents, never shown to the
 	// visitor.
 	Internal bool
+	// Delivery is what became of an agent's line on the customer's channel (WhatsApp):
+	// protocol.DeliverySent, Delivered, Read or Failed, "" on the website; DeliveryReason
+	// says why it failed.
+	Delivery       string
+	DeliveryReason string
 }
 
 // Chat is one of the agent's chats.
