@@ -153,6 +153,8 @@ type App struct {
 	supervising bool
 	// history is the History view (history.go).
 	history historyState
+	// left is the Messages view (left.go).
+	left leftState
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -225,6 +227,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleTeam(ctx)
 	a.handleSupervise(ctx)
 	a.handleHistory(ctx)
+	a.handleLeft(ctx)
 	a.handleTransfer(ctx)
 	a.handleDirect(ctx)
 	a.handleProactive(ctx)

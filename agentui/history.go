@@ -76,6 +76,7 @@ func (a *App) showHistory(ctx app.Context, open bool) {
 	h.open = open
 	if open {
 		a.leaveSupervise()
+		a.left.open = false
 		if h.form == nil {
 			h.form = url.Values{}
 		}

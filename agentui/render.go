@@ -35,7 +35,8 @@ func (a *App) Render() app.UI {
 		a.renderBanners(),
 		a.renderSupervise(),
 		a.renderHistory(),
-		app.Div().Class("desk").Hidden(a.supervising || a.history.open).Body(
+		a.renderLeft(),
+		app.Div().Class("desk").Hidden(a.supervising || a.history.open || a.left.open).Body(
 			a.renderSidebar(),
 			a.renderPane(),
 			a.renderDetails(),
@@ -66,6 +67,7 @@ func (a *App) renderTopbar() app.UI {
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(t, d.Link)),
 		a.renderSuperviseNav(),
 		a.renderHistoryNav(),
+		a.renderLeftNav(),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
 			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
@@ -56,6 +57,9 @@ type Options struct {
 	Colleagues Colleagues
 	// Push gives the VAPID public key of Web Push; nil leaves the push routes unmounted.
 	Push PushKeys
+	// Left sends the replies to left messages: the server's, which wakes its mail outbox (the
+	// admin pages use the same). Nil sends through the store, for the outbox's next poll.
+	Left *mail.Left
 }
 
 // Colleagues lists a signed-in agent's colleagues with their presence and load; the chat
@@ -89,6 +93,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 		g.Get(strings.TrimPrefix(api.TransferTargetsPath, "/api"), h.transferTargets(ts))
 	}
 	h.registerPush(g)
+	h.registerLeft(g)
 	if ls, ok := st.(langStore); ok {
 		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
 	}
