@@ -385,6 +385,7 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("slot").Body(a.renderAsk(c)),
 		app.Div().Class("slot").Body(a.renderInvite(c)),
 		app.Div().Class("slot").Body(a.renderTransfer(c)),
+		app.Div().Class("slot").Body(a.renderTemplates(c)),
 		&Composer{Msg: t, Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
 			Note: c.Noting(), CanReply: c.Writes(), Direct: c.Direct()},
 	)

@@ -121,6 +121,9 @@ type Chat struct {
 	// HistoryUntil is the sequence number the chat had when it was opened or resumed: durable
 	// events up to it are history and raise no alerts.
 	HistoryUntil uint64
+	// TemplateNeeded is set when the chat's channel refused free text (WhatsApp's 24-hour
+	// window closed): the app offers the connector's approved templates.
+	TemplateNeeded bool
 	// SeenSeq is the highest sequence number the agent has looked at; visitor messages after it
 	// are unread.
 	SeenSeq uint64

@@ -94,6 +94,7 @@ func Register(r fiber.Router, st Store, opts Options) {
 	}
 	h.registerPush(g)
 	h.registerLeft(g)
+	h.registerTemplates(g)
 	if ls, ok := st.(langStore); ok {
 		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
 	}

@@ -119,3 +119,54 @@ func TestWhatsAppDeliveryInChromium(t *testing.T) {
 	b.Screenshot("2-resumed")
 	b.AssertNoConsoleErrors("/api/me") // the sign-in page asks before signing in
 }
+
+// TestWhatsAppTemplatePickerInChromium: a customer last wrote 25 hours ago; the agent's free
+// text is refused with the 24-hour rule's message, the app then offers the connector's
+// approved templates with their parameters, and the agent sends one: TynTec receives the
+// template with the parameters in order, and no free text.
+func TestWhatsAppTemplatePickerInChromium(t *testing.T) {
+	env, fake, conn := startWhatsApp(t)
+	conn = env.ChangeConnector(t, func(c *store.Connector) {
+		c.WhatsAppTemplates = "welcome_back en_US\norder_update de: Name | Order number"
+	})
+	b := newBrowser(t, "whatsapp-template", 1280, 820)
+	signIn(t, env, b, 0)
+	postEvent(t, env, conn, tyntectest.Text("old-1", "491701234567", "4930123456", "Ist meine Bestellung unterwegs?", time.Now().UTC().Add(-25*time.Hour)))
+	b.WaitFor("the offer", `!!document.querySelector('.offer .btn-accept')`)
+	b.Click(`document.querySelector('.offer .btn-accept')`)
+	b.WaitFor("the conversation", agentHas("Ist meine Bestellung unterwegs?"))
+	if n := browsertest.Eval[int](b, `document.querySelectorAll('#template-card').length`); n != 0 {
+		t.Fatal("the template card shows before free text was refused")
+	}
+
+	b.Click(`document.querySelector('#composer-text')`)
+	b.Do(chromedp.KeyEvent("Ja, sie kommt morgen."))
+	b.Click(`document.querySelector('#send-button')`)
+	b.WaitFor("the refusal", `[...document.querySelectorAll('.line.failed .state')].some(s => s.textContent.includes('more than 24 hours ago'))`)
+	b.WaitFor("the template card", `!!document.getElementById('template-select') && document.getElementById('template-select').options.length === 2`)
+	browsertest.Eval[any](b, `(s => { s.value = '1'; s.dispatchEvent(new Event('change', {bubbles: true})); })(document.getElementById('template-select'))`)
+	b.WaitFor("the parameters", `!!document.getElementById('template-param-1') && document.querySelector('label[for=template-param-1]').textContent === 'Order number'`)
+	b.Click(`document.getElementById('template-param-0')`)
+	b.Do(chromedp.KeyEvent("Erika"))
+	b.Click(`document.getElementById('template-param-1')`)
+	b.Do(chromedp.KeyEvent("4711 | 12"))
+	b.Screenshot("1-picker")
+	b.Click(`document.getElementById('template-send')`)
+
+	got := fake.WaitMessages(1, 30*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("TynTec got %d messages, want the template", len(got))
+	}
+	tpl := got[0].Content.Template
+	if got[0].Content.ContentType != tyntec.ContentTemplate || tpl == nil || tpl.TemplateID != "order_update" || tpl.TemplateLanguage != "de" ||
+		tpl.Components == nil || len(tpl.Components.Body) != 2 || tpl.Components.Body[0].Text != "Erika" || tpl.Components.Body[1].Text != "4711 / 12" {
+		t.Fatalf("TynTec got %+v", got[0].Content)
+	}
+	b.WaitFor("the template line sent", deliveryOf("/template order_update Erika | 4711 / 12")+` === 'Sent to WhatsApp'`)
+	b.Screenshot("2-sent")
+	time.Sleep(time.Second)
+	if got, _ := fake.Messages(); len(got) != 1 {
+		t.Fatalf("TynTec got %d messages: the refused free text went out", len(got))
+	}
+	b.AssertNoConsoleErrors("/api/me")
+}

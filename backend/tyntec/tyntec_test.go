@@ -73,11 +73,12 @@ func TestWindowAndTemplates(t *testing.T) {
 			t.Errorf("last %v: open = %v", c.last, got)
 		}
 	}
-	tpls, err := tyntec.ParseTemplates("# ours\norder_update de\n\n welcome_back  en_US ")
-	if err != nil || len(tpls) != 2 || tpls[1] != (tyntec.ConnectorTemplate{Name: "welcome_back", Language: "en_US"}) {
+	tpls, err := tyntec.ParseTemplates("# ours\norder_update de: Name | Order number\n\n welcome_back  en_US ")
+	if err != nil || len(tpls) != 2 || tpls[1].Name != "welcome_back" || tpls[1].Language != "en_US" || len(tpls[1].Params) != 0 ||
+		len(tpls[0].Params) != 2 || tpls[0].Params[0] != "Name" || tpls[0].Params[1] != "Order number" {
 		t.Fatalf("templates %+v %v", tpls, err)
 	}
-	for _, bad := range []string{"order update de", "only_a_name", "name de\x00", "<b> de"} {
+	for _, bad := range []string{"order update de", "only_a_name", "name de\x00", "<b> de", "order_update de:", "order_update de: Name ||", "order_update de Name"} {
 		if _, err := tyntec.ParseTemplates(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
