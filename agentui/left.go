@@ -3,7 +3,6 @@ package agentui
 import (
 	"encoding/json"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -150,10 +149,8 @@ func leftRuleText(t catalog.Printer, r api.LeftRuleError) string {
 // renderLeftNav is the top bar's button to the Messages view and back.
 func (a *App) renderLeftNav() app.UI {
 	t := a.desk.Msg
-	open := a.left.open
-	return app.Button().ID("nav-left").Class(when(open, "btn btn-small view-tab view-current", "btn btn-small view-tab")...).Type("button").
-		Aria("pressed", strconv.FormatBool(open)).Title(t.T("Messages visitors left for your groups")).Text(t.T("Messages")).
-		OnClick(func(ctx app.Context, e app.Event) { a.showLeft(ctx, !a.left.open) })
+	return viewTab("nav-left", a.left.open, t.T("Messages visitors left for your groups"), t.T("Messages"),
+		func(ctx app.Context) { a.showLeft(ctx, !a.left.open) })
 }
 
 // renderLeft is the Messages view: nil while it is closed.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/parleychat/parley/backend/audit"
 	"github.com/parleychat/parley/backend/mail"
-	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
@@ -38,13 +37,7 @@ func (h handlers) registerLeft(g fiber.Router) {
 	if sender == nil {
 		sender = &mail.Left{Store: ls}
 	}
-	rec := audit.Middleware(audit.Options{Recorder: ls, Prefix: "/api/", Logger: h.opts.Logger, Who: func(c *fiber.Ctx) audit.Actor {
-		u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
-		if err != nil {
-			return audit.Actor{}
-		}
-		return audit.Actor{TenantID: u.TenantID, UserID: u.ID, Login: u.Login, Role: u.Role}
-	}})
+	rec := h.audited(ls)
 	base := strings.TrimSuffix(strings.TrimPrefix(api.LeftPath, "/api"), "/")
 	g.Get(base, func(c *fiber.Ctx) error { return h.leftList(c, ls) })
 	g.Post(base+"/:id"+api.LeftReplySuffix, rec, func(c *fiber.Ctx) error { return h.leftReply(c, ls, sender) })

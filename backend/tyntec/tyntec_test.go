@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/tyntec/tyntectest"
 	"github.com/parleychat/parley/shared/protocol"
@@ -148,5 +150,28 @@ func TestClientAgainstLocalTynTec(t *testing.T) {
 	}
 	if _, err := tyntec.NewClient("http://127.0.0.1:1").Send(ctx, "k", msg); err == nil || tyntec.Permanent(err) {
 		t.Fatalf("unreachable TynTec: %v", err)
+	}
+}
+
+// TestStatusReasonAndDelivery: a failed report's reason joins WhatsApp's message and code,
+// without NUL and bounded, and the outbox states map to the agents' delivery states.
+func TestStatusReasonAndDelivery(t *testing.T) {
+	e := tyntectest.Status("m-1", "failed", time.Now())
+	if got := tyntec.FailureReason(e); got != "" {
+		t.Errorf("reason without details = %q", got)
+	}
+	e.Details = &tyntec.StatusDetails{Code: "whatsapp::external::131047", Message: "Re-engagement\x00 message"}
+	if got := tyntec.FailureReason(e); got != "Re-engagement message (whatsapp::external::131047)" {
+		t.Errorf("reason = %q", got)
+	}
+	e.Details = &tyntec.StatusDetails{Message: strings.Repeat("é", 5000)}
+	if got := tyntec.FailureReason(e); utf8.RuneCountInString(got) != 300 || !utf8.ValidString(got) {
+		t.Errorf("a long reason has %d runes", utf8.RuneCountInString(got))
+	}
+	for in, want := range map[string]string{store.WhatsAppAccepted: protocol.DeliverySent, store.WhatsAppDelivered: protocol.DeliveryDelivered,
+		store.WhatsAppRead: protocol.DeliveryRead, store.WhatsAppFailed: protocol.DeliveryFailed} {
+		if got := tyntec.Delivery(in); got != want {
+			t.Errorf("Delivery(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
