@@ -348,9 +348,11 @@ func (b *Bridge) Restore(ctx context.Context) error {
 		live := b.convs[key]
 		b.mu.Unlock()
 		if live == nil {
-			if _, err := b.resume(ctx, conn, wa); err != nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			if _, err := b.resume(cctx, conn, wa); err != nil {
 				b.o.Logger.Warn("tyntec: open chat not continued", "chat", wa.ChatID, "err", err)
 			}
+			cancel()
 		}
 		lock.Unlock()
 	}
