@@ -75,6 +75,7 @@ func TestLeftMessagesInChromium(t *testing.T) {
 		t.Fatalf("the list shows %d messages, want only the one left for the agent's group", n)
 	}
 	b.Screenshot("1-list")
+	b.AssertAccessible("the Messages list")
 	b.Click(item + `.querySelector('button')`)
 	b.WaitFor("the message", `document.activeElement && document.activeElement.id === 'left-msg-title' && document.getElementById('left-thread').textContent.includes('Liefern Sie auch sonntags?')`)
 
@@ -91,6 +92,7 @@ func TestLeftMessagesInChromium(t *testing.T) {
 	b.WaitFor("the reply in the thread", `[...document.querySelectorAll('#left-thread .left-reply')].some(r => r.textContent.includes('Ja, von 8 bis 12 Uhr.') && r.textContent.includes('Anna'))`)
 	b.WaitFor("the form emptied", `document.getElementById('left-reply-text').value === ''`)
 	b.Screenshot("2-replied")
+	b.AssertAccessible("a left message with its reply")
 
 	got := smtp.Wait(1, 30*time.Second)
 	if len(got) != 1 {

@@ -117,6 +117,7 @@ func TestWhatsAppDeliveryInChromium(t *testing.T) {
 	b.Click(`(` + tab("Erika") + ` || ` + tab("491701234567") + `)`)
 	check("after a reload")
 	b.Screenshot("2-resumed")
+	b.AssertAccessible("WhatsApp lines with their delivery marks")
 	b.AssertNoConsoleErrors("/api/me") // the sign-in page asks before signing in
 }
 
@@ -151,6 +152,7 @@ func TestWhatsAppTemplatePickerInChromium(t *testing.T) {
 	b.Click(`document.getElementById('template-param-1')`)
 	b.Do(chromedp.KeyEvent("4711 | 12"))
 	b.Screenshot("1-picker")
+	b.AssertAccessible("the template card")
 	b.Click(`document.getElementById('template-send')`)
 
 	got := fake.WaitMessages(1, 30*time.Second)
