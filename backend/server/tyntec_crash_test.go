@@ -16,9 +16,9 @@ import (
 
 // TestKillNineKeepsWhatsApp: a WhatsApp customer's chat is open and accepted, TynTec is
 // unavailable, and the agent answers twice; the server is killed with SIGKILL with both lines
-// pending. Started again with TynTec back, both lines reach TynTec exactly once and in order,
-// and the customer's next message lands in the same chat, which is still open. On SQLite and
-// PostgreSQL.
+// pending (the first refused once, the second waiting behind it). Started again with TynTec
+// back, both lines reach TynTec exactly once and in order, and the customer's next message
+// lands in the same chat, which is still open. On SQLite and PostgreSQL.
 func TestKillNineKeepsWhatsApp(t *testing.T) {
 	bin, err := os.Executable()
 	if err != nil {
@@ -82,18 +82,29 @@ func TestKillNineKeepsWhatsApp(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for fake.Refused() < 2 { // both were tried and are waiting for their retry
+			// The first line was tried and waits for its retry; the second waits behind it.
+			for {
+				lines, err := st.WhatsAppLines(ctx, chatID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fake.Refused() >= 1 && len(lines) == 2 && lines[0].State == store.WhatsAppPending && lines[0].Attempts >= 1 &&
+					lines[1].State == store.WhatsAppPending {
+					break
+				}
 				select {
 				case <-ctx.Done():
-					t.Fatalf("TynTec refused %d sends", fake.Refused())
+					t.Fatalf("TynTec refused %d sends; outbox %+v", fake.Refused(), lines)
 				case <-time.After(20 * time.Millisecond):
 				}
 			}
 			srv.kill()
 			fake.Refuse(false)
+			restarted := time.Now()
 			srv.start()
 
 			got := fake.WaitMessages(2, 90*time.Second)
+			t.Logf("the pending lines reached TynTec %v after the restart began (their retry was due)", time.Since(restarted).Round(100*time.Millisecond))
 			time.Sleep(2 * time.Second) // room for a duplicate to show
 			got, _ = fake.Messages()
 			if len(got) != 2 || got[0].Content.Text != "Eins" || got[1].Content.Text != "Zwei" || got[0].To != "491701234567" {
