@@ -18,7 +18,8 @@ import (
 // unavailable, and the agent answers twice; the server is killed with SIGKILL with both lines
 // pending (the first refused once, the second waiting behind it). Started again with TynTec
 // back, both lines reach TynTec exactly once and in order, and the customer's next message
-// lands in the same chat, which is still open. On SQLite and PostgreSQL.
+// lands in the same chat, still open after longer than the connector's reconnect window. On
+// SQLite and PostgreSQL.
 func TestKillNineKeepsWhatsApp(t *testing.T) {
 	bin, err := os.Executable()
 	if err != nil {
@@ -50,6 +51,8 @@ func TestKillNineKeepsWhatsApp(t *testing.T) {
 			}
 			conn := conns[0]
 			conn.WhatsAppEnabled, conn.WhatsAppAPIKey, conn.WhatsAppNumber = true, "key-k9", "+4930123456"
+			// A short reconnect window: a chat nobody re-joins after the start ends soon.
+			conn.ReconnectWindow = 5 * time.Second
 			if conn, err = st.UpdateConnector(ctx, conn); err != nil {
 				t.Fatal(err)
 			}
@@ -111,6 +114,9 @@ func TestKillNineKeepsWhatsApp(t *testing.T) {
 				t.Fatalf("TynTec got %+v, want Eins and Zwei once each", got)
 			}
 
+			// Longer than the reconnect window: the server re-joined the chat at its start, so it
+			// did not end as a visitor who went away.
+			time.Sleep(8 * time.Second)
 			post(tyntectest.Text("in-2", "491701234567", "4930123456", "Noch da?", time.Now().UTC()))
 			open, err := st.OpenWhatsAppChats(ctx, conn.ID, "+491701234567")
 			if err != nil || len(open) != 1 || open[0].ChatID != chatID {
