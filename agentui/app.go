@@ -156,6 +156,10 @@ type App struct {
 	supervising bool
 	// history is the History view (history.go).
 	history historyState
+	// left is the Messages view (left.go).
+	left leftState
+	// templates is the WhatsApp template card of the chat shown (templates.go).
+	templates templatePicker
 }
 
 // previousState is a chat's earlier chats, as loaded from the server.
@@ -228,6 +232,7 @@ func (a *App) start(ctx app.Context) {
 	a.handleTeam(ctx)
 	a.handleSupervise(ctx)
 	a.handleHistory(ctx)
+	a.handleLeft(ctx)
 	a.handleTransfer(ctx)
 	a.handleTranscriptMail(ctx)
 	a.handleDirect(ctx)
@@ -312,8 +317,8 @@ func (a *App) persist(ctx app.Context) {
 	_ = ctx.SessionStorage().Set(keyAsks, a.desk.Asks())
 }
 
-// changed runs after every state change: the tab's title, what survives a reload, and the
-// status the menu shows.
+// changed runs after every state change: the tab's title, what survives a reload, the
+// status the menu shows, and the WhatsApp templates a chat needs.
 func (a *App) changed(ctx app.Context) {
 	a.openPending()
 	a.applyLang()
@@ -324,6 +329,9 @@ func (a *App) changed(ctx app.Context) {
 			a.shownStatus = status
 			ctx.Defer(func(app.Context) { showValue("status-select", status) })
 		}
+	}
+	if c := a.desk.Current(); c != nil && c.TemplateNeeded && a.templates.chat != c.ID {
+		a.loadTemplates(ctx, c.ID)
 	}
 	if c := a.desk.Current(); c != nil && len(c.Lines) != a.lastLines {
 		a.lastLines = len(c.Lines)

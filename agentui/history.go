@@ -76,6 +76,7 @@ func (a *App) showHistory(ctx app.Context, open bool) {
 	h.open = open
 	if open {
 		a.leaveSupervise()
+		a.left.open = false
 		if h.form == nil {
 			h.form = url.Values{}
 		}
@@ -209,10 +210,15 @@ func (a *App) saveHistoryLabels(ctx app.Context) {
 // renderHistoryNav is the top bar's button to the History view and back.
 func (a *App) renderHistoryNav() app.UI {
 	t := a.desk.Msg
-	open := a.history.open
-	return app.Button().ID("nav-history").Class(when(open, "btn btn-small view-tab view-current", "btn btn-small view-tab")...).Type("button").
-		Aria("pressed", strconv.FormatBool(open)).Title(t.T("Your past and open chats")).Text(t.T("History")).
-		OnClick(func(ctx app.Context, e app.Event) { a.showHistory(ctx, !a.history.open) })
+	return viewTab("nav-history", a.history.open, t.T("Your past and open chats"), t.T("History"),
+		func(ctx app.Context) { a.showHistory(ctx, !a.history.open) })
+}
+
+// viewTab is a top bar button that opens a view and, pressed again, goes back to the desk.
+func viewTab(id string, open bool, title, text string, toggle func(app.Context)) app.UI {
+	return app.Button().ID(id).Class(when(open, "btn btn-small view-tab view-current", "btn btn-small view-tab")...).Type("button").
+		Aria("pressed", strconv.FormatBool(open)).Title(title).Text(text).
+		OnClick(func(ctx app.Context, e app.Event) { toggle(ctx) })
 }
 
 // renderHistory is the History view: nil while it is closed.

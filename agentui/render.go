@@ -35,7 +35,8 @@ func (a *App) Render() app.UI {
 		a.renderBanners(),
 		a.renderSupervise(),
 		a.renderHistory(),
-		app.Div().Class("desk").Hidden(a.supervising || a.history.open).Body(
+		a.renderLeft(),
+		app.Div().Class("desk").Hidden(a.supervising || a.history.open || a.left.open).Body(
 			a.renderSidebar(),
 			a.renderPane(),
 			a.renderDetails(),
@@ -66,6 +67,7 @@ func (a *App) renderTopbar() app.UI {
 		app.Span().Class("link", "link-"+d.Link.String()).Role("status").Aria("live", "polite").Text(linkText(t, d.Link)),
 		a.renderSuperviseNav(),
 		a.renderHistoryNav(),
+		a.renderLeftNav(),
 		app.Div().Class("spacer"),
 		app.Label().Class("status").For("status-select").Body(
 			app.Span().Class(when(ring, "dot status-dot dot-ring", "dot status-dot")...).Style("background", dot).Aria("hidden", true),
@@ -384,6 +386,7 @@ func (a *App) renderPane() app.UI {
 		app.Div().Class("slot").Body(a.renderInvite(c)),
 		app.Div().Class("slot").Body(a.renderTransfer(c)),
 		app.Div().Class("slot").Body(a.renderMail(c)),
+		app.Div().Class("slot").Body(a.renderTemplates(c)),
 		&Composer{Msg: t, Chat: id, Draft: c.Draft, Disabled: c.Closed, Canned: a.canned, CannedState: a.cannedState, Visitor: c.Visitor.Name, Agent: agentName(a.desk.User), Asking: c.Form != nil,
 			Note: c.Noting(), CanReply: c.Writes(), Direct: c.Direct()},
 	)
@@ -435,12 +438,16 @@ func (a *App) renderLine(l desk.Line) app.UI {
 				}),
 				app.Span().Class("who").Text(name),
 				app.Time().Class("when").Text(t.Clock(l.At, a.now)),
+				app.If(l.Delivery != "", func() app.UI { return renderDelivery(t, l.Delivery) }),
 			),
 			app.If(l.File == nil || strings.TrimSpace(l.Text) != "" && l.Text != l.File.Name, func() app.UI {
 				return app.Div().Class("text").Text(l.Text)
 			}),
 			app.If(l.File != nil, func() app.UI { return renderFile(t, l.File) }),
 			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text(t.T("Sending…")) }),
+			app.If(l.Delivery == protocol.DeliveryFailed, func() app.UI {
+				return app.Div().Class("state", "delivery-failed").Attr("role", "status").Text(deliveryFailedText(t, l.DeliveryReason))
+			}),
 			app.If(l.Failed, func() app.UI {
 				chat, id := a.desk.Selected, l.ClientID
 				return app.Div().Class("state").Body(
@@ -455,6 +462,36 @@ func (a *App) renderLine(l desk.Line) app.UI {
 			}),
 		),
 	)
+}
+
+// renderDelivery shows what became of an agent's line on the customer's channel as ticks,
+// as the customer's messenger does (one: sent, two: delivered, two coloured: read, a mark:
+// failed), named for screen readers and in the tooltip.
+func renderDelivery(t catalog.Printer, state string) app.UI {
+	label, ticks := "", ""
+	switch state {
+	case protocol.DeliverySent:
+		label, ticks = t.T("Sent to WhatsApp"), "✓"
+	case protocol.DeliveryDelivered:
+		label, ticks = t.T("Delivered on WhatsApp"), "✓✓"
+	case protocol.DeliveryRead:
+		label, ticks = t.T("Read on WhatsApp"), "✓✓"
+	case protocol.DeliveryFailed:
+		label, ticks = t.T("Not delivered on WhatsApp"), "!"
+	default:
+		return app.Span()
+	}
+	return app.Span().Class("delivery", "delivery-"+state).Attr("role", "img").Aria("label", label).Title(label).Body(
+		app.Span().Aria("hidden", "true").Text(ticks))
+}
+
+// deliveryFailedText says that a line did not reach the customer, and why when the channel
+// said.
+func deliveryFailedText(t catalog.Printer, reason string) string {
+	if strings.TrimSpace(reason) == "" {
+		return t.T("Not delivered on WhatsApp: the customer did not get this message.")
+	}
+	return t.T("Not delivered on WhatsApp: {0}", reason)
 }
 
 // renderFile shows a shared file: an icon (a thumbnail for pictures), the name as a download

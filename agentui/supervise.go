@@ -80,7 +80,7 @@ func (a *App) showSupervise(ctx app.Context, open bool) {
 		return
 	}
 	if open {
-		a.history.open = false
+		a.history.open, a.left.open = false, false
 	}
 	if !open {
 		a.leaveSupervise()

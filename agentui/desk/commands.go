@@ -247,6 +247,9 @@ func (d *Desk) refused(id string, e *protocol.Error, now time.Time) []Alert {
 			reason = d.Msg.T("The customer last wrote on WhatsApp more than 24 hours ago, so free text cannot reach them. Send an approved template instead: /template name parameter | parameter")
 		}
 		if c := d.Chat(cmd.Chat); c != nil {
+			if e.Code == protocol.CodeWindowClosed {
+				c.TemplateNeeded = true
+			}
 			for i := range c.Lines {
 				if c.Lines[i].ClientID == id {
 					c.Lines[i].Pending, c.Lines[i].Failed, c.Lines[i].Error = false, true, reason

@@ -100,6 +100,11 @@ type Line struct {
 	// Internal marks an internal note: written by an agent for agents, never shown to the
 	// visitor.
 	Internal bool
+	// Delivery is what became of an agent's line on the customer's channel (WhatsApp):
+	// protocol.DeliverySent, Delivered, Read or Failed, "" on the website; DeliveryReason
+	// says why it failed.
+	Delivery       string
+	DeliveryReason string
 }
 
 // Chat is one of the agent's chats.
@@ -116,6 +121,9 @@ type Chat struct {
 	// HistoryUntil is the sequence number the chat had when it was opened or resumed: durable
 	// events up to it are history and raise no alerts.
 	HistoryUntil uint64
+	// TemplateNeeded is set when the chat's channel refused free text (WhatsApp's 24-hour
+	// window closed): the app offers the connector's approved templates.
+	TemplateNeeded bool
 	// SeenSeq is the highest sequence number the agent has looked at; visitor messages after it
 	// are unread.
 	SeenSeq uint64

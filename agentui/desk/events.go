@@ -82,6 +82,10 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		if c := d.Chat(ev.Chat); c != nil {
 			c.Visitor.Page, c.Visitor.Referrer = b.Page, b.Referrer
 		}
+	case *protocol.LineStatus:
+		if c := d.Chat(ev.Chat); c != nil {
+			c.lineStatus(b)
+		}
 	case *protocol.ChatState:
 		d.chatState(ev, b, now)
 	case *protocol.TypingEvent:

@@ -297,7 +297,7 @@ func parseConnector(f *Form, conn *store.Connector, groups []store.ACDGroup) {
 	}
 	conn.WhatsAppTemplates = strings.TrimSpace(strings.ReplaceAll(f.Get("whatsapp_templates"), "\r\n", "\n"))
 	if _, err := tyntec.ParseTemplates(conn.WhatsAppTemplates); err != nil {
-		f.Errors["whatsapp_templates"] = "Write one template a line: its name and the language WhatsApp approved it in, e.g. \"order_update de\"."
+		f.Errors["whatsapp_templates"] = "Write one template a line: its name, the language WhatsApp approved it in and, after a colon, the names of its parameters separated by |, e.g. \"order_update de: Name | Order number\"."
 	}
 }
 

@@ -1295,7 +1295,7 @@ func connectorPage(p *Page, d connectorData, f *Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textarea(f, "whatsapp_templates", "Approved templates", "One a line: the template's name and the language WhatsApp approved it in, e.g. order_update de. When the customer last wrote more than 24 hours ago, agents can only send these: /template name parameter | parameter", 3, nil).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textarea(f, "whatsapp_templates", "Approved templates", "One a line: the template's name, the language WhatsApp approved it in and, after a colon, the names of its parameters separated by |, e.g. order_update de: Name | Order number. When the customer last wrote more than 24 hours ago, agents can only send these; the agent app offers them.", 3, nil).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

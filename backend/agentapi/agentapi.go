@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
@@ -60,6 +61,9 @@ type Options struct {
 	// TranscriptMail drafts and sends transcript e-mails (api.TranscriptMailPath); nil
 	// leaves the route unmounted.
 	TranscriptMail TranscriptMailer
+	// Left sends the replies to left messages: the server's, which wakes its mail outbox (the
+	// admin pages use the same). Nil sends through the store, for the outbox's next poll.
+	Left *mail.Left
 }
 
 // Colleagues lists a signed-in agent's colleagues with their presence and load; the chat
@@ -94,6 +98,8 @@ func Register(r fiber.Router, st Store, opts Options) {
 	}
 	h.registerPush(g)
 	h.registerTranscriptMail(g)
+	h.registerLeft(g)
+	h.registerTemplates(g)
 	if ls, ok := st.(langStore); ok {
 		g.Put(strings.TrimPrefix(api.LangPath, "/api"), h.setLang(ls))
 	}

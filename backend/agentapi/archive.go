@@ -44,14 +44,19 @@ func (h handlers) registerArchive(g fiber.Router) {
 	if !ok {
 		return
 	}
-	rec := audit.Middleware(audit.Options{Recorder: rs, Prefix: "/api/", Logger: h.opts.Logger, Who: func(c *fiber.Ctx) audit.Actor {
+	rec := h.audited(rs)
+	g.Post(strings.TrimPrefix(api.ArchiveChatPath, "/api")+":id"+api.ArchiveLabelsSuffix, rec, func(c *fiber.Ctx) error { return h.archiveRelabel(c, as, rs) })
+}
+
+// audited records the requests it guards in the audit log, as the signed-in user's.
+func (h handlers) audited(rec audit.Recorder) fiber.Handler {
+	return audit.Middleware(audit.Options{Recorder: rec, Prefix: "/api/", Logger: h.opts.Logger, Who: func(c *fiber.Ctx) audit.Actor {
 		u, err := h.st.SessionUser(c.UserContext(), session.Token(c))
 		if err != nil {
 			return audit.Actor{}
 		}
 		return audit.Actor{TenantID: u.TenantID, UserID: u.ID, Login: u.Login, Role: u.Role}
 	}})
-	g.Post(strings.TrimPrefix(api.ArchiveChatPath, "/api")+":id"+api.ArchiveLabelsSuffix, rec, func(c *fiber.Ctx) error { return h.archiveRelabel(c, as, rs) })
 }
 
 // relabelStore is what changing a chat's tags and outcome needs; *store.Store has it.

@@ -257,7 +257,7 @@ func (s *Server) routes() *fiber.App {
 	restapi.Register(app, restapi.Options{Store: s.store, Chats: s.chats, PerMinute: s.cfg.APIRequestsPerMinute,
 		Burst: max(1, s.cfg.APIRequestsPerMinute/10), Logger: s.log})
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats, Push: s.pushKeys(),
-		TranscriptMail: s.mail.transcripts})
+		TranscriptMail: s.mail.transcripts, Left: s.mail.left})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied, Left: s.mail.left,
 		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{

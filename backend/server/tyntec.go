@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/tyntec"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // tyntecPart carries WhatsApp chats through TynTec: the webhook bridge and the outbox worker,
@@ -20,18 +22,33 @@ type tyntecPart struct {
 // setupTynTec builds the bridge and the worker; startTynTec runs the worker.
 func (s *Server) setupTynTec() {
 	client := tyntec.NewClient(s.cfg.TynTecURL)
-	s.tyntec.bridge = tyntec.NewBridge(tyntec.Options{Store: s.store, Chats: s.chats, Client: client, Logger: s.log})
-	s.tyntec.worker = tyntec.NewWorker(tyntec.WorkerOptions{Store: s.store, Client: client, PublicURL: s.cfg.PublicURL, Logger: s.log})
+	s.tyntec.bridge = tyntec.NewBridge(tyntec.Options{Store: s.store, Chats: s.chats, Client: client, Logger: s.log,
+		OnStatus: func(l store.WhatsAppOut, reason string) {
+			s.chats.LineStatus(l.ChatID, l.Seq, tyntec.Delivery(l.Status), reason)
+		}})
+	s.tyntec.worker = tyntec.NewWorker(tyntec.WorkerOptions{Store: s.store, Client: client, PublicURL: s.cfg.PublicURL, Logger: s.log,
+		OnOutcome: func(l store.WhatsAppOut, a store.WhatsAppAttempt) {
+			switch {
+			case a.Err == "":
+				s.chats.LineStatus(l.ChatID, l.Seq, protocol.DeliverySent, "")
+			case a.GiveUp:
+				s.chats.LineStatus(l.ChatID, l.Seq, protocol.DeliveryFailed, a.Err)
+			}
+		}})
 }
 
-// startTynTec runs the worker until stopTynTec: lines left pending by an earlier run (a
-// crash, a kill) are sent from the start.
+// startTynTec re-joins the open WhatsApp chats and runs the worker until stopTynTec: lines
+// left pending by an earlier run (a crash, a kill) are sent from the start.
 func (s *Server) startTynTec() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.tyntec.stop, s.tyntec.done = cancel, make(chan struct{})
 	s.tyntec.unsub = s.bus.SubscribeChats(func(changes.ChatEvent) { s.tyntec.worker.Wake() })
 	go func() {
 		defer close(s.tyntec.done)
+		// The customers' open chats carry on: re-joined before they count as gone.
+		if err := s.tyntec.bridge.Restore(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("tyntec: open WhatsApp chats not continued", "err", err)
+		}
 		s.tyntec.worker.Run(ctx)
 	}()
 }

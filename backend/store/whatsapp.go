@@ -25,7 +25,10 @@ type WhatsAppChat struct {
 	Phone string
 	// LastInbound is when the customer last wrote: the 24-hour rule counts from it.
 	LastInbound time.Time
-	CreatedAt   time.Time
+	// VisitorToken is the resume token of the customer's visitor connection (the chat
+	// request's ack), with which the bridge re-joins the open chat after a restart.
+	VisitorToken string
+	CreatedAt    time.Time
 }
 
 type whatsappChatRow struct {
@@ -34,6 +37,7 @@ type whatsappChatRow struct {
 	ConnectorID   int64
 	Phone         string
 	LastInboundAt time.Time
+	VisitorToken  string
 	CreatedAt     time.Time
 }
 
@@ -41,7 +45,7 @@ func (whatsappChatRow) TableName() string { return "whatsapp_chats" }
 
 func (r whatsappChatRow) domain() WhatsAppChat {
 	return WhatsAppChat{ChatID: r.ChatID, TenantID: r.TenantID, ConnectorID: r.ConnectorID, Phone: r.Phone,
-		LastInbound: normTime(r.LastInboundAt), CreatedAt: normTime(r.CreatedAt)}
+		LastInbound: normTime(r.LastInboundAt), VisitorToken: r.VisitorToken, CreatedAt: normTime(r.CreatedAt)}
 }
 
 // CreateWhatsAppChat records that chat c.ChatID is with the WhatsApp number c.Phone.
@@ -51,7 +55,7 @@ func (s *Store) CreateWhatsAppChat(ctx context.Context, c WhatsAppChat) error {
 	}
 	t := now()
 	row := whatsappChatRow{ChatID: c.ChatID, TenantID: c.TenantID, ConnectorID: c.ConnectorID, Phone: c.Phone,
-		LastInboundAt: normTime(c.LastInbound), CreatedAt: t}
+		LastInboundAt: normTime(c.LastInbound), VisitorToken: c.VisitorToken, CreatedAt: t}
 	if row.LastInboundAt.IsZero() {
 		row.LastInboundAt = t
 	}
@@ -73,6 +77,26 @@ func (s *Store) LatestWhatsAppChat(ctx context.Context, connectorID int64, phone
 	err := s.r.WithContext(ctx).Where("connector_id = ? AND phone = ?", connectorID, phone).
 		Order("created_at DESC").Limit(1).Take(&row).Error
 	return row.domain(), wrap("latest whatsapp chat", err)
+}
+
+// OpenWhatsAppChats lists the WhatsApp chats that are not closed, oldest first: the
+// conversations the bridge re-joins after a start. connectorID and phone narrow the list to
+// one customer when connectorID is not 0.
+func (s *Store) OpenWhatsAppChats(ctx context.Context, connectorID int64, phone string) ([]WhatsAppChat, error) {
+	q := s.r.WithContext(ctx).Table("whatsapp_chats AS w").Select("w.*").Joins("JOIN chats c ON c.id = w.chat_id").
+		Where("c.state <> ?", stateClosed)
+	if connectorID != 0 {
+		q = q.Where("w.connector_id = ? AND w.phone = ?", connectorID, phone)
+	}
+	var rows []whatsappChatRow
+	if err := q.Order("w.created_at, w.chat_id").Find(&rows).Error; err != nil {
+		return nil, wrap("open whatsapp chats", err)
+	}
+	out := make([]WhatsAppChat, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
 }
 
 // WhatsAppCustomerWrote moves a chat's last inbound time to at, never backwards (TynTec may
@@ -226,11 +250,18 @@ func writeWhatsApp(tx *gorm.DB, events []numbered) error {
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&out, 100).Error
 }
 
-// DueWhatsApp lists up to limit pending lines due at now, the longest due first.
+// firstPending keeps the lines of the outbox o that no earlier line of their chat waits
+// before: a customer reads the agents' lines in the order they were written, so a line waits
+// while the one before it is retried.
+const firstPending = "NOT EXISTS (SELECT 1 FROM whatsapp_outbox e WHERE e.chat_id = o.chat_id AND e.state = 'pending' AND e.seq < o.seq)"
+
+// DueWhatsApp lists up to limit pending lines due at now, the longest due first, each the
+// first of its chat still pending (see firstPending).
 func (s *Store) DueWhatsApp(ctx context.Context, now time.Time, limit int) ([]WhatsAppOut, error) {
 	var rows []whatsappOutRow
-	err := s.r.WithContext(ctx).Omit("body").Where("state = ? AND next_attempt_at <= ?", WhatsAppPending, normTime(now)).
-		Order("next_attempt_at, id").Limit(limit).Find(&rows).Error
+	err := s.r.WithContext(ctx).Table("whatsapp_outbox AS o").Omit("body").
+		Where("o.state = ? AND o.next_attempt_at <= ?", WhatsAppPending, normTime(now)).Where(firstPending).
+		Order("o.next_attempt_at, o.id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, wrap("due whatsapp", err)
 	}
@@ -241,11 +272,11 @@ func (s *Store) DueWhatsApp(ctx context.Context, now time.Time, limit int) ([]Wh
 	return out, nil
 }
 
-// NextWhatsAppDue is when the earliest pending line is due; ok is false when none is.
+// NextWhatsAppDue is when the earliest pending line that DueWhatsApp may list is due; ok is false when none is.
 func (s *Store) NextWhatsAppDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var rows []whatsappOutRow
-	err = s.r.WithContext(ctx).Select("next_attempt_at").Where("state = ?", WhatsAppPending).
-		Order("next_attempt_at").Limit(1).Find(&rows).Error
+	err = s.r.WithContext(ctx).Table("whatsapp_outbox AS o").Select("o.next_attempt_at").Where("o.state = ?", WhatsAppPending).
+		Where(firstPending).Order("o.next_attempt_at").Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return time.Time{}, false, wrap("next whatsapp due", err)
 	}

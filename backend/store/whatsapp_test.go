@@ -107,3 +107,111 @@ func TestWhatsApp(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenWhatsAppChats: the open WhatsApp chats, with the customer's resume token, are listed
+// for the bridge to re-join after a start; a closed one and a website chat are not; the list
+// narrows to one customer. On both databases.
+func TestOpenWhatsAppChats(t *testing.T) {
+	eachWhatsApp(t, func(t *testing.T, s *Store, ten Tenant, conn Connector) {
+		closed := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID; c.State = "closed" })
+		open := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID; c.State = "active" })
+		other := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+		newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID }) // a website chat
+		for _, c := range []struct {
+			id, phone, token string
+		}{{closed.ID, "+491701234567", "tok-closed"}, {open.ID, "+491701234567", "tok-open"}, {other.ID, "+33612345678", "tok-other"}} {
+			if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: c.id, TenantID: ten.ID, ConnectorID: conn.ID, Phone: c.phone, VisitorToken: c.token}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all := must[[]WhatsAppChat](t)(s.OpenWhatsAppChats(ctx, 0, ""))
+		if len(all) != 2 || all[0].ChatID != open.ID || all[0].VisitorToken != "tok-open" || all[1].ChatID != other.ID {
+			t.Fatalf("open = %+v, want the open chat and the other customer's", all)
+		}
+		one := must[[]WhatsAppChat](t)(s.OpenWhatsAppChats(ctx, conn.ID, "+491701234567"))
+		if len(one) != 1 || one[0].ChatID != open.ID || one[0].Phone != "+491701234567" {
+			t.Fatalf("open of one customer = %+v", one)
+		}
+		if none := must[[]WhatsAppChat](t)(s.OpenWhatsAppChats(ctx, conn.ID, "+4915100000000")); len(none) != 0 {
+			t.Fatalf("open of a stranger = %+v", none)
+		}
+	})
+}
+
+// TestWhatsAppLinesInOrder: a chat's later line is not due while an earlier one waits for
+// its retry, even when its own retry comes first, so the customer reads the lines in the
+// order they were written; other chats' lines are not held up, and once the earlier line is
+// sent (or given up) the later one is due. On both databases.
+func TestWhatsAppLinesInOrder(t *testing.T) {
+	eachWhatsApp(t, func(t *testing.T, s *Store, ten Tenant, conn Connector) {
+		a := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+		z := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+		for _, c := range []Chat{a, z} {
+			if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: c.ID, TenantID: ten.ID, ConnectorID: conn.ID, Phone: "+49170" + c.ID[:4]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		line := func(chat, text string) Write {
+			data, _ := json.Marshal(map[string]any{"role": "agent", "text": text})
+			return Write{Event: &Event{ChatID: chat, Type: "message", Data: data}}
+		}
+		if err := s.Commit(ctx, line(a.ID, "one"), line(a.ID, "two"), line(z.ID, "other")); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		due := must[[]WhatsAppOut](t)(s.DueWhatsApp(ctx, now.Add(time.Second), 10))
+		if len(due) != 2 || due[0].ChatID != a.ID || due[1].ChatID != z.ID {
+			t.Fatalf("due = %+v, want the first line of each chat", due)
+		}
+		first := due[0]
+		// The first line fails and waits a minute; the second line's time comes first.
+		claimed, _, err := s.ClaimWhatsApp(ctx, first, now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WhatsAppAttempted(ctx, claimed.ID, now, WhatsAppAttempt{Err: "503", Next: now.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[[]WhatsAppOut](t)(s.DueWhatsApp(ctx, now.Add(time.Second), 10)); len(got) != 1 || got[0].ChatID != z.ID {
+			t.Fatalf("due while the first line waits = %+v, want only the other chat's", got)
+		}
+		if at, ok, err := s.NextWhatsAppDue(ctx); err != nil || !ok || at.After(now.Add(time.Second)) {
+			t.Fatalf("next due = %v %v %v", at, ok, err)
+		}
+		// The other chat's line is sent; then only the waiting first line is ahead.
+		zl := must[[]WhatsAppOut](t)(s.WhatsAppLines(ctx, z.ID))
+		if err := s.WhatsAppAttempted(ctx, zl[0].ID, now, WhatsAppAttempt{MessageID: "m-z"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := s.NextWhatsAppDue(ctx); err != nil || !ok {
+			t.Fatalf("next due = %v %v", ok, err)
+		} else if at, _, _ := s.NextWhatsAppDue(ctx); !at.After(now.Add(30 * time.Second)) {
+			t.Fatalf("next due %v is the held-back second line's, want the first line's retry", at)
+		}
+		due = must[[]WhatsAppOut](t)(s.DueWhatsApp(ctx, now.Add(2*time.Minute), 10))
+		if len(due) != 1 || due[0].ID != first.ID {
+			t.Fatalf("due at the retry = %+v, want the first line alone", due)
+		}
+		if err := s.WhatsAppAttempted(ctx, first.ID, now, WhatsAppAttempt{Err: "refused", GiveUp: true}); err != nil {
+			t.Fatal(err)
+		}
+		due = must[[]WhatsAppOut](t)(s.DueWhatsApp(ctx, now.Add(2*time.Minute), 10))
+		if len(due) != 1 || due[0].ChatID != a.ID || due[0].ID == first.ID {
+			t.Fatalf("due after the first line failed = %+v, want the second line", due)
+		}
+	})
+}
+
+// eachWhatsApp runs f on both databases with a tenant and a connector with WhatsApp on.
+func eachWhatsApp(t *testing.T, f func(t *testing.T, s *Store, ten Tenant, conn Connector)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "Acme")
+			conn := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: ten.ID, Name: "Shop", WhatsAppEnabled: true,
+				WhatsAppAPIKey: "key", WhatsAppNumber: "+4930123456"}))
+			f(t, s, ten, conn)
+		})
+	}
+}

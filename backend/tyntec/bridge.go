@@ -28,6 +28,8 @@ type Store interface {
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	CreateFile(ctx context.Context, f store.File) (store.File, error)
 	CreateWhatsAppChat(ctx context.Context, c store.WhatsAppChat) error
+	OpenWhatsAppChats(ctx context.Context, connectorID int64, phone string) ([]store.WhatsAppChat, error)
+	Connector(ctx context.Context, id int64) (store.Connector, error)
 	WhatsAppCustomerWrote(ctx context.Context, chatID string, at time.Time) error
 	FirstWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) (bool, error)
 	ForgetWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) error
@@ -42,8 +44,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now unless a test gives another).
 	Now func() time.Time
-	// OnStatus hears of a line whose delivery state changed.
-	OnStatus func(store.WhatsAppOut)
+	// OnStatus hears of a line whose delivery state changed, with TynTec's reason when it
+	// failed.
+	OnStatus func(line store.WhatsAppOut, reason string)
 }
 
 // Bridge takes TynTec's webhook calls into chats.
@@ -148,7 +151,7 @@ func (b *Bridge) status(ctx context.Context, c *fiber.Ctx, conn store.Connector,
 		return err
 	}
 	if changed && b.o.OnStatus != nil {
-		b.o.OnStatus(line)
+		b.o.OnStatus(line, FailureReason(e))
 	}
 	return c.SendStatus(fiber.StatusOK)
 }
@@ -157,13 +160,7 @@ func (b *Bridge) status(ctx context.Context, c *fiber.Ctx, conn store.Connector,
 func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) error {
 	phone, _ := Phone(e.From)
 	key := fmt.Sprint(conn.ID, "/", phone)
-	b.mu.Lock()
-	lock := b.opening[key]
-	if lock == nil {
-		lock = &sync.Mutex{}
-		b.opening[key] = lock
-	}
-	b.mu.Unlock()
+	lock := b.lockFor(key)
 	lock.Lock()
 	defer lock.Unlock()
 	// When the customer wrote: TynTec's timestamp, never in the future.
@@ -206,19 +203,22 @@ func (b *Bridge) conv(ctx context.Context, conn store.Connector, key, phone stri
 			return p, nil
 		}
 	}
-	origin := ""
-	if len(conn.AllowedOrigins) > 0 {
-		origin = conn.AllowedOrigins[0]
+	// The customer's chat may be open from before a restart: continue it.
+	open, err := b.o.Store.OpenWhatsAppChats(ctx, conn.ID, phone)
+	if err != nil {
+		return nil, err
 	}
-	p = newConn("whatsapp-"+token.New(8), origin, nil)
-	p.onClosed = func() {
-		b.mu.Lock()
-		if b.convs[key] == p {
-			delete(b.convs, key)
+	for i := len(open) - 1; i >= 0; i-- {
+		if p, err := b.resume(ctx, conn, open[i]); err == nil {
+			return p, nil
+		} else if ctx.Err() != nil {
+			return nil, err
 		}
-		b.mu.Unlock()
 	}
-	p.session = b.o.Chats.OpenVisitor(p)
+	p, err = b.connect(ctx, conn, key, phone)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := p.call(ctx, "", &protocol.VisitorConnect{Connector: conn.Hash, VisitorID: "whatsapp:" + phone, UserAgent: p.UserAgent()})
 	if err != nil {
 		p.Close(protocol.CloseShutdown, "connect failed")
@@ -246,7 +246,7 @@ func (b *Bridge) conv(ctx context.Context, conn store.Connector, key, phone stri
 	p.chatID = a.Chat
 	p.mu.Unlock()
 	if err := b.o.Store.CreateWhatsAppChat(ctx, store.WhatsAppChat{ChatID: a.Chat, TenantID: conn.TenantID, ConnectorID: conn.ID, Phone: phone,
-		LastInbound: at}); err != nil {
+		LastInbound: at, VisitorToken: a.Token}); err != nil {
 		p.Close(protocol.CloseShutdown, "not recorded")
 		return nil, err
 	}
@@ -255,6 +255,120 @@ func (b *Bridge) conv(ctx context.Context, conn store.Connector, key, phone stri
 	b.mu.Unlock()
 	b.o.Logger.Info("tyntec: WhatsApp chat opened", "connector", conn.ID, "chat", a.Chat)
 	return p, nil
+}
+
+// connect makes a visitor connection for the customer key, forgotten by the bridge when it
+// ends; the caller sends its first command.
+func (b *Bridge) connect(ctx context.Context, conn store.Connector, key, phone string) (*waConn, error) {
+	origin := ""
+	if len(conn.AllowedOrigins) > 0 {
+		origin = conn.AllowedOrigins[0]
+	}
+	p := newConn("whatsapp-"+token.New(8), origin, nil)
+	p.onClosed = func() {
+		b.mu.Lock()
+		if b.convs[key] == p {
+			delete(b.convs, key)
+		}
+		b.mu.Unlock()
+	}
+	p.session = b.o.Chats.OpenVisitor(p)
+	return p, nil
+}
+
+// resume re-joins the customer's open chat wa with the resume token kept with it, as the
+// widget does after a reconnect; an error when the chat cannot be continued (it closed
+// meanwhile, or was recorded without a token).
+func (b *Bridge) resume(ctx context.Context, conn store.Connector, wa store.WhatsAppChat) (*waConn, error) {
+	if wa.VisitorToken == "" {
+		return nil, errors.New("the chat has no resume token")
+	}
+	key := fmt.Sprint(conn.ID, "/", wa.Phone)
+	p, err := b.connect(ctx, conn, key, wa.Phone)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.call(ctx, "", &protocol.VisitorConnect{Connector: conn.Hash, VisitorID: "whatsapp:" + wa.Phone, UserAgent: p.UserAgent()}); err != nil {
+		p.Close(protocol.CloseShutdown, "connect failed")
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	ack, err := p.call(ctx, wa.ChatID, &protocol.Resume{Token: wa.VisitorToken})
+	if err != nil {
+		p.Close(protocol.CloseShutdown, "resume failed")
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if a, _ := ack.Body.(*protocol.Ack); a == nil || a.Chat != wa.ChatID {
+		p.Close(protocol.CloseShutdown, "resume failed")
+		return nil, errors.New("resume acked without the chat")
+	}
+	select {
+	case <-p.done: // the replay ended with the chat's close
+		return nil, errors.New("the chat has ended")
+	default:
+	}
+	p.mu.Lock()
+	p.chatID = wa.ChatID
+	p.mu.Unlock()
+	b.mu.Lock()
+	old := b.convs[key]
+	b.convs[key] = p
+	b.mu.Unlock()
+	if old != nil && old != p {
+		old.Close(protocol.CloseShutdown, "replaced")
+	}
+	b.o.Logger.Info("tyntec: WhatsApp chat continued", "connector", conn.ID, "chat", wa.ChatID)
+	return p, nil
+}
+
+// Restore re-joins every open WhatsApp chat after a start, so that none of them ends as a
+// visitor who went away, and the customers' next messages continue them. A chat that cannot
+// be re-joined is left to the chat service (it ends as after a visitor's lost connection).
+func (b *Bridge) Restore(ctx context.Context) error {
+	open, err := b.o.Store.OpenWhatsAppChats(ctx, 0, "")
+	if err != nil {
+		return err
+	}
+	conns := map[int64]store.Connector{}
+	for _, wa := range open {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		conn, ok := conns[wa.ConnectorID]
+		if !ok {
+			if conn, err = b.o.Store.Connector(ctx, wa.ConnectorID); err != nil {
+				b.o.Logger.Warn("tyntec: open chat's connector", "chat", wa.ChatID, "err", err)
+				continue
+			}
+			conns[wa.ConnectorID] = conn
+		}
+		key := fmt.Sprint(conn.ID, "/", wa.Phone)
+		lock := b.lockFor(key)
+		lock.Lock()
+		b.mu.Lock()
+		live := b.convs[key]
+		b.mu.Unlock()
+		if live == nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			if _, err := b.resume(cctx, conn, wa); err != nil {
+				b.o.Logger.Warn("tyntec: open chat not continued", "chat", wa.ChatID, "err", err)
+			}
+			cancel()
+		}
+		lock.Unlock()
+	}
+	return nil
+}
+
+// lockFor is the lock that serialises the messages of one customer.
+func (b *Bridge) lockFor(key string) *sync.Mutex {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lock := b.opening[key]
+	if lock == nil {
+		lock = &sync.Mutex{}
+		b.opening[key] = lock
+	}
+	return lock
 }
 
 // media fetches a customer's media from TynTec, stores it as a Parley file and shares it in

@@ -114,7 +114,9 @@ func (p *waConn) Send(frame []byte) bool {
 func (p *waConn) call(ctx context.Context, chatID string, body protocol.CommandBody) (protocol.Event, error) {
 	p.cmdMu.Lock()
 	p.next++
-	id := "wa" + strconv.FormatUint(p.next, 10)
+	// Unique beyond this connection: the chat remembers the ids of the customer's lines, and
+	// a connection that continues the chat after a restart must not reuse them.
+	id := p.id + "." + strconv.FormatUint(p.next, 10)
 	w := make(chan protocol.Event, 1)
 	p.mu.Lock()
 	p.waiters[id] = w

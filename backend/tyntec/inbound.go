@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // MaxEventBytes bounds a webhook call's body: TynTec's events are a few hundred bytes (media
@@ -75,6 +76,24 @@ func Status(e Event) (state string, ok bool) {
 	return "", false
 }
 
+// FailureReason is what a failed message's status report says of why, bounded for a chat
+// event; "" when it says nothing.
+func FailureReason(e Event) string {
+	if e.Details == nil {
+		return ""
+	}
+	r := strings.TrimSpace(e.Details.Message)
+	if c := strings.TrimSpace(e.Details.Code); c != "" {
+		if r == "" {
+			r = c
+		} else {
+			r += " (" + c + ")"
+		}
+	}
+	r = strings.ToValidUTF8(strings.ReplaceAll(r, "\x00", ""), "")
+	return truncate(r, 300)
+}
+
 // Line is one chat line an inbound message becomes: text, or media to fetch.
 type Line struct {
 	Text  string
@@ -114,4 +133,17 @@ func Lines(c Content) []Line {
 		return out
 	}
 	return []Line{{Text: "[" + strings.ToValidUTF8(c.ContentType, "") + "]"}}
+}
+
+// Delivery is the agents' name (protocol.Delivery*) of a line's state in the outbox.
+func Delivery(status string) string {
+	switch status {
+	case store.WhatsAppDelivered:
+		return protocol.DeliveryDelivered
+	case store.WhatsAppRead:
+		return protocol.DeliveryRead
+	case store.WhatsAppFailed:
+		return protocol.DeliveryFailed
+	}
+	return protocol.DeliverySent
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/tyntec/tyntectest"
 	"github.com/parleychat/parley/shared/protocol"
@@ -73,11 +75,12 @@ func TestWindowAndTemplates(t *testing.T) {
 			t.Errorf("last %v: open = %v", c.last, got)
 		}
 	}
-	tpls, err := tyntec.ParseTemplates("# ours\norder_update de\n\n welcome_back  en_US ")
-	if err != nil || len(tpls) != 2 || tpls[1] != (tyntec.ConnectorTemplate{Name: "welcome_back", Language: "en_US"}) {
+	tpls, err := tyntec.ParseTemplates("# ours\norder_update de: Name | Order number\n\n welcome_back  en_US ")
+	if err != nil || len(tpls) != 2 || tpls[1].Name != "welcome_back" || tpls[1].Language != "en_US" || len(tpls[1].Params) != 0 ||
+		len(tpls[0].Params) != 2 || tpls[0].Params[0] != "Name" || tpls[0].Params[1] != "Order number" {
 		t.Fatalf("templates %+v %v", tpls, err)
 	}
-	for _, bad := range []string{"order update de", "only_a_name", "name de\x00", "<b> de"} {
+	for _, bad := range []string{"order update de", "only_a_name", "name de\x00", "<b> de", "order_update de:", "order_update de: Name ||", "order_update de Name"} {
 		if _, err := tyntec.ParseTemplates(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -147,5 +150,28 @@ func TestClientAgainstLocalTynTec(t *testing.T) {
 	}
 	if _, err := tyntec.NewClient("http://127.0.0.1:1").Send(ctx, "k", msg); err == nil || tyntec.Permanent(err) {
 		t.Fatalf("unreachable TynTec: %v", err)
+	}
+}
+
+// TestStatusReasonAndDelivery: a failed report's reason joins WhatsApp's message and code,
+// without NUL and bounded, and the outbox states map to the agents' delivery states.
+func TestStatusReasonAndDelivery(t *testing.T) {
+	e := tyntectest.Status("m-1", "failed", time.Now())
+	if got := tyntec.FailureReason(e); got != "" {
+		t.Errorf("reason without details = %q", got)
+	}
+	e.Details = &tyntec.StatusDetails{Code: "whatsapp::external::131047", Message: "Re-engagement\x00 message"}
+	if got := tyntec.FailureReason(e); got != "Re-engagement message (whatsapp::external::131047)" {
+		t.Errorf("reason = %q", got)
+	}
+	e.Details = &tyntec.StatusDetails{Message: strings.Repeat("é", 5000)}
+	if got := tyntec.FailureReason(e); utf8.RuneCountInString(got) != 300 || !utf8.ValidString(got) {
+		t.Errorf("a long reason has %d runes", utf8.RuneCountInString(got))
+	}
+	for in, want := range map[string]string{store.WhatsAppAccepted: protocol.DeliverySent, store.WhatsAppDelivered: protocol.DeliveryDelivered,
+		store.WhatsAppRead: protocol.DeliveryRead, store.WhatsAppFailed: protocol.DeliveryFailed} {
+		if got := tyntec.Delivery(in); got != want {
+			t.Errorf("Delivery(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Window is how long after the customer's last message WhatsApp accepts a business's free
@@ -21,11 +22,15 @@ const TemplatePrefix = "/template "
 type ConnectorTemplate struct {
 	Name     string
 	Language string
+	// Params name the body's parameters, in order, for the agent who fills them ("" when
+	// the configuration does not say how many there are).
+	Params []string
 }
 
 // ParseTemplates reads a connector's templates, one a line: "name language" (the language
-// code WhatsApp approved it in, e.g. "de" or "en_US"). Blank lines and lines starting with
-// "#" are skipped.
+// code WhatsApp approved it in, e.g. "de" or "en_US"), then optionally a colon and the names
+// of the body's parameters separated by "|" ("order_update de: Name | Order number"), which
+// the agent app asks for. Blank lines and lines starting with "#" are skipped.
 func ParseTemplates(text string) ([]ConnectorTemplate, error) {
 	var out []ConnectorTemplate
 	for i, l := range strings.Split(text, "\n") {
@@ -33,11 +38,22 @@ func ParseTemplates(text string) ([]ConnectorTemplate, error) {
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
-		f := strings.Fields(l)
+		head, params, hasParams := strings.Cut(l, ":")
+		f := strings.Fields(head)
 		if len(f) != 2 || !validName(f[0]) || !validName(f[1]) {
 			return nil, fmt.Errorf("line %d: write the template's name and language, e.g. \"order_update de\"", i+1)
 		}
-		out = append(out, ConnectorTemplate{Name: f[0], Language: f[1]})
+		t := ConnectorTemplate{Name: f[0], Language: f[1]}
+		if hasParams {
+			for _, p := range strings.Split(params, "|") {
+				p = strings.TrimSpace(p)
+				if p == "" || utf8.RuneCountInString(p) > 100 || !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+					return nil, fmt.Errorf("line %d: name each parameter after a colon, separated by \"|\", e.g. \"order_update de: Name | Order number\"", i+1)
+				}
+				t.Params = append(t.Params, p)
+			}
+		}
+		out = append(out, t)
 	}
 	return out, nil
 }

@@ -85,6 +85,14 @@ type Event struct {
 	// Status is a status report's state (accepted, delivered, seen, failed, ...).
 	Status   string        `json:"status,omitempty"`
 	WhatsApp *WhatsAppInfo `json:"whatsapp,omitempty"`
+	// Details say why a message failed (a status report of "failed" or "channelFailed").
+	Details *StatusDetails `json:"details,omitempty"`
+}
+
+// StatusDetails are TynTec's reason for a failed message: WhatsApp's error code and message.
+type StatusDetails struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // WhatsAppInfo is what WhatsApp adds to an inbound message.

@@ -76,7 +76,7 @@ var eventTypes = map[Type]func() EventBody{
 func Durable(t Type) bool {
 	switch t {
 	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage,
-		TypeTransfer, TypeFileRequest:
+		TypeTransfer, TypeFileRequest, TypeLineStatus:
 		return true
 	}
 	return false

@@ -136,6 +136,7 @@ var eventExamples = []eventExample{
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 46, Body: &Transfer{State: TransferPending, By: Participant{UserID: 17, Name: "Anna", As: PartOwner},
 		ToUserID: 4, ToName: "Sven", Note: "Wants a refund; order 12345 is already paid.", At: exampleTime}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 45, Body: &VisitorPage{Page: "https://www.example.com/checkout", Referrer: "https://www.example.com/pricing", At: exampleTime}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 46, Body: &LineStatus{Line: 44, Status: DeliveryRead, At: exampleTime}}},
 	{"agent", Event{Body: &SettingsChanged{Kind: "statuses", Statuses: []Status{{ID: 79, Name: "Chat", AllowsChat: true, Settable: true}}}}},
 	{"agent", Event{Body: &SuperviseList{Chats: []SupervisedChat{exampleSupervised}}}},
 	{"agent", Event{Body: &SuperviseUpdate{Chats: []SupervisedChat{{ID: "ch_Rt5vN1", Phase: PhaseOffered, ConnectorID: 3, Connector: "Website FR", GroupID: 2, Group: "Support",

@@ -27,6 +27,8 @@ type Server struct {
 	messages []tyntec.MessageRequest
 	ids      []string
 	fail     []int // statuses to answer the next sends with
+	refusing bool  // answer every send with 503
+	refused  int
 	media    map[string]mediaFile
 	next     int
 	arrived  chan struct{}
@@ -64,6 +66,12 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.refusing {
+		s.refused++
+		s.mu.Unlock()
+		s.problem(w, http.StatusServiceUnavailable, "refusing")
+		return
+	}
 	if len(s.fail) > 0 {
 		st := s.fail[0]
 		s.fail = s.fail[1:]
@@ -103,6 +111,20 @@ func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	s.fail = append(s.fail, statuses...)
 	s.mu.Unlock()
+}
+
+// Refuse makes every send answer 503 (TynTec unavailable) while on is true.
+func (s *Server) Refuse(on bool) {
+	s.mu.Lock()
+	s.refusing = on
+	s.mu.Unlock()
+}
+
+// Refused counts the sends answered 503 by Refuse.
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // AddMedia serves data as media id and returns its URL.
