@@ -55,6 +55,34 @@ func TestSearchCommonWordWithNarrowFilter(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("analyzed=%v", analyzed), func(t *testing.T) { searchCommonWord(t, st, tenant) })
 			}
+			if b.name != "postgres" {
+				return
+			}
+			// Two words each common alone, which the statistics cannot tell apart from two
+			// words that never come together: PostgreSQL's search counts their matches, and
+			// finds what a store that always goes through the word index finds, page after
+			// page.
+			open := func(dense int) *store.Store {
+				cfg.SearchDenseMatches = dense
+				s, err := store.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			doubtful, reference := open(100), open(1<<30)
+			for _, words := range [][]string{{"password", "reset"}, {"password", "delivery"}} {
+				f := store.ArchiveFilter{TenantID: tenant.ID}
+				want := searchPages(t, reference, f, words, 50)
+				got := searchPages(t, doubtful, f, words, 50)
+				if words[1] == "reset" && len(want) < 100 {
+					t.Fatalf("%v: %d hits, too few to page", words, len(want))
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%v: %d hits, want %d (first %v, want %v)", words, len(got), len(want), first(got), first(want))
+				}
+			}
 		})
 	}
 }
@@ -121,3 +149,23 @@ func searchAll(t *testing.T, st *store.Store, f store.ArchiveFilter, word string
 func key(h store.SearchHit) string { return fmt.Sprintf("%s/%d", h.Message.ChatID, h.Message.Seq) }
 
 func first(s []string) []string { return s[:min(3, len(s))] }
+
+// searchPages pages through every hit of words under f, page at a time, as keys.
+func searchPages(t *testing.T, st *store.Store, f store.ArchiveFilter, words []string, page int) []string {
+	t.Helper()
+	var out []string
+	after := ""
+	for {
+		hits, err := st.SearchMessages(context.Background(), f, words, after, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			out = append(out, key(h))
+		}
+		if len(hits) < page {
+			return out
+		}
+		after = hits[len(hits)-1].Next
+	}
+}
