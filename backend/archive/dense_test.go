@@ -44,42 +44,87 @@ func TestSearchCommonWordWithNarrowFilter(t *testing.T) {
 				t.Fatal(err)
 			}
 			tenant := setup.Tenants[0]
-			all := searchAll(t, st, store.ArchiveFilter{TenantID: tenant.ID}, "order")
-			if len(all) < 600 {
-				t.Fatalf("%d messages say order: too few to search a common word", len(all))
-			}
-			agent := tenant.Agents[3].ID
-			for name, c := range map[string]struct {
-				f    store.ArchiveFilter
-				keep func(store.SearchHit) bool
-			}{
-				"visitor": {store.ArchiveFilter{TenantID: tenant.ID, Visitor: "müller"},
-					func(h store.SearchHit) bool { return strings.Contains(strings.ToLower(h.Chat.VisitorName), "müller") }},
-				"agent": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent},
-					func(h store.SearchHit) bool { return h.Chat.AgentID == agent }},
-				"agent and month": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent, From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
-					func(h store.SearchHit) bool {
-						return h.Chat.AgentID == agent && h.Chat.CreatedAt.Month() == time.June && h.Chat.CreatedAt.Year() == 2026
-					}},
-			} {
-				var want []string
-				for _, h := range all {
-					if c.keep(h) {
-						want = append(want, key(h))
+			// Without statistics PostgreSQL's search counts the matches to pick its plan;
+			// after ANALYZE it reads them from the statistics of the word column. Both
+			// must find the same.
+			for _, analyzed := range []bool{false, true} {
+				if analyzed {
+					if err := st.Analyze(ctx); err != nil {
+						t.Fatal(err)
 					}
 				}
-				if len(want) == 0 {
-					t.Fatalf("%s: the history has nothing to find", name)
+				t.Run(fmt.Sprintf("analyzed=%v", analyzed), func(t *testing.T) { searchCommonWord(t, st, tenant) })
+			}
+			if b.name != "postgres" {
+				return
+			}
+			// Two words each common alone, which the statistics cannot tell apart from two
+			// words that never come together: PostgreSQL's search counts their matches, and
+			// finds what a store that always goes through the word index finds, page after
+			// page.
+			open := func(dense int) *store.Store {
+				cfg.SearchDenseMatches = dense
+				s, err := store.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
 				}
-				var got []string
-				for _, h := range searchAll(t, st, c.f, "order") {
-					got = append(got, key(h))
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			doubtful, reference := open(100), open(1<<30)
+			for _, words := range [][]string{{"password", "reset"}, {"password", "delivery"}} {
+				f := store.ArchiveFilter{TenantID: tenant.ID}
+				want := searchPages(t, reference, f, words, 50)
+				got := searchPages(t, doubtful, f, words, 50)
+				if words[1] == "reset" && len(want) < 100 {
+					t.Fatalf("%v: %d hits, too few to page", words, len(want))
 				}
 				if !slices.Equal(got, want) {
-					t.Errorf("%s: %d hits, want %d (first %v, want %v)", name, len(got), len(want), first(got), first(want))
+					t.Errorf("%v: %d hits, want %d (first %v, want %v)", words, len(got), len(want), first(got), first(want))
 				}
 			}
 		})
+	}
+}
+
+// searchCommonWord checks the hits of a common word under narrow filters against the
+// unfiltered hits.
+func searchCommonWord(t *testing.T, st *store.Store, tenant history.TenantSetup) {
+	t.Helper()
+	all := searchAll(t, st, store.ArchiveFilter{TenantID: tenant.ID}, "order")
+	if len(all) < 600 {
+		t.Fatalf("%d messages say order: too few to search a common word", len(all))
+	}
+	agent := tenant.Agents[3].ID
+	for name, c := range map[string]struct {
+		f    store.ArchiveFilter
+		keep func(store.SearchHit) bool
+	}{
+		"visitor": {store.ArchiveFilter{TenantID: tenant.ID, Visitor: "müller"},
+			func(h store.SearchHit) bool { return strings.Contains(strings.ToLower(h.Chat.VisitorName), "müller") }},
+		"agent": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent},
+			func(h store.SearchHit) bool { return h.Chat.AgentID == agent }},
+		"agent and month": {store.ArchiveFilter{TenantID: tenant.ID, AgentID: agent, From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)},
+			func(h store.SearchHit) bool {
+				return h.Chat.AgentID == agent && h.Chat.CreatedAt.Month() == time.June && h.Chat.CreatedAt.Year() == 2026
+			}},
+	} {
+		var want []string
+		for _, h := range all {
+			if c.keep(h) {
+				want = append(want, key(h))
+			}
+		}
+		if len(want) == 0 {
+			t.Fatalf("%s: the history has nothing to find", name)
+		}
+		var got []string
+		for _, h := range searchAll(t, st, c.f, "order") {
+			got = append(got, key(h))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d hits, want %d (first %v, want %v)", name, len(got), len(want), first(got), first(want))
+		}
 	}
 }
 
@@ -104,3 +149,23 @@ func searchAll(t *testing.T, st *store.Store, f store.ArchiveFilter, word string
 func key(h store.SearchHit) string { return fmt.Sprintf("%s/%d", h.Message.ChatID, h.Message.Seq) }
 
 func first(s []string) []string { return s[:min(3, len(s))] }
+
+// searchPages pages through every hit of words under f, page at a time, as keys.
+func searchPages(t *testing.T, st *store.Store, f store.ArchiveFilter, words []string, page int) []string {
+	t.Helper()
+	var out []string
+	after := ""
+	for {
+		hits, err := st.SearchMessages(context.Background(), f, words, after, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			out = append(out, key(h))
+		}
+		if len(hits) < page {
+			return out
+		}
+		after = hits[len(hits)-1].Next
+	}
+}

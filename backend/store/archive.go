@@ -242,15 +242,31 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 	if s.dialect == DialectPostgres {
 		text := strings.Join(stripPrefixMarks(terms), " ")
 		const tsq = `(plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?))`
-		// The planner cannot tell a rare word from a common one, so the search asks the word
-		// index first how many messages match (up to a bound): few are fetched through the
-		// index and sorted; many are found faster by reading messages newest first.
-		var matches int64
-		if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, s.denseMatches).Scan(&matches).Error; err != nil {
+		// The planner cannot tell a rare word from a common one in this query, so the search
+		// estimates how many messages match from the word column's statistics (searchplan.go):
+		// few are fetched through the index and sorted; many are found faster by reading
+		// messages newest first. Only when the statistics do not tell (none, or words that
+		// are common alone and may or may not come together) does it ask the word index how
+		// many match, up to a bound.
+		likely, most, known, err := pgEstimateMatches(ctx, db, text)
+		if err != nil {
 			return nil, wrap("search", err)
 		}
+		var matches int64
+		switch {
+		case known && most < float64(s.denseMatches):
+			matches = int64(most)
+		case known && likely >= float64(s.denseMatches):
+			matches = int64(likely)
+		default:
+			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, s.denseMatches).Scan(&matches).Error; err != nil {
+				return nil, wrap("search", err)
+			}
+		}
 		// A common word with a narrow chat filter (a visitor, an agent, a few days) is found
-		// fastest from the other side: the few chats the filter keeps, then their messages.
+		// fastest from the other side: the few chats the filter keeps, then the messages of
+		// each (LATERAL: the planner would rather fetch every match through the word index
+		// and join them to the chats, which costs as much as the common word has matches).
 		few := false
 		if matches >= int64(s.denseMatches) && where != "c.tenant_id = ?" {
 			var chats int64
@@ -264,7 +280,8 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		switch {
 		case few:
 			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
-FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c JOIN messages m ON m.chat_id = c.id
+FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
+CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
 WHERE m.search @@ ` + tsq
 			a = append(append(a, args...), text, text, text, text)
 		default:
