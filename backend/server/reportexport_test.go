@@ -9,12 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/reportexport"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -26,108 +24,97 @@ import (
 // every chat's report reaches the service, its XML decoded and parsed, and none is left
 // pending. On SQLite and PostgreSQL.
 func TestReportExportsSurviveKillNine(t *testing.T) {
-	bin, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			dir := t.TempDir()
-			dbURL := ""
-			if db == "postgres" {
-				dbURL = pgtest.URL(t)
-			}
-			rcv := &exportService{got: map[string]int{}}
-			hs := httptest.NewServer(rcv)
-			defer hs.Close()
-			srv := &crashServer{t: t, bin: bin, dir: dir, dbURL: dbURL, env: []string{"PARLEY_WEBHOOK_ALLOW_PRIVATE=true"}}
-			srv.start()
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-			defer cancel()
-			hash, _ := srv.prepare(ctx)
-			st := srv.store(ctx)
-			tenants, err := st.Tenants(ctx)
+	crashEach(t, func(t *testing.T, srv *crashServer) {
+		rcv := &exportService{got: map[string]int{}}
+		hs := httptest.NewServer(rcv)
+		defer hs.Close()
+		srv.env = []string{"PARLEY_WEBHOOK_ALLOW_PRIVATE=true"}
+		srv.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		hash, _ := srv.prepare(ctx)
+		st := srv.store(ctx)
+		tenants, err := st.Tenants(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns, err := st.Connectors(ctx, tenants[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := reportexport.Defaults()
+		set.TenantID, set.ConnectorID, set.Enabled = tenants[0].ID, conns[0].ID, true
+		set.TokenHeader = ""
+		set.ExportHeader = "Content-Type: application/json"
+		set.ExportURL = hs.URL + "/export/$chat.id"
+		if err := reportexport.Validate(&set); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SaveReportExport(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		const visitors = 12
+		for i := range visitors {
+			v := srv.visitor(ctx, hash)
+			ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("W", i), Question: "Kill me softly"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			conns, err := st.Connectors(ctx, tenants[0].ID)
+			if _, err := v.Call(ctx, ack.Body.(*protocol.Ack).Chat, &protocol.Close{}); err != nil {
+				t.Fatal(err)
+			}
+			v.Drop()
+		}
+		var log []store.ExportDelivery
+		for {
+			log, err = st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			set := reportexport.Defaults()
-			set.TenantID, set.ConnectorID, set.Enabled = tenants[0].ID, conns[0].ID, true
-			set.TokenHeader = ""
-			set.ExportHeader = "Content-Type: application/json"
-			set.ExportURL = hs.URL + "/export/$chat.id"
-			if err := reportexport.Validate(&set); err != nil {
-				t.Fatal(err)
+			if len(log) >= visitors {
+				break
 			}
-			if _, err := st.SaveReportExport(ctx, set); err != nil {
-				t.Fatal(err)
+			if ctx.Err() != nil {
+				t.Fatalf("%d exports written", len(log))
 			}
-			const visitors = 12
-			for i := range visitors {
-				v := srv.visitor(ctx, hash)
-				ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("W", i), Question: "Kill me softly"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := v.Call(ctx, ack.Body.(*protocol.Ack).Chat, &protocol.Close{}); err != nil {
-					t.Fatal(err)
-				}
-				v.Drop()
-			}
-			var log []store.ExportDelivery
-			for {
-				log, err = st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(log) >= visitors {
-					break
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("%d exports written", len(log))
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			srv.kill()
-			st.Close()
-			rcv.setUp()
-			srv.start()
+			time.Sleep(20 * time.Millisecond)
+		}
+		srv.kill()
+		st.Close()
+		rcv.setUp()
+		srv.start()
 
-			st = srv.store(ctx)
-			defer st.Close()
-			for {
-				all, err := st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pending := 0
-				for _, d := range all {
-					if d.State != store.ExportDelivered {
-						pending++
-					}
-				}
-				if pending == 0 && len(all) >= visitors {
-					missing := 0
-					for _, d := range all {
-						if rcv.count(d.ChatID) == 0 {
-							missing++
-						}
-					}
-					if missing != 0 || rcv.badCount() != 0 {
-						t.Fatalf("%d of %d reports did not arrive, %d were malformed", missing, len(all), rcv.badCount())
-					}
-					return
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("%d of %d exports still pending after the restart:\n%s", pending, len(all), srv.logs.String())
-				}
-				time.Sleep(200 * time.Millisecond)
+		st = srv.store(ctx)
+		defer st.Close()
+		for {
+			all, err := st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			pending := 0
+			for _, d := range all {
+				if d.State != store.ExportDelivered {
+					pending++
+				}
+			}
+			if pending == 0 && len(all) >= visitors {
+				missing := 0
+				for _, d := range all {
+					if rcv.count(d.ChatID) == 0 {
+						missing++
+					}
+				}
+				if missing != 0 || rcv.badCount() != 0 {
+					t.Fatalf("%d of %d reports did not arrive, %d were malformed", missing, len(all), rcv.badCount())
+				}
+				return
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("%d of %d exports still pending after the restart:\n%s", pending, len(all), srv.logs.String())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 }
 
 // exportService answers 503 until it is up, then decodes every report (the JSON body, its

@@ -6,13 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/backend/hookevent"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/webhook"
 	"github.com/parleychat/parley/shared/protocol"
@@ -24,95 +22,84 @@ import (
 // database holds reaches the receiver, signed, and none is left pending. On SQLite and
 // PostgreSQL.
 func TestWebhooksSurviveKillNine(t *testing.T) {
-	bin, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			dir := t.TempDir()
-			dbURL := ""
-			if db == "postgres" {
-				dbURL = pgtest.URL(t)
+	crashEach(t, func(t *testing.T, srv *crashServer) {
+		rcv := &failingReceiver{got: map[string]int{}}
+		hs := httptest.NewServer(rcv)
+		defer hs.Close()
+		srv.env = []string{"PARLEY_WEBHOOK_ALLOW_PRIVATE=true"}
+		srv.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		hash, _ := srv.prepare(ctx)
+		st := srv.store(ctx)
+		tenants, err := st.Tenants(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep, err := st.CreateWebhookEndpoint(ctx, store.WebhookEndpoint{TenantID: tenants[0].ID, URL: hs.URL + "/hook", Events: hookevent.Kinds, Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv.setSecret(ep.Secret)
+		const visitors = 12
+		for i := range visitors {
+			v := srv.visitor(ctx, hash)
+			if _, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("W", i), Question: "Kill me softly"}); err != nil {
+				t.Fatal(err)
 			}
-			rcv := &failingReceiver{got: map[string]int{}}
-			hs := httptest.NewServer(rcv)
-			defer hs.Close()
-			srv := &crashServer{t: t, bin: bin, dir: dir, dbURL: dbURL, env: []string{"PARLEY_WEBHOOK_ALLOW_PRIVATE=true"}}
-			srv.start()
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-			defer cancel()
-			hash, _ := srv.prepare(ctx)
-			st := srv.store(ctx)
-			tenants, err := st.Tenants(ctx)
+			v.Drop()
+		}
+		// Every request's delivery is written, and none delivered yet.
+		var log []store.WebhookDelivery
+		for {
+			log, err = st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{Kind: hookevent.ChatRequested}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ep, err := st.CreateWebhookEndpoint(ctx, store.WebhookEndpoint{TenantID: tenants[0].ID, URL: hs.URL + "/hook", Events: hookevent.Kinds, Enabled: true})
-			if err != nil {
-				t.Fatal(err)
+			if len(log) >= visitors {
+				break
 			}
-			rcv.setSecret(ep.Secret)
-			const visitors = 12
-			for i := range visitors {
-				v := srv.visitor(ctx, hash)
-				if _, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("W", i), Question: "Kill me softly"}); err != nil {
-					t.Fatal(err)
-				}
-				v.Drop()
+			if ctx.Err() != nil {
+				t.Fatalf("%d deliveries written", len(log))
 			}
-			// Every request's delivery is written, and none delivered yet.
-			var log []store.WebhookDelivery
-			for {
-				log, err = st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{Kind: hookevent.ChatRequested}, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(log) >= visitors {
-					break
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("%d deliveries written", len(log))
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			srv.kill()
-			st.Close()
-			rcv.setUp()
-			srv.start()
+			time.Sleep(20 * time.Millisecond)
+		}
+		srv.kill()
+		st.Close()
+		rcv.setUp()
+		srv.start()
 
-			st = srv.store(ctx)
-			defer st.Close()
-			for {
-				all, err := st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{}, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pending := 0
-				for _, d := range all {
-					if d.State != store.WebhookDelivered {
-						pending++
-					}
-				}
-				if pending == 0 && len(all) >= visitors {
-					missing := 0
-					for _, d := range all {
-						if rcv.count(d.EventID) == 0 {
-							missing++
-						}
-					}
-					if missing != 0 || rcv.badCount() != 0 {
-						t.Fatalf("%d of %d deliveries did not arrive, %d did not verify", missing, len(all), rcv.badCount())
-					}
-					return
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("%d of %d deliveries still pending after the restart:\n%s", pending, len(all), srv.logs.String())
-				}
-				time.Sleep(200 * time.Millisecond)
+		st = srv.store(ctx)
+		defer st.Close()
+		for {
+			all, err := st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{}, 1000)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			pending := 0
+			for _, d := range all {
+				if d.State != store.WebhookDelivered {
+					pending++
+				}
+			}
+			if pending == 0 && len(all) >= visitors {
+				missing := 0
+				for _, d := range all {
+					if rcv.count(d.EventID) == 0 {
+						missing++
+					}
+				}
+				if missing != 0 || rcv.badCount() != 0 {
+					t.Fatalf("%d of %d deliveries did not arrive, %d did not verify", missing, len(all), rcv.badCount())
+				}
+				return
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("%d of %d deliveries still pending after the restart:\n%s", pending, len(all), srv.logs.String())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 }
 
 // failingReceiver answers 503 until it is up, then verifies and counts every delivery by
