@@ -239,7 +239,17 @@ type Chat struct {
 	// offers ran out untaken: reports count a chat offered but never answered as missed.
 	OfferedAt    *time.Time
 	MissedOffers int
+	// Translation says whether the chat translates between the visitor's language and the
+	// agent's (package chat): ChatTranslateOn, ChatTranslateOff when an agent turned it off,
+	// "" for a chat that never does (one whose adapter translates itself, or one from before).
+	Translation string
 }
+
+// The values of Chat.Translation besides "".
+const (
+	ChatTranslateOn  = "on"
+	ChatTranslateOff = "off"
+)
 
 // ChatDirect is the Kind of a chat between two agents.
 const ChatDirect = "direct"
@@ -285,6 +295,13 @@ type Message struct {
 	// the visitor's, never in the visitor's transcript.
 	Internal bool
 	At       time.Time
+	// Lang is the language Text was written in when the line was translated (or its
+	// translation was tried); Translation is Text in TranslationLang, "" when the line went
+	// untranslated. Both are kept so that transcripts, the archive and exports show what
+	// each side read, and a search in either language finds the line.
+	Lang            string
+	Translation     string
+	TranslationLang string
 }
 
 // Event is one durable chat event, the replay log a reconnecting client
