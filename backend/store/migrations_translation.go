@@ -1,13 +1,14 @@
 package store
 
 // Chats in Parley's own widget and agent app translate between the visitor's language and the
-// agent's (package chat): a chat records whether it translates ("on", "off" when an agent
-// turned it off, "" for chats that never do, such as those of adapters that translate
-// themselves), and a message keeps the language it was written in next to its translation
+// agent's (package chat): a chat records the visitor's language for translation ("" for chats
+// that never translate, such as those of adapters that translate by themselves) and whether an
+// agent turned translation off; a message keeps the language it was written in next to its translation
 // and the translation's language, so that transcripts, the archive and exports show both. The
 // search index covers the translation too, so that a search in either language finds the line.
 var translationMigration = migration{version: 31, name: "chat translation", up: sqlUp(
-	`ALTER TABLE chats ADD COLUMN translation text NOT NULL DEFAULT '';
+	`ALTER TABLE chats ADD COLUMN translate_lang text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN translate_off numeric NOT NULL DEFAULT false;
 ALTER TABLE messages ADD COLUMN lang text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN translation text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN translation_lang text NOT NULL DEFAULT '';
@@ -20,7 +21,8 @@ CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN INSERT INTO me
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN INSERT INTO messages_fts(messages_fts, rowid, text, translation) VALUES ('delete', old.rowid, old.text, old.translation); END;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, translation ON messages BEGIN INSERT INTO messages_fts(messages_fts, rowid, text, translation) VALUES ('delete', old.rowid, old.text, old.translation); INSERT INTO messages_fts(rowid, text, translation) VALUES (new.rowid, new.text, new.translation); END;
 INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
-	`ALTER TABLE chats ADD COLUMN translation text NOT NULL DEFAULT '';
+	`ALTER TABLE chats ADD COLUMN translate_lang text NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN translate_off boolean NOT NULL DEFAULT false;
 ALTER TABLE messages ADD COLUMN lang text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN translation text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN translation_lang text NOT NULL DEFAULT '';

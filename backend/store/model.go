@@ -239,17 +239,13 @@ type Chat struct {
 	// offers ran out untaken: reports count a chat offered but never answered as missed.
 	OfferedAt    *time.Time
 	MissedOffers int
-	// Translation says whether the chat translates between the visitor's language and the
-	// agent's (package chat): ChatTranslateOn, ChatTranslateOff when an agent turned it off,
-	// "" for a chat that never does (one whose adapter translates itself, or one from before).
-	Translation string
+	// TranslateLang is the visitor's language for translation (package chat): lines are
+	// translated between it and the agent's language while the tenant has a translation
+	// service. "" for a chat that never translates (one whose adapter translates by itself,
+	// or one from before). TranslateOff says an agent turned the chat's translation off.
+	TranslateLang string
+	TranslateOff  bool
 }
-
-// The values of Chat.Translation besides "".
-const (
-	ChatTranslateOn  = "on"
-	ChatTranslateOff = "off"
-)
 
 // ChatDirect is the Kind of a chat between two agents.
 const ChatDirect = "direct"

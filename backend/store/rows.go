@@ -170,8 +170,9 @@ type chatRow struct {
 	TargetAgentID    int64  `gorm:"not null;default:0"`
 	OutcomeID        int64  `gorm:"not null;default:0"`
 	OfferedAt        *time.Time
-	MissedOffers     int `gorm:"not null;default:0"`
-	Translation      string `gorm:"not null;default:''"`
+	MissedOffers     int    `gorm:"not null;default:0"`
+	TranslateLang    string `gorm:"not null;default:''"`
+	TranslateOff     bool   `gorm:"not null;default:false"`
 }
 
 func (chatRow) TableName() string { return "chats" }
@@ -450,7 +451,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause, Kind: c.Kind, PeerID: c.PeerID,
 		TargetDepartment: c.TargetDepartment, TargetAgentID: c.TargetAgentID,
 		OutcomeID: c.OutcomeID, OfferedAt: normTimePtr(c.OfferedAt), MissedOffers: c.MissedOffers,
-		Translation: c.Translation,
+		TranslateLang: c.TranslateLang, TranslateOff: c.TranslateOff,
 	}, nil
 }
 
@@ -465,7 +466,7 @@ func (r chatRow) domain() (Chat, error) {
 		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause, Kind: r.Kind, PeerID: r.PeerID,
 		TargetDepartment: r.TargetDepartment, TargetAgentID: r.TargetAgentID,
 		OutcomeID: r.OutcomeID, OfferedAt: normTimePtr(r.OfferedAt), MissedOffers: r.MissedOffers,
-		Translation: r.Translation,
+		TranslateLang: r.TranslateLang, TranslateOff: r.TranslateOff,
 	}
 	for _, f := range []struct {
 		text string

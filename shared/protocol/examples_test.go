@@ -98,7 +98,7 @@ var eventExamples = []eventExample{
 			{Name: "FindMethod", Type: "select", Enabled: true, Prompt: "Comment nous avez-vous trouvés ?", SelectType: "radio", ValidateLow: -1, ValidateHigh: -1, Options: []string{"Google", "LinkedIn", "Friend"}, Labels: []string{"Google", "LinkedIn", "Un ami"}}},
 		AllowedFileTypes: []string{"pdf", "jpg", "png"}, RestrictedFileTypes: []string{"exe", "bat"}, MaxAttachmentKB: 5120, LeaveMessage: true,
 		TranslateLanguages: []string{"de", "en", "fr"},
-		Widget: json.RawMessage(`{"position":"bottom-right"}`),
+		Widget:             json.RawMessage(`{"position":"bottom-right"}`),
 	}}},
 	{"visitor", Event{Chat: "ch_8ZqM2x", Body: &Queue{Position: 2, Of: 5, EstimatedWait: 90}}},
 	{"visitor", Event{Body: &QueueInfo{Open: true, Waiting: 4, EstimatedWait: 90}}},
