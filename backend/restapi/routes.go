@@ -244,7 +244,8 @@ func (a *api) getTranscript(c *fiber.Ctx, who caller) error {
 	}
 	out := Transcript{Chat: wireChat(ch), Lines: make([]Line, 0, len(tr.Lines))}
 	for _, l := range tr.Lines {
-		out.Lines = append(out.Lines, Line{Sender: l.Sender, Role: string(l.Role), At: l.At, Text: l.Text, System: l.Kind == transcript.LineSystem, Internal: l.Internal})
+		out.Lines = append(out.Lines, Line{Sender: l.Sender, Role: string(l.Role), At: l.At, Text: l.Text, System: l.Kind == transcript.LineSystem, Internal: l.Internal,
+			Lang: l.Lang, Translation: l.Translation, TranslationLang: l.TranslationLang})
 	}
 	return c.JSON(out)
 }

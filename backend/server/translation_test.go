@@ -5,15 +5,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/backend/mail"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/translate/deepltest"
 	"github.com/parleychat/parley/backend/translate/libretest"
+	"github.com/parleychat/parley/backend/transcript"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -165,6 +168,20 @@ func TestChatTranslation(t *testing.T) {
 			if len(hits) != 1 || hits[0].Message.Text != "Ich suche ein Buch" || hits[0].Message.Translation != "I am looking for a book" {
 				t.Fatalf("search %q: %+v", word, hits)
 			}
+		}
+
+		// The transcript (PDF, e-mail, archive, REST API) shows both.
+		rec, err := st.Chat(ctx, chatID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := transcript.Load(ctx, st, rec, time.Now(), "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := mail.TranscriptLines(ts); !strings.Contains(text, "Greta: Ich suche ein Buch\n        Translation (en): I am looking for a book\n") ||
+			!strings.Contains(text, "How can I help?\n        Translation (de): Wie kann ich helfen?\n") {
+			t.Fatalf("transcript:\n%s", text)
 		}
 
 		// The agent turns translation off: agents learn it, lines go as written; on again.
