@@ -13,10 +13,10 @@ import (
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/transcript"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/translate/deepltest"
 	"github.com/parleychat/parley/backend/translate/libretest"
-	"github.com/parleychat/parley/backend/transcript"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
