@@ -100,6 +100,9 @@ type Line struct {
 	// Internal marks an internal note: written by an agent for agents, never shown to the
 	// visitor.
 	Internal bool
+	// Translation is the line in the other side's language, when the chat translated it
+	// (translation.go).
+	Translation *protocol.Translation
 }
 
 // Chat is one of the agent's chats.

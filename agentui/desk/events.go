@@ -70,6 +70,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.superviseEvent(ev, now), nil
 	case *protocol.Transfer:
 		d.transferEvent(ev, b, now)
+	case *protocol.ChatTranslation:
+		d.translationEvent(ev, b, now)
 	case *protocol.ColleaguesChanged:
 		d.colleaguesStale = true
 	case *protocol.FieldSet:
@@ -303,7 +305,8 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	if at.IsZero() {
 		at = now
 	}
-	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File, Internal: m.Internal}
+	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File, Internal: m.Internal,
+		Translation: m.Translation}
 	// The agent's own message replaces its pending line; a shared file is also known by its
 	// URL, should the server not name the command.
 	if m.ClientID != "" || (m.File != nil && m.Role == protocol.RoleAgent) {

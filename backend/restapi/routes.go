@@ -196,7 +196,7 @@ func (a *api) searchChats(c *fiber.Ctx, who caller) error {
 	out := SearchPage{Items: make([]SearchHit, 0, len(hits))}
 	for _, h := range hits {
 		out.Items = append(out.Items, SearchHit{Chat: wireChat(h.Chat), Sender: h.Message.Name, At: h.Message.At, Internal: h.Message.Internal,
-			Snippet: archive.Snippet(h.Message.Text, terms)})
+			Snippet: archive.Snippet(archive.HitText(h.Message), terms)})
 	}
 	if len(hits) == n {
 		out.Next = nextLink(c, v, "after", archive.SearchCursor(hits[len(hits)-1]))
