@@ -123,6 +123,11 @@ const (
 	LeaveContactRequired = "leaveContactRequired"
 	LeaveTextRequired    = "leaveTextRequired"
 	LeaveThanks          = "leaveThanks"
+
+	// Translated chats: the mark under an agent's line the visitor reads translated (it
+	// opens the original) and the label of the choice of the chat's language.
+	Translated   = "translatedLine"
+	ChatLanguage = "chatLanguage"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -233,6 +238,8 @@ var defaults = map[string]string{
 	LeaveContactRequired + "#de": "Bitte geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir antworten können.",
 	LeaveContactRequired + "#fr": "Veuillez indiquer une adresse e-mail ou un numéro de téléphone pour que nous puissions vous répondre.",
 	LeaveTextRequired + "#en":    "Please enter your message.", LeaveTextRequired + "#de": "Bitte geben Sie Ihre Nachricht ein.", LeaveTextRequired + "#fr": "Veuillez saisir votre message.",
+	Translated + "#en": "Translated automatically · show the original", Translated + "#de": "Automatisch übersetzt · Original anzeigen", Translated + "#fr": "Traduit automatiquement · voir l'original",
+	ChatLanguage + "#en": "Chat in", ChatLanguage + "#de": "Chatten auf", ChatLanguage + "#fr": "Discuter en",
 	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
 }
 
