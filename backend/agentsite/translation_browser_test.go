@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/backend/browsertest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/translate/libretest"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -31,16 +32,7 @@ func TestTranslationInChromium(t *testing.T) {
 	t.Cleanup(lt.Close)
 	lt.Phrase("en", "Ich suche ein Buch über Segeln", "I am looking for a book about sailing")
 	lt.Phrase("de", "We have three. Shall I send you the list?", "Wir haben drei. Soll ich Ihnen die Liste schicken?")
-	st := env.Server.Store()
-	ts, err := st.TenantSettings(ctx, env.Demo.TenantID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.TranslateEnabled, ts.TranslateURL, ts.TranslateLanguages = true, lt.URL, []string{"de", "fr"}
-	if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
-		t.Fatal(err)
-	}
-	env.Settled(t)
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 
 	anna := newBrowser(t, "translation-anna", 1280, 820)
 	signIn(t, env, anna, 0)

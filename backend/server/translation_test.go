@@ -20,22 +20,6 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// translationOn gives the demo tenant a translation service.
-func translationOn(t *testing.T, env *servertest.Env, provider translate.Provider, url, key string) {
-	t.Helper()
-	ctx := ctxT(t)
-	st := env.Server.Store()
-	ts, err := st.TenantSettings(ctx, env.Demo.TenantID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.TranslateEnabled, ts.TranslateProvider, ts.TranslateURL, ts.TranslateAPIKey, ts.TranslateLanguages = true, provider, url, key, []string{"de", "fr"}
-	if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
-		t.Fatal(err)
-	}
-	env.Settled(t)
-}
-
 // germanVisitor connects a visitor whose widget speaks German.
 func germanVisitor(t *testing.T, ctx context.Context, env *servertest.Env, prefix string) (*protoclient.Client, *protocol.Connected) {
 	t.Helper()
@@ -112,7 +96,7 @@ func TestChatTranslation(t *testing.T) {
 		if _, conn := germanVisitor(t, ctx, env, "v0-"); len(conn.TranslateLanguages) != 0 {
 			t.Fatalf("translation off, languages %v", conn.TranslateLanguages)
 		}
-		translationOn(t, env, translate.LibreTranslate, lt.URL, "k1")
+		env.Translate(t, translate.LibreTranslate, lt.URL, "k1", "de", "fr")
 		if _, conn := germanVisitor(t, ctx, env, "v1-"); !slices.Equal(conn.TranslateLanguages, []string{"de", "fr"}) {
 			t.Fatalf("languages %v", conn.TranslateLanguages)
 		}
@@ -251,7 +235,7 @@ func TestChatTranslation(t *testing.T) {
 			_, _ = w.Write([]byte(`{"translatedText": "\u0000broken"}`))
 		}))
 		t.Cleanup(junk.Close)
-		translationOn(t, env, translate.LibreTranslate, junk.URL, "")
+		env.Translate(t, translate.LibreTranslate, junk.URL, "", "de", "fr")
 		if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "Kaputt"}); err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +246,7 @@ func TestChatTranslation(t *testing.T) {
 		dl := deepltest.New("dk:fx")
 		t.Cleanup(dl.Close)
 		dl.Phrase("DE", "Here is the book.", "Hier ist das Buch.")
-		translationOn(t, env, translate.DeepL, dl.URL, "dk:fx")
+		env.Translate(t, translate.DeepL, dl.URL, "dk:fx", "de", "fr")
 		if _, err := agent.Call(ctx, chatID, &protocol.Send{Text: "Here is the book."}); err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +269,7 @@ func TestChatTranslationRetryInFlight(t *testing.T) {
 	lt := libretest.New()
 	t.Cleanup(lt.Close)
 	agent, _ := env.Agent(t, 0)
-	translationOn(t, env, translate.LibreTranslate, lt.URL, "")
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 	visitor, chatID, _ := germanChat(t, ctx, env, agent, "r1-")
 
 	release := lt.Hold()
@@ -363,7 +347,7 @@ func TestChatTranslationTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	anna, _ := env.Agent(t, 0)
-	translationOn(t, env, translate.LibreTranslate, lt.URL, "")
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 	visitor, chatID, _ := germanChat(t, ctx, env, anna, "t1-")
 	benc, ready := env.Agent(t, 1)
 	if _, err := anna.Call(ctx, chatID, &protocol.ChatTransfer{UserID: ready.User.ID}); err != nil {

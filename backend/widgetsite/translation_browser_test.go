@@ -1,13 +1,12 @@
 package widgetsite_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleychat/parley/backend/browsertest"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/translate/libretest"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -19,22 +18,11 @@ import (
 // the original one click away.
 func TestTranslationInChromium(t *testing.T) {
 	env := startSite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	lt := libretest.New()
 	t.Cleanup(lt.Close)
 	lt.Phrase("fr", "How can I help you?", "Comment puis-je vous aider ?")
 	lt.Phrase("en", "Je cherche un livre", "I am looking for a book")
-	st := env.Server.Store()
-	ts, err := st.TenantSettings(ctx, env.Demo.TenantID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.TranslateEnabled, ts.TranslateURL, ts.TranslateLanguages = true, lt.URL, []string{"en", "fr"}
-	if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
-		t.Fatal(err)
-	}
-	env.Settled(t)
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "en", "fr")
 	anna := agent(t, env)
 
 	b := browserIn(t, "translation-widget", "de")
