@@ -54,8 +54,9 @@ type translationJob struct {
 // it.
 type laneLine struct {
 	done chan struct{}
-	// tr is the line's translation once done is closed (nil for a line without a job).
-	tr *protocol.Translation
+	// tr is the line's translation once done is closed (nil for a line without a job);
+	// untranslated is what the line carries when it must be written before that.
+	tr, untranslated *protocol.Translation
 	// write writes the line; caller holds ch.mu.
 	write func(tr *protocol.Translation)
 }
@@ -154,6 +155,7 @@ func (s *Service) enqueueLine(ch *liveChat, text string, job *translationJob, wr
 	if job == nil {
 		close(l.done)
 	} else {
+		l.untranslated = &protocol.Translation{From: job.from, To: job.to, Failed: true}
 		go func() {
 			l.tr = s.translateLine(ch.id, text, job)
 			close(l.done)
@@ -179,9 +181,28 @@ func (s *Service) runLane(ch *liveChat) {
 		ch.mu.Unlock()
 		<-l.done
 		ch.mu.Lock()
-		ch.lane = ch.lane[1:]
-		l.write(l.tr)
+		if len(ch.lane) > 0 && ch.lane[0] == l { // else flushLane wrote it
+			ch.lane = ch.lane[1:]
+			l.write(l.tr)
+		}
 		ch.mu.Unlock()
+	}
+}
+
+// flushLane writes the lines waiting in the chat's lane now, in order, those whose
+// translation is not done untranslated: the chat is about to close, and every line sent
+// before the close is written before it. Caller holds ch.mu.
+func flushLane(ch *liveChat) {
+	lane := ch.lane
+	ch.lane = nil
+	for _, l := range lane {
+		tr := l.untranslated
+		select {
+		case <-l.done:
+			tr = l.tr
+		default:
+		}
+		l.write(tr)
 	}
 }
 

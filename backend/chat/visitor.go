@@ -619,24 +619,33 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	p := &inflight{hash: hash, waiters: []func(*protocol.Ack, error){answer}}
 	ch.inflight[key] = p
 	now := s.stamp()
+	// The sender's name as the line is accepted: an agent who leaves while their line waits
+	// for its translation still wrote it.
+	name := ch.rec.VisitorName
+	if ss.role == protocol.RoleAgent {
+		name = ch.agents[uid].name
+	}
 	// fail answers the command and its retries with err, when the line cannot be written after
-	// all (the chat ended, the agent left while it was translated). Caller holds ch.mu.
+	// all. Caller holds ch.mu.
 	fail := func(err error) {
 		delete(ch.inflight, key)
 		for _, w := range p.waiters {
 			w(nil, err)
 		}
 	}
-	// write writes the line, with its translation if it has one. Caller holds ch.mu.
+	// write writes the line, with its translation if it has one. A line that waited for its
+	// translation was checked when it was accepted: a close writes the waiting lines first
+	// (flushLane), and a part that changed meanwhile does not undo what was sent. Caller holds
+	// ch.mu.
 	write := func(tr *protocol.Translation) {
-		if err := ss.mayPost(ch, uid, internal); err != nil {
-			fail(err)
+		if ch.closed() {
+			fail(errChatEnded)
 			return
 		}
-		name, class := ch.rec.VisitorName, "linev"
+		class := "linev"
 		firstReply := false
 		if ss.role == protocol.RoleAgent {
-			name, class = ch.agents[uid].name, "lineo"
+			class = "lineo"
 			if internal {
 				class = "internal"
 			} else if uid == ch.rec.AgentID && ch.rec.FirstReplyAt == nil {

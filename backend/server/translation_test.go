@@ -370,3 +370,60 @@ func TestChatTranslationTransfer(t *testing.T) {
 	_, m = line(t, ctx, visitor, "Bonjour")
 	wantTranslation(t, m, "fr", "de", libretest.Tagged("de", "Bonjour"), false)
 }
+
+// A chat closed while a line waits for its translation: the line is written before the close,
+// untranslated, and answered; nothing is lost.
+func TestChatTranslationCloseWhileWaiting(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lt := libretest.New()
+	t.Cleanup(lt.Close)
+	agent, _ := env.Agent(t, 0)
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
+	visitor, chatID, _ := germanChat(t, ctx, env, agent, "c1-")
+	release := lt.Hold()
+	t.Cleanup(release)
+	if err := visitor.Send(ctx, "last-1", chatID, &protocol.Send{Text: "Tschüss und danke"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the line waits for the service
+	start := time.Now()
+	if _, err := visitor.Call(ctx, chatID, &protocol.Close{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the close waited %v for the service", d)
+	}
+	ev, err := visitor.Await(ctx, func(ev protocol.Event) bool { return ev.ID == "last-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ev.Body.(*protocol.Ack); !ok {
+		t.Fatalf("the line was answered %+v", ev.Body)
+	}
+	lineEv, m := line(t, ctx, agent, "Tschüss und danke")
+	wantTranslation(t, m, "de", "en", "", true)
+	closed, err := agent.Await(ctx, func(ev protocol.Event) bool { s, ok := ev.Body.(*protocol.ChatState); return ok && s.State == protocol.StateClosed })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Seq <= lineEv.Seq {
+		t.Fatalf("the close (seq %d) came before the line (seq %d)", closed.Seq, lineEv.Seq)
+	}
+	release()
+	time.Sleep(100 * time.Millisecond) // the translation that came too late writes nothing
+	msgs, err := env.Server.Store().Messages(ctx, chatID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Text == "Tschüss und danke" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("stored %d times", n)
+	}
+}
