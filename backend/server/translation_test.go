@@ -404,7 +404,10 @@ func TestChatTranslationCloseWhileWaiting(t *testing.T) {
 	}
 	lineEv, m := line(t, ctx, agent, "Tschüss und danke")
 	wantTranslation(t, m, "de", "en", "", true)
-	closed, err := agent.Await(ctx, func(ev protocol.Event) bool { s, ok := ev.Body.(*protocol.ChatState); return ok && s.State == protocol.StateClosed })
+	closed, err := agent.Await(ctx, func(ev protocol.Event) bool {
+		s, ok := ev.Body.(*protocol.ChatState)
+		return ok && s.State == protocol.StateClosed
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
