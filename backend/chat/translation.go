@@ -37,9 +37,11 @@ type Translator interface {
 	Translate(ctx context.Context, s translate.Service, text, source, target string, html bool) (string, error)
 }
 
-// SelfTranslating is implemented by connections whose adapter translates the chat's lines on
-// its own (the WhosOn adapter, which follows WhosOn's protocol for it): their chats are never
-// translated by the service.
+// SelfTranslating is implemented by connections whose chats the service must not translate:
+// adapters that translate the chat's lines on their own (the WhosOn adapter, which follows
+// WhosOn's protocol for it), and channels whose visitors read only the text as written and
+// whose language is not known (WhatsApp, MiCC's toolbox), where a translation would reach
+// the agent only and from a guessed language.
 type SelfTranslating interface {
 	TranslatesLines() bool
 }
