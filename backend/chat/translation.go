@@ -135,6 +135,25 @@ func (s *Service) translateLine(chatID, text string, job *translationJob) *proto
 	return tr
 }
 
+// translateQuestion translates a new chat's first question (chat.request's question), nil when
+// it has none or it is not translated. The chat is not written yet and nobody holds it.
+func (s *Service) translateQuestion(ctx context.Context, ch *liveChat) *protocol.Translation {
+	ch.mu.Lock()
+	q, tenantID := ch.question, ch.rec.TenantID
+	ch.mu.Unlock()
+	if q == "" {
+		return nil
+	}
+	tt := s.translationOf(ctx, tenantID)
+	ch.mu.Lock()
+	job := lineJob(ch, tt, protocol.RoleVisitor, 0)
+	ch.mu.Unlock()
+	if job == nil {
+		return nil
+	}
+	return s.translateLine(ch.id, q, job)
+}
+
 // errGarbage is a translation that cannot be a chat line.
 var errGarbage = errors.New("chat: the service's translation is not text")
 

@@ -363,6 +363,9 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	s.mu.Unlock()
 	// The chat has no events yet: the visitor follows it live from its first one.
 	ss.record(s.hub.AttachNew(rec.ID, ss.c, fanout.Visitor, who{role: protocol.RoleVisitor, ss: ss}))
+	// The first question is translated before the chat's first write, holding nothing: a
+	// repeated request meanwhile gets the answer recorded above.
+	qtr := s.translateQuestion(ctx, ch)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.visitorRow = &store.Participant{ChatID: rec.ID, Role: store.ParticipantVisitor, Name: rec.VisitorName, JoinedAt: now}
@@ -371,7 +374,9 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		s.systemLine(ch, texts.WelcomeMessage, "pagingmessage"),
 	}
 	if q := ch.question; q != "" {
-		first = append(first, line(&protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: q, Class: "linev", At: now}, 0, ""))
+		msg := line(&protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: q, Class: "linev", At: now}, 0, "")
+		translated(&msg, qtr)
+		first = append(first, msg)
 	} else {
 		first = append(first, emission{body: &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}})
 	}

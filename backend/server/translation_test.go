@@ -39,7 +39,7 @@ func germanVisitor(t *testing.T, ctx context.Context, env *servertest.Env, prefi
 func germanChat(t *testing.T, ctx context.Context, env *servertest.Env, agent *protoclient.Client, prefix string) (*protoclient.Client, string, protocol.ChatSummary) {
 	t.Helper()
 	visitor, _ := germanVisitor(t, ctx, env, prefix)
-	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Greta", Lang: "de"})
+	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Greta", Lang: "de", Question: "Guten Tag"})
 	if err != nil {
 		t.Fatalf("chat.request: %v", err)
 	}
@@ -104,13 +104,16 @@ func TestChatTranslation(t *testing.T) {
 		if sum.Translation != "on" {
 			t.Fatalf("chat.opened translation %q", sum.Translation)
 		}
+		// The first question too, into the tenant's default language (nobody had the chat).
+		_, m := line(t, ctx, agent, "Guten Tag")
+		wantTranslation(t, m, "de", "en", libretest.Tagged("en", "Guten Tag"), false)
 
 		// Agent → visitor: the visitor reads German, the original is with it; the agent's own
 		// line is the same event.
 		if _, err := agent.Call(ctx, chatID, &protocol.Send{Text: "How can I help?"}); err != nil {
 			t.Fatal(err)
 		}
-		_, m := line(t, ctx, visitor, "How can I help?")
+		_, m = line(t, ctx, visitor, "How can I help?")
 		wantTranslation(t, m, "en", "de", "Wie kann ich helfen?", false)
 		_, m = line(t, ctx, agent, "How can I help?")
 		wantTranslation(t, m, "en", "de", "Wie kann ich helfen?", false)
