@@ -119,9 +119,11 @@ func TestChatTranslation(t *testing.T) {
 		wantTranslation(t, m, "en", "de", "Wie kann ich helfen?", false)
 
 		// Visitor → agent: the agent reads English.
+		sent := time.Now()
 		if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "Ich suche ein Buch"}); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("a translated line was acknowledged %v after it was sent", time.Since(sent).Round(100*time.Microsecond))
 		_, m = line(t, ctx, agent, "Ich suche ein Buch")
 		wantTranslation(t, m, "de", "en", "I am looking for a book", false)
 		_, m = line(t, ctx, visitor, "Ich suche ein Buch")
@@ -182,9 +184,11 @@ func TestChatTranslation(t *testing.T) {
 			t.Fatal(err)
 		}
 		calls := len(lt.Calls())
+		sent = time.Now()
 		if _, err := visitor.Call(ctx, chatID, &protocol.Send{Text: "Ohne Übersetzung"}); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("an untranslated line was acknowledged %v after it was sent", time.Since(sent).Round(100*time.Microsecond))
 		if _, m := line(t, ctx, agent, "Ohne Übersetzung"); m.Translation != nil || len(lt.Calls()) != calls {
 			t.Fatalf("translation off, line %+v, %d calls", m.Translation, len(lt.Calls())-calls)
 		}
