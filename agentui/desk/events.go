@@ -342,7 +342,7 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 			alerts := []Alert{{Kind: AlertMessageSound, Chat: c.ID}}
 			if !d.Focused {
 				alerts = append(alerts, Alert{Kind: AlertNotify, Chat: c.ID, Tag: "chat-" + c.ID,
-					Title: c.Title(), Body: truncate(FileLabel(m.File, m.Text), previewRunes)})
+					Title: c.Title(), Body: truncate(FileLabel(m.File, d.readText(l)), previewRunes)})
 			}
 			return alerts
 		}

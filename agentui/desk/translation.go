@@ -69,6 +69,17 @@ func (l Line) Shown(agentLang string) (text, original string) {
 	return l.Text, ""
 }
 
+// readText is what the agent reads of a line first (Shown in the agent's language), for
+// notifications.
+func (d *Desk) readText(l Line) string {
+	lang := d.User.Lang
+	if lang == "" {
+		lang = d.Msg.Lang()
+	}
+	text, _ := l.Shown(lang)
+	return text
+}
+
 // TranslationNote is the small mark under a translated line, in the agent's language:
 // "Translated from German" under a visitor's line the agent reads translated, "Sent in
 // French: …" under the agent's line with what the visitor read, "Not translated" when the

@@ -22,8 +22,19 @@ func TestTranslatedLines(t *testing.T) {
 		Translation: &protocol.Translation{From: "en", To: "de", Text: "Hier ist es"}}
 	failed := &protocol.Message{Role: protocol.RoleVisitor, Name: "Greta", Text: "Danke", At: t0,
 		Translation: &protocol.Translation{From: "de", To: "en", Failed: true}}
+	d.Focused = false
+	body := ""
 	for i, m := range []*protocol.Message{visitor, agent, failed} {
-		d.Apply(protocol.Event{Chat: "c", Seq: uint64(i + 1), Body: m}, t0)
+		alerts, _ := d.Apply(protocol.Event{Chat: "c", Seq: uint64(i + 1), Body: m}, t0)
+		for _, a := range alerts {
+			if a.Kind == AlertNotify && body == "" {
+				body = a.Body
+			}
+		}
+	}
+	d.Focused = true
+	if body != "I am looking for a book" {
+		t.Errorf("the notification reads %q", body)
 	}
 	if len(c.Lines) != 3 {
 		t.Fatalf("lines %+v", c.Lines)
