@@ -75,6 +75,7 @@ func TestTranslationInChromium(t *testing.T) {
 	}
 	anna.WaitFor("what the visitor read", agentHas("The visitor read it in German:")+` && `+agentHas("Wir haben drei."))
 	anna.Screenshot("1-translated")
+	anna.AssertAccessible("translated chat")
 
 	anna.Click(`document.querySelector('#translate-switch')`)
 	anna.WaitFor("the switch, off", `document.querySelector('#translate-switch').getAttribute('aria-pressed') === 'false'`)

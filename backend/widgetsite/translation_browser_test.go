@@ -54,5 +54,6 @@ func TestTranslationInChromium(t *testing.T) {
 		t.Fatalf("the agent got %+v", tr)
 	}
 	b.Screenshot("2-chat")
+	b.AssertAccessible("translated chat")
 	b.AssertNoConsoleErrors()
 }
