@@ -3,6 +3,7 @@ package chat
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -51,5 +52,33 @@ func TestTranslatedChat(t *testing.T) {
 	h2.connect(open())
 	if h2.m.ChatLanguages() != nil {
 		t.Fatalf("languages offered without translation: %v", h2.m.ChatLanguages())
+	}
+}
+
+// A page load in the middle of a translated chat keeps the chat's language and the originals:
+// the next agent line still reads translated.
+func TestTranslatedChatSurvivesAPageLoad(t *testing.T) {
+	h := newHarness(t, Config{})
+	c := open()
+	c.TranslateLanguages = []string{"en", "fr"}
+	h.connect(c)
+	h.m.SetChatLanguage("fr")
+	h.m.StartChat("Ann", "", "", nil)
+	out := h.sent()
+	h.event("", 0, out[0].ID, &protocol.Ack{Chat: "chat1", Token: "tok1"})
+	h.durable(&protocol.Message{Role: protocol.RoleAgent, Name: "Bea", Text: "Hello", At: h.now,
+		Translation: &protocol.Translation{From: "en", To: "fr", Text: "Bonjour"}})
+	m := Restore(Config{Connector: "HASH", IDPrefix: "p"}, h.m.Snapshot(h.now), h.now, time.Hour)
+	if m.ChatLang != "fr" {
+		t.Fatalf("chat language %q after the load", m.ChatLang)
+	}
+	last := m.Items[len(m.Items)-1]
+	if last.Text != "Bonjour" || last.Original != "Hello" {
+		t.Fatalf("restored line %+v", last)
+	}
+	m.Handle(protocol.Event{Chat: "chat1", Seq: m.LastSeq + 1, Body: &protocol.Message{Role: protocol.RoleAgent, Name: "Bea", Text: "Bye", At: h.now,
+		Translation: &protocol.Translation{From: "en", To: "fr", Text: "Au revoir"}}}, h.now)
+	if last := m.Items[len(m.Items)-1]; last.Text != "Au revoir" || last.Original != "Bye" {
+		t.Fatalf("next line %+v", last)
 	}
 }
