@@ -230,6 +230,7 @@ func (a *App) start(ctx app.Context) {
 	ctx.Handle(ActAskClose, func(ctx app.Context, act app.Action) { a.desk.CloseAsk(fmt.Sprint(act.Value)); a.changed(ctx) })
 	ctx.Handle(ActAsk, a.onAsk)
 	a.handleTeam(ctx)
+	a.handleTranslation(ctx)
 	a.handleSupervise(ctx)
 	a.handleHistory(ctx)
 	a.handleLeft(ctx)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/shared/api"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -380,6 +381,9 @@ func (a *App) renderHistoryChat() app.UI {
 			app.Span().Class("muted").Text(" "+a.desk.Msg.Time(l.At.Local())),
 			app.If(l.Internal, func() app.UI { return app.Span().Class("muted").Text(" · " + t.T("internal")) }),
 			app.P().Text(text),
+			app.If(l.Translation != "", func() app.UI {
+				return app.P().Class("muted", "translation").Text(t.T("Translation ({0}):", catalog.LanguageName(t, l.TranslationLang)) + " " + l.Translation)
+			}),
 		))
 	}
 	var tags []string

@@ -441,7 +441,7 @@ func (a *App) renderLine(l desk.Line) app.UI {
 				app.If(l.Delivery != "", func() app.UI { return renderDelivery(t, l.Delivery) }),
 			),
 			app.If(l.File == nil || strings.TrimSpace(l.Text) != "" && l.Text != l.File.Name, func() app.UI {
-				return app.Div().Class("text").Text(l.Text)
+				return a.renderLineText(l)
 			}),
 			app.If(l.File != nil, func() app.UI { return renderFile(t, l.File) }),
 			app.If(l.Pending, func() app.UI { return app.Div().Class("state").Text(t.T("Sending…")) }),

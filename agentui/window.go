@@ -144,6 +144,7 @@ func (a *App) renderChatActions(c *desk.Chat) app.UI {
 	id := c.ID
 	team := a.renderTeamActions(c)
 	return app.Div().Class("chat-actions").Body(
+		a.renderTranslateSwitch(c),
 		a.renderTakeOver(c),
 		app.Range(team).Slice(func(i int) app.UI { return team[i] }),
 		a.renderMonitor(c),

@@ -105,6 +105,9 @@ type Line struct {
 	// says why it failed.
 	Delivery       string
 	DeliveryReason string
+	// Translation is the line in the other side's language, when the chat translated it
+	// (translation.go).
+	Translation *protocol.Translation
 }
 
 // Chat is one of the agent's chats.

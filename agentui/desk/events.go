@@ -70,6 +70,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		return d.superviseEvent(ev, now), nil
 	case *protocol.Transfer:
 		d.transferEvent(ev, b, now)
+	case *protocol.ChatTranslation:
+		d.translationEvent(ev, b, now)
 	case *protocol.ColleaguesChanged:
 		d.colleaguesStale = true
 	case *protocol.FieldSet:
@@ -307,7 +309,8 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 	if at.IsZero() {
 		at = now
 	}
-	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File, Internal: m.Internal}
+	l := Line{Kind: LineMessage, Seq: ev.Seq, Role: m.Role, Name: m.Name, Text: m.Text, At: at, ClientID: m.ClientID, File: m.File, Internal: m.Internal,
+		Translation: m.Translation}
 	// The agent's own message replaces its pending line; a shared file is also known by its
 	// URL, should the server not name the command.
 	if m.ClientID != "" || (m.File != nil && m.Role == protocol.RoleAgent) {
@@ -343,7 +346,7 @@ func (d *Desk) message(ev protocol.Event, m *protocol.Message, now time.Time) []
 			alerts := []Alert{{Kind: AlertMessageSound, Chat: c.ID}}
 			if !d.Focused {
 				alerts = append(alerts, Alert{Kind: AlertNotify, Chat: c.ID, Tag: "chat-" + c.ID,
-					Title: c.Title(), Body: truncate(FileLabel(m.File, m.Text), previewRunes)})
+					Title: c.Title(), Body: truncate(FileLabel(m.File, d.readText(l)), previewRunes)})
 			}
 			return alerts
 		}

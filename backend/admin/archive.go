@@ -106,7 +106,7 @@ func (h *handlers) archiveList(c *fiber.Ctx) error {
 			return err
 		}
 		for _, hit := range hits {
-			d.Hits = append(d.Hits, archiveHit{Hit: hit, Snippet: archive.Snippet(hit.Message.Text, terms)})
+			d.Hits = append(d.Hits, archiveHit{Hit: hit, Snippet: archive.Snippet(archive.HitText(hit.Message), terms)})
 		}
 		if len(hits) == archivePage {
 			d.Next = nextLink(form, archive.SearchCursor(hits[len(hits)-1]))

@@ -144,7 +144,7 @@ func (h handlers) archiveList(c *fiber.Ctx, as ArchiveStore) error {
 		}
 		for _, hit := range hits {
 			out.Hits = append(out.Hits, api.ArchiveHit{Chat: archiveChatOf(hit.Chat, names), Name: hit.Message.Name, At: hit.Message.At,
-				Internal: hit.Message.Internal, Snippet: archive.Snippet(hit.Message.Text, terms)})
+				Internal: hit.Message.Internal, Snippet: archive.Snippet(archive.HitText(hit.Message), terms)})
 		}
 		if len(hits) == archivePageSize {
 			out.Next = archive.SearchCursor(hits[len(hits)-1])
@@ -200,7 +200,7 @@ func (h handlers) archiveChat(c *fiber.Ctx, as ArchiveStore) error {
 	}
 	for _, l := range tr.Lines {
 		out.Lines = append(out.Lines, api.ArchiveLine{Sender: l.Sender, Role: string(l.Role), At: l.At, Text: l.Text, File: l.File,
-			System: l.Kind == transcript.LineSystem, Internal: l.Internal})
+			System: l.Kind == transcript.LineSystem, Internal: l.Internal, Lang: l.Lang, Translation: l.Translation, TranslationLang: l.TranslationLang})
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.JSON(out)

@@ -4,6 +4,8 @@ import (
 	"html"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parleychat/parley/backend/store"
 )
 
 // SnippetRunes is about how many characters of a message a search result shows.
@@ -116,4 +118,13 @@ func forwardRunes(s string, i, n int) int {
 		i += size
 	}
 	return i
+}
+
+// HitText is the text of a message a search found: its text, and its translation after it
+// when the chat translated it, since a search finds a line by a word of either.
+func HitText(m store.Message) string {
+	if m.Translation == "" {
+		return m.Text
+	}
+	return m.Text + " — " + m.Translation
 }

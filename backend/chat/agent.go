@@ -87,6 +87,8 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 		ss.agentClose(ctx, cmd, b)
 	case *protocol.ChatTags:
 		ss.chatTags(ctx, cmd, b)
+	case *protocol.TranslateSet:
+		ss.translateSet(cmd, b)
 	case *protocol.ChatJoin:
 		ss.join(ctx, cmd, b.As)
 	case *protocol.ChatLeave:

@@ -58,6 +58,10 @@ type liveChat struct {
 	// detailsDue says a write-first chat still waits for the visitor's details; a chat
 	// restored without a name is taken as waiting too (writefirst.go).
 	detailsDue bool
+	// lane holds the lines waiting for their translation, and those behind them, in the order
+	// they were sent; laneBusy says its goroutine runs (translation.go).
+	lane     []*laneLine
+	laneBusy bool
 }
 
 // member is an agent in a chat.
@@ -241,6 +245,7 @@ func summary(ch *liveChat, uid int64, seq uint64) protocol.ChatSummary {
 	if ch.isDirect() {
 		directSummary(ch, uid, &sum)
 	}
+	sum.Translation = translationState(ch)
 	return sum
 }
 

@@ -267,6 +267,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 		return
 	}
 	ch.stopTimers()
+	flushLane(ch) // the lines sent before the close go before it
 	key := texts.Bye
 	switch cause {
 	case protocol.CauseNoAgent:

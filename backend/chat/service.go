@@ -16,6 +16,7 @@ import (
 	"github.com/parleychat/parley/backend/chat/routing"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -92,6 +93,12 @@ type Config struct {
 	// not an internal note) before it is written; an error, a *protocol.Error, refuses it.
 	// Channels with rules of their own use it (WhatsApp's 24-hour rule, package tyntec).
 	AgentLineCheck func(ctx context.Context, chatID, text string, file bool) error
+	// Translator translates the lines of chats whose visitor and agent speak different
+	// languages, through the tenant's service (translation.go); nil translates nothing.
+	Translator Translator
+	// TranslateWait bounds how long a line waits for its translation before it is written
+	// untranslated (translate.DefaultTimeout).
+	TranslateWait time.Duration
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -115,6 +122,9 @@ func (c *Config) defaults() {
 	}
 	if c.CommandBurst <= 0 {
 		c.CommandBurst = 60
+	}
+	if c.TranslateWait <= 0 {
+		c.TranslateWait = translate.DefaultTimeout
 	}
 	if c.Clock == nil {
 		c.Clock = clock.Real{}
@@ -386,15 +396,19 @@ func (s *Service) restoreParticipants(ctx context.Context, ch *liveChat) error {
 			}
 			continue
 		}
-		ch.agents[p.UserID] = &member{userID: p.UserID, name: p.Name, part: protocol.Part(p.Role), row: &p}
+		m := &member{userID: p.UserID, name: p.Name, part: protocol.Part(p.Role), row: &p}
+		if u, err := s.st.User(ctx, p.UserID); err == nil {
+			m.lang = u.Lang // the language lines are translated from and into
+		}
+		ch.agents[p.UserID] = m
 	}
 	// Chats from before participants were recorded: the owner is the chat's agent.
 	if uid := ch.rec.AgentID; uid != 0 && ch.rec.State == string(protocol.StateActive) && ch.agents[uid] == nil {
-		name := ""
+		name, lang := "", ""
 		if u, err := s.st.User(ctx, uid); err == nil {
-			name = DisplayName(u)
+			name, lang = DisplayName(u), u.Lang
 		}
-		ch.agents[uid] = &member{userID: uid, name: name, part: protocol.PartOwner}
+		ch.agents[uid] = &member{userID: uid, name: name, lang: lang, part: protocol.PartOwner}
 	}
 	return nil
 }

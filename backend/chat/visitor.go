@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,8 +200,25 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 		MaxAttachmentKB:     v.tenant.MaxAttachmentKB,
 		LeaveMessage:        toolbox(conn).LeaveMessage,
 		Transcript:          v.survey.transcript,
+		TranslateLanguages:  translateLanguages(v.tenant, v.lang),
 		Widget:              conn.Toolbox,
 	}
+}
+
+// translateLanguages are the languages a visitor may chat in when the tenant translates: the
+// tenant's list with the widget's language first. None when the tenant does not translate.
+func translateLanguages(ts store.TenantSettings, widget string) []string {
+	if !ts.TranslateEnabled || (ts.TranslateURL == "" && ts.TranslateProvider.NeedsURL()) {
+		return nil
+	}
+	own := protocol.BaseLang(texts.Negotiate(widget))
+	out := []string{own}
+	for _, l := range ts.TranslateLanguages {
+		if l = protocol.BaseLang(l); l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // wireFields gives survey fields in the protocol's form: the stored field's own.
@@ -332,6 +350,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		Lang: texts.Negotiate(lang), VisitorTokenHash: token.Hash(secret), PData: b.PData, UData: b.UData, Fields: fields,
 		Page: v.page, Referrer: v.referrer, UserAgent: v.userAgent, IP: c.IP(), CreatedAt: now,
 		TargetDepartment: target.Department, TargetAgentID: int64(target.Agent),
+		TranslateLang: visitorTranslateLang(c, b.Lang, v.lang, translateLanguages(v.tenant, v.lang)),
 	}
 	ch := newLiveChat(rec, conn)
 	ch.question = strings.TrimSpace(b.Question)
@@ -345,6 +364,9 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	s.mu.Unlock()
 	// The chat has no events yet: the visitor follows it live from its first one.
 	ss.record(s.hub.AttachNew(rec.ID, ss.c, fanout.Visitor, who{role: protocol.RoleVisitor, ss: ss}))
+	// The first question is translated before the chat's first write, holding nothing: a
+	// repeated request meanwhile gets the answer recorded above.
+	qtr := s.translateQuestion(ctx, ch)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.visitorRow = &store.Participant{ChatID: rec.ID, Role: store.ParticipantVisitor, Name: rec.VisitorName, JoinedAt: now}
@@ -353,7 +375,9 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		s.systemLine(ch, texts.WelcomeMessage, "pagingmessage"),
 	}
 	if q := ch.question; q != "" {
-		first = append(first, line(&protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: q, Class: "linev", At: now}, 0, ""))
+		msg := line(&protocol.Message{Role: protocol.RoleVisitor, Name: rec.VisitorName, Text: q, Class: "linev", At: now}, 0, "")
+		translated(&msg, qtr)
+		first = append(first, msg)
 	} else {
 		first = append(first, emission{body: &protocol.Joined{Role: protocol.RoleVisitor, Name: rec.VisitorName, Lang: rec.Lang}})
 	}
@@ -374,6 +398,19 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, &ack, nil)
 	}, first...)
 	s.visitorActive(ch)
+}
+
+// visitorTranslateLang is the language a new chat's lines are translated from and into on the
+// visitor's side: the one they asked for when the tenant offers it, else their widget's; ""
+// for a connection whose adapter translates by itself.
+func visitorTranslateLang(c Conn, asked, widget string, offered []string) string {
+	if st, ok := c.(SelfTranslating); ok && st.TranslatesLines() {
+		return ""
+	}
+	if l := protocol.BaseLang(asked); l != "" && slices.Contains(offered, l) {
+		return l
+	}
+	return protocol.BaseLang(texts.Negotiate(widget))
 }
 
 // chatTarget reads the department and operator a chat request asks for (WhosOn Hello). The
@@ -538,7 +575,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	key := string(ss.role) + "/" + itoa(uid) + "/" + id
 	hash := bodyHash(cmd.Body)
 	ch.mu.Lock()
-	restored := ch.restored
+	restored, tenantID := ch.restored, ch.rec.TenantID
 	ch.mu.Unlock()
 	if restored {
 		// Answers given before a restart are only in the store.
@@ -551,6 +588,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 			return
 		}
 	}
+	tt := s.translationOf(ctx, tenantID)
 	if err := s.waitRoom(ctx); err != nil {
 		ss.reply(id, nil, err)
 		return
@@ -568,38 +606,15 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 		pending.waiters = append(pending.waiters, answer)
 		return
 	}
-	if ch.closed() {
-		ss.reply(id, nil, errChatEnded)
-		return
-	}
-	name, class := ch.rec.VisitorName, "linev"
-	firstReply := false
-	now := s.stamp()
 	internal := false
 	if b, ok := cmd.Body.(*protocol.Send); ok {
 		internal = b.Internal
 	}
-	if ss.role == protocol.RoleAgent {
-		m := ch.agents[uid]
-		switch {
-		case m == nil:
-			ss.reply(id, nil, protocol.Errorf(protocol.CodeForbidden, "only the agents in the chat may write in it"))
-			return
-		case !internal && !m.part.Visible():
-			ss.reply(id, nil, protocol.Errorf(protocol.CodeForbidden, "as %s you may write internal notes only; join as a participant to write to the visitor", m.part))
-			return
-		}
-		name, class = m.name, "lineo"
-		if internal {
-			class = "internal"
-		} else if uid == ch.rec.AgentID && ch.rec.FirstReplyAt == nil {
-			ch.rec.FirstReplyAt = &now
-			firstReply = true
-		}
-	} else if internal {
-		ss.reply(id, nil, &protocol.Error{Code: protocol.CodeInvalid, Field: "internal", Message: "only agents write internal notes"})
+	if err := ss.mayPost(ch, uid, internal); err != nil {
+		ss.reply(id, nil, err)
 		return
-	} else {
+	}
+	if ss.role == protocol.RoleVisitor {
 		if max := ch.options.MaxMessageLength; file == nil && max > 0 && utf8.RuneCountInString(text) > max {
 			ss.reply(id, nil, &protocol.Error{Code: protocol.CodeTooLarge, Field: "text", Message: "messages are limited to " + strconv.Itoa(max) + " characters here"})
 			return
@@ -609,37 +624,105 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	}
 	p := &inflight{hash: hash, waiters: []func(*protocol.Ack, error){answer}}
 	ch.inflight[key] = p
-	msg := line(&protocol.Message{Role: ss.role, Name: name, Text: text, Class: class, ClientID: id, HideLocal: hideLocal, Internal: internal, File: file, At: now}, uid, id)
-	msg.saveChat = firstReply
-	msg.agentsOnly = internal
-	msg.message.Internal = internal
-	s.emit(ch, func(evs []*store.Event, err error) {
-		var a *protocol.Ack
-		ch.mu.Lock()
+	now := s.stamp()
+	// The sender's name as the line is accepted: an agent who leaves while their line waits
+	// for its translation still wrote it.
+	name := ch.rec.VisitorName
+	if ss.role == protocol.RoleAgent {
+		name = ch.agents[uid].name
+	}
+	// fail answers the command and its retries with err, when the line cannot be written after
+	// all. Caller holds ch.mu.
+	fail := func(err error) {
 		delete(ch.inflight, key)
-		if err == nil {
-			a = &protocol.Ack{Seq: evs[0].Seq}
-			if ss.role == protocol.RoleVisitor {
-				a.Seq = evs[0].VisitorSeq
+		for _, w := range p.waiters {
+			w(nil, err)
+		}
+	}
+	// write writes the line, with its translation if it has one. A line that waited for its
+	// translation was checked when it was accepted: a close writes the waiting lines first
+	// (flushLane), and a part that changed meanwhile does not undo what was sent. Caller holds
+	// ch.mu.
+	write := func(tr *protocol.Translation) {
+		if ch.closed() {
+			fail(errChatEnded)
+			return
+		}
+		class := "linev"
+		firstReply := false
+		if ss.role == protocol.RoleAgent {
+			class = "lineo"
+			if internal {
+				class = "internal"
+			} else if uid == ch.rec.AgentID && ch.rec.FirstReplyAt == nil {
+				ch.rec.FirstReplyAt = &now
+				firstReply = true
 			}
-			ch.remember(key, answered{ack: *a, hash: hash})
-		} else if firstReply {
-			ch.rec.FirstReplyAt = nil
 		}
-		waiters := p.waiters
-		ch.mu.Unlock()
-		if err == nil && firstReply {
-			// Before the answer, so that routing learns of the reply before anything the
-			// sender does next.
-			s.router.Submit(acd.FirstReply{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid)})
-		}
-		for _, w := range waiters {
-			w(a, err)
-		}
-	}, msg)
+		msg := line(&protocol.Message{Role: ss.role, Name: name, Text: text, Class: class, ClientID: id, HideLocal: hideLocal, Internal: internal, File: file, At: now}, uid, id)
+		msg.saveChat = firstReply
+		msg.agentsOnly = internal
+		msg.message.Internal = internal
+		translated(&msg, tr)
+		s.emit(ch, func(evs []*store.Event, err error) {
+			var a *protocol.Ack
+			ch.mu.Lock()
+			delete(ch.inflight, key)
+			if err == nil {
+				a = &protocol.Ack{Seq: evs[0].Seq}
+				if ss.role == protocol.RoleVisitor {
+					a.Seq = evs[0].VisitorSeq
+				}
+				ch.remember(key, answered{ack: *a, hash: hash})
+			} else if firstReply {
+				ch.rec.FirstReplyAt = nil
+			}
+			waiters := p.waiters
+			ch.mu.Unlock()
+			if err == nil && firstReply {
+				// Before the answer, so that routing learns of the reply before anything the
+				// sender does next.
+				s.router.Submit(acd.FirstReply{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid)})
+			}
+			for _, w := range waiters {
+				w(a, err)
+			}
+		}, msg)
+	}
+	var job *translationJob
+	if file == nil && !internal {
+		job = lineJob(ch, tt, ss.role, uid)
+	}
+	if job != nil || ch.laneBusy {
+		// Translated, or behind lines being translated: the lane writes it in its turn.
+		s.enqueueLine(ch, text, job, write)
+	} else {
+		write(nil)
+	}
 	if ss.role == protocol.RoleVisitor {
 		s.hub.Transient(ch.id, "preview", &protocol.PreviewEvent{Text: ""}, toAgents)
 	}
+}
+
+// mayPost checks that the sender may write the line in the chat now: the chat is open and an
+// agent is in it, in a part that writes to the visitor unless the line is an internal note.
+// Caller holds ch.mu.
+func (ss *Session) mayPost(ch *liveChat, uid int64, internal bool) error {
+	if ch.closed() {
+		return errChatEnded
+	}
+	if ss.role == protocol.RoleAgent {
+		m := ch.agents[uid]
+		switch {
+		case m == nil:
+			return protocol.Errorf(protocol.CodeForbidden, "only the agents in the chat may write in it")
+		case !internal && !m.part.Visible():
+			return protocol.Errorf(protocol.CodeForbidden, "as %s you may write internal notes only; join as a participant to write to the visitor", m.part)
+		}
+	} else if internal {
+		return &protocol.Error{Code: protocol.CodeInvalid, Field: "internal", Message: "only agents write internal notes"}
+	}
+	return nil
 }
 
 // fieldsSet records survey or requested field answers.

@@ -43,8 +43,12 @@ func (c *Conversation) Event(body protocol.EventBody, at time.Time, agentsOnly b
 // Message appends a message event and its message row; an internal message is agents-only.
 func (c *Conversation) Message(m protocol.Message, userID int64) {
 	seq := c.Event(&m, m.At, m.Internal)
-	c.h.Messages = append(c.h.Messages, store.Message{ChatID: c.chatID, Seq: seq, Role: string(m.Role), UserID: userID,
-		Name: m.Name, Text: m.Text, Internal: m.Internal, At: m.At})
+	row := store.Message{ChatID: c.chatID, Seq: seq, Role: string(m.Role), UserID: userID,
+		Name: m.Name, Text: m.Text, Internal: m.Internal, At: m.At}
+	if tr := m.Translation; tr != nil {
+		row.Lang, row.TranslationLang, row.Translation = tr.From, tr.To, tr.Text
+	}
+	c.h.Messages = append(c.h.Messages, row)
 }
 
 // Numbers are the last event number and the last of the visitor's, for the chat's LastSeq

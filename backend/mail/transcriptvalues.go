@@ -87,7 +87,7 @@ func TranscriptLines(t transcript.Transcript) string {
 	var b strings.Builder
 	for _, l := range t.Lines {
 		at := l.At.In(loc).Format("15:04")
-		text := l.Text
+		text := l.Full()
 		if l.File != "" {
 			text = strings.TrimSpace(text + " [" + transcript.Say(t.Reader, "file: {0}", l.File) + "]")
 		}
@@ -111,7 +111,7 @@ func TranscriptHTML(t transcript.Transcript) string {
 	var b strings.Builder
 	b.WriteString(`<table class="transcript" cellpadding="4" cellspacing="0">`)
 	for _, l := range t.Lines {
-		text := html.EscapeString(l.Text)
+		text := html.EscapeString(l.Full())
 		if l.File != "" {
 			text = strings.TrimSpace(text + " [" + html.EscapeString(l.File) + "]")
 		}

@@ -97,6 +97,10 @@ func (p *pollConn) UserAgent() string { return p.userAgen }
 // Cookie implements chat.Conn: a MiCC client has none.
 func (p *pollConn) Cookie(string) string { return "" }
 
+// TranslatesLines implements chat.SelfTranslating: MiCC's toolbox shows the agent's text as
+// written, so its chats are not translated.
+func (p *pollConn) TranslatesLines() bool { return true }
+
 // Send implements chat.Conn: answers go to the command waiting for them, chat events into
 // the buffer.
 func (p *pollConn) Send(frame []byte) bool {

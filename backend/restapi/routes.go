@@ -196,7 +196,7 @@ func (a *api) searchChats(c *fiber.Ctx, who caller) error {
 	out := SearchPage{Items: make([]SearchHit, 0, len(hits))}
 	for _, h := range hits {
 		out.Items = append(out.Items, SearchHit{Chat: wireChat(h.Chat), Sender: h.Message.Name, At: h.Message.At, Internal: h.Message.Internal,
-			Snippet: archive.Snippet(h.Message.Text, terms)})
+			Snippet: archive.Snippet(archive.HitText(h.Message), terms)})
 	}
 	if len(hits) == n {
 		out.Next = nextLink(c, v, "after", archive.SearchCursor(hits[len(hits)-1]))
@@ -244,7 +244,8 @@ func (a *api) getTranscript(c *fiber.Ctx, who caller) error {
 	}
 	out := Transcript{Chat: wireChat(ch), Lines: make([]Line, 0, len(tr.Lines))}
 	for _, l := range tr.Lines {
-		out.Lines = append(out.Lines, Line{Sender: l.Sender, Role: string(l.Role), At: l.At, Text: l.Text, System: l.Kind == transcript.LineSystem, Internal: l.Internal})
+		out.Lines = append(out.Lines, Line{Sender: l.Sender, Role: string(l.Role), At: l.At, Text: l.Text, System: l.Kind == transcript.LineSystem, Internal: l.Internal,
+			Lang: l.Lang, Translation: l.Translation, TranslationLang: l.TranslationLang})
 	}
 	return c.JSON(out)
 }

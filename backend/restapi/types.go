@@ -76,6 +76,11 @@ type Line struct {
 	Text     string    `json:"text"`
 	System   bool      `json:"system"`
 	Internal bool      `json:"internal"`
+	// Translation is the line in TranslationLang when the chat translated it; Text is what the
+	// sender wrote, in Lang.
+	Lang            string `json:"lang,omitempty"`
+	Translation     string `json:"translation,omitempty"`
+	TranslationLang string `json:"translation_lang,omitempty"`
 }
 
 // MessageIn is a message to send into an open chat. ID makes a retry safe: the same id with

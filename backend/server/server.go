@@ -34,6 +34,7 @@ import (
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
@@ -131,10 +132,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		pusher = p
 	}
 	s.settings = settings.New(st, bus)
+	// One client translates every chat, of the widget and agent app as of WhosOn; /metrics
+	// reports its calls and failures.
+	s.whoson.translator = &translate.Client{}
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
-		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil),
+		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
 	})
 	if err != nil {
 		s.settings.Close()

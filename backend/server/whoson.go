@@ -20,7 +20,8 @@ import (
 type whosonPart struct {
 	endpoint *whoson.Endpoint
 	locator  *whoson.Locator
-	// translator translates WhosOn chats; /metrics reports its calls and failures.
+	// translator translates chats, WhosOn's and the chat service's (made in New); /metrics
+	// reports its calls and failures.
 	translator *translate.Client
 	app        *fiber.App
 	ln         net.Listener
@@ -37,7 +38,9 @@ func (s *Server) setupWhosOn() error {
 		scheme = "https"
 	}
 	s.whoson.locator = loc
-	s.whoson.translator = &translate.Client{}
+	if s.whoson.translator == nil {
+		s.whoson.translator = &translate.Client{}
+	}
 	s.whoson.endpoint = whoson.New(whoson.Options{
 		Chats: s.chats, Directory: s.store, Files: s.store, Locator: loc, Logger: s.log, Transcripts: s.mail.transcripts,
 		PublicURL:  func(host string) string { return scheme + "://" + host },

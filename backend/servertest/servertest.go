@@ -22,6 +22,7 @@ import (
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -286,4 +287,22 @@ func (e *Env) ChangeWidgetOptions(t testing.TB, change func(*store.Toolbox)) sto
 		change(&tb)
 		c.Toolbox = tb.JSON()
 	})
+}
+
+// Translate gives the demo tenant a translation service of provider at url with key, offering
+// langs to visitors, and waits until the server follows.
+func (e *Env) Translate(t testing.TB, provider translate.Provider, url, key string, langs ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st := e.Server.Store()
+	ts, err := st.TenantSettings(ctx, e.Demo.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.TranslateEnabled, ts.TranslateProvider, ts.TranslateURL, ts.TranslateAPIKey, ts.TranslateLanguages = true, provider, url, key, langs
+	if _, err := st.SaveTenantSettings(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	e.Settled(t)
 }

@@ -279,7 +279,7 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		var a []any
 		switch {
 		case few:
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
 CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
 WHERE m.search @@ ` + tsq
@@ -290,7 +290,7 @@ WHERE m.search @@ ` + tsq
 				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
 				a = append(a, text, text, text, text) // the index's query in FROM
 			}
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
 WHERE m.search @@ ` + tsq + ` AND ` + where
 			a = append(append(a, text, text, text, text), args...)
@@ -306,7 +306,7 @@ WHERE m.search @@ ` + tsq + ` AND ` + where
 		sql += " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?"
 		q = db.Raw(sql, append(a, limit)...)
 	} else {
-		sql := `SELECT messages_fts.rowid AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at
+		sql := `SELECT messages_fts.rowid AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid CROSS JOIN chats c ON c.id = m.chat_id
 WHERE messages_fts MATCH ? AND ` + where
 		a := append([]any{ftsQuery(terms)}, args...)

@@ -220,5 +220,6 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	// Agents get Web Push notifications (package push): the VAPID keys and the subscriptions.
 	pushMigration,
 	whatsappMigration,
+	translationMigration,
 	whatsappResumeMigration,
 }

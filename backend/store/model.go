@@ -239,6 +239,12 @@ type Chat struct {
 	// offers ran out untaken: reports count a chat offered but never answered as missed.
 	OfferedAt    *time.Time
 	MissedOffers int
+	// TranslateLang is the visitor's language for translation (package chat): lines are
+	// translated between it and the agent's language while the tenant has a translation
+	// service. "" for a chat that never translates (one whose adapter translates by itself,
+	// or one from before). TranslateOff says an agent turned the chat's translation off.
+	TranslateLang string
+	TranslateOff  bool
 }
 
 // ChatDirect is the Kind of a chat between two agents.
@@ -285,6 +291,13 @@ type Message struct {
 	// the visitor's, never in the visitor's transcript.
 	Internal bool
 	At       time.Time
+	// Lang is the language Text was written in when the line was translated (or its
+	// translation was tried); Translation is Text in TranslationLang, "" when the line went
+	// untranslated. Both are kept so that transcripts, the archive and exports show what
+	// each side read, and a search in either language finds the line.
+	Lang            string
+	Translation     string
+	TranslationLang string
 }
 
 // Event is one durable chat event, the replay log a reconnecting client

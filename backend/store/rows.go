@@ -170,7 +170,9 @@ type chatRow struct {
 	TargetAgentID    int64  `gorm:"not null;default:0"`
 	OutcomeID        int64  `gorm:"not null;default:0"`
 	OfferedAt        *time.Time
-	MissedOffers     int `gorm:"not null;default:0"`
+	MissedOffers     int    `gorm:"not null;default:0"`
+	TranslateLang    string `gorm:"not null;default:''"`
+	TranslateOff     bool   `gorm:"not null;default:false"`
 }
 
 func (chatRow) TableName() string { return "chats" }
@@ -203,6 +205,10 @@ type messageRow struct {
 	ClientID string `gorm:"not null;uniqueIndex:ux_messages_client,priority:4,where:client_id <> ''"`
 	Internal bool   `gorm:"not null"`
 	At       time.Time
+	// Lang, Translation and TranslationLang: see Message.
+	Lang            string `gorm:"not null;default:''"`
+	Translation     string `gorm:"not null;default:''"`
+	TranslationLang string `gorm:"not null;default:''"`
 }
 
 func (messageRow) TableName() string { return "messages" }
@@ -445,6 +451,7 @@ func chatToRow(c *Chat) (chatRow, error) {
 		ClosedAt: normTimePtr(c.ClosedAt), CloseCause: c.CloseCause, Kind: c.Kind, PeerID: c.PeerID,
 		TargetDepartment: c.TargetDepartment, TargetAgentID: c.TargetAgentID,
 		OutcomeID: c.OutcomeID, OfferedAt: normTimePtr(c.OfferedAt), MissedOffers: c.MissedOffers,
+		TranslateLang: c.TranslateLang, TranslateOff: c.TranslateOff,
 	}, nil
 }
 
@@ -459,6 +466,7 @@ func (r chatRow) domain() (Chat, error) {
 		ClosedAt: normTimePtr(r.ClosedAt), CloseCause: r.CloseCause, Kind: r.Kind, PeerID: r.PeerID,
 		TargetDepartment: r.TargetDepartment, TargetAgentID: r.TargetAgentID,
 		OutcomeID: r.OutcomeID, OfferedAt: normTimePtr(r.OfferedAt), MissedOffers: r.MissedOffers,
+		TranslateLang: r.TranslateLang, TranslateOff: r.TranslateOff,
 	}
 	for _, f := range []struct {
 		text string
@@ -483,12 +491,14 @@ func (r participantRow) domain() Participant {
 
 func messageToRow(m *Message) messageRow {
 	return messageRow{ChatID: m.ChatID, Seq: m.Seq, Role: m.Role, UserID: m.UserID, Name: m.Name,
-		Text: m.Text, ClientID: m.ClientID, Internal: m.Internal, At: normTime(m.At)}
+		Text: m.Text, ClientID: m.ClientID, Internal: m.Internal, At: normTime(m.At),
+		Lang: m.Lang, Translation: m.Translation, TranslationLang: m.TranslationLang}
 }
 
 func (r messageRow) domain() Message {
 	return Message{ChatID: r.ChatID, Seq: r.Seq, Role: r.Role, UserID: r.UserID, Name: r.Name,
-		Text: r.Text, ClientID: r.ClientID, Internal: r.Internal, At: normTime(r.At)}
+		Text: r.Text, ClientID: r.ClientID, Internal: r.Internal, At: normTime(r.At),
+		Lang: r.Lang, Translation: r.Translation, TranslationLang: r.TranslationLang}
 }
 
 func eventToRow(e *Event) eventRow {

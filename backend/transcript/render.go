@@ -365,7 +365,7 @@ func (r *renderer) line(l Line) {
 	textX := marginX + timeW + senderW + gapW
 	textW := w - timeW - senderW - gapW
 	sys := l.Kind == LineSystem
-	text := r.clean(false, l.Text)
+	text := r.clean(false, l.Full())
 	if strings.TrimSpace(text) == "" && l.File == "" {
 		text = r.say("(empty)")
 	}

@@ -125,7 +125,22 @@ type Line struct {
 	// Internal marks a line the visitor never saw: a whisper, an internal note, an observer
 	// joining (the event is agents-only).
 	Internal bool
+	// Translation is the line in TranslationLang when the chat translated it (Text is always
+	// what the sender wrote, in Lang), so that a transcript shows what each side read.
+	Lang, Translation, TranslationLang string
 }
+
+// Full is the line's text followed, when it was translated, by its translation on a line of
+// its own marked with the translation's language, as every transcript shows it.
+func (l Line) Full() string {
+	if l.Translation == "" {
+		return l.Text
+	}
+	return l.Text + "\n" + TranslationMark(l.TranslationLang) + " " + l.Translation
+}
+
+// TranslationMark introduces a line's translation in a transcript: "Translation (de):".
+func TranslationMark(lang string) string { return "Translation (" + lang + "):" }
 
 // eventPage is how many events Load reads at a time.
 const eventPage = 500
@@ -340,6 +355,9 @@ func lines(ev store.Event, labels map[string]known, visitor, lang string) []Line
 			at = ev.At
 		}
 		l := Line{Kind: LineMessage, Role: b.Role, Sender: b.Name, At: at, Text: b.Text, Internal: internal}
+		if tr := b.Translation; tr != nil && !tr.Failed && tr.Text != "" {
+			l.Lang, l.Translation, l.TranslationLang = tr.From, tr.Text, tr.To
+		}
 		if b.File != nil {
 			l.File = b.File.Name
 			if strings.TrimSpace(l.Text) == l.File {

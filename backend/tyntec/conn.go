@@ -82,6 +82,10 @@ func (p *waConn) UserAgent() string { return "WhatsApp (TynTec)" }
 // Cookie implements chat.Conn.
 func (p *waConn) Cookie(string) string { return "" }
 
+// TranslatesLines implements chat.SelfTranslating: WhatsApp customers read the agent's text
+// as written and their language is not known, so their chats are not translated.
+func (p *waConn) TranslatesLines() bool { return true }
+
 // Send implements chat.Conn: answers go to the command waiting for them; the chat's end ends
 // the connection.
 func (p *waConn) Send(frame []byte) bool {

@@ -305,3 +305,7 @@ func (c *client) queueTicker(gen int, chatID string) {
 		c.mu.Unlock()
 	}
 }
+
+// TranslatesLines implements chat.SelfTranslating: the adapter translates its chats' lines as
+// WhosOn's protocol has it (translation.go), so the chat service does not translate them again.
+func (l link) TranslatesLines() bool { return true }

@@ -73,4 +73,9 @@ type ArchiveLine struct {
 	File     string    `json:"file,omitempty"`
 	System   bool      `json:"system,omitempty"`
 	Internal bool      `json:"internal,omitempty"`
+	// Translation is the line in TranslationLang when the chat translated it; Text is what its
+	// sender wrote, in Lang.
+	Lang            string `json:"lang,omitempty"`
+	Translation     string `json:"translation,omitempty"`
+	TranslationLang string `json:"translation_lang,omitempty"`
 }

@@ -76,7 +76,7 @@ var eventTypes = map[Type]func() EventBody{
 func Durable(t Type) bool {
 	switch t {
 	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage,
-		TypeTransfer, TypeFileRequest, TypeLineStatus:
+		TypeTransfer, TypeFileRequest, TypeLineStatus, TypeChatTranslation:
 		return true
 	}
 	return false
@@ -166,6 +166,9 @@ type Connected struct {
 	// Transcript says the visitor may ask for the chat's transcript by e-mail
 	// ([TranscriptRequest]): the tenant can send e-mail (WhosOn Transcript).
 	Transcript bool `json:"transcript,omitempty"`
+	// TranslateLanguages are the languages the tenant translates chats from and into, offered
+	// to the visitor to chat in ([ChatRequest.Lang]); empty when chats are not translated.
+	TranslateLanguages []string `json:"translate_languages,omitempty"`
 	// Widget holds the connector's widget options (position, hide agent name, ...), opaque here.
 	Widget json.RawMessage `json:"widget,omitempty"`
 }
@@ -292,6 +295,10 @@ type ChatSummary struct {
 	Agents []Participant `json:"agents,omitempty"`
 	// Kind is KindDirect for a chat between two agents (direct.go), empty for a visitor's.
 	Kind string `json:"kind,omitempty"`
+	// Translation is "on" when the chat translates between the visitor's language and the
+	// agent's, "off" when an agent turned that off ([TranslateSet]), empty when the chat
+	// cannot translate.
+	Translation string `json:"translation,omitempty"`
 }
 
 // Part is an agent's part in a chat. The owner handles it (the ACD gave it to them); further
@@ -371,6 +378,9 @@ type Message struct {
 	Internal bool      `json:"internal,omitempty"`
 	File     *File     `json:"file,omitempty"`
 	At       time.Time `json:"at"`
+	// Translation is the line in the other side's language when the chat translates (see
+	// [Translation]); Text is always the line as its sender wrote it.
+	Translation *Translation `json:"translation,omitempty"`
 }
 
 // RoleSystem marks lines the server writes (welcome, waiting, bye).

@@ -323,7 +323,7 @@ func TestDecodeCommandRoles(t *testing.T) {
 		TypeQueueInfoGet: "visitor", TypeChatInfoGet: "visitor", TypeOperatorsGet: "visitor",
 		TypeAgentConnect: "agent", TypeStatusSet: "agent", TypeOfferAccept: "agent", TypeOfferDecline: "agent", TypeFieldAsk: "agent", TypeFileAsk: "agent",
 		TypeChatJoin: "agent", TypeChatLeave: "agent", TypeChatInvite: "agent", TypeInviteAccept: "agent", TypeInviteDecline: "agent",
-		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent", TypeChatTags: "agent",
+		TypeSuperviseWatch: "agent", TypeChatTakeover: "agent", TypeChatTags: "agent", TypeTranslateSet: "agent",
 		TypeChatTransfer: "agent", TypeTransferCancel: "agent",
 		TypeDirectStart: "agent", TypeActivity: "agent",
 		TypeVisitorInvite: "agent",
@@ -374,7 +374,7 @@ func TestDecodeCommandNullData(t *testing.T) {
 		TypePing: true, TypeClose: true, TypeQueueInfoGet: true, TypeChatInfoGet: true, TypeOperatorsGet: true,
 		TypeOfferAccept: true, TypeOfferDecline: true, TypeTyping: true, TypeAgentConnect: true, TypeResume: true,
 		TypePreview: true, TypeSurveySubmit: true, TypeChatLeave: true, TypeInviteAccept: true, TypeInviteDecline: true,
-		TypeSuperviseWatch: true, TypeChatTakeover: true, TypeChatTags: true,
+		TypeSuperviseWatch: true, TypeChatTakeover: true, TypeChatTags: true, TypeTranslateSet: true,
 		TypeTransferCancel: true,
 		TypeActivity:       true,
 		TypeDetailsSubmit:  true, TypePreviewConsent: true, TypeFileAsk: true,
@@ -675,7 +675,7 @@ func TestDecodeEventErrors(t *testing.T) {
 
 func TestDurable(t *testing.T) {
 	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true,
-		TypeTransfer: true, TypeFileRequest: true, TypeLineStatus: true}
+		TypeTransfer: true, TypeFileRequest: true, TypeLineStatus: true, TypeChatTranslation: true}
 	for typ := range eventTypes {
 		if Durable(typ) != durable[typ] {
 			t.Errorf("Durable(%q) = %v, want %v", typ, Durable(typ), durable[typ])

@@ -22,6 +22,7 @@ type view struct {
 	loading, loadingText                                js.Value
 	form, welcome, nameLabel, name, qLabel, q, fieldErr js.Value
 	btnStart                                            js.Value
+	langChoice                                          *langChoice
 	offline, offlineText, refused, refusedText          js.Value
 	chatView, log, typing, typingText                   js.Value
 	composer, notice, msgLabel, msg, btnSend, restart   js.Value
@@ -96,6 +97,7 @@ func newView(a *app) *view {
 	v.form = add(el("form", "form", "id", "v-form", "novalidate", ""), v.welcome, v.nameLabel, v.name, v.qLabel, v.q, v.fieldErr, v.btnStart)
 	// The connector's pre-chat survey goes after the question.
 	v.pre = &surveyForm{prefix: "pre", parent: v.form, before: v.fieldErr}
+	v.langChoice = newLangChoice(v)
 
 	// Post-chat survey, shown in place of the transcript once the chat has ended.
 	v.postTitle = el("strong", "")
@@ -435,6 +437,7 @@ func (v *view) render() {
 	show(v.loading, ph == chat.PhaseLoading)
 	writing := m.WritingFirst()
 	show(v.form, ph == chat.PhaseForm && !writing && !leave)
+	v.langChoice.render(m, m.Texts())
 	show(v.offline, ph == chat.PhaseOffline && !leave)
 	show(v.refused, ph == chat.PhaseRefused)
 	show(v.chatView, ph.InChat() || writing && !leave || (ph == chat.PhaseClosed && !surveyShown(m) && !leave))
@@ -642,6 +645,7 @@ func (v *view) newRow(m *chat.Model, it chat.Item) row {
 			r.bubble = text("div", "bubble", it.Text)
 		}
 		add(li, meta, r.bubble)
+		addOriginal(li, m.Texts(), it)
 		if it.Kind == chat.ItemVisitor {
 			r.status = el("div", "state", "aria-live", "off")
 			add(li, r.status)

@@ -115,6 +115,9 @@ type Item struct {
 	File *protocol.File
 	// Upload says where the visitor's upload of File stands.
 	Upload UploadState
+	// Original is what the agent wrote when Text is its translation into the visitor's
+	// language (translation.go).
+	Original string
 }
 
 // Config is what the page and the loader tell the widget.
@@ -171,6 +174,9 @@ type Model struct {
 	Cause protocol.Cause
 	// Info is the connector as the server described it; nil before connecting.
 	Info *protocol.Connected
+	// ChatLang is the language the visitor picked to chat in (translation.go); "" for the
+	// widget's own.
+	ChatLang string
 	// Queue is the latest queue place, zero Position when unknown.
 	Queue protocol.Queue
 	// Agent is the agent's display name, "" when unknown or hidden.
@@ -809,7 +815,8 @@ func (m *Model) message(seq uint64, b *protocol.Message) {
 		if m.Phase == PhaseQueued {
 			m.Phase = PhaseActive
 		}
-		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemAgent, Name: name, Text: b.Text, File: b.File, At: b.At})
+		text, original := m.readTranslated(b)
+		m.Items = append(m.Items, Item{ID: "s" + strconv.FormatUint(seq, 10), Seq: seq, Kind: ItemAgent, Name: name, Text: text, Original: original, File: b.File, At: b.At})
 		if !m.Visible {
 			m.Unread++
 		}
@@ -936,7 +943,7 @@ func (m *Model) StartChat(name, question, email string, answers map[string]strin
 	name, email = answeredIdentity(fields, norm, name, strings.TrimSpace(email))
 	m.reset()
 	m.Name = name
-	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.Texts().Lang, Question: question, UData: m.fitData("udata", m.cfg.UData),
+	req := &protocol.ChatRequest{Name: name, Email: email, Lang: m.chatLang(), Question: question, UData: m.fitData("udata", m.cfg.UData),
 		PreviewConsent: m.PreviewOn()}
 	if len(norm) > 0 {
 		req.Fields = norm

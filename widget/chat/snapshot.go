@@ -30,7 +30,7 @@ func (m *Model) Snapshot(now time.Time) []byte {
 		Str("chat", m.Chat).Str("token", m.Token).Str("name", m.Name).Str("email", m.Email).
 		Str("phase", m.Phase.String()).Str("cause", string(m.Cause)).
 		Str("agent", m.Agent).Bool("joined", m.AgentJoined).Str("post", m.Post.String()).
-		Bool("details", m.DetailsDue).Bool("nopeek", m.PreviewOff)
+		Bool("details", m.DetailsDue).Bool("nopeek", m.PreviewOff).Str("clang", m.ChatLang)
 	if len(m.Asks) > 0 {
 		asks := make([][]byte, len(m.Asks))
 		for i, f := range m.Asks {
@@ -59,6 +59,9 @@ func (m *Model) Snapshot(now time.Time) []byte {
 			Int("at", it.At.UnixMilli()).Bool("p", it.Pending).Bool("f", it.Failed)
 		if it.File != nil {
 			e.Raw("file", fileJSON(*it.File))
+		}
+		if it.Original != "" {
+			e.Str("o", it.Original)
 		}
 		elems = append(elems, e.Bytes())
 	}
@@ -115,6 +118,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 	m.Cause = protocol.Cause(v.Get("cause").Str())
 	m.Post = parsePost(v.Get("post").Str())
 	m.DetailsDue, m.PreviewOff = v.Get("details").Bool(), v.Get("nopeek").Bool()
+	m.ChatLang = v.Get("clang").Str() // the language the chat was asked in, when one was picked
 	for i, asks := 0, v.Get("asks"); i < asks.Len(); i++ {
 		m.Asks = append(m.Asks, wire.ReadSurveyField(asks.Index(i)))
 	}
@@ -142,7 +146,7 @@ func Restore(cfg Config, data []byte, now time.Time, maxAge time.Duration) *Mode
 				ID: e.Get("id").Str(), Seq: uint64(e.Get("seq").Num()), Kind: ItemKind(e.Get("k").Int()),
 				Name: e.Get("n").Str(), Text: e.Get("t").Str(), Key: e.Get("key").Str(),
 				At: time.UnixMilli(int64(e.Get("at").Num())), Pending: e.Get("p").Bool(), Failed: e.Get("f").Bool(),
-				File: readFile(e.Get("file")),
+				File: readFile(e.Get("file")), Original: e.Get("o").Str(),
 			})
 		}
 	}

@@ -76,7 +76,7 @@ func (m *Model) StartWriting(text string) bool {
 		name = string([]rune(name)[:limits.NameRunes])
 	}
 	m.Name = name
-	req := &protocol.ChatRequest{Name: name, Lang: m.Texts().Lang, Question: text, Later: true,
+	req := &protocol.ChatRequest{Name: name, Lang: m.chatLang(), Question: text, Later: true,
 		PreviewConsent: m.PreviewOn(), UData: m.fitData("udata", m.cfg.UData)}
 	if len(m.cfg.PData) > 0 {
 		req.PData = m.fitData("pdata", m.cfg.PData)

@@ -132,6 +132,10 @@ const (
 	TranscriptSent   = "transcriptSent"
 	TranscriptLimit  = "transcriptLimit"
 	TranscriptFailed = "transcriptFailed"
+	// Translated chats: the mark under an agent's line the visitor reads translated (it
+	// opens the original) and the label of the choice of the chat's language.
+	Translated   = "translatedLine"
+	ChatLanguage = "chatLanguage"
 )
 
 // defaults are the shipped interface texts by "key#lang".
@@ -242,6 +246,8 @@ var defaults = map[string]string{
 	LeaveContactRequired + "#de": "Bitte geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir antworten können.",
 	LeaveContactRequired + "#fr": "Veuillez indiquer une adresse e-mail ou un numéro de téléphone pour que nous puissions vous répondre.",
 	LeaveTextRequired + "#en":    "Please enter your message.", LeaveTextRequired + "#de": "Bitte geben Sie Ihre Nachricht ein.", LeaveTextRequired + "#fr": "Veuillez saisir votre message.",
+	Translated + "#en": "Translated automatically · show the original", Translated + "#de": "Automatisch übersetzt · Original anzeigen", Translated + "#fr": "Traduit automatiquement · voir l'original",
+	ChatLanguage + "#en": "Chat in", ChatLanguage + "#de": "Chatten auf", ChatLanguage + "#fr": "Discuter en",
 	LeaveThanks + "#en": "Thank you — we will get back to you.", LeaveThanks + "#de": "Vielen Dank – wir melden uns bei Ihnen.", LeaveThanks + "#fr": "Merci — nous reviendrons vers vous.",
 	TranscriptButton + "#en": "Send me the transcript", TranscriptButton + "#de": "Chatverlauf per E-Mail senden", TranscriptButton + "#fr": "Recevoir la conversation par e-mail",
 	TranscriptEmail + "#en": "Your e-mail address", TranscriptEmail + "#de": "Ihre E-Mail-Adresse", TranscriptEmail + "#fr": "Votre adresse e-mail",

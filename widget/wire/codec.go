@@ -46,6 +46,7 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		c.RestrictedFileTypes = strs(d.Get("restricted_file_types"))
 		c.PreChat = surveyFields(d.Get("pre_chat"))
 		c.PostChat = surveyFields(d.Get("post_chat"))
+		c.TranslateLanguages = strs(d.Get("translate_languages"))
 		ev.Body = c
 	case protocol.TypeChatState:
 		ev.Body = &protocol.ChatState{State: protocol.ChatStatus(d.Get("state").Str()), Cause: protocol.Cause(d.Get("cause").Str()), At: parseTime(d.Get("at"))}
@@ -59,6 +60,9 @@ func DecodeEvent(frame string) (protocol.Event, error) {
 		}
 		if f := d.Get("file"); f.Kind() == KindObject {
 			m.File = &protocol.File{Name: f.Get("name").Str(), URL: f.Get("url").Str(), Size: int64(f.Get("size").Num()), ContentType: f.Get("content_type").Str()}
+		}
+		if t := d.Get("translation"); t.Kind() == KindObject {
+			m.Translation = &protocol.Translation{From: str(t, "from"), To: str(t, "to"), Text: str(t, "text"), Failed: flag(t, "failed")}
 		}
 		ev.Body = m
 	case protocol.TypeJoined:
