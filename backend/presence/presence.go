@@ -126,16 +126,17 @@ func New(lim Limits) *Registry {
 func (r *Registry) Limits() Limits { return r.lim }
 
 // Join adds a visitor whose loader reported its first page view at now. A visitor invited
-// earlier whose page went away (they moved to another page of the site) is taken up again:
-// the returned id is theirs, and their invitation goes on. Join refuses a visitor over the
-// address's or the connector's cap.
+// earlier who moved to another page of the site is taken up again, whether the old page's
+// socket went away already or not (a browser may open the next page before it closes the
+// last): the returned id is theirs, and their invitation goes on on the new page. Join refuses
+// a visitor over the address's or the connector's cap.
 func (r *Registry) Join(now time.Time, v Visitor) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v.Page, v.Title, v.Referrer = clip(v.Page, limits.URLRunes), clip(v.Title, limits.NameRunes*2), clip(v.Referrer, limits.URLRunes)
 	if v.VisitorID != "" {
 		for _, o := range r.tenants[v.TenantID] {
-			if !o.goneAt.IsZero() && o.ConnectorID == v.ConnectorID && o.VisitorID == v.VisitorID && o.Address == v.Address {
+			if (!o.goneAt.IsZero() || o.Chat != "") && o.ConnectorID == v.ConnectorID && o.VisitorID == v.VisitorID && o.Address == v.Address {
 				o.goneAt = time.Time{}
 				o.Page, o.Title, o.Referrer, o.LastSeen = v.Page, v.Title, v.Referrer, now
 				r.dirty[o.TenantID] = true

@@ -144,6 +144,37 @@ func TestInvitationLifecycle(t *testing.T) {
 	}
 }
 
+// A browser may open the next page's socket before the last page's goes away: the invited
+// visitor is taken up by the new page at once, and keeps their id and invitation; a visitor
+// who was not invited is another presence (a second tab), not taken over.
+func TestNextPageBeforeTheLastCloses(t *testing.T) {
+	r := New(Limits{LeftGrace: 15 * time.Second})
+	_, _ = r.Join(t0, visitor("a", 1, 10, "x"))
+	_, _ = r.Join(t0, visitor("c", 1, 10, "x"))
+	if _, err := r.Invite(1, "a", "ch1"); err != nil {
+		t.Fatal(err)
+	}
+	next := visitor("a2", 1, 10, "x")
+	next.VisitorID = "b-a"
+	if id, err := r.Join(t0.Add(time.Second), next); err != nil || id != "a" {
+		t.Fatalf("the next page while the last is open: %q %v", id, err)
+	}
+	if got, ok := r.Invited("ch1"); !ok || got.ID != "a" || got.Page != next.Page {
+		t.Fatalf("invitation after the next page: %+v %v", got, ok)
+	}
+	if r.Len() != 2 {
+		t.Fatalf("%d visitors held, want 2", r.Len())
+	}
+	tab := visitor("c2", 1, 10, "x")
+	tab.VisitorID = "b-c"
+	if id, err := r.Join(t0.Add(time.Second), tab); err != nil || id != "c2" {
+		t.Fatalf("a second tab of a visitor not invited: %q %v", id, err)
+	}
+	if _, left := r.Sweep(t0.Add(time.Minute)); left != nil {
+		t.Fatalf("left %v while on the site", left)
+	}
+}
+
 func TestInvitedVisitorWhoLeaves(t *testing.T) {
 	r := New(Limits{LeftGrace: 15 * time.Second})
 	_, _ = r.Join(t0, visitor("a", 1, 10, "x"))

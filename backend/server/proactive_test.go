@@ -269,8 +269,9 @@ func TestProactiveVisitorLeft(t *testing.T) {
 		}
 		l.view(ctx, env, shop+"/a", "browser-3")
 		chatID := invite(t, ctx, anna, l)
-		// The next page of the site: the same browser reports again and is invited again.
-		_ = l.ws.Close(websocket.StatusGoingAway, "")
+		// The next page of the site: the same browser reports again and is invited again,
+		// here before the last page's socket went away, as a browser may do it; that socket
+		// is told it was replaced.
 		l2, err := dialLoader(t, ctx, env, shop)
 		if err != nil {
 			t.Fatal(err)
@@ -279,6 +280,20 @@ func TestProactiveVisitorLeft(t *testing.T) {
 		if inv, err := l2.next(ctx); err != nil || inv.T != "invite" || inv.Chat != chatID {
 			t.Fatalf("invitation on the next page: %+v %v", inv, err)
 		}
+		if got := l.closedWith(ctx); got != websocket.StatusCode(protocol.CloseReplaced) {
+			t.Fatalf("the last page's socket closed with %v", got)
+		}
+		// And the page after it, once the last one is gone.
+		_ = l2.ws.Close(websocket.StatusGoingAway, "")
+		l3, err := dialLoader(t, ctx, env, shop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l3.view(ctx, env, shop+"/c", "browser-3")
+		if inv, err := l3.next(ctx); err != nil || inv.T != "invite" || inv.Chat != chatID {
+			t.Fatalf("invitation on the page after: %+v %v", inv, err)
+		}
+		l2 = l3
 		// Gone for good.
 		_ = l2.ws.Close(websocket.StatusGoingAway, "")
 		if cause := awaitClosed(t, ctx, anna, chatID); cause != protocol.CauseVisitorLeft {
