@@ -33,8 +33,10 @@ func stores() map[string]func(t *testing.T) *store.Store {
 		return s
 	}
 	return map[string]func(t *testing.T) *store.Store{
-		"sqlite":   func(t *testing.T) *store.Store { return open(t, store.Config{DataDir: t.TempDir(), Logger: quiet}) },
-		"postgres": func(t *testing.T) *store.Store { return open(t, store.Config{DatabaseURL: pgtest.URL(t), Logger: quiet}) },
+		"sqlite": func(t *testing.T) *store.Store { return open(t, store.Config{DataDir: t.TempDir(), Logger: quiet}) },
+		"postgres": func(t *testing.T) *store.Store {
+			return open(t, store.Config{DatabaseURL: pgtest.URL(t), Logger: quiet})
+		},
 	}
 }
 
