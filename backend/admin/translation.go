@@ -82,6 +82,15 @@ func translationTargets(t store.TenantSettings, tenantLang string) []option {
 	return out
 }
 
+// translationTestForm is the test's form: the language last tried.
+func translationTestForm(d translationData) *Form {
+	f := newForm(nil)
+	if d.Test != nil {
+		f.Set("test_to", d.Test.To)
+	}
+	return f
+}
+
 func (h *handlers) translationPage(c *fiber.Ctx, status int, f *Form, t store.TenantSettings, test *translationTestResult) error {
 	ctx := c.UserContext()
 	d := translationData{HasKey: t.TranslateAPIKey != "", Targets: translationTargets(t, current(c).Tenant.DefaultLang), Test: test}

@@ -253,7 +253,7 @@ func translationPage(p *Page, f *Form, d translationData, loc *time.Location) te
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField(newForm(nil), "test_to", "Into", "", d.Targets).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField(translationTestForm(d), "test_to", "Into", "", d.Targets).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -287,7 +287,7 @@ func translationPage(p *Page, f *Form, d translationData, loc *time.Location) te
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</p><form method=\"get\" action=\"/admin/translation\" class=\"filters\"><div class=\"filter-row\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</p><form method=\"get\" action=\"/admin/translation\" class=\"filters log-filter\"><div class=\"filter-row\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
