@@ -166,3 +166,49 @@ func TestFloodDropsAndCounts(t *testing.T) {
 		t.Fatalf("written %d (counted %d) + dropped %d != 1000", bs.got, w.Written(), w.Dropped())
 	}
 }
+
+// nopStore takes every batch at once.
+type nopStore struct{}
+
+func (nopStore) AddTranslationCalls(context.Context, []store.TranslationCall) error { return nil }
+
+// BenchmarkRecord is what logging costs a chat line: one Record from many goroutines at once.
+func BenchmarkRecord(b *testing.B) {
+	w := translog.New(nopStore{}, 0, quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c := translate.Call{Tenant: 1, Provider: translate.DeepL, From: "de", To: "en", Chars: 40, Outcome: translate.OutcomeOK}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w.Record(c)
+		}
+	})
+	b.ReportMetric(float64(w.Dropped())/float64(b.N), "dropped/op")
+}
+
+// BenchmarkWrite is the log's write rate into SQLite: batches of 200 calls of one tenant,
+// pruned to TranslationLogSize.
+func BenchmarkWrite(b *testing.B) {
+	st, err := store.Open(context.Background(), store.Config{DataDir: b.TempDir(), Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ten, err := st.CreateTenant(context.Background(), store.Tenant{Name: "Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]store.TranslationCall, 200)
+	for i := range batch {
+		batch[i] = store.TranslationCall{TenantID: ten.ID, At: time.Now(), Provider: "deepl", From: "de", To: "en", Chars: 40, Outcome: "ok"}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := st.AddTranslationCalls(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "calls/s")
+}
