@@ -412,6 +412,9 @@ func (a *App) renderHistoryChat() app.UI {
 			app.Range(answers).Slice(func(i int) app.UI { return row(answers[i].Label, answers[i].Value) }),
 		),
 		a.renderHistoryLabels(),
+		app.If(c.Chat.State == "closed", func() app.UI {
+			return app.Div().Class("history-mail").Body(a.mailButton("history-transcript-mail-button", c.Chat.ID), a.renderMailCard(c.Chat.ID))
+		}),
 		app.Ol().Class("history-transcript").Body(lines...),
 	)
 }

@@ -14,8 +14,8 @@ import (
 // An agent e-mails a chat's transcript from the "E-mail the transcript" card (MiCC's
 // transcript e-mail): prefilled with the visitor's address and the connector's subject, both
 // editable, sent or skipped. The card opens by itself when the agent closes a chat whose
-// connector says so ("Open transcript e-mail on close"), and from a closed chat's "Send
-// transcript" button. The server checks that the agent may (took part, or supervises) and
+// connector says so ("Open transcript e-mail on close"), and from the "Send transcript"
+// button of a closed chat on the desk or opened in the History view. The server checks that the agent may (took part, or supervises) and
 // bounds how many go out.
 
 // The transcript e-mail actions.
@@ -88,7 +88,7 @@ func (a *App) openMail(ctx app.Context, id string, onClose bool) {
 			case !d.Available:
 				a.mail.Err = t.T("E-mail is not set up for your company, so the transcript cannot be sent.")
 			}
-			if a.desk.Chat(id) != nil && a.desk.Selected != id && !a.solo {
+			if a.desk.Chat(id) != nil && a.desk.Selected != id && !a.solo && !a.history.open {
 				a.desk.Select(id)
 			}
 			ctx.Defer(func(app.Context) { focusElement("transcript-mail-to") })
@@ -97,10 +97,14 @@ func (a *App) openMail(ctx app.Context, id string, onClose bool) {
 	})
 }
 
-// skipMail closes the card and gives the focus back to the pane.
+// skipMail closes the card and gives the focus back to the button that opened it.
 func (a *App) skipMail(ctx app.Context) {
 	a.mail = nil
-	ctx.Defer(func(app.Context) { focusElement("transcript-mail-button") })
+	button := "transcript-mail-button"
+	if a.history.open {
+		button = "history-transcript-mail-button"
+	}
+	ctx.Defer(func(app.Context) { focusElement(button) })
 	a.changed(ctx)
 }
 
@@ -164,28 +168,40 @@ func plausibleAddress(s string) bool {
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " ,;<>\t\r\n")
 }
 
-// renderMailAction is a closed chat's "Send transcript" button.
+// renderMailAction is a closed chat's "Send transcript" button on the desk.
 func (a *App) renderMailAction(c *desk.Chat) app.UI {
-	if !c.Closed || c.Direct() {
+	if !c.Closed || c.Direct() || a.history.open {
 		return nil
 	}
+	return a.mailButton("transcript-mail-button", c.ID)
+}
+
+// mailButton is the "Send transcript" button of chat id, with its element id.
+func (a *App) mailButton(elemID, id string) app.UI {
 	t := a.desk.Msg
-	id := c.ID
-	return app.Button().ID("transcript-mail-button").Class("btn", "btn-small").Type("button").
+	return app.Button().ID(elemID).Class("btn", "btn-small").Type("button").
 		Aria("expanded", fmt.Sprint(a.mail != nil && a.mail.Chat == id)).Aria("controls", "transcript-mail-card").
 		Title(t.T("E-mail the transcript of this chat")).Text(t.T("Send transcript")).
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(ActMailForm, id) }, app.EventScope(id))
 }
 
-// renderMail is the "E-mail the transcript" card of chat c, when it is open: To and Subject,
-// Send and Skip, and what became of the last try. Escape skips.
+// renderMail is the "E-mail the transcript" card of desk chat c, when it is open; the History
+// view shows it instead while it is open.
 func (a *App) renderMail(c *desk.Chat) app.UI {
+	if a.history.open {
+		return nil
+	}
+	return a.renderMailCard(c.ID)
+}
+
+// renderMailCard is the "E-mail the transcript" card of chat id, when it is open: To and
+// Subject, Send and Skip, and what became of the last try. Escape skips.
+func (a *App) renderMailCard(id string) app.UI {
 	m := a.mail
-	if m == nil || m.Chat != c.ID {
+	if m == nil || m.Chat != id {
 		return nil
 	}
 	t := a.desk.Msg
-	id := c.ID
 	read := func() MailRequest {
 		return MailRequest{Chat: id, To: app.Window().GetElementByID("transcript-mail-to").Get("value").String(),
 			Subject: app.Window().GetElementByID("transcript-mail-subject").Get("value").String()}
@@ -217,7 +233,10 @@ func (a *App) renderMail(c *desk.Chat) app.UI {
 	return app.Section().ID("transcript-mail-card").Class("ask-card", "transcript-mail-card").Aria("labelledby", "transcript-mail-title").
 		OnKeyDown(func(ctx app.Context, e app.Event) {
 			if e.Get("key").String() == "Escape" {
+				// The card's Escape only closes the card, not the view around it (the
+				// History view's transcript closes on Escape too).
 				e.PreventDefault()
+				e.Call("stopPropagation")
 				ctx.NewAction(ActMailSkip)
 			}
 		}).Body(

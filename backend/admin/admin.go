@@ -28,6 +28,7 @@ import (
 	"github.com/parleychat/parley/backend/session"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/webhook"
 )
 
@@ -61,6 +62,11 @@ type Options struct {
 	// ReportExports sends the chat report exports the pages send tests and replays of (woken
 	// at once), and says whether their URLs may reach private addresses; nil refuses them.
 	ReportExports *reportexport.Worker
+	// Translator makes the Translation page's tests, so that they go through the client
+	// every chat uses and land in the call log; nil means an unlogged translate.Client.
+	Translator *translate.Client
+	// TranslationLog is the call log's writer, which a test waits for; nil waits for nothing.
+	TranslationLog TranslationLog
 	// Left sends the replies to left messages (and wakes the outbox); nil writes them for
 	// the outbox's next poll.
 	Left *mail.Left
@@ -192,6 +198,9 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/security/blocks/:id/delete", adm, h.blockDelete)
 	g.Get("/whoson", adm, h.whoson)
 	g.Post("/whoson", adm, h.whosonSave)
+	g.Get("/translation", adm, h.translation)
+	g.Post("/translation", adm, h.translationSave)
+	g.Post("/translation/test", adm, h.translationTest)
 	g.Get("/mail", adm, h.mailSettings)
 	g.Post("/mail", adm, h.mailSave)
 	g.Post("/mail/test", adm, h.mailTest)

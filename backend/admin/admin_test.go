@@ -556,43 +556,50 @@ func scenarios() []scenario {
 			}},
 		{name: "whoson page shows them", as: "admin", method: "GET", path: "/admin/whoson", status: 200, want: []string{`value="myauthstring"`, "/whoson"}},
 		{name: "whoson page is for admins", as: "agent", method: "GET", path: "/admin/whoson", status: 403},
-		{name: "translation validated", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_url": {"ftp://lt.example.com"}, "translate_api_key": {"secret-key-1"}},
+		{name: "translation page is for admins", as: "supervisor", method: "GET", path: "/admin/translation", status: 403},
+		{name: "whoson save leaves translation alone", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_url": {"ftp://x"}}, status: 303,
+			after: func(t *testing.T, fx *fixture) {
+				if ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}"))); ts.TranslateEnabled || ts.TranslateURL != "" {
+					t.Fatalf("settings %+v", ts)
+				}
+			}},
+		{name: "translation validated", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_enabled": {"on"}, "translate_url": {"ftp://lt.example.com"}, "translate_api_key": {"secret-key-1"}},
 			status: 422, want: []string{`id="f-translate_url-err"`, "Enter an http or https address"}, notWant: []string{"secret-key-1"}},
-		{name: "translation languages validated", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_languages": {"fr, French"}},
+		{name: "translation languages validated", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_languages": {"fr, French"}},
 			status: 422, want: []string{`id="f-translate_languages-err"`}},
-		{name: "translation saved", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_url": {"https://lt.example.com"}, "translate_api_key": {"secret-key-1"}, "translate_languages": {"FR, de,,"}},
+		{name: "translation saved", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_enabled": {"on"}, "translate_url": {"https://lt.example.com"}, "translate_api_key": {"secret-key-1"}, "translate_languages": {"FR, de,,"}},
 			status: 303, after: func(t *testing.T, fx *fixture) {
 				ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}")))
 				if !ts.TranslateEnabled || ts.TranslateURL != "https://lt.example.com" || ts.TranslateAPIKey != "secret-key-1" || strings.Join(ts.TranslateLanguages, ",") != "fr,de" {
 					t.Fatalf("settings %+v", ts)
 				}
 			}},
-		{name: "translation key never shown", as: "admin", method: "GET", path: "/admin/whoson", status: 200, want: []string{`value="https://lt.example.com"`, `value="fr, de"`, "A key is stored and not shown"}, notWant: []string{"secret-key-1"}},
-		{name: "translation key kept when empty", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_url": {"https://lt.example.com"}},
+		{name: "translation key never shown", as: "admin", method: "GET", path: "/admin/translation", status: 200, want: []string{`value="https://lt.example.com"`, `value="fr, de"`, "A key is stored and not shown"}, notWant: []string{"secret-key-1"}},
+		{name: "translation key kept when empty", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_url": {"https://lt.example.com"}},
 			status: 303, after: func(t *testing.T, fx *fixture) {
 				ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}")))
 				if ts.TranslateEnabled || ts.TranslateAPIKey != "secret-key-1" {
 					t.Fatalf("settings %+v", ts)
 				}
 			}},
-		{name: "translation key removed", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "clear_translate_api_key": {"on"}},
+		{name: "translation key removed", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"clear_translate_api_key": {"on"}},
 			status: 303, after: func(t *testing.T, fx *fixture) {
 				if ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}"))); ts.TranslateAPIKey != "" {
 					t.Fatalf("settings %+v", ts)
 				}
 			}},
-		{name: "DeepL needs a key", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_provider": {"deepl"}},
+		{name: "DeepL needs a key", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_enabled": {"on"}, "translate_provider": {"deepl"}},
 			status: 422, want: []string{`id="f-translate_api_key-err"`}},
-		{name: "unknown translation service refused", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_provider": {"babelfish"}},
+		{name: "unknown translation service refused", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_provider": {"babelfish"}},
 			status: 422, want: []string{`id="f-translate_provider-err"`}},
-		{name: "translation through DeepL saved", as: "admin", method: "POST", path: "/admin/whoson", form: url.Values{"whos_on_auth": {"myauthstring"}, "whos_on_api_key": {"abcdefg12345"}, "translate_enabled": {"on"}, "translate_provider": {"deepl"}, "translate_api_key": {"deepl-key:fx"}},
+		{name: "translation through DeepL saved", as: "admin", method: "POST", path: "/admin/translation", form: url.Values{"translate_enabled": {"on"}, "translate_provider": {"deepl"}, "translate_api_key": {"deepl-key:fx"}},
 			status: 303, after: func(t *testing.T, fx *fixture) {
 				ts := must(fx.st.TenantSettings(context.Background(), id(fx, "{tenant}")))
 				if !ts.TranslateEnabled || ts.TranslateProvider != translate.DeepL || ts.TranslateURL != "" || ts.TranslateAPIKey != "deepl-key:fx" {
 					t.Fatalf("settings %+v", ts)
 				}
 			}},
-		{name: "DeepL shown as the service", as: "admin", method: "GET", path: "/admin/whoson", status: 200, want: []string{`<option value="deepl" selected>DeepL</option>`}, notWant: []string{"deepl-key:fx"}},
+		{name: "DeepL shown as the service", as: "admin", method: "GET", path: "/admin/translation", status: 200, want: []string{`<option value="deepl" selected>DeepL</option>`}, notWant: []string{"deepl-key:fx"}},
 		{name: "user validation", as: "admin", method: "POST", path: "/admin/users/new", form: url.Values{"login": {"new agent"}, "name": {""}, "role": {"agent"}, "email": {"nope"}, "password": {"short"}, "max_chats": {"500"}, "skill_name": {"english"}, "skill_level": {"x"}},
 			status: 422, want: []string{"cannot contain spaces", "Enter the person&#39;s name", "Enter an e-mail address", "at least 10 characters", "from 0 to 100", "level from 0 to 100"}, notWant: []string{`value="short"`}},
 		// What WhosOn clients show of an operator: department, phone, bot flag; one line each.

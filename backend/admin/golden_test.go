@@ -18,6 +18,7 @@ import (
 	"github.com/parleychat/parley/backend/admin/adminmsg"
 	"github.com/parleychat/parley/backend/jtel"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/texts"
 )
 
@@ -100,9 +101,21 @@ func TestGolden(t *testing.T) {
 		{ID: 2, To: "tom@example.com", Subject: "Transcript <b>2</b>", State: store.MailPending, Attempts: 1, CreatedAt: at, NextAttemptAt: at.Add(time.Minute), LastError: "dial tcp: connection refused"},
 		{ID: 1, To: "ann@example.com", Subject: "Parley test message", State: store.MailSent, Attempts: 1, CreatedAt: at, SentAt: sent},
 	}, time.UTC)
+	trSet := store.TenantSettings{TenantID: 1, TranslateEnabled: true, TranslateProvider: translate.DeepL, TranslateAPIKey: "k:fx", TranslateLanguages: []string{"fr", "es"}}
+	trData := translationData{HasKey: true, Providers: []option{{"libretranslate", "LibreTranslate"}, {"deepl", "DeepL"}}, Targets: translationTargets(trSet, "de"),
+		Test: &translationTestResult{To: "fr", Err: "translate: service answered 403: Wrong <b>key</b>"}, Filter: newForm(nil),
+		Log: []store.TranslationCall{
+			{ID: 3, At: at, Provider: "deepl", From: "en", To: "fr", Chars: 32, Latency: 41 * time.Millisecond, Outcome: "failed", Error: "translate: service answered 403: Wrong <b>key</b>"},
+			{ID: 2, At: at, Provider: "deepl", From: "de", To: "es", Chars: 1200, Latency: 5 * time.Second, Outcome: "timeout", Error: "context deadline exceeded"},
+			{ID: 1, At: at, Provider: "libretranslate", From: "fr", To: "de", Chars: 18, Latency: 230 * time.Millisecond, Outcome: "ok"},
+		}}
+	cases["translation"] = translationPage(goldenPage("Translation", "translation"), translationForm(trSet), trData, time.UTC)
+	okData := trData
+	okData.Test = &translationTestResult{To: "fr", Text: "Bonjour ! Comment puis-je vous <aider> ?"}
+	cases["translation-ok"] = translationPage(goldenPage("Translation", "translation"), translationForm(trSet), okData, time.UTC)
 	// The same pages in German and French: the frame, labels, errors, dates and counts.
 	for _, lang := range []string{"de", "fr"} {
-		for _, name := range []string{"connector-error", "user", "overview", "mail-log"} {
+		for _, name := range []string{"connector-error", "user", "overview", "mail-log", "translation"} {
 			cases[name+"-"+lang] = cases[name]
 		}
 	}

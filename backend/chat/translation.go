@@ -84,7 +84,7 @@ func (s *Service) translationOf(ctx context.Context, tenantID int64) *tenantTran
 	if err != nil {
 		return nil
 	}
-	return &tenantTranslation{service: translate.Service{Provider: ts.TranslateProvider, URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey},
+	return &tenantTranslation{service: translate.Service{Provider: ts.TranslateProvider, URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey, Tenant: tenantID},
 		defaultLang: protocol.BaseLang(t.DefaultLang)}
 }
 

@@ -34,7 +34,6 @@ import (
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/signin"
 	"github.com/parleychat/parley/backend/store"
-	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/backend/widgetsite"
 	"github.com/parleychat/parley/shared/protocol"
@@ -65,6 +64,8 @@ type Server struct {
 	mail mailPart
 	// webhooks delivers the tenants' webhooks (webhooks.go).
 	webhooks webhookPart
+	// translation is the translation client's call log (translation.go).
+	translation translationPart
 	// exports sends the connectors' chat report exports (reportexport.go).
 	exports reportExportPart
 	// retention deletes expired data (retention.go).
@@ -133,8 +134,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.settings = settings.New(st, bus)
 	// One client translates every chat, of the widget and agent app as of WhosOn; /metrics
-	// reports its calls and failures.
-	s.whoson.translator = &translate.Client{}
+	// reports its calls and failures, the admin pages each tenant's calls.
+	s.setupTranslation()
 	s.chats, err = chat.New(ctx, st, s.settings, bus, chat.Config{
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
@@ -164,6 +165,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.startMail()
 	s.startWebhooks()
+	s.startTranslation()
 	s.startTynTec()
 	s.startReportExports()
 	s.startRetention()
@@ -263,7 +265,7 @@ func (s *Server) routes() *fiber.App {
 	agentapi.Register(app, s.store, agentapi.Options{SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Colleagues: s.chats, Push: s.pushKeys(),
 		TranscriptMail: s.mail.transcripts, Left: s.mail.left})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied, Left: s.mail.left,
-		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker})
+		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker, Translator: s.whoson.translator, TranslationLog: s.translation.log})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {
@@ -436,6 +438,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.settings.Close()
 	s.stopMail()
 	s.stopWebhooks()
+	s.stopTranslation()
 	s.stopReportExports()
 	s.stopRetention()
 	s.stopPush()

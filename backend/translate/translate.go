@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -104,6 +105,9 @@ type Service struct {
 	// APIKey is the service's key: LibreTranslate's api_key when not empty, DeepL's
 	// DeepL-Auth-Key.
 	APIKey string
+	// Tenant is the tenant whose service it is, so that its calls land in that tenant's
+	// call log (Client.Record); 0 for calls no tenant's log shows.
+	Tenant int64
 }
 
 // Language is one language the service translates: its code (ISO 639-1 where there is one,
@@ -121,6 +125,12 @@ type Client struct {
 	HTTP *http.Client
 	// Timeout bounds each call (DefaultTimeout when zero), on top of the context's deadline.
 	Timeout time.Duration
+	// Record, when set, is told of every translation asked for (not of empty texts, which
+	// make no call): what an admin's call log shows, never the text. It runs on the caller's
+	// goroutine and must not block (hand the Call off).
+	Record func(Call)
+	// Now is the clock of Call.At and Call.Latency (time.Now when nil).
+	Now func() time.Time
 
 	calls, failures atomic.Int64
 }
@@ -152,6 +162,51 @@ func apiOf(p Provider) (api, error) {
 	return nil, fmt.Errorf("%w: %q", ErrNoProvider, string(p))
 }
 
+// Outcome is how a translation call ended, as a call log shows it.
+type Outcome string
+
+// The outcomes of a call.
+const (
+	// OutcomeOK is a translation the service returned.
+	OutcomeOK Outcome = "ok"
+	// OutcomeFailed is an error: the service's, the transport's, or a text refused before
+	// the call.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeTimeout is a call that ran out of time (the Client's Timeout or the caller's
+	// deadline).
+	OutcomeTimeout Outcome = "timeout"
+)
+
+// Outcomes lists the outcomes in the order a call log's filter offers them.
+var Outcomes = []Outcome{OutcomeOK, OutcomeFailed, OutcomeTimeout}
+
+// OutcomeOf classifies a call's error.
+func OutcomeOf(err error) Outcome {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return OutcomeTimeout
+	}
+	return OutcomeFailed
+}
+
+// Call is one translation asked of a tenant's service, for the tenant's call log: when, which
+// service, which languages, how many characters and how it went; never the text.
+type Call struct {
+	At       time.Time
+	Tenant   int64
+	Provider Provider
+	From, To string
+	// Chars is the text's length in characters.
+	Chars   int
+	Latency time.Duration
+	Outcome Outcome
+	// Error is the error's text when the call did not succeed.
+	Error string
+}
+
 // Translate translates text from source to target ("auto" as source lets the service detect
 // it); html says the text is HTML whose tags the service must keep. Languages are ISO 639-1
 // codes, optionally with a region ("pt-br"); each provider gets them in its own spelling. An
@@ -170,7 +225,25 @@ func (c *Client) Translate(ctx context.Context, s Service, text, source, target 
 	if err != nil {
 		return "", err
 	}
-	return a.translate(ctx, c, s, text, source, target, html)
+	if c.Record == nil {
+		return a.translate(ctx, c, s, text, source, target, html)
+	}
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	out, err := a.translate(ctx, c, s, text, source, target, html)
+	call := Call{At: start, Tenant: s.Tenant, Provider: s.Provider, From: source, To: target,
+		Chars: utf8.RuneCountInString(text), Latency: now().Sub(start), Outcome: OutcomeOf(err)}
+	if call.Provider == "" {
+		call.Provider = LibreTranslate
+	}
+	if err != nil {
+		call.Error = err.Error()
+	}
+	c.Record(call)
+	return out, err
 }
 
 // Languages lists the languages the service translates into.

@@ -35,7 +35,7 @@ func translationOf(ts store.TenantSettings) *tenantTranslation {
 	if !ts.TranslateEnabled || (ts.TranslateURL == "" && ts.TranslateProvider.NeedsURL()) {
 		return nil
 	}
-	return &tenantTranslation{service: translate.Service{Provider: ts.TranslateProvider, URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey},
+	return &tenantTranslation{service: translate.Service{Provider: ts.TranslateProvider, URL: ts.TranslateURL, APIKey: ts.TranslateAPIKey, Tenant: ts.TenantID},
 		languages: ts.TranslateLanguages}
 }
 

@@ -84,7 +84,6 @@ var de = map[string]string{
 	"Chat button, not available":                               "Chat-Schaltfläche, nicht verfügbar",
 	"Chats":                                                    "Chats",
 	"Chats may be distributed to agents in this status": "Chats dürfen an Agenten in diesem Status verteilt werden",
-	"Chats whose visitor asks for translation in another language than the operator's are translated through a LibreTranslate or DeepL service: operator lines reach the visitor with their translation, visitor lines reach the agent translated, with the original.": "Chats, deren Besucher eine Übersetzung in eine andere Sprache als die des Agenten wünscht, werden über einen LibreTranslate- oder DeepL-Dienst übersetzt: Agentenzeilen erreichen den Besucher mit ihrer Übersetzung, Besucherzeilen den Agenten übersetzt, mit dem Original.",
 	"Choice strategy":                               "Auswahlstrategie",
 	"Choices":                                       "Auswahlmöglichkeiten",
 	"Choose a group from the list.":                 "Wählen Sie eine Gruppe aus der Liste.",

@@ -84,7 +84,6 @@ var fr = map[string]string{
 	"Chat button, not available":                               "Bouton de chat, indisponible",
 	"Chats":                                                    "Chats",
 	"Chats may be distributed to agents in this status": "Les chats peuvent être distribués aux agents dans ce statut",
-	"Chats whose visitor asks for translation in another language than the operator's are translated through a LibreTranslate or DeepL service: operator lines reach the visitor with their translation, visitor lines reach the agent translated, with the original.": "Les chats dont le visiteur demande une traduction dans une autre langue que celle de l'agent sont traduits par un service LibreTranslate ou DeepL : les lignes de l'agent parviennent au visiteur avec leur traduction, celles du visiteur parviennent à l'agent traduites, avec l'original.",
 	"Choice strategy":                               "Stratégie de choix",
 	"Choices":                                       "Choix",
 	"Choose a group from the list.":                 "Choisissez un groupe dans la liste.",
