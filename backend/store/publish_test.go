@@ -55,6 +55,8 @@ var notSettings = map[string]string{
 	"CreateAPIToken":          "nothing caches API tokens: every API request reads its token",
 	"RevokeAPIToken":          "nothing caches API tokens: every API request reads its token",
 	"TouchAPIToken":           "a token's last use, not configuration",
+	"EnqueuePushes":           "Web Push outbox rows, not configuration",
+	"EnqueuePushTest":         "a Web Push outbox row, not configuration",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store
