@@ -16,7 +16,7 @@ type pushPart struct {
 	done   chan struct{}
 }
 
-// pushWorkers is how many pushes are posted at once.
+// pushWorkers is how many outbox workers post pushes at once.
 const pushWorkers = 4
 
 // setupPush builds the sender with the configured VAPID keys, or the installation's own,
@@ -55,7 +55,8 @@ func (s *Server) startPush() {
 	}()
 }
 
-// stopPush stops the sender and waits for it; queued notices are dropped (see package push).
+// stopPush stops the sender and waits for it: the notices handed over are written to the
+// outbox first, and pushes still pending are sent after the next start, within their TTL.
 func (s *Server) stopPush() {
 	if s.push.stop == nil {
 		return
