@@ -13,11 +13,11 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/parleychat/parley/backend/outbox"
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/push"
 	"github.com/parleychat/parley/backend/push/pushtest"
 	"github.com/parleychat/parley/backend/store"
-	"github.com/parleychat/parley/backend/outbox"
 	"github.com/parleychat/parley/shared/backoff"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/parleychat/parley/backend/admin"
 	"github.com/parleychat/parley/backend/agentapi"
 	"github.com/parleychat/parley/backend/push"
 	"github.com/parleychat/parley/backend/store"
@@ -88,4 +89,12 @@ func (s *Server) PushPublicKey() string {
 		return ""
 	}
 	return s.push.sender.PublicKey()
+}
+
+// pushWaker is what the admin pages wake after a test or replay, nil when pushes are off.
+func (s *Server) pushWaker() admin.PushWaker {
+	if s.push.sender == nil {
+		return nil
+	}
+	return s.push.sender
 }
