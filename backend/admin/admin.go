@@ -67,6 +67,9 @@ type Options struct {
 	Translator *translate.Client
 	// TranslationLog is the call log's writer, which a test waits for; nil waits for nothing.
 	TranslationLog TranslationLog
+	// Push sends the Web Push tests and replays of the push delivery log (woken at once); nil
+	// leaves them to the next poll of whichever sender runs.
+	Push PushWaker
 	// Left sends the replies to left messages (and wakes the outbox); nil writes them for
 	// the outbox's next poll.
 	Left *mail.Left
@@ -214,6 +217,9 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/webhooks/:id/test", adm, h.webhookTest)
 	g.Post("/webhooks/:id/secret", adm, h.webhookSecret)
 	g.Post("/webhooks/:id/delete", adm, h.webhookDelete)
+	g.Get("/push/log", adm, h.pushLog)
+	g.Post("/push/test", adm, h.pushTest)
+	g.Post("/push/log/:id/replay", adm, h.pushReplay)
 	g.Get("/apitokens", adm, h.apiTokens)
 	g.Post("/apitokens", adm, h.apiTokenCreate)
 	g.Post("/apitokens/:id/revoke", adm, h.apiTokenRevoke)

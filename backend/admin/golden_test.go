@@ -113,9 +113,28 @@ func TestGolden(t *testing.T) {
 	okData := trData
 	okData.Test = &translationTestResult{To: "fr", Text: "Bonjour ! Comment puis-je vous <aider> ?"}
 	cases["translation-ok"] = translationPage(goldenPage("Translation", "translation"), translationForm(trSet), okData, time.UTC)
+	// The push log: every state, a failed push within its TTL (Send again) and one past it
+	// (none), and the admin's own browser to test.
+	pushFilter := newForm(nil)
+	pushFilter.Set("state", "")
+	cases["push-log"] = pushLogPage(goldenPage("Push delivery log", "pushlog"), pushLogData{
+		Now:   at.Add(time.Minute),
+		Names: map[int64]string{3: "Anna Example (anna@demo)"},
+		Own:   []store.PushSubscription{{ID: 9, UserID: 1, Endpoint: "https://fcm.googleapis.com/fcm/send/abc", CreatedAt: at}},
+		List: []store.PushDelivery{
+			{ID: 6, UserID: 1, Kind: store.PushKindTest, State: store.PushPending, CreatedAt: at, NextAttemptAt: at, ExpiresAt: at.Add(2 * time.Minute)},
+			{ID: 5, UserID: 3, Kind: "message", ChatID: "chat5", State: store.PushPending, Attempts: 2, CreatedAt: at, NextAttemptAt: at.Add(4 * time.Second), ExpiresAt: at.Add(5 * time.Minute), ResponseCode: 503, LastError: "the push service answered 503"},
+			{ID: 4, UserID: 3, Kind: "message", ChatID: "chat4", State: store.PushFailed, Attempts: 1, CreatedAt: at, ExpiresAt: at.Add(5 * time.Minute), ResponseCode: 403, LastError: "the push service refused it with 403"},
+			{ID: 3, UserID: 3, Kind: "offer", ChatID: "chat3", State: store.PushFailed, Attempts: 10, CreatedAt: at, ExpiresAt: at.Add(30 * time.Second), LastError: "dial tcp: connection refused"},
+			{ID: 2, UserID: 3, Kind: "offer", ChatID: "chat2", State: store.PushExpired, Attempts: 3, CreatedAt: at, ExpiresAt: at.Add(30 * time.Second), LastError: "the push service answered 503"},
+			{ID: 1, UserID: 3, Kind: "offer", ChatID: "chat1", State: store.PushSent, Attempts: 1, CreatedAt: at, SentAt: sent, ExpiresAt: at.Add(30 * time.Second), ResponseCode: 201},
+			{ID: 0, UserID: 3, Kind: "message", ChatID: "chat0", State: store.PushGone, Attempts: 1, CreatedAt: at, ResponseCode: 410, LastError: "the push service answered 410: the subscription is gone and was removed"},
+		},
+		Filter: pushFilter,
+	}, time.UTC)
 	// The same pages in German and French: the frame, labels, errors, dates and counts.
 	for _, lang := range []string{"de", "fr"} {
-		for _, name := range []string{"connector-error", "user", "overview", "mail-log", "translation"} {
+		for _, name := range []string{"connector-error", "user", "overview", "mail-log", "translation", "push-log"} {
 			cases[name+"-"+lang] = cases[name]
 		}
 	}

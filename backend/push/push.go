@@ -4,13 +4,17 @@
 // live connection); this package turns a [Notice] into one encrypted message per
 // subscription of the agent and posts it to the browser's push service.
 //
-// Notices wait in a bounded in-memory queue, not in a database outbox. A push is worth
-// something for seconds to minutes (an offer expires in about 30 seconds, and an agent who
-// stays away longer than the reconnect window loses their chats to the queue anyway); after
-// a restart a stored push would arrive late and wrong, while the chat service re-offers every
-// waiting chat, which makes the pushes that matter then. A full queue drops the newest notice
-// and counts it ([Sender.Stats]); a push service that is busy (429, 5xx, no answer) is tried
-// again with backoff until the notice's TTL has passed.
+// Durability: a notice goes through the store's push outbox (one row per subscription), so
+// that a restart, even kill -9, loses no push that is still worth sending. [Sender.Notify]
+// is called on the chat service's hot path (every committed event) and must not wait for
+// the database: it hands the notice to a writer that stores what arrived meanwhile in one
+// transaction, typically within milliseconds; only a notice handed over in the moment of a
+// crash, before that write, is lost. Workers (package outbox) claim each stored push for an
+// attempt, retry a busy push service (429, 5xx, no answer) with backoff, and record every
+// outcome, which is the delivery log of the admin pages. A push is worth something only
+// until its TTL (an offer's expiry, five minutes for a message): one whose TTL passed before
+// it could be sent — a push service down for long, a server down meanwhile — is marked
+// expired and never sent late and wrong.
 package push
 
 import (
@@ -25,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,6 +40,7 @@ import (
 	webpush "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/parleychat/parley/agentui/catalog"
+	"github.com/parleychat/parley/backend/outbox"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/backoff"
 )
@@ -45,6 +51,8 @@ const (
 	KindOffer = "offer"
 	// KindMessage: a visitor wrote in one of the agent's chats.
 	KindMessage = "message"
+	// KindTest: an administrator tests their own browser from the admin pages.
+	KindTest = store.PushKindTest
 )
 
 // Notice is what an agent should hear about.
@@ -74,27 +82,41 @@ type Payload struct {
 
 // The bounds of a notice.
 const (
-	// DefaultMessageTTL is how long a push service keeps a message notice for a browser
-	// that is offline.
+	// DefaultMessageTTL is how long a message notice is worth sending, and how long a push
+	// service keeps it for a browser that is offline.
 	DefaultMessageTTL = 5 * time.Minute
+	// TestTTL is how long a test push from the admin pages is worth sending.
+	TestTTL = 2 * time.Minute
 	// titleRunes and bodyRunes bound the notification's texts; payloads stay far below the
 	// 4 KB a push service takes.
 	titleRunes = 80
 	bodyRunes  = 160
-	// DefaultQueue is how many notices may wait.
-	DefaultQueue = 1024
-	// attempts bounds the tries of one push.
-	attempts = 4
+	// DefaultQueue is how many notices may wait to be written to the outbox.
+	DefaultQueue = 4096
+	// writeBatch is how many notices one outbox write stores at most.
+	writeBatch = 256
 )
+
+// DefaultRetry tries a push again after 2 s, doubling to at most 30 s, ten times, but never
+// past its TTL; an attempt holds its push for 30 s, well past the client's timeout.
+var DefaultRetry = outbox.Retry{
+	Backoff:     backoff.Policy{Initial: 2 * time.Second, Max: 30 * time.Second, Jitter: 0.2},
+	MaxAttempts: 10,
+	Claim:       30 * time.Second,
+}
 
 // AppPath is where the agent app lives; a notification opens AppPath?chat=ID.
 const AppPath = "/agent/"
 
-// Store is what the sender needs from persistence.
+// Store is what the sender needs from persistence; *store.Store has it.
 type Store interface {
 	User(ctx context.Context, id int64) (store.User, error)
-	PushSubscriptions(ctx context.Context, userID int64) ([]store.PushSubscription, error)
 	DeletePushSubscription(ctx context.Context, userID int64, endpoint string) error
+	EnqueuePushes(ctx context.Context, notices []store.PushNotice) (int, error)
+	DuePushes(ctx context.Context, now time.Time, limit int) ([]store.PushDelivery, error)
+	NextPushDue(ctx context.Context) (time.Time, bool, error)
+	ClaimPush(ctx context.Context, d store.PushDelivery, until time.Time) (store.PushDelivery, bool, error)
+	PushAttempted(ctx context.Context, id int64, at time.Time, a store.PushAttempt) error
 }
 
 // Options configure a [Sender].
@@ -106,31 +128,34 @@ type Options struct {
 	Subject string
 	// Client posts to push services; nil is a client with a 10 s timeout.
 	Client *http.Client
-	// Queue is how many notices may wait (DefaultQueue when 0).
+	// Queue is how many notices may wait to be written (DefaultQueue when 0).
 	Queue int
-	// Retry spaces the tries of a push (1 s doubling to 8 s when zero).
-	Retry  backoff.Policy
+	// Retry is the delivery policy ([DefaultRetry] when MaxAttempts is 0).
+	Retry outbox.Retry
+	// Poll is the longest a worker sleeps without looking for due pushes, so that pushes
+	// other nodes wrote are seen (5 seconds when zero).
+	Poll   time.Duration
 	Logger *slog.Logger
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	// Now is the clock (time.Now when nil); Rand draws from [0, 1) to spread retries.
+	Now  func() time.Time
+	Rand func() float64
 }
 
 // Stats count what the sender did.
 type Stats struct {
-	Sent, Failed, Dropped, Removed uint64
+	// Sent, Failed, Removed (subscription gone) and Expired count attempts' outcomes;
+	// Dropped counts notices that could not be written to the outbox (a full hand-off queue,
+	// a failing database).
+	Sent, Failed, Dropped, Removed, Expired uint64
 }
 
 // Sender delivers notices. Create it with [New], run it with [Sender.Run].
 type Sender struct {
-	o                              Options
-	queue                          chan queued
-	sent, failed, dropped, removed atomic.Uint64
-	wg                             sync.WaitGroup
-}
-
-type queued struct {
-	n       Notice
-	expires time.Time
+	o                                       Options
+	handoff                                 chan store.PushNotice
+	workers                                 []*outbox.Worker[store.PushDelivery]
+	wmu                                     sync.Mutex
+	sent, failed, dropped, removed, expired atomic.Uint64
 }
 
 // New builds a sender.
@@ -141,8 +166,11 @@ func New(o Options) *Sender {
 	if o.Queue <= 0 {
 		o.Queue = DefaultQueue
 	}
-	if o.Retry.Initial == 0 {
-		o.Retry = backoff.Policy{Initial: time.Second, Max: 8 * time.Second, Jitter: 0.2}
+	if o.Retry.MaxAttempts == 0 {
+		o.Retry = DefaultRetry
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -150,77 +178,114 @@ func New(o Options) *Sender {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Rand == nil {
+		o.Rand = mrand.Float64
+	}
 	if o.Subject == "" {
 		o.Subject = "mailto:parley@localhost"
 	}
-	return &Sender{o: o, queue: make(chan queued, o.Queue)}
+	return &Sender{o: o, handoff: make(chan store.PushNotice, o.Queue)}
 }
 
 // PublicKey is the VAPID public key the agent app subscribes with.
 func (s *Sender) PublicKey() string { return s.o.Keys.Public }
 
-// Notify queues n without waiting; it reports false when the queue is full and the notice was
-// dropped.
+// Notify hands n to the outbox writer without waiting; it reports false when the hand-off
+// queue is full and the notice was dropped.
 func (s *Sender) Notify(n Notice) bool {
 	exp := n.Expires
 	if exp.IsZero() {
 		exp = s.o.Now().Add(DefaultMessageTTL)
 	}
 	select {
-	case s.queue <- queued{n: n, expires: exp}:
+	case s.handoff <- store.PushNotice{UserID: n.UserID, Kind: n.Kind, ChatID: n.Chat, Visitor: n.Visitor, Text: n.Text, Expires: exp}:
 		return true
 	default:
 		s.dropped.Add(1)
-		s.o.Logger.Warn("push: queue full, notice dropped", "user", n.UserID, "chat", n.Chat, "kind", n.Kind)
+		s.o.Logger.Warn("push: hand-off queue full, notice dropped", "user", n.UserID, "chat", n.Chat, "kind", n.Kind)
 		return false
 	}
 }
 
 // Stats returns the counts so far.
 func (s *Sender) Stats() Stats {
-	return Stats{Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Removed: s.removed.Load()}
+	return Stats{Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Removed: s.removed.Load(), Expired: s.expired.Load()}
 }
 
-// Run delivers queued notices with workers goroutines until ctx ends.
+// Wake tells the workers that pushes were written (a test, a replay), so they deliver
+// without waiting for their next poll.
+func (s *Sender) Wake() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, w := range s.workers {
+		w.Wake()
+	}
+}
+
+// Run writes handed-over notices to the outbox and delivers due pushes with workers
+// workers until ctx ends; the notices still handed over then are written before it returns.
+// Several workers share the outbox as several nodes do: each claim goes to one of them.
 func (s *Sender) Run(ctx context.Context, workers int) {
 	workers = max(workers, 1)
+	var wg sync.WaitGroup
+	s.wmu.Lock()
 	for range workers {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case q := <-s.queue:
-					s.deliver(ctx, q)
-				}
-			}
-		}()
+		w := outbox.New(outbox.Queue[store.PushDelivery]{Name: "web push", Due: s.o.Store.DuePushes, NextDue: s.o.Store.NextPushDue,
+			Attempt: s.attempt, Poll: s.o.Poll, Now: s.o.Now, Logger: s.o.Logger})
+		s.workers = append(s.workers, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
-	s.wg.Wait()
+	s.wmu.Unlock()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.write(ctx) }()
+	wg.Wait()
 }
 
-// deliver sends q to every subscription of its agent.
-func (s *Sender) deliver(ctx context.Context, q queued) {
-	subs, err := s.o.Store.PushSubscriptions(ctx, q.n.UserID)
+// write stores handed-over notices in batches: whatever arrived while the previous batch
+// was written goes in the next one transaction.
+func (s *Sender) write(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			for {
+				batch := s.drain(nil)
+				if len(batch) == 0 {
+					return
+				}
+				s.store(context.WithoutCancel(ctx), batch)
+			}
+		case n := <-s.handoff:
+			s.store(ctx, s.drain([]store.PushNotice{n}))
+		}
+	}
+}
+
+// drain adds what waits in the hand-off queue to batch, up to writeBatch notices.
+func (s *Sender) drain(batch []store.PushNotice) []store.PushNotice {
+	for len(batch) < writeBatch {
+		select {
+		case n := <-s.handoff:
+			batch = append(batch, n)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// store writes one batch and wakes the workers.
+func (s *Sender) store(ctx context.Context, batch []store.PushNotice) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	n, err := s.o.Store.EnqueuePushes(wctx, batch)
 	if err != nil {
-		s.o.Logger.Error("push: read subscriptions", "user", q.n.UserID, "err", err)
+		s.dropped.Add(uint64(len(batch)))
+		s.o.Logger.Error("push: write to the outbox", "notices", len(batch), "err", err)
 		return
 	}
-	if len(subs) == 0 {
-		return
-	}
-	lang := ""
-	if u, err := s.o.Store.User(ctx, q.n.UserID); err == nil {
-		lang = u.Lang
-	}
-	body, err := json.Marshal(MakePayload(q.n, lang))
-	if err != nil {
-		return
-	}
-	for _, sub := range subs {
-		s.send(ctx, q, sub, body)
+	if n > 0 {
+		s.Wake()
 	}
 }
 
@@ -237,6 +302,9 @@ func MakePayload(n Notice, lang string) Payload {
 	switch n.Kind {
 	case KindOffer:
 		p.Title, p.Tag = t.T("Chat request from {0}", visitor), "offer-"+n.Chat
+	case KindTest:
+		p.Title, p.Body = catalog.TestNotification(t)
+		p.Tag, p.Path = "test", AppPath
 	default:
 		p.Title, p.Tag = visitor, "chat-"+n.Chat
 	}
@@ -254,62 +322,96 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// send posts one push, retrying what a push service may answer later, and forgets a
-// subscription the push service no longer knows (404, 410).
-func (s *Sender) send(ctx context.Context, q queued, sub store.PushSubscription, body []byte) {
+// attempt claims d and posts it once, then records the outcome; ok is true when it was
+// sent. err is an error of the store, which ends the worker's pass.
+func (s *Sender) attempt(ctx context.Context, d store.PushDelivery) (ok bool, err error) {
+	d, claimed, err := s.o.Store.ClaimPush(ctx, d, s.o.Now().Add(s.o.Retry.Claim))
+	if err != nil || !claimed {
+		return false, err
+	}
+	// The outcome is recorded even when ctx ends meanwhile, so that a sent push is not sent
+	// again.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := s.o.Now()
+	switch {
+	case d.Subscription.ID == 0:
+		s.removed.Add(1)
+		return false, s.o.Store.PushAttempted(rec, d.ID, now, store.PushAttempt{State: store.PushGone, Err: "the subscription was removed"})
+	case !d.ExpiresAt.After(now):
+		s.expired.Add(1)
+		return false, s.o.Store.PushAttempted(rec, d.ID, now, store.PushAttempt{State: store.PushExpired, Err: d.LastError, ResponseCode: d.ResponseCode})
+	}
+	lang := ""
+	if u, err := s.o.Store.User(ctx, d.UserID); err == nil {
+		lang = u.Lang
+	}
+	n := Notice{UserID: d.UserID, Kind: d.Kind, Chat: d.ChatID, Visitor: d.Visitor, Text: d.Preview, Expires: d.ExpiresAt}
+	body, err := json.Marshal(MakePayload(n, lang))
+	if err != nil {
+		return false, err
+	}
 	opts := &webpush.Options{
 		HTTPClient:      s.o.Client,
 		Subscriber:      strings.TrimPrefix(s.o.Subject, "mailto:"), // the library adds it back
 		VAPIDPublicKey:  s.o.Keys.Public,
 		VAPIDPrivateKey: s.o.Keys.Private,
-		Topic:           Topic(q.n),
+		Topic:           Topic(n),
 		Urgency:         webpush.UrgencyNormal,
+		TTL:             max(int(d.ExpiresAt.Sub(now).Round(time.Second)/time.Second), 1),
 	}
-	if q.n.Kind == KindOffer {
+	if n.Kind == KindOffer {
 		opts.Urgency = webpush.UrgencyHigh
 	}
+	sub := d.Subscription
 	ws := &webpush.Subscription{Endpoint: sub.Endpoint, Keys: webpush.Keys{Auth: sub.Auth, P256dh: sub.P256dh}}
-	for try := 0; ; try++ {
-		ttl := q.expires.Sub(s.o.Now())
-		if ttl <= 0 {
-			s.failed.Add(1)
-			s.o.Logger.Info("push: notice expired before it could be sent", "user", q.n.UserID, "chat", q.n.Chat)
-			return
-		}
-		opts.TTL = int(ttl.Round(time.Second) / time.Second)
-		code, err := post(ctx, body, ws, opts)
-		switch {
-		case err == nil && code >= 200 && code < 300:
-			s.sent.Add(1)
-			return
-		case code == http.StatusNotFound || code == http.StatusGone:
-			s.removed.Add(1)
-			s.o.Logger.Info("push: subscription gone, removed", "user", sub.UserID, "status", code)
-			if err := s.o.Store.DeletePushSubscription(context.WithoutCancel(ctx), 0, sub.Endpoint); err != nil {
-				s.o.Logger.Error("push: remove subscription", "user", sub.UserID, "err", err)
-			}
-			return
-		case err == nil && code != http.StatusTooManyRequests && code < 500:
-			// 400, 403 (keys changed), 413: trying again sends the same thing.
-			s.failed.Add(1)
-			s.o.Logger.Warn("push: refused", "user", sub.UserID, "status", code)
-			return
-		}
-		if try+1 >= attempts {
-			s.failed.Add(1)
-			s.o.Logger.Warn("push: gave up", "user", sub.UserID, "status", code, "err", err)
-			return
-		}
-		d := s.o.Retry.Delay(try+1, jitter())
-		if wait := q.expires.Sub(s.o.Now()); d > wait {
-			d = wait
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d):
-		}
+	code, perr := post(ctx, body, ws, opts)
+	if perr != nil && ctx.Err() != nil {
+		// Shutting down mid-attempt: the claim lapses and the push is tried again after the
+		// restart, if still within its TTL.
+		return false, ctx.Err()
 	}
+	now = s.o.Now()
+	a := store.PushAttempt{ResponseCode: code}
+	switch {
+	case perr == nil && code >= 200 && code < 300:
+		s.sent.Add(1)
+		a.State = store.PushSent
+	case perr == nil && (code == http.StatusNotFound || code == http.StatusGone):
+		// The push service forgot the subscription: remove it, so that no later push tries it.
+		s.removed.Add(1)
+		a.State, a.Err = store.PushGone, fmt.Sprintf("the push service answered %d: the subscription is gone and was removed", code)
+		if err := s.o.Store.DeletePushSubscription(rec, 0, sub.Endpoint); err != nil {
+			return false, err
+		}
+	case perr == nil && code != http.StatusTooManyRequests && code < 500:
+		// 400, 403 (keys changed), 413: trying again sends the same thing.
+		s.failed.Add(1)
+		a.State, a.Err = store.PushFailed, fmt.Sprintf("the push service refused it with %d", code)
+	default:
+		a.Err = fmt.Sprintf("the push service answered %d", code)
+		if perr != nil {
+			a.Err = perr.Error()
+		}
+		next, giveUp := s.o.Retry.After(d.Attempts, false, now, s.o.Rand())
+		if giveUp {
+			s.failed.Add(1)
+			a.State = store.PushFailed
+		} else {
+			// Due again at its TTL's end at the latest, where it is marked expired.
+			a.State, a.Next = store.PushPending, minTime(next, d.ExpiresAt)
+		}
+		s.o.Logger.Warn("push not delivered", "id", d.ID, "user", d.UserID, "attempt", d.Attempts, "state", a.State, "err", a.Err)
+	}
+	return a.State == store.PushSent, s.o.Store.PushAttempted(rec, d.ID, now, a)
+}
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // post sends one encrypted message; code is the push service's status (0 without answer).
@@ -328,15 +430,6 @@ func post(ctx context.Context, body []byte, sub *webpush.Subscription, opts *web
 func Topic(n Notice) string {
 	sum := sha256.Sum256([]byte(n.Kind + "\x00" + n.Chat))
 	return base64.RawURLEncoding.EncodeToString(sum[:])[:32]
-}
-
-// jitter is a random draw in [0, 1).
-func jitter() float64 {
-	var b [2]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return 0.5
-	}
-	return float64(uint16(b[0])|uint16(b[1])<<8) / (1 << 16)
 }
 
 // GenerateKeys makes a VAPID key pair.

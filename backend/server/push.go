@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/parleychat/parley/backend/admin"
 	"github.com/parleychat/parley/backend/agentapi"
 	"github.com/parleychat/parley/backend/push"
 	"github.com/parleychat/parley/backend/store"
@@ -16,7 +17,7 @@ type pushPart struct {
 	done   chan struct{}
 }
 
-// pushWorkers is how many pushes are posted at once.
+// pushWorkers is how many outbox workers post pushes at once.
 const pushWorkers = 4
 
 // setupPush builds the sender with the configured VAPID keys, or the installation's own,
@@ -55,7 +56,8 @@ func (s *Server) startPush() {
 	}()
 }
 
-// stopPush stops the sender and waits for it; queued notices are dropped (see package push).
+// stopPush stops the sender and waits for it: the notices handed over are written to the
+// outbox first, and pushes still pending are sent after the next start, within their TTL.
 func (s *Server) stopPush() {
 	if s.push.stop == nil {
 		return
@@ -87,4 +89,12 @@ func (s *Server) PushPublicKey() string {
 		return ""
 	}
 	return s.push.sender.PublicKey()
+}
+
+// pushWaker is what the admin pages wake after a test or replay, nil when pushes are off.
+func (s *Server) pushWaker() admin.PushWaker {
+	if s.push.sender == nil {
+		return nil
+	}
+	return s.push.sender
 }

@@ -56,6 +56,8 @@ var notSettings = map[string]string{
 	"RevokeAPIToken":          "nothing caches API tokens: every API request reads its token",
 	"TouchAPIToken":           "a token's last use, not configuration",
 	"AddTranslationCalls":     "the translation call log, not configuration",
+	"EnqueuePushes":           "Web Push outbox rows, not configuration",
+	"EnqueuePushTest":         "a Web Push outbox row, not configuration",
 }
 
 // publishFixture is one database with one of every settings entity, and the bus its store

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // VAPID keys are made once per installation and kept; a second start, or a second server
@@ -129,5 +130,122 @@ func testPushSubscriptions(t *testing.T, s *Store) {
 	// A loopback push service may speak plain http (local push services, tests).
 	if _, err := s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: anna.ID, Endpoint: "http://127.0.0.1:9/p", P256dh: "k", Auth: "a"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The push outbox writes one row per subscription of each notice's agent (none for an agent
+// without one, an expired one as expired), gives each attempt to one claimer, records
+// outcomes, lists the log by state, replays only a failed push within its TTL, and finds a
+// removed subscription at the claim; on SQLite and PostgreSQL.
+func TestPushOutbox(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			testPushOutbox(t, openStore(t, b.newConfig(t)))
+		})
+	}
+}
+
+func testPushOutbox(t *testing.T, s *Store) {
+	ctx := context.Background()
+	ten := newTenant(t, s, "Push Outbox")
+	anna := must[User](t)(s.CreateUser(ctx, User{TenantID: ten.ID, Login: "anna", Name: "Anna", Role: RoleAgent, Active: true}))
+	bert := must[User](t)(s.CreateUser(ctx, User{TenantID: ten.ID, Login: "bert", Name: "Bert", Role: RoleAgent, Active: true}))
+	laptop := must[PushSubscription](t)(s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: anna.ID, Endpoint: "https://push.example/1", P256dh: "k1", Auth: "a1"}))
+	phone := must[PushSubscription](t)(s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: anna.ID, Endpoint: "https://push.example/2", P256dh: "k2", Auth: "a2"}))
+	t0 := time.Now()
+	n, err := s.EnqueuePushes(ctx, []PushNotice{
+		{UserID: anna.ID, Kind: "offer", ChatID: "c-1", Visitor: "Vera\x00", Text: "Hallo \xff" + strings.Repeat("x", 1000), Expires: t0.Add(time.Minute)},
+		{UserID: bert.ID, Kind: "message", ChatID: "c-2", Text: "nobody listens", Expires: t0.Add(time.Minute)},
+		{UserID: anna.ID, Kind: "message", ChatID: "c-3", Text: "too late", Expires: t0.Add(-time.Second)},
+	})
+	if err != nil || n != 4 {
+		t.Fatalf("wrote %d, %v", n, err)
+	}
+	due, err := s.DuePushes(ctx, time.Now().Add(time.Second), 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("due %+v, %v", due, err)
+	}
+	if d := due[0]; d.Visitor != "Vera" || d.SubscriptionID != laptop.ID || len([]rune(d.Preview)) != 300 || !strings.HasPrefix(d.Preview, "Hallo x") || d.TenantID != ten.ID {
+		t.Fatalf("first push %+v", d)
+	}
+	if expired, _ := s.PushLog(ctx, ten.ID, PushLogFilter{State: PushExpired}, 10); len(expired) != 2 || expired[0].ChatID != "c-3" {
+		t.Fatalf("expired %+v", expired)
+	}
+	// One claimer wins; the claim carries the subscription.
+	c, ok, err := s.ClaimPush(ctx, due[0], time.Now().Add(time.Minute))
+	if err != nil || !ok || c.Attempts != 1 || c.Subscription.Endpoint != "https://push.example/1" || c.Subscription.Auth != "a1" {
+		t.Fatalf("claim %+v %v %v", c, ok, err)
+	}
+	if _, ok, err := s.ClaimPush(ctx, due[0], time.Now().Add(time.Minute)); ok || err != nil {
+		t.Fatalf("claimed twice: %v", err)
+	}
+	if again, _ := s.DuePushes(ctx, time.Now().Add(time.Second), 10); len(again) != 1 {
+		t.Fatalf("a claimed push is due: %+v", again)
+	}
+	// A retry, then a failure with its error.
+	next := time.Now().Add(2 * time.Second)
+	if err := s.PushAttempted(ctx, c.ID, time.Now(), PushAttempt{ResponseCode: 503, Err: "busy\x00", State: PushPending, Next: next}); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := s.PushLog(ctx, ten.ID, PushLogFilter{State: PushPending}, 10)
+	if len(log) != 2 || !log[1].Retrying() || log[1].LastError != "busy" || log[1].ResponseCode != 503 || log[0].Retrying() {
+		t.Fatalf("pending log %+v", log)
+	}
+	c, ok, _ = s.ClaimPush(ctx, log[1], time.Now().Add(time.Minute))
+	if !ok || c.Attempts != 2 {
+		t.Fatalf("second claim %+v", c)
+	}
+	if err := s.PushAttempted(ctx, c.ID, time.Now(), PushAttempt{ResponseCode: 400, Err: "refused", State: PushFailed}); err != nil {
+		t.Fatal(err)
+	}
+	// Replay: a failed one within its TTL only, as a new row.
+	r, err := s.ReplayPush(ctx, ten.ID, c.ID, time.Now())
+	if err != nil || r.ReplayOf != c.ID || r.State != PushPending || r.Attempts != 0 || r.Visitor != "Vera" || !r.ExpiresAt.Equal(c.ExpiresAt) {
+		t.Fatalf("replay %+v, %v", r, err)
+	}
+	var re *RuleError
+	if _, err := s.ReplayPush(ctx, ten.ID, c.ID, t0.Add(2*time.Minute)); !errors.As(err, &re) {
+		t.Fatalf("replay after the TTL: %v", err)
+	}
+	if _, err := s.ReplayPush(ctx, ten.ID, r.ID, time.Now()); !errors.As(err, &re) {
+		t.Fatalf("replay of a pending push: %v", err)
+	}
+	if _, err := s.ReplayPush(ctx, ten.ID+1000, c.ID, time.Now()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("replay in another tenant: %v", err)
+	}
+	// A subscription removed meanwhile is found missing at the claim.
+	if err := s.DeletePushSubscription(ctx, 0, phone.Endpoint); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = s.DuePushes(ctx, time.Now().Add(time.Second), 10)
+	var toPhone PushDelivery
+	for _, d := range due {
+		if d.SubscriptionID == phone.ID {
+			toPhone = d
+		}
+	}
+	c, ok, err = s.ClaimPush(ctx, toPhone, time.Now().Add(time.Minute))
+	if err != nil || !ok || c.Subscription.ID != 0 {
+		t.Fatalf("claim of a removed subscription's push %+v %v", c.Subscription, err)
+	}
+	if err := s.PushAttempted(ctx, c.ID, time.Now(), PushAttempt{State: PushGone}); err != nil {
+		t.Fatal(err)
+	}
+	// Tests go to the user's own subscriptions only.
+	if _, err := s.EnqueuePushTest(ctx, ten.ID, bert.ID, laptop.ID, time.Now().Add(time.Minute)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("test to another's subscription: %v", err)
+	}
+	tp, err := s.EnqueuePushTest(ctx, ten.ID, anna.ID, laptop.ID, time.Now().Add(time.Minute))
+	if err != nil || tp.Kind != PushKindTest || tp.State != PushPending {
+		t.Fatalf("test %+v %v", tp, err)
+	}
+	if at, ok, err := s.NextPushDue(ctx); err != nil || !ok || at.After(time.Now()) {
+		t.Fatalf("next due %v %v %v", at, ok, err)
+	}
+	all, _ := s.PushLog(ctx, ten.ID, PushLogFilter{}, 100)
+	gone, _ := s.PushLog(ctx, ten.ID, PushLogFilter{State: PushGone, Kind: "offer"}, 100)
+	if len(all) != 6 || len(gone) != 1 {
+		t.Fatalf("log of %d, %d gone offers", len(all), len(gone))
 	}
 }

@@ -40,6 +40,8 @@ type Received struct {
 	// Subject is the VAPID JWT's sub claim; Key the VAPID public key it was checked with.
 	Subject string
 	Key     string
+	// Status is what the service answered.
+	Status int
 }
 
 // Service is a running push service with one subscription.
@@ -51,7 +53,8 @@ type Service struct {
 	mu       sync.Mutex
 	got      []Received
 	errs     []error
-	statuses []int // answers to give, in order; 201 once they are used up
+	statuses []int // answers to give, in order; then refusing, or 201
+	refusing int   // the answer while down, 0 when up
 	arrived  chan struct{}
 }
 
@@ -95,6 +98,17 @@ func (s *Service) Answer(statuses ...int) {
 	s.statuses = append(s.statuses, statuses...)
 }
 
+// Refuse makes the service answer every request with status (503: down for maintenance)
+// until Accept.
+func (s *Service) Refuse(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing = status
+}
+
+// Accept ends Refuse: the service takes messages again.
+func (s *Service) Accept() { s.Refuse(0) }
+
 // Received returns the messages decrypted so far, and the errors of the requests that could
 // not be checked or decrypted.
 func (s *Service) Received() ([]Received, []error) {
@@ -125,13 +139,17 @@ func (s *Service) handle(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.check(r)
 	s.mu.Lock()
 	status := http.StatusCreated
-	if len(s.statuses) > 0 {
+	switch {
+	case len(s.statuses) > 0:
 		status, s.statuses = s.statuses[0], s.statuses[1:]
+	case s.refusing != 0:
+		status = s.refusing
 	}
 	if err != nil {
 		s.errs = append(s.errs, err)
 		status = http.StatusBadRequest
 	} else {
+		rec.Status = status
 		s.got = append(s.got, rec)
 	}
 	s.mu.Unlock()

@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/push"
+	"github.com/parleychat/parley/backend/push/pushtest"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// TestPushesSurviveKillNine runs the server binary while the agent's push service refuses
+// with 503, so that pushes wait in the outbox being retried, kills the server with SIGKILL,
+// brings the push service back and restarts the server: every push still within its TTL
+// reaches the push service once, decrypted there, and the one whose TTL passed while the
+// server was down is marked expired and never sent. On SQLite and PostgreSQL.
+func TestPushesSurviveKillNine(t *testing.T) {
+	crashEach(t, func(t *testing.T, srv *crashServer) {
+		svc := pushtest.New()
+		defer svc.Close()
+		svc.Refuse(http.StatusServiceUnavailable)
+		srv.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		srv.prepare(ctx)
+		st := srv.store(ctx)
+		tenants, err := st.Tenants(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users, err := st.Users(ctx, tenants[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var agent store.User
+		for _, u := range users {
+			if u.Role == store.RoleAgent && u.Active {
+				agent = u
+				break
+			}
+		}
+		if _, err := st.SavePushSubscription(ctx, store.PushSubscription{TenantID: agent.TenantID, UserID: agent.ID, Endpoint: svc.Endpoint(),
+			P256dh: svc.P256dh(), Auth: svc.Auth()}); err != nil {
+			t.Fatal(err)
+		}
+		// The notices as the server's writer stores them; the running server's workers take them.
+		const lasting = 6
+		var notices []store.PushNotice
+		for i := range lasting {
+			notices = append(notices, store.PushNotice{UserID: agent.ID, Kind: push.KindMessage, ChatID: fmt.Sprint("kept-", i), Visitor: "Vera",
+				Text: fmt.Sprint("message ", i), Expires: time.Now().Add(3 * time.Minute)})
+		}
+		shortTTL := time.Now().Add(5 * time.Second)
+		notices = append(notices, store.PushNotice{UserID: agent.ID, Kind: push.KindOffer, ChatID: "short", Visitor: "Otto", Expires: shortTTL})
+		if n, err := st.EnqueuePushes(ctx, notices); err != nil || n != lasting+1 {
+			t.Fatalf("wrote %d: %v", n, err)
+		}
+		// Every push was tried and refused: all are retrying.
+		for {
+			log, err := st.PushLog(ctx, agent.TenantID, store.PushLogFilter{}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			retrying := 0
+			for _, d := range log {
+				if d.Retrying() {
+					retrying++
+				}
+			}
+			if retrying == lasting+1 {
+				break
+			}
+			if ctx.Err() != nil || time.Now().After(shortTTL) {
+				t.Fatalf("%d of %d pushes retrying:\n%s", retrying, len(log), srv.logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		srv.kill()
+		time.Sleep(time.Until(shortTTL) + 100*time.Millisecond)
+		svc.Accept()
+		srv.start()
+
+		for {
+			log, err := st.PushLog(ctx, agent.TenantID, store.PushLogFilter{}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := 0
+			for _, d := range log {
+				if (d.ChatID == "short" && d.State == store.PushExpired) || (d.ChatID != "short" && d.State == store.PushSent) {
+					done++
+				}
+			}
+			if done == lasting+1 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("after the restart: %+v\n%s", log, srv.logs.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		st.Close()
+		got, errs := svc.Received()
+		if len(errs) != 0 {
+			t.Fatalf("requests that did not verify or decrypt: %v", errs)
+		}
+		accepted, refused := map[string]int{}, 0
+		for _, r := range got {
+			var p push.Payload
+			if err := json.Unmarshal(r.Plain, &p); err != nil {
+				t.Fatalf("payload %q: %v", r.Plain, err)
+			}
+			if r.Status != http.StatusCreated {
+				refused++
+			} else {
+				accepted[p.Chat]++
+				if p.Title != "Vera" || r.TTL <= 0 || r.TTL > 180 {
+					t.Fatalf("push %+v with TTL %d", p, r.TTL)
+				}
+			}
+		}
+		for i := range lasting {
+			if n := accepted[fmt.Sprint("kept-", i)]; n != 1 {
+				t.Errorf("kept-%d arrived %d times", i, n)
+			}
+		}
+		if accepted["short"] != 0 || len(accepted) != lasting {
+			t.Fatalf("accepted %v", accepted)
+		}
+		t.Logf("%d requests in all, %d refused before the kill", len(got), refused)
+	})
+}
