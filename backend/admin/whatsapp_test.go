@@ -38,19 +38,10 @@ func whatsappLog(t *testing.T, pg bool) {
 	if code, body, err := tyntectest.Post(hook, tyntectest.Text("in-1", "491701234567", "4930123456", "Hallo?", time.Now().UTC())); err != nil || code != http.StatusOK {
 		t.Fatalf("webhook: %d %s %v", code, body, err)
 	}
-	var chat store.WhatsAppChat
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	chat := eventually(t, "a WhatsApp chat", func() (store.WhatsAppChat, bool, error) {
 		c, err := fx.st.LatestWhatsAppChat(ctx, conn.ID, "+491701234567")
-		if err == nil {
-			chat = c
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no WhatsApp chat: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return c, err == nil, nil
+	})
 	line := func(text string) store.Write {
 		data, _ := json.Marshal(map[string]any{"role": "agent", "text": text})
 		return store.Write{Event: &store.Event{ChatID: chat.ChatID, Type: "message", Data: data}}
@@ -98,17 +89,30 @@ func whatsappLog(t *testing.T, pg bool) {
 // waitWhatsApp waits for the newest WhatsApp line of tenant in the log's state.
 func waitWhatsApp(t *testing.T, fx *fixture, tenant int64, state string) store.WhatsAppOut {
 	t.Helper()
+	return eventually(t, "a WhatsApp line "+state, func() (store.WhatsAppOut, bool, error) {
+		log, err := fx.st.WhatsAppLog(context.Background(), tenant, state, 1)
+		if len(log) == 0 {
+			return store.WhatsAppOut{}, false, err
+		}
+		return log[0], true, err
+	})
+}
+
+// eventually polls get for up to 20 seconds until it has what, which the server's workers
+// write in their own time.
+func eventually[T any](t *testing.T, what string, get func() (T, bool, error)) T {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		log, err := fx.st.WhatsAppLog(context.Background(), tenant, state, 1)
+		v, ok, err := get()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(log) == 1 {
-			return log[0]
+		if ok {
+			return v
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no WhatsApp line %s", state)
+			t.Fatalf("no %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
