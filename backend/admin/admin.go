@@ -220,6 +220,7 @@ func Register(r fiber.Router, opts Options) {
 	g.Get("/push/log", adm, h.pushLog)
 	g.Post("/push/test", adm, h.pushTest)
 	g.Post("/push/log/:id/replay", adm, h.pushReplay)
+	g.Get("/whatsapp/log", adm, h.whatsappLog)
 	g.Get("/apitokens", adm, h.apiTokens)
 	g.Post("/apitokens", adm, h.apiTokenCreate)
 	g.Post("/apitokens/:id/revoke", adm, h.apiTokenRevoke)

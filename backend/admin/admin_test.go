@@ -43,7 +43,13 @@ type client struct {
 
 func newFixture(t *testing.T, pg bool) *fixture {
 	t.Helper()
-	env := servertest.Start(t, servertest.Options{Postgres: pg})
+	return newFixtureWith(t, servertest.Options{Postgres: pg})
+}
+
+// newFixtureWith is newFixture on a server started with opts.
+func newFixtureWith(t *testing.T, opts servertest.Options) *fixture {
+	t.Helper()
+	env := servertest.Start(t, opts)
 	ctx := context.Background()
 	st := env.Server.Store()
 	fx := &fixture{t: t, env: env, st: st, ids: map[string]string{}, clients: map[string]*client{"": {base: env.URL}}}

@@ -132,9 +132,25 @@ func TestGolden(t *testing.T) {
 		},
 		Filter: pushFilter,
 	}, time.UTC)
+	// The WhatsApp log: every state, the three kinds, a number shown by its last digits.
+	waFilter := newForm(nil)
+	waFilter.Set("state", "")
+	waConn := store.Connector{ID: 7, Name: "Shop <WhatsApp>"}
+	cases["whatsapp-log"] = whatsappLogPage(goldenPage("WhatsApp delivery log", "whatsapplog"), whatsappLogData{
+		Connectors: map[int64]store.Connector{7: waConn},
+		List: []store.WhatsAppOut{
+			{ID: 6, ConnectorID: 7, Phone: "+491701234567", Body: []byte(`{"role":"agent","text":"/template order_update Erika"}`), State: store.WhatsAppPending, CreatedAt: at},
+			{ID: 5, ConnectorID: 7, Phone: "+491701234567", Body: []byte(`{"role":"agent","text":"hi"}`), State: store.WhatsAppPending, Attempts: 2, LastError: "TynTec answered 503", CreatedAt: at},
+			{ID: 4, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","file":{"name":"a.pdf"}}`), State: store.WhatsAppSent, Status: store.WhatsAppAccepted, MessageID: "m-4", Attempts: 1, CreatedAt: at},
+			{ID: 3, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","text":"ok"}`), State: store.WhatsAppSent, Status: store.WhatsAppDelivered, MessageID: "m-3", Attempts: 1, CreatedAt: at},
+			{ID: 2, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","text":"ok"}`), State: store.WhatsAppSent, Status: store.WhatsAppRead, MessageID: "m-2", Attempts: 1, CreatedAt: at},
+			{ID: 1, ConnectorID: 7, Phone: "+441", Body: []byte(`{"role":"agent","text":"late"}`), State: store.WhatsAppFailed, Status: store.WhatsAppFailed, Attempts: 1, CreatedAt: at, LastError: "the customer last wrote more than 24 hours ago; only a template reaches them <b>"},
+		},
+		Filter: waFilter,
+	}, time.UTC)
 	// The same pages in German and French: the frame, labels, errors, dates and counts.
 	for _, lang := range []string{"de", "fr"} {
-		for _, name := range []string{"connector-error", "user", "overview", "mail-log", "translation", "push-log"} {
+		for _, name := range []string{"connector-error", "user", "overview", "mail-log", "translation", "push-log", "whatsapp-log"} {
 			cases[name+"-"+lang] = cases[name]
 		}
 	}

@@ -95,18 +95,11 @@ func TestPushLog(t *testing.T) {
 // waitPush waits for the newest push of tenant in state.
 func waitPush(t *testing.T, fx *fixture, tenant int64, state string) store.PushDelivery {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	return eventually(t, "push "+state, func() (store.PushDelivery, bool, error) {
 		log, err := fx.st.PushLog(context.Background(), tenant, store.PushLogFilter{State: state}, 1)
-		if err != nil {
-			t.Fatal(err)
+		if len(log) == 0 {
+			return store.PushDelivery{}, false, err
 		}
-		if len(log) == 1 {
-			return log[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no push %s", state)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return log[0], true, err
+	})
 }

@@ -195,6 +195,15 @@ func (r whatsappOutRow) domain() WhatsAppOut {
 		LastError: r.LastError, MessageID: r.MessageID, Status: r.Status, CreatedAt: normTime(r.CreatedAt), SentAt: normTimePtr(r.SentAt)}
 }
 
+// whatsappOuts turns outbox rows into lines.
+func whatsappOuts(rows []whatsappOutRow) []WhatsAppOut {
+	out := make([]WhatsAppOut, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
+}
+
 // whatsappLine is what writeWhatsApp reads of a message event.
 type whatsappLine struct {
 	Role     string          `json:"role"`
@@ -265,11 +274,7 @@ func (s *Store) DueWhatsApp(ctx context.Context, now time.Time, limit int) ([]Wh
 	if err != nil {
 		return nil, wrap("due whatsapp", err)
 	}
-	out := make([]WhatsAppOut, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return whatsappOuts(rows), nil
 }
 
 // NextWhatsAppDue is when the earliest pending line that DueWhatsApp may list is due; ok is false when none is.
@@ -382,9 +387,54 @@ func (s *Store) WhatsAppLines(ctx context.Context, chatID string) ([]WhatsAppOut
 	if err := s.r.WithContext(ctx).Omit("body").Where("chat_id = ?", chatID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, wrap("whatsapp lines", err)
 	}
-	out := make([]WhatsAppOut, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
+	return whatsappOuts(rows), nil
+}
+
+// The states the WhatsApp delivery log filters by, besides the outbox states and the delivery
+// states: a pending line that failed at least once is retrying.
+const WhatsAppRetrying = "retrying"
+
+// WhatsAppLog lists up to limit outbox lines of a tenant, newest first, with their bodies (to
+// tell text, media and templates apart): the admin pages' WhatsApp delivery log. state narrows
+// the list to pending (never tried or waiting for its first attempt), retrying (pending after a
+// failed attempt), sent (accepted by TynTec, not yet delivered), delivered, read or failed; ""
+// lists all.
+func (s *Store) WhatsAppLog(ctx context.Context, tenantID int64, state string, limit int) ([]WhatsAppOut, error) {
+	q := s.r.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	switch state {
+	case "":
+	case WhatsAppPending:
+		q = q.Where("state = ? AND last_error = ''", WhatsAppPending)
+	case WhatsAppRetrying:
+		q = q.Where("state = ? AND last_error <> ''", WhatsAppPending)
+	case WhatsAppSent:
+		q = q.Where("state = ? AND status = ?", WhatsAppSent, WhatsAppAccepted)
+	case WhatsAppDelivered, WhatsAppRead:
+		q = q.Where("state = ? AND status = ?", WhatsAppSent, state)
+	case WhatsAppFailed:
+		q = q.Where("(state = ? OR status = ?)", WhatsAppFailed, WhatsAppFailed)
+	default:
+		return nil, wrap("whatsapp log", invalid("unknown delivery state %q", state))
 	}
-	return out, nil
+	var rows []whatsappOutRow
+	if err := q.Order("created_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, wrap("whatsapp log", err)
+	}
+	return whatsappOuts(rows), nil
+}
+
+// LogState is the state the WhatsApp delivery log shows of a line: pending, retrying, sent,
+// delivered, read or failed.
+func (o WhatsAppOut) LogState() string {
+	switch {
+	case o.State == WhatsAppFailed || o.Status == WhatsAppFailed:
+		return WhatsAppFailed
+	case o.State == WhatsAppPending && o.LastError != "":
+		return WhatsAppRetrying
+	case o.State == WhatsAppPending:
+		return WhatsAppPending
+	case o.Status == WhatsAppDelivered || o.Status == WhatsAppRead:
+		return o.Status
+	}
+	return WhatsAppSent
 }

@@ -215,3 +215,70 @@ func eachWhatsApp(t *testing.T, f func(t *testing.T, s *Store, ten Tenant, conn 
 		})
 	}
 }
+
+// TestWhatsAppLog: the delivery log lists a tenant's outbox lines newest first, each in the
+// state the log shows (pending, retrying, sent, delivered, read, failed), filters by that
+// state, is bounded, and shows no other tenant's lines. On both databases.
+func TestWhatsAppLog(t *testing.T) {
+	eachWhatsApp(t, func(t *testing.T, s *Store, ten Tenant, conn Connector) {
+		chat := newChat(t, s, ten.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+		if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: chat.ID, TenantID: ten.ID, ConnectorID: conn.ID, Phone: "+491701234567"}); err != nil {
+			t.Fatal(err)
+		}
+		other := newTenant(t, s, "Other")
+		oconn := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: other.ID, Name: "Theirs", WhatsAppEnabled: true, WhatsAppAPIKey: "k", WhatsAppNumber: "+4930999"}))
+		ochat := newChat(t, s, other.ID, func(c *Chat) { c.ConnectorID = oconn.ID })
+		if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: ochat.ID, TenantID: other.ID, ConnectorID: oconn.ID, Phone: "+33612345678"}); err != nil {
+			t.Fatal(err)
+		}
+		line := func(chat, text string) Write {
+			data, _ := json.Marshal(map[string]any{"role": "agent", "text": text})
+			return Write{Event: &Event{ChatID: chat, Type: "message", Data: data}}
+		}
+		for _, text := range []string{"one", "two", "three", "four"} {
+			if err := s.Commit(ctx, line(chat.ID, text)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Commit(ctx, line(ochat.ID, "theirs")); err != nil {
+			t.Fatal(err)
+		}
+		all := must[[]WhatsAppOut](t)(s.WhatsAppLog(ctx, ten.ID, "", 10))
+		if len(all) != 4 || all[0].Seq < all[3].Seq || string(all[0].Body) == "" {
+			t.Fatalf("log = %+v, want the tenant's four lines newest first with bodies", all)
+		}
+		one, two, three := all[3], all[2], all[1]
+		if err := s.WhatsAppAttempted(ctx, one.ID, time.Now(), WhatsAppAttempt{MessageID: "m-1"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.WhatsAppStatus(ctx, conn.ID, "m-1", WhatsAppDelivered); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WhatsAppAttempted(ctx, two.ID, time.Now(), WhatsAppAttempt{Err: "TynTec answered 400", GiveUp: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WhatsAppAttempted(ctx, three.ID, time.Now(), WhatsAppAttempt{Err: "TynTec answered 503", Next: time.Now().Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		for state, want := range map[string]int64{WhatsAppDelivered: one.ID, WhatsAppFailed: two.ID, WhatsAppRetrying: three.ID, WhatsAppPending: all[0].ID} {
+			got := must[[]WhatsAppOut](t)(s.WhatsAppLog(ctx, ten.ID, state, 10))
+			if len(got) != 1 || got[0].ID != want || got[0].LogState() != state {
+				t.Fatalf("log %s = %+v, want line %d", state, got, want)
+			}
+		}
+		for _, state := range []string{WhatsAppSent, WhatsAppRead} {
+			if got := must[[]WhatsAppOut](t)(s.WhatsAppLog(ctx, ten.ID, state, 10)); len(got) != 0 {
+				t.Fatalf("log %s = %+v, want none", state, got)
+			}
+		}
+		if got := must[[]WhatsAppOut](t)(s.WhatsAppLog(ctx, ten.ID, "", 2)); len(got) != 2 || got[0].ID != all[0].ID {
+			t.Fatalf("bounded log = %+v", got)
+		}
+		if _, err := s.WhatsAppLog(ctx, ten.ID, "bogus\x00", 10); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bogus state: %v", err)
+		}
+		if got := must[[]WhatsAppOut](t)(s.WhatsAppLog(ctx, other.ID, "", 10)); len(got) != 1 || got[0].Phone != "+33612345678" {
+			t.Fatalf("other tenant's log = %+v", got)
+		}
+	})
+}
