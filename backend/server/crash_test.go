@@ -231,6 +231,33 @@ func (s *crashServer) start() {
 	s.t.Fatalf("the server did not become ready:\n%s", s.logs.String())
 }
 
+// until polls check every interval until it reports done, failing the test when ctx ends
+// first with check's last word on where it stood and the server's log.
+func (s *crashServer) until(ctx context.Context, every time.Duration, check func() (done bool, stood string)) {
+	s.t.Helper()
+	for {
+		done, stood := check()
+		if done {
+			return
+		}
+		if ctx.Err() != nil {
+			s.t.Fatalf("%s\n%s", stood, s.logs.String())
+		}
+		time.Sleep(every)
+	}
+}
+
+// crashAndRestart kills the server, closes the test's store st, runs between (a peer coming
+// back, say) while it is down, starts it again and returns the test's store opened anew.
+func (s *crashServer) crashAndRestart(ctx context.Context, st *store.Store, between func()) *store.Store {
+	s.t.Helper()
+	s.kill()
+	_ = st.Close()
+	between()
+	s.start()
+	return s.store(ctx)
+}
+
 // kill sends SIGKILL: no shutdown, no flush.
 func (s *crashServer) kill() {
 	_ = s.cmd.Process.Kill()

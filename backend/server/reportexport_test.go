@@ -65,29 +65,18 @@ func TestReportExportsSurviveKillNine(t *testing.T) {
 			}
 			v.Drop()
 		}
-		var log []store.ExportDelivery
-		for {
-			log, err = st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
+		tid := tenants[0].ID
+		srv.until(ctx, 20*time.Millisecond, func() (bool, string) {
+			log, err := st.ReportExportLog(ctx, tid, store.ExportLogFilter{}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(log) >= visitors {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("%d exports written", len(log))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		srv.kill()
-		st.Close()
-		rcv.setUp()
-		srv.start()
-
-		st = srv.store(ctx)
+			return len(log) >= visitors, fmt.Sprintf("%d exports written", len(log))
+		})
+		st = srv.crashAndRestart(ctx, st, rcv.setUp)
 		defer st.Close()
-		for {
-			all, err := st.ReportExportLog(ctx, tenants[0].ID, store.ExportLogFilter{}, 1000)
+		srv.until(ctx, 200*time.Millisecond, func() (bool, string) {
+			all, err := st.ReportExportLog(ctx, tid, store.ExportLogFilter{}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,23 +86,20 @@ func TestReportExportsSurviveKillNine(t *testing.T) {
 					pending++
 				}
 			}
-			if pending == 0 && len(all) >= visitors {
-				missing := 0
-				for _, d := range all {
-					if rcv.count(d.ChatID) == 0 {
-						missing++
-					}
-				}
-				if missing != 0 || rcv.badCount() != 0 {
-					t.Fatalf("%d of %d reports did not arrive, %d were malformed", missing, len(all), rcv.badCount())
-				}
-				return
+			if pending != 0 || len(all) < visitors {
+				return false, fmt.Sprintf("%d of %d exports still pending after the restart", pending, len(all))
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("%d of %d exports still pending after the restart:\n%s", pending, len(all), srv.logs.String())
+			missing := 0
+			for _, d := range all {
+				if rcv.count(d.ChatID) == 0 {
+					missing++
+				}
 			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			if missing != 0 || rcv.badCount() != 0 {
+				t.Fatalf("%d of %d reports did not arrive, %d were malformed", missing, len(all), rcv.badCount())
+			}
+			return true, ""
+		})
 	})
 }
 

@@ -50,29 +50,18 @@ func TestWebhooksSurviveKillNine(t *testing.T) {
 			v.Drop()
 		}
 		// Every request's delivery is written, and none delivered yet.
-		var log []store.WebhookDelivery
-		for {
-			log, err = st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{Kind: hookevent.ChatRequested}, 1000)
+		tid := tenants[0].ID
+		srv.until(ctx, 20*time.Millisecond, func() (bool, string) {
+			log, err := st.WebhookLog(ctx, tid, store.WebhookLogFilter{Kind: hookevent.ChatRequested}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(log) >= visitors {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("%d deliveries written", len(log))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		srv.kill()
-		st.Close()
-		rcv.setUp()
-		srv.start()
-
-		st = srv.store(ctx)
+			return len(log) >= visitors, fmt.Sprintf("%d deliveries written", len(log))
+		})
+		st = srv.crashAndRestart(ctx, st, rcv.setUp)
 		defer st.Close()
-		for {
-			all, err := st.WebhookLog(ctx, tenants[0].ID, store.WebhookLogFilter{}, 1000)
+		srv.until(ctx, 200*time.Millisecond, func() (bool, string) {
+			all, err := st.WebhookLog(ctx, tid, store.WebhookLogFilter{}, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,23 +71,20 @@ func TestWebhooksSurviveKillNine(t *testing.T) {
 					pending++
 				}
 			}
-			if pending == 0 && len(all) >= visitors {
-				missing := 0
-				for _, d := range all {
-					if rcv.count(d.EventID) == 0 {
-						missing++
-					}
-				}
-				if missing != 0 || rcv.badCount() != 0 {
-					t.Fatalf("%d of %d deliveries did not arrive, %d did not verify", missing, len(all), rcv.badCount())
-				}
-				return
+			if pending != 0 || len(all) < visitors {
+				return false, fmt.Sprintf("%d of %d deliveries still pending after the restart", pending, len(all))
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("%d of %d deliveries still pending after the restart:\n%s", pending, len(all), srv.logs.String())
+			missing := 0
+			for _, d := range all {
+				if rcv.count(d.EventID) == 0 {
+					missing++
+				}
 			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			if missing != 0 || rcv.badCount() != 0 {
+				t.Fatalf("%d of %d deliveries did not arrive, %d did not verify", missing, len(all), rcv.badCount())
+			}
+			return true, ""
+		})
 	})
 }
 

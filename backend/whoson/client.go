@@ -270,7 +270,7 @@ func (c *client) helloCmd(p []string) {
 	lang := strings.TrimSpace(param(p, 7))
 	c.chat, c.early = "", nil
 	c.state = chatState{translate: c.conn.site.translation != nil && strings.EqualFold(strings.TrimSpace(param(p, 8)), "true"),
-		visitorLang: baseLang(lang), agentLang: baseLang(c.conn.lang)}
+		visitorLang: protocol.BaseLang(lang), agentLang: protocol.BaseLang(c.conn.lang)}
 	c.queueGen++
 	c.mu.Unlock()
 	// WhosOn has no consent step for previews: a client sends them only where the connector

@@ -231,7 +231,7 @@ func (c *client) chatEvent(ev protocol.Event) [][]byte {
 			return nil
 		}
 		c.state.joined, c.state.position = true, 0
-		if l := baseLang(b.Lang); l != "" {
+		if l := protocol.BaseLang(b.Lang); l != "" {
 			c.state.agentLang = l
 		}
 		return [][]byte{encode("operatorjoined", u, describe(b.Name, statusOnline, b.Lang, c.conn.agents[b.UserID]))}

@@ -11,6 +11,7 @@ import (
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/limits"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // Translation of WhosOn chats ("Handling Translation" in the WhosOn Chat API document).
@@ -47,7 +48,7 @@ func translationOptions(tr *tenantTranslation, siteLang string) translation {
 	}
 	out.Enabled = true
 	codes := tr.languages
-	if l := baseLang(siteLang); l != "" && !contains(codes, l) {
+	if l := protocol.BaseLang(siteLang); l != "" && !contains(codes, l) {
 		codes = append([]string{l}, codes...)
 	}
 	for _, code := range codes {
@@ -77,18 +78,6 @@ func languageName(code string) string {
 		return n
 	}
 	return code
-}
-
-// baseLang is the language of a tag ("fr-BE" → "fr"), lower case; "" when there is none.
-func baseLang(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	if len(tag) < 2 || len(tag) > 3 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return ""
-	}
-	return tag
 }
 
 // translating reports whether the current chat translates. Caller holds c.mu.
