@@ -41,6 +41,9 @@ type mailCard struct {
 	SentTo  string
 	// Err says what went wrong; Field names the input at fault ("to", "subject").
 	Err, Field string
+	// key names the send of keyFor (To and Subject) until it is known to have been sent:
+	// pressing Send again after a failed try sends the same key, and the server e-mails once.
+	key, keyFor string
 }
 
 // handleTranscriptMail registers the handlers of this file's actions.
@@ -126,7 +129,10 @@ func (a *App) onMailSend(ctx app.Context, act app.Action) {
 	}
 	m.Sending = true
 	a.changed(ctx)
-	body, _ := json.Marshal(api.TranscriptMailRequest{To: r.To, Subject: r.Subject})
+	if what := r.To + "\n" + r.Subject; m.key == "" || m.keyFor != what {
+		m.key, m.keyFor = newID(), what
+	}
+	body, _ := json.Marshal(api.TranscriptMailRequest{To: r.To, Subject: r.Subject, Key: m.key})
 	ctx.Async(func() {
 		status, resp, err := a.platform.Fetch("POST", api.TranscriptMailPath(r.Chat), body)
 		ctx.Dispatch(func(ctx app.Context) {
@@ -139,7 +145,7 @@ func (a *App) onMailSend(ctx app.Context, act app.Action) {
 			case err != nil:
 				m.Err = t.T("The transcript could not be sent. Check your connection and try again.")
 			case status == 202:
-				m.SentTo = r.To
+				m.SentTo, m.key = r.To, ""
 			case status == 429:
 				m.Err = t.T("Too many transcripts were sent: this chat's limit is reached, or wait a moment and try again.")
 			case json.Unmarshal(resp, &e) == nil && e.Error.Field == "to":

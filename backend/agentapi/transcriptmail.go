@@ -3,6 +3,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,9 @@ import (
 // has it); its errors are package mail's.
 type TranscriptMailer interface {
 	Draft(ctx context.Context, chatID string) (api.TranscriptDraft, error)
-	SendAs(ctx context.Context, chatID, to, subject string) (store.OutboxMail, error)
+	// SendAs sends the transcript; a non-empty key makes it idempotent: the same key again
+	// returns the mail written the first time.
+	SendAs(ctx context.Context, chatID, to, subject, key string) (store.OutboxMail, error)
 }
 
 // Each agent may send a transcript every agentMailEvery on average, agentMailBurst at once,
@@ -88,11 +91,18 @@ func (h handlers) registerTranscriptMail(g fiber.Router) {
 		if err := c.BodyParser(&req); err != nil || !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 			return apiError(c, fiber.StatusBadRequest, protocol.CodeBadJSON, "send JSON with to and subject")
 		}
+		if !api.ValidTranscriptMailKey(req.Key) {
+			return apiError(c, fiber.StatusBadRequest, protocol.CodeBadJSON, "key: up to 64 letters, digits, - and _")
+		}
+		key := ""
+		if req.Key != "" {
+			key = fmt.Sprint(u.ID) + ":" + req.Key // one agent's key never names another's send
+		}
 		if !lim.allow(u.ID) {
 			c.Set(fiber.HeaderRetryAfter, "20")
 			return apiError(c, fiber.StatusTooManyRequests, protocol.CodeRateLimited, "you sent many transcripts in a short time; wait a moment")
 		}
-		out, err := m.SendAs(c.UserContext(), id, req.To, req.Subject)
+		out, err := m.SendAs(c.UserContext(), id, req.To, req.Subject, key)
 		if err != nil {
 			return h.transcriptMailError(c, id, err)
 		}

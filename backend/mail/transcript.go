@@ -3,6 +3,8 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +26,7 @@ type TranscriptStore interface {
 	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 	EnqueueChatMail(ctx context.Context, m store.OutboxMail, email string) (store.OutboxMail, error)
 	ChatMailCount(ctx context.Context, chatID, kind string) (int, error)
+	ChatMailByLocalID(ctx context.Context, chatID, kind, local string) (store.OutboxMail, error)
 	// Sync waits until the writes queued before it are committed.
 	Sync(ctx context.Context) error
 	TranscriptMail(ctx context.Context, connectorID int64) (store.TranscriptMail, error)
@@ -71,18 +74,21 @@ const KindTranscript = "transcript"
 // internal notes) are left out of both. It returns once the message is stored; the outbox
 // delivers it.
 func (t *Transcripts) Send(ctx context.Context, chatID, to string) (store.OutboxMail, error) {
-	return t.send(ctx, chatID, to, "", false)
+	return t.send(ctx, chatID, to, "", "", false)
 }
 
 // SendAs is [Transcripts.Send] for an agent, who may give the subject (empty: the
 // connector's). The agent's right to the chat is the caller's to check. The address is not
-// recorded as the visitor's: an agent may send the transcript to anyone.
-func (t *Transcripts) SendAs(ctx context.Context, chatID, to, subject string) (store.OutboxMail, error) {
+// recorded as the visitor's: an agent may send the transcript to anyone. A non-empty key
+// (unique to the caller, see [api.TranscriptMailRequest.Key]) makes the send idempotent: the
+// transcript's Message-ID is derived from it, so the same key again, even while the first send
+// is still being written, returns the mail written once.
+func (t *Transcripts) SendAs(ctx context.Context, chatID, to, subject, key string) (store.OutboxMail, error) {
 	subject = strings.TrimSpace(subject)
 	if utf8.RuneCountInString(subject) > store.MailSubjectRunes || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n\x00") {
 		return store.OutboxMail{}, ErrBadSubject
 	}
-	return t.send(ctx, chatID, to, subject, true)
+	return t.send(ctx, chatID, to, subject, key, true)
 }
 
 // Draft is what prefills an agent's transcript e-mail of chat chatID: the visitor's address
@@ -113,7 +119,7 @@ func (t *Transcripts) Draft(ctx context.Context, chatID string) (api.TranscriptD
 	return d, nil
 }
 
-func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agent bool) (store.OutboxMail, error) {
+func (t *Transcripts) send(ctx context.Context, chatID, to, subject, key string, agent bool) (store.OutboxMail, error) {
 	to = strings.TrimSpace(to)
 	if err := store.CheckMailAddress(to); err != nil {
 		return store.OutboxMail{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
@@ -124,6 +130,15 @@ func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agen
 	}
 	if err != nil {
 		return store.OutboxMail{}, err
+	}
+	local := ""
+	if key != "" {
+		local = keyedLocalPart(ch.ID, key)
+		if m, err := t.Store.ChatMailByLocalID(ctx, ch.ID, KindTranscript, local); err == nil {
+			return m, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return store.OutboxMail{}, err
+		}
 	}
 	if n, err := t.Store.ChatMailCount(ctx, ch.ID, KindTranscript); err != nil {
 		return store.OutboxMail{}, err
@@ -137,6 +152,10 @@ func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agen
 	if subject != "" {
 		msg.Subject = subject
 	}
+	if local != "" {
+		_, domain, _ := strings.Cut(msg.MessageID, "@")
+		msg.MessageID = local + "@" + domain
+	}
 	visitor := to
 	if agent {
 		visitor = ""
@@ -144,6 +163,10 @@ func (t *Transcripts) send(ctx context.Context, chatID, to, subject string, agen
 		t.Chats.NoteVisitorEmail(ch.ID, to)
 	}
 	m, err := t.Store.EnqueueChatMail(ctx, msg, visitor)
+	if local != "" && errors.Is(err, store.ErrConflict) {
+		// The same send, made at the same time, was written first.
+		return t.Store.ChatMailByLocalID(ctx, ch.ID, KindTranscript, local)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return store.OutboxMail{}, ErrUnknownChat
 	}
@@ -275,6 +298,13 @@ func ownerOf(ch store.Chat, tr transcript.Transcript) int64 {
 		return tr.Agents[0].UserID
 	}
 	return 0
+}
+
+// keyedLocalPart is the local part of the Message-ID of the transcript of chat chatID sent
+// under key: the same for the same key, and unlike any [NewMessageID]'s (which are shorter).
+func keyedLocalPart(chatID, key string) string {
+	sum := sha256.Sum256([]byte(chatID + "\x00" + key))
+	return "k" + hex.EncodeToString(sum[:16])
 }
 
 // NewMessageID is a fresh Message-ID (without angle brackets) in the domain of the tenant's

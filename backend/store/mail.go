@@ -372,6 +372,22 @@ func enqueueMail(tx *gorm.DB, m OutboxMail) (OutboxMail, error) {
 	return out, nil
 }
 
+// ChatMailByLocalID is the outbox message of a kind about chat chatID whose Message-ID has the
+// local part local (the part before "@"), without its attachments; ErrNotFound when there is
+// none. Keyed transcripts are found by it before they are composed again.
+func (s *Store) ChatMailByLocalID(ctx context.Context, chatID, kind, local string) (OutboxMail, error) {
+	if local == "" || strings.ContainsAny(local, "@%_\\") {
+		return OutboxMail{}, wrap("chat mail by id", invalid("local part %q", local))
+	}
+	var r outboxRow
+	err := s.w.WithContext(ctx).Where("chat_id = ? AND kind = ? AND message_id LIKE ?", chatID, kind, local+"@%").
+		Order("id").Take(&r).Error
+	if err != nil {
+		return OutboxMail{}, wrap("chat mail by id", err)
+	}
+	return r.domain(), nil
+}
+
 // ChatMailCount counts the outbox messages of a kind written about a chat, whatever became of
 // them.
 func (s *Store) ChatMailCount(ctx context.Context, chatID, kind string) (int, error) {

@@ -27,6 +27,28 @@ type TranscriptDraft struct {
 type TranscriptMailRequest struct {
 	To      string `json:"to"`
 	Subject string `json:"subject"`
+	// Key names this send: the app makes a new one for each press of Send and keeps it when
+	// it tries the same send again, so that a request that reaches the server twice (a retry
+	// after a lost answer) e-mails once and answers as the first did. Up to 64 letters,
+	// digits, "-" and "_"; empty sends every time.
+	Key string `json:"key,omitempty"`
+}
+
+// MaxTranscriptMailKey is the longest [TranscriptMailRequest.Key].
+const MaxTranscriptMailKey = 64
+
+// ValidTranscriptMailKey reports whether k may be a [TranscriptMailRequest.Key].
+func ValidTranscriptMailKey(k string) bool {
+	if len(k) > MaxTranscriptMailKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // TranscriptMailSent says the transcript was written to the outbox for To.
