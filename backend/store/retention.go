@@ -161,12 +161,15 @@ type Purged struct {
 	// FileBytes is the size of the removed files' contents.
 	FileBytes int64
 	Outbox    int
+	// Deliveries counts the chats' other deliveries and their logs: Web Push, webhooks, chat
+	// report exports, WhatsApp lines, and the e-mail replies to left messages.
+	Deliveries int
 }
 
 // Add sums two counts.
 func (p Purged) Add(q Purged) Purged {
 	return Purged{Chats: p.Chats + q.Chats, Messages: p.Messages + q.Messages, Events: p.Events + q.Events,
-		Files: p.Files + q.Files, FileBytes: p.FileBytes + q.FileBytes, Outbox: p.Outbox + q.Outbox}
+		Files: p.Files + q.Files, FileBytes: p.FileBytes + q.FileBytes, Outbox: p.Outbox + q.Outbox, Deliveries: p.Deliveries + q.Deliveries}
 }
 
 // PurgeExpiredChats deletes one batch of the tenant's chats that closed before q.ClosedBefore,
@@ -210,7 +213,10 @@ func (s *Store) PurgeExpiredChats(ctx context.Context, q ExpiredChats) (Purged, 
 
 // purgeChats deletes the tenant's closed chats among ids and everything that belongs to them,
 // inside tx. The dependent rows are deleted explicitly (rather than left to ON DELETE
-// CASCADE) so that the counts are exact and triggers on them (full-text indexes) run.
+// CASCADE) so that the counts are exact and triggers on them (full-text indexes) run; that
+// includes every delivery of the chat, whatever its state (what was still to be sent is not
+// sent any more: its chat is gone), and its WhatsApp customer's number. SQLite's search index
+// still holds the deleted messages' words until [Store.CompactSearchIndex].
 func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 	var out Purged
 	if len(ids) == 0 {
@@ -228,7 +234,7 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		return out, err
 	}
 	out.FileBytes = fb.N
-	var participants int
+	var participants, deliveries, whatsapp int
 	steps := []struct {
 		n     *int
 		model any
@@ -240,6 +246,12 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		{&out.Events, &eventRow{}, "chat_id IN ?", []any{ids}},
 		{&participants, &participantRow{}, "chat_id IN ?", []any{ids}},
 		{&out.Outbox, &outboxRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &pushDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &webhookDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &exportDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &whatsappOutRow{}, "chat_id IN ?", []any{ids}},
+		{&deliveries, &leftReplyRow{}, "chat_id IN ?", []any{ids}},
+		{&whatsapp, &whatsappChatRow{}, "chat_id IN ?", []any{ids}},
 		{&out.Chats, &chatRow{}, "tenant_id = ? AND state = ? AND id IN ?", []any{tenantID, stateClosed, ids}},
 	}
 	for _, st := range steps {
@@ -247,8 +259,9 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		if res.Error != nil {
 			return Purged{}, res.Error
 		}
-		*st.n = int(res.RowsAffected)
+		*st.n += int(res.RowsAffected)
 	}
+	out.Deliveries = deliveries
 	return out, nil
 }
 
