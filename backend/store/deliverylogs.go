@@ -60,10 +60,7 @@ var deliveryLogs = []deliveryLog{
 // at or after before: ids grow with time, so a batch reads the old rows it deletes and the
 // pending ones it keeps, never the newer log.
 func (s *Store) PurgeDeliveryLogs(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 200
-	}
-	limit = min(limit, MaxPurgeBatch)
+	limit = purgeLimit(limit)
 	before = normTime(before)
 	total := 0
 	for _, l := range deliveryLogs {

@@ -152,6 +152,15 @@ type ExpiredChats struct {
 // write lock for long: on SQLite the chats' group commit waits for it.
 const MaxPurgeBatch = 1000
 
+// purgeLimit is the size of a deleting batch asked for as limit: 200 when not positive, at
+// most MaxPurgeBatch.
+func purgeLimit(limit int) int {
+	if limit <= 0 {
+		return 200
+	}
+	return min(limit, MaxPurgeBatch)
+}
+
 // Purged counts what one deletion removed.
 type Purged struct {
 	Chats    int
@@ -179,11 +188,7 @@ func (p Purged) Add(q Purged) Purged {
 // it at once: on PostgreSQL they take different chats (SKIP LOCKED), and a chat already gone
 // counts nowhere.
 func (s *Store) PurgeExpiredChats(ctx context.Context, q ExpiredChats) (Purged, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	limit = min(limit, MaxPurgeBatch)
+	limit := purgeLimit(q.Limit)
 	before := normTime(q.ClosedBefore)
 	var out Purged
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -271,10 +276,7 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 // contacts it deleted; fewer than limit (at most MaxPurgeBatch) means none is left. A contact
 // that got a chat meanwhile is kept: the deleting statement checks again.
 func (s *Store) PurgeOrphanContacts(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 200
-	}
-	limit = min(limit, MaxPurgeBatch)
+	limit = purgeLimit(limit)
 	before = normTime(before)
 	n := 0
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
