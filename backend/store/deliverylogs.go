@@ -115,7 +115,8 @@ func (s *Store) purgeDeliveryLog(ctx context.Context, l deliveryLog, tenantID in
 // SQLite's FTS5 index only marks a deleted message's words as deleted, in a newer part of
 // the index, and keeps them in its pages until parts are merged; after a privacy erasure or a
 // retention round they must be gone, so the index is merged into one part, which drops them.
-// That rewrites the whole index (see BenchmarkCompactSearchIndex), so it runs once after the
+// That rewrites the whole index, holding the writer (about 0.25 s for 100,000 messages, so
+// some seconds for millions; BenchmarkCompactSearchIndex), so it runs once after the
 // deletions, not per batch. PostgreSQL keeps a message's search vector in its row, gone with
 // it: nothing to do.
 func (s *Store) CompactSearchIndex(ctx context.Context) error {
