@@ -22,6 +22,10 @@ type privacyData struct {
 	Confirm     bool
 }
 
+// deliveryLogDays is how long the delivery logs keep finished deliveries, as the retention
+// panel says it.
+func deliveryLogDays() string { return strconv.Itoa(store.DeliveryLogDays) }
+
 // identityKinds are the kinds a privacy request may name, labelled as the contact pages label them.
 var identityKinds = func() []option {
 	out := make([]option, len(privacy.Kinds))

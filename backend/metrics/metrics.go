@@ -90,7 +90,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	if c.src.Retention != nil {
 		rs := c.src.Retention()
 		for kind, n := range map[string]int64{"chats": rs.Chats, "left_messages": rs.LeftMessages, "messages": rs.Messages,
-			"files": rs.Files, "outbox": rs.Outbox, "audit_entries": rs.AuditEntries} {
+			"files": rs.Files, "outbox": rs.Outbox, "audit_entries": rs.AuditEntries, "deliveries": rs.Deliveries, "delivery_logs": rs.DeliveryLogs} {
 			ch <- prometheus.MustNewConstMetric(descRetentionDeleted, prometheus.CounterValue, float64(n), kind)
 		}
 		counter(descRetentionBytes, float64(rs.FileBytes))

@@ -274,11 +274,16 @@ func (s *Sender) drain(batch []store.PushNotice) []store.PushNotice {
 	return batch
 }
 
-// store writes one batch and wakes the workers.
+// store writes one batch, again when the database connection broke (store.Retry), and wakes
+// the workers.
 func (s *Sender) store(ctx context.Context, batch []store.PushNotice) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	n, err := s.o.Store.EnqueuePushes(wctx, batch)
+	var n int
+	err := store.Retry(wctx, func(ctx context.Context) (err error) {
+		n, err = s.o.Store.EnqueuePushes(ctx, batch)
+		return err
+	})
 	if err != nil {
 		s.dropped.Add(uint64(len(batch)))
 		s.o.Logger.Error("push: write to the outbox", "notices", len(batch), "err", err)

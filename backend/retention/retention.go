@@ -14,6 +14,14 @@
 // gone, the contact, its identities and merge records go too, when it was last seen and
 // changed longer ago than the longer of the chat and left-message periods.
 //
+// Delivery logs (store.PurgeDeliveryLogs: Web Push, webhooks, report exports, e-mail,
+// WhatsApp, translation calls) keep their finished rows for store.DeliveryLogPeriod, whatever
+// the tenant's policy keeps: they are for finding what failed lately. Rows still waiting to be
+// delivered stay.
+//
+// SQLite's search index keeps deleted messages' words until it is compacted: a round that
+// deleted messages compacts it once at its end (store.CompactSearchIndex).
+//
 // Adding another kind of data is one more Kind: a case in Plan
 // for its period and one in Worker.purge for the store call that deletes a batch of it.
 package retention
@@ -33,6 +41,7 @@ const (
 	LeftMessages Kind = "left_messages"
 	Contacts     Kind = "contacts"
 	AuditEntries Kind = "audit_entries"
+	DeliveryLogs Kind = "delivery_logs"
 )
 
 // Task is one kind of a tenant's data to delete: everything of it older than Before.
@@ -43,14 +52,16 @@ type Task struct {
 }
 
 // Plan lists the tasks the policies call for at now: one per tenant and kind whose period is
-// not 0 (keep forever). Periods count whole days back from now.
+// not 0 (keep forever), and one for the delivery logs of every tenant. Periods count whole
+// days back from now.
 func Plan(policies []store.RetentionPolicy, now time.Time) []Task {
 	var out []Task
 	for _, p := range policies {
 		for _, k := range []struct {
 			kind Kind
 			days int
-		}{{Chats, p.ChatDays}, {LeftMessages, p.LeftMessageDays}, {Contacts, contactDays(p)}, {AuditEntries, p.AuditDays}} {
+		}{{Chats, p.ChatDays}, {LeftMessages, p.LeftMessageDays}, {Contacts, contactDays(p)}, {AuditEntries, p.AuditDays},
+			{DeliveryLogs, store.DeliveryLogPeriod(p)}} {
 			if k.days <= 0 {
 				continue
 			}

@@ -16,6 +16,8 @@ type Store interface {
 	PurgeExpiredChats(ctx context.Context, q store.ExpiredChats) (store.Purged, error)
 	PurgeAudit(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error)
 	PurgeOrphanContacts(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error)
+	PurgeDeliveryLogs(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error)
+	CompactSearchIndex(ctx context.Context) error
 }
 
 // Options configure a Worker. Zero values take the defaults named.
@@ -49,6 +51,10 @@ type Stats struct {
 	Outbox       int64
 	Contacts     int64
 	AuditEntries int64
+	// Deliveries counts the deliveries deleted with their chats; DeliveryLogs the finished
+	// deliveries aged out of the logs.
+	Deliveries   int64
+	DeliveryLogs int64
 	// LastRound is when the last round ended (zero before the first).
 	LastRound time.Time
 }
@@ -134,11 +140,20 @@ func (w *Worker) Round(ctx context.Context) (Stats, error) {
 			w.o.Logger.Warn("retention: deleting failed", "tenant", task.TenantID, "kind", task.Kind, "err", err)
 		}
 	}
+	if total.Messages > 0 {
+		if err := w.o.Store.CompactSearchIndex(ctx); err != nil {
+			total.Failures++
+			if first == nil {
+				first = err
+			}
+			w.o.Logger.Warn("retention: compacting the search index failed", "err", err)
+		}
+	}
 	total.Rounds, total.LastRound = 1, w.o.Clock()
 	w.count(total)
-	if total.Chats+total.LeftMessages+total.Contacts+total.AuditEntries > 0 {
+	if total.Chats+total.LeftMessages+total.Contacts+total.AuditEntries+total.DeliveryLogs > 0 {
 		w.o.Logger.Info("retention: expired data deleted", "chats", total.Chats, "left_messages", total.LeftMessages,
-			"files", total.Files, "contacts", total.Contacts, "audit_entries", total.AuditEntries)
+			"files", total.Files, "contacts", total.Contacts, "audit_entries", total.AuditEntries, "delivery_logs", total.DeliveryLogs)
 	}
 	return total, first
 }
@@ -165,6 +180,7 @@ func (w *Worker) purge(ctx context.Context, task Task) (Stats, error) {
 			st.Files += int64(p.Files)
 			st.FileBytes += p.FileBytes
 			st.Outbox += int64(p.Outbox)
+			st.Deliveries += int64(p.Deliveries)
 		case Contacts:
 			var err error
 			if n, err = w.o.Store.PurgeOrphanContacts(ctx, task.TenantID, task.Before, w.o.Batch); err != nil {
@@ -177,6 +193,12 @@ func (w *Worker) purge(ctx context.Context, task Task) (Stats, error) {
 				return st, err
 			}
 			st.AuditEntries += int64(n)
+		case DeliveryLogs:
+			var err error
+			if n, err = w.o.Store.PurgeDeliveryLogs(ctx, task.TenantID, task.Before, w.o.Batch); err != nil {
+				return st, err
+			}
+			st.DeliveryLogs += int64(n)
 		}
 		if n < w.o.Batch {
 			return st, nil
@@ -215,5 +237,6 @@ func (w *Worker) count(s Stats) {
 func add(a, b Stats) Stats {
 	return Stats{Rounds: a.Rounds + b.Rounds, Failures: a.Failures + b.Failures, Chats: a.Chats + b.Chats, LeftMessages: a.LeftMessages + b.LeftMessages,
 		Messages: a.Messages + b.Messages, Files: a.Files + b.Files, FileBytes: a.FileBytes + b.FileBytes, Outbox: a.Outbox + b.Outbox,
-		Contacts: a.Contacts + b.Contacts, AuditEntries: a.AuditEntries + b.AuditEntries, LastRound: b.LastRound}
+		Contacts: a.Contacts + b.Contacts, AuditEntries: a.AuditEntries + b.AuditEntries, Deliveries: a.Deliveries + b.Deliveries,
+		DeliveryLogs: a.DeliveryLogs + b.DeliveryLogs, LastRound: b.LastRound}
 }

@@ -38,13 +38,21 @@ func TestPlan(t *testing.T) {
 		{TenantID: 1, ChatDays: 30, AuditDays: 365},
 		{TenantID: 2}, // keeps everything
 		{TenantID: 3, LeftMessageDays: store.MaxRetentionDays * 10}, // capped, no overflow
+		{TenantID: 4, ChatDays: 7},                                  // deliveries no longer than chats
 	}, now)
+	logs := now.AddDate(0, 0, -store.DeliveryLogDays)
 	want := []Task{
 		{TenantID: 1, Kind: Chats, Before: now.AddDate(0, 0, -30)},
 		{TenantID: 1, Kind: Contacts, Before: now.AddDate(0, 0, -30)},
 		{TenantID: 1, Kind: AuditEntries, Before: now.AddDate(0, 0, -365)},
+		{TenantID: 1, Kind: DeliveryLogs, Before: logs},
+		{TenantID: 2, Kind: DeliveryLogs, Before: logs},
 		{TenantID: 3, Kind: LeftMessages, Before: now.Add(-store.MaxRetentionDays * 24 * time.Hour)},
 		{TenantID: 3, Kind: Contacts, Before: now.Add(-store.MaxRetentionDays * 24 * time.Hour)},
+		{TenantID: 3, Kind: DeliveryLogs, Before: logs},
+		{TenantID: 4, Kind: Chats, Before: now.AddDate(0, 0, -7)},
+		{TenantID: 4, Kind: Contacts, Before: now.AddDate(0, 0, -7)},
+		{TenantID: 4, Kind: DeliveryLogs, Before: now.AddDate(0, 0, -7)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("plan = %+v", got)

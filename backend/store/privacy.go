@@ -143,7 +143,9 @@ type Erased struct {
 
 // EraseVisitor deletes every closed chat and left message of the person in the tenant (as
 // [Store.ChatsOfPerson] finds them), with their messages, events, files, participants, survey
-// answers and e-mails, and the tenant's other queued or sent e-mails to the visitor's address.
+// answers, e-mails and other deliveries (see purgeChats), and the tenant's other queued or
+// sent e-mails to the visitor's address; the search index forgets the messages' words
+// ([Store.CompactSearchIndex]).
 // It works in batches of MaxPurgeBatch chats, each in its own short transaction. Then the
 // visitor's identities are taken from every contact of the tenant, and the person's contacts
 // that have no chat left are deleted with their identities and merge records; a contact with
@@ -207,6 +209,11 @@ func (s *Store) EraseVisitor(ctx context.Context, tenantID int64, v Visitor) (Er
 			return out, wrap("erase visitor", res.Error)
 		}
 		out.Outbox += int(res.RowsAffected)
+	}
+	if out.Messages > 0 {
+		if err := s.CompactSearchIndex(ctx); err != nil {
+			return out, wrap("erase visitor", err)
+		}
 	}
 	return out, nil
 }

@@ -152,6 +152,15 @@ type ExpiredChats struct {
 // write lock for long: on SQLite the chats' group commit waits for it.
 const MaxPurgeBatch = 1000
 
+// purgeLimit is the size of a deleting batch asked for as limit: 200 when not positive, at
+// most MaxPurgeBatch.
+func purgeLimit(limit int) int {
+	if limit <= 0 {
+		return 200
+	}
+	return min(limit, MaxPurgeBatch)
+}
+
 // Purged counts what one deletion removed.
 type Purged struct {
 	Chats    int
@@ -161,12 +170,15 @@ type Purged struct {
 	// FileBytes is the size of the removed files' contents.
 	FileBytes int64
 	Outbox    int
+	// Deliveries counts the chats' other deliveries and their logs: Web Push, webhooks, chat
+	// report exports, WhatsApp lines, and the e-mail replies to left messages.
+	Deliveries int
 }
 
 // Add sums two counts.
 func (p Purged) Add(q Purged) Purged {
 	return Purged{Chats: p.Chats + q.Chats, Messages: p.Messages + q.Messages, Events: p.Events + q.Events,
-		Files: p.Files + q.Files, FileBytes: p.FileBytes + q.FileBytes, Outbox: p.Outbox + q.Outbox}
+		Files: p.Files + q.Files, FileBytes: p.FileBytes + q.FileBytes, Outbox: p.Outbox + q.Outbox, Deliveries: p.Deliveries + q.Deliveries}
 }
 
 // PurgeExpiredChats deletes one batch of the tenant's chats that closed before q.ClosedBefore,
@@ -176,11 +188,7 @@ func (p Purged) Add(q Purged) Purged {
 // it at once: on PostgreSQL they take different chats (SKIP LOCKED), and a chat already gone
 // counts nowhere.
 func (s *Store) PurgeExpiredChats(ctx context.Context, q ExpiredChats) (Purged, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	limit = min(limit, MaxPurgeBatch)
+	limit := purgeLimit(q.Limit)
 	before := normTime(q.ClosedBefore)
 	var out Purged
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -210,7 +218,10 @@ func (s *Store) PurgeExpiredChats(ctx context.Context, q ExpiredChats) (Purged, 
 
 // purgeChats deletes the tenant's closed chats among ids and everything that belongs to them,
 // inside tx. The dependent rows are deleted explicitly (rather than left to ON DELETE
-// CASCADE) so that the counts are exact and triggers on them (full-text indexes) run.
+// CASCADE) so that the counts are exact and triggers on them (full-text indexes) run; that
+// includes every delivery of the chat, whatever its state (what was still to be sent is not
+// sent any more: its chat is gone), and its WhatsApp customer's number. SQLite's search index
+// still holds the deleted messages' words until [Store.CompactSearchIndex].
 func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 	var out Purged
 	if len(ids) == 0 {
@@ -228,7 +239,7 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		return out, err
 	}
 	out.FileBytes = fb.N
-	var participants int
+	var participants, deliveries, whatsapp int
 	steps := []struct {
 		n     *int
 		model any
@@ -240,6 +251,12 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		{&out.Events, &eventRow{}, "chat_id IN ?", []any{ids}},
 		{&participants, &participantRow{}, "chat_id IN ?", []any{ids}},
 		{&out.Outbox, &outboxRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &pushDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &webhookDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &exportDeliveryRow{}, "tenant_id = ? AND chat_id IN ?", []any{tenantID, ids}},
+		{&deliveries, &whatsappOutRow{}, "chat_id IN ?", []any{ids}},
+		{&deliveries, &leftReplyRow{}, "chat_id IN ?", []any{ids}},
+		{&whatsapp, &whatsappChatRow{}, "chat_id IN ?", []any{ids}},
 		{&out.Chats, &chatRow{}, "tenant_id = ? AND state = ? AND id IN ?", []any{tenantID, stateClosed, ids}},
 	}
 	for _, st := range steps {
@@ -247,8 +264,9 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		if res.Error != nil {
 			return Purged{}, res.Error
 		}
-		*st.n = int(res.RowsAffected)
+		*st.n += int(res.RowsAffected)
 	}
+	out.Deliveries = deliveries
 	return out, nil
 }
 
@@ -258,10 +276,7 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 // contacts it deleted; fewer than limit (at most MaxPurgeBatch) means none is left. A contact
 // that got a chat meanwhile is kept: the deleting statement checks again.
 func (s *Store) PurgeOrphanContacts(ctx context.Context, tenantID int64, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 200
-	}
-	limit = min(limit, MaxPurgeBatch)
+	limit = purgeLimit(limit)
 	before = normTime(before)
 	n := 0
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -2,7 +2,9 @@
 // path of the chat lines: translate.Client hands each call to Record, which only queues it;
 // one background goroutine writes the queued calls in batches. A full queue drops the call
 // and counts it (Dropped) rather than slow a chat line down: the log is for finding a failing
-// service, and a few missing entries in a flood do not hide one.
+// service, and a few missing entries in a flood do not hide one. A write that fails because
+// the database connection broke (a restart, a failover) is tried again (store.Retry): a batch
+// is lost only to a database that stays away.
 package translog
 
 import (
@@ -115,7 +117,8 @@ func (w *Writer) batch(c translate.Call) []store.TranslationCall {
 }
 
 func (w *Writer) write(ctx context.Context, calls []store.TranslationCall) {
-	if err := w.st.AddTranslationCalls(ctx, calls); err != nil {
+	err := store.Retry(ctx, func(ctx context.Context) error { return w.st.AddTranslationCalls(ctx, calls) })
+	if err != nil {
 		w.dropped.Add(int64(len(calls)))
 		w.log.Warn("translation calls not logged", "calls", len(calls), "err", err)
 	} else {

@@ -2,6 +2,8 @@ package translog_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"go.uber.org/goleak"
 
 	"github.com/parleychat/parley/backend/pgtest"
@@ -220,4 +223,88 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "calls/s")
+}
+
+// TestConnectionsTerminated writes calls while PostgreSQL keeps terminating the writer's
+// connections (pg_terminate_backend, as an administrator or a failover does): every call
+// Record accepted lands in the log.
+func TestConnectionsTerminated(t *testing.T) {
+	url := pgtest.URL(t)
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: url, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+	const tenants, perTenant = 3, 300 // within store.TranslationLogSize per tenant
+	var ids []int64
+	for i := range tenants {
+		ten, err := st.CreateTenant(ctx, store.Tenant{Name: fmt.Sprintf("T%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ten.ID)
+	}
+	admin, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	admin.SetMaxOpenConns(1)
+
+	w := translog.New(st, tenants*perTenant, quiet)
+	run(t, w)
+	stop := make(chan struct{})
+	killed := make(chan int)
+	go func() {
+		n := 0
+		defer func() { killed <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			var k int
+			if err := admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&k); err != nil {
+				t.Error(err)
+				return
+			}
+			n += k
+		}
+	}()
+	for i := range perTenant {
+		for _, id := range ids {
+			w.Record(translate.Call{Tenant: id, At: time.Now(), Provider: translate.DeepL, From: "de", To: "en", Chars: i, Outcome: translate.OutcomeOK})
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	w.Flush(fctx)
+	close(stop)
+	if n := <-killed; n < 5 {
+		t.Fatalf("only %d connections were terminated while the calls were written", n)
+	}
+	if w.Dropped() != 0 {
+		t.Fatalf("%d of %d calls lost to terminated connections", w.Dropped(), tenants*perTenant)
+	}
+	for _, id := range ids {
+		var log []store.TranslationCall
+		err := store.Retry(ctx, func(ctx context.Context) (err error) { // the pool still holds terminated connections
+			log, err = st.TranslationLog(ctx, id, "", store.TranslationLogSize)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]bool{}
+		for _, c := range log {
+			seen[c.Chars] = true
+		}
+		if len(seen) != perTenant {
+			t.Fatalf("tenant %d: %d of %d calls in the log", id, len(seen), perTenant)
+		}
+	}
 }
