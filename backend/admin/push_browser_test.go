@@ -49,54 +49,41 @@ func TestPushLogInChromium(t *testing.T) {
 	b.AssertAccessible("push-log-empty")
 	b.Screenshot("1-empty")
 
-	// A test push reaches the push service, which decrypts it; the log shows it sent.
-	b.Click(`document.querySelector('form[action="/admin/push/test"] button')`)
-	b.WaitFor("back on the log", `location.pathname === '/admin/push/log' && document.readyState === 'complete'`)
-	if !svc.Wait(1, 30*time.Second) {
-		t.Fatal("the test push did not arrive")
-	}
-	received := func(n int) pushtest.Received {
+	// press clicks a button that posts and comes back to the log, and checks that the push
+	// service then decrypted its nth push, a test, which it answered with status.
+	press := func(button string, n, status int) {
 		t.Helper()
+		b.Click(button)
+		b.WaitFor("back on the log", `location.pathname === '/admin/push/log' && document.readyState === 'complete'`)
+		if !svc.Wait(n, 30*time.Second) {
+			t.Fatalf("push %d did not arrive", n)
+		}
 		got, errs := svc.Received()
 		if len(errs) != 0 || len(got) != n {
 			t.Fatalf("the push service has %d pushes (want %d), errors %v", len(got), n, errs)
 		}
 		var p push.Payload
-		if err := json.Unmarshal(got[n-1].Plain, &p); err != nil || p.Kind != push.KindTest || p.Title != "Parley test notification" {
-			t.Fatalf("push %d: %+v, %v", n, p, err)
+		if err := json.Unmarshal(got[n-1].Plain, &p); err != nil || p.Kind != push.KindTest || p.Title != "Parley test notification" || got[n-1].Status != status {
+			t.Fatalf("push %d: %+v, %v, answered %d", n, p, err, got[n-1].Status)
 		}
-		return got[n-1]
 	}
-	if r := received(1); r.Status != http.StatusCreated {
-		t.Fatalf("first test answered %d", r.Status)
-	}
+	const sendTest = `document.querySelector('form[action="/admin/push/test"] button')`
+
+	// A test push reaches the push service, which decrypts it; the log shows it sent.
+	press(sendTest, 1, http.StatusCreated)
 	waitLog(t, b, env.URL, `rows.length === 1 && rows[0].textContent.includes('Sent')`)
 	b.AssertAccessible("push-log-sent")
 	b.Screenshot("2-sent")
 
 	// Refused with 400: failed, with "Send again".
 	svc.Answer(http.StatusBadRequest)
-	b.Click(`document.querySelector('form[action="/admin/push/test"] button')`)
-	b.WaitFor("back on the log", `location.pathname === '/admin/push/log' && document.readyState === 'complete'`)
-	if !svc.Wait(2, 30*time.Second) {
-		t.Fatal("the second test push did not arrive")
-	}
-	if r := received(2); r.Status != http.StatusBadRequest {
-		t.Fatalf("second test answered %d", r.Status)
-	}
+	press(sendTest, 2, http.StatusBadRequest)
 	waitLog(t, b, env.URL, `rows.length === 2 && rows[0].textContent.includes('Failed') && rows[0].textContent.includes('refused it with 400') && !!rows[0].querySelector('form[action$="/replay"] button')`)
 	b.AssertAccessible("push-log-failed")
 	b.Screenshot("3-failed")
 
 	// Send again: it goes out, and the button is gone.
-	b.Click(`document.querySelector('table.list tbody tr form[action$="/replay"] button')`)
-	b.WaitFor("back on the log", `location.pathname === '/admin/push/log' && document.readyState === 'complete'`)
-	if !svc.Wait(3, 30*time.Second) {
-		t.Fatal("the replayed push did not arrive")
-	}
-	if r := received(3); r.Status != http.StatusCreated {
-		t.Fatalf("the replay answered %d", r.Status)
-	}
+	press(`document.querySelector('table.list tbody tr form[action$="/replay"] button')`, 3, http.StatusCreated)
 	waitLog(t, b, env.URL, `rows.length === 3 && rows[0].textContent.includes('Sent') && rows[1].textContent.includes('Sent again') && !document.querySelector('form[action$="/replay"]')`)
 	b.AssertAccessible("push-log-replayed")
 	b.Screenshot("4-replayed")

@@ -22,12 +22,7 @@ import (
 // server was down is marked expired and never sent. On SQLite and PostgreSQL.
 func TestPushesSurviveKillNine(t *testing.T) {
 	crashEach(t, func(t *testing.T, srv *crashServer) {
-		svc := pushtest.New()
-		defer svc.Close()
-		svc.Refuse(http.StatusServiceUnavailable)
-		srv.start()
-		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-		defer cancel()
+		svc, ctx := refusingPushes(t, srv)
 		srv.prepare(ctx)
 		st := srv.store(ctx)
 		tenants, err := st.Tenants(ctx)
@@ -145,12 +140,7 @@ func TestPushesSurviveKillNine(t *testing.T) {
 // stores the message. On SQLite and PostgreSQL.
 func TestKillNineAfterAckPushesMessages(t *testing.T) {
 	crashEach(t, func(t *testing.T, srv *crashServer) {
-		svc := pushtest.New()
-		defer svc.Close()
-		svc.Refuse(http.StatusServiceUnavailable)
-		srv.start()
-		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-		defer cancel()
+		svc, ctx := refusingPushes(t, srv)
 		hash, tokens := srv.prepare(ctx)
 		st := srv.store(ctx)
 		me, err := st.SessionUser(ctx, tokens[0])
@@ -256,4 +246,16 @@ func TestKillNineAfterAckPushesMessages(t *testing.T) {
 		}
 		t.Logf("%d requests in all, %d taken", len(got), len(accepted))
 	})
+}
+
+// refusingPushes starts a local push service that refuses every push (503) until Accept,
+// then the server; ctx bounds the test.
+func refusingPushes(t *testing.T, srv *crashServer) (*pushtest.Service, context.Context) {
+	svc := pushtest.New()
+	t.Cleanup(svc.Close)
+	svc.Refuse(http.StatusServiceUnavailable)
+	srv.start()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	return svc, ctx
 }
