@@ -74,9 +74,10 @@ func pushBadge(state string) string {
 	return "warn"
 }
 
-// replayable reports whether d may be sent again: failed, and its TTL not passed.
+// replayable reports whether d may be sent again: failed, its TTL not passed, and not sent
+// again before (a push is sent again once).
 func (d pushLogData) replayable(x store.PushDelivery) bool {
-	return x.State == store.PushFailed && x.ExpiresAt.After(d.Now)
+	return x.State == store.PushFailed && x.ReplayedBy == 0 && x.ExpiresAt.After(d.Now)
 }
 
 // pushHost is the push service of a subscription, which tells browsers apart
@@ -126,7 +127,8 @@ func (h *handlers) pushTest(c *fiber.Ctx) error {
 	return saved(c, "/admin/push/log")
 }
 
-// pushReplay sends a failed push again, as a new entry of the log.
+// pushReplay sends a failed push again, as a new entry of the log; a push sent again before
+// is not sent once more (the store returns its replay), so a double click rings once.
 func (h *handlers) pushReplay(c *fiber.Ctx) error {
 	_, err := h.st.ReplayPush(c.UserContext(), current(c).Tenant.ID, paramID(c, "id"), time.Now())
 	var re *store.RuleError

@@ -163,13 +163,15 @@ type emission struct {
 	agentsOnly bool               // hidden from the visitor
 }
 
-// emit writes events of the chat, in order, as one unit (all or none); once committed they
-// are published (fan-out delivers them) and done, if set, learns the outcome, with the events
-// numbered. Caller holds ch.mu, so the order of a chat's units is the order its rules decided.
+// emit writes events of the chat, in order, as one unit (all or none), a visitor's message
+// with its Web Push notices; once committed they are published (fan-out delivers them) and
+// done, if set, learns the outcome, with the events numbered. Caller holds ch.mu, so the order
+// of a chat's units is the order its rules decided.
 func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), es ...emission) {
 	ws := make([]store.Write, 0, len(es))
 	evs := make([]*store.Event, 0, len(es))
 	now := s.stamp()
+	wanted := new(atomic.Bool) // pushes were written
 	for _, e := range es {
 		// The store reads what it is given until the commit; the chat's own record of a
 		// participant changes meanwhile (they leave), so the store gets a copy.
@@ -193,6 +195,9 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 		if e.message != nil {
 			e.message.ChatID = ch.id
 		}
+		if m, ok := e.body.(*protocol.Message); ok {
+			w.Pushes = s.messagePushes(ch, m, wanted)
+		}
 		if e.saveChat {
 			// A copy, maps included: the chat's fields may change before this commits.
 			rec := ch.rec
@@ -211,6 +216,7 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 		case err != nil:
 			s.log.Error("commit chat events", "chat", ch.id, "events", len(evs), "err", err)
 		}
+		s.pushed(wanted, err)
 		if done != nil {
 			done(evs, err)
 		}

@@ -1,23 +1,26 @@
 package chat
 
 import (
-	"encoding/json"
 	"strings"
+	"sync/atomic"
 
-	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/push"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// Pusher is told of what an agent whose app is closed should hear about (Web Push, package
-// push). Notify must not block.
+// Pusher delivers the Web Push notices the chat service writes with its events (package push
+// sends them from the store's push outbox); Wake tells it that some were committed, so that
+// they go out at once. Wake must not block.
 type Pusher interface {
-	Notify(n push.Notice) bool
+	Wake()
 }
 
-// pushOffer tells an agent with no live connection of an offer, until it expires. Routing
-// offers chats to connected agents only, so this pushes the offers that were ringing when the
-// app closed, and one made in the moment it closed.
+// pushOffer writes a push of an offer to an agent with no live connection, to ring until the
+// offer expires. Routing offers chats to connected agents only, so this pushes the offers that
+// were ringing when the app closed, and one made in the moment it closed. The push goes
+// through the group commit like every chat event; whether the agent is connected is asked again
+// in its transaction.
 func (s *Service) pushOffer(agentID int64, o protocol.Offer) {
 	if s.cfg.Push == nil || s.agentConnected(agentID) {
 		return
@@ -26,41 +29,52 @@ func (s *Service) pushOffer(agentID int64, o protocol.Offer) {
 	if q := strings.TrimSpace(o.Question); q != "" {
 		text = q
 	}
-	s.cfg.Push.Notify(push.Notice{UserID: agentID, Kind: push.KindOffer, Chat: o.Chat, Visitor: o.Visitor, Text: text, Expires: o.Expires})
+	wanted := new(atomic.Bool)
+	n := store.PushNotice{UserID: agentID, Kind: push.KindOffer, ChatID: o.Chat, Visitor: o.Visitor, Text: text, Expires: o.Expires,
+		If: s.unlessConnected(agentID, wanted)}
+	s.st.Enqueue(store.Write{Pushes: []store.PushNotice{n}}, func(err error) { s.pushed(wanted, err) })
 }
 
-// pushMessage tells the agents taking part in a chat who have no live connection of a
-// visitor's committed message. Whispers, notes and the agents' and system's lines push
-// nothing, nor do observers' and supervisors' chats.
-func (s *Service) pushMessage(ev changes.ChatEvent) {
-	if s.cfg.Push == nil || ev.Type != string(protocol.TypeMessage) {
-		return
+// messagePushes are the pushes of a visitor's message m for the agents taking part in chat
+// ch, to be written with the message: each is written only if its agent has no live
+// connection when the message is stored (asked in the transaction that stores it), so that an
+// acknowledged message has its pushes stored too. Whispers, notes and the agents' and system's
+// lines push nothing, nor do observers' and supervisors' chats. wanted learns whether any was
+// written. Caller holds ch.mu.
+func (s *Service) messagePushes(ch *liveChat, m *protocol.Message, wanted *atomic.Bool) []store.PushNotice {
+	if s.cfg.Push == nil || m.Role != protocol.RoleVisitor || m.Internal {
+		return nil
 	}
-	var m protocol.Message
-	if json.Unmarshal(ev.Data, &m) != nil || m.Role != protocol.RoleVisitor || m.Internal {
-		return
-	}
-	ch := s.chatFor(ev.ChatID)
-	if ch == nil {
-		return
-	}
-	ch.mu.Lock()
-	visitor := ch.rec.VisitorName
-	var agents []int64
-	for uid, mem := range ch.agents {
-		if mem.part == protocol.PartOwner || mem.part == protocol.PartParticipant {
-			agents = append(agents, uid)
-		}
-	}
-	ch.mu.Unlock()
 	text := strings.TrimSpace(m.Text)
 	if m.File != nil && text == "" {
 		text = m.File.Name
 	}
-	for _, uid := range agents {
-		if !s.agentConnected(uid) {
-			s.cfg.Push.Notify(push.Notice{UserID: uid, Kind: push.KindMessage, Chat: ev.ChatID, Visitor: visitor, Text: text,
-				Expires: s.clk.Now().Add(push.DefaultMessageTTL)})
+	var out []store.PushNotice
+	expires := s.clk.Now().Add(push.DefaultMessageTTL)
+	for uid, mem := range ch.agents {
+		if mem.part == protocol.PartOwner || mem.part == protocol.PartParticipant {
+			out = append(out, store.PushNotice{UserID: uid, Kind: push.KindMessage, ChatID: ch.id, Visitor: ch.rec.VisitorName, Text: text,
+				Expires: expires, If: s.unlessConnected(uid, wanted)})
 		}
+	}
+	return out
+}
+
+// unlessConnected is a notice's If: true while agent uid has no live connection, which it also
+// tells wanted.
+func (s *Service) unlessConnected(uid int64, wanted *atomic.Bool) func() bool {
+	return func() bool {
+		if s.agentConnected(uid) {
+			return false
+		}
+		wanted.Store(true)
+		return true
+	}
+}
+
+// pushed wakes the pusher after a commit that wrote pushes.
+func (s *Service) pushed(wanted *atomic.Bool, err error) {
+	if err == nil && wanted.Load() {
+		s.cfg.Push.Wake()
 	}
 }

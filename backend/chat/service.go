@@ -86,8 +86,8 @@ type Config struct {
 	CommandBurst int
 	// Presence bounds the visitors online that loaders report (proactive chats).
 	Presence PresenceLimits
-	// Push notifies agents whose app is closed of offers and visitor messages; nil sends
-	// no pushes.
+	// Push delivers the Web Push notices of offers and visitor messages to agents whose app
+	// is closed, which the service writes with its events; nil writes and sends none.
 	Push Pusher
 	// AgentLineCheck, when set, checks an agent's line to the visitor (a message or a file,
 	// not an internal note) before it is written; an error, a *protocol.Error, refuses it.
@@ -273,7 +273,6 @@ func (s *Service) committed(ev changes.ChatEvent) {
 	}
 	s.hub.Publish(ev)
 	s.touched(ev.ChatID, ev.At)
-	s.pushMessage(ev)
 }
 
 // sweep forgets expired chat-request answers.

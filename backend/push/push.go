@@ -5,16 +5,17 @@
 // subscription of the agent and posts it to the browser's push service.
 //
 // Durability: a notice goes through the store's push outbox (one row per subscription), so
-// that a restart, even kill -9, loses no push that is still worth sending. [Sender.Notify]
-// is called on the chat service's hot path (every committed event) and must not wait for
-// the database: it hands the notice to a writer that stores what arrived meanwhile in one
-// transaction, typically within milliseconds; only a notice handed over in the moment of a
-// crash, before that write, is lost. Workers (package outbox) claim each stored push for an
+// that a restart, even kill -9, loses no push that is still worth sending. The chat service
+// writes the notices in the same group-commit transaction as the visitor's message that
+// causes them (store.Write.Pushes), so an acknowledged message has its pushes stored; it then
+// wakes the sender ([Sender.Wake]). Workers (package outbox) claim each stored push for an
 // attempt, retry a busy push service (429, 5xx, no answer) with backoff, and record every
 // outcome, which is the delivery log of the admin pages. A push is worth something only
 // until its TTL (an offer's expiry, five minutes for a message): one whose TTL passed before
 // it could be sent — a push service down for long, a server down meanwhile — is marked
-// expired and never sent late and wrong.
+// expired and never sent late and wrong. A push the push service took just before a crash,
+// whose outcome was not recorded yet, is sent again once its claim lapses: the browser shows
+// it once, as it replaces a notification of the same tag.
 package push
 
 import (
@@ -55,7 +56,7 @@ const (
 	KindTest = store.PushKindTest
 )
 
-// Notice is what an agent should hear about.
+// Notice is what an agent should hear about, as a notification shows it.
 type Notice struct {
 	UserID  int64
 	Kind    string // KindOffer or KindMessage
@@ -63,8 +64,7 @@ type Notice struct {
 	Visitor string // the visitor's name, may be empty
 	// Text is the preview: the visitor's question or message, or the connector's name.
 	Text string
-	// Expires is when the notice is stale (an offer's expiry); zero means DefaultMessageTTL
-	// after it was queued.
+	// Expires is when the notice is stale (an offer's expiry).
 	Expires time.Time
 }
 
@@ -91,10 +91,6 @@ const (
 	// 4 KB a push service takes.
 	titleRunes = 80
 	bodyRunes  = 160
-	// DefaultQueue is how many notices may wait to be written to the outbox.
-	DefaultQueue = 4096
-	// writeBatch is how many notices one outbox write stores at most.
-	writeBatch = 256
 )
 
 // DefaultRetry tries a push again after 2 s, doubling to at most 30 s, ten times, but never
@@ -112,7 +108,6 @@ const AppPath = "/agent/"
 type Store interface {
 	User(ctx context.Context, id int64) (store.User, error)
 	DeletePushSubscription(ctx context.Context, userID int64, endpoint string) error
-	EnqueuePushes(ctx context.Context, notices []store.PushNotice) (int, error)
 	DuePushes(ctx context.Context, now time.Time, limit int) ([]store.PushDelivery, error)
 	NextPushDue(ctx context.Context) (time.Time, bool, error)
 	ClaimPush(ctx context.Context, d store.PushDelivery, until time.Time) (store.PushDelivery, bool, error)
@@ -128,8 +123,6 @@ type Options struct {
 	Subject string
 	// Client posts to push services; nil is a client with a 10 s timeout.
 	Client *http.Client
-	// Queue is how many notices may wait to be written (DefaultQueue when 0).
-	Queue int
 	// Retry is the delivery policy ([DefaultRetry] when MaxAttempts is 0).
 	Retry outbox.Retry
 	// Poll is the longest a worker sleeps without looking for due pushes, so that pushes
@@ -141,30 +134,24 @@ type Options struct {
 	Rand func() float64
 }
 
-// Stats count what the sender did.
+// Stats count what the sender did: Sent, Failed, Removed (subscription gone) and Expired
+// count attempts' outcomes.
 type Stats struct {
-	// Sent, Failed, Removed (subscription gone) and Expired count attempts' outcomes;
-	// Dropped counts notices that could not be written to the outbox (a full hand-off queue,
-	// a failing database).
-	Sent, Failed, Dropped, Removed, Expired uint64
+	Sent, Failed, Removed, Expired uint64
 }
 
-// Sender delivers notices. Create it with [New], run it with [Sender.Run].
+// Sender delivers the pushes of the outbox. Create it with [New], run it with [Sender.Run].
 type Sender struct {
-	o                                       Options
-	handoff                                 chan store.PushNotice
-	workers                                 []*outbox.Worker[store.PushDelivery]
-	wmu                                     sync.Mutex
-	sent, failed, dropped, removed, expired atomic.Uint64
+	o                              Options
+	workers                        []*outbox.Worker[store.PushDelivery]
+	wmu                            sync.Mutex
+	sent, failed, removed, expired atomic.Uint64
 }
 
 // New builds a sender.
 func New(o Options) *Sender {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if o.Queue <= 0 {
-		o.Queue = DefaultQueue
 	}
 	if o.Retry.MaxAttempts == 0 {
 		o.Retry = DefaultRetry
@@ -184,36 +171,19 @@ func New(o Options) *Sender {
 	if o.Subject == "" {
 		o.Subject = "mailto:parley@localhost"
 	}
-	return &Sender{o: o, handoff: make(chan store.PushNotice, o.Queue)}
+	return &Sender{o: o}
 }
 
 // PublicKey is the VAPID public key the agent app subscribes with.
 func (s *Sender) PublicKey() string { return s.o.Keys.Public }
 
-// Notify hands n to the outbox writer without waiting; it reports false when the hand-off
-// queue is full and the notice was dropped.
-func (s *Sender) Notify(n Notice) bool {
-	exp := n.Expires
-	if exp.IsZero() {
-		exp = s.o.Now().Add(DefaultMessageTTL)
-	}
-	select {
-	case s.handoff <- store.PushNotice{UserID: n.UserID, Kind: n.Kind, ChatID: n.Chat, Visitor: n.Visitor, Text: n.Text, Expires: exp}:
-		return true
-	default:
-		s.dropped.Add(1)
-		s.o.Logger.Warn("push: hand-off queue full, notice dropped", "user", n.UserID, "chat", n.Chat, "kind", n.Kind)
-		return false
-	}
-}
-
 // Stats returns the counts so far.
 func (s *Sender) Stats() Stats {
-	return Stats{Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Removed: s.removed.Load(), Expired: s.expired.Load()}
+	return Stats{Sent: s.sent.Load(), Failed: s.failed.Load(), Removed: s.removed.Load(), Expired: s.expired.Load()}
 }
 
-// Wake tells the workers that pushes were written (a test, a replay), so they deliver
-// without waiting for their next poll.
+// Wake tells the workers that pushes were written (with a chat's events, a test, a replay),
+// so they deliver without waiting for their next poll.
 func (s *Sender) Wake() {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -222,9 +192,8 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run writes handed-over notices to the outbox and delivers due pushes with workers
-// workers until ctx ends; the notices still handed over then are written before it returns.
-// Several workers share the outbox as several nodes do: each claim goes to one of them.
+// Run delivers due pushes with workers workers until ctx ends. Several workers share the
+// outbox as several nodes do: each claim goes to one of them.
 func (s *Sender) Run(ctx context.Context, workers int) {
 	workers = max(workers, 1)
 	var wg sync.WaitGroup
@@ -237,61 +206,7 @@ func (s *Sender) Run(ctx context.Context, workers int) {
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
 	s.wmu.Unlock()
-	wg.Add(1)
-	go func() { defer wg.Done(); s.write(ctx) }()
 	wg.Wait()
-}
-
-// write stores handed-over notices in batches: whatever arrived while the previous batch
-// was written goes in the next one transaction.
-func (s *Sender) write(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			for {
-				batch := s.drain(nil)
-				if len(batch) == 0 {
-					return
-				}
-				s.store(context.WithoutCancel(ctx), batch)
-			}
-		case n := <-s.handoff:
-			s.store(ctx, s.drain([]store.PushNotice{n}))
-		}
-	}
-}
-
-// drain adds what waits in the hand-off queue to batch, up to writeBatch notices.
-func (s *Sender) drain(batch []store.PushNotice) []store.PushNotice {
-	for len(batch) < writeBatch {
-		select {
-		case n := <-s.handoff:
-			batch = append(batch, n)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// store writes one batch, again when the database connection broke (store.Retry), and wakes
-// the workers.
-func (s *Sender) store(ctx context.Context, batch []store.PushNotice) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	var n int
-	err := store.Retry(wctx, func(ctx context.Context) (err error) {
-		n, err = s.o.Store.EnqueuePushes(ctx, batch)
-		return err
-	})
-	if err != nil {
-		s.dropped.Add(uint64(len(batch)))
-		s.o.Logger.Error("push: write to the outbox", "notices", len(batch), "err", err)
-		return
-	}
-	if n > 0 {
-		s.Wake()
-	}
 }
 
 // MakePayload is what the notification of n shows, in lang (the agent's language setting;

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +81,19 @@ func newFixture(t *testing.T, st *store.Store, lang string) *fixture {
 	return &fixture{st: st, svc: svc, sender: sender, agent: agent, keys: keys}
 }
 
+// notify writes n through the store's group commit, as the chat service writes the pushes of
+// a visitor's message (a zero Expires is a message's TTL from now), and wakes the sender.
+func (f *fixture) notify(t *testing.T, n store.PushNotice) {
+	t.Helper()
+	if n.Expires.IsZero() {
+		n.Expires = time.Now().Add(push.DefaultMessageTTL)
+	}
+	if err := f.st.Commit(context.Background(), store.Write{Pushes: []store.PushNotice{n}}); err != nil {
+		t.Fatal(err)
+	}
+	f.sender.Wake()
+}
+
 // An offer reaches the push service encrypted for the subscription and signed with the
 // installation's VAPID key; decrypted, it is the notification the service worker shows, in
 // the agent's language, with a TTL up to the offer's expiry and high urgency.
@@ -89,7 +101,7 @@ func TestOfferIsPushedEncrypted(t *testing.T) {
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, open(t), "de")
-			f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindOffer, Chat: "c-1", Visitor: "Vera\x00", Text: "Wo ist mein Paket?",
+			f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindOffer, ChatID: "c-1", Visitor: "Vera\x00", Text: "Wo ist mein Paket?",
 				Expires: time.Now().Add(30 * time.Second)})
 			if !f.svc.Wait(1, 10*time.Second) {
 				t.Fatal("no push arrived")
@@ -125,7 +137,7 @@ func TestGoneSubscriptionIsRemoved(t *testing.T) {
 			st := open(t)
 			f := newFixture(t, st, "")
 			f.svc.Answer(http.StatusGone)
-			f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindMessage, Chat: "c-2", Text: "hello"})
+			f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindMessage, ChatID: "c-2", Text: "hello"})
 			if !f.svc.Wait(1, 10*time.Second) {
 				t.Fatal("no push arrived")
 			}
@@ -159,7 +171,7 @@ func TestBusyPushServiceIsRetried(t *testing.T) {
 	st := stores(t)["sqlite"](t)
 	f := newFixture(t, st, "fr")
 	f.svc.Answer(http.StatusServiceUnavailable, http.StatusTooManyRequests)
-	f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindOffer, Chat: "c-3", Expires: time.Now().Add(time.Minute)})
+	f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindOffer, ChatID: "c-3", Expires: time.Now().Add(time.Minute)})
 	if !f.svc.Wait(3, 10*time.Second) {
 		t.Fatal("the push was not tried three times")
 	}
@@ -170,7 +182,7 @@ func TestBusyPushServiceIsRetried(t *testing.T) {
 		t.Fatalf("payload %+v, %v", p, err)
 	}
 	f.svc.Answer(http.StatusBadRequest)
-	f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindMessage, Chat: "c-3", Text: "x"})
+	f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindMessage, ChatID: "c-3", Text: "x"})
 	waitStats(t, f.sender, func(s push.Stats) bool { return s.Failed == 1 })
 	if subs, _ := st.PushSubscriptions(context.Background(), f.agent.ID); len(subs) != 1 {
 		t.Fatalf("subscription removed after a 400: %+v", subs)
@@ -181,14 +193,13 @@ func TestBusyPushServiceIsRetried(t *testing.T) {
 }
 
 // A notice that expired before it was written is logged as expired and not sent; one whose
-// TTL passes while the push service is busy is marked expired, not sent late; a full hand-off
-// queue drops what does not fit and counts it.
-func TestStaleAndOverflow(t *testing.T) {
+// TTL passes while the push service is busy is marked expired, not sent late.
+func TestStalePushesExpire(t *testing.T) {
 	st := stores(t)["sqlite"](t)
 	f := newFixture(t, st, "")
 	f.svc.Refuse(http.StatusServiceUnavailable)
-	f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindOffer, Chat: "stale", Expires: time.Now().Add(-time.Second)})
-	f.sender.Notify(push.Notice{UserID: f.agent.ID, Kind: push.KindOffer, Chat: "short", Expires: time.Now().Add(2 * time.Second)})
+	f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindOffer, ChatID: "stale", Expires: time.Now().Add(-time.Second)})
+	f.notify(t, store.PushNotice{UserID: f.agent.ID, Kind: push.KindOffer, ChatID: "short", Expires: time.Now().Add(2 * time.Second)})
 	waitStats(t, f.sender, func(s push.Stats) bool { return s.Expired == 1 })
 	var log []store.PushDelivery
 	for deadline := time.Now().Add(10 * time.Second); len(log) < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -205,21 +216,6 @@ func TestStaleAndOverflow(t *testing.T) {
 	}
 	if s := f.sender.Stats(); s.Sent != 0 {
 		t.Fatalf("stats %+v", s)
-	}
-
-	keys, err := push.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := push.New(push.Options{Store: st, Keys: keys, Queue: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	for i := range 3 {
-		ok := s.Notify(push.Notice{UserID: 1, Kind: push.KindOffer, Chat: "c", Expires: time.Now().Add(-time.Second)})
-		if ok != (i < 2) {
-			t.Fatalf("notice %d queued = %v", i, ok)
-		}
-	}
-	if got := s.Stats().Dropped; got != 1 {
-		t.Fatalf("dropped %d", got)
 	}
 }
 
@@ -262,46 +258,4 @@ func waitStats(t *testing.T, s *push.Sender, ok func(push.Stats) bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// BenchmarkNotify measures what the chat service's event handling pays per notice: a
-// hand-off to the outbox writer, which stores the notices in batches meanwhile (SQLite, one
-// subscription, the push service answering at once, a thousand notices a second or more).
-// Dropped notices are reported: with the writer keeping up there are none.
-func BenchmarkNotify(b *testing.B) {
-	const pace = 5
-	st, err := store.Open(context.Background(), store.Config{DataDir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	ctx := context.Background()
-	ten, _ := st.CreateTenant(ctx, store.Tenant{Name: "Bench"})
-	agent, _ := st.CreateUser(ctx, store.User{TenantID: ten.ID, Login: "b", Name: "B", Role: store.RoleAgent, Active: true})
-	svc := pushtest.New()
-	defer svc.Close()
-	if _, err := st.SavePushSubscription(ctx, store.PushSubscription{TenantID: ten.ID, UserID: agent.ID, Endpoint: svc.Endpoint(), P256dh: svc.P256dh(), Auth: svc.Auth()}); err != nil {
-		b.Fatal(err)
-	}
-	keys, _ := push.GenerateKeys()
-	s := push.New(push.Options{Store: st, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(runCtx, 2) }()
-	exp := time.Now().Add(time.Minute)
-	b.ResetTimer()
-	for i := range b.N {
-		s.Notify(push.Notice{UserID: agent.ID, Kind: push.KindMessage, Chat: "bench", Text: "message " + strconv.Itoa(i), Expires: exp})
-		if i%pace == pace-1 {
-			// Notices at about pace thousand a second: pushes go to agents whose app is
-			// closed, far fewer than the messages a busy server commits.
-			b.StopTimer()
-			time.Sleep(time.Millisecond)
-			b.StartTimer()
-		}
-	}
-	b.StopTimer()
-	cancel()
-	<-done
-	b.ReportMetric(float64(s.Stats().Dropped), "dropped")
 }

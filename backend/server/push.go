@@ -40,7 +40,7 @@ func (s *Server) setupPush(ctx context.Context) error {
 	return nil
 }
 
-// pusher is what the chat service notifies, nil when pushes are off.
+// pusher is what the chat service wakes after writing pushes, nil when pushes are off.
 func (s *Server) pusher() *push.Sender { return s.push.sender }
 
 // startPush runs the sender until stopPush.
@@ -56,8 +56,8 @@ func (s *Server) startPush() {
 	}()
 }
 
-// stopPush stops the sender and waits for it: the notices handed over are written to the
-// outbox first, and pushes still pending are sent after the next start, within their TTL.
+// stopPush stops the sender and waits for it: pushes still pending are sent after the next
+// start, within their TTL.
 func (s *Server) stopPush() {
 	if s.push.stop == nil {
 		return

@@ -17,19 +17,47 @@ func BenchmarkGroupCommit(b *testing.B) {
 	for _, be := range backends() {
 		for _, writers := range []int{1, 8, 64, 512} {
 			b.Run(fmt.Sprintf("%s/writers=%d", be.name, writers), func(b *testing.B) {
-				benchGroupCommit(b, be, writers)
+				benchGroupCommit(b, be, writers, "")
 			})
 		}
 	}
 }
 
-func benchGroupCommit(b *testing.B, be backend, writers int) {
+// BenchmarkGroupCommitPushes is BenchmarkGroupCommit with the Web Push notice the chat
+// service writes with a visitor's message for the chat's agent: "connected" asks and writes
+// none (the agent's app is open, the usual case), "closed" writes one push to the agent's one
+// subscription in the message's transaction.
+func BenchmarkGroupCommitPushes(b *testing.B) {
+	for _, be := range backends() {
+		for _, writers := range []int{1, 64} {
+			for _, app := range []string{"connected", "closed"} {
+				b.Run(fmt.Sprintf("%s/writers=%d/app=%s", be.name, writers, app), func(b *testing.B) {
+					benchGroupCommit(b, be, writers, app)
+				})
+			}
+		}
+	}
+}
+
+// benchGroupCommit commits messages of writers writers; app, when set, adds each message's
+// push notice for an agent whose app is "connected" or "closed".
+func benchGroupCommit(b *testing.B, be backend, writers int, app string) {
 	ctx := context.Background()
 	s := openStore(b, be.newConfig(b))
 	ten, err := s.CreateTenant(ctx, Tenant{Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
+	var agent User
+	if app != "" {
+		if agent, err = s.CreateUser(ctx, User{TenantID: ten.ID, Login: "a", Name: "A", Role: RoleAgent, Active: true}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: agent.ID, Endpoint: "https://push.example/a", P256dh: "k", Auth: "a"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	closed := app == "closed"
 	chats := make([]Write, writers)
 	for i := range chats {
 		chats[i] = Write{Chat: &Chat{ID: NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "active"}}
@@ -51,6 +79,10 @@ func benchGroupCommit(b *testing.B, be backend, writers int) {
 			for remaining.Add(-1) >= 0 {
 				seq++
 				w := msgWrite(chatID, seq, "Hello, I have a question about my order.", fmt.Sprint(seq))
+				if app != "" {
+					w.Pushes = []PushNotice{{UserID: agent.ID, Kind: "message", ChatID: chatID, Visitor: "V", Text: "Hello, I have a question about my order.",
+						Expires: time.Now().Add(time.Minute), If: func() bool { return closed }}}
+				}
 				if err := s.Commit(ctx, w); err != nil {
 					b.Error(err)
 					return

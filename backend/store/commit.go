@@ -51,6 +51,11 @@ type Write struct {
 	// Mail is written to the e-mail outbox in the same transaction (a group's notice of a
 	// message a visitor left), so that what caused it and the message are kept together.
 	Mail *OutboxMail
+	// Pushes are Web Push notices written to the push outbox in the same transaction (the
+	// agents to tell of a visitor's message, an offer), each as its If decides there: an
+	// acknowledged message has its pushes stored, even when the server dies the moment after.
+	// A write may carry pushes alone.
+	Pushes []PushNotice
 }
 
 const (
@@ -484,30 +489,42 @@ func (c *committer) apply(units []*commitItem) error {
 }
 
 // landed finds out whether a transaction whose COMMIT broke off was applied,
-// by looking for its first event, retrying the question while the database
-// is unreachable. A transaction without events is idempotent to repeat.
+// by looking for its first event (or, without events, its first push),
+// retrying the question while the database is unreachable. A transaction
+// without either is idempotent to repeat.
 func (c *committer) landed(res *applied) (bool, error) {
-	if len(res.events) == 0 {
+	var count func(db *gorm.DB) (int64, error)
+	switch {
+	case len(res.events) > 0:
+		probe := res.events[0].row
+		count = func(db *gorm.DB) (n int64, err error) {
+			if c.s.dialect == DialectPostgres {
+				// The server may still be committing when the question arrives on another
+				// connection (a warm pool answers at once): the transaction's numbering holds the
+				// chat row's lock until it has ended, so waiting for that lock waits for the outcome.
+				if err := db.Exec("SELECT 1 FROM chats WHERE id = ? FOR SHARE", probe.ChatID).Error; err != nil {
+					return 0, err
+				}
+			}
+			err = db.Model(&eventRow{}).Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.ChatID, probe.Seq, probe.Type, probe.At).
+				Count(&n).Error
+			return n, err
+		}
+	case res.push != nil:
+		// Pushes alone (an offer's) hold no lock to wait on: a commit still under way reads
+		// as not landed, and its push is written twice, which the browser shows once (its tag).
+		probe := *res.push
+		count = func(db *gorm.DB) (n int64, err error) {
+			err = db.Model(&pushDeliveryRow{}).Where("id = ? AND user_id = ? AND created_at = ?", probe.ID, probe.UserID, probe.CreatedAt).
+				Count(&n).Error
+			return n, err
+		}
+	default:
 		return false, nil
 	}
-	probe := res.events[0]
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		var (
-			n   int64
-			err error
-		)
-		if c.s.dialect == DialectPostgres {
-			// The server may still be committing when the question arrives on another
-			// connection (a warm pool answers at once): the transaction's numbering holds the
-			// chat row's lock until it has ended, so waiting for that lock waits for the outcome.
-			err = c.s.w.WithContext(ctx).Exec("SELECT 1 FROM chats WHERE id = ? FOR SHARE", probe.row.ChatID).Error
-		}
-		if err == nil {
-			err = c.s.w.WithContext(ctx).Model(&eventRow{}).
-				Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.row.ChatID, probe.row.Seq, probe.row.Type, probe.row.At).
-				Count(&n).Error
-		}
+		n, err := count(c.s.w.WithContext(ctx))
 		cancel()
 		if err == nil {
 			return n > 0, nil
@@ -614,6 +631,11 @@ func validateUnit(ws []Write) error {
 				return err
 			}
 		}
+		for _, n := range w.Pushes {
+			if n.UserID == 0 || n.Kind == "" {
+				return invalid("push without user or kind")
+			}
+		}
 		if p := w.Participant; p != nil {
 			if p.ChatID == "" || p.Role == "" {
 				return invalid("participant without chat id or role")
@@ -644,6 +666,8 @@ func storable(what string, texts ...string) error {
 // structs.
 type applied struct {
 	events []numbered
+	// push is the first push the transaction wrote, nil when none.
+	push *pushDeliveryRow
 }
 
 type numbered struct {
@@ -860,6 +884,11 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			}
 		}
 	}
+	first, err := commitPushes(tx, units)
+	if err != nil {
+		return fail("pushes", err)
+	}
+	res.push = first
 	if err := tx.Commit().Error; err != nil {
 		if transient(err) {
 			return res, &outcomeUnknown{err}
@@ -939,7 +968,7 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 func hasWork(units []*commitItem) bool {
 	for _, u := range units {
 		for _, w := range u.ws {
-			if w.Event != nil || w.Message != nil || w.Chat != nil || w.Participant != nil || w.Mail != nil {
+			if w.Event != nil || w.Message != nil || w.Chat != nil || w.Participant != nil || w.Mail != nil || len(w.Pushes) > 0 {
 				return true
 			}
 		}

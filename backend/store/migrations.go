@@ -226,5 +226,6 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	pushOutboxMigration,
 	translationLogMigration,
 	deliveryLogsMigration,
+	pushReplayMigration,
 	transcriptKeyMigration,
 }

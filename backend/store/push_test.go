@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -199,14 +201,20 @@ func testPushOutbox(t *testing.T, s *Store) {
 	if err := s.PushAttempted(ctx, c.ID, time.Now(), PushAttempt{ResponseCode: 400, Err: "refused", State: PushFailed}); err != nil {
 		t.Fatal(err)
 	}
-	// Replay: a failed one within its TTL only, as a new row.
+	// Replay: a failed one within its TTL only, as a new row, once.
+	var re *RuleError
+	if _, err := s.ReplayPush(ctx, ten.ID, c.ID, t0.Add(2*time.Minute)); !errors.As(err, &re) {
+		t.Fatalf("replay after the TTL: %v", err)
+	}
 	r, err := s.ReplayPush(ctx, ten.ID, c.ID, time.Now())
 	if err != nil || r.ReplayOf != c.ID || r.State != PushPending || r.Attempts != 0 || r.Visitor != "Vera" || !r.ExpiresAt.Equal(c.ExpiresAt) {
 		t.Fatalf("replay %+v, %v", r, err)
 	}
-	var re *RuleError
-	if _, err := s.ReplayPush(ctx, ten.ID, c.ID, t0.Add(2*time.Minute)); !errors.As(err, &re) {
-		t.Fatalf("replay after the TTL: %v", err)
+	if again, err := s.ReplayPush(ctx, ten.ID, c.ID, time.Now()); err != nil || again.ID != r.ID {
+		t.Fatalf("a second replay gave %+v, %v, want the first, %d", again, err, r.ID)
+	}
+	if orig, _ := s.PushLog(ctx, ten.ID, PushLogFilter{State: PushFailed}, 10); len(orig) != 1 || orig[0].ReplayedBy != r.ID {
+		t.Fatalf("the replayed push in the log: %+v", orig)
 	}
 	if _, err := s.ReplayPush(ctx, ten.ID, r.ID, time.Now()); !errors.As(err, &re) {
 		t.Fatalf("replay of a pending push: %v", err)
@@ -247,5 +255,117 @@ func testPushOutbox(t *testing.T, s *Store) {
 	gone, _ := s.PushLog(ctx, ten.ID, PushLogFilter{State: PushGone, Kind: "offer"}, 100)
 	if len(all) != 6 || len(gone) != 1 {
 		t.Fatalf("log of %d, %d gone offers", len(all), len(gone))
+	}
+}
+
+// A visitor's message and its pushes are written in one transaction of the group commit: each
+// notice as its If decides there, to every subscription of its agent; a write may carry pushes
+// alone (an offer); a unit that fails writes neither its message nor its pushes. On SQLite
+// and PostgreSQL.
+func TestPushesInGroupCommit(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "Push Commit")
+			anna := must[User](t)(s.CreateUser(ctx, User{TenantID: ten.ID, Login: "anna", Name: "Anna", Role: RoleAgent, Active: true}))
+			bert := must[User](t)(s.CreateUser(ctx, User{TenantID: ten.ID, Login: "bert", Name: "Bert", Role: RoleAgent, Active: true}))
+			for i, u := range []User{anna, anna, bert} {
+				must[PushSubscription](t)(s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: u.ID,
+					Endpoint: fmt.Sprintf("https://push.example/%d", i), P256dh: "k", Auth: "a"}))
+			}
+			c := newChat(t, s, ten.ID, nil)
+			exp := time.Now().Add(time.Minute)
+			asked := 0
+			w := msgWrite(c.ID, 0, "Are you there?", "m1")
+			w.Pushes = []PushNotice{
+				{UserID: anna.ID, Kind: "message", ChatID: c.ID, Visitor: "Vera", Text: "Are you there?", Expires: exp, If: func() bool { asked++; return true }},
+				{UserID: bert.ID, Kind: "message", ChatID: c.ID, Visitor: "Vera", Text: "Are you there?", Expires: exp, If: func() bool { asked++; return false }},
+			}
+			offer := Write{Pushes: []PushNotice{{UserID: bert.ID, Kind: "offer", ChatID: "c-offer", Expires: exp}}}
+			if err := s.Commit(ctx, w, offer); err != nil {
+				t.Fatal(err)
+			}
+			log := must[[]PushDelivery](t)(s.PushLog(ctx, ten.ID, PushLogFilter{}, 10))
+			users := map[string]int{}
+			for _, d := range log {
+				users[fmt.Sprint(d.Kind, "/", d.UserID)]++
+			}
+			if asked != 2 || len(log) != 3 || users[fmt.Sprint("message/", anna.ID)] != 2 || users[fmt.Sprint("offer/", bert.ID)] != 1 {
+				t.Fatalf("asked %d, log %v", asked, users)
+			}
+			// A unit that fails (its event names no chat) writes no push.
+			bad := msgWrite("no-such-chat", 0, "lost", "m2")
+			bad.Pushes = []PushNotice{{UserID: anna.ID, Kind: "message", ChatID: "no-such-chat", Expires: exp}}
+			if err := s.Commit(ctx, bad); err == nil {
+				t.Fatal("a message of a chat that does not exist was written")
+			}
+			if n := len(must[[]PushDelivery](t)(s.PushLog(ctx, ten.ID, PushLogFilter{}, 10))); n != 3 {
+				t.Fatalf("%d pushes after the failed unit", n)
+			}
+			if err := s.Commit(ctx, Write{Pushes: []PushNotice{{ChatID: "x", Expires: exp}}}); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("a push without user or kind: %v", err)
+			}
+		})
+	}
+}
+
+// TestReplayPushAtOnce: administrators pressing "Send again" on the same failed push at
+// the same moment send it again once: every replay returns the same new push, and the original
+// names it. On PostgreSQL the replays take turns on the original's row lock; on SQLite the
+// single writer orders them.
+func TestReplayPushAtOnce(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "Replay")
+			anna := must[User](t)(s.CreateUser(ctx, User{TenantID: ten.ID, Login: "anna", Name: "Anna", Role: RoleAgent, Active: true}))
+			sub := must[PushSubscription](t)(s.SavePushSubscription(ctx, PushSubscription{TenantID: ten.ID, UserID: anna.ID,
+				Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}))
+			d := must[PushDelivery](t)(s.EnqueuePushTest(ctx, ten.ID, anna.ID, sub.ID, time.Now().Add(time.Minute)))
+			if _, ok, err := s.ClaimPush(ctx, d, time.Now().Add(time.Minute)); !ok || err != nil {
+				t.Fatalf("claim: %v", err)
+			}
+			if err := s.PushAttempted(ctx, d.ID, time.Now(), PushAttempt{State: PushFailed, ResponseCode: 400, Err: "refused"}); err != nil {
+				t.Fatal(err)
+			}
+			const at = 8
+			var (
+				wg    sync.WaitGroup
+				start = make(chan struct{})
+				ids   = make([]int64, at)
+				errs  = make([]error, at)
+			)
+			for i := range at {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					r, err := s.ReplayPush(ctx, ten.ID, d.ID, time.Now())
+					ids[i], errs[i] = r.ID, err
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for i := range at {
+				if errs[i] != nil || ids[i] == 0 || ids[i] != ids[0] {
+					t.Fatalf("replays gave %v, errors %v", ids, errs)
+				}
+			}
+			log := must[[]PushDelivery](t)(s.PushLog(ctx, ten.ID, PushLogFilter{}, 100))
+			replays := 0
+			for _, x := range log {
+				if x.ReplayOf == d.ID {
+					replays++
+				}
+				if x.ID == d.ID && x.ReplayedBy != ids[0] {
+					t.Fatalf("the original names %d, want %d", x.ReplayedBy, ids[0])
+				}
+			}
+			if replays != 1 {
+				t.Fatalf("%d replays written", replays)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // pushOutboxMigration adds the Web Push outbox and its log.
@@ -60,7 +61,8 @@ const (
 )
 
 // PushNotice is what an agent should hear about, to be pushed to each of their subscriptions
-// until Expires.
+// until Expires. A [Write] carries the notices of what it stores (a visitor's message), so
+// that the message and its pushes are committed together or not at all.
 type PushNotice struct {
 	UserID  int64
 	Kind    string
@@ -68,6 +70,12 @@ type PushNotice struct {
 	Visitor string
 	Text    string
 	Expires time.Time
+	// If, when set, is asked in the transaction that writes the notice with its [Write], just
+	// before it is written: false leaves the notice out. The chat service asks there whether
+	// the agent has a live connection, so that the answer is the one of the moment the
+	// message is stored, not of the moment it was queued. It must be quick and must not call
+	// the store.
+	If func() bool
 }
 
 // PushDelivery is one push to one subscription, and its log.
@@ -90,9 +98,12 @@ type PushDelivery struct {
 	LastError    string
 	ResponseCode int
 	// ReplayOf is the push this one repeats, 0 for an original.
-	ReplayOf  int64
-	CreatedAt time.Time
-	SentAt    time.Time
+	ReplayOf int64
+	// ReplayedBy is the push that repeats this one, 0 while it has not been sent again: a
+	// push is sent again at most once.
+	ReplayedBy int64
+	CreatedAt  time.Time
+	SentAt     time.Time
 	// Subscription is the one to send to, as ClaimPush found it; its ID is 0 when it was
 	// removed meanwhile.
 	Subscription PushSubscription
@@ -119,6 +130,7 @@ type pushDeliveryRow struct {
 	LastError      string     `gorm:"not null"`
 	ResponseCode   int        `gorm:"not null"`
 	ReplayOf       int64      `gorm:"not null"`
+	ReplayedBy     int64      `gorm:"not null"`
 	CreatedAt      time.Time  `gorm:"not null"`
 	SentAt         *time.Time
 }
@@ -130,7 +142,8 @@ func init() { allRows = append(allRows, &pushDeliveryRow{}) }
 func (r pushDeliveryRow) domain() PushDelivery {
 	d := PushDelivery{ID: r.ID, TenantID: r.TenantID, UserID: r.UserID, SubscriptionID: r.SubscriptionID, Kind: r.Kind, ChatID: r.ChatID,
 		Visitor: r.Visitor, Preview: r.Preview, State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
-		ExpiresAt: normTime(r.ExpiresAt), LastError: r.LastError, ResponseCode: r.ResponseCode, ReplayOf: r.ReplayOf, CreatedAt: normTime(r.CreatedAt)}
+		ExpiresAt: normTime(r.ExpiresAt), LastError: r.LastError, ResponseCode: r.ResponseCode, ReplayOf: r.ReplayOf, ReplayedBy: r.ReplayedBy,
+		CreatedAt: normTime(r.CreatedAt)}
 	if r.SentAt != nil {
 		d.SentAt = normTime(*r.SentAt)
 	}
@@ -148,45 +161,79 @@ func cleanText(s string, n int) string {
 
 // EnqueuePushes writes, in one transaction, a pending push for every subscription of each
 // notice's agent, due at once, and returns how many it wrote. A notice whose agent has no
-// subscription writes nothing; one already expired is written as expired, for the log.
+// subscription writes nothing; one already expired is written as expired, for the log. (The
+// chat service writes its notices with the chat's events instead: [Write.Pushes].)
 func (s *Store) EnqueuePushes(ctx context.Context, notices []PushNotice) (int, error) {
 	if len(notices) == 0 {
 		return 0, nil
 	}
-	var users []int64
-	for _, n := range notices {
-		users = append(users, n.UserID)
-	}
-	var out []pushDeliveryRow
+	var n int
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var subs []pushSubscriptionRow
-		if err := tx.Select("id", "tenant_id", "user_id").Where("user_id IN ?", users).Order("id").Find(&subs).Error; err != nil {
-			return err
-		}
-		t := now()
-		for _, n := range notices {
-			for _, sub := range subs {
-				if sub.UserID != n.UserID {
-					continue
-				}
-				row := pushDeliveryRow{TenantID: sub.TenantID, UserID: sub.UserID, SubscriptionID: sub.ID, Kind: cleanText(n.Kind, 20),
-					ChatID: cleanText(n.ChatID, 100), Visitor: cleanText(n.Visitor, pushVisitorRunes), Preview: cleanText(n.Text, pushPreviewRunes),
-					State: PushPending, NextAttemptAt: t, ExpiresAt: normTime(n.Expires), CreatedAt: t}
-				if !n.Expires.After(t) {
-					row.State = PushExpired
-				}
-				out = append(out, row)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return tx.CreateInBatches(&out, 100).Error
+		rows, err := insertPushes(tx, notices)
+		n = len(rows)
+		return err
 	})
 	if err != nil {
 		return 0, wrap("enqueue pushes", err)
 	}
-	return len(out), nil
+	return n, nil
+}
+
+// commitPushes writes the push notices of a group commit's units in its transaction tx, those
+// whose If agrees, and returns the first row written (nil when none was), by which a commit
+// whose outcome is unknown is looked for.
+func commitPushes(tx *gorm.DB, units []*commitItem) (*pushDeliveryRow, error) {
+	var notices []PushNotice
+	for _, u := range units {
+		for _, w := range u.ws {
+			for _, n := range w.Pushes {
+				if n.If == nil || n.If() {
+					notices = append(notices, n)
+				}
+			}
+		}
+	}
+	if len(notices) == 0 {
+		return nil, nil
+	}
+	rows, err := insertPushes(tx, notices)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// insertPushes writes, in tx, a pending push for every subscription of each notice's agent,
+// due at once, and returns the rows written.
+func insertPushes(tx *gorm.DB, notices []PushNotice) ([]pushDeliveryRow, error) {
+	users := make([]int64, 0, len(notices))
+	for _, n := range notices {
+		users = append(users, n.UserID)
+	}
+	var subs []pushSubscriptionRow
+	if err := tx.Select("id", "tenant_id", "user_id").Where("user_id IN ?", users).Order("id").Find(&subs).Error; err != nil {
+		return nil, err
+	}
+	t := now()
+	var out []pushDeliveryRow
+	for _, n := range notices {
+		for _, sub := range subs {
+			if sub.UserID != n.UserID {
+				continue
+			}
+			row := pushDeliveryRow{TenantID: sub.TenantID, UserID: sub.UserID, SubscriptionID: sub.ID, Kind: cleanText(n.Kind, 20),
+				ChatID: cleanText(n.ChatID, 100), Visitor: cleanText(n.Visitor, pushVisitorRunes), Preview: cleanText(n.Text, pushPreviewRunes),
+				State: PushPending, NextAttemptAt: t, ExpiresAt: normTime(n.Expires), CreatedAt: t}
+			if !n.Expires.After(t) {
+				row.State = PushExpired
+			}
+			out = append(out, row)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, tx.CreateInBatches(&out, 100).Error
 }
 
 // EnqueuePushTest writes a test push to one subscription of user userID of tenant tenantID,
@@ -213,12 +260,24 @@ func (s *Store) EnqueuePushTest(ctx context.Context, tenantID, userID, subscript
 // ReplayPush writes a new push of a tenant's failed push id to the same subscription, with
 // the same notice and TTL end, due at once, and returns it. Only a failed push whose TTL has
 // not passed at now may be replayed: a push after its TTL rings late and wrong.
+//
+// A push is sent again once: when it was replayed before, ReplayPush writes nothing and returns
+// that first replay as it stands (pending, sent, failed). Two replays at once take turns: on
+// PostgreSQL the second waits for the original's row lock, which the first holds until it
+// has written its replay; on SQLite the single writer orders them.
 func (s *Store) ReplayPush(ctx context.Context, tenantID, id int64, at time.Time) (PushDelivery, error) {
 	var row pushDeliveryRow
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var orig pushDeliveryRow
-		if err := tx.Where("id = ? AND tenant_id = ?", id, tenantID).Take(&orig).Error; err != nil {
+		q := tx.Where("id = ? AND tenant_id = ?", id, tenantID)
+		if s.dialect == DialectPostgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&orig).Error; err != nil {
 			return err
+		}
+		if orig.ReplayedBy != 0 {
+			return tx.Where("id = ?", orig.ReplayedBy).Take(&row).Error
 		}
 		if orig.State != PushFailed {
 			return rule("Only a failed push can be sent again.")
@@ -229,7 +288,10 @@ func (s *Store) ReplayPush(ctx context.Context, tenantID, id int64, at time.Time
 		t := now()
 		row = pushDeliveryRow{TenantID: tenantID, UserID: orig.UserID, SubscriptionID: orig.SubscriptionID, Kind: orig.Kind, ChatID: orig.ChatID,
 			Visitor: orig.Visitor, Preview: orig.Preview, State: PushPending, NextAttemptAt: t, ExpiresAt: orig.ExpiresAt, ReplayOf: orig.ID, CreatedAt: t}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return tx.Model(&pushDeliveryRow{}).Where("id = ?", orig.ID).Update("replayed_by", row.ID).Error
 	})
 	return row.domain(), wrap("replay push", err)
 }

@@ -12,6 +12,7 @@ var dePush = map[string]string{
 	"Push delivery log":                     "Push-Zustellprotokoll",
 	"Retrying":                              "Wird wiederholt",
 	"Send again":                            "Erneut senden",
+	"Sent again":                            "Erneut gesendet",
 	"Sends a test notification to one of your own browsers now; the log below shows how it went.": "Sendet jetzt eine Testbenachrichtigung an einen Ihrer eigenen Browser; das Protokoll unten zeigt das Ergebnis.",
 	"Sent":              "Gesendet",
 	"Subscription gone": "Abonnement erloschen",

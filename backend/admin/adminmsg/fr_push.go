@@ -12,6 +12,7 @@ var frPush = map[string]string{
 	"Push delivery log":                     "Journal des notifications push",
 	"Retrying":                              "Nouvelle tentative",
 	"Send again":                            "Renvoyer",
+	"Sent again":                            "Renvoyée",
 	"Sends a test notification to one of your own browsers now; the log below shows how it went.": "Envoie maintenant une notification de test à l'un de vos navigateurs ; le journal ci-dessous en montre le résultat.",
 	"Sent":              "Envoyée",
 	"Subscription gone": "Abonnement disparu",
