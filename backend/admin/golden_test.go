@@ -138,8 +138,8 @@ func TestGolden(t *testing.T) {
 	waConn := store.Connector{ID: 7, Name: "Shop <WhatsApp>"}
 	waTest := newForm(nil)
 	waTest.Set("connector", "7")
-	waTest.Set("number", "+49 170")
-	waTest.errorf("number", "Enter the number in international form with its country code, such as +49 170 1234567.")
+	waTest.Set("customer_phone", "+49 170")
+	waTest.errorf("customer_phone", "Enter the number in international form with its country code, such as +49 170 1234567.")
 	cases["whatsapp-log"] = whatsappLogPage(goldenPage("WhatsApp delivery log", "whatsapplog"), whatsappLogData{
 		Connectors: map[int64]store.Connector{7: waConn},
 		List: waEntries([]store.WhatsAppOut{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parleychat/parley/backend/audit"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/tyntec"
 )
@@ -118,20 +119,8 @@ func whatsappBadge(state string) string {
 // sendAgain reports whether a line may be sent again: it failed.
 func sendAgain(x store.WhatsAppOut) bool { return x.LogState() == store.WhatsAppFailed }
 
-// lastDigits shows a customer's number by its last four digits only: enough to tell customers
-// apart in a log that every administrator may read.
-func lastDigits(phone string) string {
-	var digits []rune
-	for _, r := range phone {
-		if r >= '0' && r <= '9' {
-			digits = append(digits, r)
-		}
-	}
-	if len(digits) > 4 {
-		digits = digits[len(digits)-4:]
-	}
-	return "…" + string(digits)
-}
+// lastDigits shows a customer's number by its last four digits only.
+var lastDigits = audit.LastDigits
 
 func (h *handlers) whatsappLog(c *fiber.Ctx) error {
 	test := newForm(nil)
@@ -210,16 +199,16 @@ func (h *handlers) whatsappTest(c *fiber.Ctx) error {
 	s := current(c)
 	f := newForm(nil)
 	f.Set("connector", c.FormValue("connector"))
-	f.Set("number", strings.TrimSpace(c.FormValue("number")))
+	f.Set("customer_phone", strings.TrimSpace(c.FormValue("customer_phone")))
 	conn, err := h.st.Connector(ctx, int64(f.Int("connector", 1, 1<<53, 0)))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.TenantID != s.Tenant.ID) {
 		f.errorf("connector", "Choose a connector.")
 	} else if err != nil {
 		return err
 	}
-	phone, perr := tyntec.Phone(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "/", "").Replace(f.Get("number")))
-	if perr != nil || !strings.HasPrefix(f.Get("number"), "+") {
-		f.errorf("number", "Enter the number in international form with its country code, such as +49 170 1234567.")
+	phone, perr := tyntec.Phone(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "/", "").Replace(f.Get("customer_phone")))
+	if perr != nil || !strings.HasPrefix(f.Get("customer_phone"), "+") {
+		f.errorf("customer_phone", "Enter the number in international form with its country code, such as +49 170 1234567.")
 	}
 	if f.Err("connector") == "" {
 		switch {

@@ -106,7 +106,7 @@ func whatsappLogPage(p *Page, d whatsappLogData, loc *time.Location) templ.Compo
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = input(d.Test, "number", "WhatsApp number", "In international form, such as +49 170 1234567.", templ.Attributes{"type": "tel", "autocomplete": "off", "required": true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = input(d.Test, "customer_phone", "WhatsApp number", "In international form, such as +49 170 1234567.", templ.Attributes{"type": "tel", "autocomplete": "off", "required": true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
