@@ -73,15 +73,16 @@ func TestWhatsAppLogInChromium(t *testing.T) {
 	b.WaitFor("the log", `document.querySelectorAll('table.wa-log tbody tr').length === 4`)
 	fits := func(what string) {
 		t.Helper()
-		if !browsertest.Eval[bool](b, `(() => { const t = document.querySelector('table.wa-log'), p = t.closest('.panel');
-			return t.getBoundingClientRect().right <= p.getBoundingClientRect().right + 0.5 && p.scrollWidth <= p.clientWidth + 0.5
-				&& document.documentElement.scrollWidth <= window.innerWidth; })()`) {
-			t.Fatalf("%s: the table is wider than its panel", what)
+		if over := browsertest.Eval[string](b, `(() => { const t = document.querySelector('table.wa-log'), p = t.closest('.panel');
+			const tr = t.getBoundingClientRect().right, pr = p.getBoundingClientRect().right;
+			return tr <= pr + 0.5 && p.scrollWidth <= p.clientWidth + 0.5 && document.documentElement.scrollWidth <= window.innerWidth ? '' :
+				'table right ' + tr + ', panel right ' + pr + ', panel scroll ' + p.scrollWidth + '/' + p.clientWidth + ', page ' + document.documentElement.scrollWidth + '/' + window.innerWidth; })()`); over != "" {
+			t.Fatalf("%s: the table is wider than its panel: %s", what, over)
 		}
 	}
+	b.Screenshot("1-failed")
 	fits("the log")
 	b.AssertAccessible("whatsapp-log")
-	b.Screenshot("1-failed")
 
 	base := fake.Requests()
 	b.Click(fmt.Sprintf(`document.querySelector('form[action="/admin/whatsapp/log/%d/again"] button')`, failed.ID))

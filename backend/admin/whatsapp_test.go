@@ -17,9 +17,9 @@ import (
 
 // TestWhatsAppLog runs the WhatsApp delivery log on the real server with a local TynTec: a
 // customer writes, an agent's text goes to TynTec and is delivered, an agent's line naming
-// no approved template fails; the log shows both with the customer's last four digits only,
-// TynTec's id and the error, filters by state, and shows another tenant's admin nothing. On
-// SQLite and PostgreSQL.
+// no approved template fails; the log shows both and the customer's message with the
+// customer's last four digits only, TynTec's id and the error, filters by state, and shows
+// another tenant's admin nothing. On SQLite and PostgreSQL.
 func TestWhatsAppLog(t *testing.T) {
 	for _, pg := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) { whatsappLog(t, pg) })
@@ -61,7 +61,7 @@ func whatsappLog(t *testing.T, pg bool) {
 
 	admin := fx.clients["admin"]
 	page := admin.do(t, "GET", "/admin/whatsapp/log", nil, "")
-	if page.status != 200 || strings.Contains(page.body, "491701234567") || strings.Count(page.body, "…4567") != 2 ||
+	if page.status != 200 || strings.Contains(page.body, "491701234567") || strings.Count(page.body, "…4567") != 3 ||
 		!strings.Contains(page.body, sent.MessageID) || !strings.Contains(page.body, "no approved template is named") ||
 		!strings.Contains(page.body, `<span class="badge on">Delivered</span>`) || !strings.Contains(page.body, `<span class="badge off">Failed</span>`) ||
 		!strings.Contains(page.body, `href="/admin/whatsapp/log"`) {
@@ -71,7 +71,7 @@ func whatsappLog(t *testing.T, pg bool) {
 	if page.status != 200 || strings.Contains(page.body, sent.MessageID) || !strings.Contains(page.body, "no approved template is named") || !strings.Contains(page.body, ">Template<") {
 		t.Fatalf("failed log %d:\n%s", page.status, excerpt(page.body))
 	}
-	if page = admin.do(t, "GET", "/admin/whatsapp/log?state=bogus%00", nil, ""); page.status != 200 || strings.Count(page.body, "…4567") != 2 {
+	if page = admin.do(t, "GET", "/admin/whatsapp/log?state=bogus%00", nil, ""); page.status != 200 || strings.Count(page.body, "…4567") != 3 {
 		t.Fatalf("an unknown state does not list all: %d\n%s", page.status, excerpt(page.body))
 	}
 	if page = fx.clients["other"].do(t, "GET", "/admin/whatsapp/log", nil, ""); page.status != 200 || strings.Contains(page.body, "4567") ||

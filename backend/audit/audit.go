@@ -190,7 +190,9 @@ func Summary(c *fiber.Ctx) string {
 // customerPhone reports whether a form field holds a customer's phone number (a field named
 // "customer_phone", as the WhatsApp log's test form has), which the log keeps by its last four
 // digits only, as the admin pages show it.
-func customerPhone(name string) bool { return strings.HasSuffix(strings.ToLower(name), "customer_phone") }
+func customerPhone(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), "customer_phone")
+}
 
 // LastDigits shows a number by its last four digits only: enough to tell customers apart
 // where every administrator reads (the audit log, the WhatsApp log).

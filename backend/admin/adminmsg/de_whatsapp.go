@@ -19,7 +19,6 @@ var deWhatsApp = map[string]string{
 	"WhatsApp is switched off on this connector. Switch it on and give its number in the connector's settings.": "WhatsApp ist bei diesem Connector ausgeschaltet. Schalten Sie es ein und tragen Sie die Nummer in den Einstellungen des Connectors ein.",
 	"This is a test message from Parley's admin pages.":                                                         "Dies ist eine Testnachricht aus der Verwaltung von Parley.",
 	"Customer":                 "Kunde",
-	"Direction":                "Richtung",
 	"Media":                    "Medien",
 	"No WhatsApp lines match.": "Keine WhatsApp-Nachrichten gefunden.",
 	"Outbound":                 "Ausgehend",

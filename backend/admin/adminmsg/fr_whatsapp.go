@@ -19,7 +19,6 @@ var frWhatsApp = map[string]string{
 	"WhatsApp is switched off on this connector. Switch it on and give its number in the connector's settings.": "WhatsApp est désactivé sur ce connecteur. Activez-le et indiquez son numéro dans les réglages du connecteur.",
 	"This is a test message from Parley's admin pages.":                                                         "Ceci est un message de test des pages d’administration de Parley.",
 	"Customer":                 "Client",
-	"Direction":                "Sens",
 	"Media":                    "Média",
 	"No WhatsApp lines match.": "Aucun message WhatsApp ne correspond.",
 	"Outbound":                 "Sortant",
