@@ -40,18 +40,10 @@ func TestWhatsAppLogInChromium(t *testing.T) {
 			t.Fatalf("webhook: %d %s %v", code, body, err)
 		}
 	}
-	var chat store.WhatsAppChat
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var err error
-		if chat, err = st.LatestWhatsAppChat(ctx, conn.ID, "+491701234567"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no WhatsApp chat")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	chat := eventually(t, "a WhatsApp chat", func() (store.WhatsAppChat, bool, error) {
+		c, err := st.LatestWhatsAppChat(ctx, conn.ID, "+491701234567")
+		return c, err == nil, nil
+	})
 	fake.FailNext(http.StatusBadRequest)
 	data, _ := json.Marshal(map[string]any{"role": "agent", "text": "Guten Tag"})
 	if err := st.Commit(ctx, store.Write{Event: &store.Event{ChatID: chat.ChatID, Type: "message", Data: data}}); err != nil {
@@ -59,15 +51,7 @@ func TestWhatsAppLogInChromium(t *testing.T) {
 	}
 	failed := waitLine(t, st, conn.TenantID, store.WhatsAppFailed)
 
-	admin := env.DemoUser(t, "admin", 0)
-	b := browsertest.New(t, browsertest.Options{Name: "whatsapp-log", Width: 1360, Height: 900, Lang: "en-US", AcceptLanguage: "en-US,en",
-		WaitAcrossNavigation: true, ClickScroll: "center", FullPage: true})
-	b.ReduceMotion()
-	open(t, b, env.URL+"/admin/")
-	b.WaitFor("the sign-in form", `!!document.getElementById('f-login')`)
-	fill(t, b, map[string]string{"f-login": admin.Login, "f-password": admin.Password})
-	b.Click(`document.querySelector('button[type=submit]')`)
-	b.WaitFor("signed in", `location.pathname === '/admin/connectors' && document.readyState === 'complete'`)
+	b := signedInAdmin(t, env, "whatsapp-log")
 
 	open(t, b, env.URL+"/admin/whatsapp/log")
 	b.WaitFor("the log", `document.querySelectorAll('table.wa-log tbody tr').length === 4`)
@@ -113,21 +97,30 @@ func TestWhatsAppLogInChromium(t *testing.T) {
 	b.Screenshot("3-test")
 }
 
+// signedInAdmin opens Chromium at 1,360 px and signs the demo admin in; screenshots are named
+// after name.
+func signedInAdmin(t *testing.T, env *servertest.Env, name string) *browsertest.Browser {
+	t.Helper()
+	admin := env.DemoUser(t, "admin", 0)
+	b := browsertest.New(t, browsertest.Options{Name: name, Width: 1360, Height: 900, Lang: "en-US", AcceptLanguage: "en-US,en",
+		WaitAcrossNavigation: true, ClickScroll: "center", FullPage: true})
+	b.ReduceMotion()
+	open(t, b, env.URL+"/admin/")
+	b.WaitFor("the sign-in form", `!!document.getElementById('f-login')`)
+	fill(t, b, map[string]string{"f-login": admin.Login, "f-password": admin.Password})
+	b.Click(`document.querySelector('button[type=submit]')`)
+	b.WaitFor("signed in", `location.pathname === '/admin/connectors' && document.readyState === 'complete'`)
+	return b
+}
+
 // waitLine waits for the newest WhatsApp line of tenant in the log's state.
 func waitLine(t *testing.T, st *store.Store, tenant int64, state string) store.WhatsAppOut {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	return eventually(t, "a WhatsApp line "+state, func() (store.WhatsAppOut, bool, error) {
 		log, err := st.WhatsAppLog(context.Background(), tenant, state, 1)
-		if err != nil {
-			t.Fatal(err)
+		if len(log) == 0 {
+			return store.WhatsAppOut{}, false, err
 		}
-		if len(log) == 1 {
-			return log[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no WhatsApp line %s", state)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return log[0], true, err
+	})
 }

@@ -89,13 +89,7 @@ func whatsappLog(t *testing.T, pg bool) {
 // waitWhatsApp waits for the newest WhatsApp line of tenant in the log's state.
 func waitWhatsApp(t *testing.T, fx *fixture, tenant int64, state string) store.WhatsAppOut {
 	t.Helper()
-	return eventually(t, "a WhatsApp line "+state, func() (store.WhatsAppOut, bool, error) {
-		log, err := fx.st.WhatsAppLog(context.Background(), tenant, state, 1)
-		if len(log) == 0 {
-			return store.WhatsAppOut{}, false, err
-		}
-		return log[0], true, err
-	})
+	return waitLine(t, fx.st, tenant, state)
 }
 
 // eventually polls get for up to 20 seconds until it has what, which the server's workers
