@@ -153,7 +153,7 @@ func TestWhatsAppSendAgainAndTest(t *testing.T) {
 	}
 
 	page := admin.do(t, "GET", "/admin/whatsapp/log", nil, "")
-	for _, want := range []string{">Test message<", `<span class="badge on">Received</span>`, `<span class="badge warn">Duplicate</span>`,
+	for _, want := range []string{"<td>Test message <", `<span class="badge on">Received</span>`, `<span class="badge warn">Duplicate</span>`,
 		`<span class="badge off">Refused: not the connector&#39;s number</span>`,
 		`href="/admin/chats/` + chat.ChatID + `"`, "Sent to …9999, which is not this connector&#39;s number.", "…6543", "…5678", "invalid apikey"} {
 		if !strings.Contains(page.body, want) {
