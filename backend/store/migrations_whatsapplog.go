@@ -3,7 +3,8 @@ package store
 // The WhatsApp log grows past the agents' lines: an administrator's test message to a typed
 // number goes through the outbox with no chat (chat_id may be NULL, test marks it); every
 // inbound message is logged as received, duplicate (a retry already applied) or refused (sent
-// to a number that is not the connector's); and a status report that TynTec sends before its
+// to a number that is not the connector's; an entry goes with its chat when retention deletes
+// the chat); and a status report that TynTec sends before its
 // answer to the send (before the line knows its message id) is kept until the id is recorded.
 // SQLite cannot drop a NOT NULL, so it rebuilds the outbox.
 var whatsappLogMigration = migration{version: 38, name: "whatsapp log", foreignKeysOff: true, up: sqlUp(
@@ -22,7 +23,7 @@ CREATE INDEX ix_whatsapp_outbox_message ON whatsapp_outbox (message_id);
 CREATE INDEX ix_whatsapp_outbox_log ON whatsapp_outbox (tenant_id, created_at);
 CREATE TABLE whatsapp_inbound_log (id integer PRIMARY KEY AUTOINCREMENT, tenant_id integer NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
  connector_id integer NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, message_id text NOT NULL, phone text NOT NULL, to_number text NOT NULL DEFAULT '',
- chat_id text REFERENCES chats(id) ON DELETE SET NULL, outcome text NOT NULL, kind text NOT NULL DEFAULT '', created_at datetime NOT NULL);
+ chat_id text REFERENCES chats(id) ON DELETE CASCADE, outcome text NOT NULL, kind text NOT NULL DEFAULT '', created_at datetime NOT NULL);
 CREATE INDEX ix_whatsapp_inbound_log ON whatsapp_inbound_log (tenant_id, created_at);
 CREATE INDEX ix_whatsapp_inbound_log_message ON whatsapp_inbound_log (connector_id, message_id);
 CREATE TABLE whatsapp_early_status (connector_id integer NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, message_id text NOT NULL,
@@ -33,7 +34,7 @@ ALTER TABLE whatsapp_outbox ADD COLUMN test boolean NOT NULL DEFAULT false;
 CREATE INDEX ix_whatsapp_outbox_log ON whatsapp_outbox (tenant_id, created_at);
 CREATE TABLE whatsapp_inbound_log (id bigserial PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
  connector_id bigint NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, message_id text NOT NULL, phone text NOT NULL, to_number text NOT NULL DEFAULT '',
- chat_id text REFERENCES chats(id) ON DELETE SET NULL, outcome text NOT NULL, kind text NOT NULL DEFAULT '', created_at timestamptz NOT NULL);
+ chat_id text REFERENCES chats(id) ON DELETE CASCADE, outcome text NOT NULL, kind text NOT NULL DEFAULT '', created_at timestamptz NOT NULL);
 CREATE INDEX ix_whatsapp_inbound_log ON whatsapp_inbound_log (tenant_id, created_at);
 CREATE INDEX ix_whatsapp_inbound_log_message ON whatsapp_inbound_log (connector_id, message_id);
 CREATE TABLE whatsapp_early_status (connector_id bigint NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, message_id text NOT NULL,

@@ -134,7 +134,8 @@ type WhatsAppIn struct {
 	// Phone is the customer's number (E.164); To the number the message was sent to.
 	Phone string
 	To    string
-	// ChatID is the chat the message went to ("" when refused, or the chat is gone).
+	// ChatID is the chat the message went to ("" when refused); the entry is deleted with
+	// the chat.
 	ChatID string
 	// Outcome is received, duplicate or refused; Kind TynTec's content type.
 	Outcome   string
