@@ -70,6 +70,10 @@ type Options struct {
 	// Push sends the Web Push tests and replays of the push delivery log (woken at once); nil
 	// leaves them to the next poll of whichever sender runs.
 	Push PushWaker
+	// WhatsApp sends the WhatsApp log's tests and lines sent again (woken at once); nil
+	// leaves them to the next poll of whichever worker runs, and a test does not wait for
+	// TynTec's answer.
+	WhatsApp WhatsAppWaker
 	// Left sends the replies to left messages (and wakes the outbox); nil writes them for
 	// the outbox's next poll.
 	Left *mail.Left
@@ -221,6 +225,8 @@ func Register(r fiber.Router, opts Options) {
 	g.Post("/push/test", adm, h.pushTest)
 	g.Post("/push/log/:id/replay", adm, h.pushReplay)
 	g.Get("/whatsapp/log", adm, h.whatsappLog)
+	g.Post("/whatsapp/test", adm, h.whatsappTest)
+	g.Post("/whatsapp/log/:id/again", adm, h.whatsappSendAgain)
 	g.Get("/apitokens", adm, h.apiTokens)
 	g.Post("/apitokens", adm, h.apiTokenCreate)
 	g.Post("/apitokens/:id/revoke", adm, h.apiTokenRevoke)

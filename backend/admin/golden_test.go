@@ -136,17 +136,28 @@ func TestGolden(t *testing.T) {
 	waFilter := newForm(nil)
 	waFilter.Set("state", "")
 	waConn := store.Connector{ID: 7, Name: "Shop <WhatsApp>"}
+	waTest := newForm(nil)
+	waTest.Set("connector", "7")
+	waTest.Set("customer_phone", "+49 170")
+	waTest.errorf("customer_phone", "Enter the number in international form with its country code, such as +49 170 1234567.")
 	cases["whatsapp-log"] = whatsappLogPage(goldenPage("WhatsApp delivery log", "whatsapplog"), whatsappLogData{
 		Connectors: map[int64]store.Connector{7: waConn},
-		List: []store.WhatsAppOut{
+		List: waEntries([]store.WhatsAppOut{
 			{ID: 6, ConnectorID: 7, Phone: "+491701234567", Body: []byte(`{"role":"agent","text":"/template order_update Erika"}`), State: store.WhatsAppPending, CreatedAt: at},
 			{ID: 5, ConnectorID: 7, Phone: "+491701234567", Body: []byte(`{"role":"agent","text":"hi"}`), State: store.WhatsAppPending, Attempts: 2, LastError: "TynTec answered 503", CreatedAt: at},
 			{ID: 4, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","file":{"name":"a.pdf"}}`), State: store.WhatsAppSent, Status: store.WhatsAppAccepted, MessageID: "m-4", Attempts: 1, CreatedAt: at},
 			{ID: 3, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","text":"ok"}`), State: store.WhatsAppSent, Status: store.WhatsAppDelivered, MessageID: "m-3", Attempts: 1, CreatedAt: at},
 			{ID: 2, ConnectorID: 7, Phone: "+33612345678", Body: []byte(`{"role":"agent","text":"ok"}`), State: store.WhatsAppSent, Status: store.WhatsAppRead, MessageID: "m-2", Attempts: 1, CreatedAt: at},
 			{ID: 1, ConnectorID: 7, Phone: "+441", Body: []byte(`{"role":"agent","text":"late"}`), State: store.WhatsAppFailed, Status: store.WhatsAppFailed, Attempts: 1, CreatedAt: at, LastError: "the customer last wrote more than 24 hours ago; only a template reaches them <b>"},
-		},
-		Filter: waFilter,
+			{ID: 0, ConnectorID: 7, Test: true, Phone: "+4915112345678", Body: []byte(`{"role":"agent","text":"test"}`), State: store.WhatsAppFailed, Status: store.WhatsAppFailed, Attempts: 1, CreatedAt: at, LastError: "tyntec: HTTP 401: Unauthorized: invalid apikey"},
+		}, []store.WhatsAppIn{
+			{ID: 3, ConnectorID: 7, Phone: "+491701234567", To: "+4930123456", ChatID: "chat1", Outcome: store.WhatsAppReceived, Kind: "text", MessageID: "in-3", CreatedAt: at},
+			{ID: 2, ConnectorID: 7, Phone: "+491701234567", To: "+4930123456", ChatID: "chat1", Outcome: store.WhatsAppDuplicate, Kind: "media", MessageID: "in-3", CreatedAt: at},
+			{ID: 1, ConnectorID: 7, Phone: "+491701234567", To: "+4930999999", Outcome: store.WhatsAppRefused, Kind: "location", MessageID: "in-1", CreatedAt: at},
+		}),
+		ConnOpts: []option{{"7", "Shop <WhatsApp>"}},
+		Test:     waTest,
+		Filter:   waFilter,
 	}, time.UTC)
 	// The same pages in German and French: the frame, labels, errors, dates and counts.
 	for _, lang := range []string{"de", "fr"} {
@@ -224,4 +235,16 @@ func TestSnakeAndSnippet(t *testing.T) {
 	if got != want {
 		t.Errorf("snippet\n%s\nwant\n%s", got, want)
 	}
+}
+
+// waEntries is the WhatsApp log's rows: the outbound lines, then the inbound messages.
+func waEntries(out []store.WhatsAppOut, in []store.WhatsAppIn) []whatsappEntry {
+	var list []whatsappEntry
+	for i := range out {
+		list = append(list, whatsappEntry{At: out[i].CreatedAt, Out: &out[i]})
+	}
+	for i := range in {
+		list = append(list, whatsappEntry{At: in[i].CreatedAt, In: &in[i]})
+	}
+	return list
 }

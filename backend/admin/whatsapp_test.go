@@ -17,9 +17,9 @@ import (
 
 // TestWhatsAppLog runs the WhatsApp delivery log on the real server with a local TynTec: a
 // customer writes, an agent's text goes to TynTec and is delivered, an agent's line naming
-// no approved template fails; the log shows both with the customer's last four digits only,
-// TynTec's id and the error, filters by state, and shows another tenant's admin nothing. On
-// SQLite and PostgreSQL.
+// no approved template fails; the log shows both and the customer's message with the
+// customer's last four digits only, TynTec's id and the error, filters by state, and shows
+// another tenant's admin nothing. On SQLite and PostgreSQL.
 func TestWhatsAppLog(t *testing.T) {
 	for _, pg := range []bool{false, true} {
 		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) { whatsappLog(t, pg) })
@@ -61,20 +61,20 @@ func whatsappLog(t *testing.T, pg bool) {
 
 	admin := fx.clients["admin"]
 	page := admin.do(t, "GET", "/admin/whatsapp/log", nil, "")
-	if page.status != 200 || strings.Contains(page.body, "491701234567") || strings.Count(page.body, "…4567") != 2 ||
+	if page.status != 200 || strings.Contains(page.body, "491701234567") || strings.Count(page.body, "…4567") != 3 ||
 		!strings.Contains(page.body, sent.MessageID) || !strings.Contains(page.body, "no approved template is named") ||
 		!strings.Contains(page.body, `<span class="badge on">Delivered</span>`) || !strings.Contains(page.body, `<span class="badge off">Failed</span>`) ||
 		!strings.Contains(page.body, `href="/admin/whatsapp/log"`) {
 		t.Fatalf("log page %d:\n%s", page.status, excerpt(page.body))
 	}
 	page = admin.do(t, "GET", "/admin/whatsapp/log?state=failed", nil, "")
-	if page.status != 200 || strings.Contains(page.body, sent.MessageID) || !strings.Contains(page.body, "no approved template is named") || !strings.Contains(page.body, ">Template<") {
+	if page.status != 200 || strings.Contains(page.body, sent.MessageID) || !strings.Contains(page.body, "no approved template is named") || !strings.Contains(page.body, "<td>Template <") {
 		t.Fatalf("failed log %d:\n%s", page.status, excerpt(page.body))
 	}
-	if page = admin.do(t, "GET", "/admin/whatsapp/log?state=bogus%00", nil, ""); page.status != 200 || strings.Count(page.body, "…4567") != 2 {
+	if page = admin.do(t, "GET", "/admin/whatsapp/log?state=bogus%00", nil, ""); page.status != 200 || strings.Count(page.body, "…4567") != 3 {
 		t.Fatalf("an unknown state does not list all: %d\n%s", page.status, excerpt(page.body))
 	}
-	if page = fx.clients["other"].do(t, "GET", "/admin/whatsapp/log", nil, ""); page.status != 200 || strings.Contains(page.body, "4567") ||
+	if page = fx.clients["other"].do(t, "GET", "/admin/whatsapp/log", nil, ""); page.status != 200 || strings.Contains(page.body, "…4567") ||
 		!strings.Contains(page.body, "No WhatsApp lines match.") {
 		t.Fatalf("another tenant's log %d:\n%s", page.status, excerpt(page.body))
 	}
@@ -89,13 +89,7 @@ func whatsappLog(t *testing.T, pg bool) {
 // waitWhatsApp waits for the newest WhatsApp line of tenant in the log's state.
 func waitWhatsApp(t *testing.T, fx *fixture, tenant int64, state string) store.WhatsAppOut {
 	t.Helper()
-	return eventually(t, "a WhatsApp line "+state, func() (store.WhatsAppOut, bool, error) {
-		log, err := fx.st.WhatsAppLog(context.Background(), tenant, state, 1)
-		if len(log) == 0 {
-			return store.WhatsAppOut{}, false, err
-		}
-		return log[0], true, err
-	})
+	return waitLine(t, fx.st, tenant, state)
 }
 
 // eventually polls get for up to 20 seconds until it has what, which the server's workers

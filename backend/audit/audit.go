@@ -132,7 +132,7 @@ func secret(name string) bool {
 
 // Summary lists a request's submitted fields as "name=value" pairs in name order: secrets
 // as "(hidden)" (or "(empty)" when none was given), long values cut, uploaded files by name
-// and size. The CSRF token is left out.
+// and size, a customer's phone number by its last four digits. The CSRF token is left out.
 func Summary(c *fiber.Ctx) string {
 	vals := url.Values{}
 	files := map[string][]string{}
@@ -170,6 +170,8 @@ func Summary(c *fiber.Ctx) string {
 				shown = append(shown, "(empty)")
 			case secret(k):
 				shown = append(shown, "(hidden)")
+			case customerPhone(k):
+				shown = append(shown, LastDigits(v))
 			default:
 				shown = append(shown, clip(v))
 			}
@@ -183,6 +185,28 @@ func Summary(c *fiber.Ctx) string {
 		b.WriteString(strings.Join(shown, ", "))
 	}
 	return b.String()
+}
+
+// customerPhone reports whether a form field holds a customer's phone number (a field named
+// "customer_phone", as the WhatsApp log's test form has), which the log keeps by its last four
+// digits only, as the admin pages show it.
+func customerPhone(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), "customer_phone")
+}
+
+// LastDigits shows a number by its last four digits only: enough to tell customers apart
+// where every administrator reads (the audit log, the WhatsApp log).
+func LastDigits(v string) string {
+	var digits []rune
+	for _, r := range v {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, r)
+		}
+	}
+	if len(digits) > 4 {
+		digits = digits[len(digits)-4:]
+	}
+	return "…" + string(digits)
 }
 
 // clip makes a value one readable line of at most summaryValueRunes characters.

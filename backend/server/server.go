@@ -266,7 +266,7 @@ func (s *Server) routes() *fiber.App {
 		TranscriptMail: s.mail.transcripts, Left: s.mail.left})
 	admin.Register(app, admin.Options{Store: s.store, Routing: s.chats, SessionTTL: s.cfg.SessionTTL, SecureCookies: s.cfg.SecureCookies, SignIn: guard, Logger: s.log, Applied: s.SettingsApplied, Left: s.mail.left,
 		Webhooks: s.webhooks.worker, ReportExports: s.exports.worker, Translator: s.whoson.translator, TranslationLog: s.translation.log,
-		Push: s.pushWaker()})
+		Push: s.pushWaker(), WhatsApp: s.tyntec.worker})
 	if err := widgetsite.Register(app, widgetsite.Options{
 		Dir: s.cfg.WebDir, Logger: s.log, Connectors: widgetConnectors{s}, DemoConnectorHash: s.demoConnectorHash,
 	}); err != nil {

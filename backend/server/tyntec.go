@@ -24,13 +24,22 @@ func (s *Server) setupTynTec() {
 	client := tyntec.NewClient(s.cfg.TynTecURL)
 	s.tyntec.bridge = tyntec.NewBridge(tyntec.Options{Store: s.store, Chats: s.chats, Client: client, Logger: s.log,
 		OnStatus: func(l store.WhatsAppOut, reason string) {
+			if l.Test {
+				return
+			}
 			s.chats.LineStatus(l.ChatID, l.Seq, tyntec.Delivery(l.Status), reason)
 		}})
 	s.tyntec.worker = tyntec.NewWorker(tyntec.WorkerOptions{Store: s.store, Client: client, PublicURL: s.cfg.PublicURL, Logger: s.log,
 		OnOutcome: func(l store.WhatsAppOut, a store.WhatsAppAttempt) {
 			switch {
+			case l.Test:
 			case a.Err == "":
-				s.chats.LineStatus(l.ChatID, l.Seq, protocol.DeliverySent, "")
+				// Delivered or read already when TynTec reported so before it answered.
+				reason := ""
+				if l.Status == store.WhatsAppFailed {
+					reason = l.LastError
+				}
+				s.chats.LineStatus(l.ChatID, l.Seq, tyntec.Delivery(l.Status), reason)
 			case a.GiveUp:
 				s.chats.LineStatus(l.ChatID, l.Seq, protocol.DeliveryFailed, a.Err)
 			}

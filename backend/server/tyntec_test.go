@@ -192,3 +192,49 @@ func TestWhatsAppDayOldCustomerGetsOnlyTemplates(t *testing.T) {
 		t.Fatalf("TynTec got %d messages, want only the template", len(all))
 	}
 }
+
+// TestWhatsAppStatusBeforeTheSendAnswer: TynTec's webhook may overtake its answer to a send.
+// The local TynTec calls the status webhook with "delivered" and "seen" before it answers the
+// send with the message id; the reports are kept and applied once the id is recorded, so the
+// agent still sees the line read. On SQLite and PostgreSQL.
+func TestWhatsAppStatusBeforeTheSendAnswer(t *testing.T) {
+	each(t, func(t *testing.T, opts servertest.Options) {
+		fake := tyntectest.New("key-123")
+		defer fake.Close()
+		opts.Configure = func(c *config.Config) { c.TynTecURL = fake.URL }
+		env := servertest.Start(t, opts)
+		ctx := ctxT(t)
+		agent, _ := env.Agent(t, 0)
+		conn := env.ChangeConnector(t, func(c *store.Connector) {
+			c.WhatsAppEnabled, c.WhatsAppAPIKey, c.WhatsAppNumber = true, "key-123", "+4930123456"
+		})
+		hook := tyntec.WebhookURL(env.URL, conn)
+		if code, body, err := tyntectest.Post(hook, tyntectest.Text("in-1", "491701234567", "4930123456", "Hallo", time.Now().UTC())); err != nil || code != http.StatusOK {
+			t.Fatalf("webhook: %d %s %v", code, body, err)
+		}
+		offerEv, _ := await[*protocol.Offer](t, ctx, agent)
+		if _, err := agent.Call(ctx, offerEv.Chat, &protocol.OfferAccept{}); err != nil {
+			t.Fatal(err)
+		}
+		awaitMessage(t, ctx, agent, "Hallo")
+		fake.ReportBeforeAnswer(hook, "delivered", "seen")
+		ackEv, err := agent.Call(ctx, offerEv.Chat, &protocol.Send{Text: "Guten Tag"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent, _ := ackEv.Body.(*protocol.Ack)
+		if sent == nil || sent.Seq == 0 {
+			t.Fatalf("send acked %+v", ackEv)
+		}
+		if _, err := agent.Await(ctx, func(ev protocol.Event) bool {
+			st, ok := ev.Body.(*protocol.LineStatus)
+			return ok && st.Line == sent.Seq && st.Status == protocol.DeliveryRead
+		}); err != nil {
+			t.Fatalf("the agent never saw the line read: %v", err)
+		}
+		lines, err := env.Server.Store().WhatsAppLines(ctx, offerEv.Chat)
+		if err != nil || len(lines) != 1 || lines[0].Status != store.WhatsAppRead {
+			t.Fatalf("lines %+v %v", lines, err)
+		}
+	})
+}

@@ -48,6 +48,7 @@ var deliveryLogs = []deliveryLog{
 	{model: &outboxRow{}, at: "created_at", finished: []string{MailSent, MailFailed}, children: map[string]any{"outbox_id": &outboxAttachmentRow{}}},
 	{model: &whatsappOutRow{}, at: "created_at", finished: []string{WhatsAppSent, WhatsAppFailed}},
 	{model: &translationCallRow{}, at: "at"},
+	{model: &whatsappInboundLogRow{}, at: "created_at"},
 }
 
 // PurgeDeliveryLogs deletes, from each delivery log of the tenant, one batch of at most limit

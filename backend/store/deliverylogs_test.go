@@ -65,6 +65,8 @@ func markedChat(t *testing.T, s *Store, f logFixture, marker, email string) Chat
 		&leftReplyRow{TenantID: f.tenant.ID, ChatID: c.ID, UserID: f.user.ID, Author: "Ann", Body: "About " + marker, MessageID: NewChatID() + "@test", CreatedAt: at},
 		&translationCallRow{TenantID: f.tenant.ID, At: at, Provider: "deepl", FromLang: "de", ToLang: "en", Chars: 10, Outcome: "ok"},
 		&whatsappInboundRow{ConnectorID: f.conn.ID, MessageID: NewChatID(), At: at},
+		&whatsappInboundLogRow{TenantID: f.tenant.ID, ConnectorID: f.conn.ID, MessageID: NewChatID(), Phone: "+49170" + marker, ChatID: &c.ID,
+			Outcome: "received", Kind: "text", CreatedAt: at},
 	}
 	rows = append(rows, logRows(f, c.ID, marker, true, at, 1)...)
 	for _, r := range rows {
@@ -98,7 +100,7 @@ func logRows(f logFixture, chatID, marker string, finished bool, at time.Time, s
 			Body: `{"text":"` + marker + `"}`, State: st(WebhookDelivered, WebhookPending), NextAttemptAt: at, CreatedAt: at},
 		&exportDeliveryRow{TenantID: f.tenant.ID, ConnectorID: f.conn.ID, ChatID: chatID, State: st(ExportFailed, ExportPending),
 			LastError: "refused " + marker, NextAttemptAt: at, CreatedAt: at},
-		&whatsappOutRow{TenantID: f.tenant.ID, ConnectorID: f.conn.ID, ChatID: chatID, Seq: seq, Phone: "+491701234567",
+		&whatsappOutRow{TenantID: f.tenant.ID, ConnectorID: f.conn.ID, ChatID: &chatID, Seq: seq, Phone: "+491701234567",
 			Body: `{"text":"` + marker + `"}`, State: st(WhatsAppSent, WhatsAppPending), NextAttemptAt: at, CreatedAt: at},
 		&outboxRow{TenantID: f.tenant.ID, Kind: "left_reply", ChatID: chatID, MessageID: NewChatID() + "@test", ToAddress: "ops@example.com",
 			Subject: "Test " + marker, Body: "b", State: st(MailFailed, MailComposing), NextAttemptAt: at, CreatedAt: at},
@@ -281,7 +283,9 @@ func testDeliveryAgeOut(t *testing.T, b backend) {
 				if r.finished {
 					rows = append(rows, &translationCallRow{TenantID: fx.tenant.ID, At: r.at, Provider: "deepl", FromLang: "de", ToLang: "en",
 						Outcome: "failed", Error: fmt.Sprintf("%s%d", marker, i)},
-						&whatsappInboundRow{ConnectorID: fx.conn.ID, MessageID: fmt.Sprintf("%s%d", marker, i), At: r.at})
+						&whatsappInboundRow{ConnectorID: fx.conn.ID, MessageID: fmt.Sprintf("%s%d", marker, i), At: r.at},
+						&whatsappInboundLogRow{TenantID: fx.tenant.ID, ConnectorID: fx.conn.ID, MessageID: fmt.Sprintf("%s%d", marker, i),
+							Phone: "+491701234567", Outcome: "refused", Kind: "text", CreatedAt: r.at})
 				}
 			}
 		}
@@ -292,7 +296,7 @@ func testDeliveryAgeOut(t *testing.T, b backend) {
 		}
 	}
 	logTables := []string{"push_deliveries", "webhook_deliveries", "report_export_deliveries", "outbox", "whatsapp_outbox"}
-	all := append(slices.Clone(logTables), "translation_calls", "whatsapp_inbound")
+	all := append(slices.Clone(logTables), "translation_calls", "whatsapp_inbound", "whatsapp_inbound_log")
 	wantTables(t, tablesWith(t, s, "zqgone"), "zqgone", all...)
 
 	total := 0
@@ -303,7 +307,7 @@ func testDeliveryAgeOut(t *testing.T, b backend) {
 			break
 		}
 	}
-	if want := 3 * 7; total != want {
+	if want := 3 * 8; total != want {
 		t.Fatalf("aged out %d rows, want %d", total, want)
 	}
 	found := tablesWith(t, s, "zqgone", "zqpending", "zqnew", "zqothergone", "zqotherpending", "zqothernew")

@@ -225,6 +225,7 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	// Web Push goes through a durable outbox, which is also its delivery log.
 	pushOutboxMigration,
 	translationLogMigration,
+	whatsappLogMigration,
 	deliveryLogsMigration,
 	pushReplayMigration,
 	transcriptKeyMigration,

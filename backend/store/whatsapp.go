@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -151,7 +152,10 @@ type WhatsAppOut struct {
 	ID          int64
 	TenantID    int64
 	ConnectorID int64
-	ChatID      string
+	// ChatID is the chat of an agent's line; "" for an administrator's test message.
+	ChatID string
+	// Test marks an administrator's test message to a typed number (EnqueueWhatsAppTest).
+	Test bool
 	// Seq is the chat event of the line.
 	Seq   uint64
 	Phone string
@@ -173,7 +177,8 @@ type whatsappOutRow struct {
 	ID            int64 `gorm:"primaryKey"`
 	TenantID      int64
 	ConnectorID   int64
-	ChatID        string
+	ChatID        *string
+	Test          bool
 	Seq           uint64
 	Phone         string
 	Body          string
@@ -190,7 +195,11 @@ type whatsappOutRow struct {
 func (whatsappOutRow) TableName() string { return "whatsapp_outbox" }
 
 func (r whatsappOutRow) domain() WhatsAppOut {
-	return WhatsAppOut{ID: r.ID, TenantID: r.TenantID, ConnectorID: r.ConnectorID, ChatID: r.ChatID, Seq: r.Seq, Phone: r.Phone,
+	chatID := ""
+	if r.ChatID != nil {
+		chatID = *r.ChatID
+	}
+	return WhatsAppOut{ID: r.ID, TenantID: r.TenantID, ConnectorID: r.ConnectorID, ChatID: chatID, Test: r.Test, Seq: r.Seq, Phone: r.Phone,
 		Body: json.RawMessage(r.Body), State: r.State, Attempts: r.Attempts, NextAttemptAt: normTime(r.NextAttemptAt),
 		LastError: r.LastError, MessageID: r.MessageID, Status: r.Status, CreatedAt: normTime(r.CreatedAt), SentAt: normTimePtr(r.SentAt)}
 }
@@ -250,7 +259,7 @@ func writeWhatsApp(tx *gorm.DB, events []numbered) error {
 		if !ok {
 			continue
 		}
-		out = append(out, whatsappOutRow{TenantID: c.TenantID, ConnectorID: c.ConnectorID, ChatID: c.ChatID, Seq: n.row.Seq, Phone: c.Phone,
+		out = append(out, whatsappOutRow{TenantID: c.TenantID, ConnectorID: c.ConnectorID, ChatID: &c.ChatID, Seq: n.row.Seq, Phone: c.Phone,
 			Body: string(n.ev.Data), State: WhatsAppPending, NextAttemptAt: t, CreatedAt: t})
 	}
 	if len(out) == 0 {
@@ -322,6 +331,15 @@ type WhatsAppAttempt struct {
 
 // WhatsAppAttempted records the outcome of an attempt at line id made at at.
 func (s *Store) WhatsAppAttempted(ctx context.Context, id int64, at time.Time, a WhatsAppAttempt) error {
+	_, err := s.WhatsAppAttemptedLine(ctx, id, at, a)
+	return err
+}
+
+// WhatsAppAttemptedLine records the outcome of an attempt at line id made at at, and returns
+// the line as recorded (without its body). When TynTec accepted the message, a status report
+// of it that arrived before this answer (kept by WhatsAppStatus) is applied in the same
+// transaction, so the returned line may already be delivered or read.
+func (s *Store) WhatsAppAttemptedLine(ctx context.Context, id int64, at time.Time, a WhatsAppAttempt) (WhatsAppOut, error) {
 	errText := a.Err
 	if n := 2000; len(errText) > n {
 		errText = errText[:n] + "…"
@@ -336,7 +354,43 @@ func (s *Store) WhatsAppAttempted(ctx context.Context, id int64, at time.Time, a
 	default:
 		u["next_attempt_at"] = normTime(a.Next)
 	}
-	return wrap("whatsapp attempted", s.w.WithContext(ctx).Model(&whatsappOutRow{}).Where("id = ?", id).Updates(u).Error)
+	var line WhatsAppOut
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row whatsappOutRow
+		if err := tx.Omit("body").Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		if a.Err == "" {
+			if err := s.lockWhatsAppMessage(tx, row.ConnectorID, a.MessageID); err != nil {
+				return err
+			}
+			var early whatsappEarlyStatusRow
+			err := tx.Where("connector_id = ? AND message_id = ?", row.ConnectorID, a.MessageID).Take(&early).Error
+			switch {
+			case err == nil:
+				if statusRank(early.Status) > statusRank(WhatsAppAccepted) {
+					u["status"] = early.Status
+					if early.Status == WhatsAppFailed && early.Reason != "" {
+						u["last_error"] = early.Reason
+					}
+				}
+				if err := tx.Where("connector_id = ? AND message_id = ?", row.ConnectorID, a.MessageID).Delete(&whatsappEarlyStatusRow{}).Error; err != nil {
+					return err
+				}
+			case !errors.Is(err, gorm.ErrRecordNotFound):
+				return err
+			}
+		}
+		if err := tx.Model(&whatsappOutRow{}).Where("id = ?", id).Updates(u).Error; err != nil {
+			return err
+		}
+		if err := tx.Omit("body").Where("id = ?", id).Take(&row).Error; err != nil {
+			return err
+		}
+		line = row.domain()
+		return nil
+	})
+	return line, wrap("whatsapp attempted", err)
 }
 
 // statusRank orders the delivery states: a report never moves a line backwards (TynTec may
@@ -356,15 +410,33 @@ func statusRank(s string) int {
 }
 
 // WhatsAppStatus records what TynTec reports of its message messageID on a connector and
-// returns the line it concerns; changed is false when the report moves nothing (unknown
-// message, or an older state than the one recorded).
+// returns the line it concerns; changed is false when the report moves nothing (an older
+// state than the one recorded). ErrNotFound when no line has the id (yet): the report is
+// then kept for a day, for a send whose answer TynTec has not given yet.
 func (s *Store) WhatsAppStatus(ctx context.Context, connectorID int64, messageID, status string) (line WhatsAppOut, changed bool, err error) {
+	return s.WhatsAppStatusWhy(ctx, connectorID, messageID, status, "")
+}
+
+// WhatsAppStatusWhy is WhatsAppStatus with TynTec's reason for a failure, kept with a report
+// that comes before the send's answer.
+func (s *Store) WhatsAppStatusWhy(ctx context.Context, connectorID int64, messageID, status, reason string) (line WhatsAppOut, changed bool, err error) {
+	kept := false
 	if statusRank(status) == 0 || messageID == "" {
 		return WhatsAppOut{}, false, wrap("whatsapp status", invalid("unknown delivery state %q", status))
 	}
 	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockWhatsAppMessage(tx, connectorID, messageID); err != nil {
+			return err
+		}
 		var row whatsappOutRow
-		if err := tx.Omit("body").Where("connector_id = ? AND message_id = ?", connectorID, messageID).Take(&row).Error; err != nil {
+		err := tx.Omit("body").Where("connector_id = ? AND message_id = ?", connectorID, messageID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			// TynTec may report before it answers the send: keep the report for the line
+			// that will record this id (WhatsAppAttemptedLine).
+			kept = true
+			return keepEarlyStatus(tx, connectorID, messageID, status, reason, now())
+		}
+		if err != nil {
 			return err
 		}
 		line = row.domain()
@@ -377,6 +449,9 @@ func (s *Store) WhatsAppStatus(ctx context.Context, connectorID int64, messageID
 		line.Status, changed = status, true
 		return nil
 	})
+	if err == nil && kept {
+		err = ErrNotFound
+	}
 	return line, changed, wrap("whatsapp status", err)
 }
 

@@ -33,7 +33,8 @@ type Store interface {
 	WhatsAppCustomerWrote(ctx context.Context, chatID string, at time.Time) error
 	FirstWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) (bool, error)
 	ForgetWhatsAppInbound(ctx context.Context, connectorID int64, messageID string) error
-	WhatsAppStatus(ctx context.Context, connectorID int64, messageID, status string) (store.WhatsAppOut, bool, error)
+	WhatsAppStatusWhy(ctx context.Context, connectorID int64, messageID, status, reason string) (store.WhatsAppOut, bool, error)
+	LogWhatsAppInbound(ctx context.Context, in store.WhatsAppIn) error
 }
 
 // Options wire the bridge.
@@ -119,14 +120,39 @@ func (b *Bridge) handle(c *fiber.Ctx) error {
 	if e.Event != EventMoMessage {
 		return b.status(ctx, c, conn, e)
 	}
+	phone, _ := Phone(e.From)
+	in := store.WhatsAppIn{TenantID: conn.TenantID, ConnectorID: conn.ID, MessageID: e.MessageID, Phone: phone,
+		To: truncate(strings.ToValidUTF8(e.To, ""), 40), Kind: truncate(strings.ToValidUTF8(e.Content.ContentType, ""), 40)}
+	if !SameNumber(e.To, conn.WhatsAppNumber) {
+		// Not the connector's number: logged and answered 200, as TynTec would retry
+		// anything else, and a retry would be refused the same way.
+		in.Outcome = store.WhatsAppRefused
+		if err := b.o.Store.LogWhatsAppInbound(ctx, in); err != nil {
+			return err
+		}
+		b.o.Logger.Warn("tyntec: message to another number refused", "connector", conn.ID)
+		return c.SendStatus(fiber.StatusOK)
+	}
 	fresh, err := b.o.Store.FirstWhatsAppInbound(ctx, conn.ID, e.MessageID)
 	if err != nil {
 		return err
 	}
 	if !fresh {
-		return c.SendStatus(fiber.StatusOK) // a retry of a message already applied
+		// A retry of a message already applied.
+		in.Outcome = store.WhatsAppDuplicate
+		if err := b.o.Store.LogWhatsAppInbound(ctx, in); err != nil {
+			b.o.Logger.Error("tyntec: log inbound", "err", err)
+		}
+		return c.SendStatus(fiber.StatusOK)
 	}
-	if err := b.apply(ctx, conn, e); err != nil {
+	chatID, err := b.apply(ctx, conn, e)
+	if err == nil {
+		in.Outcome, in.ChatID = store.WhatsAppReceived, chatID
+		if lerr := b.o.Store.LogWhatsAppInbound(ctx, in); lerr != nil {
+			b.o.Logger.Error("tyntec: log inbound", "err", lerr)
+		}
+	}
+	if err != nil {
 		// Forget the id, so that TynTec's retry applies the message.
 		if ferr := b.o.Store.ForgetWhatsAppInbound(context.WithoutCancel(ctx), conn.ID, e.MessageID); ferr != nil {
 			b.o.Logger.Error("tyntec: forget inbound id", "err", ferr)
@@ -143,9 +169,11 @@ func (b *Bridge) status(ctx context.Context, c *fiber.Ctx, conn store.Connector,
 	if !ok {
 		return c.SendStatus(fiber.StatusOK)
 	}
-	line, changed, err := b.o.Store.WhatsAppStatus(ctx, conn.ID, e.MessageID, state)
+	line, changed, err := b.o.Store.WhatsAppStatusWhy(ctx, conn.ID, e.MessageID, state, FailureReason(e))
 	if errors.Is(err, store.ErrNotFound) {
-		return c.SendStatus(fiber.StatusOK) // not a message Parley sent (or one deleted since)
+		// Not a message Parley recorded: one whose send TynTec has not answered yet (the
+		// store keeps the report for it), or one Parley did not send.
+		return c.SendStatus(fiber.StatusOK)
 	}
 	if err != nil {
 		return err
@@ -156,8 +184,9 @@ func (b *Bridge) status(ctx context.Context, c *fiber.Ctx, conn store.Connector,
 	return c.SendStatus(fiber.StatusOK)
 }
 
-// apply writes a customer's message into their chat, opening one when they have none.
-func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) error {
+// apply writes a customer's message into their chat, opening one when they have none, and
+// returns the chat.
+func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) (string, error) {
 	phone, _ := Phone(e.From)
 	key := fmt.Sprint(conn.ID, "/", phone)
 	lock := b.lockFor(key)
@@ -170,7 +199,7 @@ func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) error
 	}
 	p, err := b.conv(ctx, conn, key, phone, e, at)
 	if err != nil {
-		return err
+		return "", err
 	}
 	p.mu.Lock()
 	chatID := p.chatID
@@ -178,17 +207,17 @@ func (b *Bridge) apply(ctx context.Context, conn store.Connector, e Event) error
 	for _, l := range Lines(*e.Content) {
 		if l.Media != nil {
 			if err := b.media(ctx, conn, p, chatID, l.Media); err != nil {
-				return err
+				return "", err
 			}
 			continue
 		}
 		for _, part := range chunks(l.Text, store.MaxMessageRunes) {
 			if _, err := p.call(ctx, chatID, &protocol.Send{Text: part}); err != nil {
-				return fmt.Errorf("send: %w", err)
+				return "", fmt.Errorf("send: %w", err)
 			}
 		}
 	}
-	return b.o.Store.WhatsAppCustomerWrote(ctx, chatID, at)
+	return chatID, b.o.Store.WhatsAppCustomerWrote(ctx, chatID, at)
 }
 
 // conv returns the customer's live connection, opening a chat for them when they have none.

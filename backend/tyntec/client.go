@@ -52,6 +52,13 @@ func Permanent(err error) bool {
 	return errors.As(err, &e) && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
 }
 
+// Unauthorized reports whether a recorded error (an Error's text, as the outbox keeps it) is
+// TynTec refusing the API key: the one failure an administrator mends in the connector's
+// settings rather than waits out.
+func Unauthorized(lastError string) bool {
+	return strings.HasPrefix(lastError, (&Error{Status: http.StatusUnauthorized}).Error())
+}
+
 // Send posts a message with the API key and returns TynTec's message id.
 func (c *Client) Send(ctx context.Context, apiKey string, m MessageRequest) (string, error) {
 	body, err := json.Marshal(m)

@@ -58,6 +58,23 @@ func Phone(s string) (string, error) {
 	return "+" + s, nil
 }
 
+// SameNumber reports whether two numbers are the same, whatever their "+", spaces or
+// punctuation: TynTec writes the connector's number without "+", the admin pages may keep it
+// with. An empty number is nobody's.
+func SameNumber(a, b string) bool {
+	digits := func(s string) string {
+		var out []rune
+		for _, r := range s {
+			if r >= '0' && r <= '9' {
+				out = append(out, r)
+			}
+		}
+		return string(out)
+	}
+	da := digits(a)
+	return da != "" && da == digits(b)
+}
+
 // Status maps a status event to the delivery state Parley keeps; ok is false for states that
 // change nothing an agent sees (TynTec's intermediate ones).
 func Status(e Event) (state string, ok bool) {

@@ -1,7 +1,9 @@
 // Package tyntectest runs a local stand-in for TynTec's Conversations API, for tests: it
 // accepts POST /conversations/v3/messages with the right apikey header (recording each message
 // and answering 202 with a messageId, or with failures a test queues), serves media under
-// /conversations/v3/media/{id}, and calls a webhook with TynTec's event payloads.
+// /conversations/v3/media/{id}, and calls a webhook with TynTec's event payloads. A test can
+// hold sends in flight (Hold) and have status reports sent before the send's answer
+// (ReportBeforeAnswer), as TynTec's own webhooks may overtake its answers.
 package tyntectest
 
 import (
@@ -32,7 +34,19 @@ type Server struct {
 	media    map[string]mediaFile
 	next     int
 	arrived  chan struct{}
+	requests int
+	hold     *hold
+	early    []early
 }
+
+// hold keeps sends from answering until it is released.
+type hold struct {
+	held    chan struct{}
+	release chan struct{}
+}
+
+// early is a status report to send a webhook before answering a send.
+type early struct{ webhook, status string }
 
 type mediaFile struct {
 	data        []byte
@@ -56,6 +70,14 @@ func (s *Server) problem(w http.ResponseWriter, status int, detail string) {
 }
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	h := s.hold
+	s.mu.Unlock()
+	if h != nil {
+		h.held <- struct{}{}
+		<-h.release
+	}
 	if r.Header.Get("apikey") != s.APIKey {
 		s.problem(w, http.StatusUnauthorized, "invalid apikey")
 		return
@@ -83,7 +105,15 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("msg-%04d", s.next)
 	s.messages = append(s.messages, m)
 	s.ids = append(s.ids, id)
+	reports := s.early
 	s.mu.Unlock()
+	for _, e := range reports {
+		// TynTec's webhook overtakes its answer: the report comes before the sender knows the id.
+		if code, body, err := Post(e.webhook, Status(id, e.status, time.Now())); err != nil || code != http.StatusOK {
+			s.problem(w, http.StatusInternalServerError, fmt.Sprintf("the webhook answered %d %s %v", code, body, err))
+			return
+		}
+	}
 	s.arrived <- struct{}{}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
@@ -104,6 +134,41 @@ func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", f.contentType)
 	_, _ = w.Write(f.data)
+}
+
+// Requests counts the sends that reached the stand-in, whatever it answered.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// Hold keeps every send from here on in flight until release is called: held receives once
+// for each send that arrives meanwhile.
+func (s *Server) Hold() (held <-chan struct{}, release func()) {
+	h := &hold{held: make(chan struct{}, 100), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.held, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.hold = nil
+			s.mu.Unlock()
+			close(h.release)
+		})
+	}
+}
+
+// ReportBeforeAnswer makes the stand-in call webhook with these status reports of every
+// message it accepts from here on, before it answers the send.
+func (s *Server) ReportBeforeAnswer(webhook string, statuses ...string) {
+	s.mu.Lock()
+	for _, st := range statuses {
+		s.early = append(s.early, early{webhook: webhook, status: st})
+	}
+	s.mu.Unlock()
 }
 
 // FailNext makes the next sends answer with these statuses, in order.
