@@ -85,50 +85,8 @@ func (v *validator) value(depth int) bool {
 	switch c := v.b[v.i]; {
 	case c == '"':
 		return v.string()
-	case c == '{':
-		v.i++
-		if v.i < len(v.b) && v.b[v.i] == '}' {
-			v.i++
-			return true
-		}
-		for {
-			if v.i >= len(v.b) || v.b[v.i] != '"' || !v.string() || v.i >= len(v.b) || v.b[v.i] != ':' {
-				return false
-			}
-			v.i++
-			if !v.value(depth + 1) {
-				return false
-			}
-			if v.i < len(v.b) && v.b[v.i] == ',' {
-				v.i++
-				continue
-			}
-			if v.i < len(v.b) && v.b[v.i] == '}' {
-				v.i++
-				return true
-			}
-			return false
-		}
-	case c == '[':
-		v.i++
-		if v.i < len(v.b) && v.b[v.i] == ']' {
-			v.i++
-			return true
-		}
-		for {
-			if !v.value(depth + 1) {
-				return false
-			}
-			if v.i < len(v.b) && v.b[v.i] == ',' {
-				v.i++
-				continue
-			}
-			if v.i < len(v.b) && v.b[v.i] == ']' {
-				v.i++
-				return true
-			}
-			return false
-		}
+	case c == '{' || c == '[':
+		return v.container(depth, c == '{')
 	case c == 't':
 		return v.literal("true")
 	case c == 'f':
@@ -137,6 +95,39 @@ func (v *validator) value(depth int) bool {
 		return v.literal("null")
 	default:
 		return v.number()
+	}
+}
+
+// container reads an object or an array from its opening bracket.
+func (v *validator) container(depth int, object bool) bool {
+	end := byte(']')
+	if object {
+		end = '}'
+	}
+	v.i++
+	if v.i < len(v.b) && v.b[v.i] == end {
+		v.i++
+		return true
+	}
+	for {
+		if object && (v.i >= len(v.b) || v.b[v.i] != '"' || !v.string() || v.i >= len(v.b) || v.b[v.i] != ':') {
+			return false
+		}
+		if object {
+			v.i++
+		}
+		if !v.value(depth + 1) {
+			return false
+		}
+		if v.i < len(v.b) && v.b[v.i] == ',' {
+			v.i++
+			continue
+		}
+		if v.i < len(v.b) && v.b[v.i] == end {
+			v.i++
+			return true
+		}
+		return false
 	}
 }
 

@@ -89,6 +89,9 @@ type StormResult struct {
 	StormResumeS    float64 `json:"storm_resume_s,omitempty"`
 	StormLost       int     `json:"storm_lost"`
 	StormDuplicated int     `json:"storm_duplicated"`
+	// StormReconnects is how often a visitor came back again because the server closed its
+	// connection before it had every message.
+	StormReconnects int `json:"storm_reconnects"`
 }
 
 // JSON renders the result.
@@ -115,11 +118,12 @@ type tally struct {
 	cpuErr             error
 	// storm: the chats each agent took, what the agents wrote and the visitors got (by
 	// "chat/n"), when the visitors came back and when the last had all.
-	agentChats  map[int64][]string
-	stormSent   map[string]bool
-	stormGot    map[string]int
-	stormBack   time.Time
-	stormLatest time.Time
+	agentChats      map[int64][]string
+	stormSent       map[string]bool
+	stormGot        map[string]int
+	stormBack       time.Time
+	stormLatest     time.Time
+	stormReconnects int
 }
 
 func (t *tally) fail(err error) {
@@ -312,7 +316,7 @@ func summarize(t *tally, elapsed time.Duration) Result {
 			r.StormDuplicated += n - 1
 		}
 	}
-	r.StormWritten = len(t.stormSent)
+	r.StormWritten, r.StormReconnects = len(t.stormSent), t.stormReconnects
 	if !t.stormBack.IsZero() && t.stormLatest.After(t.stormBack) {
 		r.StormResumeS = round(t.stormLatest.Sub(t.stormBack).Seconds())
 	}
@@ -424,9 +428,7 @@ func runAgent(ctx context.Context, ws string, l login, o options, t *tally, g *g
 // into each of the agent's chats, and says it is done.
 func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, t *tally, g *gates) {
 	defer g.written.arrive()
-	select {
-	case <-g.away.go_:
-	case <-ctx.Done():
+	if g.away.wait(ctx) != nil {
 		return
 	}
 	t.mu.Lock()
@@ -486,6 +488,16 @@ func (b *barrier) arrive() {
 	}
 }
 
+// wait waits for the barrier's release, or fails when ctx ends.
+func (b *barrier) wait(ctx context.Context) error {
+	select {
+	case <-b.go_:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // connectVisitor dials and sends visitor.connect.
 func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.Client, error) {
 	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "v" + strconv.Itoa(n) + "-"})
@@ -540,10 +552,8 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 	if o.steady {
 		p.steady = true
 		g.steady.arrive()
-		select {
-		case <-g.steady.go_:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := g.steady.wait(ctx); err != nil {
+			return err
 		}
 	}
 	sendOne := func(i int, at time.Time) error {
@@ -590,24 +600,21 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 
 // stormVisitor waits for every visitor to have its chat, drops its connection with all the
 // others, waits for the agents to have written, comes back, resumes after the last event it had
-// (seq) and waits for every message its agent wrote. It returns the new connection (the
-// dropped one on failure), whose events it keeps reading and counting.
+// (seq) and waits, up to o.stormWait, for every message its agent wrote. It returns the
+// connection it ends with, whose events it keeps reading and counting; an error only when ctx
+// ends (what did not come in time is counted as lost).
 func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes,
 	c *protoclient.Client, chatID, chatToken string, seq uint64) (*protoclient.Client, error) {
 	p.storm = true
 	g.storm.arrive()
-	select {
-	case <-g.storm.go_:
-	case <-ctx.Done():
-		return c, ctx.Err()
+	if err := g.storm.wait(ctx); err != nil {
+		return c, err
 	}
 	c.Drop()
 	p.away = true
 	g.away.arrive()
-	select {
-	case <-g.written.go_:
-	case <-ctx.Done():
-		return c, ctx.Err()
+	if err := g.written.wait(ctx); err != nil {
+		return c, err
 	}
 	back := time.Now()
 	t.mu.Lock()
@@ -624,50 +631,84 @@ func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tal
 	if want == 0 {
 		return c, fmt.Errorf("storm: no agent wrote into chat %s", chatID)
 	}
-	nc, err := connectVisitor(ctx, ws, hash, n)
-	if err != nil {
-		return c, fmt.Errorf("storm: %w", err)
+	got := map[string]bool{}
+	count := func(ev protocol.Event) { // the agent's messages, and any that come twice
+		m, ok := ev.Body.(*protocol.Message)
+		if !ok || m.Role != protocol.RoleAgent || !strings.HasPrefix(m.Text, "agentload ") {
+			return
+		}
+		f := strings.Fields(m.Text)
+		if len(f) != 3 || f[1] != chatID {
+			return
+		}
+		key := chatID + "/" + f[2]
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stormGot[key]++
+		if !got[key] {
+			got[key] = true
+			t.stormLatest = later(t.stormLatest, time.Now())
+		}
 	}
-	all := make(chan struct{})
-	go func() { // count the agent's messages, and any that come twice
-		got := map[string]bool{}
-		for ev := range nc.Events() {
-			m, ok := ev.Body.(*protocol.Message)
-			if !ok || m.Role != protocol.RoleAgent || !strings.HasPrefix(m.Text, "agentload ") {
-				continue
-			}
-			f := strings.Fields(m.Text)
-			if len(f) != 3 || f[1] != chatID {
-				continue
-			}
-			key := chatID + "/" + f[2]
+	// Come back, resume after the last event had, and read until every message is there. A
+	// connection the server closes meanwhile (it asks clients it cannot catch up to come back)
+	// is made again, as the widget does; what has not come by the deadline counts as lost.
+	wait, cancel := context.WithTimeout(ctx, o.stormWait)
+	defer cancel()
+	for first := true; ; first = false {
+		if !first {
 			t.mu.Lock()
-			t.stormGot[key]++
-			if !got[key] {
-				got[key] = true
-				t.stormLatest = later(t.stormLatest, time.Now())
-				if len(got) == want {
-					close(all)
-				}
+			t.stormReconnects++
+			t.mu.Unlock()
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-wait.Done():
+				return c, ctx.Err()
 			}
+		}
+		nc, err := connectVisitor(wait, ws, hash, n)
+		if err != nil {
+			if wait.Err() != nil {
+				return c, ctx.Err()
+			}
+			continue
+		}
+		c = nc
+		if _, err := c.Call(wait, chatID, &protocol.Resume{Token: chatToken, After: seq}); err != nil {
+			c.Drop()
+			if wait.Err() != nil {
+				return c, ctx.Err()
+			}
+			continue
+		}
+		if first {
+			t.mu.Lock()
+			t.resumes = append(t.resumes, time.Since(back))
 			t.mu.Unlock()
 		}
-	}()
-	if _, err := nc.Call(ctx, chatID, &protocol.Resume{Token: chatToken, After: seq}); err != nil {
-		return nc, fmt.Errorf("storm: resume: %w", err)
+		for len(got) < want {
+			ev, err := c.Next(wait)
+			if err != nil {
+				break
+			}
+			if ev.Chat == chatID && ev.Seq > seq {
+				seq = ev.Seq
+			}
+			count(ev)
+		}
+		if len(got) == want {
+			go func() { // keep reading: a message that comes twice counts
+				for ev := range c.Events() {
+					count(ev)
+				}
+			}()
+			return c, nil
+		}
+		if wait.Err() != nil {
+			return c, ctx.Err()
+		}
+		c.Drop()
 	}
-	t.mu.Lock()
-	t.resumes = append(t.resumes, time.Since(back))
-	t.mu.Unlock()
-	wait := time.NewTimer(o.stormWait)
-	defer wait.Stop()
-	select {
-	case <-all:
-	case <-wait.C: // what has not come counts as lost
-	case <-ctx.Done():
-		return nc, ctx.Err()
-	}
-	return nc, nil
 }
 
 func later(a, b time.Time) time.Time {
@@ -722,9 +763,7 @@ func (g *gates) dispatch(ctx context.Context, o options) {
 			close(j)
 		}
 	}()
-	select {
-	case <-g.steady.go_:
-	case <-ctx.Done():
+	if g.steady.wait(ctx) != nil {
 		return
 	}
 	start := time.Now()
@@ -760,9 +799,7 @@ func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
 		t.mu.Unlock()
 	}
 	for i, b := range []*barrier{g.steady, g.sent} {
-		select {
-		case <-b.go_:
-		case <-ctx.Done():
+		if b.wait(ctx) != nil {
 			return
 		}
 		if i == 0 {
