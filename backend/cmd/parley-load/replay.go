@@ -97,17 +97,30 @@ func resumeFromStart(ctx context.Context, ws, hash, chatID, chatToken string) (R
 	if _, err := c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/"}); err != nil {
 		return ReplayResult{}, fmt.Errorf("visitor.connect: %w", err)
 	}
+	// The history may come before the resume's ack: it is read as it comes, and the ack, whose
+	// number is the chat's last event, found among it.
 	start := time.Now()
-	ack, err := c.Call(ctx, chatID, &protocol.Resume{Token: chatToken})
-	if err != nil {
+	id := c.NewID()
+	if err := c.Send(ctx, id, chatID, &protocol.Resume{Token: chatToken}); err != nil {
 		return ReplayResult{}, fmt.Errorf("resume: %w", err)
 	}
-	last := ack.Body.(*protocol.Ack).Seq
 	var r ReplayResult
-	for seen := uint64(0); seen < last; {
+	last, acked := uint64(0), false
+	for seen := uint64(0); !acked || seen < last; {
 		ev, err := c.Next(ctx)
 		if err != nil {
-			return r, fmt.Errorf("replay: after %d of %d events: %w", r.ReplayEvents, last, err)
+			return r, fmt.Errorf("replay: after %d events: %w", r.ReplayEvents, err)
+		}
+		switch b := ev.Body.(type) {
+		case *protocol.Ack:
+			if ev.ID == id {
+				last, acked = b.Seq, true
+			}
+			continue
+		case *protocol.Error:
+			if ev.ID == id {
+				return r, fmt.Errorf("resume: %w", b)
+			}
 		}
 		if ev.Seq == 0 || ev.Chat != chatID {
 			continue
