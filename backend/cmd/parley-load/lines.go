@@ -8,8 +8,8 @@ import (
 // `make bench` prints: the closed loop's durable_msgs_per_s, durable_p99_ms and durable_lost;
 // the open loop's p99_ms_at_RATE, msgs_per_s_at_RATE and lost_at_RATE; cpu_us_per_msg (or
 // cpu_us_per_msg_at_RATE) when the server's CPU was read; a storm's storm_resume_s, storm_lost
-// and storm_duplicated; replay_Nk_ms; idle_kib_per_conn and connect_Nk_s. With o.label every
-// name ends in _label.
+// and storm_duplicated; replay_Nk_ms; idle_kib_per_conn and connect_Nk_s; errors when clients
+// failed. With o.label every name ends in _label.
 func (r Result) Lines(o options) []string {
 	type figure struct {
 		name  string
@@ -35,6 +35,9 @@ func (r Result) Lines(o options) []string {
 	}
 	if o.serverPID > 0 && o.steady && o.idle == 0 && o.replay == 0 {
 		fs = append(fs, figure{"cpu_us_per_msg" + at, r.CPUUs})
+	}
+	if r.Errors > 0 { // a run whose clients failed says so beside its figures
+		fs = append(fs, figure{"errors", float64(r.Errors)})
 	}
 	out := make([]string, len(fs))
 	for i, f := range fs {

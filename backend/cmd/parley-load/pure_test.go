@@ -44,26 +44,31 @@ func TestLines(t *testing.T) {
 		ReplayResult: ReplayResult{ReplayMs: 812.4},
 		IdleResult:   IdleResult{IdleKiBPerConn: 48.75, ConnectS: 6.5}}
 	for _, c := range []struct {
-		name string
-		o    options
-		want []string
+		name   string
+		o      options
+		errors int
+		want   []string
 	}{
-		{"closed loop", options{lines: true, label: "sqlite", steady: true, serverPID: 1},
+		{"storm with failed clients", options{lines: true, storm: true}, 2,
+			[]string{"storm_resume_s 2.6", "storm_lost 3", "storm_duplicated 0", "errors 2"}},
+		{"closed loop", options{lines: true, label: "sqlite", steady: true, serverPID: 1}, 0,
 			[]string{"durable_msgs_per_s_sqlite 6312.5", "durable_p99_ms_sqlite 41.07", "durable_lost_sqlite 3", "cpu_us_per_msg_sqlite 150.25"}},
-		{"closed loop without CPU", options{lines: true},
+		{"closed loop without CPU", options{lines: true}, 0,
 			[]string{"durable_msgs_per_s 6312.5", "durable_p99_ms 41.07", "durable_lost 3"}},
-		{"open loop", options{lines: true, label: "postgres", msgRate: 1000, steady: true, serverPID: 1},
+		{"open loop", options{lines: true, label: "postgres", msgRate: 1000, steady: true, serverPID: 1}, 0,
 			[]string{"p99_ms_at_1000_postgres 41.07", "msgs_per_s_at_1000_postgres 6312.5", "lost_at_1000_postgres 3", "cpu_us_per_msg_at_1000_postgres 150.25"}},
-		{"storm", options{lines: true, storm: true},
+		{"storm", options{lines: true, storm: true}, 0,
 			[]string{"storm_resume_s 2.6", "storm_lost 3", "storm_duplicated 0"}},
-		{"replay", options{lines: true, replay: 10000, serverPID: 1},
+		{"replay", options{lines: true, replay: 10000, serverPID: 1}, 0,
 			[]string{"replay_10k_ms 812.4"}},
-		{"idle", options{lines: true, idle: 10000, serverPID: 1},
+		{"idle", options{lines: true, idle: 10000, serverPID: 1}, 0,
 			[]string{"idle_kib_per_conn 48.75", "connect_10k_s 6.5"}},
-		{"idle, not thousands", options{lines: true, idle: 2500, serverPID: 1},
+		{"idle, not thousands", options{lines: true, idle: 2500, serverPID: 1}, 0,
 			[]string{"idle_kib_per_conn 48.75", "connect_2500_s 6.5"}},
 	} {
-		if got := r.Lines(c.o); !slices.Equal(got, c.want) {
+		res := r
+		res.Errors = c.errors
+		if got := res.Lines(c.o); !slices.Equal(got, c.want) {
 			t.Errorf("%s: lines\n%s\nwant\n%s", c.name, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 		}
 	}
