@@ -38,7 +38,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # those trees but tests and their data.
 SERVER_SRC := $(shell find backend shared agentui widget assets/fonts -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum
 
-.PHONY: help build run test vet fmt-check unit wasm-test bench load size templ clean
+.PHONY: help build run test vet fmt-check unit wasm-test bench bench-chat bench-idle load size templ clean
 
 ## help: list the targets
 help:
@@ -102,36 +102,72 @@ wasm-test:
 
 ## bench: Go benchmarks, the ACD decision latency, the archive search and report latencies over
 ## REPORT_CHATS generated chats (100,000; made once, kept in build/bench-history and a PostgreSQL
-## database), and a short load run on SQLite and PostgreSQL
+## database), and the chat and idle-socket figures of bench-chat and bench-idle
 bench: $(BIN)/parley $(BIN)/parley-load
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./backend/store/ ./backend/realtime/
 	ACD_REPORT=1 $(GO) test -run 'TestDecisionLatencyReport' -count=1 -v ./backend/acd/ | grep -E '^acd_decision_p99_us'
 	ARCHIVE_REPORT=1 ARCHIVE_CHATS=$(REPORT_CHATS) $(GO) test -run 'TestSearchLatencyReport' -count=1 -timeout 60m -v ./backend/archive/ | grep -E '^search_p95_ms_'
 	REPORT_BENCH=1 $(GO) test -run 'TestReportLatencyReport' -count=1 -timeout 60m -v ./backend/report/ -report.chats=$(REPORT_CHATS) | grep -E '^report_max_ms_'
-	@$(MAKE) --no-print-directory load DB=sqlite
-	@$(MAKE) --no-print-directory load DB=postgres
+	@$(MAKE) --no-print-directory bench-chat
+	@$(MAKE) --no-print-directory bench-idle
 
 # The generated history the search and report benchmarks share: chats over a year (ten
 # messages each), made on the first run and kept (backend/history/benchdb).
 REPORT_CHATS ?= 100000
 
-# The load run: a fresh server on a free port with a fresh database, then parley-load against it.
+# Load runs: each against a fresh server on a free port with a fresh database. $(call
+# load-run,DB,ARGS) starts the server (DB sqlite or postgres), runs parley-load ARGS against it
+# (told the server's process id, for its CPU time and memory), then stops the server and drops
+# the database; the server's log is shown when the run fails.
+define load-run
+dir=$$(mktemp -d); port=$$(./$(BIN)/parley-load -free-port); db=""; \
+if [ "$(1)" = postgres ]; then \
+  name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
+  db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
+DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 PARLEY_PRESENCE_PER_ADDRESS=1000000 PARLEY_PRESENCE_PER_CONNECTOR=1000000 \
+  ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
+for i in $$(seq 100); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
+rc=0; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir -server-pid $$pid $(2) || rc=$$?; \
+kill $$pid; wait $$pid || true; \
+if [ $$rc -ne 0 ]; then echo "parley-load failed ($$rc); the server's log ends:" >&2; tail -n 20 $$dir/server.log >&2; fi; \
+if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
+rm -rf $$dir; exit $$rc
+endef
+
 LOAD_ARGS ?= -visitors 50 -agents 5 -messages 20
 PG_ADMIN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 ## load: one load run against a fresh server (DB=sqlite or DB=postgres; LOAD_ARGS for parley-load)
 load: $(BIN)/parley $(BIN)/parley-load
-	@dir=$$(mktemp -d); port=$$(( 20000 + RANDOM % 20000 )); db=""; \
-	if [ "$(DB)" = postgres ]; then \
-	  name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
-	  db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
-	DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 PARLEY_PRESENCE_PER_ADDRESS=1000000 PARLEY_PRESENCE_PER_CONNECTOR=1000000 \
-	  ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
-	for i in $$(seq 50); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
-	rc=0; echo -n "load_$(DB) "; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir $(LOAD_ARGS) || rc=$$?; \
-	kill $$pid; wait $$pid || true; \
-	if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
-	rm -rf $$dir; exit $$rc
+	@echo -n "load_$(DB) "; $(call load-run,$(DB),$(LOAD_ARGS))
+
+# The figures of bench-chat and bench-idle, and the sizes they are measured at.
+CHAT_VISITORS ?= 200
+CHAT_AGENTS ?= 20
+CHAT_MESSAGES ?= 50
+MSG_RATE ?= 1000
+STORM_VISITORS ?= 2000
+REPLAY_EVENTS ?= 10000
+IDLE_SOCKETS ?= 10000
+CHAT_LOAD := -visitors $(CHAT_VISITORS) -agents $(CHAT_AGENTS) -messages $(CHAT_MESSAGES) -lines
+
+## bench-chat: the chat figures as `name value` lines, each run on a fresh server: durable
+## messages/s and p99 in a closed loop of CHAT_VISITORS visitors, p99 in an open loop at MSG_RATE
+## messages/s, with server and database CPU per message, on SQLite and PostgreSQL; a reconnect
+## storm of STORM_VISITORS visitors whose agents write while they are away; the replay of a chat
+## of REPLAY_EVENTS messages. A run that fails (losses exit with 3) says so and the others go on
+bench-chat: $(BIN)/parley $(BIN)/parley-load
+	-@$(call load-run,sqlite,$(CHAT_LOAD) -interval 0 -steady -label sqlite)
+	-@$(call load-run,postgres,$(CHAT_LOAD) -interval 0 -steady -label postgres)
+	-@$(call load-run,sqlite,$(CHAT_LOAD) -msg-rate $(MSG_RATE) -label sqlite)
+	-@$(call load-run,postgres,$(CHAT_LOAD) -msg-rate $(MSG_RATE) -label postgres)
+	-@$(call load-run,sqlite,-visitors $(STORM_VISITORS) -agents 50 -messages 1 -interval 0 -rate 500 -storm -duration 300s -lines)
+	-@$(call load-run,sqlite,-visitors 1 -agents 1 -replay $(REPLAY_EVENTS) -duration 300s -lines)
+
+## bench-idle: IDLE_SOCKETS idle visitor sockets on a fresh server: the server's resident memory
+## per socket (idle_kib_per_conn) and the time the connects took (connect_10k_s)
+bench-idle: $(BIN)/parley $(BIN)/parley-load
+	-@$(call load-run,sqlite,-idle $(IDLE_SOCKETS) -lines)
 
 ## templ: regenerate the admin pages' Go code from the .templ files (a test checks they are fresh)
 templ:

@@ -204,14 +204,20 @@ func EncodeEvent(e Event) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protocol: encode %s: %w", e.Body.EventType(), err)
 	}
-	return json.Marshal(Envelope{V: Version, Type: e.Body.EventType(), ID: e.ID, Chat: e.Chat, Seq: e.Seq, Data: data})
+	t := e.Body.EventType()
+	frame, _ := appendEnvelope(make([]byte, 0, frameSize+len(t)+len(e.ID)+len(e.Chat)+len(data)), t, e.ID, e.Chat, e.Seq, data, true)
+	return frame, nil
 }
 
 // EncodeStored writes the frame of a durable event kept as its type and JSON body (as the store
-// keeps them), without decoding the body.
+// keeps them), without decoding the body: the frame is written around the body's bytes
+// (stored.go), byte for byte what json.Marshal of the [Envelope] gives.
 func EncodeStored(t Type, chat string, seq uint64, data json.RawMessage) ([]byte, error) {
 	if _, ok := eventTypes[t]; !ok {
 		return nil, fmt.Errorf("protocol: unknown event type %q", t)
+	}
+	if frame, ok := appendEnvelope(make([]byte, 0, frameSize+len(t)+len(chat)+len(data)), t, "", chat, seq, data, false); ok {
+		return frame, nil
 	}
 	return json.Marshal(Envelope{V: Version, Type: t, Chat: chat, Seq: seq, Data: data})
 }

@@ -33,6 +33,23 @@ type options struct {
 	storm bool
 	// presence is how many loaders' presence sockets to hold through the run (presence.go).
 	presence int
+	// msgRate is the open loop's messages per second over all visitors (0: closed loop).
+	msgRate float64
+	// steady holds the messages back until every chat has started.
+	steady bool
+	// serverPID is the server's process on this machine, for its CPU time and memory.
+	serverPID int
+	// stormWrites is how many messages each agent writes into each chat in a storm, and
+	// stormWait how long a visitor waits for them once back.
+	stormWrites int
+	stormWait   time.Duration
+	// replay and idle are the separate measurements of replay.go and idle.go.
+	replay, idle int
+	settle       time.Duration
+	// lines prints `name value` lines, their names ending in _label when label is set.
+	lines    bool
+	label    string
+	freePort bool
 }
 
 // Result is the run's outcome, printed as one JSON line.
@@ -51,7 +68,30 @@ type Result struct {
 	ResumeP50ms float64 `json:"resume_p50_ms,omitempty"`
 	ResumeP99ms float64 `json:"resume_p99_ms,omitempty"`
 	Errors      int     `json:"errors"`
+	// CPU per delivered message while the messages went (-server-pid, -steady): the server's
+	// and its PostgreSQL backends', in µs.
+	CPUServerUs   float64 `json:"cpu_server_us_per_msg,omitempty"`
+	CPUDatabaseUs float64 `json:"cpu_database_us_per_msg,omitempty"`
+	CPUUs         float64 `json:"cpu_us_per_msg,omitempty"`
+	StormResult
+	ReplayResult
+	IdleResult
 	PresenceResult
+}
+
+// StormResult is what a storm's visitors got of the messages their agents wrote while they
+// were away.
+type StormResult struct {
+	// StormWritten is how many messages the agents wrote (and the server acknowledged).
+	StormWritten int `json:"storm_written,omitempty"`
+	// StormResumeS is the time from the visitors coming back until the last of them had
+	// every message of its agent (or, when some were lost, until the last that came).
+	StormResumeS    float64 `json:"storm_resume_s,omitempty"`
+	StormLost       int     `json:"storm_lost"`
+	StormDuplicated int     `json:"storm_duplicated"`
+	// StormReconnects is how often a visitor came back again because the server closed its
+	// connection before it had every message.
+	StormReconnects int `json:"storm_reconnects"`
 }
 
 // JSON renders the result.
@@ -72,6 +112,18 @@ type tally struct {
 	chats       int
 	errors      int
 	firstErr    error
+	// sendWindow is when the messages started and ended (-steady), cpu the CPU times then.
+	sendStart, sendEnd time.Time
+	cpu                [2]cpuSample
+	cpuErr             error
+	// storm: the chats each agent took, what the agents wrote and the visitors got (by
+	// "chat/n"), when the visitors came back and when the last had all.
+	agentChats      map[int64][]string
+	stormSent       map[string]bool
+	stormGot        map[string]int
+	stormBack       time.Time
+	stormLatest     time.Time
+	stormReconnects int
 }
 
 func (t *tally) fail(err error) {
@@ -103,7 +155,12 @@ func run(ctx context.Context, o options) (Result, error) {
 		}
 		defer pres.close()
 	}
-	t := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{}}
+	if o.idle > 0 {
+		return runIdle(ctx, o, ws, hash)
+	}
+	t := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{},
+		agentChats: map[int64][]string{}, stormSent: map[string]bool{}, stormGot: map[string]int{}}
+	g := newGates(o)
 
 	agentCtx, stopAgents := context.WithCancel(ctx)
 	defer stopAgents()
@@ -113,7 +170,7 @@ func run(ctx context.Context, o options) (Result, error) {
 		agents.Add(1)
 		go func() {
 			defer agents.Done()
-			runAgent(agentCtx, ws, l, t, ready)
+			runAgent(agentCtx, ws, l, o, t, g, ready)
 		}()
 	}
 	for range logins {
@@ -121,9 +178,30 @@ func run(ctx context.Context, o options) (Result, error) {
 			return Result{}, err
 		}
 	}
+	if o.replay > 0 {
+		return runReplay(ctx, o, ws, hash)
+	}
+	var meter *cpuMeter
+	if o.serverPID > 0 && o.steady {
+		if meter, err = newCPUMeter(ctx, o.serverPID, o.databaseURL); err != nil {
+			return Result{}, err
+		}
+		defer meter.close()
+	}
+	windowDone := make(chan struct{})
+	if o.steady {
+		go func() {
+			defer close(windowDone)
+			t.window(ctx, g, meter)
+		}()
+	} else {
+		close(windowDone)
+	}
+	if o.msgRate > 0 {
+		go g.dispatch(ctx, o)
+	}
 
 	start := time.Now()
-	storm := newBarrier(o.visitors)
 	var visitors sync.WaitGroup
 	var pace *time.Ticker
 	if o.rate > 0 {
@@ -140,13 +218,11 @@ func run(ctx context.Context, o options) (Result, error) {
 		visitors.Add(1)
 		go func() {
 			defer visitors.Done()
-			arrived := false
-			if err := runVisitor(ctx, ws, hash, i, o, t, storm, &arrived); err != nil {
+			var passed passes
+			if err := runVisitor(ctx, ws, hash, i, o, t, g, &passed); err != nil {
 				t.fail(err)
 			}
-			if !arrived {
-				storm.arrive()
-			}
+			g.leave(&passed)
 		}()
 	}
 	visitors.Wait()
@@ -169,7 +245,30 @@ func run(ctx context.Context, o options) (Result, error) {
 	}
 	stopAgents()
 	agents.Wait()
+	<-windowDone
+	if o.steady {
+		t.mu.Lock()
+		if !t.sendStart.IsZero() && t.sendEnd.After(t.sendStart) {
+			elapsed = t.sendEnd.Sub(t.sendStart)
+		}
+		t.mu.Unlock()
+	}
 	r := summarize(t, elapsed)
+	if meter != nil {
+		t.mu.Lock()
+		if t.cpuErr != nil {
+			t.mu.Unlock()
+			return r, t.cpuErr
+		}
+		server, database := cpuUsed(t.cpu[0], t.cpu[1])
+		t.mu.Unlock()
+		if r.Delivered > 0 {
+			perMsg := func(d time.Duration) float64 {
+				return round(float64(d) / float64(time.Microsecond) / float64(r.Delivered))
+			}
+			r.CPUServerUs, r.CPUDatabaseUs, r.CPUUs = perMsg(server), perMsg(database), perMsg(server+database)
+		}
+	}
 	if pres != nil {
 		r.PresenceResult = pres.res
 	}
@@ -207,9 +306,25 @@ func summarize(t *tally, elapsed time.Duration) Result {
 	}
 	r.OfferP50ms, r.OfferP99ms = percentiles(offers)
 	r.ResumeP50ms, r.ResumeP99ms = percentiles(t.resumes)
+	for k := range t.stormSent {
+		if t.stormGot[k] == 0 {
+			r.StormLost++
+		}
+	}
+	for _, n := range t.stormGot {
+		if n > 1 {
+			r.StormDuplicated += n - 1
+		}
+	}
+	r.StormWritten, r.StormReconnects = len(t.stormSent), t.stormReconnects
+	if !t.stormBack.IsZero() && t.stormLatest.After(t.stormBack) {
+		r.StormResumeS = round(t.stormLatest.Sub(t.stormBack).Seconds())
+	}
 	return r
 }
 
+// percentiles returns the median and the 99th percentile of ds in milliseconds: the samples at
+// q·(n-1) of the sorted samples, rounded down. It sorts ds.
 func percentiles(ds []time.Duration) (p50, p99 float64) {
 	if len(ds) == 0 {
 		return 0, 0
@@ -224,8 +339,9 @@ func percentiles(ds []time.Duration) (p50, p99 float64) {
 
 func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
-// runAgent signs in, becomes available, accepts every offer and records every visitor message.
-func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- error) {
+// runAgent signs in, becomes available, accepts every offer and records every visitor message;
+// in a storm it writes into its chats while their visitors are away.
+func runAgent(ctx context.Context, ws string, l login, o options, t *tally, g *gates, ready chan<- error) {
 	c, err := protoclient.Dial(ctx, ws+"/ws/agent", protoclient.Options{IDPrefix: "a" + strconv.FormatInt(l.id, 10) + "-"})
 	if err != nil {
 		ready <- err
@@ -261,6 +377,9 @@ func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- er
 		return
 	}
 	ready <- nil
+	if o.storm {
+		go stormWrite(ctx, c, l, o, t, g)
+	}
 	for {
 		ev, err := c.Next(ctx)
 		if err != nil {
@@ -276,9 +395,13 @@ func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- er
 				t.offeredAt[ev.Chat] = time.Now()
 			}
 			t.mu.Unlock()
-			if err := c.Send(ctx, c.NewID(), ev.Chat, &protocol.OfferAccept{}); err != nil {
-				t.fail(err)
-			}
+			go func() {
+				if _, err := c.Call(ctx, ev.Chat, &protocol.OfferAccept{}); err == nil {
+					t.mu.Lock()
+					t.agentChats[l.id] = append(t.agentChats[l.id], ev.Chat)
+					t.mu.Unlock()
+				}
+			}()
 		case *protocol.Message:
 			if b.Role != protocol.RoleVisitor || !strings.HasPrefix(b.Text, "load ") {
 				continue
@@ -301,6 +424,52 @@ func runAgent(ctx context.Context, ws string, l login, t *tally, ready chan<- er
 	}
 }
 
+// stormWrite waits until every visitor of the storm has dropped, writes o.stormWrites messages
+// into each of the agent's chats, and says it is done.
+func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, t *tally, g *gates) {
+	defer g.written.arrive()
+	if g.away.wait(ctx) != nil {
+		return
+	}
+	t.mu.Lock()
+	chats := slices.Clone(t.agentChats[l.id])
+	t.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, chat := range chats {
+		wg.Go(func() {
+			for i := range o.stormWrites {
+				if err := send(ctx, c, chat, fmt.Sprintf("agentload %s %d", chat, i)); err != nil {
+					t.fail(fmt.Errorf("storm: agent %s writing: %w", l.login, err))
+					return
+				}
+				t.mu.Lock()
+				t.stormSent[chat+"/"+strconv.Itoa(i)] = true
+				t.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// send sends a message into a chat and waits for its ack, sending it again with the same id
+// when the server asks to retry.
+func send(ctx context.Context, c *protoclient.Client, chat, text string) error {
+	id := c.NewID()
+	for {
+		_, err := c.CallID(ctx, id, chat, &protocol.Send{Text: text})
+		var pe *protocol.Error
+		if errors.As(err, &pe) && pe.Code == protocol.CodeBusy {
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
+		return err
+	}
+}
+
 // barrier lets every visitor of a storm go at the same moment: each arrives once, and all
 // are released when the last has.
 type barrier struct {
@@ -319,6 +488,16 @@ func (b *barrier) arrive() {
 	}
 }
 
+// wait waits for the barrier's release, or fails when ctx ends.
+func (b *barrier) wait(ctx context.Context) error {
+	select {
+	case <-b.go_:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // connectVisitor dials and sends visitor.connect.
 func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.Client, error) {
 	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "v" + strconv.Itoa(n) + "-"})
@@ -333,8 +512,9 @@ func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.C
 }
 
 // runVisitor asks for a chat, waits for the agent, (in a storm, drops its connection with all
-// the others and resumes,) sends its messages and closes the chat.
-func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, storm *barrier, arrived *bool) error {
+// the others, and resumes once their agents have written,) sends its messages and closes the
+// chat. p records the gates it has passed, for [gates.leave].
+func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes) error {
 	c, err := connectVisitor(ctx, ws, hash, n)
 	if err != nil {
 		return err
@@ -349,69 +529,285 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 	t.mu.Lock()
 	t.requestedAt[chatID] = requested
 	t.mu.Unlock()
-	if _, err := c.Await(ctx, func(ev protocol.Event) bool {
+	joined, err := c.Await(ctx, func(ev protocol.Event) bool {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Role == protocol.RoleAgent
-	}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("waiting for an agent: %w", err)
 	}
 	t.mu.Lock()
 	t.chats++
 	t.mu.Unlock()
 	if o.storm {
-		*arrived = true
-		storm.arrive()
-		select {
-		case <-storm.go_:
-		case <-ctx.Done():
-			return ctx.Err()
+		if c, err = stormVisitor(ctx, ws, hash, n, o, t, g, p, c, chatID, chatToken, joined.Seq); err != nil {
+			return err
 		}
-		c.Drop()
-		back := time.Now()
-		if c, err = connectVisitor(ctx, ws, hash, n); err != nil {
-			return fmt.Errorf("storm: %w", err)
-		}
-		if _, err := c.Call(ctx, chatID, &protocol.Resume{Token: chatToken}); err != nil {
-			return fmt.Errorf("storm: resume: %w", err)
-		}
-		t.mu.Lock()
-		t.resumes = append(t.resumes, time.Since(back))
-		t.mu.Unlock()
+	} else {
+		go func() { // keep the event stream drained
+			for range c.Events() {
+			}
+		}()
 	}
-	go func() { // keep the event stream drained
-		for range c.Events() {
+	if o.steady {
+		p.steady = true
+		g.steady.arrive()
+		if err := g.steady.wait(ctx); err != nil {
+			return err
 		}
-	}()
-	for i := range o.messages {
-		text := fmt.Sprintf("load %d %d %d", n, i, time.Now().UnixNano())
-		id := c.NewID()
-		for {
-			_, err := c.CallID(ctx, id, chatID, &protocol.Send{Text: text})
-			var pe *protocol.Error
-			if errors.As(err, &pe) && pe.Code == protocol.CodeBusy {
-				time.Sleep(50 * time.Millisecond) // the server asks to retry: same id
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("send: %w", err)
-			}
-			break
+	}
+	sendOne := func(i int, at time.Time) error {
+		if err := send(ctx, c, chatID, fmt.Sprintf("load %d %d %d", n, i, at.UnixNano())); err != nil {
+			return fmt.Errorf("send: %w", err)
 		}
 		t.mu.Lock()
 		t.sent[strconv.Itoa(n)+"/"+strconv.Itoa(i)] = true
 		t.mu.Unlock()
-		if o.interval > 0 {
-			select {
-			case <-time.After(o.interval):
-			case <-ctx.Done():
-				return ctx.Err()
+		return nil
+	}
+	if o.msgRate > 0 {
+		// Open loop: each message when it is due; its latency counts from then.
+		i := 0
+		for due := range g.jobs[n] {
+			if err := sendOne(i, due); err != nil {
+				return err
+			}
+			i++
+		}
+	} else {
+		for i := range o.messages {
+			if err := sendOne(i, time.Now()); err != nil {
+				return err
+			}
+			if o.interval > 0 {
+				select {
+				case <-time.After(o.interval):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 			}
 		}
+	}
+	if o.steady {
+		p.sent = true
+		g.sent.arrive()
 	}
 	if _, err := c.Call(ctx, chatID, &protocol.Close{}); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
 	return nil
+}
+
+// stormVisitor waits for every visitor to have its chat, drops its connection with all the
+// others, waits for the agents to have written, comes back, resumes after the last event it had
+// (seq) and waits, up to o.stormWait, for every message its agent wrote. It returns the
+// connection it ends with, whose events it keeps reading and counting; an error only when ctx
+// ends (what did not come in time is counted as lost).
+func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes,
+	c *protoclient.Client, chatID, chatToken string, seq uint64) (*protoclient.Client, error) {
+	p.storm = true
+	g.storm.arrive()
+	if err := g.storm.wait(ctx); err != nil {
+		return c, err
+	}
+	c.Drop()
+	p.away = true
+	g.away.arrive()
+	if err := g.written.wait(ctx); err != nil {
+		return c, err
+	}
+	back := time.Now()
+	t.mu.Lock()
+	if t.stormBack.IsZero() {
+		t.stormBack = back
+	}
+	want := 0
+	for i := range o.stormWrites {
+		if t.stormSent[chatID+"/"+strconv.Itoa(i)] {
+			want++
+		}
+	}
+	t.mu.Unlock()
+	if want == 0 {
+		return c, fmt.Errorf("storm: no agent wrote into chat %s", chatID)
+	}
+	got := map[string]bool{}
+	count := func(ev protocol.Event) { // the agent's messages, and any that come twice
+		m, ok := ev.Body.(*protocol.Message)
+		if !ok || m.Role != protocol.RoleAgent || !strings.HasPrefix(m.Text, "agentload ") {
+			return
+		}
+		f := strings.Fields(m.Text)
+		if len(f) != 3 || f[1] != chatID {
+			return
+		}
+		key := chatID + "/" + f[2]
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stormGot[key]++
+		if !got[key] {
+			got[key] = true
+			t.stormLatest = later(t.stormLatest, time.Now())
+		}
+	}
+	// Come back, resume after the last event had, and read until every message is there. A
+	// connection the server closes meanwhile (it asks clients it cannot catch up to come back)
+	// is made again, as the widget does; what has not come by the deadline counts as lost.
+	wait, cancel := context.WithTimeout(ctx, o.stormWait)
+	defer cancel()
+	for first := true; ; first = false {
+		if !first {
+			t.mu.Lock()
+			t.stormReconnects++
+			t.mu.Unlock()
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-wait.Done():
+				return c, ctx.Err()
+			}
+		}
+		nc, err := connectVisitor(wait, ws, hash, n)
+		if err != nil {
+			if wait.Err() != nil {
+				return c, ctx.Err()
+			}
+			continue
+		}
+		c = nc
+		if _, err := c.Call(wait, chatID, &protocol.Resume{Token: chatToken, After: seq}); err != nil {
+			c.Drop()
+			if wait.Err() != nil {
+				return c, ctx.Err()
+			}
+			continue
+		}
+		if first {
+			t.mu.Lock()
+			t.resumes = append(t.resumes, time.Since(back))
+			t.mu.Unlock()
+		}
+		for len(got) < want {
+			ev, err := c.Next(wait)
+			if err != nil {
+				break
+			}
+			if ev.Chat == chatID && ev.Seq > seq {
+				seq = ev.Seq
+			}
+			count(ev)
+		}
+		if len(got) == want {
+			go func() { // keep reading: a message that comes twice counts
+				for ev := range c.Events() {
+					count(ev)
+				}
+			}()
+			return c, nil
+		}
+		if wait.Err() != nil {
+			return c, ctx.Err()
+		}
+		c.Drop()
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// gates are the moments the run's visitors and agents wait for each other: a storm's drop
+// (storm), its visitors all away (away) and the agents done writing (written); with -steady,
+// every chat started (steady) and every message sent (sent). jobs hand an open loop's due
+// times to each visitor.
+type gates struct {
+	storm, away, written, steady, sent *barrier
+	jobs                               []chan time.Time
+}
+
+// passes records the gates one visitor has arrived at.
+type passes struct{ storm, away, steady, sent bool }
+
+func newGates(o options) *gates {
+	g := &gates{storm: newBarrier(o.visitors), away: newBarrier(o.visitors), written: newBarrier(o.agents),
+		steady: newBarrier(o.visitors), sent: newBarrier(o.visitors)}
+	if o.msgRate > 0 {
+		g.jobs = make([]chan time.Time, o.visitors)
+		for i := range g.jobs {
+			g.jobs[i] = make(chan time.Time, o.messages)
+		}
+	}
+	return g
+}
+
+// leave arrives at every gate a visitor that ended (or failed) has not passed, so that the
+// others are not kept waiting for it.
+func (g *gates) leave(p *passes) {
+	for _, gate := range []struct {
+		passed bool
+		b      *barrier
+	}{{p.storm, g.storm}, {p.away, g.away}, {p.steady, g.steady}, {p.sent, g.sent}} {
+		if !gate.passed {
+			gate.b.arrive()
+		}
+	}
+}
+
+// dispatch is the open loop's clock: once every chat has started, it hands the visitors, in
+// turn, the times their messages are due, o.msgRate a second, o.visitors·o.messages in all.
+func (g *gates) dispatch(ctx context.Context, o options) {
+	defer func() {
+		for _, j := range g.jobs {
+			close(j)
+		}
+	}()
+	if g.steady.wait(ctx) != nil {
+		return
+	}
+	start := time.Now()
+	every := float64(time.Second) / o.msgRate
+	for k := range o.visitors * o.messages {
+		due := start.Add(time.Duration(float64(k) * every))
+		if d := time.Until(due); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return
+			}
+		}
+		g.jobs[k%o.visitors] <- due // room for every message: never waits
+	}
+}
+
+// window records when the messages start and end (-steady) and the CPU times then.
+func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
+	mark := func(at *time.Time, cpu *cpuSample) {
+		t.mu.Lock()
+		*at = time.Now()
+		t.mu.Unlock()
+		if meter == nil {
+			return
+		}
+		s, err := meter.sample(ctx)
+		t.mu.Lock()
+		*cpu = s
+		if err != nil && t.cpuErr == nil {
+			t.cpuErr = err
+		}
+		t.mu.Unlock()
+	}
+	for i, b := range []*barrier{g.steady, g.sent} {
+		if b.wait(ctx) != nil {
+			return
+		}
+		if i == 0 {
+			mark(&t.sendStart, &t.cpu[0])
+		} else {
+			mark(&t.sendEnd, &t.cpu[1])
+		}
+	}
 }
 
 // login is a prepared agent account with a session token.

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// Idle sockets: -idle N connects N visitors (dial and visitor.connect, as the widget does on
+// every page view) and leaves them idle, answering the server's heartbeats. The figures are the
+// time all the connects took and, after -settle, the growth of the server's resident memory
+// (VmRSS of /proc/<pid>/status) per socket.
+
+// IdleResult is the idle sockets' part of the result.
+type IdleResult struct {
+	IdleSockets int `json:"idle_sockets,omitempty"`
+	// ConnectS is the time from the first dial to the last socket's visitor.connect answered.
+	ConnectS float64 `json:"connect_s,omitempty"`
+	// IdleKiBPerConn is the server's resident memory growth per socket, in KiB.
+	IdleKiBPerConn float64 `json:"idle_kib_per_conn,omitempty"`
+}
+
+// idleDialers is how many sockets connect at once.
+const idleDialers = 64
+
+// idleSlack is the files beside the sockets a process needs (database, logs, listeners).
+const idleSlack = 200
+
+func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
+	for who, pid := range map[string]int{"the server": o.serverPID, "parley-load": os.Getpid()} {
+		limit, err := openFilesLimit(pid)
+		if err != nil {
+			return Result{}, fmt.Errorf("%s's open-file limit: %w", who, err)
+		}
+		if limit >= 0 && limit < int64(o.idle+idleSlack) {
+			return Result{}, fmt.Errorf("%s may open %d files, too few for %d sockets: raise its hard limit (ulimit -Hn)", who, limit, o.idle)
+		}
+	}
+	before, err := residentKiB(o.serverPID)
+	if err != nil {
+		return Result{}, fmt.Errorf("the server's memory: %w", err)
+	}
+	conns := make([]*protoclient.Client, o.idle)
+	defer func() {
+		var wg sync.WaitGroup
+		for _, c := range conns {
+			if c != nil {
+				wg.Go(c.Drop)
+			}
+		}
+		wg.Wait()
+	}()
+	next := make(chan int)
+	errs := make(chan error, idleDialers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range idleDialers {
+		wg.Go(func() {
+			for i := range next {
+				// Few events come to an idle visitor: a small buffer keeps the tool's own memory small.
+				c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "idle" + strconv.Itoa(i) + "-", Buffer: 64})
+				if err == nil {
+					conns[i] = c
+					_, err = c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/idle/" + strconv.Itoa(i)})
+				}
+				if err != nil {
+					errs <- fmt.Errorf("idle socket %d: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	var failed error
+dial:
+	for i := range o.idle {
+		select {
+		case next <- i:
+		case failed = <-errs:
+			break dial
+		case <-ctx.Done():
+			failed = ctx.Err()
+			break dial
+		}
+	}
+	close(next)
+	wg.Wait()
+	connect := time.Since(start)
+	if failed == nil {
+		select {
+		case failed = <-errs:
+		default:
+		}
+	}
+	if failed != nil {
+		return Result{}, failed
+	}
+	select {
+	case <-time.After(o.settle):
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	for i, c := range conns {
+		select {
+		case <-c.Done():
+			return Result{}, fmt.Errorf("idle socket %d closed while idle: %v", i, c.Err())
+		default:
+		}
+	}
+	after, err := residentKiB(o.serverPID)
+	if err != nil {
+		return Result{}, fmt.Errorf("the server's memory: %w", err)
+	}
+	return Result{IdleResult: IdleResult{
+		IdleSockets:    o.idle,
+		ConnectS:       round(connect.Seconds()),
+		IdleKiBPerConn: round(float64(after-before) / float64(o.idle)),
+	}}, nil
+}
