@@ -233,7 +233,7 @@
     }
     pws = new WebSocket((cfg.wsUri || origin).replace(/^http/, 'ws') + '/ws/presence');
     pws.onopen = function () {
-      pws.send(JSON.stringify({ t: 'view', c: cfg.hash, u: location.href, ti: d.title, r: d.referrer, v: vid, n: back }));
+      pws.send(JSON.stringify({ t: 'view', c: cfg.hash, u: location.href, ti: d.title, r: d.referrer, v: vid, n: back, l: cfg.lang || d.documentElement.lang || navigator.language || '' }));
       setInterval(function () { if (!d.hidden) pws.send('{"t":"hb"}'); }, 30000);
     };
     pws.onmessage = function (e) {

@@ -39,6 +39,7 @@ type Store interface {
 	ChatsOpen(ctx context.Context, tenantID int64) ([]store.Chat, error)
 	Participants(ctx context.Context, chatID string) ([]store.Participant, error)
 	MessageByClientID(ctx context.Context, chatID, role string, userID int64, clientID string) (store.Message, error)
+	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 	Enqueue(w store.Write, done func(error))
 	EnqueueAll(done func(error), ws ...store.Write)
 	WaitRoom(ctx context.Context) error
