@@ -14,6 +14,20 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
+// translating starts a server whose demo tenant translates through a LibreTranslate service
+// (a real local one) offering German and French, with the second demo agent speaking French.
+func translating(t *testing.T, opts servertest.Options) (context.Context, *servertest.Env, *libretest.Server) {
+	t.Helper()
+	env := servertest.Start(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	lt := libretest.New()
+	t.Cleanup(lt.Close)
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
+	frenchAgent(t, ctx, env, 1)
+	return ctx, env, lt
+}
+
 // frenchAgent makes the n-th demo agent speak French, before they connect.
 func frenchAgent(t *testing.T, ctx context.Context, env *servertest.Env, n int) {
 	t.Helper()
@@ -62,14 +76,8 @@ func wantOfferTranslation(t *testing.T, o *protocol.Offer, from, to, text string
 // answered; a reconnecting agent's agent.ready carries it.
 func TestOfferTranslation(t *testing.T) {
 	each(t, func(t *testing.T, opts servertest.Options) {
-		env := servertest.Start(t, opts)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		lt := libretest.New()
-		t.Cleanup(lt.Close)
+		ctx, env, lt := translating(t, opts)
 		lt.Phrase("fr", "Wo ist meine Bestellung?", "Où est ma commande ?")
-		env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
-		frenchAgent(t, ctx, env, 1)
 
 		anna, _ := env.Agent(t, 0)
 		chatID := germanQuestion(t, ctx, env, "o1-", "Guten Tag")
@@ -116,13 +124,7 @@ func TestOfferTranslation(t *testing.T) {
 // A slow service holds no offer up: the offer goes out at once with the question as written,
 // and again, to replace it, when the translation arrives.
 func TestOfferTranslationReplacesTheCard(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	lt := libretest.New()
-	t.Cleanup(lt.Close)
-	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
-	frenchAgent(t, ctx, env, 1)
+	ctx, env, lt := translating(t, servertest.Options{})
 	// Asked while nobody takes chats: the question is translated into English with the
 	// request; the French agent comes after, while the service hangs.
 	chatID := germanQuestion(t, ctx, env, "r1-", "Ich brauche Hilfe")

@@ -1,12 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/parleychat/parley/backend/servertest"
-	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/translate/libretest"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -17,15 +14,9 @@ import (
 // originals and English translations, the visitor gets nothing of it.
 func TestChatRetranslationAfterTransfer(t *testing.T) {
 	each(t, func(t *testing.T, opts servertest.Options) {
-		env := servertest.Start(t, opts)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		lt := libretest.New()
-		t.Cleanup(lt.Close)
+		ctx, env, lt := translating(t, opts)
 		lt.Phrase("fr", "Ich suche ein Buch", "Je cherche un livre")
-		frenchAgent(t, ctx, env, 1)
 		anna, _ := env.Agent(t, 0)
-		env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 		visitor, chatID, _ := germanChat(t, ctx, env, anna, "rt1-")
 		if _, err := anna.Call(ctx, chatID, &protocol.Send{Text: "How can I help?"}); err != nil {
 			t.Fatal(err)
