@@ -3,15 +3,9 @@
 package agentsite_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/parleychat/parley/backend/browsertest"
-	"github.com/parleychat/parley/backend/protoclient"
-	"github.com/parleychat/parley/backend/servertest"
-	"github.com/parleychat/parley/backend/translate"
-	"github.com/parleychat/parley/backend/translate/libretest"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -21,15 +15,8 @@ import (
 // answers, the same card shows it in French, marked "translated from German", with the
 // original behind the mark.
 func TestOfferTranslationInChromium(t *testing.T) {
-	browsertest.ChromiumPath(t)
-	browsertest.RequireBuilt(t, "agent/manifest.json")
-	env := servertest.Start(t, servertest.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lt := libretest.New()
-	t.Cleanup(lt.Close)
+	ctx, env, lt := translatingSite(t)
 	lt.Phrase("fr", "Wo ist meine Bestellung?", "Où est ma commande ?")
-	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 	u, err := env.Server.Store().UserByLogin(ctx, env.DemoUser(t, "agent", 1).Login)
 	if err != nil {
 		t.Fatal(err)
@@ -40,14 +27,7 @@ func TestOfferTranslationInChromium(t *testing.T) {
 
 	ben := newBrowser(t, "offer-translation-ben", 1280, 820)
 	signInReading(t, env, ben, 1, "Connecté")
-	visitor, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{IDPrefix: "v"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { visitor.Drop() })
-	if _, err := visitor.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, Lang: "de-DE"}); err != nil {
-		t.Fatal(err)
-	}
+	visitor := germanVisitor(t, ctx, env)
 	// The service hangs: the request's own translation (into the tenant's English) gives up,
 	// and the offer goes out with the question as written while its French one waits.
 	release := lt.Hold()

@@ -51,20 +51,13 @@ func (s *Service) translateOffer(ch *liveChat, agentID int64, lang string, expir
 	ch.mu.Lock()
 	q, tenantID, visitor := ch.question, ch.rec.TenantID, ch.rec.TranslateLang
 	ch.mu.Unlock()
-	tt := s.translationOf(s.ctx, tenantID)
-	if tt == nil {
+	tt, to := s.translationInto(tenantID, lang)
+	if tt == nil || to == "" || to == visitor {
 		return
-	}
-	to := protocol.BaseLang(lang)
-	if to == "" {
-		to = tt.defaultLang
 	}
 	ch.mu.Lock()
 	tr := ch.questionTr[to]
 	ch.mu.Unlock()
-	if to == "" || to == visitor {
-		return
-	}
 	if tr == nil {
 		tr = s.translateLine(ch.id, q, &translationJob{service: tt.service, from: visitor, to: to})
 		if tr.Failed {
@@ -81,6 +74,19 @@ func (s *Service) translateOffer(ch *liveChat, agentID int64, lang string, expir
 		o.Translation = tr
 		return true
 	})
+}
+
+// translationInto is the tenant's translation and the language an agent of language lang
+// reads (the tenant's default when lang is empty); nil when the tenant does not translate.
+func (s *Service) translationInto(tenantID int64, lang string) (*tenantTranslation, string) {
+	tt := s.translationOf(s.ctx, tenantID)
+	if tt == nil {
+		return nil, ""
+	}
+	if to := protocol.BaseLang(lang); to != "" {
+		return tt, to
+	}
+	return tt, tt.defaultLang
 }
 
 // reoffer changes an agent's pending offer of a chat and sends it again when change says it

@@ -67,15 +67,8 @@ func (s *Service) retranslate(ch *liveChat, lang string) {
 	if off {
 		return
 	}
-	tt := s.translationOf(s.ctx, tenantID)
-	if tt == nil {
-		return
-	}
-	to := protocol.BaseLang(lang)
-	if to == "" {
-		to = tt.defaultLang
-	}
-	if to == "" || to == visitor {
+	tt, to := s.translationInto(tenantID, lang)
+	if tt == nil || to == "" || to == visitor {
 		return
 	}
 	msgs, err := s.st.Messages(s.ctx, ch.id, RetranslateLines)
