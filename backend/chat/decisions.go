@@ -106,11 +106,7 @@ func (s *Service) sendOffer(ch *liveChat, agentID int64, o protocol.Offer, lang 
 		ss.send(protocol.Event{Chat: ch.id, Body: &o})
 	}
 	if later {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.translateOffer(ch, agentID, lang, o.Expires)
-		}()
+		s.background(func() { s.translateOffer(ch, agentID, lang, o.Expires) })
 	}
 }
 

@@ -51,10 +51,23 @@ func retranslationLines(msgs []store.Message, visitorLang, lang string, max int)
 // retranslateFor has the chat's earlier visitor lines translated into the language of an agent
 // who came in (lang; the tenant's default when empty), when the chat translates.
 func (s *Service) retranslateFor(ch *liveChat, lang string) {
+	s.background(func() { s.retranslate(ch, lang) })
+}
+
+// background runs f on a goroutine of its own that Close waits for; once Close began, it runs
+// nothing. It takes only its own lock, so callers may hold any (the committer's callbacks, the
+// routing decisions).
+func (s *Service) background(f func()) {
+	s.bg.Lock()
+	if s.bg.closed {
+		s.bg.Unlock()
+		return
+	}
 	s.wg.Add(1)
+	s.bg.Unlock()
 	go func() {
 		defer s.wg.Done()
-		s.retranslate(ch, lang)
+		f()
 	}()
 }
 

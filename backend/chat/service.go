@@ -175,6 +175,11 @@ type Service struct {
 	ctx      context.Context // ends when the service closes
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	// bg guards starting the background work Close waits for (retranslation.go).
+	bg struct {
+		sync.Mutex
+		closed bool
+	}
 }
 
 // requestRecord remembers the answer to a chat request for a retry after a reconnect.
@@ -242,6 +247,9 @@ func (s *Service) Close() {
 	}
 	close(s.stop)
 	s.cancel()
+	s.bg.Lock()
+	s.bg.closed = true
+	s.bg.Unlock()
 	s.wg.Wait()
 	s.router.Close()
 	s.hub.Close()
