@@ -65,7 +65,7 @@ type OnlineVisitor struct {
 	Referrer  string    `json:"referrer,omitempty"`
 	Since     time.Time `json:"since"`
 	Returning bool      `json:"returning,omitempty"`
-	// Lang is the visitor's language as the loader reported it (the page's, else the
+	// Lang is the visitor's language as the loader reported it (the embed's, else the
 	// browser's), the language a proactive chat with them is translated from and into.
 	Lang string `json:"lang,omitempty"`
 	// Chat is the proactive chat the visitor was invited into, while it waits for an answer.
@@ -77,7 +77,7 @@ type OnlineVisitor struct {
 // PresenceView is what the loader sends on /ws/presence, as JSON with short names: T "view"
 // with the connector's hash, the page, its title, the referrer, the loader's visitor id
 // (Returning when that id was found in the page's storage, not made now) and the visitor's
-// language (the embed's data-lang, else the page's lang attribute, else the browser's), which
+// language (the embed's data-lang, else the browser's), which
 // a proactive chat with them is translated from and into; T "hb" while the page
 // is visible (a heartbeat); T "dismiss" when the visitor closes an invitation unanswered.
 type PresenceView struct {
