@@ -230,9 +230,7 @@ func (a *App) renderOffer(o *desk.Offer) app.UI {
 			app.Span().Text(o.Connector),
 			app.If(o.Lang != "", func() app.UI { return app.Span().Class("lang").Text(strings.ToUpper(o.Lang)) }),
 		),
-		app.If(strings.TrimSpace(o.Question) != "", func() app.UI {
-			return app.P().Class("offer-question").Text(o.Question)
-		}),
+		app.If(strings.TrimSpace(o.Question) != "", func() app.UI { return a.renderOfferQuestion(o.Offer) }),
 		renderOfferTransfer(t, o),
 		app.Div().Class("bar").Aria("hidden", true).Body(
 			app.Div().Class("bar-fill").Style("width", "%.0f%%", o.Fraction(a.now)*100),

@@ -5,7 +5,9 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/parleychat/parley/agentui/catalog"
 	"github.com/parleychat/parley/agentui/desk"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // ActTranslate turns a chat's translation on or off; value the chat id. The button shows the
@@ -78,6 +80,25 @@ func (a *App) renderLineText(l desk.Line) app.UI {
 			}).Else(func() app.UI {
 				return app.Span().Class("translated-mark", "untranslated").Text(note)
 			}),
+		),
+	)
+}
+
+// renderOfferQuestion is an offer's first question as the agent reads it: in their language
+// when the offer carries its translation, marked "Translated from …" with the original behind
+// a disclosure, as in the conversation.
+func (a *App) renderOfferQuestion(o protocol.Offer) app.UI {
+	t := a.desk.Msg
+	text, from := desk.QuestionShown(o, a.translationLang())
+	if from == "" {
+		return app.P().Class("offer-question").Text(text)
+	}
+	return app.Div().Body(
+		app.P().Class("offer-question").Text(text),
+		app.Details().Class("original").Body(
+			app.Summary().Title(t.T("Show the original")).Body(
+				app.Span().Class("translated-mark").Text(t.T("Translated from {0}", catalog.LanguageName(t, from)))),
+			app.P().Class("original-text").Body(app.Span().Class("muted").Text(t.T("Original")+": "), app.Text(o.Question)),
 		),
 	)
 }

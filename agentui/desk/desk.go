@@ -108,6 +108,9 @@ type Line struct {
 	// Translation is the line in the other side's language, when the chat translated it
 	// (translation.go).
 	Translation *protocol.Translation
+	// Retranslation is a visitor's line in the language of an agent who came into the chat
+	// after it was written (chat.retranslation), beside its first Translation.
+	Retranslation *protocol.Translation
 }
 
 // Chat is one of the agent's chats.

@@ -72,6 +72,8 @@ func (d *Desk) apply(ev protocol.Event, now time.Time) ([]Alert, []protocol.Comm
 		d.transferEvent(ev, b, now)
 	case *protocol.ChatTranslation:
 		d.translationEvent(ev, b, now)
+	case *protocol.ChatRetranslation:
+		d.retranslationEvent(ev, b)
 	case *protocol.ColleaguesChanged:
 		d.colleaguesStale = true
 	case *protocol.FieldSet:
@@ -250,7 +252,7 @@ func (d *Desk) offer(o *protocol.Offer, now time.Time) []Alert {
 	alerts := []Alert{{Kind: AlertOfferSound, Chat: o.Chat}}
 	if !d.Focused {
 		body := o.Connector
-		if q := strings.TrimSpace(o.Question); q != "" {
+		if q, _ := QuestionShown(*o, d.readLang()); strings.TrimSpace(q) != "" {
 			body = truncate(q, previewRunes)
 		}
 		alerts = append(alerts, Alert{Kind: AlertNotify, Chat: o.Chat, Tag: "offer-" + o.Chat,

@@ -57,27 +57,72 @@ func (d *Desk) translationEvent(ev protocol.Event, b *protocol.ChatTranslation, 
 	}
 }
 
+// retranslationEvent applies a chat.retranslation event: the visitor's earlier lines it names
+// get their translation into its language, which an agent of that language reads in place of
+// the first.
+func (d *Desk) retranslationEvent(ev protocol.Event, b *protocol.ChatRetranslation) {
+	c := d.Chat(ev.Chat)
+	if c == nil {
+		return
+	}
+	by := make(map[uint64]protocol.Translation, len(b.Lines))
+	for _, l := range b.Lines {
+		by[l.Seq] = l.Translation
+	}
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		if tr, ok := by[l.Seq]; ok && l.Seq != 0 && l.Role == protocol.RoleVisitor && l.Kind == LineMessage {
+			l.Retranslation = &tr
+		}
+	}
+}
+
+// translationFor is the translation of a line an agent of language lang reads: its
+// retranslation into lang when there is one, else its first translation.
+func (l Line) translationFor(lang string) *protocol.Translation {
+	if r := l.Retranslation; r != nil && protocol.BaseLang(r.To) == protocol.BaseLang(lang) {
+		return r
+	}
+	return l.Translation
+}
+
 // Shown is what the agent reads of a line first, and the original when that is a
 // translation: a visitor's line translated into the agent's language shows the translation.
 func (l Line) Shown(agentLang string) (text, original string) {
-	if l.Translation == nil || l.Role != protocol.RoleVisitor {
+	tr := l.translationFor(agentLang)
+	if tr == nil || l.Role != protocol.RoleVisitor {
 		return l.Text, ""
 	}
-	if t, ok := l.Translation.For(agentLang, l.Text); ok {
+	if t, ok := tr.For(agentLang, l.Text); ok {
 		return t, l.Text
 	}
 	return l.Text, ""
 }
 
+// QuestionShown is what the agent reads of an offer's first question, in their language when
+// the offer carries its translation, with the language it was written in ("" when it shows as
+// written).
+func QuestionShown(o protocol.Offer, agentLang string) (text, from string) {
+	if t, ok := o.Translation.For(agentLang, o.Question); ok {
+		return t, o.Translation.From
+	}
+	return o.Question, ""
+}
+
 // readText is what the agent reads of a line first (Shown in the agent's language), for
 // notifications.
 func (d *Desk) readText(l Line) string {
-	lang := d.User.Lang
-	if lang == "" {
-		lang = d.Msg.Lang()
-	}
-	text, _ := l.Shown(lang)
+	text, _ := l.Shown(d.readLang())
 	return text
+}
+
+// readLang is the language the agent reads translations in: their setting on the server,
+// else the app's.
+func (d *Desk) readLang() string {
+	if d.User.Lang != "" {
+		return d.User.Lang
+	}
+	return d.Msg.Lang()
 }
 
 // TranslationNote is the small mark under a translated line, in the agent's language:
@@ -86,6 +131,9 @@ func (d *Desk) readText(l Line) string {
 // service failed. Empty for a line that was not translated.
 func (l Line) TranslationNote(p catalog.Printer, agentLang string) (note, other string) {
 	tr := l.Translation
+	if l.Role == protocol.RoleVisitor {
+		tr = l.translationFor(agentLang)
+	}
 	if tr == nil {
 		return "", ""
 	}

@@ -78,3 +78,63 @@ func TestTranslatedLines(t *testing.T) {
 		t.Fatalf("after chat.translation: %q, %+v", c.Translation, c.Lines[len(c.Lines)-1])
 	}
 }
+
+// An offer sent again with its question's translation replaces the card without ringing again,
+// and the agent reads the question in their language; one in another language reads it as
+// written.
+func TestOfferTranslationReplacesTheOffer(t *testing.T) {
+	d := newDesk()
+	d.Msg = catalog.For("fr")
+	d.Apply(protocol.Event{Body: &protocol.AgentReady{User: protocol.User{ID: 2, Name: "Ben", Lang: "fr"}}}, t0)
+	o := protocol.Offer{Chat: "c", Visitor: "Greta", Question: "Wo ist meine Bestellung?", Expires: t0.Add(30e9)}
+	alerts, _ := d.Apply(protocol.Event{Chat: "c", Body: &o}, t0)
+	if len(alerts) == 0 || len(d.Offers) != 1 {
+		t.Fatalf("first offer: alerts %+v, offers %d", alerts, len(d.Offers))
+	}
+	if text, from := QuestionShown(d.Offers[0].Offer, "fr"); text != "Wo ist meine Bestellung?" || from != "" {
+		t.Fatalf("before the translation: %q from %q", text, from)
+	}
+	o.Translation = &protocol.Translation{From: "de", To: "fr", Text: "Où est ma commande ?"}
+	alerts, _ = d.Apply(protocol.Event{Chat: "c", Body: &o}, t0)
+	if len(alerts) != 0 || len(d.Offers) != 1 {
+		t.Fatalf("offer sent again: alerts %+v, offers %d", alerts, len(d.Offers))
+	}
+	if text, from := QuestionShown(d.Offers[0].Offer, "fr"); text != "Où est ma commande ?" || from != "de" {
+		t.Fatalf("after the translation: %q from %q", text, from)
+	}
+	if text, from := QuestionShown(d.Offers[0].Offer, "en"); text != "Wo ist meine Bestellung?" || from != "" {
+		t.Fatalf("an English reader: %q from %q", text, from)
+	}
+}
+
+// A chat.retranslation gives the lines it names their translation into its language: an agent
+// of that language reads it, the first translation stays for others.
+func TestRetranslationEvent(t *testing.T) {
+	d := newDesk()
+	d.Msg = catalog.For("fr")
+	d.Apply(protocol.Event{Body: &protocol.AgentReady{User: protocol.User{ID: 2, Name: "Ben", Lang: "fr"},
+		Chats: []protocol.ChatSummary{{ID: "c", State: protocol.StateActive, Translation: "on"}}}}, t0)
+	c := d.Chat("c")
+	d.Apply(protocol.Event{Chat: "c", Seq: 1, Body: &protocol.Message{Role: protocol.RoleVisitor, Name: "Greta", Text: "Ich suche ein Buch", At: t0,
+		Translation: &protocol.Translation{From: "de", To: "en", Text: "I am looking for a book"}}}, t0)
+	d.Apply(protocol.Event{Chat: "c", Seq: 2, Body: &protocol.Message{Role: protocol.RoleAgent, Name: "Anna", Text: "Which one?", At: t0}}, t0)
+	if text, _ := c.Lines[0].Shown("fr"); text != "Ich suche ein Buch" {
+		t.Fatalf("before: %q", text)
+	}
+	d.Apply(protocol.Event{Chat: "c", Seq: 3, Body: &protocol.ChatRetranslation{Lang: "fr", Lines: []protocol.RetranslatedLine{
+		{Seq: 1, Translation: protocol.Translation{From: "de", To: "fr", Text: "Je cherche un livre"}},
+		{Seq: 2, Translation: protocol.Translation{From: "en", To: "fr", Text: "Lequel ?"}},
+	}}}, t0)
+	if text, original := c.Lines[0].Shown("fr"); text != "Je cherche un livre" || original != "Ich suche ein Buch" {
+		t.Fatalf("a French reader: %q (%q)", text, original)
+	}
+	if note, _ := c.Lines[0].TranslationNote(d.Msg, "fr"); note != "Traduit, original en allemand" {
+		t.Fatalf("mark %q", note)
+	}
+	if text, _ := c.Lines[0].Shown("en"); text != "I am looking for a book" {
+		t.Fatalf("an English reader: %q", text)
+	}
+	if text, _ := c.Lines[1].Shown("fr"); text != "Which one?" || c.Lines[1].Retranslation != nil {
+		t.Fatalf("the agent's line changed: %q %+v", text, c.Lines[1].Retranslation)
+	}
+}

@@ -21,9 +21,9 @@
     for (var k in b) if (Object.prototype.hasOwnProperty.call(b, k)) a[k] = b[k];
     return a;
   }
-  function lang() {
+  function lang(a) {
     var l = (cfg.lang || (navigator.languages && navigator.languages[0]) || navigator.language || 'en').slice(0, 2).toLowerCase();
-    return L[l] ? l : 'en';
+    return a || L[l] ? l : 'en';
   }
   function t(i) { return L[lang()][i]; }
   function key() { return 'parley.launcher.' + cfg.hash; }
@@ -222,7 +222,7 @@
   });
 
   // Visitor presence: a socket of its own reports the page view and heartbeats, and brings an
-  // agent's invitation, on which the chat (the WebAssembly) loads, showing the agent's message.
+  // agent's invitation, on which the chat loads.
   function presence() {
     var k = 'parley.v', vid, back = true;
     try { vid = localStorage.getItem(k); } catch (e) { /* blocked */ }
@@ -233,7 +233,7 @@
     }
     pws = new WebSocket((cfg.wsUri || origin).replace(/^http/, 'ws') + '/ws/presence');
     pws.onopen = function () {
-      pws.send(JSON.stringify({ t: 'view', c: cfg.hash, u: location.href, ti: d.title, r: d.referrer, v: vid, n: back }));
+      pws.send(JSON.stringify({ t: 'view', c: cfg.hash, u: location.href, ti: d.title, r: d.referrer, v: vid, n: back, l: lang(1) }));
       setInterval(function () { if (!d.hidden) pws.send('{"t":"hb"}'); }, 30000);
     };
     pws.onmessage = function (e) {

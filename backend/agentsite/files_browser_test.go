@@ -30,12 +30,19 @@ import (
 // signIn signs the agent in and makes them available, so that offers come.
 func signIn(t *testing.T, env *servertest.Env, agent *browsertest.Browser, n int) {
 	t.Helper()
+	signInReading(t, env, agent, n, "Connected")
+}
+
+// signInReading is signIn for an agent whose app speaks another language, in which the
+// connection's mark reads connected.
+func signInReading(t *testing.T, env *servertest.Env, agent *browsertest.Browser, n int, connected string) {
+	t.Helper()
 	u := env.DemoUser(t, "agent", n)
 	agent.Do(chromedp.Navigate(env.URL + "/agent/"))
 	agent.WaitFor("the sign-in form", `!!document.querySelector('#signin-login')`)
 	agent.Click(`document.querySelector('#signin-login')`)
 	agent.Do(chromedp.KeyEvent(u.Login), chromedp.KeyEvent("\t"), chromedp.KeyEvent(u.Password), chromedp.KeyEvent("\r"))
-	agent.WaitFor("the desk", `!!document.querySelector('.topbar') && document.querySelector('.link').textContent === 'Connected'`)
+	agent.WaitFor("the desk", `!!document.querySelector('.topbar') && document.querySelector('.link').textContent === `+browsertest.JSQuote(connected))
 	agent.TakeChats()
 }
 

@@ -23,27 +23,13 @@ import (
 // line shows what the visitor read; the switch turns translation off, the conversation says
 // so, and the next line shows as written.
 func TestTranslationInChromium(t *testing.T) {
-	browsertest.ChromiumPath(t)
-	browsertest.RequireBuilt(t, "agent/manifest.json")
-	env := servertest.Start(t, servertest.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lt := libretest.New()
-	t.Cleanup(lt.Close)
+	ctx, env, lt := translatingSite(t)
 	lt.Phrase("en", "Ich suche ein Buch über Segeln", "I am looking for a book about sailing")
 	lt.Phrase("de", "We have three. Shall I send you the list?", "Wir haben drei. Soll ich Ihnen die Liste schicken?")
-	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
 
 	anna := newBrowser(t, "translation-anna", 1280, 820)
 	signIn(t, env, anna, 0)
-	visitor, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{IDPrefix: "v"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { visitor.Drop() })
-	if _, err := visitor.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, Lang: "de-DE"}); err != nil {
-		t.Fatal(err)
-	}
+	visitor := germanVisitor(t, ctx, env)
 	ack, err := visitor.Call(ctx, "", &protocol.ChatRequest{Name: "Greta Gast", Lang: "de"})
 	if err != nil {
 		t.Fatal(err)
@@ -89,4 +75,33 @@ func TestTranslationInChromium(t *testing.T) {
 	}
 	anna.Screenshot("2-translation-off")
 	anna.AssertNoConsoleErrors("/api/me") // the sign-in page asks who is signed in: nobody yet
+}
+
+// translatingSite starts the server for a browser test of translation, its demo tenant
+// translating through a LibreTranslate service (a real local one) offering German and French.
+func translatingSite(t *testing.T) (context.Context, *servertest.Env, *libretest.Server) {
+	t.Helper()
+	browsertest.ChromiumPath(t)
+	browsertest.RequireBuilt(t, "agent/manifest.json")
+	env := servertest.Start(t, servertest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	lt := libretest.New()
+	t.Cleanup(lt.Close)
+	env.Translate(t, translate.LibreTranslate, lt.URL, "", "de", "fr")
+	return ctx, env, lt
+}
+
+// germanVisitor connects a visitor whose widget speaks German, on the protocol.
+func germanVisitor(t *testing.T, ctx context.Context, env *servertest.Env) *protoclient.Client {
+	t.Helper()
+	visitor, err := protoclient.Dial(ctx, env.WS+"/ws/visitor", protoclient.Options{IDPrefix: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { visitor.Drop() })
+	if _, err := visitor.Call(ctx, "", &protocol.VisitorConnect{Connector: env.Demo.ConnectorHash, Lang: "de-DE"}); err != nil {
+		t.Fatal(err)
+	}
+	return visitor
 }

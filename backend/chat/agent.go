@@ -466,6 +466,7 @@ func (ss *Session) join(ctx context.Context, cmd protocol.Command, as protocol.P
 	s.emit(ch, func(_ []*store.Event, err error) {
 		if err == nil {
 			s.log.Info("agent joined a chat", "chat", ch.id, "agent", user.ID, "as", as)
+			s.retranslateFor(ch, user.Lang)
 		}
 		ss.reply(cmd.ID, nil, err)
 	}, es...)

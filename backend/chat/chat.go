@@ -34,7 +34,10 @@ type liveChat struct {
 	visitorRow *store.Participant
 	visitorKey string // who opened it: the visitor id (or connection session) on the connector
 	offerTo    int64
-	question   string                          // the visitor's first message, shown on offers
+	question   string // the visitor's first message, shown on offers
+	// questionTr holds the question's translations made so far, by language
+	// (offertranslation.go).
+	questionTr map[string]*protocol.Translation
 	asked      map[string]protocol.SurveyField // fields agents asked for, not yet answered
 	invited    map[int64]*pendingInvite        // agents invited who have not answered
 	transfer   *pendingTransfer                // a transfer under way

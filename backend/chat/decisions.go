@@ -72,6 +72,7 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	if ch == nil {
 		return
 	}
+	lang := s.agentLang(agentID)
 	ch.mu.Lock()
 	if ch.closed() {
 		// Routing decided before it learned of the close.
@@ -86,17 +87,27 @@ func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	}
 	o := protocol.Offer{Chat: chatID, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
 		Question: ch.question, Lang: ch.rec.Lang, Expires: expires.UTC()}
+	later := offerTranslation(ch, &o, lang)
 	ch.mu.Unlock()
+	s.sendOffer(ch, agentID, o, lang, later)
+	s.pushOffer(agentID, o)
+	s.touched(chatID, time.Time{})
+}
+
+// sendOffer gives an agent an offer (kept for their other and later connections) and, when its
+// question is still to be translated into their language lang, has that done meanwhile.
+func (s *Service) sendOffer(ch *liveChat, agentID int64, o protocol.Offer, lang string, later bool) {
 	s.mu.Lock()
 	if a := s.agents[agentID]; a != nil {
-		a.offers[chatID] = o
+		a.offers[ch.id] = o
 	}
 	s.mu.Unlock()
 	for _, ss := range s.agentSessions(agentID) {
-		ss.send(protocol.Event{Chat: chatID, Body: &o})
+		ss.send(protocol.Event{Chat: ch.id, Body: &o})
 	}
-	s.pushOffer(agentID, o)
-	s.touched(chatID, time.Time{})
+	if later {
+		s.background(func() { s.translateOffer(ch, agentID, lang, o.Expires) })
+	}
 }
 
 // revoke withdraws an offer.
@@ -167,7 +178,11 @@ func (s *Service) assign(chatID string, agentID int64) {
 	ch.agents[agentID] = m
 	sum := summary(ch, agentID, ch.seq.Load())
 	sum.State = protocol.StateActive
-	s.emit(ch, nil,
+	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.retranslateFor(ch, user.Lang)
+		}
+	},
 		emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang, As: protocol.PartOwner}, part: m.row},
 		emission{body: &protocol.ChatState{State: protocol.StateActive, At: now}, saveChat: true})
 	ch.mu.Unlock()

@@ -138,6 +138,7 @@ func (ss *Session) answerInvite(ctx context.Context, cmd protocol.Command, accep
 	s.emit(ch, func(_ []*store.Event, err error) {
 		if err == nil {
 			s.log.Info("invitation accepted", "chat", ch.id, "agent", user.ID, "as", inv.as)
+			s.retranslateFor(ch, user.Lang)
 		}
 		ss.reply(cmd.ID, nil, err)
 	}, es...)

@@ -225,7 +225,7 @@ func (ps *PresenceSession) join(now time.Time, f protocol.PresenceView) {
 	id, err := s.pro.reg.Join(now, presence.Visitor{
 		ID: "pv_" + token.New(9), TenantID: conn.TenantID, ConnectorID: conn.ID, ConnectorName: conn.Name,
 		Address: clientip.Bucket(c.IP()), VisitorID: f.VisitorID, Returning: f.Returning,
-		Page: f.Page, Title: f.Title, Referrer: f.Referrer,
+		Page: f.Page, Title: f.Title, Referrer: f.Referrer, Lang: protocol.BaseLang(f.Lang),
 	})
 	if err != nil {
 		c.Close(protocol.CloseForbidden, "too many visitors")
@@ -379,25 +379,42 @@ func (ss *Session) visitorInvite(ctx context.Context, cmd protocol.Command, b *p
 	secret := token.NewSecret()
 	now := s.stamp()
 	name := DisplayName(user)
+	// The visitor's texts and translation follow the language their loader reported; a
+	// visitor of unknown language reads the agent's.
+	lang, trLang := texts.Negotiate(user.Lang), ""
+	if v.Lang != "" {
+		lang = texts.Negotiate(v.Lang)
+		if ts, err := s.set.TenantSettings(ctx, conn.TenantID); err == nil {
+			trLang = visitorTranslateLang(ps.c, v.Lang, v.Lang, translateLanguages(ts, v.Lang))
+		}
+	}
 	rec := store.Chat{
 		ID: chatID, TenantID: conn.TenantID, ConnectorID: conn.ID, State: string(protocol.StateActive), AgentID: user.ID,
-		AcceptedAt: &now, FirstReplyAt: &now, VisitorID: v.VisitorID, Lang: texts.Negotiate(user.Lang),
+		AcceptedAt: &now, FirstReplyAt: &now, VisitorID: v.VisitorID, Lang: lang, TranslateLang: trLang,
 		VisitorTokenHash: token.Hash(secret), Page: v.Page, Referrer: v.Referrer, IP: ps.c.IP(), UserAgent: ps.c.UserAgent(), CreatedAt: now,
 	}
 	ch := newLiveChat(rec, conn)
-	ch.proactive = &proactiveInvite{token: secret, agent: name, text: strings.TrimSpace(b.Text), cmd: cmd.ID}
+	text := strings.TrimSpace(b.Text)
+	ch.proactive = &proactiveInvite{token: secret, agent: name, text: text, cmd: cmd.ID}
 	ch.visitorKey = visitorKey(conn.ID, ps.c.IP(), v.VisitorID, chatID)
+	m := &member{userID: user.ID, name: name, lang: user.Lang, part: protocol.PartOwner,
+		row: &store.Participant{ChatID: chatID, Role: store.ParticipantOwner, UserID: user.ID, Name: name, JoinedAt: now}}
+	ch.agents[user.ID] = m
 	s.mu.Lock()
 	s.chats[chatID] = ch
 	s.mu.Unlock()
+	// The agent's first message is translated for the visitor before the chat's first write,
+	// holding nothing (as a chat request's question); a retry meanwhile finds the chat above.
+	tr := s.translateFirst(ctx, ch, protocol.RoleAgent, user.ID, text)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.away = true
 	ch.visitorRow = &store.Participant{ChatID: chatID, Role: store.ParticipantVisitor, JoinedAt: now}
-	m := &member{userID: user.ID, name: name, lang: user.Lang, part: protocol.PartOwner,
-		row: &store.Participant{ChatID: chatID, Role: store.ParticipantOwner, UserID: user.ID, Name: name, JoinedAt: now}}
-	ch.agents[user.ID] = m
-	first := line(&protocol.Message{Role: protocol.RoleAgent, Name: name, Text: ch.proactive.text, Class: "lineo", ClientID: cmd.ID, At: now}, user.ID, cmd.ID)
+	first := line(&protocol.Message{Role: protocol.RoleAgent, Name: name, Text: text, Class: "lineo", ClientID: cmd.ID, At: now}, user.ID, cmd.ID)
+	translated(&first, tr)
+	if t, ok := tr.For(trLang, text); ok {
+		ch.proactive.text = t // the invitation shows what the visitor reads
+	}
 	s.emit(ch, func(_ []*store.Event, err error) {
 		if err != nil {
 			s.pro.reg.EndInvite(chatID)

@@ -39,6 +39,7 @@ type Store interface {
 	ChatsOpen(ctx context.Context, tenantID int64) ([]store.Chat, error)
 	Participants(ctx context.Context, chatID string) ([]store.Participant, error)
 	MessageByClientID(ctx context.Context, chatID, role string, userID int64, clientID string) (store.Message, error)
+	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 	Enqueue(w store.Write, done func(error))
 	EnqueueAll(done func(error), ws ...store.Write)
 	WaitRoom(ctx context.Context) error
@@ -174,6 +175,11 @@ type Service struct {
 	ctx      context.Context // ends when the service closes
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	// bg guards starting the background work Close waits for (retranslation.go).
+	bg struct {
+		sync.Mutex
+		closed bool
+	}
 }
 
 // requestRecord remembers the answer to a chat request for a retry after a reconnect.
@@ -241,6 +247,9 @@ func (s *Service) Close() {
 	}
 	close(s.stop)
 	s.cancel()
+	s.bg.Lock()
+	s.bg.closed = true
+	s.bg.Unlock()
 	s.wg.Wait()
 	s.router.Close()
 	s.hub.Close()

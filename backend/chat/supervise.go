@@ -360,6 +360,9 @@ func (s *Service) takenOver(chatID string, agentID int64) {
 	sum.State = protocol.StateActive
 	by := protocol.Participant{UserID: agentID, Name: name, As: protocol.PartOwner}
 	s.emit(ch, func(_ []*store.Event, err error) {
+		if err == nil {
+			s.retranslateFor(ch, user.Lang)
+		}
 		if err != nil || prev == 0 || prev == agentID {
 			return
 		}

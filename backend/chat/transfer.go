@@ -214,6 +214,7 @@ func (s *Service) transferOffer(d acd.TransferOffer) {
 	if ch == nil {
 		return
 	}
+	lang := s.agentLang(int64(d.Agent))
 	ch.mu.Lock()
 	if ch.closed() || ch.transfer == nil {
 		ch.mu.Unlock()
@@ -223,15 +224,9 @@ func (s *Service) transferOffer(d acd.TransferOffer) {
 	o := protocol.Offer{Chat: ch.id, ConnectorID: ch.connector.ID, Connector: ch.connector.Name, Visitor: ch.rec.VisitorName,
 		Question: ch.question, Lang: ch.rec.Lang, Expires: d.Expires.UTC(),
 		Transfer: &protocol.TransferInfo{From: pt.wire.By, Note: pt.wire.Note}}
+	later := offerTranslation(ch, &o, lang)
 	ch.mu.Unlock()
-	s.mu.Lock()
-	if a := s.agents[int64(d.Agent)]; a != nil {
-		a.offers[ch.id] = o
-	}
-	s.mu.Unlock()
-	for _, ss := range s.agentSessions(int64(d.Agent)) {
-		ss.send(protocol.Event{Chat: ch.id, Body: &o})
-	}
+	s.sendOffer(ch, int64(d.Agent), o, lang, later)
 }
 
 // handOver carries out an accepted transfer: the visitor reads the neutral line, the former
@@ -295,6 +290,7 @@ func (s *Service) handOver(d acd.TransferDone) {
 	s.emit(ch, func(_ []*store.Event, err error) {
 		if err == nil {
 			s.dropAgent(from, chatID)
+			s.retranslateFor(ch, user.Lang)
 		}
 	}, es...)
 	ch.mu.Unlock()

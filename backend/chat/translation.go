@@ -139,19 +139,29 @@ func (s *Service) translateLine(chatID, text string, job *translationJob) *proto
 // it has none or it is not translated. The chat is not written yet and nobody holds it.
 func (s *Service) translateQuestion(ctx context.Context, ch *liveChat) *protocol.Translation {
 	ch.mu.Lock()
-	q, tenantID := ch.question, ch.rec.TenantID
+	q := ch.question
 	ch.mu.Unlock()
-	if q == "" {
+	return s.translateFirst(ctx, ch, protocol.RoleVisitor, 0, q)
+}
+
+// translateFirst translates a new chat's first line, text, written by role (uid for an agent):
+// nil when there is none or it is not translated. The chat is not written yet; it holds no
+// lock while the service works.
+func (s *Service) translateFirst(ctx context.Context, ch *liveChat, role protocol.Role, uid int64, text string) *protocol.Translation {
+	if text == "" {
 		return nil
 	}
+	ch.mu.Lock()
+	tenantID := ch.rec.TenantID
+	ch.mu.Unlock()
 	tt := s.translationOf(ctx, tenantID)
 	ch.mu.Lock()
-	job := lineJob(ch, tt, protocol.RoleVisitor, 0)
+	job := lineJob(ch, tt, role, uid)
 	ch.mu.Unlock()
 	if job == nil {
 		return nil
 	}
-	return s.translateLine(ch.id, q, job)
+	return s.translateLine(ch.id, text, job)
 }
 
 // errGarbage is a translation that cannot be a chat line.

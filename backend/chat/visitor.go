@@ -369,6 +369,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	qtr := s.translateQuestion(ctx, ch)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	keepQuestion(ch, qtr)
 	ch.visitorRow = &store.Participant{ChatID: rec.ID, Role: store.ParticipantVisitor, Name: rec.VisitorName, JoinedAt: now}
 	first := []emission{
 		{body: &protocol.ChatState{State: protocol.StateQueued, At: now}, saveChat: true, part: ch.visitorRow},

@@ -88,24 +88,12 @@ func (ss *Session) details(ctx context.Context, cmd protocol.Command, b *protoco
 }
 
 // renameOffer gives an agent's pending offer of a chat the visitor's name given after the
-// request, and sends the offer again: the agent app replaces the offer it shows, without
-// ringing twice.
+// request, and sends the offer again.
 func (s *Service) renameOffer(chatID string, agentID int64, name string) {
-	s.mu.Lock()
-	o, ok := protocol.Offer{}, false
-	if a := s.agents[agentID]; a != nil {
-		if o, ok = a.offers[chatID]; ok {
-			o.Visitor = name
-			a.offers[chatID] = o
-		}
-	}
-	s.mu.Unlock()
-	if !ok {
-		return
-	}
-	for _, ss := range s.agentSessions(agentID) {
-		ss.send(protocol.Event{Chat: chatID, Body: &o})
-	}
+	s.reoffer(chatID, agentID, func(o *protocol.Offer) bool {
+		o.Visitor = name
+		return true
+	})
 }
 
 // previewConsent records whether the chat's visitor lets agents see unsent text.

@@ -78,8 +78,11 @@ type Visitor struct {
 	Page      string
 	Title     string
 	Referrer  string
-	Since     time.Time
-	LastSeen  time.Time
+	// Lang is the visitor's language as the loader reported it (a base language, "" when
+	// unknown).
+	Lang     string
+	Since    time.Time
+	LastSeen time.Time
 	// Chat is the proactive chat the visitor was invited into, until they answer, dismiss or
 	// leave.
 	Chat string
@@ -139,6 +142,9 @@ func (r *Registry) Join(now time.Time, v Visitor) (string, error) {
 			if (!o.goneAt.IsZero() || o.Chat != "") && o.ConnectorID == v.ConnectorID && o.VisitorID == v.VisitorID && o.Address == v.Address {
 				o.goneAt = time.Time{}
 				o.Page, o.Title, o.Referrer, o.LastSeen = v.Page, v.Title, v.Referrer, now
+				if v.Lang != "" {
+					o.Lang = v.Lang
+				}
 				r.dirty[o.TenantID] = true
 				return o.ID, nil
 			}
@@ -369,7 +375,7 @@ func (r *Registry) Online(tenantID int64) []protocol.OnlineVisitor {
 			continue
 		}
 		out = append(out, protocol.OnlineVisitor{ID: v.ID, Connector: v.ConnectorName, Page: v.Page, Title: v.Title,
-			Referrer: v.Referrer, Since: v.Since, Returning: v.Returning, Chat: v.Chat, InChat: v.Talking})
+			Referrer: v.Referrer, Since: v.Since, Returning: v.Returning, Lang: v.Lang, Chat: v.Chat, InChat: v.Talking})
 	}
 	slices.SortFunc(out, func(a, b protocol.OnlineVisitor) int {
 		if c := b.Since.Compare(a.Since); c != 0 {

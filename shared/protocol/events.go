@@ -76,7 +76,7 @@ var eventTypes = map[Type]func() EventBody{
 func Durable(t Type) bool {
 	switch t {
 	case TypeChatState, TypeMessage, TypeJoined, TypeLeft, TypeFieldSet, TypeVisitorPage,
-		TypeTransfer, TypeFileRequest, TypeLineStatus, TypeChatTranslation:
+		TypeTransfer, TypeFileRequest, TypeLineStatus, TypeChatTranslation, TypeChatRetranslation:
 		return true
 	}
 	return false
@@ -250,13 +250,17 @@ func (*AgentStatus) EventType() Type { return TypeAgentStatus }
 
 // Offer proposes a chat to an agent, who accepts or declines before Expires.
 type Offer struct {
-	Chat        string    `json:"chat"`
-	ConnectorID int64     `json:"connector_id"`
-	Connector   string    `json:"connector"`
-	Visitor     string    `json:"visitor"`
-	Question    string    `json:"question,omitempty"`
-	Lang        string    `json:"lang,omitempty"`
-	Expires     time.Time `json:"expires"`
+	Chat        string `json:"chat"`
+	ConnectorID int64  `json:"connector_id"`
+	Connector   string `json:"connector"`
+	Visitor     string `json:"visitor"`
+	Question    string `json:"question,omitempty"`
+	// Translation is Question in the offered agent's language, when the chat is translated:
+	// the offer goes out at once without it and is sent again, to replace the one shown,
+	// when the service answers; a service that fails leaves the original alone.
+	Translation *Translation `json:"translation,omitempty"`
+	Lang        string       `json:"lang,omitempty"`
+	Expires     time.Time    `json:"expires"`
 	// Transfer is set when the chat is handed on by its owner rather than waiting in the queue.
 	Transfer *TransferInfo `json:"transfer,omitempty"`
 }

@@ -145,6 +145,8 @@ var eventExamples = []eventExample{
 	{"agent", Event{Body: &SuperviseUpdate{Chats: []SupervisedChat{{ID: "ch_Rt5vN1", Phase: PhaseOffered, ConnectorID: 3, Connector: "Website FR", GroupID: 2, Group: "Support",
 		OfferedTo: "Luc", Visitor: "Thomas Martin", Since: exampleTime, LastActivity: exampleTime}}, Gone: []string{"ch_Pq7wE4"}}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 47, Body: &ChatTranslation{On: false, UserID: 17, Name: "Anna"}}},
+	{"agent", Event{Chat: "ch_8ZqM2x", Seq: 52, Body: &ChatRetranslation{Lang: "fr", Lines: []RetranslatedLine{
+		{Seq: 3, Translation: Translation{From: "de", To: "fr", Text: "Où est ma commande ?"}}}}}},
 	{"agent", Event{Chat: "ch_8ZqM2x", Body: &TakenOver{By: Participant{UserID: 4, Name: "Sven", As: PartOwner}}}},
 }
 

@@ -65,6 +65,9 @@ type OnlineVisitor struct {
 	Referrer  string    `json:"referrer,omitempty"`
 	Since     time.Time `json:"since"`
 	Returning bool      `json:"returning,omitempty"`
+	// Lang is the visitor's language as the loader reported it (the embed's, else the
+	// browser's), the language a proactive chat with them is translated from and into.
+	Lang string `json:"lang,omitempty"`
 	// Chat is the proactive chat the visitor was invited into, while it waits for an answer.
 	Chat string `json:"chat,omitempty"`
 	// InChat is the proactive chat the visitor answered, while it is open.
@@ -72,8 +75,10 @@ type OnlineVisitor struct {
 }
 
 // PresenceView is what the loader sends on /ws/presence, as JSON with short names: T "view"
-// with the connector's hash, the page, its title, the referrer and the loader's visitor id
-// (Returning when that id was found in the page's storage, not made now); T "hb" while the page
+// with the connector's hash, the page, its title, the referrer, the loader's visitor id
+// (Returning when that id was found in the page's storage, not made now) and the visitor's
+// language (the embed's data-lang, else the browser's), which
+// a proactive chat with them is translated from and into; T "hb" while the page
 // is visible (a heartbeat); T "dismiss" when the visitor closes an invitation unanswered.
 type PresenceView struct {
 	T         string `json:"t"`
@@ -83,10 +88,12 @@ type PresenceView struct {
 	Referrer  string `json:"r,omitempty"`
 	VisitorID string `json:"v,omitempty"`
 	Returning bool   `json:"n,omitempty"`
+	Lang      string `json:"l,omitempty"`
 }
 
 // PresenceInvite is what the server sends the loader on /ws/presence: T "invite" with the chat
-// and its visitor token (the chat frame resumes it), the agent's name and first message; T "end"
+// and its visitor token (the chat frame resumes it), the agent's name and first message (in the
+// visitor's language when the chat is translated and the service answered); T "end"
 // when the invitation is over before the visitor answered (the agent closed the chat).
 type PresenceInvite struct {
 	T     string `json:"t"`

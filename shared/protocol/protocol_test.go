@@ -675,7 +675,7 @@ func TestDecodeEventErrors(t *testing.T) {
 
 func TestDurable(t *testing.T) {
 	durable := map[Type]bool{TypeChatState: true, TypeMessage: true, TypeJoined: true, TypeLeft: true, TypeFieldSet: true, TypeVisitorPage: true,
-		TypeTransfer: true, TypeFileRequest: true, TypeLineStatus: true, TypeChatTranslation: true}
+		TypeTransfer: true, TypeFileRequest: true, TypeLineStatus: true, TypeChatTranslation: true, TypeChatRetranslation: true}
 	for typ := range eventTypes {
 		if Durable(typ) != durable[typ] {
 			t.Errorf("Durable(%q) = %v, want %v", typ, Durable(typ), durable[typ])

@@ -13,14 +13,21 @@ import "strings"
 // service; a line the service could not translate goes out as it was written, marked with
 // Translation.Failed. An agent turns translation off for a chat, and on again, with
 // [TranslateSet]; agents learn of it by the durable, agents-only [ChatTranslation].
+//
+// An agent who comes into a chat in another language than the one its visitor lines were
+// translated into (a transfer, an invitation) gets those lines translated again into their
+// language by the durable, agents-only [ChatRetranslation]; the lines themselves, originals
+// and first translations, stay as they were.
 const (
-	TypeTranslateSet    Type = "chat.translate"
-	TypeChatTranslation Type = "chat.translation"
+	TypeTranslateSet      Type = "chat.translate"
+	TypeChatTranslation   Type = "chat.translation"
+	TypeChatRetranslation Type = "chat.retranslation"
 )
 
 func init() {
 	commandTypes[TypeTranslateSet] = commandSpec{func() CommandBody { return new(TranslateSet) }, false, true}
 	eventTypes[TypeChatTranslation] = func() EventBody { return new(ChatTranslation) }
+	eventTypes[TypeChatRetranslation] = func() EventBody { return new(ChatRetranslation) }
 }
 
 // Translation is the other language of a translated line.
@@ -81,3 +88,22 @@ type ChatTranslation struct {
 
 // EventType implements [EventBody].
 func (*ChatTranslation) EventType() Type { return TypeChatTranslation }
+
+// ChatRetranslation gives the visitor's earlier lines of a chat in another agent's language
+// (Lang), for an agent who came into the chat in that language; durable, agents only. A client
+// whose reader's language is Lang shows each line's text here in place of its first
+// translation, keeping the original at hand as ever.
+type ChatRetranslation struct {
+	Lang  string             `json:"lang"`
+	Lines []RetranslatedLine `json:"lines"`
+}
+
+// RetranslatedLine is one earlier line in the new language: Seq is the number of its message
+// event.
+type RetranslatedLine struct {
+	Seq         uint64      `json:"seq"`
+	Translation Translation `json:"translation"`
+}
+
+// EventType implements [EventBody].
+func (*ChatRetranslation) EventType() Type { return TypeChatRetranslation }
