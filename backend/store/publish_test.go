@@ -23,6 +23,8 @@ var writeMethod = regexp.MustCompile(`^(Create|Update|Delete|Set|Add|Remove|Repl
 // notSettings are the methods the rule catches that change no configuration, and why.
 var notSettings = map[string]string{
 	"CreateWhatsAppChat":      "a WhatsApp conversation's chat, not configuration",
+	"EnqueueWhatsAppTest":     "a WhatsApp test message in the outbox, not configuration",
+	"PurgeDeliveryLogs":       "deletes finished delivery log rows, not configuration",
 	"SavePushSubscription":    "an agent's browser subscription, not configuration: every push reads the subscriptions",
 	"DeletePushSubscription":  "an agent's browser subscription, not configuration: every push reads the subscriptions",
 	"ArchiveChats":            "reads the chat archive; writes nothing",
