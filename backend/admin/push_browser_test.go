@@ -35,14 +35,7 @@ func TestPushLogInChromium(t *testing.T) {
 		Endpoint: svc.Endpoint(), P256dh: svc.P256dh(), Auth: svc.Auth()}); err != nil {
 		t.Fatal(err)
 	}
-	b := browsertest.New(t, browsertest.Options{Name: "pushlog", Width: 1360, Height: 900, Lang: "en-US", AcceptLanguage: "en-US,en",
-		WaitAcrossNavigation: true, ClickScroll: "center", FullPage: true})
-	b.ReduceMotion()
-	open(t, b, env.URL+"/admin/")
-	b.WaitFor("the sign-in form", `!!document.getElementById('f-login')`)
-	fill(t, b, map[string]string{"f-login": admin.Login, "f-password": admin.Password})
-	b.Click(`document.querySelector('button[type=submit]')`)
-	b.WaitFor("signed in", `location.pathname === '/admin/connectors' && document.readyState === 'complete'`)
+	b := signedInAdmin(t, env, "pushlog")
 
 	open(t, b, env.URL+"/admin/push/log")
 	b.WaitFor("the test form", `!!document.querySelector('form[action="/admin/push/test"] button')`)
