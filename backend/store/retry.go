@@ -2,15 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql/driver"
-	"errors"
-	"io"
-	"net"
-	"strings"
-	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Retry bounds.
@@ -26,9 +18,10 @@ const (
 	retryMaxPause   = 250 * time.Millisecond
 )
 
-// Retry runs write and, while it fails because the connection to the database broke (a
-// restart or failover of PostgreSQL, pg_terminate_backend, a dropped network connection),
-// runs it again on another connection: at most RetryAttempts times in all, pausing 10 ms and
+// Retry runs write and, while it fails for a reason that trying again may cure (the group
+// commit's own classification: the connection broke in a restart or failover of PostgreSQL,
+// pg_terminate_backend or a dropped network connection; a busy SQLite; a serialization
+// failure), runs it again, on another connection: at most RetryAttempts times in all, pausing 10 ms and
 // then twice as long after each failure, at most 250 ms (about four seconds in all). Any other
 // error, or ctx ending, returns at once.
 // It is for the writers of delivery logs that write batches of their own, off the chat's
@@ -41,7 +34,7 @@ func Retry(ctx context.Context, write func(ctx context.Context) error) error {
 	pause := retryFirstPause
 	for attempt := 1; ; attempt++ {
 		err := write(ctx)
-		if err == nil || attempt >= RetryAttempts || !ConnectionLost(err) || ctx.Err() != nil {
+		if err == nil || attempt >= RetryAttempts || !transient(err) || ctx.Err() != nil {
 			return err
 		}
 		t := time.NewTimer(pause)
@@ -53,24 +46,4 @@ func Retry(ctx context.Context, write func(ctx context.Context) error) error {
 		}
 		pause = min(2*pause, retryMaxPause)
 	}
-}
-
-// ConnectionLost reports whether err says that the connection to the database broke, rather
-// than that the database refused what was asked: trying again on another connection may then
-// succeed.
-func ConnectionLost(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// 08: connection exception; 57P01..57P03: admin shutdown (pg_terminate_backend),
-		// crash shutdown, cannot connect now.
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) || errors.As(err, &connectErr) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
 }
