@@ -243,6 +243,7 @@ func (h *handlers) whatsappTest(c *fiber.Ctx) error {
 // attempt at a line, and returns the line as it is then.
 func (h *handlers) awaitWhatsApp(ctx context.Context, tenantID, id int64) (store.WhatsAppOut, error) {
 	deadline := time.Now().Add(whatsappTestWait)
+	pause := 25 * time.Millisecond // doubling to 400 ms: a quick answer shows at once, a slow one costs few reads
 	for {
 		line, err := h.st.WhatsAppLine(ctx, tenantID, id)
 		if err != nil || line.State != store.WhatsAppPending || line.LastError != "" || time.Now().After(deadline) {
@@ -251,8 +252,9 @@ func (h *handlers) awaitWhatsApp(ctx context.Context, tenantID, id int64) (store
 		select {
 		case <-ctx.Done():
 			return line, nil
-		case <-time.After(25 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, 400*time.Millisecond)
 	}
 }
 
