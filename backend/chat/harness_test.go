@@ -17,9 +17,9 @@ import (
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/chat/clock"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/settings"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/store/schematest"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -259,9 +259,10 @@ func each(t *testing.T, f func(t *testing.T, db string)) {
 func newEnv(t *testing.T, db string, change func(*chat.Config, *store.Config)) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewFake(t0), tokens: map[int64]string{}}
-	e.cfg = store.Config{DataDir: t.TempDir(), Logger: logger()}
 	if db == "postgres" {
-		e.cfg.DatabaseURL = pgtest.URL(t)
+		e.cfg = store.Config{DataDir: t.TempDir(), DatabaseURL: schematest.PostgresURL(t), Logger: logger()}
+	} else {
+		e.cfg = store.Config{DataDir: schematest.SQLiteDir(t), Logger: logger()}
 	}
 	e.ccfg = chat.Config{Clock: e.clk, Logger: logger(), CommandRate: 1000, CommandBurst: 1000}
 	if change != nil {

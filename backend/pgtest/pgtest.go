@@ -23,11 +23,40 @@ const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 // which case it fails: CI must test PostgreSQL.
 func URL(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv("PARLEY_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = DefaultURL
+	return create(t, "")
+}
+
+// Copy is [URL] with the new database copied from the database named template (CREATE
+// DATABASE … TEMPLATE), so that a test can start from a schema made once instead of
+// migrating every fresh database again. Nobody may be connected to template meanwhile.
+func Copy(t testing.TB, template string) string {
+	t.Helper()
+	return create(t, template)
+}
+
+// AdminURL is the server tests create their databases on: PARLEY_TEST_DATABASE_URL, or
+// [DefaultURL].
+func AdminURL() string {
+	if admin := os.Getenv("PARLEY_TEST_DATABASE_URL"); admin != "" {
+		return admin
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return DefaultURL
+}
+
+// WithDatabase returns admin's URL pointing at the database name instead.
+func WithDatabase(admin, name string) (string, error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func create(t testing.TB, template string) string {
+	t.Helper()
+	admin := AdminURL()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -40,7 +69,11 @@ func URL(t testing.TB) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "parley_t_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := conn.Exec(ctx, stmt); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -56,10 +89,9 @@ func URL(t testing.TB) string {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(admin)
+	u, err := WithDatabase(admin, name)
 	if err != nil {
 		t.Fatalf("PARLEY_TEST_DATABASE_URL: %v", err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	return u
 }

@@ -60,7 +60,7 @@ func fill(t *testing.T, st *store.Store, chatID string, n int) {
 			Message: &store.Message{Role: "visitor", Name: "Lena", Text: m.Text}})
 	}
 	for len(ws) > 0 {
-		k := min(len(ws), 1000)
+		k := min(len(ws), 250)
 		if err := st.Commit(context.Background(), ws[:k]...); err != nil {
 			t.Fatal(err)
 		}
@@ -139,8 +139,11 @@ func TestLongChatResumes(t *testing.T) {
 				t.Fatalf("visitor resume %d: %d events", i, n)
 			}
 			a, _ := env.AgentWithToken(t, tok)
-			if got, last := readAll(t, ctx, a, chatID, 0); got != total || last != uint64(total) {
-				t.Fatalf("agent resume %d: %d events up to %d, want %d", i, got, last, total)
+			// Events may follow the filled ones (the dropped clients' presence lines, written
+			// when their grace times end): the resume must bring every event from the first,
+			// without a gap, up to at least the last one filled.
+			if got, last := readAll(t, ctx, a, chatID, 0); uint64(got) != last || got < total {
+				t.Fatalf("agent resume %d: %d events up to %d, want all of at least %d", i, got, last, total)
 			}
 			for _, c := range []*protoclient.Client{v, a} {
 				select {

@@ -18,10 +18,10 @@ import (
 
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/server"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/store/schematest"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -53,14 +53,18 @@ func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
+	// A copy of a database at the current schema: a fresh one would run every migration at
+	// every start (schematest).
+	if opts.Postgres {
+		cfg.DataDir = t.TempDir()
+		cfg.DatabaseURL = schematest.PostgresURL(t)
+	} else {
+		cfg.DataDir = schematest.SQLiteDir(t)
+	}
 	cfg.WebDir = WebDir()
 	// The demo's base: tests count what the demo tenant holds; a test of the showcase turns it
 	// back on in Configure.
 	cfg.DemoBaseOnly = true
-	if opts.Postgres {
-		cfg.DatabaseURL = pgtest.URL(t)
-	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}

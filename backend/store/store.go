@@ -145,6 +145,10 @@ type Store struct {
 	bulk atomic.Bool
 }
 
+// SQLiteFile is the database's file in the data directory (with its -wal and -shm beside it
+// while open): what a copy of an SQLite database takes.
+const SQLiteFile = sqliteFile
+
 const (
 	sqliteFile        = "parley.db"
 	sqliteBusyTimeout = 10 * time.Second
