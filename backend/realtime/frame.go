@@ -183,7 +183,8 @@ type frameReader struct {
 
 // feed parses b (which it may modify) and calls emit for each complete message and control
 // frame, in order; emit's payload is valid only during the call. It stops at the first error
-// or when emit returns false.
+// or when emit returns false, except after a frame over the limit: that one is dropped, what
+// follows is read, and errTooLarge is returned at the end.
 func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 	if r.skip > 0 {
 		if int64(len(b)) <= r.skip {
@@ -197,25 +198,25 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 		b = append(r.rest, b...)
 		r.rest = nil
 	}
+	var refused error // a frame over the limit, whose payload is dropped
 	for len(b) > 0 {
 		h, ok, err := parseHeader(b, int64(len(r.msg)), r.limit)
 		if err != nil {
-			if err == errTooLarge {
-				// Drop the frame's payload as it comes, so that what follows it can be read.
-				have := int64(len(b) - h.size)
-				if have >= h.length {
-					b = b[int64(h.size)+h.length:]
-				} else {
-					r.skip, b = h.length-have, nil
-				}
-				r.msg, r.msgOp = nil, 0
-				r.rest = append([]byte(nil), b...)
+			if err != errTooLarge {
+				return err
 			}
-			return err
+			// Drop the frame's payload as it comes, so that what follows it can be read.
+			refused, r.msg, r.msgOp = err, nil, 0
+			if have := int64(len(b) - h.size); have < h.length {
+				r.skip = h.length - have
+				return refused
+			}
+			b = b[int64(h.size)+h.length:]
+			continue
 		}
 		if !ok || int64(len(b)-h.size) < h.length {
 			r.rest = append(make([]byte, 0, r.want(b, h, ok)), b...)
-			return nil
+			return refused
 		}
 		payload := b[h.size : int64(h.size)+h.length]
 		b = b[int64(h.size)+h.length:]
@@ -245,10 +246,10 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 			if len(b) > 0 {
 				r.rest = append([]byte(nil), b...)
 			}
-			return nil
+			return refused
 		}
 	}
-	return nil
+	return refused
 }
 
 // want is the capacity to keep for an incomplete frame: all of it when its header is known
