@@ -129,7 +129,9 @@ type Hub struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{conns: make(map[*Conn]struct{}), tick: time.Second, empty: make(chan struct{}, 1)} }
+func NewHub() *Hub {
+	return &Hub{conns: make(map[*Conn]struct{}), tick: time.Second, empty: make(chan struct{}, 1)}
+}
 
 // Count is the number of open connections, for metrics.
 func (h *Hub) Count() int64 { return h.count.Load() }
@@ -797,8 +799,11 @@ func (c *Conn) writeFrames(control, queue, transient [][]byte) error {
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
 		return err
 	}
-	_, err := bufs.WriteTo(c.nc)
-	return err
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		return err
+	}
+	// A deadline left behind would fail the heartbeats sendControl writes past it.
+	return c.nc.SetWriteDeadline(time.Time{})
 }
 
 // goodbye sends the farewell frame and the close frame, then waits (closeGrace) for the
