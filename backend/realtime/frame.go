@@ -179,13 +179,18 @@ type frameReader struct {
 	msg   []byte // the fragments of an incomplete message
 	msgOp byte   // its opcode, 0 when none is open
 	skip  int64  // payload bytes of a refused frame still to drop
+	dead  bool   // the stream broke the protocol: nothing more is parsed
 }
 
 // feed parses b (which it may modify) and calls emit for each complete message and control
 // frame, in order; emit's payload is valid only during the call. It stops at the first error
 // or when emit returns false, except after a frame over the limit: that one is dropped, what
-// follows is read, and errTooLarge is returned at the end.
+// follows is read, and errTooLarge is returned at the end. After a protocol error it reads
+// nothing more.
 func (r *frameReader) feed(b []byte, emit func(message) bool) error {
+	if r.dead {
+		return nil
+	}
 	if r.skip > 0 {
 		if int64(len(b)) <= r.skip {
 			r.skip -= int64(len(b))
@@ -203,7 +208,7 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 		h, ok, err := parseHeader(b, int64(len(r.msg)), r.limit)
 		if err != nil {
 			if err != errTooLarge {
-				return err
+				return r.die(refused, err)
 			}
 			// Drop the frame's payload as it comes, so that what follows it can be read.
 			refused, r.msg, r.msgOp = err, nil, 0
@@ -226,9 +231,9 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 		case h.op >= opClose:
 			m = message{op: h.op, payload: payload}
 		case h.op == opContinuation && r.msgOp == 0:
-			return errContinuation
+			return r.die(refused, errContinuation)
 		case h.op != opContinuation && r.msgOp != 0:
-			return errInterleaved
+			return r.die(refused, errInterleaved)
 		case h.fin && r.msgOp == 0:
 			m = message{op: h.op, payload: payload}
 		default:
@@ -250,6 +255,15 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 		}
 	}
 	return refused
+}
+
+// die stops the reader at a protocol error and returns the first error of the stream.
+func (r *frameReader) die(refused, err error) error {
+	r.dead, r.rest, r.msg, r.msgOp = true, nil, nil, 0
+	if refused != nil {
+		return refused
+	}
+	return err
 }
 
 // want is the capacity to keep for an incomplete frame: all of it when its header is known

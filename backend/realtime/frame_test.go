@@ -28,22 +28,24 @@ func clientFrame(fin bool, op byte, payload []byte, mask [4]byte) []byte {
 	return append(b, p...)
 }
 
-// collect feeds b to a fresh reader in pieces of the given sizes (cycled) and returns what it
-// emitted, each message as opcode byte + payload, and the first error.
+// collect feeds b to a fresh reader in pieces of the given sizes (cycled), as a connection
+// does (going on after a frame over the limit), and returns what it emitted, each message as
+// opcode byte + payload, and the first error.
 func collect(b []byte, limit int64, sizes []int) ([]string, error) {
 	r := frameReader{limit: limit}
 	var got []string
 	emit := func(m message) bool { got = append(got, string(append([]byte{m.op}, m.payload...))); return true }
 	b = append([]byte(nil), b...)
+	var first error
 	for i := 0; len(b) > 0; i++ {
 		n := min(max(sizes[i%len(sizes)], 1), len(b))
 		piece := append([]byte(nil), b[:n]...)
 		b = b[n:]
-		if err := r.feed(piece, emit); err != nil {
-			return got, err
+		if err := r.feed(piece, emit); err != nil && first == nil {
+			first = err
 		}
 	}
-	return got, nil
+	return got, first
 }
 
 func TestFrameReaderReassemblesAroundControlFrames(t *testing.T) {

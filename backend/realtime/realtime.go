@@ -464,10 +464,8 @@ func (c *Conn) onData(b []byte) {
 	case errors.Is(err, errTooLarge):
 		c.Close(protocol.CloseTooLarge, "frame over the limit")
 	default:
-		// The stream cannot be followed any further.
+		// The stream cannot be followed any further (the reader reads nothing more).
 		c.Close(protocol.CloseBadRequest, err.Error())
-		c.fr = frameReader{limit: -1}
-		c.fr.skip = 1 << 62
 	}
 }
 
