@@ -331,6 +331,7 @@ type Conn struct {
 	queue     [][]byte
 	control   [][]byte // encoded control frames, written first
 	writing   bool
+	shut      bool          // finish has begun closing the socket
 	room      chan struct{} // closed when the writer takes the queue, for SendWait
 	transient map[string][]byte
 	order     []string
@@ -387,8 +388,16 @@ func (c *Conn) serve(nc net.Conn, keep bool, handler Handler) {
 		c.onData(early)
 	}
 	c.rmu.Unlock()
-	if c.poll != nil && c.poll.add(c, c.fd) == nil {
-		return
+	if c.poll != nil {
+		// Registering and finish's closing exclude each other: a socket closed first would
+		// leave its number, perhaps already another client's, registered for this one.
+		c.wmu.Lock()
+		shut := c.shut
+		added := !shut && c.poll.add(c, c.fd) == nil
+		c.wmu.Unlock()
+		if shut || added {
+			return
+		}
 	}
 	// A goroutine reads instead; without KeepHijackedConns fasthttp closes the socket when
 	// this returns, so it returns only when the connection has ended.
@@ -536,6 +545,9 @@ var pingFrame = appendFrame(nil, opPing, nil)
 func (c *Conn) finish() {
 	c.finished.Do(func() {
 		c.Close(protocol.CloseStale, "connection lost")
+		c.wmu.Lock()
+		c.shut = true
+		c.wmu.Unlock()
 		if c.poll != nil {
 			c.poll.remove(c, c.fd)
 		}
