@@ -5,10 +5,14 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	fiberws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/parleychat/parley/backend/realtime"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // BenchmarkEcho measures one request/response round trip over the two server-side WebSocket
@@ -38,6 +42,23 @@ func BenchmarkEcho(b *testing.B) {
 		defer func() { _ = app.Shutdown() }()
 		roundTrips(b, "ws://"+ln.Addr().String()+"/ws", msg)
 	})
+	// The path the server takes: its own framing on the socket Fiber hands over, polled.
+	b.Run("realtime", func(b *testing.B) {
+		hub := realtime.NewHub()
+		app := fiber.New(fiber.Config{DisableStartupMessage: true})
+		realtime.Prepare(app)
+		app.Get("/ws", hub.Handle(func(c *realtime.Conn) realtime.Session { return benchEcho{c} }, realtime.Options{}))
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() { _ = app.Listener(ln) }()
+		defer func() {
+			hub.CloseAll(protocol.CloseShutdown, "bench over", 5*time.Second)
+			_ = app.Shutdown()
+		}()
+		roundTrips(b, "ws://"+ln.Addr().String()+"/ws", msg)
+	})
 	b.Run("nethttp-coder", func(b *testing.B) {
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, err := websocket.Accept(w, r, nil)
@@ -64,6 +85,12 @@ func BenchmarkEcho(b *testing.B) {
 		roundTrips(b, "ws://"+ln.Addr().String()+"/ws", msg)
 	})
 }
+
+// benchEcho sends every frame back.
+type benchEcho struct{ c *realtime.Conn }
+
+func (e benchEcho) Frame(f []byte) { e.c.Send(f) }
+func (e benchEcho) Closed()        {}
 
 func roundTrips(b *testing.B, url string, msg []byte) {
 	ctx := context.Background()

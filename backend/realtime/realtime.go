@@ -1,8 +1,7 @@
 // Package realtime carries protocol frames between WebSocket clients and the chat service.
 //
-// It owns the transport and nothing else: one reader (the upgraded handler's goroutine) and one
-// writer goroutine per connection, heartbeats, close codes that tell the client whether to
-// reconnect, and flow control:
+// It owns the transport and nothing else: the upgrade, RFC 6455 framing, heartbeats, close
+// codes that tell the client whether to reconnect, and flow control:
 //
 //   - a bounded send queue. [Conn.Send] never waits: a client whose queue is full is not
 //     reading and is cut off (it reconnects and resumes, so it loses nothing).
@@ -17,23 +16,29 @@
 // The chat service sees a connection only through [Handler], [Session] and [*Conn]'s small
 // API, never Fiber.
 //
-// Server side it uses Fiber's WebSocket middleware (fasthttp), because coder/websocket's Accept
-// needs net/http hijacking, which a Fiber handler cannot give; both speak RFC 6455, so the Go
-// clients and tests use coder/websocket against it. The README's architecture section has the
-// measurement behind the choice.
+// Idle sockets are cheap, since every page view of a site may hold one: the server side of the
+// protocol is framed here (frame.go) on the socket fasthttp hands over after the upgrade, and
+// a socket between frames holds no buffer and no goroutine. One epoll loop waits for all of
+// them (poll_linux.go) and a short-lived goroutine reads a socket that has bytes; a writer
+// goroutine lives only while frames wait; one sweeper per [Hub] pings and ends stale
+// connections. Where the socket cannot be polled (TLS served by Fiber itself, another OS, an
+// app not [Prepare]d) a goroutine per connection reads instead. Clients and tests use
+// coder/websocket, an independent implementation of RFC 6455.
 package realtime
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"errors"
-	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parleychat/parley/backend/session"
@@ -101,23 +106,38 @@ func (o *Options) defaults() {
 	}
 }
 
-// Hub knows every open connection, so that shutdown can tell each one to reconnect.
+// closeGrace is how long a connection whose close frame is sent waits for the client's, reading
+// and dropping what the client still sends: closing a socket with unread bytes resets it and
+// could lose the disconnect event and close frame on their way.
+const closeGrace = 2 * time.Second
+
+// Prepare makes app keep the sockets its WebSocket endpoints take over, so that their
+// connections can be polled instead of holding a goroutine each. Call it before the app serves.
+func Prepare(app *fiber.App) { app.Server().KeepHijackedConns = true }
+
+// Hub knows every open connection, so that shutdown can tell each one to reconnect, and pings
+// them all from one sweeper goroutine that runs while there are connections.
 type Hub struct {
-	mu      sync.Mutex
-	conns   map[*Conn]struct{}
-	closing bool // set by CloseAll: connections that arrive later are refused
-	wg      sync.WaitGroup
-	count   atomic.Int64
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	closing  bool // set by CloseAll: connections that arrive later are refused
+	wg       sync.WaitGroup
+	count    atomic.Int64
+	tick     time.Duration // the sweeper's period: the finest any endpoint needs
+	sweeping bool
+	empty    chan struct{} // wakes the sweeper when the last connection ends
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{conns: make(map[*Conn]struct{})} }
+func NewHub() *Hub {
+	return &Hub{conns: make(map[*Conn]struct{}), tick: time.Second, empty: make(chan struct{}, 1)}
+}
 
 // Count is the number of open connections, for metrics.
 func (h *Hub) Count() int64 { return h.count.Load() }
 
-// CloseAll closes every connection with code and reason and waits until their goroutines have
-// ended or wait has passed.
+// CloseAll closes every connection with code and reason and waits until they have ended or
+// wait has passed.
 func (h *Hub) CloseAll(code protocol.CloseCode, reason string, wait time.Duration) {
 	h.mu.Lock()
 	h.closing = true // no wg.Add after this: Wait below must not race with one
@@ -139,33 +159,77 @@ func (h *Hub) CloseAll(code protocol.CloseCode, reason string, wait time.Duratio
 	}
 }
 
-// Handle returns the Fiber handler of a WebSocket endpoint: it upgrades the request and runs
-// the connection until it ends. Requests that are not WebSocket upgrades get 426.
-func (h *Hub) Handle(handler Handler, opts Options) fiber.Handler {
-	opts.defaults()
-	upgrade := websocket.New(func(ws *websocket.Conn) {
-		c := newConn(ws, opts)
+// add registers a new connection, false once the hub is closing.
+func (h *Hub) add(c *Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	h.count.Add(1)
+	if !h.sweeping {
+		h.sweeping = true
+		go h.sweep(h.tick)
+	}
+	return true
+}
+
+func (h *Hub) remove(c *Conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	if len(h.conns) == 0 {
+		select {
+		case h.empty <- struct{}{}:
+		default:
+		}
+	}
+	h.mu.Unlock()
+	h.count.Add(-1)
+	h.wg.Done()
+}
+
+// sweep pings the connections that are due, closes the stale ones and ends those whose close
+// handshake took too long, until there are no connections.
+func (h *Hub) sweep(tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var conns []*Conn
+	for {
+		select {
+		case <-t.C:
+		case <-h.empty:
+		}
 		h.mu.Lock()
-		if h.closing {
+		if len(h.conns) == 0 {
+			h.sweeping = false
 			h.mu.Unlock()
-			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(protocol.CloseShutdown), "server restarting"), time.Now().Add(time.Second))
 			return
 		}
-		h.conns[c] = struct{}{}
-		h.wg.Add(1)
+		conns = conns[:0]
+		for c := range h.conns {
+			conns = append(conns, c)
+		}
 		h.mu.Unlock()
-		h.count.Add(1)
-		defer func() {
-			h.mu.Lock()
-			delete(h.conns, c)
-			h.mu.Unlock()
-			h.count.Add(-1)
-			h.wg.Done()
-		}()
-		c.run(handler)
-	}, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096, HandshakeTimeout: 10 * time.Second})
+		now := time.Now().UnixNano()
+		for _, c := range conns {
+			c.heartbeat(now)
+		}
+		clear(conns)
+	}
+}
+
+// Handle returns the Fiber handler of a WebSocket endpoint: it upgrades the request and hands
+// the socket to the connection. Requests that are not WebSocket upgrades get 426.
+func (h *Hub) Handle(handler Handler, opts Options) fiber.Handler {
+	opts.defaults()
+	o := &opts
+	h.mu.Lock()
+	h.tick = min(h.tick, max(min(opts.PingInterval, opts.StaleAfter)/4, 5*time.Millisecond))
+	h.mu.Unlock()
 	return func(ctx *fiber.Ctx) error {
-		if !websocket.IsWebSocketUpgrade(ctx) {
+		if !isUpgrade(ctx) {
 			return fiber.NewError(fiber.StatusUpgradeRequired, "this endpoint speaks WebSocket only")
 		}
 		if opts.CheckOrigin != nil {
@@ -174,8 +238,53 @@ func (h *Hub) Handle(handler Handler, opts Options) fiber.Handler {
 				return fiber.NewError(fiber.StatusForbidden, "origin not allowed")
 			}
 		}
-		return upgrade(ctx)
+		key := ctx.Get("Sec-WebSocket-Key")
+		if ctx.Method() != fiber.MethodGet || key == "" || !hasToken(ctx.Get("Sec-WebSocket-Version"), "13") {
+			return fiber.NewError(fiber.StatusBadRequest, "not a WebSocket version 13 handshake")
+		}
+		// Everything the connection needs of the request is copied now: fasthttp reuses the
+		// request once the handler returns, before and while the socket is taken over.
+		c := &Conn{
+			id:        token.New(9),
+			role:      opts.Role,
+			ip:        strings.Clone(ctx.IP()),
+			origin:    strings.Clone(ctx.Get(fiber.HeaderOrigin)),
+			host:      strings.Clone(ctx.Get(fiber.HeaderHost)),
+			userAgent: strings.Clone(ctx.Get(fiber.HeaderUserAgent)),
+			session:   strings.Clone(ctx.Cookies(session.Cookie)),
+			opts:      o,
+			hub:       h,
+			closed:    make(chan struct{}),
+		}
+		keep := ctx.App().Server().KeepHijackedConns
+		ctx.Status(fiber.StatusSwitchingProtocols)
+		ctx.Set(fiber.HeaderUpgrade, "websocket")
+		ctx.Set(fiber.HeaderConnection, "Upgrade")
+		ctx.Set("Sec-WebSocket-Accept", acceptKey(key))
+		ctx.Context().Hijack(func(nc net.Conn) { c.serve(nc, keep, handler) })
+		return nil
 	}
+}
+
+// isUpgrade reports whether the request asks for a WebSocket.
+func isUpgrade(ctx *fiber.Ctx) bool {
+	return hasToken(ctx.Get(fiber.HeaderConnection), "upgrade") && hasToken(ctx.Get(fiber.HeaderUpgrade), "websocket")
+}
+
+// hasToken reports whether a comma-separated header value holds token (any case).
+func hasToken(value, token string) bool {
+	for _, t := range strings.Split(value, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptKey is the Sec-WebSocket-Accept answer to a Sec-WebSocket-Key (RFC 6455 section 4.2.2).
+func acceptKey(key string) string {
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // ErrClosed is returned by [Conn.SendWait] once the connection is closing.
@@ -189,41 +298,285 @@ type Conn struct {
 	origin    string
 	host      string
 	userAgent string
-	cookies   map[string]string
-	opts      Options
-	ws        *websocket.Conn
+	session   string // the session cookie of the handshake
+	opts      *Options
+	hub       *Hub
 
-	out       chan []byte
+	nc   net.Conn        // the socket itself
+	rc   syscall.RawConn // set when the poller watches the socket
+	fd   int
+	poll *poller
+
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeCode protocol.CloseCode
 	reason    string
 
-	// Transient frames wait here, the latest per key, until the writer takes them.
-	tmu       sync.Mutex
+	lastRead  atomic.Int64 // unix nanoseconds of the last bytes read or frame handled
+	busy      atomic.Bool  // a frame is being handled: the stale clock stands still
+	lastPing  int64        // the sweeper's
+	goodbyeAt atomic.Int64 // when the close frame went out; 0 before
+	peerClose atomic.Bool  // the client sent its close frame or went away
+	finished  sync.Once
+	released  chan struct{} // closed when the connection has ended, for a reading goroutine
+
+	// Reading: held while bytes are parsed and frames handed to the session.
+	rmu  sync.Mutex
+	fr   frameReader
+	sess Session
+	gone bool // the socket is closed; nothing more is read
+
+	// Writing: frames waiting for the writer, which runs only while there are some.
+	wmu       sync.Mutex
+	queue     [][]byte
+	control   [][]byte // encoded control frames, written first
+	writing   bool
+	shut      bool          // finish has begun closing the socket
+	room      chan struct{} // closed when the writer takes the queue, for SendWait
 	transient map[string][]byte
 	order     []string
-	kick      chan struct{}
 }
 
-func newConn(ws *websocket.Conn, opts Options) *Conn {
-	cookies := map[string]string{}
-	if v := ws.Cookies(session.Cookie); v != "" {
-		cookies[session.Cookie] = v
+// serve runs on the goroutine fasthttp gives the taken-over socket: it opens the session and
+// then either hands the socket to the poller and returns, or reads it until it ends.
+func (c *Conn) serve(nc net.Conn, keep bool, handler Handler) {
+	c.nc = nc
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		c.nc = u.UnsafeConn()
 	}
-	return &Conn{
-		id:        token.New(9),
-		role:      opts.Role,
-		ip:        ws.IP(),
-		origin:    ws.Headers(fiber.HeaderOrigin),
-		host:      ws.Headers(fiber.HeaderHost),
-		userAgent: ws.Headers(fiber.HeaderUserAgent),
-		cookies:   cookies,
-		opts:      opts,
-		ws:        ws,
-		out:       make(chan []byte, opts.SendQueue),
-		closed:    make(chan struct{}),
-		kick:      make(chan struct{}, 1),
+	c.fr.limit = c.opts.HardFrameLimit
+	var early []byte
+	sc, pollable := c.nc.(syscall.Conn)
+	p := sharedPoller()
+	pollable = pollable && keep && p != nil
+	if pollable {
+		// Bytes the client sent right behind its request may sit in fasthttp's buffer, which
+		// is released when this function returns: take them now, without waiting.
+		_ = c.nc.SetReadDeadline(time.Now())
+		buf := make([]byte, 4096)
+		for {
+			n, err := nc.Read(buf)
+			early = append(early, buf[:n]...)
+			if err != nil || n == 0 {
+				break
+			}
+		}
+		_ = c.nc.SetReadDeadline(time.Time{})
+	}
+	now := time.Now().UnixNano()
+	c.lastRead.Store(now)
+	c.lastPing = now
+	c.released = make(chan struct{})
+	if pollable {
+		rc, err := sc.SyscallConn()
+		if err == nil {
+			err = rc.Control(func(fd uintptr) { c.fd = int(fd) })
+		}
+		if err == nil {
+			c.rc, c.poll = rc, p
+		}
+	}
+	if !c.hub.add(c) {
+		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.nc.Write(closeFrame(int(protocol.CloseShutdown), "server restarting"))
+		_ = c.nc.Close()
+		return
+	}
+	c.rmu.Lock()
+	c.sess = handler(c)
+	if len(early) > 0 {
+		c.onData(early)
+	}
+	c.rmu.Unlock()
+	if c.poll != nil {
+		// Registering and finish's closing exclude each other: a socket closed first would
+		// leave its number, perhaps already another client's, registered for this one.
+		c.wmu.Lock()
+		shut := c.shut
+		added := !shut && c.poll.add(c, c.fd) == nil
+		c.wmu.Unlock()
+		if shut || added {
+			return
+		}
+	}
+	// A goroutine reads instead; without KeepHijackedConns fasthttp closes the socket when
+	// this returns, so it returns only when the connection has ended.
+	buf := make([]byte, 4096)
+	for {
+		n, err := nc.Read(buf)
+		if n > 0 {
+			c.rmu.Lock()
+			if !c.gone {
+				c.onData(buf[:n])
+			}
+			c.rmu.Unlock()
+		}
+		if err != nil {
+			break
+		}
+	}
+	c.lost()
+	<-c.released
+}
+
+// readBufs are the buffers the short-lived readers read into.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+// readable reads what a polled socket has and arms it again; the poller calls it on a fresh
+// goroutine.
+func (c *Conn) readable() {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.gone {
+		return
+	}
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	for range 16 {
+		n, err := readRaw(c.rc, buf)
+		if n > 0 {
+			c.onData(buf[:n])
+			if c.gone {
+				return
+			}
+			if n < len(buf) {
+				break
+			}
+			continue
+		}
+		if wouldBlock(err) {
+			break
+		}
+		c.lost()
+		return
+	}
+	if !c.poll.rearm(c, c.fd) {
+		c.lost()
+	}
+}
+
+// lost ends a connection whose socket failed or reached its end.
+func (c *Conn) lost() {
+	c.peerClose.Store(true)
+	c.Close(protocol.CloseStale, "connection lost")
+	c.finish()
+}
+
+// onData parses bytes from the client and handles the frames they complete. The caller holds
+// rmu.
+func (c *Conn) onData(b []byte) {
+	c.lastRead.Store(time.Now().UnixNano())
+	err := c.fr.feed(b, c.handle)
+	switch {
+	case err == nil:
+	case errors.Is(err, errTooLarge):
+		c.Close(protocol.CloseTooLarge, "frame over the limit")
+	default:
+		// The stream cannot be followed any further (the reader reads nothing more).
+		c.Close(protocol.CloseBadRequest, err.Error())
+	}
+}
+
+// handle acts on one message or control frame; false stops the parsing of what follows.
+func (c *Conn) handle(m message) bool {
+	switch m.op {
+	case opPing:
+		if !c.isClosed() {
+			c.sendControl(appendFrame(nil, opPong, m.payload))
+		}
+	case opPong:
+	case opClose:
+		if _, err := parseClose(m.payload); err != nil {
+			c.Close(protocol.CloseBadRequest, err.Error())
+		}
+		c.peerClose.Store(true)
+		c.Close(protocol.CloseStale, "connection lost")
+		if c.goodbyeAt.Load() != 0 {
+			c.finish()
+		}
+		return false
+	case opBinary:
+		if !c.isClosed() {
+			c.refuse(protocol.Errorf(protocol.CodeBadJSON, "frames must be JSON text"))
+		}
+	default:
+		if c.isClosed() {
+			break
+		}
+		if len(m.payload) > limits.FrameBytes {
+			c.refuse(protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds %d", len(m.payload), limits.FrameBytes))
+			break
+		}
+		// The stale clock starts again when the frame is handled, so the time a long command
+		// (a replay) takes is not counted against the client.
+		c.busy.Store(true)
+		c.sess.Frame(append([]byte(nil), m.payload...))
+		c.lastRead.Store(time.Now().UnixNano())
+		c.busy.Store(false)
+	}
+	return true
+}
+
+// heartbeat is the sweeper's look at one connection at now (unix nanoseconds).
+func (c *Conn) heartbeat(now int64) {
+	if at := c.goodbyeAt.Load(); at != 0 {
+		if now-at > int64(closeGrace) {
+			c.finish()
+		}
+		return
+	}
+	if c.isClosed() {
+		return
+	}
+	if !c.busy.Load() && now-c.lastRead.Load() > int64(c.opts.StaleAfter) {
+		c.Close(protocol.CloseStale, "connection lost")
+		return
+	}
+	if now-c.lastPing >= int64(c.opts.PingInterval) {
+		c.lastPing = now
+		c.sendControl(pingFrame)
+	}
+}
+
+var pingFrame = appendFrame(nil, opPing, nil)
+
+// finish closes the socket once; the session hears of it after its last frame.
+func (c *Conn) finish() {
+	c.finished.Do(func() {
+		c.Close(protocol.CloseStale, "connection lost")
+		c.wmu.Lock()
+		c.shut = true
+		c.wmu.Unlock()
+		if c.poll != nil {
+			c.poll.remove(c, c.fd)
+		}
+		_ = c.nc.Close()
+		go c.release()
+	})
+}
+
+// release tells the session and the hub that the connection has ended, once no frame is being
+// handled.
+func (c *Conn) release() {
+	c.rmu.Lock()
+	c.gone = true
+	c.fr = frameReader{}
+	sess := c.sess
+	c.rmu.Unlock()
+	if sess != nil {
+		sess.Closed()
+	}
+	c.hub.remove(c)
+	close(c.released)
+}
+
+func (c *Conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -246,7 +599,12 @@ func (c *Conn) Host() string { return c.host }
 func (c *Conn) UserAgent() string { return c.userAgent }
 
 // Cookie returns a cookie of the handshake request; only the session cookie is kept.
-func (c *Conn) Cookie(name string) string { return c.cookies[name] }
+func (c *Conn) Cookie(name string) string {
+	if name == session.Cookie {
+		return c.session
+	}
+	return ""
+}
 
 // Send queues a frame for the writer without waiting. A client whose queue is full is too slow
 // to follow: it is closed with [protocol.CloseSlow] (it will reconnect and resume) and Send
@@ -262,34 +620,43 @@ func (c *Conn) Send(frame []byte) bool {
 // TrySend queues a frame if there is room and reports whether it did; a full queue leaves the
 // connection open, for callers that can deliver later another way (history).
 func (c *Conn) TrySend(frame []byte) bool {
-	select {
-	case <-c.closed:
-		return false
-	default:
-	}
-	select {
-	case c.out <- frame:
-		return true
-	default:
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.isClosed() || len(c.queue) >= c.opts.SendQueue {
 		return false
 	}
+	c.queue = append(c.queue, frame)
+	c.startWriter()
+	return true
 }
 
 // SendWait queues a frame, waiting for room while the client reads. It returns [ErrClosed]
 // once the connection is closing and ctx's error when ctx ends first.
 func (c *Conn) SendWait(ctx context.Context, frame []byte) error {
-	select {
-	case <-c.closed:
-		return ErrClosed
-	default:
-	}
-	select {
-	case c.out <- frame:
-		return nil
-	case <-c.closed:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		c.wmu.Lock()
+		if c.isClosed() {
+			c.wmu.Unlock()
+			return ErrClosed
+		}
+		if len(c.queue) < c.opts.SendQueue {
+			c.queue = append(c.queue, frame)
+			c.startWriter()
+			c.wmu.Unlock()
+			return nil
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		room := c.room
+		c.wmu.Unlock()
+		select {
+		case <-room:
+		case <-c.closed:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -297,12 +664,11 @@ func (c *Conn) SendWait(ctx context.Context, frame []byte) error {
 // a newer frame with the same key replaces one not yet written. Transient frames wait beside
 // the queue, so they never fill it.
 func (c *Conn) SendTransient(key string, frame []byte) {
-	select {
-	case <-c.closed:
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.isClosed() {
 		return
-	default:
 	}
-	c.tmu.Lock()
 	if c.transient == nil {
 		c.transient = make(map[string][]byte)
 	}
@@ -310,24 +676,7 @@ func (c *Conn) SendTransient(key string, frame []byte) {
 		c.order = append(c.order, key)
 	}
 	c.transient[key] = frame
-	c.tmu.Unlock()
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
-}
-
-// takeTransient returns the waiting transient frames in the order their keys first came.
-func (c *Conn) takeTransient() [][]byte {
-	c.tmu.Lock()
-	defer c.tmu.Unlock()
-	out := make([][]byte, 0, len(c.order))
-	for _, k := range c.order {
-		out = append(out, c.transient[k])
-	}
-	clear(c.transient)
-	c.order = c.order[:0]
-	return out
+	c.startWriter()
 }
 
 // SendEvent encodes and queues an event with [Conn.Send]; encoding failures are programming
@@ -350,13 +699,44 @@ func (c *Conn) refuse(e *protocol.Error) {
 	c.SendEvent(protocol.Event{Body: e})
 }
 
+// sendControl writes a control frame ahead of queued frames. When nothing else is being
+// written it tries the socket at once, without waiting, so that a heartbeat costs no goroutine.
+func (c *Conn) sendControl(frame []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.writing && c.rc != nil {
+		n, err := writeRaw(c.rc, frame)
+		if n == len(frame) {
+			return
+		}
+		if err != nil && !wouldBlock(err) {
+			go c.lost()
+			return
+		}
+		frame = frame[n:]
+	}
+	c.control = append(c.control, frame)
+	c.startWriter()
+}
+
+// startWriter starts the writer unless it runs. The caller holds wmu.
+func (c *Conn) startWriter() {
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
+}
+
 // Close ends the connection: the writer sends what is queued (unless the client was too slow
 // for it), then a [protocol.Disconnect] event and a close frame with code. Only the first call
 // counts; it is logged with its reason.
 func (c *Conn) Close(code protocol.CloseCode, reason string) {
 	c.closeOnce.Do(func() {
+		c.wmu.Lock()
 		c.closeCode, c.reason = code, reason
 		close(c.closed)
+		c.startWriter()
+		c.wmu.Unlock()
 		level := slog.LevelInfo
 		switch code {
 		case protocol.CloseSlow, protocol.CloseTooLarge, protocol.CloseRetry, protocol.CloseBadRequest:
@@ -371,152 +751,90 @@ func (c *Conn) Close(code protocol.CloseCode, reason string) {
 // Done is closed when the connection starts closing.
 func (c *Conn) Done() <-chan struct{} { return c.closed }
 
-// errTooLarge marks a frame over the hard limit.
-var errTooLarge = errors.New("frame over the hard limit")
-
-// readFrame reads one frame of at most the hard limit. The stale clock starts when reading
-// starts, so the time a long command (a replay) takes is not counted against the client.
-func (c *Conn) readFrame() (int, []byte, error) {
-	_ = c.ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
-	kind, r, err := c.ws.NextReader()
-	if err != nil {
-		return 0, nil, err
-	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, c.opts.HardFrameLimit+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if n > c.opts.HardFrameLimit {
-		return 0, nil, errTooLarge
-	}
-	return kind, buf.Bytes(), nil
-}
-
-// run is the reader loop; it starts the writer and returns when both have ended.
-func (c *Conn) run(handler Handler) {
-	ws := c.ws
-	ws.SetPongHandler(func(string) error {
-		return ws.SetReadDeadline(time.Now().Add(c.opts.StaleAfter))
-	})
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
-	session := handler(c)
+// write is the writer: it writes what waits until nothing does, and says goodbye once the
+// connection is closing.
+func (c *Conn) write() {
 	for {
-		kind, frame, err := c.readFrame()
-		if err != nil {
-			if errors.Is(err, errTooLarge) {
-				c.Close(protocol.CloseTooLarge, "frame over the limit")
-				c.drain()
+		c.wmu.Lock()
+		closing := c.isClosed()
+		control, queue := c.control, c.queue
+		c.control, c.queue = nil, nil
+		if closing && c.closeCode == protocol.CloseSlow {
+			queue = nil // the client was cut off for not reading them
+		}
+		var transient [][]byte
+		if !closing {
+			for _, k := range c.order {
+				transient = append(transient, c.transient[k])
 			}
-			break
 		}
-		if kind != websocket.TextMessage {
-			c.refuse(protocol.Errorf(protocol.CodeBadJSON, "frames must be JSON text"))
-			continue
+		c.transient, c.order = nil, nil
+		if c.room != nil {
+			close(c.room)
+			c.room = nil
 		}
-		if len(frame) > limits.FrameBytes {
-			c.refuse(protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes exceeds %d", len(frame), limits.FrameBytes))
-			continue
-		}
-		session.Frame(frame)
-		select {
-		case <-c.closed:
-		default:
-			continue
-		}
-		break
-	}
-	// The reader stops here: a read error (client gone, stale) or a Close from elsewhere. Closing
-	// with CloseStale is a no-op when someone closed first; it covers the plain read error.
-	c.Close(protocol.CloseStale, "connection lost")
-	<-writerDone
-	session.Closed()
-}
-
-// writeLoop sends queued frames, transient frames and pings until the connection closes, then
-// says goodbye.
-func (c *Conn) writeLoop() {
-	ws := c.ws
-	ping := time.NewTicker(c.opts.PingInterval)
-	defer ping.Stop()
-	write := func(kind int, data []byte) error {
-		if err := ws.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
-			return err
-		}
-		return ws.WriteMessage(kind, data)
-	}
-	fail := func(reason string) {
-		c.Close(protocol.CloseStale, reason)
-		c.stopReader()
-	}
-	for {
-		select {
-		case frame := <-c.out:
-			if err := write(websocket.TextMessage, frame); err != nil {
-				fail("write failed")
+		if len(control)+len(queue)+len(transient) == 0 {
+			if !closing {
+				c.writing = false
+				c.wmu.Unlock()
 				return
 			}
-		case <-c.kick:
-			for _, frame := range c.takeTransient() {
-				if err := write(websocket.TextMessage, frame); err != nil {
-					fail("write failed")
-					return
-				}
-			}
-		case <-ping.C:
-			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.opts.WriteTimeout)); err != nil {
-				fail("ping failed")
-				return
-			}
-		case <-c.closed:
-			// Flush what is queued, unless the client was cut off for being slow.
-			if c.closeCode != protocol.CloseSlow {
-				for drained := false; !drained; {
-					select {
-					case frame := <-c.out:
-						if write(websocket.TextMessage, frame) != nil {
-							drained = true
-						}
-					default:
-						drained = true
-					}
-				}
-			}
-			if c.opts.Farewell != nil {
-				if frame := c.opts.Farewell(c.closeCode, c.reason); frame != nil {
-					_ = write(websocket.TextMessage, frame)
-				}
-			} else if frame, err := protocol.EncodeEvent(protocol.Event{Body: &protocol.Disconnect{Code: c.closeCode, Reason: c.reason, Reconnect: c.closeCode.Reconnect()}}); err == nil {
-				_ = write(websocket.TextMessage, frame)
-			}
-			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(c.closeCode), c.reason), time.Now().Add(time.Second))
-			if c.closeCode != protocol.CloseTooLarge {
-				c.stopReader() // (a reader refusing a frame drains it and stops by itself)
-			}
+			// The writer stays marked as running: nothing is written after the goodbye.
+			c.wmu.Unlock()
+			c.goodbye()
+			return
+		}
+		c.wmu.Unlock()
+		if err := c.writeFrames(control, queue, transient); err != nil {
+			c.lost()
 			return
 		}
 	}
 }
 
-// drain reads and drops what the client is still sending of a refused frame, for a moment and
-// up to a bound, then closes the socket: closing with unread data would reset the connection
-// and could lose the disconnect event and close frame on their way to the client.
-func (c *Conn) drain() {
-	nc := c.ws.UnderlyingConn()
-	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*c.opts.HardFrameLimit))
-	_ = c.ws.Close()
+// writeFrames writes encoded control frames, then the queued and transient payloads as text
+// frames, in one system call where it can.
+func (c *Conn) writeFrames(control, queue, transient [][]byte) error {
+	n := len(control) + 2*(len(queue)+len(transient))
+	bufs := make(net.Buffers, 0, n)
+	bufs = append(bufs, control...)
+	headers := make([]byte, 0, 10*(len(queue)+len(transient)))
+	for _, list := range [2][][]byte{queue, transient} {
+		for _, p := range list {
+			start := len(headers)
+			headers = appendHeader(headers, opText, len(p))
+			bufs = append(bufs, headers[start:len(headers):len(headers)], p)
+		}
+	}
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		return err
+	}
+	// A deadline left behind would fail the heartbeats sendControl writes past it.
+	return c.nc.SetWriteDeadline(time.Time{})
 }
 
-// stopReader wakes the reader if it is waiting for a frame and closes the socket. A deadline in
-// the past does the waking: closing a connection fasthttp hijacked does not close its socket
-// until the handler returns, so a reader blocked in Read would otherwise wait for its stale
-// timeout.
-func (c *Conn) stopReader() {
-	_ = c.ws.SetReadDeadline(time.Now())
-	_ = c.ws.Close()
+// goodbye sends the farewell frame and the close frame, then waits (closeGrace) for the
+// client's close frame unless it came already.
+func (c *Conn) goodbye() {
+	var farewell []byte
+	if c.opts.Farewell != nil {
+		farewell = c.opts.Farewell(c.closeCode, c.reason)
+	} else if f, err := protocol.EncodeEvent(protocol.Event{Body: &protocol.Disconnect{Code: c.closeCode, Reason: c.reason, Reconnect: c.closeCode.Reconnect()}}); err == nil {
+		farewell = f
+	}
+	var queue [][]byte
+	if farewell != nil {
+		queue = [][]byte{farewell}
+	}
+	err := c.writeFrames(nil, queue, nil)
+	if err == nil {
+		err = c.writeFrames([][]byte{closeFrame(int(c.closeCode), c.reason)}, nil, nil)
+	}
+	c.goodbyeAt.Store(time.Now().UnixNano())
+	if err != nil || c.peerClose.Load() {
+		c.finish()
+	}
 }

@@ -60,6 +60,7 @@ func serve(t *testing.T, h *handler, opts realtime.Options) (string, *realtime.H
 	t.Helper()
 	hub := realtime.NewHub()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	realtime.Prepare(app)
 	app.Get("/ws", hub.Handle(h.openSession, opts))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

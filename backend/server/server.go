@@ -238,6 +238,8 @@ func (s *Server) routes() *fiber.App {
 	}
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
+	// The WebSocket endpoints keep the sockets they take over, to poll them.
+	realtime.Prepare(app)
 	// First of all, so that every c.IP() after it is the client's address.
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/parleychat/parley/backend/attach"
+	"github.com/parleychat/parley/backend/realtime"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/translate"
 	"github.com/parleychat/parley/backend/whoson"
@@ -70,6 +71,7 @@ func (s *Server) listenWhosOn() error {
 	fcfg := fiber.Config{AppName: "Parley WhosOn", DisableStartupMessage: true, ErrorHandler: s.errorHandler, BodyLimit: maxUpload}
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
+	realtime.Prepare(app)
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
 	s.mountWhosOnFiles(app)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -42,7 +43,7 @@ func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
 			return Result{}, fmt.Errorf("%s may open %d files, too few for %d sockets: raise its hard limit (ulimit -Hn)", who, limit, o.idle)
 		}
 	}
-	before, err := residentKiB(o.serverPID)
+	before, err := settledResidentKiB(ctx, o.serverPID)
 	if err != nil {
 		return Result{}, fmt.Errorf("the server's memory: %w", err)
 	}
@@ -121,4 +122,33 @@ dial:
 		ConnectS:       round(connect.Seconds()),
 		IdleKiBPerConn: round(float64(after-before) / float64(o.idle)),
 	}}, nil
+}
+
+// settledResidentKiB reads the server's resident memory once it has stopped shrinking (for at
+// most 30 s): right after its start it still holds the garbage of starting (the demo data, the
+// web apps) until the runtime hands it back, and a reading then would count its release
+// against the sockets.
+func settledResidentKiB(ctx context.Context, pid int) (int64, error) {
+	const step, calm, slack = 500 * time.Millisecond, 4, 1024 // 2 s within 1 MiB
+	deadline := time.Now().Add(30 * time.Second)
+	var seen []int64
+	for {
+		kib, err := residentKiB(pid)
+		if err != nil {
+			return 0, err
+		}
+		seen = append(seen, kib)
+		if len(seen) > calm {
+			seen = seen[1:]
+			lo, hi := slices.Min(seen), slices.Max(seen)
+			if hi-lo <= slack || time.Now().After(deadline) {
+				return kib, nil
+			}
+		}
+		select {
+		case <-time.After(step):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
 }

@@ -1,0 +1,142 @@
+//go:build linux
+
+package realtime
+
+import (
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// poller waits for client bytes on every idle socket with one epoll instance and one goroutine,
+// instead of a goroutine parked in Read per socket: an idle connection then holds no stack. A
+// readable socket gets a short-lived goroutine that reads what is there, hands it on and arms
+// the socket again (EPOLLONESHOT: one reader per socket at a time). The waiting goroutine runs
+// only while sockets are registered.
+type poller struct {
+	mu      sync.Mutex
+	epfd    int
+	conns   map[int32]*Conn
+	running bool
+}
+
+var thePoller struct {
+	once sync.Once
+	p    *poller
+}
+
+// sharedPoller returns the process's poller, or nil when epoll is not available.
+func sharedPoller() *poller {
+	thePoller.once.Do(func() {
+		fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+		if err != nil {
+			return
+		}
+		thePoller.p = &poller{epfd: fd, conns: make(map[int32]*Conn)}
+	})
+	return thePoller.p
+}
+
+const pollEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+
+// add registers c's socket fd; c's readable runs when it has bytes (or was closed).
+func (p *poller) add(c *Conn, fd int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ev := unix.EpollEvent{Events: pollEvents, Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return err
+	}
+	p.conns[int32(fd)] = c
+	if !p.running {
+		p.running = true
+		go p.loop()
+	}
+	return nil
+}
+
+// rearm waits for c's next bytes; false when c is no longer registered.
+func (p *poller) rearm(c *Conn, fd int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[int32(fd)] != c {
+		return false
+	}
+	ev := unix.EpollEvent{Events: pollEvents, Fd: int32(fd)}
+	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev) == nil
+}
+
+// remove forgets c's socket; call it before the socket closes, so that its number, once
+// reused, is not mistaken for c.
+func (p *poller) remove(c *Conn, fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[int32(fd)] != c {
+		return
+	}
+	delete(p.conns, int32(fd))
+	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+}
+
+func (p *poller) loop() {
+	events := make([]unix.EpollEvent, 256)
+	for {
+		n, err := unix.EpollWait(p.epfd, events, 100)
+		if err != nil && err != unix.EINTR {
+			n = 0
+		}
+		p.mu.Lock()
+		for _, ev := range events[:max(n, 0)] {
+			if c := p.conns[ev.Fd]; c != nil {
+				go c.readable()
+			}
+		}
+		if n <= 0 && len(p.conns) == 0 {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
+}
+
+// readRaw reads once from the socket without waiting: n 0 and err nil is the end of the
+// stream, unix.EAGAIN means nothing is there yet.
+func readRaw(rc syscall.RawConn, buf []byte) (n int, err error) {
+	cerr := rc.Read(func(fd uintptr) bool {
+		n, err = unix.Read(int(fd), buf)
+		return true
+	})
+	if cerr != nil {
+		return 0, cerr
+	}
+	if err == unix.EINTR {
+		err = unix.EAGAIN
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+// wouldBlock reports whether a raw read found nothing to read.
+func wouldBlock(err error) bool { return err == unix.EAGAIN }
+
+// writeRaw writes once to the socket without waiting.
+func writeRaw(rc syscall.RawConn, b []byte) (n int, err error) {
+	cerr := rc.Write(func(fd uintptr) bool {
+		n, err = unix.Write(int(fd), b)
+		return true
+	})
+	if cerr != nil {
+		return 0, cerr
+	}
+	if err == unix.EINTR {
+		err = unix.EAGAIN
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
