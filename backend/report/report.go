@@ -131,7 +131,7 @@ type Report struct {
 }
 
 // Run computes the report for f: the filter's chats are read in one pass (a few columns
-// each), the tenant's tags on chats in another, and [Compute] derives every figure from them.
+// each) and [Compute] derives the figures from them; their tags are counted by the database.
 func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	if err := f.Check(); err != nil {
 		return Report{}, err
@@ -141,7 +141,13 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return Compute(f, rows, names), nil
+	tags, err := d.tagCounts(ctx, f)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Compute(f, rows, names)
+	r.Tags = tagList(tags, names)
+	return r, nil
 }
 
 // Summarize computes only the counts of f: the wallboard asks for them every few seconds.
@@ -177,7 +183,7 @@ func (d *DB) load(ctx context.Context, f Filter, full bool) ([]Row, Names, error
 		}
 	}
 	rows, err := d.query(ctx, f, `
-SELECT id, agent_id, state, COALESCE(close_cause, ''), `+d.timeColumn("created_at")+`, `+d.timeColumn("accepted_at")+`, `+d.timeColumn("first_reply_at")+`,
+SELECT agent_id, state, COALESCE(close_cause, ''), `+d.timeColumn("created_at")+`, `+d.timeColumn("accepted_at")+`, `+d.timeColumn("first_reply_at")+`,
  `+d.timeColumn("closed_at")+`, `+d.timeColumn("offered_at")+`, missed_offers, outcome_id, `+rating+`
 FROM base`, rargs...)
 	if err != nil {
@@ -185,15 +191,10 @@ FROM base`, rargs...)
 	}
 	defer rows.Close()
 	var out []Row
-	var index map[string]int // a chat's place in out, for its tags
-	if full {
-		index = map[string]int{}
-	}
 	for rows.Next() {
 		var c Row
-		var id string
 		var created, accepted, reply, closed, offered, rt any
-		if err := rows.Scan(&id, &c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
+		if err := rows.Scan(&c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
 			return nil, names, fmt.Errorf("report: chats: %w", err)
 		}
 		at, err := timeOf(created)
@@ -212,36 +213,29 @@ FROM base`, rargs...)
 		if n, ok := rt.(int64); ok && n >= 1 && n <= 10 {
 			c.Rating = int(n)
 		}
-		if index != nil {
-			index[id] = len(out)
-		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil || !full {
-		return out, names, err
-	}
-	return out, names, d.chatTags(ctx, f.TenantID, out, index)
+	return out, names, rows.Err()
 }
 
-// chatTags adds to each chat of rows (index: by chat id) its tags, from the tenant's tags on
-// chats: reading them all in one pass costs less than looking each chat's up.
-func (d *DB) chatTags(ctx context.Context, tenantID int64, rows []Row, index map[string]int) error {
-	q, err := d.db.QueryContext(ctx, d.rebind(`SELECT chat_id, tag_id FROM chat_tags WHERE tenant_id = ?`), tenantID)
+// tagCounts counts the filter's chats by tag, in the database: a chat's tags are only ever
+// counted, so that neither the tenant's tags on chats nor the chats' ids need to be read.
+func (d *DB) tagCounts(ctx context.Context, f Filter) (map[int64]int, error) {
+	q, err := d.query(ctx, f, `SELECT t.tag_id, COUNT(*) FROM base b JOIN chat_tags t ON t.chat_id = b.id AND t.tenant_id = ? GROUP BY t.tag_id`, f.TenantID)
 	if err != nil {
-		return fmt.Errorf("report: tags: %w", err)
+		return nil, err
 	}
 	defer q.Close()
+	counts := map[int64]int{}
 	for q.Next() {
-		var chat string
 		var tag int64
-		if err := q.Scan(&chat, &tag); err != nil {
-			return fmt.Errorf("report: tags: %w", err)
+		var n int
+		if err := q.Scan(&tag, &n); err != nil {
+			return nil, fmt.Errorf("report: tags: %w", err)
 		}
-		if i, ok := index[chat]; ok {
-			rows[i].Tags = append(rows[i].Tags, tag)
-		}
+		counts[tag] = n
 	}
-	return q.Err()
+	return counts, q.Err()
 }
 
 // names reads (id, name) pairs into m.
