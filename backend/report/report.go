@@ -3,10 +3,13 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -137,11 +140,19 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 		return Report{}, err
 	}
 	f.From, f.To = f.From.UTC(), f.To.UTC()
+	// The tags are counted on a connection of their own while the chats are read.
+	var tags map[int64]int
+	var tagErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tags, tagErr = d.tagCounts(ctx, f)
+	}()
 	rows, names, err := d.load(ctx, f, true)
-	if err != nil {
-		return Report{}, err
+	<-done
+	if err == nil {
+		err = tagErr
 	}
-	tags, err := d.tagCounts(ctx, f)
 	if err != nil {
 		return Report{}, err
 	}
@@ -182,12 +193,56 @@ func (d *DB) load(ctx context.Context, f Filter, full bool) ([]Row, Names, error
 			}
 		}
 	}
+	parts := d.split(f)
+	read := make([][]Row, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read[i], errs[i] = d.chats(ctx, p, rating, rargs)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, names, err
+	}
+	return slices.Concat(read...), names, nil
+}
+
+// sqliteParts is how many stretches of a longer range a report reads at once on SQLite: its
+// queries run in the process, one core each, and a year's chats take one core a good part of a
+// second. Two leave the reader pool's other connections to the tags and to other requests.
+const sqliteParts = 2
+
+// split cuts f's range into consecutive stretches read in parallel (SQLite, more than two
+// days), in order: their chats, concatenated, are the range's in the order one query reads them.
+// PostgreSQL plans its own parallel scans.
+func (d *DB) split(f Filter) []Filter {
+	span := f.To.Sub(f.From)
+	if d.dialect != SQLite || span <= 48*time.Hour {
+		return []Filter{f}
+	}
+	parts := make([]Filter, sqliteParts)
+	for i := range parts {
+		parts[i] = f
+		if i > 0 {
+			parts[i].From = f.From.Add(span / sqliteParts * time.Duration(i)).Truncate(time.Second)
+			parts[i-1].To = parts[i].From
+		}
+	}
+	return parts
+}
+
+// chats reads the chats of f as [Row]s, with the rating expression of [DB.rating].
+func (d *DB) chats(ctx context.Context, f Filter, rating string, rargs []any) ([]Row, error) {
 	rows, err := d.query(ctx, f, `
 SELECT agent_id, state, COALESCE(close_cause, ''), `+d.timeColumn("created_at")+`, `+d.timeColumn("accepted_at")+`, `+d.timeColumn("first_reply_at")+`,
  `+d.timeColumn("closed_at")+`, `+d.timeColumn("offered_at")+`, missed_offers, outcome_id, `+rating+`
 FROM base`, rargs...)
 	if err != nil {
-		return nil, names, err
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Row
@@ -195,11 +250,11 @@ FROM base`, rargs...)
 		var c Row
 		var created, accepted, reply, closed, offered, rt any
 		if err := rows.Scan(&c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
-			return nil, names, fmt.Errorf("report: chats: %w", err)
+			return nil, fmt.Errorf("report: chats: %w", err)
 		}
 		at, err := timeOf(created)
 		if err != nil || at == nil {
-			return nil, names, fmt.Errorf("report: chats: created_at %v: %w", created, err)
+			return nil, fmt.Errorf("report: chats: created_at %v: %w", created, err)
 		}
 		c.Created = *at
 		for _, t := range []struct {
@@ -207,15 +262,13 @@ FROM base`, rargs...)
 			into **time.Time
 		}{{accepted, &c.Accepted}, {reply, &c.FirstReply}, {closed, &c.Closed}, {offered, &c.Offered}} {
 			if *t.into, err = timeOf(t.v); err != nil {
-				return nil, names, fmt.Errorf("report: chats: %w", err)
+				return nil, fmt.Errorf("report: chats: %w", err)
 			}
 		}
-		if n, ok := rt.(int64); ok && n >= 1 && n <= 10 {
-			c.Rating = int(n)
-		}
+		c.Rating = ratingOf(rt)
 		out = append(out, c)
 	}
-	return out, names, rows.Err()
+	return out, rows.Err()
 }
 
 // tagCounts counts the filter's chats by tag, in the database: a chat's tags are only ever
@@ -361,8 +414,8 @@ var ratingField = regexp.MustCompile(`^[A-Za-z0-9_ -]{1,64}$`)
 // noRating is the rating of every chat of a tenant without a rating field.
 const noRating = "CAST(NULL AS integer)"
 
-// rating is the SQL of a chat's rating (an integer 1..10, or NULL) from the tenant's post-chat
-// rating fields, and its arguments.
+// rating is the SQL of a chat's rating from the tenant's post-chat rating fields (read by
+// [ratingOf]), and its arguments.
 func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) {
 	rows, err := d.db.QueryContext(ctx, d.rebind(`SELECT DISTINCT field_name FROM survey_fields WHERE tenant_id = ? AND kind = 'post' AND field_type = 'rating' ORDER BY field_name`), tenantID)
 	if err != nil {
@@ -400,7 +453,27 @@ func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) 
 	if d.dialect == Postgres {
 		return `(CASE WHEN ` + v + ` ~ '^(10|[1-9])$' THEN CAST(` + v + ` AS integer) END)`, append(args, args...), nil
 	}
-	return `(CASE WHEN CAST(` + v + ` AS TEXT) IN ('1','2','3','4','5','6','7','8','9','10') THEN CAST(` + v + ` AS INTEGER) END)`, append(args, args...), nil
+	// SQLite hands over the value as text, once: [ratingOf] takes "1" to "10". Testing it here
+	// would extract it from the chat's fields twice more.
+	return `CAST(` + v + ` AS TEXT)`, args, nil
+}
+
+// ratingOf is the rating a report query selected: an integer 1..10 (PostgreSQL), or the
+// text of one (SQLite); 0 for anything else.
+func ratingOf(v any) int {
+	switch r := v.(type) {
+	case int64:
+		if r >= 1 && r <= 10 {
+			return int(r)
+		}
+	case string:
+		if n, err := strconv.Atoi(r); err == nil && n >= 1 && n <= 10 && strconv.Itoa(n) == r {
+			return n
+		}
+	case []byte:
+		return ratingOf(string(r))
+	}
+	return 0
 }
 
 // DeletedOutcome names, in a report, the outcome of chats whose outcome was deleted since.

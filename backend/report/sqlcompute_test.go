@@ -140,9 +140,7 @@ func rowByRow(t *testing.T, d *DB, f Filter) Report {
 				t.Fatal(err)
 			}
 		}
-		if n, ok := rt.(int64); ok && n >= 1 && n <= 10 {
-			c.Rating = int(n)
-		}
+		c.Rating = ratingOf(rt)
 		index[id] = len(out)
 		out = append(out, c)
 	}
