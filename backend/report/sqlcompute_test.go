@@ -18,7 +18,7 @@ import (
 // chat with its tags (the way reports were made before the database counted for them), on a
 // generated history on both databases, for every filter of the latency benchmark and in a
 // time zone with a half-hour offset.
-func TestDatabaseFiguresEqualRowByRow(t *testing.T) {
+func TestReportDatabaseFiguresEqualRowByRow(t *testing.T) {
 	end := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for _, db := range []struct {
 		name string
