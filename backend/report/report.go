@@ -140,13 +140,16 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 		return Report{}, err
 	}
 	f.From, f.To = f.From.UTC(), f.To.UTC()
-	// The tags are counted on a connection of their own while the chats are read.
+	// PostgreSQL counts the tags on a connection of their own while the chats are read;
+	// SQLite reads each chat's with the chat (see [DB.inlineTags]).
 	var tags map[int64]int
 	var tagErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tags, tagErr = d.tagCounts(ctx, f)
+		if !d.inlineTags() {
+			tags, tagErr = d.tagCounts(ctx, f)
+		}
 	}()
 	rows, names, err := d.load(ctx, f, true)
 	<-done
@@ -157,7 +160,9 @@ func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 		return Report{}, err
 	}
 	r := Compute(f, rows, names)
-	r.Tags = tagList(tags, names)
+	if !d.inlineTags() {
+		r.Tags = tagList(tags, names)
+	}
 	return r, nil
 }
 
@@ -235,11 +240,14 @@ func (d *DB) split(f Filter) []Filter {
 	return parts
 }
 
-// chats reads the chats of f as [Row]s, with the rating expression of [DB.rating].
+// chats reads the chats of f as [Row]s, with the rating expression of [DB.rating] (SQLite:
+// see [DB.packedChats]).
 func (d *DB) chats(ctx context.Context, f Filter, rating string, rargs []any) ([]Row, error) {
+	if d.dialect == SQLite {
+		return d.packedChats(ctx, f, rating, rargs)
+	}
 	rows, err := d.query(ctx, f, `
-SELECT agent_id, state, COALESCE(close_cause, ''), `+d.timeColumn("created_at")+`, `+d.timeColumn("accepted_at")+`, `+d.timeColumn("first_reply_at")+`,
- `+d.timeColumn("closed_at")+`, `+d.timeColumn("offered_at")+`, missed_offers, outcome_id, `+rating+`
+SELECT agent_id, state, COALESCE(close_cause, ''), created_at, accepted_at, first_reply_at, closed_at, offered_at, missed_offers, outcome_id, `+rating+`
 FROM base`, rargs...)
 	if err != nil {
 		return nil, err
@@ -270,6 +278,93 @@ FROM base`, rargs...)
 	}
 	return out, rows.Err()
 }
+
+// sep separates the fields of a chat in [DB.packedChats]' column: no field holds it but the
+// rating's text, which comes last.
+const sep = "\x1f"
+
+// packedChats reads the chats of f on SQLite as one text column each: its fields and its
+// tags, separated by [sep]. The driver's cost is per column, and a report reads a
+// dozen columns of tens of thousands of chats; SQLite's times are text already, read by
+// [parseSQLiteTime]. An expression has no declared type, so the driver does not try layout
+// after layout on each time either.
+func (d *DB) packedChats(ctx context.Context, f Filter, rating string, rargs []any) ([]Row, error) {
+	field := func(c string) string { return "COALESCE(" + c + ", '')" }
+	cols := []string{field("agent_id"), field("state"), field("close_cause"), field("created_at"), field("accepted_at"), field("first_reply_at"),
+		field("closed_at"), field("offered_at"), field("missed_offers"), field("outcome_id"),
+		field("(SELECT group_concat(t.tag_id) FROM chat_tags t WHERE t.chat_id = base.id)"), field(rating)}
+	rows, err := d.query(ctx, f, `SELECT `+strings.Join(cols, ` || char(31) || `)+` FROM base`, rargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var packed string
+		if err := rows.Scan(&packed); err != nil {
+			return nil, fmt.Errorf("report: chats: %w", err)
+		}
+		c, err := unpack(packed)
+		if err != nil {
+			return nil, fmt.Errorf("report: chats: %q: %w", packed, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// unpack reads a chat of [DB.packedChats].
+func unpack(s string) (Row, error) {
+	var c Row
+	var v [11]string
+	for i := range v {
+		var ok bool
+		if v[i], s, ok = strings.Cut(s, sep); !ok {
+			return c, fmt.Errorf("%d fields, want 12", i+1)
+		}
+	}
+	var err error
+	if c.AgentID, err = strconv.ParseInt(v[0], 10, 64); err != nil {
+		return c, err
+	}
+	c.State, c.CloseCause = v[1], v[2]
+	at, err := timeOf(v[3])
+	if err != nil {
+		return c, err
+	}
+	c.Created = *at
+	for i, into := range []**time.Time{&c.Accepted, &c.FirstReply, &c.Closed, &c.Offered} {
+		if v[4+i] == "" {
+			continue
+		}
+		if *into, err = timeOf(v[4+i]); err != nil {
+			return c, err
+		}
+	}
+	if c.MissedOffers, err = strconv.Atoi(v[8]); err != nil {
+		return c, err
+	}
+	if c.OutcomeID, err = strconv.ParseInt(v[9], 10, 64); err != nil {
+		return c, err
+	}
+	for t := range strings.SplitSeq(v[10], ",") {
+		if t == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return c, err
+		}
+		c.Tags = append(c.Tags, id)
+	}
+	c.Rating = ratingOf(s)
+	return c, nil
+}
+
+// inlineTags says whether the chats' query also reads each chat's tags (SQLite, see
+// [DB.packedChats]): there a look-up in the tags' primary key per chat costs less than a
+// second pass over the range's chats to count them.
+func (d *DB) inlineTags() bool { return d.dialect == SQLite }
 
 // tagCounts counts the filter's chats by tag, in the database: a chat's tags are only ever
 // counted, so that neither the tenant's tags on chats nor the chats' ids need to be read.
@@ -309,17 +404,6 @@ func (d *DB) names(ctx context.Context, m map[int64]string, q string, args ...an
 		m[id] = name
 	}
 	return rows.Err()
-}
-
-// timeColumn is the time column c as the report's query selects it. SQLite keeps times as
-// text, and its driver turns a datetime column into a time.Time by trying layout after layout
-// for every value, which costs a year's report more than reading the rows; an expression has
-// no declared type, so the driver hands the text over as it is and [timeOf] reads it.
-func (d *DB) timeColumn(c string) string {
-	if d.dialect == SQLite {
-		return "CAST(" + c + " AS TEXT)"
-	}
-	return c
 }
 
 // sqliteTimes are the layouts SQLite's driver writes times in, when it hands them back as text.
