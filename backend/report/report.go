@@ -134,7 +134,8 @@ type Report struct {
 }
 
 // Run computes the report for f: the filter's chats are read in one pass (a few columns
-// each) and [Compute] derives the figures from them; their tags are counted by the database.
+// each, SQLite's with their tags) and [Compute] derives the figures from them; PostgreSQL
+// counts the tags itself.
 func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	if err := f.Check(); err != nil {
 		return Report{}, err
