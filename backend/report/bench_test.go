@@ -77,6 +77,7 @@ func TestReportLatencyReport(t *testing.T) {
 						t.Fatalf("a year's report of one of %d tenants counts %d of %d chats, %d tags, %d outcomes, %d ratings",
 							len(tenants), r.Summary.Requested, *reportChats, len(r.Tags), len(r.Outcomes), len(r.Ratings))
 					}
+					t.Logf("%s: report_ms %d days %s %d", d.name, days, name, took.Milliseconds())
 					if took > slowest {
 						slowest, which = took, fmt.Sprintf("%d days, %s", days, name)
 					}

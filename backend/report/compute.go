@@ -120,15 +120,22 @@ func Compute(f Filter, rows []Row, names Names) Report {
 		r.Outcomes = append(r.Outcomes, Count{ID: id, Name: name, Count: n})
 	}
 	sortCounts(r.Outcomes)
+	r.Tags = tagList(tags, names)
+	r.Step, r.Concurrency = concurrency(f, rows)
+	return r
+}
+
+// tagList is the chart's list of tag counts (by tag id).
+func tagList(tags map[int64]int, names Names) []Count {
+	var out []Count
 	for id, n := range tags {
 		// A tag deleted since went with its chats' tags (the database cascades).
 		if name, ok := names.Tags[id]; ok {
-			r.Tags = append(r.Tags, Count{ID: id, Name: name, Count: n})
+			out = append(out, Count{ID: id, Name: name, Count: n})
 		}
 	}
-	sortCounts(r.Tags)
-	r.Step, r.Concurrency = concurrency(f, rows)
-	return r
+	sortCounts(out)
+	return out
 }
 
 // summarize counts the chats of the summary.

@@ -4,8 +4,10 @@
 // outcomes and a weekday × hour heatmap — on SQLite and PostgreSQL.
 //
 // The database selects the filter's chats (through the tenant's index by request time) and
-// hands over a few columns of each in one pass, and the tenant's tags on chats in another;
-// [Compute], pure Go, derives every figure from them. One pass over a year of chats costs
+// hands over a few columns of each in one pass: on SQLite one packed text column per chat with
+// its tags, a longer range read in two stretches at once; on PostgreSQL the columns, with the
+// tags counted by the database on a second connection. [Compute], pure Go, derives every
+// figure from them. One pass over a year of chats costs
 // less than the eleven aggregate queries it replaced (on SQLite each one read the year
 // again), the percentiles are exact on both databases, and the local weekday and hour come
 // from Go's time zone database on both alike.

@@ -3,10 +3,13 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -131,17 +134,37 @@ type Report struct {
 }
 
 // Run computes the report for f: the filter's chats are read in one pass (a few columns
-// each), the tenant's tags on chats in another, and [Compute] derives every figure from them.
+// each, SQLite's with their tags) and [Compute] derives the figures from them; PostgreSQL
+// counts the tags itself.
 func (d *DB) Run(ctx context.Context, f Filter) (Report, error) {
 	if err := f.Check(); err != nil {
 		return Report{}, err
 	}
 	f.From, f.To = f.From.UTC(), f.To.UTC()
+	// PostgreSQL counts the tags on a connection of their own while the chats are read;
+	// SQLite reads each chat's with the chat (see [DB.inlineTags]).
+	var tags map[int64]int
+	var tagErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if !d.inlineTags() {
+			tags, tagErr = d.tagCounts(ctx, f)
+		}
+	}()
 	rows, names, err := d.load(ctx, f, true)
+	<-done
+	if err == nil {
+		err = tagErr
+	}
 	if err != nil {
 		return Report{}, err
 	}
-	return Compute(f, rows, names), nil
+	r := Compute(f, rows, names)
+	if !d.inlineTags() {
+		r.Tags = tagList(tags, names)
+	}
+	return r, nil
 }
 
 // Summarize computes only the counts of f: the wallboard asks for them every few seconds.
@@ -176,29 +199,71 @@ func (d *DB) load(ctx context.Context, f Filter, full bool) ([]Row, Names, error
 			}
 		}
 	}
+	parts := d.split(f)
+	read := make([][]Row, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read[i], errs[i] = d.chats(ctx, p, rating, rargs)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, names, err
+	}
+	return slices.Concat(read...), names, nil
+}
+
+// sqliteParts is how many stretches of a longer range a report reads at once on SQLite: its
+// queries run in the process, one core each, and a year's chats take one core a good part of a
+// second. Two leave the reader pool's other connections to the tags and to other requests.
+const sqliteParts = 2
+
+// split cuts f's range into consecutive stretches read in parallel (SQLite, more than two
+// days), in order: their chats, concatenated, are the range's in the order one query reads them.
+// PostgreSQL plans its own parallel scans.
+func (d *DB) split(f Filter) []Filter {
+	span := f.To.Sub(f.From)
+	if d.dialect != SQLite || span <= 48*time.Hour {
+		return []Filter{f}
+	}
+	parts := make([]Filter, sqliteParts)
+	for i := range parts {
+		parts[i] = f
+		if i > 0 {
+			parts[i].From = f.From.Add(span / sqliteParts * time.Duration(i)).Truncate(time.Second)
+			parts[i-1].To = parts[i].From
+		}
+	}
+	return parts
+}
+
+// chats reads the chats of f as [Row]s, with the rating expression of [DB.rating] (SQLite:
+// see [DB.packedChats]).
+func (d *DB) chats(ctx context.Context, f Filter, rating string, rargs []any) ([]Row, error) {
+	if d.dialect == SQLite {
+		return d.packedChats(ctx, f, rating, rargs)
+	}
 	rows, err := d.query(ctx, f, `
-SELECT id, agent_id, state, COALESCE(close_cause, ''), `+d.timeColumn("created_at")+`, `+d.timeColumn("accepted_at")+`, `+d.timeColumn("first_reply_at")+`,
- `+d.timeColumn("closed_at")+`, `+d.timeColumn("offered_at")+`, missed_offers, outcome_id, `+rating+`
+SELECT agent_id, state, COALESCE(close_cause, ''), created_at, accepted_at, first_reply_at, closed_at, offered_at, missed_offers, outcome_id, `+rating+`
 FROM base`, rargs...)
 	if err != nil {
-		return nil, names, err
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Row
-	var index map[string]int // a chat's place in out, for its tags
-	if full {
-		index = map[string]int{}
-	}
 	for rows.Next() {
 		var c Row
-		var id string
 		var created, accepted, reply, closed, offered, rt any
-		if err := rows.Scan(&id, &c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
-			return nil, names, fmt.Errorf("report: chats: %w", err)
+		if err := rows.Scan(&c.AgentID, &c.State, &c.CloseCause, &created, &accepted, &reply, &closed, &offered, &c.MissedOffers, &c.OutcomeID, &rt); err != nil {
+			return nil, fmt.Errorf("report: chats: %w", err)
 		}
 		at, err := timeOf(created)
 		if err != nil || at == nil {
-			return nil, names, fmt.Errorf("report: chats: created_at %v: %w", created, err)
+			return nil, fmt.Errorf("report: chats: created_at %v: %w", created, err)
 		}
 		c.Created = *at
 		for _, t := range []struct {
@@ -206,42 +271,122 @@ FROM base`, rargs...)
 			into **time.Time
 		}{{accepted, &c.Accepted}, {reply, &c.FirstReply}, {closed, &c.Closed}, {offered, &c.Offered}} {
 			if *t.into, err = timeOf(t.v); err != nil {
-				return nil, names, fmt.Errorf("report: chats: %w", err)
+				return nil, fmt.Errorf("report: chats: %w", err)
 			}
 		}
-		if n, ok := rt.(int64); ok && n >= 1 && n <= 10 {
-			c.Rating = int(n)
+		c.Rating = ratingOf(rt)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// sep separates the fields of a chat in [DB.packedChats]' column: no field holds it but the
+// rating's text, which comes last.
+const sep = "\x1f"
+
+// packedChats reads the chats of f on SQLite as one text column each: its fields and its
+// tags, separated by [sep]. The driver's cost is per column, and a report reads a
+// dozen columns of tens of thousands of chats; SQLite's times are text already, read by
+// [parseSQLiteTime]. An expression has no declared type, so the driver does not try layout
+// after layout on each time either.
+func (d *DB) packedChats(ctx context.Context, f Filter, rating string, rargs []any) ([]Row, error) {
+	field := func(c string) string { return "COALESCE(" + c + ", '')" }
+	cols := []string{field("agent_id"), field("state"), field("close_cause"), field("created_at"), field("accepted_at"), field("first_reply_at"),
+		field("closed_at"), field("offered_at"), field("missed_offers"), field("outcome_id"),
+		field("(SELECT group_concat(t.tag_id) FROM chat_tags t WHERE t.chat_id = base.id)"), field(rating)}
+	rows, err := d.query(ctx, f, `SELECT `+strings.Join(cols, ` || char(31) || `)+` FROM base`, rargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var packed string
+		if err := rows.Scan(&packed); err != nil {
+			return nil, fmt.Errorf("report: chats: %w", err)
 		}
-		if index != nil {
-			index[id] = len(out)
+		c, err := unpack(packed)
+		if err != nil {
+			return nil, fmt.Errorf("report: chats: %q: %w", packed, err)
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil || !full {
-		return out, names, err
-	}
-	return out, names, d.chatTags(ctx, f.TenantID, out, index)
+	return out, rows.Err()
 }
 
-// chatTags adds to each chat of rows (index: by chat id) its tags, from the tenant's tags on
-// chats: reading them all in one pass costs less than looking each chat's up.
-func (d *DB) chatTags(ctx context.Context, tenantID int64, rows []Row, index map[string]int) error {
-	q, err := d.db.QueryContext(ctx, d.rebind(`SELECT chat_id, tag_id FROM chat_tags WHERE tenant_id = ?`), tenantID)
+// unpack reads a chat of [DB.packedChats].
+func unpack(s string) (Row, error) {
+	var c Row
+	var v [11]string
+	for i := range v {
+		var ok bool
+		if v[i], s, ok = strings.Cut(s, sep); !ok {
+			return c, fmt.Errorf("%d fields, want 12", i+1)
+		}
+	}
+	var err error
+	if c.AgentID, err = strconv.ParseInt(v[0], 10, 64); err != nil {
+		return c, err
+	}
+	c.State, c.CloseCause = v[1], v[2]
+	at, err := timeOf(v[3])
 	if err != nil {
-		return fmt.Errorf("report: tags: %w", err)
+		return c, err
+	}
+	c.Created = *at
+	for i, into := range []**time.Time{&c.Accepted, &c.FirstReply, &c.Closed, &c.Offered} {
+		if v[4+i] == "" {
+			continue
+		}
+		if *into, err = timeOf(v[4+i]); err != nil {
+			return c, err
+		}
+	}
+	if c.MissedOffers, err = strconv.Atoi(v[8]); err != nil {
+		return c, err
+	}
+	if c.OutcomeID, err = strconv.ParseInt(v[9], 10, 64); err != nil {
+		return c, err
+	}
+	for t := range strings.SplitSeq(v[10], ",") {
+		if t == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return c, err
+		}
+		c.Tags = append(c.Tags, id)
+	}
+	c.Rating = ratingOf(s)
+	return c, nil
+}
+
+// inlineTags says whether the chats' query also reads each chat's tags (SQLite, see
+// [DB.packedChats]): there a look-up in the tags' primary key per chat costs less than a
+// second pass over the range's chats to count them.
+func (d *DB) inlineTags() bool { return d.dialect == SQLite }
+
+// tagCounts counts the filter's chats by tag, in the database: a chat's tags are only ever
+// counted, so that neither the tenant's tags on chats nor the chats' ids need to be read.
+func (d *DB) tagCounts(ctx context.Context, f Filter) (map[int64]int, error) {
+	// CROSS JOIN keeps the chats outside: SQLite's planner, not knowing how few chats a week
+	// has, would otherwise scan every tag on a chat of the tenant and look its chat up.
+	q, err := d.query(ctx, f, `SELECT t.tag_id, COUNT(*) FROM base b CROSS JOIN chat_tags t WHERE t.chat_id = b.id AND t.tenant_id = ? GROUP BY t.tag_id`, f.TenantID)
+	if err != nil {
+		return nil, err
 	}
 	defer q.Close()
+	counts := map[int64]int{}
 	for q.Next() {
-		var chat string
 		var tag int64
-		if err := q.Scan(&chat, &tag); err != nil {
-			return fmt.Errorf("report: tags: %w", err)
+		var n int
+		if err := q.Scan(&tag, &n); err != nil {
+			return nil, fmt.Errorf("report: tags: %w", err)
 		}
-		if i, ok := index[chat]; ok {
-			rows[i].Tags = append(rows[i].Tags, tag)
-		}
+		counts[tag] = n
 	}
-	return q.Err()
+	return counts, q.Err()
 }
 
 // names reads (id, name) pairs into m.
@@ -260,17 +405,6 @@ func (d *DB) names(ctx context.Context, m map[int64]string, q string, args ...an
 		m[id] = name
 	}
 	return rows.Err()
-}
-
-// timeColumn is the time column c as the report's query selects it. SQLite keeps times as
-// text, and its driver turns a datetime column into a time.Time by trying layout after layout
-// for every value, which costs a year's report more than reading the rows; an expression has
-// no declared type, so the driver hands the text over as it is and [timeOf] reads it.
-func (d *DB) timeColumn(c string) string {
-	if d.dialect == SQLite {
-		return "CAST(" + c + " AS TEXT)"
-	}
-	return c
 }
 
 // sqliteTimes are the layouts SQLite's driver writes times in, when it hands them back as text.
@@ -367,8 +501,8 @@ var ratingField = regexp.MustCompile(`^[A-Za-z0-9_ -]{1,64}$`)
 // noRating is the rating of every chat of a tenant without a rating field.
 const noRating = "CAST(NULL AS integer)"
 
-// rating is the SQL of a chat's rating (an integer 1..10, or NULL) from the tenant's post-chat
-// rating fields, and its arguments.
+// rating is the SQL of a chat's rating from the tenant's post-chat rating fields (read by
+// [ratingOf]), and its arguments.
 func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) {
 	rows, err := d.db.QueryContext(ctx, d.rebind(`SELECT DISTINCT field_name FROM survey_fields WHERE tenant_id = ? AND kind = 'post' AND field_type = 'rating' ORDER BY field_name`), tenantID)
 	if err != nil {
@@ -406,7 +540,27 @@ func (d *DB) rating(ctx context.Context, tenantID int64) (string, []any, error) 
 	if d.dialect == Postgres {
 		return `(CASE WHEN ` + v + ` ~ '^(10|[1-9])$' THEN CAST(` + v + ` AS integer) END)`, append(args, args...), nil
 	}
-	return `(CASE WHEN CAST(` + v + ` AS TEXT) IN ('1','2','3','4','5','6','7','8','9','10') THEN CAST(` + v + ` AS INTEGER) END)`, append(args, args...), nil
+	// SQLite hands over the value as text, once: [ratingOf] takes "1" to "10". Testing it here
+	// would extract it from the chat's fields twice more.
+	return `CAST(` + v + ` AS TEXT)`, args, nil
+}
+
+// ratingOf is the rating a report query selected: an integer 1..10 (PostgreSQL), or the
+// text of one (SQLite); 0 for anything else.
+func ratingOf(v any) int {
+	switch r := v.(type) {
+	case int64:
+		if r >= 1 && r <= 10 {
+			return int(r)
+		}
+	case string:
+		if n, err := strconv.Atoi(r); err == nil && n >= 1 && n <= 10 && strconv.Itoa(n) == r {
+			return n
+		}
+	case []byte:
+		return ratingOf(string(r))
+	}
+	return 0
 }
 
 // DeletedOutcome names, in a report, the outcome of chats whose outcome was deleted since.

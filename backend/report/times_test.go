@@ -43,3 +43,17 @@ func TestSQLiteTimes(t *testing.T) {
 		t.Error("30 February was read as a time")
 	}
 }
+
+// A rating counts only as the text of a whole number from 1 to 10 (SQLite) or such a number
+// (PostgreSQL): no sign, space, fraction or leading zero.
+func TestRatingOf(t *testing.T) {
+	for v, want := range map[any]int{"1": 1, "10": 10, "5": 5, int64(7): 7,
+		"0": 0, "11": 0, "05": 0, "+5": 0, " 5": 0, "5.0": 0, "-1": 0, "": 0, "x' OR 1=1 --": 0, int64(11): 0, int64(0): 0, nil: 0, 5.0: 0} {
+		if got := ratingOf(v); got != want {
+			t.Errorf("ratingOf(%#v) = %d, want %d", v, got, want)
+		}
+	}
+	if got := ratingOf([]byte("3")); got != 3 {
+		t.Errorf("ratingOf([]byte 3) = %d", got)
+	}
+}
