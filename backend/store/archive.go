@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 )
@@ -241,17 +242,26 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 	db := s.r.WithContext(ctx)
 	if s.dialect == DialectPostgres {
 		text := strings.Join(stripPrefixMarks(terms), " ")
-		const tsq = `(plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?))`
+		words, prefix := pgQueryText(terms)
+		if words == "" {
+			return nil, nil
+		}
+		tenant := tenantLexemeQuery(f.TenantID)
+		// The words in each configuration, and the tenant's lexeme (migration 43): the word
+		// index alone finds a tenant's matches.
+		const tsq = `((to_tsquery('english', ?) || to_tsquery('german', ?) || to_tsquery('french', ?) || to_tsquery('simple', ?)) && ?::tsquery)`
+		qa := []any{words, words, words, words, tenant}
 		// The planner cannot tell a rare word from a common one in this query, so the search
 		// estimates how many messages match from the word column's statistics (searchplan.go):
 		// few are fetched through the index and sorted; many are found faster by reading
-		// messages newest first. Only when the statistics do not tell (none, or words that
-		// are common alone and may or may not come together) does it ask the word index how
-		// many match, up to a bound.
-		likely, most, known, err := pgEstimateMatches(ctx, db, text)
+		// messages newest first. Only when the statistics do not tell (none, prefixes, or
+		// words that are common alone and may or may not come together in the tenant) does it
+		// ask the word index how many of the tenant's messages match, up to a bound.
+		likely, most, known, err := pgEstimateMatches(ctx, db, text, tenantLexeme(f.TenantID))
 		if err != nil {
 			return nil, wrap("search", err)
 		}
+		known = known && !prefix
 		var matches int64
 		switch {
 		case known && most < float64(s.denseMatches):
@@ -259,7 +269,7 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		case known && likely >= float64(s.denseMatches):
 			matches = int64(likely)
 		default:
-			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, s.denseMatches).Scan(&matches).Error; err != nil {
+			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, append(qa, s.denseMatches)...).Scan(&matches).Error; err != nil {
 				return nil, wrap("search", err)
 			}
 		}
@@ -283,17 +293,17 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
 CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
 WHERE m.search @@ ` + tsq
-			a = append(append(a, args...), text, text, text, text)
+			a = append(append(a, args...), qa...)
 		default:
 			from := `messages m`
 			if matches < int64(s.denseMatches) {
 				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
-				a = append(a, text, text, text, text) // the index's query in FROM
+				a = append(a, qa...) // the index's query in FROM
 			}
 			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
 WHERE m.search @@ ` + tsq + ` AND ` + where
-			a = append(append(a, text, text, text, text), args...)
+			a = append(append(a, qa...), args...)
 		}
 		if after != "" {
 			at, chatID, seq, err := parsePGCursor(after)
@@ -380,7 +390,38 @@ func ftsQuery(terms []string) string {
 	return strings.Join(parts, " ")
 }
 
-// stripPrefixMarks drops the "*" of prefix terms, which PostgreSQL's plain queries do not have.
+// pgQueryText is terms as the text of PostgreSQL's to_tsquery: each word quoted, all of
+// them required (&), a term ending in "*" matched as a prefix (:*, "deliv" finds
+// "delivery"). Terms should hold only letters and digits ([archive.Terms]); anything else
+// in one (a quote, an operator, a control character) separates words here too, so that
+// nothing typed becomes query syntax. prefix reports a prefix term; words is "" when no
+// word is left.
+func pgQueryText(terms []string) (words string, prefix bool) {
+	var parts []string
+	for _, t := range terms {
+		isPrefix := strings.HasSuffix(t, "*")
+		fields := strings.FieldsFunc(strings.TrimRight(t, "*"), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+		})
+		for i, w := range fields {
+			p := "'" + w + "'"
+			if isPrefix && i == len(fields)-1 {
+				p += ":*"
+				prefix = true
+			}
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " & "), prefix
+}
+
+// tenantLexeme is the lexeme every message of a tenant holds in its search vector on
+// PostgreSQL (migration 43); tenantLexemeQuery is it as a tsquery.
+func tenantLexeme(tenant int64) string { return "#t" + strconv.FormatInt(tenant, 10) }
+
+func tenantLexemeQuery(tenant int64) string { return "'" + tenantLexeme(tenant) + "'" }
+
+// stripPrefixMarks drops the "*" of prefix terms, for the statistics of the words.
 func stripPrefixMarks(terms []string) []string {
 	out := make([]string, 0, len(terms))
 	for _, t := range terms {
