@@ -248,8 +248,12 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		}
 		tenant := tenantLexemeQuery(f.TenantID)
 		// The words in each configuration, and the tenant's lexeme (migration 43): the word
-		// index alone finds a tenant's matches.
-		const tsq = `((to_tsquery('english', ?) || to_tsquery('german', ?) || to_tsquery('french', ?) || to_tsquery('simple', ?)) && ?::tsquery)`
+		// index alone finds a tenant's matches. The two stay two conditions (one scan of the
+		// index): words that give no lexeme make an empty query, which matches nothing,
+		// whereas ANDed into one query it would leave the tenant's, which matches all.
+		match := func(col string) string {
+			return col + ` @@ (to_tsquery('english', ?) || to_tsquery('german', ?) || to_tsquery('french', ?) || to_tsquery('simple', ?)) AND ` + col + ` @@ ?::tsquery`
+		}
 		qa := []any{words, words, words, words, tenant}
 		// The planner cannot tell a rare word from a common one in this query, so the search
 		// estimates how many messages match from the word column's statistics (searchplan.go):
@@ -269,7 +273,7 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		case known && likely >= float64(s.denseMatches):
 			matches = int64(likely)
 		default:
-			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, append(qa, s.denseMatches)...).Scan(&matches).Error; err != nil {
+			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE `+match("search")+` LIMIT ?) x`, append(qa, s.denseMatches)...).Scan(&matches).Error; err != nil {
 				return nil, wrap("search", err)
 			}
 		}
@@ -292,17 +296,17 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
 CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
-WHERE m.search @@ ` + tsq
+WHERE ` + match("m.search")
 			a = append(append(a, args...), qa...)
 		default:
 			from := `messages m`
 			if matches < int64(s.denseMatches) {
-				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
+				from = `(SELECT * FROM messages WHERE ` + match("search") + ` OFFSET 0) m`
 				a = append(a, qa...) // the index's query in FROM
 			}
 			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
-WHERE m.search @@ ` + tsq + ` AND ` + where
+WHERE ` + match("m.search") + ` AND ` + where
 			a = append(append(a, qa...), args...)
 		}
 		if after != "" {

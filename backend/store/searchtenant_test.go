@@ -56,6 +56,11 @@ func TestSearchByTenant(t *testing.T) {
 						t.Fatalf("%s: tenant B searching %v: %v", when, q, got)
 					}
 				}
+				// A word of which no lexeme is left (a lone combining accent) finds nothing,
+				// not every message of the tenant.
+				if got := search(ta.ID, "\u0301"); len(got) != 0 {
+					t.Fatalf("%s: a word without lexemes found %v", when, got)
+				}
 				if got := search(ta.ID, "zebra"); len(got) != 1 || got[gone.ID] != 1 {
 					t.Fatalf("%s: zebra: %v", when, got)
 				}
