@@ -266,8 +266,18 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 			return nil, wrap("search", err)
 		}
 		known = known && !prefix
+		// A prefix alone ("deliv*") is common when the words it begins are: counting its
+		// matches through the index would merge the lists of all of them.
+		var prefixAtLeast float64
+		if prefix && len(terms) == 1 {
+			if prefixAtLeast, err = pgPrefixMatches(ctx, db, strings.TrimRight(terms[0], "*"), tenantLexeme(f.TenantID)); err != nil {
+				return nil, wrap("search", err)
+			}
+		}
 		var matches int64
 		switch {
+		case prefixAtLeast >= float64(s.denseMatches):
+			matches = int64(prefixAtLeast)
 		case known && most < float64(s.denseMatches):
 			matches = int64(most)
 		case known && likely >= float64(s.denseMatches):

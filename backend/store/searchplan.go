@@ -118,3 +118,22 @@ func estimateMatches(rows []lexemeStat) (likely, most float64, known bool) {
 	}
 	return likely, most, true
 }
+
+// prefixStatsSQL is the number of messages of a tenant expected to hold a word beginning with
+// a prefix, at least: the shares of the most common lexemes that begin with it (a word may
+// be stemmed shorter than typed, so it may match more), times the tenant's share when the
+// statistics list it, times the number of messages.
+const prefixStatsSQL = `WITH st AS (
+ SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f FROM pg_stats
+ WHERE schemaname = current_schema() AND tablename = 'messages' AND attname = 'search')
+SELECT coalesce((SELECT sum(u.f)::float8 FROM st, unnest(st.e, st.f) AS u(e, f) WHERE starts_with(u.e, ?)), 0)
+ * coalesce((SELECT st.f[array_position(st.e, ?::text)]::float8 FROM st), 1)
+ * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'messages'::regclass)::float8`
+
+// pgPrefixMatches is at least how many messages of the tenant of lexeme tenant hold a word
+// beginning with prefix, by the statistics (0 when they do not tell).
+func pgPrefixMatches(ctx context.Context, db *gorm.DB, prefix, tenant string) (float64, error) {
+	var n sql.NullFloat64
+	err := db.WithContext(ctx).Raw(prefixStatsSQL, prefix, tenant).Scan(&n).Error
+	return n.Float64, err
+}
