@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,9 +259,9 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		// The planner cannot tell a rare word from a common one in this query, so the search
 		// estimates how many messages match from the word column's statistics (searchplan.go):
 		// few are fetched through the index and sorted; many are found faster by reading
-		// messages newest first. Only when the statistics do not tell (none, prefixes, or
-		// words that are common alone and may or may not come together in the tenant) does it
-		// ask the word index how many of the tenant's messages match, up to a bound.
+		// messages newest first. When the statistics do not tell (none, prefixes, or words
+		// that are common alone and may or may not come together in the tenant) it reads a
+		// bounded number of the newest messages first (see doubtful below).
 		likely, most, known, err := pgEstimateMatches(ctx, db, text, tenantLexeme(f.TenantID))
 		if err != nil {
 			return nil, wrap("search", err)
@@ -275,6 +276,7 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 			}
 		}
 		var matches int64
+		doubtful := false
 		switch {
 		case prefixAtLeast >= float64(s.denseMatches):
 			matches = int64(prefixAtLeast)
@@ -283,16 +285,15 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 		case known && likely >= float64(s.denseMatches):
 			matches = int64(likely)
 		default:
-			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE `+match("search")+` LIMIT ?) x`, append(qa, s.denseMatches)...).Scan(&matches).Error; err != nil {
-				return nil, wrap("search", err)
-			}
+			// Words common alone, which may or may not come together in this tenant.
+			doubtful = true
 		}
 		// A common word with a narrow chat filter (a visitor, an agent, a few days) is found
 		// fastest from the other side: the few chats the filter keeps, then the messages of
 		// each (LATERAL: the planner would rather fetch every match through the word index
 		// and join them to the chats, which costs as much as the common word has matches).
 		few := false
-		if matches >= int64(s.denseMatches) && where != "c.tenant_id = ?" {
+		if (doubtful || matches >= int64(s.denseMatches)) && where != "c.tenant_id = ?" {
 			var chats int64
 			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM chats c WHERE `+where+` LIMIT ?) x`, append(args, s.fewChats)...).Scan(&chats).Error; err != nil {
 				return nil, wrap("search", err)
@@ -307,70 +308,87 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 			}
 			cursor = []any{at, chatID, seq}
 		}
-		var sql string
-		var a []any
-		switch {
-		case few:
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
-FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
-CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
-WHERE ` + match("m.search")
-			a = append(append(a, args...), qa...)
-		default:
-			// Many matches are read newest first (see below); few come from the word index.
-			from := `messages m`
-			if matches < int64(s.denseMatches) {
-				from = `(SELECT * FROM messages WHERE ` + match("search") + ` OFFSET 0) m`
-				a = append(a, qa...) // the index's query in FROM
-			} else {
-				// The LIMIT keeps the conditions out of the subquery: it reads messages by
-				// time, and the words are checked on each until the page is full.
-				from = `(SELECT * FROM messages m`
-				if cursor != nil {
-					from += ` WHERE (m.at, m.chat_id, m.seq) < (?, ?, ?)`
-					a = append(a, cursor...)
-				}
-				from += ` ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT 1000000000000) m`
+		const cols = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang`
+		page := func(sql string, a []any) (string, []any) {
+			if cursor != nil {
+				sql += " AND (m.at, m.chat_id, m.seq) < (?, ?, ?)"
+				a = append(a, cursor...)
 			}
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
-FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
-WHERE ` + match("m.search") + ` AND ` + where
-			a = append(append(a, qa...), args...)
+			return sql + " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?", append(a, limit)
 		}
-		if cursor != nil {
-			sql += " AND (m.at, m.chat_id, m.seq) < (?, ?, ?)"
-			a = append(a, cursor...)
+		scan := func(db *gorm.DB, sql string, a []any) ([]searchRow, error) {
+			var rows []searchRow
+			sql, a = page(sql, a)
+			return rows, db.Raw(sql, a...).Scan(&rows).Error
 		}
-		sql += " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?"
-		q = db.Raw(sql, append(a, limit)...)
-		// Read newest first, the plan must not be the planner's choice: it expects as few
-		// matches as its statistics of all tenants' words say (a pair of words rare
-		// elsewhere and common in this tenant), and would fetch every match through the
-		// word index, or read the whole table, and sort: a second instead of milliseconds.
-		// Without bitmap scans (the only way to the word index) and sequential scans, what
-		// is left is the index of messages by time, read backwards to the page's end (the
-		// subquery in FROM).
-		if !few && matches >= int64(s.denseMatches) {
+		// fromIndex fetches every match through the word index and sorts them.
+		fromIndex := func() ([]searchRow, error) {
+			return scan(db, cols+`
+FROM (SELECT * FROM messages WHERE `+match("search")+` OFFSET 0) m JOIN chats c ON c.id = m.chat_id
+WHERE `+match("m.search")+` AND `+where, append(append(slices.Clone(qa), qa...), args...))
+		}
+		// newestFirst reads messages by time, at most depth of them (0: all), and checks
+		// the words on each until the page is full. The plan must not be the planner's
+		// choice: it expects as few matches as its statistics of all tenants' words say (a
+		// pair of words rare elsewhere and common in this tenant), and would fetch every
+		// match through the word index, or read the whole table, and sort: a second instead
+		// of milliseconds. Without bitmap scans (the only way to the word index) and
+		// sequential scans, what is left is the index of messages by time, read backwards;
+		// the LIMIT keeps the conditions out of the subquery.
+		newestFirst := func(depth int64) ([]searchRow, error) {
+			var a []any
+			from := `(SELECT * FROM messages m`
+			if cursor != nil {
+				from += ` WHERE (m.at, m.chat_id, m.seq) < (?, ?, ?)`
+				a = append(a, cursor...)
+			}
+			if depth <= 0 {
+				depth = 1 << 40
+			}
+			from += ` ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?) m`
+			a = append(append(append(a, depth), qa...), args...)
 			var rows []searchRow
 			err := db.Transaction(func(tx *gorm.DB) error {
-				if err := tx.Exec("SET LOCAL enable_bitmapscan = off").Error; err != nil {
-					return err
-				}
-				if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-					return err
-				}
 				// The plan's cost, a read of every message, is what the page may cost at
 				// worst; compiling it (JIT) would take longer than reading the page.
-				if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
-					return err
+				for _, set := range []string{"SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_seqscan = off", "SET LOCAL jit = off"} {
+					if err := tx.Exec(set).Error; err != nil {
+						return err
+					}
 				}
-				return tx.Raw(sql, append(a, limit)...).Scan(&rows).Error
+				var err error
+				rows, err = scan(tx, cols+`
+FROM `+from+` JOIN chats c ON c.id = m.chat_id
+WHERE `+match("m.search")+` AND `+where, a)
+				return err
 			})
-			if err != nil {
-				return nil, wrap("search", err)
-			}
-			return s.searchHits(db, f, rows)
+			return rows, err
 		}
+		var rows []searchRow
+		switch {
+		case few:
+			rows, err = scan(db, cols+`
+FROM (SELECT c.id FROM chats c WHERE `+where+` OFFSET 0) c
+CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
+WHERE `+match("m.search"), append(slices.Clone(args), qa...))
+		case doubtful:
+			// Words common in the tenant fill a page from its newest messages; when a
+			// bounded read of them does not, the matches are few (or old) enough for the
+			// word index, which now has the tenant's lexeme to go by. Counting them first
+			// would read as many messages as the page does.
+			rows, err = newestFirst(int64(s.denseMatches) * 10)
+			if err == nil && len(rows) < limit {
+				rows, err = fromIndex()
+			}
+		case matches >= int64(s.denseMatches):
+			rows, err = newestFirst(0)
+		default:
+			rows, err = fromIndex()
+		}
+		if err != nil {
+			return nil, wrap("search", err)
+		}
+		return s.searchHits(db, f, rows)
 	} else {
 		sql := `SELECT messages_fts.rowid AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid CROSS JOIN chats c ON c.id = m.chat_id
