@@ -13,8 +13,10 @@ import (
 // where it matters, the common ones (half a second for a word in every tenth message of a
 // million), so the search asks first what PostgreSQL's own statistics of the word column say:
 // ANALYZE keeps the most common lexemes of messages.search with the share of messages
-// containing each, and every lexeme not listed is rarer than the rarest listed one. Only
-// when there are no statistics (a table never analyzed) does the search count.
+// containing each (the tenants' lexemes too, migration 43), and every lexeme not listed is
+// rarer than the rarest listed one. When the statistics do not tell (a table never
+// analyzed, words common alone that may or may not come together in the tenant), the search
+// reads a bounded number of the newest messages before it goes to the word index.
 
 // lexemeStat is one lexeme of a search as one text search configuration stems it, with what
 // the statistics of messages.search say of it.
