@@ -50,6 +50,7 @@ func TestSearchLatencyReport(t *testing.T) {
 		var took []time.Duration
 		for _, tn := range tenants {
 			for _, q := range benchQueries {
+				var each []time.Duration
 				form, err := archive.ParseFilter(q, tn.ID, time.UTC)
 				if err != nil {
 					t.Fatal(err)
@@ -67,8 +68,13 @@ func TestSearchLatencyReport(t *testing.T) {
 					for _, h := range hits {
 						_ = archive.Snippet(h.Message.Text, terms)
 					}
-					took = append(took, time.Since(began))
+					each = append(each, time.Since(began))
 				}
+				took = append(took, each...)
+				slices.Sort(each)
+				// The median of each search, so that runs on a busy machine can be compared
+				// search by search.
+				t.Logf("%s tenant %d %s: median %.1f ms", db, tn.ID, q.Encode(), float64(each[len(each)/2].Microseconds())/1000)
 			}
 		}
 		st.Close()

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 )
@@ -241,70 +243,152 @@ func (s *Store) SearchMessages(ctx context.Context, f ArchiveFilter, terms []str
 	db := s.r.WithContext(ctx)
 	if s.dialect == DialectPostgres {
 		text := strings.Join(stripPrefixMarks(terms), " ")
-		const tsq = `(plainto_tsquery('english', ?) || plainto_tsquery('german', ?) || plainto_tsquery('french', ?) || plainto_tsquery('simple', ?))`
+		words, prefix := pgQueryText(terms)
+		if words == "" {
+			return nil, nil
+		}
+		tenant := tenantLexemeQuery(f.TenantID)
+		// The words in each configuration, and the tenant's lexeme (migration 43): the word
+		// index alone finds a tenant's matches. The two stay two conditions (one scan of the
+		// index): words that give no lexeme make an empty query, which matches nothing,
+		// whereas ANDed into one query it would leave the tenant's, which matches all.
+		match := func(col string) string {
+			return col + ` @@ (to_tsquery('english', ?) || to_tsquery('german', ?) || to_tsquery('french', ?) || to_tsquery('simple', ?)) AND ` + col + ` @@ ?::tsquery`
+		}
+		qa := []any{words, words, words, words, tenant}
 		// The planner cannot tell a rare word from a common one in this query, so the search
 		// estimates how many messages match from the word column's statistics (searchplan.go):
 		// few are fetched through the index and sorted; many are found faster by reading
-		// messages newest first. Only when the statistics do not tell (none, or words that
-		// are common alone and may or may not come together) does it ask the word index how
-		// many match, up to a bound.
-		likely, most, known, err := pgEstimateMatches(ctx, db, text)
+		// messages newest first. When the statistics do not tell (none, prefixes, or words
+		// that are common alone and may or may not come together in the tenant) it reads a
+		// bounded number of the newest messages first (see doubtful below).
+		likely, most, known, err := pgEstimateMatches(ctx, db, text, tenantLexeme(f.TenantID))
 		if err != nil {
 			return nil, wrap("search", err)
 		}
+		known = known && !prefix
+		// A prefix alone ("deliv*") is common when the words it begins are: counting its
+		// matches through the index would merge the lists of all of them.
+		var prefixAtLeast float64
+		if prefix && len(terms) == 1 {
+			if prefixAtLeast, err = pgPrefixMatches(ctx, db, strings.TrimRight(terms[0], "*"), tenantLexeme(f.TenantID)); err != nil {
+				return nil, wrap("search", err)
+			}
+		}
 		var matches int64
+		doubtful := false
 		switch {
+		case prefixAtLeast >= float64(s.denseMatches):
+			matches = int64(prefixAtLeast)
 		case known && most < float64(s.denseMatches):
 			matches = int64(most)
 		case known && likely >= float64(s.denseMatches):
 			matches = int64(likely)
 		default:
-			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM messages WHERE search @@ `+tsq+` LIMIT ?) x`, text, text, text, text, s.denseMatches).Scan(&matches).Error; err != nil {
-				return nil, wrap("search", err)
-			}
+			// Words common alone, which may or may not come together in this tenant.
+			doubtful = true
 		}
 		// A common word with a narrow chat filter (a visitor, an agent, a few days) is found
 		// fastest from the other side: the few chats the filter keeps, then the messages of
 		// each (LATERAL: the planner would rather fetch every match through the word index
 		// and join them to the chats, which costs as much as the common word has matches).
 		few := false
-		if matches >= int64(s.denseMatches) && where != "c.tenant_id = ?" {
+		if (doubtful || matches >= int64(s.denseMatches)) && where != "c.tenant_id = ?" {
 			var chats int64
 			if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM chats c WHERE `+where+` LIMIT ?) x`, append(args, s.fewChats)...).Scan(&chats).Error; err != nil {
 				return nil, wrap("search", err)
 			}
 			few = chats < int64(s.fewChats)
 		}
-		var sql string
-		var a []any
-		switch {
-		case few:
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
-FROM (SELECT c.id FROM chats c WHERE ` + where + ` OFFSET 0) c
-CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
-WHERE m.search @@ ` + tsq
-			a = append(append(a, args...), text, text, text, text)
-		default:
-			from := `messages m`
-			if matches < int64(s.denseMatches) {
-				from = `(SELECT * FROM messages WHERE search @@ ` + tsq + ` OFFSET 0) m`
-				a = append(a, text, text, text, text) // the index's query in FROM
-			}
-			sql = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
-FROM ` + from + ` JOIN chats c ON c.id = m.chat_id
-WHERE m.search @@ ` + tsq + ` AND ` + where
-			a = append(append(a, text, text, text, text), args...)
-		}
+		var cursor []any
 		if after != "" {
 			at, chatID, seq, err := parsePGCursor(after)
 			if err != nil {
 				return nil, err
 			}
-			sql += " AND (m.at, m.chat_id, m.seq) < (?, ?, ?)"
-			a = append(a, at, chatID, seq)
+			cursor = []any{at, chatID, seq}
 		}
-		sql += " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?"
-		q = db.Raw(sql, append(a, limit)...)
+		const cols = `SELECT 0 AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang`
+		page := func(sql string, a []any) (string, []any) {
+			if cursor != nil {
+				sql += " AND (m.at, m.chat_id, m.seq) < (?, ?, ?)"
+				a = append(a, cursor...)
+			}
+			return sql + " ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?", append(a, limit)
+		}
+		scan := func(db *gorm.DB, sql string, a []any) ([]searchRow, error) {
+			var rows []searchRow
+			sql, a = page(sql, a)
+			return rows, db.Raw(sql, a...).Scan(&rows).Error
+		}
+		// fromIndex fetches every match through the word index and sorts them.
+		fromIndex := func() ([]searchRow, error) {
+			return scan(db, cols+`
+FROM (SELECT * FROM messages WHERE `+match("search")+` OFFSET 0) m JOIN chats c ON c.id = m.chat_id
+WHERE `+match("m.search")+` AND `+where, append(append(slices.Clone(qa), qa...), args...))
+		}
+		// newestFirst reads messages by time, at most depth of them (0: all), and checks
+		// the words on each until the page is full. The plan must not be the planner's
+		// choice: it expects as few matches as its statistics of all tenants' words say (a
+		// pair of words rare elsewhere and common in this tenant), and would fetch every
+		// match through the word index, or read the whole table, and sort: a second instead
+		// of milliseconds. Without bitmap scans (the only way to the word index) and
+		// sequential scans, what is left is the index of messages by time, read backwards;
+		// the LIMIT keeps the conditions out of the subquery.
+		newestFirst := func(depth int64) ([]searchRow, error) {
+			var a []any
+			from := `(SELECT * FROM messages m`
+			if cursor != nil {
+				from += ` WHERE (m.at, m.chat_id, m.seq) < (?, ?, ?)`
+				a = append(a, cursor...)
+			}
+			if depth <= 0 {
+				depth = 1 << 40
+			}
+			from += ` ORDER BY m.at DESC, m.chat_id DESC, m.seq DESC LIMIT ?) m`
+			a = append(append(append(a, depth), qa...), args...)
+			var rows []searchRow
+			err := db.Transaction(func(tx *gorm.DB) error {
+				// The plan's cost, a read of every message, is what the page may cost at
+				// worst; compiling it (JIT) would take longer than reading the page.
+				for _, set := range []string{"SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_seqscan = off", "SET LOCAL jit = off"} {
+					if err := tx.Exec(set).Error; err != nil {
+						return err
+					}
+				}
+				var err error
+				rows, err = scan(tx, cols+`
+FROM `+from+` JOIN chats c ON c.id = m.chat_id
+WHERE `+match("m.search")+` AND `+where, a)
+				return err
+			})
+			return rows, err
+		}
+		var rows []searchRow
+		switch {
+		case few:
+			rows, err = scan(db, cols+`
+FROM (SELECT c.id FROM chats c WHERE `+where+` OFFSET 0) c
+CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = c.id OFFSET 0) m
+WHERE `+match("m.search"), append(slices.Clone(args), qa...))
+		case doubtful:
+			// Words common in the tenant fill a page from its newest messages; when a
+			// bounded read of them does not, the matches are few (or old) enough for the
+			// word index, which now has the tenant's lexeme to go by. Counting them first
+			// would read as many messages as the page does.
+			rows, err = newestFirst(int64(s.denseMatches) * 10)
+			if err == nil && len(rows) < limit {
+				rows, err = fromIndex()
+			}
+		case matches >= int64(s.denseMatches):
+			rows, err = newestFirst(0)
+		default:
+			rows, err = fromIndex()
+		}
+		if err != nil {
+			return nil, wrap("search", err)
+		}
+		return s.searchHits(db, f, rows)
 	} else {
 		sql := `SELECT messages_fts.rowid AS rid, m.chat_id, m.seq, m.role, m.user_id, m.name, m.text, m.client_id, m.internal, m.at, m.lang, m.translation, m.translation_lang
 FROM messages_fts CROSS JOIN messages m ON m.rowid = messages_fts.rowid CROSS JOIN chats c ON c.id = m.chat_id
@@ -325,6 +409,11 @@ WHERE messages_fts MATCH ? AND ` + where
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, wrap("search", err)
 	}
+	return s.searchHits(db, f, rows)
+}
+
+// searchHits is rows, the matching messages a search read, as hits with their chats.
+func (s *Store) searchHits(db *gorm.DB, f ArchiveFilter, rows []searchRow) ([]SearchHit, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -380,7 +469,38 @@ func ftsQuery(terms []string) string {
 	return strings.Join(parts, " ")
 }
 
-// stripPrefixMarks drops the "*" of prefix terms, which PostgreSQL's plain queries do not have.
+// pgQueryText is terms as the text of PostgreSQL's to_tsquery: each word quoted, all of
+// them required (&), a term ending in "*" matched as a prefix (:*, "deliv" finds
+// "delivery"). Terms should hold only letters and digits ([archive.Terms]); anything else
+// in one (a quote, an operator, a control character) separates words here too, so that
+// nothing typed becomes query syntax. prefix reports a prefix term; words is "" when no
+// word is left.
+func pgQueryText(terms []string) (words string, prefix bool) {
+	var parts []string
+	for _, t := range terms {
+		isPrefix := strings.HasSuffix(t, "*")
+		fields := strings.FieldsFunc(strings.TrimRight(t, "*"), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+		})
+		for i, w := range fields {
+			p := "'" + w + "'"
+			if isPrefix && i == len(fields)-1 {
+				p += ":*"
+				prefix = true
+			}
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " & "), prefix
+}
+
+// tenantLexeme is the lexeme every message of a tenant holds in its search vector on
+// PostgreSQL (migration 43); tenantLexemeQuery is it as a tsquery.
+func tenantLexeme(tenant int64) string { return "#t" + strconv.FormatInt(tenant, 10) }
+
+func tenantLexemeQuery(tenant int64) string { return "'" + tenantLexeme(tenant) + "'" }
+
+// stripPrefixMarks drops the "*" of prefix terms, for the statistics of the words.
 func stripPrefixMarks(terms []string) []string {
 	out := make([]string, 0, len(terms))
 	for _, t := range terms {

@@ -13,8 +13,10 @@ import (
 // where it matters, the common ones (half a second for a word in every tenth message of a
 // million), so the search asks first what PostgreSQL's own statistics of the word column say:
 // ANALYZE keeps the most common lexemes of messages.search with the share of messages
-// containing each, and every lexeme not listed is rarer than the rarest listed one. Only
-// when there are no statistics (a table never analyzed) does the search count.
+// containing each (the tenants' lexemes too, migration 43), and every lexeme not listed is
+// rarer than the rarest listed one. When the statistics do not tell (a table never
+// analyzed, words common alone that may or may not come together in the tenant), the search
+// reads a bounded number of the newest messages before it goes to the word index.
 
 // lexemeStat is one lexeme of a search as one text search configuration stems it, with what
 // the statistics of messages.search say of it.
@@ -27,10 +29,14 @@ type lexemeStat struct {
 	Freq, Min sql.NullFloat64
 	// Rows is PostgreSQL's estimate of the number of messages (-1: never analyzed).
 	Rows float64
+	// Tenant is the share of messages holding the searching tenant's lexeme (migration 43),
+	// NULL when it is not among the most common ones (statistics from before it, or a small
+	// tenant): then the tenant narrows nothing in the estimate.
+	Tenant sql.NullFloat64
 }
 
 // searchStatsSQL stems the search text in each configuration a search uses and looks every
-// lexeme up in the most common elements of messages.search. A lexeme list that stays empty
+// lexeme, and the tenant's, up in the most common elements of messages.search. A lexeme list that stays empty
 // for a configuration (only stop words) gives that configuration no rows: its query part
 // matches nothing.
 const searchStatsSQL = `WITH st AS (
@@ -40,15 +46,17 @@ q AS (
  SELECT cfg::text AS config, lex FROM unnest(ARRAY['english', 'german', 'french', 'simple']::regconfig[]) AS cfg,
  LATERAL unnest(tsvector_to_array(to_tsvector(cfg, ?))) AS lex)
 SELECT q.config, q.lex AS lexeme, st.f[array_position(st.e, q.lex)] AS freq, st.f[array_length(st.e, 1) + 1] AS min,
+ st.f[array_position(st.e, ?::text)] AS tenant,
  (SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass)::float8 AS rows
 FROM q LEFT JOIN st ON true`
 
 // pgEstimateMatches estimates from PostgreSQL's statistics how many messages match the
-// search text: likely (the words taken as independent) and at most (the words always found
-// together). known is false when the statistics do not tell (never analyzed).
-func pgEstimateMatches(ctx context.Context, db *gorm.DB, text string) (likely, most float64, known bool, err error) {
+// search text in the tenant of lexeme tenant: likely (the words taken as independent) and at
+// most (the words always found together). known is false when the statistics do not tell
+// (never analyzed).
+func pgEstimateMatches(ctx context.Context, db *gorm.DB, text, tenant string) (likely, most float64, known bool, err error) {
 	var rows []lexemeStat
-	if err := db.WithContext(ctx).Raw(searchStatsSQL, text).Scan(&rows).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(searchStatsSQL, text, tenant).Scan(&rows).Error; err != nil {
 		return 0, 0, false, err
 	}
 	likely, most, known = estimateMatches(rows)
@@ -61,7 +69,9 @@ func pgEstimateMatches(ctx context.Context, db *gorm.DB, text string) (likely, m
 // most as always found together (the share of the rarest), which words typed together often
 // are ("password reset"). A message matches through any configuration. A lexeme not among the
 // most common ones counts half the rarest listed share for likely, and that share for most.
-// With no lexemes the search matches nothing; without statistics known is false.
+// The tenant's share narrows both the same way (a tenant's messages hold a word as often as
+// others': the statistics cannot tell more). With no lexemes the search matches nothing;
+// without statistics known is false.
 func estimateMatches(rows []lexemeStat) (likely, most float64, known bool) {
 	if len(rows) == 0 {
 		return 0, 0, true
@@ -104,5 +114,28 @@ func estimateMatches(rows []lexemeStat) (likely, most float64, known bool) {
 		noneLikely *= 1 - min(1, shares[c].likely)
 		anyMost += shares[c].most
 	}
-	return (1 - noneLikely) * total, min(1, anyMost) * total, true
+	likely, most = (1-noneLikely)*total, min(1, anyMost)*total
+	if t := rows[0].Tenant; t.Valid {
+		likely, most = likely*t.Float64, min(most, t.Float64*total)
+	}
+	return likely, most, true
+}
+
+// prefixStatsSQL is the number of messages of a tenant expected to hold a word beginning with
+// a prefix, at least: the shares of the most common lexemes that begin with it (a word may
+// be stemmed shorter than typed, so it may match more), times the tenant's share when the
+// statistics list it, times the number of messages.
+const prefixStatsSQL = `WITH st AS (
+ SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f FROM pg_stats
+ WHERE schemaname = current_schema() AND tablename = 'messages' AND attname = 'search')
+SELECT coalesce((SELECT sum(u.f)::float8 FROM st, unnest(st.e, st.f) AS u(e, f) WHERE starts_with(u.e, ?)), 0)
+ * coalesce((SELECT st.f[array_position(st.e, ?::text)]::float8 FROM st), 1)
+ * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'messages'::regclass)::float8`
+
+// pgPrefixMatches is at least how many messages of the tenant of lexeme tenant hold a word
+// beginning with prefix, by the statistics (0 when they do not tell).
+func pgPrefixMatches(ctx context.Context, db *gorm.DB, prefix, tenant string) (float64, error) {
+	var n sql.NullFloat64
+	err := db.WithContext(ctx).Raw(prefixStatsSQL, prefix, tenant).Scan(&n).Error
+	return n.Float64, err
 }
