@@ -70,10 +70,11 @@ type History interface {
 const pageSize = 256
 
 // tailEvents and tailBytes bound a chat's tail: at most tailEvents events whose data weigh at
-// most tailBytes together, so the tails of 20,000 open chats stay within some 100 MB.
+// most tailBytes together, some 3 KB a chat at most, 60 MB for 20,000 open chats. A visitor
+// who was away for a few seconds missed a few events; longer absences read the store.
 const (
-	tailEvents = 16
-	tailBytes  = 4 << 10
+	tailEvents = 8
+	tailBytes  = 2 << 10
 )
 
 // historyTimeout bounds one history read.
