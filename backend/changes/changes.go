@@ -51,6 +51,9 @@ const (
 	// KindLabels: the tenant's tag or outcome list, or whether closing a chat requires an
 	// outcome. ID is 0: agents get both lists whole.
 	KindLabels Kind = "labels"
+	// KindMail: the tenant's SMTP settings, which decide whether visitors are offered a
+	// transcript by e-mail. ID is 0.
+	KindMail Kind = "mail"
 )
 
 // Setting says that one configuration entity of a tenant changed and its transaction

@@ -47,6 +47,14 @@ type Transcripts struct {
 	Chats LiveChats
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Settings, when set, answers [Transcripts.Offered] from memory (a settings cache kept fresh
+	// by change events) instead of Store: it is asked at every visitor connect.
+	Settings MailSettings
+}
+
+// MailSettings reads a tenant's SMTP settings; *settings.Cache is one.
+type MailSettings interface {
+	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 }
 
 // The errors of [Transcripts.Send] that are the caller's to correct.
@@ -373,7 +381,11 @@ func TranscriptText(t transcript.Transcript) string {
 // Offered reports whether tenant tenantID has an SMTP server configured: without one the
 // widget does not offer the transcript.
 func (t *Transcripts) Offered(ctx context.Context, tenantID int64) bool {
-	set, err := t.Store.MailSettings(ctx, tenantID)
+	var from MailSettings = t.Store
+	if t.Settings != nil {
+		from = t.Settings
+	}
+	set, err := from.MailSettings(ctx, tenantID)
 	return err == nil && set.Configured()
 }
 

@@ -22,7 +22,7 @@ type mailPart struct {
 // setupMail builds the outbox worker and the transcript sender, which the chat service uses
 // for visitors' requests and automatic transcripts; startMail runs the worker.
 func (s *Server) setupMail() {
-	s.mail.transcripts = &mail.Transcripts{Store: s.store, Chats: s.chats}
+	s.mail.transcripts = &mail.Transcripts{Store: s.store, Chats: s.chats, Settings: s.settings}
 	s.mail.outbox = mail.NewOutbox(mail.Options{Store: s.store, Composer: s.mail.transcripts, Logger: s.log})
 	s.mail.transcripts.Outbox = s.mail.outbox
 	s.chats.SetTranscriptMailer(s.mail.transcripts)

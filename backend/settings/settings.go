@@ -1,6 +1,6 @@
 // Package settings keeps in memory the configuration that visitor connections need when they
 // connect and while they chat: connectors by hash and by id, each connector's survey fields, a
-// tenant and its policies, and its blocked addresses.
+// tenant and its policies, its blocked addresses and its SMTP settings.
 //
 // Reading these from the database on every connect cost five queries per connection; under a
 // burst of connects on SQLite that took long enough to fail connects. The [Cache] reads each
@@ -30,6 +30,7 @@ type Store interface {
 	Tenant(ctx context.Context, id int64) (store.Tenant, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	IPBlocks(ctx context.Context, tenantID int64) ([]store.IPBlock, error)
+	MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error)
 }
 
 // Changes is where the cache learns that a setting changed; a changes.Bus is one.
@@ -62,6 +63,7 @@ type Cache struct {
 	tenants     *table[int64, store.Tenant]
 	tenantSets  *table[int64, store.TenantSettings]
 	blockedNets *table[int64, []netip.Prefix]
+	mail        *table[int64, store.MailSettings]
 
 	closed atomic.Bool
 	base   context.Context // parent of every load; cancelled by Close
@@ -81,6 +83,7 @@ func New(st Store, ch Changes) *Cache {
 	c.tenants = newTable(c, st.Tenant)
 	c.tenantSets = newTable(c, st.TenantSettings)
 	c.blockedNets = newTable(c, c.loadBlocked)
+	c.mail = newTable(c, st.MailSettings)
 	c.cancel = ch.SubscribeSettings(c.apply)
 	return c
 }
@@ -145,6 +148,13 @@ func (c *Cache) IPBlocked(ctx context.Context, tenantID int64, ip string) (bool,
 	return false, nil
 }
 
+// MailSettings returns the tenant's SMTP settings (the defaults when it saved none). Every
+// visitor connect asks whether a transcript can be mailed; under a burst of connects that read
+// queued behind the others on SQLite's few read connections.
+func (c *Cache) MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error) {
+	return c.mail.get(ctx, tenantID)
+}
+
 func (c *Cache) loadSurvey(ctx context.Context, connectorID int64) (Survey, error) {
 	fields, err := c.st.SurveyFields(ctx, connectorID, "")
 	if err != nil {
@@ -201,11 +211,14 @@ func (c *Cache) apply(ch changes.Setting) {
 		if ch.Deleted {
 			c.tenantSets.forget(ch.TenantID)
 			c.blockedNets.forget(ch.TenantID)
+			c.mail.forget(ch.TenantID)
 		}
 	case changes.KindTenantSettings:
 		c.tenantSets.forget(ch.TenantID)
 	case changes.KindIPBlocks:
 		c.blockedNets.forget(ch.TenantID)
+	case changes.KindMail:
+		c.mail.forget(ch.TenantID)
 	}
 }
 

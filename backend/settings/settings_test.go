@@ -134,6 +134,11 @@ func (s *countingStore) IPBlocks(ctx context.Context, tenantID int64) ([]store.I
 	return read(ctx, s, "IPBlocks", v, err)
 }
 
+func (s *countingStore) MailSettings(ctx context.Context, tenantID int64) (store.MailSettings, error) {
+	v, err := s.Store.MailSettings(ctx, tenantID)
+	return read(ctx, s, "MailSettings", v, err)
+}
+
 // applied tells the test when the cache has handled a change: it wraps the cache's
 // subscription to the real bus.
 type applied struct {
@@ -351,6 +356,26 @@ func TestSavesVisibleAfterDelivery(t *testing.T) {
 
 // TestChangeDuringLoad: a change that arrives while a load of its key is in flight must not
 // let the load's old value be kept, and readers after the change must not get it.
+// TestMailSettingsFollowChanges: a visitor connect asks whether transcripts can be mailed; the
+// answer comes from memory, and a saved change is seen once delivered.
+func TestMailSettingsFollowChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		st, c := e.st, e.cache
+		for range 3 {
+			if must(c.MailSettings(ctx, e.ten.ID))(t).Configured() {
+				t.Fatal("a tenant without SMTP settings is configured")
+			}
+		}
+		e.wantCalls(t, "MailSettings", 1)
+		saved := must(st.SaveMailSettings(ctx, store.MailSettings{TenantID: e.ten.ID, Host: "smtp.example.com", Port: 587,
+			TLS: store.MailTLSStartTLS, FromAddress: "chat@example.com"}))(t)
+		e.settle(t)
+		wantEqual(t, must(c.MailSettings(ctx, e.ten.ID))(t), saved)
+		must(c.MailSettings(ctx, e.ten.ID))(t)
+		e.wantCalls(t, "MailSettings", 2)
+	})
+}
+
 func TestChangeDuringLoad(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		st, c := e.st, e.cache

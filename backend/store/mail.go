@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // The TLS modes of an SMTP connection.
@@ -149,7 +151,7 @@ func (s *Store) SaveMailSettings(ctx context.Context, m MailSettings) (MailSetti
 		}
 		return tx.Save(&row).Error
 	})
-	if err != nil {
+	if err := s.published(err, changes.Setting{Kind: changes.KindMail, TenantID: m.TenantID}); err != nil {
 		return MailSettings{}, wrap("save mail settings", err)
 	}
 	return s.MailSettings(ctx, m.TenantID)

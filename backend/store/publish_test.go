@@ -41,7 +41,6 @@ var notSettings = map[string]string{
 	"Commit":                  "chat events, which travel as changes.ChatEvent from the group committer",
 	"EnqueueMail":             "an outbox message, not configuration",
 	"EnqueueChatMail":         "an outbox message and a chat's visitor address, not configuration",
-	"SaveMailSettings":        "nothing caches the SMTP settings: the outbox reads them at every attempt",
 	"CreateWebhookEndpoint":   "nothing caches webhook endpoints: every commit of chat events reads them",
 	"UpdateWebhookEndpoint":   "nothing caches webhook endpoints: every commit of chat events reads them",
 	"DeleteWebhookEndpoint":   "nothing caches webhook endpoints: every commit of chat events reads them",
@@ -331,6 +330,10 @@ var settingWrites = []settingWrite{
 			t.Fatal(err)
 		}
 		return []changes.Setting{setting(changes.KindIPBlocks, f.ten.ID, 0)}
+	}},
+	{"SaveMailSettings", func(t *testing.T, f *publishFixture) []changes.Setting {
+		must[MailSettings](t)(f.s.SaveMailSettings(ctx, MailSettings{TenantID: f.ten.ID, Host: "smtp.example.com", Port: 587, TLS: MailTLSStartTLS, FromAddress: "chat@example.com"}))
+		return []changes.Setting{setting(changes.KindMail, f.ten.ID, 0)}
 	}},
 	{"SeedDemo", func(t *testing.T, f *publishFixture) []changes.Setting {
 		// Seeding needs an empty database: a second one, publishing on the same bus.

@@ -92,8 +92,25 @@ func (c *conn) read(t *testing.T) protocol.Event {
 // env is a real SQLite store with one chat, the hub fed by the store's commits.
 type env struct {
 	st   *store.Store
+	hist *countingHistory
 	hub  *fanout.Hub
 	chat string
+}
+
+// countingHistory is the real store, counting the hub's history reads.
+type countingHistory struct {
+	*store.Store
+	reads atomic.Int64
+}
+
+func (h *countingHistory) EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error) {
+	h.reads.Add(1)
+	return h.Store.EventsAfter(ctx, chatID, afterSeq, limit)
+}
+
+func (h *countingHistory) VisitorEventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]store.Event, error) {
+	h.reads.Add(1)
+	return h.Store.VisitorEventsAfter(ctx, chatID, afterSeq, limit)
 }
 
 func newEnv(t *testing.T) *env {
@@ -103,7 +120,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := fanout.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hist := &countingHistory{Store: st}
+	hub := fanout.New(hist, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	cancel := bus.SubscribeChats(hub.Publish)
 	t.Cleanup(func() {
 		cancel()
@@ -120,7 +138,7 @@ func newEnv(t *testing.T) *env {
 	if err := st.Commit(ctx, store.Write{Chat: &c}); err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, hub: hub, chat: c.ID}
+	return &env{st: st, hist: hist, hub: hub, chat: c.ID}
 }
 
 // write commits n messages numbered from `from`; every third is agents-only when hidden.
@@ -236,6 +254,132 @@ func TestFullQueueFallsBackToHistory(t *testing.T) {
 	}
 	e.write(t, 2000, 3, false)
 	expect(t, c, fanout.Agents, 2000, 2002, last)
+}
+
+// A reconnect storm: many visitors, whose agents follow their chats and wrote while they were
+// away, resume at once while the writer is busy with other chats. Every one gets exactly what
+// it missed, and from memory: on SQLite a history read per resume queued for seconds on the
+// few read connections and resumes timed out.
+func TestStormResumesFromMemory(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ten, err := e.st.CreateTenant(ctx, store.Tenant{Name: "Storm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chats = 500
+	ids := make([]string, chats)
+	var ws []store.Write
+	for i := range ids {
+		c := store.Chat{ID: store.NewChatID(), TenantID: ten.ID, ConnectorID: 1, State: "active"}
+		ids[i] = c.ID
+		ws = append(ws, store.Write{Chat: &c})
+	}
+	if err := e.st.Commit(ctx, ws...); err != nil {
+		t.Fatal(err)
+	}
+	message := func(chat string, i int, hidden bool) store.Write {
+		data, _ := json.Marshal(protocol.Message{Role: protocol.RoleAgent, Text: fmt.Sprint(i)})
+		return store.Write{Event: &store.Event{ChatID: chat, Type: string(protocol.TypeMessage), Data: data, AgentsOnly: hidden}}
+	}
+	agents := make([]*conn, chats)
+	for i, id := range ids {
+		agents[i] = newConn(64)
+		if _, _, err := e.hub.Subscribe(ctx, id, agents[i], fanout.Agents, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before the drop each visitor had seen message 0; then came a note and two messages.
+	ws = ws[:0]
+	for _, id := range ids {
+		ws = append(ws, message(id, 0, false), message(id, 1, true), message(id, 2, false), message(id, 3, false))
+	}
+	if err := e.st.Commit(ctx, ws...); err != nil {
+		t.Fatal(err)
+	}
+	before := e.hist.reads.Load()
+
+	busy, stop := make(chan struct{}), make(chan struct{})
+	go func() { // the writer keeps committing into another chat meanwhile
+		defer close(busy)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := e.st.Commit(ctx, message(e.chat, i, false)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			c := newConn(8)
+			_, last, err := e.hub.Subscribe(ctx, id, c, fanout.Visitor, 1, nil)
+			if err != nil {
+				t.Errorf("resume of %s: %v", id, err)
+				return
+			}
+			for _, want := range []struct {
+				seq  uint64
+				text string
+			}{{2, "2"}, {3, "3"}} {
+				ev := c.read(t)
+				if m, _ := ev.Body.(*protocol.Message); ev.Seq != want.seq || m == nil || m.Text != want.text {
+					t.Errorf("chat %s: got %d %+v, want %d %q", id, ev.Seq, ev.Body, want.seq, want.text)
+				}
+			}
+			if last != 3 {
+				t.Errorf("chat %s: resumed up to %d, want 3", id, last)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-busy
+	if n := e.hist.reads.Load() - before; n != 0 {
+		t.Fatalf("%d resumes read the store %d times; their events were in memory", chats, n)
+	}
+}
+
+// A resume from before what a chat keeps in memory reads the store, and gets every event once,
+// in order, for the visitor (whose numbering skips agents-only events) and for agents.
+func TestResumeOlderThanTheTail(t *testing.T) {
+	e := newEnv(t)
+	agent := newConn(128)
+	if _, _, err := e.hub.Subscribe(context.Background(), e.chat, agent, fanout.Agents, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.write(t, 1, 60, true) // 60 events, 20 of them agents-only: more than the tail holds
+	expect(t, agent, fanout.Agents, 1, 60, 0)
+	for _, after := range []uint64{0, 5, 20, 25, 30, 39, 40} {
+		before := e.hist.reads.Load()
+		c := newConn(64)
+		sub, last, err := e.hub.Subscribe(context.Background(), e.chat, c, fanout.Visitor, after, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != 40 {
+			t.Fatalf("resume after %d ended at %d", after, last)
+		}
+		// The visitor's events after `after`: skip the first `after` visible texts.
+		from, seen := 1, uint64(0)
+		for ; seen < after; from++ {
+			if from%3 != 0 {
+				seen++
+			}
+		}
+		expect(t, c, fanout.Visitor, from, 60, after)
+		if reads := e.hist.reads.Load() - before; after >= 35 && reads != 0 {
+			t.Fatalf("resume after %d read the store %d times; the tail holds it", after, reads)
+		} else if after < 20 && reads == 0 {
+			t.Fatalf("resume after %d did not read the store", after)
+		}
+		sub.Close()
+	}
 }
 
 // Catching up stops with the connection and with the hub: nothing keeps running for a client

@@ -68,6 +68,9 @@ type Result struct {
 	ResumeP50ms float64 `json:"resume_p50_ms,omitempty"`
 	ResumeP99ms float64 `json:"resume_p99_ms,omitempty"`
 	Errors      int     `json:"errors"`
+	// FirstError is what the first client that failed was told, so that a run with errors
+	// says what went wrong.
+	FirstError string `json:"first_error,omitempty"`
 	// CPU per delivered message while the messages went (-server-pid, -steady): the server's
 	// and its PostgreSQL backends', in µs.
 	CPUServerUs   float64 `json:"cpu_server_us_per_msg,omitempty"`
@@ -280,6 +283,9 @@ func summarize(t *tally, elapsed time.Duration) Result {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := Result{Chats: t.chats, Sent: len(t.sent), Errors: t.errors}
+	if t.firstErr != nil {
+		r.FirstError = t.firstErr.Error()
+	}
 	for k, n := range t.received {
 		if n > 0 {
 			r.Delivered++
@@ -424,6 +430,9 @@ func runAgent(ctx context.Context, ws string, l login, o options, t *tally, g *g
 	}
 }
 
+// stormInFlight bounds the messages one agent of a storm has on the way at once.
+const stormInFlight = 32
+
 // stormWrite waits until every visitor of the storm has dropped, writes o.stormWrites messages
 // into each of the agent's chats, and says it is done.
 func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, t *tally, g *gates) {
@@ -434,9 +443,15 @@ func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, 
 	t.mu.Lock()
 	chats := slices.Clone(t.agentChats[l.id])
 	t.mu.Unlock()
+	// An agent has at most stormInFlight messages on the way at once, as an agent app would:
+	// hundreds of answers at once overflow the connection's queue on a busy machine, and the
+	// server closes a client that does not read them.
+	slots := make(chan struct{}, stormInFlight)
 	var wg sync.WaitGroup
 	for _, chat := range chats {
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			for i := range o.stormWrites {
 				if err := send(ctx, c, chat, fmt.Sprintf("agentload %s %d", chat, i)); err != nil {
 					t.fail(fmt.Errorf("storm: agent %s writing: %w", l.login, err))

@@ -71,6 +71,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "parley-load:", err)
 		os.Exit(1)
 	}
+	if res.FirstError != "" {
+		fmt.Fprintln(os.Stderr, "parley-load: first error:", res.FirstError)
+	}
 	if o.lines {
 		for _, l := range res.Lines(o) {
 			fmt.Println(l)
