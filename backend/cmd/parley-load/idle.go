@@ -16,14 +16,15 @@ import (
 // Idle sockets: -idle N connects N visitors (dial and visitor.connect, as the widget does on
 // every page view) and leaves them idle, answering the server's heartbeats. The figures are the
 // time all the connects took and, after -settle, the growth of the server's resident memory
-// (VmRSS of /proc/<pid>/status) per socket.
+// (VmRSS of /proc/<pid>/status) per socket beyond the first tenth of them.
 
 // IdleResult is the idle sockets' part of the result.
 type IdleResult struct {
 	IdleSockets int `json:"idle_sockets,omitempty"`
 	// ConnectS is the time from the first dial to the last socket's visitor.connect answered.
 	ConnectS float64 `json:"connect_s,omitempty"`
-	// IdleKiBPerConn is the server's resident memory growth per socket, in KiB.
+	// IdleKiBPerConn is the server's resident memory growth per socket, in KiB, from the
+	// first tenth of the sockets connected to all of them.
 	IdleKiBPerConn float64 `json:"idle_kib_per_conn,omitempty"`
 }
 
@@ -43,10 +44,6 @@ func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
 			return Result{}, fmt.Errorf("%s may open %d files, too few for %d sockets: raise its hard limit (ulimit -Hn)", who, limit, o.idle)
 		}
 	}
-	before, err := settledResidentKiB(ctx, o.serverPID)
-	if err != nil {
-		return Result{}, fmt.Errorf("the server's memory: %w", err)
-	}
 	conns := make([]*protoclient.Client, o.idle)
 	defer func() {
 		var wg sync.WaitGroup
@@ -57,49 +54,22 @@ func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
 		}
 		wg.Wait()
 	}()
-	next := make(chan int)
-	errs := make(chan error, idleDialers)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range idleDialers {
-		wg.Go(func() {
-			for i := range next {
-				// Few events come to an idle visitor: a small buffer keeps the tool's own memory small.
-				c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "idle" + strconv.Itoa(i) + "-", Buffer: 64})
-				if err == nil {
-					conns[i] = c
-					_, err = c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/idle/" + strconv.Itoa(i)})
-				}
-				if err != nil {
-					errs <- fmt.Errorf("idle socket %d: %w", i, err)
-					return
-				}
-			}
-		})
+	// The first tenth of the sockets (at least one) warms the server up: its heap grows to
+	// hold connections, the garbage of starting is handed back, pools fill. The figure is the
+	// memory the other nine tenths add, read once it has settled, per socket: what one more
+	// idle socket costs, whatever the server held before.
+	first := max(1, o.idle/10)
+	took, err := connectIdle(ctx, ws, hash, conns[:first], 0)
+	if err != nil {
+		return Result{}, err
 	}
-	var failed error
-dial:
-	for i := range o.idle {
-		select {
-		case next <- i:
-		case failed = <-errs:
-			break dial
-		case <-ctx.Done():
-			failed = ctx.Err()
-			break dial
-		}
+	before, err := settledResidentKiB(ctx, o.serverPID)
+	if err != nil {
+		return Result{}, fmt.Errorf("the server's memory: %w", err)
 	}
-	close(next)
-	wg.Wait()
-	connect := time.Since(start)
-	if failed == nil {
-		select {
-		case failed = <-errs:
-		default:
-		}
-	}
-	if failed != nil {
-		return Result{}, failed
+	rest, err := connectIdle(ctx, ws, hash, conns[first:], first)
+	if err != nil {
+		return Result{}, err
 	}
 	select {
 	case <-time.After(o.settle):
@@ -113,15 +83,67 @@ dial:
 		default:
 		}
 	}
-	after, err := residentKiB(o.serverPID)
+	after, err := settledResidentKiB(ctx, o.serverPID)
 	if err != nil {
 		return Result{}, fmt.Errorf("the server's memory: %w", err)
 	}
+	perConn := 0.0
+	if n := o.idle - first; n > 0 {
+		perConn = float64(after-before) / float64(n)
+	}
 	return Result{IdleResult: IdleResult{
 		IdleSockets:    o.idle,
-		ConnectS:       round(connect.Seconds()),
-		IdleKiBPerConn: round(float64(after-before) / float64(o.idle)),
+		ConnectS:       round((took + rest).Seconds()),
+		IdleKiBPerConn: round(perConn),
 	}}, nil
+}
+
+// connectIdle connects a socket into each of conns (numbered from base), idleDialers at once,
+// and returns the time the connects took; the first failure ends it.
+func connectIdle(ctx context.Context, ws, hash string, conns []*protoclient.Client, base int) (time.Duration, error) {
+	next := make(chan int)
+	errs := make(chan error, idleDialers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range idleDialers {
+		wg.Go(func() {
+			for i := range next {
+				n := strconv.Itoa(base + i)
+				// Few events come to an idle visitor: a small buffer keeps the tool's own memory small.
+				c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "idle" + n + "-", Buffer: 64})
+				if err == nil {
+					conns[i] = c
+					_, err = c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/idle/" + n})
+				}
+				if err != nil {
+					errs <- fmt.Errorf("idle socket %s: %w", n, err)
+					return
+				}
+			}
+		})
+	}
+	var failed error
+dial:
+	for i := range conns {
+		select {
+		case next <- i:
+		case failed = <-errs:
+			break dial
+		case <-ctx.Done():
+			failed = ctx.Err()
+			break dial
+		}
+	}
+	close(next)
+	wg.Wait()
+	took := time.Since(start)
+	if failed == nil {
+		select {
+		case failed = <-errs:
+		default:
+		}
+	}
+	return took, failed
 }
 
 // settledResidentKiB reads the server's resident memory once it has stopped shrinking (for at
