@@ -229,4 +229,6 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	deliveryLogsMigration,
 	pushReplayMigration,
 	transcriptKeyMigration,
+	clusterNodesMigration,
+	clusterLeaderMigration,
 }
