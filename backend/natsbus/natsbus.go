@@ -53,8 +53,8 @@ type Bus struct {
 	node string
 	// chatSubject and settingsSubject are the prefix's subjects, with their trailing dot.
 	chatSubject, settingsSubject string
-	log  *slog.Logger
-	subs []*nats.Subscription
+	log                          *slog.Logger
+	subs                         []*nats.Subscription
 
 	sent, received, dropped atomic.Uint64
 }
