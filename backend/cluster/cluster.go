@@ -46,6 +46,9 @@ type Store interface {
 
 // Config sets a node's timing.
 type Config struct {
+	// ID is this node's id, which its other parts (the NATS bus) name it by; empty picks a
+	// random one ([NewID]).
+	ID string
 	// Addr is where the node listens, written to the registry for people reading it.
 	Addr string
 	// Clustered is cluster mode (NATS configured): only clustered nodes elect a leader.
@@ -138,7 +141,10 @@ func CheckMode(ctx context.Context, st Store, clustered bool, since time.Time) e
 // and, in cluster mode, its election.
 func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 	cfg.defaults()
-	n := &Node{id: NewID(), st: st, cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	if cfg.ID == "" {
+		cfg.ID = NewID()
+	}
+	n := &Node{id: cfg.ID, st: st, cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
 	now := cfg.Now()
 	if err := CheckMode(ctx, st, cfg.Clustered, now.Add(-cfg.Stale)); err != nil {
 		return nil, err

@@ -174,4 +174,3 @@ func TestModesDoNotMix(t *testing.T) {
 	single.Close(context.Background())
 	start(t, open(t, url2), true)
 }
-

@@ -32,6 +32,9 @@ type Config struct {
 	// committed chat events and settings changes between them, and one node at a time leads
 	// routing. Only with PostgreSQL: the embedded SQLite file belongs to one process.
 	NATSURL string
+	// NATSSubject begins the subjects this cluster's nodes use on NATS (PARLEY_NATS_SUBJECT;
+	// default "parley"): deployments sharing one NATS each set their own.
+	NATSSubject string
 	// DataDir holds the embedded SQLite file (PARLEY_DATA, -data; default "./data").
 	DataDir string
 	// WebDir holds the built web assets: widget and agent app (PARLEY_WEB, -web; default "./build").
@@ -183,6 +186,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	str("PARLEY_ADDR", &c.Addr)
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("PARLEY_NATS_URL", &c.NATSURL)
+	str("PARLEY_NATS_SUBJECT", &c.NATSSubject)
 	str("PARLEY_DATA", &c.DataDir)
 	str("PARLEY_WEB", &c.WebDir)
 	boolean("PARLEY_DEMO", &c.Demo)
@@ -278,6 +282,9 @@ func (c Config) Validate() error {
 		}
 	} else if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("the data directory must not be empty when DATABASE_URL is not set"))
+	}
+	if c.NATSSubject != "" && (strings.ContainsAny(c.NATSSubject, " \t*>") || strings.HasPrefix(c.NATSSubject, ".") || strings.HasSuffix(c.NATSSubject, ".")) {
+		errs = append(errs, fmt.Errorf("PARLEY_NATS_SUBJECT %q is not a NATS subject prefix (letters, digits, dots between them; e.g. parley or acme.parley)", c.NATSSubject))
 	}
 	if c.NATSURL != "" && c.DatabaseURL == "" {
 		errs = append(errs, errors.New("PARLEY_NATS_URL (cluster mode) needs PostgreSQL: set DATABASE_URL too, or leave PARLEY_NATS_URL empty for a single node on SQLite"))

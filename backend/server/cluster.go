@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/cluster"
+	"github.com/parleychat/parley/backend/metrics"
+	"github.com/parleychat/parley/backend/natsbus"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// clusterPart is the node's membership of a cluster (package cluster) and, in cluster mode,
+// its NATS connection and bus (package natsbus). On SQLite all of it is nil.
+type clusterPart struct {
+	id   string
+	nc   *nats.Conn
+	bus  *natsbus.Bus
+	node *cluster.Node
+}
+
+// dialCluster connects to NATS when cluster mode is configured and returns the publisher the
+// store announces committed changes on: the NATS bus around local, or local itself.
+func (s *clusterPart) dial(natsURL, prefix string, local *changes.Local, log *slog.Logger) (store.Publisher, error) {
+	s.id = cluster.NewID()
+	if natsURL == "" {
+		return local, nil
+	}
+	nc, err := nats.Connect(natsURL, nats.Name("parley "+s.id), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("cluster: NATS disconnected", "err", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Warn("cluster: NATS reconnected", "server", c.ConnectedUrl()) }))
+	if err != nil {
+		return nil, fmt.Errorf("cluster mode: connect to NATS at %s: %w (check PARLEY_NATS_URL)", natsURL, err)
+	}
+	bus, err := natsbus.New(nc, local, natsbus.Options{Node: s.id, Prefix: prefix, Logger: log})
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	s.nc, s.bus = nc, bus
+	return bus, nil
+}
+
+// join registers the node on PostgreSQL (a single node too, so that cluster nodes refuse to
+// start beside it, and it beside them) and starts the election in cluster mode.
+func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, log *slog.Logger) error {
+	if st.Dialect() != store.DialectPostgres {
+		return nil
+	}
+	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: addr, Clustered: s.bus != nil, Logger: log})
+	if err != nil {
+		return err
+	}
+	s.node = node
+	return nil
+}
+
+// ready says why the node should get no traffic, or nil.
+func (s *clusterPart) ready() error {
+	if s.node != nil {
+		if err := s.node.Ready(); err != nil {
+			return err
+		}
+	}
+	if s.nc != nil && !s.nc.IsConnected() {
+		return errors.New("cluster: NATS unreachable")
+	}
+	return nil
+}
+
+// stats are the node's cluster figures for /metrics, nil outside cluster mode.
+func (s *clusterPart) stats() func() metrics.ClusterStats {
+	if s.bus == nil || s.node == nil {
+		return nil
+	}
+	return func() metrics.ClusterStats {
+		lead, term := s.node.Leader()
+		bs := s.bus.Stats()
+		return metrics.ClusterStats{Leader: lead, Term: term, Elections: s.node.Elections(), NATSRTT: bs.RTT,
+			Sent: bs.Sent, Received: bs.Received, SendFailed: bs.Dropped}
+	}
+}
+
+// leave gives the leadership up and removes the node's row (before the store closes).
+func (s *clusterPart) leave(ctx context.Context) {
+	if s.node != nil {
+		s.node.Close(ctx)
+	}
+}
+
+// close stops the NATS bus and connection (after the store's last commits were published).
+func (s *clusterPart) close() {
+	if s.bus != nil {
+		s.bus.Close()
+	}
+	if s.nc != nil {
+		_ = s.nc.Drain()
+	}
+}

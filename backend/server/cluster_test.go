@@ -1,0 +1,280 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/natsbus"
+	"github.com/parleychat/parley/backend/pgtest"
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// testNATS is the NATS server of the cluster tests: the machine's own unless
+// PARLEY_TEST_NATS_URL names another. Without one the tests are skipped, except in CI.
+func testNATS(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("PARLEY_TEST_NATS_URL")
+	if u == "" {
+		u = nats.DefaultURL
+	}
+	nc, err := nats.Connect(u)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("NATS at %s is required in CI: %v", u, err)
+		}
+		t.Skipf("no NATS server at %s (set PARLEY_TEST_NATS_URL): %v", u, err)
+	}
+	nc.Close()
+	return u
+}
+
+// testCluster is n server processes (this test binary serving, like the crash tests) on one
+// PostgreSQL database and NATS, under subjects of their own.
+type testCluster struct {
+	t       *testing.T
+	dbURL   string
+	natsURL string
+	subject string
+	nodes   []*crashServer
+}
+
+func startCluster(t *testing.T, n int) *testCluster {
+	t.Helper()
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &testCluster{t: t, dbURL: pgtest.URL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano())}
+	for range n {
+		srv := &crashServer{t: t, bin: bin, dir: t.TempDir(), dbURL: c.dbURL,
+			env: []string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}}
+		srv.start() // one after the other: the first migrates and seeds
+		c.nodes = append(c.nodes, srv)
+	}
+	return c
+}
+
+// metric reads one unlabelled figure of a node's /metrics; ok is false when the node does not
+// answer or has no such line.
+func metric(addr, name string) (float64, bool) {
+	cl := http.Client{Timeout: time.Second}
+	resp, err := cl.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var v float64
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
+			if _, err := fmt.Sscan(f[1], &v); err == nil {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// leader reads every live node's leadership: the index of the node that leads under the
+// highest term (-1 for none), that term, and how many nodes lead under it.
+func (c *testCluster) leader(alive func(int) bool) (idx int, term float64, count int) {
+	idx = -1
+	type st struct{ lead, term float64 }
+	seen := map[int]st{}
+	for i, n := range c.nodes {
+		if !alive(i) {
+			continue
+		}
+		l, ok1 := metric(n.addr, "parley_cluster_leader")
+		tm, ok2 := metric(n.addr, "parley_cluster_term")
+		if ok1 && ok2 {
+			seen[i] = st{l, tm}
+			if l == 1 && tm > term {
+				term = tm
+			}
+		}
+	}
+	for i, s := range seen {
+		if s.lead == 1 && s.term == term {
+			idx = i
+			count++
+		}
+	}
+	return idx, term, count
+}
+
+// TestClusterLeaderFailover runs three nodes: exactly one leads routing; a node without NATS
+// refuses the database, saying why; kill -9 of the leader → another node leads within 5 s,
+// under a higher term, and the cluster keeps serving chats.
+func TestClusterLeaderFailover(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	all := func(int) bool { return true }
+	var lead int
+	var term float64
+	c.nodes[0].until(ctx, 50*time.Millisecond, func() (bool, string) {
+		var n int
+		lead, term, n = c.leader(all)
+		if n > 1 {
+			t.Fatalf("%d nodes lead under term %v", n, term)
+		}
+		return n == 1, "no node leads"
+	})
+	// Each node reports its NATS round trip.
+	for i, n := range c.nodes {
+		if rtt, ok := metric(n.addr, "parley_cluster_nats_rtt_seconds"); !ok || rtt <= 0 {
+			t.Errorf("node %d: NATS round trip %v (reported %v)", i, rtt, ok)
+		}
+	}
+
+	// A single-process node on the cluster's database stops with an error that says what to do.
+	cmd := exec.Command(c.nodes[0].bin)
+	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR=127.0.0.1:0", "PARLEY_DATA="+t.TempDir(), "DATABASE_URL="+c.dbURL, "PARLEY_WEB="+t.TempDir())
+	out, err := runWithin(cmd, time.Minute)
+	if err == nil || !strings.Contains(out, "in cluster mode") || !strings.Contains(out, "PARLEY_NATS_URL") {
+		t.Fatalf("a node without NATS on the cluster's database: %v\n%s", err, out)
+	}
+
+	c.nodes[lead].kill()
+	killed := time.Now()
+	alive := func(i int) bool { return i != lead }
+	var next int
+	var n int
+	for {
+		var term2 float64
+		next, term2, n = c.leader(alive)
+		if n > 1 {
+			t.Fatalf("%d nodes lead under term %v", n, term2)
+		}
+		if n == 1 && term2 > term {
+			break
+		}
+		if time.Since(killed) > 5*time.Second {
+			t.Fatalf("no node leads 5 s after the leader (node %d) was killed", lead)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("node %d leads %s after node %d was killed", next, time.Since(killed).Round(time.Millisecond), lead)
+
+	// The surviving nodes serve chats: a visitor's request is offered to an agent and the two
+	// talk both ways.
+	srv := c.nodes[next]
+	hash, tokens := srv.prepare(ctx)
+	agent := srv.agent(ctx, tokens[0])
+	defer agent.Close()
+	v := srv.visitor(ctx, hash)
+	defer v.Close()
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "after failover"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID := ack.Body.(*protocol.Ack).Chat
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool { o, ok := ev.Body.(*protocol.Offer); return ok && o.Chat == chatID })
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool { m, ok := ev.Body.(*protocol.Message); return ok && m.Text == "hello" })
+}
+
+// TestClusterSettingsReachEveryNode saves a connector on the cluster's database from outside
+// the nodes (as another node's admin page does, publishing on NATS): a visitor page open on a
+// node gets the connector's new configuration, which without NATS between the nodes it never
+// would.
+func TestClusterSettingsReachEveryNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hash, _ := c.nodes[1].prepare(ctx)
+	v := c.nodes[1].visitor(ctx, hash)
+	defer v.Close()
+
+	// The "other node": a store that publishes its settings writes on the cluster's NATS.
+	nc, err := nats.Connect(c.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	local := changes.NewLocal()
+	defer local.Close()
+	bus, err := natsbus.New(nc, local, natsbus.Options{Node: "admin-node", Prefix: c.subject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Config{DatabaseURL: c.dbURL, Changes: bus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tenants, err := st.Tenants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns, err := st.Connectors(ctx, tenants[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conn store.Connector
+	for _, cn := range conns {
+		if cn.Hash == hash {
+			conn = cn
+		}
+	}
+	conn.Name += " (renamed)"
+	if _, err := st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, v, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Config); return ok })
+}
+
+// waitFor reads c's events until want accepts one, failing when ctx ends first.
+func waitFor(ctx context.Context, t *testing.T, c *protoclient.Client, want func(protocol.Event) bool) {
+	t.Helper()
+	for {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for an event: %v", err)
+		}
+		if want(ev) {
+			return
+		}
+	}
+}
+
+// runWithin runs cmd to its end, killing it after d, and returns its output.
+func runWithin(cmd *exec.Cmd, d time.Duration) (string, error) {
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		return out.String(), io.ErrUnexpectedEOF
+	}
+}
