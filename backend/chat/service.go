@@ -100,6 +100,12 @@ type Config struct {
 	// TranslateWait bounds how long a line waits for its translation before it is written
 	// untranslated (translate.DefaultTimeout).
 	TranslateWait time.Duration
+	// LeaveOpenChats, set when this node joins a cluster whose other nodes are running, makes
+	// the start restore no open chat: they are held by the nodes that run them, and a second
+	// holder would route them again (an offer to a second agent) and start their reconnect
+	// windows (closing chats whose visitors are connected elsewhere). Connectors and groups
+	// are still loaded.
+	LeaveOpenChats bool
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -328,6 +334,9 @@ func (s *Service) restore(ctx context.Context) error {
 		}
 		for _, c := range conns {
 			s.router.Submit(routing.ConnectorConfig(c, loc))
+		}
+		if s.cfg.LeaveOpenChats {
+			continue
 		}
 		open, err := s.st.ChatsOpen(ctx, t.ID)
 		if err != nil {

@@ -49,7 +49,9 @@ type Config struct {
 	// ID is this node's id, which its other parts (the NATS bus) name it by; empty picks a
 	// random one ([NewID]).
 	ID string
-	// Addr is where the node listens, written to the registry for people reading it.
+	// Addr says where the node runs (host and listen address), written to the registry for
+	// people reading it. A live row with this node's Addr is its own predecessor, killed and
+	// restarted in its place before its heartbeat aged: it does not count as another node.
 	Addr string
 	// Clustered is cluster mode (NATS configured): only clustered nodes elect a leader.
 	Clustered bool
@@ -98,6 +100,9 @@ type Node struct {
 	cfg Config
 	log *slog.Logger
 
+	// joined is whether other nodes of this node's mode were live when it started.
+	joined bool
+
 	term      atomic.Int64 // the term this node leads under, 0 when it is not the leader
 	beat      atomic.Int64 // unix nanoseconds of the last heartbeat that was written
 	elections atomic.Uint64
@@ -116,25 +121,30 @@ func NewID() string {
 }
 
 // CheckMode refuses (with [ErrModeConflict]) when live nodes use the database in the other
-// mode than clustered.
-func CheckMode(ctx context.Context, st Store, clustered bool, since time.Time) error {
+// mode than clustered; else it reports how many live nodes of the same mode there are.
+func CheckMode(ctx context.Context, st Store, clustered bool, addr string, since time.Time) (int, error) {
 	live, err := st.LiveNodes(ctx, since)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var other []string
+	same := 0
 	for _, n := range live {
-		if n.Clustered != clustered {
+		switch {
+		case addr != "" && n.Addr == addr: // our predecessor at this address
+		case n.Clustered == clustered:
+			same++
+		default:
 			other = append(other, fmt.Sprintf("%s at %s", n.ID, n.Addr))
 		}
 	}
 	if len(other) == 0 {
-		return nil
+		return same, nil
 	}
 	if clustered {
-		return fmt.Errorf("%w: %d node(s) run on it without NATS (%s); stop them, or start them with PARLEY_NATS_URL too", ErrModeConflict, len(other), strings.Join(other, ", "))
+		return 0, fmt.Errorf("%w: %d node(s) run on it without NATS (%s); stop them, or start them with PARLEY_NATS_URL too", ErrModeConflict, len(other), strings.Join(other, ", "))
 	}
-	return fmt.Errorf("%w: %d node(s) run on it in cluster mode (%s); set PARLEY_NATS_URL to their NATS to join them, or use another database", ErrModeConflict, len(other), strings.Join(other, ", "))
+	return 0, fmt.Errorf("%w: %d node(s) run on it in cluster mode (%s); set PARLEY_NATS_URL to their NATS to join them, or use another database", ErrModeConflict, len(other), strings.Join(other, ", "))
 }
 
 // Start checks the mode of the other live nodes, registers this one and starts its heartbeat
@@ -146,9 +156,11 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 	}
 	n := &Node{id: cfg.ID, st: st, cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
 	now := cfg.Now()
-	if err := CheckMode(ctx, st, cfg.Clustered, now.Add(-cfg.Stale)); err != nil {
+	peers, err := CheckMode(ctx, st, cfg.Clustered, cfg.Addr, now.Add(-cfg.Stale))
+	if err != nil {
 		return nil, err
 	}
+	n.joined = peers > 0
 	if err := st.RegisterNode(ctx, n.record(now)); err != nil {
 		return nil, fmt.Errorf("cluster: register node: %w", err)
 	}
@@ -166,6 +178,10 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 func (n *Node) record(now time.Time) store.NodeRecord {
 	return store.NodeRecord{ID: n.id, Addr: n.cfg.Addr, Clustered: n.cfg.Clustered, StartedAt: now, HeartbeatAt: now}
 }
+
+// Joined reports whether other nodes of its mode were live when this node started: a
+// cluster node then leaves the open chats to them (chat.Config.LeaveOpenChats).
+func (n *Node) Joined() bool { return n.joined }
 
 // ID is this node's id in the registry.
 func (n *Node) ID() string { return n.id }

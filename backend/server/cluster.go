@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -53,13 +54,18 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 	if st.Dialect() != store.DialectPostgres {
 		return nil
 	}
-	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: addr, Clustered: s.bus != nil, Logger: log})
+	host, _ := os.Hostname()
+	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log})
 	if err != nil {
 		return err
 	}
 	s.node = node
 	return nil
 }
+
+// joined reports whether this cluster node started beside running ones, which hold the open
+// chats (chat.Config.LeaveOpenChats).
+func (s *clusterPart) joined() bool { return s.bus != nil && s.node != nil && s.node.Joined() }
 
 // ready says why the node should get no traffic, or nil.
 func (s *clusterPart) ready() error {

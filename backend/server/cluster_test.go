@@ -45,26 +45,37 @@ func testNATS(t *testing.T) string {
 // PostgreSQL database and NATS, under subjects of their own.
 type testCluster struct {
 	t       *testing.T
+	bin     string
 	dbURL   string
 	natsURL string
 	subject string
+	env     []string
 	nodes   []*crashServer
 }
 
-func startCluster(t *testing.T, n int) *testCluster {
+// startCluster starts n nodes, one after the other (the first migrates and seeds), with env
+// added to each one's environment.
+func startCluster(t *testing.T, n int, env ...string) *testCluster {
 	t.Helper()
 	bin, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, dbURL: pgtest.URL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano())}
+	c := &testCluster{t: t, bin: bin, dbURL: pgtest.URL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano()), env: env}
 	for range n {
-		srv := &crashServer{t: t, bin: bin, dir: t.TempDir(), dbURL: c.dbURL,
-			env: []string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}}
-		srv.start() // one after the other: the first migrates and seeds
-		c.nodes = append(c.nodes, srv)
+		c.add()
 	}
 	return c
+}
+
+// add starts one more node.
+func (c *testCluster) add() *crashServer {
+	c.t.Helper()
+	srv := &crashServer{t: c.t, bin: c.bin, dir: c.t.TempDir(), dbURL: c.dbURL,
+		env: append([]string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}, c.env...)}
+	srv.start()
+	c.nodes = append(c.nodes, srv)
+	return srv
 }
 
 // metric reads one unlabelled figure of a node's /metrics; ok is false when the node does not
@@ -244,6 +255,49 @@ func TestClusterSettingsReachEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, v, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.Config); return ok })
+}
+
+// TestClusterJoiningNodeLeavesOpenChats starts a node beside a running one that holds a
+// waiting chat: the new node neither offers that chat to its own agent (which would make two
+// offers of one chat, one from each node) nor closes it when its reconnect window passes
+// (its visitor is connected to the first node).
+func TestClusterJoiningNodeLeavesOpenChats(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 1, "PARLEY_RECONNECT_WINDOW=2s", "PARLEY_AGENT_WARNING=500ms")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := c.nodes[0]
+	hash, tokens := first.prepare(ctx)
+	v := first.visitor(ctx, hash)
+	defer v.Close()
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "held by the first node"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID := ack.Body.(*protocol.Ack).Chat
+	second := c.add()
+	agent := second.agent(ctx, tokens[0])
+	defer agent.Close()
+	quiet, stop := context.WithTimeout(ctx, 4*time.Second) // twice the reconnect window
+	defer stop()
+	for {
+		ev, err := agent.Next(quiet)
+		if err != nil {
+			break
+		}
+		if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == chatID {
+			t.Fatal("the joining node offered the first node's waiting chat")
+		}
+	}
+	st := first.store(ctx)
+	defer st.Close()
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State == string(protocol.StateClosed) {
+		t.Fatal("the joining node closed the first node's chat, whose visitor is connected there")
+	}
 }
 
 // waitFor reads c's events until want accepts one, failing when ctx ends first.
