@@ -9,6 +9,29 @@ import (
 	"time"
 )
 
+// clusterNodeRow is a cluster_nodes row (migration 45).
+type clusterNodeRow struct {
+	ID          string `gorm:"primaryKey"`
+	Addr        string
+	Clustered   bool
+	StartedAt   time.Time
+	HeartbeatAt time.Time
+}
+
+func (clusterNodeRow) TableName() string { return "cluster_nodes" }
+
+// clusterLeaderRow is the cluster_leader row (migration 46): the routing leader's term.
+type clusterLeaderRow struct {
+	ID    int64 `gorm:"primaryKey"`
+	Term  int64
+	Node  string
+	Since *time.Time
+}
+
+func (clusterLeaderRow) TableName() string { return "cluster_leader" }
+
+func init() { allRows = append(allRows, &clusterNodeRow{}, &clusterLeaderRow{}) }
+
 // NodeRecord is one server node's row in the cluster registry (migration 45).
 type NodeRecord struct {
 	// ID is chosen by the node at start (random), so that a restarted node is a new one.
@@ -49,13 +72,7 @@ func (s *Store) DeleteNode(ctx context.Context, id string, staleBefore time.Time
 
 // LiveNodes lists the nodes whose heartbeat is not older than since, oldest start first.
 func (s *Store) LiveNodes(ctx context.Context, since time.Time) ([]NodeRecord, error) {
-	var rows []struct {
-		ID          string
-		Addr        string
-		Clustered   bool
-		StartedAt   time.Time
-		HeartbeatAt time.Time
-	}
+	var rows []clusterNodeRow
 	err := s.r.WithContext(ctx).Raw(`SELECT id, addr, clustered, started_at, heartbeat_at FROM cluster_nodes WHERE heartbeat_at >= ? ORDER BY started_at, id`, since.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: live nodes: %w", err)
@@ -69,10 +86,7 @@ func (s *Store) LiveNodes(ctx context.Context, since time.Time) ([]NodeRecord, e
 
 // LeaderTerm reads the routing leader's current term and the node that took it.
 func (s *Store) LeaderTerm(ctx context.Context) (int64, string, error) {
-	var row struct {
-		Term int64
-		Node string
-	}
+	var row clusterLeaderRow
 	if err := s.w.WithContext(ctx).Raw(`SELECT term, node FROM cluster_leader WHERE id = 1`).Scan(&row).Error; err != nil {
 		return 0, "", fmt.Errorf("store: leader term: %w", err)
 	}
