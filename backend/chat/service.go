@@ -100,12 +100,11 @@ type Config struct {
 	// TranslateWait bounds how long a line waits for its translation before it is written
 	// untranslated (translate.DefaultTimeout).
 	TranslateWait time.Duration
-	// LeaveOpenChats, set when this node joins a cluster whose other nodes are running, makes
-	// the start restore no open chat: they are held by the nodes that run them, and a second
-	// holder would route them again (an offer to a second agent) and start their reconnect
-	// windows (closing chats whose visitors are connected elsewhere). Connectors and groups
-	// are still loaded.
-	LeaveOpenChats bool
+	// Restore, when set, chooses the open chats the start restores. A node joining a cluster
+	// whose other nodes run leaves them the chats they hold: a second holder would route them
+	// again (an offer to a second agent) and start their reconnect windows (closing chats
+	// whose visitors are connected elsewhere). Nil restores every open chat.
+	Restore func(store.Chat) bool
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -270,6 +269,18 @@ func (s *Service) allChats() []*liveChat {
 	return out
 }
 
+// HeldChats lists the ids of the chats this service holds (their rule state lives here): in
+// a cluster, a node starting beside this one leaves them alone.
+func (s *Service) HeldChats() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.chats))
+	for id := range s.chats {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // chatList lists the live chats.
 func (s *Service) chatList() []*liveChat {
 	s.mu.Lock()
@@ -335,14 +346,15 @@ func (s *Service) restore(ctx context.Context) error {
 		for _, c := range conns {
 			s.router.Submit(routing.ConnectorConfig(c, loc))
 		}
-		if s.cfg.LeaveOpenChats {
-			continue
-		}
 		open, err := s.st.ChatsOpen(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		restored = append(restored, open...)
+		for _, c := range open {
+			if s.cfg.Restore == nil || s.cfg.Restore(c) {
+				restored = append(restored, c)
+			}
+		}
 	}
 	// The engine wants chats that hold an agent's capacity first, then the waiting ones in
 	// queue order, so that no waiting chat is offered into a slot an accepted one holds.

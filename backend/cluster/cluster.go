@@ -100,8 +100,8 @@ type Node struct {
 	cfg Config
 	log *slog.Logger
 
-	// joined is whether other nodes of this node's mode were live when it started.
-	joined bool
+	// peers is how many other nodes of this node's mode were live when it started.
+	peers int
 
 	term      atomic.Int64 // the term this node leads under, 0 when it is not the leader
 	beat      atomic.Int64 // unix nanoseconds of the last heartbeat that was written
@@ -160,7 +160,7 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.joined = peers > 0
+	n.peers = peers
 	if err := st.RegisterNode(ctx, n.record(now)); err != nil {
 		return nil, fmt.Errorf("cluster: register node: %w", err)
 	}
@@ -179,9 +179,9 @@ func (n *Node) record(now time.Time) store.NodeRecord {
 	return store.NodeRecord{ID: n.id, Addr: n.cfg.Addr, Clustered: n.cfg.Clustered, StartedAt: now, HeartbeatAt: now}
 }
 
-// Joined reports whether other nodes of its mode were live when this node started: a
-// cluster node then leaves the open chats to them (chat.Config.LeaveOpenChats).
-func (n *Node) Joined() bool { return n.joined }
+// Peers is how many other nodes of its mode were live when this node started (its own
+// predecessor at its address not counted): a cluster node then leaves them the chats they hold.
+func (n *Node) Peers() int { return n.peers }
 
 // ID is this node's id in the registry.
 func (n *Node) ID() string { return n.id }

@@ -332,3 +332,13 @@ func runWithin(cmd *exec.Cmd, d time.Duration) (string, error) {
 		return out.String(), io.ErrUnexpectedEOF
 	}
 }
+
+// TestClusterNodeKillLosesNothing kills a cluster node with SIGKILL in the middle of writing,
+// three times, beside another running node, and restarts it in its place: it takes back the
+// chats no running node holds, its visitors resume there, every acknowledged message is stored
+// once and no chat's numbering has a hole.
+func TestClusterNodeKillLosesNothing(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	killNineLosesNothing(t, c.nodes[0])
+}

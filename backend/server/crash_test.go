@@ -29,112 +29,118 @@ import (
 func TestKillNineLosesNothing(t *testing.T) {
 	crashEach(t, func(t *testing.T, srv *crashServer) {
 		srv.start()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		hash, tokens := srv.prepare(ctx)
-		type chatRef struct {
-			id, token string
-			acked     map[string]bool
+		killNineLosesNothing(t, srv)
+		srv.kill()
+	})
+}
+
+// killNineLosesNothing writes into 12 chats on the running server srv and kills it three
+// times meanwhile, restarting it in its place: every acknowledged message is stored once.
+func killNineLosesNothing(t *testing.T, srv *crashServer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	hash, tokens := srv.prepare(ctx)
+	type chatRef struct {
+		id, token string
+		acked     map[string]bool
+	}
+	const visitors = 12
+	chats := make([]*chatRef, visitors)
+	agent := srv.agent(ctx, tokens[0])
+	for i := range visitors {
+		v := srv.visitor(ctx, hash)
+		ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("K", i)})
+		if err != nil {
+			t.Fatal(err)
 		}
-		const visitors = 12
-		chats := make([]*chatRef, visitors)
-		agent := srv.agent(ctx, tokens[0])
-		for i := range visitors {
-			v := srv.visitor(ctx, hash)
-			ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("K", i)})
+		a := ack.Body.(*protocol.Ack)
+		chats[i] = &chatRef{id: a.Chat, token: a.Token, acked: map[string]bool{}}
+		for {
+			ev, err := agent.Next(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := ack.Body.(*protocol.Ack)
-			chats[i] = &chatRef{id: a.Chat, token: a.Token, acked: map[string]bool{}}
-			for {
-				ev, err := agent.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == a.Chat {
-					break
-				}
+			if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == a.Chat {
+				break
 			}
-			if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {
+		}
+		if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {
+			t.Fatal(err)
+		}
+		v.Drop()
+	}
+	agent.Drop()
+	var mu sync.Mutex
+	for round := range 3 {
+		// Every visitor comes back, then writes as fast as it is acknowledged until the
+		// server dies: the kill waits until each has had a message acknowledged in this
+		// round, so that it always falls in the middle of writing.
+		var wg, writing sync.WaitGroup
+		writing.Add(len(chats))
+		for i, c := range chats {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				once := sync.OnceFunc(writing.Done)
+				defer once()
+				v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
+				if err != nil {
+					t.Errorf("round %d: dial %d: %v", round, i, err)
+					return
+				}
+				defer v.Drop()
+				if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
+					t.Errorf("round %d: connect %d: %v", round, i, err)
+					return
+				}
+				if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
+					t.Errorf("round %d: resume %d: %v", round, i, err)
+					return
+				}
+				for k := 0; ; k++ {
+					id := fmt.Sprintf("r%d-%d", round, k)
+					if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
+						return // the server died: only acknowledged ones count
+					}
+					mu.Lock()
+					c.acked[id] = true
+					mu.Unlock()
+					once()
+				}
+			}()
+		}
+		writing.Wait()
+		time.Sleep(time.Duration(100+150*round) * time.Millisecond)
+		srv.kill()
+		wg.Wait()
+		srv.start()
+		st := srv.store(ctx)
+		total := 0
+		for i, c := range chats {
+			msgs, err := st.Messages(ctx, c.id, 0)
+			if err != nil {
 				t.Fatal(err)
 			}
-			v.Drop()
-		}
-		agent.Drop()
-		var mu sync.Mutex
-		for round := range 3 {
-			// Every visitor comes back, then writes as fast as it is acknowledged until the
-			// server dies: the kill waits until each has had a message acknowledged in this
-			// round, so that it always falls in the middle of writing.
-			var wg, writing sync.WaitGroup
-			writing.Add(len(chats))
-			for i, c := range chats {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					once := sync.OnceFunc(writing.Done)
-					defer once()
-					v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
-					if err != nil {
-						t.Errorf("round %d: dial %d: %v", round, i, err)
-						return
-					}
-					defer v.Drop()
-					if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
-						t.Errorf("round %d: connect %d: %v", round, i, err)
-						return
-					}
-					if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
-						t.Errorf("round %d: resume %d: %v", round, i, err)
-						return
-					}
-					for k := 0; ; k++ {
-						id := fmt.Sprintf("r%d-%d", round, k)
-						if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
-							return // the server died: only acknowledged ones count
-						}
-						mu.Lock()
-						c.acked[id] = true
-						mu.Unlock()
-						once()
-					}
-				}()
+			count := map[string]int{}
+			for _, m := range msgs {
+				count[m.ClientID]++
 			}
-			writing.Wait()
-			time.Sleep(time.Duration(100+150*round) * time.Millisecond)
-			srv.kill()
-			wg.Wait()
-			srv.start()
-			st := srv.store(ctx)
-			total := 0
-			for i, c := range chats {
-				msgs, err := st.Messages(ctx, c.id, 0)
-				if err != nil {
-					t.Fatal(err)
+			for id := range c.acked {
+				if count[id] != 1 {
+					t.Fatalf("round %d, chat %d: acknowledged %s stored %d times", round, i, id, count[id])
 				}
-				count := map[string]int{}
-				for _, m := range msgs {
-					count[m.ClientID]++
-				}
-				for id := range c.acked {
-					if count[id] != 1 {
-						t.Fatalf("round %d, chat %d: acknowledged %s stored %d times", round, i, id, count[id])
-					}
-				}
-				for id, n := range count {
-					if n > 1 {
-						t.Fatalf("round %d, chat %d: %s stored %d times", round, i, id, n)
-					}
-				}
-				checkNumbering(t, st, c.id)
-				total += len(c.acked)
 			}
-			_ = st.Close()
-			t.Logf("round %d: %d messages acknowledged so far, all stored once", round, total)
+			for id, n := range count {
+				if n > 1 {
+					t.Fatalf("round %d, chat %d: %s stored %d times", round, i, id, n)
+				}
+			}
+			checkNumbering(t, st, c.id)
+			total += len(c.acked)
 		}
-		srv.kill()
-	})
+		_ = st.Close()
+		t.Logf("round %d: %d messages acknowledged so far, all stored once", round, total)
+	}
 }
 
 // serveEnv makes the test binary run the server instead of the tests, configured from the
