@@ -181,7 +181,9 @@ func TestClusterLeaderFailover(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Logf("node %d leads %s after node %d was killed", next, time.Since(killed).Round(time.Millisecond), lead)
+	failover := time.Since(killed)
+	t.Logf("node %d leads %s after node %d was killed", next, failover.Round(time.Millisecond), lead)
+	report("failover_s %.3f\n", failover.Seconds())
 
 	// The surviving nodes serve chats: a visitor's request is offered to an agent and the two
 	// talk both ways.
@@ -340,5 +342,13 @@ func runWithin(cmd *exec.Cmd, d time.Duration) (string, error) {
 func TestClusterNodeKillLosesNothing(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2)
-	killNineLosesNothing(t, c.nodes[0])
+	lost, duplicated := killNineLosesNothing(t, c.nodes[0])
+	report("cluster_lost %d\ncluster_duplicated %d\n", lost, duplicated)
+}
+
+// report prints figures for make bench-cluster (CLUSTER_REPORT=1), one "name value" a line.
+func report(format string, args ...any) {
+	if os.Getenv("CLUSTER_REPORT") != "" {
+		fmt.Printf(format, args...)
+	}
 }
