@@ -174,3 +174,39 @@ func TestModesDoNotMix(t *testing.T) {
 	single.Close(context.Background())
 	start(t, open(t, url2), true)
 }
+
+// TestLeaderWithStaleTermStepsDown raises the term behind the leader's back, as a takeover
+// it did not see would: the leader finds its term stale at its next check, steps down and
+// releases the lock, and a node (possibly itself, anew) leads under a newer term.
+func TestLeaderWithStaleTermStepsDown(t *testing.T) {
+	url := pgtest.URL(t)
+	nodes := []*cluster.Node{start(t, open(t, url), true), start(t, open(t, url), true)}
+	_, term1 := waitLeader(t, nodes, 5*time.Second)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var bumped int64
+	if err := conn.QueryRow(ctx, `UPDATE cluster_leader SET term = term + 10 WHERE id = 1 RETURNING term`).Scan(&bumped); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].CheckTerm(ctx, term1); !errors.Is(err, store.ErrStaleTerm) {
+		t.Fatalf("term %d after the raise to %d: %v, want ErrStaleTerm", term1, bumped, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		lead, term := leaders(nodes)
+		if len(lead) == 1 && term > bumped {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader under a term above %d (leaders %d, term %d)", bumped, len(lead), term)
+		}
+	}
+	for _, n := range nodes {
+		if ok, term := n.Leader(); ok && term <= bumped {
+			t.Fatalf("a node still leads under the stale term %d", term)
+		}
+	}
+}
