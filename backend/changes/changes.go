@@ -80,6 +80,9 @@ type ChatEvent struct {
 	Type string          `json:"type"`
 	Data json.RawMessage `json:"data,omitempty"`
 	At   time.Time       `json:"at"`
+	// Remote is set on an event another cluster node committed (package natsbus), so that
+	// this node's own counts (messages per second in /metrics) leave it out.
+	Remote bool `json:"-"`
 }
 
 // Bus publishes committed facts and delivers them to subscribers.

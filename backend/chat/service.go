@@ -290,7 +290,7 @@ func (s *Service) chatList() []*liveChat {
 
 // committed receives every committed chat event from the bus, in commit order.
 func (s *Service) committed(ev changes.ChatEvent) {
-	if ev.Type == string(protocol.TypeMessage) {
+	if ev.Type == string(protocol.TypeMessage) && !ev.Remote {
 		s.messages.Add(1)
 	}
 	if ch := s.chatFor(ev.ChatID); ch != nil {

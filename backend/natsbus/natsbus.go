@@ -136,6 +136,7 @@ func (b *Bus) receive(m *nats.Msg) {
 	b.received.Add(1)
 	switch {
 	case env.Chat != nil:
+		env.Chat.Remote = true
 		b.Local.PublishChat(*env.Chat)
 	case env.Setting != nil:
 		b.Local.PublishSetting(*env.Setting)

@@ -43,14 +43,20 @@ func node(t *testing.T, prefix, name string) *natsbus.Bus {
 func TestChatEventsReachEveryNodeOnce(t *testing.T) {
 	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
 	a, b := node(t, prefix, "a"), node(t, prefix, "b")
+	const n = 500
 	type seen struct {
 		sync.Mutex
 		seqs []uint64
 	}
 	var onA, onB seen
-	a.SubscribeChats(func(e changes.ChatEvent) { onA.Lock(); onA.seqs = append(onA.seqs, e.Seq); onA.Unlock() })
-	b.SubscribeChats(func(e changes.ChatEvent) { onB.Lock(); onB.seqs = append(onB.seqs, e.Seq); onB.Unlock() })
-	const n = 500
+	// A node's own events are not remote, the other node's are.
+	check := func(node string, e changes.ChatEvent) {
+		if own := (node == "a") == (e.Seq <= n); own == e.Remote {
+			t.Errorf("node %s: event %d marked remote=%v", node, e.Seq, e.Remote)
+		}
+	}
+	a.SubscribeChats(func(e changes.ChatEvent) { check("a", e); onA.Lock(); onA.seqs = append(onA.seqs, e.Seq); onA.Unlock() })
+	b.SubscribeChats(func(e changes.ChatEvent) { check("b", e); onB.Lock(); onB.seqs = append(onB.seqs, e.Seq); onB.Unlock() })
 	for i := uint64(1); i <= n; i++ {
 		a.PublishChat(changes.ChatEvent{ChatID: "c1", TenantID: 1, Seq: i, Type: "message"})
 	}
