@@ -147,6 +147,13 @@ func TestClusterLeaderFailover(t *testing.T) {
 		}
 		return n == 1, "no node leads"
 	})
+	// /readyz names each node's part.
+	for i, n := range c.nodes {
+		body := readyz(t, n.addr)
+		if leads := strings.Contains(body, "routing leader (term"); leads != (i == lead) || !strings.Contains(body, "cluster node") {
+			t.Errorf("node %d (leader: node %d): /readyz says %q", i, lead, body)
+		}
+	}
 	// Each node reports its NATS round trip.
 	for i, n := range c.nodes {
 		if rtt, ok := metric(n.addr, "parley_cluster_nats_rtt_seconds"); !ok || rtt <= 0 {
@@ -300,6 +307,21 @@ func TestClusterJoiningNodeLeavesOpenChats(t *testing.T) {
 	if rec.State == string(protocol.StateClosed) {
 		t.Fatal("the joining node closed the first node's chat, whose visitor is connected there")
 	}
+}
+
+// readyz returns a node's /readyz answer, failing unless it is 200.
+func readyz(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz of %s: %d %s %v", addr, resp.StatusCode, b, err)
+	}
+	return string(b)
 }
 
 // waitFor reads c's events until want accepts one, failing when ctx ends first.
