@@ -379,6 +379,15 @@ func (ss *Session) agentResume(ctx context.Context, cmd protocol.Command, b *pro
 			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
 			return
 		}
+		if rec.State != string(protocol.StateClosed) && s.cfg.Claim != nil {
+			// An open chat this node does not hold: its node died (take it over) or holds it.
+			if ch, err = s.adopt(ctx, rec); err != nil {
+				ss.reply(cmd.ID, nil, err)
+				return
+			}
+		}
+	}
+	if ch == nil {
 		last, err := ss.subscribe(ctx, cmd.Chat, fanout.Agents, b.After, who{role: protocol.RoleAgent, userID: user.ID, ss: ss})
 		if err == nil {
 			ss.unsubscribe(cmd.Chat)

@@ -183,6 +183,9 @@ func (n *Node) record(now time.Time) store.NodeRecord {
 // predecessor at its address not counted): a cluster node then leaves them the chats they hold.
 func (n *Node) Peers() int { return n.peers }
 
+// Stale is how old a node's heartbeat may be before the node counts as dead.
+func (n *Node) Stale() time.Duration { return n.cfg.Stale }
+
 // ID is this node's id in the registry.
 func (n *Node) ID() string { return n.id }
 

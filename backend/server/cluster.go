@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,6 +17,7 @@ import (
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/natsbus"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // clusterPart is the node's membership of a cluster (package cluster) and, in cluster mode,
@@ -79,34 +81,49 @@ const heldWait = 3 * time.Second
 // node's), created before it asked, so that a chat another node creates meanwhile is not
 // taken. When a live node does not answer, it restores none: two holders of one chat would
 // offer it twice and close it under a connected visitor.
-func (s *clusterPart) restoreFilter(log *slog.Logger) func(store.Chat) bool {
+func (s *clusterPart) restoreFilter(st *store.Store, log *slog.Logger) func(store.Chat) bool {
 	if s.bus == nil || s.node == nil || s.node.Peers() == 0 {
 		return nil
 	}
 	asked := time.Now()
-	held, answers, err := s.askHeld(s.node.Peers())
+	held, answers, err := s.askHeld(nil, s.node.Peers(), heldWait)
 	if err != nil || answers < s.node.Peers() {
 		log.Warn("cluster: not every running node said which chats it holds; this node restores no open chat", "answers", answers, "nodes", s.node.Peers(), "err", err)
 		return func(store.Chat) bool { return false }
 	}
 	log.Info("cluster: restoring the open chats no running node holds", "held_elsewhere", len(held))
-	return func(c store.Chat) bool { return !held[c.ID] && c.CreatedAt.Before(asked) }
+	return func(c store.Chat) bool {
+		if held[c.ID] || !c.CreatedAt.Before(asked) {
+			return false
+		}
+		// A visitor or agent of the chat may be taking it over on a running node right now
+		// (claim): the claim in the database decides which node restores it.
+		now := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		won, err := st.ClaimChat(ctx, c.ID, s.id, now, now.Add(-s.node.Stale()))
+		if err != nil {
+			log.Warn("cluster: claim of an open chat at start failed; leaving it to a takeover", "chat", c.ID, "err", err)
+		}
+		return err == nil && won
+	}
 }
 
-// askHeld asks the running nodes which chats they hold, waiting for want answers at most heldWait.
-func (s *clusterPart) askHeld(want int) (map[string]bool, int, error) {
+// askHeld asks the running nodes which chats they hold (of the one named by chat, or all when
+// it is nil), waiting for want answers at most wait.
+func (s *clusterPart) askHeld(chat []byte, want int, wait time.Duration) (map[string]bool, int, error) {
 	inbox := s.nc.NewRespInbox()
 	sub, err := s.nc.SubscribeSync(inbox)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer sub.Unsubscribe()
-	if err := s.nc.PublishRequest(s.prefix+".held", inbox, nil); err != nil {
+	if err := s.nc.PublishRequest(s.prefix+".held", inbox, chat); err != nil {
 		return nil, 0, err
 	}
 	held := map[string]bool{}
 	answers := 0
-	deadline := time.Now().Add(heldWait)
+	deadline := time.Now().Add(wait)
 	for answers < want {
 		m, err := sub.NextMsg(time.Until(deadline))
 		if err != nil {
@@ -124,16 +141,72 @@ func (s *clusterPart) askHeld(want int) (map[string]bool, int, error) {
 	return held, answers, nil
 }
 
-// serveHeld answers other nodes' question which chats this node holds.
+// serveHeld answers other nodes' question which chats this node holds: all of them, or
+// whether it holds the one the question names.
 func (s *clusterPart) serveHeld(chats func() []string) error {
 	if s.nc == nil {
 		return nil
 	}
 	_, err := s.nc.Subscribe(s.prefix+".held", func(m *nats.Msg) {
-		data, _ := json.Marshal(chats())
+		held := chats()
+		if len(m.Data) > 0 {
+			one := []string{}
+			if slices.Contains(held, string(m.Data)) {
+				one = append(one, string(m.Data))
+			}
+			held = one
+		}
+		data, _ := json.Marshal(held)
 		_ = m.Respond(data)
 	})
 	return err
+}
+
+// claimWait bounds how long a takeover waits for every live node to say whether it holds the
+// chat.
+const claimWait = time.Second
+
+// claim is chat.Config.Claim in cluster mode: a visitor or agent reconnected to this node for
+// an open chat it does not hold. The chat is taken over only when every live node answers
+// that it does not hold it (so its holder is dead: its heartbeat stopped, or its row is gone)
+// and the claim in the database (store.ClaimChat) is won, which two nodes cannot both do.
+// Otherwise the answer is busy, and the client resumes again: once a killed holder's
+// heartbeat is stale, the claim succeeds.
+func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID string) error {
+	if s.bus == nil || s.node == nil {
+		return nil
+	}
+	return func(ctx context.Context, chatID string) error {
+		now := time.Now()
+		stale := now.Add(-s.node.Stale())
+		live, err := st.LiveNodes(ctx, stale)
+		if err != nil {
+			return err
+		}
+		others := 0
+		for _, n := range live {
+			if n.ID != s.id {
+				others++
+			}
+		}
+		held, answers, err := s.askHeld([]byte(chatID), others, claimWait)
+		switch {
+		case err != nil:
+			return err
+		case held[chatID]:
+			return protocol.Errorf(protocol.CodeBusy, "chat %s is held by another node; connect to that node, or resume again", chatID)
+		case answers < others:
+			return protocol.Errorf(protocol.CodeBusy, "a node of the cluster did not say whether it holds chat %s; resume again", chatID)
+		}
+		won, err := st.ClaimChat(ctx, chatID, s.id, now, stale)
+		if err != nil {
+			return err
+		}
+		if !won {
+			return protocol.Errorf(protocol.CodeBusy, "another node took chat %s over; resume again", chatID)
+		}
+		return nil
+	}
 }
 
 // ready says why the node should get no traffic, or nil.

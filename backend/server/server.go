@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
-		Restore: s.cluster.restoreFilter(log),
+		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st),
 	})
 	if err != nil {
 		s.settings.Close()

@@ -30,7 +30,17 @@ type clusterLeaderRow struct {
 
 func (clusterLeaderRow) TableName() string { return "cluster_leader" }
 
-func init() { allRows = append(allRows, &clusterNodeRow{}, &clusterLeaderRow{}) }
+// chatHolderRow is a cluster_chat_holders row (migration 48): the node that took a dead
+// node's chat over.
+type chatHolderRow struct {
+	ChatID    string `gorm:"primaryKey"`
+	NodeID    string
+	ClaimedAt time.Time
+}
+
+func (chatHolderRow) TableName() string { return "cluster_chat_holders" }
+
+func init() { allRows = append(allRows, &clusterNodeRow{}, &clusterLeaderRow{}, &chatHolderRow{}) }
 
 // NodeRecord is one server node's row in the cluster registry (migration 45).
 type NodeRecord struct {
@@ -180,4 +190,29 @@ func (l *Leadership) Alive(ctx context.Context) error {
 func (l *Leadership) Release() {
 	_ = l.conn.Raw(func(any) error { return driverBad })
 	_ = l.conn.Close()
+}
+
+// ClaimChat records node as the holder of a chat whose holder died, and reports whether it
+// won: the write succeeds when the chat has no recorded holder, when node holds it already,
+// or when the recorded holder's heartbeat is older than staleBefore (or its row is gone). It
+// is one statement, so of two nodes claiming one chat at once exactly one wins; the loser
+// must leave the chat to the winner. The caller first makes sure that no live node holds the
+// chat from its creation (those are not recorded: a chat gets a row only when it moves).
+func (s *Store) ClaimChat(ctx context.Context, chatID, node string, at, staleBefore time.Time) (bool, error) {
+	res := s.w.WithContext(ctx).Exec(`INSERT INTO cluster_chat_holders (chat_id, node_id, claimed_at) VALUES (?, ?, ?)
+ ON CONFLICT (chat_id) DO UPDATE SET node_id = excluded.node_id, claimed_at = excluded.claimed_at
+ WHERE cluster_chat_holders.node_id = excluded.node_id
+ OR NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.id = cluster_chat_holders.node_id AND n.heartbeat_at >= ?)`,
+		chatID, node, at.UTC(), staleBefore.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("store: claim chat %s: %w", chatID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ChatHolder names the node recorded as a chat's holder by [Store.ClaimChat], "" for none.
+func (s *Store) ChatHolder(ctx context.Context, chatID string) (string, error) {
+	var node string
+	err := s.r.WithContext(ctx).Raw(`SELECT node_id FROM cluster_chat_holders WHERE chat_id = ?`, chatID).Scan(&node).Error
+	return node, err
 }

@@ -231,4 +231,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	transcriptKeyMigration,
 	clusterNodesMigration,
 	clusterLeaderMigration,
+	chatHoldersMigration,
 }
