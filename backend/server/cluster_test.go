@@ -374,3 +374,136 @@ func report(format string, args ...any) {
 		fmt.Printf(format, args...)
 	}
 }
+
+// resumeOn connects a visitor to node and resumes chatID there, again while the node answers
+// busy (the chat's dead holder still looks live, or another node holds it), for at most
+// within; it returns the client and the last error.
+func resumeOn(ctx context.Context, t *testing.T, node *crashServer, hash, chatID, tok string, within time.Duration) (*protoclient.Client, error) {
+	t.Helper()
+	v := node.visitor(ctx, hash)
+	end := time.Now().Add(within)
+	for {
+		_, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok})
+		if err == nil || !strings.Contains(err.Error(), "busy") || time.Now().After(end) {
+			return v, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// messageFrom waits until c gets the line text.
+func messageFrom(ctx context.Context, t *testing.T, c *protoclient.Client, text string) {
+	t.Helper()
+	waitFor(ctx, t, c, func(ev protocol.Event) bool {
+		m, ok := ev.Body.(*protocol.Message)
+		return ok && m.Text == text
+	})
+}
+
+// TestClusterDeadNodesChatMoves: a visitor and an agent chat on one node, which is killed
+// (kill -9); the visitor resumes on a second node and also, at the same time, on a third:
+// exactly one of them takes the chat over (the claim in the database), the other refuses,
+// the agent resumes on the taker, and the chat goes on both ways with every acknowledged line
+// stored once, numbered without holes.
+func TestClusterDeadNodesChatMoves(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, tokens[0])
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "moves"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		return ok && o.Chat == chatID
+	})
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string]bool{}
+	say := func(cl *protoclient.Client, id string) {
+		t.Helper()
+		if _, err := cl.CallID(ctx, id, chatID, &protocol.Send{Text: id}); err != nil {
+			t.Fatalf("send %s: %v", id, err)
+		}
+		acked[id] = true
+	}
+	say(v, "v1")
+	messageFrom(ctx, t, agent, "v1")
+	say(agent, "a1")
+	messageFrom(ctx, t, v, "a1")
+	a.kill()
+	v.Drop()
+	agent.Drop()
+
+	// The visitor comes back on two nodes at once: one takes the chat over.
+	type res struct {
+		node *crashServer
+		cl   *protoclient.Client
+		err  error
+	}
+	out := make(chan res, 2)
+	for _, n := range []*crashServer{b, cn} {
+		go func() {
+			cl, err := resumeOn(ctx, t, n, hash, chatID, tok, 20*time.Second)
+			out <- res{n, cl, err}
+		}()
+	}
+	var taker, other res
+	for range 2 {
+		r := <-out
+		defer r.cl.Drop()
+		if r.err == nil && taker.node == nil {
+			taker = r
+		} else {
+			other = r
+		}
+	}
+	if taker.node == nil {
+		t.Fatalf("no node took the dead node's chat over: %v", other.err)
+	}
+	if other.err == nil {
+		t.Fatal("both live nodes took the dead node's chat over")
+	}
+	st := b.store(ctx)
+	defer st.Close()
+	// The loser goes on refusing: the chat is held by a live node now.
+	if _, err := other.cl.Call(ctx, chatID, &protocol.Resume{Token: tok}); err == nil || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("the node that lost the claim resumed the chat: %v", err)
+	}
+	v = taker.cl
+	agent = taker.node.agent(ctx, tokens[0])
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes on the node that took the chat over: %v", err)
+	}
+	say(v, "v2")
+	messageFrom(ctx, t, agent, "v2")
+	say(agent, "a2")
+	messageFrom(ctx, t, v, "a2")
+
+	msgs, err := st.Messages(ctx, chatID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, m := range msgs {
+		count[m.ClientID]++
+	}
+	for id := range acked {
+		if count[id] != 1 {
+			t.Errorf("acknowledged %s stored %d times", id, count[id])
+		}
+	}
+	checkNumbering(t, st, chatID)
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil || rec.State == string(protocol.StateClosed) {
+		t.Fatalf("the chat after the takeover: %+v %v", rec.State, err)
+	}
+}
