@@ -110,6 +110,10 @@ type Config struct {
 	// holder died), and an error when another live node holds it or the claim could not be
 	// decided. Nil (a single node) never takes a chat over: all open chats were restored.
 	Claim func(ctx context.Context, chatID string) error
+	// Forward, when set, carries an agent's command for a chat another live node holds to
+	// that node, which runs it ([Service.Act]) and answers with the ack or the error after its
+	// commit. Nil: every chat is this node's.
+	Forward func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -276,6 +280,13 @@ func (s *Service) allChats() []*liveChat {
 	}
 	return out
 }
+
+// ErrHeldElsewhere is Config.Claim's answer for a chat that another live node holds.
+var ErrHeldElsewhere = protocol.Errorf(protocol.CodeBusy, "the chat is held by another node of the cluster")
+
+// Holds reports whether this node holds a chat (its rule state lives here), for a command
+// another node forwards.
+func (s *Service) Holds(chatID string) bool { return s.chatFor(chatID) != nil }
 
 // HeldChats lists the ids of the chats this service holds (their rule state lives here): in
 // a cluster, a node starting beside this one leaves them alone.

@@ -210,3 +210,70 @@ func TestLeaderWithStaleTermStepsDown(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimChatOneWinner: nodes claiming one dead node's chat at once: exactly one wins; a
+// live holder's claim stands against later claimers; once its heartbeat is stale, another
+// node's claim wins.
+func TestClaimChatOneWinner(t *testing.T) {
+	url := pgtest.URL(t)
+	st := open(t, url)
+	ctx := context.Background()
+	now := time.Now()
+	stale := now.Add(-10 * time.Second)
+	var nodes []string
+	for range 8 {
+		id := cluster.NewID()
+		if err := st.RegisterNode(ctx, store.NodeRecord{ID: id, Addr: "claim test", Clustered: true, StartedAt: now, HeartbeatAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, id)
+	}
+	chatID := "claim-" + cluster.NewID()
+	won := make(chan string, len(nodes))
+	errs := make(chan error, len(nodes))
+	for _, id := range nodes {
+		go func() {
+			ok, err := st.ClaimChat(ctx, chatID, id, now, stale)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if ok {
+				won <- id
+			}
+			errs <- nil
+		}()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(won)
+	var winners []string
+	for id := range won {
+		winners = append(winners, id)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d nodes won the claim of one chat: %v", len(winners), winners)
+	}
+	holder := winners[0]
+	if got, err := st.ChatHolder(ctx, chatID); err != nil || got != holder {
+		t.Fatalf("holder %q %v, want %q", got, err, holder)
+	}
+	other := nodes[0]
+	if other == holder {
+		other = nodes[1]
+	}
+	if ok, err := st.ClaimChat(ctx, chatID, other, now, stale); err != nil || ok {
+		t.Fatalf("a claim against a live holder: won %v, %v", ok, err)
+	}
+	if ok, err := st.ClaimChat(ctx, chatID, holder, now, stale); err != nil || !ok {
+		t.Fatalf("the holder's own claim again: won %v, %v", ok, err)
+	}
+	// The holder's heartbeat stops: later, its claim no longer stands.
+	later := now.Add(11 * time.Second)
+	if ok, err := st.ClaimChat(ctx, chatID, other, later, later.Add(-10*time.Second)); err != nil || !ok {
+		t.Fatalf("a claim against a dead holder: won %v, %v", ok, err)
+	}
+}

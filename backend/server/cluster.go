@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/cluster"
 	"github.com/parleychat/parley/backend/metrics"
 	"github.com/parleychat/parley/backend/natsbus"
@@ -194,7 +195,7 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		case err != nil:
 			return err
 		case held[chatID]:
-			return protocol.Errorf(protocol.CodeBusy, "chat %s is held by another node; connect to that node, or resume again", chatID)
+			return chat.ErrHeldElsewhere
 		case answers < others:
 			return protocol.Errorf(protocol.CodeBusy, "a node of the cluster did not say whether it holds chat %s; resume again", chatID)
 		}
@@ -250,4 +251,88 @@ func (s *clusterPart) close() {
 	if s.nc != nil {
 		_ = s.nc.Drain()
 	}
+}
+
+// forwardWait bounds how long a forwarded command waits for the holder's answer; the agent
+// retries it with the same id after a busy answer, and the holder applies it once.
+const forwardWait = 5 * time.Second
+
+// forwarded is a command one node hands to the node that holds its chat.
+type forwarded struct {
+	User  int64  `json:"user"`
+	Frame []byte `json:"frame"`
+}
+
+// forwardAnswer is the holder's answer: the ack, or the error, after its commit.
+type forwardAnswer struct {
+	Ack *protocol.Ack   `json:"ack,omitempty"`
+	Err *protocol.Error `json:"err,omitempty"`
+}
+
+// forward is chat.Config.Forward in cluster mode: an agent's command for a chat another live
+// node holds is asked on <prefix>.cmd; only the holder answers (serveForward).
+func (s *clusterPart) forward() func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error) {
+	if s.bus == nil {
+		return nil
+	}
+	return func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error) {
+		frame, err := protocol.EncodeCommand(cmd)
+		if err != nil {
+			return nil, err
+		}
+		data, _ := json.Marshal(forwarded{User: user.ID, Frame: frame})
+		ctx, cancel := context.WithTimeout(ctx, forwardWait)
+		defer cancel()
+		m, err := s.nc.RequestWithContext(ctx, s.prefix+".cmd", data)
+		if err != nil {
+			return nil, protocol.Errorf(protocol.CodeBusy, "the node holding chat %s did not answer; retry the command with the same id", cmd.Chat)
+		}
+		var a forwardAnswer
+		if err := json.Unmarshal(m.Data, &a); err != nil {
+			return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
+		}
+		if a.Err != nil {
+			return nil, a.Err
+		}
+		return a.Ack, nil
+	}
+}
+
+// serveForward runs the agents' commands other nodes forward for the chats this node holds
+// (and stays silent about the others, which their holders answer).
+func (s *clusterPart) serveForward(st *store.Store, chats *chat.Service, log *slog.Logger) error {
+	if s.nc == nil {
+		return nil
+	}
+	_, err := s.nc.Subscribe(s.prefix+".cmd", func(m *nats.Msg) {
+		var f forwarded
+		if err := json.Unmarshal(m.Data, &f); err != nil {
+			return
+		}
+		cmd, err := protocol.DecodeCommand(f.Frame, protocol.RoleAgent)
+		if err != nil || !chats.Holds(cmd.Chat) {
+			return
+		}
+		// Run apart from NATS's delivery goroutine: the command waits for its commit.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
+			defer cancel()
+			var a forwardAnswer
+			user, err := st.User(ctx, f.User)
+			if err == nil {
+				a.Ack, err = chats.Act(ctx, user, cmd)
+			}
+			if err != nil {
+				pe, ok := err.(*protocol.Error)
+				if !ok {
+					log.Warn("cluster: a forwarded command failed", "chat", cmd.Chat, "err", err)
+					pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
+				}
+				a.Err = pe
+			}
+			data, _ := json.Marshal(a)
+			_ = m.Respond(data)
+		}()
+	})
+	return err
 }

@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
-		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st),
+		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
 	})
 	if err != nil {
 		s.settings.Close()
@@ -171,6 +171,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		s.cluster.close()
 		bus.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)
+	}
+	if err := s.cluster.serveForward(st, s.chats, log); err != nil {
+		s.chats.Close()
+		s.settings.Close()
+		s.cluster.leave(ctx)
+		_ = st.Close()
+		s.cluster.close()
+		bus.Close()
+		return nil, err
 	}
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
 		s.chats.Close()
