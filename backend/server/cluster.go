@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -151,9 +152,14 @@ func (s *clusterPart) serveHeld(chats func() []string) error {
 	_, err := s.nc.Subscribe(s.prefix+".held", func(m *nats.Msg) {
 		held := chats()
 		if len(m.Data) > 0 {
+			// "<chat> <asking node>": a node asking about one chat does not answer itself.
+			chatID, asker, _ := strings.Cut(string(m.Data), " ")
+			if asker == s.id {
+				return
+			}
 			one := []string{}
-			if slices.Contains(held, string(m.Data)) {
-				one = append(one, string(m.Data))
+			if slices.Contains(held, chatID) {
+				one = append(one, chatID)
 			}
 			held = one
 		}
@@ -190,7 +196,7 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 				others++
 			}
 		}
-		held, answers, err := s.askHeld([]byte(chatID), others, claimWait)
+		held, answers, err := s.askHeld([]byte(chatID+" "+s.id), others, claimWait)
 		switch {
 		case err != nil:
 			return err

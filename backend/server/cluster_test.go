@@ -426,14 +426,6 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
 		t.Fatal(err)
 	}
-	// The agent's app reconnects to another node: it follows the chat there, and its lines
-	// go to the node holding the chat.
-	agent.Drop()
-	agent = b.agent(ctx, tokens[0])
-	defer agent.Drop()
-	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
-		t.Fatalf("the agent resumes on a node that does not hold the chat: %v", err)
-	}
 	acked := map[string]bool{}
 	say := func(cl *protoclient.Client, id string) {
 		t.Helper()
@@ -446,6 +438,19 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	messageFrom(ctx, t, agent, "v1")
 	say(agent, "a1")
 	messageFrom(ctx, t, v, "a1")
+	// The agent's app reconnects to another node: it follows the chat there, and its lines
+	// go to the node holding the chat.
+	agent.Drop()
+	agent = b.agent(ctx, tokens[0])
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes on a node that does not hold the chat: %v", err)
+	}
+	say(v, "v2")
+	messageFrom(ctx, t, agent, "v2")
+	say(agent, "a2")
+	messageFrom(ctx, t, v, "a2")
+	killed := time.Now()
 	a.kill()
 	v.Drop()
 
@@ -455,6 +460,7 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 		t.Fatalf("the visitor resumes on C after A died: %v", err)
 	}
 	defer v.Drop()
+	t.Logf("the visitor resumed on C %s after A was killed", time.Since(killed).Round(10*time.Millisecond))
 	// B, where the agent is, does not take it too: C holds it now.
 	other, err := resumeOn(ctx, t, b, hash, chatID, tok, 0)
 	defer other.Drop()
@@ -463,10 +469,10 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	}
 	st := b.store(ctx)
 	defer st.Close()
-	say(v, "v2")
-	messageFrom(ctx, t, agent, "v2")
-	say(agent, "a2")
-	messageFrom(ctx, t, v, "a2")
+	say(v, "v3")
+	messageFrom(ctx, t, agent, "v3")
+	say(agent, "a3")
+	messageFrom(ctx, t, v, "a3")
 
 	msgs, err := st.Messages(ctx, chatID, 0)
 	if err != nil {
