@@ -161,6 +161,9 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.peers = peers
+	if err := dropPredecessors(ctx, st, cfg, now); err != nil {
+		return nil, err
+	}
 	if err := st.RegisterNode(ctx, n.record(now)); err != nil {
 		return nil, fmt.Errorf("cluster: register node: %w", err)
 	}
@@ -173,6 +176,28 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 	}
 	n.log.Info("cluster: node registered", "node", n.id, "clustered", cfg.Clustered)
 	return n, nil
+}
+
+// dropPredecessors removes the registry rows of earlier nodes at this node's address (killed
+// and restarted in their place): they are dead, so the chats they held may be claimed at once
+// (store.ClaimChat) instead of after their heartbeat goes stale, and nobody waits for their
+// answers to which chats they hold.
+func dropPredecessors(ctx context.Context, st Store, cfg Config, now time.Time) error {
+	if cfg.Addr == "" {
+		return nil
+	}
+	live, err := st.LiveNodes(ctx, now.Add(-cfg.Stale))
+	if err != nil {
+		return err
+	}
+	for _, n := range live {
+		if n.Addr == cfg.Addr && n.ID != cfg.ID {
+			if err := st.DeleteNode(ctx, n.ID, time.Time{}); err != nil {
+				return fmt.Errorf("cluster: remove the predecessor's registry row: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 func (n *Node) record(now time.Time) store.NodeRecord {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -492,4 +494,119 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	if err != nil || rec.State == string(protocol.StateClosed) {
 		t.Fatalf("the chat after the takeover: %+v %v", rec.State, err)
 	}
+}
+
+// TestClusterRollingRestart stops (SIGTERM) and restarts each of three nodes in turn while
+// visitors on all of them write: a visitor whose node stops resumes on another one (the next
+// that does not answer busy), which takes its chat over, and sends its unanswered line again
+// with the same id. Every acknowledged line is stored once, numbered without holes.
+func TestClusterRollingRestart(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	hash, _ := c.nodes[0].prepare(ctx)
+	const visitors = 6
+	type chatRef struct {
+		id, token string
+		acked     []string
+	}
+	chats := make([]*chatRef, visitors)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var moves atomic.Int64
+	for i := range visitors {
+		v := c.nodes[i%3].visitor(ctx, hash)
+		ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("R", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := ack.Body.(*protocol.Ack)
+		ref := &chatRef{id: a.Chat, token: a.Token}
+		chats[i] = ref
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			at := i % 3
+			for k := 0; ; {
+				select {
+				case <-stop:
+					v.Drop()
+					return
+				default:
+				}
+				id := fmt.Sprintf("m%d", k)
+				if _, err := v.CallID(ctx, id, ref.id, &protocol.Send{Text: id}); err == nil {
+					ref.acked = append(ref.acked, id)
+					k++
+					time.Sleep(20 * time.Millisecond) // light load
+					continue
+				}
+				// The node went (or answers busy): resume on the next one that takes the chat,
+				// then send the same line again.
+				v.Drop()
+				moves.Add(1)
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					at = (at + 1) % 3
+					cl, err := protoclient.Dial(ctx, c.nodes[at].ws()+"/ws/visitor", protoclient.Options{})
+					if err == nil {
+						if _, err = cl.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err == nil {
+							_, err = cl.Call(ctx, ref.id, &protocol.Resume{Token: ref.token})
+						}
+						if err == nil {
+							v = cl
+							break
+						}
+						cl.Drop()
+					}
+					if time.Now().After(deadline) {
+						t.Errorf("chat %s: no node took the visitor back within 30 s: %v", ref.id, err)
+						return
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	for i, n := range c.nodes {
+		n.stop()
+		n.start()
+		t.Logf("node %d restarted", i)
+		time.Sleep(time.Second)
+	}
+	close(stop)
+	wg.Wait()
+	st := c.nodes[0].store(ctx)
+	defer st.Close()
+	lost, duplicated, total := 0, 0, 0
+	for _, ref := range chats {
+		msgs, err := st.Messages(ctx, ref.id, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, m := range msgs {
+			count[m.ClientID]++
+		}
+		for _, id := range ref.acked {
+			if count[id] == 0 {
+				lost++
+			}
+		}
+		for id, n := range count {
+			if n > 1 {
+				duplicated += n - 1
+				t.Errorf("chat %s: %s stored %d times", ref.id, id, n)
+			}
+		}
+		total += len(ref.acked)
+		checkNumbering(t, st, ref.id)
+	}
+	t.Logf("%d lines acknowledged, %d moves between nodes", total, moves.Load())
+	if lost+duplicated > 0 {
+		t.Fatalf("rolling restart: %d acknowledged lines lost, %d stored more than once", lost, duplicated)
+	}
+	report("cluster_rolling_lost %d\ncluster_rolling_duplicated %d\n", lost, duplicated)
 }

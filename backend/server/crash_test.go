@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,6 +171,19 @@ func serveForCrashTest() {
 		err = srv.Listen()
 	}
 	if err == nil {
+		// SIGTERM stops the server as the parley command does (a rolling restart); SIGKILL
+		// is the crash.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		go func() {
+			<-sig
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+			os.Exit(0)
+		}()
 		err = srv.Serve()
 	}
 	fmt.Fprintln(os.Stderr, err)
@@ -276,6 +291,21 @@ func (s *crashServer) crashAndRestart(ctx context.Context, st *store.Store, betw
 func (s *crashServer) kill() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
+}
+
+// stop stops the server gracefully (SIGTERM), as a rolling restart does, killing it when it
+// has not ended in 20 s.
+func (s *crashServer) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		s.t.Errorf("the server did not stop within 20 s of SIGTERM:\n%s", s.logs.String())
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
 }
 
 // store opens the server's database from the test process, as the load tool does.
