@@ -496,10 +496,11 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	}
 }
 
-// TestClusterRollingRestart stops (SIGTERM) and restarts each of three nodes in turn while
-// visitors on all of them write: a visitor whose node stops resumes on another one (the next
-// that does not answer busy), which takes its chat over, and sends its unanswered line again
-// with the same id. Every acknowledged line is stored once, numbered without holes.
+// TestClusterRollingRestart stops (SIGTERM) and, 1.5 s later, restarts each of three nodes in
+// turn while visitors on all of them write: a visitor whose node stops resumes on another one
+// (the next that does not answer busy), which takes its chat over (the stopped node removed
+// its registry row), and sends its unanswered line again with the same id. Every
+// acknowledged line is stored once, numbered without holes.
 func TestClusterRollingRestart(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 3)
@@ -536,7 +537,8 @@ func TestClusterRollingRestart(t *testing.T) {
 				default:
 				}
 				id := fmt.Sprintf("m%d", k)
-				if _, err := v.CallID(ctx, id, ref.id, &protocol.Send{Text: id}); err == nil {
+				_, err := v.CallID(ctx, id, ref.id, &protocol.Send{Text: id})
+				if err == nil {
 					ref.acked = append(ref.acked, id)
 					k++
 					time.Sleep(20 * time.Millisecond) // light load
@@ -545,7 +547,6 @@ func TestClusterRollingRestart(t *testing.T) {
 				// The node went (or answers busy): resume on the next one that takes the chat,
 				// then send the same line again.
 				v.Drop()
-				moves.Add(1)
 				deadline := time.Now().Add(30 * time.Second)
 				for {
 					at = (at + 1) % 3
@@ -556,6 +557,8 @@ func TestClusterRollingRestart(t *testing.T) {
 						}
 						if err == nil {
 							v = cl
+							moves.Add(1)
+							t.Logf("chat %s resumed on node %d", ref.id, at)
 							break
 						}
 						cl.Drop()
@@ -572,6 +575,9 @@ func TestClusterRollingRestart(t *testing.T) {
 	time.Sleep(time.Second)
 	for i, n := range c.nodes {
 		n.stop()
+
+		// Down for a while, as a node being upgraded: its visitors move to the others.
+		time.Sleep(1500 * time.Millisecond)
 		n.start()
 		t.Logf("node %d restarted", i)
 		time.Sleep(time.Second)
@@ -596,7 +602,7 @@ func TestClusterRollingRestart(t *testing.T) {
 			}
 		}
 		for id, n := range count {
-			if n > 1 {
+			if n > 1 && id != "" { // system lines have no command id
 				duplicated += n - 1
 				t.Errorf("chat %s: %s stored %d times", ref.id, id, n)
 			}

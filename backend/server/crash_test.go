@@ -175,8 +175,10 @@ func serveForCrashTest() {
 		// is the crash.
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM)
+		stopping := make(chan struct{})
 		go func() {
 			<-sig
+			close(stopping)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := srv.Shutdown(ctx); err != nil {
@@ -185,6 +187,11 @@ func serveForCrashTest() {
 			os.Exit(0)
 		}()
 		err = srv.Serve()
+		select {
+		case <-stopping:
+			select {} // Serve ended for the shutdown, which ends the process
+		default:
+		}
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
