@@ -113,9 +113,10 @@ bench: $(BIN)/parley $(BIN)/parley-load
 
 ## bench-cluster: cluster mode on PostgreSQL and the machine's NATS (PARLEY_TEST_NATS_URL): seconds
 ## from a leader's kill -9 to the next leader, acknowledged messages lost and duplicated when a
-## node beside a running one is killed three times under load (throughput lines: not yet)
+## node beside a running one is killed three times under load, and in a rolling restart of three
+## nodes (throughput lines: not yet)
 bench-cluster:
-	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated) '
+	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
 
 # The generated history the search and report benchmarks share: chats over a year (ten
 # messages each), made on the first run and kept (backend/history/benchdb).
