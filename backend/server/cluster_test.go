@@ -515,7 +515,7 @@ func TestClusterRollingRestart(t *testing.T) {
 	chats := make([]*chatRef, visitors)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var moves atomic.Int64
+	var moves, elsewhere atomic.Int64
 	for i := range visitors {
 		v := c.nodes[i%3].visitor(ctx, hash)
 		ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("R", i)})
@@ -547,6 +547,7 @@ func TestClusterRollingRestart(t *testing.T) {
 				// The node went (or answers busy): resume on the next one that takes the chat,
 				// then send the same line again.
 				v.Drop()
+				from := at
 				deadline := time.Now().Add(30 * time.Second)
 				for {
 					at = (at + 1) % 3
@@ -558,6 +559,9 @@ func TestClusterRollingRestart(t *testing.T) {
 						if err == nil {
 							v = cl
 							moves.Add(1)
+							if at != from {
+								elsewhere.Add(1)
+							}
 							t.Logf("chat %s resumed on node %d", ref.id, at)
 							break
 						}
@@ -610,7 +614,10 @@ func TestClusterRollingRestart(t *testing.T) {
 		total += len(ref.acked)
 		checkNumbering(t, st, ref.id)
 	}
-	t.Logf("%d lines acknowledged, %d moves between nodes", total, moves.Load())
+	t.Logf("%d lines acknowledged, %d resumes, %d on another node than the stopped one", total, moves.Load(), elsewhere.Load())
+	if elsewhere.Load() == 0 {
+		t.Error("no chat moved to another node while its node was down")
+	}
 	if lost+duplicated > 0 {
 		t.Fatalf("rolling restart: %d acknowledged lines lost, %d stored more than once", lost, duplicated)
 	}
