@@ -556,13 +556,12 @@ func (s *Service) restoreAbsent(absent map[int64]bool) {
 		_, here := s.agents[uid]
 		if !here {
 			s.agents[uid] = a
+			s.startAgentGone(uid, a)
 		}
 		s.mu.Unlock()
-		if here {
-			continue // connected to this node: the engine knows the agent
+		if !here { // an agent connected to this node is known to the engine already
+			s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
 		}
-		s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
-		s.startAgentGone(uid, a)
 	}
 }
 
