@@ -38,7 +38,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # those trees but tests and their data.
 SERVER_SRC := $(shell find backend shared agentui widget assets/fonts -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum
 
-.PHONY: help build run test vet fmt-check unit wasm-test bench bench-chat bench-idle load size templ clean
+.PHONY: help build run test vet fmt-check unit wasm-test bench bench-chat bench-idle bench-cluster load size templ clean
 
 ## help: list the targets
 help:
@@ -113,6 +113,13 @@ bench: $(BIN)/parley $(BIN)/parley-load
 	REPORT_BENCH=1 $(GO) test -run 'TestReportLatencyReport' -count=1 -timeout 60m -v ./backend/report/ -report.chats=$(REPORT_CHATS) | grep -E '^report_max_ms_'
 	@$(MAKE) --no-print-directory bench-chat
 	@$(MAKE) --no-print-directory bench-idle
+
+## bench-cluster: cluster mode on PostgreSQL and the machine's NATS (PARLEY_TEST_NATS_URL): seconds
+## from a leader's kill -9 to the next leader, acknowledged messages lost and duplicated when a
+## node beside a running one is killed three times under load, and in a rolling restart of three
+## nodes (throughput lines: not yet)
+bench-cluster:
+	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
 
 # The generated history the search and report benchmarks share: chats over a year (ten
 # messages each), made on the first run and kept (backend/history/benchdb).

@@ -12,9 +12,9 @@
 //
 // The messages are plain data (ids, no pointers, no store types) and encode to JSON, so that a
 // message broker can carry them between server nodes later without changing any publisher or
-// subscriber: [Local] is the in-process [Bus] a single node uses; a NATS-backed Bus would
-// publish Settings on the subject parley.settings.<tenant> and ChatEvents on
-// parley.chat.<chat>.
+// subscriber: [Local] is the in-process [Bus] a single node uses; package natsbus wraps it
+// in cluster mode and carries Settings on the subject parley.settings.<tenant> and
+// ChatEvents on parley.chat.<chat> between the nodes.
 package changes
 
 import (
@@ -83,6 +83,9 @@ type ChatEvent struct {
 	Type string          `json:"type"`
 	Data json.RawMessage `json:"data,omitempty"`
 	At   time.Time       `json:"at"`
+	// Remote is set on an event another cluster node committed (package natsbus), so that
+	// this node's own counts (messages per second in /metrics) leave it out.
+	Remote bool `json:"-"`
 }
 
 // Bus publishes committed facts and delivers them to subscribers.

@@ -33,6 +33,9 @@ type liveAgent struct {
 func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 	s := ss.s
 	uid := ss.userID()
+	if ss.forward(ctx, cmd) {
+		return
+	}
 	switch b := cmd.Body.(type) {
 	case *protocol.StatusSet:
 		ss.reply(cmd.ID, nil, s.setStatus(ctx, uid, b.Status, ""))
@@ -379,6 +382,21 @@ func (ss *Session) agentResume(ctx context.Context, cmd protocol.Command, b *pro
 			ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeForbidden, "you do not handle chat %q", cmd.Chat))
 			return
 		}
+		if rec.State != string(protocol.StateClosed) && s.cfg.Claim != nil {
+			// An open chat this node does not hold: its node died (take it over), or another
+			// live node holds it: then this connection follows it here (its events come over
+			// NATS) and its commands go to that node (forward).
+			if ch, err = s.adopt(ctx, rec); errors.Is(err, ErrHeldElsewhere) && s.cfg.Forward != nil {
+				last, err := ss.subscribe(ctx, cmd.Chat, fanout.Agents, b.After, who{role: protocol.RoleAgent, userID: user.ID, ss: ss})
+				ss.reply(cmd.ID, &protocol.Ack{Chat: cmd.Chat, Seq: last}, err)
+				return
+			} else if err != nil {
+				ss.reply(cmd.ID, nil, err)
+				return
+			}
+		}
+	}
+	if ch == nil {
 		last, err := ss.subscribe(ctx, cmd.Chat, fanout.Agents, b.After, who{role: protocol.RoleAgent, userID: user.ID, ss: ss})
 		if err == nil {
 			ss.unsubscribe(cmd.Chat)
@@ -708,4 +726,26 @@ func WireUser(u store.User) protocol.User {
 
 func wireStatus(st store.AgentStatus) protocol.Status {
 	return protocol.Status{ID: st.ID, Name: st.Name, Short: st.Short, Color: st.FontColor, Background: st.BackgroundColor, AllowsChat: st.AllowsChat, Settable: st.AgentSettable}
+}
+
+// forward sends an agent's command for a chat that another live node holds, and that this
+// connection follows, to that node, and answers it with that node's answer. It reports whether
+// it did: commands for chats this node holds, and those Act does not take from outside
+// (offers, typing, fields), are run here.
+func (ss *Session) forward(ctx context.Context, cmd protocol.Command) bool {
+	s := ss.s
+	if s.cfg.Forward == nil || cmd.Chat == "" || ss.headless || s.chatFor(cmd.Chat) != nil || ss.sub(cmd.Chat) == nil {
+		return false
+	}
+	switch cmd.Body.(type) {
+	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin:
+	default:
+		return false
+	}
+	ss.mu.Lock()
+	user := ss.user
+	ss.mu.Unlock()
+	ack, err := s.cfg.Forward(ctx, user, cmd)
+	ss.reply(cmd.ID, ack, err)
+	return true
 }

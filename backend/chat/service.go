@@ -100,6 +100,20 @@ type Config struct {
 	// TranslateWait bounds how long a line waits for its translation before it is written
 	// untranslated (translate.DefaultTimeout).
 	TranslateWait time.Duration
+	// Restore, when set, chooses the open chats the start restores. A node joining a cluster
+	// whose other nodes run leaves them the chats they hold: a second holder would route them
+	// again (an offer to a second agent) and start their reconnect windows (closing chats
+	// whose visitors are connected elsewhere). Nil restores every open chat.
+	Restore func(store.Chat) bool
+	// Claim, when set, takes over an open chat this node does not hold, for a visitor or an
+	// agent of it who reconnects here: it answers nil when the chat is now this node's (its
+	// holder died), and an error when another live node holds it or the claim could not be
+	// decided. Nil (a single node) never takes a chat over: all open chats were restored.
+	Claim func(ctx context.Context, chatID string) error
+	// Forward, when set, carries an agent's command for a chat another live node holds to
+	// that node, which runs it ([Service.Act]) and answers with the ack or the error after its
+	// commit. Nil: every chat is this node's.
+	Forward func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -156,6 +170,9 @@ type Service struct {
 	publicURL    func(host string) string
 
 	mu sync.Mutex
+	// adoptMu lets one takeover of a chat at a time happen (adopt), so that a visitor and an
+	// agent reconnecting at once restore it once.
+	adoptMu sync.Mutex
 	// userMu orders an agent's status writes (setStatus) with reloads of agents' user rows
 	// (userChanged): a reload that read the row before a status was written must not install
 	// the older status after it. Taken before mu, never inside it.
@@ -264,6 +281,25 @@ func (s *Service) allChats() []*liveChat {
 	return out
 }
 
+// ErrHeldElsewhere is Config.Claim's answer for a chat that another live node holds.
+var ErrHeldElsewhere = protocol.Errorf(protocol.CodeBusy, "the chat is held by another node of the cluster")
+
+// Holds reports whether this node holds a chat (its rule state lives here), for a command
+// another node forwards.
+func (s *Service) Holds(chatID string) bool { return s.chatFor(chatID) != nil }
+
+// HeldChats lists the ids of the chats this service holds (their rule state lives here): in
+// a cluster, a node starting beside this one leaves them alone.
+func (s *Service) HeldChats() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.chats))
+	for id := range s.chats {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // chatList lists the live chats.
 func (s *Service) chatList() []*liveChat {
 	s.mu.Lock()
@@ -273,7 +309,7 @@ func (s *Service) chatList() []*liveChat {
 
 // committed receives every committed chat event from the bus, in commit order.
 func (s *Service) committed(ev changes.ChatEvent) {
-	if ev.Type == string(protocol.TypeMessage) {
+	if ev.Type == string(protocol.TypeMessage) && !ev.Remote {
 		s.messages.Add(1)
 	}
 	if ch := s.chatFor(ev.ChatID); ch != nil {
@@ -333,7 +369,11 @@ func (s *Service) restore(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		restored = append(restored, open...)
+		for _, c := range open {
+			if s.cfg.Restore == nil || s.cfg.Restore(c) {
+				restored = append(restored, c)
+			}
+		}
 	}
 	// The engine wants chats that hold an agent's capacity first, then the waiting ones in
 	// queue order, so that no waiting chat is offered into a slot an accepted one holds.
@@ -346,47 +386,11 @@ func (s *Service) restore(ctx context.Context) error {
 	})
 	absent := map[int64]bool{}
 	for _, rec := range restored {
-		conn := store.Connector{TenantID: rec.TenantID} // an agents' chat has none
-		if rec.Kind != store.ChatDirect {
-			if conn, err = s.st.Connector(ctx, rec.ConnectorID); err != nil {
-				return err
-			}
-		}
-		ch := newLiveChat(rec, conn)
-		ch.restored = true
-		if err := s.restoreParticipants(ctx, ch); err != nil {
+		if err := s.restoreChat(ctx, rec, absent); err != nil {
 			return err
 		}
-		s.chats[rec.ID] = ch
-		if ch.isDirect() {
-			s.restoreDirect(ch)
-			continue
-		}
-		ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt,
-			Target: acd.Target{Department: rec.TargetDepartment, Agent: acd.AgentID(rec.TargetAgentID)}}
-		if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
-			ev.Agent = acd.AgentID(rec.AgentID)
-			if rec.AcceptedAt != nil {
-				ev.AcceptedAt = *rec.AcceptedAt
-			}
-			if rec.FirstReplyAt != nil {
-				ev.FirstReplyAt = *rec.FirstReplyAt
-			}
-			absent[rec.AgentID] = true
-		}
-		s.router.Submit(ev)
-		s.countParts(ch)
-		// Nobody is connected right after a start: the visitor has the reconnect window.
-		s.visitorAway(ch)
 	}
-	// Nor is any agent: each one who had chats has the reconnect window to come back, as
-	// after a lost connection, before the chats go to others.
-	for uid := range absent {
-		a := &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}, invites: map[string]protocol.Invitation{}}
-		s.agents[uid] = a
-		s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
-		s.startAgentGone(uid, a)
-	}
+	s.restoreAbsent(absent)
 	return nil
 }
 
@@ -500,3 +504,91 @@ func (s *Service) errorOf(id string, err error) protocol.Event {
 // stamp is the time of an event as it is stored: UTC, to the microsecond both databases keep,
 // so that a live frame and its replay are identical.
 func (s *Service) stamp() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
+
+// restoreChat loads one open chat from the database into the service and the engine; an
+// agent who owns it is added to absent.
+func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[int64]bool) error {
+	conn := store.Connector{TenantID: rec.TenantID} // an agents' chat has none
+	if rec.Kind != store.ChatDirect {
+		var err error
+		if conn, err = s.st.Connector(ctx, rec.ConnectorID); err != nil {
+			return err
+		}
+	}
+	ch := newLiveChat(rec, conn)
+	ch.restored = true
+	if err := s.restoreParticipants(ctx, ch); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.chats[rec.ID] = ch
+	s.mu.Unlock()
+	if ch.isDirect() {
+		s.restoreDirect(ch)
+		return nil
+	}
+	ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt,
+		Target: acd.Target{Department: rec.TargetDepartment, Agent: acd.AgentID(rec.TargetAgentID)}}
+	if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
+		ev.Agent = acd.AgentID(rec.AgentID)
+		if rec.AcceptedAt != nil {
+			ev.AcceptedAt = *rec.AcceptedAt
+		}
+		if rec.FirstReplyAt != nil {
+			ev.FirstReplyAt = *rec.FirstReplyAt
+		}
+		absent[rec.AgentID] = true
+	}
+	s.router.Submit(ev)
+	s.countParts(ch)
+	// Nobody is connected right after a start (or a takeover): the visitor has the
+	// reconnect window.
+	s.visitorAway(ch)
+	return nil
+}
+
+// restoreAbsent gives each owner of a restored chat who is not connected to this node the
+// reconnect window to come back, as after a lost connection, before the chats go to others.
+func (s *Service) restoreAbsent(absent map[int64]bool) {
+	for uid := range absent {
+		a := &liveAgent{conns: map[*Session]struct{}{}, offers: map[string]protocol.Offer{}, invites: map[string]protocol.Invitation{}}
+		s.mu.Lock()
+		_, here := s.agents[uid]
+		if !here {
+			s.agents[uid] = a
+			s.startAgentGone(uid, a)
+		}
+		s.mu.Unlock()
+		if !here { // an agent connected to this node is known to the engine already
+			s.router.Submit(acd.AgentDisconnected{Agent: acd.AgentID(uid)})
+		}
+	}
+}
+
+// adopt takes over an open chat this node does not hold, after Config.Claim made it this
+// node's: a visitor or agent of a chat whose node died reconnected here. The chat is restored
+// from the database as at a start, and returned; a chat adopted meanwhile is returned as is.
+func (s *Service) adopt(ctx context.Context, rec store.Chat) (*liveChat, error) {
+	s.adoptMu.Lock()
+	defer s.adoptMu.Unlock()
+	if ch := s.chatFor(rec.ID); ch != nil {
+		return ch, nil
+	}
+	if err := s.cfg.Claim(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	rec, err := s.st.Chat(ctx, rec.ID) // read after the claim: the last holder wrote no more
+	if err != nil {
+		return nil, err
+	}
+	if rec.State == string(protocol.StateClosed) {
+		return nil, nil
+	}
+	absent := map[int64]bool{}
+	if err := s.restoreChat(ctx, rec, absent); err != nil {
+		return nil, err
+	}
+	s.restoreAbsent(absent)
+	s.log.Info("cluster: took over a chat whose node is gone", "chat", rec.ID)
+	return s.chatFor(rec.ID), nil
+}

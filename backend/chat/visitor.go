@@ -487,6 +487,14 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match"))
 		return
 	}
+	if ch == nil && rec.State != string(protocol.StateClosed) && s.cfg.Claim != nil {
+		// An open chat this node does not hold: its node died (take it over) or holds it.
+		var err error
+		if ch, err = s.adopt(ctx, rec); err != nil {
+			ss.reply(cmd.ID, nil, err)
+			return
+		}
+	}
 	last, err := ss.subscribe(ctx, cmd.Chat, fanout.Visitor, b.After, who{role: protocol.RoleVisitor, ss: ss})
 	if err != nil {
 		ss.reply(cmd.ID, nil, err)

@@ -27,6 +27,14 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL (DATABASE_URL, -database-url); empty means the embedded
 	// SQLite database in DataDir.
 	DatabaseURL string
+	// NATSURL turns cluster mode on (PARLEY_NATS_URL, -nats-url; e.g. nats://127.0.0.1:4222,
+	// several separated by commas): several nodes share the PostgreSQL database, NATS carries
+	// committed chat events and settings changes between them, and one node at a time leads
+	// routing. Only with PostgreSQL: the embedded SQLite file belongs to one process.
+	NATSURL string
+	// NATSSubject begins the subjects this cluster's nodes use on NATS (PARLEY_NATS_SUBJECT;
+	// default "parley"): deployments sharing one NATS each set their own.
+	NATSSubject string
 	// DataDir holds the embedded SQLite file (PARLEY_DATA, -data; default "./data").
 	DataDir string
 	// WebDir holds the built web assets: widget and agent app (PARLEY_WEB, -web; default "./build").
@@ -177,6 +185,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	}
 	str("PARLEY_ADDR", &c.Addr)
 	str("DATABASE_URL", &c.DatabaseURL)
+	str("PARLEY_NATS_URL", &c.NATSURL)
+	str("PARLEY_NATS_SUBJECT", &c.NATSSubject)
 	str("PARLEY_DATA", &c.DataDir)
 	str("PARLEY_WEB", &c.WebDir)
 	boolean("PARLEY_DEMO", &c.Demo)
@@ -238,6 +248,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.SetOutput(usage)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (PARLEY_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty uses the embedded SQLite (DATABASE_URL)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS server URL(s): cluster mode, with PostgreSQL only (PARLEY_NATS_URL)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the embedded database (PARLEY_DATA)")
 	fs.StringVar(&c.WebDir, "web", c.WebDir, "directory of the built widget and agent app (PARLEY_WEB)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed demo data into an empty database (PARLEY_DEMO)")
@@ -271,6 +282,12 @@ func (c Config) Validate() error {
 		}
 	} else if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("the data directory must not be empty when DATABASE_URL is not set"))
+	}
+	if c.NATSSubject != "" && (strings.ContainsAny(c.NATSSubject, " \t*>") || strings.HasPrefix(c.NATSSubject, ".") || strings.HasSuffix(c.NATSSubject, ".")) {
+		errs = append(errs, fmt.Errorf("PARLEY_NATS_SUBJECT %q is not a NATS subject prefix (letters, digits, dots between them; e.g. parley or acme.parley)", c.NATSSubject))
+	}
+	if c.NATSURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("PARLEY_NATS_URL (cluster mode) needs PostgreSQL: set DATABASE_URL too, or leave PARLEY_NATS_URL empty for a single node on SQLite"))
 	}
 	if c.ReconnectWindow < time.Second {
 		errs = append(errs, fmt.Errorf("reconnect window %s is too short (at least 1s)", c.ReconnectWindow))

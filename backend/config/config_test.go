@@ -40,6 +40,7 @@ func TestLoadErrorsSayWhatToDo(t *testing.T) {
 		{nil, []string{"-log-level", "loud"}, "log level"},
 		{nil, []string{"extra"}, "unexpected argument"},
 		{map[string]string{"PARLEY_DATA": " "}, nil, "data directory"},
+		{map[string]string{"PARLEY_NATS_URL": "nats://127.0.0.1:4222"}, nil, "cluster mode) needs PostgreSQL"},
 		{map[string]string{"PARLEY_PROXY_HEADER": "X-Forwarded-For"}, nil, "needs PARLEY_TRUSTED_PROXIES"},
 		{map[string]string{"PARLEY_PROXY_HEADER": "X-Forwarded-For", "PARLEY_TRUSTED_PROXIES": "10.0.0.1, nonsense"}, nil, "not an address"},
 		{map[string]string{"PARLEY_VISITOR_CONNECTS_PER_MINUTE": "many"}, nil, "not a whole number"},

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,6 +26,22 @@ type Sources struct {
 	Translations func() translate.Stats
 	// Retention is what the retention worker deleted (none reported when nil).
 	Retention func() retention.Stats
+	// Cluster is this node's part in a cluster (none reported when nil: a single node).
+	Cluster func() ClusterStats
+}
+
+// ClusterStats are a cluster node's figures.
+type ClusterStats struct {
+	// Leader is whether this node leads routing now, under Term (0 when it does not).
+	Leader bool
+	Term   int64
+	// Elections counts the times this node took the leadership.
+	Elections uint64
+	// NATSRTT is a round trip to the NATS server measured at the scrape, 0 when it failed.
+	NATSRTT time.Duration
+	// Sent and Received count the committed facts (chat events, settings changes) this node
+	// sent to the others over NATS and received from them; SendFailed those it could not send.
+	Sent, Received, SendFailed uint64
 }
 
 // Handler returns the /metrics handler with Parley's collector and Go's runtime collectors.
@@ -51,6 +68,11 @@ var (
 	descRetentionBytes    = prometheus.NewDesc("parley_retention_file_bytes_total", "Bytes of chat files the retention worker deleted.", nil, nil)
 	descRetentionRounds   = prometheus.NewDesc("parley_retention_rounds_total", "Rounds of the retention worker.", nil, nil)
 	descRetentionFailures = prometheus.NewDesc("parley_retention_failures_total", "Retention tasks that failed (tried again in the next round).", nil, nil)
+	descClusterLeader     = prometheus.NewDesc("parley_cluster_leader", "1 while this node leads routing in the cluster, else 0.", nil, nil)
+	descClusterTerm       = prometheus.NewDesc("parley_cluster_term", "The leader term this node leads under, 0 when it does not lead.", nil, nil)
+	descClusterElections  = prometheus.NewDesc("parley_cluster_elections_total", "Times this node took the routing leadership.", nil, nil)
+	descClusterRTT        = prometheus.NewDesc("parley_cluster_nats_rtt_seconds", "A round trip to the NATS server, measured at the scrape (0: it failed).", nil, nil)
+	descClusterForwarded  = prometheus.NewDesc("parley_cluster_forwarded_events_total", "Committed chat events and settings changes carried over NATS, by direction (sent, received, failed).", []string{"direction"}, nil)
 )
 
 // collector reads the sources at scrape time.
@@ -59,7 +81,8 @@ type collector struct{ src Sources }
 // Describe implements prometheus.Collector.
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors,
-		descRetentionDeleted, descRetentionBytes, descRetentionRounds, descRetentionFailures} {
+		descRetentionDeleted, descRetentionBytes, descRetentionRounds, descRetentionFailures,
+		descClusterLeader, descClusterTerm, descClusterElections, descClusterRTT, descClusterForwarded} {
 		ch <- d
 	}
 }
@@ -96,5 +119,19 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descRetentionBytes, float64(rs.FileBytes))
 		counter(descRetentionRounds, float64(rs.Rounds))
 		counter(descRetentionFailures, float64(rs.Failures))
+	}
+	if c.src.Cluster != nil {
+		cl := c.src.Cluster()
+		leader := 0.0
+		if cl.Leader {
+			leader = 1
+		}
+		gauge(descClusterLeader, leader)
+		gauge(descClusterTerm, float64(cl.Term))
+		counter(descClusterElections, float64(cl.Elections))
+		gauge(descClusterRTT, cl.NATSRTT.Seconds())
+		for dir, n := range map[string]uint64{"sent": cl.Sent, "received": cl.Received, "failed": cl.SendFailed} {
+			ch <- prometheus.MustNewConstMetric(descClusterForwarded, prometheus.CounterValue, float64(n), dir)
+		}
 	}
 }

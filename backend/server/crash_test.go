@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,112 +31,126 @@ import (
 func TestKillNineLosesNothing(t *testing.T) {
 	crashEach(t, func(t *testing.T, srv *crashServer) {
 		srv.start()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		hash, tokens := srv.prepare(ctx)
-		type chatRef struct {
-			id, token string
-			acked     map[string]bool
+		killNineLosesNothing(t, srv)
+		srv.kill()
+	})
+}
+
+// killNineLosesNothing writes into 12 chats on the running server srv and kills it three
+// times meanwhile, restarting it in its place: every acknowledged message is stored once.
+// It returns the acknowledged messages lost and the messages stored more than once (the test
+// has failed when either is not 0).
+func killNineLosesNothing(t *testing.T, srv *crashServer) (lost, duplicated int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	hash, tokens := srv.prepare(ctx)
+	type chatRef struct {
+		id, token string
+		acked     map[string]bool
+	}
+	const visitors = 12
+	chats := make([]*chatRef, visitors)
+	agent := srv.agent(ctx, tokens[0])
+	for i := range visitors {
+		v := srv.visitor(ctx, hash)
+		ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("K", i)})
+		if err != nil {
+			t.Fatal(err)
 		}
-		const visitors = 12
-		chats := make([]*chatRef, visitors)
-		agent := srv.agent(ctx, tokens[0])
-		for i := range visitors {
-			v := srv.visitor(ctx, hash)
-			ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: fmt.Sprint("K", i)})
+		a := ack.Body.(*protocol.Ack)
+		chats[i] = &chatRef{id: a.Chat, token: a.Token, acked: map[string]bool{}}
+		for {
+			ev, err := agent.Next(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := ack.Body.(*protocol.Ack)
-			chats[i] = &chatRef{id: a.Chat, token: a.Token, acked: map[string]bool{}}
-			for {
-				ev, err := agent.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == a.Chat {
-					break
-				}
+			if o, ok := ev.Body.(*protocol.Offer); ok && o.Chat == a.Chat {
+				break
 			}
-			if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {
+		}
+		if _, err := agent.Call(ctx, a.Chat, &protocol.OfferAccept{}); err != nil {
+			t.Fatal(err)
+		}
+		v.Drop()
+	}
+	agent.Drop()
+	var mu sync.Mutex
+	for round := range 3 {
+		// Every visitor comes back, then writes as fast as it is acknowledged until the
+		// server dies: the kill waits until each has had a message acknowledged in this
+		// round, so that it always falls in the middle of writing.
+		var wg, writing sync.WaitGroup
+		writing.Add(len(chats))
+		for i, c := range chats {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				once := sync.OnceFunc(writing.Done)
+				defer once()
+				v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
+				if err != nil {
+					t.Errorf("round %d: dial %d: %v", round, i, err)
+					return
+				}
+				defer v.Drop()
+				if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
+					t.Errorf("round %d: connect %d: %v", round, i, err)
+					return
+				}
+				if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
+					t.Errorf("round %d: resume %d: %v", round, i, err)
+					return
+				}
+				for k := 0; ; k++ {
+					id := fmt.Sprintf("r%d-%d", round, k)
+					if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
+						return // the server died: only acknowledged ones count
+					}
+					mu.Lock()
+					c.acked[id] = true
+					mu.Unlock()
+					once()
+				}
+			}()
+		}
+		writing.Wait()
+		time.Sleep(time.Duration(100+150*round) * time.Millisecond)
+		srv.kill()
+		wg.Wait()
+		srv.start()
+		st := srv.store(ctx)
+		total := 0
+		for i, c := range chats {
+			msgs, err := st.Messages(ctx, c.id, 0)
+			if err != nil {
 				t.Fatal(err)
 			}
-			v.Drop()
-		}
-		agent.Drop()
-		var mu sync.Mutex
-		for round := range 3 {
-			// Every visitor comes back, then writes as fast as it is acknowledged until the
-			// server dies: the kill waits until each has had a message acknowledged in this
-			// round, so that it always falls in the middle of writing.
-			var wg, writing sync.WaitGroup
-			writing.Add(len(chats))
-			for i, c := range chats {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					once := sync.OnceFunc(writing.Done)
-					defer once()
-					v, err := protoclient.Dial(ctx, srv.ws()+"/ws/visitor", protoclient.Options{})
-					if err != nil {
-						t.Errorf("round %d: dial %d: %v", round, i, err)
-						return
-					}
-					defer v.Drop()
-					if _, err := v.Call(ctx, "", &protocol.VisitorConnect{Connector: hash}); err != nil {
-						t.Errorf("round %d: connect %d: %v", round, i, err)
-						return
-					}
-					if _, err := v.Call(ctx, c.id, &protocol.Resume{Token: c.token}); err != nil {
-						t.Errorf("round %d: resume %d: %v", round, i, err)
-						return
-					}
-					for k := 0; ; k++ {
-						id := fmt.Sprintf("r%d-%d", round, k)
-						if _, err := v.CallID(ctx, id, c.id, &protocol.Send{Text: id}); err != nil {
-							return // the server died: only acknowledged ones count
-						}
-						mu.Lock()
-						c.acked[id] = true
-						mu.Unlock()
-						once()
-					}
-				}()
+			count := map[string]int{}
+			for _, m := range msgs {
+				count[m.ClientID]++
 			}
-			writing.Wait()
-			time.Sleep(time.Duration(100+150*round) * time.Millisecond)
-			srv.kill()
-			wg.Wait()
-			srv.start()
-			st := srv.store(ctx)
-			total := 0
-			for i, c := range chats {
-				msgs, err := st.Messages(ctx, c.id, 0)
-				if err != nil {
-					t.Fatal(err)
+			for id := range c.acked {
+				if count[id] == 0 {
+					lost++
+					t.Errorf("round %d, chat %d: acknowledged %s not stored", round, i, id)
 				}
-				count := map[string]int{}
-				for _, m := range msgs {
-					count[m.ClientID]++
-				}
-				for id := range c.acked {
-					if count[id] != 1 {
-						t.Fatalf("round %d, chat %d: acknowledged %s stored %d times", round, i, id, count[id])
-					}
-				}
-				for id, n := range count {
-					if n > 1 {
-						t.Fatalf("round %d, chat %d: %s stored %d times", round, i, id, n)
-					}
-				}
-				checkNumbering(t, st, c.id)
-				total += len(c.acked)
 			}
-			_ = st.Close()
-			t.Logf("round %d: %d messages acknowledged so far, all stored once", round, total)
+			for id, n := range count {
+				if n > 1 {
+					duplicated += n - 1
+					t.Errorf("round %d, chat %d: %s stored %d times", round, i, id, n)
+				}
+			}
+			checkNumbering(t, st, c.id)
+			total += len(c.acked)
 		}
-		srv.kill()
-	})
+		_ = st.Close()
+		if lost+duplicated > 0 {
+			t.Fatalf("round %d: %d acknowledged messages lost, %d stored more than once", round, lost, duplicated)
+		}
+		t.Logf("round %d: %d messages acknowledged so far, all stored once", round, total)
+	}
+	return lost, duplicated
 }
 
 // serveEnv makes the test binary run the server instead of the tests, configured from the
@@ -155,7 +171,27 @@ func serveForCrashTest() {
 		err = srv.Listen()
 	}
 	if err == nil {
+		// SIGTERM stops the server as the parley command does (a rolling restart); SIGKILL
+		// is the crash.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		stopping := make(chan struct{})
+		go func() {
+			<-sig
+			close(stopping)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+			os.Exit(0)
+		}()
 		err = srv.Serve()
+		select {
+		case <-stopping:
+			select {} // Serve ended for the shutdown, which ends the process
+		default:
+		}
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
@@ -262,6 +298,21 @@ func (s *crashServer) crashAndRestart(ctx context.Context, st *store.Store, betw
 func (s *crashServer) kill() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
+}
+
+// stop stops the server gracefully (SIGTERM), as a rolling restart does, killing it when it
+// has not ended in 20 s.
+func (s *crashServer) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		s.t.Errorf("the server did not stop within 20 s of SIGTERM:\n%s", s.logs.String())
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
 }
 
 // store opens the server's database from the test process, as the load tool does.

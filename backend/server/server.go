@@ -74,6 +74,8 @@ type Server struct {
 	push pushPart
 	// tyntec carries WhatsApp chats (tyntec.go).
 	tyntec tyntecPart
+	// cluster is the node's membership of a cluster (cluster.go).
+	cluster clusterPart
 }
 
 // Option adjusts how a server is built, beyond its configuration (tests).
@@ -89,22 +91,38 @@ func WithPasswordHasher(f func(string) (string, error)) Option {
 // chat service and builds the HTTP app. Call Serve, then Shutdown.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	bus := changes.NewLocal()
-	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: bus, QueueLimit: cfg.CommitQueue}
+	var cl clusterPart
+	pub, err := cl.dial(cfg.NATSURL, cfg.NATSSubject, bus, log)
+	if err != nil {
+		bus.Close()
+		return nil, err
+	}
+	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: pub, QueueLimit: cfg.CommitQueue}
 	for _, o := range opts {
 		o(&scfg)
 	}
 	st, err := store.Open(ctx, scfg)
 	if err != nil {
+		cl.close()
 		bus.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	proxy, err := clientip.New(cfg.ProxyHeader, cfg.TrustedProxies)
-	if err != nil {
+	// Before anything acts on the database's chats: a node of the wrong mode stops here.
+	if err := cl.join(ctx, st, cfg.Addr, log); err != nil {
 		_ = st.Close()
+		cl.close()
 		bus.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy}
+	proxy, err := clientip.New(cfg.ProxyHeader, cfg.TrustedProxies)
+	if err != nil {
+		cl.leave(ctx)
+		_ = st.Close()
+		cl.close()
+		bus.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy, cluster: cl}
 	if cfg.Demo {
 		seedDemo := st.SeedDemo
 		if cfg.DemoBaseOnly {
@@ -112,7 +130,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 		seed, seeded, err := seedDemo(ctx)
 		if err != nil {
+			s.cluster.leave(ctx)
 			_ = st.Close()
+			s.cluster.close()
 			bus.Close()
 			return nil, fmt.Errorf("seed demo data: %w", err)
 		}
@@ -124,7 +144,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 	}
 	if err := s.setupPush(ctx); err != nil {
+		s.cluster.leave(ctx)
 		_ = st.Close()
+		s.cluster.close()
 		bus.Close()
 		return nil, err
 	}
@@ -140,12 +162,33 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ReconnectWindow: cfg.ReconnectWindow, AgentWarning: cfg.AgentWarning, AgentReconnectWindow: cfg.ReconnectWindow,
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
+		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
 	})
 	if err != nil {
 		s.settings.Close()
+		s.cluster.leave(ctx)
 		_ = st.Close()
+		s.cluster.close()
 		bus.Close()
 		return nil, fmt.Errorf("start chat service: %w", err)
+	}
+	if err := s.cluster.serveForward(st, s.chats, log); err != nil {
+		s.chats.Close()
+		s.settings.Close()
+		s.cluster.leave(ctx)
+		_ = st.Close()
+		s.cluster.close()
+		bus.Close()
+		return nil, err
+	}
+	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
+		s.chats.Close()
+		s.settings.Close()
+		s.cluster.leave(ctx)
+		_ = st.Close()
+		s.cluster.close()
+		bus.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	s.setupMail()
 	s.setupWebhooks()
@@ -154,7 +197,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := s.setupWhosOn(); err != nil {
 		s.chats.Close()
 		s.settings.Close()
+		s.cluster.leave(ctx)
 		_ = st.Close()
+		s.cluster.close()
 		bus.Close()
 		return nil, err
 	}
@@ -251,11 +296,22 @@ func (s *Server) routes() *fiber.App {
 			s.log.Warn("not ready", "err", err)
 			return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
 		}
+		if err := s.cluster.ready(); err != nil {
+			s.log.Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString(err.Error())
+		}
+		if s.cluster.bus != nil {
+			lead, term := s.cluster.node.Leader()
+			if lead {
+				return c.SendString(fmt.Sprintf("ready: cluster node %s, routing leader (term %d)", s.cluster.id, term))
+			}
+			return c.SendString(fmt.Sprintf("ready: cluster node %s", s.cluster.id))
+		}
 		return c.SendString("ready")
 	})
 	app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler(metrics.Sources{
 		Connections: s.hub.Count, Chats: s.chats.Stats, Commit: s.store.CommitStats, Translations: s.whoson.translator.Stats,
-		Retention: s.retentionStats,
+		Retention: s.retentionStats, Cluster: s.cluster.stats(),
 	})))
 	attach.Register(app, s.store, s.log)
 	s.tyntec.bridge.Register(app)
@@ -445,9 +501,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopReportExports()
 	s.stopRetention()
 	s.stopPush()
+	s.cluster.leave(ctx)
 	if err := s.store.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	s.cluster.close()
 	s.bus.Close()
 	return errors.Join(errs...)
 }

@@ -230,4 +230,7 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	pushReplayMigration,
 	transcriptKeyMigration,
 	searchTenantMigration,
+	clusterNodesMigration,
+	clusterLeaderMigration,
+	chatHoldersMigration,
 }

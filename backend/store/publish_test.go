@@ -31,6 +31,8 @@ var notSettings = map[string]string{
 	"ImportHistory":           "writes closed chat history in bulk, which no configuration or open page follows",
 	"CommitStats":             "reads the group committer's counters; writes nothing",
 	"Sync":                    "waits for the queued chat writes; writes nothing of its own",
+	"DeleteNode":              "the cluster node registry, not configuration",
+	"TouchNode":               "a cluster node's heartbeat, not configuration",
 	"CreateSession":           "a sign-in, not configuration",
 	"DeleteSession":           "a sign-out, not configuration",
 	"DeleteUserSessions":      "sign-outs, not configuration (deactivating a user publishes through UpdateUser)",

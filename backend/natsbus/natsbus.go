@@ -1,0 +1,180 @@
+// Package natsbus carries the change bus between server nodes over NATS, so that a chat event
+// committed on one node reaches the connections of that chat on every node, and a settings
+// change saved on one node reaches every node's caches, routing and open pages.
+//
+// It wraps the node's in-process bus ([changes.Local]) and implements the same
+// [changes.Bus]: publishers (the store's committer, the store's settings writes) and
+// subscribers (fan-out, the chat service, the settings cache) do not change. Publishing
+// delivers locally first, exactly as a single node does, and then sends the fact to NATS on
+// parley.chat.<chat> or parley.settings.<tenant>; what arrives from NATS that another node
+// published is delivered to the local subscribers. Each message names its node, so a node
+// ignores its own.
+//
+// Who numbers a chat's events, and why that is gap-free with several nodes: not a node. The
+// store assigns sequence numbers in the transaction that writes the events, with one
+// UPDATE … RETURNING on the chat's row, which PostgreSQL locks until the commit: two nodes
+// writing to one chat are serialized by that row lock, each gets the numbers after the other's,
+// and a transaction that fails takes its numbers back with it. The bus only carries numbered,
+// committed events; the sender's ack still follows its own node's commit. NATS keeps the order
+// of one publisher, so events committed on one node arrive in order; events of one chat
+// committed on two nodes may interleave out of order, and package fanout then reads the missing
+// numbers from the database before going on (a gap never reaches a client, nor a repeat).
+package natsbus
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/changes"
+)
+
+// DefaultPrefix begins the subjects of the facts on NATS: <prefix>.chat.<chat> and
+// <prefix>.settings.<tenant>. Deployments that share one NATS set one prefix each.
+const DefaultPrefix = "parley"
+
+// envelope is one fact on NATS with the node that published it.
+type envelope struct {
+	Node    string             `json:"node"`
+	Chat    *changes.ChatEvent `json:"chat,omitempty"`
+	Setting *changes.Setting   `json:"setting,omitempty"`
+}
+
+// Bus is the change bus of a node in cluster mode. Create it with [New]; Close closes the
+// local bus too, not the NATS connection, which belongs to the caller.
+type Bus struct {
+	*changes.Local
+	nc   *nats.Conn
+	node string
+	// chatSubject and settingsSubject are the prefix's subjects, with their trailing dot.
+	chatSubject, settingsSubject string
+	log                          *slog.Logger
+	subs                         []*nats.Subscription
+
+	sent, received, dropped atomic.Uint64
+}
+
+// Options name the node and its cluster's subjects.
+type Options struct {
+	// Node is this node's id, unique among the nodes (the cluster registry's).
+	Node string
+	// Prefix begins the subjects; empty is [DefaultPrefix].
+	Prefix string
+	Logger *slog.Logger
+}
+
+// New subscribes to the facts of the other nodes on nc and returns the bus that publishes
+// this node's to them and delivers theirs through local.
+func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
+		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings."}
+	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
+		sub, err := nc.Subscribe(subj, b.receive)
+		if err != nil {
+			b.unsubscribe()
+			return nil, fmt.Errorf("natsbus: subscribe %s: %w", subj, err)
+		}
+		// A burst of chat events must not be cut off as a slow consumer: the local delivery
+		// only hands each event to queues.
+		_ = sub.SetPendingLimits(1<<20, 512<<20)
+		b.subs = append(b.subs, sub)
+	}
+	if err := nc.Flush(); err != nil {
+		b.unsubscribe()
+		return nil, fmt.Errorf("natsbus: %w", err)
+	}
+	return b, nil
+}
+
+// PublishChat delivers a committed chat event to this node's subscribers, then to the others.
+func (b *Bus) PublishChat(e changes.ChatEvent) {
+	b.Local.PublishChat(e)
+	b.send(b.chatSubject+e.ChatID, envelope{Node: b.node, Chat: &e})
+}
+
+// PublishSetting delivers a committed settings change here, then to the other nodes.
+func (b *Bus) PublishSetting(s changes.Setting) {
+	b.Local.PublishSetting(s)
+	b.send(b.settingsSubject+strconv.FormatInt(s.TenantID, 10), envelope{Node: b.node, Setting: &s})
+}
+
+func (b *Bus) send(subject string, env envelope) {
+	data, err := json.Marshal(env)
+	if err == nil {
+		err = b.nc.Publish(subject, data)
+	}
+	if err != nil {
+		// Another node's subscriber then misses it: its connections catch up from the
+		// database when the chat's next event arrives, or on their resume.
+		b.dropped.Add(1)
+		b.log.Warn("natsbus: publish failed", "subject", subject, "err", err)
+		return
+	}
+	b.sent.Add(1)
+}
+
+func (b *Bus) receive(m *nats.Msg) {
+	var env envelope
+	if err := json.Unmarshal(m.Data, &env); err != nil {
+		b.log.Warn("natsbus: undecodable message", "subject", m.Subject, "err", err)
+		return
+	}
+	if env.Node == b.node {
+		return
+	}
+	b.received.Add(1)
+	switch {
+	case env.Chat != nil:
+		env.Chat.Remote = true
+		b.Local.PublishChat(*env.Chat)
+	case env.Setting != nil:
+		b.Local.PublishSetting(*env.Setting)
+	}
+}
+
+// Stats are the bus's counters for /metrics.
+type Stats struct {
+	// Sent and Received count facts sent to and received from other nodes; Dropped those
+	// that could not be sent.
+	Sent, Received, Dropped uint64
+	// RTT is a round trip to the NATS server now, 0 when it failed.
+	RTT time.Duration
+}
+
+// Stats measures a round trip and reads the counters.
+func (b *Bus) Stats() Stats {
+	rtt, err := b.nc.RTT()
+	if err != nil {
+		rtt = 0
+	}
+	return Stats{Sent: b.sent.Load(), Received: b.received.Load(), Dropped: b.dropped.Load(), RTT: rtt}
+}
+
+// Connected reports whether the NATS connection is up, for /readyz.
+func (b *Bus) Connected() bool { return b.nc.IsConnected() }
+
+func (b *Bus) unsubscribe() {
+	for _, s := range b.subs {
+		_ = s.Unsubscribe()
+	}
+	b.subs = nil
+}
+
+// Close stops receiving from the other nodes and closes the local bus.
+func (b *Bus) Close() {
+	b.unsubscribe()
+	b.Local.Close()
+}
+
+var _ changes.Bus = (*Bus)(nil)

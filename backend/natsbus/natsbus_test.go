@@ -1,0 +1,143 @@
+package natsbus_test
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/backend/natsbus"
+)
+
+// natsURL is the NATS server the tests use: the machine's own unless PARLEY_TEST_NATS_URL
+// names another.
+func natsURL() string {
+	if u := os.Getenv("PARLEY_TEST_NATS_URL"); u != "" {
+		return u
+	}
+	return nats.DefaultURL
+}
+
+func node(t *testing.T, prefix, name string) *natsbus.Bus {
+	t.Helper()
+	nc, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Skipf("no NATS server at %s: %v", natsURL(), err)
+	}
+	t.Cleanup(nc.Close)
+	b, err := natsbus.New(nc, changes.NewLocal(), natsbus.Options{Node: name, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// TestChatEventsReachEveryNodeOnce publishes a chat's events on two nodes and checks that each
+// node's subscribers see every event exactly once: their own at once, the other's through
+// NATS, in each publisher's order.
+func TestChatEventsReachEveryNodeOnce(t *testing.T) {
+	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
+	a, b := node(t, prefix, "a"), node(t, prefix, "b")
+	const n = 500
+	type seen struct {
+		sync.Mutex
+		seqs []uint64
+	}
+	var onA, onB seen
+	// A node's own events are not remote, the other node's are.
+	check := func(node string, e changes.ChatEvent) {
+		if own := (node == "a") == (e.Seq <= n); own == e.Remote {
+			t.Errorf("node %s: event %d marked remote=%v", node, e.Seq, e.Remote)
+		}
+	}
+	a.SubscribeChats(func(e changes.ChatEvent) { check("a", e); onA.Lock(); onA.seqs = append(onA.seqs, e.Seq); onA.Unlock() })
+	b.SubscribeChats(func(e changes.ChatEvent) { check("b", e); onB.Lock(); onB.seqs = append(onB.seqs, e.Seq); onB.Unlock() })
+	for i := uint64(1); i <= n; i++ {
+		a.PublishChat(changes.ChatEvent{ChatID: "c1", TenantID: 1, Seq: i, Type: "message"})
+	}
+	for i := uint64(n + 1); i <= 2*n; i++ {
+		b.PublishChat(changes.ChatEvent{ChatID: "c1", TenantID: 1, Seq: i, Type: "message"})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		onA.Lock()
+		la := len(onA.seqs)
+		onA.Unlock()
+		onB.Lock()
+		lb := len(onB.seqs)
+		onB.Unlock()
+		if la >= 2*n && lb >= 2*n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // a duplicate would arrive meanwhile
+	for name, s := range map[string]*seen{"a": &onA, "b": &onB} {
+		s.Lock()
+		if len(s.seqs) != 2*n {
+			t.Errorf("node %s saw %d events, want %d", name, len(s.seqs), 2*n)
+		}
+		count := map[uint64]int{}
+		var lastA, lastB uint64
+		for _, q := range s.seqs {
+			count[q]++
+			// Each publisher's events arrive in its order.
+			if q <= n {
+				if q != lastA+1 {
+					t.Errorf("node %s: event %d after %d of node a", name, q, lastA)
+				}
+				lastA = q
+			} else {
+				if lastB != 0 && q != lastB+1 {
+					t.Errorf("node %s: event %d after %d of node b", name, q, lastB)
+				}
+				lastB = q
+			}
+		}
+		for q, c := range count {
+			if c != 1 {
+				t.Errorf("node %s saw event %d %d times", name, q, c)
+			}
+		}
+		s.Unlock()
+	}
+	if st := a.Stats(); st.Sent != n || st.Received != n || st.RTT <= 0 {
+		t.Errorf("node a stats %+v, want %d sent and received and a round trip", st, n)
+	}
+}
+
+// TestSettingsReachEveryNode saves a setting on one node and sees it on the other's subscriber
+// (and on its own), and not on a node of another prefix (another deployment on the same NATS).
+func TestSettingsReachEveryNode(t *testing.T) {
+	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
+	a, b := node(t, prefix, "a"), node(t, prefix, "b")
+	other := node(t, prefix+"x", "c")
+	got := make(chan string, 10)
+	a.SubscribeSettings(func(s changes.Setting) { got <- fmt.Sprint("a ", s.Kind, s.ID) })
+	b.SubscribeSettings(func(s changes.Setting) { got <- fmt.Sprint("b ", s.Kind, s.ID) })
+	other.SubscribeSettings(func(s changes.Setting) { got <- fmt.Sprint("other ", s.Kind, s.ID) })
+	a.PublishSetting(changes.Setting{Kind: changes.KindConnector, TenantID: 7, ID: 42})
+	want := map[string]bool{"a connector42": true, "b connector42": true}
+	timeout := time.After(5 * time.Second)
+	for len(want) > 0 {
+		select {
+		case s := <-got:
+			if !want[s] {
+				t.Fatalf("unexpected delivery %q", s)
+			}
+			delete(want, s)
+		case <-timeout:
+			t.Fatalf("not delivered: %v", want)
+		}
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("unexpected delivery %q", s)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
