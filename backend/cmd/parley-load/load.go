@@ -143,13 +143,14 @@ func run(ctx context.Context, o options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	base, err := url.Parse(o.url)
+	bases, err := socketBases(o.url)
+	if err != nil {
+		return Result{}, err
+	}
+	ws := bases[0]
+	base, err := url.Parse(strings.TrimSpace(strings.Split(o.url, ",")[0]))
 	if err != nil {
 		return Result{}, fmt.Errorf("-url: %w", err)
-	}
-	ws := "ws://" + base.Host
-	if base.Scheme == "https" {
-		ws = "wss://" + base.Host
 	}
 	var pres *presenceSockets
 	if o.presence > 0 {
@@ -169,11 +170,11 @@ func run(ctx context.Context, o options) (Result, error) {
 	defer stopAgents()
 	var agents sync.WaitGroup
 	ready := make(chan error, len(logins))
-	for _, l := range logins {
+	for k, l := range logins {
 		agents.Add(1)
 		go func() {
 			defer agents.Done()
-			runAgent(agentCtx, ws, l, o, t, g, ready)
+			runAgent(agentCtx, node(bases, k), l, o, t, g, ready)
 		}()
 	}
 	for range logins {
@@ -222,7 +223,7 @@ func run(ctx context.Context, o options) (Result, error) {
 		go func() {
 			defer visitors.Done()
 			var passed passes
-			if err := runVisitor(ctx, ws, hash, i, o, t, g, &passed); err != nil {
+			if err := runVisitor(ctx, node(bases, i), hash, i, o, t, g, &passed); err != nil {
 				t.fail(err)
 			}
 			g.leave(&passed)

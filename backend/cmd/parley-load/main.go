@@ -91,7 +91,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("parley-load", flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the running server; several nodes of a cluster comma-separated, agents and visitors spread over them in turn")
 	fs.IntVar(&o.visitors, "visitors", 50, "number of visitors (chats)")
 	fs.IntVar(&o.agents, "agents", 5, "number of agents")
 	fs.IntVar(&o.messages, "messages", 20, "messages each visitor sends")
@@ -144,6 +144,9 @@ func (o *options) check() error {
 		return errors.New("-idle needs -server-pid to read the server's memory")
 	case o.label != "" && !o.lines:
 		return errors.New("-label names lines: it needs -lines")
+	}
+	if _, err := socketBases(o.url); err != nil {
+		return err
 	}
 	if o.msgRate > 0 {
 		o.steady = true

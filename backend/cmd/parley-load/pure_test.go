@@ -144,3 +144,34 @@ func TestCPUUsed(t *testing.T) {
 		t.Errorf("cpuUsed = %v, %v; want 2s, 4s", server, db)
 	}
 }
+
+// -url lists the nodes of a cluster: clients are spread over them in turn, and a list the tool
+// could not dial is refused before the run.
+func TestSocketBases(t *testing.T) {
+	bases, err := socketBases("http://10.0.0.1:8080, https://b.example,http://10.0.0.3:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ws://10.0.0.1:8080", "wss://b.example", "ws://10.0.0.3:8080"}
+	if !slices.Equal(bases, want) {
+		t.Fatalf("bases %v, want %v", bases, want)
+	}
+	var got []string
+	for i := range 5 {
+		got = append(got, node(bases, i))
+	}
+	if w := []string{want[0], want[1], want[2], want[0], want[1]}; !slices.Equal(got, w) {
+		t.Fatalf("clients on %v, want %v", got, w)
+	}
+	for _, bad := range []string{"", " , ", "ftp://x", "127.0.0.1:8080", "http://", "http://a:1,%zz"} {
+		if _, err := socketBases(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+		if _, err := parseFlags([]string{"-url", bad}, io.Discard); err == nil {
+			t.Errorf("-url %q accepted by the flags", bad)
+		}
+	}
+	if o, err := parseFlags([]string{"-url", "http://a:1,http://b:2"}, io.Discard); err != nil || o.url != "http://a:1,http://b:2" {
+		t.Fatalf("two nodes: %+v, %v", o, err)
+	}
+}
