@@ -110,7 +110,7 @@ func (s *Service) Refuse(status int) {
 func (s *Service) Accept() { s.Refuse(0) }
 
 // Received returns the messages decrypted so far, and the errors of the requests that could
-// not be checked or decrypted.
+// not be checked or decrypted. A request cut off in its body by its sender is neither.
 func (s *Service) Received() ([]Received, []error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,6 +137,12 @@ func (s *Service) Wait(n int, d time.Duration) bool {
 
 func (s *Service) handle(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.check(r)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// The sender went away in the middle of its request (a server killed while sending):
+		// nothing arrived, as at a real push service, and the sender sends it again. Nobody
+		// waits for the answer.
+		return
+	}
 	s.mu.Lock()
 	status := http.StatusCreated
 	switch {
