@@ -115,9 +115,17 @@ func TestWhatsAppThroughTynTec(t *testing.T) {
 				t.Fatalf("status %s answered %d", s, code)
 			}
 		}
-		lines, err := st.WhatsAppLines(ctx, chatID)
-		if err != nil || len(lines) != 2 || lines[0].Status != store.WhatsAppRead || lines[0].MessageID != ids[0] || lines[1].Status != store.WhatsAppAccepted {
-			t.Fatalf("lines %+v %v", lines, err)
+		// TynTec has the second message once the send is on its way; the server records the
+		// answer's message id a moment later.
+		var lines []store.WhatsAppOut
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			lines, err = st.WhatsAppLines(ctx, chatID)
+			if err == nil && len(lines) == 2 && lines[0].Status == store.WhatsAppRead && lines[0].MessageID == ids[0] && lines[1].Status == store.WhatsAppAccepted {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("lines %+v %v", lines, err)
+			}
 		}
 		// The retried first message was not applied twice.
 		if n := countText(t, ctx, st, chatID, "Hello from WhatsApp"); n != 1 {
