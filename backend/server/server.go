@@ -123,6 +123,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy, cluster: cl}
+	// undo releases what New has started so far, the latest first, when a later step fails.
+	undo := func(err error) (*Server, error) {
+		if s.chats != nil {
+			s.chats.Close()
+		}
+		if s.settings != nil {
+			s.settings.Close()
+		}
+		s.cluster.leave(ctx)
+		_ = st.Close()
+		s.cluster.close()
+		bus.Close()
+		return nil, err
+	}
 	if cfg.Demo {
 		seedDemo := st.SeedDemo
 		if cfg.DemoBaseOnly {
@@ -130,11 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 		seed, seeded, err := seedDemo(ctx)
 		if err != nil {
-			s.cluster.leave(ctx)
-			_ = st.Close()
-			s.cluster.close()
-			bus.Close()
-			return nil, fmt.Errorf("seed demo data: %w", err)
+			return undo(fmt.Errorf("seed demo data: %w", err))
 		}
 		if seeded {
 			s.Demo = &seed
@@ -144,11 +154,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 	}
 	if err := s.setupPush(ctx); err != nil {
-		s.cluster.leave(ctx)
-		_ = st.Close()
-		s.cluster.close()
-		bus.Close()
-		return nil, err
+		return undo(err)
 	}
 	var pusher chat.Pusher
 	if p := s.pusher(); p != nil {
@@ -165,43 +171,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
 	})
 	if err != nil {
-		s.settings.Close()
-		s.cluster.leave(ctx)
-		_ = st.Close()
-		s.cluster.close()
-		bus.Close()
-		return nil, fmt.Errorf("start chat service: %w", err)
+		return undo(fmt.Errorf("start chat service: %w", err))
 	}
 	if err := s.cluster.serveForward(st, s.chats, log); err != nil {
-		s.chats.Close()
-		s.settings.Close()
-		s.cluster.leave(ctx)
-		_ = st.Close()
-		s.cluster.close()
-		bus.Close()
-		return nil, err
+		return undo(err)
 	}
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
-		s.chats.Close()
-		s.settings.Close()
-		s.cluster.leave(ctx)
-		_ = st.Close()
-		s.cluster.close()
-		bus.Close()
-		return nil, fmt.Errorf("cluster: %w", err)
+		return undo(fmt.Errorf("cluster: %w", err))
 	}
 	s.setupMail()
 	s.setupWebhooks()
 	s.setupTynTec()
 	s.setupReportExports()
 	if err := s.setupWhosOn(); err != nil {
-		s.chats.Close()
-		s.settings.Close()
-		s.cluster.leave(ctx)
-		_ = st.Close()
-		s.cluster.close()
-		bus.Close()
-		return nil, err
+		return undo(err)
 	}
 	s.micc = micc.New(micc.Options{Store: st, Chats: s.chats, Logger: log, GoneAfter: cfg.MiCCGoneAfter})
 	s.app = s.routes()
