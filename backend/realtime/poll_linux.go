@@ -103,30 +103,20 @@ func (p *poller) loop() {
 
 // readRaw reads once from the socket without waiting: n 0 and err nil is the end of the
 // stream, unix.EAGAIN means nothing is there yet.
-func readRaw(rc syscall.RawConn, buf []byte) (n int, err error) {
-	cerr := rc.Read(func(fd uintptr) bool {
-		n, err = unix.Read(int(fd), buf)
-		return true
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	if err == unix.EINTR {
-		err = unix.EAGAIN
-	}
-	if n < 0 {
-		n = 0
-	}
-	return n, err
-}
+func readRaw(rc syscall.RawConn, buf []byte) (int, error) { return rawOnce(rc.Read, unix.Read, buf) }
 
 // wouldBlock reports whether a raw read found nothing to read.
 func wouldBlock(err error) bool { return err == unix.EAGAIN }
 
 // writeRaw writes once to the socket without waiting.
-func writeRaw(rc syscall.RawConn, b []byte) (n int, err error) {
-	cerr := rc.Write(func(fd uintptr) bool {
-		n, err = unix.Write(int(fd), b)
+func writeRaw(rc syscall.RawConn, b []byte) (int, error) { return rawOnce(rc.Write, unix.Write, b) }
+
+// rawOnce runs op (unix.Read or unix.Write) once on the socket's descriptor through use (the
+// RawConn's Read or Write), without waiting for the socket to be ready: an interrupted call
+// counts as one that would block, and a failed one moved no bytes.
+func rawOnce(use func(func(uintptr) bool) error, op func(int, []byte) (int, error), b []byte) (n int, err error) {
+	cerr := use(func(fd uintptr) bool {
+		n, err = op(int(fd), b)
 		return true
 	})
 	if cerr != nil {
