@@ -48,6 +48,9 @@ func (s *Service) execute(ds []acd.Decision) {
 		case acd.Refused:
 			s.closeChat(string(d.Chat), protocol.CauseOutOfService, nil)
 		case acd.SetAgentStatus:
+			if s.clustered() && !s.hasAgent(int64(d.Agent)) {
+				continue // the nodes the agent is connected to change it
+			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
@@ -70,6 +73,7 @@ func (s *Service) queueUpdate(u acd.QueueUpdate) {
 func (s *Service) offer(chatID string, agentID int64, expires time.Time) {
 	ch := s.chatFor(chatID)
 	if ch == nil {
+		s.offerRemote(chatID, agentID, expires)
 		return
 	}
 	lang := s.agentLang(agentID)
@@ -112,6 +116,7 @@ func (s *Service) sendOffer(ch *liveChat, agentID int64, o protocol.Offer, lang 
 
 // revoke withdraws an offer.
 func (s *Service) revoke(chatID string, agentID int64, reason string) {
+	s.remote.end(chatID, agentID)
 	if ch := s.chatFor(chatID); ch != nil {
 		ch.mu.Lock()
 		if ch.offerTo == agentID {
@@ -140,18 +145,36 @@ func (s *Service) newOwner(chatID string, agentID int64) (ch *liveChat, user sto
 		return nil, user, false
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	a := s.agents[agentID]
-	if a == nil {
-		return nil, user, false
+	if a != nil {
+		delete(a.offers, chatID)
+		user = a.user
 	}
-	delete(a.offers, chatID)
-	return ch, a.user, true
+	s.mu.Unlock()
+	if a == nil {
+		if !s.clustered() {
+			return nil, user, false
+		}
+		// The agent is connected to another node of the cluster.
+		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
+		defer cancel()
+		u, err := s.st.User(ctx, agentID)
+		if err != nil {
+			s.log.Warn("cluster: the new owner of a chat", "chat", chatID, "agent", agentID, "err", err)
+			return nil, user, false
+		}
+		user = u
+	}
+	return ch, user, true
 }
 
 // assign makes the agent the chat's owner: the visitor sees them join, the agent's app opens
 // the chat and receives its history.
 func (s *Service) assign(chatID string, agentID int64) {
+	if s.chatFor(chatID) == nil {
+		s.openRemote(chatID, agentID)
+		return
+	}
 	ch, user, ok := s.newOwner(chatID, agentID)
 	if !ok {
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +113,10 @@ type Config struct {
 	// that node, which runs it ([Service.Act]) and answers with the ack or the error after its
 	// commit. Nil: every chat is this node's.
 	Forward func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error)
+	// Routing, when set, makes the routing the service talks to, given the executor of its
+	// decisions: in a cluster, a link to the one engine the leader runs (clusterrouting.go).
+	// Nil runs the engine in this process ([routing.Router]).
+	Routing func(execute func([]acd.Decision)) Routing
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -162,7 +165,8 @@ type Service struct {
 	clk clock.Clock
 
 	hub    *fanout.Hub
-	router *routing.Router
+	router Routing
+	remote remoteOffers // offers of chats other nodes hold (clusterrouting.go)
 	unsub  []func()
 
 	// leftNotifier and publicURL e-mail the notices of left messages (leftnotice.go).
@@ -221,7 +225,11 @@ func New(ctx context.Context, st Store, set Settings, bus Bus, cfg Config) (*Ser
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hub = fanout.New(st, s.log)
-	s.router = routing.New(s.clk, s.execute, s.log)
+	if cfg.Routing != nil {
+		s.router = cfg.Routing(s.execute)
+	} else {
+		s.router = routing.New(s.clk, s.execute, s.log)
+	}
 	s.unsub = append(s.unsub, bus.SubscribeChats(s.committed))
 	if err := s.restore(ctx); err != nil {
 		s.cancel()
@@ -375,15 +383,7 @@ func (s *Service) restore(ctx context.Context) error {
 			}
 		}
 	}
-	// The engine wants chats that hold an agent's capacity first, then the waiting ones in
-	// queue order, so that no waiting chat is offered into a slot an accepted one holds.
-	sort.SliceStable(restored, func(i, j int) bool {
-		ai, aj := restored[i].State == string(protocol.StateActive), restored[j].State == string(protocol.StateActive)
-		if ai != aj {
-			return ai
-		}
-		return restored[i].CreatedAt.Before(restored[j].CreatedAt)
-	})
+	routing.SortRestored(restored)
 	absent := map[int64]bool{}
 	for _, rec := range restored {
 		if err := s.restoreChat(ctx, rec, absent); err != nil {
@@ -527,16 +527,8 @@ func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[in
 		s.restoreDirect(ch)
 		return nil
 	}
-	ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt,
-		Target: acd.Target{Department: rec.TargetDepartment, Agent: acd.AgentID(rec.TargetAgentID)}}
-	if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
-		ev.Agent = acd.AgentID(rec.AgentID)
-		if rec.AcceptedAt != nil {
-			ev.AcceptedAt = *rec.AcceptedAt
-		}
-		if rec.FirstReplyAt != nil {
-			ev.FirstReplyAt = *rec.FirstReplyAt
-		}
+	ev := routing.Restored(rec)
+	if ev.Agent != 0 {
 		absent[rec.AgentID] = true
 	}
 	s.router.Submit(ev)

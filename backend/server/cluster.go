@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/parleychat/parley/backend/acdbus"
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/chat"
 	"github.com/parleychat/parley/backend/cluster"
@@ -30,6 +31,7 @@ type clusterPart struct {
 	nc     *nats.Conn
 	bus    *natsbus.Bus
 	node   *cluster.Node
+	acd    *acdbus.Link // the routing link (clusterrouting.go)
 }
 
 // dialCluster connects to NATS when cluster mode is configured and returns the publisher the
@@ -65,7 +67,9 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 		return nil
 	}
 	host, _ := os.Hostname()
-	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log})
+	s.linkRouting(st, log)
+	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log,
+		OnLead: s.lead, OnDepose: s.depose})
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,14 @@ package routing
 
 import (
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/chat/clock"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 // Router owns an [acd.Engine] on one goroutine. Create it with [New], stop it with
@@ -267,4 +269,34 @@ func Location(name string) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// Restored is the engine's event for an open chat loaded from the database: a chat an agent
+// accepted keeps them, with its times; others wait in the queue from their request.
+func Restored(rec store.Chat) acd.ChatRestored {
+	ev := acd.ChatRestored{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(rec.ConnectorID), RequestedAt: rec.CreatedAt,
+		Target: acd.Target{Department: rec.TargetDepartment, Agent: acd.AgentID(rec.TargetAgentID)}}
+	if rec.State == string(protocol.StateActive) && rec.AgentID != 0 {
+		ev.Agent = acd.AgentID(rec.AgentID)
+		if rec.AcceptedAt != nil {
+			ev.AcceptedAt = *rec.AcceptedAt
+		}
+		if rec.FirstReplyAt != nil {
+			ev.FirstReplyAt = *rec.FirstReplyAt
+		}
+	}
+	return ev
+}
+
+// SortRestored orders open chats for the engine: those that hold an agent's capacity first,
+// then the waiting ones in queue order, so that no waiting chat is offered into a slot an
+// accepted one holds.
+func SortRestored(chats []store.Chat) {
+	sort.SliceStable(chats, func(i, j int) bool {
+		ai, aj := chats[i].State == string(protocol.StateActive), chats[j].State == string(protocol.StateActive)
+		if ai != aj {
+			return ai
+		}
+		return chats[i].CreatedAt.Before(chats[j].CreatedAt)
+	})
 }

@@ -1,0 +1,275 @@
+package acdbus
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/chat/routing"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// leader is the engine of a node that leads routing, under one term.
+type leader struct {
+	l      *Link
+	term   int64
+	router *routing.Router
+	ready  atomic.Bool   // the queue is rebuilt: batches are taken
+	gone   atomic.Bool   // deposed: nothing more is sent
+	seq    atomic.Uint64 // of the last decisions sent
+
+	// batches is the last batch taken from each node; on the NATS delivery goroutine.
+	batches map[string]uint64
+	// conns are the nodes each agent is connected to; on the router goroutine.
+	conns map[acd.AgentID]map[string]bool
+}
+
+// rebuildWait bounds a new leader's reading of the database and asking the nodes which chats
+// they hold.
+const rebuildWait = 5 * time.Second
+
+// Lead makes this node the routing leader under term (cluster.Config.OnLead): a new engine
+// is rebuilt from the database and the term opened on every node.
+func (l *Link) Lead(term int64) {
+	ld := &leader{l: l, term: term, batches: map[string]uint64{}, conns: map[acd.AgentID]map[string]bool{}}
+	ld.router = routing.New(l.cfg.Clock, func(ds []acd.Decision) { ld.publish("", 0, ds, false) }, l.log)
+	l.lmu.Lock()
+	old := l.lead
+	l.lead = ld
+	l.lmu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	go ld.rebuild()
+}
+
+// Depose stops this node's engine (cluster.Config.OnDepose).
+func (l *Link) Depose() {
+	l.lmu.Lock()
+	ld := l.lead
+	l.lead = nil
+	l.lmu.Unlock()
+	if ld != nil {
+		ld.close()
+	}
+}
+
+func (ld *leader) close() {
+	ld.gone.Store(true)
+	ld.router.Close()
+}
+
+// leading is this node's engine while it leads, or nil.
+func (l *Link) leading() *leader {
+	l.lmu.Lock()
+	defer l.lmu.Unlock()
+	return l.lead
+}
+
+// rebuild loads the routing state from the database (settings first, then the open chats the
+// live nodes hold, accepted ones first) and opens the term.
+func (ld *leader) rebuild() {
+	l := ld.l
+	started := time.Now()
+	// The term opens first: every node drops the offers of the term before, and its
+	// announcement waits (not ready) until the queue is rebuilt.
+	ld.router.Do(func(*acd.Engine) { ld.publish("", 0, nil, true) })
+	ctx, cancel := context.WithTimeout(context.Background(), rebuildWait)
+	defer cancel()
+	evs, err := ld.fromStore(ctx)
+	if err != nil {
+		l.log.Error("cluster routing: rebuilding the queue from the database failed; the nodes' announcements rebuild it", "term", ld.term, "err", err)
+	}
+	ld.router.Do(func(e *acd.Engine) {
+		now := l.cfg.Clock.Now()
+		for _, ev := range evs {
+			ld.publish("", 0, e.Apply(now, ev), false)
+		}
+	})
+	ld.ready.Store(true)
+	l.log.Info("cluster routing: this node runs the engine", "term", ld.term, "events", len(evs), "took", time.Since(started).Round(time.Millisecond))
+}
+
+// fromStore reads the engine's settings and the open chats the live nodes hold.
+func (ld *leader) fromStore(ctx context.Context) ([]acd.Event, error) {
+	st := ld.l.cfg.Store
+	var held map[string]bool
+	if ld.l.cfg.Held != nil {
+		var err error
+		if held, err = ld.l.cfg.Held(ctx); err != nil {
+			return nil, err
+		}
+	}
+	tenants, err := st.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var evs []acd.Event
+	var open []store.Chat
+	for _, t := range tenants {
+		groups, err := st.Groups(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			evs = append(evs, routing.GroupConfig(g))
+		}
+		conns, err := st.Connectors(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		loc := routing.Location(t.TimeZone)
+		for _, c := range conns {
+			evs = append(evs, routing.ConnectorConfig(c, loc))
+		}
+		chats, err := st.ChatsOpen(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range chats {
+			// A chat no live node holds is restored when a node takes it over.
+			if c.Kind != store.ChatDirect && held[c.ID] {
+				open = append(open, c)
+			}
+		}
+	}
+	routing.SortRestored(open)
+	for _, c := range open {
+		evs = append(evs, routing.Restored(c))
+	}
+	return evs, nil
+}
+
+// chatAnswer is the answer to a query about a chat.
+type chatAnswer struct {
+	Info acd.ChatInfo
+	OK   bool
+}
+
+// publish sends decisions to every node under the term; it runs on the router goroutine
+// (or before it has work, for the term's opening), which keeps them in order.
+func (ld *leader) publish(node string, apply uint64, ds []acd.Decision, lead bool) {
+	if ld.gone.Load() || (len(ds) == 0 && apply == 0 && !lead) {
+		return
+	}
+	data, _ := json.Marshal(wireDecisions{Term: ld.term, Seq: ld.seq.Add(1), Lead: lead, Node: node, Apply: apply, Ds: encodeDecisions(ds)})
+	if err := ld.l.nc.Publish(ld.l.subject("dec"), data); err != nil {
+		ld.l.log.Error("cluster routing: sending decisions failed", "term", ld.term, "err", err)
+	}
+}
+
+// onBatch applies a node's batch of events, when this node leads and has rebuilt the queue;
+// other nodes stay silent.
+func (l *Link) onBatch(m *nats.Msg) {
+	ld := l.leading()
+	if ld == nil {
+		return
+	}
+	if !ld.ready.Load() {
+		respond(m, batchAnswer{Term: ld.term})
+		return
+	}
+	var b batch
+	if err := json.Unmarshal(m.Data, &b); err != nil {
+		l.log.Error("cluster routing: undecodable batch", "err", err)
+		return
+	}
+	if ld.batches[b.Node] >= b.Seq { // sent again: its answer was lost
+		respond(m, batchAnswer{OK: true, Term: ld.term})
+		return
+	}
+	ld.router.Do(func(e *acd.Engine) {
+		now := l.cfg.Clock.Now()
+		for _, w := range b.Events {
+			ev, err := decodeEvent(w)
+			if err != nil {
+				l.log.Error("cluster routing: undecodable event", "node", b.Node, "err", err)
+				continue
+			}
+			var ds []acd.Decision
+			if ev = ld.fold(b.Node, ev); ev != nil {
+				ds = e.Apply(now, ev)
+			}
+			ld.publish(b.Node, w.Apply, ds, false)
+		}
+	})
+	ld.batches[b.Node] = b.Seq
+	respond(m, batchAnswer{OK: true, Term: ld.term})
+}
+
+// fold turns a node's word on an agent's connection into the engine's: an agent is
+// connected while any node says so. It returns nil for an event that changes nothing.
+func (ld *leader) fold(node string, ev acd.Event) acd.Event {
+	connected := func(a acd.AgentID) bool {
+		for _, c := range ld.conns[a] {
+			if c {
+				return true
+			}
+		}
+		return false
+	}
+	set := func(a acd.AgentID, c bool) {
+		if ld.conns[a] == nil {
+			ld.conns[a] = map[string]bool{}
+		}
+		ld.conns[a][node] = c
+	}
+	switch e := ev.(type) {
+	case acd.AgentState:
+		set(e.Agent, e.Connected)
+		e.Connected = connected(e.Agent)
+		return e
+	case acd.AgentDisconnected:
+		set(e.Agent, false)
+		if connected(e.Agent) {
+			return nil
+		}
+	case acd.AgentGone:
+		if connected(e.Agent) {
+			return nil
+		}
+		delete(ld.conns, e.Agent)
+	}
+	return ev
+}
+
+// onQuery answers a query about the engine, when this node leads.
+func (l *Link) onQuery(m *nats.Msg) {
+	ld := l.leading()
+	if ld == nil || !ld.ready.Load() {
+		return
+	}
+	var q query
+	if err := json.Unmarshal(m.Data, &q); err != nil {
+		return
+	}
+	respond(m, ld.answer(q))
+}
+
+// answer runs a query on the engine.
+func (ld *leader) answer(q query) any {
+	r := ld.router
+	switch q.Kind {
+	case qQueue:
+		return r.QueueInfo(q.Connector)
+	case qChat:
+		info, ok := r.ChatInfo(q.Chat)
+		return chatAnswer{info, ok}
+	case qExplain:
+		return r.Explain(q.Chat)
+	case qSnapshot:
+		return r.Snapshot()
+	case qStaffed:
+		return r.Staffed(q.Connector, q.Target)
+	}
+	return nil
+}
+
+func respond(m *nats.Msg, v any) {
+	data, _ := json.Marshal(v)
+	_ = m.Respond(data)
+}

@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/acdbus"
+	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/store"
+)
+
+// heldAskWait bounds how long a new routing leader waits for the live nodes to say which
+// chats they hold; a node killed a moment ago still counts as live and never answers.
+const heldAskWait = time.Second
+
+// linkRouting makes the node's routing link in cluster mode (package acdbus): before the
+// election starts, since this node may lead at once.
+func (s *clusterPart) linkRouting(st *store.Store, log *slog.Logger) {
+	if s.bus == nil {
+		return
+	}
+	s.acd = acdbus.New(acdbus.Config{Conn: s.nc, Prefix: s.prefix, Node: s.id, Store: st, Held: s.heldByLive(st), Logger: log})
+}
+
+// heldByLive asks every live node which chats it holds.
+func (s *clusterPart) heldByLive(st *store.Store) func(ctx context.Context) (map[string]bool, error) {
+	return func(ctx context.Context) (map[string]bool, error) {
+		stale := 10 * time.Second
+		if s.node != nil {
+			stale = s.node.Stale()
+		}
+		live, err := st.LiveNodes(ctx, time.Now().Add(-stale))
+		if err != nil {
+			return nil, err
+		}
+		held, _, err := s.askHeld(nil, len(live), heldAskWait)
+		return held, err
+	}
+}
+
+// lead and depose follow the node's routing leadership (cluster.Config.OnLead, OnDepose).
+func (s *clusterPart) lead(term int64) {
+	if s.acd != nil {
+		s.acd.Lead(term)
+	}
+}
+
+func (s *clusterPart) depose() {
+	if s.acd != nil {
+		s.acd.Depose()
+	}
+}
+
+// routing is chat.Config.Routing: the link to the leader's engine in cluster mode, nil (the
+// engine in this process) otherwise.
+func (s *clusterPart) routing() func(execute func([]acd.Decision)) chat.Routing {
+	if s.acd == nil {
+		return nil
+	}
+	return func(execute func([]acd.Decision)) chat.Routing { return s.acd.Routing(execute) }
+}
+
+// attachRouting lets the chat service announce its chats and agents to every new leader.
+func (s *clusterPart) attachRouting(chats *chat.Service) {
+	if s.acd != nil {
+		s.acd.Attach(chats)
+	}
+}
