@@ -2,10 +2,14 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -108,4 +112,182 @@ func TestClusterCapacityAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, agent, offerOf(second))
+}
+
+// offerLog counts, per chat, the offers agents received, and who accepted each chat.
+type offerLog struct {
+	mu       sync.Mutex
+	before   map[string]int    // offers before the failover
+	offers   map[string]int    // since the failover
+	accepted map[string]string // chat → the agent whose accept succeeded
+	rerouted int               // offers withdrawn for the new leader
+	failover bool
+	changed  chan struct{}
+}
+
+// follow reads an agent's events: after the failover it accepts every offer at once.
+func (l *offerLog) follow(ctx context.Context, name string, a *protoclient.Client) {
+	for {
+		ev, err := a.Next(ctx)
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		switch b := ev.Body.(type) {
+		case *protocol.OfferRevoked:
+			if b.Reason == "rerouted" {
+				l.rerouted++
+			}
+		case *protocol.Offer:
+			if !l.failover {
+				l.before[b.Chat]++
+				select {
+				case l.changed <- struct{}{}:
+				default:
+				}
+			} else {
+				l.offers[b.Chat]++
+				go func(chat string) {
+					if _, err := a.Call(ctx, chat, &protocol.OfferAccept{}); err == nil {
+						l.mu.Lock()
+						if prev, ok := l.accepted[chat]; ok {
+							l.accepted[chat] = prev + "+" + name
+						} else {
+							l.accepted[chat] = name
+						}
+						l.mu.Unlock()
+						select {
+						case l.changed <- struct{}{}:
+						default:
+						}
+					}
+				}(b.Chat)
+			}
+		}
+		l.mu.Unlock()
+	}
+}
+
+// TestClusterRoutingLeaderKilled: agents on two nodes, chats from visitors on those nodes
+// waiting with offers out; the leader (a third node) is killed with SIGKILL. Another node
+// leads within 5 s, rebuilds the queue, withdraws the dead leader's offers and offers every
+// waiting chat again: each to exactly one agent, accepted once, none lost.
+func TestClusterRoutingLeaderKilled(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	all := func(int) bool { return true }
+	var lead int
+	var term float64
+	c.nodes[0].until(ctx, 50*time.Millisecond, func() (bool, string) {
+		var n int
+		lead, term, n = c.leader(all)
+		return n == 1, "no node leads"
+	})
+	b, cn := c.nodes[(lead+1)%3], c.nodes[(lead+2)%3]
+	hash, tokens := b.prepare(ctx)
+	log := &offerLog{before: map[string]int{}, offers: map[string]int{}, accepted: map[string]string{}, changed: make(chan struct{}, 1)}
+	agents := []*protoclient.Client{b.agent(ctx, tokens[0]), cn.agent(ctx, tokens[1])}
+	for i, a := range agents {
+		defer a.Drop()
+		go log.follow(ctx, fmt.Sprint("agent", i), a)
+	}
+	const chats = 6
+	var ids []string
+	var visitors []*protoclient.Client
+	for i := range chats {
+		srv := b
+		if i%2 == 1 {
+			srv = cn
+		}
+		v, id := request(ctx, t, srv, hash, fmt.Sprint("waiting ", i))
+		defer v.Drop()
+		ids = append(ids, id)
+		visitors = append(visitors, v)
+	}
+	// Every chat is offered before the leader dies.
+	for {
+		log.mu.Lock()
+		n := len(log.before)
+		if n == chats {
+			log.failover = true
+		}
+		log.mu.Unlock()
+		if n == chats {
+			break
+		}
+		select {
+		case <-log.changed:
+		case <-ctx.Done():
+			t.Fatalf("%d of %d chats offered before the failover", n, chats)
+		}
+	}
+	st := b.store(ctx)
+	defer st.Close()
+	c.nodes[lead].kill()
+	killed := time.Now()
+	alive := func(i int) bool { return i != lead }
+	for {
+		_, term2, n := c.leader(alive)
+		if n == 1 && term2 > term {
+			break
+		}
+		if time.Since(killed) > 5*time.Second {
+			t.Fatalf("no node leads 5 s after the leader (node %d) was killed", lead)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("a new leader %s after the kill", time.Since(killed).Round(time.Millisecond))
+	for {
+		log.mu.Lock()
+		done := len(log.accepted) == chats
+		log.mu.Unlock()
+		if done {
+			break
+		}
+		select {
+		case <-log.changed:
+		case <-ctx.Done():
+			log.mu.Lock()
+			t.Fatalf("after the failover %d of %d chats were accepted: %v (offers %v)", len(log.accepted), chats, log.accepted, log.offers)
+		}
+	}
+	t.Logf("every waiting chat accepted %s after the kill", time.Since(killed).Round(time.Millisecond))
+	for _, v := range visitors { // once the agent joined, the holder committed the assignment
+		waitFor(ctx, t, v, func(ev protocol.Event) bool {
+			j, ok := ev.Body.(*protocol.Joined)
+			return ok && j.Role == protocol.RoleAgent
+		})
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, id := range ids {
+		if log.offers[id] != 1 {
+			t.Errorf("chat %s offered %d times after the failover", id, log.offers[id])
+		}
+		if strings.Contains(log.accepted[id], "+") {
+			t.Errorf("chat %s accepted by %s", id, log.accepted[id])
+		}
+		rec, err := st.Chat(ctx, id)
+		if err != nil || rec.State != string(protocol.StateActive) {
+			t.Errorf("chat %s after the failover: %s %v", id, rec.State, err)
+		}
+		ps, err := st.Participants(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owners := 0
+		for _, p := range ps {
+			if p.Role == store.ParticipantOwner {
+				owners++
+			}
+		}
+		if owners != 1 {
+			t.Errorf("chat %s has %d owners", id, owners)
+		}
+	}
+	if log.rerouted == 0 {
+		t.Error("the dead leader's offers were not withdrawn")
+	}
 }
