@@ -53,7 +53,10 @@ type Config struct {
 	Node   string // this node's id
 	Store  Store
 	// Held lists the open chats the live nodes hold; a new leader restores those.
-	Held   func(ctx context.Context) (map[string]bool, error)
+	Held func(ctx context.Context) (map[string]bool, error)
+	// Live lists the ids of the live nodes: the leader counts the agents of a node that
+	// died disconnected there.
+	Live   func(ctx context.Context) (map[string]bool, error)
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -72,6 +75,8 @@ const (
 	maxQueue = 100_000
 	// maxBatch is how many events go in one batch.
 	maxBatch = 256
+	// liveEvery is how often the leader looks for nodes that died with agents connected.
+	liveEvery = 2 * time.Second
 )
 
 // Stats are the link's figures for /metrics.

@@ -91,6 +91,9 @@ func (ld *leader) rebuild() {
 		}
 	})
 	ld.ready.Store(true)
+	if l.cfg.Live != nil {
+		go ld.watchNodes()
+	}
 	l.log.Info("cluster routing: this node runs the engine", "term", ld.term, "events", len(evs), "took", time.Since(started).Round(time.Millisecond))
 }
 
@@ -235,6 +238,41 @@ func (ld *leader) fold(node string, ev acd.Event) acd.Event {
 		delete(ld.conns, e.Agent)
 	}
 	return ev
+}
+
+// watchNodes counts the agents of nodes that died disconnected there, while this node leads:
+// an agent connected nowhere else gets no more offers, and gets them again when their app
+// reconnects to a live node.
+func (ld *leader) watchNodes() {
+	t := time.NewTicker(liveEvery)
+	defer t.Stop()
+	for !ld.gone.Load() {
+		select {
+		case <-ld.l.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), liveEvery)
+		live, err := ld.l.cfg.Live(ctx)
+		cancel()
+		if err != nil || len(live) == 0 {
+			continue
+		}
+		ld.router.Do(func(e *acd.Engine) {
+			now := ld.l.cfg.Clock.Now()
+			for agent, nodes := range ld.conns {
+				for node, c := range nodes {
+					if !c || live[node] {
+						continue
+					}
+					ld.l.log.Info("cluster routing: an agent's node is gone", "agent", agent, "node", node)
+					if ev := ld.fold(node, acd.AgentDisconnected{Agent: agent}); ev != nil {
+						ld.publish("", 0, e.Apply(now, ev), false)
+					}
+				}
+			}
+		})
+	}
 }
 
 // onQuery answers a query about the engine, when this node leads.

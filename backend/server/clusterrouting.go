@@ -21,17 +21,29 @@ func (s *clusterPart) linkRouting(st *store.Store, log *slog.Logger) {
 	if s.bus == nil {
 		return
 	}
-	s.acd = acdbus.New(acdbus.Config{Conn: s.nc, Prefix: s.prefix, Node: s.id, Store: st, Held: s.heldByLive(st), Logger: log})
+	s.acd = acdbus.New(acdbus.Config{Conn: s.nc, Prefix: s.prefix, Node: s.id, Store: st, Held: s.heldByLive(st), Live: s.liveNodes(st), Logger: log})
+}
+
+// liveStale is how old a live node's heartbeat may be (cluster.Config.Stale, as join leaves
+// it); read from here since the election may call on routing before join has the node.
+const liveStale = 10 * time.Second
+
+// liveNodes lists the ids of the live nodes.
+func (s *clusterPart) liveNodes(st *store.Store) func(ctx context.Context) (map[string]bool, error) {
+	return func(ctx context.Context) (map[string]bool, error) {
+		live, err := st.LiveNodes(ctx, time.Now().Add(-liveStale))
+		ids := map[string]bool{}
+		for _, n := range live {
+			ids[n.ID] = true
+		}
+		return ids, err
+	}
 }
 
 // heldByLive asks every live node which chats it holds.
 func (s *clusterPart) heldByLive(st *store.Store) func(ctx context.Context) (map[string]bool, error) {
 	return func(ctx context.Context) (map[string]bool, error) {
-		stale := 10 * time.Second
-		if s.node != nil {
-			stale = s.node.Stale()
-		}
-		live, err := st.LiveNodes(ctx, time.Now().Add(-stale))
+		live, err := st.LiveNodes(ctx, time.Now().Add(-liveStale))
 		if err != nil {
 			return nil, err
 		}
