@@ -241,8 +241,10 @@ func (s *clusterPart) stats() func() metrics.ClusterStats {
 	return func() metrics.ClusterStats {
 		lead, term := s.node.Leader()
 		bs := s.bus.Stats()
+		rs := s.acd.Stats()
 		return metrics.ClusterStats{Leader: lead, Term: term, Elections: s.node.Elections(), NATSRTT: bs.RTT,
-			Sent: bs.Sent, Received: bs.Received, SendFailed: bs.Dropped}
+			Sent: bs.Sent, Received: bs.Received, SendFailed: bs.Dropped,
+			RoutingSent: rs.Sent, RoutingApplied: rs.Applied, RoutingRefused: rs.Refused, RoutingDropped: rs.Dropped}
 	}
 }
 
