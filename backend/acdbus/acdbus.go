@@ -296,6 +296,9 @@ func (l *Link) onDecisions(m *nats.Msg) {
 		l.log.Error("cluster routing: undecodable decisions", "err", err)
 		return
 	}
+	if w.Only != "" && w.Only != l.cfg.Node {
+		return
+	}
 	if !l.admit(w.Term) {
 		l.refused.Add(1)
 		l.log.Warn("cluster routing: decisions of a deposed leader refused", "term", w.Term, "current", l.seen.Load())

@@ -26,6 +26,9 @@ type leader struct {
 	batches map[string]uint64
 	// conns are the nodes each agent is connected to; on the router goroutine.
 	conns map[acd.AgentID]map[string]bool
+	// offers are the offers standing, by agent, for an app that connects to another node;
+	// on the router goroutine.
+	offers map[acd.AgentID]map[acd.ChatID]acd.Offer
 }
 
 // rebuildWait bounds a new leader's reading of the database and asking the nodes which chats
@@ -35,7 +38,7 @@ const rebuildWait = 5 * time.Second
 // Lead makes this node the routing leader under term (cluster.Config.OnLead): a new engine
 // is rebuilt from the database and the term opened on every node.
 func (l *Link) Lead(term int64) {
-	ld := &leader{l: l, term: term, batches: map[string]uint64{}, conns: map[acd.AgentID]map[string]bool{}}
+	ld := &leader{l: l, term: term, batches: map[string]uint64{}, conns: map[acd.AgentID]map[string]bool{}, offers: map[acd.AgentID]map[acd.ChatID]acd.Offer{}}
 	ld.router = routing.New(l.cfg.Clock, func(ds []acd.Decision) { ld.publish("", 0, ds, false) }, l.log)
 	l.lmu.Lock()
 	old := l.lead
@@ -153,13 +156,57 @@ type chatAnswer struct {
 	OK   bool
 }
 
-// publish sends decisions to every node under the term; it runs on the router goroutine
-// (or before it has work, for the term's opening), which keeps them in order.
+// publish sends decisions to every node under the term; it runs on the router goroutine,
+// which keeps them in order.
 func (ld *leader) publish(node string, apply uint64, ds []acd.Decision, lead bool) {
-	if ld.gone.Load() || (len(ds) == 0 && apply == 0 && !lead) {
+	if len(ds) == 0 && apply == 0 && !lead {
 		return
 	}
-	data, _ := json.Marshal(wireDecisions{Term: ld.term, Seq: ld.seq.Add(1), Lead: lead, Node: node, Apply: apply, Ds: encodeDecisions(ds)})
+	ld.standing(ds)
+	ld.send(wireDecisions{Term: ld.term, Lead: lead, Node: node, Apply: apply, Ds: encodeDecisions(ds)})
+}
+
+// standing keeps track of the offers that stand.
+func (ld *leader) standing(ds []acd.Decision) {
+	drop := func(a acd.AgentID, c acd.ChatID) {
+		delete(ld.offers[a], c)
+		if len(ld.offers[a]) == 0 {
+			delete(ld.offers, a)
+		}
+	}
+	for _, d := range ds {
+		switch d := d.(type) {
+		case acd.Offer:
+			if ld.offers[d.Agent] == nil {
+				ld.offers[d.Agent] = map[acd.ChatID]acd.Offer{}
+			}
+			ld.offers[d.Agent][d.Chat] = d
+		case acd.RevokeOffer:
+			drop(d.Agent, d.Chat)
+		case acd.Assigned:
+			drop(d.Agent, d.Chat)
+		}
+	}
+}
+
+// resendOffers shows the offers standing for an agent on a node their app just connected to
+// (it moved from another node, which showed them).
+func (ld *leader) resendOffers(node string, agent acd.AgentID) {
+	var ds []acd.Decision
+	for _, o := range ld.offers[agent] {
+		ds = append(ds, o)
+	}
+	if len(ds) > 0 {
+		ld.send(wireDecisions{Term: ld.term, Only: node, Ds: encodeDecisions(ds)})
+	}
+}
+
+func (ld *leader) send(w wireDecisions) {
+	if ld.gone.Load() {
+		return
+	}
+	w.Seq = ld.seq.Add(1)
+	data, _ := json.Marshal(w)
 	if err := ld.l.nc.Publish(ld.l.subject("dec"), data); err != nil {
 		ld.l.log.Error("cluster routing: sending decisions failed", "term", ld.term, "err", err)
 	}
@@ -193,11 +240,16 @@ func (l *Link) onBatch(m *nats.Msg) {
 				l.log.Error("cluster routing: undecodable event", "node", b.Node, "err", err)
 				continue
 			}
+			st, connects := ev.(acd.AgentState)
+			connects = connects && st.Connected && !ld.conns[st.Agent][b.Node]
 			var ds []acd.Decision
 			if ev = ld.fold(b.Node, ev); ev != nil {
 				ds = e.Apply(now, ev)
 			}
 			ld.publish(b.Node, w.Apply, ds, false)
+			if connects {
+				ld.resendOffers(b.Node, st.Agent)
+			}
 		}
 	})
 	ld.batches[b.Node] = b.Seq

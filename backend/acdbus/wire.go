@@ -41,6 +41,9 @@ type wireDecisions struct {
 	Node  string         `json:"node,omitempty"`
 	Apply uint64         `json:"a,omitempty"`
 	Ds    []wireDecision `json:"ds,omitempty"`
+	// Only, when set, is the one node that carries the decisions out: the standing offers
+	// of an agent whose app connected to it.
+	Only string `json:"only,omitempty"`
 }
 
 type wireDecision struct {

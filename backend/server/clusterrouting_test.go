@@ -291,3 +291,46 @@ func TestClusterRoutingLeaderKilled(t *testing.T) {
 		t.Error("the dead leader's offers were not withdrawn")
 	}
 }
+
+// TestClusterAgentMovesKeepsOffer: an offer shown to an agent on node C stands when the
+// agent's app moves to node B (its connection to C drops, it connects to B): B shows it at
+// once, and the agent accepts it there.
+func TestClusterAgentMovesKeepsOffer(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // less than the offer's 30 s
+	defer cancel()
+	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	agent := cn.agent(ctx, tokens[0])
+	v, chatID := request(ctx, t, a, hash, "moving agent")
+	defer v.Drop()
+	waitFor(ctx, t, agent, offerOf(chatID))
+	agent.Drop()
+	// The status set on C stands; the offer comes with the app's start or after it.
+	agent, err := protoclient.Dial(ctx, b.ws()+"/ws/agent", protoclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, "", &protocol.AgentConnect{Token: tokens[0]}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		if r, ok := ev.Body.(*protocol.AgentReady); ok {
+			for _, o := range r.Offers {
+				if o.Chat == chatID {
+					return true
+				}
+			}
+		}
+		return offerOf(chatID)(ev)
+	})
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatalf("the agent accepts on B the offer C showed: %v", err)
+	}
+	waitFor(ctx, t, v, func(ev protocol.Event) bool {
+		j, ok := ev.Body.(*protocol.Joined)
+		return ok && j.Role == protocol.RoleAgent
+	})
+}
