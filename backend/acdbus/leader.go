@@ -81,11 +81,19 @@ func (ld *leader) rebuild() {
 	// The term opens first: every node drops the offers of the term before, and its
 	// announcement waits (not ready) until the queue is rebuilt.
 	ld.router.Do(func(*acd.Engine) { ld.publish("", 0, nil, true) })
-	ctx, cancel := context.WithTimeout(context.Background(), rebuildWait)
-	defer cancel()
-	evs, err := ld.fromStore(ctx)
-	if err != nil {
-		l.log.Error("cluster routing: rebuilding the queue from the database failed; the nodes' announcements rebuild it", "term", ld.term, "err", err)
+	// Until the settings are read no chat may be requested: the engine would refuse it for
+	// an unknown connector.
+	var evs []acd.Event
+	for !ld.gone.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), rebuildWait)
+		var err error
+		evs, err = ld.fromStore(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		l.log.Error("cluster routing: rebuilding the queue from the database failed; trying again", "term", ld.term, "err", err)
+		time.Sleep(retryEvery)
 	}
 	ld.router.Do(func(e *acd.Engine) {
 		now := l.cfg.Clock.Now()
@@ -107,7 +115,8 @@ func (ld *leader) fromStore(ctx context.Context) ([]acd.Event, error) {
 	if ld.l.cfg.Held != nil {
 		var err error
 		if held, err = ld.l.cfg.Held(ctx); err != nil {
-			return nil, err
+			// The holders' announcements bring their chats.
+			ld.l.log.Warn("cluster routing: the nodes did not say which chats they hold", "err", err)
 		}
 	}
 	tenants, err := st.Tenants(ctx)
@@ -232,7 +241,9 @@ func (l *Link) onBatch(m *nats.Msg) {
 		respond(m, batchAnswer{OK: true, Term: ld.term})
 		return
 	}
+	ran := false
 	ld.router.Do(func(e *acd.Engine) {
+		ran = true
 		now := l.cfg.Clock.Now()
 		for _, w := range b.Events {
 			ev, err := decodeEvent(w)
@@ -252,6 +263,9 @@ func (l *Link) onBatch(m *nats.Msg) {
 			}
 		}
 	})
+	if !ran || ld.gone.Load() {
+		return // deposed meanwhile: the node sends the batch to the next leader
+	}
 	ld.batches[b.Node] = b.Seq
 	respond(m, batchAnswer{OK: true, Term: ld.term})
 }
