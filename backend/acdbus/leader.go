@@ -198,12 +198,15 @@ func (ld *leader) standing(ds []acd.Decision) {
 	}
 }
 
-// resendOffers shows the offers standing for an agent on a node their app just connected to
+// resend shows an agent's offers that still stand on the node their app just connected to
 // (it moved from another node, which showed them).
-func (ld *leader) resendOffers(node string, agent acd.AgentID) {
+func (ld *leader) resend(node string, offers []acd.Decision) {
 	var ds []acd.Decision
-	for _, o := range ld.offers[agent] {
-		ds = append(ds, o)
+	for _, d := range offers {
+		o := d.(acd.Offer)
+		if _, ok := ld.offers[o.Agent][o.Chat]; ok {
+			ds = append(ds, o)
+		}
 	}
 	if len(ds) > 0 {
 		ld.send(wireDecisions{Term: ld.term, Only: node, Ds: encodeDecisions(ds)})
@@ -251,16 +254,19 @@ func (l *Link) onBatch(m *nats.Msg) {
 				l.log.Error("cluster routing: undecodable event", "node", b.Node, "err", err)
 				continue
 			}
-			st, connects := ev.(acd.AgentState)
-			connects = connects && st.Connected && !ld.conns[st.Agent][b.Node]
+			// An app connecting to another node gets the offers that stood before.
+			var standing []acd.Decision
+			if st, ok := ev.(acd.AgentState); ok && st.Connected && !ld.conns[st.Agent][b.Node] {
+				for _, o := range ld.offers[st.Agent] {
+					standing = append(standing, o)
+				}
+			}
 			var ds []acd.Decision
 			if ev = ld.fold(b.Node, ev); ev != nil {
 				ds = e.Apply(now, ev)
 			}
 			ld.publish(b.Node, w.Apply, ds, false)
-			if connects {
-				ld.resendOffers(b.Node, st.Agent)
-			}
+			ld.resend(b.Node, standing)
 		}
 	})
 	if !ran || ld.gone.Load() {
