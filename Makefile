@@ -154,7 +154,8 @@ LOAD_SERVER_ENV := PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PA
 # after the other (the first migrates and seeds), on one fresh PostgreSQL database and the NATS
 # at NATS_URL under subjects of their own; parley-load ARGS runs against all of them (-url lists
 # them), then they stop and the database is dropped. PPROF_DIR, when set, keeps each node's CPU
-# profile of the load (nodeN.cpu.pprof), read from its PARLEY_PPROF_ADDR while parley-load runs.
+# profile (nodeN.cpu.pprof) of the PPROF_SECONDS (20) from the start of parley-load, read from its
+# PARLEY_PPROF_ADDR.
 NATS_URL ?= $(or $(PARLEY_TEST_NATS_URL),nats://127.0.0.1:4222)
 define cluster-run
 dir=$$(mktemp -d); name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
@@ -166,9 +167,9 @@ for n in $$(seq $(1)); do \
   for i in $$(seq 300); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
   urls="$$urls$${urls:+,}http://127.0.0.1:$$port"; pprofs="$$pprofs $$n:$$pport"; done; \
 if [ -n "$${PPROF_DIR:-}" ]; then mkdir -p "$$PPROF_DIR"; for p in $$pprofs; do \
-  curl -sf -o "$$PPROF_DIR/node$${p%%:*}.cpu.pprof" "http://127.0.0.1:$${p##*:}/debug/pprof/profile?seconds=$${PPROF_SECONDS:-20}" & done; fi; \
+  curl -sf -o "$$PPROF_DIR/node$${p%%:*}.cpu.pprof" "http://127.0.0.1:$${p##*:}/debug/pprof/profile?seconds=$${PPROF_SECONDS:-20}" & cpids="$${cpids:-} $$!"; done; fi; \
 rc=0; DATABASE_URL="$$db" ./$(BIN)/parley-load -url $$urls -data $$dir/1 $(2) || rc=$$?; \
-kill $$pids; wait $$pids || true; \
+for c in $${cpids:-}; do wait $$c || true; done; kill $$pids; wait $$pids || true; \
 if [ $$rc -ne 0 ]; then echo "parley-load failed ($$rc); the nodes' logs end:" >&2; tail -n 10 $$dir/*.log >&2; fi; \
 psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; \
 rm -rf $$dir; exit $$rc
