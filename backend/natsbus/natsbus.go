@@ -22,6 +22,7 @@
 package natsbus
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -38,7 +39,8 @@ import (
 // <prefix>.settings.<tenant>. Deployments that share one NATS set one prefix each.
 const DefaultPrefix = "parley"
 
-// envelope is one fact on NATS with the node that published it.
+// envelope is one fact on NATS with the node that published it. Node is its first field, so
+// that a node knows its own facts from their first bytes.
 type envelope struct {
 	Node    string             `json:"node"`
 	Chat    *changes.ChatEvent `json:"chat,omitempty"`
@@ -55,6 +57,9 @@ type Bus struct {
 	chatSubject, settingsSubject string
 	log                          *slog.Logger
 	subs                         []*nats.Subscription
+	// own begins every message this node publishes ({"node":"<node>",): NATS brings a node its
+	// own messages back, which it then leaves undecoded.
+	own []byte
 
 	sent, received, dropped atomic.Uint64
 }
@@ -77,8 +82,13 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	name, err := json.Marshal(o.Node)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: node name: %w", err)
+	}
 	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
-		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings."}
+		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.",
+		own: append(append([]byte(`{"node":`), name...), ',')}
 	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
 		sub, err := nc.Subscribe(subj, b.receive)
 		if err != nil {
@@ -125,6 +135,12 @@ func (b *Bus) send(subject string, env envelope) {
 }
 
 func (b *Bus) receive(m *nats.Msg) {
+	if bytes.HasPrefix(m.Data, b.own) {
+		// This node's own fact (the envelope's first field): delivered here when published.
+		// With n nodes every node gets every fact, a n-th of them its own: decoding them
+		// was a n-th of the decoding.
+		return
+	}
 	var env envelope
 	if err := json.Unmarshal(m.Data, &env); err != nil {
 		b.log.Warn("natsbus: undecodable message", "subject", m.Subject, "err", err)
