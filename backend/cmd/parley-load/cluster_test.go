@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
 
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store/schematest"
@@ -77,31 +76,12 @@ func startNodes(t *testing.T, n int, dbURL, natsURL string) []*clusterNode {
 	return nodes
 }
 
-// testNATS is the machine's NATS (or PARLEY_TEST_NATS_URL's); without one the test is skipped,
-// except in CI.
-func testNATS(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PARLEY_TEST_NATS_URL")
-	if u == "" {
-		u = nats.DefaultURL
-	}
-	nc, err := nats.Connect(u)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at %s is required in CI: %v", u, err)
-		}
-		t.Skipf("no NATS server at %s (set PARLEY_TEST_NATS_URL): %v", u, err)
-	}
-	nc.Close()
-	return u
-}
-
 // TestLoadMovesOffAKilledNode runs the load over three server processes in cluster mode (one
 // PostgreSQL database, NATS) and kills one with SIGKILL while its visitors write: its visitors and
 // its agent come back on the next node, which takes their chats over, and the run ends with
 // every acknowledged message delivered once, saying how many clients moved.
 func TestLoadMovesOffAKilledNode(t *testing.T) {
-	natsURL := testNATS(t)
+	natsURL := servertest.NATS(t)
 	dbURL := schematest.PostgresURL(t)
 	nodes := startNodes(t, 3, dbURL, natsURL)
 	var urls []string
