@@ -110,7 +110,7 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 // PublishChat delivers a committed chat event to this node's subscribers, then to the others.
 func (b *Bus) PublishChat(e changes.ChatEvent) {
 	b.Local.PublishChat(e)
-	b.send(b.chatSubject+e.ChatID, envelope{Node: b.node, Chat: &e})
+	b.publish(b.chatSubject+e.ChatID, appendChat(make([]byte, 0, 256+len(e.Data)), b.own, &e), nil)
 }
 
 // PublishSetting delivers a committed settings change here, then to the other nodes.
@@ -121,6 +121,11 @@ func (b *Bus) PublishSetting(s changes.Setting) {
 
 func (b *Bus) send(subject string, env envelope) {
 	data, err := json.Marshal(env)
+	b.publish(subject, data, err)
+}
+
+// publish sends an encoded fact (err: it could not be encoded).
+func (b *Bus) publish(subject string, data []byte, err error) {
 	if err == nil {
 		err = b.nc.Publish(subject, data)
 	}
@@ -194,3 +199,47 @@ func (b *Bus) Close() {
 }
 
 var _ changes.Bus = (*Bus)(nil)
+
+// appendChat appends the envelope of a chat event, as json.Marshal would write it, to dst; own
+// is the envelope's beginning with this node's name ({"node":"<node>",). The event's data is
+// JSON the store wrote and is copied as it is: json.Marshal would scan it and copy it again
+// for every event.
+func appendChat(dst, own []byte, e *changes.ChatEvent) []byte {
+	dst = append(dst, own...)
+	dst = append(dst, `"chat":{"chat":`...)
+	dst = appendString(dst, e.ChatID)
+	dst = append(dst, `,"tenant":`...)
+	dst = strconv.AppendInt(dst, e.TenantID, 10)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, e.Seq, 10)
+	if e.VisitorSeq != 0 {
+		dst = append(dst, `,"visitor_seq":`...)
+		dst = strconv.AppendUint(dst, e.VisitorSeq, 10)
+	}
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, e.Type)
+	if len(e.Data) > 0 {
+		dst = append(dst, `,"data":`...)
+		dst = append(dst, e.Data...)
+	}
+	dst = append(dst, `,"at":"`...)
+	dst = e.At.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, `"}}`...)
+}
+
+// appendString appends s as a JSON string.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
