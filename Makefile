@@ -117,9 +117,13 @@ bench: $(BIN)/parley $(BIN)/parley-load
 ## bench-cluster: cluster mode on PostgreSQL and the machine's NATS (PARLEY_TEST_NATS_URL): seconds
 ## from a leader's kill -9 to the next leader, acknowledged messages lost and duplicated when a
 ## node beside a running one is killed three times under load, and in a rolling restart of three
-## nodes (throughput lines: not yet)
-bench-cluster:
+## nodes; then durable visitor→agent messages per second in the closed loop of bench-chat (CHAT_*)
+## against one node and against three (msgs_per_s_1node, msgs_per_s_3nodes), each a fresh
+## cluster of server processes, the load spread over its nodes
+bench-cluster: $(BIN)/parley $(BIN)/parley-load
 	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
+	-@($(call cluster-run,1,$(CHAT_LOAD) -interval 0 -steady -label 1node)) | sed 's/^durable_msgs_per_s_/msgs_per_s_/'
+	-@($(call cluster-run,3,$(CHAT_LOAD) -interval 0 -steady -label 3nodes)) | sed 's/^durable_msgs_per_s_/msgs_per_s_/'
 
 # The generated history the search and report benchmarks share: chats over a year (ten
 # messages each), made on the first run and kept (backend/history/benchdb).
@@ -134,13 +138,40 @@ dir=$$(mktemp -d); port=$$(./$(BIN)/parley-load -free-port); db=""; \
 if [ "$(1)" = postgres ]; then \
   name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
   db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
-DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 PARLEY_PRESENCE_PER_ADDRESS=1000000 PARLEY_PRESENCE_PER_CONNECTOR=1000000 \
-  ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
+DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port $(LOAD_SERVER_ENV) ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
 for i in $$(seq 100); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
 rc=0; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir -server-pid $$pid $(2) || rc=$$?; \
 kill $$pid; wait $$pid || true; \
 if [ $$rc -ne 0 ]; then echo "parley-load failed ($$rc); the server's log ends:" >&2; tail -n 20 $$dir/server.log >&2; fi; \
 if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
+rm -rf $$dir; exit $$rc
+endef
+
+# The server's settings in load runs: warnings only, no per-address or per-connection limits.
+LOAD_SERVER_ENV := PARLEY_LOG_LEVEL=warn PARLEY_VISITOR_CONNECTS_PER_MINUTE=0 PARLEY_AGENT_CONNECTS_PER_MINUTE=0 PARLEY_COMMANDS_PER_SECOND=1000000 PARLEY_COMMAND_BURST=1000000 PARLEY_PRESENCE_PER_ADDRESS=1000000 PARLEY_PRESENCE_PER_CONNECTOR=1000000
+
+# $(call cluster-run,N,ARGS) is load-run for a cluster: N server processes in cluster mode, one
+# after the other (the first migrates and seeds), on one fresh PostgreSQL database and the NATS
+# at NATS_URL under subjects of their own; parley-load ARGS runs against all of them (-url lists
+# them), then they stop and the database is dropped. PPROF_DIR, when set, keeps each node's CPU
+# profile (nodeN.cpu.pprof) of the PPROF_SECONDS (20) from the start of parley-load, read from its
+# PARLEY_PPROF_ADDR.
+NATS_URL ?= $(or $(PARLEY_TEST_NATS_URL),nats://127.0.0.1:4222)
+define cluster-run
+dir=$$(mktemp -d); name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
+db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; urls=""; pids=""; pprofs=""; \
+for n in $$(seq $(1)); do \
+  port=$$(./$(BIN)/parley-load -free-port); pport=$$(./$(BIN)/parley-load -free-port); mkdir -p $$dir/$$n; \
+  env DATABASE_URL="$$db" PARLEY_NATS_URL=$(NATS_URL) PARLEY_NATS_SUBJECT=$$name PARLEY_DATA=$$dir/$$n PARLEY_ADDR=127.0.0.1:$$port \
+    $${PPROF_DIR:+PARLEY_PPROF_ADDR=127.0.0.1:$$pport} $(LOAD_SERVER_ENV) ./$(BIN)/parley 2>$$dir/$$n.log & pids="$$pids $$!"; \
+  for i in $$(seq 300); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
+  urls="$$urls$${urls:+,}http://127.0.0.1:$$port"; pprofs="$$pprofs $$n:$$pport"; done; \
+if [ -n "$${PPROF_DIR:-}" ]; then mkdir -p "$$PPROF_DIR"; for p in $$pprofs; do \
+  curl -sf -o "$$PPROF_DIR/node$${p%%:*}.cpu.pprof" "http://127.0.0.1:$${p##*:}/debug/pprof/profile?seconds=$${PPROF_SECONDS:-20}" & cpids="$${cpids:-} $$!"; done; fi; \
+rc=0; DATABASE_URL="$$db" ./$(BIN)/parley-load -url $$urls -data $$dir/1 $(2) || rc=$$?; \
+for c in $${cpids:-}; do wait $$c || true; done; kill $$pids; wait $$pids || true; \
+if [ $$rc -ne 0 ]; then echo "parley-load failed ($$rc); the nodes' logs end:" >&2; tail -n 10 $$dir/*.log >&2; fi; \
+psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; \
 rm -rf $$dir; exit $$rc
 endef
 

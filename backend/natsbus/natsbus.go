@@ -22,6 +22,7 @@
 package natsbus
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -38,7 +39,8 @@ import (
 // <prefix>.settings.<tenant>. Deployments that share one NATS set one prefix each.
 const DefaultPrefix = "parley"
 
-// envelope is one fact on NATS with the node that published it.
+// envelope is one fact on NATS with the node that published it. Node is its first field, so
+// that a node knows its own facts from their first bytes.
 type envelope struct {
 	Node    string             `json:"node"`
 	Chat    *changes.ChatEvent `json:"chat,omitempty"`
@@ -55,6 +57,9 @@ type Bus struct {
 	chatSubject, settingsSubject string
 	log                          *slog.Logger
 	subs                         []*nats.Subscription
+	// own begins every message this node publishes ({"node":"<node>",): NATS brings a node its
+	// own messages back, which it then leaves undecoded.
+	own []byte
 
 	sent, received, dropped atomic.Uint64
 }
@@ -77,8 +82,13 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	name, err := json.Marshal(o.Node)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: node name: %w", err)
+	}
 	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
-		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings."}
+		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.",
+		own: append(append([]byte(`{"node":`), name...), ',')}
 	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
 		sub, err := nc.Subscribe(subj, b.receive)
 		if err != nil {
@@ -100,7 +110,7 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 // PublishChat delivers a committed chat event to this node's subscribers, then to the others.
 func (b *Bus) PublishChat(e changes.ChatEvent) {
 	b.Local.PublishChat(e)
-	b.send(b.chatSubject+e.ChatID, envelope{Node: b.node, Chat: &e})
+	b.publish(b.chatSubject+e.ChatID, appendChat(make([]byte, 0, 256+len(e.Data)), b.own, &e), nil)
 }
 
 // PublishSetting delivers a committed settings change here, then to the other nodes.
@@ -111,6 +121,11 @@ func (b *Bus) PublishSetting(s changes.Setting) {
 
 func (b *Bus) send(subject string, env envelope) {
 	data, err := json.Marshal(env)
+	b.publish(subject, data, err)
+}
+
+// publish sends an encoded fact (err: it could not be encoded).
+func (b *Bus) publish(subject string, data []byte, err error) {
 	if err == nil {
 		err = b.nc.Publish(subject, data)
 	}
@@ -125,6 +140,12 @@ func (b *Bus) send(subject string, env envelope) {
 }
 
 func (b *Bus) receive(m *nats.Msg) {
+	if bytes.HasPrefix(m.Data, b.own) {
+		// This node's own fact (the envelope's first field): delivered here when published.
+		// With n nodes every node gets every fact, a n-th of them its own: decoding them
+		// was a n-th of the decoding.
+		return
+	}
 	var env envelope
 	if err := json.Unmarshal(m.Data, &env); err != nil {
 		b.log.Warn("natsbus: undecodable message", "subject", m.Subject, "err", err)
@@ -178,3 +199,47 @@ func (b *Bus) Close() {
 }
 
 var _ changes.Bus = (*Bus)(nil)
+
+// appendChat appends the envelope of a chat event, as json.Marshal would write it, to dst; own
+// is the envelope's beginning with this node's name ({"node":"<node>",). The event's data is
+// JSON the store wrote and is copied as it is: json.Marshal would scan it and copy it again
+// for every event.
+func appendChat(dst, own []byte, e *changes.ChatEvent) []byte {
+	dst = append(dst, own...)
+	dst = append(dst, `"chat":{"chat":`...)
+	dst = appendString(dst, e.ChatID)
+	dst = append(dst, `,"tenant":`...)
+	dst = strconv.AppendInt(dst, e.TenantID, 10)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, e.Seq, 10)
+	if e.VisitorSeq != 0 {
+		dst = append(dst, `,"visitor_seq":`...)
+		dst = strconv.AppendUint(dst, e.VisitorSeq, 10)
+	}
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, e.Type)
+	if len(e.Data) > 0 {
+		dst = append(dst, `,"data":`...)
+		dst = append(dst, e.Data...)
+	}
+	dst = append(dst, `,"at":"`...)
+	dst = e.At.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, `"}}`...)
+}
+
+// appendString appends s as a JSON string.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}

@@ -2,7 +2,9 @@ package natsbus_test
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,5 +141,65 @@ func TestSettingsReachEveryNode(t *testing.T) {
 	case s := <-got:
 		t.Fatalf("unexpected delivery %q", s)
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// lockedBuffer is a log written from NATS's delivery goroutine and read by the test.
+type lockedBuffer struct {
+	sync.Mutex
+	b strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.Lock()
+	defer l.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.Lock()
+	defer l.Unlock()
+	return l.b.String()
+}
+
+// TestOwnFactsLeftUndecoded: NATS brings a node its own facts back; the node knows them by
+// their first bytes and does not decode them (an own message that could not be decoded raises
+// no warning), while another node's undecodable message is warned of and its good ones arrive.
+func TestOwnFactsLeftUndecoded(t *testing.T) {
+	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
+	nc, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Skipf("no NATS server at %s: %v", natsURL(), err)
+	}
+	t.Cleanup(nc.Close)
+	var logs lockedBuffer
+	a, err := natsbus.New(nc, changes.NewLocal(), natsbus.Options{Node: "a", Prefix: prefix, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	got := make(chan uint64, 10)
+	a.SubscribeChats(func(e changes.ChatEvent) { got <- e.Seq })
+	// One publisher, so the facts arrive in this order.
+	raw, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(raw.Close)
+	for _, data := range []string{`{"node":"a",not json`, `{"node":"b",not json`, `{"node":"b","chat":{"chat":"c1","tenant":1,"seq":7,"type":"message","at":"2026-01-01T00:00:00Z"}}`} {
+		if err := raw.Publish(prefix+".chat.c1", []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case seq := <-got:
+		if seq != 7 {
+			t.Fatalf("delivered event %d, want 7", seq)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("node b's event never arrived")
+	}
+	if n := strings.Count(logs.String(), "undecodable"); n != 1 {
+		t.Fatalf("%d undecodable warnings, want 1 (node b's):\n%s", n, logs.String())
 	}
 }

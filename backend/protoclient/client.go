@@ -26,6 +26,8 @@ type Client struct {
 
 	mu      sync.Mutex
 	pending map[string]chan protocol.Event
+	// ended is set, under mu, when the reader has stopped: no answer comes any more.
+	ended bool
 
 	events chan protocol.Event
 	done   chan struct{}
@@ -68,6 +70,7 @@ func (c *Client) readLoop() {
 			c.err = err
 			c.closeStatus = websocket.CloseStatus(err)
 			c.mu.Lock()
+			c.ended = true
 			for id, ch := range c.pending {
 				close(ch)
 				delete(c.pending, id)
@@ -123,6 +126,12 @@ func (c *Client) Call(ctx context.Context, chat string, body protocol.CommandBod
 func (c *Client) CallID(ctx context.Context, id, chat string, body protocol.CommandBody) (protocol.Event, error) {
 	ch := make(chan protocol.Event, 1)
 	c.mu.Lock()
+	if c.ended {
+		// A write may still succeed on a connection the server cut (a killed process):
+		// its answer would never come.
+		c.mu.Unlock()
+		return protocol.Event{}, fmt.Errorf("connection closed before %s was sent: %w", id, c.err)
+	}
 	c.pending[id] = ch
 	c.mu.Unlock()
 	if err := c.Send(ctx, id, chat, body); err != nil {

@@ -22,7 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" {
 		// Re-executed by a test as the server process it kills (see crash_test.go).
-		serveForCrashTest()
+		servertest.Serve()
 		return
 	}
 	goleak.VerifyTestMain(m,

@@ -20,28 +20,13 @@ import (
 	"github.com/parleychat/parley/backend/natsbus"
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// testNATS is the NATS server of the cluster tests: the machine's own unless
-// PARLEY_TEST_NATS_URL names another. Without one the tests are skipped, except in CI.
-func testNATS(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PARLEY_TEST_NATS_URL")
-	if u == "" {
-		u = nats.DefaultURL
-	}
-	nc, err := nats.Connect(u)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at %s is required in CI: %v", u, err)
-		}
-		t.Skipf("no NATS server at %s (set PARLEY_TEST_NATS_URL): %v", u, err)
-	}
-	nc.Close()
-	return u
-}
+// testNATS is the NATS server of the cluster tests (servertest.NATS).
+func testNATS(t *testing.T) string { return servertest.NATS(t) }
 
 // testCluster is n server processes (this test binary serving, like the crash tests) on one
 // PostgreSQL database and NATS, under subjects of their own.

@@ -4,22 +4,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
-	"github.com/parleychat/parley/backend/server"
+	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -153,49 +150,9 @@ func killNineLosesNothing(t *testing.T, srv *crashServer) (lost, duplicated int)
 	return lost, duplicated
 }
 
-// serveEnv makes the test binary run the server instead of the tests, configured from the
-// environment like the parley command, so that a test can kill it as a process.
-const serveEnv = "PARLEY_TEST_SERVE"
-
-// serveForCrashTest is the server process of the crash test: the parley command's start, until
-// it is killed.
-func serveForCrashTest() {
-	cfg, err := config.Load(nil, os.Getenv, os.Stderr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(context.Background(), cfg, log)
-	if err == nil {
-		err = srv.Listen()
-	}
-	if err == nil {
-		// SIGTERM stops the server as the parley command does (a rolling restart); SIGKILL
-		// is the crash.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		stopping := make(chan struct{})
-		go func() {
-			<-sig
-			close(stopping)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-			}
-			os.Exit(0)
-		}()
-		err = srv.Serve()
-		select {
-		case <-stopping:
-			select {} // Serve ended for the shutdown, which ends the process
-		default:
-		}
-	}
-	fmt.Fprintln(os.Stderr, err)
-	os.Exit(1)
-}
+// serveEnv makes the test binary run the server instead of the tests (servertest.Serve), so
+// that a test can kill it as a process.
+const serveEnv = servertest.ServeEnv
 
 // crashEach runs a crash test once per database, with a server process of its own (not yet
 // started: the test may add to its environment first). The two databases run at once, and beside

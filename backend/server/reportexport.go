@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 
-	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/reportexport"
 )
 
@@ -27,7 +26,7 @@ func (s *Server) setupReportExports() {
 func (s *Server) startReportExports() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.exports.stop, s.exports.done = cancel, make(chan struct{})
-	s.exports.unsub = s.bus.SubscribeChats(func(changes.ChatEvent) { s.exports.worker.Wake() })
+	s.exports.unsub = wakeOnOwnCommits(s.bus, s.exports.worker.Wake)
 	go func() {
 		defer close(s.exports.done)
 		s.exports.worker.Run(ctx)

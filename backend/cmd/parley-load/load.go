@@ -68,6 +68,11 @@ type Result struct {
 	ResumeP50ms float64 `json:"resume_p50_ms,omitempty"`
 	ResumeP99ms float64 `json:"resume_p99_ms,omitempty"`
 	Errors      int     `json:"errors"`
+	// MovedVisitors and MovedAgents count the clients that came back on another node after
+	// theirs went, Reconnects those that came back on the same one (move.go).
+	MovedVisitors int `json:"moved_visitors"`
+	MovedAgents   int `json:"moved_agents"`
+	Reconnects    int `json:"reconnects"`
 	// FirstError is what the first client that failed was told, so that a run with errors
 	// says what went wrong.
 	FirstError string `json:"first_error,omitempty"`
@@ -127,6 +132,8 @@ type tally struct {
 	stormBack       time.Time
 	stormLatest     time.Time
 	stormReconnects int
+	// moves counts the clients that came back after their connection ended (move.go).
+	moves moves
 }
 
 func (t *tally) fail(err error) {
@@ -174,7 +181,7 @@ func run(ctx context.Context, o options) (Result, error) {
 		agents.Add(1)
 		go func() {
 			defer agents.Done()
-			runAgent(agentCtx, node(bases, k), l, o, t, g, ready)
+			runAgent(agentCtx, bases, k, l, o, t, g, ready)
 		}()
 	}
 	for range logins {
@@ -223,7 +230,7 @@ func run(ctx context.Context, o options) (Result, error) {
 		go func() {
 			defer visitors.Done()
 			var passed passes
-			if err := runVisitor(ctx, node(bases, i), hash, i, o, t, g, &passed); err != nil {
+			if err := runVisitor(ctx, bases, hash, i, o, t, g, &passed); err != nil {
 				t.fail(err)
 			}
 			g.leave(&passed)
@@ -231,9 +238,10 @@ func run(ctx context.Context, o options) (Result, error) {
 	}
 	visitors.Wait()
 	elapsed := time.Since(start)
-	// Give the last deliveries a moment, then stop the agents.
+	// Give the last deliveries a moment (and the clients still coming back after their node
+	// went the time they take), then stop the agents.
 	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
+	for ctx.Err() == nil {
 		t.mu.Lock()
 		missing := 0
 		for k := range t.sent {
@@ -242,7 +250,7 @@ func run(ctx context.Context, o options) (Result, error) {
 			}
 		}
 		t.mu.Unlock()
-		if missing == 0 {
+		if missing == 0 || time.Now().After(deadline) && t.moves.underway.Load() == 0 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -283,7 +291,8 @@ func run(ctx context.Context, o options) (Result, error) {
 func summarize(t *tally, elapsed time.Duration) Result {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := Result{Chats: t.chats, Sent: len(t.sent), Errors: t.errors}
+	r := Result{Chats: t.chats, Sent: len(t.sent), Errors: t.errors, MovedVisitors: int(t.moves.visitors.Load()),
+		MovedAgents: int(t.moves.agents.Load()), Reconnects: int(t.moves.reconnects.Load())}
 	if t.firstErr != nil {
 		r.FirstError = t.firstErr.Error()
 	}
@@ -346,55 +355,43 @@ func percentiles(ds []time.Duration) (p50, p99 float64) {
 
 func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
-// runAgent signs in, becomes available, accepts every offer and records every visitor message;
-// in a storm it writes into its chats while their visitors are away.
-func runAgent(ctx context.Context, ws string, l login, o options, t *tally, g *gates, ready chan<- error) {
-	c, err := protoclient.Dial(ctx, ws+"/ws/agent", protoclient.Options{IDPrefix: "a" + strconv.FormatInt(l.id, 10) + "-"})
-	if err != nil {
+// runAgent signs in on node k of bases, becomes available, accepts every offer and records
+// every visitor message, moving to another node when its own goes (move.go); in a storm it
+// writes into its chats while their visitors are away.
+func runAgent(ctx context.Context, bases []string, k int, l login, o options, t *tally, g *gates, ready chan<- error) {
+	a := &agentLink{bases: bases, l: l, m: &t.moves, at: home(bases, k), seqs: map[string]uint64{}}
+	var err error
+	if a.c, _, err = a.join(ctx, bases[a.at]); err != nil {
 		ready <- err
 		return
 	}
-	defer c.Drop()
-	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: l.token}); err != nil {
-		ready <- fmt.Errorf("agent.connect: %w", err)
-		return
-	}
-	ev, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentReady); return ok })
-	if err != nil {
-		ready <- err
-		return
-	}
-	status := int64(0)
-	for _, s := range ev.Body.(*protocol.AgentReady).Statuses {
-		if s.AllowsChat && s.Settable {
-			status = s.ID
-			break
-		}
-	}
-	if status == 0 {
-		ready <- errors.New("the tenant has no agent status that allows chat")
-		return
-	}
-	if err := c.Send(ctx, c.NewID(), "", &protocol.StatusSet{Status: status}); err != nil {
-		ready <- err
-		return
-	}
-	if _, err := c.Await(ctx, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.AgentStatus); return ok }); err != nil {
-		ready <- err
-		return
-	}
+	defer func() { a.c.Drop() }()
 	ready <- nil
 	if o.storm {
-		go stormWrite(ctx, c, l, o, t, g)
+		go stormWrite(ctx, a.c, l, o, t, g)
 	}
+	// maybe are the chats whose offer the agent accepted without hearing back: the node went
+	// meanwhile, and the chat may be the agent's.
+	var maybe sync.Map
 	for {
-		ev, err := c.Next(ctx)
+		ev, err := a.c.Next(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				t.fail(fmt.Errorf("agent %s: %w", l.login, err))
+			if ctx.Err() != nil {
+				return
 			}
-			return
+			t.mu.Lock()
+			chats := slices.Clone(t.agentChats[l.id])
+			t.mu.Unlock()
+			maybe.Range(func(k, _ any) bool { chats = append(chats, k.(string)); return true })
+			if err := a.move(ctx, chats); err != nil {
+				if ctx.Err() == nil {
+					t.fail(err)
+				}
+				return
+			}
+			continue
 		}
+		a.saw(ev)
 		switch b := ev.Body.(type) {
 		case *protocol.Offer:
 			t.mu.Lock()
@@ -402,11 +399,16 @@ func runAgent(ctx context.Context, ws string, l login, o options, t *tally, g *g
 				t.offeredAt[ev.Chat] = time.Now()
 			}
 			t.mu.Unlock()
+			c := a.c
 			go func() {
-				if _, err := c.Call(ctx, ev.Chat, &protocol.OfferAccept{}); err == nil {
+				_, err := c.Call(ctx, ev.Chat, &protocol.OfferAccept{})
+				switch {
+				case err == nil:
 					t.mu.Lock()
 					t.agentChats[l.id] = append(t.agentChats[l.id], ev.Chat)
 					t.mu.Unlock()
+				case lostConnection(err):
+					maybe.Store(ev.Chat, true)
 				}
 			}()
 		case *protocol.Message:
@@ -473,8 +475,7 @@ func send(ctx context.Context, c *protoclient.Client, chat, text string) error {
 	id := c.NewID()
 	for {
 		_, err := c.CallID(ctx, id, chat, &protocol.Send{Text: text})
-		var pe *protocol.Error
-		if errors.As(err, &pe) && pe.Code == protocol.CodeBusy {
+		if isBusy(err) {
 			select {
 			case <-time.After(50 * time.Millisecond):
 			case <-ctx.Done():
@@ -514,9 +515,9 @@ func (b *barrier) wait(ctx context.Context) error {
 	}
 }
 
-// connectVisitor dials and sends visitor.connect.
-func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.Client, error) {
-	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "v" + strconv.Itoa(n) + "-"})
+// connectVisitor dials and sends visitor.connect, its command ids starting with prefix.
+func connectVisitor(ctx context.Context, ws, hash, prefix string) (*protoclient.Client, error) {
+	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: prefix})
 	if err != nil {
 		return nil, err
 	}
@@ -527,43 +528,40 @@ func connectVisitor(ctx context.Context, ws, hash string, n int) (*protoclient.C
 	return c, nil
 }
 
-// runVisitor asks for a chat, waits for the agent, (in a storm, drops its connection with all
-// the others, and resumes once their agents have written,) sends its messages and closes the
-// chat. p records the gates it has passed, for [gates.leave].
-func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes) error {
-	c, err := connectVisitor(ctx, ws, hash, n)
-	if err != nil {
+// runVisitor asks for a chat on node n of bases, waits for the agent, (in a storm, drops its
+// connection with all the others, and resumes once their agents have written,) sends its
+// messages and closes the chat, moving to another node when its own goes (move.go). p records
+// the gates it has passed, for [gates.leave].
+func runVisitor(ctx context.Context, bases []string, hash string, n int, o options, t *tally, g *gates, p *passes) error {
+	v := &visitorLink{bases: bases, hash: hash, n: n, m: &t.moves, at: home(bases, n)}
+	requested := time.Now()
+	if err := v.request(ctx, "Load visitor "+strconv.Itoa(n)); err != nil {
 		return err
 	}
-	defer func() { c.Drop() }()
-	requested := time.Now()
-	ack, err := c.Call(ctx, "", &protocol.ChatRequest{Name: "Load visitor " + strconv.Itoa(n)})
-	if err != nil {
-		return fmt.Errorf("chat.request: %w", err)
-	}
-	chatID, chatToken := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	defer func() { v.c.Drop() }()
 	t.mu.Lock()
-	t.requestedAt[chatID] = requested
+	t.requestedAt[v.chat] = requested
 	t.mu.Unlock()
-	joined, err := c.Await(ctx, func(ev protocol.Event) bool {
-		j, ok := ev.Body.(*protocol.Joined)
-		return ok && j.Role == protocol.RoleAgent
-	})
-	if err != nil {
-		return fmt.Errorf("waiting for an agent: %w", err)
+	for {
+		ev, err := v.next(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for an agent: %w", err)
+		}
+		if j, ok := ev.Body.(*protocol.Joined); ok && j.Role == protocol.RoleAgent {
+			break
+		}
 	}
 	t.mu.Lock()
 	t.chats++
 	t.mu.Unlock()
 	if o.storm {
-		if c, err = stormVisitor(ctx, ws, hash, n, o, t, g, p, c, chatID, chatToken, joined.Seq); err != nil {
+		c, err := stormVisitor(ctx, bases[v.at], hash, n, o, t, g, p, v.c, v.chat, v.token, v.seq.Load())
+		v.c = c
+		if err != nil {
 			return err
 		}
 	} else {
-		go func() { // keep the event stream drained
-			for range c.Events() {
-			}
-		}()
+		v.startDraining() // keep the event stream drained
 	}
 	if o.steady {
 		p.steady = true
@@ -573,7 +571,9 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 		}
 	}
 	sendOne := func(i int, at time.Time) error {
-		if err := send(ctx, c, chatID, fmt.Sprintf("load %d %d %d", n, i, at.UnixNano())); err != nil {
+		// The message's id is its own, the same on every node the visitor may move to.
+		id := "v" + strconv.Itoa(n) + "-m" + strconv.Itoa(i)
+		if _, _, err := v.call(ctx, id, &protocol.Send{Text: fmt.Sprintf("load %d %d %d", n, i, at.UnixNano())}); err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
 		t.mu.Lock()
@@ -608,7 +608,13 @@ func runVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally
 		p.sent = true
 		g.sent.arrive()
 	}
-	if _, err := c.Call(ctx, chatID, &protocol.Close{}); err != nil {
+	_, moved, err := v.call(ctx, "v"+strconv.Itoa(n)+"-close", &protocol.Close{})
+	var pe *protocol.Error
+	if moved && errors.As(err, &pe) && (pe.Code == protocol.CodeForbidden || pe.Code == protocol.CodeConflict) {
+		// The close was done before the node went: the chat resumed on the next node had ended.
+		err = nil
+	}
+	if err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
 	return nil
@@ -682,7 +688,7 @@ func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tal
 				return c, ctx.Err()
 			}
 		}
-		nc, err := connectVisitor(wait, ws, hash, n)
+		nc, err := connectVisitor(wait, ws, hash, "v"+strconv.Itoa(n)+"-")
 		if err != nil {
 			if wait.Err() != nil {
 				return c, ctx.Err()

@@ -10,7 +10,7 @@ import (
 // Several nodes: -url may list several servers of one cluster, comma-separated. Agents and
 // visitors are spread over them in turn (the k-th agent and the i-th visitor on node k mod n and
 // i mod n), so that each node carries its share; everything else (the idle, replay and presence
-// measurements) uses the first.
+// measurements) uses the first. A client whose node goes moves to the next (move.go).
 
 // socketBases turns -url's list into the WebSocket bases ("ws://host:port") the clients dial,
 // in the order given.
@@ -43,7 +43,7 @@ func socketBases(list string) ([]string, error) {
 	return out, nil
 }
 
-// node is the base the i-th client of a kind dials.
-func node(bases []string, i int) string {
-	return bases[i%len(bases)]
+// home is the index in bases of the node the i-th client of a kind starts on.
+func home(bases []string, i int) int {
+	return i % len(bases)
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/shared/protocol"
 )
 
 func TestPercentiles(t *testing.T) {
@@ -158,7 +163,7 @@ func TestSocketBases(t *testing.T) {
 	}
 	var got []string
 	for i := range 5 {
-		got = append(got, node(bases, i))
+		got = append(got, bases[home(bases, i)])
 	}
 	if w := []string{want[0], want[1], want[2], want[0], want[1]}; !slices.Equal(got, w) {
 		t.Fatalf("clients on %v, want %v", got, w)
@@ -173,5 +178,35 @@ func TestSocketBases(t *testing.T) {
 	}
 	if o, err := parseFlags([]string{"-url", "http://a:1,http://b:2"}, io.Discard); err != nil || o.url != "http://a:1,http://b:2" {
 		t.Fatalf("two nodes: %+v, %v", o, err)
+	}
+}
+
+// A client whose node went comes back on the next node that takes it: a node that refuses
+// the connection is passed over, one that answers busy (the dead node's chat not yet free) is
+// asked again, and an answer that is neither ends the search.
+func TestRelocate(t *testing.T) {
+	ctx := context.Background()
+	var asked []string
+	busy := 2
+	_, at, err := relocate(ctx, []string{"a", "b", "c"}, 1, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+		asked = append(asked, ws)
+		switch {
+		case ws == "b":
+			return nil, errors.New("dial: connection refused")
+		case busy > 0:
+			busy--
+			return nil, protocol.Errorf(protocol.CodeBusy, "another node may hold the chat")
+		}
+		return nil, nil
+	})
+	if err != nil || at != 2 || !slices.Equal(asked, []string{"b", "c", "c", "c"}) {
+		t.Fatalf("relocate from b: node %d, %v, asked %v; want c after b refused and c was busy twice", at, err, asked)
+	}
+	_, _, err = relocate(ctx, []string{"a", "b"}, 0, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+		return nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match")
+	})
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeUnauthorized {
+		t.Fatalf("relocate with a refused resume: %v", err)
 	}
 }

@@ -27,7 +27,7 @@ type ReplayResult struct {
 const replayWindow = 64
 
 func runReplay(ctx context.Context, o options, ws, hash string) (Result, error) {
-	c, err := connectVisitor(ctx, ws, hash, 0)
+	c, err := connectVisitor(ctx, ws, hash, "v0-")
 	if err != nil {
 		return Result{}, err
 	}
