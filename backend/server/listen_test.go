@@ -31,7 +31,9 @@ func TestListenWithoutKeepAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	keep, serr := -1, error(nil)
-	if err := rc.Control(func(fd uintptr) { keep, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE) }); err != nil || serr != nil {
+	if err := rc.Control(func(fd uintptr) {
+		keep, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE)
+	}); err != nil || serr != nil {
 		t.Fatal(err, serr)
 	}
 	if keep != 0 {
