@@ -353,15 +353,14 @@ func (c *Conn) serve(nc net.Conn, keep bool, handler Handler) {
 		// Bytes the client sent right behind its request may sit in fasthttp's buffer, which
 		// is released when this function returns: take them now, without waiting.
 		_ = c.nc.SetReadDeadline(time.Now())
-		bp := readBufs.Get().(*[]byte)
+		buf := make([]byte, 4096)
 		for {
-			n, err := nc.Read(*bp)
-			early = append(early, (*bp)[:n]...)
+			n, err := nc.Read(buf)
+			early = append(early, buf[:n]...)
 			if err != nil || n == 0 {
 				break
 			}
 		}
-		readBufs.Put(bp)
 		_ = c.nc.SetReadDeadline(time.Time{})
 	}
 	now := time.Now().UnixNano()
