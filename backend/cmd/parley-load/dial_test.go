@@ -55,15 +55,15 @@ func (p pinger) Frame(f []byte) {
 }
 func (pinger) Closed() {}
 
-// TestDialVisitorAnswersPings holds a socket on an endpoint that pings often and closes a
-// client silent for a little longer: the socket stays open because it answers every ping,
-// and its frames (the masked hello among them) pass the server's RFC 6455 checks.
+// TestDialVisitorAnswersPings holds a socket for three seconds on an endpoint that pings
+// often and closes a client silent for a second: the socket stays open because it answers
+// every ping, and its frames (the masked hello among them) pass the server's RFC 6455 checks.
 func TestDialVisitorAnswersPings(t *testing.T) {
 	hub := realtime.NewHub()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	realtime.Prepare(app)
 	app.Get("/ws/visitor", hub.Handle(func(c *realtime.Conn) realtime.Session { return pinger{c} },
-		realtime.Options{Role: protocol.RoleVisitor, PingInterval: 20 * time.Millisecond, StaleAfter: 150 * time.Millisecond}))
+		realtime.Options{Role: protocol.RoleVisitor, PingInterval: 20 * time.Millisecond, StaleAfter: time.Second}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestDialVisitorAnswersPings(t *testing.T) {
 	select {
 	case <-c.Done():
 		t.Fatalf("socket closed while idle: %v", c.Err())
-	case <-time.After(time.Second):
+	case <-time.After(3 * time.Second):
 	}
 	c.wmu.Lock()
 	pongs := c.pongs
