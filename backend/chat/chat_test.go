@@ -590,6 +590,12 @@ func TestSettingsReachWhoHoldsThem(t *testing.T) {
 		if cfg.Open || cfg.Texts["welcomeMessage"] != "Hallo!" {
 			t.Fatalf("config for the open page: open %v, texts %v", cfg.Open, cfg.Texts)
 		}
+		// The next connect has the new text too, though the one before resolved the old.
+		next := newConn(1024)
+		cl := &client{conn: next, e: e, ss: e.svc.OpenVisitor(next)}
+		if ev := cl.call("", &protocol.VisitorConnect{Connector: e.connector.Hash, Lang: "en", Page: "https://shop.example/"}); ev.Body.(*protocol.Connected).Texts["welcomeMessage"] != "Hallo!" {
+			t.Fatalf("the next connect's texts: %v", ev.Body.(*protocol.Connected).Texts)
+		}
 
 		// Canned responses and statuses reach the agent apps.
 		if _, err := e.st.CreateCannedFolder(ctx, store.CannedFolder{TenantID: e.tenant.ID, Name: "Orders"}); err != nil {

@@ -57,6 +57,7 @@ type Settings interface {
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)
 	Tenant(ctx context.Context, id int64) (store.Tenant, error)
 	IPBlocked(ctx context.Context, tenantID int64, ip string) (bool, error)
+	Texts(conn store.Connector, lang string) map[string]string
 }
 
 // Bus is where committed changes arrive: settings changes (routing, open visitor pages and

@@ -188,7 +188,7 @@ func (s *Service) connectedEvent(ss *Session) *protocol.Connected {
 		Title:         connectorTitle(conn, v.lang),
 		Lang:          texts.Negotiate(v.lang),
 		Open:          info.Open && !conn.OutOfService,
-		Texts:         texts.ResolveAll(conn.Texts, v.lang),
+		Texts:         s.set.Texts(conn, v.lang),
 		MaxMessage:    maxMessage(conn),
 		Preview:       toolbox(conn).Preview,
 		EstimatedWait: seconds(info.EstimatedWait),

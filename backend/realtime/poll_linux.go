@@ -4,6 +4,7 @@ package realtime
 
 import (
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -14,12 +15,24 @@ import (
 // readable socket gets a short-lived goroutine that reads what is there, hands it on and arms
 // the socket again (EPOLLONESHOT: one reader per socket at a time). The waiting goroutine runs
 // only while sockets are registered.
+//
+// A reader that is done waits for the next readable socket, up to maxWaitingReaders of them
+// and while the loop runs: a fresh goroutine's stack grew to the depth of a command's handling
+// on every frame, which in a burst of connects was a twentieth of the server's work.
 type poller struct {
 	mu      sync.Mutex
 	epfd    int
 	conns   map[int32]*Conn
 	running bool
+	stop    chan struct{} // closed when the loop ends, to end the waiting readers
+
+	work    chan *Conn // a readable socket, for a waiting reader
+	waiting atomic.Int32
+	started atomic.Int64 // readers started, for tests
 }
+
+// maxWaitingReaders bounds the readers that wait for work.
+const maxWaitingReaders = 64
 
 var thePoller struct {
 	once sync.Once
@@ -33,7 +46,7 @@ func sharedPoller() *poller {
 		if err != nil {
 			return
 		}
-		thePoller.p = &poller{epfd: fd, conns: make(map[int32]*Conn)}
+		thePoller.p = &poller{epfd: fd, conns: make(map[int32]*Conn), work: make(chan *Conn)}
 	})
 	return thePoller.p
 }
@@ -51,6 +64,7 @@ func (p *poller) add(c *Conn, fd int) error {
 	p.conns[int32(fd)] = c
 	if !p.running {
 		p.running = true
+		p.stop = make(chan struct{})
 		go p.loop()
 	}
 	return nil
@@ -89,15 +103,40 @@ func (p *poller) loop() {
 		p.mu.Lock()
 		for _, ev := range events[:max(n, 0)] {
 			if c := p.conns[ev.Fd]; c != nil {
-				go c.readable()
+				select {
+				case p.work <- c:
+				default:
+					p.started.Add(1)
+					go p.read(c, p.stop)
+				}
 			}
 		}
 		if n <= 0 && len(p.conns) == 0 {
 			p.running = false
+			close(p.stop)
 			p.mu.Unlock()
 			return
 		}
 		p.mu.Unlock()
+	}
+}
+
+// read runs c's reader, then waits for another readable socket until stop is closed, unless
+// enough readers wait already.
+func (p *poller) read(c *Conn, stop <-chan struct{}) {
+	for {
+		c.readable()
+		if p.waiting.Add(1) > maxWaitingReaders {
+			p.waiting.Add(-1)
+			return
+		}
+		select {
+		case c = <-p.work:
+			p.waiting.Add(-1)
+		case <-stop:
+			p.waiting.Add(-1)
+			return
+		}
 	}
 }
 

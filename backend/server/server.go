@@ -418,8 +418,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 // Listen binds the configured address (":0" picks a free port; see Addr).
+//
+// Its connections go without TCP keep-alive: WebSockets have their own heartbeats and HTTP
+// connections end at the idle timeout, and the socket options keep-alive sets on every
+// accepted connection were a tenth of the server's work in a burst of visitor connects.
 func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}

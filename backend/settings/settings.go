@@ -1,6 +1,7 @@
 // Package settings keeps in memory the configuration that visitor connections need when they
 // connect and while they chat: connectors by hash and by id, each connector's survey fields, a
-// tenant and its policies, its blocked addresses and its SMTP settings.
+// tenant and its policies, its blocked addresses and its SMTP settings; and what every connect
+// derives from them, a connector's texts resolved for a language.
 //
 // Reading these from the database on every connect cost five queries per connection; under a
 // burst of connects on SQLite that took long enough to fail connects. The [Cache] reads each
@@ -13,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/shared/texts"
 )
 
 // Store is what the cache reads from the database; *store.Store is one.
@@ -64,6 +67,7 @@ type Cache struct {
 	tenantSets  *table[int64, store.TenantSettings]
 	blockedNets *table[int64, []netip.Prefix]
 	mail        *table[int64, store.MailSettings]
+	texts       resolvedTexts
 
 	closed atomic.Bool
 	base   context.Context // parent of every load; cancelled by Close
@@ -84,6 +88,7 @@ func New(st Store, ch Changes) *Cache {
 	c.tenantSets = newTable(c, st.TenantSettings)
 	c.blockedNets = newTable(c, c.loadBlocked)
 	c.mail = newTable(c, st.MailSettings)
+	c.texts.m = make(map[int64]map[string]resolved)
 	c.cancel = ch.SubscribeSettings(c.apply)
 	return c
 }
@@ -155,6 +160,13 @@ func (c *Cache) MailSettings(ctx context.Context, tenantID int64) (store.MailSet
 	return c.mail.get(ctx, tenantID)
 }
 
+// Texts returns a connector's texts resolved for a visitor language (texts.ResolveAll), as
+// every visitor connect sends them. They are resolved once per connector and language and kept
+// until the connector changes; the map is shared, do not modify it.
+func (c *Cache) Texts(conn store.Connector, lang string) map[string]string {
+	return c.texts.get(conn, lang)
+}
+
 func (c *Cache) loadSurvey(ctx context.Context, connectorID int64) (Survey, error) {
 	fields, err := c.st.SurveyFields(ctx, connectorID, "")
 	if err != nil {
@@ -198,6 +210,7 @@ func (c *Cache) apply(ch changes.Setting) {
 	switch ch.Kind {
 	case changes.KindConnector:
 		c.connectors.forget(ch.ID)
+		c.texts.forget(ch.ID)
 		// A load by hash does not know its connector's id until it ends: forget every one in
 		// flight along with those of this connector.
 		c.byHash.forgetIf(func(e *entry[store.Connector]) bool { return !e.loaded || e.val.ID == ch.ID })
@@ -323,4 +336,57 @@ func (t *table[K, V]) forgetIf(stale func(*entry[V]) bool) {
 		}
 	}
 	t.mu.Unlock()
+}
+
+// resolvedTexts keeps connectors' resolved texts by connector id and language.
+//
+// Each is kept with the resources it was resolved from, and serves only a connector value
+// with those same resources: a connect that read its connector before a change and resolves
+// after the change has dropped the old texts stores texts that the connector's next reader,
+// holding the reloaded connector, does not take. Visitors choose the language, so a connector
+// keeps at most maxTextLangs of them; texts in further languages are resolved on every read.
+type resolvedTexts struct {
+	mu sync.RWMutex
+	m  map[int64]map[string]resolved
+}
+
+type resolved struct {
+	from map[string]string // the connector's resources
+	out  map[string]string
+}
+
+// maxTextLangs is how many languages' texts a connector keeps.
+const maxTextLangs = 16
+
+func (r *resolvedTexts) get(conn store.Connector, lang string) map[string]string {
+	r.mu.RLock()
+	e, ok := r.m[conn.ID][lang]
+	r.mu.RUnlock()
+	if ok && sameMap(e.from, conn.Texts) {
+		return e.out
+	}
+	out := texts.ResolveAll(conn.Texts, lang)
+	r.mu.Lock()
+	langs := r.m[conn.ID]
+	if langs == nil {
+		langs = make(map[string]resolved)
+		r.m[conn.ID] = langs
+	}
+	if _, ok := langs[lang]; ok || len(langs) < maxTextLangs {
+		langs[lang] = resolved{from: conn.Texts, out: out}
+	}
+	r.mu.Unlock()
+	return out
+}
+
+func (r *resolvedTexts) forget(connectorID int64) {
+	r.mu.Lock()
+	delete(r.m, connectorID)
+	r.mu.Unlock()
+}
+
+// sameMap reports whether a and b are the same map (not merely equal ones); nil maps are the
+// same, as they resolve alike.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }

@@ -556,3 +556,44 @@ func newBenchEnv(b *testing.B) *env {
 	}
 	return e
 }
+
+// TestTextsFollowChanges: a connector's texts are resolved once per language and kept; a
+// saved change of its texts reaches the next connect, and texts resolved from the connector as
+// it was before the change never serve a connect that holds it as it is after.
+func TestTextsFollowChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		st, c := e.st, e.cache
+		old := must(c.ConnectorByHash(ctx, e.conn.Hash))(t)
+		de := c.Texts(old, "de")
+		if de["bye"] != "Bye" || de["welcomeMessage"] == "" {
+			t.Fatalf("texts for de: %v", de)
+		}
+		if again := c.Texts(old, "de"); reflect.ValueOf(again).UnsafePointer() != reflect.ValueOf(de).UnsafePointer() {
+			t.Fatal("the texts were resolved again")
+		}
+		wantEqual(t, c.Texts(old, "fr")["bye"], "Bye")
+		wantEqual(t, c.TextLangs(old.ID), 2)
+
+		conn := e.conn
+		conn.Texts = map[string]string{"bye": "See you", "bye#de": "Tschüss"}
+		must(st.UpdateConnector(ctx, conn))(t)
+		e.settle(t)
+		wantEqual(t, c.TextLangs(old.ID), 0)
+		// A connect that read the connector before the change resolves its texts after it.
+		wantEqual(t, c.Texts(old, "de")["bye"], "Bye")
+		fresh := must(c.ConnectorByHash(ctx, e.conn.Hash))(t)
+		wantEqual(t, c.Texts(fresh, "de")["bye"], "Tschüss")
+		wantEqual(t, c.Texts(fresh, "de-AT")["bye"], "Tschüss")
+		wantEqual(t, c.Texts(fresh, "fr")["bye"], "See you")
+
+		// Visitors name any language they like: a connector keeps a bounded number.
+		for i := range 40 {
+			lang := "x" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+			wantEqual(t, c.Texts(fresh, lang)["bye"], "See you")
+		}
+		if n := c.TextLangs(fresh.ID); n > 16 {
+			t.Fatalf("%d languages kept", n)
+		}
+		wantEqual(t, c.Texts(fresh, "de")["bye"], "Tschüss")
+	})
+}

@@ -91,9 +91,22 @@ func DecodeCommand(frame []byte, role Role) (Command, error) {
 	if len(frame) > limits.FrameBytes {
 		return Command{}, &Error{Code: CodeTooLarge, Message: fmt.Sprintf("frame of %d bytes exceeds %d", len(frame), limits.FrameBytes)}
 	}
+	return decodeCommand(frame, role, true)
+}
+
+// decodeCommand is DecodeCommand, with quickVisitorConnect when quick is set.
+func decodeCommand(frame []byte, role Role, quick bool) (Command, error) {
 	var env Envelope
-	if err := json.Unmarshal(frame, &env); err != nil || isNull(frame) {
-		return Command{}, envelopeError(err, usableID(env.ID))
+	var body CommandBody
+	ok := false
+	if quick {
+		env, body, ok = quickVisitorConnect(frame)
+	}
+	if !ok {
+		body = nil
+		if err := json.Unmarshal(frame, &env); err != nil || isNull(frame) {
+			return Command{}, envelopeError(err, usableID(env.ID))
+		}
 	}
 	id := usableID(env.ID) // the id errors echo: an id over its limit is never echoed
 	fail := func(code Code, field, format string, args ...any) (Command, error) {
@@ -125,17 +138,19 @@ func DecodeCommand(frame []byte, role Role) (Command, error) {
 	if !spec.allows(role) {
 		return fail(CodeForbidden, "type", "a %s may not send %q", role, env.Type)
 	}
-	body := spec.new()
-	if len(env.Data) > 0 && !isNull(env.Data) {
-		dec := json.NewDecoder(bytes.NewReader(env.Data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(body); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			field := ""
-			if errors.As(err, &typeErr) {
-				field = typeErr.Field
+	if body == nil { // not decoded by quickVisitorConnect
+		body = spec.new()
+		if len(env.Data) > 0 && !isNull(env.Data) {
+			dec := json.NewDecoder(bytes.NewReader(env.Data))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(body); err != nil {
+				var typeErr *json.UnmarshalTypeError
+				field := ""
+				if errors.As(err, &typeErr) {
+					field = typeErr.Field
+				}
+				return fail(CodeInvalid, field, "data of %q: %v", env.Type, err)
 			}
-			return fail(CodeInvalid, field, "data of %q: %v", env.Type, err)
 		}
 	}
 	if _, scoped := body.(chatScoped); scoped && env.Chat == "" {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -44,7 +43,7 @@ func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
 			return Result{}, fmt.Errorf("%s may open %d files, too few for %d sockets: raise its hard limit (ulimit -Hn)", who, limit, o.idle)
 		}
 	}
-	conns := make([]*protoclient.Client, o.idle)
+	conns := make([]idleSocket, o.idle)
 	defer func() {
 		var wg sync.WaitGroup
 		for _, c := range conns {
@@ -100,7 +99,7 @@ func runIdle(ctx context.Context, o options, ws, hash string) (Result, error) {
 
 // connectIdle connects a socket into each of conns (numbered from base), idleDialers at once,
 // and returns the time the connects took; the first failure ends it.
-func connectIdle(ctx context.Context, ws, hash string, conns []*protoclient.Client, base int) (time.Duration, error) {
+func connectIdle(ctx context.Context, ws, hash string, conns []idleSocket, base int) (time.Duration, error) {
 	next := make(chan int)
 	errs := make(chan error, idleDialers)
 	var wg sync.WaitGroup
@@ -109,11 +108,9 @@ func connectIdle(ctx context.Context, ws, hash string, conns []*protoclient.Clie
 		wg.Go(func() {
 			for i := range next {
 				n := strconv.Itoa(base + i)
-				// Few events come to an idle visitor: a small buffer keeps the tool's own memory small.
-				c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: "idle" + n + "-", Buffer: 64})
+				c, err := dialVisitor(ctx, ws+"/ws/visitor", "idle"+n+"-1", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/idle/" + n})
 				if err == nil {
 					conns[i] = c
-					_, err = c.Call(ctx, "", &protocol.VisitorConnect{Connector: hash, Lang: "en", Page: "http://load.test/idle/" + n})
 				}
 				if err != nil {
 					errs <- fmt.Errorf("idle socket %s: %w", n, err)

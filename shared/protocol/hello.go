@@ -1,0 +1,210 @@
+package protocol
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// Every visitor connection begins with visitor.connect, and every page view opens one: its
+// decoding through encoding/json (the envelope, then the body by a second decoder that refuses
+// unknown fields) was a tenth of the server's work for a connect. quickVisitorConnect decodes
+// the frames clients send for it, flat objects of plain strings, by hand, and declines every
+// other frame; DecodeCommand then decodes that one in full, so a frame means the same whichever
+// way it went.
+
+// quickVisitorConnect decodes a visitor.connect frame whose every field has exactly its
+// [Envelope] or [VisitorConnect] name, once, and a value of its own type without an escape
+// sequence: the envelope's v the number 1, its type, id and chat strings and its data an
+// object of the body's string fields and the integer tz_offset. ok is false for any other
+// frame (not UTF-8, another field or type, a repeated field, an escape, null), which
+// encoding/json then judges.
+func quickVisitorConnect(frame []byte) (env Envelope, body *VisitorConnect, ok bool) {
+	if !bytes.Contains(frame, []byte(`"`+TypeVisitorConnect+`"`)) || bytes.IndexByte(frame, '\\') >= 0 || !utf8.Valid(frame) {
+		return Envelope{}, nil, false
+	}
+	p := scan{b: frame}
+	body = &VisitorConnect{}
+	var seen [5]bool
+	ok = p.object(func(key string) bool {
+		i := indexOf(key, "v", "type", "id", "chat", "data")
+		if i < 0 || seen[i] {
+			return false
+		}
+		seen[i] = true
+		switch i {
+		case 0:
+			n, ok := p.integer()
+			env.V = n
+			return ok && n == Version
+		case 1:
+			s, ok := p.str()
+			env.Type = Type(s)
+			return ok && env.Type == TypeVisitorConnect
+		case 2:
+			s, ok := p.str()
+			env.ID = s
+			return ok
+		case 3:
+			s, ok := p.str()
+			env.Chat = s
+			return ok
+		default:
+			return p.connectBody(body)
+		}
+	})
+	p.space()
+	if !ok || p.i != len(p.b) || !seen[0] || !seen[1] {
+		return Envelope{}, nil, false
+	}
+	return env, body, true
+}
+
+// connectBody reads the data object of a visitor.connect into body.
+func (p *scan) connectBody(body *VisitorConnect) bool {
+	var seen [7]bool
+	return p.object(func(key string) bool {
+		i := indexOf(key, "connector", "lang", "page", "referrer", "user_agent", "visitor_id", "tz_offset")
+		if i < 0 || seen[i] {
+			return false
+		}
+		seen[i] = true
+		if i == 6 {
+			n, ok := p.integer()
+			body.TZOffset = n
+			return ok
+		}
+		s, ok := p.str()
+		switch i {
+		case 0:
+			body.Connector = s
+		case 1:
+			body.Lang = s
+		case 2:
+			body.Page = s
+		case 3:
+			body.Referrer = s
+		case 4:
+			body.UserAgent = s
+		default:
+			body.VisitorID = s
+		}
+		return ok
+	})
+}
+
+func indexOf(key string, names ...string) int {
+	for i, n := range names {
+		if key == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// scan reads JSON text from b at i, the little of it quickVisitorConnect accepts.
+type scan struct {
+	b []byte
+	i int
+}
+
+// space skips JSON whitespace.
+func (p *scan) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// object reads an object, calling member for each key with the scanner at the key's value.
+func (p *scan) object(member func(key string) bool) bool {
+	p.space()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return false
+	}
+	p.i++
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return true
+	}
+	for {
+		p.space()
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return false
+		}
+		p.i++
+		p.space()
+		if !member(key) {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str reads a string without escapes or control characters (the frame has no backslash).
+func (p *scan) str() (string, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", false
+	}
+	start := p.i + 1
+	for j := start; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			p.i = j + 1
+			return string(p.b[start:j]), true
+		case c < 0x20:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// integer reads a JSON number that is an integer of at most 15 digits.
+func (p *scan) integer() (int, bool) {
+	j := p.i
+	neg := j < len(p.b) && p.b[j] == '-'
+	if neg {
+		j++
+	}
+	start, n := j, 0
+	for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
+		n = 10*n + int(p.b[j]-'0')
+		j++
+	}
+	digits := j - start
+	if digits == 0 || digits > 15 || digits > 1 && p.b[start] == '0' {
+		return 0, false
+	}
+	if j < len(p.b) {
+		switch p.b[j] {
+		case '.', 'e', 'E':
+			return 0, false
+		}
+	}
+	p.i = j
+	if neg {
+		n = -n
+	}
+	return n, true
+}
