@@ -114,6 +114,10 @@ type Config struct {
 	// that node, which runs it ([Service.Act]) and answers with the ack or the error after its
 	// commit. Nil: every chat is this node's.
 	Forward func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error)
+	// ForwardVisitor, when set, carries a visitor's command for a chat another live node
+	// holds to that node, which runs it ([Service.ActVisitor]); it answers ErrNoHolder when
+	// no node does. Nil: every chat is this node's.
+	ForwardVisitor func(ctx context.Context, f VisitorForward) (*protocol.Ack, error)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger

@@ -1,0 +1,140 @@
+package server_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// TestClusterVisitorFollowsOnAnotherNode: a visitor's chat is held by node A, where its agent
+// is; the visitor reconnects to node B while A lives and resumes at once (no busy): B follows
+// the chat and forwards the visitor's commands to A. Lines go both ways; one line sent on a
+// connection that drops before its answer, then retried with its id on B and on A at once, is
+// written once; the chat stays open past the reconnect window while the visitor is on B, and
+// closes in it once the visitor has gone from B too. Every acknowledged line is stored once,
+// numbered without holes.
+func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	c := startCluster(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b := c.nodes[0], c.nodes[1]
+	hash, tokens := a.prepare(ctx)
+	st := b.store(ctx)
+	defer st.Close()
+	conn, err := st.ConnectorByHash(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.ReconnectWindow = window
+	if _, err := st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, tokens[0])
+	defer agent.Drop()
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "follows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		return ok && o.Chat == chatID
+	})
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string]bool{}
+	say := func(cl *protoclient.Client, id string) {
+		t.Helper()
+		if _, err := cl.CallID(ctx, id, chatID, &protocol.Send{Text: id}); err != nil {
+			t.Fatalf("send %s: %v", id, err)
+		}
+		acked[id] = true
+	}
+	say(v, "v1")
+	messageFrom(ctx, t, agent, "v1")
+
+	// The visitor comes back on B, A still holding the chat: served at once.
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("the visitor resumes on B while A holds the chat: %v", err)
+	}
+	say(v, "v2")
+	messageFrom(ctx, t, agent, "v2")
+	say(agent, "a2")
+	messageFrom(ctx, t, v, "a2")
+
+	// A line whose answer is lost with its connection, retried on B and on A at once.
+	if err := v.Send(ctx, "v3", chatID, &protocol.Send{Text: "v3"}); err != nil {
+		t.Fatal(err)
+	}
+	v.Drop()
+	onB, onA := b.visitor(ctx, hash), a.visitor(ctx, hash)
+	defer onA.Drop()
+	var wg sync.WaitGroup
+	seqs := make([]uint64, 2)
+	for i, cl := range []*protoclient.Client{onB, onA} {
+		if _, err := cl.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+			t.Fatalf("resume %d: %v", i, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev, err := cl.CallID(ctx, "v3", chatID, &protocol.Send{Text: "v3"})
+			if err != nil {
+				t.Errorf("retry %d of v3: %v", i, err)
+				return
+			}
+			seqs[i] = ev.Body.(*protocol.Ack).Seq
+		}()
+	}
+	wg.Wait()
+	if seqs[0] != seqs[1] {
+		t.Errorf("the retries of v3 were answered with two lines: %v", seqs)
+	}
+	acked["v3"] = true
+	onA.Drop()
+
+	// Past the reconnect window, with the visitor on B only, the chat is still open.
+	time.Sleep(window + time.Second)
+	say(onB, "v4")
+	messageFrom(ctx, t, agent, "v4")
+	if _, err := onB.Call(ctx, chatID, &protocol.Typing{On: true}); err != nil {
+		t.Errorf("typing on B: %v", err)
+	}
+
+	// The visitor leaves B: A closes the chat when the window ends.
+	onB.Drop()
+	defer func() {
+		if t.Failed() {
+			t.Logf("A:\n%s\nB:\n%s", a.logs.String(), b.logs.String())
+		}
+	}()
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		s, ok := ev.Body.(*protocol.ChatState)
+		return ok && ev.Chat == chatID && s.State == protocol.StateClosed
+	})
+
+	msgs, err := st.Messages(ctx, chatID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, m := range msgs {
+		count[m.ClientID]++
+	}
+	for id := range acked {
+		if count[id] != 1 {
+			t.Errorf("acknowledged %s stored %d times", id, count[id])
+		}
+	}
+	checkNumbering(t, st, chatID)
+}
