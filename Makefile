@@ -115,11 +115,12 @@ bench: $(BIN)/parley $(BIN)/parley-load
 	@$(MAKE) --no-print-directory bench-idle
 
 ## bench-cluster: cluster mode on PostgreSQL and the machine's NATS (PARLEY_TEST_NATS_URL): seconds
-## from a leader's kill -9 to the next leader, acknowledged messages lost and duplicated when a
+## from a leader's kill -9 to the next leader, and from a chat holder's kill -9 to the visitor's
+## first acknowledged line on another node, acknowledged messages lost and duplicated when a
 ## node beside a running one is killed three times under load, and in a rolling restart of three
 ## nodes (throughput lines: not yet)
 bench-cluster:
-	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
+	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterDeadNodesChatMoves|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|takeover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
 
 # The generated history the search and report benchmarks share: chats over a year (ten
 # messages each), made on the first run and kept (backend/history/benchdb).

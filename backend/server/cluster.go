@@ -65,7 +65,7 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 		return nil
 	}
 	host, _ := os.Hostname()
-	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log})
+	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log, OnLost: lifeLost(log)})
 	if err != nil {
 		return err
 	}
@@ -175,10 +175,10 @@ const claimWait = time.Second
 
 // claim is chat.Config.Claim in cluster mode: a visitor or agent reconnected to this node for
 // an open chat it does not hold. The chat is taken over only when every live node answers
-// that it does not hold it (so its holder is dead: its heartbeat stopped, or its row is gone)
-// and the claim in the database (store.ClaimChat) is won, which two nodes cannot both do.
-// Otherwise the answer is busy, and the client resumes again: once a killed holder's
-// heartbeat is stale, the claim succeeds.
+// that it does not hold it (so its holder is dead: its life lock is free, its heartbeat
+// stopped, or its row is gone) and the claim in the database (store.ClaimChatFromGone) is
+// won, which two nodes cannot both do. Otherwise the answer is busy, and the client resumes
+// again: a killed holder's lock is free at once, a hung one's heartbeat goes stale.
 func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID string) error {
 	if s.bus == nil || s.node == nil {
 		return nil
@@ -190,9 +190,12 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		if err != nil {
 			return err
 		}
-		others := 0
+		// A node whose life lock is free is dead however fresh its heartbeat (package cluster).
+		others, gone := 0, []string(nil)
 		for _, n := range live {
-			if n.ID != s.id {
+			if n.ID != s.id && s.node.Gone(ctx, n.ID) {
+				gone = append(gone, n.ID)
+			} else if n.ID != s.id {
 				others++
 			}
 		}
@@ -205,7 +208,7 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		case answers < others:
 			return protocol.Errorf(protocol.CodeBusy, "a node of the cluster did not say whether it holds chat %s; resume again", chatID)
 		}
-		won, err := st.ClaimChat(ctx, chatID, s.id, now, stale)
+		won, err := st.ClaimChatFromGone(ctx, chatID, s.id, gone, now, stale)
 		if err != nil {
 			return err
 		}

@@ -473,6 +473,8 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	st := b.store(ctx)
 	defer st.Close()
 	say(v, "v3")
+	t.Logf("the visitor's line on C was acknowledged %s after A was killed", time.Since(killed).Round(10*time.Millisecond))
+	report("takeover_s %.1f\n", time.Since(killed).Seconds())
 	messageFrom(ctx, t, agent, "v3")
 	say(agent, "a3")
 	messageFrom(ctx, t, v, "a3")
