@@ -331,7 +331,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, nil, err)
 		return
 	}
-	if err := s.checkOpenChats(conn.TenantID, v.tenant, visitor, c.IP()); err != nil {
+	if err := s.checkOpenChats(ctx, conn.TenantID, v.tenant, visitor, c.IP()); err != nil {
 		ss.reply(id, nil, err)
 		return
 	}
