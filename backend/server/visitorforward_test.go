@@ -138,3 +138,58 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	}
 	checkNumbering(t, st, chatID)
 }
+
+// TestClusterFollowingNodeTakesOverFromDeadHolder: a visitor follows their chat on node B
+// while A holds it; A is killed (kill -9) and the visitor, still connected to B, writes: B
+// finds no holder answering, takes the chat over and writes the line, once, and the line
+// the visitor sends again with the same id is not written twice.
+func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b := c.nodes[0], c.nodes[1]
+	hash, _ := a.prepare(ctx)
+	v := a.visitor(ctx, hash)
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "follows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	defer v.Drop()
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	a.kill()
+	// The client retries a busy answer with the same id, as the widget does.
+	for _, id := range []string{"v2", "v2", "v1"} {
+		for {
+			_, err := v.CallID(ctx, id, chatID, &protocol.Send{Text: id})
+			if err == nil {
+				break
+			}
+			if !isCode(err, protocol.CodeBusy) {
+				t.Fatalf("send %s on B after A died: %v", id, err)
+			}
+		}
+	}
+	st := b.store(ctx)
+	defer st.Close()
+	msgs, err := st.Messages(ctx, chatID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, m := range msgs {
+		count[m.ClientID]++
+	}
+	if count["v1"] != 1 || count["v2"] != 1 {
+		t.Errorf("v1 and v2 stored %d and %d times", count["v1"], count["v2"])
+	}
+	checkNumbering(t, st, chatID)
+}
