@@ -296,14 +296,7 @@ func (s *clusterPart) forward() func(ctx context.Context, user store.User, cmd p
 		if err != nil {
 			return nil, protocol.Errorf(protocol.CodeBusy, "the node holding chat %s did not answer; retry the command with the same id", cmd.Chat)
 		}
-		var a forwardAnswer
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
-		}
-		if a.Err != nil {
-			return nil, a.Err
-		}
-		return a.Ack, nil
+		return decodeAnswer(m.Data)
 	}
 }
 
@@ -326,21 +319,12 @@ func (s *clusterPart) serveForward(st *store.Store, chats *chat.Service, log *sl
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
 			defer cancel()
-			var a forwardAnswer
+			var ack *protocol.Ack
 			user, err := st.User(ctx, f.User)
 			if err == nil {
-				a.Ack, err = chats.Act(ctx, user, cmd)
+				ack, err = chats.Act(ctx, user, cmd)
 			}
-			if err != nil {
-				pe, ok := err.(*protocol.Error)
-				if !ok {
-					log.Warn("cluster: a forwarded command failed", "chat", cmd.Chat, "err", err)
-					pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
-				}
-				a.Err = pe
-			}
-			data, _ := json.Marshal(a)
-			_ = m.Respond(data)
+			_ = m.Respond(encodeAnswer(ack, err, cmd.Chat, log))
 		}()
 	})
 	return err

@@ -416,26 +416,9 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	hash, tokens := a.prepare(ctx)
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
-	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "moves"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
-	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
-		o, ok := ev.Body.(*protocol.Offer)
-		return ok && o.Chat == chatID
-	})
-	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
-		t.Fatal(err)
-	}
-	acked := map[string]bool{}
-	say := func(cl *protoclient.Client, id string) {
-		t.Helper()
-		if _, err := cl.CallID(ctx, id, chatID, &protocol.Send{Text: id}); err != nil {
-			t.Fatalf("send %s: %v", id, err)
-		}
-		acked[id] = true
-	}
+	chatID, tok := acceptedChat(ctx, t, v, agent, "moves")
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	say := l.say
 	say(v, "v1")
 	messageFrom(ctx, t, agent, "v1")
 	say(agent, "a1")
@@ -456,8 +439,8 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	a.kill()
 	v.Drop()
 
-	// The visitor comes back on C, which takes the chat over once A's heartbeat is stale.
-	v, err = resumeOn(ctx, t, cn, hash, chatID, tok, 20*time.Second)
+	// The visitor comes back on C, which takes the chat over once A is known dead.
+	v, err := resumeOn(ctx, t, cn, hash, chatID, tok, 20*time.Second)
 	if err != nil {
 		t.Fatalf("the visitor resumes on C after A died: %v", err)
 	}
@@ -479,20 +462,7 @@ func TestClusterDeadNodesChatMoves(t *testing.T) {
 	say(agent, "a3")
 	messageFrom(ctx, t, v, "a3")
 
-	msgs, err := st.Messages(ctx, chatID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, m := range msgs {
-		count[m.ClientID]++
-	}
-	for id := range acked {
-		if count[id] != 1 {
-			t.Errorf("acknowledged %s stored %d times", id, count[id])
-		}
-	}
-	checkNumbering(t, st, chatID)
+	storedOnce(ctx, t, st, chatID, l.acked...)
 	rec, err := st.Chat(ctx, chatID)
 	if err != nil || rec.State == string(protocol.StateClosed) {
 		t.Fatalf("the chat after the takeover: %+v %v", rec.State, err)

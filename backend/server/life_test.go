@@ -43,11 +43,7 @@ func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 	defer st.Close()
 	idA := nodeID(ctx, t, st, a)
 	v := a.visitor(ctx, hash)
-	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "at once"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	chatID, tok := openChat(ctx, t, v, "at once")
 	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,18 +74,7 @@ func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := st.Messages(ctx, chatID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, m := range msgs {
-		count[m.ClientID]++
-	}
-	if count["v1"] != 1 || count["v2"] != 1 {
-		t.Errorf("v1 and v2 stored %d and %d times", count["v1"], count["v2"])
-	}
-	checkNumbering(t, st, chatID)
+	storedOnce(ctx, t, st, chatID, "v1", "v2")
 }
 
 // TestClusterNodeWithoutItsSessionStops: a node whose PostgreSQL session with its life lock

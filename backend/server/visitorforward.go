@@ -57,15 +57,36 @@ func (s *clusterPart) forwardVisitor() func(ctx context.Context, f chat.VisitorF
 		if err != nil {
 			return nil, protocol.Errorf(protocol.CodeBusy, "the node holding chat %s could not be asked; retry the command with the same id", f.Cmd.Chat)
 		}
-		var a forwardAnswer
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
-		}
-		if a.Err != nil {
-			return nil, a.Err
-		}
-		return a.Ack, nil
+		return decodeAnswer(m.Data)
 	}
+}
+
+// decodeAnswer reads the holder's answer to a forwarded command.
+func decodeAnswer(data []byte) (*protocol.Ack, error) {
+	var a forwardAnswer
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
+	}
+	if a.Err != nil {
+		return nil, a.Err
+	}
+	return a.Ack, nil
+}
+
+// encodeAnswer is the holder's answer to a forwarded command: the ack, or the error in the
+// protocol's form; any other error is logged and answered busy, for the sender to retry.
+func encodeAnswer(ack *protocol.Ack, err error, chatID string, log *slog.Logger) []byte {
+	a := forwardAnswer{Ack: ack}
+	if err != nil {
+		pe, ok := err.(*protocol.Error)
+		if !ok {
+			log.Warn("cluster: a forwarded command failed", "chat", chatID, "err", err)
+			pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
+		}
+		a.Ack, a.Err = nil, pe
+	}
+	data, _ := json.Marshal(a)
+	return data
 }
 
 // serveForwardVisitor runs the visitors' commands other nodes forward for the chats this node
@@ -92,22 +113,11 @@ func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
 			defer cancel()
-			var a forwardAnswer
 			ack, err := chats.ActVisitor(ctx, f)
 			if errors.Is(err, chat.ErrNoHolder) {
 				return // dropped meanwhile: the asking node finds out without an answer
 			}
-			a.Ack = ack
-			if err != nil {
-				pe, ok := err.(*protocol.Error)
-				if !ok {
-					log.Warn("cluster: a forwarded visitor command failed", "chat", f.Cmd.Chat, "err", err)
-					pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
-				}
-				a.Err = pe
-			}
-			data, _ := json.Marshal(a)
-			_ = m.Respond(data)
+			_ = m.Respond(encodeAnswer(ack, err, f.Cmd.Chat, log))
 		}()
 	})
 	return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -38,26 +39,9 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	defer agent.Drop()
-	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "follows"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
-	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
-		o, ok := ev.Body.(*protocol.Offer)
-		return ok && o.Chat == chatID
-	})
-	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
-		t.Fatal(err)
-	}
-	acked := map[string]bool{}
-	say := func(cl *protoclient.Client, id string) {
-		t.Helper()
-		if _, err := cl.CallID(ctx, id, chatID, &protocol.Send{Text: id}); err != nil {
-			t.Fatalf("send %s: %v", id, err)
-		}
-		acked[id] = true
-	}
+	chatID, tok := acceptedChat(ctx, t, v, agent, "follows")
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	say := l.say
 	say(v, "v1")
 	messageFrom(ctx, t, agent, "v1")
 
@@ -100,7 +84,7 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	if seqs[0] != seqs[1] {
 		t.Errorf("the retries of v3 were answered with two lines: %v", seqs)
 	}
-	acked["v3"] = true
+	l.acked = append(l.acked, "v3")
 	onA.Drop()
 
 	// Past the reconnect window, with the visitor on B only, the chat is still open.
@@ -123,20 +107,7 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 		return ok && ev.Chat == chatID && s.State == protocol.StateClosed
 	})
 
-	msgs, err := st.Messages(ctx, chatID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, m := range msgs {
-		count[m.ClientID]++
-	}
-	for id := range acked {
-		if count[id] != 1 {
-			t.Errorf("acknowledged %s stored %d times", id, count[id])
-		}
-	}
-	checkNumbering(t, st, chatID)
+	storedOnce(ctx, t, st, chatID, l.acked...)
 }
 
 // TestClusterFollowingNodeTakesOverFromDeadHolder: a visitor follows their chat on node B
@@ -151,11 +122,7 @@ func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
 	a, b := c.nodes[0], c.nodes[1]
 	hash, _ := a.prepare(ctx)
 	v := a.visitor(ctx, hash)
-	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "follows"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chatID, tok := ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+	chatID, tok := openChat(ctx, t, v, "follows")
 	v.Drop()
 	v = b.visitor(ctx, hash)
 	defer v.Drop()
@@ -180,6 +147,56 @@ func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
 	}
 	st := b.store(ctx)
 	defer st.Close()
+	storedOnce(ctx, t, st, chatID, "v1", "v2")
+}
+
+// openChat opens a chat as the visitor v; it returns the chat and its token.
+func openChat(ctx context.Context, t *testing.T, v *protoclient.Client, name string) (string, string) {
+	t.Helper()
+	ack, err := v.Call(ctx, "", &protocol.ChatRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ack.Body.(*protocol.Ack).Chat, ack.Body.(*protocol.Ack).Token
+}
+
+// acceptedChat opens a chat as the visitor v and has agent accept its offer; it returns the
+// chat and its token.
+func acceptedChat(ctx context.Context, t *testing.T, v, agent *protoclient.Client, name string) (string, string) {
+	t.Helper()
+	chatID, tok := openChat(ctx, t, v, name)
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		return ok && o.Chat == chatID
+	})
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	return chatID, tok
+}
+
+// lines sends lines of one chat, each with its text as its command id, and keeps the ids of
+// those acknowledged.
+type lines struct {
+	ctx   context.Context
+	t     *testing.T
+	chat  string
+	acked []string
+}
+
+// say sends the line id from cl and waits for its acknowledgement.
+func (l *lines) say(cl *protoclient.Client, id string) {
+	l.t.Helper()
+	if _, err := cl.CallID(l.ctx, id, l.chat, &protocol.Send{Text: id}); err != nil {
+		l.t.Fatalf("send %s: %v", id, err)
+	}
+	l.acked = append(l.acked, id)
+}
+
+// storedOnce checks that each of the acknowledged lines ids is stored once in the chat, and
+// that the chat's events are numbered without holes.
+func storedOnce(ctx context.Context, t *testing.T, st *store.Store, chatID string, ids ...string) {
+	t.Helper()
 	msgs, err := st.Messages(ctx, chatID, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -188,8 +205,10 @@ func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
 	for _, m := range msgs {
 		count[m.ClientID]++
 	}
-	if count["v1"] != 1 || count["v2"] != 1 {
-		t.Errorf("v1 and v2 stored %d and %d times", count["v1"], count["v2"])
+	for _, id := range ids {
+		if count[id] != 1 {
+			t.Errorf("acknowledged %s stored %d times", id, count[id])
+		}
 	}
 	checkNumbering(t, st, chatID)
 }

@@ -40,25 +40,39 @@ func (s *Store) LockNode(ctx context.Context, node string) (*NodeLock, error) {
 	if s.dialect != DialectPostgres {
 		return nil, errors.New("store: node life locks need PostgreSQL")
 	}
-	db, err := s.w.DB()
+	conn, got, err := s.lockConn(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(nodeLockClass), nodeLockKey(node))
 	if err != nil {
-		return nil, err
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: node lock connection: %w", err)
-	}
-	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(nodeLockClass), nodeLockKey(node)).Scan(&got); err != nil {
-		_ = conn.Raw(func(any) error { return driverBad })
-		_ = conn.Close()
 		return nil, fmt.Errorf("store: node lock: %w", err)
 	}
 	if !got {
-		_ = conn.Close()
 		return nil, ErrNodeLockTaken
 	}
 	return &NodeLock{conn: conn}, nil
+}
+
+// lockConn tries a session-level advisory lock (query answers whether it got it) on a
+// connection of its own, which it returns when it got the lock; the caller releases it by
+// closing the connection unpooled. A connection that failed is not given back to the pool.
+func (s *Store) lockConn(ctx context.Context, query string, args ...any) (*sql.Conn, bool, error) {
+	db, err := s.w.DB()
+	if err != nil {
+		return nil, false, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock connection: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, query, args...).Scan(&got); err != nil {
+		_ = conn.Raw(func(any) error { return driverBad })
+		_ = conn.Close()
+		return nil, false, err
+	}
+	if !got {
+		_ = conn.Close()
+		return nil, false, nil
+	}
+	return conn, true, nil
 }
 
 // Alive checks that the lock's connection still answers: a node that cannot tell must stop
