@@ -192,18 +192,24 @@ func (s *Service) ActVisitor(ctx context.Context, f VisitorForward) (*protocol.A
 		s.visitorLeft(ch)
 		return &protocol.Ack{}, nil
 	}
-	if _, back := f.Cmd.Body.(*protocol.Resume); back {
-		ch.mu.Lock()
-		if ch.remoteVisitors == nil {
-			ch.remoteVisitors = map[string]bool{}
-		}
-		ch.remoteVisitors[f.Key] = true
-		ch.mu.Unlock()
-		s.visitorBack(ch, f.Page, f.Referrer)
-		return &protocol.Ack{Chat: ch.id}, nil
-	}
-	if !forwardedCommand(f.Cmd.Body) {
+	_, back := f.Cmd.Body.(*protocol.Resume)
+	if !back && !forwardedCommand(f.Cmd.Body) {
 		return nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not forwarded", f.Cmd.Body.CommandType())
+	}
+	// Every forwarded command says the visitor is there: a chat this node took over from a
+	// dead holder learns so of a visitor another node follows it for.
+	ch.mu.Lock()
+	if ch.remoteVisitors == nil {
+		ch.remoteVisitors = map[string]bool{}
+	}
+	known := ch.remoteVisitors[f.Key]
+	ch.remoteVisitors[f.Key] = true
+	ch.mu.Unlock()
+	if back || !known {
+		s.visitorBack(ch, f.Page, f.Referrer)
+	}
+	if back {
+		return &protocol.Ack{Chat: ch.id}, nil
 	}
 	sv, tenant, err := s.connectorSettings(ctx, conn)
 	if err != nil {
