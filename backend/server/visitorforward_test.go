@@ -212,3 +212,50 @@ func storedOnce(ctx context.Context, t *testing.T, st *store.Store, chatID strin
 	}
 	checkNumbering(t, st, chatID)
 }
+
+// TestClusterTakeoverLearnsOfVisitorElsewhere: A holds a chat whose visitor is followed on B
+// and whose agent is on C. A is killed; the agent resumes on C, which takes the chat over and
+// counts the visitor away. The visitor's next line, through B, tells C they are there: the
+// chat stays open past the reconnect window.
+func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	st := b.store(ctx)
+	defer st.Close()
+	conn, err := st.ConnectorByHash(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.ReconnectWindow = window
+	if _, err := st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, tokens[0])
+	chatID, tok := acceptedChat(ctx, t, v, agent, "elsewhere")
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	defer v.Drop()
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	l.say(v, "v1")
+	a.kill()
+	agent.Drop()
+	agent = cn.agent(ctx, tokens[0])
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes on C after A died: %v", err)
+	}
+	l.say(v, "v2")
+	messageFrom(ctx, t, agent, "v2")
+	time.Sleep(window + time.Second)
+	l.say(v, "v3")
+	storedOnce(ctx, t, st, chatID, l.acked...)
+}
