@@ -28,14 +28,7 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	hash, tokens := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
-	conn, err := st.ConnectorByHash(ctx, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.ReconnectWindow = window
-	if _, err := st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
+	reconnectWindow(ctx, t, st, hash, window)
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	defer agent.Drop()
@@ -227,14 +220,7 @@ func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	hash, tokens := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
-	conn, err := st.ConnectorByHash(ctx, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.ReconnectWindow = window
-	if _, err := st.UpdateConnector(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
+	reconnectWindow(ctx, t, st, hash, window)
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	chatID, tok := acceptedChat(ctx, t, v, agent, "elsewhere")
@@ -258,4 +244,17 @@ func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	time.Sleep(window + time.Second)
 	l.say(v, "v3")
 	storedOnce(ctx, t, st, chatID, l.acked...)
+}
+
+// reconnectWindow sets the connector's reconnect window, before the nodes read it.
+func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash string, window time.Duration) {
+	t.Helper()
+	conn, err := st.ConnectorByHash(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.ReconnectWindow = window
+	if _, err := st.UpdateConnector(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
 }
