@@ -115,13 +115,14 @@ bench: $(BIN)/parley $(BIN)/parley-load
 	@$(MAKE) --no-print-directory bench-idle
 
 ## bench-cluster: cluster mode on PostgreSQL and the machine's NATS (PARLEY_TEST_NATS_URL): seconds
-## from a leader's kill -9 to the next leader, acknowledged messages lost and duplicated when a
+## from a leader's kill -9 to the next leader, and from a chat holder's kill -9 to the visitor's
+## first acknowledged line on another node, acknowledged messages lost and duplicated when a
 ## node beside a running one is killed three times under load, and in a rolling restart of three
 ## nodes; then durable visitor→agent messages per second in the closed loop of bench-chat (CHAT_*)
 ## against one node and against three (msgs_per_s_1node, msgs_per_s_3nodes), each a fresh
 ## cluster of server processes, the load spread over its nodes
 bench-cluster: $(BIN)/parley $(BIN)/parley-load
-	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
+	CLUSTER_REPORT=1 $(GO) test -run 'TestClusterLeaderFailover|TestClusterDeadNodesChatMoves|TestClusterNodeKillLosesNothing|TestClusterRollingRestart' -count=1 -v ./backend/server/ | grep -E '^(failover_s|takeover_s|cluster_lost|cluster_duplicated|cluster_rolling_lost|cluster_rolling_duplicated) '
 	-@($(call cluster-run,1,$(CHAT_LOAD) -interval 0 -steady -label 1node)) | sed 's/^durable_msgs_per_s_/msgs_per_s_/'
 	-@($(call cluster-run,3,$(CHAT_LOAD) -interval 0 -steady -label 3nodes)) | sed 's/^durable_msgs_per_s_/msgs_per_s_/'
 

@@ -46,28 +46,8 @@ func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command
 		}
 		return nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat)
 	}
-	type answer struct {
-		ack *protocol.Ack
-		err error
-	}
-	done := make(chan answer, 1)
-	ss := &Session{s: s, c: headlessConn{}, role: protocol.RoleAgent, connected: true, user: user, headless: true,
-		onReply: func(ack *protocol.Ack, err error) {
-			select {
-			case done <- answer{ack, err}:
-			default:
-			}
-		}}
-	ss.agentCommand(ctx, cmd)
-	select {
-	case a := <-done:
-		if a.err != nil {
-			return nil, s.errorOf(cmd.ID, a.err).Body.(*protocol.Error)
-		}
-		return a.ack, nil
-	case <-ctx.Done():
-		return nil, protocol.Errorf(protocol.CodeBusy, "the command was not answered in time; retry it with the same id")
-	}
+	ss := &Session{s: s, c: headlessConn{}, role: protocol.RoleAgent, connected: true, user: user, headless: true}
+	return s.runHeadless(ctx, ss, cmd, ss.agentCommand)
 }
 
 // headlessConn is the connection of a command run by [Service.Act]: it has nobody to send

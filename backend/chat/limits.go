@@ -1,35 +1,58 @@
 package chat
 
 import (
+	"context"
+
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
+// openChatsStore is the store's list of an address's open chats over every node.
+type openChatsStore interface {
+	OpenChatsFrom(ctx context.Context, tenantID int64, ip string, limit int) ([]store.OpenChat, error)
+}
+
+// openChatsRead bounds how many of an address's open chats the limits read from the store.
+const openChatsRead = 1000
+
 // checkOpenChats refuses a new chat when the visitor, or their address, already has the most
 // open chats the tenant allows: a flood of requests from one page or one address cannot tie
-// up every agent.
-func (s *Service) checkOpenChats(tenantID int64, t store.TenantSettings, visitor, ip string) error {
+// up every agent. In a cluster (Config.Claim set) the chats other nodes hold count too: they
+// are read from the store, with this node's own that are not committed yet.
+func (s *Service) checkOpenChats(ctx context.Context, tenantID int64, t store.TenantSettings, visitor, ip string) error {
 	if t.MaxChatsPerVisitor <= 0 && t.MaxChatsPerIP <= 0 {
 		return nil
 	}
-	byVisitor, byIP := 0, 0
+	byVisitor, byIP := map[string]bool{}, map[string]bool{}
 	for _, ch := range s.chatList() {
 		ch.mu.Lock()
 		if ch.rec.TenantID == tenantID && !ch.closed() {
 			if ch.visitorKey == visitor {
-				byVisitor++
+				byVisitor[ch.id] = true
 			}
 			if ch.rec.IP == ip {
-				byIP++
+				byIP[ch.id] = true
 			}
 		}
 		ch.mu.Unlock()
 	}
+	if os, ok := s.st.(openChatsStore); ok && s.cfg.Claim != nil {
+		open, err := os.OpenChatsFrom(ctx, tenantID, ip, openChatsRead)
+		if err != nil {
+			return err
+		}
+		for _, c := range open {
+			byIP[c.ID] = true
+			if c.VisitorID != "" && visitorKey(c.ConnectorID, ip, c.VisitorID, "") == visitor {
+				byVisitor[c.ID] = true
+			}
+		}
+	}
 	switch {
-	case t.MaxChatsPerVisitor > 0 && byVisitor >= t.MaxChatsPerVisitor:
-		return protocol.Errorf(protocol.CodeRateLimited, "you already have %d open chats; close one and try again", byVisitor)
-	case t.MaxChatsPerIP > 0 && byIP >= t.MaxChatsPerIP:
-		return protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", byIP)
+	case t.MaxChatsPerVisitor > 0 && len(byVisitor) >= t.MaxChatsPerVisitor:
+		return protocol.Errorf(protocol.CodeRateLimited, "you already have %d open chats; close one and try again", len(byVisitor))
+	case t.MaxChatsPerIP > 0 && len(byIP) >= t.MaxChatsPerIP:
+		return protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", len(byIP))
 	}
 	return nil
 }

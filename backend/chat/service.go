@@ -118,6 +118,10 @@ type Config struct {
 	// decisions: in a cluster, a link to the one engine the leader runs (clusterrouting.go).
 	// Nil runs the engine in this process ([routing.Router]).
 	Routing func(execute func([]acd.Decision)) Routing
+	// ForwardVisitor, when set, carries a visitor's command for a chat another live node
+	// holds to that node, which runs it ([Service.ActVisitor]); it answers ErrNoHolder when
+	// no node does. Nil: every chat is this node's.
+	ForwardVisitor func(ctx context.Context, f VisitorForward) (*protocol.Ack, error)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger

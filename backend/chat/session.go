@@ -70,6 +70,9 @@ type visitorState struct {
 	survey    surveys
 	tenant    store.TenantSettings
 	left      int // messages left on this connection, bounded against floods
+	// forwarded are the chats this connection follows that another node of the cluster
+	// holds, with the chat token the visitor resumed them with (visitorforward.go).
+	forwarded map[string]string
 }
 
 // surveys are a connector's survey fields in the protocol's form, with every language's
@@ -175,6 +178,7 @@ func (ss *Session) Closed() {
 		sub.Close()
 	}
 	if ss.role == protocol.RoleVisitor {
+		ss.leftForwarded()
 		for chatID := range subs {
 			if ch := s.chatFor(chatID); ch != nil {
 				s.visitorLeft(ch)

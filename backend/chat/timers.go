@@ -18,7 +18,7 @@ func (s *Service) visitorLeft(ch *liveChat) {
 		}
 	}
 	ch.mu.Lock()
-	closed := ch.closed()
+	closed := ch.closed() || len(ch.remoteVisitors) > 0
 	ch.mu.Unlock()
 	if closed {
 		return

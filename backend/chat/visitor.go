@@ -26,6 +26,9 @@ import (
 // visitorCommand runs a command of a connected visitor.
 func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 	s := ss.s
+	if ss.forwardVisitor(ctx, cmd) {
+		return
+	}
 	switch b := cmd.Body.(type) {
 	case *protocol.ChatRequest:
 		ss.chatRequest(ctx, cmd.ID, b)
@@ -328,7 +331,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		ss.reply(id, nil, err)
 		return
 	}
-	if err := s.checkOpenChats(conn.TenantID, v.tenant, visitor, c.IP()); err != nil {
+	if err := s.checkOpenChats(ctx, conn.TenantID, v.tenant, visitor, c.IP()); err != nil {
 		ss.reply(id, nil, err)
 		return
 	}
@@ -490,7 +493,10 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 	if ch == nil && rec.State != string(protocol.StateClosed) && s.cfg.Claim != nil {
 		// An open chat this node does not hold: its node died (take it over) or holds it.
 		var err error
-		if ch, err = s.adopt(ctx, rec); err != nil {
+		if ch, err = s.adopt(ctx, rec); errors.Is(err, ErrHeldElsewhere) && s.cfg.ForwardVisitor != nil {
+			ss.resumeForwarded(ctx, cmd, b)
+			return
+		} else if err != nil {
 			ss.reply(cmd.ID, nil, err)
 			return
 		}
@@ -509,6 +515,14 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 	ss.mu.Lock()
 	page, referrer := ss.visitor.page, ss.visitor.referrer
 	ss.mu.Unlock()
+	s.visitorBack(ch, page, referrer)
+	ss.reply(cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, nil)
+	ss.resendAsked(ch)
+}
+
+// visitorBack ends a chat's reconnect window when its visitor resumes, here or through
+// another node: the agents see them back, and on the page they are on now.
+func (s *Service) visitorBack(ch *liveChat, page, referrer string) {
 	ch.mu.Lock()
 	wasAway := ch.away
 	ch.away = false
@@ -525,8 +539,6 @@ func (ss *Session) visitorResume(ctx context.Context, cmd protocol.Command, b *p
 	if wasAway {
 		s.hub.Transient(ch.id, "presence/visitor", &protocol.Presence{Role: protocol.RoleVisitor, Online: true}, toAgents)
 	}
-	ss.reply(cmd.ID, &protocol.Ack{Chat: ch.id, Seq: last}, nil)
-	ss.resendAsked(ch)
 }
 
 // inChat runs f for a chat the connection follows, and answers the command.

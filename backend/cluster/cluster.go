@@ -67,7 +67,10 @@ type Config struct {
 	// term, and OnDepose when it stops being it; both may be nil.
 	OnLead   func(term int64)
 	OnDepose func()
-	Logger   *slog.Logger
+	// OnLost is called when the node's life lock's session is gone (life.go): it must stop
+	// acting as the holder of its chats at once. Nil only logs.
+	OnLost func(error)
+	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -111,6 +114,7 @@ type Node struct {
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	lead *store.Leadership
+	life life
 }
 
 // NewID returns a random node id.
@@ -164,12 +168,20 @@ func Start(ctx context.Context, st Store, cfg Config) (*Node, error) {
 	if err := dropPredecessors(ctx, st, cfg, now); err != nil {
 		return nil, err
 	}
+	if err := n.takeLife(ctx); err != nil {
+		return nil, err
+	}
 	if err := st.RegisterNode(ctx, n.record(now)); err != nil {
+		n.releaseLife()
 		return nil, fmt.Errorf("cluster: register node: %w", err)
 	}
 	n.beat.Store(now.UnixNano())
 	n.wg.Add(1)
 	go n.heartbeat()
+	if n.life.lock != nil {
+		n.wg.Add(1)
+		go n.watchLife()
+	}
 	if cfg.Clustered {
 		n.wg.Add(1)
 		go n.elect()
@@ -343,4 +355,5 @@ func (n *Node) Close(ctx context.Context) {
 	if err := n.st.DeleteNode(ctx, n.id, n.cfg.Now().Add(-time.Hour)); err != nil {
 		n.log.Warn("cluster: removing the node's row failed", "node", n.id, "err", err)
 	}
+	n.releaseLife()
 }

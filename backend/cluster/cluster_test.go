@@ -94,14 +94,15 @@ func TestOneLeaderTakesOverAndStaleTermRefused(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Kill the leader's lock session from outside, as the death of its process does.
+	// Kill the leader's lock session (a one-part key; the nodes' life locks have two parts)
+	// from outside, as the death of its process does.
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	var killed int
-	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed); err != nil {
 		t.Fatal(err)
 	}
 	if killed != 1 {

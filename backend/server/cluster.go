@@ -69,7 +69,7 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 	host, _ := os.Hostname()
 	s.linkRouting(st, log)
 	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log,
-		OnLead: s.lead, OnDepose: s.depose})
+		OnLead: s.lead, OnDepose: s.depose, OnLost: lifeLost(log)})
 	if err != nil {
 		return err
 	}
@@ -179,10 +179,10 @@ const claimWait = time.Second
 
 // claim is chat.Config.Claim in cluster mode: a visitor or agent reconnected to this node for
 // an open chat it does not hold. The chat is taken over only when every live node answers
-// that it does not hold it (so its holder is dead: its heartbeat stopped, or its row is gone)
-// and the claim in the database (store.ClaimChat) is won, which two nodes cannot both do.
-// Otherwise the answer is busy, and the client resumes again: once a killed holder's
-// heartbeat is stale, the claim succeeds.
+// that it does not hold it (so its holder is dead: its life lock is free, its heartbeat
+// stopped, or its row is gone) and the claim in the database (store.ClaimChatFromGone) is
+// won, which two nodes cannot both do. Otherwise the answer is busy, and the client resumes
+// again: a killed holder's lock is free at once, a hung one's heartbeat goes stale.
 func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID string) error {
 	if s.bus == nil || s.node == nil {
 		return nil
@@ -194,9 +194,12 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		if err != nil {
 			return err
 		}
-		others := 0
+		// A node whose life lock is free is dead however fresh its heartbeat (package cluster).
+		others, gone := 0, []string(nil)
 		for _, n := range live {
-			if n.ID != s.id {
+			if n.ID != s.id && s.node.Gone(ctx, n.ID) {
+				gone = append(gone, n.ID)
+			} else if n.ID != s.id {
 				others++
 			}
 		}
@@ -209,7 +212,7 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		case answers < others:
 			return protocol.Errorf(protocol.CodeBusy, "a node of the cluster did not say whether it holds chat %s; resume again", chatID)
 		}
-		won, err := st.ClaimChat(ctx, chatID, s.id, now, stale)
+		won, err := st.ClaimChatFromGone(ctx, chatID, s.id, gone, now, stale)
 		if err != nil {
 			return err
 		}
@@ -299,14 +302,7 @@ func (s *clusterPart) forward() func(ctx context.Context, user store.User, cmd p
 		if err != nil {
 			return nil, protocol.Errorf(protocol.CodeBusy, "the node holding chat %s did not answer; retry the command with the same id", cmd.Chat)
 		}
-		var a forwardAnswer
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
-		}
-		if a.Err != nil {
-			return nil, a.Err
-		}
-		return a.Ack, nil
+		return decodeAnswer(m.Data)
 	}
 }
 
@@ -329,21 +325,12 @@ func (s *clusterPart) serveForward(st *store.Store, chats *chat.Service, log *sl
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
 			defer cancel()
-			var a forwardAnswer
+			var ack *protocol.Ack
 			user, err := st.User(ctx, f.User)
 			if err == nil {
-				a.Ack, err = chats.Act(ctx, user, cmd)
+				ack, err = chats.Act(ctx, user, cmd)
 			}
-			if err != nil {
-				pe, ok := err.(*protocol.Error)
-				if !ok {
-					log.Warn("cluster: a forwarded command failed", "chat", cmd.Chat, "err", err)
-					pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
-				}
-				a.Err = pe
-			}
-			data, _ := json.Marshal(a)
-			_ = m.Respond(data)
+			_ = m.Respond(encodeAnswer(ack, err, cmd.Chat, log))
 		}()
 	})
 	return err

@@ -169,13 +169,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
 		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
-		Routing: s.cluster.routing(),
+		Routing:        s.cluster.routing(),
+		ForwardVisitor: s.cluster.forwardVisitor(),
 	})
 	if err != nil {
 		return undo(fmt.Errorf("start chat service: %w", err))
 	}
 	s.cluster.attachRouting(s.chats)
 	if err := s.cluster.serveForward(st, s.chats, log); err != nil {
+		return undo(err)
+	}
+	if err := s.cluster.serveForwardVisitor(s.chats, log); err != nil {
 		return undo(err)
 	}
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
@@ -321,8 +325,8 @@ func (s *Server) routes() *fiber.App {
 	if err := agentsite.Register(app, agentsite.Options{Dir: s.cfg.WebDir, Logger: s.log}); err != nil {
 		panic(err)
 	}
-	visitorLimit := connectLimit(s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute")
-	agentLimit := connectLimit(s.cfg.AgentConnectsPerMinute, "too many agent app connections from your address; try again in a minute")
+	visitorLimit := s.clusterConnectLimit("visitor", s.cfg.VisitorConnectsPerMinute, "too many chat connections from your address; try again in a minute")
+	agentLimit := s.clusterConnectLimit("agent", s.cfg.AgentConnectsPerMinute, "too many agent app connections from your address; try again in a minute")
 	visitors := func(c *realtime.Conn) realtime.Session { return s.chats.OpenVisitor(c) }
 	agents := func(c *realtime.Conn) realtime.Session { return s.chats.OpenAgent(c) }
 	s.micc.Register(app)
@@ -330,7 +334,7 @@ func (s *Server) routes() *fiber.App {
 	app.Get("/ws/visitor", visitorLimit, s.hub.Handle(visitors, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log}))
 	// The loaders' presence sockets (proactive chats) have their own connect budget, since a
 	// visitor opens one per page; each waits for few frames, so its send queue is short.
-	presenceLimit := connectLimit(s.cfg.VisitorConnectsPerMinute, "too many page views from your address; try again in a minute")
+	presenceLimit := s.clusterConnectLimit("presence", s.cfg.VisitorConnectsPerMinute, "too many page views from your address; try again in a minute")
 	loaders := func(c *realtime.Conn) realtime.Session { return s.chats.OpenPresence(c) }
 	app.Get("/ws/presence", presenceLimit, s.hub.Handle(loaders, realtime.Options{Role: protocol.RoleVisitor, Logger: s.log, SendQueue: 8}))
 	app.Get("/ws/agent", agentLimit, s.hub.Handle(agents, realtime.Options{Role: protocol.RoleAgent, Logger: s.log, CheckOrigin: sameOrigin}))

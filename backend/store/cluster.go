@@ -144,22 +144,11 @@ func (s *Store) ClaimLeadership(ctx context.Context, node string, at time.Time) 
 	if s.dialect != DialectPostgres {
 		return nil, errors.New("store: routing leadership needs PostgreSQL")
 	}
-	db, err := s.w.DB()
+	conn, got, err := s.lockConn(ctx, `SELECT pg_try_advisory_lock($1)`, int64(leaderLockKey))
 	if err != nil {
-		return nil, err
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: leadership connection: %w", err)
-	}
-	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, int64(leaderLockKey)).Scan(&got); err != nil {
-		conn.Raw(func(any) error { return driverBad })
-		conn.Close()
 		return nil, fmt.Errorf("store: leadership lock: %w", err)
 	}
 	if !got {
-		conn.Close()
 		return nil, ErrNotLeader
 	}
 	l := &Leadership{conn: conn}

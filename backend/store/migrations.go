@@ -233,4 +233,6 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	clusterNodesMigration,
 	clusterLeaderMigration,
 	chatHoldersMigration,
+	connectHitsMigration,
+	openChatsByIPMigration,
 }

@@ -33,6 +33,8 @@ var notSettings = map[string]string{
 	"Sync":                    "waits for the queued chat writes; writes nothing of its own",
 	"DeleteNode":              "the cluster node registry, not configuration",
 	"TouchNode":               "a cluster node's heartbeat, not configuration",
+	"AddConnectHit":           "a client address's connection count, not configuration",
+	"PurgeConnectHits":        "sweeps old connection counts, not configuration",
 	"CreateSession":           "a sign-in, not configuration",
 	"DeleteSession":           "a sign-out, not configuration",
 	"DeleteUserSessions":      "sign-outs, not configuration (deactivating a user publishes through UpdateUser)",

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// visitorForwarded is a visitor's command one node hands to the node that holds its chat
+// (chat.VisitorForward, with the command as its frame).
+type visitorForwarded struct {
+	Key       string `json:"key"`
+	Token     string `json:"token"`
+	Connector int64  `json:"connector"`
+	Lang      string `json:"lang,omitempty"`
+	Page      string `json:"page,omitempty"`
+	Referrer  string `json:"referrer,omitempty"`
+	VisitorID string `json:"visitor_id,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+	Chat      string `json:"chat"`
+	Left      bool   `json:"left,omitempty"`
+	Frame     []byte `json:"frame,omitempty"`
+}
+
+// forwardVisitor is chat.Config.ForwardVisitor in cluster mode: a visitor's command for a chat
+// another node holds is asked on <prefix>.vcmd; only the holder answers (serveForwardVisitor).
+// No answer within forwardWait is chat.ErrNoHolder: the holder is gone, and the asking node
+// takes the chat over (the command is retried with its id, so it is written once).
+func (s *clusterPart) forwardVisitor() func(ctx context.Context, f chat.VisitorForward) (*protocol.Ack, error) {
+	if s.bus == nil {
+		return nil
+	}
+	return func(ctx context.Context, f chat.VisitorForward) (*protocol.Ack, error) {
+		w := visitorForwarded{Key: s.id + "/" + f.Key, Token: f.Token, Connector: f.Connector, Lang: f.Lang, Page: f.Page,
+			Referrer: f.Referrer, VisitorID: f.VisitorID, UserAgent: f.UserAgent, Chat: f.Cmd.Chat, Left: f.Left}
+		if f.Cmd.Body != nil {
+			frame, err := protocol.EncodeCommand(f.Cmd)
+			if err != nil {
+				return nil, err
+			}
+			w.Frame = frame
+		}
+		data, _ := json.Marshal(w)
+		ctx, cancel := context.WithTimeout(ctx, forwardWait)
+		defer cancel()
+		m, err := s.nc.RequestWithContext(ctx, s.prefix+".vcmd", data)
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) {
+			return nil, chat.ErrNoHolder
+		}
+		if err != nil {
+			return nil, protocol.Errorf(protocol.CodeBusy, "the node holding chat %s could not be asked; retry the command with the same id", f.Cmd.Chat)
+		}
+		return decodeAnswer(m.Data)
+	}
+}
+
+// decodeAnswer reads the holder's answer to a forwarded command.
+func decodeAnswer(data []byte) (*protocol.Ack, error) {
+	var a forwardAnswer
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("cluster: undecodable answer to a forwarded command: %w", err)
+	}
+	if a.Err != nil {
+		return nil, a.Err
+	}
+	return a.Ack, nil
+}
+
+// encodeAnswer is the holder's answer to a forwarded command: the ack, or the error in the
+// protocol's form; any other error is logged and answered busy, for the sender to retry.
+func encodeAnswer(ack *protocol.Ack, err error, chatID string, log *slog.Logger) []byte {
+	a := forwardAnswer{Ack: ack}
+	if err != nil {
+		pe, ok := err.(*protocol.Error)
+		if !ok {
+			log.Warn("cluster: a forwarded command failed", "chat", chatID, "err", err)
+			pe = protocol.Errorf(protocol.CodeBusy, "the node holding the chat could not run the command; retry it with the same id")
+		}
+		a.Ack, a.Err = nil, pe
+	}
+	data, _ := json.Marshal(a)
+	return data
+}
+
+// serveForwardVisitor runs the visitors' commands other nodes forward for the chats this node
+// holds, and stays silent about the others, which their holders answer.
+func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger) error {
+	if s.nc == nil {
+		return nil
+	}
+	_, err := s.nc.Subscribe(s.prefix+".vcmd", func(m *nats.Msg) {
+		var w visitorForwarded
+		if err := json.Unmarshal(m.Data, &w); err != nil || !chats.Holds(w.Chat) {
+			return
+		}
+		f := chat.VisitorForward{Key: w.Key, Token: w.Token, Connector: w.Connector, Lang: w.Lang, Page: w.Page,
+			Referrer: w.Referrer, VisitorID: w.VisitorID, UserAgent: w.UserAgent, Left: w.Left, Cmd: protocol.Command{Chat: w.Chat}}
+		if len(w.Frame) > 0 {
+			cmd, err := protocol.DecodeCommand(w.Frame, protocol.RoleVisitor)
+			if err != nil || cmd.Chat != w.Chat {
+				return
+			}
+			f.Cmd = cmd
+		}
+		// Run apart from NATS's delivery goroutine: the command waits for its commit.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
+			defer cancel()
+			ack, err := chats.ActVisitor(ctx, f)
+			if errors.Is(err, chat.ErrNoHolder) {
+				return // dropped meanwhile: the asking node finds out without an answer
+			}
+			_ = m.Respond(encodeAnswer(ack, err, f.Cmd.Chat, log))
+		}()
+	})
+	return err
+}
