@@ -311,6 +311,7 @@ type Conn struct {
 	closeOnce sync.Once
 	closeCode protocol.CloseCode
 	reason    string
+	closedAt  time.Time // when Close was called; guarded by wmu
 
 	lastRead  atomic.Int64 // unix nanoseconds of the last bytes read or frame handled
 	busy      atomic.Bool  // a frame is being handled: the stale clock stands still
@@ -625,9 +626,33 @@ func (c *Conn) TrySend(frame []byte) bool {
 	if c.isClosed() || len(c.queue) >= c.opts.SendQueue {
 		return false
 	}
+	c.enqueue(frame)
+	return true
+}
+
+// enqueue hands a text frame to the writer. When nothing waits to be written it tries the
+// socket at once, without waiting, as sendControl does: a frame that fits in the socket's
+// buffer, the usual case, then costs no goroutine and no wait for one to be scheduled, which
+// on a busy machine took milliseconds. The caller holds wmu and has checked for room.
+func (c *Conn) enqueue(frame []byte) {
+	if !c.writing && c.rc != nil && len(c.queue) == 0 {
+		raw := appendHeader(make([]byte, 0, 10+len(frame)), opText, len(frame))
+		raw = append(raw, frame...)
+		n, err := writeRaw(c.rc, raw)
+		if n == len(raw) {
+			return
+		}
+		if err != nil && !wouldBlock(err) {
+			go c.lost()
+			return
+		}
+		// The rest follows ahead of anything queued later, from the writer.
+		c.control = append(c.control, raw[n:])
+		c.startWriter()
+		return
+	}
 	c.queue = append(c.queue, frame)
 	c.startWriter()
-	return true
 }
 
 // SendWait queues a frame, waiting for room while the client reads. It returns [ErrClosed]
@@ -640,8 +665,7 @@ func (c *Conn) SendWait(ctx context.Context, frame []byte) error {
 			return ErrClosed
 		}
 		if len(c.queue) < c.opts.SendQueue {
-			c.queue = append(c.queue, frame)
-			c.startWriter()
+			c.enqueue(frame)
 			c.wmu.Unlock()
 			return nil
 		}
@@ -735,6 +759,12 @@ func (c *Conn) Close(code protocol.CloseCode, reason string) {
 		c.wmu.Lock()
 		c.closeCode, c.reason = code, reason
 		close(c.closed)
+		c.closedAt = time.Now()
+		if c.writing {
+			// A writer blocked on a client that stopped reading gives up with the close's
+			// grace, not the full write timeout: the goodbye waits behind it.
+			_ = c.nc.SetWriteDeadline(c.closedAt.Add(closeGrace))
+		}
 		c.startWriter()
 		c.wmu.Unlock()
 		level := slog.LevelInfo
@@ -806,7 +836,13 @@ func (c *Conn) writeFrames(control, queue, transient [][]byte) error {
 			bufs = append(bufs, headers[start:len(headers):len(headers)], p)
 		}
 	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
+	deadline := time.Now().Add(c.opts.WriteTimeout)
+	c.wmu.Lock()
+	if !c.closedAt.IsZero() {
+		deadline = c.closedAt.Add(closeGrace)
+	}
+	c.wmu.Unlock()
+	if err := c.nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
 	if _, err := bufs.WriteTo(c.nc); err != nil {
