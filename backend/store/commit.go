@@ -319,9 +319,16 @@ func (c *committer) close(ctx context.Context) {
 	<-c.stopped
 }
 
+// gatherGaps divides the window into the longest pause between two arrivals
+// that gathering waits out: writers in lock-step (acknowledged together, each
+// sending its next at once) arrive within it, while writers whose messages
+// come apart are not held for the whole window.
+const gatherGaps = 8
+
 // next waits for queued units and takes a batch of them: at least one, then
 // whatever arrives within the window while fewer than expect are there (see
-// run), up to maxBatchWrites writes. It returns nil once the queue is closed
+// run) and each comes within window/gatherGaps of the one before, up to
+// maxBatchWrites writes. It returns nil once the queue is closed
 // and empty.
 func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 	c.mu.Lock()
@@ -335,22 +342,24 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 		c.mu.Lock()
 	}
 	if c.window > 0 && expect > 1 && len(c.queue) < expect && !c.closed {
-		timer.Reset(c.window)
-	gather:
+		deadline := time.Now().Add(c.window)
 		for len(c.queue) < expect && c.queued < maxBatchWrites && !c.closed {
+			wait := min(time.Until(deadline), c.window/gatherGaps)
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
 			c.mu.Unlock()
+			woken := false
 			select {
 			case <-c.wake:
-				c.mu.Lock()
+				woken = true
 			case <-timer.C:
-				c.mu.Lock()
-				break gather
 			}
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
+			timer.Stop() // a timer stopped or reset sends nothing stale (Go 1.23)
+			c.mu.Lock()
+			if !woken {
+				break
 			}
 		}
 	}
@@ -380,10 +389,12 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 //
 // The window adapts to the load. The number of units in the previous batch
 // estimates how many writers are active; gathering stops as soon as that
-// many have arrived (anything else already queued is taken too), and the
-// full window is waited only when fewer come. So a lone writer is committed
-// at once, writers in lock-step are committed as soon as all have arrived,
-// and only a drop in load costs one window. Writes that arrive during a
+// many have arrived (anything else already queued is taken too), or when
+// none arrived for a gap of window/gatherGaps, and the full window is waited
+// only while they keep coming. So a lone writer is committed at once, writers
+// in lock-step are committed as soon as all have arrived, writers whose
+// messages come at their own times (an open loop) wait one gap at most, and
+// only a drop in load among lock-step writers costs a window. Writes that arrive during a
 // commit queue up and form the next batch in any case.
 func (c *committer) run() {
 	defer close(c.stopped)

@@ -121,3 +121,32 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A write that comes on its own after writers that came together is not held for the whole
+// commit window: gathering stops once nothing has arrived for a gap of it.
+func TestGatherStopsAtGap(t *testing.T) {
+	cfg := sqliteConfig(t)
+	cfg.CommitWindow = time.Minute
+	s := openStore(t, cfg)
+	release := make(chan struct{})
+	s.Enqueue(Write{}, func(error) { <-release }) // hold the committer
+	deadline := time.Now().Add(5 * time.Second)
+	for s.CommitStats().Queued != 0 || s.CommitStats().Batches == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("committer did not pick up the first write")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Two writers queue meanwhile and are committed together: the committer expects two.
+	var two sync.WaitGroup
+	two.Add(2)
+	s.Enqueue(Write{}, func(error) { two.Done() })
+	s.Enqueue(Write{}, func(error) { two.Done() })
+	close(release)
+	two.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Commit(ctx, Write{}); err != nil {
+		t.Fatalf("a lone write waited for the whole window: %v", err)
+	}
+}
