@@ -637,18 +637,7 @@ func (c *Conn) TrySend(frame []byte) bool {
 func (c *Conn) enqueue(frame []byte) {
 	if !c.writing && c.rc != nil && len(c.queue) == 0 {
 		raw := appendHeader(make([]byte, 0, 10+len(frame)), opText, len(frame))
-		raw = append(raw, frame...)
-		n, err := writeRaw(c.rc, raw)
-		if n == len(raw) {
-			return
-		}
-		if err != nil && !wouldBlock(err) {
-			go c.lost()
-			return
-		}
-		// The rest follows ahead of anything queued later, from the writer.
-		c.control = append(c.control, raw[n:])
-		c.startWriter()
+		c.writeNow(append(raw, frame...))
 		return
 	}
 	c.queue = append(c.queue, frame)
@@ -728,18 +717,25 @@ func (c *Conn) refuse(e *protocol.Error) {
 func (c *Conn) sendControl(frame []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.writeNow(frame)
+}
+
+// writeNow tries raw, an encoded frame, on the socket at once when nothing is being written,
+// and hands the writer what the socket did not take (all of it while the writer runs), ahead of
+// the queued frames. The caller holds wmu.
+func (c *Conn) writeNow(raw []byte) {
 	if !c.writing && c.rc != nil {
-		n, err := writeRaw(c.rc, frame)
-		if n == len(frame) {
+		n, err := writeRaw(c.rc, raw)
+		if n == len(raw) {
 			return
 		}
 		if err != nil && !wouldBlock(err) {
 			go c.lost()
 			return
 		}
-		frame = frame[n:]
+		raw = raw[n:]
 	}
-	c.control = append(c.control, frame)
+	c.control = append(c.control, raw)
 	c.startWriter()
 }
 
