@@ -19,8 +19,9 @@
 // Idle sockets are cheap, since every page view of a site may hold one: the server side of the
 // protocol is framed here (frame.go) on the socket fasthttp hands over after the upgrade, and
 // a socket between frames holds no buffer and no goroutine. One epoll loop waits for all of
-// them (poll_linux.go) and a short-lived goroutine reads a socket that has bytes; a writer
-// goroutine lives only while frames wait; one sweeper per [Hub] pings and ends stale
+// them (poll_linux.go) and a short-lived goroutine reads a socket that has bytes; a frame is
+// written at once when nothing waits before it, and a writer goroutine lives only while frames
+// wait behind a full socket; one sweeper per [Hub] pings and ends stale
 // connections. Where the socket cannot be polled (TLS served by Fiber itself, another OS, an
 // app not [Prepare]d) a goroutine per connection reads instead. Clients and tests use
 // coder/websocket, an independent implementation of RFC 6455.
