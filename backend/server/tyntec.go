@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 
-	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/tyntec"
 	"github.com/parleychat/parley/shared/protocol"
@@ -51,7 +50,7 @@ func (s *Server) setupTynTec() {
 func (s *Server) startTynTec() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.tyntec.stop, s.tyntec.done = cancel, make(chan struct{})
-	s.tyntec.unsub = s.bus.SubscribeChats(func(changes.ChatEvent) { s.tyntec.worker.Wake() })
+	s.tyntec.unsub = s.bus.SubscribeChats(s.wakeOnWrites(store.OutboxWhatsApp, s.tyntec.worker.Wake))
 	go func() {
 		defer close(s.tyntec.done)
 		// The customers' open chats carry on: re-joined before they count as gone.

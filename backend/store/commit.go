@@ -473,14 +473,14 @@ func (c *committer) apply(units []*commitItem) error {
 	for attempt := 0; ; attempt++ {
 		res, err := c.s.applyUnits(units)
 		if err == nil {
-			res.publish(c.s.pub)
+			res.publish(c.s.pub, &c.s.outboxWrites)
 			return nil
 		}
 		var unknown *outcomeUnknown
 		if errors.As(err, &unknown) {
 			landed, cerr := c.landed(res)
 			if cerr == nil && landed {
-				res.publish(c.s.pub)
+				res.publish(c.s.pub, &c.s.outboxWrites)
 				return nil
 			}
 			if cerr != nil {
@@ -679,7 +679,26 @@ type applied struct {
 	events []numbered
 	// push is the first push the transaction wrote, nil when none.
 	push *pushDeliveryRow
+	// wrote says which delivery outboxes the transaction added to.
+	wrote [outboxes]bool
 }
+
+// Outbox names a delivery outbox the group commit writes to beside a chat's events.
+type Outbox int
+
+// The outboxes [Store.OutboxWrites] counts.
+const (
+	OutboxWebhooks Outbox = iota // webhook deliveries
+	OutboxWhatsApp               // lines for WhatsApp
+	OutboxExports                // report exports of closed chats
+	outboxes
+)
+
+// OutboxWrites is the number of committed group-commit transactions that added to outbox o,
+// so that its worker is woken by the chat events of a commit that gave it work, not by every
+// one: each wake costs the worker its queries. The count is raised before the events are
+// published.
+func (s *Store) OutboxWrites(o Outbox) uint64 { return s.outboxWrites[o].Load() }
 
 type numbered struct {
 	ev     *Event
@@ -688,11 +707,17 @@ type numbered struct {
 	tenant int64
 }
 
-// publish hands the assigned numbers and ids to the writes and announces
-// the committed events on pub (may be nil), in commit order.
-func (a *applied) publish(pub Publisher) {
+// publish hands the assigned numbers and ids to the writes, counts the outboxes
+// written to in written, and announces the committed events on pub (may be nil),
+// in commit order.
+func (a *applied) publish(pub Publisher, written *[outboxes]atomic.Uint64) {
 	if a == nil {
 		return
+	}
+	for o, w := range a.wrote {
+		if w {
+			written[o].Add(1)
+		}
 	}
 	for _, n := range a.events {
 		n.ev.Seq, n.ev.VisitorSeq, n.ev.AgentsOnly = n.row.Seq, n.row.VisitorSeq, n.row.VisitorSeq == 0
@@ -874,14 +899,16 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			return fail("events", err)
 		}
 	}
-	if err := writeWebhooks(tx, res.events); err != nil {
-		return fail("webhooks", err)
-	}
-	if err := writeWhatsApp(tx, res.events); err != nil {
-		return fail("whatsapp", err)
-	}
-	if err := writeReportExports(tx, res.events); err != nil {
-		return fail("report exports", err)
+	for _, o := range []struct {
+		outbox Outbox
+		name   string
+		write  func(*gorm.DB, []numbered) (int, error)
+	}{{OutboxWebhooks, "webhooks", writeWebhooks}, {OutboxWhatsApp, "whatsapp", writeWhatsApp}, {OutboxExports, "report exports", writeReportExports}} {
+		n, err := o.write(tx, res.events)
+		if err != nil {
+			return fail(o.name, err)
+		}
+		res.wrote[o.outbox] = res.wrote[o.outbox] || n > 0
 	}
 	if err := writeAutoTranscripts(tx, res.events); err != nil {
 		return fail("automatic transcripts", err)

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // TestWaitRoom stalls the committer in a callback and fills the queue past
@@ -150,3 +152,40 @@ func TestGatherStopsAtGap(t *testing.T) {
 		t.Fatalf("a lone write waited for the whole window: %v", err)
 	}
 }
+
+// A commit that adds to a delivery outbox is counted, before its events are published, so that
+// the outbox's worker is woken for it; a commit that adds nothing is not, so that a busy
+// server's messages do not wake idle workers.
+func TestOutboxWritesCounted(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			var seen atomic.Uint64
+			var s *Store
+			cfg := b.newConfig(t)
+			cfg.Changes = publisherFunc(func(changes.ChatEvent) { seen.Store(s.OutboxWrites(OutboxWebhooks)) })
+			s = openStore(t, cfg)
+			quiet, hooked := newTenant(t, s, "Quiet"), newTenant(t, s, "Hooked")
+			must[WebhookEndpoint](t)(s.CreateWebhookEndpoint(ctx, WebhookEndpoint{TenantID: hooked.ID, URL: "https://hooks.example.com/h",
+				Events: []string{"chat.message"}, Enabled: true}))
+			for _, ten := range []Tenant{quiet, hooked} {
+				c := newChat(t, s, ten.ID, nil)
+				if err := s.Commit(ctx, msgWrite(c.ID, 0, "hello", "m-"+ten.Name)); err != nil {
+					t.Fatal(err)
+				}
+				want := uint64(0)
+				if ten.ID == hooked.ID {
+					want = 1
+				}
+				if got := s.OutboxWrites(OutboxWebhooks); got != want || seen.Load() != want {
+					t.Fatalf("after a message in %s: %d webhook commits counted, %d when published; want %d", ten.Name, got, seen.Load(), want)
+				}
+			}
+		})
+	}
+}
+
+// publisherFunc publishes chat events to a function and drops settings.
+type publisherFunc func(changes.ChatEvent)
+
+func (f publisherFunc) PublishChat(e changes.ChatEvent) { f(e) }
+func (publisherFunc) PublishSetting(changes.Setting)    {}

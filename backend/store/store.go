@@ -143,6 +143,8 @@ type Store struct {
 	closeErr error
 	// bulk is set while [Store.BulkHistory] runs: the import then keeps the session's pragmas.
 	bulk atomic.Bool
+	// outboxWrites counts the commits that added to each delivery outbox (OutboxWrites).
+	outboxWrites [outboxes]atomic.Uint64
 }
 
 // SQLiteFile is the database's file in the data directory (with its -wal and -shm beside it
