@@ -60,8 +60,9 @@ type liveChat struct {
 	restored bool
 	// proactive is set for a chat an agent started with a visitor on the site (proactive.go).
 	proactive *proactiveInvite
-	// previewOK says the visitor lets agents see their unsent text (writefirst.go).
-	previewOK bool
+	// previewOK says the visitor lets agents see their unsent text (writefirst.go);
+	// previewing, that the agents were last shown some, which the visitor's next line clears.
+	previewOK, previewing bool
 	// detailsDue says a write-first chat still waits for the visitor's details; a chat
 	// restored without a name is taken as waiting too (writefirst.go).
 	detailsDue bool

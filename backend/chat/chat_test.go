@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -899,6 +900,44 @@ func TestStatusBeforeTheOfferItBrings(t *testing.T) {
 			case *protocol.Offer:
 				t.Fatalf("the offer of %s came before agent.status", ev.Chat)
 			}
+		}
+	})
+}
+
+// A visitor's line clears the preview the agents were shown, and only then: a line with no
+// preview before it sends the agents nothing but the line.
+func TestLineClearsShownPreview(t *testing.T) {
+	each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db, nil)
+		anna, _ := e.agent(0)
+		v := e.visitor()
+		chatID, _ := v.request("Vera", "Hello?")
+		anna.take(chatID)
+		previews := func() (texts []string) {
+			for _, ev := range anna.conn.takeTransient() {
+				if p, ok := ev.Body.(*protocol.PreviewEvent); ok {
+					texts = append(texts, p.Text)
+				}
+			}
+			return texts
+		}
+		anna.conn.takeTransient()
+		v.call(chatID, &protocol.Send{Text: "no preview before this"})
+		if got := previews(); len(got) != 0 {
+			t.Fatalf("a line without a preview sent the agent previews %q", got)
+		}
+		v.call(chatID, &protocol.PreviewConsent{On: true})
+		v.call(chatID, &protocol.Preview{Text: "typing th"})
+		if got := previews(); !slices.Equal(got, []string{"typing th"}) {
+			t.Fatalf("the agent saw previews %q", got)
+		}
+		v.call(chatID, &protocol.Send{Text: "typing this"})
+		if got := previews(); !slices.Equal(got, []string{""}) {
+			t.Fatalf("after the line the agent saw previews %q, want it cleared", got)
+		}
+		v.call(chatID, &protocol.Send{Text: "and this"})
+		if got := previews(); len(got) != 0 {
+			t.Fatalf("a second line sent the agent previews %q", got)
 		}
 	})
 }

@@ -627,7 +627,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 		pending.waiters = append(pending.waiters, answer)
 		return
 	}
-	internal := false
+	internal, clearPreview := false, false
 	if b, ok := cmd.Body.(*protocol.Send); ok {
 		internal = b.Internal
 	}
@@ -642,6 +642,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 		}
 		s.visitorActive(ch)
 		s.proactiveAnswered(ch.id)
+		clearPreview, ch.previewing = ch.previewing, false
 	}
 	p := &inflight{hash: hash, waiters: []func(*protocol.Ack, error){answer}}
 	ch.inflight[key] = p
@@ -720,7 +721,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 	} else {
 		write(nil)
 	}
-	if ss.role == protocol.RoleVisitor {
+	if clearPreview {
 		s.hub.Transient(ch.id, "preview", &protocol.PreviewEvent{Text: ""}, toAgents)
 	}
 }

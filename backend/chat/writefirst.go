@@ -112,6 +112,9 @@ func (ss *Session) preview(cmd protocol.Command, text string) {
 	ss.inChat(cmd, func(ch *liveChat) error {
 		ch.mu.Lock()
 		ok := ch.previewOK && ch.options.Preview
+		if ok {
+			ch.previewing = text != ""
+		}
 		ch.mu.Unlock()
 		if !ok {
 			return protocol.Errorf(protocol.CodeForbidden, "previews are off: the connector does not show them or the visitor did not agree")

@@ -20,10 +20,11 @@
 // protocol is framed here (frame.go) on the socket fasthttp hands over after the upgrade, and
 // a socket between frames holds no buffer and no goroutine. One epoll loop waits for all of
 // them (poll_linux.go) and a reader goroutine reads a socket that has bytes, then waits a
-// while for the next; a writer goroutine lives only while frames wait; one sweeper per [Hub]
-// pings and ends stale connections. Where the socket cannot be polled (TLS served by Fiber
-// itself, another OS, an app not [Prepare]d) a goroutine per connection reads instead. Clients
-// and tests use coder/websocket, an independent implementation of RFC 6455.
+// while for the next; a frame is written at once when nothing waits before it, and a writer
+// goroutine lives only while frames wait behind a full socket; one sweeper per [Hub] pings and
+// ends stale connections. Where the socket cannot be polled (TLS served by Fiber itself,
+// another OS, an app not [Prepare]d) a goroutine per connection reads instead. Clients and
+// tests use coder/websocket, an independent implementation of RFC 6455.
 package realtime
 
 import (
@@ -311,6 +312,7 @@ type Conn struct {
 	closeOnce sync.Once
 	closeCode protocol.CloseCode
 	reason    string
+	closedAt  time.Time // when Close was called; guarded by wmu
 
 	lastRead  atomic.Int64 // unix nanoseconds of the last bytes read or frame handled
 	busy      atomic.Bool  // a frame is being handled: the stale clock stands still
@@ -625,9 +627,22 @@ func (c *Conn) TrySend(frame []byte) bool {
 	if c.isClosed() || len(c.queue) >= c.opts.SendQueue {
 		return false
 	}
+	c.enqueue(frame)
+	return true
+}
+
+// enqueue hands a text frame to the writer. When nothing waits to be written it tries the
+// socket at once, without waiting, as sendControl does: a frame that fits in the socket's
+// buffer, the usual case, then costs no goroutine and no wait for one to be scheduled, which
+// on a busy machine took milliseconds. The caller holds wmu and has checked for room.
+func (c *Conn) enqueue(frame []byte) {
+	if !c.writing && c.rc != nil && len(c.queue) == 0 {
+		raw := appendHeader(make([]byte, 0, 10+len(frame)), opText, len(frame))
+		c.writeNow(append(raw, frame...))
+		return
+	}
 	c.queue = append(c.queue, frame)
 	c.startWriter()
-	return true
 }
 
 // SendWait queues a frame, waiting for room while the client reads. It returns [ErrClosed]
@@ -640,8 +655,7 @@ func (c *Conn) SendWait(ctx context.Context, frame []byte) error {
 			return ErrClosed
 		}
 		if len(c.queue) < c.opts.SendQueue {
-			c.queue = append(c.queue, frame)
-			c.startWriter()
+			c.enqueue(frame)
 			c.wmu.Unlock()
 			return nil
 		}
@@ -704,18 +718,25 @@ func (c *Conn) refuse(e *protocol.Error) {
 func (c *Conn) sendControl(frame []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.writeNow(frame)
+}
+
+// writeNow tries raw, an encoded frame, on the socket at once when nothing is being written,
+// and hands the writer what the socket did not take (all of it while the writer runs), ahead of
+// the queued frames. The caller holds wmu.
+func (c *Conn) writeNow(raw []byte) {
 	if !c.writing && c.rc != nil {
-		n, err := writeRaw(c.rc, frame)
-		if n == len(frame) {
+		n, err := writeRaw(c.rc, raw)
+		if n == len(raw) {
 			return
 		}
 		if err != nil && !wouldBlock(err) {
 			go c.lost()
 			return
 		}
-		frame = frame[n:]
+		raw = raw[n:]
 	}
-	c.control = append(c.control, frame)
+	c.control = append(c.control, raw)
 	c.startWriter()
 }
 
@@ -735,6 +756,12 @@ func (c *Conn) Close(code protocol.CloseCode, reason string) {
 		c.wmu.Lock()
 		c.closeCode, c.reason = code, reason
 		close(c.closed)
+		c.closedAt = time.Now()
+		if c.writing {
+			// A writer blocked on a client that stopped reading gives up with the close's
+			// grace, not the full write timeout: the goodbye waits behind it.
+			_ = c.nc.SetWriteDeadline(c.closedAt.Add(closeGrace))
+		}
 		c.startWriter()
 		c.wmu.Unlock()
 		level := slog.LevelInfo
@@ -806,7 +833,13 @@ func (c *Conn) writeFrames(control, queue, transient [][]byte) error {
 			bufs = append(bufs, headers[start:len(headers):len(headers)], p)
 		}
 	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
+	deadline := time.Now().Add(c.opts.WriteTimeout)
+	c.wmu.Lock()
+	if !c.closedAt.IsZero() {
+		deadline = c.closedAt.Add(closeGrace)
+	}
+	c.wmu.Unlock()
+	if err := c.nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
 	if _, err := bufs.WriteTo(c.nc); err != nil {

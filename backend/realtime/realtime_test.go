@@ -264,6 +264,31 @@ func TestTrySendAndSendWait(t *testing.T) {
 	t.Logf("closed in %v", time.Since(start))
 }
 
+// A connection closed while its writer is stuck on a client that stopped reading ends within
+// the close's grace, not after the whole write timeout: the goodbye waits behind that writer.
+func TestCloseEndsStuckWriter(t *testing.T) {
+	h := newHandler()
+	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 4, WriteTimeout: time.Minute})
+	dial(t, url) // never reads
+	conn := <-h.open
+	frame := []byte(`{"v":1,"type":"typing","data":{"pad":"` + strings.Repeat("x", 64<<10) + `"}}`)
+	// Fill the socket's buffers and the queue, so that the writer waits on the client.
+	for full := 0; full < 50; {
+		if conn.TrySend(frame) {
+			full = 0
+			continue
+		}
+		full++
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn.Close(protocol.CloseShutdown, "bye")
+	select {
+	case <-h.closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the connection waited for its write timeout after the server closed it")
+	}
+}
+
 // Transient frames are coalesced by key: a flood leaves the latest of each key, never fills
 // the queue and never cuts the client off.
 func TestTransientFramesCoalesce(t *testing.T) {

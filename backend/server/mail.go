@@ -40,7 +40,7 @@ func (s *Server) startMail() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mail.stop, s.mail.done = cancel, make(chan struct{})
 	// A close may have written an automatic transcript in its transaction (this node's: see
-	// wakeOnOwnCommits).
+	// wakeOnOwnWrites).
 	s.mail.unsub = s.bus.SubscribeChats(func(e changes.ChatEvent) {
 		if protocol.Type(e.Type) == protocol.TypeChatState && !e.Remote {
 			s.mail.outbox.Wake()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parleychat/parley/backend/reportexport"
+	"github.com/parleychat/parley/backend/store"
 )
 
 // reportExportPart is the server's chat report export worker, woken by every committed chat
@@ -26,7 +27,7 @@ func (s *Server) setupReportExports() {
 func (s *Server) startReportExports() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.exports.stop, s.exports.done = cancel, make(chan struct{})
-	s.exports.unsub = wakeOnOwnCommits(s.bus, s.exports.worker.Wake)
+	s.exports.unsub = wakeOnOwnWrites(s.bus, s.outboxWrites(store.OutboxExports), s.exports.worker.Wake)
 	go func() {
 		defer close(s.exports.done)
 		s.exports.worker.Run(ctx)

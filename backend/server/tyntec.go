@@ -50,7 +50,7 @@ func (s *Server) setupTynTec() {
 func (s *Server) startTynTec() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.tyntec.stop, s.tyntec.done = cancel, make(chan struct{})
-	s.tyntec.unsub = wakeOnOwnCommits(s.bus, s.tyntec.worker.Wake)
+	s.tyntec.unsub = wakeOnOwnWrites(s.bus, s.outboxWrites(store.OutboxWhatsApp), s.tyntec.worker.Wake)
 	go func() {
 		defer close(s.tyntec.done)
 		// The customers' open chats carry on: re-joined before they count as gone.

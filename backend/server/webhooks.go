@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/webhook"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) setupWebhooks() {
 func (s *Server) startWebhooks() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.webhooks.stop, s.webhooks.done = cancel, make(chan struct{})
-	s.webhooks.unsub = wakeOnOwnCommits(s.bus, s.webhooks.worker.Wake)
+	s.webhooks.unsub = wakeOnOwnWrites(s.bus, s.outboxWrites(store.OutboxWebhooks), s.webhooks.worker.Wake)
 	go func() {
 		defer close(s.webhooks.done)
 		s.webhooks.worker.Run(ctx)

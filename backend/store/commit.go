@@ -319,9 +319,16 @@ func (c *committer) close(ctx context.Context) {
 	<-c.stopped
 }
 
+// gatherGaps divides the window into the longest pause between two arrivals
+// that gathering waits out: writers in lock-step (acknowledged together, each
+// sending its next at once) arrive within it, while writers whose messages
+// come apart are not held for the whole window.
+const gatherGaps = 8
+
 // next waits for queued units and takes a batch of them: at least one, then
 // whatever arrives within the window while fewer than expect are there (see
-// run), up to maxBatchWrites writes. It returns nil once the queue is closed
+// run) and each comes within window/gatherGaps of the one before, up to
+// maxBatchWrites writes. It returns nil once the queue is closed
 // and empty.
 func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 	c.mu.Lock()
@@ -335,22 +342,24 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 		c.mu.Lock()
 	}
 	if c.window > 0 && expect > 1 && len(c.queue) < expect && !c.closed {
-		timer.Reset(c.window)
-	gather:
+		deadline := time.Now().Add(c.window)
 		for len(c.queue) < expect && c.queued < maxBatchWrites && !c.closed {
+			wait := min(time.Until(deadline), c.window/gatherGaps)
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
 			c.mu.Unlock()
+			woken := false
 			select {
 			case <-c.wake:
-				c.mu.Lock()
+				woken = true
 			case <-timer.C:
-				c.mu.Lock()
-				break gather
 			}
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
+			timer.Stop() // a timer stopped or reset sends nothing stale (Go 1.23)
+			c.mu.Lock()
+			if !woken {
+				break
 			}
 		}
 	}
@@ -380,10 +389,12 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 //
 // The window adapts to the load. The number of units in the previous batch
 // estimates how many writers are active; gathering stops as soon as that
-// many have arrived (anything else already queued is taken too), and the
-// full window is waited only when fewer come. So a lone writer is committed
-// at once, writers in lock-step are committed as soon as all have arrived,
-// and only a drop in load costs one window. Writes that arrive during a
+// many have arrived (anything else already queued is taken too), or when
+// none arrived for a gap of window/gatherGaps, and the full window is waited
+// only while they keep coming. So a lone writer is committed at once, writers
+// in lock-step are committed as soon as all have arrived, writers whose
+// messages come at their own times (an open loop) wait one gap at most, and
+// only a drop in load among lock-step writers costs a window. Writes that arrive during a
 // commit queue up and form the next batch in any case.
 func (c *committer) run() {
 	defer close(c.stopped)
@@ -462,14 +473,14 @@ func (c *committer) apply(units []*commitItem) error {
 	for attempt := 0; ; attempt++ {
 		res, err := c.s.applyUnits(units)
 		if err == nil {
-			res.publish(c.s.pub)
+			res.publish(c.s.pub, &c.s.outboxWrites)
 			return nil
 		}
 		var unknown *outcomeUnknown
 		if errors.As(err, &unknown) {
 			landed, cerr := c.landed(res)
 			if cerr == nil && landed {
-				res.publish(c.s.pub)
+				res.publish(c.s.pub, &c.s.outboxWrites)
 				return nil
 			}
 			if cerr != nil {
@@ -668,7 +679,26 @@ type applied struct {
 	events []numbered
 	// push is the first push the transaction wrote, nil when none.
 	push *pushDeliveryRow
+	// wrote says which delivery outboxes the transaction added to.
+	wrote [outboxes]bool
 }
+
+// Outbox names a delivery outbox the group commit writes to beside a chat's events.
+type Outbox int
+
+// The outboxes [Store.OutboxWrites] counts.
+const (
+	OutboxWebhooks Outbox = iota // webhook deliveries
+	OutboxWhatsApp               // lines for WhatsApp
+	OutboxExports                // report exports of closed chats
+	outboxes
+)
+
+// OutboxWrites is the number of committed group-commit transactions that added to outbox o,
+// so that its worker is woken by the chat events of a commit that gave it work, not by every
+// one: each wake costs the worker its queries. The count is raised before the events are
+// published.
+func (s *Store) OutboxWrites(o Outbox) uint64 { return s.outboxWrites[o].Load() }
 
 type numbered struct {
 	ev     *Event
@@ -677,11 +707,17 @@ type numbered struct {
 	tenant int64
 }
 
-// publish hands the assigned numbers and ids to the writes and announces
-// the committed events on pub (may be nil), in commit order.
-func (a *applied) publish(pub Publisher) {
+// publish hands the assigned numbers and ids to the writes, counts the outboxes
+// written to in written, and announces the committed events on pub (may be nil),
+// in commit order.
+func (a *applied) publish(pub Publisher, written *[outboxes]atomic.Uint64) {
 	if a == nil {
 		return
+	}
+	for o, w := range a.wrote {
+		if w {
+			written[o].Add(1)
+		}
 	}
 	for _, n := range a.events {
 		n.ev.Seq, n.ev.VisitorSeq, n.ev.AgentsOnly = n.row.Seq, n.row.VisitorSeq, n.row.VisitorSeq == 0
@@ -863,14 +899,16 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			return fail("events", err)
 		}
 	}
-	if err := writeWebhooks(tx, res.events); err != nil {
-		return fail("webhooks", err)
-	}
-	if err := writeWhatsApp(tx, res.events); err != nil {
-		return fail("whatsapp", err)
-	}
-	if err := writeReportExports(tx, res.events); err != nil {
-		return fail("report exports", err)
+	for _, o := range []struct {
+		outbox Outbox
+		name   string
+		write  func(*gorm.DB, []numbered) (int, error)
+	}{{OutboxWebhooks, "webhooks", writeWebhooks}, {OutboxWhatsApp, "whatsapp", writeWhatsApp}, {OutboxExports, "report exports", writeReportExports}} {
+		n, err := o.write(tx, res.events)
+		if err != nil {
+			return fail(o.name, err)
+		}
+		res.wrote[o.outbox] = res.wrote[o.outbox] || n > 0
 	}
 	if err := writeAutoTranscripts(tx, res.events); err != nil {
 		return fail("automatic transcripts", err)

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // TestWaitRoom stalls the committer in a callback and fills the queue past
@@ -121,3 +123,69 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A write that comes on its own after writers that came together is not held for the whole
+// commit window: gathering stops once nothing has arrived for a gap of it.
+func TestGatherStopsAtGap(t *testing.T) {
+	cfg := sqliteConfig(t)
+	cfg.CommitWindow = time.Minute
+	s := openStore(t, cfg)
+	release := make(chan struct{})
+	s.Enqueue(Write{}, func(error) { <-release }) // hold the committer
+	deadline := time.Now().Add(5 * time.Second)
+	for s.CommitStats().Queued != 0 || s.CommitStats().Batches == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("committer did not pick up the first write")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Two writers queue meanwhile and are committed together: the committer expects two.
+	var two sync.WaitGroup
+	two.Add(2)
+	s.Enqueue(Write{}, func(error) { two.Done() })
+	s.Enqueue(Write{}, func(error) { two.Done() })
+	close(release)
+	two.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Commit(ctx, Write{}); err != nil {
+		t.Fatalf("a lone write waited for the whole window: %v", err)
+	}
+}
+
+// A commit that adds to a delivery outbox is counted, before its events are published, so that
+// the outbox's worker is woken for it; a commit that adds nothing is not, so that a busy
+// server's messages do not wake idle workers.
+func TestOutboxWritesCounted(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			var seen atomic.Uint64
+			var s *Store
+			cfg := b.newConfig(t)
+			cfg.Changes = publisherFunc(func(changes.ChatEvent) { seen.Store(s.OutboxWrites(OutboxWebhooks)) })
+			s = openStore(t, cfg)
+			quiet, hooked := newTenant(t, s, "Quiet"), newTenant(t, s, "Hooked")
+			must[WebhookEndpoint](t)(s.CreateWebhookEndpoint(ctx, WebhookEndpoint{TenantID: hooked.ID, URL: "https://hooks.example.com/h",
+				Events: []string{"chat.message"}, Enabled: true}))
+			for _, ten := range []Tenant{quiet, hooked} {
+				c := newChat(t, s, ten.ID, nil)
+				if err := s.Commit(ctx, msgWrite(c.ID, 0, "hello", "m-"+ten.Name)); err != nil {
+					t.Fatal(err)
+				}
+				want := uint64(0)
+				if ten.ID == hooked.ID {
+					want = 1
+				}
+				if got := s.OutboxWrites(OutboxWebhooks); got != want || seen.Load() != want {
+					t.Fatalf("after a message in %s: %d webhook commits counted, %d when published; want %d", ten.Name, got, seen.Load(), want)
+				}
+			}
+		})
+	}
+}
+
+// publisherFunc publishes chat events to a function and drops settings.
+type publisherFunc func(changes.ChatEvent)
+
+func (f publisherFunc) PublishChat(e changes.ChatEvent) { f(e) }
+func (publisherFunc) PublishSetting(changes.Setting)    {}

@@ -200,10 +200,10 @@ func (s *Store) ReportExportFor(ctx context.Context, connectorID int64) (set Rep
 // writeReportExports writes, in the group committer's transaction tx, an export of every
 // chat that closed in events and whose connector exports reports. It reads the settings
 // only when a chat closed, so the transaction of a batch without closes is unchanged.
-func writeReportExports(tx *gorm.DB, events []numbered) error {
+func writeReportExports(tx *gorm.DB, events []numbered) (int, error) {
 	closed := closedChats(events)
 	if len(closed) == 0 {
-		return nil
+		return 0, nil
 	}
 	var chats []struct {
 		ID          string
@@ -211,10 +211,10 @@ func writeReportExports(tx *gorm.DB, events []numbered) error {
 		ConnectorID int64
 	}
 	if err := tx.Model(&chatRow{}).Select("id, tenant_id, connector_id").Where("id IN ? AND connector_id <> 0", closed).Find(&chats).Error; err != nil {
-		return err
+		return 0, err
 	}
 	if len(chats) == 0 {
-		return nil
+		return 0, nil
 	}
 	var conns []int64
 	for _, c := range chats {
@@ -224,7 +224,7 @@ func writeReportExports(tx *gorm.DB, events []numbered) error {
 	}
 	var on []int64
 	if err := tx.Model(&reportExportRow{}).Where("connector_id IN ? AND enabled = ?", conns, true).Pluck("connector_id", &on).Error; err != nil {
-		return err
+		return 0, err
 	}
 	t := now()
 	var out []exportDeliveryRow
@@ -234,9 +234,9 @@ func writeReportExports(tx *gorm.DB, events []numbered) error {
 		}
 	}
 	if len(out) == 0 {
-		return nil
+		return 0, nil
 	}
-	return tx.CreateInBatches(&out, 100).Error
+	return len(out), tx.CreateInBatches(&out, 100).Error
 }
 
 // closedChats lists the chats that closed in events, each once.

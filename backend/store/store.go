@@ -143,6 +143,8 @@ type Store struct {
 	closeErr error
 	// bulk is set while [Store.BulkHistory] runs: the import then keeps the session's pragmas.
 	bulk atomic.Bool
+	// outboxWrites counts the commits that added to each delivery outbox (OutboxWrites).
+	outboxWrites [outboxes]atomic.Uint64
 }
 
 // SQLiteFile is the database's file in the data directory (with its -wal and -shm beside it
@@ -246,7 +248,7 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", sqliteBusyTimeout.Milliseconds())
 	// synchronous(FULL): an acknowledged write survives a power cut, which is
 	// what the group commit promises; batching keeps the fsync cost small.
-	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	// The readers map the file (up to 1 GB) instead of reading it a page per call: a report
 	// or an export over a year of chats reads hundreds of megabytes, which otherwise cost
 	// two system calls per 4 KB page.

@@ -267,7 +267,7 @@ func (r webhookDeliveryRow) domain() WebhookDelivery {
 // committed event some enabled endpoint of its tenant subscribed to. It reads the endpoints
 // only when an event is of a kind webhooks report, so the transaction of a batch without
 // such events is unchanged.
-func writeWebhooks(tx *gorm.DB, events []numbered) error {
+func writeWebhooks(tx *gorm.DB, events []numbered) (int, error) {
 	type report struct {
 		e     hookevent.Event
 		kinds []string
@@ -287,14 +287,14 @@ func writeWebhooks(tx *gorm.DB, events []numbered) error {
 		}
 	}
 	if len(reports) == 0 {
-		return nil
+		return 0, nil
 	}
 	var rows []webhookEndpointRow
 	if err := tx.Where("tenant_id IN ? AND enabled = ?", tenants, true).Order("id").Find(&rows).Error; err != nil {
-		return err
+		return 0, err
 	}
 	if len(rows) == 0 {
-		return nil
+		return 0, nil
 	}
 	t := now()
 	var out []webhookDeliveryRow
@@ -310,7 +310,7 @@ func writeWebhooks(tx *gorm.DB, events []numbered) error {
 				}
 				body, err := hookevent.Body(r.e, kind)
 				if err != nil {
-					return err
+					return 0, err
 				}
 				out = append(out, webhookDeliveryRow{TenantID: ep.TenantID, EndpointID: ep.ID, EventID: hookevent.ID(r.e, kind), Kind: kind,
 					ChatID: r.e.ChatID, Body: string(body), State: WebhookPending, NextAttemptAt: t, CreatedAt: t})
@@ -318,9 +318,9 @@ func writeWebhooks(tx *gorm.DB, events []numbered) error {
 		}
 	}
 	if len(out) == 0 {
-		return nil
+		return 0, nil
 	}
-	return tx.CreateInBatches(&out, 100).Error
+	return len(out), tx.CreateInBatches(&out, 100).Error
 }
 
 // EnqueueWebhookTest writes a test delivery to one of a tenant's endpoints (enabled or not),

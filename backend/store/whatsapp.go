@@ -224,7 +224,7 @@ type whatsappLine struct {
 // writeWhatsApp writes, in the group committer's transaction tx, an outbox line for every
 // committed agent message the customer of a WhatsApp chat is to see. It reads the WhatsApp
 // chats only when the batch has such messages.
-func writeWhatsApp(tx *gorm.DB, events []numbered) error {
+func writeWhatsApp(tx *gorm.DB, events []numbered) (int, error) {
 	var cand []numbered
 	var chats []string
 	for _, n := range events {
@@ -239,14 +239,14 @@ func writeWhatsApp(tx *gorm.DB, events []numbered) error {
 		chats = append(chats, n.row.ChatID)
 	}
 	if len(cand) == 0 {
-		return nil
+		return 0, nil
 	}
 	var rows []whatsappChatRow
 	if err := tx.Where("chat_id IN ?", chats).Find(&rows).Error; err != nil {
-		return err
+		return 0, err
 	}
 	if len(rows) == 0 {
-		return nil
+		return 0, nil
 	}
 	byChat := make(map[string]whatsappChatRow, len(rows))
 	for _, r := range rows {
@@ -263,9 +263,9 @@ func writeWhatsApp(tx *gorm.DB, events []numbered) error {
 			Body: string(n.ev.Data), State: WhatsAppPending, NextAttemptAt: t, CreatedAt: t})
 	}
 	if len(out) == 0 {
-		return nil
+		return 0, nil
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&out, 100).Error
+	return len(out), tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&out, 100).Error
 }
 
 // firstPending keeps the lines of the outbox o that no earlier line of their chat waits
