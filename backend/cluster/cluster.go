@@ -67,8 +67,9 @@ type Config struct {
 	// term, and OnDepose when it stops being it; both may be nil.
 	OnLead   func(term int64)
 	OnDepose func()
-	// OnLost is called when the node's life lock's session is gone (life.go): it must stop
-	// acting as the holder of its chats at once. Nil only logs.
+	// OnLost is called once when the node's life lock's session is gone (life.go), after the
+	// node stepped down from routing: the caller must stop acting as the holder of its chats
+	// at once. Nil only logs.
 	OnLost func(error)
 	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -109,6 +110,7 @@ type Node struct {
 	term      atomic.Int64 // the term this node leads under, 0 when it is not the leader
 	beat      atomic.Int64 // unix nanoseconds of the last heartbeat that was written
 	elections atomic.Uint64
+	lost      atomic.Bool // the life lock's session ended: the node no longer acts (life.go)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -235,9 +237,12 @@ func (n *Node) Leader() (bool, int64) {
 // Elections counts the times this node took the leadership.
 func (n *Node) Elections() uint64 { return n.elections.Load() }
 
-// Ready reports why the node is not a healthy member, or nil: its heartbeat has not been
-// written for longer than a live node's may be old.
+// Ready reports why the node is not a healthy member, or nil: it lost its life lock, or its
+// heartbeat has not been written for longer than a live node's may be old.
 func (n *Node) Ready() error {
+	if n.lost.Load() {
+		return errors.New("cluster: this node lost its life lock")
+	}
 	if age := n.cfg.Now().Sub(time.Unix(0, n.beat.Load())); age > n.cfg.Stale {
 		return fmt.Errorf("cluster: no heartbeat written for %s", age.Round(time.Second))
 	}
@@ -253,6 +258,9 @@ func (n *Node) heartbeat() {
 		case <-n.stop:
 			return
 		case <-t.C:
+		}
+		if n.lost.Load() { // a node without its lock lets its row age
+			continue
 		}
 		now := n.cfg.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Heartbeat*2)
@@ -288,6 +296,9 @@ func (n *Node) elect() {
 func (n *Node) electOnce() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*n.cfg.ElectEvery+time.Second)
 	defer cancel()
+	if n.lost.Load() { // a node without its life lock never leads
+		return
+	}
 	n.mu.Lock()
 	lead := n.lead
 	n.mu.Unlock()
@@ -311,6 +322,11 @@ func (n *Node) electOnce() {
 		return
 	}
 	n.mu.Lock()
+	if n.lost.Load() { // the life lock went while the claim ran
+		n.mu.Unlock()
+		l.Release()
+		return
+	}
 	n.lead = l
 	n.mu.Unlock()
 	n.term.Store(l.Term)

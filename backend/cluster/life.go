@@ -17,8 +17,10 @@ import (
 // heartbeat stays the answer for a node that hangs but keeps its session.
 //
 // A node that loses its own lock's session cannot tell whether the others already take its
-// chats over, so it must stop acting as their holder at once: [Config.OnLost] is called, and
-// the server ends the process (its supervisor starts it again, as a new node).
+// chats over, so it must stop acting as their holder at once: it steps down from routing,
+// stops its heartbeat and election, reports itself not ready, and [Config.OnLost] is called:
+// the server stops serving as this node and starts again as a new one, with a new id and a
+// new lock, once the database answers (server.Run).
 
 // LifeStore is what the life lock needs of the database; a Store without it (SQLite, test
 // fakes) runs without the lock, and nodes are then told dead by their heartbeat alone.
@@ -72,6 +74,8 @@ func (n *Node) watchLife() {
 		cancel()
 		if err != nil {
 			n.log.Error("cluster: this node lost its life lock; other nodes may take its chats over now", "node", n.id, "err", err)
+			n.lost.Store(true)
+			n.stepDown()
 			if n.cfg.OnLost != nil {
 				n.cfg.OnLost(err)
 			}

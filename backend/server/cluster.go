@@ -32,6 +32,7 @@ type clusterPart struct {
 	bus    *natsbus.Bus
 	node   *cluster.Node
 	acd    *acdbus.Link // the routing link (clusterrouting.go)
+	lost   chan error   // the life lock's session ended (life.go); nil outside cluster mode
 }
 
 // dialCluster connects to NATS when cluster mode is configured and returns the publisher the
@@ -68,8 +69,9 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 	}
 	host, _ := os.Hostname()
 	s.linkRouting(st, log)
+	s.lost = make(chan error, 1)
 	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log,
-		OnLead: s.lead, OnDepose: s.depose, OnLost: lifeLost(log)})
+		OnLead: s.lead, OnDepose: s.depose, OnLost: s.lifeLost(log)})
 	if err != nil {
 		return err
 	}

@@ -2,16 +2,24 @@ package server
 
 import (
 	"log/slog"
-	"os"
 )
 
 // lifeLost is cluster.Config.OnLost: a node whose PostgreSQL session with its life lock is gone
 // may already see its chats taken over by other nodes, so it must not act as their holder one
-// moment longer. It ends the process at once; its supervisor starts it again as a new node,
-// and its clients reconnect to the others meanwhile.
-func lifeLost(log *slog.Logger) func(error) {
+// moment longer. It tells [Server.Lost], on which [Run] stops this server at once (its clients
+// are told to reconnect, its chats leave its memory open as they are) and starts a new one,
+// a new node, once the database answers again.
+func (s *clusterPart) lifeLost(log *slog.Logger) func(error) {
 	return func(err error) {
-		log.Error("cluster: this node lost its PostgreSQL session and stops now, so that it never holds a chat beside another node", "err", err)
-		os.Exit(3)
+		log.Error("cluster: this node lost its PostgreSQL session; it stops serving as this node and starts again as a new one, so that it never holds a chat beside another node", "err", err)
+		select {
+		case s.lost <- err:
+		default:
+		}
 	}
 }
+
+// Lost delivers the end of the node's life lock's session (cluster mode on PostgreSQL): the
+// server must then be shut down and a new one started ([Run] does). Outside cluster mode it
+// never delivers.
+func (s *Server) Lost() <-chan error { return s.cluster.lost }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -77,42 +78,95 @@ func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 	storedOnce(ctx, t, st, chatID, "v1", "v2")
 }
 
-// TestClusterNodeWithoutItsSessionStops: a node whose PostgreSQL session with its life lock
-// ends (here terminated by an administrator) stops at once, since other nodes may take its
-// chats over from that moment.
-func TestClusterNodeWithoutItsSessionStops(t *testing.T) {
+// TestClusterNodeWithoutItsSessionComesBack: a node whose PostgreSQL session with its life lock
+// ends (here terminated by an administrator, as a database restart would) stops acting as the
+// holder of its chats at once but does not end: its /readyz fails, then, with a new lock as a
+// new node, it serves again. The visitor of the chat it held resumes on it, with every
+// acknowledged line stored once; the chat has one holder, the node's new self, which a
+// second visitor connection on B follows.
+func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	a := c.nodes[0]
+	hash, _ := a.prepare(ctx)
 	st := a.store(ctx)
 	defer st.Close()
 	idA := nodeID(ctx, t, st, a)
+	v := a.visitor(ctx, hash)
+	chatID, tok := openChat(ctx, t, v, "comes back")
+	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("pgx", c.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	terminateLife(ctx, t, db, idA)
+	a.until(ctx, 10*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) != http.StatusOK, "A's /readyz still passes without its life lock"
+	})
+	// Passing again at its address proves the process did not end.
+	a.until(ctx, 50*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) == http.StatusOK, "A's /readyz does not pass again"
+	})
+	v.Drop()
+	idA2 := nodeID(ctx, t, st, a)
+	if idA2 == idA {
+		t.Fatalf("A serves again as node %s, the id whose lock it lost", idA)
+	}
+	v, err = resumeOn(ctx, t, a, hash, chatID, tok, 20*time.Second)
+	if err != nil {
+		t.Fatalf("the visitor's resume on A after it came back: %v\n%s", err, a.logs.String())
+	}
+	defer v.Drop()
+	if _, err := v.CallID(ctx, "v2", chatID, &protocol.Send{Text: "v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	storedOnce(ctx, t, st, chatID, "v1", "v2")
+	// A visitor connection on B follows the chat where A holds it; B does not take it.
+	vb, err := resumeOn(ctx, t, c.nodes[1], hash, chatID, tok, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vb.Drop()
+	if _, err := vb.CallID(ctx, "v3", chatID, &protocol.Send{Text: "v3"}); err != nil {
+		t.Fatal(err)
+	}
+	storedOnce(ctx, t, st, chatID, "v1", "v2", "v3")
+	if holder, err := st.ChatHolder(ctx, chatID); err != nil || holder != idA2 {
+		t.Fatalf("chat %s is held by %q (%v), not by A's new node %s", chatID, holder, err, idA2)
+	}
+}
+
+// terminateLife ends the PostgreSQL session that holds node's life lock, as an administrator
+// would (pg_terminate_backend).
+func terminateLife(ctx context.Context, t *testing.T, db *sql.DB, node string) {
+	t.Helper()
 	// The life lock's key: the class "prln" and the FNV-1a hash of the node's id, as PostgreSQL
 	// shows two-part advisory keys in pg_locks (classid, objid, objsubid 2).
 	var ended int
-	err = db.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l
+	err := db.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l
  WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = $1 AND l.objid = $2 AND l.granted`,
-		int64(0x70726c6e), int64(fnv32a(idA))).Scan(&ended)
+		int64(0x70726c6e), int64(fnv32a(node))).Scan(&ended)
 	if err != nil || ended != 1 {
-		t.Fatalf("terminate A's lock session: %d sessions, %v", ended, err)
+		t.Fatalf("terminate the lock session of node %s: %d sessions, %v", node, ended, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- a.cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err == nil {
-			t.Fatal("A exited without an error")
-		}
-	case <-ctx.Done():
-		t.Fatalf("A still runs without its life lock:\n%s", a.logs.String())
+}
+
+// readyStatus is a node's /readyz status, 0 when it does not answer.
+func readyStatus(addr string) int {
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		return 0
 	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // fnv32a is FNV-1a of s, as the life lock's key.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/parleychat/parley/backend/config"
 	"github.com/parleychat/parley/backend/server"
@@ -27,32 +26,13 @@ func Serve() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(context.Background(), cfg, log)
+	// SIGTERM stops the server as the parley command does (a rolling restart); SIGKILL is
+	// the crash.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	err = server.Run(ctx, cfg, log)
 	if err == nil {
-		err = srv.Listen()
-	}
-	if err == nil {
-		// SIGTERM stops the server as the parley command does (a rolling restart); SIGKILL
-		// is the crash.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		stopping := make(chan struct{})
-		go func() {
-			<-sig
-			close(stopping)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-			}
-			os.Exit(0)
-		}()
-		err = srv.Serve()
-		select {
-		case <-stopping:
-			select {} // Serve ended for the shutdown, which ends the process
-		default:
-		}
+		os.Exit(0)
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)

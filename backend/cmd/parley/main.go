@@ -13,7 +13,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -51,28 +50,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.New(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	if err := srv.Listen(); err != nil {
-		_ = srv.Shutdown(context.Background())
-		return err
-	}
-	// Starting (migrations, the demo data, the web apps' assets) leaves a few hundred MiB of
-	// garbage that the runtime would hand back only after its next collection, whenever load
-	// brings one: hand it back now, so that a server's memory is what it holds.
-	debug.FreeOSMemory()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve() }()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		log.Info("shutting down")
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	return errors.Join(err, srv.Shutdown(sctx))
+	return server.Run(ctx, cfg, log)
 }
 
 // serveProfiling serves Go's profiling endpoints (/debug/pprof/) on their own listener, never
