@@ -3,8 +3,12 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,3 +182,146 @@ func fnv32a(s string) uint32 {
 	}
 	return h
 }
+
+// TestClusterNodeRidesThroughDatabaseOutage: node A reaches PostgreSQL through a proxy, which
+// is cut (every connection closed, new ones refused) as a database restart would: A stops
+// acting as the holder of its chat and answers 503, the chat's visitor resumes on B, which
+// takes the chat over, and once the proxy lets A through again A serves as a new node
+// without having ended; the chat keeps its one holder, B, which a visitor connection on A
+// follows. Every acknowledged line is stored once.
+func TestClusterNodeRidesThroughDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := c.nodes[0]
+	hash, _ := b.prepare(ctx)
+	st := b.store(ctx)
+	defer st.Close()
+	u, err := url.Parse(c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startPGProxy(t, u.Host)
+	u.Host = proxy.addr
+	a := &crashServer{t: t, bin: c.bin, dir: t.TempDir(), dbURL: u.String(),
+		env: []string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}}
+	a.start()
+	idA := nodeID(ctx, t, st, a)
+	idB := nodeID(ctx, t, st, b)
+	v := a.visitor(ctx, hash)
+	chatID, tok := openChat(ctx, t, v, "outage")
+	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.cut()
+	a.until(ctx, 10*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) != http.StatusOK, "A's /readyz still passes without its database"
+	})
+	v.Drop()
+	v, err = resumeOn(ctx, t, b, hash, chatID, tok, 30*time.Second)
+	if err != nil {
+		t.Fatalf("the visitor's resume on B while A has no database: %v", err)
+	}
+	defer v.Drop()
+	if _, err := v.CallID(ctx, "v2", chatID, &protocol.Send{Text: "v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	if readyStatus(a.addr) == http.StatusOK {
+		t.Fatal("A is ready without its database")
+	}
+	proxy.restore()
+	// Passing again at its address proves the process did not end.
+	a.until(ctx, 50*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) == http.StatusOK, "A's /readyz does not pass again"
+	})
+	if idA2 := nodeID(ctx, t, st, a); idA2 == idA {
+		t.Fatalf("A serves again as node %s, the id whose lock it lost", idA)
+	}
+	va, err := resumeOn(ctx, t, a, hash, chatID, tok, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer va.Drop()
+	if _, err := va.CallID(ctx, "v3", chatID, &protocol.Send{Text: "v3"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, v, "v3")
+	storedOnce(ctx, t, st, chatID, "v1", "v2", "v3")
+	if holder, err := st.ChatHolder(ctx, chatID); err != nil || holder != idB {
+		t.Fatalf("chat %s is held by %q (%v), not by B %s", chatID, holder, err, idB)
+	}
+}
+
+// pgProxy passes TCP connections to PostgreSQL until cut, which closes them all and refuses
+// new ones until restore.
+type pgProxy struct {
+	t      *testing.T
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+}
+
+func startPGProxy(t *testing.T, target string) *pgProxy {
+	p := &pgProxy{t: t, target: target, conns: map[net.Conn]bool{}}
+	p.listen("127.0.0.1:0")
+	p.addr = p.ln.Addr().String()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *pgProxy) listen(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", p.target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			if p.ln != ln {
+				p.mu.Unlock()
+				in.Close()
+				out.Close()
+				return
+			}
+			p.conns[in], p.conns[out] = true, true
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); out.Close(); in.Close() }()
+			go func() { _, _ = io.Copy(in, out); out.Close(); in.Close() }()
+		}
+	}()
+}
+
+// cut closes every connection and stops accepting.
+func (p *pgProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for conn := range p.conns {
+		conn.Close()
+	}
+	clear(p.conns)
+}
+
+// restore accepts again on the same address.
+func (p *pgProxy) restore() { p.listen(p.addr) }

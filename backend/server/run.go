@@ -14,7 +14,7 @@ import (
 
 // lostShutdown bounds the shutdown of a server whose node lost its life lock: its clients are
 // told to reconnect and its chats leave its memory, while the database may be away.
-const lostShutdown = 5 * time.Second
+const lostShutdown = 2 * time.Second
 
 // restartBackoff is the first and the longest wait between two attempts to start a new server
 // after a lost life lock, while the database does not answer.
