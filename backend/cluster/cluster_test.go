@@ -278,3 +278,63 @@ func TestClaimChatOneWinner(t *testing.T) {
 		t.Fatalf("a claim against a dead holder: won %v, %v", ok, err)
 	}
 }
+
+// TestNodeWithoutLifeLockStopsActing: the leader's life lock session is terminated (what a
+// database restart does to it, while its leadership connection happens to live on): it calls
+// OnLost, reports itself not ready, steps down and never takes the leadership again, so the
+// other node leads.
+func TestNodeWithoutLifeLockStopsActing(t *testing.T) {
+	url := pgtest.URL(t)
+	lost := make(chan error, 1)
+	cfg := cluster.Config{Logger: slog.New(slog.DiscardHandler), Addr: "a", Clustered: true, Heartbeat: 100 * time.Millisecond, ElectEvery: 100 * time.Millisecond,
+		OnLost: func(err error) { lost <- err }}
+	a, err := cluster.Start(context.Background(), open(t, url), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(context.Background()) })
+	if lead, _ := waitLeader(t, []*cluster.Node{a}, 5*time.Second); lead != a {
+		t.Fatal("a does not lead alone")
+	}
+	b := start(t, open(t, url), true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var killed int
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+ AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+ AND l.pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted AND objid = $1)`, int64(fnv32a(b.ID()))).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminate a's life lock session: %d, %v", killed, err)
+	}
+	select {
+	case <-lost:
+	case <-ctx.Done():
+		t.Fatal("OnLost was not called")
+	}
+	if err := a.Ready(); err == nil {
+		t.Error("a is ready without its life lock")
+	}
+	if lead, _ := waitLeader(t, []*cluster.Node{a, b}, 10*time.Second); lead != b {
+		t.Fatal("a leads without its life lock")
+	}
+	for range 5 { // a few of a's election periods: it stays deposed
+		time.Sleep(100 * time.Millisecond)
+		if ok, _ := a.Leader(); ok {
+			t.Fatal("a took the leadership again without its life lock")
+		}
+	}
+}
+
+// fnv32a is FNV-1a of s, the second half of a node's life lock key.
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
