@@ -109,6 +109,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	}
 	defer db.Close()
 	terminateLife(ctx, t, db, idA)
+	ended := time.Now()
 	a.until(ctx, 10*time.Millisecond, func() (bool, string) {
 		return readyStatus(a.addr) != http.StatusOK, "A's /readyz still passes without its life lock"
 	})
@@ -116,6 +117,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	a.until(ctx, 50*time.Millisecond, func() (bool, string) {
 		return readyStatus(a.addr) == http.StatusOK, "A's /readyz does not pass again"
 	})
+	t.Logf("A was ready again as a new node %s after its life lock's session ended", time.Since(ended).Round(10*time.Millisecond))
 	v.Drop()
 	idA2 := nodeID(ctx, t, st, a)
 	if idA2 == idA {
@@ -146,6 +148,24 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	if holder, err := st.ChatHolder(ctx, chatID); err != nil || holder != idA2 {
 		t.Fatalf("chat %s is held by %q (%v), not by A's new node %s", chatID, holder, err, idA2)
 	}
+	// A second loss, of the new node's session, goes the same way.
+	terminateLife(ctx, t, db, idA2)
+	a.until(ctx, 10*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) != http.StatusOK, "A's /readyz still passes without its second life lock"
+	})
+	a.until(ctx, 50*time.Millisecond, func() (bool, string) {
+		return readyStatus(a.addr) == http.StatusOK, "A's /readyz does not pass again after the second loss"
+	})
+	v.Drop()
+	v, err = resumeOn(ctx, t, a, hash, chatID, tok, 20*time.Second)
+	if err != nil {
+		t.Fatalf("the visitor's resume on A after its second loss: %v", err)
+	}
+	defer v.Drop()
+	if _, err := v.CallID(ctx, "v4", chatID, &protocol.Send{Text: "v4"}); err != nil {
+		t.Fatal(err)
+	}
+	storedOnce(ctx, t, st, chatID, "v1", "v2", "v3", "v4")
 }
 
 // terminateLife ends the PostgreSQL session that holds node's life lock, as an administrator
