@@ -144,12 +144,34 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 	}
 	wire.State, wire.By, wire.At = protocol.TransferPending, by, s.stamp()
 	ev.By = acd.AgentID(ch.rec.AgentID)
-	ch.transfer = &pendingTransfer{key: key, body: *b, wire: wire, conn: moveTo}
+	pt := &pendingTransfer{key: key, body: *b, wire: wire, conn: moveTo}
+	ch.transfer = pt
 	ch.lastTransfer = key
-	s.emit(ch, func(_ []*store.Event, err error) { ss.reply(cmd.ID, nil, err) }, emission{body: &wire, agentsOnly: true})
+	// Routing hears of the transfer once the pending event is written: a node that offers the
+	// chat to its agent reads who hands it on, and the note, from the database.
+	s.emit(ch, func(_ []*store.Event, err error) {
+		s.background(func() { s.transferWritten(ch, pt, ev, err) })
+		ss.reply(cmd.ID, nil, err)
+	}, emission{body: &wire, agentsOnly: true})
 	ch.mu.Unlock()
-	s.router.Submit(ev)
 	s.log.Info("transfer asked", "chat", ch.id, "by", user.ID, "to", wire.ToName)
+}
+
+// transferWritten submits a transfer to routing once its pending event is written; a transfer
+// whose event was not written is dropped, so that a retry of the command asks again.
+func (s *Service) transferWritten(ch *liveChat, pt *pendingTransfer, ev acd.TransferRequested, err error) {
+	ch.mu.Lock()
+	current := ch.transfer == pt
+	if current && err != nil {
+		ch.transfer = nil
+		if ch.lastTransfer == pt.key {
+			ch.lastTransfer = ""
+		}
+	}
+	ch.mu.Unlock()
+	if current && err == nil {
+		s.router.Submit(ev)
+	}
 }
 
 // mayTake refuses a target agent who cannot take a chat now: not signed in, or in a status
@@ -167,6 +189,14 @@ func (s *Service) mayTake(target store.User) error {
 		}
 	}
 	s.mu.Unlock()
+	if !online && s.clustered() {
+		// The agent may be connected to another node: the engine knows.
+		for _, l := range s.router.Snapshot().Agents {
+			if l.Agent == acd.AgentID(target.ID) {
+				online, allows = l.Connected, l.AllowsChat
+			}
+		}
+	}
 	name := DisplayName(target)
 	switch {
 	case !online:
@@ -212,6 +242,7 @@ func (ss *Session) cancelTransfer(cmd protocol.Command) {
 func (s *Service) transferOffer(d acd.TransferOffer) {
 	ch := s.chatFor(string(d.Chat))
 	if ch == nil {
+		s.transferOfferRemote(d)
 		return
 	}
 	lang := s.agentLang(int64(d.Agent))
@@ -234,6 +265,10 @@ func (s *Service) transferOffer(d acd.TransferOffer) {
 // whole history, the former owner's lets it go.
 func (s *Service) handOver(d acd.TransferDone) {
 	chatID, from, to := string(d.Chat), int64(d.From), int64(d.To)
+	if s.chatFor(chatID) == nil {
+		s.openRemote(chatID, to)
+		return
+	}
 	ch, user, ok := s.newOwner(chatID, to)
 	if !ok {
 		return

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -333,4 +334,82 @@ func TestClusterAgentMovesKeepsOffer(t *testing.T) {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Role == protocol.RoleAgent
 	})
+}
+
+// TestClusterTransferAcrossNodes: a chat held by node A, handled by agent 1 on A, is handed on
+// to agent 2, whose app is connected only to node C: C shows agent 2 the transfer offer with
+// who hands it on and the note, agent 2 accepts it on C and owns the chat, agent 1 hears of the
+// handover, and the visitor and agent 2 talk both ways.
+func TestClusterTransferAcrossNodes(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, cn := c.nodes[0], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	st := a.store(ctx)
+	defer st.Close()
+	second, err := st.SessionUser(ctx, tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := a.agent(ctx, tokens[0])
+	defer first.Drop()
+	v, chatID := request(ctx, t, a, hash, "handed on")
+	defer v.Drop()
+	waitFor(ctx, t, first, offerOf(chatID))
+	if _, err := first.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "before the transfer"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, first, "before the transfer")
+	agent := cn.agent(ctx, tokens[1])
+	defer agent.Drop()
+	// The engine learns of agent 2 on C a moment after the app's start.
+	for {
+		_, err := first.Call(ctx, chatID, &protocol.ChatTransfer{UserID: second.ID, Note: "billing"})
+		var pe *protocol.Error
+		if err == nil {
+			break
+		}
+		if !errors.As(err, &pe) || pe.Code != protocol.CodeNotConnected || ctx.Err() != nil {
+			t.Fatalf("agent 1 on A hands the chat on to agent 2 on C: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		if !ok || o.Chat != chatID {
+			return false
+		}
+		if o.Transfer == nil || o.Transfer.Note != "billing" || o.Question != "before the transfer" {
+			t.Fatalf("the transfer offer on C: %+v (transfer %+v)", o, o.Transfer)
+		}
+		return true
+	})
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatalf("agent 2 accepts on C: %v", err)
+	}
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
+	waitFor(ctx, t, first, func(ev protocol.Event) bool {
+		tr, ok := ev.Body.(*protocol.Transfer)
+		return ok && tr.State == protocol.TransferAccepted && tr.ToUserID == second.ID
+	})
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "after the transfer"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, agent, "after the transfer")
+	if _, err := agent.Call(ctx, chatID, &protocol.Send{Text: "from agent 2"}); err != nil {
+		t.Fatalf("agent 2 on C writes into A's chat: %v", err)
+	}
+	messageFrom(ctx, t, v, "from agent 2")
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil || rec.AgentID != second.ID {
+		t.Fatalf("the chat's owner: %d (want %d) %v", rec.AgentID, second.ID, err)
+	}
 }
