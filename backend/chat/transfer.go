@@ -17,6 +17,8 @@ type pendingTransfer struct {
 	wire protocol.Transfer     // the pending event, repeated in the outcome
 	// conn is the connector the chat moves to on a channel change (nil: it stays).
 	conn *store.Connector
+	// routed: routing was told, once the pending event was written.
+	routed bool
 }
 
 // transferKey names a transfer command of one agent.
@@ -161,15 +163,18 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 // whose event was not written is dropped, so that a retry of the command asks again.
 func (s *Service) transferWritten(ch *liveChat, pt *pendingTransfer, ev acd.TransferRequested, err error) {
 	ch.mu.Lock()
-	current := ch.transfer == pt
-	if current && err != nil {
+	defer ch.mu.Unlock()
+	switch {
+	case ch.transfer != pt:
+		// Canceled before it was written.
+	case err != nil:
 		ch.transfer = nil
 		if ch.lastTransfer == pt.key {
 			ch.lastTransfer = ""
 		}
-	}
-	ch.mu.Unlock()
-	if current && err == nil {
+	default:
+		// Under mu, so that a cancel reaches routing after it (Submit does not wait).
+		pt.routed = true
 		s.router.Submit(ev)
 	}
 }
@@ -222,6 +227,13 @@ func (ss *Session) cancelTransfer(cmd protocol.Command) {
 	}
 	ch.mu.Lock()
 	tenant, owner, pending := ch.rec.TenantID, ch.rec.AgentID, ch.transfer != nil
+	if pending && !ch.transfer.routed && tenant == user.TenantID && (owner == user.ID || supervises(user)) {
+		// Routing has not heard of it yet, and now never will.
+		s.endTransfer(ch, acd.TransferWithdrawn)
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, nil)
+		return
+	}
 	ch.mu.Unlock()
 	switch {
 	case tenant != user.TenantID:
@@ -347,13 +359,18 @@ func (s *Service) transferFailed(d acd.TransferFailed) {
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	pt := ch.transfer
-	if pt == nil || ch.closed() {
+	if ch.transfer == nil || ch.closed() {
 		return
 	}
+	s.endTransfer(ch, d.Reason)
+}
+
+// endTransfer ends the chat's pending transfer without a handover and tells the agents in the
+// chat. Caller holds ch.mu.
+func (s *Service) endTransfer(ch *liveChat, reason acd.TransferFailReason) {
+	wire := ch.transfer.wire
 	ch.transfer = nil
-	wire := pt.wire
-	wire.State, wire.Reason, wire.At = protocol.TransferFailed, string(d.Reason), s.stamp()
+	wire.State, wire.Reason, wire.At = protocol.TransferFailed, string(reason), s.stamp()
 	s.emit(ch, nil, emission{body: &wire, agentsOnly: true})
-	s.log.Info("transfer failed", "chat", ch.id, "reason", d.Reason)
+	s.log.Info("transfer failed", "chat", ch.id, "reason", reason)
 }
