@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"sync"
 	"time"
@@ -88,6 +89,54 @@ func (s *Service) hasAgent(uid int64) bool {
 // offerRemote shows an agent of this node an offer of a chat another node holds: the card is
 // read from the database, as the holder wrote it when the chat was requested.
 func (s *Service) offerRemote(chatID string, agentID int64, expires time.Time) {
+	s.showRemote(chatID, agentID, func(ctx context.Context) (protocol.Offer, error) {
+		return s.offerCard(ctx, chatID, expires)
+	})
+}
+
+// transferOfferRemote shows an agent of this node a chat another node holds that is being
+// handed on to them: the card, who hands it on and their note are read from the database (the
+// holder wrote the pending transfer before routing heard of it).
+func (s *Service) transferOfferRemote(d acd.TransferOffer) {
+	chatID := string(d.Chat)
+	s.showRemote(chatID, int64(d.Agent), func(ctx context.Context) (protocol.Offer, error) {
+		o, err := s.offerCard(ctx, chatID, d.Expires)
+		if err != nil {
+			return o, err
+		}
+		info, err := s.pendingTransfer(ctx, chatID, int64(d.From))
+		o.Transfer = &info
+		return o, err
+	})
+}
+
+// pendingTransfer reads the chat's last transfer event: who hands it on and their note;
+// without one, the owner from hands it on.
+func (s *Service) pendingTransfer(ctx context.Context, chatID string, from int64) (protocol.TransferInfo, error) {
+	evs, err := s.st.EventsAfter(ctx, chatID, 0, 0)
+	if err != nil {
+		return protocol.TransferInfo{}, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type != string(protocol.TypeTransfer) {
+			continue
+		}
+		var t protocol.Transfer
+		if err := json.Unmarshal(evs[i].Data, &t); err == nil && t.State == protocol.TransferPending {
+			return protocol.TransferInfo{From: t.By, Note: t.Note}, nil
+		}
+		break
+	}
+	u, err := s.st.User(ctx, from)
+	if err != nil {
+		return protocol.TransferInfo{}, err
+	}
+	return protocol.TransferInfo{From: protocol.Participant{UserID: from, Name: DisplayName(u), As: protocol.PartOwner}}, nil
+}
+
+// showRemote shows an agent of this node an offer whose card card reads, unless the offer
+// ended meanwhile.
+func (s *Service) showRemote(chatID string, agentID int64, card func(ctx context.Context) (protocol.Offer, error)) {
 	if !s.clustered() || !s.hasAgent(agentID) {
 		return
 	}
@@ -95,7 +144,7 @@ func (s *Service) offerRemote(chatID string, agentID int64, expires time.Time) {
 	s.background(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
 		defer cancel()
-		o, err := s.offerCard(ctx, chatID, expires)
+		o, err := card(ctx)
 		if err != nil {
 			s.log.Warn("cluster: the card of an offer of a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return

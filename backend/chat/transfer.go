@@ -17,6 +17,8 @@ type pendingTransfer struct {
 	wire protocol.Transfer     // the pending event, repeated in the outcome
 	// conn is the connector the chat moves to on a channel change (nil: it stays).
 	conn *store.Connector
+	// routed: routing was told, once the pending event was written.
+	routed bool
 }
 
 // transferKey names a transfer command of one agent.
@@ -144,12 +146,37 @@ func (ss *Session) transfer(ctx context.Context, cmd protocol.Command, b *protoc
 	}
 	wire.State, wire.By, wire.At = protocol.TransferPending, by, s.stamp()
 	ev.By = acd.AgentID(ch.rec.AgentID)
-	ch.transfer = &pendingTransfer{key: key, body: *b, wire: wire, conn: moveTo}
+	pt := &pendingTransfer{key: key, body: *b, wire: wire, conn: moveTo}
+	ch.transfer = pt
 	ch.lastTransfer = key
-	s.emit(ch, func(_ []*store.Event, err error) { ss.reply(cmd.ID, nil, err) }, emission{body: &wire, agentsOnly: true})
+	// Routing hears of the transfer once the pending event is written: a node that offers the
+	// chat to its agent reads who hands it on, and the note, from the database.
+	s.emit(ch, func(_ []*store.Event, err error) {
+		s.background(func() { s.transferWritten(ch, pt, ev, err) })
+		ss.reply(cmd.ID, nil, err)
+	}, emission{body: &wire, agentsOnly: true})
 	ch.mu.Unlock()
-	s.router.Submit(ev)
 	s.log.Info("transfer asked", "chat", ch.id, "by", user.ID, "to", wire.ToName)
+}
+
+// transferWritten submits a transfer to routing once its pending event is written; a transfer
+// whose event was not written is dropped, so that a retry of the command asks again.
+func (s *Service) transferWritten(ch *liveChat, pt *pendingTransfer, ev acd.TransferRequested, err error) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	switch {
+	case ch.transfer != pt:
+		// Canceled before it was written.
+	case err != nil:
+		ch.transfer = nil
+		if ch.lastTransfer == pt.key {
+			ch.lastTransfer = ""
+		}
+	default:
+		// Under mu, so that a cancel reaches routing after it (Submit does not wait).
+		pt.routed = true
+		s.router.Submit(ev)
+	}
 }
 
 // mayTake refuses a target agent who cannot take a chat now: not signed in, or in a status
@@ -167,6 +194,14 @@ func (s *Service) mayTake(target store.User) error {
 		}
 	}
 	s.mu.Unlock()
+	if !online && s.clustered() {
+		// The agent may be connected to another node: the engine knows.
+		for _, l := range s.router.Snapshot().Agents {
+			if l.Agent == acd.AgentID(target.ID) {
+				online, allows = l.Connected, l.AllowsChat
+			}
+		}
+	}
 	name := DisplayName(target)
 	switch {
 	case !online:
@@ -192,6 +227,13 @@ func (ss *Session) cancelTransfer(cmd protocol.Command) {
 	}
 	ch.mu.Lock()
 	tenant, owner, pending := ch.rec.TenantID, ch.rec.AgentID, ch.transfer != nil
+	if pending && !ch.transfer.routed && tenant == user.TenantID && (owner == user.ID || supervises(user)) {
+		// Routing has not heard of it yet, and now never will.
+		s.endTransfer(ch, acd.TransferWithdrawn)
+		ch.mu.Unlock()
+		ss.reply(cmd.ID, nil, nil)
+		return
+	}
 	ch.mu.Unlock()
 	switch {
 	case tenant != user.TenantID:
@@ -212,6 +254,7 @@ func (ss *Session) cancelTransfer(cmd protocol.Command) {
 func (s *Service) transferOffer(d acd.TransferOffer) {
 	ch := s.chatFor(string(d.Chat))
 	if ch == nil {
+		s.transferOfferRemote(d)
 		return
 	}
 	lang := s.agentLang(int64(d.Agent))
@@ -234,6 +277,10 @@ func (s *Service) transferOffer(d acd.TransferOffer) {
 // whole history, the former owner's lets it go.
 func (s *Service) handOver(d acd.TransferDone) {
 	chatID, from, to := string(d.Chat), int64(d.From), int64(d.To)
+	if s.chatFor(chatID) == nil {
+		s.openRemote(chatID, to)
+		return
+	}
 	ch, user, ok := s.newOwner(chatID, to)
 	if !ok {
 		return
@@ -312,13 +359,18 @@ func (s *Service) transferFailed(d acd.TransferFailed) {
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	pt := ch.transfer
-	if pt == nil || ch.closed() {
+	if ch.transfer == nil || ch.closed() {
 		return
 	}
+	s.endTransfer(ch, d.Reason)
+}
+
+// endTransfer ends the chat's pending transfer without a handover and tells the agents in the
+// chat. Caller holds ch.mu.
+func (s *Service) endTransfer(ch *liveChat, reason acd.TransferFailReason) {
+	wire := ch.transfer.wire
 	ch.transfer = nil
-	wire := pt.wire
-	wire.State, wire.Reason, wire.At = protocol.TransferFailed, string(d.Reason), s.stamp()
+	wire.State, wire.Reason, wire.At = protocol.TransferFailed, string(reason), s.stamp()
 	s.emit(ch, nil, emission{body: &wire, agentsOnly: true})
-	s.log.Info("transfer failed", "chat", ch.id, "reason", d.Reason)
+	s.log.Info("transfer failed", "chat", ch.id, "reason", reason)
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -333,4 +334,117 @@ func TestClusterAgentMovesKeepsOffer(t *testing.T) {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Role == protocol.RoleAgent
 	})
+}
+
+// transferAcross starts three nodes with a chat held by node A, accepted by agent 1 on A, and
+// has agent 1 hand it on to agent 2, whose app is connected only to node C; it returns once C
+// shows agent 2 the transfer offer with the note and the visitor's question.
+func transferAcross(ctx context.Context, t *testing.T) (v, first, second *protoclient.Client, chatID string, secondID int64, st *store.Store) {
+	t.Helper()
+	c := startCluster(t, 3)
+	a, cn := c.nodes[0], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	st = a.store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	u, err := st.SessionUser(ctx, tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = a.agent(ctx, tokens[0])
+	t.Cleanup(first.Drop)
+	v, chatID = request(ctx, t, a, hash, "handed on")
+	t.Cleanup(v.Drop)
+	waitFor(ctx, t, first, offerOf(chatID))
+	if _, err := first.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "before the transfer"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, first, "before the transfer")
+	second = cn.agent(ctx, tokens[1])
+	t.Cleanup(second.Drop)
+	// The engine learns of agent 2 on C, and of the status that takes chats, a moment after
+	// the app's start.
+	var refused error
+	for {
+		_, err := first.Call(ctx, chatID, &protocol.ChatTransfer{UserID: u.ID, Note: "billing"})
+		var pe *protocol.Error
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil && refused != nil {
+			t.Fatalf("agent 1 on A hands the chat on to agent 2 on C: refused until the end: %v", refused)
+		}
+		if !errors.As(err, &pe) || pe.Field != "user_id" || (pe.Code != protocol.CodeNotConnected && pe.Code != protocol.CodeConflict) {
+			t.Fatalf("agent 1 on A hands the chat on to agent 2 on C: %v", err)
+		}
+		refused = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitFor(ctx, t, second, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.Offer)
+		if !ok || o.Chat != chatID {
+			return false
+		}
+		if o.Transfer == nil || o.Transfer.Note != "billing" || o.Transfer.From.UserID == 0 || o.Question != "before the transfer" {
+			t.Fatalf("the transfer offer on C: %+v (transfer %+v)", o, o.Transfer)
+		}
+		return true
+	})
+	return v, first, second, chatID, u.ID, st
+}
+
+// TestClusterTransferAcrossNodes: a chat held by node A, handled by agent 1 on A, is handed on
+// to agent 2, whose app is connected only to node C: C shows agent 2 the transfer offer with
+// who hands it on and the note, agent 2 accepts it on C and owns the chat, agent 1 hears of the
+// handover, and the visitor and agent 2 talk both ways.
+func TestClusterTransferAcrossNodes(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, first, agent, chatID, secondID, st := transferAcross(ctx, t)
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatalf("agent 2 accepts on C: %v", err)
+	}
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
+	waitFor(ctx, t, first, func(ev protocol.Event) bool {
+		tr, ok := ev.Body.(*protocol.Transfer)
+		return ok && tr.State == protocol.TransferAccepted && tr.ToUserID == secondID
+	})
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "after the transfer"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, agent, "after the transfer")
+	if _, err := agent.Call(ctx, chatID, &protocol.Send{Text: "from agent 2"}); err != nil {
+		t.Fatalf("agent 2 on C writes into A's chat: %v", err)
+	}
+	messageFrom(ctx, t, v, "from agent 2")
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil || rec.AgentID != secondID {
+		t.Fatalf("the chat's owner: %d (want %d) %v", rec.AgentID, secondID, err)
+	}
+}
+
+// TestClusterTransferDeclinedAcrossNodes: agent 2 declines on node C the transfer offer of a
+// chat node A holds: agent 1 on A hears the transfer failed and keeps the chat, writing on.
+func TestClusterTransferDeclinedAcrossNodes(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, first, agent, chatID, _, _ := transferAcross(ctx, t)
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferDecline{}); err != nil {
+		t.Fatalf("agent 2 declines on C: %v", err)
+	}
+	waitFor(ctx, t, first, func(ev protocol.Event) bool {
+		tr, ok := ev.Body.(*protocol.Transfer)
+		return ok && tr.State == protocol.TransferFailed && tr.Reason == "declined"
+	})
+	if _, err := first.Call(ctx, chatID, &protocol.Send{Text: "still mine"}); err != nil {
+		t.Fatalf("agent 1 writes on after the decline: %v", err)
+	}
+	messageFrom(ctx, t, v, "still mine")
 }
