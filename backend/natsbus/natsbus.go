@@ -53,10 +53,11 @@ type Bus struct {
 	*changes.Local
 	nc   *nats.Conn
 	node string
-	// chatSubject and settingsSubject are the prefix's subjects, with their trailing dot.
-	chatSubject, settingsSubject string
-	log                          *slog.Logger
-	subs                         []*nats.Subscription
+	// chatSubject, settingsSubject and transientSubject are the prefix's subjects, with their
+	// trailing dot.
+	chatSubject, settingsSubject, transientSubject string
+	log                                            *slog.Logger
+	subs                                           []*nats.Subscription
 	// own begins every message this node publishes ({"node":"<node>",): NATS brings a node its
 	// own messages back, which it then leaves undecoded.
 	own []byte
@@ -87,7 +88,7 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("natsbus: node name: %w", err)
 	}
 	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
-		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.",
+		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.", transientSubject: o.Prefix + ".transient.",
 		own: append(append([]byte(`{"node":`), name...), ',')}
 	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
 		sub, err := nc.Subscribe(subj, b.receive)
