@@ -8,7 +8,9 @@
 // delivers locally first, exactly as a single node does, and then sends the fact to NATS on
 // parley.chat.<chat> or parley.settings.<tenant>; what arrives from NATS that another node
 // published is delivered to the local subscribers. Each message names its node, so a node
-// ignores its own.
+// ignores its own. Transient chat events (typing, previews, presence), which are not stored,
+// go on parley.transient.<chat> the same way, to the nodes whose connections follow the chat
+// ([Bus.PublishTransient], [Bus.ReceiveTransient]).
 //
 // Who numbers a chat's events, and why that is gap-free with several nodes: not a node. The
 // store assigns sequence numbers in the transaction that writes the events, with one

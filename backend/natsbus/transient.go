@@ -63,9 +63,16 @@ func (b *Bus) ReceiveTransient(r TransientReceiver) error {
 	return b.nc.Flush()
 }
 
-// PublishTransient sends a transient event of this node to the others. A failure is counted
-// and logged like a fact's: the connections elsewhere miss one typing or presence change.
+// PublishTransient sends a transient event of this node to the others. It is not counted
+// among the facts of Stats; a failure (NATS unreachable, which /readyz and the facts' own
+// failures report) is logged at debug level only, as typing would flood the log: the
+// connections elsewhere miss one typing or presence change.
 func (b *Bus) PublishTransient(t Transient) {
 	data, err := json.Marshal(transientEnvelope{Node: b.node, Transient: t})
-	b.publish(b.transientSubject+t.Chat, data, err)
+	if err == nil {
+		err = b.nc.Publish(b.transientSubject+t.Chat, data)
+	}
+	if err != nil {
+		b.log.Debug("natsbus: transient event not sent", "chat", t.Chat, "key", t.Key, "err", err)
+	}
 }
