@@ -12,7 +12,8 @@ import (
 // and its agent has the app open on A and on B. Typing reaches the chat's connections on the
 // node that does not hold the chat as it reaches those on the holder: the agent typing on A
 // is shown to the visitor on B, the visitor typing on B to the agent on A and on B, and the
-// agent typing on B (a command for a chat held elsewhere) to the visitor on B.
+// agent typing and asking for a field on B (commands for a chat held elsewhere) to the
+// visitor on B.
 func TestClusterTransientEventsCrossNodes(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2)
@@ -57,4 +58,14 @@ func TestClusterTransientEventsCrossNodes(t *testing.T) {
 		t.Fatalf("the agent types on B: %v", err)
 	}
 	waitFor(ctx, t, v, typing(protocol.RoleAgent, false))
+
+	// A field request of the agent on B is asked on A, and shown to the visitor on B.
+	field := protocol.SurveyField{Name: "OrderNumber", Type: "numeric", Enabled: true, Prompt: "Please enter the order number:", Length: 10, ValidateHigh: -1}
+	if _, err := agentB.Call(ctx, chatID, &protocol.FieldAsk{Field: field}); err != nil {
+		t.Fatalf("the agent asks for a field on B: %v", err)
+	}
+	waitFor(ctx, t, v, func(ev protocol.Event) bool {
+		f, ok := ev.Body.(*protocol.FieldRequest)
+		return ok && ev.Chat == chatID && f.Field.Name == field.Name
+	})
 }
