@@ -74,16 +74,12 @@ func (ss *Session) agentCommand(ctx context.Context, cmd protocol.Command) {
 			}
 			// The visitor sees agents who write to them typing (not an internal note); the
 			// other agents see everyone, so that two do not answer the visitor at once.
-			toVisitor := m.part.Visible() && !b.Internal
-			if toVisitor {
-				s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On}, func(sub *fanout.Sub) bool {
-					return tagOf(sub).role == protocol.RoleVisitor
-				})
+			visible := m.part.Visible() && !b.Internal
+			if visible {
+				s.transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On}, toVisitor)
 			}
-			s.hub.Transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On, UserID: uid, Internal: b.Internal}, func(sub *fanout.Sub) bool {
-				w := tagOf(sub)
-				return w.role == protocol.RoleAgent && w.userID != uid
-			})
+			s.transient(ch.id, "typing/agent/"+itoa(uid), &protocol.TypingEvent{Role: protocol.RoleAgent, Name: m.name, On: b.On, UserID: uid, Internal: b.Internal},
+				TransientTo{Role: protocol.RoleAgent, Except: uid})
 			return nil
 		})
 	case *protocol.Close:
@@ -615,7 +611,7 @@ func (ss *Session) askField(cmd protocol.Command, uid int64, b *protocol.FieldAs
 	}
 	ch.asked[f.Name] = f
 	ch.mu.Unlock()
-	s.hub.Transient(ch.id, "field/"+f.Name, &protocol.FieldRequest{Field: f}, toVisitor)
+	s.transient(ch.id, "field/"+f.Name, &protocol.FieldRequest{Field: f}, toVisitor)
 	ss.reply(cmd.ID, nil, nil)
 }
 
@@ -731,15 +727,13 @@ func wireStatus(st store.AgentStatus) protocol.Status {
 // forward sends an agent's command for a chat that another live node holds, and that this
 // connection follows, to that node, and answers it with that node's answer. It reports whether
 // it did: commands for chats this node holds, and those Act does not take from outside
-// (offers, typing, fields), are run here.
+// (offers, invitations, supervision), are run here.
 func (ss *Session) forward(ctx context.Context, cmd protocol.Command) bool {
 	s := ss.s
 	if s.cfg.Forward == nil || cmd.Chat == "" || ss.headless || s.chatFor(cmd.Chat) != nil || ss.sub(cmd.Chat) == nil {
 		return false
 	}
-	switch cmd.Body.(type) {
-	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin:
-	default:
+	if !actable(cmd.Body) {
 		return false
 	}
 	ss.mu.Lock()

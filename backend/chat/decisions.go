@@ -66,7 +66,7 @@ func (s *Service) execute(ds []acd.Decision) {
 
 // queueUpdate tells a waiting visitor their place and the estimated wait (transient).
 func (s *Service) queueUpdate(u acd.QueueUpdate) {
-	s.hub.Transient(string(u.Chat), "queue", &protocol.Queue{Position: u.Position, Of: u.Of, EstimatedWait: seconds(u.EstimatedWait)}, toVisitor)
+	s.transient(string(u.Chat), "queue", &protocol.Queue{Position: u.Position, Of: u.Of, EstimatedWait: seconds(u.EstimatedWait)}, toVisitor)
 }
 
 // offer shows an agent a waiting chat.

@@ -12,16 +12,15 @@ import (
 // client, through the same rules as the agent app's commands: it is answered only once its
 // writes are committed, a retry with the same command id gets the first answer, and what it
 // writes reaches the visitor and the agents live. Only the commands that act on a chat from
-// outside are taken: sending a message, closing, transferring and joining. A bot user
+// outside are taken: sending a message, closing, transferring and joining, and (for an agent
+// whose app is connected to another node of a cluster) typing and asking for a field. A bot user
 // (store.User.Bot) that is not in the chat joins it as a participant before it writes, as
 // WhosOn's bot operators take part in chats.
 func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error) {
 	if user.TenantID == 0 || !user.Active {
 		return nil, protocol.Errorf(protocol.CodeForbidden, "the user is not an active user of a tenant")
 	}
-	switch cmd.Body.(type) {
-	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin:
-	default:
+	if !actable(cmd.Body) {
 		return nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not taken from outside a connection", cmd.Body.CommandType())
 	}
 	ch := s.chatFor(cmd.Chat)
@@ -48,6 +47,15 @@ func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command
 	}
 	ss := &Session{s: s, c: headlessConn{}, role: protocol.RoleAgent, connected: true, user: user, headless: true}
 	return s.runHeadless(ctx, ss, cmd, ss.agentCommand)
+}
+
+// actable says which commands [Service.Act] takes.
+func actable(b protocol.CommandBody) bool {
+	switch b.(type) {
+	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin, *protocol.Typing, *protocol.FieldAsk:
+		return true
+	}
+	return false
 }
 
 // headlessConn is the connection of a command run by [Service.Act]: it has nobody to send

@@ -122,6 +122,10 @@ type Config struct {
 	// holds to that node, which runs it ([Service.ActVisitor]); it answers ErrNoHolder when
 	// no node does. Nil: every chat is this node's.
 	ForwardVisitor func(ctx context.Context, f VisitorForward) (*protocol.Ack, error)
+	// PublishTransient, when set, hands a transient event of a chat (its encoded frame, and
+	// whom it is for) to the other nodes, which deliver it to their followers of the chat
+	// ([Service.DeliverTransient]). It must not block. Nil: every follower is here.
+	PublishTransient func(chatID, key string, to TransientTo, frame []byte)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger

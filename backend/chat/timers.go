@@ -13,7 +13,7 @@ import (
 // visitor follows it, the agents see the visitor go and the reconnect window starts.
 func (s *Service) visitorLeft(ch *liveChat) {
 	for _, sub := range s.hub.Subs(ch.id) {
-		if toVisitor(sub) {
+		if toVisitor.match(sub) {
 			return
 		}
 	}
@@ -23,7 +23,7 @@ func (s *Service) visitorLeft(ch *liveChat) {
 	if closed {
 		return
 	}
-	s.hub.Transient(ch.id, "presence/visitor", &protocol.Presence{Role: protocol.RoleVisitor, Online: false}, toAgents)
+	s.transient(ch.id, "presence/visitor", &protocol.Presence{Role: protocol.RoleVisitor, Online: false}, toAgents)
 	s.visitorAway(ch)
 }
 
@@ -43,7 +43,7 @@ func (s *Service) visitorAway(ch *liveChat) {
 	ch.away = true
 	ch.stopTimers()
 	ch.warnTimer = s.clk.AfterFunc(warnAt, func() {
-		s.hub.Transient(ch.id, "warning/visitor_away", &protocol.Warning{Code: "visitor_away", Seconds: int((window - warnAt) / time.Second)}, toAgents)
+		s.transient(ch.id, "warning/visitor_away", &protocol.Warning{Code: "visitor_away", Seconds: int((window - warnAt) / time.Second)}, toAgents)
 	})
 	ch.closeTimer = s.clk.AfterFunc(window, func() {
 		ch.mu.Lock()

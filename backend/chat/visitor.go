@@ -44,7 +44,7 @@ func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 			name := ch.rec.VisitorName
 			s.visitorActive(ch)
 			ch.mu.Unlock()
-			s.hub.Transient(ch.id, "typing/visitor", &protocol.TypingEvent{Role: protocol.RoleVisitor, Name: name, On: b.On}, toAgents)
+			s.transient(ch.id, "typing/visitor", &protocol.TypingEvent{Role: protocol.RoleVisitor, Name: name, On: b.On}, toAgents)
 			return nil
 		})
 	case *protocol.Preview:
@@ -92,10 +92,6 @@ func (ss *Session) visitorCommand(ctx context.Context, cmd protocol.Command) {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeUnsupported, "%s is not handled on this endpoint", cmd.Body.CommandType()))
 	}
 }
-
-// toAgents and toVisitor choose subscriptions by role.
-func toAgents(sub *fanout.Sub) bool  { return tagOf(sub).role == protocol.RoleAgent }
-func toVisitor(sub *fanout.Sub) bool { return tagOf(sub).role == protocol.RoleVisitor }
 
 // surveyError turns a survey check's error into the protocol's.
 func surveyError(err error) error {
@@ -537,7 +533,7 @@ func (s *Service) visitorBack(ch *liveChat, page, referrer string) {
 	}
 	ch.mu.Unlock()
 	if wasAway {
-		s.hub.Transient(ch.id, "presence/visitor", &protocol.Presence{Role: protocol.RoleVisitor, Online: true}, toAgents)
+		s.transient(ch.id, "presence/visitor", &protocol.Presence{Role: protocol.RoleVisitor, Online: true}, toAgents)
 	}
 }
 
@@ -722,7 +718,7 @@ func (ss *Session) post(ctx context.Context, cmd protocol.Command, text string, 
 		write(nil)
 	}
 	if clearPreview {
-		s.hub.Transient(ch.id, "preview", &protocol.PreviewEvent{Text: ""}, toAgents)
+		s.transient(ch.id, "preview", &protocol.PreviewEvent{Text: ""}, toAgents)
 	}
 }
 

@@ -119,7 +119,7 @@ func (ss *Session) preview(cmd protocol.Command, text string) {
 		if !ok {
 			return protocol.Errorf(protocol.CodeForbidden, "previews are off: the connector does not show them or the visitor did not agree")
 		}
-		ss.s.hub.Transient(ch.id, "preview", &protocol.PreviewEvent{Text: text}, toAgents)
+		ss.s.transient(ch.id, "preview", &protocol.PreviewEvent{Text: text}, toAgents)
 		return nil
 	})
 }

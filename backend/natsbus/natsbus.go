@@ -8,7 +8,9 @@
 // delivers locally first, exactly as a single node does, and then sends the fact to NATS on
 // parley.chat.<chat> or parley.settings.<tenant>; what arrives from NATS that another node
 // published is delivered to the local subscribers. Each message names its node, so a node
-// ignores its own.
+// ignores its own. Transient chat events (typing, previews, presence), which are not stored,
+// go on parley.transient.<chat> the same way, to the nodes whose connections follow the chat
+// ([Bus.PublishTransient], [Bus.ReceiveTransient]).
 //
 // Who numbers a chat's events, and why that is gap-free with several nodes: not a node. The
 // store assigns sequence numbers in the transaction that writes the events, with one
@@ -53,10 +55,11 @@ type Bus struct {
 	*changes.Local
 	nc   *nats.Conn
 	node string
-	// chatSubject and settingsSubject are the prefix's subjects, with their trailing dot.
-	chatSubject, settingsSubject string
-	log                          *slog.Logger
-	subs                         []*nats.Subscription
+	// chatSubject, settingsSubject and transientSubject are the prefix's subjects, with their
+	// trailing dot.
+	chatSubject, settingsSubject, transientSubject string
+	log                                            *slog.Logger
+	subs                                           []*nats.Subscription
 	// own begins every message this node publishes ({"node":"<node>",): NATS brings a node its
 	// own messages back, which it then leaves undecoded.
 	own []byte
@@ -87,7 +90,7 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("natsbus: node name: %w", err)
 	}
 	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
-		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.",
+		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.", transientSubject: o.Prefix + ".transient.",
 		own: append(append([]byte(`{"node":`), name...), ',')}
 	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
 		sub, err := nc.Subscribe(subj, b.receive)

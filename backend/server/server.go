@@ -169,8 +169,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
 		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
-		Routing:        s.cluster.routing(),
-		ForwardVisitor: s.cluster.forwardVisitor(),
+		Routing:          s.cluster.routing(),
+		ForwardVisitor:   s.cluster.forwardVisitor(),
+		PublishTransient: s.cluster.publishTransient(),
 	})
 	if err != nil {
 		return undo(fmt.Errorf("start chat service: %w", err))
@@ -181,6 +182,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	if err := s.cluster.serveForwardVisitor(s.chats, log); err != nil {
 		return undo(err)
+	}
+	if err := s.cluster.receiveTransient(s.chats); err != nil {
+		return undo(fmt.Errorf("cluster: %w", err))
 	}
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
 		return undo(fmt.Errorf("cluster: %w", err))

@@ -496,11 +496,27 @@ func (h *Hub) Transient(chatID, key string, body protocol.EventBody, to func(*Su
 		h.log.Error("encode transient event", "chat", chatID, "type", body.EventType(), "err", err)
 		return
 	}
+	h.TransientFrame(chatID, key, frame, to)
+}
+
+// TransientFrame is [Hub.Transient] with the event already encoded: one that another node
+// sent for its followers of the chat.
+func (h *Hub) TransientFrame(chatID, key string, frame []byte, to func(*Sub) bool) {
 	for _, s := range h.Subs(chatID) {
 		if to == nil || to(s) {
 			s.conn.SendTransient(chatID+"|"+key, frame)
 		}
 	}
+}
+
+// Followed reports whether a connection follows the chat here, without copying its
+// subscriptions.
+func (h *Hub) Followed(chatID string) bool {
+	sh := h.shard(chatID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.chats[chatID]
+	return e != nil && len(e.subs) > 0
 }
 
 // Subs returns the chat's subscriptions.
