@@ -97,7 +97,7 @@ vet:
 ## time on two cores, so these start at once instead of after the short ones
 LONG_PKGS := ./backend/server/ ./backend/admin/ ./backend/agentsite/ ./backend/chat/ ./backend/store/
 unit:
-	$(GO) test -race -count=1 -timeout 20m $(LONG_PKGS) ./...
+	$(GO) test -race -count=1 -timeout 28m $(LONG_PKGS) ./...
 
 ## wasm-test: the browser packages' tests under GOOS=js GOARCH=wasm (node)
 wasm-test:
