@@ -94,6 +94,17 @@ func (c *Config) defaults() {
 	}
 }
 
+// Protocol is the cluster protocol this build speaks: how nodes talk to each other over NATS
+// and through the database. Nodes of different protocols cannot share a cluster: a rolling
+// upgrade goes one node at a time between builds of the same protocol, and a release that
+// raises it needs every node stopped first ([ErrProtocolConflict] says so to the first new
+// one started beside old ones). 1: the routing engine runs on the leader only, visitors are
+// followed on any node, and every node holds a life lock (store.LifeLockProtocol).
+const Protocol = store.LifeLockProtocol
+
+// ErrProtocolConflict is [Start]'s refusal to join live nodes that speak another protocol.
+var ErrProtocolConflict = errors.New("cluster: live nodes on this database speak another cluster protocol")
+
 // ErrModeConflict is [Start]'s refusal to join a database that live nodes of the other mode use.
 var ErrModeConflict = errors.New("cluster: live nodes use this database in another mode")
 
@@ -127,22 +138,29 @@ func NewID() string {
 }
 
 // CheckMode refuses (with [ErrModeConflict]) when live nodes use the database in the other
-// mode than clustered; else it reports how many live nodes of the same mode there are.
+// mode than clustered, and a cluster node (with [ErrProtocolConflict]) when live cluster
+// nodes speak another [Protocol]; else it reports how many live nodes of the same mode there
+// are.
 func CheckMode(ctx context.Context, st Store, clustered bool, addr string, since time.Time) (int, error) {
 	live, err := st.LiveNodes(ctx, since)
 	if err != nil {
 		return 0, err
 	}
-	var other []string
+	var other, older []string
 	same := 0
 	for _, n := range live {
 		switch {
 		case addr != "" && n.Addr == addr: // our predecessor at this address
-		case n.Clustered == clustered:
-			same++
-		default:
+		case n.Clustered != clustered:
 			other = append(other, fmt.Sprintf("%s at %s", n.ID, n.Addr))
+		case clustered && n.Protocol != Protocol:
+			older = append(older, fmt.Sprintf("%s at %s (protocol %d)", n.ID, n.Addr, n.Protocol))
+		default:
+			same++
 		}
+	}
+	if len(other) == 0 && len(older) > 0 {
+		return 0, fmt.Errorf("%w: %d node(s) of cluster protocol other than this build's %d run on it (%s); stop every node of the cluster, then start the new ones (a rolling upgrade cannot cross a protocol change)", ErrProtocolConflict, len(older), Protocol, strings.Join(older, ", "))
 	}
 	if len(other) == 0 {
 		return same, nil
@@ -215,7 +233,7 @@ func dropPredecessors(ctx context.Context, st Store, cfg Config, now time.Time) 
 }
 
 func (n *Node) record(now time.Time) store.NodeRecord {
-	return store.NodeRecord{ID: n.id, Addr: n.cfg.Addr, Clustered: n.cfg.Clustered, StartedAt: now, HeartbeatAt: now}
+	return store.NodeRecord{ID: n.id, Addr: n.cfg.Addr, Clustered: n.cfg.Clustered, StartedAt: now, HeartbeatAt: now, Protocol: Protocol}
 }
 
 // Peers is how many other nodes of its mode were live when this node started (its own

@@ -176,6 +176,43 @@ func TestModesDoNotMix(t *testing.T) {
 	start(t, open(t, url2), true)
 }
 
+// TestProtocolsDoNotMix: a cluster node does not join live nodes of another cluster protocol
+// (an older build, whose row reads protocol 0), and says what to do; once they are gone
+// (their heartbeat stale) it starts.
+func TestProtocolsDoNotMix(t *testing.T) {
+	url := pgtest.URL(t)
+	st := open(t, url)
+	ctx := context.Background()
+	now := time.Now()
+	if err := st.RegisterNode(ctx, store.NodeRecord{ID: "old1", Addr: "old:1", Clustered: true, StartedAt: now, HeartbeatAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cluster.Start(ctx, open(t, url), cluster.Config{Logger: slog.New(slog.DiscardHandler), Addr: "new", Clustered: true})
+	if !errors.Is(err, cluster.ErrProtocolConflict) {
+		t.Fatalf("a node beside one of protocol 0: %v, want ErrProtocolConflict", err)
+	}
+	for _, want := range []string{"old1 at old:1 (protocol 0)", "stop every node"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	// The old node is killed: its heartbeat ages, and the new build starts.
+	stale := now.Add(-time.Hour)
+	if err := st.RegisterNode(ctx, store.NodeRecord{ID: "old1", Addr: "old:1", Clustered: true, StartedAt: stale, HeartbeatAt: stale}); err != nil {
+		t.Fatal(err)
+	}
+	n := start(t, st, true)
+	live, err := st.LiveNodes(ctx, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live) != 1 || live[0].ID != n.ID() || live[0].Protocol != cluster.Protocol {
+		t.Fatalf("live nodes %+v, want only the new node with protocol %d", live, cluster.Protocol)
+	}
+	// A second node of the same protocol joins (a rolling restart between builds of one protocol).
+	start(t, open(t, url), true)
+}
+
 // TestLeaderWithStaleTermStepsDown raises the term behind the leader's back, as a takeover
 // it did not see would: the leader finds its term stale at its next check, steps down and
 // releases the lock, and a node (possibly itself, anew) leads under a newer term.

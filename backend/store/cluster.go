@@ -16,6 +16,7 @@ type clusterNodeRow struct {
 	Clustered   bool
 	StartedAt   time.Time
 	HeartbeatAt time.Time
+	Protocol    int
 }
 
 func (clusterNodeRow) TableName() string { return "cluster_nodes" }
@@ -52,6 +53,9 @@ type NodeRecord struct {
 	Clustered   bool
 	StartedAt   time.Time
 	HeartbeatAt time.Time
+	// Protocol is the cluster protocol the node speaks (cluster.Protocol); 0 for a node that
+	// registered before nodes said so (migration 53).
+	Protocol int
 }
 
 // ErrStaleTerm is the answer to a routing leader's write made under a term that another
@@ -62,9 +66,9 @@ var ErrStaleTerm = errors.New("store: the routing leader's term is stale: anothe
 func (s *Store) RegisterNode(ctx context.Context, n NodeRecord) error {
 	now := n.HeartbeatAt.UTC()
 	return s.w.WithContext(ctx).Exec(
-		`INSERT INTO cluster_nodes (id, addr, clustered, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
- ON CONFLICT (id) DO UPDATE SET addr = excluded.addr, clustered = excluded.clustered, heartbeat_at = excluded.heartbeat_at`,
-		n.ID, n.Addr, n.Clustered, n.StartedAt.UTC(), now).Error
+		`INSERT INTO cluster_nodes (id, addr, clustered, started_at, heartbeat_at, protocol) VALUES (?, ?, ?, ?, ?, ?)
+ ON CONFLICT (id) DO UPDATE SET addr = excluded.addr, clustered = excluded.clustered, heartbeat_at = excluded.heartbeat_at, protocol = excluded.protocol`,
+		n.ID, n.Addr, n.Clustered, n.StartedAt.UTC(), now, n.Protocol).Error
 }
 
 // TouchNode refreshes a node's heartbeat. It reports whether the row still exists (a node
@@ -83,13 +87,13 @@ func (s *Store) DeleteNode(ctx context.Context, id string, staleBefore time.Time
 // LiveNodes lists the nodes whose heartbeat is not older than since, oldest start first.
 func (s *Store) LiveNodes(ctx context.Context, since time.Time) ([]NodeRecord, error) {
 	var rows []clusterNodeRow
-	err := s.r.WithContext(ctx).Raw(`SELECT id, addr, clustered, started_at, heartbeat_at FROM cluster_nodes WHERE heartbeat_at >= ? ORDER BY started_at, id`, since.UTC()).Scan(&rows).Error
+	err := s.r.WithContext(ctx).Raw(`SELECT id, addr, clustered, started_at, heartbeat_at, protocol FROM cluster_nodes WHERE heartbeat_at >= ? ORDER BY started_at, id`, since.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: live nodes: %w", err)
 	}
 	out := make([]NodeRecord, len(rows))
 	for i, r := range rows {
-		out[i] = NodeRecord{ID: r.ID, Addr: r.Addr, Clustered: r.Clustered, StartedAt: r.StartedAt.UTC(), HeartbeatAt: r.HeartbeatAt.UTC()}
+		out[i] = NodeRecord{ID: r.ID, Addr: r.Addr, Clustered: r.Clustered, StartedAt: r.StartedAt.UTC(), HeartbeatAt: r.HeartbeatAt.UTC(), Protocol: r.Protocol}
 	}
 	return out, nil
 }

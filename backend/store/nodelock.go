@@ -92,15 +92,24 @@ func (l *NodeLock) Release() {
 	_ = l.conn.Close()
 }
 
-// NodeGone reports whether node's life lock is free: its session ended, so the node is dead
-// (or never took it). The lock is taken and given back in one statement.
+// LifeLockProtocol is the first cluster protocol (NodeRecord.Protocol) whose nodes hold a
+// life lock. A node registered with an older one holds none, so its free lock says nothing.
+const LifeLockProtocol = 1
+
+// NodeGone reports whether node's life lock is free: its session ended, so the node is dead.
+// Only a cluster node registered with a protocol that holds the lock (LifeLockProtocol) can be told
+// dead this way; for any other, or a node without a row, the answer is no, and its heartbeat
+// tells. The lock is taken and given back in the same statement.
 func (s *Store) NodeGone(ctx context.Context, node string) (bool, error) {
 	if s.dialect != DialectPostgres {
 		return false, nil
 	}
 	var gone bool
-	err := s.w.WithContext(ctx).Raw(`SELECT CASE WHEN pg_try_advisory_lock(?, ?) THEN pg_advisory_unlock(?, ?) ELSE false END`,
-		int32(nodeLockClass), nodeLockKey(node), int32(nodeLockClass), nodeLockKey(node)).Scan(&gone).Error
+	err := s.w.WithContext(ctx).Raw(`SELECT CASE
+ WHEN NOT EXISTS (SELECT 1 FROM cluster_nodes WHERE id = ? AND clustered AND protocol >= ?) THEN false
+ WHEN pg_try_advisory_lock(?, ?) THEN pg_advisory_unlock(?, ?)
+ ELSE false END`,
+		node, LifeLockProtocol, int32(nodeLockClass), nodeLockKey(node), int32(nodeLockClass), nodeLockKey(node)).Scan(&gone).Error
 	if err != nil {
 		return false, fmt.Errorf("store: is node %s gone: %w", node, err)
 	}

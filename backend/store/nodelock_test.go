@@ -18,7 +18,7 @@ func TestNodeLifeLock(t *testing.T) {
 	s, other := openStore(t, cfg), openStore(t, cfg)
 	now := time.Now()
 	for _, id := range []string{"a", "b", "c"} {
-		if err := s.RegisterNode(ctx, NodeRecord{ID: id, Addr: id, Clustered: true, StartedAt: now, HeartbeatAt: now}); err != nil {
+		if err := s.RegisterNode(ctx, NodeRecord{ID: id, Addr: id, Clustered: true, StartedAt: now, HeartbeatAt: now, Protocol: LifeLockProtocol}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -43,6 +43,25 @@ func TestNodeLifeLock(t *testing.T) {
 	for !gone {
 		if gone, err = other.NodeGone(ctx, "a"); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// A node of the protocol before life locks holds none: its free lock does not make it dead.
+	if err := s.RegisterNode(ctx, NodeRecord{ID: "old", Addr: "old", Clustered: true, StartedAt: now, HeartbeatAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := other.NodeGone(ctx, "old"); err != nil || gone {
+		t.Fatalf("a node without a life lock reads as gone: %v %v", gone, err)
+	}
+	if gone, err := other.NodeGone(ctx, "never-registered"); err != nil || gone {
+		t.Fatalf("a node without a row reads as gone by its lock: %v %v", gone, err)
+	}
+	live, err := other.LiveNodes(ctx, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range live {
+		if want := map[bool]int{true: 0, false: LifeLockProtocol}[n.ID == "old"]; n.Protocol != want {
+			t.Errorf("node %s reads protocol %d, want %d", n.ID, n.Protocol, want)
 		}
 	}
 	var wins sync.Map
