@@ -169,8 +169,8 @@ func TestClusterTakeoverAcrossNodes(t *testing.T) {
 }
 
 // TestClusterAgentFileAcrossNodes: agent 1, on node B, uploads a file to B and shares it in the
-// chat node A holds; the visitor gets it, and the command sent again with its id writes nothing
-// more.
+// chat node A holds, then asks the visitor for a file; the visitor gets both, and each command
+// sent again with its id writes nothing more.
 func TestClusterAgentFileAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -230,6 +230,29 @@ func TestClusterAgentFileAcrossNodes(t *testing.T) {
 	}
 	if files != 1 {
 		t.Fatalf("the file is in the chat %d times", files)
+	}
+	// Asking the visitor for a file goes to A the same way, once per command id.
+	ask := &protocol.FileAsk{Types: []string{"pdf"}}
+	first, err = agent.CallID(ctx, "ask-1", chatID, ask)
+	if err != nil {
+		t.Fatalf("the agent on B asks for a file in A's chat: %v", err)
+	}
+	waitFor(ctx, t, v, func(ev protocol.Event) bool { _, ok := ev.Body.(*protocol.FileRequest); return ok })
+	if again, err = agent.CallID(ctx, "ask-1", chatID, ask); err != nil || again.Body.(*protocol.Ack).Seq != first.Body.(*protocol.Ack).Seq {
+		t.Fatalf("the same request again: %+v %v", again, err)
+	}
+	evs, err := st.EventsAfter(ctx, chatID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	for _, ev := range evs {
+		if ev.Type == string(protocol.TypeFileRequest) {
+			asked++
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("the file request is in the chat %d times", asked)
 	}
 }
 
