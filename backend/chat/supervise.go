@@ -296,11 +296,9 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 		ss.reply(cmd.ID, nil, nil) // theirs already: a retry
 		return
 	}
-	for _, d := range s.router.Apply(acd.Takeover{Chat: acd.ChatID(cmd.Chat), Agent: acd.AgentID(user.ID), From: acd.AgentID(b.Owner)}) {
-		if t, ok := d.(acd.TakenOver); ok && t.Chat == acd.ChatID(cmd.Chat) && t.Agent == acd.AgentID(user.ID) {
-			ss.reply(cmd.ID, nil, nil)
-			return
-		}
+	if s.takeOver(cmd.Chat, user.ID, b.Owner) {
+		ss.reply(cmd.ID, nil, nil)
+		return
 	}
 	ch.mu.Lock()
 	closed, now := ch.closed(), ""
@@ -341,11 +339,9 @@ func (ss *Session) takeoverRemote(ctx context.Context, cmd protocol.Command, b *
 		ss.reply(cmd.ID, nil, nil) // theirs already: a retry
 		return
 	}
-	for _, d := range s.router.Apply(acd.Takeover{Chat: acd.ChatID(cmd.Chat), Agent: acd.AgentID(user.ID), From: acd.AgentID(b.Owner)}) {
-		if t, ok := d.(acd.TakenOver); ok && t.Chat == acd.ChatID(cmd.Chat) && t.Agent == acd.AgentID(user.ID) {
-			ss.reply(cmd.ID, nil, nil)
-			return
-		}
+	if s.takeOver(cmd.Chat, user.ID, b.Owner) {
+		ss.reply(cmd.ID, nil, nil)
+		return
 	}
 	info, ok := s.router.ChatInfo(acd.ChatID(cmd.Chat))
 	if !ok {
@@ -357,6 +353,17 @@ func (ss *Session) takeoverRemote(ctx context.Context, cmd protocol.Command, b *
 		return
 	}
 	ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "the chat is no longer where you saw it; look at the list again"))
+}
+
+// takeOver asks the engine to give a chat to supervisor uid, taken from owner (0: waiting), and
+// reports whether it did.
+func (s *Service) takeOver(chatID string, uid, owner int64) bool {
+	for _, d := range s.router.Apply(acd.Takeover{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid), From: acd.AgentID(owner)}) {
+		if t, ok := d.(acd.TakenOver); ok && t.Chat == acd.ChatID(chatID) && t.Agent == acd.AgentID(uid) {
+			return true
+		}
+	}
+	return false
 }
 
 // takenOver carries out the engine's [acd.TakenOver]: the supervisor owns the chat, the

@@ -19,17 +19,25 @@ import (
 // translations work for an agent whose app is connected to another node than the one holding
 // the chat, as transfers do (clusterrouting_test.go).
 
+// threeNodes starts three nodes and prepares the demo tenant (prepare); it returns the nodes,
+// the connector's hash, the demo agents' tokens and a store on the cluster's database.
+func threeNodes(ctx context.Context, t *testing.T) (nodes []*crashServer, hash string, tokens []string, st *store.Store) {
+	t.Helper()
+	c := startCluster(t, 3)
+	hash, tokens = c.nodes[0].prepare(ctx)
+	st = c.nodes[0].store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	return c.nodes, hash, tokens, st
+}
+
 // spread starts three nodes with a chat held by node A (its visitor is there) and accepted by
 // agent 1 on node B, and the app of the second demo user (made a supervisor when super is set)
 // connected to node C; it returns the visitor, agent 1, the second user's app and id, the chat
 // and a store on the cluster's database.
 func spread(ctx context.Context, t *testing.T, super bool) (v, first, second *protoclient.Client, secondID int64, chatID string, st *store.Store) {
 	t.Helper()
-	c := startCluster(t, 3)
-	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
-	hash, tokens := a.prepare(ctx)
-	st = a.store(ctx)
-	t.Cleanup(func() { _ = st.Close() })
+	nodes, hash, tokens, st := threeNodes(ctx, t)
+	a, b, cn := nodes[0], nodes[1], nodes[2]
 	u, err := st.SessionUser(ctx, tokens[1])
 	if err != nil {
 		t.Fatal(err)
@@ -40,21 +48,29 @@ func spread(ctx context.Context, t *testing.T, super bool) (v, first, second *pr
 			t.Fatal(err)
 		}
 	}
-	first = b.agent(ctx, tokens[0])
-	t.Cleanup(first.Drop)
-	v, chatID = request(ctx, t, a, hash, "spread")
-	t.Cleanup(v.Drop)
-	waitFor(ctx, t, first, offerOf(chatID))
-	if _, err := first.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "hello"}); err != nil {
-		t.Fatal(err)
-	}
-	messageFrom(ctx, t, first, "hello")
+	v, first, chatID = talking(ctx, t, a, b, hash, tokens[0], "hello")
 	second = cn.agent(ctx, tokens[1])
 	t.Cleanup(second.Drop)
 	return v, first, second, u.ID, chatID, st
+}
+
+// talking has a visitor on node vn ask for a chat that the agent of token, connected to node
+// an, accepts; the visitor's line text reaches the agent.
+func talking(ctx context.Context, t *testing.T, vn, an *crashServer, hash, token, text string) (v, agent *protoclient.Client, chatID string) {
+	t.Helper()
+	agent = an.agent(ctx, token)
+	t.Cleanup(agent.Drop)
+	v, chatID = request(ctx, t, vn, hash, "talking")
+	t.Cleanup(v.Drop)
+	waitFor(ctx, t, agent, offerOf(chatID))
+	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, agent, text)
+	return v, agent, chatID
 }
 
 // inviteAcross has agent 1 (on B) invite agent 2 (on C) as a participant, retrying while the engine
@@ -175,11 +191,8 @@ func TestClusterAgentFileAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := startCluster(t, 3)
-	a, b := c.nodes[0], c.nodes[1]
-	hash, tokens := a.prepare(ctx)
-	st := a.store(ctx)
-	defer st.Close()
+	nodes, hash, tokens, st := threeNodes(ctx, t)
+	a, b := nodes[0], nodes[1]
 	agent := b.agent(ctx, tokens[0])
 	defer agent.Drop()
 	v, chatID := request(ctx, t, a, hash, "files")
@@ -263,11 +276,8 @@ func TestClusterOfferTranslationAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := startCluster(t, 3)
-	a, b := c.nodes[0], c.nodes[1]
-	hash, tokens := a.prepare(ctx)
-	st := a.store(ctx)
-	defer st.Close()
+	nodes, hash, tokens, st := threeNodes(ctx, t)
+	a, b := nodes[0], nodes[1]
 	lt := libretest.New()
 	defer lt.Close()
 	lt.Phrase("fr", "Wo ist meine Bestellung?", "Où est ma commande ?")
