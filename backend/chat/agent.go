@@ -725,21 +725,34 @@ func wireStatus(st store.AgentStatus) protocol.Status {
 }
 
 // forward sends an agent's command for a chat that another live node holds, and that this
-// connection follows, to that node, and answers it with that node's answer. It reports whether
-// it did: commands for chats this node holds, and those Act does not take from outside
-// (offers, invitations, supervision), are run here.
+// connection follows (or, for the answer to an invitation, that the agent was invited into),
+// to that node, and answers it with that node's answer. It reports whether it did: commands
+// for chats this node holds, and those Act does not take from outside (offers, supervision),
+// are run here. An accepted invitation opens the chat here once the holder wrote the join.
 func (ss *Session) forward(ctx context.Context, cmd protocol.Command) bool {
 	s := ss.s
-	if s.cfg.Forward == nil || cmd.Chat == "" || ss.headless || s.chatFor(cmd.Chat) != nil || ss.sub(cmd.Chat) == nil {
-		return false
-	}
-	if !actable(cmd.Body) {
+	if s.cfg.Forward == nil || cmd.Chat == "" || ss.headless || s.chatFor(cmd.Chat) != nil || !actable(cmd.Body) {
 		return false
 	}
 	ss.mu.Lock()
 	user := ss.user
 	ss.mu.Unlock()
+	var inv protocol.Invitation
+	switch cmd.Body.(type) {
+	case *protocol.InviteAccept, *protocol.InviteDecline:
+		var ok bool
+		if inv, ok = s.invitationHere(user.ID, cmd.Chat); !ok {
+			return false
+		}
+	default:
+		if ss.sub(cmd.Chat) == nil {
+			return false
+		}
+	}
 	ack, err := s.cfg.Forward(ctx, user, cmd)
+	if _, accepted := cmd.Body.(*protocol.InviteAccept); accepted && err == nil {
+		s.openRemoteAs(cmd.Chat, user.ID, inv.As)
+	}
 	ss.reply(cmd.ID, ack, err)
 	return true
 }

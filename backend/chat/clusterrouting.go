@@ -89,8 +89,8 @@ func (s *Service) hasAgent(uid int64) bool {
 // offerRemote shows an agent of this node an offer of a chat another node holds: the card is
 // read from the database, as the holder wrote it when the chat was requested.
 func (s *Service) offerRemote(chatID string, agentID int64, expires time.Time) {
-	s.showRemote(chatID, agentID, func(ctx context.Context) (protocol.Offer, error) {
-		return s.offerCard(ctx, chatID, expires)
+	s.showRemote(chatID, agentID, func(ctx context.Context) (protocol.Offer, *translationJob, error) {
+		return s.offerCard(ctx, chatID, agentID, expires)
 	})
 }
 
@@ -99,14 +99,14 @@ func (s *Service) offerRemote(chatID string, agentID int64, expires time.Time) {
 // holder wrote the pending transfer before routing heard of it).
 func (s *Service) transferOfferRemote(d acd.TransferOffer) {
 	chatID := string(d.Chat)
-	s.showRemote(chatID, int64(d.Agent), func(ctx context.Context) (protocol.Offer, error) {
-		o, err := s.offerCard(ctx, chatID, d.Expires)
+	s.showRemote(chatID, int64(d.Agent), func(ctx context.Context) (protocol.Offer, *translationJob, error) {
+		o, job, err := s.offerCard(ctx, chatID, int64(d.Agent), d.Expires)
 		if err != nil {
-			return o, err
+			return o, nil, err
 		}
 		info, err := s.pendingTransfer(ctx, chatID, int64(d.From))
 		o.Transfer = &info
-		return o, err
+		return o, job, err
 	})
 }
 
@@ -135,8 +135,10 @@ func (s *Service) pendingTransfer(ctx context.Context, chatID string, from int64
 }
 
 // showRemote shows an agent of this node an offer whose card card reads, unless the offer
-// ended meanwhile.
-func (s *Service) showRemote(chatID string, agentID int64, card func(ctx context.Context) (protocol.Offer, error)) {
+// ended meanwhile. When the card's question is still to be translated into the agent's
+// language, it is translated once the offer went out and the offer sent again with it, as
+// for a chat held here (offertranslation.go).
+func (s *Service) showRemote(chatID string, agentID int64, card func(ctx context.Context) (protocol.Offer, *translationJob, error)) {
 	if !s.clustered() || !s.hasAgent(agentID) {
 		return
 	}
@@ -144,55 +146,95 @@ func (s *Service) showRemote(chatID string, agentID int64, card func(ctx context
 	s.background(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
 		defer cancel()
-		o, err := card(ctx)
+		o, job, err := card(ctx)
 		if err != nil {
 			s.log.Warn("cluster: the card of an offer of a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return
 		}
-		// Sent under mu, checked against a revoke that came meanwhile: a revoke takes mu
-		// after ending the offer, so its notice follows this one.
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		a := s.agents[agentID]
-		if a == nil || !s.remote.current(chatID, agentID, gen) {
+		if !s.showCard(chatID, agentID, gen, o) || job == nil {
 			return
 		}
-		a.offers[chatID] = o
-		for ss := range a.conns {
-			ss.send(protocol.Event{Chat: chatID, Body: &o})
+		tr := s.translateLine(chatID, o.Question, job)
+		if tr.Failed {
+			return
 		}
+		s.reoffer(chatID, agentID, func(cur *protocol.Offer) bool {
+			if !cur.Expires.Equal(o.Expires) || cur.Question != o.Question || cur.Translation != nil {
+				return false // another offer of the chat since, or already translated
+			}
+			cur.Translation = tr
+			return true
+		})
 	})
 }
 
-// offerCard builds an offer of a chat from its database row and its first visitor line.
-func (s *Service) offerCard(ctx context.Context, chatID string, expires time.Time) (protocol.Offer, error) {
+// showCard sends an agent an offer of a chat held elsewhere, unless it ended meanwhile.
+func (s *Service) showCard(chatID string, agentID int64, gen uint64, o protocol.Offer) bool {
+	// Sent under mu, checked against a revoke that came meanwhile: a revoke takes mu after
+	// ending the offer, so its notice follows this one.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.agents[agentID]
+	if a == nil || !s.remote.current(chatID, agentID, gen) {
+		return false
+	}
+	a.offers[chatID] = o
+	for ss := range a.conns {
+		ss.send(protocol.Event{Chat: chatID, Body: &o})
+	}
+	return true
+}
+
+// offerCard builds an offer of a chat to an agent of this node from its database row and its
+// first visitor line, with the question in the agent's language when the chat is translated:
+// the translation stored with the line when it is in that language, else the job that makes
+// it (nil when none is needed).
+func (s *Service) offerCard(ctx context.Context, chatID string, agentID int64, expires time.Time) (protocol.Offer, *translationJob, error) {
 	rec, err := s.st.Chat(ctx, chatID)
 	if err != nil {
-		return protocol.Offer{}, err
+		return protocol.Offer{}, nil, err
 	}
 	conn, err := s.st.Connector(ctx, rec.ConnectorID)
 	if err != nil {
-		return protocol.Offer{}, err
+		return protocol.Offer{}, nil, err
 	}
 	msgs, err := s.st.Messages(ctx, chatID, 0)
 	if err != nil {
-		return protocol.Offer{}, err
+		return protocol.Offer{}, nil, err
 	}
-	question := ""
+	var first store.Message
 	for _, m := range msgs {
 		if m.Role == string(protocol.RoleVisitor) {
-			question = m.Text
+			first = m
 			break
 		}
 	}
-	return protocol.Offer{Chat: chatID, ConnectorID: conn.ID, Connector: conn.Name, Visitor: rec.VisitorName,
-		Question: question, Lang: rec.Lang, Expires: expires.UTC()}, nil
+	o := protocol.Offer{Chat: chatID, ConnectorID: conn.ID, Connector: conn.Name, Visitor: rec.VisitorName,
+		Question: first.Text, Lang: rec.Lang, Expires: expires.UTC()}
+	if o.Question == "" || rec.TranslateLang == "" || rec.TranslateOff || rec.Kind == store.ChatDirect {
+		return o, nil, nil
+	}
+	tt, to := s.translationInto(rec.TenantID, s.agentLang(agentID))
+	switch {
+	case tt == nil || to == "" || to == rec.TranslateLang:
+		return o, nil, nil
+	case first.Translation != "" && first.TranslationLang == to:
+		o.Translation = &protocol.Translation{From: rec.TranslateLang, To: to, Text: first.Translation}
+		return o, nil, nil
+	}
+	return o, &translationJob{service: tt.service, from: rec.TranslateLang, to: to}, nil
 }
 
 // openRemote opens a chat another node holds on the connections of its new owner here: the
 // holder writes the assignment; this node follows the chat's events, which reach it over the
 // cluster's bus, and forwards the owner's commands to the holder.
 func (s *Service) openRemote(chatID string, agentID int64) {
+	s.openRemoteAs(chatID, agentID, protocol.PartOwner)
+}
+
+// openRemoteAs opens a chat another node holds on the connections of an agent here who is in
+// it in part (the owner, or an agent who accepted an invitation), as openRemote.
+func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part) {
 	if !s.clustered() {
 		return
 	}
@@ -225,8 +267,12 @@ func (s *Service) openRemote(chatID string, agentID int64) {
 		if err := s.restoreParticipants(ctx, ch); err != nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 		}
-		ch.rec.State, ch.rec.AgentID = string(protocol.StateActive), agentID
-		ch.agents[agentID] = &member{userID: agentID, name: DisplayName(user), lang: user.Lang, part: protocol.PartOwner}
+		if part == protocol.PartOwner {
+			ch.rec.State, ch.rec.AgentID = string(protocol.StateActive), agentID
+		}
+		if m := ch.agents[agentID]; m == nil || part == protocol.PartOwner {
+			ch.agents[agentID] = &member{userID: agentID, name: DisplayName(user), lang: user.Lang, part: part}
+		}
 		s.openFor(agentID, chatID, summary(ch, agentID, ch.seq.Load()))
 	})
 }

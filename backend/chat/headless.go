@@ -13,7 +13,8 @@ import (
 // writes are committed, a retry with the same command id gets the first answer, and what it
 // writes reaches the visitor and the agents live. Only the commands that act on a chat from
 // outside are taken: sending a message, closing, transferring and joining, and (for an agent
-// whose app is connected to another node of a cluster) typing and asking for a field. A bot user
+// whose app is connected to another node of a cluster) sharing a file, typing, asking for a
+// field or a file, inviting and answering an invitation. A bot user
 // (store.User.Bot) that is not in the chat joins it as a participant before it writes, as
 // WhosOn's bot operators take part in chats.
 func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error) {
@@ -52,7 +53,8 @@ func (s *Service) Act(ctx context.Context, user store.User, cmd protocol.Command
 // actable says which commands [Service.Act] takes.
 func actable(b protocol.CommandBody) bool {
 	switch b.(type) {
-	case *protocol.Send, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin, *protocol.Typing, *protocol.FieldAsk:
+	case *protocol.Send, *protocol.FileSend, *protocol.FileAsk, *protocol.Close, *protocol.ChatTransfer, *protocol.ChatJoin, *protocol.Typing, *protocol.FieldAsk,
+		*protocol.ChatInvite, *protocol.InviteAccept, *protocol.InviteDecline:
 		return true
 	}
 	return false

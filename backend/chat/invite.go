@@ -20,7 +20,8 @@ type pendingInvite struct {
 }
 
 // invite asks another agent of the tenant into the chat (Znuny "invite"): agents who write in
-// the chat and supervisors in it may invite; the agent must be signed in.
+// the chat and supervisors in it may invite; the agent must be signed in, to this node or, in a
+// cluster, to another one, which shows the invitation (agentnotice.go) and forwards the answer.
 func (ss *Session) invite(ctx context.Context, cmd protocol.Command, b *protocol.ChatInvite) {
 	s := ss.s
 	ss.mu.Lock()
@@ -53,7 +54,7 @@ func (ss *Session) invite(ctx context.Context, cmd protocol.Command, b *protocol
 		ss.reply(cmd.ID, nil, err)
 		return
 	}
-	if len(s.agentSessions(target.ID)) == 0 {
+	if !s.signedInAnywhere(target.ID) {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "%s is not signed in", DisplayName(target)))
 		return
 	}
@@ -96,6 +97,7 @@ func (ss *Session) invite(ctx context.Context, cmd protocol.Command, b *protocol
 	for _, t := range s.agentSessions(target.ID) {
 		t.send(protocol.Event{Chat: ch.id, Body: &wire})
 	}
+	s.publishAgent(AgentNotice{Agent: target.ID, Chat: ch.id, Invitation: &wire})
 	s.log.Info("agent invited", "chat", ch.id, "by", user.ID, "agent", target.ID, "as", b.As)
 	ss.reply(cmd.ID, nil, nil)
 }
@@ -180,14 +182,17 @@ func (s *Service) inviteOver(chatID string, uid int64, inv *pendingInvite, reaso
 		delete(a.invites, chatID)
 	}
 	s.mu.Unlock()
-	ended := protocol.Event{Chat: chatID, Body: &protocol.InviteEnded{UserID: uid, Reason: reason}}
+	body := &protocol.InviteEnded{UserID: uid, Reason: reason}
+	ended := protocol.Event{Chat: chatID, Body: body}
 	for _, t := range s.agentSessions(uid) {
 		t.send(ended)
 	}
+	s.publishAgent(AgentNotice{Agent: uid, Chat: chatID, InviteEnded: body})
 	if inv != nil {
 		for _, t := range s.agentSessions(inv.from.UserID) {
 			t.send(ended)
 		}
+		s.publishAgent(AgentNotice{Agent: inv.from.UserID, Chat: chatID, InviteEnded: body})
 	}
 	s.directUnanswered(chatID, reason)
 }

@@ -126,6 +126,10 @@ type Config struct {
 	// whom it is for) to the other nodes, which deliver it to their followers of the chat
 	// ([Service.DeliverTransient]). It must not block. Nil: every follower is here.
 	PublishTransient func(chatID, key string, to TransientTo, frame []byte)
+	// PublishAgent, when set, hands a notice for one agent's connections (an invitation, its
+	// end, a takeover) to the other nodes, which deliver it ([Service.DeliverAgent]). It must
+	// not block. Nil: every agent is here.
+	PublishAgent func(n AgentNotice)
 	// Clock is the service's time; nil is the wall clock.
 	Clock  clock.Clock
 	Logger *slog.Logger

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -266,6 +267,10 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 		return
 	}
 	ch := s.chatFor(cmd.Chat)
+	if ch == nil && s.clustered() {
+		ss.takeoverRemote(ctx, cmd, b, user)
+		return
+	}
 	if ch == nil {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
 		return
@@ -291,11 +296,9 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 		ss.reply(cmd.ID, nil, nil) // theirs already: a retry
 		return
 	}
-	for _, d := range s.router.Apply(acd.Takeover{Chat: acd.ChatID(cmd.Chat), Agent: acd.AgentID(user.ID), From: acd.AgentID(b.Owner)}) {
-		if t, ok := d.(acd.TakenOver); ok && t.Chat == acd.ChatID(cmd.Chat) && t.Agent == acd.AgentID(user.ID) {
-			ss.reply(cmd.ID, nil, nil)
-			return
-		}
+	if s.takeOver(cmd.Chat, user.ID, b.Owner) {
+		ss.reply(cmd.ID, nil, nil)
+		return
 	}
 	ch.mu.Lock()
 	closed, now := ch.closed(), ""
@@ -313,9 +316,65 @@ func (ss *Session) takeover(ctx context.Context, cmd protocol.Command, b *protoc
 	}
 }
 
+// takeoverRemote takes over a chat another node of the cluster holds: the chat is read from
+// the database, the engine decides as for a chat held here, the holder writes the takeover
+// (takenOver there) and this node opens the chat for the supervisor (takenOver here).
+func (ss *Session) takeoverRemote(ctx context.Context, cmd protocol.Command, b *protocol.ChatTakeover, user store.User) {
+	s := ss.s
+	rec, err := s.st.Chat(ctx, cmd.Chat)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && rec.TenantID != user.TenantID):
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeNotFound, "no open chat %q", cmd.Chat))
+		return
+	case err != nil:
+		ss.reply(cmd.ID, nil, err)
+		return
+	case rec.Kind == store.ChatDirect:
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "a chat between colleagues cannot be taken over"))
+		return
+	case rec.State == string(protocol.StateClosed):
+		ss.reply(cmd.ID, nil, errChatEnded)
+		return
+	case rec.AgentID == user.ID:
+		ss.reply(cmd.ID, nil, nil) // theirs already: a retry
+		return
+	}
+	if s.takeOver(cmd.Chat, user.ID, b.Owner) {
+		ss.reply(cmd.ID, nil, nil)
+		return
+	}
+	info, ok := s.router.ChatInfo(acd.ChatID(cmd.Chat))
+	if !ok {
+		ss.reply(cmd.ID, nil, errChatEnded)
+		return
+	}
+	if u, err := s.st.User(ctx, int64(info.Agent)); info.Agent != 0 && err == nil {
+		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "%s has the chat now; take it over from them if you still want it", DisplayName(u)))
+		return
+	}
+	ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "the chat is no longer where you saw it; look at the list again"))
+}
+
+// takeOver asks the engine to give a chat to supervisor uid, taken from owner (0: waiting), and
+// reports whether it did.
+func (s *Service) takeOver(chatID string, uid, owner int64) bool {
+	for _, d := range s.router.Apply(acd.Takeover{Chat: acd.ChatID(chatID), Agent: acd.AgentID(uid), From: acd.AgentID(owner)}) {
+		if t, ok := d.(acd.TakenOver); ok && t.Chat == acd.ChatID(chatID) && t.Agent == acd.AgentID(uid) {
+			return true
+		}
+	}
+	return false
+}
+
 // takenOver carries out the engine's [acd.TakenOver]: the supervisor owns the chat, the
-// previous owner leaves it and is told, the visitor sees the supervisor join.
+// previous owner leaves it and is told, the visitor sees the supervisor join. A node that does
+// not hold the chat opens it for the supervisor if they are connected to it; the holder tells
+// a previous owner connected elsewhere through their node (agentnotice.go).
 func (s *Service) takenOver(chatID string, agentID int64) {
+	if s.chatFor(chatID) == nil {
+		s.openRemote(chatID, agentID)
+		return
+	}
 	ch, user, ok := s.newOwner(chatID, agentID)
 	if !ok {
 		return
@@ -366,10 +425,12 @@ func (s *Service) takenOver(chatID string, agentID int64) {
 		if err != nil || prev == 0 || prev == agentID {
 			return
 		}
+		body := &protocol.TakenOver{By: by}
 		for _, ss := range s.agentSessions(prev) {
-			ss.send(protocol.Event{Chat: chatID, Body: &protocol.TakenOver{By: by}})
+			ss.send(protocol.Event{Chat: chatID, Body: body})
 		}
 		s.dropAgent(prev, chatID)
+		s.publishAgent(AgentNotice{Agent: prev, Chat: chatID, TakenOver: body})
 	}, es...)
 	ch.mu.Unlock()
 	s.log.Info("chat taken over", "chat", chatID, "agent", agentID, "from", prev)

@@ -341,27 +341,13 @@ func TestClusterAgentMovesKeepsOffer(t *testing.T) {
 // shows agent 2 the transfer offer with the note and the visitor's question.
 func transferAcross(ctx context.Context, t *testing.T) (v, first, second *protoclient.Client, chatID string, secondID int64, st *store.Store) {
 	t.Helper()
-	c := startCluster(t, 3)
-	a, cn := c.nodes[0], c.nodes[2]
-	hash, tokens := a.prepare(ctx)
-	st = a.store(ctx)
-	t.Cleanup(func() { _ = st.Close() })
+	nodes, hash, tokens, st := threeNodes(ctx, t)
+	a, cn := nodes[0], nodes[2]
 	u, err := st.SessionUser(ctx, tokens[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	first = a.agent(ctx, tokens[0])
-	t.Cleanup(first.Drop)
-	v, chatID = request(ctx, t, a, hash, "handed on")
-	t.Cleanup(v.Drop)
-	waitFor(ctx, t, first, offerOf(chatID))
-	if _, err := first.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Call(ctx, chatID, &protocol.Send{Text: "before the transfer"}); err != nil {
-		t.Fatal(err)
-	}
-	messageFrom(ctx, t, first, "before the transfer")
+	v, first, chatID = talking(ctx, t, a, a, hash, tokens[0], "before the transfer")
 	second = cn.agent(ctx, tokens[1])
 	t.Cleanup(second.Drop)
 	// The engine learns of agent 2 on C, and of the status that takes chats, a moment after

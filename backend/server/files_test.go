@@ -19,6 +19,12 @@ import (
 // upload posts a file to /api/files with the given headers and returns status and body.
 func upload(t *testing.T, env *servertest.Env, name string, data []byte, header map[string]string) (int, []byte) {
 	t.Helper()
+	return uploadTo(t, env.URL, name, data, header)
+}
+
+// uploadTo posts a file to the /api/files of the server at base (its http:// address).
+func uploadTo(t *testing.T, base, name string, data []byte, header map[string]string) (int, []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	fw, err := mw.CreateFormFile("file", name)
@@ -27,7 +33,7 @@ func upload(t *testing.T, env *servertest.Env, name string, data []byte, header 
 	}
 	_, _ = fw.Write(data)
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/files", &buf)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/files", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	for k, v := range header {
 		req.Header.Set(k, v)

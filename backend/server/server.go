@@ -172,6 +172,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Routing:          s.cluster.routing(),
 		ForwardVisitor:   s.cluster.forwardVisitor(),
 		PublishTransient: s.cluster.publishTransient(),
+		PublishAgent:     s.cluster.publishAgent(),
 	})
 	if err != nil {
 		return undo(fmt.Errorf("start chat service: %w", err))
@@ -184,6 +185,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return undo(err)
 	}
 	if err := s.cluster.receiveTransient(s.chats); err != nil {
+		return undo(fmt.Errorf("cluster: %w", err))
+	}
+	if err := s.cluster.receiveAgent(s.chats); err != nil {
 		return undo(fmt.Errorf("cluster: %w", err))
 	}
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
