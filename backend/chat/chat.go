@@ -172,6 +172,9 @@ type emission struct {
 	// term, when set, is the routing leader's term whose decision the emission carries out:
 	// the whole unit is written only under it (store.Store.EnqueueFenced).
 	term int64
+	// limit, with saveChat on a new chat, makes its creation conditional on the tenant's open
+	// chat limits, counted in the transaction that writes it (store.Write.Limit).
+	limit *store.OpenChatLimit
 }
 
 // emit writes events of the chat, in order, as one unit (all or none), a visitor's message
@@ -216,6 +219,7 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 			rec := ch.rec
 			rec.PData, rec.UData, rec.Fields = maps.Clone(rec.PData), maps.Clone(rec.UData), maps.Clone(rec.Fields)
 			w.Chat = &rec
+			w.Limit = e.limit
 		}
 		ws = append(ws, w)
 		evs = append(evs, ev)
@@ -229,6 +233,8 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 		case errors.Is(err, store.ErrStaleTerm):
 			s.staleDecisions.Add(1)
 			s.log.Warn("cluster routing: a deposed leader's decision was not written", "chat", ch.id, "term", term, "events", len(evs))
+		case errors.As(err, new(*store.OpenChatLimitError)):
+			s.log.Info("chat refused: open chat limit", "chat", ch.id, "err", err)
 		case errors.Is(err, store.ErrClosed):
 			// A timer that fired while the server shut down: the chat stays as it was and is
 			// taken up after the next start.

@@ -56,6 +56,10 @@ type Write struct {
 	// acknowledged message has its pushes stored, even when the server dies the moment after.
 	// A write may carry pushes alone.
 	Pushes []PushNotice
+	// Limit, with a new Chat, makes its creation conditional on the tenant's open chat
+	// limits, counted in the transaction that writes it over every node's chats: a chat
+	// past a limit writes nothing, and its unit fails with an [*OpenChatLimitError].
+	Limit *OpenChatLimit
 }
 
 const (
@@ -891,6 +895,9 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	}
 	if err := s.fence(tx, units); err != nil {
 		return fail("fence", err)
+	}
+	if err := s.checkOpenChatLimits(tx, units); err != nil {
+		return fail("open chat limits", err)
 	}
 	if len(chats) > 0 {
 		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(chatUpdateColumns)}).
