@@ -183,7 +183,7 @@ type Service struct {
 	remote remoteOffers // offers of chats other nodes hold (clusterrouting.go)
 	// staleDecisions counts deposed routing leaders' decisions refused (decisions.go).
 	staleDecisions atomic.Uint64
-	unsub  []func()
+	unsub          []func()
 
 	// leftNotifier and publicURL e-mail the notices of left messages (leftnotice.go).
 	leftNotifier LeftNotifier

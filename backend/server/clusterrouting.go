@@ -78,5 +78,6 @@ func (s *clusterPart) routing() func(execute func(int64, []acd.Decision)) chat.R
 func (s *clusterPart) attachRouting(chats *chat.Service) {
 	if s.acd != nil {
 		s.acd.Attach(chats)
+		s.fenced = chats.StaleDecisions
 	}
 }
