@@ -93,7 +93,7 @@ type Link struct {
 	nc  *nats.Conn
 	log *slog.Logger
 
-	exec  func([]acd.Decision)
+	exec  func(int64, []acd.Decision)
 	local atomic.Pointer[Local]
 	seen  atomic.Int64 // the highest term seen
 
@@ -130,8 +130,8 @@ func New(cfg Config) *Link {
 func (l *Link) subject(s string) string { return l.cfg.Prefix + ".acd." + s }
 
 // Routing starts the link with the chat service's executor of decisions, as
-// chat.Config.Routing.
-func (l *Link) Routing(execute func([]acd.Decision)) *Link {
+// chat.Config.Routing; it gets each decision's term, which the holder's writes are fenced on.
+func (l *Link) Routing(execute func(term int64, ds []acd.Decision)) *Link {
 	l.exec = execute
 	for subj, h := range map[string]nats.MsgHandler{"dec": l.onDecisions, "ev": l.onBatch, "q": l.onQuery} {
 		sub, err := l.nc.Subscribe(l.subject(subj), h)
@@ -310,7 +310,7 @@ func (l *Link) onDecisions(m *nats.Msg) {
 		return
 	}
 	if len(ds) > 0 {
-		l.exec(ds)
+		l.exec(w.Term, ds)
 		l.applied.Add(uint64(len(ds)))
 	}
 	if w.Node == l.cfg.Node && w.Apply != 0 {

@@ -169,6 +169,12 @@ type emission struct {
 	saveChat   bool               // write the chat row as it is now
 	part       *store.Participant // a participant joining or leaving
 	agentsOnly bool               // hidden from the visitor
+	// term, when set, is the routing leader's term whose decision the emission carries out:
+	// the whole unit is written only under it (store.Store.EnqueueFenced).
+	term int64
+	// limit, with saveChat on a new chat, makes its creation conditional on the tenant's open
+	// chat limits, counted in the transaction that writes it (store.Write.Limit).
+	limit *store.OpenChatLimit
 }
 
 // emit writes events of the chat, in order, as one unit (all or none), a visitor's message
@@ -180,7 +186,9 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 	evs := make([]*store.Event, 0, len(es))
 	now := s.stamp()
 	wanted := new(atomic.Bool) // pushes were written
+	var term int64
 	for _, e := range es {
+		term = max(term, e.term)
 		// The store reads what it is given until the commit; the chat's own record of a
 		// participant changes meanwhile (they leave), so the store gets a copy.
 		var part *store.Participant
@@ -211,12 +219,22 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 			rec := ch.rec
 			rec.PData, rec.UData, rec.Fields = maps.Clone(rec.PData), maps.Clone(rec.UData), maps.Clone(rec.Fields)
 			w.Chat = &rec
+			w.Limit = e.limit
 		}
 		ws = append(ws, w)
 		evs = append(evs, ev)
 	}
-	s.st.EnqueueAll(func(err error) {
+	enqueue := s.st.EnqueueAll
+	if term != 0 {
+		enqueue = func(done func(error), ws ...store.Write) { s.st.EnqueueFenced(term, done, ws...) }
+	}
+	enqueue(func(err error) {
 		switch {
+		case errors.Is(err, store.ErrStaleTerm):
+			s.staleDecisions.Add(1)
+			s.log.Warn("cluster routing: a deposed leader's decision was not written", "chat", ch.id, "term", term, "events", len(evs))
+		case errors.As(err, new(*store.OpenChatLimitError)):
+			s.log.Info("chat refused: open chat limit", "chat", ch.id, "err", err)
 		case errors.Is(err, store.ErrClosed):
 			// A timer that fired while the server shut down: the chat stays as it was and is
 			// taken up after the next start.

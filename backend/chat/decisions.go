@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,21 +14,25 @@ import (
 	"github.com/parleychat/parley/shared/texts"
 )
 
-// execute carries out the engine's decisions. It runs on the routing goroutine and must not
-// wait for it; it may take chats' locks, which nobody holds while waiting for routing.
-func (s *Service) execute(ds []acd.Decision) {
+// execute carries out the engine's decisions, made under the routing leader's term (0 for
+// this process's own engine). It runs on the routing goroutine and must not wait for it; it
+// may take chats' locks, which nobody holds while waiting for routing.
+func (s *Service) execute(term int64, ds []acd.Decision) {
 	for _, d := range ds {
+		if !s.termCurrent(term, d) {
+			continue
+		}
 		switch d := d.(type) {
 		case acd.Offer:
 			s.offer(string(d.Chat), int64(d.Agent), d.Expires)
 		case acd.RevokeOffer:
 			s.revoke(string(d.Chat), int64(d.Agent), string(d.Reason))
 		case acd.Assigned:
-			s.assign(string(d.Chat), int64(d.Agent))
+			s.assign(string(d.Chat), int64(d.Agent), term)
 		case acd.TakenOver:
 			s.takenOver(string(d.Chat), int64(d.Agent))
 		case acd.Requeued:
-			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason))
+			s.requeue(string(d.Chat), int64(d.FromAgent), string(d.Reason), term)
 		case acd.TransferOffer:
 			s.transferOffer(d)
 		case acd.TransferDone:
@@ -44,9 +50,9 @@ func (s *Service) execute(ds []acd.Decision) {
 		case acd.WaitingMessage:
 			s.waitingMessage(string(d.Chat), d.Which)
 		case acd.CloseNoAgent:
-			s.closeChat(string(d.Chat), protocol.CauseNoAgent, nil)
+			s.closeChatUnder(term, string(d.Chat), protocol.CauseNoAgent, nil)
 		case acd.Refused:
-			s.closeChat(string(d.Chat), protocol.CauseOutOfService, nil)
+			s.closeChatUnder(term, string(d.Chat), protocol.CauseOutOfService, nil)
 		case acd.SetAgentStatus:
 			if s.clustered() && !s.hasAgent(int64(d.Agent)) {
 				continue // the nodes the agent is connected to change it
@@ -63,6 +69,50 @@ func (s *Service) execute(ds []acd.Decision) {
 		}
 	}
 }
+
+// termCurrent reports whether decision d, made under term, may be carried out: a decision
+// that writes a chat this node holds (an assignment, a requeue, a close) is checked against
+// the leader term in the database first, so that a deposed leader's decision does not change
+// the chat in memory either. The check is not the fence: the term may change right after it,
+// and the writes themselves are written only under term (emit, store.EnqueueFenced). When the
+// database does not answer, the fence alone decides.
+func (s *Service) termCurrent(term int64, d acd.Decision) bool {
+	if term == 0 {
+		return true
+	}
+	var chat acd.ChatID
+	switch d := d.(type) {
+	case acd.Assigned:
+		chat = d.Chat
+	case acd.Requeued:
+		chat = d.Chat
+	case acd.CloseNoAgent:
+		chat = d.Chat
+	case acd.Refused:
+		chat = d.Chat
+	default:
+		return true
+	}
+	if s.chatFor(string(chat)) == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
+	defer cancel()
+	err := s.st.CheckTerm(ctx, term)
+	if errors.Is(err, store.ErrStaleTerm) {
+		s.staleDecisions.Add(1)
+		s.log.Warn("cluster routing: a deposed leader's decision not carried out", "chat", chat, "decision", fmt.Sprintf("%T", d), "err", err)
+		return false
+	}
+	if err != nil {
+		s.log.Warn("cluster routing: the leader term could not be checked; the write is fenced", "chat", chat, "err", err)
+	}
+	return true
+}
+
+// StaleDecisions counts the decisions of deposed routing leaders this node refused to carry
+// out (the database's term had moved on), for /metrics.
+func (s *Service) StaleDecisions() uint64 { return s.staleDecisions.Load() }
 
 // queueUpdate tells a waiting visitor their place and the estimated wait (transient).
 func (s *Service) queueUpdate(u acd.QueueUpdate) {
@@ -170,7 +220,7 @@ func (s *Service) newOwner(chatID string, agentID int64) (ch *liveChat, user sto
 
 // assign makes the agent the chat's owner: the visitor sees them join, the agent's app opens
 // the chat and receives its history.
-func (s *Service) assign(chatID string, agentID int64) {
+func (s *Service) assign(chatID string, agentID int64, term int64) {
 	if s.chatFor(chatID) == nil {
 		s.openRemote(chatID, agentID)
 		return
@@ -206,15 +256,15 @@ func (s *Service) assign(chatID string, agentID int64) {
 			s.retranslateFor(ch, user.Lang)
 		}
 	},
-		emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang, As: protocol.PartOwner}, part: m.row},
-		emission{body: &protocol.ChatState{State: protocol.StateActive, At: now}, saveChat: true})
+		emission{body: &protocol.Joined{Role: protocol.RoleAgent, Name: name, UserID: agentID, Lang: user.Lang, As: protocol.PartOwner}, part: m.row, term: term},
+		emission{body: &protocol.ChatState{State: protocol.StateActive, At: now}, saveChat: true, term: term})
 	ch.mu.Unlock()
 	s.log.Info("chat assigned", "chat", chatID, "agent", agentID)
 	s.openFor(agentID, chatID, sum)
 }
 
 // requeue takes a chat back from its owner (answer time lapsed, agent gone) and queues it again.
-func (s *Service) requeue(chatID string, agentID int64, reason string) {
+func (s *Service) requeue(chatID string, agentID int64, reason string, term int64) {
 	ch := s.chatFor(chatID)
 	if ch == nil {
 		return
@@ -243,8 +293,8 @@ func (s *Service) requeue(chatID string, agentID int64, reason string) {
 			s.dropAgent(agentID, chatID)
 		}
 	},
-		emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: name, UserID: agentID, As: protocol.PartOwner}, part: row},
-		emission{body: &protocol.ChatState{State: protocol.StateQueued, Cause: protocol.Cause(reason), At: now}, saveChat: true})
+		emission{body: &protocol.Left{Role: protocol.RoleAgent, Name: name, UserID: agentID, As: protocol.PartOwner}, part: row, term: term},
+		emission{body: &protocol.ChatState{State: protocol.StateQueued, Cause: protocol.Cause(reason), At: now}, saveChat: true, term: term})
 }
 
 // queueMessage tells a waiting visitor their place, once a minute (WhosOn queuemessage).
@@ -288,6 +338,12 @@ const closedLinger = 10 * time.Minute
 // outOfService), everyone in it leaves, the state becomes closed, routing forgets it. Closing
 // a closed chat succeeds. done, if set, is called once the close is durable.
 func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error)) {
+	s.closeChatUnder(0, chatID, cause, done)
+}
+
+// closeChatUnder is closeChat by a decision of the routing leader of term: the close is
+// written only under it (0: not fenced).
+func (s *Service) closeChatUnder(term int64, chatID string, cause protocol.Cause, done func(error)) {
 	ch := s.chatFor(chatID)
 	if ch == nil {
 		if done != nil {
@@ -327,7 +383,7 @@ func (s *Service) closeChat(chatID string, cause protocol.Cause, done func(error
 			es = append(es, emission{part: m.row})
 		}
 	}
-	es = append(es, emission{body: &protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: now}, saveChat: true, part: s.visitorLeaves(ch, now)})
+	es = append(es, emission{body: &protocol.ChatState{State: protocol.StateClosed, Cause: cause, At: now}, saveChat: true, part: s.visitorLeaves(ch, now), term: term})
 	s.emit(ch, func(_ []*store.Event, err error) {
 		s.clk.AfterFunc(closedLinger, func() { s.drop(chatID) })
 		if done != nil {

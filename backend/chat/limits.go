@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -50,9 +51,40 @@ func (s *Service) checkOpenChats(ctx context.Context, tenantID int64, t store.Te
 	}
 	switch {
 	case t.MaxChatsPerVisitor > 0 && len(byVisitor) >= t.MaxChatsPerVisitor:
-		return protocol.Errorf(protocol.CodeRateLimited, "you already have %d open chats; close one and try again", len(byVisitor))
+		return tooManyChats(true, len(byVisitor))
 	case t.MaxChatsPerIP > 0 && len(byIP) >= t.MaxChatsPerIP:
-		return protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", len(byIP))
+		return tooManyChats(false, len(byIP))
 	}
 	return nil
+}
+
+// tooManyChats is the refusal of a chat past an open chat limit: the visitor's, or their
+// address's, which has open chats already.
+func tooManyChats(visitor bool, open int) error {
+	if visitor {
+		return protocol.Errorf(protocol.CodeRateLimited, "you already have %d open chats; close one and try again", open)
+	}
+	return protocol.Errorf(protocol.CodeRateLimited, "there are already %d open chats from your network address; close one and try again", open)
+}
+
+// openChatLimit is a new chat's open chat limits for its first write: checkOpenChats reads
+// the open chats before the chat exists, and two requests at once (on two nodes, or on one)
+// could both pass it; the store counts again in the transaction that creates the chat, which
+// requests from the same address take one at a time. A visitor without a widget's visitor id
+// is counted by their connection, which only this node has. Nil without limits.
+func openChatLimit(t store.TenantSettings, visitorID string) *store.OpenChatLimit {
+	if t.MaxChatsPerVisitor <= 0 && t.MaxChatsPerIP <= 0 {
+		return nil
+	}
+	return &store.OpenChatLimit{PerVisitor: t.MaxChatsPerVisitor, PerIP: t.MaxChatsPerIP, VisitorID: visitorID}
+}
+
+// openChatsError is the answer to a chat request whose first write failed: the refusal of
+// the limit the store found passed, or the store's error.
+func openChatsError(err error) error {
+	var le *store.OpenChatLimitError
+	if errors.As(err, &le) {
+		return tooManyChats(le.PerVisitor, le.Open)
+	}
+	return err
 }

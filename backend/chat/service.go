@@ -41,6 +41,8 @@ type Store interface {
 	Messages(ctx context.Context, chatID string, limit int) ([]store.Message, error)
 	Enqueue(w store.Write, done func(error))
 	EnqueueAll(done func(error), ws ...store.Write)
+	EnqueueFenced(term int64, done func(error), ws ...store.Write)
+	CheckTerm(ctx context.Context, term int64) error
 	WaitRoom(ctx context.Context) error
 	FileInfo(ctx context.Context, id string) (store.File, error)
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
@@ -116,8 +118,11 @@ type Config struct {
 	Forward func(ctx context.Context, user store.User, cmd protocol.Command) (*protocol.Ack, error)
 	// Routing, when set, makes the routing the service talks to, given the executor of its
 	// decisions: in a cluster, a link to the one engine the leader runs (clusterrouting.go).
-	// Nil runs the engine in this process ([routing.Router]).
-	Routing func(execute func([]acd.Decision)) Routing
+	// Nil runs the engine in this process ([routing.Router]). The executor gets the leader's
+	// term with its decisions: the writes that carry out an assignment, a requeue or a close
+	// are fenced on it ([store.Store.EnqueueFenced]), so a deposed leader's decision changes
+	// nothing even on a node that has not heard of the new leader yet.
+	Routing func(execute func(term int64, ds []acd.Decision)) Routing
 	// ForwardVisitor, when set, carries a visitor's command for a chat another live node
 	// holds to that node, which runs it ([Service.ActVisitor]); it answers ErrNoHolder when
 	// no node does. Nil: every chat is this node's.
@@ -180,7 +185,9 @@ type Service struct {
 	hub    *fanout.Hub
 	router Routing
 	remote remoteOffers // offers of chats other nodes hold (clusterrouting.go)
-	unsub  []func()
+	// staleDecisions counts deposed routing leaders' decisions refused (decisions.go).
+	staleDecisions atomic.Uint64
+	unsub          []func()
 
 	// leftNotifier and publicURL e-mail the notices of left messages (leftnotice.go).
 	leftNotifier LeftNotifier
@@ -241,7 +248,7 @@ func New(ctx context.Context, st Store, set Settings, bus Bus, cfg Config) (*Ser
 	if cfg.Routing != nil {
 		s.router = cfg.Routing(s.execute)
 	} else {
-		s.router = routing.New(s.clk, s.execute, s.log)
+		s.router = routing.New(s.clk, func(ds []acd.Decision) { s.execute(0, ds) }, s.log)
 	}
 	s.unsub = append(s.unsub, bus.SubscribeChats(s.committed))
 	if err := s.restore(ctx); err != nil {

@@ -371,7 +371,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 	keepQuestion(ch, qtr)
 	ch.visitorRow = &store.Participant{ChatID: rec.ID, Role: store.ParticipantVisitor, Name: rec.VisitorName, JoinedAt: now}
 	first := []emission{
-		{body: &protocol.ChatState{State: protocol.StateQueued, At: now}, saveChat: true, part: ch.visitorRow},
+		{body: &protocol.ChatState{State: protocol.StateQueued, At: now}, saveChat: true, part: ch.visitorRow, limit: openChatLimit(v.tenant, v.visitorID)},
 		s.systemLine(ch, texts.WelcomeMessage, "pagingmessage"),
 	}
 	if q := ch.question; q != "" {
@@ -390,7 +390,7 @@ func (ss *Session) chatRequest(ctx context.Context, id string, b *protocol.ChatR
 		if err != nil {
 			s.forget(rec.ID, key)
 			ss.unsubscribe(rec.ID)
-			ss.reply(id, nil, err)
+			ss.reply(id, nil, openChatsError(err))
 			return
 		}
 		s.router.Submit(acd.ChatRequested{Chat: acd.ChatID(rec.ID), Connector: acd.ConnectorID(conn.ID), RequestedAt: now, Target: target})

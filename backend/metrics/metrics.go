@@ -44,8 +44,10 @@ type ClusterStats struct {
 	Sent, Received, SendFailed uint64
 	// RoutingSent counts the routing events this node sent the leader's engine, RoutingApplied
 	// the engine's decisions it carried out, RoutingRefused those of a deposed leader it
-	// refused, RoutingDropped the events it dropped while no leader took them.
-	RoutingSent, RoutingApplied, RoutingRefused, RoutingDropped uint64
+	// refused, RoutingDropped the events it dropped while no leader took them. RoutingFenced
+	// counts the decisions of a deposed leader that this node had not refused (it had not
+	// heard of the new leader yet) and that the database's leader term kept from being written.
+	RoutingSent, RoutingApplied, RoutingRefused, RoutingDropped, RoutingFenced uint64
 }
 
 // Handler returns the /metrics handler with Parley's collector and Go's runtime collectors.
@@ -76,7 +78,7 @@ var (
 	descClusterTerm       = prometheus.NewDesc("parley_cluster_term", "The leader term this node leads under, 0 when it does not lead.", nil, nil)
 	descClusterElections  = prometheus.NewDesc("parley_cluster_elections_total", "Times this node took the routing leadership.", nil, nil)
 	descClusterRTT        = prometheus.NewDesc("parley_cluster_nats_rtt_seconds", "A round trip to the NATS server, measured at the scrape (0: it failed).", nil, nil)
-	descClusterRouting    = prometheus.NewDesc("parley_cluster_routing_total", "Routing between this node and the leader's engine, by kind (events_sent, decisions_applied, decisions_refused, events_dropped).", []string{"kind"}, nil)
+	descClusterRouting    = prometheus.NewDesc("parley_cluster_routing_total", "Routing between this node and the leader's engine, by kind (events_sent, decisions_applied, decisions_refused, decisions_fenced, events_dropped).", []string{"kind"}, nil)
 	descClusterForwarded  = prometheus.NewDesc("parley_cluster_forwarded_events_total", "Committed chat events and settings changes carried over NATS, by direction (sent, received, failed).", []string{"direction"}, nil)
 )
 
@@ -135,7 +137,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descClusterTerm, float64(cl.Term))
 		counter(descClusterElections, float64(cl.Elections))
 		gauge(descClusterRTT, cl.NATSRTT.Seconds())
-		for kind, n := range map[string]uint64{"events_sent": cl.RoutingSent, "decisions_applied": cl.RoutingApplied, "decisions_refused": cl.RoutingRefused, "events_dropped": cl.RoutingDropped} {
+		for kind, n := range map[string]uint64{"events_sent": cl.RoutingSent, "decisions_applied": cl.RoutingApplied, "decisions_refused": cl.RoutingRefused, "decisions_fenced": cl.RoutingFenced, "events_dropped": cl.RoutingDropped} {
 			ch <- prometheus.MustNewConstMetric(descClusterRouting, prometheus.CounterValue, float64(n), kind)
 		}
 		for dir, n := range map[string]uint64{"sent": cl.Sent, "received": cl.Received, "failed": cl.SendFailed} {

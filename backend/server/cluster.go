@@ -32,7 +32,10 @@ type clusterPart struct {
 	bus    *natsbus.Bus
 	node   *cluster.Node
 	acd    *acdbus.Link // the routing link (clusterrouting.go)
-	lost   chan error   // the life lock's session ended (life.go); nil outside cluster mode
+	// fenced counts the deposed leaders' decisions the chat service refused to write
+	// (chat.Service.StaleDecisions), set by attachRouting.
+	fenced func() uint64
+	lost   chan error // the life lock's session ended (life.go); nil outside cluster mode
 }
 
 // dialCluster connects to NATS when cluster mode is configured and returns the publisher the
@@ -247,9 +250,13 @@ func (s *clusterPart) stats() func() metrics.ClusterStats {
 		lead, term := s.node.Leader()
 		bs := s.bus.Stats()
 		rs := s.acd.Stats()
-		return metrics.ClusterStats{Leader: lead, Term: term, Elections: s.node.Elections(), NATSRTT: bs.RTT,
+		st := metrics.ClusterStats{Leader: lead, Term: term, Elections: s.node.Elections(), NATSRTT: bs.RTT,
 			Sent: bs.Sent, Received: bs.Received, SendFailed: bs.Dropped,
 			RoutingSent: rs.Sent, RoutingApplied: rs.Applied, RoutingRefused: rs.Refused, RoutingDropped: rs.Dropped}
+		if s.fenced != nil {
+			st.RoutingFenced = s.fenced()
+		}
+		return st
 	}
 }
 

@@ -81,3 +81,60 @@ func TestClusterOpenChatLimitCountsEveryNode(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterOpenChatLimitRace: with two open chats allowed per address, a dozen chat
+// requests from one address sent at once through two nodes make two chats: every other one
+// is refused, although each node read the open chats before any of them was written.
+func TestClusterOpenChatLimitRace(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, "PARLEY_VISITOR_CONNECTS_PER_MINUTE=1000")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b := c.nodes[0], c.nodes[1]
+	hash, tokens := a.prepare(ctx)
+	st := a.store(ctx)
+	defer st.Close()
+	tenants, err := st.Tenants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := st.TenantSettings(ctx, tenants[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy.MaxChatsPerIP = 2
+	if _, err := st.SaveTenantSettings(ctx, policy); err != nil {
+		t.Fatal(err)
+	}
+	agent := a.agent(ctx, tokens[0])
+	defer agent.Drop()
+	const racers = 12
+	visitors := make([]*protoclient.Client, racers)
+	for i := range visitors {
+		visitors[i] = []*crashServer{a, b}[i%2].visitor(ctx, hash)
+		defer visitors[i].Drop()
+	}
+	errs := make(chan error, racers)
+	start := make(chan struct{})
+	for _, v := range visitors {
+		go func() {
+			<-start
+			_, err := v.Call(ctx, "", &protocol.ChatRequest{Name: "racer"})
+			errs <- err
+		}()
+	}
+	close(start)
+	made := 0
+	for range racers {
+		err := <-errs
+		switch {
+		case err == nil:
+			made++
+		case !isCode(err, protocol.CodeRateLimited):
+			t.Errorf("a chat request: %v, want success or rate_limited", err)
+		}
+	}
+	if made != 2 {
+		t.Fatalf("%d chats made from one address by %d requests at once on two nodes, with 2 allowed", made, racers)
+	}
+}

@@ -67,16 +67,17 @@ func (s *clusterPart) depose() {
 
 // routing is chat.Config.Routing: the link to the leader's engine in cluster mode, nil (the
 // engine in this process) otherwise.
-func (s *clusterPart) routing() func(execute func([]acd.Decision)) chat.Routing {
+func (s *clusterPart) routing() func(execute func(int64, []acd.Decision)) chat.Routing {
 	if s.acd == nil {
 		return nil
 	}
-	return func(execute func([]acd.Decision)) chat.Routing { return s.acd.Routing(execute) }
+	return func(execute func(int64, []acd.Decision)) chat.Routing { return s.acd.Routing(execute) }
 }
 
 // attachRouting lets the chat service announce its chats and agents to every new leader.
 func (s *clusterPart) attachRouting(chats *chat.Service) {
 	if s.acd != nil {
 		s.acd.Attach(chats)
+		s.fenced = chats.StaleDecisions
 	}
 }

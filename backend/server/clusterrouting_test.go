@@ -2,12 +2,16 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/nats-io/nats.go"
 
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/store"
@@ -433,4 +437,76 @@ func TestClusterTransferDeclinedAcrossNodes(t *testing.T) {
 		t.Fatalf("agent 1 writes on after the decline: %v", err)
 	}
 	messageFrom(ctx, t, v, "still mine")
+}
+
+// TestClusterStaleDecisionFenced: another node took the routing leadership over in the
+// database (the term in cluster_leader was raised), and the holder of a chat has not heard of
+// the new leader yet: an assignment the deposed leader still sends under the old term, which
+// the holder admits, writes nothing; the chat stays queued, and the node counts it fenced.
+func TestClusterStaleDecisionFenced(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := c.nodes[0]
+	hash, _ := a.prepare(ctx)
+	st := a.store(ctx)
+	defer st.Close()
+	tenants, err := st.Tenants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := st.Users(ctx, tenants[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent int64
+	for _, u := range users {
+		if u.Role == store.RoleAgent && u.Active {
+			agent = u.ID
+			break
+		}
+	}
+	// No agent is connected: no leader assigns the chat of its own accord.
+	v, chat := request(ctx, t, a, hash, "fenced")
+	defer v.Drop()
+	term, _, err := st.LeaderTerm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Node A heard of term: the queue answered its request under it.
+	nc, err := nats.Connect(c.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	db, err := sql.Open("pgx", c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stale := fmt.Sprintf(`{"term":%d,"seq":1,"ds":[{"t":"Assigned","b":{"Chat":%q,"Agent":%d}}]}`, term, chat, agent)
+	if _, err := db.ExecContext(ctx, `UPDATE cluster_leader SET term = term + 1 WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	// Sent at once, before the leader notices (it checks its term every 500 ms) and a new one
+	// opens a term the nodes hear of.
+	if err := nc.Publish(c.subject+".acd.dec", []byte(stale)); err != nil {
+		t.Fatal(err)
+	}
+	a.until(ctx, 50*time.Millisecond, func() (bool, string) {
+		n, _ := metric(a.addr, `parley_cluster_routing_total{kind="decisions_fenced"}`)
+		refused, _ := metric(a.addr, `parley_cluster_routing_total{kind="decisions_refused"}`)
+		rec, err := st.Chat(ctx, chat)
+		if err == nil && (rec.State != string(protocol.StateQueued) || rec.AgentID != 0) {
+			t.Fatalf("the deposed term %d's assignment was written: state %s, agent %d", term, rec.State, rec.AgentID)
+		}
+		return n == 1, fmt.Sprintf("%v decisions fenced, %v refused, chat %s (%v)", n, refused, rec.State, err)
+	})
+	if err := st.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := st.Chat(ctx, chat); err != nil || rec.State != string(protocol.StateQueued) || rec.AgentID != 0 {
+		t.Fatalf("after the deposed term's assignment: state %s, agent %d (%v)", rec.State, rec.AgentID, err)
+	}
 }

@@ -3,7 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // connectHitRow is a connect_hits row (migration 49): the connections of one limit and
@@ -56,4 +61,103 @@ func (s *Store) OpenChatsFrom(ctx context.Context, tenantID int64, ip string, li
 		return nil, fmt.Errorf("store: open chats from an address: %w", err)
 	}
 	return out, nil
+}
+
+// OpenChatLimit is what a new chat's creation must respect ([Write.Limit]): at most
+// PerVisitor open chats of the visitor (VisitorID, on the chat's connector, from its address)
+// and PerIP of the address in the tenant, this one included; 0 leaves a limit out, as does an
+// empty VisitorID the visitor's.
+type OpenChatLimit struct {
+	PerVisitor int
+	PerIP      int
+	VisitorID  string
+}
+
+// OpenChatLimitError is the failure of a new chat's write past an open chat limit: Open are
+// the open chats already there (of the visitor when PerVisitor, else of the address).
+type OpenChatLimitError struct {
+	PerVisitor bool
+	Open       int
+}
+
+func (e *OpenChatLimitError) Error() string {
+	if e.PerVisitor {
+		return fmt.Sprintf("store: the visitor already has %d open chats", e.Open)
+	}
+	return fmt.Sprintf("store: the address already has %d open chats", e.Open)
+}
+
+// openLimitClass is the first half of the two-part advisory lock keys of the open chat limits
+// ("prol"); the second is a hash of the tenant and the address.
+const openLimitClass = 0x70726f6c
+
+func openLimitKey(tenantID int64, ip string) int32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(strconv.FormatInt(tenantID, 10) + "/" + ip))
+	return int32(h.Sum32())
+}
+
+// checkOpenChatLimits refuses the transaction with an [*OpenChatLimitError] when a new chat
+// it writes would pass its open chat limits ([Write.Limit]).
+//
+// Counting and creating are one step: on PostgreSQL the transaction first takes an advisory
+// lock of each tenant and address it creates chats for (transaction-scoped, in key order so
+// that two committers never wait for each other in a cycle), so the transaction of another
+// node creating a chat from the same address waits until this one has ended and then counts
+// (each statement reads what was committed before it started) the chat this one wrote. The
+// chats of the batch itself that come before are counted too. On SQLite one process writes,
+// one transaction at a time. A batch refused so is tried again one unit at a time, and only
+// the chat past the limit fails.
+func (s *Store) checkOpenChatLimits(tx *gorm.DB, units []*commitItem) error {
+	type limited struct {
+		chat  *Chat
+		limit *OpenChatLimit
+	}
+	var news []limited
+	var keys []int32
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Limit == nil || w.Chat == nil || (w.Limit.PerIP <= 0 && (w.Limit.PerVisitor <= 0 || w.Limit.VisitorID == "")) {
+				continue
+			}
+			news = append(news, limited{w.Chat, w.Limit})
+			keys = append(keys, openLimitKey(w.Chat.TenantID, w.Chat.IP))
+		}
+	}
+	if len(news) == 0 {
+		return nil
+	}
+	if s.dialect == DialectPostgres {
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, int32(openLimitClass), k).Error; err != nil {
+				return err
+			}
+		}
+	}
+	for i, n := range news {
+		c, l := n.chat, n.limit
+		var counts struct{ ByIP, ByVisitor int }
+		err := tx.Raw(`SELECT COUNT(*) AS by_ip, COALESCE(SUM(CASE WHEN connector_id = ? AND visitor_id = ? THEN 1 ELSE 0 END), 0) AS by_visitor
+ FROM chats WHERE tenant_id = ? AND ip = ? AND state <> 'closed' AND id <> ?`, c.ConnectorID, l.VisitorID, c.TenantID, c.IP, c.ID).Scan(&counts).Error
+		if err != nil {
+			return err
+		}
+		for _, m := range news[:i] { // earlier in this batch
+			if m.chat.TenantID != c.TenantID || m.chat.IP != c.IP || m.chat.ID == c.ID {
+				continue
+			}
+			counts.ByIP++
+			if l.VisitorID != "" && m.chat.ConnectorID == c.ConnectorID && m.chat.VisitorID == l.VisitorID {
+				counts.ByVisitor++
+			}
+		}
+		switch {
+		case l.PerVisitor > 0 && l.VisitorID != "" && counts.ByVisitor >= l.PerVisitor:
+			return &OpenChatLimitError{PerVisitor: true, Open: counts.ByVisitor}
+		case l.PerIP > 0 && counts.ByIP >= l.PerIP:
+			return &OpenChatLimitError{Open: counts.ByIP}
+		}
+	}
+	return nil
 }

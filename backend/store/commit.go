@@ -56,6 +56,10 @@ type Write struct {
 	// acknowledged message has its pushes stored, even when the server dies the moment after.
 	// A write may carry pushes alone.
 	Pushes []PushNotice
+	// Limit, with a new Chat, makes its creation conditional on the tenant's open chat
+	// limits, counted in the transaction that writes it over every node's chats: a chat
+	// past a limit writes nothing, and its unit fails with an [*OpenChatLimitError].
+	Limit *OpenChatLimit
 }
 
 const (
@@ -112,6 +116,32 @@ func (s *Store) EnqueueAll(done func(error), ws ...Write) {
 		own[i] = w
 	}
 	if err := s.gc.enqueue(commitItem{ws: own, done: done}); err != nil && done != nil {
+		done(wrap("enqueue", err))
+	}
+}
+
+// EnqueueFenced is [Store.EnqueueAll] for the writes that carry out a decision of the
+// routing leader of term (an assignment, a requeue, a close): they are written only while
+// term is still the leader term in the database, checked in the transaction that writes
+// them. A decision of a leader deposed meanwhile writes nothing, and done gets
+// [ErrStaleTerm]. Term 0 (a single node's own engine) is not fenced.
+//
+// Why this is safe: a takeover raises the term with an UPDATE of the cluster_leader row
+// ([Store.ClaimLeadership]); the fenced transaction reads that row FOR SHARE before writing,
+// which conflicts with the UPDATE. So either the fenced transaction takes the row lock first
+// and the takeover waits until it has committed (the new leader, which rebuilds its queue from
+// the database after its term is raised, then sees the write), or the takeover's UPDATE comes
+// first and the fenced transaction waits for it and reads the new term (READ COMMITTED reads
+// the newest committed row after the wait), refusing the write. No order lets a deposed term's
+// write land after the new leader read the database.
+func (s *Store) EnqueueFenced(term int64, done func(error), ws ...Write) {
+	t := now()
+	own := make([]Write, len(ws))
+	for i, w := range ws {
+		normalizeWrite(&w, t)
+		own[i] = w
+	}
+	if err := s.gc.enqueue(commitItem{ws: own, done: done, term: term}); err != nil && done != nil {
 		done(wrap("enqueue", err))
 	}
 }
@@ -177,6 +207,7 @@ type CommitStats struct {
 	Failed     uint64        // writes whose done got an error
 	Retried    uint64        // batches that failed and were retried one unit at a time
 	Attempts   uint64        // further attempts at a batch after a failure that may pass
+	Fenced     uint64        // writes refused as a deposed routing leader's (ErrStaleTerm)
 	CommitTime time.Duration // total time spent committing (divide by Batches for the mean)
 	Queued     int           // writes waiting in the queue right now
 }
@@ -193,6 +224,7 @@ func (s *Store) CommitStats() CommitStats {
 		Failed:     c.failed.Load(),
 		Retried:    c.retried.Load(),
 		Attempts:   c.attempts.Load(),
+		Fenced:     c.fenced.Load(),
 		CommitTime: time.Duration(c.commitNanos.Load()),
 		Queued:     queued,
 	}
@@ -203,6 +235,9 @@ func (s *Store) CommitStats() CommitStats {
 type commitItem struct {
 	ws   []Write
 	done func(error)
+	// term fences the writes: they are written only while it is the routing leader term
+	// ([Store.EnqueueFenced]); 0 does not fence.
+	term int64
 }
 
 // committer owns the queue and the goroutine that drains it.
@@ -226,7 +261,7 @@ type committer struct {
 	abortOnce sync.Once
 	stopped   chan struct{}
 
-	batches, writes, failed, retried, attempts, commitNanos atomic.Uint64
+	batches, writes, failed, retried, attempts, fenced, commitNanos atomic.Uint64
 }
 
 func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *committer {
@@ -453,6 +488,10 @@ func (c *committer) flush(batch []commitItem) {
 	// linker knows of.
 	c.s.lk.enqueue(committedChats(batch, errs))
 	for i := range batch {
+		if errors.Is(errs[i], ErrStaleTerm) {
+			c.fenced.Add(uint64(len(batch[i].ws)))
+			c.log.Warn("store: a deposed routing leader's decision was not written", "term", batch[i].term, "writes", len(batch[i].ws), "err", errs[i])
+		}
 		if errs[i] != nil {
 			c.failed.Add(uint64(len(batch[i].ws)))
 		} else {
@@ -768,6 +807,32 @@ func columnName(f reflect.StructField) string {
 	return namer.ColumnName("", f.Name)
 }
 
+// fence refuses the transaction with [ErrStaleTerm] when a unit carries a routing term that is
+// no longer the leader term (see [Store.EnqueueFenced] for why reading it FOR SHARE here
+// suffices). Only PostgreSQL has leaders.
+func (s *Store) fence(tx *gorm.DB, units []*commitItem) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	var cur int64
+	read := false
+	for _, u := range units {
+		if u.term == 0 {
+			continue
+		}
+		if !read {
+			if err := tx.Raw(`SELECT term FROM cluster_leader WHERE id = 1 FOR SHARE`).Scan(&cur).Error; err != nil {
+				return err
+			}
+			read = true
+		}
+		if u.term != cur {
+			return fmt.Errorf("%w (term %d, current %d)", ErrStaleTerm, u.term, cur)
+		}
+	}
+	return nil
+}
+
 // applyUnits writes the units in one transaction, with one multi-row
 // statement per table where it can, and numbers their events. The returned
 // result is valid when the error is nil or an *outcomeUnknown.
@@ -827,6 +892,12 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			return nil, fmt.Errorf("%s: commit timed out after %s: %w", what, writeTimeout, err)
 		}
 		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := s.fence(tx, units); err != nil {
+		return fail("fence", err)
+	}
+	if err := s.checkOpenChatLimits(tx, units); err != nil {
+		return fail("open chat limits", err)
 	}
 	if len(chats) > 0 {
 		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(chatUpdateColumns)}).

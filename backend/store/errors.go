@@ -61,7 +61,7 @@ func rule(msg string, args ...string) error { return &RuleError{Message: msg, Ar
 // serialization conflict. Broken rules (a duplicate key, a missing
 // reference, data a column cannot hold) are lasting.
 func transient(err error) bool {
-	if err == nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrClosed) {
+	if err == nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrClosed) || errors.Is(err, ErrStaleTerm) || errors.As(err, new(*OpenChatLimitError)) {
 		return false
 	}
 	for _, lasting := range []error{gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated, gorm.ErrCheckConstraintViolated,

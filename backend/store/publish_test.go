@@ -42,6 +42,7 @@ var notSettings = map[string]string{
 	"CreateFile":              "a file shared in a chat, not configuration",
 	"Enqueue":                 "chat events, which travel as changes.ChatEvent from the group committer",
 	"EnqueueAll":              "chat events, which travel as changes.ChatEvent from the group committer",
+	"EnqueueFenced":           "chat events, which travel as changes.ChatEvent from the group committer",
 	"Commit":                  "chat events, which travel as changes.ChatEvent from the group committer",
 	"EnqueueMail":             "an outbox message, not configuration",
 	"EnqueueChatMail":         "an outbox message and a chat's visitor address, not configuration",
