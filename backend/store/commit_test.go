@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,6 +247,46 @@ func TestOutboxSettingsReadOnlyWhenNeeded(t *testing.T) {
 			if s.OutboxWrites(OutboxWebhooks) != hooks+1 || s.OutboxWrites(OutboxWhatsApp) != lines+1 {
 				t.Fatalf("an agent's line in a WhatsApp chat of a tenant with a webhook: webhook commits %d → %d, WhatsApp commits %d → %d; want one more each",
 					hooks, s.OutboxWrites(OutboxWebhooks), lines, s.OutboxWrites(OutboxWhatsApp))
+			}
+		})
+	}
+}
+
+// TestNumberingOneChatPlain checks that a batch of one chat's events is numbered by a plain
+// UPDATE (no join with a list of values, which costs the database several times the parsing
+// and planning), and a batch of several chats by one statement for all, each numbered right.
+func TestNumberingOneChatPlain(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := openStore(t, b.newConfig(t))
+			var mu sync.Mutex
+			var numbering []string
+			if err := s.w.Callback().Row().After("gorm:row").Register("test:numbering", func(db *gorm.DB) {
+				if sql := db.Statement.SQL.String(); strings.Contains(sql, "last_seq") {
+					mu.Lock()
+					numbering = append(numbering, sql)
+					mu.Unlock()
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ten := newTenant(t, s, "T")
+			one, two := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+			first, second := msgWrite(one.ID, 0, "a", "m1"), msgWrite(one.ID, 0, "b", "m2")
+			if err := s.Commit(ctx, first, second); err != nil {
+				t.Fatal(err)
+			}
+			third, fourth := msgWrite(one.ID, 0, "c", "m3"), msgWrite(two.ID, 0, "d", "m4")
+			if err := s.Commit(ctx, third, fourth); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(numbering) != 2 || strings.Contains(numbering[0], "WITH") || !strings.Contains(numbering[1], "WITH") {
+				t.Fatalf("numbering statements %q; want a plain UPDATE for one chat, then one for both chats", numbering)
+			}
+			if got := []uint64{first.Event.Seq, second.Event.Seq, third.Event.Seq, fourth.Event.Seq}; !slices.Equal(got, []uint64{1, 2, 3, 1}) {
+				t.Fatalf("events numbered %v; want [1 2 3 1]", got)
 			}
 		})
 	}
