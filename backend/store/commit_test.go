@@ -3,13 +3,17 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/parleychat/parley/backend/changes"
 )
@@ -189,3 +193,101 @@ type publisherFunc func(changes.ChatEvent)
 
 func (f publisherFunc) PublishChat(e changes.ChatEvent) { f(e) }
 func (publisherFunc) PublishSetting(changes.Setting)    {}
+
+// TestOutboxSettingsReadOnlyWhenNeeded checks that a message's commit reads the webhook
+// endpoints only when the chat's tenant has an enabled one, and the WhatsApp chats only when
+// the chat is one: the numbering statement answers both, so the usual batch costs the
+// database no statement for either, while a tenant with an endpoint and a WhatsApp chat still
+// get their deliveries.
+func TestOutboxSettingsReadOnlyWhenNeeded(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := openStore(t, b.newConfig(t))
+			var mu sync.Mutex
+			read := map[string]int{}
+			if err := s.w.Callback().Query().After("gorm:query").Register("test:outbox-reads", func(db *gorm.DB) {
+				mu.Lock()
+				read[db.Statement.Table]++
+				mu.Unlock()
+			}); err != nil {
+				t.Fatal(err)
+			}
+			reads := func(table string) int {
+				mu.Lock()
+				defer mu.Unlock()
+				return read[table]
+			}
+			agentLine := func(chatID, id string) Write {
+				return Write{Event: &Event{ChatID: chatID, Type: "message", Data: json.RawMessage(`{"role":"agent","text":"hi"}`)},
+					Message: &Message{ChatID: chatID, Role: "agent", Name: "A", Text: "hi", ClientID: id}}
+			}
+			quiet := newTenant(t, s, "Quiet")
+			c := newChat(t, s, quiet.ID, nil)
+			if err := s.Commit(ctx, msgWrite(c.ID, 0, "hello", "v1"), agentLine(c.ID, "a1")); err != nil {
+				t.Fatal(err)
+			}
+			if n, m := reads("webhook_endpoints"), reads("whatsapp_chats"); n != 0 || m != 0 {
+				t.Fatalf("a visitor's and an agent's line in a chat of a tenant without webhooks, not on WhatsApp: "+
+					"%d reads of the webhook endpoints, %d of the WhatsApp chats; want none", n, m)
+			}
+
+			hooked := newTenant(t, s, "Hooked")
+			must[WebhookEndpoint](t)(s.CreateWebhookEndpoint(ctx, WebhookEndpoint{TenantID: hooked.ID, URL: "https://hooks.example.com/h",
+				Events: []string{"chat.message"}, Enabled: true}))
+			conn := must[Connector](t)(s.CreateConnector(ctx, Connector{TenantID: hooked.ID, Name: "Shop", WhatsAppEnabled: true,
+				WhatsAppAPIKey: "key", WhatsAppNumber: "+4930123456"}))
+			wa := newChat(t, s, hooked.ID, func(c *Chat) { c.ConnectorID = conn.ID })
+			if err := s.CreateWhatsAppChat(ctx, WhatsAppChat{ChatID: wa.ID, TenantID: hooked.ID, ConnectorID: conn.ID, Phone: "+491701234567"}); err != nil {
+				t.Fatal(err)
+			}
+			hooks, lines := s.OutboxWrites(OutboxWebhooks), s.OutboxWrites(OutboxWhatsApp)
+			if err := s.Commit(ctx, agentLine(wa.ID, "a2")); err != nil {
+				t.Fatal(err)
+			}
+			if s.OutboxWrites(OutboxWebhooks) != hooks+1 || s.OutboxWrites(OutboxWhatsApp) != lines+1 {
+				t.Fatalf("an agent's line in a WhatsApp chat of a tenant with a webhook: webhook commits %d → %d, WhatsApp commits %d → %d; want one more each",
+					hooks, s.OutboxWrites(OutboxWebhooks), lines, s.OutboxWrites(OutboxWhatsApp))
+			}
+		})
+	}
+}
+
+// TestNumberingOneChatPlain checks that a batch of one chat's events is numbered by a plain
+// UPDATE (no join with a list of values, which costs the database several times the parsing
+// and planning), and a batch of several chats by one statement for all, each numbered right.
+func TestNumberingOneChatPlain(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := openStore(t, b.newConfig(t))
+			var mu sync.Mutex
+			var numbering []string
+			if err := s.w.Callback().Row().After("gorm:row").Register("test:numbering", func(db *gorm.DB) {
+				if sql := db.Statement.SQL.String(); strings.Contains(sql, "last_seq") {
+					mu.Lock()
+					numbering = append(numbering, sql)
+					mu.Unlock()
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ten := newTenant(t, s, "T")
+			one, two := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+			first, second := msgWrite(one.ID, 0, "a", "m1"), msgWrite(one.ID, 0, "b", "m2")
+			if err := s.Commit(ctx, first, second); err != nil {
+				t.Fatal(err)
+			}
+			third, fourth := msgWrite(one.ID, 0, "c", "m3"), msgWrite(two.ID, 0, "d", "m4")
+			if err := s.Commit(ctx, third, fourth); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(numbering) != 2 || strings.Contains(numbering[0], "WITH") || !strings.Contains(numbering[1], "WITH") {
+				t.Fatalf("numbering statements %q; want a plain UPDATE for one chat, then one for both chats", numbering)
+			}
+			if got := []uint64{first.Event.Seq, second.Event.Seq, third.Event.Seq, fourth.Event.Seq}; !slices.Equal(got, []uint64{1, 2, 3, 1}) {
+				t.Fatalf("events numbered %v; want [1 2 3 1]", got)
+			}
+		})
+	}
+}

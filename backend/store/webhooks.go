@@ -265,8 +265,8 @@ func (r webhookDeliveryRow) domain() WebhookDelivery {
 
 // writeWebhooks writes, in the group committer's transaction tx, a delivery for every
 // committed event some enabled endpoint of its tenant subscribed to. It reads the endpoints
-// only when an event is of a kind webhooks report, so the transaction of a batch without
-// such events is unchanged.
+// only when an event is of a kind webhooks report and its tenant has an enabled endpoint (as
+// the numbering found), so the transaction of a batch without such events is unchanged.
 func writeWebhooks(tx *gorm.DB, events []numbered) (int, error) {
 	type report struct {
 		e     hookevent.Event
@@ -277,9 +277,12 @@ func writeWebhooks(tx *gorm.DB, events []numbered) (int, error) {
 		tenants []int64
 	)
 	for _, n := range events {
+		if !n.hooks || n.tenant == 0 {
+			continue
+		}
 		e := hookevent.Event{TenantID: n.tenant, ChatID: n.row.ChatID, Seq: n.row.Seq, Type: n.ev.Type, Data: n.ev.Data,
 			AgentsOnly: n.row.VisitorSeq == 0, At: n.row.At}
-		if kinds := hookevent.Classify(e); len(kinds) > 0 && n.tenant != 0 {
+		if kinds := hookevent.Classify(e); len(kinds) > 0 {
 			reports = append(reports, report{e, kinds})
 			if !slices.Contains(tenants, n.tenant) {
 				tenants = append(tenants, n.tenant)

@@ -223,12 +223,12 @@ type whatsappLine struct {
 
 // writeWhatsApp writes, in the group committer's transaction tx, an outbox line for every
 // committed agent message the customer of a WhatsApp chat is to see. It reads the WhatsApp
-// chats only when the batch has such messages.
+// chats only when the batch has such messages in chats the numbering found to be WhatsApp's.
 func writeWhatsApp(tx *gorm.DB, events []numbered) (int, error) {
 	var cand []numbered
 	var chats []string
 	for _, n := range events {
-		if n.ev.Type != "message" || n.row.VisitorSeq == 0 {
+		if !n.whatsapp || n.ev.Type != "message" || n.row.VisitorSeq == 0 {
 			continue
 		}
 		var l whatsappLine
