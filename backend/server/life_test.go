@@ -14,6 +14,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/parleychat/parley/backend/protoclient"
+
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -345,3 +347,100 @@ func (p *pgProxy) cut() {
 
 // restore accepts again on the same address.
 func (p *pgProxy) restore() { p.listen(p.addr) }
+
+// deadAgentsChat starts three nodes with a reconnect window of window: a visitor's chat on
+// node A is accepted by the first agent, on node C, then C is killed (kill -9). It returns the
+// nodes, the visitor, the chat, the agents' session tokens and the store.
+func deadAgentsChat(ctx context.Context, t *testing.T, window time.Duration) (a, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
+	t.Helper()
+	c := startCluster(t, 3, "PARLEY_RECONNECT_WINDOW="+window.String(), "PARLEY_AGENT_WARNING=1s")
+	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	st = a.store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	agent := cn.agent(ctx, tokens[0])
+	v = a.visitor(ctx, hash)
+	t.Cleanup(v.Drop)
+	chatID, _ = acceptedChat(ctx, t, v, agent, "dead agent")
+	waitFor(ctx, t, v, func(ev protocol.Event) bool {
+		j, ok := ev.Body.(*protocol.Joined)
+		return ok && j.Role == protocol.RoleAgent
+	})
+	cn.kill()
+	agent.Drop()
+	return a, b, v, chatID, tokens, st
+}
+
+// TestClusterDeadAgentsChatGoesToAnother: the agent of a chat node A holds is connected only
+// to node C, which is killed (kill -9): no node that knew the agent lives to start their
+// reconnect window, so the cluster does; when it ends, the chat is offered to a second agent,
+// on node B, once, who accepts it and talks with the visitor.
+func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, b, v, chatID, tokens, st := deadAgentsChat(ctx, t, 3*time.Second)
+	second := b.agent(ctx, tokens[1])
+	defer second.Drop()
+	waitFor(ctx, t, second, offerOf(chatID))
+	if _, err := second.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatalf("the second agent accepts the dead agent's chat: %v", err)
+	}
+	u, err := st.SessionUser(ctx, tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.Call(ctx, chatID, &protocol.Send{Text: "taken on"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, v, "taken on")
+	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID {
+		t.Fatalf("the chat's owner is %d (%v), not the second agent %d", rec.AgentID, err, u.ID)
+	}
+}
+
+// TestClusterDeadAgentComesBackInTime: the agent of a chat node A holds is connected only to
+// node C, which is killed (kill -9); the agent's app comes back on node B within the reconnect
+// window: past the window they still own the chat and write in it, and it was offered to
+// nobody else.
+func TestClusterDeadAgentComesBackInTime(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, b, v, chatID, tokens, st := deadAgentsChat(ctx, t, window)
+	first := b.agent(ctx, tokens[0])
+	defer first.Drop()
+	if _, err := first.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes the chat on B: %v", err)
+	}
+	second := b.agent(ctx, tokens[1])
+	defer second.Drop()
+	time.Sleep(2*window + 2*time.Second) // past the window, however late it started
+	if _, err := first.Call(ctx, chatID, &protocol.Send{Text: "still mine"}); err != nil {
+		t.Fatalf("the agent who came back writes past the window: %v", err)
+	}
+	messageFrom(ctx, t, v, "still mine")
+	u, err := st.SessionUser(ctx, tokens[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID || rec.State != string(protocol.StateActive) {
+		t.Fatalf("the chat after the window: owner %d (want %d), %s, %v", rec.AgentID, u.ID, rec.State, err)
+	}
+	// Whatever the nodes sent the second agent came before the answer to their command.
+	if _, err := second.Call(ctx, "", &protocol.Activity{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case ev := <-second.Events():
+			if offerOf(chatID)(ev) {
+				t.Fatalf("chat %s was offered to the second agent while its owner was back", chatID)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}
