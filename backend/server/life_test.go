@@ -362,6 +362,15 @@ func deadAgentsChat(ctx context.Context, t *testing.T, window time.Duration) (a,
 	v = a.visitor(ctx, hash)
 	t.Cleanup(v.Drop)
 	chatID, _ = acceptedChat(ctx, t, v, agent, "dead agent")
+	t.Cleanup(func() {
+		if t.Failed() {
+			evs, _ := st.EventsAfter(context.Background(), chatID, 0, 0)
+			for _, ev := range evs {
+				t.Logf("event %d %s %s", ev.Seq, ev.Type, ev.Data)
+			}
+			t.Logf("A:\n%s\nB:\n%s", a.logs.String(), b.logs.String())
+		}
+	})
 	waitFor(ctx, t, v, func(ev protocol.Event) bool {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Role == protocol.RoleAgent
@@ -386,6 +395,10 @@ func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 	if _, err := second.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
 		t.Fatalf("the second agent accepts the dead agent's chat: %v", err)
 	}
+	waitFor(ctx, t, second, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
 	u, err := st.SessionUser(ctx, tokens[1])
 	if err != nil {
 		t.Fatal(err)

@@ -258,3 +258,60 @@ func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash st
 		t.Fatal(err)
 	}
 }
+
+// TestClusterDeadFollowerStartsVisitorWindow: the visitors of two chats node A holds follow
+// them on node C, which is killed (kill -9) and so never says their connections are gone: A
+// finds C dead and starts both chats' reconnect windows. The first visitor does not come
+// back, and their chat closes when its window ends; the second resumes on B within theirs,
+// and their chat goes on past it.
+func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	c := startCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	hash, tokens := a.prepare(ctx)
+	st := b.store(ctx)
+	defer st.Close()
+	reconnectWindow(ctx, t, st, hash, window)
+	agent := a.agent(ctx, tokens[0])
+	defer agent.Drop()
+	var chats, toks []string
+	for _, name := range []string{"gone", "back"} {
+		v := a.visitor(ctx, hash)
+		chatID, tok := acceptedChat(ctx, t, v, agent, name)
+		v.Drop()
+		v = cn.visitor(ctx, hash)
+		defer v.Drop()
+		if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+			t.Fatalf("resume on C: %v", err)
+		}
+		if _, err := v.CallID(ctx, name, chatID, &protocol.Send{Text: name}); err != nil {
+			t.Fatal(err)
+		}
+		messageFrom(ctx, t, agent, name)
+		chats, toks = append(chats, chatID), append(toks, tok)
+	}
+	cn.kill()
+	// A counts the second visitor away; they resume on B.
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		p, ok := ev.Body.(*protocol.Presence)
+		return ok && ev.Chat == chats[1] && p.Role == protocol.RoleVisitor && !p.Online
+	})
+	v, err := resumeOn(ctx, t, b, hash, chats[1], toks[1], 0)
+	if err != nil {
+		t.Fatalf("the second visitor resumes on B: %v", err)
+	}
+	defer v.Drop()
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		s, ok := ev.Body.(*protocol.ChatState)
+		return ok && ev.Chat == chats[0] && s.State == protocol.StateClosed
+	})
+	time.Sleep(window + time.Second)
+	if _, err := v.CallID(ctx, "after", chats[1], &protocol.Send{Text: "after"}); err != nil {
+		t.Fatalf("the second visitor writes past the window: %v", err)
+	}
+	messageFrom(ctx, t, agent, "after")
+	storedOnce(ctx, t, st, chats[1], "back", "after")
+}
