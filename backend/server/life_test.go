@@ -15,6 +15,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
 
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
@@ -41,10 +42,8 @@ func nodeID(ctx context.Context, t *testing.T, st *store.Store, node *crashServe
 // visitor's first resume on B takes the chat over, without a busy answer, and it goes on.
 func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
+	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a, b := nodes[0], nodes[1]
 	hash, _ := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
@@ -92,10 +91,8 @@ func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 // second visitor connection on B follows.
 func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a := c.nodes[0]
+	c, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a := nodes[0]
 	hash, _ := a.prepare(ctx)
 	st := a.store(ctx)
 	defer st.Close()
@@ -105,7 +102,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("pgx", c.dbURL)
+	db, err := sql.Open("pgx", c.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +135,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	}
 	storedOnce(ctx, t, st, chatID, "v1", "v2")
 	// A visitor connection on B follows the chat where A holds it; B does not take it.
-	vb, err := resumeOn(ctx, t, c.nodes[1], hash, chatID, tok, 0)
+	vb, err := resumeOn(ctx, t, nodes[1], hash, chatID, tok, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,22 +210,20 @@ func fnv32a(s string) uint32 {
 // follows. Every acknowledged line is stored once.
 func TestClusterNodeRidesThroughDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	b := c.nodes[0]
+	c, nodes, ctx := servertest.StartCluster(t, 1, 2*time.Minute, clusterNode(t))
+	b := nodes[0]
 	hash, _ := b.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
-	u, err := url.Parse(c.dbURL)
+	u, err := url.Parse(c.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := startPGProxy(t, u.Host)
 	u.Host = proxy.addr
-	a := &crashServer{t: t, bin: c.bin, dir: t.TempDir(), dbURL: u.String(),
-		env: []string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}}
-	a.start()
+	viaProxy := c
+	viaProxy.DatabaseURL = u.String()
+	a := clusterNode(t)(viaProxy)
 	idA := nodeID(ctx, t, st, a)
 	idB := nodeID(ctx, t, st, b)
 	v := a.visitor(ctx, hash)
@@ -350,11 +345,12 @@ func (p *pgProxy) restore() { p.listen(p.addr) }
 
 // deadAgentsChat starts three nodes with a reconnect window of window: a visitor's chat on
 // node A is accepted by the first agent, on node C, then C is killed (kill -9). It returns the
-// nodes, the visitor, the chat, the agents' session tokens and the store.
-func deadAgentsChat(ctx context.Context, t *testing.T, window time.Duration) (a, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
+// context of the test's steps, node B, the visitor, the chat, the agents' session tokens and
+// the store.
+func deadAgentsChat(t *testing.T, window time.Duration) (ctx context.Context, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
 	t.Helper()
-	c := startCluster(t, 3, "PARLEY_RECONNECT_WINDOW="+window.String(), "PARLEY_AGENT_WARNING=1s")
-	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t, "PARLEY_RECONNECT_WINDOW="+window.String(), "PARLEY_AGENT_WARNING=1s"))
+	a, b, cn := nodes[0], nodes[1], nodes[2]
 	hash, tokens := a.prepare(ctx)
 	st = a.store(ctx)
 	t.Cleanup(func() { _ = st.Close() })
@@ -377,7 +373,7 @@ func deadAgentsChat(ctx context.Context, t *testing.T, window time.Duration) (a,
 	})
 	cn.kill()
 	agent.Drop()
-	return a, b, v, chatID, tokens, st
+	return ctx, b, v, chatID, tokens, st
 }
 
 // TestClusterDeadAgentsChatGoesToAnother: the agent of a chat node A holds is connected only
@@ -386,9 +382,7 @@ func deadAgentsChat(ctx context.Context, t *testing.T, window time.Duration) (a,
 // on node B, once, who accepts it and talks with the visitor.
 func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, b, v, chatID, tokens, st := deadAgentsChat(ctx, t, 3*time.Second)
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, 3*time.Second)
 	second := b.agent(ctx, tokens[1])
 	defer second.Drop()
 	waitFor(ctx, t, second, offerOf(chatID))
@@ -419,9 +413,7 @@ func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 func TestClusterDeadAgentComesBackInTime(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, b, v, chatID, tokens, st := deadAgentsChat(ctx, t, window)
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, window)
 	first := b.agent(ctx, tokens[0])
 	defer first.Drop()
 	if _, err := first.Call(ctx, chatID, &protocol.Resume{}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -21,10 +22,8 @@ import (
 func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
+	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a, b := nodes[0], nodes[1]
 	hash, tokens := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
@@ -109,10 +108,8 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 // the visitor sends again with the same id is not written twice.
 func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
+	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a, b := nodes[0], nodes[1]
 	hash, _ := a.prepare(ctx)
 	v := a.visitor(ctx, hash)
 	chatID, tok := openChat(ctx, t, v, "follows")
@@ -213,10 +210,8 @@ func storedOnce(ctx context.Context, t *testing.T, st *store.Store, chatID strin
 func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	c := startCluster(t, 3)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t))
+	a, b, cn := nodes[0], nodes[1], nodes[2]
 	hash, tokens := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
@@ -267,10 +262,8 @@ func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash st
 func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	c := startCluster(t, 3)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
+	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t))
+	a, b, cn := nodes[0], nodes[1], nodes[2]
 	hash, tokens := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
