@@ -344,13 +344,23 @@ func (p *pgProxy) cut() {
 func (p *pgProxy) restore() { p.listen(p.addr) }
 
 // deadAgentsChat starts three nodes with a reconnect window of window: a visitor's chat on
-// node A is accepted by the first agent, on node C, then C is killed (kill -9). It returns the
-// context of the test's steps, node B, the visitor, the chat, the agents' session tokens and
-// the store.
-func deadAgentsChat(t *testing.T, window time.Duration) (ctx context.Context, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
+// node A is accepted by the first agent, on node C, then C is killed (kill -9). C is the node
+// that leads routing when leaderDies, else another. It returns the context of the test's
+// steps, node B, the visitor, the chat, the agents' session tokens and the store.
+func deadAgentsChat(t *testing.T, window time.Duration, leaderDies bool) (ctx context.Context, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
 	t.Helper()
 	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t, "PARLEY_RECONNECT_WINDOW="+window.String(), "PARLEY_AGENT_WARNING=1s"))
-	a, b, cn := nodes[0], nodes[1], nodes[2]
+	lead := -1
+	nodes[0].until(ctx, 50*time.Millisecond, func() (bool, string) {
+		var n int
+		lead, _, n = (&testCluster{nodes: nodes}).leader(func(int) bool { return true })
+		return n == 1, "no node leads"
+	})
+	c := (lead + 1) % 3
+	if leaderDies {
+		c = lead
+	}
+	a, b, cn := nodes[(c+1)%3], nodes[(c+2)%3], nodes[c]
 	hash, tokens := a.prepare(ctx)
 	st = a.store(ctx)
 	t.Cleanup(func() { _ = st.Close() })
@@ -382,7 +392,22 @@ func deadAgentsChat(t *testing.T, window time.Duration) (ctx context.Context, b 
 // on node B, once, who accepts it and talks with the visitor.
 func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 	t.Parallel()
-	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, 3*time.Second)
+	deadAgentsChatGoesToAnother(t, false)
+}
+
+// TestClusterDeadLeadersAgentsChatGoesToAnother: as TestClusterDeadAgentsChatGoesToAnother,
+// with the dead agent's node the routing leader: the next leader restores the chat with its
+// owner connected to no node, and gives them the reconnect window.
+func TestClusterDeadLeadersAgentsChatGoesToAnother(t *testing.T) {
+	t.Parallel()
+	deadAgentsChatGoesToAnother(t, true)
+}
+
+// deadAgentsChatGoesToAnother kills the only node of a chat's agent (the leader when
+// leaderDies) and checks that the chat goes to a second agent, on node B, once the agent's
+// reconnect window ended.
+func deadAgentsChatGoesToAnother(t *testing.T, leaderDies bool) {
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, 3*time.Second, leaderDies)
 	second := b.agent(ctx, tokens[1])
 	defer second.Drop()
 	waitFor(ctx, t, second, offerOf(chatID))
@@ -401,6 +426,7 @@ func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 		t.Fatal(err)
 	}
 	messageFrom(ctx, t, v, "taken on")
+	noOffer(ctx, t, second, chatID) // offered once
 	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID {
 		t.Fatalf("the chat's owner is %d (%v), not the second agent %d", rec.AgentID, err, u.ID)
 	}
@@ -413,7 +439,7 @@ func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
 func TestClusterDeadAgentComesBackInTime(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, window)
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, window, false)
 	first := b.agent(ctx, tokens[0])
 	defer first.Drop()
 	if _, err := first.Call(ctx, chatID, &protocol.Resume{}); err != nil {
@@ -433,19 +459,25 @@ func TestClusterDeadAgentComesBackInTime(t *testing.T) {
 	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID || rec.State != string(protocol.StateActive) {
 		t.Fatalf("the chat after the window: owner %d (want %d), %s, %v", rec.AgentID, u.ID, rec.State, err)
 	}
-	// Whatever the nodes sent the second agent came before the answer to their command.
-	if _, err := second.Call(ctx, "", &protocol.Activity{}); err != nil {
+	noOffer(ctx, t, second, chatID)
+}
+
+// noOffer fails the test when agent was offered chatID in what the nodes sent it so far.
+func noOffer(ctx context.Context, t *testing.T, agent *protoclient.Client, chatID string) {
+	t.Helper()
+	// Whatever the nodes sent the agent came before the answer to their command.
+	if _, err := agent.Call(ctx, "", &protocol.Activity{}); err != nil {
 		t.Fatal(err)
 	}
 	for {
 		select {
-		case ev := <-second.Events():
+		case ev := <-agent.Events():
 			if offerOf(chatID)(ev) {
-				t.Fatalf("chat %s was offered to the second agent while its owner was back", chatID)
+				t.Fatalf("chat %s was offered to the agent", chatID)
 			}
 			continue
 		default:
 		}
-		break
+		return
 	}
 }
