@@ -22,12 +22,8 @@ import (
 func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	ctx, nodes, hash, tokens, st := windowed(t, 2, window)
 	a, b := nodes[0], nodes[1]
-	hash, tokens := a.prepare(ctx)
-	st := b.store(ctx)
-	defer st.Close()
-	reconnectWindow(ctx, t, st, hash, window)
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	defer agent.Drop()
@@ -210,12 +206,8 @@ func storedOnce(ctx context.Context, t *testing.T, st *store.Store, chatID strin
 func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t))
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
 	a, b, cn := nodes[0], nodes[1], nodes[2]
-	hash, tokens := a.prepare(ctx)
-	st := b.store(ctx)
-	defer st.Close()
-	reconnectWindow(ctx, t, st, hash, window)
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	chatID, tok := acceptedChat(ctx, t, v, agent, "elsewhere")
@@ -241,6 +233,19 @@ func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	storedOnce(ctx, t, st, chatID, l.acked...)
 }
 
+// windowed starts n nodes (servertest.StartCluster) with the demo connector's reconnect
+// window set to window; it returns the context of the test's steps, the nodes, the
+// connector's hash, the agents' session tokens and a store, closed with the test.
+func windowed(t *testing.T, n int, window time.Duration) (context.Context, []*crashServer, string, []string, *store.Store) {
+	t.Helper()
+	_, nodes, ctx := servertest.StartCluster(t, n, time.Minute, clusterNode(t))
+	hash, tokens := nodes[0].prepare(ctx)
+	st := nodes[0].store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	reconnectWindow(ctx, t, st, hash, window)
+	return ctx, nodes, hash, tokens, st
+}
+
 // reconnectWindow sets the connector's reconnect window, before the nodes read it.
 func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash string, window time.Duration) {
 	t.Helper()
@@ -262,12 +267,8 @@ func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash st
 func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t))
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
 	a, b, cn := nodes[0], nodes[1], nodes[2]
-	hash, tokens := a.prepare(ctx)
-	st := b.store(ctx)
-	defer st.Close()
-	reconnectWindow(ctx, t, st, hash, window)
 	agent := a.agent(ctx, tokens[0])
 	defer agent.Drop()
 	var chats, toks []string
