@@ -56,9 +56,14 @@ type Config struct {
 	Held func(ctx context.Context) (map[string]bool, error)
 	// Live lists the ids of the live nodes: the leader counts the agents of a node that
 	// died disconnected there.
-	Live   func(ctx context.Context) (map[string]bool, error)
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Live func(ctx context.Context) (map[string]bool, error)
+	// AgentWindow is how long an agent whose node died may take to come back on another
+	// node before the leader requeues their chats (AgentGone): the reconnect window a node
+	// gives an agent whose connection dropped (chat.Config.AgentReconnectWindow); 60 s when
+	// zero.
+	AgentWindow time.Duration
+	Clock       clock.Clock
+	Logger      *slog.Logger
 }
 
 // Timing of the link.
@@ -122,6 +127,9 @@ func New(cfg Config) *Link {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
+	}
+	if cfg.AgentWindow <= 0 {
+		cfg.AgentWindow = 60 * time.Second
 	}
 	return &Link{cfg: cfg, nc: cfg.Conn, log: cfg.Logger, waiters: map[uint64]chan []acd.Decision{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parleychat/parley/backend/acd"
+	"github.com/parleychat/parley/backend/chat/clock"
 	"github.com/parleychat/parley/backend/chat/routing"
 	"github.com/parleychat/parley/backend/store"
 )
@@ -29,6 +30,9 @@ type leader struct {
 	// offers are the offers standing, by agent, for an app that connects to another node;
 	// on the router goroutine.
 	offers map[acd.AgentID]map[acd.ChatID]acd.Offer
+	// windows are the reconnect windows this leader runs for agents no live node knows: their
+	// node died, or they own a restored chat; on the router goroutine.
+	windows map[acd.AgentID]clock.Timer
 }
 
 // rebuildWait bounds a new leader's reading of the database and asking the nodes which chats
@@ -38,7 +42,8 @@ const rebuildWait = 5 * time.Second
 // Lead makes this node the routing leader under term (cluster.Config.OnLead): a new engine
 // is rebuilt from the database and the term opened on every node.
 func (l *Link) Lead(term int64) {
-	ld := &leader{l: l, term: term, batches: map[string]uint64{}, conns: map[acd.AgentID]map[string]bool{}, offers: map[acd.AgentID]map[acd.ChatID]acd.Offer{}}
+	ld := &leader{l: l, term: term, batches: map[string]uint64{}, conns: map[acd.AgentID]map[string]bool{}, offers: map[acd.AgentID]map[acd.ChatID]acd.Offer{},
+		windows: map[acd.AgentID]clock.Timer{}}
 	ld.router = routing.New(l.cfg.Clock, func(ds []acd.Decision) { ld.publish("", 0, ds, false) }, l.log)
 	l.lmu.Lock()
 	old := l.lead
@@ -64,6 +69,9 @@ func (l *Link) Depose() {
 func (ld *leader) close() {
 	ld.gone.Store(true)
 	ld.router.Close()
+	for _, w := range ld.windows { // the router is stopped: nothing else reads them now
+		w.Stop()
+	}
 }
 
 // leading is this node's engine while it leads, or nil.
@@ -99,6 +107,12 @@ func (ld *leader) rebuild() {
 		now := l.cfg.Clock.Now()
 		for _, ev := range evs {
 			ld.publish("", 0, e.Apply(now, ev), false)
+			// The owner of a restored chat whose node died with the last leader is known to no
+			// live node, which would start their window: this leader does. One connected to a
+			// live node is announced within it, and keeps their chats.
+			if r, ok := ev.(acd.ChatRestored); ok && r.Agent != 0 {
+				ld.startWindow(r.Agent)
+			}
 		}
 	})
 	ld.ready.Store(true)
@@ -340,11 +354,36 @@ func (ld *leader) watchNodes() {
 					ld.l.log.Info("cluster routing: an agent's node is gone", "agent", agent, "node", node)
 					if ev := ld.fold(node, acd.AgentDisconnected{Agent: agent}); ev != nil {
 						ld.publish("", 0, e.Apply(now, ev), false)
+						ld.startWindow(agent) // the dead node cannot start it
 					}
 				}
 			}
 		})
 	}
+}
+
+// startWindow gives an agent no live node knows the reconnect window (Config.AgentWindow), as
+// their node would have after their connection dropped: when it ends with the agent connected
+// to no node, the engine hears that they are gone, and their offers and chats go to others.
+// An agent who comes back on any node within it keeps them. Runs on the router goroutine.
+func (ld *leader) startWindow(agent acd.AgentID) {
+	if _, running := ld.windows[agent]; running {
+		return
+	}
+	ld.windows[agent] = ld.l.cfg.Clock.AfterFunc(ld.l.cfg.AgentWindow, func() {
+		ld.router.Do(func(e *acd.Engine) {
+			delete(ld.windows, agent)
+			if ld.gone.Load() {
+				return
+			}
+			ev := ld.fold("", acd.AgentGone{Agent: agent})
+			if ev == nil {
+				return // came back meanwhile
+			}
+			ld.l.log.Info("cluster routing: an agent whose node died did not come back", "agent", agent)
+			ld.publish("", 0, e.Apply(ld.l.cfg.Clock.Now(), ev), false)
+		})
+	})
 }
 
 // onQuery answers a query about the engine, when this node leads.

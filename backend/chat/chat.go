@@ -53,8 +53,9 @@ type liveChat struct {
 	away         bool // the visitor has no connection
 	// remoteVisitors are the visitor's connections on other nodes of a cluster that follow
 	// the chat and forward their commands here, by the key they forward under
-	// (visitorforward.go): while one is there, the visitor is not away.
-	remoteVisitors map[string]bool
+	// (visitorforward.go), with the node that follows: while one is there, the visitor is not
+	// away.
+	remoteVisitors map[string]string
 	// restored is set for chats loaded from the store at start, whose earlier command answers
 	// are only in the store.
 	restored bool

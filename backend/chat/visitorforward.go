@@ -16,14 +16,17 @@ import (
 // there ([Service.ActVisitor]) and answers after its commit. A retry carries the same command
 // id, which the holder's answers remember (post), so it writes the line once. The holder
 // counts the visitor as present while a node forwards for them (liveChat.remoteVisitors), and
-// starts the reconnect window when that node says the connection is gone.
+// starts the reconnect window when that node says the connection is gone, or when that node
+// is found dead ([Service.FollowerGone]).
 
 // VisitorForward is a visitor's command for a chat another node holds, as the forwarding node
 // hands it over: who the visitor is (their connection's key, unique in the cluster, and the
 // chat token they resumed with), what their connection said at connect, and the command. Back
 // (a protocol.Resume) and Left say the connection came and went.
 type VisitorForward struct {
-	Key       string
+	Key string
+	// Node is the node that forwards: its death ends the visitor's connection there.
+	Node      string
 	Token     string
 	Connector int64
 	Lang      string
@@ -200,10 +203,10 @@ func (s *Service) ActVisitor(ctx context.Context, f VisitorForward) (*protocol.A
 	// dead holder learns so of a visitor another node follows it for.
 	ch.mu.Lock()
 	if ch.remoteVisitors == nil {
-		ch.remoteVisitors = map[string]bool{}
+		ch.remoteVisitors = map[string]string{}
 	}
-	known := ch.remoteVisitors[f.Key]
-	ch.remoteVisitors[f.Key] = true
+	_, known := ch.remoteVisitors[f.Key]
+	ch.remoteVisitors[f.Key] = f.Node
 	ch.mu.Unlock()
 	if back || !known {
 		s.visitorBack(ch, f.Page, f.Referrer)
@@ -219,6 +222,45 @@ func (s *Service) ActVisitor(ctx context.Context, f VisitorForward) (*protocol.A
 		visitor: visitorState{session: f.Key, connector: conn, lang: f.Lang, page: f.Page, referrer: f.Referrer,
 			visitorID: f.VisitorID, userAgent: f.UserAgent, survey: sv, tenant: tenant}}
 	return s.runHeadless(ctx, ss, f.Cmd, ss.visitorCommand)
+}
+
+// Followers lists the nodes that follow chats held here for their visitors (forwarding their
+// commands): the server watches them for death ([Service.FollowerGone]).
+func (s *Service) Followers() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ch := range s.chatList() {
+		ch.mu.Lock()
+		for _, node := range ch.remoteVisitors {
+			if !seen[node] {
+				seen[node] = true
+				out = append(out, node)
+			}
+		}
+		ch.mu.Unlock()
+	}
+	return out
+}
+
+// FollowerGone counts the visitor connections a dead node followed chats held here through as
+// gone, as that node would have said had it lived: a chat whose visitor is then connected
+// nowhere gets the reconnect window, and the visitor resuming on any node within it goes on.
+func (s *Service) FollowerGone(node string) {
+	for _, ch := range s.chatList() {
+		ch.mu.Lock()
+		dropped := false
+		for key, by := range ch.remoteVisitors {
+			if by == node {
+				delete(ch.remoteVisitors, key)
+				dropped = true
+			}
+		}
+		ch.mu.Unlock()
+		if dropped {
+			s.log.Info("cluster: the node a visitor was followed on is gone", "chat", ch.id, "node", node)
+			s.visitorLeft(ch)
+		}
+	}
 }
 
 // runHeadless runs a command on a session without a connection and waits for its answer.

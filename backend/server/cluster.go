@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -36,6 +37,14 @@ type clusterPart struct {
 	// (chat.Service.StaleDecisions), set by attachRouting.
 	fenced func() uint64
 	lost   chan error // the life lock's session ended (life.go); nil outside cluster mode
+	// self is node for the goroutines the election starts, which may run before join sets
+	// node.
+	self *atomic.Pointer[cluster.Node]
+	// agentWindow is an agent's reconnect window (config.Config.ReconnectWindow), which the
+	// routing leader gives the agents of a dead node.
+	agentWindow time.Duration
+	// stopFollowers ends watchFollowers (visitorforward.go); nil when it does not run.
+	stopFollowers context.CancelFunc
 }
 
 // dialCluster connects to NATS when cluster mode is configured and returns the publisher the
@@ -71,6 +80,7 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 		return nil
 	}
 	host, _ := os.Hostname()
+	s.self = new(atomic.Pointer[cluster.Node])
 	s.linkRouting(st, log)
 	s.lost = make(chan error, 1)
 	node, err := cluster.Start(ctx, st, cluster.Config{ID: s.id, Addr: host + " " + addr, Clustered: s.bus != nil, Logger: log,
@@ -79,6 +89,7 @@ func (s *clusterPart) join(ctx context.Context, st *store.Store, addr string, lo
 		return err
 	}
 	s.node = node
+	s.self.Store(node)
 	return nil
 }
 
@@ -262,6 +273,9 @@ func (s *clusterPart) stats() func() metrics.ClusterStats {
 
 // leave gives the leadership up and removes the node's row (before the store closes).
 func (s *clusterPart) leave(ctx context.Context) {
+	if s.stopFollowers != nil {
+		s.stopFollowers()
+	}
 	if s.node != nil {
 		s.node.Close(ctx)
 	}

@@ -18,49 +18,49 @@ import (
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/natsbus"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// testNATS is the NATS server of the cluster tests (servertest.NATS).
-func testNATS(t *testing.T) string { return servertest.NATS(t) }
-
 // testCluster is n server processes (this test binary serving, like the crash tests) on one
-// PostgreSQL database and NATS, under subjects of their own.
+// PostgreSQL database and NATS, under subjects of their own (servertest.Cluster).
 type testCluster struct {
-	t       *testing.T
-	bin     string
-	dbURL   string
-	natsURL string
-	subject string
-	env     []string
-	nodes   []*crashServer
+	servertest.Cluster
+	t     *testing.T
+	start func(servertest.Cluster) *crashServer
+	nodes []*crashServer
 }
 
 // startCluster starts n nodes, one after the other (the first migrates and seeds), with env
 // added to each one's environment.
 func startCluster(t *testing.T, n int, env ...string) *testCluster {
 	t.Helper()
+	c := &testCluster{t: t, start: clusterNode(t, env...)}
+	c.Cluster, c.nodes, _ = servertest.StartCluster(t, n, time.Hour, c.start)
+	return c
+}
+
+// clusterNode starts a node of a test cluster (servertest.StartCluster): this test binary
+// serving, with env added to its environment.
+func clusterNode(t *testing.T, env ...string) func(servertest.Cluster) *crashServer {
 	bin, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, bin: bin, dbURL: pgtest.URL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano()), env: env}
-	for range n {
-		c.add()
+	return func(c servertest.Cluster) *crashServer {
+		t.Helper()
+		srv := &crashServer{t: t, bin: bin, dir: t.TempDir(), dbURL: c.DatabaseURL, env: append(c.Env(), env...)}
+		srv.start()
+		return srv
 	}
-	return c
 }
 
 // add starts one more node.
 func (c *testCluster) add() *crashServer {
 	c.t.Helper()
-	srv := &crashServer{t: c.t, bin: c.bin, dir: c.t.TempDir(), dbURL: c.dbURL,
-		env: append([]string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}, c.env...)}
-	srv.start()
+	srv := c.start(c.Cluster)
 	c.nodes = append(c.nodes, srv)
 	return srv
 }
@@ -150,7 +150,7 @@ func TestClusterLeaderFailover(t *testing.T) {
 
 	// A single-process node on the cluster's database stops with an error that says what to do.
 	cmd := exec.Command(c.nodes[0].bin)
-	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR=127.0.0.1:0", "PARLEY_DATA="+t.TempDir(), "DATABASE_URL="+c.dbURL, "PARLEY_WEB="+t.TempDir())
+	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR=127.0.0.1:0", "PARLEY_DATA="+t.TempDir(), "DATABASE_URL="+c.DatabaseURL, "PARLEY_WEB="+t.TempDir())
 	out, err := runWithin(cmd, time.Minute)
 	if err == nil || !strings.Contains(out, "in cluster mode") || !strings.Contains(out, "PARLEY_NATS_URL") {
 		t.Fatalf("a node without NATS on the cluster's database: %v\n%s", err, out)
@@ -216,18 +216,18 @@ func TestClusterSettingsReachEveryNode(t *testing.T) {
 	defer v.Close()
 
 	// The "other node": a store that publishes its settings writes on the cluster's NATS.
-	nc, err := nats.Connect(c.natsURL)
+	nc, err := nats.Connect(c.NATSURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	local := changes.NewLocal()
 	defer local.Close()
-	bus, err := natsbus.New(nc, local, natsbus.Options{Node: "admin-node", Prefix: c.subject})
+	bus, err := natsbus.New(nc, local, natsbus.Options{Node: "admin-node", Prefix: c.Subject})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Config{DatabaseURL: c.dbURL, Changes: bus})
+	st, err := store.Open(ctx, store.Config{DatabaseURL: c.DatabaseURL, Changes: bus})
 	if err != nil {
 		t.Fatal(err)
 	}

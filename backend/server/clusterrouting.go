@@ -21,20 +21,25 @@ func (s *clusterPart) linkRouting(st *store.Store, log *slog.Logger) {
 	if s.bus == nil {
 		return
 	}
-	s.acd = acdbus.New(acdbus.Config{Conn: s.nc, Prefix: s.prefix, Node: s.id, Store: st, Held: s.heldByLive(st), Live: s.liveNodes(st), Logger: log})
+	s.acd = acdbus.New(acdbus.Config{Conn: s.nc, Prefix: s.prefix, Node: s.id, Store: st, Held: s.heldByLive(st), Live: s.liveNodes(st),
+		AgentWindow: s.agentWindow, Logger: log})
 }
 
 // liveStale is how old a live node's heartbeat may be (cluster.Config.Stale, as join leaves
 // it); read from here since the election may call on routing before join has the node.
 const liveStale = 10 * time.Second
 
-// liveNodes lists the ids of the live nodes.
+// liveNodes lists the ids of the live nodes: of fresh heartbeat, and not dead as their life
+// lock says (a killed node's heartbeat looks fresh a while longer).
 func (s *clusterPart) liveNodes(st *store.Store) func(ctx context.Context) (map[string]bool, error) {
 	return func(ctx context.Context) (map[string]bool, error) {
 		live, err := st.LiveNodes(ctx, time.Now().Add(-liveStale))
+		self := s.self.Load()
 		ids := map[string]bool{}
 		for _, n := range live {
-			ids[n.ID] = true
+			if self == nil || !self.Gone(ctx, n.ID) {
+				ids[n.ID] = true
+			}
 		}
 		return ids, err
 	}

@@ -475,12 +475,12 @@ func TestClusterStaleDecisionFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Node A heard of term: the queue answered its request under it.
-	nc, err := nats.Connect(c.natsURL)
+	nc, err := nats.Connect(c.NATSURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	db, err := sql.Open("pgx", c.dbURL)
+	db, err := sql.Open("pgx", c.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func TestClusterStaleDecisionFenced(t *testing.T) {
 	}
 	// Sent at once, before the leader notices (it checks its term every 500 ms) and a new one
 	// opens a term the nodes hear of.
-	if err := nc.Publish(c.subject+".acd.dec", []byte(stale)); err != nil {
+	if err := nc.Publish(c.Subject+".acd.dec", []byte(stale)); err != nil {
 		t.Fatal(err)
 	}
 	a.until(ctx, 50*time.Millisecond, func() (bool, string) {

@@ -14,6 +14,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
+
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -39,10 +42,8 @@ func nodeID(ctx context.Context, t *testing.T, st *store.Store, node *crashServe
 // visitor's first resume on B takes the chat over, without a busy answer, and it goes on.
 func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
+	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a, b := nodes[0], nodes[1]
 	hash, _ := a.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
@@ -90,10 +91,8 @@ func TestClusterKilledHoldersChatMovesAtOnce(t *testing.T) {
 // second visitor connection on B follows.
 func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a := c.nodes[0]
+	c, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a := nodes[0]
 	hash, _ := a.prepare(ctx)
 	st := a.store(ctx)
 	defer st.Close()
@@ -103,7 +102,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	if _, err := v.CallID(ctx, "v1", chatID, &protocol.Send{Text: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("pgx", c.dbURL)
+	db, err := sql.Open("pgx", c.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +135,7 @@ func TestClusterNodeWithoutItsSessionComesBack(t *testing.T) {
 	}
 	storedOnce(ctx, t, st, chatID, "v1", "v2")
 	// A visitor connection on B follows the chat where A holds it; B does not take it.
-	vb, err := resumeOn(ctx, t, c.nodes[1], hash, chatID, tok, 0)
+	vb, err := resumeOn(ctx, t, nodes[1], hash, chatID, tok, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,22 +210,20 @@ func fnv32a(s string) uint32 {
 // follows. Every acknowledged line is stored once.
 func TestClusterNodeRidesThroughDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	b := c.nodes[0]
+	c, nodes, ctx := servertest.StartCluster(t, 1, 2*time.Minute, clusterNode(t))
+	b := nodes[0]
 	hash, _ := b.prepare(ctx)
 	st := b.store(ctx)
 	defer st.Close()
-	u, err := url.Parse(c.dbURL)
+	u, err := url.Parse(c.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := startPGProxy(t, u.Host)
 	u.Host = proxy.addr
-	a := &crashServer{t: t, bin: c.bin, dir: t.TempDir(), dbURL: u.String(),
-		env: []string{"PARLEY_NATS_URL=" + c.natsURL, "PARLEY_NATS_SUBJECT=" + c.subject}}
-	a.start()
+	viaProxy := c
+	viaProxy.DatabaseURL = u.String()
+	a := clusterNode(t)(viaProxy)
 	idA := nodeID(ctx, t, st, a)
 	idB := nodeID(ctx, t, st, b)
 	v := a.visitor(ctx, hash)
@@ -345,3 +342,142 @@ func (p *pgProxy) cut() {
 
 // restore accepts again on the same address.
 func (p *pgProxy) restore() { p.listen(p.addr) }
+
+// deadAgentsChat starts three nodes with a reconnect window of window: a visitor's chat on
+// node A is accepted by the first agent, on node C, then C is killed (kill -9). C is the node
+// that leads routing when leaderDies, else another. It returns the context of the test's
+// steps, node B, the visitor, the chat, the agents' session tokens and the store.
+func deadAgentsChat(t *testing.T, window time.Duration, leaderDies bool) (ctx context.Context, b *crashServer, v *protoclient.Client, chatID string, tokens []string, st *store.Store) {
+	t.Helper()
+	_, nodes, ctx := servertest.StartCluster(t, 3, time.Minute, clusterNode(t, "PARLEY_RECONNECT_WINDOW="+window.String(), "PARLEY_AGENT_WARNING=1s"))
+	lead := -1
+	nodes[0].until(ctx, 50*time.Millisecond, func() (bool, string) {
+		var n int
+		lead, _, n = (&testCluster{nodes: nodes}).leader(func(int) bool { return true })
+		return n == 1, "no node leads"
+	})
+	c := (lead + 1) % 3
+	if leaderDies {
+		c = lead
+	}
+	a, b, cn := nodes[(c+1)%3], nodes[(c+2)%3], nodes[c]
+	hash, tokens := a.prepare(ctx)
+	st = a.store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	agent := cn.agent(ctx, tokens[0])
+	v = a.visitor(ctx, hash)
+	t.Cleanup(v.Drop)
+	chatID, _ = acceptedChat(ctx, t, v, agent, "dead agent")
+	t.Cleanup(func() {
+		if t.Failed() {
+			evs, _ := st.EventsAfter(context.Background(), chatID, 0, 0)
+			for _, ev := range evs {
+				t.Logf("event %d %s %s", ev.Seq, ev.Type, ev.Data)
+			}
+			t.Logf("A:\n%s\nB:\n%s", a.logs.String(), b.logs.String())
+		}
+	})
+	waitFor(ctx, t, v, func(ev protocol.Event) bool {
+		j, ok := ev.Body.(*protocol.Joined)
+		return ok && j.Role == protocol.RoleAgent
+	})
+	cn.kill()
+	agent.Drop()
+	return ctx, b, v, chatID, tokens, st
+}
+
+// TestClusterDeadAgentsChatGoesToAnother: the agent of a chat node A holds is connected only
+// to node C, which is killed (kill -9): no node that knew the agent lives to start their
+// reconnect window, so the cluster does; when it ends, the chat is offered to a second agent,
+// on node B, once, who accepts it and talks with the visitor.
+func TestClusterDeadAgentsChatGoesToAnother(t *testing.T) {
+	t.Parallel()
+	deadAgentsChatGoesToAnother(t, false)
+}
+
+// TestClusterDeadLeadersAgentsChatGoesToAnother: as TestClusterDeadAgentsChatGoesToAnother,
+// with the dead agent's node the routing leader: the next leader restores the chat with its
+// owner connected to no node, and gives them the reconnect window.
+func TestClusterDeadLeadersAgentsChatGoesToAnother(t *testing.T) {
+	t.Parallel()
+	deadAgentsChatGoesToAnother(t, true)
+}
+
+// deadAgentsChatGoesToAnother kills the only node of a chat's agent (the leader when
+// leaderDies) and checks that the chat goes to a second agent, on node B, once the agent's
+// reconnect window ended.
+func deadAgentsChatGoesToAnother(t *testing.T, leaderDies bool) {
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, 3*time.Second, leaderDies)
+	second := b.agent(ctx, tokens[1])
+	defer second.Drop()
+	waitFor(ctx, t, second, offerOf(chatID))
+	if _, err := second.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
+		t.Fatalf("the second agent accepts the dead agent's chat: %v", err)
+	}
+	waitFor(ctx, t, second, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
+	u, err := st.SessionUser(ctx, tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.Call(ctx, chatID, &protocol.Send{Text: "taken on"}); err != nil {
+		t.Fatal(err)
+	}
+	messageFrom(ctx, t, v, "taken on")
+	noOffer(ctx, t, second, chatID) // offered once
+	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID {
+		t.Fatalf("the chat's owner is %d (%v), not the second agent %d", rec.AgentID, err, u.ID)
+	}
+}
+
+// TestClusterDeadAgentComesBackInTime: the agent of a chat node A holds is connected only to
+// node C, which is killed (kill -9); the agent's app comes back on node B within the reconnect
+// window: past the window they still own the chat and write in it, and it was offered to
+// nobody else.
+func TestClusterDeadAgentComesBackInTime(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, b, v, chatID, tokens, st := deadAgentsChat(t, window, false)
+	first := b.agent(ctx, tokens[0])
+	defer first.Drop()
+	if _, err := first.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes the chat on B: %v", err)
+	}
+	second := b.agent(ctx, tokens[1])
+	defer second.Drop()
+	time.Sleep(2*window + 2*time.Second) // past the window, however late it started
+	if _, err := first.Call(ctx, chatID, &protocol.Send{Text: "still mine"}); err != nil {
+		t.Fatalf("the agent who came back writes past the window: %v", err)
+	}
+	messageFrom(ctx, t, v, "still mine")
+	u, err := st.SessionUser(ctx, tokens[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := st.Chat(ctx, chatID); err != nil || rec.AgentID != u.ID || rec.State != string(protocol.StateActive) {
+		t.Fatalf("the chat after the window: owner %d (want %d), %s, %v", rec.AgentID, u.ID, rec.State, err)
+	}
+	noOffer(ctx, t, second, chatID)
+}
+
+// noOffer fails the test when agent was offered chatID in what the nodes sent it so far.
+func noOffer(ctx context.Context, t *testing.T, agent *protoclient.Client, chatID string) {
+	t.Helper()
+	// Whatever the nodes sent the agent came before the answer to their command.
+	if _, err := agent.Call(ctx, "", &protocol.Activity{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case ev := <-agent.Events():
+			if offerOf(chatID)(ev) {
+				t.Fatalf("chat %s was offered to the agent", chatID)
+			}
+			continue
+		default:
+		}
+		return
+	}
+}

@@ -91,7 +91,7 @@ func WithPasswordHasher(f func(string) (string, error)) Option {
 // chat service and builds the HTTP app. Call Serve, then Shutdown.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	bus := changes.NewLocal()
-	var cl clusterPart
+	cl := clusterPart{agentWindow: cfg.ReconnectWindow}
 	pub, err := cl.dial(cfg.NATSURL, cfg.NATSSubject, bus, log)
 	if err != nil {
 		bus.Close()
@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := s.cluster.serveHeld(s.chats.HeldChats); err != nil {
 		return undo(fmt.Errorf("cluster: %w", err))
 	}
+	s.cluster.watchFollowers(st, s.chats, log)
 	s.setupMail()
 	s.setupWebhooks()
 	s.setupTynTec()

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/parleychat/parley/backend/chat"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -100,7 +103,8 @@ func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger)
 		if err := json.Unmarshal(m.Data, &w); err != nil || !chats.Holds(w.Chat) {
 			return
 		}
-		f := chat.VisitorForward{Key: w.Key, Token: w.Token, Connector: w.Connector, Lang: w.Lang, Page: w.Page,
+		node, _, _ := strings.Cut(w.Key, "/") // forwardVisitor's key: "<node>/<connection>"
+		f := chat.VisitorForward{Key: w.Key, Node: node, Token: w.Token, Connector: w.Connector, Lang: w.Lang, Page: w.Page,
 			Referrer: w.Referrer, VisitorID: w.VisitorID, UserAgent: w.UserAgent, Left: w.Left, Cmd: protocol.Command{Chat: w.Chat}}
 		if len(w.Frame) > 0 {
 			cmd, err := protocol.DecodeCommand(w.Frame, protocol.RoleVisitor)
@@ -121,4 +125,49 @@ func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger)
 		}()
 	})
 	return err
+}
+
+// followersEvery is how often a node looks whether a node that follows one of its chats for
+// the visitor died.
+const followersEvery = time.Second
+
+// watchFollowers counts the visitors followed through a node that died as gone on the chats
+// this node holds (chat.Service.FollowerGone): the dead node never says their connections
+// ended, and they would be counted present for ever. A node is dead when its life lock is
+// free or its heartbeat stale.
+func (s *clusterPart) watchFollowers(st *store.Store, chats *chat.Service, log *slog.Logger) {
+	if s.nc == nil || s.node == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopFollowers = cancel
+	go func() {
+		t := time.NewTicker(followersEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			nodes := chats.Followers()
+			if len(nodes) == 0 {
+				continue
+			}
+			live, err := st.LiveNodes(ctx, time.Now().Add(-s.node.Stale()))
+			if err != nil {
+				log.Warn("cluster: could not list the live nodes", "err", err)
+				continue
+			}
+			fresh := map[string]bool{}
+			for _, n := range live {
+				fresh[n.ID] = true
+			}
+			for _, node := range nodes {
+				if node != s.id && (!fresh[node] || s.node.Gone(ctx, node)) {
+					chats.FollowerGone(node)
+				}
+			}
+		}
+	}()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
@@ -21,14 +22,8 @@ import (
 func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
-	hash, tokens := a.prepare(ctx)
-	st := b.store(ctx)
-	defer st.Close()
-	reconnectWindow(ctx, t, st, hash, window)
+	ctx, nodes, hash, tokens, st := windowed(t, 2, window)
+	a, b := nodes[0], nodes[1]
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	defer agent.Drop()
@@ -109,10 +104,8 @@ func TestClusterVisitorFollowsOnAnotherNode(t *testing.T) {
 // the visitor sends again with the same id is not written twice.
 func TestClusterFollowingNodeTakesOverFromDeadHolder(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b := c.nodes[0], c.nodes[1]
+	_, nodes, ctx := servertest.StartCluster(t, 2, time.Minute, clusterNode(t))
+	a, b := nodes[0], nodes[1]
 	hash, _ := a.prepare(ctx)
 	v := a.visitor(ctx, hash)
 	chatID, tok := openChat(ctx, t, v, "follows")
@@ -213,14 +206,8 @@ func storedOnce(ctx context.Context, t *testing.T, st *store.Store, chatID strin
 func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	t.Parallel()
 	const window = 3 * time.Second
-	c := startCluster(t, 3)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
-	hash, tokens := a.prepare(ctx)
-	st := b.store(ctx)
-	defer st.Close()
-	reconnectWindow(ctx, t, st, hash, window)
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
+	a, b, cn := nodes[0], nodes[1], nodes[2]
 	v := a.visitor(ctx, hash)
 	agent := a.agent(ctx, tokens[0])
 	chatID, tok := acceptedChat(ctx, t, v, agent, "elsewhere")
@@ -246,6 +233,19 @@ func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	storedOnce(ctx, t, st, chatID, l.acked...)
 }
 
+// windowed starts n nodes (servertest.StartCluster) with the demo connector's reconnect
+// window set to window; it returns the context of the test's steps, the nodes, the
+// connector's hash, the agents' session tokens and a store, closed with the test.
+func windowed(t *testing.T, n int, window time.Duration) (context.Context, []*crashServer, string, []string, *store.Store) {
+	t.Helper()
+	_, nodes, ctx := servertest.StartCluster(t, n, time.Minute, clusterNode(t))
+	hash, tokens := nodes[0].prepare(ctx)
+	st := nodes[0].store(ctx)
+	t.Cleanup(func() { _ = st.Close() })
+	reconnectWindow(ctx, t, st, hash, window)
+	return ctx, nodes, hash, tokens, st
+}
+
 // reconnectWindow sets the connector's reconnect window, before the nodes read it.
 func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash string, window time.Duration) {
 	t.Helper()
@@ -257,4 +257,55 @@ func reconnectWindow(ctx context.Context, t *testing.T, st *store.Store, hash st
 	if _, err := st.UpdateConnector(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestClusterDeadFollowerStartsVisitorWindow: the visitors of two chats node A holds follow
+// them on node C, which is killed (kill -9) and so never says their connections are gone: A
+// finds C dead and starts both chats' reconnect windows. The first visitor does not come
+// back, and their chat closes when its window ends; the second resumes on B within theirs,
+// and their chat goes on past it.
+func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
+	a, b, cn := nodes[0], nodes[1], nodes[2]
+	agent := a.agent(ctx, tokens[0])
+	defer agent.Drop()
+	var chats, toks []string
+	for _, name := range []string{"gone", "back"} {
+		v := a.visitor(ctx, hash)
+		chatID, tok := acceptedChat(ctx, t, v, agent, name)
+		v.Drop()
+		v = cn.visitor(ctx, hash)
+		defer v.Drop()
+		if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+			t.Fatalf("resume on C: %v", err)
+		}
+		if _, err := v.CallID(ctx, name, chatID, &protocol.Send{Text: name}); err != nil {
+			t.Fatal(err)
+		}
+		messageFrom(ctx, t, agent, name)
+		chats, toks = append(chats, chatID), append(toks, tok)
+	}
+	cn.kill()
+	// A counts the second visitor away; they resume on B.
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		p, ok := ev.Body.(*protocol.Presence)
+		return ok && ev.Chat == chats[1] && p.Role == protocol.RoleVisitor && !p.Online
+	})
+	v, err := resumeOn(ctx, t, b, hash, chats[1], toks[1], 0)
+	if err != nil {
+		t.Fatalf("the second visitor resumes on B: %v", err)
+	}
+	defer v.Drop()
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		s, ok := ev.Body.(*protocol.ChatState)
+		return ok && ev.Chat == chats[0] && s.State == protocol.StateClosed
+	})
+	time.Sleep(window + time.Second)
+	if _, err := v.CallID(ctx, "after", chats[1], &protocol.Send{Text: "after"}); err != nil {
+		t.Fatalf("the second visitor writes past the window: %v", err)
+	}
+	messageFrom(ctx, t, agent, "after")
+	storedOnce(ctx, t, st, chats[1], "back", "after")
 }
