@@ -258,7 +258,7 @@ func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part)
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return
 		}
-		conn, err := s.st.Connector(ctx, rec.ConnectorID)
+		conn, err := s.chatConnector(ctx, rec)
 		if err != nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return

@@ -80,7 +80,7 @@ func (ss *Session) directStart(ctx context.Context, cmd protocol.Command, b *pro
 		ss.reply(cmd.ID, nil, err)
 		return
 	}
-	if !s.agentConnected(target.ID) {
+	if !s.signedInAnywhere(target.ID) {
 		ss.reply(cmd.ID, nil, protocol.Errorf(protocol.CodeConflict, "%s is not signed in", DisplayName(target)))
 		return
 	}
@@ -183,7 +183,9 @@ func (s *Service) directRequest(ch *liveChat, from *member, expires time.Time) p
 	return protocol.Invitation{Chat: summary(ch, peer, ch.seq.Load()), From: inv.from, As: inv.as, Expires: expires.UTC()}
 }
 
-// deliverInvite files an invitation with the agent invited and sends it to their connections.
+// deliverInvite files an invitation with the agent invited and sends it to their connections,
+// here and, in a cluster, on the other nodes (agentnotice.go): the colleague's app may be
+// connected to another node than the one that holds the chat, which then forwards the answer.
 func (s *Service) deliverInvite(uid int64, chatID string, wire protocol.Invitation) {
 	s.mu.Lock()
 	if a := s.agents[uid]; a != nil {
@@ -193,6 +195,7 @@ func (s *Service) deliverInvite(uid int64, chatID string, wire protocol.Invitati
 	for _, t := range s.agentSessions(uid) {
 		t.send(protocol.Event{Chat: chatID, Body: &wire})
 	}
+	s.publishAgent(AgentNotice{Agent: uid, Chat: chatID, Invitation: &wire})
 }
 
 // directAccepting makes an accepted direct chat active and returns the write of its new

@@ -525,15 +525,21 @@ func (s *Service) errorOf(id string, err error) protocol.Event {
 // so that a live frame and its replay are identical.
 func (s *Service) stamp() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
 
+// chatConnector is the connector a chat came through, read from the store; an agents' chat
+// (direct.go) has none, and gets an empty one of its tenant.
+func (s *Service) chatConnector(ctx context.Context, rec store.Chat) (store.Connector, error) {
+	if rec.Kind == store.ChatDirect {
+		return store.Connector{TenantID: rec.TenantID}, nil
+	}
+	return s.st.Connector(ctx, rec.ConnectorID)
+}
+
 // restoreChat loads one open chat from the database into the service and the engine; an
 // agent who owns it is added to absent.
 func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[int64]bool) error {
-	conn := store.Connector{TenantID: rec.TenantID} // an agents' chat has none
-	if rec.Kind != store.ChatDirect {
-		var err error
-		if conn, err = s.st.Connector(ctx, rec.ConnectorID); err != nil {
-			return err
-		}
+	conn, err := s.chatConnector(ctx, rec)
+	if err != nil {
+		return err
 	}
 	ch := newLiveChat(rec, conn)
 	ch.restored = true
