@@ -63,8 +63,8 @@ func wantOnce(t *testing.T, who string, seen map[string]int, texts ...string) {
 // TestClusterDirectChatAcrossNodes: agent 1, on node B, asks agent 2, whose app is connected
 // only to node C, for a chat: C shows the request, agent 2 accepts it there and the chat opens
 // on C; both write and see each other's lines once; a retried direct.start or line writes
-// nothing more; agent 2's app then moves to node A, resumes the chat there and both go on
-// talking.
+// nothing more; agent 2's app then moves to node A, resumes the chat there, both go on
+// talking, and agent 2 ends the chat from A.
 func TestClusterDirectChatAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -143,4 +143,16 @@ func TestClusterDirectChatAcrossNodes(t *testing.T) {
 	}
 	wantOnce(t, "agent 1 on B", linesUntil(ctx, t, first, chatID, "end of part 2"), "still there?", "yes, from A")
 	storedOnce(ctx, t, st, chatID, "first-1", "second-1", "first-2", "second-3", "first-3", "second-2", "first-4")
+
+	// Agent 2 ends the chat from A; agent 1 on B sees it end.
+	if _, err := moved.Call(ctx, chatID, &protocol.Close{}); err != nil {
+		t.Fatalf("agent 2 ends the chat on A: %v", err)
+	}
+	waitFor(ctx, t, first, func(ev protocol.Event) bool {
+		cs, ok := ev.Body.(*protocol.ChatState)
+		return ok && ev.Chat == chatID && cs.State == protocol.StateClosed
+	})
+	if rec, err := st.Chat(ctx, chatID); err != nil || rec.State != string(protocol.StateClosed) {
+		t.Fatalf("the chat after agent 2 ended it: %+v %v", rec, err)
+	}
 }
