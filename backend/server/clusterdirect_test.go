@@ -156,3 +156,37 @@ func TestClusterDirectChatAcrossNodes(t *testing.T) {
 		t.Fatalf("the chat after agent 2 ended it: %+v %v", rec, err)
 	}
 }
+
+// TestClusterDirectChatDeclinedAcrossNodes: agent 2 declines on node C the request agent 1
+// made on node B: the chat ends on B with agent 1 told, and C's card of the request goes.
+func TestClusterDirectChatDeclinedAcrossNodes(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nodes, _, tokens, st := threeNodes(ctx, t)
+	b, cn := nodes[1], nodes[2]
+	second, err := st.SessionUser(ctx, tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.agent(ctx, tokens[0])
+	defer first.Drop()
+	colleague := cn.agent(ctx, tokens[1])
+	defer colleague.Drop()
+	chatID := startDirect(ctx, t, first, "direct-1", &protocol.DirectStart{UserID: second.ID, Text: "got a minute?"})
+	waitFor(ctx, t, colleague, func(ev protocol.Event) bool {
+		_, ok := ev.Body.(*protocol.Invitation)
+		return ok && ev.Chat == chatID
+	})
+	if _, err := colleague.Call(ctx, chatID, &protocol.InviteDecline{}); err != nil {
+		t.Fatalf("agent 2 declines on C: %v", err)
+	}
+	waitFor(ctx, t, colleague, func(ev protocol.Event) bool {
+		e, ok := ev.Body.(*protocol.InviteEnded)
+		return ok && ev.Chat == chatID && e.UserID == second.ID && e.Reason == "declined"
+	})
+	waitFor(ctx, t, first, func(ev protocol.Event) bool {
+		cs, ok := ev.Body.(*protocol.ChatState)
+		return ok && ev.Chat == chatID && cs.State == protocol.StateClosed && cs.Cause == protocol.CauseDeclined
+	})
+}
