@@ -189,6 +189,7 @@ func (ss *Session) agentConnect(ctx context.Context, id string, b *protocol.Agen
 	s.router.Submit(routing.AgentState(user, statuses, true))
 	s.colleaguesChanged(user.TenantID)
 	invites = append(invites, s.pendingDirect(user.ID, invites)...)
+	invites = append(invites, s.remoteDirect(ctx, user, invites)...)
 
 	sort.Slice(invites, func(i, j int) bool { return invites[i].Expires.Before(invites[j].Expires) })
 	ready := &protocol.AgentReady{User: WireUser(user), Status: user.StatusID, Offers: offers, Chats: s.chatsOf(user.ID), Invitations: invites}

@@ -323,6 +323,62 @@ func (s *Service) pendingDirect(uid int64, known []protocol.Invitation) []protoc
 	return out
 }
 
+// directRequestsStore is the store's list of the direct chats asked of an agent and not yet
+// answered, over every node of a cluster.
+type directRequestsStore interface {
+	DirectRequestsTo(ctx context.Context, tenantID, peerID int64) ([]store.Chat, error)
+}
+
+// remoteDirect lists, in a cluster, the open requests for direct chats addressed to agent
+// user that other nodes hold and that are not among known, and files them with the agent
+// here, so that an app connecting to this node after the request was made sees it and its
+// answer goes to the holder (forward).
+func (s *Service) remoteDirect(ctx context.Context, user store.User, known []protocol.Invitation) []protocol.Invitation {
+	ds, ok := s.st.(directRequestsStore)
+	if !ok || !s.clustered() {
+		return nil
+	}
+	recs, err := ds.DirectRequestsTo(ctx, user.TenantID, user.ID)
+	if err != nil {
+		s.log.Warn("agent start: direct chat requests held elsewhere", "agent", user.ID, "err", err)
+		return nil
+	}
+	have := map[string]bool{}
+	for _, inv := range known {
+		have[inv.Chat.ID] = true
+	}
+	now := s.clk.Now()
+	var out []protocol.Invitation
+	for _, rec := range recs {
+		expires := rec.CreatedAt.Add(directWait)
+		if have[rec.ID] || s.chatFor(rec.ID) != nil || !now.Before(expires) {
+			continue
+		}
+		ch := newLiveChat(rec, store.Connector{TenantID: rec.TenantID})
+		if err := s.restoreParticipants(ctx, ch); err != nil {
+			s.log.Warn("agent start: direct chat request held elsewhere", "chat", rec.ID, "agent", user.ID, "err", err)
+			continue
+		}
+		ch.mu.Lock()
+		from := protocol.Participant{Name: "Colleague", As: protocol.PartParticipant}
+		for _, m := range ch.agents {
+			if m.userID != user.ID {
+				from = protocol.Participant{UserID: m.userID, Name: m.name, As: m.part}
+			}
+		}
+		out = append(out, protocol.Invitation{Chat: summary(ch, user.ID, 0), From: from, As: protocol.PartParticipant, Expires: expires.UTC()})
+		ch.mu.Unlock()
+	}
+	s.mu.Lock()
+	if a := s.agents[user.ID]; a != nil {
+		for _, inv := range out {
+			a.invites[inv.Chat.ID] = inv
+		}
+	}
+	s.mu.Unlock()
+	return out
+}
+
 // activity records that an agent is at the app; colleagues are told when that ends their
 // being away.
 func (ss *Session) activity(ctx context.Context, cmd protocol.Command) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/protoclient"
+	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -14,14 +15,40 @@ import (
 // node of the agent who asks holds it, the colleague's node shows the request, forwards the
 // answer and the colleague's lines to the holder, and follows the chat's events.
 
-// startDirect has an agent ask a colleague for a direct chat with command id, asking again
-// while the routing engine does not know yet that the colleague signed in; it returns the chat.
-func startDirect(ctx context.Context, t *testing.T, c *protoclient.Client, id string, b *protocol.DirectStart) string {
+// directPair is a direct chat asked across nodes (directAcross): the nodes A, B and C, the demo
+// agents' tokens, a store on the cluster's database, agent 1's app on B, agent 2's on C,
+// agent 2's id, the chat and the direct.start that asked for it.
+type directPair struct {
+	nodes            []*crashServer
+	tokens           []string
+	st               *store.Store
+	first, colleague *protoclient.Client
+	secondID         int64
+	chatID           string
+	start            *protocol.DirectStart
+}
+
+// directAcross starts three nodes, connects agent 1's app to node B and agent 2's to node C,
+// and has agent 1 ask agent 2 for a direct chat with command id direct-1 (start), asking
+// again while the routing engine does not know yet that agent 2 signed in.
+func directAcross(ctx context.Context, t *testing.T) (d directPair) {
 	t.Helper()
+	d.nodes, _, d.tokens, d.st = threeNodes(ctx, t)
+	second, err := d.st.SessionUser(ctx, d.tokens[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.secondID = second.ID
+	d.first = d.nodes[1].agent(ctx, d.tokens[0])
+	t.Cleanup(d.first.Drop)
+	d.colleague = d.nodes[2].agent(ctx, d.tokens[1])
+	t.Cleanup(d.colleague.Drop)
+	d.start = &protocol.DirectStart{UserID: second.ID, Text: "got a minute?"}
 	for {
-		ev, err := c.CallID(ctx, id, "", b)
+		ev, err := d.first.CallID(ctx, "direct-1", "", d.start)
 		if err == nil {
-			return ev.Body.(*protocol.Ack).Chat
+			d.chatID = ev.Body.(*protocol.Ack).Chat
+			return d
 		}
 		var pe *protocol.Error
 		if !errors.As(err, &pe) || pe.Code != protocol.CodeConflict || ctx.Err() != nil {
@@ -69,19 +96,8 @@ func TestClusterDirectChatAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nodes, _, tokens, st := threeNodes(ctx, t)
-	a, b, cn := nodes[0], nodes[1], nodes[2]
-	second, err := st.SessionUser(ctx, tokens[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := b.agent(ctx, tokens[0])
-	defer first.Drop()
-	colleague := cn.agent(ctx, tokens[1])
-	defer colleague.Drop()
-
-	start := &protocol.DirectStart{UserID: second.ID, Text: "got a minute?"}
-	chatID := startDirect(ctx, t, first, "direct-1", start)
+	d := directAcross(ctx, t)
+	a, tokens, st, first, colleague, chatID, start := d.nodes[0], d.tokens, d.st, d.first, d.colleague, d.chatID, d.start
 	waitFor(ctx, t, colleague, func(ev protocol.Event) bool {
 		inv, ok := ev.Body.(*protocol.Invitation)
 		return ok && ev.Chat == chatID && inv.Chat.Kind == protocol.KindDirect
@@ -163,17 +179,8 @@ func TestClusterDirectChatDeclinedAcrossNodes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nodes, _, tokens, st := threeNodes(ctx, t)
-	b, cn := nodes[1], nodes[2]
-	second, err := st.SessionUser(ctx, tokens[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := b.agent(ctx, tokens[0])
-	defer first.Drop()
-	colleague := cn.agent(ctx, tokens[1])
-	defer colleague.Drop()
-	chatID := startDirect(ctx, t, first, "direct-1", &protocol.DirectStart{UserID: second.ID, Text: "got a minute?"})
+	d := directAcross(ctx, t)
+	first, colleague, chatID := d.first, d.colleague, d.chatID
 	waitFor(ctx, t, colleague, func(ev protocol.Event) bool {
 		_, ok := ev.Body.(*protocol.Invitation)
 		return ok && ev.Chat == chatID
@@ -183,10 +190,60 @@ func TestClusterDirectChatDeclinedAcrossNodes(t *testing.T) {
 	}
 	waitFor(ctx, t, colleague, func(ev protocol.Event) bool {
 		e, ok := ev.Body.(*protocol.InviteEnded)
-		return ok && ev.Chat == chatID && e.UserID == second.ID && e.Reason == "declined"
+		return ok && ev.Chat == chatID && e.UserID == d.secondID && e.Reason == "declined"
 	})
 	waitFor(ctx, t, first, func(ev protocol.Event) bool {
 		cs, ok := ev.Body.(*protocol.ChatState)
 		return ok && ev.Chat == chatID && cs.State == protocol.StateClosed && cs.Cause == protocol.CauseDeclined
 	})
+}
+
+// TestClusterDirectRequestFollowsTheColleague: agent 1 on node B asks agent 2, whose app is
+// connected to node C; before answering, agent 2's app moves to node A, which never heard of
+// the request: A shows it at the app's start (read from the database), agent 2 accepts it
+// there, and the two talk.
+func TestClusterDirectRequestFollowsTheColleague(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d := directAcross(ctx, t)
+	a, tokens, st, first, colleague, chatID := d.nodes[0], d.tokens, d.st, d.first, d.colleague, d.chatID
+	colleague.Drop()
+	moved, err := protoclient.Dial(ctx, a.ws()+"/ws/agent", protoclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer moved.Drop()
+	if _, err := moved.Call(ctx, "", &protocol.AgentConnect{Token: tokens[1]}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, moved, func(ev protocol.Event) bool {
+		r, ok := ev.Body.(*protocol.AgentReady)
+		if !ok {
+			return false
+		}
+		for _, inv := range r.Invitations {
+			if inv.Chat.ID == chatID && inv.Chat.Kind == protocol.KindDirect && inv.From.UserID != 0 {
+				return true
+			}
+		}
+		t.Fatalf("A's start shows agent 2 no request for %s: %+v", chatID, r.Invitations)
+		return false
+	})
+	if _, err := moved.Call(ctx, chatID, &protocol.InviteAccept{}); err != nil {
+		t.Fatalf("agent 2 accepts on A: %v", err)
+	}
+	waitFor(ctx, t, moved, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
+	})
+	if _, err := moved.CallID(ctx, "second-1", chatID, &protocol.Send{Text: "yes, from A"}); err != nil {
+		t.Fatalf("agent 2 writes on A into B's chat: %v", err)
+	}
+	messageFrom(ctx, t, first, "yes, from A")
+	if _, err := first.CallID(ctx, "first-1", chatID, &protocol.Send{Text: "great"}); err != nil {
+		t.Fatal(err)
+	}
+	wantOnce(t, "agent 2 on A", linesUntil(ctx, t, moved, chatID, "great"), "got a minute?", "yes, from A", "great")
+	storedOnce(ctx, t, st, chatID, "second-1", "first-1")
 }

@@ -8,9 +8,11 @@ import (
 	"gorm.io/gorm"
 )
 
-// stateClosed is the one chat state the store itself needs to know: it
-// separates open chats from history.
+// stateClosed separates open chats from history.
 const stateClosed = "closed"
+
+// stateQueued is the state of a chat not yet taken: a direct chat's request unanswered.
+const stateQueued = "queued"
 
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
@@ -46,6 +48,15 @@ func (s *Store) ChatsOfAgent(ctx context.Context, userID int64, openOnly bool) (
 	}
 	out, err := findChats(q.Order("created_at, id"))
 	return out, wrap("chats of agent", err)
+}
+
+// DirectRequestsTo lists the open chats between two agents of a tenant that were asked of
+// agent peerID (Chat.PeerID) and not yet answered, oldest first: in a cluster the node an
+// agent connects to shows them requests that another node holds.
+func (s *Store) DirectRequestsTo(ctx context.Context, tenantID, peerID int64) ([]Chat, error) {
+	q := s.r.WithContext(ctx).Where("tenant_id = ? AND kind = ? AND peer_id = ? AND state = ?", tenantID, ChatDirect, peerID, stateQueued)
+	out, err := findChats(q.Order("created_at, id"))
+	return out, wrap("direct requests", err)
 }
 
 // Visitor names a returning visitor by what their chats may have recorded: an e-mail
