@@ -562,8 +562,10 @@ func (ss *Session) leave(ctx context.Context, cmd protocol.Command) {
 // that routing never waits for a client.
 func (s *Service) openFor(uid int64, chatID string, sum protocol.ChatSummary) {
 	for _, ss := range s.agentSessions(uid) {
-		ss.send(protocol.Event{Chat: chatID, Body: &protocol.ChatOpened{Chat: sum}})
+		// Followed before the app hears of the chat, so that a command it sends at once is
+		// taken (here, or forwarded to the holder); the chat's events wait for the catch-up.
 		sub := ss.attach(chatID, fanout.Agents, 0, who{role: protocol.RoleAgent, userID: uid, ss: ss})
+		ss.send(protocol.Event{Chat: chatID, Body: &protocol.ChatOpened{Chat: sum}})
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
