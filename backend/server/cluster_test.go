@@ -18,10 +18,10 @@ import (
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/backend/natsbus"
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/store/schematest"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -40,15 +40,16 @@ type testCluster struct {
 	nodes   []*crashServer
 }
 
-// startCluster starts n nodes, one after the other (the first migrates and seeds), with env
-// added to each one's environment.
+// startCluster starts n nodes, one after the other (the first seeds), with env added to each
+// one's environment. Their database is a copy of one already at the schema (schematest), as
+// the package's other servers get: the migrations are tested in the store package.
 func startCluster(t *testing.T, n int, env ...string) *testCluster {
 	t.Helper()
 	bin, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, bin: bin, dbURL: pgtest.URL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano()), env: env}
+	c := &testCluster{t: t, bin: bin, dbURL: schematest.PostgresURL(t), natsURL: testNATS(t), subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano()), env: env}
 	for range n {
 		c.add()
 	}
