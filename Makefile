@@ -98,9 +98,10 @@ vet:
 ## parallel tests of a package run at once (-parallel; go test's default is one per core): most
 ## of them wait rather than compute (the server package's clusters and crash tests are server
 ## processes starting, lease and reconnect windows running out), so more than the two cores
-## fit beside each other
+## fit beside each other. Not many more: each server process may hold up to 16 PostgreSQL
+## connections, and PostgreSQL's default allows 100 in all
 LONG_PKGS := ./backend/server/ ./backend/admin/ ./backend/agentsite/ ./backend/chat/ ./backend/store/
-TEST_PARALLEL ?= 4
+TEST_PARALLEL ?= 3
 unit:
 	$(GO) test -race -count=1 -timeout 28m -parallel $(TEST_PARALLEL) $(LONG_PKGS) ./...
 
