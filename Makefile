@@ -94,10 +94,16 @@ vet:
 
 ## unit: all Go tests natively with -race (store suite on SQLite and PostgreSQL, real servers, Chromium).
 ## The longest packages are named first: `go test` starts packages in the order given, two at a
-## time on two cores, so these start at once instead of after the short ones
+## time on two cores, so these start at once instead of after the short ones. TEST_PARALLEL
+## parallel tests of a package run at once (-parallel; go test's default is one per core): most
+## of them wait rather than compute (the server package's clusters and crash tests are server
+## processes starting, lease and reconnect windows running out), so more than the two cores
+## fit beside each other. Not many more: each server process may hold up to 16 PostgreSQL
+## connections, and PostgreSQL's default allows 100 in all
 LONG_PKGS := ./backend/server/ ./backend/admin/ ./backend/agentsite/ ./backend/chat/ ./backend/store/
+TEST_PARALLEL ?= 3
 unit:
-	$(GO) test -race -count=1 -timeout 28m $(LONG_PKGS) ./...
+	$(GO) test -race -count=1 -timeout 28m -parallel $(TEST_PARALLEL) $(LONG_PKGS) ./...
 
 ## wasm-test: the browser packages' tests under GOOS=js GOARCH=wasm (node)
 wasm-test:
