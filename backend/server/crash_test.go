@@ -188,7 +188,26 @@ type crashServer struct {
 	// env is more of the server's environment.
 	env  []string
 	cmd  *exec.Cmd
-	logs bytes.Buffer
+	logs lockedBuffer
+}
+
+// lockedBuffer is a server process's output: the process writes it while a failing test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (s *crashServer) ws() string { return "ws://" + s.addr }
