@@ -309,3 +309,51 @@ func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
 	messageFrom(ctx, t, agent, "after")
 	storedOnce(ctx, t, st, chats[1], "back", "after")
 }
+
+// TestClusterTakeoverKeepsSilentVisitorFollowedElsewhere: A holds a chat whose visitor is
+// followed on B and whose agent is on C. A is killed; the agent resumes on C, which takes the
+// chat over and learns at once that B follows the chat for its visitor. The visitor stays
+// silent past the reconnect window, their connection to B open all along: the chat stays
+// open, and their next line reaches the agent on C, written once.
+func TestClusterTakeoverKeepsSilentVisitorFollowedElsewhere(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
+	a, b, cn := nodes[0], nodes[1], nodes[2]
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, tokens[0])
+	chatID, tok := acceptedChat(ctx, t, v, agent, "silent")
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	defer v.Drop()
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	l.say(v, "v1")
+	messageFrom(ctx, t, agent, "v1")
+	a.kill()
+	agent.Drop()
+	agent = cn.agent(ctx, tokens[0])
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes on C after A died: %v", err)
+	}
+	time.Sleep(window + time.Second)
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State == string(protocol.StateClosed) {
+		t.Fatalf("the chat was closed while its visitor was connected to B: %s", rec.CloseCause)
+	}
+	l.say(v, "v2")
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		if s, ok := ev.Body.(*protocol.ChatState); ok && ev.Chat == chatID && s.State == protocol.StateClosed {
+			t.Fatal("the agent saw the chat close while its visitor was connected to B")
+		}
+		m, ok := ev.Body.(*protocol.Message)
+		return ok && m.Text == "v2"
+	})
+	storedOnce(ctx, t, st, chatID, l.acked...)
+}
