@@ -128,9 +128,10 @@ type Config struct {
 	// no node does. Nil: every chat is this node's.
 	ForwardVisitor func(ctx context.Context, f VisitorForward) (*protocol.Ack, error)
 	// FollowedElsewhere, when set, asks the other live nodes which of their visitor
-	// connections follow a chat this node has just taken over ([Service.FollowersOf]): the
-	// takeover counts those visitors present instead of starting their reconnect windows, which
-	// would close the chat under a visitor who reads without writing. Nil: none.
+	// connections follow a chat this node has just taken over, or restores at its start beside
+	// them ([Service.FollowersOf]): the node counts those visitors present instead of
+	// starting their reconnect windows, which would close the chat under a visitor who reads
+	// without writing. Nil: none.
 	FollowedElsewhere func(ctx context.Context, chatID string) []VisitorForward
 	// PublishTransient, when set, hands a transient event of a chat (its encoded frame, and
 	// whom it is for) to the other nodes, which deliver it to their followers of the chat
@@ -411,7 +412,13 @@ func (s *Service) restore(ctx context.Context) error {
 	routing.SortRestored(restored)
 	absent := map[int64]bool{}
 	for _, rec := range restored {
-		if err := s.restoreChat(ctx, rec, absent, nil); err != nil {
+		var followers []VisitorForward
+		if s.cfg.Restore != nil && s.cfg.FollowedElsewhere != nil {
+			// Beside running nodes, a restored chat is a dead node's, which they may follow
+			// for its visitor.
+			followers = s.cfg.FollowedElsewhere(ctx, rec.ID)
+		}
+		if err := s.restoreChat(ctx, rec, absent, followers); err != nil {
 			return err
 		}
 	}

@@ -357,3 +357,39 @@ func TestClusterTakeoverKeepsSilentVisitorFollowedElsewhere(t *testing.T) {
 	})
 	storedOnce(ctx, t, st, chatID, l.acked...)
 }
+
+// TestClusterRestartedHolderKeepsSilentVisitorFollowedElsewhere: A holds a chat whose visitor
+// is followed on B. A is killed and started again in its place, and restores the chat: it
+// learns at start that B follows it for the visitor, who stays silent past the reconnect
+// window, connected to B all along. The chat stays open, and the visitor's next line is
+// written once.
+func TestClusterRestartedHolderKeepsSilentVisitorFollowedElsewhere(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, nodes, hash, tokens, st := windowed(t, 2, window)
+	a, b := nodes[0], nodes[1]
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, tokens[0])
+	chatID, tok := acceptedChat(ctx, t, v, agent, "restart")
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	defer v.Drop()
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	l.say(v, "v1")
+	agent.Drop()
+	a.kill()
+	a.start()
+	time.Sleep(window + time.Second)
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State == string(protocol.StateClosed) {
+		t.Fatalf("the chat was closed while its visitor was connected to B: %s", rec.CloseCause)
+	}
+	l.say(v, "v2")
+	storedOnce(ctx, t, st, chatID, l.acked...)
+}
