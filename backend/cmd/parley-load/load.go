@@ -81,6 +81,9 @@ type Result struct {
 	CPUServerUs   float64 `json:"cpu_server_us_per_msg,omitempty"`
 	CPUDatabaseUs float64 `json:"cpu_database_us_per_msg,omitempty"`
 	CPUUs         float64 `json:"cpu_us_per_msg,omitempty"`
+	// CPULoadUs is the load tool's own CPU per delivered message in the same window (-steady):
+	// what the clients on this machine take from the server's share of it.
+	CPULoadUs float64 `json:"load_cpu_us_per_msg,omitempty"`
 	StormResult
 	ReplayResult
 	IdleResult
@@ -123,6 +126,7 @@ type tally struct {
 	// sendWindow is when the messages started and ended (-steady), cpu the CPU times then.
 	sendStart, sendEnd time.Time
 	cpu                [2]cpuSample
+	loadCPU            [2]time.Duration
 	cpuErr             error
 	// storm: the chats each agent took, what the agents wrote and the visitors got (by
 	// "chat/n"), when the visitors came back and when the last had all.
@@ -266,6 +270,11 @@ func run(ctx context.Context, o options) (Result, error) {
 		t.mu.Unlock()
 	}
 	r := summarize(t, elapsed)
+	if o.steady && r.Delivered > 0 {
+		t.mu.Lock()
+		r.CPULoadUs = round(float64(t.loadCPU[1]-t.loadCPU[0]) / float64(time.Microsecond) / float64(r.Delivered))
+		t.mu.Unlock()
+	}
 	if meter != nil {
 		t.mu.Lock()
 		if t.cpuErr != nil {
@@ -805,9 +814,10 @@ func (g *gates) dispatch(ctx context.Context, o options) {
 
 // window records when the messages start and end (-steady) and the CPU times then.
 func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
-	mark := func(at *time.Time, cpu *cpuSample) {
+	mark := func(at *time.Time, cpu *cpuSample, own *time.Duration) {
 		t.mu.Lock()
 		*at = time.Now()
+		*own = selfCPU()
 		t.mu.Unlock()
 		if meter == nil {
 			return
@@ -825,9 +835,9 @@ func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
 			return
 		}
 		if i == 0 {
-			mark(&t.sendStart, &t.cpu[0])
+			mark(&t.sendStart, &t.cpu[0], &t.loadCPU[0])
 		} else {
-			mark(&t.sendEnd, &t.cpu[1])
+			mark(&t.sendEnd, &t.cpu[1], &t.loadCPU[1])
 		}
 	}
 }
