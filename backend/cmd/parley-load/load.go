@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/protocol"
@@ -50,6 +49,8 @@ type options struct {
 	lines    bool
 	label    string
 	freePort bool
+	// cpuProfile is where -cpuprofile writes the tool's own CPU profile.
+	cpuProfile string
 }
 
 // Result is the run's outcome, printed as one JSON line.
@@ -421,24 +422,30 @@ func runAgent(ctx context.Context, bases []string, k int, l login, o options, t 
 				}
 			}()
 		case *protocol.Message:
-			if b.Role != protocol.RoleVisitor || !strings.HasPrefix(b.Text, "load ") {
-				continue
-			}
-			f := strings.Fields(b.Text)
-			if len(f) != 4 {
-				continue
-			}
-			nanos, _ := strconv.ParseInt(f[3], 10, 64)
-			t.mu.Lock()
-			key := f[1] + "/" + f[2]
-			t.received[key]++
-			if t.received[key] == 1 {
-				t.latencies = append(t.latencies, time.Since(time.Unix(0, nanos)))
-			}
-			t.mu.Unlock()
+			t.delivered(b, time.Now())
 		case *protocol.Error:
 			t.fail(fmt.Errorf("agent %s got error %s: %s", l.login, b.Code, b.Message))
 		}
+	}
+}
+
+// delivered records a message an agent got at now: a load visitor's line ("load visitor n
+// sent-at") counts once towards the delivered and its latency, again as a duplicate.
+func (t *tally) delivered(m *protocol.Message, now time.Time) {
+	if m.Role != protocol.RoleVisitor || !strings.HasPrefix(m.Text, "load ") {
+		return
+	}
+	f := strings.Fields(m.Text)
+	if len(f) != 4 {
+		return
+	}
+	nanos, _ := strconv.ParseInt(f[3], 10, 64)
+	key := f[1] + "/" + f[2]
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.received[key]++
+	if t.received[key] == 1 {
+		t.latencies = append(t.latencies, now.Sub(time.Unix(0, nanos)))
 	}
 }
 
@@ -447,7 +454,7 @@ const stormInFlight = 32
 
 // stormWrite waits until every visitor of the storm has dropped, writes o.stormWrites messages
 // into each of the agent's chats, and says it is done.
-func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, t *tally, g *gates) {
+func stormWrite(ctx context.Context, c *chatConn, l login, o options, t *tally, g *gates) {
 	defer g.written.arrive()
 	if g.away.wait(ctx) != nil {
 		return
@@ -480,7 +487,7 @@ func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, 
 
 // send sends a message into a chat and waits for its ack, sending it again with the same id
 // when the server asks to retry.
-func send(ctx context.Context, c *protoclient.Client, chat, text string) error {
+func send(ctx context.Context, c *chatConn, chat, text string) error {
 	id := c.NewID()
 	for {
 		_, err := c.CallID(ctx, id, chat, &protocol.Send{Text: text})
@@ -525,8 +532,8 @@ func (b *barrier) wait(ctx context.Context) error {
 }
 
 // connectVisitor dials and sends visitor.connect, its command ids starting with prefix.
-func connectVisitor(ctx context.Context, ws, hash, prefix string) (*protoclient.Client, error) {
-	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: prefix})
+func connectVisitor(ctx context.Context, ws, hash, prefix string) (*chatConn, error) {
+	c, err := dialChat(ctx, ws+"/ws/visitor", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -635,7 +642,7 @@ func runVisitor(ctx context.Context, bases []string, hash string, n int, o optio
 // connection it ends with, whose events it keeps reading and counting; an error only when ctx
 // ends (what did not come in time is counted as lost).
 func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes,
-	c *protoclient.Client, chatID, chatToken string, seq uint64) (*protoclient.Client, error) {
+	c *chatConn, chatID, chatToken string, seq uint64) (*chatConn, error) {
 	p.storm = true
 	g.storm.arrive()
 	if err := g.storm.wait(ctx); err != nil {
