@@ -164,11 +164,14 @@ func TestDeliveredCountsLossesAndDuplicates(t *testing.T) {
 		line(3, protocol.RoleVisitor, "load 1 1 "+nanos, nil), // again: a duplicate
 		line(4, protocol.RoleVisitor, "load 2 0 "+nanos, nil),
 		line(5, protocol.RoleVisitor, "load 2 1 "+nanos, &protocol.Translation{From: "de", To: "en", Text: "x"}), // the slow way
-		line(6, protocol.RoleAgent, "load 1 2 "+nanos, nil),                                                    // not a visitor's
+		line(6, protocol.RoleAgent, "load 1 2 "+nanos, nil),                                                      // not a visitor's
 		line(7, protocol.RoleVisitor, "hello", nil),
 		// 1/2 never comes: lost
 	}
-	for _, f := range frames {
+	for i, f := range frames {
+		if _, err := decodeFast(f); (err == nil) != (i != 4) {
+			t.Fatalf("line %d: fast decoder %v; want it for every line but the translated one", i, err)
+		}
 		ev, err := decodeEvent(f)
 		if err != nil {
 			t.Fatal(err)
