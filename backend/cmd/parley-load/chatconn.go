@@ -36,6 +36,9 @@ type chatConn struct {
 	pending map[string]chan protocol.Event
 	// ended is set, under mu, when the reader has stopped: no answer comes any more.
 	ended bool
+	// handler, once set (handle), takes the events that are not answers in the reader's own
+	// goroutine instead of Events.
+	handler func(protocol.Event)
 
 	events chan protocol.Event
 	done   chan struct{}
@@ -66,6 +69,7 @@ func dialChat(ctx context.Context, wsURL, prefix string) (*chatConn, error) {
 
 func (c *chatConn) readLoop() {
 	var err error
+	handed := false // the events queued before handle have been handed to the handler
 	for {
 		var op byte
 		var payload []byte
@@ -91,17 +95,32 @@ func (c *chatConn) readLoop() {
 				err = fmt.Errorf("undecodable frame %q: %w", payload, err)
 				break
 			}
-			if ev.ID != "" {
-				c.mu.Lock()
-				ch, ok := c.pending[ev.ID]
+			c.mu.Lock()
+			ch, ok := c.pending[ev.ID]
+			if ok {
 				delete(c.pending, ev.ID)
-				c.mu.Unlock()
-				if ok {
-					ch <- ev
-					continue
-				}
 			}
-			c.events <- ev
+			h := c.handler
+			c.mu.Unlock()
+			switch {
+			case ok:
+				ch <- ev
+			case h != nil:
+				if !handed { // what was queued before the handler came goes first
+					handed = true
+					for queued := true; queued; {
+						select {
+						case q := <-c.events:
+							h(q)
+						default:
+							queued = false
+						}
+					}
+				}
+				h(ev)
+			default:
+				c.events <- ev
+			}
 			continue
 		default:
 			continue
@@ -245,6 +264,16 @@ func (c *chatConn) CallID(ctx context.Context, id, chat string, body protocol.Co
 		c.mu.Unlock()
 		return protocol.Event{}, ctx.Err()
 	}
+}
+
+// handle hands every event that is not an answer to f, called by the connection's reader, from
+// now on: the events still queued first, in order, before the next one. It is for a client that
+// only watches the events (a visitor keeping its chat's last sequence number), saving a
+// goroutine's wake-up per event; nobody reads Events afterwards.
+func (c *chatConn) handle(f func(protocol.Event)) {
+	c.mu.Lock()
+	c.handler = f
+	c.mu.Unlock()
 }
 
 // Events delivers every event that is not the answer to a Call, in order. It is closed when

@@ -108,8 +108,8 @@ type visitorLink struct {
 	chat  string
 	token string
 	seq   atomic.Uint64
-	// draining says the events are read by a goroutine of their own, as a page open on the
-	// chat does; otherwise the visitor reads them itself.
+	// draining says the events are recorded by the connection's reader as they come, as a page
+	// open on the chat does; otherwise the visitor reads them itself.
 	draining bool
 }
 
@@ -163,17 +163,11 @@ func (v *visitorLink) next(ctx context.Context) (protocol.Event, error) {
 	}
 }
 
-// drain reads the events of one connection until it ends.
-func (v *visitorLink) drain(c *chatConn) {
-	for ev := range c.Events() {
-		v.saw(ev)
-	}
-}
-
-// startDraining hands the events to a goroutine of their own, from now and after every move.
+// startDraining has the connection's reader record the events itself, from now and after every
+// move, as a page open on the chat reads them.
 func (v *visitorLink) startDraining() {
 	v.draining = true
-	go v.drain(v.c)
+	v.c.handle(v.saw)
 }
 
 // call sends a command into the chat with the id given and waits for its answer: again with the
@@ -223,7 +217,7 @@ func (v *visitorLink) move(ctx context.Context) error {
 	v.c, v.at = c, at
 	v.m.came(false, from, at)
 	if v.draining {
-		go v.drain(c)
+		c.handle(v.saw)
 	}
 	return nil
 }
