@@ -22,13 +22,14 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// The idle sockets' own client: a plain TCP connection, the client's side of the RFC 6455
-// handshake written by hand, masked frames, and one goroutine per socket that answers the
-// server's pings while it idles. An idle visitor needs no pairing of commands with answers nor
-// events handed out, and protoclient's weight (an HTTP client per dial, a reader and a writer per socket, every event decoded)
-// was most of the CPU an idle run spent on the tool's side of the machine, not on the
-// server's. The active chat clients have a client on the same frames (chatconn.go). The socket still does what the widget's does: the handshake, visitor.connect
-// answered by connected, and pongs to the pings for as long as it is open.
+// The load tool's own client: a plain TCP connection, the client's side of the RFC 6455
+// handshake written by hand and masked frames. An idle socket has one goroutine that answers the
+// server's pings while it idles: an idle visitor needs no pairing of commands with answers nor
+// events handed out, and protoclient's weight (an HTTP client per dial, a reader and a writer
+// per socket, every event decoded) was most of the CPU an idle run spent on the tool's side of
+// the machine, not on the server's. The chatting visitors and agents use the same connection and
+// frames (chatconn.go). The socket still does what the widget's does: the handshake,
+// visitor.connect answered by connected, and pongs to the pings for as long as it is open.
 
 // idleSocket is an idle visitor's connection, as runIdle holds it.
 type idleSocket interface {
