@@ -127,6 +127,12 @@ type Config struct {
 	// holds to that node, which runs it ([Service.ActVisitor]); it answers ErrNoHolder when
 	// no node does. Nil: every chat is this node's.
 	ForwardVisitor func(ctx context.Context, f VisitorForward) (*protocol.Ack, error)
+	// FollowedElsewhere, when set, asks the other live nodes which of their visitor
+	// connections follow a chat this node has just taken over, or restores at its start beside
+	// them ([Service.FollowersOf]): the node counts those visitors present instead of
+	// starting their reconnect windows, which would close the chat under a visitor who reads
+	// without writing. Nil: none.
+	FollowedElsewhere func(ctx context.Context, chatID string) []VisitorForward
 	// PublishTransient, when set, hands a transient event of a chat (its encoded frame, and
 	// whom it is for) to the other nodes, which deliver it to their followers of the chat
 	// ([Service.DeliverTransient]). It must not block. Nil: every follower is here.
@@ -406,7 +412,13 @@ func (s *Service) restore(ctx context.Context) error {
 	routing.SortRestored(restored)
 	absent := map[int64]bool{}
 	for _, rec := range restored {
-		if err := s.restoreChat(ctx, rec, absent); err != nil {
+		var followers []VisitorForward
+		if s.cfg.Restore != nil && s.cfg.FollowedElsewhere != nil {
+			// Beside running nodes, a restored chat is a dead node's, which they may follow
+			// for its visitor.
+			followers = s.cfg.FollowedElsewhere(ctx, rec.ID)
+		}
+		if err := s.restoreChat(ctx, rec, absent, followers); err != nil {
 			return err
 		}
 	}
@@ -535,8 +547,9 @@ func (s *Service) chatConnector(ctx context.Context, rec store.Chat) (store.Conn
 }
 
 // restoreChat loads one open chat from the database into the service and the engine; an
-// agent who owns it is added to absent.
-func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[int64]bool) error {
+// agent who owns it is added to absent. followers are the visitor's connections other nodes
+// follow the chat for (a takeover's): with one, the visitor is present.
+func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[int64]bool, followers []VisitorForward) error {
 	conn, err := s.chatConnector(ctx, rec)
 	if err != nil {
 		return err
@@ -559,6 +572,9 @@ func (s *Service) restoreChat(ctx context.Context, rec store.Chat, absent map[in
 	}
 	s.router.Submit(ev)
 	s.countParts(ch)
+	if s.followedElsewhere(ch, followers) {
+		return nil
+	}
 	// Nobody is connected right after a start (or a takeover): the visitor has the
 	// reconnect window.
 	s.visitorAway(ch)
@@ -602,8 +618,12 @@ func (s *Service) adopt(ctx context.Context, rec store.Chat) (*liveChat, error) 
 	if rec.State == string(protocol.StateClosed) {
 		return nil, nil
 	}
+	var followers []VisitorForward
+	if s.cfg.FollowedElsewhere != nil {
+		followers = s.cfg.FollowedElsewhere(ctx, rec.ID)
+	}
 	absent := map[int64]bool{}
-	if err := s.restoreChat(ctx, rec, absent); err != nil {
+	if err := s.restoreChat(ctx, rec, absent, followers); err != nil {
 		return nil, err
 	}
 	s.restoreAbsent(absent)

@@ -224,6 +224,52 @@ func (s *Service) ActVisitor(ctx context.Context, f VisitorForward) (*protocol.A
 	return s.runHeadless(ctx, ss, f.Cmd, ss.visitorCommand)
 }
 
+// followedElsewhere counts the visitor of a chat just taken over present through the
+// connections other nodes follow it for (Config.FollowedElsewhere) whose chat token matches,
+// as if each had forwarded a command; it reports whether there was one.
+func (s *Service) followedElsewhere(ch *liveChat, followers []VisitorForward) bool {
+	ch.mu.Lock()
+	rec := ch.rec
+	n := 0
+	for _, f := range followers {
+		if f.Key == "" || f.Node == "" || !token.Matches(f.Token, rec.VisitorTokenHash) || rec.ConnectorID != f.Connector {
+			continue
+		}
+		if ch.remoteVisitors == nil {
+			ch.remoteVisitors = map[string]string{}
+		}
+		ch.remoteVisitors[f.Key] = f.Node
+		n++
+	}
+	ch.mu.Unlock()
+	if n == 0 {
+		return false
+	}
+	s.log.Info("cluster: the visitor of a chat taken over is followed on another node", "chat", ch.id, "connections", n)
+	s.visitorBack(ch, "", "")
+	return true
+}
+
+// FollowersOf lists the visitor connections of this node that follow a chat another node
+// holds (forwarding their commands to it), as they are forwarded: a node that takes the chat
+// over from a dead holder asks for them (Config.FollowedElsewhere). Key is the connection's
+// key on this node.
+func (s *Service) FollowersOf(chatID string) []VisitorForward {
+	var out []VisitorForward
+	for _, sub := range s.hub.Subs(chatID) {
+		w := tagOf(sub)
+		if w.role != protocol.RoleVisitor || w.ss == nil {
+			continue
+		}
+		w.ss.mu.Lock()
+		if chatToken, ok := w.ss.visitor.forwarded[chatID]; ok {
+			out = append(out, w.ss.forwardOf(protocol.Command{Chat: chatID}, chatToken))
+		}
+		w.ss.mu.Unlock()
+	}
+	return out
+}
+
 // Followers lists the nodes that follow chats held here for their visitors (forwarding their
 // commands): the server watches them for death ([Service.FollowerGone]).
 func (s *Service) Followers() []string {

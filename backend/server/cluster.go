@@ -134,33 +134,45 @@ func (s *clusterPart) restoreFilter(st *store.Store, log *slog.Logger) func(stor
 // askHeld asks the running nodes which chats they hold (of the one named by chat, or all when
 // it is nil), waiting for want answers at most wait.
 func (s *clusterPart) askHeld(chat []byte, want int, wait time.Duration) (map[string]bool, int, error) {
+	held := map[string]bool{}
+	answers, err := s.gather(s.prefix+".held", chat, want, wait, func(data []byte) error {
+		var ids []string
+		if err := json.Unmarshal(data, &ids); err != nil {
+			return fmt.Errorf("cluster: undecodable answer of held chats: %w", err)
+		}
+		for _, id := range ids {
+			held[id] = true
+		}
+		return nil
+	})
+	return held, answers, err
+}
+
+// gather asks every node a question on subject and hands each answer to each, until want
+// answers came or wait passed; it returns how many came.
+func (s *clusterPart) gather(subject string, question []byte, want int, wait time.Duration, each func([]byte) error) (int, error) {
 	inbox := s.nc.NewRespInbox()
 	sub, err := s.nc.SubscribeSync(inbox)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	defer sub.Unsubscribe()
-	if err := s.nc.PublishRequest(s.prefix+".held", inbox, chat); err != nil {
-		return nil, 0, err
+	if err := s.nc.PublishRequest(subject, inbox, question); err != nil {
+		return 0, err
 	}
-	held := map[string]bool{}
 	answers := 0
 	deadline := time.Now().Add(wait)
 	for answers < want {
 		m, err := sub.NextMsg(time.Until(deadline))
 		if err != nil {
-			return held, answers, nil
+			return answers, nil
 		}
-		var ids []string
-		if err := json.Unmarshal(m.Data, &ids); err != nil {
-			return held, answers, fmt.Errorf("cluster: undecodable answer of held chats: %w", err)
-		}
-		for _, id := range ids {
-			held[id] = true
+		if err := each(m.Data); err != nil {
+			return answers, err
 		}
 		answers++
 	}
-	return held, answers, nil
+	return answers, nil
 }
 
 // serveHeld answers other nodes' question which chats this node holds: all of them, or
@@ -206,18 +218,9 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 	return func(ctx context.Context, chatID string) error {
 		now := time.Now()
 		stale := now.Add(-s.node.Stale())
-		live, err := st.LiveNodes(ctx, stale)
+		others, gone, err := s.otherNodes(ctx, st, stale)
 		if err != nil {
 			return err
-		}
-		// A node whose life lock is free is dead however fresh its heartbeat (package cluster).
-		others, gone := 0, []string(nil)
-		for _, n := range live {
-			if n.ID != s.id && s.node.Gone(ctx, n.ID) {
-				gone = append(gone, n.ID)
-			} else if n.ID != s.id {
-				others++
-			}
 		}
 		held, answers, err := s.askHeld([]byte(chatID+" "+s.id), others, claimWait)
 		switch {
@@ -237,6 +240,25 @@ func (s *clusterPart) claim(st *store.Store) func(ctx context.Context, chatID st
 		}
 		return nil
 	}
+}
+
+// otherNodes counts the other live nodes of the cluster (heartbeat after stale) and lists
+// those among them that are dead: a node whose life lock is free is dead however fresh its
+// heartbeat (package cluster).
+func (s *clusterPart) otherNodes(ctx context.Context, st *store.Store, stale time.Time) (int, []string, error) {
+	live, err := st.LiveNodes(ctx, stale)
+	if err != nil {
+		return 0, nil, err
+	}
+	others, gone := 0, []string(nil)
+	for _, n := range live {
+		if n.ID != s.id && s.node.Gone(ctx, n.ID) {
+			gone = append(gone, n.ID)
+		} else if n.ID != s.id {
+			others++
+		}
+	}
+	return others, gone, nil
 }
 
 // ready says why the node should get no traffic, or nil.

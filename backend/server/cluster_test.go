@@ -33,8 +33,10 @@ type testCluster struct {
 	nodes []*crashServer
 }
 
-// startCluster starts n nodes, one after the other (the first migrates and seeds), with env
-// added to each one's environment.
+// startCluster starts n nodes, one after the other (the first seeds), with env added to each
+// one's environment. Their database is a copy of one already at the schema
+// (servertest.StartCluster), as the package's other servers get: the migrations are tested in
+// the store package.
 func startCluster(t *testing.T, n int, env ...string) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, start: clusterNode(t, env...)}

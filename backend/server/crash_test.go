@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/servertest"
 	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/store/schematest"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -167,9 +167,12 @@ func crashEach(t *testing.T, f func(t *testing.T, srv *crashServer)) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
-			srv := &crashServer{t: t, bin: bin, dir: t.TempDir()}
+			// Databases already at the schema (schematest), as the package's other servers get.
+			srv := &crashServer{t: t, bin: bin}
 			if db == "postgres" {
-				srv.dbURL = pgtest.URL(t)
+				srv.dir, srv.dbURL = t.TempDir(), schematest.PostgresURL(t)
+			} else {
+				srv.dir = schematest.SQLiteDir(t)
 			}
 			f(t, srv)
 		})
@@ -185,7 +188,26 @@ type crashServer struct {
 	// env is more of the server's environment.
 	env  []string
 	cmd  *exec.Cmd
-	logs bytes.Buffer
+	logs lockedBuffer
+}
+
+// lockedBuffer is a server process's output: the process writes it while a failing test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (s *crashServer) ws() string { return "ws://" + s.addr }

@@ -169,10 +169,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ConnectTimeout: cfg.ConnectTimeout, CommandRate: float64(cfg.CommandsPerSecond), CommandBurst: cfg.CommandBurst, Logger: log,
 		Presence: cfg.Presence, Push: pusher, AgentLineCheck: tyntec.Guard(st, nil), Translator: s.whoson.translator,
 		Restore: s.cluster.restoreFilter(st, log), Claim: s.cluster.claim(st), Forward: s.cluster.forward(),
-		Routing:          s.cluster.routing(),
-		ForwardVisitor:   s.cluster.forwardVisitor(),
-		PublishTransient: s.cluster.publishTransient(),
-		PublishAgent:     s.cluster.publishAgent(),
+		Routing:           s.cluster.routing(),
+		ForwardVisitor:    s.cluster.forwardVisitor(),
+		FollowedElsewhere: s.cluster.followedElsewhere(st, log),
+		PublishTransient:  s.cluster.publishTransient(),
+		PublishAgent:      s.cluster.publishAgent(),
 	})
 	if err != nil {
 		return undo(fmt.Errorf("start chat service: %w", err))
@@ -183,6 +184,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	if err := s.cluster.serveForwardVisitor(s.chats, log); err != nil {
 		return undo(err)
+	}
+	if err := s.cluster.serveFollows(s.chats); err != nil {
+		return undo(fmt.Errorf("cluster: %w", err))
 	}
 	if err := s.cluster.receiveTransient(s.chats); err != nil {
 		return undo(fmt.Errorf("cluster: %w", err))

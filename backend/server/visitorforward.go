@@ -41,8 +41,7 @@ func (s *clusterPart) forwardVisitor() func(ctx context.Context, f chat.VisitorF
 		return nil
 	}
 	return func(ctx context.Context, f chat.VisitorForward) (*protocol.Ack, error) {
-		w := visitorForwarded{Key: s.id + "/" + f.Key, Token: f.Token, Connector: f.Connector, Lang: f.Lang, Page: f.Page,
-			Referrer: f.Referrer, VisitorID: f.VisitorID, UserAgent: f.UserAgent, Chat: f.Cmd.Chat, Left: f.Left}
+		w := s.wireForward(f)
 		if f.Cmd.Body != nil {
 			frame, err := protocol.EncodeCommand(f.Cmd)
 			if err != nil {
@@ -62,6 +61,21 @@ func (s *clusterPart) forwardVisitor() func(ctx context.Context, f chat.VisitorF
 		}
 		return decodeAnswer(m.Data)
 	}
+}
+
+// wireForward is a visitor's connection as this node forwards it (without its command): its
+// key, unique in the cluster, is "<node>/<connection>".
+func (s *clusterPart) wireForward(f chat.VisitorForward) visitorForwarded {
+	return visitorForwarded{Key: s.id + "/" + f.Key, Token: f.Token, Connector: f.Connector, Lang: f.Lang, Page: f.Page,
+		Referrer: f.Referrer, VisitorID: f.VisitorID, UserAgent: f.UserAgent, Chat: f.Cmd.Chat, Left: f.Left}
+}
+
+// fromWire is a forwarded visitor's connection as the receiving node sees it (without its
+// command), the node that follows it read from its key.
+func fromWire(w visitorForwarded) chat.VisitorForward {
+	node, _, _ := strings.Cut(w.Key, "/") // wireForward's key: "<node>/<connection>"
+	return chat.VisitorForward{Key: w.Key, Node: node, Token: w.Token, Connector: w.Connector, Lang: w.Lang, Page: w.Page,
+		Referrer: w.Referrer, VisitorID: w.VisitorID, UserAgent: w.UserAgent, Left: w.Left, Cmd: protocol.Command{Chat: w.Chat}}
 }
 
 // decodeAnswer reads the holder's answer to a forwarded command.
@@ -103,9 +117,7 @@ func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger)
 		if err := json.Unmarshal(m.Data, &w); err != nil || !chats.Holds(w.Chat) {
 			return
 		}
-		node, _, _ := strings.Cut(w.Key, "/") // forwardVisitor's key: "<node>/<connection>"
-		f := chat.VisitorForward{Key: w.Key, Node: node, Token: w.Token, Connector: w.Connector, Lang: w.Lang, Page: w.Page,
-			Referrer: w.Referrer, VisitorID: w.VisitorID, UserAgent: w.UserAgent, Left: w.Left, Cmd: protocol.Command{Chat: w.Chat}}
+		f := fromWire(w)
 		if len(w.Frame) > 0 {
 			cmd, err := protocol.DecodeCommand(w.Frame, protocol.RoleVisitor)
 			if err != nil || cmd.Chat != w.Chat {
@@ -123,6 +135,60 @@ func (s *clusterPart) serveForwardVisitor(chats *chat.Service, log *slog.Logger)
 			}
 			_ = m.Respond(encodeAnswer(ack, err, f.Cmd.Chat, log))
 		}()
+	})
+	return err
+}
+
+// followedElsewhere is chat.Config.FollowedElsewhere in cluster mode: a node that has just
+// taken a chat over asks on <prefix>.follows which visitor connections the other live nodes
+// follow it for (serveFollows), waiting for every live node's answer at most claimWait. A
+// node that does not answer in time has its visitor counted away until their next command.
+func (s *clusterPart) followedElsewhere(st *store.Store, log *slog.Logger) func(ctx context.Context, chatID string) []chat.VisitorForward {
+	if s.bus == nil || s.node == nil {
+		return nil
+	}
+	return func(ctx context.Context, chatID string) []chat.VisitorForward {
+		others, _, err := s.otherNodes(ctx, st, time.Now().Add(-s.node.Stale()))
+		if err != nil || others == 0 {
+			return nil
+		}
+		var out []chat.VisitorForward
+		answers, err := s.gather(s.prefix+".follows", []byte(chatID+" "+s.id), others, claimWait, func(data []byte) error {
+			var ws []visitorForwarded
+			if err := json.Unmarshal(data, &ws); err != nil {
+				return fmt.Errorf("cluster: undecodable answer of followed connections: %w", err)
+			}
+			for _, w := range ws {
+				if w.Chat == chatID {
+					out = append(out, fromWire(w))
+				}
+			}
+			return nil
+		})
+		if err != nil || answers < others {
+			log.Warn("cluster: not every node said whether it follows a chat taken over for its visitor", "chat", chatID, "answers", answers, "nodes", others, "err", err)
+		}
+		return out
+	}
+}
+
+// serveFollows answers a node that took a chat over which of this node's visitor connections
+// follow that chat (chat.Service.FollowersOf); a node does not answer its own question.
+func (s *clusterPart) serveFollows(chats *chat.Service) error {
+	if s.nc == nil {
+		return nil
+	}
+	_, err := s.nc.Subscribe(s.prefix+".follows", func(m *nats.Msg) {
+		chatID, asker, _ := strings.Cut(string(m.Data), " ")
+		if asker == s.id || chatID == "" {
+			return
+		}
+		ws := []visitorForwarded{}
+		for _, f := range chats.FollowersOf(chatID) {
+			ws = append(ws, s.wireForward(f))
+		}
+		data, _ := json.Marshal(ws)
+		_ = m.Respond(data)
 	})
 	return err
 }

@@ -208,17 +208,9 @@ func TestClusterTakeoverLearnsOfVisitorElsewhere(t *testing.T) {
 	const window = 3 * time.Second
 	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
 	a, b, cn := nodes[0], nodes[1], nodes[2]
-	v := a.visitor(ctx, hash)
-	agent := a.agent(ctx, tokens[0])
-	chatID, tok := acceptedChat(ctx, t, v, agent, "elsewhere")
-	v.Drop()
-	v = b.visitor(ctx, hash)
+	v, agent, l := followedOnB(ctx, t, a, b, hash, tokens[0], "elsewhere")
 	defer v.Drop()
-	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
-		t.Fatalf("resume on B: %v", err)
-	}
-	l := &lines{ctx: ctx, t: t, chat: chatID}
-	l.say(v, "v1")
+	chatID := l.chat
 	a.kill()
 	agent.Drop()
 	agent = cn.agent(ctx, tokens[0])
@@ -308,4 +300,91 @@ func TestClusterDeadFollowerStartsVisitorWindow(t *testing.T) {
 	}
 	messageFrom(ctx, t, agent, "after")
 	storedOnce(ctx, t, st, chats[1], "back", "after")
+}
+
+// TestClusterTakeoverKeepsSilentVisitorFollowedElsewhere: A holds a chat whose visitor is
+// followed on B and whose agent is on C. A is killed; the agent resumes on C, which takes the
+// chat over and learns at once that B follows the chat for its visitor. The visitor stays
+// silent past the reconnect window, their connection to B open all along: the chat stays
+// open, and their next line reaches the agent on C, written once.
+func TestClusterTakeoverKeepsSilentVisitorFollowedElsewhere(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, nodes, hash, tokens, st := windowed(t, 3, window)
+	a, b, cn := nodes[0], nodes[1], nodes[2]
+	v, agent, l := followedOnB(ctx, t, a, b, hash, tokens[0], "silent")
+	defer v.Drop()
+	chatID := l.chat
+	messageFrom(ctx, t, agent, "v1")
+	a.kill()
+	agent.Drop()
+	agent = cn.agent(ctx, tokens[0])
+	defer agent.Drop()
+	if _, err := agent.Call(ctx, chatID, &protocol.Resume{}); err != nil {
+		t.Fatalf("the agent resumes on C after A died: %v", err)
+	}
+	time.Sleep(window + time.Second)
+	stillOpen(ctx, t, st, chatID)
+	l.say(v, "v2")
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		if s, ok := ev.Body.(*protocol.ChatState); ok && ev.Chat == chatID && s.State == protocol.StateClosed {
+			t.Fatal("the agent saw the chat close while its visitor was connected to B")
+		}
+		m, ok := ev.Body.(*protocol.Message)
+		return ok && m.Text == "v2"
+	})
+	storedOnce(ctx, t, st, chatID, l.acked...)
+}
+
+// TestClusterRestartedHolderKeepsSilentVisitorFollowedElsewhere: A holds a chat whose visitor
+// is followed on B. A is killed and started again in its place, and restores the chat: it
+// learns at start that B follows it for the visitor, who stays silent past the reconnect
+// window, connected to B all along. The chat stays open, and the visitor's next line is
+// written once.
+func TestClusterRestartedHolderKeepsSilentVisitorFollowedElsewhere(t *testing.T) {
+	t.Parallel()
+	const window = 3 * time.Second
+	ctx, nodes, hash, tokens, st := windowed(t, 2, window)
+	a, b := nodes[0], nodes[1]
+	v, agent, l := followedOnB(ctx, t, a, b, hash, tokens[0], "restart")
+	defer v.Drop()
+	chatID := l.chat
+	agent.Drop()
+	a.kill()
+	a.start()
+	time.Sleep(window + time.Second)
+	stillOpen(ctx, t, st, chatID)
+	l.say(v, "v2")
+	storedOnce(ctx, t, st, chatID, l.acked...)
+}
+
+// followedOnB opens a chat as a visitor on node a, has the agent of the session token
+// agentToken accept it there, and has the visitor resume it on node b, which then follows the
+// chat for them, and write the line v1; it returns the visitor's and agent's clients and the
+// chat's lines.
+func followedOnB(ctx context.Context, t *testing.T, a, b *crashServer, hash, agentToken, name string) (*protoclient.Client, *protoclient.Client, *lines) {
+	t.Helper()
+	v := a.visitor(ctx, hash)
+	agent := a.agent(ctx, agentToken)
+	chatID, tok := acceptedChat(ctx, t, v, agent, name)
+	v.Drop()
+	v = b.visitor(ctx, hash)
+	if _, err := v.Call(ctx, chatID, &protocol.Resume{Token: tok}); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	l := &lines{ctx: ctx, t: t, chat: chatID}
+	l.say(v, "v1")
+	return v, agent, l
+}
+
+// stillOpen fails the test when the chat was closed.
+func stillOpen(ctx context.Context, t *testing.T, st *store.Store, chatID string) {
+	t.Helper()
+	rec, err := st.Chat(ctx, chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State == string(protocol.StateClosed) {
+		t.Fatalf("the chat was closed while its visitor was connected to B: %s", rec.CloseCause)
+	}
 }

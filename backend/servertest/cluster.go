@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/backend/pgtest"
+	"github.com/parleychat/parley/backend/store/schematest"
 )
 
-// Cluster is what the nodes of one test cluster share: a fresh PostgreSQL database, the test
-// NATS ([NATS]) and subjects of their own on it, so that the clusters of tests running at once
-// never meet.
+// Cluster is what the nodes of one test cluster share: a PostgreSQL database of its own,
+// already at the schema (schematest), the test NATS ([NATS]) and subjects of their own on it,
+// so that the clusters of tests running at once never meet.
 type Cluster struct {
 	DatabaseURL string
 	NATSURL     string
@@ -25,13 +25,13 @@ func (c Cluster) Env() []string {
 }
 
 // StartCluster makes a new test cluster and starts n nodes of it one after the other (the
-// first migrates and seeds the database): start runs one node (a server process, see
+// first seeds the database): start runs one node (a server process, see
 // [ServeEnv]) and returns it once it serves. It returns the cluster, its nodes, and a context
 // that ends after within or with the test, for the test's steps. Without NATS the test is
 // skipped ([NATS]).
 func StartCluster[N any](t testing.TB, n int, within time.Duration, start func(Cluster) N) (Cluster, []N, context.Context) {
 	t.Helper()
-	c := Cluster{NATSURL: NATS(t), DatabaseURL: pgtest.URL(t), Subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano())}
+	c := Cluster{NATSURL: NATS(t), DatabaseURL: schematest.PostgresURL(t), Subject: fmt.Sprintf("parleytest%d", time.Now().UnixNano())}
 	nodes := make([]N, 0, n)
 	for range n {
 		nodes = append(nodes, start(c))

@@ -60,7 +60,7 @@ func dialectOf(cfg Config) string {
 // today's data in the schema AutoMigrate made before migrations were versioned.
 func legacyConfig(t *testing.T, b backend) Config {
 	t.Helper()
-	cfg := b.newConfig(t)
+	cfg := b.fresh(t)
 	script, err := os.ReadFile(filepath.Join("testdata", "automigrate."+dialectOf(cfg)+".sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +276,7 @@ func TestFreshSchemaEqualsUpgraded(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			fresh := openStore(t, b.newConfig(t))
+			fresh := openStore(t, b.fresh(t))
 			wantAllApplied(t, appliedRows(t, fresh.w), migrations)
 			upgraded := openStore(t, legacyConfig(t, b))
 			wantSameSchema(t, schemaOf(t, fresh), schemaOf(t, upgraded))
@@ -290,7 +290,7 @@ func TestRowsMatchSchema(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			s := openStore(t, b.newConfig(t))
+			s := openStore(t, b.fresh(t))
 			db := schemaOf(t, s)
 			covered := map[string]bool{}
 			for _, row := range allRows {
@@ -339,7 +339,7 @@ func TestSchemaTooNew(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := b.newConfig(t)
+			cfg := b.fresh(t)
 			s := openStore(t, cfg)
 			ten := newTenant(t, s, "Keep")
 			if err := s.Close(); err != nil {
@@ -387,7 +387,7 @@ func TestFailingMigration(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, log := withLog(b.newConfig(t))
+			cfg, log := withLog(b.fresh(t))
 			s := openStore(t, cfg)
 			ten := newTenant(t, s, "Before")
 			next := latestVersion(migrations) + 1

@@ -67,7 +67,7 @@ func TestUpgradeFromLastRelease(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := b.newConfig(t)
+			cfg := b.fresh(t)
 			raw := rawDB(t, cfg)
 			if err := runMigrations(raw, dialectOf(cfg), migrations[:len(released)], slog.New(slog.DiscardHandler)); err != nil {
 				t.Fatal(err)

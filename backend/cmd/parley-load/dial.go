@@ -22,14 +22,14 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// The idle sockets' own client: a plain TCP connection, the client's side of the RFC 6455
-// handshake written by hand, masked frames, and one goroutine per socket that answers the
-// server's pings while it idles. The chat loads keep protoclient (coder/websocket), which
-// pairs commands with answers and hands events out; an idle visitor needs none of that, and
-// its weight (an HTTP client per dial, a reader and a writer per socket, every event decoded)
-// was most of the CPU an idle run spent on the tool's side of the machine, not on the
-// server's. The socket still does what the widget's does: the handshake, visitor.connect
-// answered by connected, and pongs to the pings for as long as it is open.
+// The load tool's own client: a plain TCP connection, the client's side of the RFC 6455
+// handshake written by hand and masked frames. An idle socket has one goroutine that answers the
+// server's pings while it idles: an idle visitor needs no pairing of commands with answers nor
+// events handed out, and protoclient's weight (an HTTP client per dial, a reader and a writer
+// per socket, every event decoded) was most of the CPU an idle run spent on the tool's side of
+// the machine, not on the server's. The chatting visitors and agents use the same connection and
+// frames (chatconn.go). The socket still does what the widget's does: the handshake,
+// visitor.connect answered by connected, and pongs to the pings for as long as it is open.
 
 // idleSocket is an idle visitor's connection, as runIdle holds it.
 type idleSocket interface {
@@ -62,13 +62,31 @@ const handshakeTimeout = 30 * time.Second
 // visitor.connect command with id and waits for its connected answer; then the socket idles,
 // its pings answered, until Drop or the server closes it.
 func dialVisitor(ctx context.Context, wsURL, id string, hello *protocol.VisitorConnect) (*wsConn, error) {
-	u, err := url.Parse(wsURL)
-	if err != nil || u.Scheme != "ws" {
-		return nil, fmt.Errorf("dial %s: not a ws:// URL", wsURL)
-	}
 	frame, err := protocol.EncodeCommand(protocol.Command{ID: id, Body: hello})
 	if err != nil {
 		return nil, err
+	}
+	c := &wsConn{done: make(chan struct{})}
+	if c.nc, err = openSocket(ctx, wsURL, &c.in); err != nil {
+		return nil, err
+	}
+	if err := c.handshake(frame, id); err != nil {
+		_ = c.nc.Close()
+		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	c.in.shrink()
+	go c.idle()
+	return c, nil
+}
+
+// openSocket connects to wsURL and upgrades the connection to a WebSocket, in reads through in.
+// The connection keeps a deadline (ctx's, or handshakeTimeout from now) for the exchange that
+// follows; the caller lifts it.
+func openSocket(ctx context.Context, wsURL string, in *frameIn) (net.Conn, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil || u.Scheme != "ws" {
+		return nil, fmt.Errorf("dial %s: not a ws:// URL", wsURL)
 	}
 	d := net.Dialer{KeepAlive: -1} // the protocol's heartbeats watch the socket
 	nc, err := d.DialContext(ctx, "tcp", u.Host)
@@ -80,37 +98,35 @@ func dialVisitor(ctx context.Context, wsURL, id string, hello *protocol.VisitorC
 		deadline = dl
 	}
 	_ = nc.SetDeadline(deadline)
-	c := &wsConn{nc: nc, done: make(chan struct{})}
-	c.in.r = nc
-	if err := c.handshake(u, frame, id); err != nil {
+	in.r = nc
+	if err := upgrade(nc, in, u); err != nil {
 		_ = nc.Close()
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	_ = nc.SetDeadline(time.Time{})
-	c.in.shrink()
-	go c.idle()
-	return c, nil
+	return nc, nil
 }
 
-// handshake upgrades the connection, sends the hello frame and reads up to its answer.
-func (c *wsConn) handshake(u *url.URL, hello []byte, id string) error {
+// upgrade sends the handshake request and checks its answer (RFC 6455 section 4.1).
+func upgrade(nc net.Conn, in *frameIn, u *url.URL) error {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	key := base64.StdEncoding.EncodeToString(nonce[:])
 	path := u.RequestURI()
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: parley-load\r\n\r\n"
-	if _, err := io.WriteString(c.nc, req); err != nil {
+	if _, err := io.WriteString(nc, req); err != nil {
 		return err
 	}
-	c.in.buf = make([]byte, 0, 4096)
-	head, err := c.in.until([]byte("\r\n\r\n"), 4096)
+	in.buf = make([]byte, 0, 4096)
+	head, err := in.until([]byte("\r\n\r\n"), 4096)
 	if err != nil {
 		return fmt.Errorf("handshake answer: %w", err)
 	}
-	if err := checkUpgrade(string(head), key); err != nil {
-		return err
-	}
+	return checkUpgrade(string(head), key)
+}
+
+// handshake sends the hello frame and reads up to its answer.
+func (c *wsConn) handshake(hello []byte, id string) error {
 	if err := c.writeFrame(opcodeText, hello); err != nil {
 		return err
 	}

@@ -7,7 +7,8 @@ import (
 // Lines renders the figures of the run o describes as `name value` lines, the names that
 // `make bench` prints: the closed loop's durable_msgs_per_s, durable_p99_ms and durable_lost;
 // the open loop's p99_ms_at_RATE, msgs_per_s_at_RATE and lost_at_RATE; cpu_us_per_msg (or
-// cpu_us_per_msg_at_RATE) when the server's CPU was read; a storm's storm_resume_s, storm_lost
+// cpu_us_per_msg_at_RATE) when the server's CPU was read and
+// load_cpu_us_per_msg (_at_RATE) for the tool's own CPU in the same window; a storm's storm_resume_s, storm_lost
 // and storm_duplicated; replay_Nk_ms; idle_kib_per_conn and connect_Nk_s; clients_moved and
 // reconnects when clients came back after their node or connection went; errors when clients
 // failed. With o.label every name ends in _label.
@@ -36,6 +37,9 @@ func (r Result) Lines(o options) []string {
 	}
 	if o.serverPID > 0 && o.steady && o.idle == 0 && o.replay == 0 {
 		fs = append(fs, figure{"cpu_us_per_msg" + at, r.CPUUs})
+	}
+	if r.CPULoadUs > 0 { // the load tool's own share of the machine
+		fs = append(fs, figure{"load_cpu_us_per_msg" + at, r.CPULoadUs})
 	}
 	if moved := r.MovedVisitors + r.MovedAgents; moved > 0 || r.Reconnects > 0 {
 		// Clients came back after their connection or their node went (move.go).

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/password"
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/backend/store"
 	"github.com/parleychat/parley/backend/token"
 	"github.com/parleychat/parley/shared/protocol"
@@ -50,6 +49,8 @@ type options struct {
 	lines    bool
 	label    string
 	freePort bool
+	// cpuProfile is where -cpuprofile writes the tool's own CPU profile.
+	cpuProfile string
 }
 
 // Result is the run's outcome, printed as one JSON line.
@@ -81,6 +82,9 @@ type Result struct {
 	CPUServerUs   float64 `json:"cpu_server_us_per_msg,omitempty"`
 	CPUDatabaseUs float64 `json:"cpu_database_us_per_msg,omitempty"`
 	CPUUs         float64 `json:"cpu_us_per_msg,omitempty"`
+	// CPULoadUs is the load tool's own CPU per delivered message in the same window (-steady):
+	// what the clients on this machine take from the server's share of it.
+	CPULoadUs float64 `json:"load_cpu_us_per_msg,omitempty"`
 	StormResult
 	ReplayResult
 	IdleResult
@@ -123,6 +127,7 @@ type tally struct {
 	// sendWindow is when the messages started and ended (-steady), cpu the CPU times then.
 	sendStart, sendEnd time.Time
 	cpu                [2]cpuSample
+	loadCPU            [2]time.Duration
 	cpuErr             error
 	// storm: the chats each agent took, what the agents wrote and the visitors got (by
 	// "chat/n"), when the visitors came back and when the last had all.
@@ -266,6 +271,11 @@ func run(ctx context.Context, o options) (Result, error) {
 		t.mu.Unlock()
 	}
 	r := summarize(t, elapsed)
+	if o.steady && r.Delivered > 0 {
+		t.mu.Lock()
+		r.CPULoadUs = round(float64(t.loadCPU[1]-t.loadCPU[0]) / float64(time.Microsecond) / float64(r.Delivered))
+		t.mu.Unlock()
+	}
 	if meter != nil {
 		t.mu.Lock()
 		if t.cpuErr != nil {
@@ -412,24 +422,30 @@ func runAgent(ctx context.Context, bases []string, k int, l login, o options, t 
 				}
 			}()
 		case *protocol.Message:
-			if b.Role != protocol.RoleVisitor || !strings.HasPrefix(b.Text, "load ") {
-				continue
-			}
-			f := strings.Fields(b.Text)
-			if len(f) != 4 {
-				continue
-			}
-			nanos, _ := strconv.ParseInt(f[3], 10, 64)
-			t.mu.Lock()
-			key := f[1] + "/" + f[2]
-			t.received[key]++
-			if t.received[key] == 1 {
-				t.latencies = append(t.latencies, time.Since(time.Unix(0, nanos)))
-			}
-			t.mu.Unlock()
+			t.delivered(b, time.Now())
 		case *protocol.Error:
 			t.fail(fmt.Errorf("agent %s got error %s: %s", l.login, b.Code, b.Message))
 		}
+	}
+}
+
+// delivered records a message an agent got at now: a load visitor's line ("load visitor n
+// sent-at") counts once towards the delivered and its latency, again as a duplicate.
+func (t *tally) delivered(m *protocol.Message, now time.Time) {
+	if m.Role != protocol.RoleVisitor || !strings.HasPrefix(m.Text, "load ") {
+		return
+	}
+	f := strings.Fields(m.Text)
+	if len(f) != 4 {
+		return
+	}
+	nanos, _ := strconv.ParseInt(f[3], 10, 64)
+	key := f[1] + "/" + f[2]
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.received[key]++
+	if t.received[key] == 1 {
+		t.latencies = append(t.latencies, now.Sub(time.Unix(0, nanos)))
 	}
 }
 
@@ -438,7 +454,7 @@ const stormInFlight = 32
 
 // stormWrite waits until every visitor of the storm has dropped, writes o.stormWrites messages
 // into each of the agent's chats, and says it is done.
-func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, t *tally, g *gates) {
+func stormWrite(ctx context.Context, c *chatConn, l login, o options, t *tally, g *gates) {
 	defer g.written.arrive()
 	if g.away.wait(ctx) != nil {
 		return
@@ -471,7 +487,7 @@ func stormWrite(ctx context.Context, c *protoclient.Client, l login, o options, 
 
 // send sends a message into a chat and waits for its ack, sending it again with the same id
 // when the server asks to retry.
-func send(ctx context.Context, c *protoclient.Client, chat, text string) error {
+func send(ctx context.Context, c *chatConn, chat, text string) error {
 	id := c.NewID()
 	for {
 		_, err := c.CallID(ctx, id, chat, &protocol.Send{Text: text})
@@ -516,8 +532,8 @@ func (b *barrier) wait(ctx context.Context) error {
 }
 
 // connectVisitor dials and sends visitor.connect, its command ids starting with prefix.
-func connectVisitor(ctx context.Context, ws, hash, prefix string) (*protoclient.Client, error) {
-	c, err := protoclient.Dial(ctx, ws+"/ws/visitor", protoclient.Options{IDPrefix: prefix})
+func connectVisitor(ctx context.Context, ws, hash, prefix string) (*chatConn, error) {
+	c, err := dialChat(ctx, ws+"/ws/visitor", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -626,7 +642,7 @@ func runVisitor(ctx context.Context, bases []string, hash string, n int, o optio
 // connection it ends with, whose events it keeps reading and counting; an error only when ctx
 // ends (what did not come in time is counted as lost).
 func stormVisitor(ctx context.Context, ws, hash string, n int, o options, t *tally, g *gates, p *passes,
-	c *protoclient.Client, chatID, chatToken string, seq uint64) (*protoclient.Client, error) {
+	c *chatConn, chatID, chatToken string, seq uint64) (*chatConn, error) {
 	p.storm = true
 	g.storm.arrive()
 	if err := g.storm.wait(ctx); err != nil {
@@ -805,9 +821,10 @@ func (g *gates) dispatch(ctx context.Context, o options) {
 
 // window records when the messages start and end (-steady) and the CPU times then.
 func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
-	mark := func(at *time.Time, cpu *cpuSample) {
+	mark := func(at *time.Time, cpu *cpuSample, own *time.Duration) {
 		t.mu.Lock()
 		*at = time.Now()
+		*own = selfCPU()
 		t.mu.Unlock()
 		if meter == nil {
 			return
@@ -825,9 +842,9 @@ func (t *tally) window(ctx context.Context, g *gates, meter *cpuMeter) {
 			return
 		}
 		if i == 0 {
-			mark(&t.sendStart, &t.cpu[0])
+			mark(&t.sendStart, &t.cpu[0], &t.loadCPU[0])
 		} else {
-			mark(&t.sendEnd, &t.cpu[1])
+			mark(&t.sendEnd, &t.cpu[1], &t.loadCPU[1])
 		}
 	}
 }

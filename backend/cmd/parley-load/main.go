@@ -40,6 +40,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
+	"sync"
 	"time"
 )
 
@@ -64,6 +66,14 @@ func main() {
 	if err := raiseOpenFiles(); err != nil {
 		fmt.Fprintln(os.Stderr, "parley-load:", err)
 	}
+	if o.cpuProfile != "" {
+		stop, err := profileCPU(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "parley-load:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
 	defer cancel()
 	res, err := run(ctx, o)
@@ -82,8 +92,36 @@ func main() {
 		fmt.Println(res.JSON())
 	}
 	if res.Lost > 0 || res.Duplicated > 0 || res.StormLost > 0 || res.StormDuplicated > 0 {
+		cancel()
+		if stopProfile != nil {
+			stopProfile()
+		}
 		os.Exit(3)
 	}
+}
+
+// stopProfile ends -cpuprofile's profile before an exit that skips the deferred calls.
+var stopProfile func()
+
+// profileCPU starts a CPU profile of the tool itself into path (-cpuprofile), to see where its
+// share of the machine goes; the function returned writes it out.
+func profileCPU(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	stopProfile = func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}
+	return stopProfile, nil
 }
 
 // parseFlags reads and checks the command line.
@@ -113,6 +151,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 5*time.Second, "how long -idle's sockets idle before the server's memory is read")
 	fs.BoolVar(&o.lines, "lines", false, "print the figures as `name value` lines instead of JSON")
 	fs.StringVar(&o.label, "label", "", "appended to every line's name as _LABEL (the database: sqlite, postgres)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the tool itself to this file (go tool pprof)")
 	fs.BoolVar(&o.freePort, "free-port", false, "print a free TCP port on 127.0.0.1 and exit (for starting a server)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -54,7 +53,7 @@ func pause(ctx context.Context, d time.Duration) {
 // node (and resumes there); a node that fails the connection makes it try the next of bases, a
 // node that answers busy is asked again, for up to moveBusyFor, before the next is tried. It
 // returns the connection and its node's index; any other answer of join ends it.
-func relocate(ctx context.Context, bases []string, at int, join func(ctx context.Context, ws string) (*protoclient.Client, error)) (*protoclient.Client, int, error) {
+func relocate(ctx context.Context, bases []string, at int, join func(ctx context.Context, ws string) (*chatConn, error)) (*chatConn, int, error) {
 	var busySince time.Time
 	for {
 		c, err := join(ctx, bases[at])
@@ -105,17 +104,17 @@ type visitorLink struct {
 	at    int
 	// conns counts the connections made, so that each has command ids of its own.
 	conns int
-	c     *protoclient.Client
+	c     *chatConn
 	chat  string
 	token string
 	seq   atomic.Uint64
-	// draining says the events are read by a goroutine of their own, as a page open on the
-	// chat does; otherwise the visitor reads them itself.
+	// draining says the events are recorded by the connection's reader as they come, as a page
+	// open on the chat does; otherwise the visitor reads them itself.
 	draining bool
 }
 
 // dial connects a visitor to the node ws.
-func (v *visitorLink) dial(ctx context.Context, ws string) (*protoclient.Client, error) {
+func (v *visitorLink) dial(ctx context.Context, ws string) (*chatConn, error) {
 	v.conns++
 	return connectVisitor(ctx, ws, v.hash, "v"+strconv.Itoa(v.n)+"."+strconv.Itoa(v.conns)+"-")
 }
@@ -124,7 +123,7 @@ func (v *visitorLink) dial(ctx context.Context, ws string) (*protoclient.Client,
 // exists.
 func (v *visitorLink) request(ctx context.Context, name string) error {
 	var err error
-	v.c, v.at, err = relocate(ctx, v.bases, v.at, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+	v.c, v.at, err = relocate(ctx, v.bases, v.at, func(ctx context.Context, ws string) (*chatConn, error) {
 		c, err := v.dial(ctx, ws)
 		if err != nil {
 			return nil, err
@@ -164,17 +163,11 @@ func (v *visitorLink) next(ctx context.Context) (protocol.Event, error) {
 	}
 }
 
-// drain reads the events of one connection until it ends.
-func (v *visitorLink) drain(c *protoclient.Client) {
-	for ev := range c.Events() {
-		v.saw(ev)
-	}
-}
-
-// startDraining hands the events to a goroutine of their own, from now and after every move.
+// startDraining has the connection's reader record the events itself, from now and after every
+// move, as a page open on the chat reads them.
 func (v *visitorLink) startDraining() {
 	v.draining = true
-	go v.drain(v.c)
+	v.c.handle(v.saw)
 }
 
 // call sends a command into the chat with the id given and waits for its answer: again with the
@@ -207,7 +200,7 @@ func (v *visitorLink) move(ctx context.Context) error {
 	v.m.underway.Add(1)
 	defer v.m.underway.Add(-1)
 	from := v.at
-	c, at, err := relocate(ctx, v.bases, v.at, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+	c, at, err := relocate(ctx, v.bases, v.at, func(ctx context.Context, ws string) (*chatConn, error) {
 		c, err := v.dial(ctx, ws)
 		if err != nil {
 			return nil, err
@@ -224,7 +217,7 @@ func (v *visitorLink) move(ctx context.Context) error {
 	v.c, v.at = c, at
 	v.m.came(false, from, at)
 	if v.draining {
-		go v.drain(c)
+		c.handle(v.saw)
 	}
 	return nil
 }
@@ -237,16 +230,16 @@ type agentLink struct {
 	m     *moves
 	at    int
 	conns int
-	c     *protoclient.Client
+	c     *chatConn
 	// seqs is the last event had of each chat; only the agent's reading goroutine uses it.
 	seqs map[string]uint64
 }
 
 // join signs the agent in on the node ws and makes it available for chats; it returns the
 // chats the node says the agent has.
-func (a *agentLink) join(ctx context.Context, ws string) (*protoclient.Client, []string, error) {
+func (a *agentLink) join(ctx context.Context, ws string) (*chatConn, []string, error) {
 	a.conns++
-	c, err := protoclient.Dial(ctx, ws+"/ws/agent", protoclient.Options{IDPrefix: "a" + strconv.FormatInt(a.l.id, 10) + "." + strconv.Itoa(a.conns) + "-"})
+	c, err := dialChat(ctx, ws+"/ws/agent", "a"+strconv.FormatInt(a.l.id, 10)+"."+strconv.Itoa(a.conns)+"-")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -259,7 +252,7 @@ func (a *agentLink) join(ctx context.Context, ws string) (*protoclient.Client, [
 }
 
 // ready sends agent.connect, sets a status that allows chats and returns the agent's chats.
-func (a *agentLink) ready(ctx context.Context, c *protoclient.Client) ([]string, error) {
+func (a *agentLink) ready(ctx context.Context, c *chatConn) ([]string, error) {
 	if _, err := c.Call(ctx, "", &protocol.AgentConnect{Token: a.l.token}); err != nil {
 		return nil, fmt.Errorf("agent.connect: %w", err)
 	}
@@ -308,7 +301,7 @@ func (a *agentLink) move(ctx context.Context, chats []string) error {
 	a.m.underway.Add(1)
 	from := a.at
 	var named []string
-	c, at, err := relocate(ctx, a.bases, a.at, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+	c, at, err := relocate(ctx, a.bases, a.at, func(ctx context.Context, ws string) (*chatConn, error) {
 		c, ch, err := a.join(ctx, ws)
 		named = ch
 		return c, err

@@ -49,6 +49,16 @@ func processCPU(pid int) (time.Duration, error) {
 	return parseStatCPU(string(b))
 }
 
+// selfCPU is the CPU time this process has used, user and system, all its threads together
+// (getrusage: microseconds, where /proc counts in hundredths of a second).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // parseStatusKiB returns a "Name:   N kB" field of /proc/<pid>/status in KiB.
 func parseStatusKiB(status, name string) (int64, error) {
 	for line := range strings.Lines(status) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/backend/protoclient"
 	"github.com/parleychat/parley/shared/protocol"
 )
 
@@ -188,7 +187,7 @@ func TestRelocate(t *testing.T) {
 	ctx := context.Background()
 	var asked []string
 	busy := 2
-	_, at, err := relocate(ctx, []string{"a", "b", "c"}, 1, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+	_, at, err := relocate(ctx, []string{"a", "b", "c"}, 1, func(ctx context.Context, ws string) (*chatConn, error) {
 		asked = append(asked, ws)
 		switch {
 		case ws == "b":
@@ -202,7 +201,7 @@ func TestRelocate(t *testing.T) {
 	if err != nil || at != 2 || !slices.Equal(asked, []string{"b", "c", "c", "c"}) {
 		t.Fatalf("relocate from b: node %d, %v, asked %v; want c after b refused and c was busy twice", at, err, asked)
 	}
-	_, _, err = relocate(ctx, []string{"a", "b"}, 0, func(ctx context.Context, ws string) (*protoclient.Client, error) {
+	_, _, err = relocate(ctx, []string{"a", "b"}, 0, func(ctx context.Context, ws string) (*chatConn, error) {
 		return nil, protocol.Errorf(protocol.CodeUnauthorized, "the chat token does not match")
 	})
 	var pe *protocol.Error

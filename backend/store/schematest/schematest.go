@@ -12,26 +12,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parleychat/parley/backend/pgtest"
 	"github.com/parleychat/parley/backend/store"
 )
 
-// templatePrefix names the PostgreSQL databases this package migrates: the prefix, then the
-// process id of the test process that made it, so that a later process can drop those whose
-// process is gone.
-const templatePrefix = "parley_tpl_"
-
 var (
 	mu       sync.Mutex
-	pgName   string // the migrated PostgreSQL database of this process, once made
 	liteFile string // the migrated SQLite file of this process, once made
 )
 
@@ -39,19 +30,7 @@ var (
 // dropped when the test ends (see [pgtest.URL] for when PostgreSQL is missing).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if pgName == "" {
-		name, err := migratePostgres()
-		if err != nil {
-			if os.Getenv("CI") == "" && strings.Contains(err.Error(), "connect") {
-				return pgtest.URL(t) // skips the test the way pgtest does
-			}
-			t.Fatalf("migrated PostgreSQL template: %v", err)
-		}
-		pgName = name
-	}
-	return pgtest.Copy(t, pgName)
+	return pgtest.Template(t, "schema", migratePostgres)
 }
 
 // SQLiteDir returns a fresh data directory holding an SQLite database at the program's
@@ -76,63 +55,17 @@ func SQLiteDir(t testing.TB) string {
 	return dir
 }
 
-// migratePostgres makes this process's migrated database, after dropping those of test
-// processes that have ended.
-func migratePostgres() (string, error) {
+// migratePostgres migrates the template database at url.
+func migratePostgres(url string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	admin := pgtest.AdminURL()
-	conn, err := pgx.Connect(ctx, admin)
+	st, err := store.Open(ctx, store.Config{DatabaseURL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		return "", fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.Background())
-	dropEnded(ctx, conn)
-	name := fmt.Sprintf("%s%d_%d", templatePrefix, os.Getpid(), time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", err
-	}
-	u, err := pgtest.WithDatabase(admin, name)
-	if err != nil {
-		return "", err
-	}
-	st, err := store.Open(ctx, store.Config{DatabaseURL: u, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return "", err
+		return err
 	}
 	// Closing releases every connection: PostgreSQL copies a database only while nobody is
 	// connected to it.
-	if err := st.Close(); err != nil {
-		return "", err
-	}
-	return name, nil
-}
-
-// dropEnded drops the migrated databases of test processes that no longer run (a process
-// cannot drop its own at its end: a package's tests have no hook that runs last).
-func dropEnded(ctx context.Context, conn *pgx.Conn) {
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1", templatePrefix+"%")
-	if err != nil {
-		return
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return
-	}
-	for _, name := range names {
-		pid, _, _ := strings.Cut(strings.TrimPrefix(name, templatePrefix), "_")
-		n, err := strconv.Atoi(pid)
-		if err != nil || processRuns(n) {
-			continue
-		}
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	}
-}
-
-// processRuns tells whether a process with the id runs on this machine.
-func processRuns(pid int) bool {
-	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
-	return err == nil
+	return st.Close()
 }
 
 // migrateSQLite makes this process's migrated SQLite file in a directory of its own, left
