@@ -141,7 +141,7 @@ func (l *Link) subject(s string) string { return l.cfg.Prefix + ".acd." + s }
 // chat.Config.Routing; it gets each decision's term, which the holder's writes are fenced on.
 func (l *Link) Routing(execute func(term int64, ds []acd.Decision)) *Link {
 	l.exec = execute
-	for subj, h := range map[string]nats.MsgHandler{"dec": l.onDecisions, "ev": l.onBatch, "q": l.onQuery} {
+	for subj, h := range map[string]nats.MsgHandler{"dec": l.onDecisions, "ev": l.onBatch} {
 		sub, err := l.nc.Subscribe(l.subject(subj), h)
 		if err != nil {
 			l.log.Error("cluster routing: subscribe", "subject", l.subject(subj), "err", err)
@@ -390,7 +390,8 @@ func (l *Link) Staffed(c acd.ConnectorID, t acd.Target) bool {
 }
 
 // ask asks the leader's engine, or this node's when it leads, and decodes the answer into
-// out; out keeps its fallback when nobody answers in time.
+// out; out keeps its fallback when nobody answers in time, and at once while no node leads
+// (only a ready leader listens for queries).
 func (l *Link) ask(q query, out any) {
 	if ld := l.leading(); ld != nil && ld.ready.Load() {
 		data, _ := json.Marshal(ld.answer(q))

@@ -3,6 +3,7 @@ package acdbus
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,11 @@ type leader struct {
 	ready  atomic.Bool   // the queue is rebuilt: batches are taken
 	gone   atomic.Bool   // deposed: nothing more is sent
 	seq    atomic.Uint64 // of the last decisions sent
+	// queries is the subscription that answers other nodes' queries, taken once the queue is
+	// rebuilt and given up when deposed: while no node leads, nobody listens, and a query is
+	// answered by its fallback at once (NATS: no responders) instead of after queryWait.
+	qmu     sync.Mutex
+	queries *nats.Subscription
 
 	// batches is the last batch taken from each node; on the NATS delivery goroutine.
 	batches map[string]uint64
@@ -68,6 +74,12 @@ func (l *Link) Depose() {
 
 func (ld *leader) close() {
 	ld.gone.Store(true)
+	ld.qmu.Lock()
+	if ld.queries != nil {
+		_ = ld.queries.Unsubscribe()
+		ld.queries = nil
+	}
+	ld.qmu.Unlock()
 	ld.router.Close()
 	for _, w := range ld.windows { // the router is stopped: nothing else reads them now
 		w.Stop()
@@ -116,6 +128,15 @@ func (ld *leader) rebuild() {
 		}
 	})
 	ld.ready.Store(true)
+	ld.qmu.Lock()
+	if !ld.gone.Load() {
+		sub, err := l.nc.Subscribe(l.subject("q"), l.onQuery)
+		if err != nil {
+			l.log.Error("cluster routing: subscribe to queries", "subject", l.subject("q"), "err", err)
+		}
+		ld.queries = sub
+	}
+	ld.qmu.Unlock()
 	if l.cfg.Live != nil {
 		go ld.watchNodes()
 	}

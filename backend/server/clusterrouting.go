@@ -45,14 +45,22 @@ func (s *clusterPart) liveNodes(st *store.Store) func(ctx context.Context) (map[
 	}
 }
 
-// heldByLive asks every live node which chats it holds.
+// heldByLive asks every live node which chats it holds. A node whose life lock is free is
+// dead however fresh its heartbeat and will not answer: a new leader that waited for it (its
+// predecessor, killed) would answer no query and route nothing for heldAskWait.
 func (s *clusterPart) heldByLive(st *store.Store) func(ctx context.Context) (map[string]bool, error) {
 	return func(ctx context.Context) (map[string]bool, error) {
 		live, err := st.LiveNodes(ctx, time.Now().Add(-liveStale))
 		if err != nil {
 			return nil, err
 		}
-		held, _, err := s.askHeld(nil, len(live), heldAskWait)
+		self, want := s.self.Load(), 0
+		for _, n := range live {
+			if self == nil || !self.Gone(ctx, n.ID) {
+				want++
+			}
+		}
+		held, _, err := s.askHeld(nil, want, heldAskWait)
 		return held, err
 	}
 }
