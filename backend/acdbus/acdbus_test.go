@@ -1,7 +1,10 @@
 package acdbus_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 	"testing"
@@ -12,6 +15,8 @@ import (
 	"github.com/parleychat/parley/backend/acd"
 	"github.com/parleychat/parley/backend/acdbus"
 	"github.com/parleychat/parley/backend/servertest"
+	"github.com/parleychat/parley/backend/store"
+	"github.com/parleychat/parley/backend/store/schematest"
 )
 
 // testConn connects to the NATS server of cluster tests (servertest.NATS, which skips without
@@ -75,5 +80,47 @@ func TestStaleTermRefused(t *testing.T) {
 	}
 	if s := l.Stats(); s.Refused != 1 || l.Term() != 5 {
 		t.Fatalf("refused %d, term %d; want 1 refused under term 5", s.Refused, l.Term())
+	}
+}
+
+// TestOnlyTheReadyLeaderHearsQueries: while no node leads, nobody listens for queries, so an
+// asker gets NATS's "no responders" and its fallback at once (a visitor's connect asks whether
+// the connector is staffed; it waited a query's full second after the leader was killed); once
+// the leader's queue is rebuilt it answers; deposed, it stops listening.
+func TestOnlyTheReadyLeaderHearsQueries(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DatabaseURL: schematest.PostgresURL(t), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	nc := testConn(t)
+	prefix := fmt.Sprintf("acdbustest%d", time.Now().UnixNano())
+	rec := &recorder{ch: make(chan struct{}, 100)}
+	held := func(context.Context) (map[string]bool, error) { return map[string]bool{}, nil }
+	l := acdbus.New(acdbus.Config{Conn: nc, Prefix: prefix, Node: "n1", Store: st, Held: held})
+	l.Routing(rec.execute)
+	defer l.Close()
+	ask := func() error {
+		_, err := nc.Request(prefix+".acd.q", []byte(`{"kind":"queue","connector":1}`), 3*time.Second)
+		return err
+	}
+	if err := ask(); !errors.Is(err, nats.ErrNoResponders) {
+		t.Fatalf("a query while no node leads: %v, want no responders", err)
+	}
+	l.Lead(1)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := ask()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, nats.ErrNoResponders) || time.Now().After(deadline) {
+			t.Fatalf("a query to the leader: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	l.Depose()
+	if err := ask(); !errors.Is(err, nats.ErrNoResponders) {
+		t.Fatalf("a query after the leader was deposed: %v, want no responders", err)
 	}
 }
