@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -23,13 +22,11 @@ import (
 // little over half the CPU per message coder/websocket with reflection-based JSON took, which
 // on a machine shared with the server is throughput the server gets.
 type chatConn struct {
-	nc     net.Conn
-	in     frameIn
+	socket
 	prefix string
 	next   atomic.Uint64
 
-	wmu  sync.Mutex // one frame written at a time
-	wbuf []byte
+	wbuf []byte // under wmu
 	mask *rand.ChaCha8
 
 	mu      sync.Mutex
@@ -41,8 +38,6 @@ type chatConn struct {
 	handler func(protocol.Event)
 
 	events chan protocol.Event
-	done   chan struct{}
-	err    error // set before done is closed
 }
 
 // chatBuffer is how many unread events a connection holds before its reader waits.
@@ -54,7 +49,7 @@ var answers = sync.Pool{New: func() any { return make(chan protocol.Event, 1) }}
 // dialChat opens a protocol connection to wsURL (ws://host/ws/visitor or /ws/agent), its
 // command ids starting with prefix.
 func dialChat(ctx context.Context, wsURL, prefix string) (*chatConn, error) {
-	c := &chatConn{prefix: prefix, pending: map[string]chan protocol.Event{}, events: make(chan protocol.Event, chatBuffer), done: make(chan struct{})}
+	c := &chatConn{prefix: prefix, pending: map[string]chan protocol.Event{}, events: make(chan protocol.Event, chatBuffer), socket: socket{done: make(chan struct{})}}
 	var err error
 	if c.nc, err = openSocket(ctx, wsURL, &c.in); err != nil {
 		return nil, err
@@ -304,20 +299,4 @@ func (c *chatConn) Await(ctx context.Context, match func(protocol.Event) bool) (
 			return ev, nil
 		}
 	}
-}
-
-// Err is why the connection ended, once it has.
-func (c *chatConn) Err() error {
-	select {
-	case <-c.done:
-		return c.err
-	default:
-		return nil
-	}
-}
-
-// Drop ends the connection abruptly, as a lost network would, and waits for its reader.
-func (c *chatConn) Drop() {
-	_ = c.nc.Close()
-	<-c.done
 }

@@ -43,13 +43,38 @@ type idleSocket interface {
 
 // wsConn is a visitor socket of dialVisitor.
 type wsConn struct {
-	nc   net.Conn
-	in   frameIn
-	wmu  sync.Mutex // one frame written at a time: the hello, pongs
-	done chan struct{}
-	err  error // set before done is closed
+	socket
 	// pongs counts the pings answered, for tests.
 	pongs int
+}
+
+// socket is what the tool's own WebSocket connections (wsConn, chatConn) share: the upgraded
+// connection, its reader's frames, the write lock, and how the reader ended.
+type socket struct {
+	nc   net.Conn
+	in   frameIn
+	wmu  sync.Mutex // one frame written at a time
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+// Done is closed when the connection has ended.
+func (c *socket) Done() <-chan struct{} { return c.done }
+
+// Err says why the connection ended, once Done is closed.
+func (c *socket) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Drop closes the socket, as a lost network would, and waits for its reader to end.
+func (c *socket) Drop() {
+	_ = c.nc.Close()
+	<-c.done
 }
 
 // wsGUID is the key suffix of RFC 6455 section 1.3.
@@ -66,7 +91,7 @@ func dialVisitor(ctx context.Context, wsURL, id string, hello *protocol.VisitorC
 	if err != nil {
 		return nil, err
 	}
-	c := &wsConn{done: make(chan struct{})}
+	c := &wsConn{socket: socket{done: make(chan struct{})}}
 	if c.nc, err = openSocket(ctx, wsURL, &c.in); err != nil {
 		return nil, err
 	}
@@ -248,25 +273,6 @@ func (c *wsConn) pong(payload []byte) error {
 	defer c.wmu.Unlock()
 	c.pongs++
 	return c.writeLocked(opcodePong, payload)
-}
-
-// Done is closed when the connection has ended.
-func (c *wsConn) Done() <-chan struct{} { return c.done }
-
-// Err says why the connection ended, once Done is closed.
-func (c *wsConn) Err() error {
-	select {
-	case <-c.done:
-		return c.err
-	default:
-		return nil
-	}
-}
-
-// Drop closes the socket and waits for its reader to end.
-func (c *wsConn) Drop() {
-	_ = c.nc.Close()
-	<-c.done
 }
 
 // The frame opcodes of RFC 6455 section 5.2.
