@@ -480,6 +480,7 @@ func (c *committer) flush(batch []commitItem) {
 			}
 		}
 		c.batches.Add(1)
+		c.s.ckpt.committed()
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))
 	// Linking the chats to their contacts takes reads and a transaction of its own: the

@@ -23,6 +23,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,6 +142,8 @@ type Store struct {
 	// linked to its contact (contacts.go).
 	linked   sync.Map
 	closeErr error
+	// ckpt checkpoints an SQLite database's write-ahead log (nil on PostgreSQL).
+	ckpt *checkpointer
 	// bulk is set while [Store.BulkHistory] runs: the import then keeps the session's pragmas.
 	bulk atomic.Bool
 	// outboxWrites counts the commits that added to each delivery outbox (OutboxWrites).
@@ -152,7 +155,9 @@ type Store struct {
 const SQLiteFile = sqliteFile
 
 const (
-	sqliteFile        = "parley.db"
+	sqliteFile = "parley.db"
+	// sqliteDriver is the database/sql name the SQLite driver registers.
+	sqliteDriver      = "sqlite"
 	sqliteBusyTimeout = 10 * time.Second
 	sqliteReadConns   = 4
 	pgMaxOpenConns    = 16
@@ -248,7 +253,8 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", sqliteBusyTimeout.Milliseconds())
 	// synchronous(FULL): an acknowledged write survives a power cut, which is
 	// what the group commit promises; batching keeps the fsync cost small.
-	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate" +
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walSafetyPages)
 	// The readers map the file (up to 1 GB) instead of reading it a page per call: a report
 	// or an export over a year of chats reads hundreds of megabytes, which otherwise cost
 	// two system calls per 4 KB page.
@@ -284,6 +290,20 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 	rdb.SetMaxOpenConns(sqliteReadConns)
 	rdb.SetMaxIdleConns(sqliteReadConns)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
+
+	cdb, err := sql.Open(sqliteDriver, path+"?"+common+"&_pragma=synchronous(FULL)")
+	if err == nil {
+		cdb.SetMaxOpenConns(1)
+		cdb.SetConnMaxLifetime(0)
+		cdb.SetConnMaxIdleTime(0)
+		err = cdb.PingContext(ctx)
+	}
+	if err != nil {
+		_ = rdb.Close()
+		_ = wdb.Close()
+		return fmt.Errorf("store: open sqlite %s for checkpoints: %w", path, err)
+	}
+	s.ckpt = startCheckpointer(cdb, s.log)
 	s.dialect, s.w, s.r = DialectSQLite, w, r
 	return nil
 }
@@ -351,6 +371,9 @@ func (s *Store) pools() []*gorm.DB {
 
 func (s *Store) closeDB() error {
 	var errs []error
+	if err := s.ckpt.close(); err != nil {
+		errs = append(errs, err)
+	}
 	// Close readers first so the writer's close can checkpoint the WAL.
 	pools := s.pools()
 	for i := len(pools) - 1; i >= 0; i-- {
