@@ -260,6 +260,9 @@ type committer struct {
 	abort     chan struct{}
 	abortOnce sync.Once
 	stopped   chan struct{}
+	// sync, on SQLite, makes commits durable and finishes their batches (walsync.go); nil on
+	// PostgreSQL, whose COMMIT returns once the commit is durable.
+	sync *walSyncer
 
 	batches, writes, failed, retried, attempts, fenced, commitNanos atomic.Uint64
 }
@@ -279,6 +282,9 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 		stopped:   make(chan struct{}),
 	}
 	close(c.room)
+	if s.syncsWAL() {
+		c.sync = newWALSyncer(c, s.sqlitePath)
+	}
 	go c.run()
 	return c
 }
@@ -433,6 +439,9 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 // commit queue up and form the next batch in any case.
 func (c *committer) run() {
 	defer close(c.stopped)
+	if c.sync != nil {
+		defer c.sync.close()
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	expect := 1
@@ -448,14 +457,16 @@ func (c *committer) run() {
 
 // flush commits a batch in one transaction; if that fails for good, it
 // commits each unit in its own transaction so that one bad write cannot fail
-// the others. Then it calls the callbacks in order.
+// the others. Then it finishes the batch (see finish): on SQLite once the
+// write-ahead log is on disk, which the walSyncer sees to while the committer
+// goes on with the next batch.
 func (c *committer) flush(batch []commitItem) {
 	start := time.Now()
-	errs := make([]error, len(batch))
+	out := synced{batch: batch, errs: make([]error, len(batch))}
 	valid := make([]int, 0, len(batch))
 	for i := range batch {
 		if err := validateUnit(batch[i].ws); err != nil {
-			errs[i] = wrap("commit", err)
+			out.errs[i] = wrap("commit", err)
 			continue
 		}
 		valid = append(valid, i)
@@ -465,24 +476,45 @@ func (c *committer) flush(batch []commitItem) {
 		for k, i := range valid {
 			units[k] = &batch[i]
 		}
-		err := c.apply(units)
+		res, err := c.apply(units)
 		switch {
 		case err == nil:
+			out.res = append(out.res, res)
 		case len(units) == 1 || errors.Is(err, ErrClosed):
 			for _, i := range valid {
-				errs[i] = wrap("commit", err)
+				out.errs[i] = wrap("commit", err)
 			}
 		default:
 			c.retried.Add(1)
 			c.log.Warn("store: group commit failed, retrying writes one by one", "units", len(units), "err", err)
 			for k, u := range units {
-				errs[valid[k]] = wrap("commit", c.apply([]*commitItem{u}))
+				res, err := c.apply([]*commitItem{u})
+				if err == nil {
+					out.res = append(out.res, res)
+				}
+				out.errs[valid[k]] = wrap("commit", err)
 			}
 		}
 		c.batches.Add(1)
+		out.wrote = len(out.res) > 0
 		c.s.ckpt.committed()
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))
+	if c.sync != nil {
+		c.sync.in <- out
+		return
+	}
+	c.finish(out)
+}
+
+// finish tells the world of a committed batch, in commit order: it hands the assigned
+// numbers to the writes and publishes the events, queues the new chats for contact linking
+// and calls the callbacks.
+func (c *committer) finish(out synced) {
+	for _, res := range out.res {
+		res.publish(c.s.pub, &c.s.outboxWrites)
+	}
+	batch, errs := out.batch, out.errs
 	// Linking the chats to their contacts takes reads and a transaction of its own: the
 	// linker does it on its goroutine, and the committer goes on with the next batch. The
 	// chats are queued before anyone hears of the commit, so an acknowledged chat is one the
@@ -509,32 +541,30 @@ func (c *committer) flush(batch []commitItem) {
 // (ErrClosed). When a commit's outcome is unknown (the connection broke
 // during COMMIT), it asks the database whether the transaction landed before
 // trying again, so nothing is written twice.
-func (c *committer) apply(units []*commitItem) error {
+func (c *committer) apply(units []*commitItem) (*applied, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := c.s.applyUnits(units)
 		if err == nil {
-			res.publish(c.s.pub, &c.s.outboxWrites)
-			return nil
+			return res, nil
 		}
 		var unknown *outcomeUnknown
 		if errors.As(err, &unknown) {
 			landed, cerr := c.landed(res)
 			if cerr == nil && landed {
-				res.publish(c.s.pub, &c.s.outboxWrites)
-				return nil
+				return res, nil
 			}
 			if cerr != nil {
-				return cerr
+				return nil, cerr
 			}
 		} else if !transient(err) {
-			return err
+			return nil, err
 		}
 		if attempt == 0 || attempt%20 == 0 {
 			c.log.Warn("store: commit failed, retrying", "attempt", attempt+1, "units", len(units), "err", err)
 		}
 		c.attempts.Add(1)
 		if !c.pause(attempt) {
-			return fmt.Errorf("%w: gave up retrying at shutdown: %w", ErrClosed, err)
+			return nil, fmt.Errorf("%w: gave up retrying at shutdown: %w", ErrClosed, err)
 		}
 	}
 }
@@ -885,8 +915,16 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		}
 	}
 
-	tx := s.w.WithContext(ctx).Begin()
-	if tx.Error != nil {
+	var tx *gorm.DB
+	if s.syncsWAL() && !s.bulk.Load() {
+		// The walSyncer makes the commit durable (walsync.go).
+		relaxed, end, err := s.relaxedTx(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin: %w", err)
+		}
+		defer end()
+		tx = relaxed
+	} else if tx = s.w.WithContext(ctx).Begin(); tx.Error != nil {
 		return nil, fmt.Errorf("begin: %w", tx.Error)
 	}
 	fail := func(what string, err error) (*applied, error) {

@@ -142,6 +142,8 @@ type Store struct {
 	// linked to its contact (contacts.go).
 	linked   sync.Map
 	closeErr error
+	// sqlitePath is the SQLite database's file ("" on PostgreSQL).
+	sqlitePath string
 	// ckpt checkpoints an SQLite database's write-ahead log (nil on PostgreSQL).
 	ckpt *checkpointer
 	// bulk is set while [Store.BulkHistory] runs: the import then keeps the session's pragmas.
@@ -304,6 +306,7 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 		return fmt.Errorf("store: open sqlite %s for checkpoints: %w", path, err)
 	}
 	s.ckpt = startCheckpointer(cdb, s.log)
+	s.sqlitePath = path
 	s.dialect, s.w, s.r = DialectSQLite, w, r
 	return nil
 }

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"gorm.io/gorm"
+)
+
+// On SQLite a commit is durable once its frames of the write-ahead log are on disk. With
+// synchronous=FULL, SQLite waits for that fsync inside COMMIT, and the group committer could
+// not begin the next transaction until the disk had answered: at a moderate rate, where
+// nearly every message is a commit of its own, the fsync was a third of the time a commit
+// held the single writer. The committer therefore commits with synchronous=NORMAL (the frames
+// are written, not synced) and hands the batch to the walSyncer, which fsyncs the log and only
+// then publishes the events and calls the writers' callbacks, in commit order, while the
+// committer already writes the next batch. One fsync covers every commit made before it, so
+// under load the syncs gather like the commits. What the store acknowledges is on disk, as
+// before; a reader of the database may see a commit a fraction of a millisecond before it is
+// (only a power cut in that moment would take it back).
+//
+// Every other write on the writer connection keeps synchronous=FULL: the committer sets NORMAL
+// for its own transaction on the connection it holds, and sets FULL back before releasing it
+// (a connection that cannot be set back is discarded).
+
+// walSyncQueue is how many committed batches may wait for the log's fsync before the
+// committer waits for the syncer: enough for the committer to write the next batches during
+// a slow fsync, few enough that what is committed and not yet acknowledged stays within a few
+// batches (the queue's high-water mark bounds the rest).
+const walSyncQueue = 4
+
+// synced is a committed batch on its way to its callbacks: what to publish and whom to tell.
+type synced struct {
+	batch []commitItem
+	errs  []error
+	res   []*applied // the transactions that landed, to publish
+	wrote bool       // some transaction landed and must be on disk before anyone hears of it
+}
+
+// walSyncer fsyncs an SQLite database's write-ahead log after the committer's commits and
+// then finishes their batches (see above). It runs on its own goroutine.
+type walSyncer struct {
+	c    *committer
+	path string   // the log's file
+	f    *os.File // the log, opened at the first sync; reopened when SQLite made a new one
+	in   chan synced
+	done chan struct{}
+
+	// syncs counts the fsyncs made, batches the batches they covered.
+	syncs, batches atomic.Uint64
+	// beforeSync, when set (by a test, before the first commit), runs before each fsync.
+	beforeSync func()
+}
+
+func newWALSyncer(c *committer, dbPath string) *walSyncer {
+	w := &walSyncer{c: c, path: dbPath + "-wal", in: make(chan synced, walSyncQueue), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *walSyncer) run() {
+	defer close(w.done)
+	defer func() {
+		if w.f != nil {
+			_ = w.f.Close()
+		}
+	}()
+	var pending []synced
+	for b := range w.in {
+		pending = append(pending[:0], b)
+		// Everything committed by now shares the fsync.
+	gather:
+		for {
+			select {
+			case more, ok := <-w.in:
+				if !ok {
+					break gather
+				}
+				pending = append(pending, more)
+			default:
+				break gather
+			}
+		}
+		var serr error
+		for _, p := range pending {
+			if p.wrote {
+				if w.beforeSync != nil {
+					w.beforeSync()
+				}
+				serr = w.sync()
+				w.syncs.Add(1)
+				break
+			}
+		}
+		for _, p := range pending {
+			w.batches.Add(1)
+			if serr != nil && p.wrote {
+				w.c.log.Error("store: the write-ahead log could not be synced; the batch's writers are told it failed", "err", serr)
+				for i := range p.errs {
+					if p.errs[i] == nil {
+						p.errs[i] = wrap("commit", fmt.Errorf("sync the write-ahead log: %w", serr))
+					}
+				}
+				p.res = nil
+			}
+			w.c.finish(p)
+		}
+		clear(pending)
+	}
+}
+
+// sync makes the log durable, reopening it when SQLite replaced the file.
+func (w *walSyncer) sync() error {
+	if w.f != nil {
+		st, err := os.Stat(w.path)
+		cur, ferr := w.f.Stat()
+		if err != nil || ferr != nil || !os.SameFile(st, cur) {
+			_ = w.f.Close()
+			w.f = nil
+		}
+	}
+	if w.f == nil {
+		f, err := os.OpenFile(w.path, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		w.f = f
+	}
+	return w.f.Sync()
+}
+
+// close waits until every batch handed over is finished; the committer has stopped sending.
+func (w *walSyncer) close() {
+	close(w.in)
+	<-w.done
+}
+
+// syncsWAL says the committer leaves the write-ahead log's fsync to a walSyncer: on SQLite.
+func (s *Store) syncsWAL() bool { return s.dialect == DialectSQLite && s.sqlitePath != "" }
+
+// relaxedTx begins the committer's transaction on SQLite with synchronous=NORMAL on the
+// connection it holds; end must be called once the transaction has ended, and sets FULL
+// back (or discards the connection when it cannot).
+func (s *Store) relaxedTx(ctx context.Context) (tx *gorm.DB, end func(), err error) {
+	sqlDB, err := s.w.DB()
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	end = func() {
+		if _, err := conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL"); err != nil {
+			s.log.Warn("store: the writer connection could not be set back to synchronous=FULL; it is replaced", "err", err)
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}
+	db := s.w.WithContext(ctx)
+	db.Statement.ConnPool = conn
+	tx = db.Begin()
+	if tx.Error != nil {
+		end()
+		return nil, nil, tx.Error
+	}
+	return tx, end, nil
+}

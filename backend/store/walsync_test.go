@@ -1,0 +1,158 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestAcknowledgedAfterTheLogIsSynced holds the write-ahead log's fsync: the commit is made,
+// but its writer hears of it, and its event is numbered and published, only once the log is
+// on disk; meanwhile the committer goes on committing.
+func TestAcknowledgedAfterTheLogIsSynced(t *testing.T) {
+	s := openStore(t, sqliteConfig(t))
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	release := make(chan struct{})
+	held := make(chan struct{}, 16)
+	s.gc.sync.beforeSync = func() {
+		held <- struct{}{}
+		<-release
+	}
+	acked := make(chan error, 2)
+	w := msgWrite(c.ID, 0, "a", "m1")
+	s.Enqueue(w, func(err error) { acked <- err })
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the commit was not handed to the log's fsync")
+	}
+	b0 := s.CommitStats().Batches
+	// The transaction has committed: a reader sees it, the writer has not heard of it.
+	var n int64
+	if err := s.r.Model(&eventRow{}).Where("chat_id = ?", c.ID).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("the event is not in the database while its fsync is held")
+	}
+	// The committer is free: a second write commits while the first waits for the disk.
+	w2 := msgWrite(c.ID, 0, "b", "m2")
+	s.Enqueue(w2, func(err error) { acked <- err })
+	deadline := time.Now().Add(10 * time.Second)
+	for s.CommitStats().Batches <= b0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the committer waited for the first write's fsync")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-acked:
+		t.Fatalf("a write was acknowledged (%v) before the log was on disk", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	for range 2 {
+		if err := <-acked; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.Event.Seq != 1 || w2.Event.Seq != 2 {
+		t.Fatalf("events numbered %d, %d; want 1, 2", w.Event.Seq, w2.Event.Seq)
+	}
+	if s.gc.sync.syncs.Load() == 0 {
+		t.Fatal("no fsync was counted")
+	}
+}
+
+// TestWriterStaysFullySynchronous: the committer relaxes synchronous only for its own
+// transactions; every other write on the writer connection (settings, imports, the linker)
+// still waits for the disk inside its COMMIT.
+func TestWriterStaysFullySynchronous(t *testing.T) {
+	s := openStore(t, sqliteConfig(t))
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	for i := range 3 {
+		if err := s.Commit(ctx, msgWrite(c.ID, 0, "a", string(rune('x'+i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var level int
+	if err := s.w.Raw("PRAGMA synchronous").Scan(&level).Error; err != nil {
+		t.Fatal(err)
+	}
+	if level != 2 {
+		t.Fatalf("the writer connection's synchronous = %d after the committer's commits; want 2 (FULL)", level)
+	}
+}
+
+// TestWALCheckpointedInBackground: the writer leaves checkpoints to the checkpointer (its
+// own threshold is the safety bound), which copies the log back after commits.
+func TestWALCheckpointedInBackground(t *testing.T) {
+	s := openStore(t, sqliteConfig(t))
+	var pages int
+	if err := s.w.Raw("PRAGMA wal_autocheckpoint").Scan(&pages).Error; err != nil {
+		t.Fatal(err)
+	}
+	if pages != walSafetyPages {
+		t.Fatalf("the writer's wal_autocheckpoint = %d; want %d", pages, walSafetyPages)
+	}
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	runs := s.ckpt.runs.Load()
+	for i := range 20 {
+		if err := s.Commit(ctx, msgWrite(c.ID, 0, "a", string(rune('a'+i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.ckpt.runs.Load() == runs || s.ckpt.copied.Load() < s.ckpt.logFrames.Load() || s.ckpt.logFrames.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no complete checkpoint after the commits: runs %d, log %d, copied %d", s.ckpt.runs.Load(), s.ckpt.logFrames.Load(), s.ckpt.copied.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestWALSyncReopensReplacedLog: when the log's file is a new one (SQLite deletes the log
+// when its last connection closes and makes a new one), the syncer fsyncs the new file, not
+// the one it opened first.
+func TestWALSyncReopensReplacedLog(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	if err := os.WriteFile(db+"-wal", []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := &walSyncer{path: db + "-wal"}
+	defer func() { _ = w.f.Close() }()
+	if err := w.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db+"-wal", []byte("second"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sync(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(db + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := w.f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(st, cur) {
+		t.Fatal("the syncer kept the replaced log's file")
+	}
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sync(); err == nil {
+		t.Fatal("a missing log synced without an error")
+	}
+}
