@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/gcfloor"
 	"github.com/parleychat/parley/backend/server"
 )
 
@@ -50,6 +51,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	gcfloor.Start(ctx, time.Second)
 	return server.Run(ctx, cfg, log)
 }
 
