@@ -83,8 +83,9 @@ const (
 // first, before taking any lock, so that the queue stays bounded.
 //
 // done (may be nil) is called with the outcome after the transaction holding
-// w has committed or failed for good, from the committer goroutine, in
-// enqueue order, so callers can acknowledge and fan out in order. A failure
+// w has committed (on SQLite: and the write-ahead log is on disk) or failed
+// for good, from one goroutine (the committer's; on SQLite the log syncer's),
+// in enqueue order, so callers can acknowledge and fan out in order. A failure
 // that may pass (a lost connection, a busy database) is retried until it
 // succeeds or the store shuts down; done sees only lasting failures. If the
 // store is closed, done is called at once, in the caller's goroutine, with
