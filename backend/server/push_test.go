@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,9 @@ func testWebPush(t *testing.T, env *servertest.Env) {
 		t.Fatalf("accept: %v", err)
 	}
 	agent2.Drop()
+	// The push is decided when the visitor's line is committed: the server must have seen the
+	// app go before the line arrives, or the agent still counts as connected.
+	agentsGone(ctx, t, env)
 	svc.Answer(http.StatusGone)
 	if _, err := vis.Call(ctx, chatID, &protocol.Send{Text: "Are you there?"}); err != nil {
 		t.Fatalf("visitor send: %v", err)
@@ -158,5 +162,26 @@ func testWebPush(t *testing.T, env *servertest.Env) {
 	}
 	if subs, _ := env.Server.Store().PushSubscriptions(ctx, me.ID); len(subs) != 0 {
 		t.Fatalf("kept after sign-out: %+v", subs)
+	}
+}
+
+// agentsGone waits until the server counts no agent connected (/metrics).
+func agentsGone(ctx context.Context, t *testing.T, env *servertest.Env) {
+	t.Helper()
+	for {
+		resp, err := http.Get(env.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "\nparley_agents_connected 0\n") {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the server still counts an agent connected after the app closed")
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

@@ -224,6 +224,7 @@ func TestOutboxSettingsReadOnlyWhenNeeded(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			s := openStore(t, b.newConfig(t))
+			linkerSwept(t, s)
 			var mu sync.Mutex
 			read := map[string]int{}
 			if err := s.w.Callback().Query().After("gorm:query").Register("test:outbox-reads", func(db *gorm.DB) {
@@ -280,6 +281,7 @@ func TestNumberingOneChatPlain(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			s := openStore(t, b.newConfig(t))
+			linkerSwept(t, s)
 			var mu sync.Mutex
 			var numbering []string
 			if err := s.w.Callback().Row().After("gorm:row").Register("test:numbering", func(db *gorm.DB) {
@@ -310,5 +312,18 @@ func TestNumberingOneChatPlain(t *testing.T) {
 				t.Fatalf("events numbered %v; want [1 2 3 1]", got)
 			}
 		})
+	}
+}
+
+// linkerSwept waits for the contact linker's first sweep of a store just opened: a test that
+// registers a gorm callback must not do so while the sweep's queries run the callbacks.
+func linkerSwept(t *testing.T, s *Store) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.lk.sweeps.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the linker's first sweep did not end")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
