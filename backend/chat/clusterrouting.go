@@ -253,18 +253,12 @@ func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part)
 	s.background(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
 		defer cancel()
-		rec, err := s.st.Chat(ctx, chatID)
-		if err != nil {
+		ch, err := s.joinedElsewhere(ctx, chatID, agentID)
+		if ch == nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return
 		}
-		conn, err := s.chatConnector(ctx, rec)
 		if err != nil {
-			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
-			return
-		}
-		ch := newLiveChat(rec, conn)
-		if err := s.restoreParticipants(ctx, ch); err != nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 		}
 		if part == protocol.PartOwner {
@@ -275,6 +269,42 @@ func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part)
 		}
 		s.openFor(agentID, chatID, summary(ch, agentID, ch.seq.Load()))
 	})
+}
+
+// remoteJoinWait is the longest an agent's node waits for the holder of a chat to write the
+// agent's join before it opens the chat on the agent's connections all the same.
+const remoteJoinWait = 2 * time.Second
+
+// joinedElsewhere reads a chat another node holds, with its participants, once agentID is
+// one of them: the holder writes the join when the routing decision reaches it, which may be
+// after this node heard the same decision. Opening the chat on the agent's app before that
+// would let a line the agent sends at once reach a holder that does not count them in the
+// chat yet ("only the agents in the chat may write in it"). After remoteJoinWait it returns
+// the chat as it is; a participants read that fails is returned with the chat.
+func (s *Service) joinedElsewhere(ctx context.Context, chatID string, agentID int64) (*liveChat, error) {
+	deadline := time.Now().Add(remoteJoinWait)
+	for {
+		rec, err := s.st.Chat(ctx, chatID)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := s.chatConnector(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		ch := newLiveChat(rec, conn)
+		err = s.restoreParticipants(ctx, ch)
+		if (err == nil && ch.agents[agentID] != nil) || !time.Now().Before(deadline) {
+			return ch, err
+		}
+		t := time.NewTimer(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ch, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Announce lists what this node tells a new routing leader, after the leader rebuilt the
