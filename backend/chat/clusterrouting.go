@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -253,12 +254,19 @@ func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part)
 	s.background(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, commandTimeout)
 		defer cancel()
-		ch, err := s.joinedElsewhere(ctx, chatID, agentID)
-		if ch == nil {
+		s.awaitJoin(ctx, chatID, agentID)
+		rec, err := s.st.Chat(ctx, chatID)
+		if err != nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 			return
 		}
+		conn, err := s.chatConnector(ctx, rec)
 		if err != nil {
+			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
+			return
+		}
+		ch := newLiveChat(rec, conn)
+		if err := s.restoreParticipants(ctx, ch); err != nil {
 			s.log.Warn("cluster: opening a chat held elsewhere", "chat", chatID, "agent", agentID, "err", err)
 		}
 		if part == protocol.PartOwner {
@@ -275,33 +283,26 @@ func (s *Service) openRemoteAs(chatID string, agentID int64, part protocol.Part)
 // agent's join before it opens the chat on the agent's connections all the same.
 const remoteJoinWait = 2 * time.Second
 
-// joinedElsewhere reads a chat another node holds, with its participants, once agentID is
-// one of them: the holder writes the join when the routing decision reaches it, which may be
-// after this node heard the same decision. Opening the chat on the agent's app before that
-// would let a line the agent sends at once reach a holder that does not count them in the
-// chat yet ("only the agents in the chat may write in it"). After remoteJoinWait it returns
-// the chat as it is; a participants read that fails is returned with the chat.
-func (s *Service) joinedElsewhere(ctx context.Context, chatID string, agentID int64) (*liveChat, error) {
+// awaitJoin waits until the holder of a chat another node holds has written agentID's join
+// (one read of the participants every 20 ms), at most remoteJoinWait or until ctx ends: the
+// holder writes it when the routing decision reaches it, which may be after this node heard
+// the same decision, and an app that opened the chat before would send its first line to a
+// holder that does not count the agent in the chat yet ("only the agents in the chat may write
+// in it"). After the wait, or when the participants cannot be read, the chat opens as it is.
+func (s *Service) awaitJoin(ctx context.Context, chatID string, agentID int64) {
 	deadline := time.Now().Add(remoteJoinWait)
 	for {
-		rec, err := s.st.Chat(ctx, chatID)
-		if err != nil {
-			return nil, err
-		}
-		conn, err := s.chatConnector(ctx, rec)
-		if err != nil {
-			return nil, err
-		}
-		ch := newLiveChat(rec, conn)
-		err = s.restoreParticipants(ctx, ch)
-		if (err == nil && ch.agents[agentID] != nil) || !time.Now().Before(deadline) {
-			return ch, err
+		ps, err := s.st.Participants(ctx, chatID)
+		if err != nil || !time.Now().Before(deadline) || slices.ContainsFunc(ps, func(p store.Participant) bool {
+			return p.UserID == agentID && p.LeftAt == nil && p.Role != store.ParticipantVisitor
+		}) {
+			return
 		}
 		t := time.NewTimer(20 * time.Millisecond)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ch, ctx.Err()
+			return
 		case <-t.C:
 		}
 	}

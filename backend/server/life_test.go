@@ -25,17 +25,11 @@ import (
 // nodeID reads the registry id of a running node.
 func nodeID(ctx context.Context, t *testing.T, st *store.Store, node *crashServer) string {
 	t.Helper()
-	live, err := st.LiveNodes(ctx, time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
+	ids := nodeIDs(ctx, t, st, node)
+	if len(ids) == 0 {
+		t.Fatalf("no registry row for the node at %s", node.addr)
 	}
-	for _, n := range live {
-		if strings.HasSuffix(n.Addr, " "+node.addr) {
-			return n.ID
-		}
-	}
-	t.Fatalf("no registry row for the node at %s", node.addr)
-	return ""
+	return ids[0]
 }
 
 // nodeIDs returns the ids of every registry row of the node at node's address.

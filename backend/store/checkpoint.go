@@ -57,8 +57,8 @@ func (c *checkpointer) committed() {
 
 func (c *checkpointer) run() {
 	defer close(c.done)
-	delay := time.NewTimer(0)
-	<-delay.C
+	delay := time.NewTimer(checkpointDelay)
+	delay.Stop() // a stopped timer sends nothing stale when reset (Go 1.23)
 	for {
 		select {
 		case <-c.stop:

@@ -497,7 +497,6 @@ func (c *committer) flush(batch []commitItem) {
 			}
 		}
 		c.batches.Add(1)
-		out.wrote = len(out.res) > 0
 		c.s.ckpt.committed()
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -36,8 +37,7 @@ const walSyncQueue = 4
 type synced struct {
 	batch []commitItem
 	errs  []error
-	res   []*applied // the transactions that landed, to publish
-	wrote bool       // some transaction landed and must be on disk before anyone hears of it
+	res   []*applied // the transactions that landed: on disk before anyone hears of them
 }
 
 // walSyncer fsyncs an SQLite database's write-ahead log after the committer's commits and
@@ -85,19 +85,16 @@ func (w *walSyncer) run() {
 			}
 		}
 		var serr error
-		for _, p := range pending {
-			if p.wrote {
-				if w.beforeSync != nil {
-					w.beforeSync()
-				}
-				serr = w.sync()
-				w.syncs.Add(1)
-				break
+		if slices.ContainsFunc(pending, func(p synced) bool { return len(p.res) > 0 }) {
+			if w.beforeSync != nil {
+				w.beforeSync()
 			}
+			serr = w.sync()
+			w.syncs.Add(1)
 		}
 		for _, p := range pending {
 			w.batches.Add(1)
-			if serr != nil && p.wrote {
+			if serr != nil && len(p.res) > 0 {
 				w.c.log.Error("store: the write-ahead log could not be synced; the batch's writers are told it failed", "err", serr)
 				for i := range p.errs {
 					if p.errs[i] == nil {
@@ -139,7 +136,7 @@ func (w *walSyncer) close() {
 }
 
 // syncsWAL says the committer leaves the write-ahead log's fsync to a walSyncer: on SQLite.
-func (s *Store) syncsWAL() bool { return s.dialect == DialectSQLite && s.sqlitePath != "" }
+func (s *Store) syncsWAL() bool { return s.sqlitePath != "" }
 
 // relaxedTx begins the committer's transaction on SQLite with synchronous=NORMAL on the
 // connection it holds; end must be called once the transaction has ended, and sets FULL

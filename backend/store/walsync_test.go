@@ -3,8 +3,12 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/backend/changes"
 )
 
 // TestAcknowledgedAfterTheLogIsSynced holds the write-ahead log's fsync: the commit is made,
@@ -154,5 +158,28 @@ func TestWALSyncReopensReplacedLog(t *testing.T) {
 	}
 	if err := w.sync(); err == nil {
 		t.Fatal("a missing log synced without an error")
+	}
+}
+
+// TestLogSyncFailureFailsTheWriters: when the log cannot be synced, no writer of the batches
+// it covered hears of success and nothing is published; the committer goes on.
+func TestLogSyncFailureFailsTheWriters(t *testing.T) {
+	s := openStore(t, sqliteConfig(t))
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	s.gc.sync.path = filepath.Join(t.TempDir(), "missing-wal") // set before the commit below
+	var published atomic.Int64
+	s.pub = publisherFunc(func(changes.ChatEvent) { published.Add(1) })
+	for i := range 3 {
+		err := s.Commit(ctx, msgWrite(c.ID, 0, "a", string(rune('x'+i))))
+		if err == nil || !strings.Contains(err.Error(), "sync the write-ahead log") {
+			t.Fatalf("commit %d with a log that cannot be synced = %v", i, err)
+		}
+	}
+	if n := published.Load(); n != 0 {
+		t.Fatalf("%d events published from batches whose log was not synced", n)
+	}
+	if s.gc.sync.syncs.Load() == 0 {
+		t.Fatal("no fsync was attempted")
 	}
 }
