@@ -201,10 +201,15 @@ func TestClusterAgentFileAcrossNodes(t *testing.T) {
 	if _, err := agent.Call(ctx, chatID, &protocol.OfferAccept{}); err != nil {
 		t.Fatal(err)
 	}
-	// A writes the assignment once the engine's decision reaches it.
+	// A writes the assignment once the engine's decision reaches it; B opens the chat on the
+	// agent's app once A has, and the app writes only in the chats it was shown.
 	waitFor(ctx, t, v, func(ev protocol.Event) bool {
 		j, ok := ev.Body.(*protocol.Joined)
 		return ok && j.Role == protocol.RoleAgent
+	})
+	waitFor(ctx, t, agent, func(ev protocol.Event) bool {
+		o, ok := ev.Body.(*protocol.ChatOpened)
+		return ok && o.Chat.ID == chatID
 	})
 	status, body := uploadTo(t, "http://"+b.addr, "notes.txt", []byte("order 1234 shipped"),
 		map[string]string{attach.HeaderChat: chatID, "Authorization": "Bearer " + tokens[0]})

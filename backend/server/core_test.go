@@ -589,7 +589,9 @@ func TestDatabaseConnectionsTerminated(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := range 40 {
+			// At least 40 lines each, and on until the killer has ended a few connections:
+			// on a quick machine 40 lines take less than its first round.
+			for k := 0; k < 40 || (kills.Load() < 3 && k < 5000); k++ {
 				id := fmt.Sprint("p", k)
 				for {
 					_, err := v.CallID(ctx, id, chats[i], &protocol.Send{Text: id})

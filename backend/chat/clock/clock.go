@@ -34,10 +34,11 @@ func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d
 // Fake is a clock that moves only when told to. Its timers fire, in time order, on the
 // goroutine that calls [Fake.Advance], which returns once they have run.
 type Fake struct {
-	mu     sync.Mutex
-	now    time.Time
-	seq    int
-	timers []*fakeTimer
+	mu        sync.Mutex
+	now       time.Time
+	seq       int
+	timers    []*fakeTimer
+	advancing int // Advance calls running
 }
 
 // NewFake starts a fake clock at t.
@@ -58,12 +59,20 @@ func (c *Fake) Now() time.Time {
 	return c.now
 }
 
-// AfterFunc implements [Clock].
+// AfterFunc implements [Clock]. A timer due already (d ≤ 0) that is set while no [Fake.Advance]
+// runs fires at once on its own goroutine, as the wall clock's would: a goroutine that read the
+// time during an Advance and sets its next timer after the Advance returned (the routing
+// engine's) is not left waiting for the next one.
 func (c *Fake) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
 	t := &fakeTimer{c: c, at: c.now.Add(d), seq: c.seq, f: f}
+	if d <= 0 && c.advancing == 0 {
+		t.done = true
+		go f()
+		return t
+	}
 	c.timers = append(c.timers, t)
 	return t
 }
@@ -82,6 +91,7 @@ func (t *fakeTimer) Stop() bool {
 func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	end := c.now.Add(d)
+	c.advancing++
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
@@ -100,6 +110,7 @@ func (c *Fake) Advance(d time.Duration) {
 		})
 		if len(c.timers) == 0 || c.timers[0].at.After(end) {
 			c.now = end
+			c.advancing-- // under the lock that saw nothing due: a timer due now fires at once from here on
 			c.mu.Unlock()
 			return
 		}
