@@ -33,7 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	sqlite "github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
@@ -158,8 +158,9 @@ const SQLiteFile = sqliteFile
 
 const (
 	sqliteFile = "parley.db"
-	// sqliteDriver is the database/sql name the SQLite driver registers.
-	sqliteDriver      = "sqlite"
+	// sqliteDriver is the database/sql name of the SQLite driver the store uses: the one
+	// that keeps compiled statements (stmtcache.go).
+	sqliteDriver      = cachingDriverName
 	sqliteBusyTimeout = 10 * time.Second
 	sqliteReadConns   = 4
 	pgMaxOpenConns    = 16
@@ -252,7 +253,9 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 		return fmt.Errorf("store: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, sqliteFile)
-	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", sqliteBusyTimeout.Milliseconds())
+	// Times are written as "2006-01-02 15:04:05.999999999-07:00" and read back only from
+	// columns declared as times, as the store has always kept them.
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_time_format=sqlite&_texttotime=0&_inttotime=0", sqliteBusyTimeout.Milliseconds())
 	// synchronous(FULL): an acknowledged write survives a power cut, which is
 	// what the group commit promises; batching keeps the fsync cost small.
 	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate" +
@@ -262,7 +265,7 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 	// two system calls per 4 KB page.
 	rdsn := path + "?" + common + "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)"
 
-	w, err := gorm.Open(sqlite.Open(wdsn), gcfg())
+	w, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: wdsn}), gcfg())
 	if err != nil {
 		return fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
@@ -279,7 +282,7 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 		return fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 
-	r, err := gorm.Open(sqlite.Open(rdsn), gcfg())
+	r, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: rdsn}), gcfg())
 	if err != nil {
 		_ = wdb.Close()
 		return fmt.Errorf("store: open sqlite %s: %w", path, err)

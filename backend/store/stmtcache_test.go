@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// openCaching opens one connection of the caching driver on a fresh file.
+func openCaching(t *testing.T) (*sql.Conn, func() *cachingConn) {
+	t.Helper()
+	db, err := sql.Open(cachingDriverName, filepath.Join(t.TempDir(), "c.db")+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	raw := func() (cc *cachingConn) {
+		if err := conn.Raw(func(dc any) error { cc = dc.(*cachingConn); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return cc
+	}
+	return conn, raw
+}
+
+// A statement sent again runs the statement compiled the first time; a query sent again while
+// the rows of the first are open runs beside them; the text of a failed one is not kept.
+func TestStmtCacheReuses(t *testing.T) {
+	ctx := context.Background()
+	conn, raw := openCaching(t)
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO t (v) VALUES (?)", fmt.Sprint("v", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := raw().stmts["INSERT INTO t (v) VALUES (?)"]
+	if cs == nil || raw().lru.Len() != 2 {
+		t.Fatalf("kept %d statements, the insert among them: %v", raw().lru.Len(), cs != nil)
+	}
+	const q = "SELECT v FROM t WHERE id <= ? ORDER BY id"
+	outer, err := conn.QueryContext(ctx, q, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for outer.Next() {
+		var v string
+		if err := outer.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		// The same text while the outer rows are open: a statement of its own.
+		var inner string
+		if err := conn.QueryRowContext(ctx, q, 1).Scan(&inner); err != nil || inner != "v0" {
+			t.Fatalf("inner query: %q %v", inner, err)
+		}
+		got = append(got, v)
+	}
+	if err := outer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[v0 v1 v2]" {
+		t.Fatalf("outer rows %v", got)
+	}
+	if raw().stmts[q].Value.(*cachedStmt).busy {
+		t.Fatal("the statement is still busy after its rows were closed")
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO nowhere VALUES (1)"); err == nil {
+		t.Fatal("an insert into a missing table succeeded")
+	}
+	if _, ok := raw().stmts["INSERT INTO nowhere VALUES (1)"]; ok {
+		t.Fatal("a statement that did not compile was kept")
+	}
+	// The schema changes under the kept statements: SQLite compiles them again by itself.
+	if _, err := conn.ExecContext(ctx, "ALTER TABLE t ADD COLUMN w TEXT DEFAULT 'x'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO t (v) VALUES (?)", "after"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM t WHERE w = 'x'").Scan(&n); err != nil || n != 101 {
+		t.Fatalf("rows after the schema change: %d %v", n, err)
+	}
+}
+
+// Past stmtCacheSize texts the least recently used statements go, one whose rows are open once
+// they are closed; the rows read on to their end meanwhile.
+func TestStmtCacheEvicts(t *testing.T) {
+	ctx := context.Background()
+	conn, raw := openCaching(t)
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO t (id) VALUES (1), (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	open, err := conn.QueryContext(ctx, "SELECT id FROM t ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := raw().stmts["SELECT id FROM t ORDER BY id"].Value.(*cachedStmt)
+	for i := range stmtCacheSize + 10 {
+		var one int
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT %d", i)).Scan(&one); err != nil || one != i {
+			t.Fatalf("SELECT %d: %d %v", i, one, err)
+		}
+	}
+	if l := raw().lru.Len(); l != stmtCacheSize || len(raw().stmts) != stmtCacheSize {
+		t.Fatalf("kept %d (%d by text), want %d", l, len(raw().stmts), stmtCacheSize)
+	}
+	if !held.evicted || !held.busy {
+		t.Fatalf("the statement of the open rows: evicted %v busy %v", held.evicted, held.busy)
+	}
+	n := 0
+	for open.Next() {
+		n++
+	}
+	if err := open.Close(); err != nil || n != 3 {
+		t.Fatalf("the open rows read %d, close: %v", n, err)
+	}
+	if held.busy {
+		t.Fatal("still busy after its rows were closed")
+	}
+}
