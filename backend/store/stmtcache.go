@@ -23,6 +23,11 @@ const cachingDriverName = "parley-sqlite"
 // number of their arguments (IN lists, multi-row inserts) come and go.
 const stmtCacheSize = 256
 
+// stmtCacheText bounds the text of the statements a connection keeps, which their compiled
+// size follows (a multi-row insert of a hundred rows compiles to ~150 KB); a statement longer
+// than an eighth of it runs uncached, its compiling a small part of its work.
+const stmtCacheText = 256 << 10
+
 func init() {
 	sql.Register(cachingDriverName, cachingDriver{inner: &moderncsqlite.Driver{}})
 }
@@ -63,6 +68,7 @@ type cachingConn struct {
 	sqliteConn
 	lru   *list.List // of *cachedStmt, most recently used first
 	stmts map[string]*list.Element
+	text  int // the length of the kept statements' texts
 }
 
 // cachedStmt is a compiled statement of a connection. A query's statement is busy until its
@@ -90,14 +96,19 @@ func (c *cachingConn) Close() error {
 	}
 	c.lru.Init()
 	clear(c.stmts)
+	c.text = 0
 	return c.sqliteConn.Close()
 }
 
-// stmt returns the compiled statement for query, compiling and keeping it when it is not kept.
+// stmt returns the compiled statement for query, compiling and keeping it when it is not kept;
+// nil for a statement too long to keep.
 func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
 	if e, ok := c.stmts[query]; ok {
 		c.lru.MoveToFront(e)
 		return e.Value.(*cachedStmt), nil
+	}
+	if len(query) > stmtCacheText/8 {
+		return nil, nil
 	}
 	s, err := c.PrepareContext(ctx, query)
 	if err != nil {
@@ -110,11 +121,13 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 	}
 	cs := &cachedStmt{query: query, stmt: ss}
 	c.stmts[query] = c.lru.PushFront(cs)
-	for c.lru.Len() > stmtCacheSize {
+	c.text += len(query)
+	for c.lru.Len() > stmtCacheSize || c.text > stmtCacheText {
 		old := c.lru.Back()
 		c.lru.Remove(old)
 		os := old.Value.(*cachedStmt)
 		delete(c.stmts, os.query)
+		c.text -= len(os.query)
 		if os.busy {
 			os.evicted = true
 		} else {
@@ -130,7 +143,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 	if err != nil {
 		return nil, err
 	}
-	if cs.busy { // its rows are open: this once, uncached
+	if cs == nil || cs.busy { // too long to keep, or its rows are open: uncached
 		return c.sqliteConn.ExecContext(ctx, query, args)
 	}
 	return cs.stmt.ExecContext(ctx, args)
@@ -142,7 +155,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	if err != nil {
 		return nil, err
 	}
-	if cs.busy {
+	if cs == nil || cs.busy {
 		return c.sqliteConn.QueryContext(ctx, query, args)
 	}
 	r, err := cs.stmt.QueryContext(ctx, args)

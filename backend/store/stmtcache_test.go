@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -130,5 +131,33 @@ func TestStmtCacheEvicts(t *testing.T) {
 	}
 	if held.busy {
 		t.Fatal("still busy after its rows were closed")
+	}
+}
+
+// Statements are kept up to stmtCacheText of their texts, and a text longer than an eighth of
+// it is not kept at all but runs all the same.
+func TestStmtCacheBoundsText(t *testing.T) {
+	ctx := context.Background()
+	conn, raw := openCaching(t)
+	long := "SELECT 1" + strings.Repeat(" ", stmtCacheText/8)
+	var one int
+	if err := conn.QueryRowContext(ctx, long).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("a long statement: %d %v", one, err)
+	}
+	if raw().lru.Len() != 0 {
+		t.Fatal("a statement longer than an eighth of the budget was kept")
+	}
+	pad := strings.Repeat(" ", stmtCacheText/16)
+	for i := range 40 {
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT %d", i)+pad).Scan(&one); err != nil || one != i {
+			t.Fatalf("SELECT %d: %d %v", i, one, err)
+		}
+	}
+	total := 0
+	for q := range raw().stmts {
+		total += len(q)
+	}
+	if c := raw(); total > stmtCacheText || total != c.text || c.lru.Len() >= 16 || c.lru.Len() < 14 {
+		t.Fatalf("kept %d statements of %d bytes (counted %d), budget %d", c.lru.Len(), total, c.text, stmtCacheText)
 	}
 }

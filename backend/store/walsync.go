@@ -126,7 +126,7 @@ func (w *walSyncer) sync() error {
 		}
 		w.f = f
 	}
-	return w.f.Sync()
+	return syncData(w.f)
 }
 
 // close waits until every batch handed over is finished; the committer has stopped sending.
