@@ -1147,9 +1147,9 @@ func hasWork(units []*commitItem) bool {
 }
 
 // paramsPerStatement is the budget of bound parameters for one statement.
-// PostgreSQL allows 65535. The SQLite driver matches parameters to
-// arguments in quadratic time, so there many small statements beat one big
-// one.
+// PostgreSQL allows 65535. On SQLite statements of up to 1,000 keep their
+// compiled form in the driver's statement cache (stmtcache.go); 8,000 was
+// measured no faster at full load.
 func (s *Store) paramsPerStatement() int {
 	if s.dialect == DialectPostgres {
 		return 65535
