@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"reflect"
 
 	moderncsqlite "modernc.org/sqlite"
 )
@@ -84,7 +83,7 @@ func newCachingConn(c driver.Conn) (driver.Conn, error) {
 	sc, ok := c.(sqliteConn)
 	if !ok {
 		_ = c.Close()
-		return nil, errors.New("store: the SQLite driver's connection lacks " + reflect.TypeOf((*sqliteConn)(nil)).Elem().String())
+		return nil, errors.New("store: the SQLite driver's connection lacks a method the statement cache passes on")
 	}
 	return &cachingConn{sqliteConn: sc, lru: list.New(), stmts: map[string]*list.Element{}}, nil
 }
@@ -123,15 +122,13 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 	c.stmts[query] = c.lru.PushFront(cs)
 	c.text += len(query)
 	for c.lru.Len() > stmtCacheSize || c.text > stmtCacheText {
-		old := c.lru.Back()
-		c.lru.Remove(old)
-		os := old.Value.(*cachedStmt)
-		delete(c.stmts, os.query)
-		c.text -= len(os.query)
-		if os.busy {
-			os.evicted = true
+		gone := c.lru.Remove(c.lru.Back()).(*cachedStmt)
+		delete(c.stmts, gone.query)
+		c.text -= len(gone.query)
+		if gone.busy {
+			gone.evicted = true
 		} else {
-			_ = os.stmt.Close()
+			_ = gone.stmt.Close()
 		}
 	}
 	return cs, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -159,5 +160,59 @@ func TestStmtCacheBoundsText(t *testing.T) {
 	}
 	if c := raw(); total > stmtCacheText || total != c.text || c.lru.Len() >= 16 || c.lru.Len() < 14 {
 		t.Fatalf("kept %d statements of %d bytes (counted %d), budget %d", c.lru.Len(), total, c.text, stmtCacheText)
+	}
+}
+
+// A kept statement whose call was cancelled — before it ran, or with its rows half read — runs
+// again from the start with new arguments.
+func TestStmtCacheAfterCancel(t *testing.T) {
+	ctx := context.Background()
+	conn, raw := openCaching(t)
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO t (id) VALUES (1), (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	const ins = "INSERT INTO t (id) VALUES (?)"
+	if _, err := conn.ExecContext(ctx, ins, 4); err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := conn.ExecContext(done, ins, 5); err == nil {
+		t.Fatal("an insert with a cancelled context succeeded")
+	}
+	if _, err := conn.ExecContext(ctx, ins, 6); err != nil {
+		t.Fatalf("the kept insert after a cancelled one: %v", err)
+	}
+	const q = "SELECT id FROM t WHERE id >= ? ORDER BY id"
+	half, cancel := context.WithCancel(ctx)
+	rows, err := conn.QueryContext(half, q, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatal("no first row")
+	}
+	cancel()
+	_ = rows.Close()
+	var got []int
+	rows, err = conn.QueryContext(ctx, q, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil || fmt.Sprint(got) != "[2 3 4 6]" {
+		t.Fatalf("the kept query after a cancelled one: %v %v", got, err)
+	}
+	if cs := raw().stmts[q].Value.(*cachedStmt); cs.busy {
+		t.Fatal("the query's statement is still busy")
 	}
 }
