@@ -127,11 +127,75 @@ type Hub struct {
 	tick     time.Duration // the sweeper's period: the finest any endpoint needs
 	sweeping bool
 	empty    chan struct{} // wakes the sweeper when the last connection ends
+
+	// Gathering (Hold): while holds is above zero, frames for a connection with nothing being
+	// written wait in its queue, and the connection in gathered, until a release writes each
+	// one's frames at once. Both are guarded by gmu; a connection's wmu is taken before gmu.
+	gmu      sync.Mutex
+	holds    atomic.Int32 // changed under gmu; read without it by a sender's first look
+	gathered []*Conn
 }
 
 // NewHub returns an empty hub.
 func NewHub() *Hub {
 	return &Hub{conns: make(map[*Conn]struct{}), tick: time.Second, empty: make(chan struct{}, 1)}
+}
+
+// directWrites counts the writes tried at once on sockets (writeNow), for the tests of
+// Hub.Hold.
+var directWrites atomic.Uint64
+
+// gatherLimit is how many frames a connection gathers during a hold before they are written
+// anyway (at most half its Options.SendQueue): a hold delays frames, it must not fill a
+// connection's queue.
+const gatherLimit = 32
+
+// Hold makes the hub gather the frames sent to each connection until release is called, which
+// writes each connection's frames in one system call. A writer that sends many frames at
+// once to the same connections (the store's finisher, delivering a committed batch: an agent
+// gets a frame per message of each of their chats, a visitor an acknowledgement and the
+// message) so costs the sockets a write per connection instead of one per frame; at the
+// message rate's ceiling, writes were a third of the server's CPU. Frames other goroutines
+// send meanwhile wait for the release too, which comes as soon as the holder has sent its
+// own: release must be called, and soon. Holds may overlap; each release writes what was
+// gathered until then.
+func (h *Hub) Hold() (release func()) {
+	h.gmu.Lock()
+	h.holds.Add(1)
+	h.gmu.Unlock()
+	return h.release
+}
+
+func (h *Hub) release() {
+	h.gmu.Lock()
+	h.holds.Add(-1)
+	conns := h.gathered
+	h.gathered = nil
+	h.gmu.Unlock()
+	for _, c := range conns {
+		c.wmu.Lock()
+		c.gathering = false
+		if !c.writing && len(c.queue) > 0 {
+			c.flushGathered()
+		}
+		c.wmu.Unlock()
+	}
+}
+
+// gather registers c, which has a frame to write and nothing being written, with the hold
+// under way, and reports whether there is one; the caller holds c.wmu.
+func (h *Hub) gather(c *Conn) bool {
+	if c.gathering {
+		return true
+	}
+	h.gmu.Lock()
+	defer h.gmu.Unlock()
+	if h.holds.Load() == 0 {
+		return false
+	}
+	c.gathering = true
+	h.gathered = append(h.gathered, c)
+	return true
 }
 
 // Count is the number of open connections, for metrics.
@@ -337,6 +401,9 @@ type Conn struct {
 	room      chan struct{} // closed when the writer takes the queue, for SendWait
 	transient map[string][]byte
 	order     []string
+	// gathering: the queue's frames wait for a hold's release (Hub.Hold); while it is set,
+	// nothing is being written and the hub lists the connection.
+	gathering bool
 }
 
 // serve runs on the goroutine fasthttp gives the taken-over socket: it opens the session and
@@ -631,18 +698,48 @@ func (c *Conn) TrySend(frame []byte) bool {
 	return true
 }
 
-// enqueue hands a text frame to the writer. When nothing waits to be written it tries the
+// enqueue hands a text frame to the writer. When nothing is being written it tries the
 // socket at once, without waiting, as sendControl does: a frame that fits in the socket's
 // buffer, the usual case, then costs no goroutine and no wait for one to be scheduled, which
-// on a busy machine took milliseconds. The caller holds wmu and has checked for room.
+// on a busy machine took milliseconds. During a hold (Hub.Hold) the frame waits in the queue
+// for the release instead, with the connection's other frames, up to gatherLimit. The caller
+// holds wmu and has checked for room.
 func (c *Conn) enqueue(frame []byte) {
-	if !c.writing && c.rc != nil && len(c.queue) == 0 {
+	if c.writing || c.rc == nil {
+		c.queue = append(c.queue, frame)
+		c.startWriter()
+		return
+	}
+	if len(c.queue) == 0 && (c.hub == nil || c.hub.holds.Load() == 0) {
 		raw := appendHeader(make([]byte, 0, 10+len(frame)), opText, len(frame))
 		c.writeNow(append(raw, frame...))
 		return
 	}
 	c.queue = append(c.queue, frame)
-	c.startWriter()
+	if len(c.queue) < min(gatherLimit, c.opts.SendQueue/2) && c.hub != nil && c.hub.gather(c) {
+		return
+	}
+	c.flushGathered()
+}
+
+// flushGathered writes the queue's frames at once (see enqueue); nothing is being written and
+// the caller holds wmu.
+func (c *Conn) flushGathered() {
+	n := 0
+	for _, f := range c.queue {
+		n += 10 + len(f)
+	}
+	raw := make([]byte, 0, n)
+	for _, f := range c.queue {
+		raw = appendHeader(raw, opText, len(f))
+		raw = append(raw, f...)
+	}
+	c.queue = nil // an idle connection keeps no queue
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
+	c.writeNow(raw)
 }
 
 // SendWait queues a frame, waiting for room while the client reads. It returns [ErrClosed]
@@ -726,6 +823,7 @@ func (c *Conn) sendControl(frame []byte) {
 // the queued frames. The caller holds wmu.
 func (c *Conn) writeNow(raw []byte) {
 	if !c.writing && c.rc != nil {
+		directWrites.Add(1)
 		n, err := writeRaw(c.rc, raw)
 		if n == len(raw) {
 			return

@@ -97,7 +97,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, err
 	}
-	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: pub, QueueLimit: cfg.CommitQueue}
+	hub := realtime.NewHub()
+	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: pub, QueueLimit: cfg.CommitQueue, Hold: hub.Hold}
 	for _, o := range opts {
 		o(&scfg)
 	}
@@ -122,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		bus.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: realtime.NewHub(), proxy: proxy, cluster: cl}
+	s := &Server{cfg: cfg, log: log, bus: bus, store: st, hub: hub, proxy: proxy, cluster: cl}
 	// undo releases what New has started so far, the latest first, when a later step fails.
 	undo := func(err error) (*Server, error) {
 		if s.chats != nil {

@@ -84,7 +84,7 @@ const (
 //
 // done (may be nil) is called with the outcome after the transaction holding
 // w has committed (on SQLite: and the write-ahead log is on disk) or failed
-// for good, from one goroutine (the committer's; on SQLite the log syncer's),
+// for good, from one goroutine (the store's finisher),
 // in enqueue order, so callers can acknowledge and fan out in order. A failure
 // that may pass (a lost connection, a busy database) is retried until it
 // succeeds or the store shuts down; done sees only lasting failures. If the
@@ -261,9 +261,9 @@ type committer struct {
 	abort     chan struct{}
 	abortOnce sync.Once
 	stopped   chan struct{}
-	// sync, on SQLite, makes commits durable and finishes their batches (walsync.go); nil on
-	// PostgreSQL, whose COMMIT returns once the commit is durable.
-	sync *walSyncer
+	// fin finishes the committed batches on a goroutine of its own, in commit order, while
+	// the committer writes the next ones; on SQLite it first makes them durable (finisher.go).
+	fin *finisher
 
 	batches, writes, failed, retried, attempts, fenced, commitNanos atomic.Uint64
 }
@@ -283,9 +283,11 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 		stopped:   make(chan struct{}),
 	}
 	close(c.room)
+	wal := ""
 	if s.syncsWAL() {
-		c.sync = newWALSyncer(c, s.sqlitePath)
+		wal = s.sqlitePath + "-wal"
 	}
+	c.fin = newFinisher(c, wal)
 	go c.run()
 	return c
 }
@@ -440,9 +442,7 @@ func (c *committer) next(expect int, timer *time.Timer) []commitItem {
 // commit queue up and form the next batch in any case.
 func (c *committer) run() {
 	defer close(c.stopped)
-	if c.sync != nil {
-		defer c.sync.close()
-	}
+	defer c.fin.close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	expect := 1
@@ -458,9 +458,9 @@ func (c *committer) run() {
 
 // flush commits a batch in one transaction; if that fails for good, it
 // commits each unit in its own transaction so that one bad write cannot fail
-// the others. Then it finishes the batch (see finish): on SQLite once the
-// write-ahead log is on disk, which the walSyncer sees to while the committer
-// goes on with the next batch.
+// the others. Then it hands the batch to the finisher, which finishes it (see
+// finish) while the committer goes on with the next batch: on SQLite once the
+// write-ahead log is on disk.
 func (c *committer) flush(batch []commitItem) {
 	start := time.Now()
 	out := synced{batch: batch, errs: make([]error, len(batch))}
@@ -500,11 +500,7 @@ func (c *committer) flush(batch []commitItem) {
 		c.s.ckpt.committed()
 	}
 	c.commitNanos.Add(uint64(time.Since(start)))
-	if c.sync != nil {
-		c.sync.in <- out
-		return
-	}
-	c.finish(out)
+	c.fin.in <- out
 }
 
 // finish tells the world of a committed batch, in commit order: it hands the assigned
@@ -917,7 +913,7 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 
 	var tx *gorm.DB
 	if s.syncsWAL() && !s.bulk.Load() {
-		// The walSyncer makes the commit durable (walsync.go).
+		// The finisher makes the commit durable (finisher.go).
 		relaxed, end, err := s.relaxedTx(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("begin: %w", err)

@@ -20,10 +20,10 @@ import (
 
 // TestWaitRoom stalls the committer in a callback and fills the queue past
 // its high-water mark: Enqueue never blocks (callers hold locks), WaitRoom
-// waits until the committer has made room, and everything is committed. On
-// SQLite a callback holds the walSyncer, and the committer stops once the
-// batches waiting for it fill its queue (walSyncQueue); the writes after
-// those stay queued.
+// waits until the committer has made room, and everything is committed. A
+// callback holds the finisher, and the committer stops once the batches
+// waiting for it fill its queue (finishQueue); the writes after those stay
+// queued.
 func TestWaitRoom(t *testing.T) {
 	s := openStore(t, sqliteConfig(t))
 	release := make(chan struct{})
@@ -49,9 +49,9 @@ func TestWaitRoom(t *testing.T) {
 		}
 		done.Add(1)
 	}
-	// What the committer may still take before it stops: the batches the syncer's queue
+	// What the committer may still take before it stops: the batches the finisher's queue
 	// holds, and the one it then waits to hand over.
-	ahead := (walSyncQueue + 1) * maxBatchWrites
+	ahead := (finishQueue + 1) * maxBatchWrites
 	total := highWater + 10 + ahead
 	enqueued := make(chan struct{})
 	go func() {

@@ -109,6 +109,11 @@ type Config struct {
 	// caches and open pages follow the configuration without each caller
 	// remembering to tell them. Nil publishes nothing.
 	Changes Publisher
+	// Hold, when set, is called before the store tells the world of the batches it committed
+	// by then (their events published, their writers' callbacks called), and release once it
+	// has: the server gathers the frames this sends to each connection into one write (the
+	// realtime hub's Hold).
+	Hold func() (release func())
 }
 
 // Publisher receives the facts the store committed; [changes.Local] is one.
@@ -127,6 +132,7 @@ type Store struct {
 	r       *gorm.DB // reads (for SQLite: a pool of read-only connections)
 	log     *slog.Logger
 	pub     Publisher // nil: nobody listens
+	hold    func() (release func())
 
 	// hashPassword hashes the demo passwords in SeedDemo; tests swap in a
 	// cheap one.
@@ -183,7 +189,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if window == 0 {
 		window = 2 * time.Millisecond
 	}
-	s := &Store{log: log, pub: cfg.Changes, hashPassword: password.Hash, denseMatches: pgDenseMatches, fewChats: pgFewChats}
+	s := &Store{log: log, pub: cfg.Changes, hold: cfg.Hold, hashPassword: password.Hash, denseMatches: pgDenseMatches, fewChats: pgFewChats}
 	if cfg.SearchDenseMatches > 0 {
 		s.denseMatches = cfg.SearchDenseMatches
 	}

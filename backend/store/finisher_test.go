@@ -20,7 +20,7 @@ func TestAcknowledgedAfterTheLogIsSynced(t *testing.T) {
 	c := newChat(t, s, ten.ID, nil)
 	release := make(chan struct{})
 	held := make(chan struct{}, 16)
-	s.gc.sync.beforeSync = func() {
+	s.gc.fin.beforeSync = func() {
 		held <- struct{}{}
 		<-release
 	}
@@ -65,7 +65,7 @@ func TestAcknowledgedAfterTheLogIsSynced(t *testing.T) {
 	if w.Event.Seq != 1 || w2.Event.Seq != 2 {
 		t.Fatalf("events numbered %d, %d; want 1, 2", w.Event.Seq, w2.Event.Seq)
 	}
-	if s.gc.sync.syncs.Load() == 0 {
+	if s.gc.fin.syncs.Load() == 0 {
 		t.Fatal("no fsync was counted")
 	}
 }
@@ -128,7 +128,7 @@ func TestWALSyncReopensReplacedLog(t *testing.T) {
 	if err := os.WriteFile(db+"-wal", []byte("first"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := &walSyncer{path: db + "-wal"}
+	w := &finisher{path: db + "-wal"}
 	defer func() { _ = w.f.Close() }()
 	if err := w.sync(); err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestLogSyncFailureFailsTheWriters(t *testing.T) {
 	s := openStore(t, sqliteConfig(t))
 	ten := newTenant(t, s, "T")
 	c := newChat(t, s, ten.ID, nil)
-	s.gc.sync.path = filepath.Join(t.TempDir(), "missing-wal") // set before the commit below
+	s.gc.fin.path = filepath.Join(t.TempDir(), "missing-wal") // set before the commit below
 	var published atomic.Int64
 	s.pub = publisherFunc(func(changes.ChatEvent) { published.Add(1) })
 	for i := range 3 {
@@ -179,7 +179,76 @@ func TestLogSyncFailureFailsTheWriters(t *testing.T) {
 	if n := published.Load(); n != 0 {
 		t.Fatalf("%d events published from batches whose log was not synced", n)
 	}
-	if s.gc.sync.syncs.Load() == 0 {
+	if s.gc.fin.syncs.Load() == 0 {
 		t.Fatal("no fsync was attempted")
+	}
+}
+
+// TestFinishedDuringAHold: the finisher tells the world of a batch (its events published,
+// its writers' callbacks called) between Config.Hold and its release, so that the server
+// writes each connection's frames of the batch at once; and while a batch is being told of,
+// the committer already commits the next, on PostgreSQL as on SQLite.
+func TestFinishedDuringAHold(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			var held atomic.Int32
+			var outside atomic.Int32 // publishes and callbacks made while nothing held
+			cfg := b.newConfig(t)
+			cfg.Hold = func() func() {
+				held.Add(1)
+				return func() { held.Add(-1) }
+			}
+			cfg.Changes = publisherFunc(func(changes.ChatEvent) {
+				if held.Load() == 0 {
+					outside.Add(1)
+				}
+			})
+			s := openStore(t, cfg)
+			ten := newTenant(t, s, "T")
+			c1 := newChat(t, s, ten.ID, nil)
+			c2 := newChat(t, s, ten.ID, nil)
+
+			release, started := make(chan struct{}), make(chan struct{})
+			first := make(chan error, 1)
+			s.Enqueue(msgWrite(c1.ID, 0, "one", "m1"), func(err error) {
+				if held.Load() == 0 {
+					outside.Add(1)
+				}
+				close(started)
+				<-release // the finisher is busy telling of the first batch
+				first <- err
+			})
+			<-started
+			// A second write, in a batch of its own, is committed meanwhile: a reader sees its
+			// message.
+			s.Enqueue(msgWrite(c2.ID, 0, "two", "m2"), func(error) {})
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				var n int64
+				if err := s.r.Model(&messageRow{}).Where("chat_id = ?", c2.ID).Count(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				if n == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the next batch was not committed while the first was being told of")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := outside.Load(); n != 0 {
+				t.Fatalf("%d events published or callbacks called outside a hold", n)
+			}
+			if n := held.Load(); n != 0 {
+				t.Fatalf("%d holds left unreleased", n)
+			}
+		})
 	}
 }
