@@ -94,13 +94,13 @@ func DecodeCommand(frame []byte, role Role) (Command, error) {
 	return decodeCommand(frame, role, true)
 }
 
-// decodeCommand is DecodeCommand, with quickVisitorConnect when quick is set.
+// decodeCommand is DecodeCommand, with quickCommand when quick is set.
 func decodeCommand(frame []byte, role Role, quick bool) (Command, error) {
 	var env Envelope
 	var body CommandBody
 	ok := false
 	if quick {
-		env, body, ok = quickVisitorConnect(frame)
+		env, body, ok = quickCommand(frame)
 	}
 	if !ok {
 		body = nil
@@ -138,7 +138,7 @@ func decodeCommand(frame []byte, role Role, quick bool) (Command, error) {
 	if !spec.allows(role) {
 		return fail(CodeForbidden, "type", "a %s may not send %q", role, env.Type)
 	}
-	if body == nil { // not decoded by quickVisitorConnect
+	if body == nil { // not decoded by quickCommand
 		body = spec.new()
 		if len(env.Data) > 0 && !isNull(env.Data) {
 			dec := json.NewDecoder(bytes.NewReader(env.Data))

@@ -7,23 +7,46 @@ import (
 
 // Every visitor connection begins with visitor.connect, and every page view opens one: its
 // decoding through encoding/json (the envelope, then the body by a second decoder that refuses
-// unknown fields) was a tenth of the server's work for a connect. quickVisitorConnect decodes
-// the frames clients send for it, flat objects of plain strings, by hand, and declines every
-// other frame; DecodeCommand then decodes that one in full, so a frame means the same whichever
-// way it went.
+// unknown fields) was a tenth of the server's work for a connect. Every line anyone writes is a
+// message.send, whose decoding that way was a tenth of the server's work at the message rate's
+// ceiling. quickCommand decodes the frames clients send for these two, flat objects of plain
+// strings, numbers and booleans, by hand, and declines every other frame; DecodeCommand then
+// decodes that one in full, so a frame means the same whichever way it went.
 
-// quickVisitorConnect decodes a visitor.connect frame whose every field has exactly its
-// [Envelope] or [VisitorConnect] name, once, and a value of its own type without an escape
-// sequence: the envelope's v the number 1, its type, id and chat strings and its data an
-// object of the body's string fields and the integer tz_offset. ok is false for any other
-// frame (not UTF-8, another field or type, a repeated field, an escape, null), which
-// encoding/json then judges.
-func quickVisitorConnect(frame []byte) (env Envelope, body *VisitorConnect, ok bool) {
-	if !bytes.Contains(frame, []byte(`"`+TypeVisitorConnect+`"`)) || bytes.IndexByte(frame, '\\') >= 0 || !utf8.Valid(frame) {
+// quickCommand decodes a visitor.connect or message.send frame whose every field has exactly
+// its [Envelope] or body ([VisitorConnect], [Send]) name, once, and a value of its own type
+// without an escape sequence: the envelope's v the number 1, its type, id and chat strings and
+// its data an object of the body's fields (strings, visitor.connect's integer tz_offset,
+// message.send's booleans). ok is false for any other frame (not UTF-8, another field or type,
+// a repeated field, an escape, null, a frame naming both types), which encoding/json then
+// judges.
+func quickCommand(frame []byte) (env Envelope, body CommandBody, ok bool) {
+	if bytes.IndexByte(frame, '\\') >= 0 {
+		return Envelope{}, nil, false
+	}
+	connect := bytes.Contains(frame, []byte(`"`+TypeVisitorConnect+`"`))
+	send := bytes.Contains(frame, []byte(`"`+TypeSend+`"`))
+	var want Type
+	switch {
+	case connect && !send:
+		want = TypeVisitorConnect
+	case send && !connect:
+		want = TypeSend
+	default:
+		return Envelope{}, nil, false
+	}
+	if !utf8.Valid(frame) {
 		return Envelope{}, nil, false
 	}
 	p := scan{b: frame}
-	body = &VisitorConnect{}
+	var data func() bool
+	if want == TypeVisitorConnect {
+		b := &VisitorConnect{}
+		body, data = b, func() bool { return p.connectBody(b) }
+	} else {
+		b := &Send{}
+		body, data = b, func() bool { return p.sendBody(b) }
+	}
 	var seen [5]bool
 	ok = p.object(func(key string) bool {
 		i := indexOf(key, "v", "type", "id", "chat", "data")
@@ -39,7 +62,7 @@ func quickVisitorConnect(frame []byte) (env Envelope, body *VisitorConnect, ok b
 		case 1:
 			s, ok := p.str()
 			env.Type = Type(s)
-			return ok && env.Type == TypeVisitorConnect
+			return ok && env.Type == want
 		case 2:
 			s, ok := p.str()
 			env.ID = s
@@ -49,7 +72,7 @@ func quickVisitorConnect(frame []byte) (env Envelope, body *VisitorConnect, ok b
 			env.Chat = s
 			return ok
 		default:
-			return p.connectBody(body)
+			return data()
 		}
 	})
 	p.space()
@@ -92,6 +115,30 @@ func (p *scan) connectBody(body *VisitorConnect) bool {
 	})
 }
 
+// sendBody reads the data object of a message.send into body.
+func (p *scan) sendBody(body *Send) bool {
+	var seen [3]bool
+	return p.object(func(key string) bool {
+		i := indexOf(key, "text", "hide_local", "internal")
+		if i < 0 || seen[i] {
+			return false
+		}
+		seen[i] = true
+		if i == 0 {
+			s, ok := p.str()
+			body.Text = s
+			return ok
+		}
+		b, ok := p.boolean()
+		if i == 1 {
+			body.HideLocal = b
+		} else {
+			body.Internal = b
+		}
+		return ok
+	})
+}
+
 func indexOf(key string, names ...string) int {
 	for i, n := range names {
 		if key == n {
@@ -101,7 +148,7 @@ func indexOf(key string, names ...string) int {
 	return -1
 }
 
-// scan reads JSON text from b at i, the little of it quickVisitorConnect accepts.
+// scan reads JSON text from b at i, the little of it quickCommand accepts.
 type scan struct {
 	b []byte
 	i int
@@ -178,6 +225,20 @@ func (p *scan) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// boolean reads true or false.
+func (p *scan) boolean() (bool, bool) {
+	rest := p.b[p.i:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		p.i += 4
+		return true, true
+	case bytes.HasPrefix(rest, []byte("false")):
+		p.i += 5
+		return false, true
+	}
+	return false, false
 }
 
 // integer reads a JSON number that is an integer of at most 15 digits.

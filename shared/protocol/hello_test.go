@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,20 +67,67 @@ var helloFrames = []string{
 	``,
 }
 
-// TestQuickVisitorConnect: the widget's hello takes the quick way, and on every frame the
-// quick way and encoding/json's give the same command or the same error, for both roles.
-func TestQuickVisitorConnect(t *testing.T) {
-	if _, _, ok := quickVisitorConnect([]byte(helloFrames[0])); !ok {
-		t.Fatal("the widget's visitor.connect is not decoded the quick way")
+// sendFrames are message.send frames and near misses, as helloFrames.
+var sendFrames = []string{
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"Hello, I have a question about my order"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"psst","internal":true,"hide_local":false}}`,
+	` { "data" : { "text" : "hi" , "hide_local" : true } , "chat" : "ch1" , "id" : "m1" , "type" : "message.send" , "v" : 1 } `,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"ünïcødé ✓ €"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":""}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"   "}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{}}`,
+	`{"v":1,"type":"message.send","id":"m1","data":{"text":"no chat"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"","data":{"text":"empty chat"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1"}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":null}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":null}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":null}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":1}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":"true"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":tru}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":truex}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","internal":True}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"Text":"a"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","text":"b"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a","extra":1}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"line\nbreak"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a\u0000b"}}`,
+	"{\"v\":1,\"type\":\"message.send\",\"id\":\"m1\",\"chat\":\"ch1\",\"data\":{\"text\":\"a\x00b\"}}",
+	"{\"v\":1,\"type\":\"message.send\",\"id\":\"m1\",\"chat\":\"ch1\",\"data\":{\"text\":\"a\nb\"}}",
+	"{\"v\":1,\"type\":\"message.send\",\"id\":\"m1\",\"chat\":\"ch1\",\"data\":{\"text\":\"a\xffb\"}}",
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"` + strings.Repeat("x", 5000) + `"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"` + strings.Repeat("€", 2001) + `"}}`,
+	`{"v":1,"type":"message.send","id":"message.send","chat":"ch1","data":{"text":"a"}}`,
+	`{"v":1,"type":"message.send","id":"visitor.connect","chat":"ch1","data":{"text":"a"}}`,
+	`{"v":1,"type":"visitor.connect","id":"m1","data":{"connector":"message.send"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"connector":"abc"}}`,
+	`{"v":1,"type":"visitor.connect","id":"m1","data":{"text":"a"}}`,
+	`{"v":1,"type":"message.sent","id":"m1","chat":"ch1","data":{"text":"a"}}`,
+	`{"v":2,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a"},"seq":1}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a"}} `,
+	`{"v":1,"type":"message.send","id":"m1","chat":"ch1","data":{"text":"a"}}x`,
+	`{"v":1,"type":"message.send","id":"m1","chat":5,"data":{"text":"a"}}`,
+	`{"v":1,"type":"message.send","id":"m1","chat":"` + strings.Repeat("c", 200) + `","data":{"text":"a"}}`,
+}
+
+// TestQuickCommand: the widget's hello and everyone's lines take the quick way, and on every
+// frame the quick way and encoding/json's give the same command or the same error, for both
+// roles.
+func TestQuickCommand(t *testing.T) {
+	for _, f := range []string{helloFrames[0], sendFrames[0], sendFrames[1]} {
+		if _, _, ok := quickCommand([]byte(f)); !ok {
+			t.Fatalf("not decoded the quick way: %s", f)
+		}
 	}
-	for _, f := range helloFrames {
+	for _, f := range append(slices.Clone(helloFrames), sendFrames...) {
 		sameDecoding(t, []byte(f))
 	}
 }
 
-// FuzzQuickVisitorConnect looks for a frame the two ways decode differently.
-func FuzzQuickVisitorConnect(f *testing.F) {
-	for _, s := range helloFrames {
+// FuzzQuickCommand looks for a frame the two ways decode differently.
+func FuzzQuickCommand(f *testing.F) {
+	for _, s := range append(slices.Clone(helloFrames), sendFrames...) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) { sameDecoding(t, frame) })
