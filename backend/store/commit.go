@@ -998,12 +998,12 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		}
 	}
 	if len(msgs) > 0 {
-		if err := tx.CreateInBatches(&msgs, s.rowsPerInsert(messageRow{})).Error; err != nil {
+		if err := messageInsert.exec(s, tx, msgs); err != nil {
 			return fail("messages", err)
 		}
 	}
 	if len(events) > 0 {
-		if err := tx.CreateInBatches(&events, s.rowsPerInsert(eventRow{})).Error; err != nil {
+		if err := eventInsert.exec(s, tx, events); err != nil {
 			return fail("events", err)
 		}
 	}
