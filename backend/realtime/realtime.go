@@ -155,10 +155,10 @@ const gatherLimit = 32
 // once to the same connections (the store's finisher, delivering a committed batch: an agent
 // gets a frame per message of each of their chats, a visitor an acknowledgement and the
 // message) so costs the sockets a write per connection instead of one per frame; at the
-// message rate's ceiling, writes were a third of the server's CPU. Frames other goroutines
-// send meanwhile wait for the release too, which comes as soon as the holder has sent its
-// own: release must be called, and soon. Holds may overlap; each release writes what was
-// gathered until then.
+// message rate's ceiling, writes were nearly a third of the server's CPU. Frames other
+// goroutines send meanwhile wait for the release too, which comes as soon as the holder has
+// sent its own: release must be called, and soon. Holds may overlap; each release writes what
+// was gathered until then.
 func (h *Hub) Hold() (release func()) {
 	h.gmu.Lock()
 	h.holds.Add(1)
