@@ -227,3 +227,44 @@ func TestHoldUnderConcurrentSenders(t *testing.T) {
 	}
 	<-done
 }
+
+// A client that stops reading is cut off as slow during a hold as without one: the gathered
+// frames go to the socket at the limit, the rest wait in the queue until it is full, and the
+// release does not wait for the client.
+func TestHoldSlowClientIsCutOff(t *testing.T) {
+	h := newHandler()
+	url, hub := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 8})
+	c := dial(t, url)
+	conn := <-h.open
+	frame := []byte(`{"v":1,"type":"typing","data":{"role":"visitor","on":true,"pad":"` + strings.Repeat("x", 64<<10) + `"}}`)
+	release := hub.Hold()
+	sent := 0
+	for conn.Send(frame) {
+		sent++
+		if sent > 100000 {
+			t.Fatal("the send queue never filled")
+		}
+	}
+	released := make(chan struct{})
+	go func() { release(); close(released) }()
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the release waited for a client that does not read")
+	}
+	select {
+	case <-conn.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("slow client not closed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var err error
+	for err == nil {
+		_, _, err = c.Read(ctx)
+	}
+	if websocket.CloseStatus(err) != websocket.StatusCode(protocol.CloseSlow) {
+		t.Fatalf("close: %v", err)
+	}
+	<-h.closed
+}
