@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,14 @@ func readFrames(t *testing.T, c *websocket.Conn, n int) []string {
 		got = append(got, string(f))
 	}
 	return got
+}
+
+// expectFrames reads len(want) frames from c and fails unless they are want, in order.
+func expectFrames(t *testing.T, c *websocket.Conn, want ...string) {
+	t.Helper()
+	if got := readFrames(t, c, len(want)); !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
 }
 
 func numbered(prefix string, from, to int) []string {
@@ -68,12 +77,8 @@ func TestHoldGathersFrames(t *testing.T) {
 	if n := realtime.DirectWrites() - before; n != 2 {
 		t.Fatalf("%d socket writes for two connections' frames", n)
 	}
-	if got, want := readFrames(t, ca, 7), numbered("a", 0, 7); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("a got %v, want %v", got, want)
-	}
-	if got, want := readFrames(t, cb, 3), numbered("b", 0, 3); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("b got %v, want %v", got, want)
-	}
+	expectFrames(t, ca, numbered("a", 0, 7)...)
+	expectFrames(t, cb, numbered("b", 0, 3)...)
 
 	// Without a hold every frame is written at once.
 	before = realtime.DirectWrites()
@@ -112,12 +117,8 @@ func TestHoldGatherLimit(t *testing.T) {
 	if n := realtime.DirectWrites() - before; n != 7 {
 		t.Fatalf("%d socket writes in all; want 7 (the big one's last 8 frames at the release)", n)
 	}
-	if got := readFrames(t, ca, 20); strings.Join(got, " ") != strings.Join(numbered("s", 0, 20), " ") {
-		t.Fatalf("small got %v", got)
-	}
-	if got := readFrames(t, cb, 40); strings.Join(got, " ") != strings.Join(numbered("b", 0, 40), " ") {
-		t.Fatalf("big got %v", got)
-	}
+	expectFrames(t, ca, numbered("s", 0, 20)...)
+	expectFrames(t, cb, numbered("b", 0, 40)...)
 }
 
 // Holds may overlap: each release writes what was gathered until then, so a frame waits for
@@ -131,18 +132,14 @@ func TestHoldsOverlap(t *testing.T) {
 	first, second := hub.Hold(), hub.Hold()
 	sendAll(conn, []string{"1", "2"})
 	first()
-	if got := readFrames(t, c, 2); strings.Join(got, " ") != "1 2" {
-		t.Fatalf("got %v", got)
-	}
+	expectFrames(t, c, "1", "2")
 	before := realtime.DirectWrites()
 	sendAll(conn, []string{"3"})
 	if n := realtime.DirectWrites() - before; n != 0 {
 		t.Fatalf("a frame was written during the second hold (%d writes)", n)
 	}
 	second()
-	if got := readFrames(t, c, 1); got[0] != "3" {
-		t.Fatalf("got %v", got)
-	}
+	expectFrames(t, c, "3")
 }
 
 // A connection closed during a hold sends what it gathered, then its goodbye; the release
@@ -236,15 +233,8 @@ func TestHoldSlowClientIsCutOff(t *testing.T) {
 	url, hub := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 8})
 	c := dial(t, url)
 	conn := <-h.open
-	frame := []byte(`{"v":1,"type":"typing","data":{"role":"visitor","on":true,"pad":"` + strings.Repeat("x", 64<<10) + `"}}`)
 	release := hub.Hold()
-	sent := 0
-	for conn.Send(frame) {
-		sent++
-		if sent > 100000 {
-			t.Fatal("the send queue never filled")
-		}
-	}
+	fillUntilRefused(t, conn)
 	released := make(chan struct{})
 	go func() { release(); close(released) }()
 	select {
@@ -252,19 +242,5 @@ func TestHoldSlowClientIsCutOff(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the release waited for a client that does not read")
 	}
-	select {
-	case <-conn.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("slow client not closed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var err error
-	for err == nil {
-		_, _, err = c.Read(ctx)
-	}
-	if websocket.CloseStatus(err) != websocket.StatusCode(protocol.CloseSlow) {
-		t.Fatalf("close: %v", err)
-	}
-	<-h.closed
+	expectCutOff(t, h, c, conn)
 }

@@ -134,6 +134,14 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleAgent, SendQueue: 8})
 	c := dial(t, url)
 	conn := <-h.open
+	fillUntilRefused(t, conn)
+	expectCutOff(t, h, c, conn)
+}
+
+// fillUntilRefused sends big frames to a client that does not read until Send refuses one
+// (a full queue closes the connection as slow).
+func fillUntilRefused(t *testing.T, conn *realtime.Conn) {
+	t.Helper()
 	frame := []byte(`{"v":1,"type":"typing","data":{"role":"visitor","on":true,"pad":"` + strings.Repeat("x", 64<<10) + `"}}`)
 	sent := 0
 	for conn.Send(frame) {
@@ -142,12 +150,17 @@ func TestSlowClientIsCutOff(t *testing.T) {
 			t.Fatal("the send queue never filled")
 		}
 	}
+}
+
+// expectCutOff waits for conn to close as too slow, then reads c: queued frames were dropped,
+// and the close code says reconnect.
+func expectCutOff(t *testing.T, h *handler, c *websocket.Conn, conn *realtime.Conn) {
+	t.Helper()
 	select {
 	case <-conn.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("slow client not closed")
 	}
-	// Reading now: queued frames were dropped, the close code says reconnect.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var err error

@@ -64,26 +64,26 @@ type finisher struct {
 
 // newFinisher starts a finisher; log is the SQLite log's file to sync, or "".
 func newFinisher(c *committer, log string) *finisher {
-	w := &finisher{c: c, path: log, in: make(chan synced, finishQueue), done: make(chan struct{})}
-	go w.run()
-	return w
+	fin := &finisher{c: c, path: log, in: make(chan synced, finishQueue), done: make(chan struct{})}
+	go fin.run()
+	return fin
 }
 
-func (w *finisher) run() {
-	defer close(w.done)
+func (fin *finisher) run() {
+	defer close(fin.done)
 	defer func() {
-		if w.f != nil {
-			_ = w.f.Close()
+		if fin.f != nil {
+			_ = fin.f.Close()
 		}
 	}()
 	var pending []synced
-	for b := range w.in {
+	for b := range fin.in {
 		pending = append(pending[:0], b)
 		// Everything committed by now shares the fsync (on SQLite).
 	gather:
 		for {
 			select {
-			case more, ok := <-w.in:
+			case more, ok := <-fin.in:
 				if !ok {
 					break gather
 				}
@@ -93,21 +93,21 @@ func (w *finisher) run() {
 			}
 		}
 		var serr error
-		if w.path != "" && slices.ContainsFunc(pending, func(p synced) bool { return len(p.res) > 0 }) {
-			if w.beforeSync != nil {
-				w.beforeSync()
+		if fin.path != "" && slices.ContainsFunc(pending, func(p synced) bool { return len(p.res) > 0 }) {
+			if fin.beforeSync != nil {
+				fin.beforeSync()
 			}
-			serr = w.sync()
-			w.syncs.Add(1)
+			serr = fin.sync()
+			fin.syncs.Add(1)
 		}
 		release := func() {}
-		if w.c.s.hold != nil {
-			release = w.c.s.hold()
+		if fin.c.s.hold != nil {
+			release = fin.c.s.hold()
 		}
 		for _, p := range pending {
-			w.batches.Add(1)
+			fin.batches.Add(1)
 			if serr != nil && len(p.res) > 0 {
-				w.c.log.Error("store: the write-ahead log could not be synced; the batch's writers are told it failed", "err", serr)
+				fin.c.log.Error("store: the write-ahead log could not be synced; the batch's writers are told it failed", "err", serr)
 				for i := range p.errs {
 					if p.errs[i] == nil {
 						p.errs[i] = wrap("commit", fmt.Errorf("sync the write-ahead log: %w", serr))
@@ -115,7 +115,7 @@ func (w *finisher) run() {
 				}
 				p.res = nil
 			}
-			w.c.finish(p)
+			fin.c.finish(p)
 		}
 		release()
 		clear(pending)
@@ -123,29 +123,29 @@ func (w *finisher) run() {
 }
 
 // sync makes the log durable, reopening it when SQLite replaced the file.
-func (w *finisher) sync() error {
-	if w.f != nil {
-		st, err := os.Stat(w.path)
-		cur, ferr := w.f.Stat()
+func (fin *finisher) sync() error {
+	if fin.f != nil {
+		st, err := os.Stat(fin.path)
+		cur, ferr := fin.f.Stat()
 		if err != nil || ferr != nil || !os.SameFile(st, cur) {
-			_ = w.f.Close()
-			w.f = nil
+			_ = fin.f.Close()
+			fin.f = nil
 		}
 	}
-	if w.f == nil {
-		f, err := os.OpenFile(w.path, os.O_RDWR, 0)
+	if fin.f == nil {
+		f, err := os.OpenFile(fin.path, os.O_RDWR, 0)
 		if err != nil {
 			return err
 		}
-		w.f = f
+		fin.f = f
 	}
-	return syncData(w.f)
+	return syncData(fin.f)
 }
 
 // close waits until every batch handed over is finished; the committer has stopped sending.
-func (w *finisher) close() {
-	close(w.in)
-	<-w.done
+func (fin *finisher) close() {
+	close(fin.in)
+	<-fin.done
 }
 
 // syncsWAL says the committer leaves the write-ahead log's fsync to the finisher: on SQLite.

@@ -74,7 +74,8 @@ func (ins *rowInsert[T]) exec(s *Store, tx *gorm.DB, rows []T) error {
 	return nil
 }
 
-// text is the statement inserting n rows, in dialect's placeholders.
+// text is the statement inserting n rows, its parameters written as dialect writes them ($1 on
+// PostgreSQL, ? on SQLite).
 func (ins *rowInsert[T]) text(dialect string, n int) string {
 	key := dialect + "/" + strconv.Itoa(n)
 	if t, ok := ins.texts.Load(key); ok {

@@ -32,6 +32,18 @@ func openCaching(t *testing.T) (*sql.Conn, func() *cachingConn) {
 	return conn, raw
 }
 
+// openCachingWithRows is openCaching with a table t of the ids 1, 2 and 3.
+func openCachingWithRows(t *testing.T) (*sql.Conn, func() *cachingConn) {
+	t.Helper()
+	conn, raw := openCaching(t)
+	for _, q := range []string{"CREATE TABLE t (id INTEGER PRIMARY KEY)", "INSERT INTO t (id) VALUES (1), (2), (3)"} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return conn, raw
+}
+
 // A statement sent again runs the statement compiled the first time; a query sent again while
 // the rows of the first are open runs beside them; the text of a failed one is not kept.
 func TestStmtCacheReuses(t *testing.T) {
@@ -99,13 +111,7 @@ func TestStmtCacheReuses(t *testing.T) {
 // they are closed; the rows read on to their end meanwhile.
 func TestStmtCacheEvicts(t *testing.T) {
 	ctx := context.Background()
-	conn, raw := openCaching(t)
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO t (id) VALUES (1), (2), (3)"); err != nil {
-		t.Fatal(err)
-	}
+	conn, raw := openCachingWithRows(t)
 	open, err := conn.QueryContext(ctx, "SELECT id FROM t ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
@@ -167,13 +173,7 @@ func TestStmtCacheBoundsText(t *testing.T) {
 // again from the start with new arguments.
 func TestStmtCacheAfterCancel(t *testing.T) {
 	ctx := context.Background()
-	conn, raw := openCaching(t)
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO t (id) VALUES (1), (2), (3)"); err != nil {
-		t.Fatal(err)
-	}
+	conn, raw := openCachingWithRows(t)
 	const ins = "INSERT INTO t (id) VALUES (?)"
 	if _, err := conn.ExecContext(ctx, ins, 4); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -47,13 +48,7 @@ func quickCommand(frame []byte) (env Envelope, body CommandBody, ok bool) {
 		b := &Send{}
 		body, data = b, func() bool { return p.sendBody(b) }
 	}
-	var seen [5]bool
-	ok = p.object(func(key string) bool {
-		i := indexOf(key, "v", "type", "id", "chat", "data")
-		if i < 0 || seen[i] {
-			return false
-		}
-		seen[i] = true
+	seen, ok := p.fields(envelopeFields, func(i int) bool {
 		switch i {
 		case 0:
 			n, ok := p.integer()
@@ -76,7 +71,7 @@ func quickCommand(frame []byte) (env Envelope, body CommandBody, ok bool) {
 		}
 	})
 	p.space()
-	if !ok || p.i != len(p.b) || !seen[0] || !seen[1] {
+	if !ok || p.i != len(p.b) || seen&0b11 != 0b11 { // v and type are required
 		return Envelope{}, nil, false
 	}
 	return env, body, true
@@ -84,13 +79,7 @@ func quickCommand(frame []byte) (env Envelope, body CommandBody, ok bool) {
 
 // connectBody reads the data object of a visitor.connect into body.
 func (p *scan) connectBody(body *VisitorConnect) bool {
-	var seen [7]bool
-	return p.object(func(key string) bool {
-		i := indexOf(key, "connector", "lang", "page", "referrer", "user_agent", "visitor_id", "tz_offset")
-		if i < 0 || seen[i] {
-			return false
-		}
-		seen[i] = true
+	_, ok := p.fields(connectFields, func(i int) bool {
 		if i == 6 {
 			n, ok := p.integer()
 			body.TZOffset = n
@@ -113,17 +102,12 @@ func (p *scan) connectBody(body *VisitorConnect) bool {
 		}
 		return ok
 	})
+	return ok
 }
 
 // sendBody reads the data object of a message.send into body.
 func (p *scan) sendBody(body *Send) bool {
-	var seen [3]bool
-	return p.object(func(key string) bool {
-		i := indexOf(key, "text", "hide_local", "internal")
-		if i < 0 || seen[i] {
-			return false
-		}
-		seen[i] = true
+	_, ok := p.fields(sendFields, func(i int) bool {
 		if i == 0 {
 			s, ok := p.str()
 			body.Text = s
@@ -137,15 +121,28 @@ func (p *scan) sendBody(body *Send) bool {
 		}
 		return ok
 	})
+	return ok
 }
 
-func indexOf(key string, names ...string) int {
-	for i, n := range names {
-		if key == n {
-			return i
+// The fields quickCommand reads, in the order its readers number them.
+var (
+	envelopeFields = []string{"v", "type", "id", "chat", "data"}
+	connectFields  = []string{"connector", "lang", "page", "referrer", "user_agent", "visitor_id", "tz_offset"}
+	sendFields     = []string{"text", "hide_local", "internal"}
+)
+
+// fields reads an object whose keys are among names, each at most once, value reading each
+// one's value by its index in names; seen has bit i set when names[i] was there.
+func (p *scan) fields(names []string, value func(i int) bool) (seen uint32, ok bool) {
+	ok = p.object(func(key string) bool {
+		i := slices.Index(names, key)
+		if i < 0 || seen&(1<<i) != 0 {
+			return false
 		}
-	}
-	return -1
+		seen |= 1 << i
+		return value(i)
+	})
+	return seen, ok
 }
 
 // scan reads JSON text from b at i, the little of it quickCommand accepts.
