@@ -213,13 +213,13 @@ type messageRow struct {
 
 func (messageRow) TableName() string { return "messages" }
 
-// eventRow's second index serves the visitor's replay, which reads by
-// visitor_seq; agents-only events have visitor_seq 0.
+// eventRow is an event as stored; agents-only events have visitor_seq 0. The visitor's replay
+// reads by the primary key too (visitorEventsAfter).
 type eventRow struct {
-	ChatID     string   `gorm:"primaryKey;index:ix_events_visitor,priority:1"`
+	ChatID     string   `gorm:"primaryKey"`
 	Chat       *chatRow `gorm:"constraint:OnDelete:CASCADE"`
 	Seq        uint64   `gorm:"primaryKey;autoIncrement:false"`
-	VisitorSeq uint64   `gorm:"not null;default:0;index:ix_events_visitor,priority:2"`
+	VisitorSeq uint64   `gorm:"not null;default:0"`
 	Type       string   `gorm:"not null"`
 	Data       string
 	At         time.Time
