@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,7 +66,20 @@ type Bus struct {
 	own []byte
 
 	sent, received, dropped atomic.Uint64
+
+	// hold is Options.Hold. The chat subscription's handler takes it while more of the other
+	// nodes' events wait behind the one it delivers, and releases it when none wait or after
+	// holdBurst events; hmu orders that with Close, which releases a hold left open.
+	hold     func() (release func())
+	hmu      sync.Mutex
+	released func() // the open hold's release, nil when none is open
+	heldFor  int    // events delivered in the open hold
+	closed   bool
 }
+
+// holdBurst is the most events of other nodes delivered in one hold: the hub gathers up to 32
+// frames a connection anyway, and frames sent by others wait for the release meanwhile.
+const holdBurst = 64
 
 // Options name the node and its cluster's subjects.
 type Options struct {
@@ -74,6 +88,11 @@ type Options struct {
 	// Prefix begins the subjects; empty is [DefaultPrefix].
 	Prefix string
 	Logger *slog.Logger
+	// Hold, when set, is taken while a burst of the other nodes' chat events is delivered
+	// (the realtime hub's Hold), so that each connection gets the burst's frames in one write,
+	// as it gets those of a batch its own node commits. Its release must be safe to call from
+	// any goroutine.
+	Hold func() (release func())
 }
 
 // New subscribes to the facts of the other nodes on nc and returns the bus that publishes
@@ -89,11 +108,15 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: node name: %w", err)
 	}
-	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger,
+	b := &Bus{Local: local, nc: nc, node: o.Node, log: o.Logger, hold: o.Hold,
 		chatSubject: o.Prefix + ".chat.", settingsSubject: o.Prefix + ".settings.", transientSubject: o.Prefix + ".transient.",
 		own: append(append([]byte(`{"node":`), name...), ',')}
-	for _, subj := range []string{b.chatSubject + ">", b.settingsSubject + ">"} {
-		sub, err := nc.Subscribe(subj, b.receive)
+	for _, to := range []struct {
+		subj   string
+		handle nats.MsgHandler
+	}{{b.chatSubject + ">", b.receiveChat}, {b.settingsSubject + ">", b.receive}} {
+		subj := to.subj
+		sub, err := nc.Subscribe(subj, to.handle)
 		if err != nil {
 			b.unsubscribe()
 			return nil, fmt.Errorf("natsbus: subscribe %s: %w", subj, err)
@@ -140,6 +163,35 @@ func (b *Bus) publish(subject string, data []byte, err error) {
 		return
 	}
 	b.sent.Add(1)
+}
+
+// receiveChat delivers another node's chat event (receive) inside a hold of the hub while more
+// of them wait in the subscription: a commit of 100 messages on one node is 100 events for
+// another node's agents, which would otherwise cost a socket write each.
+func (b *Bus) receiveChat(m *nats.Msg) {
+	if b.hold == nil {
+		b.receive(m)
+		return
+	}
+	// The subscription counts the event being delivered as pending until its handler returns
+	// (nats.go settles each delivery's count at the next one); TestBurstsDeliveredInHolds
+	// fails if that changes.
+	waiting := func() bool { n, _, err := m.Sub.Pending(); return err == nil && n > 1 }
+	b.hmu.Lock()
+	if b.released == nil && !b.closed && waiting() {
+		b.released, b.heldFor = b.hold(), 0
+	}
+	b.hmu.Unlock()
+	b.receive(m)
+	b.hmu.Lock()
+	if b.released != nil {
+		b.heldFor++
+		if b.heldFor >= holdBurst || !waiting() {
+			b.released()
+			b.released = nil
+		}
+	}
+	b.hmu.Unlock()
 }
 
 func (b *Bus) receive(m *nats.Msg) {
@@ -198,6 +250,14 @@ func (b *Bus) unsubscribe() {
 // Close stops receiving from the other nodes and closes the local bus.
 func (b *Bus) Close() {
 	b.unsubscribe()
+	b.hmu.Lock()
+	b.closed = true
+	if b.released != nil {
+		// The events that waited behind the last one delivered went with the subscription.
+		b.released()
+		b.released = nil
+	}
+	b.hmu.Unlock()
 	b.Local.Close()
 }
 

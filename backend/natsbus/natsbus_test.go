@@ -203,3 +203,181 @@ func TestOwnFactsLeftUndecoded(t *testing.T) {
 		t.Fatalf("%d undecodable warnings, want 1 (node b's):\n%s", n, logs.String())
 	}
 }
+
+// holdCounter is a hub's Hold for the tests: it counts the holds taken and those still open.
+type holdCounter struct {
+	mu          sync.Mutex
+	taken, open int
+}
+
+func (h *holdCounter) Hold() (release func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.taken++
+	h.open++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			h.mu.Lock()
+			h.open--
+			h.mu.Unlock()
+		})
+	}
+}
+
+func (h *holdCounter) counts() (taken, open int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.taken, h.open
+}
+
+// holdNode is a node whose bus takes h's holds, with its NATS connection.
+func holdNode(t *testing.T, prefix, name string, h *holdCounter) (*natsbus.Bus, *nats.Conn) {
+	t.Helper()
+	nc, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Skipf("no NATS server at %s: %v", natsURL(), err)
+	}
+	t.Cleanup(nc.Close)
+	b, err := natsbus.New(nc, changes.NewLocal(), natsbus.Options{Node: name, Prefix: prefix, Hold: h.Hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b, nc
+}
+
+// publishRaw sends n events of node "a" of chat c1 (numbers from first) on its own connection
+// and returns once the NATS server has them.
+func publishRaw(t *testing.T, prefix string, first, n int) {
+	t.Helper()
+	raw, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for i := first; i < first+n; i++ {
+		data := fmt.Sprintf(`{"node":"a","chat":{"chat":"c1","tenant":1,"seq":%d,"type":"message","at":"2026-01-01T00:00:00Z"}}`, i)
+		if err := raw.Publish(prefix+".chat.c1", []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := raw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBurstsDeliveredInHolds: the other nodes' events that wait in the subscription are
+// delivered inside holds of the hub (so that a connection gets them in one write), at most
+// holdBurst (64) a hold, every hold released once none wait; an event alone takes none.
+func TestBurstsDeliveredInHolds(t *testing.T) {
+	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
+	var h holdCounter
+	b, nc := holdNode(t, prefix, "b", &h)
+	const n = 300
+	unblock := make(chan struct{})
+	var (
+		mu     sync.Mutex
+		seqs   []uint64
+		inHold int
+	)
+	b.SubscribeChats(func(e changes.ChatEvent) {
+		if e.Seq == 1 {
+			<-unblock // the rest pile up in the subscription meanwhile
+		}
+		_, open := h.counts()
+		mu.Lock()
+		seqs = append(seqs, e.Seq)
+		if open > 0 && e.Seq > 1 {
+			inHold++ // the first may or may not be: others may wait behind it already
+		}
+		mu.Unlock()
+	})
+	publishRaw(t, prefix, 1, n)
+	// The server sent node b every event before it answers b's ping: all wait in b's
+	// subscription behind the first.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	close(unblock)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		got := len(seqs)
+		mu.Unlock()
+		if _, open := h.counts(); got == n && open == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			taken, open := h.counts()
+			t.Fatalf("%d of %d events delivered, %d holds taken, %d still open", got, n, taken, open)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	taken, _ := h.counts()
+	mu.Lock()
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			t.Fatalf("event %d delivered as the %d-th", s, i+1)
+		}
+	}
+	// Events 2 to 300 waited behind the first: each in a hold, 64 at most a hold.
+	if inHold < n-1 || taken < (n-1+63)/64 || taken > (n-1+63)/64+1 {
+		t.Fatalf("%d of %d events delivered in holds, %d holds taken", inHold, n, taken)
+	}
+	mu.Unlock()
+
+	// A lone event: nothing waits behind it, no hold.
+	publishRaw(t, prefix, n+1, 1)
+	for {
+		mu.Lock()
+		got := len(seqs)
+		mu.Unlock()
+		if got == n+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lone event never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if again, open := h.counts(); again != taken || open != 0 {
+		t.Fatalf("a lone event took a hold: %d holds taken (%d before), %d open", again, taken, open)
+	}
+}
+
+// TestCloseReleasesTheHold: a node closed while it delivers inside a hold releases the hold
+// (the events waiting behind go with the subscription), and its handler takes no new one.
+func TestCloseReleasesTheHold(t *testing.T) {
+	prefix := fmt.Sprintf("parleytest%d", time.Now().UnixNano())
+	var h holdCounter
+	b, nc := holdNode(t, prefix, "b", &h)
+	first, unblock := make(chan struct{}), make(chan struct{})
+	b.SubscribeChats(func(e changes.ChatEvent) {
+		if e.Seq == 2 {
+			close(first)
+			<-unblock
+		}
+	})
+	publishRaw(t, prefix, 1, 10)
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second event never arrived")
+	}
+	if taken, open := h.counts(); taken == 0 || open != 1 {
+		t.Fatalf("delivering a burst: %d holds taken, %d open; want one open", taken, open)
+	}
+	b.Close()
+	if _, open := h.counts(); open != 0 {
+		t.Fatalf("%d holds open after Close", open)
+	}
+	close(unblock)
+	time.Sleep(50 * time.Millisecond) // the handler's return, which must not hold again
+	if _, open := h.counts(); open != 0 {
+		t.Fatalf("%d holds open after the handler returned", open)
+	}
+}

@@ -47,9 +47,10 @@ type clusterPart struct {
 	stopFollowers context.CancelFunc
 }
 
-// dialCluster connects to NATS when cluster mode is configured and returns the publisher the
-// store announces committed changes on: the NATS bus around local, or local itself.
-func (s *clusterPart) dial(natsURL, prefix string, local *changes.Local, log *slog.Logger) (store.Publisher, error) {
+// dial connects to NATS when cluster mode is configured and returns the publisher the
+// store announces committed changes on: the NATS bus around local, or local itself. hold is
+// the realtime hub's, taken while bursts of the other nodes' events are delivered.
+func (s *clusterPart) dial(natsURL, prefix string, local *changes.Local, hold func() (release func()), log *slog.Logger) (store.Publisher, error) {
 	s.id = cluster.NewID()
 	if natsURL == "" {
 		return local, nil
@@ -64,7 +65,7 @@ func (s *clusterPart) dial(natsURL, prefix string, local *changes.Local, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("cluster mode: connect to NATS at %s: %w (check PARLEY_NATS_URL)", natsURL, err)
 	}
-	bus, err := natsbus.New(nc, local, natsbus.Options{Node: s.id, Prefix: prefix, Logger: log})
+	bus, err := natsbus.New(nc, local, natsbus.Options{Node: s.id, Prefix: prefix, Logger: log, Hold: hold})
 	if err != nil {
 		nc.Close()
 		return nil, err

@@ -92,12 +92,12 @@ func WithPasswordHasher(f func(string) (string, error)) Option {
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	bus := changes.NewLocal()
 	cl := clusterPart{agentWindow: cfg.ReconnectWindow}
-	pub, err := cl.dial(cfg.NATSURL, cfg.NATSSubject, bus, log)
+	hub := realtime.NewHub()
+	pub, err := cl.dial(cfg.NATSURL, cfg.NATSSubject, bus, hub.Hold, log)
 	if err != nil {
 		bus.Close()
 		return nil, err
 	}
-	hub := realtime.NewHub()
 	scfg := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Changes: pub, QueueLimit: cfg.CommitQueue, Hold: hub.Hold}
 	for _, o := range opts {
 		o(&scfg)
