@@ -997,15 +997,8 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			return fail("participants", err)
 		}
 	}
-	if len(msgs) > 0 {
-		if err := messageInsert.exec(s, tx, msgs); err != nil {
-			return fail("messages", err)
-		}
-	}
-	if len(events) > 0 {
-		if err := eventInsert.exec(s, tx, events); err != nil {
-			return fail("events", err)
-		}
+	if err := insertMessagesAndEvents(s, tx, msgs, events); err != nil {
+		return fail("messages and events", err)
 	}
 	for _, o := range []struct {
 		outbox Outbox

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -91,6 +93,67 @@ func TestRowInsertsSplitAndTranslate(t *testing.T) {
 			err = messageInsert.exec(s, tx, []messageRow{row})
 			if !errors.Is(err, gorm.ErrDuplicatedKey) || transient(err) {
 				t.Fatalf("a client id used twice: %v (transient %v)", err, transient(err))
+			}
+		})
+	}
+}
+
+// TestMessagesAndEventsInOneStatement: a transaction's messages and events are written, field
+// by field, whether they go in one statement (PostgreSQL, up to pairRows of each), in two (more
+// rows, or SQLite) or only one kind is there; a client id used twice in the one statement is
+// gorm.ErrDuplicatedKey, lasting, and leaves neither row.
+func TestMessagesAndEventsInOneStatement(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "T")
+			at := time.Date(2026, 12, 6, 10, 0, 0, 1000, time.UTC)
+			for _, c := range []struct{ msgs, notes int }{{1, 0}, {1, 1}, {2, 2}, {4, 0}, {5, 0}, {0, 3}, {3, 1}} {
+				ch := newChat(t, s, ten.ID, nil)
+				var ws []Write
+				for i := range c.msgs {
+					w := msgWrite(ch.ID, 0, fmt.Sprint("text ", i), fmt.Sprint("k", i))
+					w.Event.At, w.Message.At = at, at
+					w.Message.Lang, w.Message.Translation, w.Message.TranslationLang = "de", fmt.Sprint("tr ", i), "en"
+					ws = append(ws, w)
+				}
+				for range c.notes {
+					ws = append(ws, Write{Event: &Event{ChatID: ch.ID, Type: "note", AgentsOnly: true, At: at, Data: json.RawMessage(`{"n":1}`)}})
+				}
+				if err := s.Commit(ctx, ws...); err != nil {
+					t.Fatalf("%+v: %v", c, err)
+				}
+				msgs := must[[]Message](t)(s.Messages(ctx, ch.ID, 0))
+				events := must[[]Event](t)(s.EventsAfter(ctx, ch.ID, 0, 0))
+				if len(msgs) != c.msgs || len(events) != c.msgs+c.notes {
+					t.Fatalf("%+v: %d messages, %d events back", c, len(msgs), len(events))
+				}
+				for i, m := range msgs {
+					if m.Seq != uint64(i+1) || m.Text != fmt.Sprint("text ", i) || m.ClientID != fmt.Sprint("k", i) || m.Role != "visitor" ||
+						m.Lang != "de" || m.Translation != fmt.Sprint("tr ", i) || m.TranslationLang != "en" || !m.At.Equal(at) {
+						t.Fatalf("%+v: message %d came back as %+v", c, i, m)
+					}
+				}
+				for i, e := range events {
+					note := i >= c.msgs
+					if e.Seq != uint64(i+1) || e.AgentsOnly != note || (e.Type == "note") != note || !e.At.Equal(at) {
+						t.Fatalf("%+v: event %d came back as %+v", c, i, e)
+					}
+				}
+			}
+			if _, used := pairTexts.Load("pair/1/1"); !used && b.name == "postgres" {
+				t.Fatal("one message and its event went in two statements")
+			}
+			ch := newChat(t, s, ten.ID, nil)
+			if err := s.Commit(ctx, msgWrite(ch.ID, 0, "first", "same")); err != nil {
+				t.Fatal(err)
+			}
+			err := s.Commit(ctx, msgWrite(ch.ID, 0, "again", "same"))
+			if !errors.Is(err, gorm.ErrDuplicatedKey) || transient(err) {
+				t.Fatalf("a client id used twice: %v (transient %v)", err, transient(err))
+			}
+			if evs := must[[]Event](t)(s.EventsAfter(ctx, ch.ID, 0, 0)); len(evs) != 1 {
+				t.Fatalf("%d events after the refused line, want 1", len(evs))
 			}
 		})
 	}
