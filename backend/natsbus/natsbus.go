@@ -115,11 +115,10 @@ func New(nc *nats.Conn, local *changes.Local, o Options) (*Bus, error) {
 		subj   string
 		handle nats.MsgHandler
 	}{{b.chatSubject + ">", b.receiveChat}, {b.settingsSubject + ">", b.receive}} {
-		subj := to.subj
-		sub, err := nc.Subscribe(subj, to.handle)
+		sub, err := nc.Subscribe(to.subj, to.handle)
 		if err != nil {
 			b.unsubscribe()
-			return nil, fmt.Errorf("natsbus: subscribe %s: %w", subj, err)
+			return nil, fmt.Errorf("natsbus: subscribe %s: %w", to.subj, err)
 		}
 		// A burst of chat events must not be cut off as a slow consumer: the local delivery
 		// only hands each event to queues.

@@ -998,7 +998,7 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		}
 	}
 	if err := insertMessagesAndEvents(s, tx, msgs, events); err != nil {
-		return fail("messages and events", err)
+		return fail("insert", err)
 	}
 	for _, o := range []struct {
 		outbox Outbox

@@ -27,7 +27,7 @@ type rowInsert[T any] struct {
 	// args appends r's values, in the order of cols, to a.
 	args func(a []any, r *T) []any
 
-	texts sync.Map // "<dialect>/<rows>" → the statement's text
+	texts sync.Map // "<dialect>/<rows>/<first parameter>" → the statement's text
 }
 
 var messageInsert = &rowInsert[messageRow]{
@@ -105,7 +105,10 @@ func insertMessagesAndEvents(s *Store, tx *gorm.DB, msgs []messageRow, events []
 		for i := range events {
 			args = eventInsert.args(args, &events[i])
 		}
-		return execRows(tx, text.(string), args)
+		if err := execRows(tx, text.(string), args); err != nil {
+			return fmt.Errorf("messages and events: %w", err)
+		}
+		return nil
 	}
 	if len(msgs) > 0 {
 		if err := messageInsert.exec(s, tx, msgs); err != nil {
