@@ -223,7 +223,7 @@ func (s *crashServer) start() {
 		ln.Close()
 	}
 	cmd := exec.Command(s.bin)
-	cmd.Env = append(os.Environ(), serveEnv+"=1", "PARLEY_ADDR="+s.addr, "PARLEY_DATA="+s.dir, "DATABASE_URL="+s.dbURL, "PARLEY_LOG_LEVEL=warn",
+	cmd.Env = append(os.Environ(), serveEnv+"=1", servertest.FastRetryEnv+"=1", "PARLEY_ADDR="+s.addr, "PARLEY_DATA="+s.dir, "DATABASE_URL="+s.dbURL, "PARLEY_LOG_LEVEL=warn",
 		"PARLEY_WEB="+filepath.Join(s.dir, "web"), "PARLEY_VISITOR_CONNECTS_PER_MINUTE=0", "PARLEY_AGENT_CONNECTS_PER_MINUTE=0",
 		"PARLEY_COMMANDS_PER_SECOND=100000", "PARLEY_COMMAND_BURST=100000")
 	cmd.Env = append(cmd.Env, s.env...)

@@ -7,9 +7,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/parleychat/parley/backend/config"
+	"github.com/parleychat/parley/backend/mail"
+	"github.com/parleychat/parley/backend/outbox"
+	"github.com/parleychat/parley/backend/push"
+	"github.com/parleychat/parley/backend/reportexport"
 	"github.com/parleychat/parley/backend/server"
+	"github.com/parleychat/parley/backend/tyntec"
+	"github.com/parleychat/parley/backend/webhook"
 )
 
 // ServeEnv, set in a test binary's environment, makes it run the server instead of its tests
@@ -20,6 +27,9 @@ const ServeEnv = "PARLEY_TEST_SERVE"
 // Serve is the server process of such a test: the parley command's start, configured from the
 // environment like it, until it is killed or stopped with SIGTERM. It never returns.
 func Serve() {
+	if os.Getenv(FastRetryEnv) != "" {
+		shortenRetries()
+	}
 	cfg, err := config.Load(nil, os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -36,4 +46,25 @@ func Serve() {
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
+}
+
+// FastRetryEnv, set beside [ServeEnv], makes the server process retry its outgoing deliveries
+// (mail, webhooks, report exports, WhatsApp lines, pushes) after seconds instead of minutes,
+// and lets an attempt's claim lapse after 10 s instead of up to 2 minutes: a test that kills
+// the server mid-delivery or has a receiver fail first then waits for the restart's retry in
+// seconds. The order of events the tests check (claim, deliver, record; fail, wait, retry) is
+// the production one, only the waits are shorter.
+const FastRetryEnv = "PARLEY_TEST_FAST_RETRY"
+
+// shortenRetries gives every delivery worker's default policy the short waits of [FastRetryEnv],
+// keeping its number of attempts. The claim stays well past a delivery's time on a loaded
+// test machine (its clients' timeouts are 10–30 s; the tests' receivers answer at once).
+func shortenRetries() {
+	short := func(r *outbox.Retry) {
+		r.Backoff.Initial, r.Backoff.Max = time.Second, 4*time.Second
+		r.Claim = 10 * time.Second
+	}
+	for _, r := range []*outbox.Retry{&mail.DefaultRetry, &webhook.DefaultRetry, &reportexport.DefaultRetry, &tyntec.DefaultRetry, &push.DefaultRetry} {
+		short(r)
+	}
 }
