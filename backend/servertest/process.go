@@ -57,8 +57,9 @@ func Serve() {
 const FastRetryEnv = "PARLEY_TEST_FAST_RETRY"
 
 // shortenRetries gives every delivery worker's default policy the short waits of [FastRetryEnv],
-// keeping its number of attempts. The claim stays well past a delivery's time on a loaded
-// test machine (its clients' timeouts are 10–30 s; the tests' receivers answer at once).
+// keeping its number of attempts. The 10 s claim is shorter than the delivery clients'
+// timeouts (10–30 s), which production claims outlast; it is enough here because the tests'
+// receivers answer at once, so an attempt takes milliseconds even on a loaded machine.
 func shortenRetries() {
 	short := func(r *outbox.Retry) {
 		r.Backoff.Initial, r.Backoff.Max = time.Second, 4*time.Second
