@@ -56,16 +56,18 @@ func Serve() {
 // the production one, only the waits are shorter.
 const FastRetryEnv = "PARLEY_TEST_FAST_RETRY"
 
-// shortenRetries gives every delivery worker's default policy the short waits of [FastRetryEnv],
-// keeping its number of attempts. The 10 s claim is shorter than the delivery clients'
-// timeouts (10–30 s), which production claims outlast; it is enough here because the tests'
-// receivers answer at once, so an attempt takes milliseconds even on a loaded machine.
+// shortenRetries gives every delivery worker's default policy the short waits of [FastRetryEnv].
+// The 10 s claim is shorter than the delivery clients' timeouts (10–30 s), which production
+// claims outlast; it is enough here because the tests' receivers answer at once, so an attempt
+// takes milliseconds even on a loaded machine. The attempts are raised to at least 100 (over
+// six minutes at 4 s apart, past any test's deadline): at the production counts, 10–12 attempts
+// seconds apart would give up within 30–40 s, and a test whose receiver is down while it sets
+// up its chats on a loaded machine would see its deliveries fail for good, which production's
+// hours of retries never do in that time.
 func shortenRetries() {
-	short := func(r *outbox.Retry) {
+	for _, r := range []*outbox.Retry{&mail.DefaultRetry, &webhook.DefaultRetry, &reportexport.DefaultRetry, &tyntec.DefaultRetry, &push.DefaultRetry} {
 		r.Backoff.Initial, r.Backoff.Max = time.Second, 4*time.Second
 		r.Claim = 10 * time.Second
-	}
-	for _, r := range []*outbox.Retry{&mail.DefaultRetry, &webhook.DefaultRetry, &reportexport.DefaultRetry, &tyntec.DefaultRetry, &push.DefaultRetry} {
-		short(r)
+		r.MaxAttempts = max(r.MaxAttempts, 100)
 	}
 }
