@@ -13,6 +13,7 @@
 package catalog
 
 import (
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley/shared/i18n"
@@ -34,8 +35,26 @@ func Name(lang string) string {
 	return lang
 }
 
-// tables maps a language to its messages; English is the keys themselves.
-var tables = map[string]map[string]string{"de": de, "fr": fr}
+// tables maps a language to its messages; English is the keys themselves. The tables are
+// built on first use rather than when the package loads: an agent working in English never
+// needs them, and building them (some thousand map entries) would otherwise cost every start
+// of the app.
+var tables = sync.OnceValue(func() map[string]map[string]string {
+	de, fr := deMessages(), frMessages()
+	for _, add := range []func(de, fr map[string]string){addContact, addLeft, addPush, addTemplates, addTranslation, addWhatsApp} {
+		add(de, fr)
+	}
+	return map[string]map[string]string{"de": de, "fr": fr}
+})
+
+// table returns a language's messages: none for English (or a language the app does not
+// speak), whose messages are their keys, so that English never builds the tables.
+func table(lang string) map[string]string {
+	if lang == "" || lang == "en" {
+		return nil
+	}
+	return tables()[lang]
+}
 
 // Match picks the app's language from preferences in order (the agent's choice, their
 // setting on the server, the browser's languages; BCP 47 tags such as "de-AT"): the first
@@ -46,8 +65,9 @@ func Match(prefs ...string) string { return i18n.Match(Languages, prefs...) }
 // for English), so that a browser test can check that a page in that language shows none of
 // the English messages the language translates.
 func Translations(lang string) map[string]string {
-	out := make(map[string]string, len(tables[lang]))
-	for k, v := range tables[lang] {
+	t := table(lang)
+	out := make(map[string]string, len(t))
+	for k, v := range t {
 		out[k] = v
 	}
 	return out
@@ -63,7 +83,7 @@ type Printer struct {
 // For returns the printer of a language tag (see [Match]).
 func For(lang string) Printer {
 	l := Match(lang)
-	return Printer{lang: l, m: tables[l]}
+	return Printer{lang: l, m: table(l)}
 }
 
 // Lang is the printer's language: "en", "de" or "fr".

@@ -89,7 +89,7 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 	used := messages(t)
 	var missing []string
 	for _, lang := range Languages[1:] {
-		table := tables[lang]
+		table := tables()[lang]
 		for msg, where := range used {
 			tr, ok := table[msg]
 			switch {

@@ -1,8 +1,8 @@
 package catalog
 
 // The contact panel's messages (agentui/contact.go), German and French; merged into the
-// tables when the package loads.
-func init() {
+// tables when they are built.
+func addContact(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"Contact":                         "Kontakt",
 		"Company":                         "Firma",

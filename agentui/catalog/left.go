@@ -1,8 +1,8 @@
 package catalog
 
 // The Messages view's messages (agentui/left.go: left messages and the e-mail replies to
-// them), German and French; merged into the tables when the package loads.
-func init() {
+// them), German and French; merged into the tables when they are built.
+func addLeft(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"Messages":                               "Nachrichten",
 		"Messages visitors left for your groups": "Nachrichten, die Besucher für Ihre Gruppen hinterlassen haben",

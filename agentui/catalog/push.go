@@ -2,8 +2,8 @@ package catalog
 
 // The texts of a test notification, sent from the admin pages' push delivery log to an
 // administrator's own browser (backend/push), German and French; merged into the tables when
-// the package loads.
-func init() {
+// they are built.
+func addPush(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"Parley test notification":          "Parley-Testbenachrichtigung",
 		"Notifications reach this browser.": "Benachrichtigungen erreichen diesen Browser.",

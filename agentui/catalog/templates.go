@@ -1,8 +1,8 @@
 package catalog
 
 // The WhatsApp template card's messages (agentui/templates.go), German and French; merged
-// into the tables when the package loads.
-func init() {
+// into the tables when they are built.
+func addTemplates(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"Send an approved WhatsApp template": "Eine freigegebene WhatsApp-Vorlage senden",
 		"The customer last wrote more than 24 hours ago: only an approved template reaches them now.": "Der Kunde hat vor mehr als 24 Stunden zuletzt geschrieben: Jetzt erreicht ihn nur eine freigegebene Vorlage.",

@@ -3,7 +3,7 @@ package catalog
 import "strings"
 
 // The messages of translated chats (agentui/desk/translation.go and the chat pane), German
-// and French; merged into the tables when the package loads. The languages are named in the
+// and French; merged into the tables when they are built. The languages are named in the
 // agent's language; those a translation service commonly offers have a name here, any other
 // shows as its code.
 
@@ -43,7 +43,8 @@ func LanguageName(p Printer, code string) string {
 	return strings.ToUpper(code)
 }
 
-func init() {
+// addTranslation adds the messages of translated chats to the German and French tables.
+func addTranslation(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"English":                     "Englisch",
 		"German":                      "Deutsch",

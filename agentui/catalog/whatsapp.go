@@ -1,8 +1,8 @@
 package catalog
 
 // The messages of WhatsApp chats (agentui/render.go: what became of a line on the customer's
-// phone), German and French; merged into the tables when the package loads.
-func init() {
+// phone), German and French; merged into the tables when they are built.
+func addWhatsApp(de, fr map[string]string) {
 	for k, v := range map[string]string{
 		"Sent to WhatsApp":          "An WhatsApp gesendet",
 		"Delivered on WhatsApp":     "Auf WhatsApp zugestellt",
