@@ -64,6 +64,7 @@ var (
 	descAgents            = prometheus.NewDesc("parley_agents_connected", "Agents with at least one connection.", nil, nil)
 	descMessages          = prometheus.NewDesc("parley_messages_total", "Chat messages committed, from visitors, agents and the system.", nil, nil)
 	descBatches           = prometheus.NewDesc("parley_commit_batches_total", "Group-commit transactions.", nil, nil)
+	descSingle            = prometheus.NewDesc("parley_commit_single_statement_total", "Group-commit transactions written as one statement (PostgreSQL: one chat's messages with nothing else to write).", nil, nil)
 	descWrites            = prometheus.NewDesc("parley_commit_writes_total", "Writes committed by the group commit.", nil, nil)
 	descFailed            = prometheus.NewDesc("parley_commit_failed_total", "Writes the group commit could not store.", nil, nil)
 	descCommitTime        = prometheus.NewDesc("parley_commit_seconds_total", "Time spent in group-commit transactions; divide by batches for the mean latency.", nil, nil)
@@ -87,7 +88,7 @@ type collector struct{ src Sources }
 
 // Describe implements prometheus.Collector.
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors,
+	for _, d := range []*prometheus.Desc{descConnections, descChatsOpen, descChatsQueued, descAgents, descMessages, descBatches, descSingle, descWrites, descFailed, descCommitTime, descQueued, descTranslations, descTranslationErrors,
 		descRetentionDeleted, descRetentionBytes, descRetentionRounds, descRetentionFailures,
 		descClusterLeader, descClusterTerm, descClusterElections, descClusterRTT, descClusterForwarded, descClusterRouting} {
 		ch <- d
@@ -108,6 +109,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descMessages, float64(st.Messages))
 	cs := c.src.Commit()
 	counter(descBatches, float64(cs.Batches))
+	counter(descSingle, float64(cs.Single))
 	counter(descWrites, float64(cs.Writes))
 	counter(descFailed, float64(cs.Failed))
 	counter(descCommitTime, cs.CommitTime.Seconds())

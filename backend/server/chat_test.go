@@ -542,7 +542,7 @@ func TestMetrics(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{"parley_connections 2", "parley_chats_open 1", "parley_chats_waiting 0", "parley_agents_connected 1", "parley_messages_total 3", "parley_commit_writes_total"} {
+	for _, want := range []string{"parley_connections 2", "parley_chats_open 1", "parley_chats_waiting 0", "parley_agents_connected 1", "parley_messages_total 3", "parley_commit_writes_total", "parley_commit_single_statement_total"} {
 		if !strings.Contains(string(body), want+"\n") && !strings.Contains(string(body), want+" ") {
 			t.Errorf("metrics lack %q", want)
 		}

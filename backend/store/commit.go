@@ -207,8 +207,9 @@ type CommitStats struct {
 	Writes     uint64        // writes committed
 	Failed     uint64        // writes whose done got an error
 	Retried    uint64        // batches that failed and were retried one unit at a time
-	Attempts   uint64        // further attempts at a batch after a failure that may pass
+	Attempts   uint64        // further attempts at a batch (or at finding out its outcome) after a failure that may pass
 	Fenced     uint64        // writes refused as a deposed routing leader's (ErrStaleTerm)
+	Single     uint64        // transactions written as one statement (PostgreSQL, onestatement.go)
 	CommitTime time.Duration // total time spent committing (divide by Batches for the mean)
 	Queued     int           // writes waiting in the queue right now
 }
@@ -226,6 +227,7 @@ func (s *Store) CommitStats() CommitStats {
 		Retried:    c.retried.Load(),
 		Attempts:   c.attempts.Load(),
 		Fenced:     c.fenced.Load(),
+		Single:     c.single.Load(),
 		CommitTime: time.Duration(c.commitNanos.Load()),
 		Queued:     queued,
 	}
@@ -265,7 +267,11 @@ type committer struct {
 	// the committer writes the next ones; on SQLite it first makes them durable (finisher.go).
 	fin *finisher
 
-	batches, writes, failed, retried, attempts, fenced, commitNanos atomic.Uint64
+	// twoStep holds chats whose writes need the transaction rather than one statement (their
+	// tenant has webhooks, they are WhatsApp chats): only the committer's goroutine uses it.
+	twoStep map[string]struct{}
+
+	batches, writes, failed, retried, attempts, fenced, single, commitNanos atomic.Uint64
 }
 
 func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *committer {
@@ -281,6 +287,7 @@ func newCommitter(s *Store, window time.Duration, limit int, log *slog.Logger) *
 		wake:      make(chan struct{}, 1),
 		abort:     make(chan struct{}),
 		stopped:   make(chan struct{}),
+		twoStep:   map[string]struct{}{},
 	}
 	close(c.room)
 	wal := ""
@@ -566,46 +573,55 @@ func (c *committer) apply(units []*commitItem) (*applied, error) {
 }
 
 // landed finds out whether a transaction whose COMMIT broke off was applied,
-// by looking for its first event (or, without events, its first push),
+// by looking for its first event (or, without events, its first push; a
+// one-statement write's by what its event holds, landedOneStatement),
 // retrying the question while the database is unreachable. A transaction
 // without either is idempotent to repeat.
 func (c *committer) landed(res *applied) (bool, error) {
-	var count func(db *gorm.DB) (int64, error)
+	var ask func(db *gorm.DB) (bool, error)
 	switch {
+	case res.relative:
+		ask = func(db *gorm.DB) (bool, error) { return c.s.landedOneStatement(db, res) }
 	case len(res.events) > 0:
 		probe := res.events[0].row
-		count = func(db *gorm.DB) (n int64, err error) {
+		ask = func(db *gorm.DB) (bool, error) {
 			if c.s.dialect == DialectPostgres {
 				// The server may still be committing when the question arrives on another
 				// connection (a warm pool answers at once): the transaction's numbering holds the
 				// chat row's lock until it has ended, so waiting for that lock waits for the outcome.
 				if err := db.Exec("SELECT 1 FROM chats WHERE id = ? FOR SHARE", probe.ChatID).Error; err != nil {
-					return 0, err
+					return false, err
 				}
 			}
-			err = db.Model(&eventRow{}).Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.ChatID, probe.Seq, probe.Type, probe.At).
+			var n int64
+			err := db.Model(&eventRow{}).Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.ChatID, probe.Seq, probe.Type, probe.At).
 				Count(&n).Error
-			return n, err
+			return n > 0, err
 		}
 	case res.push != nil:
 		// Pushes alone (an offer's) hold no lock to wait on: a commit still under way reads
 		// as not landed, and its push is written twice, which the browser shows once (its tag).
 		probe := *res.push
-		count = func(db *gorm.DB) (n int64, err error) {
-			err = db.Model(&pushDeliveryRow{}).Where("id = ? AND user_id = ? AND created_at = ?", probe.ID, probe.UserID, probe.CreatedAt).
+		ask = func(db *gorm.DB) (bool, error) {
+			var n int64
+			err := db.Model(&pushDeliveryRow{}).Where("id = ? AND user_id = ? AND created_at = ?", probe.ID, probe.UserID, probe.CreatedAt).
 				Count(&n).Error
-			return n, err
+			return n > 0, err
 		}
 	default:
 		return false, nil
 	}
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		n, err := count(c.s.w.WithContext(ctx))
+		ok, err := ask(c.s.w.WithContext(ctx))
 		cancel()
 		if err == nil {
-			return n > 0, nil
+			return ok, nil
 		}
+		if attempt == 0 || attempt%20 == 0 {
+			c.log.Warn("store: could not find out whether a commit landed, asking again", "attempt", attempt+1, "err", err)
+		}
+		c.attempts.Add(1)
 		if !c.pause(attempt) {
 			return false, fmt.Errorf("%w: gave up at shutdown: %w", ErrClosed, err)
 		}
@@ -747,6 +763,12 @@ type applied struct {
 	push *pushDeliveryRow
 	// wrote says which delivery outboxes the transaction added to.
 	wrote [outboxes]bool
+	// relative says the events' numbers are still counted from their chat's counters
+	// before the transaction, and their tenant unknown: a one-statement write's whose outcome
+	// is unknown (onestatement.go). backend is the PostgreSQL process that ran it, which
+	// landed ends before it looks for the write.
+	relative bool
+	backend  uint32
 }
 
 // Outbox names a delivery outbox the group commit writes to beside a chat's events.
@@ -911,6 +933,16 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 		}
 	}
 
+	notices := duePushes(units)
+	if s.oneStatementFits(units, order, chats, notices) {
+		one, ok, err := s.applyOneStatement(ctx, units, order, counts)
+		if ok || err != nil {
+			return one, err
+		}
+		// A chat's tenant has a webhook endpoint or a chat is a WhatsApp chat (or does not
+		// exist): the transaction below writes their outboxes too (or fails).
+	}
+
 	var tx *gorm.DB
 	if s.syncsWAL() && !s.bulk.Load() {
 		// The finisher makes the commit durable (finisher.go).
@@ -946,12 +978,62 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 	if err := s.number(tx, order, counts); err != nil {
 		return fail("numbering", err)
 	}
-	var (
-		msgs      []messageRow
-		events    []eventRow
-		parts     []participantRow
-		partIndex = map[participantKey]int{}
-	)
+	s.gc.noteTwoStep(counts)
+	msgs, events, parts := unitRows(units, counts, res)
+	if len(parts) > 0 {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "role"}, {Name: "joined_at"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "left_at"}),
+		}).CreateInBatches(&parts, s.rowsPerInsert(participantRow{})).Error
+		if err != nil {
+			return fail("participants", err)
+		}
+	}
+	if err := insertMessagesAndEvents(s, tx, msgs, events); err != nil {
+		return fail("insert", err)
+	}
+	for _, o := range []struct {
+		outbox Outbox
+		name   string
+		write  func(*gorm.DB, []numbered) (int, error)
+	}{{OutboxWebhooks, "webhooks", writeWebhooks}, {OutboxWhatsApp, "whatsapp", writeWhatsApp}, {OutboxExports, "report exports", writeReportExports}} {
+		n, err := o.write(tx, res.events)
+		if err != nil {
+			return fail(o.name, err)
+		}
+		res.wrote[o.outbox] = res.wrote[o.outbox] || n > 0
+	}
+	if err := writeAutoTranscripts(tx, res.events); err != nil {
+		return fail("automatic transcripts", err)
+	}
+	for _, u := range units {
+		for _, w := range u.ws {
+			if w.Mail != nil {
+				if _, err := enqueueMail(tx, *w.Mail); err != nil {
+					return fail("mail", err)
+				}
+			}
+		}
+	}
+	first, err := commitPushes(tx, notices)
+	if err != nil {
+		return fail("pushes", err)
+	}
+	res.push = first
+	if err := tx.Commit().Error; err != nil {
+		if transient(err) {
+			return res, &outcomeUnknown{err}
+		}
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+// unitRows builds the rows of a transaction's writes in their order: the participants, and the
+// messages and events numbered from each chat's seqCount, whose next numbers it advances; the
+// numbered events are appended to res.
+func unitRows(units []*commitItem, counts map[string]*seqCount, res *applied) (msgs []messageRow, events []eventRow, parts []participantRow) {
+	partIndex := map[participantKey]int{}
 	for _, u := range units {
 		for _, w := range u.ws {
 			if w.Participant != nil {
@@ -988,53 +1070,7 @@ func (s *Store) applyUnits(units []*commitItem) (*applied, error) {
 			}
 		}
 	}
-	if len(parts) > 0 {
-		err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "chat_id"}, {Name: "user_id"}, {Name: "role"}, {Name: "joined_at"}},
-			DoUpdates: clause.AssignmentColumns([]string{"name", "left_at"}),
-		}).CreateInBatches(&parts, s.rowsPerInsert(participantRow{})).Error
-		if err != nil {
-			return fail("participants", err)
-		}
-	}
-	if err := insertMessagesAndEvents(s, tx, msgs, events); err != nil {
-		return fail("insert", err)
-	}
-	for _, o := range []struct {
-		outbox Outbox
-		name   string
-		write  func(*gorm.DB, []numbered) (int, error)
-	}{{OutboxWebhooks, "webhooks", writeWebhooks}, {OutboxWhatsApp, "whatsapp", writeWhatsApp}, {OutboxExports, "report exports", writeReportExports}} {
-		n, err := o.write(tx, res.events)
-		if err != nil {
-			return fail(o.name, err)
-		}
-		res.wrote[o.outbox] = res.wrote[o.outbox] || n > 0
-	}
-	if err := writeAutoTranscripts(tx, res.events); err != nil {
-		return fail("automatic transcripts", err)
-	}
-	for _, u := range units {
-		for _, w := range u.ws {
-			if w.Mail != nil {
-				if _, err := enqueueMail(tx, *w.Mail); err != nil {
-					return fail("mail", err)
-				}
-			}
-		}
-	}
-	first, err := commitPushes(tx, units)
-	if err != nil {
-		return fail("pushes", err)
-	}
-	res.push = first
-	if err := tx.Commit().Error; err != nil {
-		if transient(err) {
-			return res, &outcomeUnknown{err}
-		}
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return res, nil
+	return msgs, events, parts
 }
 
 // participantKey identifies a participation: who, in which part, since when.

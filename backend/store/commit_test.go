@@ -295,6 +295,13 @@ func TestNumberingOneChatPlain(t *testing.T) {
 			}
 			ten := newTenant(t, s, "T")
 			one, two := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+			msgWrite := func(chatID string, seq uint64, text, clientID string) Write {
+				// A participant too, so that PostgreSQL writes them in a transaction rather than
+				// in one statement (TestOneStatementWrites).
+				w := msgWrite(chatID, seq, text, clientID)
+				w.Participant = &Participant{ChatID: chatID, Role: "agent", UserID: 1, Name: "A"}
+				return w
+			}
 			first, second := msgWrite(one.ID, 0, "a", "m1"), msgWrite(one.ID, 0, "b", "m2")
 			if err := s.Commit(ctx, first, second); err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"sync"
@@ -145,6 +144,9 @@ func TestCommitOutcomeUnknown(t *testing.T) {
 	for i := range 5 {
 		p.dropAfterCommit.Store(true)
 		w := msgWrite(c.ID, 0, fmt.Sprint("m", i), fmt.Sprint("c", i))
+		// A participant too, so that the write takes a transaction (a chat's messages alone
+		// are one statement: TestOneStatementOutcomeUnknown).
+		w.Participant = &Participant{ChatID: c.ID, Role: "agent", UserID: int64(i + 1), Name: "A"}
 		if err := s.Commit(ctx, w); err != nil {
 			t.Fatalf("commit %d: %v", i, err)
 		}
@@ -240,13 +242,18 @@ func TestDatabaseComesBack(t *testing.T) {
 
 // pgProxy stands between the store and PostgreSQL so that tests can break
 // the connection: take the database away (existing connections cut, new ones
-// refused) or cut a connection right after it carried a COMMIT.
+// refused) or cut a connection right after it carried a COMMIT, or right
+// before or after it carried given bytes (a statement's parameter).
 type pgProxy struct {
 	url             string
 	target          string
 	ln              net.Listener
 	down            atomic.Bool
 	dropAfterCommit atomic.Bool
+	// cutAt, when set, cuts the next connection to carry its bytes: after
+	// forwarding them when cutAfter is set, before otherwise.
+	cutAt    atomic.Pointer[[]byte]
+	cutAfter atomic.Bool
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -294,22 +301,33 @@ func (p *pgProxy) accept() {
 		}
 		p.track(c, up)
 		p.wg.Add(2)
+		held := new(atomic.Bool) // the server's answers are dropped
 		go func() {
 			defer p.wg.Done()
-			p.pipeUp(c, up)
+			p.pipeUp(c, up, held)
 		}()
 		go func() {
 			defer p.wg.Done()
-			_, _ = io.Copy(c, up)
-			_ = c.Close()
-			_ = up.Close()
+			defer func() { _ = c.Close(); _ = up.Close() }()
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := up.Read(buf)
+				if n > 0 && !held.Load() {
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
 		}()
 	}
 }
 
 // pipeUp copies client bytes to the server; after a COMMIT when armed, it
 // waits for the server to apply it and cuts both sides before the answer.
-func (p *pgProxy) pipeUp(c, up net.Conn) {
+func (p *pgProxy) pipeUp(c, up net.Conn, held *atomic.Bool) {
 	defer func() { _ = c.Close(); _ = up.Close() }()
 	buf := make([]byte, 64<<10)
 	for {
@@ -323,6 +341,15 @@ func (p *pgProxy) pipeUp(c, up net.Conn) {
 				_ = c.Close()
 				_, _ = up.Write(chunk)
 				time.Sleep(100 * time.Millisecond)
+				return
+			}
+			if at := p.cutAt.Load(); at != nil && bytes.Contains(chunk, *at) && p.cutAt.CompareAndSwap(at, nil) {
+				if p.cutAfter.Load() {
+					// The server gets the bytes and answers; the answer is dropped.
+					held.Store(true)
+					_, _ = up.Write(chunk)
+					time.Sleep(100 * time.Millisecond)
+				}
 				return
 			}
 			if _, err := up.Write(chunk); err != nil {

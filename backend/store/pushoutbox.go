@@ -179,10 +179,9 @@ func (s *Store) EnqueuePushes(ctx context.Context, notices []PushNotice) (int, e
 	return n, nil
 }
 
-// commitPushes writes the push notices of a group commit's units in its transaction tx, those
-// whose If agrees, and returns the first row written (nil when none was), by which a commit
-// whose outcome is unknown is looked for.
-func commitPushes(tx *gorm.DB, units []*commitItem) (*pushDeliveryRow, error) {
+// duePushes returns the push notices of a group commit's units whose If agrees, asking each
+// If once per attempt at the transaction: whether there are any decides how it is written.
+func duePushes(units []*commitItem) []PushNotice {
 	var notices []PushNotice
 	for _, u := range units {
 		for _, w := range u.ws {
@@ -193,6 +192,13 @@ func commitPushes(tx *gorm.DB, units []*commitItem) (*pushDeliveryRow, error) {
 			}
 		}
 	}
+	return notices
+}
+
+// commitPushes writes a group commit's due push notices (duePushes) in its transaction tx and
+// returns the first row written (nil when none was), by which a commit whose outcome is
+// unknown is looked for.
+func commitPushes(tx *gorm.DB, notices []PushNotice) (*pushDeliveryRow, error) {
 	if len(notices) == 0 {
 		return nil, nil
 	}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/parleychat/parley/backend/changes"
+	"github.com/parleychat/parley/shared/protocol"
+)
+
+// TestOneStatementTypesCoverTheInserts holds pgColumnTypes to the columns of the message and
+// event inserts: a column added to them without a type would make the one-statement write
+// cast its parameter to nothing.
+func TestOneStatementTypesCoverTheInserts(t *testing.T) {
+	for _, cols := range [][]string{messageInsert.cols, eventInsert.cols} {
+		for _, c := range cols {
+			if pgColumnTypes[c] == "" {
+				t.Errorf("column %q has no PostgreSQL type in pgColumnTypes", c)
+			}
+		}
+	}
+}
+
+// TestOneStatementWrites checks the one-statement write of a chat's messages on PostgreSQL:
+// used for up to oneStatementRows events, numbering them (the visitor's numbers skipping
+// agents-only events) and their messages as the transaction does, publishing them with the
+// chat's tenant; larger batches and a closing event go through the transaction.
+func TestOneStatementWrites(t *testing.T) {
+	cfg := migratedPostgresConfig(t)
+	var mu sync.Mutex
+	var published []changes.ChatEvent
+	cfg.Changes = publisherFunc(func(e changes.ChatEvent) {
+		mu.Lock()
+		published = append(published, e)
+		mu.Unlock()
+	})
+	s := openStore(t, cfg)
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	note := func(i int) Write {
+		return Write{Event: &Event{ChatID: c.ID, Type: "note", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)), AgentsOnly: true}}
+	}
+
+	first := []Write{msgWrite(c.ID, 0, "a", "m1"), note(1), msgWrite(c.ID, 0, "b", "m2")}
+	if err := s.Commit(ctx, first...); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CommitStats().Single; got != 1 {
+		t.Fatalf("%d one-statement writes after a message, a note and a message of one chat; want 1", got)
+	}
+	for i, want := range [][2]uint64{{1, 1}, {2, 0}, {3, 2}} {
+		if e := first[i].Event; e.Seq != want[0] || e.VisitorSeq != want[1] || e.AgentsOnly != (want[1] == 0) {
+			t.Fatalf("event %d numbered %d/%d (agents only %v); want %d/%d", i, e.Seq, e.VisitorSeq, e.AgentsOnly, want[0], want[1])
+		}
+	}
+	if first[2].Message.Seq != 3 {
+		t.Fatalf("the second message got seq %d; want 3, its event's", first[2].Message.Seq)
+	}
+
+	four := []Write{note(2), msgWrite(c.ID, 0, "c", "m3"), msgWrite(c.ID, 0, "d", "m4"), note(3)}
+	if err := s.Commit(ctx, four...); err != nil {
+		t.Fatal(err)
+	}
+	var nine []Write
+	for i := range 9 {
+		nine = append(nine, msgWrite(c.ID, 0, fmt.Sprint("n", i), fmt.Sprint("n", i)))
+	}
+	if err := s.Commit(ctx, nine...); err != nil {
+		t.Fatal(err)
+	}
+	closing := Write{Event: &Event{ChatID: c.ID, Type: string(protocol.TypeChatState), Data: json.RawMessage(`{"state":"closed"}`)}}
+	if err := s.Commit(ctx, closing); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CommitStats().Single; got != 2 {
+		t.Fatalf("%d one-statement writes; want 2 (nine events and a closing one go through the transaction)", got)
+	}
+	if four[3].Event.Seq != 7 || nine[8].Event.Seq != 16 || nine[8].Event.VisitorSeq != 13 || closing.Event.Seq != 17 {
+		t.Fatalf("numbers %d, %d/%d, %d; want 7, 16/13, 17", four[3].Event.Seq, nine[8].Event.Seq, nine[8].Event.VisitorSeq, closing.Event.Seq)
+	}
+	checkChat(t, s, c.ID, 17, 14)
+	msgs := must[[]Message](t)(s.Messages(ctx, c.ID, 0))
+	evs := must[[]Event](t)(s.EventsAfter(ctx, c.ID, 0, 0))
+	if len(msgs) != 13 {
+		t.Fatalf("%d messages stored; want 13", len(msgs))
+	}
+	for _, m := range msgs {
+		if e := evs[m.Seq-1]; e.Type != "message" || !json.Valid(e.Data) || string(e.Data) != fmt.Sprintf(`{"text":%q}`, m.Text) {
+			t.Fatalf("message %q has seq %d, whose event is %s %s", m.Text, m.Seq, e.Type, e.Data)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range published {
+		if e.ChatID == c.ID && e.TenantID != ten.ID {
+			t.Fatalf("event %d published with tenant %d; want %d", e.Seq, e.TenantID, ten.ID)
+		}
+	}
+}
+
+// TestOneStatementSeveralChats checks a one-statement write of several chats' messages, each
+// numbered from its own chat's counters, and that a batch with a chat whose tenant has a
+// webhook endpoint goes through the transaction as a whole, which writes its webhook
+// delivery, while the other chats keep one statement.
+func TestOneStatementSeveralChats(t *testing.T) {
+	s := openStore(t, migratedPostgresConfig(t))
+	quiet, hooked := newTenant(t, s, "Quiet"), newTenant(t, s, "Hooked")
+	must[WebhookEndpoint](t)(s.CreateWebhookEndpoint(ctx, WebhookEndpoint{TenantID: hooked.ID, URL: "https://hooks.example.com/h",
+		Events: []string{"chat.message"}, Enabled: true}))
+	a, b, h := newChat(t, s, quiet.ID, nil), newChat(t, s, quiet.ID, nil), newChat(t, s, hooked.ID, nil)
+	if err := s.Commit(ctx, msgWrite(a.ID, 0, "a1", "a1")); err != nil {
+		t.Fatal(err)
+	}
+	both := []Write{msgWrite(b.ID, 0, "b1", "b1"), msgWrite(a.ID, 0, "a2", "a2"), msgWrite(b.ID, 0, "b2", "b2")}
+	if err := s.Commit(ctx, both...); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CommitStats().Single; got != 2 {
+		t.Fatalf("%d one-statement writes; want 2", got)
+	}
+	if both[0].Event.Seq != 1 || both[1].Event.Seq != 2 || both[2].Event.Seq != 2 || both[1].Event.VisitorSeq != 2 {
+		t.Fatalf("numbered %d, %d/%d, %d; want 1, 2/2, 2", both[0].Event.Seq, both[1].Event.Seq, both[1].Event.VisitorSeq, both[2].Event.Seq)
+	}
+
+	hooks := s.OutboxWrites(OutboxWebhooks)
+	mixed := []Write{msgWrite(a.ID, 0, "a3", "a3"), msgWrite(h.ID, 0, "h1", "h1")}
+	if err := s.Commit(ctx, mixed...); err != nil {
+		t.Fatal(err)
+	}
+	if s.CommitStats().Single != 2 || s.OutboxWrites(OutboxWebhooks) != hooks+1 {
+		t.Fatalf("a batch with a chat of a tenant with webhooks: %d one-statement writes, webhook commits %d → %d; want the transaction, with a delivery",
+			s.CommitStats().Single, hooks, s.OutboxWrites(OutboxWebhooks))
+	}
+	if mixed[0].Event.Seq != 3 || mixed[1].Event.Seq != 1 || mixed[1].Event.VisitorSeq != 1 {
+		t.Fatalf("numbered %d, %d/%d; want 3, 1/1", mixed[0].Event.Seq, mixed[1].Event.Seq, mixed[1].Event.VisitorSeq)
+	}
+	if err := s.Commit(ctx, msgWrite(h.ID, 0, "h2", "h2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, msgWrite(b.ID, 0, "b3", "b3")); err != nil {
+		t.Fatal(err)
+	}
+	if s.CommitStats().Single != 3 || s.OutboxWrites(OutboxWebhooks) != hooks+2 {
+		t.Fatalf("after a line of the hooked chat and one of another: %d one-statement writes, webhook commits %d → %d; want 3, two more",
+			s.CommitStats().Single, hooks, s.OutboxWrites(OutboxWebhooks))
+	}
+	checkChat(t, s, a.ID, 3, 3)
+	checkChat(t, s, b.ID, 3, 3)
+	checkChat(t, s, h.ID, 2, 2)
+}
+
+// TestOneStatementTwoNodes writes one chat's messages from two stores on one database at once,
+// as two nodes of a cluster do: the numbering statement's row lock orders them, and the chat
+// ends with every event numbered once, without holes.
+func TestOneStatementTwoNodes(t *testing.T) {
+	cfg := migratedPostgresConfig(t)
+	a, b := openStore(t, cfg), openStore(t, Config{DatabaseURL: cfg.DatabaseURL, Logger: testLogger()})
+	ten := newTenant(t, a, "T")
+	c := newChat(t, a, ten.ID, nil)
+	const each = 150
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*each)
+	for n, s := range []*Store{a, b} {
+		wg.Go(func() {
+			var sent sync.WaitGroup
+			for i := range each {
+				sent.Add(1)
+				w := msgWrite(c.ID, 0, fmt.Sprint(n, "-", i), fmt.Sprint("n", n, "-", i))
+				if i%3 == 0 {
+					w.Event.AgentsOnly = true
+				}
+				s.Enqueue(w, func(err error) {
+					if err != nil {
+						errs <- err
+					}
+					sent.Done()
+				})
+				if i%5 == 0 {
+					sent.Wait() // some one at a time, some streamed
+				}
+			}
+			sent.Wait()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if a.CommitStats().Single == 0 || b.CommitStats().Single == 0 {
+		t.Fatalf("one-statement writes %d and %d: the test tested the transaction", a.CommitStats().Single, b.CommitStats().Single)
+	}
+	checkChat(t, a, c.ID, 2*each, 2*(each-each/3))
+}
+
+// TestOneStatementOutcomeUnknown cuts the connection of a one-statement write after the
+// database received it and before its answer, and before it received it: the store finds out
+// whether it landed (by the events' contents, their numbers being the statement's), and neither
+// fails the write, nor writes it twice, nor leaves a hole; the last two write two chats.
+func TestOneStatementOutcomeUnknown(t *testing.T) {
+	cfg := postgresConfig(t)
+	p := newPGProxy(t, cfg.DatabaseURL)
+	s := openStore(t, Config{DatabaseURL: p.url, Logger: testLogger()})
+	ten := newTenant(t, s, "T")
+	c, d := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+	for i := range 6 {
+		after := i%2 == 0
+		id := fmt.Sprint("cut-", i)
+		marker := []byte(id)
+		p.cutAfter.Store(after)
+		p.cutAt.Store(&marker)
+		attempts := s.CommitStats().Attempts
+		ws := []Write{msgWrite(c.ID, 0, fmt.Sprint("m", i), id)}
+		if i == 4 {
+			ws = append([]Write{{Event: &Event{ChatID: c.ID, Type: "note", AgentsOnly: true}}}, ws...)
+		}
+		if i >= 4 {
+			ws = append([]Write{msgWrite(d.ID, 0, fmt.Sprint("d", i), fmt.Sprint("d", i))}, ws...)
+		}
+		if err := s.Commit(ctx, ws...); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if p.cutAt.Load() != nil {
+			t.Fatalf("write %d: the proxy never saw its client id", i)
+		}
+		retried := s.CommitStats().Attempts - attempts
+		if after && retried != 0 || !after && retried == 0 {
+			t.Fatalf("write %d (cut after it reached the database: %v): tried again %d times", i, after, retried)
+		}
+		last := ws[len(ws)-1].Event
+		if want := uint64(i + 1 + min(i/4, 1)); last.Seq != want || last.VisitorSeq != uint64(i+1) {
+			t.Fatalf("write %d numbered %d/%d; want %d/%d", i, last.Seq, last.VisitorSeq, want, i+1)
+		}
+	}
+	if s.CommitStats().Single == 0 {
+		t.Fatal("no one-statement write: the test tested the transaction")
+	}
+	checkChat(t, s, c.ID, 7, 6)
+	checkChat(t, s, d.ID, 2, 2)
+}
