@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
@@ -193,11 +194,19 @@ func (a *applied) settle(bases map[string][3]int64) {
 // settled from the found events'.
 //
 // Ending a backend whose number was meanwhile given to another one (the first having ended)
-// costs that one's client a lost connection, which every user of the database retries.
+// costs that one's client a lost connection, which every user of the database retries; one of
+// another role, which the store may not end, tells that the first has ended.
 func (s *Store) landedOneStatement(db *gorm.DB, res *applied) (bool, error) {
 	for {
 		var alive []bool
-		if err := db.Raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ?", int64(res.backend)).Scan(&alive).Error; err != nil {
+		err := db.Raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ?", int64(res.backend)).Scan(&alive).Error
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+			// Not ours to end: the number belongs to another role's backend now, so the one
+			// that ran the statement, ours, is gone.
+			break
+		}
+		if err != nil {
 			return false, err
 		}
 		if len(alive) == 0 {

@@ -1,10 +1,17 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/parleychat/parley/backend/changes"
 	"github.com/parleychat/parley/shared/protocol"
@@ -239,4 +246,72 @@ func TestOneStatementOutcomeUnknown(t *testing.T) {
 	}
 	checkChat(t, s, c.ID, 7, 6)
 	checkChat(t, s, d.ID, 2, 2)
+}
+
+// TestLandedOneStatementBackendOfAnotherRole: the backend number of a one-statement write whose
+// outcome is unknown now belongs to a backend of another role (a superuser's), which the
+// store's role may not end. That backend is not the write's, which has ended, so the store
+// goes on to look for the write instead of asking again and again.
+func TestLandedOneStatementBackendOfAnotherRole(t *testing.T) {
+	cfg := migratedPostgresConfig(t)
+	s := openStore(t, cfg)
+	ten := newTenant(t, s, "T")
+	c := newChat(t, s, ten.ID, nil)
+	w := msgWrite(c.ID, 0, "landed", "landed")
+	if err := s.Commit(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+
+	// A superuser's backend, held open, and a role of lesser rights that can read the chats.
+	super, err := s.w.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := super.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var pid int64
+	if err := held.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	role := fmt.Sprintf("parley_limited_%d_%d", pid, time.Now().UnixNano()%1e9)
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT SELECT ON events, chats TO " + role} {
+		if _, err := held.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_ = s.w.Exec("DROP OWNED BY " + role).Error
+		_ = s.w.Exec("DROP ROLE " + role).Error
+	})
+	u, err := url.Parse(cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	limited, err := gorm.Open(postgres.Open(u.String()), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sqlDB, err := limited.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+
+	row := eventToRow(w.Event)
+	row.Seq, row.VisitorSeq = 1, 1 // relative: the first event of the statement
+	res := &applied{relative: true, backend: uint32(pid), events: []numbered{{ev: w.Event, row: row}}}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ok, err := s.landedOneStatement(limited.WithContext(wctx), res)
+	if err != nil || !ok {
+		t.Fatalf("looking for a landed write with its backend's number now another role's: %v, %v; want it found", ok, err)
+	}
+	if res.relative || res.events[0].row.Seq != 1 || res.events[0].tenant != ten.ID {
+		t.Fatalf("settled to seq %d, tenant %d (relative %v); want 1, %d", res.events[0].row.Seq, res.events[0].tenant, res.relative, ten.ID)
+	}
+	if err := held.PingContext(ctx); err != nil {
+		t.Fatalf("the superuser's backend was ended: %v", err)
+	}
 }
