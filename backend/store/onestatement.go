@@ -25,7 +25,8 @@ import (
 // trips were two fifths of the server's CPU.
 //
 // The statement writes only where the transaction would have written nothing else, and all
-// or nothing: its numbering updates the chats only when every one of them exists, has no
+// or nothing: its numbering updates the chats only when every one of them exists (locked
+// first, so that none can go while it runs), has no
 // tenant with an enabled webhook endpoint and is no WhatsApp chat (whose events go to those
 // outboxes as well), and the inserts take their rows from the numbering's. Otherwise it
 // writes nothing, and the writes go through the transaction of applyUnits, whose numbering
@@ -146,12 +147,7 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 		}
 		err = errors.Join(err, rows.Err(), rows.Close())
 	}
-	if err != nil {
-		if t, ok := s.w.Dialector.(gorm.ErrorTranslator); ok && s.w.Config.TranslateError {
-			err = t.Translate(err)
-		}
-	}
-	s.w.Logger.Trace(ctx, begin, func() (string, int64) { return text, int64(len(events)) }, err)
+	err = traced(ctx, s.w, begin, text, int64(len(events)), err)
 	switch {
 	case err != nil && (transient(err) || ctx.Err() != nil):
 		// The statement is its own transaction: a connection lost while it ran leaves it
@@ -294,9 +290,12 @@ func oneStatementText(c, m, e int) string {
 		}
 		b.WriteString("(" + param("text") + ", " + param("bigint") + ", " + param("bigint") + ")")
 	}
-	b.WriteString("), ok AS (SELECT count(*) AS k FROM chats JOIN v ON chats.id = v.id " +
+	// The chats are locked before they are counted: a chat deleted meanwhile is then missing
+	// from the count, not skipped by the UPDATE after the others were numbered.
+	b.WriteString("), locked AS (SELECT chats.id FROM chats JOIN v ON chats.id = v.id " +
 		"WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled) " +
-		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id)), " +
+		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id) FOR NO KEY UPDATE OF chats), " +
+		"ok AS (SELECT count(*) AS k FROM locked), " +
 		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
 		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
 		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id)")

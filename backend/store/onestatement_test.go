@@ -315,3 +315,59 @@ func TestLandedOneStatementBackendOfAnotherRole(t *testing.T) {
 		t.Fatalf("the superuser's backend was ended: %v", err)
 	}
 }
+
+// TestOneStatementChatDeletedMeanwhile deletes one of a one-statement write's two chats while
+// the write waits for that chat's row: the write is all or nothing, so it fails as a whole
+// (its unit names a chat that no longer exists) and leaves the other chat without its line.
+func TestOneStatementChatDeletedMeanwhile(t *testing.T) {
+	s := openStore(t, migratedPostgresConfig(t))
+	ten := newTenant(t, s, "T")
+	gone, kept := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
+	sqlDB, err := s.w.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	locker, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	tx, err := locker.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM chats WHERE id = $1 FOR UPDATE", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	result := make(chan error, 1)
+	go func() { result <- s.Commit(ctx, msgWrite(kept.ID, 0, "k", "k"), msgWrite(gone.ID, 0, "g", "g")) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := s.w.Raw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the write never waited for the chat's row")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM chats WHERE id = $1", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; err == nil {
+		t.Fatal("a write naming a chat deleted meanwhile succeeded")
+	}
+	if evs := must[[]Event](t)(s.EventsAfter(ctx, kept.ID, 0, 0)); len(evs) != 0 {
+		t.Fatalf("the other chat of the failed write got %d events; want none (all or nothing)", len(evs))
+	}
+	checkChat(t, s, kept.ID, 0, 0)
+}

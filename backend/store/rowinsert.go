@@ -73,10 +73,17 @@ func execRows(tx *gorm.DB, text string, args []any) error {
 	affected := int64(-1)
 	if err == nil {
 		affected, _ = res.RowsAffected()
-	} else if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && tx.Config.TranslateError {
+	}
+	return traced(ctx, tx, begin, text, affected, err)
+}
+
+// traced ends a statement run below GORM as GORM ends its own: it translates the error (when
+// db is set to) and traces the statement, so that a slow or failed one is logged.
+func traced(ctx context.Context, db *gorm.DB, begin time.Time, text string, rows int64, err error) error {
+	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok && err != nil && db.Config.TranslateError {
 		err = t.Translate(err)
 	}
-	tx.Logger.Trace(ctx, begin, func() (string, int64) { return text, affected }, err)
+	db.Logger.Trace(ctx, begin, func() (string, int64) { return text, rows }, err)
 	return err
 }
 
