@@ -238,4 +238,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	// Nodes say which cluster protocol they speak, so that older and newer ones do not mix.
 	clusterProtocolMigration,
 	visitorReplayMigration,
+	searchInsertMigration,
 }

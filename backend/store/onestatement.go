@@ -270,8 +270,9 @@ var oneStatementTexts sync.Map
 // parameters: $1 the number of chats; each chat's id and how far its counters go up (all
 // events, those the visitor sees); then each message's columns (messageInsert's, its seq
 // relative to its chat's counter before), then each event's (eventInsert's, its visitor_seq
-// relative too, 0 for agents-only). It returns each chat's counters before it and its tenant,
-// or no row when it wrote nothing.
+// relative too, 0 for agents-only). The messages' search vectors are written too, as
+// messageInsert writes them. It returns each chat's counters before it and its tenant, or no
+// row when it wrote nothing.
 func oneStatementText(c, m, e int) string {
 	key := strconv.Itoa(c) + "/" + strconv.Itoa(m) + "/" + strconv.Itoa(e)
 	if t, ok := oneStatementTexts.Load(key); ok {
@@ -298,10 +299,11 @@ func oneStatementText(c, m, e int) string {
 		"ok AS (SELECT count(*) AS k FROM locked), " +
 		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
 		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
-		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id)")
+		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id, " +
+		"coalesce(nullif(chats.lang, ''), (SELECT t.default_lang FROM tenants t WHERE t.id = chats.tenant_id)) AS lang)")
 	// rows writes the SELECTs of n rows of table's cols, one after the other, each numbered
 	// from its chat's counters before the statement.
-	rows := func(name, table string, cols []string, n int) {
+	rows := func(name, table string, cols []string, n int, searched bool) {
 		b.WriteString(", " + name + " AS (INSERT INTO " + table + " (")
 		for i, c := range cols {
 			if i > 0 {
@@ -309,21 +311,23 @@ func oneStatementText(c, m, e int) string {
 			}
 			b.WriteString(`"` + c + `"`)
 		}
+		if searched {
+			b.WriteString(`,"search"`)
+		}
 		b.WriteString(") ")
 		for r := range n {
 			if r > 0 {
 				b.WriteString(" UNION ALL ")
 			}
 			b.WriteString("SELECT ")
-			chat := ""
+			vals := map[string]string{}
 			for i, c := range cols {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				v := param(pgColumnTypes[c])
+				vals[c] = v
 				switch c {
-				case "chat_id":
-					chat = v
 				case "seq":
 					v = "n.base + " + v
 				case "visitor_seq":
@@ -331,14 +335,19 @@ func oneStatementText(c, m, e int) string {
 				}
 				b.WriteString(v)
 			}
-			b.WriteString(" FROM n WHERE n.id = " + chat)
+			if searched {
+				// The message's search vector, as the insert of the transaction writes it.
+				b.WriteString(", parley_message_search(" + vals["lang"] + ", " + vals["text"] + ", " + vals["translation_lang"] + ", " +
+					vals["translation"] + ", n.lang, n.tenant_id)")
+			}
+			b.WriteString(" FROM n WHERE n.id = " + vals["chat_id"])
 		}
 		b.WriteByte(')')
 	}
 	if m > 0 {
-		rows("m", "messages", messageInsert.cols, m)
+		rows("m", "messages", messageInsert.cols, m, true)
 	}
-	rows("e", "events", eventInsert.cols, e)
+	rows("e", "events", eventInsert.cols, e, false)
 	b.WriteString(" SELECT id, base, base_visitor, tenant_id FROM n")
 	t, _ := oneStatementTexts.LoadOrStore(key, b.String())
 	return t.(string)

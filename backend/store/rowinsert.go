@@ -26,6 +26,10 @@ type rowInsert[T any] struct {
 	cols  []string
 	// args appends r's values, in the order of cols, to a.
 	args func(a []any, r *T) []any
+	// searched says that on PostgreSQL the statement also writes each row's search vector
+	// (messages: migrations_searchinsert.go), its chat's language and tenant joined once for
+	// all rows instead of looked up by the trigger for each.
+	searched bool
 
 	texts sync.Map // "<dialect>/<rows>/<first parameter>" → the statement's text
 }
@@ -36,7 +40,12 @@ var messageInsert = &rowInsert[messageRow]{
 	args: func(a []any, r *messageRow) []any {
 		return append(a, r.ChatID, r.Seq, r.Role, r.UserID, r.Name, r.Text, r.ClientID, r.Internal, r.At, r.Lang, r.Translation, r.TranslationLang)
 	},
+	searched: true,
 }
+
+// messageSearch is the search vector of a message row v whose chat is c (of tenant t), as the
+// trigger makes it: the message's own language, else its chat's, else the tenant's default.
+const messageSearch = `parley_message_search(v."lang", v."text", v."translation_lang", v."translation", coalesce(nullif(c.lang, ''), t.default_lang), c.tenant_id)`
 
 var eventInsert = &rowInsert[eventRow]{
 	table: "events",
@@ -140,6 +149,7 @@ func (ins *rowInsert[T]) text(dialect string, n, first int) string {
 	if t, ok := ins.texts.Load(key); ok {
 		return t.(string)
 	}
+	searched := ins.searched && dialect == DialectPostgres
 	var b strings.Builder
 	b.WriteString(`INSERT INTO "` + ins.table + `" (`)
 	for i, c := range ins.cols {
@@ -148,25 +158,44 @@ func (ins *rowInsert[T]) text(dialect string, n, first int) string {
 		}
 		b.WriteString(`"` + c + `"`)
 	}
-	b.WriteString(") VALUES ")
+	if searched {
+		// The rows are a list of values joined with their chats: in a SELECT the parameters
+		// take their types from their casts, not from the columns they go to.
+		b.WriteString(`,"search") SELECT v.*, ` + messageSearch + ` FROM (VALUES `)
+	} else {
+		b.WriteString(") VALUES ")
+	}
 	p := first - 1
 	for r := range n {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for i := range ins.cols {
+		for i, c := range ins.cols {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			p++
-			if dialect == DialectPostgres {
+			switch {
+			case searched:
+				b.WriteString("CAST($" + strconv.Itoa(p) + " AS " + pgColumnTypes[c] + ")")
+			case dialect == DialectPostgres:
 				b.WriteString("$" + strconv.Itoa(p))
-			} else {
+			default:
 				b.WriteByte('?')
 			}
 		}
 		b.WriteByte(')')
+	}
+	if searched {
+		b.WriteString(") AS v(")
+		for i, c := range ins.cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + c + `"`)
+		}
+		b.WriteString(`) LEFT JOIN chats c ON c.id = v."chat_id" LEFT JOIN tenants t ON t.id = c.tenant_id`)
 	}
 	t, _ := ins.texts.LoadOrStore(key, b.String())
 	return t.(string)
