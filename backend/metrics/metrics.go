@@ -64,7 +64,7 @@ var (
 	descAgents            = prometheus.NewDesc("parley_agents_connected", "Agents with at least one connection.", nil, nil)
 	descMessages          = prometheus.NewDesc("parley_messages_total", "Chat messages committed, from visitors, agents and the system.", nil, nil)
 	descBatches           = prometheus.NewDesc("parley_commit_batches_total", "Group-commit transactions.", nil, nil)
-	descSingle            = prometheus.NewDesc("parley_commit_single_statement_total", "Group-commit transactions written as one statement (PostgreSQL: one chat's messages with nothing else to write).", nil, nil)
+	descSingle            = prometheus.NewDesc("parley_commit_single_statement_total", "Group-commit transactions written as one statement (PostgreSQL: chats' messages and events with nothing else to write).", nil, nil)
 	descWrites            = prometheus.NewDesc("parley_commit_writes_total", "Writes committed by the group commit.", nil, nil)
 	descFailed            = prometheus.NewDesc("parley_commit_failed_total", "Writes the group commit could not store.", nil, nil)
 	descCommitTime        = prometheus.NewDesc("parley_commit_seconds_total", "Time spent in group-commit transactions; divide by batches for the mean latency.", nil, nil)

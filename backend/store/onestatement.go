@@ -16,13 +16,15 @@ import (
 	"github.com/parleychat/parley/shared/protocol"
 )
 
-// On PostgreSQL, a transaction of a few chats' messages — the usual one at a moderate rate,
-// where a commit holds the messages of the few milliseconds the one before it took — is
+// On PostgreSQL, a batch of chats' messages — at a moderate rate a commit of the few messages
+// of the milliseconds the one before took, at the ceiling one of a hundred and more — is
 // written as one statement: the numbering UPDATE of the chat rows in a WITH clause, the
-// messages' and the events' INSERTs beside it taking their numbers from it. A single
-// statement commits by itself, so the BEGIN, the numbering, the inserts and the COMMIT, four
-// round trips to the database, become one; in a profile at 1,000 messages a second the round
-// trips were two fifths of the server's CPU.
+// messages' and the events' INSERTs beside it taking their numbers from it, every row passed
+// column by column in arrays, so that one statement text serves every batch. A single
+// statement commits by itself, so the BEGIN, the numbering, the inserts and the COMMIT, five
+// round trips to the database, become one: in a profile at 1,000 messages a second the round
+// trips were two fifths of the server's CPU, and at the ceiling the committer waited between
+// them for its turn on a core while the database had nothing to do.
 //
 // The statement writes only where the transaction would have written nothing else, and all
 // or nothing: its numbering updates the chats only when every one of them exists (locked
@@ -32,24 +34,16 @@ import (
 // writes nothing, and the writes go through the transaction of applyUnits, whose numbering
 // tells the committer which chats to send that way from then on (committer.twoStep).
 
-const (
-	// oneStatementChats and oneStatementRows are the most chats, and events (and messages),
-	// one statement writes: a few at most, with few statement texts to prepare on each
-	// connection. A batch beyond them shares its round trips between enough messages.
-	oneStatementChats = 8
-	oneStatementRows  = 8
-	// twoStepChats is the most chats the committer remembers as written in a transaction;
-	// past it, it forgets them all and learns them again.
-	twoStepChats = 4096
-)
+// twoStepChats is the most chats the committer remembers as written in a transaction; past
+// it, it forgets them all and learns them again.
+const twoStepChats = 4096
 
 // oneStatementFits says whether the transaction of units may be written as one statement: on
-// PostgreSQL, the events (and messages) of at most oneStatementChats chats, at most
-// oneStatementRows, none changing a chat's state (closing it may start report exports and
-// transcripts), with no chat row, participant, mail, push or routing term, and no chat known
-// to need the transaction.
+// PostgreSQL, events (and messages) of chats, none changing a chat's state (closing it may
+// start report exports and transcripts), with no chat row, participant, mail, push or routing
+// term, and no chat known to need the transaction.
 func (s *Store) oneStatementFits(units []*commitItem, order []string, chats []chatRow, notices []PushNotice) bool {
-	if s.dialect != DialectPostgres || len(order) == 0 || len(order) > oneStatementChats || len(chats) > 0 || len(notices) > 0 {
+	if s.dialect != DialectPostgres || len(order) == 0 || len(chats) > 0 || len(notices) > 0 {
 		return false
 	}
 	for _, id := range order {
@@ -74,7 +68,7 @@ func (s *Store) oneStatementFits(units []*commitItem, order []string, chats []ch
 			}
 		}
 	}
-	return events > 0 && events <= oneStatementRows
+	return events > 0
 }
 
 // noteTwoStep remembers the chats a transaction's numbering found to need it (see seqCount).
@@ -101,18 +95,13 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 		counts[id].nextAll, counts[id].nextVisitor = 0, 0
 	}
 	msgs, events, _ := unitRows(units, counts, res)
-	args := make([]any, 0, 1+3*len(order)+len(msgs)*len(messageInsert.cols)+len(events)*len(eventInsert.cols))
-	args = append(args, int64(len(order)))
-	for _, id := range order {
-		args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
+	ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
+	for i, id := range order {
+		ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
 	}
-	for i := range msgs {
-		args = messageInsert.args(args, &msgs[i])
-	}
-	for i := range events {
-		args = eventInsert.args(args, &events[i])
-	}
-	text := oneStatementText(len(order), len(msgs), len(events))
+	args := append([]any{int64(len(order)), ids, all, visible}, messageColumns(msgs)...)
+	args = append(args, eventColumns(events)...)
+	text := oneStatementText()
 
 	sqlDB, err := s.w.DB()
 	if err != nil {
@@ -263,47 +252,19 @@ var pgColumnTypes = map[string]string{
 	"translation": "text", "translation_lang": "text", "type": "text", "data": "text",
 }
 
-// oneStatementTexts keeps the statements by their counts of chats and rows.
-var oneStatementTexts sync.Map
-
-// oneStatementText is the statement writing m messages and e events of c chats. Its
-// parameters: $1 the number of chats; each chat's id and how far its counters go up (all
-// events, those the visitor sees); then each message's columns (messageInsert's, its seq
-// relative to its chat's counter before), then each event's (eventInsert's, its visitor_seq
-// relative too, 0 for agents-only). The messages' search vectors are written too, as
-// messageInsert writes them. It returns each chat's counters before it and its tenant, or no
-// row when it wrote nothing.
-func oneStatementText(c, m, e int) string {
-	key := strconv.Itoa(c) + "/" + strconv.Itoa(m) + "/" + strconv.Itoa(e)
-	if t, ok := oneStatementTexts.Load(key); ok {
-		return t.(string)
-	}
+// oneStatementText is the statement writing a batch's messages and events. Its parameters:
+// $1 the number of chats; the chats' ids and how far each one's counters go up (all events,
+// those the visitor sees), as three arrays; then the messages' columns (messageColumns: their
+// seqs relative to their chats' counters before), then the events' (eventColumns: their
+// visitor_seqs relative too, 0 for agents-only), an array each. The messages' search vectors
+// are written too, as messageInsert writes them. It returns each chat's counters before it
+// and its tenant, or no row when it wrote nothing.
+var oneStatementText = sync.OnceValue(func() string {
 	var b strings.Builder
-	p := 1
-	param := func(typ string) string {
-		p++
-		return "CAST($" + strconv.Itoa(p) + " AS " + typ + ")"
-	}
-	b.WriteString("WITH v(id, n, m) AS (VALUES ")
-	for i := range c {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + param("text") + ", " + param("bigint") + ", " + param("bigint") + ")")
-	}
-	// The chats are locked before they are counted: a chat deleted meanwhile is then missing
-	// from the count, not skipped by the UPDATE after the others were numbered.
-	b.WriteString("), locked AS (SELECT chats.id FROM chats JOIN v ON chats.id = v.id " +
-		"WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled) " +
-		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id) FOR NO KEY UPDATE OF chats), " +
-		"ok AS (SELECT count(*) AS k FROM locked), " +
-		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
-		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
-		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id, " +
-		"coalesce(nullif(chats.lang, ''), (SELECT t.default_lang FROM tenants t WHERE t.id = chats.tenant_id)) AS lang)")
-	// rows writes the SELECTs of n rows of table's cols, one after the other, each numbered
-	// from its chat's counters before the statement.
-	rows := func(name, table string, cols []string, n int, searched bool) {
+	p := 4
+	// rows writes the INSERT of table's cols from their arrays, each row numbered from its
+	// chat's counters before the statement.
+	rows := func(name, table string, cols []string, searched bool) {
 		b.WriteString(", " + name + " AS (INSERT INTO " + table + " (")
 		for i, c := range cols {
 			if i > 0 {
@@ -314,41 +275,80 @@ func oneStatementText(c, m, e int) string {
 		if searched {
 			b.WriteString(`,"search"`)
 		}
-		b.WriteString(") ")
-		for r := range n {
-			if r > 0 {
-				b.WriteString(" UNION ALL ")
+		b.WriteString(") SELECT ")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
 			}
-			b.WriteString("SELECT ")
-			vals := map[string]string{}
-			for i, c := range cols {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				v := param(pgColumnTypes[c])
-				vals[c] = v
-				switch c {
-				case "seq":
-					v = "n.base + " + v
-				case "visitor_seq":
-					v = "CASE WHEN " + v + " = 0 THEN 0 ELSE n.base_visitor + " + v + " END"
-				}
-				b.WriteString(v)
+			v := `r."` + c + `"`
+			switch c {
+			case "seq":
+				v = "n.base + " + v
+			case "visitor_seq":
+				v = "CASE WHEN " + v + " = 0 THEN 0 ELSE n.base_visitor + " + v + " END"
 			}
-			if searched {
-				// The message's search vector, as the insert of the transaction writes it.
-				b.WriteString(", parley_message_search(" + vals["lang"] + ", " + vals["text"] + ", " + vals["translation_lang"] + ", " +
-					vals["translation"] + ", n.lang, n.tenant_id)")
-			}
-			b.WriteString(" FROM n WHERE n.id = " + vals["chat_id"])
+			b.WriteString(v)
 		}
-		b.WriteByte(')')
+		if searched {
+			b.WriteString(`, parley_message_search(r."lang", r."text", r."translation_lang", r."translation", n.lang, n.tenant_id)`)
+		}
+		b.WriteString(" FROM unnest(")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			p++
+			b.WriteString("CAST($" + strconv.Itoa(p) + " AS " + pgColumnTypes[c] + "[])")
+		}
+		b.WriteString(") AS r(")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + c + `"`)
+		}
+		b.WriteString(`) JOIN n ON n.id = r."chat_id")`)
 	}
-	if m > 0 {
-		rows("m", "messages", messageInsert.cols, m, true)
-	}
-	rows("e", "events", eventInsert.cols, e, false)
+	// The chats are locked before they are counted, in the order of their ids: a chat deleted
+	// meanwhile is then missing from the count, not skipped by the UPDATE after the others
+	// were numbered, and two nodes writing the same chats wait for each other in turn.
+	b.WriteString("WITH v(id, n, m) AS (SELECT * FROM unnest(CAST($2 AS text[]), CAST($3 AS bigint[]), CAST($4 AS bigint[]))), " +
+		"locked AS (SELECT chats.id FROM chats JOIN v ON chats.id = v.id " +
+		"WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled) " +
+		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id) ORDER BY chats.id FOR NO KEY UPDATE OF chats), " +
+		"ok AS (SELECT count(*) AS k FROM locked), " +
+		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
+		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
+		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id, " +
+		"coalesce(nullif(chats.lang, ''), (SELECT t.default_lang FROM tenants t WHERE t.id = chats.tenant_id)) AS lang)")
+	rows("m", "messages", messageInsert.cols, true)
+	rows("e", "events", eventInsert.cols, false)
 	b.WriteString(" SELECT id, base, base_visitor, tenant_id FROM n")
-	t, _ := oneStatementTexts.LoadOrStore(key, b.String())
-	return t.(string)
+	return b.String()
+})
+
+// messageColumns are msgs' columns as the one statement takes them: an array each, in the
+// order of messageInsert's columns (TestOneStatementColumns holds the two together).
+func messageColumns(msgs []messageRow) []any {
+	n := len(msgs)
+	chat, seq, role, user, name, text, client := make([]string, n), make([]int64, n), make([]string, n), make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+	internal, at, lang, translation, translationLang := make([]bool, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n)
+	for i := range msgs {
+		r := &msgs[i]
+		chat[i], seq[i], role[i], user[i], name[i], text[i], client[i] = r.ChatID, int64(r.Seq), r.Role, r.UserID, r.Name, r.Text, r.ClientID
+		internal[i], at[i], lang[i], translation[i], translationLang[i] = r.Internal, r.At, r.Lang, r.Translation, r.TranslationLang
+	}
+	return []any{chat, seq, role, user, name, text, client, internal, at, lang, translation, translationLang}
+}
+
+// eventColumns are events' columns as the one statement takes them: an array each, in the
+// order of eventInsert's columns.
+func eventColumns(events []eventRow) []any {
+	n := len(events)
+	chat, seq, visible, typ, data, at := make([]string, n), make([]int64, n), make([]int64, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	for i := range events {
+		r := &events[i]
+		chat[i], seq[i], visible[i], typ[i], data[i], at[i] = r.ChatID, int64(r.Seq), int64(r.VisitorSeq), r.Type, r.Data, r.At
+	}
+	return []any{chat, seq, visible, typ, data, at}
 }

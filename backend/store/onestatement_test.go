@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -30,10 +31,37 @@ func TestOneStatementTypesCoverTheInserts(t *testing.T) {
 	}
 }
 
+// TestOneStatementColumns holds the one statement's arrays to the columns of the message and
+// event inserts, in their order: a row whose every column differs comes out of the arrays as
+// the inserts' values.
+func TestOneStatementColumns(t *testing.T) {
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	m := messageRow{ChatID: "c", Seq: 2, Role: "visitor", UserID: 3, Name: "n", Text: "t", ClientID: "k", Internal: true, At: at,
+		Lang: "fr", Translation: "tr", TranslationLang: "en"}
+	e := eventRow{ChatID: "c", Seq: 4, VisitorSeq: 5, Type: "message", Data: "{}", At: at}
+	for _, c := range []struct {
+		name   string
+		want   []any
+		arrays []any
+	}{
+		{"messages", messageInsert.args(nil, &m), messageColumns([]messageRow{m})},
+		{"events", eventInsert.args(nil, &e), eventColumns([]eventRow{e})},
+	} {
+		if len(c.arrays) != len(c.want) {
+			t.Fatalf("%s: %d arrays for %d columns", c.name, len(c.arrays), len(c.want))
+		}
+		for i := range c.want {
+			if got, want := fmt.Sprint(reflect.ValueOf(c.arrays[i]).Index(0)), fmt.Sprint(c.want[i]); got != want {
+				t.Errorf("%s: array %d holds %s; the insert's column %d is %s", c.name, i, got, i, want)
+			}
+		}
+	}
+}
+
 // TestOneStatementWrites checks the one-statement write of a chat's messages on PostgreSQL:
-// used for up to oneStatementRows events, numbering them (the visitor's numbers skipping
-// agents-only events) and their messages as the transaction does, publishing them with the
-// chat's tenant; larger batches and a closing event go through the transaction.
+// numbering them (the visitor's numbers skipping agents-only events) and their messages as the
+// transaction does, publishing them with the chat's tenant, for a few events and for 300 of
+// 150 chats in one batch; a closing event goes through the transaction.
 func TestOneStatementWrites(t *testing.T) {
 	cfg := migratedPostgresConfig(t)
 	var mu sync.Mutex
@@ -81,8 +109,8 @@ func TestOneStatementWrites(t *testing.T) {
 	if err := s.Commit(ctx, closing); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.CommitStats().Single; got != 2 {
-		t.Fatalf("%d one-statement writes; want 2 (nine events and a closing one go through the transaction)", got)
+	if got := s.CommitStats().Single; got != 3 {
+		t.Fatalf("%d one-statement writes; want 3 (a closing event goes through the transaction)", got)
 	}
 	if four[3].Event.Seq != 7 || nine[8].Event.Seq != 16 || nine[8].Event.VisitorSeq != 13 || closing.Event.Seq != 17 {
 		t.Fatalf("numbers %d, %d/%d, %d; want 7, 16/13, 17", four[3].Event.Seq, nine[8].Event.Seq, nine[8].Event.VisitorSeq, closing.Event.Seq)
@@ -98,11 +126,48 @@ func TestOneStatementWrites(t *testing.T) {
 			t.Fatalf("message %q has seq %d, whose event is %s %s", m.Text, m.Seq, e.Type, e.Data)
 		}
 	}
+
+	// A batch the size of one at the message rate's ceiling: two lines in each of 150 chats.
+	var chats []Chat
+	var wide []Write
+	for i := range 150 {
+		ch := newChat(t, s, ten.ID, nil)
+		chats = append(chats, ch)
+		if i%2 == 0 {
+			wide = append(wide, Write{Event: &Event{ChatID: ch.ID, Type: "note", Data: json.RawMessage(`{}`), AgentsOnly: true}})
+		}
+		wide = append(wide, msgWrite(ch.ID, 0, fmt.Sprint("w1 ", i), "w1"), msgWrite(ch.ID, 0, fmt.Sprint("w2 ", i), "w2"))
+	}
+	single := s.CommitStats().Single
+	if err := s.Commit(ctx, wide...); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CommitStats().Single; got != single+1 {
+		t.Fatalf("%d one-statement writes for a batch of %d events of 150 chats; want one", got-single, len(wide))
+	}
+	for i, ch := range chats {
+		if i%2 == 0 {
+			checkChat(t, s, ch.ID, 3, 2)
+		} else {
+			checkChat(t, s, ch.ID, 2, 2)
+		}
+		msgs := must[[]Message](t)(s.Messages(ctx, ch.ID, 0))
+		evs := must[[]Event](t)(s.EventsAfter(ctx, ch.ID, 0, 0))
+		if len(msgs) != 2 || len(evs) != 2+(1-i%2) {
+			t.Fatalf("chat %d: %d messages, %d events", i, len(msgs), len(evs))
+		}
+		for k, m := range msgs {
+			if m.Text != fmt.Sprint("w", k+1, " ", i) || evs[m.Seq-1].Type != "message" || evs[m.Seq-1].VisitorSeq != uint64(k+1) {
+				t.Fatalf("chat %d: message %q has seq %d, whose event is %+v", i, m.Text, m.Seq, evs[m.Seq-1])
+			}
+		}
+	}
+
 	mu.Lock()
 	defer mu.Unlock()
 	for _, e := range published {
-		if e.ChatID == c.ID && e.TenantID != ten.ID {
-			t.Fatalf("event %d published with tenant %d; want %d", e.Seq, e.TenantID, ten.ID)
+		if e.TenantID != ten.ID {
+			t.Fatalf("event %d of chat %s published with tenant %d; want %d", e.Seq, e.ChatID, e.TenantID, ten.ID)
 		}
 	}
 }

@@ -53,11 +53,15 @@ func TestSearchVectorWrittenByTheInsert(t *testing.T) {
 	}
 	commit(pair...)
 	// The transaction's separate inserts: more rows than the pair statement takes.
-	var many []Write
+	many := []Write{{Participant: &Participant{ChatID: plain.ID, UserID: 7, Role: "agent"}}}
 	for i := 5; i < 40; i++ {
 		many = append(many, line([]Chat{en, plain}[i%2], i))
 	}
+	single := s.CommitStats().Single
 	commit(many...)
+	if s.CommitStats().Single != single {
+		t.Fatal("a batch with a participant was written as one statement")
+	}
 
 	type row struct {
 		Seq    uint64
