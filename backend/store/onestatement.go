@@ -19,8 +19,9 @@ import (
 // On PostgreSQL, a batch of chats' messages — at a moderate rate a commit of the few messages
 // of the milliseconds the one before took, at the ceiling one of a hundred and more — is
 // written as one statement: the numbering UPDATE of the chat rows in a WITH clause, the
-// messages' and the events' INSERTs beside it taking their numbers from it, every row passed
-// column by column in arrays, so that one statement text serves every batch. A single
+// messages' and the events' INSERTs beside it taking their numbers from it: the rows of a
+// few chats as values, those of more column by column in arrays, whose one statement text
+// serves every size. A single
 // statement commits by itself, so the BEGIN, the numbering, the inserts and the COMMIT, five
 // round trips to the database, become one: in a profile at 1,000 messages a second the round
 // trips were two fifths of the server's CPU, and at the ceiling the committer waited between
@@ -34,9 +35,18 @@ import (
 // writes nothing, and the writes go through the transaction of applyUnits, whose numbering
 // tells the committer which chats to send that way from then on (committer.twoStep).
 
-// twoStepChats is the most chats the committer remembers as written in a transaction; past
-// it, it forgets them all and learns them again.
-const twoStepChats = 4096
+const (
+	// fewChats and fewRows bound a batch whose statement lists its rows as values, one
+	// statement text for each count of chats, messages and events: its plan knows them, where
+	// the arrays' text, one for all, is planned once for every size (a table scan of the chats
+	// where they are few). At one message a commit the values' statement costs the database a
+	// fifth less. A batch beyond either passes its rows in arrays.
+	fewChats = 8
+	fewRows  = 8
+	// twoStepChats is the most chats the committer remembers as written in a transaction;
+	// past it, it forgets them all and learns them again.
+	twoStepChats = 4096
+)
 
 // oneStatementFits says whether the transaction of units may be written as one statement: on
 // PostgreSQL, events (and messages) of chats, none changing a chat's state (closing it may
@@ -95,13 +105,30 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 		counts[id].nextAll, counts[id].nextVisitor = 0, 0
 	}
 	msgs, events, _ := unitRows(units, counts, res)
-	ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
-	for i, id := range order {
-		ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
+	var text string
+	var args []any
+	if len(order) <= fewChats && len(events) <= fewRows {
+		text = valuesStatementText(len(order), len(msgs), len(events))
+		args = make([]any, 0, 1+3*len(order)+len(msgs)*len(messageInsert.cols)+len(events)*len(eventInsert.cols))
+		args = append(args, int64(len(order)))
+		for _, id := range order {
+			args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
+		}
+		for i := range msgs {
+			args = messageInsert.args(args, &msgs[i])
+		}
+		for i := range events {
+			args = eventInsert.args(args, &events[i])
+		}
+	} else {
+		text = arraysStatementText()
+		ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
+		for i, id := range order {
+			ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
+		}
+		args = append([]any{int64(len(order)), ids, all, visible}, messageColumns(msgs)...)
+		args = append(args, eventColumns(events)...)
 	}
-	args := append([]any{int64(len(order)), ids, all, visible}, messageColumns(msgs)...)
-	args = append(args, eventColumns(events)...)
-	text := oneStatementText()
 
 	sqlDB, err := s.w.DB()
 	if err != nil {
@@ -252,45 +279,137 @@ var pgColumnTypes = map[string]string{
 	"translation": "text", "translation_lang": "text", "type": "text", "data": "text",
 }
 
-// oneStatementText is the statement writing a batch's messages and events. Its parameters:
-// $1 the number of chats; the chats' ids and how far each one's counters go up (all events,
-// those the visitor sees), as three arrays; then the messages' columns (messageColumns: their
-// seqs relative to their chats' counters before), then the events' (eventColumns: their
-// visitor_seqs relative too, 0 for agents-only), an array each. The messages' search vectors
-// are written too, as messageInsert writes them. It returns each chat's counters before it
-// and its tenant, or no row when it wrote nothing.
-var oneStatementText = sync.OnceValue(func() string {
+// The one statement's parameters: $1 the number of chats; each chat's id and how far its
+// counters go up (all events, those the visitor sees); then the messages' columns (their seqs
+// relative to their chats' counters before), then the events' (their visitor_seqs relative
+// too, 0 for agents-only). The messages' search vectors are written too, as messageInsert
+// writes them. It returns each chat's counters before it and its tenant, or no row when it
+// wrote nothing.
+
+// writeNumbering writes the statement's head: v, the chats and their counts (a CTE of
+// columns id, n, m), their locking, counting and numbering (n).
+func writeNumbering(b *strings.Builder, v string) {
+	// The chats are locked before they are counted, in the order of their ids: a chat deleted
+	// meanwhile is then missing from the count, not skipped by the UPDATE after the others
+	// were numbered, and two nodes writing the same chats wait for each other in turn.
+	b.WriteString("WITH v(id, n, m) AS (" + v + "), " +
+		"locked AS (SELECT chats.id FROM chats JOIN v ON chats.id = v.id " +
+		"WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled) " +
+		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id) ORDER BY chats.id FOR NO KEY UPDATE OF chats), " +
+		"ok AS (SELECT count(*) AS k FROM locked), " +
+		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
+		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
+		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id, " +
+		"coalesce(nullif(chats.lang, ''), (SELECT t.default_lang FROM tenants t WHERE t.id = chats.tenant_id)) AS lang)")
+}
+
+// writeInsertHead writes the start of the INSERT of table's cols named name, up to its SELECT.
+func writeInsertHead(b *strings.Builder, name, table string, cols []string, searched bool) {
+	b.WriteString(", " + name + " AS (INSERT INTO " + table + " (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + c + `"`)
+	}
+	if searched {
+		b.WriteString(`,"search"`)
+	}
+	b.WriteString(") ")
+}
+
+// numberedColumn is the value of column c of a row given as v, numbered from its chat's
+// counters before the statement (n).
+func numberedColumn(c, v string) string {
+	switch c {
+	case "seq":
+		return "n.base + " + v
+	case "visitor_seq":
+		return "CASE WHEN " + v + " = 0 THEN 0 ELSE n.base_visitor + " + v + " END"
+	}
+	return v
+}
+
+// searchColumn is a message's search vector from its language, text, translation's language
+// and translation, its chat's language and tenant coming from n.
+func searchColumn(lang, text, translationLang, translation string) string {
+	return "parley_message_search(" + lang + ", " + text + ", " + translationLang + ", " + translation + ", n.lang, n.tenant_id)"
+}
+
+// valuesTexts keeps valuesStatementText's statements by their counts.
+var valuesTexts sync.Map
+
+// valuesStatementText is the statement writing m messages and e events of c chats, each row's
+// columns a parameter each.
+func valuesStatementText(c, m, e int) string {
+	key := strconv.Itoa(c) + "/" + strconv.Itoa(m) + "/" + strconv.Itoa(e)
+	if t, ok := valuesTexts.Load(key); ok {
+		return t.(string)
+	}
 	var b strings.Builder
-	p := 4
-	// rows writes the INSERT of table's cols from their arrays, each row numbered from its
-	// chat's counters before the statement.
-	rows := func(name, table string, cols []string, searched bool) {
-		b.WriteString(", " + name + " AS (INSERT INTO " + table + " (")
-		for i, c := range cols {
-			if i > 0 {
-				b.WriteByte(',')
+	p := 1
+	param := func(typ string) string {
+		p++
+		return "CAST($" + strconv.Itoa(p) + " AS " + typ + ")"
+	}
+	var v strings.Builder
+	v.WriteString("VALUES ")
+	for i := range c {
+		if i > 0 {
+			v.WriteString(", ")
+		}
+		v.WriteString("(" + param("text") + ", " + param("bigint") + ", " + param("bigint") + ")")
+	}
+	writeNumbering(&b, v.String())
+	rows := func(name, table string, cols []string, n int, searched bool) {
+		writeInsertHead(&b, name, table, cols, searched)
+		for r := range n {
+			if r > 0 {
+				b.WriteString(" UNION ALL ")
 			}
-			b.WriteString(`"` + c + `"`)
+			b.WriteString("SELECT ")
+			vals := map[string]string{}
+			for i, c := range cols {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				vals[c] = param(pgColumnTypes[c])
+				b.WriteString(numberedColumn(c, vals[c]))
+			}
+			if searched {
+				b.WriteString(", " + searchColumn(vals["lang"], vals["text"], vals["translation_lang"], vals["translation"]))
+			}
+			b.WriteString(" FROM n WHERE n.id = " + vals["chat_id"])
 		}
-		if searched {
-			b.WriteString(`,"search"`)
-		}
-		b.WriteString(") SELECT ")
+		b.WriteByte(')')
+	}
+	if m > 0 {
+		rows("m", "messages", messageInsert.cols, m, true)
+	}
+	rows("e", "events", eventInsert.cols, e, false)
+	b.WriteString(" SELECT id, base, base_visitor, tenant_id FROM n")
+	t, _ := valuesTexts.LoadOrStore(key, b.String())
+	return t.(string)
+}
+
+// arraysStatementText is the statement writing any number of chats' messages and events, the
+// chats' ids and counts as three arrays, then each column of the messages (messageColumns) and
+// of the events (eventColumns) as an array.
+var arraysStatementText = sync.OnceValue(func() string {
+	var b strings.Builder
+	writeNumbering(&b, "SELECT * FROM unnest(CAST($2 AS text[]), CAST($3 AS bigint[]), CAST($4 AS bigint[]))")
+	p := 4
+	rows := func(name, table string, cols []string, searched bool) {
+		writeInsertHead(&b, name, table, cols, searched)
+		b.WriteString("SELECT ")
 		for i, c := range cols {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			v := `r."` + c + `"`
-			switch c {
-			case "seq":
-				v = "n.base + " + v
-			case "visitor_seq":
-				v = "CASE WHEN " + v + " = 0 THEN 0 ELSE n.base_visitor + " + v + " END"
-			}
-			b.WriteString(v)
+			b.WriteString(numberedColumn(c, `r."`+c+`"`))
 		}
 		if searched {
-			b.WriteString(`, parley_message_search(r."lang", r."text", r."translation_lang", r."translation", n.lang, n.tenant_id)`)
+			b.WriteString(", " + searchColumn(`r."lang"`, `r."text"`, `r."translation_lang"`, `r."translation"`))
 		}
 		b.WriteString(" FROM unnest(")
 		for i, c := range cols {
@@ -309,18 +428,6 @@ var oneStatementText = sync.OnceValue(func() string {
 		}
 		b.WriteString(`) JOIN n ON n.id = r."chat_id")`)
 	}
-	// The chats are locked before they are counted, in the order of their ids: a chat deleted
-	// meanwhile is then missing from the count, not skipped by the UPDATE after the others
-	// were numbered, and two nodes writing the same chats wait for each other in turn.
-	b.WriteString("WITH v(id, n, m) AS (SELECT * FROM unnest(CAST($2 AS text[]), CAST($3 AS bigint[]), CAST($4 AS bigint[]))), " +
-		"locked AS (SELECT chats.id FROM chats JOIN v ON chats.id = v.id " +
-		"WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled) " +
-		"AND NOT EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id) ORDER BY chats.id FOR NO KEY UPDATE OF chats), " +
-		"ok AS (SELECT count(*) AS k FROM locked), " +
-		"n AS (UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m FROM v, ok " +
-		"WHERE chats.id = v.id AND ok.k = CAST($1 AS bigint) " +
-		"RETURNING chats.id, chats.last_seq - v.n AS base, chats.last_visitor_seq - v.m AS base_visitor, chats.tenant_id, " +
-		"coalesce(nullif(chats.lang, ''), (SELECT t.default_lang FROM tenants t WHERE t.id = chats.tenant_id)) AS lang)")
 	rows("m", "messages", messageInsert.cols, true)
 	rows("e", "events", eventInsert.cols, false)
 	b.WriteString(" SELECT id, base, base_visitor, tenant_id FROM n")

@@ -311,6 +311,39 @@ func TestOneStatementOutcomeUnknown(t *testing.T) {
 	}
 	checkChat(t, s, c.ID, 7, 6)
 	checkChat(t, s, d.ID, 2, 2)
+
+	// A batch past the few rows of the values' statement: its rows go in arrays.
+	for j, after := range []bool{true, false} {
+		id := fmt.Sprint("arrays-", j)
+		marker := []byte(id)
+		p.cutAfter.Store(after)
+		p.cutAt.Store(&marker)
+		attempts, single := s.CommitStats().Attempts, s.CommitStats().Single
+		var ws []Write
+		for k := range 6 {
+			ws = append(ws, msgWrite(d.ID, 0, fmt.Sprint("d", j, k), fmt.Sprint("ad", j, k)))
+			ws = append(ws, msgWrite(c.ID, 0, fmt.Sprint("c", j, k), fmt.Sprint("ac", j, k)))
+		}
+		ws[len(ws)-1].Message.ClientID = id
+		if err := s.Commit(ctx, ws...); err != nil {
+			t.Fatalf("arrays write %d: %v", j, err)
+		}
+		if p.cutAt.Load() != nil {
+			t.Fatalf("arrays write %d: the proxy never saw its client id", j)
+		}
+		if retried := s.CommitStats().Attempts - attempts; after && retried != 0 || !after && retried == 0 {
+			t.Fatalf("arrays write %d (cut after it reached the database: %v): tried again %d times", j, after, retried)
+		}
+		if !after && s.CommitStats().Single != single+1 {
+			// (One found landed is not counted: it was not seen to succeed.)
+			t.Fatalf("arrays write %d was not one statement", j)
+		}
+		if last := ws[len(ws)-1].Event; last.Seq != uint64(7+6*(j+1)) || last.VisitorSeq != uint64(6+6*(j+1)) {
+			t.Fatalf("arrays write %d: the last line numbered %d/%d", j, last.Seq, last.VisitorSeq)
+		}
+	}
+	checkChat(t, s, c.ID, 19, 18)
+	checkChat(t, s, d.ID, 14, 14)
 }
 
 // TestLandedOneStatementBackendOfAnotherRole: the backend number of a one-statement write whose
