@@ -44,6 +44,7 @@ type Store interface {
 	EnqueueFenced(term int64, done func(error), ws ...store.Write)
 	CheckTerm(ctx context.Context, term int64) error
 	WaitRoom(ctx context.Context) error
+	HasRoom() bool
 	FileInfo(ctx context.Context, id string) (store.File, error)
 	SurveyFields(ctx context.Context, connectorID int64, kind string) ([]store.SurveyField, error)
 	TenantSettings(ctx context.Context, tenantID int64) (store.TenantSettings, error)

@@ -337,6 +337,9 @@ func flag(b bool) byte {
 // waitRoom pauses a client's command while the store's commit queue is full, before any lock
 // is taken; a queue that stays full is answered with busy, which the client retries.
 func (s *Service) waitRoom(ctx context.Context) error {
+	if s.st.HasRoom() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.st.WaitRoom(ctx); err != nil {

@@ -154,6 +154,17 @@ func (s *Store) EnqueueFenced(term int64, done func(error), ws ...Write) {
 // holding locks.
 func (s *Store) WaitRoom(ctx context.Context) error { return s.gc.waitRoom(ctx) }
 
+// HasRoom says, without waiting, whether the commit queue is below its high-water mark (and
+// the store open): a sender that finds room need not set up a wait for it, which at the
+// message rate's ceiling was a timer made and stopped for every message.
+func (s *Store) HasRoom() bool {
+	c := s.gc
+	c.mu.Lock()
+	room, closed := c.room, c.closed
+	c.mu.Unlock()
+	return !closed && isClosed(room)
+}
+
 // Commit queues the writes as one unit and waits until they are committed.
 // Unlike separate Enqueue calls, the writes of one Commit are applied all
 // or none. If ctx ends first, Commit returns ctx.Err(); the writes may still

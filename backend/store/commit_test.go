@@ -40,8 +40,8 @@ func TestWaitRoom(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := s.WaitRoom(context.Background()); err != nil {
-		t.Fatalf("WaitRoom on an empty queue: %v", err)
+	if err := s.WaitRoom(context.Background()); err != nil || !s.HasRoom() {
+		t.Fatalf("WaitRoom on an empty queue: %v (HasRoom %v)", err, s.HasRoom())
 	}
 	count := func(err error) {
 		if err != nil {
@@ -82,6 +82,9 @@ func TestWaitRoom(t *testing.T) {
 	if last < highWater+10 {
 		t.Fatalf("queued = %d while the callback holds the syncer, want at least %d", last, highWater+10)
 	}
+	if s.HasRoom() {
+		t.Fatal("HasRoom over the high-water mark")
+	}
 	waited := make(chan error)
 	go func() { waited <- s.WaitRoom(context.Background()) }()
 	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -99,8 +102,8 @@ func TestWaitRoom(t *testing.T) {
 	if got, want := done.Load(), int64(total+1); got != want {
 		t.Fatalf("%d callbacks, want %d", got, want)
 	}
-	if err := s.WaitRoom(context.Background()); !errors.Is(err, ErrClosed) {
-		t.Fatalf("WaitRoom after Close = %v", err)
+	if err := s.WaitRoom(context.Background()); !errors.Is(err, ErrClosed) || s.HasRoom() {
+		t.Fatalf("WaitRoom after Close = %v (HasRoom %v)", err, s.HasRoom())
 	}
 }
 
