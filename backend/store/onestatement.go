@@ -21,11 +21,11 @@ import (
 // written as one statement: the numbering UPDATE of the chat rows in a WITH clause, the
 // messages' and the events' INSERTs beside it taking their numbers from it: the rows of a
 // few chats as values, those of more column by column in arrays, whose one statement text
-// serves every size. A single
-// statement commits by itself, so the BEGIN, the numbering, the inserts and the COMMIT, five
-// round trips to the database, become one: in a profile at 1,000 messages a second the round
-// trips were two fifths of the server's CPU, and at the ceiling the committer waited between
-// them for its turn on a core while the database had nothing to do.
+// serves every size. A single statement commits by itself, so the BEGIN, the numbering, the
+// inserts and the COMMIT, five round trips to the database, become one: in a profile at 1,000
+// messages a second the round trips were two fifths of the server's CPU, and at the ceiling
+// the committer waited between them for its turn on a core while the database had nothing to
+// do.
 //
 // The statement writes only where the transaction would have written nothing else, and all
 // or nothing: its numbering updates the chats only when every one of them exists (locked
