@@ -71,6 +71,18 @@ func (s *Store) ImportHistory(ctx context.Context, h History) error {
 	for _, c := range h.Chats {
 		tenantOf[c.ID] = c.TenantID
 	}
+	// Every event and message belongs to a chat of the batch (PostgreSQL has no foreign key
+	// to refuse them: migrations_chatcascade.go).
+	for _, e := range events {
+		if _, ok := tenantOf[e.ChatID]; !ok {
+			return fmt.Errorf("store: import history: %w: event of chat %q outside the batch", ErrInvalid, e.ChatID)
+		}
+	}
+	for _, m := range msgs {
+		if _, ok := tenantOf[m.ChatID]; !ok {
+			return fmt.Errorf("store: import history: %w: message of chat %q outside the batch", ErrInvalid, m.ChatID)
+		}
+	}
 	tags := make([]chatTagRow, len(h.Tags))
 	for i, t := range h.Tags {
 		tid, ok := tenantOf[t.ChatID]

@@ -239,4 +239,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	clusterProtocolMigration,
 	visitorReplayMigration,
 	searchInsertMigration,
+	chatCascadeMigration,
 }
