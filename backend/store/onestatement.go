@@ -105,30 +105,7 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 		counts[id].nextAll, counts[id].nextVisitor = 0, 0
 	}
 	msgs, events, _ := unitRows(units, counts, res)
-	var text string
-	var args []any
-	if len(order) <= fewChats && len(events) <= fewRows {
-		text = valuesStatementText(len(order), len(msgs), len(events))
-		args = make([]any, 0, 1+3*len(order)+len(msgs)*len(messageInsert.cols)+len(events)*len(eventInsert.cols))
-		args = append(args, int64(len(order)))
-		for _, id := range order {
-			args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
-		}
-		for i := range msgs {
-			args = messageInsert.args(args, &msgs[i])
-		}
-		for i := range events {
-			args = eventInsert.args(args, &events[i])
-		}
-	} else {
-		text = arraysStatementText()
-		ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
-		for i, id := range order {
-			ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
-		}
-		args = append([]any{int64(len(order)), ids, all, visible}, messageColumns(msgs)...)
-		args = append(args, eventColumns(events)...)
-	}
+	text, args := oneStatementArgs(order, counts, msgs, events)
 
 	sqlDB, err := s.w.DB()
 	if err != nil {
@@ -180,6 +157,32 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 	res.settle(bases)
 	s.gc.single.Add(1)
 	return res, true, nil
+}
+
+// oneStatementArgs is the statement writing msgs and events of the chats of order, each
+// chat's counts in counts, and its arguments: the values' statement for a few chats and rows,
+// the arrays' for more (see fewChats).
+func oneStatementArgs(order []string, counts map[string]*seqCount, msgs []messageRow, events []eventRow) (string, []any) {
+	if len(order) > fewChats || len(events) > fewRows {
+		ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
+		for i, id := range order {
+			ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
+		}
+		args := append([]any{int64(len(order)), ids, all, visible}, messageColumns(msgs)...)
+		return arraysStatementText(), append(args, eventColumns(events)...)
+	}
+	args := make([]any, 0, 1+3*len(order)+len(msgs)*len(messageInsert.cols)+len(events)*len(eventInsert.cols))
+	args = append(args, int64(len(order)))
+	for _, id := range order {
+		args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
+	}
+	for i := range msgs {
+		args = messageInsert.args(args, &msgs[i])
+	}
+	for i := range events {
+		args = eventInsert.args(args, &events[i])
+	}
+	return valuesStatementText(len(order), len(msgs), len(events)), args
 }
 
 // settle turns a one-statement result's relative numbers into the chats': bases maps each
@@ -279,15 +282,15 @@ var pgColumnTypes = map[string]string{
 	"translation": "text", "translation_lang": "text", "type": "text", "data": "text",
 }
 
-// The one statement's parameters: $1 the number of chats; each chat's id and how far its
-// counters go up (all events, those the visitor sees); then the messages' columns (their seqs
-// relative to their chats' counters before), then the events' (their visitor_seqs relative
-// too, 0 for agents-only). The messages' search vectors are written too, as messageInsert
-// writes them. It returns each chat's counters before it and its tenant, or no row when it
-// wrote nothing.
-
-// writeNumbering writes the statement's head: v, the chats and their counts (a CTE of
+// writeNumbering writes the one statement's head: v, the chats and their counts (a CTE of
 // columns id, n, m), their locking, counting and numbering (n).
+//
+// Both texts of the statement take as parameters $1, the number of chats; each chat's id and
+// how far its counters go up (all events, those the visitor sees); then the messages' columns
+// (their seqs relative to their chats' counters before), then the events' (their visitor_seqs
+// relative too, 0 for agents-only). The messages' search vectors are written too, as
+// messageInsert writes them. The statement returns each chat's counters before it and its
+// tenant, or no row when it wrote nothing.
 func writeNumbering(b *strings.Builder, v string) {
 	// The chats are locked before they are counted, in the order of their ids: a chat deleted
 	// meanwhile is then missing from the count, not skipped by the UPDATE after the others
