@@ -1112,9 +1112,14 @@ type seqCount struct {
 // the chat is a WhatsApp chat: a batch of chats with neither (the usual case)
 // then costs no further statement for those outboxes.
 func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount) error {
-	for ids := range slices.Chunk(order, max(1, s.paramsPerStatement()/3-1)) {
+	per := max(1, s.paramsPerStatement()/3-1)
+	for ids := range slices.Chunk(order, per) {
 		var sb strings.Builder
-		args := make([]any, 0, 3*len(ids)+1)
+		padded := len(ids)
+		if s.dialect == DialectSQLite {
+			padded = paddedRows(padded, per) // rows of NULLs, which name no chat
+		}
+		args := make([]any, 0, 3*padded+1)
 		if len(ids) == 1 {
 			// One chat, the usual batch at a moderate rate: the plain statement, which the
 			// database parses and plans in a fraction of the time of the join below.
@@ -1129,6 +1134,10 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 				}
 				sb.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
 				args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
+			}
+			for range padded - len(ids) {
+				sb.WriteString(", (CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
+				args = append(args, nil, nil, nil)
 			}
 			sb.WriteString(") UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m " +
 				"FROM v WHERE chats.id = v.id")

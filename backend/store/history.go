@@ -42,6 +42,12 @@ type ChatTag struct {
 // batch reads them back fast).
 const importCacheKiB = 256 << 10
 
+// writerCacheKiB is the SQLite writer's page cache the rest of the time: up to 64 MiB of pages
+// (SQLite's default is 2 MiB). Past a few tens of thousands of messages the default re-read a
+// tenth of the server's CPU worth of pages (one pread each) on the message path; a history
+// import sets it back to this, not to SQLite's default.
+const writerCacheKiB = 64 << 10
+
 // ImportHistory writes h in one transaction, in multi-row inserts, and announces nothing:
 // imported chats are closed history, which routing and open pages do not follow. A chat id
 // already present fails the whole batch with ErrConflict.
@@ -96,7 +102,7 @@ func (s *Store) ImportHistory(ctx context.Context, h History) error {
 		if err := s.w.WithContext(ctx).Exec(fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)).Error; err != nil {
 			return wrap("import history", err)
 		}
-		defer s.w.Exec("PRAGMA cache_size = -2000")
+		defer s.w.Exec(fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB))
 	}
 	tx := s.w.WithContext(ctx).Begin()
 	if tx.Error != nil {
@@ -164,7 +170,7 @@ func (s *Store) BulkHistory(ctx context.Context, fn func() error) error {
 	err := fn()
 	s.bulk.Store(false)
 	// The indexes and triggers come back whatever fn did: the schema must stay whole.
-	restore := []string{"PRAGMA synchronous = FULL", "PRAGMA cache_size = -2000"}
+	restore := []string{"PRAGMA synchronous = FULL", fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)}
 	for _, o := range saved {
 		restore = append(restore, o.SQL)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,19 +56,49 @@ var eventInsert = &rowInsert[eventRow]{
 	},
 }
 
-// exec inserts rows in tx, in statements within the store's parameter budget.
+// exec inserts rows in tx, in statements within the store's parameter budget. On SQLite a
+// statement's rows are padded to a size of paddedRows' few, with rows of NULLs that its text
+// leaves out (see text).
 func (ins *rowInsert[T]) exec(s *Store, tx *gorm.DB, rows []T) error {
 	per := max(1, s.paramsPerStatement()/len(ins.cols))
 	for chunk := range slices.Chunk(rows, per) {
-		args := make([]any, 0, len(chunk)*len(ins.cols))
+		n := len(chunk)
+		if s.dialect == DialectSQLite {
+			n = paddedRows(n, per)
+		}
+		args := make([]any, 0, n*len(ins.cols))
 		for i := range chunk {
 			args = ins.args(args, &chunk[i])
 		}
-		if err := execRows(tx, ins.text(s.dialect, len(chunk), 1), args); err != nil {
+		args = append(args, make([]any, (n-len(chunk))*len(ins.cols))...)
+		if err := execRows(tx, ins.text(s.dialect, n, 1), args); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// paddedRows is the number of rows, at least n and at most limit, that an SQLite statement
+// of n rows is written for: 1 to 4, then the powers of two and the halves between them (6,
+// 8, 12, 16, 24, …), else limit. SQLite compiles a statement once per connection and keeps it
+// by its text (stmtcache.go), and a text per row count — the numbering, the messages' and the
+// events' inserts for every batch size from 1 to a few hundred — was more than the cache
+// holds: a tenth of the committer's time at the message rate's ceiling went to compiling
+// them again. With the padding a few dozen texts serve every size, at the cost of binding at
+// most half as many rows again, of NULLs.
+func paddedRows(n, limit int) int {
+	m := n
+	if n > 4 {
+		p := 1 << (bits.Len(uint(n-1)) - 1) // the power of two below n
+		m = p + p/2
+		if m < n {
+			m = 2 * p
+		}
+	}
+	if m > limit {
+		return max(n, limit)
+	}
+	return m
 }
 
 // execRows runs an insert's text with args in tx, translating its error and tracing it as
@@ -158,11 +189,15 @@ func (ins *rowInsert[T]) text(dialect string, n, first int) string {
 		}
 		b.WriteString(`"` + c + `"`)
 	}
-	if searched {
+	switch {
+	case searched:
 		// The rows are a list of values joined with their chats: in a SELECT the parameters
 		// take their types from their casts, not from the columns they go to.
 		b.WriteString(`,"search") SELECT v.*, ` + messageSearch + ` FROM (VALUES `)
-	} else {
+	case dialect == DialectSQLite:
+		// The padding rows (exec) are all NULL: a row's first column, its chat, never is.
+		b.WriteString(") SELECT * FROM (VALUES ")
+	default:
 		b.WriteString(") VALUES ")
 	}
 	p := first - 1
@@ -196,6 +231,8 @@ func (ins *rowInsert[T]) text(dialect string, n, first int) string {
 			b.WriteString(`"` + c + `"`)
 		}
 		b.WriteString(`) LEFT JOIN chats c ON c.id = v."chat_id" LEFT JOIN tenants t ON t.id = c.tenant_id`)
+	} else if dialect == DialectSQLite {
+		b.WriteString(") WHERE column1 IS NOT NULL")
 	}
 	t, _ := ins.texts.LoadOrStore(key, b.String())
 	return t.(string)

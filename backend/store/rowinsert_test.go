@@ -141,8 +141,22 @@ func TestMessagesAndEventsInOneStatement(t *testing.T) {
 					}
 				}
 			}
-			if _, used := pairTexts.Load("pair/1/1"); !used && b.name == "postgres" {
-				t.Fatal("one message and its event went in two statements")
+			if b.name == "postgres" {
+				// Through the pair statement too, not only the one statement of a batch with
+				// nothing else to write (onestatement.go), which takes the lines above.
+				ch := newChat(t, s, ten.ID, nil)
+				before := s.CommitStats().Single
+				w := msgWrite(ch.ID, 0, "with a participant", "p")
+				w.Participant = &Participant{ChatID: ch.ID, UserID: 7, Role: ParticipantAgent, Name: "A"}
+				if err := s.Commit(ctx, w); err != nil {
+					t.Fatal(err)
+				}
+				if _, used := pairTexts.Load("pair/1/1"); !used || s.CommitStats().Single != before {
+					t.Fatal("one message and its event, beside a participant, went in two statements")
+				}
+				if n := len(must[[]Message](t)(s.Messages(ctx, ch.ID, 0))); n != 1 {
+					t.Fatalf("%d messages back of 1", n)
+				}
 			}
 			ch := newChat(t, s, ten.ID, nil)
 			if err := s.Commit(ctx, msgWrite(ch.ID, 0, "first", "same")); err != nil {
@@ -157,4 +171,131 @@ func TestMessagesAndEventsInOneStatement(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPaddedRows: an SQLite statement's row count is padded to one of a few sizes, never
+// fewer rows than it holds, at most half again as many, and no more than the parameter
+// budget allows.
+func TestPaddedRows(t *testing.T) {
+	for _, c := range []struct{ n, limit, want int }{
+		{1, 83, 1}, {4, 83, 4}, {5, 83, 6}, {6, 83, 6}, {7, 83, 8}, {9, 83, 12}, {13, 83, 16},
+		{17, 83, 24}, {25, 83, 32}, {33, 83, 48}, {49, 83, 64}, {65, 83, 83}, {83, 83, 83}, {3, 2, 3},
+	} {
+		if got := paddedRows(c.n, c.limit); got != c.want {
+			t.Errorf("paddedRows(%d, %d) = %d, want %d", c.n, c.limit, got, c.want)
+		}
+	}
+	sizes := map[int]bool{}
+	for n := 1; n <= 332; n++ {
+		m := paddedRows(n, 332)
+		if m < n || m > 332 || 2*m > 3*n {
+			t.Fatalf("paddedRows(%d, 332) = %d", n, m)
+		}
+		sizes[m] = true
+	}
+	if len(sizes) > 20 {
+		t.Fatalf("%d statement sizes for 1 to 332 rows", len(sizes))
+	}
+}
+
+// TestPaddedStatementsWriteTheirRows: batches of many chats, whose numbering and inserts
+// SQLite pads with rows of NULLs, write exactly their own lines, number every chat from its
+// own counter, and fail as a whole on a client id used twice.
+func TestPaddedStatementsWriteTheirRows(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := openStore(t, b.newConfig(t))
+			ten := newTenant(t, s, "T")
+			for _, chats := range []int{2, 5, 7, 13, 50} {
+				var ids []string
+				var ws []Write
+				for i := range chats {
+					ch := newChat(t, s, ten.ID, nil)
+					ids = append(ids, ch.ID)
+					for j := range 1 + i%3 {
+						ws = append(ws, msgWrite(ch.ID, 0, fmt.Sprint("line ", i, " ", j), fmt.Sprint("k", j)))
+					}
+					if i%2 == 0 {
+						ws = append(ws, Write{Event: &Event{ChatID: ch.ID, Type: "note", AgentsOnly: true, Data: json.RawMessage(`{}`)}})
+					}
+				}
+				if err := s.Commit(ctx, ws...); err != nil {
+					t.Fatalf("%d chats: %v", chats, err)
+				}
+				for i, id := range ids {
+					msgs := must[[]Message](t)(s.Messages(ctx, id, 0))
+					events := must[[]Event](t)(s.EventsAfter(ctx, id, 0, 0))
+					ch := must[Chat](t)(s.Chat(ctx, id))
+					want := 1 + i%3 + (1 - i%2)
+					if len(msgs) != 1+i%3 || len(events) != want || ch.LastSeq != uint64(want) {
+						t.Fatalf("%d chats, chat %d: %d messages, %d events, last seq %d", chats, i, len(msgs), len(events), ch.LastSeq)
+					}
+					for j, m := range msgs {
+						if m.Seq != uint64(j+1) || m.Text != fmt.Sprint("line ", i, " ", j) || m.ChatID != id {
+							t.Fatalf("%d chats, chat %d: message %d is %+v", chats, i, j, m)
+						}
+					}
+				}
+			}
+			var all int64
+			if err := s.r.Model(&messageRow{}).Count(&all).Error; err != nil {
+				t.Fatal(err)
+			}
+			if want := countLines(2) + countLines(5) + countLines(7) + countLines(13) + countLines(50); all != want {
+				t.Fatalf("%d messages in all, want %d", all, want)
+			}
+			// A client id used twice among thirteen chats' lines: nothing of the batch stays.
+			var ws []Write
+			var ids []string
+			for i := range 13 {
+				ch := newChat(t, s, ten.ID, nil)
+				ids = append(ids, ch.ID)
+				ws = append(ws, msgWrite(ch.ID, 0, "a", "same"))
+				if i == 12 {
+					ws = append(ws, msgWrite(ch.ID, 0, "b", "same"))
+				}
+			}
+			if err := s.Commit(ctx, ws...); !errors.Is(err, gorm.ErrDuplicatedKey) {
+				t.Fatalf("a client id used twice in a padded batch: %v", err)
+			}
+			for _, id := range ids {
+				if n := len(must[[]Event](t)(s.EventsAfter(ctx, id, 0, 0))); n != 0 {
+					t.Fatalf("%d events left of a refused batch", n)
+				}
+			}
+			if b.name == "sqlite" {
+				for _, ins := range []interface{ sizes() []int }{messageInsert, eventInsert} {
+					for _, n := range ins.sizes() {
+						if n != paddedRows(n, 1000) && n != s.paramsPerStatement()/len(messageInsert.cols) && n != s.paramsPerStatement()/len(eventInsert.cols) {
+							t.Fatalf("an SQLite insert of %d rows, not a padded size", n)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// countLines is how many messages TestPaddedStatementsWriteTheirRows writes for a batch of n
+// chats: 1 to 3 a chat, in turn.
+func countLines(n int) int64 {
+	var sum int64
+	for i := range n {
+		sum += int64(1 + i%3)
+	}
+	return sum
+}
+
+// sizes lists the SQLite row counts ins has written a text for.
+func (ins *rowInsert[T]) sizes() []int {
+	var out []int
+	ins.texts.Range(func(k, _ any) bool {
+		parts := strings.Split(k.(string), "/")
+		if parts[0] == DialectSQLite {
+			n, _ := strconv.Atoi(parts[1])
+			out = append(out, n)
+		}
+		return true
+	})
+	return out
 }

@@ -264,10 +264,8 @@ func (s *Store) openSQLite(ctx context.Context, dir string, gcfg func() *gorm.Co
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_time_format=sqlite&_texttotime=0&_inttotime=0", sqliteBusyTimeout.Milliseconds())
 	// synchronous(FULL): an acknowledged write survives a power cut, which is
 	// what the group commit promises; batching keeps the fsync cost small.
-	// cache_size: the writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB): past a
-	// few tens of thousands of messages the default re-read a tenth of the server's CPU worth
-	// of pages (one pread each) on the message path.
-	wdsn := path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate" +
+	// cache_size: writerCacheKiB.
+	wdsn := path + "?" + common + fmt.Sprintf("&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-%d)&_txlock=immediate", writerCacheKiB) +
 		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walSafetyPages)
 	// The readers map the file (up to 1 GB) instead of reading it a page per call: a report
 	// or an export over a year of chats reads hundreds of megabytes, which otherwise cost
