@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1112,65 +1113,26 @@ type seqCount struct {
 // the chat is a WhatsApp chat: a batch of chats with neither (the usual case)
 // then costs no further statement for those outboxes.
 func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount) error {
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	per := max(1, s.paramsPerStatement()/3-1)
 	for ids := range slices.Chunk(order, per) {
-		var sb strings.Builder
-		padded := len(ids)
+		rows := len(ids)
 		if s.dialect == DialectSQLite {
-			padded = paddedRows(padded, per) // rows of NULLs, which name no chat
+			rows = paddedRows(rows, per) // rows of NULLs, which name no chat
 		}
-		args := make([]any, 0, 3*padded+1)
-		if len(ids) == 1 {
-			// One chat, the usual batch at a moderate rate: the plain statement, which the
-			// database parses and plans in a fraction of the time of the join below.
-			id := ids[0]
-			sb.WriteString("UPDATE chats SET last_seq = last_seq + ?, last_visitor_seq = last_visitor_seq + ? WHERE id = ?")
+		args := make([]any, 0, 3*rows+1)
+		for _, id := range ids {
 			args = append(args, int64(counts[id].all), int64(counts[id].visitor), id)
-		} else {
-			sb.WriteString("WITH v(id, n, m) AS (VALUES ")
-			for i, id := range ids {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
-				args = append(args, id, int64(counts[id].all), int64(counts[id].visitor))
-			}
-			for range padded - len(ids) {
-				sb.WriteString(", (CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
-				args = append(args, nil, nil, nil)
-			}
-			sb.WriteString(") UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m " +
-				"FROM v WHERE chats.id = v.id")
 		}
-		sb.WriteString(" RETURNING chats.id, chats.last_seq, chats.last_visitor_seq, chats.tenant_id, " +
-			"EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled = ?), " +
-			"EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id)")
+		args = append(args, make([]any, 3*(rows-len(ids)))...)
 		args = append(args, true)
-		rows, err := tx.Raw(sb.String(), args...).Rows()
-		if err != nil {
-			return err
-		}
-		found := 0
-		for rows.Next() {
-			var (
-				id                    string
-				last, lastVis, tenant int64
-				hooks, whatsapp       bool
-			)
-			if err := rows.Scan(&id, &last, &lastVis, &tenant, &hooks, &whatsapp); err != nil {
-				rows.Close()
-				return err
-			}
-			n := counts[id]
-			if n == nil {
-				continue
-			}
-			n.nextAll = uint64(last) - n.all
-			n.nextVisitor = uint64(lastVis) - n.visitor
-			n.tenant, n.hooks, n.whatsapp = tenant, hooks, whatsapp
-			found++
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		text := numberText(s.dialect, rows)
+		begin := time.Now()
+		found, err := s.numbered(ctx, tx, text, args, counts)
+		if err = traced(ctx, tx, begin, text, int64(found), err); err != nil {
 			return err
 		}
 		if found != len(ids) {
@@ -1178,6 +1140,79 @@ func (s *Store) number(tx *gorm.DB, order []string, counts map[string]*seqCount)
 		}
 	}
 	return nil
+}
+
+// numbered runs number's statement text with args in tx and sets the counts of the chats it
+// returns, saying how many it returned.
+func (s *Store) numbered(ctx context.Context, tx *gorm.DB, text string, args []any, counts map[string]*seqCount) (int, error) {
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, text, args...)
+	if err != nil {
+		return 0, err
+	}
+	found := 0
+	for rows.Next() {
+		var (
+			id                    string
+			last, lastVis, tenant int64
+			hooks, whatsapp       bool
+		)
+		if err := rows.Scan(&id, &last, &lastVis, &tenant, &hooks, &whatsapp); err != nil {
+			rows.Close()
+			return found, err
+		}
+		n := counts[id]
+		if n == nil {
+			continue
+		}
+		n.nextAll = uint64(last) - n.all
+		n.nextVisitor = uint64(lastVis) - n.visitor
+		n.tenant, n.hooks, n.whatsapp = tenant, hooks, whatsapp
+		found++
+	}
+	return found, errors.Join(rows.Err(), rows.Close())
+}
+
+// numberTexts keeps number's statements by dialect and row count.
+var numberTexts sync.Map
+
+// numberText is number's statement for rows chats, its parameters three a chat (the count of
+// events, of the visitor's events, the chat) and last whether a webhook endpoint counts as
+// enabled. One chat, the usual batch at a moderate rate, is the plain UPDATE, which the
+// database parses and plans in a fraction of the time of the join. The statement is run
+// below GORM, whose Raw went through every argument (a few hundred a batch at the ceiling)
+// to build what the text already is.
+func numberText(dialect string, rows int) string {
+	key := dialect + "/" + strconv.Itoa(rows)
+	if t, ok := numberTexts.Load(key); ok {
+		return t.(string)
+	}
+	p := 0
+	param := func() string {
+		p++
+		if dialect == DialectPostgres {
+			return "$" + strconv.Itoa(p)
+		}
+		return "?"
+	}
+	var sb strings.Builder
+	if rows == 1 {
+		sb.WriteString("UPDATE chats SET last_seq = last_seq + " + param() + ", last_visitor_seq = last_visitor_seq + " + param() + " WHERE id = " + param())
+	} else {
+		sb.WriteString("WITH v(n, m, id) AS (VALUES ")
+		for i := range rows {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(CAST(" + param() + " AS BIGINT), CAST(" + param() + " AS BIGINT), CAST(" + param() + " AS TEXT))")
+		}
+		sb.WriteString(") UPDATE chats SET last_seq = chats.last_seq + v.n, last_visitor_seq = chats.last_visitor_seq + v.m " +
+			"FROM v WHERE chats.id = v.id")
+	}
+	sb.WriteString(" RETURNING chats.id, chats.last_seq, chats.last_visitor_seq, chats.tenant_id, " +
+		"EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled = " + param() + "), " +
+		"EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id)")
+	t, _ := numberTexts.LoadOrStore(key, sb.String())
+	return t.(string)
 }
 
 func hasWork(units []*commitItem) bool {

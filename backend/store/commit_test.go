@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/parleychat/parley/backend/changes"
 )
@@ -287,15 +288,14 @@ func TestNumberingOneChatPlain(t *testing.T) {
 			linkerSwept(t, s)
 			var mu sync.Mutex
 			var numbering []string
-			if err := s.w.Callback().Row().After("gorm:row").Register("test:numbering", func(db *gorm.DB) {
-				if sql := db.Statement.SQL.String(); strings.Contains(sql, "last_seq") {
+			// The numbering runs below GORM and is traced as GORM traces its statements.
+			s.w.Config.Logger = traceLogger{Interface: s.w.Config.Logger, trace: func(sql string) {
+				if strings.Contains(sql, "UPDATE chats SET last_seq") {
 					mu.Lock()
 					numbering = append(numbering, sql)
 					mu.Unlock()
 				}
-			}); err != nil {
-				t.Fatal(err)
-			}
+			}}
 			ten := newTenant(t, s, "T")
 			one, two := newChat(t, s, ten.ID, nil), newChat(t, s, ten.ID, nil)
 			msgWrite := func(chatID string, seq uint64, text, clientID string) Write {
@@ -336,4 +336,22 @@ func linkerSwept(t *testing.T, s *Store) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// traceLogger is a GORM logger that also hands every traced statement to trace.
+type traceLogger struct {
+	logger.Interface
+	trace func(sql string)
+}
+
+// Trace implements logger.Interface.
+func (l traceLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	sql, _ := fc()
+	l.trace(sql)
+	l.Interface.Trace(ctx, begin, fc, err)
+}
+
+// LogMode implements logger.Interface, keeping the trace.
+func (l traceLogger) LogMode(level logger.LogLevel) logger.Interface {
+	return traceLogger{Interface: l.Interface.LogMode(level), trace: l.trace}
 }
