@@ -1211,8 +1211,22 @@ func numberText(dialect string, rows int) string {
 	sb.WriteString(" RETURNING chats.id, chats.last_seq, chats.last_visitor_seq, chats.tenant_id, " +
 		"EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = chats.tenant_id AND w.enabled = " + param() + "), " +
 		"EXISTS (SELECT 1 FROM whatsapp_chats c WHERE c.chat_id = chats.id)")
+	if !keptText(dialect, rows) {
+		return sb.String()
+	}
 	t, _ := numberTexts.LoadOrStore(key, sb.String())
 	return t.(string)
+}
+
+// keptTextRows is the most rows of a statement whose text is kept on PostgreSQL, where row
+// counts are not padded: the texts of every count up to the parameter budget (thousands of
+// rows) would add up to gigabytes.
+const keptTextRows = 64
+
+// keptText says whether the text of a statement of rows rows is kept: SQLite's are padded to a
+// few sizes (paddedRows), PostgreSQL's are kept up to keptTextRows.
+func keptText(dialect string, rows int) bool {
+	return dialect == DialectSQLite || rows <= keptTextRows
 }
 
 func hasWork(units []*commitItem) bool {

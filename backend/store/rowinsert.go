@@ -234,6 +234,9 @@ func (ins *rowInsert[T]) text(dialect string, n, first int) string {
 	} else if dialect == DialectSQLite {
 		b.WriteString(") WHERE column1 IS NOT NULL")
 	}
+	if !keptText(dialect, n) {
+		return b.String()
+	}
 	t, _ := ins.texts.LoadOrStore(key, b.String())
 	return t.(string)
 }

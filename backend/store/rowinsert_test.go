@@ -175,7 +175,7 @@ func TestMessagesAndEventsInOneStatement(t *testing.T) {
 
 // TestPaddedRows: an SQLite statement's row count is padded to one of a few sizes, never
 // fewer rows than it holds, at most half again as many, and no more than the parameter
-// budget allows.
+// budget allows; PostgreSQL's large statements' texts are not kept.
 func TestPaddedRows(t *testing.T) {
 	for _, c := range []struct{ n, limit, want int }{
 		{1, 83, 1}, {4, 83, 4}, {5, 83, 6}, {6, 83, 6}, {7, 83, 8}, {9, 83, 12}, {13, 83, 16},
@@ -195,6 +195,18 @@ func TestPaddedRows(t *testing.T) {
 	}
 	if len(sizes) > 20 {
 		t.Fatalf("%d statement sizes for 1 to 332 rows", len(sizes))
+	}
+	// PostgreSQL's counts are not padded: only small statements' texts are kept.
+	for _, n := range []int{keptTextRows + 1, 5000} {
+		if eventInsert.text(DialectPostgres, n, 1) == "" || numberText(DialectPostgres, n) == "" {
+			t.Fatal("no text")
+		}
+		if _, kept := eventInsert.texts.Load(DialectPostgres + "/" + strconv.Itoa(n) + "/1"); kept {
+			t.Fatalf("the text of a %d-row insert on PostgreSQL was kept", n)
+		}
+		if _, kept := numberTexts.Load(DialectPostgres + "/" + strconv.Itoa(n)); kept {
+			t.Fatalf("the text of a %d-chat numbering on PostgreSQL was kept", n)
+		}
 	}
 }
 
