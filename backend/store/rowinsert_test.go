@@ -212,13 +212,14 @@ func TestPaddedRows(t *testing.T) {
 
 // TestPaddedStatementsWriteTheirRows: batches of many chats, whose numbering and inserts
 // SQLite pads with rows of NULLs, write exactly their own lines, number every chat from its
-// own counter, and fail as a whole on a client id used twice.
+// own counter, and fail as a whole on a client id used twice. The largest batch (340 chats)
+// takes more than one statement of each kind, the first at the parameter budget.
 func TestPaddedStatementsWriteTheirRows(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			s := openStore(t, b.newConfig(t))
 			ten := newTenant(t, s, "T")
-			for _, chats := range []int{2, 5, 7, 13, 50} {
+			for _, chats := range []int{2, 5, 7, 13, 50, 340} {
 				var ids []string
 				var ws []Write
 				for i := range chats {
@@ -253,7 +254,7 @@ func TestPaddedStatementsWriteTheirRows(t *testing.T) {
 			if err := s.r.Model(&messageRow{}).Count(&all).Error; err != nil {
 				t.Fatal(err)
 			}
-			if want := countLines(2) + countLines(5) + countLines(7) + countLines(13) + countLines(50); all != want {
+			if want := countLines(2) + countLines(5) + countLines(7) + countLines(13) + countLines(50) + countLines(340); all != want {
 				t.Fatalf("%d messages in all, want %d", all, want)
 			}
 			// A client id used twice among thirteen chats' lines: nothing of the batch stays.
