@@ -19,8 +19,9 @@ import (
 // sequence, nor writes anything twice.
 
 // TestTerminatedConnections kills every connection of the store's database
-// with pg_terminate_backend, again and again, while writers commit: every
-// write is committed once, in order, without holes.
+// with pg_terminate_backend, again and again, while writers commit, through
+// the one statement and through the transaction: every write is committed
+// once, in order, without holes.
 func TestTerminatedConnections(t *testing.T) {
 	cfg := postgresConfig(t)
 	s := openStore(t, cfg)
@@ -63,7 +64,13 @@ func TestTerminatedConnections(t *testing.T) {
 				default:
 				}
 				done := make(chan struct{})
-				s.Enqueue(msgWrite(ids[c], 0, fmt.Sprint(i), fmt.Sprint("c", i)), func(err error) {
+				w := msgWrite(ids[c], 0, fmt.Sprint(i), fmt.Sprint("c", i))
+				if c%2 == 1 {
+					// A participant too: these chats' lines go through the transaction and its
+					// numbering statement, the others' through the one statement.
+					w.Participant = &Participant{ChatID: ids[c], Role: ParticipantAgent, UserID: 1, Name: "A"}
+				}
+				s.Enqueue(w, func(err error) {
 					if err != nil {
 						errs <- err
 					}
