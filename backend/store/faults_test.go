@@ -306,7 +306,9 @@ func (p *pgProxy) accept() {
 			_ = c.Close()
 			continue
 		}
-		p.track(c, up)
+		if !p.track(c, up) {
+			continue
+		}
 		p.wg.Add(2)
 		held := new(atomic.Bool) // the server's answers are dropped
 		go func() {
@@ -369,12 +371,22 @@ func (p *pgProxy) pipeUp(c, up net.Conn, held *atomic.Bool) {
 	}
 }
 
-func (p *pgProxy) track(cs ...net.Conn) {
+// track keeps a new connection's two sides for cutAll. It closes them and
+// reports false when the database went away since the connection was
+// accepted: setDown's cut must not miss a connection dialled meanwhile.
+func (p *pgProxy) track(cs ...net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.down.Load() {
+		for _, c := range cs {
+			_ = c.Close()
+		}
+		return false
+	}
 	for _, c := range cs {
 		p.conns[c] = struct{}{}
 	}
+	return true
 }
 
 func (p *pgProxy) cutAll() {
@@ -389,7 +401,9 @@ func (p *pgProxy) cutAll() {
 // setDown takes the database away (cutting every connection and refusing
 // new ones) or brings it back.
 func (p *pgProxy) setDown(down bool) {
+	p.mu.Lock()
 	p.down.Store(down)
+	p.mu.Unlock()
 	if down {
 		p.cutAll()
 	}
