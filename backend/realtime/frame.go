@@ -180,6 +180,9 @@ type frameReader struct {
 	msgOp byte   // its opcode, 0 when none is open
 	skip  int64  // payload bytes of a refused frame still to drop
 	dead  bool   // the stream broke the protocol: nothing more is parsed
+	// messages counts the data messages completed, so that a reader of pending can tell a
+	// client that keeps completing messages from one that never completes its last.
+	messages uint64
 }
 
 // feed parses b (which it may modify) and calls emit for each complete message and control
@@ -247,6 +250,9 @@ func (r *frameReader) feed(b []byte, emit func(message) bool) error {
 			m = message{op: r.msgOp, payload: r.msg}
 			r.msg, r.msgOp = nil, 0
 		}
+		if m.op < opClose {
+			r.messages++
+		}
 		if !emit(m) {
 			if len(b) > 0 {
 				r.rest = append([]byte(nil), b...)
@@ -266,11 +272,18 @@ func (r *frameReader) die(refused, err error) error {
 	return err
 }
 
-// want is the capacity to keep for an incomplete frame: all of it when its header is known
-// (so that the rest of its payload does not reallocate), else what is there.
+// want is the capacity to keep for an incomplete frame: what has come with room for as much
+// again, up to the frame's end. Not the length its header announces: a client may announce a
+// frame of up to the limit (a mebibyte) and send a byte of it, and each of many sockets would
+// hold the whole of it. Growing by appending, a frame that does come costs a copy or two.
 func (r *frameReader) want(b []byte, h header, ok bool) int {
-	if !ok {
-		return len(b)
+	n := 2 * len(b)
+	if ok {
+		n = min(n, h.size+int(h.length))
 	}
-	return h.size + int(h.length)
+	return max(n, len(b))
 }
+
+// pending says whether the reader holds part of a frame or of a fragmented message: bytes
+// the client has yet to complete (see Conn.partialSince).
+func (r *frameReader) pending() bool { return len(r.rest) > 0 || r.msgOp != 0 }

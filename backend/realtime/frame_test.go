@@ -160,3 +160,63 @@ func FuzzFrameReader(f *testing.F) {
 		}
 	})
 }
+
+// A frame's announced length reserves nothing: an incomplete frame holds about what has come
+// of it (a client may announce a mebibyte and send a byte), and the frame still arrives whole
+// when the rest comes in pieces.
+func TestFrameReaderHoldsWhatCame(t *testing.T) {
+	m := [4]byte{9, 8, 7, 6}
+	payload := bytes.Repeat([]byte("x"), 1<<20-100)
+	stream := clientFrame(true, opText, payload, m)
+	r := frameReader{limit: 1 << 20}
+	var got []message
+	emit := func(msg message) bool {
+		got = append(got, message{op: msg.op, payload: append([]byte(nil), msg.payload...)})
+		return true
+	}
+	if err := r.feed(append([]byte(nil), stream[:30]...), emit); err != nil {
+		t.Fatal(err)
+	}
+	if !r.pending() || cap(r.rest) > 1024 {
+		t.Fatalf("after 30 bytes of a %d-byte frame: pending %v, %d bytes kept", len(stream), r.pending(), cap(r.rest))
+	}
+	for b := stream[30:]; len(b) > 0; {
+		n := min(4096, len(b))
+		if err := r.feed(append([]byte(nil), b[:n]...), emit); err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > n && cap(r.rest) > 2*(len(stream)-len(b)+n)+64 {
+			t.Fatalf("%d bytes come, %d kept", len(stream)-len(b)+n, cap(r.rest))
+		}
+		b = b[n:]
+	}
+	if len(got) != 1 || !bytes.Equal(got[0].payload, payload) || r.pending() || r.messages != 1 {
+		t.Fatalf("%d messages, pending %v, counted %d", len(got), r.pending(), r.messages)
+	}
+}
+
+// A fragmented message is pending from its first fragment to its last; control frames
+// between them are not messages.
+func TestFrameReaderPendingMessage(t *testing.T) {
+	m := [4]byte{1, 2, 3, 4}
+	r := frameReader{limit: 1 << 20}
+	emit := func(message) bool { return true }
+	for i, step := range []struct {
+		frame    []byte
+		pending  bool
+		messages uint64
+	}{
+		{clientFrame(false, opText, []byte("a"), m), true, 0},
+		{clientFrame(true, opPing, nil, m), true, 0},
+		{clientFrame(false, opContinuation, []byte("b"), m), true, 0},
+		{clientFrame(true, opContinuation, []byte("c"), m), false, 1},
+		{clientFrame(true, opPong, nil, m), false, 1},
+	} {
+		if err := r.feed(step.frame, emit); err != nil {
+			t.Fatal(err)
+		}
+		if r.pending() != step.pending || r.messages != step.messages {
+			t.Fatalf("step %d: pending %v, messages %d", i, r.pending(), r.messages)
+		}
+	}
+}

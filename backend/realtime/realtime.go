@@ -386,6 +386,12 @@ type Conn struct {
 	finished  sync.Once
 	released  chan struct{} // closed when the connection has ended, for a reading goroutine
 
+	// partialSince is when the client last left a frame or a fragmented message incomplete
+	// after completing a message (unix nanoseconds), 0 while nothing is incomplete. One
+	// incomplete for StaleAfter is closed however its bytes trickle in: each socket could
+	// otherwise hold up to a mebibyte of a message that never ends, for a byte a minute.
+	partialSince atomic.Int64
+
 	// Reading: held while bytes are parsed and frames handed to the session.
 	rmu  sync.Mutex
 	fr   frameReader
@@ -535,8 +541,16 @@ func (c *Conn) lost() {
 // onData parses bytes from the client and handles the frames they complete. The caller holds
 // rmu.
 func (c *Conn) onData(b []byte) {
-	c.lastRead.Store(time.Now().UnixNano())
+	now := time.Now().UnixNano()
+	c.lastRead.Store(now)
+	before := c.fr.messages
 	err := c.fr.feed(b, c.handle)
+	switch {
+	case !c.fr.pending():
+		c.partialSince.Store(0)
+	case c.fr.messages != before || c.partialSince.Load() == 0:
+		c.partialSince.Store(now)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, errTooLarge):
@@ -600,6 +614,10 @@ func (c *Conn) heartbeat(now int64) {
 	}
 	if !c.busy.Load() && now-c.lastRead.Load() > int64(c.opts.StaleAfter) {
 		c.Close(protocol.CloseStale, "connection lost")
+		return
+	}
+	if at := c.partialSince.Load(); at != 0 && !c.busy.Load() && now-at > int64(c.opts.StaleAfter) {
+		c.Close(protocol.CloseStale, "a frame left incomplete")
 		return
 	}
 	if now-c.lastPing >= int64(c.opts.PingInterval) {

@@ -282,3 +282,82 @@ func TestManySockets(t *testing.T) {
 		t.Fatalf("%d connections left", got)
 	}
 }
+
+// A frame or a fragmented message left incomplete for the stale time closes the connection,
+// however its bytes trickle in (each would keep the connection's last read fresh), while a
+// client that keeps completing messages stays whatever its reads end in.
+func TestIncompleteFrameIsClosed(t *testing.T) {
+	h := newHandler()
+	url, _ := serve(t, h, realtime.Options{Role: protocol.RoleVisitor, PingInterval: 30 * time.Millisecond, StaleAfter: 300 * time.Millisecond})
+	for _, c := range []struct {
+		name  string
+		start []byte // sent at once
+		drip  func(i int) []byte
+	}{
+		{"a frame announced long, sent a byte at a time", frame(true, 0x1, bytes.Repeat([]byte("x"), 60<<10))[:40],
+			func(int) []byte { return []byte{'x'} }},
+		{"a fragmented message kept open with pongs", frame(false, 0x1, []byte(`{"a":`)),
+			func(i int) []byte {
+				if i%2 == 0 {
+					return frame(true, 0xa, nil)
+				}
+				return frame(false, 0x0, []byte(" "))
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := rawDial(t, url, c.start)
+			<-h.open
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
+					if _, err := cl.nc.Write(c.drip(i)); err != nil {
+						return
+					}
+				}
+			}()
+			start := time.Now()
+			if code := cl.closeCode(); code != int(protocol.CloseStale) {
+				t.Fatalf("closed with %d", code)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Fatalf("closed after %v", took)
+			}
+			<-h.closed
+		})
+	}
+	// A client whose every write ends inside its next message completes one message after
+	// another: it is not closed.
+	busy := rawDial(t, url, nil)
+	<-h.open
+	msg := frame(true, 0x1, []byte(`{"n":1}`))
+	deadline := time.Now().Add(900 * time.Millisecond) // three stale times
+	_, _ = busy.nc.Write(msg[:5])
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		busy.send(msg[5:], msg[:5]) // the end of one, the start of the next
+		readEcho(t, busy)
+	}
+	busy.send(msg[5:])
+	readEcho(t, busy)
+}
+
+// readEcho reads past the server's pings to the echo of {"n":1}; a close frame fails the test.
+func readEcho(t *testing.T, c *rawClient) {
+	t.Helper()
+	for {
+		op, p := c.read()
+		if op == 0x9 {
+			continue
+		}
+		if op != 0x1 || string(p) != `{"n":1}` {
+			t.Fatalf("frame %d %q, want the echo", op, p)
+		}
+		return
+	}
+}
