@@ -114,6 +114,11 @@ type Config struct {
 	// ConnectTimeout is how long a new connection may take to say who it is (its connect
 	// command) before it is closed (PARLEY_CONNECT_TIMEOUT; default 10s).
 	ConnectTimeout time.Duration
+	// ReadTimeout is how long an HTTP request may take to arrive, headers and body, on every
+	// listener (the main one, MiCC's and WhosOn's) before its connection is closed
+	// (PARLEY_READ_TIMEOUT; default 30s): a client that sends its request a byte at a time
+	// would otherwise hold a connection and its buffers for as long as it likes.
+	ReadTimeout time.Duration
 	// CommandsPerSecond and CommandBurst bound each connection's commands (PARLEY_COMMANDS_PER_SECOND,
 	// default 20; PARLEY_COMMAND_BURST, default 60); more are answered with rate_limited.
 	CommandsPerSecond int
@@ -148,7 +153,7 @@ func Default() Config {
 		ReconnectWindow: 60 * time.Second, AgentWarning: 20 * time.Second,
 		SessionTTL: 12 * time.Hour, ShutdownTimeout: 15 * time.Second, LogLevel: "info",
 		VisitorConnectsPerMinute: 120, AgentConnectsPerMinute: 300,
-		ConnectTimeout: 10 * time.Second, CommandsPerSecond: 20, CommandBurst: 60, CommitQueue: 4096, APIRequestsPerMinute: 600,
+		ConnectTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, CommandsPerSecond: 20, CommandBurst: 60, CommitQueue: 4096, APIRequestsPerMinute: 600,
 	}
 }
 
@@ -222,6 +227,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	str("PARLEY_TYNTEC_URL", &c.TynTecURL)
 	str("PARLEY_PUBLIC_URL", &c.PublicURL)
 	dur("PARLEY_CONNECT_TIMEOUT", &c.ConnectTimeout)
+	dur("PARLEY_READ_TIMEOUT", &c.ReadTimeout)
 	whole("PARLEY_COMMANDS_PER_SECOND", &c.CommandsPerSecond)
 	whole("PARLEY_COMMAND_BURST", &c.CommandBurst)
 	whole("PARLEY_API_REQUESTS_PER_MINUTE", &c.APIRequestsPerMinute)
@@ -306,6 +312,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConnectTimeout < 100*time.Millisecond || c.ConnectTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("connect timeout %s must be between 100ms and 5m", c.ConnectTimeout))
+	}
+	if c.ReadTimeout < 100*time.Millisecond || c.ReadTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("read timeout %s must be between 100ms and 10m", c.ReadTimeout))
 	}
 	if c.APIRequestsPerMinute < 1 {
 		errs = append(errs, fmt.Errorf("API requests per minute (%d) must be at least 1", c.APIRequestsPerMinute))

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -239,8 +240,7 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 
 // miccRoutes builds the app of the MiCC ChatService's dedicated listener.
 func (s *Server) miccRoutes() *fiber.App {
-	fcfg := fiber.Config{AppName: "Parley MiCC ChatService", DisableStartupMessage: true, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, BodyLimit: maxUpload, ErrorHandler: s.errorHandler}
+	fcfg := s.httpConfig("Parley MiCC ChatService")
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
 	app.Use(s.proxy.Handler())
@@ -272,18 +272,25 @@ func (s *Server) Chats() *chat.Service { return s.chats }
 // before Serve.
 func (s *Server) App() *fiber.App { return s.app }
 
-// routes builds the Fiber app.
-func (s *Server) routes() *fiber.App {
-	fcfg := fiber.Config{
-		AppName:               "Parley",
+// httpConfig is the Fiber configuration of each of the server's listeners (name is the app's):
+// the same time limits everywhere — a request must arrive within ReadTimeout, a response leave
+// within 30 s, a kept-alive connection idle at most 120 s — and the same body limit (uploads are
+// the largest bodies; the attachment policy bounds them further).
+func (s *Server) httpConfig(name string) fiber.Config {
+	return fiber.Config{
+		AppName:               name,
 		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           cmp.Or(s.cfg.ReadTimeout, 30*time.Second),
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		// Uploads are the largest bodies; the attachment policy bounds them further.
-		BodyLimit:    maxUpload,
-		ErrorHandler: s.errorHandler,
+		BodyLimit:             maxUpload,
+		ErrorHandler:          s.errorHandler,
 	}
+}
+
+// routes builds the Fiber app.
+func (s *Server) routes() *fiber.App {
+	fcfg := s.httpConfig("Parley")
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
 	// The WebSocket endpoints keep the sockets they take over, to poll them.

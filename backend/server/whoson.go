@@ -68,7 +68,7 @@ func (s *Server) listenWhosOn() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (PARLEY_WHOSON_ADDR): %w", s.cfg.WhosOnAddr, err)
 	}
-	fcfg := fiber.Config{AppName: "Parley WhosOn", DisableStartupMessage: true, ErrorHandler: s.errorHandler, BodyLimit: maxUpload}
+	fcfg := s.httpConfig("Parley WhosOn")
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
 	realtime.Prepare(app)
