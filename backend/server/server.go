@@ -243,6 +243,7 @@ func (s *Server) miccRoutes() *fiber.App {
 	fcfg := s.httpConfig("Parley MiCC ChatService")
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
+	app.Use(readBody(maxUpload))
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
 	s.micc.Register(app)
@@ -274,17 +275,20 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // httpConfig is the Fiber configuration of each of the server's listeners (name is the app's):
 // the same time limits everywhere — a request must arrive within ReadTimeout, a response leave
-// within 30 s, a kept-alive connection idle at most 120 s — and the same body limit (uploads are
+// within 30 s, a kept-alive connection idle at most 120 s — and request bodies streamed to
+// readBody, which each listener's app uses first and which holds them to maxUpload (uploads are
 // the largest bodies; the attachment policy bounds them further).
 func (s *Server) httpConfig(name string) fiber.Config {
 	return fiber.Config{
-		AppName:               name,
-		DisableStartupMessage: true,
-		ReadTimeout:           cmp.Or(s.cfg.ReadTimeout, 30*time.Second),
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		BodyLimit:             maxUpload,
-		ErrorHandler:          s.errorHandler,
+		AppName:                      name,
+		DisableStartupMessage:        true,
+		ReadTimeout:                  cmp.Or(s.cfg.ReadTimeout, 30*time.Second),
+		WriteTimeout:                 30 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		BodyLimit:                    maxUpload,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.errorHandler,
 	}
 }
 
@@ -295,6 +299,7 @@ func (s *Server) routes() *fiber.App {
 	app := fiber.New(fcfg)
 	// The WebSocket endpoints keep the sockets they take over, to poll them.
 	realtime.Prepare(app)
+	app.Use(readBody(maxUpload))
 	// First of all, so that every c.IP() after it is the client's address.
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())

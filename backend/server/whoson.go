@@ -72,6 +72,7 @@ func (s *Server) listenWhosOn() error {
 	s.proxy.Configure(&fcfg)
 	app := fiber.New(fcfg)
 	realtime.Prepare(app)
+	app.Use(readBody(maxUpload))
 	app.Use(s.proxy.Handler())
 	app.Use(recover.New())
 	s.mountWhosOnFiles(app)
