@@ -9,7 +9,7 @@ import (
 // readBody is the first handler of every listener: it reads the request's body, at most limit
 // bytes, before any route sees it.
 //
-// The listeners stream request bodies (httpConfig's StreamRequestBody) because fasthttp,
+// The listeners stream request bodies (newApp's StreamRequestBody) because fasthttp,
 // reading a body whole before the handler, first allocates all of the length its header
 // announces, up to the body limit: 50 connections that each announced 26 MB and sent a byte
 // held 1.7 GB of the server's memory until their read timeout. Read here, a body holds about
@@ -36,7 +36,9 @@ func readBody(limit int) fiber.Handler {
 			c.Context().SetConnectionClose()
 			return fiber.ErrRequestEntityTooLarge
 		}
-		req.SetBody(body)
+		// Kept as read: a copy into fasthttp's pooled body buffer would cost a second body's
+		// memory, and leave the pool a buffer of an upload's size.
+		req.SetBodyRaw(body)
 		req.Header.SetContentLength(len(body))
 		return c.Next()
 	}

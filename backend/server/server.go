@@ -240,12 +240,7 @@ func logDemo(log *slog.Logger, seed store.DemoSeed) {
 
 // miccRoutes builds the app of the MiCC ChatService's dedicated listener.
 func (s *Server) miccRoutes() *fiber.App {
-	fcfg := s.httpConfig("Parley MiCC ChatService")
-	s.proxy.Configure(&fcfg)
-	app := fiber.New(fcfg)
-	app.Use(readBody(maxUpload))
-	app.Use(s.proxy.Handler())
-	app.Use(recover.New())
+	app := s.newApp("Parley MiCC ChatService")
 	s.micc.Register(app)
 	return app
 }
@@ -273,13 +268,14 @@ func (s *Server) Chats() *chat.Service { return s.chats }
 // before Serve.
 func (s *Server) App() *fiber.App { return s.app }
 
-// httpConfig is the Fiber configuration of each of the server's listeners (name is the app's):
-// the same time limits everywhere — a request must arrive within ReadTimeout, a response leave
-// within 30 s, a kept-alive connection idle at most 120 s — and request bodies streamed to
-// readBody, which each listener's app uses first and which holds them to maxUpload (uploads are
-// the largest bodies; the attachment policy bounds them further).
-func (s *Server) httpConfig(name string) fiber.Config {
-	return fiber.Config{
+// newApp is the Fiber app of one of the server's listeners (name is the app's), with what every
+// listener shares: the same time limits — a request must arrive within ReadTimeout, a response
+// leave within 30 s, a kept-alive connection idle at most 120 s — and request bodies streamed
+// to readBody, its first handler, which holds them to maxUpload (uploads are the largest
+// bodies; the attachment policy bounds them further). Streamed, a body has no limit but
+// readBody's, so no listener is made without it.
+func (s *Server) newApp(name string) *fiber.App {
+	fcfg := fiber.Config{
 		AppName:                      name,
 		DisableStartupMessage:        true,
 		ReadTimeout:                  cmp.Or(s.cfg.ReadTimeout, 30*time.Second),
@@ -290,19 +286,20 @@ func (s *Server) httpConfig(name string) fiber.Config {
 		DisablePreParseMultipartForm: true,
 		ErrorHandler:                 s.errorHandler,
 	}
+	s.proxy.Configure(&fcfg)
+	app := fiber.New(fcfg)
+	app.Use(readBody(maxUpload))
+	// Then the proxy's, so that every c.IP() after it is the client's address.
+	app.Use(s.proxy.Handler())
+	app.Use(recover.New())
+	return app
 }
 
 // routes builds the Fiber app.
 func (s *Server) routes() *fiber.App {
-	fcfg := s.httpConfig("Parley")
-	s.proxy.Configure(&fcfg)
-	app := fiber.New(fcfg)
+	app := s.newApp("Parley")
 	// The WebSocket endpoints keep the sockets they take over, to poll them.
 	realtime.Prepare(app)
-	app.Use(readBody(maxUpload))
-	// First of all, so that every c.IP() after it is the client's address.
-	app.Use(s.proxy.Handler())
-	app.Use(recover.New())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)

@@ -7,7 +7,6 @@ import (
 	"net"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/parleychat/parley/backend/attach"
 	"github.com/parleychat/parley/backend/realtime"
@@ -68,13 +67,8 @@ func (s *Server) listenWhosOn() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (PARLEY_WHOSON_ADDR): %w", s.cfg.WhosOnAddr, err)
 	}
-	fcfg := s.httpConfig("Parley WhosOn")
-	s.proxy.Configure(&fcfg)
-	app := fiber.New(fcfg)
+	app := s.newApp("Parley WhosOn")
 	realtime.Prepare(app)
-	app.Use(readBody(maxUpload))
-	app.Use(s.proxy.Handler())
-	app.Use(recover.New())
 	s.mountWhosOnFiles(app)
 	// The links of shared files name the host the client connected to: they are served here too.
 	attach.Register(app, s.store, s.log)
