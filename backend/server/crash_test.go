@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -135,7 +136,7 @@ func killNineLosesNothing(t *testing.T, srv *crashServer) (lost, duplicated int)
 			for id, n := range count {
 				if n > 1 {
 					duplicated += n - 1
-					t.Errorf("round %d, chat %d: %s stored %d times", round, i, id, n)
+					t.Errorf("round %d, chat %d: %q stored %d times: %s", round, i, id, n, linesOf(msgs, id))
 				}
 			}
 			checkNumbering(t, st, c.id)
@@ -384,4 +385,16 @@ func (s *crashServer) agent(ctx context.Context, token string) *protoclient.Clie
 			s.t.Fatal("no status allows chat")
 		}
 	}
+}
+
+// linesOf describes the stored lines of client id id (a system line's is ""), so that a line
+// stored twice says which it is.
+func linesOf(msgs []store.Message, id string) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		if m.ClientID == id {
+			fmt.Fprintf(&b, "[seq %d, %s, %q] ", m.Seq, m.Role, m.Text)
+		}
+	}
+	return b.String()
 }
