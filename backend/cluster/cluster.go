@@ -99,8 +99,10 @@ func (c *Config) defaults() {
 // upgrade goes one node at a time between builds of the same protocol, and a release that
 // raises it needs every node stopped first ([ErrProtocolConflict] says so to the first new
 // one started beside old ones). 1: the routing engine runs on the leader only, visitors are
-// followed on any node, and every node holds a life lock (store.LifeLockProtocol).
-const Protocol = store.LifeLockProtocol
+// followed on any node, and every node holds a life lock (store.LifeLockProtocol). 2: a chat
+// line's event is stored in its message row (the store's migration 57), where a node of 1
+// would not replay it.
+const Protocol = 2
 
 // ErrProtocolConflict is [Start]'s refusal to join live nodes that speak another protocol.
 var ErrProtocolConflict = errors.New("cluster: live nodes on this database speak another cluster protocol")

@@ -39,11 +39,11 @@ func TestDeletedChatsTakeTheirLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, c := range []Chat{d, g1, g2} {
-				if e, m := count("events", c.ID), count("messages", c.ID); e != 0 || m != 0 {
+				if e, m := count("chat_events", c.ID), count("messages", c.ID); e != 0 || m != 0 {
 					t.Fatalf("a deleted chat kept %d events and %d messages", e, m)
 				}
 			}
-			if e, m := count("events", a.ID), count("messages", a.ID); e != 3 || m != 3 {
+			if e, m := count("chat_events", a.ID), count("messages", a.ID); e != 3 || m != 3 {
 				t.Fatalf("the chat kept has %d events and %d messages; want 3 and 3", e, m)
 			}
 
@@ -56,7 +56,7 @@ func TestDeletedChatsTakeTheirLines(t *testing.T) {
 					t.Fatalf("an import with a line of a chat outside its batch: %v", err)
 				}
 			}
-			if e := count("events", a.ID); e != 3 {
+			if e := count("chat_events", a.ID); e != 3 {
 				t.Fatalf("a refused import wrote: %d events", e)
 			}
 		})

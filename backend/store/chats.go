@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -114,28 +115,24 @@ func findChats(q *gorm.DB) ([]Chat, error) {
 // EventsAfter returns the chat's events with Seq > afterSeq in order, at
 // most limit (all when limit <= 0): what a reconnecting client missed.
 func (s *Store) EventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]Event, error) {
-	q := s.r.WithContext(ctx).Where("chat_id = ? AND seq > ?", chatID, afterSeq).Order("seq")
-	if limit > 0 {
-		q = q.Limit(limit)
-	}
-	var rows []eventRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, wrap("events after", err)
-	}
-	out := make([]Event, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return s.eventsAfter(ctx, "events after", chatID, afterSeq, limit, false)
 }
 
 // VisitorEventsAfter returns the chat's events the visitor may see with
 // VisitorSeq > afterSeq, in order, at most limit (all when limit <= 0): what
 // a reconnecting visitor missed.
 func (s *Store) VisitorEventsAfter(ctx context.Context, chatID string, afterSeq uint64, limit int) ([]Event, error) {
+	return s.eventsAfter(ctx, "visitor events after", chatID, afterSeq, limit, true)
+}
+
+func (s *Store) eventsAfter(ctx context.Context, what, chatID string, afterSeq uint64, limit int, visitor bool) ([]Event, error) {
+	args := []any{chatID, afterSeq}
+	if visitor {
+		args = append(args, afterSeq)
+	}
 	var rows []eventRow
-	if err := visitorEventsAfter(s.r.WithContext(ctx), chatID, afterSeq, limit).Find(&rows).Error; err != nil {
-		return nil, wrap("visitor events after", err)
+	if err := s.r.WithContext(ctx).Raw(eventsAfterText(s.dialect, visitor, limit), append(args, args...)...).Scan(&rows).Error; err != nil {
+		return nil, wrap(what, err)
 	}
 	out := make([]Event, len(rows))
 	for i, r := range rows {
@@ -144,18 +141,34 @@ func (s *Store) VisitorEventsAfter(ctx context.Context, chatID string, afterSeq 
 	return out, nil
 }
 
-// visitorEventsAfter is VisitorEventsAfter's query. It reads the events' primary key
-// (chat_id, seq) from number afterSeq on: an event's visitor number is never above its number
-// (both count from the chat's first event, the visitor's only the events the visitor sees), so
-// every event after visitor number afterSeq lies after number afterSeq, and the range passes
-// over at most the agents-only events among the ones skipped. The events have no index of
-// their visitor numbers (migration 54): on every event it cost a B-tree page of its own.
-func visitorEventsAfter(db *gorm.DB, chatID string, afterSeq uint64, limit int) *gorm.DB {
-	q := db.Where("chat_id = ? AND seq > ? AND visitor_seq > ?", chatID, afterSeq, afterSeq).Order("seq")
-	if limit > 0 {
-		q = q.Limit(limit)
+// eventsAfterText is the replays' query: a chat's events after a number, in order, read from
+// its rows of events and from its lines, whose rows hold their events
+// (migrations_messageevents.go), each side read in the order of its primary key (chat_id,
+// seq) up to the limit and the two merged. The visitor's replay takes the parameters chat,
+// number and visitor number for each side, the agents' chat and number: an event's visitor
+// number is never above its number (both count from the chat's first event, the visitor's
+// only the events the visitor sees), so every event after visitor number n lies after number
+// n, and the range passes over at most the agents-only events among the ones skipped. Neither
+// table has an index of the visitor numbers (migration 54): on every event it cost a B-tree
+// page of its own.
+func eventsAfterText(dialect string, visitor bool, limit int) string {
+	where := "chat_id = ? AND seq > ?"
+	if visitor {
+		where += " AND visitor_seq > ?"
 	}
-	return q
+	tail := " ORDER BY seq"
+	if limit > 0 {
+		tail += " LIMIT " + strconv.Itoa(limit)
+	}
+	events := "SELECT chat_id, seq, visitor_seq, type, data, at FROM events WHERE " + where
+	lines := "SELECT chat_id, seq, visitor_seq, 'message' AS type, event_data AS data, at FROM messages WHERE " + where + " AND event_data <> ''"
+	if dialect == DialectPostgres {
+		// PostgreSQL merges the two ranges in order when each is a subquery of its own, and
+		// otherwise sorts them.
+		return "SELECT * FROM (" + events + tail + ") AS e UNION ALL SELECT * FROM (" + lines + tail + ") AS m" + tail
+	}
+	// SQLite merges the two in order as they are, and sorts each when it is a subquery.
+	return events + " UNION ALL " + lines + tail
 }
 
 // Messages returns the chat's last limit messages (all when limit <= 0) in

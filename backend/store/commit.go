@@ -606,7 +606,7 @@ func (c *committer) landed(res *applied) (bool, error) {
 				}
 			}
 			var n int64
-			err := db.Model(&eventRow{}).Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.ChatID, probe.Seq, probe.Type, probe.At).
+			err := db.Table("chat_events").Where("chat_id = ? AND seq = ? AND type = ? AND at = ?", probe.ChatID, probe.Seq, probe.Type, probe.At).
 				Count(&n).Error
 			return n > 0, err
 		}
@@ -1067,19 +1067,26 @@ func unitRows(units []*commitItem, counts map[string]*seqCount, res *applied) (m
 			}
 			n := counts[e.ChatID]
 			n.nextAll++
+			if w.Message != nil && !w.Message.At.IsZero() {
+				// A line's event is dated by the line, whose row holds both.
+				e.At = w.Message.At
+			}
 			row := eventToRow(e)
 			row.Seq, row.VisitorSeq = n.nextAll, 0
 			if !e.AgentsOnly {
 				n.nextVisitor++
 				row.VisitorSeq = n.nextVisitor
 			}
-			events = append(events, row)
 			res.events = append(res.events, numbered{ev: e, msg: w.Message, row: row, tenant: n.tenant, hooks: n.hooks, whatsapp: n.whatsapp})
-			if w.Message != nil {
-				m := messageToRow(w.Message)
-				m.ChatID, m.Seq = row.ChatID, row.Seq
-				msgs = append(msgs, m)
+			if w.Message == nil {
+				events = append(events, row)
+				continue
 			}
+			// The line is stored once: its message row holds its event (see
+			// migrations_messageevents.go).
+			m := messageToRow(w.Message)
+			m.ChatID, m.Seq, m.VisitorSeq, m.EventData, m.At = row.ChatID, row.Seq, row.VisitorSeq, row.Data, row.At
+			msgs = append(msgs, m)
 		}
 	}
 	return msgs, events, parts

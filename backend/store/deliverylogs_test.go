@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -52,7 +53,8 @@ func markedChat(t *testing.T, s *Store, f logFixture, marker, email string) Chat
 	c := newChat(t, s, f.tenant.ID, func(c *Chat) {
 		c.ConnectorID, c.State, c.VisitorEmail, c.VisitorName = f.conn.ID, "active", email, "Jo"
 	})
-	if err := s.Commit(ctx, msgWrite(c.ID, 0, "my order "+marker+" is late", ""), msgWrite(c.ID, 0, "sorry about "+marker, "")); err != nil {
+	if err := s.Commit(ctx, msgWrite(c.ID, 0, "my order "+marker+" is late", ""), msgWrite(c.ID, 0, "sorry about "+marker, ""),
+		Write{Event: &Event{ChatID: c.ID, Type: "page", Data: json.RawMessage(`{"url":"https://shop.example/` + marker + `"}`), At: now()}}); err != nil {
 		t.Fatal(err)
 	}
 	must[File](t)(s.CreateFile(ctx, File{TenantID: f.tenant.ID, ChatID: c.ID, Name: marker + ".txt", ContentType: "text/plain", Size: int64(len(marker)),

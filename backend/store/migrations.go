@@ -240,4 +240,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	visitorReplayMigration,
 	searchInsertMigration,
 	chatCascadeMigration,
+	messageEventsMigration,
 }

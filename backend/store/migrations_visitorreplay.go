@@ -1,6 +1,6 @@
 package store
 
-// The visitor's replay reads the events by their primary key (visitorEventsAfter), and the
+// The visitor's replay reads the events by their primary key (eventsAfterText), and the
 // index of the events' visitor numbers goes (migration 54). Each event's entry in it lay in
 // its chat's part of the index, apart from those of the other chats' events in the same
 // commit: on SQLite a page of the write-ahead log for nearly every event, and a sixth of the

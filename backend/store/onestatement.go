@@ -140,7 +140,7 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 		}
 		err = errors.Join(err, rows.Err(), rows.Close())
 	}
-	err = traced(ctx, s.w, begin, text, int64(len(events)), err)
+	err = traced(ctx, s.w, begin, text, int64(len(msgs)+len(events)), err)
 	switch {
 	case err != nil && (transient(err) || ctx.Err() != nil):
 		// The statement is its own transaction: a connection lost while it ran leaves it
@@ -163,7 +163,7 @@ func (s *Store) applyOneStatement(ctx context.Context, units []*commitItem, orde
 // chat's counts in counts, and its arguments: the values' statement for a few chats and rows,
 // the arrays' for more (see fewChats).
 func oneStatementArgs(order []string, counts map[string]*seqCount, msgs []messageRow, events []eventRow) (string, []any) {
-	if len(order) > fewChats || len(events) > fewRows {
+	if len(order) > fewChats || len(msgs) > fewRows || len(events) > fewRows {
 		ids, all, visible := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
 		for i, id := range order {
 			ids[i], all[i], visible[i] = id, int64(counts[id].all), int64(counts[id].visitor)
@@ -250,7 +250,7 @@ func (s *Store) landedOneStatement(db *gorm.DB, res *applied) (bool, error) {
 	for _, id := range order {
 		probe := probes[id].row
 		var found []struct{ Seq, VisitorSeq, TenantID int64 }
-		err := db.Table("events e").Select("e.seq, e.visitor_seq, c.tenant_id").Joins("JOIN chats c ON c.id = e.chat_id").
+		err := db.Table("chat_events e").Select("e.seq, e.visitor_seq, c.tenant_id").Joins("JOIN chats c ON c.id = e.chat_id").
 			Where("e.chat_id = ? AND e.type = ? AND e.at = ? AND e.data = ?", probe.ChatID, probe.Type, probe.At, probe.Data).
 			Order("e.seq").Limit(1).Find(&found).Error
 		if err != nil {
@@ -279,7 +279,7 @@ func (s *Store) landedOneStatement(db *gorm.DB, res *applied) (bool, error) {
 var pgColumnTypes = map[string]string{
 	"chat_id": "text", "seq": "bigint", "visitor_seq": "bigint", "role": "text", "user_id": "bigint", "name": "text",
 	"text": "text", "client_id": "text", "internal": "boolean", "at": "timestamptz", "lang": "text",
-	"translation": "text", "translation_lang": "text", "type": "text", "data": "text",
+	"translation": "text", "translation_lang": "text", "type": "text", "data": "text", "event_data": "text",
 }
 
 // writeNumbering writes the one statement's head: v, the chats and their counts (a CTE of
@@ -389,7 +389,9 @@ func valuesStatementText(c, m, e int) string {
 	if m > 0 {
 		rows("m", "messages", messageInsert.cols, m, true)
 	}
-	rows("e", "events", eventInsert.cols, e, false)
+	if e > 0 {
+		rows("e", "events", eventInsert.cols, e, false)
+	}
 	b.WriteString(" SELECT id, base, base_visitor, tenant_id FROM n")
 	t, _ := valuesTexts.LoadOrStore(key, b.String())
 	return t.(string)
@@ -443,12 +445,14 @@ func messageColumns(msgs []messageRow) []any {
 	n := len(msgs)
 	chat, seq, role, user, name, text, client := make([]string, n), make([]int64, n), make([]string, n), make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
 	internal, at, lang, translation, translationLang := make([]bool, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n)
+	visible, data := make([]int64, n), make([]string, n)
 	for i := range msgs {
 		r := &msgs[i]
 		chat[i], seq[i], role[i], user[i], name[i], text[i], client[i] = r.ChatID, int64(r.Seq), r.Role, r.UserID, r.Name, r.Text, r.ClientID
 		internal[i], at[i], lang[i], translation[i], translationLang[i] = r.Internal, r.At, r.Lang, r.Translation, r.TranslationLang
+		visible[i], data[i] = int64(r.VisitorSeq), r.EventData
 	}
-	return []any{chat, seq, role, user, name, text, client, internal, at, lang, translation, translationLang}
+	return []any{chat, seq, role, user, name, text, client, internal, at, lang, translation, translationLang, visible, data}
 }
 
 // eventColumns are events' columns as the one statement takes them: an array each, in the

@@ -375,7 +375,7 @@ func TestLandedOneStatementBackendOfAnotherRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	role := fmt.Sprintf("parley_limited_%d_%d", pid, time.Now().UnixNano()%1e9)
-	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT SELECT ON events, chats TO " + role} {
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT SELECT ON events, messages, chat_events, chats TO " + role} {
 		if _, err := held.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}

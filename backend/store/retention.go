@@ -259,6 +259,13 @@ func purgeChats(tx *gorm.DB, tenantID int64, ids []string) (Purged, error) {
 		{&whatsapp, &whatsappChatRow{}, "chat_id IN ?", []any{ids}},
 		{&out.Chats, &chatRow{}, "tenant_id = ? AND state = ? AND id IN ?", []any{tenantID, stateClosed, ids}},
 	}
+	// A line's event is in its message row (migrations_messageevents.go): it counts among
+	// the events, and goes with the message.
+	var lineEvents int64
+	if err := tx.Model(&messageRow{}).Where("chat_id IN ? AND event_data <> ''", ids).Count(&lineEvents).Error; err != nil {
+		return Purged{}, err
+	}
+	out.Events = int(lineEvents)
 	for _, st := range steps {
 		res := tx.Where(st.where, st.args...).Delete(st.model)
 		if res.Error != nil {

@@ -37,9 +37,9 @@ type rowInsert[T any] struct {
 
 var messageInsert = &rowInsert[messageRow]{
 	table: "messages",
-	cols:  []string{"chat_id", "seq", "role", "user_id", "name", "text", "client_id", "internal", "at", "lang", "translation", "translation_lang"},
+	cols:  []string{"chat_id", "seq", "role", "user_id", "name", "text", "client_id", "internal", "at", "lang", "translation", "translation_lang", "visitor_seq", "event_data"},
 	args: func(a []any, r *messageRow) []any {
-		return append(a, r.ChatID, r.Seq, r.Role, r.UserID, r.Name, r.Text, r.ClientID, r.Internal, r.At, r.Lang, r.Translation, r.TranslationLang)
+		return append(a, r.ChatID, r.Seq, r.Role, r.UserID, r.Name, r.Text, r.ClientID, r.Internal, r.At, r.Lang, r.Translation, r.TranslationLang, r.VisitorSeq, r.EventData)
 	},
 	searched: true,
 }

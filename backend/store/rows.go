@@ -209,12 +209,18 @@ type messageRow struct {
 	Lang            string `gorm:"not null;default:''"`
 	Translation     string `gorm:"not null;default:''"`
 	TranslationLang string `gorm:"not null;default:''"`
+	// VisitorSeq and EventData are the line's event, stored in its row rather than in a row of
+	// events of its own (migrations_messageevents.go): its number among the visitor's events
+	// (0 for an agents-only line) and its data as clients receive it. EventData is empty for
+	// a line whose event is a row of events (written before, or imported).
+	VisitorSeq uint64 `gorm:"not null;default:0"`
+	EventData  string `gorm:"not null;default:''"`
 }
 
 func (messageRow) TableName() string { return "messages" }
 
 // eventRow is an event as stored; agents-only events have visitor_seq 0. The visitor's replay
-// reads by the primary key too (visitorEventsAfter).
+// reads by the primary key too (eventsAfterText).
 type eventRow struct {
 	ChatID     string   `gorm:"primaryKey"`
 	Chat       *chatRow `gorm:"constraint:OnDelete:CASCADE"`
