@@ -36,6 +36,12 @@ func readBody(limit int) fiber.Handler {
 			c.Context().SetConnectionClose()
 			return fiber.ErrRequestEntityTooLarge
 		}
+		if n := req.Header.ContentLength(); n >= 0 && len(body) < n {
+			// The client went away before the end of its announced body, which fasthttp's
+			// stream tells as a plain end: the part that came is no request.
+			c.Context().SetConnectionClose()
+			return fiber.NewError(fiber.StatusBadRequest, "the request's body ended before its announced length")
+		}
 		// Kept as read: a copy into fasthttp's pooled body buffer would cost a second body's
 		// memory, and leave the pool a buffer of an upload's size.
 		req.SetBodyRaw(body)

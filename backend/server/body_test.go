@@ -104,3 +104,68 @@ func TestBodyLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestBodyCutOff: a client that goes away in the middle of its body leaves nothing behind. One
+// that closes its side after part of an announced body is answered 400 and its connection
+// closed, its request never reaching a route; fifty that drop their connections mid-body,
+// announced or chunked, leave no goroutine reading them, and the server goes on answering.
+func TestBodyCutOff(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	addr := strings.TrimPrefix(env.URL, "http://")
+	dial := func(t *testing.T) *net.TCPConn {
+		t.Helper()
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = nc.Close() })
+		_ = nc.SetDeadline(time.Now().Add(20 * time.Second))
+		return nc.(*net.TCPConn)
+	}
+	for _, framing := range []string{"Content-Length: 100000\r\n\r\n", "Transfer-Encoding: chunked\r\n\r\n4000\r\n"} {
+		t.Run("half closed "+strings.TrimSuffix(strings.Fields(framing)[0], ":"), func(t *testing.T) {
+			// A form's body cut off would otherwise reach its route as a shorter form.
+			nc := dial(t)
+			fmt.Fprintf(nc, "POST /admin/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n%slogin=a&note=%s", addr, framing, strings.Repeat("x", 10000))
+			if err := nc.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != http.StatusBadRequest || !resp.Close {
+				t.Fatalf("status %d, close %v; want 400 and the connection closed", resp.StatusCode, resp.Close)
+			}
+		})
+	}
+	t.Run("dropped", func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		for i := range 50 {
+			nc := dial(t)
+			if i%2 == 0 {
+				fmt.Fprintf(nc, "POST /api/v1/chats HTTP/1.1\r\nHost: %s\r\nContent-Length: 1000000\r\n\r\n%s", addr, strings.Repeat("x", 50000))
+			} else {
+				fmt.Fprintf(nc, "POST /api/v1/chats HTTP/1.1\r\nHost: %s\r\nTransfer-Encoding: chunked\r\n\r\n4000\r\n%s", addr, strings.Repeat("x", 5000))
+			}
+			_ = nc.SetLinger(0) // a reset, as a client that vanished
+			_ = nc.Close()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for runtime.NumGoroutine() > before+10 {
+			if time.Now().After(deadline) {
+				t.Fatalf("goroutines %d, %d before fifty connections dropped mid-body", runtime.NumGoroutine(), before)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		resp, err := http.Get(env.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("readyz %d after the dropped bodies", resp.StatusCode)
+		}
+	})
+}
