@@ -201,7 +201,7 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 			ws = append(ws, store.Write{Participant: part})
 			continue
 		}
-		data, err := json.Marshal(e.body)
+		data, err := encodeBody(e.body)
 		if err != nil {
 			// Programming error: the body types are ours.
 			s.log.Error("encode chat event", "chat", ch.id, "type", e.body.EventType(), "err", err)
@@ -248,6 +248,15 @@ func (s *Service) emit(ch *liveChat, done func(evs []*store.Event, err error), e
 			done(evs, err)
 		}
 	}, ws...)
+}
+
+// encodeBody is an event's body as stored and sent: json.Marshal's bytes, a chat line's
+// written by hand.
+func encodeBody(b protocol.EventBody) ([]byte, error) {
+	if m, ok := b.(*protocol.Message); ok {
+		return protocol.EncodeMessage(m)
+	}
+	return json.Marshal(b)
 }
 
 // line is a message emission.

@@ -133,7 +133,7 @@ func (ss *Session) Frame(frame []byte) {
 		return
 	}
 	ss.abusive = 0
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	ctx, cancel := newCommandCtx(commandTimeout)
 	defer cancel()
 	switch b := cmd.Body.(type) {
 	case *protocol.Ping:

@@ -145,9 +145,9 @@ func TestAppendCommandMatchesEncodeCommand(t *testing.T) {
 // server frames them, through decodeEvent and the tally: one line never delivered is lost, one
 // delivered twice is a duplicate, and lines that are not a load visitor's do not count.
 func TestDeliveredCountsLossesAndDuplicates(t *testing.T) {
-	tl := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{}}
+	tl := &tally{sent: map[lineKey]bool{}, received: map[lineKey]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{}}
 	sentAt := time.Date(2026, 12, 6, 11, 30, 0, 0, time.UTC)
-	for _, k := range []string{"1/0", "1/1", "1/2", "2/0", "2/1"} {
+	for _, k := range []lineKey{{1, 0}, {1, 1}, {1, 2}, {2, 0}, {2, 1}} {
 		tl.sent[k] = true
 	}
 	line := func(seq uint64, role protocol.Role, text string, tr *protocol.Translation) []byte {

@@ -115,8 +115,8 @@ func (r Result) JSON() string {
 // tally collects what agents received and what visitors sent, from many goroutines.
 type tally struct {
 	mu          sync.Mutex
-	sent        map[string]bool // "visitor/n" acked to the visitor
-	received    map[string]int
+	sent        map[lineKey]bool // acked to the visitor
+	received    map[lineKey]int
 	latencies   []time.Duration
 	requestedAt map[string]time.Time // chat id -> when its request was sent
 	offeredAt   map[string]time.Time // chat id -> when the first offer arrived
@@ -140,6 +140,9 @@ type tally struct {
 	// moves counts the clients that came back after their connection ended (move.go).
 	moves moves
 }
+
+// lineKey names a load visitor's line: the visitor's number and the line's.
+type lineKey struct{ visitor, n int }
 
 func (t *tally) fail(err error) {
 	t.mu.Lock()
@@ -174,7 +177,7 @@ func run(ctx context.Context, o options) (Result, error) {
 	if o.idle > 0 {
 		return runIdle(ctx, o, ws, hash)
 	}
-	t := &tally{sent: map[string]bool{}, received: map[string]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{},
+	t := &tally{sent: map[lineKey]bool{}, received: map[lineKey]int{}, requestedAt: map[string]time.Time{}, offeredAt: map[string]time.Time{},
 		agentChats: map[int64][]string{}, stormSent: map[string]bool{}, stormGot: map[string]int{}}
 	g := newGates(o)
 
@@ -440,7 +443,12 @@ func (t *tally) delivered(m *protocol.Message, now time.Time) {
 		return
 	}
 	nanos, _ := strconv.ParseInt(f[3], 10, 64)
-	key := f[1] + "/" + f[2]
+	visitor, err1 := strconv.Atoi(f[1])
+	n, err2 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil {
+		return
+	}
+	key := lineKey{visitor, n}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.received[key]++
@@ -593,7 +601,7 @@ func runVisitor(ctx context.Context, bases []string, hash string, n int, o optio
 			return fmt.Errorf("send: %w", err)
 		}
 		t.mu.Lock()
-		t.sent[strconv.Itoa(n)+"/"+strconv.Itoa(i)] = true
+		t.sent[lineKey{n, i}] = true
 		t.mu.Unlock()
 		return nil
 	}
