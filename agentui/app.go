@@ -182,14 +182,15 @@ func NewWith(p browser.Platform) *App {
 // Desk exposes the state for tests and for the platform's callbacks.
 func (a *App) Desk() *desk.Desk { return a.desk }
 
-// newID makes a random command id, unique across reloads and tabs.
+// newID makes a command id unique across reloads and tabs: the time (protocol.TimeID, which
+// keeps the server's index of lines by command id compact), then random bytes.
 func newID() string {
 	var b [9]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		n, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-		return fmt.Sprintf("a%x", n)
+		return fmt.Sprintf("%sa%x", protocol.TimeID(time.Now()), n)
 	}
-	return "a" + hex.EncodeToString(b[:])
+	return protocol.TimeID(time.Now()) + "a" + hex.EncodeToString(b[:])
 }
 
 // OnMount starts the app in the browser.

@@ -241,4 +241,5 @@ CREATE INDEX ix_chats_closed_at ON chats (tenant_id, closed_at) WHERE state = 'c
 	searchInsertMigration,
 	chatCascadeMigration,
 	messageEventsMigration,
+	clientOrderMigration,
 }

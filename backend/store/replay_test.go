@@ -87,38 +87,7 @@ func TestVisitorEventsAfterPlan(t *testing.T) {
 			sql := s.r.ToSQL(func(tx *gorm.DB) *gorm.DB {
 				return tx.Raw(eventsAfterText(s.dialect, true, 100), "someChat", 40, 40, "someChat", 40, 40).Scan(&[]eventRow{})
 			})
-			var plan []string
-			err := s.r.Transaction(func(tx *gorm.DB) error {
-				explain := "EXPLAIN QUERY PLAN "
-				if b.name == "postgres" {
-					explain = "EXPLAIN "
-					if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-						return err
-					}
-				}
-				rows, err := tx.Raw(explain + sql).Rows()
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				cols, _ := rows.Columns()
-				for rows.Next() {
-					vals := make([]any, len(cols))
-					ptrs := make([]any, len(cols))
-					for i := range vals {
-						ptrs[i] = &vals[i]
-					}
-					if err := rows.Scan(ptrs...); err != nil {
-						return err
-					}
-					plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-				}
-				return rows.Err()
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.Join(plan, "\n")
+			text := queryPlan(t, s, sql)
 			key, lines, sorted := "sqlite_autoindex_events_1 (chat_id=? AND seq>?)", "sqlite_autoindex_messages_1 (chat_id=? AND seq>?)", "TEMP B-TREE"
 			if b.name == "postgres" {
 				key, lines, sorted = "events_pkey", "Index Cond: ((chat_id = 'someChat'::text) AND (seq > 40))", "Sort  ("
@@ -128,4 +97,43 @@ func TestVisitorEventsAfterPlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// queryPlan is the database's plan of sql, one line per row of EXPLAIN (QUERY PLAN on SQLite;
+// on PostgreSQL with sequential scans off, so that a table this small is read the way a large
+// one would be).
+func queryPlan(t *testing.T, s *Store, sql string) string {
+	t.Helper()
+	var plan []string
+	err := s.r.Transaction(func(tx *gorm.DB) error {
+		explain := "EXPLAIN QUERY PLAN "
+		if s.dialect == DialectPostgres {
+			explain = "EXPLAIN "
+			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Raw(explain + sql).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }

@@ -193,16 +193,16 @@ type participantRow struct {
 func (participantRow) TableName() string { return "participants" }
 
 // messageRow's partial unique index makes a client command id count once
-// per sender and chat.
+// per sender and chat; it leads with the id (migration 58).
 type messageRow struct {
-	ChatID   string   `gorm:"primaryKey;uniqueIndex:ux_messages_client,priority:1,where:client_id <> ''"`
+	ChatID   string   `gorm:"primaryKey;uniqueIndex:ux_messages_client,priority:2,where:client_id <> ''"`
 	Chat     *chatRow `gorm:"constraint:OnDelete:CASCADE"`
 	Seq      uint64   `gorm:"primaryKey;autoIncrement:false"`
-	Role     string   `gorm:"not null;uniqueIndex:ux_messages_client,priority:2,where:client_id <> ''"`
-	UserID   int64    `gorm:"not null;uniqueIndex:ux_messages_client,priority:3,where:client_id <> ''"`
+	Role     string   `gorm:"not null;uniqueIndex:ux_messages_client,priority:3,where:client_id <> ''"`
+	UserID   int64    `gorm:"not null;uniqueIndex:ux_messages_client,priority:4,where:client_id <> ''"`
 	Name     string
 	Text     string
-	ClientID string `gorm:"not null;uniqueIndex:ux_messages_client,priority:4,where:client_id <> ''"`
+	ClientID string `gorm:"not null;uniqueIndex:ux_messages_client,priority:1,where:client_id <> ''"`
 	Internal bool   `gorm:"not null"`
 	At       time.Time
 	// Lang, Translation and TranslationLang: see Message.

@@ -167,7 +167,7 @@ func (m *Model) Attach(name string, size int64, contentType string, now time.Tim
 		m.FileNotice = m.FileMessage(p, name)
 		return ""
 	}
-	id := m.nextID()
+	id := m.lineID(now)
 	m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, At: now, Pending: true, Upload: Uploading,
 		File: &protocol.File{Name: filename.Clean(name), Size: size, ContentType: contentType}})
 	m.uploads = append(m.uploads, id)

@@ -304,6 +304,13 @@ func (m *Model) nextID() string {
 	return m.cfg.IDPrefix + "-" + strconv.Itoa(m.seqCounter)
 }
 
+// lineID is the command id of a line or file the visitor sends: it starts with the time
+// (protocol.TimeID), so that the server's index of lines by command id takes the lines of many
+// chats side by side instead of a page for each chat.
+func (m *Model) lineID(now time.Time) string {
+	return protocol.TimeID(now) + "-" + m.nextID()
+}
+
 // push queues a transient command for sending now, if the connection is ready for it.
 func (m *Model) push(c protocol.Command) {
 	if m.Conn == ConnUp && m.ready {
@@ -972,7 +979,7 @@ func (m *Model) Send(text string, hideLocal bool, now time.Time) bool {
 		m.Notice = uitext.MessageTooLong
 		return false
 	}
-	id := m.nextID()
+	id := m.lineID(now)
 	if !hideLocal {
 		m.Items = append(m.Items, Item{ID: id, Kind: ItemVisitor, Name: m.Name, Text: text, At: now, Pending: true})
 	}

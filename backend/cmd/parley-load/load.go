@@ -595,8 +595,9 @@ func runVisitor(ctx context.Context, bases []string, hash string, n int, o optio
 		}
 	}
 	sendOne := func(i int, at time.Time) error {
-		// The message's id is its own, the same on every node the visitor may move to.
-		id := "v" + strconv.Itoa(n) + "-m" + strconv.Itoa(i)
+		// The message's id is its own, the same on every node the visitor may move to; it starts
+		// with the time, as the widget's do.
+		id := protocol.TimeID(at) + "-v" + strconv.Itoa(n) + "-m" + strconv.Itoa(i)
 		if _, _, err := v.call(ctx, id, &protocol.Send{Text: fmt.Sprintf("load %d %d %d", n, i, at.UnixNano())}); err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
