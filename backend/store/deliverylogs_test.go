@@ -136,12 +136,8 @@ func tablesWith(t *testing.T, s *Store, words ...string) map[string][]string {
 			t.Fatal(err)
 		}
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := scanAny(rows, len(cols))
+			if err != nil {
 				t.Fatalf("read %s: %v", table, err)
 			}
 			for _, v := range vals {

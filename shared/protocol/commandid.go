@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,16 +17,9 @@ const timeIDWidth = 9
 // compact: each batch of lines from many chats lands on a few pages at the index's end,
 // instead of a page for each chat. Ids stay opaque to the server; any id is accepted.
 func TimeID(t time.Time) string {
-	ms := max(t.UnixMilli(), 0)
-	s := strconv.FormatInt(ms, 36)
-	if len(s) >= timeIDWidth {
-		return s
+	s := strconv.FormatInt(max(t.UnixMilli(), 0), 36)
+	if len(s) < timeIDWidth {
+		s = strings.Repeat("0", timeIDWidth-len(s)) + s
 	}
-	var b [timeIDWidth]byte
-	pad := timeIDWidth - len(s)
-	for i := range pad {
-		b[i] = '0'
-	}
-	copy(b[pad:], s)
-	return string(b[:])
+	return s
 }
