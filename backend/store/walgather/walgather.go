@@ -66,14 +66,12 @@ var state struct {
 
 	base     uintptr // the default VFS, which opens the files
 	baseOpen openFn
-	vfs      *sqlite3.Tsqlite3_vfs
 
-	// methods is the log files' method table: the default one's, with the methods that
-	// touch the file's bytes wrapped. real is that default table; a log file the default
-	// VFS opened with another table is left as it is.
+	// methods is the log files' method table (in C memory): the default one's, with the
+	// methods that touch the file's bytes wrapped. real is that default table; a log file the
+	// default VFS opened with another table is left as it is.
 	methodsOnce sync.Once
-	methods     *sqlite3.Tsqlite3_io_methods
-	methodsPtr  uintptr
+	methods     uintptr
 	real        sqlite3.Tsqlite3_io_methods
 	realPtr     uintptr
 
@@ -93,20 +91,10 @@ type logFile struct {
 	commitPage int64
 }
 
-// Stats counts the log's writes, for tests and benchmarks: Gathered the writes SQLite asked
-// for that were gathered, Written the writes made to the files.
-type Stats struct {
-	Gathered, Written uint64
-}
-
-var gathered, written atomic.Uint64
-
-// elsewhere counts the writes that did not continue the gathered bytes (SQLite rewriting a
-// frame of the log), for the tests to know they made some.
-var elsewhere atomic.Uint64
-
-// Counts returns the writes gathered and made since the process started.
-func Counts() Stats { return Stats{Gathered: gathered.Load(), Written: written.Load()} }
+// The log's writes since the process started, for the tests: gathered the writes SQLite asked
+// for that were gathered, written the writes made to the files, elsewhere the writes that did
+// not continue the gathered bytes (SQLite rewriting a frame of the log).
+var gathered, written, elsewhere atomic.Uint64
 
 // Register registers the VFS with SQLite, once; later calls return the first one's result.
 func Register() error {
@@ -130,15 +118,12 @@ func register() error {
 	if vfs == 0 || methods == 0 {
 		return fmt.Errorf("walgather: out of memory")
 	}
-	state.base = base
-	state.vfs = at[sqlite3.Tsqlite3_vfs](vfs)
-	*state.vfs = *at[sqlite3.Tsqlite3_vfs](base)
-	state.baseOpen = fn[openFn](state.vfs.FxOpen)
-	state.vfs.FpNext = 0
-	state.vfs.FzName = name
-	setFn(&state.vfs.FxOpen, open)
-	state.methodsPtr = methods
-	state.methods = at[sqlite3.Tsqlite3_io_methods](methods)
+	v := at[sqlite3.Tsqlite3_vfs](vfs)
+	*v = *at[sqlite3.Tsqlite3_vfs](base)
+	state.base, state.baseOpen, state.methods = base, fn[openFn](v.FxOpen), methods
+	v.FpNext = 0
+	v.FzName = name
+	setFn(&v.FxOpen, open)
 	if rc := sqlite3.Xsqlite3_vfs_register(tls, vfs, 0); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("walgather: register the VFS: SQLite error %d", rc)
 	}
@@ -159,14 +144,15 @@ func open(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlags
 	state.methodsOnce.Do(func() {
 		state.realPtr = f.FpMethods
 		state.real = *at[sqlite3.Tsqlite3_io_methods](f.FpMethods)
-		*state.methods = state.real
-		setFn(&state.methods.FxClose, closeFile)
-		setFn(&state.methods.FxRead, read)
-		setFn(&state.methods.FxWrite, write)
-		setFn(&state.methods.FxTruncate, truncate)
-		setFn(&state.methods.FxSync, syncFile)
-		setFn(&state.methods.FxFileSize, fileSize)
-		setFn(&state.methods.FxFileControl, fileControl)
+		m := at[sqlite3.Tsqlite3_io_methods](state.methods)
+		*m = state.real
+		setFn(&m.FxClose, closeFile)
+		setFn(&m.FxRead, read)
+		setFn(&m.FxWrite, write)
+		setFn(&m.FxTruncate, truncate)
+		setFn(&m.FxSync, syncFile)
+		setFn(&m.FxFileSize, fileSize)
+		setFn(&m.FxFileControl, fileControl)
 	})
 	if f.FpMethods != state.realPtr {
 		return rc
@@ -177,7 +163,7 @@ func open(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlags
 	}
 	state.files[pFile] = &logFile{}
 	state.filesMu.Unlock()
-	f.FpMethods = state.methodsPtr
+	f.FpMethods = state.methods
 	return rc
 }
 
