@@ -18,6 +18,11 @@
 // header and page are written through (after what precedes them), so the one write whose bytes
 // must be in the file before the commit is published never waits for one that may not come.
 //
+// A write that fails (a full disk) fails the SQLite call that made it. The bytes not written stay
+// gathered, since SQLite may still count on them, except when the failed write was a commit's:
+// SQLite then rolls the transaction back and writes the next one over its frames, so they are
+// dropped, and a later commit that fits in the room left lands as it would without this VFS.
+//
 // The VFS is the platform's default one (unix on Linux) for everything else; it is registered
 // once, under [Name], and chosen per connection with the DSN's vfs parameter.
 package walgather
@@ -214,16 +219,25 @@ func write(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
 			return f.through(tls, pFile, p, n, off)
 		}
 	}
-	if rc := f.gather(tls, pFile, p, n, off); rc != sqlite3.SQLITE_OK {
-		return rc
+	if n != frameHeader || binary.BigEndian.Uint32(at[[frameHeader]byte](p)[4:8]) == 0 {
+		return f.gather(tls, pFile, p, n, off)
 	}
-	if n == frameHeader && binary.BigEndian.Uint32(at[[frameHeader]byte](p)[4:8]) != 0 {
-		// A commit frame's header: it goes to the file with what precedes it, and its
-		// page after it.
+	// A commit frame's header: it goes to the file with what precedes it, and its page after
+	// it.
+	rc := f.gather(tls, pFile, p, n, off)
+	if rc == sqlite3.SQLITE_OK {
 		f.commitPage = off + frameHeader
-		return f.flush(tls, pFile)
+		rc = f.flush(tls, pFile)
 	}
-	return sqlite3.SQLITE_OK
+	if rc != sqlite3.SQLITE_OK {
+		// The commit fails, and SQLite rolls its transaction back: it forgets the frames
+		// after the last commit, which is all that is gathered (every commit before this
+		// one was written whole), and writes the next transaction's over them. Kept, they
+		// would have to be written before anything else, and while the disk stays full no
+		// later commit could land, not even one that fits in the room left.
+		f.pending, f.commitPage = 0, 0
+	}
+	return rc
 }
 
 // gather adds p to the gathered bytes, writing them first when p does not continue them or

@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,12 +20,23 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// childEnv names the database a re-run of the test binary writes to until it is killed.
-const childEnv = "WALGATHER_CHILD_DB"
+// childEnv names the database a re-run of the test binary writes to until it is killed, and
+// fullEnv the one a re-run writes to under a file size limit.
+const (
+	childEnv = "WALGATHER_CHILD_DB"
+	fullEnv  = "WALGATHER_FULL_DB"
+)
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(childEnv); path != "" {
 		if err := child(path); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if path := os.Getenv(fullEnv); path != "" {
+		if err := fullChild(path); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -281,6 +294,130 @@ func TestKillKeepsCommits(t *testing.T) {
 	if !sawRewrites {
 		t.Fatal("no transaction rewrote a frame of the log: the test did not reach that path")
 	}
+}
+
+// fullChild writes to path through the VFS while the log cannot grow (the process's file size
+// limit, which fails a write past it as a full disk would), printing one line a step: a commit
+// that fits, one too large for the room left, which must fail, then a small one, which fits and
+// must land, and, with the limit lifted, a large one. Then it waits to be killed.
+func fullChild(path string) error {
+	if err := Register(); err != nil {
+		return err
+	}
+	// A write past the limit fails with EFBIG instead of killing the process.
+	signal.Ignore(syscall.SIGXFSZ)
+	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&vfs="+Name)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		return err
+	}
+	commit := func(n, rows int) error {
+		tx, err := db.Begin()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for i := range rows {
+			if _, err := tx.Exec(`INSERT INTO lines VALUES (?, ?, ?)`, fmt.Sprintf("chat-%03d", i%50), n*1000+i, strings.Repeat("z", 150)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`INSERT INTO marks VALUES (?, ?)`, n, rows); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	say := func(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+	if err := commit(1, 10); err != nil {
+		return err
+	}
+	say("committed 1")
+	st, err := os.Stat(path + "-wal")
+	if err != nil {
+		return err
+	}
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		return err
+	}
+	// Room for three frames: the next commit of 300 lines needs dozens.
+	room := syscall.Rlimit{Cur: uint64(st.Size()) + 3*(frameHeader+4096), Max: limit.Max}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &room); err != nil {
+		return err
+	}
+	if err := commit(2, 300); err != nil {
+		say("failed 2 %v", err)
+	} else {
+		say("committed 2")
+	}
+	// A mark alone is a frame: it fits in the room left.
+	if err := commit(3, 0); err != nil {
+		say("failed 3 %v", err)
+	} else {
+		say("committed 3")
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		return err
+	}
+	if err := commit(4, 300); err != nil {
+		say("failed 4 %v", err)
+	} else {
+		say("committed 4")
+	}
+	_, err = io.Copy(io.Discard, os.Stdin)
+	return err
+}
+
+// TestFullLogKeepsWorking fills the disk under a writer (a file size limit on its process) in
+// the middle of a commit: that commit fails, the next one that fits lands, and once there is
+// room again so does a large one; killed then, the writer leaves a database that holds exactly
+// the commits that returned. A failed commit's gathered frames are dropped with it: kept, they
+// had to be written before anything else, so no later commit could land while the disk was full.
+func TestFullLogKeepsWorking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a writer process")
+	}
+	path := filepath.Join(t.TempDir(), "f.db")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fullEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	sc := bufio.NewScanner(stdout)
+	var steps []string
+	for len(steps) < 4 && sc.Scan() {
+		steps = append(steps, sc.Text())
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	t.Logf("the writer: %q", steps)
+	if len(steps) != 4 || steps[0] != "committed 1" || !strings.HasPrefix(steps[1], "failed 2 ") || steps[2] != "committed 3" || steps[3] != "committed 4" {
+		t.Fatalf("the writer's steps: %q; want 1 committed, 2 failed, 3 and 4 committed", steps)
+	}
+	db := openDB(t, path, false, 2000)
+	var marks string
+	if err := db.QueryRow(`SELECT group_concat(n) FROM (SELECT n FROM marks ORDER BY n)`).Scan(&marks); err != nil {
+		t.Fatal(err)
+	}
+	if marks != "1,3,4" {
+		t.Fatalf("the database holds the commits %s, want 1,3,4", marks)
+	}
+	checkDB(t, db, 3, 10+0+300)
 }
 
 // BenchmarkCommit commits batches of one line in each of 40 chats, through the VFS and through
