@@ -553,9 +553,10 @@ func (c *committer) finish(out synced) {
 
 // apply commits units in one transaction, trying again after failures that
 // may pass, until it succeeds, fails for good, or a shutdown gives up
-// (ErrClosed). When a commit's outcome is unknown (the connection broke
-// during COMMIT), it asks the database whether the transaction landed before
-// trying again, so nothing is written twice.
+// (ErrClosed); SQLite's I/O errors are tried diskAttempts times. When a
+// commit's outcome is unknown (the connection broke during COMMIT), it asks
+// the database whether the transaction landed before trying again, so nothing
+// is written twice.
 func (c *committer) apply(units []*commitItem) (*applied, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := c.s.applyUnits(units)
@@ -572,6 +573,9 @@ func (c *committer) apply(units []*commitItem) (*applied, error) {
 				return nil, cerr
 			}
 		} else if !transient(err) {
+			return nil, err
+		}
+		if diskError(err) && attempt+1 >= diskAttempts {
 			return nil, err
 		}
 		if attempt == 0 || attempt%20 == 0 {
@@ -629,6 +633,9 @@ func (c *committer) landed(res *applied) (bool, error) {
 		cancel()
 		if err == nil {
 			return ok, nil
+		}
+		if diskError(err) && attempt+1 >= diskAttempts {
+			return false, err
 		}
 		if attempt == 0 || attempt%20 == 0 {
 			c.log.Warn("store: could not find out whether a commit landed, asking again", "attempt", attempt+1, "err", err)

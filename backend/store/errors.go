@@ -55,6 +55,19 @@ func (e *RuleError) Unwrap() error { return ErrInvalid }
 // rule builds a RuleError from a message literal and the values of its placeholders.
 func rule(msg string, args ...string) error { return &RuleError{Message: msg, Args: args} }
 
+// diskAttempts is how often the group commit tries a transaction that SQLite failed with an I/O
+// error (a file size limit, a failing device), and asks whether one landed, before it gives up
+// and tells the writers: a passing fault gets its retries, while a disk that keeps failing does
+// not hold every later write behind a batch that cannot be written. (A full disk is SQLite's
+// SQLITE_FULL, which fails at once.)
+const diskAttempts = 4
+
+// diskError says err is SQLite's I/O error (SQLITE_IOERR and its extended codes).
+func diskError(err error) bool {
+	var liteErr interface{ Code() int }
+	return errors.As(err, &liteErr) && liteErr.Code()&0xff == 10
+}
+
 // transient reports whether a failed write may succeed when tried again: the
 // connection broke or was closed by the server (a restart, a failover,
 // pg_terminate_backend), the database was busy, a statement timed out, or a

@@ -12,16 +12,19 @@
 // that had not committed, as with SQLite's own writes: what COMMIT has returned from is in the
 // file, where the store's fsync (or SQLite's, with synchronous=FULL) finds it.
 //
-// Every other use of the log writes what is gathered first: a read, a sync, a truncation, a size
-// asked for, a file control, a close, and any write that does not continue the gathered bytes
-// (SQLite's rewrites of a frame already in the log, its rewritten checksums). A commit frame's
+// A read of gathered bytes (SQLite reading back a frame of its transaction) is answered from
+// memory. Every other use of the log writes what is gathered first: a sync, a truncation, a size
+// asked for, a file control, a close, a read across gathered bytes and others, and any write
+// that does not continue the gathered bytes (SQLite's rewrites of a frame already in the log,
+// its rewritten checksums). A commit frame's
 // header and page are written through (after what precedes them), so the one write whose bytes
 // must be in the file before the commit is published never waits for one that may not come.
 //
-// A write that fails (a full disk) fails the SQLite call that made it. The bytes not written stay
-// gathered, since SQLite may still count on them, except when the failed write was a commit's:
-// SQLite then rolls the transaction back and writes the next one over its frames, so they are
-// dropped, and a later commit that fits in the room left lands as it would without this VFS.
+// A write that fails (a full disk) fails the SQLite call that made it. When that call was a write
+// of the log, SQLite abandons the transaction and writes the next one over its frames, so what
+// is gathered is dropped, and a later commit that fits in the room left lands as it would
+// without this VFS; after a failed sync or file control the bytes stay gathered, since SQLite
+// may still count on them.
 //
 // The VFS is the platform's default one (unix on Linux) for everything else; it is registered
 // once, under [Name], and chosen per connection with the DSN's vfs parameter.
@@ -100,6 +103,9 @@ type logFile struct {
 // for that were gathered, written the writes made to the files, elsewhere the writes that did
 // not continue the gathered bytes (SQLite rewriting a frame of the log).
 var gathered, written, elsewhere atomic.Uint64
+
+// readGathered counts the reads answered from gathered bytes, for the tests.
+var readGathered atomic.Uint64
 
 // Register registers the VFS with SQLite, once; later calls return the first one's result.
 func Register() error {
@@ -212,6 +218,22 @@ func write(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
 	f := file(pFile)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	rc := f.write(tls, pFile, p, n, off)
+	if rc != sqlite3.SQLITE_OK {
+		// A write of the log that fails ends SQLite's transaction: a failed commit is
+		// rolled back, and a failed write before it (a page spilled from a full cache)
+		// puts the pager in its error state, which only a rollback leaves. SQLite then
+		// forgets the frames after the last commit, which is all that is gathered (every
+		// commit before was written whole), and writes the next transaction's over them.
+		// Kept, they would have to be written before anything else: while the disk stayed
+		// full no later commit could land, not even one that fits in the room left.
+		f.pending, f.commitPage = 0, 0
+	}
+	return rc
+}
+
+// write gathers or writes one of SQLite's writes; the caller holds f.mu.
+func (f *logFile) write(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
 	if f.commitPage != 0 {
 		page := f.commitPage
 		f.commitPage = 0
@@ -219,25 +241,16 @@ func write(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
 			return f.through(tls, pFile, p, n, off)
 		}
 	}
-	if n != frameHeader || binary.BigEndian.Uint32(at[[frameHeader]byte](p)[4:8]) == 0 {
-		return f.gather(tls, pFile, p, n, off)
+	if rc := f.gather(tls, pFile, p, n, off); rc != sqlite3.SQLITE_OK {
+		return rc
 	}
-	// A commit frame's header: it goes to the file with what precedes it, and its page after
-	// it.
-	rc := f.gather(tls, pFile, p, n, off)
-	if rc == sqlite3.SQLITE_OK {
+	if n == frameHeader && binary.BigEndian.Uint32(at[[frameHeader]byte](p)[4:8]) != 0 {
+		// A commit frame's header: it goes to the file with what precedes it, and its
+		// page after it.
 		f.commitPage = off + frameHeader
-		rc = f.flush(tls, pFile)
+		return f.flush(tls, pFile)
 	}
-	if rc != sqlite3.SQLITE_OK {
-		// The commit fails, and SQLite rolls its transaction back: it forgets the frames
-		// after the last commit, which is all that is gathered (every commit before this
-		// one was written whole), and writes the next transaction's over them. Kept, they
-		// would have to be written before anything else, and while the disk stays full no
-		// later commit could land, not even one that fits in the room left.
-		f.pending, f.commitPage = 0, 0
-	}
-	return rc
+	return sqlite3.SQLITE_OK
 }
 
 // gather adds p to the gathered bytes, writing them first when p does not continue them or
@@ -280,8 +293,27 @@ func flushed(tls *libc.TLS, pFile uintptr, call func() int32) int32 {
 	return call()
 }
 
+// read answers a read of bytes that are gathered from memory (SQLite reading back a frame its
+// transaction wrote: a page it spilled, a frame whose checksum it rewrites), and one of bytes
+// that are not from the file; only a read across both writes the gathered bytes first. A read
+// never fails for want of room to write.
 func read(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
-	return flushed(tls, pFile, func() int32 { return fn[ioFn](state.real.FxRead)(tls, pFile, p, n, off) })
+	f := file(pFile)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.commitPage = 0
+	end := f.off + int64(f.pending)
+	switch {
+	case f.pending > 0 && off >= f.off && off+int64(n) <= end:
+		libc.Xmemcpy(tls, p, f.buf+uintptr(off-f.off), uint64(n))
+		readGathered.Add(1)
+		return sqlite3.SQLITE_OK
+	case f.pending > 0 && off < end && off+int64(n) > f.off:
+		if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+	}
+	return fn[ioFn](state.real.FxRead)(tls, pFile, p, n, off)
 }
 
 func truncate(tls *libc.TLS, pFile uintptr, size int64) int32 {

@@ -168,9 +168,9 @@ func checkDB(t *testing.T, db *sql.DB, marks, lines int) {
 
 // child writes transactions into path through the VFS until it is killed, printing the number
 // of each after its COMMIT returned. Its page cache is small, so a transaction spills pages to
-// the log before its commit and then writes some of them again: SQLite rewrites those frames
-// in place and their checksums at the commit, the writes that do not continue the gathered
-// ones.
+// the log before its commit and then reads and writes some of them again: SQLite reads those
+// frames back (from the gathered bytes while they are there), rewrites them in place and their
+// checksums at the commit, the writes that do not continue the gathered ones.
 func child(path string) error {
 	if err := Register(); err != nil {
 		return err
@@ -214,7 +214,7 @@ func child(path string) error {
 		if err := tx.Commit(); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%d %d\n", n, elsewhere.Load())
+		fmt.Fprintf(out, "%d %d %d\n", n, elsewhere.Load(), readGathered.Load())
 		if err := out.Flush(); err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func TestKillKeepsCommits(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "k.db")
 	last := 0
-	sawRewrites := false
+	sawRewrites, sawReads := false, false
 	for round, after := range []int{3, 12, 5, 20, 1} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
@@ -257,6 +257,9 @@ func TestKillKeepsCommits(t *testing.T) {
 			n, _ := strconv.Atoi(f[0])
 			if rw, _ := strconv.Atoi(f[1]); rw > 0 {
 				sawRewrites = true
+			}
+			if rd, _ := strconv.Atoi(f[2]); rd > 0 {
+				sawReads = true
 			}
 			last = max(last, n)
 			seen++
@@ -294,12 +297,16 @@ func TestKillKeepsCommits(t *testing.T) {
 	if !sawRewrites {
 		t.Fatal("no transaction rewrote a frame of the log: the test did not reach that path")
 	}
+	if !sawReads {
+		t.Fatal("no transaction read back a frame still gathered: the test did not reach that path")
+	}
 }
 
 // fullChild writes to path through the VFS while the log cannot grow (the process's file size
 // limit, which fails a write past it as a full disk would), printing one line a step: a commit
-// that fits, one too large for the room left, which must fail, then a small one, which fits and
-// must land, and, with the limit lifted, a large one. Then it waits to be killed.
+// that fits; one too large for the room left, which must fail, then a small one, which fits and
+// must land, twice (failing at the commit and before it); and, with the limit lifted, a large
+// one. Then it waits to be killed.
 func fullChild(path string) error {
 	if err := Register(); err != nil {
 		return err
@@ -348,34 +355,34 @@ func fullChild(path string) error {
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &room); err != nil {
 		return err
 	}
-	if err := commit(2, 300); err != nil {
-		say("failed 2 %v", err)
-	} else {
-		say("committed 2")
+	step := func(n, rows int) {
+		if err := commit(n, rows); err != nil {
+			say("failed %d %v", n, err)
+		} else {
+			say("committed %d", n)
+		}
 	}
-	// A mark alone is a frame: it fits in the room left.
-	if err := commit(3, 0); err != nil {
-		say("failed 3 %v", err)
-	} else {
-		say("committed 3")
-	}
+	// 300 lines gather whole, and fail as the commit frame is written; a mark alone is a
+	// frame, which fits in the room left; 4,000 lines are more than the VFS gathers, and fail
+	// as the gathered frames are written before the commit.
+	step(2, 300)
+	step(3, 0)
+	step(4, 4000)
+	step(5, 0)
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 		return err
 	}
-	if err := commit(4, 300); err != nil {
-		say("failed 4 %v", err)
-	} else {
-		say("committed 4")
-	}
+	step(6, 300)
 	_, err = io.Copy(io.Discard, os.Stdin)
 	return err
 }
 
 // TestFullLogKeepsWorking fills the disk under a writer (a file size limit on its process) in
-// the middle of a commit: that commit fails, the next one that fits lands, and once there is
-// room again so does a large one; killed then, the writer leaves a database that holds exactly
-// the commits that returned. A failed commit's gathered frames are dropped with it: kept, they
-// had to be written before anything else, so no later commit could land while the disk was full.
+// the middle of a commit, twice: that commit fails, the next one that fits lands, and once there
+// is room again so does a large one; killed then, the writer leaves a database that holds
+// exactly the commits that returned. A failed transaction's gathered frames are dropped with it:
+// kept, they had to be written before anything else (a read of the log included), so no later
+// commit could land while the disk was full.
 func TestFullLogKeepsWorking(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a writer process")
@@ -400,24 +407,30 @@ func TestFullLogKeepsWorking(t *testing.T) {
 	defer stdin.Close()
 	sc := bufio.NewScanner(stdout)
 	var steps []string
-	for len(steps) < 4 && sc.Scan() {
+	for len(steps) < 6 && sc.Scan() {
 		steps = append(steps, sc.Text())
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	t.Logf("the writer: %q", steps)
-	if len(steps) != 4 || steps[0] != "committed 1" || !strings.HasPrefix(steps[1], "failed 2 ") || steps[2] != "committed 3" || steps[3] != "committed 4" {
-		t.Fatalf("the writer's steps: %q; want 1 committed, 2 failed, 3 and 4 committed", steps)
+	want := []string{"committed 1", "failed 2 ", "committed 3", "failed 4 ", "committed 5", "committed 6"}
+	if len(steps) != len(want) {
+		t.Fatalf("the writer's steps: %q; want %q", steps, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(steps[i], want[i]) || (!strings.HasSuffix(want[i], " ") && steps[i] != want[i]) {
+			t.Fatalf("the writer's steps: %q; want %q", steps, want)
+		}
 	}
 	db := openDB(t, path, false, 2000)
 	var marks string
 	if err := db.QueryRow(`SELECT group_concat(n) FROM (SELECT n FROM marks ORDER BY n)`).Scan(&marks); err != nil {
 		t.Fatal(err)
 	}
-	if marks != "1,3,4" {
-		t.Fatalf("the database holds the commits %s, want 1,3,4", marks)
+	if marks != "1,3,5,6" {
+		t.Fatalf("the database holds the commits %s, want 1,3,5,6", marks)
 	}
-	checkDB(t, db, 3, 10+0+300)
+	checkDB(t, db, 4, 10+0+0+300)
 }
 
 // BenchmarkCommit commits batches of one line in each of 40 chats, through the VFS and through
