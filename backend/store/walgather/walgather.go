@@ -16,9 +16,9 @@
 // memory. Every other use of the log writes what is gathered first: a sync, a truncation, a size
 // asked for, a file control, a close, a read across gathered bytes and others, and any write
 // that does not continue the gathered bytes (SQLite's rewrites of a frame already in the log,
-// its rewritten checksums). A commit frame's
-// header and page are written through (after what precedes them), so the one write whose bytes
-// must be in the file before the commit is published never waits for one that may not come.
+// its rewritten checksums). A commit frame's header and page are written through (after what
+// precedes them), so the one write whose bytes must be in the file before the commit is
+// published never waits for one that may not come.
 //
 // A write that fails (a full disk) fails the SQLite call that made it. When that call was a write
 // of the log, SQLite abandons the transaction and writes the next one over its frames, so what
@@ -293,10 +293,10 @@ func flushed(tls *libc.TLS, pFile uintptr, call func() int32) int32 {
 	return call()
 }
 
-// read answers a read of bytes that are gathered from memory (SQLite reading back a frame its
-// transaction wrote: a page it spilled, a frame whose checksum it rewrites), and one of bytes
-// that are not from the file; only a read across both writes the gathered bytes first. A read
-// never fails for want of room to write.
+// read answers a read of gathered bytes from memory (SQLite reading back a frame its
+// transaction wrote: a page it spilled, a frame whose checksum it rewrites), and a read of
+// other bytes from the file; only a read across both writes the gathered bytes first. So a
+// transaction that reads back its own frames goes on while the disk is full, up to its commit.
 func read(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
 	f := file(pFile)
 	f.mu.Lock()
