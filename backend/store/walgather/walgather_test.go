@@ -28,21 +28,66 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if path := os.Getenv(childEnv); path != "" {
-		if err := child(path); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+	for env, run := range map[string]func(string) error{childEnv: child, fullEnv: fullChild} {
+		if path := os.Getenv(env); path != "" {
+			if err := run(path); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		}
-		os.Exit(0)
-	}
-	if path := os.Getenv(fullEnv); path != "" {
-		if err := fullChild(path); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// startWriter re-runs the test binary as a writer to path (env names which one), its stdin
+// and stdout the test's to drive and read; it is killed when ctx ends.
+func startWriter(t *testing.T, ctx context.Context, env, path string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdin, bufio.NewScanner(stdout)
+}
+
+// writerDB opens path through the VFS for a writer process, in WAL mode with
+// synchronous=NORMAL and the extra DSN parameters, with the test's tables.
+func writerDB(path, extra string) (*sql.DB, error) {
+	if err := Register(); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"+extra+"&vfs="+Name)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// insertLines writes rows lines of transaction n, spread over 50 chats, and returns the first
+// error.
+func insertLines(tx *sql.Tx, n, rows int, body string) error {
+	for i := range rows {
+		if _, err := tx.Exec(`INSERT INTO lines VALUES (?, ?, ?)`, fmt.Sprintf("chat-%03d", i%50), n*1000+i, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openDB opens path through the VFS (gather) or SQLite's default one, in WAL mode with
@@ -172,15 +217,8 @@ func checkDB(t *testing.T, db *sql.DB, marks, lines int) {
 // frames back (from the gathered bytes while they are there), rewrites them in place and their
 // checksums at the commit, the writes that do not continue the gathered ones.
 func child(path string) error {
-	if err := Register(); err != nil {
-		return err
-	}
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(8)&vfs="+Name)
+	db, err := writerDB(path, "&_pragma=cache_size(8)")
 	if err != nil {
-		return err
-	}
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
 		return err
 	}
 	var from int
@@ -199,10 +237,8 @@ func child(path string) error {
 			return err
 		}
 		rows := 20 + n%7*60 // some transactions spill, some do not
-		for i := range rows {
-			if _, err := tx.Exec(`INSERT INTO lines VALUES (?, ?, ?)`, fmt.Sprintf("chat-%03d", i%50), n*1000+i, strings.Repeat("x", 150)); err != nil {
-				return err
-			}
+		if err := insertLines(tx, n, rows, strings.Repeat("x", 150)); err != nil {
+			return err
 		}
 		// Write the first rows' pages again, after the rest may have spilled them.
 		if _, err := tx.Exec(`UPDATE lines SET body = ? WHERE seq >= ? AND seq < ?`, strings.Repeat("y", 150), n*1000, n*1000+10); err != nil {
@@ -235,21 +271,7 @@ func TestKillKeepsCommits(t *testing.T) {
 	sawRewrites, sawReads := false, false
 	for round, after := range []int{3, 12, 5, 20, 1} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+path)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stdout)
+		cmd, stdin, sc := startWriter(t, ctx, childEnv, path)
 		seen := 0
 		_, _ = stdin.Write([]byte("\n"))
 		for sc.Scan() {
@@ -308,17 +330,10 @@ func TestKillKeepsCommits(t *testing.T) {
 // must land, twice (failing at the commit and before it); and, with the limit lifted, a large
 // one. Then it waits to be killed.
 func fullChild(path string) error {
-	if err := Register(); err != nil {
-		return err
-	}
 	// A write past the limit fails with EFBIG instead of killing the process.
 	signal.Ignore(syscall.SIGXFSZ)
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&vfs="+Name)
+	db, err := writerDB(path, "")
 	if err != nil {
-		return err
-	}
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
 		return err
 	}
 	commit := func(n, rows int) error {
@@ -327,10 +342,8 @@ func fullChild(path string) error {
 			return err
 		}
 		defer tx.Rollback()
-		for i := range rows {
-			if _, err := tx.Exec(`INSERT INTO lines VALUES (?, ?, ?)`, fmt.Sprintf("chat-%03d", i%50), n*1000+i, strings.Repeat("z", 150)); err != nil {
-				return err
-			}
+		if err := insertLines(tx, n, rows, strings.Repeat("z", 150)); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(`INSERT INTO marks VALUES (?, ?)`, n, rows); err != nil {
 			return err
@@ -390,22 +403,8 @@ func TestFullLogKeepsWorking(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fullEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdin, sc := startWriter(t, ctx, fullEnv, path)
 	defer stdin.Close()
-	sc := bufio.NewScanner(stdout)
 	var steps []string
 	for len(steps) < 6 && sc.Scan() {
 		steps = append(steps, sc.Text())
