@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,9 +17,10 @@ import (
 // the socket again (EPOLLONESHOT: one reader per socket at a time). The waiting goroutine runs
 // only while sockets are registered.
 //
-// A reader that is done waits for the next readable socket, up to maxWaitingReaders of them
-// and while the loop runs: a fresh goroutine's stack grew to the depth of a command's handling
-// on every frame, which in a burst of connects was a twentieth of the server's work.
+// A reader that is done waits for the next readable socket, up to maxWaitingReaders of them,
+// for up to readerIdle and while the loop runs: a fresh goroutine's stack grew to the depth of
+// a command's handling on every frame, which in a burst of connects was a twentieth of the
+// server's work.
 type poller struct {
 	mu      sync.Mutex
 	epfd    int
@@ -31,8 +33,17 @@ type poller struct {
 	started atomic.Int64 // readers started, for tests
 }
 
-// maxWaitingReaders bounds the readers that wait for work.
-const maxWaitingReaders = 64
+// maxWaitingReaders bounds the readers that wait for work, and readerIdle is how long one
+// waits before it ends. Under load the sockets become readable in bursts (a commit's
+// acknowledgements answered at once), each as large as the connections the commit served;
+// readers that ended between two bursts because more than a few dozen waited were started
+// again for the next one, their stacks grown again, a thirtieth of the server's work at
+// full load. Now they stay for as long as bursts keep coming, and an idle server lets them
+// go within readerIdle.
+const (
+	maxWaitingReaders = 512
+	readerIdle        = time.Second
+)
 
 var thePoller struct {
 	once sync.Once
@@ -121,18 +132,24 @@ func (p *poller) loop() {
 	}
 }
 
-// read runs c's reader, then waits for another readable socket until stop is closed, unless
-// enough readers wait already.
+// read runs c's reader, then waits for another readable socket, unless enough readers wait
+// already, until stop is closed or it has waited readerIdle.
 func (p *poller) read(c *Conn, stop <-chan struct{}) {
+	idle := time.NewTimer(readerIdle)
+	defer idle.Stop()
 	for {
 		c.readable()
 		if p.waiting.Add(1) > maxWaitingReaders {
 			p.waiting.Add(-1)
 			return
 		}
+		idle.Reset(readerIdle)
 		select {
 		case c = <-p.work:
 			p.waiting.Add(-1)
+		case <-idle.C:
+			p.waiting.Add(-1)
+			return
 		case <-stop:
 			p.waiting.Add(-1)
 			return

@@ -38,3 +38,47 @@ func TestReadersWaitForWork(t *testing.T) {
 		t.Fatalf("%d readers started for %d frames", n, frames)
 	}
 }
+
+// slowEcho answers each frame after a while, as a command that waits for the database does:
+// frames that arrive together are then read by as many readers at once.
+type slowEcho struct{ c *realtime.Conn }
+
+func (e slowEcho) Frame(f []byte) {
+	time.Sleep(5 * time.Millisecond)
+	e.c.Send(f)
+}
+func (slowEcho) Closed() {}
+
+// TestReadersStayBetweenBursts: sockets that become readable together, burst after burst (the
+// acknowledgements of one commit answered at once), are read by the readers of the first
+// burst: they wait for the next one instead of ending and being started again.
+func TestReadersStayBetweenBursts(t *testing.T) {
+	url, _ := serveSessions(t, func(c *realtime.Conn) realtime.Session { return slowEcho{c} }, realtime.Options{})
+	const conns, bursts = 150, 10
+	cs := make([]*websocket.Conn, conns)
+	for i := range cs {
+		cs[i] = dial(t, url)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	burst := func() { echoEach(ctx, t, cs) }
+	burst()
+	before := realtime.ReadersStarted()
+	for range bursts - 1 {
+		burst()
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A burst may find a few more sockets readable at once than the first did; readers that
+	// ended after each burst would be started again for most of the 150 sockets each time.
+	if n := realtime.ReadersStarted() - before; n > conns {
+		t.Fatalf("%d readers started for %d more bursts of %d sockets", n, bursts-1, conns)
+	}
+	// Once the bursts stop, the readers end: an idle server keeps no stacks for them.
+	deadline := time.Now().Add(10 * time.Second)
+	for realtime.ReadersWaiting() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d readers still wait, %s after the last burst", realtime.ReadersWaiting(), 10*time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -58,10 +58,16 @@ func (e echo) Closed() { e.h.closed <- e.c }
 
 func serve(t *testing.T, h *handler, opts realtime.Options) (string, *realtime.Hub) {
 	t.Helper()
+	return serveSessions(t, h.openSession, opts)
+}
+
+// serveSessions serves open's sessions at the returned WebSocket address until the test ends.
+func serveSessions(t *testing.T, open func(*realtime.Conn) realtime.Session, opts realtime.Options) (string, *realtime.Hub) {
+	t.Helper()
 	hub := realtime.NewHub()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	realtime.Prepare(app)
-	app.Get("/ws", hub.Handle(h.openSession, opts))
+	app.Get("/ws", hub.Handle(open, opts))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -248,19 +249,7 @@ func TestManySockets(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	for i, c := range conns {
-		wg.Go(func() {
-			msg := `{"n":` + string(rune('0'+i%10)) + `}`
-			if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
-				t.Error(err)
-				return
-			}
-			if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
-				t.Errorf("socket %d: %q %v", i, got, err)
-			}
-		})
-	}
-	wg.Wait()
+	echoEach(ctx, t, conns)
 	if got := hub.Count(); got != n {
 		t.Fatalf("hub counts %d connections, want %d", got, n)
 	}
@@ -360,4 +349,23 @@ func readEcho(t *testing.T, c *rawClient) {
 		}
 		return
 	}
+}
+
+// echoEach sends a frame of its own on every socket at once and waits for each to be echoed.
+func echoEach(ctx context.Context, t *testing.T, conns []*websocket.Conn) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			msg := `{"n":` + strconv.Itoa(i) + `}`
+			if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
+				t.Errorf("socket %d: echo %q, %v; want %q", i, got, err, msg)
+			}
+		})
+	}
+	wg.Wait()
 }
