@@ -38,7 +38,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # those trees but tests and their data.
 SERVER_SRC := $(shell find backend shared agentui widget assets/fonts -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum
 
-.PHONY: help build run test vet fmt-check unit wasm-test bench bench-chat bench-idle bench-cluster load size templ clean
+.PHONY: help build run test vet fmt-check unit wasm-test bench bench-chat bench-idle bench-cluster load load-pair size templ clean
 
 ## help: list the targets
 help:
@@ -148,17 +148,18 @@ bench-cluster: $(BIN)/parley $(BIN)/parley-load
 REPORT_CHATS ?= 100000
 
 # Load runs: each against a fresh server on a free port with a fresh database. $(call
-# load-run,DB,ARGS) starts the server (DB sqlite or postgres), runs parley-load ARGS against it
+# load-run,DB,ARGS[,DIR]) starts the server (DB sqlite or postgres), runs parley-load ARGS against it
 # (told the server's process id, for its CPU time and memory), then stops the server and drops
-# the database; the server's log is shown when the run fails.
+# the database; the server's log is shown when the run fails. DIR holds the parley and
+# parley-load to run, $(BIN) unless given.
 define load-run
-dir=$$(mktemp -d); port=$$(./$(BIN)/parley-load -free-port); db=""; \
+bin=$(or $(3),./$(BIN)); dir=$$(mktemp -d); port=$$($$bin/parley-load -free-port); db=""; \
 if [ "$(1)" = postgres ]; then \
-  name=parley_load_$$$$; psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
+  name=parley_load_$$(basename $$dir | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z'); psql "$(PG_ADMIN)" -qc "CREATE DATABASE $$name" >/dev/null; \
   db="postgres://postgres@127.0.0.1:5432/$$name?sslmode=disable"; fi; \
-DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port $(LOAD_SERVER_ENV) ./$(BIN)/parley 2>$$dir/server.log & pid=$$!; \
+DATABASE_URL="$$db" PARLEY_DATA=$$dir PARLEY_ADDR=127.0.0.1:$$port $(LOAD_SERVER_ENV) $$bin/parley 2>$$dir/server.log & pid=$$!; \
 for i in $$(seq 100); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.1; done; \
-rc=0; DATABASE_URL="$$db" ./$(BIN)/parley-load -url http://127.0.0.1:$$port -data $$dir -server-pid $$pid $(2) || rc=$$?; \
+rc=0; DATABASE_URL="$$db" $$bin/parley-load -url http://127.0.0.1:$$port -data $$dir -server-pid $$pid $(2) || rc=$$?; \
 kill $$pid; wait $$pid || true; \
 if [ $$rc -ne 0 ]; then echo "parley-load failed ($$rc); the server's log ends:" >&2; tail -n 20 $$dir/server.log >&2; fi; \
 if [ -n "$$db" ]; then psql "$(PG_ADMIN)" -qc "DROP DATABASE $$name WITH (FORCE)" >/dev/null; fi; \
@@ -199,6 +200,24 @@ PG_ADMIN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 ## load: one load run against a fresh server (DB=sqlite or DB=postgres; LOAD_ARGS for parley-load)
 load: $(BIN)/parley $(BIN)/parley-load
 	@echo -n "load_$(DB) "; $(call load-run,$(DB),$(LOAD_ARGS))
+
+## load-pair: two load runs at once, side by side on this machine, with the parley and
+## parley-load of directory A and of directory B (builds of two commits, say), DB and LOAD_ARGS as
+## for load; prints each run's figures and their ratios A/B. This machine's speed drifts by a
+## third within minutes, so runs one after the other tell two builds apart only when they differ
+## by more than that; two runs that share the machine at the same moment differ by 1–3 %
+load-pair:
+	@test -x "$(A)/parley" && test -x "$(A)/parley-load" && test -x "$(B)/parley" && test -x "$(B)/parley-load" || \
+	  { echo "usage: make load-pair A=dir B=dir [DB=sqlite|postgres] [LOAD_ARGS=...]: each dir with parley and parley-load" >&2; exit 2; }
+	@out=$$(mktemp -d); \
+	( $(call load-run,$(DB),$(LOAD_ARGS),$(A)) ) >$$out/a & a=$$!; \
+	( $(call load-run,$(DB),$(LOAD_ARGS),$(B)) ) >$$out/b & b=$$!; \
+	rc=0; wait $$a || rc=$$?; wait $$b || rc=$$?; \
+	echo "A $$(cat $$out/a)"; echo "B $$(cat $$out/b)"; \
+	for f in msgs_per_s p99_ms cpu_server_us_per_msg cpu_us_per_msg; do \
+	  x=$$(sed -n "s/.*\"$$f\":\([0-9.]*\).*/\1/p" $$out/a); y=$$(sed -n "s/.*\"$$f\":\([0-9.]*\).*/\1/p" $$out/b); \
+	  [ -n "$$x" ] && [ -n "$$y" ] && awk -v f=$$f -v x=$$x -v y=$$y 'BEGIN { if (y > 0) printf "%s A/B %.3f\n", f, x / y }'; \
+	done; rm -rf $$out; exit $$rc
 
 # The figures of bench-chat and bench-idle, and the sizes they are measured at.
 CHAT_VISITORS ?= 200

@@ -37,9 +37,9 @@ type poller struct {
 // waits before it ends. Under load the sockets become readable in bursts (a commit's
 // acknowledgements answered at once), each as large as the connections the commit served;
 // readers that ended between two bursts because more than a few dozen waited were started
-// again for the next one, their stacks grown again, a thirtieth of the server's work at
-// full load. Now they stay for as long as bursts keep coming, and an idle server lets them
-// go within readerIdle.
+// again for the next one and grew their stacks again (3 % of the server's CPU in a profile of
+// the closed loop at full load). Now they stay for as long as bursts keep coming, and an idle
+// server lets them go within readerIdle.
 const (
 	maxWaitingReaders = 512
 	readerIdle        = time.Second
