@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parleychat/parley/shared/backoff"
 	"github.com/parleychat/parley/shared/limits"
 	"github.com/parleychat/parley/shared/protocol"
 	"github.com/parleychat/parley/shared/survey"
@@ -152,7 +153,17 @@ type outCmd struct {
 	cmd protocol.Command
 	// sent is true once it went out on the current connection.
 	sent bool
+	// busy counts the server's "busy" answers to it in a row; retryAt, when set, is when it
+	// goes out again (see busyRetry).
+	busy    int
+	retryAt time.Time
 }
+
+// busyRetry paces a command the server answered with "busy" (it is catching up on writes, a
+// node of its cluster took over the chat): the same command, under the same id, goes out
+// again after 1, 2, 4 … seconds, at most 15, and stays "sending" meanwhile instead of failing.
+// The commands queued behind it wait for it, so that the visitor's lines keep their order.
+var busyRetry = backoff.Policy{Initial: time.Second, Max: backoff.Max}
 
 // Model is the widget's whole state. Fields are read by the view; they change only through
 // the methods, which the single UI goroutine calls.
@@ -333,6 +344,9 @@ func (m *Model) flush() {
 	m.flushLeave()
 	for i := range m.outbox {
 		o := &m.outbox[i]
+		if !o.retryAt.IsZero() {
+			break // it and what follows wait for its retry (Tick)
+		}
 		if o.sent {
 			continue
 		}
@@ -661,6 +675,12 @@ func (m *Model) fail(id string, e *protocol.Error, now time.Time) {
 	o := m.outbox[i]
 	if e.Code == protocol.CodeInternal {
 		// The server may retry it with the same id; send it again on the next connection.
+		return
+	}
+	if e.Code == protocol.CodeBusy {
+		b := &m.outbox[i]
+		b.busy++
+		b.sent, b.retryAt = false, now.Add(busyRetry.Delay(b.busy, 0))
 		return
 	}
 	m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
@@ -1066,10 +1086,24 @@ func (m *Model) Tick(now time.Time) {
 		m.sendPreview(now)
 	}
 	m.pollQueue(now)
+	m.retryBusy(now)
 	if !m.resumeAt.IsZero() && !now.Before(m.resumeAt) && m.Conn == ConnUp && m.Chat != "" {
 		m.resume()
 	}
 	m.pageTick(now)
+}
+
+// retryBusy sends again the commands whose busy pause is over.
+func (m *Model) retryBusy(now time.Time) {
+	due := false
+	for i := range m.outbox {
+		if o := &m.outbox[i]; !o.retryAt.IsZero() && !now.Before(o.retryAt) {
+			o.retryAt, due = time.Time{}, true
+		}
+	}
+	if due {
+		m.flush()
+	}
 }
 
 // AskClose shows the "end this chat?" question.

@@ -515,6 +515,52 @@ func TestFailedSendCanBeRetried(t *testing.T) {
 	}
 }
 
+// A line the server answers with "busy" stays "sending" and goes out again under the same id
+// after a pause that grows; the lines typed meanwhile wait behind it and keep their order.
+func TestBusySendIsRetried(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.startChat()
+	h.m.Send("first", false, h.now)
+	first := h.sent()[0]
+	busy := &protocol.Error{Code: protocol.CodeBusy, Message: "the server is busy; retry the command with the same id in a moment"}
+	h.event("", 0, first.ID, busy)
+	it := h.m.Items[len(h.m.Items)-1]
+	if it.Failed || !it.Pending || h.m.Pending() != 1 {
+		t.Fatalf("after busy: failed %v, pending %v, outbox %d", it.Failed, it.Pending, h.m.Pending())
+	}
+	h.m.Send("second", false, h.now)
+	if out := h.sent(); len(out) != 0 {
+		t.Fatalf("sent before the first line's retry: %+v", out)
+	}
+	h.advance(900 * time.Millisecond)
+	if out := h.sent(); len(out) != 0 {
+		t.Fatalf("retried before a second: %+v", out)
+	}
+	h.advance(100 * time.Millisecond)
+	out := h.sent()
+	if len(out) != 2 || out[0].ID != first.ID || out[0].Body.(*protocol.Send).Text != "first" || out[1].Body.(*protocol.Send).Text != "second" {
+		t.Fatalf("after a second: %+v", out)
+	}
+	// Busy again: the pause doubles; the second line, already out, is answered meanwhile.
+	h.event("", 0, first.ID, busy)
+	h.durable(&protocol.Message{Role: protocol.RoleVisitor, Text: "second", ClientID: out[1].ID})
+	h.event("", 0, out[1].ID, &protocol.Ack{Chat: "chat1", Seq: h.seq})
+	h.advance(1500 * time.Millisecond)
+	if again := h.sent(); len(again) != 0 {
+		t.Fatalf("retried before two seconds: %+v", again)
+	}
+	h.advance(500 * time.Millisecond)
+	again := h.sent()
+	if len(again) != 1 || again[0].ID != first.ID {
+		t.Fatalf("second retry: %+v", again)
+	}
+	h.durable(&protocol.Message{Role: protocol.RoleVisitor, Text: "first", ClientID: first.ID})
+	h.event("", 0, first.ID, &protocol.Ack{Chat: "chat1", Seq: h.seq})
+	if got := h.m.item(first.ID); got == nil || got.Failed || got.Pending || h.m.Pending() != 0 || h.transcript() != "first|second" {
+		t.Fatalf("after the ack: %+v, outbox %d, transcript %q", got, h.m.Pending(), h.transcript())
+	}
+}
+
 func TestClosedChatIsForgottenAfterAWhile(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.startChat()
